@@ -1,0 +1,35 @@
+package tagllm.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `tagllm` command line. Each subcommand is its own class in this package. */
+@Command(name = "tagllm", mixinStandardHelpOptions = true, version = "tagllm 0.1.0",
+        description = "Tag-LLM on the JVM: learn input tags for a frozen Hugging Face LLM, predict, evaluate, serve.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            // Users get one clear line; the stack trace only with TAGLLM_DEBUG set.
+            cmd.getErr().println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            if (System.getenv("TAGLLM_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,78 @@
+package tagllm.model;
+
+import java.util.Arrays;
+
+/**
+ * Several sequences back to back in one row-major block of input embeddings (no padding).
+ * Row r is one position: its input vector (a token embedding or a tag slot), its RoPE position
+ * (counting from 0 within its sequence) and the first row it may attend to. Attention of row r
+ * covers rows [attendFrom[r], r]: causal within its sequence, never into another sequence, and
+ * with domain-span isolation never before the span's start (the official code's attention_mask_new).
+ * gradFrom[s] is the first row of sequence s whose input is trainable: backward need not go before it.
+ */
+public final class PackedBatch {
+    private final int hidden;
+    private final float[] input;
+    private final int[] seqStart;
+    private final int[] position;
+    private final int[] attendFrom;
+    private final int[] gradFrom;
+
+    public PackedBatch(int hidden, float[] input, int[] seqStart, int[] position, int[] attendFrom, int[] gradFrom) {
+        int rows = seqStart[seqStart.length - 1];
+        if (input.length != rows * hidden || position.length != rows || attendFrom.length != rows
+                || gradFrom.length != seqStart.length - 1) {
+            throw new IllegalArgumentException("inconsistent packed batch: rows=" + rows);
+        }
+        for (int s = 0; s + 1 < seqStart.length; s++) {
+            for (int r = seqStart[s]; r < seqStart[s + 1]; r++) {
+                if (attendFrom[r] < seqStart[s] || attendFrom[r] > r) {
+                    throw new IllegalArgumentException("row " + r + " attends from " + attendFrom[r] + ", outside its sequence");
+                }
+            }
+        }
+        this.hidden = hidden;
+        this.input = input;
+        this.seqStart = seqStart;
+        this.position = position;
+        this.attendFrom = attendFrom;
+        this.gradFrom = gradFrom;
+    }
+
+    /** One plain causal sequence with positions 0..n-1. */
+    public static PackedBatch single(int hidden, float[] input) {
+        int n = input.length / hidden;
+        int[] pos = new int[n];
+        for (int i = 0; i < n; i++) pos[i] = i;
+        return new PackedBatch(hidden, input, new int[]{0, n}, pos, new int[n], new int[]{0});
+    }
+
+    public int hidden() { return hidden; }
+
+    public int rows() { return seqStart[seqStart.length - 1]; }
+
+    public int sequences() { return seqStart.length - 1; }
+
+    public float[] input() { return input; }
+
+    public int seqStart(int s) { return seqStart[s]; }
+
+    public int seqEnd(int s) { return seqStart[s + 1]; }
+
+    public int position(int row) { return position[row]; }
+
+    public int attendFrom(int row) { return attendFrom[row]; }
+
+    public int gradFrom(int s) { return gradFrom[s]; }
+
+    public int[] positions() { return position; }
+
+    public int[] attendFromRows() { return attendFrom; }
+
+    public int[] seqStarts() { return seqStart; }
+
+    @Override
+    public String toString() {
+        return "PackedBatch{rows=" + rows() + ", seqStart=" + Arrays.toString(seqStart) + "}";
+    }
+}

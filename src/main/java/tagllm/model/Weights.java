@@ -1,0 +1,50 @@
+package tagllm.model;
+
+import tagllm.tensor.Matrix;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * All frozen weights of a decoder-only model, read fully into memory from the mapped files.
+ * With tied embeddings the LM head is the embedding matrix itself (HF's save_pretrained writes no lm_head tensor).
+ */
+public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] layers, float[] finalNorm, Matrix lmHead) {
+
+    public static Weights load(ModelConfig c, Path dir) throws IOException {
+        try (TensorSource src = TensorSource.open(dir)) {
+            return from(c, src);
+        }
+    }
+
+    public static Weights from(ModelConfig c, TensorSource src) {
+        int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), f = c.intermediateSize();
+        Matrix embed = src.matrix("model.embed_tokens.weight", c.vocabSize(), d);
+        LayerWeights[] layers = new LayerWeights[c.numLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            String p = "model.layers." + l + ".";
+            boolean bias = c.attentionBias();
+            layers[l] = new LayerWeights(
+                    src.vector(p + "input_layernorm.weight", d),
+                    src.matrix(p + "self_attn.q_proj.weight", q, d),
+                    src.matrix(p + "self_attn.k_proj.weight", kv, d),
+                    src.matrix(p + "self_attn.v_proj.weight", kv, d),
+                    src.matrix(p + "self_attn.o_proj.weight", d, q),
+                    bias ? src.vector(p + "self_attn.q_proj.bias", q) : null,
+                    bias ? src.vector(p + "self_attn.k_proj.bias", kv) : null,
+                    bias ? src.vector(p + "self_attn.v_proj.bias", kv) : null,
+                    src.vector(p + "post_attention_layernorm.weight", d),
+                    src.matrix(p + "mlp.gate_proj.weight", f, d),
+                    src.matrix(p + "mlp.up_proj.weight", f, d),
+                    src.matrix(p + "mlp.down_proj.weight", d, f));
+        }
+        float[] norm = src.vector("model.norm.weight", d);
+        Matrix head;
+        if (c.tieWordEmbeddings()) {
+            head = embed;
+        } else {
+            head = src.matrix("lm_head.weight", c.vocabSize(), d);
+        }
+        return new Weights(c, embed, layers, norm, head);
+    }
+}
