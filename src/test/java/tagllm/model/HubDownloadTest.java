@@ -222,6 +222,15 @@ class HubDownloadTest {
     }
 
     @Test
+    void modelLoadTakesAHubId() throws IOException {
+        Model m = Model.load("org/tiny", locator());
+        assertEquals("org/tiny", m.name());
+        assertEquals(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT), m.dir());
+        assertEquals(32, m.config().hiddenSize());
+        assertEquals(m.fingerprint(), Model.load(source).fingerprint(), "the same model as the one served");
+    }
+
+    @Test
     void cacheLocationFollowsTheHuggingFaceVariables() {
         assertEquals(Path.of("/a/hub"), new ModelLocator(Map.of("HF_HOME", "/a"), null).cacheDir());
         assertEquals(Path.of("/b"), new ModelLocator(Map.of("HF_HOME", "/a", "HF_HUB_CACHE", "/b"), null).cacheDir());
