@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ModelCommand.class,
+                GenerateCommand.class,
+                PerplexityCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
