@@ -21,6 +21,12 @@ final class PythonRandom {
         initByArray(high != 0 ? new int[]{low, high} : new int[]{low});
     }
 
+    /** Seeded by an explicit key of 32-bit words, as {@code init_by_array} (for the reference test vectors). */
+    PythonRandom(int[] key) {
+        if (key.length == 0) throw new IllegalArgumentException("empty key");
+        initByArray(key.clone());
+    }
+
     private void initGenrand(int s) {
         mt[0] = s;
         for (int i = 1; i < N; i++) mt[i] = 1812433253 * (mt[i - 1] ^ (mt[i - 1] >>> 30)) + i;

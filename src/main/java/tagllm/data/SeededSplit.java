@@ -20,6 +20,7 @@ import java.util.function.Function;
  *       test, where n is the number of keys and round is Python's (half to even);</li>
  *   <li>every item goes to its key's split; items keep their input order within a split.</li>
  * </ol>
+ * A split with fraction 0 stays empty: with test = 0 the keys left over by rounding go to valid.
  * In Python: {@code keys = sorted(set(keys)); random.Random(seed).shuffle(keys)}, then slice.
  *
  * @param train fraction of keys for training
@@ -82,12 +83,18 @@ public record SeededSplit(double train, double valid, double test, long seed) {
         return b.build();
     }
 
-    /** [end of train, end of valid] for n keys, with Python's round (half to even). */
+    /**
+     * [end of train, end of valid] for n keys, with Python's round (half to even). When the test fraction is 0
+     * the keys rounding leaves over go to valid (or to train when valid is 0 too), so an empty split stays empty.
+     */
     int[] bounds(int n) {
-        int nTrain = (int) Math.rint(train * n);
-        int nValid = (int) Math.rint(valid * n);
-        int endTrain = Math.min(nTrain, n);
-        return new int[]{endTrain, Math.min(endTrain + nValid, n)};
+        int nTrain = (int) Math.min(Math.rint(train * n), n);
+        int nValid = (int) Math.min(Math.rint(valid * n), n - nTrain);
+        if (test == 0) {
+            if (valid == 0) nTrain = n;
+            else nValid = n - nTrain;
+        }
+        return new int[]{nTrain, nTrain + nValid};
     }
 
     private static final Comparator<String> CODE_POINT_ORDER = (a, b) -> {
