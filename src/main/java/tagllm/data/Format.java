@@ -33,6 +33,15 @@ public enum Format {
         };
     }
 
+    /** The format {@code file}'s extension names, or {@code fallback} when the extension is not a known one. */
+    public static Format detectOr(Path file, Format fallback) {
+        try {
+            return detect(file);
+        } catch (DatasetException e) {
+            return fallback;
+        }
+    }
+
     /** The format named {@code name} (case-insensitive: csv, tsv, jsonl, json, fasta, text, txt). */
     public static Format parse(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {

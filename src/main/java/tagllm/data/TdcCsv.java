@@ -13,14 +13,14 @@ public final class TdcCsv {
     private TdcCsv() {}
 
     public static List<DtiExample> dti(Path file, RowIssues issues) {
-        Dataset ds = Dataset.read(file, Format.detect(file) == Format.TSV ? Format.TSV : Format.CSV, issues)
+        Dataset ds = Dataset.read(file, Format.detectOr(file, Format.CSV) == Format.TSV ? Format.TSV : Format.CSV, issues)
                 .requireColumns("Drug", "Target", "Y");
         return ds.map(issues, r -> new DtiExample(r.getNonEmpty("Drug"), r.getNonEmpty("Target"), r.getDouble("Y"),
                 optional(r, "Drug_ID"), optional(r, "Target_ID"), r.origin()));
     }
 
     public static List<DrugPairExample> drugCombination(Path file, RowIssues issues) {
-        Dataset ds = Dataset.read(file, Format.detect(file) == Format.TSV ? Format.TSV : Format.CSV, issues)
+        Dataset ds = Dataset.read(file, Format.detectOr(file, Format.CSV) == Format.TSV ? Format.TSV : Format.CSV, issues)
                 .requireColumns("Drug1", "Drug2", "Y");
         return ds.map(issues, r -> new DrugPairExample(r.getNonEmpty("Drug1"), r.getNonEmpty("Drug2"), r.getDouble("Y"),
                 optional(r, "Drug1_ID"), optional(r, "Drug2_ID"), optional(r, "Cell_Line_ID"), r.origin()));
