@@ -23,31 +23,22 @@ public final class Davis {
         Map<String, String> sequences = lookup(proteins, "protein_id", "protein_seq");
         Map<String, String> smiles = lookup(ligands, "drug_id", "smiles");
         Dataset ds = Dataset.read(pairs, Format.CSV, issues).requireColumns("drug_id", "protein_id", "affinity", "split");
-        Splits.Builder<DtiExample> b = new Splits.Builder<>();
-        for (Row r : ds.rows()) {
-            issues.convert(r, row -> {
-                String drug = row.getNonEmpty("drug_id"), protein = row.getNonEmpty("protein_id");
-                String seq = sequences.get(protein);
-                if (seq == null) throw new DatasetException(row.origin(), "protein_id '" + protein + "' is not in " + proteins);
-                String smi = smiles.get(drug);
-                if (smi == null) throw new DatasetException(row.origin(), "drug_id '" + drug + "' is not in " + ligands);
-                Split split = SplitColumn.DEFAULT.of(row);
-                return b.add(split, new DtiExample(smi, seq, row.getDouble("affinity"), drug, protein, row.origin()));
-            });
-        }
-        return b.build();
+        return SplitColumn.DEFAULT.split(ds.rows(), issues).map(issues, row -> {
+            String drug = row.getNonEmpty("drug_id"), protein = row.getNonEmpty("protein_id");
+            String seq = sequences.get(protein);
+            if (seq == null) throw new DatasetException(row.origin(), "protein_id '" + protein + "' is not in " + proteins);
+            String smi = smiles.get(drug);
+            if (smi == null) throw new DatasetException(row.origin(), "drug_id '" + drug + "' is not in " + ligands);
+            return new DtiExample(smi, seq, row.getDouble("affinity"), drug, protein, row.origin());
+        });
     }
 
     /** Reads davis_sample.csv (protein_seq, smiles, affinity, split, drug_id, protein_id). */
     public static Splits<DtiExample> sample(Path file, RowIssues issues) {
         Dataset ds = Dataset.read(file, Format.CSV, issues).requireColumns("protein_seq", "smiles", "affinity", "split");
-        Splits.Builder<DtiExample> b = new Splits.Builder<>();
-        for (Row r : ds.rows()) {
-            issues.convert(r, row -> b.add(SplitColumn.DEFAULT.of(row), new DtiExample(row.getNonEmpty("smiles"),
-                    row.getNonEmpty("protein_seq"), row.getDouble("affinity"), TdcCsv.optional(row, "drug_id"),
-                    TdcCsv.optional(row, "protein_id"), row.origin())));
-        }
-        return b.build();
+        return SplitColumn.DEFAULT.split(ds.rows(), issues).map(issues, row -> new DtiExample(row.getNonEmpty("smiles"),
+                row.getNonEmpty("protein_seq"), row.getDouble("affinity"), TdcCsv.optional(row, "drug_id"),
+                TdcCsv.optional(row, "protein_id"), row.origin()));
     }
 
     /** id → value from a two-column table; a repeated id or an empty value is an error in that file. */

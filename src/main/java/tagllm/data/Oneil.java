@@ -11,12 +11,8 @@ public final class Oneil {
 
     public static Splits<DrugPairExample> read(Path file, RowIssues issues) {
         Dataset ds = Dataset.read(file, Format.CSV, issues).requireColumns("smiles1", "smiles2", "score", "split", "drug1", "drug2");
-        Splits.Builder<DrugPairExample> b = new Splits.Builder<>();
-        for (Row r : ds.rows()) {
-            issues.convert(r, row -> b.add(SplitColumn.DEFAULT.of(row), new DrugPairExample(row.getNonEmpty("smiles1"),
-                    row.getNonEmpty("smiles2"), row.getDouble("score"), row.get("drug1"), row.get("drug2"),
-                    TdcCsv.optional(row, "cell_line"), row.origin())));
-        }
-        return b.build();
+        return SplitColumn.DEFAULT.split(ds.rows(), issues).map(issues, row -> new DrugPairExample(row.getNonEmpty("smiles1"),
+                row.getNonEmpty("smiles2"), row.getDouble("score"), row.get("drug1"), row.get("drug2"),
+                TdcCsv.optional(row, "cell_line"), row.origin()));
     }
 }

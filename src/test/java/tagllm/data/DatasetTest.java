@@ -155,6 +155,15 @@ class DatasetTest {
         assertEquals("2", Dataset.read(p, Format.TSV).rows().get(0).get("b"));
     }
 
+    @Test
+    void scanStreamsRowsWithoutKeepingThem() throws IOException {
+        Path p = write("s.tsv", "a\tb\n1\t2\n3\t4\n");
+        List<String> seen = new java.util.ArrayList<>();
+        List<String> columns = Dataset.scan(p, null, RowIssues.strict(), r -> seen.add(r.line() + ":" + r.get("b")));
+        assertEquals(List.of("a", "b"), columns);
+        assertEquals(List.of("2:2", "3:4"), seen);
+    }
+
     // ---- bad input: each a clear error naming file and line ----
 
     @Test
