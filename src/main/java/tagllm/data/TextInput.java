@@ -6,7 +6,12 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PushbackReader;
 import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -48,7 +53,7 @@ final class TextInput {
         return switch (e) {
             case NoSuchFileException x -> DatasetException.of(source, 0, "no such file");
             case AccessDeniedException x -> DatasetException.of(source, 0, "permission denied");
-            case CharacterCodingException x -> DatasetException.of(source, 1, "not valid UTF-8 text");
+            case CharacterCodingException x -> invalidUtf8(source);
             default -> DatasetException.of(source, 0, "cannot read: " + e.getMessage());
         };
     }
@@ -69,11 +74,50 @@ final class TextInput {
     static DatasetException failure(String source, long line, IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof LineTooLongException tooLong) return DatasetException.of(source, tooLong.line, tooLong.getMessage());
-            if (t instanceof CharacterCodingException) {
-                return DatasetException.of(source, line, "not valid UTF-8 text (at or after this line)");
-            }
+            if (t instanceof CharacterCodingException) return invalidUtf8(source);
         }
         return DatasetException.of(source, line, "cannot read: " + e.getMessage());
+    }
+
+    /**
+     * The decoder fails a buffer ahead of the line being parsed, so the line of the bad bytes is found by a
+     * second pass that decodes the bytes while counting newlines (0x0A never occurs inside a UTF-8 sequence).
+     */
+    private static DatasetException invalidUtf8(String source) {
+        long line = 0;
+        try {
+            line = firstInvalidUtf8Line(Path.of(source));
+        } catch (IOException | RuntimeException e) {
+            // keep line 0: the file as a whole is named, which is still a clear message
+        }
+        return DatasetException.of(source, Math.max(line, 0), "not valid UTF-8 text (bytes that are no UTF-8 character;"
+                + " re-save the file as UTF-8)");
+    }
+
+    /** 1-based line of the first malformed UTF-8 byte sequence, or -1 when the file decodes cleanly. */
+    static long firstInvalidUtf8Line(Path file) throws IOException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.allocate(1 << 16);
+        CharBuffer out = CharBuffer.allocate(1 << 16);
+        long line = 1;
+        try (ReadableByteChannel ch = Files.newByteChannel(file)) {
+            while (true) {
+                boolean eof = ch.read(in) < 0;
+                in.flip();
+                CoderResult result;
+                do {
+                    int from = in.position();
+                    result = decoder.decode(in, out, eof);
+                    for (int i = from; i < in.position(); i++) if (in.get(i) == '\n') line++;
+                    out.clear();
+                } while (result.isOverflow());
+                if (result.isError()) return line;
+                in.compact();
+                if (eof) return -1;
+            }
+        }
     }
 
     static final class LineTooLongException extends IOException {
@@ -94,11 +138,6 @@ final class TextInput {
         GuardedReader(Reader in, String source) {
             super(in);
             this.source = source;
-        }
-
-        /** The line of the last character read (1-based). */
-        long line() {
-            return line;
         }
 
         @Override

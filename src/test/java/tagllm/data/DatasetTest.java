@@ -252,7 +252,17 @@ class DatasetTest {
         Path bin = dir.resolve("bin.txt");
         Files.write(bin, new byte[]{'o', 'k', '\n', (byte) 0xC3, (byte) 0x28, '\n'});
         DatasetException e = assertThrows(DatasetException.class, () -> Dataset.read(bin));
-        assertTrue(e.getMessage().startsWith(bin.toString()) && e.getMessage().contains("not valid UTF-8"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(bin + ":2: not valid UTF-8"), e.getMessage());
+        // far into a file, past the decoder's read-ahead: the line is still exact
+        StringBuilder big = new StringBuilder("smiles,y\n");
+        for (int i = 0; i < 5000; i++) big.append("CCO,").append(i).append('\n');
+        byte[] head = big.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(head, head.length + 5);
+        System.arraycopy(new byte[]{'N', ',', (byte) 0xFF, '1', '\n'}, 0, bytes, head.length, 5);
+        Path late = dir.resolve("late.csv");
+        Files.write(late, bytes);
+        DatasetException l = assertThrows(DatasetException.class, () -> Dataset.read(late));
+        assertTrue(l.getMessage().startsWith(late + ":5002: not valid UTF-8"), l.getMessage());
     }
 
     @Test
