@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 ModelCommand.class,
                 GenerateCommand.class,
                 PerplexityCommand.class,
+                ScoreCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
