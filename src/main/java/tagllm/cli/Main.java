@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Tag-LLM on the JVM: learn input tags for a frozen Hugging Face LLM, predict, evaluate, serve.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                TagsCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
