@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 PerplexityCommand.class,
                 ScoreCommand.class,
+                TagsCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
