@@ -9,6 +9,10 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ModelCommand.class,
+                GenerateCommand.class,
+                PerplexityCommand.class,
+                ScoreCommand.class,
+                TagsCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
