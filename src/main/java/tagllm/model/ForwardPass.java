@@ -63,6 +63,21 @@ public final class ForwardPass {
 
     public int rows() { return rows; }
 
+    /** Bytes held by this pass's arrays (what a forward kept for backward costs in memory). */
+    public long bytes() {
+        long floats = cos.length + sin.length + residual.length + rstdFinal.length + normed.length;
+        long ints = keyLo.length + keyHi.length;
+        java.util.Set<LayerActivations> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (LayerActivations a : layers) {
+            if (!seen.add(a)) continue;
+            if (a.xIn != residual) floats += a.xIn.length;
+            if (a.xMid != residual && a.xMid != a.xIn) floats += a.xMid.length;
+            floats += a.rstd1.length + a.rstd2.length + a.q.length + a.k.length + a.v.length + a.lse.length
+                    + a.gate.length + a.up.length;
+        }
+        return 4 * (floats + ints);
+    }
+
     public PackedBatch batch() { return batch; }
 
     public boolean keptForBackward() { return kept; }
