@@ -1,6 +1,5 @@
 package tagllm.bench;
 
-import tagllm.model.ForwardPass;
 import tagllm.model.Generator;
 import tagllm.model.LayerWeights;
 import tagllm.model.ModelConfig;
@@ -44,7 +43,6 @@ public final class BenchRunner {
     private final Transformer model;
     private final Options o;
     private final Consumer<String> progress;
-    private long activationBytes;
 
     public BenchRunner(Transformer model, Options options, Consumer<String> progress) {
         this.model = model;
@@ -68,7 +66,6 @@ public final class BenchRunner {
             });
             PackedBatch b = s.trainBatch();
             double flop = FlopCount.forward(c, b) + FlopCount.backward(c, b);
-            activationBytes = s.activationBytes();
             out.add(timing(Work.TRAIN, t, (double) o.batch() * o.length(), o.batch(), flop));
         }
         if (o.work().contains(Work.PREFILL)) {
@@ -94,8 +91,8 @@ public final class BenchRunner {
         return out;
     }
 
-    /** Bytes the training step's forward kept for backward (0 when no training step ran). */
-    public long activationBytes() { return activationBytes; }
+    /** Peak bytes of activation and gradient buffers the model had in use at once (see Transformer). */
+    public long activationBytes() { return model.activationHighWaterBytes(); }
 
     private double[] time(Runnable r) {
         for (int i = 0; i < o.warmup(); i++) r.run();
@@ -118,7 +115,7 @@ public final class BenchRunner {
 
     private static volatile float sinkValue;
 
-    private static void sink(ForwardPass p) { sinkValue += p.normed()[0]; }
+    private static void sink(float v) { sinkValue += v; }
 
     /** Bytes of all weights (a tied LM head counted once). */
     public static long weightBytes(Weights w) {

@@ -40,7 +40,6 @@ public final class TagStepWork {
     private final Param headWeight;
     private final AdamW optimizer = new AdamW(0.9, 0.999, 1e-8, 0.01);
     private double lastLoss = Double.NaN;
-    private long activationBytes;
 
     public TagStepWork(Transformer model, int batch, int length, int p, long seed) {
         int text = length - 2 * p, mid = text - BEFORE_DOMAIN - AFTER_FUNCTION;
@@ -104,7 +103,6 @@ public final class TagStepWork {
         for (Param p : params) p.zeroGrad();
         SequencePacker.Packed packed = pack(truncated);
         ForwardPass pass = model.forward(packed.batch(), true);
-        activationBytes = pass.bytes();
         float[] normed = pass.normed();
         int n = truncated.size();
         double[] z = new double[n], dz = new double[n];
@@ -119,21 +117,21 @@ public final class TagStepWork {
             head.backward(normed, rows[i] * d, new double[]{dz[i]}, headWeight.grad(), null, dNormed, rows[i] * d);
         }
         float[] dInput = model.backward(pass, dNormed);
+        pass.close();
         packed.scatter(dInput, tagGrads);
         optimizer.step(params, 1e-4);
         lastLoss = loss;
         return loss;
     }
 
-    /** Forward only over the full sequences (no gradient, no LM head); returns the pass. */
-    public ForwardPass prefill() {
-        return model.forward(pack(full).batch(), false);
+    /** Forward only over the full sequences (no gradient, no LM head); returns the last row's first output. */
+    public float prefill() {
+        try (ForwardPass p = model.forward(pack(full).batch(), false)) {
+            return p.normed()[p.normed().length - 1];
+        }
     }
 
     public double lastLoss() { return lastLoss; }
-
-    /** Bytes of the activations the last training step's forward kept for its backward. */
-    public long activationBytes() { return activationBytes; }
 
     public int batch() { return full.size(); }
 

@@ -230,7 +230,7 @@ public final class BenchCommand implements Callable<Integer> {
                     t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()));
         }
         if (rss.isPresent()) {
-            out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, training activations %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",
+            out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",
                     rss.getAsLong() / 1e6, wBytes / 1e6, aBytes / 1e6, rss.getAsLong() / (1.5 * wBytes + aBytes));
         }
     }

@@ -29,29 +29,60 @@ public final class Matrix {
         this.bf16 = bf16;
     }
 
+    /** Writes row r (cols values) into dst. */
+    @FunctionalInterface
+    public interface F32Rows {
+        void read(int row, float[] dst);
+    }
+
+    /** Writes row r (cols BF16 bit patterns) into dst. */
+    @FunctionalInterface
+    public interface Bf16Rows {
+        void read(int row, short[] dst);
+    }
+
     /** From row-major data (rows × cols values); the array is not kept. */
     public static Matrix f32(int rows, int cols, float[] data) {
         checkShape(rows, cols, data.length);
+        return f32(rows, cols, (r, dst) -> System.arraycopy(data, r * cols, dst, 0, cols));
+    }
+
+    /** From BF16 bits in row-major order (rows × cols values); the array is not kept. */
+    public static Matrix bf16(int rows, int cols, short[] data) {
+        checkShape(rows, cols, data.length);
+        return bf16(rows, cols, (r, dst) -> System.arraycopy(data, r * cols, dst, 0, cols));
+    }
+
+    /**
+     * Row by row (rows 0, 1, ... in order) from a source such as a mapped file or a generator: no row-major copy
+     * of the whole matrix ever exists, so loading needs no more memory than the packed weights themselves.
+     */
+    public static Matrix f32(int rows, int cols, F32Rows source) {
+        checkShape(rows, cols, (long) rows * cols);
         float[] p = new float[packedLength(rows, cols)];
+        float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
-            int base = (r / PANEL) * cols * PANEL + r % PANEL, src = r * cols;
-            for (int c = 0; c < cols; c++) p[base + c * PANEL] = data[src + c];
+            source.read(r, row);
+            int base = (r / PANEL) * cols * PANEL + r % PANEL;
+            for (int c = 0; c < cols; c++) p[base + c * PANEL] = row[c];
         }
         return new Matrix(rows, cols, p, null);
     }
 
-    /** From row-major BF16 bits (rows × cols values); the array is not kept. */
-    public static Matrix bf16(int rows, int cols, short[] data) {
-        checkShape(rows, cols, data.length);
+    /** Row by row from a source of BF16 bits (see {@link #f32(int, int, F32Rows)}). */
+    public static Matrix bf16(int rows, int cols, Bf16Rows source) {
+        checkShape(rows, cols, (long) rows * cols);
         short[] p = new short[packedLength(rows, cols)];
+        short[] row = new short[cols];
         for (int r = 0; r < rows; r++) {
-            int base = (r / PANEL) * cols * PANEL + r % PANEL, src = r * cols;
-            for (int c = 0; c < cols; c++) p[base + c * PANEL] = data[src + c];
+            source.read(r, row);
+            int base = (r / PANEL) * cols * PANEL + r % PANEL;
+            for (int c = 0; c < cols; c++) p[base + c * PANEL] = row[c];
         }
         return new Matrix(rows, cols, null, p);
     }
 
-    private static void checkShape(int rows, int cols, int length) {
+    private static void checkShape(int rows, int cols, long length) {
         if (rows < 0 || cols < 0 || (long) rows * cols != length) {
             throw new IllegalArgumentException("matrix " + rows + "x" + cols + " does not match its data length " + length);
         }

@@ -1,0 +1,54 @@
+package tagllm.model;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Closed passes hand their arrays back and later passes reuse them with stale contents: results must be
+ * bit-identical to those of a model that has never reused anything, whatever ran before.
+ */
+class ForwardPassReuseTest {
+    @Test
+    void reusedBuffersGiveIdenticalResults() {
+        for (boolean bf16 : new boolean[]{false, true}) {
+            Transformer fresh = bf16 ? TinyModels.llamaMqaBf16() : TinyModels.qwen2Like();
+            Transformer reused = bf16 ? TinyModels.llamaMqaBf16() : TinyModels.qwen2Like();
+            for (long seed : new long[]{1, 2, 3}) {
+                PackedBatch b = seed == 2 ? TinyModels.packedLong(fresh, seed) : TinyModels.packed(fresh, seed);
+                float[] dNormed = random(b.rows() * fresh.config().hiddenSize(), seed);
+                ForwardPass pf = fresh.forward(b, true);
+                float[] gradFresh = fresh.backward(pf, dNormed);
+                ForwardPass pr = reused.forward(b, true);
+                assertArrayEquals(pf.normed(), pr.normed(), "normed, seed " + seed);
+                assertArrayEquals(gradFresh, reused.backward(pr, dNormed), "input gradient, seed " + seed);
+                pr.close();
+                try (ForwardPass q = reused.forward(b, false)) {
+                    assertArrayEquals(pf.normed(), q.normed(), "forward without backward, seed " + seed);
+                }
+            }
+        }
+    }
+
+    @Test
+    void closedPassRefusesUse() {
+        Transformer t = TinyModels.qwen2Like();
+        PackedBatch b = TinyModels.packed(t, 4);
+        ForwardPass p = t.forward(b, true);
+        p.close();
+        p.close(); // twice is harmless
+        assertThrows(IllegalStateException.class, p::normed);
+        assertThrows(IllegalStateException.class, () -> p.residualAfterLayer(0, 0));
+        assertThrows(IllegalStateException.class, () -> t.backward(p, new float[b.rows() * t.config().hiddenSize()]));
+    }
+
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+}
