@@ -159,13 +159,13 @@ public final class Transformer {
             Rope.forward(kAll, kr, kvHeads, hd, cos, sin, i * half);
         });
         attention(n, segments, q, kAll, vAll, lo, hi, lse, att);
-        if (xMid != xIn) System.arraycopy(xIn, 0, xMid, 0, n * d);
+        if (xMid != xIn) rows(n, d, i -> System.arraycopy(xIn, i * d, xMid, i * d, d));
         Gemm.xwT(att, 0, n, lw.o(), xMid, 0, true);
         rows(n, d, i -> rstd2[i] = RmsNorm.forward(xMid, i * d, lw.postAttentionNorm(), eps, h, i * d, d));
         Gemm.xwT(h, 0, n, lw.gate(), gate, 0, false);
         Gemm.xwT(h, 0, n, lw.up(), up, 0, false);
         rows(n, ffn, i -> SwiGlu.forward(gate, up, i * ffn, act, i * ffn, ffn));
-        if (xOut != xMid) System.arraycopy(xMid, 0, xOut, 0, n * d);
+        if (xOut != xMid) rows(n, d, i -> System.arraycopy(xMid, i * d, xOut, i * d, d));
         Gemm.xwT(act, 0, n, lw.down(), xOut, 0, true);
     }
 

@@ -238,18 +238,26 @@ public final class Gemm {
 
     // ---------------------------------------------------------------- the blocked product
 
-    /** C[m × b.cols] (+)= A[m × b.red] · B, split into tasks over panels and, when panels are few, row blocks. */
+    /**
+     * C[m × b.cols] (+)= A[m × b.red] · B as equal-sized tasks, enough of them (about eight per thread) that the
+     * pool's dynamic hand-out evens out the cores. Operands read in place are cut into groups of panels and, where
+     * panels are few, row blocks too; packed operands go one panel per task with all rows, so every block is
+     * packed exactly once.
+     */
     private static void run(float[] a, int aOff, int m, Operand b, float[] c, int cOff, boolean accumulate) {
         int panels = (b.cols + NR - 1) / NR;
         int threads = Parallel.threads();
         int rowTiles = (m + MR - 1) / MR;
-        // Few panels (narrow outputs) cannot keep every core busy: split rows as well.
-        int rowBlocks = panels >= 2 * threads ? 1 : Math.min(rowTiles, (2 * threads + panels - 1) / panels);
-        int panelGroups = Math.min(panels, Math.max(1, 4 * threads / rowBlocks));
+        int target = 8 * threads;
+        boolean direct = b.direct(0) != null;
+        int perGroup = direct ? Math.max(1, panels / target) : 1;
+        int panelGroups = (panels + perGroup - 1) / perGroup;
+        int rowBlocks = panelGroups >= (direct ? target / 2 : 2 * threads) ? 1
+                : Math.min(rowTiles, (target + panelGroups - 1) / panelGroups);
         int tasks = panelGroups * rowBlocks;
         Parallel.forEachTask(tasks, t -> {
             int g = t % panelGroups, rb = t / panelGroups;
-            int p0 = (int) ((long) panels * g / panelGroups), p1 = (int) ((long) panels * (g + 1) / panelGroups);
+            int p0 = g * perGroup, p1 = Math.min(panels, p0 + perGroup);
             int r0 = (int) ((long) rowTiles * rb / rowBlocks) * MR;
             int r1 = Math.min(m, (int) ((long) rowTiles * (rb + 1) / rowBlocks) * MR);
             block(a, aOff, b, c, cOff, accumulate, p0, p1, r0, r1);
