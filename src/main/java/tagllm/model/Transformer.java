@@ -4,6 +4,7 @@ import tagllm.tensor.Attention;
 import tagllm.tensor.BlockAttention;
 import tagllm.tensor.FloatArrayPool;
 import tagllm.tensor.Gemm;
+import tagllm.tensor.Matrix;
 import tagllm.tensor.Parallel;
 import tagllm.tensor.RmsNorm;
 import tagllm.tensor.Rope;
@@ -143,9 +144,7 @@ public final class Transformer {
                               int[] segments) {
         float[] h = s.h, att = s.att, act = s.act;
         rows(n, d, i -> rstd1[i] = RmsNorm.forward(xIn, i * d, lw.inputNorm(), eps, h, i * d, d));
-        Gemm.xwT(h, 0, n, lw.q(), q, 0, false);
-        Gemm.xwT(h, 0, n, lw.k(), kAll, base * kvDim, false);
-        Gemm.xwT(h, 0, n, lw.v(), vAll, base * kvDim, false);
+        Gemm.xwT(h, 0, n, new Matrix[]{lw.q(), lw.k(), lw.v()}, new float[][]{q, kAll, vAll}, new int[]{0, base * kvDim, base * kvDim});
         rows(n, qDim + kvDim, i -> {
             int kr = (base + i) * kvDim;
             if (lw.qBias() != null) {
@@ -162,8 +161,7 @@ public final class Transformer {
         if (xMid != xIn) rows(n, d, i -> System.arraycopy(xIn, i * d, xMid, i * d, d));
         Gemm.xwT(att, 0, n, lw.o(), xMid, 0, true);
         rows(n, d, i -> rstd2[i] = RmsNorm.forward(xMid, i * d, lw.postAttentionNorm(), eps, h, i * d, d));
-        Gemm.xwT(h, 0, n, lw.gate(), gate, 0, false);
-        Gemm.xwT(h, 0, n, lw.up(), up, 0, false);
+        Gemm.xwT(h, 0, n, new Matrix[]{lw.gate(), lw.up()}, new float[][]{gate, up}, new int[]{0, 0});
         rows(n, ffn, i -> SwiGlu.forward(gate, up, i * ffn, act, i * ffn, ffn));
         if (xOut != xMid) rows(n, d, i -> System.arraycopy(xMid, i * d, xOut, i * d, d));
         Gemm.xwT(act, 0, n, lw.down(), xOut, 0, true);

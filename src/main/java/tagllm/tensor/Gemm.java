@@ -51,6 +51,28 @@ public final class Gemm {
         run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
     }
 
+    /**
+     * ys[i][m × ws[i].rows] = x·ws[i]ᵀ (from offsets yOffs[i]) for matrices of the same input width: a layer's q, k
+     * and v, or gate and up. With few rows (decode) all of them go through the pool as one pass.
+     */
+    public static void xwT(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs) {
+        if (ws.length != ys.length || ws.length != yOffs.length || ws.length == 0) {
+            throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs, " + yOffs.length + " offsets");
+        }
+        int k = ws[0].cols();
+        checkBounds(x, xOff, (long) m * k, "x");
+        for (int i = 0; i < ws.length; i++) {
+            if (ws[i].cols() != k) throw new IllegalArgumentException("matrix " + i + " has " + ws[i].cols() + " columns, matrix 0 has " + k);
+            checkBounds(ys[i], yOffs[i], (long) m * ws[i].rows(), "y" + i);
+        }
+        if (m == 0) return;
+        if (m < MR) {
+            MatVec.xwT(x, xOff, m, ws, ys, yOffs, false);
+            return;
+        }
+        for (int i = 0; i < ws.length; i++) xwT(x, xOff, m, ws[i], ys[i], yOffs[i], false);
+    }
+
     /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
     public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
@@ -322,14 +344,16 @@ public final class Gemm {
     private static void edge(float[] a, int ai, int lda, int rows, int kc, float[] b, int bi, int ldb, float[] c, int ci,
                              int ldc, int width, boolean load) {
         float[] apad = APAD.get(), tile = CTILE.get();
-        for (int r = 0; r < MR; r++) {
+        int tileRows = rows <= 6 ? 6 : MR; // a short remainder runs the 6-row tile: less padding computed
+        for (int r = 0; r < tileRows; r++) {
             if (r < rows) System.arraycopy(a, ai + r * lda, apad, r * KC, kc);
             else Arrays.fill(apad, r * KC, r * KC + kc, 0f);
         }
         if (load) {
             for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, width);
         }
-        tile(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
+        if (tileRows == 6) GemmKernels.kernel6(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
+        else tile(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
         for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, width);
     }
 }
