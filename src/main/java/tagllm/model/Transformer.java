@@ -119,9 +119,9 @@ public final class Transformer {
         final long bytes;
 
         Scratch(int n) {
-            h = pool.take(n * d);
-            att = pool.take(n * qDim);
-            act = pool.take(n * ffn);
+            h = pool.takeAtLeast(n * d);
+            att = pool.takeAtLeast(n * qDim);
+            act = pool.takeAtLeast(n * ffn);
             bytes = 4L * n * (d + qDim + ffn);
         }
 
@@ -243,9 +243,10 @@ public final class Transformer {
         if (m == 0) return result;
         final int rowsB = m;
         // from the pool (stale contents): every element is written before it is read
-        float[] dx = pool.take(m * d), dh = pool.take(m * d);
-        float[] datt = pool.take(m * qDim), dq = pool.take(m * qDim), dk = pool.take(m * kvDim), dv = pool.take(m * kvDim);
-        float[] dact = pool.take(m * ffn), dgate = pool.take(m * ffn), dup = pool.take(m * ffn);
+        float[] dx = pool.takeAtLeast(m * d), dh = pool.takeAtLeast(m * d);
+        float[] datt = pool.takeAtLeast(m * qDim), dq = pool.takeAtLeast(m * qDim);
+        float[] dk = pool.takeAtLeast(m * kvDim), dv = pool.takeAtLeast(m * kvDim);
+        float[] dact = pool.takeAtLeast(m * ffn), dgate = pool.takeAtLeast(m * ffn), dup = pool.takeAtLeast(m * ffn);
 
         float[] norm = weights.finalNorm();
         rows(m, d, i -> RmsNorm.backward(p.residual, active[i] * d, p.rstdFinal[active[i]], norm, dNormed, active[i] * d,
