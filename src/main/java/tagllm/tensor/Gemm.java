@@ -34,7 +34,9 @@ public final class Gemm {
 
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[CHUNK * KC * NR]);
     private static final ThreadLocal<float[]> CTILE = ThreadLocal.withInitial(() -> new float[16 * NR]);
-    private static final ThreadLocal<float[]> APAD = ThreadLocal.withInitial(() -> new float[16 * KC]);
+    /** Row stride of the copied A tile: KC plus a cache line, so rows never share L1 sets the way 4 KB strides do. */
+    static final int LDA = KC + 16;
+    private static final ThreadLocal<float[]> APAD = ThreadLocal.withInitial(() -> new float[MR * LDA]);
 
     private Gemm() {}
 
@@ -295,7 +297,7 @@ public final class Gemm {
         int red = b.red, cols = b.cols;
         float[][] arr = new float[CHUNK][];
         int[] off = new int[CHUNK], ld = new int[CHUNK];
-        float[] buf = null;
+        float[] buf = null, apad = APAD.get();
         for (int q0 = p0; q0 < p1; q0 += CHUNK) {
             int q1 = Math.min(p1, q0 + CHUNK);
             for (int k0 = 0; k0 < red; k0 += KC) {
@@ -318,42 +320,49 @@ public final class Gemm {
                 }
                 for (int i = r0; i < r1; i += MR) {
                     int rows = Math.min(MR, r1 - i);
-                    int ai = aOff + i * red + k0;
+                    int tileRows = rows == MR ? MR : rows <= 6 ? 6 : MR;
+                    float[] at = a;
+                    int ai = aOff + i * red + k0, lda = red;
+                    if (rows < MR || red % 1024 == 0) {
+                        // A short tile is zero-padded; and rows 4 KB apart (red a multiple of 1024, e.g. 2048) all
+                        // fall into the same L1 sets and evict each other on every step: both read a copy instead.
+                        for (int r = 0; r < tileRows; r++) {
+                            if (r < rows) System.arraycopy(a, ai + r * red, apad, r * LDA, kc);
+                            else Arrays.fill(apad, r * LDA, r * LDA + kc, 0f);
+                        }
+                        at = apad;
+                        ai = 0;
+                        lda = LDA;
+                    }
                     for (int p = q0; p < q1; p++) {
                         int s = p - q0, j0 = p * NR, width = Math.min(NR, cols - j0);
                         int ci = cOff + i * cols + j0;
-                        if (width == NR && rows == MR) tile(a, ai, red, kc, arr[s], off[s], ld[s], c, ci, cols, load);
-                        else edge(a, ai, red, rows, kc, arr[s], off[s], ld[s], c, ci, cols, width, load);
+                        if (width == NR && rows == MR) tile(MR, at, ai, lda, kc, arr[s], off[s], ld[s], c, ci, cols, load);
+                        else edge(tileRows, rows, at, ai, lda, kc, arr[s], off[s], ld[s], c, ci, cols, width, load);
                     }
                 }
             }
         }
     }
 
-    private static void tile(float[] a, int ai, int lda, int kc, float[] b, int bi, int ldb, float[] c, int ci, int ldc,
-                             boolean load) {
-        if (MR == 14) GemmKernels.kernel14(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, load);
+    private static void tile(int rows, float[] a, int ai, int lda, int kc, float[] b, int bi, int ldb, float[] c, int ci,
+                             int ldc, boolean load) {
+        if (rows == 14) GemmKernels.kernel14(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, load);
         else GemmKernels.kernel6(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, load);
     }
 
     /**
-     * A partial tile (fewer rows, or a panel cut by the matrix edge): its rows of A are copied into a zero-padded
-     * MR-row buffer and C goes through a full-width buffer, so it runs the same register tile as the interior
-     * (a row-by-row loop has too few independent accumulators to keep the FMA units busy).
+     * A partial tile (fewer rows, or a panel cut by the matrix edge): C goes through a full-width buffer so it runs
+     * the same register tile as the interior (a row-by-row loop has too few independent accumulators to keep the
+     * FMA units busy); A has tileRows rows (zero-padded when the tile is short).
      */
-    private static void edge(float[] a, int ai, int lda, int rows, int kc, float[] b, int bi, int ldb, float[] c, int ci,
-                             int ldc, int width, boolean load) {
-        float[] apad = APAD.get(), tile = CTILE.get();
-        int tileRows = rows <= 6 ? 6 : MR; // a short remainder runs the 6-row tile: less padding computed
-        for (int r = 0; r < tileRows; r++) {
-            if (r < rows) System.arraycopy(a, ai + r * lda, apad, r * KC, kc);
-            else Arrays.fill(apad, r * KC, r * KC + kc, 0f);
-        }
+    private static void edge(int tileRows, int rows, float[] a, int ai, int lda, int kc, float[] b, int bi, int ldb,
+                             float[] c, int ci, int ldc, int width, boolean load) {
+        float[] t = CTILE.get();
         if (load) {
-            for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, width);
+            for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * ldc, t, r * NR, width);
         }
-        if (tileRows == 6) GemmKernels.kernel6(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
-        else tile(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
-        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, width);
+        tile(tileRows, a, ai, lda, kc, b, bi, ldb, t, 0, NR, load);
+        for (int r = 0; r < rows; r++) System.arraycopy(t, r * NR, c, ci + r * ldc, width);
     }
 }
