@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Gemm against a plain double-precision triple loop, over shapes that hit every tile edge (rows around the 6- and
- * 14-row tiles, partial panels, reduction blocks of 512, more panels than one L2 chunk), F32 and BF16, on Matrix
+ * 14-row tiles, partial panels, reduction blocks of 512, more panels than one L2 chunk, 4 KB row strides), F32 and BF16, on Matrix
  * operands (packed panels) and on plain row-major arrays (attention's K and V).
  */
 class KernelGemmTest {
@@ -20,7 +20,7 @@ class KernelGemmTest {
             // m, n (= w rows), k (= w cols)
             {1, 1, 1}, {1, 7, 5}, {3, 33, 17}, {5, 64, 48}, {6, 32, 16}, {6, 64, 128}, {7, 65, 129},
             {12, 96, 64}, {13, 31, 300}, {29, 172, 64}, {64, 48, 172}, {250, 70, 130}, {17, 512, 64},
-            {14, 32, 8}, {15, 33, 513}, {28, 64, 1030}, {43, 300, 20}, {20, 10, 600}
+            {14, 32, 8}, {15, 33, 513}, {28, 64, 1030}, {43, 300, 20}, {20, 10, 600}, {29, 40, 1024}, {15, 1024, 40}
     };
 
     @Test
