@@ -110,6 +110,28 @@ public final class Template {
         text.setLength(0);
     }
 
+    /** The same template with every tag dropped (the paper's "no tags" ablation and the linear-probe prompt). */
+    public Template withoutTags() {
+        List<Part> kept = new ArrayList<>();
+        StringBuilder src = new StringBuilder();
+        for (Part p : parts) {
+            if (p instanceof TagRef) continue;
+            if (p instanceof Text t && !kept.isEmpty() && kept.getLast() instanceof Text prev) {
+                kept.set(kept.size() - 1, new Text(prev.text() + t.text())); // the text around a dropped tag is one part
+            } else {
+                kept.add(p);
+            }
+        }
+        for (Part p : kept) {
+            switch (p) {
+                case Text t -> src.append(t.text().replace("\\", "\\\\").replace("<", "\\<").replace("{", "{{").replace("}", "}}"));
+                case Field f -> src.append('{').append(f.column()).append(f.spaced() ? ":spaced" : "").append('}');
+                case TagRef r -> { }
+            }
+        }
+        return new Template(src.toString(), kept);
+    }
+
     /** The column names of the placeholders, in order of first use. */
     public Set<String> columns() {
         Set<String> out = new LinkedHashSet<>();

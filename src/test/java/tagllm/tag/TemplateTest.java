@@ -135,4 +135,14 @@ class TemplateTest {
         assertEquals(-1, c.outputStart());
         assertArrayEquals(new int[]{1, 5}, c.spans()[0]);
     }
+
+    @Test
+    void withoutTagsDropsEveryTagAndKeepsLiterals() {
+        Template t = Template.parse("Seq is <Protein> {seq:spaced}. {{x}} \\<Y> is <QED> {label}.");
+        Template u = t.withoutTags();
+        assertTrue(u.tagNames().isEmpty());
+        assertEquals(t.columns(), u.columns());
+        assertEquals(u.parts(), Template.parse(u.source()).parts(), "the source of the tag-free template parses back to it");
+        assertTrue(u.source().contains("{{x}}") && u.source().contains("\\<Y>"), u.source());
+    }
 }
