@@ -31,8 +31,8 @@ public record BleuScore(double score, List<Double> precisions, double bp, long s
     /** sacreBLEU's text form, e.g. {@code BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)}. */
     @Override
     public String toString() {
-        String prec = precisions.stream().map(p -> PyText.fixed(p, 1)).collect(Collectors.joining("/"));
-        return "BLEU = " + PyText.fixed(score, 2) + " " + prec + " (BP = " + PyText.fixed(bp, 3)
-                + " ratio = " + PyText.fixed(ratio(), 3) + " hyp_len = " + sysLen + " ref_len = " + refLen + ")";
+        String prec = precisions.stream().map(p -> ScoreFormat.fixed(p, 1)).collect(Collectors.joining("/"));
+        return "BLEU = " + ScoreFormat.fixed(score, 2) + " " + prec + " (BP = " + ScoreFormat.fixed(bp, 3)
+                + " ratio = " + ScoreFormat.fixed(ratio(), 3) + " hyp_len = " + sysLen + " ref_len = " + refLen + ")";
     }
 }

@@ -1,7 +1,5 @@
 package tagllm.eval;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,16 +46,5 @@ final class PyText {
         StringBuilder b = new StringBuilder(s.length());
         s.codePoints().filter(cp -> !isSpace(cp)).forEach(b::appendCodePoint);
         return b.toString();
-    }
-
-    /**
-     * Python's {@code f"{x:.{digits}f}"}: rounds the exact binary value half-to-even, where
-     * {@link String#format} would round its shortest decimal form half-up (0.125 → "0.13" instead of "0.12").
-     */
-    static String fixed(double x, int digits) {
-        if (!Double.isFinite(x)) return Double.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
-        String s = new BigDecimal(x).setScale(digits, RoundingMode.HALF_EVEN).toPlainString();
-        // Python keeps the sign of a negative number that rounds to zero ("-0.00")
-        return (x < 0 || (x == 0 && 1 / x < 0)) && !s.startsWith("-") ? "-" + s : s;
     }
 }

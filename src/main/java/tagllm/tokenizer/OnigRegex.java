@@ -120,7 +120,7 @@ final class OnigRegex {
             name = name.substring(1);
         }
         String prefix = negated ? "\\P{" : "\\p{";
-        for (String candidate : new String[]{name, "Is" + name, LONG_CATEGORY_NAMES.get(name.toLowerCase(java.util.Locale.ROOT))}) {
+        for (String candidate : new String[]{name, LONG_CATEGORY_NAMES.get(name.toLowerCase(java.util.Locale.ROOT)), "Is" + name}) {
             if (candidate == null) continue;
             String javaForm = prefix + candidate + "}";
             try {

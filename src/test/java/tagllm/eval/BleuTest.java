@@ -74,7 +74,7 @@ class BleuTest {
         String[] expected = {"77.65", "60.50", "53.93", "48.53", "46.14", "43.28"};
         for (int order = 1; order <= 6; order++) {
             BleuScore s = Bleu.builder().maxNgramOrder(order).build().corpusScore(HYPS, REFS);
-            assertEquals(expected[order - 1], PyText.fixed(s.score(), 2), "order " + order);
+            assertEquals(expected[order - 1], ScoreFormat.fixed(s.score(), 2), "order " + order);
             assertEquals(order, s.precisions().size());
         }
     }

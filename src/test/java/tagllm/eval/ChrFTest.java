@@ -20,7 +20,7 @@ class ChrFTest {
                 List.of("The dog bit the man.", "It was not unexpected.", "The man bit him first."),
                 List.of("The dog had bit the man.", "No one was surprised.", "The man had bitten the dog."));
         List<String> sys = List.of("The dog bit the man.", "It wasn't surprising.", "The man had just bitten him.");
-        assertEquals("59.73", PyText.fixed(ChrF.corpus(sys, refs), 2));
+        assertEquals("59.73", ScoreFormat.fixed(ChrF.corpus(sys, refs), 2));
     }
 
     @Test

@@ -32,10 +32,10 @@ class PyTextTest {
     @Test
     void fixedRoundsTheBinaryValueHalfToEven() {
         // Python: f"{0.125:.2f}" == "0.12", f"{1.005:.2f}" == "1.00" (1.005 is 1.00499... in binary), f"{2.675:.2f}" == "2.67"
-        assertEquals("0.12", PyText.fixed(0.125, 2));
-        assertEquals("1.00", PyText.fixed(1.005, 2));
-        assertEquals("2.67", PyText.fixed(2.675, 2));
-        assertEquals("0.375", PyText.fixed(0.375, 3));
-        assertEquals("-0.00", PyText.fixed(-0.001, 2));
+        assertEquals("0.12", ScoreFormat.fixed(0.125, 2));
+        assertEquals("1.00", ScoreFormat.fixed(1.005, 2));
+        assertEquals("2.67", ScoreFormat.fixed(2.675, 2));
+        assertEquals("0.375", ScoreFormat.fixed(0.375, 3));
+        assertEquals("-0.00", ScoreFormat.fixed(-0.001, 2));
     }
 }
