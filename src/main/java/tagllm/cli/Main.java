@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
                 PerplexityCommand.class,
                 ScoreCommand.class,
                 TagsCommand.class,
+                TrainCommand.class,
+                PredictCommand.class,
+                EvalCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -51,6 +51,20 @@ public record TaskSpec(
         return TagKind.parse(k, "task " + name + ": tag " + tag);
     }
 
+    /** The same task reading some placeholders from other columns (placeholder → column). */
+    public TaskSpec withColumns(Map<String, String> overrides) {
+        Map<String, String> c = new LinkedHashMap<>(columns);
+        c.putAll(overrides);
+        return new TaskSpec(name, type, template, tags, labelColumn, labelScale, outputPlaceholder, c, head, isolateDomains, bos, eos,
+                lossOnOutputOnly, maxLength);
+    }
+
+    /** The same task with its label read from another column. */
+    public TaskSpec withLabel(String column) {
+        return new TaskSpec(name, type, template, tags, column, labelScale, outputPlaceholder, columns, head, isolateDomains, bos, eos,
+                lossOnOutputOnly, maxLength);
+    }
+
     /** The data column behind a placeholder. */
     public String column(String placeholder) { return columns.getOrDefault(placeholder, placeholder); }
 

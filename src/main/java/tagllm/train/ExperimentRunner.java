@@ -11,13 +11,12 @@ import tagllm.tag.TagInit;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.tag.TokenizerEncoder;
-import tagllm.task.DataRow;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
 import tagllm.task.DataSpec;
 import tagllm.task.Evaluator;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
-import tagllm.task.RowIssues;
-import tagllm.task.RowProblem;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -45,7 +44,7 @@ public final class ExperimentRunner {
     /** Reads a task's rows of one split ("train", "valid", "test"). */
     @FunctionalInterface
     public interface RowLoader {
-        List<DataRow> load(DataSpec spec, String split) throws IOException;
+        List<Row> load(DataSpec spec, String split) throws IOException;
     }
 
     private final Transformer model;
@@ -256,18 +255,13 @@ public final class ExperimentRunner {
     /** Renders a split's rows; rows that do not fit are reported and skipped (or stop the run with --strict). */
     public List<Example> examples(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
         ExampleRenderer r = new ExampleRenderer(t, tags, enc, model.config().maxPositions());
-        RowIssues issues = new RowIssues(strict);
+        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
         List<Example> out = new ArrayList<>();
-        for (DataRow row : rows.load(ds, split)) {
+        for (Row row : rows.load(ds, split)) {
             if (cap > 0 && out.size() >= cap) break;
-            try {
-                out.add(r.example(row.values(), row.source(), row.line()));
-            } catch (RowProblem p) {
-                issues.add(p);
-            }
+            issues.convert(row, r::example).ifPresent(out::add);
         }
-        String s = issues.summary("task " + t.name() + " (" + split + ")");
-        if (!s.isEmpty()) progress.message(s);
+        if (issues.count() > 0) progress.message("task " + t.name() + " (" + split + "): " + issues.summary());
         return out;
     }
 

@@ -7,9 +7,8 @@ import tagllm.tag.SequencePacker;
 import tagllm.tag.TagSet;
 import tagllm.tag.Template;
 import tagllm.tag.TextEncoder;
-import tagllm.task.DataRow;
+import tagllm.data.Row;
 import tagllm.task.LabelText;
-import tagllm.task.RowProblem;
 import tagllm.task.TaskSpec;
 
 import java.util.ArrayList;
@@ -37,23 +36,20 @@ public final class LinearProbe {
     public double lambda() { return lambda; }
 
     /** Tag-free prompts for rows of a regression task; labels go to labelsOut. Rows that do not fit are skipped. */
-    public static List<Sequence> prompts(TaskSpec task, List<DataRow> rows, TextEncoder enc, int limit, List<Double> labelsOut) {
+    public static List<Sequence> prompts(TaskSpec task, List<Row> rows, TextEncoder enc, int limit, List<Double> labelsOut) {
         Template t = task.parsedTemplate().withoutTags();
         List<Sequence> out = new ArrayList<>();
-        for (DataRow r : rows) {
-            String raw = r.values().apply(task.labelColumn());
+        for (Row r : rows) {
             double y;
             try {
-                y = Double.parseDouble(raw == null ? "" : raw.trim()) * task.labelScale();
-            } catch (NumberFormatException e) {
+                y = r.getDouble(task.labelColumn()) * task.labelScale();
+            } catch (RuntimeException e) {
                 continue;
             }
             try {
                 Sequence s = t.render(p -> {
-                    String v = r.values().apply(task.column(p));
-                    if (v == null && p.equals(task.outputPlaceholder())) return LabelText.format(y);
-                    if (v == null) throw new RowProblem("missing " + p);
-                    return v;
+                    if (!r.has(task.column(p)) && p.equals(task.outputPlaceholder())) return LabelText.format(y);
+                    return r.get(task.column(p));
                 }, new Template.TagLookup() {
                     public tagllm.tag.TagKind kind(String name) { throw new IllegalStateException(); }
 

@@ -29,8 +29,8 @@ class ScratchQedTest {
         ExampleRenderer r = new ExampleRenderer(t, tags, TinyRun.ENC, 512);
         List<Example> train = new ArrayList<>(), test = new ArrayList<>();
         int skipped = 0;
-        for (var row : TinyRun.csv(file, "train", ntrain)) try { train.add(r.example(row::get, "f", 1)); } catch (RowProblem e) { skipped++; }
-        for (var row : TinyRun.csv(file, "test", 300)) try { test.add(r.example(row::get, "f", 1)); } catch (RowProblem e) { skipped++; }
+        for (var row : TinyRun.csv(file, "train", ntrain)) try { train.add(r.example(tagllm.data.Row.of("f", 1, row))); } catch (RuntimeException e) { skipped++; }
+        for (var row : TinyRun.csv(file, "test", 300)) try { test.add(r.example(tagllm.data.Row.of("f", 1, row))); } catch (RuntimeException e) { skipped++; }
         double mean = train.stream().mapToDouble(Example::label).average().orElseThrow();
         double var = train.stream().mapToDouble(e -> (e.label() - mean) * (e.label() - mean)).average().orElseThrow();
         tags.putHead(RegressionHead.initial(t.functionTag(), 1, TagInit.meanEmbedding(TinyRun.MODEL.weights().embedTokens()), std,
