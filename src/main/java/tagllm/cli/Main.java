@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 PredictCommand.class,
                 EvalCommand.class,
+                DemoCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

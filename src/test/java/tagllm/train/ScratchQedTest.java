@@ -20,7 +20,8 @@ class ScratchQedTest {
         double lr = Double.parseDouble(System.getProperty("lr", "0.01"));
         boolean std = Boolean.parseBoolean(System.getProperty("std", "true"));
         int p = Integer.getInteger("p", 4);
-        var node = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("preset", preset).put("max_length", 200);
+        var node = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("preset", preset).put("max_length", Integer.getInteger("maxlen", 200));
+        if (System.getProperty("template") != null) node.put("template", System.getProperty("template"));
         node.putObject("head").put("bias", std).put("standardize", std);
         TaskSpec t = TaskSpec.fromConfig("x", new ConfigNode(node, "x"), Map.of());
         TagSet tags = TinyRun.emptyTags();
