@@ -109,8 +109,10 @@ public record TaskSpec(
             used.put(t, k);
         }
         String label = c.string("label", base != null ? base.labelColumn() : null);
-        String output = c.string("output", base != null ? base.outputPlaceholder()
-                : (type == TaskType.REGRESSION && parsed.columns().contains("label") ? "label" : null));
+        String inherited = base != null ? base.outputPlaceholder() : (type == TaskType.REGRESSION ? "label" : null);
+        // a regression template without the label text simply ends at its function tag
+        if (type == TaskType.REGRESSION && inherited != null && !parsed.columns().contains(inherited)) inherited = null;
+        String output = c.string("output", inherited);
         if (type == TaskType.REGRESSION && label == null) throw c.error("label", "missing: the column holding the number to predict");
         if (type == TaskType.TEXT && output == null) throw c.error("output", "missing: the placeholder holding the output text");
         if (output != null && type != TaskType.LANGUAGE_MODEL && !parsed.columns().contains(output)) {
