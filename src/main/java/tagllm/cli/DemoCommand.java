@@ -39,7 +39,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Model m = Model.load(model);
-        Demo demo = new Demo(m, data, output, quick ? Demo.Sizes.quick() : Demo.Sizes.standard(), seed, Progress.stderr(quiet));
+        Demo demo = new Demo(m, data, output, quick ? Demo.Sizes.quick() : Demo.Sizes.standard(), seed, Progress.to(spec.commandLine().getErr(), quiet));
         Demo.Results r = demo.run();
         var out = spec.commandLine().getOut();
         out.println();

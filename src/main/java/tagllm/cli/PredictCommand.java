@@ -15,10 +15,7 @@ import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
 import tagllm.util.AtomicFiles;
 
-import java.io.OutputStreamWriter;
 import java.io.StringWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,9 +79,8 @@ public final class PredictCommand implements Callable<Integer> {
             AtomicFiles.writeString(output, sw.toString());
             spec.commandLine().getErr().println("wrote " + kept.size() + " predictions to " + output);
         } else {
-            Writer w = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
-            w.write(sw.toString());
-            w.flush();
+            spec.commandLine().getOut().print(sw);
+            spec.commandLine().getOut().flush();
         }
         return 0;
     }
