@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {"error": ...} with their status, anything unexpected into a 500 whose details go to the server log only.
  */
 final class ApiHandler implements HttpHandler {
+    /** Most bytes of an oversized body read (and dropped) before answering 413; beyond, the connection is cut. */
+    private static final long DRAIN_BYTES = 64L << 20;
     private static final String ENDPOINTS = "GET /health, GET /v1/tasks, POST /v1/predict, POST /v1/generate";
 
     private final TagService service;
@@ -85,23 +87,43 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    /** The body, refused with 413 past the limit without reading more than limit + 1 bytes of it. */
+    /** The body, refused with 413 past the limit; never holds more than limit + 1 bytes of it. */
     private byte[] body(HttpExchange ex) throws IOException {
         long limit = options.maxBodyBytes();
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            long n;
-            try {
-                n = Long.parseLong(declared.trim());
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest("Content-Length: not a number: '" + declared + "'");
-            }
-            if (n > limit) throw tooLarge(n + " bytes");
-        }
         try (InputStream in = ex.getRequestBody()) {
+            if (declared != null) {
+                long n;
+                try {
+                    n = Long.parseLong(declared.trim());
+                } catch (NumberFormatException e) {
+                    throw ApiException.badRequest("Content-Length: not a number: '" + declared + "'");
+                }
+                if (n > limit) {
+                    discard(in, limit);
+                    throw tooLarge(n + " bytes");
+                }
+            }
             byte[] b = in.readNBytes((int) limit + 1);
-            if (b.length > limit) throw tooLarge("more than " + limit + " bytes");
+            if (b.length > limit) {
+                discard(in, limit);
+                throw tooLarge("more than " + limit + " bytes");
+            }
             return b;
+        }
+    }
+
+    /**
+     * Reads and drops what the client is still sending (up to a bound), so that it gets to read the 413: a
+     * connection closed while it is sending is a reset to most clients, with the answer lost.
+     */
+    private static void discard(InputStream in, long limit) throws IOException {
+        long cap = Math.max(DRAIN_BYTES, 4 * limit);
+        byte[] buf = new byte[64 * 1024];
+        for (long read = 0; read < cap; ) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, cap - read));
+            if (r < 0) return;
+            read += r;
         }
     }
 
@@ -138,7 +160,7 @@ final class ApiHandler implements HttpHandler {
 
     private ObjectNode predict(ObjectNode body) {
         RequestBodies.allowOnly(body, Set.of("task", "inputs"));
-        TaskInfo task = service.task(RequestBodies.requiredString(body, "task"));
+        TaskInfo task = task(body);
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
         TagService.Predictions p = service.predict(task.name(), inputs);
         ObjectNode o = RequestBodies.JSON.createObjectNode();
@@ -154,7 +176,7 @@ final class ApiHandler implements HttpHandler {
 
     private ObjectNode generate(ObjectNode body) {
         RequestBodies.allowOnly(body, Set.of("task", "inputs", "max_tokens"));
-        TaskInfo task = service.task(RequestBodies.requiredString(body, "task"));
+        TaskInfo task = task(body);
         int maxTokens = RequestBodies.optionalInt(body, "max_tokens", Math.min(ServerOptions.DEFAULT_NEW_TOKENS, options.maxTokens()),
                 1, options.maxTokens());
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
@@ -164,6 +186,11 @@ final class ApiHandler implements HttpHandler {
         ArrayNode a = o.putArray("outputs");
         g.texts().forEach(a::add);
         return o;
+    }
+
+    private TaskInfo task(ObjectNode body) {
+        if (!body.hasNonNull("task")) return service.task(null); // its 400 lists the served tasks
+        return service.task(RequestBodies.requiredString(body, "task"));
     }
 
     private static ObjectNode error(String message) {
