@@ -1,5 +1,7 @@
 package tagllm.serve;
 
+import tagllm.data.DatasetException;
+import tagllm.data.Row;
 import tagllm.model.Model;
 import tagllm.model.Transformer;
 import tagllm.tag.Sequence;
@@ -9,7 +11,6 @@ import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.Presets;
-import tagllm.task.RowProblem;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -184,10 +185,9 @@ public final class PredictorService implements TagService {
             Map<String, String> input = inputs.get(i);
             info.requireFields(input, where);
             try {
-                out.add(renderer.prompt(input::get, where, 1).sequence());
-            } catch (RowProblem e) {
-                String m = e.getMessage(), prefix = where + ":1: ";
-                throw ApiException.badRequest(where + ": " + (m.startsWith(prefix) ? m.substring(prefix.length()) : m));
+                out.add(renderer.prompt(Row.of(where, 1, input)).sequence());
+            } catch (DatasetException e) {
+                throw ApiException.badRequest(where + ": " + e.reason());
             }
         }
         return out;
