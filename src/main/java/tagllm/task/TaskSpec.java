@@ -127,8 +127,11 @@ public record TaskSpec(
         HeadSpec head = base != null ? base.head() : HeadSpec.paper();
         if (c.has("head")) {
             ConfigNode h = c.child("head").requireObject();
-            h.allowOnly("outputs", "bias", "standardize");
-            head = new HeadSpec(h.integer("outputs", head.outputs()), h.bool("bias", head.bias()), h.bool("standardize", head.standardize()));
+            h.allowOnly("outputs", "bias", "standardize", "init");
+            String init = h.string("init", head.zeroInit() ? "zero" : "embedding");
+            if (!init.equals("zero") && !init.equals("embedding")) throw h.error("init", "expected zero or embedding, got '" + init + "'");
+            head = new HeadSpec(h.integer("outputs", head.outputs()), h.bool("bias", head.bias()), h.bool("standardize", head.standardize()),
+                    init.equals("zero"));
             if (head.outputs() != 1) throw h.error("outputs", "only single-output regression heads are supported, got " + head.outputs());
         }
         String lossOn = c.string("loss_on", base != null ? (base.lossOnOutputOnly() ? "output" : "all") : "all");
@@ -163,6 +166,7 @@ public record TaskSpec(
         h.put("outputs", head.outputs());
         h.put("bias", head.bias());
         h.put("standardize", head.standardize());
+        h.put("init", head.zeroInit() ? "zero" : "embedding");
         o.put("isolate_domains", isolateDomains);
         o.put("bos", bos);
         o.put("eos", eos);

@@ -265,7 +265,7 @@ public final class ExperimentRunner {
         return out;
     }
 
-    /** A new head for a regression task's function tag, initialised as in the code (rows = mean token embedding). */
+    /** A new head for a regression task's function tag: rows = the mean token embedding as in the code, or zero. */
     private static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
         String f = t.functionTag();
         if (tags.head(f) != null) return;
@@ -276,7 +276,8 @@ public final class ExperimentRunner {
             shift = new double[]{mean};
             scale = new double[]{var > 0 ? Math.sqrt(var) : 1};
         }
-        tags.putHead(RegressionHead.initial(f, t.head().outputs(), embed.mean(), t.head().bias(), shift, scale));
+        float[] rowInit = t.head().zeroInit() ? new float[embed.mean().length] : embed.mean();
+        tags.putHead(RegressionHead.initial(f, t.head().outputs(), rowInit, t.head().bias(), shift, scale));
     }
 
     /** The embedding statistics the paper's initialisation needs, computed once per stage. */

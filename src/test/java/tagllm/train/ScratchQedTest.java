@@ -34,14 +34,14 @@ class ScratchQedTest {
         for (var row : TinyRun.csv(file, "test", 300)) try { test.add(r.example(tagllm.data.Row.of("f", 1, row))); } catch (RuntimeException e) { skipped++; }
         double mean = train.stream().mapToDouble(Example::label).average().orElseThrow();
         double var = train.stream().mapToDouble(e -> (e.label() - mean) * (e.label() - mean)).average().orElseThrow();
-        tags.putHead(RegressionHead.initial(t.functionTag(), 1, TagInit.meanEmbedding(TinyRun.MODEL.weights().embedTokens()), std,
+        tags.putHead(RegressionHead.initial(t.functionTag(), 1, Boolean.getBoolean("zero") ? new float[64] : TagInit.meanEmbedding(TinyRun.MODEL.weights().embedTokens()), std,
                 std ? new double[]{mean} : null, std ? new double[]{Math.sqrt(var)} : null));
         double avgLen = train.stream().mapToInt(e -> e.sequence().length()).average().orElseThrow();
         System.out.println("train " + train.size() + " test " + test.size() + " skipped " + skipped + " avg len " + avgLen);
         double meanMse = test.stream().mapToDouble(e -> (e.label() - mean) * (e.label() - mean)).average().orElseThrow();
         Hyper h = new Hyper("adamw", lr, 0, 0.9, 0.999, 1e-8, "cosine", 0.03, 8, 1, 1.0, 1, steps, 0, 100, 1.0, 50);
         long t0 = System.nanoTime();
-        Set<String> trainable = new LinkedHashSet<>(t.parsedTemplate().tagNames());
+        Set<String> trainable = new LinkedHashSet<>(List.of(t.functionTag()));
         new Trainer(TinyRun.MODEL, Progress.stderr(false), new MetricsLog(java.nio.file.Path.of("/tmp/scratch.jsonl")))
                 .run(tags, train, trainable, new Trainer.Options("s", h, 1, false, null, false, 0));
         double secs = (System.nanoTime() - t0) / 1e9;
