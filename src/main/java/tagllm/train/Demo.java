@@ -42,7 +42,7 @@ public final class Demo {
     /** Steps per stage, rows, batch and learning rate. */
     public record Sizes(int stage1Steps, int stage2Steps, int stage3Steps, int trainRows, int evalRows, int batch, double lrDomain,
                         double lrFunction, int tagLength, int proteinChars) {
-        public static Sizes standard() { return new Sizes(100, 200, 250, 2000, 300, 8, 0.01, 0.05, 4, 80); }
+        public static Sizes standard() { return new Sizes(200, 600, 600, 3000, 300, 8, 0.01, 0.05, 4, 80); }
 
         /** A smoke-test size: seconds, not minutes; the numbers mean little. */
         public static Sizes quick() { return new Sizes(4, 6, 6, 48, 24, 4, 0.01, 0.05, 2, 40); }
