@@ -1,0 +1,64 @@
+package tagllm.tokenizer;
+
+/**
+ * Decodes a stream of ids piece by piece so that the concatenated output equals decoding all ids at
+ * once. Decoders depend on context (Strip drops the first leading space, byte-fallback and byte-level
+ * pieces form characters only together), so each step decodes a short window of recent ids and returns
+ * what it adds beyond the text the window's older ids already produced. Text ending in an incomplete
+ * character (U+FFFD) is held back until the character completes, as tokenizers' DecodeStream does.
+ * Not thread-safe: one per generation.
+ */
+public final class StreamDecoder {
+    private final Tokenizer tokenizer;
+    private final boolean skipSpecialTokens;
+    private int[] ids = new int[0];
+    private String prefix = "";
+    private int prefixIndex;
+
+    StreamDecoder(Tokenizer tokenizer, boolean skipSpecialTokens) {
+        this.tokenizer = tokenizer;
+        this.skipSpecialTokens = skipSpecialTokens;
+    }
+
+    /** The text newly completed by {@code id}: "" while a multi-byte character is incomplete. */
+    public String push(int id) {
+        if (prefix.isEmpty() && ids.length > 0) {
+            String p = tokenizer.decode(ids, skipSpecialTokens);
+            if (!p.endsWith("\uFFFD")) {
+                prefix = p;
+                prefixIndex = ids.length;
+            }
+        }
+        ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+        ids[ids.length - 1] = id;
+        String text = tokenizer.decode(ids, skipSpecialTokens);
+        if (text.length() <= prefix.length() || text.endsWith("\uFFFD")) return "";
+        String added = newText(text);
+        int newPrefixIndex = ids.length - prefixIndex;
+        ids = java.util.Arrays.copyOfRange(ids, prefixIndex, ids.length);
+        prefix = tokenizer.decode(ids, skipSpecialTokens);
+        prefixIndex = newPrefixIndex;
+        return added;
+    }
+
+    /** Whatever is still held back (an incomplete character comes out as U+FFFD), then starts afresh. */
+    public String flush() {
+        String rest = "";
+        if (ids.length > 0) {
+            String text = tokenizer.decode(ids, skipSpecialTokens);
+            if (text.length() > prefix.length()) rest = newText(text);
+        }
+        ids = new int[0];
+        prefix = "";
+        prefixIndex = 0;
+        return rest;
+    }
+
+    /** What {@code text} adds to the prefix; decoders here only ever extend it, but stay safe if one does not. */
+    private String newText(String text) {
+        if (text.startsWith(prefix)) return text.substring(prefix.length());
+        int common = 0;
+        while (common < prefix.length() && common < text.length() && prefix.charAt(common) == text.charAt(common)) common++;
+        return text.substring(common);
+    }
+}
