@@ -111,10 +111,22 @@ public final class SmilesReader {
         return v;
     }
 
-    private static String firstLine(String message) {
+    /**
+     * CDK's message is "could not parse 'S', REASON:\nS\n   ^"; keep the reason and the caret's position.
+     */
+    static String firstLine(String message) {
         if (message == null) return "cannot be parsed";
-        String line = message.strip();
-        int nl = line.indexOf('\n');
-        return nl < 0 ? line : line.substring(0, nl).strip();
+        String[] lines = message.strip().split("\n");
+        String reason = lines[0].strip();
+        if (reason.startsWith("could not parse '")) {
+            int cut = reason.indexOf("', ");
+            if (cut > 0) reason = reason.substring(cut + 3);
+        }
+        if (reason.endsWith(":")) reason = reason.substring(0, reason.length() - 1).strip();
+        if (lines.length >= 3) {
+            int caret = lines[2].indexOf('^');
+            if (caret >= 0) reason += " (at character " + (caret + 1) + ")";
+        }
+        return reason;
     }
 }

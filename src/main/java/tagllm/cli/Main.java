@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 PerplexityCommand.class,
                 ScoreCommand.class,
                 TagsCommand.class,
+                ChemCommand.class,
+                DataCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
