@@ -16,6 +16,11 @@ public final class PythonFloat {
         if (x == 0) return (1 / x < 0) ? "-0.0" : "0.0";
         // Java's Double.toString yields the shortest round-trip digits (JDK 19+), as Python's repr does
         BigDecimal d = new BigDecimal(Double.toString(Math.abs(x))).stripTrailingZeros();
+        if (d.precision() == 2) {
+            // Java prints at least two digits; when one digit also round-trips (5e-324), Python prints that
+            BigDecimal one = d.round(new java.math.MathContext(1, java.math.RoundingMode.HALF_EVEN));
+            if (Double.parseDouble(one.toString()) == Math.abs(x)) d = one.stripTrailingZeros();
+        }
         String digits = d.unscaledValue().toString();
         int exponent = digits.length() - 1 - d.scale(); // decimal exponent of the first digit
         StringBuilder sb = new StringBuilder(x < 0 ? "-" : "");
