@@ -17,9 +17,6 @@ final class ParallelMap implements AutoCloseable {
         this.pool = new ForkJoinPool(threads);
     }
 
-    /** Available processors, the default thread count. */
-    static int defaultThreads() { return Runtime.getRuntime().availableProcessors(); }
-
     <I, O> List<O> map(List<I> items, Function<I, O> f) {
         try {
             return pool.submit(() -> items.parallelStream().map(f).toList()).get();

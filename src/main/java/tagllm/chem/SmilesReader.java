@@ -1,8 +1,10 @@
 package tagllm.chem;
 
 import org.openscience.cdk.aromaticity.Aromaticity;
+import org.openscience.cdk.aromaticity.ElectronDonation;
 import org.openscience.cdk.exception.CDKException;
 import org.openscience.cdk.exception.InvalidSmilesException;
+import org.openscience.cdk.graph.Cycles;
 import org.openscience.cdk.interfaces.IAtom;
 import org.openscience.cdk.interfaces.IAtomContainer;
 import org.openscience.cdk.interfaces.IBond;
@@ -24,6 +26,10 @@ public final class SmilesReader {
     private static final ThreadLocal<SmilesReader> PER_THREAD = ThreadLocal.withInitial(SmilesReader::new);
     /** Longer strings are refused before parsing: no real molecule needs them and they could exhaust memory. */
     static final int MAX_LENGTH = 10_000;
+
+    /** Canonical output uses CDK's Daylight aromaticity: it only decides lower-case symbols, not the molecule. */
+    private static final Aromaticity DAYLIGHT = new Aromaticity(ElectronDonation.daylight(),
+            Cycles.or(Cycles.all(), Cycles.relevant()));
 
     private final SmilesParser parser = new SmilesParser(SilentChemObjectBuilder.getInstance());
     private final SmilesGenerator canonical = new SmilesGenerator(SmiFlavor.Absolute | SmiFlavor.UseAromaticSymbols);
@@ -66,9 +72,7 @@ public final class SmilesReader {
     public String canonicalise(String smiles) {
         IAtomContainer mol = parse(smiles);
         try {
-            new Aromaticity(org.openscience.cdk.aromaticity.ElectronDonation.daylight(),
-                    org.openscience.cdk.graph.Cycles.or(org.openscience.cdk.graph.Cycles.all(),
-                            org.openscience.cdk.graph.Cycles.relevant())).apply(mol);
+            DAYLIGHT.apply(mol);
             return canonical.create(mol);
         } catch (CDKException e) {
             throw new SmilesException(smiles, "cannot be written canonically: " + firstLine(e.getMessage()));

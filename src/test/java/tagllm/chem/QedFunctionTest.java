@@ -69,4 +69,16 @@ class QedFunctionTest {
                 .mapToDouble(i -> Qed.qed(smiles[i % smiles.length]).qed()).toArray();
         for (int i = 0; i < parallel.length; i++) assertEquals(sequential[i % smiles.length], parallel[i], 0.0);
     }
+
+    @Test
+    void aromaticMoleculesWithoutKekuleOrdersAreKekulised() throws Exception {
+        var parser = new org.openscience.cdk.smiles.SmilesParser(org.openscience.cdk.silent.SilentChemObjectBuilder.getInstance());
+        parser.kekulise(false);
+        var mol = parser.parseSmiles("Cc1ccc2[nH]ccc2c1");
+        assertEquals(Qed.qed("Cc1ccc2[nH]ccc2c1"), Qed.qed(mol));
+        var noHydrogens = parser.parseSmiles("CCO");
+        noHydrogens.getAtom(0).setImplicitHydrogenCount(null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Qed.qed(noHydrogens));
+        assertTrue(e.getMessage().contains("atom 1"), e.getMessage());
+    }
 }
