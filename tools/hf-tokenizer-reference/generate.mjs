@@ -5,6 +5,7 @@
 //   npm install tokenizers@0.23.2      (in this folder or any parent)
 //   node generate.mjs ../../../shared ../../src/test/resources/tagllm/tokenizer/hf-reference.json
 //
+// (A Strip decoder with stop > 0 is left out: tokenizers panics on an empty decoded string.)
 // The vocabularies are small BPEs trained here, naively, on ../shared/data text: their quality does not
 // matter, only that both implementations run the same files.
 import { createRequire } from 'node:module';
@@ -101,6 +102,45 @@ const chars = [...charCount.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0
 for (const c of chars) msVocab[c] = Object.keys(msVocab).length;
 const msMerges = train(msWords, s => s in msVocab || s.length > 1 && !s.startsWith('<0x'), 800);
 for (const [a, b] of msMerges) if (!(a + b in msVocab)) msVocab[a + b] = Object.keys(msVocab).length;
+
+// CLIP-like base: byte characters, each also with the end-of-word suffix </w>, merges over suffixed words
+const clipVocab = {};
+byteChar.forEach(c => { clipVocab[c] = Object.keys(clipVocab).length; });
+byteChar.forEach(c => { clipVocab[c + '</w>'] = Object.keys(clipVocab).length; });
+const clipWords = new Map();
+for (const line of corpus) {
+  for (const m of line.toLowerCase().matchAll(/\p{L}+|\p{N}|[^\s\p{L}\p{N}]+/gu)) {
+    const syms = Array.from(byteLevel(m[0]));
+    syms[syms.length - 1] += '</w>';
+    const k = syms.join('\u0001');
+    clipWords.set(k, (clipWords.get(k) || 0) + 1);
+  }
+}
+const clipMerges = (() => {
+  // same naive training, on symbol lists that already carry the suffix
+  let entries = [...clipWords.entries()].map(([k, f]) => [k.split('\u0001'), f]);
+  const merges = [];
+  for (let m = 0; m < 600; m++) {
+    const counts = new Map();
+    for (const [syms, f] of entries) for (let i = 0; i + 1 < syms.length; i++) {
+      const k = syms[i] + '\u0000' + syms[i + 1];
+      counts.set(k, (counts.get(k) || 0) + f);
+    }
+    let best = null, bestCount = 1;
+    for (const [k, c] of counts) if (c > bestCount || (c === bestCount && best !== null && k < best)) { best = k; bestCount = c; }
+    if (best === null) break;
+    const [a, b] = best.split('\u0000');
+    merges.push([a, b]);
+    for (const e of entries) {
+      const s = e[0], out = [];
+      for (let i = 0; i < s.length; i++) { if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { out.push(a + b); i++; } else out.push(s[i]); }
+      e[0] = out;
+    }
+  }
+  return merges;
+})();
+for (const [a, b] of clipMerges) if (!(a + b in clipVocab)) clipVocab[a + b] = Object.keys(clipVocab).length;
+for (const t of ['<|startoftext|>', '<|endoftext|>']) clipVocab[t] = Object.keys(clipVocab).length;  // as in CLIP's vocabulary
 
 // ---- variants ----
 const LLAMA3 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -199,6 +239,37 @@ const variants = [];
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true }, model_options: {} });
 }
 
+{
+  const toks = added(msVocab, [['<unk>', true], ['<s>', true], ['</s>', true], ['[INST]', true]]);
+  const ms = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: true };
+  variants.push({ name: 'metaspace-first-split', base: 'metaspace', added_tokens: toks, normalizer: null, pre_tokenizer: ms, post_processor: template('<s>', 1),
+    decoder: { type: 'Sequence', decoders: [ms, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
+    model_options: { unk_token: '<unk>', byte_fallback: true, fuse_unk: true } });
+}
+{
+  const toks = added(blVocab, [['<|sep|>', true, { lstrip: true, rstrip: true }], ['ok', true, { single_word: true, normalized: false }]]);
+  variants.push({ name: 'split-behaviours', base: 'byte_level', added_tokens: toks, normalizer: { type: 'Nmt' },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [
+      { type: 'CharDelimiterSplit', delimiter: '|' },
+      { type: 'Split', pattern: { Regex: '\\s+' }, behavior: 'Removed', invert: false },
+      { type: 'Split', pattern: { Regex: '[aeiou]' }, behavior: 'MergedWithPrevious', invert: false },
+      { type: 'Split', pattern: { String: '-' }, behavior: 'MergedWithNext', invert: false },
+      { type: 'Split', pattern: { Regex: '[0-9]' }, behavior: 'Contiguous', invert: false },
+      { type: 'Split', pattern: { Regex: '\\p{Lu}+' }, behavior: 'Isolated', invert: true },
+      byteLevelPre(false, false)] },
+    post_processor: null, decoder: { type: 'Sequence', decoders: [{ type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }, { type: 'Strip', content: 'x', start: 2, stop: 0 }] }, model_options: {} });
+}
+{
+  const toks = added(clipVocab, [['<|startoftext|>', true], ['<|endoftext|>', true]]);
+  variants.push({ name: 'clip-like', base: 'clip', added_tokens: toks,
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }, { type: 'Lowercase' }] },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [
+      { type: 'Split', pattern: { Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+" }, behavior: 'Removed', invert: true },
+      byteLevelPre(false, false)] },
+    post_processor: { type: 'RobertaProcessing', sep: ['<|endoftext|>', idOf(toks, '<|endoftext|>')], cls: ['<|startoftext|>', idOf(toks, '<|startoftext|>')], trim_offsets: false, add_prefix_space: false },
+    decoder: { type: 'BPEDecoder', suffix: '</w>' }, model_options: { end_of_word_suffix: '</w>', continuing_subword_prefix: '', unk_token: '<|endoftext|>' } });
+}
+
 // ---- texts ----
 const texts = [
   '', ' ', '  ', '\n', 'Hello world', ' Hello  world ', 'Hello\tworld\n\nNew paragraph\r\nend', "I'M here, you're there; they'LL see. We'd've",
@@ -217,6 +288,7 @@ texts.push(...csvColumn('protein/deepsol.csv', 'sequence', 200).filter((_, i) =>
 const bases = {
   byte_level: { vocab: blVocab, merges: blMerges.map(([a, b]) => a + ' ' + b) },
   metaspace: { vocab: msVocab, merges: msMerges },  // pair form here, string form above
+  clip: { vocab: clipVocab, merges: clipMerges },
 };
 const out = { generator: 'tools/hf-tokenizer-reference/generate.mjs with the tokenizers npm package 0.23.2 (Hugging Face tokenizers, Rust)',
   bases, texts, variants: [] };

@@ -136,11 +136,14 @@ final class TokenizerLoader {
         }
         if (vocab.isEmpty()) throw error("model.vocab", "is empty");
         String unk = textOrNull(m, "unk_token", "model");
-        if (unk != null && !vocab.containsKey(unk)) throw error("model.unk_token", "\"" + unk + "\" is not in model.vocab");
         String prefix = textOrNull(m, "continuing_subword_prefix", "model");
         String suffix = textOrNull(m, "end_of_word_suffix", "model");
         MergeTable merges = merges(m.get("merges"), vocab, prefix == null ? 0 : prefix.length());
-        return new BpeModel(vocab, merges, unk, prefix, suffix, bool(m, "fuse_unk", false, "model"),
+        // tokenizers accepts an unk_token missing from the vocabulary and fails only when a text needs it
+        String missingUnk = unk != null && !vocab.containsKey(unk)
+                ? file + ": model.unk_token \"" + unk + "\" is not in model.vocab, and the text has characters only it could stand for"
+                : null;
+        return new BpeModel(vocab, merges, unk, missingUnk, prefix, suffix, bool(m, "fuse_unk", false, "model"),
                 bool(m, "byte_fallback", false, "model"), bool(m, "ignore_merges", false, "model"));
     }
 
