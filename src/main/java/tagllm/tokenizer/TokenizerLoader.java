@@ -136,8 +136,9 @@ final class TokenizerLoader {
         }
         if (vocab.isEmpty()) throw error("model.vocab", "is empty");
         String unk = textOrNull(m, "unk_token", "model");
-        String prefix = textOrNull(m, "continuing_subword_prefix", "model");
-        String suffix = textOrNull(m, "end_of_word_suffix", "model");
+        // "" means none (GPT-2's file writes it so); null keeps the per-character fast path
+        String prefix = emptyToNull(textOrNull(m, "continuing_subword_prefix", "model"));
+        String suffix = emptyToNull(textOrNull(m, "end_of_word_suffix", "model"));
         MergeTable merges = merges(m.get("merges"), vocab, prefix == null ? 0 : prefix.length());
         // tokenizers accepts an unk_token missing from the vocabulary and fails only when a text needs it
         String missingUnk = unk != null && !vocab.containsKey(unk)
@@ -461,6 +462,10 @@ final class TokenizerLoader {
         if (t == null || t.isNull()) return null;
         if (!t.isTextual()) throw error(where + "." + field, "must be a string, got " + t);
         return t.asText();
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     private boolean bool(JsonNode n, String field, boolean dflt, String where) {
