@@ -8,6 +8,11 @@ import picocli.CommandLine.Command;
         description = "Tag-LLM on the JVM: learn input tags for a frozen Hugging Face LLM, predict, evaluate, serve.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ModelCommand.class,
+                GenerateCommand.class,
+                PerplexityCommand.class,
+                ScoreCommand.class,
+                TagsCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

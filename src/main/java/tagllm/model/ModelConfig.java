@@ -1,18 +1,23 @@
 package tagllm.model;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The fields of a Hugging Face config.json that the engine needs, validated.
  * Supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM. Anything the engine
- * cannot run faithfully (another activation, an unknown rope_scaling) is refused by name.
+ * cannot run faithfully (another activation, an unknown rope_scaling, an o_proj bias) is refused by name,
+ * because running such a model with the wrong maths would give plausible but wrong numbers.
  */
 public record ModelConfig(
         String architecture,
@@ -35,11 +40,14 @@ public record ModelConfig(
         Integer slidingWindow,
         String torchDtype) {
 
-    /** Llama 3 style frequency-dependent rope scaling ("rope_type": "llama3"); null when absent. */
+    /** Llama 3 style frequency-dependent rope scaling ("rope_type": "llama3") or linear; null when absent. */
     public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
                               int originalMaxPositions) {}
 
     public static final List<String> SUPPORTED = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM");
+
+    /** Java arrays (and so Matrix) hold at most this many elements. */
+    static final long MAX_MATRIX_ELEMENTS = Integer.MAX_VALUE - 8;
 
     public int qDim() { return numHeads * headDim; }
 
@@ -57,98 +65,262 @@ public record ModelConfig(
         return p;
     }
 
-    public static ModelConfig load(Path configJson) throws IOException {
-        JsonNode n;
+    /** A mapper for model metadata files: duplicate keys and trailing garbage are errors, not silently accepted. */
+    static ObjectMapper strictMapper() {
+        return new ObjectMapper()
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    /** Reads a JSON metadata file; any problem (missing, unreadable, malformed) is a ModelFormatException naming it. */
+    static JsonNode readJson(Path file) {
+        String text;
         try {
-            n = new ObjectMapper().readTree(Files.readString(configJson));
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(file + ": file not found");
         } catch (IOException e) {
-            throw new ModelFormatException(configJson + ": not valid JSON: " + e.getMessage());
+            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
         }
-        return fromJson(n, configJson.toString());
+        try {
+            JsonNode n = strictMapper().readTree(text);
+            if (n == null || n.isMissingNode()) throw new ModelFormatException(file + ": empty file, expected a JSON object");
+            return n;
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": not valid JSON: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i);
+    }
+
+    public static ModelConfig load(Path configJson) throws IOException {
+        return fromJson(readJson(configJson), configJson.toString());
     }
 
     public static ModelConfig fromJson(JsonNode n, String source) {
         if (n == null || !n.isObject()) throw new ModelFormatException(source + ": expected a JSON object");
-        String arch = null;
+        String type = text(n, "model_type", null, source);
+        String arch = architecture(n, type, source);
+
+        int hidden = positive(n, "hidden_size", source);
+        int inter = positive(n, "intermediate_size", source);
+        int layers = positive(n, "num_hidden_layers", source);
+        int heads = positive(n, "num_attention_heads", source);
+        int kv = present(n, "num_key_value_heads") ? positive(n, "num_key_value_heads", source) : heads;
+        if (kv > heads || heads % kv != 0) {
+            throw new ModelFormatException(source + ": num_attention_heads " + heads
+                    + " is not a multiple of num_key_value_heads " + kv);
+        }
+        int headDim;
+        if (present(n, "head_dim")) {
+            headDim = positive(n, "head_dim", source);
+        } else {
+            if (hidden % heads != 0) {
+                throw new ModelFormatException(source + ": hidden_size " + hidden + " is not divisible by num_attention_heads "
+                        + heads + " and no head_dim is given");
+            }
+            headDim = hidden / heads;
+        }
+        if (headDim % 2 != 0) throw new ModelFormatException(source + ": head_dim " + headDim + " must be even for RoPE");
+        int vocab = positive(n, "vocab_size", source);
+        int maxPos = present(n, "max_position_embeddings") ? positive(n, "max_position_embeddings", source)
+                : switch (arch) {
+                    case "MistralForCausalLM" -> 4096 * 32;
+                    case "Qwen2ForCausalLM" -> 32768;
+                    default -> 2048;
+                };
+        double eps = positiveReal(n, "rms_norm_eps", 1e-6, source);
+        double theta = positiveReal(n, "rope_theta", 10000.0, source);
+        String act = text(n, "hidden_act", "silu", source);
+        if (!act.equals("silu")) throw new ModelFormatException(source + ": hidden_act '" + act + "' is not supported (only silu)");
+        if (bool(n, "mlp_bias", false, source)) throw new ModelFormatException(source + ": mlp_bias=true is not supported");
+        if (present(n, "partial_rotary_factor") && n.get("partial_rotary_factor").asDouble() != 1.0) {
+            throw new ModelFormatException(source + ": partial_rotary_factor " + n.get("partial_rotary_factor")
+                    + " is not supported (only 1.0)");
+        }
+        boolean attnBias;
+        if (arch.equals("Qwen2ForCausalLM")) {
+            attnBias = true; // Qwen2 always has q/k/v biases and no o_proj bias
+        } else {
+            // Llama's attention_bias adds an o_proj bias too, which LayerWeights has no place for.
+            if (bool(n, "attention_bias", false, source)) {
+                throw new ModelFormatException(source + ": attention_bias=true is not supported for " + arch
+                        + " (it adds an o_proj bias)");
+            }
+            attnBias = false;
+        }
+        boolean tied = bool(n, "tie_word_embeddings", false, source);
+        RopeScaling scaling = ropeScaling(n.get("rope_scaling"), source);
+
+        boolean qwen = arch.equals("Qwen2ForCausalLM");
+        int bos = present(n, "bos_token_id") ? tokenId(n, "bos_token_id", vocab, source) : (qwen ? -1 : 1);
+        List<Integer> eos = new ArrayList<>();
+        JsonNode e = n.get("eos_token_id");
+        if (e != null && e.isArray()) {
+            for (JsonNode x : e) eos.add(checkId(x, "eos_token_id", vocab, source));
+        } else if (present(n, "eos_token_id")) {
+            eos.add(checkId(e, "eos_token_id", vocab, source));
+        } else if (!qwen) {
+            eos.add(2);
+        }
+
+        Integer window = slidingWindow(n, arch, layers, source);
+        String dtype = text(n, "torch_dtype", null, source);
+        if (dtype == null) dtype = text(n, "dtype", "float32", source);
+
+        checkMatrix(source, "embed_tokens", vocab, hidden);
+        checkMatrix(source, "mlp", inter, hidden);
+        checkMatrix(source, "q_proj", (long) heads * headDim, hidden);
+        return new ModelConfig(arch, type, hidden, inter, layers, heads, kv, headDim, vocab, maxPos, eps, theta,
+                scaling, attnBias, tied, bos, eos.stream().mapToInt(Integer::intValue).toArray(), window, dtype);
+    }
+
+    private static String architecture(JsonNode n, String type, String source) {
         JsonNode archs = n.get("architectures");
-        if (archs != null && archs.isArray() && !archs.isEmpty()) arch = archs.get(0).asText();
-        String type = text(n, "model_type", null);
-        if (arch == null && type != null) {
+        String arch = null;
+        if (archs != null && !archs.isNull()) {
+            if (!archs.isArray() || archs.isEmpty() || !archs.get(0).isTextual()) {
+                throw new ModelFormatException(source + ": 'architectures' must be a non-empty list of names, got " + archs);
+            }
+            arch = archs.get(0).asText();
+        } else if (type != null) {
             arch = switch (type) {
                 case "llama" -> "LlamaForCausalLM";
                 case "mistral" -> "MistralForCausalLM";
                 case "qwen2" -> "Qwen2ForCausalLM";
                 default -> null;
             };
+            if (arch == null) {
+                throw new ModelFormatException(source + ": model_type '" + type + "' is not supported (supported: llama, mistral, qwen2)");
+            }
         }
-        if (arch == null) throw new ModelFormatException(source + ": no 'architectures' or known 'model_type'");
+        if (arch == null) throw new ModelFormatException(source + ": no 'architectures' or 'model_type'");
         if (!SUPPORTED.contains(arch)) {
             throw new ModelFormatException(source + ": architecture '" + arch + "' is not supported (supported: "
                     + String.join(", ", SUPPORTED) + ")");
         }
-        int hidden = positive(n, "hidden_size", source);
-        int inter = positive(n, "intermediate_size", source);
-        int layers = positive(n, "num_hidden_layers", source);
-        int heads = positive(n, "num_attention_heads", source);
-        int kv = n.has("num_key_value_heads") && !n.get("num_key_value_heads").isNull()
-                ? positive(n, "num_key_value_heads", source) : heads;
-        if (heads % kv != 0) {
-            throw new ModelFormatException(source + ": num_attention_heads " + heads
-                    + " is not a multiple of num_key_value_heads " + kv);
-        }
-        int headDim = n.has("head_dim") && !n.get("head_dim").isNull() ? positive(n, "head_dim", source) : 0;
-        if (headDim == 0) {
-            if (hidden % heads != 0) throw new ModelFormatException(source + ": hidden_size not divisible by heads");
-            headDim = hidden / heads;
-        }
-        if (headDim % 2 != 0) throw new ModelFormatException(source + ": head_dim " + headDim + " must be even for RoPE");
-        int vocab = positive(n, "vocab_size", source);
-        int maxPos = n.has("max_position_embeddings") ? positive(n, "max_position_embeddings", source) : 2048;
-        double eps = n.has("rms_norm_eps") ? n.get("rms_norm_eps").asDouble() : 1e-6;
-        double theta = n.has("rope_theta") ? n.get("rope_theta").asDouble() : 10000.0;
-        String act = text(n, "hidden_act", "silu");
-        if (!act.equals("silu")) throw new ModelFormatException(source + ": hidden_act '" + act + "' is not supported (only silu)");
-        if (n.path("mlp_bias").asBoolean(false)) throw new ModelFormatException(source + ": mlp_bias=true is not supported");
-        boolean attnBias = arch.equals("Qwen2ForCausalLM") || n.path("attention_bias").asBoolean(false);
-        boolean tied = n.path("tie_word_embeddings").asBoolean(false);
-        RopeScaling scaling = null;
-        JsonNode rs = n.get("rope_scaling");
-        if (rs != null && !rs.isNull()) {
-            String rt = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("");
-            if (rt.equals("llama3")) {
-                scaling = new RopeScaling("llama3", rs.path("factor").asDouble(8.0),
-                        rs.path("low_freq_factor").asDouble(1.0), rs.path("high_freq_factor").asDouble(4.0),
-                        rs.path("original_max_position_embeddings").asInt(8192));
-            } else if (rt.equals("linear")) {
-                scaling = new RopeScaling("linear", rs.path("factor").asDouble(1.0), 0, 0, 0);
-            } else if (!rt.equals("default")) {
-                throw new ModelFormatException(source + ": rope_scaling type '" + rt + "' is not supported (llama3, linear)");
+        return arch;
+    }
+
+    private static RopeScaling ropeScaling(JsonNode rs, String source) {
+        if (rs == null || rs.isNull()) return null;
+        if (!rs.isObject()) throw new ModelFormatException(source + ": 'rope_scaling' must be an object or null, got " + rs);
+        String rt = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("");
+        String where = source + ": rope_scaling";
+        return switch (rt) {
+            case "llama3" -> {
+                double factor = positiveReal(rs, "factor", 8.0, where);
+                double low = positiveReal(rs, "low_freq_factor", 1.0, where);
+                double high = positiveReal(rs, "high_freq_factor", 4.0, where);
+                if (high <= low) {
+                    throw new ModelFormatException(where + ": high_freq_factor " + high + " must exceed low_freq_factor " + low);
+                }
+                int orig = present(rs, "original_max_position_embeddings")
+                        ? positive(rs, "original_max_position_embeddings", where) : 8192;
+                yield new RopeScaling("llama3", factor, low, high, orig);
+            }
+            case "linear" -> new RopeScaling("linear", positiveReal(rs, "factor", 1.0, where), 0, 0, 0);
+            case "default" -> null;
+            default -> throw new ModelFormatException(where + " type '" + rt + "' is not supported (llama3, linear)");
+        };
+    }
+
+    private static Integer slidingWindow(JsonNode n, String arch, int layers, String source) {
+        JsonNode sw = n.get("sliding_window");
+        boolean hasWindow = sw != null && !sw.isNull();
+        switch (arch) {
+            case "MistralForCausalLM" -> {
+                return hasWindow ? positive(n, "sliding_window", source) : null;
+            }
+            case "Qwen2ForCausalLM" -> {
+                // Qwen2 configs carry a sliding_window that only applies with use_sliding_window=true, and then
+                // only to some layers (max_window_layers); the engine has one window for all layers.
+                if (!bool(n, "use_sliding_window", false, source) || !hasWindow) return null;
+                int maxWindowLayers = present(n, "max_window_layers") ? n.get("max_window_layers").asInt() : layers;
+                if (maxWindowLayers < layers) {
+                    throw new ModelFormatException(source + ": use_sliding_window=true with max_window_layers "
+                            + maxWindowLayers + " < num_hidden_layers " + layers + " is not supported (per-layer windows)");
+                }
+                return positive(n, "sliding_window", source);
+            }
+            default -> {
+                return null; // HF Llama ignores sliding_window
             }
         }
-        int bos = n.path("bos_token_id").asInt(1);
-        List<Integer> eos = new ArrayList<>();
-        JsonNode e = n.get("eos_token_id");
-        if (e != null && e.isArray()) e.forEach(x -> eos.add(x.asInt()));
-        else if (e != null && e.isNumber()) eos.add(e.asInt());
-        Integer window = null;
-        JsonNode sw = n.get("sliding_window");
-        boolean useSw = !n.has("use_sliding_window") || n.get("use_sliding_window").asBoolean(true);
-        if (sw != null && sw.isNumber() && useSw && !arch.equals("LlamaForCausalLM")) window = sw.asInt();
-        return new ModelConfig(arch, type, hidden, inter, layers, heads, kv, headDim, vocab, maxPos, eps, theta,
-                scaling, attnBias, tied, bos, eos.stream().mapToInt(Integer::intValue).toArray(), window,
-                text(n, "torch_dtype", "float32"));
     }
 
-    private static String text(JsonNode n, String f, String dflt) {
-        JsonNode v = n.get(f);
-        return v == null || v.isNull() ? dflt : v.asText();
+    private static void checkMatrix(String source, String what, long rows, long cols) {
+        if (rows * cols > MAX_MATRIX_ELEMENTS) {
+            throw new ModelFormatException(source + ": " + what + " would be " + rows + " x " + cols
+                    + ", more elements than one Java array holds (" + MAX_MATRIX_ELEMENTS + ")");
+        }
     }
 
-    private static int positive(JsonNode n, String f, String source) {
+    private static boolean present(JsonNode n, String f) {
         JsonNode v = n.get(f);
-        if (v == null || !v.canConvertToInt() || v.asInt() <= 0) {
+        return v != null && !v.isNull();
+    }
+
+    private static String text(JsonNode n, String f, String dflt, String source) {
+        JsonNode v = n.get(f);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isTextual()) throw new ModelFormatException(source + ": field '" + f + "' must be a string, got " + v);
+        return v.asText();
+    }
+
+    private static boolean bool(JsonNode n, String f, boolean dflt, String source) {
+        JsonNode v = n.get(f);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isBoolean()) throw new ModelFormatException(source + ": field '" + f + "' must be true or false, got " + v);
+        return v.asBoolean();
+    }
+
+    static int positive(JsonNode n, String f, String source) {
+        JsonNode v = n.get(f);
+        if (v == null || !isWholeNumber(v) || !v.canConvertToInt() || v.asInt() <= 0) {
             throw new ModelFormatException(source + ": field '" + f + "' must be a positive integer, got " + v);
         }
         return v.asInt();
+    }
+
+    private static boolean isWholeNumber(JsonNode v) {
+        return v.isIntegralNumber() || (v.isFloatingPointNumber() && v.asDouble() == Math.rint(v.asDouble()));
+    }
+
+    private static double positiveReal(JsonNode n, String f, double dflt, String source) {
+        JsonNode v = n.get(f);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isNumber() || !(v.asDouble() > 0) || !Double.isFinite(v.asDouble())) {
+            throw new ModelFormatException(source + ": field '" + f + "' must be a positive number, got " + v);
+        }
+        return v.asDouble();
+    }
+
+    private static int tokenId(JsonNode n, String f, int vocab, String source) {
+        return checkId(n.get(f), f, vocab, source);
+    }
+
+    private static int checkId(JsonNode v, String f, int vocab, String source) {
+        if (v == null || !v.isIntegralNumber() || v.asLong() < 0 || v.asLong() >= vocab) {
+            throw new ModelFormatException(source + ": field '" + f + "' must be a token id in [0, " + vocab + "), got " + v);
+        }
+        return v.asInt();
+    }
+
+    /** A short human description of the rope settings, e.g. "theta 500000, llama3 scaling ×32 (low 1, high 4, original 8192)". */
+    public String ropeSummary() {
+        String s = "theta " + fmt(ropeTheta);
+        if (ropeScaling == null) return s;
+        if (ropeScaling.type().equals("linear")) return s + ", linear scaling ×" + fmt(ropeScaling.factor());
+        return s + ", llama3 scaling ×" + fmt(ropeScaling.factor()) + " (low " + fmt(ropeScaling.lowFreqFactor())
+                + ", high " + fmt(ropeScaling.highFreqFactor()) + ", original " + ropeScaling.originalMaxPositions() + ")";
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
     }
 }

@@ -1,19 +1,22 @@
 package tagllm.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import tagllm.tensor.Matrix;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** The tensors of a model folder: one model.safetensors, or shards listed in model.safetensors.index.json. */
 public final class TensorSource implements AutoCloseable {
+    public static final String SINGLE = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+
     private final Path dir;
     private final List<SafeTensors> files = new ArrayList<>();
     private final Map<String, SafeTensors> byName = new LinkedHashMap<>();
@@ -23,39 +26,17 @@ public final class TensorSource implements AutoCloseable {
     public static TensorSource open(Path dir) throws IOException {
         TensorSource src = new TensorSource(dir);
         try {
-            Path single = dir.resolve("model.safetensors");
-            Path index = dir.resolve("model.safetensors.index.json");
+            Path single = dir.resolve(SINGLE);
+            Path index = dir.resolve(INDEX);
             if (Files.isRegularFile(single)) {
                 src.add(SafeTensors.open(single));
             } else if (Files.isRegularFile(index)) {
-                JsonNode map;
-                try {
-                    map = new ObjectMapper().readTree(Files.readString(index)).get("weight_map");
-                } catch (IOException e) {
-                    throw new ModelFormatException(index + ": not valid JSON: " + e.getMessage());
-                }
-                if (map == null || !map.isObject()) throw new ModelFormatException(index + ": missing 'weight_map' object");
-                Map<String, SafeTensors> shards = new LinkedHashMap<>();
-                for (Map.Entry<String, JsonNode> e : map.properties()) {
-                    String shard = e.getValue().asText();
-                    if (shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
-                        throw new ModelFormatException(index + ": shard name '" + shard + "' for '" + e.getKey() + "' is not a plain file name");
-                    }
-                    if (!shards.containsKey(shard)) {
-                        Path p = dir.resolve(shard);
-                        if (!Files.isRegularFile(p)) throw new ModelFormatException(index + ": shard '" + shard + "' is missing");
-                        SafeTensors st = SafeTensors.open(p);
-                        shards.put(shard, st);
-                        src.files.add(st);
-                    }
-                    SafeTensors st = shards.get(shard);
-                    if (!st.has(e.getKey())) {
-                        throw new ModelFormatException(dir.resolve(shard) + ": missing tensor '" + e.getKey() + "' listed in " + index.getFileName());
-                    }
-                    src.byName.put(e.getKey(), st);
-                }
+                src.openShards(index);
+            } else if (Files.exists(dir.resolve("pytorch_model.bin")) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
+                throw new ModelFormatException(dir + ": has only PyTorch pickle weights (pytorch_model.bin); tagllm reads "
+                        + "safetensors only — convert them (e.g. save_pretrained(..., safe_serialization=True))");
             } else {
-                throw new ModelFormatException(dir + ": no model.safetensors or model.safetensors.index.json");
+                throw new ModelFormatException(dir + ": no " + SINGLE + " or " + INDEX);
             }
             return src;
         } catch (RuntimeException | IOException e) {
@@ -64,18 +45,63 @@ public final class TensorSource implements AutoCloseable {
         }
     }
 
+    /** Shard file names from an index's weight_map, in first-use order (for downloads as well as loading). */
+    public static List<String> shardNames(Path index) {
+        JsonNode map = ModelConfig.readJson(index).get("weight_map");
+        if (map == null || !map.isObject()) throw new ModelFormatException(index + ": missing 'weight_map' object");
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : map.properties()) {
+            if (!e.getValue().isTextual()) {
+                throw new ModelFormatException(index + ": weight_map entry '" + e.getKey() + "' must name a shard file");
+            }
+            String shard = e.getValue().asText();
+            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
+                throw new ModelFormatException(index + ": shard name '" + shard + "' for '" + e.getKey() + "' is not a plain file name");
+            }
+            if (!names.contains(shard)) names.add(shard);
+        }
+        return names;
+    }
+
+    private void openShards(Path index) throws IOException {
+        JsonNode map = ModelConfig.readJson(index).get("weight_map");
+        Map<String, SafeTensors> shards = new LinkedHashMap<>();
+        for (String shard : shardNames(index)) {
+            Path p = dir.resolve(shard);
+            if (!Files.isRegularFile(p)) throw new ModelFormatException(index + ": shard '" + shard + "' is missing (" + p + ")");
+            SafeTensors st = SafeTensors.open(p);
+            shards.put(shard, st);
+            files.add(st);
+        }
+        for (Map.Entry<String, JsonNode> e : map.properties()) {
+            SafeTensors st = shards.get(e.getValue().asText());
+            if (!st.has(e.getKey())) {
+                throw new ModelFormatException(st.file() + ": missing tensor '" + e.getKey() + "' listed in " + index.getFileName());
+            }
+            byName.put(e.getKey(), st);
+        }
+    }
+
     private void add(SafeTensors st) {
         files.add(st);
         for (String n : st.entries().keySet()) byName.put(n, st);
     }
 
+    public Path dir() { return dir; }
+
     public boolean has(String name) { return byName.containsKey(name); }
 
     public SafeTensors.Entry entry(String name) { return file(name).entry(name); }
 
+    /** The file holding a tensor. */
+    public Path fileOf(String name) { return file(name).file(); }
+
     private SafeTensors file(String name) {
         SafeTensors st = byName.get(name);
-        if (st == null) throw new ModelFormatException(dir + ": missing tensor '" + name + "'");
+        if (st == null) {
+            String where = files.size() == 1 ? files.getFirst().file().toString() : dir.toString();
+            throw new ModelFormatException(where + ": missing tensor '" + name + "'");
+        }
         return st;
     }
 
@@ -83,7 +109,13 @@ public final class TensorSource implements AutoCloseable {
 
     public float[] vector(String name, int length) { return file(name).vector(name, length); }
 
-    public Map<String, SafeTensors> tensors() { return byName; }
+    /** The stored bytes of a tensor (valid until close). */
+    public java.lang.foreign.MemorySegment bytes(String name) { return file(name).bytes(name); }
+
+    public Map<String, SafeTensors> tensors() { return Collections.unmodifiableMap(byName); }
+
+    /** The opened safetensors files (one, or each shard). */
+    public List<SafeTensors> files() { return Collections.unmodifiableList(files); }
 
     @Override
     public void close() { files.forEach(SafeTensors::close); }

@@ -1,0 +1,120 @@
+package tagllm.chem;
+
+import org.openscience.cdk.aromaticity.Aromaticity;
+import org.openscience.cdk.exception.CDKException;
+import org.openscience.cdk.exception.InvalidSmilesException;
+import org.openscience.cdk.interfaces.IAtom;
+import org.openscience.cdk.interfaces.IAtomContainer;
+import org.openscience.cdk.interfaces.IBond;
+import org.openscience.cdk.interfaces.IPseudoAtom;
+import org.openscience.cdk.silent.SilentChemObjectBuilder;
+import org.openscience.cdk.smiles.SmiFlavor;
+import org.openscience.cdk.smiles.SmilesGenerator;
+import org.openscience.cdk.smiles.SmilesParser;
+
+/**
+ * Parses, validates and canonicalises SMILES with CDK. CDK's parser is not thread-safe, so each
+ * thread uses its own reader ({@link #forThread()}).
+ *
+ * <p>Validation goes beyond CDK's syntax check: like RDKit's sanitisation, an atom whose valence
+ * exceeds what its element and charge allow (e.g. a five-bonded neutral carbon) is rejected, after the
+ * same normalisation RDKit applies first (nitro groups, azides, halogen oxides).
+ */
+public final class SmilesReader {
+    private static final ThreadLocal<SmilesReader> PER_THREAD = ThreadLocal.withInitial(SmilesReader::new);
+    /** Longer strings are refused before parsing: no real molecule needs them and they could exhaust memory. */
+    static final int MAX_LENGTH = 10_000;
+
+    private final SmilesParser parser = new SmilesParser(SilentChemObjectBuilder.getInstance());
+    private final SmilesGenerator canonical = new SmilesGenerator(SmiFlavor.Absolute | SmiFlavor.UseAromaticSymbols);
+
+    public static SmilesReader forThread() { return PER_THREAD.get(); }
+
+    /**
+     * The molecule as CDK reads it (Kekulé bonds, implicit hydrogens), checked for valence.
+     *
+     * @throws SmilesException when the string is empty, does not parse, or has an impossible valence
+     */
+    public IAtomContainer parse(String smiles) {
+        if (smiles == null || smiles.isBlank()) throw new SmilesException(smiles == null ? "" : smiles, "empty");
+        String s = smiles.strip();
+        if (s.length() > MAX_LENGTH)
+            throw new SmilesException(s.substring(0, 40) + "...", "longer than " + MAX_LENGTH + " characters");
+        IAtomContainer mol;
+        try {
+            mol = parser.parseSmiles(s);
+        } catch (InvalidSmilesException e) {
+            throw new SmilesException(s, firstLine(e.getMessage()));
+        } catch (RuntimeException e) {
+            // CDK occasionally fails inside kekulisation or stereo handling with an unchecked exception
+            throw new SmilesException(s, "cannot be parsed (" + e.getClass().getSimpleName() + ")");
+        }
+        if (mol.getAtomCount() == 0) throw new SmilesException(s, "no atoms");
+        RdkitNormaliser.cleanUp(mol);
+        checkValences(s, mol);
+        return mol;
+    }
+
+    /** The molecule prepared the way RDKit's QED sees it: explicit H removed, RDKit aromaticity. */
+    public IAtomContainer parseForRdkitDescriptors(String smiles) {
+        IAtomContainer mol = RdkitNormaliser.removeHydrogens(parse(smiles));
+        RdkitAromaticity.apply(mol);
+        return mol;
+    }
+
+    /** A unique SMILES for the molecule (CDK canonical, with stereo and isotopes, aromatic symbols). */
+    public String canonicalise(String smiles) {
+        IAtomContainer mol = parse(smiles);
+        try {
+            new Aromaticity(org.openscience.cdk.aromaticity.ElectronDonation.daylight(),
+                    org.openscience.cdk.graph.Cycles.or(org.openscience.cdk.graph.Cycles.all(),
+                            org.openscience.cdk.graph.Cycles.relevant())).apply(mol);
+            return canonical.create(mol);
+        } catch (CDKException e) {
+            throw new SmilesException(smiles, "cannot be written canonically: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /** True when the string is a SMILES this reader accepts. */
+    public boolean isValid(String smiles) {
+        try {
+            parse(smiles);
+            return true;
+        } catch (SmilesException e) {
+            return false;
+        }
+    }
+
+    private static void checkValences(String smiles, IAtomContainer mol) {
+        for (IAtom atom : mol.atoms()) {
+            if (atom instanceof IPseudoAtom) continue;
+            Integer zBoxed = atom.getAtomicNumber();
+            int z = zBoxed == null ? 0 : zBoxed;
+            int[] valences = ElementTable.valences(z);
+            int max = valences[valences.length - 1];
+            if (max <= 0) continue; // elements without valence rules (metals) are accepted as written
+            int charge = atom.getFormalCharge() == null ? 0 : atom.getFormalCharge();
+            int valence = valence(atom);
+            // RDKit's sanitisation rule: charge moves an element along the periodic table, to the left
+            // for elements from carbon on, to the right for boron and the metals before it
+            int effective = ElementTable.outerElectrons(z) >= 4 ? valence - charge : valence + charge;
+            if (effective > max)
+                throw new SmilesException(smiles, "atom " + (atom.getIndex() + 1) + " (" + atom.getSymbol()
+                        + (charge != 0 ? (charge > 0 ? "+" : "") + charge : "") + ") has valence " + valence
+                        + ", more than its element and charge allow");
+        }
+    }
+
+    static int valence(IAtom atom) {
+        int v = atom.getImplicitHydrogenCount() == null ? 0 : atom.getImplicitHydrogenCount();
+        for (IBond b : atom.bonds()) v += b.getOrder() == null || b.getOrder() == IBond.Order.UNSET ? 0 : b.getOrder().numeric();
+        return v;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) return "cannot be parsed";
+        String line = message.strip();
+        int nl = line.indexOf('\n');
+        return nl < 0 ? line : line.substring(0, nl).strip();
+    }
+}

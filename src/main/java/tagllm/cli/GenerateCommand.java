@@ -1,0 +1,64 @@
+package tagllm.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tagllm.model.Generator;
+import tagllm.model.Sampler;
+import tagllm.tokenizer.StreamDecoder;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue a prompt with the model, printing the new text as it is produced (greedy at temperature 0).")
+public final class GenerateCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "model folder or Hugging Face Hub id")
+    String model;
+
+    @Option(names = "--prompt", required = true, description = "the text to continue")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "128", description = "most new tokens (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default); above 0 samples")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "sample among the K most likely tokens (0 = all)")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1.0", description = "sample within the smallest set of tokens holding probability P")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "random seed for sampling (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxTokens < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be >= 0, got " + maxTokens);
+        Sampler sampler;
+        try {
+            sampler = new Sampler(temperature, topK, topP, seed);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        LoadedModel m = LoadedModel.load(model);
+        int[] ids = m.tokenizer().encode(prompt);
+        if (ids.length == 0) throw new CommandLine.ParameterException(spec.commandLine(), "the prompt gives no tokens");
+        // Primed with the prompt so the continuation decodes exactly as it would after it (leading spaces included).
+        StreamDecoder text = m.tokenizer().streamDecoder(true);
+        for (int id : ids) text.push(id);
+        PrintWriter out = spec.commandLine().getOut();
+        new Generator(m.transformer()).generate(ids, maxTokens, sampler, id -> {
+            out.print(text.push(id));
+            out.flush();
+        }, m.generation().eosTokenIds());
+        out.println(text.flush());
+        out.flush();
+        return 0;
+    }
+}

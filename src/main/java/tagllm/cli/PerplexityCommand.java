@@ -1,0 +1,81 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tagllm.model.Perplexity;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "perplexity", mixinStandardHelpOptions = true,
+        description = "Mean per-token negative log-likelihood and perplexity of a text file under the model "
+                + "(sliding windows with a stride when the text is longer than the window).")
+public final class PerplexityCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "model folder or Hugging Face Hub id")
+    String model;
+
+    @Option(names = "--file", required = true, description = "UTF-8 text file to score")
+    Path file;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Option(names = "--window", description = "tokens per window (default: the model's max_position_embeddings)")
+    Integer window;
+
+    @Option(names = "--stride", description = "tokens between window starts (default: half the window)")
+    Integer stride;
+
+    @Override
+    public Integer call() throws Exception {
+        String content;
+        try {
+            content = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not valid UTF-8 text");
+        }
+        LoadedModel m = LoadedModel.load(model);
+        int[] ids = m.tokenizer().encode(content);
+        if (ids.length < 2) throw new IOException(file + ": " + ids.length + " token(s), at least 2 are needed to score anything");
+        int w = window != null ? window : m.transformer().config().maxPositions();
+        int s = stride != null ? stride : Math.max(1, w / 2);
+        Perplexity.Result r;
+        try {
+            r = Perplexity.of(m.transformer(), ids, w, s);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("file", file.toString());
+            o.put("model", m.dir().toString());
+            o.put("tokens", r.tokens());
+            o.put("nll", r.nll());
+            o.put("perplexity", r.perplexity());
+            o.put("window", w);
+            o.put("stride", s);
+            o.put("windows", r.windows());
+            out.println(new ObjectMapper().writeValueAsString(o));
+        } else {
+            out.printf("tokens scored: %d%nmean NLL: %.6f nats/token%nperplexity: %.4f%nwindows: %d (window %d, stride %d)%n",
+                    r.tokens(), r.nll(), r.perplexity(), r.windows(), w, s);
+        }
+        out.flush();
+        return 0;
+    }
+}

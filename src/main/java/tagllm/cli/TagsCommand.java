@@ -1,0 +1,123 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tagllm.head.RegressionHead;
+import tagllm.tag.Tag;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagSet;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** tagllm tags inspect FILE / tagllm tags merge A B … -o OUT: look into and compose tag files. */
+@Command(name = "tags", mixinStandardHelpOptions = true,
+        description = "Inspect or compose tag files (*.tags.safetensors).",
+        subcommands = {TagsCommand.Inspect.class, TagsCommand.Merge.class})
+public final class TagsCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() { spec.commandLine().usage(System.out); }
+
+    @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Tags, heads, tasks, base model and provenance of a tag file.")
+    static final class Inspect implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "a *.tags.safetensors file")
+        Path file;
+
+        @Option(names = "--json", description = "print one JSON object")
+        boolean json;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            TagSet s = TagFile.read(file);
+            var out = spec.commandLine().getOut();
+            if (json) {
+                ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                out.println(om.writeValueAsString(describe(s, om)));
+                return 0;
+            }
+            out.println(file);
+            out.println("  base model  " + s.modelName() + "  (fingerprint " + s.modelFingerprint() + ")");
+            out.println("  tags");
+            for (Tag t : s.tags()) {
+                out.printf(Locale.ROOT, "    %-14s %-8s p=%d d=%d  mean |v| %.4f%n", t.name(), t.kind().label(), t.length(), t.hidden(), rowNorm(t));
+            }
+            if (!s.heads().isEmpty()) {
+                out.println("  heads");
+                for (RegressionHead h : s.heads().values()) {
+                    out.printf(Locale.ROOT, "    %-14s %d output(s), %s, label shift %s scale %s%n", h.tag(), h.outputs(),
+                            h.bias() != null ? "bias" : "no bias", java.util.Arrays.toString(h.shift()), java.util.Arrays.toString(h.scale()));
+                }
+            }
+            if (!s.tasks().isEmpty()) {
+                out.println("  tasks");
+                s.tasks().forEach((k, v) -> out.println("    " + k + " (" + v.path("type").asText() + "): "
+                        + v.path("template").asText().replace("\n", "\\n")));
+            }
+            if (!s.provenance().isEmpty()) {
+                out.println("  provenance");
+                for (var p : s.provenance()) out.println("    " + p);
+            }
+            return 0;
+        }
+
+        static double rowNorm(Tag t) {
+            double total = 0;
+            for (int j = 0; j < t.length(); j++) {
+                double n = 0;
+                for (int k = 0; k < t.hidden(); k++) n += Math.pow(t.values()[j * t.hidden() + k], 2);
+                total += Math.sqrt(n);
+            }
+            return total / t.length();
+        }
+
+        static ObjectNode describe(TagSet s, ObjectMapper om) {
+            ObjectNode o = om.createObjectNode();
+            o.putObject("model").put("name", s.modelName()).put("fingerprint", s.modelFingerprint());
+            ArrayNode tags = o.putArray("tags");
+            for (Tag t : s.tags()) tags.addObject().put("name", t.name()).put("kind", t.kind().label()).put("p", t.length()).put("hidden", t.hidden());
+            ArrayNode heads = o.putArray("heads");
+            for (RegressionHead h : s.heads().values()) heads.addObject().put("tag", h.tag()).put("outputs", h.outputs()).put("bias", h.bias() != null);
+            ObjectNode tasks = o.putObject("tasks");
+            s.tasks().forEach(tasks::set);
+            ArrayNode prov = o.putArray("provenance");
+            s.provenance().forEach(prov::add);
+            return o;
+        }
+    }
+
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = "Compose tag files of one base model into one (e.g. language tags of one run with <Translate> of another).")
+    static final class Merge implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", arity = "2..*", description = "tag files to merge, in order")
+        List<Path> files;
+
+        @Option(names = {"-o", "--output"}, required = true, description = "the merged tag file to write")
+        Path output;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            TagSet merged = TagFile.read(files.get(0));
+            for (Path f : files.subList(1, files.size())) merged.merge(TagFile.read(f), f.toString());
+            TagFile.write(merged, output);
+            spec.commandLine().getOut().println("wrote " + output + ": " + merged.tags().size() + " tags ("
+                    + String.join(", ", merged.tags().stream().map(Tag::name).toList()) + "), " + merged.heads().size() + " head(s)");
+            return 0;
+        }
+    }
+}

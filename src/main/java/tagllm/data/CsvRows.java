@@ -1,0 +1,79 @@
+package tagllm.data;
+
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** CSV (RFC 4180 quoting, via commons-csv) and TSV (no quoting) with a header line. */
+final class CsvRows {
+    private CsvRows() {}
+
+    private static final CSVFormat CSV = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get();
+    // TSV has no quoting, so a sentence that starts with a quote mark stays an ordinary field
+    private static final CSVFormat TSV = CSVFormat.Builder.create().setDelimiter('\t').setQuote(null)
+            .setIgnoreEmptyLines(false).get();
+
+    static List<String> read(TextInput.GuardedReader in, boolean tabs, RowIssues issues, Consumer<Row> sink) {
+        String source = in.source;
+        String kind = tabs ? "TSV" : "CSV";
+        Columns columns = null;
+        long start = 1;
+        try (CSVParser parser = CSVParser.parse(in, tabs ? TSV : CSV)) {
+            Iterator<CSVRecord> it = parser.iterator();
+            while (true) {
+                // the parser's line count is the number of line breaks consumed, so the next record starts one later
+                start = parser.getCurrentLineNumber() + 1;
+                if (!it.hasNext()) break;
+                CSVRecord record = it.next();
+                if (record.size() == 1 && record.get(0).isEmpty()) continue; // blank line
+                Origin origin = new Origin(source, start);
+                if (columns == null) {
+                    columns = header(record, origin, kind);
+                    continue;
+                }
+                if (record.size() != columns.size()) {
+                    issues.reject(origin, "expected " + columns.size() + " fields as in the header, got " + record.size()
+                            + (tabs ? " (fields are separated by tabs)" : ""));
+                    continue;
+                }
+                sink.accept(new Row(origin, columns, record.values()));
+            }
+        } catch (UncheckedIOException e) {
+            throw failure(source, start, e.getCause());
+        } catch (IOException e) {
+            throw failure(source, start, e);
+        }
+        if (columns == null) throw DatasetException.of(source, 0, "empty file: expected a " + kind + " header line");
+        return columns.names();
+    }
+
+    private static Columns header(CSVRecord record, Origin origin, String kind) {
+        List<String> names = new ArrayList<>(record.size());
+        for (int i = 0; i < record.size(); i++) {
+            String name = record.get(i).strip();
+            if (name.isEmpty()) throw new DatasetException(origin, kind + " header: column " + (i + 1) + " has no name");
+            if (names.contains(name)) throw new DatasetException(origin, kind + " header: duplicate column '" + name + "'");
+            names.add(name);
+        }
+        return new Columns(names);
+    }
+
+    private static DatasetException failure(String source, long line, IOException e) {
+        String msg = String.valueOf(e.getMessage());
+        if (msg.contains("EOF reached before encapsulated token finished")) {
+            return DatasetException.of(source, line, "unterminated quoted field: a \" opened in this record is never closed");
+        }
+        if (msg.contains("Invalid character between encapsulated token and delimiter")) {
+            return DatasetException.of(source, line, "malformed quoting: a closing \" must be followed by a comma or the"
+                    + " end of the line (write a quote inside a quoted field as \"\")");
+        }
+        return TextInput.failure(source, line, e);
+    }
+}

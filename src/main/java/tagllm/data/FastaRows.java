@@ -1,0 +1,68 @@
+package tagllm.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * FASTA: a record is a {@code >id description} header line followed by sequence lines, which are joined with
+ * all whitespace removed. Lines starting with ';' are comments. Columns: id, description, sequence; a row's line
+ * is its header's.
+ */
+final class FastaRows {
+    private FastaRows() {}
+
+    static final List<String> COLUMNS = List.of("id", "description", "sequence");
+    private static final Columns SHARED = new Columns(COLUMNS);
+
+    static List<String> read(TextInput.GuardedReader in, RowIssues issues, Consumer<Row> sink) {
+        String source = in.source;
+        long n = 0;
+        Origin header = null;
+        String headerText = null;
+        StringBuilder seq = new StringBuilder();
+        boolean any = false;
+        try (BufferedReader br = new BufferedReader(in)) {
+            String line;
+            while ((line = br.readLine()) != null) {
+                n++;
+                if (line.isBlank() || line.startsWith(";")) continue;
+                if (line.startsWith(">")) {
+                    if (header != null) emit(header, headerText, seq, issues, sink);
+                    header = new Origin(source, n);
+                    headerText = line.substring(1).strip();
+                    seq.setLength(0);
+                    any = true;
+                    continue;
+                }
+                if (header == null) {
+                    throw DatasetException.of(source, n, "FASTA: expected a header line starting with '>' before the"
+                            + " first sequence, got '" + Row.clip(line.strip()) + "'");
+                }
+                line.codePoints().filter(c -> !Character.isWhitespace(c)).forEach(seq::appendCodePoint);
+                if (seq.length() > TextInput.MAX_LINE_CHARS) {
+                    throw new DatasetException(header, "FASTA sequence longer than " + TextInput.MAX_LINE_CHARS + " characters");
+                }
+            }
+            if (header != null) emit(header, headerText, seq, issues, sink);
+        } catch (IOException e) {
+            throw TextInput.failure(source, n + 1, e);
+        }
+        if (!any) throw DatasetException.of(source, 0, "empty file: expected FASTA records ('>id' header lines)");
+        return COLUMNS;
+    }
+
+    private static void emit(Origin header, String text, StringBuilder seq, RowIssues issues, Consumer<Row> sink) {
+        int space = 0;
+        while (space < text.length() && !Character.isWhitespace(text.charAt(space))) space++;
+        String id = text.substring(0, space), description = text.substring(space).strip();
+        if (id.isEmpty()) {
+            issues.reject(header, "FASTA header has no id after '>'");
+        } else if (seq.isEmpty()) {
+            issues.reject(header, "FASTA record '" + id + "' has no sequence lines");
+        } else {
+            sink.accept(new Row(header, SHARED, new String[]{id, description, seq.toString()}));
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package tagllm.data;
+
+import java.io.FilterReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PushbackReader;
+import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Opens a dataset file as strict UTF-8 text, skipping a byte-order mark, and turns I/O failures into
+ * {@link DatasetException}s that name the file. A guard refuses absurdly long lines, so a binary or corrupt file
+ * fails with a message instead of exhausting memory.
+ */
+final class TextInput {
+    /** 16 Mi characters: far beyond any protein or sentence, small enough to stay a safe allocation. */
+    static final int MAX_LINE_CHARS = 1 << 24;
+
+    private TextInput() {}
+
+    static GuardedReader open(Path file) {
+        String source = file.toString();
+        if (Files.isDirectory(file)) throw DatasetException.of(source, 0, "is a directory, expected a data file");
+        InputStream in = null;
+        try {
+            in = Files.newInputStream(file);
+            Reader decoded = new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT));
+            PushbackReader pb = new PushbackReader(decoded, 1);
+            int first = pb.read();
+            if (first != -1 && first != '\uFEFF') pb.unread(first);
+            return new GuardedReader(pb, source);
+        } catch (IOException e) {
+            closeQuietly(in);
+            throw openFailure(source, e);
+        }
+    }
+
+    private static DatasetException openFailure(String source, IOException e) {
+        return switch (e) {
+            case NoSuchFileException x -> DatasetException.of(source, 0, "no such file");
+            case AccessDeniedException x -> DatasetException.of(source, 0, "permission denied");
+            case CharacterCodingException x -> invalidUtf8(source);
+            default -> DatasetException.of(source, 0, "cannot read: " + e.getMessage());
+        };
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in == null) return;
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // the open failure is what the user needs to see
+        }
+    }
+
+    /**
+     * Converts a failure while reading into a DatasetException; {@code line} is the reader's best knowledge
+     * of where it happened.
+     */
+    static DatasetException failure(String source, long line, IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof LineTooLongException tooLong) return DatasetException.of(source, tooLong.line, tooLong.getMessage());
+            if (t instanceof CharacterCodingException) return invalidUtf8(source);
+        }
+        return DatasetException.of(source, line, "cannot read: " + e.getMessage());
+    }
+
+    /**
+     * The decoder fails a buffer ahead of the line being parsed, so the line of the bad bytes is found by a
+     * second pass that decodes the bytes while counting newlines (0x0A never occurs inside a UTF-8 sequence).
+     */
+    private static DatasetException invalidUtf8(String source) {
+        long line = 0;
+        try {
+            line = firstInvalidUtf8Line(Path.of(source));
+        } catch (IOException | RuntimeException e) {
+            // keep line 0: the file as a whole is named, which is still a clear message
+        }
+        return DatasetException.of(source, Math.max(line, 0), "not valid UTF-8 text (bytes that are no UTF-8 character;"
+                + " re-save the file as UTF-8)");
+    }
+
+    /** 1-based line of the first malformed UTF-8 byte sequence, or -1 when the file decodes cleanly. */
+    static long firstInvalidUtf8Line(Path file) throws IOException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.allocate(1 << 16);
+        CharBuffer out = CharBuffer.allocate(1 << 16);
+        long line = 1;
+        try (ReadableByteChannel ch = Files.newByteChannel(file)) {
+            while (true) {
+                boolean eof = ch.read(in) < 0;
+                in.flip();
+                CoderResult result;
+                do {
+                    int from = in.position();
+                    result = decoder.decode(in, out, eof);
+                    for (int i = from; i < in.position(); i++) if (in.get(i) == '\n') line++;
+                    out.clear();
+                } while (result.isOverflow());
+                if (result.isError()) return line;
+                in.compact();
+                if (eof) return -1;
+            }
+        }
+    }
+
+    static final class LineTooLongException extends IOException {
+        final long line;
+
+        LineTooLongException(long line) {
+            super("line longer than " + MAX_LINE_CHARS + " characters: not a text data file?");
+            this.line = line;
+        }
+    }
+
+    /** Counts lines as characters pass and fails once one line exceeds {@link #MAX_LINE_CHARS}. */
+    static final class GuardedReader extends FilterReader {
+        final String source;
+        private long line = 1;
+        private int lineChars;
+
+        GuardedReader(Reader in, String source) {
+            super(in);
+            this.source = source;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) count((char) c);
+            return c;
+        }
+
+        @Override
+        public int read(char[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            for (int i = 0; i < n; i++) count(buf[off + i]);
+            return n;
+        }
+
+        private void count(char c) throws LineTooLongException {
+            if (c == '\n') {
+                line++;
+                lineChars = 0;
+            } else if (++lineChars > MAX_LINE_CHARS) {
+                throw new LineTooLongException(line);
+            }
+        }
+    }
+}

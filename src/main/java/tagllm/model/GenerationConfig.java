@@ -1,0 +1,78 @@
+package tagllm.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Generation defaults of a model: generation_config.json when the folder has one (it is what
+ * transformers' generate() uses), else the token ids of config.json. Sampling fields are null when unset.
+ */
+public record GenerationConfig(int bosTokenId, int[] eosTokenIds, int padTokenId, Boolean doSample, Double temperature,
+                               Integer topK, Double topP, Integer maxNewTokens) {
+    public static final String FILE = "generation_config.json";
+
+    public boolean isEos(int id) {
+        for (int e : eosTokenIds) if (e == id) return true;
+        return false;
+    }
+
+    /** From config.json's token ids alone. */
+    public static GenerationConfig from(ModelConfig c) {
+        return new GenerationConfig(c.bosTokenId(), c.eosTokenIds().clone(), -1, null, null, null, null, null);
+    }
+
+    /** Reads dir/generation_config.json when present, filling what it omits from the model config. */
+    public static GenerationConfig load(Path dir, ModelConfig c) {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) return from(c);
+        JsonNode n = ModelConfig.readJson(file);
+        if (!n.isObject()) throw new ModelFormatException(file + ": expected a JSON object");
+        String src = file.toString();
+        int bos = n.has("bos_token_id") && !n.get("bos_token_id").isNull() ? id(n.get("bos_token_id"), "bos_token_id", c, src)
+                : c.bosTokenId();
+        int[] eos = c.eosTokenIds().clone();
+        JsonNode e = n.get("eos_token_id");
+        if (e != null && !e.isNull()) {
+            Set<Integer> ids = new LinkedHashSet<>();
+            if (e.isArray()) e.forEach(x -> ids.add(id(x, "eos_token_id", c, src)));
+            else ids.add(id(e, "eos_token_id", c, src));
+            eos = ids.stream().mapToInt(Integer::intValue).toArray();
+        }
+        int pad = n.has("pad_token_id") && !n.get("pad_token_id").isNull() ? id(n.get("pad_token_id"), "pad_token_id", c, src) : -1;
+        Boolean doSample = n.has("do_sample") && n.get("do_sample").isBoolean() ? n.get("do_sample").asBoolean() : null;
+        Double temperature = number(n, "temperature", src);
+        Double topP = number(n, "top_p", src);
+        Double topKv = number(n, "top_k", src);
+        Double maxNew = number(n, "max_new_tokens", src);
+        return new GenerationConfig(bos, eos, pad, doSample, temperature,
+                topKv == null ? null : topKv.intValue(), topP, maxNew == null ? null : maxNew.intValue());
+    }
+
+    private static int id(JsonNode v, String field, ModelConfig c, String src) {
+        if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() >= c.vocabSize()) {
+            throw new ModelFormatException(src + ": '" + field + "' must be a token id in [0, " + c.vocabSize() + "), got " + v);
+        }
+        return v.asInt();
+    }
+
+    private static Double number(JsonNode n, String field, String src) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isNumber() || v.asDouble() < 0 || !Double.isFinite(v.asDouble())) {
+            throw new ModelFormatException(src + ": '" + field + "' must be a non-negative number, got " + v);
+        }
+        return v.asDouble();
+    }
+
+    @Override
+    public String toString() {
+        return "GenerationConfig{bos=" + bosTokenId + ", eos=" + Arrays.toString(eosTokenIds) + ", pad=" + padTokenId
+                + ", doSample=" + doSample + ", temperature=" + temperature + ", topK=" + topK + ", topP=" + topP
+                + ", maxNewTokens=" + maxNewTokens + "}";
+    }
+}

@@ -1,0 +1,394 @@
+package tagllm.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Downloads a model from the Hugging Face Hub into the standard cache layout, the one huggingface_hub writes
+ * and reads: {@code models--ORG--NAME/blobs/ETAG} holds each file once, {@code snapshots/COMMIT/FILE} links to
+ * it (a copy where links are not allowed), {@code refs/REVISION} names the commit.
+ *
+ * <p>Files come from {@code ENDPOINT/ORG/NAME/resolve/REV/FILE}: a HEAD request (without following a redirect
+ * to another host) gives the commit, the ETag (the SHA-256 of LFS files) and the size; the body goes to
+ * {@code blobs/ETAG.incomplete} and is moved into place when complete. A transfer that breaks off — within this
+ * call or in an earlier process — is resumed with an HTTP Range request. SHA-256 ETags are verified.
+ * The bearer token is sent to the endpoint only, never to the CDN a file may be redirected to.
+ */
+public final class HubDownloader {
+    static final List<String> REQUIRED = List.of("config.json", "tokenizer.json");
+    static final List<String> OPTIONAL = List.of("tokenizer_config.json", "generation_config.json", "special_tokens_map.json");
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+
+    private final URI endpoint;
+    private final String token;
+    private final Path cacheDir;
+    private final PrintStream progress;
+    private int connectTimeoutMs = 15_000;
+    private int readTimeoutMs = 60_000;
+    private int maxAttempts = 5;
+    private long retryDelayMs = 1_000;
+
+    /** Metadata of one file from its HEAD response(s). */
+    record Meta(String commit, String etag, long size, URI download) {}
+
+    public HubDownloader(URI endpoint, String token, Path cacheDir, PrintStream progress) {
+        this.endpoint = endpoint;
+        this.token = token;
+        this.cacheDir = cacheDir;
+        this.progress = progress;
+    }
+
+    /** Timeouts and retries; tests shorten them. */
+    HubDownloader timeouts(int connectMs, int readMs, int attempts, long retryDelayMs) {
+        this.connectTimeoutMs = connectMs;
+        this.readTimeoutMs = readMs;
+        this.maxAttempts = attempts;
+        this.retryDelayMs = retryDelayMs;
+        return this;
+    }
+
+    /** Downloads config, tokenizer files and weights (single or sharded) of id; returns the snapshot folder. */
+    public Path download(HubId id) throws IOException {
+        Path repo = cacheDir.resolve(id.cacheFolder());
+        Meta config = head(id, id.revision(), "config.json", true);
+        String commit = config.commit() != null ? config.commit() : id.revisionIsCommit() ? id.revision() : null;
+        if (commit == null || !SAFE_NAME.matcher(commit).matches()) {
+            throw new IOException(endpoint + ": the response for " + id + "/config.json names no commit (X-Repo-Commit: "
+                    + config.commit() + "); is HF_ENDPOINT a Hugging Face Hub?");
+        }
+        Path snapshot = repo.resolve("snapshots").resolve(commit);
+        Files.createDirectories(snapshot);
+        // Every further file is asked for at the commit, so that a push during the download cannot mix revisions.
+        fetch(repo, snapshot, "config.json", config);
+        for (String f : REQUIRED.subList(1, REQUIRED.size())) fetch(repo, snapshot, f, head(id, commit, f, true));
+        for (String f : OPTIONAL) {
+            Meta m = head(id, commit, f, false);
+            if (m != null) fetch(repo, snapshot, f, m);
+        }
+        Meta single = head(id, commit, TensorSource.SINGLE, false);
+        if (single != null) {
+            fetch(repo, snapshot, TensorSource.SINGLE, single);
+        } else {
+            Meta index = head(id, commit, TensorSource.INDEX, false);
+            if (index == null) {
+                throw new ModelFormatException(id + ": the repository has no " + TensorSource.SINGLE + " or " + TensorSource.INDEX
+                        + " (tagllm reads safetensors weights only)");
+            }
+            fetch(repo, snapshot, TensorSource.INDEX, index);
+            for (String shard : TensorSource.shardNames(snapshot.resolve(TensorSource.INDEX))) {
+                fetch(repo, snapshot, shard, head(id, commit, shard, true));
+            }
+        }
+        if (!id.revisionIsCommit()) {
+            Path ref = repo.resolve("refs").resolve(id.revision());
+            tagllm.util.AtomicFiles.writeString(ref, commit);
+        }
+        return snapshot;
+    }
+
+    URI resolveUrl(HubId id, String revision, String file) {
+        return URI.create(endpoint + "/" + id.org() + "/" + id.name() + "/resolve/" + encode(revision) + "/" + encode(file));
+    }
+
+    private static String encode(String s) {
+        StringBuilder b = new StringBuilder();
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (x & 0xFF);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) b.append(c);
+            else b.append('%').append(String.format("%02X", x & 0xFF));
+        }
+        return b.toString();
+    }
+
+    /** HEAD the file; null when it does not exist and is optional. */
+    Meta head(HubId id, String revision, String file, boolean required) throws IOException {
+        URI url = resolveUrl(id, revision, file);
+        String commit = null, etag = null;
+        long size = -1;
+        for (int hop = 0; hop < 10; hop++) {
+            HttpURLConnection c = open(url, "HEAD", -1);
+            try {
+                int code = c.getResponseCode();
+                if (commit == null) commit = c.getHeaderField("X-Repo-Commit");
+                if (etag == null) etag = firstNonNull(c.getHeaderField("X-Linked-Etag"), c.getHeaderField("ETag"));
+                if (size < 0) size = parseLong(c.getHeaderField("X-Linked-Size"));
+                // A redirect's Content-Length is that of its own short body, not of the file.
+                if (size < 0 && code >= 200 && code < 300) size = parseLong(c.getHeaderField("Content-Length"));
+                if (code >= 300 && code < 400) {
+                    URI next = location(url, c);
+                    // Follow moves within the Hub (a renamed repo); stop at a redirect to a CDN: the metadata is in hand.
+                    if (!sameAuthority(next, url)) return meta(id, file, commit, etag, size, next);
+                    url = next;
+                    continue;
+                }
+                if (code >= 200 && code < 300) return meta(id, file, commit, etag, size, url);
+                if (code == 404 && !required && !"RepoNotFound".equals(c.getHeaderField("X-Error-Code"))
+                        && !"RevisionNotFound".equals(c.getHeaderField("X-Error-Code"))) {
+                    return null;
+                }
+                throw httpError(id, revision, file, url, c, code);
+            } finally {
+                c.disconnect();
+            }
+        }
+        throw new IOException(url + ": too many redirects");
+    }
+
+    private Meta meta(HubId id, String file, String commit, String etag, long size, URI download) throws IOException {
+        if (etag == null) throw new IOException(download + ": no ETag for " + id + "/" + file + "; is HF_ENDPOINT a Hugging Face Hub?");
+        return new Meta(commit, normaliseEtag(etag), size, download);
+    }
+
+    private IOException httpError(HubId id, String revision, String file, URI url, HttpURLConnection c, int code) {
+        String err = c.getHeaderField("X-Error-Code");
+        String why;
+        if ("RepoNotFound".equals(err) || (code == 401 && err == null)) {
+            why = "repository " + id.repo() + " not found on " + endpoint + (token == null
+                    ? " (if it is private or gated, set HF_TOKEN)" : " (or HF_TOKEN has no access to it)");
+        } else if ("RevisionNotFound".equals(err)) {
+            why = "revision '" + revision + "' of " + id.repo() + " not found";
+        } else if ("GatedRepo".equals(err) || code == 401 || code == 403) {
+            why = id.repo() + " is gated or private: accept its license on the Hub and set HF_TOKEN"
+                    + (token == null ? "" : " (the HF_TOKEN given was refused)");
+        } else if (code == 404) {
+            why = "file '" + file + "' not found in " + id.repo() + " at " + revision;
+        } else {
+            why = "HTTP " + code + " for " + file;
+        }
+        return new IOException(id + ": " + why + " [" + url + "]");
+    }
+
+    private static String normaliseEtag(String etag) {
+        String e = etag.trim();
+        if (e.startsWith("W/")) e = e.substring(2);
+        if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) e = e.substring(1, e.length() - 1);
+        if (SAFE_NAME.matcher(e).matches()) return e;
+        // An ETag that is no safe file name still identifies the content: name the blob by its hash.
+        return "etag-" + HexFormat.of().formatHex(sha256(e.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Makes snapshot/file point at blobs/ETAG, downloading the blob unless the cache already has it. */
+    private void fetch(Path repo, Path snapshot, String file, Meta m) throws IOException {
+        Path blobs = repo.resolve("blobs");
+        Files.createDirectories(blobs);
+        Path blob = blobs.resolve(m.etag());
+        if (!Files.isRegularFile(blob)) {
+            Path lockFile = cacheDir.resolve(".locks").resolve(repo.getFileName().toString()).resolve(m.etag() + ".lock");
+            Files.createDirectories(lockFile.getParent());
+            ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath(), k -> new ReentrantLock());
+            local.lock();
+            try (FileChannel lc = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = lc.lock()) {
+                if (!Files.isRegularFile(blob)) downloadBlob(file, m, blob);
+            } finally {
+                local.unlock();
+            }
+        }
+        link(snapshot.resolve(file), blob);
+    }
+
+    private static void link(Path at, Path blob) throws IOException {
+        Files.deleteIfExists(at);
+        try {
+            Files.createSymbolicLink(at, at.getParent().relativize(blob));
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(blob, at, StandardCopyOption.REPLACE_EXISTING); // file systems without links (e.g. Windows without rights)
+        }
+    }
+
+    private void downloadBlob(String file, Meta m, Path blob) throws IOException {
+        Path part = blob.resolveSibling(blob.getFileName() + ".incomplete");
+        IOException last = null;
+        long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+        DownloadProgress bar = new DownloadProgress(progress, file, m.size(), have);
+        boolean done = false;
+        for (int attempt = 1; attempt <= maxAttempts && !done; attempt++) {
+            have = Files.isRegularFile(part) ? Files.size(part) : 0;
+            if (m.size() >= 0 && have > m.size()) {
+                Files.delete(part); // longer than the file: not a prefix of it
+                have = 0;
+            }
+            if (m.size() >= 0 && have == m.size()) break;
+            try {
+                done = transfer(file, m, part, have, bar);
+            } catch (IOException e) {
+                last = e; // a broken connection: resume from what arrived
+            }
+            if (!done && attempt < maxAttempts) sleep(retryDelayMs * attempt);
+        }
+        have = Files.isRegularFile(part) ? Files.size(part) : 0;
+        if (m.size() >= 0 && have != m.size()) {
+            IOException e = new IOException(file + ": download incomplete after " + maxAttempts + " attempts (" + have + " of "
+                    + m.size() + " bytes; run again to resume)" + (last != null ? ": " + last.getMessage() : ""));
+            if (last != null) e.addSuppressed(last);
+            throw e;
+        }
+        if (m.size() < 0 && !done) throw last != null ? last : new IOException(file + ": download failed");
+        bar.finish(have);
+        if (SHA256.matcher(m.etag()).matches()) {
+            String got = sha256Hex(part);
+            if (!got.equals(m.etag())) {
+                Files.delete(part);
+                throw new IOException(file + ": downloaded content has SHA-256 " + got + " but the Hub announced " + m.etag()
+                        + "; the partial file was removed, run again");
+            }
+        }
+        try {
+            Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(part, blob, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** One GET from offset have; true when the body ended normally and the file is complete (as far as known). */
+    private boolean transfer(String file, Meta m, Path part, long have, DownloadProgress bar) throws IOException {
+        URI url = m.download();
+        for (int hop = 0; hop < 10; hop++) {
+            HttpURLConnection c = open(url, "GET", have);
+            try {
+                int code = c.getResponseCode();
+                if (code >= 300 && code < 400) {
+                    url = location(url, c);
+                    continue;
+                }
+                boolean append;
+                if (code == 206) {
+                    Matcher r = CONTENT_RANGE.matcher(String.valueOf(c.getHeaderField("Content-Range")));
+                    if (!r.matches() || Long.parseLong(r.group(1)) != have) {
+                        Files.deleteIfExists(part); // a range we did not ask for: start over
+                        return false;
+                    }
+                    append = true;
+                } else if (code == 200) {
+                    append = false; // the server ignored Range: the body is the whole file
+                    have = 0;
+                } else if (code == 416 && m.size() >= 0 && have == m.size()) {
+                    return true;
+                } else if (code == 416) {
+                    Files.deleteIfExists(part);
+                    return false;
+                } else {
+                    throw new IOException(file + ": HTTP " + code + " from " + url);
+                }
+                try (InputStream in = c.getInputStream();
+                     FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                             append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+                     OutputStream out = Channels.newOutputStream(ch)) {
+                    byte[] buf = new byte[1 << 16];
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        out.write(buf, 0, n);
+                        have += n;
+                        bar.update(have);
+                    }
+                }
+                return m.size() < 0 || have == m.size();
+            } finally {
+                c.disconnect();
+            }
+        }
+        throw new IOException(url + ": too many redirects");
+    }
+
+    private HttpURLConnection open(URI url, String method, long rangeFrom) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+        c.setInstanceFollowRedirects(false); // redirects are followed by hand, to keep the token off other hosts
+        c.setRequestMethod(method);
+        c.setConnectTimeout(connectTimeoutMs);
+        c.setReadTimeout(readTimeoutMs);
+        c.setRequestProperty("User-Agent", "tagllm/0.1");
+        c.setRequestProperty("Accept-Encoding", "identity"); // byte ranges must refer to the stored bytes
+        if (token != null && sameAuthority(url, endpoint)) c.setRequestProperty("Authorization", "Bearer " + token);
+        if (rangeFrom > 0) c.setRequestProperty("Range", "bytes=" + rangeFrom + "-");
+        return c;
+    }
+
+    private static URI location(URI from, HttpURLConnection c) throws IOException {
+        String loc = c.getHeaderField("Location");
+        if (loc == null) throw new IOException(from + ": redirect without a Location");
+        try {
+            return from.resolve(new URI(loc));
+        } catch (URISyntaxException e) {
+            throw new IOException(from + ": bad redirect Location '" + loc + "'");
+        }
+    }
+
+    private static boolean sameAuthority(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && String.valueOf(a.getHost()).equalsIgnoreCase(String.valueOf(b.getHost()))
+                && port(a) == port(b);
+    }
+
+    private static int port(URI u) {
+        if (u.getPort() >= 0) return u.getPort();
+        return u.getScheme().toLowerCase(Locale.ROOT).equals("https") ? 443 : 80;
+    }
+
+    private static String firstNonNull(String a, String b) { return a != null ? a : b; }
+
+    private static long parseLong(String s) {
+        if (s == null) return -1;
+        try {
+            return Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static void sleep(long ms) throws IOException {
+        if (ms <= 0) return;
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("download interrupted");
+        }
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256Hex(Path file) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package tagllm.model;
+
+import tagllm.tokenizer.Tokenizer;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A loaded Hugging Face model: config, frozen weights (in memory), tokenizer and generation defaults.
+ * A model is a folder with config.json, model.safetensors (or shards with model.safetensors.index.json) and
+ * tokenizer.json; a Hub id "org/name" is resolved in the Hugging Face cache, and downloaded when allowed.
+ */
+public final class Model {
+    private final Path dir;
+    private final String name;
+    private final ModelConfig config;
+    private final Weights weights;
+    private final Tokenizer tokenizer;
+    private final GenerationConfig generation;
+    private final String fingerprint;
+
+    private Model(Path dir, String name, ModelConfig config, Weights weights, Tokenizer tokenizer,
+                  GenerationConfig generation, String fingerprint) {
+        this.dir = dir;
+        this.name = name;
+        this.config = config;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.generation = generation;
+        this.fingerprint = fingerprint;
+    }
+
+    /** A folder, or a Hub id "org/name" (optionally "@revision") resolved through the environment's HF cache settings. */
+    public static Model load(String folderOrHubId) throws IOException {
+        return load(folderOrHubId, ModelLocator.fromEnvironment());
+    }
+
+    public static Model load(String folderOrHubId, ModelLocator locator) throws IOException {
+        Path dir = locator.resolve(folderOrHubId);
+        boolean isFolder = Files.isDirectory(Path.of(folderOrHubId));
+        return load(dir, isFolder ? folderName(dir) : HubId.parse(folderOrHubId).map(HubId::toString).orElse(folderOrHubId));
+    }
+
+    public static Model load(Path folder) throws IOException {
+        return load(folder, folderName(folder));
+    }
+
+    private static String folderName(Path folder) {
+        Path abs = folder.toAbsolutePath().normalize();
+        return abs.getFileName() != null ? abs.getFileName().toString() : abs.toString();
+    }
+
+    private static Model load(Path dir, String name) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelFormatException(dir + ": " + (Files.exists(dir) ? "not a folder" : "no such model folder"));
+        }
+        ModelConfig config = ModelConfig.load(dir.resolve("config.json"));
+        Tokenizer tokenizer = loadTokenizer(dir);
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new ModelFormatException(dir.resolve("tokenizer.json") + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but config.json's vocab_size is " + config.vocabSize() + " (tokenizer of another model?)");
+        }
+        GenerationConfig generation = GenerationConfig.load(dir, config);
+        if (generation.eosTokenIds().length == 0 && tokenizer.eosId() >= 0) {
+            generation = new GenerationConfig(generation.bosTokenId(), new int[]{tokenizer.eosId()}, generation.padTokenId(),
+                    generation.doSample(), generation.temperature(), generation.topK(), generation.topP(), generation.maxNewTokens());
+        }
+        try (TensorSource src = TensorSource.open(dir)) {
+            Weights weights = Weights.from(config, src);
+            return new Model(dir, name, config, weights, tokenizer, generation, fingerprint(config, src));
+        }
+    }
+
+    private static Tokenizer loadTokenizer(Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException(file + ": file not found (tagllm needs the fast tokenizer's tokenizer.json)");
+        }
+        try {
+            return Tokenizer.load(dir);
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (FileNotFoundException | NoSuchFileException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new ModelFormatException(m.contains(file.getFileName().toString()) ? m : file + ": " + m, e);
+        }
+    }
+
+    /**
+     * SHA-256 over what makes two models the same for tags: the architecture fields the engine uses, every stored
+     * tensor's name, dtype and shape, and the bytes of the token embedding (which differs between any two
+     * trained or differently seeded models). Reading one matrix keeps it cheap; re-sharding does not change it.
+     */
+    static String fingerprint(ModelConfig c, TensorSource src) {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        StringBuilder s = new StringBuilder("tagllm-model-v1\n");
+        s.append(c.architecture()).append('|').append(c.hiddenSize()).append('|').append(c.intermediateSize()).append('|')
+                .append(c.numLayers()).append('|').append(c.numHeads()).append('|').append(c.numKvHeads()).append('|')
+                .append(c.headDim()).append('|').append(c.vocabSize()).append('|').append(c.rmsNormEps()).append('|')
+                .append(c.ropeTheta()).append('|').append(c.ropeScaling()).append('|').append(c.attentionBias()).append('|')
+                .append(c.tieWordEmbeddings()).append('|').append(c.slidingWindow()).append('\n');
+        Map<String, SafeTensors.Entry> sorted = new TreeMap<>();
+        for (String n : src.tensors().keySet()) sorted.put(n, src.entry(n));
+        for (SafeTensors.Entry e : sorted.values()) {
+            s.append(e.name()).append(' ').append(e.dtype()).append(' ').append(Arrays.toString(e.shape())).append('\n');
+        }
+        md.update(s.toString().getBytes(StandardCharsets.UTF_8));
+        MemorySegment embed = src.bytes("model.embed_tokens.weight");
+        long chunk = 1L << 28;
+        for (long off = 0; off < embed.byteSize(); off += chunk) {
+            md.update(embed.asSlice(off, Math.min(chunk, embed.byteSize() - off)).asByteBuffer());
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    public Path dir() { return dir; }
+
+    public ModelConfig config() { return config; }
+
+    public Weights weights() { return weights; }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public GenerationConfig generation() { return generation; }
+
+    /** A stable id of the base model: the same model gives the same string, a different one a different string. */
+    public String fingerprint() { return fingerprint; }
+
+    /** Hub id or folder name. */
+    public String name() { return name; }
+
+    @Override
+    public String toString() { return "Model{" + name + ", " + config.architecture() + ", " + dir + "}"; }
+}

@@ -1,0 +1,60 @@
+package tagllm.model;
+
+import tagllm.tensor.Matrix;
+
+import java.util.SplittableRandom;
+
+/**
+ * Random weights for a config (tests, benchmarks): embeddings N(0, 0.5²), input projections N(0, 1/fan_in),
+ * output projections (o, down) N(0, 0.25/fan_in), norm weights 1 + N(0, 0.1²), biases N(0, 0.1²) — a scale at
+ * which every layer matters and nothing saturates. Deterministic for a seed.
+ */
+public final class RandomWeights {
+    private RandomWeights() {}
+
+    public static Weights of(ModelConfig c, long seed, boolean bf16) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), f = c.intermediateSize();
+        Matrix embed = matrix(c.vocabSize(), d, 0.5, bf16, rnd);
+        LayerWeights[] layers = new LayerWeights[c.numLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            boolean bias = c.attentionBias();
+            layers[l] = new LayerWeights(
+                    norm(d, rnd),
+                    matrix(q, d, 1 / Math.sqrt(d), bf16, rnd),
+                    matrix(kv, d, 1 / Math.sqrt(d), bf16, rnd),
+                    matrix(kv, d, 1 / Math.sqrt(d), bf16, rnd),
+                    matrix(d, q, 0.5 / Math.sqrt(q), bf16, rnd),
+                    bias ? vector(q, 0.1, rnd) : null,
+                    bias ? vector(kv, 0.1, rnd) : null,
+                    bias ? vector(kv, 0.1, rnd) : null,
+                    norm(d, rnd),
+                    matrix(f, d, 1 / Math.sqrt(d), bf16, rnd),
+                    matrix(f, d, 1 / Math.sqrt(d), bf16, rnd),
+                    matrix(d, f, 0.5 / Math.sqrt(f), bf16, rnd));
+        }
+        Matrix head = c.tieWordEmbeddings() ? embed : matrix(c.vocabSize(), d, 2 / Math.sqrt(d), bf16, rnd);
+        return new Weights(c, embed, layers, norm(d, rnd), head);
+    }
+
+    private static Matrix matrix(int rows, int cols, double std, boolean bf16, SplittableRandom rnd) {
+        float[] a = vector(rows * cols, std, rnd);
+        if (!bf16) return Matrix.f32(rows, cols, a);
+        short[] b = new short[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = SafeTensorsWriter.toBf16(a[i]);
+        return Matrix.bf16(rows, cols, b);
+    }
+
+    private static float[] norm(int n, SplittableRandom rnd) {
+        float[] a = vector(n, 0.1, rnd);
+        for (int i = 0; i < n; i++) a[i] += 1f;
+        return a;
+    }
+
+    private static float[] vector(int n, double std, SplittableRandom rnd) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (rnd.nextGaussian() * std);
+        return a;
+    }
+
+}

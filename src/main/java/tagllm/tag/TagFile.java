@@ -1,0 +1,151 @@
+package tagllm.tag;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.head.RegressionHead;
+import tagllm.model.ModelFormatException;
+import tagllm.model.SafeTensors;
+import tagllm.model.SafeTensorsWriter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * *.tags.safetensors: tensor "tag.NAME" (p×d) per tag, "head.NAME.weight" (k×d) and optional
+ * "head.NAME.bias" (k) per head, and __metadata__ {"format": "tagllm.tags", "tagllm": JSON} with tag
+ * names, kinds, p, heads, task templates, the base model's name and fingerprint, and provenance.
+ */
+public final class TagFile {
+    public static final String FORMAT = "tagllm.tags";
+    public static final int VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TagFile() {}
+
+    /** The tensors and metadata of a tag set, ready for further entries (checkpoints add optimizer state). */
+    public static SafeTensorsWriter writer(TagSet set) {
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        ObjectNode meta = JSON.createObjectNode();
+        meta.put("format", FORMAT);
+        meta.put("version", VERSION);
+        ObjectNode model = meta.putObject("model");
+        model.put("name", set.modelName());
+        model.put("fingerprint", set.modelFingerprint());
+        ArrayNode tags = meta.putArray("tags");
+        for (Tag t : set.tags()) {
+            ObjectNode o = tags.addObject();
+            o.put("name", t.name());
+            o.put("kind", t.kind().label());
+            o.put("p", t.length());
+            o.put("hidden", t.hidden());
+            w.addF32("tag." + t.bareName(), t.values(), t.length(), t.hidden());
+        }
+        ArrayNode heads = meta.putArray("heads");
+        for (RegressionHead h : set.heads().values()) {
+            ObjectNode o = heads.addObject();
+            String bare = Tag.bareName(h.tag());
+            o.put("tag", Tag.canonicalName(h.tag()));
+            o.put("outputs", h.outputs());
+            o.put("bias", h.bias() != null);
+            ArrayNode sh = o.putArray("label_shift");
+            for (double v : h.shift()) sh.add(v);
+            ArrayNode sc = o.putArray("label_scale");
+            for (double v : h.scale()) sc.add(v);
+            w.addF32("head." + bare + ".weight", h.weight(), h.outputs(), h.hidden());
+            if (h.bias() != null) w.addF32("head." + bare + ".bias", h.bias(), h.outputs());
+        }
+        ObjectNode tasks = meta.putObject("tasks");
+        set.tasks().forEach(tasks::set);
+        ArrayNode prov = meta.putArray("provenance");
+        set.provenance().forEach(prov::add);
+        try {
+            w.metadata("format", FORMAT);
+            w.metadata("tagllm", JSON.writeValueAsString(meta));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return w;
+    }
+
+    public static void write(TagSet set, Path file) throws IOException {
+        writer(set).write(file);
+    }
+
+    public static TagSet read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (tag file not found)");
+        try (SafeTensors st = SafeTensors.open(file)) {
+            return read(st);
+        }
+    }
+
+    /** Reads the tag set held in an open safetensors file (a tag file or a checkpoint). */
+    public static TagSet read(SafeTensors st) {
+        Path file = st.file();
+        String json = st.metadata().get("tagllm");
+        if (!FORMAT.equals(st.metadata().get("format")) || json == null) {
+            throw new ModelFormatException(file + ": not a tagllm tag file (no '" + FORMAT + "' metadata)");
+        }
+        JsonNode meta;
+        try {
+            meta = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": tag metadata is not valid JSON: " + e.getMessage());
+        }
+        int version = meta.path("version").asInt(-1);
+        if (version != VERSION) throw new ModelFormatException(file + ": tag file version " + version + " is not supported (expected " + VERSION + ")");
+        TagSet set = new TagSet(text(meta.path("model"), "name"), text(meta.path("model"), "fingerprint"));
+        for (JsonNode t : meta.path("tags")) {
+            String name = Tag.canonicalName(require(t, "name", file));
+            TagKind kind = TagKind.parse(require(t, "kind", file), file + ": tag " + name);
+            int p = t.path("p").asInt(0), d = t.path("hidden").asInt(0);
+            String tensor = "tag." + Tag.bareName(name);
+            long[] shape = st.entry(tensor).shape();
+            if (shape.length != 2 || shape[0] != p || shape[1] != d) {
+                throw new ModelFormatException(file + ": tensor '" + tensor + "' has shape " + Arrays.toString(shape)
+                        + ", the metadata says [" + p + ", " + d + "]");
+            }
+            set.put(new Tag(name, kind, p, d, st.readF32(tensor)));
+        }
+        for (JsonNode h : meta.path("heads")) {
+            String tag = Tag.canonicalName(require(h, "tag", file));
+            String bare = Tag.bareName(tag);
+            int k = h.path("outputs").asInt(0);
+            long[] shape = st.entry("head." + bare + ".weight").shape();
+            if (shape.length != 2 || shape[0] != k) {
+                throw new ModelFormatException(file + ": tensor 'head." + bare + ".weight' has shape " + Arrays.toString(shape)
+                        + ", expected [" + k + ", hidden]");
+            }
+            float[] bias = h.path("bias").asBoolean(false) ? st.readF32("head." + bare + ".bias") : null;
+            set.putHead(new RegressionHead(tag, k, (int) shape[1], st.readF32("head." + bare + ".weight"), bias,
+                    doubles(h.get("label_shift"), k), doubles(h.get("label_scale"), k)));
+        }
+        meta.path("tasks").properties().forEach(e -> {
+            if (e.getValue().isObject()) set.tasks().put(e.getKey(), (ObjectNode) e.getValue());
+        });
+        for (JsonNode p : meta.path("provenance")) if (p.isObject()) set.provenance().add((ObjectNode) p);
+        return set;
+    }
+
+    private static double[] doubles(JsonNode a, int k) {
+        if (a == null || !a.isArray() || a.size() != k) return null;
+        double[] out = new double[k];
+        for (int i = 0; i < k; i++) out[i] = a.get(i).asDouble();
+        return out;
+    }
+
+    private static String text(JsonNode n, String f) {
+        JsonNode v = n.get(f);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static String require(JsonNode n, String f, Path file) {
+        String v = text(n, f);
+        if (v == null) throw new ModelFormatException(file + ": tag metadata entry " + n + " lacks '" + f + "'");
+        return v;
+    }
+}

@@ -1,0 +1,123 @@
+package tagllm.tag;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.head.RegressionHead;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The learned state of Tag-LLM for one base model: tags by name, regression heads by function tag,
+ * the task definitions they were trained with (so predict can render the same prompts), and provenance.
+ * Saved as a *.tags.safetensors file by {@link TagFile}.
+ */
+public final class TagSet {
+    private final Map<String, Tag> tags = new LinkedHashMap<>();
+    private final Map<String, RegressionHead> heads = new LinkedHashMap<>();
+    private final Map<String, ObjectNode> tasks = new LinkedHashMap<>();
+    private final List<ObjectNode> provenance = new ArrayList<>();
+    private String modelFingerprint;
+    private String modelName;
+
+    public TagSet(String modelName, String modelFingerprint) {
+        this.modelName = modelName;
+        this.modelFingerprint = modelFingerprint;
+    }
+
+    public String modelFingerprint() { return modelFingerprint; }
+
+    public String modelName() { return modelName; }
+
+    public boolean has(String name) { return tags.containsKey(Tag.canonicalName(name)); }
+
+    public Tag get(String name) { return tags.get(Tag.canonicalName(name)); }
+
+    public Tag require(String name) {
+        Tag t = tags.get(Tag.canonicalName(name));
+        if (t == null) {
+            throw new TemplateException("unknown tag " + Tag.canonicalName(name) + " (this tag set has: "
+                    + (tags.isEmpty() ? "none" : String.join(", ", tags.keySet())) + ")");
+        }
+        return t;
+    }
+
+    public Collection<Tag> tags() { return tags.values(); }
+
+    public void put(Tag t) {
+        Tag old = tags.get(t.name());
+        if (!tags.isEmpty()) {
+            int d = tags.values().iterator().next().hidden();
+            if (t.hidden() != d) throw new IllegalArgumentException("tag " + t.name() + " has hidden size " + t.hidden() + ", the others " + d);
+        }
+        if (old != null && old.kind() != t.kind()) {
+            throw new IllegalArgumentException("tag " + t.name() + " is already a " + old.kind().label() + " tag, cannot redefine it as " + t.kind().label());
+        }
+        tags.put(t.name(), t);
+    }
+
+    public Map<String, RegressionHead> heads() { return heads; }
+
+    public RegressionHead head(String functionTag) { return heads.get(Tag.canonicalName(functionTag)); }
+
+    public void putHead(RegressionHead h) { heads.put(Tag.canonicalName(h.tag()), h); }
+
+    /** Task definitions (JSON objects as written by tagllm.task) by task name. */
+    public Map<String, ObjectNode> tasks() { return tasks; }
+
+    public List<ObjectNode> provenance() { return provenance; }
+
+    public void bindModel(String name, String fingerprint) {
+        this.modelName = name;
+        this.modelFingerprint = fingerprint;
+    }
+
+    /**
+     * Refuses a tag set trained on another base model: its vectors live in that model's embedding space.
+     */
+    public void requireModel(String fingerprint, String name, String source) {
+        if (modelFingerprint != null && fingerprint != null && !modelFingerprint.equals(fingerprint)) {
+            throw new IllegalArgumentException(source + " was trained on base model " + modelName + " (fingerprint "
+                    + modelFingerprint + ") but the loaded model " + name + " has fingerprint " + fingerprint
+                    + ": tags only work with the model they were trained on");
+        }
+    }
+
+    /** A deep copy (tags and heads are trained in place). */
+    public TagSet copy() {
+        TagSet c = new TagSet(modelName, modelFingerprint);
+        tags.values().forEach(t -> c.tags.put(t.name(), t.copy()));
+        heads.forEach((k, h) -> c.heads.put(k, h.copy()));
+        tasks.forEach((k, v) -> c.tasks.put(k, v.deepCopy()));
+        provenance.forEach(p -> c.provenance.add(p.deepCopy()));
+        return c;
+    }
+
+    /**
+     * Adds another set's tags, heads and tasks (composition: domain tags from one run with a function
+     * tag from another). A name present in both must hold identical values, else it is a conflict.
+     */
+    public void merge(TagSet other, String otherSource) {
+        if (modelFingerprint == null) bindModel(other.modelName, other.modelFingerprint);
+        else requireModel(other.modelFingerprint, other.modelName, otherSource);
+        for (Tag t : other.tags()) {
+            Tag mine = tags.get(t.name());
+            if (mine != null && !mine.equals(t)) {
+                throw new IllegalArgumentException(otherSource + ": tag " + t.name() + " is already present with other values; "
+                        + "a merged tag set can hold one version of each tag");
+            }
+            if (mine == null) put(t.copy());
+        }
+        for (RegressionHead h : other.heads.values()) {
+            RegressionHead mine = heads.get(Tag.canonicalName(h.tag()));
+            if (mine != null && !java.util.Arrays.equals(mine.weight(), h.weight())) {
+                throw new IllegalArgumentException(otherSource + ": the head of " + h.tag() + " is already present with other values");
+            }
+            if (mine == null) putHead(h.copy());
+        }
+        other.tasks.forEach((k, v) -> tasks.putIfAbsent(k, v.deepCopy()));
+        other.provenance.forEach(p -> provenance.add(p.deepCopy()));
+    }
+}

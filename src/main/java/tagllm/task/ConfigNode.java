@@ -1,0 +1,151 @@
+package tagllm.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A YAML/JSON object being read as configuration, carrying its path ("exp.yaml: stages[1].lr") so that
+ * every error names the file and the field, and refusing keys it does not know (typos fail loudly).
+ */
+public final class ConfigNode {
+    private final JsonNode node;
+    private final String where;
+
+    public ConfigNode(JsonNode node, String where) {
+        this.node = node;
+        this.where = where;
+    }
+
+    public String where() { return where; }
+
+    public JsonNode raw() { return node; }
+
+    public boolean has(String key) { return node != null && node.has(key) && !node.get(key).isNull(); }
+
+    public ConfigException error(String key, String message) {
+        return new ConfigException(where + (key == null ? "" : (where.endsWith(": ") ? "" : ".") + key) + ": " + message);
+    }
+
+    public ConfigNode requireObject() {
+        if (node == null || !node.isObject()) throw new ConfigException(where + ": expected a mapping (key: value)");
+        return this;
+    }
+
+    public void allowOnly(String... keys) {
+        Set<String> ok = new TreeSet<>(Arrays.asList(keys));
+        for (String k : fieldNames()) {
+            if (!ok.contains(k)) throw error(k, "unknown key (known here: " + String.join(", ", ok) + ")");
+        }
+    }
+
+    public List<String> fieldNames() {
+        List<String> out = new ArrayList<>();
+        if (node != null && node.isObject()) node.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    public String string(String key, String dflt) {
+        if (!has(key)) return dflt;
+        JsonNode v = node.get(key);
+        if (!v.isValueNode()) throw error(key, "expected a text value, got " + v.getNodeType().name().toLowerCase());
+        return v.asText();
+    }
+
+    public String requireString(String key) {
+        String s = string(key, null);
+        if (s == null || s.isBlank()) throw error(key, "missing (required)");
+        return s;
+    }
+
+    public int integer(String key, int dflt) {
+        if (!has(key)) return dflt;
+        JsonNode v = node.get(key);
+        if (v.isIntegralNumber() && v.canConvertToInt()) return v.asInt();
+        if (v.isTextual()) {
+            try {
+                return Integer.parseInt(v.asText().trim());
+            } catch (NumberFormatException e) { /* falls through to the error */ }
+        }
+        throw error(key, "expected an integer, got '" + v.asText() + "'");
+    }
+
+    public double number(String key, double dflt) {
+        if (!has(key)) return dflt;
+        JsonNode v = node.get(key);
+        if (v.isNumber()) return v.asDouble();
+        if (v.isTextual()) {
+            try {
+                return Double.parseDouble(v.asText().trim());
+            } catch (NumberFormatException e) { /* falls through to the error */ }
+        }
+        throw error(key, "expected a number, got '" + v.asText() + "'");
+    }
+
+    public boolean bool(String key, boolean dflt) {
+        if (!has(key)) return dflt;
+        JsonNode v = node.get(key);
+        if (v.isBoolean()) return v.asBoolean();
+        if (v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) return Boolean.parseBoolean(v.asText());
+        throw error(key, "expected true or false, got '" + v.asText() + "'");
+    }
+
+    public ConfigNode child(String key) {
+        return new ConfigNode(has(key) ? node.get(key) : null, where + (where.endsWith(": ") ? "" : ".") + key);
+    }
+
+    /** A list of text values; a single value counts as a one-element list. */
+    public List<String> strings(String key) {
+        List<String> out = new ArrayList<>();
+        if (!has(key)) return out;
+        JsonNode v = node.get(key);
+        if (v.isArray()) {
+            for (JsonNode e : v) {
+                if (!e.isValueNode()) throw error(key, "expected a list of text values");
+                out.add(e.asText());
+            }
+        } else if (v.isValueNode()) {
+            out.add(v.asText());
+        } else {
+            throw error(key, "expected a list of text values");
+        }
+        return out;
+    }
+
+    /** The elements of a list of mappings, each with its own path ("stages[2]"). */
+    public List<ConfigNode> objects(String key) {
+        List<ConfigNode> out = new ArrayList<>();
+        if (!has(key)) return out;
+        JsonNode v = node.get(key);
+        if (!v.isArray()) throw error(key, "expected a list");
+        String base = where + (where.endsWith(": ") ? "" : ".") + key;
+        for (int i = 0; i < v.size(); i++) out.add(new ConfigNode(v.get(i), base + "[" + i + "]").requireObject());
+        return out;
+    }
+
+    /** The entries of a mapping, each with its own path ("tasks.qed"). */
+    public Map<String, ConfigNode> entries(String key) {
+        Map<String, ConfigNode> out = new LinkedHashMap<>();
+        if (!has(key)) return out;
+        ConfigNode c = child(key).requireObject();
+        for (String k : c.fieldNames()) out.put(k, c.child(k));
+        return out;
+    }
+
+    /** A mapping of text to text. */
+    public Map<String, String> stringMap(String key) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigNode> e : entries(key).entrySet()) {
+            JsonNode v = e.getValue().node;
+            if (v == null || !v.isValueNode()) throw e.getValue().error(null, "expected a text value");
+            out.put(e.getKey(), v.asText());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,63 @@
+package tagllm.task;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where a task's rows come from: a file (CSV, TSV, JSONL, FASTA, text; format from the extension
+ * unless given), how it splits into train/valid/test (a split column, or a seeded random split), and
+ * optional caps on rows used for training and evaluation (the first N of each split in file order).
+ */
+public record DataSpec(Path path, String format, String splitColumn, String trainName, String validName, String testName,
+                       List<Double> randomFractions, long randomSeed, int maxTrain, int maxEval) {
+
+    public static final String[] KEYS = {"path", "format", "split", "max_train", "max_eval"};
+
+    /** data: FILE, or data: {path, format, split: {column, train, valid, test} | {random: [..], seed}, max_train, max_eval}. */
+    public static DataSpec read(ConfigNode task, Path baseDir) {
+        if (!task.has("data")) return null;
+        ConfigNode c = task.child("data");
+        if (c.raw().isValueNode()) {
+            return new DataSpec(baseDir.resolve(c.raw().asText()).normalize(), null, "split", "train", "valid", "test", null, 42, 0, 0);
+        }
+        c.requireObject().allowOnly(KEYS);
+        Path path = baseDir.resolve(c.requireString("path")).normalize();
+        String col = "split", tr = "train", va = "valid", te = "test";
+        List<Double> random = null;
+        long seed = 42;
+        if (c.has("split")) {
+            ConfigNode s = c.child("split").requireObject();
+            s.allowOnly("column", "train", "valid", "test", "random", "seed");
+            if (s.has("random")) {
+                random = s.strings("random").stream().map(x -> {
+                    try {
+                        return Double.parseDouble(x);
+                    } catch (NumberFormatException e) {
+                        throw s.error("random", "expected numbers like [0.8, 0.1, 0.1], got '" + x + "'");
+                    }
+                }).toList();
+                if (random.size() != 3 || random.stream().anyMatch(f -> f < 0) || Math.abs(random.stream().mapToDouble(Double::doubleValue).sum() - 1) > 1e-6) {
+                    throw s.error("random", "expected three fractions (train, valid, test) that sum to 1, got " + random);
+                }
+                seed = s.integer("seed", 42);
+                col = null;
+            } else {
+                col = s.string("column", col);
+            }
+            tr = s.string("train", tr);
+            va = s.string("valid", va);
+            te = s.string("test", te);
+        }
+        int maxTrain = c.integer("max_train", 0), maxEval = c.integer("max_eval", 0);
+        if (maxTrain < 0 || maxEval < 0) throw c.error("max_train", "must be >= 0 (0 = all rows)");
+        return new DataSpec(path, c.string("format", null), col, tr, va, te, random, seed, maxTrain, maxEval);
+    }
+
+    public DataSpec withPath(Path p) {
+        return new DataSpec(p, format, splitColumn, trainName, validName, testName, randomFractions, randomSeed, maxTrain, maxEval);
+    }
+
+    public DataSpec withLimits(int train, int eval) {
+        return new DataSpec(path, format, splitColumn, trainName, validName, testName, randomFractions, randomSeed, train, eval);
+    }
+}

@@ -1,0 +1,81 @@
+package tagllm.task;
+
+import tagllm.eval.Bleu;
+import tagllm.eval.BleuScore;
+import tagllm.eval.ChrF;
+import tagllm.eval.RegressionMetrics;
+import tagllm.model.ForwardPass;
+import tagllm.model.LmHeadLoss;
+import tagllm.model.Transformer;
+import tagllm.tag.Sequence;
+import tagllm.tag.SequencePacker;
+import tagllm.tag.TagSet;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Scores tags on held-out examples: regression metrics, BLEU/chrF of generated text, next-token loss. */
+public final class Evaluator {
+    private static final int MAX_BATCH_ROWS = 4096;
+
+    private Evaluator() {}
+
+    public record RegressionResult(double[] predictions, double[] labels, RegressionMetrics metrics) {}
+
+    public record TextResult(List<String> outputs, List<String> references, BleuScore bleu, double chrf) {}
+
+    /** Predictions for examples rendered as training examples (cut at the read position); labels from the rows. */
+    public static RegressionResult regression(TagPredictor p, TaskSpec task, List<Example> examples) {
+        if (examples.isEmpty()) throw new IllegalArgumentException("task " + task.name() + ": no examples to evaluate");
+        double[] pred = p.predictValues(task, examples.stream().map(Example::sequence).toList());
+        double[] gold = examples.stream().mapToDouble(Example::label).toArray();
+        return new RegressionResult(pred, gold, RegressionMetrics.compute(pred, gold));
+    }
+
+    /** Greedy outputs for text examples; prompts are rendered without the output, references are the rows' outputs. */
+    public static TextResult text(TagPredictor p, TaskSpec task, List<Example> prompts, int maxNewTokens) {
+        if (prompts.isEmpty()) throw new IllegalArgumentException("task " + task.name() + ": no examples to evaluate");
+        List<String> outs = new ArrayList<>(), refs = new ArrayList<>();
+        for (Example e : prompts) {
+            outs.add(p.generate(e.sequence(), maxNewTokens).strip());
+            refs.add(e.text() == null ? "" : e.text().strip());
+        }
+        return new TextResult(outs, refs, Bleu.corpus(outs, List.of(refs)), ChrF.corpus(outs, List.of(refs)));
+    }
+
+    /**
+     * Mean next-token cross-entropy over every text target of the examples (tag slots are never targets):
+     * the held-out loss that stage 1 lowers.
+     */
+    public static double languageModelLoss(Transformer model, TagSet tags, List<Example> examples) {
+        int d = model.config().hiddenSize();
+        double sum = 0;
+        long count = 0;
+        int i = 0;
+        while (i < examples.size()) {
+            List<Sequence> chunk = new ArrayList<>();
+            int rows = 0;
+            while (i + chunk.size() < examples.size()
+                    && (chunk.isEmpty() || rows + examples.get(i + chunk.size()).sequence().length() <= MAX_BATCH_ROWS)) {
+                rows += examples.get(i + chunk.size()).sequence().length();
+                chunk.add(examples.get(i + chunk.size()).sequence());
+            }
+            SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, n -> false);
+            ForwardPass pass = model.forward(packed.batch(), false);
+            List<int[]> t = new ArrayList<>();
+            for (int s = 0; s < chunk.size(); s++) {
+                boolean outputOnly = examples.get(i + s).task().type() == TaskType.TEXT && examples.get(i + s).task().lossOnOutputOnly();
+                for (int[] x : chunk.get(s).ceTargets(outputOnly)) t.add(new int[]{packed.row(s, x[0]), x[1]});
+            }
+            if (!t.isEmpty()) {
+                double[] l = LmHeadLoss.tokenLosses(model, pass.normed(), t.stream().mapToInt(x -> x[0]).toArray(),
+                        t.stream().mapToInt(x -> x[1]).toArray(), 0f, null);
+                for (double v : l) sum += v;
+                count += l.length;
+            }
+            i += chunk.size();
+        }
+        if (count == 0) throw new IllegalArgumentException("no text targets to score");
+        return sum / count;
+    }
+}

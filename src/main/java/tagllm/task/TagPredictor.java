@@ -1,0 +1,193 @@
+package tagllm.task;
+
+import tagllm.head.RegressionHead;
+import tagllm.model.ForwardPass;
+import tagllm.model.KvCache;
+import tagllm.model.PackedBatch;
+import tagllm.model.Transformer;
+import tagllm.tag.Sequence;
+import tagllm.tag.SequencePacker;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.tag.TokenizerEncoder;
+import tagllm.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
+
+/**
+ * The Java facade for using trained tags: a frozen model plus a tag set (possibly merged from several
+ * tag files: domain tags of one run composed with a function tag of another). Regression tasks read
+ * the head at the function tag's last slot; text tasks generate greedily through the LM head with a
+ * KV cache and stop at EOS or a newline. Thread-compatible, not thread-safe: callers serialise use.
+ */
+public final class TagPredictor {
+    /** Rows per forward pass when predicting many prompts. */
+    private static final int MAX_BATCH_ROWS = 4096;
+
+    private final Transformer model;
+    private final Tokenizer tokenizer;
+    private final TagSet tags;
+    private final IntPredicate isEos;
+
+    public TagPredictor(Transformer model, Tokenizer tokenizer, TagSet tags, IntPredicate isEos) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.tags = tags;
+        this.isEos = isEos;
+    }
+
+    public TagSet tags() { return tags; }
+
+    public Transformer model() { return model; }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    /** The tasks this predictor can run: those stored in its tag files, by name. */
+    public Set<String> taskNames() { return new LinkedHashSet<>(tags.tasks().keySet()); }
+
+    /** A task stored in the tag files, else one of the paper's presets. */
+    public TaskSpec task(String name) {
+        var stored = tags.tasks().get(name);
+        if (stored != null) return TaskSpec.fromJson(name, stored, "task " + name + " (from the tag file)");
+        for (var e : tags.tasks().entrySet()) {
+            if (e.getKey().equalsIgnoreCase(name)) return TaskSpec.fromJson(e.getKey(), e.getValue(), "task " + e.getKey());
+        }
+        try {
+            return Presets.get(name, "task");
+        } catch (ConfigException e) {
+            throw new ConfigException("task '" + name + "' is neither in the tag files (" + (tags.tasks().isEmpty() ? "they define none"
+                    : String.join(", ", tags.tasks().keySet())) + ") nor a preset (" + String.join(", ", Presets.names()) + ")");
+        }
+    }
+
+    /** Checks that every tag the task needs is present (and the head, for regression). */
+    public void requireReady(TaskSpec task) {
+        for (String t : task.parsedTemplate().tagNames()) {
+            if (!tags.has(t)) {
+                throw new ConfigException("task " + task.name() + " needs tag " + t + ", which none of the tag files holds (they hold: "
+                        + String.join(", ", tags.tags().stream().map(x -> x.name()).toList()) + ")");
+            }
+            TagKind k = task.kindOf(t);
+            if (tags.get(t).kind() != k) throw new ConfigException("task " + task.name() + ": " + t + " is a " + k.label() + " tag in the task but a "
+                    + tags.get(t).kind().label() + " tag in the tag files");
+        }
+        if (task.type() == TaskType.REGRESSION && tags.head(task.functionTag()) == null) {
+            throw new ConfigException("task " + task.name() + ": the tag files hold no regression head for " + task.functionTag());
+        }
+    }
+
+    public ExampleRenderer renderer(TaskSpec task) {
+        return new ExampleRenderer(task, tags, new TokenizerEncoder(tokenizer), model.config().maxPositions());
+    }
+
+    /** One regression prediction from named field values (e.g. {"smiles": "CCO"}). */
+    public double predict(String task, Map<String, String> fields) {
+        TaskSpec t = task(task);
+        requireReady(t);
+        if (t.type() != TaskType.REGRESSION) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task: use generate");
+        return predictValues(t, List.of(renderer(t).prompt(fields::get, "input", 1).sequence()))[0];
+    }
+
+    /** One text output from named field values. */
+    public String generate(String task, Map<String, String> fields, int maxNewTokens) {
+        TaskSpec t = task(task);
+        requireReady(t);
+        if (t.type() != TaskType.TEXT) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task: use predict");
+        return generate(renderer(t).prompt(fields::get, "input", 1).sequence(), maxNewTokens);
+    }
+
+    /** Head predictions (label units) for regression prompts, several prompts per forward pass. */
+    public double[] predictValues(TaskSpec task, List<Sequence> prompts) {
+        RegressionHead head = tags.head(task.functionTag());
+        if (head == null) throw new ConfigException("task " + task.name() + ": no regression head for " + task.functionTag());
+        int d = model.config().hiddenSize();
+        double[] out = new double[prompts.size()];
+        int i = 0;
+        while (i < prompts.size()) {
+            List<Sequence> chunk = new ArrayList<>();
+            int rows = 0;
+            while (i + chunk.size() < prompts.size() && (chunk.isEmpty() || rows + prompts.get(i + chunk.size()).length() <= MAX_BATCH_ROWS)) {
+                rows += prompts.get(i + chunk.size()).length();
+                chunk.add(prompts.get(i + chunk.size()));
+            }
+            SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, name -> false);
+            ForwardPass pass = model.forward(packed.batch(), false);
+            for (int k = 0; k < chunk.size(); k++) {
+                int read = chunk.get(k).readPosition();
+                if (read < 0) throw new ConfigException("task " + task.name() + ": the prompt has no function tag to read");
+                out[i + k] = head.predict(pass.normed(), packed.row(k, read) * d)[0];
+            }
+            i += chunk.size();
+        }
+        return out;
+    }
+
+    /**
+     * Greedy continuation of a prompt through the LM head: stops at EOS, at a newline, after
+     * maxNewTokens, or at the end of the context. Returns the decoded text (without the stop token).
+     */
+    public String generate(Sequence prompt, int maxNewTokens) {
+        int d = model.config().hiddenSize();
+        int room = Math.min(maxNewTokens, model.config().maxPositions() - prompt.length());
+        if (room <= 0) return "";
+        PackedBatch b = SequencePacker.pack(List.of(prompt), tags, model::embed, d, name -> false).batch();
+        List<Integer> ids = new ArrayList<>();
+        boolean isolated = prompt.spans().length > 0;
+        KvCache cache = null;
+        float[] h;
+        if (!isolated) {
+            cache = model.newCache(prompt.length() + room);
+            h = model.prefill(cache, b.input(), prompt.length());
+        } else {
+            h = lastNormed(b);
+        }
+        String text = "";
+        for (int step = 0; step < room; step++) {
+            int next = argmax(model.logits(h, 0));
+            if (isEos.test(next)) break;
+            ids.add(next);
+            String decoded = tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
+            int nl = decoded.indexOf('\n');
+            if (nl >= 0) return decoded.substring(0, nl);
+            text = decoded;
+            if (step + 1 == room) break;
+            if (!isolated) {
+                h = model.decode(cache, next);
+            } else {
+                // The domain-isolation mask is not expressible in a KV cache prefill: recompute the whole prefix.
+                Sequence.Builder sb = Sequence.builder();
+                for (int k = 0; k < prompt.length(); k++) {
+                    if (prompt.isTag(k)) {
+                        if (prompt.slot(k) == 0) sb.tag(prompt.tagName(k), tags.require(prompt.tagName(k)).length());
+                    } else {
+                        sb.token(prompt.tokenId(k));
+                    }
+                }
+                for (int[] s : prompt.spans()) sb.span(s[0], s[1]);
+                ids.forEach(sb::token);
+                b = SequencePacker.pack(List.of(sb.build()), tags, model::embed, d, name -> false).batch();
+                h = lastNormed(b);
+            }
+        }
+        return text;
+    }
+
+    private float[] lastNormed(PackedBatch b) {
+        int d = model.config().hiddenSize();
+        float[] normed = model.forward(b, false).normed();
+        float[] h = new float[d];
+        System.arraycopy(normed, (b.rows() - 1) * d, h, 0, d);
+        return h;
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}

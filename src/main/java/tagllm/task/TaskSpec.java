@@ -1,0 +1,168 @@
+package tagllm.task;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.head.HeadSpec;
+import tagllm.tag.Tag;
+import tagllm.tag.TagKind;
+import tagllm.tag.Template;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a task is, independent of where its rows come from: the prompt template, what is predicted
+ * (a number read by a head, or output text), the tags the template uses and their kinds, and how
+ * sequences are built (BOS, EOS after output text, domain-span isolation, length limit).
+ *
+ * <p>Placeholders name columns of the data row; {@code columns} maps a placeholder to another column
+ * name. For regression the output placeholder (default {@code label}) is filled with the label written
+ * as text, and sequences are cut right after the function tag anyway.
+ */
+public record TaskSpec(
+        String name,
+        TaskType type,
+        String template,
+        Map<String, String> tags,
+        String labelColumn,
+        double labelScale,
+        String outputPlaceholder,
+        Map<String, String> columns,
+        HeadSpec head,
+        boolean isolateDomains,
+        boolean bos,
+        boolean eos,
+        boolean lossOnOutputOnly,
+        int maxLength) {
+
+    public static final int DEFAULT_MAX_LENGTH = 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public TaskSpec {
+        tags = Map.copyOf(tags);
+        columns = Map.copyOf(columns);
+    }
+
+    public Template parsedTemplate() { return Template.parse(template); }
+
+    public TagKind kindOf(String tag) {
+        String k = tags.get(Tag.canonicalName(tag));
+        if (k == null) throw new ConfigException("task " + name + ": the template uses tag " + tag + " but its kind is not declared (tags: {" + Tag.bareName(tag) + ": domain|function})");
+        return TagKind.parse(k, "task " + name + ": tag " + tag);
+    }
+
+    /** The data column behind a placeholder. */
+    public String column(String placeholder) { return columns.getOrDefault(placeholder, placeholder); }
+
+    /**
+     * Reads a task definition. With {@code preset: QED} the preset is the starting point and the other
+     * keys override it. declaredTags (name → kind) comes from the experiment's {@code tags:} section.
+     */
+    public static TaskSpec fromConfig(String name, ConfigNode c, Map<String, TagKind> declaredTags) {
+        c.requireObject();
+        TaskSpec base = null;
+        if (c.has("preset")) {
+            base = Presets.get(c.string("preset", null), c.where());
+        }
+        TaskType type = c.has("type") ? TaskType.parse(c.string("type", null), c.where())
+                : base != null ? base.type() : null;
+        if (type == null) throw c.error("type", "missing: regression, text or lm (or give a preset)");
+        String template = c.string("template", base != null ? base.template() : null);
+        if (template == null) throw c.error("template", "missing (required unless a preset gives it)");
+        Template parsed;
+        try {
+            parsed = Template.parse(template);
+        } catch (IllegalArgumentException e) {
+            throw c.error("template", e.getMessage());
+        }
+        Map<String, String> tags = new LinkedHashMap<>(Presets.knownTagKinds());
+        if (base != null) tags.putAll(base.tags());
+        declaredTags.forEach((k, v) -> tags.put(k, v.label()));
+        c.stringMap("tags").forEach((k, v) -> {
+            try {
+                tags.put(Tag.canonicalName(k), TagKind.parse(v, c.where() + ".tags." + k).label());
+            } catch (IllegalArgumentException e) {
+                throw c.error("tags." + k, e.getMessage());
+            }
+        });
+        Map<String, String> used = new LinkedHashMap<>();
+        for (String t : parsed.tagNames()) {
+            String k = tags.get(t);
+            if (k == null) {
+                throw c.error("template", "uses tag " + t + " whose kind is not declared; add it under tags: (e.g. "
+                        + Tag.bareName(t) + ": domain)");
+            }
+            used.put(t, k);
+        }
+        String label = c.string("label", base != null ? base.labelColumn() : null);
+        String output = c.string("output", base != null ? base.outputPlaceholder()
+                : (type == TaskType.REGRESSION && parsed.columns().contains("label") ? "label" : null));
+        if (type == TaskType.REGRESSION && label == null) throw c.error("label", "missing: the column holding the number to predict");
+        if (type == TaskType.TEXT && output == null) throw c.error("output", "missing: the placeholder holding the output text");
+        if (output != null && type != TaskType.LANGUAGE_MODEL && !parsed.columns().contains(output)) {
+            throw c.error("output", "the template has no placeholder {" + output + "}");
+        }
+        if (type != TaskType.LANGUAGE_MODEL && used.values().stream().noneMatch(k -> k.equals("function"))) {
+            throw c.error("template", "a " + type.label() + " task needs a function tag in its template");
+        }
+        Map<String, String> columns = new LinkedHashMap<>();
+        if (base != null) columns.putAll(base.columns());
+        columns.putAll(c.stringMap("columns"));
+        HeadSpec head = base != null ? base.head() : HeadSpec.paper();
+        if (c.has("head")) {
+            ConfigNode h = c.child("head").requireObject();
+            h.allowOnly("outputs", "bias", "standardize");
+            head = new HeadSpec(h.integer("outputs", head.outputs()), h.bool("bias", head.bias()), h.bool("standardize", head.standardize()));
+            if (head.outputs() != 1) throw h.error("outputs", "only single-output regression heads are supported, got " + head.outputs());
+        }
+        String lossOn = c.string("loss_on", base != null ? (base.lossOnOutputOnly() ? "output" : "all") : "all");
+        if (!lossOn.equals("all") && !lossOn.equals("output")) throw c.error("loss_on", "expected all or output, got '" + lossOn + "'");
+        int maxLength = c.integer("max_length", base != null ? base.maxLength() : DEFAULT_MAX_LENGTH);
+        if (maxLength < 2) throw c.error("max_length", "must be at least 2, got " + maxLength);
+        double labelScale = c.number("label_scale", base != null ? base.labelScale() : 1.0);
+        if (!(labelScale != 0) || !Double.isFinite(labelScale)) throw c.error("label_scale", "must be a finite non-zero number");
+        return new TaskSpec(name, type, template, used, label, labelScale, output, columns, head,
+                c.bool("isolate_domains", base != null ? base.isolateDomains() : false),
+                c.bool("bos", base != null ? base.bos() : type != TaskType.LANGUAGE_MODEL),
+                c.bool("eos", base != null ? base.eos() : type == TaskType.TEXT),
+                lossOn.equals("output"), maxLength);
+    }
+
+    /** Keys a task definition may have besides data ones (checked by the experiment reader). */
+    public static final String[] KEYS = {"preset", "type", "template", "tags", "label", "label_scale", "output", "columns",
+            "head", "isolate_domains", "bos", "eos", "loss_on", "max_length"};
+
+    public ObjectNode toJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("type", type.label());
+        o.put("template", template);
+        ObjectNode t = o.putObject("tags");
+        tags.forEach(t::put);
+        if (labelColumn != null) o.put("label", labelColumn);
+        o.put("label_scale", labelScale);
+        if (outputPlaceholder != null) o.put("output", outputPlaceholder);
+        ObjectNode cols = o.putObject("columns");
+        columns.forEach(cols::put);
+        ObjectNode h = o.putObject("head");
+        h.put("outputs", head.outputs());
+        h.put("bias", head.bias());
+        h.put("standardize", head.standardize());
+        o.put("isolate_domains", isolateDomains);
+        o.put("bos", bos);
+        o.put("eos", eos);
+        o.put("loss_on", lossOnOutputOnly ? "output" : "all");
+        o.put("max_length", maxLength);
+        return o;
+    }
+
+    public static TaskSpec fromJson(String name, ObjectNode o, String where) {
+        return fromConfig(name, new ConfigNode(o, where), Map.of());
+    }
+
+    /** The function tag whose last slot the head reads (the last function tag of the template). */
+    public String functionTag() {
+        String f = null;
+        for (String t : parsedTemplate().tagNames()) if (TagKind.parse(tags.get(t), name).equals(TagKind.FUNCTION)) f = t;
+        return f;
+    }
+}

@@ -1,0 +1,160 @@
+package tagllm.tensor;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The one shared worker pool of the engine: all cores by default ({@code -Dtagllm.threads=N} overrides).
+ * Built for many short parallel regions (a decode step issues hundreds of small matrix-vector products),
+ * so workers spin briefly before parking and the calling thread works too. A call made while the pool is
+ * busy (another thread's call, or a nested call from inside a task) runs on the caller alone: correct, never
+ * deadlocking, just not parallel.
+ */
+public final class Parallel {
+    /** One unit of parallel work: run task number {@code task}. */
+    @FunctionalInterface
+    public interface Task {
+        void run(int task);
+    }
+
+    /** Work over a contiguous index range [from, to). */
+    @FunctionalInterface
+    public interface Range {
+        void run(int from, int to);
+    }
+
+    private static final int THREADS = configuredThreads();
+    /** About 20-50 µs of spinning: long enough to bridge consecutive kernels, short enough not to steal a shared core. */
+    private static final int SPINS = 2_000;
+
+    private static final ReentrantLock LOCK = new ReentrantLock();
+    private static final Worker[] WORKERS = startWorkers();
+    private static volatile Job current;
+    private static volatile int generation;
+
+    private Parallel() {}
+
+    public static int threads() { return THREADS; }
+
+    /** Runs body.run(t) for every t in [0, tasks), spread over the pool; returns when all have finished. */
+    public static void forEachTask(int tasks, Task body) {
+        if (tasks <= 0) return;
+        if (tasks == 1 || WORKERS.length == 0 || Thread.currentThread() instanceof Worker
+                || LOCK.isHeldByCurrentThread() || !LOCK.tryLock()) {
+            for (int t = 0; t < tasks; t++) body.run(t);
+            return;
+        }
+        try {
+            Job job = new Job(body, tasks);
+            current = job;
+            generation++;
+            for (Worker w : WORKERS) LockSupport.unpark(w);
+            job.work();
+            int spins = 0;
+            while (job.done.get() < tasks) {
+                if (++spins < 1 << 16) Thread.onSpinWait();
+                else Thread.yield();
+            }
+            current = null;
+            if (job.error != null) rethrow(job.error);
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    /**
+     * Splits [0, n) into at most a few ranges per thread, each at least {@code grain} long (work below that
+     * is not worth a thread hand-off), and runs them in parallel.
+     */
+    public static void forRange(int n, int grain, Range body) {
+        if (n <= 0) return;
+        int maxTasks = Math.max(1, n / Math.max(1, grain));
+        int tasks = Math.min(maxTasks, THREADS == 1 ? 1 : THREADS * 4);
+        if (tasks == 1) {
+            body.run(0, n);
+            return;
+        }
+        int per = n / tasks, extra = n % tasks;
+        forEachTask(tasks, t -> {
+            int from = t * per + Math.min(t, extra);
+            body.run(from, from + per + (t < extra ? 1 : 0));
+        });
+    }
+
+    private static final class Job {
+        final Task body;
+        final int tasks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable error;
+
+        Job(Task body, int tasks) {
+            this.body = body;
+            this.tasks = tasks;
+        }
+
+        void work() {
+            int t;
+            while ((t = next.getAndIncrement()) < tasks) {
+                try {
+                    body.run(t);
+                } catch (Throwable e) {
+                    error = e;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        Worker(int i) {
+            super("tagllm-worker-" + i);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            int seen = generation;
+            while (true) {
+                int spins = 0;
+                while (generation == seen) {
+                    if (++spins < SPINS) Thread.onSpinWait();
+                    else LockSupport.park(this);
+                }
+                seen = generation;
+                Job job = current;
+                if (job != null) job.work();
+            }
+        }
+    }
+
+    private static Worker[] startWorkers() {
+        Worker[] ws = new Worker[THREADS - 1];
+        for (int i = 0; i < ws.length; i++) {
+            ws[i] = new Worker(i + 1);
+            ws[i].start();
+        }
+        return ws;
+    }
+
+    private static int configuredThreads() {
+        String p = System.getProperty("tagllm.threads");
+        if (p != null) {
+            try {
+                int n = Integer.parseInt(p.trim());
+                if (n >= 1) return n;
+            } catch (NumberFormatException ignored) {
+                // fall through to all cores: a bad value must not stop the engine
+            }
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    private static void rethrow(Throwable e) {
+        if (e instanceof RuntimeException r) throw r;
+        if (e instanceof Error err) throw err;
+        throw new IllegalStateException(e);
+    }
+}

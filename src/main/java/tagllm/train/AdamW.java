@@ -1,0 +1,76 @@
+package tagllm.train;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW as torch.optim.AdamW computes it: decoupled weight decay p ← p − lr·wd·p, then
+ * p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε). The paper: lr 1e-4, weight decay 0.
+ */
+public final class AdamW implements Optimizer {
+    private final double beta1, beta2, eps, weightDecay;
+    private final Map<String, float[]> m = new HashMap<>();
+    private final Map<String, float[]> v = new HashMap<>();
+    private long t;
+
+    public AdamW(double beta1, double beta2, double eps, double weightDecay) {
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("AdamW betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        if (!(eps > 0)) throw new IllegalArgumentException("AdamW eps must be positive, got " + eps);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+    }
+
+    @Override
+    public void step(List<Param> params, double lr) {
+        t++;
+        double bc1 = 1 - Math.pow(beta1, t), bc2 = Math.sqrt(1 - Math.pow(beta2, t));
+        double stepSize = lr / bc1;
+        for (Param p : params) {
+            float[] w = p.value(), g = p.grad();
+            float[] mm = m.computeIfAbsent(p.name(), k -> new float[w.length]);
+            float[] vv = v.computeIfAbsent(p.name(), k -> new float[w.length]);
+            for (int i = 0; i < w.length; i++) {
+                double wi = w[i];
+                if (weightDecay != 0) wi *= 1 - lr * weightDecay;
+                double gi = g[i];
+                double mi = beta1 * mm[i] + (1 - beta1) * gi;
+                double vi = beta2 * vv[i] + (1 - beta2) * gi * gi;
+                mm[i] = (float) mi;
+                vv[i] = (float) vi;
+                wi -= stepSize * mi / (Math.sqrt(vi) / bc2 + eps);
+                w[i] = (float) wi;
+            }
+        }
+    }
+
+    @Override
+    public long steps() { return t; }
+
+    @Override
+    public Map<String, float[]> state() {
+        Map<String, float[]> s = new LinkedHashMap<>();
+        m.forEach((k, a) -> s.put("m." + k, a));
+        v.forEach((k, a) -> s.put("v." + k, a));
+        return s;
+    }
+
+    @Override
+    public void restore(Map<String, float[]> state, long steps) {
+        m.clear();
+        v.clear();
+        state.forEach((k, a) -> {
+            if (k.startsWith("m.")) m.put(k.substring(2), a.clone());
+            else if (k.startsWith("v.")) v.put(k.substring(2), a.clone());
+            else throw new IllegalArgumentException("AdamW state has an unknown entry '" + k + "'");
+        });
+        t = steps;
+    }
+
+    @Override
+    public String name() { return "adamw"; }
+}

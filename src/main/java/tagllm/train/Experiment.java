@@ -1,0 +1,136 @@
+package tagllm.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import tagllm.tag.Tag;
+import tagllm.tag.TagKind;
+import tagllm.task.ConfigException;
+import tagllm.task.ConfigNode;
+import tagllm.task.DataSpec;
+import tagllm.task.TaskSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An experiment file (YAML): the base model, the tags, the tasks with their data, and the stages run
+ * in order, each starting from what the previous one saved. Paths are relative to the file's folder.
+ *
+ * <pre>
+ * model: ../shared/models/stories260K
+ * output: runs/qed
+ * seed: 42
+ * tag_length: 10
+ * tags: {MyTag: function}          # kinds of tags not coming from presets
+ * init: [earlier.tags.safetensors]  # optional: start from these tags and heads
+ * defaults: {lr: 1e-3, batch_size: 8, grad_accum: 1}
+ * tasks:
+ *   smiles: {preset: SMILES, data: ../shared/data/smiles/zinc20k.csv}
+ *   qed: {preset: QED, data: {path: ../shared/data/smiles/zinc20k.csv, max_train: 2000}}
+ * stages:
+ *   - {name: smiles, stage: 1, tasks: [smiles], max_steps: 200}
+ *   - {name: qed, stage: 2, tasks: [qed], epochs: 2}
+ * </pre>
+ */
+public record Experiment(Path file, String model, Path output, long seed, int tagLength, Map<String, TagKind> tags,
+                         List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
+                         List<StageSpec> stages) {
+
+    public static final String[] KEYS = {"model", "output", "seed", "tag_length", "tags", "init", "defaults", "tasks", "stages"};
+
+    public static Experiment load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (experiment file not found)");
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(new ConfigNode(root, file + ": "), base, file);
+    }
+
+    public static Experiment parse(ConfigNode c, Path baseDir, Path file) {
+        c.requireObject().allowOnly(KEYS);
+        String model = c.requireString("model");
+        Path modelPath = baseDir.resolve(model);
+        if (Files.isDirectory(modelPath)) model = modelPath.normalize().toString();
+        Path output = baseDir.resolve(c.string("output", "runs/" + stem(file))).normalize();
+        long seed = c.integer("seed", 42);
+        int p = c.integer("tag_length", 10);
+        if (p < 1) throw c.error("tag_length", "must be at least 1, got " + p);
+        Map<String, TagKind> tags = new LinkedHashMap<>();
+        c.stringMap("tags").forEach((k, v) -> {
+            try {
+                tags.put(Tag.canonicalName(k), TagKind.parse(v, "kind"));
+            } catch (IllegalArgumentException e) {
+                throw c.error("tags." + k, e.getMessage());
+            }
+        });
+        List<Path> init = c.strings("init").stream().map(s -> baseDir.resolve(s).normalize()).toList();
+        Hyper defaults = Hyper.paper();
+        if (c.has("defaults")) {
+            ConfigNode d = c.child("defaults").requireObject();
+            d.allowOnly(Hyper.KEYS);
+            defaults = Hyper.read(d, defaults);
+        }
+        Map<String, TaskSpec> tasks = new LinkedHashMap<>();
+        Map<String, DataSpec> data = new LinkedHashMap<>();
+        List<String> taskKeys = new ArrayList<>(List.of(TaskSpec.KEYS));
+        taskKeys.add("data");
+        for (Map.Entry<String, ConfigNode> e : c.entries("tasks").entrySet()) {
+            ConfigNode t = e.getValue().requireObject();
+            t.allowOnly(taskKeys.toArray(new String[0]));
+            tasks.put(e.getKey(), TaskSpec.fromConfig(e.getKey(), t, tags));
+            DataSpec ds = DataSpec.read(t, baseDir);
+            if (ds != null) data.put(e.getKey(), ds);
+        }
+        if (tasks.isEmpty()) throw c.error("tasks", "missing: at least one task");
+        List<StageSpec> stages = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        List<ConfigNode> sl = c.objects("stages");
+        if (sl.isEmpty()) throw c.error("stages", "missing: at least one stage");
+        for (ConfigNode s : sl) {
+            s.allowOnly(StageSpec.KEYS);
+            int stage = s.integer("stage", 0);
+            if (stage < 1 || stage > 3) throw s.error("stage", "must be 1, 2 or 3, got " + (s.has("stage") ? stage : "nothing"));
+            String name = s.string("name", "stage" + stage);
+            if (!names.add(name)) throw s.error("name", "stage name '" + name + "' is used twice");
+            if (!name.matches("[A-Za-z0-9_.-]+")) throw s.error("name", "use letters, digits, _ . - (it names files), got '" + name + "'");
+            List<String> st = s.strings("tasks");
+            if (st.isEmpty()) throw s.error("tasks", "missing: the tasks this stage trains on");
+            for (String tn : st) {
+                if (!tasks.containsKey(tn)) throw s.error("tasks", "unknown task '" + tn + "' (tasks: " + String.join(", ", tasks.keySet()) + ")");
+                if (!data.containsKey(tn)) throw s.error("tasks", "task '" + tn + "' has no data: to train on it give tasks." + tn + ".data");
+                TaskSpec ts = tasks.get(tn);
+                if (stage == 1 && ts.type() != tagllm.task.TaskType.LANGUAGE_MODEL) {
+                    throw s.error("tasks", "stage 1 trains domain tags on domain text; task '" + tn + "' is a " + ts.type().label() + " task");
+                }
+                if (stage > 1 && ts.type() == tagllm.task.TaskType.LANGUAGE_MODEL) {
+                    throw s.error("tasks", "stage " + stage + " trains function tags; task '" + tn + "' is domain text (use it in stage 1)");
+                }
+            }
+            List<String> train = s.strings("train").stream().map(Tag::canonicalName).toList();
+            boolean enrich = s.bool("enrich", false);
+            if (enrich && stage != 2) throw s.error("enrich", "enrichment is a stage-2 option (stage 3 keeps domain tags frozen)");
+            stages.add(new StageSpec(name, stage, st, train, enrich, Hyper.read(s, defaults)));
+        }
+        return new Experiment(file, model, output, seed, p, tags, init, defaults, tasks, data, stages);
+    }
+
+    private static String stem(Path file) {
+        if (file == null) return "experiment";
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+}

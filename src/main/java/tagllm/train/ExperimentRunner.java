@@ -1,0 +1,305 @@
+package tagllm.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.head.RegressionHead;
+import tagllm.model.Transformer;
+import tagllm.tag.Tag;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagInit;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.tag.TokenizerEncoder;
+import tagllm.task.DataRow;
+import tagllm.task.DataSpec;
+import tagllm.task.Evaluator;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.RowIssues;
+import tagllm.task.RowProblem;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
+import tagllm.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Runs an experiment's stages in order. Each stage creates the tags it needs (the paper's init), renders
+ * its tasks' training rows, trains, and writes OUTPUT/STAGE.tags.safetensors; the next stage starts from
+ * it. The last stage's file is also written as OUTPUT/final.tags.safetensors. With resume, finished stages
+ * are read back and a stage with a checkpoint continues from it.
+ */
+public final class ExperimentRunner {
+    public static final String VERSION = "0.1.0";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Reads a task's rows of one split ("train", "valid", "test"). */
+    @FunctionalInterface
+    public interface RowLoader {
+        List<DataRow> load(DataSpec spec, String split) throws IOException;
+    }
+
+    private final Transformer model;
+    private final Tokenizer tokenizer;
+    private final String modelName;
+    private final String fingerprint;
+    private final RowLoader rows;
+    private final Progress progress;
+    private final boolean strict;
+    private int stopAfter;
+
+    public ExperimentRunner(Transformer model, Tokenizer tokenizer, String modelName, String fingerprint, RowLoader rows,
+                            Progress progress, boolean strict) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.modelName = modelName;
+        this.fingerprint = fingerprint;
+        this.rows = rows;
+        this.progress = progress;
+        this.strict = strict;
+    }
+
+    /** Stops the run right after this optimizer step of the first unfinished stage (to test kill + resume). */
+    public ExperimentRunner stopAfter(int step) {
+        this.stopAfter = step;
+        return this;
+    }
+
+    public record Outcome(TagSet tags, Path finalFile, boolean stopped, List<ObjectNode> stageSummaries) {}
+
+    public static Path stageFile(Path output, String stage) { return output.resolve(stage + ".tags.safetensors"); }
+
+    public static Path checkpointFile(Path output, String stage) { return output.resolve(stage + ".checkpoint.safetensors"); }
+
+    public static Path finalFile(Path output) { return output.resolve("final.tags.safetensors"); }
+
+    public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
+        Path out = exp.output();
+        Path metrics = out.resolve("metrics.jsonl");
+        if (!resume && !force && Files.isDirectory(out)) {
+            for (StageSpec s : exp.stages()) {
+                if (Files.exists(stageFile(out, s.name())) || Files.exists(checkpointFile(out, s.name()))) {
+                    throw new IllegalArgumentException("output folder " + out + " already holds a run; use --resume to continue it or --force to start over");
+                }
+            }
+        }
+        Files.createDirectories(out);
+        if (force && !resume) {
+            for (StageSpec s : exp.stages()) {
+                Files.deleteIfExists(stageFile(out, s.name()));
+                Files.deleteIfExists(checkpointFile(out, s.name()));
+            }
+        }
+        TagSet tags = new TagSet(modelName, fingerprint);
+        for (Path init : exp.init()) {
+            TagSet t = TagFile.read(init);
+            t.requireModel(fingerprint, modelName, init.toString());
+            tags.merge(t, init.toString());
+        }
+        tags.bindModel(modelName, fingerprint);
+        List<ObjectNode> summaries = new ArrayList<>();
+        try (MetricsLog log = new MetricsLog(metrics)) {
+            if (!resume) log.reset();
+            List<String> done = new ArrayList<>();
+            for (StageSpec stage : exp.stages()) {
+                Path stageOut = stageFile(out, stage.name());
+                if (resume && Files.exists(stageOut)) {
+                    TagSet saved = TagFile.read(stageOut);
+                    saved.requireModel(fingerprint, modelName, stageOut.toString());
+                    tags = saved;
+                    progress.message("stage " + stage.name() + ": already finished (" + stageOut + ")");
+                    done.add(stage.name());
+                    continue;
+                }
+                Path ckpt = checkpointFile(out, stage.name());
+                boolean fromCheckpoint = resume && Files.exists(ckpt);
+                if (fromCheckpoint) {
+                    Checkpoint.State s = Checkpoint.read(ckpt).state();
+                    log.truncateAfter(stage.name(), s.step(), done);
+                } else if (resume) {
+                    log.truncateAfter(stage.name(), 0, done);
+                }
+                ObjectNode summary = runStage(exp, stage, tags, ckpt, fromCheckpoint, log);
+                summaries.add(summary);
+                if (summary.path("stopped").asBoolean(false)) return new Outcome(tags, null, true, summaries);
+                TagFile.write(tags, stageOut);
+                Files.deleteIfExists(ckpt);
+                done.add(stage.name());
+            }
+        }
+        Path fin = finalFile(out);
+        TagFile.write(tags, fin);
+        return new Outcome(tags, fin, false, summaries);
+    }
+
+    private ObjectNode runStage(Experiment exp, StageSpec stage, TagSet tags, Path ckpt, boolean resume, MetricsLog log) throws IOException {
+        TokenizerEncoder enc = new TokenizerEncoder(tokenizer);
+        Matrix0 embed = new Matrix0(model);
+        // 1. the tags this stage's tasks use, created as the paper initialises them when new
+        Set<String> used = new LinkedHashSet<>();
+        for (String tn : stage.tasks()) {
+            TaskSpec t = exp.tasks().get(tn);
+            for (String name : t.parsedTemplate().tagNames()) {
+                used.add(name);
+                if (!tags.has(name)) tags.put(TagInit.newTag(name, t.kindOf(name), exp.tagLength(), embed.initialVector()));
+            }
+        }
+        // 2. training examples
+        List<Example> train = new ArrayList<>();
+        List<String> dataFiles = new ArrayList<>();
+        for (String tn : stage.tasks()) {
+            TaskSpec t = exp.tasks().get(tn);
+            DataSpec ds = exp.data().get(tn);
+            dataFiles.add(ds.path().toString());
+            List<Example> ex = examples(t, ds, "train", ds.maxTrain(), tags, enc);
+            if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path());
+            train.addAll(ex);
+            if (t.type() == TaskType.REGRESSION) ensureHead(tags, t, ex, embed);
+        }
+        // 3. what trains
+        Set<String> trainable = new LinkedHashSet<>();
+        if (!stage.train().isEmpty()) {
+            for (String n : stage.train()) trainable.add(tags.require(n).name());
+        } else {
+            for (String n : used) {
+                TagKind k = tags.require(n).kind();
+                boolean on = switch (stage.stage()) {
+                    case 1 -> k == TagKind.DOMAIN;
+                    case 2 -> k == TagKind.FUNCTION || stage.enrich();
+                    default -> k == TagKind.FUNCTION;
+                };
+                if (on) trainable.add(n);
+            }
+        }
+        if (stage.stage() == 3) {
+            for (String n : trainable) {
+                if (tags.require(n).kind() == TagKind.DOMAIN) {
+                    throw new IllegalArgumentException("stage " + stage.name() + ": stage 3 keeps domain tags frozen, but train: lists " + n);
+                }
+            }
+        }
+        progress.message("stage " + stage.name() + " (stage " + stage.stage() + "): " + train.size() + " examples, training "
+                + String.join(", ", trainable));
+        Trainer trainer = new Trainer(model, progress, log);
+        Trainer.Result r = trainer.run(tags, train, trainable,
+                new Trainer.Options(stage.name(), stage.hyper(), exp.seed(), stage.enrich(), ckpt, resume, stopAfter));
+        ObjectNode summary = JSON.createObjectNode();
+        summary.put("stage", stage.name());
+        summary.put("steps", r.steps());
+        summary.put("total_steps", r.totalSteps());
+        summary.put("train_examples", train.size());
+        summary.put("final_loss", r.lastLoss());
+        if (r.stopped()) {
+            summary.put("stopped", true);
+            return summary;
+        }
+        // 4. provenance, the task definitions (so predict renders the same prompts), validation scores
+        for (String tn : stage.tasks()) tags.tasks().put(tn, exp.tasks().get(tn).toJson());
+        ObjectNode prov = JSON.createObjectNode();
+        prov.put("stage", stage.name());
+        prov.put("stage_number", stage.stage());
+        ArrayNode ts = prov.putArray("tasks");
+        stage.tasks().forEach(ts::add);
+        ArrayNode df = prov.putArray("data");
+        dataFiles.forEach(df::add);
+        ArrayNode tr = prov.putArray("trained");
+        trainable.forEach(tr::add);
+        prov.put("examples", train.size());
+        prov.put("steps", r.steps());
+        prov.put("seed", exp.seed());
+        prov.set("hyper", JSON.valueToTree(stage.hyper()));
+        prov.put("time", Instant.now().toString());
+        prov.put("tagllm_version", VERSION);
+        tags.provenance().add(prov);
+        ObjectNode valid = validate(exp, stage, tags, enc);
+        if (valid != null) {
+            summary.set("valid", valid);
+            ObjectNode rec = log.newRecord();
+            rec.put("stage", stage.name());
+            rec.put("step", r.steps());
+            rec.set("valid", valid);
+            log.write(rec);
+        }
+        return summary;
+    }
+
+    /** Scores on the valid split (capped by max_eval) when the data has one; null otherwise. */
+    private ObjectNode validate(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc) throws IOException {
+        ObjectNode out = JSON.createObjectNode();
+        for (String tn : stage.tasks()) {
+            TaskSpec t = exp.tasks().get(tn);
+            DataSpec ds = exp.data().get(tn);
+            List<Example> ex = examples(t, ds, "valid", ds.maxEval(), tags, enc);
+            if (ex.isEmpty()) continue;
+            switch (t.type()) {
+                case LANGUAGE_MODEL -> out.putObject(tn).put("next_token_loss", Evaluator.languageModelLoss(model, tags, ex)).put("n", ex.size());
+                case REGRESSION -> {
+                    TagPredictor p = new TagPredictor(model, tokenizer, tags, id -> id == tokenizer.eosId());
+                    var m = Evaluator.regression(p, t, ex).metrics();
+                    out.putObject(tn).put("mse", m.mse()).put("mae", m.mae()).put("pearson", m.pearson()).put("n", m.n());
+                }
+                case TEXT -> out.putObject(tn).put("next_token_loss", Evaluator.languageModelLoss(model, tags, ex)).put("n", ex.size());
+            }
+        }
+        return out.isEmpty() ? null : out;
+    }
+
+    /** Renders a split's rows; rows that do not fit are reported and skipped (or stop the run with --strict). */
+    public List<Example> examples(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
+        ExampleRenderer r = new ExampleRenderer(t, tags, enc, model.config().maxPositions());
+        RowIssues issues = new RowIssues(strict);
+        List<Example> out = new ArrayList<>();
+        for (DataRow row : rows.load(ds, split)) {
+            if (cap > 0 && out.size() >= cap) break;
+            try {
+                out.add(r.example(row.values(), row.source(), row.line()));
+            } catch (RowProblem p) {
+                issues.add(p);
+            }
+        }
+        String s = issues.summary("task " + t.name() + " (" + split + ")");
+        if (!s.isEmpty()) progress.message(s);
+        return out;
+    }
+
+    /** A new head for a regression task's function tag, initialised as in the code (rows = mean token embedding). */
+    private static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
+        String f = t.functionTag();
+        if (tags.head(f) != null) return;
+        double[] shift = null, scale = null;
+        if (t.head().standardize()) {
+            double mean = train.stream().mapToDouble(Example::label).average().orElse(0);
+            double var = train.stream().mapToDouble(e -> (e.label() - mean) * (e.label() - mean)).average().orElse(1);
+            shift = new double[]{mean};
+            scale = new double[]{var > 0 ? Math.sqrt(var) : 1};
+        }
+        tags.putHead(RegressionHead.initial(f, t.head().outputs(), embed.mean(), t.head().bias(), shift, scale));
+    }
+
+    /** The embedding statistics the paper's initialisation needs, computed once per stage. */
+    private static final class Matrix0 {
+        private final Transformer model;
+        private float[] mean, init;
+
+        Matrix0(Transformer model) { this.model = model; }
+
+        float[] mean() {
+            if (mean == null) mean = TagInit.meanEmbedding(model.weights().embedTokens());
+            return mean;
+        }
+
+        float[] initialVector() {
+            if (init == null) init = TagInit.initialVector(model.weights().embedTokens());
+            return init;
+        }
+    }
+}

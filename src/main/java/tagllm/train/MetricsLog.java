@@ -1,0 +1,78 @@
+package tagllm.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.util.AtomicFiles;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The run's metrics as JSON lines (one object per logged step: stage, step, loss, lr, tokens/s …).
+ * On resume, lines of the resumed stage after the checkpoint's step are dropped first, so the log of a
+ * resumed run reads like the log of an uninterrupted one.
+ */
+public final class MetricsLog implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
+    private BufferedWriter out;
+
+    public MetricsLog(Path file) { this.file = file; }
+
+    public Path file() { return file; }
+
+    public ObjectNode newRecord() { return JSON.createObjectNode(); }
+
+    /** Starts a fresh log (an earlier one at the same path is replaced). */
+    public void reset() throws IOException {
+        closeWriter();
+        AtomicFiles.writeString(file, "");
+    }
+
+    /** Keeps the lines of earlier stages and the lines of this stage up to step (inclusive). */
+    public void truncateAfter(String stage, int step, List<String> earlierStages) throws IOException {
+        closeWriter();
+        if (!Files.exists(file)) return;
+        List<String> keep = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                continue; // a line cut short by the kill
+            }
+            String s = n.path("stage").asText();
+            if (earlierStages.contains(s) || (s.equals(stage) && n.path("step").asInt(Integer.MAX_VALUE) <= step)) keep.add(line);
+        }
+        AtomicFiles.writeString(file, keep.isEmpty() ? "" : String.join("\n", keep) + "\n");
+    }
+
+    public synchronized void write(ObjectNode record) throws IOException {
+        if (out == null) {
+            Path dir = file.toAbsolutePath().getParent();
+            if (dir != null) Files.createDirectories(dir);
+            out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+        out.write(JSON.writeValueAsString(record));
+        out.write('\n');
+        out.flush();
+    }
+
+    private void closeWriter() throws IOException {
+        if (out != null) {
+            out.close();
+            out = null;
+        }
+    }
+
+    @Override
+    public void close() throws IOException { closeWriter(); }
+}

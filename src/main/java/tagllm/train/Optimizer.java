@@ -1,0 +1,27 @@
+package tagllm.train;
+
+import java.util.List;
+import java.util.Map;
+
+/** Updates parameters from their gradients; its state is saved in checkpoints to resume exactly. */
+public interface Optimizer {
+    void step(List<Param> params, double lr);
+
+    /** Number of steps taken so far. */
+    long steps();
+
+    /** State arrays by name, for checkpoints (copies not needed: written out before the next step). */
+    Map<String, float[]> state();
+
+    void restore(Map<String, float[]> state, long steps);
+
+    String name();
+
+    static Optimizer create(String name, double weightDecay, double beta1, double beta2, double eps) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "adamw", "adam" -> new AdamW(beta1, beta2, eps, weightDecay);
+            case "sgd" -> new Sgd(weightDecay);
+            default -> throw new IllegalArgumentException("optimizer '" + name + "' is not known (adamw, sgd)");
+        };
+    }
+}

@@ -1,0 +1,82 @@
+package tagllm.train;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A progress bar on stderr: steps done, loss, tokens per second and ETA. On a terminal it redraws one
+ * line (at most a few times a second); otherwise (a log file, CI) it prints a line every tenth of the run.
+ */
+public final class Progress {
+    private final PrintStream err;
+    private final boolean terminal;
+    private final boolean quiet;
+    private String label = "";
+    private int total;
+    private long startNanos;
+    private int startStep;
+    private long lastDraw;
+    private int lastDecile = -1;
+
+    public Progress(PrintStream err, boolean terminal, boolean quiet) {
+        this.err = err;
+        this.terminal = terminal;
+        this.quiet = quiet;
+    }
+
+    public static Progress stderr(boolean quiet) { return new Progress(System.err, System.console() != null, quiet); }
+
+    public static Progress silent() { return new Progress(System.err, false, true); }
+
+    public void start(String label, int fromStep, int total) {
+        this.label = label;
+        this.total = total;
+        this.startStep = fromStep;
+        this.startNanos = System.nanoTime();
+        this.lastDraw = 0;
+        this.lastDecile = -1;
+    }
+
+    public void update(int step, double loss, double tokensPerSecond) {
+        if (quiet) return;
+        long now = System.nanoTime();
+        boolean last = step >= total;
+        if (terminal) {
+            if (!last && now - lastDraw < 250_000_000L) return;
+            lastDraw = now;
+            err.print("\r" + line(step, loss, tokensPerSecond, now) + (last ? "\n" : ""));
+            err.flush();
+        } else {
+            int decile = (int) (10L * step / Math.max(1, total));
+            if (decile == lastDecile && !last) return;
+            lastDecile = decile;
+            err.println(line(step, loss, tokensPerSecond, now));
+        }
+    }
+
+    public void message(String text) {
+        if (!quiet) err.println(text);
+    }
+
+    String line(int step, double loss, double tps, long now) {
+        int width = 24;
+        int filled = (int) Math.round(width * (double) step / Math.max(1, total));
+        String bar = "=".repeat(Math.max(0, filled)) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");
+        double elapsed = (now - startNanos) / 1e9;
+        int done = step - startStep;
+        String eta = done > 0 ? clock(elapsed / done * (total - step)) : "--:--";
+        return String.format(Locale.ROOT, "%s [%s] %d/%d loss %.4f %s tok/s ETA %s", label, bar, step, total, loss, rate(tps), eta);
+    }
+
+    private static String rate(double tps) {
+        if (tps >= 1e6) return String.format(Locale.ROOT, "%.1fM", tps / 1e6);
+        if (tps >= 1e3) return String.format(Locale.ROOT, "%.1fk", tps / 1e3);
+        return String.format(Locale.ROOT, "%.0f", tps);
+    }
+
+    static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,247 @@
+package tagllm.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.head.RegressionHead;
+import tagllm.model.ForwardPass;
+import tagllm.model.LmHeadLoss;
+import tagllm.model.Transformer;
+import tagllm.tag.Sequence;
+import tagllm.tag.SequencePacker;
+import tagllm.tag.Tag;
+import tagllm.tag.TagSet;
+import tagllm.task.Example;
+import tagllm.task.TaskType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Runs one stage's optimisation: micro-batches of packed sequences, forward through the frozen model,
+ * the losses (head MSE × scale at the function tag's last slot; next-token CE over text positions),
+ * backward to the input rows, gradients scattered into the trainable tags, clipping, optimizer step.
+ * The data order depends only on the seed and the epoch, so a run resumed from a checkpoint continues
+ * on exactly the examples the uninterrupted run would have seen.
+ */
+public final class Trainer {
+    private final Transformer model;
+    private final Progress progress;
+    private final MetricsLog log;
+
+    public Trainer(Transformer model, Progress progress, MetricsLog log) {
+        this.model = model;
+        this.progress = progress;
+        this.log = log;
+    }
+
+    /** What a stage run needs besides the examples. stopAfter > 0 ends the run after that step (testing a kill). */
+    public record Options(String stageName, Hyper hyper, long seed, boolean enrichCe, Path checkpoint, boolean resume, int stopAfter) {}
+
+    public record Result(int steps, int totalSteps, double lastLoss, boolean stopped, long rows) {}
+
+    /** The loss parts of one step (averaged over its micro-batches). */
+    public record StepLoss(double total, double mse, double ce, long rows) {}
+
+    public Result run(TagSet tags, List<Example> examples, Set<String> trainable, Options o) throws IOException {
+        if (examples.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": no training examples");
+        Hyper h = o.hyper();
+        List<Param> params = new ArrayList<>();
+        Map<String, float[]> tagGrads = new LinkedHashMap<>();
+        Map<String, Param> headWeightGrads = new LinkedHashMap<>();
+        Map<String, Param> headBiasGrads = new LinkedHashMap<>();
+        for (String name : trainable) {
+            Tag t = tags.require(name);
+            Param p = new Param("tag." + t.bareName(), t.values());
+            params.add(p);
+            tagGrads.put(t.name(), p.grad());
+            RegressionHead head = tags.head(t.name());
+            if (head != null) {
+                Param w = new Param("head." + t.bareName() + ".weight", head.weight());
+                params.add(w);
+                headWeightGrads.put(t.name(), w);
+                if (head.bias() != null) {
+                    Param b = new Param("head." + t.bareName() + ".bias", head.bias());
+                    params.add(b);
+                    headBiasGrads.put(t.name(), b);
+                }
+            }
+        }
+        if (params.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train");
+
+        int micro = (examples.size() + h.batchSize() - 1) / h.batchSize();
+        int total = h.maxSteps() > 0 ? h.maxSteps() : (int) Math.max(1, ((long) h.epochs() * micro + h.gradAccum() - 1) / h.gradAccum());
+        LrSchedule schedule = LrSchedule.of(h.schedule(), h.lr(), h.warmupRatio(), total);
+        Optimizer opt = h.newOptimizer();
+        int step = 0;
+        if (o.resume() && o.checkpoint() != null && Files.exists(o.checkpoint())) {
+            Checkpoint.Loaded c = Checkpoint.read(o.checkpoint());
+            if (!c.state().stage().equals(o.stageName()) || c.state().totalSteps() != total || !c.state().optimizer().equals(opt.name())) {
+                throw new IllegalArgumentException(o.checkpoint() + ": checkpoint of stage '" + c.state().stage() + "' with "
+                        + c.state().totalSteps() + " steps (" + c.state().optimizer() + ") does not match this stage ('"
+                        + o.stageName() + "', " + total + " steps, " + opt.name() + "): the experiment changed; start over without --resume");
+            }
+            restore(tags, c.tags(), trainable);
+            opt.restore(c.optimizerState(), c.state().optimizerSteps());
+            step = c.state().step();
+            progress.message("resuming stage " + o.stageName() + " at step " + step + "/" + total + " from " + o.checkpoint());
+        }
+
+        progress.start(o.stageName(), step, total);
+        long t0 = System.nanoTime();
+        long rows = 0;
+        StepLoss last = null;
+        List<List<Integer>> orders = new ArrayList<>();
+        while (step < total) {
+            for (Param p : params) p.zeroGrad();
+            double loss = 0, mse = 0, ce = 0;
+            long stepRows = 0;
+            for (int a = 0; a < h.gradAccum(); a++) {
+                long g = (long) step * h.gradAccum() + a;
+                int epoch = (int) (g / micro), j = (int) (g % micro);
+                while (orders.size() <= epoch) orders.add(order(examples.size(), o.seed(), orders.size()));
+                List<Integer> ord = orders.get(epoch);
+                List<Example> batch = new ArrayList<>();
+                for (int k = j * h.batchSize(); k < Math.min(ord.size(), (j + 1) * h.batchSize()); k++) batch.add(examples.get(ord.get(k)));
+                StepLoss l = microStep(tags, batch, tagGrads, headWeightGrads, headBiasGrads, trainable, h, o.enrichCe(), 1.0 / h.gradAccum());
+                loss += l.total() / h.gradAccum();
+                mse += l.mse() / h.gradAccum();
+                ce += l.ce() / h.gradAccum();
+                stepRows += l.rows();
+            }
+            double norm = GradClip.clip(params, h.maxGradNorm());
+            double lr = schedule.lr(step);
+            opt.step(params, lr);
+            step++;
+            rows += stepRows;
+            last = new StepLoss(loss, mse, ce, stepRows);
+            double tps = rows / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+            if (!Double.isFinite(loss)) {
+                throw new IllegalStateException("stage " + o.stageName() + ": the loss became " + loss + " at step " + step
+                        + " (lower the learning rate, or check the labels)");
+            }
+            if (step % h.logEvery() == 0 || step == total) {
+                ObjectNode r = log.newRecord();
+                r.put("stage", o.stageName());
+                r.put("step", step);
+                r.put("loss", loss);
+                if (mse != 0) r.put("mse", mse);
+                if (ce != 0) r.put("ce", ce);
+                r.put("lr", lr);
+                r.put("grad_norm", norm);
+                r.put("tokens_per_s", Math.round(tps));
+                log.write(r);
+            }
+            progress.update(step, loss, tps);
+            if (o.checkpoint() != null && h.checkpointEvery() > 0 && step % h.checkpointEvery() == 0 && step < total) {
+                Checkpoint.write(o.checkpoint(), tags, opt, new Checkpoint.State(o.stageName(), step, total, opt.name(), opt.steps()));
+            }
+            if (o.stopAfter() > 0 && step >= o.stopAfter() && step < total) {
+                return new Result(step, total, loss, true, rows);
+            }
+        }
+        return new Result(step, total, last == null ? Double.NaN : last.total(), false, rows);
+    }
+
+    /** The epoch's example order: a seeded shuffle (java.util.Random is specified, so it is the same everywhere). */
+    static List<Integer> order(int n, long seed, int epoch) {
+        List<Integer> idx = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) idx.add(i);
+        Collections.shuffle(idx, new Random(seed * 1_000_003L + epoch));
+        return idx;
+    }
+
+    private static void restore(TagSet into, TagSet from, Set<String> trainable) {
+        for (String name : trainable) {
+            Tag src = from.require(name), dst = into.require(name);
+            if (src.values().length != dst.values().length) throw new IllegalArgumentException("checkpoint tag " + name + " has another shape");
+            System.arraycopy(src.values(), 0, dst.values(), 0, dst.values().length);
+            RegressionHead hs = from.head(name), hd = into.head(name);
+            if (hd != null && hs != null) {
+                System.arraycopy(hs.weight(), 0, hd.weight(), 0, hd.weight().length);
+                if (hd.bias() != null && hs.bias() != null) System.arraycopy(hs.bias(), 0, hd.bias(), 0, hd.bias().length);
+            }
+        }
+    }
+
+    /**
+     * Forward, losses and backward of one micro-batch; gradients are added (× gradScale) into the
+     * parameters' accumulators. Returns the unscaled losses.
+     */
+    StepLoss microStep(TagSet tags, List<Example> batch, Map<String, float[]> tagGrads, Map<String, Param> headW,
+                       Map<String, Param> headB, Set<String> trainable, Hyper h, boolean enrichCe, double gradScale) {
+        int d = model.config().hiddenSize();
+        List<Sequence> seqs = batch.stream().map(Example::sequence).toList();
+        SequencePacker.Packed packed = SequencePacker.pack(seqs, tags, model::embed, d, trainable::contains);
+        boolean backward = false;
+        for (int s = 0; s < seqs.size(); s++) backward |= packed.batch().gradFrom(s) < packed.batch().seqEnd(s);
+        ForwardPass pass = model.forward(packed.batch(), backward);
+        float[] normed = pass.normed();
+        float[] dNormed = new float[packed.batch().rows() * d];
+        LossParts parts = losses(tags, batch, packed, normed, dNormed, headW, headB, h, enrichCe, gradScale);
+        if (backward) {
+            float[] dInput = model.backward(pass, dNormed);
+            packed.scatter(dInput, tagGrads);
+        }
+        return new StepLoss(parts.mse + h.ceWeight() * parts.ce, parts.mse, parts.ce, packed.batch().rows());
+    }
+
+    private record LossParts(double mse, double ce) {}
+
+    /** Head MSE and next-token CE of a packed micro-batch; dL/d(normed) goes into dNormed (× gradScale). */
+    private LossParts losses(TagSet tags, List<Example> batch, SequencePacker.Packed packed, float[] normed, float[] dNormed,
+                             Map<String, Param> headW, Map<String, Param> headB, Hyper h, boolean enrichCe, double gradScale) {
+        int d = model.config().hiddenSize();
+        List<Integer> regIdx = new ArrayList<>();
+        List<int[]> ceRows = new ArrayList<>();
+        for (int s = 0; s < batch.size(); s++) {
+            Example e = batch.get(s);
+            TaskType type = e.task().type();
+            if (type == TaskType.REGRESSION) regIdx.add(s);
+            boolean ce = type == TaskType.LANGUAGE_MODEL || type == TaskType.TEXT || enrichCe;
+            if (ce) {
+                boolean outputOnly = type == TaskType.TEXT && e.task().lossOnOutputOnly();
+                for (int[] t : e.sequence().ceTargets(outputOnly)) ceRows.add(new int[]{packed.row(s, t[0]), t[1]});
+            }
+        }
+        double mse = 0;
+        if (!regIdx.isEmpty()) {
+            int n = regIdx.size();
+            double[] z = new double[n], target = new double[n], dz = new double[n];
+            RegressionHead[] heads = new RegressionHead[n];
+            int[] rows = new int[n];
+            for (int i = 0; i < n; i++) {
+                Example e = batch.get(regIdx.get(i));
+                String f = e.task().functionTag();
+                heads[i] = tags.head(f);
+                if (heads[i] == null) throw new IllegalStateException("function tag " + f + " has no head");
+                rows[i] = packed.row(regIdx.get(i), e.sequence().readPosition());
+                z[i] = heads[i].forward(normed, rows[i] * d)[0];
+                target[i] = heads[i].toHeadSpace(0, e.label());
+            }
+            mse = MseLoss.compute(z, target, h.mseScale(), dz);
+            for (int i = 0; i < n; i++) {
+                String f = Tag.canonicalName(heads[i].tag());
+                Param w = headW.get(f), b = headB.get(f);
+                heads[i].backward(normed, rows[i] * d, new double[]{dz[i] * gradScale}, w != null ? w.grad() : null,
+                        b != null ? b.grad() : null, dNormed, rows[i] * d);
+            }
+        }
+        double ce = 0;
+        if (!ceRows.isEmpty()) {
+            int[] rows = new int[ceRows.size()], targets = new int[ceRows.size()];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = ceRows.get(i)[0];
+                targets[i] = ceRows.get(i)[1];
+            }
+            ce = LmHeadLoss.crossEntropy(model, normed, rows, targets, (float) (h.ceWeight() * gradScale), dNormed);
+        }
+        return new LossParts(mse, ce);
+    }
+}

@@ -1,0 +1,110 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tagllm.model.Model;
+import tagllm.tensor.Matrix;
+import tagllm.testutil.Shared;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ModelCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void inspectPrintsSizesDtypesAndTokenizer() {
+        Run r = run("model", "inspect", Shared.model("stories260K").toString());
+        assertEquals(0, r.code(), r.err());
+        String o = r.out();
+        for (String s : new String[]{"LlamaForCausalLM", "hidden size        64", "layers             5", "kv heads 4", "head_dim 8",
+                "intermediate size  172", "vocab size         512", "context            512", "theta 10000", "tied",
+                "F32 (47 tensors)", "260,032", "BPE, byte fallback", "bos <s> (1)", "eos </s> (2)"}) {
+            assertTrue(o.contains(s), "missing '" + s + "' in\n" + o);
+        }
+    }
+
+    @Test
+    void inspectJson() throws IOException {
+        Path m = Shared.model("tiny-llama-gqa");
+        Run r = run("model", "inspect", "--json", m.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(123_216, j.get("parameters").asLong());
+        assertEquals(6, j.get("num_attention_heads").asInt());
+        assertEquals(2, j.get("num_key_value_heads").asInt());
+        assertEquals(8, j.get("head_dim").asInt());
+        assertFalse(j.get("tie_word_embeddings").asBoolean());
+        assertEquals(Files.size(m.resolve("model.safetensors")), j.get("weight_bytes").asLong());
+        assertEquals(1, j.get("stored_dtypes").size());
+        assertTrue(j.get("stored_dtypes").has("F32"));
+        assertEquals(10000.0, j.get("rope").get("theta").asDouble());
+        assertEquals(512, j.get("tokenizer").get("vocab_size").asInt());
+
+        JsonNode tied = new ObjectMapper().readTree(run("model", "inspect", "--json", Shared.model("tiny-llama-tied").toString()).out());
+        assertTrue(tied.get("stored_dtypes").has("BF16"));
+        assertTrue(tied.get("tie_word_embeddings").asBoolean());
+        assertEquals(127_296, tied.get("parameters").asLong());
+    }
+
+    @Test
+    void initWritesALoadableModel() throws IOException {
+        Path cfg = tmp.resolve("config.json");
+        Files.writeString(cfg, """
+                {"architectures": ["MistralForCausalLM"], "hidden_size": 48, "intermediate_size": 64, "num_hidden_layers": 2,
+                 "num_attention_heads": 4, "num_key_value_heads": 1, "vocab_size": 320, "sliding_window": 16,
+                 "bos_token_id": 1, "eos_token_id": 2}""");
+        Path out = tmp.resolve("model");
+        Run r = run("model", "init", "--config", cfg.toString(), "--out", out.toString(), "--seed", "4", "--dtype", "bf16");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("MistralForCausalLM") && r.out().contains("BF16"), r.out());
+        Model m = Model.load(out);
+        assertEquals(16, m.config().slidingWindow());
+        assertEquals(Matrix.Storage.BF16, m.weights().layers()[0].q().storage());
+        assertEquals(320, m.tokenizer().vocabSize());
+
+        Run again = run("model", "init", "--config", cfg.toString(), "--out", out.toString());
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("already holds a model"), again.err());
+        assertEquals(0, run("model", "init", "--config", cfg.toString(), "--out", out.toString(), "--seed", "5", "--force").code());
+        assertNotEquals(m.fingerprint(), Model.load(out).fingerprint(), "another seed, another model");
+
+        Run dtype = run("model", "init", "--config", cfg.toString(), "--out", tmp.resolve("x").toString(), "--dtype", "f64");
+        assertEquals(2, dtype.code());
+        assertTrue(dtype.err().contains("--dtype must be f32 or bf16"), dtype.err());
+    }
+
+    @Test
+    void errorsAreOneClearLine() throws IOException {
+        Path broken = tmp.resolve("broken");
+        Files.createDirectories(broken);
+        Files.writeString(broken.resolve("config.json"), "{ not json");
+        Run r = run("model", "inspect", broken.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: " + broken.resolve("config.json")), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace");
+        Run missing = run("model", "inspect", tmp.resolve("absent").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("no such model folder"), missing.err());
+    }
+}

@@ -1,0 +1,83 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.model.ModelConfig;
+import tagllm.model.PackedBatch;
+import tagllm.model.Transformer;
+import tagllm.model.Weights;
+import tagllm.tensor.CrossEntropy;
+import tagllm.testutil.Shared;
+import tagllm.tokenizer.Tokenizer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PerplexityCommandTest {
+    private static final String TEXT = "Once upon a time, there was a little girl named Lily. She loved to play outside.\n"
+            + "One day, she saw a big dog in the park. The dog was very happy and wanted to play with her.";
+
+    @Test
+    void jsonReportsTheDirectlyComputedNll(@TempDir Path tmp) throws Exception {
+        Path model = Shared.model("stories260K");
+        Path file = tmp.resolve("story.txt");
+        Files.writeString(file, TEXT);
+        CliRun r = CliRun.of("perplexity", "--model", model.toString(), "--file", file.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+
+        int[] ids = Tokenizer.load(model).encode(TEXT);
+        assertEquals(1, ids[0], "BOS first");
+        Transformer t = new Transformer(Weights.load(ModelConfig.load(model.resolve("config.json")), model));
+        int d = t.config().hiddenSize();
+        float[] normed = t.forward(PackedBatch.single(d, t.embed(ids)), false).normed();
+        double sum = 0;
+        for (int i = 0; i + 1 < ids.length; i++) {
+            float[] logits = t.logits(normed, i);
+            sum += CrossEntropy.logSumExp(logits, 0, logits.length) - logits[ids[i + 1]];
+        }
+        double nll = sum / (ids.length - 1);
+        assertEquals(ids.length - 1, o.get("tokens").asInt());
+        assertEquals(nll, o.get("nll").asDouble(), 1e-5);
+        assertEquals(Math.exp(nll), o.get("perplexity").asDouble(), 1e-4 * Math.exp(nll));
+        // a story model finds a story far more likely than chance (perplexity 512)
+        assertTrue(o.get("perplexity").asDouble() < 20, r.out());
+
+        CliRun windowed = CliRun.of("perplexity", "--model", model.toString(), "--file", file.toString(), "--json",
+                "--window", "16", "--stride", "8");
+        JsonNode w = new ObjectMapper().readTree(windowed.out());
+        assertEquals(ids.length - 1, w.get("tokens").asInt());
+        assertTrue(w.get("windows").asInt() > 1);
+
+        CliRun text = CliRun.of("perplexity", "--model", model.toString(), "--file", file.toString());
+        assertTrue(text.out().contains("perplexity"), text.out());
+    }
+
+    @Test
+    void badFilesAndWindowsAreExplained(@TempDir Path tmp) throws Exception {
+        String model = Shared.model("stories260K").toString();
+        CliRun missing = CliRun.of("perplexity", "--model", model, "--file", tmp.resolve("nope.txt").toString());
+        assertNotEquals(0, missing.exit());
+        assertTrue(missing.err().contains("nope.txt"), missing.err());
+        Path bin = tmp.resolve("bin.txt");
+        Files.write(bin, new byte[]{(byte) 0xff, (byte) 0xfe, 0x41});
+        CliRun notUtf8 = CliRun.of("perplexity", "--model", model, "--file", bin.toString());
+        assertTrue(notUtf8.err().contains("UTF-8"), notUtf8.err());
+        Path empty = tmp.resolve("empty.txt");
+        Files.writeString(empty, "");
+        CliRun e = CliRun.of("perplexity", "--model", model, "--file", empty.toString());
+        assertNotEquals(0, e.exit());
+        assertTrue(e.err().contains("empty.txt"), e.err());
+        Path ok = tmp.resolve("ok.txt");
+        Files.writeString(ok, TEXT);
+        CliRun tooWide = CliRun.of("perplexity", "--model", model, "--file", ok.toString(), "--window", "100000");
+        assertNotEquals(0, tooWide.exit());
+        assertTrue(tooWide.err().contains("window"), tooWide.err());
+    }
+}

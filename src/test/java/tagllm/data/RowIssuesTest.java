@@ -1,0 +1,56 @@
+package tagllm.data;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RowIssuesTest {
+    private static List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
+        String[] ys = {"1.0", "x", "2.0", "", "3.0", "nan"};
+        for (int i = 0; i < ys.length; i++) rows.add(Row.of("d.csv", i + 2, Map.of("y", ys[i])));
+        return rows;
+    }
+
+    @Test
+    void skippingCollectsCountAndFirstMessages() {
+        RowIssues issues = RowIssues.skipping(2);
+        Dataset ds = new Dataset("d.csv", Format.CSV, List.of("y"), rows());
+        List<Double> ys = ds.map(issues, r -> r.getDouble("y"));
+        assertEquals(List.of(1.0, 2.0, 3.0), ys);
+        assertEquals(3, issues.count());
+        assertEquals(List.of("d.csv:3: column 'y': expected a number, got 'x'",
+                "d.csv:5: column 'y': expected a number, got ''"), issues.messages());
+        assertEquals("3 rows skipped (first 2 shown):\n  d.csv:3: column 'y': expected a number, got 'x'\n"
+                + "  d.csv:5: column 'y': expected a number, got ''", issues.summary());
+    }
+
+    @Test
+    void strictThrowsTheFirstProblem() {
+        RowIssues issues = RowIssues.strict();
+        Dataset ds = new Dataset("d.csv", Format.CSV, List.of("y"), rows());
+        DatasetException e = assertThrows(DatasetException.class, () -> ds.map(issues, r -> r.getDouble("y")));
+        assertEquals("d.csv:3: column 'y': expected a number, got 'x'", e.getMessage());
+    }
+
+    @Test
+    void callerSideLimitsAreReportedTheSameWay() {
+        RowIssues issues = RowIssues.skipping();
+        Row r = Row.of("p.csv", 9, Map.of("sequence", "MKV".repeat(200)));
+        List<String> kept = new ArrayList<>();
+        issues.convert(r, row -> {
+            String seq = row.get("sequence");
+            if (seq.length() > 512) throw new DatasetException(row.origin(), "sequence has " + seq.length() + " residues, limit 512");
+            return seq;
+        }).ifPresent(kept::add);
+        issues.reject(r, "another reason");
+        assertTrue(kept.isEmpty());
+        assertEquals(List.of("p.csv:9: sequence has 600 residues, limit 512", "p.csv:9: another reason"), issues.messages());
+        assertEquals("no rows skipped", RowIssues.skipping().summary());
+        assertThrows(DatasetException.class, () -> RowIssues.strict().reject(r, "too long"));
+    }
+}

@@ -1,0 +1,116 @@
+package tagllm.eval;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RegressionMetricsTest {
+
+    @Test
+    void sklearnDocumentedExample() {
+        // sklearn docs (mean_squared_error, mean_absolute_error, r2_score): y_true = [3, -0.5, 2, 7], y_pred = [2.5, 0.0, 2, 8]
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{2.5, 0.0, 2, 8}, new double[]{3, -0.5, 2, 7});
+        assertEquals(4, m.n());
+        assertEquals(0.375, m.mse(), 1e-15);
+        assertEquals(0.5, m.mae(), 1e-15);
+        assertEquals(Math.sqrt(0.375), m.rmse(), 1e-15);
+        // 1 - 1.5 / 29.1875, as documented: 0.948...
+        assertEquals(0.9486081370449679, m.r2(), 1e-15);
+        assertTrue(m.undefined().isEmpty());
+    }
+
+    @Test
+    void handComputedSmallCase() {
+        // errors 0, 0, -1; gold mean 7/3, SS_tot = 42/9; sxy = 3, sxx = 2 -> r = 9 / sqrt(84)
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{1, 2, 3}, new double[]{1, 2, 4});
+        assertEquals(1.0 / 3, m.mse(), 1e-15);
+        assertEquals(1.0 / 3, m.mae(), 1e-15);
+        assertEquals(Math.sqrt(1.0 / 3), m.rmse(), 1e-15);
+        assertEquals(1 - 9.0 / 42, m.r2(), 1e-15);
+        assertEquals(9 / Math.sqrt(84), m.pearson(), 1e-15);
+        assertEquals(1.0, m.spearman(), 1e-15);
+    }
+
+    @Test
+    void scipyPearsonDocumentedExample() {
+        // scipy.stats.pearsonr docs: x = [1..7], y = [10, 9, 2.5, 6, 4, 3, 2] -> -0.8285038835884277
+        double r = Correlation.pearson(new double[]{1, 2, 3, 4, 5, 6, 7}, new double[]{10, 9, 2.5, 6, 4, 3, 2});
+        assertEquals(-0.8285038835884277, r, 1e-15);
+    }
+
+    @Test
+    void scipySpearmanDocumentedExampleWithTies() {
+        // scipy.stats.spearmanr docs: [1,2,3,4,5] vs [5,6,7,8,7] (two 7s tie) -> 0.8207826816681233
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{1, 2, 3, 4, 5}, new double[]{5, 6, 7, 8, 7});
+        assertEquals(0.8207826816681233, m.spearman(), 1e-15);
+    }
+
+    @Test
+    void averageRanksForTies() {
+        // scipy.stats.rankdata docs: rankdata([0, 2, 3, 2]) -> [1, 2.5, 4, 2.5]
+        assertArrayEquals(new double[]{1, 2.5, 4, 2.5}, Ranks.average(new double[]{0, 2, 3, 2}));
+        assertArrayEquals(new double[]{2, 2, 2}, Ranks.average(new double[]{7, 7, 7}));
+        assertArrayEquals(new double[]{3, 1, 2}, Ranks.average(new double[]{-1, -5, -3}));
+    }
+
+    @Test
+    void perfectNegativeCorrelationIsMinusOne() {
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{3, 2, 1, 0}, new double[]{0, 10, 20, 30});
+        assertEquals(-1.0, m.pearson(), 0);
+        assertEquals(-1.0, m.spearman(), 0);
+    }
+
+    @Test
+    void constantPredictionsGiveNaNWithReason() {
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{5, 5, 5}, new double[]{1, 2, 3});
+        assertTrue(Double.isNaN(m.pearson()));
+        assertTrue(Double.isNaN(m.spearman()));
+        assertEquals(29.0 / 3, m.mse(), 1e-15); // errors 4, 3, 2
+        assertEquals(1 - 29.0 / 2, m.r2(), 1e-15); // SS_res 29, SS_tot 2
+        assertEquals(2, m.undefined().size());
+        assertTrue(m.undefined().get(0).contains("pearson") && m.undefined().get(0).contains("pred is constant"),
+                m.undefined().toString());
+    }
+
+    @Test
+    void constantGoldMakesR2Undefined() {
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{1, 2, 3}, new double[]{2, 2, 2});
+        assertTrue(Double.isNaN(m.r2()));
+        assertTrue(Double.isNaN(m.pearson()));
+        assertEquals(2.0 / 3, m.mse(), 1e-15);
+        assertTrue(m.undefined().stream().anyMatch(s -> s.startsWith("r2") && s.contains("gold is constant")), m.undefined().toString());
+    }
+
+    @Test
+    void singlePairHasErrorsButNoCorrelation() {
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{1.5}, new double[]{1});
+        assertEquals(0.25, m.mse(), 0);
+        assertEquals(0.5, m.mae(), 0);
+        assertTrue(Double.isNaN(m.pearson()));
+        assertTrue(m.undefined().get(0).contains("only one pair"));
+    }
+
+    @Test
+    void lengthMismatchIsAClearError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RegressionMetrics.compute(new double[]{1, 2, 3}, new double[]{1, 2}));
+        assertEquals("length mismatch: pred has 3 values, gold has 2", e.getMessage());
+    }
+
+    @Test
+    void emptyAndNonFiniteInputsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> RegressionMetrics.compute(new double[0], new double[0]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RegressionMetrics.compute(new double[]{1, Double.NaN}, new double[]{1, 2}));
+        assertTrue(e.getMessage().contains("pred[1]"), e.getMessage());
+    }
+
+    @Test
+    void pearsonIsInvariantToShiftAndScale() {
+        double[] x = {0.3, 1.7, -2.2, 4.1, 0.0, 2.5};
+        double[] y = {1.1, 0.4, -0.7, 3.3, 0.2, 1.9};
+        double[] x2 = new double[x.length];
+        for (int i = 0; i < x.length; i++) x2[i] = 1e6 + 3 * x[i];
+        assertEquals(Correlation.pearson(x, y), Correlation.pearson(x2, y), 1e-9);
+    }
+}

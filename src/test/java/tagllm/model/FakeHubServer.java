@@ -1,0 +1,174 @@
+package tagllm.model;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small stand-in for the Hugging Face Hub on 127.0.0.1, answering like huggingface.co does:
+ * {@code /ORG/NAME/resolve/REV/FILE} with X-Repo-Commit and an ETag; .safetensors files are "LFS" files that
+ * redirect (302, X-Linked-Etag = SHA-256, X-Linked-Size) to a second server, the "CDN", which honours Range.
+ * The CDN can be told to break off transfers after some bytes.
+ */
+final class FakeHubServer implements AutoCloseable {
+    static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+
+    record Request(String server, String method, String path, String range, String authorization) {}
+
+    final Map<String, Map<String, byte[]>> repos = new LinkedHashMap<>();
+    final List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The CDN cuts this many GETs short, after cutAfter bytes of their body each. */
+    final AtomicInteger cutsLeft = new AtomicInteger();
+    volatile long cutAfter;
+    final AtomicInteger cdnBytesSent = new AtomicInteger();
+
+    private final HttpServer hub;
+    private final HttpServer cdn;
+
+    FakeHubServer() throws IOException {
+        hub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        cdn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        hub.createContext("/", this::hub);
+        cdn.createContext("/", this::cdn);
+        hub.start();
+        cdn.start();
+    }
+
+    String endpoint() { return "http://127.0.0.1:" + hub.getAddress().getPort(); }
+
+    private String cdnBase() { return "http://127.0.0.1:" + cdn.getAddress().getPort(); }
+
+    List<Request> requests(String server) {
+        synchronized (requests) {
+            return requests.stream().filter(r -> r.server().equals(server)).toList();
+        }
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha1(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(b));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void record(String server, HttpExchange x) {
+        requests.add(new Request(server, x.getRequestMethod(), x.getRequestURI().getPath(),
+                x.getRequestHeaders().getFirst("Range"), x.getRequestHeaders().getFirst("Authorization")));
+    }
+
+    private void hub(HttpExchange x) throws IOException {
+        record("hub", x);
+        try (x) {
+            String[] p = x.getRequestURI().getPath().split("/", 6); // "", org, name, "resolve", rev, file
+            if (p.length < 6 || !p[3].equals("resolve")) {
+                empty(x, 404, "EntryNotFound");
+                return;
+            }
+            Map<String, byte[]> repo = repos.get(p[1] + "/" + p[2]);
+            if (repo == null) {
+                empty(x, 401, "RepoNotFound");
+                return;
+            }
+            if (!p[4].equals("main") && !p[4].equals(COMMIT)) {
+                empty(x, 404, "RevisionNotFound");
+                return;
+            }
+            byte[] body = repo.get(p[5]);
+            if (body == null) {
+                empty(x, 404, "EntryNotFound");
+                return;
+            }
+            x.getResponseHeaders().add("X-Repo-Commit", COMMIT);
+            if (p[5].endsWith(".safetensors")) {
+                String sha = sha256(body);
+                x.getResponseHeaders().add("X-Linked-Etag", "\"" + sha + "\"");
+                x.getResponseHeaders().add("X-Linked-Size", Long.toString(body.length));
+                x.getResponseHeaders().add("ETag", "\"" + sha1(("redirect" + sha).getBytes()) + "\"");
+                x.getResponseHeaders().add("Location", cdnBase() + "/blobs/" + sha);
+                x.sendResponseHeaders(302, -1);
+                return;
+            }
+            x.getResponseHeaders().add("ETag", "\"" + sha1(body) + "\"");
+            if (x.getRequestMethod().equals("HEAD")) {
+                x.getResponseHeaders().add("Content-Length", Long.toString(body.length));
+                x.sendResponseHeaders(200, -1);
+                return;
+            }
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+        }
+    }
+
+    private void cdn(HttpExchange x) throws IOException {
+        record("cdn", x);
+        String sha = x.getRequestURI().getPath().substring("/blobs/".length());
+        byte[] body = null;
+        for (Map<String, byte[]> repo : repos.values()) {
+            for (byte[] b : repo.values()) if (sha256(b).equals(sha)) body = b;
+        }
+        if (body == null) {
+            empty(x, 404, null);
+            x.close();
+            return;
+        }
+        int from = 0;
+        String range = x.getRequestHeaders().getFirst("Range");
+        if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
+            from = Integer.parseInt(range.substring(6, range.length() - 1));
+            if (from >= body.length) {
+                x.getResponseHeaders().add("Content-Range", "bytes */" + body.length);
+                empty(x, 416, null);
+                x.close();
+                return;
+            }
+            x.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+            x.sendResponseHeaders(206, body.length - from);
+        } else {
+            x.sendResponseHeaders(200, body.length);
+        }
+        OutputStream out = x.getResponseBody();
+        int len = body.length - from;
+        if (cutsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            int part = (int) Math.min(len, cutAfter);
+            out.write(body, from, part);
+            out.flush();
+            cdnBytesSent.addAndGet(part);
+            // Drop the connection mid-body, as a network failure would: the server closes a connection whose
+            // handler fails.
+            throw new IOException("simulated network failure after " + part + " bytes");
+        }
+        out.write(body, from, len);
+        cdnBytesSent.addAndGet(len);
+        x.close();
+    }
+
+    private void empty(HttpExchange x, int code, String errorCode) throws IOException {
+        if (errorCode != null) x.getResponseHeaders().add("X-Error-Code", errorCode);
+        x.sendResponseHeaders(code, -1);
+    }
+
+    @Override
+    public void close() {
+        hub.stop(0);
+        cdn.stop(0);
+    }
+}

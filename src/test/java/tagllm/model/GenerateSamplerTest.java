@@ -1,0 +1,72 @@
+package tagllm.model;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GenerateSamplerTest {
+    private static final float[] LOGITS = {1f, 3f, 2f, 3f, -1f, 0.5f};
+
+    @Test
+    void greedyTakesTheLowestIdAmongTies() {
+        assertEquals(1, Sampler.greedy().sample(LOGITS));
+        assertEquals(1, new Sampler(1.0, 1, 1.0, 4).sample(LOGITS));
+    }
+
+    @Test
+    void sameSeedSameSequence() {
+        Sampler a = new Sampler(1.3, 0, 1.0, 42), b = new Sampler(1.3, 0, 1.0, 42);
+        for (int i = 0; i < 200; i++) assertEquals(a.sample(LOGITS), b.sample(LOGITS));
+    }
+
+    @Test
+    void frequenciesFollowTheTemperedSoftmax() {
+        double temp = 0.8;
+        double[] p = new double[LOGITS.length];
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) sum += p[i] = Math.exp(LOGITS[i] / temp);
+        int draws = 40_000;
+        int[] count = new int[p.length];
+        Sampler s = new Sampler(temp, 0, 1.0, 7);
+        for (int i = 0; i < draws; i++) count[s.sample(LOGITS)]++;
+        for (int i = 0; i < p.length; i++) {
+            double expect = p[i] / sum;
+            double sd = Math.sqrt(expect * (1 - expect) / draws);
+            assertTrue(Math.abs(count[i] / (double) draws - expect) < 5 * sd + 1e-4, "token " + i);
+        }
+    }
+
+    @Test
+    void topKAndTopPRestrictTheCandidates() {
+        Sampler k2 = new Sampler(5.0, 2, 1.0, 1);
+        for (int i = 0; i < 500; i++) {
+            int t = k2.sample(LOGITS);
+            assertTrue(t == 1 || t == 3, "top-2 are ids 1 and 3, got " + t);
+        }
+        // at temperature 1 ids 1 and 3 hold 2·e³/Σ ≈ 0.72 of the mass; p = 0.7 keeps exactly them
+        Sampler nucleus = new Sampler(1.0, 0, 0.7, 2);
+        for (int i = 0; i < 500; i++) {
+            int t = nucleus.sample(LOGITS);
+            assertTrue(t == 1 || t == 3, "nucleus 0.7 is ids 1 and 3, got " + t);
+        }
+        // p = 0.8 needs id 2 as well
+        Sampler wider = new Sampler(1.0, 0, 0.8, 3);
+        boolean sawTwo = false;
+        for (int i = 0; i < 2000; i++) {
+            int t = wider.sample(LOGITS);
+            assertTrue(t == 1 || t == 2 || t == 3);
+            sawTwo |= t == 2;
+        }
+        assertTrue(sawTwo);
+    }
+
+    @Test
+    void rejectsBadSettings() {
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(-1, 0, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(1, -2, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(Double.NaN, 0, 1, 0));
+    }
+}

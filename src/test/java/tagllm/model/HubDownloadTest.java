@@ -1,0 +1,267 @@
+package tagllm.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Downloads from a local stand-in for the Hub (127.0.0.1 only) into the standard cache layout, with resume. */
+class HubDownloadTest {
+    static final String CONFIG = """
+            {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32, "intermediate_size": 48,
+             "num_hidden_layers": 2, "num_attention_heads": 2, "vocab_size": 300, "tie_word_embeddings": false,
+             "bos_token_id": 1, "eos_token_id": 2}""";
+
+    @TempDir
+    Path tmp;
+    FakeHubServer server;
+    Path cache;
+    Map<String, byte[]> files;
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+    @TempDir
+    static Path source;
+    static Map<String, byte[]> sourceFiles;
+
+    @BeforeAll
+    static void makeModel() throws IOException {
+        RandomInit.createModel((ObjectNode) new ObjectMapper().readTree(CONFIG), "config.json", source, 9, SafeTensors.DType.F32, null);
+        sourceFiles = new LinkedHashMap<>();
+        for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "model.safetensors")) {
+            sourceFiles.put(f, Files.readAllBytes(source.resolve(f)));
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        server = new FakeHubServer();
+        cache = tmp.resolve("hub-cache");
+        files = new LinkedHashMap<>(sourceFiles);
+        server.repos.put("org/tiny", files);
+    }
+
+    @AfterEach
+    void tearDown() { server.close(); }
+
+    private ModelLocator locator(String... extra) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HF_HUB_CACHE", cache.toString());
+        env.put("HF_HOME", tmp.resolve("no-hf-home").toString()); // no saved token of the machine's user
+        env.put("HF_ENDPOINT", server.endpoint() + "/");
+        for (int i = 0; i < extra.length; i += 2) env.put(extra[i], extra[i + 1]);
+        return new ModelLocator(env, new PrintStream(progress, true));
+    }
+
+    private HubDownloader downloader(String token) {
+        return new HubDownloader(java.net.URI.create(server.endpoint()), token, cache, new PrintStream(progress, true))
+                .timeouts(5_000, 5_000, 5, 0);
+    }
+
+    Path repoDir() { return cache.resolve("models--org--tiny"); }
+
+    @Test
+    void downloadsIntoTheHubCacheLayout() throws IOException {
+        Path snap = locator("HF_TOKEN", "hf_secret").resolve("org/tiny");
+        assertEquals(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT), snap);
+        assertEquals(FakeHubServer.COMMIT, Files.readString(repoDir().resolve("refs/main")));
+        for (var f : files.entrySet()) {
+            Path p = snap.resolve(f.getKey());
+            assertArrayEquals(f.getValue(), Files.readAllBytes(p), f.getKey());
+            if (Files.isSymbolicLink(p)) {
+                Path target = Files.readSymbolicLink(p);
+                assertEquals(Path.of("..", "..", "blobs"), target.getParent(), "relative link into blobs/ like huggingface_hub");
+            }
+        }
+        String sha = FakeHubServer.sha256(files.get("model.safetensors"));
+        assertTrue(Files.isRegularFile(repoDir().resolve("blobs").resolve(sha)), "LFS blobs are named by their SHA-256");
+        assertFalse(Files.exists(snap.resolve("special_tokens_map.json")), "optional files the repo lacks are skipped");
+        // the token goes to the Hub, never to the CDN the weights are redirected to
+        assertTrue(server.requests("hub").stream().allMatch(r -> "Bearer hf_secret".equals(r.authorization())));
+        assertFalse(server.requests("cdn").isEmpty());
+        assertTrue(server.requests("cdn").stream().allMatch(r -> r.authorization() == null));
+        assertTrue(progress.toString().contains("model.safetensors") && progress.toString().contains("100%"), progress.toString());
+        ModelConfig c = ModelConfig.load(snap.resolve("config.json"));
+        Weights w = Weights.load(c, snap);
+        assertEquals(2, w.layers().length);
+    }
+
+    @Test
+    void aCachedModelNeedsNoNetwork() throws IOException {
+        Path first = locator().resolve("org/tiny");
+        int before = server.requests.size();
+        assertEquals(first, locator().resolve("org/tiny"));
+        assertEquals(before, server.requests.size(), "no request for a complete cached snapshot");
+        server.close();
+        assertEquals(first, locator("HF_HUB_OFFLINE", "1").resolve("org/tiny"));
+        assertEquals(first, locator("HF_HUB_OFFLINE", "1").resolve("org/tiny@" + FakeHubServer.COMMIT));
+    }
+
+    @Test
+    void offlineWithoutACachedCopyIsAClearError() {
+        var e = assertThrows(ModelFormatException.class, () -> locator("HF_HUB_OFFLINE", "1").resolve("org/tiny"));
+        assertTrue(e.getMessage().contains("org/tiny") && e.getMessage().contains("HF_HUB_OFFLINE"), e.getMessage());
+        assertTrue(server.requests.isEmpty(), "offline means no request at all");
+    }
+
+    @Test
+    void resumesATransferThatBreaksOff() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        server.cutAfter = weights.length / 3;
+        server.cutsLeft.set(2);
+        Path snap = downloader(null).download(HubId.parse("org/tiny").orElseThrow());
+        assertArrayEquals(weights, Files.readAllBytes(snap.resolve("model.safetensors")));
+        List<FakeHubServer.Request> gets = server.requests("cdn").stream().filter(r -> r.method().equals("GET")).toList();
+        assertEquals(3, gets.size(), "two broken transfers, then the rest");
+        assertNull(gets.get(0).range());
+        long third = weights.length / 3;
+        assertEquals("bytes=" + third + "-", gets.get(1).range());
+        assertEquals("bytes=" + 2 * third + "-", gets.get(2).range());
+        assertEquals(weights.length, server.cdnBytesSent.get(), "no byte sent twice");
+        assertFalse(Files.exists(repoDir().resolve("blobs").resolve(FakeHubServer.sha256(weights) + ".incomplete")));
+    }
+
+    @Test
+    void resumesThePartialFileOfAnEarlierProcess() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        String sha = FakeHubServer.sha256(weights);
+        Path part = repoDir().resolve("blobs").resolve(sha + ".incomplete");
+        Files.createDirectories(part.getParent());
+        int have = weights.length / 2 + 3;
+        Files.write(part, java.util.Arrays.copyOf(weights, have));
+        Path snap = locator().resolve("org/tiny");
+        assertArrayEquals(weights, Files.readAllBytes(snap.resolve("model.safetensors")));
+        List<FakeHubServer.Request> gets = server.requests("cdn").stream().filter(r -> r.method().equals("GET")).toList();
+        assertEquals(1, gets.size());
+        assertEquals("bytes=" + have + "-", gets.getFirst().range());
+        assertEquals(weights.length - have, server.cdnBytesSent.get());
+    }
+
+    @Test
+    void aCorruptPartialFileIsDetectedAndRemoved() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        String sha = FakeHubServer.sha256(weights);
+        Path part = repoDir().resolve("blobs").resolve(sha + ".incomplete");
+        Files.createDirectories(part.getParent());
+        byte[] wrong = java.util.Arrays.copyOf(weights, 100);
+        wrong[50] ^= 1;
+        Files.write(part, wrong);
+        var e = assertThrows(IOException.class, () -> locator().resolve("org/tiny"));
+        assertTrue(e.getMessage().contains("SHA-256") && e.getMessage().contains("model.safetensors"), e.getMessage());
+        assertFalse(Files.exists(part));
+        assertArrayEquals(weights, Files.readAllBytes(locator().resolve("org/tiny").resolve("model.safetensors")));
+    }
+
+    @Test
+    void givesUpWithAClearMessageWhenTheNetworkKeepsFailing() {
+        server.cutAfter = 10;
+        server.cutsLeft.set(100);
+        var e = assertThrows(IOException.class, () -> downloader(null).timeouts(5_000, 5_000, 3, 0)
+                .download(HubId.parse("org/tiny").orElseThrow()));
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("resume"), e.getMessage());
+        String sha = FakeHubServer.sha256(files.get("model.safetensors"));
+        assertTrue(Files.exists(repoDir().resolve("blobs").resolve(sha + ".incomplete")), "kept for the next run");
+        assertFalse(Files.exists(repoDir().resolve("refs/main")), "an incomplete download is not a cached model");
+    }
+
+    @Test
+    void downloadsShardsListedInTheIndex() throws IOException {
+        Path src = source;
+        Map<String, byte[]> sharded = new LinkedHashMap<>(files);
+        sharded.remove("model.safetensors");
+        ObjectNode index = new ObjectMapper().createObjectNode();
+        ObjectNode map = index.putObject("weight_map");
+        SafeTensorsWriter a = new SafeTensorsWriter(), b = new SafeTensorsWriter();
+        try (SafeTensors st = SafeTensors.open(src.resolve("model.safetensors"))) {
+            for (var e : st.entries().values()) {
+                boolean first = !e.name().startsWith("model.layers.1") && !e.name().startsWith("lm_head");
+                String shard = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+                (first ? a : b).addF32(e.name(), st.readF32(e.name()), e.shape());
+                map.put(e.name(), shard);
+            }
+        }
+        sharded.put("model-00001-of-00002.safetensors", a.toBytes());
+        sharded.put("model-00002-of-00002.safetensors", b.toBytes());
+        sharded.put("model.safetensors.index.json", index.toString().getBytes());
+        server.repos.put("org/sharded", sharded);
+        Path snap = locator().resolve("org/sharded");
+        ModelConfig c = ModelConfig.load(snap.resolve("config.json"));
+        Weights w = Weights.load(c, snap);
+        try (SafeTensors st = SafeTensors.open(src.resolve("model.safetensors"))) {
+            assertArrayEquals(st.readF32("lm_head.weight"), w.lmHead().toF32());
+            assertArrayEquals(st.readF32("model.layers.0.mlp.up_proj.weight"), w.layers()[0].up().toF32());
+        }
+    }
+
+    @Test
+    void hubErrorsSayWhatIsWrong() throws IOException {
+        var missing = assertThrows(IOException.class, () -> locator().resolve("org/unknown"));
+        assertTrue(missing.getMessage().contains("org/unknown") && missing.getMessage().contains("not found")
+                && missing.getMessage().contains("HF_TOKEN"), missing.getMessage());
+        var rev = assertThrows(IOException.class, () -> locator().resolve("org/tiny@v9"));
+        assertTrue(rev.getMessage().contains("revision 'v9'"), rev.getMessage());
+        Map<String, byte[]> noWeights = new LinkedHashMap<>(files);
+        noWeights.remove("model.safetensors");
+        server.repos.put("org/pickle", noWeights);
+        var pickle = assertThrows(ModelFormatException.class, () -> locator().resolve("org/pickle"));
+        assertTrue(pickle.getMessage().contains("safetensors"), pickle.getMessage());
+        var notAnId = assertThrows(ModelFormatException.class, () -> locator().resolve("./no/such/dir"));
+        assertTrue(notAnId.getMessage().contains("no such model folder"), notAnId.getMessage());
+    }
+
+    @Test
+    void modelLoadTakesAHubId() throws IOException {
+        Model m = Model.load("org/tiny", locator());
+        assertEquals("org/tiny", m.name());
+        assertEquals(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT), m.dir());
+        assertEquals(32, m.config().hiddenSize());
+        assertEquals(m.fingerprint(), Model.load(source).fingerprint(), "the same model as the one served");
+    }
+
+    @Test
+    void cacheLocationFollowsTheHuggingFaceVariables() {
+        assertEquals(Path.of("/a/hub"), new ModelLocator(Map.of("HF_HOME", "/a"), null).cacheDir());
+        assertEquals(Path.of("/b"), new ModelLocator(Map.of("HF_HOME", "/a", "HF_HUB_CACHE", "/b"), null).cacheDir());
+        assertEquals(Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub"),
+                new ModelLocator(Map.of(), null).cacheDir());
+        assertTrue(new ModelLocator(Map.of("HF_HUB_OFFLINE", "true"), null).offline());
+        assertFalse(new ModelLocator(Map.of("HF_HUB_OFFLINE", "0"), null).offline());
+        assertEquals("https://huggingface.co", new ModelLocator(Map.of(), null).endpoint().toString());
+    }
+
+    @Test
+    void tokenFromTheEnvironmentOrTheSavedLogin() throws IOException {
+        Path home = tmp.resolve("hf-home");
+        Files.createDirectories(home);
+        assertNull(new ModelLocator(Map.of("HF_HOME", home.toString()), null).token());
+        Files.writeString(home.resolve("token"), "hf_saved\n");
+        assertEquals("hf_saved", new ModelLocator(Map.of("HF_HOME", home.toString()), null).token());
+        assertEquals("hf_env", new ModelLocator(Map.of("HF_HOME", home.toString(), "HF_TOKEN", "hf_env"), null).token());
+        Path other = tmp.resolve("other-token");
+        Files.writeString(other, "hf_path");
+        assertEquals("hf_path", new ModelLocator(Map.of("HF_HOME", home.toString(), "HF_TOKEN_PATH", other.toString()), null).token());
+    }
+
+    @Test
+    void hubIdsAreParsedStrictly() {
+        assertEquals(new HubId("HuggingFaceTB", "SmolLM2-135M", "main"), HubId.parse("HuggingFaceTB/SmolLM2-135M").orElseThrow());
+        assertEquals("v1.0", HubId.parse("meta-llama/Llama-3.2-1B@v1.0").orElseThrow().revision());
+        assertEquals("models--Qwen--Qwen2-0.5B", HubId.parse("Qwen/Qwen2-0.5B").orElseThrow().cacheFolder());
+        for (String bad : new String[]{"gpt2", "a/b/c", "../x", "a/..", "/abs/path", "org/na me", "org--x/y", "a/b@"}) {
+            assertTrue(HubId.parse(bad).isEmpty(), bad);
+        }
+    }
+}

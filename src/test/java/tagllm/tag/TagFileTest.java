@@ -1,0 +1,73 @@
+package tagllm.tag;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.head.RegressionHead;
+import tagllm.model.ModelFormatException;
+import tagllm.model.SafeTensorsWriter;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TagFileTest {
+    private static TagSet sample(String fingerprint) {
+        TagSet s = new TagSet("tiny", fingerprint);
+        s.put(new Tag("<SMILES>", TagKind.DOMAIN, 2, 3, new float[]{1, 2, 3, 4, 5, 6}));
+        s.put(new Tag("<QED>", TagKind.FUNCTION, 1, 3, new float[]{-1, 0.5f, 7}));
+        s.putHead(new RegressionHead("<QED>", 1, 3, new float[]{0.25f, -2, 3}, new float[]{0.5f}, new double[]{0.7}, new double[]{0.2}));
+        s.tasks().put("QED", new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("template", "x <SMILES> {smiles} <QED>"));
+        return s;
+    }
+
+    @Test
+    void roundTripKeepsTagsHeadsTasksAndModel(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("a.tags.safetensors");
+        TagSet s = sample("fp1");
+        TagFile.write(s, f);
+        TagSet r = TagFile.read(f);
+        assertEquals("fp1", r.modelFingerprint());
+        assertEquals(s.get("SMILES"), r.get("SMILES"));
+        assertEquals(TagKind.FUNCTION, r.get("QED").kind());
+        RegressionHead h = r.head("QED");
+        assertArrayEquals(new float[]{0.25f, -2, 3}, h.weight());
+        assertArrayEquals(new float[]{0.5f}, h.bias());
+        assertEquals(0.7, h.shift()[0]);
+        assertEquals(0.2, h.scale()[0]);
+        assertEquals("x <SMILES> {smiles} <QED>", r.tasks().get("QED").get("template").asText());
+        // prediction in label units: (w·h + b)·scale + shift
+        assertEquals((0.25 * 1 - 2 * 2 + 3 * 3 + 0.5) * 0.2 + 0.7, h.predict(new float[]{1, 2, 3}, 0)[0], 1e-9);
+    }
+
+    @Test
+    void anotherModelIsRefusedNamingBothFingerprints() {
+        TagSet s = sample("aaa");
+        var e = assertThrows(IllegalArgumentException.class, () -> s.requireModel("bbb", "other", "x.tags.safetensors"));
+        assertTrue(e.getMessage().contains("aaa") && e.getMessage().contains("bbb"), e.getMessage());
+        s.requireModel("aaa", "tiny", "x");
+    }
+
+    @Test
+    void mergeComposesAndRefusesConflicts() {
+        TagSet a = new TagSet("tiny", "fp");
+        a.put(new Tag("<EN>", TagKind.DOMAIN, 1, 3, new float[]{1, 1, 1}));
+        TagSet b = sample("fp");
+        a.merge(b, "b.tags.safetensors");
+        assertTrue(a.has("EN") && a.has("SMILES") && a.has("QED"));
+        assertNotNull(a.head("QED"));
+        TagSet c = new TagSet("tiny", "fp");
+        c.put(new Tag("<EN>", TagKind.DOMAIN, 1, 3, new float[]{2, 2, 2}));
+        var e = assertThrows(IllegalArgumentException.class, () -> a.merge(c, "c.tags.safetensors"));
+        assertTrue(e.getMessage().contains("<EN>") && e.getMessage().contains("c.tags.safetensors"), e.getMessage());
+        TagSet d = sample("other");
+        assertThrows(IllegalArgumentException.class, () -> a.merge(d, "d"));
+    }
+
+    @Test
+    void aPlainSafetensorsFileIsNotATagFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("w.safetensors");
+        new SafeTensorsWriter().addF32("x", new float[]{1}, 1).write(f);
+        var e = assertThrows(ModelFormatException.class, () -> TagFile.read(f));
+        assertTrue(e.getMessage().contains("not a tagllm tag file"), e.getMessage());
+    }
+}

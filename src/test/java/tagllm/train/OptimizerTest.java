@@ -1,0 +1,79 @@
+package tagllm.train;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class OptimizerTest {
+    @Test
+    void adamWMatchesHandComputedSteps() {
+        // torch.optim.AdamW(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1):
+        // step 1, g=1: w = 1·(1 − 0.01) − 0.1 · (0.1/0.1) / (√(0.001/0.001) + 1e-8) = 0.89
+        // step 2, g=−1: m = 0.09 − 0.1 = −0.01, v = 0.000999 + 0.001 = 0.001999;
+        //   w = 0.89·0.99 − (0.1/0.19)·(−0.01) / (√0.001999/√(1 − 0.999²) + 1e-8)
+        Param p = new Param("w", new float[]{1f});
+        AdamW opt = new AdamW(0.9, 0.999, 1e-8, 0.1);
+        p.grad()[0] = 1f;
+        opt.step(List.of(p), 0.1);
+        assertEquals(0.89, p.value()[0], 1e-6);
+        p.grad()[0] = -1f;
+        opt.step(List.of(p), 0.1);
+        double bc2 = Math.sqrt(1 - 0.999 * 0.999);
+        double expected = 0.89 * 0.99 - (0.1 / 0.19) * (-0.01) / (Math.sqrt(0.001999) / bc2 + 1e-8);
+        assertEquals(expected, p.value()[0], 1e-6);
+        assertEquals(2, opt.steps());
+    }
+
+    @Test
+    void adamWStateRestoresExactly() {
+        Param a = new Param("w", new float[]{1f, -2f}), b = new Param("w", new float[]{1f, -2f});
+        AdamW o1 = new AdamW(0.9, 0.999, 1e-8, 0), o2 = new AdamW(0.9, 0.999, 1e-8, 0);
+        a.grad()[0] = 0.3f; a.grad()[1] = -0.7f;
+        o1.step(List.of(a), 0.01);
+        o2.restore(o1.state(), o1.steps());
+        System.arraycopy(a.value(), 0, b.value(), 0, 2);
+        a.grad()[0] = -0.1f; a.grad()[1] = 0.2f;
+        b.grad()[0] = -0.1f; b.grad()[1] = 0.2f;
+        o1.step(List.of(a), 0.01);
+        o2.step(List.of(b), 0.01);
+        assertArrayEquals(a.value(), b.value());
+    }
+
+    @Test
+    void sgdStepIsMinusLrTimesGrad() {
+        Param p = new Param("w", new float[]{1f, 2f});
+        p.grad()[0] = 0.5f; p.grad()[1] = -4f;
+        new Sgd(0).step(List.of(p), 0.1);
+        assertArrayEquals(new float[]{0.95f, 2.4f}, p.value(), 1e-7f);
+    }
+
+    @Test
+    void cosineWithWarmupLikeHuggingFace() {
+        // get_cosine_schedule_with_warmup(num_warmup_steps=3, num_training_steps=100) at peak 1
+        LrSchedule s = LrSchedule.of("cosine", 1.0, 0.03, 100);
+        assertEquals(3, s.warmupSteps());
+        assertEquals(0.0, s.lr(0));
+        assertEquals(1.0 / 3, s.lr(1), 1e-12);
+        assertEquals(1.0, s.lr(3), 1e-12);
+        assertEquals(0.5 * (1 + Math.cos(Math.PI * 47 / 97.0)), s.lr(50), 1e-12);
+        assertEquals(0.0, s.lr(100), 1e-12);
+        assertEquals(0.5, LrSchedule.of("linear", 1.0, 0, 10).lr(5), 1e-12);
+        assertEquals(1.0, LrSchedule.of("constant", 1.0, 0, 10).lr(9), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> LrSchedule.of("step", 1, 0, 10));
+    }
+
+    @Test
+    void clipScalesToTheGlobalNorm() {
+        Param a = new Param("a", new float[2]), b = new Param("b", new float[1]);
+        a.grad()[0] = 3; a.grad()[1] = 0; b.grad()[0] = 4;
+        assertEquals(5, GradClip.clip(List.of(a, b), 1.0), 1e-9);
+        assertEquals(1.0, GradClip.globalNorm(List.of(a, b)), 1e-5);
+        assertEquals(0.6, a.grad()[0], 1e-5);
+        Param c = new Param("c", new float[]{0});
+        c.grad()[0] = 0.5f;
+        GradClip.clip(List.of(c), 1.0);
+        assertEquals(0.5f, c.grad()[0]);
+    }
+}

@@ -1,0 +1,95 @@
+package tagllm.train;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.tag.Tag;
+import tagllm.tag.TagInit;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.head.RegressionHead;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.Presets;
+import tagllm.task.TaskSpec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A run killed after its checkpoint and resumed ends with the same tags and head as an uninterrupted run. */
+class TrainerResumeTest {
+    private static TagSet freshTags(TaskSpec qed) {
+        TagSet tags = TinyRun.emptyTags();
+        float[] init = TagInit.initialVector(TinyRun.MODEL.weights().embedTokens());
+        tags.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
+        tags.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 2, init));
+        tags.putHead(RegressionHead.initial("<QED>", 1, TagInit.meanEmbedding(TinyRun.MODEL.weights().embedTokens()), true, null, null));
+        return tags;
+    }
+
+    private static List<Example> examples(TaskSpec qed, TagSet tags) throws Exception {
+        ExampleRenderer r = new ExampleRenderer(qed, tags, TinyRun.ENC, 512);
+        List<Example> out = new ArrayList<>();
+        int line = 2;
+        for (Map<String, String> row : TinyRun.csv("smiles/esol.csv", "train", 10)) out.add(r.example(row::get, "esol.csv", line++));
+        return out;
+    }
+
+    @Test
+    void resumedRunReproducesTheUninterruptedOne(@TempDir Path dir) throws Exception {
+        TaskSpec qed = Presets.get("QED", "test");
+        // AdamW with warmup + cosine, accumulation and clipping: every piece of state must survive the restart
+        Hyper h = new Hyper("adamw", 1e-2, 0.01, 0.9, 0.999, 1e-8, "cosine", 0.2, 3, 2, 1.0, 1, 6, 3, 100, 1.0, 1);
+        Set<String> trainable = Set.of("<SMILES>", "<QED>");
+
+        TagSet a = freshTags(qed);
+        List<Example> exA = examples(qed, a);
+        Trainer.Result ra = new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("a.jsonl")))
+                .run(a, exA, trainable, new Trainer.Options("s", h, 11, true, dir.resolve("a.ckpt"), false, 0));
+        assertEquals(6, ra.steps());
+        assertFalse(Files.exists(dir.resolve("a.ckpt.missing")));
+
+        TagSet b = freshTags(qed);
+        List<Example> exB = examples(qed, b);
+        Path ckpt = dir.resolve("b.ckpt");
+        Trainer.Result first = new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
+                .run(b, exB, trainable, new Trainer.Options("s", h, 11, true, ckpt, false, 3));
+        assertTrue(first.stopped());
+        assertEquals(3, first.steps());
+        assertTrue(Files.exists(ckpt));
+
+        TagSet c = freshTags(qed); // a new process: fresh tags, state comes from the checkpoint
+        Trainer.Result second = new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
+                .run(c, exB, trainable, new Trainer.Options("s", h, 11, true, ckpt, true, 0));
+        assertEquals(6, second.steps());
+
+        for (String t : trainable) {
+            float[] va = a.get(t).values(), vc = c.get(t).values();
+            for (int i = 0; i < va.length; i++) assertEquals(va[i], vc[i], 1e-6, t + "[" + i + "]");
+            assertFalse(java.util.Arrays.equals(va, freshTags(qed).get(t).values()), t + " was trained");
+        }
+        assertArrayEquals(a.head("QED").weight(), c.head("QED").weight(), 1e-6f);
+        assertArrayEquals(a.head("QED").bias(), c.head("QED").bias(), 1e-6f);
+        assertEquals(ra.lastLoss(), second.lastLoss(), 1e-6 * Math.abs(ra.lastLoss()));
+    }
+
+    @Test
+    void aCheckpointOfAnotherConfigurationIsRefused(@TempDir Path dir) throws Exception {
+        TaskSpec qed = Presets.get("QED", "test");
+        Hyper h = new Hyper("sgd", 1e-3, 0, 0.9, 0.999, 1e-8, "constant", 0, 2, 1, 0, 1, 4, 2, 100, 1.0, 1);
+        TagSet a = freshTags(qed);
+        List<Example> ex = examples(qed, a);
+        Path ckpt = dir.resolve("x.ckpt");
+        new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
+                .run(a, ex, Set.of("<QED>"), new Trainer.Options("s", h, 1, false, ckpt, false, 2));
+        Hyper longer = new Hyper("sgd", 1e-3, 0, 0.9, 0.999, 1e-8, "constant", 0, 2, 1, 0, 1, 8, 2, 100, 1.0, 1);
+        var e = assertThrows(IllegalArgumentException.class, () -> new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
+                .run(freshTags(qed), ex, Set.of("<QED>"), new Trainer.Options("s", longer, 1, false, ckpt, true, 0)));
+        assertTrue(e.getMessage().contains("does not match"), e.getMessage());
+    }
+}
