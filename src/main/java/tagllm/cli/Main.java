@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 PerplexityCommand.class,
                 ScoreCommand.class,
                 TagsCommand.class,
+                TokenizeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
