@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 PerplexityCommand.class,
                 ScoreCommand.class,
+                ServeCommand.class,
                 TagsCommand.class,
                 TokenizeCommand.class,
         })
