@@ -12,9 +12,11 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 PerplexityCommand.class,
                 ScoreCommand.class,
+                ServeCommand.class,
                 TagsCommand.class,
                 ChemCommand.class,
                 DataCommand.class,
+                TokenizeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

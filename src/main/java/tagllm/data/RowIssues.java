@@ -56,7 +56,8 @@ public final class RowIssues {
      * Converts a row; a {@link DatasetException} thrown by the conversion (from {@link Row}'s accessors or from
      * {@link #reject}) skips the row in skipping mode and propagates in strict mode.
      *
-     * @return the converted value, or empty when the row was skipped
+     * @return the converted value, or empty when the row was skipped (or the conversion returned null, which
+     *         drops a row on purpose without a message)
      */
     public <T> Optional<T> convert(Row row, Function<Row, T> conversion) {
         try {

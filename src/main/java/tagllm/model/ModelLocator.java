@@ -59,9 +59,24 @@ public final class ModelLocator {
         }
     }
 
+    /** HF_TOKEN, else the token `hf auth login` saved ($HF_TOKEN_PATH, else $HF_HOME/token, else ~/.cache/huggingface/token). */
     public String token() {
         String t = env.get("HF_TOKEN");
-        return t == null || t.isBlank() ? null : t.trim();
+        if (t != null && !t.isBlank()) return t.trim();
+        String path = env.get("HF_TOKEN_PATH");
+        Path file;
+        if (path != null && !path.isBlank()) file = Path.of(path);
+        else if (env.get("HF_HOME") != null && !env.get("HF_HOME").isBlank()) file = Path.of(env.get("HF_HOME"), "token");
+        else file = Path.of(System.getProperty("user.home"), ".cache", "huggingface", "token");
+        try {
+            if (Files.isRegularFile(file)) {
+                String saved = Files.readString(file).trim();
+                return saved.isEmpty() ? null : saved;
+            }
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read the saved Hugging Face token: " + e.getMessage());
+        }
+        return null;
     }
 
     /** A folder or a Hub id → a model folder (downloading when needed and allowed). */

@@ -3,6 +3,7 @@ package tagllm.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.tokenizer.Tokenizer;
 import tagllm.util.AtomicFiles;
 
 import java.io.IOException;
@@ -51,6 +52,7 @@ public final class RandomInit {
         Files.createDirectories(outDir);
         if (tokenizer != null) copyTokenizer(tokenizer, outDir);
         else SyntheticTokenizerJson.write(c, outDir);
+        checkTokenizer(outDir, c); // before writing gigabytes of weights
         weights(c, std, pad, seed, dtype).write(outDir.resolve(TensorSource.SINGLE));
 
         ObjectMapper om = new ObjectMapper();
@@ -81,6 +83,14 @@ public final class RandomInit {
             copy(tokenizer, outDir.resolve("tokenizer.json"));
         } else {
             throw new ModelFormatException(tokenizer + ": file not found");
+        }
+    }
+
+    private static void checkTokenizer(Path dir, ModelConfig c) throws IOException {
+        Tokenizer t = Tokenizer.load(dir);
+        if (t.vocabSize() > c.vocabSize()) {
+            throw new ModelFormatException(dir.resolve("tokenizer.json") + ": the tokenizer has " + t.vocabSize()
+                    + " tokens, more than the config's vocab_size " + c.vocabSize());
         }
     }
 

@@ -178,14 +178,19 @@ public final class SafeTensorsWriter {
             if (len > remaining()) {
                 throw new IllegalStateException("tensor '" + name + "': producer wrote more than its " + expected + " values");
             }
-            for (int i = off; i < off + len; i++) {
-                if (buf.remaining() < 4) drain();
+            int i = off, end = off + len;
+            while (i < end) {
+                if (buf.remaining() < dtype.bytes) drain();
+                int n = Math.min(end - i, buf.remaining() / dtype.bytes);
+                int pos = buf.position();
                 switch (dtype) {
-                    case F32 -> buf.putFloat(values[i]);
-                    case BF16 -> buf.putShort(toBf16(values[i]));
-                    case F16 -> buf.putShort(Float.floatToFloat16(values[i]));
+                    case F32 -> buf.asFloatBuffer().put(values, i, n);
+                    case BF16 -> { var sb = buf.asShortBuffer(); for (int k = i; k < i + n; k++) sb.put(toBf16(values[k])); }
+                    case F16 -> { var sb = buf.asShortBuffer(); for (int k = i; k < i + n; k++) sb.put(Float.floatToFloat16(values[k])); }
                     default -> throw new IllegalStateException("unreachable: " + dtype);
                 }
+                buf.position(pos + n * dtype.bytes);
+                i += n;
             }
             written += len;
         }

@@ -1,6 +1,7 @@
 package tagllm.model;
 
 import tagllm.tensor.Attention;
+import tagllm.tensor.BlockAttention;
 import tagllm.tensor.Gemm;
 import tagllm.tensor.Parallel;
 import tagllm.tensor.RmsNorm;
@@ -21,6 +22,9 @@ public final class Transformer {
     private final float eps, scale;
     private final double[] invFreq;
     private final int window;
+
+    /** Sequences at least this long run attention as matrix products, in blocks of BLOCK_ROWS query rows. */
+    static final int BLOCK_MIN = 32, BLOCK_ROWS = 64;
 
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
 
@@ -88,7 +92,7 @@ public final class Transformer {
             ForwardPass.LayerActivations a = p.layers[l];
             float[] out = keepForBackward ? p.layerOutput(l) : p.residual;
             layerForward(weights.layers()[l], n, a.xIn, a.xMid, out, a.rstd1, a.rstd2, a.q, a.k, a.v, 0, a.lse,
-                    a.gate, a.up, s, p.cos, p.sin, p.keyLo, p.keyHi);
+                    a.gate, a.up, s, p.cos, p.sin, p.keyLo, p.keyHi, batch.seqStarts());
         }
         float[] norm = weights.finalNorm();
         rows(n, d, i -> p.rstdFinal[i] = RmsNorm.forward(p.residual, i * d, norm, eps, p.normed, i * d, d));
@@ -109,11 +113,13 @@ public final class Transformer {
     /**
      * One decoder layer over n rows. K and V of the rows go to kAll/vAll at row {@code base} (the pass's own
      * arrays with base 0, or a KV cache); query row i attends to key rows [lo[i], hi[i]] there.
-     * xIn, xMid, xOut may be the same array (in place) or distinct (kept for backward).
+     * xIn, xMid, xOut may be the same array (in place) or distinct (kept for backward). segments: the rows'
+     * sequences as start offsets plus the end, which bounds the attention blocks.
      */
     private void layerForward(LayerWeights lw, int n, float[] xIn, float[] xMid, float[] xOut, float[] rstd1,
                               float[] rstd2, float[] q, float[] kAll, float[] vAll, int base, float[] lse,
-                              float[] gate, float[] up, Scratch s, float[] cos, float[] sin, int[] lo, int[] hi) {
+                              float[] gate, float[] up, Scratch s, float[] cos, float[] sin, int[] lo, int[] hi,
+                              int[] segments) {
         float[] h = s.h, att = s.att, act = s.act;
         rows(n, d, i -> rstd1[i] = RmsNorm.forward(xIn, i * d, lw.inputNorm(), eps, h, i * d, d));
         Gemm.xwT(h, 0, n, lw.q(), q, 0, false);
@@ -131,17 +137,7 @@ public final class Transformer {
             Rope.forward(q, i * qDim, heads, hd, cos, sin, i * half);
             Rope.forward(kAll, kr, kvHeads, hd, cos, sin, i * half);
         });
-        int keys = hi[n - 1] - lo[n - 1] + 1;
-        int grain = Math.max(1, 8192 / Math.max(1, keys * hd));
-        Parallel.forRange(n * heads, grain, (from, to) -> {
-            float[] sc = scores(hi[n - 1] - lo[0] + 1);
-            for (int t = from; t < to; t++) {
-                int i = t / heads, head = t % heads;
-                int qo = i * qDim + head * hd;
-                lse[i * heads + head] = Attention.forward(q, qo, kAll, vAll, kvDim, (head / group) * hd, lo[i], hi[i],
-                        hd, scale, sc, att, qo);
-            }
-        });
+        attention(n, segments, q, kAll, vAll, lo, hi, lse, att);
         if (xMid != xIn) System.arraycopy(xIn, 0, xMid, 0, n * d);
         Gemm.xwT(att, 0, n, lw.o(), xMid, 0, true);
         rows(n, d, i -> rstd2[i] = RmsNorm.forward(xMid, i * d, lw.postAttentionNorm(), eps, h, i * d, d));
@@ -150,6 +146,54 @@ public final class Transformer {
         rows(n, ffn, i -> SwiGlu.forward(gate, up, i * ffn, act, i * ffn, ffn));
         if (xOut != xMid) System.arraycopy(xMid, 0, xOut, 0, n * d);
         Gemm.xwT(act, 0, n, lw.down(), xOut, 0, true);
+    }
+
+    /**
+     * Attention of n rows: long sequences in blocks of BLOCK_ROWS rows × one kv head as matrix products, short ones
+     * (and decode) one row and head at a time; all of it as one set of parallel tasks.
+     */
+    private void attention(int n, int[] segments, float[] q, float[] kAll, float[] vAll, int[] lo, int[] hi,
+                           float[] lse, float[] att) {
+        int[] blocks = new int[2 * (n / BLOCK_MIN + segments.length)];
+        int[] single = new int[n];
+        int nb = 0, ns = 0;
+        for (int sg = 0; sg + 1 < segments.length; sg++) {
+            int start = segments[sg], end = segments[sg + 1];
+            if (end - start >= BLOCK_MIN) {
+                for (int r = start; r < end; r += BLOCK_ROWS) {
+                    if (2 * nb + 2 > blocks.length) blocks = Arrays.copyOf(blocks, 2 * blocks.length);
+                    blocks[2 * nb] = r;
+                    blocks[2 * nb + 1] = Math.min(end, r + BLOCK_ROWS);
+                    nb++;
+                }
+            } else {
+                for (int r = start; r < end; r++) single[ns++] = r;
+            }
+        }
+        int blockTasks = nb * kvHeads;
+        int items = ns * heads;
+        int maxKeys = 0;
+        for (int i = 0; i < ns; i++) maxKeys = Math.max(maxKeys, hi[single[i]] - lo[single[i]] + 1);
+        int perTask = Math.max(1, Math.min(items, Math.max(8192 / Math.max(1, maxKeys * hd), items / (4 * Parallel.threads()))));
+        int singleTasks = (items + perTask - 1) / perTask;
+        final int[] bl = blocks, sr = single;
+        final int keysMax = maxKeys;
+        Parallel.forEachTask(blockTasks + singleTasks, t -> {
+            if (t < blockTasks) {
+                int b = t / kvHeads, g = t % kvHeads;
+                BlockAttention.forward(q, qDim, kAll, vAll, kvDim, hd, group, g, bl[2 * b], bl[2 * b + 1], lo, hi,
+                        scale, heads, lse, att);
+                return;
+            }
+            int from = (t - blockTasks) * perTask, to = Math.min(items, from + perTask);
+            float[] sc = scores(keysMax);
+            for (int it = from; it < to; it++) {
+                int i = sr[it / heads], head = it % heads;
+                int qo = i * qDim + head * hd;
+                lse[i * heads + head] = Attention.forward(q, qo, kAll, vAll, kvDim, (head / group) * hd, lo[i], hi[i],
+                        hd, scale, sc, att, qo);
+            }
+        });
     }
 
     // ---------------------------------------------------------------- backward to the inputs
@@ -227,6 +271,13 @@ public final class Transformer {
             int s = t / kvHeads, g = t % kvHeads;
             int from = Math.max(b.seqStart(s), b.gradFrom(s)), to = b.seqEnd(s);
             if (from >= to) return;
+            if (to - from >= BLOCK_MIN) {
+                for (int r = from; r < to; r += BLOCK_ROWS) {
+                    BlockAttention.backward(a.q, qDim, a.k, a.v, kvDim, hd, group, g, r, Math.min(to, r + BLOCK_ROWS),
+                            p.keyLo, p.keyHi, scale, heads, a.lse, datt, compact, dq, dk, dv);
+                }
+                return;
+            }
             float[] sc = scores(2 * (to - b.seqStart(s)));
             for (int r = from; r < to; r++) {
                 int i = compact[r];
@@ -277,7 +328,7 @@ public final class Transformer {
         Scratch s = new Scratch(n);
         for (int l = 0; l < c.numLayers(); l++) {
             layerForward(weights.layers()[l], n, x, x, x, rstd1, rstd2, q, cache.keys(l), cache.values(l), base, lse,
-                    gate, up, s, cos, sin, lo, hi);
+                    gate, up, s, cos, sin, lo, hi, new int[]{0, n});
         }
         cache.advance(n);
         float[] out = new float[d];

@@ -31,11 +31,36 @@ public final class Gemm {
 
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[KC * CL]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[TILE_ROWS * CL]);
+    private static final ThreadLocal<float[]> APAD = ThreadLocal.withInitial(() -> new float[TILE_ROWS * KC]);
 
     private Gemm() {}
 
     /** y[m×n] = x[m×k]·wᵀ, or y += x·wᵀ when accumulate; w is n×k. x and y are dense (row strides k and n). */
     public static void xwT(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
+        xwT(x, xOff, m, new Weights(w.f32Data(), w.bf16Data(), w.rows(), w.cols()), y, yOff, accumulate);
+    }
+
+    /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
+    public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
+        xw(dy, dyOff, m, new Weights(w.f32Data(), w.bf16Data(), w.rows(), w.cols()), dx, dxOff, accumulate);
+    }
+
+    /** The right-hand operand: the first rows × cols values of f32 (or bf16), row-major. */
+    record Weights(float[] f32, short[] bf16, int rows, int cols) {
+        static Weights of(float[] data, int rows, int cols) {
+            if ((long) rows * cols > data.length) {
+                throw new IllegalArgumentException(rows + "x" + cols + " operand needs more than " + data.length + " values");
+            }
+            return new Weights(data, null, rows, cols);
+        }
+
+        float get(int r, int c) {
+            int i = r * cols + c;
+            return f32 != null ? f32[i] : Float.intBitsToFloat(bf16[i] << 16);
+        }
+    }
+
+    static void xwT(float[] x, int xOff, int m, Weights w, float[] y, int yOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         checkBounds(x, xOff, (long) m * k, "x");
         checkBounds(y, yOff, (long) m * n, "y");
@@ -47,8 +72,7 @@ public final class Gemm {
         run(x, xOff, m, k, w, true, y, yOff, n, accumulate);
     }
 
-    /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
-    public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
+    static void xw(float[] dy, int dyOff, int m, Weights w, float[] dx, int dxOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         checkBounds(dy, dyOff, (long) m * n, "dy");
         checkBounds(dx, dxOff, (long) m * k, "dx");
@@ -66,7 +90,7 @@ public final class Gemm {
      * C[m×cols] (+)= A[m×red]·B where B[red×cols] is wᵀ (transposed = true, cols = w.rows) or w itself
      * (transposed = false, cols = w.cols).
      */
-    private static void run(float[] a, int aOff, int m, int red, Matrix w, boolean transposed,
+    private static void run(float[] a, int aOff, int m, int red, Weights w, boolean transposed,
                             float[] c, int cOff, int cols, boolean accumulate) {
         int panels = (cols + CL - 1) / CL;
         int threads = Parallel.threads();
@@ -84,10 +108,11 @@ public final class Gemm {
         });
     }
 
-    private static void block(float[] a, int aOff, int red, Matrix w, boolean transposed, float[] c, int cOff,
+    private static void block(float[] a, int aOff, int red, Weights w, boolean transposed, float[] c, int cOff,
                               int cols, boolean accumulate, int p0, int p1, int r0, int r1) {
         float[] panel = PANEL.get();
         float[] tile = TILE.get();
+        float[] apad = APAD.get();
         for (int mc = r0; mc < r1; mc += MC) {
             int mcEnd = Math.min(r1, mc + MC);
             for (int k0 = 0; k0 < red; k0 += KC) {
@@ -104,7 +129,7 @@ public final class Gemm {
                         if (width == CL && rows == TILE_ROWS) {
                             kernel6(a, ai, red, kc, panel, c, ci, cols, load);
                         } else {
-                            edge(a, ai, red, rows, kc, panel, c, ci, cols, width, load, tile);
+                            edge(a, ai, red, rows, kc, panel, c, ci, cols, width, load, tile, apad);
                         }
                     }
                 }
@@ -113,10 +138,10 @@ public final class Gemm {
     }
 
     /** panel[p][jj] = w[j0 + jj][k0 + p] (zero beyond width): the columns of wᵀ, contiguous per reduction step. */
-    private static void packTransposed(Matrix w, int j0, int width, int k0, int kc, float[] panel) {
+    private static void packTransposed(Weights w, int j0, int width, int k0, int kc, float[] panel) {
         int k = w.cols();
-        float[] f = w.f32Data();
-        short[] b = w.bf16Data();
+        float[] f = w.f32();
+        short[] b = w.bf16();
         for (int jj = 0; jj < width; jj++) {
             int src = (j0 + jj) * k + k0;
             if (f != null) {
@@ -131,10 +156,10 @@ public final class Gemm {
     }
 
     /** panel[p][jj] = w[k0 + p][j0 + jj] (zero beyond width): rows of w, already contiguous along the output. */
-    private static void packRows(Matrix w, int k0, int kc, int j0, int width, float[] panel) {
+    private static void packRows(Weights w, int k0, int kc, int j0, int width, float[] panel) {
         int k = w.cols();
-        float[] f = w.f32Data();
-        short[] b = w.bf16Data();
+        float[] f = w.f32();
+        short[] b = w.bf16();
         for (int p = 0; p < kc; p++) {
             int src = (k0 + p) * k + j0, dst = p * CL;
             if (f != null) {
@@ -202,28 +227,21 @@ public final class Gemm {
         c51.intoArray(c, ci + 5 * ldc + L);
     }
 
-    /** A partial tile (fewer rows, or a panel cut by the matrix edge): computed row by row through a full-width buffer. */
+    /**
+     * A partial tile (fewer rows, or a panel cut by the matrix edge): its rows of A are copied into a zero-padded
+     * 6-row buffer and C goes through a full-width buffer, so it runs the same register tile as the interior
+     * (a row-by-row loop has too few independent accumulators to keep the FMA units busy).
+     */
     private static void edge(float[] a, int ai, int lda, int rows, int kc, float[] panel, float[] c, int ci, int ldc,
-                             int width, boolean load, float[] tile) {
-        for (int r = 0; r < rows; r++) {
-            FloatVector c0, c1;
-            if (load) {
-                System.arraycopy(c, ci + r * ldc, tile, 0, width);
-                java.util.Arrays.fill(tile, width, CL, 0f);
-                c0 = FloatVector.fromArray(S, tile, 0);
-                c1 = FloatVector.fromArray(S, tile, L);
-            } else {
-                c0 = c1 = FloatVector.zero(S);
-            }
-            int ar = ai + r * lda;
-            for (int p = 0; p < kc; p++) {
-                FloatVector x = FloatVector.broadcast(S, a[ar + p]);
-                c0 = x.fma(FloatVector.fromArray(S, panel, p * CL), c0);
-                c1 = x.fma(FloatVector.fromArray(S, panel, p * CL + L), c1);
-            }
-            c0.intoArray(tile, 0);
-            c1.intoArray(tile, L);
-            System.arraycopy(tile, 0, c, ci + r * ldc, width);
+                             int width, boolean load, float[] tile, float[] apad) {
+        for (int r = 0; r < TILE_ROWS; r++) {
+            if (r < rows) System.arraycopy(a, ai + r * lda, apad, r * KC, kc);
+            else java.util.Arrays.fill(apad, r * KC, r * KC + kc, 0f);
         }
+        if (load) {
+            for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * ldc, tile, r * CL, width);
+        }
+        kernel6(apad, 0, KC, kc, panel, tile, 0, CL, load);
+        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * CL, c, ci + r * ldc, width);
     }
 }

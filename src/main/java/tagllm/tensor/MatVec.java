@@ -22,7 +22,7 @@ final class MatVec {
 
     private MatVec() {}
 
-    static void xwT(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
+    static void xwT(float[] x, int xOff, int m, Gemm.Weights w, float[] y, int yOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         int grain = Math.max(4, MIN_TASK_WORK / Math.max(1, k * m));
         Parallel.forRange(n, grain, (j0, j1) -> {
@@ -36,10 +36,10 @@ final class MatVec {
         return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static void rows(float[] x, int xo, Matrix w, int j0, int j1, float[] y, int yo, boolean accumulate) {
+    private static void rows(float[] x, int xo, Gemm.Weights w, int j0, int j1, float[] y, int yo, boolean accumulate) {
         int k = w.cols();
-        float[] f = w.f32Data();
-        short[] b = w.bf16Data();
+        float[] f = w.f32();
+        short[] b = w.bf16();
         int kv = k - k % L;
         int j = j0;
         for (; j + 4 <= j1; j += 4) {

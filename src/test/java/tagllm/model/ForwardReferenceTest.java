@@ -22,8 +22,19 @@ class ForwardReferenceTest {
         check(TinyModels.llamaMqaBf16());
     }
 
+    @Test
+    void longSequencesThroughBlockAttention() {
+        Transformer qwen = TinyModels.qwen2Like();
+        check(qwen, TinyModels.packedLong(qwen, 5));
+        Transformer mqa = TinyModels.llamaMqaBf16();
+        check(mqa, TinyModels.packedLong(mqa, 6));
+    }
+
     private static void check(Transformer t) {
-        PackedBatch b = TinyModels.packed(t, 4);
+        check(t, TinyModels.packed(t, 4));
+    }
+
+    private static void check(Transformer t, PackedBatch b) {
         float[] got = t.forward(b, false).normed();
         double[][] want = reference(t.weights(), b);
         int d = t.config().hiddenSize();

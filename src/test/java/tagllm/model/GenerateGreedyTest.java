@@ -52,18 +52,39 @@ class GenerateGreedyTest {
                 () -> new Generator(g.model).generate(new int[context + 1], 1, Sampler.greedy(), null, null));
     }
 
+    /** The full forward over prompt + greedy continuation (long enough for block attention) predicts each next id. */
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K", "tiny-llama-gqa", "tiny-llama-tied"})
+    void fullForwardOverPromptAndContinuationReproducesEveryGreedyStep(String name) {
+        GoldenFile g = GoldenFile.load(name);
+        for (JsonNode prompt : g.json.get("prompts")) {
+            int[] ids = ints(prompt.get("ids")), more = ints(prompt.get("greedy").get("ids"));
+            int[] all = Arrays.copyOf(ids, ids.length + more.length);
+            System.arraycopy(more, 0, all, ids.length, more.length);
+            assertTrue(all.length >= Transformer.BLOCK_MIN);
+            float[] normed = g.model.forward(PackedBatch.single(g.model.config().hiddenSize(), g.model.embed(all)), false).normed();
+            for (int i = 0; i < more.length; i++) {
+                assertEquals(more[i], Sampler.argmax(g.model.logits(normed, ids.length - 1 + i)), name + " step " + i);
+            }
+        }
+    }
+
     /** Prefill in uneven chunks plus decode steps equals one full forward, row by row, incl. the sliding window. */
     @Test
     void cacheMatchesFullForwardWithSlidingWindowAndBiases() {
-        Transformer t = TinyModels.qwen2Like();
+        cacheMatchesFullForward(TinyModels.qwen2Like(), new int[]{3, 1, 5, 1, 1});
+        cacheMatchesFullForward(TinyModels.qwen2Like(), new int[]{3, 1, 40, 1, 1});
+        cacheMatchesFullForward(TinyModels.llamaMqaBf16(), new int[]{2, 38, 1, 33});
+    }
+
+    private static void cacheMatchesFullForward(Transformer t, int[] chunks) {
         int d = t.config().hiddenSize();
-        int n = 11;
+        int n = Arrays.stream(chunks).sum();
         float[] input = new float[n * d];
         java.util.Random rnd = new java.util.Random(9);
         for (int i = 0; i < input.length; i++) input[i] = (float) rnd.nextGaussian();
         float[] full = t.forward(PackedBatch.single(d, input), false).normed();
         KvCache cache = t.newCache(n);
-        int[] chunks = {3, 1, 5, 1, 1};
         int at = 0;
         for (int len : chunks) {
             float[] last = t.prefill(cache, Arrays.copyOfRange(input, at * d, (at + len) * d), len);

@@ -60,6 +60,7 @@ class HubDownloadTest {
     private ModelLocator locator(String... extra) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HF_HUB_CACHE", cache.toString());
+        env.put("HF_HOME", tmp.resolve("no-hf-home").toString()); // no saved token of the machine's user
         env.put("HF_ENDPOINT", server.endpoint() + "/");
         for (int i = 0; i < extra.length; i += 2) env.put(extra[i], extra[i + 1]);
         return new ModelLocator(env, new PrintStream(progress, true));
@@ -239,6 +240,19 @@ class HubDownloadTest {
         assertTrue(new ModelLocator(Map.of("HF_HUB_OFFLINE", "true"), null).offline());
         assertFalse(new ModelLocator(Map.of("HF_HUB_OFFLINE", "0"), null).offline());
         assertEquals("https://huggingface.co", new ModelLocator(Map.of(), null).endpoint().toString());
+    }
+
+    @Test
+    void tokenFromTheEnvironmentOrTheSavedLogin() throws IOException {
+        Path home = tmp.resolve("hf-home");
+        Files.createDirectories(home);
+        assertNull(new ModelLocator(Map.of("HF_HOME", home.toString()), null).token());
+        Files.writeString(home.resolve("token"), "hf_saved\n");
+        assertEquals("hf_saved", new ModelLocator(Map.of("HF_HOME", home.toString()), null).token());
+        assertEquals("hf_env", new ModelLocator(Map.of("HF_HOME", home.toString(), "HF_TOKEN", "hf_env"), null).token());
+        Path other = tmp.resolve("other-token");
+        Files.writeString(other, "hf_path");
+        assertEquals("hf_path", new ModelLocator(Map.of("HF_HOME", home.toString(), "HF_TOKEN_PATH", other.toString()), null).token());
     }
 
     @Test

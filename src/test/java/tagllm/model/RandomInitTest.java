@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.tensor.Matrix;
+import tagllm.testutil.Shared;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -171,14 +172,22 @@ class RandomInitTest {
 
     @Test
     void copiesAGivenTokenizer() throws IOException {
-        Path src = dir.resolve("tok");
-        Files.createDirectories(src);
-        Files.writeString(src.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\"}}");
-        Files.writeString(src.resolve("tokenizer_config.json"), "{\"add_bos_token\": true}");
+        Path src = Shared.model("stories260K");
         Path out = dir.resolve("withtok");
         RandomInit.createModel(json(SMALL), "c", out, 1, SafeTensors.DType.F32, src);
         assertEquals(Files.readString(src.resolve("tokenizer.json")), Files.readString(out.resolve("tokenizer.json")));
         assertEquals(Files.readString(src.resolve("tokenizer_config.json")), Files.readString(out.resolve("tokenizer_config.json")));
+        Path file = dir.resolve("fileonly");
+        RandomInit.createModel(json(SMALL), "c", file, 1, SafeTensors.DType.F32, src.resolve("tokenizer.json"));
+        assertEquals(Files.readString(src.resolve("tokenizer.json")), Files.readString(file.resolve("tokenizer.json")));
+        assertFalse(Files.exists(file.resolve("tokenizer_config.json")));
+
+        ObjectNode small = json(SMALL);
+        small.put("vocab_size", 400); // tok512 has 512 tokens
+        var e = assertThrows(ModelFormatException.class,
+                () -> RandomInit.createModel(small, "c", dir.resolve("small"), 1, SafeTensors.DType.F32, src));
+        assertTrue(e.getMessage().contains("512 tokens") && e.getMessage().contains("400"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("small/model.safetensors")), "refused before writing weights");
     }
 
     /** A real size: SmolLM2-135M in F32 is 538 MB, written by streaming. */

@@ -41,9 +41,21 @@ final class TinyModels {
      * trainable from relative row 2 and 1.
      */
     static PackedBatch packed(Transformer t, long seed) {
+        return packed(t, seed, 7, 9, 3, 7, 2, 1);
+    }
+
+    /**
+     * Long enough for block attention: lengths 5 and 42, the second with an isolated span [3, 20), trainable from
+     * relative rows 2 and 8 (34 trainable rows).
+     */
+    static PackedBatch packedLong(Transformer t, long seed) {
+        return packed(t, seed, 5, 42, 3, 20, 2, 8);
+    }
+
+    static PackedBatch packed(Transformer t, long seed, int len0, int len1, int spanStart, int spanEnd, int grad0, int grad1) {
         int d = t.config().hiddenSize();
-        int[] starts = {0, 7, 16};
-        int n = 16;
+        int[] starts = {0, len0, len0 + len1};
+        int n = len0 + len1;
         java.util.Random rnd = new java.util.Random(seed);
         float[] input = new float[n * d];
         for (int i = 0; i < input.length; i++) input[i] = (float) (rnd.nextGaussian() * 0.7);
@@ -54,7 +66,7 @@ final class TinyModels {
                 from[r] = starts[s];
             }
         }
-        for (int r = 7 + 3; r < 7 + 7; r++) from[r] = 7 + 3;
-        return new PackedBatch(d, input, starts, pos, from, new int[]{2, 8});
+        for (int r = len0 + spanStart; r < len0 + spanEnd; r++) from[r] = len0 + spanStart;
+        return new PackedBatch(d, input, starts, pos, from, new int[]{grad0, len0 + grad1});
     }
 }
