@@ -28,7 +28,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     TaskOptions opts;
 
-    @Option(names = "--split", defaultValue = "test", description = "split to score when the file has a split column: train, valid, test (default ${DEFAULT-VALUE})")
+    @Option(names = "--split", defaultValue = "test", description = "split to score when the file has a split column: train, valid, test "
+            + "(default ${DEFAULT-VALUE}); a file without one is scored whole")
     String split;
 
     @Option(names = "--split-column", defaultValue = "split", description = "the column naming each row's split (default ${DEFAULT-VALUE})")
@@ -50,7 +51,11 @@ public final class EvalCommand implements Callable<Integer> {
         DatasetRows reader = new DatasetRows(opts.strict);
         DataSpec ds = new DataSpec(opts.input.toAbsolutePath().normalize(), opts.format, splitColumn, "train", "valid", "test", null, 42, 0, maxRows);
         List<Row> rows = reader.load(ds, split);
-        if (reader.note(ds) != null) spec.commandLine().getErr().println(reader.note(ds) + (split.equals("train") ? "" : "; scoring none of them as '" + split + "'"));
+        if (reader.note(ds) != null) {
+            // a file without a split column (a test set of its own) is scored whole
+            rows = reader.load(ds, "train");
+            spec.commandLine().getErr().println(opts.input + ": no '" + splitColumn + "' column, so every row is scored");
+        }
         ExampleRenderer r = p.renderer(task);
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
         List<Example> examples = new ArrayList<>();
