@@ -51,8 +51,8 @@ public final class ExampleRenderer {
         Function<String, String> fill = placeholder -> row.get(task.column(placeholder));
         switch (task.type()) {
             case REGRESSION -> {
-                label = row.getDouble(task.labelColumn()) * task.labelScale();
-                String labelText = LabelText.format(label);
+                label = row.getDouble(task.labelColumn());
+                String labelText = LabelText.format(label * task.labelScale());
                 String out = task.outputPlaceholder();
                 fill = placeholder -> placeholder.equals(out) && !row.has(task.column(placeholder))
                         ? labelText : row.get(task.column(placeholder));

@@ -16,7 +16,8 @@ import java.util.Map;
  * sequences are built (BOS, EOS after output text, domain-span isolation, length limit).
  *
  * <p>Placeholders name columns of the data row; {@code columns} maps a placeholder to another column
- * name. For regression the output placeholder (default {@code label}) is filled with the label written
+ * name. label_scale multiplies the label for its text and for the head's training target (the paper's
+ * code trains DC on CSS × 0.1); predictions and metrics stay in the data's units. For regression the output placeholder (default {@code label}) is filled with the label written
  * as text, and sequences are cut right after the function tag anyway.
  */
 public record TaskSpec(
@@ -139,7 +140,7 @@ public record TaskSpec(
         int maxLength = c.integer("max_length", base != null ? base.maxLength() : DEFAULT_MAX_LENGTH);
         if (maxLength < 2) throw c.error("max_length", "must be at least 2, got " + maxLength);
         double labelScale = c.number("label_scale", base != null ? base.labelScale() : 1.0);
-        if (!(labelScale != 0) || !Double.isFinite(labelScale)) throw c.error("label_scale", "must be a finite non-zero number");
+        if (!(labelScale > 0) || !Double.isFinite(labelScale)) throw c.error("label_scale", "must be a positive number, got " + labelScale);
         return new TaskSpec(name, type, template, used, label, labelScale, output, columns, head,
                 c.bool("isolate_domains", base != null ? base.isolateDomains() : false),
                 c.bool("bos", base != null ? base.bos() : type != TaskType.LANGUAGE_MODEL),

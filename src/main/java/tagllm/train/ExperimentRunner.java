@@ -266,10 +266,12 @@ public final class ExperimentRunner {
     }
 
     /** A new head for a regression task's function tag: rows = the mean token embedding as in the code, or zero. */
-    private static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
+    static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
         String f = t.functionTag();
         if (tags.head(f) != null) return;
-        double[] shift = null, scale = null;
+        // the head learns z = (y - shift) / scale and reports y: label_scale (DC's 0.1, as the code scales its
+        // targets) is a fixed scale, standardisation takes the training labels' mean and deviation instead
+        double[] shift = null, scale = new double[]{1 / t.labelScale()};
         if (t.head().standardize()) {
             double mean = train.stream().mapToDouble(Example::label).average().orElse(0);
             double var = train.stream().mapToDouble(e -> (e.label() - mean) * (e.label() - mean)).average().orElse(1);
@@ -281,7 +283,7 @@ public final class ExperimentRunner {
     }
 
     /** The embedding statistics the paper's initialisation needs, computed once per stage. */
-    private static final class Matrix0 {
+    static final class Matrix0 {
         private final Transformer model;
         private float[] mean, init;
 

@@ -42,13 +42,13 @@ public final class LinearProbe {
         for (Row r : rows) {
             double y;
             try {
-                y = r.getDouble(task.labelColumn()) * task.labelScale();
+                y = r.getDouble(task.labelColumn());
             } catch (RuntimeException e) {
                 continue;
             }
             try {
                 Sequence s = t.render(p -> {
-                    if (!r.has(task.column(p)) && p.equals(task.outputPlaceholder())) return LabelText.format(y);
+                    if (!r.has(task.column(p)) && p.equals(task.outputPlaceholder())) return LabelText.format(y * task.labelScale());
                     return r.get(task.column(p));
                 }, new Template.TagLookup() {
                     public tagllm.tag.TagKind kind(String name) { throw new IllegalStateException(); }
