@@ -43,8 +43,8 @@ class TagGradientFiniteDifferenceTest {
         tags.putHead(new RegressionHead("<DC>", 1, 64, w, new float[]{0.3f}, null, null));
         ExampleRenderer render = new ExampleRenderer(dc, tags, TinyRun.ENC, 512);
         List<Example> batch = List.of(
-                render.example(Row.of("a", 2, Map.of("drug1", "Aspirin", "drug2", "Caffeine", "smiles1", "CC(=O)O", "smiles2", "CN1C=NC", "score", "23.5"))),
-                render.example(Row.of("a", 3, Map.of("drug1", "X", "drug2", "Y", "smiles1", "c1ccccc1", "smiles2", "CCO", "score", "7"))));
+                render.example(Row.of("a", 2, Map.of("drug1", "Aspirin", "drug2", "Caffeine", "smiles1", "CC(=O)O", "smiles2", "CN1C=NC", "score", "0.9"))),
+                render.example(Row.of("a", 3, Map.of("drug1", "X", "drug2", "Y", "smiles1", "c1ccccc1", "smiles2", "CCO", "score", "-0.4"))));
         assertEquals(2, batch.get(0).sequence().spans().length, "two isolated <SMILES> spans");
         Hyper h = new Hyper("sgd", 0, 0, 0.9, 0.999, 1e-8, "constant", 0, 2, 1, 0, 1, 1, 0, 100, 1.0, 1);
         Trainer trainer = new Trainer(TinyRun.MODEL, Progress.silent(), null);
@@ -62,12 +62,24 @@ class TagGradientFiniteDifferenceTest {
         check(hw.value(), hw.grad(), () -> trainer.microStep(tags, batch, new LinkedHashMap<>(), Map.of(), Map.of(), Set.of(), h, true, 1.0).total(), "head", r);
     }
 
-    /** d/dt L(x + t·u) at t = 0 by central differences, against ⟨grad, u⟩, for a random unit direction u. */
+    /**
+     * d/dt L(x + t·u) at t = 0 by central differences, against ⟨grad, u⟩. u is the gradient's direction
+     * plus an equal random part: the derivative is then large against float32 noise in the loss, and a
+     * gradient wrong in any direction still shows.
+     */
     private static void check(float[] x, float[] grad, java.util.function.DoubleSupplier loss, String what, Random r) {
         double[] u = new double[x.length];
+        double gn = 0, rn = 0;
+        double[] rand = new double[x.length];
+        for (int i = 0; i < u.length; i++) {
+            rand[i] = r.nextGaussian();
+            rn += rand[i] * rand[i];
+            gn += (double) grad[i] * grad[i];
+        }
+        assertTrue(gn > 0, what + ": zero gradient");
         double norm = 0;
         for (int i = 0; i < u.length; i++) {
-            u[i] = r.nextGaussian();
+            u[i] = grad[i] / Math.sqrt(gn) + rand[i] / Math.sqrt(rn);
             norm += u[i] * u[i];
         }
         norm = Math.sqrt(norm);
