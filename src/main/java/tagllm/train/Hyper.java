@@ -5,14 +5,15 @@ import tagllm.task.ConfigNode;
 /**
  * Training hyper-parameters of a stage. Defaults are the paper's (A.1.1): AdamW, lr 1e-4, weight decay
  * 0, cosine schedule with warmup ratio 0.03, batch 4 with gradient accumulation 8, and the Hugging Face
- * Trainer's clipping at global norm 1.0. mse_scale 100 is the official code's MSELoss()·100.
+ * Trainer's clipping at global norm 1.0 and checkpoints every 500 steps. mse_scale 100 is the official
+ * code's MSELoss()·100.
  */
 public record Hyper(String optimizer, double lr, double weightDecay, double beta1, double beta2, double eps,
                     String schedule, double warmupRatio, int batchSize, int gradAccum, double maxGradNorm,
                     int epochs, int maxSteps, int checkpointEvery, double mseScale, double ceWeight, int logEvery) {
 
     public static Hyper paper() {
-        return new Hyper("adamw", 1e-4, 0, 0.9, 0.999, 1e-8, "cosine", 0.03, 4, 8, 1.0, 1, 0, 0, 100, 1.0, 1);
+        return new Hyper("adamw", 1e-4, 0, 0.9, 0.999, 1e-8, "cosine", 0.03, 4, 8, 1.0, 1, 0, 500, 100, 1.0, 1);
     }
 
     public static final String[] KEYS = {"optimizer", "lr", "weight_decay", "beta1", "beta2", "eps", "schedule",
