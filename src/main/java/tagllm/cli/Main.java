@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 ChemCommand.class,
                 DataCommand.class,
                 TokenizeCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,28 +1,39 @@
 package tagllm.model;
 
+import tagllm.tensor.FloatArrayPool;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
 /**
  * The activations of one forward pass over a {@link PackedBatch}, in arrays allocated once for the pass.
  * With keepForBackward every layer keeps what its backward needs (residual inputs, rstd of both norms, q and k
  * after RoPE, v, attention log-sum-exp per row and head, gate and up); otherwise one set of buffers is reused by
  * all layers and only the final-norm output survives.
+ *
+ * <p>{@link #close()} hands the arrays back to the model for its next pass (optional: an unclosed pass is simply
+ * garbage-collected); a closed pass can no longer be read or passed to backward.
  */
-public final class ForwardPass {
+public final class ForwardPass implements AutoCloseable {
     /** What one decoder layer leaves behind for its backward. */
     static final class LayerActivations {
         final float[] xIn, xMid, rstd1, rstd2, q, k, v, lse, gate, up;
 
-        LayerActivations(float[] xIn, float[] xMid, int rows, ModelConfig c) {
+        LayerActivations(float[] xIn, float[] xMid, int rows, ModelConfig c, FloatArrayPool pool) {
             this.xIn = xIn;
             this.xMid = xMid;
-            rstd1 = new float[rows];
-            rstd2 = new float[rows];
-            q = new float[rows * c.qDim()];
-            k = new float[rows * c.kvDim()];
-            v = new float[rows * c.kvDim()];
-            lse = new float[rows * c.numHeads()];
-            gate = new float[rows * c.intermediateSize()];
-            up = new float[rows * c.intermediateSize()];
+            rstd1 = pool.take(rows);
+            rstd2 = pool.take(rows);
+            q = pool.take(rows * c.qDim());
+            k = pool.take(rows * c.kvDim());
+            v = pool.take(rows * c.kvDim());
+            lse = pool.take(rows * c.numHeads());
+            gate = pool.take(rows * c.intermediateSize());
+            up = pool.take(rows * c.intermediateSize());
         }
+
+        float[][] arrays() { return new float[][]{xIn, xMid, rstd1, rstd2, q, k, v, lse, gate, up}; }
     }
 
     final PackedBatch batch;
@@ -36,27 +47,33 @@ public final class ForwardPass {
     final float[] residual;
     final float[] rstdFinal;
     final float[] normed;
+    private final FloatArrayPool pool;
+    private volatile boolean closed;
 
-    ForwardPass(ModelConfig c, PackedBatch batch, boolean keep) {
+    /** Arrays come from the pool with stale contents: the forward overwrites every element it keeps. */
+    ForwardPass(ModelConfig c, PackedBatch batch, boolean keep, FloatArrayPool pool) {
         this.batch = batch;
         this.config = c;
         this.rows = batch.rows();
         this.kept = keep;
+        this.pool = pool;
         int d = c.hiddenSize(), half = c.headDim() / 2;
-        cos = new float[rows * half];
-        sin = new float[rows * half];
+        cos = pool.take(rows * half);
+        sin = pool.take(rows * half);
         keyLo = new int[rows];
         keyHi = new int[rows];
-        residual = new float[rows * d];
-        rstdFinal = new float[rows];
-        normed = new float[rows * d];
+        residual = pool.take(rows * d);
+        rstdFinal = pool.take(rows);
+        normed = pool.take(rows * d);
         layers = new LayerActivations[c.numLayers()];
         if (keep) {
             for (int l = 0; l < layers.length; l++) {
-                layers[l] = new LayerActivations(new float[rows * d], new float[rows * d], rows, c);
+                // layer l's input is layer l-1's output (kept), the last layer's output is `residual`
+                float[] xIn = pool.take(rows * d);
+                layers[l] = new LayerActivations(xIn, pool.take(rows * d), rows, c, pool);
             }
         } else {
-            LayerActivations shared = new LayerActivations(residual, residual, rows, c);
+            LayerActivations shared = new LayerActivations(residual, residual, rows, c, pool);
             java.util.Arrays.fill(layers, shared);
         }
     }
@@ -68,10 +85,14 @@ public final class ForwardPass {
     public boolean keptForBackward() { return kept; }
 
     /** rows × hidden: the final RMSNorm output, input of the LM head and of Tag-LLM regression heads. */
-    public float[] normed() { return normed; }
+    public float[] normed() {
+        requireOpen();
+        return normed;
+    }
 
     /** The residual stream after decoder layer {@code layer} at {@code row} (only when kept for backward). */
     public float[] residualAfterLayer(int layer, int row) {
+        requireOpen();
         if (!kept) throw new IllegalStateException("residuals are only kept by forward(batch, keepForBackward=true)");
         if (layer < 0 || layer >= layers.length) throw new IndexOutOfBoundsException("layer " + layer + " of " + layers.length);
         if (row < 0 || row >= rows) throw new IndexOutOfBoundsException("row " + row + " of " + rows);
@@ -83,5 +104,33 @@ public final class ForwardPass {
     /** The array holding the output of layer l: the next layer's input, or the final residual. */
     float[] layerOutput(int l) {
         return l + 1 < layers.length ? layers[l + 1].xIn : residual;
+    }
+
+    /** Bytes held by this pass's arrays (what a forward kept for backward costs in memory). */
+    public long bytes() {
+        long floats = 0;
+        for (float[] a : distinctArrays()) floats += a.length;
+        return 4 * floats + 4L * (keyLo.length + keyHi.length);
+    }
+
+    void requireOpen() {
+        if (closed) throw new IllegalStateException("this forward pass was closed: its activations were handed back");
+    }
+
+    /** Hands every array back to the model's pool; the pass is unusable afterwards. Closing twice does nothing. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (float[] a : distinctArrays()) pool.give(a);
+    }
+
+    private Set<float[]> distinctArrays() {
+        Set<float[]> all = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (float[] a : new float[][]{cos, sin, residual, rstdFinal, normed}) all.add(a);
+        for (LayerActivations a : layers) {
+            for (float[] x : a.arrays()) all.add(x);
+        }
+        return all;
     }
 }

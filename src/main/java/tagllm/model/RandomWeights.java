@@ -37,12 +37,16 @@ public final class RandomWeights {
         return new Weights(c, embed, layers, norm(d, rnd), head);
     }
 
+    /** Drawn row by row (the same values, in the same order, as one long vector) straight into the packed matrix. */
     private static Matrix matrix(int rows, int cols, double std, boolean bf16, SplittableRandom rnd) {
-        float[] a = vector(rows * cols, std, rnd);
-        if (!bf16) return Matrix.f32(rows, cols, a);
-        short[] b = new short[a.length];
-        for (int i = 0; i < a.length; i++) b[i] = SafeTensorsWriter.toBf16(a[i]);
-        return Matrix.bf16(rows, cols, b);
+        if (!bf16) {
+            return Matrix.f32(rows, cols, (r, dst) -> {
+                for (int c = 0; c < cols; c++) dst[c] = (float) (rnd.nextGaussian() * std);
+            });
+        }
+        return Matrix.bf16(rows, cols, (r, dst) -> {
+            for (int c = 0; c < cols; c++) dst[c] = SafeTensorsWriter.toBf16((float) (rnd.nextGaussian() * std));
+        });
     }
 
     private static float[] norm(int n, SplittableRandom rnd) {

@@ -268,7 +268,17 @@ public final class SafeTensors implements AutoCloseable {
                     + ", expected [" + rows + ", " + cols + "]");
         }
         requireWeightType(e);
-        return e.dtype() == DType.BF16 ? Matrix.bf16(rows, cols, readBf16(name)) : Matrix.f32(rows, cols, readF32(name));
+        arrayLength(e);
+        // Row by row straight into the matrix's packed layout: no second full copy of the weights on the heap.
+        MemorySegment s = data.asSlice(e.begin(), e.bytes());
+        return switch (e.dtype()) {
+            case BF16 -> Matrix.bf16(rows, cols, (r, dst) -> MemorySegment.copy(s, I16_LE, 2L * r * cols, dst, 0, cols));
+            case F32 -> Matrix.f32(rows, cols, (r, dst) -> MemorySegment.copy(s, F32_LE, 4L * r * cols, dst, 0, cols));
+            case F16 -> Matrix.f32(rows, cols, (r, dst) -> {
+                for (int c = 0; c < cols; c++) dst[c] = Float.float16ToFloat(s.getAtIndex(I16_LE, (long) r * cols + c));
+            });
+            default -> throw new IllegalStateException("unreachable: " + e.dtype());
+        };
     }
 
     /** A 1-D tensor checked against the expected length, as float. */

@@ -2,6 +2,7 @@ package tagllm.model;
 
 import tagllm.tensor.Attention;
 import tagllm.tensor.BlockAttention;
+import tagllm.tensor.FloatArrayPool;
 import tagllm.tensor.Gemm;
 import tagllm.tensor.Parallel;
 import tagllm.tensor.RmsNorm;
@@ -28,6 +29,9 @@ public final class Transformer {
 
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
 
+    /** Activation and gradient buffers handed back by closed passes and finished backwards, for the next step. */
+    private final FloatArrayPool pool = new FloatArrayPool(64L << 20);
+
     public Transformer(Weights weights) {
         this.weights = weights;
         this.c = weights.config();
@@ -48,6 +52,13 @@ public final class Transformer {
     }
 
     public ModelConfig config() { return c; }
+
+    /**
+     * The most bytes of activation and gradient buffers (forward passes, their scratch, backward's working arrays)
+     * this model had in use at one time. A pass counts until it is closed, so the figure is a step's true peak only
+     * where passes are closed after use.
+     */
+    public long activationHighWaterBytes() { return pool.highWaterBytes(); }
 
     public Weights weights() { return weights; }
 
@@ -80,7 +91,7 @@ public final class Transformer {
             throw new IllegalArgumentException("batch rows have " + batch.hidden() + " values, the model's hidden size is " + d);
         }
         int n = batch.rows();
-        ForwardPass p = new ForwardPass(c, batch, keepForBackward);
+        ForwardPass p = new ForwardPass(c, batch, keepForBackward, pool);
         for (int r = 0; r < n; r++) {
             Rope.angles(invFreq, batch.position(r), p.cos, p.sin, r * half);
             p.keyLo[r] = Math.max(batch.attendFrom(r), window == Integer.MAX_VALUE ? 0 : r - window + 1);
@@ -94,19 +105,29 @@ public final class Transformer {
             layerForward(weights.layers()[l], n, a.xIn, a.xMid, out, a.rstd1, a.rstd2, a.q, a.k, a.v, 0, a.lse,
                     a.gate, a.up, s, p.cos, p.sin, p.keyLo, p.keyHi, batch.seqStarts());
         }
+        s.release();
         float[] norm = weights.finalNorm();
         rows(n, d, i -> p.rstdFinal[i] = RmsNorm.forward(p.residual, i * d, norm, eps, p.normed, i * d, d));
+        pool.ensureCapacity(p.bytes() + s.bytes);
         return p;
     }
 
     /** Per-pass scratch that no backward needs: normed layer inputs, attention outputs, the MLP activation. */
     private final class Scratch {
         final float[] h, att, act;
+        final long bytes;
 
         Scratch(int n) {
-            h = new float[n * d];
-            att = new float[n * qDim];
-            act = new float[n * ffn];
+            h = pool.take(n * d);
+            att = pool.take(n * qDim);
+            act = pool.take(n * ffn);
+            bytes = 4L * n * (d + qDim + ffn);
+        }
+
+        void release() {
+            pool.give(h);
+            pool.give(att);
+            pool.give(act);
         }
     }
 
@@ -203,6 +224,7 @@ public final class Transformer {
      * (earlier rows do not depend on trainable inputs, so the rows of their result are zero).
      */
     public float[] backward(ForwardPass p, float[] dNormed) {
+        p.requireOpen();
         if (!p.kept) throw new IllegalStateException("backward needs a forward pass made with keepForBackward=true");
         int n = p.rows;
         if (dNormed.length != n * d) {
@@ -222,9 +244,10 @@ public final class Transformer {
         float[] result = new float[n * d];
         if (m == 0) return result;
         final int rowsB = m;
-        float[] dx = new float[m * d], dh = new float[m * d];
-        float[] datt = new float[m * qDim], dq = new float[m * qDim], dk = new float[m * kvDim], dv = new float[m * kvDim];
-        float[] dact = new float[m * ffn], dgate = new float[m * ffn], dup = new float[m * ffn];
+        // from the pool (stale contents): every element is written before it is read
+        float[] dx = pool.take(m * d), dh = pool.take(m * d);
+        float[] datt = pool.take(m * qDim), dq = pool.take(m * qDim), dk = pool.take(m * kvDim), dv = pool.take(m * kvDim);
+        float[] dact = pool.take(m * ffn), dgate = pool.take(m * ffn), dup = pool.take(m * ffn);
 
         float[] norm = weights.finalNorm();
         rows(m, d, i -> RmsNorm.backward(p.residual, active[i] * d, p.rstdFinal[active[i]], norm, dNormed, active[i] * d,
@@ -256,6 +279,9 @@ public final class Transformer {
                     dh, i * d, dx, i * d, d, true));
         }
         for (int i = 0; i < m; i++) System.arraycopy(dx, i * d, result, active[i] * d, d);
+        // room for this pass, its forward scratch and these buffers: a whole training step, handed back
+        pool.ensureCapacity(p.bytes() + 8L * m * (d + qDim + kvDim) + 12L * m * ffn + 4L * n * (d + qDim + ffn));
+        for (float[] a : new float[][]{dx, dh, datt, dq, dk, dv, dact, dgate, dup}) pool.give(a);
         return result;
     }
 
@@ -330,6 +356,7 @@ public final class Transformer {
             layerForward(weights.layers()[l], n, x, x, x, rstd1, rstd2, q, cache.keys(l), cache.values(l), base, lse,
                     gate, up, s, cos, sin, lo, hi, new int[]{0, n});
         }
+        s.release();
         cache.advance(n);
         float[] out = new float[d];
         RmsNorm.forward(x, (n - 1) * d, weights.finalNorm(), eps, out, 0, d);

@@ -33,7 +33,7 @@ public final class BlockAttention {
             System.arraycopy(k, (kMin + j) * kvDim + g * hd, kd, j * hd, hd);
             System.arraycopy(v, (kMin + j) * kvDim + g * hd, vd, j * hd, hd);
         }
-        Gemm.xwT(qd, 0, m, Gemm.Weights.of(kd, nk, hd), s, 0, false);
+        Gemm.xwT(qd, 0, m, kd, nk, hd, s, 0, false);
         for (int i = 0; i < rows; i++) {
             int from = lo[r0 + i] - kMin, to = hi[r0 + i] - kMin;
             for (int hh = 0; hh < group; hh++) {
@@ -48,7 +48,7 @@ public final class BlockAttention {
                 lse[(r0 + i) * heads + g * group + hh] = max + (float) Math.log(sum);
             }
         }
-        Gemm.xw(s, 0, m, Gemm.Weights.of(vd, nk, hd), o, 0, false);
+        Gemm.xw(s, 0, m, vd, nk, hd, o, 0, false);
         scatterHeads(o, r0, rows, g * group, group, hd, att, qDim);
     }
 
@@ -78,9 +78,8 @@ public final class BlockAttention {
             System.arraycopy(k, (kMin + j) * kvDim + g * hd, kd, j * hd, hd);
             System.arraycopy(v, (kMin + j) * kvDim + g * hd, vd, j * hd, hd);
         }
-        Gemm.Weights kMat = Gemm.Weights.of(kd, nk, hd);
-        Gemm.xwT(qd, 0, m, kMat, p, 0, false);
-        Gemm.xwT(dod, 0, m, Gemm.Weights.of(vd, nk, hd), ds, 0, false);
+        Gemm.xwT(qd, 0, m, kd, nk, hd, p, 0, false);
+        Gemm.xwT(dod, 0, m, vd, nk, hd, ds, 0, false);
         for (int i = 0; i < rows; i++) {
             int from = lo[r0 + i] - kMin, to = hi[r0 + i] - kMin;
             for (int hh = 0; hh < group; hh++) {
@@ -97,16 +96,16 @@ public final class BlockAttention {
             }
         }
         // dQ = dS · K
-        Gemm.xw(ds, 0, m, kMat, out, 0, false);
+        Gemm.xw(ds, 0, m, kd, nk, hd, out, 0, false);
         for (int i = 0; i < rows; i++) {
             System.arraycopy(out, i * group * hd, dq, compact[r0 + i] * qDim + g * group * hd, group * hd);
         }
         // dK = dSᵀ · Q, dV = Pᵀ · dO
         transpose(ds, m, nk, t);
-        Gemm.xw(t, 0, nk, Gemm.Weights.of(qd, m, hd), out, 0, false);
+        Gemm.xw(t, 0, nk, qd, m, hd, out, 0, false);
         addKeys(out, nk, kMin, compact, hd, dk, kvDim, g * hd);
         transpose(p, m, nk, t);
-        Gemm.xw(t, 0, nk, Gemm.Weights.of(dod, m, hd), out, 0, false);
+        Gemm.xw(t, 0, nk, dod, m, hd, out, 0, false);
         addKeys(out, nk, kMin, compact, hd, dv, kvDim, g * hd);
     }
 

@@ -3,81 +3,83 @@ package tagllm.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
- * The one matrix-multiply interface of the engine. Weights are in the Hugging Face layout (out × in, row-major),
- * F32 or BF16 (upcast exactly, bits &lt;&lt; 16, as they are read).
+ * The one matrix-multiply interface of the engine. Weights are {@link Matrix} (F32 or BF16, out × in).
  *
  * <ul>
  *   <li>{@link #xwT}: Y = X·Wᵀ, a linear layer's forward (and the LM head);</li>
  *   <li>{@link #xw}: dX = dY·W, its backward to the input (weights are frozen: no weight gradient exists).</li>
  * </ul>
  *
- * With at least {@link #TILE_ROWS} rows both run one register-tiled Vector API kernel on panels of W that each
- * task packs (and upcasts) into a small cache-resident buffer; with fewer rows (decode) xwT is a dot-product
- * kernel that streams W once in its stored layout. Work is split over output columns (and row blocks when there
- * are few columns) on the shared {@link Parallel} pool.
+ * Both run one register-tiled Vector API kernel ({@link GemmKernels}: {@link #MR} rows × one panel of two vectors)
+ * over blocks of B = Wᵀ (or W). For xwT on F32 weights the blocks are read in place from the matrix's packed
+ * panels; BF16 panels are upcast, and W for xw is transposed out of its panels, block by block into a per-thread
+ * buffer that every row tile of the task then reuses. With fewer than MR rows (decode) xwT streams the panels once
+ * ({@link MatVec}). Work is split over panels (and row blocks when there are few panels) on the shared
+ * {@link Parallel} pool.
  */
 public final class Gemm {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final int L = S.length();
-    /** Output columns per packed panel: two vectors. */
-    static final int CL = 2 * L;
-    /** Rows per register tile: 6 × 2 vectors = 12 accumulators, which leaves room for operands even on AVX2. */
-    public static final int TILE_ROWS = 6;
-    /** Reduction depth per packed panel: KC × CL floats stay in L1. */
-    static final int KC = 128;
-    /** Rows of X per block: MC × KC floats of X stay in L2 while all panels pass over them. */
-    static final int MC = 240;
+    static final VectorSpecies<Float> S = GemmKernels.S;
+    static final int L = GemmKernels.L;
+    /** Output columns per panel: two vectors. */
+    static final int NR = Matrix.PANEL;
+    /** Rows per register tile: 14 × 2 vectors = 28 accumulators with 32 vector registers (AVX-512), else 6 × 2. */
+    public static final int MR = S.vectorBitSize() >= 512 ? 14 : 6;
+    /** Reduction depth per block: one row tile's MR × KC floats of A stay in L1 while it passes over a chunk. */
+    static final int KC = 512;
+    /** Panels per chunk: CHUNK blocks of KC × NR floats of B stay in L2 while every row tile passes over them. */
+    static final int CHUNK = Math.max(1, (512 * 1024) / (KC * NR * 4));
 
-    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[KC * CL]);
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[TILE_ROWS * CL]);
-    private static final ThreadLocal<float[]> APAD = ThreadLocal.withInitial(() -> new float[TILE_ROWS * KC]);
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[CHUNK * KC * NR]);
+    private static final ThreadLocal<float[]> CTILE = ThreadLocal.withInitial(() -> new float[16 * NR]);
+    private static final ThreadLocal<float[]> APAD = ThreadLocal.withInitial(() -> new float[16 * KC]);
 
     private Gemm() {}
 
     /** y[m×n] = x[m×k]·wᵀ, or y += x·wᵀ when accumulate; w is n×k. x and y are dense (row strides k and n). */
     public static void xwT(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
-        xwT(x, xOff, m, new Weights(w.f32Data(), w.bf16Data(), w.rows(), w.cols()), y, yOff, accumulate);
-    }
-
-    /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
-    public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
-        xw(dy, dyOff, m, new Weights(w.f32Data(), w.bf16Data(), w.rows(), w.cols()), dx, dxOff, accumulate);
-    }
-
-    /** The right-hand operand: the first rows × cols values of f32 (or bf16), row-major. */
-    record Weights(float[] f32, short[] bf16, int rows, int cols) {
-        static Weights of(float[] data, int rows, int cols) {
-            if ((long) rows * cols > data.length) {
-                throw new IllegalArgumentException(rows + "x" + cols + " operand needs more than " + data.length + " values");
-            }
-            return new Weights(data, null, rows, cols);
-        }
-
-        float get(int r, int c) {
-            int i = r * cols + c;
-            return f32 != null ? f32[i] : Float.intBitsToFloat(bf16[i] << 16);
-        }
-    }
-
-    static void xwT(float[] x, int xOff, int m, Weights w, float[] y, int yOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         checkBounds(x, xOff, (long) m * k, "x");
         checkBounds(y, yOff, (long) m * n, "y");
         if (m == 0 || n == 0) return;
-        if (m < TILE_ROWS) {
+        if (m < MR) {
             MatVec.xwT(x, xOff, m, w, y, yOff, accumulate);
             return;
         }
-        run(x, xOff, m, k, w, true, y, yOff, n, accumulate);
+        run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
     }
 
-    static void xw(float[] dy, int dyOff, int m, Weights w, float[] dx, int dxOff, boolean accumulate) {
+    /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
+    public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         checkBounds(dy, dyOff, (long) m * n, "dy");
         checkBounds(dx, dxOff, (long) m * k, "dx");
         if (m == 0 || k == 0) return;
-        run(dy, dyOff, m, n, w, false, dx, dxOff, k, accumulate);
+        run(dy, dyOff, m, new PackedTransposed(w), dx, dxOff, accumulate);
+    }
+
+    /** y[m×n] (+)= x[m×k]·wᵀ for a row-major n×k operand held in a plain array (attention's K and V). */
+    static void xwT(float[] x, int xOff, int m, float[] w, int n, int k, float[] y, int yOff, boolean accumulate) {
+        checkOperand(w, n, k);
+        checkBounds(x, xOff, (long) m * k, "x");
+        checkBounds(y, yOff, (long) m * n, "y");
+        if (m == 0 || n == 0) return;
+        run(x, xOff, m, new RawTransposed(w, n, k), y, yOff, accumulate);
+    }
+
+    /** dx[m×k] (+)= dy[m×n]·w for a row-major n×k operand held in a plain array. */
+    static void xw(float[] dy, int dyOff, int m, float[] w, int n, int k, float[] dx, int dxOff, boolean accumulate) {
+        checkOperand(w, n, k);
+        checkBounds(dy, dyOff, (long) m * n, "dy");
+        checkBounds(dx, dxOff, (long) m * k, "dx");
+        if (m == 0 || k == 0) return;
+        run(dy, dyOff, m, new Raw(w, n, k), dx, dxOff, accumulate);
+    }
+
+    private static void checkOperand(float[] w, int n, int k) {
+        if ((long) n * k > w.length) throw new IllegalArgumentException(n + "x" + k + " operand needs more than " + w.length + " values");
     }
 
     private static void checkBounds(float[] a, int off, long len, String what) {
@@ -86,15 +88,161 @@ public final class Gemm {
         }
     }
 
+    // ---------------------------------------------------------------- the B operand, one KC × NR block at a time
+
     /**
-     * C[m×cols] (+)= A[m×red]·B where B[red×cols] is wᵀ (transposed = true, cols = w.rows) or w itself
-     * (transposed = false, cols = w.cols).
+     * B[red × cols] seen as panels of NR columns. A block (panel, k0, kc) is either read in place (direct: the
+     * panel's rows at stride {@link #stride} from {@link #offset}) or packed into a kc × NR buffer, zero-padded
+     * beyond the last column.
      */
-    private static void run(float[] a, int aOff, int m, int red, Weights w, boolean transposed,
-                            float[] c, int cOff, int cols, boolean accumulate) {
-        int panels = (cols + CL - 1) / CL;
+    private abstract static class Operand {
+        final int red, cols;
+
+        Operand(int red, int cols) {
+            this.red = red;
+            this.cols = cols;
+        }
+
+        /** The array to read block (panel, k0) from in place, or null when blocks must be packed. */
+        float[] direct(int panel) { return null; }
+
+        int offset(int panel, int k0) { throw new UnsupportedOperationException(); }
+
+        int stride() { return NR; }
+
+        abstract void pack(int panel, int k0, int kc, float[] dst, int d0);
+    }
+
+    /** Wᵀ of an F32 matrix: its packed panels are exactly the blocks (last panel zero-padded), read in place. */
+    private static final class PackedF32 extends Operand {
+        final float[] p;
+
+        PackedF32(Matrix w) {
+            super(w.cols(), w.rows());
+            p = w.packedF32();
+        }
+
+        @Override
+        float[] direct(int panel) { return p; }
+
+        @Override
+        int offset(int panel, int k0) { return (panel * red + k0) * NR; }
+
+        @Override
+        void pack(int panel, int k0, int kc, float[] dst, int d0) { System.arraycopy(p, offset(panel, k0), dst, d0, kc * NR); }
+    }
+
+    /** Wᵀ of a BF16 matrix: its packed panels upcast block by block. */
+    private static final class PackedBf16 extends Operand {
+        final short[] p;
+
+        PackedBf16(Matrix w) {
+            super(w.cols(), w.rows());
+            p = w.packedBf16();
+        }
+
+        @Override
+        void pack(int panel, int k0, int kc, float[] dst, int d0) {
+            int src = (panel * red + k0) * NR;
+            for (int i = 0; i < kc * NR; i += L) MatVec.bf16(p, src + i).intoArray(dst, d0 + i);
+        }
+    }
+
+    /** W itself (for dY·W) from a packed matrix: block (panel, k0) = W[k0 .. k0+kc)[panel's columns], transposed out of the panels. */
+    private static final class PackedTransposed extends Operand {
+        final Matrix w;
+        final float[] f;
+        final short[] b;
+
+        PackedTransposed(Matrix w) {
+            super(w.rows(), w.cols());
+            this.w = w;
+            f = w.packedF32();
+            b = w.packedBf16();
+        }
+
+        @Override
+        void pack(int panel, int k0, int kc, float[] dst, int d0) {
+            int c0 = panel * NR, width = Math.min(NR, cols - c0);
+            // W rows k0.. are panel rows: for a fixed column, NR consecutive W rows are contiguous in the panel.
+            for (int j0 = k0; j0 < k0 + kc; ) {
+                int inPanel = j0 % NR, run = Math.min(NR - inPanel, k0 + kc - j0);
+                int base = w.index(j0, c0);
+                for (int cc = 0; cc < width; cc++) {
+                    int src = base + cc * NR, d = d0 + (j0 - k0) * NR + cc;
+                    if (f != null) {
+                        for (int t = 0; t < run; t++) dst[d + t * NR] = f[src + t];
+                    } else {
+                        for (int t = 0; t < run; t++) dst[d + t * NR] = Float.intBitsToFloat(b[src + t] << 16);
+                    }
+                }
+                j0 += run;
+            }
+            if (width < NR) zeroColumns(dst, d0, kc, width);
+        }
+    }
+
+    /** wᵀ of a row-major n × k array: columns of w become rows of the block. */
+    private static final class RawTransposed extends Operand {
+        final float[] w;
+
+        RawTransposed(float[] w, int n, int k) {
+            super(k, n);
+            this.w = w;
+        }
+
+        @Override
+        void pack(int panel, int k0, int kc, float[] dst, int d0) {
+            int j0 = panel * NR, width = Math.min(NR, cols - j0);
+            for (int jj = 0; jj < width; jj++) {
+                int src = (j0 + jj) * red + k0;
+                for (int p = 0; p < kc; p++) dst[d0 + p * NR + jj] = w[src + p];
+            }
+            if (width < NR) zeroColumns(dst, d0, kc, width);
+        }
+    }
+
+    /** A row-major n × k array as it is: full-width blocks are read in place (row stride k). */
+    private static final class Raw extends Operand {
+        final float[] w;
+        final int fullPanels;
+
+        Raw(float[] w, int n, int k) {
+            super(n, k);
+            this.w = w;
+            fullPanels = k / NR;
+        }
+
+        @Override
+        float[] direct(int panel) { return panel < fullPanels ? w : null; }
+
+        @Override
+        int offset(int panel, int k0) { return k0 * cols + panel * NR; }
+
+        @Override
+        int stride() { return cols; }
+
+        @Override
+        void pack(int panel, int k0, int kc, float[] dst, int d0) {
+            int c0 = panel * NR, width = Math.min(NR, cols - c0);
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(w, (k0 + p) * cols + c0, dst, d0 + p * NR, width);
+                if (width < NR) Arrays.fill(dst, d0 + p * NR + width, d0 + (p + 1) * NR, 0f);
+            }
+        }
+    }
+
+    private static void zeroColumns(float[] dst, int d0, int kc, int width) {
+        for (int p = 0; p < kc; p++) Arrays.fill(dst, d0 + p * NR + width, d0 + (p + 1) * NR, 0f);
+    }
+
+    // ---------------------------------------------------------------- the blocked product
+
+    /** C[m × b.cols] (+)= A[m × b.red] · B, split into tasks over panels and, when panels are few, row blocks. */
+    private static void run(float[] a, int aOff, int m, Operand b, float[] c, int cOff, boolean accumulate) {
+        int panels = (b.cols + NR - 1) / NR;
         int threads = Parallel.threads();
-        int rowTiles = (m + TILE_ROWS - 1) / TILE_ROWS;
+        int rowTiles = (m + MR - 1) / MR;
         // Few panels (narrow outputs) cannot keep every core busy: split rows as well.
         int rowBlocks = panels >= 2 * threads ? 1 : Math.min(rowTiles, (2 * threads + panels - 1) / panels);
         int panelGroups = Math.min(panels, Math.max(1, 4 * threads / rowBlocks));
@@ -102,146 +250,78 @@ public final class Gemm {
         Parallel.forEachTask(tasks, t -> {
             int g = t % panelGroups, rb = t / panelGroups;
             int p0 = (int) ((long) panels * g / panelGroups), p1 = (int) ((long) panels * (g + 1) / panelGroups);
-            int r0 = (int) ((long) rowTiles * rb / rowBlocks) * TILE_ROWS;
-            int r1 = Math.min(m, (int) ((long) rowTiles * (rb + 1) / rowBlocks) * TILE_ROWS);
-            block(a, aOff, red, w, transposed, c, cOff, cols, accumulate, p0, p1, r0, r1);
+            int r0 = (int) ((long) rowTiles * rb / rowBlocks) * MR;
+            int r1 = Math.min(m, (int) ((long) rowTiles * (rb + 1) / rowBlocks) * MR);
+            block(a, aOff, b, c, cOff, accumulate, p0, p1, r0, r1);
         });
     }
 
-    private static void block(float[] a, int aOff, int red, Weights w, boolean transposed, float[] c, int cOff,
-                              int cols, boolean accumulate, int p0, int p1, int r0, int r1) {
-        float[] panel = PANEL.get();
-        float[] tile = TILE.get();
-        float[] apad = APAD.get();
-        for (int mc = r0; mc < r1; mc += MC) {
-            int mcEnd = Math.min(r1, mc + MC);
+    /**
+     * One task: panels [p0, p1) × rows [r0, r1). Panels go in chunks whose B blocks fit in L2; for each chunk and
+     * reduction block, every row tile (its A rows stay in L1) passes over all panels of the chunk.
+     */
+    private static void block(float[] a, int aOff, Operand b, float[] c, int cOff, boolean accumulate,
+                              int p0, int p1, int r0, int r1) {
+        int red = b.red, cols = b.cols;
+        float[][] arr = new float[CHUNK][];
+        int[] off = new int[CHUNK], ld = new int[CHUNK];
+        float[] buf = null;
+        for (int q0 = p0; q0 < p1; q0 += CHUNK) {
+            int q1 = Math.min(p1, q0 + CHUNK);
             for (int k0 = 0; k0 < red; k0 += KC) {
                 int kc = Math.min(KC, red - k0);
                 boolean load = accumulate || k0 > 0;
-                for (int p = p0; p < p1; p++) {
-                    int j0 = p * CL, width = Math.min(CL, cols - j0);
-                    if (transposed) packTransposed(w, j0, width, k0, kc, panel);
-                    else packRows(w, k0, kc, j0, width, panel);
-                    for (int i = mc; i < mcEnd; i += TILE_ROWS) {
-                        int rows = Math.min(TILE_ROWS, mcEnd - i);
-                        int ai = aOff + i * red + k0;
+                for (int p = q0; p < q1; p++) {
+                    int s = p - q0;
+                    float[] direct = b.direct(p);
+                    if (direct != null) {
+                        arr[s] = direct;
+                        off[s] = b.offset(p, k0);
+                        ld[s] = b.stride();
+                    } else {
+                        if (buf == null) buf = BLOCK.get();
+                        b.pack(p, k0, kc, buf, s * KC * NR);
+                        arr[s] = buf;
+                        off[s] = s * KC * NR;
+                        ld[s] = NR;
+                    }
+                }
+                for (int i = r0; i < r1; i += MR) {
+                    int rows = Math.min(MR, r1 - i);
+                    int ai = aOff + i * red + k0;
+                    for (int p = q0; p < q1; p++) {
+                        int s = p - q0, j0 = p * NR, width = Math.min(NR, cols - j0);
                         int ci = cOff + i * cols + j0;
-                        if (width == CL && rows == TILE_ROWS) {
-                            kernel6(a, ai, red, kc, panel, c, ci, cols, load);
-                        } else {
-                            edge(a, ai, red, rows, kc, panel, c, ci, cols, width, load, tile, apad);
-                        }
+                        if (width == NR && rows == MR) tile(a, ai, red, kc, arr[s], off[s], ld[s], c, ci, cols, load);
+                        else edge(a, ai, red, rows, kc, arr[s], off[s], ld[s], c, ci, cols, width, load);
                     }
                 }
             }
         }
     }
 
-    /** panel[p][jj] = w[j0 + jj][k0 + p] (zero beyond width): the columns of wᵀ, contiguous per reduction step. */
-    private static void packTransposed(Weights w, int j0, int width, int k0, int kc, float[] panel) {
-        int k = w.cols();
-        float[] f = w.f32();
-        short[] b = w.bf16();
-        for (int jj = 0; jj < width; jj++) {
-            int src = (j0 + jj) * k + k0;
-            if (f != null) {
-                for (int p = 0; p < kc; p++) panel[p * CL + jj] = f[src + p];
-            } else {
-                for (int p = 0; p < kc; p++) panel[p * CL + jj] = Float.intBitsToFloat(b[src + p] << 16);
-            }
-        }
-        if (width < CL) {
-            for (int p = 0; p < kc; p++) java.util.Arrays.fill(panel, p * CL + width, (p + 1) * CL, 0f);
-        }
-    }
-
-    /** panel[p][jj] = w[k0 + p][j0 + jj] (zero beyond width): rows of w, already contiguous along the output. */
-    private static void packRows(Weights w, int k0, int kc, int j0, int width, float[] panel) {
-        int k = w.cols();
-        float[] f = w.f32();
-        short[] b = w.bf16();
-        for (int p = 0; p < kc; p++) {
-            int src = (k0 + p) * k + j0, dst = p * CL;
-            if (f != null) {
-                System.arraycopy(f, src, panel, dst, width);
-            } else {
-                for (int jj = 0; jj < width; jj++) panel[dst + jj] = Float.intBitsToFloat(b[src + jj] << 16);
-            }
-            if (width < CL) java.util.Arrays.fill(panel, dst + width, dst + CL, 0f);
-        }
-    }
-
-    /** The register tile: 6 rows × 2 vectors of C, one broadcast of A and two panel loads per reduction step. */
-    private static void kernel6(float[] a, int ai, int lda, int kc, float[] panel, float[] c, int ci, int ldc, boolean load) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            c00 = FloatVector.fromArray(S, c, ci);
-            c01 = FloatVector.fromArray(S, c, ci + L);
-            c10 = FloatVector.fromArray(S, c, ci + ldc);
-            c11 = FloatVector.fromArray(S, c, ci + ldc + L);
-            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
-            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
-            c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
-            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
-            c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
-        } else {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
-        }
-        int a0 = ai, a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda, a4 = ai + 4 * lda, a5 = ai + 5 * lda;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, panel, p * CL);
-            FloatVector b1 = FloatVector.fromArray(S, panel, p * CL + L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + p]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + p]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + p]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[a4 + p]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[a5 + p]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + L);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + L);
+    private static void tile(float[] a, int ai, int lda, int kc, float[] b, int bi, int ldb, float[] c, int ci, int ldc,
+                             boolean load) {
+        if (MR == 14) GemmKernels.kernel14(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, load);
+        else GemmKernels.kernel6(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, load);
     }
 
     /**
      * A partial tile (fewer rows, or a panel cut by the matrix edge): its rows of A are copied into a zero-padded
-     * 6-row buffer and C goes through a full-width buffer, so it runs the same register tile as the interior
+     * MR-row buffer and C goes through a full-width buffer, so it runs the same register tile as the interior
      * (a row-by-row loop has too few independent accumulators to keep the FMA units busy).
      */
-    private static void edge(float[] a, int ai, int lda, int rows, int kc, float[] panel, float[] c, int ci, int ldc,
-                             int width, boolean load, float[] tile, float[] apad) {
-        for (int r = 0; r < TILE_ROWS; r++) {
+    private static void edge(float[] a, int ai, int lda, int rows, int kc, float[] b, int bi, int ldb, float[] c, int ci,
+                             int ldc, int width, boolean load) {
+        float[] apad = APAD.get(), tile = CTILE.get();
+        for (int r = 0; r < MR; r++) {
             if (r < rows) System.arraycopy(a, ai + r * lda, apad, r * KC, kc);
-            else java.util.Arrays.fill(apad, r * KC, r * KC + kc, 0f);
+            else Arrays.fill(apad, r * KC, r * KC + kc, 0f);
         }
         if (load) {
-            for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * ldc, tile, r * CL, width);
+            for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, width);
         }
-        kernel6(apad, 0, KC, kc, panel, tile, 0, CL, load);
-        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * CL, c, ci + r * ldc, width);
+        tile(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
+        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, width);
     }
 }

@@ -8,88 +8,110 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Y = X·Wᵀ for a handful of rows (decode, one LM-head row): memory-bound, so W is streamed once in its stored
- * layout (BF16 stays 2 bytes per weight until it is in a register) as dot products, four W rows at a time,
- * output rows split over the pool.
+ * Y = X·Wᵀ for fewer rows than a register tile (decode, one LM-head row): memory-bound, so each panel of W is
+ * streamed once, in its stored type (BF16 stays 2 bytes per weight until it is in a register), while up to four
+ * rows of X use it. A panel holds NR output columns with the reduction running down it, so the sums build up in
+ * vector accumulators with no horizontal reduction at all. Panels are split over the pool.
  */
 final class MatVec {
     private static final VectorSpecies<Float> S = Gemm.S;
     private static final int L = Gemm.L;
+    private static final int NR = Gemm.NR;
     private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, S.vectorShape());
     /** Below this many multiply-adds a task is not worth handing to another thread. */
-    private static final int MIN_TASK_WORK = 16_384;
+    private static final int MIN_TASK_WORK = 32_768;
+
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[4 * NR]);
 
     private MatVec() {}
 
-    static void xwT(float[] x, int xOff, int m, Gemm.Weights w, float[] y, int yOff, boolean accumulate) {
-        int n = w.rows(), k = w.cols();
-        int grain = Math.max(4, MIN_TASK_WORK / Math.max(1, k * m));
-        Parallel.forRange(n, grain, (j0, j1) -> {
-            for (int i = 0; i < m; i++) rows(x, xOff + i * k, w, j0, j1, y, yOff + i * n, accumulate);
+    static void xwT(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
+        int n = w.rows(), k = w.cols(), panels = Matrix.panels(n);
+        int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, k * NR * m));
+        Parallel.forRange(panels, grain, (p0, p1) -> {
+            float[] out = OUT.get();
+            for (int p = p0; p < p1; p++) {
+                for (int i = 0; i < m; i += 4) {
+                    int rows = Math.min(4, m - i);
+                    panel(x, xOff + i * k, k, rows, w, p, out);
+                    int j0 = p * NR, width = Math.min(NR, n - j0);
+                    for (int r = 0; r < rows; r++) {
+                        int yo = yOff + (i + r) * n + j0;
+                        if (accumulate) {
+                            for (int jj = 0; jj < width; jj++) y[yo + jj] += out[r * NR + jj];
+                        } else {
+                            System.arraycopy(out, r * NR, y, yo, width);
+                        }
+                    }
+                }
+            }
         });
+    }
+
+    /** out[r][0..NR) = Σ_p x[r][p] · panel[p][0..NR) for rows r < rows (1..4) of x at xo (row stride k). */
+    private static void panel(float[] x, int xo, int k, int rows, Matrix w, int panel, float[] out) {
+        float[] f = w.packedF32();
+        short[] b = w.packedBf16();
+        int base = panel * k * NR;
+        if (rows == 1) {
+            // Two interleaved accumulator pairs: four independent FMA chains hide the FMA latency.
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, t0 = s0, t1 = s0;
+            int p = 0;
+            for (; p + 1 < k; p += 2) {
+                int o = base + p * NR;
+                FloatVector x0 = FloatVector.broadcast(S, x[xo + p]), x1 = FloatVector.broadcast(S, x[xo + p + 1]);
+                s0 = x0.fma(load(f, b, o), s0);
+                s1 = x0.fma(load(f, b, o + L), s1);
+                t0 = x1.fma(load(f, b, o + NR), t0);
+                t1 = x1.fma(load(f, b, o + NR + L), t1);
+            }
+            if (p < k) {
+                int o = base + p * NR;
+                FloatVector x0 = FloatVector.broadcast(S, x[xo + p]);
+                s0 = x0.fma(load(f, b, o), s0);
+                s1 = x0.fma(load(f, b, o + L), s1);
+            }
+            s0.add(t0).intoArray(out, 0);
+            s1.add(t1).intoArray(out, L);
+            return;
+        }
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+        int x0 = xo, x1 = xo + Math.min(1, rows - 1) * k, x2 = xo + Math.min(2, rows - 1) * k, x3 = xo + Math.min(3, rows - 1) * k;
+        for (int p = 0; p < k; p++) {
+            int o = base + p * NR;
+            FloatVector w0 = load(f, b, o), w1 = load(f, b, o + L);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + p]);
+            a0 = v.fma(w0, a0);
+            a1 = v.fma(w1, a1);
+            v = FloatVector.broadcast(S, x[x1 + p]);
+            b0 = v.fma(w0, b0);
+            b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[x2 + p]);
+            c0 = v.fma(w0, c0);
+            c1 = v.fma(w1, c1);
+            v = FloatVector.broadcast(S, x[x3 + p]);
+            d0 = v.fma(w0, d0);
+            d1 = v.fma(w1, d1);
+        }
+        // Rows beyond `rows` repeat the last one (valid reads, results not stored).
+        a0.intoArray(out, 0);
+        a1.intoArray(out, L);
+        b0.intoArray(out, NR);
+        b1.intoArray(out, NR + L);
+        c0.intoArray(out, 2 * NR);
+        c1.intoArray(out, 2 * NR + L);
+        d0.intoArray(out, 3 * NR);
+        d1.intoArray(out, 3 * NR + L);
+    }
+
+    private static FloatVector load(float[] f, short[] b, int off) {
+        return f != null ? FloatVector.fromArray(S, f, off) : bf16(b, off);
     }
 
     /** Upcasts L BF16 values exactly (bits << 16) into a float vector. */
     static FloatVector bf16(short[] b, int off) {
         IntVector wide = (IntVector) ShortVector.fromArray(SHORTS, b, off).convertShape(VectorOperators.S2I, INTS, 0);
         return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static void rows(float[] x, int xo, Gemm.Weights w, int j0, int j1, float[] y, int yo, boolean accumulate) {
-        int k = w.cols();
-        float[] f = w.f32();
-        short[] b = w.bf16();
-        int kv = k - k % L;
-        int j = j0;
-        for (; j + 4 <= j1; j += 4) {
-            int w0 = j * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            if (f != null) {
-                for (int p = 0; p < kv; p += L) {
-                    FloatVector xv = FloatVector.fromArray(S, x, xo + p);
-                    s0 = xv.fma(FloatVector.fromArray(S, f, w0 + p), s0);
-                    s1 = xv.fma(FloatVector.fromArray(S, f, w1 + p), s1);
-                    s2 = xv.fma(FloatVector.fromArray(S, f, w2 + p), s2);
-                    s3 = xv.fma(FloatVector.fromArray(S, f, w3 + p), s3);
-                }
-            } else {
-                for (int p = 0; p < kv; p += L) {
-                    FloatVector xv = FloatVector.fromArray(S, x, xo + p);
-                    s0 = xv.fma(bf16(b, w0 + p), s0);
-                    s1 = xv.fma(bf16(b, w1 + p), s1);
-                    s2 = xv.fma(bf16(b, w2 + p), s2);
-                    s3 = xv.fma(bf16(b, w3 + p), s3);
-                }
-            }
-            float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
-            float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
-            for (int p = kv; p < k; p++) {
-                float xp = x[xo + p];
-                r0 += xp * w.get(j, p);
-                r1 += xp * w.get(j + 1, p);
-                r2 += xp * w.get(j + 2, p);
-                r3 += xp * w.get(j + 3, p);
-            }
-            store(y, yo + j, r0, accumulate);
-            store(y, yo + j + 1, r1, accumulate);
-            store(y, yo + j + 2, r2, accumulate);
-            store(y, yo + j + 3, r3, accumulate);
-        }
-        for (; j < j1; j++) {
-            int w0 = j * k;
-            FloatVector s0 = FloatVector.zero(S);
-            for (int p = 0; p < kv; p += L) {
-                FloatVector wv = f != null ? FloatVector.fromArray(S, f, w0 + p) : bf16(b, w0 + p);
-                s0 = FloatVector.fromArray(S, x, xo + p).fma(wv, s0);
-            }
-            float r0 = s0.reduceLanes(VectorOperators.ADD);
-            for (int p = kv; p < k; p++) r0 += x[xo + p] * w.get(j, p);
-            store(y, yo + j, r0, accumulate);
-        }
-    }
-
-    private static void store(float[] y, int i, float v, boolean accumulate) {
-        y[i] = accumulate ? y[i] + v : v;
     }
 }

@@ -5,16 +5,22 @@ import tagllm.model.SafeTensorsWriter;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Gemm against a plain double-precision triple loop, over shapes that hit every tile edge, F32 and BF16. */
+/**
+ * Gemm against a plain double-precision triple loop, over shapes that hit every tile edge (rows around the 6- and
+ * 14-row tiles, partial panels, reduction blocks of 512, more panels than one L2 chunk), F32 and BF16, on Matrix
+ * operands (packed panels) and on plain row-major arrays (attention's K and V).
+ */
 class KernelGemmTest {
     private static final int[][] SHAPES = {
             // m, n (= w rows), k (= w cols)
             {1, 1, 1}, {1, 7, 5}, {3, 33, 17}, {5, 64, 48}, {6, 32, 16}, {6, 64, 128}, {7, 65, 129},
-            {12, 96, 64}, {13, 31, 300}, {29, 172, 64}, {64, 48, 172}, {250, 70, 130}, {17, 512, 64}
+            {12, 96, 64}, {13, 31, 300}, {29, 172, 64}, {64, 48, 172}, {250, 70, 130}, {17, 512, 64},
+            {14, 32, 8}, {15, 33, 513}, {28, 64, 1030}, {43, 300, 20}, {20, 10, 600}
     };
 
     @Test
@@ -66,6 +72,96 @@ class KernelGemmTest {
                     Gemm.xw(dy, 1, m, w, dx, 4, acc);
                     check(ref, dx, 4, n, "xw " + m + "x" + n + "x" + k + (bf16 ? " bf16" : "") + (acc ? " acc" : ""));
                 }
+            }
+        }
+    }
+
+    @Test
+    void plainArrayOperandsMatchReference() {
+        Random rnd = new Random(4);
+        for (int[] s : SHAPES) {
+            for (boolean acc : new boolean[]{false, true}) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] w = randomArray(n * k + 7, rnd); // longer than n·k: only the first n·k values count
+                float[] x = randomArray(m * k, rnd), y = randomArray(m * n, rnd);
+                double[] ref = new double[m * n];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double sum = acc ? y[i * n + j] : 0;
+                        for (int p = 0; p < k; p++) sum += (double) x[i * k + p] * w[j * k + p];
+                        ref[i * n + j] = sum;
+                    }
+                }
+                Gemm.xwT(x, 0, m, w, n, k, y, 0, acc);
+                check(ref, y, 0, k, "raw xwT " + m + "x" + n + "x" + k + (acc ? " acc" : ""));
+
+                float[] dy = randomArray(m * n, rnd), dx = randomArray(m * k, rnd);
+                double[] ref2 = new double[m * k];
+                for (int i = 0; i < m; i++) {
+                    for (int p = 0; p < k; p++) {
+                        double sum = acc ? dx[i * k + p] : 0;
+                        for (int j = 0; j < n; j++) sum += (double) dy[i * n + j] * w[j * k + p];
+                        ref2[i * k + p] = sum;
+                    }
+                }
+                Gemm.xw(dy, 0, m, w, n, k, dx, 0, acc);
+                check(ref2, dx, 0, n, "raw xw " + m + "x" + n + "x" + k + (acc ? " acc" : ""));
+            }
+        }
+    }
+
+    @Test
+    void matrixKeepsEveryElementAndRow() {
+        Random rnd = new Random(5);
+        for (boolean bf16 : new boolean[]{false, true}) {
+            int rows = Matrix.PANEL + 3, cols = 5;
+            float[] a = randomArray(rows * cols, rnd);
+            Matrix w;
+            if (bf16) {
+                short[] b = new short[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    b[i] = SafeTensorsWriter.toBf16(a[i]);
+                    a[i] = Float.intBitsToFloat(b[i] << 16);
+                }
+                w = Matrix.bf16(rows, cols, b);
+            } else {
+                w = Matrix.f32(rows, cols, a.clone());
+            }
+            assertArrayEquals(a, w.toF32());
+            float[] row = new float[cols + 2];
+            w.row(rows - 1, row, 2);
+            for (int c = 0; c < cols; c++) {
+                assertEquals(a[(rows - 1) * cols + c], row[2 + c]);
+                assertEquals(a[7 * cols + c], w.get(7, c));
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> w.get(rows, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> w.row(-1, row, 0));
+        }
+        assertThrows(IllegalArgumentException.class, () -> Matrix.f32(3, 4, new float[11]));
+    }
+
+    /** Both register tiles, whichever one this machine's Gemm uses: C (+)= A·B on one panel, strided operands. */
+    @Test
+    void registerTilesMatchReference() {
+        Random rnd = new Random(6);
+        int nr = Matrix.PANEL, kc = 37, lda = 41, ldb = nr + 3, ldc = nr + 5;
+        for (int rows : new int[]{6, 14}) {
+            for (boolean load : new boolean[]{false, true}) {
+                float[] a = randomArray(rows * lda, rnd), b = randomArray(kc * ldb, rnd), c = randomArray(rows * ldc, rnd);
+                double[] ref = new double[rows * ldc];
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < ldc; j++) {
+                        double sum = c[r * ldc + j];
+                        if (j < nr) {
+                            sum = load ? sum : 0;
+                            for (int p = 0; p < kc; p++) sum += (double) a[r * lda + p] * b[p * ldb + j];
+                        }
+                        ref[r * ldc + j] = sum;
+                    }
+                }
+                if (rows == 6) GemmKernels.kernel6(a, 0, lda, kc, b, 0, ldb, c, 0, ldc, load);
+                else GemmKernels.kernel14(a, 0, lda, kc, b, 0, ldb, c, 0, ldc, load);
+                check(ref, c, 0, kc, "kernel" + rows + (load ? " load" : ""));
             }
         }
     }

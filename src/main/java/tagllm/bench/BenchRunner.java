@@ -1,0 +1,131 @@
+package tagllm.bench;
+
+import tagllm.model.Generator;
+import tagllm.model.LayerWeights;
+import tagllm.model.ModelConfig;
+import tagllm.model.PackedBatch;
+import tagllm.model.Sampler;
+import tagllm.model.Transformer;
+import tagllm.model.Weights;
+import tagllm.tensor.Matrix;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/** Times the tag training step, the forward-only prefill and greedy decoding of one model; median of repeats after warm-up. */
+public final class BenchRunner {
+    public enum Work { TRAIN, PREFILL, DECODE }
+
+    public record Options(int batch, int length, int p, int promptTokens, int decodeTokens, int warmup, int repeats,
+                          Set<Work> work, long seed) {
+        public Options {
+            if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+            if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
+            if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+            if (promptTokens < 1) throw new IllegalArgumentException("--prompt must be at least 1, got " + promptTokens);
+            if (decodeTokens < 1) throw new IllegalArgumentException("--decode must be at least 1, got " + decodeTokens);
+            work = work.isEmpty() ? EnumSet.noneOf(Work.class) : EnumSet.copyOf(work);
+        }
+    }
+
+    /**
+     * One measured kind of work: seconds per run (median, min, max over the repeats), throughput, and the
+     * GFLOP of one run as {@link FlopCount} counts them. examplesPerS is NaN where it does not apply.
+     */
+    public record Timing(Work work, double seconds, double minSeconds, double maxSeconds, int repeats,
+                         double tokens, double tokensPerS, double examplesPerS, double gflop, double gflops) {}
+
+    private final Transformer model;
+    private final Options o;
+    private final Consumer<String> progress;
+
+    public BenchRunner(Transformer model, Options options, Consumer<String> progress) {
+        this.model = model;
+        this.o = options;
+        this.progress = progress == null ? s -> { } : progress;
+    }
+
+    public List<Timing> run() {
+        List<Timing> out = new ArrayList<>();
+        TagStepWork step = null;
+        if (o.work().contains(Work.TRAIN) || o.work().contains(Work.PREFILL)) {
+            step = new TagStepWork(model, o.batch(), o.length(), o.p(), o.seed());
+        }
+        ModelConfig c = model.config();
+        if (o.work().contains(Work.TRAIN)) {
+            TagStepWork s = step;
+            progress.accept("train: " + o.batch() + " × " + o.length() + " positions, p = " + o.p());
+            double[] t = time(() -> {
+                double loss = s.trainStep();
+                if (!Double.isFinite(loss)) throw new IllegalStateException("the benchmark's training loss became " + loss);
+            });
+            PackedBatch b = s.trainBatch();
+            double flop = FlopCount.forward(c, b) + FlopCount.backward(c, b);
+            out.add(timing(Work.TRAIN, t, (double) o.batch() * o.length(), o.batch(), flop));
+        }
+        if (o.work().contains(Work.PREFILL)) {
+            TagStepWork s = step;
+            progress.accept("prefill: " + o.batch() + " × " + o.length() + " positions, forward only");
+            double[] t = time(() -> sink(s.prefill()));
+            double flop = FlopCount.forward(c, s.fullBatch());
+            out.add(timing(Work.PREFILL, t, (double) o.batch() * o.length(), o.batch(), flop));
+        }
+        if (o.work().contains(Work.DECODE)) {
+            if (o.promptTokens() + o.decodeTokens() + 1 > c.maxPositions()) {
+                throw new IllegalArgumentException("prompt + decoded tokens exceed the model's context of " + c.maxPositions());
+            }
+            progress.accept("decode: " + o.promptTokens() + "-token prompt, " + o.decodeTokens() + " new tokens, greedy");
+            int[] prompt = new SplittableRandom(o.seed() + 1).ints(o.promptTokens(), 0, c.vocabSize()).toArray();
+            Generator g = new Generator(model);
+            // The peer's work: the prompt, then N decode steps, each followed by an LM head and argmax (N + 1 in all).
+            double[] t = time(() -> g.generate(prompt, o.decodeTokens() + 1, Sampler.greedy(), null, null));
+            double flop = FlopCount.prefill(c, o.promptTokens()) + FlopCount.lmHead(c, 1);
+            for (int i = 0; i < o.decodeTokens(); i++) flop += FlopCount.decodeStep(c, o.promptTokens() + i);
+            out.add(timing(Work.DECODE, t, o.decodeTokens(), Double.NaN, flop));
+        }
+        return out;
+    }
+
+    /** Peak bytes of activation and gradient buffers the model had in use at once (see Transformer). */
+    public long activationBytes() { return model.activationHighWaterBytes(); }
+
+    private double[] time(Runnable r) {
+        for (int i = 0; i < o.warmup(); i++) r.run();
+        double[] t = new double[o.repeats()];
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        return t;
+    }
+
+    private Timing timing(Work w, double[] t, double tokens, double examples, double flop) {
+        double[] s = t.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return new Timing(w, median, s[0], s[n - 1], n, tokens, tokens / median, examples / median, flop / 1e9, flop / 1e9 / median);
+    }
+
+    private static volatile float sinkValue;
+
+    private static void sink(float v) { sinkValue += v; }
+
+    /** Bytes of all weights (a tied LM head counted once). */
+    public static long weightBytes(Weights w) {
+        long b = w.embedTokens().bytes() + 4L * w.finalNorm().length;
+        for (LayerWeights l : w.layers()) {
+            for (Matrix m : new Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}) b += m.bytes();
+            b += 4L * (l.inputNorm().length + l.postAttentionNorm().length);
+            for (float[] bias : new float[][]{l.qBias(), l.kBias(), l.vBias()}) if (bias != null) b += 4L * bias.length;
+        }
+        if (w.lmHead() != w.embedTokens()) b += w.lmHead().bytes();
+        return b;
+    }
+}

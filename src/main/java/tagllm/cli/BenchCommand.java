@@ -1,0 +1,237 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tagllm.bench.BenchRunner;
+import tagllm.bench.BenchShape;
+import tagllm.bench.MachineInfo;
+import tagllm.bench.PeakFlops;
+import tagllm.model.Model;
+import tagllm.model.ModelConfig;
+import tagllm.model.RandomWeights;
+import tagllm.model.Transformer;
+import tagllm.model.Weights;
+import tagllm.tensor.Parallel;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Times a Tag-LLM training step, a forward-only prefill and greedy decoding (median of repeats after "
+                + "warm-up) on a model folder, or on random weights of a config or named shape; prints tokens/s, "
+                + "examples/s, GFLOP/s and their share of the machine's FP32 peak (measured here with an FMA loop).")
+public final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", description = "model folder or Hugging Face Hub id")
+    String model;
+
+    @Option(names = "--config", description = "config.json of a model to benchmark with random weights")
+    Path config;
+
+    @Option(names = "--shape", description = "a named shape with random weights: smollm2-135m, tinyllama-1.1b or tiny "
+            + "(as in shared/bench/torch_tagstep.py)")
+    String shape;
+
+    @Option(names = "--dtype", defaultValue = "f32", description = "random weights stored as f32 or bf16 (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--batch", defaultValue = "8", description = "examples per training step / prefill (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--seq", defaultValue = "128", description = "positions per example, tags included (default: ${DEFAULT-VALUE})")
+    int seq;
+
+    @Option(names = "--p", defaultValue = "10", description = "slots per tag (default: ${DEFAULT-VALUE})")
+    int p;
+
+    @Option(names = "--prompt", defaultValue = "16", description = "prompt tokens before decoding (default: ${DEFAULT-VALUE})")
+    int prompt;
+
+    @Option(names = "--decode", defaultValue = "64", description = "tokens to decode (default: ${DEFAULT-VALUE})")
+    int decode;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "untimed runs of each work first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--repeats", defaultValue = "5", description = "timed runs of each work; the median is reported (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--work", split = ",", defaultValue = "train,prefill,decode",
+            description = "what to time, comma-separated: train, prefill, decode (default: ${DEFAULT-VALUE})")
+    List<String> work;
+
+    @Option(names = "--no-peak", description = "skip the FMA peak measurement")
+    boolean noPeak;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and inputs (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--json", description = "print one JSON object instead of the table")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        int sources = (model != null ? 1 : 0) + (config != null ? 1 : 0) + (shape != null ? 1 : 0);
+        if (sources != 1) throw usage("give exactly one of --model, --config or --shape");
+        Set<BenchRunner.Work> works = EnumSet.noneOf(BenchRunner.Work.class);
+        for (String w : work) {
+            try {
+                works.add(BenchRunner.Work.valueOf(w.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw usage("--work: unknown work '" + w + "' (expected train, prefill or decode)");
+            }
+        }
+        boolean bf16 = switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "f32", "float32" -> false;
+            case "bf16", "bfloat16" -> true;
+            default -> throw usage("--dtype must be f32 or bf16, got '" + dtype + "'");
+        };
+        BenchRunner.Options options;
+        try {
+            options = new BenchRunner.Options(batch, seq, p, prompt, decode, warmup, repeats, works, seed);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        String source;
+        Weights weights;
+        if (model != null) {
+            Model m = Model.load(model);
+            weights = m.weights();
+            source = "model " + m.name();
+        } else {
+            ModelConfig c;
+            if (config != null) {
+                c = ModelConfig.load(config);
+                source = "config " + config + ", random weights";
+            } else {
+                try {
+                    c = BenchShape.parse(shape).config();
+                } catch (IllegalArgumentException e) {
+                    throw usage("--shape: " + e.getMessage());
+                }
+                source = "shape " + shape + ", random weights";
+            }
+            err.println("bench: random " + (bf16 ? "BF16" : "F32") + " weights for " + c.parameterCount() / 1_000_000 + " M parameters...");
+            weights = RandomWeights.of(c, seed, bf16);
+        }
+        Transformer t = new Transformer(weights);
+        PeakFlops.Result peak = null;
+        if (!noPeak) {
+            err.println("bench: measuring the FMA peak on " + Parallel.threads() + " threads...");
+            peak = PeakFlops.measure(Parallel.threads(), 3);
+        }
+        double loadBefore = MachineInfo.loadAverage();
+        BenchRunner runner = new BenchRunner(t, options, s -> err.println("bench: " + s));
+        List<BenchRunner.Timing> timings;
+        try {
+            timings = runner.run();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        double loadAfter = MachineInfo.loadAverage();
+        OptionalLong rss = MachineInfo.peakResidentBytes();
+        long wBytes = BenchRunner.weightBytes(weights), aBytes = runner.activationBytes();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(toJson(source, t.config(), weights, peak, timings, rss, wBytes, aBytes, loadBefore, loadAfter));
+        } else {
+            printTable(out, source, t.config(), weights, peak, timings, rss, wBytes, aBytes, loadBefore, loadAfter);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    private static String storage(Weights w) {
+        return w.layers().length > 0 ? w.layers()[0].q().storage().name() : w.embedTokens().storage().name();
+    }
+
+    private String toJson(String source, ModelConfig c, Weights w, PeakFlops.Result peak, List<BenchRunner.Timing> timings,
+                          OptionalLong rss, long wBytes, long aBytes, double loadBefore, double loadAfter) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode r = om.createObjectNode();
+        ObjectNode m = r.putObject("machine");
+        m.put("cpu", MachineInfo.cpuModel());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("threads", Parallel.threads());
+        m.put("java", Runtime.version().toString());
+        m.put("load_before", loadBefore);
+        m.put("load_after", loadAfter);
+        if (peak != null) {
+            m.put("vector_bits", peak.vectorBits());
+            m.put("peak_gflops", peak.gflops());
+            m.put("peak_gflops_one_thread", peak.gflopsOneThread());
+        }
+        ObjectNode mo = r.putObject("model");
+        mo.put("source", source);
+        mo.put("parameters", c.parameterCount());
+        mo.put("dtype", storage(w));
+        mo.put("weight_bytes", wBytes);
+        r.put("batch", batch);
+        r.put("seq", seq);
+        r.put("p", p);
+        r.put("prompt", prompt);
+        r.put("decode", decode);
+        ArrayNode a = r.putArray("results");
+        for (BenchRunner.Timing t : timings) {
+            ObjectNode e = a.addObject();
+            e.put("work", t.work().name().toLowerCase(Locale.ROOT));
+            e.put("seconds", t.seconds());
+            e.put("min_seconds", t.minSeconds());
+            e.put("max_seconds", t.maxSeconds());
+            e.put("repeats", t.repeats());
+            e.put("tokens_per_s", t.tokensPerS());
+            if (!Double.isNaN(t.examplesPerS())) e.put("examples_per_s", t.examplesPerS());
+            e.put("gflop", t.gflop());
+            e.put("gflops", t.gflops());
+            if (peak != null) e.put("peak_share", t.gflops() / peak.gflops());
+        }
+        ObjectNode mem = r.putObject("memory");
+        if (rss.isPresent()) mem.put("peak_rss_bytes", rss.getAsLong());
+        mem.put("weight_bytes", wBytes);
+        mem.put("activation_bytes", aBytes);
+        if (rss.isPresent()) mem.put("rss_over_budget", rss.getAsLong() / (1.5 * wBytes + aBytes));
+        return om.writeValueAsString(r);
+    }
+
+    private void printTable(PrintWriter out, String source, ModelConfig c, Weights w, PeakFlops.Result peak,
+                            List<BenchRunner.Timing> timings, OptionalLong rss, long wBytes, long aBytes,
+                            double loadBefore, double loadAfter) {
+        out.printf(Locale.ROOT, "machine: %s, %d cores, %d engine threads, Java %s, load %.1f -> %.1f%n", MachineInfo.cpuModel(),
+                Runtime.getRuntime().availableProcessors(), Parallel.threads(), Runtime.version(), loadBefore, loadAfter);
+        if (peak != null) {
+            out.printf(Locale.ROOT, "FP32 peak (FMA loop, %d-bit vectors): %.1f GFLOP/s on %d threads, %.1f on one%n",
+                    peak.vectorBits(), peak.gflops(), peak.threads(), peak.gflopsOneThread());
+        }
+        out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s, weights %.0f MB%n", source, c.parameterCount() / 1e6, storage(w),
+                wBytes / 1e6);
+        out.printf(Locale.ROOT, "batch %d × %d positions, p = %d; decode: %d-token prompt, %d new tokens%n", batch, seq, p, prompt, decode);
+        out.printf(Locale.ROOT, "%-8s %10s %10s %11s %9s %9s %7s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
+                "% peak");
+        for (BenchRunner.Timing t : timings) {
+            out.printf(Locale.ROOT, "%-8s %10.4f %10.1f %11s %9.1f %9.1f %7s%n", t.work().name().toLowerCase(Locale.ROOT), t.seconds(),
+                    t.tokensPerS(), Double.isNaN(t.examplesPerS()) ? "-" : String.format(Locale.ROOT, "%.2f", t.examplesPerS()),
+                    t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()));
+        }
+        if (rss.isPresent()) {
+            out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",
+                    rss.getAsLong() / 1e6, wBytes / 1e6, aBytes / 1e6, rss.getAsLong() / (1.5 * wBytes + aBytes));
+        }
+    }
+}

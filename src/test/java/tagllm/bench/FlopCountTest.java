@@ -1,0 +1,38 @@
+package tagllm.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import tagllm.model.ModelConfig;
+import tagllm.model.PackedBatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The FLOP formulas against products counted by hand for a tiny configuration. */
+class FlopCountTest {
+    // d = 8, two heads of 4 (q = 8), one kv head (kv = 4), f = 12, two layers, vocab 10
+    static ModelConfig tiny() throws Exception {
+        return ModelConfig.fromJson(new ObjectMapper().readTree("""
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 8, "intermediate_size": 12,
+                 "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 10,
+                 "max_position_embeddings": 32}"""), "test");
+    }
+
+    @Test
+    void forwardBackwardAndDecodeByHand() throws Exception {
+        ModelConfig c = tiny();
+        // per row and layer: q 2·8·8 = 128, k and v 2·8·4 = 64 each, o 2·8·8 = 128, gate/up/down 3·2·8·12 = 576 → 960
+        // two sequences: rows 0-2 (row r sees r+1 keys) and rows 3-4 where row 4 attends from row 4 only (isolated)
+        PackedBatch b = new PackedBatch(8, new float[5 * 8], new int[]{0, 3, 5}, new int[]{0, 1, 2, 0, 1},
+                new int[]{0, 0, 0, 3, 4}, new int[]{1, 4});
+        // keys seen: 1 + 2 + 3 + 1 + 1 = 8; attention per key and head: QKᵀ and PV, 2·4 each → 16, two heads → 32
+        double layer = 5 * 960 + 8 * 32;
+        assertEquals(2 * layer, FlopCount.forward(c, b), 1e-9);
+        // trainable rows: 1, 2 (keys 2, 3) and 4 (keys 1); attention backward is 5 products: 5·2·4 per key and head
+        double back = 3 * 960 + (2 + 3 + 1) * 5 * 2 * 4 * 2;
+        assertEquals(2 * back, FlopCount.backward(c, b), 1e-9);
+        // decode at position 6: 7 keys, plus the LM head 2·8·10
+        assertEquals(2 * (960 + 7 * 32) + 160, FlopCount.decodeStep(c, 6), 1e-9);
+        // prefill of 3 rows: keys 1 + 2 + 3
+        assertEquals(2 * (3 * 960 + 6 * 32), FlopCount.prefill(c, 3), 1e-9);
+    }
+}

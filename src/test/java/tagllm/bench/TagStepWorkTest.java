@@ -1,0 +1,47 @@
+package tagllm.bench;
+
+import org.junit.jupiter.api.Test;
+import tagllm.model.PackedBatch;
+import tagllm.model.RandomWeights;
+import tagllm.model.Transformer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The benchmark's training step: the peer's sequence layout, and a step that actually learns. */
+class TagStepWorkTest {
+    @Test
+    void layoutMatchesThePeer() {
+        Transformer t = new Transformer(RandomWeights.of(BenchShape.TINY.config(), 1, false));
+        TagStepWork w = new TagStepWork(t, 3, 40, 5, 7);
+        assertEquals(40, w.length());
+        PackedBatch full = w.fullBatch(), train = w.trainBatch();
+        assertEquals(3 * 40, full.rows());
+        // the step stops at the function tag's last slot: 4 trailing tokens are not computed
+        assertEquals(3 * 36, train.rows());
+        for (int s = 0; s < 3; s++) {
+            // backward starts at the domain tag, after 8 tokens
+            assertEquals(full.seqStart(s) + 8, full.gradFrom(s));
+            assertEquals(train.seqStart(s) + 8, train.gradFrom(s));
+        }
+    }
+
+    @Test
+    void stepsLowerTheLoss() {
+        Transformer t = new Transformer(RandomWeights.of(BenchShape.TINY.config(), 2, false));
+        TagStepWork w = new TagStepWork(t, 4, 32, 3, 9);
+        double first = w.trainStep();
+        double last = first;
+        for (int i = 0; i < 40; i++) last = w.trainStep();
+        assertTrue(Double.isFinite(first) && first > 0, "first loss " + first);
+        assertTrue(last < 0.8 * first, "AdamW on the tags and head should fit 4 labels: " + first + " -> " + last);
+    }
+
+    @Test
+    void refusesSequencesWithoutRoomForTheInput() {
+        Transformer t = new Transformer(RandomWeights.of(BenchShape.TINY.config(), 1, false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TagStepWork(t, 2, 30, 10, 1));
+        assertTrue(e.getMessage().contains("sequence length 30"), e.getMessage());
+    }
+}

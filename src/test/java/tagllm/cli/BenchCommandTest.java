@@ -1,0 +1,97 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.bench.BenchShape;
+import tagllm.bench.FlopCount;
+import tagllm.bench.TagStepWork;
+import tagllm.model.ModelConfig;
+import tagllm.model.RandomWeights;
+import tagllm.model.Transformer;
+import tagllm.testutil.Shared;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchCommandTest {
+    @Test
+    void jsonReportsEveryWorkWithConsistentFigures() throws Exception {
+        CliRun r = CliRun.of("bench", "--shape", "tiny", "--batch", "2", "--seq", "40", "--p", "3", "--decode", "4",
+                "--repeats", "1", "--warmup", "0", "--no-peak", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        ModelConfig c = BenchShape.TINY.config();
+        assertEquals(c.parameterCount(), o.get("model").get("parameters").asLong());
+        JsonNode res = o.get("results");
+        assertEquals(3, res.size());
+        Transformer t = new Transformer(RandomWeights.of(c, 0, false));
+        TagStepWork w = new TagStepWork(t, 2, 40, 3, 0);
+        double[] gflop = {
+                (FlopCount.forward(c, w.trainBatch()) + FlopCount.backward(c, w.trainBatch())) / 1e9,
+                FlopCount.forward(c, w.fullBatch()) / 1e9,
+                Double.NaN};
+        String[] works = {"train", "prefill", "decode"};
+        for (int i = 0; i < 3; i++) {
+            JsonNode e = res.get(i);
+            assertEquals(works[i], e.get("work").asText());
+            double s = e.get("seconds").asDouble();
+            assertTrue(s > 0, e.toString());
+            double tokens = i < 2 ? 2 * 40 : 4;
+            assertEquals(tokens / s, e.get("tokens_per_s").asDouble(), 1e-6 * tokens / s);
+            assertEquals(e.get("gflop").asDouble() / s, e.get("gflops").asDouble(), 1e-6 * e.get("gflops").asDouble());
+            if (i < 2) {
+                assertEquals(gflop[i], e.get("gflop").asDouble(), 1e-9 * gflop[i], works[i]);
+                assertEquals(2 / s, e.get("examples_per_s").asDouble(), 1e-6 * 2 / s);
+            }
+        }
+        assertTrue(o.get("memory").get("weight_bytes").asLong() >= 4 * c.parameterCount());
+        assertTrue(o.get("memory").get("activation_bytes").asLong() > 0);
+    }
+
+    @Test
+    void tableOnARealModelFolder() {
+        Path model = Shared.model("stories260K");
+        CliRun r = CliRun.of("bench", "--model", model.toString(), "--batch", "1", "--seq", "32", "--p", "2", "--decode", "3",
+                "--repeats", "1", "--warmup", "0", "--work", "prefill,decode", "--no-peak");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("prefill") && r.out().contains("decode") && !r.out().contains("train "), r.out());
+        assertTrue(r.out().contains("stories260K"), r.out());
+    }
+
+    @Test
+    void configFileWithRandomWeights(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("config.json");
+        Files.writeString(cfg, BenchShape.TINY.configJson().toString());
+        CliRun r = CliRun.of("bench", "--config", cfg.toString(), "--dtype", "bf16", "--batch", "1", "--seq", "32",
+                "--decode", "2", "--repeats", "1", "--warmup", "0", "--work", "decode", "--no-peak", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("BF16", new ObjectMapper().readTree(r.out()).get("model").get("dtype").asText());
+    }
+
+    @Test
+    void badArgumentsAreClearErrors() {
+        CliRun r = CliRun.of("bench", "--shape", "gpt5");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("unknown shape 'gpt5'") && r.err().contains("smollm2-135m"), r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--config", "x.json");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("exactly one of --model, --config or --shape"), r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--work", "train,infer");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("unknown work 'infer'"), r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--seq", "20", "--no-peak");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("sequence length 20"), r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--dtype", "f16");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--dtype must be f32 or bf16"), r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--repeats", "0");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--repeats"), r.err());
+    }
+}

@@ -1,0 +1,71 @@
+package tagllm.model;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Closed passes hand their arrays back and later passes reuse them with stale contents: results must match those
+ * of a model that has never reused anything, whatever ran before. (Agreement is to rounding, not to the bit: the
+ * Vector API's exp and lane reductions differ in the last bit between the interpreter and compiled code, and the
+ * two models run at different points of the JIT's warm-up.)
+ */
+class ForwardPassReuseTest {
+    @Test
+    void reusedBuffersGiveTheResultsOfAFreshModel() {
+        for (boolean bf16 : new boolean[]{false, true}) {
+            Transformer reused = model(bf16);
+            for (long seed : new long[]{1, 2, 3, 1}) {
+                // a new model per batch never reuses anything: the reference
+                Transformer fresh = model(bf16);
+                PackedBatch b = seed == 2 ? TinyModels.packedLong(fresh, seed) : TinyModels.packed(fresh, seed);
+                float[] dNormed = random(b.rows() * fresh.config().hiddenSize(), seed);
+                ForwardPass pf = fresh.forward(b, true);
+                float[] gradFresh = fresh.backward(pf, dNormed);
+                ForwardPass pr = reused.forward(b, true);
+                assertClose(pf.normed(), pr.normed(), "normed, seed " + seed);
+                assertClose(gradFresh, reused.backward(pr, dNormed), "input gradient, seed " + seed);
+                pr.close();
+                try (ForwardPass q = reused.forward(b, false)) {
+                    assertClose(pf.normed(), q.normed(), "forward without backward, seed " + seed);
+                }
+            }
+        }
+    }
+
+    private static Transformer model(boolean bf16) {
+        return bf16 ? TinyModels.llamaMqaBf16() : TinyModels.qwen2Like();
+    }
+
+    @Test
+    void closedPassRefusesUse() {
+        Transformer t = TinyModels.qwen2Like();
+        PackedBatch b = TinyModels.packed(t, 4);
+        ForwardPass p = t.forward(b, true);
+        p.close();
+        p.close(); // twice is harmless
+        assertThrows(IllegalStateException.class, p::normed);
+        assertThrows(IllegalStateException.class, () -> p.residualAfterLayer(0, 0));
+        assertThrows(IllegalStateException.class, () -> t.backward(p, new float[b.rows() * t.config().hiddenSize()]));
+    }
+
+    /** Equal to a few ulps of the largest value (stale data would be off by far more). */
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        float max = 0;
+        for (float v : expected) max = Math.max(max, Math.abs(v));
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-6f * max, what + " [" + i + "]");
+        }
+    }
+
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+}
