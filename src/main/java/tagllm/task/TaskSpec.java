@@ -2,6 +2,7 @@ package tagllm.task;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.head.HeadInit;
 import tagllm.head.HeadSpec;
 import tagllm.tag.Tag;
 import tagllm.tag.TagKind;
@@ -129,10 +130,14 @@ public record TaskSpec(
         if (c.has("head")) {
             ConfigNode h = c.child("head").requireObject();
             h.allowOnly("outputs", "bias", "standardize", "init");
-            String init = h.string("init", head.zeroInit() ? "zero" : "embedding");
-            if (!init.equals("zero") && !init.equals("embedding")) throw h.error("init", "expected zero or embedding, got '" + init + "'");
+            HeadInit init;
+            try {
+                init = HeadInit.parse(h.string("init", head.init().label()));
+            } catch (IllegalArgumentException e) {
+                throw h.error("init", e.getMessage());
+            }
             head = new HeadSpec(h.integer("outputs", head.outputs()), h.bool("bias", head.bias()), h.bool("standardize", head.standardize()),
-                    init.equals("zero"));
+                    init);
             if (head.outputs() != 1) throw h.error("outputs", "only single-output regression heads are supported, got " + head.outputs());
         }
         String lossOn = c.string("loss_on", base != null ? (base.lossOnOutputOnly() ? "output" : "all") : "all");
@@ -167,7 +172,7 @@ public record TaskSpec(
         h.put("outputs", head.outputs());
         h.put("bias", head.bias());
         h.put("standardize", head.standardize());
-        h.put("init", head.zeroInit() ? "zero" : "embedding");
+        h.put("init", head.init().label());
         o.put("isolate_domains", isolateDomains);
         o.put("bos", bos);
         o.put("eos", eos);

@@ -41,11 +41,11 @@ import java.util.Locale;
 public final class Demo {
     /** Steps per stage, rows, batch and learning rate. */
     public record Sizes(int stage1Steps, int stage2Steps, int stage3Steps, int trainRows, int evalRows, int batch, double lrDomain,
-                        double lrFunction, int tagLength, int proteinChars) {
-        public static Sizes standard() { return new Sizes(200, 600, 600, 3000, 300, 8, 0.01, 0.05, 4, 80); }
+                        double lrFunction, int tagLength, int proteinChars, String headInit, double headLrScale, int evalEvery) {
+        public static Sizes standard() { return new Sizes(200, 600, 600, 3000, 300, 8, 0.01, 0.005, 4, 80, "ridge", 0.1, 100); }
 
         /** A smoke-test size: seconds, not minutes; the numbers mean little. */
-        public static Sizes quick() { return new Sizes(4, 6, 6, 48, 24, 4, 0.01, 0.05, 2, 40); }
+        public static Sizes quick() { return new Sizes(4, 6, 6, 48, 24, 4, 0.01, 0.05, 2, 40, "ridge", 0.1, 3); }
     }
 
     public record TaskResult(String task, int testRows, RegressionMetrics tagLlm, RegressionMetrics mean, RegressionMetrics probe) {}
@@ -75,12 +75,14 @@ public final class Demo {
     public String experimentYaml() {
         Sizes s = sizes;
         String common = "batch_size: %d, grad_accum: 1, warmup_ratio: 0.03, schedule: cosine".formatted(s.batch());
-        String domain = "lr: " + s.lrDomain() + ", " + common, function = "lr: " + s.lrFunction() + ", " + common;
+        String domain = "lr: " + s.lrDomain() + ", " + common;
+        String function = "lr: " + s.lrFunction() + ", head_lr_scale: " + s.headLrScale() + ", eval_every: " + s.evalEvery() + ", " + common;
         return """
                 # Written by `tagllm demo`: the paper's three stages at demo sizes.
-                # Heads have a bias, standardised labels and start at zero (options; the paper's heads have none of
-                # these), and the learning rates are higher than the paper's 1e-4: a small model must fit in a few
-                # hundred steps. Protein sequences are not spaced: the 512-piece
+                # Heads have a bias, standardised labels and start from the ridge fit on the hidden states under the
+                # initial tags (options; the paper's heads have none of these); heads step at head_lr_scale × lr;
+                # every eval_every steps the valid split is scored and the best tags and heads are kept. The learning
+                # rates are higher than the paper's 1e-4: a small model must fit in a few hundred steps. Protein sequences are not spaced: the 512-piece
                 # tokenizer of the small models already gives one token per residue, and spacing would double it.
                 model: %s
                 output: .
@@ -92,19 +94,19 @@ public final class Demo {
                   qed:
                     preset: QED
                     max_length: 160
-                    head: {bias: true, standardize: true, init: zero}
+                    head: {bias: true, standardize: true, init: %s}
                     data: {path: %s, max_train: %d, max_eval: %d}
                   descriptor:
                     preset: Descriptor
                     template: "# # Input: The protein sequence is <Protein> {sequence}. \\n# # Output: The descriptor value is <Descriptor> {label}."
                     max_length: 200
-                    head: {bias: true, standardize: true, init: zero}
+                    head: {bias: true, standardize: true, init: %s}
                     data: {path: %s, max_train: %d, max_eval: %d}
                   ba:
                     preset: BA
                     template: "# # Input: The protein sequence is <Protein> {protein:max=%d}. \\nThe SMILES of the drug is <SMILES> {smiles}. \\n# # Output: The binding affinity is <BA> {label}."
                     max_length: 256
-                    head: {bias: true, standardize: true, init: zero}
+                    head: {bias: true, standardize: true, init: %s}
                     data: {path: %s, max_train: %d, max_eval: %d}
                 stages:
                   - {name: stage1-domains, stage: 1, tasks: [smiles_text, protein_text], max_steps: %d, %s}
@@ -114,9 +116,9 @@ public final class Demo {
                 model.dir().toString().replace("\\", "/"), seed, s.tagLength(),
                 file("smiles/zinc20k.csv"), s.trainRows(), s.evalRows(),
                 file("protein/deepsol.csv"), s.trainRows(), s.evalRows(),
-                file("smiles/zinc20k.csv"), s.trainRows(), s.evalRows(),
-                file("protein/deepsol.csv"), s.trainRows(), s.evalRows(),
-                s.proteinChars(), file("binding_affinity/davis_sample.csv"), s.trainRows(), s.evalRows(),
+                s.headInit(), file("smiles/zinc20k.csv"), s.trainRows(), s.evalRows(),
+                s.headInit(), file("protein/deepsol.csv"), s.trainRows(), s.evalRows(),
+                s.proteinChars(), s.headInit(), file("binding_affinity/davis_sample.csv"), s.trainRows(), s.evalRows(),
                 s.stage1Steps(), domain, 2 * s.stage2Steps(), function, s.stage3Steps(), function);
     }
 
