@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /** {@code tagllm chem}: chemistry and protein labels computed on the JVM (QED as RDKit, descriptors as Biopython). */
 @Command(name = "chem", mixinStandardHelpOptions = true,
@@ -66,6 +67,28 @@ public final class ChemCommand implements Runnable {
                 throw new IllegalArgumentException("give both --input and --output, or values on the command line");
         }
 
+        /**
+         * Labels values given on the command line instead of a file: one output line each, a bad value is reported
+         * on stderr and the rest still run (exit code 1 if any failed).
+         */
+        int runArguments(PrintWriter out, PrintWriter err, List<String> values, String notBoth, String header,
+                         Function<String, String> line) {
+            if (input != null) throw new IllegalArgumentException(notBoth);
+            int rc = 0;
+            if (header != null) out.println(header);
+            for (String s : values) {
+                try {
+                    out.println(line.apply(s));
+                } catch (IllegalArgumentException e) {
+                    err.println("error: " + e.getMessage());
+                    rc = 1;
+                }
+            }
+            out.flush();
+            err.flush();
+            return rc;
+        }
+
         /** Labels the file and reports the outcome on stderr. */
         int run(PrintWriter err, String column, List<String> columns, CsvLabeler.Labeler labeler, String what) throws IOException {
             requireBoth();
@@ -106,23 +129,10 @@ public final class ChemCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-            if (!smiles.isEmpty()) {
-                if (files.input != null) throw new IllegalArgumentException("give SMILES arguments or --input, not both");
-                int rc = 0;
-                out.println(properties ? "qed\tmw\talogp\thba\thbd\tpsa\trotb\tarom\talerts\tsmiles" : "qed\tsmiles");
-                for (String s : smiles) {
-                    try {
-                        QedResult r = Qed.qed(s);
-                        out.println(String.join("\t", cells(r)) + "\t" + s);
-                    } catch (IllegalArgumentException e) {
-                        err.println("error: " + e.getMessage());
-                        rc = 1;
-                    }
-                }
-                out.flush();
-                err.flush();
-                return rc;
-            }
+            if (!smiles.isEmpty())
+                return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both",
+                        properties ? "qed\tmw\talogp\thba\thbd\tpsa\trotb\tarom\talerts\tsmiles" : "qed\tsmiles",
+                        s -> String.join("\t", cells(Qed.qed(s))) + "\t" + s);
             List<String> columns = properties
                     ? List.of("qed", "mw", "alogp", "hba", "hbd", "psa", "rotb", "arom", "alerts") : List.of("qed");
             return files.run(err, column, columns, s -> cells(Qed.qed(s)), "QED");
@@ -156,21 +166,9 @@ public final class ChemCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-            if (!smiles.isEmpty()) {
-                if (files.input != null) throw new IllegalArgumentException("give SMILES arguments or --input, not both");
-                int rc = 0;
-                for (String s : smiles) {
-                    try {
-                        out.println(SmilesReader.forThread().canonicalise(s));
-                    } catch (IllegalArgumentException e) {
-                        err.println("error: " + e.getMessage());
-                        rc = 1;
-                    }
-                }
-                out.flush();
-                err.flush();
-                return rc;
-            }
+            if (!smiles.isEmpty())
+                return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both", null,
+                        s -> SmilesReader.forThread().canonicalise(s));
             return files.run(err, column, List.of("canonical_smiles"),
                     s -> List.of(SmilesReader.forThread().canonicalise(s)), "canonical SMILES");
         }
@@ -201,22 +199,9 @@ public final class ChemCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-            if (!sequences.isEmpty()) {
-                if (files.input != null) throw new IllegalArgumentException("give sequences as arguments or --input, not both");
-                int rc = 0;
-                out.println(String.join("\t", COLUMNS) + "\tsequence");
-                for (String s : sequences) {
-                    try {
-                        out.println(String.join("\t", cells(s)) + "\t" + s);
-                    } catch (IllegalArgumentException e) {
-                        err.println("error: " + e.getMessage());
-                        rc = 1;
-                    }
-                }
-                out.flush();
-                err.flush();
-                return rc;
-            }
+            if (!sequences.isEmpty())
+                return files.runArguments(out, err, sequences, "give sequences as arguments or --input, not both",
+                        String.join("\t", COLUMNS) + "\tsequence", s -> String.join("\t", cells(s)) + "\t" + s);
             return files.run(err, column, COLUMNS, DescriptorsCmd::cells, "descriptors");
         }
 
