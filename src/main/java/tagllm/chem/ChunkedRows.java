@@ -1,6 +1,7 @@
 package tagllm.chem;
 
 import tagllm.data.Dataset;
+import tagllm.data.DatasetException;
 import tagllm.data.Format;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
@@ -51,6 +52,13 @@ final class ChunkedRows {
         if (!started[0]) handler.columns(columns);
         if (!chunk.isEmpty()) handler.chunk(List.copyOf(chunk));
         return columns;
+    }
+
+    /** Throws naming the file and the columns it has when {@code column} is not among them. */
+    static void requireColumn(Path file, Format format, String column, List<String> columns) {
+        if (!columns.contains(column))
+            throw DatasetException.of(file.toString(), format == Format.FASTA ? 0 : 1, "no column '" + column
+                    + "' (the file has: " + String.join(", ", columns) + ")");
     }
 
     private interface IoAction {

@@ -57,9 +57,7 @@ public final class CsvLabeler {
                 ChunkedRows.scan(input, format, issues, new ChunkedRows.Handler() {
                     @Override
                     public void columns(List<String> columns) throws IOException {
-                        if (!columns.contains(column))
-                            throw DatasetException.of(input.toString(), format == Format.FASTA ? 0 : 1, "no column '" + column
-                                    + "' (the file has: " + String.join(", ", columns) + ")");
+                        ChunkedRows.requireColumn(input, format, column, columns);
                         header.addAll(columns);
                         for (int i = 0; i < newColumns.size(); i++) {
                             int existing = header.indexOf(newColumns.get(i));
@@ -103,18 +101,8 @@ public final class CsvLabeler {
             if (cells.size() != newColumns.size())
                 throw new IllegalStateException("labeler returned " + cells.size() + " cells for " + newColumns.size() + " columns");
             return cells;
-        } catch (DatasetException e) {
-            return e;
-        } catch (IllegalArgumentException e) {
-            return new DatasetException(row.origin(), e.getMessage());
         } catch (RuntimeException e) {
-            // a failure inside CDK on one odd molecule must not end a run over a million rows
-            return new DatasetException(row.origin(), "cannot label '" + clip(row.get(column)) + "': "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            return LabelFailures.of(row, column, e);
         }
-    }
-
-    private static String clip(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 }

@@ -69,9 +69,7 @@ public final class TrainingSetBuilder {
                 ChunkedRows.scan(input, format, issues, new ChunkedRows.Handler() {
                     @Override
                     public void columns(List<String> columns) throws IOException {
-                        if (!columns.contains(column))
-                            throw DatasetException.of(input.toString(), format == Format.FASTA ? 0 : 1, "no column '" + column
-                                    + "' (the file has: " + String.join(", ", columns) + ")");
+                        ChunkedRows.requireColumn(input, format, column, columns);
                         hasSplit[0] = columns.contains("split");
                         sink.row(hasSplit[0] ? List.of("input", "label", "label_text", "split")
                                 : List.of("input", "label", "label_text"));
@@ -121,18 +119,8 @@ public final class TrainingSetBuilder {
             String input = normalise.apply(raw);
             if (input.length() > maxLength) return null;
             return new Labelled(input, label.applyAsDouble(input));
-        } catch (DatasetException e) {
-            return e;
-        } catch (IllegalArgumentException e) {
-            return new DatasetException(row.origin(), e.getMessage());
         } catch (RuntimeException e) {
-            // a failure inside CDK on one odd molecule must not end a run over a million rows
-            return new DatasetException(row.origin(), "cannot label '" + clip(row.get(column)) + "': "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            return LabelFailures.of(row, column, e);
         }
-    }
-
-    private static String clip(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 }
