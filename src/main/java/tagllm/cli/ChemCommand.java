@@ -11,7 +11,6 @@ import tagllm.chem.Qed;
 import tagllm.chem.QedProperties;
 import tagllm.chem.QedResult;
 import tagllm.chem.SmilesReader;
-import tagllm.data.Format;
 import tagllm.data.RowIssues;
 
 import java.io.IOException;
@@ -44,23 +43,12 @@ public final class ChemCommand implements Runnable {
         @Option(names = "--output", paramLabel = "FILE", description = "CSV to write: every input column plus the new ones")
         Path output;
 
-        @Option(names = "--format", paramLabel = "FORMAT", description = "input format: csv, tsv, jsonl, fasta (default: from the extension)")
-        String format;
-
         @Option(names = "--strict", description = "stop at the first row that cannot be labelled (nothing is written) "
                 + "instead of reporting and skipping it")
         boolean strict;
 
-        @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all processors)")
-        Integer threads;
-
-        Format format() { return format == null ? null : Format.parse(format); }
-
-        int threads() {
-            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-            if (t < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + t);
-            return t;
-        }
+        @picocli.CommandLine.Mixin
+        LabellingOptions labelling = new LabellingOptions();
 
         void requireBoth() {
             if (input == null || output == null)
@@ -94,11 +82,11 @@ public final class ChemCommand implements Runnable {
             requireBoth();
             RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
             long t0 = System.nanoTime();
-            CsvLabeler.Summary s = new CsvLabeler(columns, labeler, threads()).label(input, format(), column, output, issues);
+            CsvLabeler.Summary s = new CsvLabeler(columns, labeler, labelling.threads()).label(input, labelling.format(), column, output, issues);
             double secs = (System.nanoTime() - t0) / 1e9;
             if (issues.count() > 0) err.println(issues.summary());
             err.printf("%s: %d rows, %d labelled, %d skipped; %s in %.1f s (%.0f rows/s, %d threads)%n", input, s.rows(),
-                    s.labelled(), s.skipped(), what, secs, s.rows() / Math.max(secs, 1e-9), threads());
+                    s.labelled(), s.skipped(), what, secs, s.rows() / Math.max(secs, 1e-9), labelling.threads());
             err.flush();
             return 0;
         }

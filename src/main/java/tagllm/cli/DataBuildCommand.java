@@ -6,7 +6,6 @@ import tagllm.chem.ProteinDescriptors;
 import tagllm.chem.Qed;
 import tagllm.chem.SmilesReader;
 import tagllm.chem.TrainingSetBuilder;
-import tagllm.data.Format;
 import tagllm.data.RowIssues;
 
 import java.io.IOException;
@@ -39,9 +38,6 @@ public final class DataBuildCommand implements Runnable {
         @Option(names = "--output", required = true, paramLabel = "FILE", description = "training CSV to write")
         Path output;
 
-        @Option(names = "--format", paramLabel = "FORMAT", description = "input format: csv, tsv, jsonl, fasta (default: from the extension)")
-        String format;
-
         @Option(names = "--max-length", defaultValue = "512", paramLabel = "N",
                 description = "skip inputs longer than N characters, as the paper does (default: ${DEFAULT-VALUE})")
         int maxLength;
@@ -52,15 +48,14 @@ public final class DataBuildCommand implements Runnable {
         @Option(names = "--strict", description = "stop at the first input that cannot be labelled (nothing is written)")
         boolean strict;
 
-        @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all processors)")
-        Integer threads;
+        @picocli.CommandLine.Mixin
+        LabellingOptions labelling = new LabellingOptions();
 
         int run(PrintWriter err, String column, ToDoubleFunction<String> label, UnaryOperator<String> normalise) throws IOException {
-            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-            if (t < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + t);
+            int t = labelling.threads();
             RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
             TrainingSetBuilder.Summary s = new TrainingSetBuilder(label, normalise, maxLength, !keepDuplicates, t)
-                    .build(input, format == null ? null : Format.parse(format), column, output, issues);
+                    .build(input, labelling.format(), column, output, issues);
             if (issues.count() > 0) err.println(issues.summary());
             err.printf("%s: %d rows read, %d written to %s; skipped %d longer than %d characters, %d duplicates, %d invalid%n",
                     input, s.rows(), s.written(), output, s.tooLong(), maxLength, s.duplicates(), s.invalid());
