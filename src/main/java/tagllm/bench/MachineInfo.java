@@ -26,6 +26,11 @@ public final class MachineInfo {
         return statusField("VmHWM:");
     }
 
+    /** The process's resident set (VmRSS) in bytes now, when the OS reports it. */
+    public static OptionalLong residentBytes() {
+        return statusField("VmRSS:");
+    }
+
     /** The 1-minute load average, or NaN where the OS does not report it. */
     public static double loadAverage() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();

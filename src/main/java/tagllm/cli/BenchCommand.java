@@ -134,7 +134,8 @@ public final class BenchCommand implements Callable<Integer> {
             peak = PeakFlops.measure(Parallel.threads(), 3);
         }
         double loadBefore = MachineInfo.loadAverage();
-        BenchRunner runner = new BenchRunner(t, options, s -> err.println("bench: " + s));
+        BenchRunner runner = new BenchRunner(t, options, s -> err.println("bench: " + s + MachineInfo.residentBytes()
+                .stream().mapToObj(b -> String.format(Locale.ROOT, " (resident now %.0f MB)", b / 1e6)).findFirst().orElse("")));
         List<BenchRunner.Timing> timings;
         try {
             timings = runner.run();

@@ -23,14 +23,14 @@ public final class ForwardPass implements AutoCloseable {
         LayerActivations(float[] xIn, float[] xMid, int rows, ModelConfig c, FloatArrayPool pool) {
             this.xIn = xIn;
             this.xMid = xMid;
-            rstd1 = pool.take(rows);
-            rstd2 = pool.take(rows);
-            q = pool.take(rows * c.qDim());
-            k = pool.take(rows * c.kvDim());
-            v = pool.take(rows * c.kvDim());
-            lse = pool.take(rows * c.numHeads());
-            gate = pool.take(rows * c.intermediateSize());
-            up = pool.take(rows * c.intermediateSize());
+            rstd1 = pool.takeAtLeast(rows);
+            rstd2 = pool.takeAtLeast(rows);
+            q = pool.takeAtLeast(rows * c.qDim());
+            k = pool.takeAtLeast(rows * c.kvDim());
+            v = pool.takeAtLeast(rows * c.kvDim());
+            lse = pool.takeAtLeast(rows * c.numHeads());
+            gate = pool.takeAtLeast(rows * c.intermediateSize());
+            up = pool.takeAtLeast(rows * c.intermediateSize());
         }
 
         float[][] arrays() { return new float[][]{xIn, xMid, rstd1, rstd2, q, k, v, lse, gate, up}; }
@@ -50,7 +50,10 @@ public final class ForwardPass implements AutoCloseable {
     private final FloatArrayPool pool;
     private volatile boolean closed;
 
-    /** Arrays come from the pool with stale contents: the forward overwrites every element it keeps. */
+    /**
+     * Arrays come from the pool with stale contents (the forward overwrites every element it uses) and, except
+     * normed, possibly longer than needed: all indexing is by row.
+     */
     ForwardPass(ModelConfig c, PackedBatch batch, boolean keep, FloatArrayPool pool) {
         this.batch = batch;
         this.config = c;
@@ -58,19 +61,19 @@ public final class ForwardPass implements AutoCloseable {
         this.kept = keep;
         this.pool = pool;
         int d = c.hiddenSize(), half = c.headDim() / 2;
-        cos = pool.take(rows * half);
-        sin = pool.take(rows * half);
+        cos = pool.takeAtLeast(rows * half);
+        sin = pool.takeAtLeast(rows * half);
         keyLo = new int[rows];
         keyHi = new int[rows];
-        residual = pool.take(rows * d);
-        rstdFinal = pool.take(rows);
-        normed = pool.take(rows * d);
+        residual = pool.takeAtLeast(rows * d);
+        rstdFinal = pool.takeAtLeast(rows);
+        normed = pool.take(rows * d); // exact: callers see its length
         layers = new LayerActivations[c.numLayers()];
         if (keep) {
             for (int l = 0; l < layers.length; l++) {
                 // layer l's input is layer l-1's output (kept), the last layer's output is `residual`
-                float[] xIn = pool.take(rows * d);
-                layers[l] = new LayerActivations(xIn, pool.take(rows * d), rows, c, pool);
+                float[] xIn = pool.takeAtLeast(rows * d);
+                layers[l] = new LayerActivations(xIn, pool.takeAtLeast(rows * d), rows, c, pool);
             }
         } else {
             LayerActivations shared = new LayerActivations(residual, residual, rows, c, pool);

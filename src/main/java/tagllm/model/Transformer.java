@@ -4,6 +4,7 @@ import tagllm.tensor.Attention;
 import tagllm.tensor.BlockAttention;
 import tagllm.tensor.FloatArrayPool;
 import tagllm.tensor.Gemm;
+import tagllm.tensor.Matrix;
 import tagllm.tensor.Parallel;
 import tagllm.tensor.RmsNorm;
 import tagllm.tensor.Rope;
@@ -118,9 +119,9 @@ public final class Transformer {
         final long bytes;
 
         Scratch(int n) {
-            h = pool.take(n * d);
-            att = pool.take(n * qDim);
-            act = pool.take(n * ffn);
+            h = pool.takeAtLeast(n * d);
+            att = pool.takeAtLeast(n * qDim);
+            act = pool.takeAtLeast(n * ffn);
             bytes = 4L * n * (d + qDim + ffn);
         }
 
@@ -143,9 +144,7 @@ public final class Transformer {
                               int[] segments) {
         float[] h = s.h, att = s.att, act = s.act;
         rows(n, d, i -> rstd1[i] = RmsNorm.forward(xIn, i * d, lw.inputNorm(), eps, h, i * d, d));
-        Gemm.xwT(h, 0, n, lw.q(), q, 0, false);
-        Gemm.xwT(h, 0, n, lw.k(), kAll, base * kvDim, false);
-        Gemm.xwT(h, 0, n, lw.v(), vAll, base * kvDim, false);
+        Gemm.xwT(h, 0, n, new Matrix[]{lw.q(), lw.k(), lw.v()}, new float[][]{q, kAll, vAll}, new int[]{0, base * kvDim, base * kvDim});
         rows(n, qDim + kvDim, i -> {
             int kr = (base + i) * kvDim;
             if (lw.qBias() != null) {
@@ -159,13 +158,12 @@ public final class Transformer {
             Rope.forward(kAll, kr, kvHeads, hd, cos, sin, i * half);
         });
         attention(n, segments, q, kAll, vAll, lo, hi, lse, att);
-        if (xMid != xIn) System.arraycopy(xIn, 0, xMid, 0, n * d);
+        if (xMid != xIn) rows(n, d, i -> System.arraycopy(xIn, i * d, xMid, i * d, d));
         Gemm.xwT(att, 0, n, lw.o(), xMid, 0, true);
         rows(n, d, i -> rstd2[i] = RmsNorm.forward(xMid, i * d, lw.postAttentionNorm(), eps, h, i * d, d));
-        Gemm.xwT(h, 0, n, lw.gate(), gate, 0, false);
-        Gemm.xwT(h, 0, n, lw.up(), up, 0, false);
+        Gemm.xwT(h, 0, n, new Matrix[]{lw.gate(), lw.up()}, new float[][]{gate, up}, new int[]{0, 0});
         rows(n, ffn, i -> SwiGlu.forward(gate, up, i * ffn, act, i * ffn, ffn));
-        if (xOut != xMid) System.arraycopy(xMid, 0, xOut, 0, n * d);
+        if (xOut != xMid) rows(n, d, i -> System.arraycopy(xMid, i * d, xOut, i * d, d));
         Gemm.xwT(act, 0, n, lw.down(), xOut, 0, true);
     }
 
@@ -245,9 +243,10 @@ public final class Transformer {
         if (m == 0) return result;
         final int rowsB = m;
         // from the pool (stale contents): every element is written before it is read
-        float[] dx = pool.take(m * d), dh = pool.take(m * d);
-        float[] datt = pool.take(m * qDim), dq = pool.take(m * qDim), dk = pool.take(m * kvDim), dv = pool.take(m * kvDim);
-        float[] dact = pool.take(m * ffn), dgate = pool.take(m * ffn), dup = pool.take(m * ffn);
+        float[] dx = pool.takeAtLeast(m * d), dh = pool.takeAtLeast(m * d);
+        float[] datt = pool.takeAtLeast(m * qDim), dq = pool.takeAtLeast(m * qDim);
+        float[] dk = pool.takeAtLeast(m * kvDim), dv = pool.takeAtLeast(m * kvDim);
+        float[] dact = pool.takeAtLeast(m * ffn), dgate = pool.takeAtLeast(m * ffn), dup = pool.takeAtLeast(m * ffn);
 
         float[] norm = weights.finalNorm();
         rows(m, d, i -> RmsNorm.backward(p.residual, active[i] * d, p.rstdFinal[active[i]], norm, dNormed, active[i] * d,

@@ -28,11 +28,33 @@ public final class FloatArrayPool {
 
     /** An array of exactly n floats, from the pool when one is free (stale contents) or new (zeros). */
     public float[] take(int n) {
-        highWater.accumulateAndGet(inUse.addAndGet(4L * n), Math::max);
         ConcurrentLinkedDeque<float[]> q = free.get(n);
         float[] a = q == null ? null : q.pollFirst();
-        if (a == null) return new float[n];
-        pooled.addAndGet(-4L * n);
+        return handOut(a != null ? a : new float[n], a != null);
+    }
+
+    /**
+     * An array of at least n floats: one of exactly n when free, else the shortest free one up to an eighth longer
+     * (batches of nearby sizes then share arrays instead of each keeping its own set), else a new one of n.
+     * Only for callers that never rely on the array's length.
+     */
+    public float[] takeAtLeast(int n) {
+        ConcurrentLinkedDeque<float[]> q = free.get(n);
+        float[] a = q == null ? null : q.pollFirst();
+        if (a == null) {
+            int best = Integer.MAX_VALUE;
+            for (var e : free.entrySet()) {
+                int len = e.getKey();
+                if (len > n && len - n <= n / 8 && len < best && !e.getValue().isEmpty()) best = len;
+            }
+            if (best != Integer.MAX_VALUE) a = free.get(best).pollFirst();
+        }
+        return handOut(a != null ? a : new float[n], a != null);
+    }
+
+    private float[] handOut(float[] a, boolean fromPool) {
+        if (fromPool) pooled.addAndGet(-4L * a.length);
+        highWater.accumulateAndGet(inUse.addAndGet(4L * a.length), Math::max);
         return a;
     }
 

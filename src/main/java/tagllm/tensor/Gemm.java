@@ -51,6 +51,28 @@ public final class Gemm {
         run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
     }
 
+    /**
+     * ys[i][m × ws[i].rows] = x·ws[i]ᵀ (from offsets yOffs[i]) for matrices of the same input width: a layer's q, k
+     * and v, or gate and up. With few rows (decode) all of them go through the pool as one pass.
+     */
+    public static void xwT(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs) {
+        if (ws.length != ys.length || ws.length != yOffs.length || ws.length == 0) {
+            throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs, " + yOffs.length + " offsets");
+        }
+        int k = ws[0].cols();
+        checkBounds(x, xOff, (long) m * k, "x");
+        for (int i = 0; i < ws.length; i++) {
+            if (ws[i].cols() != k) throw new IllegalArgumentException("matrix " + i + " has " + ws[i].cols() + " columns, matrix 0 has " + k);
+            checkBounds(ys[i], yOffs[i], (long) m * ws[i].rows(), "y" + i);
+        }
+        if (m == 0) return;
+        if (m < MR) {
+            MatVec.xwT(x, xOff, m, ws, ys, yOffs, false);
+            return;
+        }
+        for (int i = 0; i < ws.length; i++) xwT(x, xOff, m, ws[i], ys[i], yOffs[i], false);
+    }
+
     /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
     public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
@@ -238,18 +260,26 @@ public final class Gemm {
 
     // ---------------------------------------------------------------- the blocked product
 
-    /** C[m × b.cols] (+)= A[m × b.red] · B, split into tasks over panels and, when panels are few, row blocks. */
+    /**
+     * C[m × b.cols] (+)= A[m × b.red] · B as equal-sized tasks, enough of them (about eight per thread) that the
+     * pool's dynamic hand-out evens out the cores. Operands read in place are cut into groups of panels and, where
+     * panels are few, row blocks too; packed operands go one panel per task with all rows, so every block is
+     * packed exactly once.
+     */
     private static void run(float[] a, int aOff, int m, Operand b, float[] c, int cOff, boolean accumulate) {
         int panels = (b.cols + NR - 1) / NR;
         int threads = Parallel.threads();
         int rowTiles = (m + MR - 1) / MR;
-        // Few panels (narrow outputs) cannot keep every core busy: split rows as well.
-        int rowBlocks = panels >= 2 * threads ? 1 : Math.min(rowTiles, (2 * threads + panels - 1) / panels);
-        int panelGroups = Math.min(panels, Math.max(1, 4 * threads / rowBlocks));
+        int target = 8 * threads;
+        boolean direct = b.direct(0) != null;
+        int perGroup = direct ? Math.max(1, panels / target) : 1;
+        int panelGroups = (panels + perGroup - 1) / perGroup;
+        int rowBlocks = panelGroups >= (direct ? target / 2 : 2 * threads) ? 1
+                : Math.min(rowTiles, (target + panelGroups - 1) / panelGroups);
         int tasks = panelGroups * rowBlocks;
         Parallel.forEachTask(tasks, t -> {
             int g = t % panelGroups, rb = t / panelGroups;
-            int p0 = (int) ((long) panels * g / panelGroups), p1 = (int) ((long) panels * (g + 1) / panelGroups);
+            int p0 = g * perGroup, p1 = Math.min(panels, p0 + perGroup);
             int r0 = (int) ((long) rowTiles * rb / rowBlocks) * MR;
             int r1 = Math.min(m, (int) ((long) rowTiles * (rb + 1) / rowBlocks) * MR);
             block(a, aOff, b, c, cOff, accumulate, p0, p1, r0, r1);
@@ -314,14 +344,16 @@ public final class Gemm {
     private static void edge(float[] a, int ai, int lda, int rows, int kc, float[] b, int bi, int ldb, float[] c, int ci,
                              int ldc, int width, boolean load) {
         float[] apad = APAD.get(), tile = CTILE.get();
-        for (int r = 0; r < MR; r++) {
+        int tileRows = rows <= 6 ? 6 : MR; // a short remainder runs the 6-row tile: less padding computed
+        for (int r = 0; r < tileRows; r++) {
             if (r < rows) System.arraycopy(a, ai + r * lda, apad, r * KC, kc);
             else Arrays.fill(apad, r * KC, r * KC + kc, 0f);
         }
         if (load) {
             for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, width);
         }
-        tile(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
+        if (tileRows == 6) GemmKernels.kernel6(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
+        else tile(apad, 0, KC, kc, b, bi, ldb, tile, 0, NR, load);
         for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, width);
     }
 }

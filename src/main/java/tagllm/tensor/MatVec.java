@@ -27,17 +27,32 @@ final class MatVec {
     private MatVec() {}
 
     static void xwT(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
-        int n = w.rows(), k = w.cols(), panels = Matrix.panels(n);
+        xwT(x, xOff, m, new Matrix[]{w}, new float[][]{y}, new int[]{yOff}, accumulate);
+    }
+
+    /**
+     * y_i = X·W_iᵀ for several matrices sharing the input (q, k and v; gate and up) as one parallel pass over all
+     * their panels: one hand-off to the pool instead of one per matrix, and no core idles at a matrix boundary.
+     */
+    static void xwT(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs, boolean accumulate) {
+        int[] first = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) first[i + 1] = first[i] + Matrix.panels(ws[i].rows());
+        int k = ws[0].cols();
         int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, k * NR * m));
-        Parallel.forRange(panels, grain, (p0, p1) -> {
+        Parallel.forRange(first[ws.length], grain, (g0, g1) -> {
             float[] out = OUT.get();
-            for (int p = p0; p < p1; p++) {
+            int wi = 0;
+            for (int g = g0; g < g1; g++) {
+                while (g >= first[wi + 1]) wi++;
+                Matrix w = ws[wi];
+                int p = g - first[wi], n = w.rows();
+                float[] y = ys[wi];
                 for (int i = 0; i < m; i += 4) {
                     int rows = Math.min(4, m - i);
                     panel(x, xOff + i * k, k, rows, w, p, out);
                     int j0 = p * NR, width = Math.min(NR, n - j0);
                     for (int r = 0; r < rows; r++) {
-                        int yo = yOff + (i + r) * n + j0;
+                        int yo = yOffs[wi] + (i + r) * n + j0;
                         if (accumulate) {
                             for (int jj = 0; jj < width; jj++) y[yo + jj] += out[r * NR + jj];
                         } else {

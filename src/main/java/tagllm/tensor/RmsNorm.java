@@ -1,16 +1,29 @@
 package tagllm.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Root-mean-square normalisation of one row, HF Llama style: y = x / sqrt(mean(x²) + eps) · w.
- * The forward returns rstd = 1/sqrt(mean(x²)+eps), which the backward needs along with x.
+ * The forward returns rstd = 1/sqrt(mean(x²)+eps), which the backward needs along with x. Vectorised (the JIT
+ * does not vectorise the float reductions on its own).
  */
 public final class RmsNorm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
     private RmsNorm() {}
 
     public static float forward(float[] x, int xOff, float[] w, float eps, float[] y, int yOff, int n) {
         float ms = VectorOps.sumOfSquares(x, xOff, n) / n;
         float rstd = (float) (1.0 / Math.sqrt(ms + eps));
-        for (int i = 0; i < n; i++) y[yOff + i] = x[xOff + i] * rstd * w[i];
+        int i = 0;
+        FloatVector r = FloatVector.broadcast(S, rstd);
+        for (int bound = n - n % L; i < bound; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).mul(r).mul(FloatVector.fromArray(S, w, i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] = x[xOff + i] * rstd * w[i];
         return rstd;
     }
 
@@ -19,10 +32,23 @@ public final class RmsNorm {
      */
     public static void backward(float[] x, int xOff, float rstd, float[] w, float[] dy, int dyOff,
                                 float[] dx, int dxOff, int n, boolean accumulate) {
-        float gx = 0f;
-        for (int i = 0; i < n; i++) gx += w[i] * dy[dyOff + i] * x[xOff + i];
+        int bound = n - n % L;
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(S, w, i).mul(FloatVector.fromArray(S, dy, dyOff + i));
+            acc = g.fma(FloatVector.fromArray(S, x, xOff + i), acc);
+        }
+        float gx = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) gx += w[i] * dy[dyOff + i] * x[xOff + i];
         float c = rstd * rstd * rstd * gx / n;
-        for (int i = 0; i < n; i++) {
+        FloatVector vr = FloatVector.broadcast(S, rstd), vc = FloatVector.broadcast(S, -c);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(S, w, i).mul(FloatVector.fromArray(S, dy, dyOff + i));
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i).fma(vc, g.mul(vr));
+            if (accumulate) v = v.add(FloatVector.fromArray(S, dx, dxOff + i));
+            v.intoArray(dx, dxOff + i);
+        }
+        for (int i = bound; i < n; i++) {
             float v = rstd * w[i] * dy[dyOff + i] - c * x[xOff + i];
             dx[dxOff + i] = accumulate ? dx[dxOff + i] + v : v;
         }

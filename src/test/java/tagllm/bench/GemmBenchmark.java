@@ -11,55 +11,44 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import tagllm.model.SafeTensorsWriter;
 import tagllm.tensor.Gemm;
 import tagllm.tensor.Matrix;
 
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * GEMM throughput on a square-ish linear layer shape (prefill/training: many rows; decode: one row).
- * Run: java -cp ... org.openjdk.jmh.Main GemmBenchmark  (GFLOP/s = 2·m·n·k / time).
+ * The engine's matrix products at the shapes of a SmolLM2-135M training step (m = 8 × 128 rows): a linear layer's
+ * forward Y = X·Wᵀ and its backward dX = dY·W, F32 and BF16 weights. GFLOP/s = 2·m·n·k / time.
+ * Run (see docs/benchmarks.md): java ... org.openjdk.jmh.Main GemmBenchmark
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class GemmBenchmark {
-    @Param({"256"})
-    public int m;
-    @Param({"1024"})
-    public int n;
-    @Param({"1024"})
-    public int k;
+    /** m x n x k: rows, output features (W rows), input features (W columns). */
+    @Param({"1024x576x576", "1024x1536x576", "1024x576x1536"})
+    public String shape;
     @Param({"F32", "BF16"})
     public String dtype;
 
-    private Matrix w;
-    private float[] x, y, dy, dx, x1, y1;
+    int m, n, k;
+    Matrix w;
+    float[] x, y, dy, dx;
 
     @Setup
     public void setup() {
-        Random r = new Random(1);
-        float[] a = new float[n * k];
-        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
-        if (dtype.equals("F32")) {
-            w = Matrix.f32(n, k, a);
-        } else {
-            short[] b = new short[a.length];
-            for (int i = 0; i < a.length; i++) b[i] = SafeTensorsWriter.toBf16(a[i]);
-            w = Matrix.bf16(n, k, b);
-        }
-        x = new float[m * k];
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        String[] s = shape.split("x");
+        m = Integer.parseInt(s[0]);
+        n = Integer.parseInt(s[1]);
+        k = Integer.parseInt(s[2]);
+        w = BenchData.matrix(n, k, dtype.equals("BF16"), 1);
+        x = BenchData.array(m * k, 2);
+        dy = BenchData.array(m * n, 3);
         y = new float[m * n];
-        dy = y.clone();
         dx = new float[m * k];
-        x1 = new float[k];
-        y1 = new float[n];
     }
 
     @Benchmark
@@ -72,11 +61,5 @@ public class GemmBenchmark {
     public float[] backwardXW() {
         Gemm.xw(dy, 0, m, w, dx, 0, false);
         return dx;
-    }
-
-    @Benchmark
-    public float[] decodeMatVec() {
-        Gemm.xwT(x1, 0, 1, w, y1, 0, false);
-        return y1;
     }
 }

@@ -111,6 +111,34 @@ class KernelGemmTest {
     }
 
     @Test
+    void severalMatricesOfOneInputMatchReference() {
+        Random rnd = new Random(7);
+        for (int m : new int[]{1, 3, 5, 20}) {
+            int k = 70;
+            Matrix[] ws = {random(45, k, false, rnd), random(9, k, true, rnd), random(64, k, false, rnd)};
+            float[] x = randomArray(m * k + 2, rnd);
+            float[][] ys = {randomArray(m * 45, rnd), randomArray(m * 9 + 4, rnd), randomArray(m * 64, rnd)};
+            int[] offs = {0, 4, 0};
+            Gemm.xwT(x, 2, m, ws, ys, offs);
+            for (int w = 0; w < ws.length; w++) {
+                int n = ws[w].rows();
+                double[] ref = new double[m * n];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double sum = 0;
+                        for (int p = 0; p < k; p++) sum += (double) x[2 + i * k + p] * ws[w].get(j, p);
+                        ref[i * n + j] = sum;
+                    }
+                }
+                check(ref, ys[w], offs[w], k, "matrix " + w + " of 3, m = " + m);
+            }
+        }
+        Matrix a = Matrix.f32(2, 3, new float[6]), b = Matrix.f32(2, 4, new float[8]);
+        assertThrows(IllegalArgumentException.class,
+                () -> Gemm.xwT(new float[3], 0, 1, new Matrix[]{a, b}, new float[][]{new float[2], new float[2]}, new int[]{0, 0}));
+    }
+
+    @Test
     void matrixKeepsEveryElementAndRow() {
         Random rnd = new Random(5);
         for (boolean bf16 : new boolean[]{false, true}) {
