@@ -26,6 +26,8 @@ final class CrippenLogP {
 
     private static final List<String[]> TABLE = load();
     private final List<AtomType> heavyTypes = new ArrayList<>();
+    /** Per atomic number, the heavy types whose SMARTS can match that element, in table order. */
+    private final List<List<AtomType>> typesByElement = new ArrayList<>();
     private final double h1, h2, h3, h4, hs;
 
     CrippenLogP() {
@@ -33,6 +35,14 @@ final class CrippenLogP {
         for (String[] row : TABLE) {
             if (row[0].startsWith("H") && row[1].startsWith("[#1]")) hydrogen.putIfAbsent(row[0], Double.parseDouble(row[2]));
             else heavyTypes.add(new AtomType(row[0], new SmartsQuery(row[1]), Double.parseDouble(row[2])));
+        }
+        for (int z = 0; z <= 118; z++) {
+            List<AtomType> forZ = new ArrayList<>();
+            for (AtomType t : heavyTypes) {
+                java.util.BitSet root = t.query().rootElements();
+                if (root == null || root.get(z)) forZ.add(t);
+            }
+            typesByElement.add(forZ);
         }
         h1 = hydrogen.get("H1");
         h2 = hydrogen.get("H2");
@@ -45,25 +55,21 @@ final class CrippenLogP {
         double sum = 0;
         int n = mol.getAtomCount();
         boolean[] typed = new boolean[n];
-        int left = 0;
         for (IAtom atom : mol.atoms()) {
             if (RdkitNormaliser.atomicNumber(atom) == 1) {
                 // an explicit hydrogen atom (isotopic or charged ones survive H removal)
                 IAtom nbr = atom.getBondCount() > 0 ? atom.bonds().iterator().next().getOther(atom) : null;
                 sum += nbr == null ? hs : hydrogenContribution(nbr, atom);
                 typed[atom.getIndex()] = true;
-            } else {
-                left++;
             }
         }
-        for (AtomType t : heavyTypes) {
-            if (left == 0) break;
-            for (IAtom atom : mol.atoms()) {
-                int i = atom.getIndex();
-                if (!typed[i] && t.query().matchesAt(atom)) {
-                    typed[i] = true;
-                    left--;
+        for (IAtom atom : mol.atoms()) {
+            if (typed[atom.getIndex()]) continue;
+            int z = RdkitNormaliser.atomicNumber(atom);
+            for (AtomType t : typesByElement.get(z >= 0 && z <= 118 ? z : 0)) {
+                if (t.query().matchesAt(atom)) {
                     sum += t.logp();
+                    break;
                 }
             }
         }

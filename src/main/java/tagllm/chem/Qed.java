@@ -1,6 +1,10 @@
 package tagllm.chem;
 
+import org.openscience.cdk.aromaticity.Kekulization;
+import org.openscience.cdk.exception.CDKException;
+import org.openscience.cdk.interfaces.IAtom;
 import org.openscience.cdk.interfaces.IAtomContainer;
+import org.openscience.cdk.interfaces.IBond;
 
 /**
  * Quantitative estimate of drug-likeness (Bickerton et al. 2012) as RDKit's {@code QED.qed} computes it,
@@ -52,13 +56,32 @@ public final class Qed {
         return new QedResult(score(p, WEIGHTS_MEAN), p);
     }
 
-    /** The eight QED properties of a CDK molecule (left unchanged). */
+    /**
+     * The eight QED properties of a CDK molecule (left unchanged). The molecule needs implicit hydrogen
+     * counts, as CDK's readers set them; aromatic bonds without a Kekulé order are kekulised first.
+     *
+     * @throws IllegalArgumentException when hydrogen counts are missing or the aromatic system cannot be kekulised
+     */
     public static QedProperties properties(IAtomContainer molecule) {
         IAtomContainer mol;
         try {
             mol = molecule.clone();
         } catch (CloneNotSupportedException e) {
             throw new IllegalArgumentException("molecule cannot be copied", e);
+        }
+        for (IAtom a : mol.atoms()) {
+            if (a.getImplicitHydrogenCount() == null)
+                throw new IllegalArgumentException("atom " + (a.getIndex() + 1) + " (" + a.getSymbol()
+                        + ") has no implicit hydrogen count; QED needs the hydrogens");
+        }
+        boolean unsetOrders = false;
+        for (IBond b : mol.bonds()) unsetOrders |= b.getOrder() == null || b.getOrder() == IBond.Order.UNSET;
+        if (unsetOrders) {
+            try {
+                Kekulization.kekulize(mol);
+            } catch (CDKException e) {
+                throw new IllegalArgumentException("aromatic system cannot be kekulised: " + e.getMessage(), e);
+            }
         }
         RdkitNormaliser.cleanUp(mol);
         mol = RdkitNormaliser.removeHydrogens(mol);

@@ -43,6 +43,7 @@ final class RdkitAromaticity {
         for (IBond b : mol.bonds()) b.setIsAromatic(false);
         Cycles.markRingAtomsAndBonds(mol);
         int[][] rings = rings(mol);
+        SmartsQuery.encodeRingCounts(mol, rings);
         if (rings.length == 0) return;
 
         int n = mol.getAtomCount();

@@ -1,8 +1,10 @@
 package tagllm.chem;
 
 import org.openscience.cdk.aromaticity.Aromaticity;
+import org.openscience.cdk.aromaticity.ElectronDonation;
 import org.openscience.cdk.exception.CDKException;
 import org.openscience.cdk.exception.InvalidSmilesException;
+import org.openscience.cdk.graph.Cycles;
 import org.openscience.cdk.interfaces.IAtom;
 import org.openscience.cdk.interfaces.IAtomContainer;
 import org.openscience.cdk.interfaces.IBond;
@@ -24,6 +26,10 @@ public final class SmilesReader {
     private static final ThreadLocal<SmilesReader> PER_THREAD = ThreadLocal.withInitial(SmilesReader::new);
     /** Longer strings are refused before parsing: no real molecule needs them and they could exhaust memory. */
     static final int MAX_LENGTH = 10_000;
+
+    /** Canonical output uses CDK's Daylight aromaticity: it only decides lower-case symbols, not the molecule. */
+    private static final Aromaticity DAYLIGHT = new Aromaticity(ElectronDonation.daylight(),
+            Cycles.or(Cycles.all(), Cycles.relevant()));
 
     private final SmilesParser parser = new SmilesParser(SilentChemObjectBuilder.getInstance());
     private final SmilesGenerator canonical = new SmilesGenerator(SmiFlavor.Absolute | SmiFlavor.UseAromaticSymbols);
@@ -66,9 +72,7 @@ public final class SmilesReader {
     public String canonicalise(String smiles) {
         IAtomContainer mol = parse(smiles);
         try {
-            new Aromaticity(org.openscience.cdk.aromaticity.ElectronDonation.daylight(),
-                    org.openscience.cdk.graph.Cycles.or(org.openscience.cdk.graph.Cycles.all(),
-                            org.openscience.cdk.graph.Cycles.relevant())).apply(mol);
+            DAYLIGHT.apply(mol);
             return canonical.create(mol);
         } catch (CDKException e) {
             throw new SmilesException(smiles, "cannot be written canonically: " + firstLine(e.getMessage()));
@@ -111,10 +115,22 @@ public final class SmilesReader {
         return v;
     }
 
-    private static String firstLine(String message) {
+    /**
+     * CDK's message is "could not parse 'S', REASON:\nS\n   ^"; keep the reason and the caret's position.
+     */
+    static String firstLine(String message) {
         if (message == null) return "cannot be parsed";
-        String line = message.strip();
-        int nl = line.indexOf('\n');
-        return nl < 0 ? line : line.substring(0, nl).strip();
+        String[] lines = message.strip().split("\n");
+        String reason = lines[0].strip();
+        if (reason.startsWith("could not parse '")) {
+            int cut = reason.indexOf("', ");
+            if (cut > 0) reason = reason.substring(cut + 3);
+        }
+        if (reason.endsWith(":")) reason = reason.substring(0, reason.length() - 1).strip();
+        if (lines.length >= 3) {
+            int caret = lines[2].indexOf('^');
+            if (caret >= 0) reason += " (at character " + (caret + 1) + ")";
+        }
+        return reason;
     }
 }

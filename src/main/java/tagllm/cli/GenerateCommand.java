@@ -16,8 +16,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "model folder or Hugging Face Hub id")
-    String model;
+    @CommandLine.Mixin
+    ModelOption model = new ModelOption();
 
     @Option(names = "--prompt", required = true, description = "the text to continue")
     String prompt;
@@ -46,7 +46,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        LoadedModel m = LoadedModel.load(model);
+        LoadedModel m = LoadedModel.load(model.model);
         int[] ids = m.tokenizer().encode(prompt);
         if (ids.length == 0) throw new CommandLine.ParameterException(spec.commandLine(), "the prompt gives no tokens");
         // Primed with the prompt so the continuation decodes exactly as it would after it (leading spaces included).

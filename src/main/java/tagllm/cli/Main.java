@@ -12,7 +12,15 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 PerplexityCommand.class,
                 ScoreCommand.class,
+                ServeCommand.class,
                 TagsCommand.class,
+                TrainCommand.class,
+                PredictCommand.class,
+                EvalCommand.class,
+                DemoCommand.class,
+                ChemCommand.class,
+                DataCommand.class,
+                TokenizeCommand.class,
                 BenchCommand.class,
         })
 public final class Main implements Runnable {

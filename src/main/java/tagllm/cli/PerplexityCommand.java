@@ -23,8 +23,8 @@ public final class PerplexityCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "model folder or Hugging Face Hub id")
-    String model;
+    @CommandLine.Mixin
+    ModelOption model = new ModelOption();
 
     @Option(names = "--file", required = true, description = "UTF-8 text file to score")
     Path file;
@@ -48,7 +48,7 @@ public final class PerplexityCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             throw new IOException(file + ": not valid UTF-8 text");
         }
-        LoadedModel m = LoadedModel.load(model);
+        LoadedModel m = LoadedModel.load(model.model);
         int[] ids = m.tokenizer().encode(content);
         if (ids.length < 2) throw new IOException(file + ": " + ids.length + " token(s), at least 2 are needed to score anything");
         int w = window != null ? window : m.transformer().config().maxPositions();

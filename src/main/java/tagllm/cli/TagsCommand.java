@@ -68,7 +68,17 @@ public final class TagsCommand implements Runnable {
             }
             if (!s.provenance().isEmpty()) {
                 out.println("  provenance");
-                for (var p : s.provenance()) out.println("    " + p);
+                for (var p : s.provenance()) {
+                    List<String> trained = new java.util.ArrayList<>();
+                    p.path("trained").forEach(x -> trained.add(x.asText()));
+                    List<String> data = new java.util.ArrayList<>();
+                    p.path("data").forEach(x -> data.add(x.asText()));
+                    out.printf(Locale.ROOT, "    %s (stage %d): trained %s; %d examples, %d steps, seed %d, lr %s, %s, tagllm %s%n",
+                            p.path("stage").asText(), p.path("stage_number").asInt(), String.join(", ", trained), p.path("examples").asInt(),
+                            p.path("steps").asInt(), p.path("seed").asLong(), p.path("hyper").path("lr").asText(), p.path("time").asText(),
+                            p.path("tagllm_version").asText());
+                    out.println("      data: " + String.join(", ", data));
+                }
             }
             return 0;
         }

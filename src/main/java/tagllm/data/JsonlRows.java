@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,46 +28,36 @@ final class JsonlRows {
             .build();
 
     static List<String> read(TextInput.GuardedReader in, RowIssues issues, Consumer<Row> sink) {
-        String source = in.source;
         LinkedHashSet<String> allColumns = new LinkedHashSet<>();
-        long n = 0;
-        boolean any = false;
-        try (BufferedReader br = new BufferedReader(in)) {
-            String line;
-            while ((line = br.readLine()) != null) {
-                n++;
-                if (line.isBlank()) continue;
-                Origin origin = new Origin(source, n);
-                if (!any && line.stripLeading().startsWith("[")) {
-                    throw new DatasetException(origin, "this is a JSON array; expected JSON Lines (one object per line)");
-                }
-                any = true;
-                JsonNode node;
-                try {
-                    node = MAPPER.readTree(line);
-                } catch (JsonProcessingException e) {
-                    issues.reject(origin, "invalid JSON: " + e.getOriginalMessage());
-                    continue;
-                }
-                if (!node.isObject()) {
-                    issues.reject(origin, "expected a JSON object, got " + node.getNodeType().name().toLowerCase(Locale.ROOT));
-                    continue;
-                }
-                List<String> names = new ArrayList<>(node.size());
-                List<String> values = new ArrayList<>(node.size());
-                for (Map.Entry<String, JsonNode> field : node.properties()) {
-                    JsonNode v = field.getValue();
-                    if (v.isNull()) continue;
-                    names.add(field.getKey());
-                    values.add(v.isTextual() ? v.textValue() : v.isValueNode() ? v.asText() : v.toString());
-                }
-                allColumns.addAll(names);
-                sink.accept(new Row(origin, new Columns(names), values.toArray(String[]::new)));
+        boolean[] first = {true};
+        boolean any = TextInput.forEachNonBlankLine(in, (origin, line) -> {
+            if (first[0] && line.stripLeading().startsWith("[")) {
+                throw new DatasetException(origin, "this is a JSON array; expected JSON Lines (one object per line)");
             }
-        } catch (IOException e) {
-            throw TextInput.failure(source, n + 1, e);
-        }
-        if (!any) throw DatasetException.of(source, 0, "empty file: expected JSON objects, one per line");
+            first[0] = false;
+            JsonNode node;
+            try {
+                node = MAPPER.readTree(line);
+            } catch (JsonProcessingException e) {
+                issues.reject(origin, "invalid JSON: " + e.getOriginalMessage());
+                return;
+            }
+            if (!node.isObject()) {
+                issues.reject(origin, "expected a JSON object, got " + node.getNodeType().name().toLowerCase(Locale.ROOT));
+                return;
+            }
+            List<String> names = new ArrayList<>(node.size());
+            List<String> values = new ArrayList<>(node.size());
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                JsonNode v = field.getValue();
+                if (v.isNull()) continue;
+                names.add(field.getKey());
+                values.add(v.isTextual() ? v.textValue() : v.isValueNode() ? v.asText() : v.toString());
+            }
+            allColumns.addAll(names);
+            sink.accept(new Row(origin, new Columns(names), values.toArray(String[]::new)));
+        });
+        if (!any) throw DatasetException.of(in.source, 0, "empty file: expected JSON objects, one per line");
         return List.copyOf(allColumns);
     }
 }

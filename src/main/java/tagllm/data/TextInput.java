@@ -1,5 +1,6 @@
 package tagllm.data;
 
+import java.io.BufferedReader;
 import java.io.FilterReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,6 +66,34 @@ final class TextInput {
         } catch (IOException ignored) {
             // the open failure is what the user needs to see
         }
+    }
+
+    /** One non-blank line of a line-based format, with where it stands. */
+    @FunctionalInterface
+    interface LineHandler {
+        void line(Origin origin, String text);
+    }
+
+    /**
+     * Hands every non-blank line to the handler (line numbers count the blank ones too) and closes the reader.
+     *
+     * @return whether there was any non-blank line
+     */
+    static boolean forEachNonBlankLine(GuardedReader in, LineHandler handler) {
+        long n = 0;
+        boolean any = false;
+        try (BufferedReader br = new BufferedReader(in)) {
+            String line;
+            while ((line = br.readLine()) != null) {
+                n++;
+                if (line.isBlank()) continue;
+                any = true;
+                handler.line(new Origin(in.source, n), line);
+            }
+        } catch (IOException e) {
+            throw failure(in.source, n + 1, e);
+        }
+        return any;
     }
 
     /**

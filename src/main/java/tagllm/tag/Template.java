@@ -17,7 +17,8 @@ import java.util.function.Function;
  * A placeholder value is its own part so that a domain span (tag + data) ends exactly where the data ends.
  *
  * <p>Syntax: {@code {column}}, {@code {column:spaced}} (one character per token, as the paper's code
- * spaces protein sequences), {@code <Name>} a tag, {@code {{ }} \<} literal braces and angle bracket.
+ * spaces protein sequences), {@code {column:max=N}} (only the first N characters, for models with a short
+ * context), {@code <Name>} a tag, {@code {{ }} \<} literal braces and angle bracket.
  */
 public final class Template {
     /** One piece of a parsed template. */
@@ -25,7 +26,10 @@ public final class Template {
 
     public record Text(String text) implements Part {}
 
-    public record Field(String column, boolean spaced) implements Part {}
+    /** A placeholder; maxChars > 0 keeps only the first maxChars characters of the value (0: all). */
+    public record Field(String column, boolean spaced, int maxChars) implements Part {
+        public Field(String column, boolean spaced) { this(column, spaced, 0); }
+    }
 
     public record TagRef(String name) implements Part {}
 
@@ -97,17 +101,51 @@ public final class Template {
         String column = bits[0].trim();
         if (column.isEmpty()) throw new TemplateException("empty placeholder {} at character " + (at + 1) + " of template: " + template);
         boolean spaced = false;
+        int max = 0;
         for (int k = 1; k < bits.length; k++) {
             String opt = bits[k].trim();
-            if (opt.equals("spaced")) spaced = true;
-            else throw new TemplateException("placeholder {" + spec + "}: unknown option '" + opt + "' (known: spaced)");
+            if (opt.equals("spaced")) {
+                spaced = true;
+            } else if (opt.startsWith("max=")) {
+                try {
+                    max = Integer.parseInt(opt.substring(4).trim());
+                } catch (NumberFormatException e) {
+                    max = -1;
+                }
+                if (max <= 0) throw new TemplateException("placeholder {" + spec + "}: max= needs a positive number of characters");
+            } else {
+                throw new TemplateException("placeholder {" + spec + "}: unknown option '" + opt + "' (known: spaced, max=N)");
+            }
         }
-        return new Field(column, spaced);
+        return new Field(column, spaced, max);
     }
 
     private static void flush(StringBuilder text, List<Part> parts) {
         if (!text.isEmpty()) parts.add(new Text(text.toString()));
         text.setLength(0);
+    }
+
+    /** The same template with every tag dropped (the paper's "no tags" ablation and the linear-probe prompt). */
+    public Template withoutTags() {
+        List<Part> kept = new ArrayList<>();
+        StringBuilder src = new StringBuilder();
+        for (Part p : parts) {
+            if (p instanceof TagRef) continue;
+            if (p instanceof Text t && !kept.isEmpty() && kept.getLast() instanceof Text prev) {
+                kept.set(kept.size() - 1, new Text(prev.text() + t.text())); // the text around a dropped tag is one part
+            } else {
+                kept.add(p);
+            }
+        }
+        for (Part p : kept) {
+            switch (p) {
+                case Text t -> src.append(t.text().replace("\\", "\\\\").replace("<", "\\<").replace("{", "{{").replace("}", "}}"));
+                case Field f -> src.append('{').append(f.column()).append(f.spaced() ? ":spaced" : "")
+                        .append(f.maxChars() > 0 ? ":max=" + f.maxChars() : "").append('}');
+                case TagRef r -> { }
+            }
+        }
+        return new Template(src.toString(), kept);
     }
 
     /** The column names of the placeholders, in order of first use. */
@@ -177,6 +215,9 @@ public final class Template {
                     String v = values.apply(f.column());
                     if (v == null) throw new TemplateException("missing value for placeholder {" + f.column() + "}");
                     v = v.strip();
+                    if (f.maxChars() > 0 && v.codePointCount(0, v.length()) > f.maxChars()) {
+                        v = v.substring(0, v.offsetByCodePoints(0, f.maxChars()));
+                    }
                     if (f.spaced()) v = spaced(v);
                     if (!v.isEmpty()) b.tokens(enc.encodePart(v));
                     if (openSpan >= 0) {

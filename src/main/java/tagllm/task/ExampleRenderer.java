@@ -1,5 +1,7 @@
 package tagllm.task;
 
+import tagllm.data.DatasetException;
+import tagllm.data.Row;
 import tagllm.tag.Sequence;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
@@ -12,7 +14,8 @@ import java.util.function.Function;
 /**
  * Turns data rows into sequences for one task. Regression prompts end at the function tag's last slot
  * (the head reads there; nothing after it can matter through a causal model). Text tasks carry the
- * output text and EOS when training, and stop before the output when predicting.
+ * output text and EOS when training, and stop before the output when predicting. A row that does not
+ * fit (missing column, not a number, too long) is a {@link DatasetException} naming its file and line.
  */
 public final class ExampleRenderer {
     private final TaskSpec task;
@@ -41,69 +44,50 @@ public final class ExampleRenderer {
     /** The maximum sequence length (the task's max_length, at most the model's context). */
     public int limit() { return limit; }
 
-    /**
-     * A training or evaluation example: labels are required. source/line name the row in errors.
-     * values gives a data column's text, or null when the row has no such column.
-     */
-    public Example example(Function<String, String> values, String source, long line) {
-        String where = source + ":" + line;
+    /** A training or evaluation example: the label (regression) or output text (text tasks) is required. */
+    public Example example(Row row) {
         double label = Double.NaN;
         String text = null;
-        Function<String, String> fill = placeholder -> values.apply(task.column(placeholder));
+        Function<String, String> fill = placeholder -> row.get(task.column(placeholder));
         switch (task.type()) {
             case REGRESSION -> {
-                String raw = values.apply(task.labelColumn());
-                if (raw == null) throw new RowProblem(where + ": column '" + task.labelColumn() + "' is missing");
-                try {
-                    label = Double.parseDouble(raw.trim()) * task.labelScale();
-                } catch (NumberFormatException e) {
-                    throw new RowProblem(where + ": column '" + task.labelColumn() + "': expected a number, got '" + raw + "'");
-                }
-                if (!Double.isFinite(label)) throw new RowProblem(where + ": column '" + task.labelColumn() + "': not a finite number: '" + raw + "'");
-                String labelText = LabelText.format(label);
+                label = row.getDouble(task.labelColumn());
+                String labelText = LabelText.format(label * task.labelScale());
                 String out = task.outputPlaceholder();
-                fill = placeholder -> placeholder.equals(out) && values.apply(task.column(placeholder)) == null
-                        ? labelText : values.apply(task.column(placeholder));
+                fill = placeholder -> placeholder.equals(out) && !row.has(task.column(placeholder))
+                        ? labelText : row.get(task.column(placeholder));
             }
-            case TEXT -> {
-                text = values.apply(task.column(task.outputPlaceholder()));
-                if (text == null) throw new RowProblem(where + ": column '" + task.column(task.outputPlaceholder()) + "' is missing");
-            }
+            case TEXT -> text = row.get(task.column(task.outputPlaceholder()));
             case LANGUAGE_MODEL -> { }
         }
-        Sequence s = render(fill, task.type() == TaskType.TEXT, where);
-        return new Example(task, s, label, text, source, line);
+        Sequence s = render(row, fill, task.type() == TaskType.TEXT);
+        return new Example(task, s, label, text, row.source(), row.line());
     }
 
     /** A prompt for prediction: no label needed; text tasks stop before the output. */
-    public Example prompt(Function<String, String> values, String source, long line) {
-        Function<String, String> fill = placeholder -> values.apply(task.column(placeholder));
-        Sequence s = render(fill, false, source + ":" + line);
-        return new Example(task, s, Double.NaN, null, source, line);
+    public Example prompt(Row row) {
+        Sequence s = render(row, placeholder -> row.get(task.column(placeholder)), false);
+        return new Example(task, s, Double.NaN, null, row.source(), row.line());
     }
 
-    private Sequence render(Function<String, String> fill, boolean includeOutput, String where) {
+    private Sequence render(Row row, Function<String, String> fill, boolean includeOutput) {
         Sequence s;
         try {
-            s = template.render(p -> {
-                String v = fill.apply(p);
-                if (v == null) throw new RowProblem(where + ": column '" + task.column(p) + "' is missing (placeholder {" + p + "})");
-                return v;
-            }, Template.lookup(tags), encoder, new Template.RenderOptions(task.bos(), task.isolateDomains(),
+            s = template.render(fill, Template.lookup(tags), encoder, new Template.RenderOptions(task.bos(), task.isolateDomains(),
                     task.outputPlaceholder(), includeOutput, task.eos()));
         } catch (TemplateException e) {
-            throw new RowProblem(where + ": " + e.getMessage());
+            throw new DatasetException(row.origin(), e.getMessage());
         }
         if (task.type() == TaskType.REGRESSION) {
-            if (s.readPosition() < 0) throw new RowProblem(where + ": task " + task.name() + " has no function tag before its output");
+            if (s.readPosition() < 0) throw new DatasetException(row.origin(), "task " + task.name() + " has no function tag before its output");
             s = s.truncate(s.readPosition() + 1);
         }
         if (s.length() > limit) {
-            throw new RowProblem(where + ": too long: " + s.length() + " positions, the limit is " + limit
+            throw new DatasetException(row.origin(), "too long: " + s.length() + " positions, the limit is " + limit
                     + (limit == task.maxLength() ? " (the task's max_length)" : " (the model's context)"));
         }
         if (task.type() == TaskType.LANGUAGE_MODEL && s.ceTargets(false).length == 0) {
-            throw new RowProblem(where + ": no text to predict");
+            throw new DatasetException(row.origin(), "no text to predict");
         }
         return s;
     }

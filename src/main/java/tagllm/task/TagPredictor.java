@@ -41,6 +41,26 @@ public final class TagPredictor {
         this.isEos = isEos;
     }
 
+    /**
+     * Loads a base model (folder or Hub id) and one or more tag files, merged in order; every tag file
+     * must have been trained on this base model (compared by fingerprint).
+     */
+    public static TagPredictor open(String model, List<java.nio.file.Path> tagFiles) throws java.io.IOException {
+        return open(tagllm.model.Model.load(model), tagFiles);
+    }
+
+    public static TagPredictor open(tagllm.model.Model m, List<java.nio.file.Path> tagFiles) throws java.io.IOException {
+        if (tagFiles.isEmpty()) throw new IllegalArgumentException("no tag file given");
+        TagSet merged = null;
+        for (java.nio.file.Path f : tagFiles) {
+            TagSet t = tagllm.tag.TagFile.read(f);
+            t.requireModel(m.fingerprint(), m.name(), f.toString());
+            if (merged == null) merged = t;
+            else merged.merge(t, f.toString());
+        }
+        return new TagPredictor(new Transformer(m.weights()), m.tokenizer(), merged, m.generation()::isEos);
+    }
+
     public TagSet tags() { return tags; }
 
     public Transformer model() { return model; }
@@ -90,7 +110,7 @@ public final class TagPredictor {
         TaskSpec t = task(task);
         requireReady(t);
         if (t.type() != TaskType.REGRESSION) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task: use generate");
-        return predictValues(t, List.of(renderer(t).prompt(fields::get, "input", 1).sequence()))[0];
+        return predictValues(t, List.of(renderer(t).prompt(tagllm.data.Row.of("input", 1, fields)).sequence()))[0];
     }
 
     /** One text output from named field values. */
@@ -98,7 +118,7 @@ public final class TagPredictor {
         TaskSpec t = task(task);
         requireReady(t);
         if (t.type() != TaskType.TEXT) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task: use predict");
-        return generate(renderer(t).prompt(fields::get, "input", 1).sequence(), maxNewTokens);
+        return generate(renderer(t).prompt(tagllm.data.Row.of("input", 1, fields)).sequence(), maxNewTokens);
     }
 
     /** Head predictions (label units) for regression prompts, several prompts per forward pass. */

@@ -2,6 +2,7 @@ package tagllm.task;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.head.HeadInit;
 import tagllm.head.HeadSpec;
 import tagllm.tag.Tag;
 import tagllm.tag.TagKind;
@@ -16,7 +17,8 @@ import java.util.Map;
  * sequences are built (BOS, EOS after output text, domain-span isolation, length limit).
  *
  * <p>Placeholders name columns of the data row; {@code columns} maps a placeholder to another column
- * name. For regression the output placeholder (default {@code label}) is filled with the label written
+ * name. label_scale multiplies the label for its text and for the head's training target (the paper's
+ * code trains DC on CSS × 0.1); predictions and metrics stay in the data's units. For regression the output placeholder (default {@code label}) is filled with the label written
  * as text, and sequences are cut right after the function tag anyway.
  */
 public record TaskSpec(
@@ -49,6 +51,20 @@ public record TaskSpec(
         String k = tags.get(Tag.canonicalName(tag));
         if (k == null) throw new ConfigException("task " + name + ": the template uses tag " + tag + " but its kind is not declared (tags: {" + Tag.bareName(tag) + ": domain|function})");
         return TagKind.parse(k, "task " + name + ": tag " + tag);
+    }
+
+    /** The same task reading some placeholders from other columns (placeholder → column). */
+    public TaskSpec withColumns(Map<String, String> overrides) {
+        Map<String, String> c = new LinkedHashMap<>(columns);
+        c.putAll(overrides);
+        return new TaskSpec(name, type, template, tags, labelColumn, labelScale, outputPlaceholder, c, head, isolateDomains, bos, eos,
+                lossOnOutputOnly, maxLength);
+    }
+
+    /** The same task with its label read from another column. */
+    public TaskSpec withLabel(String column) {
+        return new TaskSpec(name, type, template, tags, column, labelScale, outputPlaceholder, columns, head, isolateDomains, bos, eos,
+                lossOnOutputOnly, maxLength);
     }
 
     /** The data column behind a placeholder. */
@@ -95,8 +111,10 @@ public record TaskSpec(
             used.put(t, k);
         }
         String label = c.string("label", base != null ? base.labelColumn() : null);
-        String output = c.string("output", base != null ? base.outputPlaceholder()
-                : (type == TaskType.REGRESSION && parsed.columns().contains("label") ? "label" : null));
+        String inherited = base != null ? base.outputPlaceholder() : (type == TaskType.REGRESSION ? "label" : null);
+        // a regression template without the label text simply ends at its function tag
+        if (type == TaskType.REGRESSION && inherited != null && !parsed.columns().contains(inherited)) inherited = null;
+        String output = c.string("output", inherited);
         if (type == TaskType.REGRESSION && label == null) throw c.error("label", "missing: the column holding the number to predict");
         if (type == TaskType.TEXT && output == null) throw c.error("output", "missing: the placeholder holding the output text");
         if (output != null && type != TaskType.LANGUAGE_MODEL && !parsed.columns().contains(output)) {
@@ -111,8 +129,15 @@ public record TaskSpec(
         HeadSpec head = base != null ? base.head() : HeadSpec.paper();
         if (c.has("head")) {
             ConfigNode h = c.child("head").requireObject();
-            h.allowOnly("outputs", "bias", "standardize");
-            head = new HeadSpec(h.integer("outputs", head.outputs()), h.bool("bias", head.bias()), h.bool("standardize", head.standardize()));
+            h.allowOnly("outputs", "bias", "standardize", "init");
+            HeadInit init;
+            try {
+                init = HeadInit.parse(h.string("init", head.init().label()));
+            } catch (IllegalArgumentException e) {
+                throw h.error("init", e.getMessage());
+            }
+            head = new HeadSpec(h.integer("outputs", head.outputs()), h.bool("bias", head.bias()), h.bool("standardize", head.standardize()),
+                    init);
             if (head.outputs() != 1) throw h.error("outputs", "only single-output regression heads are supported, got " + head.outputs());
         }
         String lossOn = c.string("loss_on", base != null ? (base.lossOnOutputOnly() ? "output" : "all") : "all");
@@ -120,7 +145,7 @@ public record TaskSpec(
         int maxLength = c.integer("max_length", base != null ? base.maxLength() : DEFAULT_MAX_LENGTH);
         if (maxLength < 2) throw c.error("max_length", "must be at least 2, got " + maxLength);
         double labelScale = c.number("label_scale", base != null ? base.labelScale() : 1.0);
-        if (!(labelScale != 0) || !Double.isFinite(labelScale)) throw c.error("label_scale", "must be a finite non-zero number");
+        if (!(labelScale > 0) || !Double.isFinite(labelScale)) throw c.error("label_scale", "must be a positive number, got " + labelScale);
         return new TaskSpec(name, type, template, used, label, labelScale, output, columns, head,
                 c.bool("isolate_domains", base != null ? base.isolateDomains() : false),
                 c.bool("bos", base != null ? base.bos() : type != TaskType.LANGUAGE_MODEL),
@@ -147,6 +172,7 @@ public record TaskSpec(
         h.put("outputs", head.outputs());
         h.put("bias", head.bias());
         h.put("standardize", head.standardize());
+        h.put("init", head.init().label());
         o.put("isolate_domains", isolateDomains);
         o.put("bos", bos);
         o.put("eos", eos);

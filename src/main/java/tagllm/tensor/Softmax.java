@@ -19,14 +19,14 @@ public final class Softmax {
             FloatVector vs = FloatVector.broadcast(S, scale), vshift = FloatVector.broadcast(S, shift);
             FloatVector acc = FloatVector.zero(S);
             for (int bound = n - n % L; i < bound; i += L) {
-                FloatVector e = FloatVector.fromArray(S, x, off + i).fma(vs, vshift.neg()).lanewise(VectorOperators.EXP);
+                FloatVector e = DeterministicMath.exp(FloatVector.fromArray(S, x, off + i).fma(vs, vshift.neg()));
                 e.intoArray(x, off + i);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = DeterministicMath.sumLanes(acc);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] * scale - shift);
+            float e = DeterministicMath.exp(Math.fma(x[off + i], scale, -shift));
             x[off + i] = e;
             sum += e;
         }

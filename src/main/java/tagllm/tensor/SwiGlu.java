@@ -16,12 +16,12 @@ public final class SwiGlu {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int bound = n - n % L; i < bound; i += L) {
             FloatVector x = FloatVector.fromArray(S, g, off + i);
-            FloatVector sig = one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+            FloatVector sig = one.div(one.add(DeterministicMath.exp(x.neg())));
             x.mul(sig).mul(FloatVector.fromArray(S, u, off + i)).intoArray(a, aOff + i);
         }
         for (; i < n; i++) {
             float x = g[off + i];
-            float sig = 1f / (1f + (float) Math.exp(-x));
+            float sig = 1f / (1f + DeterministicMath.exp(-x));
             a[aOff + i] = x * sig * u[off + i];
         }
     }
@@ -32,7 +32,7 @@ public final class SwiGlu {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int bound = n - n % L; i < bound; i += L) {
             FloatVector x = FloatVector.fromArray(S, g, gOff + i);
-            FloatVector sig = one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+            FloatVector sig = one.div(one.add(DeterministicMath.exp(x.neg())));
             FloatVector d = FloatVector.fromArray(S, da, dOff + i);
             FloatVector uu = FloatVector.fromArray(S, u, gOff + i);
             FloatVector dsilu = sig.mul(one.add(x.mul(one.sub(sig))));
@@ -41,7 +41,7 @@ public final class SwiGlu {
         }
         for (; i < n; i++) {
             float x = g[gOff + i];
-            float sig = 1f / (1f + (float) Math.exp(-x));
+            float sig = 1f / (1f + DeterministicMath.exp(-x));
             float d = da[dOff + i];
             dg[dOff + i] = d * u[gOff + i] * sig * (1f + x * (1f - sig));
             du[dOff + i] = d * x * sig;

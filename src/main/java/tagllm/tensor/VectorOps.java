@@ -19,7 +19,7 @@ public final class VectorOps {
             for (int bound = n - n % L; i < bound; i += L) {
                 acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = DeterministicMath.sumLanes(acc);
         }
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
@@ -67,7 +67,7 @@ public final class VectorOps {
                 FloatVector v = FloatVector.fromArray(S, x, off + i);
                 acc = v.fma(v, acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = DeterministicMath.sumLanes(acc);
         }
         for (; i < n; i++) sum += x[off + i] * x[off + i];
         return sum;

@@ -28,11 +28,15 @@ final class BpeModel {
     private final int[] charIds = new int[65536];
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
-    BpeModel(Map<String, Integer> vocab, MergeTable merges, String unkToken, String continuingSubwordPrefix,
+    /** Set when unk_token names no vocabulary entry: the error to raise when a text needs the unknown token. */
+    private final String missingUnkMessage;
+
+    BpeModel(Map<String, Integer> vocab, MergeTable merges, String unkToken, String missingUnkMessage, String continuingSubwordPrefix,
              String endOfWordSuffix, boolean fuseUnk, boolean byteFallback, boolean ignoreMerges) {
         this.vocab = vocab;
         this.merges = merges;
         this.unkId = unkToken == null ? -1 : vocab.getOrDefault(unkToken, -1);
+        this.missingUnkMessage = missingUnkMessage;
         this.continuingSubwordPrefix = continuingSubwordPrefix;
         this.endOfWordSuffix = endOfWordSuffix;
         this.fuseUnk = fuseUnk;
@@ -114,6 +118,7 @@ final class BpeModel {
                     continue;
                 }
             }
+            if (missingUnkMessage != null) throw new tagllm.model.ModelFormatException(missingUnkMessage);
             if (unkId >= 0) {
                 if (hasPendingUnk && !fuseUnk) symbols[count++] = unkId;
                 hasPendingUnk = true;

@@ -80,6 +80,8 @@ public final class Tokenizer {
                 ids.add(seg.token().id());
                 continue;
             }
+            // empty parts are dropped before pre-tokenization, so "" gets no prefix space or "▁"
+            if (seg.end() == seg.start()) continue;
             String part = text.substring(seg.start(), seg.end());
             String norm = normalizer == null ? part : normalizer.normalize(part);
             for (AddedTokenMatcher.Segment sub : normalizedMatcher.split(norm)) {
@@ -87,6 +89,7 @@ public final class Tokenizer {
                     ids.add(sub.token().id());
                     continue;
                 }
+                if (sub.end() == sub.start()) continue;
                 Piece piece = new Piece(norm.substring(sub.start(), sub.end()), seg.start() == 0 && sub.start() == 0);
                 if (preTokenizer == null) {
                     model.tokenize(piece.text(), ids);

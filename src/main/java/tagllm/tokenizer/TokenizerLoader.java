@@ -136,11 +136,15 @@ final class TokenizerLoader {
         }
         if (vocab.isEmpty()) throw error("model.vocab", "is empty");
         String unk = textOrNull(m, "unk_token", "model");
-        if (unk != null && !vocab.containsKey(unk)) throw error("model.unk_token", "\"" + unk + "\" is not in model.vocab");
-        String prefix = textOrNull(m, "continuing_subword_prefix", "model");
-        String suffix = textOrNull(m, "end_of_word_suffix", "model");
+        // "" means none (GPT-2's file writes it so); null keeps the per-character fast path
+        String prefix = emptyToNull(textOrNull(m, "continuing_subword_prefix", "model"));
+        String suffix = emptyToNull(textOrNull(m, "end_of_word_suffix", "model"));
         MergeTable merges = merges(m.get("merges"), vocab, prefix == null ? 0 : prefix.length());
-        return new BpeModel(vocab, merges, unk, prefix, suffix, bool(m, "fuse_unk", false, "model"),
+        // tokenizers accepts an unk_token missing from the vocabulary and fails only when a text needs it
+        String missingUnk = unk != null && !vocab.containsKey(unk)
+                ? file + ": model.unk_token \"" + unk + "\" is not in model.vocab, and the text has characters only it could stand for"
+                : null;
+        return new BpeModel(vocab, merges, unk, missingUnk, prefix, suffix, bool(m, "fuse_unk", false, "model"),
                 bool(m, "byte_fallback", false, "model"), bool(m, "ignore_merges", false, "model"));
     }
 
@@ -458,6 +462,10 @@ final class TokenizerLoader {
         if (t == null || t.isNull()) return null;
         if (!t.isTextual()) throw error(where + "." + field, "must be a string, got " + t);
         return t.asText();
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     private boolean bool(JsonNode n, String field, boolean dflt, String where) {

@@ -29,14 +29,14 @@ public final class AdamW implements Optimizer {
     public void step(List<Param> params, double lr) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = Math.sqrt(1 - Math.pow(beta2, t));
-        double stepSize = lr / bc1;
         for (Param p : params) {
+            double plr = lr * p.lrScale(), stepSize = plr / bc1;
             float[] w = p.value(), g = p.grad();
             float[] mm = m.computeIfAbsent(p.name(), k -> new float[w.length]);
             float[] vv = v.computeIfAbsent(p.name(), k -> new float[w.length]);
             for (int i = 0; i < w.length; i++) {
                 double wi = w[i];
-                if (weightDecay != 0) wi *= 1 - lr * weightDecay;
+                if (weightDecay != 0) wi *= 1 - plr * weightDecay;
                 double gi = g[i];
                 double mi = beta1 * mm[i] + (1 - beta1) * gi;
                 double vi = beta2 * vv[i] + (1 - beta2) * gi * gi;

@@ -3,21 +3,23 @@ package tagllm.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.head.HeadInit;
 import tagllm.head.RegressionHead;
+import tagllm.head.Ridge;
 import tagllm.model.Transformer;
+import tagllm.tag.Sequence;
 import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagInit;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.tag.TokenizerEncoder;
-import tagllm.task.DataRow;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
 import tagllm.task.DataSpec;
 import tagllm.task.Evaluator;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
-import tagllm.task.RowIssues;
-import tagllm.task.RowProblem;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -45,7 +47,7 @@ public final class ExperimentRunner {
     /** Reads a task's rows of one split ("train", "valid", "test"). */
     @FunctionalInterface
     public interface RowLoader {
-        List<DataRow> load(DataSpec spec, String split) throws IOException;
+        List<Row> load(DataSpec spec, String split) throws IOException;
     }
 
     private final Transformer model;
@@ -163,7 +165,13 @@ public final class ExperimentRunner {
             List<Example> ex = examples(t, ds, "train", ds.maxTrain(), tags, enc);
             if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path());
             train.addAll(ex);
-            if (t.type() == TaskType.REGRESSION) ensureHead(tags, t, ex, embed);
+            if (t.type() == TaskType.REGRESSION && tags.head(t.functionTag()) == null) {
+                ensureHead(tags, t, ex, embed);
+                if (t.head().init() == HeadInit.RIDGE && !(resume && Files.exists(ckpt))) {
+                    Ridge r = fitRidgeHead(model, tags, t, ex, examples(t, ds, "valid", ds.maxEval(), tags, enc));
+                    progress.message("task " + tn + ": head initialised by ridge (λ " + r.lambda() + ") on " + ex.size() + " rows");
+                }
+            }
         }
         // 3. what trains
         Set<String> trainable = new LinkedHashSet<>();
@@ -190,8 +198,9 @@ public final class ExperimentRunner {
         progress.message("stage " + stage.name() + " (stage " + stage.stage() + "): " + train.size() + " examples, training "
                 + String.join(", ", trainable));
         Trainer trainer = new Trainer(model, progress, log);
+        Trainer.Validator validator = stage.hyper().evalEvery() > 0 ? validator(exp, stage, tags, enc) : null;
         Trainer.Result r = trainer.run(tags, train, trainable,
-                new Trainer.Options(stage.name(), stage.hyper(), exp.seed(), stage.enrich(), ckpt, resume, stopAfter));
+                new Trainer.Options(stage.name(), stage.hyper(), exp.seed(), stage.enrich(), ckpt, resume, stopAfter, validator));
         ObjectNode summary = JSON.createObjectNode();
         summary.put("stage", stage.name());
         summary.put("steps", r.steps());
@@ -232,6 +241,73 @@ public final class ExperimentRunner {
         return summary;
     }
 
+    /**
+     * Sets a new head to the ridge fit of its head-space targets on the hidden states at the read position
+     * under the current tags; λ is chosen on the valid examples (or, without any, on the last fifth of the
+     * training ones), then the head is refitted on all training rows at that λ.
+     */
+    static Ridge fitRidgeHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
+        RegressionHead head = tags.head(t.functionTag());
+        List<Example> fitOn = train, pickOn = valid;
+        if (valid.isEmpty()) {
+            if (train.size() < 5) throw new IllegalArgumentException("task " + t.name() + ": head init ridge needs a valid split or at least 5 training rows");
+            int cut = train.size() - train.size() / 5;
+            fitOn = train.subList(0, cut);
+            pickOn = train.subList(cut, train.size());
+        }
+        double[][] xFit = features(model, tags, fitOn), xPick = features(model, tags, pickOn);
+        Ridge chosen = Ridge.select(xFit, targets(head, fitOn), xPick, targets(head, pickOn), head.bias() != null);
+        Ridge r = fitOn == train ? chosen : Ridge.fit(features(model, tags, train), targets(head, train), chosen.lambda(), head.bias() != null);
+        float[] w = head.weight();
+        for (int j = 0; j < w.length; j++) w[j] = (float) r.weights()[j];
+        if (head.bias() != null) head.bias()[0] = (float) r.intercept();
+        return r;
+    }
+
+    private static double[][] features(Transformer model, TagSet tags, List<Example> ex) {
+        return HiddenStates.at(model, tags, ex.stream().map(Example::sequence).toList(), Sequence::readPosition);
+    }
+
+    private static double[] targets(RegressionHead head, List<Example> ex) {
+        return ex.stream().mapToDouble(e -> head.toHeadSpace(0, e.label())).toArray();
+    }
+
+    /**
+     * The stage's validation score for early stopping: the mean over its regression tasks of the head-space
+     * MSE on the valid split (standardised heads make the tasks comparable). Null when no task can be scored.
+     */
+    private Trainer.Validator validator(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc) throws IOException {
+        List<TaskSpec> tasks = new ArrayList<>();
+        List<List<Example>> sets = new ArrayList<>();
+        for (String tn : stage.tasks()) {
+            TaskSpec t = exp.tasks().get(tn);
+            if (t.type() != TaskType.REGRESSION) continue;
+            List<Example> ex = examples(t, exp.data().get(tn), "valid", exp.data().get(tn).maxEval(), tags, enc);
+            if (ex.isEmpty()) continue;
+            tasks.add(t);
+            sets.add(ex);
+        }
+        if (tasks.isEmpty()) {
+            progress.message("stage " + stage.name() + ": eval_every is set but no regression task has valid rows; training without it");
+            return null;
+        }
+        return current -> {
+            TagPredictor p = new TagPredictor(model, tokenizer, current, id -> id == tokenizer.eosId());
+            double sum = 0;
+            for (int k = 0; k < tasks.size(); k++) {
+                RegressionHead head = current.head(tasks.get(k).functionTag());
+                double[] pred = p.predictValues(tasks.get(k), sets.get(k).stream().map(Example::sequence).toList());
+                double se = 0;
+                for (int i = 0; i < pred.length; i++) {
+                    double diff = head.toHeadSpace(0, pred[i]) - head.toHeadSpace(0, sets.get(k).get(i).label());
+                    se += diff * diff;
+                }
+                sum += se / pred.length;
+            }
+            return sum / tasks.size();
+        };
+    }
+
     /** Scores on the valid split (capped by max_eval) when the data has one; null otherwise. */
     private ObjectNode validate(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc) throws IOException {
         ObjectNode out = JSON.createObjectNode();
@@ -256,37 +332,36 @@ public final class ExperimentRunner {
     /** Renders a split's rows; rows that do not fit are reported and skipped (or stop the run with --strict). */
     public List<Example> examples(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
         ExampleRenderer r = new ExampleRenderer(t, tags, enc, model.config().maxPositions());
-        RowIssues issues = new RowIssues(strict);
+        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
         List<Example> out = new ArrayList<>();
-        for (DataRow row : rows.load(ds, split)) {
+        for (Row row : rows.load(ds, split)) {
             if (cap > 0 && out.size() >= cap) break;
-            try {
-                out.add(r.example(row.values(), row.source(), row.line()));
-            } catch (RowProblem p) {
-                issues.add(p);
-            }
+            issues.convert(row, r::example).ifPresent(out::add);
         }
-        String s = issues.summary("task " + t.name() + " (" + split + ")");
-        if (!s.isEmpty()) progress.message(s);
+        if (issues.count() > 0) progress.message("task " + t.name() + " (" + split + "): " + issues.summary());
         return out;
     }
 
-    /** A new head for a regression task's function tag, initialised as in the code (rows = mean token embedding). */
-    private static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
+    /** A new head for a regression task's function tag: rows = the mean token embedding as in the code, or zero. */
+    static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
         String f = t.functionTag();
         if (tags.head(f) != null) return;
-        double[] shift = null, scale = null;
+        // the head learns z = (y - shift) / scale and reports y: label_scale (DC's 0.1, as the code scales its
+        // targets) is a fixed scale, standardisation takes the training labels' mean and deviation instead
+        double[] shift = null, scale = new double[]{1 / t.labelScale()};
         if (t.head().standardize()) {
             double mean = train.stream().mapToDouble(Example::label).average().orElse(0);
             double var = train.stream().mapToDouble(e -> (e.label() - mean) * (e.label() - mean)).average().orElse(1);
             shift = new double[]{mean};
             scale = new double[]{var > 0 ? Math.sqrt(var) : 1};
         }
-        tags.putHead(RegressionHead.initial(f, t.head().outputs(), embed.mean(), t.head().bias(), shift, scale));
+        // ridge starts from zero too: fitRidgeHead replaces the weights once the stage's tags exist
+        float[] rowInit = t.head().init() == HeadInit.EMBEDDING ? embed.mean() : new float[embed.mean().length];
+        tags.putHead(RegressionHead.initial(f, t.head().outputs(), rowInit, t.head().bias(), shift, scale));
     }
 
     /** The embedding statistics the paper's initialisation needs, computed once per stage. */
-    private static final class Matrix0 {
+    static final class Matrix0 {
         private final Transformer model;
         private float[] mean, init;
 

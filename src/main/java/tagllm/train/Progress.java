@@ -1,16 +1,18 @@
 package tagllm.train;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
  * A progress bar on stderr: steps done, loss, tokens per second and ETA. On a terminal it redraws one
  * line (at most a few times a second); otherwise (a log file, CI) it prints a line every tenth of the run.
+ * Messages (skipped rows, stage starts) are printed unless the progress is silent; quiet hides the bar only.
  */
 public final class Progress {
-    private final PrintStream err;
+    private final PrintWriter err;
     private final boolean terminal;
     private final boolean quiet;
+    private final boolean silent;
     private String label = "";
     private int total;
     private long startNanos;
@@ -18,15 +20,19 @@ public final class Progress {
     private long lastDraw;
     private int lastDecile = -1;
 
-    public Progress(PrintStream err, boolean terminal, boolean quiet) {
+    public Progress(PrintWriter err, boolean terminal, boolean quiet, boolean silent) {
         this.err = err;
         this.terminal = terminal;
-        this.quiet = quiet;
+        this.quiet = quiet || silent;
+        this.silent = silent;
     }
 
-    public static Progress stderr(boolean quiet) { return new Progress(System.err, System.console() != null, quiet); }
+    public static Progress stderr(boolean quiet) { return to(new PrintWriter(System.err, true), quiet); }
 
-    public static Progress silent() { return new Progress(System.err, false, true); }
+    /** Progress written to err (a command's error stream); a redrawn bar when the process has a terminal. */
+    public static Progress to(PrintWriter err, boolean quiet) { return new Progress(err, System.console() != null, quiet, false); }
+
+    public static Progress silent() { return new Progress(new PrintWriter(System.err, true), false, true, true); }
 
     public void start(String label, int fromStep, int total) {
         this.label = label;
@@ -51,11 +57,15 @@ public final class Progress {
             if (decile == lastDecile && !last) return;
             lastDecile = decile;
             err.println(line(step, loss, tokensPerSecond, now));
+            err.flush();
         }
     }
 
     public void message(String text) {
-        if (!quiet) err.println(text);
+        if (!silent) {
+            err.println(text);
+            err.flush();
+        }
     }
 
     String line(int step, double loss, double tps, long now) {

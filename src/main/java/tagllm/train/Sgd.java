@@ -18,7 +18,8 @@ public final class Sgd implements Optimizer {
         t++;
         for (Param p : params) {
             float[] w = p.value(), g = p.grad();
-            for (int i = 0; i < w.length; i++) w[i] = (float) (w[i] - lr * (g[i] + weightDecay * w[i]));
+            double plr = lr * p.lrScale();
+            for (int i = 0; i < w.length; i++) w[i] = (float) (w[i] - plr * (g[i] + weightDecay * w[i]));
         }
     }
 

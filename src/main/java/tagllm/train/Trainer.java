@@ -42,7 +42,18 @@ public final class Trainer {
     }
 
     /** What a stage run needs besides the examples. stopAfter > 0 ends the run after that step (testing a kill). */
-    public record Options(String stageName, Hyper hyper, long seed, boolean enrichCe, Path checkpoint, boolean resume, int stopAfter) {}
+    public record Options(String stageName, Hyper hyper, long seed, boolean enrichCe, Path checkpoint, boolean resume, int stopAfter,
+                          Validator validator) {
+        public Options(String stageName, Hyper hyper, long seed, boolean enrichCe, Path checkpoint, boolean resume, int stopAfter) {
+            this(stageName, hyper, seed, enrichCe, checkpoint, resume, stopAfter, null);
+        }
+    }
+
+    /** Scores the current tags and heads on held-out data, lower is better (used every eval_every steps). */
+    @FunctionalInterface
+    public interface Validator {
+        double score(TagSet tags);
+    }
 
     public record Result(int steps, int totalSteps, double lastLoss, boolean stopped, long rows) {}
 
@@ -63,11 +74,11 @@ public final class Trainer {
             tagGrads.put(t.name(), p.grad());
             RegressionHead head = tags.head(t.name());
             if (head != null) {
-                Param w = new Param("head." + t.bareName() + ".weight", head.weight());
+                Param w = new Param("head." + t.bareName() + ".weight", head.weight(), h.headLrScale());
                 params.add(w);
                 headWeightGrads.put(t.name(), w);
                 if (head.bias() != null) {
-                    Param b = new Param("head." + t.bareName() + ".bias", head.bias());
+                    Param b = new Param("head." + t.bareName() + ".bias", head.bias(), h.headLrScale());
                     params.add(b);
                     headBiasGrads.put(t.name(), b);
                 }
@@ -98,6 +109,9 @@ public final class Trainer {
         long rows = 0;
         StepLoss last = null;
         List<List<Integer>> orders = new ArrayList<>();
+        Validator validator = h.evalEvery() > 0 ? o.validator() : null;
+        BestSnapshot best = validator != null ? new BestSnapshot(params) : null;
+        if (best != null) validate(validator, tags, best, o.stageName(), step);
         while (step < total) {
             for (Param p : params) p.zeroGrad();
             double loss = 0, mse = 0, ce = 0;
@@ -139,6 +153,7 @@ public final class Trainer {
                 log.write(r);
             }
             progress.update(step, loss, tps);
+            if (best != null && (step % h.evalEvery() == 0 || step == total)) validate(validator, tags, best, o.stageName(), step);
             if (o.checkpoint() != null && h.checkpointEvery() > 0 && step % h.checkpointEvery() == 0 && step < total) {
                 Checkpoint.write(o.checkpoint(), tags, opt, new Checkpoint.State(o.stageName(), step, total, opt.name(), opt.steps()));
             }
@@ -146,7 +161,50 @@ public final class Trainer {
                 return new Result(step, total, loss, true, rows);
             }
         }
+        if (best != null && best.step() != step) {
+            best.restore();
+            progress.message("stage " + o.stageName() + ": keeping the tags and heads of step " + best.step()
+                    + String.format(java.util.Locale.ROOT, " (best validation score %.5g)", best.score()));
+        }
         return new Result(step, total, last == null ? Double.NaN : last.total(), false, rows);
+    }
+
+    private void validate(Validator v, TagSet tags, BestSnapshot best, String stage, int step) throws IOException {
+        double score = v.score(tags);
+        ObjectNode r = log.newRecord();
+        r.put("stage", stage);
+        r.put("step", step);
+        r.put("valid_score", score);
+        log.write(r);
+        best.offer(score, step);
+    }
+
+    /** A copy of the trainable arrays at the step with the lowest validation score so far. */
+    private static final class BestSnapshot {
+        private final List<Param> params;
+        private final List<float[]> values = new ArrayList<>();
+        private double score = Double.POSITIVE_INFINITY;
+        private int step = -1;
+
+        BestSnapshot(List<Param> params) {
+            this.params = params;
+            for (Param p : params) values.add(p.value().clone());
+        }
+
+        void offer(double s, int atStep) {
+            if (!(s < score)) return;
+            score = s;
+            step = atStep;
+            for (int i = 0; i < params.size(); i++) System.arraycopy(params.get(i).value(), 0, values.get(i), 0, values.get(i).length);
+        }
+
+        void restore() {
+            for (int i = 0; i < params.size(); i++) System.arraycopy(values.get(i), 0, params.get(i).value(), 0, values.get(i).length);
+        }
+
+        int step() { return step; }
+
+        double score() { return score; }
     }
 
     /** The epoch's example order: a seeded shuffle (java.util.Random is specified, so it is the same everywhere). */

@@ -135,4 +135,25 @@ class TemplateTest {
         assertEquals(-1, c.outputStart());
         assertArrayEquals(new int[]{1, 5}, c.spans()[0]);
     }
+
+    @Test
+    void withoutTagsDropsEveryTagAndKeepsLiterals() {
+        Template t = Template.parse("Seq is <Protein> {seq:spaced}. {{x}} \\<Y> is <QED> {label}.");
+        Template u = t.withoutTags();
+        assertTrue(u.tagNames().isEmpty());
+        assertEquals(t.columns(), u.columns());
+        assertEquals(u.parts(), Template.parse(u.source()).parts(), "the source of the tag-free template parses back to it");
+        assertTrue(u.source().contains("{{x}}") && u.source().contains("\\<Y>"), u.source());
+    }
+
+    @Test
+    void maxKeepsTheFirstCharacters() {
+        Template t = Template.parse("<Protein> {seq:max=3:spaced}");
+        assertEquals(new Template.Field("seq", true, 3), t.parts().get(2));
+        Sequence s = t.render(Map.of("seq", "MKTAYI")::get, tags(Map.of("<Protein>", TagKind.DOMAIN), 1), ENC,
+                new Template.RenderOptions(false, false, null, true, false));
+        assertEquals(expected("<Protein>#0", FakeEncoder.part("M K T")), s.toString());
+        assertThrows(TemplateException.class, () -> Template.parse("{seq:max=0}"));
+        assertEquals("{seq:spaced:max=3}", t.withoutTags().source().strip());
+    }
 }

@@ -55,8 +55,6 @@ class LoaderErrorsTest {
                 "model.merges[0]", "\"ab\"", "not in model.vocab");
         contains(refused("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a c\"]}}"), "model.merges[0]", "\"c\"");
         contains(refused("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a a a\"]}}"), "model.merges[0]", "two tokens");
-        contains(refused("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [], \"unk_token\": \"<unk>\"}}"),
-                "model.unk_token", "<unk>");
     }
 
     @Test
@@ -73,6 +71,16 @@ class LoaderErrorsTest {
         contains(refused(bpe(", \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"<s>\", \"type_id\": 0}}], \"special_tokens\": {}}")),
                 "post_processor.single[0]", "<s>");
         contains(refused(bpe(", \"added_tokens\": [{\"id\": 5}]")), "added_tokens[0].content", "missing");
+    }
+
+    @Test
+    void unknownTokenMissingFromTheVocabularyFailsOnlyWhenNeeded() throws IOException {
+        Path f = dir.resolve("tokenizer.json");
+        Files.writeString(f, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [], \"unk_token\": \"<unk>\"}}");
+        Tokenizer tok = Tokenizer.load(f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[]{0, 0}, tok.encode("aa"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> tok.encode("ab"));
+        contains(e.getMessage(), f.toString(), "model.unk_token", "<unk>");
     }
 
     @Test

@@ -36,7 +36,7 @@ class TrainerResumeTest {
         ExampleRenderer r = new ExampleRenderer(qed, tags, TinyRun.ENC, 512);
         List<Example> out = new ArrayList<>();
         int line = 2;
-        for (Map<String, String> row : TinyRun.csv("smiles/esol.csv", "train", 10)) out.add(r.example(row::get, "esol.csv", line++));
+        for (Map<String, String> row : TinyRun.csv("smiles/esol.csv", "train", 10)) out.add(r.example(tagllm.data.Row.of("esol.csv", line++, row)));
         return out;
     }
 

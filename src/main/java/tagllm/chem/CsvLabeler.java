@@ -1,0 +1,108 @@
+package tagllm.chem;
+
+import tagllm.data.DatasetException;
+import tagllm.data.Format;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
+import tagllm.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Adds computed columns to every row of a data file (CSV, TSV, JSONL or FASTA as tagllm.data reads them)
+ * and writes the result as CSV, keeping all other columns. A row whose value cannot be labelled goes to the
+ * {@link RowIssues} with its file, line and reason: skipped, or in strict mode the run stops before anything
+ * is written. Rows are labelled in parallel; the output keeps the input order and is written atomically.
+ */
+public final class CsvLabeler {
+    /** Computes the new cells for one input value; throws IllegalArgumentException saying what is wrong. */
+    @FunctionalInterface
+    public interface Labeler {
+        List<String> label(String value);
+    }
+
+    public record Summary(long rows, long labelled, long skipped) {}
+
+    private final List<String> newColumns;
+    private final Labeler labeler;
+    private final int threads;
+
+    /**
+     * @param newColumns names of the computed columns; an input column of the same name is replaced
+     * @param threads    worker threads (CDK matchers are kept per thread)
+     */
+    public CsvLabeler(List<String> newColumns, Labeler labeler, int threads) {
+        this.newColumns = List.copyOf(newColumns);
+        this.labeler = labeler;
+        this.threads = threads;
+    }
+
+    /**
+     * Labels the values of {@code column}.
+     *
+     * @param format null to choose by the file's extension
+     * @param issues receives rows that are malformed or cannot be labelled (strict: the first one is thrown)
+     */
+    public Summary label(Path input, Format format, String column, Path output, RowIssues issues) throws IOException {
+        long[] counts = new long[2];
+        long issuesBefore = issues.count();
+        try (ParallelMap parallel = new ParallelMap(threads)) {
+            AtomicFiles.write(output, out -> {
+                CsvSink sink = new CsvSink(out);
+                List<String> header = new ArrayList<>();
+                int[] target = new int[newColumns.size()];
+                ChunkedRows.scan(input, format, issues, new ChunkedRows.Handler() {
+                    @Override
+                    public void columns(List<String> columns) throws IOException {
+                        ChunkedRows.requireColumn(input, format, column, columns);
+                        header.addAll(columns);
+                        for (int i = 0; i < newColumns.size(); i++) {
+                            int existing = header.indexOf(newColumns.get(i));
+                            if (existing < 0) {
+                                existing = header.size();
+                                header.add(newColumns.get(i));
+                            }
+                            target[i] = existing;
+                        }
+                        sink.row(header);
+                    }
+
+                    @Override
+                    public void chunk(List<Row> rows) throws IOException {
+                        List<Object> results = parallel.map(rows, row -> labelOrProblem(row, column));
+                        for (int i = 0; i < rows.size(); i++) {
+                            counts[0]++;
+                            if (results.get(i) instanceof DatasetException problem) {
+                                issues.record(problem);
+                                continue;
+                            }
+                            @SuppressWarnings("unchecked")
+                            List<String> cells = (List<String>) results.get(i);
+                            List<String> values = new ArrayList<>(header.size());
+                            for (String name : header) values.add(rows.get(i).has(name) ? rows.get(i).get(name) : "");
+                            for (int j = 0; j < target.length; j++) values.set(target[j], cells.get(j));
+                            sink.row(values);
+                            counts[1]++;
+                        }
+                    }
+                });
+                sink.flush();
+            });
+        }
+        return new Summary(counts[0], counts[1], issues.count() - issuesBefore);
+    }
+
+    private Object labelOrProblem(Row row, String column) {
+        try {
+            List<String> cells = labeler.label(row.get(column));
+            if (cells.size() != newColumns.size())
+                throw new IllegalStateException("labeler returned " + cells.size() + " cells for " + newColumns.size() + " columns");
+            return cells;
+        } catch (RuntimeException e) {
+            return LabelFailures.of(row, column, e);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package tagllm.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tagllm.chem.CsvLabeler;
+import tagllm.chem.ProteinDescriptors;
+import tagllm.chem.ProteinProperties;
+import tagllm.chem.PythonFloat;
+import tagllm.chem.Qed;
+import tagllm.chem.QedProperties;
+import tagllm.chem.QedResult;
+import tagllm.chem.SmilesReader;
+import tagllm.data.RowIssues;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/** {@code tagllm chem}: chemistry and protein labels computed on the JVM (QED as RDKit, descriptors as Biopython). */
+@Command(name = "chem", mixinStandardHelpOptions = true,
+        description = "Molecule and protein labels without Python: QED of SMILES (RDKit's definition), canonical SMILES, "
+                + "protein descriptors (BLOSUM1 as peptides 0.3.2, the rest as Biopython ProteinAnalysis).",
+        subcommands = {ChemCommand.QedCmd.class, ChemCommand.CanonicalCmd.class, ChemCommand.DescriptorsCmd.class})
+public final class ChemCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Options shared by the file-labelling subcommands. */
+    static final class FileOptions {
+        @Option(names = "--input", paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (by extension, or --format)")
+        Path input;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "CSV to write: every input column plus the new ones")
+        Path output;
+
+        @Option(names = "--strict", description = "stop at the first row that cannot be labelled (nothing is written) "
+                + "instead of reporting and skipping it")
+        boolean strict;
+
+        @picocli.CommandLine.Mixin
+        LabellingOptions labelling = new LabellingOptions();
+
+        void requireBoth() {
+            if (input == null || output == null)
+                throw new IllegalArgumentException("give both --input and --output, or values on the command line");
+        }
+
+        /**
+         * Labels values given on the command line instead of a file: one output line each, a bad value is reported
+         * on stderr and the rest still run (exit code 1 if any failed).
+         */
+        int runArguments(PrintWriter out, PrintWriter err, List<String> values, String notBoth, String header,
+                         Function<String, String> line) {
+            if (input != null) throw new IllegalArgumentException(notBoth);
+            int rc = 0;
+            if (header != null) out.println(header);
+            for (String s : values) {
+                try {
+                    out.println(line.apply(s));
+                } catch (IllegalArgumentException e) {
+                    err.println("error: " + e.getMessage());
+                    rc = 1;
+                }
+            }
+            out.flush();
+            err.flush();
+            return rc;
+        }
+
+        /** Labels the file and reports the outcome on stderr. */
+        int run(PrintWriter err, String column, List<String> columns, CsvLabeler.Labeler labeler, String what) throws IOException {
+            requireBoth();
+            RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
+            long t0 = System.nanoTime();
+            CsvLabeler.Summary s = new CsvLabeler(columns, labeler, labelling.threads()).label(input, labelling.format(), column, output, issues);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (issues.count() > 0) err.println(issues.summary());
+            err.printf("%s: %d rows, %d labelled, %d skipped; %s in %.1f s (%.0f rows/s, %d threads)%n", input, s.rows(),
+                    s.labelled(), s.skipped(), what, secs, s.rows() / Math.max(secs, 1e-9), labelling.threads());
+            err.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "qed", mixinStandardHelpOptions = true,
+            description = {"QED drug-likeness (Bickerton et al. 2012) exactly as RDKit's QED.qed computes it (mean weights).",
+                    "Either label a file (adds a 'qed' column, keeps the others; unparsable SMILES are reported with file, "
+                            + "line and string and skipped) or give SMILES as arguments.",
+                    "Example: tagllm chem qed --input mols.csv --column smiles --output mols_qed.csv"})
+    static final class QedCmd implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        FileOptions files = new FileOptions();
+
+        @Option(names = "--column", defaultValue = "smiles", description = "column holding the SMILES (default: ${DEFAULT-VALUE})")
+        String column;
+
+        @Option(names = "--properties", description = "also write the eight QED properties "
+                + "(mw, alogp, hba, hbd, psa, rotb, arom, alerts)")
+        boolean properties;
+
+        @Parameters(paramLabel = "SMILES", arity = "0..*", description = "SMILES to score instead of a file")
+        List<String> smiles = new ArrayList<>();
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+            if (!smiles.isEmpty())
+                return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both",
+                        properties ? "qed\tmw\talogp\thba\thbd\tpsa\trotb\tarom\talerts\tsmiles" : "qed\tsmiles",
+                        s -> String.join("\t", cells(Qed.qed(s))) + "\t" + s);
+            List<String> columns = properties
+                    ? List.of("qed", "mw", "alogp", "hba", "hbd", "psa", "rotb", "arom", "alerts") : List.of("qed");
+            return files.run(err, column, columns, s -> cells(Qed.qed(s)), "QED");
+        }
+
+        private List<String> cells(QedResult r) {
+            if (!properties) return List.of(PythonFloat.repr(r.qed()));
+            QedProperties p = r.properties();
+            return List.of(PythonFloat.repr(r.qed()), PythonFloat.repr(p.mw()), PythonFloat.repr(p.alogp()),
+                    Integer.toString(p.hba()), Integer.toString(p.hbd()), PythonFloat.repr(p.psa()),
+                    Integer.toString(p.rotb()), Integer.toString(p.arom()), Integer.toString(p.alerts()));
+        }
+    }
+
+    @Command(name = "canonical", mixinStandardHelpOptions = true,
+            description = {"Validate SMILES and write a canonical form (CDK, with stereo and isotopes).",
+                    "Labels a file (adds 'canonical_smiles') or prints the canonical form of SMILES arguments."})
+    static final class CanonicalCmd implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        FileOptions files = new FileOptions();
+
+        @Option(names = "--column", defaultValue = "smiles", description = "column holding the SMILES (default: ${DEFAULT-VALUE})")
+        String column;
+
+        @Parameters(paramLabel = "SMILES", arity = "0..*", description = "SMILES to canonicalise instead of a file")
+        List<String> smiles = new ArrayList<>();
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+            if (!smiles.isEmpty())
+                return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both", null,
+                        s -> SmilesReader.forThread().canonicalise(s));
+            return files.run(err, column, List.of("canonical_smiles"),
+                    s -> List.of(SmilesReader.forThread().canonicalise(s)), "canonical SMILES");
+        }
+    }
+
+    @Command(name = "descriptors", mixinStandardHelpOptions = true,
+            description = {"Protein descriptors: blosum1 (the paper's Descriptor label, as peptides 0.3.2), and "
+                    + "molecular_weight, aromaticity, instability_index, isoelectric_point, gravy as Biopython 1.80 "
+                    + "ProteinAnalysis computes them on the sequence without non-standard residues (counted in 'nonstandard').",
+                    "Labels a CSV or FASTA file, or prints the descriptors of sequences given as arguments."})
+    static final class DescriptorsCmd implements Callable<Integer> {
+        static final List<String> COLUMNS = List.of("blosum1", "molecular_weight", "aromaticity", "instability_index",
+                "isoelectric_point", "gravy", "nonstandard");
+
+        @picocli.CommandLine.Mixin
+        FileOptions files = new FileOptions();
+
+        @Option(names = "--column", defaultValue = "sequence", description = "column holding the sequence "
+                + "(default: ${DEFAULT-VALUE}, also the column of FASTA records)")
+        String column;
+
+        @Parameters(paramLabel = "SEQUENCE", arity = "0..*", description = "protein sequences instead of a file")
+        List<String> sequences = new ArrayList<>();
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+            if (!sequences.isEmpty())
+                return files.runArguments(out, err, sequences, "give sequences as arguments or --input, not both",
+                        String.join("\t", COLUMNS) + "\tsequence", s -> String.join("\t", cells(s)) + "\t" + s);
+            return files.run(err, column, COLUMNS, DescriptorsCmd::cells, "descriptors");
+        }
+
+        static List<String> cells(String sequence) {
+            ProteinProperties p = ProteinDescriptors.compute(sequence);
+            return List.of(PythonFloat.repr(p.blosum1()), PythonFloat.repr(p.molecularWeight()),
+                    PythonFloat.repr(p.aromaticity()), PythonFloat.repr(p.instabilityIndex()),
+                    PythonFloat.repr(p.isoelectricPoint()), PythonFloat.repr(p.gravy()), Integer.toString(p.nonstandard()));
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package tagllm.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tagllm.chem.ProteinDescriptors;
+import tagllm.chem.Qed;
+import tagllm.chem.SmilesReader;
+import tagllm.chem.TrainingSetBuilder;
+import tagllm.data.RowIssues;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
+import java.util.function.UnaryOperator;
+
+/**
+ * {@code tagllm data build}: the paper's regression training CSVs (input, label, label_text[, split]) from
+ * raw SMILES or protein sequences, with labels computed as the Tag-LLM code computes them.
+ */
+@Command(name = "build", mixinStandardHelpOptions = true,
+        description = "Build a training CSV (input,label,label_text[,split]) for the paper's QED or Descriptor task.",
+        subcommands = {DataBuildCommand.QedBuild.class, DataBuildCommand.DescriptorBuild.class})
+public final class DataBuildCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class BuildOptions {
+        @Option(names = "--input", required = true, paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file")
+        Path input;
+
+        @Option(names = "--output", required = true, paramLabel = "FILE", description = "training CSV to write")
+        Path output;
+
+        @Option(names = "--max-length", defaultValue = "512", paramLabel = "N",
+                description = "skip inputs longer than N characters, as the paper does (default: ${DEFAULT-VALUE})")
+        int maxLength;
+
+        @Option(names = "--keep-duplicates", description = "keep repeated inputs (the paper de-duplicates)")
+        boolean keepDuplicates;
+
+        @Option(names = "--strict", description = "stop at the first input that cannot be labelled (nothing is written)")
+        boolean strict;
+
+        @picocli.CommandLine.Mixin
+        LabellingOptions labelling = new LabellingOptions();
+
+        int run(PrintWriter err, String column, ToDoubleFunction<String> label, UnaryOperator<String> normalise) throws IOException {
+            int t = labelling.threads();
+            RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
+            TrainingSetBuilder.Summary s = new TrainingSetBuilder(label, normalise, maxLength, !keepDuplicates, t)
+                    .build(input, labelling.format(), column, output, issues);
+            if (issues.count() > 0) err.println(issues.summary());
+            err.printf("%s: %d rows read, %d written to %s; skipped %d longer than %d characters, %d duplicates, %d invalid%n",
+                    input, s.rows(), s.written(), output, s.tooLong(), maxLength, s.duplicates(), s.invalid());
+            err.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "qed", mixinStandardHelpOptions = true,
+            description = {"QED training set: label = RDKit-equivalent QED of each SMILES.",
+                    "Example: tagllm data build qed --input zinc.csv --column smiles --output qed_train.csv"})
+    static final class QedBuild implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        BuildOptions options = new BuildOptions();
+
+        @Option(names = "--column", defaultValue = "smiles", description = "column holding the SMILES (default: ${DEFAULT-VALUE})")
+        String column;
+
+        @Option(names = "--canonical", description = "write and de-duplicate canonical SMILES (CDK) instead of the SMILES as given")
+        boolean canonical;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            UnaryOperator<String> normalise = canonical ? s -> SmilesReader.forThread().canonicalise(s) : UnaryOperator.identity();
+            return options.run(spec.commandLine().getErr(), column, s -> Qed.qed(s).qed(), normalise);
+        }
+    }
+
+    @Command(name = "descriptor", mixinStandardHelpOptions = true,
+            description = {"Descriptor training set: label = BLOSUM1 of each protein sequence, as peptides 0.3.2 "
+                    + "computes the paper's label. CSV (column 'sequence') or FASTA input.",
+                    "Example: tagllm data build descriptor --input proteins.fasta --output descriptor_train.csv"})
+    static final class DescriptorBuild implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        BuildOptions options = new BuildOptions();
+
+        @Option(names = "--column", defaultValue = "sequence", description = "column holding the sequence "
+                + "(default: ${DEFAULT-VALUE}, also the column of FASTA records)")
+        String column;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            return options.run(spec.commandLine().getErr(), column, ProteinDescriptors::blosum1, UnaryOperator.identity());
+        }
+    }
+}

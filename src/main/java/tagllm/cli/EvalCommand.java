@@ -1,0 +1,111 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
+import tagllm.task.DataSpec;
+import tagllm.task.DatasetRows;
+import tagllm.task.Evaluator;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** tagllm eval: scores trained tags on a split of a labelled file. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate trained tags on labelled data: MSE, MAE, RMSE, Pearson, Spearman, R² (regression), BLEU and chrF (text), next-token loss (domain text).")
+public final class EvalCommand implements Callable<Integer> {
+    @Mixin
+    TaskOptions opts;
+
+    @Option(names = "--split", defaultValue = "test", description = "split to score when the file has a split column: train, valid, test "
+            + "(default ${DEFAULT-VALUE}); a file without one is scored whole")
+    String split;
+
+    @Option(names = "--split-column", defaultValue = "split", description = "the column naming each row's split (default ${DEFAULT-VALUE})")
+    String splitColumn;
+
+    @Option(names = "--max-rows", defaultValue = "0", description = "score at most this many rows of the split (0 = all)")
+    int maxRows;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        TagPredictor p = TagPredictor.open(opts.model, opts.tags);
+        TaskSpec task = opts.resolve(p);
+        DatasetRows reader = new DatasetRows(opts.strict);
+        DataSpec ds = new DataSpec(opts.input.toAbsolutePath().normalize(), opts.format, splitColumn, "train", "valid", "test", null, 42, 0, maxRows);
+        List<Row> rows = reader.load(ds, split);
+        if (reader.note(ds) != null) {
+            // a file without a split column (a test set of its own) is scored whole
+            rows = reader.load(ds, "train");
+            spec.commandLine().getErr().println(opts.input + ": no '" + splitColumn + "' column, so every row is scored");
+        }
+        ExampleRenderer r = p.renderer(task);
+        RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
+        List<Example> examples = new ArrayList<>();
+        for (Row row : rows) {
+            if (maxRows > 0 && examples.size() >= maxRows) break;
+            issues.convert(row, row1 -> switch (task.type()) {
+                case TEXT -> {
+                    Example full = r.example(row1);
+                    Example prompt = r.prompt(row1);
+                    yield new Example(task, prompt.sequence(), Double.NaN, full.text(), row1.source(), row1.line());
+                }
+                default -> r.example(row1);
+            }).ifPresent(examples::add);
+        }
+        if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
+        if (examples.isEmpty()) throw new IllegalArgumentException(opts.input + ": no usable '" + split + "' rows for task " + task.name());
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode o = om.createObjectNode();
+        o.put("task", task.name());
+        o.put("split", split);
+        o.put("n", examples.size());
+        switch (task.type()) {
+            case REGRESSION -> {
+                var m = Evaluator.regression(p, task, examples).metrics();
+                o.put("mse", m.mse()).put("mae", m.mae()).put("rmse", m.rmse()).put("pearson", m.pearson())
+                        .put("spearman", m.spearman()).put("r2", m.r2());
+                if (!m.undefined().isEmpty()) o.put("note", String.join("; ", m.undefined()));
+            }
+            case TEXT -> {
+                var t = Evaluator.text(p, task, examples, opts.maxTokens);
+                o.put("bleu", t.bleu().score()).put("chrf", t.chrf());
+            }
+            case LANGUAGE_MODEL -> {
+                double loss = Evaluator.languageModelLoss(p.model(), p.tags(), examples);
+                o.put("next_token_loss", loss).put("perplexity", Math.exp(loss));
+            }
+        }
+        var out = spec.commandLine().getOut();
+        if (json) {
+            out.println(om.writeValueAsString(o));
+        } else {
+            out.println("task " + task.name() + ", " + split + " split, " + examples.size() + " rows");
+            o.properties().forEach(e -> {
+                if (e.getValue().isNumber() && !e.getKey().equals("n")) {
+                    out.printf(Locale.ROOT, "  %-16s %.6f%n", e.getKey(), e.getValue().asDouble());
+                } else if (e.getKey().equals("note")) {
+                    out.println("  note: " + e.getValue().asText());
+                }
+            });
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,49 @@
+package tagllm.cli;
+
+import picocli.CommandLine.Option;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The options predict and eval share: model, tag files, task, input data. */
+final class TaskOptions {
+    @Option(names = "--model", required = true, description = "base model folder or Hub id (the one the tags were trained on)")
+    String model;
+
+    @Option(names = "--tags", required = true, description = "tag file(s); several are merged (e.g. domain tags of one run + a function tag of another)")
+    List<Path> tags = new ArrayList<>();
+
+    @Option(names = "--task", required = true, description = "a task stored in the tag files, or a preset (QED, Descriptor, BA, DC, Translate:en-fr, …)")
+    String task;
+
+    @Option(names = "--input", required = true, description = "data file (.csv, .tsv, .jsonl, .fasta, .txt)")
+    Path input;
+
+    @Option(names = "--format", description = "data format when the extension does not say (csv, tsv, jsonl, fasta, text)")
+    String format;
+
+    @Option(names = "--column", description = "read a placeholder from another column: PLACEHOLDER=COLUMN (repeatable)")
+    Map<String, String> columns = new LinkedHashMap<>();
+
+    @Option(names = "--label", description = "the column holding the true value (regression eval; default: the task's)")
+    String label;
+
+    @Option(names = "--strict", description = "stop at the first row that does not fit instead of skipping it")
+    boolean strict;
+
+    @Option(names = "--max-tokens", defaultValue = "128", description = "text tasks: most tokens generated per row (default ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    TaskSpec resolve(TagPredictor p) {
+        TaskSpec t = p.task(task);
+        if (!columns.isEmpty()) t = t.withColumns(columns);
+        if (label != null) t = t.withLabel(label);
+        p.requireReady(t);
+        return t;
+    }
+}

@@ -1,0 +1,85 @@
+package tagllm.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tagllm.model.Model;
+import tagllm.model.Transformer;
+import tagllm.task.DatasetRows;
+import tagllm.train.Experiment;
+import tagllm.train.ExperimentRunner;
+import tagllm.train.Progress;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** tagllm train EXPERIMENT.yaml: runs the experiment's stages and writes the tag files. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train tags as an experiment file says: stage 1 domain tags, stage 2 function tags + heads, stage 3 cross-domain function tags.",
+                "Writes OUTPUT/<stage>.tags.safetensors per stage, OUTPUT/final.tags.safetensors, OUTPUT/metrics.jsonl and checkpoints."})
+public final class TrainCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "EXPERIMENT", description = "the experiment YAML file")
+    Path experiment;
+
+    @Option(names = "--model", description = "base model folder or Hub id (overrides the file's model:)")
+    String model;
+
+    @Option(names = {"-o", "--output"}, description = "output folder (overrides the file's output:)")
+    Path output;
+
+    @Option(names = "--init-tags", description = "start from the tags and heads of this tag file (repeatable; adds to the file's init:)")
+    List<Path> initTags = new ArrayList<>();
+
+    @Option(names = "--resume", description = "continue a run that was stopped: finished stages are read back, the current one continues from its checkpoint")
+    boolean resume;
+
+    @Option(names = "--force", description = "start over even if the output folder holds a run")
+    boolean force;
+
+    @Option(names = "--strict", description = "stop at the first data row that does not fit instead of skipping it")
+    boolean strict;
+
+    @Option(names = "--seed", description = "override the file's seed")
+    Long seed;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
+    @Option(names = "--stop-after", hidden = true, description = "stop after this many steps of the first unfinished stage (tests kill + resume)")
+    int stopAfter;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Experiment exp = Experiment.load(experiment);
+        List<Path> init = new ArrayList<>(exp.init());
+        init.addAll(initTags.stream().map(p -> p.toAbsolutePath().normalize()).toList());
+        exp = new Experiment(exp.file(), model != null ? model : exp.model(), output != null ? output.toAbsolutePath().normalize() : exp.output(),
+                seed != null ? seed : exp.seed(), exp.tagLength(), exp.tags(), init, exp.defaults(), exp.tasks(), exp.data(), exp.stages());
+        Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
+        Model m = Model.load(exp.model());
+        progress.message("model " + m.name() + " (" + m.config().architecture() + ", hidden " + m.config().hiddenSize()
+                + ", " + m.config().numLayers() + " layers), fingerprint " + m.fingerprint());
+        DatasetRows rows = new DatasetRows(strict);
+        ExperimentRunner runner = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                (ds, split) -> {
+                    var r = rows.load(ds, split);
+                    String note = rows.note(ds);
+                    if (note != null && split.equals("train")) progress.message(note);
+                    return r;
+                }, progress, strict).stopAfter(stopAfter);
+        ExperimentRunner.Outcome o = runner.run(exp, resume, force);
+        var out = spec.commandLine().getOut();
+        for (var s : o.stageSummaries()) out.println(s.toString());
+        if (o.stopped()) {
+            out.println("stopped after step " + stopAfter + "; continue with --resume");
+            return 0;
+        }
+        out.println("wrote " + o.finalFile());
+        return 0;
+    }
+}

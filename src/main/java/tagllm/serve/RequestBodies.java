@@ -1,0 +1,120 @@
+package tagllm.serve;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads and checks request bodies; every refusal is a 400 naming the field and what was expected. */
+final class RequestBodies {
+    /** Duplicate keys and trailing garbage are refused: silently taking one of two "task" values would mislead. */
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private RequestBodies() {}
+
+    static ObjectNode parseObject(byte[] body) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("malformed JSON: " + describe(e));
+        } catch (IOException e) {
+            throw ApiException.badRequest("malformed JSON: " + e.getMessage());
+        }
+        if (n == null || n.isMissingNode()) throw ApiException.badRequest("empty body: expected a JSON object");
+        if (!n.isObject()) throw ApiException.badRequest("the body must be a JSON object, got " + typeName(n));
+        return (ObjectNode) n;
+    }
+
+    /** Jackson's message without its source excerpt, plus where the problem is. */
+    private static String describe(JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        if (m == null) m = "unreadable";
+        int cut = m.indexOf(" (start marker at");
+        if (cut >= 0) m = m.substring(0, cut);
+        m = m.lines().findFirst().orElse(m);
+        JsonLocation at = e.getLocation();
+        return at != null && at.getLineNr() > 0 ? m + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")" : m;
+    }
+
+    static void allowOnly(ObjectNode o, Set<String> keys) {
+        for (var it = o.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!keys.contains(k)) {
+                throw ApiException.badRequest("unknown field '" + k + "' (expected " + String.join(", ", keys.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    static String requiredString(ObjectNode o, String key) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) throw ApiException.badRequest(key + ": missing");
+        if (!v.isTextual()) throw ApiException.badRequest(key + ": expected a string, got " + typeName(v));
+        return v.asText();
+    }
+
+    static int optionalInt(ObjectNode o, String key, int dflt, int min, int max) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw ApiException.badRequest(key + ": expected an integer " + min + ".." + max + ", got " + (v.isNumber() ? v.asText() : typeName(v)));
+        }
+        int n = v.intValue();
+        if (n < min || n > max) throw ApiException.badRequest(key + ": expected an integer " + min + ".." + max + ", got " + n);
+        return n;
+    }
+
+    /**
+     * The "inputs" array: objects whose task fields are strings. Other keys are ignored, so clients may send
+     * whole data rows (an id column, the label); missing task fields are reported by the service.
+     */
+    static List<Map<String, String>> inputs(ObjectNode o, TaskInfo task, int maxInputs) {
+        JsonNode a = o.get("inputs");
+        if (a == null || a.isNull()) throw ApiException.badRequest("inputs: missing; expected an array of objects with " + task.describeFields());
+        if (!a.isArray()) throw ApiException.badRequest("inputs: expected an array of objects, got " + typeName(a));
+        if (a.size() > maxInputs) throw new ApiException(413, "inputs: " + a.size() + " inputs, this server takes at most " + maxInputs + " per request");
+        List<Map<String, String>> out = new ArrayList<>(a.size());
+        for (int i = 0; i < a.size(); i++) {
+            JsonNode in = a.get(i);
+            if (!in.isObject()) {
+                throw ApiException.badRequest("inputs[" + i + "]: expected an object with " + task.describeFields() + ", got " + typeName(in));
+            }
+            Map<String, String> fields = new HashMap<>();
+            for (String f : task.fields()) {
+                JsonNode v = in.get(f);
+                if (v == null || v.isNull()) continue;
+                if (!v.isTextual()) throw ApiException.badRequest("inputs[" + i + "]." + f + ": expected a string, got " + typeName(v));
+                fields.put(f, v.asText());
+            }
+            out.add(fields);
+        }
+        return out;
+    }
+
+    static String typeName(JsonNode n) {
+        JsonNodeType t = n.getNodeType();
+        return switch (t) {
+            case ARRAY -> "an array";
+            case OBJECT, POJO -> "an object";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            case STRING -> "a string";
+            default -> t.name().toLowerCase(Locale.ROOT);
+        };
+    }
+}

@@ -1,0 +1,35 @@
+package tagllm.serve;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the HTTP API serves, independent of HTTP: the model's identity, the runnable tasks, and batched
+ * regression predictions and greedy text outputs. Implementations are safe for concurrent callers.
+ * Refused input throws {@link ApiException}.
+ */
+public interface TagService {
+    /** The base model's name (Hub id or folder name). */
+    String modelName();
+
+    /** The base model's fingerprint, the one tag files are bound to. */
+    String modelFingerprint();
+
+    /** The tasks the loaded tag files can run (regression and text), by name. */
+    List<TaskInfo> tasks();
+
+    /** One task by name (case-insensitive); 400 naming the served tasks when it is not runnable. */
+    TaskInfo task(String name);
+
+    /** Head predictions in label units, one per input, in order. */
+    Predictions predict(String task, List<Map<String, String>> inputs);
+
+    /** Greedy continuations (up to maxTokens new tokens, stopping at EOS or a newline), one per input. */
+    Generations generate(String task, List<Map<String, String>> inputs, int maxTokens);
+
+    /** @param task the task's canonical name */
+    record Predictions(String task, double[] values) {}
+
+    /** @param task the task's canonical name */
+    record Generations(String task, List<String> texts) {}
+}

@@ -1,0 +1,76 @@
+package tagllm.task;
+
+import tagllm.data.Dataset;
+import tagllm.data.Format;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
+import tagllm.data.SeededSplit;
+import tagllm.data.Split;
+import tagllm.data.SplitColumn;
+import tagllm.data.Splits;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a task's rows with tagllm.data and divides them into train/valid/test: by the split column when
+ * the file has it, by a seeded random split when asked, else every row is training data (plain text,
+ * FASTA). Files are read once and kept for the other splits.
+ */
+public final class DatasetRows {
+    private final boolean strict;
+    private final Map<String, Splits<Row>> cache = new HashMap<>();
+    private final Map<String, String> notes = new HashMap<>();
+
+    public DatasetRows(boolean strict) { this.strict = strict; }
+
+    /** Every row of the file, in file order (prediction input). */
+    public static List<Row> all(Path file, String format, boolean strict) {
+        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
+        return Dataset.read(file, format != null ? Format.parse(format) : Format.detect(file), issues).rows();
+    }
+
+    public List<Row> load(DataSpec spec, String split) {
+        Splits<Row> s = splits(spec);
+        return s.get(switch (split) {
+            case "train" -> Split.TRAIN;
+            case "valid" -> Split.VALID;
+            case "test" -> Split.TEST;
+            default -> throw new IllegalArgumentException("unknown split '" + split + "' (train, valid, test)");
+        });
+    }
+
+    /** What the reader decided about splits (e.g. "no split column: all rows are training rows"), or null. */
+    public String note(DataSpec spec) { return notes.get(key(spec)); }
+
+    private static String key(DataSpec spec) {
+        return spec.path() + "|" + spec.format() + "|" + spec.splitColumn() + "|" + spec.randomFractions() + "|" + spec.randomSeed()
+                + "|" + spec.trainName() + "|" + spec.validName() + "|" + spec.testName();
+    }
+
+    private Splits<Row> splits(DataSpec spec) {
+        String k = key(spec);
+        Splits<Row> s = cache.get(k);
+        if (s != null) return s;
+        Path p = spec.path();
+        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
+        Dataset ds = Dataset.read(p, spec.format() != null ? Format.parse(spec.format()) : Format.detect(p), issues);
+        if (spec.randomFractions() != null) {
+            List<Double> f = spec.randomFractions();
+            s = new SeededSplit(f.get(0), f.get(1), f.get(2), spec.randomSeed()).split(ds.rows());
+        } else if (spec.splitColumn() != null && ds.columns().contains(spec.splitColumn())) {
+            SplitColumn col = new SplitColumn(spec.splitColumn(), List.of(spec.trainName()), List.of(spec.validName()), List.of(spec.testName()));
+            s = col.split(ds.rows(), issues);
+        } else {
+            Splits.Builder<Row> b = new Splits.Builder<>();
+            ds.rows().forEach(r -> b.add(Split.TRAIN, r));
+            s = b.build();
+            if (spec.splitColumn() != null) notes.put(k, p + ": no '" + spec.splitColumn() + "' column, so every row is a training row");
+        }
+        if (issues.count() > 0) notes.merge(k, p + ": " + issues.summary(), (a, b) -> a + "\n" + b);
+        cache.put(k, s);
+        return s;
+    }
+}

@@ -1,0 +1,76 @@
+package tagllm.chem;
+
+import org.junit.jupiter.api.Test;
+import org.openscience.cdk.interfaces.IAtom;
+import org.openscience.cdk.interfaces.IAtomContainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SmilesReaderTest {
+    private final SmilesReader reader = SmilesReader.forThread();
+
+    @Test
+    void invalidSmilesNameTheStringAndTheReason() {
+        SmilesException e = assertThrows(SmilesException.class, () -> reader.parse("C1CC"));
+        assertEquals("C1CC", e.smiles());
+        assertTrue(e.getMessage().contains("'C1CC'") && e.getMessage().toLowerCase().contains("ring"), e.getMessage());
+        assertTrue(assertThrows(SmilesException.class, () -> reader.parse("CX")).getMessage().contains("at character 2"));
+        assertThrows(SmilesException.class, () -> reader.parse(""));
+        assertThrows(SmilesException.class, () -> reader.parse("   "));
+        assertThrows(SmilesException.class, () -> reader.parse(null));
+        assertThrows(SmilesException.class, () -> reader.parse("c1cccc1"), "not kekulisable");
+        assertThrows(SmilesException.class, () -> reader.parse("C".repeat(SmilesReader.MAX_LENGTH + 1)));
+    }
+
+    @Test
+    void valencesRdkitRejectsAreRejected() {
+        SmilesException e = assertThrows(SmilesException.class, () -> reader.parse("C(C)(C)(C)(C)C"));
+        assertTrue(e.getMessage().contains("valence 5"), e.getMessage());
+        assertThrows(SmilesException.class, () -> reader.parse("CN(C)(C)C"), "neutral four-bonded N");
+        assertThrows(SmilesException.class, () -> reader.parse("CO(C)C"), "neutral three-bonded O");
+        // charged and hypervalent forms RDKit accepts
+        for (String ok : new String[] {"C[N+](C)(C)C", "C[O+](C)C", "F[B-](F)(F)F", "CS(=O)(=O)C", "CP(=O)(O)O",
+                "O=N(=O)c1ccccc1", "[O-]Cl(=O)(=O)=O", "CN=N#N", "[C-]#[O+]", "Cl[Pt]Cl", "[cH-]1cccc1"})
+            assertTrue(reader.isValid(ok), ok);
+    }
+
+    @Test
+    void cleanUpChargeSeparatesLikeRdkit() {
+        IAtomContainer nitro = reader.parse("CN(=O)=O");
+        assertEquals(1, charge(nitro, 7));
+        assertEquals(-1, charge(nitro, 8));
+        IAtomContainer azide = reader.parse("CN=N#N");
+        int plus = 0, minus = 0;
+        for (IAtom a : azide.atoms()) {
+            if (a.getFormalCharge() == 1) plus++;
+            if (a.getFormalCharge() == -1) minus++;
+        }
+        assertEquals(1, plus);
+        assertEquals(1, minus);
+        IAtomContainer perchlorate = reader.parse("[O-]Cl(=O)(=O)=O");
+        assertEquals(3, charge(perchlorate, 17));
+    }
+
+    @Test
+    void canonicalFormIsTheSameForEveryWayOfWritingAMolecule() {
+        String a = reader.canonicalise("OCC"), b = reader.canonicalise("C(O)C"), c = reader.canonicalise("[CH3][CH2][OH]");
+        assertEquals(a, b);
+        assertEquals(a, c);
+        assertEquals(reader.canonicalise("c1ccccc1O"), reader.canonicalise("Oc1ccccc1"));
+        assertEquals(reader.canonicalise("C1=CC=CC=C1"), reader.canonicalise("c1ccccc1"));
+        String aspirin = reader.canonicalise("CC(=O)Oc1ccccc1C(=O)O");
+        assertEquals(aspirin, reader.canonicalise(aspirin), "canonical of canonical");
+        // stereo is kept: enantiomers stay different
+        assertNotEquals(reader.canonicalise("C[C@H](N)C(=O)O"), reader.canonicalise("C[C@@H](N)C(=O)O"));
+        assertFalse(reader.isValid("not a smiles"));
+    }
+
+    private static int charge(IAtomContainer mol, int z) {
+        for (IAtom a : mol.atoms()) if (a.getAtomicNumber() == z && a.getFormalCharge() != 0) return a.getFormalCharge();
+        return 0;
+    }
+}

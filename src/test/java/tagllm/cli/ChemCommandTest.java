@@ -1,0 +1,140 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tagllm.chem.LabelText;
+import tagllm.chem.ProteinDescriptors;
+import tagllm.chem.PythonFloat;
+import tagllm.chem.Qed;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The chem and data-build commands end to end on small files. */
+class ChemCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path write(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content);
+        return p;
+    }
+
+    @Test
+    void qedAddsAColumnKeepsTheOthersAndReportsBadRows() throws IOException {
+        Path in = write("mols.csv", "id,smiles,split\na,CC(=O)Oc1ccccc1C(=O)O,train\nb,C1CC,valid\n\"c,d\",c1ccccc1O,test\n");
+        Path outFile = dir.resolve("out.csv");
+        Run r = run("chem", "qed", "--input", in.toString(), "--column", "smiles", "--output", outFile.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals(List.of("id,smiles,split,qed",
+                "a,CC(=O)Oc1ccccc1C(=O)O,train," + PythonFloat.repr(Qed.qed("CC(=O)Oc1ccccc1C(=O)O").qed()),
+                "\"c,d\",c1ccccc1O,test," + PythonFloat.repr(Qed.qed("c1ccccc1O").qed())), lines);
+        assertTrue(r.err().contains(in + ":3:") && r.err().contains("'C1CC'"), r.err());
+        assertTrue(r.err().contains("3 rows, 2 labelled, 1 skipped"), r.err());
+    }
+
+    @Test
+    void strictStopsAtTheBadRowAndWritesNothing() throws IOException {
+        Path in = write("mols.csv", "smiles\nCCO\nC1CC\n");
+        Path outFile = dir.resolve("out.csv");
+        Run r = run("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--strict");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(in + ":3:") && r.err().contains("C1CC"), r.err());
+        assertFalse(Files.exists(outFile));
+    }
+
+    @Test
+    void aMissingColumnIsNamedWithTheColumnsThereAre() throws IOException {
+        Path in = write("mols.csv", "id,smi\n1,CCO\n");
+        Run r = run("chem", "qed", "--input", in.toString(), "--output", dir.resolve("o.csv").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no column 'smiles'") && r.err().contains("id, smi"), r.err());
+    }
+
+    @Test
+    void anExistingQedColumnIsReplacedAndPropertiesCanBeAdded() throws IOException {
+        Path in = write("mols.csv", "smiles,qed\nCCO,0.5\n");
+        Path outFile = dir.resolve("out.csv");
+        assertEquals(0, run("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--properties").code());
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals("smiles,qed,mw,alogp,hba,hbd,psa,rotb,arom,alerts", lines.get(0));
+        var q = Qed.qed("CCO");
+        assertTrue(lines.get(1).startsWith("CCO," + PythonFloat.repr(q.qed()) + "," + PythonFloat.repr(q.properties().mw()) + ","), lines.get(1));
+    }
+
+    @Test
+    void smilesOnTheCommandLine() {
+        Run r = run("chem", "qed", "CCO", "C1CC");
+        assertEquals(1, r.code(), "one argument was invalid");
+        assertTrue(r.out().contains(PythonFloat.repr(Qed.qed("CCO").qed()) + "\tCCO"), r.out());
+        assertTrue(r.err().contains("invalid SMILES 'C1CC'"), r.err());
+        Run c = run("chem", "canonical", "OCC", "C(O)C");
+        String[] lines = c.out().strip().split("\n");
+        assertEquals(2, lines.length);
+        assertEquals(lines[0], lines[1]);
+    }
+
+    @Test
+    void descriptorsOfAFastaFile() throws IOException {
+        Path in = write("p.fasta", ">p1 first protein\nMKWF\nGGA\n>p2\nKLKLLLLLKLK\n");
+        Path outFile = dir.resolve("p.csv");
+        Run r = run("chem", "descriptors", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals("id,description,sequence,blosum1,molecular_weight,aromaticity,instability_index,isoelectric_point,gravy,nonstandard",
+                lines.get(0));
+        assertTrue(lines.get(1).startsWith("p1,first protein,MKWFGGA," + PythonFloat.repr(ProteinDescriptors.blosum1("MKWFGGA")) + ","));
+        assertTrue(lines.get(2).startsWith("p2,,KLKLLLLLKLK," + PythonFloat.repr(ProteinDescriptors.blosum1("KLKLLLLLKLK")) + ","));
+    }
+
+    @Test
+    void dataBuildQedWritesThePapersColumnsAndSkipsLongDuplicateAndBadInputs() throws IOException {
+        String longSmiles = "C".repeat(30);
+        Path in = write("mols.csv", "smiles,split\nCCO,train\n" + longSmiles + ",train\nCCO,valid\nC1CC,test\nc1ccccc1,test\n");
+        Path outFile = dir.resolve("qed.csv");
+        Run r = run("data", "build", "qed", "--input", in.toString(), "--output", outFile.toString(), "--max-length", "20");
+        assertEquals(0, r.code(), r.err());
+        double ethanol = Qed.qed("CCO").qed(), benzene = Qed.qed("c1ccccc1").qed();
+        assertEquals(List.of("input,label,label_text,split",
+                "CCO," + PythonFloat.repr(ethanol) + "," + LabelText.of(ethanol) + ",train",
+                "c1ccccc1," + PythonFloat.repr(benzene) + "," + LabelText.of(benzene) + ",test"), Files.readAllLines(outFile));
+        assertTrue(r.err().contains("5 rows read, 2 written") && r.err().contains("1 longer than 20 characters")
+                && r.err().contains("1 duplicates") && r.err().contains("1 invalid"), r.err());
+        assertTrue(r.err().contains(in + ":5:"), r.err());
+    }
+
+    @Test
+    void dataBuildDescriptorFromFasta() throws IOException {
+        Path in = write("p.fa", ">a\nKLKLLLLLKLK\n>b\nMKWF\n");
+        Path outFile = dir.resolve("d.csv");
+        Run r = run("data", "build", "descriptor", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r.code(), r.err());
+        double kl = ProteinDescriptors.blosum1("KLKLLLLLKLK");
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals("input,label,label_text", lines.get(0));
+        assertEquals("KLKLLLLLKLK," + PythonFloat.repr(kl) + ",-0.482", lines.get(1));
+        assertEquals(3, lines.size());
+    }
+}

@@ -1,0 +1,112 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagSet;
+import tagllm.testutil.Shared;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static tagllm.cli.TrainPredictEvalCliTest.tagllm;
+
+/** Rows that do not fit are reported with file and line and skipped, or refused with --strict; tag files compose. */
+class DataRowsCliTest {
+    private static Path experiment(Path dir, String csv) throws Exception {
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                tag_length: 2
+                tasks:
+                  qed: {preset: QED, max_length: 100, data: d.csv}
+                stages:
+                  - {name: s, stage: 2, tasks: [qed], lr: 0.01, batch_size: 2, grad_accum: 1, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        return dir.resolve("exp.yaml");
+    }
+
+    private static final String CSV = """
+            smiles,qed,split
+            CCO,0.40,train
+            CCN,abc,train
+            C1=CC=CC=C1CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC,0.5,train
+            CCC,0.30,train
+            """;
+
+    @Test
+    void badRowsAreSkippedWithFileAndLine(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, CSV);
+        var r = tagllm("train", exp.toString(), "--quiet");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.err().contains("2 rows skipped"), r.err());
+        assertTrue(r.err().contains("d.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
+        assertTrue(r.err().contains("d.csv:4: too long"), r.err());
+        assertTrue(r.out().contains("\"train_examples\":2"), r.out());
+    }
+
+    @Test
+    void strictRefusesTheFirstBadRow(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, CSV);
+        var r = tagllm("train", exp.toString(), "--quiet", "--strict");
+        assertNotEquals(0, r.rc());
+        assertTrue(r.err().contains("d.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
+        assertFalse(r.err().contains("at tagllm."), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void tagFilesMergeAndComposeAcrossRuns(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        Files.writeString(dir.resolve("s1.yaml"), """
+                model: %s
+                tag_length: 2
+                output: run1
+                tasks:
+                  smiles: {preset: SMILES, max_length: 40, data: {path: %s, max_train: 4}}
+                stages:
+                  - {name: s1, stage: 1, tasks: [smiles], batch_size: 2, grad_accum: 1, max_steps: 1, lr: 0.01}
+                """.formatted(model, Shared.data("smiles/esol.csv")));
+        assertEquals(0, tagllm("train", dir.resolve("s1.yaml").toString(), "--quiet").rc());
+        // a second run trains <QED> from the first run's <SMILES> (init:), keeping <SMILES> frozen
+        Files.writeString(dir.resolve("s2.yaml"), """
+                model: %s
+                tag_length: 2
+                output: run2
+                init: run1/final.tags.safetensors
+                tasks:
+                  qed: {preset: QED, data: {path: %s, max_train: 4}}
+                stages:
+                  - {name: s2, stage: 2, tasks: [qed], batch_size: 2, grad_accum: 1, max_steps: 1, lr: 0.01}
+                """.formatted(model, Shared.data("smiles/esol.csv")));
+        var r2 = tagllm("train", dir.resolve("s2.yaml").toString(), "--quiet");
+        assertEquals(0, r2.rc(), r2.err());
+        TagSet one = TagFile.read(dir.resolve("run1/final.tags.safetensors"));
+        TagSet two = TagFile.read(dir.resolve("run2/final.tags.safetensors"));
+        assertArrayEquals(one.get("SMILES").values(), two.get("SMILES").values());
+        // keep only <QED> + head from run 2, then compose it back with run 1's <SMILES>
+        TagSet qedOnly = new TagSet(two.modelName(), two.modelFingerprint());
+        qedOnly.put(two.get("QED"));
+        qedOnly.putHead(two.head("QED"));
+        qedOnly.tasks().putAll(two.tasks());
+        TagFile.write(qedOnly, dir.resolve("qed.tags.safetensors"));
+        var m = tagllm("tags", "merge", dir.resolve("run1/final.tags.safetensors").toString(), dir.resolve("qed.tags.safetensors").toString(),
+                "-o", dir.resolve("merged.tags.safetensors").toString());
+        assertEquals(0, m.rc(), m.err());
+        TagSet merged = TagFile.read(dir.resolve("merged.tags.safetensors"));
+        assertTrue(merged.has("SMILES") && merged.has("QED") && merged.head("QED") != null);
+        Path input = dir.resolve("in.csv");
+        Files.writeString(input, "smiles\nCCO\nc1ccccc1O\n");
+        var viaMerged = tagllm("predict", "--model", model.toString(), "--tags", dir.resolve("merged.tags.safetensors").toString(),
+                "--task", "qed", "--input", input.toString());
+        var viaTwoFiles = tagllm("predict", "--model", model.toString(), "--tags", dir.resolve("run1/final.tags.safetensors").toString(),
+                "--tags", dir.resolve("qed.tags.safetensors").toString(), "--task", "qed", "--input", input.toString());
+        var viaRun2 = tagllm("predict", "--model", model.toString(), "--tags", dir.resolve("run2/final.tags.safetensors").toString(),
+                "--task", "qed", "--input", input.toString());
+        assertEquals(0, viaMerged.rc(), viaMerged.err());
+        assertEquals(viaRun2.out(), viaMerged.out());
+        assertEquals(viaRun2.out(), viaTwoFiles.out());
+        assertTrue(viaMerged.out().startsWith("smiles,prediction\n"), viaMerged.out());
+        assertEquals(3, viaMerged.out().strip().split("\n").length);
+    }
+}

@@ -1,0 +1,41 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Test;
+import tagllm.testutil.Shared;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `tagllm tokenize` against the shared tok512 reference cases. */
+class TokenizeCommandTest {
+    @Test
+    void encodesWithPiecesAndDecodes() {
+        String model = Shared.model("stories260K").toString();
+        CliRun r = CliRun.of("tokenize", model, "Once upon a time");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("5 tokens: 1 403 407 261 378\n  <s> ▁Once ▁upon ▁a ▁time\n", r.out().replace("\r\n", "\n"));
+
+        r = CliRun.of("tokenize", "--no-special", "--json", model + "/tokenizer.json", "Hello, world!");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("{\"text\":\"Hello, world!\",\"ids\":[346,306,414,432,263,304,341,443],"
+                + "\"tokens\":[\"▁He\",\"ll\",\"o\",\",\",\"▁w\",\"or\",\"ld\",\"!\"]}", r.out().trim());
+
+        r = CliRun.of("tokenize", "--decode", model, "1 403 407 261 378");
+        assertEquals("<s> Once upon a time", r.out().trim());
+        r = CliRun.of("tokenize", "--decode", "--skip-special", model, "[1, 403, 407, 261, 378]");
+        assertEquals("Once upon a time", r.out().trim());
+    }
+
+    @Test
+    void badIdsAndMissingModelsAreOneLineErrors() {
+        String model = Shared.model("stories260K").toString();
+        CliRun r = CliRun.of("tokenize", "--decode", model, "1 x");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("\"x\" is not a token id"), r.err());
+        r = CliRun.of("tokenize", "--decode", model, "999");
+        assertTrue(r.err().contains("no token has id 999"), r.err());
+        r = CliRun.of("tokenize", "./no/such/folder", "x");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("no/such/folder"), r.err());
+    }
+}

@@ -1,0 +1,131 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.model.SafeTensors;
+import tagllm.testutil.Shared;
+
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A short QED run through the CLI: kill + resume reproduces the uninterrupted tag file; predict and eval agree. */
+class TrainPredictEvalCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Run(int rc, String out, String err) {}
+
+    static Run tagllm(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int rc = cl.execute(args);
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    private static void experiment(Path dir, Path model, Path data) throws Exception {
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                tag_length: 2
+                defaults: {lr: 0.003, batch_size: 4, grad_accum: 2, checkpoint_every: 3, max_steps: 6}
+                tasks:
+                  qed:
+                    preset: QED
+                    data: {path: %s, max_train: 40, max_eval: 16}
+                    head: {bias: true, standardize: true}
+                stages:
+                  - {name: qed, stage: 2, tasks: [qed]}
+                """.formatted(model.toString().replace("\\", "/"), data.toString().replace("\\", "/")));
+    }
+
+    @Test
+    void trainKillResumePredictEval(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        Path esol = Shared.data("smiles/esol.csv");
+        experiment(dir, model, esol);
+        Path exp = dir.resolve("exp.yaml");
+
+        Run full = tagllm("train", exp.toString(), "-o", dir.resolve("full").toString(), "--quiet");
+        assertEquals(0, full.rc(), full.err());
+        Run killed = tagllm("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--stop-after", "3");
+        assertEquals(0, killed.rc(), killed.err());
+        assertTrue(Files.exists(dir.resolve("resumed/qed.checkpoint.safetensors")));
+        assertFalse(Files.exists(dir.resolve("resumed/final.tags.safetensors")));
+        Run again = tagllm("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet");
+        assertNotEquals(0, again.rc(), "a second run into a used folder needs --resume or --force");
+        assertTrue(again.err().contains("--resume"), again.err());
+        Run resumed = tagllm("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
+        assertEquals(0, resumed.rc(), resumed.err());
+
+        Path a = dir.resolve("full/final.tags.safetensors"), b = dir.resolve("resumed/final.tags.safetensors");
+        try (SafeTensors sa = SafeTensors.open(a); SafeTensors sb = SafeTensors.open(b)) {
+            assertEquals(sa.entries().keySet(), sb.entries().keySet());
+            for (String name : sa.entries().keySet()) {
+                float[] x = sa.readF32(name), y = sb.readF32(name);
+                for (int i = 0; i < x.length; i++) assertEquals(x[i], y[i], 1e-6, name + "[" + i + "]");
+            }
+        }
+        assertFalse(Files.exists(dir.resolve("resumed/qed.checkpoint.safetensors")), "the checkpoint goes once the stage is done");
+        List<String> metrics = Files.readAllLines(dir.resolve("resumed/metrics.jsonl"));
+        List<Integer> steps = new ArrayList<>();
+        for (String l : metrics) if (JSON.readTree(l).has("loss")) steps.add(JSON.readTree(l).get("step").asInt());
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), steps, "the resumed log reads like an uninterrupted one");
+
+        // predict on 12 test rows, then eval on the same rows: eval's MSE is the MSE of predict's output
+        Path input = dir.resolve("test12.csv");
+        List<String> lines = Files.readAllLines(esol);
+        List<String> test = new ArrayList<>(List.of(lines.get(0)));
+        for (String l : lines.subList(1, lines.size())) if (l.endsWith(",test") && test.size() <= 12) test.add(l);
+        Files.write(input, test);
+        Path preds = dir.resolve("preds.csv");
+        Run p = tagllm("predict", "--model", model.toString(), "--tags", a.toString(), "--task", "qed", "--input", input.toString(),
+                "--output", preds.toString());
+        assertEquals(0, p.rc(), p.err());
+        double se = 0;
+        int n = 0;
+        try (Reader r = Files.newBufferedReader(preds)) {
+            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
+                se += Math.pow(Double.parseDouble(rec.get("prediction")) - Double.parseDouble(rec.get("qed")), 2);
+                n++;
+            }
+        }
+        assertEquals(12, n);
+        Run e = tagllm("eval", "--model", model.toString(), "--tags", a.toString(), "--task", "qed", "--input", input.toString(), "--json");
+        assertEquals(0, e.rc(), e.err());
+        JsonNode m = JSON.readTree(e.out());
+        assertEquals(12, m.get("n").asInt());
+        assertEquals(se / n, m.get("mse").asDouble(), 1e-5 * (se / n) + 1e-9, "eval MSE = MSE of the written predictions (6 significant digits)");
+        for (String k : new String[]{"mae", "rmse", "pearson", "spearman", "r2"}) assertTrue(m.has(k), k);
+
+        Run inspect = tagllm("tags", "inspect", a.toString());
+        assertEquals(0, inspect.rc(), inspect.err());
+        assertTrue(inspect.out().contains("<QED>") && inspect.out().contains("<SMILES>") && inspect.out().contains("function"), inspect.out());
+    }
+
+    @Test
+    void aTagFileForAnotherModelIsRefusedNamingBothFingerprints(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        experiment(dir, model, Shared.data("smiles/esol.csv"));
+        Files.writeString(dir.resolve("exp.yaml"), Files.readString(dir.resolve("exp.yaml")).replace("max_steps: 6", "max_steps: 1"));
+        Run t = tagllm("train", dir.resolve("exp.yaml").toString(), "-o", dir.resolve("o").toString(), "--quiet");
+        assertEquals(0, t.rc(), t.err());
+        Path tags = dir.resolve("o/final.tags.safetensors");
+        String fp = tagllm.tag.TagFile.read(tags).modelFingerprint();
+        Run p = tagllm("predict", "--model", Shared.model("tiny-llama-tied").toString(), "--tags", tags.toString(), "--task", "qed",
+                "--input", Shared.data("smiles/esol.csv").toString());
+        assertNotEquals(0, p.rc());
+        String other = tagllm.model.Model.load(Shared.model("tiny-llama-tied")).fingerprint();
+        assertTrue(p.err().contains(fp) && p.err().contains(other), p.err());
+    }
+}

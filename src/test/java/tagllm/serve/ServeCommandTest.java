@@ -1,0 +1,124 @@
+package tagllm.serve;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tagllm.cli.Main;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagSet;
+import tagllm.testutil.Shared;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static tagllm.serve.ServeFixture.*;
+
+/** `tagllm serve` in-process: it starts, prints its URL, answers, stops on interrupt; bad options fail fast. */
+class ServeCommandTest {
+    private static final Pattern URL = Pattern.compile("listening on (http://127\\.0\\.0\\.1:\\d+)");
+
+    record Run(int exit, String out, String err) {}
+
+    /** Runs a command that is expected to end by itself (an error), with a deadline. */
+    static Run run(String... args) throws Exception {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        AtomicInteger exit = new AtomicInteger(-1);
+        Thread t = new Thread(() -> exit.set(cl.execute(args)));
+        t.start();
+        t.join(30_000);
+        if (t.isAlive()) {
+            t.interrupt();
+            t.join(10_000);
+            fail("did not end: " + out + err);
+        }
+        return new Run(exit.get(), out.toString(), err.toString());
+    }
+
+    @Test
+    void servesUntilInterrupted(@TempDir Path dir) throws Exception {
+        Path qed = qedTags(dir), tr = translateTags(dir);
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        AtomicInteger exit = new AtomicInteger(-1);
+        Thread t = new Thread(() -> exit.set(cl.execute("serve", "--model", Shared.model("stories260K").toString(),
+                "--tags", qed.toString(), "--tags", tr.toString(), "--port", "0", "--max-body", "1KiB")));
+        t.start();
+        try {
+            URI base = null;
+            for (int i = 0; i < 600 && base == null && t.isAlive(); i++) {
+                Matcher m = URL.matcher(out.toString());
+                if (m.find()) base = URI.create(m.group(1));
+                else Thread.sleep(50);
+            }
+            assertNotNull(base, "no URL printed: " + out + err);
+            assertTrue(out.toString().contains("task QED (regression, from tag file), fields: smiles"), out.toString());
+            assertTrue(err.toString().contains("note: task SMILES is not served"), err.toString());
+            Reply h = get(base, "/health");
+            assertEquals(200, h.status(), h.body());
+            assertEquals(model().fingerprint(), h.json().path("fingerprint").asText());
+            Reply p = post(base, "/v1/predict", "{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}]}");
+            assertEquals(200, p.status(), p.body());
+            assertEquals(referencePredictor(List.of(qed, tr)).predict("QED", Map.of("smiles", "CCO")),
+                    p.json().path("predictions").get(0).asDouble(), ServeApiTest.TOLERANCE);
+            Reply big = post(base, "/v1/predict", json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", "C".repeat(1100))))));
+            assertEquals(413, big.status(), "--max-body 1KiB applies: " + big.body());
+            assertTrue(err.toString().contains("POST /v1/predict 200"), "access log on stderr: " + err);
+        } finally {
+            t.interrupt();
+            t.join(10_000);
+        }
+        assertFalse(t.isAlive());
+        assertEquals(0, exit.get(), err.toString());
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeLoading() throws Exception {
+        Run r = run("serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--port", "70000");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--port: expected 0..65535, got 70000"), r.err());
+        r = run("serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--max-body", "8XB");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("'8XB' is not a size"), r.err());
+        r = run("serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--threads", "0");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--threads: expected 1..1024, got 0"), r.err());
+        r = run("serve", "--model", "nowhere");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--tags"), r.err());
+    }
+
+    @Test
+    void aMissingTagFileIsNamed(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("missing.tags.safetensors");
+        Run r = run("serve", "--model", Shared.model("stories260K").toString(), "--tags", missing.toString(), "--port", "0");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains(missing.toString()) && r.err().contains("tag file not found"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void tagsOfAnotherModelAreRefused(@TempDir Path dir) throws Exception {
+        Path own = qedTags(dir);
+        TagSet other = TagFile.read(own);
+        other.bindModel("some-other-model", "0".repeat(64));
+        Path foreign = dir.resolve("foreign.tags.safetensors");
+        TagFile.write(other, foreign);
+        Run r = run("serve", "--model", Shared.model("stories260K").toString(), "--tags", foreign.toString(), "--port", "0");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("foreign.tags.safetensors") && r.err().contains("some-other-model")
+                && r.err().contains(model().fingerprint()), r.err());
+    }
+}

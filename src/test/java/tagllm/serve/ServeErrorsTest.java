@@ -1,0 +1,196 @@
+package tagllm.serve;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static tagllm.serve.ServeFixture.*;
+
+/** Every kind of bad request gets a JSON error with the right status, and the server keeps answering. */
+class ServeErrorsTest {
+    @TempDir
+    static Path dir;
+    static TagServer server;
+    static URI base;
+    static final List<String> log = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        PredictorService service = service(List.of(qedTags(dir), translateTags(dir)));
+        server = TagServer.start(service, ServerOptions.defaults().withPort(0).withMaxInputs(5).withMaxTokens(32).withLog(log::add));
+        base = server.uri();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+    }
+
+    /** Asserts the status, a body that is exactly {"error": ...}, and that the message holds every fragment. */
+    static String expectError(Reply r, int status, String... fragments) throws Exception {
+        assertEquals(status, r.status(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+        assertEquals(1, r.json().size(), "only an error field: " + r.body());
+        String m = r.error();
+        for (String f : fragments) assertTrue(m.contains(f), "'" + f + "' in: " + m);
+        assertEquals(200, get(base, "/health").status(), "still serving after: " + m);
+        return m;
+    }
+
+    static Reply predict(String body) throws Exception { return post(base, "/v1/predict", body); }
+
+    @Test
+    void malformedJsonSaysWhere() throws Exception {
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}"), 400, "malformed JSON", "line 1");
+        expectError(predict("{\"task\": \"QED\" \"inputs\": []}"), 400, "malformed JSON", "column");
+        expectError(predict("{\"task\": \"QED\", \"task\": \"BA\", \"inputs\": []}"), 400, "malformed JSON", "task");
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}]} extra"), 400, "malformed JSON");
+        expectError(predict(""), 400, "empty body");
+        expectError(predict("[1, 2]"), 400, "JSON object", "array");
+    }
+
+    @Test
+    void unknownTaskListsTheServedOnes() throws Exception {
+        expectError(predict("{\"task\": \"Solubility\", \"inputs\": [{\"smiles\": \"CCO\"}]}"), 400,
+                "unknown task 'Solubility'", "QED", "Translate:en-fr");
+        expectError(predict("{\"task\": \"BA\", \"inputs\": [{\"smiles\": \"CCO\"}]}"), 400, "unknown task 'BA'");
+        expectError(predict("{\"task\": \"SMILES\", \"inputs\": [{\"smiles\": \"CCO\"}]}"), 400, "SMILES", "not served", "language-model");
+    }
+
+    @Test
+    void missingFieldNamesItAndTheTasksFields() throws Exception {
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}, {\"smile\": \"CCO\"}]}"), 400,
+                "inputs[1]", "missing field 'smiles'", "task QED expects fields 'smiles'");
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": null}]}"), 400, "inputs[0]", "missing field 'smiles'");
+        expectError(predict("{\"inputs\": [{\"smiles\": \"CCO\"}]}"), 400, "task: missing", "served tasks: QED");
+        expectError(predict("{\"task\": \"QED\"}"), 400, "inputs: missing", "'smiles'");
+        expectError(predict("{\"task\": \"QED\", \"inputs\": []}"), 400, "inputs: empty");
+    }
+
+    @Test
+    void wrongTypesAreNamed() throws Exception {
+        expectError(predict("{\"task\": 3, \"inputs\": [{\"smiles\": \"CCO\"}]}"), 400, "task: expected a string, got a number");
+        expectError(predict("{\"task\": \"QED\", \"inputs\": {\"smiles\": \"CCO\"}}"), 400, "inputs: expected an array", "got an object");
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [\"CCO\"]}"), 400, "inputs[0]: expected an object", "got a string");
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": 12}]}"), 400, "inputs[0].smiles: expected a string, got a number");
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}], \"max_tokens\": 5}"), 400,
+                "unknown field 'max_tokens'", "inputs, task");
+        String gen = "{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"Hello\"}], \"max_tokens\": %s}";
+        expectError(post(base, "/v1/generate", gen.formatted("\"12\"")), 400, "max_tokens: expected an integer 1..32, got a string");
+        expectError(post(base, "/v1/generate", gen.formatted("0")), 400, "max_tokens", "got 0");
+        expectError(post(base, "/v1/generate", gen.formatted("33")), 400, "max_tokens", "1..32", "got 33");
+        expectError(post(base, "/v1/generate", gen.formatted("2.5")), 400, "max_tokens", "got 2.5");
+    }
+
+    @Test
+    void eachEndpointRunsItsKindOfTask() throws Exception {
+        expectError(predict("{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"Hello\"}]}"), 400, "text task", "/v1/generate");
+        expectError(post(base, "/v1/generate", "{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}]}"), 400,
+                "regression task", "/v1/predict");
+    }
+
+    @Test
+    void anInputTooLongForTheContextIsRefusedByIndex() throws Exception {
+        String longSmiles = "C".repeat(3000);
+        expectError(predict(json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", "CCO"), Map.of("smiles", longSmiles))))),
+                400, "inputs[1]: too long", "limit is");
+    }
+
+    @Test
+    void unknownPathIs404AndWrongMethodIs405() throws Exception {
+        expectError(get(base, "/v1/predictions"), 404, "no endpoint /v1/predictions", "POST /v1/predict");
+        expectError(get(base, "/"), 404, "no endpoint /");
+        Reply r = get(base, "/v1/predict");
+        expectError(r, 405, "/v1/predict takes POST, not GET");
+        assertEquals("POST", r.headers().firstValue("Allow").orElse(""));
+        Reply d = send(HttpRequest.newBuilder(base.resolve("/health")).DELETE());
+        expectError(d, 405, "takes GET");
+        assertEquals("GET", d.headers().firstValue("Allow").orElse(""));
+        expectError(post(base, "/v1/tasks", "{}"), 405, "takes GET, not POST");
+    }
+
+    @Test
+    void tooManyInputsIs413() throws Exception {
+        List<Map<String, String>> six = new ArrayList<>();
+        for (int i = 0; i < 6; i++) six.add(Map.of("smiles", "CCO"));
+        expectError(predict(json(Map.of("task", "QED", "inputs", six))), 413, "6 inputs", "at most 5");
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413WhetherItsLengthIsDeclaredOrNot() throws Exception {
+        try (TagServer small = TagServer.start(service(List.of(qedTags(dir))), ServerOptions.defaults().withPort(0).withMaxBodyBytes(1024))) {
+            String big = json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", "C".repeat(2000)))));
+            Reply r = post(small.uri(), "/v1/predict", big);
+            assertEquals(413, r.status(), r.body());
+            assertTrue(r.error().contains("over this server's limit of 1024 bytes"), r.error());
+            // chunked: no Content-Length, the limit is found while reading
+            Reply c = send(HttpRequest.newBuilder(small.uri().resolve("/v1/predict")).POST(HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(big.getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+            assertEquals(413, c.status(), c.body());
+            assertTrue(c.error().contains("more than 1024 bytes"), c.error());
+            // many times the limit still gets its answer (the body is drained, not cut off mid-upload)
+            byte[] huge = new byte[3 << 20];
+            java.util.Arrays.fill(huge, (byte) ' ');
+            Reply h = send(HttpRequest.newBuilder(small.uri().resolve("/v1/predict")).POST(HttpRequest.BodyPublishers.ofByteArray(huge)));
+            assertEquals(413, h.status(), h.body());
+            assertTrue(h.error().contains("request body of " + huge.length + " bytes"), h.error());
+            // just under the limit is fine
+            Reply ok = post(small.uri(), "/v1/predict", json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", "CCO")))));
+            assertEquals(200, ok.status(), ok.body());
+            assertEquals(200, get(small.uri(), "/health").status());
+        }
+    }
+
+    @Test
+    void anInternalErrorIs500WithoutAStackTrace() throws Exception {
+        TagService broken = new TagService() {
+            public String modelName() { return "m"; }
+
+            public String modelFingerprint() { return "f"; }
+
+            public List<TaskInfo> tasks() { return List.of(); }
+
+            public TaskInfo task(String name) {
+                return new TaskInfo(name, tagllm.task.TaskType.REGRESSION, "<QED>", Map.of("<QED>", "function"), List.of(), "test");
+            }
+
+            public Predictions predict(String task, List<Map<String, String>> inputs) {
+                throw new IllegalStateException("secret internal detail");
+            }
+
+            public Generations generate(String task, List<Map<String, String>> inputs, int maxTokens) {
+                throw new StackOverflowError();
+            }
+        };
+        List<String> brokenLog = new CopyOnWriteArrayList<>();
+        try (TagServer s = TagServer.start(broken, ServerOptions.defaults().withPort(0).withLog(brokenLog::add))) {
+            for (String path : List.of("/v1/predict", "/v1/generate")) {
+                Reply r = post(s.uri(), path, "{\"task\": \"X\", \"inputs\": [{}]}");
+                assertEquals(500, r.status(), r.body());
+                assertEquals(1, r.json().size(), r.body());
+                String m = r.error();
+                assertTrue(m.startsWith("internal error #") && m.contains("server log"), m);
+                assertFalse(m.contains("secret") || m.contains("Exception") || m.contains("Error") || m.contains("\tat "), m);
+            }
+            assertEquals(200, get(s.uri(), "/health").status());
+            String logged = String.join("\n", brokenLog);
+            assertTrue(logged.contains("secret internal detail") && logged.contains("at tagllm.serve"), "the log keeps the details: " + logged);
+        }
+    }
+
+    @Test
+    void everyRequestIsLogged() throws Exception {
+        get(base, "/health");
+        assertTrue(log.stream().anyMatch(l -> l.matches("GET /health 200 [0-9.]+ ms")), log.toString());
+    }
+}

@@ -1,0 +1,61 @@
+package tagllm.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.model.Model;
+import tagllm.testutil.Shared;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class DemoTest {
+    /** The demo at full size on stories260K and the shared data: what the paper's method must at least achieve here. */
+    @Test
+    @Tag("slow")
+    void threeStagesBeatTheMeanPredictorAndFindBindingSignal(@TempDir Path dir) throws Exception {
+        Demo.Results r = new Demo(Model.load(Shared.model("stories260K")), Shared.root().resolve("data"), dir, Demo.Sizes.standard(), 42,
+                Progress.silent()).run();
+        for (Demo.TaskResult t : r.tasks()) {
+            System.out.printf("%s: Tag-LLM MSE %.5f Pearson %.3f | mean MSE %.5f | probe MSE %.5f Pearson %.3f (n=%d)%n", t.task(),
+                    t.tagLlm().mse(), t.tagLlm().pearson(), t.mean().mse(), t.probe().mse(), t.probe().pearson(), t.testRows());
+        }
+        Demo.TaskResult qed = r.tasks().get(0), desc = r.tasks().get(1), ba = r.tasks().get(2);
+        assertEquals("qed", qed.task());
+        assertTrue(qed.tagLlm().mse() < qed.mean().mse(), "QED test MSE beats the mean predictor");
+        assertTrue(desc.tagLlm().mse() < desc.mean().mse(), "Descriptor test MSE beats the mean predictor");
+        assertTrue(ba.tagLlm().pearson() > 0, "BA test Pearson > 0");
+        for (String[] s : r.stageOne()) assertTrue(Double.parseDouble(s[3]) < Double.parseDouble(s[2]), "stage 1 lowers held-out loss of " + s[0]);
+    }
+
+    /** The quick demo: every stage runs, every file is written, every score is a number. */
+    @Test
+    void quickDemoWritesItsResults(@TempDir Path dir) throws Exception {
+        var out = new java.io.StringWriter();
+        var cl = tagllm.cli.Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        cl.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+        int rc = cl.execute("demo", "--model", Shared.model("stories260K").toString(), "--data", Shared.root().resolve("data").toString(),
+                "-o", dir.toString(), "--quick", "--quiet");
+        assertEquals(0, rc);
+        for (String f : new String[]{"demo.yaml", "results.json", "results.md", "metrics.jsonl", "final.tags.safetensors",
+                "stage1-domains.tags.safetensors", "stage2-functions.tags.safetensors", "stage3-ba.tags.safetensors"}) {
+            assertTrue(Files.exists(dir.resolve(f)), f);
+        }
+        JsonNode j = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+        assertEquals(3, j.get("tasks").size());
+        for (JsonNode t : j.get("tasks")) {
+            for (String m : new String[]{"tag_llm", "mean_predictor", "linear_probe"}) assertTrue(Double.isFinite(t.get(m).get("mse").asDouble()), t + " " + m);
+        }
+        assertEquals(2, j.get("stage1_heldout_next_token_loss").size());
+        assertTrue(out.toString().contains("| qed |") && out.toString().contains("| ba |"), out.toString());
+        // the experiment it wrote is a valid experiment file
+        Experiment e = Experiment.load(dir.resolve("demo.yaml"));
+        assertEquals(3, e.stages().size());
+        assertEquals(3, e.stages().get(2).stage());
+    }
+}
