@@ -17,7 +17,8 @@ import tagllm.tensor.Matrix;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The engine's matrix products at the shapes of a SmolLM2-135M training step (m = 8 × 128 rows): a linear layer's
+ * The engine's matrix products at the shapes of a SmolLM2-135M training step (m = 8 × 128 rows; and TinyLlama's
+ * gate projection at 4 × 128 rows, whose 2048-float rows are 8 KB apart): a linear layer's
  * forward Y = X·Wᵀ and its backward dX = dY·W, F32 and BF16 weights. GFLOP/s = 2·m·n·k / time.
  * Run (see docs/benchmarks.md): java ... org.openjdk.jmh.Main GemmBenchmark
  */
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class GemmBenchmark {
     /** m x n x k: rows, output features (W rows), input features (W columns). */
-    @Param({"1024x576x576", "1024x1536x576", "1024x576x1536"})
+    @Param({"1024x576x576", "1024x1536x576", "1024x576x1536", "512x5632x2048"})
     public String shape;
     @Param({"F32", "BF16"})
     public String dtype;
