@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * QED throughput: one pass over all 20,000 SMILES of ../shared/data/smiles/zinc20k.csv (parse, RDKit-style
  * preparation, eight properties, score) on {@code threads} worker threads. Run with
- * {@code java -cp target/test-classes:target/classes:DEPS tagllm.bench.QedBenchmark} (see docs/benchmarks-chem.md).
+ * {@code java -cp target/test-classes:target/classes:DEPS tagllm.bench.QedBenchmark} (see docs/benchmarks.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
