@@ -29,13 +29,14 @@ public final class Perplexity {
             int first = Math.max(prevEnd, begin + 1);
             if (first < end) {
                 int[] windowIds = java.util.Arrays.copyOfRange(ids, begin, end);
-                float[] normed = t.forward(PackedBatch.single(d, t.embed(windowIds)), false).normed();
                 int[] rows = new int[end - first], targets = new int[end - first];
                 for (int i = first; i < end; i++) {
                     rows[i - first] = i - 1 - begin;
                     targets[i - first] = ids[i];
                 }
-                for (double nll : LmHeadLoss.tokenLosses(t, normed, rows, targets, 0f, null)) sum += nll;
+                try (ForwardPass pass = t.forward(PackedBatch.single(d, t.embed(windowIds)), false)) {
+                    for (double nll : LmHeadLoss.tokenLosses(t, pass.normed(), rows, targets, 0f, null)) sum += nll;
+                }
                 scored += rows.length;
                 windows++;
             }

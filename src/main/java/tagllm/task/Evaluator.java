@@ -61,17 +61,18 @@ public final class Evaluator {
                 chunk.add(examples.get(i + chunk.size()).sequence());
             }
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, n -> false);
-            ForwardPass pass = model.forward(packed.batch(), false);
-            List<int[]> t = new ArrayList<>();
-            for (int s = 0; s < chunk.size(); s++) {
-                boolean outputOnly = examples.get(i + s).task().type() == TaskType.TEXT && examples.get(i + s).task().lossOnOutputOnly();
-                for (int[] x : chunk.get(s).ceTargets(outputOnly)) t.add(new int[]{packed.row(s, x[0]), x[1]});
-            }
-            if (!t.isEmpty()) {
-                double[] l = LmHeadLoss.tokenLosses(model, pass.normed(), t.stream().mapToInt(x -> x[0]).toArray(),
-                        t.stream().mapToInt(x -> x[1]).toArray(), 0f, null);
-                for (double v : l) sum += v;
-                count += l.length;
+            try (ForwardPass pass = model.forward(packed.batch(), false)) {
+                List<int[]> t = new ArrayList<>();
+                for (int s = 0; s < chunk.size(); s++) {
+                    boolean outputOnly = examples.get(i + s).task().type() == TaskType.TEXT && examples.get(i + s).task().lossOnOutputOnly();
+                    for (int[] x : chunk.get(s).ceTargets(outputOnly)) t.add(new int[]{packed.row(s, x[0]), x[1]});
+                }
+                if (!t.isEmpty()) {
+                    double[] l = LmHeadLoss.tokenLosses(model, pass.normed(), t.stream().mapToInt(x -> x[0]).toArray(),
+                            t.stream().mapToInt(x -> x[1]).toArray(), 0f, null);
+                    for (double v : l) sum += v;
+                    count += l.length;
+                }
             }
             i += chunk.size();
         }

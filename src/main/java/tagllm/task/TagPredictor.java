@@ -136,11 +136,12 @@ public final class TagPredictor {
                 chunk.add(prompts.get(i + chunk.size()));
             }
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, name -> false);
-            ForwardPass pass = model.forward(packed.batch(), false);
-            for (int k = 0; k < chunk.size(); k++) {
-                int read = chunk.get(k).readPosition();
-                if (read < 0) throw new ConfigException("task " + task.name() + ": the prompt has no function tag to read");
-                out[i + k] = head.predict(pass.normed(), packed.row(k, read) * d)[0];
+            try (ForwardPass pass = model.forward(packed.batch(), false)) {
+                for (int k = 0; k < chunk.size(); k++) {
+                    int read = chunk.get(k).readPosition();
+                    if (read < 0) throw new ConfigException("task " + task.name() + ": the prompt has no function tag to read");
+                    out[i + k] = head.predict(pass.normed(), packed.row(k, read) * d)[0];
+                }
             }
             i += chunk.size();
         }
@@ -199,9 +200,10 @@ public final class TagPredictor {
 
     private float[] lastNormed(PackedBatch b) {
         int d = model.config().hiddenSize();
-        float[] normed = model.forward(b, false).normed();
         float[] h = new float[d];
-        System.arraycopy(normed, (b.rows() - 1) * d, h, 0, d);
+        try (ForwardPass pass = model.forward(b, false)) {
+            System.arraycopy(pass.normed(), (b.rows() - 1) * d, h, 0, d);
+        }
         return h;
     }
 

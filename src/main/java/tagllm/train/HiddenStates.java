@@ -29,12 +29,14 @@ final class HiddenStates {
                 chunk.add(seqs.get(i + chunk.size()));
             }
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, n -> false);
-            float[] normed = model.forward(packed.batch(), false).normed();
-            for (int k = 0; k < chunk.size(); k++) {
-                int row = packed.row(k, position.applyAsInt(chunk.get(k)));
-                double[] f = new double[d];
-                for (int j = 0; j < d; j++) f[j] = normed[row * d + j];
-                x[i + k] = f;
+            try (ForwardPass pass = model.forward(packed.batch(), false)) {
+                float[] normed = pass.normed();
+                for (int k = 0; k < chunk.size(); k++) {
+                    int row = packed.row(k, position.applyAsInt(chunk.get(k)));
+                    double[] f = new double[d];
+                    for (int j = 0; j < d; j++) f[j] = normed[row * d + j];
+                    x[i + k] = f;
+                }
             }
             i += chunk.size();
         }

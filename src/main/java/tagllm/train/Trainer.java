@@ -239,13 +239,16 @@ public final class Trainer {
         SequencePacker.Packed packed = SequencePacker.pack(seqs, tags, model::embed, d, trainable::contains);
         boolean backward = false;
         for (int s = 0; s < seqs.size(); s++) backward |= packed.batch().gradFrom(s) < packed.batch().seqEnd(s);
-        ForwardPass pass = model.forward(packed.batch(), backward);
-        float[] normed = pass.normed();
-        float[] dNormed = new float[packed.batch().rows() * d];
-        LossParts parts = losses(tags, batch, packed, normed, dNormed, headW, headB, h, enrichCe, gradScale);
-        if (backward) {
-            float[] dInput = model.backward(pass, dNormed);
-            packed.scatter(dInput, tagGrads);
+        LossParts parts;
+        // closing the pass hands its activation buffers back to the engine's pool for the next micro-step
+        try (ForwardPass pass = model.forward(packed.batch(), backward)) {
+            float[] normed = pass.normed();
+            float[] dNormed = new float[packed.batch().rows() * d];
+            parts = losses(tags, batch, packed, normed, dNormed, headW, headB, h, enrichCe, gradScale);
+            if (backward) {
+                float[] dInput = model.backward(pass, dNormed);
+                packed.scatter(dInput, tagGrads);
+            }
         }
         return new StepLoss(parts.mse + h.ceWeight() * parts.ce, parts.mse, parts.ce, packed.batch().rows());
     }
