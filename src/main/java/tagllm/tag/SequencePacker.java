@@ -12,6 +12,27 @@ import java.util.function.Predicate;
  * the sequence (and to its domain span when isolated). Backward starts at the first trainable slot.
  */
 public final class SequencePacker {
+    /** Rows per forward pass when scoring many prompts: bounds activation memory whatever the number of prompts. */
+    public static final int MAX_BATCH_ROWS = 4096;
+
+    /** Consecutive runs of the sequences whose lengths add up to at most maxRows; a longer sequence goes alone. */
+    public static List<List<Sequence>> chunks(List<Sequence> seqs, int maxRows) {
+        List<List<Sequence>> out = new java.util.ArrayList<>();
+        List<Sequence> chunk = new java.util.ArrayList<>();
+        int rows = 0;
+        for (Sequence s : seqs) {
+            if (!chunk.isEmpty() && rows + s.length() > maxRows) {
+                out.add(chunk);
+                chunk = new java.util.ArrayList<>();
+                rows = 0;
+            }
+            chunk.add(s);
+            rows += s.length();
+        }
+        if (!chunk.isEmpty()) out.add(chunk);
+        return out;
+    }
+
     private SequencePacker() {}
 
     /** The batch plus where each sequence starts, to read head positions and scatter tag gradients. */

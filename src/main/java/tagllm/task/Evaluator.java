@@ -16,8 +16,6 @@ import java.util.List;
 
 /** Scores tags on held-out examples: regression metrics, BLEU/chrF of generated text, next-token loss. */
 public final class Evaluator {
-    private static final int MAX_BATCH_ROWS = 4096;
-
     private Evaluator() {}
 
     public record RegressionResult(double[] predictions, double[] labels, RegressionMetrics metrics) {}
@@ -52,14 +50,7 @@ public final class Evaluator {
         double sum = 0;
         long count = 0;
         int i = 0;
-        while (i < examples.size()) {
-            List<Sequence> chunk = new ArrayList<>();
-            int rows = 0;
-            while (i + chunk.size() < examples.size()
-                    && (chunk.isEmpty() || rows + examples.get(i + chunk.size()).sequence().length() <= MAX_BATCH_ROWS)) {
-                rows += examples.get(i + chunk.size()).sequence().length();
-                chunk.add(examples.get(i + chunk.size()).sequence());
-            }
+        for (List<Sequence> chunk : SequencePacker.chunks(examples.stream().map(Example::sequence).toList(), SequencePacker.MAX_BATCH_ROWS)) {
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, n -> false);
             try (ForwardPass pass = model.forward(packed.batch(), false)) {
                 List<int[]> t = new ArrayList<>();

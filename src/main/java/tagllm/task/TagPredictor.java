@@ -27,8 +27,6 @@ import java.util.function.IntPredicate;
  */
 public final class TagPredictor {
     /** Rows per forward pass when predicting many prompts. */
-    private static final int MAX_BATCH_ROWS = 4096;
-
     private final Transformer model;
     private final Tokenizer tokenizer;
     private final TagSet tags;
@@ -128,13 +126,7 @@ public final class TagPredictor {
         int d = model.config().hiddenSize();
         double[] out = new double[prompts.size()];
         int i = 0;
-        while (i < prompts.size()) {
-            List<Sequence> chunk = new ArrayList<>();
-            int rows = 0;
-            while (i + chunk.size() < prompts.size() && (chunk.isEmpty() || rows + prompts.get(i + chunk.size()).length() <= MAX_BATCH_ROWS)) {
-                rows += prompts.get(i + chunk.size()).length();
-                chunk.add(prompts.get(i + chunk.size()));
-            }
+        for (List<Sequence> chunk : SequencePacker.chunks(prompts, SequencePacker.MAX_BATCH_ROWS)) {
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, name -> false);
             try (ForwardPass pass = model.forward(packed.batch(), false)) {
                 for (int k = 0; k < chunk.size(); k++) {

@@ -12,8 +12,6 @@ import java.util.function.ToIntFunction;
 
 /** The frozen model's final-norm hidden state at one position of each sequence (what a head or a probe reads). */
 final class HiddenStates {
-    private static final int MAX_BATCH_ROWS = 4096;
-
     private HiddenStates() {}
 
     /** n × d features: for each sequence the row at position(sequence), under the given tags (none trained). */
@@ -21,13 +19,7 @@ final class HiddenStates {
         int d = model.config().hiddenSize();
         double[][] x = new double[seqs.size()][];
         int i = 0;
-        while (i < seqs.size()) {
-            List<Sequence> chunk = new ArrayList<>();
-            int rows = 0;
-            while (i + chunk.size() < seqs.size() && (chunk.isEmpty() || rows + seqs.get(i + chunk.size()).length() <= MAX_BATCH_ROWS)) {
-                rows += seqs.get(i + chunk.size()).length();
-                chunk.add(seqs.get(i + chunk.size()));
-            }
+        for (List<Sequence> chunk : SequencePacker.chunks(seqs, SequencePacker.MAX_BATCH_ROWS)) {
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, n -> false);
             try (ForwardPass pass = model.forward(packed.batch(), false)) {
                 float[] normed = pass.normed();
