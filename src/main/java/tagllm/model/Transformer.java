@@ -9,7 +9,6 @@ import tagllm.tensor.Parallel;
 import tagllm.tensor.RmsNorm;
 import tagllm.tensor.Rope;
 import tagllm.tensor.SwiGlu;
-import tagllm.tensor.VectorOps;
 
 import java.util.Arrays;
 
@@ -163,9 +162,8 @@ public final class Transformer {
                               int[] segments) {
         float[] h = s.h, att = s.att, act = s.act;
         rows(n, d, i -> rstd1[i] = RmsNorm.forward(xIn, i * d, lw.inputNorm(), eps, h, i * d, d));
-        int m;
+        int m = n;
         if (sel == null) {
-            m = n;
             Gemm.xwT(h, 0, n, new Matrix[]{lw.q(), lw.k(), lw.v()}, new float[][]{q, kAll, vAll}, new int[]{0, base * kvDim, base * kvDim});
             rows(n, qDim + kvDim, i -> {
                 queryBiasAndRope(lw, q, i, i, cos, sin);
@@ -176,15 +174,22 @@ public final class Transformer {
             Gemm.xwT(h, 0, n, new Matrix[]{lw.k(), lw.v()}, new float[][]{kAll, vAll}, new int[]{base * kvDim, base * kvDim});
             rows(n, kvDim, i -> keyBiasAndRope(lw, kAll, vAll, base + i, i, cos, sin));
             gatherRows(h, h, sel.row, d);
-            Gemm.xwT(h, 0, m, lw.q(), q, 0, false);
+            // products through the register tile even for few rows, so each row has the bits of the full layer
+            Gemm.xwTTiled(h, 0, m, lw.q(), q, 0, false);
             rows(m, qDim, i -> queryBiasAndRope(lw, q, i, sel.row[i], cos, sin));
-            lo = sel.lo;
-            hi = sel.hi;
-            segments = sel.segments;
+            attention(m, sel.segments, segments, q, kAll, vAll, sel.lo, sel.hi, lse, att);
+            gatherRows(xIn, xMid, sel.row, d);
+            Gemm.xwTTiled(att, 0, m, lw.o(), xMid, 0, true);
+            rows(m, d, i -> rstd2[i] = RmsNorm.forward(xMid, i * d, lw.postAttentionNorm(), eps, h, i * d, d));
+            Gemm.xwTTiled(h, 0, m, lw.gate(), gate, 0, false);
+            Gemm.xwTTiled(h, 0, m, lw.up(), up, 0, false);
+            rows(m, ffn, i -> SwiGlu.forward(gate, up, i * ffn, act, i * ffn, ffn));
+            if (xOut != xMid) rows(m, d, i -> System.arraycopy(xMid, i * d, xOut, i * d, d));
+            Gemm.xwTTiled(act, 0, m, lw.down(), xOut, 0, true);
+            return;
         }
-        attention(m, segments, q, kAll, vAll, lo, hi, lse, att);
-        if (sel != null) gatherRows(xIn, xMid, sel.row, d);
-        else if (xMid != xIn) rows(n, d, i -> System.arraycopy(xIn, i * d, xMid, i * d, d));
+        attention(m, segments, segments, q, kAll, vAll, lo, hi, lse, att);
+        if (xMid != xIn) rows(n, d, i -> System.arraycopy(xIn, i * d, xMid, i * d, d));
         Gemm.xwT(att, 0, m, lw.o(), xMid, 0, true);
         rows(m, d, i -> rstd2[i] = RmsNorm.forward(xMid, i * d, lw.postAttentionNorm(), eps, h, i * d, d));
         Gemm.xwT(h, 0, m, new Matrix[]{lw.gate(), lw.up()}, new float[][]{gate, up}, new int[]{0, 0});
@@ -224,17 +229,19 @@ public final class Transformer {
     }
 
     /**
-     * Attention of n rows: long sequences in blocks of BLOCK_ROWS rows × one kv head as matrix products, short ones
-     * (and decode) one row and head at a time; all of it as one set of parallel tasks.
+     * Attention of n query rows: long sequences in blocks of BLOCK_ROWS rows × one kv head as matrix products, short
+     * ones (and decode) one row and head at a time; all of it as one set of parallel tasks. segments: the query
+     * rows' sequences (start offsets, then n); sequences: the same sequences' rows of the batch, whose lengths pick
+     * the form, so that a row gives the same bits whether or not the other rows are queried too.
      */
-    private void attention(int n, int[] segments, float[] q, float[] kAll, float[] vAll, int[] lo, int[] hi,
-                           float[] lse, float[] att) {
+    private void attention(int n, int[] segments, int[] sequences, float[] q, float[] kAll, float[] vAll, int[] lo,
+                           int[] hi, float[] lse, float[] att) {
         int[] blocks = new int[2 * (n / BLOCK_MIN + segments.length)];
         int[] single = new int[n];
         int nb = 0, ns = 0;
         for (int sg = 0; sg + 1 < segments.length; sg++) {
             int start = segments[sg], end = segments[sg + 1];
-            if (end - start >= BLOCK_MIN) {
+            if (sequences[sg + 1] - sequences[sg] >= BLOCK_MIN) {
                 for (int r = start; r < end; r += BLOCK_ROWS) {
                     if (2 * nb + 2 > blocks.length) blocks = Arrays.copyOf(blocks, 2 * blocks.length);
                     blocks[2 * nb] = r;
@@ -354,15 +361,17 @@ public final class Transformer {
         } else {
             rows(mt, qDim, t -> Rope.backward(dq, t * qDim, heads, hd, p.cos, p.sin, rs.row[t] * half));
             rows(m, kvDim, i -> Rope.backward(dk, i * kvDim, kvHeads, hd, p.cos, p.sin, all.row[i] * half));
-            Gemm.xw(dk, 0, m, lw.k(), dh, 0, false);
-            Gemm.xw(dv, 0, m, lw.v(), dh, 0, true);
-            Gemm.xw(dq, 0, mt, lw.q(), buf.dqw, 0, false);
+            // dh = dq·Wq (zero off rs's rows) + dk·Wk + dv·Wv in the full layer's order, so each row keeps its bits;
             // the residual gradient exists only at rs's rows: everywhere else dx starts from zero
+            Gemm.xw(dq, 0, mt, lw.q(), buf.dqw, 0, false);
+            Arrays.fill(dh, 0, m * d, 0f);
             Arrays.fill(dx, 0, m * d, 0f);
             for (int t = 0; t < mt; t++) {
-                VectorOps.add(buf.dqw, t * d, dh, rs.act[t] * d, d);
+                System.arraycopy(buf.dqw, t * d, dh, rs.act[t] * d, d);
                 System.arraycopy(dxR, t * d, dx, rs.act[t] * d, d);
             }
+            Gemm.xw(dk, 0, m, lw.k(), dh, 0, true);
+            Gemm.xw(dv, 0, m, lw.v(), dh, 0, true);
         }
         rows(m, d, i -> RmsNorm.backward(a.xIn, all.row[i] * d, a.rstd1[all.row[i]], lw.inputNorm(),
                 dh, i * d, dx, i * d, d, true));
@@ -466,7 +475,8 @@ public final class Transformer {
             int s = t / kvHeads, g = t % kvHeads;
             int from = rs.from[s], to = rs.to[s];
             if (from >= to) return;
-            if (to - from >= BLOCK_MIN) {
+            // the form follows the sequence's trainable rows, not the rows queried: the same bits either way
+            if (b.seqEnd(s) - Math.max(b.seqStart(s), b.gradFrom(s)) >= BLOCK_MIN) {
                 for (int r = from; r < to; r += BLOCK_ROWS) {
                     BlockAttention.backward(a.q, qDim, a.k, a.v, kvDim, hd, group, g, r, Math.min(to, r + BLOCK_ROWS),
                             rs.lo, rs.hi, scale, heads, a.lse, datt, rs.qToT, compact, dq, dk, dv);
