@@ -99,6 +99,15 @@ public final class TagStepWork {
     /** The packed batch the training step computes (sequences cut after the function tag). */
     public PackedBatch trainBatch() { return pack(truncated).batch(); }
 
+    /** The rows of {@link #trainBatch()} the training step computes its top layer at (the head's), or null: all. */
+    public int[] trainReadRows() {
+        if (!readOnly) return null;
+        SequencePacker.Packed packed = pack(truncated);
+        int[] rows = new int[truncated.size()];
+        for (int i = 0; i < rows.length; i++) rows[i] = packed.row(i, truncated.get(i).readPosition());
+        return rows;
+    }
+
     /** The full sequences, as the forward-only prefill computes them. */
     public PackedBatch fullBatch() { return pack(full).batch(); }
 
