@@ -38,8 +38,7 @@ public final class BlockAttention {
             int from = lo[r0 + i] - kMin, to = hi[r0 + i] - kMin;
             for (int hh = 0; hh < group; hh++) {
                 int row = (i * group + hh) * nk;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = from; j <= to; j++) max = Math.max(max, s[row + j] * scale);
+                float max = Softmax.scaledMax(s, row + from, to - from + 1, scale);
                 float sum = Softmax.expShifted(s, row + from, to - from + 1, scale, max);
                 float inv = 1f / sum;
                 java.util.Arrays.fill(s, row, row + from, 0f);
