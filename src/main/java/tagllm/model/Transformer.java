@@ -394,9 +394,13 @@ public final class Transformer {
      * The rows one layer's backward runs its queries, O and MLP over. Entry t: batch row row[t], active index
      * act[t] (null: t itself), index q[t] into the layer's query-row activations (q, lse, xMid, rstd2, gate, up).
      * In that query index space: qToT maps back to t (or -1), [from[s], to[s]) are sequence s's entries (they are
-     * consecutive there), lo/hi the key ranges.
+     * consecutive there), lo/hi the key ranges, queryRow the batch rows.
      */
-    private record BackRows(int count, int[] row, int[] act, int[] q, int[] qToT, int[] from, int[] to, int[] lo, int[] hi) {
+    private record BackRows(int count, int[] row, int[] act, int[] q, int[] qToT, int[] from, int[] to, int[] lo, int[] hi,
+                            int[] queryRow) {
+        /** The batch row of query index i (queryRow null: the query index is the batch row). */
+        int rowOf(int i) { return queryRow == null ? i : queryRow[i]; }
+
         /** Every active row, in a layer whose activations are indexed by batch row. */
         static BackRows active(PackedBatch b, int[] active, int m, int[] compact, int[] keyLo, int[] keyHi) {
             int seqs = b.sequences();
@@ -405,7 +409,7 @@ public final class Transformer {
                 from[s] = Math.max(b.seqStart(s), b.gradFrom(s));
                 to[s] = b.seqEnd(s);
             }
-            return new BackRows(m, active, null, active, compact, from, to, keyLo, keyHi);
+            return new BackRows(m, active, null, active, compact, from, to, keyLo, keyHi, null);
         }
 
         /** The active read rows of a top layer computed only at its read rows (indexed by read index). */
@@ -432,7 +436,7 @@ public final class Transformer {
                     t++;
                 }
             }
-            return new BackRows(t, rowT, act, q, qToT, from, to, read.lo, read.hi);
+            return new BackRows(t, rowT, act, q, qToT, from, to, read.lo, read.hi, read.row);
         }
     }
 
@@ -476,10 +480,16 @@ public final class Transformer {
             int from = rs.from[s], to = rs.to[s];
             if (from >= to) return;
             // the form follows the sequence's trainable rows, not the rows queried: the same bits either way
-            if (b.seqEnd(s) - Math.max(b.seqStart(s), b.gradFrom(s)) >= BLOCK_MIN) {
-                for (int r = from; r < to; r += BLOCK_ROWS) {
-                    BlockAttention.backward(a.q, qDim, a.k, a.v, kvDim, hd, group, g, r, Math.min(to, r + BLOCK_ROWS),
+            int first = Math.max(b.seqStart(s), b.gradFrom(s));
+            if (b.seqEnd(s) - first >= BLOCK_MIN) {
+                // blocks of the full layer (BLOCK_ROWS batch rows from the first trainable one), holding whichever of
+                // their rows are queried: dK/dV then sum over the same rows in the same groups either way
+                for (int r = from; r < to; ) {
+                    int block = (rs.rowOf(r) - first) / BLOCK_ROWS, end = r + 1;
+                    while (end < to && (rs.rowOf(end) - first) / BLOCK_ROWS == block) end++;
+                    BlockAttention.backward(a.q, qDim, a.k, a.v, kvDim, hd, group, g, r, end,
                             rs.lo, rs.hi, scale, heads, a.lse, datt, rs.qToT, compact, dq, dk, dv);
+                    r = end;
                 }
                 return;
             }

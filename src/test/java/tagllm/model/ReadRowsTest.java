@@ -45,6 +45,15 @@ class ReadRowsTest {
         compare(t, TinyModels.packedLong(t, 5), rows);
     }
 
+    /** Read rows in both 64-row attention blocks of a long sequence's backward (and one before its trainable rows). */
+    @Test
+    void readRowsAcrossBackwardAttentionBlocks() {
+        Transformer t = TinyModels.qwen2Like();
+        // sequences of 5 and 100 rows; the second trainable from row 13: blocks [13, 77) and [77, 105)
+        PackedBatch b = TinyModels.packed(t, 8, 5, 100, 3, 20, 2, 8);
+        compare(t, b, new int[]{4, 10, 30, 60, 76, 77, 90, 104});
+    }
+
     @Test
     void stories260KRealModel() throws IOException {
         Path dir = Shared.model("stories260K");
