@@ -1,16 +1,27 @@
 package tagllm.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
 /**
  * Attention for a block of consecutive query rows and the G query heads sharing one kv head, as matrix products
- * on the register-tiled {@link Gemm} kernel: S = Q·Kᵀ over the block's key range, a masked softmax per row, O = P·V;
- * the backward likewise (dP = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dO). Same semantics and mask convention as
- * {@link Attention} (row r sees keys [lo[r], hi[r]]), which it replaces when blocks are long enough to amortise the
- * copies. Meant to run inside a {@link Parallel} task: its Gemm calls then stay on the calling thread.
+ * on the register tile of {@link GemmKernels}: S = Q·Kᵀ over the block's key range, a masked softmax per row,
+ * O = P·V; the backward likewise (dP = dO·Vᵀ, dQ = dS·K, dKᵀ = Qᵀ·dS, dVᵀ = dOᵀ·P). Same semantics and mask
+ * convention as {@link Attention} (row r sees keys [lo[r], hi[r]]), which it replaces when blocks are long enough
+ * to amortise the copies. Runs on the calling thread (it is meant to run inside a {@link Parallel} task).
  *
  * <p>Query row (i, head hh) of the block becomes matrix row i·G + hh; keys are numbered from the block's first key.
+ * The kernels are called tile by tile rather than through {@link Gemm} so that each row tile computes only the key
+ * panels its rows can see and reduces only over the keys they see: causal blocks skip about a third of the work.
+ * Skipped and masked entries are exact zeros in every reduction, so a row's results do not depend on the other
+ * rows of its tile or block, and each sum runs in ascending key (or row) order.
  */
 public final class BlockAttention {
-    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[8][0]);
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length(), MR = Gemm.MR, NR = Gemm.NR;
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[12][0]);
 
     private BlockAttention() {}
 
@@ -20,35 +31,50 @@ public final class BlockAttention {
      */
     public static void forward(float[] q, int qDim, float[] k, float[] v, int kvDim, int hd, int group, int g,
                                int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse, float[] att) {
-        int rows = r1 - r0, m = rows * group;
+        int rows = r1 - r0, m = rows * group, mp = roundUp(m, MR);
         int kMin = Integer.MAX_VALUE, kMax = -1;
         for (int r = r0; r < r1; r++) {
             kMin = Math.min(kMin, lo[r]);
             kMax = Math.max(kMax, hi[r]);
         }
-        int nk = kMax - kMin + 1;
-        float[] qd = work(0, m * hd), kd = work(1, nk * hd), vd = work(2, nk * hd), s = work(3, m * nk), o = work(4, m * hd);
+        int nk = kMax - kMin + 1, nkp = roundUp(nk, NR), hdp = roundUp(hd, NR);
+        float[] qd = work(0, mp * hd), kt = work(1, hd * nkp), vd = work(2, nk * hdp), s = work(3, mp * nkp);
+        float[] o = work(4, mp * hdp), inv = work(5, mp);
         gatherHeads(q, qDim, r0, rows, g * group, group, hd, qd);
-        for (int j = 0; j < nk; j++) {
-            System.arraycopy(k, (kMin + j) * kvDim + g * hd, kd, j * hd, hd);
-            System.arraycopy(v, (kMin + j) * kvDim + g * hd, vd, j * hd, hd);
-        }
-        Gemm.xwT(qd, 0, m, kd, nk, hd, s, 0, false);
-        for (int i = 0; i < rows; i++) {
-            int from = lo[r0 + i] - kMin, to = hi[r0 + i] - kMin;
-            for (int hh = 0; hh < group; hh++) {
-                int row = (i * group + hh) * nk;
-                float max = Softmax.scaledMax(s, row + from, to - from + 1, scale);
-                float sum = Softmax.expShifted(s, row + from, to - from + 1, scale, max);
-                float inv = 1f / sum;
-                java.util.Arrays.fill(s, row, row + from, 0f);
-                VectorOps.scale(s, row + from, to - from + 1, inv);
-                java.util.Arrays.fill(s, row + to + 1, row + nk, 0f);
-                lse[(r0 + i) * heads + g * group + hh] = max + (float) Math.log(sum);
+        Arrays.fill(qd, m * hd, mp * hd, 0f);
+        transposeRows(k, kvDim, g * hd, kMin, nk, hd, kt, nkp);
+        copyRows(v, kvDim, g * hd, kMin, nk, hd, vd, hdp);
+        for (int t0 = 0; t0 < m; t0 += MR) {
+            int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
+            int klo = Integer.MAX_VALUE, khi = -1;
+            for (int i = i0; i < i1; i++) {
+                klo = Math.min(klo, lo[r0 + i] - kMin);
+                khi = Math.max(khi, hi[r0 + i] - kMin);
+            }
+            for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, s, t0 * nkp + p * NR, nkp);
+            for (int row = t0; row < t0 + MR; row++) {
+                int base = row * nkp;
+                if (row >= m) {
+                    Arrays.fill(s, base + klo, base + khi + 1, 0f);
+                    continue;
+                }
+                int r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
+                float max = Softmax.scaledMax(s, base + from, to - from + 1, scale);
+                float sum = Softmax.expShifted(s, base + from, to - from + 1, scale, max);
+                Arrays.fill(s, base + klo, base + from, 0f);
+                Arrays.fill(s, base + to + 1, base + khi + 1, 0f);
+                // P stays unnormalised: scaling the hd outputs of a row is cheaper than its up to nk probabilities
+                inv[row] = 1f / sum;
+                lse[r * heads + g * group + row % group] = max + (float) Math.log(sum);
+            }
+            for (int c = 0; c < hdp; c += NR) {
+                tile(s, t0 * nkp + klo, nkp, khi - klo + 1, vd, klo * hdp + c, hdp, o, t0 * hdp + c, hdp);
             }
         }
-        Gemm.xw(s, 0, m, vd, nk, hd, o, 0, false);
-        scatterHeads(o, r0, rows, g * group, group, hd, att, qDim);
+        for (int row = 0; row < m; row++) {
+            int dst = (r0 + row / group) * qDim + (g * group + row % group) * hd, src = row * hdp;
+            scaledCopy(o, src, inv[row], att, dst, hd);
+        }
     }
 
     /**
@@ -69,60 +95,100 @@ public final class BlockAttention {
     public static void backward(float[] q, int qDim, float[] k, float[] v, int kvDim, int hd, int group, int g,
                                 int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse,
                                 float[] dOut, int[] queryCompact, int[] keyCompact, float[] dq, float[] dk, float[] dv) {
-        int rows = r1 - r0, m = rows * group;
+        int rows = r1 - r0, m = rows * group, mp = roundUp(m, MR);
         int kMin = Integer.MAX_VALUE, kMax = -1;
         for (int r = r0; r < r1; r++) {
             kMin = Math.min(kMin, lo[r]);
             kMax = Math.max(kMax, hi[r]);
         }
-        int nk = kMax - kMin + 1;
-        float[] qd = work(0, m * hd), kd = work(1, nk * hd), vd = work(2, nk * hd), p = work(3, m * nk);
-        float[] dod = work(4, m * hd), ds = work(5, m * nk), t = work(6, nk * m), out = work(7, Math.max(m, nk) * hd);
+        int nk = kMax - kMin + 1, nkp = roundUp(nk, NR), hdp = roundUp(hd, NR), hdr = roundUp(hd, MR);
+        float[] qd = work(0, mp * hd), kt = work(1, hd * nkp), vt = work(2, hd * nkp), kd = work(3, nk * hdp);
+        float[] dod = work(4, mp * hd), qt = work(5, hdr * mp), dot = work(6, hdr * mp);
+        float[] p = work(7, mp * nkp), ds = work(8, mp * nkp), out = work(9, mp * hdp);
+        float[] dkt = work(10, hdr * nkp), dvt = work(11, hdr * nkp);
         gatherHeads(q, qDim, r0, rows, g * group, group, hd, qd);
+        Arrays.fill(qd, m * hd, mp * hd, 0f);
         for (int i = 0; i < rows; i++) {
-            int c = queryCompact[r0 + i];
-            System.arraycopy(dOut, c * qDim + g * group * hd, dod, i * group * hd, group * hd);
+            System.arraycopy(dOut, queryCompact[r0 + i] * qDim + g * group * hd, dod, i * group * hd, group * hd);
         }
-        for (int j = 0; j < nk; j++) {
-            System.arraycopy(k, (kMin + j) * kvDim + g * hd, kd, j * hd, hd);
-            System.arraycopy(v, (kMin + j) * kvDim + g * hd, vd, j * hd, hd);
-        }
-        Gemm.xwT(qd, 0, m, kd, nk, hd, p, 0, false);
-        Gemm.xwT(dod, 0, m, vd, nk, hd, ds, 0, false);
-        for (int i = 0; i < rows; i++) {
-            int from = lo[r0 + i] - kMin, to = hi[r0 + i] - kMin;
-            for (int hh = 0; hh < group; hh++) {
-                int row = (i * group + hh) * nk;
-                float l = lse[(r0 + i) * heads + g * group + hh];
-                Softmax.expShifted(p, row + from, to - from + 1, scale, l);
-                float pdp = VectorOps.dot(p, row + from, ds, row + from, to - from + 1);
-                // ds = p (dp − Σ p dp) · scale, zero outside the row's keys
-                for (int j = from; j <= to; j++) ds[row + j] = p[row + j] * (ds[row + j] - pdp) * scale;
-                java.util.Arrays.fill(p, row, row + from, 0f);
-                java.util.Arrays.fill(p, row + to + 1, row + nk, 0f);
-                java.util.Arrays.fill(ds, row, row + from, 0f);
-                java.util.Arrays.fill(ds, row + to + 1, row + nk, 0f);
+        Arrays.fill(dod, m * hd, mp * hd, 0f);
+        transpose(qd, mp, hd, qt, hdr);
+        transpose(dod, mp, hd, dot, hdr);
+        transposeRows(k, kvDim, g * hd, kMin, nk, hd, kt, nkp);
+        transposeRows(v, kvDim, g * hd, kMin, nk, hd, vt, nkp);
+        copyRows(k, kvDim, g * hd, kMin, nk, hd, kd, hdp);
+        for (int t0 = 0; t0 < m; t0 += MR) {
+            int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
+            int klo = Integer.MAX_VALUE, khi = -1;
+            for (int i = i0; i < i1; i++) {
+                klo = Math.min(klo, lo[r0 + i] - kMin);
+                khi = Math.max(khi, hi[r0 + i] - kMin);
+            }
+            for (int pn = klo / NR; pn <= khi / NR; pn++) {
+                tile(qd, t0 * hd, hd, hd, kt, pn * NR, nkp, p, t0 * nkp + pn * NR, nkp);
+                tile(dod, t0 * hd, hd, hd, vt, pn * NR, nkp, ds, t0 * nkp + pn * NR, nkp);
+            }
+            for (int row = t0; row < t0 + MR; row++) {
+                int base = row * nkp;
+                if (row >= m) {
+                    Arrays.fill(p, base, base + nkp, 0f);
+                    Arrays.fill(ds, base, base + nkp, 0f);
+                    continue;
+                }
+                int r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
+                Softmax.backward(p, ds, base + from, to - from + 1, scale, lse[r * heads + g * group + row % group]);
+                // zero outside the row's keys: the transposed products below read whole panels
+                Arrays.fill(p, base, base + from, 0f);
+                Arrays.fill(p, base + to + 1, base + nkp, 0f);
+                Arrays.fill(ds, base, base + from, 0f);
+                Arrays.fill(ds, base + to + 1, base + nkp, 0f);
+            }
+            // dQ = dS · K over the keys this tile sees
+            for (int c = 0; c < hdp; c += NR) {
+                tile(ds, t0 * nkp + klo, nkp, khi - klo + 1, kd, klo * hdp + c, hdp, out, t0 * hdp + c, hdp);
             }
         }
-        // dQ = dS · K
-        Gemm.xw(ds, 0, m, kd, nk, hd, out, 0, false);
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(out, i * group * hd, dq, queryCompact[r0 + i] * qDim + g * group * hd, group * hd);
+        for (int row = 0; row < m; row++) {
+            int i = row / group;
+            System.arraycopy(out, row * hdp, dq, queryCompact[r0 + i] * qDim + (g * group + row % group) * hd, hd);
         }
-        // dK = dSᵀ · Q, dV = Pᵀ · dO
-        transpose(ds, m, nk, t);
-        Gemm.xw(t, 0, nk, qd, m, hd, out, 0, false);
-        addKeys(out, nk, kMin, keyCompact, hd, dk, kvDim, g * hd);
-        transpose(p, m, nk, t);
-        Gemm.xw(t, 0, nk, dod, m, hd, out, 0, false);
-        addKeys(out, nk, kMin, keyCompact, hd, dv, kvDim, g * hd);
+        // dKᵀ = Qᵀ · dS and dVᵀ = dOᵀ · P, each key panel reduced over the rows that see one of its keys
+        for (int pn = 0; pn < nkp / NR; pn++) {
+            int j0 = pn * NR, j1 = Math.min(nk, j0 + NR) - 1, first = -1, last = -1;
+            for (int i = 0; i < rows; i++) {
+                if (hi[r0 + i] - kMin >= j0 && lo[r0 + i] - kMin <= j1) {
+                    if (first < 0) first = i;
+                    last = i;
+                }
+            }
+            if (first < 0) continue; // no row sees these keys: their gradients get nothing
+            int a0 = first * group, kc = (last + 1 - first) * group;
+            for (int e0 = 0; e0 < hdr; e0 += MR) {
+                tile(qt, e0 * mp + a0, mp, kc, ds, a0 * nkp + j0, nkp, dkt, e0 * nkp + j0, nkp);
+                tile(dot, e0 * mp + a0, mp, kc, p, a0 * nkp + j0, nkp, dvt, e0 * nkp + j0, nkp);
+            }
+            for (int j = j0; j <= j1; j++) {
+                int c = keyCompact[kMin + j];
+                if (c < 0) continue;
+                int kOff = c * kvDim + g * hd;
+                for (int e = 0; e < hd; e++) {
+                    dk[kOff + e] += dkt[e * nkp + j];
+                    dv[kOff + e] += dvt[e * nkp + j];
+                }
+            }
+        }
     }
 
-    private static void addKeys(float[] src, int nk, int kMin, int[] compact, int hd, float[] dst, int kvDim, int col) {
-        for (int j = 0; j < nk; j++) {
-            int c = compact[kMin + j];
-            if (c >= 0) VectorOps.add(src, j * hd, dst, c * kvDim + col, hd);
-        }
+    private static void tile(float[] a, int ai, int lda, int kc, float[] b, int bi, int ldb, float[] c, int ci, int ldc) {
+        if (MR == 14) GemmKernels.kernel14(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, false);
+        else GemmKernels.kernel6(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, false);
+    }
+
+    /** dst[d + e] = a · src[s + e] for e < n. */
+    private static void scaledCopy(float[] src, int s, float a, float[] dst, int d, int n) {
+        int e = 0;
+        for (int bound = n - L; e <= bound; e += L) FloatVector.fromArray(S, src, s + e).mul(a).intoArray(dst, d + e);
+        for (; e < n; e++) dst[d + e] = src[s + e] * a;
     }
 
     /** dst[(i·G + hh)·hd + e] = src[(r0 + i)·stride + (h0 + hh)·hd + e]: the group's heads as consecutive rows. */
@@ -132,22 +198,33 @@ public final class BlockAttention {
         }
     }
 
-    private static void scatterHeads(float[] src, int r0, int rows, int h0, int group, int hd, float[] dst, int stride) {
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(src, i * group * hd, dst, (r0 + i) * stride + h0 * hd, group * hd);
+    /** dst[j·ld + e] = src[(k0 + j)·stride + col + e] for e < hd, zero for hd ≤ e < ld. */
+    private static void copyRows(float[] src, int stride, int col, int k0, int n, int hd, float[] dst, int ld) {
+        for (int j = 0; j < n; j++) {
+            System.arraycopy(src, (k0 + j) * stride + col, dst, j * ld, hd);
+            if (ld > hd) Arrays.fill(dst, j * ld + hd, (j + 1) * ld, 0f);
         }
     }
 
-    private static void transpose(float[] a, int rows, int cols, float[] t) {
-        final int b = 16;
-        for (int i0 = 0; i0 < rows; i0 += b) {
-            for (int j0 = 0; j0 < cols; j0 += b) {
-                int i1 = Math.min(rows, i0 + b), j1 = Math.min(cols, j0 + b);
-                for (int i = i0; i < i1; i++) {
-                    for (int j = j0; j < j1; j++) t[j * rows + i] = a[i * cols + j];
-                }
-            }
+    /** dst[e·ld + j] = src[(k0 + j)·stride + col + e]: n rows of one head transposed, columns n..ld zero. */
+    private static void transposeRows(float[] src, int stride, int col, int k0, int n, int hd, float[] dst, int ld) {
+        for (int j = 0; j < n; j++) {
+            int s = (k0 + j) * stride + col;
+            for (int e = 0; e < hd; e++) dst[e * ld + j] = src[s + e];
         }
+        for (int e = 0; e < hd; e++) Arrays.fill(dst, e * ld + n, (e + 1) * ld, 0f);
+    }
+
+    /** t[c·rows + r] = a[r·cols + c] for the rows × cols matrix a; rows cols..tRows of t zero. */
+    private static void transpose(float[] a, int rows, int cols, float[] t, int tRows) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+        }
+        Arrays.fill(t, cols * rows, tRows * rows, 0f);
+    }
+
+    private static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
     }
 
     private static float[] work(int slot, int size) {

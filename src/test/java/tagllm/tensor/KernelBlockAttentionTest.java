@@ -10,52 +10,72 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KernelBlockAttentionTest {
     // 70 rows, 6 query heads in 2 kv groups (G = 3), head_dim 16; rows 20..44 are an isolated span (lo = 20),
     // later rows see everything again (non-monotonic lo), rows before 10 are not trainable
-    static final int N = 70, HEADS = 6, KV = 2, G = 3, HD = 16, QD = HEADS * HD, KVD = KV * HD, GRAD_FROM = 10;
-    static final float SCALE = 0.25f;
-
     @Test
     void forwardAndBackwardMatchThePerRowKernel() {
-        Random rnd = new Random(3);
-        float[] q = rand(N * QD, rnd), k = rand(N * KVD, rnd), v = rand(N * KVD, rnd), dOut = rand((N - GRAD_FROM) * QD, rnd);
-        int[] lo = new int[N], hi = new int[N];
-        for (int r = 0; r < N; r++) {
+        int n = 70;
+        int[] lo = new int[n], hi = new int[n];
+        for (int r = 0; r < n; r++) {
             lo[r] = r >= 20 && r < 45 ? 20 : Math.max(0, r - 60); // a sliding window of 61 too
             hi[r] = r;
         }
-        float[] attRef = new float[N * QD], lseRef = new float[N * HEADS];
-        for (int r = 0; r < N; r++) {
-            for (int h = 0; h < HEADS; h++) {
-                lseRef[r * HEADS + h] = Attention.forward(q, r * QD + h * HD, k, v, KVD, (h / G) * HD, lo[r], hi[r], HD,
-                        SCALE, new float[N], attRef, r * QD + h * HD);
+        check(n, 6, 2, 16, 0.25f, lo, hi, 10, new int[] {0, 33, n}, new int[] {10, 40, n});
+    }
+
+    /**
+     * SmolLM2-135M's heads (9 query heads, 3 kv heads, head_dim 64) over a causal 128-row sequence in the engine's
+     * 64-row blocks: row tiles there skip the key panels above the diagonal, which must not change any result.
+     * Rows before 5 are not trainable.
+     */
+    @Test
+    void causalBlocksAtTheSmolLm2ShapeMatchThePerRowKernel() {
+        int n = 128;
+        int[] lo = new int[n], hi = new int[n];
+        for (int r = 0; r < n; r++) hi[r] = r;
+        check(n, 9, 3, 64, 0.125f, lo, hi, 5, new int[] {0, 64, n}, new int[] {5, 64, n});
+    }
+
+    private static void check(int n, int heads, int kv, int hd, float scale, int[] lo, int[] hi, int gradFrom,
+                              int[] fwdBlocks, int[] bwdBlocks) {
+        int g0 = heads / kv, qd = heads * hd, kvd = kv * hd;
+        Random rnd = new Random(3);
+        float[] q = rand(n * qd, rnd), k = rand(n * kvd, rnd), v = rand(n * kvd, rnd), dOut = rand((n - gradFrom) * qd, rnd);
+        float[] attRef = new float[n * qd], lseRef = new float[n * heads];
+        for (int r = 0; r < n; r++) {
+            for (int h = 0; h < heads; h++) {
+                lseRef[r * heads + h] = Attention.forward(q, r * qd + h * hd, k, v, kvd, (h / g0) * hd, lo[r], hi[r], hd,
+                        scale, new float[n], attRef, r * qd + h * hd);
             }
         }
-        float[] att = new float[N * QD], lse = new float[N * HEADS];
-        for (int g = 0; g < KV; g++) {
-            BlockAttention.forward(q, QD, k, v, KVD, HD, G, g, 0, 33, lo, hi, SCALE, HEADS, lse, att);
-            BlockAttention.forward(q, QD, k, v, KVD, HD, G, g, 33, N, lo, hi, SCALE, HEADS, lse, att);
+        float[] att = new float[n * qd], lse = new float[n * heads];
+        for (int g = 0; g < kv; g++) {
+            for (int b = 0; b + 1 < fwdBlocks.length; b++) {
+                BlockAttention.forward(q, qd, k, v, kvd, hd, g0, g, fwdBlocks[b], fwdBlocks[b + 1], lo, hi, scale, heads, lse, att);
+            }
         }
         close(attRef, att, 1e-5, "attention output");
         close(lseRef, lse, 1e-5, "log-sum-exp");
 
-        int[] compact = new int[N];
-        for (int r = 0; r < N; r++) compact[r] = r < GRAD_FROM ? -1 : r - GRAD_FROM;
-        int m = N - GRAD_FROM;
-        float[] dqRef = new float[m * QD], dkRef = new float[m * KVD], dvRef = new float[m * KVD];
-        for (int r = GRAD_FROM; r < N; r++) {
-            for (int h = 0; h < HEADS; h++) {
-                int go = compact[r] * QD + h * HD;
-                Attention.backward(q, r * QD + h * HD, k, v, KVD, (h / G) * HD, lo[r], hi[r], HD, SCALE, lse[r * HEADS + h],
-                        dOut, go, new float[2 * N], dqRef, go, dkRef, dvRef, KVD, compact);
+        int[] compact = new int[n];
+        for (int r = 0; r < n; r++) compact[r] = r < gradFrom ? -1 : r - gradFrom;
+        int m = n - gradFrom;
+        float[] dqRef = new float[m * qd], dkRef = new float[m * kvd], dvRef = new float[m * kvd];
+        for (int r = gradFrom; r < n; r++) {
+            for (int h = 0; h < heads; h++) {
+                int go = compact[r] * qd + h * hd;
+                Attention.backward(q, r * qd + h * hd, k, v, kvd, (h / g0) * hd, lo[r], hi[r], hd, scale, lse[r * heads + h],
+                        dOut, go, new float[2 * n], dqRef, go, dkRef, dvRef, kvd, compact);
             }
         }
-        float[] dq = new float[m * QD], dk = new float[m * KVD], dv = new float[m * KVD];
-        for (int g = 0; g < KV; g++) {
-            BlockAttention.backward(q, QD, k, v, KVD, HD, G, g, GRAD_FROM, 40, lo, hi, SCALE, HEADS, lse, dOut, compact, dq, dk, dv);
-            BlockAttention.backward(q, QD, k, v, KVD, HD, G, g, 40, N, lo, hi, SCALE, HEADS, lse, dOut, compact, dq, dk, dv);
+        float[] dq = new float[m * qd], dk = new float[m * kvd], dv = new float[m * kvd];
+        for (int g = 0; g < kv; g++) {
+            for (int b = 0; b + 1 < bwdBlocks.length; b++) {
+                BlockAttention.backward(q, qd, k, v, kvd, hd, g0, g, bwdBlocks[b], bwdBlocks[b + 1], lo, hi, scale, heads,
+                        lse, dOut, compact, dq, dk, dv);
+            }
         }
-        close(dqRef, dq, 1e-4, "dq");
-        close(dkRef, dk, 1e-4, "dk");
-        close(dvRef, dv, 1e-4, "dv");
+        close(dqRef, dq, 1e-5, "dq");
+        close(dkRef, dk, 1e-5, "dk");
+        close(dvRef, dv, 1e-5, "dv");
     }
 
     private static void close(float[] ref, float[] got, double rel, String what) {
