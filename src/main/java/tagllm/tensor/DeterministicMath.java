@@ -15,7 +15,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class DeterministicMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
     private static final float LOG2E = 1.44269504088896341f;
@@ -39,7 +38,8 @@ public final class DeterministicMath {
     public static FloatVector exp(FloatVector x) {
         VectorMask<Float> tiny = x.lt(LO);
         FloatVector xc = x.max(LO).min(HI);
-        FloatVector n = xc.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND)).sub(ROUND);
+        FloatVector nr = xc.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
+        FloatVector n = nr.sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
         FloatVector p = r.fma(FloatVector.broadcast(S, C6), FloatVector.broadcast(S, C5));
@@ -48,7 +48,9 @@ public final class DeterministicMath {
         p = p.fma(r, FloatVector.broadcast(S, C2));
         p = p.fma(r, FloatVector.broadcast(S, 1f));
         p = p.fma(r, FloatVector.broadcast(S, 1f));
-        IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^n without a float-to-int conversion: nr = 1.5·2^23 + n exactly, so its low bits are n, and shifting
+        // (bits + 127) left by 23 pushes the 1.5·2^23 part out of the word, leaving (n + 127) << 23
+        IntVector bits = nr.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23);
         FloatVector scaled = p.mul(bits.reinterpretAsFloats());
         return scaled.blend(0f, tiny);
     }
@@ -57,7 +59,7 @@ public final class DeterministicMath {
     public static float exp(float x) {
         if (x < LO) return 0f;
         float xc = Math.min(Math.max(x, LO), HI);
-        float n = Math.fma(xc, LOG2E, ROUND) - ROUND;
+        float nr = Math.fma(xc, LOG2E, ROUND), n = nr - ROUND;
         float r = Math.fma(n, -LN2_HI, xc);
         r = Math.fma(n, -LN2_LO, r);
         float p = Math.fma(r, C6, C5);
@@ -66,6 +68,6 @@ public final class DeterministicMath {
         p = Math.fma(p, r, C2);
         p = Math.fma(p, r, 1f);
         p = Math.fma(p, r, 1f);
-        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(nr) + 127) << 23);
     }
 }
