@@ -208,19 +208,30 @@ public final class BlockAttention {
 
     /** dst[e·ld + j] = src[(k0 + j)·stride + col + e]: n rows of one head transposed, columns n..ld zero. */
     private static void transposeRows(float[] src, int stride, int col, int k0, int n, int hd, float[] dst, int ld) {
-        for (int j = 0; j < n; j++) {
-            int s = (k0 + j) * stride + col;
-            for (int e = 0; e < hd; e++) dst[e * ld + j] = src[s + e];
-        }
+        transpose(src, k0 * stride + col, stride, n, hd, dst, ld);
         for (int e = 0; e < hd; e++) Arrays.fill(dst, e * ld + n, (e + 1) * ld, 0f);
     }
 
     /** t[c·rows + r] = a[r·cols + c] for the rows × cols matrix a; rows cols..tRows of t zero. */
     private static void transpose(float[] a, int rows, int cols, float[] t, int tRows) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
-        }
+        transpose(a, 0, cols, rows, cols, t, rows);
         Arrays.fill(t, cols * rows, tRows * rows, 0f);
+    }
+
+    /**
+     * dst[c·ld + r] = src[off + r·stride + c] for r < rows, c < cols: each run of L rows of a column is one gather
+     * and one contiguous store (a scalar loop spends a store per element on scattered addresses).
+     */
+    private static void transpose(float[] src, int off, int stride, int rows, int cols, float[] dst, int ld) {
+        int[] idx = new int[L];
+        for (int r = 0; r < L; r++) idx[r] = r * stride;
+        int r0 = 0;
+        for (int bound = rows - L; r0 <= bound; r0 += L) {
+            for (int c = 0; c < cols; c++) FloatVector.fromArray(S, src, off + r0 * stride + c, idx, 0).intoArray(dst, c * ld + r0);
+        }
+        for (int r = r0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) dst[c * ld + r] = src[off + r * stride + c];
+        }
     }
 
     private static int roundUp(int x, int to) {
