@@ -7,6 +7,7 @@ import tagllm.head.HeadInit;
 import tagllm.head.RegressionHead;
 import tagllm.head.Ridge;
 import tagllm.model.Transformer;
+import tagllm.tag.FunctionInit;
 import tagllm.tag.Sequence;
 import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
@@ -152,7 +153,7 @@ public final class ExperimentRunner {
             TaskSpec t = exp.tasks().get(tn);
             for (String name : t.parsedTemplate().tagNames()) {
                 used.add(name);
-                if (!tags.has(name)) tags.put(TagInit.newTag(name, t.kindOf(name), exp.tagLength(), embed.initialVector()));
+                if (!tags.has(name)) tags.put(newTag(exp, t, name, enc, embed));
             }
         }
         // 2. training examples
@@ -239,6 +240,18 @@ public final class ExperimentRunner {
             log.write(rec);
         }
         return summary;
+    }
+
+    /** A new tag: the paper's init, or for a function tag under function_init: prompt, the prompt tokens before it. */
+    private Tag newTag(Experiment exp, TaskSpec t, String name, TokenizerEncoder enc, Matrix0 embed) {
+        TagKind kind = t.kindOf(name);
+        if (kind == TagKind.FUNCTION && exp.functionInit() == FunctionInit.PROMPT) {
+            String before = t.parsedTemplate().textBefore(name);
+            int[] ids = before.isEmpty() ? new int[0] : enc.encodePart(before);
+            if (ids.length > 0) return TagInit.fromTokens(name, kind, exp.tagLength(), model.weights().embedTokens(), ids);
+            progress.message("task " + t.name() + ": no template text right before " + name + " to initialise it from; using the mean embedding");
+        }
+        return TagInit.newTag(name, kind, exp.tagLength(), embed.initialVector());
     }
 
     /**
