@@ -56,6 +56,7 @@ class DemoTest {
         // the experiment it wrote is a valid experiment file
         Experiment e = Experiment.load(dir.resolve("demo.yaml"));
         assertEquals(3, e.stages().size());
+        assertEquals(tagllm.tag.FunctionInit.PROMPT, e.functionInit(), "the demo starts function tags from the prompt words before them");
         assertEquals(3, e.stages().get(2).stage());
     }
 }
