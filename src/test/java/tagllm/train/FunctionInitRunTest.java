@@ -31,9 +31,9 @@ class FunctionInitRunTest {
                 model: %s
                 tag_length: 3
                 function_init: prompt
-                defaults: {lr: 0, batch_size: 2, grad_accum: 1, max_steps: 1}
+                defaults: {lr: 0, batch_size: 2, grad_accum: 1, max_steps: 1, eval_every: 1}
                 tasks:
-                  qed: {preset: QED, template: "Drug <SMILES> {smiles}. The binding affinity is <QED> {label}", data: {path: %s, max_train: 4}}
+                  qed: {preset: QED, template: "Drug <SMILES> {smiles}. The binding affinity is <QED> {label}", label: measured_log_solubility, data: {path: %s, max_train: 4, max_eval: 4}}
                   bare: {preset: QED, template: "<SMILES> {smiles}<Descriptor> {label}", data: {path: %s, max_train: 4}}
                 stages:
                   - {name: s2, stage: 2, tasks: [qed]}
@@ -44,6 +44,8 @@ class FunctionInitRunTest {
         new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(), new DatasetRows(false)::load,
                 Progress.silent(), false).run(exp, false, false);
         TagSet tags = TagFile.read(exp.output().resolve("s2b.tags.safetensors"));
+        // a stage with one function tag scores it on its own (early stopping per tag)
+        assertTrue(Files.readString(exp.output().resolve("metrics.jsonl")).contains("\"valid_by_tag\":{\"<QED>\":"), "per-tag validation score logged");
         Matrix embed = m.weights().embedTokens();
         int d = embed.cols();
 
