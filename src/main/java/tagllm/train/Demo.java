@@ -48,7 +48,13 @@ public final class Demo {
         public static Sizes quick() { return new Sizes(4, 6, 6, 48, 24, 4, 0.01, 0.05, 0.05, 2, "prompt", 40, "ridge", 0.1, 3); }
     }
 
-    public record TaskResult(String task, int testRows, RegressionMetrics tagLlm, RegressionMetrics mean, RegressionMetrics probe) {}
+    /**
+     * One task's test scores, and the valid-split scores of Tag-LLM and the probe (null without valid rows):
+     * the split that picked Tag-LLM's checkpoint and the probe's λ, so it shows how much of a test gap is
+     * the split's noise.
+     */
+    public record TaskResult(String task, int testRows, RegressionMetrics tagLlm, RegressionMetrics mean, RegressionMetrics probe,
+                             RegressionMetrics validTagLlm, RegressionMetrics validProbe) {}
 
     public record Results(List<TaskResult> tasks, List<String[]> stageOne, Path tagFile, double seconds) {}
 
@@ -209,13 +215,21 @@ public final class Demo {
         List<Sequence> pTrain = LinearProbe.prompts(spec, probeRows, enc, limit, yTrain);
         List<Sequence> pValid = LinearProbe.prompts(spec, valid.rows(), enc, limit, yValid);
         List<Sequence> pTest = LinearProbe.prompts(spec, test.rows(), enc, limit, yTest);
+        double[][] xValid = pValid.isEmpty() ? null : LinearProbe.features(t, pValid);
         LinearProbe probe = LinearProbe.fit(LinearProbe.features(t, pTrain), unbox(yTrain),
-                LinearProbe.features(t, pValid.isEmpty() ? pTrain : pValid), unbox(pValid.isEmpty() ? yTrain : yValid));
+                xValid == null ? LinearProbe.features(t, pTrain) : xValid, unbox(pValid.isEmpty() ? yTrain : yValid));
         double[][] xTest = LinearProbe.features(t, pTest);
         double[] probePred = new double[xTest.length];
         for (int i = 0; i < xTest.length; i++) probePred[i] = probe.predict(xTest[i]);
         RegressionMetrics probeM = RegressionMetrics.compute(probePred, unbox(yTest));
-        return new TaskResult(task, gold.length, tagLlm, meanM, probeM);
+        RegressionMetrics validTag = null, validProbe = null;
+        if (xValid != null) {
+            validTag = Evaluator.regression(predictor, spec, valid.examples()).metrics();
+            double[] pv = new double[xValid.length];
+            for (int i = 0; i < pv.length; i++) pv[i] = probe.predict(xValid[i]);
+            validProbe = RegressionMetrics.compute(pv, unbox(yValid));
+        }
+        return new TaskResult(task, gold.length, tagLlm, meanM, probeM, validTag, validProbe);
     }
 
     private static double[] unbox(List<Double> v) { return v.stream().mapToDouble(Double::doubleValue).toArray(); }
@@ -235,6 +249,16 @@ public final class Demo {
             b.append("| | | Pearson | ").append(fmt(t.tagLlm().pearson())).append(" | ").append(fmt(t.mean().pearson()))
                     .append(" | ").append(fmt(t.probe().pearson())).append(" |\n");
         }
+        if (r.tasks().stream().anyMatch(t -> t.validTagLlm() != null)) {
+            b.append("\nValid split (it picked Tag-LLM's checkpoint and the probe's ridge λ):\n\n")
+                    .append("| task | valid rows | Tag-LLM MSE | probe MSE | Tag-LLM Pearson | probe Pearson |\n|---|---|---|---|---|---|\n");
+            for (TaskResult t : r.tasks()) {
+                if (t.validTagLlm() == null) continue;
+                b.append("| ").append(t.task()).append(" | ").append(t.validTagLlm().n()).append(" | ").append(fmt(t.validTagLlm().mse()))
+                        .append(" | ").append(fmt(t.validProbe().mse())).append(" | ").append(fmt(t.validTagLlm().pearson()))
+                        .append(" | ").append(fmt(t.validProbe().pearson())).append(" |\n");
+            }
+        }
         if (!r.stageOne().isEmpty()) {
             b.append("\nStage 1, held-out next-token loss (valid split):\n\n| tag | rows | untrained tag | trained tag |\n|---|---|---|---|\n");
             for (String[] s : r.stageOne()) b.append("| ").append(String.join(" | ", s)).append(" |\n");
@@ -253,6 +277,11 @@ public final class Demo {
             x.set("tag_llm", metrics(t.tagLlm()));
             x.set("mean_predictor", metrics(t.mean()));
             x.set("linear_probe", metrics(t.probe()));
+            if (t.validTagLlm() != null) {
+                ObjectNode v = x.putObject("valid");
+                v.set("tag_llm", metrics(t.validTagLlm()));
+                v.set("linear_probe", metrics(t.validProbe()));
+            }
         }
         ArrayNode s1 = o.putArray("stage1_heldout_next_token_loss");
         for (String[] s : r.stageOne()) {
