@@ -63,6 +63,7 @@ class DemoTest {
         Experiment e = Experiment.load(dir.resolve("demo.yaml"));
         assertEquals(3, e.stages().size());
         assertEquals(tagllm.tag.FunctionInit.PROMPT, e.functionInit(), "the demo starts function tags from the prompt words before them");
+        assertTrue(e.stages().get(1).enrich(), "stage 2 enriches the domain tags");
         assertEquals(3, e.stages().get(2).stage());
     }
 }
