@@ -112,13 +112,13 @@ public final class TagStepWork {
             z[i] = head.forward(normed, rows[i] * d)[0];
         }
         double loss = MseLoss.compute(z, labels, 100, dz);
-        float[] dNormed = new float[normed.length];
+        float[] dNormed = pass.gradientRows();
         for (int i = 0; i < n; i++) {
             head.backward(normed, rows[i] * d, new double[]{dz[i]}, headWeight.grad(), null, dNormed, rows[i] * d);
         }
         float[] dInput = model.backward(pass, dNormed);
-        pass.close();
         packed.scatter(dInput, tagGrads);
+        pass.close(); // after the scatter: dInput belongs to the pass
         optimizer.step(params, 1e-4);
         lastLoss = loss;
         return loss;

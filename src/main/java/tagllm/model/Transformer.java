@@ -61,6 +61,13 @@ public final class Transformer {
      */
     public long activationHighWaterBytes() { return pool.highWaterBytes(); }
 
+    /**
+     * Bytes of activation, gradient and KV-cache arrays allocated so far because no pooled one fitted. A loop that
+     * closes its passes and caches (a training loop over same-sized batches, repeated generation) stops adding to
+     * it after its first round: whatever it allocated afresh each round would be promoted garbage.
+     */
+    public long bufferBytesAllocated() { return pool.allocatedBytes(); }
+
     public Weights weights() { return weights; }
 
     /** Row tokenId of embed_tokens, upcast to float, into dst[dstOffset .. + hidden). */
@@ -219,7 +226,8 @@ public final class Transformer {
 
     /**
      * dL/d(input rows) given dL/d(final-norm output). Only rows from each sequence's gradFrom onwards are computed
-     * (earlier rows do not depend on trainable inputs, so the rows of their result are zero).
+     * (earlier rows do not depend on trainable inputs, so the rows of their result are zero). The result is one of
+     * the pass's {@link ForwardPass#gradientRows() gradient arrays}: read it before closing the pass.
      */
     public float[] backward(ForwardPass p, float[] dNormed) {
         p.requireOpen();
@@ -239,7 +247,7 @@ public final class Transformer {
                 active[m++] = r;
             }
         }
-        float[] result = new float[n * d];
+        float[] result = p.gradientRows();
         if (m == 0) return result;
         final int rowsB = m;
         // from the pool (stale contents): every element is written before it is read
@@ -319,7 +327,7 @@ public final class Transformer {
 
     public KvCache newCache(int capacity) {
         if (capacity <= 0) throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
-        return new KvCache(c.numLayers(), capacity, kvDim);
+        return new KvCache(c.numLayers(), capacity, kvDim, pool);
     }
 
     /**
@@ -331,6 +339,7 @@ public final class Transformer {
         if (inputRows.length < n * d) {
             throw new IllegalArgumentException("prefill of " + n + " rows needs " + n * d + " values, got " + inputRows.length);
         }
+        cache.requireOpen();
         if (cache.layers() != c.numLayers() || cache.rowWidth() != kvDim) {
             throw new IllegalArgumentException("this KV cache was made for another model");
         }
@@ -339,8 +348,10 @@ public final class Transformer {
             throw new IllegalStateException("KV cache full: " + base + " cached + " + n + " new positions exceed its capacity "
                     + cache.capacity());
         }
-        float[] x = Arrays.copyOf(inputRows, n * d);
-        float[] cos = new float[n * half], sin = new float[n * half];
+        // working arrays from the pool (stale contents, each fully written before it is read), handed back below
+        float[] x = pool.takeAtLeast(n * d);
+        System.arraycopy(inputRows, 0, x, 0, n * d);
+        float[] cos = pool.takeAtLeast(n * half), sin = pool.takeAtLeast(n * half);
         int[] lo = new int[n], hi = new int[n];
         for (int i = 0; i < n; i++) {
             int pos = base + i;
@@ -348,8 +359,8 @@ public final class Transformer {
             hi[i] = pos;
             lo[i] = window == Integer.MAX_VALUE ? 0 : Math.max(0, pos - window + 1);
         }
-        float[] rstd1 = new float[n], rstd2 = new float[n], q = new float[n * qDim], lse = new float[n * heads];
-        float[] gate = new float[n * ffn], up = new float[n * ffn];
+        float[] rstd1 = pool.takeAtLeast(n), rstd2 = pool.takeAtLeast(n), q = pool.takeAtLeast(n * qDim);
+        float[] lse = pool.takeAtLeast(n * heads), gate = pool.takeAtLeast(n * ffn), up = pool.takeAtLeast(n * ffn);
         Scratch s = new Scratch(n);
         for (int l = 0; l < c.numLayers(); l++) {
             layerForward(weights.layers()[l], n, x, x, x, rstd1, rstd2, q, cache.keys(l), cache.values(l), base, lse,
@@ -359,6 +370,7 @@ public final class Transformer {
         cache.advance(n);
         float[] out = new float[d];
         RmsNorm.forward(x, (n - 1) * d, weights.finalNorm(), eps, out, 0, d);
+        for (float[] a : new float[][]{x, cos, sin, rstd1, rstd2, q, lse, gate, up}) pool.give(a);
         return out;
     }
 

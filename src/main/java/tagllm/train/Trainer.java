@@ -243,7 +243,7 @@ public final class Trainer {
         // closing the pass hands its activation buffers back to the engine's pool for the next micro-step
         try (ForwardPass pass = model.forward(packed.batch(), backward)) {
             float[] normed = pass.normed();
-            float[] dNormed = new float[packed.batch().rows() * d];
+            float[] dNormed = pass.gradientRows();
             parts = losses(tags, batch, packed, normed, dNormed, headW, headB, h, enrichCe, gradScale);
             if (backward) {
                 float[] dInput = model.backward(pass, dNormed);
