@@ -101,7 +101,7 @@ public final class TagStepWork {
     /** One training step; returns its loss. */
     public double trainStep() {
         for (Param p : params) p.zeroGrad();
-        SequencePacker.Packed packed = pack(truncated);
+        SequencePacker.Packed packed = pooledPack(truncated);
         ForwardPass pass = model.forward(packed.batch(), true);
         float[] normed = pass.normed();
         int n = truncated.size();
@@ -119,6 +119,7 @@ public final class TagStepWork {
         float[] dInput = model.backward(pass, dNormed);
         packed.scatter(dInput, tagGrads);
         pass.close(); // after the scatter: dInput belongs to the pass
+        model.recycle(packed.batch().input());
         optimizer.step(params, 1e-4);
         lastLoss = loss;
         return loss;
@@ -126,9 +127,17 @@ public final class TagStepWork {
 
     /** Forward only over the full sequences (no gradient, no LM head); returns the last row's first output. */
     public float prefill() {
-        try (ForwardPass p = model.forward(pack(full).batch(), false)) {
+        PackedBatch b = pooledPack(full).batch();
+        try (ForwardPass p = model.forward(b, false)) {
             return p.normed()[p.normed().length - 1];
+        } finally {
+            model.recycle(b.input());
         }
+    }
+
+    /** Packed with the input block from the model's pool, as a training loop does (hand it back after the step). */
+    private SequencePacker.Packed pooledPack(List<Sequence> seqs) {
+        return SequencePacker.pack(seqs, tags, model::embed, d, t -> true, model::borrowBuffer);
     }
 
     public double lastLoss() { return lastLoss; }

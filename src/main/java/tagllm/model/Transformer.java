@@ -68,6 +68,21 @@ public final class Transformer {
      */
     public long bufferBytesAllocated() { return pool.allocatedBytes(); }
 
+    /**
+     * An array of exactly n floats from the model's buffer pool, with stale contents: for an input block the
+     * caller overwrites completely (see SequencePacker). Hand it back with {@link #recycle} once no pass uses it.
+     */
+    public float[] borrowBuffer(int n) { return pool.take(n); }
+
+    /** Hands back an array from {@link #borrowBuffer} for later passes; the caller must not use it afterwards. */
+    public void recycle(float[] a) { pool.give(a); }
+
+    /**
+     * Lets go of the activation arrays kept for reuse (closed passes and caches hand theirs back), e.g. after
+     * training and before serving: the next work then allocates its own, of its own sizes.
+     */
+    public void releaseBuffers() { pool.clear(); }
+
     public Weights weights() { return weights; }
 
     /** Row tokenId of embed_tokens, upcast to float, into dst[dstOffset .. + hidden). */

@@ -119,6 +119,14 @@ public final class FloatArrayPool {
         free.computeIfAbsent(a.length, k -> new Free()).arrays.addFirst(a);
     }
 
+    /** Drops every free array (left to the GC), e.g. when a kind of work is finished; in-use ones are not affected. */
+    public void clear() {
+        for (Free f : free.values()) {
+            float[] a;
+            while ((a = f.arrays.pollFirst()) != null) pooled.addAndGet(-4L * a.length);
+        }
+    }
+
     /**
      * The most bytes ever handed out by {@link #take} and not yet given back, at one time: the peak working set of
      * the code that draws from this pool (arrays never given back count as in use for good).

@@ -236,7 +236,8 @@ public final class Trainer {
                        Map<String, Param> headB, Set<String> trainable, Hyper h, boolean enrichCe, double gradScale) {
         int d = model.config().hiddenSize();
         List<Sequence> seqs = batch.stream().map(Example::sequence).toList();
-        SequencePacker.Packed packed = SequencePacker.pack(seqs, tags, model::embed, d, trainable::contains);
+        // the input block from the model's pool, handed back after the step: nothing per step is left to promote
+        SequencePacker.Packed packed = SequencePacker.pack(seqs, tags, model::embed, d, trainable::contains, model::borrowBuffer);
         boolean backward = false;
         for (int s = 0; s < seqs.size(); s++) backward |= packed.batch().gradFrom(s) < packed.batch().seqEnd(s);
         LossParts parts;
@@ -249,6 +250,8 @@ public final class Trainer {
                 float[] dInput = model.backward(pass, dNormed);
                 packed.scatter(dInput, tagGrads);
             }
+        } finally {
+            model.recycle(packed.batch().input());
         }
         return new StepLoss(parts.mse + h.ceWeight() * parts.ce, parts.mse, parts.ce, packed.batch().rows());
     }
