@@ -74,7 +74,8 @@ public final class BenchRunner {
                 if (!Double.isFinite(loss)) throw new IllegalStateException("the benchmark's training loss became " + loss);
             });
             PackedBatch b = s.trainBatch();
-            double flop = FlopCount.forward(c, b) + FlopCount.backward(c, b);
+            int[] read = s.trainReadRows();
+            double flop = FlopCount.forward(c, b, read) + FlopCount.backward(c, b, read);
             Timing tt = timing(Work.TRAIN, t, (double) o.batch() * o.length(), o.batch(), flop);
             out.add(0, tt);
         }

@@ -15,6 +15,8 @@ import tagllm.model.PackedBatch;
  *       dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dO): 5·2·hd·keys;</li>
  *   <li>the LM head: 2·d·vocab per row it is applied to.</li>
  * </ul>
+ * Where only some rows of the final-norm output are read, the top layer counts K and V at every row and the rest
+ * (Q, O, MLP, attention) at the read rows only, forward and backward — what the engine computes.
  */
 public final class FlopCount {
     private FlopCount() {}
@@ -25,23 +27,60 @@ public final class FlopCount {
         return 2 * d * (q + 2 * kv) + 2 * q * d + 3 * 2 * d * f;
     }
 
+    /** The K and V products of one row through one layer: all a top layer computes at a row nothing reads. */
+    static double keyValuePerRowLayer(ModelConfig c) {
+        return 2.0 * c.hiddenSize() * 2 * c.kvDim();
+    }
+
     /** Forward over every row of the batch (no LM head). */
     public static double forward(ModelConfig c, PackedBatch b) {
+        return forward(c, b, null);
+    }
+
+    /** Forward whose top layer is computed past K and V only at readRows (null: every row). */
+    public static double forward(ModelConfig c, PackedBatch b, int[] readRows) {
         double keys = 0;
         for (int r = 0; r < b.rows(); r++) keys += visibleKeys(c, b, r);
-        return c.numLayers() * (b.rows() * linearPerRowLayer(c) + 2.0 * 2 * c.headDim() * c.numHeads() * keys);
+        double layer = b.rows() * linearPerRowLayer(c) + 2.0 * 2 * c.headDim() * c.numHeads() * keys;
+        if (readRows == null) return c.numLayers() * layer;
+        double readKeys = 0;
+        for (int r : readRows) readKeys += visibleKeys(c, b, r);
+        double top = b.rows() * keyValuePerRowLayer(c)
+                + readRows.length * (linearPerRowLayer(c) - keyValuePerRowLayer(c))
+                + 2.0 * 2 * c.headDim() * c.numHeads() * readKeys;
+        return (c.numLayers() - 1) * layer + top;
     }
 
     /** Backward to the inputs over the rows from each sequence's first trainable row. */
     public static double backward(ModelConfig c, PackedBatch b) {
-        double rows = 0, keys = 0;
+        return backward(c, b, null);
+    }
+
+    /** Backward of a forward given readRows (null: every row): the top layer's Q, O, MLP and attention at those only. */
+    public static double backward(ModelConfig c, PackedBatch b, int[] readRows) {
+        double rows = 0, keys = 0, readActive = 0, readKeys = 0;
+        int next = 0;
         for (int s = 0; s < b.sequences(); s++) {
-            for (int r = Math.max(b.seqStart(s), b.gradFrom(s)); r < b.seqEnd(s); r++) {
+            int from = Math.max(b.seqStart(s), b.gradFrom(s));
+            for (int r = from; r < b.seqEnd(s); r++) {
                 rows++;
                 keys += visibleKeys(c, b, r);
             }
+            if (readRows != null) {
+                for (; next < readRows.length && readRows[next] < b.seqEnd(s); next++) {
+                    if (readRows[next] >= from) {
+                        readActive++;
+                        readKeys += visibleKeys(c, b, readRows[next]);
+                    }
+                }
+            }
         }
-        return c.numLayers() * (rows * linearPerRowLayer(c) + 5.0 * 2 * c.headDim() * c.numHeads() * keys);
+        double attention = 5.0 * 2 * c.headDim() * c.numHeads();
+        double layer = rows * linearPerRowLayer(c) + attention * keys;
+        if (readRows == null) return c.numLayers() * layer;
+        double top = rows * keyValuePerRowLayer(c) + readActive * (linearPerRowLayer(c) - keyValuePerRowLayer(c))
+                + attention * readKeys;
+        return (c.numLayers() - 1) * layer + top;
     }
 
     /** One row at cache position `position` (decode), attention over position + 1 keys, plus the LM head. */
@@ -50,11 +89,17 @@ public final class FlopCount {
         return c.numLayers() * (linearPerRowLayer(c) + 2.0 * 2 * c.headDim() * c.numHeads() * keys) + lmHead(c, 1);
     }
 
-    /** A prompt of n rows into an empty cache (no LM head). */
+    /** A prompt of n rows into an empty cache (no LM head); its top layer past K and V runs at the last row only. */
     public static double prefill(ModelConfig c, int n) {
         double keys = 0;
-        for (int i = 0; i < n; i++) keys += c.slidingWindow() == null ? i + 1 : Math.min(i + 1, c.slidingWindow());
-        return c.numLayers() * (n * linearPerRowLayer(c) + 2.0 * 2 * c.headDim() * c.numHeads() * keys);
+        for (int i = 0; i < n; i++) keys += keys(c, i);
+        double attention = 2.0 * 2 * c.headDim() * c.numHeads();
+        double top = n * keyValuePerRowLayer(c) + (linearPerRowLayer(c) - keyValuePerRowLayer(c)) + attention * keys(c, n - 1);
+        return (c.numLayers() - 1) * (n * linearPerRowLayer(c) + attention * keys) + top;
+    }
+
+    private static int keys(ModelConfig c, int position) {
+        return c.slidingWindow() == null ? position + 1 : Math.min(position + 1, c.slidingWindow());
     }
 
     public static double lmHead(ModelConfig c, int rows) {

@@ -23,7 +23,8 @@ import java.util.SplittableRandom;
  * the PyTorch peer's train_step: B examples of L positions each — 8 tokens, a domain tag of p slots, the domain
  * input, a function tag of p slots, 4 more tokens — a regression head on the final-norm hidden state at the
  * function tag's last slot, MSE × 100, backward to the tags and the head, one AdamW step (lr 1e-4, torch's
- * defaults otherwise). Like the product's regression tasks, the forward stops at the position the head reads.
+ * defaults otherwise). Like the product's regression tasks, the forward stops at the position the head reads,
+ * and its top layer is computed past K and V only at that row ({@code readOnly}; off for comparisons).
  */
 public final class TagStepWork {
     static final String DOMAIN = "<Domain>", FUNCTION = "<Function>";
@@ -39,9 +40,15 @@ public final class TagStepWork {
     private final Map<String, float[]> tagGrads;
     private final Param headWeight;
     private final AdamW optimizer = new AdamW(0.9, 0.999, 1e-8, 0.01);
+    private final boolean readOnly;
     private double lastLoss = Double.NaN;
 
     public TagStepWork(Transformer model, int batch, int length, int p, long seed) {
+        this(model, batch, length, p, seed, true);
+    }
+
+    /** readOnly: whether the forward computes the top layer only at the rows the head reads. */
+    public TagStepWork(Transformer model, int batch, int length, int p, long seed, boolean readOnly) {
         int text = length - 2 * p, mid = text - BEFORE_DOMAIN - AFTER_FUNCTION;
         if (batch < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batch);
         if (p < 1) throw new IllegalArgumentException("p (slots per tag) must be at least 1, got " + p);
@@ -54,6 +61,7 @@ public final class TagStepWork {
                     + model.config().maxPositions());
         }
         this.model = model;
+        this.readOnly = readOnly;
         this.d = model.config().hiddenSize();
         int vocab = model.config().vocabSize();
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -91,6 +99,15 @@ public final class TagStepWork {
     /** The packed batch the training step computes (sequences cut after the function tag). */
     public PackedBatch trainBatch() { return pack(truncated).batch(); }
 
+    /** The rows of {@link #trainBatch()} the training step computes its top layer at (the head's), or null: all. */
+    public int[] trainReadRows() {
+        if (!readOnly) return null;
+        SequencePacker.Packed packed = pack(truncated);
+        int[] rows = new int[truncated.size()];
+        for (int i = 0; i < rows.length; i++) rows[i] = packed.row(i, truncated.get(i).readPosition());
+        return rows;
+    }
+
     /** The full sequences, as the forward-only prefill computes them. */
     public PackedBatch fullBatch() { return pack(full).batch(); }
 
@@ -102,27 +119,36 @@ public final class TagStepWork {
     public double trainStep() {
         for (Param p : params) p.zeroGrad();
         SequencePacker.Packed packed = pooledPack(truncated);
-        ForwardPass pass = model.forward(packed.batch(), true);
-        float[] normed = pass.normed();
         int n = truncated.size();
-        double[] z = new double[n], dz = new double[n];
         int[] rows = new int[n];
-        for (int i = 0; i < n; i++) {
-            rows[i] = packed.row(i, truncated.get(i).readPosition());
-            z[i] = head.forward(normed, rows[i] * d)[0];
+        for (int i = 0; i < n; i++) rows[i] = packed.row(i, truncated.get(i).readPosition());
+        double[] z = new double[n], dz = new double[n];
+        float[][] x = new float[n][];
+        try (ForwardPass pass = model.forward(packed.batch(), true, readOnly ? rows : null)) {
+            for (int i = 0; i < n; i++) {
+                x[i] = pass.normedRow(rows[i]);
+                z[i] = head.forward(x[i], 0)[0];
+            }
+            double loss = MseLoss.compute(z, labels, 100, dz);
+            float[] dNormed = pass.gradientRows();
+            for (int i = 0; i < n; i++) {
+                head.backward(x[i], 0, new double[]{dz[i]}, headWeight.grad(), null, dNormed, rows[i] * d);
+            }
+            float[] dInput = model.backward(pass, dNormed, pass.gradientRows()); // the pass's: scattered before it closes
+            packed.scatter(dInput, tagGrads);
+            lastLoss = loss;
+        } finally {
+            model.recycle(packed.batch().input());
         }
-        double loss = MseLoss.compute(z, labels, 100, dz);
-        float[] dNormed = pass.gradientRows();
-        for (int i = 0; i < n; i++) {
-            head.backward(normed, rows[i] * d, new double[]{dz[i]}, headWeight.grad(), null, dNormed, rows[i] * d);
-        }
-        float[] dInput = model.backward(pass, dNormed);
-        packed.scatter(dInput, tagGrads);
-        pass.close(); // after the scatter: dInput belongs to the pass
-        model.recycle(packed.batch().input());
         optimizer.step(params, 1e-4);
-        lastLoss = loss;
-        return loss;
+        return lastLoss;
+    }
+
+    /** The gradients of the last step, by parameter name (tag.Domain, tag.Function, head.Function.weight). */
+    public Map<String, float[]> gradients() {
+        Map<String, float[]> g = new java.util.LinkedHashMap<>();
+        for (Param p : params) g.put(p.name(), p.grad().clone());
+        return g;
     }
 
     /** Forward only over the full sequences (no gradient, no LM head); returns the last row's first output. */

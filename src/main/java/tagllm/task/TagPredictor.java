@@ -128,12 +128,15 @@ public final class TagPredictor {
         int i = 0;
         for (List<Sequence> chunk : SequencePacker.chunks(prompts, SequencePacker.MAX_BATCH_ROWS)) {
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, name -> false);
-            try (ForwardPass pass = model.forward(packed.batch(), false)) {
-                for (int k = 0; k < chunk.size(); k++) {
-                    int read = chunk.get(k).readPosition();
-                    if (read < 0) throw new ConfigException("task " + task.name() + ": the prompt has no function tag to read");
-                    out[i + k] = head.predict(pass.normed(), packed.row(k, read) * d)[0];
-                }
+            int[] rows = new int[chunk.size()];
+            for (int k = 0; k < chunk.size(); k++) {
+                int read = chunk.get(k).readPosition();
+                if (read < 0) throw new ConfigException("task " + task.name() + ": the prompt has no function tag to read");
+                rows[k] = packed.row(k, read);
+            }
+            // the head reads one row per prompt: the top layer is computed only there
+            try (ForwardPass pass = model.forward(packed.batch(), false, rows)) {
+                for (int k = 0; k < chunk.size(); k++) out[i + k] = head.predict(pass.normedRow(rows[k]), 0)[0];
             }
             i += chunk.size();
         }
@@ -195,12 +198,9 @@ public final class TagPredictor {
     }
 
     private float[] lastNormed(PackedBatch b) {
-        int d = model.config().hiddenSize();
-        float[] h = new float[d];
-        try (ForwardPass pass = model.forward(b, false)) {
-            System.arraycopy(pass.normed(), (b.rows() - 1) * d, h, 0, d);
+        try (ForwardPass pass = model.forward(b, false, new int[]{b.rows() - 1})) {
+            return pass.normedRow(b.rows() - 1);
         }
-        return h;
     }
 
     static int argmax(float[] v) {

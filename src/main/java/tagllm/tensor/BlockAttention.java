@@ -38,8 +38,7 @@ public final class BlockAttention {
             int from = lo[r0 + i] - kMin, to = hi[r0 + i] - kMin;
             for (int hh = 0; hh < group; hh++) {
                 int row = (i * group + hh) * nk;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = from; j <= to; j++) max = Math.max(max, s[row + j] * scale);
+                float max = Softmax.scaledMax(s, row + from, to - from + 1, scale);
                 float sum = Softmax.expShifted(s, row + from, to - from + 1, scale, max);
                 float inv = 1f / sum;
                 java.util.Arrays.fill(s, row, row + from, 0f);
@@ -60,6 +59,16 @@ public final class BlockAttention {
     public static void backward(float[] q, int qDim, float[] k, float[] v, int kvDim, int hd, int group, int g,
                                 int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse,
                                 float[] dOut, int[] compact, float[] dq, float[] dk, float[] dv) {
+        backward(q, qDim, k, v, kvDim, hd, group, g, r0, r1, lo, hi, scale, heads, lse, dOut, compact, compact, dq, dk, dv);
+    }
+
+    /**
+     * The same where query rows and key rows are numbered apart: rows [r0, r1) index q, lse, lo, hi and map to
+     * dOut/dq rows through queryCompact; keys (absolute rows of k, v) map to dk/dv rows through keyCompact.
+     */
+    public static void backward(float[] q, int qDim, float[] k, float[] v, int kvDim, int hd, int group, int g,
+                                int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse,
+                                float[] dOut, int[] queryCompact, int[] keyCompact, float[] dq, float[] dk, float[] dv) {
         int rows = r1 - r0, m = rows * group;
         int kMin = Integer.MAX_VALUE, kMax = -1;
         for (int r = r0; r < r1; r++) {
@@ -71,7 +80,7 @@ public final class BlockAttention {
         float[] dod = work(4, m * hd), ds = work(5, m * nk), t = work(6, nk * m), out = work(7, Math.max(m, nk) * hd);
         gatherHeads(q, qDim, r0, rows, g * group, group, hd, qd);
         for (int i = 0; i < rows; i++) {
-            int c = compact[r0 + i];
+            int c = queryCompact[r0 + i];
             System.arraycopy(dOut, c * qDim + g * group * hd, dod, i * group * hd, group * hd);
         }
         for (int j = 0; j < nk; j++) {
@@ -98,15 +107,15 @@ public final class BlockAttention {
         // dQ = dS · K
         Gemm.xw(ds, 0, m, kd, nk, hd, out, 0, false);
         for (int i = 0; i < rows; i++) {
-            System.arraycopy(out, i * group * hd, dq, compact[r0 + i] * qDim + g * group * hd, group * hd);
+            System.arraycopy(out, i * group * hd, dq, queryCompact[r0 + i] * qDim + g * group * hd, group * hd);
         }
         // dK = dSᵀ · Q, dV = Pᵀ · dO
         transpose(ds, m, nk, t);
         Gemm.xw(t, 0, nk, qd, m, hd, out, 0, false);
-        addKeys(out, nk, kMin, compact, hd, dk, kvDim, g * hd);
+        addKeys(out, nk, kMin, keyCompact, hd, dk, kvDim, g * hd);
         transpose(p, m, nk, t);
         Gemm.xw(t, 0, nk, dod, m, hd, out, 0, false);
-        addKeys(out, nk, kMin, compact, hd, dv, kvDim, g * hd);
+        addKeys(out, nk, kMin, keyCompact, hd, dv, kvDim, g * hd);
     }
 
     private static void addKeys(float[] src, int nk, int kMin, int[] compact, int hd, float[] dst, int kvDim, int col) {

@@ -54,6 +54,20 @@ public final class Gemm {
     }
 
     /**
+     * The same as {@link #xwT(float[], int, int, Matrix, float[], int, boolean)} through the register tile whatever
+     * m: each row of y then has exactly the bits it has in a product over more rows (the few-row MatVec path,
+     * faster for decode, sums in another order). For a layer computed at a few rows that must agree bit for bit
+     * with the same layer computed at all rows.
+     */
+    public static void xwTTiled(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
+        int n = w.rows(), k = w.cols();
+        checkBounds(x, xOff, (long) m * k, "x");
+        checkBounds(y, yOff, (long) m * n, "y");
+        if (m == 0 || n == 0) return;
+        run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
+    }
+
+    /**
      * ys[i][m × ws[i].rows] = x·ws[i]ᵀ (from offsets yOffs[i]) for matrices of the same input width: a layer's q, k
      * and v, or gate and up. With few rows (decode) all of them go through the pool as one pass.
      */

@@ -1,7 +1,6 @@
 package tagllm.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -38,7 +37,7 @@ public final class RmsNorm {
             FloatVector g = FloatVector.fromArray(S, w, i).mul(FloatVector.fromArray(S, dy, dyOff + i));
             acc = g.fma(FloatVector.fromArray(S, x, xOff + i), acc);
         }
-        float gx = acc.reduceLanes(VectorOperators.ADD);
+        float gx = DeterministicMath.sumLanes(acc); // reduceLanes(ADD) may sum in another order once C2 compiles it
         for (int i = bound; i < n; i++) gx += w[i] * dy[dyOff + i] * x[xOff + i];
         float c = rstd * rstd * rstd * gx / n;
         FloatVector vr = FloatVector.broadcast(S, rstd), vc = FloatVector.broadcast(S, -c);

@@ -11,6 +11,22 @@ public final class Softmax {
 
     private Softmax() {}
 
+    /**
+     * The largest scale · x[i] over x[off .. off+n), n ≥ 1, scale > 0: rounding is monotonic, so this is exactly the
+     * largest of the rounded products, found in one vectorised pass (a scalar Math.max loop does not vectorise).
+     */
+    public static float scaledMax(float[] x, int off, int n, float scale) {
+        int i = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        if (n >= L) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int bound = n - n % L; i < bound; i += L) acc = acc.max(FloatVector.fromArray(S, x, off + i));
+            max = acc.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        }
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
+        return max * scale;
+    }
+
     /** x[i] = exp(scale · x[i] − shift) over x[off .. off+n); returns their sum. */
     public static float expShifted(float[] x, int off, int n, float scale, float shift) {
         int i = 0;

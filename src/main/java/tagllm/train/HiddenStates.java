@@ -21,12 +21,14 @@ final class HiddenStates {
         int i = 0;
         for (List<Sequence> chunk : SequencePacker.chunks(seqs, SequencePacker.MAX_BATCH_ROWS)) {
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, n -> false);
-            try (ForwardPass pass = model.forward(packed.batch(), false)) {
-                float[] normed = pass.normed();
+            int[] rows = new int[chunk.size()];
+            for (int k = 0; k < chunk.size(); k++) rows[k] = packed.row(k, position.applyAsInt(chunk.get(k)));
+            // one row per sequence is read: the top layer is computed only there
+            try (ForwardPass pass = model.forward(packed.batch(), false, rows)) {
                 for (int k = 0; k < chunk.size(); k++) {
-                    int row = packed.row(k, position.applyAsInt(chunk.get(k)));
+                    float[] row = pass.normedRow(rows[k]);
                     double[] f = new double[d];
-                    for (int j = 0; j < d; j++) f[j] = normed[row * d + j];
+                    for (int j = 0; j < d; j++) f[j] = row[j];
                     x[i + k] = f;
                 }
             }

@@ -242,12 +242,11 @@ public final class Trainer {
         for (int s = 0; s < seqs.size(); s++) backward |= packed.batch().gradFrom(s) < packed.batch().seqEnd(s);
         LossParts parts;
         // closing the pass hands its activation buffers back to the engine's pool for the next micro-step
-        try (ForwardPass pass = model.forward(packed.batch(), backward)) {
-            float[] normed = pass.normed();
+        try (ForwardPass pass = model.forward(packed.batch(), backward, headRowsOnly(batch, packed, enrichCe))) {
             float[] dNormed = pass.gradientRows();
-            parts = losses(tags, batch, packed, normed, dNormed, headW, headB, h, enrichCe, gradScale);
+            parts = losses(tags, batch, packed, pass, dNormed, headW, headB, h, enrichCe, gradScale);
             if (backward) {
-                float[] dInput = model.backward(pass, dNormed);
+                float[] dInput = model.backward(pass, dNormed, pass.gradientRows()); // the pass's: used before it closes
                 packed.scatter(dInput, tagGrads);
             }
         } finally {
@@ -258,8 +257,23 @@ public final class Trainer {
 
     private record LossParts(double mse, double ce) {}
 
+    /**
+     * The rows the losses read when only regression heads do (one row per example, ascending): the forward then
+     * computes its top layer only there. Null when a next-token loss reads text rows.
+     */
+    private static int[] headRowsOnly(List<Example> batch, SequencePacker.Packed packed, boolean enrichCe) {
+        if (enrichCe) return null;
+        int[] rows = new int[batch.size()];
+        for (int s = 0; s < batch.size(); s++) {
+            Example e = batch.get(s);
+            if (e.task().type() != TaskType.REGRESSION) return null;
+            rows[s] = packed.row(s, e.sequence().readPosition());
+        }
+        return rows;
+    }
+
     /** Head MSE and next-token CE of a packed micro-batch; dL/d(normed) goes into dNormed (× gradScale). */
-    private LossParts losses(TagSet tags, List<Example> batch, SequencePacker.Packed packed, float[] normed, float[] dNormed,
+    private LossParts losses(TagSet tags, List<Example> batch, SequencePacker.Packed packed, ForwardPass pass, float[] dNormed,
                              Map<String, Param> headW, Map<String, Param> headB, Hyper h, boolean enrichCe, double gradScale) {
         int d = model.config().hiddenSize();
         List<Integer> regIdx = new ArrayList<>();
@@ -280,20 +294,22 @@ public final class Trainer {
             double[] z = new double[n], target = new double[n], dz = new double[n];
             RegressionHead[] heads = new RegressionHead[n];
             int[] rows = new int[n];
+            float[][] x = new float[n][];
             for (int i = 0; i < n; i++) {
                 Example e = batch.get(regIdx.get(i));
                 String f = e.task().functionTag();
                 heads[i] = tags.head(f);
                 if (heads[i] == null) throw new IllegalStateException("function tag " + f + " has no head");
                 rows[i] = packed.row(regIdx.get(i), e.sequence().readPosition());
-                z[i] = heads[i].forward(normed, rows[i] * d)[0];
+                x[i] = pass.normedRow(rows[i]);
+                z[i] = heads[i].forward(x[i], 0)[0];
                 target[i] = heads[i].toHeadSpace(0, e.label());
             }
             mse = MseLoss.compute(z, target, h.mseScale(), dz);
             for (int i = 0; i < n; i++) {
                 String f = Tag.canonicalName(heads[i].tag());
                 Param w = headW.get(f), b = headB.get(f);
-                heads[i].backward(normed, rows[i] * d, new double[]{dz[i] * gradScale}, w != null ? w.grad() : null,
+                heads[i].backward(x[i], 0, new double[]{dz[i] * gradScale}, w != null ? w.grad() : null,
                         b != null ? b.grad() : null, dNormed, rows[i] * d);
             }
         }
@@ -304,7 +320,7 @@ public final class Trainer {
                 rows[i] = ceRows.get(i)[0];
                 targets[i] = ceRows.get(i)[1];
             }
-            ce = LmHeadLoss.crossEntropy(model, normed, rows, targets, (float) (h.ceWeight() * gradScale), dNormed);
+            ce = LmHeadLoss.crossEntropy(model, pass.normed(), rows, targets, (float) (h.ceWeight() * gradScale), dNormed);
         }
         return new LossParts(mse, ce);
     }

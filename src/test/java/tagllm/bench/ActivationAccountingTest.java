@@ -27,21 +27,24 @@ class ActivationAccountingTest {
         assertEquals(128, D);
         assertEquals(384, F);
         assertEquals(64, KV);
-        Transformer t = new Transformer(RandomWeights.of(C, 1, false));
         // 2 sequences cut after the function tag: 8 tokens + 3 domain slots + 22 input tokens + 3 function slots
-        TagStepWork w = new TagStepWork(t, 2, 40, 3, 0);
-        w.trainStep();
         long n = 2 * 36, m = 2 * (36 - 8); // rows; rows from the domain tag on (backward starts there)
-        long input = n * D;
-        long perLayer = 2 * n * D + 2 * n + n * Q + 2 * n * KV + n * HEADS + 2 * n * F; // xIn, xMid, rstd×2, q, k, v, lse, gate, up
-        long pass = 2 * n * HALF + n * D + n + n * D + LAYERS * perLayer; // cos, sin, residual, rstdFinal, normed
-        long gradients = 2 * n * D; // dL/d(normed) and the input-row gradient, both the pass's
-        long backward = 2 * m * D + 2 * m * Q + 2 * m * KV + 3 * m * F; // dx, dh, datt, dq, dk, dv, dact, dgate, dup
-        long forwardScratch = n * D + n * Q + n * F; // h, att, act: handed back before backward
-        long floats = input + pass + Math.max(forwardScratch, gradients + backward);
-        assertTrue(gradients + backward > forwardScratch, "backward is the busiest moment here");
-        assertEquals(4 * floats, t.activationHighWaterBytes());
-        assertEquals(2_076_704, t.activationHighWaterBytes(), "519,176 floats, summed by hand");
+        for (boolean readOnly : new boolean[]{false, true}) {
+            Transformer t = new Transformer(RandomWeights.of(C, 1, false));
+            new TagStepWork(t, 2, 40, 3, 0, readOnly).trainStep();
+            long r = readOnly ? 2 : n; // rows the top layer computes past K and V: the head's read rows, or all
+            long input = n * D;
+            // per layer: xIn, rstd1, k, v at every row; xMid, rstd2, q, lse, gate, up at the layer's query rows
+            long lower = 2 * n * D + 2 * n + n * Q + 2 * n * KV + n * HEADS + 2 * n * F;
+            long top = n * D + n + 2 * n * KV + r * D + r + r * Q + r * HEADS + 2 * r * F;
+            long pass = 2 * n * HALF + n * D + n + r * D + (LAYERS - 1) * lower + top; // cos, sin, residual, rstdFinal, normed
+            long gradients = 2 * n * D; // dL/d(normed) and the input-row gradient, both the pass's
+            long backward = 2 * m * D + 2 * m * Q + 2 * m * KV + 3 * m * F // dx, dh, datt, dq, dk, dv, dact, dgate, dup
+                    + (readOnly ? 2 * r * D : 0); // the top layer's dX and dQ·W at its read rows
+            long forwardScratch = n * D + n * Q + n * F; // h, att, act: handed back before backward
+            assertTrue(gradients + backward > forwardScratch, "backward is the busiest moment here");
+            assertEquals(4 * (input + pass + gradients + backward), t.activationHighWaterBytes(), "readOnly " + readOnly);
+        }
     }
 
     @Test

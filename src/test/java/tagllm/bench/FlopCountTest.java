@@ -32,7 +32,24 @@ class FlopCountTest {
         assertEquals(2 * back, FlopCount.backward(c, b), 1e-9);
         // decode at position 6: 7 keys, plus the LM head 2·8·10
         assertEquals(2 * (960 + 7 * 32) + 160, FlopCount.decodeStep(c, 6), 1e-9);
-        // prefill of 3 rows: keys 1 + 2 + 3
-        assertEquals(2 * (3 * 960 + 6 * 32), FlopCount.prefill(c, 3), 1e-9);
+        // prefill of 3 rows: keys 1 + 2 + 3 in layer 0; the top layer computes k and v (128) at rows 0-1 and all
+        // of row 2 (3 keys)
+        assertEquals((3 * 960 + 6 * 32) + (2 * 128 + 960 + 3 * 32), FlopCount.prefill(c, 3), 1e-9);
+    }
+
+    @Test
+    void topLayerOnlyAtReadRows() throws Exception {
+        ModelConfig c = tiny();
+        PackedBatch b = new PackedBatch(8, new float[5 * 8], new int[]{0, 3, 5}, new int[]{0, 1, 2, 0, 1},
+                new int[]{0, 0, 0, 3, 4}, new int[]{1, 4});
+        int[] read = {2, 4};
+        // layer 0 as before (5 rows, 8 keys); the top layer: k and v (2·8·4 twice = 128) at all 5 rows, the rest
+        // (960 − 128 = 832) and attention at rows 2 (3 keys) and 4 (1 key)
+        assertEquals((5 * 960 + 8 * 32) + (5 * 128 + 2 * 832 + 4 * 32), FlopCount.forward(c, b, read), 1e-9);
+        // backward: trainable rows 1, 2, 4 in layer 0; the top layer dK/dV at those 3 rows, the rest at read rows 2 and 4
+        double attention = 5 * 2 * 4 * 2;
+        assertEquals((3 * 960 + 6 * attention) + (3 * 128 + 2 * 832 + 4 * attention), FlopCount.backward(c, b, read), 1e-9);
+        // a read row before its sequence's first trainable row gets no backward
+        assertEquals((3 * 960 + 6 * attention) + (3 * 128 + 832 + 1 * attention), FlopCount.backward(c, b, new int[]{0, 4}), 1e-9);
     }
 }

@@ -38,6 +38,34 @@ class TagStepWorkTest {
         assertTrue(last < 0.8 * first, "AdamW on the tags and head should fit 4 labels: " + first + " -> " + last);
     }
 
+    /**
+     * The step with its top layer computed only at the head's rows against the same step computing every row:
+     * the same loss, head gradient and tag gradients — the same bits, as the pruned path sums in the same order —
+     * on a random multi-layer model and a real one.
+     */
+    @Test
+    void topLayerOnlyWhereReadGivesTheSameLossAndGradients() throws java.io.IOException {
+        sameStep(new Transformer(RandomWeights.of(BenchShape.TINY.config(), 3, false)), 3, 36, 4);
+        java.nio.file.Path dir = tagllm.testutil.Shared.model("stories260K");
+        sameStep(new Transformer(tagllm.model.Weights.load(tagllm.model.ModelConfig.load(dir.resolve("config.json")), dir)), 4, 40, 5);
+    }
+
+    private static void sameStep(Transformer t, int batch, int length, int p) {
+        TagStepWork pruned = new TagStepWork(t, batch, length, p, 21, true);
+        TagStepWork full = new TagStepWork(t, batch, length, p, 21, false);
+        double lp = pruned.trainStep(), lf = full.trainStep();
+        assertEquals(lf, lp, "loss");
+        java.util.Map<String, float[]> gp = pruned.gradients(), gf = full.gradients();
+        assertEquals(gf.keySet(), gp.keySet());
+        for (String name : gf.keySet()) {
+            float[] a = gf.get(name), b = gp.get(name);
+            double scale = 0;
+            for (float g : a) scale = Math.max(scale, Math.abs(g));
+            assertTrue(scale > 0, name + " has no gradient");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, name);
+        }
+    }
+
     @Test
     void steadyStepsAllocateNoNewBuffers() {
         // what a step allocates afresh is alive at some young collection and promoted: resident memory would creep

@@ -32,7 +32,7 @@ class BenchCommandTest {
         Transformer t = new Transformer(RandomWeights.of(c, 0, false));
         TagStepWork w = new TagStepWork(t, 2, 40, 3, 0);
         double[] gflop = {
-                (FlopCount.forward(c, w.trainBatch()) + FlopCount.backward(c, w.trainBatch())) / 1e9,
+                (FlopCount.forward(c, w.trainBatch(), w.trainReadRows()) + FlopCount.backward(c, w.trainBatch(), w.trainReadRows())) / 1e9,
                 FlopCount.forward(c, w.fullBatch()) / 1e9,
                 Double.NaN};
         String[] works = {"train", "prefill", "decode"};
