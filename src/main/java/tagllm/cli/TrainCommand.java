@@ -59,7 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<Path> init = new ArrayList<>(exp.init());
         init.addAll(initTags.stream().map(p -> p.toAbsolutePath().normalize()).toList());
         exp = new Experiment(exp.file(), model != null ? model : exp.model(), output != null ? output.toAbsolutePath().normalize() : exp.output(),
-                seed != null ? seed : exp.seed(), exp.tagLength(), exp.tags(), init, exp.defaults(), exp.tasks(), exp.data(), exp.stages());
+                seed != null ? seed : exp.seed(), exp.tagLength(), exp.functionInit(), exp.tags(), init, exp.defaults(), exp.tasks(), exp.data(), exp.stages());
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
         Model m = Model.load(exp.model());
         progress.message("model " + m.name() + " (" + m.config().architecture() + ", hidden " + m.config().hiddenSize()

@@ -51,6 +51,26 @@ public final class TagInit {
         return out;
     }
 
+    /**
+     * p slots copied from token embeddings: slot p-1 is the last id, slot p-2 the one before, and so on;
+     * when there are fewer than p ids the earliest one fills the remaining front slots. Used to start a
+     * function tag as a copy of the prompt words before it (prompt tuning's text initialisation).
+     */
+    public static Tag fromTokens(String name, TagKind kind, int length, Matrix embed, int[] ids) {
+        if (ids.length == 0) throw new IllegalArgumentException("tag " + name + ": no token ids to initialise it from");
+        int d = embed.cols();
+        float[] values = new float[length * d];
+        for (int j = 0; j < length; j++) {
+            int k = Math.max(0, ids.length - length + j);
+            int id = ids[k];
+            if (id < 0 || id >= embed.rows()) {
+                throw new IllegalArgumentException("tag " + name + ": token id " + id + " is outside the vocabulary (0.." + (embed.rows() - 1) + ")");
+            }
+            embed.row(id, values, j * d);
+        }
+        return new Tag(name, kind, length, d, values);
+    }
+
     public static Tag newTag(String name, TagKind kind, int length, Matrix embed) {
         return newTag(name, kind, length, initialVector(embed));
     }

@@ -262,6 +262,20 @@ public final class Template {
         return b.readPosition(functionRead).build();
     }
 
+    /**
+     * The literal text written right before the first occurrence of a tag, trimmed of spaces as rendering
+     * trims it (so it encodes to the tokens the model sees there); "" when a placeholder, another tag or the
+     * start of the template comes right before it, or the tag is not in the template.
+     */
+    public String textBefore(String tagName) {
+        for (int k = 0; k < parts.size(); k++) {
+            if (parts.get(k) instanceof TagRef r && r.name().equals(tagName)) {
+                return k > 0 && parts.get(k - 1) instanceof Text t ? stripSpaces(t.text()) : "";
+            }
+        }
+        return "";
+    }
+
     /** "MKT" → "M K T": the paper's code forces one residue per token this way. */
     public static String spaced(String v) {
         StringBuilder s = new StringBuilder(v.length() * 2);

@@ -3,6 +3,7 @@ package tagllm.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import tagllm.tag.FunctionInit;
 import tagllm.tag.Tag;
 import tagllm.tag.TagKind;
 import tagllm.task.ConfigException;
@@ -30,6 +31,7 @@ import java.util.Set;
  * output: runs/qed
  * seed: 42
  * tag_length: 10
+ * function_init: mean              # or prompt: new function tags copy the prompt tokens before them
  * tags: {MyTag: function}          # kinds of tags not coming from presets
  * init: [earlier.tags.safetensors]  # optional: start from these tags and heads
  * defaults: {lr: 1e-3, batch_size: 8, grad_accum: 1}
@@ -41,11 +43,11 @@ import java.util.Set;
  *   - {name: qed, stage: 2, tasks: [qed], epochs: 2}
  * </pre>
  */
-public record Experiment(Path file, String model, Path output, long seed, int tagLength, Map<String, TagKind> tags,
+public record Experiment(Path file, String model, Path output, long seed, int tagLength, FunctionInit functionInit, Map<String, TagKind> tags,
                          List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
                          List<StageSpec> stages) {
 
-    public static final String[] KEYS = {"model", "output", "seed", "tag_length", "tags", "init", "defaults", "tasks", "stages"};
+    public static final String[] KEYS = {"model", "output", "seed", "tag_length", "function_init", "tags", "init", "defaults", "tasks", "stages"};
 
     public static Experiment load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (experiment file not found)");
@@ -68,6 +70,12 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         long seed = c.integer("seed", 42);
         int p = c.integer("tag_length", 10);
         if (p < 1) throw c.error("tag_length", "must be at least 1, got " + p);
+        FunctionInit functionInit;
+        try {
+            functionInit = FunctionInit.parse(c.string("function_init", FunctionInit.MEAN.label()));
+        } catch (IllegalArgumentException e) {
+            throw c.error("function_init", e.getMessage());
+        }
         Map<String, TagKind> tags = new LinkedHashMap<>();
         c.stringMap("tags").forEach((k, v) -> {
             try {
@@ -124,7 +132,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             if (enrich && stage != 2) throw s.error("enrich", "enrichment is a stage-2 option (stage 3 keeps domain tags frozen)");
             stages.add(new StageSpec(name, stage, st, train, enrich, Hyper.read(s, defaults)));
         }
-        return new Experiment(file, model, output, seed, p, tags, init, defaults, tasks, data, stages);
+        return new Experiment(file, model, output, seed, p, functionInit, tags, init, defaults, tasks, data, stages);
     }
 
     private static String stem(Path file) {

@@ -7,6 +7,7 @@ import tagllm.head.HeadInit;
 import tagllm.head.RegressionHead;
 import tagllm.head.Ridge;
 import tagllm.model.Transformer;
+import tagllm.tag.FunctionInit;
 import tagllm.tag.Sequence;
 import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
@@ -30,8 +31,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -152,7 +155,7 @@ public final class ExperimentRunner {
             TaskSpec t = exp.tasks().get(tn);
             for (String name : t.parsedTemplate().tagNames()) {
                 used.add(name);
-                if (!tags.has(name)) tags.put(TagInit.newTag(name, t.kindOf(name), exp.tagLength(), embed.initialVector()));
+                if (!tags.has(name)) tags.put(newTag(exp, t, name, enc, embed));
             }
         }
         // 2. training examples
@@ -198,7 +201,7 @@ public final class ExperimentRunner {
         progress.message("stage " + stage.name() + " (stage " + stage.stage() + "): " + train.size() + " examples, training "
                 + String.join(", ", trainable));
         Trainer trainer = new Trainer(model, progress, log);
-        Trainer.Validator validator = stage.hyper().evalEvery() > 0 ? validator(exp, stage, tags, enc) : null;
+        Trainer.Validator validator = stage.hyper().evalEvery() > 0 ? validator(exp, stage, tags, enc, trainable) : null;
         Trainer.Result r = trainer.run(tags, train, trainable,
                 new Trainer.Options(stage.name(), stage.hyper(), exp.seed(), stage.enrich(), ckpt, resume, stopAfter, validator));
         ObjectNode summary = JSON.createObjectNode();
@@ -241,6 +244,18 @@ public final class ExperimentRunner {
         return summary;
     }
 
+    /** A new tag: the paper's init, or for a function tag under function_init: prompt, the prompt tokens before it. */
+    private Tag newTag(Experiment exp, TaskSpec t, String name, TokenizerEncoder enc, Matrix0 embed) {
+        TagKind kind = t.kindOf(name);
+        if (kind == TagKind.FUNCTION && exp.functionInit() == FunctionInit.PROMPT) {
+            String before = t.parsedTemplate().textBefore(name);
+            int[] ids = before.isEmpty() ? new int[0] : enc.encodePart(before);
+            if (ids.length > 0) return TagInit.fromTokens(name, kind, exp.tagLength(), model.weights().embedTokens(), ids);
+            progress.message("task " + t.name() + ": no template text right before " + name + " to initialise it from; using the mean embedding");
+        }
+        return TagInit.newTag(name, kind, exp.tagLength(), embed.initialVector());
+    }
+
     /**
      * Sets a new head to the ridge fit of its head-space targets on the hidden states at the read position
      * under the current tags; λ is chosen on the valid examples (or, without any, on the last fifth of the
@@ -274,9 +289,11 @@ public final class ExperimentRunner {
 
     /**
      * The stage's validation score for early stopping: the mean over its regression tasks of the head-space
-     * MSE on the valid split (standardised heads make the tasks comparable). Null when no task can be scored.
+     * MSE on the valid split (standardised heads make the tasks comparable), and per trained function tag
+     * (the mean over its tasks) when the trained tags are independent: every trained tag is a scored task's
+     * function tag and no scored task uses another trained tag. Null when no task can be scored.
      */
-    private Trainer.Validator validator(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc) throws IOException {
+    private Trainer.Validator validator(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc, Set<String> trainable) throws IOException {
         List<TaskSpec> tasks = new ArrayList<>();
         List<List<Example>> sets = new ArrayList<>();
         for (String tn : stage.tasks()) {
@@ -291,9 +308,17 @@ public final class ExperimentRunner {
             progress.message("stage " + stage.name() + ": eval_every is set but no regression task has valid rows; training without it");
             return null;
         }
+        boolean independent = true;
+        Set<String> scoredTags = new LinkedHashSet<>();
+        for (TaskSpec t : tasks) {
+            scoredTags.add(t.functionTag());
+            for (String n : t.parsedTemplate().tagNames()) if (trainable.contains(n) && !n.equals(t.functionTag())) independent = false;
+        }
+        boolean byTag = independent && scoredTags.equals(trainable);
         return current -> {
             TagPredictor p = new TagPredictor(model, tokenizer, current, id -> id == tokenizer.eosId());
             double sum = 0;
+            Map<String, double[]> perTag = new LinkedHashMap<>();
             for (int k = 0; k < tasks.size(); k++) {
                 RegressionHead head = current.head(tasks.get(k).functionTag());
                 double[] pred = p.predictValues(tasks.get(k), sets.get(k).stream().map(Example::sequence).toList());
@@ -303,8 +328,13 @@ public final class ExperimentRunner {
                     se += diff * diff;
                 }
                 sum += se / pred.length;
+                double[] acc = perTag.computeIfAbsent(tasks.get(k).functionTag(), n -> new double[2]);
+                acc[0] += se / pred.length;
+                acc[1]++;
             }
-            return sum / tasks.size();
+            Map<String, Double> scores = new LinkedHashMap<>();
+            if (byTag) perTag.forEach((n, acc) -> scores.put(n, acc[0] / acc[1]));
+            return new Trainer.Score(sum / tasks.size(), scores);
         };
     }
 

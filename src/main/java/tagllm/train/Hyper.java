@@ -9,7 +9,8 @@ import tagllm.task.ConfigNode;
  * code's MSELoss()·100. Two options beyond the paper: head_lr_scale multiplies the learning rate of heads
  * (a head is a linear fit that wants smaller steps than the tags feeding it), and eval_every > 0 scores
  * the validation split every that many steps and keeps the tags and heads that scored best (early
- * stopping by validation; the test split is never looked at).
+ * stopping by validation, per function tag when the trained tags are independent; the test split is
+ * never looked at).
  */
 public record Hyper(String optimizer, double lr, double weightDecay, double beta1, double beta2, double eps,
                     String schedule, double warmupRatio, int batchSize, int gradAccum, double maxGradNorm,

@@ -52,7 +52,17 @@ public final class Trainer {
     /** Scores the current tags and heads on held-out data, lower is better (used every eval_every steps). */
     @FunctionalInterface
     public interface Validator {
-        double score(TagSet tags);
+        Score score(TagSet tags);
+    }
+
+    /**
+     * A validation score: the mean over the scored tasks, and, when the trained tags are independent (each
+     * scored task depends on exactly one trained tag and its head, every trained tag is scored), the score
+     * per trained tag. With per-tag scores each tag and its head are kept at their own best step: a stage
+     * training ⟨QED⟩ and ⟨Descriptor⟩ side by side should not keep one at the other's best step.
+     */
+    public record Score(double mean, Map<String, Double> byTag) {
+        public static Score of(double mean) { return new Score(mean, Map.of()); }
     }
 
     public record Result(int steps, int totalSteps, double lastLoss, boolean stopped, long rows) {}
@@ -67,8 +77,10 @@ public final class Trainer {
         Map<String, float[]> tagGrads = new LinkedHashMap<>();
         Map<String, Param> headWeightGrads = new LinkedHashMap<>();
         Map<String, Param> headBiasGrads = new LinkedHashMap<>();
+        Map<String, int[]> groups = new LinkedHashMap<>();
         for (String name : trainable) {
             Tag t = tags.require(name);
+            int first = params.size();
             Param p = new Param("tag." + t.bareName(), t.values());
             params.add(p);
             tagGrads.put(t.name(), p.grad());
@@ -83,6 +95,9 @@ public final class Trainer {
                     headBiasGrads.put(t.name(), b);
                 }
             }
+            int[] members = new int[params.size() - first];
+            for (int k = 0; k < members.length; k++) members[k] = first + k;
+            groups.put(t.name(), members);
         }
         if (params.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train");
 
@@ -110,7 +125,7 @@ public final class Trainer {
         StepLoss last = null;
         List<List<Integer>> orders = new ArrayList<>();
         Validator validator = h.evalEvery() > 0 ? o.validator() : null;
-        BestSnapshot best = validator != null ? new BestSnapshot(params) : null;
+        BestSnapshot best = validator != null ? new BestSnapshot(params, groups) : null;
         if (best != null) validate(validator, tags, best, o.stageName(), step);
         while (step < total) {
             for (Param p : params) p.zeroGrad();
@@ -161,50 +176,85 @@ public final class Trainer {
                 return new Result(step, total, loss, true, rows);
             }
         }
-        if (best != null && best.step() != step) {
-            best.restore();
-            progress.message("stage " + o.stageName() + ": keeping the tags and heads of step " + best.step()
-                    + String.format(java.util.Locale.ROOT, " (best validation score %.5g)", best.score()));
+        if (best != null) {
+            String kept = best.restore(step);
+            if (!kept.isEmpty()) progress.message("stage " + o.stageName() + ": keeping " + kept);
         }
         return new Result(step, total, last == null ? Double.NaN : last.total(), false, rows);
     }
 
     private void validate(Validator v, TagSet tags, BestSnapshot best, String stage, int step) throws IOException {
-        double score = v.score(tags);
+        Score score = v.score(tags);
         ObjectNode r = log.newRecord();
         r.put("stage", stage);
         r.put("step", step);
-        r.put("valid_score", score);
+        r.put("valid_score", score.mean());
+        if (!score.byTag().isEmpty()) {
+            ObjectNode by = r.putObject("valid_by_tag");
+            score.byTag().forEach(by::put);
+        }
         log.write(r);
         best.offer(score, step);
     }
 
-    /** A copy of the trainable arrays at the step with the lowest validation score so far. */
+    /**
+     * Copies of the trainable arrays at their best validation step: per trained tag (the tag with its head)
+     * when every validation gives a score for each of them, otherwise one joint copy at the best mean score.
+     */
     private static final class BestSnapshot {
         private final List<Param> params;
+        private final Map<String, int[]> groups;
         private final List<float[]> values = new ArrayList<>();
-        private double score = Double.POSITIVE_INFINITY;
-        private int step = -1;
+        private final Map<String, Double> score = new LinkedHashMap<>();
+        private final Map<String, Integer> step = new LinkedHashMap<>();
+        private boolean joint;
+        private boolean first = true;
 
-        BestSnapshot(List<Param> params) {
+        BestSnapshot(List<Param> params, Map<String, int[]> groups) {
             this.params = params;
+            this.groups = groups;
             for (Param p : params) values.add(p.value().clone());
         }
 
-        void offer(double s, int atStep) {
-            if (!(s < score)) return;
-            score = s;
-            step = atStep;
-            for (int i = 0; i < params.size(); i++) System.arraycopy(params.get(i).value(), 0, values.get(i), 0, values.get(i).length);
+        void offer(Score s, int atStep) {
+            // the first score fixes the mode (the validator's tasks do not change during a run)
+            if (first) {
+                joint = !s.byTag().keySet().equals(groups.keySet());
+                first = false;
+            }
+            if (joint) {
+                offer("", all(), s.mean(), atStep);
+            } else {
+                for (Map.Entry<String, int[]> g : groups.entrySet()) offer(g.getKey(), g.getValue(), s.byTag().getOrDefault(g.getKey(), Double.NaN), atStep);
+            }
         }
 
-        void restore() {
-            for (int i = 0; i < params.size(); i++) System.arraycopy(values.get(i), 0, params.get(i).value(), 0, values.get(i).length);
+        private void offer(String group, int[] members, double s, int atStep) {
+            if (!(s < score.getOrDefault(group, Double.POSITIVE_INFINITY))) return;
+            score.put(group, s);
+            step.put(group, atStep);
+            for (int i : members) System.arraycopy(params.get(i).value(), 0, values.get(i), 0, values.get(i).length);
         }
 
-        int step() { return step; }
+        private int[] all() {
+            int[] a = new int[params.size()];
+            for (int i = 0; i < a.length; i++) a[i] = i;
+            return a;
+        }
 
-        double score() { return score; }
+        /** Puts back the kept arrays; says what was kept from an earlier step than the last ("" when nothing). */
+        String restore(int lastStep) {
+            StringBuilder b = new StringBuilder();
+            for (String g : score.keySet()) {
+                int at = step.get(g);
+                if (at == lastStep) continue;
+                for (int i : g.isEmpty() ? all() : groups.get(g)) System.arraycopy(values.get(i), 0, params.get(i).value(), 0, values.get(i).length);
+                if (!b.isEmpty()) b.append("; ");
+                b.append(g.isEmpty() ? "the tags and heads" : g + " and its head").append(" of step ").append(at)
+                        .append(String.format(java.util.Locale.ROOT, " (best validation score %.5g)", score.get(g)));
+            }
+            return b.toString();
+        }
     }
 
     /** The epoch's example order: a seeded shuffle (java.util.Random is specified, so it is the same everywhere). */

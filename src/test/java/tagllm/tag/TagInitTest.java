@@ -29,6 +29,30 @@ class TagInitTest {
     }
 
     @Test
+    void fromTokensCopiesTheLastIdsAndRepeatsTheFirstInFront() {
+        // row r of this 4×2 table is (r, 10r)
+        Matrix e = Matrix.f32(4, 2, new float[]{0, 0, 1, 10, 2, 20, 3, 30});
+        Tag fewer = TagInit.fromTokens("QED", TagKind.FUNCTION, 3, e, new int[]{2, 3});
+        assertArrayEquals(new float[]{2, 20, 2, 20, 3, 30}, fewer.values());
+        Tag more = TagInit.fromTokens("QED", TagKind.FUNCTION, 2, e, new int[]{0, 1, 2, 3});
+        assertArrayEquals(new float[]{2, 20, 3, 30}, more.values());
+        assertEquals(TagKind.FUNCTION, more.kind());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> TagInit.fromTokens("QED", TagKind.FUNCTION, 2, e, new int[]{4}));
+        assertTrue(bad.getMessage().contains("token id 4 is outside the vocabulary (0..3)"), bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TagInit.fromTokens("QED", TagKind.FUNCTION, 2, e, new int[0]));
+    }
+
+    @Test
+    void textBeforeIsTheLiteralTextRightBeforeTheTag() {
+        Template qed = Template.parse("# # Input: The SMILES of the molecule is <SMILES> {smiles}. \n# # Output: the score is <QED> {label}.");
+        assertEquals(". \n# # Output: the score is", qed.textBefore("<QED>"));
+        assertEquals("# # Input: The SMILES of the molecule is", qed.textBefore("<SMILES>"));
+        assertEquals("", Template.parse("<SMILES> {smiles} <QED>").textBefore("<QED>"), "a placeholder comes right before");
+        assertEquals("", Template.parse("<SMILES><QED>").textBefore("<QED>"), "another tag comes right before");
+        assertEquals("", qed.textBefore("<BA>"));
+    }
+
+    @Test
     void tagNamesAreCanonical() {
         assertEquals("<QED>", Tag.canonicalName("QED"));
         assertEquals("<QED>", Tag.canonicalName(" <QED> "));

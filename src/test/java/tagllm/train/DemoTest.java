@@ -52,10 +52,18 @@ class DemoTest {
             for (String m : new String[]{"tag_llm", "mean_predictor", "linear_probe"}) assertTrue(Double.isFinite(t.get(m).get("mse").asDouble()), t + " " + m);
         }
         assertEquals(2, j.get("stage1_heldout_next_token_loss").size());
+        for (JsonNode t : j.get("tasks")) {
+            // the valid split's scores sit beside the test ones, on as many rows as the experiment's max_eval allows
+            int n = t.get("valid").get("tag_llm").get("n").asInt();
+            assertTrue(n > 0 && n <= 24, t.toString());
+            assertEquals(n, t.get("valid").get("linear_probe").get("n").asInt(), "probe and Tag-LLM see the same valid rows");
+        }
         assertTrue(out.toString().contains("| qed |") && out.toString().contains("| ba |"), out.toString());
         // the experiment it wrote is a valid experiment file
         Experiment e = Experiment.load(dir.resolve("demo.yaml"));
         assertEquals(3, e.stages().size());
+        assertEquals(tagllm.tag.FunctionInit.PROMPT, e.functionInit(), "the demo starts function tags from the prompt words before them");
+        assertTrue(e.stages().get(1).enrich(), "stage 2 enriches the domain tags");
         assertEquals(3, e.stages().get(2).stage());
     }
 }

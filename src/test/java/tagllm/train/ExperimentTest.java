@@ -2,6 +2,7 @@ package tagllm.train;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tagllm.tag.FunctionInit;
 import tagllm.tag.TagKind;
 import tagllm.task.ConfigException;
 import tagllm.task.TaskSpec;
@@ -45,6 +46,7 @@ class ExperimentTest {
                 """));
         assertEquals(7, e.seed());
         assertEquals(4, e.tagLength());
+        assertEquals(FunctionInit.MEAN, e.functionInit(), "the paper's init unless asked");
         assertEquals(dir.resolve("runs/exp"), e.output());
         TaskSpec qed = e.tasks().get("qed");
         assertEquals(TaskType.REGRESSION, qed.type());
@@ -82,6 +84,7 @@ class ExperimentTest {
                 "uses tag <Foo> whose kind is not declared");
         assertMessage(dir, "model: m\ntasks:\n  q: {preset: Nope}\nstages: []", "preset 'Nope' is not known");
         assertMessage(dir, "model: [unclosed", "not valid YAML");
+        assertMessage(dir, "function_init: words\n" + base + "  - {stage: 2, tasks: [q]}", "function_init: must be mean or prompt, got 'words'");
     }
 
     private static void assertMessage(Path dir, String yaml, String expected) throws Exception {
