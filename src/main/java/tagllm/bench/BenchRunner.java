@@ -57,9 +57,9 @@ public final class BenchRunner {
             step = new TagStepWork(model, o.batch(), o.length(), o.p(), o.seed());
         }
         ModelConfig c = model.config();
-        // Prefill first: its buffers (a few more rows than the cut-down training batch) are then reused by training.
         if (o.work().contains(Work.PREFILL)) {
             TagStepWork s = step;
+            startWork();
             progress.accept("prefill: " + o.batch() + " × " + o.length() + " positions, forward only");
             double[] t = time(() -> sink(s.prefill()));
             double flop = FlopCount.forward(c, s.fullBatch());
@@ -67,6 +67,7 @@ public final class BenchRunner {
         }
         if (o.work().contains(Work.TRAIN)) {
             TagStepWork s = step;
+            startWork();
             progress.accept("train: " + o.batch() + " × " + o.length() + " positions, p = " + o.p());
             double[] t = time(() -> {
                 double loss = s.trainStep();
@@ -82,6 +83,7 @@ public final class BenchRunner {
             if (o.promptTokens() + o.decodeTokens() + 1 > c.maxPositions()) {
                 throw new IllegalArgumentException("prompt + decoded tokens exceed the model's context of " + c.maxPositions());
             }
+            startWork();
             progress.accept("decode: " + o.promptTokens() + "-token prompt, " + o.decodeTokens() + " new tokens, greedy");
             int[] prompt = new SplittableRandom(o.seed() + 1).ints(o.promptTokens(), 0, c.vocabSize()).toArray();
             Generator g = new Generator(model);
@@ -92,6 +94,16 @@ public final class BenchRunner {
             out.add(timing(Work.DECODE, t, o.decodeTokens(), Double.NaN, flop));
         }
         return out;
+    }
+
+    /**
+     * Each work starts from a collected heap without the previous work's pooled arrays: what the earlier works left
+     * behind (their buffers, the random weights' generation) is freed and its memory reused, so the peak resident
+     * memory reported is that of the heaviest work, not the sum of their leftovers.
+     */
+    private void startWork() {
+        model.releaseBuffers();
+        System.gc();
     }
 
     /** Peak bytes of activation and gradient buffers the model had in use at once (see Transformer). */

@@ -118,7 +118,7 @@ public final class TagStepWork {
     /** One training step; returns its loss. */
     public double trainStep() {
         for (Param p : params) p.zeroGrad();
-        SequencePacker.Packed packed = pack(truncated);
+        SequencePacker.Packed packed = pooledPack(truncated);
         int n = truncated.size();
         int[] rows = new int[n];
         for (int i = 0; i < n; i++) rows[i] = packed.row(i, truncated.get(i).readPosition());
@@ -130,13 +130,15 @@ public final class TagStepWork {
                 z[i] = head.forward(x[i], 0)[0];
             }
             double loss = MseLoss.compute(z, labels, 100, dz);
-            float[] dNormed = new float[packed.batch().rows() * d];
+            float[] dNormed = pass.gradientRows();
             for (int i = 0; i < n; i++) {
                 head.backward(x[i], 0, new double[]{dz[i]}, headWeight.grad(), null, dNormed, rows[i] * d);
             }
-            float[] dInput = model.backward(pass, dNormed);
+            float[] dInput = model.backward(pass, dNormed, pass.gradientRows()); // the pass's: scattered before it closes
             packed.scatter(dInput, tagGrads);
             lastLoss = loss;
+        } finally {
+            model.recycle(packed.batch().input());
         }
         optimizer.step(params, 1e-4);
         return lastLoss;
@@ -151,9 +153,17 @@ public final class TagStepWork {
 
     /** Forward only over the full sequences (no gradient, no LM head); returns the last row's first output. */
     public float prefill() {
-        try (ForwardPass p = model.forward(pack(full).batch(), false)) {
+        PackedBatch b = pooledPack(full).batch();
+        try (ForwardPass p = model.forward(b, false)) {
             return p.normed()[p.normed().length - 1];
+        } finally {
+            model.recycle(b.input());
         }
+    }
+
+    /** Packed with the input block from the model's pool, as a training loop does (hand it back after the step). */
+    private SequencePacker.Packed pooledPack(List<Sequence> seqs) {
+        return SequencePacker.pack(seqs, tags, model::embed, d, t -> true, model::borrowBuffer);
     }
 
     public double lastLoss() { return lastLoss; }

@@ -233,6 +233,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (rss.isPresent()) {
             out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",
                     rss.getAsLong() / 1e6, wBytes / 1e6, aBytes / 1e6, rss.getAsLong() / (1.5 * wBytes + aBytes));
+            out.println("  peak RSS: VmHWM of the whole process over all works; weights: every tensor as stored (BF16 or F32, "
+                    + "panel padding included, a tied LM head once); activations: the most bytes of activation, gradient, "
+                    + "input-row and KV-cache arrays in use at one time, over all works");
         }
     }
 }

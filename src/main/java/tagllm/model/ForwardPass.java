@@ -2,8 +2,11 @@ package tagllm.model;
 
 import tagllm.tensor.FloatArrayPool;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -13,7 +16,10 @@ import java.util.Set;
  * all layers and only the final-norm output survives.
  *
  * <p>{@link #close()} hands the arrays back to the model for its next pass (optional: an unclosed pass is simply
- * garbage-collected); a closed pass can no longer be read or passed to backward.
+ * garbage-collected); a closed pass can no longer be read or passed to backward. The gradient arrays of a training
+ * step ({@link #gradientRows()}, what backward returns) belong to the pass as well: a step that allocated them afresh
+ * would leave megabytes per step alive across a young collection, promoted to the old generation as garbage that
+ * only a full collection frees, and resident memory would creep up step after step.
  */
 public final class ForwardPass implements AutoCloseable {
     /** What one decoder layer leaves behind for its backward. */
@@ -58,6 +64,8 @@ public final class ForwardPass implements AutoCloseable {
     final float[] rstdFinal;
     final float[] normed;
     private final FloatArrayPool pool;
+    /** Arrays handed out by {@link #gradientRows()}, given back with the rest at close. */
+    private final List<float[]> gradients = new ArrayList<>(2);
     private volatile boolean closed;
 
     /**
@@ -115,6 +123,21 @@ public final class ForwardPass implements AutoCloseable {
                     + " read rows " + read.describe() + ": read them with normedRow(row)");
         }
         return normed;
+    }
+
+    /**
+     * A zeroed rows × hidden array that belongs to this pass (handed back at {@link #close()}): for dL/d(normed)
+     * that heads and losses accumulate into, and for the input-row gradient of
+     * {@link Transformer#backward(ForwardPass, float[], float[])}. Valid until close: a later pass reuses it.
+     */
+    public float[] gradientRows() {
+        requireOpen();
+        float[] g = pool.take(rows * config.hiddenSize()); // exact: callers see its length
+        Arrays.fill(g, 0f);
+        synchronized (gradients) {
+            gradients.add(g);
+        }
+        return g;
     }
 
     /** A copy of the final-norm output at one row; the row must be one the pass computed. */
@@ -178,6 +201,9 @@ public final class ForwardPass implements AutoCloseable {
         for (float[] a : new float[][]{cos, sin, residual, rstdFinal, normed}) all.add(a);
         for (LayerActivations a : layers) {
             for (float[] x : a.arrays()) all.add(x);
+        }
+        synchronized (gradients) {
+            all.addAll(gradients);
         }
         return all;
     }

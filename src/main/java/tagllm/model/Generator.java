@@ -23,17 +23,18 @@ public final class Generator {
                     + context);
         }
         int capacity = (int) Math.min(context, (long) promptIds.length + maxTokens);
-        KvCache cache = model.newCache(capacity);
-        float[] hidden = model.prefill(cache, model.embed(promptIds), promptIds.length);
         int[] out = new int[maxTokens];
         int n = 0;
-        while (n < maxTokens) {
-            int next = sampler.sample(model.logits(hidden, 0));
-            if (contains(stopIds, next)) break;
-            out[n++] = next;
-            if (onToken != null) onToken.accept(next);
-            if (n == maxTokens || promptIds.length + n >= context) break;
-            hidden = model.decode(cache, next);
+        try (KvCache cache = model.newCache(capacity)) {
+            float[] hidden = model.prefill(cache, model.embed(promptIds), promptIds.length);
+            while (n < maxTokens) {
+                int next = sampler.sample(model.logits(hidden, 0));
+                if (contains(stopIds, next)) break;
+                out[n++] = next;
+                if (onToken != null) onToken.accept(next);
+                if (n == maxTokens || promptIds.length + n >= context) break;
+                hidden = model.decode(cache, next);
+            }
         }
         return Arrays.copyOf(out, n);
     }

@@ -61,6 +61,28 @@ public final class Transformer {
      */
     public long activationHighWaterBytes() { return pool.highWaterBytes(); }
 
+    /**
+     * Bytes of activation, gradient and KV-cache arrays allocated so far because no pooled one fitted. A loop that
+     * closes its passes and caches (a training loop over same-sized batches, repeated generation) stops adding to
+     * it after its first round: whatever it allocated afresh each round would be promoted garbage.
+     */
+    public long bufferBytesAllocated() { return pool.allocatedBytes(); }
+
+    /**
+     * An array of exactly n floats from the model's buffer pool, with stale contents: for an input block the
+     * caller overwrites completely (see SequencePacker). Hand it back with {@link #recycle} once no pass uses it.
+     */
+    public float[] borrowBuffer(int n) { return pool.take(n); }
+
+    /** Hands back an array from {@link #borrowBuffer} for later passes; the caller must not use it afterwards. */
+    public void recycle(float[] a) { pool.give(a); }
+
+    /**
+     * Lets go of the activation arrays kept for reuse (closed passes and caches hand theirs back), e.g. after
+     * training and before serving: the next work then allocates its own, of its own sizes.
+     */
+    public void releaseBuffers() { pool.clear(); }
+
     public Weights weights() { return weights; }
 
     /** Row tokenId of embed_tokens, upcast to float, into dst[dstOffset .. + hidden). */
@@ -285,13 +307,27 @@ public final class Transformer {
      * onwards are computed (earlier rows do not depend on trainable inputs, so the rows of their result are zero).
      * For a pass given read rows, dNormed must be zero at every other row, and the top layer's MLP, O and Q
      * backward run over the read rows only (dX is zero elsewhere there); its dK and dV still reach every row.
+     * Returns a new array.
      */
     public float[] backward(ForwardPass p, float[] dNormed) {
+        p.requireOpen();
+        return backward(p, dNormed, new float[p.rows * d]);
+    }
+
+    /**
+     * As {@link #backward(ForwardPass, float[])}, into dInput (rows × hidden, every value overwritten), which it
+     * returns. A training loop passes {@link ForwardPass#gradientRows()} here so that no step allocates its input
+     * gradient afresh (an array alive across a young collection is promoted, and stays resident as garbage).
+     */
+    public float[] backward(ForwardPass p, float[] dNormed, float[] dInput) {
         p.requireOpen();
         if (!p.kept) throw new IllegalStateException("backward needs a forward pass made with keepForBackward=true");
         int n = p.rows;
         if (dNormed.length != n * d) {
             throw new IllegalArgumentException("dNormed has " + dNormed.length + " values, expected rows × hidden = " + n * d);
+        }
+        if (dInput.length != n * d) {
+            throw new IllegalArgumentException("dInput has " + dInput.length + " values, expected rows × hidden = " + n * d);
         }
         if (p.read != null) requireZeroOutside(p.read, dNormed, n);
         PackedBatch b = p.batch;
@@ -305,7 +341,8 @@ public final class Transformer {
                 active[m++] = r;
             }
         }
-        float[] result = new float[n * d];
+        float[] result = dInput;
+        Arrays.fill(result, 0f); // rows before gradFrom stay zero
         if (m == 0) return result;
         BackRows all = BackRows.active(b, active, m, compact, p.keyLo, p.keyHi);
         BackRows top = p.read == null ? all : BackRows.read(b, p.read, compact);
@@ -509,7 +546,7 @@ public final class Transformer {
 
     public KvCache newCache(int capacity) {
         if (capacity <= 0) throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
-        return new KvCache(c.numLayers(), capacity, kvDim);
+        return new KvCache(c.numLayers(), capacity, kvDim, pool);
     }
 
     /**
@@ -521,6 +558,7 @@ public final class Transformer {
         if (inputRows.length < n * d) {
             throw new IllegalArgumentException("prefill of " + n + " rows needs " + n * d + " values, got " + inputRows.length);
         }
+        cache.requireOpen();
         if (cache.layers() != c.numLayers() || cache.rowWidth() != kvDim) {
             throw new IllegalArgumentException("this KV cache was made for another model");
         }
@@ -529,8 +567,10 @@ public final class Transformer {
             throw new IllegalStateException("KV cache full: " + base + " cached + " + n + " new positions exceed its capacity "
                     + cache.capacity());
         }
-        float[] x = Arrays.copyOf(inputRows, n * d);
-        float[] cos = new float[n * half], sin = new float[n * half];
+        // working arrays from the pool (stale contents, each fully written before it is read), handed back below
+        float[] x = pool.takeAtLeast(n * d);
+        System.arraycopy(inputRows, 0, x, 0, n * d);
+        float[] cos = pool.takeAtLeast(n * half), sin = pool.takeAtLeast(n * half);
         int[] lo = new int[n], hi = new int[n];
         for (int i = 0; i < n; i++) {
             int pos = base + i;
@@ -538,8 +578,8 @@ public final class Transformer {
             hi[i] = pos;
             lo[i] = window == Integer.MAX_VALUE ? 0 : Math.max(0, pos - window + 1);
         }
-        float[] rstd1 = new float[n], rstd2 = new float[n], q = new float[n * qDim], lse = new float[n * heads];
-        float[] gate = new float[n * ffn], up = new float[n * ffn];
+        float[] rstd1 = pool.takeAtLeast(n), rstd2 = pool.takeAtLeast(n), q = pool.takeAtLeast(n * qDim);
+        float[] lse = pool.takeAtLeast(n * heads), gate = pool.takeAtLeast(n * ffn), up = pool.takeAtLeast(n * ffn);
         // only the last row is returned: the top layer needs the others' K and V (cached) but nothing else
         QueryRows last = QueryRows.of(new int[]{n - 1}, n, new int[]{0, n}, lo, hi);
         Scratch s = new Scratch(n);
@@ -551,6 +591,7 @@ public final class Transformer {
         cache.advance(n);
         float[] out = new float[d];
         RmsNorm.forward(x, (last == null ? n - 1 : 0) * d, weights.finalNorm(), eps, out, 0, d);
+        for (float[] a : new float[][]{x, cos, sin, rstd1, rstd2, q, lse, gate, up}) pool.give(a);
         return out;
     }
 

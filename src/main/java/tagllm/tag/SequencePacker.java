@@ -4,6 +4,7 @@ import tagllm.model.PackedBatch;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
 /**
@@ -59,6 +60,16 @@ public final class SequencePacker {
     }
 
     public static Packed pack(List<Sequence> seqs, TagSet tags, Embedder embedder, int hidden, Predicate<String> trainable) {
+        return pack(seqs, tags, embedder, hidden, trainable, float[]::new);
+    }
+
+    /**
+     * As {@link #pack(List, TagSet, Embedder, int, Predicate)}, with the input block (rows × hidden floats, every
+     * one of them overwritten here) from inputArrays, e.g. a model's buffer pool: a training loop that hands it
+     * back after each step allocates no new input block per step.
+     */
+    public static Packed pack(List<Sequence> seqs, TagSet tags, Embedder embedder, int hidden, Predicate<String> trainable,
+                              IntFunction<float[]> inputArrays) {
         if (seqs.isEmpty()) throw new IllegalArgumentException("cannot pack an empty batch");
         int rows = 0;
         int[] offsets = new int[seqs.size()];
@@ -66,7 +77,7 @@ public final class SequencePacker {
             offsets[s] = rows;
             rows += seqs.get(s).length();
         }
-        float[] input = new float[Math.multiplyExact(rows, hidden)];
+        float[] input = inputArrays.apply(Math.multiplyExact(rows, hidden));
         int[] seqStart = new int[seqs.size() + 1];
         int[] position = new int[rows];
         int[] attendFrom = new int[rows];

@@ -152,16 +152,20 @@ public final class TagPredictor {
         int room = Math.min(maxNewTokens, model.config().maxPositions() - prompt.length());
         if (room <= 0) return "";
         PackedBatch b = SequencePacker.pack(List.of(prompt), tags, model::embed, d, name -> false).batch();
-        List<Integer> ids = new ArrayList<>();
         boolean isolated = prompt.spans().length > 0;
-        KvCache cache = null;
-        float[] h;
-        if (!isolated) {
-            cache = model.newCache(prompt.length() + room);
-            h = model.prefill(cache, b.input(), prompt.length());
-        } else {
-            h = lastNormed(b);
+        KvCache cache = isolated ? null : model.newCache(prompt.length() + room);
+        try {
+            return continuation(prompt, room, b, cache);
+        } finally {
+            if (cache != null) cache.close();
         }
+    }
+
+    private String continuation(Sequence prompt, int room, PackedBatch b, KvCache cache) {
+        int d = model.config().hiddenSize();
+        List<Integer> ids = new ArrayList<>();
+        boolean isolated = cache == null;
+        float[] h = isolated ? lastNormed(b) : model.prefill(cache, b.input(), prompt.length());
         String text = "";
         for (int step = 0; step < room; step++) {
             int next = argmax(model.logits(h, 0));

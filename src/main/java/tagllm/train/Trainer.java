@@ -286,18 +286,21 @@ public final class Trainer {
                        Map<String, Param> headB, Set<String> trainable, Hyper h, boolean enrichCe, double gradScale) {
         int d = model.config().hiddenSize();
         List<Sequence> seqs = batch.stream().map(Example::sequence).toList();
-        SequencePacker.Packed packed = SequencePacker.pack(seqs, tags, model::embed, d, trainable::contains);
+        // the input block from the model's pool, handed back after the step: nothing per step is left to promote
+        SequencePacker.Packed packed = SequencePacker.pack(seqs, tags, model::embed, d, trainable::contains, model::borrowBuffer);
         boolean backward = false;
         for (int s = 0; s < seqs.size(); s++) backward |= packed.batch().gradFrom(s) < packed.batch().seqEnd(s);
         LossParts parts;
         // closing the pass hands its activation buffers back to the engine's pool for the next micro-step
         try (ForwardPass pass = model.forward(packed.batch(), backward, headRowsOnly(batch, packed, enrichCe))) {
-            float[] dNormed = new float[packed.batch().rows() * d];
+            float[] dNormed = pass.gradientRows();
             parts = losses(tags, batch, packed, pass, dNormed, headW, headB, h, enrichCe, gradScale);
             if (backward) {
-                float[] dInput = model.backward(pass, dNormed);
+                float[] dInput = model.backward(pass, dNormed, pass.gradientRows()); // the pass's: used before it closes
                 packed.scatter(dInput, tagGrads);
             }
+        } finally {
+            model.recycle(packed.batch().input());
         }
         return new StepLoss(parts.mse + h.ceWeight() * parts.ce, parts.mse, parts.ce, packed.batch().rows());
     }

@@ -67,6 +67,23 @@ class TagStepWorkTest {
     }
 
     @Test
+    void steadyStepsAllocateNoNewBuffers() {
+        // what a step allocates afresh is alive at some young collection and promoted: resident memory would creep
+        Transformer t = new Transformer(RandomWeights.of(BenchShape.TINY.config(), 3, true));
+        TagStepWork w = new TagStepWork(t, 3, 40, 4, 5);
+        w.prefill(); // the bench's order: the prefill's arrays are then reused by training
+        w.trainStep();
+        w.trainStep();
+        long warm = t.bufferBytesAllocated();
+        assertTrue(warm > 0);
+        for (int i = 0; i < 3; i++) {
+            w.trainStep();
+            w.prefill();
+        }
+        assertEquals(warm, t.bufferBytesAllocated(), "bytes of activation and gradient arrays allocated after warm-up");
+    }
+
+    @Test
     void refusesSequencesWithoutRoomForTheInput() {
         Transformer t = new Transformer(RandomWeights.of(BenchShape.TINY.config(), 1, false));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TagStepWork(t, 2, 30, 10, 1));
