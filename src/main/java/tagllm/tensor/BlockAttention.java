@@ -32,11 +32,7 @@ public final class BlockAttention {
     public static void forward(float[] q, int qDim, float[] k, float[] v, int kvDim, int hd, int group, int g,
                                int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse, float[] att) {
         int rows = r1 - r0, m = rows * group, mp = roundUp(m, MR);
-        int kMin = Integer.MAX_VALUE, kMax = -1;
-        for (int r = r0; r < r1; r++) {
-            kMin = Math.min(kMin, lo[r]);
-            kMax = Math.max(kMax, hi[r]);
-        }
+        int kMin = min(lo, r0, r1), kMax = max(hi, r0, r1);
         int nk = kMax - kMin + 1, nkp = roundUp(nk, NR), hdp = roundUp(hd, NR);
         float[] qd = work(0, mp * hd), kt = work(1, hd * nkp), vd = work(2, nk * hdp), s = work(3, mp * nkp);
         float[] o = work(4, mp * hdp), inv = work(5, mp);
@@ -46,11 +42,7 @@ public final class BlockAttention {
         copyRows(v, kvDim, g * hd, kMin, nk, hd, vd, hdp);
         for (int t0 = 0; t0 < m; t0 += MR) {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
-            int klo = Integer.MAX_VALUE, khi = -1;
-            for (int i = i0; i < i1; i++) {
-                klo = Math.min(klo, lo[r0 + i] - kMin);
-                khi = Math.max(khi, hi[r0 + i] - kMin);
-            }
+            int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
             for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, s, t0 * nkp + p * NR, nkp);
             for (int row = t0; row < t0 + MR; row++) {
                 int base = row * nkp;
@@ -96,11 +88,7 @@ public final class BlockAttention {
                                 int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse,
                                 float[] dOut, int[] queryCompact, int[] keyCompact, float[] dq, float[] dk, float[] dv) {
         int rows = r1 - r0, m = rows * group, mp = roundUp(m, MR);
-        int kMin = Integer.MAX_VALUE, kMax = -1;
-        for (int r = r0; r < r1; r++) {
-            kMin = Math.min(kMin, lo[r]);
-            kMax = Math.max(kMax, hi[r]);
-        }
+        int kMin = min(lo, r0, r1), kMax = max(hi, r0, r1);
         int nk = kMax - kMin + 1, nkp = roundUp(nk, NR), hdp = roundUp(hd, NR), hdr = roundUp(hd, MR);
         float[] qd = work(0, mp * hd), kt = work(1, hd * nkp), vt = work(2, hd * nkp), kd = work(3, nk * hdp);
         float[] dod = work(4, mp * hd), qt = work(5, hdr * mp), dot = work(6, hdr * mp);
@@ -119,11 +107,7 @@ public final class BlockAttention {
         copyRows(k, kvDim, g * hd, kMin, nk, hd, kd, hdp);
         for (int t0 = 0; t0 < m; t0 += MR) {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
-            int klo = Integer.MAX_VALUE, khi = -1;
-            for (int i = i0; i < i1; i++) {
-                klo = Math.min(klo, lo[r0 + i] - kMin);
-                khi = Math.max(khi, hi[r0 + i] - kMin);
-            }
+            int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
             for (int pn = klo / NR; pn <= khi / NR; pn++) {
                 tile(qd, t0 * hd, hd, hd, kt, pn * NR, nkp, p, t0 * nkp + pn * NR, nkp);
                 tile(dod, t0 * hd, hd, hd, vt, pn * NR, nkp, ds, t0 * nkp + pn * NR, nkp);
@@ -232,6 +216,20 @@ public final class BlockAttention {
         for (int r = r0; r < rows; r++) {
             for (int c = 0; c < cols; c++) dst[c * ld + r] = src[off + r * stride + c];
         }
+    }
+
+    /** The smallest of a[from .. to), to > from: the first key any of those query rows sees. */
+    private static int min(int[] a, int from, int to) {
+        int m = a[from];
+        for (int i = from + 1; i < to; i++) m = Math.min(m, a[i]);
+        return m;
+    }
+
+    /** The largest of a[from .. to), to > from: the last key any of those query rows sees. */
+    private static int max(int[] a, int from, int to) {
+        int m = a[from];
+        for (int i = from + 1; i < to; i++) m = Math.max(m, a[i]);
+        return m;
     }
 
     private static int roundUp(int x, int to) {
