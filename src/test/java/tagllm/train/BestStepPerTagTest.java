@@ -39,8 +39,8 @@ class BestStepPerTagTest {
 
     private static TagSet freshTags() {
         TagSet tags = TinyRun.emptyTags();
-        float[] init = TagInit.initialVector(TinyRun.MODEL.weights().embedTokens());
-        float[] mean = TagInit.meanEmbedding(TinyRun.MODEL.weights().embedTokens());
+        float[] init = TagInit.initialVector(TinyRun.model().weights().embedTokens());
+        float[] mean = TagInit.meanEmbedding(TinyRun.model().weights().embedTokens());
         tags.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
         for (String f : List.of("<QED>", "<Score>")) {
             tags.put(TagInit.newTag(f, TagKind.FUNCTION, 2, init));
@@ -52,7 +52,7 @@ class BestStepPerTagTest {
     private static List<Example> examples(TagSet tags) throws Exception {
         List<Example> out = new ArrayList<>();
         for (TaskSpec t : List.of(QED, SCORE)) {
-            ExampleRenderer r = new ExampleRenderer(t, tags, TinyRun.ENC, 512);
+            ExampleRenderer r = new ExampleRenderer(t, tags, TinyRun.enc(), 512);
             int line = 2;
             for (Map<String, String> row : TinyRun.csv("smiles/esol.csv", "train", 6)) {
                 Map<String, String> withQed = new LinkedHashMap<>(row);
@@ -81,7 +81,7 @@ class BestStepPerTagTest {
     private static TagSet train(Path log, boolean perTag) throws Exception {
         TagSet tags = freshTags();
         Hyper h = new Hyper("adamw", 1e-2, 0, 0.9, 0.999, 1e-8, "constant", 0, 4, 1, 1.0, 1, 4, 0, 100, 1.0, 1, 1.0, 2);
-        new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(log))
+        new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(log))
                 .run(tags, examples(tags), Set.of("<QED>", "<Score>"), new Trainer.Options("s", h, 5, false, null, false, 0, scripted(perTag)));
         return tags;
     }

@@ -32,12 +32,12 @@ class RidgeHeadInitTest {
 
     private static TagSet tags(TaskSpec t) {
         TagSet s = TinyRun.emptyTags();
-        for (String n : t.parsedTemplate().tagNames()) s.put(TagInit.newTag(n, t.kindOf(n), 2, TinyRun.MODEL.weights().embedTokens()));
+        for (String n : t.parsedTemplate().tagNames()) s.put(TagInit.newTag(n, t.kindOf(n), 2, TinyRun.model().weights().embedTokens()));
         return s;
     }
 
     private static List<Example> rows(TaskSpec t, TagSet tags, String split, int n) throws Exception {
-        ExampleRenderer r = new ExampleRenderer(t, tags, TinyRun.ENC, 512);
+        ExampleRenderer r = new ExampleRenderer(t, tags, TinyRun.enc(), 512);
         List<Example> out = new ArrayList<>();
         int line = 2;
         for (Map<String, String> row : TinyRun.csv("smiles/esol.csv", split, n)) out.add(r.example(Row.of("esol.csv", line++, row)));
@@ -47,7 +47,7 @@ class RidgeHeadInitTest {
     /** Training-set MSE in head space, through the prediction path (not the trainer's). */
     private static double headSpaceMse(TagSet tags, TaskSpec t, List<Example> ex) {
         RegressionHead head = tags.head(t.functionTag());
-        double[] pred = new TagPredictor(TinyRun.MODEL, TinyRun.TOKENIZER, tags, id -> false).predictValues(t, ex.stream().map(Example::sequence).toList());
+        double[] pred = new TagPredictor(TinyRun.model(), TinyRun.tokenizer(), tags, id -> false).predictValues(t, ex.stream().map(Example::sequence).toList());
         double s = 0;
         for (int i = 0; i < pred.length; i++) s += Math.pow(head.toHeadSpace(0, pred[i]) - head.toHeadSpace(0, ex.get(i).label()), 2);
         return s / pred.length;
@@ -60,15 +60,15 @@ class RidgeHeadInitTest {
         assertEquals("ridge", t.toJson().get("head").get("init").asText(), "the init round-trips through the tag file's task");
         TagSet tags = tags(t);
         List<Example> train = rows(t, tags, "train", 80), valid = rows(t, tags, "valid", 8);
-        ExperimentRunner.ensureHead(tags, t, train, new ExperimentRunner.Matrix0(TinyRun.MODEL));
+        ExperimentRunner.ensureHead(tags, t, train, new ExperimentRunner.Matrix0(TinyRun.model()));
         double zeroMse = headSpaceMse(tags, t, train);
         assertEquals(1.0, zeroMse, 1e-4, "the zero head of a standardised task predicts the mean: MSE = 1 in head space");
-        Ridge r = ExperimentRunner.fitRidgeHead(TinyRun.MODEL, tags, t, train, valid);
+        Ridge r = ExperimentRunner.fitRidgeHead(TinyRun.model(), tags, t, train, valid);
         RegressionHead head = tags.head(t.functionTag());
 
         // stationarity of Σ(z − target)²/n + λ‖w‖² at the head, with z from the prediction path
-        double[][] h = HiddenStates.at(TinyRun.MODEL, tags, train.stream().map(Example::sequence).toList(), s -> s.readPosition());
-        double[] z = new TagPredictor(TinyRun.MODEL, TinyRun.TOKENIZER, tags, id -> false).predictValues(t, train.stream().map(Example::sequence).toList());
+        double[][] h = HiddenStates.at(TinyRun.model(), tags, train.stream().map(Example::sequence).toList(), s -> s.readPosition());
+        double[] z = new TagPredictor(TinyRun.model(), TinyRun.tokenizer(), tags, id -> false).predictValues(t, train.stream().map(Example::sequence).toList());
         int n = train.size(), d = h[0].length;
         double[] grad = new double[d];
         double gradBias = 0;
@@ -90,7 +90,7 @@ class RidgeHeadInitTest {
 
         // tags and head trained jointly from there by full-batch gradient descent with small steps: the training loss goes down
         Hyper hyper = new Hyper("sgd", 1e-3, 0, 0.9, 0.999, 1e-8, "constant", 0, 80, 1, 1.0, 1, 8, 0, 1, 1.0, 1, 1.0, 0);
-        new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
+        new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
                 .run(tags, train, Set.of(t.functionTag(), "<SMILES>"), new Trainer.Options("s", hyper, 1, false, null, false, 0));
         double trained = headSpaceMse(tags, t, train);
         assertTrue(trained <= ridgeMse, "training from the ridge head does not get worse: " + ridgeMse + " -> " + trained);

@@ -34,20 +34,20 @@ class TagGradientFiniteDifferenceTest {
         TagSet tags = TinyRun.emptyTags();
         Random r = new Random(17);
         for (String n : List.of("<SMILES>", "<DC>")) {
-            Tag t = TagInit.newTag(n, dc.kindOf(n), 3, TinyRun.MODEL.weights().embedTokens());
+            Tag t = TagInit.newTag(n, dc.kindOf(n), 3, TinyRun.model().weights().embedTokens());
             for (int i = 0; i < t.values().length; i++) t.values()[i] += (float) (0.2 * r.nextGaussian());
             tags.put(t);
         }
         float[] w = new float[64];
         for (int i = 0; i < w.length; i++) w[i] = (float) (0.1 * r.nextGaussian());
         tags.putHead(new RegressionHead("<DC>", 1, 64, w, new float[]{0.3f}, null, null));
-        ExampleRenderer render = new ExampleRenderer(dc, tags, TinyRun.ENC, 512);
+        ExampleRenderer render = new ExampleRenderer(dc, tags, TinyRun.enc(), 512);
         List<Example> batch = List.of(
                 render.example(Row.of("a", 2, Map.of("drug1", "Aspirin", "drug2", "Caffeine", "smiles1", "CC(=O)O", "smiles2", "CN1C=NC", "score", "0.9"))),
                 render.example(Row.of("a", 3, Map.of("drug1", "X", "drug2", "Y", "smiles1", "c1ccccc1", "smiles2", "CCO", "score", "-0.4"))));
         assertEquals(2, batch.get(0).sequence().spans().length, "two isolated <SMILES> spans");
         Hyper h = new Hyper("sgd", 0, 0, 0.9, 0.999, 1e-8, "constant", 0, 2, 1, 0, 1, 1, 0, 100, 1.0, 1);
-        Trainer trainer = new Trainer(TinyRun.MODEL, Progress.silent(), null);
+        Trainer trainer = new Trainer(TinyRun.model(), Progress.silent(), null);
         Set<String> trainable = Set.of("<SMILES>", "<DC>");
         Map<String, float[]> grads = new LinkedHashMap<>();
         for (String n : trainable) grads.put(n, new float[tags.get(n).values().length]);

@@ -18,21 +18,46 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** stories260K and a few rows of the shared data, loaded once for the training tests. */
+/**
+ * stories260K and a few rows of the shared data, loaded once for the training tests. The model is behind
+ * accessors, not static fields of this class: where ../shared is absent, each accessor skips its test (a JUnit
+ * assumption), whereas a failed assumption inside a static initializer is an error in every test that touches it.
+ */
 final class TinyRun {
-    static final Path DIR = Shared.model("stories260K");
-    static final Transformer MODEL;
-    static final Tokenizer TOKENIZER;
-    static final TokenizerEncoder ENC;
+    /** Loaded on first use, which the accessors only allow once the model folder is known to exist. */
+    private static final class Loaded {
+        static final Path DIR = Shared.model("stories260K");
+        static final Transformer MODEL;
+        static final Tokenizer TOKENIZER;
+        static final TokenizerEncoder ENC;
 
-    static {
-        try {
-            MODEL = new Transformer(Weights.load(ModelConfig.load(DIR.resolve("config.json")), DIR));
-            TOKENIZER = Tokenizer.load(DIR);
-            ENC = new TokenizerEncoder(TOKENIZER);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        static {
+            try {
+                MODEL = new Transformer(Weights.load(ModelConfig.load(DIR.resolve("config.json")), DIR));
+                TOKENIZER = Tokenizer.load(DIR);
+                ENC = new TokenizerEncoder(TOKENIZER);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
+    }
+
+    /** The model folder; skips the calling test where ../shared is absent. */
+    static Path dir() { return Shared.model("stories260K"); }
+
+    static Transformer model() {
+        dir();
+        return Loaded.MODEL;
+    }
+
+    static Tokenizer tokenizer() {
+        dir();
+        return Loaded.TOKENIZER;
+    }
+
+    static TokenizerEncoder enc() {
+        dir();
+        return Loaded.ENC;
     }
 
     private TinyRun() {}

@@ -25,15 +25,15 @@ import static org.junit.jupiter.api.Assertions.*;
 class TrainerResumeTest {
     private static TagSet freshTags(TaskSpec qed) {
         TagSet tags = TinyRun.emptyTags();
-        float[] init = TagInit.initialVector(TinyRun.MODEL.weights().embedTokens());
+        float[] init = TagInit.initialVector(TinyRun.model().weights().embedTokens());
         tags.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
         tags.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 2, init));
-        tags.putHead(RegressionHead.initial("<QED>", 1, TagInit.meanEmbedding(TinyRun.MODEL.weights().embedTokens()), true, null, null));
+        tags.putHead(RegressionHead.initial("<QED>", 1, TagInit.meanEmbedding(TinyRun.model().weights().embedTokens()), true, null, null));
         return tags;
     }
 
     private static List<Example> examples(TaskSpec qed, TagSet tags) throws Exception {
-        ExampleRenderer r = new ExampleRenderer(qed, tags, TinyRun.ENC, 512);
+        ExampleRenderer r = new ExampleRenderer(qed, tags, TinyRun.enc(), 512);
         List<Example> out = new ArrayList<>();
         int line = 2;
         for (Map<String, String> row : TinyRun.csv("smiles/esol.csv", "train", 10)) out.add(r.example(tagllm.data.Row.of("esol.csv", line++, row)));
@@ -49,7 +49,7 @@ class TrainerResumeTest {
 
         TagSet a = freshTags(qed);
         List<Example> exA = examples(qed, a);
-        Trainer.Result ra = new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("a.jsonl")))
+        Trainer.Result ra = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("a.jsonl")))
                 .run(a, exA, trainable, new Trainer.Options("s", h, 11, true, dir.resolve("a.ckpt"), false, 0));
         assertEquals(6, ra.steps());
         assertFalse(Files.exists(dir.resolve("a.ckpt.missing")));
@@ -57,14 +57,14 @@ class TrainerResumeTest {
         TagSet b = freshTags(qed);
         List<Example> exB = examples(qed, b);
         Path ckpt = dir.resolve("b.ckpt");
-        Trainer.Result first = new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
+        Trainer.Result first = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
                 .run(b, exB, trainable, new Trainer.Options("s", h, 11, true, ckpt, false, 3));
         assertTrue(first.stopped());
         assertEquals(3, first.steps());
         assertTrue(Files.exists(ckpt));
 
         TagSet c = freshTags(qed); // a new process: fresh tags, state comes from the checkpoint
-        Trainer.Result second = new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
+        Trainer.Result second = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
                 .run(c, exB, trainable, new Trainer.Options("s", h, 11, true, ckpt, true, 0));
         assertEquals(6, second.steps());
 
@@ -85,10 +85,10 @@ class TrainerResumeTest {
         TagSet a = freshTags(qed);
         List<Example> ex = examples(qed, a);
         Path ckpt = dir.resolve("x.ckpt");
-        new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
+        new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
                 .run(a, ex, Set.of("<QED>"), new Trainer.Options("s", h, 1, false, ckpt, false, 2));
         Hyper longer = new Hyper("sgd", 1e-3, 0, 0.9, 0.999, 1e-8, "constant", 0, 2, 1, 0, 1, 8, 2, 100, 1.0, 1);
-        var e = assertThrows(IllegalArgumentException.class, () -> new Trainer(TinyRun.MODEL, Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
+        var e = assertThrows(IllegalArgumentException.class, () -> new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
                 .run(freshTags(qed), ex, Set.of("<QED>"), new Trainer.Options("s", longer, 1, false, ckpt, true, 0)));
         assertTrue(e.getMessage().contains("does not match"), e.getMessage());
     }
