@@ -1,0 +1,106 @@
+package tagllm.tensor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/**
+ * The optional native BF16 kernel library (src/main/c, built into the jar by src/main/c/build.sh) bound through
+ * java.lang.foreign: either four downcall handles, or the reason there are none. {@link NativeBf16} holds the one
+ * instance of the process; {@link #load} is the factory, separate so tests can ask what happens on another platform,
+ * without the resource, or when disabled, without touching global state.
+ *
+ * <p>A record so the JIT trusts its final fields and the handles inline as constants through the static holder.
+ */
+record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle xw) {
+
+    /** Where build.sh puts the library, relative to the class path root. */
+    static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
+
+    static final String DISABLED = "disabled by -Dtagllm.native=false";
+
+    boolean available() { return xwT != null; }
+
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null); }
+
+    /**
+     * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
+     * says why not. Never throws: every failure becomes the status text.
+     */
+    static Bf16Library load(boolean enabled, String osName, String osArch, URL resource) {
+        if (!enabled) return unavailable(DISABLED);
+        String arch = osArch.toLowerCase(Locale.ROOT);
+        if (!osName.toLowerCase(Locale.ROOT).startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return unavailable("no native kernels for " + osName + " " + osArch + " (only Linux x86-64)");
+        }
+        if (resource == null) {
+            return unavailable("no " + RESOURCE.substring(1) + " on the class path (built without gcc or without the C source)");
+        }
+        Path path;
+        try {
+            path = localFile(resource);
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            return unavailable("cannot extract " + resource + ": " + e);
+        }
+        try {
+            return bind(path);
+        } catch (Throwable e) {
+            // IllegalArgumentException from dlopen, IllegalCallerException when native access is denied, anything
+            // thrown by tl_bf16_supported itself: the Java kernels then do the work, and status() says why.
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            return unavailable("cannot load " + path + ": " + message);
+        }
+    }
+
+    /** The library as a file dlopen can open: itself when on disk, else a copy of the jar entry (deleted on exit). */
+    private static Path localFile(URL resource) throws IOException, URISyntaxException {
+        if (resource.getProtocol().equals("file")) return Path.of(resource.toURI());
+        Path copy = Files.createTempFile("libtagllm_bf16", ".so");
+        copy.toFile().deleteOnExit();
+        try (InputStream in = resource.openStream()) {
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return copy;
+    }
+
+    private static Bf16Library bind(Path path) throws Throwable {
+        SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
+        Linker linker = Linker.nativeLinker();
+        MethodHandle supported = linker.downcallHandle(symbol(lookup, path, "tl_bf16_supported"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        MethodHandle version = linker.downcallHandle(symbol(lookup, path, "tl_bf16_version"),
+                FunctionDescriptor.of(ValueLayout.ADDRESS));
+        // Both GEMMs: (float* a, int rows, int inner, const uint16_t* w, int, int from, int to, float* out, int acc).
+        FunctionDescriptor gemm = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+        // critical(true): the kernels neither block nor call back, so heap float[] can be passed in place, no copy.
+        Linker.Option critical = Linker.Option.critical(true);
+        MethodHandle xwT = linker.downcallHandle(symbol(lookup, path, "tl_xwt_bf16"), gemm, critical);
+        MethodHandle xw = linker.downcallHandle(symbol(lookup, path, "tl_xw_bf16"), gemm, critical);
+
+        MemorySegment versionText = (MemorySegment) version.invokeExact();
+        String versionString = versionText.equals(MemorySegment.NULL)
+                ? "unknown version" : versionText.reinterpret(1024).getString(0);
+        if ((int) supported.invokeExact() == 0) {
+            return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
+        }
+        return new Bf16Library(versionString + " from " + path, versionString, xwT, xw);
+    }
+
+    private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {
+        return lookup.find(name).orElseThrow(() -> new IllegalArgumentException("no symbol " + name + " in " + path));
+    }
+}

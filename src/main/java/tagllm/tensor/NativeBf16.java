@@ -1,0 +1,109 @@
+package tagllm.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The optional native BF16 GEMM kernels (AVX512-BF16 {@code vdpbf16ps}, which the Vector API cannot emit). The
+ * library is the class path resource {@value Bf16Library#RESOURCE}, compiled at build time when gcc is there; it
+ * is looked for once, on first use. Without it, on a CPU without avx512_bf16, or with {@code -Dtagllm.native=false},
+ * {@link #available()} is false, {@link #status()} says why, and the Java kernels do all the work.
+ *
+ * <p>Weights are BF16 bit patterns (uint16, row-major n×k) in a memory segment; activations are float arrays
+ * passed in place (critical downcalls, no copy).
+ */
+public final class NativeBf16 {
+
+    private NativeBf16() {}
+
+    /** Initialised on first use, by the JVM's class initialisation lock: once, lazily, thread-safely. */
+    private static final class Holder {
+        static final Bf16Library LIBRARY = Bf16Library.load(
+                !"false".equalsIgnoreCase(System.getProperty("tagllm.native", "true")),
+                System.getProperty("os.name", "unknown"), System.getProperty("os.arch", "unknown"),
+                NativeBf16.class.getResource(Bf16Library.RESOURCE));
+    }
+
+    /** Whether the native kernels can be called here. Never throws. */
+    public static boolean available() { return Holder.LIBRARY.available(); }
+
+    /** The loaded version and path when {@link #available()}, else why not. */
+    public static String status() { return Holder.LIBRARY.status(); }
+
+    /** tl_bf16_version of the loaded library; IllegalStateException(status()) when not available. */
+    public static String version() {
+        requireAvailable();
+        return Holder.LIBRARY.version();
+    }
+
+    /**
+     * Columns j0..j1 of y[m×n] (+)= x[m×k]·wᵀ, w the n×k BF16 matrix. x and y are dense from their offsets (row
+     * strides k and n); the other columns of y are left as they are.
+     */
+    public static void xwT(float[] x, int xOff, int m, int k, MemorySegment w, int n, int j0, int j1,
+                           float[] y, int yOff, boolean accumulate) {
+        checkShape(m, k, n, j0, j1, "j0", "j1", n);
+        checkBounds(x, xOff, (long) m * k, "x");
+        checkBounds(y, yOff, (long) m * n, "y");
+        checkWeights(w, n, k);
+        requireAvailable();
+        if (m == 0 || j0 == j1) return;
+        try {
+            Holder.LIBRARY.xwT().invokeExact(slice(x, xOff), m, k, w, n, j0, j1, slice(y, yOff), accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /**
+     * Columns c0..c1 of dx[m×k] (+)= dy[m×n]·w, w the n×k BF16 matrix. dy and dx are dense from their offsets (row
+     * strides n and k); the other columns of dx are left as they are.
+     */
+    public static void xw(float[] dy, int dyOff, int m, int n, MemorySegment w, int k, int c0, int c1,
+                          float[] dx, int dxOff, boolean accumulate) {
+        checkShape(m, k, n, c0, c1, "c0", "c1", k);
+        checkBounds(dy, dyOff, (long) m * n, "dy");
+        checkBounds(dx, dxOff, (long) m * k, "dx");
+        checkWeights(w, n, k);
+        requireAvailable();
+        if (m == 0 || c0 == c1) return;
+        try {
+            Holder.LIBRARY.xw().invokeExact(slice(dy, dyOff), m, n, w, k, c0, c1, slice(dx, dxOff), accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    private static MemorySegment slice(float[] a, int off) {
+        return MemorySegment.ofArray(a).asSlice(4L * off);
+    }
+
+    private static void requireAvailable() {
+        if (!available()) throw new IllegalStateException(status());
+    }
+
+    private static void checkShape(int m, int k, int n, int from, int to, String fromName, String toName, int limit) {
+        if (m < 0 || k < 0 || n < 0) throw new IllegalArgumentException("negative shape: m=" + m + " k=" + k + " n=" + n);
+        if (from < 0 || from > to || to > limit) {
+            throw new IllegalArgumentException(fromName + ".." + toName + " = " + from + ".." + to + " is not a column range within 0.." + limit);
+        }
+    }
+
+    private static void checkBounds(float[] a, int off, long len, String what) {
+        if (off < 0 || off + len > a.length) {
+            throw new IllegalArgumentException(what + ": need " + len + " floats from offset " + off + ", array has " + a.length);
+        }
+    }
+
+    private static void checkWeights(MemorySegment w, int n, int k) {
+        long need = 2L * n * k;
+        if (w.byteSize() < need) {
+            throw new IllegalArgumentException("w: need " + need + " bytes for " + n + "×" + k + " BF16, segment has " + w.byteSize());
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable e) {
+        if (e instanceof RuntimeException r) return r;
+        if (e instanceof Error err) throw err;
+        return new IllegalStateException("native BF16 kernel failed", e);
+    }
+}

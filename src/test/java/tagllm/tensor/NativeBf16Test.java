@@ -1,0 +1,294 @@
+package tagllm.tensor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The native BF16 library: found, loaded and refused for the right reasons, its wrappers' argument checks, and
+ * src/main/c/build.sh's skip, up-to-date and failure cases. The kernels' numerics are tested beside Gemm.
+ */
+class NativeBf16Test {
+    private static final Path BUILD_SCRIPT = Path.of("src/main/c/build.sh");
+    private static final String SKIPPED = "tagllm: native BF16 kernels skipped: ";
+
+    /** The CPU flags the kernels need, read independently of the library's own check. */
+    private static boolean cpuHasBf16() throws IOException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) return false;
+        for (String line : Files.readAllLines(cpuinfo)) {
+            if (line.startsWith("flags")) {
+                Set<String> flags = Set.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+                return flags.containsAll(List.of("avx512f", "avx512bw", "avx512_bf16"));
+            }
+        }
+        return false;
+    }
+
+    private static URL builtLibrary() {
+        return NativeBf16.class.getResource(Bf16Library.RESOURCE);
+    }
+
+    /** Skips unless the build produced the library and the CPU can run it; the reason is the loader's status. */
+    private static void assumeNativeUsable() throws IOException {
+        assumeTrue(builtLibrary() != null && cpuHasBf16(), NativeBf16::status);
+    }
+
+    @Test
+    void loadsTheBuiltLibraryWhereTheCpuSupportsIt() throws IOException {
+        assumeNativeUsable();
+        assertTrue(NativeBf16.available(), NativeBf16::status);
+        String version = NativeBf16.version();
+        assertFalse(version.isBlank());
+        assertTrue(NativeBf16.status().startsWith(version + " from "), NativeBf16.status());
+    }
+
+    @Test
+    void refusesWhereTheCpuLacksTheInstructions() throws IOException {
+        assumeTrue(builtLibrary() != null && !cpuHasBf16() && System.getProperty("os.name").startsWith("Linux"),
+                "needs the built library on a CPU without avx512_bf16");
+        assertFalse(NativeBf16.available());
+        assertTrue(NativeBf16.status().startsWith("this CPU lacks"), NativeBf16.status());
+        IllegalStateException e = assertThrows(IllegalStateException.class, NativeBf16::version);
+        assertEquals(NativeBf16.status(), e.getMessage());
+    }
+
+    @Test
+    void extractsTheLibraryFromAJar(@TempDir Path dir) throws IOException {
+        assumeNativeUsable();
+        Path jar = dir.resolve("kernels.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+             InputStream in = builtLibrary().openStream()) {
+            out.putNextEntry(new JarEntry(Bf16Library.RESOURCE.substring(1)));
+            in.transferTo(out);
+        }
+        URL inJar = URI.create("jar:" + jar.toUri() + "!" + Bf16Library.RESOURCE).toURL();
+        Bf16Library library = Bf16Library.load(true, "Linux", "amd64", inJar);
+        assertTrue(library.available(), library.status());
+        String loadedFrom = library.status().substring(library.status().indexOf(" from ") + 6);
+        assertNotEquals(jar.toString(), loadedFrom);
+        assertTrue(Files.isRegularFile(Path.of(loadedFrom)), loadedFrom);
+    }
+
+    @Test
+    void saysWhyWhenDisabledElsewhereOrAbsent() {
+        URL url = builtLibrary();
+        Bf16Library disabled = Bf16Library.load(false, "Linux", "amd64", url);
+        assertFalse(disabled.available());
+        assertEquals("disabled by -Dtagllm.native=false", disabled.status());
+
+        Bf16Library mac = Bf16Library.load(true, "Mac OS X", "aarch64", url);
+        assertFalse(mac.available());
+        assertTrue(mac.status().contains("Mac OS X aarch64"), mac.status());
+
+        Bf16Library absent = Bf16Library.load(true, "Linux", "amd64", null);
+        assertFalse(absent.available());
+        assertTrue(absent.status().contains("native/linux-x86_64/libtagllm_bf16.so on the class path"), absent.status());
+    }
+
+    @Test
+    void aLibraryThatCannotBeLoadedBecomesAStatusNotAnException(@TempDir Path dir) throws IOException {
+        // A missing file rather than a junk one: HotSpot warns on stderr about the stack guard of any non-ELF file.
+        Path missing = dir.resolve("libtagllm_bf16.so");
+        Bf16Library library = Bf16Library.load(true, "Linux", "x86_64", missing.toUri().toURL());
+        assertFalse(library.available());
+        assertTrue(library.status().startsWith("cannot load " + missing + ": "), library.status());
+    }
+
+    @Test
+    void aLibraryWithoutTheKernelsNamesTheMissingSymbol(@TempDir Path dir) throws Exception {
+        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
+        Path src = Files.createDirectory(dir.resolve("c"));
+        Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
+        Files.writeString(src.resolve("other.c"), "int tl_other(void) { return 1; }\n");
+        Path out = dir.resolve("classes");
+        Run run = build(script, out, null);
+        assertEquals(0, run.exit(), run.output());
+        Bf16Library library = Bf16Library.load(true, "Linux", "amd64", library(out).toUri().toURL());
+        assertFalse(library.available());
+        assertEquals("cannot load " + library(out) + ": no symbol tl_bf16_supported in " + library(out), library.status());
+    }
+
+    @Test
+    void wrappersNameTheOperandThatDoesNotFit() {
+        MemorySegment w = MemorySegment.ofArray(new short[3 * 4]);   // n=3, k=4
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.xwT(new float[7], 0, 2, 4, w, 3, 0, 3, new float[6], 0, false));
+        assertEquals("x: need 8 floats from offset 0, array has 7", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.xwT(new float[8], 0, 2, 4, w, 3, 0, 3, new float[6], 1, false));
+        assertEquals("y: need 6 floats from offset 1, array has 6", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.xwT(new float[8], 0, 2, 4, w, 3, 2, 4, new float[6], 0, false));
+        assertTrue(e.getMessage().startsWith("j0..j1 = 2..4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.xwT(new float[10], 0, 2, 5, w, 3, 0, 3, new float[6], 0, false));
+        assertEquals("w: need 30 bytes for 3×5 BF16, segment has 24", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.xw(new float[5], 0, 2, 3, w, 4, 0, 4, new float[8], 0, false));
+        assertEquals("dy: need 6 floats from offset 0, array has 5", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.xw(new float[6], 0, 2, 3, w, 4, 0, 4, new float[8], -1, false));
+        assertEquals("dx: need 8 floats from offset -1, array has 8", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.xw(new float[6], 0, 2, 3, w, 4, 3, 2, new float[8], 0, false));
+        assertTrue(e.getMessage().startsWith("c0..c1 = 3..2"), e.getMessage());
+    }
+
+    /**
+     * One small product by hand, through offsets, a column range and accumulate: the wrappers pass the operands
+     * where the kernels expect them. Values are small integers, exact in BF16 and in any summation order.
+     */
+    @Test
+    void wrappersPassOffsetsRangesAndAccumulate() throws IOException {
+        assumeNativeUsable();
+        // w is 3×4: rows (1 2 0 -1), (0 1 1 0), (2 0 -1 3)
+        float[][] wRows = {{1, 2, 0, -1}, {0, 1, 1, 0}, {2, 0, -1, 3}};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = arena.allocate(2L * 12, 64);
+            for (int j = 0; j < 3; j++) {
+                for (int c = 0; c < 4; c++) {
+                    w.setAtIndex(ValueLayout.JAVA_SHORT, j * 4 + c, (short) (Float.floatToIntBits(wRows[j][c]) >>> 16));
+                }
+            }
+            // x is 2×4 from offset 1: (1 1 1 1), (2 -1 0 1)
+            float[] x = {99, 1, 1, 1, 1, 2, -1, 0, 1};
+            float[] y = {7, 10, 10, 10, 10, 10, 10};
+            NativeBf16.xwT(x, 1, 2, 4, w, 3, 1, 3, y, 1, true);
+            // columns 1..2 of x·wᵀ: row 0 (2, 4), row 1 (-1, 7); column 0 and y[0] untouched
+            assertArrayEquals(new float[]{7, 10, 12, 14, 10, 9, 17}, y);
+            NativeBf16.xwT(x, 1, 2, 4, w, 3, 0, 3, y, 1, false);
+            assertArrayEquals(new float[]{7, 2, 2, 4, -1, -1, 7}, y);
+
+            // dy is 2×3 from offset 2: (1 0 2), (0 -1 1); dy·w = (5 2 -2 5), (2 -1 -2 3)
+            float[] dy = {5, 5, 1, 0, 2, 0, -1, 1};
+            float[] dx = {3, 3, 3, 3, 3, 3, 3, 3};
+            NativeBf16.xw(dy, 2, 2, 3, w, 4, 1, 3, dx, 0, false);
+            assertArrayEquals(new float[]{3, 2, -2, 3, 3, -1, -2, 3}, dx);
+            NativeBf16.xw(dy, 2, 2, 3, w, 4, 0, 4, dx, 0, true);
+            assertArrayEquals(new float[]{8, 4, -4, 8, 5, -2, -4, 6}, dx);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ build.sh
+
+    private record Run(int exit, String output) {}
+
+    private static Path bash() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
+            Path candidate = Path.of(dir, "bash");
+            if (Files.isExecutable(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    private static boolean onPath(String tool) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, tool)));
+    }
+
+    private static Run build(Path script, Path outDir, String path) throws IOException, InterruptedException {
+        Path bash = bash();
+        assumeTrue(bash != null, "bash is not on the PATH");
+        ProcessBuilder pb = new ProcessBuilder(bash.toString(), script.toString(), outDir.toString()).redirectErrorStream(true);
+        if (path != null) pb.environment().put("PATH", path);
+        pb.environment().remove("CC");
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "build.sh did not finish");
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private static Path library(Path outDir) {
+        return outDir.resolve(Bf16Library.RESOURCE.substring(1));
+    }
+
+    private static boolean linuxX64() {
+        String arch = System.getProperty("os.arch");
+        return System.getProperty("os.name").startsWith("Linux") && (arch.equals("amd64") || arch.equals("x86_64"));
+    }
+
+    @Test
+    void buildScriptSkipsWithoutACompiler(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isRegularFile(BUILD_SCRIPT), "no " + BUILD_SCRIPT);
+        Path empty = Files.createDirectory(dir.resolve("empty-path"));
+        Path out = dir.resolve("classes");
+        Run run = build(BUILD_SCRIPT.toAbsolutePath(), out, empty.toString());
+        assertEquals(0, run.exit(), run.output());
+        String expected = linuxX64() ? SKIPPED + "no C compiler (gcc not on PATH) (the Java kernels are used)\n" : null;
+        if (expected != null) assertEquals(expected, run.output());
+        else assertTrue(run.output().startsWith(SKIPPED) && run.output().lines().count() == 1, run.output());
+        assertFalse(Files.exists(library(out)));
+    }
+
+    @Test
+    void buildScriptBuildsSkipsAnUnchangedSourceAndDropsALibraryWhoseSourceIsGone(@TempDir Path dir) throws Exception {
+        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
+        Path src = Files.createDirectory(dir.resolve("c"));
+        Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
+        Path out = dir.resolve("classes");
+
+        Run none = build(script, out, null);
+        assertEquals(0, none.exit(), none.output());
+        assertEquals(SKIPPED + "no C source in " + src + " (the Java kernels are used)\n", none.output());
+
+        Path source = Files.writeString(src.resolve("k.c"), "int tl_answer(void) { return 42; }\n");
+        Run built = build(script, out, null);
+        assertEquals(0, built.exit(), built.output());
+        assertTrue(built.output().contains("native BF16 kernels built: " + library(out)), built.output());
+        byte[] elf = Files.readAllBytes(library(out));
+        assertEquals("\u007fELF", new String(elf, 0, 4, StandardCharsets.ISO_8859_1));
+
+        Run again = build(script, out, null);
+        assertEquals("tagllm: native BF16 kernels up to date: " + library(out) + "\n", again.output());
+
+        Files.delete(source);
+        Run gone = build(script, out, null);
+        assertEquals(0, gone.exit(), gone.output());
+        assertTrue(gone.output().startsWith(SKIPPED + "no C source"), gone.output());
+        assertFalse(Files.exists(library(out)), "a library without its source was left behind");
+    }
+
+    @Test
+    void buildScriptFailsOnACompileError(@TempDir Path dir) throws Exception {
+        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
+        Path src = Files.createDirectory(dir.resolve("c"));
+        Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
+        Files.writeString(src.resolve("broken.c"), "int tl_broken(void) { return undeclared; }\n");
+        Path out = dir.resolve("classes");
+        Run run = build(script, out, null);
+        assertNotEquals(0, run.exit(), run.output());
+        assertTrue(run.output().contains("undeclared"), run.output());
+        assertTrue(run.output().contains("native BF16 kernels failed to compile"), run.output());
+        assertFalse(Files.exists(library(out)));
+        try (var files = Files.walk(out)) {
+            assertEquals(List.of(), files.filter(Files::isRegularFile).toList(), "a failed compile left files behind");
+        }
+    }
+}
