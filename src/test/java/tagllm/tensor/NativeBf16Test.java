@@ -135,6 +135,28 @@ class NativeBf16Test {
     }
 
     @Test
+    void aLibraryThatReportsNoCpuSupportIsNotUsed(@TempDir Path dir) throws Exception {
+        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
+        Path src = Files.createDirectory(dir.resolve("c"));
+        Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
+        // The four entry points of the real library, on a CPU that (as this stand-in claims) lacks AVX512-BF16.
+        Files.writeString(src.resolve("unsupported.c"), """
+                #include <stdint.h>
+                int tl_bf16_supported(void) { return 0; }
+                const char* tl_bf16_version(void) { return "stand-in 0"; }
+                void tl_xwt_bf16(const float* x, int m, int k, const uint16_t* w, int n, int j0, int j1, float* y, int a) {}
+                void tl_xw_bf16(const float* d, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int a) {}
+                """);
+        Path out = dir.resolve("classes");
+        Run run = build(script, out, null);
+        assertEquals(0, run.exit(), run.output());
+        Bf16Library library = Bf16Library.load(true, "Linux", "amd64", library(out).toUri().toURL());
+        assertFalse(library.available());
+        assertEquals("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (stand-in 0 loaded from " + library(out) + ")",
+                library.status());
+    }
+
+    @Test
     void wrappersNameTheOperandThatDoesNotFit() {
         MemorySegment w = MemorySegment.ofArray(new short[3 * 4]);   // n=3, k=4
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
