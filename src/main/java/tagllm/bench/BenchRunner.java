@@ -140,7 +140,8 @@ public final class BenchRunner {
             b += 4L * (l.inputNorm().length + l.postAttentionNorm().length);
             for (float[] bias : new float[][]{l.qBias(), l.kBias(), l.vBias()}) if (bias != null) b += 4L * bias.length;
         }
-        if (w.lmHead() != w.embedTokens()) b += w.lmHead().bytes();
+        // A tied head shares the embedding's arrays; only its BF16-compute copy, if any, is extra.
+        b += w.config().tieWordEmbeddings() ? w.lmHead().bytes() - w.embedTokens().bytes() : w.lmHead().bytes();
         return b;
     }
 }

@@ -44,6 +44,9 @@ public final class BenchCommand implements Callable<Integer> {
             + "(as in shared/bench/torch_tagstep.py)")
     String shape;
 
+    @CommandLine.Mixin
+    ComputeOption compute = new ComputeOption();
+
     @Option(names = "--dtype", defaultValue = "f32", description = "random weights stored as f32 or bf16 (default: ${DEFAULT-VALUE})")
     String dtype;
 
@@ -127,6 +130,10 @@ public final class BenchCommand implements Callable<Integer> {
             err.println("bench: random " + (bf16 ? "BF16" : "F32") + " weights for " + c.parameterCount() / 1_000_000 + " M parameters...");
             weights = RandomWeights.of(c, seed, bf16);
         }
+        if (compute.bf16(spec.commandLine())) {
+            err.println("bench: BF16 compute: copying the projections to BF16...");
+            weights = compute.apply(weights, spec.commandLine());
+        }
         Transformer t = new Transformer(weights);
         PeakFlops.Result peak = null;
         if (!noPeak) {
@@ -183,6 +190,7 @@ public final class BenchCommand implements Callable<Integer> {
         mo.put("source", source);
         mo.put("parameters", c.parameterCount());
         mo.put("dtype", storage(w));
+        mo.put("compute", w.bf16Compute() ? "BF16" : "F32");
         mo.put("weight_bytes", wBytes);
         r.put("batch", batch);
         r.put("seq", seq);
@@ -220,8 +228,9 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "FP32 peak (FMA loop, %d-bit vectors): %.1f GFLOP/s on %d threads, %.1f on one%n",
                     peak.vectorBits(), peak.gflops(), peak.threads(), peak.gflopsOneThread());
         }
-        out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s, weights %.0f MB%n", source, c.parameterCount() / 1e6, storage(w),
-                wBytes / 1e6);
+        out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s weights, %s compute, weights %.0f MB%n", source,
+                c.parameterCount() / 1e6, storage(w), w.bf16Compute() ? "BF16" : "F32", wBytes / 1e6);
+        if (w.bf16Compute()) out.println("(BF16 compute: % peak is still against the FP32 FMA peak)");
         out.printf(Locale.ROOT, "batch %d × %d positions, p = %d; decode: %d-token prompt, %d new tokens%n", batch, seq, p, prompt, decode);
         out.printf(Locale.ROOT, "%-8s %10s %10s %11s %9s %9s %7s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
                 "% peak");

@@ -33,12 +33,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
+    @picocli.CommandLine.Mixin
+    ComputeOption compute = new ComputeOption();
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Model m = Model.load(model);
+        compute.bf16(spec.commandLine());
+        Model m = compute.apply(Model.load(model), spec.commandLine());
         Demo demo = new Demo(m, data, output, quick ? Demo.Sizes.quick() : Demo.Sizes.standard(), seed, Progress.to(spec.commandLine().getErr(), quiet));
         Demo.Results r = demo.run();
         var out = spec.commandLine().getOut();

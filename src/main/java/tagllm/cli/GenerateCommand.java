@@ -46,7 +46,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        LoadedModel m = LoadedModel.load(model.model);
+        LoadedModel m = LoadedModel.load(model, spec.commandLine());
         int[] ids = m.tokenizer().encode(prompt);
         if (ids.length == 0) throw new CommandLine.ParameterException(spec.commandLine(), "the prompt gives no tokens");
         // Primed with the prompt so the continuation decodes exactly as it would after it (leading spaces included).

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 record LoadedModel(Path dir, Transformer transformer, Tokenizer tokenizer, GenerationConfig generation) {
 
     /** Goes through Model.load so the CLI gets the same checks (tokenizer fits the vocabulary, Hub ids) as the API. */
-    static LoadedModel load(String folderOrHubId) throws IOException {
-        Model m = Model.load(folderOrHubId);
+    static LoadedModel load(ModelOption option, picocli.CommandLine cl) throws IOException {
+        Model m = option.load(cl);
         return new LoadedModel(m.dir(), new Transformer(m.weights()), m.tokenizer(), m.generation());
     }
 }

@@ -48,7 +48,7 @@ public final class PerplexityCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             throw new IOException(file + ": not valid UTF-8 text");
         }
-        LoadedModel m = LoadedModel.load(model.model);
+        LoadedModel m = LoadedModel.load(model, spec.commandLine());
         int[] ids = m.tokenizer().encode(content);
         if (ids.length < 2) throw new IOException(file + ": " + ids.length + " token(s), at least 2 are needed to score anything");
         int w = window != null ? window : m.transformer().config().maxPositions();

@@ -40,7 +40,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TagPredictor p = TagPredictor.open(opts.model, opts.tags);
+        TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         if (task.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");
         List<Row> rows = DatasetRows.all(opts.input, opts.format, opts.strict);

@@ -80,7 +80,7 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()));
         }
-        PredictorService service = PredictorService.load(model.model, tags, Duration.ofMillis(Math.round(busyTimeout * 1000)));
+        PredictorService service = PredictorService.load(model.load(spec.commandLine()), tags, Duration.ofMillis(Math.round(busyTimeout * 1000)));
         out.println("model " + service.modelName() + " (fingerprint " + service.modelFingerprint().substring(0, Math.min(12, service.modelFingerprint().length())) + ")");
         for (TaskInfo t : service.tasks()) {
             out.println("  task " + t.name() + " (" + t.kind() + ", from " + t.source() + "), fields: " + String.join(", ", t.fields()));

@@ -12,6 +12,9 @@ import java.util.Map;
 
 /** The options predict and eval share: model, tag files, task, input data. */
 final class TaskOptions {
+    @picocli.CommandLine.Mixin
+    ComputeOption compute = new ComputeOption();
+
     @Option(names = "--model", required = true, description = "base model folder or Hub id (the one the tags were trained on)")
     String model;
 
@@ -38,6 +41,12 @@ final class TaskOptions {
 
     @Option(names = "--max-tokens", defaultValue = "128", description = "text tasks: most tokens generated per row (default ${DEFAULT-VALUE})")
     int maxTokens;
+
+    /** The predictor for --model and --tags, computing as --compute says. */
+    TagPredictor open(picocli.CommandLine cl) throws java.io.IOException {
+        compute.bf16(cl);
+        return TagPredictor.open(compute.apply(tagllm.model.Model.load(model), cl), tags);
+    }
 
     TaskSpec resolve(TagPredictor p) {
         TaskSpec t = p.task(task);

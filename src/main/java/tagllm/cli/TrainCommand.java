@@ -50,6 +50,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop-after", hidden = true, description = "stop after this many steps of the first unfinished stage (tests kill + resume)")
     int stopAfter;
 
+    @picocli.CommandLine.Mixin
+    ComputeOption compute = new ComputeOption();
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -60,8 +63,9 @@ public final class TrainCommand implements Callable<Integer> {
         init.addAll(initTags.stream().map(p -> p.toAbsolutePath().normalize()).toList());
         exp = new Experiment(exp.file(), model != null ? model : exp.model(), output != null ? output.toAbsolutePath().normalize() : exp.output(),
                 seed != null ? seed : exp.seed(), exp.tagLength(), exp.functionInit(), exp.tags(), init, exp.defaults(), exp.tasks(), exp.data(), exp.stages());
+        compute.bf16(spec.commandLine());
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
-        Model m = Model.load(exp.model());
+        Model m = compute.apply(Model.load(exp.model()), spec.commandLine());
         progress.message("model " + m.name() + " (" + m.config().architecture() + ", hidden " + m.config().hiddenSize()
                 + ", " + m.config().numLayers() + " layers), fingerprint " + m.fingerprint());
         DatasetRows rows = new DatasetRows(strict);

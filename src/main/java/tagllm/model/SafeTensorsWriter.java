@@ -78,12 +78,7 @@ public final class SafeTensorsWriter {
         return n;
     }
 
-    public static short toBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
-        int rounding = 0x7FFF + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
-    }
+    public static short toBf16(float f) { return tagllm.tensor.Bf16.round(f); }
 
     private byte[] header() {
         ObjectMapper om = new ObjectMapper();

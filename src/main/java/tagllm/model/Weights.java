@@ -47,4 +47,25 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
         }
         return new Weights(c, embed, layers, norm, head);
     }
+
+    /**
+     * The same weights with every projection and the LM head computing in BF16 (see
+     * {@link Matrix#withBf16Compute()}); the embedding lookup and the norms are untouched. Costs a BF16 copy of
+     * those matrices.
+     *
+     * @throws IllegalStateException naming the reason when the native BF16 kernels cannot run here
+     */
+    public Weights withBf16Compute() {
+        LayerWeights[] ls = new LayerWeights[layers.length];
+        for (int i = 0; i < ls.length; i++) {
+            LayerWeights l = layers[i];
+            ls[i] = new LayerWeights(l.inputNorm(), l.q().withBf16Compute(), l.k().withBf16Compute(),
+                    l.v().withBf16Compute(), l.o().withBf16Compute(), l.qBias(), l.kBias(), l.vBias(),
+                    l.postAttentionNorm(), l.gate().withBf16Compute(), l.up().withBf16Compute(), l.down().withBf16Compute());
+        }
+        return new Weights(config, embedTokens, ls, finalNorm, lmHead.withBf16Compute());
+    }
+
+    /** Whether the projections compute in BF16 ({@link #withBf16Compute()}). */
+    public boolean bf16Compute() { return layers.length > 0 && layers[0].q().bf16Compute(); }
 }

@@ -75,7 +75,11 @@ public final class PredictorService implements TagService {
 
     /** Loads the model (folder or Hub id) and the tag files, composed in order; refuses tags of another model. */
     public static PredictorService load(String modelFolderOrHubId, List<Path> tagFiles, Duration busyTimeout) throws IOException {
-        Model model = Model.load(modelFolderOrHubId);
+        return load(Model.load(modelFolderOrHubId), tagFiles, busyTimeout);
+    }
+
+    /** The same for a model already loaded (e.g. one computing in BF16). */
+    public static PredictorService load(Model model, List<Path> tagFiles, Duration busyTimeout) throws IOException {
         TagSet tags = readTags(model, tagFiles);
         Transformer t = new Transformer(model.weights());
         var tok = model.tokenizer();

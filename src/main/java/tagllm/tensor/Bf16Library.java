@@ -18,13 +18,14 @@ import java.util.Locale;
 
 /**
  * The optional native BF16 kernel library (src/main/c, built into the jar by src/main/c/build.sh) bound through
- * java.lang.foreign: either four downcall handles, or the reason there are none. {@link NativeBf16} holds the one
+ * java.lang.foreign: either its downcall handles, or the reason there are none. {@link NativeBf16} holds the one
  * instance of the process; {@link #load} is the factory, separate so tests can ask what happens on another platform,
  * without the resource, or when disabled, without touching global state.
  *
  * <p>A record so the JIT trusts its final fields and the handles inline as constants through the static holder.
  */
-record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle xw) {
+record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle xw, MethodHandle toBf16,
+                   MethodHandle xwTa, MethodHandle xwa) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -33,7 +34,7 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -90,6 +91,16 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
         Linker.Option critical = Linker.Option.critical(true);
         MethodHandle xwT = linker.downcallHandle(symbol(lookup, path, "tl_xwt_bf16"), gemm, critical);
         MethodHandle xw = linker.downcallHandle(symbol(lookup, path, "tl_xw_bf16"), gemm, critical);
+        // (const float* x, int rows, int cols, uint16_t* out, int ldo)
+        MethodHandle toBf16 = linker.downcallHandle(symbol(lookup, path, "tl_to_bf16"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), critical);
+        // Both GEMMs on BF16 A: (const uint16_t* a, int lda, int rows, int inner, const uint16_t* w, int, int from,
+        // int to, float* out, int acc).
+        FunctionDescriptor gemmA = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+        MethodHandle xwTa = linker.downcallHandle(symbol(lookup, path, "tl_xwt_bf16a"), gemmA, critical);
+        MethodHandle xwa = linker.downcallHandle(symbol(lookup, path, "tl_xw_bf16a"), gemmA, critical);
 
         MemorySegment versionText = (MemorySegment) version.invokeExact();
         String versionString = versionText.equals(MemorySegment.NULL)
@@ -97,7 +108,7 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
         if ((int) supported.invokeExact() == 0) {
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
-        return new Bf16Library(versionString + " from " + path, versionString, xwT, xw);
+        return new Bf16Library(versionString + " from " + path, versionString, xwT, xw, toBf16, xwTa, xwa);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

@@ -50,7 +50,7 @@ public final class Gemm {
             MatVec.xwT(x, xOff, m, w, y, yOff, accumulate);
             return;
         }
-        run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
+        tiled(x, xOff, m, w, y, yOff, accumulate);
     }
 
     /**
@@ -64,7 +64,12 @@ public final class Gemm {
         checkBounds(x, xOff, (long) m * k, "x");
         checkBounds(y, yOff, (long) m * n, "y");
         if (m == 0 || n == 0) return;
-        run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
+        tiled(x, xOff, m, w, y, yOff, accumulate);
+    }
+
+    private static void tiled(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
+        if (w.bf16Compute()) runNative(x, xOff, m, w, true, y, yOff, accumulate);
+        else run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
     }
 
     /**
@@ -95,7 +100,8 @@ public final class Gemm {
         checkBounds(dy, dyOff, (long) m * n, "dy");
         checkBounds(dx, dxOff, (long) m * k, "dx");
         if (m == 0 || k == 0) return;
-        run(dy, dyOff, m, new PackedTransposed(w), dx, dxOff, accumulate);
+        if (w.bf16Compute()) runNative(dy, dyOff, m, w, false, dx, dxOff, accumulate);
+        else run(dy, dyOff, m, new PackedTransposed(w), dx, dxOff, accumulate);
     }
 
     /** y[m×n] (+)= x[m×k]·wᵀ for a row-major n×k operand held in a plain array (attention's K and V). */
@@ -300,6 +306,54 @@ public final class Gemm {
             int r1 = Math.min(m, (int) ((long) rowTiles * (rb + 1) / rowBlocks) * MR);
             block(a, aOff, b, c, cOff, accumulate, p0, p1, r0, r1);
         });
+    }
+
+    /** Most BF16 values of converted A per pass: rows beyond it (an LM head's vocabulary-wide gradient) go in passes. */
+    static final int NATIVE_A_LIMIT = 16 << 20;
+    private static final ThreadLocal<short[][]> NATIVE_A = ThreadLocal.withInitial(() -> new short[1][0]);
+
+    /**
+     * C (+)= A·Wᵀ (transposed) or A·W through the native BF16 kernels. A is converted to BF16 once, in parallel row
+     * blocks (converting it inside every task would stream it from memory once per group of columns); then the
+     * product is cut into tasks the way {@link #run} cuts an operand read in place: groups of panels, and row blocks
+     * where panels are few. Each task packs its own panels.
+     */
+    private static void runNative(float[] a, int aOff, int m, Matrix w, boolean transposed, float[] c, int cOff,
+                                  boolean accumulate) {
+        int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
+        java.lang.foreign.MemorySegment seg = w.bf16RowMajor();
+        // Even, and off multiples of 2 KB: rows of a register tile 2 or 4 KB apart would share the same L1 sets.
+        int lda = (red + 1) & ~1;
+        if (lda % 1024 == 0) lda += 32;
+        int passRows = Math.max(MR, NATIVE_A_LIMIT / lda / MR * MR);
+        short[][] holder = NATIVE_A.get();
+        int threads = Parallel.threads();
+        for (int p0 = 0; p0 < m; p0 += passRows) {
+            int rows = Math.min(passRows, m - p0), pass = p0, ld = lda;
+            if (holder[0].length < rows * lda) holder[0] = new short[rows * lda];
+            short[] ab = holder[0];
+            int convTasks = Math.min(rows, 2 * threads);
+            Parallel.forEachTask(convTasks, t -> {
+                int r0 = (int) ((long) rows * t / convTasks), r1 = (int) ((long) rows * (t + 1) / convTasks);
+                NativeBf16.toBf16(a, aOff + (pass + r0) * red, r1 - r0, red, ab, r0 * ld, ld);
+            });
+            int panels = (cols + NR - 1) / NR;
+            int rowTiles = (rows + MR - 1) / MR;
+            int target = 8 * threads;
+            int perGroup = Math.max(1, panels / target);
+            int panelGroups = (panels + perGroup - 1) / perGroup;
+            int rowBlocks = panelGroups >= target / 2 ? 1 : Math.min(rowTiles, (target + panelGroups - 1) / panelGroups);
+            Parallel.forEachTask(panelGroups * rowBlocks, t -> {
+                int g = t % panelGroups, rb = t / panelGroups;
+                int c0 = g * perGroup * NR, c1 = Math.min(cols, (g + 1) * perGroup * NR);
+                int r0 = (int) ((long) rowTiles * rb / rowBlocks) * MR;
+                int r1 = Math.min(rows, (int) ((long) rowTiles * (rb + 1) / rowBlocks) * MR);
+                if (r1 <= r0) return;
+                int ci = cOff + (pass + r0) * cols;
+                if (transposed) NativeBf16.xwT(ab, r0 * ld, ld, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
+                else NativeBf16.xw(ab, r0 * ld, ld, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
+            });
+        }
     }
 
     /**

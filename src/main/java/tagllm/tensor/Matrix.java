@@ -2,6 +2,10 @@ package tagllm.tensor;
 
 import jdk.incubator.vector.FloatVector;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * A dense matrix of frozen weights in the Hugging Face orientation (out × in), F32 or BF16 (BF16 stays BF16, half
  * the memory traffic, and is upcast exactly, bits &lt;&lt; 16, when read).
@@ -21,12 +25,15 @@ public final class Matrix {
     private final int cols;
     private final float[] f32;
     private final short[] bf16;
+    /** Row-major BF16 copy for the native BF16-compute kernels, or null: this matrix computes in FP32. */
+    private final MemorySegment bf16RowMajor;
 
-    private Matrix(int rows, int cols, float[] f32, short[] bf16) {
+    private Matrix(int rows, int cols, float[] f32, short[] bf16, MemorySegment bf16RowMajor) {
         this.rows = rows;
         this.cols = cols;
         this.f32 = f32;
         this.bf16 = bf16;
+        this.bf16RowMajor = bf16RowMajor;
     }
 
     /** Writes row r (cols values) into dst. */
@@ -66,7 +73,7 @@ public final class Matrix {
             int base = (r / PANEL) * cols * PANEL + r % PANEL;
             for (int c = 0; c < cols; c++) p[base + c * PANEL] = row[c];
         }
-        return new Matrix(rows, cols, p, null);
+        return new Matrix(rows, cols, p, null, null);
     }
 
     /** Row by row from a source of BF16 bits (see {@link #f32(int, int, F32Rows)}). */
@@ -79,7 +86,7 @@ public final class Matrix {
             int base = (r / PANEL) * cols * PANEL + r % PANEL;
             for (int c = 0; c < cols; c++) p[base + c * PANEL] = row[c];
         }
-        return new Matrix(rows, cols, null, p);
+        return new Matrix(rows, cols, null, p, null);
     }
 
     private static void checkShape(int rows, int cols, long length) {
@@ -136,6 +143,40 @@ public final class Matrix {
         return out;
     }
 
-    /** Bytes this matrix holds in memory (the padding of its last panel included). */
-    public long bytes() { return f32 != null ? 4L * f32.length : 2L * bf16.length; }
+    /** Bytes this matrix holds in memory (the padding of its last panel included, and its BF16-compute copy). */
+    public long bytes() {
+        return (f32 != null ? 4L * f32.length : 2L * bf16.length) + (bf16RowMajor != null ? bf16RowMajor.byteSize() : 0);
+    }
+
+    /**
+     * The same weights, multiplied with BF16 operands (FP32 products and sums) wherever a product has enough rows
+     * for the register tile: {@link Gemm} then hands it to the native kernels ({@link NativeBf16}). F32 weights are
+     * rounded to the nearest BF16 for that copy (the F32 panels stay for few-row products such as decoding); BF16
+     * weights are copied exactly. Costs a row-major BF16 copy: half the bytes of the F32 weights. This matrix itself
+     * is unchanged.
+     *
+     * @throws IllegalStateException naming the reason when the native kernels cannot run here
+     */
+    public Matrix withBf16Compute() {
+        if (bf16RowMajor != null) return this;
+        if (!NativeBf16.available()) throw new IllegalStateException("BF16 compute is not available: " + NativeBf16.status());
+        MemorySegment seg = Arena.ofAuto().allocate(2L * rows * cols, 64);
+        short[] row = new short[cols];
+        for (int r = 0; r < rows; r++) {
+            int i = index(r, 0);
+            if (f32 != null) {
+                for (int c = 0; c < cols; c++, i += PANEL) row[c] = Bf16.round(f32[i]);
+            } else {
+                for (int c = 0; c < cols; c++, i += PANEL) row[c] = bf16[i];
+            }
+            MemorySegment.copy(row, 0, seg, ValueLayout.JAVA_SHORT, 2L * r * cols, cols);
+        }
+        return new Matrix(rows, cols, f32, bf16, seg);
+    }
+
+    /** Whether products with this matrix compute in BF16 ({@link #withBf16Compute()}). */
+    public boolean bf16Compute() { return bf16RowMajor != null; }
+
+    /** The row-major BF16 copy (rows × cols), or null. */
+    MemorySegment bf16RowMajor() { return bf16RowMajor; }
 }

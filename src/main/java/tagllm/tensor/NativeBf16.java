@@ -73,6 +73,75 @@ public final class NativeBf16 {
         }
     }
 
+    /**
+     * out[rows × ldo] from outOff = x[rows × cols] from xOff rounded to BF16 (nearest even), the column after an odd
+     * cols set to zero: the A operand of the BF16-input products below, converted once per product.
+     */
+    public static void toBf16(float[] x, int xOff, int rows, int cols, short[] out, int outOff, int ldo) {
+        if (rows < 0 || cols < 0 || ldo < ((cols + 1) & ~1) || (ldo & 1) != 0) {
+            throw new IllegalArgumentException("toBf16: " + rows + "×" + cols + " into rows of " + ldo + " (need an even stride >= cols)");
+        }
+        checkBounds(x, xOff, (long) rows * cols, "x");
+        checkShorts(out, outOff, (long) rows * ldo, "out");
+        requireAvailable();
+        if (rows == 0 || cols == 0) return;
+        try {
+            Holder.LIBRARY.toBf16().invokeExact(slice(x, xOff), rows, cols, slice(out, outOff), ldo);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** {@link #xwT} with x already BF16: a[m × lda] from aOff, as {@link #toBf16} writes it (lda even, >= k). */
+    public static void xwT(short[] a, int aOff, int lda, int m, int k, MemorySegment w, int n, int j0, int j1,
+                           float[] y, int yOff, boolean accumulate) {
+        checkShape(m, k, n, j0, j1, "j0", "j1", n);
+        checkLda(lda, k);
+        checkShorts(a, aOff, (long) m * lda, "a");
+        checkBounds(y, yOff, (long) m * n, "y");
+        checkWeights(w, n, k);
+        requireAvailable();
+        if (m == 0 || j0 == j1) return;
+        try {
+            Holder.LIBRARY.xwTa().invokeExact(slice(a, aOff), lda, m, k, w, n, j0, j1, slice(y, yOff), accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** {@link #xw} with dy already BF16: a[m × lda] from aOff, as {@link #toBf16} writes it (lda even, >= n). */
+    public static void xw(short[] a, int aOff, int lda, int m, int n, MemorySegment w, int k, int c0, int c1,
+                          float[] dx, int dxOff, boolean accumulate) {
+        checkShape(m, k, n, c0, c1, "c0", "c1", k);
+        checkLda(lda, n);
+        checkShorts(a, aOff, (long) m * lda, "a");
+        checkBounds(dx, dxOff, (long) m * k, "dx");
+        checkWeights(w, n, k);
+        requireAvailable();
+        if (m == 0 || c0 == c1) return;
+        try {
+            Holder.LIBRARY.xwa().invokeExact(slice(a, aOff), lda, m, n, w, k, c0, c1, slice(dx, dxOff), accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    private static void checkLda(int lda, int red) {
+        if (lda < ((red + 1) & ~1) || (lda & 1) != 0) {
+            throw new IllegalArgumentException("lda: " + lda + " is not an even row stride >= " + red);
+        }
+    }
+
+    private static void checkShorts(short[] a, int off, long len, String what) {
+        if (off < 0 || off + len > a.length) {
+            throw new IllegalArgumentException(what + ": need " + len + " BF16 values from offset " + off + ", array has " + a.length);
+        }
+    }
+
+    private static MemorySegment slice(short[] a, int off) {
+        return MemorySegment.ofArray(a).asSlice(2L * off);
+    }
+
     private static MemorySegment slice(float[] a, int off) {
         return MemorySegment.ofArray(a).asSlice(4L * off);
     }

@@ -140,13 +140,16 @@ class NativeBf16Test {
         assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
         Path src = Files.createDirectory(dir.resolve("c"));
         Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
-        // The four entry points of the real library, on a CPU that (as this stand-in claims) lacks AVX512-BF16.
+        // The entry points of the real library, on a CPU that (as this stand-in claims) lacks AVX512-BF16.
         Files.writeString(src.resolve("unsupported.c"), """
                 #include <stdint.h>
                 int tl_bf16_supported(void) { return 0; }
                 const char* tl_bf16_version(void) { return "stand-in 0"; }
                 void tl_xwt_bf16(const float* x, int m, int k, const uint16_t* w, int n, int j0, int j1, float* y, int a) {}
                 void tl_xw_bf16(const float* d, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int a) {}
+                void tl_to_bf16(const float* x, int rows, int cols, uint16_t* out, int ldo) {}
+                void tl_xwt_bf16a(const uint16_t* a, int lda, int m, int k, const uint16_t* w, int n, int j0, int j1, float* y, int acc) {}
+                void tl_xw_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int acc) {}
                 """);
         Path out = dir.resolve("classes");
         Run run = build(script, out, null);

@@ -1,0 +1,239 @@
+/*
+ * tagllm's optional BF16 matrix kernels (mixed precision: BF16 operands, FP32 products and sums).
+ *
+ * Why native code: on CPUs with AVX512_BF16 (Zen 4, Cooper Lake, Sapphire Rapids) one vdpbf16ps does 32
+ * multiply-adds per 512-bit register, twice the FLOPs of an FP32 FMA, and the Java Vector API has no operation that
+ * compiles to it. Everything else (threads, the choice of rows and columns per task) stays in Java; each call here
+ * computes one rectangle of the output on the calling thread.
+ *
+ * The layout mirrors the Java kernels (tensor.Gemm): panels of NR = 32 output columns, reduction blocks of KC = 512,
+ * CHUNK panels of packed B per pass (they stay in L2), register tiles of MR = 14 rows x 2 vectors = 28 accumulators.
+ * vdpbf16ps multiplies pairs: lane j of a register holds two consecutive reduction elements, so B is packed as
+ * [pair][column] 32-bit words and A is converted to BF16 rows, whose 32-bit words are already those pairs.
+ *
+ * Every output element is summed in the same order whatever m, the row tile it falls in or the column range of
+ * the call (pairs in order within a block, blocks in order through C), so a row has the same bits in a product over
+ * one row as over a thousand: the pruned top layer relies on that, as it does with the Java kernels.
+ *
+ * Only the functions below are exported; each kernel function carries its own target attribute, so the library
+ * loads on any x86-64 and tl_bf16_supported() says whether the kernels may be called.
+ */
+#include <immintrin.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define NR 32
+#define MR 14
+#define KC 512
+#define KP (KC / 2)
+#define CHUNK 16
+
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+int tl_bf16_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512bf16");
+}
+
+const char *tl_bf16_version(void) { return "tagllm-bf16 1"; }
+
+/* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_init(void) { pthread_key_create(&scratch_key, free); }
+
+static uint32_t *scratch(void) {
+    pthread_once(&scratch_once, scratch_init);
+    uint32_t *p = pthread_getspecific(scratch_key);
+    if (!p) {
+        p = aligned_alloc(64, (size_t)CHUNK * KP * NR * sizeof(uint32_t));
+        if (p) pthread_setspecific(scratch_key, p);
+    }
+    return p;
+}
+
+/* B = W^T for y = x.W^T (W row-major n x k): panel columns are W rows j, pairs run along W's row. */
+TARGET static void pack_wt(const uint16_t *w, int k, int j0, int width, int k0, int kc, uint32_t *dst) {
+    int pairs = (kc + 1) / 2;
+    for (int jj = 0; jj < width; jj++) {
+        const uint16_t *row = w + (size_t)(j0 + jj) * k + k0;
+        int p = 0;
+        for (; 2 * p + 1 < kc; p++) dst[p * NR + jj] = (uint32_t)row[2 * p] | (uint32_t)row[2 * p + 1] << 16;
+        if (p < pairs) dst[p * NR + jj] = row[2 * p];
+    }
+    for (int jj = width; jj < NR; jj++)
+        for (int p = 0; p < pairs; p++) dst[p * NR + jj] = 0;
+}
+
+/* B = W for dx = dy.W (W row-major n x k): panel columns are W columns c, pairs are two consecutive W rows. */
+TARGET static void pack_w(const uint16_t *w, int n, int k, int c0, int width, int n0, int nc, uint32_t *dst) {
+    static const uint16_t lo_idx[32] = {0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+                                        8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+    static const uint16_t hi_idx[32] = {16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
+                                        24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
+    __m512i lo = _mm512_loadu_si512(lo_idx), hi = _mm512_loadu_si512(hi_idx);
+    __mmask32 mask = width >= 32 ? 0xffffffffu : ((1u << width) - 1);
+    int pairs = (nc + 1) / 2;
+    for (int p = 0; p < pairs; p++) {
+        int r = n0 + 2 * p;
+        __m512i a = _mm512_maskz_loadu_epi16(mask, w + (size_t)r * k + c0);
+        __m512i b = r + 1 < n0 + nc ? _mm512_maskz_loadu_epi16(mask, w + (size_t)(r + 1) * k + c0)
+                                    : _mm512_setzero_si512();
+        _mm512_store_si512(dst + p * NR, _mm512_permutex2var_epi16(a, lo, b));
+        _mm512_store_si512(dst + p * NR + 16, _mm512_permutex2var_epi16(a, hi, b));
+    }
+    (void)n;
+}
+
+/* rows x kc floats of A (row stride lda) to BF16, round to nearest even, zero beyond kc to the next pair. */
+TARGET static void pack_a(const float *a, size_t lda, int rows, int kc, uint16_t *dst) {
+    for (int r = 0; r < rows; r++) {
+        const float *s = a + r * lda;
+        uint16_t *d = dst + (size_t)r * KC;
+        for (int c = 0; c < kc; c += 32) {
+            int left = kc - c;
+            __mmask16 m0 = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+            __mmask16 m1 = left >= 32 ? 0xffff : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
+            __m512 x0 = _mm512_maskz_loadu_ps(m0, s + c), x1 = _mm512_maskz_loadu_ps(m1, s + c + 16);
+            _mm512_store_si512(d + c, (__m512i)_mm512_cvtne2ps_pbh(x1, x0));
+        }
+    }
+}
+
+/*
+ * C[R x 32] (+)= A[R x 2*pairs] . B[pairs x 32 pairs]: R rows of BF16 A (row stride lda 32-bit words), one packed
+ * panel. Inlined with a constant R, so the accumulators stay in registers.
+ */
+TARGET static inline __attribute__((always_inline)) void tile(const int R, const uint32_t *a, size_t lda,
+                                                              const uint32_t *b, int pairs, float *c, size_t ldc,
+                                                              __mmask16 m0, __mmask16 m1, int load) {
+    __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 14
+    for (int r = 0; r < R; r++) {
+        acc0[r] = load ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+        acc1[r] = load ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
+    }
+    for (int p = 0; p < pairs; p++) {
+        __m512bh b0 = (__m512bh)_mm512_load_si512(b + p * NR);
+        __m512bh b1 = (__m512bh)_mm512_load_si512(b + p * NR + 16);
+#pragma GCC unroll 14
+        for (int r = 0; r < R; r++) {
+            __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[r * lda + p]);
+            acc0[r] = _mm512_dpbf16_ps(acc0[r], x, b0);
+            acc1[r] = _mm512_dpbf16_ps(acc1[r], x, b1);
+        }
+    }
+#pragma GCC unroll 14
+    for (int r = 0; r < R; r++) {
+        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
+        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
+    }
+}
+
+#define TILE_CASE(R) \
+    case R: tile(R, a, lda, b, pairs, c, ldc, m0, m1, load); break;
+
+TARGET static void tile_rows(int rows, const uint32_t *a, size_t lda, const uint32_t *b, int pairs, float *c,
+                             size_t ldc, int width, int load) {
+    __mmask16 m0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
+    __mmask16 m1 = width >= 32 ? 0xffff : width > 16 ? (__mmask16)((1u << (width - 16)) - 1) : 0;
+    switch (rows) {
+        TILE_CASE(14) TILE_CASE(13) TILE_CASE(12) TILE_CASE(11) TILE_CASE(10) TILE_CASE(9) TILE_CASE(8)
+        TILE_CASE(7) TILE_CASE(6) TILE_CASE(5) TILE_CASE(4) TILE_CASE(3) TILE_CASE(2) TILE_CASE(1)
+        default: break;
+    }
+}
+
+/*
+ * Y[m x cols] columns [c0, c1) (+)= A[m x red] . B, where B is W^T (transposed = 1, W is cols x red) or W
+ * (transposed = 0, W is red x cols). A is either float (a, row stride red; converted tile by tile) or already BF16
+ * (ab, row stride lda, an even number >= red, pairs beyond red zero). Y's row stride is cols.
+ */
+TARGET static void gemm(const float *a, const uint16_t *ab, size_t lda, int m, int red, const uint16_t *w, int cols,
+                        int transposed, int c0, int c1, float *y, int accumulate) {
+    uint32_t *bbuf = scratch();
+    if (!bbuf) abort(); /* 512 KB per thread; without it there is nothing sensible to compute */
+    uint16_t apack[MR * KC] __attribute__((aligned(64)));
+    for (int q0 = c0; q0 < c1; q0 += CHUNK * NR) {
+        int q1 = q0 + CHUNK * NR < c1 ? q0 + CHUNK * NR : c1;
+        int panels = (q1 - q0 + NR - 1) / NR;
+        for (int k0 = 0; k0 < red; k0 += KC) {
+            int kc = red - k0 < KC ? red - k0 : KC, pairs = (kc + 1) / 2;
+            int load = accumulate || k0 > 0;
+            for (int s = 0; s < panels; s++) {
+                int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
+                uint32_t *dst = bbuf + (size_t)s * KP * NR;
+                if (transposed) pack_wt(w, red, j, width, k0, kc, dst);
+                else pack_w(w, red, cols, j, width, k0, kc, dst);
+            }
+            for (int i = 0; i < m; i += MR) {
+                int rows = m - i < MR ? m - i : MR;
+                const uint32_t *at;
+                size_t ld32;
+                if (ab) {
+                    at = (const uint32_t *)(ab + (size_t)i * lda + k0);
+                    ld32 = lda / 2;
+                } else {
+                    pack_a(a + (size_t)i * red + k0, (size_t)red, rows, kc, apack);
+                    at = (const uint32_t *)apack;
+                    ld32 = KP;
+                }
+                for (int s = 0; s < panels; s++) {
+                    int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
+                    tile_rows(rows, at, ld32, bbuf + (size_t)s * KP * NR, pairs, y + (size_t)i * cols + j,
+                              (size_t)cols, width, load);
+                }
+            }
+        }
+    }
+}
+
+/* y[m x n] columns [j0, j1) (+)= x[m x k] . w^T; w is n x k BF16, row-major. */
+void tl_xwt_bf16(const float *x, int m, int k, const uint16_t *w, int n, int j0, int j1, float *y, int accumulate) {
+    gemm(x, NULL, 0, m, k, w, n, 1, j0, j1, y, accumulate);
+}
+
+/* dx[m x k] columns [c0, c1) (+)= dy[m x n] . w; w is n x k BF16, row-major. */
+void tl_xw_bf16(const float *dy, int m, int n, const uint16_t *w, int k, int c0, int c1, float *dx, int accumulate) {
+    gemm(dy, NULL, 0, m, n, w, k, 0, c0, c1, dx, accumulate);
+}
+
+/*
+ * out[rows x ldo] = x[rows x cols] rounded to BF16 (nearest even), zero from cols to the next even column: the A
+ * operand of the two functions below. Converting A once per product instead of once per task and column chunk
+ * matters: the conversion streams A from memory, while each task's tiles reuse it from cache.
+ */
+TARGET void tl_to_bf16(const float *x, int rows, int cols, uint16_t *out, int ldo) {
+    for (int r = 0; r < rows; r++) {
+        const float *s = x + (size_t)r * cols;
+        uint16_t *d = out + (size_t)r * ldo;
+        int c = 0;
+        for (; c + 32 <= cols; c += 32) {
+            __m512 x0 = _mm512_loadu_ps(s + c), x1 = _mm512_loadu_ps(s + c + 16);
+            _mm512_storeu_si512(d + c, (__m512i)_mm512_cvtne2ps_pbh(x1, x0));
+        }
+        if (c < cols) {
+            int left = cols - c, even = (left + 1) & ~1;
+            __mmask16 m0 = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+            __mmask16 m1 = left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
+            __m512 x0 = _mm512_maskz_loadu_ps(m0, s + c), x1 = _mm512_maskz_loadu_ps(m1, s + c + 16);
+            __m512i v = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
+            _mm512_mask_storeu_epi16(d + c, even >= 32 ? 0xffffffffu : ((1u << even) - 1), v);
+        }
+    }
+}
+
+/* As tl_xwt_bf16 with x already BF16: a[m x lda] from tl_to_bf16 (lda even, >= k). */
+void tl_xwt_bf16a(const uint16_t *a, int lda, int m, int k, const uint16_t *w, int n, int j0, int j1, float *y,
+                  int accumulate) {
+    gemm(NULL, a, (size_t)lda, m, k, w, n, 1, j0, j1, y, accumulate);
+}
+
+/* As tl_xw_bf16 with dy already BF16: a[m x lda] from tl_to_bf16 (lda even, >= n). */
+void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, int k, int c0, int c1, float *dx,
+                 int accumulate) {
+    gemm(NULL, a, (size_t)lda, m, n, w, k, 0, c0, c1, dx, accumulate);
+}

@@ -1,0 +1,175 @@
+package tagllm.tensor;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Gemm on matrices that compute in BF16 (the native kernels) against a double-precision product of the operands
+ * rounded to BF16 — what the kernels promise: BF16 inputs, exact products, FP32 sums. Shapes hit every edge of the
+ * native tiles (rows around 14, panels cut by the matrix edge, odd reduction lengths, blocks of 512, more panels
+ * than one packed chunk, column ranges split between tasks).
+ */
+class Bf16ComputeGemmTest {
+    private static final int[][] SHAPES = {
+            // m, n (= w rows), k (= w cols)
+            {14, 32, 8}, {14, 1, 1}, {15, 33, 17}, {16, 64, 48}, {27, 65, 129}, {29, 172, 64}, {64, 48, 172},
+            {250, 70, 130}, {17, 600, 64}, {15, 33, 513}, {28, 64, 1030}, {43, 300, 21}, {20, 10, 600},
+            {29, 40, 1024}, {15, 1024, 40}, {100, 576, 192}
+    };
+
+    @BeforeAll
+    static void needsKernels() {
+        assumeTrue(NativeBf16.available(), NativeBf16.status());
+    }
+
+    @Test
+    void xwTIsTheBf16ProductSummedInFloat() {
+        Random rnd = new Random(11);
+        for (int[] s : SHAPES) {
+            for (boolean bf16Storage : new boolean[]{false, true}) {
+                for (boolean acc : new boolean[]{false, true}) {
+                    int m = s[0], n = s[1], k = s[2];
+                    Matrix w = random(n, k, bf16Storage, rnd).withBf16Compute();
+                    float[] x = randomArray(m * k + 3, rnd);
+                    float[] y = randomArray(m * n + 5, rnd);
+                    double[] ref = new double[m * n], mag = new double[m * n];
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double sum = acc ? y[2 + i * n + j] : 0, abs = Math.abs(sum);
+                            for (int p = 0; p < k; p++) {
+                                double t = (double) rounded(x[3 + i * k + p]) * rounded(w.get(j, p));
+                                sum += t;
+                                abs += Math.abs(t);
+                            }
+                            ref[i * n + j] = sum;
+                            mag[i * n + j] = abs;
+                        }
+                    }
+                    float before = y[1], after = y[2 + m * n];
+                    Gemm.xwT(x, 3, m, w, y, 2, acc);
+                    check(ref, mag, y, 2, "xwT " + m + "x" + n + "x" + k + (bf16Storage ? " bf16" : "") + (acc ? " acc" : ""));
+                    assertEquals(before, y[1], "value before the output");
+                    assertEquals(after, y[2 + m * n], "value after the output");
+                }
+            }
+        }
+    }
+
+    @Test
+    void xwIsTheBf16ProductSummedInFloat() {
+        Random rnd = new Random(12);
+        for (int[] s : SHAPES) {
+            for (boolean acc : new boolean[]{false, true}) {
+                int m = s[0], n = s[1], k = s[2];
+                Matrix w = random(n, k, false, rnd).withBf16Compute();
+                float[] dy = randomArray(m * n + 1, rnd);
+                float[] dx = randomArray(m * k + 4, rnd);
+                double[] ref = new double[m * k], mag = new double[m * k];
+                for (int i = 0; i < m; i++) {
+                    for (int p = 0; p < k; p++) {
+                        double sum = acc ? dx[4 + i * k + p] : 0, abs = Math.abs(sum);
+                        for (int j = 0; j < n; j++) {
+                            double t = (double) rounded(dy[1 + i * n + j]) * rounded(w.get(j, p));
+                            sum += t;
+                            abs += Math.abs(t);
+                        }
+                        ref[i * k + p] = sum;
+                        mag[i * k + p] = abs;
+                    }
+                }
+                Gemm.xw(dy, 1, m, w, dx, 4, acc);
+                check(ref, mag, dx, 4, "xw " + m + "x" + n + "x" + k + (acc ? " acc" : ""));
+            }
+        }
+    }
+
+    /** The pruned top layer relies on it: a row's bits do not depend on how many rows are multiplied with it. */
+    @Test
+    void aRowHasTheSameBitsInAnyProduct() {
+        Random rnd = new Random(13);
+        int m = 57, n = 300, k = 700;
+        Matrix w = random(n, k, false, rnd).withBf16Compute();
+        float[] x = randomArray(m * k, rnd);
+        float[] all = new float[m * n];
+        Gemm.xwT(x, 0, m, w, all, 0, false);
+        for (int[] cut : new int[][]{{0, 1}, {5, 3}, {20, 14}, {40, 17}}) {
+            float[] some = new float[cut[1] * n];
+            Gemm.xwTTiled(x, cut[0] * k, cut[1], w, some, 0, false);
+            assertArrayEquals(Arrays.copyOfRange(all, cut[0] * n, (cut[0] + cut[1]) * n), some, "rows " + cut[0] + "+" + cut[1]);
+        }
+        float[] dAll = new float[m * k];
+        Gemm.xw(all, 0, m, w, dAll, 0, false);
+        float[] dSome = new float[15 * k];
+        Gemm.xw(all, 30 * n, 15, w, dSome, 0, false);
+        assertArrayEquals(Arrays.copyOfRange(dAll, 30 * k, 45 * k), dSome, "backward rows 30+15");
+    }
+
+    @Test
+    void bf16ComputeCopiesOnlyWhatItNeeds() {
+        Random rnd = new Random(14);
+        Matrix f32 = random(40, 30, false, rnd), bf16 = random(40, 30, true, rnd);
+        Matrix a = f32.withBf16Compute(), b = bf16.withBf16Compute();
+        assertFalse(f32.bf16Compute(), "the original matrix is unchanged");
+        assertTrue(a.bf16Compute() && b.bf16Compute());
+        assertSame(a, a.withBf16Compute(), "asking twice copies nothing");
+        assertEquals(f32.bytes() + 2L * 40 * 30, a.bytes(), "the F32 panels plus a row-major BF16 copy");
+        assertEquals(bf16.bytes() + 2L * 40 * 30, b.bytes());
+        for (int r = 0; r < 40; r++) {
+            for (int c = 0; c < 30; c++) {
+                assertEquals(f32.get(r, c), a.get(r, c), "reads stay the F32 weights");
+                short h = a.bf16RowMajor().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, (long) r * 30 + c);
+                assertEquals(rounded(f32.get(r, c)), Bf16.toFloat(h), "row-major copy is the rounded weight");
+                assertEquals(bf16.get(r, c), Bf16.toFloat(b.bf16RowMajor().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT,
+                        (long) r * 30 + c)), "BF16 weights are copied exactly");
+            }
+        }
+    }
+
+    @Test
+    void roundingIsToNearestEven() {
+        // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: ties go to the even mantissa (1); 1 + 3·2^-8 goes up to 1 + 2^-6.
+        assertEquals(1f, Bf16.toFloat(Bf16.round(1f + 1f / 256)));
+        assertEquals(1f + 1f / 64, Bf16.toFloat(Bf16.round(1f + 3f / 256)));
+        assertEquals(-2.5f, Bf16.toFloat(Bf16.round(-2.5f)));
+        assertTrue(Float.isNaN(Bf16.toFloat(Bf16.round(Float.NaN))));
+        assertEquals(Float.POSITIVE_INFINITY, Bf16.toFloat(Bf16.round(Float.POSITIVE_INFINITY)));
+    }
+
+    private static float rounded(float f) { return Bf16.toFloat(Bf16.round(f)); }
+
+    /**
+     * FP32 sums of exact products: the error is bounded by about (number of additions) · 2⁻²⁴ · Σ|terms|, and the
+     * kernels add at most a few thousand terms here; a wrong pairing or a skipped block is off by far more.
+     */
+    private static void check(double[] ref, double[] mag, float[] got, int off, String what) {
+        for (int i = 0; i < ref.length; i++) {
+            double err = Math.abs(got[off + i] - ref[i]);
+            assertTrue(err <= 1e-5 * mag[i] + 1e-30, what + " element " + i + ": " + got[off + i] + " vs " + ref[i]
+                    + " (sum of |terms| " + mag[i] + ")");
+        }
+    }
+
+    private static Matrix random(int rows, int cols, boolean bf16, Random rnd) {
+        float[] data = randomArray(rows * cols, rnd);
+        if (!bf16) return Matrix.f32(rows, cols, data);
+        short[] b = new short[data.length];
+        for (int i = 0; i < b.length; i++) b[i] = Bf16.round(data[i]);
+        return Matrix.bf16(rows, cols, b);
+    }
+
+    private static float[] randomArray(int n, Random rnd) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+}
