@@ -53,16 +53,43 @@ class TagPathFixtureTest {
         return out.stream();
     }
 
+    /**
+     * Tolerances for one compute precision: relative for the losses; for the head's prediction, |pred − target|
+     * against the reference's, relative to |target| + the reference's; for gradients, relative to max |reference|.
+     */
+    private record Tolerance(double loss, double prediction, double tagGrad, double headGrad) {}
+
+    private static final Tolerance F32 = new Tolerance(1e-4, 1e-4, 1e-3, 1e-3);
+    /**
+     * BF16 compute rounds the input of every projection to 8 significant bits (relative 2⁻⁹), through every layer:
+     * measured worst over the 12 cases, CE 0.15%, prediction 2.2% (stories260K tag_end), tag gradients 2.9%, head
+     * gradient 5.1%. The bounds are about twice that; a kernel bug (a wrong pair, a skipped block) is off by O(1).
+     */
+    private static final Tolerance BF16 = new Tolerance(5e-3, 5e-2, 6e-2, 0.1);
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void lossesAndGradientsMatchTheFixture(String modelName, String scenario) throws Exception {
+        check(modelName, scenario, false, F32);
+    }
+
+    /** The same path with the projections computing in BF16 (native kernels), against the same float64 reference. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void bf16ComputeStaysCloseToTheFixture(String modelName, String scenario) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(tagllm.tensor.NativeBf16.available(), tagllm.tensor.NativeBf16.status());
+        check(modelName, scenario, true, BF16);
+    }
+
+    private static void check(String modelName, String scenario, boolean bf16, Tolerance tol) throws Exception {
         Path dir = Shared.model(modelName);
         JsonNode golden = JSON.readTree(Shared.fixture(modelName + ".golden.json").toFile());
         JsonNode sc = null;
         for (JsonNode s : golden.get("tag_scenarios")) if (s.get("name").asText().equals(scenario)) sc = s;
         assertNotNull(sc, scenario);
         ModelConfig config = ModelConfig.load(dir.resolve("config.json"));
-        Transformer model = new Transformer(Weights.load(config, dir));
+        Weights weights = Weights.load(config, dir);
+        Transformer model = new Transformer(bf16 ? weights.withBf16Compute() : weights);
         TokenizerEncoder enc = new TokenizerEncoder(Tokenizer.load(dir));
         int d = config.hiddenSize();
 
@@ -105,8 +132,8 @@ class TagPathFixtureTest {
         Map<String, float[]> gradsCe = grads(tags);
         Trainer.StepLoss ce = trainer.microStep(tags, List.of(new Example(lmTask, seq, Double.NaN, null, "fixture", 1)),
                 gradsCe, Map.of(), Map.of(), trainable, h, false, 1.0);
-        assertEquals(sc.get("ce").get("loss").asDouble(), ce.ce(), 1e-4 * sc.get("ce").get("loss").asDouble(), "ce loss");
-        checkTagGrads(sc.get("ce").get("d_tags"), gradsCe, d, scenario + " ce");
+        assertEquals(sc.get("ce").get("loss").asDouble(), ce.ce(), tol.loss() * sc.get("ce").get("loss").asDouble(), "ce loss");
+        checkTagGrads(sc.get("ce").get("d_tags"), gradsCe, d, tol.tagGrad(), scenario + " ce");
 
         // 3. head MSE at the read position: a regression view of the same sequence, cut after the read row
         var regNode = JSON.createObjectNode().put("type", "regression").put("template", TEMPLATES.get(scenario))
@@ -122,9 +149,13 @@ class TagPathFixtureTest {
         Param hw = new Param("head.w", tags.head(fn).weight());
         Trainer.StepLoss mse = trainer.microStep(tags, List.of(ex), gradsMse, Map.of(fn, hw), Map.of(), trainable, h, false, 1.0);
         double refLoss = sc.get("mse").get("loss").asDouble();
-        assertEquals(refLoss, mse.mse(), 1e-4 * refLoss, "mse loss");
-        checkTagGrads(sc.get("mse").get("d_tags"), gradsMse, d, scenario + " mse");
-        assertClose(doubles(sc.get("mse").get("d_head_weight")), hw.grad(), 1e-3, 0, "d_head_weight");
+        if (!bf16) assertEquals(refLoss, mse.mse(), tol.loss() * refLoss, "mse loss");
+        // MSE = (pred − target)²: compare |pred − target| so a small loss does not turn a small error into a large ratio.
+        double target = sc.get("target").asDouble();
+        assertEquals(Math.sqrt(refLoss), Math.sqrt(mse.mse()), tol.prediction() * (Math.abs(target) + Math.sqrt(refLoss)),
+                "|prediction − target|");
+        checkTagGrads(sc.get("mse").get("d_tags"), gradsMse, d, tol.tagGrad(), scenario + " mse");
+        assertClose(doubles(sc.get("mse").get("d_head_weight")), hw.grad(), tol.headGrad(), 0, "d_head_weight");
     }
 
     private static Map<String, float[]> grads(TagSet tags) {
@@ -133,12 +164,12 @@ class TagPathFixtureTest {
         return g;
     }
 
-    private static void checkTagGrads(JsonNode ref, Map<String, float[]> got, int d, String what) {
+    private static void checkTagGrads(JsonNode ref, Map<String, float[]> got, int d, double rel, String what) {
         for (var e : ref.properties()) {
             JsonNode m = e.getValue();
             double[] r = new double[m.size() * d];
             for (int j = 0; j < m.size(); j++) for (int k = 0; k < d; k++) r[j * d + k] = m.get(j).get(k).asDouble();
-            assertClose(r, got.get(Tag.canonicalName(e.getKey())), 1e-3, 1e-7, what + " d_tags " + e.getKey());
+            assertClose(r, got.get(Tag.canonicalName(e.getKey())), rel, 1e-7, what + " d_tags " + e.getKey());
         }
     }
 
