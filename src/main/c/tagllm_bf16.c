@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NR 32
 #define MR 14
@@ -174,8 +175,13 @@ TARGET static void gemm(const float *a, const uint16_t *ab, size_t lda, int m, i
                 const uint32_t *at;
                 size_t ld32;
                 if (ab) {
-                    at = (const uint32_t *)(ab + (size_t)i * lda + k0);
-                    ld32 = lda / 2;
+                    /* A copy in one contiguous tile: the rows of A lie lda apart wherever the caller's array is,
+                     * and strided rows can crowd a few L1 sets; 14 KB copied serves every panel of the chunk. */
+                    int even = (kc + 1) & ~1;
+                    for (int r = 0; r < rows; r++)
+                        memcpy(apack + (size_t)r * KC, ab + (size_t)(i + r) * lda + k0, (size_t)even * 2);
+                    at = (const uint32_t *)apack;
+                    ld32 = KP;
                 } else {
                     pack_a(a + (size_t)i * red + k0, (size_t)red, rows, kc, apack);
                     at = (const uint32_t *)apack;

@@ -37,8 +37,9 @@ public final class BenchRunner {
      * One measured kind of work: seconds per run (median, min, max over the repeats), throughput, and the
      * GFLOP of one run as {@link FlopCount} counts them. examplesPerS is NaN where it does not apply.
      */
+    /** One work's result; {@code each} holds every timed run's seconds, in the order they ran. */
     public record Timing(Work work, double seconds, double minSeconds, double maxSeconds, int repeats,
-                         double tokens, double tokensPerS, double examplesPerS, double gflop, double gflops) {}
+                         double tokens, double tokensPerS, double examplesPerS, double gflop, double gflops, double[] each) {}
 
     private final Transformer model;
     private final Options o;
@@ -125,7 +126,8 @@ public final class BenchRunner {
         Arrays.sort(s);
         int n = s.length;
         double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-        return new Timing(w, median, s[0], s[n - 1], n, tokens, tokens / median, examples / median, flop / 1e9, flop / 1e9 / median);
+        return new Timing(w, median, s[0], s[n - 1], n, tokens, tokens / median, examples / median, flop / 1e9, flop / 1e9 / median,
+                t.clone());
     }
 
     private static volatile float sinkValue;

@@ -204,6 +204,8 @@ public final class BenchCommand implements Callable<Integer> {
             e.put("seconds", t.seconds());
             e.put("min_seconds", t.minSeconds());
             e.put("max_seconds", t.maxSeconds());
+            ArrayNode each = e.putArray("each_seconds");
+            for (double x : t.each()) each.add(x);
             e.put("repeats", t.repeats());
             e.put("tokens_per_s", t.tokensPerS());
             if (!Double.isNaN(t.examplesPerS())) e.put("examples_per_s", t.examplesPerS());

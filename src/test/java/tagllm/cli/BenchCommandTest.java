@@ -90,8 +90,45 @@ class BenchCommandTest {
         r = CliRun.of("bench", "--shape", "tiny", "--dtype", "f16");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--dtype must be f32 or bf16"), r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--compute", "fp8");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--compute must be f32 or bf16, got 'fp8'"), r.err());
         r = CliRun.of("bench", "--shape", "tiny", "--repeats", "0");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--repeats"), r.err());
+    }
+
+    /** --compute bf16 reports itself, counts the BF16 copy in the weights, and lists every timed run. */
+    @Test
+    void bf16ComputeIsReported() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(tagllm.tensor.NativeBf16.available(), tagllm.tensor.NativeBf16.status());
+        String[] common = {"bench", "--shape", "tiny", "--batch", "2", "--seq", "40", "--p", "3", "--repeats", "3", "--warmup", "0",
+                "--work", "train", "--no-peak", "--json"};
+        CliRun f32 = CliRun.of(common);
+        CliRun bf16 = CliRun.of(concat(common, "--compute", "bf16"));
+        assertEquals(0, bf16.exit(), bf16.err());
+        JsonNode a = new ObjectMapper().readTree(f32.out()), b = new ObjectMapper().readTree(bf16.out());
+        assertEquals("F32", a.get("model").get("compute").asText());
+        assertEquals("BF16", b.get("model").get("compute").asText());
+        ModelConfig c = BenchShape.TINY.config();
+        long projections = 0;
+        for (int l = 0; l < c.numLayers(); l++) {
+            projections += (long) c.hiddenSize() * (c.qDim() + 2L * c.kvDim()) + (long) c.qDim() * c.hiddenSize()
+                    + 3L * c.hiddenSize() * c.intermediateSize();
+        }
+        projections += (long) c.vocabSize() * c.hiddenSize(); // the LM head
+        assertEquals(a.get("memory").get("weight_bytes").asLong() + 2 * projections, b.get("memory").get("weight_bytes").asLong(),
+                "a BF16 copy of every projection and the LM head");
+        JsonNode each = b.get("results").get(0).get("each_seconds");
+        assertEquals(3, each.size());
+        double min = Double.MAX_VALUE;
+        for (JsonNode x : each) min = Math.min(min, x.asDouble());
+        assertEquals(min, b.get("results").get(0).get("min_seconds").asDouble());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }
