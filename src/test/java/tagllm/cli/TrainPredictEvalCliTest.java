@@ -108,6 +108,27 @@ class TrainPredictEvalCliTest {
         assertEquals(se / n, m.get("mse").asDouble(), 1e-5 * (se / n) + 1e-9, "eval MSE = MSE of the written predictions (6 significant digits)");
         for (String k : new String[]{"mae", "rmse", "pearson", "spearman", "r2"}) assertTrue(m.has(k), k);
 
+        // the same predictions with BF16 compute: close to the F32 ones (8-bit mantissas in, FP32 sums), not identical
+        if (tagllm.tensor.NativeBf16.available()) {
+            Path predsBf16 = dir.resolve("preds-bf16.csv");
+            Run pb = tagllm("predict", "--model", model.toString(), "--tags", a.toString(), "--task", "qed", "--input",
+                    input.toString(), "--output", predsBf16.toString(), "--compute", "bf16");
+            assertEquals(0, pb.rc(), pb.err());
+            List<Double> f32 = column(preds, "prediction"), bf16 = column(predsBf16, "prediction");
+            assertEquals(f32.size(), bf16.size());
+            double maxDiff = 0, maxAbs = 0;
+            for (int i = 0; i < f32.size(); i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(f32.get(i) - bf16.get(i)));
+                maxAbs = Math.max(maxAbs, Math.abs(f32.get(i)));
+            }
+            assertTrue(maxDiff > 0, "--compute bf16 changed nothing");
+            assertTrue(maxDiff <= 0.05 * maxAbs, "bf16 predictions differ by " + maxDiff + " (max |f32 prediction| " + maxAbs + ")");
+        }
+        Run bad = tagllm("predict", "--model", model.toString(), "--tags", a.toString(), "--task", "qed", "--input",
+                input.toString(), "--compute", "int8");
+        assertEquals(2, bad.rc());
+        assertTrue(bad.err().contains("--compute must be f32 or bf16, got 'int8'"), bad.err());
+
         Run inspect = tagllm("tags", "inspect", a.toString());
         assertEquals(0, inspect.rc(), inspect.err());
         assertTrue(inspect.out().contains("<QED>") && inspect.out().contains("<SMILES>") && inspect.out().contains("function"), inspect.out());
@@ -127,5 +148,15 @@ class TrainPredictEvalCliTest {
         assertNotEquals(0, p.rc());
         String other = tagllm.model.Model.load(Shared.model("tiny-llama-tied")).fingerprint();
         assertTrue(p.err().contains(fp) && p.err().contains(other), p.err());
+    }
+
+    private static List<Double> column(Path csv, String name) throws Exception {
+        List<Double> out = new ArrayList<>();
+        try (Reader r = Files.newBufferedReader(csv)) {
+            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
+                out.add(Double.parseDouble(rec.get(name)));
+            }
+        }
+        return out;
     }
 }
