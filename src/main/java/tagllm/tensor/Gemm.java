@@ -3,6 +3,7 @@ package tagllm.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -289,23 +290,40 @@ public final class Gemm {
      * packed exactly once.
      */
     private static void run(float[] a, int aOff, int m, Operand b, float[] c, int cOff, boolean accumulate) {
-        int panels = (b.cols + NR - 1) / NR;
-        int threads = Parallel.threads();
-        int rowTiles = (m + MR - 1) / MR;
-        int target = 8 * threads;
-        boolean direct = b.direct(0) != null;
-        int perGroup = direct ? Math.max(1, panels / target) : 1;
-        int panelGroups = (panels + perGroup - 1) / perGroup;
-        int rowBlocks = panelGroups >= (direct ? target / 2 : 2 * threads) ? 1
-                : Math.min(rowTiles, (target + panelGroups - 1) / panelGroups);
-        int tasks = panelGroups * rowBlocks;
-        Parallel.forEachTask(tasks, t -> {
-            int g = t % panelGroups, rb = t / panelGroups;
-            int p0 = g * perGroup, p1 = Math.min(panels, p0 + perGroup);
-            int r0 = (int) ((long) rowTiles * rb / rowBlocks) * MR;
-            int r1 = Math.min(m, (int) ((long) rowTiles * (rb + 1) / rowBlocks) * MR);
-            block(a, aOff, b, c, cOff, accumulate, p0, p1, r0, r1);
+        TaskGrid grid = TaskGrid.of((b.cols + NR - 1) / NR, m, b.direct(0) != null);
+        Parallel.forEachTask(grid.tasks(), t -> {
+            int p0 = grid.firstPanel(t), p1 = grid.endPanel(t);
+            block(a, aOff, b, c, cOff, accumulate, p0, p1, grid.firstRow(t), grid.endRow(t));
         });
+    }
+
+    /**
+     * How a product of m rows over some panels is cut into tasks: groups of perGroup panels × rowBlocks blocks of
+     * whole row tiles, about eight tasks per thread. Operands read in place (and the native kernels) go in panel
+     * groups, plus row blocks where panels are few; packed operands one panel per task with all rows, so every block
+     * is packed exactly once.
+     */
+    private record TaskGrid(int panels, int m, int perGroup, int panelGroups, int rowTiles, int rowBlocks) {
+        static TaskGrid of(int panels, int m, boolean inPlace) {
+            int threads = Parallel.threads();
+            int rowTiles = (m + MR - 1) / MR;
+            int target = 8 * threads;
+            int perGroup = inPlace ? Math.max(1, panels / target) : 1;
+            int panelGroups = (panels + perGroup - 1) / perGroup;
+            int rowBlocks = panelGroups >= (inPlace ? target / 2 : 2 * threads) ? 1
+                    : Math.min(rowTiles, (target + panelGroups - 1) / panelGroups);
+            return new TaskGrid(panels, m, perGroup, panelGroups, rowTiles, rowBlocks);
+        }
+
+        int tasks() { return panelGroups * rowBlocks; }
+
+        int firstPanel(int t) { return t % panelGroups * perGroup; }
+
+        int endPanel(int t) { return Math.min(panels, firstPanel(t) + perGroup); }
+
+        int firstRow(int t) { return (int) ((long) rowTiles * (t / panelGroups) / rowBlocks) * MR; }
+
+        int endRow(int t) { return Math.min(m, (int) ((long) rowTiles * (t / panelGroups + 1) / rowBlocks) * MR); }
     }
 
     /** Most BF16 values of converted A per pass: rows beyond it (an LM head's vocabulary-wide gradient) go in passes. */
@@ -315,13 +333,12 @@ public final class Gemm {
     /**
      * C (+)= A·Wᵀ (transposed) or A·W through the native BF16 kernels. A is converted to BF16 once, in parallel row
      * blocks (converting it inside every task would stream it from memory once per group of columns); then the
-     * product is cut into tasks the way {@link #run} cuts an operand read in place: groups of panels, and row blocks
-     * where panels are few. Each task packs its own panels.
+     * product is cut into tasks as for an operand read in place ({@link TaskGrid}). Each task packs its own panels.
      */
     private static void runNative(float[] a, int aOff, int m, Matrix w, boolean transposed, float[] c, int cOff,
                                   boolean accumulate) {
         int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
-        java.lang.foreign.MemorySegment seg = w.bf16RowMajor();
+        MemorySegment seg = w.bf16RowMajor();
         // Even, and off multiples of 2 KB: rows of a register tile 2 or 4 KB apart would share the same L1 sets.
         int lda = (red + 1) & ~1;
         if (lda % 1024 == 0) lda += 32;
@@ -337,17 +354,10 @@ public final class Gemm {
                 int r0 = (int) ((long) rows * t / convTasks), r1 = (int) ((long) rows * (t + 1) / convTasks);
                 NativeBf16.toBf16(a, aOff + (pass + r0) * red, r1 - r0, red, ab, r0 * ld, ld);
             });
-            int panels = (cols + NR - 1) / NR;
-            int rowTiles = (rows + MR - 1) / MR;
-            int target = 8 * threads;
-            int perGroup = Math.max(1, panels / target);
-            int panelGroups = (panels + perGroup - 1) / perGroup;
-            int rowBlocks = panelGroups >= target / 2 ? 1 : Math.min(rowTiles, (target + panelGroups - 1) / panelGroups);
-            Parallel.forEachTask(panelGroups * rowBlocks, t -> {
-                int g = t % panelGroups, rb = t / panelGroups;
-                int c0 = g * perGroup * NR, c1 = Math.min(cols, (g + 1) * perGroup * NR);
-                int r0 = (int) ((long) rowTiles * rb / rowBlocks) * MR;
-                int r1 = Math.min(rows, (int) ((long) rowTiles * (rb + 1) / rowBlocks) * MR);
+            TaskGrid grid = TaskGrid.of((cols + NR - 1) / NR, rows, true);
+            Parallel.forEachTask(grid.tasks(), t -> {
+                int c0 = grid.firstPanel(t) * NR, c1 = Math.min(cols, grid.endPanel(t) * NR);
+                int r0 = grid.firstRow(t), r1 = grid.endRow(t);
                 if (r1 <= r0) return;
                 int ci = cOff + (pass + r0) * cols;
                 if (transposed) NativeBf16.xwT(ab, r0 * ld, ld, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
