@@ -56,14 +56,23 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
      * @throws IllegalStateException naming the reason when the native BF16 kernels cannot run here
      */
     public Weights withBf16Compute() {
+        // Matrices are copied in parallel (one task each): TinyLlama's 1.1 B weights take seconds on one core.
+        Matrix[] in = new Matrix[7 * layers.length + 1];
+        for (int i = 0; i < layers.length; i++) {
+            LayerWeights l = layers[i];
+            System.arraycopy(new Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}, 0, in, 7 * i, 7);
+        }
+        in[in.length - 1] = lmHead;
+        Matrix[] out = new Matrix[in.length];
+        tagllm.tensor.Parallel.forEachTask(in.length, i -> out[i] = in[i].withBf16Compute());
         LayerWeights[] ls = new LayerWeights[layers.length];
         for (int i = 0; i < ls.length; i++) {
             LayerWeights l = layers[i];
-            ls[i] = new LayerWeights(l.inputNorm(), l.q().withBf16Compute(), l.k().withBf16Compute(),
-                    l.v().withBf16Compute(), l.o().withBf16Compute(), l.qBias(), l.kBias(), l.vBias(),
-                    l.postAttentionNorm(), l.gate().withBf16Compute(), l.up().withBf16Compute(), l.down().withBf16Compute());
+            int b = 7 * i;
+            ls[i] = new LayerWeights(l.inputNorm(), out[b], out[b + 1], out[b + 2], out[b + 3], l.qBias(), l.kBias(),
+                    l.vBias(), l.postAttentionNorm(), out[b + 4], out[b + 5], out[b + 6]);
         }
-        return new Weights(config, embedTokens, ls, finalNorm, lmHead.withBf16Compute());
+        return new Weights(config, embedTokens, ls, finalNorm, out[out.length - 1]);
     }
 
     /** Whether the projections compute in BF16 ({@link #withBf16Compute()}). */
