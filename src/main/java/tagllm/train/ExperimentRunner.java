@@ -228,6 +228,8 @@ public final class ExperimentRunner {
         prov.put("examples", train.size());
         prov.put("steps", r.steps());
         prov.put("seed", exp.seed());
+        // Training in BF16 moves results by about a percent (docs/training.md): a tag file says which it was.
+        prov.put("compute", model.weights().bf16Compute() ? "bf16" : "f32");
         prov.set("hyper", JSON.valueToTree(stage.hyper()));
         prov.put("time", Instant.now().toString());
         prov.put("tagllm_version", VERSION);

@@ -71,6 +71,7 @@ class StagesTest {
         assertArrayEquals(s2e.head("QED").weight(), s3.head("QED").weight());
         assertEquals(Set.of("<SMILES>", "<Protein>", "<QED>", "<Descriptor>", "<BA>"), names(s3));
         assertEquals(4, s3.provenance().size());
+        for (var prov : s3.provenance()) assertEquals("f32", prov.get("compute").asText(), "each stage records its compute precision");
         assertEquals(Set.of("qed", "descriptor", "ba"), new HashSet<>(s3.tasks().keySet()).stream()
                 .filter(k -> !k.equals("smiles") && !k.equals("protein")).collect(java.util.stream.Collectors.toSet()));
         // the enriched stage logs both losses
