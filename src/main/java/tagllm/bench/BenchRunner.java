@@ -142,8 +142,8 @@ public final class BenchRunner {
             b += 4L * (l.inputNorm().length + l.postAttentionNorm().length);
             for (float[] bias : new float[][]{l.qBias(), l.kBias(), l.vBias()}) if (bias != null) b += 4L * bias.length;
         }
-        // A tied head shares the embedding's arrays; only its BF16-compute copy, if any, is extra.
-        b += w.config().tieWordEmbeddings() ? w.lmHead().bytes() - w.embedTokens().bytes() : w.lmHead().bytes();
+        // A tied head is the embedding itself, counted once; with BF16 compute it has its own BF16 arrays.
+        if (w.lmHead() != w.embedTokens()) b += w.lmHead().bytes();
         return b;
     }
 }

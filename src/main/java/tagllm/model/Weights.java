@@ -50,8 +50,8 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
 
     /**
      * The same weights with every projection and the LM head computing in BF16 (see
-     * {@link Matrix#withBf16Compute()}); the embedding lookup and the norms are untouched. Costs a BF16 copy of
-     * those matrices.
+     * {@link Matrix#withBf16Compute()}); the embedding lookup and the norms are untouched. Those matrices are then
+     * held as BF16 twice (Java panels and the native kernels' row-major copy): the same bytes as F32 weights.
      *
      * @throws IllegalStateException naming the reason when the native BF16 kernels cannot run here
      */

@@ -149,29 +149,30 @@ public final class Matrix {
     }
 
     /**
-     * The same weights, multiplied with BF16 operands (FP32 products and sums) wherever a product has enough rows
-     * for the register tile: {@link Gemm} then hands it to the native kernels ({@link NativeBf16}). F32 weights are
-     * rounded to the nearest BF16 for that copy (the F32 panels stay for few-row products such as decoding); BF16
-     * weights are copied exactly. Costs a row-major BF16 copy: half the bytes of the F32 weights. This matrix itself
-     * is unchanged.
+     * The same weights, multiplied with BF16 operands (FP32 products and sums): products with enough rows for the
+     * register tile go to the native kernels ({@link NativeBf16}) through a row-major BF16 copy, and the rest
+     * (decoding, a few rows) read BF16 panels in Java. F32 weights are rounded to the nearest BF16 for both, so
+     * every product sees the same weights and the F32 panels are not kept (half their memory, twice the decode
+     * speed); BF16 weights are used exactly. This matrix itself is unchanged.
      *
      * @throws IllegalStateException naming the reason when the native kernels cannot run here
      */
     public Matrix withBf16Compute() {
         if (bf16RowMajor != null) return this;
         if (!NativeBf16.available()) throw new IllegalStateException("BF16 compute is not available: " + NativeBf16.status());
+        short[] panels = bf16;
+        if (panels == null) {
+            panels = new short[f32.length];
+            for (int i = 0; i < panels.length; i++) panels[i] = Bf16.round(f32[i]);
+        }
         MemorySegment seg = Arena.ofAuto().allocate(2L * rows * cols, 64);
         short[] row = new short[cols];
         for (int r = 0; r < rows; r++) {
             int i = index(r, 0);
-            if (f32 != null) {
-                for (int c = 0; c < cols; c++, i += PANEL) row[c] = Bf16.round(f32[i]);
-            } else {
-                for (int c = 0; c < cols; c++, i += PANEL) row[c] = bf16[i];
-            }
+            for (int c = 0; c < cols; c++, i += PANEL) row[c] = panels[i];
             MemorySegment.copy(row, 0, seg, ValueLayout.JAVA_SHORT, 2L * r * cols, cols);
         }
-        return new Matrix(rows, cols, f32, bf16, seg);
+        return new Matrix(rows, cols, null, panels, seg);
     }
 
     /** Whether products with this matrix compute in BF16 ({@link #withBf16Compute()}). */

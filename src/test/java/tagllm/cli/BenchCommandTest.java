@@ -110,15 +110,16 @@ class BenchCommandTest {
         JsonNode a = new ObjectMapper().readTree(f32.out()), b = new ObjectMapper().readTree(bf16.out());
         assertEquals("F32", a.get("model").get("compute").asText());
         assertEquals("BF16", b.get("model").get("compute").asText());
-        ModelConfig c = BenchShape.TINY.config();
-        long projections = 0;
-        for (int l = 0; l < c.numLayers(); l++) {
-            projections += (long) c.hiddenSize() * (c.qDim() + 2L * c.kvDim()) + (long) c.qDim() * c.hiddenSize()
-                    + 3L * c.hiddenSize() * c.intermediateSize();
+        // F32 panels become BF16 panels (half) plus a row-major BF16 copy of every projection and the LM head
+        tagllm.model.Weights w = RandomWeights.of(BenchShape.TINY.config(), 0, false);
+        long change = 0;
+        for (tagllm.model.LayerWeights l : w.layers()) {
+            for (tagllm.tensor.Matrix m : new tagllm.tensor.Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}) {
+                change += 2L * m.rows() * m.cols() - m.bytes() / 2;
+            }
         }
-        projections += (long) c.vocabSize() * c.hiddenSize(); // the LM head
-        assertEquals(a.get("memory").get("weight_bytes").asLong() + 2 * projections, b.get("memory").get("weight_bytes").asLong(),
-                "a BF16 copy of every projection and the LM head");
+        change += 2L * w.lmHead().rows() * w.lmHead().cols() - w.lmHead().bytes() / 2;
+        assertEquals(a.get("memory").get("weight_bytes").asLong() + change, b.get("memory").get("weight_bytes").asLong());
         JsonNode each = b.get("results").get(0).get("each_seconds");
         assertEquals(3, each.size());
         double min = Double.MAX_VALUE;

@@ -115,22 +115,47 @@ class Bf16ComputeGemmTest {
     }
 
     @Test
-    void bf16ComputeCopiesOnlyWhatItNeeds() {
+    void bf16ComputeHoldsTheRoundedWeightsTwice() {
         Random rnd = new Random(14);
         Matrix f32 = random(40, 30, false, rnd), bf16 = random(40, 30, true, rnd);
         Matrix a = f32.withBf16Compute(), b = bf16.withBf16Compute();
         assertFalse(f32.bf16Compute(), "the original matrix is unchanged");
+        assertEquals(Matrix.Storage.F32, f32.storage());
         assertTrue(a.bf16Compute() && b.bf16Compute());
         assertSame(a, a.withBf16Compute(), "asking twice copies nothing");
-        assertEquals(f32.bytes() + 2L * 40 * 30, a.bytes(), "the F32 panels plus a row-major BF16 copy");
+        assertEquals(Matrix.Storage.BF16, a.storage(), "F32 panels are replaced by BF16 ones");
+        assertEquals(f32.bytes() / 2 + 2L * 40 * 30, a.bytes(), "BF16 panels plus a row-major BF16 copy");
         assertEquals(bf16.bytes() + 2L * 40 * 30, b.bytes());
         for (int r = 0; r < 40; r++) {
             for (int c = 0; c < 30; c++) {
-                assertEquals(f32.get(r, c), a.get(r, c), "reads stay the F32 weights");
+                assertEquals(rounded(f32.get(r, c)), a.get(r, c), "reads give the rounded weight");
                 short h = a.bf16RowMajor().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, (long) r * 30 + c);
                 assertEquals(rounded(f32.get(r, c)), Bf16.toFloat(h), "row-major copy is the rounded weight");
+                assertEquals(bf16.get(r, c), b.get(r, c), "BF16 weights are kept exactly");
                 assertEquals(bf16.get(r, c), Bf16.toFloat(b.bf16RowMajor().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT,
                         (long) r * 30 + c)), "BF16 weights are copied exactly");
+            }
+        }
+    }
+
+    /** Few-row products (decode) read the BF16 panels in Java: the same rounded weights, F32 inputs. */
+    @Test
+    void fewRowProductsUseTheSameRoundedWeights() {
+        Random rnd = new Random(15);
+        int m = 3, n = 70, k = 90;
+        Matrix w = random(n, k, false, rnd);
+        Matrix wb = w.withBf16Compute();
+        float[] x = randomArray(m * k, rnd), y = new float[m * n];
+        Gemm.xwT(x, 0, m, wb, y, 0, false);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0, abs = 0;
+                for (int p = 0; p < k; p++) {
+                    double t = (double) x[i * k + p] * rounded(w.get(j, p));
+                    sum += t;
+                    abs += Math.abs(t);
+                }
+                assertEquals(sum, y[i * n + j], 1e-5 * abs, "row " + i + " column " + j);
             }
         }
     }
