@@ -243,3 +243,21 @@ void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, in
                  int accumulate) {
     gemm(NULL, a, (size_t)lda, m, n, w, k, 0, c0, c1, dx, accumulate);
 }
+
+/*
+ * The BF16 dot-product peak, for the bench's "share of peak": 24 independent accumulator chains of vdpbf16ps on
+ * registers (its latency times its throughput needs more than the 12 chains an FMA loop needs), iters rounds of
+ * 24 x 64 FLOPs. Returns a sum of the accumulators so the loop cannot be optimised away.
+ */
+TARGET float tl_bf16_peak(long iters) {
+    __m512 acc[24];
+    for (int j = 0; j < 24; j++) acc[j] = _mm512_set1_ps(0.01f * j);
+    __m512bh a = (__m512bh)_mm512_set1_epi32(0x3f7f3f7f), b = (__m512bh)_mm512_set1_epi32(0x33803380);
+    for (long i = 0; i < iters; i++) {
+#pragma GCC unroll 24
+        for (int j = 0; j < 24; j++) acc[j] = _mm512_dpbf16_ps(acc[j], a, b);
+    }
+    __m512 s = acc[0];
+    for (int j = 1; j < 24; j++) s = _mm512_add_ps(s, acc[j]);
+    return _mm512_reduce_add_ps(s);
+}

@@ -5,11 +5,14 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.concurrent.CyclicBarrier;
+import java.util.function.LongToDoubleFunction;
 
 /**
  * The machine's FP32 multiply-add peak as this JVM reaches it: one thread per core, each running twelve
  * independent Vector API FMA chains (enough to cover the FMA latency times the issue width of current x86 and
  * ARM cores) on registers only. The best of a few timed rounds is reported; other work on the machine lowers it.
+ * {@link #measureBf16} does the same with the native kernels' BF16 dot-product loop, the peak of
+ * {@code --compute bf16}.
  */
 public final class PeakFlops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -22,24 +25,33 @@ public final class PeakFlops {
     public record Result(int threads, double gflops, double gflopsOneThread, int vectorBits) {}
 
     public static Result measure(int threads, int rounds) {
-        long iters = calibrate();
+        return measure(threads, rounds, PeakFlops::chains, (double) CHAINS * S.length() * 2, S.vectorBitSize());
+    }
+
+    /** The BF16 dot-product peak through the native kernels' loop; needs {@code NativeBf16.available()}. */
+    public static Result measureBf16(int threads, int rounds) {
+        return measure(threads, rounds, tagllm.tensor.NativeBf16::peakLoop, tagllm.tensor.NativeBf16.PEAK_FLOPS_PER_ITER, 512);
+    }
+
+    private static Result measure(int threads, int rounds, LongToDoubleFunction loop, double flopsPerIter, int bits) {
+        long iters = calibrate(loop);
         double one = 0, all = 0;
         for (int r = 0; r < rounds; r++) {
-            one = Math.max(one, run(1, iters));
-            all = Math.max(all, run(threads, iters));
+            one = Math.max(one, run(1, iters, loop, flopsPerIter));
+            all = Math.max(all, run(threads, iters, loop, flopsPerIter));
         }
-        return new Result(threads, all, one, S.vectorBitSize());
+        return new Result(threads, all, one, bits);
     }
 
     /** Iterations that take roughly 50 ms on one thread, once the loop is compiled. */
-    private static long calibrate() {
+    private static long calibrate(LongToDoubleFunction loop) {
         // Many short calls first: the loop must be JIT-compiled before its speed means anything.
         long warm = System.nanoTime();
-        while (System.nanoTime() - warm < 300_000_000L) sink += chains(4096);
+        while (System.nanoTime() - warm < 300_000_000L) sink += (float) loop.applyAsDouble(4096);
         long iters = 1 << 16;
         while (true) {
             long t0 = System.nanoTime();
-            sink += chains(iters);
+            sink += (float) loop.applyAsDouble(iters);
             long ns = System.nanoTime() - t0;
             if (ns > 20_000_000L) return Math.max(1, iters * 50_000_000L / ns);
             iters *= 2;
@@ -47,7 +59,7 @@ public final class PeakFlops {
     }
 
     /** GFLOP/s of `threads` threads each running `iters` iterations at the same time (first start to last end). */
-    private static double run(int threads, long iters) {
+    private static double run(int threads, long iters, LongToDoubleFunction loop, double flopsPerIter) {
         CyclicBarrier start = new CyclicBarrier(threads);
         long[] begin = new long[threads], end = new long[threads];
         Thread[] ts = new Thread[threads];
@@ -60,7 +72,7 @@ public final class PeakFlops {
                     throw new IllegalStateException(e);
                 }
                 begin[id] = System.nanoTime();
-                float r = chains(iters);
+                float r = (float) loop.applyAsDouble(iters);
                 end[id] = System.nanoTime();
                 sink += r;
             }, "tagllm-peak-" + t);
@@ -77,7 +89,7 @@ public final class PeakFlops {
             first = Math.min(first, begin[t]);
             last = Math.max(last, end[t]);
         }
-        return (double) threads * iters * CHAINS * S.length() * 2 / ((last - first) / 1e9) / 1e9;
+        return threads * iters * flopsPerIter / ((last - first) / 1e9) / 1e9;
     }
 
     /** CHAINS dependent chains c = c·a + b, independent of each other so the FMA units stay full. */

@@ -110,8 +110,9 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String source;
         Weights weights;
+        boolean bf16Compute = compute.bf16(spec.commandLine());
         if (model != null) {
-            Model m = Model.load(model);
+            Model m = compute.load(model, spec.commandLine());
             weights = m.weights();
             source = "model " + m.name();
         } else {
@@ -127,18 +128,22 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 source = "shape " + shape + ", random weights";
             }
-            err.println("bench: random " + (bf16 ? "BF16" : "F32") + " weights for " + c.parameterCount() / 1_000_000 + " M parameters...");
-            weights = RandomWeights.of(c, seed, bf16);
-        }
-        if (compute.bf16(spec.commandLine())) {
-            err.println("bench: BF16 compute: copying the projections to BF16...");
-            weights = compute.apply(weights, spec.commandLine());
+            // BF16 compute rounds F32 weights to BF16 anyway: drawing them as BF16 (the same values) never holds both.
+            boolean drawBf16 = bf16 || bf16Compute;
+            err.println("bench: random " + (drawBf16 ? "BF16" : "F32") + " weights for " + c.parameterCount() / 1_000_000
+                    + " M parameters" + (drawBf16 && !bf16 ? " (F32 draws rounded to BF16 for --compute bf16)" : "") + "...");
+            weights = RandomWeights.of(c, seed, drawBf16);
+            if (bf16Compute) weights = weights.withBf16Compute();
         }
         Transformer t = new Transformer(weights);
         PeakFlops.Result peak = null;
         if (!noPeak) {
             err.println("bench: measuring the FMA peak on " + Parallel.threads() + " threads...");
             peak = PeakFlops.measure(Parallel.threads(), 3);
+            if (weights.bf16Compute()) {
+                err.println("bench: measuring the BF16 dot-product peak on " + Parallel.threads() + " threads...");
+                bf16Peak = PeakFlops.measureBf16(Parallel.threads(), 3);
+            }
         }
         double loadBefore = MachineInfo.loadAverage();
         BenchRunner runner = new BenchRunner(t, options, s -> err.println("bench: " + s + MachineInfo.residentBytes()
@@ -161,6 +166,9 @@ public final class BenchCommand implements Callable<Integer> {
         out.flush();
         return 0;
     }
+
+    /** The BF16 dot-product peak, measured with --compute bf16 (unless --no-peak); null otherwise. */
+    private PeakFlops.Result bf16Peak;
 
     private CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
@@ -185,6 +193,10 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("vector_bits", peak.vectorBits());
             m.put("peak_gflops", peak.gflops());
             m.put("peak_gflops_one_thread", peak.gflopsOneThread());
+        }
+        if (bf16Peak != null) {
+            m.put("peak_bf16_gflops", bf16Peak.gflops());
+            m.put("peak_bf16_gflops_one_thread", bf16Peak.gflopsOneThread());
         }
         ObjectNode mo = r.putObject("model");
         mo.put("source", source);
@@ -212,6 +224,7 @@ public final class BenchCommand implements Callable<Integer> {
             e.put("gflop", t.gflop());
             e.put("gflops", t.gflops());
             if (peak != null) e.put("peak_share", t.gflops() / peak.gflops());
+            if (bf16Peak != null) e.put("peak_share_bf16", t.gflops() / bf16Peak.gflops());
         }
         ObjectNode mem = r.putObject("memory");
         if (rss.isPresent()) mem.put("peak_rss_bytes", rss.getAsLong());
@@ -230,16 +243,21 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "FP32 peak (FMA loop, %d-bit vectors): %.1f GFLOP/s on %d threads, %.1f on one%n",
                     peak.vectorBits(), peak.gflops(), peak.threads(), peak.gflopsOneThread());
         }
+        if (bf16Peak != null) {
+            out.printf(Locale.ROOT, "BF16 peak (vdpbf16ps loop): %.1f GFLOP/s on %d threads, %.1f on one%n",
+                    bf16Peak.gflops(), bf16Peak.threads(), bf16Peak.gflopsOneThread());
+        }
         out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s weights, %s compute, weights %.0f MB%n", source,
                 c.parameterCount() / 1e6, storage(w), w.bf16Compute() ? "BF16" : "F32", wBytes / 1e6);
-        if (w.bf16Compute()) out.println("(BF16 compute: % peak is still against the FP32 FMA peak)");
+        if (w.bf16Compute()) out.println("(BF16 compute: % peak is against the FP32 FMA peak, % BF16 against the BF16 one)");
         out.printf(Locale.ROOT, "batch %d × %d positions, p = %d; decode: %d-token prompt, %d new tokens%n", batch, seq, p, prompt, decode);
-        out.printf(Locale.ROOT, "%-8s %10s %10s %11s %9s %9s %7s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
-                "% peak");
+        out.printf(Locale.ROOT, "%-8s %10s %10s %11s %9s %9s %7s%s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
+                "% peak", bf16Peak == null ? "" : "  % BF16");
         for (BenchRunner.Timing t : timings) {
-            out.printf(Locale.ROOT, "%-8s %10.4f %10.1f %11s %9.1f %9.1f %7s%n", t.work().name().toLowerCase(Locale.ROOT), t.seconds(),
+            out.printf(Locale.ROOT, "%-8s %10.4f %10.1f %11s %9.1f %9.1f %7s%s%n", t.work().name().toLowerCase(Locale.ROOT), t.seconds(),
                     t.tokensPerS(), Double.isNaN(t.examplesPerS()) ? "-" : String.format(Locale.ROOT, "%.2f", t.examplesPerS()),
-                    t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()));
+                    t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()),
+                    bf16Peak == null ? "" : String.format(Locale.ROOT, "  %5.0f%%", 100 * t.gflops() / bf16Peak.gflops()));
         }
         if (rss.isPresent()) {
             out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",

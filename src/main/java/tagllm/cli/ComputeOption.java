@@ -3,7 +3,6 @@ package tagllm.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import tagllm.model.Model;
-import tagllm.model.Weights;
 import tagllm.tensor.NativeBf16;
 
 import java.util.Locale;
@@ -28,7 +27,8 @@ final class ComputeOption {
         return bf16;
     }
 
-    Model apply(Model m, CommandLine cl) { return bf16(cl) ? m.withBf16Compute() : m; }
-
-    Weights apply(Weights w, CommandLine cl) { return bf16(cl) ? w.withBf16Compute() : w; }
+    /** The model (folder or Hub id) in the asked precision; F32 weights are rounded to BF16 as they are read. */
+    Model load(String folderOrHubId, CommandLine cl) throws java.io.IOException {
+        return Model.load(folderOrHubId, bf16(cl) ? tagllm.model.ComputePrecision.BF16 : tagllm.model.ComputePrecision.F32);
+    }
 }

@@ -41,8 +41,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        compute.bf16(spec.commandLine());
-        Model m = compute.apply(Model.load(model), spec.commandLine());
+        Model m = compute.load(model, spec.commandLine());
         Demo demo = new Demo(m, data, output, quick ? Demo.Sizes.quick() : Demo.Sizes.standard(), seed, Progress.to(spec.commandLine().getErr(), quiet));
         Demo.Results r = demo.run();
         var out = spec.commandLine().getOut();

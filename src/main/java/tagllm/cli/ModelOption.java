@@ -16,7 +16,6 @@ final class ModelOption {
 
     /** The model, computing as --compute says (checked before the weights are read). */
     Model load(CommandLine cl) throws IOException {
-        compute.bf16(cl);
-        return compute.apply(Model.load(model), cl);
+        return compute.load(model, cl);
     }
 }

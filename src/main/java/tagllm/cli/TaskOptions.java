@@ -44,8 +44,7 @@ final class TaskOptions {
 
     /** The predictor for --model and --tags, computing as --compute says. */
     TagPredictor open(picocli.CommandLine cl) throws java.io.IOException {
-        compute.bf16(cl);
-        return TagPredictor.open(compute.apply(tagllm.model.Model.load(model), cl), tags);
+        return TagPredictor.open(compute.load(model, cl), tags);
     }
 
     TaskSpec resolve(TagPredictor p) {

@@ -65,7 +65,7 @@ public final class TrainCommand implements Callable<Integer> {
                 seed != null ? seed : exp.seed(), exp.tagLength(), exp.functionInit(), exp.tags(), init, exp.defaults(), exp.tasks(), exp.data(), exp.stages());
         compute.bf16(spec.commandLine());
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
-        Model m = compute.apply(Model.load(exp.model()), spec.commandLine());
+        Model m = compute.load(exp.model(), spec.commandLine());
         progress.message("model " + m.name() + " (" + m.config().architecture() + ", hidden " + m.config().hiddenSize()
                 + ", " + m.config().numLayers() + " layers), fingerprint " + m.fingerprint());
         DatasetRows rows = new DatasetRows(strict);

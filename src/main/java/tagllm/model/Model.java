@@ -47,13 +47,32 @@ public final class Model {
     }
 
     public static Model load(String folderOrHubId, ModelLocator locator) throws IOException {
+        return load(folderOrHubId, locator, ComputePrecision.F32);
+    }
+
+    /**
+     * A folder or Hub id, computing in the given precision. With {@link ComputePrecision#BF16} F32 weights are
+     * rounded to BF16 as they are read, so the F32 weights are never held (unlike {@link #withBf16Compute()} on a
+     * loaded model, which holds both until the F32 model is dropped).
+     *
+     * @throws IllegalStateException for BF16 where the native kernels cannot run (before anything is read)
+     */
+    public static Model load(String folderOrHubId, ComputePrecision precision) throws IOException {
+        return load(folderOrHubId, ModelLocator.fromEnvironment(), precision);
+    }
+
+    public static Model load(String folderOrHubId, ModelLocator locator, ComputePrecision precision) throws IOException {
+        if (precision == ComputePrecision.BF16 && !tagllm.tensor.NativeBf16.available()) {
+            throw new IllegalStateException("BF16 compute is not available: " + tagllm.tensor.NativeBf16.status());
+        }
         Path dir = locator.resolve(folderOrHubId);
         boolean isFolder = Files.isDirectory(Path.of(folderOrHubId));
-        return load(dir, isFolder ? folderName(dir) : HubId.parse(folderOrHubId).map(HubId::toString).orElse(folderOrHubId));
+        return load(dir, isFolder ? folderName(dir) : HubId.parse(folderOrHubId).map(HubId::toString).orElse(folderOrHubId),
+                precision);
     }
 
     public static Model load(Path folder) throws IOException {
-        return load(folder, folderName(folder));
+        return load(folder, folderName(folder), ComputePrecision.F32);
     }
 
     private static String folderName(Path folder) {
@@ -61,7 +80,7 @@ public final class Model {
         return abs.getFileName() != null ? abs.getFileName().toString() : abs.toString();
     }
 
-    private static Model load(Path dir, String name) throws IOException {
+    private static Model load(Path dir, String name, ComputePrecision precision) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new ModelFormatException(dir + ": " + (Files.exists(dir) ? "not a folder" : "no such model folder"));
         }
@@ -77,7 +96,7 @@ public final class Model {
                     generation.doSample(), generation.temperature(), generation.topK(), generation.topP(), generation.maxNewTokens());
         }
         try (TensorSource src = TensorSource.open(dir)) {
-            Weights weights = Weights.from(config, src);
+            Weights weights = Weights.from(config, src, precision);
             return new Model(dir, name, config, weights, tokenizer, generation, fingerprint(config, src));
         }
     }

@@ -261,7 +261,13 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** A 2-D tensor checked against the expected shape; BF16 stays BF16, F16 is upcast to F32. */
-    public Matrix matrix(String name, int rows, int cols) {
+    public Matrix matrix(String name, int rows, int cols) { return matrix(name, rows, cols, false); }
+
+    /**
+     * The same, held as BF16 when {@code asBf16} (F32 and F16 rows rounded to the nearest BF16 as they are read, so
+     * no F32 copy of the matrix ever exists; BF16 tensors as they are).
+     */
+    public Matrix matrix(String name, int rows, int cols, boolean asBf16) {
         Entry e = entry(name);
         if (e.shape().length != 2 || e.shape()[0] != rows || e.shape()[1] != cols) {
             throw new ModelFormatException(file + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape())
@@ -271,6 +277,14 @@ public final class SafeTensors implements AutoCloseable {
         arrayLength(e);
         // Row by row straight into the matrix's packed layout: no second full copy of the weights on the heap.
         MemorySegment s = data.asSlice(e.begin(), e.bytes());
+        if (asBf16 && e.dtype() != DType.BF16) {
+            float[] row = new float[cols];
+            return Matrix.bf16(rows, cols, (r, dst) -> {
+                if (e.dtype() == DType.F32) MemorySegment.copy(s, F32_LE, 4L * r * cols, row, 0, cols);
+                else for (int c = 0; c < cols; c++) row[c] = Float.float16ToFloat(s.getAtIndex(I16_LE, (long) r * cols + c));
+                for (int c = 0; c < cols; c++) dst[c] = tagllm.tensor.Bf16.round(row[c]);
+            });
+        }
         return switch (e.dtype()) {
             case BF16 -> Matrix.bf16(rows, cols, (r, dst) -> MemorySegment.copy(s, I16_LE, 2L * r * cols, dst, 0, cols));
             case F32 -> Matrix.f32(rows, cols, (r, dst) -> MemorySegment.copy(s, F32_LE, 4L * r * cols, dst, 0, cols));

@@ -17,7 +17,17 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
         }
     }
 
-    public static Weights from(ModelConfig c, TensorSource src) {
+    public static Weights from(ModelConfig c, TensorSource src) { return from(c, src, ComputePrecision.F32); }
+
+    /**
+     * With {@link ComputePrecision#BF16} the projections and an untied LM head are read straight into BF16 (no F32
+     * copy is ever held) and then set to compute in BF16 ({@link #withBf16Compute()}).
+     */
+    public static Weights from(ModelConfig c, TensorSource src, ComputePrecision precision) {
+        boolean b = precision == ComputePrecision.BF16;
+        if (b && !tagllm.tensor.NativeBf16.available()) {
+            throw new IllegalStateException("BF16 compute is not available: " + tagllm.tensor.NativeBf16.status());
+        }
         int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), f = c.intermediateSize();
         Matrix embed = src.matrix("model.embed_tokens.weight", c.vocabSize(), d);
         LayerWeights[] layers = new LayerWeights[c.numLayers()];
@@ -26,26 +36,27 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
             boolean bias = c.attentionBias();
             layers[l] = new LayerWeights(
                     src.vector(p + "input_layernorm.weight", d),
-                    src.matrix(p + "self_attn.q_proj.weight", q, d),
-                    src.matrix(p + "self_attn.k_proj.weight", kv, d),
-                    src.matrix(p + "self_attn.v_proj.weight", kv, d),
-                    src.matrix(p + "self_attn.o_proj.weight", d, q),
+                    src.matrix(p + "self_attn.q_proj.weight", q, d, b),
+                    src.matrix(p + "self_attn.k_proj.weight", kv, d, b),
+                    src.matrix(p + "self_attn.v_proj.weight", kv, d, b),
+                    src.matrix(p + "self_attn.o_proj.weight", d, q, b),
                     bias ? src.vector(p + "self_attn.q_proj.bias", q) : null,
                     bias ? src.vector(p + "self_attn.k_proj.bias", kv) : null,
                     bias ? src.vector(p + "self_attn.v_proj.bias", kv) : null,
                     src.vector(p + "post_attention_layernorm.weight", d),
-                    src.matrix(p + "mlp.gate_proj.weight", f, d),
-                    src.matrix(p + "mlp.up_proj.weight", f, d),
-                    src.matrix(p + "mlp.down_proj.weight", d, f));
+                    src.matrix(p + "mlp.gate_proj.weight", f, d, b),
+                    src.matrix(p + "mlp.up_proj.weight", f, d, b),
+                    src.matrix(p + "mlp.down_proj.weight", d, f, b));
         }
         float[] norm = src.vector("model.norm.weight", d);
         Matrix head;
         if (c.tieWordEmbeddings()) {
             head = embed;
         } else {
-            head = src.matrix("lm_head.weight", c.vocabSize(), d);
+            head = src.matrix("lm_head.weight", c.vocabSize(), d, b);
         }
-        return new Weights(c, embed, layers, norm, head);
+        Weights w = new Weights(c, embed, layers, norm, head);
+        return b ? w.withBf16Compute() : w;
     }
 
     /**

@@ -25,7 +25,7 @@ import java.util.Locale;
  * <p>A record so the JIT trusts its final fields and the handles inline as constants through the static holder.
  */
 record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle xw, MethodHandle toBf16,
-                   MethodHandle xwTa, MethodHandle xwa) {
+                   MethodHandle xwTa, MethodHandle xwa, MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -34,7 +34,7 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -101,6 +101,9 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
         MethodHandle xwTa = linker.downcallHandle(symbol(lookup, path, "tl_xwt_bf16a"), gemmA, critical);
         MethodHandle xwa = linker.downcallHandle(symbol(lookup, path, "tl_xw_bf16a"), gemmA, critical);
+        // float tl_bf16_peak(long iters): tens of milliseconds, so not critical (the GC may run meanwhile).
+        MethodHandle peak = linker.downcallHandle(symbol(lookup, path, "tl_bf16_peak"),
+                FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG));
 
         MemorySegment versionText = (MemorySegment) version.invokeExact();
         String versionString = versionText.equals(MemorySegment.NULL)
@@ -108,7 +111,7 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
         if ((int) supported.invokeExact() == 0) {
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
-        return new Bf16Library(versionString + " from " + path, versionString, xwT, xw, toBf16, xwTa, xwa);
+        return new Bf16Library(versionString + " from " + path, versionString, xwT, xw, toBf16, xwTa, xwa, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

@@ -126,6 +126,23 @@ public final class NativeBf16 {
         }
     }
 
+    /**
+     * Runs the library's BF16 peak loop: {@code iters} rounds of 24 independent {@code vdpbf16ps}, i.e.
+     * {@link #PEAK_FLOPS_PER_ITER} FLOPs each, on registers only; returns a checksum.
+     */
+    public static float peakLoop(long iters) {
+        if (iters < 0) throw new IllegalArgumentException("iters: " + iters);
+        requireAvailable();
+        try {
+            return (float) Holder.LIBRARY.peak().invokeExact(iters);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** FLOPs of one {@link #peakLoop} iteration: 24 instructions × 16 lanes × 2 products × 2 (multiply, add). */
+    public static final int PEAK_FLOPS_PER_ITER = 24 * 16 * 2 * 2;
+
     private static void checkLda(int lda, int red) {
         if (lda < ((red + 1) & ~1) || (lda & 1) != 0) {
             throw new IllegalArgumentException("lda: " + lda + " is not an even row stride >= " + red);

@@ -110,9 +110,9 @@ class BenchCommandTest {
         JsonNode a = new ObjectMapper().readTree(f32.out()), b = new ObjectMapper().readTree(bf16.out());
         assertEquals("F32", a.get("model").get("compute").asText());
         assertEquals("BF16", b.get("model").get("compute").asText());
-        // F32 panels become BF16 panels (half) plus a row-major BF16 copy of every projection and the LM head
+        // every matrix is drawn as BF16 (half the F32 bytes), and projections and LM head get a row-major BF16 copy
         tagllm.model.Weights w = RandomWeights.of(BenchShape.TINY.config(), 0, false);
-        long change = 0;
+        long change = -w.embedTokens().bytes() / 2;
         for (tagllm.model.LayerWeights l : w.layers()) {
             for (tagllm.tensor.Matrix m : new tagllm.tensor.Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}) {
                 change += 2L * m.rows() * m.cols() - m.bytes() / 2;
@@ -120,6 +120,7 @@ class BenchCommandTest {
         }
         change += 2L * w.lmHead().rows() * w.lmHead().cols() - w.lmHead().bytes() / 2;
         assertEquals(a.get("memory").get("weight_bytes").asLong() + change, b.get("memory").get("weight_bytes").asLong());
+        assertTrue(bf16.err().contains("F32 draws rounded to BF16 for --compute bf16"), bf16.err());
         JsonNode each = b.get("results").get(0).get("each_seconds");
         assertEquals(3, each.size());
         double min = Double.MAX_VALUE;

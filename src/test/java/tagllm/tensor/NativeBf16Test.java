@@ -150,6 +150,7 @@ class NativeBf16Test {
                 void tl_to_bf16(const float* x, int rows, int cols, uint16_t* out, int ldo) {}
                 void tl_xwt_bf16a(const uint16_t* a, int lda, int m, int k, const uint16_t* w, int n, int j0, int j1, float* y, int acc) {}
                 void tl_xw_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int acc) {}
+                float tl_bf16_peak(long iters) { return 0; }
                 """);
         Path out = dir.resolve("classes");
         Run run = build(script, out, null);
