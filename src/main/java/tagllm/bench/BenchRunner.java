@@ -142,8 +142,11 @@ public final class BenchRunner {
             b += 4L * (l.inputNorm().length + l.postAttentionNorm().length);
             for (float[] bias : new float[][]{l.qBias(), l.kBias(), l.vBias()}) if (bias != null) b += 4L * bias.length;
         }
-        // A tied head is the embedding itself, counted once; with BF16 compute it has its own BF16 arrays.
-        if (w.lmHead() != w.embedTokens()) b += w.lmHead().bytes();
+        // A tied head is the embedding itself, counted once; with BF16 compute it adds its row-major copy, and its own
+        // panels only where the embedding's were F32.
+        if (w.lmHead() != w.embedTokens()) {
+            b += w.lmHead().bytes() - (w.lmHead().sharesPanelsWith(w.embedTokens()) ? w.embedTokens().bytes() : 0);
+        }
         return b;
     }
 }

@@ -175,6 +175,11 @@ public final class Matrix {
         return new Matrix(rows, cols, null, panels, seg);
     }
 
+    /** Whether this matrix reads the very same packed arrays as {@code other} (a tied LM head and its embedding). */
+    public boolean sharesPanelsWith(Matrix other) {
+        return (f32 != null && f32 == other.f32) || (bf16 != null && bf16 == other.bf16);
+    }
+
     /** Whether products with this matrix compute in BF16 ({@link #withBf16Compute()}). */
     public boolean bf16Compute() { return bf16RowMajor != null; }
 

@@ -123,6 +123,8 @@ class Bf16ComputeGemmTest {
         assertEquals(Matrix.Storage.F32, f32.storage());
         assertTrue(a.bf16Compute() && b.bf16Compute());
         assertSame(a, a.withBf16Compute(), "asking twice copies nothing");
+        assertTrue(b.sharesPanelsWith(bf16), "BF16 panels are reused, not copied");
+        assertFalse(a.sharesPanelsWith(f32), "F32 panels are replaced");
         assertEquals(Matrix.Storage.BF16, a.storage(), "F32 panels are replaced by BF16 ones");
         assertEquals(f32.bytes() / 2 + 2L * 40 * 30, a.bytes(), "BF16 panels plus a row-major BF16 copy");
         assertEquals(bf16.bytes() + 2L * 40 * 30, b.bytes());
