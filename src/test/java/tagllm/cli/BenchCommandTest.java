@@ -105,7 +105,9 @@ class BenchCommandTest {
         String[] common = {"bench", "--shape", "tiny", "--batch", "2", "--seq", "40", "--p", "3", "--repeats", "3", "--warmup", "0",
                 "--work", "train", "--no-peak", "--json"};
         CliRun f32 = CliRun.of(common);
-        CliRun bf16 = CliRun.of(concat(common, "--compute", "bf16"));
+        // with the peaks: the BF16 run also measures the BF16 dot-product peak and reports its share
+        String[] withPeak = java.util.Arrays.stream(common).filter(x -> !x.equals("--no-peak")).toArray(String[]::new);
+        CliRun bf16 = CliRun.of(concat(withPeak, "--compute", "bf16"));
         assertEquals(0, bf16.exit(), bf16.err());
         JsonNode a = new ObjectMapper().readTree(f32.out()), b = new ObjectMapper().readTree(bf16.out());
         assertEquals("F32", a.get("model").get("compute").asText());
@@ -121,6 +123,11 @@ class BenchCommandTest {
         change += 2L * w.lmHead().rows() * w.lmHead().cols() - w.lmHead().bytes() / 2;
         assertEquals(a.get("memory").get("weight_bytes").asLong() + change, b.get("memory").get("weight_bytes").asLong());
         assertTrue(bf16.err().contains("F32 draws rounded to BF16 for --compute bf16"), bf16.err());
+        double bf16Peak = b.get("machine").get("peak_bf16_gflops").asDouble();
+        assertTrue(bf16Peak > 0, b.get("machine").toString());
+        JsonNode train = b.get("results").get(0);
+        assertEquals(train.get("gflops").asDouble() / bf16Peak, train.get("peak_share_bf16").asDouble(), 1e-9);
+        assertTrue(a.get("machine").get("peak_bf16_gflops") == null, "no BF16 peak for --compute f32");
         JsonNode each = b.get("results").get(0).get("each_seconds");
         assertEquals(3, each.size());
         double min = Double.MAX_VALUE;
