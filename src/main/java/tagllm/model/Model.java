@@ -62,9 +62,7 @@ public final class Model {
     }
 
     public static Model load(String folderOrHubId, ModelLocator locator, ComputePrecision precision) throws IOException {
-        if (precision == ComputePrecision.BF16 && !tagllm.tensor.NativeBf16.available()) {
-            throw new IllegalStateException("BF16 compute is not available: " + tagllm.tensor.NativeBf16.status());
-        }
+        if (precision == ComputePrecision.BF16) tagllm.tensor.NativeBf16.requireBf16Compute();
         Path dir = locator.resolve(folderOrHubId);
         boolean isFolder = Files.isDirectory(Path.of(folderOrHubId));
         return load(dir, isFolder ? folderName(dir) : HubId.parse(folderOrHubId).map(HubId::toString).orElse(folderOrHubId),

@@ -25,9 +25,7 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
      */
     public static Weights from(ModelConfig c, TensorSource src, ComputePrecision precision) {
         boolean b = precision == ComputePrecision.BF16;
-        if (b && !tagllm.tensor.NativeBf16.available()) {
-            throw new IllegalStateException("BF16 compute is not available: " + tagllm.tensor.NativeBf16.status());
-        }
+        if (b) tagllm.tensor.NativeBf16.requireBf16Compute();
         int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), f = c.intermediateSize();
         Matrix embed = src.matrix("model.embed_tokens.weight", c.vocabSize(), d);
         LayerWeights[] layers = new LayerWeights[c.numLayers()];

@@ -159,7 +159,7 @@ public final class Matrix {
      */
     public Matrix withBf16Compute() {
         if (bf16RowMajor != null) return this;
-        if (!NativeBf16.available()) throw new IllegalStateException("BF16 compute is not available: " + NativeBf16.status());
+        NativeBf16.requireBf16Compute();
         short[] panels = bf16;
         if (panels == null) {
             panels = new short[f32.length];

@@ -26,6 +26,11 @@ public final class NativeBf16 {
     /** Whether the native kernels can be called here. Never throws. */
     public static boolean available() { return Holder.LIBRARY.available(); }
 
+    /** Throws IllegalStateException saying why when BF16 compute cannot run here (before any work is done). */
+    public static void requireBf16Compute() {
+        if (!available()) throw new IllegalStateException("BF16 compute is not available: " + status());
+    }
+
     /** The loaded version and path when {@link #available()}, else why not. */
     public static String status() { return Holder.LIBRARY.status(); }
 
