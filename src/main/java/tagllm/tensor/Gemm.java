@@ -92,6 +92,19 @@ public final class Gemm {
             MatVec.xwT(x, xOff, m, ws, ys, yOffs, false);
             return;
         }
+        boolean allBf16 = true;
+        for (Matrix w : ws) allBf16 &= w.bf16Compute();
+        if (allBf16) {
+            // One BF16 copy of x serves every matrix (q, k and v read the same normed rows).
+            for (int p0 = 0; p0 < m; p0 += nativePassRows(k)) {
+                int rows = Math.min(nativePassRows(k), m - p0);
+                short[] ab = toBf16(x, xOff + p0 * k, rows, k);
+                for (int i = 0; i < ws.length; i++) {
+                    nativeProduct(ab, nativeLda(k), rows, ws[i], true, ys[i], yOffs[i] + p0 * ws[i].rows(), false);
+                }
+            }
+            return;
+        }
         for (int i = 0; i < ws.length; i++) xwT(x, xOff, m, ws[i], ys[i], yOffs[i], false);
     }
 
@@ -332,38 +345,56 @@ public final class Gemm {
 
     /**
      * C (+)= A·Wᵀ (transposed) or A·W through the native BF16 kernels. A is converted to BF16 once, in parallel row
-     * blocks (converting it inside every task would stream it from memory once per group of columns); then the
-     * product is cut into tasks as for an operand read in place ({@link TaskGrid}). Each task packs its own panels.
+     * blocks (converting it inside every task would stream it from memory once per group of columns), in passes of
+     * rows so the copy stays bounded; then each pass is one {@link #nativeProduct}.
      */
     private static void runNative(float[] a, int aOff, int m, Matrix w, boolean transposed, float[] c, int cOff,
                                   boolean accumulate) {
         int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
-        MemorySegment seg = w.bf16RowMajor();
-        // Even, and off multiples of 2 KB: rows of a register tile 2 or 4 KB apart would share the same L1 sets.
-        int lda = (red + 1) & ~1;
-        if (lda % 1024 == 0) lda += 32;
-        int passRows = Math.max(MR, NATIVE_A_LIMIT / lda / MR * MR);
-        short[][] holder = NATIVE_A.get();
-        int threads = Parallel.threads();
+        int passRows = nativePassRows(red);
         for (int p0 = 0; p0 < m; p0 += passRows) {
-            int rows = Math.min(passRows, m - p0), pass = p0, ld = lda;
-            if (holder[0].length < rows * lda) holder[0] = new short[rows * lda];
-            short[] ab = holder[0];
-            int convTasks = Math.min(rows, 2 * threads);
-            Parallel.forEachTask(convTasks, t -> {
-                int r0 = (int) ((long) rows * t / convTasks), r1 = (int) ((long) rows * (t + 1) / convTasks);
-                NativeBf16.toBf16(a, aOff + (pass + r0) * red, r1 - r0, red, ab, r0 * ld, ld);
-            });
-            TaskGrid grid = TaskGrid.of((cols + NR - 1) / NR, rows, true);
-            Parallel.forEachTask(grid.tasks(), t -> {
-                int c0 = grid.firstPanel(t) * NR, c1 = Math.min(cols, grid.endPanel(t) * NR);
-                int r0 = grid.firstRow(t), r1 = grid.endRow(t);
-                if (r1 <= r0) return;
-                int ci = cOff + (pass + r0) * cols;
-                if (transposed) NativeBf16.xwT(ab, r0 * ld, ld, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
-                else NativeBf16.xw(ab, r0 * ld, ld, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
-            });
+            int rows = Math.min(passRows, m - p0);
+            short[] ab = toBf16(a, aOff + p0 * red, rows, red);
+            nativeProduct(ab, nativeLda(red), rows, w, transposed, c, cOff + p0 * cols, accumulate);
         }
+    }
+
+    /** Row stride of converted A: even, and off multiples of 2 KB (rows of a tile 2 or 4 KB apart share L1 sets). */
+    private static int nativeLda(int red) {
+        int lda = (red + 1) & ~1;
+        return lda % 1024 == 0 ? lda + 32 : lda;
+    }
+
+    private static int nativePassRows(int red) { return Math.max(MR, NATIVE_A_LIMIT / nativeLda(red) / MR * MR); }
+
+    /** rows × red floats of a from aOff as BF16 rows of {@link #nativeLda} in this thread's reused array. */
+    private static short[] toBf16(float[] a, int aOff, int rows, int red) {
+        int lda = nativeLda(red);
+        short[][] holder = NATIVE_A.get();
+        if (holder[0].length < rows * lda) holder[0] = new short[rows * lda];
+        short[] ab = holder[0];
+        int tasks = Math.min(rows, 2 * Parallel.threads());
+        Parallel.forEachTask(tasks, t -> {
+            int r0 = (int) ((long) rows * t / tasks), r1 = (int) ((long) rows * (t + 1) / tasks);
+            NativeBf16.toBf16(a, aOff + r0 * red, r1 - r0, red, ab, r0 * lda, lda);
+        });
+        return ab;
+    }
+
+    /** C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks as an operand read in place ({@link TaskGrid}). */
+    private static void nativeProduct(short[] ab, int lda, int rows, Matrix w, boolean transposed, float[] c, int cOff,
+                                      boolean accumulate) {
+        int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
+        MemorySegment seg = w.bf16RowMajor();
+        TaskGrid grid = TaskGrid.of((cols + NR - 1) / NR, rows, true);
+        Parallel.forEachTask(grid.tasks(), t -> {
+            int c0 = grid.firstPanel(t) * NR, c1 = Math.min(cols, grid.endPanel(t) * NR);
+            int r0 = grid.firstRow(t), r1 = grid.endRow(t);
+            if (r1 <= r0) return;
+            int ci = cOff + r0 * cols;
+            if (transposed) NativeBf16.xwT(ab, r0 * lda, lda, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
+            else NativeBf16.xw(ab, r0 * lda, lda, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
+        });
     }
 
     /**

@@ -114,6 +114,24 @@ class Bf16ComputeGemmTest {
         assertArrayEquals(Arrays.copyOfRange(dAll, 30 * k, 45 * k), dSome, "backward rows 30+15");
     }
 
+    /** q, k and v from one BF16 copy of the input: the same bits as three separate products. */
+    @Test
+    void severalMatricesShareOneConversion() {
+        Random rnd = new Random(16);
+        int m = 45, k = 130;
+        Matrix[] ws = {random(70, k, false, rnd).withBf16Compute(), random(33, k, true, rnd).withBf16Compute(),
+                random(33, k, false, rnd).withBf16Compute()};
+        float[] x = randomArray(m * k + 2, rnd);
+        float[][] together = new float[3][], apart = new float[3][];
+        for (int i = 0; i < 3; i++) {
+            together[i] = new float[m * ws[i].rows() + 4];
+            apart[i] = new float[m * ws[i].rows() + 4];
+            Gemm.xwT(x, 2, m, ws[i], apart[i], 4, false);
+        }
+        Gemm.xwT(x, 2, m, ws, together, new int[]{4, 4, 4});
+        for (int i = 0; i < 3; i++) assertArrayEquals(apart[i], together[i], "matrix " + i);
+    }
+
     @Test
     void bf16ComputeHoldsTheRoundedWeightsTwice() {
         Random rnd = new Random(14);
