@@ -89,21 +89,6 @@ TARGET static void pack_w(const uint16_t *w, int n, int k, int c0, int width, in
     (void)n;
 }
 
-/* rows x kc floats of A (row stride lda) to BF16, round to nearest even, zero beyond kc to the next pair. */
-TARGET static void pack_a(const float *a, size_t lda, int rows, int kc, uint16_t *dst) {
-    for (int r = 0; r < rows; r++) {
-        const float *s = a + r * lda;
-        uint16_t *d = dst + (size_t)r * KC;
-        for (int c = 0; c < kc; c += 32) {
-            int left = kc - c;
-            __mmask16 m0 = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
-            __mmask16 m1 = left >= 32 ? 0xffff : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
-            __m512 x0 = _mm512_maskz_loadu_ps(m0, s + c), x1 = _mm512_maskz_loadu_ps(m1, s + c + 16);
-            _mm512_store_si512(d + c, (__m512i)_mm512_cvtne2ps_pbh(x1, x0));
-        }
-    }
-}
-
 /*
  * C[R x 32] (+)= A[R x 2*pairs] . B[pairs x 32 pairs]: R rows of BF16 A (row stride lda 32-bit words), one packed
  * panel. Inlined with a constant R, so the accumulators stay in registers.
@@ -150,11 +135,11 @@ TARGET static void tile_rows(int rows, const uint32_t *a, size_t lda, const uint
 
 /*
  * Y[m x cols] columns [c0, c1) (+)= A[m x red] . B, where B is W^T (transposed = 1, W is cols x red) or W
- * (transposed = 0, W is red x cols). A is either float (a, row stride red; converted tile by tile) or already BF16
- * (ab, row stride lda, an even number >= red, pairs beyond red zero). Y's row stride is cols.
+ * (transposed = 0, W is red x cols). A is BF16 (row stride lda, an even number >= red, pairs beyond red zero, as
+ * tl_to_bf16 writes it); Y's row stride is cols.
  */
-TARGET static void gemm(const float *a, const uint16_t *ab, size_t lda, int m, int red, const uint16_t *w, int cols,
-                        int transposed, int c0, int c1, float *y, int accumulate) {
+TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, int cols, int transposed,
+                        int c0, int c1, float *y, int accumulate) {
     uint32_t *bbuf = scratch();
     if (!bbuf) abort(); /* 512 KB per thread; without it there is nothing sensible to compute */
     uint16_t apack[MR * KC] __attribute__((aligned(64)));
@@ -172,39 +157,19 @@ TARGET static void gemm(const float *a, const uint16_t *ab, size_t lda, int m, i
             }
             for (int i = 0; i < m; i += MR) {
                 int rows = m - i < MR ? m - i : MR;
-                const uint32_t *at;
-                size_t ld32;
-                if (ab) {
-                    /* A copy in one contiguous tile: the rows of A lie lda apart wherever the caller's array is,
-                     * and strided rows can crowd a few L1 sets; 14 KB copied serves every panel of the chunk. */
-                    int even = (kc + 1) & ~1;
-                    for (int r = 0; r < rows; r++)
-                        memcpy(apack + (size_t)r * KC, ab + (size_t)(i + r) * lda + k0, (size_t)even * 2);
-                    at = (const uint32_t *)apack;
-                    ld32 = KP;
-                } else {
-                    pack_a(a + (size_t)i * red + k0, (size_t)red, rows, kc, apack);
-                    at = (const uint32_t *)apack;
-                    ld32 = KP;
-                }
+                /* A copied into one contiguous tile: the rows of A lie lda apart wherever the caller's array is,
+                 * and strided rows can crowd a few L1 sets; 14 KB copied serves every panel of the chunk. */
+                int even = (kc + 1) & ~1;
+                for (int r = 0; r < rows; r++)
+                    memcpy(apack + (size_t)r * KC, a + (size_t)(i + r) * lda + k0, (size_t)even * 2);
                 for (int s = 0; s < panels; s++) {
                     int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
-                    tile_rows(rows, at, ld32, bbuf + (size_t)s * KP * NR, pairs, y + (size_t)i * cols + j,
-                              (size_t)cols, width, load);
+                    tile_rows(rows, (const uint32_t *)apack, KP, bbuf + (size_t)s * KP * NR, pairs,
+                              y + (size_t)i * cols + j, (size_t)cols, width, load);
                 }
             }
         }
     }
-}
-
-/* y[m x n] columns [j0, j1) (+)= x[m x k] . w^T; w is n x k BF16, row-major. */
-void tl_xwt_bf16(const float *x, int m, int k, const uint16_t *w, int n, int j0, int j1, float *y, int accumulate) {
-    gemm(x, NULL, 0, m, k, w, n, 1, j0, j1, y, accumulate);
-}
-
-/* dx[m x k] columns [c0, c1) (+)= dy[m x n] . w; w is n x k BF16, row-major. */
-void tl_xw_bf16(const float *dy, int m, int n, const uint16_t *w, int k, int c0, int c1, float *dx, int accumulate) {
-    gemm(dy, NULL, 0, m, n, w, k, 0, c0, c1, dx, accumulate);
 }
 
 /*
@@ -232,16 +197,18 @@ TARGET void tl_to_bf16(const float *x, int rows, int cols, uint16_t *out, int ld
     }
 }
 
-/* As tl_xwt_bf16 with x already BF16: a[m x lda] from tl_to_bf16 (lda even, >= k). */
+/* y[m x n] columns [j0, j1) (+)= x[m x k] . w^T; x is BF16 a[m x lda] from tl_to_bf16 (lda even, >= k), w is n x k
+ * BF16, row-major. */
 void tl_xwt_bf16a(const uint16_t *a, int lda, int m, int k, const uint16_t *w, int n, int j0, int j1, float *y,
                   int accumulate) {
-    gemm(NULL, a, (size_t)lda, m, k, w, n, 1, j0, j1, y, accumulate);
+    gemm(a, (size_t)lda, m, k, w, n, 1, j0, j1, y, accumulate);
 }
 
-/* As tl_xw_bf16 with dy already BF16: a[m x lda] from tl_to_bf16 (lda even, >= n). */
+/* dx[m x k] columns [c0, c1) (+)= dy[m x n] . w; dy is BF16 a[m x lda] from tl_to_bf16 (lda even, >= n), w is n x k
+ * BF16, row-major. */
 void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, int k, int c0, int c1, float *dx,
                  int accumulate) {
-    gemm(NULL, a, (size_t)lda, m, n, w, k, 0, c0, c1, dx, accumulate);
+    gemm(a, (size_t)lda, m, n, w, k, 0, c0, c1, dx, accumulate);
 }
 
 /*

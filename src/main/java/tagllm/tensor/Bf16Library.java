@@ -24,8 +24,8 @@ import java.util.Locale;
  *
  * <p>A record so the JIT trusts its final fields and the handles inline as constants through the static holder.
  */
-record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle xw, MethodHandle toBf16,
-                   MethodHandle xwTa, MethodHandle xwa, MethodHandle peak) {
+record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
+                   MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -34,7 +34,7 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -83,14 +83,8 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
                 FunctionDescriptor.of(ValueLayout.JAVA_INT));
         MethodHandle version = linker.downcallHandle(symbol(lookup, path, "tl_bf16_version"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
-        // Both GEMMs: (float* a, int rows, int inner, const uint16_t* w, int, int from, int to, float* out, int acc).
-        FunctionDescriptor gemm = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
-        // critical(true): the kernels neither block nor call back, so heap float[] can be passed in place, no copy.
+        // critical(true): the kernels neither block nor call back, so heap arrays can be passed in place, no copy.
         Linker.Option critical = Linker.Option.critical(true);
-        MethodHandle xwT = linker.downcallHandle(symbol(lookup, path, "tl_xwt_bf16"), gemm, critical);
-        MethodHandle xw = linker.downcallHandle(symbol(lookup, path, "tl_xw_bf16"), gemm, critical);
         // (const float* x, int rows, int cols, uint16_t* out, int ldo)
         MethodHandle toBf16 = linker.downcallHandle(symbol(lookup, path, "tl_to_bf16"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), critical);
@@ -99,8 +93,8 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
         FunctionDescriptor gemmA = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
-        MethodHandle xwTa = linker.downcallHandle(symbol(lookup, path, "tl_xwt_bf16a"), gemmA, critical);
-        MethodHandle xwa = linker.downcallHandle(symbol(lookup, path, "tl_xw_bf16a"), gemmA, critical);
+        MethodHandle xwT = linker.downcallHandle(symbol(lookup, path, "tl_xwt_bf16a"), gemmA, critical);
+        MethodHandle xw = linker.downcallHandle(symbol(lookup, path, "tl_xw_bf16a"), gemmA, critical);
         // float tl_bf16_peak(long iters): tens of milliseconds, so not critical (the GC may run meanwhile).
         MethodHandle peak = linker.downcallHandle(symbol(lookup, path, "tl_bf16_peak"),
                 FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG));
@@ -111,7 +105,7 @@ record Bf16Library(String status, String version, MethodHandle xwT, MethodHandle
         if ((int) supported.invokeExact() == 0) {
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
-        return new Bf16Library(versionString + " from " + path, versionString, xwT, xw, toBf16, xwTa, xwa, peak);
+        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
  * is looked for once, on first use. Without it, on a CPU without avx512_bf16, or with {@code -Dtagllm.native=false},
  * {@link #available()} is false, {@link #status()} says why, and the Java kernels do all the work.
  *
- * <p>Weights are BF16 bit patterns (uint16, row-major n×k) in a memory segment; activations are float arrays
- * passed in place (critical downcalls, no copy).
+ * <p>Weights are BF16 bit patterns (uint16, row-major n×k) in a memory segment; activations are converted to BF16
+ * once per product ({@link #toBf16}) and, like the float outputs, passed in place (critical downcalls, no copy).
  */
 public final class NativeBf16 {
 
@@ -41,44 +41,6 @@ public final class NativeBf16 {
     }
 
     /**
-     * Columns j0..j1 of y[m×n] (+)= x[m×k]·wᵀ, w the n×k BF16 matrix. x and y are dense from their offsets (row
-     * strides k and n); the other columns of y are left as they are.
-     */
-    public static void xwT(float[] x, int xOff, int m, int k, MemorySegment w, int n, int j0, int j1,
-                           float[] y, int yOff, boolean accumulate) {
-        checkShape(m, k, n, j0, j1, "j0", "j1", n);
-        checkBounds(x, xOff, (long) m * k, "x");
-        checkBounds(y, yOff, (long) m * n, "y");
-        checkWeights(w, n, k);
-        requireAvailable();
-        if (m == 0 || j0 == j1) return;
-        try {
-            Holder.LIBRARY.xwT().invokeExact(slice(x, xOff), m, k, w, n, j0, j1, slice(y, yOff), accumulate ? 1 : 0);
-        } catch (Throwable e) {
-            throw rethrow(e);
-        }
-    }
-
-    /**
-     * Columns c0..c1 of dx[m×k] (+)= dy[m×n]·w, w the n×k BF16 matrix. dy and dx are dense from their offsets (row
-     * strides n and k); the other columns of dx are left as they are.
-     */
-    public static void xw(float[] dy, int dyOff, int m, int n, MemorySegment w, int k, int c0, int c1,
-                          float[] dx, int dxOff, boolean accumulate) {
-        checkShape(m, k, n, c0, c1, "c0", "c1", k);
-        checkBounds(dy, dyOff, (long) m * n, "dy");
-        checkBounds(dx, dxOff, (long) m * k, "dx");
-        checkWeights(w, n, k);
-        requireAvailable();
-        if (m == 0 || c0 == c1) return;
-        try {
-            Holder.LIBRARY.xw().invokeExact(slice(dy, dyOff), m, n, w, k, c0, c1, slice(dx, dxOff), accumulate ? 1 : 0);
-        } catch (Throwable e) {
-            throw rethrow(e);
-        }
-    }
-
-    /**
      * out[rows × ldo] from outOff = x[rows × cols] from xOff rounded to BF16 (nearest even), the column after an odd
      * cols set to zero: the A operand of the BF16-input products below, converted once per product.
      */
@@ -97,7 +59,11 @@ public final class NativeBf16 {
         }
     }
 
-    /** {@link #xwT} with x already BF16: a[m × lda] from aOff, as {@link #toBf16} writes it (lda even, >= k). */
+    /**
+     * Columns j0..j1 of y[m×n] (+)= x[m×k]·wᵀ, w the n×k BF16 matrix, x already BF16: a[m × lda] from aOff as
+     * {@link #toBf16} writes it (lda even, &gt;= k). y is dense from yOff (row stride n); its other columns are left
+     * as they are.
+     */
     public static void xwT(short[] a, int aOff, int lda, int m, int k, MemorySegment w, int n, int j0, int j1,
                            float[] y, int yOff, boolean accumulate) {
         checkShape(m, k, n, j0, j1, "j0", "j1", n);
@@ -108,13 +74,17 @@ public final class NativeBf16 {
         requireAvailable();
         if (m == 0 || j0 == j1) return;
         try {
-            Holder.LIBRARY.xwTa().invokeExact(slice(a, aOff), lda, m, k, w, n, j0, j1, slice(y, yOff), accumulate ? 1 : 0);
+            Holder.LIBRARY.xwT().invokeExact(slice(a, aOff), lda, m, k, w, n, j0, j1, slice(y, yOff), accumulate ? 1 : 0);
         } catch (Throwable e) {
             throw rethrow(e);
         }
     }
 
-    /** {@link #xw} with dy already BF16: a[m × lda] from aOff, as {@link #toBf16} writes it (lda even, >= n). */
+    /**
+     * Columns c0..c1 of dx[m×k] (+)= dy[m×n]·w, w the n×k BF16 matrix, dy already BF16: a[m × lda] from aOff as
+     * {@link #toBf16} writes it (lda even, &gt;= n). dx is dense from dxOff (row stride k); its other columns are left
+     * as they are.
+     */
     public static void xw(short[] a, int aOff, int lda, int m, int n, MemorySegment w, int k, int c0, int c1,
                           float[] dx, int dxOff, boolean accumulate) {
         checkShape(m, k, n, c0, c1, "c0", "c1", k);
@@ -125,7 +95,7 @@ public final class NativeBf16 {
         requireAvailable();
         if (m == 0 || c0 == c1) return;
         try {
-            Holder.LIBRARY.xwa().invokeExact(slice(a, aOff), lda, m, n, w, k, c0, c1, slice(dx, dxOff), accumulate ? 1 : 0);
+            Holder.LIBRARY.xw().invokeExact(slice(a, aOff), lda, m, n, w, k, c0, c1, slice(dx, dxOff), accumulate ? 1 : 0);
         } catch (Throwable e) {
             throw rethrow(e);
         }

@@ -145,8 +145,6 @@ class NativeBf16Test {
                 #include <stdint.h>
                 int tl_bf16_supported(void) { return 0; }
                 const char* tl_bf16_version(void) { return "stand-in 0"; }
-                void tl_xwt_bf16(const float* x, int m, int k, const uint16_t* w, int n, int j0, int j1, float* y, int a) {}
-                void tl_xw_bf16(const float* d, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int a) {}
                 void tl_to_bf16(const float* x, int rows, int cols, uint16_t* out, int ldo) {}
                 void tl_xwt_bf16a(const uint16_t* a, int lda, int m, int k, const uint16_t* w, int n, int j0, int j1, float* y, int acc) {}
                 void tl_xw_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int acc) {}
@@ -165,26 +163,35 @@ class NativeBf16Test {
     void wrappersNameTheOperandThatDoesNotFit() {
         MemorySegment w = MemorySegment.ofArray(new short[3 * 4]);   // n=3, k=4
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NativeBf16.xwT(new float[7], 0, 2, 4, w, 3, 0, 3, new float[6], 0, false));
-        assertEquals("x: need 8 floats from offset 0, array has 7", e.getMessage());
+                () -> NativeBf16.xwT(new short[7], 0, 4, 2, 4, w, 3, 0, 3, new float[6], 0, false));
+        assertEquals("a: need 8 BF16 values from offset 0, array has 7", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NativeBf16.xwT(new float[8], 0, 2, 4, w, 3, 0, 3, new float[6], 1, false));
+                () -> NativeBf16.xwT(new short[8], 0, 4, 2, 4, w, 3, 0, 3, new float[6], 1, false));
         assertEquals("y: need 6 floats from offset 1, array has 6", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NativeBf16.xwT(new float[8], 0, 2, 4, w, 3, 2, 4, new float[6], 0, false));
+                () -> NativeBf16.xwT(new short[8], 0, 4, 2, 4, w, 3, 2, 4, new float[6], 0, false));
         assertTrue(e.getMessage().startsWith("j0..j1 = 2..4"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NativeBf16.xwT(new float[10], 0, 2, 5, w, 3, 0, 3, new float[6], 0, false));
+                () -> NativeBf16.xwT(new short[12], 0, 6, 2, 5, w, 3, 0, 3, new float[6], 0, false));
         assertEquals("w: need 30 bytes for 3×5 BF16, segment has 24", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NativeBf16.xw(new float[5], 0, 2, 3, w, 4, 0, 4, new float[8], 0, false));
-        assertEquals("dy: need 6 floats from offset 0, array has 5", e.getMessage());
+                () -> NativeBf16.xwT(new short[10], 0, 5, 2, 5, w, 3, 0, 3, new float[6], 0, false));
+        assertEquals("lda: 5 is not an even row stride >= 5", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NativeBf16.xw(new float[6], 0, 2, 3, w, 4, 0, 4, new float[8], -1, false));
+                () -> NativeBf16.xw(new short[5], 0, 4, 2, 3, w, 4, 0, 4, new float[8], 0, false));
+        assertEquals("a: need 8 BF16 values from offset 0, array has 5", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.xw(new short[8], 0, 4, 2, 3, w, 4, 0, 4, new float[8], -1, false));
         assertEquals("dx: need 8 floats from offset -1, array has 8", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NativeBf16.xw(new float[6], 0, 2, 3, w, 4, 3, 2, new float[8], 0, false));
+                () -> NativeBf16.xw(new short[8], 0, 4, 2, 3, w, 4, 3, 2, new float[8], 0, false));
         assertTrue(e.getMessage().startsWith("c0..c1 = 3..2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.toBf16(new float[5], 0, 2, 3, new short[8], 0, 4));
+        assertEquals("x: need 6 floats from offset 0, array has 5", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.toBf16(new float[6], 0, 2, 3, new short[8], 0, 3));
+        assertTrue(e.getMessage().contains("need an even stride >= cols"), e.getMessage());
     }
 
     /**
@@ -203,21 +210,28 @@ class NativeBf16Test {
                     w.setAtIndex(ValueLayout.JAVA_SHORT, j * 4 + c, (short) (Float.floatToIntBits(wRows[j][c]) >>> 16));
                 }
             }
-            // x is 2×4 from offset 1: (1 1 1 1), (2 -1 0 1)
+            // x is 2×4 from offset 1: (1 1 1 1), (2 -1 0 1), converted to BF16 rows of 4 from offset 1
             float[] x = {99, 1, 1, 1, 1, 2, -1, 0, 1};
+            short[] xb = new short[1 + 2 * 4];
+            NativeBf16.toBf16(x, 1, 2, 4, xb, 1, 4);
             float[] y = {7, 10, 10, 10, 10, 10, 10};
-            NativeBf16.xwT(x, 1, 2, 4, w, 3, 1, 3, y, 1, true);
+            NativeBf16.xwT(xb, 1, 4, 2, 4, w, 3, 1, 3, y, 1, true);
             // columns 1..2 of x·wᵀ: row 0 (2, 4), row 1 (-1, 7); column 0 and y[0] untouched
             assertArrayEquals(new float[]{7, 10, 12, 14, 10, 9, 17}, y);
-            NativeBf16.xwT(x, 1, 2, 4, w, 3, 0, 3, y, 1, false);
+            NativeBf16.xwT(xb, 1, 4, 2, 4, w, 3, 0, 3, y, 1, false);
             assertArrayEquals(new float[]{7, 2, 2, 4, -1, -1, 7}, y);
 
-            // dy is 2×3 from offset 2: (1 0 2), (0 -1 1); dy·w = (5 2 -2 5), (2 -1 -2 3)
+            // dy is 2×3 from offset 2: (1 0 2), (0 -1 1), as BF16 rows of 4 (the odd column's pair padded with zero);
+            // dy·w = (5 2 -2 5), (2 -1 -2 3)
             float[] dy = {5, 5, 1, 0, 2, 0, -1, 1};
+            short[] dyb = new short[2 + 2 * 4];
+            java.util.Arrays.fill(dyb, (short) 0x4120);   // 10.0: must be overwritten where read
+            NativeBf16.toBf16(dy, 2, 2, 3, dyb, 2, 4);
+            assertEquals(0, dyb[2 + 3], "the pad after an odd row is zero");
             float[] dx = {3, 3, 3, 3, 3, 3, 3, 3};
-            NativeBf16.xw(dy, 2, 2, 3, w, 4, 1, 3, dx, 0, false);
+            NativeBf16.xw(dyb, 2, 4, 2, 3, w, 4, 1, 3, dx, 0, false);
             assertArrayEquals(new float[]{3, 2, -2, 3, 3, -1, -2, 3}, dx);
-            NativeBf16.xw(dy, 2, 2, 3, w, 4, 0, 4, dx, 0, true);
+            NativeBf16.xw(dyb, 2, 4, 2, 3, w, 4, 0, 4, dx, 0, true);
             assertArrayEquals(new float[]{8, 4, -4, 8, 5, -2, -4, 6}, dx);
         }
     }
