@@ -123,9 +123,8 @@ class NativeBf16Test {
 
     @Test
     void aLibraryWithoutTheKernelsNamesTheMissingSymbol(@TempDir Path dir) throws Exception {
-        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
-        Path src = Files.createDirectory(dir.resolve("c"));
-        Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
+        Path script = scriptInNewSourceFolder(dir);
+        Path src = script.getParent();
         Files.writeString(src.resolve("other.c"), "int tl_other(void) { return 1; }\n");
         Path out = dir.resolve("classes");
         Run run = build(script, out, null);
@@ -137,9 +136,8 @@ class NativeBf16Test {
 
     @Test
     void aLibraryThatReportsNoCpuSupportIsNotUsed(@TempDir Path dir) throws Exception {
-        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
-        Path src = Files.createDirectory(dir.resolve("c"));
-        Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
+        Path script = scriptInNewSourceFolder(dir);
+        Path src = script.getParent();
         // The entry points of the real library, on a CPU that (as this stand-in claims) lacks AVX512-BF16.
         Files.writeString(src.resolve("unsupported.c"), """
                 #include <stdint.h>
@@ -266,6 +264,12 @@ class NativeBf16Test {
         return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
+    /** build.sh copied alone into dir/c (the C sources a test writes go beside it); needs gcc on Linux x86-64. */
+    private static Path scriptInNewSourceFolder(Path dir) throws IOException {
+        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
+        return Files.copy(BUILD_SCRIPT, Files.createDirectory(dir.resolve("c")).resolve("build.sh"));
+    }
+
     private static Path library(Path outDir) {
         return outDir.resolve(Bf16Library.RESOURCE.substring(1));
     }
@@ -290,9 +294,8 @@ class NativeBf16Test {
 
     @Test
     void buildScriptBuildsSkipsAnUnchangedSourceAndDropsALibraryWhoseSourceIsGone(@TempDir Path dir) throws Exception {
-        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
-        Path src = Files.createDirectory(dir.resolve("c"));
-        Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
+        Path script = scriptInNewSourceFolder(dir);
+        Path src = script.getParent();
         Path out = dir.resolve("classes");
 
         Run none = build(script, out, null);
@@ -320,9 +323,8 @@ class NativeBf16Test {
 
     @Test
     void buildScriptFailsOnACompileError(@TempDir Path dir) throws Exception {
-        assumeTrue(linuxX64() && onPath("gcc"), "needs gcc on Linux x86-64");
-        Path src = Files.createDirectory(dir.resolve("c"));
-        Path script = Files.copy(BUILD_SCRIPT, src.resolve("build.sh"));
+        Path script = scriptInNewSourceFolder(dir);
+        Path src = script.getParent();
         Files.writeString(src.resolve("broken.c"), "int tl_broken(void) { return undeclared; }\n");
         Path out = dir.resolve("classes");
         Run run = build(script, out, null);
