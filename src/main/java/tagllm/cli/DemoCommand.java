@@ -2,6 +2,7 @@ package tagllm.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tagllm.embedded.EmbeddedSamples;
 import tagllm.model.Model;
 import tagllm.train.Demo;
 import tagllm.train.Progress;
@@ -15,10 +16,11 @@ import java.util.concurrent.Callable;
                 + "then cross-domain <BA>; score each task on its test split beside a mean predictor and a linear probe.",
                 "Writes OUTPUT/demo.yaml (the experiment), the tag files, metrics.jsonl, results.json and results.md."})
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "base model folder or Hub id (e.g. ../shared/models/stories260K)")
+    @Option(names = "--model", description = "base model folder or Hub id (default: stories260K, embedded in tagllm)")
     String model;
 
-    @Option(names = "--data", required = true, description = "the shared data folder (with smiles/, protein/, binding_affinity/)")
+    @Option(names = "--data", description = "data folder with smiles/zinc20k.csv, protein/deepsol.csv, binding_affinity/davis_sample.csv "
+            + "(default: the samples embedded in tagllm, the rows the demo reads)")
     Path data;
 
     @Option(names = {"-o", "--output"}, defaultValue = "runs/demo", description = "output folder (default ${DEFAULT-VALUE})")
@@ -33,6 +35,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
+    @Option(names = "--force", description = "replace the results of an earlier run in the output folder")
+    boolean force;
+
     @picocli.CommandLine.Mixin
     ComputeOption compute = new ComputeOption();
 
@@ -41,6 +46,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputGuard.requireFresh(output, force, "demo.yaml", "results.json", "final.tags.safetensors");
+        var err = spec.commandLine().getErr();
+        if (model == null) err.println("model: stories260K, embedded (" + (model = EmbeddedSamples.model().toString()) + ")");
+        if (data == null) err.println("data: the embedded samples (" + (data = EmbeddedSamples.data()) + ")");
         Model m = compute.load(model, spec.commandLine());
         Demo demo = new Demo(m, data, output, quick ? Demo.Sizes.quick() : Demo.Sizes.standard(), seed, Progress.to(spec.commandLine().getErr(), quiet));
         Demo.Results r = demo.run();

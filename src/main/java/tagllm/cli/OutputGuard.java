@@ -1,0 +1,28 @@
+package tagllm.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** The one rule of every command that writes results: another run's output is replaced only with --force. */
+final class OutputGuard {
+    private OutputGuard() {}
+
+    /** A results folder: refused when it holds any of the files a run of this command writes. */
+    static void requireFresh(Path folder, boolean force, String... runFiles) {
+        if (force || !Files.isDirectory(folder)) return;
+        List<String> found = Arrays.stream(runFiles).filter(f -> Files.exists(folder.resolve(f))).toList();
+        if (!found.isEmpty()) {
+            throw new IllegalArgumentException("output folder " + folder + " already holds a run (" + String.join(", ", found)
+                    + "); use --force to replace it, or -o for another folder");
+        }
+    }
+
+    /** A results file: refused when it exists. */
+    static void requireNew(Path file, boolean force) {
+        if (file != null && !force && Files.exists(file)) {
+            throw new IllegalArgumentException(file + " already exists; use --force to replace it, or another --output");
+        }
+    }
+}
