@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 /** tagllm serve --model M --tags FILE…: the HTTP JSON API (docs/serve.md) until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve tag files over an HTTP JSON API: GET /health, GET /v1/tasks, POST /v1/predict, POST /v1/generate.",
+        description = {"Serve tag files over an HTTP JSON API: GET /health, /v1/tasks, /metrics, /openapi.json; POST /v1/predict, /v1/generate.",
                 "Runs until interrupted (Ctrl-C). See docs/serve.md."})
 public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -35,18 +35,36 @@ public final class ServeCommand implements Callable<Integer> {
     List<Path> tags;
 
     @Option(names = "--host", defaultValue = ServerOptions.DEFAULT_HOST,
-            description = "address to listen on (default: ${DEFAULT-VALUE}; the API has no authentication)")
+            description = "address to listen on (default: ${DEFAULT-VALUE}); another address needs an access token")
     String host;
 
     @Option(names = "--port", defaultValue = "" + ServerOptions.DEFAULT_PORT, description = "port (default: ${DEFAULT-VALUE}; 0 picks a free one)")
     int port;
 
     @Option(names = "--threads", defaultValue = "" + ServerOptions.DEFAULT_THREADS,
-            description = "request-handling threads (default: ${DEFAULT-VALUE}); model work takes turns")
+            description = "platform threads parsing and answering requests (default: ${DEFAULT-VALUE}); requests wait on virtual threads")
     int threads;
 
-    @Option(names = "--queue", defaultValue = "64", description = "requests that may wait for a thread (default: ${DEFAULT-VALUE})")
+    @Option(names = "--queue", defaultValue = "" + ServerOptions.DEFAULT_QUEUE,
+            description = "most API requests in the server at once; beyond, 503 with Retry-After (default: ${DEFAULT-VALUE})")
     int queue;
+
+    @Option(names = "--read-timeout", defaultValue = "10", description = "seconds a connection may send nothing before it is closed (default: ${DEFAULT-VALUE})")
+    double readTimeout;
+
+    @Option(names = "--header-timeout", defaultValue = "10", description = "seconds a request header may take to arrive (default: ${DEFAULT-VALUE})")
+    double headerTimeout;
+
+    @Option(names = "--body-timeout", defaultValue = "30", description = "seconds a request body may take to arrive; 408 beyond (default: ${DEFAULT-VALUE})")
+    double bodyTimeout;
+
+    @Option(names = "--max-connections", defaultValue = "" + ServerOptions.DEFAULT_MAX_CONNECTIONS,
+            description = "open connections beyond which new ones wait to be accepted (default: ${DEFAULT-VALUE})")
+    int maxConnections;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "file holding the access token clients must send (Authorization: Bearer TOKEN); or set TAGLLM_TOKEN. Required to listen beyond loopback")
+    Path tokenFile;
 
     @Option(names = "--max-body", defaultValue = "8MiB", converter = ByteSize.class,
             description = "largest request body, e.g. 8MiB, 512KiB, 100000 (default: ${DEFAULT-VALUE})")
@@ -73,9 +91,15 @@ public final class ServeCommand implements Callable<Integer> {
         if (!(busyTimeout > 0) || busyTimeout > 86_400) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--busy-timeout: expected 0 < seconds <= 86400, got " + busyTimeout);
         }
+        String token = token();
+        if (token == null && !InetAddress.getByName(host).isLoopbackAddress()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--host " + host + " is not a loopback address: give an access token "
+                    + "(--token-file FILE, or the environment variable TAGLLM_TOKEN) so that only your clients can use the API");
+        }
         ServerOptions options;
         try {
-            options = new ServerOptions(host, port, threads, queue, maxBody, maxInputs, maxTokens,
+            options = new ServerOptions(host, port, threads, queue, maxBody, maxInputs, maxTokens, seconds("--read-timeout", readTimeout),
+                    seconds("--header-timeout", headerTimeout), seconds("--body-timeout", bodyTimeout), maxConnections, token,
                     quiet ? null : line -> err.println(line));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()));
@@ -87,12 +111,11 @@ public final class ServeCommand implements Callable<Integer> {
         }
         service.notServed().forEach((name, why) -> err.println("note: task " + name + " is not served: " + why));
         if (service.tasks().isEmpty()) err.println("warning: the tag files hold no task this server can run (GET /v1/tasks will be empty)");
-        if (!InetAddress.getByName(host).isLoopbackAddress()) {
-            err.println("warning: listening on " + host + ", which is not a loopback address: anyone who can reach it can use the API (it has no authentication)");
-        }
+        if (token != null) err.println("note: clients must send 'Authorization: Bearer TOKEN' (all endpoints but /health and /openapi.json)");
         TagServer server = TagServer.start(service, options);
         Thread hook = new Thread(() -> {
             server.stop(2);
+            service.close();
             out.println("stopped");
             out.flush();
         }, "tagllm-serve-shutdown");
@@ -110,14 +133,44 @@ public final class ServeCommand implements Callable<Integer> {
                 // the hook is already running
             }
             server.stop(0);
+            service.close();
         }
         return 0;
+    }
+
+    private Duration seconds(String option, double s) {
+        if (!(s > 0) || s > 3600) throw new CommandLine.ParameterException(spec.commandLine(), option + ": expected 0 < seconds <= 3600, got " + s);
+        return Duration.ofMillis(Math.max(1, Math.round(s * 1000)));
+    }
+
+    /** The access token from --token-file or TAGLLM_TOKEN (a file keeps it out of the process list and shell history). */
+    private String token() throws java.io.IOException {
+        String t;
+        if (tokenFile != null) {
+            try {
+                t = java.nio.file.Files.readString(tokenFile).trim();
+            } catch (java.io.IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--token-file " + tokenFile + ": cannot read it: " + e.getMessage());
+            }
+            if (t.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "--token-file " + tokenFile + ": the file is empty");
+        } else {
+            t = System.getenv("TAGLLM_TOKEN");
+            if (t != null) t = t.trim();
+            if (t != null && t.isEmpty()) t = null;
+        }
+        if (t != null && t.length() < 16) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the access token is " + t.length()
+                    + " characters long; use at least 16 (e.g. openssl rand -hex 32)");
+        }
+        return t;
     }
 
     /** ServerOptions names its fields in words ("max inputs: ..."); say the option instead. */
     private static String optionNamed(String message) {
         String[][] names = {{"max body size", "--max-body"}, {"max inputs", "--max-inputs"}, {"max tokens", "--max-tokens"},
-                {"port", "--port"}, {"threads", "--threads"}, {"queue", "--queue"}, {"host", "--host"}};
+                {"port", "--port"}, {"threads", "--threads"}, {"queue", "--queue"}, {"host", "--host"},
+                {"max connections", "--max-connections"}, {"read timeout", "--read-timeout"}, {"header timeout", "--header-timeout"},
+                {"body timeout", "--body-timeout"}};
         for (String[] n : names) if (message.startsWith(n[0] + ":")) return n[1] + message.substring(n[0].length());
         return message;
     }

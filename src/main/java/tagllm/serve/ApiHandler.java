@@ -2,14 +2,19 @@ package tagllm.serve;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,118 +22,128 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Routes the API's four endpoints and turns every outcome into a JSON answer: refusals into
- * {"error": ...} with their status, anything unexpected into a 500 whose details go to the server log only.
+ * Routes the API's endpoints and turns every outcome into an answer: refusals into {"error": ...} with their
+ * status, anything unexpected into a 500 whose details go to the server log only.
+ *
+ * <p>At the door, before any body byte is read: the access token (when set), admission ({@link Admission}: at
+ * most {@code queue} API requests in the server, beyond that 503 with Retry-After), and the body's bytes are
+ * reserved against a server-wide budget, so memory for bodies stays under twice the body limit whatever the
+ * number of clients. The body must arrive within the body timeout (408 otherwise).
  */
-final class ApiHandler implements HttpHandler {
-    /** Most bytes of an oversized body read (and dropped) before answering 413; beyond, the connection is cut. */
-    private static final long DRAIN_BYTES = 64L << 20;
-    private static final String ENDPOINTS = "GET /health, GET /v1/tasks, POST /v1/predict, POST /v1/generate";
+final class ApiHandler extends Handler.Abstract {
+    private static final String ENDPOINTS = "GET /health, GET /metrics, GET /openapi.json, GET /v1/tasks, POST /v1/predict, POST /v1/generate";
+    private static final Set<String> KNOWN = Set.of("/health", "/metrics", "/openapi.json", "/v1/tasks", "/v1/predict", "/v1/generate");
 
     private final TagService service;
     private final ServerOptions options;
+    private final Admission admission;
+    private final ServerMetrics metrics;
     private final AtomicLong errorIds = new AtomicLong();
+    private final byte[] token;
 
-    ApiHandler(TagService service, ServerOptions options) {
+    ApiHandler(TagService service, ServerOptions options, Admission admission, ServerMetrics metrics) {
         this.service = service;
         this.options = options;
+        this.admission = admission;
+        this.metrics = metrics;
+        this.token = options.token() == null ? null : options.token().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** What a handled request ends as: its status, and whether the answer was already written (streaming). */
+    private record Outcome(int status, ObjectNode body, boolean written) {}
+
     @Override
-    public void handle(HttpExchange ex) {
+    public boolean handle(Request request, Response response, Callback callback) {
         long t0 = System.nanoTime();
-        String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
-        String path = ex.getRequestURI().getPath();
+        String method = request.getMethod().toUpperCase(Locale.ROOT);
+        String path = request.getHttpURI().getPath();
+        if (path == null) path = "/";
         int status;
         try {
-            ObjectNode answer = route(ex, method, path);
-            status = send(ex, 200, answer);
+            Outcome o = route(request, response, method, path);
+            status = o.status();
+            if (!o.written()) send(response, o.status(), o.body(), callback);
+            else callback.succeeded();
         } catch (ApiException e) {
-            status = send(ex, e.status(), error(e.getMessage()));
+            status = e.status();
+            if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            if (status == 408 || status == 413) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            send(response, status, error(e.getMessage()), callback);
         } catch (Throwable e) {
             long id = errorIds.incrementAndGet();
             StringWriter trace = new StringWriter();
             e.printStackTrace(new PrintWriter(trace));
             options.log().accept("internal error #" + id + " in " + method + " " + path + ":\n" + trace);
-            status = send(ex, 500, error("internal error #" + id + " while handling " + method + " " + path
-                    + "; the details are in the server log"));
-        } finally {
-            ex.close();
+            status = 500;
+            if (response.isCommitted()) {
+                callback.failed(e);
+            } else {
+                send(response, 500, error("internal error #" + id + " while handling " + method + " " + path
+                        + "; the details are in the server log"), callback);
+            }
         }
-        options.log().accept(String.format(Locale.ROOT, "%s %s %d %.1f ms", method, path, status, (System.nanoTime() - t0) / 1e6));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        metrics.answered(KNOWN.contains(path) ? path : "other", status, seconds);
+        options.log().accept(String.format(Locale.ROOT, "%s %s %d %.1f ms", method, path, status, seconds * 1e3));
+        return true;
     }
 
-    private ObjectNode route(HttpExchange ex, String method, String path) throws IOException {
-        return switch (path) {
+    private Outcome route(Request request, Response response, String method, String path) throws Exception {
+        switch (path) {
             case "/health" -> {
-                allow(ex, method, "GET");
-                yield health();
+                allow(response, method, path, "GET");
+                return ok(health());
+            }
+            case "/openapi.json" -> {
+                allow(response, method, path, "GET");
+                return ok(OpenApi.document(service, options));
+            }
+            case "/metrics" -> {
+                allow(response, method, path, "GET");
+                authorize(request);
+                byte[] text = metrics.scrape();
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, metrics.contentType());
+                writeBlocking(response, true, ByteBuffer.wrap(text));
+                return new Outcome(200, null, true);
             }
             case "/v1/tasks" -> {
-                allow(ex, method, "GET");
-                yield tasks();
+                allow(response, method, path, "GET");
+                authorize(request);
+                return ok(tasks());
             }
-            case "/v1/predict" -> {
-                allow(ex, method, "POST");
-                yield predict(RequestBodies.parseObject(body(ex)));
-            }
-            case "/v1/generate" -> {
-                allow(ex, method, "POST");
-                yield generate(RequestBodies.parseObject(body(ex)));
+            case "/v1/predict", "/v1/generate" -> {
+                allow(response, method, path, "POST");
+                authorize(request);
+                try (Admission.Ticket ticket = admission.enter(metrics)) {
+                    ObjectNode body = RequestBodies.parseObject(ticket.readBody(request, options));
+                    if (path.equals("/v1/predict")) return ok(predict(body));
+                    return generate(body, response);
+                }
             }
             default -> throw new ApiException(404, "no endpoint " + path + " (endpoints: " + ENDPOINTS + ")");
-        };
+        }
     }
 
-    private static void allow(HttpExchange ex, String method, String allowed) {
+    private static Outcome ok(ObjectNode body) { return new Outcome(200, body, false); }
+
+    private static void allow(Response response, String method, String path, String allowed) {
         if (!method.equals(allowed)) {
-            ex.getResponseHeaders().set("Allow", allowed);
-            throw new ApiException(405, ex.getRequestURI().getPath() + " takes " + allowed + ", not " + method);
+            response.getHeaders().put(HttpHeader.ALLOW, allowed);
+            throw new ApiException(405, path + " takes " + allowed + ", not " + method);
         }
     }
 
-    /** The body, refused with 413 past the limit; never holds more than limit + 1 bytes of it. */
-    private byte[] body(HttpExchange ex) throws IOException {
-        long limit = options.maxBodyBytes();
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        try (InputStream in = ex.getRequestBody()) {
-            if (declared != null) {
-                long n;
-                try {
-                    n = Long.parseLong(declared.trim());
-                } catch (NumberFormatException e) {
-                    throw ApiException.badRequest("Content-Length: not a number: '" + declared + "'");
-                }
-                if (n > limit) {
-                    discard(in, limit);
-                    throw tooLarge(n + " bytes");
-                }
-            }
-            byte[] b = in.readNBytes((int) limit + 1);
-            if (b.length > limit) {
-                discard(in, limit);
-                throw tooLarge("more than " + limit + " bytes");
-            }
-            return b;
+    /** With a token set, every endpoint but /health and /openapi.json needs "Authorization: Bearer TOKEN". */
+    private void authorize(Request request) {
+        if (token == null) return;
+        String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        byte[] given = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!MessageDigest.isEqual(given, token)) { // constant time: the comparison does not leak the token
+            metrics.refused("unauthorized");
+            throw new ApiException(401, h == null ? "this server needs an access token: send the header 'Authorization: Bearer TOKEN'"
+                    : "the access token is not this server's");
         }
-    }
-
-    /**
-     * Reads and drops what the client is still sending (up to a bound), so that it gets to read the 413: a
-     * connection closed while it is sending is a reset to most clients, with the answer lost.
-     */
-    private static void discard(InputStream in, long limit) throws IOException {
-        long cap = Math.max(DRAIN_BYTES, 4 * limit);
-        byte[] buf = new byte[64 * 1024];
-        for (long read = 0; read < cap; ) {
-            int r = in.read(buf, 0, (int) Math.min(buf.length, cap - read));
-            if (r < 0) return;
-            read += r;
-        }
-    }
-
-    private ApiException tooLarge(String size) {
-        return new ApiException(413, "request body of " + size + " is over this server's limit of " + options.maxBodyBytes() + " bytes");
     }
 
     private ObjectNode health() {
@@ -174,18 +189,28 @@ final class ApiHandler implements HttpHandler {
         return o;
     }
 
-    private ObjectNode generate(ObjectNode body) {
-        RequestBodies.allowOnly(body, Set.of("task", "inputs", "max_tokens"));
+    private Outcome generate(ObjectNode body, Response response) throws Exception {
+        RequestBodies.allowOnly(body, Set.of("task", "inputs", "max_tokens", "temperature", "top_k", "top_p", "seed", "stream"));
         TaskInfo task = task(body);
         int maxTokens = RequestBodies.optionalInt(body, "max_tokens", Math.min(ServerOptions.DEFAULT_NEW_TOKENS, options.maxTokens()),
                 1, options.maxTokens());
+        double temperature = RequestBodies.optionalDouble(body, "temperature", 0, 0, 100);
+        int topK = RequestBodies.optionalInt(body, "top_k", 0, 0, Integer.MAX_VALUE);
+        double topP = RequestBodies.optionalDouble(body, "top_p", 1, Double.MIN_VALUE, 1);
+        long seed = RequestBodies.optionalLong(body, "seed", 0);
+        boolean stream = RequestBodies.optionalBoolean(body, "stream", false);
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
-        TagService.Generations g = service.generate(task.name(), inputs, maxTokens);
-        ObjectNode o = RequestBodies.JSON.createObjectNode();
-        o.put("task", g.task());
-        ArrayNode a = o.putArray("outputs");
-        g.texts().forEach(a::add);
-        return o;
+        TagService.Decoding decoding = new TagService.Decoding(maxTokens, temperature, topK, topP, seed);
+        if (!stream) {
+            TagService.Generations g = service.generate(task.name(), inputs, decoding, null);
+            ObjectNode o = RequestBodies.JSON.createObjectNode();
+            o.put("task", g.task());
+            ArrayNode a = o.putArray("outputs");
+            g.texts().forEach(a::add);
+            return ok(o);
+        }
+        int status = new ServerSentEvents(response, options).run(service, task.name(), inputs, decoding).status();
+        return new Outcome(status, null, true);
     }
 
     private TaskInfo task(ObjectNode body) {
@@ -193,27 +218,29 @@ final class ApiHandler implements HttpHandler {
         return service.task(RequestBodies.requiredString(body, "task"));
     }
 
-    private static ObjectNode error(String message) {
+    static ObjectNode error(String message) {
         return RequestBodies.JSON.createObjectNode().put("error", message);
     }
 
-    /** Writes the answer; a client that has gone away is only logged. Returns the status for the access log. */
-    private int send(HttpExchange ex, int status, ObjectNode body) {
+    /** Writes a JSON answer and completes the request; a client that has gone away only fails the callback. */
+    private static void send(Response response, int status, ObjectNode body, Callback callback) {
+        byte[] bytes;
         try {
-            byte[] bytes = RequestBodies.JSON.writeValueAsBytes(body);
-            ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-            if (status == 503) ex.getResponseHeaders().set("Retry-After", "1");
-            if (ex.getRequestMethod().equalsIgnoreCase("HEAD")) {
-                ex.sendResponseHeaders(status, -1);
-                return status;
-            }
-            ex.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
+            bytes = RequestBodies.JSON.writeValueAsBytes(body);
         } catch (IOException e) {
-            options.log().accept("could not answer " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + ": " + e.getMessage());
+            callback.failed(e);
+            return;
         }
-        return status;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+        response.write(true, ByteBuffer.wrap(bytes), callback);
+    }
+
+    /** Writes and waits until written (the answer's buffer stays bounded even for a slow reader). */
+    static void writeBlocking(Response response, boolean last, ByteBuffer bytes) throws IOException {
+        try (Blocker.Callback cb = Blocker.callback()) {
+            response.write(last, bytes, cb);
+            cb.block();
+        }
     }
 }

@@ -27,9 +27,9 @@ import java.util.Map;
 /**
  * {@link TagService} over a {@link TagPredictor}: the same prompts, forward passes and heads as the CLI and
  * Java API. Inputs are checked and rendered on the caller's thread; model work takes turns through a
- * {@link ComputeGate}. Regression inputs of one request share forward passes (packed batches).
+ * {@link ComputeGate}. Regression inputs of concurrent requests share forward passes ({@link PredictBatcher}).
  */
-public final class PredictorService implements TagService {
+public final class PredictorService implements TagService, AutoCloseable {
     /** The paper's fixed regression tasks, offered when the tag files hold their tags and head. */
     private static final List<String> REGRESSION_PRESETS = List.of("Descriptor", "QED", "DC", "BA");
 
@@ -37,6 +37,10 @@ public final class PredictorService implements TagService {
     private final String modelName;
     private final String fingerprint;
     private final ComputeGate gate;
+    private final Duration busyTimeout;
+    private final PredictBatcher batcher;
+    private final int longestToken;
+    private volatile java.util.function.IntConsumer batchSizes = n -> { };
     private final Map<String, TaskSpec> specs = new LinkedHashMap<>();
     private final Map<String, TaskInfo> byLowerName = new LinkedHashMap<>();
     private final List<TaskInfo> tasks = new ArrayList<>();
@@ -47,6 +51,9 @@ public final class PredictorService implements TagService {
         this.modelName = modelName;
         this.fingerprint = fingerprint;
         this.gate = new ComputeGate(busyTimeout);
+        this.busyTimeout = busyTimeout;
+        this.batcher = new PredictBatcher(gate, n -> batchSizes.accept(n));
+        this.longestToken = longestToken(predictor.tokenizer());
         for (String name : predictor.taskNames()) {
             try {
                 TaskSpec t = predictor.task(name);
@@ -126,6 +133,10 @@ public final class PredictorService implements TagService {
 
     public TagPredictor predictor() { return predictor; }
 
+    /** Stops the model thread; requests still waiting get 503. */
+    @Override
+    public void close() { batcher.close(); }
+
     /** Tasks stored in the tag files that cannot be served, with the reason (for the startup message). */
     public Map<String, String> notServed() { return Map.copyOf(notServed); }
 
@@ -151,6 +162,30 @@ public final class PredictorService implements TagService {
         throw ApiException.badRequest("unknown task '" + name + "' (served tasks: " + servedNames() + ")");
     }
 
+    /**
+     * Refuses, before tokenizing, text that cannot fit: no token covers more than the longest vocabulary entry, so
+     * text longer than (limit x longest entry x 4, a margin for normalisation) is too long whatever its tokens.
+     * Tokenizing megabytes only to find that out would hold a thread and memory for seconds.
+     */
+    private void refuseHopelesslyLong(Map<String, String> input, String where, int limit) {
+        long chars = 0;
+        for (String v : input.values()) chars += v.length();
+        long most = 4L * limit * longestToken;
+        if (chars > most) {
+            throw ApiException.badRequest(where + ": too long: " + chars + " characters, more than the " + limit
+                    + " positions of the model's context can hold (at most about " + most + " characters)");
+        }
+    }
+
+    private static int longestToken(tagllm.tokenizer.Tokenizer tok) {
+        int longest = 1;
+        for (int id = 0; id < tok.vocabSize(); id++) {
+            String t = tok.token(id);
+            if (t != null) longest = Math.max(longest, t.length());
+        }
+        return longest;
+    }
+
     private String servedNames() { return tasks.isEmpty() ? "none" : String.join(", ", tasks.stream().map(TaskInfo::name).toList()); }
 
     @Override
@@ -161,9 +196,27 @@ public final class PredictorService implements TagService {
         }
         TaskSpec spec = specs.get(info.name());
         List<Sequence> prompts = prompts(info, spec, inputs);
-        double[] values = gate.run(() -> predictor.predictValues(spec, prompts));
-        return new Predictions(info.name(), values);
+        long deadline = System.nanoTime() + busyTimeout.toNanos();
+        var future = batcher.submit(predictor, spec, prompts, deadline);
+        try {
+            // the batcher answers every job (503 past the deadline); the extra wait covers the pass itself
+            return new Predictions(info.name(), future.get(busyTimeout.toMillis() + 600_000, java.util.concurrent.TimeUnit.MILLISECONDS));
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            future.cancel(false);
+            throw new ApiException(503, "server busy: no model result within the deadline; try again later");
+        } catch (InterruptedException e) {
+            future.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "the server is shutting down");
+        }
     }
+
+    /** Prompts (regression inputs) in forward passes so far, and the passes: for /metrics. */
+    void onBatch(java.util.function.IntConsumer sizes) { this.batchSizes = sizes; }
 
     @Override
     public Generations generate(String task, List<Map<String, String>> inputs, int maxTokens) {
@@ -171,13 +224,43 @@ public final class PredictorService implements TagService {
         if (info.type() != TaskType.TEXT) {
             throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use predict (POST /v1/predict)");
         }
-        if (maxTokens < 1) throw ApiException.badRequest("max_tokens: must be at least 1, got " + maxTokens);
+        return generate(task, inputs, Decoding.greedy(maxTokens), null);
+    }
+
+    @Override
+    public Generations generate(String task, List<Map<String, String>> inputs, Decoding decoding,
+                                java.util.function.BiConsumer<Integer, String> onText) {
+        TaskInfo info = task(task);
+        if (info.type() != TaskType.TEXT) {
+            throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use predict (POST /v1/predict)");
+        }
+        if (decoding.maxTokens() < 1) throw ApiException.badRequest("max_tokens: must be at least 1, got " + decoding.maxTokens());
+        validateSampling(decoding);
         TaskSpec spec = specs.get(info.name());
         List<Sequence> prompts = prompts(info, spec, inputs);
         List<String> texts = new ArrayList<>(prompts.size());
-        // One turn per input, so a long request does not hold the model while shorter ones wait.
-        for (Sequence p : prompts) texts.add(gate.run(() -> predictor.generate(p, maxTokens)));
+        // One turn per input, so a long request does not hold the model while shorter ones wait. Each input has
+        // its own sampler seeded from the request's seed and its index: an input's text does not depend on the others.
+        for (int i = 0; i < prompts.size(); i++) {
+            Sequence p = prompts.get(i);
+            tagllm.model.Sampler sampler = new tagllm.model.Sampler(decoding.temperature(), decoding.topK(), decoding.topP(),
+                    decoding.seed() + i);
+            int index = i;
+            java.util.function.Consumer<String> sink = onText == null ? null : piece -> onText.accept(index, piece);
+            texts.add(gate.run(() -> predictor.generate(p, decoding.maxTokens(), sampler, sink)));
+        }
         return new Generations(info.name(), texts);
+    }
+
+    /** Refusals of sampling settings the sampler would refuse, as 400s naming the field. */
+    private static void validateSampling(Decoding d) {
+        {
+            if (!(d.temperature() >= 0) || d.temperature() > 100) {
+                throw ApiException.badRequest("temperature: expected a number 0..100 (0 = greedy), got " + d.temperature());
+            }
+            if (d.topK() < 0) throw ApiException.badRequest("top_k: expected an integer >= 0 (0 = no limit), got " + d.topK());
+            if (!(d.topP() > 0 && d.topP() <= 1)) throw ApiException.badRequest("top_p: expected a number in (0, 1], got " + d.topP());
+        }
     }
 
     private List<Sequence> prompts(TaskInfo info, TaskSpec spec, List<Map<String, String>> inputs) {
@@ -188,6 +271,7 @@ public final class PredictorService implements TagService {
             String where = "inputs[" + i + "]";
             Map<String, String> input = inputs.get(i);
             info.requireFields(input, where);
+            refuseHopelesslyLong(input, where, renderer.limit());
             try {
                 out.add(renderer.prompt(Row.of(where, 1, input)).sequence());
             } catch (DatasetException e) {

@@ -78,6 +78,37 @@ final class RequestBodies {
         return n;
     }
 
+    static double optionalDouble(ObjectNode o, String key, double dflt, double min, double max) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isNumber()) throw ApiException.badRequest(key + ": expected a number " + range(min, max) + ", got " + typeName(v));
+        double d = v.doubleValue();
+        if (!(d >= min && d <= max)) throw ApiException.badRequest(key + ": expected a number " + range(min, max) + ", got " + v.asText());
+        return d;
+    }
+
+    private static String range(double min, double max) {
+        return min == Double.MIN_VALUE ? "in (0, " + fmt(max) + "]" : fmt(min) + ".." + fmt(max);
+    }
+
+    private static String fmt(double d) { return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d); }
+
+    static long optionalLong(ObjectNode o, String key, long dflt) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw ApiException.badRequest(key + ": expected a 64-bit integer, got " + (v.isNumber() ? v.asText() : typeName(v)));
+        }
+        return v.longValue();
+    }
+
+    static boolean optionalBoolean(ObjectNode o, String key, boolean dflt) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isBoolean()) throw ApiException.badRequest(key + ": expected true or false, got " + typeName(v));
+        return v.booleanValue();
+    }
+
     /**
      * The "inputs" array: objects whose task fields are strings. Other keys are ignored, so clients may send
      * whole data rows (an id column, the label); missing task fields are reported by the service.

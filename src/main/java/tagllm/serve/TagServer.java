@@ -1,21 +1,34 @@
 package tagllm.serve;
 
-import com.sun.net.httpserver.HttpServer;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP JSON API over a {@link TagService}, on the JDK's built-in server. Requests are handled by a fixed
- * number of threads with a bounded queue; past it, new connections are closed unanswered rather than piling up.
+ * The HTTP server for a {@link TagService}, on Jetty (core, no servlets).
+ *
+ * <p>Why Jetty: its connections are non-blocking, so a slow or idle client holds a socket, not a thread; it closes
+ * connections idle past the read timeout and stops accepting past a connection limit (new clients then wait in the
+ * listen backlog instead of being reset). On top: a header deadline (a client that trickles its header one byte at
+ * a time is dropped, see {@link #dropSlowHeaders}), a body deadline, admission and a memory budget
+ * ({@link Admission}), and requests handled on virtual threads, so that a request waiting for the model never keeps
+ * {@code /health} waiting.
  *
  * <pre>{@code
  * try (TagServer s = TagServer.start(PredictorService.load("model-dir", List.of(tagFile), Duration.ofMinutes(2)),
@@ -25,67 +38,134 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  */
 public final class TagServer implements AutoCloseable {
-    private final HttpServer server;
-    private final ThreadPoolExecutor executor;
+    private final Server server;
+    private final ServerConnector connector;
+    private final ScheduledExecutorService sweeper;
     private final URI uri;
     private boolean stopped;
 
-    private TagServer(HttpServer server, ThreadPoolExecutor executor, URI uri) {
+    private TagServer(Server server, ServerConnector connector, ScheduledExecutorService sweeper, URI uri) {
         this.server = server;
-        this.executor = executor;
+        this.connector = connector;
+        this.sweeper = sweeper;
         this.uri = uri;
     }
 
-    /** Binds and starts serving; throws a BindException naming the address when it is taken. */
+    /**
+     * Binds and starts serving; throws a BindException naming the address when it is taken, and refuses to listen
+     * on an address other than loopback without an access token.
+     */
     public static TagServer start(TagService service, ServerOptions options) throws IOException {
-        InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(options.host()), options.port());
-        HttpServer server;
+        if (options.token() == null && !InetAddress.getByName(options.host()).isLoopbackAddress()) {
+            throw new IllegalArgumentException("listening on " + options.host() + " (not a loopback address) needs an access token "
+                    + "(--token-file FILE or the environment variable TAGLLM_TOKEN): anyone who can reach the address could use the API");
+        }
+        // the acceptor and the selector each keep a platform thread: the request threads come on top
+        QueuedThreadPool pool = new QueuedThreadPool(options.threads() + 4, Math.min(4, options.threads() + 2));
+        pool.setName("tagllm-http");
+        pool.setDaemon(true);
+        // Requests are handled on virtual threads: one waiting for the model costs no platform thread.
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        Server server = new Server(pool);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        http.setRequestHeaderSize(16 * 1024);
+        http.setIdleTimeout(options.readTimeout().toMillis());
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(options.host());
+        connector.setPort(options.port());
+        connector.setIdleTimeout(options.readTimeout().toMillis());
+        connector.setAcceptQueueSize(1024);
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(options.maxConnections(), connector));
+        Admission admission = new Admission(options.queue(), options.bodyBudgetBytes());
+        ServerMetrics metrics = new ServerMetrics(admission::inFlight, admission::bytesHeld);
+        if (service instanceof PredictorService p) p.onBatch(metrics::batch);
+        server.setHandler(new ApiHandler(service, options, admission, metrics));
+        server.setStopTimeout(2000);
         try {
-            server = HttpServer.create(address, 0);
-        } catch (BindException e) {
+            server.start();
+        } catch (IOException e) {
+            stopQuietly(server);
             BindException b = new BindException("cannot listen on " + hostPort(options.host(), options.port()) + ": " + e.getMessage());
             b.initCause(e);
             throw b;
+        } catch (Exception e) {
+            stopQuietly(server);
+            throw new IOException("cannot start the HTTP server on " + hostPort(options.host(), options.port()) + ": " + e.getMessage(), e);
         }
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(options.threads(), options.threads(), 0, TimeUnit.MILLISECONDS,
-                options.queue() == 0 ? new java.util.concurrent.SynchronousQueue<>() : new ArrayBlockingQueue<>(options.queue()),
-                daemonThreads());
-        server.setExecutor(executor);
-        server.createContext("/", new ApiHandler(service, options));
-        server.start();
-        int port = server.getAddress().getPort();
-        return new TagServer(server, executor, URI.create("http://" + hostPort(options.host(), port)));
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tagllm-http-header-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(50, Math.min(1000, options.headerTimeout().toMillis() / 4));
+        Map<EndPoint, long[]> seen = new ConcurrentHashMap<>();
+        sweeper.scheduleWithFixedDelay(() -> dropSlowHeaders(connector, seen, options.headerTimeout().toNanos(), metrics),
+                period, period, TimeUnit.MILLISECONDS);
+        return new TagServer(server, connector, sweeper, URI.create("http://" + hostPort(options.host(), connector.getLocalPort())));
+    }
+
+    /**
+     * Closes connections whose request header has been arriving for longer than the header timeout. Jetty's idle
+     * timeout alone lets a client keep a connection by sending one byte every few seconds (slow loris).
+     */
+    private static void dropSlowHeaders(ServerConnector connector, Map<EndPoint, long[]> seen, long timeoutNanos, ServerMetrics metrics) {
+        try {
+            long now = System.nanoTime();
+            var open = connector.getConnectedEndPoints();
+            seen.keySet().retainAll(open);
+            for (EndPoint e : open) {
+                Connection c = e.getConnection();
+                if (!(c instanceof org.eclipse.jetty.server.internal.HttpConnection hc)) continue;
+                HttpParser parser = hc.getParser();
+                if (parser.isStart() || !parser.inHeaderState()) {
+                    seen.remove(e);
+                    continue;
+                }
+                long[] since = seen.computeIfAbsent(e, k -> new long[]{now, hc.getMessagesIn()});
+                if (since[1] != hc.getMessagesIn()) {
+                    since[0] = now;
+                    since[1] = hc.getMessagesIn();
+                } else if (now - since[0] > timeoutNanos) {
+                    seen.remove(e);
+                    metrics.refused("header_timeout");
+                    e.close();
+                }
+            }
+        } catch (RuntimeException ignored) {
+            // a connection closing meanwhile: the next sweep sees the new state
+        }
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception ignored) {
+            // already failing to start: the start's error is the one to report
+        }
     }
 
     private static String hostPort(String host, int port) {
         return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    private static ThreadFactory daemonThreads() {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "tagllm-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     /** The base address, e.g. http://127.0.0.1:8080 (with the actual port when 0 was asked for). */
     public URI uri() { return uri; }
 
-    public int port() { return server.getAddress().getPort(); }
+    public int port() { return connector.getLocalPort(); }
 
-    /** Stops accepting, lets running requests finish for up to graceSeconds, then stops the threads. */
+    /** Stops accepting, lets running requests finish for up to graceSeconds, then stops. */
     public synchronized void stop(int graceSeconds) {
         if (stopped) return;
         stopped = true;
-        server.stop(graceSeconds);
-        executor.shutdown();
+        sweeper.shutdownNow();
+        server.setStopTimeout(Math.max(0, graceSeconds) * 1000L);
         try {
-            if (!executor.awaitTermination(Math.max(1, graceSeconds), TimeUnit.SECONDS)) executor.shutdownNow();
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
+            server.stop();
+        } catch (Exception e) {
+            // stopping is best effort: the threads are daemons
         }
     }
 

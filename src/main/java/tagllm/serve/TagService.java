@@ -27,6 +27,28 @@ public interface TagService {
     /** Greedy continuations (up to maxTokens new tokens, stopping at EOS or a newline), one per input. */
     Generations generate(String task, List<Map<String, String>> inputs, int maxTokens);
 
+    /**
+     * Continuations decoded as {@code decoding} says (greedy or seeded sampling), one per input; when onText is
+     * not null it receives (input index, piece of text) as soon as each piece is decoded (server-sent events).
+     */
+    default Generations generate(String task, List<Map<String, String>> inputs, Decoding decoding,
+                                 java.util.function.BiConsumer<Integer, String> onText) {
+        if (!decoding.isGreedy() || onText != null) throw ApiException.badRequest("this service decodes greedily and does not stream");
+        return generate(task, inputs, decoding.maxTokens());
+    }
+
+    /**
+     * How to pick each new token: temperature 0 is greedy (top_k, top_p and seed then play no part).
+     *
+     * @param topK 0 for no limit
+     * @param topP 1 for no limit
+     */
+    record Decoding(int maxTokens, double temperature, int topK, double topP, long seed) {
+        public static Decoding greedy(int maxTokens) { return new Decoding(maxTokens, 0, 0, 1, 0); }
+
+        public boolean isGreedy() { return temperature == 0; }
+    }
+
     /** @param task the task's canonical name */
     record Predictions(String task, double[] values) {}
 

@@ -148,6 +148,14 @@ public final class TagPredictor {
      * maxNewTokens, or at the end of the context. Returns the decoded text (without the stop token).
      */
     public String generate(Sequence prompt, int maxNewTokens) {
+        return generate(prompt, maxNewTokens, tagllm.model.Sampler.greedy(), null);
+    }
+
+    /**
+     * The same with a sampler (temperature, top-k, top-p, seed; greedy picks as above) and, when onText is not
+     * null, each piece of text as soon as it is decoded (the pieces concatenate to the returned text).
+     */
+    public String generate(Sequence prompt, int maxNewTokens, tagllm.model.Sampler sampler, java.util.function.Consumer<String> onText) {
         int d = model.config().hiddenSize();
         int room = Math.min(maxNewTokens, model.config().maxPositions() - prompt.length());
         if (room <= 0) return "";
@@ -155,26 +163,37 @@ public final class TagPredictor {
         boolean isolated = prompt.spans().length > 0;
         KvCache cache = isolated ? null : model.newCache(prompt.length() + room);
         try {
-            return continuation(prompt, room, b, cache);
+            return continuation(prompt, room, b, cache, sampler, onText);
         } finally {
             if (cache != null) cache.close();
         }
     }
 
-    private String continuation(Sequence prompt, int room, PackedBatch b, KvCache cache) {
+    private String continuation(Sequence prompt, int room, PackedBatch b, KvCache cache, tagllm.model.Sampler sampler,
+                                java.util.function.Consumer<String> onText) {
         int d = model.config().hiddenSize();
         List<Integer> ids = new ArrayList<>();
         boolean isolated = cache == null;
         float[] h = isolated ? lastNormed(b) : model.prefill(cache, b.input(), prompt.length());
         String text = "";
         for (int step = 0; step < room; step++) {
-            int next = argmax(model.logits(h, 0));
+            int next = sampler.sample(model.logits(h, 0));
             if (isEos.test(next)) break;
             ids.add(next);
             String decoded = tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
             int nl = decoded.indexOf('\n');
-            if (nl >= 0) return decoded.substring(0, nl);
-            text = decoded;
+            String upTo = nl >= 0 ? decoded.substring(0, nl) : decoded;
+            if (onText == null) {
+                if (nl >= 0) return upTo;
+                text = upTo;
+            } else {
+                // a piece goes out once stable: the decoded text may still change while a character is incomplete
+                if (upTo.length() > text.length() && upTo.startsWith(text) && !upTo.endsWith("\uFFFD")) {
+                    onText.accept(upTo.substring(text.length()));
+                    text = upTo;
+                }
+                if (nl >= 0) return text;
+            }
             if (step + 1 == room) break;
             if (!isolated) {
                 h = model.decode(cache, next);

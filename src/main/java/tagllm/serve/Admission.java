@@ -1,0 +1,172 @@
+package tagllm.serve;
+
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The door of the API: at most {@code queue} requests in the server at once (the rest get 503 with Retry-After at
+ * once, never a reset), and request bodies held in memory limited to a server-wide byte budget (twice the body
+ * limit), reserved before the bytes are read: memory stays bounded whatever the number of clients.
+ */
+final class Admission {
+    /** Longest wait for body memory before answering 503: the budget frees as other requests finish. */
+    private static final long MEMORY_WAIT_MS = 2000;
+    /** Most bytes of an oversized body read and dropped before answering 413 (so that the client reads the answer). */
+    private static final long DRAIN_BYTES = 64L << 20;
+
+    private final int maxRequests;
+    private final int budget;
+    private final Semaphore requests;
+    private final Semaphore bodyBytes;
+
+    Admission(int maxRequests, long budgetBytes) {
+        this.maxRequests = maxRequests;
+        this.budget = (int) Math.min(Integer.MAX_VALUE, budgetBytes);
+        this.requests = new Semaphore(maxRequests);
+        this.bodyBytes = new Semaphore(budget);
+    }
+
+    double inFlight() { return maxRequests - requests.availablePermits(); }
+
+    double bytesHeld() { return budget - bodyBytes.availablePermits(); }
+
+    /** A place in the server, or 503 when all {@code queue} places are taken. */
+    Ticket enter(ServerMetrics metrics) {
+        if (!requests.tryAcquire()) {
+            metrics.refused("busy");
+            throw new ApiException(503, "server busy: " + maxRequests + " requests are already in the server (its --queue limit); try again shortly");
+        }
+        return new Ticket(metrics);
+    }
+
+    /** One admitted request: its place and the body bytes it holds, both given back on close. */
+    final class Ticket implements AutoCloseable {
+        private final ServerMetrics metrics;
+        private int held;
+
+        private Ticket(ServerMetrics metrics) { this.metrics = metrics; }
+
+        /**
+         * The whole body, reserving its bytes first (503 when the budget stays exhausted), 413 past the body limit,
+         * 408 when it does not arrive within the body timeout.
+         */
+        byte[] readBody(Request request, ServerOptions options) {
+            long limit = options.maxBodyBytes();
+            long deadline = System.nanoTime() + options.bodyTimeout().toNanos();
+            long declared = request.getLength();
+            if (declared > limit) {
+                drain(request, deadline, Math.max(DRAIN_BYTES, 4 * limit));
+                metrics.refused("too_large");
+                throw tooLarge(declared + " bytes", limit);
+            }
+            if (declared >= 0) reserve((int) declared, deadline);
+            byte[] buf = new byte[declared >= 0 ? (int) declared : (int) Math.min(limit, 8192)];
+            int n = 0;
+            while (true) {
+                Content.Chunk chunk = next(request, deadline);
+                try {
+                    ByteBuffer b = chunk.getByteBuffer();
+                    int r = b.remaining();
+                    if (n + (long) r > limit) {
+                        metrics.refused("too_large");
+                        drain(request, deadline, Math.max(DRAIN_BYTES, 4 * limit));
+                        throw tooLarge("more than " + limit + " bytes", limit);
+                    }
+                    if (declared < 0) reserve(r, deadline);
+                    if (n + r > buf.length) {
+                        if (declared >= 0) throw ApiException.badRequest("the body is longer than its Content-Length");
+                        buf = java.util.Arrays.copyOf(buf, (int) Math.min(limit, Math.max(2L * buf.length, n + r)));
+                    }
+                    b.get(buf, n, r);
+                    n += r;
+                    if (chunk.isLast()) break;
+                } finally {
+                    chunk.release();
+                }
+            }
+            return n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
+        }
+
+        private void reserve(int bytes, long deadline) {
+            if (bytes == 0) return;
+            long waitMs = Math.max(0, Math.min(MEMORY_WAIT_MS, (deadline - System.nanoTime()) / 1_000_000));
+            boolean got;
+            try {
+                got = bodyBytes.tryAcquire(bytes, waitMs, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(503, "the server is shutting down");
+            }
+            if (!got) {
+                metrics.refused("memory");
+                throw new ApiException(503, "server busy: request bodies in memory are at this server's limit of " + budget
+                        + " bytes; try again shortly");
+            }
+            held += bytes;
+        }
+
+        /** The next chunk of the body, waiting at most until the deadline (408 past it or on the idle timeout). */
+        private Content.Chunk next(Request request, long deadline) {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk != null) {
+                    if (Content.Chunk.isFailure(chunk)) {
+                        Throwable f = chunk.getFailure();
+                        if (f instanceof java.util.concurrent.TimeoutException || !chunk.isLast()) {
+                            metrics.refused("timeout");
+                            throw new ApiException(408, "the request body did not arrive in time (the connection was idle too long)");
+                        }
+                        throw new ApiException(400, "the request body could not be read: " + f.getMessage());
+                    }
+                    return chunk;
+                }
+                long left = deadline - System.nanoTime();
+                CountDownLatch ready = new CountDownLatch(1);
+                request.demand(ready::countDown);
+                boolean came;
+                try {
+                    came = left > 0 && ready.await(left, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ApiException(503, "the server is shutting down");
+                }
+                if (!came) {
+                    metrics.refused("timeout");
+                    throw new ApiException(408, "the request body did not arrive within the body timeout");
+                }
+            }
+        }
+
+        /** Reads and drops what the client is still sending, up to a bound, so that it gets to read the answer. */
+        private void drain(Request request, long deadline, long cap) {
+            long read = 0;
+            try {
+                while (read < cap) {
+                    Content.Chunk chunk = next(request, deadline);
+                    read += chunk.remaining();
+                    boolean last = chunk.isLast();
+                    chunk.release();
+                    if (last) return;
+                }
+            } catch (ApiException timedOut) {
+                // the 413 is still the answer; the connection closes after it
+            }
+        }
+
+        private ApiException tooLarge(String size, long limit) {
+            return new ApiException(413, "request body of " + size + " is over this server's limit of " + limit + " bytes");
+        }
+
+        @Override
+        public void close() {
+            if (held > 0) bodyBytes.release(held);
+            held = 0;
+            requests.release();
+        }
+    }
+}
