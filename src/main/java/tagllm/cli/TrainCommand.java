@@ -61,8 +61,8 @@ public final class TrainCommand implements Callable<Integer> {
         Experiment exp = Experiment.load(experiment);
         List<Path> init = new ArrayList<>(exp.init());
         init.addAll(initTags.stream().map(p -> p.toAbsolutePath().normalize()).toList());
-        exp = new Experiment(exp.file(), model != null ? model : exp.model(), output != null ? output.toAbsolutePath().normalize() : exp.output(),
-                seed != null ? seed : exp.seed(), exp.tagLength(), exp.functionInit(), exp.tags(), init, exp.defaults(), exp.tasks(), exp.data(), exp.stages());
+        exp = exp.withRun(model != null ? model : exp.model(), output != null ? output.toAbsolutePath().normalize() : exp.output(),
+                seed != null ? seed : exp.seed(), init);
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
         Model m = compute.load(exp.model(), spec.commandLine());
         progress.message("model " + m.name() + " (" + m.config().architecture() + ", hidden " + m.config().hiddenSize()

@@ -80,6 +80,12 @@ public final class Sequence {
                 kept.toArray(new int[0][]), readPosition < n ? readPosition : -1, outputStart < n ? outputStart : -1);
     }
 
+    /** The same sequence with the head reading another position (a template without a function tag reads its last input). */
+    public Sequence withReadPosition(int p) {
+        if (p < 0 || p >= token.length) throw new IllegalArgumentException("read position " + p + " outside the sequence of " + token.length);
+        return new Sequence(token, tag, slot, spans, p, outputStart);
+    }
+
     /** All token ids in order, tags left out (for decoding the text of a rendered example). */
     public int[] tokenIds() {
         return Arrays.stream(token).filter(t -> t >= 0).toArray();

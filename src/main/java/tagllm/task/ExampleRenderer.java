@@ -79,7 +79,13 @@ public final class ExampleRenderer {
             throw new DatasetException(row.origin(), e.getMessage());
         }
         if (task.type() == TaskType.REGRESSION) {
-            if (s.readPosition() < 0) throw new DatasetException(row.origin(), "task " + task.name() + " has no function tag before its output");
+            if (s.readPosition() < 0) {
+                // no function tag: the head reads the last input position before the label text
+                if (task.functionTag() != null) throw new DatasetException(row.origin(), "task " + task.name() + " has no function tag before its output");
+                int last = (s.outputStart() > 0 ? s.outputStart() : s.length()) - 1;
+                if (last < 0) throw new DatasetException(row.origin(), "task " + task.name() + ": the prompt is empty");
+                s = s.withReadPosition(last);
+            }
             s = s.truncate(s.readPosition() + 1);
         }
         if (s.length() > limit) {

@@ -94,8 +94,8 @@ public final class TagPredictor {
             if (tags.get(t).kind() != k) throw new ConfigException("task " + task.name() + ": " + t + " is a " + k.label() + " tag in the task but a "
                     + tags.get(t).kind().label() + " tag in the tag files");
         }
-        if (task.type() == TaskType.REGRESSION && tags.head(task.functionTag()) == null) {
-            throw new ConfigException("task " + task.name() + ": the tag files hold no regression head for " + task.functionTag());
+        if (task.type() == TaskType.REGRESSION && tags.head(task.headKey()) == null) {
+            throw new ConfigException("task " + task.name() + ": the tag files hold no regression head for " + task.headKey());
         }
     }
 
@@ -121,8 +121,8 @@ public final class TagPredictor {
 
     /** Head predictions (label units) for regression prompts, several prompts per forward pass. */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts) {
-        RegressionHead head = tags.head(task.functionTag());
-        if (head == null) throw new ConfigException("task " + task.name() + ": no regression head for " + task.functionTag());
+        RegressionHead head = tags.head(task.headKey());
+        if (head == null) throw new ConfigException("task " + task.name() + ": no regression head for " + task.headKey());
         int d = model.config().hiddenSize();
         double[] out = new double[prompts.size()];
         int i = 0;
@@ -131,7 +131,7 @@ public final class TagPredictor {
             int[] rows = new int[chunk.size()];
             for (int k = 0; k < chunk.size(); k++) {
                 int read = chunk.get(k).readPosition();
-                if (read < 0) throw new ConfigException("task " + task.name() + ": the prompt has no function tag to read");
+                if (read < 0) throw new ConfigException("task " + task.name() + ": the prompt has no position for the head to read");
                 rows[k] = packed.row(k, read);
             }
             // the head reads one row per prompt: the top layer is computed only there

@@ -120,7 +120,9 @@ public record TaskSpec(
         if (output != null && type != TaskType.LANGUAGE_MODEL && !parsed.columns().contains(output)) {
             throw c.error("output", "the template has no placeholder {" + output + "}");
         }
-        if (type != TaskType.LANGUAGE_MODEL && used.values().stream().noneMatch(k -> k.equals("function"))) {
+        // a regression template without a function tag is the paper's "without function tags" ablation: the head
+        // reads the last input position (the official code's position -2, right before the label text)
+        if (type == TaskType.TEXT && used.values().stream().noneMatch(k -> k.equals("function"))) {
             throw c.error("template", "a " + type.label() + " task needs a function tag in its template");
         }
         Map<String, String> columns = new LinkedHashMap<>();
@@ -183,6 +185,27 @@ public record TaskSpec(
 
     public static TaskSpec fromJson(String name, ObjectNode o, String where) {
         return fromConfig(name, new ConfigNode(o, where), Map.of());
+    }
+
+    /** The same task with another template and tag kinds (ablations drop or add tags). */
+    public TaskSpec withTemplate(String newTemplate, Map<String, String> newTags) {
+        return new TaskSpec(name, type, newTemplate, newTags, labelColumn, labelScale, outputPlaceholder, columns, head, isolateDomains, bos, eos,
+                lossOnOutputOnly, maxLength);
+    }
+
+    /** The same task with another head and domain isolation (recipes and ablations). */
+    public TaskSpec withHead(HeadSpec newHead, boolean isolate) {
+        return new TaskSpec(name, type, template, tags, labelColumn, labelScale, outputPlaceholder, columns, newHead, isolate, bos, eos,
+                lossOnOutputOnly, maxLength);
+    }
+
+    /**
+     * The name the task's regression head is stored and trained under: its function tag, or, for a template
+     * without one (the head reads the last input position), {@code <TASK.head>}.
+     */
+    public String headKey() {
+        String f = functionTag();
+        return f != null ? f : Tag.canonicalName(name.replaceAll("[^A-Za-z0-9_.+-]", "_") + ".head");
     }
 
     /** The function tag whose last slot the head reads (the last function tag of the template). */

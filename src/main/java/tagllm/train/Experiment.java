@@ -30,7 +30,8 @@ import java.util.Set;
  * model: ../shared/models/stories260K
  * output: runs/qed
  * seed: 42
- * tag_length: 10
+ * recipe: paper                    # or robust: the defaults that train a small model (docs/training.md, "Recipes")
+ * tag_length: 10                   # or {domain: 4, function: 10}
  * function_init: mean              # or prompt: new function tags copy the prompt tokens before them
  * tags: {MyTag: function}          # kinds of tags not coming from presets
  * init: [earlier.tags.safetensors]  # optional: start from these tags and heads
@@ -43,11 +44,24 @@ import java.util.Set;
  *   - {name: qed, stage: 2, tasks: [qed], epochs: 2}
  * </pre>
  */
-public record Experiment(Path file, String model, Path output, long seed, int tagLength, FunctionInit functionInit, Map<String, TagKind> tags,
-                         List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
+public record Experiment(Path file, String model, Path output, long seed, int tagLength, int functionTagLength, FunctionInit functionInit,
+                         Map<String, TagKind> tags, List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
                          List<StageSpec> stages) {
 
-    public static final String[] KEYS = {"model", "output", "seed", "tag_length", "function_init", "tags", "init", "defaults", "tasks", "stages"};
+    public static final String[] KEYS = {"model", "output", "seed", "recipe", "tag_length", "function_init", "tags", "init", "defaults", "tasks", "stages"};
+
+    /** p of a new tag of this kind (tag_length: N, or tag_length: {domain: N, function: M}). */
+    public int tagLength(TagKind kind) { return kind == TagKind.FUNCTION ? functionTagLength : tagLength; }
+
+    /** The same experiment run with another model, output folder, seed or initial tag files (the CLI's overrides). */
+    public Experiment withRun(String newModel, Path newOutput, long newSeed, List<Path> newInit) {
+        return new Experiment(file, newModel, newOutput, newSeed, tagLength, functionTagLength, functionInit, tags, newInit, defaults, tasks, data, stages);
+    }
+
+    /** The same experiment with other tasks or stages (compare's methods and ablations). */
+    public Experiment with(int newTagLength, int newFunctionTagLength, Map<String, TaskSpec> newTasks, List<StageSpec> newStages) {
+        return new Experiment(file, model, output, seed, newTagLength, newFunctionTagLength, functionInit, tags, init, defaults, newTasks, data, newStages);
+    }
 
     public static Experiment load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (experiment file not found)");
@@ -68,11 +82,27 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         if (Files.isDirectory(modelPath)) model = modelPath.normalize().toString();
         Path output = baseDir.resolve(c.string("output", "runs/" + stem(file))).normalize();
         long seed = c.integer("seed", 42);
-        int p = c.integer("tag_length", 10);
-        if (p < 1) throw c.error("tag_length", "must be at least 1, got " + p);
+        Recipe recipe;
+        try {
+            recipe = Recipe.parse(c.string("recipe", Recipe.PAPER.label()));
+        } catch (IllegalArgumentException e) {
+            throw c.error("recipe", e.getMessage());
+        }
+        int p, pf;
+        if (c.has("tag_length") && c.raw().get("tag_length").isObject()) {
+            ConfigNode tl = c.child("tag_length");
+            tl.allowOnly("domain", "function");
+            p = tl.integer("domain", recipe.tagLength());
+            pf = tl.integer("function", recipe.tagLength());
+            if (p < 1) throw tl.error("domain", "must be at least 1, got " + p);
+            if (pf < 1) throw tl.error("function", "must be at least 1, got " + pf);
+        } else {
+            p = pf = c.integer("tag_length", recipe.tagLength());
+            if (p < 1) throw c.error("tag_length", "must be at least 1, got " + p);
+        }
         FunctionInit functionInit;
         try {
-            functionInit = FunctionInit.parse(c.string("function_init", FunctionInit.MEAN.label()));
+            functionInit = FunctionInit.parse(c.string("function_init", recipe.functionInit().label()));
         } catch (IllegalArgumentException e) {
             throw c.error("function_init", e.getMessage());
         }
@@ -85,12 +115,10 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             }
         });
         List<Path> init = c.strings("init").stream().map(s -> baseDir.resolve(s).normalize()).toList();
-        Hyper defaults = Hyper.paper();
-        if (c.has("defaults")) {
-            ConfigNode d = c.child("defaults").requireObject();
-            d.allowOnly(Hyper.KEYS);
-            defaults = Hyper.read(d, defaults);
-        }
+        // a stage's hyper-parameters: the recipe's for its stage number, then defaults:, then the stage's own keys
+        ConfigNode d = c.has("defaults") ? c.child("defaults").requireObject() : null;
+        if (d != null) d.allowOnly(Hyper.KEYS);
+        Hyper defaults = d != null ? Hyper.read(d, recipe.hyper(2)) : recipe.hyper(2);
         Map<String, TaskSpec> tasks = new LinkedHashMap<>();
         Map<String, DataSpec> data = new LinkedHashMap<>();
         List<String> taskKeys = new ArrayList<>(List.of(TaskSpec.KEYS));
@@ -98,7 +126,8 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         for (Map.Entry<String, ConfigNode> e : c.entries("tasks").entrySet()) {
             ConfigNode t = e.getValue().requireObject();
             t.allowOnly(taskKeys.toArray(new String[0]));
-            tasks.put(e.getKey(), TaskSpec.fromConfig(e.getKey(), t, tags));
+            TaskSpec spec = TaskSpec.fromConfig(e.getKey(), withRecipeHead(t, recipe), tags);
+            tasks.put(e.getKey(), spec);
             DataSpec ds = DataSpec.read(t, baseDir);
             if (ds != null) data.put(e.getKey(), ds);
         }
@@ -128,11 +157,33 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
                 }
             }
             List<String> train = s.strings("train").stream().map(Tag::canonicalName).toList();
-            boolean enrich = s.bool("enrich", false);
+            boolean enrich = s.bool("enrich", stage == 2 && recipe.enrich());
             if (enrich && stage != 2) throw s.error("enrich", "enrichment is a stage-2 option (stage 3 keeps domain tags frozen)");
-            stages.add(new StageSpec(name, stage, st, train, enrich, Hyper.read(s, defaults)));
+            Hyper base = d != null ? Hyper.read(d, recipe.hyper(stage)) : recipe.hyper(stage);
+            stages.add(new StageSpec(name, stage, st, train, enrich, Hyper.read(s, base)));
         }
-        return new Experiment(file, model, output, seed, p, functionInit, tags, init, defaults, tasks, data, stages);
+        return new Experiment(file, model, output, seed, p, pf, functionInit, tags, init, defaults, tasks, data, stages);
+    }
+
+    /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */
+    private static ConfigNode withRecipeHead(ConfigNode t, Recipe recipe) {
+        if (recipe == Recipe.PAPER) return t;
+        com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) t.raw()).deepCopy();
+        boolean regression;
+        try {
+            regression = t.has("type") ? "regression".equals(t.string("type", ""))
+                    : t.has("preset") && tagllm.task.Presets.get(t.string("preset", null), t.where()).type() == tagllm.task.TaskType.REGRESSION;
+        } catch (IllegalArgumentException e) {
+            return t; // fromConfig names the error
+        }
+        if (!regression) return t;
+        com.fasterxml.jackson.databind.JsonNode given = copy.get("head");
+        if (given != null && !given.isObject()) return t; // fromConfig names the error
+        com.fasterxml.jackson.databind.node.ObjectNode head = given == null ? copy.putObject("head") : (com.fasterxml.jackson.databind.node.ObjectNode) given;
+        if (!head.has("bias")) head.put("bias", recipe.head().bias());
+        if (!head.has("standardize")) head.put("standardize", recipe.head().standardize());
+        if (!head.has("init")) head.put("init", recipe.head().init().label());
+        return new ConfigNode(copy, t.where());
     }
 
     private static String stem(Path file) {

@@ -168,7 +168,7 @@ public final class ExperimentRunner {
             List<Example> ex = examples(t, ds, "train", ds.maxTrain(), tags, enc);
             if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path());
             train.addAll(ex);
-            if (t.type() == TaskType.REGRESSION && tags.head(t.functionTag()) == null) {
+            if (t.type() == TaskType.REGRESSION && tags.head(t.headKey()) == null) {
                 ensureHead(tags, t, ex, embed);
                 if (t.head().init() == HeadInit.RIDGE && !(resume && Files.exists(ckpt))) {
                     Ridge r = fitRidgeHead(model, tags, t, ex, examples(t, ds, "valid", ds.maxEval(), tags, enc));
@@ -179,7 +179,7 @@ public final class ExperimentRunner {
         // 3. what trains
         Set<String> trainable = new LinkedHashSet<>();
         if (!stage.train().isEmpty()) {
-            for (String n : stage.train()) trainable.add(tags.require(n).name());
+            for (String n : stage.train()) trainable.add(tags.head(n) != null && !tags.has(n) ? Tag.canonicalName(n) : tags.require(n).name());
         } else {
             for (String n : used) {
                 TagKind k = tags.require(n).kind();
@@ -190,10 +190,17 @@ public final class ExperimentRunner {
                 };
                 if (on) trainable.add(n);
             }
+            // a task without a function tag trains its head alone (the paper's "without function tags" ablation)
+            if (stage.stage() > 1) {
+                for (String tn : stage.tasks()) {
+                    TaskSpec t = exp.tasks().get(tn);
+                    if (t.type() == TaskType.REGRESSION && t.functionTag() == null) trainable.add(t.headKey());
+                }
+            }
         }
         if (stage.stage() == 3) {
             for (String n : trainable) {
-                if (tags.require(n).kind() == TagKind.DOMAIN) {
+                if (tags.has(n) && tags.get(n).kind() == TagKind.DOMAIN) {
                     throw new IllegalArgumentException("stage " + stage.name() + ": stage 3 keeps domain tags frozen, but train: lists " + n);
                 }
             }
@@ -252,10 +259,10 @@ public final class ExperimentRunner {
         if (kind == TagKind.FUNCTION && exp.functionInit() == FunctionInit.PROMPT) {
             String before = t.parsedTemplate().textBefore(name);
             int[] ids = before.isEmpty() ? new int[0] : enc.encodePart(before);
-            if (ids.length > 0) return TagInit.fromTokens(name, kind, exp.tagLength(), model.weights().embedTokens(), ids);
+            if (ids.length > 0) return TagInit.fromTokens(name, kind, exp.tagLength(kind), model.weights().embedTokens(), ids);
             progress.message("task " + t.name() + ": no template text right before " + name + " to initialise it from; using the mean embedding");
         }
-        return TagInit.newTag(name, kind, exp.tagLength(), embed.initialVector());
+        return TagInit.newTag(name, kind, exp.tagLength(kind), embed.initialVector());
     }
 
     /**
@@ -264,7 +271,7 @@ public final class ExperimentRunner {
      * training ones), then the head is refitted on all training rows at that λ.
      */
     static Ridge fitRidgeHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
-        RegressionHead head = tags.head(t.functionTag());
+        RegressionHead head = tags.head(t.headKey());
         List<Example> fitOn = train, pickOn = valid;
         if (valid.isEmpty()) {
             if (train.size() < 5) throw new IllegalArgumentException("task " + t.name() + ": head init ridge needs a valid split or at least 5 training rows");
@@ -313,8 +320,8 @@ public final class ExperimentRunner {
         boolean independent = true;
         Set<String> scoredTags = new LinkedHashSet<>();
         for (TaskSpec t : tasks) {
-            scoredTags.add(t.functionTag());
-            for (String n : t.parsedTemplate().tagNames()) if (trainable.contains(n) && !n.equals(t.functionTag())) independent = false;
+            scoredTags.add(t.headKey());
+            for (String n : t.parsedTemplate().tagNames()) if (trainable.contains(n) && !n.equals(t.headKey())) independent = false;
         }
         boolean byTag = independent && scoredTags.equals(trainable);
         return current -> {
@@ -322,7 +329,7 @@ public final class ExperimentRunner {
             double sum = 0;
             Map<String, double[]> perTag = new LinkedHashMap<>();
             for (int k = 0; k < tasks.size(); k++) {
-                RegressionHead head = current.head(tasks.get(k).functionTag());
+                RegressionHead head = current.head(tasks.get(k).headKey());
                 double[] pred = p.predictValues(tasks.get(k), sets.get(k).stream().map(Example::sequence).toList());
                 double se = 0;
                 for (int i = 0; i < pred.length; i++) {
@@ -330,7 +337,7 @@ public final class ExperimentRunner {
                     se += diff * diff;
                 }
                 sum += se / pred.length;
-                double[] acc = perTag.computeIfAbsent(tasks.get(k).functionTag(), n -> new double[2]);
+                double[] acc = perTag.computeIfAbsent(tasks.get(k).headKey(), n -> new double[2]);
                 acc[0] += se / pred.length;
                 acc[1]++;
             }
@@ -376,7 +383,7 @@ public final class ExperimentRunner {
 
     /** A new head for a regression task's function tag: rows = the mean token embedding as in the code, or zero. */
     static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
-        String f = t.functionTag();
+        String f = t.headKey();
         if (tags.head(f) != null) return;
         // the head learns z = (y - shift) / scale and reports y: label_scale (DC's 0.1, as the code scales its
         // targets) is a fixed scale, standardisation takes the training labels' mean and deviation instead

@@ -79,25 +79,30 @@ public final class Trainer {
         Map<String, Param> headBiasGrads = new LinkedHashMap<>();
         Map<String, int[]> groups = new LinkedHashMap<>();
         for (String name : trainable) {
-            Tag t = tags.require(name);
+            // a trainable name is a tag (with the head it feeds, if any) or a head without a tag (TaskSpec.headKey)
+            Tag t = tags.get(name);
+            String key = Tag.canonicalName(name), bare = Tag.bareName(name);
             int first = params.size();
-            Param p = new Param("tag." + t.bareName(), t.values());
-            params.add(p);
-            tagGrads.put(t.name(), p.grad());
-            RegressionHead head = tags.head(t.name());
+            if (t != null) {
+                Param p = new Param("tag." + bare, t.values());
+                params.add(p);
+                tagGrads.put(key, p.grad());
+            }
+            RegressionHead head = tags.head(key);
+            if (t == null && head == null) throw new IllegalArgumentException("stage " + o.stageName() + ": " + key + " is neither a tag nor a head");
             if (head != null) {
-                Param w = new Param("head." + t.bareName() + ".weight", head.weight(), h.headLrScale());
+                Param w = new Param("head." + bare + ".weight", head.weight(), h.headLrScale());
                 params.add(w);
-                headWeightGrads.put(t.name(), w);
+                headWeightGrads.put(key, w);
                 if (head.bias() != null) {
-                    Param b = new Param("head." + t.bareName() + ".bias", head.bias(), h.headLrScale());
+                    Param b = new Param("head." + bare + ".bias", head.bias(), h.headLrScale());
                     params.add(b);
-                    headBiasGrads.put(t.name(), b);
+                    headBiasGrads.put(key, b);
                 }
             }
             int[] members = new int[params.size() - first];
             for (int k = 0; k < members.length; k++) members[k] = first + k;
-            groups.put(t.name(), members);
+            groups.put(key, members);
         }
         if (params.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train");
 
@@ -144,6 +149,9 @@ public final class Trainer {
                 ce += l.ce() / h.gradAccum();
                 stepRows += l.rows();
             }
+            // per array, before clipping: how the gradient splits between tags and heads (docs/training.md, BA)
+            double[] norms = new double[params.size()];
+            for (int k = 0; k < norms.length; k++) norms[k] = GradClip.globalNorm(List.of(params.get(k)));
             double norm = GradClip.clip(params, h.maxGradNorm());
             double lr = schedule.lr(step);
             opt.step(params, lr);
@@ -164,6 +172,8 @@ public final class Trainer {
                 if (ce != 0) r.put("ce", ce);
                 r.put("lr", lr);
                 r.put("grad_norm", norm);
+                ObjectNode by = r.putObject("grad_norms");
+                for (int k = 0; k < norms.length; k++) by.put(params.get(k).name(), norms[k]);
                 r.put("tokens_per_s", Math.round(tps));
                 log.write(r);
             }
@@ -179,6 +189,13 @@ public final class Trainer {
         if (best != null) {
             String kept = best.restore(step);
             if (!kept.isEmpty()) progress.message("stage " + o.stageName() + ": keeping " + kept);
+            // which step each kept tag comes from: step 0 means training never beat the initial tags on validation
+            ObjectNode r = log.newRecord();
+            r.put("stage", o.stageName());
+            r.put("step", step);
+            ObjectNode by = r.putObject("kept_step");
+            best.keptSteps().forEach((g, at) -> by.put(g.isEmpty() ? "all" : g, at));
+            log.write(r);
         }
         return new Result(step, total, last == null ? Double.NaN : last.total(), false, rows);
     }
@@ -242,6 +259,9 @@ public final class Trainer {
             return a;
         }
 
+        /** The step each group was kept at ("" = all trained arrays together). */
+        Map<String, Integer> keptSteps() { return step; }
+
         /** Puts back the kept arrays; says what was kept from an earlier step than the last ("" when nothing). */
         String restore(int lastStep) {
             StringBuilder b = new StringBuilder();
@@ -267,9 +287,11 @@ public final class Trainer {
 
     private static void restore(TagSet into, TagSet from, Set<String> trainable) {
         for (String name : trainable) {
-            Tag src = from.require(name), dst = into.require(name);
-            if (src.values().length != dst.values().length) throw new IllegalArgumentException("checkpoint tag " + name + " has another shape");
-            System.arraycopy(src.values(), 0, dst.values(), 0, dst.values().length);
+            Tag src = from.get(name), dst = into.get(name);
+            if (dst != null) {
+                if (src == null || src.values().length != dst.values().length) throw new IllegalArgumentException("checkpoint tag " + name + " is missing or has another shape");
+                System.arraycopy(src.values(), 0, dst.values(), 0, dst.values().length);
+            }
             RegressionHead hs = from.head(name), hd = into.head(name);
             if (hd != null && hs != null) {
                 System.arraycopy(hs.weight(), 0, hd.weight(), 0, hd.weight().length);
@@ -347,7 +369,7 @@ public final class Trainer {
             float[][] x = new float[n][];
             for (int i = 0; i < n; i++) {
                 Example e = batch.get(regIdx.get(i));
-                String f = e.task().functionTag();
+                String f = e.task().headKey();
                 heads[i] = tags.head(f);
                 if (heads[i] == null) throw new IllegalStateException("function tag " + f + " has no head");
                 rows[i] = packed.row(regIdx.get(i), e.sequence().readPosition());
