@@ -44,6 +44,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (Relaunch.needed()) System.exit(Relaunch.run(args));
         System.exit(commandLine().execute(args));
     }
 }

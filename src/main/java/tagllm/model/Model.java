@@ -79,6 +79,7 @@ public final class Model {
     }
 
     private static Model load(Path dir, String name, ComputePrecision precision) throws IOException {
+        tagllm.util.JdkModules.requireVectorApi(); // the weights are Vector API matrices: say which flag is missing, up front
         if (!Files.isDirectory(dir)) {
             throw new ModelFormatException(dir + ": " + (Files.exists(dir) ? "not a folder" : "no such model folder"));
         }

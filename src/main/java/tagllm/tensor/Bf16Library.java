@@ -46,6 +46,10 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         if (!osName.toLowerCase(Locale.ROOT).startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
             return unavailable("no native kernels for " + osName + " " + osArch + " (only Linux x86-64)");
         }
+        if (!tagllm.util.JdkModules.nativeAccessEnabled()) {
+            // the JDK would warn at the first native call (and deny it in later releases): ask for the flag instead
+            return unavailable("native access is not enabled: run java with --enable-native-access=ALL-UNNAMED (java -jar tagllm.jar and ./tagllm do)");
+        }
         if (resource == null) {
             return unavailable("no " + RESOURCE.substring(1) + " on the class path (built without gcc or without the C source)");
         }

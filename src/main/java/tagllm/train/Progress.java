@@ -30,7 +30,7 @@ public final class Progress {
     public static Progress stderr(boolean quiet) { return to(new PrintWriter(System.err, true), quiet); }
 
     /** Progress written to err (a command's error stream); a redrawn bar when the process has a terminal. */
-    public static Progress to(PrintWriter err, boolean quiet) { return new Progress(err, System.console() != null, quiet, false); }
+    public static Progress to(PrintWriter err, boolean quiet) { return new Progress(err, tagllm.util.Terminal.stderr(), quiet, false); }
 
     public static Progress silent() { return new Progress(new PrintWriter(System.err, true), false, true, true); }
 

@@ -1,0 +1,122 @@
+package tagllm.cli;
+
+import tagllm.util.JdkModules;
+import tagllm.util.Terminal;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the CLI in a child JVM that has the flags the JDK demands: {@code --add-modules jdk.incubator.vector} (a jar
+ * manifest cannot add a module) and native access. So {@code java -jar tagllm.jar} and {@code ./tagllm} need no flag.
+ *
+ * <p>Why a child rather than asking the user: the Vector API is an incubator module in JDK 25, and the JVM resolves
+ * it only from the command line. The child's standard input and output are this process's own; its standard error
+ * passes through here so that the JDK's "WARNING: Using incubator modules" line, printed at every start, is dropped
+ * (it says nothing a user can act on). Everything after it is copied byte for byte, unbuffered, so progress bars
+ * redraw as before. The exit code is the child's; stopping this process stops the child.
+ */
+final class Relaunch {
+    static final String MARKER = "tagllm.relaunched";
+    private static final String INCUBATOR_WARNING = "WARNING: Using incubator modules";
+
+    private Relaunch() {}
+
+    /** Whether main must relaunch: the Vector API is missing, and this is not already the relaunched child. */
+    static boolean needed() {
+        return !JdkModules.vectorApiPresent() && System.getProperty(MARKER) == null;
+    }
+
+    static int run(String[] args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions());
+        cmd.add("--add-modules=" + JdkModules.VECTOR);
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-D" + MARKER + "=true");
+        // the child's stderr is our pipe: tell it whether ours is a terminal
+        cmd.add("-Dtagllm.terminal=" + Terminal.stderr());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        Process child;
+        try {
+            child = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        } catch (IOException e) {
+            System.err.println("error: could not start " + cmd.getFirst() + " with the Vector API: " + e.getMessage()
+                    + "; " + JdkModules.VECTOR_FIX);
+            return 1;
+        }
+        Thread stop = new Thread(() -> {
+            if (!child.isAlive()) return;
+            child.destroy();
+            try {
+                child.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(stop);
+        Thread pump = Thread.ofPlatform().daemon().start(() -> copyErrors(child.getErrorStream()));
+        try {
+            int code = child.waitFor();
+            pump.join(5000);
+            return code;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+    }
+
+    /** This JVM's options (heap, GC, -D...), passed on; none where the management module is absent. */
+    private static List<String> jvmOptions() {
+        try {
+            List<String> out = new ArrayList<>();
+            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (!a.startsWith("-Dtagllm.terminal=")) out.add(a);
+            }
+            return out;
+        } catch (LinkageError e) {
+            return List.of();
+        }
+    }
+
+    /** The child's stderr to ours, less the JDK's incubator-module warning line. */
+    static void copyErrors(InputStream in) {
+        OutputStream err = new FileOutputStream(FileDescriptor.err);
+        try {
+            copyFilteringWarning(in, err);
+        } catch (IOException e) {
+            // the child died or our stderr closed: nothing left to copy
+        }
+    }
+
+    static void copyFilteringWarning(InputStream in, OutputStream out) throws IOException {
+        // the JVM prints the warning first, before main; read that one line, then pass everything through as it comes
+        var first = new java.io.ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            first.write(b);
+            if (b == '\n') break;
+        }
+        if (!first.toString(StandardCharsets.UTF_8).startsWith(INCUBATOR_WARNING)) {
+            out.write(first.toByteArray());
+            out.flush();
+        }
+        byte[] buf = new byte[8192];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            out.write(buf, 0, n);
+            out.flush();
+        }
+    }
+}

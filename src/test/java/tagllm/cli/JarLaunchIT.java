@@ -1,0 +1,51 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The built jar as a user runs it: {@code java -jar target/tagllm.jar} with no JVM flag, from an empty folder (no
+ * ../shared beside it), on the model and data embedded in the jar.
+ */
+class JarLaunchIT {
+    private record Run(int exit, String out, String err) {}
+
+    private static Run java(Path cwd, Path cache, String... args) throws Exception {
+        Path jar = Path.of(System.getProperty("tagllm.jar", "target/tagllm.jar")).toAbsolutePath();
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        Path out = cwd.resolve("stdout.txt"), err = cwd.resolve("stderr.txt");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put("TAGLLM_CACHE", cache.toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "java -jar finished");
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void quickDemoFromTheJarWithNoFlagsAndNoSharedFolder(@TempDir Path dir) throws Exception {
+        Path cwd = Files.createDirectories(dir.resolve("work"));
+        Run r = java(cwd, dir.resolve("cache"), "demo", "--quick");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("| qed |") && r.out().contains("| ba |"), r.out());
+        assertTrue(Files.exists(cwd.resolve("runs/demo/results.md")));
+        assertFalse(r.err().contains("WARNING"), "no JDK warning (incubator module, native access):\n" + r.err());
+    }
+
+    @Test
+    void commandsWithoutAModelStartCleanlyToo(@TempDir Path dir) throws Exception {
+        Run r = java(dir, dir.resolve("cache"), "score", "text", "--help");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.err());
+        Run v = java(dir, dir.resolve("cache"), "--version");
+        assertEquals(0, v.exit());
+        assertTrue(v.out().startsWith("tagllm "), v.out());
+    }
+}
