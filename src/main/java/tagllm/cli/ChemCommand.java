@@ -47,12 +47,16 @@ public final class ChemCommand implements Runnable {
                 + "instead of reporting and skipping it")
         boolean strict;
 
+        @Option(names = "--force", description = "replace an existing --output file")
+        boolean force;
+
         @picocli.CommandLine.Mixin
         LabellingOptions labelling = new LabellingOptions();
 
         void requireBoth() {
             if (input == null || output == null)
                 throw new IllegalArgumentException("give both --input and --output, or values on the command line");
+            OutputGuard.requireNew(output, force);
         }
 
         /**

@@ -48,10 +48,14 @@ public final class DataBuildCommand implements Runnable {
         @Option(names = "--strict", description = "stop at the first input that cannot be labelled (nothing is written)")
         boolean strict;
 
+        @Option(names = "--force", description = "replace an existing --output file")
+        boolean force;
+
         @picocli.CommandLine.Mixin
         LabellingOptions labelling = new LabellingOptions();
 
         int run(PrintWriter err, String column, ToDoubleFunction<String> label, UnaryOperator<String> normalise) throws IOException {
+            OutputGuard.requireNew(output, force);
             int t = labelling.threads();
             RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
             TrainingSetBuilder.Summary s = new TrainingSetBuilder(label, normalise, maxLength, !keepDuplicates, t)

@@ -15,6 +15,8 @@ import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
+import tagllm.eval.RegressionMetrics;
+import tagllm.util.RowProgress;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +43,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -51,10 +56,12 @@ public final class EvalCommand implements Callable<Integer> {
         DatasetRows reader = new DatasetRows(opts.strict);
         DataSpec ds = new DataSpec(opts.input.toAbsolutePath().normalize(), opts.format, splitColumn, "train", "valid", "test", null, 42, 0, maxRows);
         List<Row> rows = reader.load(ds, split);
+        String scope = split + " split";
         if (reader.note(ds) != null) {
             // a file without a split column (a test set of its own) is scored whole
             rows = reader.load(ds, "train");
-            spec.commandLine().getErr().println(opts.input + ": no '" + splitColumn + "' column, so every row is scored");
+            scope = "all rows";
+            spec.commandLine().getErr().println(opts.input + ": no '" + splitColumn + "' column, so all rows are scored");
         }
         ExampleRenderer r = p.renderer(task);
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
@@ -71,21 +78,28 @@ public final class EvalCommand implements Callable<Integer> {
             }).ifPresent(examples::add);
         }
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
-        if (examples.isEmpty()) throw new IllegalArgumentException(opts.input + ": no usable '" + split + "' rows for task " + task.name());
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name());
+        }
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = om.createObjectNode();
         o.put("task", task.name());
-        o.put("split", split);
+        o.put("split", scope.equals("all rows") ? "all" : split);
         o.put("n", examples.size());
         switch (task.type()) {
             case REGRESSION -> {
-                var m = Evaluator.regression(p, task, examples).metrics();
+                RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), examples.size());
+                double[] pred = p.predictValues(task, examples.stream().map(Example::sequence).toList(), bar::to);
+                bar.finish();
+                var m = RegressionMetrics.compute(pred, examples.stream().mapToDouble(Example::label).toArray());
                 o.put("mse", m.mse()).put("mae", m.mae()).put("rmse", m.rmse()).put("pearson", m.pearson())
                         .put("spearman", m.spearman()).put("r2", m.r2());
                 if (!m.undefined().isEmpty()) o.put("note", String.join("; ", m.undefined()));
             }
             case TEXT -> {
-                var t = Evaluator.text(p, task, examples, opts.maxTokens);
+                RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), examples.size());
+                var t = Evaluator.text(p, task, examples, opts.maxTokens, done -> bar.to(done));
+                bar.finish();
                 o.put("bleu", t.bleu().score()).put("chrf", t.chrf());
             }
             case LANGUAGE_MODEL -> {
@@ -97,7 +111,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (json) {
             out.println(om.writeValueAsString(o));
         } else {
-            out.println("task " + task.name() + ", " + split + " split, " + examples.size() + " rows");
+            out.println("task " + task.name() + ", " + scope + ", " + examples.size() + " rows");
             o.properties().forEach(e -> {
                 if (e.getValue().isNumber() && !e.getKey().equals("n")) {
                     out.printf(Locale.ROOT, "  %-16s %.6f%n", e.getKey(), e.getValue().asDouble());

@@ -29,6 +29,9 @@ public final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--file", required = true, description = "UTF-8 text file to score")
     Path file;
 
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -55,7 +58,9 @@ public final class PerplexityCommand implements Callable<Integer> {
         int s = stride != null ? stride : Math.max(1, w / 2);
         Perplexity.Result r;
         try {
-            r = Perplexity.of(m.transformer(), ids, w, s);
+            var bar = new tagllm.util.RowProgress(spec.commandLine().getErr(), !quiet && tagllm.util.Terminal.stderr(), "perplexity", "tokens", ids.length - 1);
+            r = Perplexity.of(m.transformer(), ids, w, s, bar::to);
+            bar.finish();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

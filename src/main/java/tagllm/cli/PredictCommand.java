@@ -1,7 +1,5 @@
 package tagllm.cli;
 
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,8 +12,8 @@ import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
 import tagllm.util.AtomicFiles;
+import tagllm.util.RowProgress;
 
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,22 +22,36 @@ import java.util.concurrent.Callable;
 
 /**
  * tagllm predict: each input row through the task's prompt; regression tasks read the head, text tasks
- * generate greedily. Writes the input columns plus "prediction" (or "output") as CSV.
+ * generate greedily. Writes the input columns plus "prediction" (or "output") as CSV, TSV or JSONL.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Predict with trained tags: --task QED --input data.csv --output preds.csv.")
 public final class PredictCommand implements Callable<Integer> {
+    /** The column of regression predictions: what {@code score regression --pred} reads by default. */
+    static final String PREDICTION = "prediction";
+
     @Mixin
     TaskOptions opts;
 
-    @Option(names = {"-o", "--output"}, description = "CSV to write (atomically); standard output when absent")
+    @Option(names = {"-o", "--output"}, description = "file to write (atomically), as its extension says (.csv, .tsv, .jsonl); standard output (CSV) when absent")
     Path output;
+
+    @Option(names = "--output-format", paramLabel = "csv|tsv|jsonl", description = "format of the output when its extension does not say (--format is the input's)")
+    String outputFormat;
+
+    @Option(names = "--force", description = "replace an existing --output file")
+    boolean force;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        TableOutput format = TableOutput.of(outputFormat, output);
+        OutputGuard.requireNew(output, force);
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         if (task.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");
@@ -57,29 +69,33 @@ public final class PredictCommand implements Callable<Integer> {
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         if (prompts.isEmpty()) throw new IllegalArgumentException(opts.input + ": no row could be used for task " + task.name());
         List<String> out = new ArrayList<>();
+        RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "predict " + task.name(), prompts.size());
         if (task.type() == TaskType.REGRESSION) {
-            for (double v : p.predictValues(task, prompts.stream().map(Example::sequence).toList())) out.add(String.format(Locale.ROOT, "%.6g", v));
+            for (double v : p.predictValues(task, prompts.stream().map(Example::sequence).toList(), bar::to)) out.add(String.format(Locale.ROOT, "%.6g", v));
         } else {
-            for (Example e : prompts) out.add(p.generate(e.sequence(), opts.maxTokens));
-        }
-        String column = task.type() == TaskType.REGRESSION ? "prediction" : "output";
-        StringWriter sw = new StringWriter();
-        List<String> header = new ArrayList<>(kept.get(0).columns());
-        header.add(column);
-        try (CSVPrinter csv = new CSVPrinter(sw, CSVFormat.DEFAULT.builder().setRecordSeparator("\n").get())) {
-            csv.printRecord(header);
-            for (int i = 0; i < kept.size(); i++) {
-                List<String> rec = new ArrayList<>();
-                for (String c : header.subList(0, header.size() - 1)) rec.add(kept.get(i).has(c) ? kept.get(i).get(c) : "");
-                rec.add(out.get(i));
-                csv.printRecord(rec);
+            for (Example e : prompts) {
+                out.add(p.generate(e.sequence(), opts.maxTokens));
+                bar.advance(1);
             }
         }
+        bar.finish();
+        // the column score regression (--pred) and eval read by default
+        String column = task.type() == TaskType.REGRESSION ? PREDICTION : "output";
+        List<String> header = new ArrayList<>(kept.get(0).columns());
+        header.add(column);
+        List<List<String>> records = new ArrayList<>();
+        for (int i = 0; i < kept.size(); i++) {
+            List<String> rec = new ArrayList<>();
+            for (String c : header.subList(0, header.size() - 1)) rec.add(kept.get(i).has(c) ? kept.get(i).get(c) : "");
+            rec.add(out.get(i));
+            records.add(rec);
+        }
+        String text = format.render(header, records, java.util.Set.of(PREDICTION));
         if (output != null) {
-            AtomicFiles.writeString(output, sw.toString());
+            AtomicFiles.writeString(output, text);
             spec.commandLine().getErr().println("wrote " + kept.size() + " predictions to " + output);
         } else {
-            spec.commandLine().getOut().print(sw);
+            spec.commandLine().getOut().print(text);
             spec.commandLine().getOut().flush();
         }
         return 0;

@@ -128,7 +128,7 @@ public final class ScoreCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "FILE", description = "predictions file (.csv, .tsv, .jsonl)")
         Path file;
 
-        @Option(names = "--pred", defaultValue = "pred", description = "column of predicted values (default: ${DEFAULT-VALUE})")
+        @Option(names = "--pred", defaultValue = PredictCommand.PREDICTION, description = "column of predicted values (default: ${DEFAULT-VALUE}, the column tagllm predict writes)")
         String predColumn;
 
         @Option(names = "--gold", defaultValue = "gold", description = "column of true values (default: ${DEFAULT-VALUE})")

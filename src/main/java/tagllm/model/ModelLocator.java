@@ -99,7 +99,17 @@ public final class ModelLocator {
             throw new ModelFormatException("model '" + id + "' is not (completely) in the Hugging Face cache "
                     + cacheDir().resolve(id.cacheFolder()) + ", and HF_HUB_OFFLINE forbids downloading it");
         }
-        return new HubDownloader(endpoint(), token(), cacheDir(), progress).download(id);
+        try {
+            return new HubDownloader(endpoint(), token(), cacheDir(), progress).download(id);
+        } catch (java.net.ConnectException | java.net.UnknownHostException | java.net.NoRouteToHostException
+                 | java.net.SocketTimeoutException e) {
+            // offline: the JDK's message is only the host name; say what is missing, where we looked, how to get it
+            throw new ModelFormatException("model '" + id + "' is not cached (looked in " + cacheDir().resolve(id.cacheFolder())
+                    + ") and " + endpoint() + " cannot be reached (" + e.getClass().getSimpleName()
+                    + (e.getMessage() != null ? ": " + e.getMessage() : "") + "). Download it once where there is a network ("
+                    + "any tagllm command with this id, or `hf download " + id.repo() + "`), then copy the cache folder here or set HF_HOME"
+                    + " to it; or give a local model folder instead of the id");
+        }
     }
 
     /** The snapshot folder of a fully downloaded model, if the cache has one. */

@@ -13,6 +13,11 @@ public final class Perplexity {
     private Perplexity() {}
 
     public static Result of(Transformer t, int[] ids, int window, int stride) {
+        return of(t, ids, window, stride, scored -> { });
+    }
+
+    /** As {@link #of(Transformer, int[], int, int)}, telling {@code progress} how many tokens are scored after each window. */
+    public static Result of(Transformer t, int[] ids, int window, int stride, java.util.function.IntConsumer progress) {
         if (ids.length < 2) throw new IllegalArgumentException("perplexity needs at least 2 tokens, got " + ids.length);
         int context = t.config().maxPositions();
         if (window < 2 || window > context) {
@@ -39,6 +44,7 @@ public final class Perplexity {
                 }
                 scored += rows.length;
                 windows++;
+                progress.accept(scored);
             }
             prevEnd = end;
             if (end == ids.length) break;

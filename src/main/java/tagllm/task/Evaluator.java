@@ -32,11 +32,17 @@ public final class Evaluator {
 
     /** Greedy outputs for text examples; prompts are rendered without the output, references are the rows' outputs. */
     public static TextResult text(TagPredictor p, TaskSpec task, List<Example> prompts, int maxNewTokens) {
+        return text(p, task, prompts, maxNewTokens, done -> { });
+    }
+
+    /** As {@link #text(TagPredictor, TaskSpec, List, int)}, telling {@code progress} how many prompts are done. */
+    public static TextResult text(TagPredictor p, TaskSpec task, List<Example> prompts, int maxNewTokens, java.util.function.IntConsumer progress) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("task " + task.name() + ": no examples to evaluate");
         List<String> outs = new ArrayList<>(), refs = new ArrayList<>();
         for (Example e : prompts) {
             outs.add(p.generate(e.sequence(), maxNewTokens).strip());
             refs.add(e.text() == null ? "" : e.text().strip());
+            progress.accept(outs.size());
         }
         return new TextResult(outs, refs, Bleu.corpus(outs, List.of(refs)), ChrF.corpus(outs, List.of(refs)));
     }

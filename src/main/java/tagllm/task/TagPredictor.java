@@ -121,6 +121,11 @@ public final class TagPredictor {
 
     /** Head predictions (label units) for regression prompts, several prompts per forward pass. */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts) {
+        return predictValues(task, prompts, done -> { });
+    }
+
+    /** As {@link #predictValues(TaskSpec, List)}, telling {@code progress} how many prompts are done after each batch. */
+    public double[] predictValues(TaskSpec task, List<Sequence> prompts, java.util.function.IntConsumer progress) {
         RegressionHead head = tags.head(task.headKey());
         if (head == null) throw new ConfigException("task " + task.name() + ": no regression head for " + task.headKey());
         int d = model.config().hiddenSize();
@@ -139,6 +144,7 @@ public final class TagPredictor {
                 for (int k = 0; k < chunk.size(); k++) out[i + k] = head.predict(pass.normedRow(rows[k]), 0)[0];
             }
             i += chunk.size();
+            progress.accept(i);
         }
         return out;
     }

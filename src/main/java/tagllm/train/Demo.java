@@ -127,7 +127,7 @@ public final class Demo {
                   - {name: stage2-functions, stage: 2, tasks: [qed, descriptor], enrich: %s, max_steps: %d, %s}
                   - {name: stage3-ba, stage: 3, tasks: [ba], max_steps: %d, %s}
                 """.formatted(
-                model.dir().toString().replace("\\", "/"), seed, s.tagLength(), s.functionInit(),
+                model.dir().toAbsolutePath().normalize().toString().replace("\\", "/"), seed, s.tagLength(), s.functionInit(),
                 file("smiles/zinc20k.csv"), s.trainRows(), s.evalRows(),
                 file("protein/deepsol.csv"), s.trainRows(), s.evalRows(),
                 s.headInit(), file("smiles/zinc20k.csv"), s.trainRows(), s.evalRows(),

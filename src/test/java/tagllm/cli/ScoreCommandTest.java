@@ -61,8 +61,11 @@ class ScoreCommandTest {
         assertTrue(out.contains("n = 4\nMSE = 0.375000\nMAE = 0.500000\n"), out);
         assertTrue(out.contains("R2 = 0.948608"), out);
 
+        // --pred defaults to "prediction", the column tagllm predict writes
         Result missing = run("score", "regression", f.toString());
         assertEquals(1, missing.code());
-        assertEquals("error: " + f + ":1: missing columns 'pred', 'gold' (the file has: id, prediction, y)", missing.err().strip());
+        assertEquals("error: " + f + ":1: missing column 'gold' (the file has: id, prediction, y)", missing.err().strip());
+        Result other = run("score", "regression", f.toString(), "--pred", "pred", "--gold", "y");
+        assertEquals("error: " + f + ":1: missing column 'pred' (the file has: id, prediction, y)", other.err().strip());
     }
 }

@@ -1,0 +1,75 @@
+package tagllm.util;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/**
+ * Progress of a command that works through rows (predict, eval, perplexity, chem): "label [bar] done/total rows,
+ * rows/s, ETA", redrawn in place at most four times a second when stderr is a terminal, silent otherwise (a log gets
+ * the command's summary line instead of a hundred redraws). Training has its own bar with loss and tokens/s
+ * ({@code tagllm.train.Progress}).
+ */
+public final class RowProgress {
+    private static final long REDRAW_NANOS = 250_000_000L;
+    private final PrintWriter err;
+    private final boolean show;
+    private final String label;
+    private final String unit;
+    private final long total;
+    private final long start = System.nanoTime();
+    private long done;
+    private long lastDraw;
+    private boolean drawn;
+
+    public RowProgress(PrintWriter err, boolean show, String label, String unit, long total) {
+        this.err = err;
+        this.show = show && total > 0;
+        this.label = label;
+        this.unit = unit;
+        this.total = total;
+    }
+
+    /** Rows shown on a terminal, nothing elsewhere or when quiet. */
+    public static RowProgress of(PrintWriter err, boolean quiet, String label, long total) {
+        return new RowProgress(err, !quiet && Terminal.stderr(), label, "rows", total);
+    }
+
+    public synchronized void advance(long n) { to(done + n); }
+
+    /** Thread-safe: the work may report from several threads. */
+    public synchronized void to(long doneSoFar) {
+        done = Math.min(doneSoFar, total);
+        if (!show) return;
+        long now = System.nanoTime();
+        if (done < total && now - lastDraw < REDRAW_NANOS) return;
+        lastDraw = now;
+        err.print("\r" + line(now));
+        drawn = true;
+        err.flush();
+    }
+
+    /** Ends the bar's line (the next message starts on a clean line). */
+    public synchronized void finish() {
+        if (show && drawn) {
+            err.print("\r" + line(System.nanoTime()) + "\n");
+            err.flush();
+            drawn = false;
+        }
+    }
+
+    String line(long now) {
+        double seconds = (now - start) / 1e9;
+        double rate = seconds > 0 ? done / seconds : 0;
+        int width = 24, filled = (int) (width * done / Math.max(1, total));
+        String bar = "=".repeat(filled) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");
+        String eta = done > 0 && done < total ? clock((total - done) / rate) : done >= total ? clock(seconds) + " total" : "--:--";
+        return String.format(Locale.ROOT, "%s [%s] %d/%d %s %.1f %s/s %s%s", label, bar, done, total, unit, rate, unit,
+                done >= total ? "" : "ETA ", eta);
+    }
+
+    static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
+    }
+}
