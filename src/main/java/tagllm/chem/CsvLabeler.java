@@ -47,6 +47,12 @@ public final class CsvLabeler {
      * @param issues receives rows that are malformed or cannot be labelled (strict: the first one is thrown)
      */
     public Summary label(Path input, Format format, String column, Path output, RowIssues issues) throws IOException {
+        return label(input, format, column, output, issues, rowsRead -> { });
+    }
+
+    /** As {@link #label(Path, Format, String, Path, RowIssues)}, telling {@code progress} the rows read after each chunk. */
+    public Summary label(Path input, Format format, String column, Path output, RowIssues issues, java.util.function.LongConsumer progress)
+            throws IOException {
         long[] counts = new long[2];
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
@@ -87,6 +93,7 @@ public final class CsvLabeler {
                             sink.row(values);
                             counts[1]++;
                         }
+                        progress.accept(counts[0]);
                     }
                 });
                 sink.flush();

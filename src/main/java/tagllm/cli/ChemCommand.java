@@ -12,6 +12,8 @@ import tagllm.chem.QedProperties;
 import tagllm.chem.QedResult;
 import tagllm.chem.SmilesReader;
 import tagllm.data.RowIssues;
+import tagllm.util.RowProgress;
+import tagllm.util.Terminal;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,6 +52,18 @@ public final class ChemCommand implements Runnable {
         @Option(names = "--force", description = "replace an existing --output file")
         boolean force;
 
+        @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+        boolean quiet;
+
+        private static long estimatedRows(Path input) throws IOException {
+            boolean fasta = input.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(fasta|fa|faa)$");
+            try (var lines = java.nio.file.Files.lines(input)) {
+                return fasta ? lines.filter(l -> l.startsWith(">")).count() : Math.max(0, lines.count() - 1);
+            } catch (java.io.UncheckedIOException e) {
+                return 0; // not UTF-8 or unreadable: the labelling itself reports it; no bar
+            }
+        }
+
         @picocli.CommandLine.Mixin
         LabellingOptions labelling = new LabellingOptions();
 
@@ -86,7 +100,10 @@ public final class ChemCommand implements Runnable {
             requireBoth();
             RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
             long t0 = System.nanoTime();
-            CsvLabeler.Summary s = new CsvLabeler(columns, labeler, labelling.threads()).label(input, labelling.format(), column, output, issues);
+            // the bar's total is a line count, read only when a terminal shows the bar (a FASTA record is its '>' line)
+            RowProgress bar = Terminal.stderr() && !quiet ? RowProgress.of(err, false, "chem " + what, estimatedRows(input)) : RowProgress.of(err, true, "", 0);
+            CsvLabeler.Summary s = new CsvLabeler(columns, labeler, labelling.threads()).label(input, labelling.format(), column, output, issues, bar::to);
+            bar.finish();
             double secs = (System.nanoTime() - t0) / 1e9;
             if (issues.count() > 0) err.println(issues.summary());
             err.printf("%s: %d rows, %d labelled, %d skipped; %s in %.1f s (%.0f rows/s, %d threads)%n", input, s.rows(),

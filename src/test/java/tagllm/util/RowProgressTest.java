@@ -1,0 +1,42 @@
+package tagllm.util;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RowProgressTest {
+    @Test
+    void aTerminalGetsOneRedrawnLineWithRateAndEta() {
+        StringWriter w = new StringWriter();
+        RowProgress p = new RowProgress(new PrintWriter(w), true, "predict qed", "rows", 200);
+        p.to(50);   // drawn: the first update
+        p.to(60);   // within a quarter second of the last draw: skipped
+        String first = w.toString();
+        assertTrue(first.startsWith("\rpredict qed [======>") && first.contains(" 50/200 rows ") && first.contains(" rows/s ETA "), first);
+        assertFalse(first.contains("60/200"), first);
+        p.to(200);  // the last row is always drawn
+        p.finish();
+        String all = w.toString();
+        assertTrue(all.contains("200/200 rows") && all.contains("total") && all.endsWith("\n"), all);
+        assertEquals(1, all.chars().filter(c -> c == '\n').count(), "one line, redrawn with \\r");
+    }
+
+    @Test
+    void silentOffATerminal() {
+        StringWriter w = new StringWriter();
+        RowProgress p = new RowProgress(new PrintWriter(w), false, "eval", "rows", 10);
+        for (int i = 1; i <= 10; i++) p.advance(1);
+        p.finish();
+        assertEquals("", w.toString());
+    }
+
+    @Test
+    void clock() {
+        assertEquals("00:59", RowProgress.clock(59.4));
+        assertEquals("01:01", RowProgress.clock(61));
+        assertEquals("1:00:00", RowProgress.clock(3600));
+    }
+}
