@@ -117,11 +117,15 @@ public final class TagsCommand implements Runnable {
         @Option(names = {"-o", "--output"}, required = true, description = "the merged tag file to write")
         Path output;
 
+        @Option(names = "--force", description = "replace an existing output file")
+        boolean force;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            OutputGuard.requireNew(output, force);
             TagSet merged = TagFile.read(files.get(0));
             for (Path f : files.subList(1, files.size())) merged.merge(TagFile.read(f), f.toString());
             TagFile.write(merged, output);

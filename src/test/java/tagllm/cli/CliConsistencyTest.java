@@ -109,6 +109,10 @@ class CliConsistencyTest {
         assertTrue(c.err().contains("--force"), c.err());
         assertEquals("kept\n", Files.readString(chem));
         assertEquals(0, CliRun.of("chem", "qed", "--input", input.toString(), "--output", chem.toString(), "--force").exit());
+
+        CliRun merge = CliRun.of("tags", "merge", tags.toString(), tags.toString(), "-o", chem.toString());
+        assertEquals(1, merge.exit());
+        assertTrue(merge.err().contains("already exists") && merge.err().contains("--force"), merge.err());
     }
 
     @Test
