@@ -22,43 +22,21 @@ import java.util.Set;
  * only a full collection frees, and resident memory would creep up step after step.
  */
 public final class ForwardPass implements AutoCloseable {
-    /** What one decoder layer leaves behind for its backward. */
-    static final class LayerActivations {
-        final float[] xIn, xMid, rstd1, rstd2, q, k, v, lse, gate, up;
-
-        /**
-         * xIn, rstd1, k and v cover all rows; xMid, rstd2, q, lse, gate and up only the layer's query rows (all
-         * rows, or the read rows of a top layer computed only where read, indexed by read index).
-         */
-        LayerActivations(float[] xIn, float[] xMid, int rows, int queryRows, ModelConfig c, FloatArrayPool pool) {
-            this.xIn = xIn;
-            this.xMid = xMid;
-            rstd1 = pool.takeAtLeast(rows);
-            rstd2 = pool.takeAtLeast(queryRows);
-            q = pool.takeAtLeast(queryRows * c.qDim());
-            k = pool.takeAtLeast(rows * c.kvDim());
-            v = pool.takeAtLeast(rows * c.kvDim());
-            lse = pool.takeAtLeast(queryRows * c.numHeads());
-            gate = pool.takeAtLeast(queryRows * c.intermediateSize());
-            up = pool.takeAtLeast(queryRows * c.intermediateSize());
-        }
-
-        float[][] arrays() { return new float[][]{xIn, xMid, rstd1, rstd2, q, k, v, lse, gate, up}; }
-    }
-
     final PackedBatch batch;
     final ModelConfig config;
     final int rows;
     final boolean kept;
-    final float[] cos, sin;
-    final int[] keyLo, keyHi;
-    final LayerActivations[] layers;
+    /** RoPE angles of every row. */
+    final DecoderLayer.RopeAngles rope;
+    /** Every row, with its key range: the query rows of every layer but the top one. */
+    final QueryRows all;
     /**
-     * The rows anything reads from the final-norm output, ascending; null when all rows are. With read rows the
-     * top layer computes its queries, attention, O projection and MLP, and the final norm, only there: its
-     * query-row arrays, the final residual, rstdFinal and normed are indexed by read index, not by row.
+     * The query rows of the top layer: every row, or the rows anything reads from the final-norm output (then its
+     * query-row activations, the final residual, rstdFinal and normed are indexed by read index, not by row).
      */
-    final QueryRows read;
+    final QueryRows top;
+    /** Each decoder layer's activations (with keepForBackward; otherwise one shared set reused by every layer). */
+    final LayerActivations[] layers;
     /** Residual stream after the last layer (input of the final norm). */
     final float[] residual;
     final float[] rstdFinal;
@@ -72,44 +50,46 @@ public final class ForwardPass implements AutoCloseable {
      * Arrays come from the pool with stale contents (the forward overwrites every element it uses) and, except
      * normed, possibly longer than needed: all indexing is by row.
      */
-    ForwardPass(ModelConfig c, PackedBatch batch, boolean keep, int[] keyLo, int[] keyHi, QueryRows read, FloatArrayPool pool) {
+    ForwardPass(ModelConfig c, PackedBatch batch, boolean keep, QueryRows all, QueryRows top, FloatArrayPool pool) {
         this.batch = batch;
         this.config = c;
         this.rows = batch.rows();
         this.kept = keep;
-        this.read = read;
+        this.all = all;
+        this.top = top;
         this.pool = pool;
-        int outRows = read == null ? rows : read.count();
+        int outRows = top.count();
         int d = c.hiddenSize(), half = c.headDim() / 2;
-        cos = pool.takeAtLeast(rows * half);
-        sin = pool.takeAtLeast(rows * half);
-        this.keyLo = keyLo;
-        this.keyHi = keyHi;
+        rope = new DecoderLayer.RopeAngles(pool.takeAtLeast(rows * half), pool.takeAtLeast(rows * half));
         residual = pool.takeAtLeast(rows * d);
         rstdFinal = pool.takeAtLeast(rows);
         normed = pool.take(outRows * d); // exact: callers see its length
-        layers = new LayerActivations[c.numLayers()];
+        int layerCount = c.numLayers();
+        layers = new LayerActivations[layerCount];
         if (keep) {
-            for (int l = 0; l < layers.length; l++) {
-                // layer l's input is layer l-1's output (kept), the last layer's output is `residual`
-                int queryRows = l + 1 == layers.length ? outRows : rows;
-                float[] xIn = pool.takeAtLeast(rows * d);
-                layers[l] = new LayerActivations(xIn, pool.takeAtLeast(queryRows * d), rows, queryRows, c, pool);
+            // layer l's output is layer l+1's input, the last layer's output is `residual`
+            float[][] inputs = new float[layerCount + 1][];
+            for (int l = 0; l < layerCount; l++) inputs[l] = pool.takeAtLeast(rows * d);
+            inputs[layerCount] = residual;
+            for (int l = 0; l < layerCount; l++) {
+                int queryRows = queryRows(l).count();
+                layers[l] = LayerActivations.pooled(rows, queryRows, inputs[l], pool.takeAtLeast(queryRows * d),
+                        inputs[l + 1], c, pool);
             }
         } else {
-            LayerActivations shared = new LayerActivations(residual, residual, rows, rows, c, pool);
-            java.util.Arrays.fill(layers, shared);
+            Arrays.fill(layers, LayerActivations.pooled(rows, rows, residual, residual, residual, c, pool));
         }
     }
+
+    /** The rows layer l computes its queries and everything after them for. */
+    QueryRows queryRows(int l) { return l + 1 == layers.length ? top : all; }
 
     public int rows() { return rows; }
 
     public PackedBatch batch() { return batch; }
 
-    public boolean keptForBackward() { return kept; }
-
     /** Whether the final-norm output exists at every row (no read rows were given to the forward). */
-    public boolean allRowsComputed() { return read == null; }
+    public boolean allRowsComputed() { return top.all(); }
 
     /**
      * rows × hidden: the final RMSNorm output, input of the LM head and of Tag-LLM regression heads. Only for a
@@ -118,9 +98,9 @@ public final class ForwardPass implements AutoCloseable {
      */
     public float[] normed() {
         requireOpen();
-        if (read != null) {
-            throw new IllegalStateException("this forward pass computed the final-norm output only at its " + read.count()
-                    + " read rows " + read.describe() + ": read them with normedRow(row)");
+        if (!top.all()) {
+            throw new IllegalStateException("this forward pass computed the final-norm output only at its " + top.count()
+                    + " read rows " + top.describe() + ": read them with normedRow(row)");
         }
         return normed;
     }
@@ -145,17 +125,16 @@ public final class ForwardPass implements AutoCloseable {
         requireOpen();
         int i = outputIndex(row);
         int d = config.hiddenSize();
-        return java.util.Arrays.copyOfRange(normed, i * d, (i + 1) * d);
+        return Arrays.copyOfRange(normed, i * d, (i + 1) * d);
     }
 
     /** Where row's final-norm output (and final residual) lives: the row itself, or its read index. */
     int outputIndex(int row) {
         if (row < 0 || row >= rows) throw new IndexOutOfBoundsException("row " + row + " of " + rows);
-        if (read == null) return row;
-        int i = read.indexOf(row);
+        int i = top.indexOf(row);
         if (i < 0) {
             throw new IllegalArgumentException("row " + row + " of the final-norm output was not computed: this forward pass was asked for rows "
-                    + read.describe() + " only");
+                    + top.describe() + " only");
         }
         return i;
     }
@@ -167,21 +146,16 @@ public final class ForwardPass implements AutoCloseable {
         if (layer < 0 || layer >= layers.length) throw new IndexOutOfBoundsException("layer " + layer + " of " + layers.length);
         if (row < 0 || row >= rows) throw new IndexOutOfBoundsException("row " + row + " of " + rows);
         int d = config.hiddenSize();
-        float[] src = layerOutput(layer);
+        float[] src = layers[layer].xOut;
         int i = layer + 1 == layers.length ? outputIndex(row) : row;
-        return java.util.Arrays.copyOfRange(src, i * d, (i + 1) * d);
-    }
-
-    /** The array holding the output of layer l: the next layer's input, or the final residual. */
-    float[] layerOutput(int l) {
-        return l + 1 < layers.length ? layers[l + 1].xIn : residual;
+        return Arrays.copyOfRange(src, i * d, (i + 1) * d);
     }
 
     /** Bytes held by this pass's arrays (what a forward kept for backward costs in memory). */
     public long bytes() {
         long floats = 0;
         for (float[] a : distinctArrays()) floats += a.length;
-        return 4 * floats + 4L * (keyLo.length + keyHi.length);
+        return 4 * floats + 8L * rows;
     }
 
     void requireOpen() {
@@ -197,14 +171,14 @@ public final class ForwardPass implements AutoCloseable {
     }
 
     private Set<float[]> distinctArrays() {
-        Set<float[]> all = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (float[] a : new float[][]{cos, sin, residual, rstdFinal, normed}) all.add(a);
+        Set<float[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (float[] a : new float[][]{rope.cos(), rope.sin(), residual, rstdFinal, normed}) arrays.add(a);
         for (LayerActivations a : layers) {
-            for (float[] x : a.arrays()) all.add(x);
+            for (float[] x : a.arrays()) arrays.add(x);
         }
         synchronized (gradients) {
-            all.addAll(gradients);
+            arrays.addAll(gradients);
         }
-        return all;
+        return arrays;
     }
 }

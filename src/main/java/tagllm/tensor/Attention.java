@@ -1,27 +1,62 @@
 package tagllm.tensor;
 
 /**
- * Scaled dot-product attention of one query head over a contiguous range of key rows [lo, hi] — the per-row mask
- * (causal, packed sequences, domain isolation, sliding window) is entirely in that range. K and V rows are
- * strided (all kv heads of a position side by side); the head's columns start at kvCol.
- * The forward returns the log-sum-exp of the scaled scores so the backward can recompute the probabilities
- * instead of storing a rows × keys matrix per head.
+ * Scaled dot-product attention of one query row and head over a contiguous range of key rows [lo, hi] — the per-row
+ * mask (causal, packed sequences, domain isolation, sliding window) is entirely in that range. K and V rows hold
+ * every kv head side by side; query head h reads kv head h / group. The forward stores the log-sum-exp of the
+ * scaled scores so the backward can recompute the probabilities instead of storing a rows × keys matrix per head.
+ * {@link BlockAttention} computes the same for blocks of rows as matrix products.
  */
 public final class Attention {
     private Attention() {}
 
     /**
-     * out[outOff..+headDim) = Σ_j p_j v_j with p = softmax(scale · q·k_j), j ∈ [lo, hi]; returns log Σ_j exp(scale · q·k_j).
-     * scores is scratch of at least hi − lo + 1 floats.
+     * The head layout: {@code heads} query heads and {@code kvHeads} key/value heads of width {@code headDim}; a query
+     * row has qDim() values, a key or value row kvDim().
      */
-    public static float forward(float[] q, int qOff, float[] k, float[] v, int kvStride, int kvCol, int lo, int hi,
-                                int headDim, float scale, float[] scores, float[] out, int outOff) {
-        int n = hi - lo + 1;
+    public record Heads(int heads, int kvHeads, int headDim) {
+        public int group() { return heads / kvHeads; }
+
+        public int qDim() { return heads * headDim; }
+
+        public int kvDim() { return kvHeads * headDim; }
+
+        /** 1/√headDim, the score scale. */
+        public float scale() { return (float) (1.0 / Math.sqrt(headDim)); }
+    }
+
+    /** Q (query rows × qDim), K and V (key rows × kvDim): an attention's inputs, or their gradients. */
+    public record Qkv(float[] q, float[] k, float[] v) {}
+
+    /** Query row i sees the key rows [lo[i], hi[i]] (absolute rows of K and V). */
+    public record KeyRanges(int[] lo, int[] hi) {}
+
+    /**
+     * Where a backward's gradients land: query row i's dOut and dq at row query[i], key row j's dk and dv at row
+     * key[j], none where that is -1 (rows before the first trainable one). A null map is the identity.
+     */
+    public record GradientRows(int[] query, int[] key) {
+        public static final GradientRows IDENTITY = new GradientRows(null, null);
+
+        int queryRow(int i) { return query == null ? i : query[i]; }
+
+        int keyRow(int j) { return key == null ? j : key[j]; }
+    }
+
+    /**
+     * out = Σ_j p_j v_j with p = softmax(scale · q·k_j), j ∈ [lo[i], hi[i]], for query row i and head h; the output
+     * row and head have q's layout. lse[i·heads + h] = log Σ_j exp(scale · q·k_j). scores: scratch of at least
+     * hi − lo + 1 floats.
+     */
+    public static void forward(Heads s, Qkv x, KeyRanges keys, int i, int h, float[] lse, float[] out, float[] scores) {
+        int hd = s.headDim(), kvStride = s.kvDim(), kvCol = (h / s.group()) * hd, qOff = i * s.qDim() + h * hd;
+        int lo = keys.lo()[i], n = keys.hi()[i] - lo + 1;
+        float scale = s.scale();
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            float s = scale * VectorOps.dot(q, qOff, k, (lo + j) * kvStride + kvCol, headDim);
-            scores[j] = s;
-            if (s > max) max = s;
+            float sc = scale * VectorOps.dot(x.q(), qOff, x.k(), (lo + j) * kvStride + kvCol, hd);
+            scores[j] = sc;
+            if (sc > max) max = sc;
         }
         float sum = 0f;
         for (int j = 0; j < n; j++) {
@@ -29,46 +64,47 @@ public final class Attention {
             scores[j] = e;
             sum += e;
         }
-        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
+        java.util.Arrays.fill(out, qOff, qOff + hd, 0f);
         float inv = 1f / sum;
         for (int j = 0; j < n; j++) {
-            VectorOps.axpy(scores[j] * inv, v, (lo + j) * kvStride + kvCol, out, outOff, headDim);
+            VectorOps.axpy(scores[j] * inv, x.v(), (lo + j) * kvStride + kvCol, out, qOff, hd);
         }
-        return max + (float) Math.log(sum);
+        lse[i * s.heads() + h] = max + (float) Math.log(sum);
     }
 
     /**
-     * Backward of {@link #forward} for one query head, given dOut: writes dq (overwriting) and adds into dk/dv
-     * of every key j with keyRow[j] ≥ 0 (keys mapped to -1 — rows before the first trainable one — get none;
-     * keyRow null means identity). dk/dv rows have stride dkvStride, the head's columns at kvCol.
-     * With p_j recomputed from lse, dp_j = dOut·v_j, ds_j = p_j (dp_j − Σ_i p_i dp_i):
-     * dq = scale Σ ds_j k_j, dk_j += scale ds_j q, dv_j += p_j dOut.
+     * Backward of {@link #forward} for query row i and head h, given dOut: writes dq (overwriting) and adds into dk
+     * and dv of every key j that has a gradient row. With p_j recomputed from lse, dp_j = dOut·v_j,
+     * ds_j = p_j (dp_j − Σ_i p_i dp_i): dq = scale Σ ds_j k_j, dk_j += scale ds_j q, dv_j += p_j dOut.
+     * scores: scratch of at least 2 (hi − lo + 1) floats.
      */
-    public static void backward(float[] q, int qOff, float[] k, float[] v, int kvStride, int kvCol, int lo, int hi,
-                                int headDim, float scale, float lse, float[] dOut, int dOutOff, float[] scores,
-                                float[] dq, int dqOff, float[] dk, float[] dv, int dkvStride, int[] keyRow) {
-        int n = hi - lo + 1;
+    public static void backward(Heads s, Qkv x, KeyRanges keys, float[] lse, int i, int h, float[] dOut, Qkv d,
+                                GradientRows into, float[] scores) {
+        int hd = s.headDim(), kvStride = s.kvDim(), kvCol = (h / s.group()) * hd, qOff = i * s.qDim() + h * hd;
+        int gOff = into.queryRow(i) * s.qDim() + h * hd;
+        int lo = keys.lo()[i], n = keys.hi()[i] - lo + 1;
+        float scale = s.scale(), l = lse[i * s.heads() + h];
         // scores[0..n) holds p, scores[n..2n) holds dp
         float pdp = 0f;
         for (int j = 0; j < n; j++) {
             int kr = (lo + j) * kvStride + kvCol;
-            float p = (float) Math.exp(scale * VectorOps.dot(q, qOff, k, kr, headDim) - lse);
-            float dp = VectorOps.dot(dOut, dOutOff, v, kr, headDim);
+            float p = (float) Math.exp(scale * VectorOps.dot(x.q(), qOff, x.k(), kr, hd) - l);
+            float dp = VectorOps.dot(dOut, gOff, x.v(), kr, hd);
             scores[j] = p;
             scores[n + j] = dp;
             pdp += p * dp;
         }
-        java.util.Arrays.fill(dq, dqOff, dqOff + headDim, 0f);
+        java.util.Arrays.fill(d.q(), gOff, gOff + hd, 0f);
         for (int j = 0; j < n; j++) {
             int key = lo + j;
             float p = scores[j];
             float ds = p * (scores[n + j] - pdp);
-            VectorOps.axpy(scale * ds, k, key * kvStride + kvCol, dq, dqOff, headDim);
-            int row = keyRow == null ? key : keyRow[key];
+            VectorOps.axpy(scale * ds, x.k(), key * kvStride + kvCol, d.q(), gOff, hd);
+            int row = into.keyRow(key);
             if (row >= 0) {
-                int dr = row * dkvStride + kvCol;
-                VectorOps.axpy(scale * ds, q, qOff, dk, dr, headDim);
-                VectorOps.axpy(p, dOut, dOutOff, dv, dr, headDim);
+                int dr = row * kvStride + kvCol;
+                VectorOps.axpy(scale * ds, x.q(), qOff, d.k(), dr, hd);
+                VectorOps.axpy(p, dOut, gOff, d.v(), dr, hd);
             }
         }
     }

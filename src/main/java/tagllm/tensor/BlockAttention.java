@@ -26,15 +26,19 @@ public final class BlockAttention {
     private BlockAttention() {}
 
     /**
-     * Forward for rows [r0, r1) (indexing q, att, lse, lo, hi) and kv head g; keys are absolute rows of k/v.
-     * lse[r·heads + head] receives the log-sum-exp of the scaled scores.
+     * Forward for query rows [r0, r1) (indexing q, att, lse and the key ranges) and kv head g; keys are absolute rows
+     * of k/v. lse[r·heads + head] receives the log-sum-exp of the scaled scores.
      */
-    public static void forward(float[] q, int qDim, float[] k, float[] v, int kvDim, int hd, int group, int g,
-                               int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse, float[] att) {
+    public static void forward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, int g, int r0, int r1,
+                               float[] lse, float[] att) {
+        float[] q = x.q(), k = x.k(), v = x.v();
+        int[] lo = keys.lo(), hi = keys.hi();
+        int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
+        float scale = s.scale();
         int rows = r1 - r0, m = rows * group, mp = roundUp(m, MR);
         int kMin = min(lo, r0, r1), kMax = max(hi, r0, r1);
         int nk = kMax - kMin + 1, nkp = roundUp(nk, NR), hdp = roundUp(hd, NR);
-        float[] qd = work(0, mp * hd), kt = work(1, hd * nkp), vd = work(2, nk * hdp), s = work(3, mp * nkp);
+        float[] qd = work(0, mp * hd), kt = work(1, hd * nkp), vd = work(2, nk * hdp), sc = work(3, mp * nkp);
         float[] o = work(4, mp * hdp), inv = work(5, mp);
         gatherHeads(q, qDim, r0, rows, g * group, group, hd, qd);
         Arrays.fill(qd, m * hd, mp * hd, 0f);
@@ -43,24 +47,24 @@ public final class BlockAttention {
         for (int t0 = 0; t0 < m; t0 += MR) {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
             int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
-            for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, s, t0 * nkp + p * NR, nkp);
+            for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, sc, t0 * nkp + p * NR, nkp);
             for (int row = t0; row < t0 + MR; row++) {
                 int base = row * nkp;
                 if (row >= m) {
-                    Arrays.fill(s, base + klo, base + khi + 1, 0f);
+                    Arrays.fill(sc, base + klo, base + khi + 1, 0f);
                     continue;
                 }
                 int r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
-                float max = Softmax.scaledMax(s, base + from, to - from + 1, scale);
-                float sum = Softmax.expShifted(s, base + from, to - from + 1, scale, max);
-                Arrays.fill(s, base + klo, base + from, 0f);
-                Arrays.fill(s, base + to + 1, base + khi + 1, 0f);
+                float max = Softmax.scaledMax(sc, base + from, to - from + 1, scale);
+                float sum = Softmax.expShifted(sc, base + from, to - from + 1, scale, max);
+                Arrays.fill(sc, base + klo, base + from, 0f);
+                Arrays.fill(sc, base + to + 1, base + khi + 1, 0f);
                 // P stays unnormalised: scaling the hd outputs of a row is cheaper than its up to nk probabilities
                 inv[row] = 1f / sum;
                 lse[r * heads + g * group + row % group] = max + (float) Math.log(sum);
             }
             for (int c = 0; c < hdp; c += NR) {
-                tile(s, t0 * nkp + klo, nkp, khi - klo + 1, vd, klo * hdp + c, hdp, o, t0 * hdp + c, hdp);
+                tile(sc, t0 * nkp + klo, nkp, khi - klo + 1, vd, klo * hdp + c, hdp, o, t0 * hdp + c, hdp);
             }
         }
         for (int row = 0; row < m; row++) {
@@ -70,23 +74,16 @@ public final class BlockAttention {
     }
 
     /**
-     * Backward for the original rows [r0, r1) of one sequence (all trainable) and kv head g. q, k, v, lse, lo, hi
-     * are indexed by original row; dOut and dq by compact row (compact[r]); dk/dv get contributions only for keys
-     * with compact[key] ≥ 0. dq is overwritten for the block's rows and heads, dk/dv are added to.
+     * Backward for query rows [r0, r1) (indexing q, lse and the key ranges; all of them with a gradient row) and kv
+     * head g, given dOut. Query row r's dOut and dq are at row into.queryRow(r), key j's dk and dv at into.keyRow(j)
+     * (none where that is -1). dq is overwritten for the block's rows and heads, dk/dv are added to.
      */
-    public static void backward(float[] q, int qDim, float[] k, float[] v, int kvDim, int hd, int group, int g,
-                                int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse,
-                                float[] dOut, int[] compact, float[] dq, float[] dk, float[] dv) {
-        backward(q, qDim, k, v, kvDim, hd, group, g, r0, r1, lo, hi, scale, heads, lse, dOut, compact, compact, dq, dk, dv);
-    }
-
-    /**
-     * The same where query rows and key rows are numbered apart: rows [r0, r1) index q, lse, lo, hi and map to
-     * dOut/dq rows through queryCompact; keys (absolute rows of k, v) map to dk/dv rows through keyCompact.
-     */
-    public static void backward(float[] q, int qDim, float[] k, float[] v, int kvDim, int hd, int group, int g,
-                                int r0, int r1, int[] lo, int[] hi, float scale, int heads, float[] lse,
-                                float[] dOut, int[] queryCompact, int[] keyCompact, float[] dq, float[] dk, float[] dv) {
+    public static void backward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, float[] lse, int g,
+                                int r0, int r1, float[] dOut, Attention.Qkv d, Attention.GradientRows into) {
+        float[] q = x.q(), k = x.k(), v = x.v(), dq = d.q(), dk = d.k(), dv = d.v();
+        int[] lo = keys.lo(), hi = keys.hi();
+        int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
+        float scale = s.scale();
         int rows = r1 - r0, m = rows * group, mp = roundUp(m, MR);
         int kMin = min(lo, r0, r1), kMax = max(hi, r0, r1);
         int nk = kMax - kMin + 1, nkp = roundUp(nk, NR), hdp = roundUp(hd, NR), hdr = roundUp(hd, MR);
@@ -97,7 +94,7 @@ public final class BlockAttention {
         gatherHeads(q, qDim, r0, rows, g * group, group, hd, qd);
         Arrays.fill(qd, m * hd, mp * hd, 0f);
         for (int i = 0; i < rows; i++) {
-            System.arraycopy(dOut, queryCompact[r0 + i] * qDim + g * group * hd, dod, i * group * hd, group * hd);
+            System.arraycopy(dOut, into.queryRow(r0 + i) * qDim + g * group * hd, dod, i * group * hd, group * hd);
         }
         Arrays.fill(dod, m * hd, mp * hd, 0f);
         transpose(qd, mp, hd, qt, hdr);
@@ -134,7 +131,7 @@ public final class BlockAttention {
         }
         for (int row = 0; row < m; row++) {
             int i = row / group;
-            System.arraycopy(out, row * hdp, dq, queryCompact[r0 + i] * qDim + (g * group + row % group) * hd, hd);
+            System.arraycopy(out, row * hdp, dq, into.queryRow(r0 + i) * qDim + (g * group + row % group) * hd, hd);
         }
         // dKᵀ = Qᵀ · dS and dVᵀ = dOᵀ · P, each key panel reduced over the rows that see one of its keys
         for (int pn = 0; pn < nkp / NR; pn++) {
@@ -152,7 +149,7 @@ public final class BlockAttention {
                 tile(dot, e0 * mp + a0, mp, kc, p, a0 * nkp + j0, nkp, dvt, e0 * nkp + j0, nkp);
             }
             for (int j = j0; j <= j1; j++) {
-                int c = keyCompact[kMin + j];
+                int c = into.keyRow(kMin + j);
                 if (c < 0) continue;
                 int kOff = c * kvDim + g * hd;
                 for (int e = 0; e < hd; e++) {

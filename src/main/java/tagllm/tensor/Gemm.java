@@ -78,6 +78,15 @@ public final class Gemm {
      * and v, or gate and up. With few rows (decode) all of them go through the pool as one pass.
      */
     public static void xwT(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs) {
+        products(x, xOff, m, ws, ys, yOffs, false);
+    }
+
+    /** The same through the register tile whatever m, as {@link #xwTTiled(float[], int, int, Matrix, float[], int, boolean)}. */
+    public static void xwTTiled(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs) {
+        products(x, xOff, m, ws, ys, yOffs, true);
+    }
+
+    private static void products(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs, boolean tiled) {
         if (ws.length != ys.length || ws.length != yOffs.length || ws.length == 0) {
             throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs, " + yOffs.length + " offsets");
         }
@@ -88,7 +97,7 @@ public final class Gemm {
             checkBounds(ys[i], yOffs[i], (long) m * ws[i].rows(), "y" + i);
         }
         if (m == 0) return;
-        if (m < MR) {
+        if (m < MR && !tiled) {
             MatVec.xwT(x, xOff, m, ws, ys, yOffs, false);
             return;
         }
@@ -105,7 +114,7 @@ public final class Gemm {
             }
             return;
         }
-        for (int i = 0; i < ws.length; i++) xwT(x, xOff, m, ws[i], ys[i], yOffs[i], false);
+        for (int i = 0; i < ws.length; i++) tiled(x, xOff, m, ws[i], ys[i], yOffs[i], false);
     }
 
     /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class AttentionBenchmark {
     static final int N = 128, HEADS = 9, KV = 3, HD = 64, G = HEADS / KV, QD = HEADS * HD, KVD = KV * HD;
-    static final float SCALE = 0.125f;
+    static final Attention.Heads SHAPE = new Attention.Heads(HEADS, KV, HD);
     float[] q, k, v, att, lse, dOut, dq, dk, dv, scores;
     int[] lo, hi, compact;
 
@@ -57,7 +57,7 @@ public class AttentionBenchmark {
     }
 
     private void blockForwardGroup(int g, int r0) {
-        BlockAttention.forward(q, QD, k, v, KVD, HD, G, g, r0, r0 + 64, lo, hi, SCALE, HEADS, lse, att);
+        BlockAttention.forward(SHAPE, new Attention.Qkv(q, k, v), new Attention.KeyRanges(lo, hi), g, r0, r0 + 64, lse, att);
     }
 
     /** All heads of the sequence, forward: 2 blocks of 64 rows × 3 kv groups. */
@@ -76,8 +76,8 @@ public class AttentionBenchmark {
         java.util.Arrays.fill(dv, 0f);
         for (int g = 0; g < KV; g++) {
             for (int r0 = 0; r0 < N; r0 += 64) {
-                BlockAttention.backward(q, QD, k, v, KVD, HD, G, g, r0, r0 + 64, lo, hi, SCALE, HEADS, lse, dOut, compact,
-                        dq, dk, dv);
+                BlockAttention.backward(SHAPE, new Attention.Qkv(q, k, v), new Attention.KeyRanges(lo, hi), lse, g, r0,
+                        r0 + 64, dOut, new Attention.Qkv(dq, dk, dv), new Attention.GradientRows(compact, compact));
             }
         }
         return dq;
@@ -88,7 +88,7 @@ public class AttentionBenchmark {
     public float[] decodeRow() {
         int r = N - 1;
         for (int h = 0; h < HEADS; h++) {
-            Attention.forward(q, r * QD + h * HD, k, v, KVD, (h / G) * HD, 0, r, HD, SCALE, scores, att, r * QD + h * HD);
+            Attention.forward(SHAPE, new Attention.Qkv(q, k, v), new Attention.KeyRanges(lo, hi), r, h, lse, att, scores);
         }
         return att;
     }

@@ -61,7 +61,7 @@ class GenerateGreedyTest {
             int[] ids = ints(prompt.get("ids")), more = ints(prompt.get("greedy").get("ids"));
             int[] all = Arrays.copyOf(ids, ids.length + more.length);
             System.arraycopy(more, 0, all, ids.length, more.length);
-            assertTrue(all.length >= Transformer.BLOCK_MIN);
+            assertTrue(all.length >= DecoderLayer.BLOCK_MIN);
             float[] normed = g.model.forward(PackedBatch.single(g.model.config().hiddenSize(), g.model.embed(all)), false).normed();
             for (int i = 0; i < more.length; i++) {
                 assertEquals(more[i], Sampler.argmax(g.model.logits(normed, ids.length - 1 + i)), name + " step " + i);

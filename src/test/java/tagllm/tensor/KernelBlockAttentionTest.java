@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** BlockAttention (matrix-product form) against the per-row Attention kernel, forward and backward. */
@@ -36,20 +37,21 @@ class KernelBlockAttentionTest {
 
     private static void check(int n, int heads, int kv, int hd, float scale, int[] lo, int[] hi, int gradFrom,
                               int[] fwdBlocks, int[] bwdBlocks) {
+        Attention.Heads shape = new Attention.Heads(heads, kv, hd);
+        assertEquals(scale, shape.scale());
         int g0 = heads / kv, qd = heads * hd, kvd = kv * hd;
         Random rnd = new Random(3);
         float[] q = rand(n * qd, rnd), k = rand(n * kvd, rnd), v = rand(n * kvd, rnd), dOut = rand((n - gradFrom) * qd, rnd);
+        Attention.Qkv x = new Attention.Qkv(q, k, v);
+        Attention.KeyRanges keys = new Attention.KeyRanges(lo, hi);
         float[] attRef = new float[n * qd], lseRef = new float[n * heads];
         for (int r = 0; r < n; r++) {
-            for (int h = 0; h < heads; h++) {
-                lseRef[r * heads + h] = Attention.forward(q, r * qd + h * hd, k, v, kvd, (h / g0) * hd, lo[r], hi[r], hd,
-                        scale, new float[n], attRef, r * qd + h * hd);
-            }
+            for (int h = 0; h < heads; h++) Attention.forward(shape, x, keys, r, h, lseRef, attRef, new float[n]);
         }
         float[] att = new float[n * qd], lse = new float[n * heads];
         for (int g = 0; g < kv; g++) {
             for (int b = 0; b + 1 < fwdBlocks.length; b++) {
-                BlockAttention.forward(q, qd, k, v, kvd, hd, g0, g, fwdBlocks[b], fwdBlocks[b + 1], lo, hi, scale, heads, lse, att);
+                BlockAttention.forward(shape, x, keys, g, fwdBlocks[b], fwdBlocks[b + 1], lse, att);
             }
         }
         close(attRef, att, 1e-5, "attention output");
@@ -57,20 +59,18 @@ class KernelBlockAttentionTest {
 
         int[] compact = new int[n];
         for (int r = 0; r < n; r++) compact[r] = r < gradFrom ? -1 : r - gradFrom;
+        Attention.GradientRows into = new Attention.GradientRows(compact, compact);
         int m = n - gradFrom;
         float[] dqRef = new float[m * qd], dkRef = new float[m * kvd], dvRef = new float[m * kvd];
+        Attention.Qkv ref = new Attention.Qkv(dqRef, dkRef, dvRef);
         for (int r = gradFrom; r < n; r++) {
-            for (int h = 0; h < heads; h++) {
-                int go = compact[r] * qd + h * hd;
-                Attention.backward(q, r * qd + h * hd, k, v, kvd, (h / g0) * hd, lo[r], hi[r], hd, scale, lse[r * heads + h],
-                        dOut, go, new float[2 * n], dqRef, go, dkRef, dvRef, kvd, compact);
-            }
+            for (int h = 0; h < heads; h++) Attention.backward(shape, x, keys, lse, r, h, dOut, ref, into, new float[2 * n]);
         }
         float[] dq = new float[m * qd], dk = new float[m * kvd], dv = new float[m * kvd];
+        Attention.Qkv got = new Attention.Qkv(dq, dk, dv);
         for (int g = 0; g < kv; g++) {
             for (int b = 0; b + 1 < bwdBlocks.length; b++) {
-                BlockAttention.backward(q, qd, k, v, kvd, hd, g0, g, bwdBlocks[b], bwdBlocks[b + 1], lo, hi, scale, heads,
-                        lse, dOut, compact, dq, dk, dv);
+                BlockAttention.backward(shape, x, keys, lse, g, bwdBlocks[b], bwdBlocks[b + 1], dOut, got, into);
             }
         }
         close(dqRef, dq, 1e-5, "dq");

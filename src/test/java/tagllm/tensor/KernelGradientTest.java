@@ -82,46 +82,45 @@ class KernelGradientTest {
 
     @Test
     void attention() {
-        // 6 key rows, 2 kv heads of width 8 side by side; the query uses kv head 1 and sees keys [1, 4]
-        int hd = 8, kvStride = 16, col = 8, keys = 6, lo = 1, hi = 4;
-        float scale = (float) (1 / Math.sqrt(hd));
-        float[] c = rand(hd);
-        int nq = hd, nk = keys * kvStride;
+        // 6 key rows, 2 kv heads of width 8 side by side; query head 1 (of 2) reads kv head 1 and sees keys [1, 4]
+        Attention.Heads heads = new Attention.Heads(2, 2, 8);
+        int hd = 8, kvStride = heads.kvDim(), col = 8, keys = 6, lo = 1, hi = 4, head = 1;
+        Attention.KeyRanges range = new Attention.KeyRanges(new int[]{lo}, new int[]{hi});
+        float[] c = new float[heads.qDim()];
+        System.arraycopy(rand(hd), 0, c, col, hd); // dOut: only head 1's output is this query's
+        int nq = heads.qDim(), nk = keys * kvStride;
         Function<float[], float[]> f = x -> {
-            float[] q = java.util.Arrays.copyOf(x, nq);
-            float[] k = java.util.Arrays.copyOfRange(x, nq, nq + nk);
-            float[] v = java.util.Arrays.copyOfRange(x, nq + nk, nq + 2 * nk);
-            float[] out = new float[hd];
-            Attention.forward(q, 0, k, v, kvStride, col, lo, hi, hd, scale, new float[keys], out, 0);
+            Attention.Qkv in = new Attention.Qkv(java.util.Arrays.copyOf(x, nq), java.util.Arrays.copyOfRange(x, nq, nq + nk),
+                    java.util.Arrays.copyOfRange(x, nq + nk, nq + 2 * nk));
+            float[] out = new float[nq];
+            Attention.forward(heads, in, range, 0, head, new float[heads.heads()], out, new float[keys]);
             return out;
         };
         float[] x = rand(nq + 2 * nk);
-        float[] q = java.util.Arrays.copyOf(x, nq);
-        float[] k = java.util.Arrays.copyOfRange(x, nq, nq + nk);
-        float[] v = java.util.Arrays.copyOfRange(x, nq + nk, nq + 2 * nk);
-        float lse = Attention.forward(q, 0, k, v, kvStride, col, lo, hi, hd, scale, new float[keys], new float[hd], 0);
-        float[] dq = new float[hd], dk = new float[nk], dv = new float[nk];
-        Attention.backward(q, 0, k, v, kvStride, col, lo, hi, hd, scale, lse, c, 0, new float[2 * keys], dq, 0, dk, dv,
-                kvStride, null);
+        Attention.Qkv in = new Attention.Qkv(java.util.Arrays.copyOf(x, nq), java.util.Arrays.copyOfRange(x, nq, nq + nk),
+                java.util.Arrays.copyOfRange(x, nq + nk, nq + 2 * nk));
+        float[] lse = new float[heads.heads()];
+        Attention.forward(heads, in, range, 0, head, lse, new float[nq], new float[keys]);
+        Attention.Qkv grad = new Attention.Qkv(new float[nq], new float[nk], new float[nk]);
+        Attention.backward(heads, in, range, lse, 0, head, c, grad, Attention.GradientRows.IDENTITY, new float[2 * keys]);
         float[] dx = new float[x.length];
-        System.arraycopy(dq, 0, dx, 0, nq);
-        System.arraycopy(dk, 0, dx, nq, nk);
-        System.arraycopy(dv, 0, dx, nq + nk, nk);
+        System.arraycopy(grad.q(), 0, dx, 0, nq);
+        System.arraycopy(grad.k(), 0, dx, nq, nk);
+        System.arraycopy(grad.v(), 0, dx, nq + nk, nk);
         checkGradient(f, x, c, dx, "attention");
         // keys outside [lo, hi] and the other head's columns get exactly nothing
         for (int r = 0; r < keys; r++) {
             for (int j = 0; j < kvStride; j++) {
                 boolean inside = r >= lo && r <= hi && j >= col;
-                if (!inside) assertTrue(dk[r * kvStride + j] == 0 && dv[r * kvStride + j] == 0);
+                if (!inside) assertTrue(grad.k()[r * kvStride + j] == 0 && grad.v()[r * kvStride + j] == 0);
             }
         }
         // a key row mapped to -1 receives no dK/dV but still shapes dq
-        int[] map = {0, -1, 2, 3, 4, 5};
-        float[] dk2 = new float[nk], dv2 = new float[nk], dq2 = new float[hd];
-        Attention.backward(q, 0, k, v, kvStride, col, lo, hi, hd, scale, lse, c, 0, new float[2 * keys], dq2, 0, dk2, dv2,
-                kvStride, map);
-        for (int j = 0; j < kvStride; j++) assertTrue(dk2[kvStride + j] == 0 && dv2[kvStride + j] == 0);
-        for (int j = 0; j < hd; j++) assertTrue(dq2[j] == dq[j]);
+        Attention.Qkv grad2 = new Attention.Qkv(new float[nq], new float[nk], new float[nk]);
+        Attention.backward(heads, in, range, lse, 0, head, c, grad2,
+                new Attention.GradientRows(new int[]{0}, new int[]{0, -1, 2, 3, 4, 5}), new float[2 * keys]);
+        for (int j = 0; j < kvStride; j++) assertTrue(grad2.k()[kvStride + j] == 0 && grad2.v()[kvStride + j] == 0);
+        for (int j = 0; j < nq; j++) assertTrue(grad2.q()[j] == grad.q()[j]);
     }
 
     @Test

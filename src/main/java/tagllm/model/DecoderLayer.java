@@ -1,0 +1,358 @@
+package tagllm.model;
+
+import tagllm.tensor.Attention;
+import tagllm.tensor.BlockAttention;
+import tagllm.tensor.FloatArrayPool;
+import tagllm.tensor.Gemm;
+import tagllm.tensor.Matrix;
+import tagllm.tensor.Parallel;
+import tagllm.tensor.RmsNorm;
+import tagllm.tensor.Rope;
+import tagllm.tensor.SwiGlu;
+
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
+/**
+ * One decoder layer of a Llama-family model, each step's forward beside its backward (weights are frozen: the
+ * backward computes activation gradients only, dX = dY·W):
+ *
+ * <pre>
+ *   h1 = rmsnorm(x_in)        x_mid = x_in  + o(attention(rope(q(h1)), rope(k(h1)), v(h1)))
+ *   h2 = rmsnorm(x_mid)       x_out = x_mid + down(silu(gate(h2)) · up(h2))
+ * </pre>
+ *
+ * The layer runs over a row selection ({@link QueryRows}): K and V at every row (the queries read them), everything
+ * from the queries on only at the selected rows — every row, except in the top layer of a pass whose output is read
+ * only at some rows. The products of a partial selection go through the register tile whatever their row count, so
+ * each selected row gets exactly the bits it gets when every row is computed. Activations live in
+ * {@link LayerActivations}; the working arrays that no backward needs in {@link ForwardScratch} and
+ * {@link BackwardScratch}.
+ */
+final class DecoderLayer {
+    /** Sequences at least this long run attention as matrix products, in blocks of BLOCK_ROWS query rows. */
+    static final int BLOCK_MIN = 32, BLOCK_ROWS = 64;
+
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[256]);
+
+    private final LayerWeights w;
+    private final Attention.Heads heads;
+    private final int d, qDim, kvDim, hd, half, ffn;
+    private final float eps;
+
+    DecoderLayer(ModelConfig c, LayerWeights w) {
+        this.w = w;
+        heads = new Attention.Heads(c.numHeads(), c.numKvHeads(), c.headDim());
+        d = c.hiddenSize();
+        qDim = c.qDim();
+        kvDim = c.kvDim();
+        hd = c.headDim();
+        half = hd / 2;
+        ffn = c.intermediateSize();
+        eps = (float) c.rmsNormEps();
+    }
+
+    /** RoPE's cos and sin for each row of the layer's input (rows × headDim/2). */
+    record RopeAngles(float[] cos, float[] sin) {}
+
+    // ---------------------------------------------------------------- the layer
+
+    /** x_out from x_in at the query rows of sel (K and V at every row). */
+    void forward(LayerActivations a, QueryRows sel, RopeAngles rope, ForwardScratch s) {
+        // x_mid = x_in + o(attention(rope(q(h1)), rope(k(h1)), v(h1))), h1 = rmsnorm(x_in)
+        rows(a.rows, d, i -> a.rstd1[i] = RmsNorm.forward(a.xIn, i * d, w.inputNorm(), eps, s.h, i * d, d));
+        qkvForward(a, sel, s.h, rope);
+        attentionForward(a, sel, s.att);
+        gatherRows(a.xIn, a.xMid, sel.row, d);
+        product(sel, s.att, w.o(), a.xMid, true);
+        // x_out = x_mid + down(silu(gate(h2)) · up(h2)), h2 = rmsnorm(x_mid)
+        mlpForward(a, sel, s);
+    }
+
+    /**
+     * dL/d(x_in) at every active row (into s.dx) from dxR, dL/d(x_out) at the entries of rs (rs.count × hidden;
+     * s.dx itself when rs is every active row). rs: where the MLP, O and Q backward run; all: every active row,
+     * which gets dK and dV. dxR is used as working space.
+     */
+    void backward(LayerActivations a, BackwardRows rs, BackwardRows all, float[] dxR, RopeAngles rope,
+                  BackwardScratch s) {
+        mlpBackward(a, rs, dxR, s);
+        Gemm.xw(dxR, 0, rs.count, w.o(), s.datt, 0, false);
+        attentionBackward(a, rs, s);
+        qkvBackward(rs, all, rope, s);
+        // the residual gradient exists only at rs's rows: every other active row starts from zero
+        expandRows(dxR, s.dx, rs, all.count, d);
+        rows(all.count, d, i -> RmsNorm.backward(a.xIn, all.row[i] * d, a.rstd1[all.row[i]], w.inputNorm(),
+                s.dh, i * d, s.dx, i * d, d, true));
+    }
+
+    // ---------------------------------------------------------------- q, k, v
+
+    /** k and v = h1·W{k,v}ᵀ + bias at every row, q the same at the query rows; RoPE on q and k. */
+    private void qkvForward(LayerActivations a, QueryRows sel, float[] h, RopeAngles rope) {
+        int n = a.rows, base = a.kvBase;
+        Gemm.xwT(h, 0, n, new Matrix[]{w.k(), w.v()}, new float[][]{a.k, a.v}, new int[]{base * kvDim, base * kvDim});
+        rows(n, kvDim, i -> keyBiasAndRope(a, base + i, i, rope));
+        gatherRows(h, h, sel.row, d);
+        product(sel, h, w.q(), a.q, false);
+        rows(sel.count(), qDim, i -> queryBiasAndRope(a.q, i, sel.row[i], rope));
+    }
+
+    /**
+     * dh1 = dq·Wq + dk·Wk + dv·Wv after undoing RoPE, summed in that order at every active row so each row keeps
+     * its bits; dq exists only at rs's rows (zero elsewhere).
+     */
+    private void qkvBackward(BackwardRows rs, BackwardRows all, RopeAngles rope, BackwardScratch s) {
+        int mt = rs.count, m = all.count;
+        rows(mt, qDim, t -> Rope.backward(s.dq, t * qDim, heads.heads(), hd, rope.cos(), rope.sin(), rs.row[t] * half));
+        rows(m, kvDim, i -> Rope.backward(s.dk, i * kvDim, heads.kvHeads(), hd, rope.cos(), rope.sin(), all.row[i] * half));
+        float[] dqW = rs.everyActiveRow ? s.dh : s.dqw;
+        Gemm.xw(s.dq, 0, mt, w.q(), dqW, 0, false);
+        expandRows(dqW, s.dh, rs, m, d);
+        Gemm.xw(s.dk, 0, m, w.k(), s.dh, 0, true);
+        Gemm.xw(s.dv, 0, m, w.v(), s.dh, 0, true);
+    }
+
+    /** Query row i (at input row r, for RoPE): its bias, then RoPE. */
+    private void queryBiasAndRope(float[] q, int i, int r, RopeAngles rope) {
+        if (w.qBias() != null) {
+            for (int j = 0; j < qDim; j++) q[i * qDim + j] += w.qBias()[j];
+        }
+        Rope.forward(q, i * qDim, heads.heads(), hd, rope.cos(), rope.sin(), r * half);
+    }
+
+    /** Key/value row kRow (input row i, for RoPE): biases, then RoPE on the key. */
+    private void keyBiasAndRope(LayerActivations a, int kRow, int i, RopeAngles rope) {
+        int kr = kRow * kvDim;
+        if (w.kBias() != null) {
+            for (int j = 0; j < kvDim; j++) a.k[kr + j] += w.kBias()[j];
+        }
+        if (w.vBias() != null) {
+            for (int j = 0; j < kvDim; j++) a.v[kr + j] += w.vBias()[j];
+        }
+        Rope.forward(a.k, kr, heads.kvHeads(), hd, rope.cos(), rope.sin(), i * half);
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * Attention of the query rows: long sequences in blocks of BLOCK_ROWS rows × one kv head as matrix products,
+     * short ones (and decode) one row and head at a time; all of it as one set of parallel tasks. The form follows
+     * the length of the query's sequence, not how many of its rows are queried, so a row gets the same bits whether
+     * or not the other rows are queried too.
+     */
+    private void attentionForward(LayerActivations a, QueryRows sel, float[] att) {
+        int n = sel.count();
+        int[] segments = sel.segments, sequences = sel.sequences, lo = sel.keys.lo(), hi = sel.keys.hi();
+        int[] blocks = new int[2 * (n / BLOCK_MIN + segments.length)];
+        int[] single = new int[n];
+        int nb = 0, ns = 0;
+        for (int sg = 0; sg + 1 < segments.length; sg++) {
+            int start = segments[sg], end = segments[sg + 1];
+            if (sequences[sg + 1] - sequences[sg] >= BLOCK_MIN) {
+                for (int r = start; r < end; r += BLOCK_ROWS) {
+                    if (2 * nb + 2 > blocks.length) blocks = Arrays.copyOf(blocks, 2 * blocks.length);
+                    blocks[2 * nb] = r;
+                    blocks[2 * nb + 1] = Math.min(end, r + BLOCK_ROWS);
+                    nb++;
+                }
+            } else {
+                for (int r = start; r < end; r++) single[ns++] = r;
+            }
+        }
+        int kvHeads = heads.kvHeads(), nh = heads.heads();
+        int blockTasks = nb * kvHeads;
+        int items = ns * nh;
+        int maxKeys = 0;
+        for (int i = 0; i < ns; i++) maxKeys = Math.max(maxKeys, hi[single[i]] - lo[single[i]] + 1);
+        int perTask = Math.max(1, Math.min(items, Math.max(8192 / Math.max(1, maxKeys * hd), items / (4 * Parallel.threads()))));
+        int singleTasks = (items + perTask - 1) / perTask;
+        final int[] bl = blocks, sr = single;
+        final int keysMax = maxKeys;
+        Attention.Qkv x = a.qkv();
+        Parallel.forEachTask(blockTasks + singleTasks, t -> {
+            if (t < blockTasks) {
+                int b = t / kvHeads, g = t % kvHeads;
+                BlockAttention.forward(heads, x, sel.keys, g, bl[2 * b], bl[2 * b + 1], a.lse, att);
+                return;
+            }
+            int from = (t - blockTasks) * perTask, to = Math.min(items, from + perTask);
+            float[] sc = scores(keysMax);
+            for (int it = from; it < to; it++) Attention.forward(heads, x, sel.keys, sr[it / nh], it % nh, a.lse, att, sc);
+        });
+    }
+
+    /**
+     * Attention backward for the query rows of rs: dq at rs's entries, dK/dV (zeroed first) at every active row. A
+     * (sequence, kv head) is one task, the only one writing that head's dK/dV rows of the sequence.
+     */
+    private void attentionBackward(LayerActivations a, BackwardRows rs, BackwardScratch s) {
+        Arrays.fill(s.dk, 0f);
+        Arrays.fill(s.dv, 0f);
+        Attention.Qkv x = a.qkv(), grad = new Attention.Qkv(s.dq, s.dk, s.dv);
+        int kvHeads = heads.kvHeads(), group = heads.group();
+        int[] queryRow = rs.sel.row;
+        Parallel.forEachTask(rs.from.length * kvHeads, t -> {
+            int sq = t / kvHeads, g = t % kvHeads;
+            int from = rs.from[sq], to = rs.to[sq];
+            if (from >= to) return;
+            // the form follows the sequence's trainable rows, not the rows queried: the same bits either way
+            int first = rs.firstActive[sq];
+            if (rs.seqEnd[sq] - first >= BLOCK_MIN) {
+                // blocks of the full layer (BLOCK_ROWS rows from the first trainable one), holding whichever of their
+                // rows are queried: dK/dV then sum over the same rows in the same groups either way
+                for (int r = from; r < to; ) {
+                    int block = (queryRow[r] - first) / BLOCK_ROWS, end = r + 1;
+                    while (end < to && (queryRow[end] - first) / BLOCK_ROWS == block) end++;
+                    BlockAttention.backward(heads, x, rs.sel.keys, a.lse, g, r, end, s.datt, grad, rs.into);
+                    r = end;
+                }
+                return;
+            }
+            float[] sc = scores(2 * (rs.seqEnd[sq] - rs.sel.sequences[sq]));
+            for (int r = from; r < to; r++) {
+                for (int head = g * group; head < (g + 1) * group; head++) {
+                    Attention.backward(heads, x, rs.sel.keys, a.lse, r, head, s.datt, grad, rs.into, sc);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- MLP
+
+    /** x_out = x_mid + down(silu(gate(h2)) · up(h2)), h2 = rmsnorm(x_mid), at the query rows. */
+    private void mlpForward(LayerActivations a, QueryRows sel, ForwardScratch s) {
+        int m = sel.count();
+        float[] h = s.h, act = s.act;
+        rows(m, d, i -> a.rstd2[i] = RmsNorm.forward(a.xMid, i * d, w.postAttentionNorm(), eps, h, i * d, d));
+        products(sel, h, new Matrix[]{w.gate(), w.up()}, new float[][]{a.gate, a.up});
+        rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn));
+        if (a.xOut != a.xMid) rows(m, d, i -> System.arraycopy(a.xMid, i * d, a.xOut, i * d, d));
+        product(sel, act, w.down(), a.xOut, true);
+    }
+
+    /** dxR (dL/d(x_out) at rs's entries) becomes dL/d(x_mid) there: the residual plus the MLP's path. */
+    private void mlpBackward(LayerActivations a, BackwardRows rs, float[] dxR, BackwardScratch s) {
+        int mt = rs.count;
+        Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false);
+        rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn));
+        Gemm.xw(s.dgate, 0, mt, w.gate(), s.dh, 0, false);
+        Gemm.xw(s.dup, 0, mt, w.up(), s.dh, 0, true);
+        rows(mt, d, t -> RmsNorm.backward(a.xMid, rs.q[t] * d, a.rstd2[rs.q[t]], w.postAttentionNorm(),
+                s.dh, t * d, dxR, t * d, d, true));
+    }
+
+    // ---------------------------------------------------------------- working arrays
+
+    /** A forward's per-layer scratch that no backward needs: normed inputs h1/h2, attention output, MLP activation. */
+    static final class ForwardScratch {
+        final float[] h, att, act;
+        final long bytes;
+        private final FloatArrayPool pool;
+
+        ForwardScratch(ModelConfig c, int n, FloatArrayPool pool) {
+            this.pool = pool;
+            h = pool.takeAtLeast(n * c.hiddenSize());
+            att = pool.takeAtLeast(n * c.qDim());
+            act = pool.takeAtLeast(n * c.intermediateSize());
+            bytes = 4L * n * (c.hiddenSize() + c.qDim() + c.intermediateSize());
+        }
+
+        void release() {
+            pool.give(h);
+            pool.give(att);
+            pool.give(act);
+        }
+    }
+
+    /**
+     * A backward's working arrays, from the pool (stale contents: every element is written before it is read): m
+     * active rows, and mt entries of a top layer run only at some of them (none when it runs at every active row).
+     */
+    static final class BackwardScratch {
+        final float[] dx, dh, datt, dq, dk, dv, dact, dgate, dup, dxTop, dqw;
+        final long bytes;
+        private final FloatArrayPool pool;
+
+        BackwardScratch(ModelConfig c, int m, int mt, FloatArrayPool pool) {
+            this.pool = pool;
+            int d = c.hiddenSize(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.intermediateSize();
+            dx = pool.takeAtLeast(m * d);
+            dh = pool.takeAtLeast(m * d);
+            datt = pool.takeAtLeast(m * qDim);
+            dq = pool.takeAtLeast(m * qDim);
+            dk = pool.takeAtLeast(m * kvDim);
+            dv = pool.takeAtLeast(m * kvDim);
+            dact = pool.takeAtLeast(m * ffn);
+            dgate = pool.takeAtLeast(m * ffn);
+            dup = pool.takeAtLeast(m * ffn);
+            dxTop = mt > 0 ? pool.takeAtLeast(mt * d) : null;
+            dqw = mt > 0 ? pool.takeAtLeast(mt * d) : null;
+            bytes = 8L * m * (d + qDim + kvDim) + 12L * m * ffn + 8L * mt * d;
+        }
+
+        void release() {
+            for (float[] a : new float[][]{dx, dh, datt, dq, dk, dv, dact, dgate, dup, dxTop, dqw}) {
+                if (a != null) pool.give(a);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * y (+)= x·wᵀ at the query rows. A partial selection goes through the register tile even for few rows, so each
+     * row has the bits of the full layer (few-row products otherwise sum in another order).
+     */
+    private static void product(QueryRows sel, float[] x, Matrix w, float[] y, boolean accumulate) {
+        if (sel.all()) Gemm.xwT(x, 0, sel.count(), w, y, 0, accumulate);
+        else Gemm.xwTTiled(x, 0, sel.count(), w, y, 0, accumulate);
+    }
+
+    /** ys[i] = x·ws[i]ᵀ at the query rows, as {@link #product}. */
+    private static void products(QueryRows sel, float[] x, Matrix[] ws, float[][] ys) {
+        int[] offsets = new int[ws.length];
+        if (sel.all()) Gemm.xwT(x, 0, sel.count(), ws, ys, offsets);
+        else Gemm.xwTTiled(x, 0, sel.count(), ws, ys, offsets);
+    }
+
+    /**
+     * dst row i = src row rows[i] for ascending rows. src and dst may be the same array (rows[i] ≥ i: a row is read
+     * before it is overwritten, in this order, hence serially; nothing moves for the identity).
+     */
+    static void gatherRows(float[] src, float[] dst, int[] rows, int width) {
+        if (src != dst) {
+            rows(rows.length, width, i -> System.arraycopy(src, rows[i] * width, dst, i * width, width));
+            return;
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] != i) System.arraycopy(src, rows[i] * width, dst, i * width, width);
+        }
+    }
+
+    /**
+     * The inverse for gradients: dst's m active rows = src row t at rs.act[t], zero elsewhere. Nothing to do when src
+     * is dst (rs is then every active row).
+     */
+    private static void expandRows(float[] src, float[] dst, BackwardRows rs, int m, int width) {
+        if (src == dst) return;
+        Arrays.fill(dst, 0, m * width, 0f);
+        for (int t = 0; t < rs.count; t++) System.arraycopy(src, t * width, dst, rs.act[t] * width, width);
+    }
+
+    /** Runs a per-row body over n rows of the given width in parallel, in tasks of enough work to be worth it. */
+    static void rows(int n, int width, IntConsumer body) {
+        Parallel.forRange(n, Math.max(1, 16384 / Math.max(1, width)), (from, to) -> {
+            for (int i = from; i < to; i++) body.accept(i);
+        });
+    }
+
+    private static float[] scores(int n) {
+        float[] s = SCORES.get();
+        if (s.length < n) {
+            s = new float[Math.max(n, 2 * s.length)];
+            SCORES.set(s);
+        }
+        return s;
+    }
+}
