@@ -10,6 +10,7 @@ import tagllm.bench.TagStepWork;
 import tagllm.model.ModelConfig;
 import tagllm.model.RandomWeights;
 import tagllm.model.Transformer;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.nio.file.Files;

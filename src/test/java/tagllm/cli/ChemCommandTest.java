@@ -2,15 +2,13 @@ package tagllm.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tagllm.chem.LabelText;
 import tagllm.chem.ProteinDescriptors;
 import tagllm.chem.PythonFloat;
 import tagllm.chem.Qed;
+import tagllm.testutil.CliRun;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,17 +22,6 @@ class ChemCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     private Path write(String name, String content) throws IOException {
         Path p = dir.resolve(name);
         Files.writeString(p, content);
@@ -45,8 +32,8 @@ class ChemCommandTest {
     void qedAddsAColumnKeepsTheOthersAndReportsBadRows() throws IOException {
         Path in = write("mols.csv", "id,smiles,split\na,CC(=O)Oc1ccccc1C(=O)O,train\nb,C1CC,valid\n\"c,d\",c1ccccc1O,test\n");
         Path outFile = dir.resolve("out.csv");
-        Run r = run("chem", "qed", "--input", in.toString(), "--column", "smiles", "--output", outFile.toString(), "--threads", "2");
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--column", "smiles", "--output", outFile.toString(), "--threads", "2");
+        assertEquals(0, r.exit(), r.err());
         List<String> lines = Files.readAllLines(outFile);
         assertEquals(List.of("id,smiles,split,qed",
                 "a,CC(=O)Oc1ccccc1C(=O)O,train," + PythonFloat.repr(Qed.qed("CC(=O)Oc1ccccc1C(=O)O").qed()),
@@ -59,8 +46,8 @@ class ChemCommandTest {
     void strictStopsAtTheBadRowAndWritesNothing() throws IOException {
         Path in = write("mols.csv", "smiles\nCCO\nC1CC\n");
         Path outFile = dir.resolve("out.csv");
-        Run r = run("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--strict");
-        assertEquals(1, r.code());
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--strict");
+        assertEquals(1, r.exit());
         assertTrue(r.err().contains(in + ":3:") && r.err().contains("C1CC"), r.err());
         assertFalse(Files.exists(outFile));
     }
@@ -68,8 +55,8 @@ class ChemCommandTest {
     @Test
     void aMissingColumnIsNamedWithTheColumnsThereAre() throws IOException {
         Path in = write("mols.csv", "id,smi\n1,CCO\n");
-        Run r = run("chem", "qed", "--input", in.toString(), "--output", dir.resolve("o.csv").toString());
-        assertEquals(1, r.code());
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--output", dir.resolve("o.csv").toString());
+        assertEquals(1, r.exit());
         assertTrue(r.err().contains("no column 'smiles'") && r.err().contains("id, smi"), r.err());
     }
 
@@ -77,7 +64,7 @@ class ChemCommandTest {
     void anExistingQedColumnIsReplacedAndPropertiesCanBeAdded() throws IOException {
         Path in = write("mols.csv", "smiles,qed\nCCO,0.5\n");
         Path outFile = dir.resolve("out.csv");
-        assertEquals(0, run("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--properties").code());
+        assertEquals(0, CliRun.of("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--properties").exit());
         List<String> lines = Files.readAllLines(outFile);
         assertEquals("smiles,qed,mw,alogp,hba,hbd,psa,rotb,arom,alerts", lines.get(0));
         var q = Qed.qed("CCO");
@@ -86,11 +73,11 @@ class ChemCommandTest {
 
     @Test
     void smilesOnTheCommandLine() {
-        Run r = run("chem", "qed", "CCO", "C1CC");
-        assertEquals(1, r.code(), "one argument was invalid");
+        CliRun r = CliRun.of("chem", "qed", "CCO", "C1CC");
+        assertEquals(1, r.exit(), "one argument was invalid");
         assertTrue(r.out().contains(PythonFloat.repr(Qed.qed("CCO").qed()) + "\tCCO"), r.out());
         assertTrue(r.err().contains("invalid SMILES 'C1CC'"), r.err());
-        Run c = run("chem", "canonical", "OCC", "C(O)C");
+        CliRun c = CliRun.of("chem", "canonical", "OCC", "C(O)C");
         String[] lines = c.out().strip().split("\n");
         assertEquals(2, lines.length);
         assertEquals(lines[0], lines[1]);
@@ -100,8 +87,8 @@ class ChemCommandTest {
     void descriptorsOfAFastaFile() throws IOException {
         Path in = write("p.fasta", ">p1 first protein\nMKWF\nGGA\n>p2\nKLKLLLLLKLK\n");
         Path outFile = dir.resolve("p.csv");
-        Run r = run("chem", "descriptors", "--input", in.toString(), "--output", outFile.toString());
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("chem", "descriptors", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r.exit(), r.err());
         List<String> lines = Files.readAllLines(outFile);
         assertEquals("id,description,sequence,blosum1,molecular_weight,aromaticity,instability_index,isoelectric_point,gravy,nonstandard",
                 lines.get(0));
@@ -114,8 +101,8 @@ class ChemCommandTest {
         String longSmiles = "C".repeat(30);
         Path in = write("mols.csv", "smiles,split\nCCO,train\n" + longSmiles + ",train\nCCO,valid\nC1CC,test\nc1ccccc1,test\n");
         Path outFile = dir.resolve("qed.csv");
-        Run r = run("data", "build", "qed", "--input", in.toString(), "--output", outFile.toString(), "--max-length", "20");
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("data", "build", "qed", "--input", in.toString(), "--output", outFile.toString(), "--max-length", "20");
+        assertEquals(0, r.exit(), r.err());
         double ethanol = Qed.qed("CCO").qed(), benzene = Qed.qed("c1ccccc1").qed();
         assertEquals(List.of("input,label,label_text,split",
                 "CCO," + PythonFloat.repr(ethanol) + "," + LabelText.of(ethanol) + ",train",
@@ -129,8 +116,8 @@ class ChemCommandTest {
     void dataBuildDescriptorFromFasta() throws IOException {
         Path in = write("p.fa", ">a\nKLKLLLLLKLK\n>b\nMKWF\n");
         Path outFile = dir.resolve("d.csv");
-        Run r = run("data", "build", "descriptor", "--input", in.toString(), "--output", outFile.toString());
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("data", "build", "descriptor", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r.exit(), r.err());
         double kl = ProteinDescriptors.blosum1("KLKLLLLLKLK");
         List<String> lines = Files.readAllLines(outFile);
         assertEquals("input,label,label_text", lines.get(0));

@@ -4,13 +4,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagSet;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static tagllm.cli.TrainPredictEvalCliTest.tagllm;
 
 /** Rows that do not fit are reported with file and line and skipped, or refused with --strict; tag files compose. */
 class DataRowsCliTest {
@@ -38,8 +38,8 @@ class DataRowsCliTest {
     @Test
     void badRowsAreSkippedWithFileAndLine(@TempDir Path dir) throws Exception {
         Path exp = experiment(dir, CSV);
-        var r = tagllm("train", exp.toString(), "--quiet");
-        assertEquals(0, r.rc(), r.err());
+        var r = CliRun.of("train", exp.toString(), "--quiet");
+        assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("2 rows skipped"), r.err());
         assertTrue(r.err().contains("d.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
         assertTrue(r.err().contains("d.csv:4: too long"), r.err());
@@ -49,8 +49,8 @@ class DataRowsCliTest {
     @Test
     void strictRefusesTheFirstBadRow(@TempDir Path dir) throws Exception {
         Path exp = experiment(dir, CSV);
-        var r = tagllm("train", exp.toString(), "--quiet", "--strict");
-        assertNotEquals(0, r.rc());
+        var r = CliRun.of("train", exp.toString(), "--quiet", "--strict");
+        assertNotEquals(0, r.exit());
         assertTrue(r.err().contains("d.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
         assertFalse(r.err().contains("at tagllm."), "no stack trace: " + r.err());
     }
@@ -67,7 +67,7 @@ class DataRowsCliTest {
                 stages:
                   - {name: s1, stage: 1, tasks: [smiles], batch_size: 2, grad_accum: 1, max_steps: 1, lr: 0.01}
                 """.formatted(model, Shared.data("smiles/esol.csv")));
-        assertEquals(0, tagllm("train", dir.resolve("s1.yaml").toString(), "--quiet").rc());
+        assertEquals(0, CliRun.of("train", dir.resolve("s1.yaml").toString(), "--quiet").exit());
         // a second run trains <QED> from the first run's <SMILES> (init:), keeping <SMILES> frozen
         Files.writeString(dir.resolve("s2.yaml"), """
                 model: %s
@@ -79,8 +79,8 @@ class DataRowsCliTest {
                 stages:
                   - {name: s2, stage: 2, tasks: [qed], batch_size: 2, grad_accum: 1, max_steps: 1, lr: 0.01}
                 """.formatted(model, Shared.data("smiles/esol.csv")));
-        var r2 = tagllm("train", dir.resolve("s2.yaml").toString(), "--quiet");
-        assertEquals(0, r2.rc(), r2.err());
+        var r2 = CliRun.of("train", dir.resolve("s2.yaml").toString(), "--quiet");
+        assertEquals(0, r2.exit(), r2.err());
         TagSet one = TagFile.read(dir.resolve("run1/final.tags.safetensors"));
         TagSet two = TagFile.read(dir.resolve("run2/final.tags.safetensors"));
         assertArrayEquals(one.get("SMILES").values(), two.get("SMILES").values());
@@ -90,20 +90,20 @@ class DataRowsCliTest {
         qedOnly.putHead(two.head("QED"));
         qedOnly.tasks().putAll(two.tasks());
         TagFile.write(qedOnly, dir.resolve("qed.tags.safetensors"));
-        var m = tagllm("tags", "merge", dir.resolve("run1/final.tags.safetensors").toString(), dir.resolve("qed.tags.safetensors").toString(),
+        var m = CliRun.of("tags", "merge", dir.resolve("run1/final.tags.safetensors").toString(), dir.resolve("qed.tags.safetensors").toString(),
                 "-o", dir.resolve("merged.tags.safetensors").toString());
-        assertEquals(0, m.rc(), m.err());
+        assertEquals(0, m.exit(), m.err());
         TagSet merged = TagFile.read(dir.resolve("merged.tags.safetensors"));
         assertTrue(merged.has("SMILES") && merged.has("QED") && merged.head("QED") != null);
         Path input = dir.resolve("in.csv");
         Files.writeString(input, "smiles\nCCO\nc1ccccc1O\n");
-        var viaMerged = tagllm("predict", "--model", model.toString(), "--tags", dir.resolve("merged.tags.safetensors").toString(),
+        var viaMerged = CliRun.of("predict", "--model", model.toString(), "--tags", dir.resolve("merged.tags.safetensors").toString(),
                 "--task", "qed", "--input", input.toString());
-        var viaTwoFiles = tagllm("predict", "--model", model.toString(), "--tags", dir.resolve("run1/final.tags.safetensors").toString(),
+        var viaTwoFiles = CliRun.of("predict", "--model", model.toString(), "--tags", dir.resolve("run1/final.tags.safetensors").toString(),
                 "--tags", dir.resolve("qed.tags.safetensors").toString(), "--task", "qed", "--input", input.toString());
-        var viaRun2 = tagllm("predict", "--model", model.toString(), "--tags", dir.resolve("run2/final.tags.safetensors").toString(),
+        var viaRun2 = CliRun.of("predict", "--model", model.toString(), "--tags", dir.resolve("run2/final.tags.safetensors").toString(),
                 "--task", "qed", "--input", input.toString());
-        assertEquals(0, viaMerged.rc(), viaMerged.err());
+        assertEquals(0, viaMerged.exit(), viaMerged.err());
         assertEquals(viaRun2.out(), viaMerged.out());
         assertEquals(viaRun2.out(), viaTwoFiles.out());
         assertTrue(viaMerged.out().startsWith("smiles,prediction\n"), viaMerged.out());

@@ -3,6 +3,7 @@ package tagllm.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.io.IOException;

@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tagllm.model.Model;
 import tagllm.tensor.Matrix;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,21 +19,10 @@ class ModelCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void inspectPrintsSizesDtypesAndTokenizer() {
-        Run r = run("model", "inspect", Shared.model("stories260K").toString());
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("model", "inspect", Shared.model("stories260K").toString());
+        assertEquals(0, r.exit(), r.err());
         String o = r.out();
         for (String s : new String[]{"LlamaForCausalLM", "hidden size        64", "layers             5", "kv heads 4", "head_dim 8",
                 "intermediate size  172", "vocab size         512", "context            512", "theta 10000", "tied",
@@ -47,8 +34,8 @@ class ModelCommandTest {
     @Test
     void inspectJson() throws IOException {
         Path m = Shared.model("tiny-llama-gqa");
-        Run r = run("model", "inspect", "--json", m.toString());
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("model", "inspect", "--json", m.toString());
+        assertEquals(0, r.exit(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(123_216, j.get("parameters").asLong());
         assertEquals(6, j.get("num_attention_heads").asInt());
@@ -61,7 +48,7 @@ class ModelCommandTest {
         assertEquals(10000.0, j.get("rope").get("theta").asDouble());
         assertEquals(512, j.get("tokenizer").get("vocab_size").asInt());
 
-        JsonNode tied = new ObjectMapper().readTree(run("model", "inspect", "--json", Shared.model("tiny-llama-tied").toString()).out());
+        JsonNode tied = new ObjectMapper().readTree(CliRun.of("model", "inspect", "--json", Shared.model("tiny-llama-tied").toString()).out());
         assertTrue(tied.get("stored_dtypes").has("BF16"));
         assertTrue(tied.get("tie_word_embeddings").asBoolean());
         assertEquals(127_296, tied.get("parameters").asLong());
@@ -75,22 +62,22 @@ class ModelCommandTest {
                  "num_attention_heads": 4, "num_key_value_heads": 1, "vocab_size": 320, "sliding_window": 16,
                  "bos_token_id": 1, "eos_token_id": 2}""");
         Path out = tmp.resolve("model");
-        Run r = run("model", "init", "--config", cfg.toString(), "--out", out.toString(), "--seed", "4", "--dtype", "bf16");
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("model", "init", "--config", cfg.toString(), "--out", out.toString(), "--seed", "4", "--dtype", "bf16");
+        assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("MistralForCausalLM") && r.out().contains("BF16"), r.out());
         Model m = Model.load(out);
         assertEquals(16, m.config().slidingWindow());
         assertEquals(Matrix.Storage.BF16, m.weights().layers()[0].q().storage());
         assertEquals(320, m.tokenizer().vocabSize());
 
-        Run again = run("model", "init", "--config", cfg.toString(), "--out", out.toString());
-        assertEquals(1, again.code());
+        CliRun again = CliRun.of("model", "init", "--config", cfg.toString(), "--out", out.toString());
+        assertEquals(1, again.exit());
         assertTrue(again.err().contains("already holds a model"), again.err());
-        assertEquals(0, run("model", "init", "--config", cfg.toString(), "--out", out.toString(), "--seed", "5", "--force").code());
+        assertEquals(0, CliRun.of("model", "init", "--config", cfg.toString(), "--out", out.toString(), "--seed", "5", "--force").exit());
         assertNotEquals(m.fingerprint(), Model.load(out).fingerprint(), "another seed, another model");
 
-        Run dtype = run("model", "init", "--config", cfg.toString(), "--out", tmp.resolve("x").toString(), "--dtype", "f64");
-        assertEquals(2, dtype.code());
+        CliRun dtype = CliRun.of("model", "init", "--config", cfg.toString(), "--out", tmp.resolve("x").toString(), "--dtype", "f64");
+        assertEquals(2, dtype.exit());
         assertTrue(dtype.err().contains("--dtype must be f32 or bf16"), dtype.err());
     }
 
@@ -99,12 +86,12 @@ class ModelCommandTest {
         Path broken = tmp.resolve("broken");
         Files.createDirectories(broken);
         Files.writeString(broken.resolve("config.json"), "{ not json");
-        Run r = run("model", "inspect", broken.toString());
-        assertEquals(1, r.code());
+        CliRun r = CliRun.of("model", "inspect", broken.toString());
+        assertEquals(1, r.exit());
         assertTrue(r.err().startsWith("error: " + broken.resolve("config.json")), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace");
-        Run missing = run("model", "inspect", tmp.resolve("absent").toString());
-        assertEquals(1, missing.code());
+        CliRun missing = CliRun.of("model", "inspect", tmp.resolve("absent").toString());
+        assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("no such model folder"), missing.err());
     }
 }

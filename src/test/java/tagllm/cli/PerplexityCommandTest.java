@@ -9,6 +9,7 @@ import tagllm.model.PackedBatch;
 import tagllm.model.Transformer;
 import tagllm.model.Weights;
 import tagllm.tensor.CrossEntropy;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 import tagllm.tokenizer.Tokenizer;
 

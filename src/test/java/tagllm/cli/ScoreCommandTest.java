@@ -2,11 +2,9 @@ package tagllm.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import tagllm.testutil.CliRun;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,28 +14,17 @@ class ScoreCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void textScoresMatchSacrebleusReadmeExample() throws IOException {
         Path hyp = Files.writeString(dir.resolve("hyp.txt"), "The dog bit the man.\nIt wasn't surprising.\nThe man had just bitten him.\n");
         Path ref1 = Files.writeString(dir.resolve("ref1.txt"), "The dog bit the man.\nIt was not unexpected.\nThe man bit him first.\n");
         Path ref2 = Files.writeString(dir.resolve("ref2.txt"), "The dog had bit the man.\nNo one was surprised.\nThe man had bitten the dog.\n");
-        Result r = run("score", "text", hyp.toString(), ref1.toString(), ref2.toString());
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("score", "text", hyp.toString(), ref1.toString(), ref2.toString());
+        assertEquals(0, r.exit(), r.err());
         assertEquals("BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)\nchrF2 = 59.73\n",
                 r.out().replace(System.lineSeparator(), "\n"));
 
-        Result json = run("score", "text", "--json", hyp.toString(), ref1.toString(), ref2.toString());
+        CliRun json = CliRun.of("score", "text", "--json", hyp.toString(), ref1.toString(), ref2.toString());
         assertTrue(json.out().contains("\"bleu_sys_len\" : 17"), json.out());
     }
 
@@ -45,8 +32,8 @@ class ScoreCommandTest {
     void mismatchedLineCountsAreAClearError() throws IOException {
         Path hyp = Files.writeString(dir.resolve("hyp.txt"), "a\nb\n");
         Path ref = Files.writeString(dir.resolve("ref.txt"), "a\n");
-        Result r = run("score", "text", hyp.toString(), ref.toString());
-        assertEquals(1, r.code());
+        CliRun r = CliRun.of("score", "text", hyp.toString(), ref.toString());
+        assertEquals(1, r.exit());
         assertEquals("error: " + ref + " has 1 lines but " + hyp + " has 2: each line of a reference must match a line of the hypotheses",
                 r.err().strip());
     }
@@ -55,17 +42,17 @@ class ScoreCommandTest {
     void regressionFromCsvColumns() throws IOException {
         // sklearn's documented example: MSE 0.375, MAE 0.5, R2 0.9486...
         Path f = Files.writeString(dir.resolve("preds.csv"), "id,prediction,y\na,2.5,3\nb,0.0,-0.5\nc,2,2\nd,8,7\n");
-        Result r = run("score", "regression", f.toString(), "--pred", "prediction", "--gold", "y");
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("score", "regression", f.toString(), "--pred", "prediction", "--gold", "y");
+        assertEquals(0, r.exit(), r.err());
         String out = r.out().replace(System.lineSeparator(), "\n");
         assertTrue(out.contains("n = 4\nMSE = 0.375000\nMAE = 0.500000\n"), out);
         assertTrue(out.contains("R2 = 0.948608"), out);
 
         // --pred defaults to "prediction", the column tagllm predict writes
-        Result missing = run("score", "regression", f.toString());
-        assertEquals(1, missing.code());
+        CliRun missing = CliRun.of("score", "regression", f.toString());
+        assertEquals(1, missing.exit());
         assertEquals("error: " + f + ":1: missing column 'gold' (the file has: id, prediction, y)", missing.err().strip());
-        Result other = run("score", "regression", f.toString(), "--pred", "pred", "--gold", "y");
+        CliRun other = CliRun.of("score", "regression", f.toString(), "--pred", "pred", "--gold", "y");
         assertEquals("error: " + f + ":1: missing column 'pred' (the file has: id, prediction, y)", other.err().strip());
     }
 }

@@ -1,6 +1,7 @@
 package tagllm.cli;
 
 import org.junit.jupiter.api.Test;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -11,10 +11,9 @@ import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -72,12 +71,8 @@ class TrainSgdFixtureTest {
                      warmup_ratio: 0, batch_size: 1, grad_accum: 1, max_steps: 1, max_grad_norm: 0, mse_scale: 1}
                 """.formatted(modelDir.toString().replace("\\", "/"), task, mse ? 2 : 1, LR));
 
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        var cl = tagllm.cli.Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int rc = cl.execute("train", dir.resolve("exp.yaml").toString(), "--init-tags", initFile.toString(), "--quiet");
-        assertEquals(0, rc, err.toString());
+        CliRun run = CliRun.of("train", dir.resolve("exp.yaml").toString(), "--init-tags", initFile.toString(), "--quiet");
+        assertEquals(0, run.exit(), run.err());
 
         TagSet after = TagFile.read(dir.resolve("out/final.tags.safetensors"));
         JsonNode grads = sc.get(loss).get("d_tags");

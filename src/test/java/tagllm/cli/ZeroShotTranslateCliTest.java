@@ -2,17 +2,24 @@ package tagllm.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tagllm.eval.Bleu;
+import tagllm.eval.ChrF;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagSet;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static tagllm.cli.TrainPredictEvalCliTest.tagllm;
 
 /**
  * The paper's zero-shot composition, end to end at toy size: language tags from stage 1, <Translate>
@@ -37,28 +44,35 @@ class ZeroShotTranslateCliTest {
                   - {name: languages, stage: 1, tasks: [en, fr, es, pt]}
                   - {name: translate, stage: 3, tasks: [en_fr]}
                 """.formatted(model, lang, lang, lang, lang, tr));
-        var t = tagllm("train", dir.resolve("exp.yaml").toString(), "--quiet");
-        assertEquals(0, t.rc(), t.err());
+        var t = CliRun.of("train", dir.resolve("exp.yaml").toString(), "--quiet");
+        assertEquals(0, t.exit(), t.err());
         Path tags = dir.resolve("runs/exp/final.tags.safetensors");
         TagSet s = TagFile.read(tags);
         for (String n : new String[]{"EN", "FR", "ES", "PT", "Translate"}) assertTrue(s.has(n), n);
         TagSet languages = TagFile.read(dir.resolve("runs/exp/languages.tags.safetensors"));
         assertArrayEquals(languages.get("ES").values(), s.get("ES").values(), "stage 3 keeps domain tags frozen");
 
+        // predict and eval on the same three ES→PT rows: eval's BLEU and chrF are those of predict's outputs
         Path esPt = Shared.data("translation/es-pt/test.tsv");
-        var e = tagllm("eval", "--model", model.toString(), "--tags", tags.toString(), "--task", "Translate:es-pt", "--input", esPt.toString(),
+        Path three = dir.resolve("three.tsv");
+        Files.write(three, Files.readAllLines(esPt).subList(0, 4)); // header + 3 rows
+        var p = CliRun.of("predict", "--model", model.toString(), "--tags", tags.toString(), "--task", "Translate:es-pt", "--input", three.toString(),
+                "--max-tokens", "6");
+        assertEquals(0, p.exit(), p.err());
+        assertTrue(p.out().startsWith("src,tgt,corpus,output\n"), p.out());
+        List<String> outputs = new ArrayList<>(), references = new ArrayList<>();
+        for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(new StringReader(p.out()))) {
+            outputs.add(rec.get("output"));
+            references.add(rec.get("tgt"));
+        }
+        assertEquals(3, outputs.size(), p.out());
+
+        var e = CliRun.of("eval", "--model", model.toString(), "--tags", tags.toString(), "--task", "Translate:es-pt", "--input", esPt.toString(),
                 "--max-rows", "3", "--max-tokens", "6", "--json");
-        assertEquals(0, e.rc(), e.err());
+        assertEquals(0, e.exit(), e.err());
         JsonNode m = new ObjectMapper().readTree(e.out());
         assertEquals(3, m.get("n").asInt());
-        assertTrue(m.get("bleu").asDouble() >= 0 && m.get("chrf").asDouble() >= 0, e.out());
-
-        Path two = dir.resolve("two.tsv");
-        Files.write(two, Files.readAllLines(esPt).subList(0, 3));
-        var p = tagllm("predict", "--model", model.toString(), "--tags", tags.toString(), "--task", "Translate:es-pt", "--input", two.toString(),
-                "--max-tokens", "6");
-        assertEquals(0, p.rc(), p.err());
-        assertTrue(p.out().startsWith("src,tgt,corpus,output\n"), p.out());
-        assertEquals(3, p.out().strip().split("\n").length, p.out());
+        assertEquals(Bleu.corpus(outputs, List.of(references)).score(), m.get("bleu").asDouble(), 1e-9, e.out());
+        assertEquals(ChrF.corpus(outputs, List.of(references)), m.get("chrf").asDouble(), 1e-9, e.out());
     }
 }

@@ -6,12 +6,14 @@ import picocli.CommandLine;
 import tagllm.cli.Main;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagSet;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,26 +26,6 @@ import static tagllm.serve.ServeFixture.*;
 /** `tagllm serve` in-process: it starts, prints its URL, answers, stops on interrupt; bad options fail fast. */
 class ServeCommandTest {
     private static final Pattern URL = Pattern.compile("listening on (http://127\\.0\\.0\\.1:\\d+)");
-
-    record Run(int exit, String out, String err) {}
-
-    /** Runs a command that is expected to end by itself (an error), with a deadline. */
-    static Run run(String... args) throws Exception {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        AtomicInteger exit = new AtomicInteger(-1);
-        Thread t = new Thread(() -> exit.set(cl.execute(args)));
-        t.start();
-        t.join(30_000);
-        if (t.isAlive()) {
-            t.interrupt();
-            t.join(10_000);
-            fail("did not end: " + out + err);
-        }
-        return new Run(exit.get(), out.toString(), err.toString());
-    }
 
     @Test
     void servesUntilInterrupted(@TempDir Path dir) throws Exception {
@@ -86,16 +68,16 @@ class ServeCommandTest {
 
     @Test
     void badOptionsAreRefusedBeforeLoading() throws Exception {
-        Run r = run("serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--port", "70000");
+        CliRun r = CliRun.withDeadline(Duration.ofSeconds(30), "serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--port", "70000");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--port: expected 0..65535, got 70000"), r.err());
-        r = run("serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--max-body", "8XB");
+        r = CliRun.withDeadline(Duration.ofSeconds(30), "serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--max-body", "8XB");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("'8XB' is not a size"), r.err());
-        r = run("serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--threads", "0");
+        r = CliRun.withDeadline(Duration.ofSeconds(30), "serve", "--model", "nowhere", "--tags", "x.tags.safetensors", "--threads", "0");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--threads: expected 1..1024, got 0"), r.err());
-        r = run("serve", "--model", "nowhere");
+        r = CliRun.withDeadline(Duration.ofSeconds(30), "serve", "--model", "nowhere");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--tags"), r.err());
     }
@@ -103,7 +85,7 @@ class ServeCommandTest {
     @Test
     void aMissingTagFileIsNamed(@TempDir Path dir) throws Exception {
         Path missing = dir.resolve("missing.tags.safetensors");
-        Run r = run("serve", "--model", Shared.model("stories260K").toString(), "--tags", missing.toString(), "--port", "0");
+        CliRun r = CliRun.withDeadline(Duration.ofSeconds(30), "serve", "--model", Shared.model("stories260K").toString(), "--tags", missing.toString(), "--port", "0");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains(missing.toString()) && r.err().contains("tag file not found"), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
@@ -116,7 +98,7 @@ class ServeCommandTest {
         other.bindModel("some-other-model", "0".repeat(64));
         Path foreign = dir.resolve("foreign.tags.safetensors");
         TagFile.write(other, foreign);
-        Run r = run("serve", "--model", Shared.model("stories260K").toString(), "--tags", foreign.toString(), "--port", "0");
+        CliRun r = CliRun.withDeadline(Duration.ofSeconds(30), "serve", "--model", Shared.model("stories260K").toString(), "--tags", foreign.toString(), "--port", "0");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("foreign.tags.safetensors") && r.err().contains("some-other-model")
                 && r.err().contains(model().fingerprint()), r.err());

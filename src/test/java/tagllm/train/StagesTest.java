@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tagllm.model.Model;
 import tagllm.model.Transformer;
 import tagllm.tag.TagFile;
+import tagllm.tag.TagInit;
 import tagllm.tag.TagSet;
 import tagllm.task.DatasetRows;
 import tagllm.testutil.Shared;
@@ -59,6 +60,13 @@ class StagesTest {
         TagSet s1 = TagFile.read(out.resolve("s1.tags.safetensors")), s2 = TagFile.read(out.resolve("s2.tags.safetensors")),
                 s2e = TagFile.read(out.resolve("s2e.tags.safetensors")), s3 = TagFile.read(out.resolve("s3.tags.safetensors"));
         assertEquals(Set.of("<SMILES>", "<Protein>"), names(s1));
+        // every tag a stage trains moved from the paper's init (the mean embedding, rescaled, in each of p slots)
+        float[] init = TagInit.initialVector(m.weights().embedTokens());
+        assertMoved(s1, "<SMILES>", init);
+        assertMoved(s1, "<Protein>", init);
+        assertMoved(s2, "<QED>", init);
+        assertMoved(s2e, "<Descriptor>", init);
+        assertMoved(s3, "<BA>", init);
         assertTrue(s1.heads().isEmpty());
         // stage 2: <QED> + head trained, <SMILES> frozen
         assertSame(s1, s2, "<SMILES>");
@@ -87,6 +95,13 @@ class StagesTest {
         Set<String> out = new HashSet<>();
         s.tags().forEach(t -> out.add(t.name()));
         return out;
+    }
+
+    private static void assertMoved(TagSet s, String tag, float[] init) {
+        float[] v = s.get(tag).values();
+        float[] initial = new float[v.length];
+        for (int off = 0; off < v.length; off += init.length) System.arraycopy(init, 0, initial, off, init.length);
+        assertFalse(Arrays.equals(initial, v), tag + " must have been trained away from its initial value");
     }
 
     private static void assertSame(TagSet a, TagSet b, String tag) {

@@ -12,7 +12,6 @@ import tagllm.task.ExampleRenderer;
 import tagllm.task.Presets;
 import tagllm.task.TaskSpec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +51,10 @@ class TrainerResumeTest {
         Trainer.Result ra = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("a.jsonl")))
                 .run(a, exA, trainable, new Trainer.Options("s", h, 11, true, dir.resolve("a.ckpt"), false, 0));
         assertEquals(6, ra.steps());
-        assertFalse(Files.exists(dir.resolve("a.ckpt.missing")));
+        // checkpoint_every 3: the uninterrupted run leaves its step-3 checkpoint (none at the end: the stage is done)
+        Checkpoint.State atThree = Checkpoint.read(dir.resolve("a.ckpt")).state();
+        assertEquals(3, atThree.step());
+        assertEquals(6, atThree.totalSteps());
 
         TagSet b = freshTags(qed);
         List<Example> exB = examples(qed, b);
@@ -61,7 +63,14 @@ class TrainerResumeTest {
                 .run(b, exB, trainable, new Trainer.Options("s", h, 11, true, ckpt, false, 3));
         assertTrue(first.stopped());
         assertEquals(3, first.steps());
-        assertTrue(Files.exists(ckpt));
+        // the interrupted run stopped where the uninterrupted one checkpointed, with the same tags and optimizer state
+        Checkpoint.Loaded stopped = Checkpoint.read(ckpt), uninterrupted = Checkpoint.read(dir.resolve("a.ckpt"));
+        assertEquals(atThree, stopped.state());
+        for (String t : trainable) assertArrayEquals(uninterrupted.tags().get(t).values(), stopped.tags().get(t).values(), t);
+        assertEquals(uninterrupted.optimizerState().keySet(), stopped.optimizerState().keySet());
+        for (var e : uninterrupted.optimizerState().entrySet()) {
+            assertArrayEquals(e.getValue(), stopped.optimizerState().get(e.getKey()), "optimizer state " + e.getKey());
+        }
 
         TagSet c = freshTags(qed); // a new process: fresh tags, state comes from the checkpoint
         Trainer.Result second = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
