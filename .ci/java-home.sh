@@ -5,7 +5,14 @@ tagllm_find_java() {
   for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
     [ -n "$cand" ] && [ -x "$cand/bin/javac" ] || continue
     major=$(tagllm_java_major "$cand")
-    if [ -n "$major" ] && [ "${major%%.*}" -ge 25 ] 2>/dev/null; then export JAVA_HOME="$cand"; return 0; fi
+    if [ -n "$major" ] && [ "${major%%.*}" -ge 25 ] 2>/dev/null; then
+      export JAVA_HOME="$cand"
+      # Maven's own Guice/Guava use sun.misc.Unsafe, which Java 24+ warns about at every run. The option would stop
+      # Java 17 from starting at all, so it is set here (Java 25 found) rather than in .mvn/jvm.config: a plain mvn
+      # on an older Java then reaches the enforcer's "needs Java 25" message.
+      export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"
+      return 0
+    fi
   done
   echo "error: tagllm needs a Java 25 (or newer) JDK. Set JAVA_HOME to one, or install one under /usr/lib/jvm (e.g. Temurin 25)." >&2
   return 1

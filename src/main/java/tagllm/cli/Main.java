@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The `tagllm` command line. Each subcommand is its own class in this package. */
-@Command(name = "tagllm", mixinStandardHelpOptions = true, version = "tagllm 0.1.0",
+@Command(name = "tagllm", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Tag-LLM on the JVM: learn input tags for a frozen Hugging Face LLM, predict, evaluate, serve.",
         subcommands = {
                 CommandLine.HelpCommand.class,
@@ -24,6 +24,12 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
         })
 public final class Main implements Runnable {
+    /** `tagllm --version`: the version pom.xml gives. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() { return new String[]{"tagllm " + tagllm.util.Version.current()}; }
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

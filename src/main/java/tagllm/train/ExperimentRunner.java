@@ -44,7 +44,6 @@ import java.util.Set;
  * are read back and a stage with a checkpoint continues from it.
  */
 public final class ExperimentRunner {
-    public static final String VERSION = "0.1.0";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Reads a task's rows of one split ("train", "valid", "test"). */
@@ -239,7 +238,7 @@ public final class ExperimentRunner {
         prov.put("compute", model.weights().bf16Compute() ? "bf16" : "f32");
         prov.set("hyper", JSON.valueToTree(stage.hyper()));
         prov.put("time", Instant.now().toString());
-        prov.put("tagllm_version", VERSION);
+        prov.put("tagllm_version", tagllm.util.Version.current());
         tags.provenance().add(prov);
         ObjectNode valid = validate(exp, stage, tags, enc);
         if (valid != null) {
