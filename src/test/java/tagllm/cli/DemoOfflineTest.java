@@ -2,6 +2,7 @@ package tagllm.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tagllm.testutil.CliRun;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
