@@ -48,10 +48,6 @@ public final class RowIssues {
         return new RowIssues(false, keep);
     }
 
-    public boolean isStrict() {
-        return strict;
-    }
-
     /**
      * Converts a row; a {@link DatasetException} thrown by the conversion (from {@link Row}'s accessors or from
      * {@link #reject}) skips the row in skipping mode and propagates in strict mode.

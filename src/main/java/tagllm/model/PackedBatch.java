@@ -67,8 +67,6 @@ public final class PackedBatch {
 
     public int[] positions() { return position; }
 
-    public int[] attendFromRows() { return attendFrom; }
-
     public int[] seqStarts() { return seqStart; }
 
     @Override

@@ -52,12 +52,4 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
         if (maxTrain < 0 || maxEval < 0) throw c.error("max_train", "must be >= 0 (0 = all rows)");
         return new DataSpec(path, c.string("format", null), col, tr, va, te, random, seed, maxTrain, maxEval);
     }
-
-    public DataSpec withPath(Path p) {
-        return new DataSpec(p, format, splitColumn, trainName, validName, testName, randomFractions, randomSeed, maxTrain, maxEval);
-    }
-
-    public DataSpec withLimits(int train, int eval) {
-        return new DataSpec(path, format, splitColumn, trainName, validName, testName, randomFractions, randomSeed, train, eval);
-    }
 }

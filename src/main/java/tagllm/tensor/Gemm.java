@@ -127,28 +127,6 @@ public final class Gemm {
         else run(dy, dyOff, m, new PackedTransposed(w), dx, dxOff, accumulate);
     }
 
-    /** y[m×n] (+)= x[m×k]·wᵀ for a row-major n×k operand held in a plain array (attention's K and V). */
-    static void xwT(float[] x, int xOff, int m, float[] w, int n, int k, float[] y, int yOff, boolean accumulate) {
-        checkOperand(w, n, k);
-        checkBounds(x, xOff, (long) m * k, "x");
-        checkBounds(y, yOff, (long) m * n, "y");
-        if (m == 0 || n == 0) return;
-        run(x, xOff, m, new RawTransposed(w, n, k), y, yOff, accumulate);
-    }
-
-    /** dx[m×k] (+)= dy[m×n]·w for a row-major n×k operand held in a plain array. */
-    static void xw(float[] dy, int dyOff, int m, float[] w, int n, int k, float[] dx, int dxOff, boolean accumulate) {
-        checkOperand(w, n, k);
-        checkBounds(dy, dyOff, (long) m * n, "dy");
-        checkBounds(dx, dxOff, (long) m * k, "dx");
-        if (m == 0 || k == 0) return;
-        run(dy, dyOff, m, new Raw(w, n, k), dx, dxOff, accumulate);
-    }
-
-    private static void checkOperand(float[] w, int n, int k) {
-        if ((long) n * k > w.length) throw new IllegalArgumentException(n + "x" + k + " operand needs more than " + w.length + " values");
-    }
-
     private static void checkBounds(float[] a, int off, long len, String what) {
         if (off < 0 || off + len > a.length) {
             throw new IllegalArgumentException(what + ": need " + len + " floats from offset " + off + ", array has " + a.length);
@@ -246,56 +224,6 @@ public final class Gemm {
                 j0 += run;
             }
             if (width < NR) zeroColumns(dst, d0, kc, width);
-        }
-    }
-
-    /** wᵀ of a row-major n × k array: columns of w become rows of the block. */
-    private static final class RawTransposed extends Operand {
-        final float[] w;
-
-        RawTransposed(float[] w, int n, int k) {
-            super(k, n);
-            this.w = w;
-        }
-
-        @Override
-        void pack(int panel, int k0, int kc, float[] dst, int d0) {
-            int j0 = panel * NR, width = Math.min(NR, cols - j0);
-            for (int jj = 0; jj < width; jj++) {
-                int src = (j0 + jj) * red + k0;
-                for (int p = 0; p < kc; p++) dst[d0 + p * NR + jj] = w[src + p];
-            }
-            if (width < NR) zeroColumns(dst, d0, kc, width);
-        }
-    }
-
-    /** A row-major n × k array as it is: full-width blocks are read in place (row stride k). */
-    private static final class Raw extends Operand {
-        final float[] w;
-        final int fullPanels;
-
-        Raw(float[] w, int n, int k) {
-            super(n, k);
-            this.w = w;
-            fullPanels = k / NR;
-        }
-
-        @Override
-        float[] direct(int panel) { return panel < fullPanels ? w : null; }
-
-        @Override
-        int offset(int panel, int k0) { return k0 * cols + panel * NR; }
-
-        @Override
-        int stride() { return cols; }
-
-        @Override
-        void pack(int panel, int k0, int kc, float[] dst, int d0) {
-            int c0 = panel * NR, width = Math.min(NR, cols - c0);
-            for (int p = 0; p < kc; p++) {
-                System.arraycopy(w, (k0 + p) * cols + c0, dst, d0 + p * NR, width);
-                if (width < NR) Arrays.fill(dst, d0 + p * NR + width, d0 + (p + 1) * NR, 0f);
-            }
         }
     }
 

@@ -77,40 +77,6 @@ class KernelGemmTest {
     }
 
     @Test
-    void plainArrayOperandsMatchReference() {
-        Random rnd = new Random(4);
-        for (int[] s : SHAPES) {
-            for (boolean acc : new boolean[]{false, true}) {
-                int m = s[0], n = s[1], k = s[2];
-                float[] w = randomArray(n * k + 7, rnd); // longer than n·k: only the first n·k values count
-                float[] x = randomArray(m * k, rnd), y = randomArray(m * n, rnd);
-                double[] ref = new double[m * n];
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < n; j++) {
-                        double sum = acc ? y[i * n + j] : 0;
-                        for (int p = 0; p < k; p++) sum += (double) x[i * k + p] * w[j * k + p];
-                        ref[i * n + j] = sum;
-                    }
-                }
-                Gemm.xwT(x, 0, m, w, n, k, y, 0, acc);
-                check(ref, y, 0, k, "raw xwT " + m + "x" + n + "x" + k + (acc ? " acc" : ""));
-
-                float[] dy = randomArray(m * n, rnd), dx = randomArray(m * k, rnd);
-                double[] ref2 = new double[m * k];
-                for (int i = 0; i < m; i++) {
-                    for (int p = 0; p < k; p++) {
-                        double sum = acc ? dx[i * k + p] : 0;
-                        for (int j = 0; j < n; j++) sum += (double) dy[i * n + j] * w[j * k + p];
-                        ref2[i * k + p] = sum;
-                    }
-                }
-                Gemm.xw(dy, 0, m, w, n, k, dx, 0, acc);
-                check(ref2, dx, 0, n, "raw xw " + m + "x" + n + "x" + k + (acc ? " acc" : ""));
-            }
-        }
-    }
-
-    @Test
     void severalMatricesOfOneInputMatchReference() {
         Random rnd = new Random(7);
         for (int m : new int[]{1, 3, 5, 20}) {
