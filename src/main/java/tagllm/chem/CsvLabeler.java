@@ -1,5 +1,7 @@
 package tagllm.chem;
 
+import tagllm.data.ChunkedRows;
+import tagllm.data.CsvSink;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
 import tagllm.data.Row;
@@ -10,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import tagllm.util.ParallelMap;
 
 /**
  * Adds computed columns to every row of a data file (CSV, TSV, JSONL or FASTA as tagllm.data reads them)

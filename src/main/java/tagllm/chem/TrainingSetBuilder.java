@@ -1,9 +1,12 @@
 package tagllm.chem;
 
+import tagllm.data.ChunkedRows;
+import tagllm.data.CsvSink;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
+import tagllm.task.LabelText;
 import tagllm.util.AtomicFiles;
 
 import java.io.IOException;
@@ -14,6 +17,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
+import tagllm.util.ParallelMap;
+import tagllm.util.PythonFloat;
 
 /**
  * Writes a regression training CSV the way the Tag-LLM code builds its QED and Descriptor sets:
@@ -96,7 +101,7 @@ public final class TrainingSetBuilder {
                             List<String> out = new ArrayList<>(4);
                             out.add(l.input());
                             out.add(PythonFloat.repr(l.value()));
-                            out.add(LabelText.of(l.value()));
+                            out.add(LabelText.format(l.value()));
                             if (hasSplit[0]) out.add(rows.get(i).get("split"));
                             sink.row(out);
                             c[1]++;

@@ -6,7 +6,6 @@ import picocli.CommandLine.Parameters;
 import tagllm.chem.CsvLabeler;
 import tagllm.chem.ProteinDescriptors;
 import tagllm.chem.ProteinProperties;
-import tagllm.chem.PythonFloat;
 import tagllm.chem.Qed;
 import tagllm.chem.QedProperties;
 import tagllm.chem.QedResult;
@@ -22,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import tagllm.util.PythonFloat;
 
 /** {@code tagllm chem}: chemistry and protein labels computed on the JVM (QED as RDKit, descriptors as Biopython). */
 @Command(name = "chem", mixinStandardHelpOptions = true,

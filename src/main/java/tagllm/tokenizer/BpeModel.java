@@ -118,7 +118,7 @@ final class BpeModel {
                     continue;
                 }
             }
-            if (missingUnkMessage != null) throw new tagllm.model.ModelFormatException(missingUnkMessage);
+            if (missingUnkMessage != null) throw new tagllm.tokenizer.TokenizerFormatException(missingUnkMessage);
             if (unkId >= 0) {
                 if (hasPendingUnk && !fuseUnk) symbols[count++] = unkId;
                 hasPendingUnk = true;

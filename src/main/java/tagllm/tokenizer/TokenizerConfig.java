@@ -3,7 +3,6 @@ package tagllm.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import tagllm.model.ModelFormatException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,9 +21,9 @@ record TokenizerConfig(String bosToken, String eosToken, boolean addBosToken, bo
         try {
             root = new ObjectMapper().readTree(Files.readString(file));
         } catch (JsonProcessingException e) {
-            throw new ModelFormatException(file + ": not valid JSON: " + TokenizerLoader.describe(e));
+            throw new TokenizerFormatException(file + ": not valid JSON: " + TokenizerLoader.describe(e));
         }
-        if (root == null || !root.isObject()) throw new ModelFormatException(file + ": expected a JSON object");
+        if (root == null || !root.isObject()) throw new TokenizerFormatException(file + ": expected a JSON object");
         return new TokenizerConfig(tokenString(root, "bos_token", file), tokenString(root, "eos_token", file),
                 bool(root, "add_bos_token", file), bool(root, "add_eos_token", file));
     }
@@ -35,13 +34,13 @@ record TokenizerConfig(String bosToken, String eosToken, boolean addBosToken, bo
         if (n == null || n.isNull()) return null;
         if (n.isTextual()) return n.asText();
         if (n.isObject() && n.path("content").isTextual()) return n.get("content").asText();
-        throw new ModelFormatException(file + ": " + field + " must be a string or an object with \"content\", got " + n);
+        throw new TokenizerFormatException(file + ": " + field + " must be a string or an object with \"content\", got " + n);
     }
 
     private static boolean bool(JsonNode root, String field, Path file) {
         JsonNode n = root.get(field);
         if (n == null || n.isNull()) return false;
-        if (!n.isBoolean()) throw new ModelFormatException(file + ": " + field + " must be true or false, got " + n);
+        if (!n.isBoolean()) throw new TokenizerFormatException(file + ": " + field + " must be true or false, got " + n);
         return n.asBoolean();
     }
 }

@@ -3,7 +3,6 @@ package tagllm.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import tagllm.model.ModelFormatException;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -44,7 +43,7 @@ final class TokenizerLoader {
         try {
             root = new ObjectMapper().readTree(json.toFile());
         } catch (JsonProcessingException e) {
-            throw new ModelFormatException(json + ": not valid JSON: " + describe(e));
+            throw new TokenizerFormatException(json + ": not valid JSON: " + describe(e));
         }
         return new TokenizerLoader(json).build(root, config);
     }
@@ -54,12 +53,12 @@ final class TokenizerLoader {
         return e.getOriginalMessage() + (loc != null ? " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")" : "");
     }
 
-    private ModelFormatException error(String where, String what) {
-        return new ModelFormatException(file + ": " + where + " " + what);
+    private TokenizerFormatException error(String where, String what) {
+        return new TokenizerFormatException(file + ": " + where + " " + what);
     }
 
     private Tokenizer build(JsonNode root, TokenizerConfig config) {
-        if (root == null || !root.isObject()) throw new ModelFormatException(file + ": expected a JSON object at the top level");
+        if (root == null || !root.isObject()) throw new TokenizerFormatException(file + ": expected a JSON object at the top level");
         BpeModel model = model(root.get("model"));
         Normalizer normalizer = optional(root, "normalizer") ? normalizer(root.get("normalizer"), "normalizer") : null;
         PreTokenizer preTokenizer = optional(root, "pre_tokenizer") ? preTokenizer(root.get("pre_tokenizer"), "pre_tokenizer") : null;

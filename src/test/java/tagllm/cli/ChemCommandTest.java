@@ -2,9 +2,9 @@ package tagllm.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tagllm.chem.LabelText;
+import tagllm.task.LabelText;
 import tagllm.chem.ProteinDescriptors;
-import tagllm.chem.PythonFloat;
+import tagllm.util.PythonFloat;
 import tagllm.chem.Qed;
 import tagllm.testutil.CliRun;
 
@@ -105,8 +105,8 @@ class ChemCommandTest {
         assertEquals(0, r.exit(), r.err());
         double ethanol = Qed.qed("CCO").qed(), benzene = Qed.qed("c1ccccc1").qed();
         assertEquals(List.of("input,label,label_text,split",
-                "CCO," + PythonFloat.repr(ethanol) + "," + LabelText.of(ethanol) + ",train",
-                "c1ccccc1," + PythonFloat.repr(benzene) + "," + LabelText.of(benzene) + ",test"), Files.readAllLines(outFile));
+                "CCO," + PythonFloat.repr(ethanol) + "," + LabelText.format(ethanol) + ",train",
+                "c1ccccc1," + PythonFloat.repr(benzene) + "," + LabelText.format(benzene) + ",test"), Files.readAllLines(outFile));
         assertTrue(r.err().contains("5 rows read, 2 written") && r.err().contains("1 longer than 20 characters")
                 && r.err().contains("1 duplicates") && r.err().contains("1 invalid"), r.err());
         assertTrue(r.err().contains(in + ":5:"), r.err());

@@ -2,7 +2,6 @@ package tagllm.tokenizer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tagllm.model.ModelFormatException;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -20,7 +19,7 @@ class LoaderErrorsTest {
     private String refused(String json) throws IOException {
         Path f = dir.resolve("tokenizer.json");
         Files.writeString(f, json);
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(f));
+        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(f));
         assertTrue(e.getMessage().contains(f.toString()), "names the file: " + e.getMessage());
         return e.getMessage();
     }
@@ -79,7 +78,7 @@ class LoaderErrorsTest {
         Files.writeString(f, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [], \"unk_token\": \"<unk>\"}}");
         Tokenizer tok = Tokenizer.load(f);
         org.junit.jupiter.api.Assertions.assertArrayEquals(new int[]{0, 0}, tok.encode("aa"));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> tok.encode("ab"));
+        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> tok.encode("ab"));
         contains(e.getMessage(), f.toString(), "model.unk_token", "<unk>");
     }
 
@@ -96,7 +95,7 @@ class LoaderErrorsTest {
     void badTokenizerConfig() throws IOException {
         Files.writeString(dir.resolve("tokenizer.json"), bpe(""));
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": \"yes\"}");
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(dir));
+        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(dir));
         contains(e.getMessage(), "tokenizer_config.json", "add_bos_token");
     }
 }

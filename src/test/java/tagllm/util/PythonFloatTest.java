@@ -1,7 +1,8 @@
-package tagllm.chem;
+package tagllm.util;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import tagllm.task.LabelText;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -32,7 +33,7 @@ class PythonFloatTest {
     })
     void matchesPython(double value, String repr, String label) {
         assertEquals(repr, PythonFloat.repr(value));
-        assertEquals(label, LabelText.of(value));
+        assertEquals(label, LabelText.format(value));
     }
 
     @ParameterizedTest

@@ -1,4 +1,4 @@
-package tagllm.chem;
+package tagllm.data;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -11,20 +11,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** CSV output in the style of ../shared/data: UTF-8, "\n" line ends, quotes only where needed. */
-final class CsvSink {
+public final class CsvSink {
     private static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder().setRecordSeparator("\n").get();
 
     private final Writer writer;
     private final CSVPrinter printer;
 
-    CsvSink(OutputStream out) throws IOException {
+    public CsvSink(OutputStream out) throws IOException {
         this.writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
         this.printer = new CSVPrinter(writer, FORMAT);
     }
 
-    void row(List<String> values) throws IOException { printer.printRecord(values); }
+    public void row(List<String> values) throws IOException { printer.printRecord(values); }
 
-    void flush() throws IOException {
+    public void flush() throws IOException {
         printer.flush();
         writer.flush();
     }

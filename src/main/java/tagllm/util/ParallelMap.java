@@ -1,4 +1,4 @@
-package tagllm.chem;
+package tagllm.util;
 
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -6,18 +6,18 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.function.Function;
 
 /**
- * Maps a chunk of rows on a fixed number of threads, keeping the input order. The labelers are
- * thread-safe because their CDK state is per thread.
+ * Maps a list (a chunk of rows) on a fixed number of threads, keeping the input order. The function must be
+ * thread-safe (chem's labelers are: their CDK state is per thread).
  */
-final class ParallelMap implements AutoCloseable {
+public final class ParallelMap implements AutoCloseable {
     private final ForkJoinPool pool;
 
-    ParallelMap(int threads) {
+    public ParallelMap(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         this.pool = new ForkJoinPool(threads);
     }
 
-    <I, O> List<O> map(List<I> items, Function<I, O> f) {
+    public <I, O> List<O> map(List<I> items, Function<I, O> f) {
         try {
             return pool.submit(() -> items.parallelStream().map(f).toList()).get();
         } catch (InterruptedException e) {

@@ -1,10 +1,4 @@
-package tagllm.chem;
-
-import tagllm.data.Dataset;
-import tagllm.data.DatasetException;
-import tagllm.data.Format;
-import tagllm.data.Row;
-import tagllm.data.RowIssues;
+package tagllm.data;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,12 +10,12 @@ import java.util.List;
  * Streams a data file (any {@link Format} tagllm.data reads) to a handler in chunks, so that rows can be
  * labelled in parallel without holding a large file in memory.
  */
-final class ChunkedRows {
+public final class ChunkedRows {
     private ChunkedRows() {}
 
-    static final int CHUNK = 4096;
+    public static final int CHUNK = 4096;
 
-    interface Handler {
+    public interface Handler {
         /** Called with the file's columns before the first chunk (also for a file without data rows). */
         void columns(List<String> columns) throws IOException;
 
@@ -29,7 +23,7 @@ final class ChunkedRows {
     }
 
     /** @return the file's columns */
-    static List<String> scan(Path file, Format format, RowIssues structural, Handler handler) throws IOException {
+    public static List<String> scan(Path file, Format format, RowIssues structural, Handler handler) throws IOException {
         List<Row> chunk = new ArrayList<>(CHUNK);
         boolean[] started = {false};
         List<String> columns;
@@ -55,7 +49,7 @@ final class ChunkedRows {
     }
 
     /** Throws naming the file and the columns it has when {@code column} is not among them. */
-    static void requireColumn(Path file, Format format, String column, List<String> columns) {
+    public static void requireColumn(Path file, Format format, String column, List<String> columns) {
         if (!columns.contains(column))
             throw DatasetException.of(file.toString(), format == Format.FASTA ? 0 : 1, "no column '" + column
                     + "' (the file has: " + String.join(", ", columns) + ")");

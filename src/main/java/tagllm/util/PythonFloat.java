@@ -1,4 +1,4 @@
-package tagllm.chem;
+package tagllm.util;
 
 import java.math.BigDecimal;
 
