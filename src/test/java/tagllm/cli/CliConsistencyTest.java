@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.embedded.EmbeddedSamples;
+import tagllm.testutil.CliRun;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,9 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.embedded.EmbeddedSamples;
 import tagllm.model.SafeTensors;
+import tagllm.testutil.CliRun;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -31,11 +30,8 @@ class TagFilePythonTest {
                   - {name: qed, stage: 2, tasks: [qed]}
                 """.formatted(EmbeddedSamples.model().toString().replace("\\", "/"),
                 EmbeddedSamples.data().resolve("smiles/zinc20k.csv").toString().replace("\\", "/")));
-        var cl = tagllm.cli.Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        cl.setOut(new PrintWriter(new StringWriter()));
-        assertEquals(0, cl.execute("train", dir.resolve("qed.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet"), err.toString());
+        CliRun train = CliRun.of("train", dir.resolve("qed.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet");
+        assertEquals(0, train.exit(), train.err());
         Path tags = dir.resolve("run/final.tags.safetensors");
 
         Path script = dir.resolve("read_tags.py");
