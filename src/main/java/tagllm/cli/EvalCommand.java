@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
 
 /** tagllm eval: scores trained tags on a split of a labelled file. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate trained tags on labelled data: MSE, MAE, RMSE, Pearson, Spearman, R² (regression), BLEU and chrF (text), next-token loss (domain text).")
+        description = "Evaluate trained tags on labelled data: MSE, MAE, RMSE, Pearson, Spearman, R² (regression), AUROC, AUPRC, accuracy, "
+                + "balanced accuracy, F1, log loss, ECE and class counts (classification), BLEU and chrF (text), next-token loss (domain text).")
 public final class EvalCommand implements Callable<Integer> {
     @Mixin
     TaskOptions opts;
@@ -36,6 +37,17 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--split-column", defaultValue = "split", description = "the column naming each row's split (default ${DEFAULT-VALUE})")
     String splitColumn;
+
+    @Option(names = "--split-by", defaultValue = "column", description = "how rows are split: column (the --split-column), scaffold "
+            + "(Bemis–Murcko over --smiles-column, 80/10/10, seeded as a training run's split: {scaffold: ...}) or random (80/10/10, seeded) "
+            + "(default ${DEFAULT-VALUE})")
+    String splitBy;
+
+    @Option(names = "--split-seed", defaultValue = "42", description = "seed of a scaffold or random split (default ${DEFAULT-VALUE}; use the training run's)")
+    long splitSeed;
+
+    @Option(names = "--smiles-column", defaultValue = "smiles", description = "the SMILES column of a scaffold split (default ${DEFAULT-VALUE})")
+    String smilesColumn;
 
     @Option(names = "--max-rows", defaultValue = "0", description = "score at most this many rows of the split (0 = all)")
     int maxRows;
@@ -55,6 +67,12 @@ public final class EvalCommand implements Callable<Integer> {
         TaskSpec task = opts.resolve(p);
         DatasetRows reader = new DatasetRows(opts.strict);
         DataSpec ds = new DataSpec(opts.input.toAbsolutePath().normalize(), opts.format, splitColumn, "train", "valid", "test", null, 42, 0, maxRows);
+        switch (splitBy) {
+            case "column" -> { }
+            case "scaffold" -> ds = ds.withSplit(smilesColumn, List.of(0.8, 0.1, 0.1), splitSeed);
+            case "random" -> ds = ds.withSplit(null, List.of(0.8, 0.1, 0.1), splitSeed);
+            default -> throw new IllegalArgumentException("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
+        }
         List<Row> rows = reader.load(ds, split);
         String scope = split + " split";
         if (reader.note(ds) != null) {
@@ -102,6 +120,14 @@ public final class EvalCommand implements Callable<Integer> {
                 bar.finish();
                 o.put("bleu", t.bleu().score()).put("chrf", t.chrf());
             }
+            case CLASSIFICATION -> {
+                var m = Evaluator.classification(p, task, examples).metrics();
+                o.put("auroc", m.auroc()).put("auprc", m.auprc()).put("accuracy", m.accuracy()).put("balanced_accuracy", m.balancedAccuracy())
+                        .put("f1", m.f1()).put("log_loss", m.logLoss()).put("ece", m.ece());
+                var counts = o.putObject("class_counts");
+                for (int c = 0; c < m.classes().size(); c++) counts.put(m.classes().get(c), m.counts()[c]);
+                if (!m.undefined().isEmpty()) o.put("note", String.join("; ", m.undefined()));
+            }
             case LANGUAGE_MODEL -> {
                 double loss = Evaluator.languageModelLoss(p.model(), p.tags(), examples);
                 o.put("next_token_loss", loss).put("perplexity", Math.exp(loss));
@@ -115,6 +141,10 @@ public final class EvalCommand implements Callable<Integer> {
             o.properties().forEach(e -> {
                 if (e.getValue().isNumber() && !e.getKey().equals("n")) {
                     out.printf(Locale.ROOT, "  %-16s %.6f%n", e.getKey(), e.getValue().asDouble());
+                } else if (e.getKey().equals("class_counts")) {
+                    List<String> c = new ArrayList<>();
+                    e.getValue().properties().forEach(x -> c.add(x.getKey() + ": " + x.getValue().asLong()));
+                    out.println("  class counts     " + String.join(", ", c));
                 } else if (e.getKey().equals("note")) {
                     out.println("  note: " + e.getValue().asText());
                 }

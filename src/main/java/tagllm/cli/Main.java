@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 DataCommand.class,
                 TokenizeCommand.class,
                 BenchCommand.class,
+                SuiteCommand.class,
         })
 public final class Main implements Runnable {
     /** `tagllm --version`: the version pom.xml gives. */

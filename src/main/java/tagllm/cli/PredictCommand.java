@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 
 /**
  * tagllm predict: each input row through the task's prompt; regression tasks read the head, text tasks
- * generate greedily. Writes the input columns plus "prediction" (or "output") as CSV, TSV or JSONL.
+ * generate greedily. Writes the input columns plus "prediction" (or "output") as CSV, TSV or JSONL; classification
+ * tasks add a "prob_CLASS" column per class before "prediction" (the most probable class).
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Predict with trained tags: --task QED --input data.csv --output preds.csv.")
@@ -70,7 +71,20 @@ public final class PredictCommand implements Callable<Integer> {
         if (prompts.isEmpty()) throw new IllegalArgumentException(opts.input + ": no row could be used for task " + task.name());
         List<String> out = new ArrayList<>();
         RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "predict " + task.name(), prompts.size());
-        if (task.type() == TaskType.REGRESSION) {
+        List<String> extra = new ArrayList<>();
+        List<List<String>> extraValues = new ArrayList<>();
+        if (task.type() == TaskType.CLASSIFICATION) {
+            // one probability column per class (multi-label: per label column), then the predicted class
+            var cs = task.classes();
+            for (String c : cs.classes()) extra.add("prob_" + c);
+            for (double[] pr : p.classProbabilities(task, prompts.stream().map(Example::sequence).toList())) {
+                List<String> v = new ArrayList<>();
+                for (double x : pr) v.add(String.format(Locale.ROOT, "%.6g", x));
+                extraValues.add(v);
+                out.add(cs.predicted(pr));
+            }
+            bar.to(prompts.size());
+        } else if (task.type() == TaskType.REGRESSION) {
             for (double v : p.predictValues(task, prompts.stream().map(Example::sequence).toList(), bar::to)) out.add(String.format(Locale.ROOT, "%.6g", v));
         } else {
             for (Example e : prompts) {
@@ -80,17 +94,22 @@ public final class PredictCommand implements Callable<Integer> {
         }
         bar.finish();
         // the column score regression (--pred) and eval read by default
-        String column = task.type() == TaskType.REGRESSION ? PREDICTION : "output";
+        String column = task.type() == TaskType.TEXT ? "output" : PREDICTION;
         List<String> header = new ArrayList<>(kept.get(0).columns());
+        int inputColumns = header.size();
+        header.addAll(extra);
         header.add(column);
         List<List<String>> records = new ArrayList<>();
         for (int i = 0; i < kept.size(); i++) {
             List<String> rec = new ArrayList<>();
-            for (String c : header.subList(0, header.size() - 1)) rec.add(kept.get(i).has(c) ? kept.get(i).get(c) : "");
+            for (String c : header.subList(0, inputColumns)) rec.add(kept.get(i).has(c) ? kept.get(i).get(c) : "");
+            if (!extra.isEmpty()) rec.addAll(extraValues.get(i));
             rec.add(out.get(i));
             records.add(rec);
         }
-        String text = format.render(header, records, java.util.Set.of(PREDICTION));
+        java.util.Set<String> numeric = new java.util.HashSet<>(extra);
+        if (task.type() == TaskType.REGRESSION) numeric.add(PREDICTION);
+        String text = format.render(header, records, numeric);
         if (output != null) {
             AtomicFiles.writeString(output, text);
             spec.commandLine().getErr().println("wrote " + kept.size() + " predictions to " + output);

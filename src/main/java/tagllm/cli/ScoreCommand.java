@@ -33,8 +33,9 @@ import java.util.concurrent.Callable;
 
 /** {@code tagllm score}: metrics for predictions that already exist in files (no model needed). */
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = "Score existing outputs: BLEU and chrF for translations, MSE/MAE/RMSE/Pearson/Spearman/R² for numbers.",
-        subcommands = {ScoreCommand.Text.class, ScoreCommand.Regression.class})
+        description = "Score existing outputs: BLEU and chrF for translations, MSE/MAE/RMSE/Pearson/Spearman/R² for numbers, "
+                + "AUROC/AUPRC/accuracy/F1/log loss/ECE for class probabilities.",
+        subcommands = {ScoreCommand.Text.class, ScoreCommand.Regression.class, ScoreClassification.class})
 public final class ScoreCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -92,7 +92,7 @@ public final class Row {
     }
 
     /** Long values (protein sequences) are cut in messages so one bad row cannot flood a log. */
-    static String clip(String s) {
+    public static String clip(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 

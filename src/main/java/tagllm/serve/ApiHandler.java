@@ -177,6 +177,7 @@ final class ApiHandler extends Handler.Abstract {
         RequestBodies.allowOnly(body, Set.of("task", "inputs"));
         TaskInfo task = task(body);
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
+        if (task.type() == tagllm.task.TaskType.CLASSIFICATION) return classify(task, inputs);
         TagService.Predictions p = service.predict(task.name(), inputs);
         ObjectNode o = RequestBodies.JSON.createObjectNode();
         o.put("task", p.task());
@@ -185,6 +186,23 @@ final class ApiHandler extends Handler.Abstract {
             // JSON has no NaN or Infinity: an unusable value is null rather than a token clients cannot parse.
             if (Double.isFinite(v)) a.add(v);
             else a.addNull();
+        }
+        return o;
+    }
+
+    /** {"task", "classes", "predictions": [most probable class], "probabilities": [{class: p}]} for a classification task. */
+    private ObjectNode classify(TaskInfo task, List<Map<String, String>> inputs) {
+        TagService.Classifications c = service.classify(task.name(), inputs);
+        ObjectNode o = RequestBodies.JSON.createObjectNode();
+        o.put("task", c.task());
+        ArrayNode classes = o.putArray("classes");
+        c.classes().forEach(classes::add);
+        ArrayNode labels = o.putArray("predictions");
+        c.labels().forEach(labels::add);
+        ArrayNode probs = o.putArray("probabilities");
+        for (double[] row : c.probabilities()) {
+            ObjectNode p = probs.addObject();
+            for (int k = 0; k < row.length; k++) p.put(c.classes().get(k), row[k]);
         }
         return o;
     }

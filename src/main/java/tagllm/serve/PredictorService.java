@@ -219,6 +219,18 @@ public final class PredictorService implements TagService, AutoCloseable {
     void onBatch(java.util.function.IntConsumer sizes) { this.batchSizes = sizes; }
 
     @Override
+    public Classifications classify(String task, List<Map<String, String>> inputs) {
+        TaskInfo info = task(task);
+        if (info.type() != TaskType.CLASSIFICATION) throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task, not a classification task");
+        TaskSpec spec = specs.get(info.name());
+        List<Sequence> prompts = prompts(info, spec, inputs);
+        double[][] p = gate.run(() -> predictor.classProbabilities(spec, prompts));
+        List<String> labels = new ArrayList<>(p.length);
+        for (double[] row : p) labels.add(spec.classes().predicted(row));
+        return new Classifications(info.name(), spec.classes().classes(), p, labels);
+    }
+
+    @Override
     public Generations generate(String task, List<Map<String, String>> inputs, int maxTokens) {
         TaskInfo info = task(task);
         if (info.type() != TaskType.TEXT) {

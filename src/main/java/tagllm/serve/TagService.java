@@ -49,8 +49,20 @@ public interface TagService {
         public boolean isGreedy() { return temperature == 0; }
     }
 
+    /** Class probabilities (rows in the classes' order) and the most probable class, one per input, in order. */
+    default Classifications classify(String task, List<Map<String, String>> inputs) {
+        throw ApiException.badRequest("task " + task + ": this service runs no classification tasks");
+    }
+
     /** @param task the task's canonical name */
     record Predictions(String task, double[] values) {}
+
+    /**
+     * @param task    the task's canonical name
+     * @param classes class names (multi-label: the label columns)
+     * @param labels  the most probable class per input (multi-label: the columns with p ≥ 0.5, ';'-joined)
+     */
+    record Classifications(String task, List<String> classes, double[][] probabilities, List<String> labels) {}
 
     /** @param task the task's canonical name */
     record Generations(String task, List<String> texts) {}

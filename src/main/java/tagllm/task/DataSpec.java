@@ -7,9 +7,18 @@ import java.util.List;
  * Where a task's rows come from: a file (CSV, TSV, JSONL, FASTA, text; format from the extension
  * unless given), how it splits into train/valid/test (a split column, or a seeded random split), and
  * optional caps on rows used for training and evaluation (the first N of each split in file order).
+ * With {@code split: {scaffold: [0.8, 0.1, 0.1], seed: 0, smiles: smiles, order: balanced}} the fractions and
+ * seed make a Bemis–Murcko scaffold split over the SMILES column ({@code tagllm.data.ScaffoldSplit}) instead of
+ * a random one; scaffoldColumn is null otherwise.
  */
 public record DataSpec(Path path, String format, String splitColumn, String trainName, String validName, String testName,
-                       List<Double> randomFractions, long randomSeed, int maxTrain, int maxEval) {
+                       List<Double> randomFractions, long randomSeed, int maxTrain, int maxEval, String scaffoldColumn,
+                       String scaffoldOrder) {
+
+    public DataSpec(Path path, String format, String splitColumn, String trainName, String validName, String testName,
+                    List<Double> randomFractions, long randomSeed, int maxTrain, int maxEval) {
+        this(path, format, splitColumn, trainName, validName, testName, randomFractions, randomSeed, maxTrain, maxEval, null, null);
+    }
 
     public static final String[] KEYS = {"path", "format", "split", "max_train", "max_eval"};
 
@@ -25,19 +34,29 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
         String col = "split", tr = "train", va = "valid", te = "test";
         List<Double> random = null;
         long seed = 42;
+        String scaffold = null, order = null;
         if (c.has("split")) {
             ConfigNode s = c.child("split").requireObject();
-            s.allowOnly("column", "train", "valid", "test", "random", "seed");
-            if (s.has("random")) {
-                random = s.strings("random").stream().map(x -> {
+            s.allowOnly("column", "train", "valid", "test", "random", "seed", "scaffold", "smiles", "order");
+            if (s.has("random") && s.has("scaffold")) throw s.error("scaffold", "give random: or scaffold:, not both");
+            String kind = s.has("scaffold") ? "scaffold" : "random";
+            if (s.has("scaffold")) {
+                scaffold = s.string("smiles", "smiles");
+                order = s.string("order", "balanced");
+                if (!order.equals("balanced") && !order.equals("largest_first")) throw s.error("order", "expected balanced or largest_first, got '" + order + "'");
+            } else if (s.has("smiles") || s.has("order")) {
+                throw s.error(s.has("smiles") ? "smiles" : "order", "only a scaffold split takes this (split: {scaffold: [0.8, 0.1, 0.1], smiles: COLUMN})");
+            }
+            if (s.has(kind)) {
+                random = s.strings(kind).stream().map(x -> {
                     try {
                         return Double.parseDouble(x);
                     } catch (NumberFormatException e) {
-                        throw s.error("random", "expected numbers like [0.8, 0.1, 0.1], got '" + x + "'");
+                        throw s.error(kind, "expected numbers like [0.8, 0.1, 0.1], got '" + x + "'");
                     }
                 }).toList();
                 if (random.size() != 3 || random.stream().anyMatch(f -> f < 0) || Math.abs(random.stream().mapToDouble(Double::doubleValue).sum() - 1) > 1e-6) {
-                    throw s.error("random", "expected three fractions (train, valid, test) that sum to 1, got " + random);
+                    throw s.error(kind, "expected three fractions (train, valid, test) that sum to 1, got " + random);
                 }
                 seed = s.integer("seed", 42);
                 col = null;
@@ -50,6 +69,12 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
         }
         int maxTrain = c.integer("max_train", 0), maxEval = c.integer("max_eval", 0);
         if (maxTrain < 0 || maxEval < 0) throw c.error("max_train", "must be >= 0 (0 = all rows)");
-        return new DataSpec(path, c.string("format", null), col, tr, va, te, random, seed, maxTrain, maxEval);
+        return new DataSpec(path, c.string("format", null), col, tr, va, te, random, seed, maxTrain, maxEval, scaffold, order);
+    }
+
+    /** The same data split another way: seeded random or scaffold (by the SMILES column), fractions and seed. */
+    public DataSpec withSplit(String scaffoldSmilesColumn, List<Double> fractions, long seed) {
+        return new DataSpec(path, format, null, trainName, validName, testName, fractions, seed, maxTrain, maxEval, scaffoldSmilesColumn,
+                scaffoldSmilesColumn == null ? null : (scaffoldOrder != null ? scaffoldOrder : "balanced"));
     }
 }

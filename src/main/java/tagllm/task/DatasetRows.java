@@ -1,6 +1,10 @@
 package tagllm.task;
 
+import tagllm.chem.Scaffolds;
+import tagllm.chem.SmilesException;
 import tagllm.data.Dataset;
+import tagllm.data.DatasetException;
+import tagllm.data.ScaffoldSplit;
 import tagllm.data.Format;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
@@ -47,7 +51,7 @@ public final class DatasetRows {
 
     private static String key(DataSpec spec) {
         return spec.path() + "|" + spec.format() + "|" + spec.splitColumn() + "|" + spec.randomFractions() + "|" + spec.randomSeed()
-                + "|" + spec.trainName() + "|" + spec.validName() + "|" + spec.testName();
+                + "|" + spec.trainName() + "|" + spec.validName() + "|" + spec.testName() + "|" + spec.scaffoldColumn() + "|" + spec.scaffoldOrder();
     }
 
     private Splits<Row> splits(DataSpec spec) {
@@ -57,7 +61,19 @@ public final class DatasetRows {
         Path p = spec.path();
         RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
         Dataset ds = Dataset.read(p, spec.format() != null ? Format.parse(spec.format()) : Format.detect(p), issues);
-        if (spec.randomFractions() != null) {
+        if (spec.scaffoldColumn() != null) {
+            List<Double> f = spec.randomFractions();
+            ScaffoldSplit.Order order = "largest_first".equals(spec.scaffoldOrder()) ? ScaffoldSplit.Order.LARGEST_FIRST : ScaffoldSplit.Order.BALANCED;
+            ds.requireColumns(spec.scaffoldColumn());
+            String col = spec.scaffoldColumn();
+            s = new ScaffoldSplit(f.get(0), f.get(1), f.get(2), spec.randomSeed(), order).split(ds.rows(), row -> {
+                try {
+                    return Scaffolds.of(row.get(col));
+                } catch (SmilesException e) {
+                    throw new DatasetException(row.origin(), "column '" + col + "': " + e.getMessage());
+                }
+            }, issues);
+        } else if (spec.randomFractions() != null) {
             List<Double> f = spec.randomFractions();
             s = new SeededSplit(f.get(0), f.get(1), f.get(2), spec.randomSeed()).split(ds.rows());
         } else if (spec.splitColumn() != null && ds.columns().contains(spec.splitColumn())) {

@@ -3,6 +3,7 @@ package tagllm.task;
 import tagllm.eval.Bleu;
 import tagllm.eval.BleuScore;
 import tagllm.eval.ChrF;
+import tagllm.eval.ClassificationMetrics;
 import tagllm.eval.RegressionMetrics;
 import tagllm.model.ForwardPass;
 import tagllm.model.LmHeadLoss;
@@ -14,11 +15,32 @@ import tagllm.tag.TagSet;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Scores tags on held-out examples: regression metrics, BLEU/chrF of generated text, next-token loss. */
+/** Scores tags on held-out examples: regression and classification metrics, BLEU/chrF of generated text, next-token loss. */
 public final class Evaluator {
     private Evaluator() {}
 
     public record RegressionResult(double[] predictions, double[] labels, RegressionMetrics metrics) {}
+
+    /** Class probabilities per example (n × classes) and the metrics against the examples' labels. */
+    public record ClassificationResult(double[][] probabilities, ClassificationMetrics metrics) {}
+
+    /** Probabilities for classification examples and their metrics; a split with a single class is refused (IllegalArgumentException). */
+    public static ClassificationResult classification(TagPredictor p, TaskSpec task, List<Example> examples) {
+        if (examples.isEmpty()) throw new IllegalArgumentException("task " + task.name() + ": no examples to evaluate");
+        double[][] prob = p.classProbabilities(task, examples.stream().map(Example::sequence).toList());
+        return new ClassificationResult(prob, classificationMetrics(task, prob, examples));
+    }
+
+    /** The metrics of given probabilities against the examples' labels (binary, multi-class or multi-label). */
+    public static ClassificationMetrics classificationMetrics(TaskSpec task, double[][] prob, List<Example> examples) {
+        ClassSpec cs = task.classes();
+        try {
+            if (cs.multiLabel()) return ClassificationMetrics.multiLabel(prob, examples.stream().map(Example::targets).toArray(double[][]::new), cs.classes());
+            return ClassificationMetrics.compute(prob, examples.stream().mapToInt(e -> (int) e.label()).toArray(), cs.classes());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("task " + task.name() + " (" + examples.size() + " rows from " + examples.get(0).source() + "): " + e.getMessage(), e);
+        }
+    }
 
     public record TextResult(List<String> outputs, List<String> references, BleuScore bleu, double chrf) {}
 

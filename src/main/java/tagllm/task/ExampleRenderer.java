@@ -47,6 +47,7 @@ public final class ExampleRenderer {
     /** A training or evaluation example: the label (regression) or output text (text tasks) is required. */
     public Example example(Row row) {
         double label = Double.NaN;
+        double[] targets = null;
         String text = null;
         Function<String, String> fill = placeholder -> row.get(task.column(placeholder));
         switch (task.type()) {
@@ -57,11 +58,52 @@ public final class ExampleRenderer {
                 fill = placeholder -> placeholder.equals(out) && !row.has(task.column(placeholder))
                         ? labelText : row.get(task.column(placeholder));
             }
+            case CLASSIFICATION -> {
+                ClassSpec cs = task.classes();
+                if (cs == null || !cs.resolved()) throw new IllegalStateException("task " + task.name() + ": classes not resolved before rendering");
+                String labelText;
+                if (cs.multiLabel()) {
+                    targets = multiLabelTargets(row, cs);
+                    labelText = "";
+                } else {
+                    String v = row.get(task.labelColumn());
+                    int c = cs.indexOf(v);
+                    if (c < 0) {
+                        throw new DatasetException(row.origin(), "column '" + task.labelColumn() + "': expected one of the classes "
+                                + cs.classes() + ", got '" + Row.clip(v) + "'");
+                    }
+                    label = c;
+                    labelText = cs.classes().get(c);
+                }
+                String out = task.outputPlaceholder();
+                fill = placeholder -> placeholder.equals(out) && !row.has(task.column(placeholder))
+                        ? labelText : row.get(task.column(placeholder));
+            }
             case TEXT -> text = row.get(task.column(task.outputPlaceholder()));
             case LANGUAGE_MODEL -> { }
         }
         Sequence s = render(row, fill, task.type() == TaskType.TEXT);
-        return new Example(task, s, label, text, row.source(), row.line());
+        return new Example(task, s, label, text, row.source(), row.line(), targets);
+    }
+
+    /** 0/1 per label column, NaN for an empty cell (a missing label); a row with no label at all does not fit. */
+    private static double[] multiLabelTargets(Row row, ClassSpec cs) {
+        double[] t = new double[cs.size()];
+        boolean any = false;
+        for (int i = 0; i < t.length; i++) {
+            String col = cs.labelColumns().get(i);
+            String v = row.get(col).strip();
+            if (v.isEmpty()) {
+                t[i] = Double.NaN;
+                continue;
+            }
+            Double x = ClassLabels.number(v);
+            if (x == null || (x != 0 && x != 1)) throw new DatasetException(row.origin(), "column '" + col + "': expected 0, 1 or empty, got '" + Row.clip(v) + "'");
+            t[i] = x;
+            any = true;
+        }
+        if (!any) throw new DatasetException(row.origin(), "no label in any of " + cs.labelColumns());
+        return t;
     }
 
     /** A prompt for prediction: no label needed; text tasks stop before the output. */
@@ -78,7 +120,7 @@ public final class ExampleRenderer {
         } catch (TemplateException e) {
             throw new DatasetException(row.origin(), e.getMessage());
         }
-        if (task.type() == TaskType.REGRESSION) {
+        if (task.type().readsHead()) {
             if (s.readPosition() < 0) {
                 // no function tag: the head reads the last input position before the label text
                 if (task.functionTag() != null) throw new DatasetException(row.origin(), "task " + task.name() + " has no function tag before its output");

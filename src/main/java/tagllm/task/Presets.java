@@ -23,6 +23,7 @@ public final class Presets {
         List<String> out = new java.util.ArrayList<>(List.of("Protein", "SMILES"));
         out.addAll(LANGUAGES);
         out.addAll(List.of("Descriptor", "QED", "DC", "BA", "Translate:<src>-<tgt>"));
+        out.addAll(SuitePresets.NAMES);
         return out;
     }
 
@@ -33,6 +34,7 @@ public final class Presets {
         m.put("<SMILES>", "domain");
         for (String l : LANGUAGES) m.put("<" + l + ">", "domain");
         for (String f : List.of("Descriptor", "QED", "DC", "BA", "Translate")) m.put("<" + f + ">", "function");
+        for (String f : SuitePresets.NAMES) m.put("<" + f + ">", "function");
         return m;
     }
 
@@ -45,6 +47,8 @@ public final class Presets {
                 return lm(lang, "<" + lang + "> {text}", Map.of("<" + lang + ">", "domain"));
             }
         }
+        TaskSpec suite = SuitePresets.get(n);
+        if (suite != null) return suite;
         return switch (n.toLowerCase(Locale.ROOT)) {
             case "protein" -> lm("Protein", "<Protein> {sequence:spaced}", Map.of("<Protein>", "domain"));
             case "smiles" -> lm("SMILES", "<SMILES> {smiles}", Map.of("<SMILES>", "domain"));

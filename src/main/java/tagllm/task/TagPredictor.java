@@ -97,6 +97,15 @@ public final class TagPredictor {
         if (task.type() == TaskType.REGRESSION && tags.head(task.headKey()) == null) {
             throw new ConfigException("task " + task.name() + ": the tag files hold no regression head for " + task.headKey());
         }
+        if (task.type() == TaskType.CLASSIFICATION) {
+            RegressionHead h = tags.head(task.headKey());
+            if (h == null) throw new ConfigException("task " + task.name() + ": the tag files hold no classification head for " + task.headKey());
+            if (task.classes() == null || !task.classes().resolved()) throw new ConfigException("task " + task.name() + ": its classes are not known (train it first: the tag file stores them)");
+            if (h.outputs() != task.classes().outputs()) {
+                throw new ConfigException("task " + task.name() + ": the head of " + task.headKey() + " has " + h.outputs() + " outputs but the task's "
+                        + task.classes().size() + " classes need " + task.classes().outputs());
+            }
+        }
     }
 
     public ExampleRenderer renderer(TaskSpec task) {
@@ -126,10 +135,37 @@ public final class TagPredictor {
 
     /** As {@link #predictValues(TaskSpec, List)}, telling {@code progress} how many prompts are done after each batch. */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts, java.util.function.IntConsumer progress) {
+        double[][] out = headOutputs(task, prompts, true, progress);
+        double[] v = new double[out.length];
+        for (int i = 0; i < v.length; i++) v[i] = out[i][0];
+        return v;
+    }
+
+    /** Class probabilities (n × classes; binary [p(first), p(second)]) for classification prompts. */
+    public double[][] classProbabilities(TaskSpec task, List<Sequence> prompts) {
+        if (task.classes() == null || !task.classes().resolved()) throw new ConfigException("task " + task.name() + ": its classes are not known");
+        double[][] z = headOutputs(task, prompts, false, done -> { });
+        for (int i = 0; i < z.length; i++) z[i] = task.classes().probabilities(z[i]);
+        return z;
+    }
+
+    /** One classification from named field values: class → probability, in class order. */
+    public Map<String, Double> classify(String task, Map<String, String> fields) {
+        TaskSpec t = task(task);
+        requireReady(t);
+        if (t.type() != TaskType.CLASSIFICATION) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task");
+        double[] p = classProbabilities(t, List.of(renderer(t).prompt(tagllm.data.Row.of("input", 1, fields)).sequence()))[0];
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (int c = 0; c < p.length; c++) out.put(t.classes().classes().get(c), p[c]);
+        return out;
+    }
+
+    /** The head at each prompt's read position: label units (regression) or logits. */
+    private double[][] headOutputs(TaskSpec task, List<Sequence> prompts, boolean labelUnits, java.util.function.IntConsumer progress) {
         RegressionHead head = tags.head(task.headKey());
-        if (head == null) throw new ConfigException("task " + task.name() + ": no regression head for " + task.headKey());
+        if (head == null) throw new ConfigException("task " + task.name() + ": no " + task.type().label() + " head for " + task.headKey());
         int d = model.config().hiddenSize();
-        double[] out = new double[prompts.size()];
+        double[][] out = new double[prompts.size()][];
         int i = 0;
         for (List<Sequence> chunk : SequencePacker.chunks(prompts, SequencePacker.MAX_BATCH_ROWS)) {
             SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, name -> false);
@@ -141,7 +177,9 @@ public final class TagPredictor {
             }
             // the head reads one row per prompt: the top layer is computed only there
             try (ForwardPass pass = model.forward(packed.batch(), false, rows)) {
-                for (int k = 0; k < chunk.size(); k++) out[i + k] = head.predict(pass.normedRow(rows[k]), 0)[0];
+                for (int k = 0; k < chunk.size(); k++) {
+                    out[i + k] = labelUnits ? head.predict(pass.normedRow(rows[k]), 0) : head.forward(pass.normedRow(rows[k]), 0);
+                }
             }
             i += chunk.size();
             progress.accept(i);

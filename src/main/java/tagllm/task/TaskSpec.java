@@ -35,7 +35,8 @@ public record TaskSpec(
         boolean bos,
         boolean eos,
         boolean lossOnOutputOnly,
-        int maxLength) {
+        int maxLength,
+        ClassSpec classes) {
 
     public static final int DEFAULT_MAX_LENGTH = 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +44,20 @@ public record TaskSpec(
     public TaskSpec {
         tags = Map.copyOf(tags);
         columns = Map.copyOf(columns);
+    }
+
+    /** A task without classes (regression, text, domain text). */
+    public TaskSpec(String name, TaskType type, String template, Map<String, String> tags, String labelColumn, double labelScale,
+                    String outputPlaceholder, Map<String, String> columns, HeadSpec head, boolean isolateDomains, boolean bos, boolean eos,
+                    boolean lossOnOutputOnly, int maxLength) {
+        this(name, type, template, tags, labelColumn, labelScale, outputPlaceholder, columns, head, isolateDomains, bos, eos,
+                lossOnOutputOnly, maxLength, null);
+    }
+
+    /** The same task with its classes (resolved from the training rows). */
+    public TaskSpec withClassSpec(ClassSpec c) {
+        return new TaskSpec(name, type, template, tags, labelColumn, labelScale, outputPlaceholder, columns, head, isolateDomains, bos, eos,
+                lossOnOutputOnly, maxLength, c);
     }
 
     public Template parsedTemplate() { return Template.parse(template); }
@@ -58,13 +73,13 @@ public record TaskSpec(
         Map<String, String> c = new LinkedHashMap<>(columns);
         c.putAll(overrides);
         return new TaskSpec(name, type, template, tags, labelColumn, labelScale, outputPlaceholder, c, head, isolateDomains, bos, eos,
-                lossOnOutputOnly, maxLength);
+                lossOnOutputOnly, maxLength, classes);
     }
 
     /** The same task with its label read from another column. */
     public TaskSpec withLabel(String column) {
         return new TaskSpec(name, type, template, tags, column, labelScale, outputPlaceholder, columns, head, isolateDomains, bos, eos,
-                lossOnOutputOnly, maxLength);
+                lossOnOutputOnly, maxLength, classes);
     }
 
     /** The data column behind a placeholder. */
@@ -82,7 +97,7 @@ public record TaskSpec(
         }
         TaskType type = c.has("type") ? TaskType.parse(c.string("type", null), c.where())
                 : base != null ? base.type() : null;
-        if (type == null) throw c.error("type", "missing: regression, text or lm (or give a preset)");
+        if (type == null) throw c.error("type", "missing: regression, classification, text or lm (or give a preset)");
         String template = c.string("template", base != null ? base.template() : null);
         if (template == null) throw c.error("template", "missing (required unless a preset gives it)");
         Template parsed;
@@ -111,11 +126,16 @@ public record TaskSpec(
             used.put(t, k);
         }
         String label = c.string("label", base != null ? base.labelColumn() : null);
-        String inherited = base != null ? base.outputPlaceholder() : (type == TaskType.REGRESSION ? "label" : null);
+        String inherited = base != null ? base.outputPlaceholder() : (type.readsHead() ? "label" : null);
         // a regression template without the label text simply ends at its function tag
-        if (type == TaskType.REGRESSION && inherited != null && !parsed.columns().contains(inherited)) inherited = null;
+        if (type.readsHead() && inherited != null && !parsed.columns().contains(inherited)) inherited = null;
         String output = c.string("output", inherited);
+        ClassSpec classes = type == TaskType.CLASSIFICATION ? ClassConfig.read(c, base != null ? base.classes() : null) : null;
+        if (classes != null && classes.multiLabel()) label = null;
         if (type == TaskType.REGRESSION && label == null) throw c.error("label", "missing: the column holding the number to predict");
+        if (type == TaskType.CLASSIFICATION && label == null && !classes.multiLabel()) {
+            throw c.error("label", "missing: the column holding the class (or labels: [columns] for a multi-label task)");
+        }
         if (type == TaskType.TEXT && output == null) throw c.error("output", "missing: the placeholder holding the output text");
         if (output != null && type != TaskType.LANGUAGE_MODEL && !parsed.columns().contains(output)) {
             throw c.error("output", "the template has no placeholder {" + output + "}");
@@ -140,7 +160,7 @@ public record TaskSpec(
             }
             head = new HeadSpec(h.integer("outputs", head.outputs()), h.bool("bias", head.bias()), h.bool("standardize", head.standardize()),
                     init);
-            if (head.outputs() != 1) throw h.error("outputs", "only single-output regression heads are supported, got " + head.outputs());
+            if (head.outputs() != 1) throw h.error("outputs", "only single-output regression heads are supported (a classification head has one output per class), got " + head.outputs());
         }
         String lossOn = c.string("loss_on", base != null ? (base.lossOnOutputOnly() ? "output" : "all") : "all");
         if (!lossOn.equals("all") && !lossOn.equals("output")) throw c.error("loss_on", "expected all or output, got '" + lossOn + "'");
@@ -152,12 +172,12 @@ public record TaskSpec(
                 c.bool("isolate_domains", base != null ? base.isolateDomains() : false),
                 c.bool("bos", base != null ? base.bos() : type != TaskType.LANGUAGE_MODEL),
                 c.bool("eos", base != null ? base.eos() : type == TaskType.TEXT),
-                lossOn.equals("output"), maxLength);
+                lossOn.equals("output"), maxLength, classes);
     }
 
     /** Keys a task definition may have besides data ones (checked by the experiment reader). */
     public static final String[] KEYS = {"preset", "type", "template", "tags", "label", "label_scale", "output", "columns",
-            "head", "isolate_domains", "bos", "eos", "loss_on", "max_length"};
+            "head", "isolate_domains", "bos", "eos", "loss_on", "max_length", "classes", "labels", "class_weights"};
 
     public ObjectNode toJson() {
         ObjectNode o = JSON.createObjectNode();
@@ -180,6 +200,7 @@ public record TaskSpec(
         o.put("eos", eos);
         o.put("loss_on", lossOnOutputOnly ? "output" : "all");
         o.put("max_length", maxLength);
+        if (classes != null) ClassConfig.write(classes, o);
         return o;
     }
 

@@ -58,6 +58,11 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         return new Experiment(file, newModel, newOutput, newSeed, tagLength, functionTagLength, functionInit, tags, newInit, defaults, tasks, data, stages);
     }
 
+    /** The same experiment reading its tasks' rows as these data specs say (the suite's per-seed splits). */
+    public Experiment withData(Map<String, DataSpec> newData) {
+        return new Experiment(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, newData, stages);
+    }
+
     /** The same experiment with other tasks or stages (compare's methods and ablations). */
     public Experiment with(int newTagLength, int newFunctionTagLength, Map<String, TaskSpec> newTasks, List<StageSpec> newStages) {
         return new Experiment(file, model, output, seed, newTagLength, newFunctionTagLength, functionInit, tags, init, defaults, newTasks, data, newStages);

@@ -103,6 +103,7 @@ public final class ExperimentRunner {
                 Files.deleteIfExists(checkpointFile(out, s.name()));
             }
         }
+        exp = ClassificationHeads.resolveClasses(exp, rows);
         TagSet tags = new TagSet(modelName, fingerprint);
         for (Path init : exp.init()) {
             TagSet t = TagFile.read(init);
@@ -167,6 +168,13 @@ public final class ExperimentRunner {
             List<Example> ex = examples(t, ds, "train", ds.maxTrain(), tags, enc);
             if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path());
             train.addAll(ex);
+            if (t.type() == TaskType.CLASSIFICATION && tags.head(t.headKey()) == null) {
+                ClassificationHeads.ensureHead(tags, t, embed.mean());
+                if (t.head().init() == HeadInit.RIDGE && !(resume && Files.exists(ckpt))) {
+                    var fit = ClassificationHeads.fitLogisticHead(model, tags, t, ex, examples(t, ds, "valid", ds.maxEval(), tags, enc));
+                    progress.message("task " + tn + ": head initialised by logistic regression (λ " + fit + ") on " + ex.size() + " rows");
+                }
+            }
             if (t.type() == TaskType.REGRESSION && tags.head(t.headKey()) == null) {
                 ensureHead(tags, t, ex, embed);
                 if (t.head().init() == HeadInit.RIDGE && !(resume && Files.exists(ckpt))) {
@@ -306,14 +314,14 @@ public final class ExperimentRunner {
         List<List<Example>> sets = new ArrayList<>();
         for (String tn : stage.tasks()) {
             TaskSpec t = exp.tasks().get(tn);
-            if (t.type() != TaskType.REGRESSION) continue;
+            if (!t.type().readsHead()) continue;
             List<Example> ex = examples(t, exp.data().get(tn), "valid", exp.data().get(tn).maxEval(), tags, enc);
             if (ex.isEmpty()) continue;
             tasks.add(t);
             sets.add(ex);
         }
         if (tasks.isEmpty()) {
-            progress.message("stage " + stage.name() + ": eval_every is set but no regression task has valid rows; training without it");
+            progress.message("stage " + stage.name() + ": eval_every is set but no regression or classification task has valid rows; training without it");
             return null;
         }
         boolean independent = true;
@@ -328,6 +336,15 @@ public final class ExperimentRunner {
             double sum = 0;
             Map<String, double[]> perTag = new LinkedHashMap<>();
             for (int k = 0; k < tasks.size(); k++) {
+                if (tasks.get(k).type() == TaskType.CLASSIFICATION) {
+                    // a classification task scores 1 − AUROC (lower is better, like the head-space MSE)
+                    double loss = ClassificationHeads.validationScore(p, tasks.get(k), sets.get(k));
+                    sum += loss;
+                    double[] acc = perTag.computeIfAbsent(tasks.get(k).headKey(), n -> new double[2]);
+                    acc[0] += loss;
+                    acc[1]++;
+                    continue;
+                }
                 RegressionHead head = current.head(tasks.get(k).headKey());
                 double[] pred = p.predictValues(tasks.get(k), sets.get(k).stream().map(Example::sequence).toList());
                 double se = 0;
@@ -362,6 +379,16 @@ public final class ExperimentRunner {
                     out.putObject(tn).put("mse", m.mse()).put("mae", m.mae()).put("pearson", m.pearson()).put("n", m.n());
                 }
                 case TEXT -> out.putObject(tn).put("next_token_loss", Evaluator.languageModelLoss(model, tags, ex)).put("n", ex.size());
+                case CLASSIFICATION -> {
+                    TagPredictor p = new TagPredictor(model, tokenizer, tags, id -> id == tokenizer.eosId());
+                    try {
+                        var m = Evaluator.classification(p, t, ex).metrics();
+                        out.putObject(tn).put("auroc", m.auroc()).put("auprc", m.auprc()).put("accuracy", m.accuracy())
+                                .put("log_loss", m.logLoss()).put("n", m.n());
+                    } catch (IllegalArgumentException e) {
+                        out.putObject(tn).put("note", e.getMessage()).put("n", ex.size());
+                    }
+                }
             }
         }
         return out.isEmpty() ? null : out;

@@ -68,7 +68,7 @@ public final class Trainer {
     public record Result(int steps, int totalSteps, double lastLoss, boolean stopped, long rows) {}
 
     /** The loss parts of one step (averaged over its micro-batches). */
-    public record StepLoss(double total, double mse, double ce, long rows) {}
+    public record StepLoss(double total, double mse, double ce, long rows, double cls) {}
 
     public Result run(TagSet tags, List<Example> examples, Set<String> trainable, Options o) throws IOException {
         if (examples.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": no training examples");
@@ -134,7 +134,7 @@ public final class Trainer {
         if (best != null) validate(validator, tags, best, o.stageName(), step);
         while (step < total) {
             for (Param p : params) p.zeroGrad();
-            double loss = 0, mse = 0, ce = 0;
+            double loss = 0, mse = 0, ce = 0, cls = 0;
             long stepRows = 0;
             for (int a = 0; a < h.gradAccum(); a++) {
                 long g = (long) step * h.gradAccum() + a;
@@ -147,6 +147,7 @@ public final class Trainer {
                 loss += l.total() / h.gradAccum();
                 mse += l.mse() / h.gradAccum();
                 ce += l.ce() / h.gradAccum();
+                cls += l.cls() / h.gradAccum();
                 stepRows += l.rows();
             }
             // per array, before clipping: how the gradient splits between tags and heads (docs/training.md, BA)
@@ -157,7 +158,7 @@ public final class Trainer {
             opt.step(params, lr);
             step++;
             rows += stepRows;
-            last = new StepLoss(loss, mse, ce, stepRows);
+            last = new StepLoss(loss, mse, ce, stepRows, cls);
             double tps = rows / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException("stage " + o.stageName() + ": the loss became " + loss + " at step " + step
@@ -170,6 +171,7 @@ public final class Trainer {
                 r.put("loss", loss);
                 if (mse != 0) r.put("mse", mse);
                 if (ce != 0) r.put("ce", ce);
+                if (cls != 0) r.put("cls", cls);
                 r.put("lr", lr);
                 r.put("grad_norm", norm);
                 ObjectNode by = r.putObject("grad_norms");
@@ -324,10 +326,11 @@ public final class Trainer {
         } finally {
             model.recycle(packed.batch().input());
         }
-        return new StepLoss(parts.mse + h.ceWeight() * parts.ce, parts.mse, parts.ce, packed.batch().rows());
+        return new StepLoss(parts.mse + parts.cls + h.ceWeight() * parts.ce, parts.mse, parts.ce, packed.batch().rows(), parts.cls);
     }
 
-    private record LossParts(double mse, double ce) {}
+    /** Head MSE (× mse_scale), classification-head cross-entropy, next-token cross-entropy. */
+    private record LossParts(double mse, double ce, double cls) {}
 
     /**
      * The rows the losses read when only regression heads do (one row per example, ascending): the forward then
@@ -338,7 +341,7 @@ public final class Trainer {
         int[] rows = new int[batch.size()];
         for (int s = 0; s < batch.size(); s++) {
             Example e = batch.get(s);
-            if (e.task().type() != TaskType.REGRESSION) return null;
+            if (!e.task().type().readsHead()) return null;
             rows[s] = packed.row(s, e.sequence().readPosition());
         }
         return rows;
@@ -348,12 +351,13 @@ public final class Trainer {
     private LossParts losses(TagSet tags, List<Example> batch, SequencePacker.Packed packed, ForwardPass pass, float[] dNormed,
                              Map<String, Param> headW, Map<String, Param> headB, Hyper h, boolean enrichCe, double gradScale) {
         int d = model.config().hiddenSize();
-        List<Integer> regIdx = new ArrayList<>();
+        List<Integer> regIdx = new ArrayList<>(), clsIdx = new ArrayList<>();
         List<int[]> ceRows = new ArrayList<>();
         for (int s = 0; s < batch.size(); s++) {
             Example e = batch.get(s);
             TaskType type = e.task().type();
             if (type == TaskType.REGRESSION) regIdx.add(s);
+            if (type == TaskType.CLASSIFICATION) clsIdx.add(s);
             boolean ce = type == TaskType.LANGUAGE_MODEL || type == TaskType.TEXT || enrichCe;
             if (ce) {
                 boolean outputOnly = type == TaskType.TEXT && e.task().lossOnOutputOnly();
@@ -385,6 +389,7 @@ public final class Trainer {
                         b != null ? b.grad() : null, dNormed, rows[i] * d);
             }
         }
+        double cls = clsIdx.isEmpty() ? 0 : classificationLoss(tags, batch, packed, pass, dNormed, headW, headB, clsIdx, gradScale);
         double ce = 0;
         if (!ceRows.isEmpty()) {
             int[] rows = new int[ceRows.size()], targets = new int[ceRows.size()];
@@ -394,6 +399,45 @@ public final class Trainer {
             }
             ce = LmHeadLoss.crossEntropy(model, pass.normed(), rows, targets, (float) (h.ceWeight() * gradScale), dNormed);
         }
-        return new LossParts(mse, ce);
+        return new LossParts(mse, ce, cls);
+    }
+
+    /**
+     * Cross-entropy of the classification examples, per task (each task's classes and weights), summed over
+     * tasks with each task's mean weighted by its share of the batch's classification examples.
+     */
+    private double classificationLoss(TagSet tags, List<Example> batch, SequencePacker.Packed packed, ForwardPass pass, float[] dNormed,
+                                      Map<String, Param> headW, Map<String, Param> headB, List<Integer> clsIdx, double gradScale) {
+        int d = model.config().hiddenSize();
+        Map<String, List<Integer>> byTask = new LinkedHashMap<>();
+        for (int s : clsIdx) byTask.computeIfAbsent(batch.get(s).task().name(), k -> new ArrayList<>()).add(s);
+        double total = 0;
+        for (List<Integer> idx : byTask.values()) {
+            int n = idx.size();
+            double share = (double) n / clsIdx.size();
+            var task = batch.get(idx.get(0)).task();
+            String f = task.headKey();
+            RegressionHead head = tags.head(f);
+            if (head == null) throw new IllegalStateException("function tag " + f + " has no head");
+            double[][] z = new double[n][], targets = new double[n][], dz = new double[n][head.outputs()];
+            double[] label = new double[n];
+            int[] rows = new int[n];
+            float[][] x = new float[n][];
+            for (int i = 0; i < n; i++) {
+                Example e = batch.get(idx.get(i));
+                rows[i] = packed.row(idx.get(i), e.sequence().readPosition());
+                x[i] = pass.normedRow(rows[i]);
+                z[i] = head.forward(x[i], 0);
+                label[i] = e.label();
+                targets[i] = e.targets();
+            }
+            total += share * ClassificationLoss.compute(task.classes(), z, label, targets, dz);
+            Param w = headW.get(Tag.canonicalName(f)), b = headB.get(Tag.canonicalName(f));
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < dz[i].length; k++) dz[i][k] *= share * gradScale;
+                head.backward(x[i], 0, dz[i], w != null ? w.grad() : null, b != null ? b.grad() : null, dNormed, rows[i] * d);
+            }
+        }
+        return total;
     }
 }

@@ -1,0 +1,129 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tagllm.data.Dataset;
+import tagllm.data.DatasetException;
+import tagllm.data.Format;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
+import tagllm.eval.ClassificationMetrics;
+import tagllm.task.ClassSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tagllm score classification}: the classification metrics of a predictions file as {@code tagllm predict}
+ * writes it: one {@code prob_CLASS} column per class and the gold label column. With several {@code --gold}
+ * columns the task is multi-label: {@code prob_COLUMN} per gold column, gold values 0, 1 or empty (missing).
+ */
+@Command(name = "classification", mixinStandardHelpOptions = true,
+        description = "AUROC, AUPRC, accuracy, balanced accuracy, F1, log loss, expected calibration error and class counts "
+                + "of the prob_CLASS columns of a predictions file (tagllm predict's) against a gold label column.")
+final class ScoreClassification implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "predictions file (.csv, .tsv, .jsonl)")
+    Path file;
+
+    @Option(names = "--gold", required = true, split = ",", description = "the gold label column (several: a multi-label task)")
+    List<String> gold;
+
+    @Option(names = "--prob-prefix", defaultValue = "prob_", description = "prefix of the probability columns (default: ${DEFAULT-VALUE})")
+    String prefix;
+
+    @Option(names = "--format", description = "csv, tsv or jsonl (default: from the extension)")
+    String format;
+
+    @Option(names = "--skip-bad-rows", description = "skip rows without a usable label or probabilities (and report them) instead of stopping")
+    boolean skipBadRows;
+
+    @Option(names = "--json", description = "print JSON instead of text")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        RowIssues issues = skipBadRows ? RowIssues.skipping() : RowIssues.strict();
+        Dataset ds = Dataset.read(file, format == null ? null : Format.parse(format), issues);
+        ClassificationMetrics m;
+        if (gold.size() > 1) {
+            List<String> probCols = gold.stream().map(g -> prefix + g).toList();
+            ds.requireColumns(gold.toArray(String[]::new));
+            ds.requireColumns(probCols.toArray(String[]::new));
+            List<double[][]> rows = ds.map(issues, r -> {
+                double[] p = probabilities(r, probCols), y = new double[gold.size()];
+                for (int c = 0; c < y.length; c++) {
+                    String v = r.get(gold.get(c)).strip();
+                    if (v.isEmpty()) y[c] = Double.NaN;
+                    else if (v.equals("0") || v.equals("1") || v.equals("0.0") || v.equals("1.0")) y[c] = Double.parseDouble(v);
+                    else throw new DatasetException(r.origin(), "column '" + gold.get(c) + "': expected 0, 1 or empty, got '" + Row.clip(v) + "'");
+                }
+                return new double[][]{p, y};
+            });
+            if (rows.isEmpty()) throw DatasetException.of(file.toString(), 0, "no usable rows");
+            m = ClassificationMetrics.multiLabel(rows.stream().map(x -> x[0]).toArray(double[][]::new), rows.stream().map(x -> x[1]).toArray(double[][]::new), gold);
+        } else {
+            List<String> probCols = new ArrayList<>();
+            for (String c : ds.columns()) if (c.startsWith(prefix) && c.length() > prefix.length()) probCols.add(c);
+            if (probCols.size() < 2) {
+                throw DatasetException.of(file.toString(), 1, "expected at least two '" + prefix + "CLASS' columns (as tagllm predict writes them), got "
+                        + probCols + " among " + ds.columns());
+            }
+            ds.requireColumns(gold.get(0));
+            List<String> classes = probCols.stream().map(c -> c.substring(prefix.length())).toList();
+            ClassSpec cs = new ClassSpec(null, classes, null, null, false);
+            List<Object[]> rows = ds.map(issues, r -> {
+                int c = cs.indexOf(r.get(gold.get(0)));
+                if (c < 0) throw new DatasetException(r.origin(), "column '" + gold.get(0) + "': expected one of the classes " + classes + ", got '" + Row.clip(r.get(gold.get(0))) + "'");
+                return new Object[]{probabilities(r, probCols), c};
+            });
+            if (rows.isEmpty()) throw DatasetException.of(file.toString(), 0, "no usable rows");
+            try {
+                m = ClassificationMetrics.compute(rows.stream().map(x -> (double[]) x[0]).toArray(double[][]::new),
+                        rows.stream().mapToInt(x -> (Integer) x[1]).toArray(), classes);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
+        if (json) {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("n", m.n()).put("auroc", m.auroc()).put("auprc", m.auprc()).put("accuracy", m.accuracy()).put("balanced_accuracy", m.balancedAccuracy())
+                    .put("f1", m.f1()).put("log_loss", m.logLoss()).put("ece", m.ece());
+            ObjectNode counts = o.putObject("class_counts");
+            for (int c = 0; c < m.classes().size(); c++) counts.put(m.classes().get(c), m.counts()[c]);
+            if (!m.undefined().isEmpty()) o.put("note", String.join("; ", m.undefined()));
+            out.println(JSON.writeValueAsString(o));
+        } else {
+            out.printf(Locale.ROOT, "n = %d%nAUROC = %.6g%nAUPRC = %.6g%naccuracy = %.6g%nbalanced accuracy = %.6g%nF1 = %.6g%nlog loss = %.6g%nECE = %.6g%n",
+                    m.n(), m.auroc(), m.auprc(), m.accuracy(), m.balancedAccuracy(), m.f1(), m.logLoss(), m.ece());
+            List<String> counts = new ArrayList<>();
+            for (int c = 0; c < m.classes().size(); c++) counts.add(m.classes().get(c) + ": " + m.counts()[c]);
+            out.println("class counts: " + String.join(", ", counts));
+            for (String why : m.undefined()) out.println("note: " + why);
+        }
+        return 0;
+    }
+
+    private static double[] probabilities(Row r, List<String> cols) {
+        double[] p = new double[cols.size()];
+        for (int c = 0; c < p.length; c++) {
+            p[c] = r.getDouble(cols.get(c));
+            if (!(p[c] >= 0 && p[c] <= 1)) throw new DatasetException(r.origin(), "column '" + cols.get(c) + "': a probability must be in [0, 1], got " + p[c]);
+        }
+        return p;
+    }
+}

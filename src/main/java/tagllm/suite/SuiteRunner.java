@@ -1,0 +1,256 @@
+package tagllm.suite;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.data.Row;
+import tagllm.eval.ClassificationMetrics;
+import tagllm.eval.RegressionMetrics;
+import tagllm.head.Logistic;
+import tagllm.model.Model;
+import tagllm.model.Transformer;
+import tagllm.tag.Sequence;
+import tagllm.tag.TagSet;
+import tagllm.tag.Template;
+import tagllm.tag.TokenizerEncoder;
+import tagllm.task.DataSpec;
+import tagllm.task.DatasetRows;
+import tagllm.task.Evaluator;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
+import tagllm.train.Experiment;
+import tagllm.train.ExperimentRunner;
+import tagllm.train.LinearProbe;
+import tagllm.train.Progress;
+import tagllm.train.StageSpec;
+import tagllm.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A benchmark suite: one experiment run once per seed, each task of its stages 2 and 3 scored on its test split
+ * beside two baselines on exactly the same rows: the majority class (its training frequencies as probabilities)
+ * or the training mean, and a probe on the frozen model's final hidden state at the last position of the same
+ * prompt without tags (L2 logistic regression for classification, ridge for regression; λ chosen on the valid
+ * split). The seed is the experiment's seed and the seed of every seeded (random or scaffold) split, so each seed
+ * is another split and another training order. The main metric: AUROC for classification, RMSE for regression
+ * (MoleculeNet's choices); every metric goes to results.json.
+ */
+public final class SuiteRunner {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The probe has hidden+1 parameters (per class): this many training rows pin it down. */
+    private static final int PROBE_ROWS = 2000;
+
+    /** One task's main metric for the three methods on one seed. */
+    public record Score(String task, long seed, String metric, int testRows, double tagLlm, double probe, double baseline, String classCounts) {}
+
+    private final Model model;
+    private final Progress progress;
+
+    public SuiteRunner(Model model, Progress progress) {
+        this.model = model;
+        this.progress = progress;
+    }
+
+    /** Runs every seed into output/seed-N and writes output/results.json and output/results.md. */
+    public List<Score> run(Experiment base, List<Long> seeds, Path output, boolean force) throws IOException {
+        long t0 = System.nanoTime();
+        List<Score> scores = new ArrayList<>();
+        ArrayNode all = JSON.createArrayNode();
+        Transformer t = new Transformer(model.weights());
+        for (long seed : seeds) {
+            Experiment exp = reseeded(base, seed, output.resolve("seed-" + seed));
+            DatasetRows rows = new DatasetRows(false);
+            ExperimentRunner runner = new ExperimentRunner(t, model.tokenizer(), model.name(), model.fingerprint(), rows::load, progress, false);
+            long s0 = System.nanoTime();
+            ExperimentRunner.Outcome o = runner.run(exp, false, force);
+            double trainSeconds = (System.nanoTime() - s0) / 1e9;
+            TagPredictor predictor = new TagPredictor(t, model.tokenizer(), o.tags(), model.generation()::isEos);
+            for (String task : scoredTasks(exp)) {
+                progress.message("seed " + seed + ": scoring " + task + " on its test split");
+                ObjectNode detail = JSON.createObjectNode();
+                Score s = score(task, seed, exp, rows, predictor, t, detail);
+                detail.put("train_seconds_of_seed", trainSeconds);
+                scores.add(s);
+                all.add(detail);
+            }
+            AtomicFiles.writeString(output.resolve("results.json"), JSON.writeValueAsString(all));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        AtomicFiles.writeString(output.resolve("results.md"), markdown(scores, seconds));
+        return scores;
+    }
+
+    /** The experiment with this seed for training and for every seeded split, writing into out. */
+    static Experiment reseeded(Experiment e, long seed, Path out) {
+        Map<String, DataSpec> data = new LinkedHashMap<>();
+        e.data().forEach((k, ds) -> data.put(k, ds.randomFractions() != null ? ds.withSplit(ds.scaffoldColumn(), ds.randomFractions(), seed) : ds));
+        return e.withRun(e.model(), out, seed, e.init()).withData(data);
+    }
+
+    private static List<String> scoredTasks(Experiment exp) {
+        Set<String> out = new LinkedHashSet<>();
+        for (StageSpec s : exp.stages()) {
+            for (String tn : s.tasks()) if (exp.tasks().get(tn).type().readsHead()) out.add(tn);
+        }
+        return new ArrayList<>(out);
+    }
+
+    private record Rendered(List<Example> tagged, List<Sequence> plain) {}
+
+    /** Rows that render both with tags (Tag-LLM) and without (the probe), so every method sees the same rows. */
+    private static Rendered render(ExampleRenderer r, TaskSpec task, TokenizerEncoder enc, int limit, List<Row> rows, int cap) {
+        Template plain = task.parsedTemplate().withoutTags();
+        List<Example> tagged = new ArrayList<>();
+        List<Sequence> prompts = new ArrayList<>();
+        for (Row row : rows) {
+            if (cap > 0 && tagged.size() >= cap) break;
+            try {
+                Example e = r.example(row);
+                Sequence s = plain.render(p -> row.get(task.column(p)), new Template.TagLookup() {
+                    public tagllm.tag.TagKind kind(String name) { throw new IllegalStateException(); }
+
+                    public int length(String name) { throw new IllegalStateException(); }
+                }, enc, new Template.RenderOptions(task.bos(), false, task.outputPlaceholder(), false, false));
+                if (s.length() == 0 || s.length() > limit) continue;
+                tagged.add(e);
+                prompts.add(s);
+            } catch (RuntimeException ex) {
+                // the training run reported rows that do not fit; they are left out here too
+            }
+        }
+        return new Rendered(tagged, prompts);
+    }
+
+    private Score score(String name, long seed, Experiment exp, DatasetRows rows, TagPredictor predictor, Transformer t, ObjectNode detail)
+            throws IOException {
+        TaskSpec task = predictor.task(name); // as the tag file stores it: classes resolved
+        DataSpec ds = exp.data().get(name);
+        ExampleRenderer r = predictor.renderer(task);
+        TokenizerEncoder enc = new TokenizerEncoder(predictor.tokenizer());
+        int limit = Math.min(task.maxLength(), t.config().maxPositions());
+        Rendered train = render(r, task, enc, limit, rows.load(ds, "train"), ds.maxTrain());
+        Rendered valid = render(r, task, enc, limit, rows.load(ds, "valid"), ds.maxEval());
+        Rendered test = render(r, task, enc, limit, rows.load(ds, "test"), ds.maxEval());
+        if (test.tagged().isEmpty()) throw new IllegalStateException("task " + name + ": no test rows fit");
+        int cut = Math.min(PROBE_ROWS, train.plain().size());
+        double[][] xTrain = LinearProbe.features(t, train.plain().subList(0, cut));
+        double[][] xValid = LinearProbe.features(t, valid.plain());
+        double[][] xTest = LinearProbe.features(t, test.plain());
+        List<Example> probeTrain = train.tagged().subList(0, cut);
+        detail.put("task", name).put("seed", seed).put("test_rows", test.tagged().size()).put("valid_rows", valid.tagged().size())
+                .put("train_rows", train.tagged().size()).put("probe_train_rows", cut);
+        if (task.type() == TaskType.CLASSIFICATION) {
+            var cs = task.classes();
+            if (cs.multiLabel()) throw new IllegalArgumentException("task " + name + ": the suite scores binary and multi-class tasks");
+            ClassificationMetrics tag = Evaluator.classification(predictor, task, test.tagged()).metrics();
+            int k = cs.size();
+            double[] prior = new double[k];
+            for (Example e : train.tagged()) prior[(int) e.label()] += 1.0 / train.tagged().size();
+            double[][] majority = new double[test.tagged().size()][];
+            Arrays.fill(majority, prior);
+            ClassificationMetrics maj = Evaluator.classificationMetrics(task, majority, test.tagged());
+            Logistic probe = Logistic.select(xTrain, labels(probeTrain), null, xValid, labels(valid.tagged()), null, k);
+            double[][] pp = new double[xTest.length][];
+            for (int i = 0; i < pp.length; i++) pp[i] = probe.probabilities(xTest[i]);
+            ClassificationMetrics pm = Evaluator.classificationMetrics(task, pp, test.tagged());
+            detail.set("tag_llm", classification(tag));
+            detail.set("probe", classification(pm).put("lambda", probe.lambda()));
+            detail.set("majority", classification(maj));
+            // the test predictions themselves, so any metric can be recomputed from results.json
+            ObjectNode preds = detail.putObject("test_predictions");
+            ArrayNode g = preds.putArray("gold_class"), pt = preds.putArray("tag_llm"), pr = preds.putArray("probe");
+            double[][] tp = Evaluator.classification(predictor, task, test.tagged()).probabilities();
+            for (int i = 0; i < pp.length; i++) {
+                g.add((int) test.tagged().get(i).label());
+                pt.add(JSON.valueToTree(tp[i]));
+                pr.add(JSON.valueToTree(pp[i]));
+            }
+            StringBuilder counts = new StringBuilder();
+            for (int c = 0; c < k; c++) counts.append(c == 0 ? "" : " / ").append(cs.classes().get(c)).append(": ").append(tag.counts()[c]);
+            return new Score(name, seed, "AUROC", test.tagged().size(), tag.auroc(), pm.auroc(), maj.auroc(), counts.toString());
+        }
+        RegressionMetrics tag = Evaluator.regression(predictor, task, test.tagged()).metrics();
+        double[] gold = test.tagged().stream().mapToDouble(Example::label).toArray();
+        double mean = train.tagged().stream().mapToDouble(Example::label).average().orElse(0);
+        double[] meanPred = new double[gold.length];
+        Arrays.fill(meanPred, mean);
+        RegressionMetrics mm = RegressionMetrics.compute(meanPred, gold);
+        LinearProbe probe = LinearProbe.fit(xTrain, probeTrain.stream().mapToDouble(Example::label).toArray(), xValid,
+                valid.tagged().stream().mapToDouble(Example::label).toArray());
+        double[] pp = new double[xTest.length];
+        for (int i = 0; i < pp.length; i++) pp[i] = probe.predict(xTest[i]);
+        RegressionMetrics pm = RegressionMetrics.compute(pp, gold);
+        detail.set("tag_llm", regression(tag));
+        detail.set("probe", regression(pm).put("lambda", probe.lambda()));
+        detail.set("mean", regression(mm));
+        ObjectNode preds = detail.putObject("test_predictions");
+        preds.set("gold", JSON.valueToTree(gold));
+        preds.set("tag_llm", JSON.valueToTree(Evaluator.regression(predictor, task, test.tagged()).predictions()));
+        preds.set("probe", JSON.valueToTree(pp));
+        return new Score(name, seed, "RMSE", gold.length, tag.rmse(), pm.rmse(), mm.rmse(), "");
+    }
+
+    private static int[] labels(List<Example> ex) { return ex.stream().mapToInt(e -> (int) e.label()).toArray(); }
+
+    private static ObjectNode classification(ClassificationMetrics m) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("n", m.n()).put("auroc", m.auroc()).put("auprc", m.auprc()).put("accuracy", m.accuracy())
+                .put("balanced_accuracy", m.balancedAccuracy()).put("f1", m.f1()).put("log_loss", m.logLoss()).put("ece", m.ece());
+        ObjectNode c = o.putObject("class_counts");
+        for (int i = 0; i < m.classes().size(); i++) c.put(m.classes().get(i), m.counts()[i]);
+        return o;
+    }
+
+    private static ObjectNode regression(RegressionMetrics m) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("n", m.n()).put("rmse", m.rmse()).put("mae", m.mae()).put("r2", m.r2()).put("pearson", m.pearson()).put("spearman", m.spearman());
+        return o;
+    }
+
+    /** Per task: the metric per seed and the mean ± sample standard deviation over seeds, for each method. */
+    static String markdown(List<Score> scores, double seconds) {
+        Map<String, List<Score>> byTask = new LinkedHashMap<>();
+        for (Score s : scores) byTask.computeIfAbsent(s.task(), k -> new ArrayList<>()).add(s);
+        StringBuilder b = new StringBuilder("| task | metric | test rows | Tag-LLM | probe | majority / mean | per seed (Tag-LLM / probe / baseline) |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (var e : byTask.entrySet()) {
+            List<Score> l = e.getValue();
+            StringBuilder per = new StringBuilder();
+            for (Score s : l) {
+                per.append(per.isEmpty() ? "" : "; ").append("seed ").append(s.seed()).append(": ")
+                        .append(f(s.tagLlm())).append(" / ").append(f(s.probe())).append(" / ").append(f(s.baseline()));
+            }
+            b.append("| ").append(e.getKey()).append(" | ").append(l.get(0).metric()).append(" | ")
+                    .append(String.join(", ", l.stream().map(s -> Integer.toString(s.testRows())).toList())).append(" | ")
+                    .append(meanSd(l.stream().mapToDouble(Score::tagLlm).toArray())).append(" | ")
+                    .append(meanSd(l.stream().mapToDouble(Score::probe).toArray())).append(" | ")
+                    .append(meanSd(l.stream().mapToDouble(Score::baseline).toArray())).append(" | ").append(per).append(" |\n");
+        }
+        b.append(String.format(Locale.ROOT, "%n%.0f s in all.%n", seconds));
+        return b.toString();
+    }
+
+    static String meanSd(double[] v) {
+        double m = Arrays.stream(v).average().orElse(Double.NaN);
+        if (v.length < 2) return f(m);
+        double ss = 0;
+        for (double x : v) ss += (x - m) * (x - m);
+        return f(m) + " ± " + f(Math.sqrt(ss / (v.length - 1)));
+    }
+
+    private static String f(double v) { return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v); }
+}

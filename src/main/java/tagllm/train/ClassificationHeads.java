@@ -1,0 +1,158 @@
+package tagllm.train;
+
+import tagllm.data.Row;
+import tagllm.head.HeadInit;
+import tagllm.head.Logistic;
+import tagllm.head.RegressionHead;
+import tagllm.model.Transformer;
+import tagllm.tag.Sequence;
+import tagllm.tag.TagSet;
+import tagllm.task.ClassLabels;
+import tagllm.task.ClassSpec;
+import tagllm.task.DataSpec;
+import tagllm.task.Evaluator;
+import tagllm.task.Example;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The classification side of a run: classes found in the training rows before the first stage, a new head per
+ * classification function tag (one logit for binary, one per class otherwise; the same linear map as a
+ * regression head, without label scaling), its logistic-regression initialisation, and the validation score.
+ */
+final class ClassificationHeads {
+    private ClassificationHeads() {}
+
+    /** The experiment with every classification task's classes (and balanced weights) read from its training rows. */
+    static Experiment resolveClasses(Experiment exp, ExperimentRunner.RowLoader rows) throws IOException {
+        Map<String, TaskSpec> tasks = new LinkedHashMap<>(exp.tasks());
+        boolean changed = false;
+        for (Map.Entry<String, TaskSpec> e : tasks.entrySet()) {
+            TaskSpec t = e.getValue();
+            if (t.type() != TaskType.CLASSIFICATION) continue;
+            DataSpec ds = exp.data().get(e.getKey());
+            ClassSpec cs = t.classes();
+            boolean needsRows = !cs.resolved() || (cs.balanced() && cs.weights() == null);
+            if (!needsRows) continue;
+            if (ds == null) throw new IllegalArgumentException("task " + e.getKey() + ": its classes are not listed (classes: [...]) and it has no data to find them in");
+            List<Row> train = rows.load(ds, "train");
+            if (ds.maxTrain() > 0 && train.size() > ds.maxTrain()) train = train.subList(0, ds.maxTrain());
+            e.setValue(ClassLabels.resolve(t, train));
+            changed = true;
+        }
+        if (!changed) return exp;
+        return exp.with(exp.tagLength(), exp.functionTagLength(), tasks, exp.stages());
+    }
+
+    /** A new head: rows = the mean token embedding (the paper's init) or zero (zero and logistic), no label scaling. */
+    static void ensureHead(TagSet tags, TaskSpec t, float[] meanEmbedding) {
+        String f = t.headKey();
+        if (tags.head(f) != null) return;
+        float[] rowInit = t.head().init() == HeadInit.EMBEDDING ? meanEmbedding : new float[meanEmbedding.length];
+        tags.putHead(RegressionHead.initial(f, t.classes().outputs(), rowInit, t.head().bias(), null, null));
+    }
+
+    /**
+     * Sets a new head to the L2 logistic regression of the classes on the hidden states at the read position
+     * under the current tags, rows weighted by their class weights; λ chosen by validation log loss (without
+     * valid rows: on the last fifth of the training rows, then refitted on all). Multi-label: one binary fit per
+     * column on the rows that have its label. Returns the chosen λ (per column for multi-label).
+     */
+    static String fitLogisticHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
+        RegressionHead head = tags.head(t.headKey());
+        ClassSpec cs = t.classes();
+        List<Example> fitOn = train, pickOn = valid;
+        if (valid.isEmpty()) {
+            if (train.size() < 5) throw new IllegalArgumentException("task " + t.name() + ": head init ridge needs a valid split or at least 5 training rows");
+            int cut = train.size() - train.size() / 5;
+            fitOn = train.subList(0, cut);
+            pickOn = train.subList(cut, train.size());
+        }
+        double[][] xFit = features(model, tags, fitOn), xPick = features(model, tags, pickOn);
+        double[][] xAll = fitOn == train ? xFit : features(model, tags, train);
+        int d = head.hidden();
+        float[] w = head.weight();
+        if (!cs.multiLabel()) {
+            int classes = cs.size();
+            Logistic chosen = Logistic.select(xFit, labels(fitOn), weights(cs, fitOn), xPick, labels(pickOn), weights(cs, pickOn), classes);
+            Logistic m = fitOn == train ? chosen : Logistic.fit(xAll, labels(train), weights(cs, train), classes, chosen.lambda());
+            for (int j = 0; j < w.length; j++) w[j] = (float) m.weights()[j];
+            if (head.bias() != null) for (int c = 0; c < head.bias().length; c++) head.bias()[c] = (float) m.intercept()[c];
+            return Double.toString(m.lambda());
+        }
+        List<String> lambdas = new ArrayList<>();
+        for (int c = 0; c < cs.size(); c++) {
+            Column fit = column(xFit, fitOn, c, cs), pick = column(xPick, pickOn, c, cs), all = column(xAll, train, c, cs);
+            if (distinct(fit.y) < 2 || pick.y.length == 0 || distinct(all.y) < 2) {
+                lambdas.add("-");
+                continue; // a column with one class in these rows keeps its zero start
+            }
+            Logistic chosen = Logistic.select(fit.x, fit.y, fit.s, pick.x, pick.y, pick.s, 2);
+            Logistic m = fitOn == train ? chosen : Logistic.fit(all.x, all.y, all.s, 2, chosen.lambda());
+            for (int j = 0; j < d; j++) w[c * d + j] = (float) m.weights()[j];
+            if (head.bias() != null) head.bias()[c] = (float) m.intercept()[0];
+            lambdas.add(Double.toString(m.lambda()));
+        }
+        return String.join("/", lambdas);
+    }
+
+    private record Column(double[][] x, int[] y, double[] s) {}
+
+    private static Column column(double[][] x, List<Example> ex, int c, ClassSpec cs) {
+        List<double[]> xs = new ArrayList<>();
+        List<Integer> ys = new ArrayList<>();
+        for (int i = 0; i < ex.size(); i++) {
+            double v = ex.get(i).targets()[c];
+            if (Double.isNaN(v)) continue;
+            xs.add(x[i]);
+            ys.add((int) v);
+        }
+        int[] y = ys.stream().mapToInt(Integer::intValue).toArray();
+        double[] s = new double[y.length];
+        for (int i = 0; i < y.length; i++) s[i] = y[i] == 1 ? cs.weight(c) : 1;
+        return new Column(xs.toArray(double[][]::new), y, s);
+    }
+
+    private static long distinct(int[] y) { return java.util.Arrays.stream(y).distinct().count(); }
+
+    private static int[] labels(List<Example> ex) { return ex.stream().mapToInt(e -> (int) e.label()).toArray(); }
+
+    private static double[] weights(ClassSpec cs, List<Example> ex) { return ex.stream().mapToDouble(e -> cs.weight((int) e.label())).toArray(); }
+
+    private static double[][] features(Transformer model, TagSet tags, List<Example> ex) {
+        return HiddenStates.at(model, tags, ex.stream().map(Example::sequence).toList(), Sequence::readPosition);
+    }
+
+    /** 1 − AUROC on the valid examples (lower is better); the mean log loss where the valid rows hold one class only. */
+    static double validationScore(TagPredictor p, TaskSpec t, List<Example> valid) {
+        double[][] prob = p.classProbabilities(t, valid.stream().map(Example::sequence).toList());
+        try {
+            return 1 - Evaluator.classificationMetrics(t, prob, valid).auroc();
+        } catch (IllegalArgumentException e) {
+            double sum = 0;
+            long n = 0;
+            for (int i = 0; i < prob.length; i++) {
+                Example ex = valid.get(i);
+                if (ex.targets() == null) {
+                    sum -= Math.log(Math.max(prob[i][(int) ex.label()], 1e-15));
+                    n++;
+                    continue;
+                }
+                for (int c = 0; c < prob[i].length; c++) {
+                    double y = ex.targets()[c];
+                    if (Double.isNaN(y)) continue;
+                    sum -= Math.log(Math.max(y == 1 ? prob[i][c] : 1 - prob[i][c], 1e-15));
+                    n++;
+                }
+            }
+            return sum / Math.max(1, n);
+        }
+    }
+}

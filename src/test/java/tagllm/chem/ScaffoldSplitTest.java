@@ -1,0 +1,110 @@
+package tagllm.chem;
+
+import org.junit.jupiter.api.Test;
+import tagllm.data.Dataset;
+import tagllm.data.Format;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
+import tagllm.data.ScaffoldSplit;
+import tagllm.data.Split;
+import tagllm.data.Splits;
+import tagllm.testutil.Shared;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Bemis–Murcko scaffolds and the scaffold split: the same groups, reproducible per seed, disjoint by scaffold. */
+class ScaffoldSplitTest {
+
+    @Test
+    void moleculesWithTheSameRingSystemShareAScaffold() {
+        assertEquals(Scaffolds.of("c1ccccc1CC(=O)O"), Scaffolds.of("Cc1ccccc1"));
+        assertEquals(Scaffolds.of("c1ccccc1CCN"), Scaffolds.of("OCc1ccccc1"));
+        assertNotEquals(Scaffolds.of("c1ccccc1"), Scaffolds.of("c1ccncc1"));
+        // the linker between two rings is part of the scaffold
+        assertNotEquals(Scaffolds.of("c1ccccc1Cc1ccccc1"), Scaffolds.of("c1ccccc1CCc1ccccc1"));
+        assertEquals("", Scaffolds.of("CCO"), "an acyclic molecule has the empty scaffold");
+        assertThrows(SmilesException.class, () -> Scaffolds.of("C1CC"));
+    }
+
+    private static Row row(int line, String smiles) { return Row.of("mols.csv", line, Map.of("smiles", smiles)); }
+
+    @Test
+    void largestFirstFillsTrainThenValidThenTestByHand() {
+        List<Row> rows = List.of(
+                row(2, "Cc1ccccc1"), row(3, "CCO"), row(4, "C1CCCCC1C"), row(5, "Oc1ccccc1"), row(6, "c1ccncc1"),
+                row(7, "NC1CCCCC1"), row(8, "c1ccccc1CC"), row(9, "C1CCOC1"), row(10, "Clc1ccccc1"), row(11, "c1ccsc1"));
+        // groups: benzene {2,5,8,10} (4), cyclohexane {4,7} (2), then single rows in file order: "" {3}, pyridine {6},
+        // THF {9}, thiophene {11}. 60/20/20 of 10: train takes up to 6 rows, valid up to 2.
+        Splits<Row> s = new ScaffoldSplit(0.6, 0.2, 0.2, 0, ScaffoldSplit.Order.LARGEST_FIRST).split(rows, r -> Scaffolds.of(r.get("smiles")), RowIssues.strict());
+        assertEquals(List.of(2L, 4L, 5L, 7L, 8L, 10L), lines(s.train()));
+        assertEquals(List.of(3L, 6L), lines(s.valid()));
+        assertEquals(List.of(9L, 11L), lines(s.test()));
+    }
+
+    @Test
+    void unparsableRowsAreReportedWithTheirLine() {
+        List<Row> rows = List.of(row(2, "Cc1ccccc1"), row(3, "C1CC"), row(4, "CCO"));
+        RowIssues issues = RowIssues.skipping(5);
+        Splits<Row> s = new ScaffoldSplit(0.8, 0.1, 0.1, 0, ScaffoldSplit.Order.BALANCED).split(rows, r -> {
+            try {
+                return Scaffolds.of(r.get("smiles"));
+            } catch (SmilesException e) {
+                throw new tagllm.data.DatasetException(r.origin(), e.getMessage());
+            }
+        }, issues);
+        assertEquals(2, s.size());
+        assertEquals(1, issues.count());
+        assertTrue(issues.summary().contains("mols.csv:3"), issues.summary());
+    }
+
+    @Test
+    void bbbpSplitIsReproducibleDisjointByScaffoldAndSeeded() {
+        List<Row> rows = Dataset.read(Shared.data("smiles/bbbp.csv"), Format.CSV, RowIssues.strict()).rows();
+        Map<Row, String> scaffold = new HashMap<>();
+        for (Row r : rows) scaffold.put(r, Scaffolds.of(r.get("smiles")));
+        ScaffoldSplit split = new ScaffoldSplit(0.8, 0.1, 0.1, 0, ScaffoldSplit.Order.BALANCED);
+        Splits<Row> a = split.split(rows, scaffold::get, RowIssues.strict());
+        Splits<Row> b = split.split(rows, scaffold::get, RowIssues.strict());
+        for (Split part : Split.values()) assertEquals(lines(a.get(part)), lines(b.get(part)), "same seed, same " + part.label());
+        assertEquals(rows.size(), a.size(), "every row lands somewhere");
+        Set<String> train = scaffolds(a.train(), scaffold), valid = scaffolds(a.valid(), scaffold), test = scaffolds(a.test(), scaffold);
+        assertTrue(disjoint(train, valid) && disjoint(train, test) && disjoint(valid, test), "no scaffold in two splits");
+        int n = rows.size();
+        assertTrue(a.train().size() <= 0.8 * n && a.train().size() > 0.75 * n, "train " + a.train().size() + " of " + n);
+        assertTrue(a.valid().size() <= 0.1 * n && a.valid().size() > 0.08 * n, "valid " + a.valid().size());
+        // the largest scaffold group (the acyclic molecules or benzene) is in train
+        Map<String, Integer> size = new HashMap<>();
+        scaffold.values().forEach(k -> size.merge(k, 1, Integer::sum));
+        String largest = size.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        assertTrue(train.contains(largest));
+        Splits<Row> other = new ScaffoldSplit(0.8, 0.1, 0.1, 1, ScaffoldSplit.Order.BALANCED).split(rows, scaffold::get, RowIssues.strict());
+        assertNotEquals(lines(a.test()), lines(other.test()), "another seed gives another split");
+        Splits<Row> deepchem = new ScaffoldSplit(0.8, 0.1, 0.1, 0, ScaffoldSplit.Order.LARGEST_FIRST).split(rows, scaffold::get, RowIssues.strict());
+        Splits<Row> deepchem2 = new ScaffoldSplit(0.8, 0.1, 0.1, 7, ScaffoldSplit.Order.LARGEST_FIRST).split(rows, scaffold::get, RowIssues.strict());
+        assertEquals(lines(deepchem.test()), lines(deepchem2.test()), "largest-first does not use the seed");
+    }
+
+    private static List<Long> lines(List<Row> rows) {
+        List<Long> out = new ArrayList<>();
+        for (Row r : rows) out.add(r.line());
+        return out;
+    }
+
+    private static Set<String> scaffolds(List<Row> rows, Map<Row, String> scaffold) {
+        Set<String> s = new HashSet<>();
+        for (Row r : rows) s.add(scaffold.get(r));
+        return s;
+    }
+
+    private static boolean disjoint(Set<String> a, Set<String> b) {
+        for (String x : a) if (b.contains(x)) return false;
+        return true;
+    }
+}
