@@ -29,6 +29,31 @@ class ClassificationMetricsTest {
         assertEquals(0.8333333333333333, ClassificationMetrics.averagePrecision(s, y), 1e-15);
     }
 
+    /**
+     * Values printed by scikit-learn 1.2.1 (Debian python3-sklearn) running
+     * src/test/resources/tagllm/eval/sklearn_classification_reference.py on these arrays.
+     */
+    @Test
+    void scikitLearnReferenceValues() {
+        int[] y = {1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1};
+        double[] p = {0.9, 0.3, 0.6, 0.6, 0.6, 0.1, 0.45, 0.45, 0.8, 0.3, 0.2, 0.99};
+        ClassificationMetrics b = ClassificationMetrics.compute(binary(p), y, BIN);
+        assertEquals(0.8571428571428572, b.auroc(), 1e-15);
+        assertEquals(0.8738095238095238, b.auprc(), 1e-15);
+        assertEquals(0.75, b.accuracy(), 1e-15);
+        assertEquals(0.7571428571428571, b.balancedAccuracy(), 1e-15);
+        assertEquals(0.7692307692307692, b.f1(), 1e-15);
+        assertEquals(0.4634994078701475, b.logLoss(), 1e-14);
+        double[][] pm = {{.5, .3, .2}, {.1, .2, .7}, {.2, .5, .3}, {.4, .4, .2}, {.3, .3, .4}, {.2, .2, .6}, {.3, .4, .3}, {.1, .8, .1}, {.6, .2, .2}};
+        ClassificationMetrics m = ClassificationMetrics.compute(pm, new int[]{0, 2, 1, 1, 0, 2, 2, 1, 0}, List.of("a", "b", "c"));
+        assertEquals(0.9351851851851851, m.auroc(), 1e-15);
+        assertEquals(0.8833333333333333, m.auprc(), 1e-15); // average_precision_score on the one-hot labels, macro
+        assertEquals(0.6666666666666666, m.accuracy(), 1e-15);
+        assertEquals(0.6666666666666666, m.balancedAccuracy(), 1e-15);
+        assertEquals(0.6666666666666666, m.f1(), 1e-15);
+        assertEquals(0.7013333827145379, m.logLoss(), 1e-14);
+    }
+
     @Test
     void binaryWithTiesByHand() {
         // scores 0.5 0.5 0.2 0.8 0.5, gold 1 0 0 1 1
