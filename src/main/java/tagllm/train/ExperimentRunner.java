@@ -201,7 +201,7 @@ public final class ExperimentRunner {
             if (stage.stage() > 1) {
                 for (String tn : stage.tasks()) {
                     TaskSpec t = exp.tasks().get(tn);
-                    if (t.type() == TaskType.REGRESSION && t.functionTag() == null) trainable.add(t.headKey());
+                    if (t.type().readsHead() && t.functionTag() == null) trainable.add(t.headKey());
                 }
             }
         }
