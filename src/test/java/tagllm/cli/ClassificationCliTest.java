@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagSet;
 import tagllm.task.TaskSpec;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.io.Reader;
