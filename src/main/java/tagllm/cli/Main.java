@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 PredictCommand.class,
                 EvalCommand.class,
                 DemoCommand.class,
+                CompareCommand.class,
                 ChemCommand.class,
                 DataCommand.class,
                 TokenizeCommand.class,

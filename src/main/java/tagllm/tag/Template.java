@@ -126,11 +126,14 @@ public final class Template {
     }
 
     /** The same template with every tag dropped (the paper's "no tags" ablation and the linear-probe prompt). */
-    public Template withoutTags() {
+    public Template withoutTags() { return without(name -> true); }
+
+    /** The same template without the tags the predicate names (ablations drop the domain or the function tags). */
+    public Template without(java.util.function.Predicate<String> drop) {
         List<Part> kept = new ArrayList<>();
         StringBuilder src = new StringBuilder();
         for (Part p : parts) {
-            if (p instanceof TagRef) continue;
+            if (p instanceof TagRef r && drop.test(r.name())) continue;
             if (p instanceof Text t && !kept.isEmpty() && kept.getLast() instanceof Text prev) {
                 kept.set(kept.size() - 1, new Text(prev.text() + t.text())); // the text around a dropped tag is one part
             } else {
@@ -142,7 +145,7 @@ public final class Template {
                 case Text t -> src.append(t.text().replace("\\", "\\\\").replace("<", "\\<").replace("{", "{{").replace("}", "}}"));
                 case Field f -> src.append('{').append(f.column()).append(f.spaced() ? ":spaced" : "")
                         .append(f.maxChars() > 0 ? ":max=" + f.maxChars() : "").append('}');
-                case TagRef r -> { }
+                case TagRef r -> src.append(r.name());
             }
         }
         return new Template(src.toString(), kept);

@@ -407,6 +407,15 @@ public final class ExperimentRunner {
         return out;
     }
 
+    /**
+     * A new head for a task, set up as a stage would (its spec's bias, standardisation and init; ridge on the
+     * hidden states at the examples' read positions, λ picked on valid): baselines train the same head.
+     */
+    public static void initHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
+        ensureHead(tags, t, train, new Matrix0(model));
+        if (t.head().init() == HeadInit.RIDGE) fitRidgeHead(model, tags, t, train, valid);
+    }
+
     /** A new head for a regression task's function tag: rows = the mean token embedding as in the code, or zero. */
     static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
         String f = t.headKey();

@@ -71,5 +71,17 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
         return h;
     }
 
+    /** The same hyper-parameters for a run of exactly this many optimizer steps (compare gives baselines a task's share). */
+    public Hyper withMaxSteps(int steps) {
+        return new Hyper(optimizer, lr, weightDecay, beta1, beta2, eps, schedule, warmupRatio, batchSize, gradAccum, maxGradNorm, epochs, steps,
+                checkpointEvery, mseScale, ceWeight, logEvery, headLrScale, evalEvery);
+    }
+
+    /** Optimizer steps for n examples: max_steps, else epochs over micro-batches of batch_size, grad_accum per step. */
+    public int totalSteps(int n) {
+        int micro = (n + batchSize - 1) / batchSize;
+        return maxSteps > 0 ? maxSteps : (int) Math.max(1, ((long) epochs * micro + gradAccum - 1) / gradAccum);
+    }
+
     public Optimizer newOptimizer() { return Optimizer.create(optimizer, weightDecay, beta1, beta2, eps); }
 }

@@ -1,0 +1,77 @@
+package tagllm.compare;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.model.Model;
+import tagllm.train.Experiment;
+import tagllm.train.Progress;
+import tagllm.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** compare end to end: the runs, then DIR/report.json and DIR/report.html (each written atomically). */
+public final class Compare {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Compare() {}
+
+    /** What a compare folder holds; an existing one is reused only with resume, replaced only with force. */
+    public static final List<String> OUTPUTS = List.of("report.json", "report.html", "runs");
+
+    public static ObjectNode run(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress) throws IOException {
+        Files.createDirectories(o.dir());
+        long t0 = System.nanoTime();
+        List<RunResult> runs = new CompareRunner(model, progress).run(exp, o);
+        double runSeconds = runs.stream().mapToDouble(RunResult::wallSeconds).sum();
+        ObjectNode about = JSON.createObjectNode();
+        about.put("experiment", exp.file() == null ? "" : exp.file().toString());
+        about.put("model", model.name());
+        about.set("seeds", JSON.valueToTree(o.seeds()));
+        about.set("methods", JSON.valueToTree(o.methods().stream().map(Method::label).toList()));
+        about.set("ablations", JSON.valueToTree(o.ablations().stream().map(Ablation::name).toList()));
+        about.put("prompt_init", o.promptInit());
+        about.put("lora", String.format(Locale.ROOT, "r %d, alpha %s, dropout %s, q and v projections", o.loraRank(), o.loraAlpha(), o.loraDropout()));
+        about.put("command", command);
+        about.put("written", Instant.now().toString());
+        about.put("wall_s", runSeconds);
+        about.put("this_call_s", (System.nanoTime() - t0) / 1e9);
+        about.put("threads", tagllm.tensor.Parallel.threads());
+        about.put("note", "The probe has no randomness: its seeds repeat one fit. Full fine-tuning is not compared: updating every weight "
+                + "needs weight gradients and AdamW state for the whole model, out of reach on a CPU.");
+        ObjectNode report = Report.build(exp, runs, about);
+        AtomicFiles.writeString(o.dir().resolve("report.json"), JSON.writeValueAsString(report));
+        AtomicFiles.writeString(o.dir().resolve("report.html"), HtmlReport.render(report));
+        return report;
+    }
+
+    /** The results as a Markdown table per task (what the command prints). */
+    public static String markdown(ObjectNode report) {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> t : report.path("tasks").properties()) {
+            String metric = t.getValue().path("metric").asText();
+            b.append("\n").append(t.getKey()).append(" (").append(metric).append(t.getValue().path("higher_is_better").asBoolean() ? ", higher is better" : ", lower is better")
+                    .append("; ").append(t.getValue().path("test_rows").asInt()).append(" test rows)\n\n")
+                    .append("| variant | params | ").append(metric).append(" mean ± std | Δ vs tagllm [95% CI] | kept steps |\n|---|---|---|---|---|\n");
+            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> v : t.getValue().path("variants").properties()) {
+                var n = v.getValue();
+                var d = n.path("vs_tagllm").path(metric);
+                StringBuilder kept = new StringBuilder();
+                for (var s : n.path("seeds")) kept.append(kept.isEmpty() ? "" : ", ").append(s.path("kept_step").asInt());
+                b.append("| ").append(v.getKey()).append(" | ").append(n.path("params").asLong()).append(" | ")
+                        .append(HtmlReport.fmt(n.path("mean").path(metric).asDouble(Double.NaN))).append(" ± ")
+                        .append(HtmlReport.fmt(n.path("std").path(metric).asDouble(Double.NaN))).append(" | ")
+                        .append(d.isMissingNode() ? "reference" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
+                                + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]")
+                        .append(" | ").append(kept).append(" |\n");
+            }
+        }
+        return b.toString();
+    }
+}

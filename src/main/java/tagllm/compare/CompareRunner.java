@@ -1,0 +1,383 @@
+package tagllm.compare;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
+import tagllm.head.RegressionHead;
+import tagllm.model.Model;
+import tagllm.model.Transformer;
+import tagllm.tag.Sequence;
+import tagllm.tag.Tag;
+import tagllm.tag.TagInit;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.tag.TokenizerEncoder;
+import tagllm.task.DataSpec;
+import tagllm.task.DatasetRows;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
+import tagllm.train.Experiment;
+import tagllm.train.ExperimentRunner;
+import tagllm.train.Hyper;
+import tagllm.train.LinearProbe;
+import tagllm.train.MetricsLog;
+import tagllm.train.Progress;
+import tagllm.train.StageSpec;
+import tagllm.train.Trainer;
+import tagllm.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Runs every method × seed (× ablation, for Tag-LLM) of {@code tagllm compare} on an experiment's regression tasks:
+ * the same rows and splits for every method (each task's train/valid/test as the experiment reads them), the same
+ * head (the task's head spec: bias, standardisation, init), and for the trained baselines the same budget as the
+ * Tag-LLM stage that trains the task (its hyper-parameters, and its steps × the task's share of that stage's rows).
+ * Each run goes to DIR/runs/ID/ and ends with DIR/runs/ID/result.json.
+ */
+public final class CompareRunner {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * promptInit: text (PEFT's TEXT init from the task's prompt words) or random (normal, the embedding entries'
+     * standard deviation). lora: rank, alpha, dropout.
+     */
+    public record Options(List<Method> methods, List<Long> seeds, List<Ablation> ablations, Path dir, boolean resume,
+                          String promptInit, int loraRank, double loraAlpha, double loraDropout) {
+        public Options {
+            if (!promptInit.equals("text") && !promptInit.equals("random")) throw new IllegalArgumentException("prompt init: expected text or random, got '" + promptInit + "'");
+        }
+    }
+
+    private final Model model;
+    private final Transformer transformer;
+    private final Progress progress;
+    private final DatasetRows rows = new DatasetRows(false);
+
+    public CompareRunner(Model model, Progress progress) {
+        this.model = model;
+        this.transformer = new Transformer(model.weights());
+        this.progress = progress;
+    }
+
+    /** The regression tasks the experiment trains, with the last stage that trains each (its budget). */
+    public static Map<String, StageSpec> scoredTasks(Experiment exp) {
+        Map<String, StageSpec> out = new LinkedHashMap<>();
+        for (StageSpec s : exp.stages()) {
+            for (String t : s.tasks()) if (exp.tasks().get(t).type() == TaskType.REGRESSION) out.put(t, s);
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException(exp.file() + ": compare needs at least one regression task trained by a stage");
+        return out;
+    }
+
+    /** Runs (or, with resume, reads back) every run; returns them in a stable order. */
+    public List<RunResult> run(Experiment exp, Options o) throws IOException {
+        List<RunResult> out = new ArrayList<>();
+        for (Method m : o.methods()) {
+            List<Ablation> variants = new ArrayList<>();
+            variants.add(null);
+            if (m == Method.TAGLLM) variants.addAll(o.ablations());
+            for (Ablation a : variants) {
+                for (long seed : o.seeds()) {
+                    String id = m.label() + (a == null ? "" : "-" + a.name().replace('=', '-')) + "-seed" + seed;
+                    Path dir = o.dir().resolve("runs").resolve(id);
+                    Path result = dir.resolve("result.json");
+                    if (o.resume() && Files.isRegularFile(result)) {
+                        progress.message("run " + id + ": already finished (" + result + ")");
+                        out.add(JSON.readValue(result.toFile(), RunResult.class));
+                        continue;
+                    }
+                    progress.message("run " + id);
+                    Files.createDirectories(dir);
+                    long t0 = System.nanoTime();
+                    RunResult r = switch (m) {
+                        case TAGLLM -> tagLlm(exp, a, seed, id, dir);
+                        case PROBE -> probe(exp, seed, id);
+                        case PROMPT_TUNING -> promptTuning(exp, o, seed, id, dir);
+                        case LORA -> lora(exp, o, seed, id, dir);
+                    };
+                    r = new RunResult(r.id(), r.method(), r.ablation(), r.seed(), (System.nanoTime() - t0) / 1e9, r.tasks(), r.curves());
+                    AtomicFiles.writeString(result, JSON.writeValueAsString(r));
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- Tag-LLM
+
+    private RunResult tagLlm(Experiment exp, Ablation a, long seed, String id, Path dir) throws IOException {
+        Experiment e = (a == null ? exp : a.apply(exp)).withRun(exp.model(), dir, seed, exp.init());
+        ExperimentRunner runner = new ExperimentRunner(transformer, model.tokenizer(), model.name(), model.fingerprint(), rows::load, progress, false);
+        TagSet tags = runner.run(e, false, true).tags();
+        TagPredictor predictor = new TagPredictor(transformer, model.tokenizer(), tags, model.generation()::isEos);
+        Map<String, Integer> kept = keptSteps(dir.resolve("metrics.jsonl"));
+        Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
+        for (Map.Entry<String, StageSpec> t : scoredTasks(e).entrySet()) {
+            TaskSpec spec = e.tasks().get(t.getKey());
+            List<Example> test = render(predictor.renderer(spec), spec, "test", e.data().get(t.getKey()).maxEval(), e);
+            List<Example> valid = render(predictor.renderer(spec), spec, "valid", e.data().get(t.getKey()).maxEval(), e);
+            long params = 0;
+            for (String n : spec.parsedTemplate().tagNames()) params += tags.require(n).values().length;
+            params += headParams(tags.head(spec.headKey()));
+            Integer at = kept.get(t.getValue().name() + "/" + spec.headKey());
+            if (at == null) at = kept.get(t.getValue().name() + "/all");
+            tasks.put(t.getKey(), outcome(params, test, predictor.predictValues(spec, seqs(test)), valid,
+                    valid.isEmpty() ? null : predictor.predictValues(spec, seqs(valid)), at == null ? -1 : at, Double.NaN));
+        }
+        return new RunResult(id, Method.TAGLLM.label(), a == null ? "" : a.name(), seed, 0, tasks, curves(dir.resolve("metrics.jsonl")));
+    }
+
+    // ---------------------------------------------------------------- linear probe
+
+    private RunResult probe(Experiment exp, long seed, String id) throws IOException {
+        Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
+        for (String task : scoredTasks(exp).keySet()) {
+            long t0 = System.nanoTime();
+            TaskSpec free = tagFree(exp.tasks().get(task));
+            DataSpec ds = exp.data().get(task);
+            List<Example> train = render(freeRenderer(free), free, "train", ds.maxTrain(), exp);
+            List<Example> valid = render(freeRenderer(free), free, "valid", ds.maxEval(), exp);
+            List<Example> test = render(freeRenderer(free), free, "test", ds.maxEval(), exp);
+            if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
+            double[][] xTrain = LinearProbe.features(transformer, seqs(train));
+            double[][] xValid = valid.isEmpty() ? null : LinearProbe.features(transformer, seqs(valid));
+            LinearProbe p = valid.isEmpty() ? LinearProbe.fit(xTrain, labels(train), xTrain, labels(train))
+                    : LinearProbe.fit(xTrain, labels(train), xValid, labels(valid));
+            double[][] xTest = LinearProbe.features(transformer, seqs(test));
+            double[] pred = new double[xTest.length];
+            for (int i = 0; i < pred.length; i++) pred[i] = p.predict(xTest[i]);
+            double[] validPred = null;
+            if (xValid != null) {
+                validPred = new double[xValid.length];
+                for (int i = 0; i < validPred.length; i++) validPred[i] = p.predict(xValid[i]);
+            }
+            tasks.put(task, outcome(transformer.config().hiddenSize() + 1, test, pred, valid, validPred, -1, (System.nanoTime() - t0) / 1e9));
+        }
+        return new RunResult(id, Method.PROBE.label(), "", seed, 0, tasks, List.of());
+    }
+
+    // ---------------------------------------------------------------- prompt tuning
+
+    /** The prompt-tuning tag of a task: n virtual tokens, a function-kind tag so that the task's head belongs to it. */
+    static String promptTag(String task) { return Tag.canonicalName(task.replaceAll("[^A-Za-z0-9_.+-]", "_") + ".prompt"); }
+
+    /** n = the total length of the task's tags under Tag-LLM (the paper: 20 for QED, 30 for BA). */
+    static int promptLength(Experiment exp, TaskSpec spec) {
+        int n = 0;
+        for (String t : spec.parsedTemplate().tagNames()) n += exp.tagLength(spec.kindOf(t));
+        return Math.max(1, n);
+    }
+
+    /** PEFT's prompt-tuning input: the n virtual tokens first, then the tag-free prompt (BOS included), read at its end. */
+    public static Sequence withPrompt(String tag, int n, Sequence tagFree) {
+        Sequence.Builder b = Sequence.builder().tag(tag, n);
+        for (int i = 0; i < tagFree.length(); i++) {
+            if (tagFree.isTag(i)) throw new IllegalArgumentException("prompt tuning needs a tag-free prompt, found " + tagFree.tagName(i));
+            b.token(tagFree.tokenId(i));
+        }
+        return b.readPosition(n + tagFree.readPosition()).build();
+    }
+
+    /** The task as prompt tuning trains it: its head stored under the prompt tag (the sequences come from withPrompt). */
+    static TaskSpec promptTask(TaskSpec free, String tag) {
+        return free.withTemplate(tag + " " + free.template(), Map.of(tag, TagKind.FUNCTION.label()));
+    }
+
+    private RunResult promptTuning(Experiment exp, Options o, long seed, String id, Path dir) throws IOException {
+        Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
+        List<RunResult.Curve> curves = new ArrayList<>();
+        Map<String, StageSpec> scored = scoredTasks(exp);
+        for (Map.Entry<String, StageSpec> e : scored.entrySet()) {
+            long t0 = System.nanoTime();
+            String task = e.getKey();
+            TaskSpec spec = exp.tasks().get(task), free = tagFree(spec);
+            String tag = promptTag(task);
+            int n = promptLength(exp, spec);
+            TaskSpec pt = promptTask(free, tag);
+            DataSpec ds = exp.data().get(task);
+            int limit = Math.min(spec.maxLength(), transformer.config().maxPositions());
+            List<Example> train = prompted(render(freeRenderer(free), free, "train", ds.maxTrain(), exp), pt, tag, n, limit);
+            List<Example> valid = prompted(render(freeRenderer(free), free, "valid", ds.maxEval(), exp), pt, tag, n, limit);
+            List<Example> test = prompted(render(freeRenderer(free), free, "test", ds.maxEval(), exp), pt, tag, n, limit);
+            if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit with " + n + " virtual tokens");
+            TagSet tags = new TagSet(model.name(), model.fingerprint());
+            tags.put(initialPrompt(o.promptInit(), tag, n, free, seed));
+            ExperimentRunner.initHead(transformer, tags, pt, train, valid);
+            Hyper h = budget(exp, e.getValue(), task, train.size());
+            Path log = dir.resolve("metrics-" + task + ".jsonl");
+            TagPredictor predictor = new TagPredictor(transformer, model.tokenizer(), tags, model.generation()::isEos);
+            try (MetricsLog m = new MetricsLog(log)) {
+                m.reset();
+                new Trainer(transformer, progress, m).run(tags, train, Set.of(tag), new Trainer.Options("prompt-tuning-" + task, h, seed, false,
+                        null, false, 0, valid.isEmpty() ? null : validator(predictor, pt, valid, tag)));
+            }
+            Integer at = keptSteps(log).get("prompt-tuning-" + task + "/" + tag);
+            tasks.put(task, outcome((long) n * transformer.config().hiddenSize() + headParams(tags.head(tag)), test,
+                    predictor.predictValues(pt, seqs(test)), valid, valid.isEmpty() ? null : predictor.predictValues(pt, seqs(valid)),
+                    at == null ? -1 : at, (System.nanoTime() - t0) / 1e9));
+            curves.addAll(curves(log));
+        }
+        return new RunResult(id, Method.PROMPT_TUNING.label(), "", seed, 0, tasks, curves);
+    }
+
+    private Tag initialPrompt(String init, String tag, int n, TaskSpec free, long seed) {
+        var embed = transformer.weights().embedTokens();
+        int d = embed.cols();
+        if (init.equals("random")) {
+            // PEFT's RANDOM init draws from nn.Embedding's N(0, 1); here N(0, σ) with σ the embedding entries' own
+            // deviation, so the virtual tokens start at the scale of real ones
+            double s = 0, s2 = 0;
+            long count = (long) embed.rows() * d;
+            for (int r = 0; r < embed.rows(); r++) {
+                for (int c = 0; c < d; c++) {
+                    double v = embed.get(r, c);
+                    s += v;
+                    s2 += v * v;
+                }
+            }
+            double sigma = Math.sqrt(Math.max(0, s2 / count - (s / count) * (s / count)));
+            Random r = new Random(seed);
+            float[] values = new float[n * d];
+            for (int i = 0; i < values.length; i++) values[i] = (float) (r.nextGaussian() * sigma);
+            return new Tag(tag, TagKind.FUNCTION, n, d, values);
+        }
+        // PEFT's TEXT init: the init text's token ids, repeated until there are n, the first n kept
+        StringBuilder words = new StringBuilder();
+        for (var part : free.parsedTemplate().parts()) if (part instanceof tagllm.tag.Template.Text t) words.append(t.text()).append(' ');
+        int[] ids = new TokenizerEncoder(model.tokenizer()).encodePart(words.toString().strip().replaceAll("\\s+", " "));
+        if (ids.length == 0) return TagInit.newTag(tag, TagKind.FUNCTION, n, embed);
+        int[] first = new int[n];
+        for (int i = 0; i < n; i++) first[i] = ids[i % ids.length];
+        // fromTokens puts the last ids last: with exactly n ids each slot j gets first[j]
+        return TagInit.fromTokens(tag, TagKind.FUNCTION, n, embed, first);
+    }
+
+    private static List<Example> prompted(List<Example> free, TaskSpec pt, String tag, int n, int limit) {
+        List<Example> out = new ArrayList<>();
+        for (Example e : free) {
+            if (e.sequence().length() + n > limit) continue;
+            out.add(new Example(pt, withPrompt(tag, n, e.sequence()), e.label(), null, e.source(), e.line()));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- LoRA
+
+    private RunResult lora(Experiment exp, Options o, long seed, String id, Path dir) throws IOException {
+        throw new UnsupportedOperationException("lora");
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    /** The stage's hyper-parameters with its steps × this task's share of the stage's training rows. */
+    private Hyper budget(Experiment exp, StageSpec stage, String task, int taskRows) throws IOException {
+        int stageRows = 0;
+        for (String t : stage.tasks()) {
+            TaskSpec s = exp.tasks().get(t);
+            stageRows += t.equals(task) ? taskRows : render(freeRenderer(tagFree(s)), tagFree(s), "train", exp.data().get(t).maxTrain(), exp).size();
+        }
+        int total = stage.hyper().totalSteps(stageRows);
+        int steps = (int) Math.max(1, Math.round((double) total * taskRows / Math.max(1, stageRows)));
+        return stage.hyper().withMaxSteps(steps);
+    }
+
+    /** Head-space MSE on the valid rows (what Tag-LLM's stages early-stop on). */
+    static Trainer.Validator validator(TagPredictor p, TaskSpec task, List<Example> valid, String key) {
+        List<Sequence> s = seqs(valid);
+        return tags -> {
+            RegressionHead head = tags.head(task.headKey());
+            double[] pred = p.predictValues(task, s);
+            double se = 0;
+            for (int i = 0; i < pred.length; i++) {
+                double d = head.toHeadSpace(0, pred[i]) - head.toHeadSpace(0, valid.get(i).label());
+                se += d * d;
+            }
+            return new Trainer.Score(se / pred.length, Map.of(key, se / pred.length));
+        };
+    }
+
+    static TaskSpec tagFree(TaskSpec spec) { return spec.withTemplate(spec.parsedTemplate().withoutTags().source(), Map.of()); }
+
+    private ExampleRenderer freeRenderer(TaskSpec free) {
+        return new ExampleRenderer(free, new TagSet(model.name(), model.fingerprint()), new TokenizerEncoder(model.tokenizer()),
+                transformer.config().maxPositions());
+    }
+
+    /** A split's rows that render, at most cap (0 = all); rows that do not fit are counted in a message. */
+    private List<Example> render(ExampleRenderer r, TaskSpec spec, String split, int cap, Experiment exp) throws IOException {
+        DataSpec ds = exp.data().get(spec.name());
+        RowIssues issues = RowIssues.skipping(3);
+        List<Example> out = new ArrayList<>();
+        for (Row row : rows.load(ds, split)) {
+            if (cap > 0 && out.size() >= cap) break;
+            issues.convert(row, r::example).ifPresent(out::add);
+        }
+        if (issues.count() > 0) progress.message("task " + spec.name() + " (" + split + "): " + issues.summary());
+        return out;
+    }
+
+    private static List<Sequence> seqs(List<Example> ex) { return ex.stream().map(Example::sequence).toList(); }
+
+    private static double[] labels(List<Example> ex) { return ex.stream().mapToDouble(Example::label).toArray(); }
+
+    private static long headParams(RegressionHead h) {
+        return h == null ? 0 : h.weight().length + (h.bias() == null ? 0 : h.bias().length);
+    }
+
+    private static RunResult.TaskOutcome outcome(long params, List<Example> test, double[] pred, List<Example> valid, double[] validPred,
+                                                 int kept, double seconds) {
+        long[] lines = test.stream().mapToLong(Example::line).toArray();
+        double validMse = Double.NaN;
+        if (validPred != null && validPred.length > 0) {
+            double s = 0;
+            for (int i = 0; i < validPred.length; i++) s += Math.pow(validPred[i] - valid.get(i).label(), 2);
+            validMse = s / validPred.length;
+        }
+        return new RunResult.TaskOutcome(params, lines, labels(test), pred, validMse, kept, seconds);
+    }
+
+    /** "stage/head-key" → the step validation kept ("stage/all" when the stage kept everything jointly). */
+    static Map<String, Integer> keptSteps(Path metrics) throws IOException {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (!Files.isRegularFile(metrics)) return out;
+        for (String line : Files.readAllLines(metrics)) {
+            JsonNode n = JSON.readTree(line);
+            if (!n.has("kept_step")) continue;
+            String stage = n.path("stage").asText();
+            n.get("kept_step").properties().forEach(en -> out.put(stage + "/" + en.getKey(), en.getValue().asInt()));
+        }
+        return out;
+    }
+
+    /** Loss per logged step and the validation score per evaluation, per stage of a metrics.jsonl. */
+    static List<RunResult.Curve> curves(Path metrics) throws IOException {
+        Map<String, List<double[]>> loss = new LinkedHashMap<>(), valid = new LinkedHashMap<>();
+        if (!Files.isRegularFile(metrics)) return List.of();
+        for (String line : Files.readAllLines(metrics)) {
+            JsonNode n = JSON.readTree(line);
+            String stage = n.path("stage").asText();
+            if (n.has("loss")) loss.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[]{n.get("step").asDouble(), n.get("loss").asDouble()});
+            if (n.has("valid_score")) valid.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[]{n.get("step").asDouble(), n.get("valid_score").asDouble()});
+        }
+        Set<String> stages = new LinkedHashSet<>(loss.keySet());
+        stages.addAll(valid.keySet());
+        List<RunResult.Curve> out = new ArrayList<>();
+        for (String s : stages) out.add(new RunResult.Curve(s, loss.getOrDefault(s, List.of()), valid.getOrDefault(s, List.of())));
+        return out;
+    }
+}

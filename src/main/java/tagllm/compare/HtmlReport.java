@@ -1,0 +1,207 @@
+package tagllm.compare;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * report.html: one self-contained page (no network) built from report.json. The tables are written here; the plots
+ * (loss and validation curves per run, predicted-vs-true per task and variant) are drawn by Chart.js, whose UMD
+ * build (MIT licence, from the org.webjars.npm:chart.js jar) is inlined. The page writes what it drew into
+ * #render-status (charts made, canvases left blank, script errors) so a headless browser can check it.
+ */
+public final class HtmlReport {
+    public static final String CHART_JS = "META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HtmlReport() {}
+
+    static String chartJs() throws IOException {
+        try (InputStream in = HtmlReport.class.getClassLoader().getResourceAsStream(CHART_JS)) {
+            if (in == null) throw new IOException("the Chart.js resource " + CHART_JS + " is not on the class path (dependency org.webjars.npm:chart.js)");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    public static String render(ObjectNode report) throws IOException {
+        StringBuilder b = new StringBuilder(400_000);
+        JsonNode about = report.path("about");
+        b.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tagllm compare: ")
+                .append(esc(about.path("experiment").asText())).append("</title>\n<style>")
+                .append("body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;max-width:1400px}table{border-collapse:collapse;margin:.5em 0 1.5em}")
+                .append("td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}")
+                .append(".grid{display:flex;flex-wrap:wrap;gap:12px}.cell{width:420px}.cell canvas{width:420px;height:300px}")
+                .append(".win{color:#06633a;font-weight:600}.loss{color:#a01010;font-weight:600}.tie{color:#555}code{background:#f5f5f5}")
+                .append("</style>\n")
+                // errors are collected before anything else runs, so the page can report them
+                .append("<script>window.__errors=[];window.addEventListener('error',function(e){window.__errors.push(String(e.message))});")
+                .append("(function(){var ce=console.error;console.error=function(){window.__errors.push(Array.prototype.join.call(arguments,' '));ce.apply(console,arguments)}})();</script>\n")
+                .append("<script>/* Chart.js 4.4.1, https://www.chartjs.org, (c) 2023 Chart.js Contributors, MIT License */\n")
+                .append(chartJs().replace("</script", "<\\/script")).append("\n</script>\n</head><body>\n");
+        b.append("<h1>Tag-LLM against its baselines</h1>\n<p>Experiment <code>").append(esc(about.path("experiment").asText()))
+                .append("</code> on <code>").append(esc(about.path("model").asText())).append("</code>; seeds ")
+                .append(esc(about.path("seeds").toString())).append("; methods ").append(esc(about.path("methods").toString()))
+                .append("; ablations ").append(esc(about.path("ablations").toString())).append(".<br>Command: <code>")
+                .append(esc(about.path("command").asText())).append("</code><br>Written ").append(esc(about.path("written").asText()))
+                .append(", ").append(fmt(about.path("wall_s").asDouble())).append(" s of runs. ")
+                .append("Each metric is on the test rows every run predicted; ± is the standard deviation over seeds; Δ is the variant minus ")
+                .append("Tag-LLM, averaged over seeds paired by index, with a 95 % bootstrap interval over test rows (")
+                .append(Report.RESAMPLES).append(" resamples). Kept step: the step whose weights validation kept (0 = never beat the start; ")
+                .append("-1 = no validation during training). ").append(esc(about.path("note").asText())).append("</p>\n");
+
+        b.append("<h2>Results</h2>\n");
+        for (Iterator<Map.Entry<String, JsonNode>> it = report.path("tasks").properties().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> t = it.next();
+            table(b, t.getKey(), t.getValue(), false);
+        }
+        b.append("<h2>Ablations (Tag-LLM)</h2>\n");
+        for (Iterator<Map.Entry<String, JsonNode>> it = report.path("tasks").properties().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> t = it.next();
+            table(b, t.getKey(), t.getValue(), true);
+        }
+        b.append("<h2>Predicted vs true (test rows, every seed)</h2>\n<div class=\"grid\" id=\"scatter\"></div>\n");
+        b.append("<h2>Training curves (loss per step; validation score, head-space MSE, on the right axis)</h2>\n<div class=\"grid\" id=\"curves\"></div>\n");
+        b.append("<pre id=\"render-status\">not drawn</pre>\n");
+        b.append("<script id=\"report-data\" type=\"application/json\">")
+                .append(JSON.writeValueAsString(report).replace("</", "<\\/").replace("<!--", "<\\!--")).append("</script>\n");
+        b.append(DRAW);
+        b.append("</body></html>\n");
+        return b.toString();
+    }
+
+    private static void table(StringBuilder b, String task, JsonNode t, boolean ablations) {
+        String metric = t.path("metric").asText();
+        boolean up = t.path("higher_is_better").asBoolean();
+        StringBuilder rows = new StringBuilder();
+        int count = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = t.path("variants").properties().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            boolean isTagLlm = v.path("method").asText().equals("tagllm");
+            if (ablations && !isTagLlm) continue;
+            if (!ablations && isTagLlm && !v.path("ablation").asText().isEmpty()) continue;
+            count++;
+            rows.append("<tr><td class=\"l\">").append(esc(e.getKey())).append("</td><td>").append(v.path("params").asLong()).append("</td><td>")
+                    .append(fmt(v.path("mean").path(metric).asDouble(Double.NaN))).append(" ± ").append(fmt(v.path("std").path(metric).asDouble(Double.NaN)))
+                    .append("</td><td class=\"l\">");
+            StringBuilder seeds = new StringBuilder(), kept = new StringBuilder();
+            for (JsonNode s : v.path("seeds")) {
+                if (!seeds.isEmpty()) {
+                    seeds.append(", ");
+                    kept.append(", ");
+                }
+                seeds.append(fmt(s.path("metrics").path(metric).asDouble(Double.NaN)));
+                kept.append(s.path("kept_step").asInt());
+            }
+            rows.append(seeds).append("</td><td>").append(fmt(v.path("mean").path("mse").asDouble(Double.NaN))).append("</td><td>")
+                    .append(fmt(v.path("mean").path("pearson").asDouble(Double.NaN))).append("</td><td>");
+            JsonNode d = v.path("vs_tagllm").path(metric);
+            if (d.isMissingNode()) {
+                rows.append("</td><td class=\"l\">reference");
+            } else {
+                double diff = d.path("diff").asDouble(Double.NaN), lo = d.path("lo").asDouble(Double.NaN), hi = d.path("hi").asDouble(Double.NaN);
+                rows.append(fmt(diff)).append(" [").append(fmt(lo)).append(", ").append(fmt(hi)).append("]</td><td class=\"l\">");
+                // the variant is worse than Tag-LLM when the whole interval lies on its bad side
+                if (lo > 0 || hi < 0) {
+                    boolean variantBetter = (lo > 0) == up;
+                    rows.append(variantBetter ? "<span class=\"loss\">Tag-LLM worse</span>" : "<span class=\"win\">Tag-LLM better</span>");
+                } else {
+                    rows.append("<span class=\"tie\">tie (interval spans 0)</span>");
+                }
+            }
+            rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(fmt(v.path("wall_s_mean").asDouble(Double.NaN))).append("</td></tr>\n");
+        }
+        if (count == 0 || (ablations && count == 1)) return;
+        b.append("<h3>").append(esc(task)).append(" — ").append(esc(metric)).append(up ? " (higher is better)" : " (lower is better)")
+                .append(", ").append(t.path("test_rows").asInt()).append(" test rows</h3>\n<table><tr><th class=\"l\">variant</th><th>trainable params</th><th>")
+                .append(esc(metric)).append(" mean ± std</th><th class=\"l\">per seed</th><th>MSE</th><th>Pearson</th><th>Δ ")
+                .append(esc(metric)).append(" vs Tag-LLM [95 % CI]</th><th class=\"l\">reading</th><th class=\"l\">kept step</th><th>wall s</th></tr>\n")
+                .append(rows).append("</table>\n");
+    }
+
+    static String fmt(double v) {
+        if (Double.isNaN(v)) return "n/a";
+        double a = Math.abs(v);
+        if (a != 0 && (a < 1e-3 || a >= 1e5)) return String.format(Locale.ROOT, "%.3g", v);
+        return String.format(Locale.ROOT, a >= 100 ? "%.1f" : "%.4f", v);
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    /** Draws the plots from the embedded report (no animation, so a headless browser sees them drawn at load). */
+    private static final String DRAW = """
+            <script>
+            (function () {
+              var status = {charts: 0, blank: 0, errors: window.__errors};
+              try {
+                var report = JSON.parse(document.getElementById('report-data').textContent);
+                var colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+                function cell(parent, title) {
+                  var div = document.createElement('div');
+                  div.className = 'cell';
+                  var h = document.createElement('h4');
+                  h.textContent = title;
+                  var c = document.createElement('canvas');
+                  c.width = 420; c.height = 300;
+                  div.appendChild(h); div.appendChild(c);
+                  document.getElementById(parent).appendChild(div);
+                  return c;
+                }
+                var charts = [];
+                var byVariant = {};
+                report.runs.forEach(function (r) { (byVariant[r.variant] = byVariant[r.variant] || []).push(r); });
+                Object.keys(report.tasks).forEach(function (task) {
+                  Object.keys(byVariant).forEach(function (variant) {
+                    var runs = byVariant[variant].filter(function (r) { return r.predictions[task]; });
+                    if (!runs.length) return;
+                    var datasets = runs.map(function (r, i) {
+                      var p = r.predictions[task];
+                      return {label: 'seed ' + r.seed, data: p.gold.map(function (g, k) { return {x: g, y: p.pred[k]}; }),
+                              backgroundColor: colors[i % colors.length], pointRadius: 2};
+                    });
+                    var all = [].concat.apply([], runs.map(function (r) { return r.predictions[task].gold; }));
+                    var lo = Math.min.apply(null, all), hi = Math.max.apply(null, all);
+                    datasets.push({type: 'line', label: 'y = x', data: [{x: lo, y: lo}, {x: hi, y: hi}], borderColor: '#888',
+                                   borderDash: [4, 4], pointRadius: 0, fill: false});
+                    charts.push(new Chart(cell('scatter', task + ': ' + variant), {type: 'scatter', data: {datasets: datasets},
+                      options: {animation: false, responsive: false, scales: {x: {title: {display: true, text: 'true'}},
+                                y: {title: {display: true, text: 'predicted'}}}}}));
+                  });
+                });
+                report.runs.forEach(function (r) {
+                  r.curves.forEach(function (c, i) {
+                    if (!c.loss.length && !c.valid.length) return;
+                    var ds = [{label: 'loss', data: c.loss.map(function (p) { return {x: p[0], y: p[1]}; }), borderColor: colors[0],
+                               pointRadius: 0, yAxisID: 'y'}];
+                    if (c.valid.length) ds.push({label: 'valid', data: c.valid.map(function (p) { return {x: p[0], y: p[1]}; }),
+                               borderColor: colors[1], pointRadius: 3, yAxisID: 'y1'});
+                    charts.push(new Chart(cell('curves', r.id + ' / ' + c.name), {type: 'line', data: {datasets: ds},
+                      options: {animation: false, responsive: false, parsing: false, scales: {x: {type: 'linear', title: {display: true, text: 'step'}},
+                                y: {position: 'left', title: {display: true, text: 'loss'}},
+                                y1: {position: 'right', grid: {drawOnChartArea: false}, title: {display: true, text: 'valid'}}}}}));
+                  });
+                });
+                status.charts = charts.length;
+                charts.forEach(function (ch) {
+                  var ctx = ch.canvas.getContext('2d');
+                  var px = ctx.getImageData(0, 0, ch.canvas.width, ch.canvas.height).data, drawn = false;
+                  for (var k = 3; k < px.length; k += 4) if (px[k] !== 0) { drawn = true; break; }
+                  if (!drawn) status.blank++;
+                });
+              } catch (e) {
+                window.__errors.push(String(e && e.stack || e));
+              }
+              document.getElementById('render-status').textContent = JSON.stringify(status);
+            })();
+            </script>
+            """;
+}

@@ -1,0 +1,26 @@
+package tagllm.compare;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One run of compare: a method (with an ablation for Tag-LLM) at one seed, and what it gave on each task's test
+ * rows. Written as RUN/result.json when the run ends, so {@code --resume} reuses finished runs.
+ *
+ * @param ablation the ablation's name, "" for none
+ * @param tasks    per task: predictions on the test rows and what the run kept
+ * @param curves   training curves: per stage (Tag-LLM) or per task (baselines)
+ */
+public record RunResult(String id, String method, String ablation, long seed, double wallSeconds, Map<String, TaskOutcome> tasks,
+                        List<Curve> curves) {
+
+    /**
+     * One task's outcome. lines: the test rows' line numbers in their file (to pair rows across methods).
+     * keptStep: the step whose tags/heads were kept by validation (0 = training never beat the start), -1 when
+     * there was no validation during training.
+     */
+    public record TaskOutcome(long params, long[] lines, double[] gold, double[] pred, double validMse, int keptStep, double wallSeconds) {}
+
+    /** loss and valid: [step, value] pairs. */
+    public record Curve(String name, List<double[]> loss, List<double[]> valid) {}
+}

@@ -1,0 +1,92 @@
+package tagllm.compare;
+
+import tagllm.eval.RegressionMetrics;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+
+/** Seed spread and the paired bootstrap over test rows that the compare report gives. */
+public final class Stats {
+    private Stats() {}
+
+    public static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return v.length == 0 ? Double.NaN : s / v.length;
+    }
+
+    /** Sample standard deviation (n − 1); 0 for a single value. */
+    public static double std(double[] v) {
+        if (v.length < 2) return v.length == 1 ? 0 : Double.NaN;
+        double m = mean(v), s = 0;
+        for (double x : v) s += (x - m) * (x - m);
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    /** The q-quantile (0..1) with linear interpolation between order statistics (numpy's default, type 7). */
+    public static double quantile(double[] v, double q) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        double h = (s.length - 1) * q;
+        int lo = (int) Math.floor(h), hi = (int) Math.ceil(h);
+        return s[lo] + (h - lo) * (s[hi] - s[lo]);
+    }
+
+    /** A metric of predictions against gold on the rows idx (with repeats). */
+    public static double metric(String name, double[] pred, double[] gold, int[] idx) {
+        double[] p = new double[idx.length], g = new double[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            p[i] = pred[idx[i]];
+            g[i] = gold[idx[i]];
+        }
+        return pick(name).applyAsDouble(RegressionMetrics.compute(p, g));
+    }
+
+    public static ToDoubleFunction<RegressionMetrics> pick(String name) {
+        return switch (name) {
+            case "mse" -> RegressionMetrics::mse;
+            case "mae" -> RegressionMetrics::mae;
+            case "rmse" -> RegressionMetrics::rmse;
+            case "pearson" -> RegressionMetrics::pearson;
+            case "spearman" -> RegressionMetrics::spearman;
+            case "r2" -> RegressionMetrics::r2;
+            default -> throw new IllegalArgumentException("unknown metric " + name);
+        };
+    }
+
+    /** A paired difference with its 95 % bootstrap interval. */
+    public record Interval(double diff, double lo, double hi, int rows, int resamples) {}
+
+    /**
+     * metric(method) − metric(reference) on the same test rows, averaged over seeds paired by index, with a 95 %
+     * percentile interval from resampling the rows (the same resample for every seed and both methods).
+     * preds: per seed, each method's predictions on the rows of gold, in the same order.
+     */
+    public static Interval pairedBootstrap(String metric, List<double[]> method, List<double[]> reference, double[] gold,
+                                           int resamples, long seed) {
+        if (method.size() != reference.size() || method.isEmpty()) {
+            throw new IllegalArgumentException("paired bootstrap: " + method.size() + " vs " + reference.size() + " seeds");
+        }
+        int n = gold.length;
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) all[i] = i;
+        double point = 0;
+        for (int s = 0; s < method.size(); s++) point += metric(metric, method.get(s), gold, all) - metric(metric, reference.get(s), gold, all);
+        point /= method.size();
+        Random r = new Random(seed);
+        double[] diffs = new double[resamples];
+        int[] idx = new int[n];
+        for (int b = 0; b < resamples; b++) {
+            for (int i = 0; i < n; i++) idx[i] = r.nextInt(n);
+            double d = 0;
+            for (int s = 0; s < method.size(); s++) d += metric(metric, method.get(s), gold, idx) - metric(metric, reference.get(s), gold, idx);
+            diffs[b] = d / method.size();
+        }
+        // a resample can leave a correlation undefined (all rows alike): such resamples are left out
+        double[] finite = Arrays.stream(diffs).filter(Double::isFinite).toArray();
+        if (finite.length == 0) return new Interval(point, Double.NaN, Double.NaN, n, 0);
+        return new Interval(point, quantile(finite, 0.025), quantile(finite, 0.975), n, finite.length);
+    }
+}
