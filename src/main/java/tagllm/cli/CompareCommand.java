@@ -111,5 +111,6 @@ public final class CompareCommand implements Callable<Integer> {
         }
         Files.deleteIfExists(dir.resolve("report.json"));
         Files.deleteIfExists(dir.resolve("report.html"));
+        Files.deleteIfExists(dir.resolve("inputs.json"));
     }
 }

@@ -23,10 +23,11 @@ public final class Compare {
     private Compare() {}
 
     /** What a compare folder holds; an existing one is reused only with resume, replaced only with force. */
-    public static final List<String> OUTPUTS = List.of("report.json", "report.html", "runs");
+    public static final List<String> OUTPUTS = List.of("report.json", "report.html", "runs", "inputs.json");
 
     public static ObjectNode run(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress) throws IOException {
         Files.createDirectories(o.dir());
+        requireSameInputs(model, exp, o);
         long t0 = System.nanoTime();
         List<RunResult> runs = new CompareRunner(model, progress).run(exp, o);
         double runSeconds = runs.stream().mapToDouble(RunResult::wallSeconds).sum();
@@ -49,6 +50,37 @@ public final class Compare {
         AtomicFiles.writeString(o.dir().resolve("report.json"), JSON.writeValueAsString(report));
         AtomicFiles.writeString(o.dir().resolve("report.html"), HtmlReport.render(report));
         return report;
+    }
+
+    /**
+     * A resumed compare reuses finished runs only if they were made from the same experiment file, model and
+     * method settings: DIR/inputs.json records them, and a difference is refused by name.
+     */
+    private static void requireSameInputs(Model model, Experiment exp, CompareRunner.Options o) throws IOException {
+        ObjectNode in = JSON.createObjectNode();
+        in.put("experiment_sha256", exp.file() == null ? "" : sha256(Files.readAllBytes(exp.file())));
+        in.put("model_fingerprint", model.fingerprint());
+        in.put("prompt_init", o.promptInit());
+        in.put("lora", o.loraRank() + "/" + o.loraAlpha() + "/" + o.loraDropout());
+        Path f = o.dir().resolve("inputs.json");
+        if (o.resume() && Files.isRegularFile(f)) {
+            ObjectNode before = (ObjectNode) JSON.readTree(f.toFile());
+            for (var e : in.properties()) {
+                if (!e.getValue().equals(before.get(e.getKey()))) {
+                    throw new IllegalArgumentException(f + ": the finished runs were made with another " + e.getKey() + " (" + before.get(e.getKey())
+                            + ", now " + e.getValue() + "); resume only the same compare, or start over with --force");
+                }
+            }
+        }
+        AtomicFiles.writeString(f, JSON.writeValueAsString(in));
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The results as a Markdown table per task (what the command prints). */
