@@ -31,7 +31,8 @@ final class OpenApi {
             ((ObjectNode) props.path("inputs")).put("maxItems", options.maxInputs());
             var names = RequestBodies.JSON.createArrayNode();
             for (TaskInfo t : service.tasks()) {
-                if (t.kind().equals(req.equals("PredictRequest") ? "regression" : "text")) names.add(t.name());
+                boolean predict = t.kind().equals("regression") || t.kind().equals("classification");
+                if (req.equals("PredictRequest") ? predict : t.kind().equals("text")) names.add(t.name());
             }
             if (!names.isEmpty()) ((ObjectNode) props.path("task")).set("enum", names); // OpenAPI refuses an empty enum
         }

@@ -56,6 +56,8 @@ class ServeClassificationTest {
             }
             Reply tasks = get(server.uri(), "/v1/tasks");
             assertTrue(tasks.body().contains("\"classification\""), tasks.body());
+            JsonNode api = get(server.uri(), "/openapi.json").json();
+            assertEquals("BBBP", api.path("components").path("schemas").path("PredictRequest").path("properties").path("task").path("enum").get(0).asText());
         }
     }
 }
