@@ -64,6 +64,12 @@ public final class TrainingSetBuilder {
      * @param issues receives rows that cannot be labelled (strict: the first one is thrown, nothing written)
      */
     public Summary build(Path input, Format format, String column, Path output, RowIssues issues) throws IOException {
+        return build(input, format, column, output, issues, rowsRead -> { });
+    }
+
+    /** As {@link #build(Path, Format, String, Path, RowIssues)}, telling {@code progress} the rows read after each chunk. */
+    public Summary build(Path input, Format format, String column, Path output, RowIssues issues, java.util.function.LongConsumer progress)
+            throws IOException {
         long[] c = new long[4]; // rows, written, tooLong, duplicates
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
@@ -106,6 +112,7 @@ public final class TrainingSetBuilder {
                             sink.row(out);
                             c[1]++;
                         }
+                        progress.accept(c[0]);
                     }
                 });
                 sink.flush();

@@ -12,7 +12,6 @@ import tagllm.chem.QedResult;
 import tagllm.chem.SmilesReader;
 import tagllm.data.RowIssues;
 import tagllm.util.RowProgress;
-import tagllm.util.Terminal;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -55,14 +54,6 @@ public final class ChemCommand implements Runnable {
         @Option(names = {"-q", "--quiet"}, description = "no progress bar")
         boolean quiet;
 
-        private static long estimatedRows(Path input) throws IOException {
-            boolean fasta = input.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(fasta|fa|faa)$");
-            try (var lines = java.nio.file.Files.lines(input)) {
-                return fasta ? lines.filter(l -> l.startsWith(">")).count() : Math.max(0, lines.count() - 1);
-            } catch (java.io.UncheckedIOException e) {
-                return 0; // not UTF-8 or unreadable: the labelling itself reports it; no bar
-            }
-        }
 
         @picocli.CommandLine.Mixin
         LabellingOptions labelling = new LabellingOptions();
@@ -100,8 +91,7 @@ public final class ChemCommand implements Runnable {
             requireBoth();
             RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
             long t0 = System.nanoTime();
-            // the bar's total is a line count, read only when a terminal shows the bar (a FASTA record is its '>' line)
-            RowProgress bar = Terminal.stderr() && !quiet ? RowProgress.of(err, false, "chem " + what, estimatedRows(input)) : RowProgress.of(err, true, "", 0);
+            RowProgress bar = RowProgress.overFile(err, quiet, "chem " + what, input);
             CsvLabeler.Summary s = new CsvLabeler(columns, labeler, labelling.threads()).label(input, labelling.format(), column, output, issues, bar::to);
             bar.finish();
             double secs = (System.nanoTime() - t0) / 1e9;

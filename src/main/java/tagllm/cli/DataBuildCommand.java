@@ -7,6 +7,7 @@ import tagllm.chem.Qed;
 import tagllm.chem.SmilesReader;
 import tagllm.chem.TrainingSetBuilder;
 import tagllm.data.RowIssues;
+import tagllm.util.RowProgress;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,6 +52,9 @@ public final class DataBuildCommand implements Runnable {
         @Option(names = "--force", description = "replace an existing --output file")
         boolean force;
 
+        @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+        boolean quiet;
+
         @picocli.CommandLine.Mixin
         LabellingOptions labelling = new LabellingOptions();
 
@@ -58,8 +62,10 @@ public final class DataBuildCommand implements Runnable {
             OutputGuard.requireNew(output, force);
             int t = labelling.threads();
             RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
+            RowProgress bar = RowProgress.overFile(err, quiet, "data build", input);
             TrainingSetBuilder.Summary s = new TrainingSetBuilder(label, normalise, maxLength, !keepDuplicates, t)
-                    .build(input, labelling.format(), column, output, issues);
+                    .build(input, labelling.format(), column, output, issues, bar::to);
+            bar.finish();
             if (issues.count() > 0) err.println(issues.summary());
             err.printf("%s: %d rows read, %d written to %s; skipped %d longer than %d characters, %d duplicates, %d invalid%n",
                     input, s.rows(), s.written(), output, s.tooLong(), maxLength, s.duplicates(), s.invalid());

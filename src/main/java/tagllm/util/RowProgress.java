@@ -34,6 +34,22 @@ public final class RowProgress {
         return new RowProgress(err, !quiet && Terminal.stderr(), label, "rows", total);
     }
 
+    /**
+     * A bar over a data file's records (chem, data build: they stream the file, so the total is a line count, read
+     * only when a terminal will show the bar; a FASTA record is its '>' line).
+     */
+    public static RowProgress overFile(PrintWriter err, boolean quiet, String label, java.nio.file.Path input) {
+        if (quiet || !Terminal.stderr()) return new RowProgress(err, false, label, "rows", 0);
+        boolean fasta = input.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(fasta|fa|faa)$");
+        long records;
+        try (var lines = java.nio.file.Files.lines(input)) {
+            records = fasta ? lines.filter(l -> l.startsWith(">")).count() : Math.max(0, lines.count() - 1);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            records = 0; // unreadable or not UTF-8: the command itself reports it; no bar
+        }
+        return new RowProgress(err, true, label, "rows", records);
+    }
+
     public synchronized void advance(long n) { to(done + n); }
 
     /** Thread-safe: the work may report from several threads. */
