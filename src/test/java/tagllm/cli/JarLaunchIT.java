@@ -39,6 +39,20 @@ class JarLaunchIT {
         assertFalse(r.err().contains("WARNING"), "no JDK warning (incubator module, native access):\n" + r.err());
     }
 
+    /** ./tagllm called through a symlink elsewhere (e.g. ~/bin/tagllm) finds its project, jar and JDK. */
+    @Test
+    void theLauncherScriptWorksThroughASymlink(@TempDir Path dir) throws Exception {
+        Path script = Path.of("tagllm").toAbsolutePath();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script) && Files.isExecutable(Path.of("/bin/bash")), "needs bash and ./tagllm");
+        Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("bin")).resolve("tagllm"), script);
+        Process p = new ProcessBuilder(link.toString(), "--version").directory(dir.toFile())
+                .redirectError(dir.resolve("err.txt").toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("err.txt")));
+        assertTrue(out.startsWith("tagllm "), out);
+    }
+
     @Test
     void commandsWithoutAModelStartCleanlyToo(@TempDir Path dir) throws Exception {
         Run r = java(dir, dir.resolve("cache"), "score", "text", "--help");
