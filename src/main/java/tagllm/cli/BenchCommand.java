@@ -84,8 +84,31 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object instead of the table")
     boolean json;
 
+    /** What was measured, for the table or the JSON: the model, the machine's peaks, the timings, memory and load. */
+    private record Report(String source, ModelConfig config, Weights weights, PeakFlops.Result peak, PeakFlops.Result bf16Peak,
+                          List<BenchRunner.Timing> timings, OptionalLong rss, long weightBytes, long activationBytes,
+                          double loadBefore, double loadAfter) {}
+
+    /** The weights to time and where they came from. */
+    private record Subject(Weights weights, String source) {}
+
     @Override
     public Integer call() throws Exception {
+        BenchRunner.Options options = options();
+        Subject subject = subject();
+        Transformer t = new Transformer(subject.weights());
+        PeakFlops.Result peak = noPeak ? null : fmaPeak();
+        PeakFlops.Result bf16Peak = noPeak || !subject.weights().bf16Compute() ? null : bf16Peak();
+        Report report = time(t, options, subject, peak, bf16Peak);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) out.println(toJson(report));
+        else printTable(out, report);
+        out.flush();
+        return 0;
+    }
+
+    /** The work options, every one checked (a bad one is a usage error naming the option). */
+    private BenchRunner.Options options() {
         int sources = (model != null ? 1 : 0) + (config != null ? 1 : 0) + (shape != null ? 1 : 0);
         if (sources != 1) throw usage("give exactly one of --model, --config or --shape");
         Set<BenchRunner.Work> works = EnumSet.noneOf(BenchRunner.Work.class);
@@ -96,55 +119,62 @@ public final class BenchCommand implements Callable<Integer> {
                 throw usage("--work: unknown work '" + w + "' (expected train, prefill or decode)");
             }
         }
+        try {
+            return new BenchRunner.Options(batch, seq, p, prompt, decode, warmup, repeats, works, seed);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    /** A model folder's weights, or random weights of a config or named shape (BF16 panels with --compute bf16). */
+    private Subject subject() throws Exception {
         boolean bf16 = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32", "float32" -> false;
             case "bf16", "bfloat16" -> true;
             default -> throw usage("--dtype must be f32 or bf16, got '" + dtype + "'");
         };
-        BenchRunner.Options options;
-        try {
-            options = new BenchRunner.Options(batch, seq, p, prompt, decode, warmup, repeats, works, seed);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
-        PrintWriter err = spec.commandLine().getErr();
-        String source;
-        Weights weights;
         boolean bf16Compute = compute.bf16(spec.commandLine());
         if (model != null) {
             Model m = compute.load(model, spec.commandLine());
-            weights = m.weights();
-            source = "model " + m.name();
+            return new Subject(m.weights(), "model " + m.name());
+        }
+        ModelConfig c;
+        String source;
+        if (config != null) {
+            c = ModelConfig.load(config);
+            source = "config " + config + ", random weights";
         } else {
-            ModelConfig c;
-            if (config != null) {
-                c = ModelConfig.load(config);
-                source = "config " + config + ", random weights";
-            } else {
-                try {
-                    c = BenchShape.parse(shape).config();
-                } catch (IllegalArgumentException e) {
-                    throw usage("--shape: " + e.getMessage());
-                }
-                source = "shape " + shape + ", random weights";
+            try {
+                c = BenchShape.parse(shape).config();
+            } catch (IllegalArgumentException e) {
+                throw usage("--shape: " + e.getMessage());
             }
-            // BF16 compute rounds F32 weights to BF16 anyway: drawing them as BF16 (the same values) never holds both.
-            boolean drawBf16 = bf16 || bf16Compute;
-            err.println("bench: random " + (drawBf16 ? "BF16" : "F32") + " weights for " + c.parameterCount() / 1_000_000
-                    + " M parameters" + (drawBf16 && !bf16 ? " (F32 draws rounded to BF16 for --compute bf16)" : "") + "...");
-            weights = RandomWeights.of(c, seed, drawBf16);
-            if (bf16Compute) weights = weights.withBf16Compute();
+            source = "shape " + shape + ", random weights";
         }
-        Transformer t = new Transformer(weights);
-        PeakFlops.Result peak = null;
-        if (!noPeak) {
-            err.println("bench: measuring the FMA peak on " + Parallel.threads() + " threads...");
-            peak = PeakFlops.measure(Parallel.threads(), 3);
-            if (weights.bf16Compute()) {
-                err.println("bench: measuring the BF16 dot-product peak on " + Parallel.threads() + " threads...");
-                bf16Peak = PeakFlops.measureBf16(Parallel.threads(), 3);
-            }
-        }
+        // BF16 compute rounds F32 weights to BF16 anyway: drawing them as BF16 (the same values) never holds both.
+        boolean drawBf16 = bf16 || bf16Compute;
+        spec.commandLine().getErr().println("bench: random " + (drawBf16 ? "BF16" : "F32") + " weights for "
+                + c.parameterCount() / 1_000_000 + " M parameters"
+                + (drawBf16 && !bf16 ? " (F32 draws rounded to BF16 for --compute bf16)" : "") + "...");
+        Weights weights = RandomWeights.of(c, seed, drawBf16);
+        return new Subject(bf16Compute ? weights.withBf16Compute() : weights, source);
+    }
+
+    private PeakFlops.Result fmaPeak() {
+        spec.commandLine().getErr().println("bench: measuring the FMA peak on " + Parallel.threads() + " threads...");
+        return PeakFlops.measure(Parallel.threads(), 3);
+    }
+
+    /** The BF16 dot-product peak, measured with --compute bf16. */
+    private PeakFlops.Result bf16Peak() {
+        spec.commandLine().getErr().println("bench: measuring the BF16 dot-product peak on " + Parallel.threads() + " threads...");
+        return PeakFlops.measureBf16(Parallel.threads(), 3);
+    }
+
+    /** Runs the works, with the machine's load before and after and the memory they took. */
+    private Report time(Transformer t, BenchRunner.Options options, Subject subject, PeakFlops.Result peak,
+                        PeakFlops.Result bf16Peak) {
+        PrintWriter err = spec.commandLine().getErr();
         double loadBefore = MachineInfo.loadAverage();
         BenchRunner runner = new BenchRunner(t, options, s -> err.println("bench: " + s + MachineInfo.residentBytes()
                 .stream().mapToObj(b -> String.format(Locale.ROOT, " (resident now %.0f MB)", b / 1e6)).findFirst().orElse("")));
@@ -154,21 +184,9 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        double loadAfter = MachineInfo.loadAverage();
-        OptionalLong rss = MachineInfo.peakResidentBytes();
-        long wBytes = BenchRunner.weightBytes(weights), aBytes = runner.activationBytes();
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(toJson(source, t.config(), weights, peak, timings, rss, wBytes, aBytes, loadBefore, loadAfter));
-        } else {
-            printTable(out, source, t.config(), weights, peak, timings, rss, wBytes, aBytes, loadBefore, loadAfter);
-        }
-        out.flush();
-        return 0;
+        return new Report(subject.source(), t.config(), subject.weights(), peak, bf16Peak, timings, MachineInfo.peakResidentBytes(),
+                BenchRunner.weightBytes(subject.weights()), runner.activationBytes(), loadBefore, MachineInfo.loadAverage());
     }
-
-    /** The BF16 dot-product peak, measured with --compute bf16 (unless --no-peak); null otherwise. */
-    private PeakFlops.Result bf16Peak;
 
     private CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
@@ -178,8 +196,12 @@ public final class BenchCommand implements Callable<Integer> {
         return w.layers().length > 0 ? w.layers()[0].q().storage().name() : w.embedTokens().storage().name();
     }
 
-    private String toJson(String source, ModelConfig c, Weights w, PeakFlops.Result peak, List<BenchRunner.Timing> timings,
-                          OptionalLong rss, long wBytes, long aBytes, double loadBefore, double loadAfter) throws Exception {
+    private String toJson(Report rep) throws Exception {
+        ModelConfig c = rep.config();
+        Weights w = rep.weights();
+        PeakFlops.Result peak = rep.peak(), bf16Peak = rep.bf16Peak();
+        OptionalLong rss = rep.rss();
+        long wBytes = rep.weightBytes(), aBytes = rep.activationBytes();
         ObjectMapper om = new ObjectMapper();
         ObjectNode r = om.createObjectNode();
         ObjectNode m = r.putObject("machine");
@@ -187,8 +209,8 @@ public final class BenchCommand implements Callable<Integer> {
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("threads", Parallel.threads());
         m.put("java", Runtime.version().toString());
-        m.put("load_before", loadBefore);
-        m.put("load_after", loadAfter);
+        m.put("load_before", rep.loadBefore());
+        m.put("load_after", rep.loadAfter());
         if (peak != null) {
             m.put("vector_bits", peak.vectorBits());
             m.put("peak_gflops", peak.gflops());
@@ -199,7 +221,7 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("peak_bf16_gflops_one_thread", bf16Peak.gflopsOneThread());
         }
         ObjectNode mo = r.putObject("model");
-        mo.put("source", source);
+        mo.put("source", rep.source());
         mo.put("parameters", c.parameterCount());
         mo.put("dtype", storage(w));
         mo.put("compute", w.bf16Compute() ? "BF16" : "F32");
@@ -210,7 +232,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.put("prompt", prompt);
         r.put("decode", decode);
         ArrayNode a = r.putArray("results");
-        for (BenchRunner.Timing t : timings) {
+        for (BenchRunner.Timing t : rep.timings()) {
             ObjectNode e = a.addObject();
             e.put("work", t.work().name().toLowerCase(Locale.ROOT));
             e.put("seconds", t.seconds());
@@ -234,11 +256,14 @@ public final class BenchCommand implements Callable<Integer> {
         return om.writeValueAsString(r);
     }
 
-    private void printTable(PrintWriter out, String source, ModelConfig c, Weights w, PeakFlops.Result peak,
-                            List<BenchRunner.Timing> timings, OptionalLong rss, long wBytes, long aBytes,
-                            double loadBefore, double loadAfter) {
+    private void printTable(PrintWriter out, Report rep) {
+        ModelConfig c = rep.config();
+        Weights w = rep.weights();
+        PeakFlops.Result peak = rep.peak(), bf16Peak = rep.bf16Peak();
+        OptionalLong rss = rep.rss();
+        long wBytes = rep.weightBytes(), aBytes = rep.activationBytes();
         out.printf(Locale.ROOT, "machine: %s, %d cores, %d engine threads, Java %s, load %.1f -> %.1f%n", MachineInfo.cpuModel(),
-                Runtime.getRuntime().availableProcessors(), Parallel.threads(), Runtime.version(), loadBefore, loadAfter);
+                Runtime.getRuntime().availableProcessors(), Parallel.threads(), Runtime.version(), rep.loadBefore(), rep.loadAfter());
         if (peak != null) {
             out.printf(Locale.ROOT, "FP32 peak (FMA loop, %d-bit vectors): %.1f GFLOP/s on %d threads, %.1f on one%n",
                     peak.vectorBits(), peak.gflops(), peak.threads(), peak.gflopsOneThread());
@@ -247,13 +272,13 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "BF16 peak (vdpbf16ps loop): %.1f GFLOP/s on %d threads, %.1f on one%n",
                     bf16Peak.gflops(), bf16Peak.threads(), bf16Peak.gflopsOneThread());
         }
-        out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s weights, %s compute, weights %.0f MB%n", source,
+        out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s weights, %s compute, weights %.0f MB%n", rep.source(),
                 c.parameterCount() / 1e6, storage(w), w.bf16Compute() ? "BF16" : "F32", wBytes / 1e6);
         if (w.bf16Compute()) out.println("(BF16 compute: % peak is against the FP32 FMA peak, % BF16 against the BF16 one)");
         out.printf(Locale.ROOT, "batch %d × %d positions, p = %d; decode: %d-token prompt, %d new tokens%n", batch, seq, p, prompt, decode);
         out.printf(Locale.ROOT, "%-8s %10s %10s %11s %9s %9s %7s%s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
                 "% peak", bf16Peak == null ? "" : "  % BF16");
-        for (BenchRunner.Timing t : timings) {
+        for (BenchRunner.Timing t : rep.timings()) {
             out.printf(Locale.ROOT, "%-8s %10.4f %10.1f %11s %9.1f %9.1f %7s%s%n", t.work().name().toLowerCase(Locale.ROOT), t.seconds(),
                     t.tokensPerS(), Double.isNaN(t.examplesPerS()) ? "-" : String.format(Locale.ROOT, "%.2f", t.examplesPerS()),
                     t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()),
