@@ -23,9 +23,15 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
                 checkpointEvery, mseScale, ceWeight, logEvery, 1.0, 0);
     }
 
+    /** The paper's hyper-parameters (A.1.1), as the class comment lists them. */
     public static Hyper paper() {
-        return new Hyper("adamw", 1e-4, 0, 0.9, 0.999, 1e-8, "cosine", 0.03, 4, 8, 1.0, 1, 0, 500, 100, 1.0, 1);
+        return new Builder().optimizer("adamw").lr(1e-4).weightDecay(0).beta1(0.9).beta2(0.999).eps(1e-8)
+                .schedule("cosine").warmupRatio(0.03).batchSize(4).gradAccum(8).maxGradNorm(1.0).epochs(1).maxSteps(0)
+                .checkpointEvery(500).mseScale(100).ceWeight(1.0).logEvery(1).headLrScale(1.0).evalEvery(0).build();
     }
+
+    /** A builder starting from these values: set what differs by name, then {@link Builder#build()}. */
+    public Builder toBuilder() { return new Builder(this); }
 
     public static final String[] KEYS = {"optimizer", "lr", "weight_decay", "beta1", "beta2", "eps", "schedule",
             "warmup_ratio", "batch_size", "grad_accum", "max_grad_norm", "epochs", "max_steps", "checkpoint_every",
@@ -33,26 +39,27 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
 
     /** Reads the keys present in c, the others from base. */
     public static Hyper read(ConfigNode c, Hyper base) {
-        Hyper h = new Hyper(
-                c.string("optimizer", base.optimizer()),
-                c.number("lr", base.lr()),
-                c.number("weight_decay", base.weightDecay()),
-                c.number("beta1", base.beta1()),
-                c.number("beta2", base.beta2()),
-                c.number("eps", base.eps()),
-                c.string("schedule", base.schedule()),
-                c.number("warmup_ratio", base.warmupRatio()),
-                c.integer("batch_size", base.batchSize()),
-                c.integer("grad_accum", base.gradAccum()),
-                c.number("max_grad_norm", base.maxGradNorm()),
-                c.integer("epochs", base.epochs()),
-                c.integer("max_steps", base.maxSteps()),
-                c.integer("checkpoint_every", base.checkpointEvery()),
-                c.number("mse_scale", base.mseScale()),
-                c.number("ce_weight", base.ceWeight()),
-                c.integer("log_every", base.logEvery()),
-                c.number("head_lr_scale", base.headLrScale()),
-                c.integer("eval_every", base.evalEvery()));
+        Hyper h = base.toBuilder()
+                .optimizer(c.string("optimizer", base.optimizer()))
+                .lr(c.number("lr", base.lr()))
+                .weightDecay(c.number("weight_decay", base.weightDecay()))
+                .beta1(c.number("beta1", base.beta1()))
+                .beta2(c.number("beta2", base.beta2()))
+                .eps(c.number("eps", base.eps()))
+                .schedule(c.string("schedule", base.schedule()))
+                .warmupRatio(c.number("warmup_ratio", base.warmupRatio()))
+                .batchSize(c.integer("batch_size", base.batchSize()))
+                .gradAccum(c.integer("grad_accum", base.gradAccum()))
+                .maxGradNorm(c.number("max_grad_norm", base.maxGradNorm()))
+                .epochs(c.integer("epochs", base.epochs()))
+                .maxSteps(c.integer("max_steps", base.maxSteps()))
+                .checkpointEvery(c.integer("checkpoint_every", base.checkpointEvery()))
+                .mseScale(c.number("mse_scale", base.mseScale()))
+                .ceWeight(c.number("ce_weight", base.ceWeight()))
+                .logEvery(c.integer("log_every", base.logEvery()))
+                .headLrScale(c.number("head_lr_scale", base.headLrScale()))
+                .evalEvery(c.integer("eval_every", base.evalEvery()))
+                .build();
         if (!(h.lr >= 0)) throw c.error("lr", "must be >= 0");
         if (h.batchSize < 1) throw c.error("batch_size", "must be at least 1");
         if (h.gradAccum < 1) throw c.error("grad_accum", "must be at least 1");
@@ -73,14 +80,69 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
 
     /** The same hyper-parameters for a run of exactly this many optimizer steps (compare gives baselines a task's share). */
     public Hyper withMaxSteps(int steps) {
-        return new Hyper(optimizer, lr, weightDecay, beta1, beta2, eps, schedule, warmupRatio, batchSize, gradAccum, maxGradNorm, epochs, steps,
-                checkpointEvery, mseScale, ceWeight, logEvery, headLrScale, evalEvery);
+        return toBuilder().maxSteps(steps).build();
     }
 
     /** Optimizer steps for n examples: max_steps, else epochs over micro-batches of batch_size, grad_accum per step. */
     public int totalSteps(int n) {
         int micro = (n + batchSize - 1) / batchSize;
         return maxSteps > 0 ? maxSteps : (int) Math.max(1, ((long) epochs * micro + gradAccum - 1) / gradAccum);
+    }
+
+    /** Hyper-parameters by name (the YAML keys in camel case); start from {@link #paper()} or another set. */
+    public static final class Builder {
+        private String optimizer, schedule;
+        private double lr, weightDecay, beta1, beta2, eps, warmupRatio, maxGradNorm, mseScale, ceWeight, headLrScale;
+        private int batchSize, gradAccum, epochs, maxSteps, checkpointEvery, logEvery, evalEvery;
+
+        private Builder() {}
+
+        private Builder(Hyper h) {
+            optimizer = h.optimizer;
+            lr = h.lr;
+            weightDecay = h.weightDecay;
+            beta1 = h.beta1;
+            beta2 = h.beta2;
+            eps = h.eps;
+            schedule = h.schedule;
+            warmupRatio = h.warmupRatio;
+            batchSize = h.batchSize;
+            gradAccum = h.gradAccum;
+            maxGradNorm = h.maxGradNorm;
+            epochs = h.epochs;
+            maxSteps = h.maxSteps;
+            checkpointEvery = h.checkpointEvery;
+            mseScale = h.mseScale;
+            ceWeight = h.ceWeight;
+            logEvery = h.logEvery;
+            headLrScale = h.headLrScale;
+            evalEvery = h.evalEvery;
+        }
+
+        public Builder optimizer(String v) { optimizer = v; return this; }
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder beta1(double v) { beta1 = v; return this; }
+        public Builder beta2(double v) { beta2 = v; return this; }
+        public Builder eps(double v) { eps = v; return this; }
+        public Builder schedule(String v) { schedule = v; return this; }
+        public Builder warmupRatio(double v) { warmupRatio = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder gradAccum(int v) { gradAccum = v; return this; }
+        public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder maxSteps(int v) { maxSteps = v; return this; }
+        public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
+        public Builder mseScale(double v) { mseScale = v; return this; }
+        public Builder ceWeight(double v) { ceWeight = v; return this; }
+        public Builder logEvery(int v) { logEvery = v; return this; }
+        public Builder headLrScale(double v) { headLrScale = v; return this; }
+        public Builder evalEvery(int v) { evalEvery = v; return this; }
+
+        public Hyper build() {
+            return new Hyper(optimizer, lr, weightDecay, beta1, beta2, eps, schedule, warmupRatio, batchSize, gradAccum,
+                    maxGradNorm, epochs, maxSteps, checkpointEvery, mseScale, ceWeight, logEvery, headLrScale, evalEvery);
+        }
     }
 
     public Optimizer newOptimizer() { return Optimizer.create(optimizer, weightDecay, beta1, beta2, eps); }

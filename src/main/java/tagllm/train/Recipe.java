@@ -44,8 +44,6 @@ public enum Recipe {
             case 2 -> 0.005;
             default -> 0.001;
         };
-        return new Hyper(p.optimizer(), lr, p.weightDecay(), p.beta1(), p.beta2(), p.eps(), p.schedule(), p.warmupRatio(), 8, 1,
-                p.maxGradNorm(), p.epochs(), p.maxSteps(), p.checkpointEvery(), p.mseScale(), p.ceWeight(), p.logEvery(),
-                stage == 1 ? 1.0 : 0.1, stage == 1 ? 0 : 100);
+        return p.toBuilder().lr(lr).batchSize(8).gradAccum(1).headLrScale(stage == 1 ? 1.0 : 0.1).evalEvery(stage == 1 ? 0 : 100).build();
     }
 }

@@ -80,7 +80,8 @@ class BestStepPerTagTest {
 
     private static TagSet train(Path log, boolean perTag) throws Exception {
         TagSet tags = freshTags();
-        Hyper h = new Hyper("adamw", 1e-2, 0, 0.9, 0.999, 1e-8, "constant", 0, 4, 1, 1.0, 1, 4, 0, 100, 1.0, 1, 1.0, 2);
+        Hyper h = Hyper.paper().toBuilder().lr(1e-2).schedule("constant").warmupRatio(0).gradAccum(1).maxSteps(4)
+                .checkpointEvery(0).evalEvery(2).build();
         new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(log))
                 .run(tags, examples(tags), Set.of("<QED>", "<Score>"), new Trainer.Options("s", h, 5, false, null, false, 0, scripted(perTag)));
         return tags;

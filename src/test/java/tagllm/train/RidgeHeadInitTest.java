@@ -89,7 +89,8 @@ class RidgeHeadInitTest {
         assertTrue(ridgeMse < zeroMse, "ridge init fits the training rows better than the mean: " + ridgeMse);
 
         // tags and head trained jointly from there by full-batch gradient descent with small steps: the training loss goes down
-        Hyper hyper = new Hyper("sgd", 1e-3, 0, 0.9, 0.999, 1e-8, "constant", 0, 80, 1, 1.0, 1, 8, 0, 1, 1.0, 1, 1.0, 0);
+        Hyper hyper = Hyper.paper().toBuilder().optimizer("sgd").lr(1e-3).schedule("constant").warmupRatio(0)
+                .batchSize(80).gradAccum(1).maxSteps(8).checkpointEvery(0).mseScale(1).build();
         new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
                 .run(tags, train, Set.of(t.functionTag(), "<SMILES>"), new Trainer.Options("s", hyper, 1, false, null, false, 0));
         double trained = headSpaceMse(tags, t, train);

@@ -46,7 +46,8 @@ class TagGradientFiniteDifferenceTest {
                 render.example(Row.of("a", 2, Map.of("drug1", "Aspirin", "drug2", "Caffeine", "smiles1", "CC(=O)O", "smiles2", "CN1C=NC", "score", "0.9"))),
                 render.example(Row.of("a", 3, Map.of("drug1", "X", "drug2", "Y", "smiles1", "c1ccccc1", "smiles2", "CCO", "score", "-0.4"))));
         assertEquals(2, batch.get(0).sequence().spans().length, "two isolated <SMILES> spans");
-        Hyper h = new Hyper("sgd", 0, 0, 0.9, 0.999, 1e-8, "constant", 0, 2, 1, 0, 1, 1, 0, 100, 1.0, 1);
+        Hyper h = Hyper.paper().toBuilder().optimizer("sgd").lr(0).schedule("constant").warmupRatio(0).batchSize(2)
+                .gradAccum(1).maxGradNorm(0).maxSteps(1).checkpointEvery(0).build();
         Trainer trainer = new Trainer(TinyRun.model(), Progress.silent(), null);
         Set<String> trainable = Set.of("<SMILES>", "<DC>");
         Map<String, float[]> grads = new LinkedHashMap<>();

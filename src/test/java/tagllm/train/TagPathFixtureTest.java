@@ -124,7 +124,8 @@ class TagPathFixtureTest {
             assertArrayEquals(new int[]{span.get(0).asInt(), span.get(1).asInt()}, seq.spans()[0]);
         }
 
-        Hyper h = new Hyper("sgd", 0, 0, 0.9, 0.999, 1e-8, "constant", 0, 1, 1, 0, 1, 0, 0, 1.0, 1.0, 1);
+        Hyper h = Hyper.paper().toBuilder().optimizer("sgd").lr(0).schedule("constant").warmupRatio(0).batchSize(1)
+                .gradAccum(1).maxGradNorm(0).checkpointEvery(0).mseScale(1.0).build();
         Trainer trainer = new Trainer(model, Progress.silent(), null);
         Set<String> trainable = Set.copyOf(tags.tags().stream().map(Tag::name).toList());
 

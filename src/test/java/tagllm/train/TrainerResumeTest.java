@@ -43,7 +43,8 @@ class TrainerResumeTest {
     void resumedRunReproducesTheUninterruptedOne(@TempDir Path dir) throws Exception {
         TaskSpec qed = Presets.get("QED", "test");
         // AdamW with warmup + cosine, accumulation and clipping: every piece of state must survive the restart
-        Hyper h = new Hyper("adamw", 1e-2, 0.01, 0.9, 0.999, 1e-8, "cosine", 0.2, 3, 2, 1.0, 1, 6, 3, 100, 1.0, 1);
+        Hyper h = Hyper.paper().toBuilder().lr(1e-2).weightDecay(0.01).warmupRatio(0.2).batchSize(3).gradAccum(2)
+                .maxSteps(6).checkpointEvery(3).build();
         Set<String> trainable = Set.of("<SMILES>", "<QED>");
 
         TagSet a = freshTags(qed);
@@ -90,13 +91,15 @@ class TrainerResumeTest {
     @Test
     void aCheckpointOfAnotherConfigurationIsRefused(@TempDir Path dir) throws Exception {
         TaskSpec qed = Presets.get("QED", "test");
-        Hyper h = new Hyper("sgd", 1e-3, 0, 0.9, 0.999, 1e-8, "constant", 0, 2, 1, 0, 1, 4, 2, 100, 1.0, 1);
+        Hyper h = Hyper.paper().toBuilder().optimizer("sgd").lr(1e-3).schedule("constant").warmupRatio(0).batchSize(2)
+                .gradAccum(1).maxGradNorm(0).maxSteps(4).checkpointEvery(2).build();
         TagSet a = freshTags(qed);
         List<Example> ex = examples(qed, a);
         Path ckpt = dir.resolve("x.ckpt");
         new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
                 .run(a, ex, Set.of("<QED>"), new Trainer.Options("s", h, 1, false, ckpt, false, 2));
-        Hyper longer = new Hyper("sgd", 1e-3, 0, 0.9, 0.999, 1e-8, "constant", 0, 2, 1, 0, 1, 8, 2, 100, 1.0, 1);
+        Hyper longer = Hyper.paper().toBuilder().optimizer("sgd").lr(1e-3).schedule("constant").warmupRatio(0)
+                .batchSize(2).gradAccum(1).maxGradNorm(0).maxSteps(8).checkpointEvery(2).build();
         var e = assertThrows(IllegalArgumentException.class, () -> new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
                 .run(freshTags(qed), ex, Set.of("<QED>"), new Trainer.Options("s", longer, 1, false, ckpt, true, 0)));
         assertTrue(e.getMessage().contains("does not match"), e.getMessage());
