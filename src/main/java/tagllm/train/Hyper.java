@@ -16,13 +16,6 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
                     String schedule, double warmupRatio, int batchSize, int gradAccum, double maxGradNorm,
                     int epochs, int maxSteps, int checkpointEvery, double mseScale, double ceWeight, int logEvery, double headLrScale, int evalEvery) {
 
-    public Hyper(String optimizer, double lr, double weightDecay, double beta1, double beta2, double eps, String schedule,
-                 double warmupRatio, int batchSize, int gradAccum, double maxGradNorm, int epochs, int maxSteps, int checkpointEvery,
-                 double mseScale, double ceWeight, int logEvery) {
-        this(optimizer, lr, weightDecay, beta1, beta2, eps, schedule, warmupRatio, batchSize, gradAccum, maxGradNorm, epochs, maxSteps,
-                checkpointEvery, mseScale, ceWeight, logEvery, 1.0, 0);
-    }
-
     /** The paper's hyper-parameters (A.1.1), as the class comment lists them. */
     public static Hyper paper() {
         return new Builder().optimizer("adamw").lr(1e-4).weightDecay(0).beta1(0.9).beta2(0.999).eps(1e-8)

@@ -66,7 +66,8 @@ class PromptTuningEquivalenceTest {
         tags.put(new Tag(tag, TagKind.FUNCTION, N, d, prompt.clone()));
         tags.putHead(new RegressionHead(headKey, 1, d, head.clone(), new float[]{0.5f}, null, new double[]{1}));
         Set<String> trainable = tag.equals(headKey) ? Set.of(tag) : new java.util.LinkedHashSet<>(List.of(tag, headKey));
-        Hyper h = new Hyper("sgd", 1.0, 0, 0.9, 0.999, 1e-8, "constant", 0, ex.size(), 1, 0, 1, 1, 0, 100, 1, 1);
+        Hyper h = Hyper.paper().toBuilder().optimizer("sgd").lr(1.0).schedule("constant").warmupRatio(0).batchSize(ex.size())
+                .gradAccum(1).maxGradNorm(0).maxSteps(1).checkpointEvery(0).build();
         try (MetricsLog m = new MetricsLog(log)) {
             m.reset();
             new Trainer(t, Progress.silent(), m).run(tags, ex, trainable, new Trainer.Options("s", h, 1, false, null, false, 0));
