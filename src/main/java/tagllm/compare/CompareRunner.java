@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
 import tagllm.head.RegressionHead;
+import tagllm.model.LoraAdapters;
 import tagllm.model.Model;
 import tagllm.model.Transformer;
 import tagllm.tag.Sequence;
@@ -278,8 +279,44 @@ public final class CompareRunner {
 
     // ---------------------------------------------------------------- LoRA
 
+    /**
+     * LoRA on q and v of every layer, the tag-free prompt, the task's head on its last input position; adapters and
+     * head train with the budget of the stage that trains the task. Each task gets fresh adapters on its own copy of
+     * the engine (the frozen weights are shared).
+     */
     private RunResult lora(Experiment exp, Options o, long seed, String id, Path dir) throws IOException {
-        throw new UnsupportedOperationException("lora");
+        Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
+        List<RunResult.Curve> curves = new ArrayList<>();
+        for (Map.Entry<String, StageSpec> e : scoredTasks(exp).entrySet()) {
+            long t0 = System.nanoTime();
+            String task = e.getKey();
+            TaskSpec free = tagFree(exp.tasks().get(task));
+            DataSpec ds = exp.data().get(task);
+            List<Example> train = render(freeRenderer(free), free, "train", ds.maxTrain(), exp);
+            List<Example> valid = render(freeRenderer(free), free, "valid", ds.maxEval(), exp);
+            List<Example> test = render(freeRenderer(free), free, "test", ds.maxEval(), exp);
+            if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
+            Transformer adapted = new Transformer(model.weights());
+            LoraAdapters adapters = LoraAdapters.init(adapted.config(), o.loraRank(), o.loraAlpha(), o.loraDropout(), seed);
+            adapted.adapt(adapters); // B = 0: the adapted model starts as the base model, so the head's ridge start is the probe's
+            TagSet tags = new TagSet(model.name(), model.fingerprint());
+            ExperimentRunner.initHead(adapted, tags, free, train, valid);
+            Hyper h = budget(exp, e.getValue(), task, train.size());
+            Path log = dir.resolve("metrics-" + task + ".jsonl");
+            TagPredictor predictor = new TagPredictor(adapted, model.tokenizer(), tags, model.generation()::isEos);
+            String key = free.headKey();
+            try (MetricsLog m = new MetricsLog(log)) {
+                m.reset();
+                new Trainer(adapted, progress, m).run(tags, train, Set.of(key), new Trainer.Options("lora-" + task, h, seed, false,
+                        null, false, 0, valid.isEmpty() ? null : validator(predictor, free, valid, key), adapters));
+            }
+            adapters.eval();
+            Integer at = keptSteps(log).get("lora-" + task + "/all");
+            tasks.put(task, outcome(adapters.parameterCount() + headParams(tags.head(key)), test, predictor.predictValues(free, seqs(test)),
+                    valid, valid.isEmpty() ? null : predictor.predictValues(free, seqs(valid)), at == null ? -1 : at, (System.nanoTime() - t0) / 1e9));
+            curves.addAll(curves(log));
+        }
+        return new RunResult(id, Method.LORA.label(), "", seed, 0, tasks, curves);
     }
 
     // ---------------------------------------------------------------- shared

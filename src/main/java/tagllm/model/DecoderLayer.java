@@ -39,6 +39,8 @@ final class DecoderLayer {
     private final Attention.Heads heads;
     private final int d, qDim, kvDim, hd, half, ffn;
     private final float eps;
+    /** LoRA adapters on q and v (null: none). */
+    private LoraAdapters.Layer lora;
 
     DecoderLayer(ModelConfig c, LayerWeights w) {
         this.w = w;
@@ -51,6 +53,9 @@ final class DecoderLayer {
         ffn = c.intermediateSize();
         eps = (float) c.rmsNormEps();
     }
+
+    /** Puts LoRA adapters on this layer's q and v projections (null takes them off). */
+    void adapt(LoraAdapters.Layer adapters) { lora = adapters; }
 
     /** RoPE's cos and sin for each row of the layer's input (rows × headDim/2). */
     record RopeAngles(float[] cos, float[] sin) {}
@@ -79,7 +84,7 @@ final class DecoderLayer {
         mlpBackward(a, rs, dxR, s);
         Gemm.xw(dxR, 0, rs.count, w.o(), s.datt, 0, false);
         attentionBackward(a, rs, s);
-        qkvBackward(rs, all, rope, s);
+        qkvBackward(a, rs, all, rope, s);
         // the residual gradient exists only at rs's rows: every other active row starts from zero
         expandRows(dxR, s.dx, rs, all.count, d);
         rows(all.count, d, i -> RmsNorm.backward(a.xIn, all.row[i] * d, a.rstd1[all.row[i]], w.inputNorm(),
@@ -92,9 +97,11 @@ final class DecoderLayer {
     private void qkvForward(LayerActivations a, QueryRows sel, float[] h, RopeAngles rope) {
         int n = a.rows, base = a.kvBase;
         Gemm.xwT(h, 0, n, new Matrix[]{w.k(), w.v()}, new float[][]{a.k, a.v}, new int[]{base * kvDim, base * kvDim});
+        if (lora != null) loraForward(h, n, null, a.v, base * kvDim, 1);
         rows(n, kvDim, i -> keyBiasAndRope(a, base + i, i, rope));
         gatherRows(h, h, sel.row, d);
         product(sel, h, w.q(), a.q, false);
+        if (lora != null) loraForward(h, sel.count(), sel.row, a.q, 0, 0);
         rows(sel.count(), qDim, i -> queryBiasAndRope(a.q, i, sel.row[i], rope));
     }
 
@@ -102,15 +109,87 @@ final class DecoderLayer {
      * dh1 = dq·Wq + dk·Wk + dv·Wv after undoing RoPE, summed in that order at every active row so each row keeps
      * its bits; dq exists only at rs's rows (zero elsewhere).
      */
-    private void qkvBackward(BackwardRows rs, BackwardRows all, RopeAngles rope, BackwardScratch s) {
+    private void qkvBackward(LayerActivations a, BackwardRows rs, BackwardRows all, RopeAngles rope, BackwardScratch s) {
         int mt = rs.count, m = all.count;
         rows(mt, qDim, t -> Rope.backward(s.dq, t * qDim, heads.heads(), hd, rope.cos(), rope.sin(), rs.row[t] * half));
         rows(m, kvDim, i -> Rope.backward(s.dk, i * kvDim, heads.kvHeads(), hd, rope.cos(), rope.sin(), all.row[i] * half));
         float[] dqW = rs.everyActiveRow ? s.dh : s.dqw;
         Gemm.xw(s.dq, 0, mt, w.q(), dqW, 0, false);
+        if (lora != null) loraBackward(a, s.dq, mt, rs.row, dqW, 0);
         expandRows(dqW, s.dh, rs, m, d);
         Gemm.xw(s.dk, 0, m, w.k(), s.dh, 0, true);
         Gemm.xw(s.dv, 0, m, w.v(), s.dh, 0, true);
+        if (lora != null) loraBackward(a, s.dv, m, all.row, s.dh, 1);
+    }
+
+    // ---------------------------------------------------------------- LoRA on q (proj 0) and v (proj 1)
+
+    /** y[i] += s · B A (h1[i] ∘ mask): count rows of h1, at batch rows rowOf[i] (null: i). */
+    private void loraForward(float[] h, int count, int[] rowOf, float[] y, int yOff, int proj) {
+        LoraAdapters.Layer L = lora;
+        float[] A = proj == 0 ? L.aq : L.av, B = proj == 0 ? L.bq : L.bv;
+        int r = A.length / d, out = B.length / r;
+        float sc = L.owner.scale;
+        rows(count, out, i -> {
+            int row = rowOf == null ? i : rowOf[i];
+            float[] u = new float[r];
+            for (int k = 0; k < r; k++) {
+                float acc = 0;
+                for (int j = 0; j < d; j++) acc += A[k * d + j] * (h[i * d + j] * L.owner.keep(L.index, proj, row, j));
+                u[k] = sc * acc;
+            }
+            for (int o = 0; o < out; o++) {
+                float acc = 0;
+                for (int k = 0; k < r; k++) acc += B[o * r + k] * u[k];
+                y[yOff + i * out + o] += acc;
+            }
+        });
+    }
+
+    /**
+     * From dy (dL/d of the projection's output at count rows, batch rows rowOf): dx[i] += s · ((dy B) A) ∘ mask, and
+     * the adapters' gradients dA += s · (dy B)ᵀ (h1 ∘ mask), dB += dyᵀ u with u = s · A (h1 ∘ mask). h1 = rmsnorm(x_in)
+     * is recomputed from the kept input and its rstd (the same bits as the forward's).
+     */
+    private void loraBackward(LayerActivations a, float[] dy, int count, int[] rowOf, float[] dx, int proj) {
+        LoraAdapters.Layer L = lora;
+        float[] A = proj == 0 ? L.aq : L.av, B = proj == 0 ? L.bq : L.bv, gA = proj == 0 ? L.gaq : L.gav, gB = proj == 0 ? L.gbq : L.gbv;
+        int r = A.length / d, out = B.length / r;
+        float sc = L.owner.scale;
+        float[] norm = w.inputNorm();
+        float[] hd = new float[count * d], g = new float[count * r], u = new float[count * r];
+        rows(count, d, i -> {
+            int row = rowOf[i];
+            float rstd = a.rstd1[row];
+            for (int j = 0; j < d; j++) hd[i * d + j] = a.xIn[row * d + j] * rstd * norm[j] * L.owner.keep(L.index, proj, row, j);
+            for (int k = 0; k < r; k++) {
+                float gu = 0, uu = 0;
+                for (int o = 0; o < out; o++) gu += dy[i * out + o] * B[o * r + k];
+                for (int j = 0; j < d; j++) uu += A[k * d + j] * hd[i * d + j];
+                g[i * r + k] = sc * gu;
+                u[i * r + k] = sc * uu;
+            }
+            for (int j = 0; j < d; j++) {
+                float acc = 0;
+                for (int k = 0; k < r; k++) acc += g[i * r + k] * A[k * d + j];
+                dx[i * d + j] += acc * L.owner.keep(L.index, proj, row, j);
+            }
+        });
+        // weight gradients, each output element summed over the rows by one task (no shared accumulators)
+        rows(d, count * r, j -> {
+            for (int k = 0; k < r; k++) {
+                float acc = 0;
+                for (int i = 0; i < count; i++) acc += g[i * r + k] * hd[i * d + j];
+                gA[k * d + j] += acc;
+            }
+        });
+        rows(out, count * r, o -> {
+            for (int k = 0; k < r; k++) {
+                float acc = 0;
+                for (int i = 0; i < count; i++) acc += dy[i * out + o] * u[i * r + k];
+                gB[o * r + k] += acc;
+            }
+        });
     }
 
     /** Query row i (at input row r, for RoPE): its bias, then RoPE. */

@@ -72,6 +72,14 @@ public final class Transformer {
 
     public Weights weights() { return weights; }
 
+    /** Puts LoRA adapters on every layer's q and v projections (null takes them off); see {@link LoraAdapters}. */
+    public void adapt(LoraAdapters adapters) {
+        if (adapters != null && adapters.layers.length != layers.length) {
+            throw new IllegalArgumentException("LoRA adapters for " + adapters.layers.length + " layers, the model has " + layers.length);
+        }
+        for (int l = 0; l < layers.length; l++) layers[l].adapt(adapters == null ? null : adapters.layers[l]);
+    }
+
     /** Row tokenId of embed_tokens, upcast to float, into dst[dstOffset .. + hidden). */
     public void embed(int tokenId, float[] dst, int dstOffset) {
         if (tokenId < 0 || tokenId >= vocab) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import tagllm.head.RegressionHead;
 import tagllm.model.ForwardPass;
 import tagllm.model.LmHeadLoss;
+import tagllm.model.LoraAdapters;
+import tagllm.model.PackedBatch;
 import tagllm.model.Transformer;
 import tagllm.tag.Sequence;
 import tagllm.tag.SequencePacker;
@@ -42,10 +44,16 @@ public final class Trainer {
     }
 
     /** What a stage run needs besides the examples. stopAfter > 0 ends the run after that step (testing a kill). */
+    /** lora: adapters on the model's q and v projections trained too (compare's LoRA baseline), or null. */
     public record Options(String stageName, Hyper hyper, long seed, boolean enrichCe, Path checkpoint, boolean resume, int stopAfter,
-                          Validator validator) {
+                          Validator validator, LoraAdapters lora) {
         public Options(String stageName, Hyper hyper, long seed, boolean enrichCe, Path checkpoint, boolean resume, int stopAfter) {
-            this(stageName, hyper, seed, enrichCe, checkpoint, resume, stopAfter, null);
+            this(stageName, hyper, seed, enrichCe, checkpoint, resume, stopAfter, null, null);
+        }
+
+        public Options(String stageName, Hyper hyper, long seed, boolean enrichCe, Path checkpoint, boolean resume, int stopAfter,
+                       Validator validator) {
+            this(stageName, hyper, seed, enrichCe, checkpoint, resume, stopAfter, validator, null);
         }
     }
 
@@ -104,6 +112,13 @@ public final class Trainer {
             for (int k = 0; k < members.length; k++) members[k] = first + k;
             groups.put(key, members);
         }
+        if (o.lora() != null) {
+            int first = params.size();
+            for (LoraAdapters.Array a : o.lora().arrays()) params.add(new Param(a.name(), a.value(), a.grad(), 1.0));
+            int[] members = new int[params.size() - first];
+            for (int k = 0; k < members.length; k++) members[k] = first + k;
+            groups.put("lora", members);
+        }
         if (params.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train");
 
         int micro = (examples.size() + h.batchSize() - 1) / h.batchSize();
@@ -143,7 +158,11 @@ public final class Trainer {
                 List<Integer> ord = orders.get(epoch);
                 List<Example> batch = new ArrayList<>();
                 for (int k = j * h.batchSize(); k < Math.min(ord.size(), (j + 1) * h.batchSize()); k++) batch.add(examples.get(ord.get(k)));
-                StepLoss l = microStep(tags, batch, tagGrads, headWeightGrads, headBiasGrads, trainable, h, o.enrichCe(), 1.0 / h.gradAccum());
+                // LoRA's dropout masks: one draw per micro-step, from the seed and its index (reproducible, resumable)
+                if (o.lora() != null) o.lora().train(o.seed() * 1_000_003L + g);
+                StepLoss l = microStep(tags, batch, tagGrads, headWeightGrads, headBiasGrads, trainable, h, o.enrichCe(), 1.0 / h.gradAccum(),
+                        o.lora() != null);
+                if (o.lora() != null) o.lora().eval();
                 loss += l.total() / h.gradAccum();
                 mse += l.mse() / h.gradAccum();
                 ce += l.ce() / h.gradAccum();
@@ -308,10 +327,26 @@ public final class Trainer {
      */
     StepLoss microStep(TagSet tags, List<Example> batch, Map<String, float[]> tagGrads, Map<String, Param> headW,
                        Map<String, Param> headB, Set<String> trainable, Hyper h, boolean enrichCe, double gradScale) {
+        return microStep(tags, batch, tagGrads, headW, headB, trainable, h, enrichCe, gradScale, false);
+    }
+
+    /** everyRow: the backward runs over every row (adapters inside the model need them all), not from the first trainable tag. */
+    StepLoss microStep(TagSet tags, List<Example> batch, Map<String, float[]> tagGrads, Map<String, Param> headW,
+                       Map<String, Param> headB, Set<String> trainable, Hyper h, boolean enrichCe, double gradScale, boolean everyRow) {
         int d = model.config().hiddenSize();
         List<Sequence> seqs = batch.stream().map(Example::sequence).toList();
         // the input block from the model's pool, handed back after the step: nothing per step is left to promote
         SequencePacker.Packed packed = SequencePacker.pack(seqs, tags, model::embed, d, trainable::contains, model::borrowBuffer);
+        if (everyRow) {
+            PackedBatch b = packed.batch();
+            int[] from = new int[b.sequences()], position = new int[b.rows()], attend = new int[b.rows()];
+            for (int s = 0; s < from.length; s++) from[s] = b.seqStart(s);
+            for (int r = 0; r < b.rows(); r++) {
+                position[r] = b.position(r);
+                attend[r] = b.attendFrom(r);
+            }
+            packed = new SequencePacker.Packed(new PackedBatch(d, b.input(), b.seqStarts(), position, attend, from), packed.sequences(), packed.offsets());
+        }
         boolean backward = false;
         for (int s = 0; s < seqs.size(); s++) backward |= packed.batch().gradFrom(s) < packed.batch().seqEnd(s);
         LossParts parts;

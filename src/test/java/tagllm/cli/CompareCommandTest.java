@@ -49,7 +49,7 @@ class CompareCommandTest {
                   - {name: s2, stage: 2, tasks: [qed], max_steps: 4, eval_every: 2, enrich: false}
                 """.formatted(Shared.model("stories260K"), Shared.data("smiles/zinc20k.csv"), Shared.data("smiles/zinc20k.csv")));
         out = dir.resolve("cmp");
-        first = CliRun.of("compare", yaml.toString(), "--methods", "tagllm,probe,prompt-tuning", "--seeds", "2",
+        first = CliRun.of("compare", yaml.toString(), "--methods", "tagllm,probe,prompt-tuning,lora", "--seeds", "2",
                 "--ablations", "no-function-tag", "-o", out.toString(), "-q");
         assertEquals(0, first.exit(), first.err());
     }
@@ -59,7 +59,7 @@ class CompareCommandTest {
         JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
         JsonNode qed = report.path("tasks").path("qed");
         assertEquals("mse", qed.path("metric").asText());
-        assertEquals(List.of("tagllm", "tagllm no-function-tag", "probe", "prompt-tuning"), names(qed.path("variants")));
+        assertEquals(List.of("tagllm", "tagllm no-function-tag", "probe", "prompt-tuning", "lora"), names(qed.path("variants")));
         Map<String, List<JsonNode>> runs = new HashMap<>();
         for (JsonNode r : report.path("runs")) runs.computeIfAbsent(r.path("variant").asText(), k -> new ArrayList<>()).add(r);
         for (String v : names(qed.path("variants"))) {
@@ -90,6 +90,8 @@ class CompareCommandTest {
         assertEquals(65, probe.path("params").asInt(), "ridge on d = 64 plus an intercept");
         // prompt tuning: n = the task's total tag length (<SMILES> 2 + <QED> 2) × 64, plus the head's 64 + 1
         assertEquals(4 * 64 + 65, qed.path("variants").path("prompt-tuning").path("params").asInt());
+        // LoRA r 8 on q (64 × 64) and v (64 → 32: stories260K has 4 kv heads of 8) in 5 layers: A 8×64 twice, B 64×8 and 32×8
+        assertEquals(5 * (512 + 512 + 512 + 256) + 65, qed.path("variants").path("lora").path("params").asInt());
         assertEquals(2 * 2 * 64 + 65, qed.path("variants").path("tagllm").path("params").asInt());
         assertEquals(2 * 64 + 65, qed.path("variants").path("tagllm no-function-tag").path("params").asInt());
         for (JsonNode s : qed.path("variants").path("tagllm").path("seeds")) assertTrue(s.path("kept_step").asInt() >= 0, "validation kept a step");
@@ -146,7 +148,7 @@ class CompareCommandTest {
         // scatter per variant (4) + curves: tagllm runs have 2 stages, prompt tuning 1 per task, the probe none
         assertEquals(0, s.path("errors").size(), "no script errors: " + s);
         assertEquals(0, s.path("blank").asInt(), "every chart drew pixels: " + s);
-        assertTrue(s.path("charts").asInt() >= 4 + 2 * 2 + 2 * 2 + 2, "charts drawn: " + s);
+        assertTrue(s.path("charts").asInt() >= 5 + 2 * 2 + 2 * 2 + 2 + 2, "charts drawn: " + s);
     }
 
     static String findChromium() {
