@@ -46,6 +46,7 @@ public final class SmilesReader {
         String s = smiles.strip();
         if (s.length() > MAX_LENGTH)
             throw new SmilesException(s.substring(0, 40) + "...", "longer than " + MAX_LENGTH + " characters");
+        java.util.List<SmilesSyntax.Atom> written = SmilesSyntax.check(s);
         IAtomContainer mol;
         try {
             mol = parser.parseSmiles(s);
@@ -56,6 +57,10 @@ public final class SmilesReader {
             throw new SmilesException(s, "cannot be parsed (" + e.getClass().getSimpleName() + ")");
         }
         if (mol.getAtomCount() == 0) throw new SmilesException(s, "no atoms");
+        if (mol.getAtomCount() == written.size()) {
+            rdkitImplicitHydrogens(mol, written);
+            requireAromaticAtomsInRings(s, mol, written);
+        }
         RdkitNormaliser.cleanUp(mol);
         checkValences(s, mol);
         return mol;
@@ -106,6 +111,45 @@ public final class SmilesReader {
                 throw new SmilesException(smiles, "atom " + (atom.getIndex() + 1) + " (" + atom.getSymbol()
                         + (charge != 0 ? (charge > 0 ? "+" : "") + charge : "") + ") has valence " + valence
                         + ", more than its element and charge allow");
+        }
+    }
+
+    /**
+     * Hydrogens of atoms written outside brackets as RDKit counts them: up to the element's smallest allowed valence
+     * at least its bonds, none when the bonds already exceed every allowed valence (CDK would add one to N(=O)=O and
+     * call it a nitro group; RDKit, and so this reader, refuses the five-valent nitrogen that results).
+     */
+    private static void rdkitImplicitHydrogens(IAtomContainer mol, java.util.List<SmilesSyntax.Atom> written) {
+        for (int i = 0; i < written.size(); i++) {
+            if (!written.get(i).organic()) continue;
+            IAtom atom = mol.getAtom(i);
+            if (atom instanceof IPseudoAtom) continue;
+            int z = atom.getAtomicNumber() == null ? 0 : atom.getAtomicNumber();
+            int[] allowed = ElementTable.valences(z);
+            if (allowed[allowed.length - 1] <= 0) continue;
+            int bonds = 0;
+            for (IBond b : atom.bonds()) bonds += b.getOrder() == null || b.getOrder() == IBond.Order.UNSET ? 0 : b.getOrder().numeric();
+            int h = 0;
+            for (int v : allowed) {
+                if (v >= bonds) {
+                    h = v - bonds;
+                    break;
+                }
+            }
+            atom.setImplicitHydrogenCount(h);
+        }
+    }
+
+    /** RDKit refuses an atom written aromatic (lower case) that is in no ring: "non-ring atom marked aromatic". */
+    private static void requireAromaticAtomsInRings(String smiles, IAtomContainer mol, java.util.List<SmilesSyntax.Atom> written) {
+        boolean any = false;
+        for (SmilesSyntax.Atom a : written) any |= a.aromatic();
+        if (!any) return;
+        Cycles.markRingAtomsAndBonds(mol);
+        for (int i = 0; i < written.size(); i++) {
+            if (written.get(i).aromatic() && !mol.getAtom(i).isInRing()) {
+                throw new SmilesException(smiles, "atom " + (i + 1) + " (" + written.get(i).symbol() + ") is written aromatic but is in no ring");
+            }
         }
     }
 
