@@ -16,11 +16,14 @@ import tagllm.util.ParallelMap;
 
 /**
  * Adds computed columns to every row of a data file (CSV, TSV, JSONL or FASTA as tagllm.data reads them)
- * and writes the result as CSV, keeping all other columns. A row whose value cannot be labelled goes to the
- * {@link RowIssues} with its file, line and reason: skipped, or in strict mode the run stops before anything
- * is written. Rows are labelled in parallel; the output keeps the input order and is written atomically.
+ * and writes the result as CSV, keeping all other columns. Every input row has its output row: a row whose value
+ * cannot be labelled (or that cannot be read) gets empty labels and the reason in the {@value #ERROR_COLUMN} column,
+ * and goes to the {@link RowIssues} with its file and line; in strict mode the run stops before anything is written. Rows are labelled in parallel; the output keeps the input order and is written atomically.
  */
 public final class CsvLabeler {
+    /** The column naming why a row has no label (empty when it has one): no input row is left out of the output. */
+    public static final String ERROR_COLUMN = "error";
+
     /** Computes the new cells for one input value; throws IllegalArgumentException saying what is wrong. */
     @FunctionalInterface
     public interface Labeler {
@@ -57,6 +60,7 @@ public final class CsvLabeler {
     public Summary label(Path input, Format format, String column, Path output, RowIssues issues, java.util.function.LongConsumer progress)
             throws IOException {
         long[] counts = new long[2];
+        int[] errorColumn = {-1};
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
             AtomicFiles.write(output, out -> {
@@ -76,7 +80,21 @@ public final class CsvLabeler {
                             }
                             target[i] = existing;
                         }
+                        errorColumn[0] = header.indexOf(ERROR_COLUMN);
+                        if (errorColumn[0] < 0) {
+                            errorColumn[0] = header.size();
+                            header.add(ERROR_COLUMN);
+                        }
                         sink.row(header);
+                    }
+
+                    @Override
+                    public void unreadable(DatasetException problem) throws IOException {
+                        counts[0]++;
+                        issues.record(problem); // strict: stops here
+                        List<String> values = new ArrayList<>(java.util.Collections.nCopies(header.size(), ""));
+                        values.set(errorColumn[0], "line " + problem.origin().line() + ": " + problem.reason());
+                        sink.row(values);
                     }
 
                     @Override
@@ -84,17 +102,20 @@ public final class CsvLabeler {
                         List<Object> results = parallel.map(rows, row -> labelOrProblem(row, column));
                         for (int i = 0; i < rows.size(); i++) {
                             counts[0]++;
-                            if (results.get(i) instanceof DatasetException problem) {
-                                issues.record(problem);
-                                continue;
-                            }
-                            @SuppressWarnings("unchecked")
-                            List<String> cells = (List<String>) results.get(i);
                             List<String> values = new ArrayList<>(header.size());
                             for (String name : header) values.add(rows.get(i).has(name) ? rows.get(i).get(name) : "");
-                            for (int j = 0; j < target.length; j++) values.set(target[j], cells.get(j));
+                            values.set(errorColumn[0], "");
+                            if (results.get(i) instanceof DatasetException problem) {
+                                issues.record(problem); // strict: stops here, nothing is written
+                                for (int t : target) values.set(t, "");
+                                values.set(errorColumn[0], problem.reason());
+                            } else {
+                                @SuppressWarnings("unchecked")
+                                List<String> cells = (List<String>) results.get(i);
+                                for (int j = 0; j < target.length; j++) values.set(target[j], cells.get(j));
+                                counts[1]++;
+                            }
                             sink.row(values);
-                            counts[1]++;
                         }
                         progress.accept(counts[0]);
                     }
@@ -113,6 +134,10 @@ public final class CsvLabeler {
             return cells;
         } catch (RuntimeException e) {
             return LabelFailures.of(row, column, e);
+        } catch (StackOverflowError e) {
+            // CDK recurses along chains: a 6000-atom chain overflows the stack. One such row must not end the file.
+            return new DatasetException(row.origin(), "molecule too large to label: the computation ran out of stack ("
+                    + row.get(column).length() + " characters)");
         }
     }
 }

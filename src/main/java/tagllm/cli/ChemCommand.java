@@ -45,7 +45,7 @@ public final class ChemCommand implements Runnable {
         Path output;
 
         @Option(names = "--strict", description = "stop at the first row that cannot be labelled (nothing is written) "
-                + "instead of reporting and skipping it")
+                + "instead of writing it with the reason in the 'error' column")
         boolean strict;
 
         @Option(names = "--force", description = "replace an existing --output file")
@@ -79,6 +79,9 @@ public final class ChemCommand implements Runnable {
                 } catch (IllegalArgumentException e) {
                     err.println("error: " + e.getMessage());
                     rc = 1;
+                } catch (StackOverflowError e) {
+                    err.println("error: '" + (s.length() > 40 ? s.substring(0, 37) + "..." : s) + "': molecule too large to label (the computation ran out of stack)");
+                    rc = 1;
                 }
             }
             out.flush();
@@ -96,8 +99,9 @@ public final class ChemCommand implements Runnable {
             bar.finish();
             double secs = (System.nanoTime() - t0) / 1e9;
             if (issues.count() > 0) err.println(issues.summary());
-            err.printf("%s: %d rows, %d labelled, %d skipped; %s in %.1f s (%.0f rows/s, %d threads)%n", input, s.rows(),
-                    s.labelled(), s.skipped(), what, secs, s.rows() / Math.max(secs, 1e-9), labelling.threads());
+            err.printf("%s: %d rows, %d labelled, %d with an error (reason in the '%s' column); %s in %.1f s (%.0f rows/s, %d threads)%n",
+                    input, s.rows(), s.labelled(), s.skipped(), CsvLabeler.ERROR_COLUMN, what, secs, s.rows() / Math.max(secs, 1e-9),
+                    labelling.threads());
             err.flush();
             return 0;
         }
@@ -105,8 +109,8 @@ public final class ChemCommand implements Runnable {
 
     @Command(name = "qed", mixinStandardHelpOptions = true,
             description = {"QED drug-likeness (Bickerton et al. 2012) exactly as RDKit's QED.qed computes it (mean weights).",
-                    "Either label a file (adds a 'qed' column, keeps the others; unparsable SMILES are reported with file, "
-                            + "line and string and skipped) or give SMILES as arguments.",
+                    "Either label a file (adds a 'qed' column, keeps the others; a SMILES that cannot be scored keeps its row, "
+                            + "with an empty qed and the reason in the 'error' column) or give SMILES as arguments.",
                     "Example: tagllm chem qed --input mols.csv --column smiles --output mols_qed.csv"})
     static final class QedCmd implements Callable<Integer> {
         @picocli.CommandLine.Mixin

@@ -20,32 +20,52 @@ public final class ChunkedRows {
         void columns(List<String> columns) throws IOException;
 
         void chunk(List<Row> rows) throws IOException;
+
+        /** A row the reader could not read (e.g. the wrong number of fields), in its place between chunks. */
+        default void unreadable(DatasetException problem) throws IOException { }
     }
 
     /** @return the file's columns */
     public static List<String> scan(Path file, Format format, RowIssues structural, Handler handler) throws IOException {
-        List<Row> chunk = new ArrayList<>(CHUNK);
+        // rows and unreadable rows in file order: an unreadable row keeps its place between the rows around it
+        List<Object> buffer = new ArrayList<>(CHUNK);
+        int[] rowsBuffered = {0};
         boolean[] started = {false};
+        RowIssues inPlace = RowIssues.forwarding(structural, buffer::add);
         List<String> columns;
         try {
-            columns = Dataset.scan(file, format, structural, row -> {
+            columns = Dataset.scan(file, format, inPlace, row -> {
                 if (!started[0]) {
                     started[0] = true;
                     call(() -> handler.columns(row.columns()));
                 }
-                chunk.add(row);
-                if (chunk.size() == CHUNK) {
-                    List<Row> full = List.copyOf(chunk);
-                    chunk.clear();
-                    call(() -> handler.chunk(full));
+                buffer.add(row);
+                if (++rowsBuffered[0] == CHUNK) {
+                    call(() -> flush(buffer, handler));
+                    rowsBuffered[0] = 0;
                 }
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         if (!started[0]) handler.columns(columns);
-        if (!chunk.isEmpty()) handler.chunk(List.copyOf(chunk));
+        flush(buffer, handler);
         return columns;
+    }
+
+    private static void flush(List<Object> buffer, Handler handler) throws IOException {
+        List<Row> run = new ArrayList<>();
+        for (Object o : buffer) {
+            if (o instanceof Row r) {
+                run.add(r);
+            } else {
+                if (!run.isEmpty()) handler.chunk(List.copyOf(run));
+                run.clear();
+                handler.unreadable((DatasetException) o);
+            }
+        }
+        if (!run.isEmpty()) handler.chunk(List.copyOf(run));
+        buffer.clear();
     }
 
     /** Throws naming the file and the columns it has when {@code column} is not among them. */

@@ -26,10 +26,27 @@ public final class RowIssues {
     private final int keep;
     private final List<String> messages = new ArrayList<>();
     private long count;
+    /** When set, problems are recorded there and then handed to onSkip (see {@link #forwarding}). */
+    private final RowIssues target;
+    private final java.util.function.Consumer<DatasetException> onSkip;
 
     private RowIssues(boolean strict, int keep) {
+        this(strict, keep, null, null);
+    }
+
+    private RowIssues(boolean strict, int keep, RowIssues target, java.util.function.Consumer<DatasetException> onSkip) {
         this.strict = strict;
         this.keep = keep;
+        this.target = target;
+        this.onSkip = onSkip;
+    }
+
+    /**
+     * Records into {@code target} (which throws in strict mode), then tells {@code onSkip} about each skipped row:
+     * for writers that keep a place for every input row (an output row with the reason instead of a value).
+     */
+    public static RowIssues forwarding(RowIssues target, java.util.function.Consumer<DatasetException> onSkip) {
+        return new RowIssues(target.strict, 0, target, onSkip);
     }
 
     /** The first bad row throws its {@link DatasetException}. */
@@ -75,6 +92,11 @@ public final class RowIssues {
 
     /** Records a row-level problem, or throws it in strict mode. */
     public void record(DatasetException problem) {
+        if (target != null) {
+            target.record(problem);
+            onSkip.accept(problem);
+            return;
+        }
         if (strict) throw problem;
         synchronized (this) {
             count++;
@@ -84,16 +106,17 @@ public final class RowIssues {
 
     /** How many rows were skipped. */
     public synchronized long count() {
-        return count;
+        return target != null ? target.count() : count;
     }
 
     /** The first messages, each {@code file:line: reason}. */
     public synchronized List<String> messages() {
-        return List.copyOf(messages);
+        return target != null ? target.messages() : List.copyOf(messages);
     }
 
     /** One paragraph for a log: the count and the kept messages. */
     public synchronized String summary() {
+        if (target != null) return target.summary();
         if (count == 0) return "no rows skipped";
         StringBuilder b = new StringBuilder().append(count).append(count == 1 ? " row" : " rows").append(" skipped");
         if (!messages.isEmpty()) {

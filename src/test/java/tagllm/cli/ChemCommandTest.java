@@ -35,11 +35,30 @@ class ChemCommandTest {
         CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--column", "smiles", "--output", outFile.toString(), "--threads", "2");
         assertEquals(0, r.exit(), r.err());
         List<String> lines = Files.readAllLines(outFile);
-        assertEquals(List.of("id,smiles,split,qed",
-                "a,CC(=O)Oc1ccccc1C(=O)O,train," + PythonFloat.repr(Qed.qed("CC(=O)Oc1ccccc1C(=O)O").qed()),
-                "\"c,d\",c1ccccc1O,test," + PythonFloat.repr(Qed.qed("c1ccccc1O").qed())), lines);
+        // every input row has its output row: the bad one with an empty qed and the reason
+        assertEquals(List.of("id,smiles,split,qed,error",
+                "a,CC(=O)Oc1ccccc1C(=O)O,train," + PythonFloat.repr(Qed.qed("CC(=O)Oc1ccccc1C(=O)O").qed()) + ",",
+                "b,C1CC,valid,,\"invalid SMILES 'C1CC': Unclosed ring detected, SMILES may be truncated (at character 4)\"",
+                "\"c,d\",c1ccccc1O,test," + PythonFloat.repr(Qed.qed("c1ccccc1O").qed()) + ","), lines);
         assertTrue(r.err().contains(in + ":3:") && r.err().contains("'C1CC'"), r.err());
-        assertTrue(r.err().contains("3 rows, 2 labelled, 1 skipped"), r.err());
+        assertTrue(r.err().contains("3 rows, 2 labelled, 1 with an error"), r.err());
+    }
+
+    @Test
+    void noRowIsLostUnreadableRowsAndHugeMoleculesKeepTheirPlace() throws IOException {
+        // line 3 has too many fields; line 4 is empty; line 5 is RDKit-invalid (CsvLabelerTest: a stack overflow)
+        Path in = write("mols.csv", "id,smiles\n1,CCO\n2,CC,extra\n3,\n4,C(=)C\n5,c1ccccc1O\n");
+        Path outFile = dir.resolve("out.csv");
+        Run r = run("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals(6, lines.size(), "a header and one line per input row: " + lines);
+        assertTrue(lines.get(1).startsWith("1,CCO,0."), lines.get(1));
+        assertTrue(lines.get(2).startsWith("\"\",,,") && lines.get(2).contains("line 3: expected 2 fields"), lines.get(2));
+        assertTrue(lines.get(3).startsWith("3,,,") && lines.get(3).contains("empty"), lines.get(3));
+        assertTrue(lines.get(4).startsWith("4,C(=)C,,") && lines.get(4).contains("bond with no atom after it"), lines.get(4));
+        assertTrue(lines.get(5).startsWith("5,c1ccccc1O,0."), lines.get(5));
+        assertTrue(r.err().contains("5 rows, 2 labelled, 3 with an error"), r.err());
     }
 
     @Test
@@ -66,7 +85,7 @@ class ChemCommandTest {
         Path outFile = dir.resolve("out.csv");
         assertEquals(0, CliRun.of("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--properties").exit());
         List<String> lines = Files.readAllLines(outFile);
-        assertEquals("smiles,qed,mw,alogp,hba,hbd,psa,rotb,arom,alerts", lines.get(0));
+        assertEquals("smiles,qed,mw,alogp,hba,hbd,psa,rotb,arom,alerts,error", lines.get(0));
         var q = Qed.qed("CCO");
         assertTrue(lines.get(1).startsWith("CCO," + PythonFloat.repr(q.qed()) + "," + PythonFloat.repr(q.properties().mw()) + ","), lines.get(1));
     }
@@ -90,7 +109,7 @@ class ChemCommandTest {
         CliRun r = CliRun.of("chem", "descriptors", "--input", in.toString(), "--output", outFile.toString());
         assertEquals(0, r.exit(), r.err());
         List<String> lines = Files.readAllLines(outFile);
-        assertEquals("id,description,sequence,blosum1,molecular_weight,aromaticity,instability_index,isoelectric_point,gravy,nonstandard",
+        assertEquals("id,description,sequence,blosum1,molecular_weight,aromaticity,instability_index,isoelectric_point,gravy,nonstandard,error",
                 lines.get(0));
         assertTrue(lines.get(1).startsWith("p1,first protein,MKWFGGA," + PythonFloat.repr(ProteinDescriptors.blosum1("MKWFGGA")) + ","));
         assertTrue(lines.get(2).startsWith("p2,,KLKLLLLLKLK," + PythonFloat.repr(ProteinDescriptors.blosum1("KLKLLLLLKLK")) + ","));
