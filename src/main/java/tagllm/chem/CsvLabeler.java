@@ -90,8 +90,7 @@ public final class CsvLabeler {
 
                     @Override
                     public void unreadable(DatasetException problem) throws IOException {
-                        counts[0]++;
-                        issues.record(problem); // strict: stops here
+                        counts[0]++; // already recorded in issues by the reader (strict mode stopped there)
                         List<String> values = new ArrayList<>(java.util.Collections.nCopies(header.size(), ""));
                         values.set(errorColumn[0], "line " + problem.origin().line() + ": " + problem.reason());
                         sink.row(values);
