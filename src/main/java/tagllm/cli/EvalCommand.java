@@ -75,12 +75,15 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<Row> rows = reader.load(ds, split);
         String scope = split + " split";
-        if (reader.note(ds) != null) {
+        String note = reader.note(ds); // rows the reader could not read, and whether there is a split column
+        if (note != null && note.contains("no '" + splitColumn + "' column")) {
             // a file without a split column (a test set of its own) is scored whole
             rows = reader.load(ds, "train");
             scope = "all rows";
             spec.commandLine().getErr().println(opts.input + ": no '" + splitColumn + "' column, so all rows are scored");
+            note = note.lines().filter(l -> !l.contains("no '" + splitColumn + "' column")).reduce((x, y) -> x + "\n" + y).orElse(null);
         }
+        if (note != null && !note.isBlank()) spec.commandLine().getErr().println(note);
         ExampleRenderer r = p.renderer(task);
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
         List<Example> examples = new ArrayList<>();
@@ -96,6 +99,9 @@ public final class EvalCommand implements Callable<Integer> {
             }).ifPresent(examples::add);
         }
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
+        spec.commandLine().getErr().println(opts.input + ": " + (examples.size() + issues.count()) + " rows (" + scope + "), "
+                + examples.size() + " scored, " + issues.count() + " left out (reasons above)"
+                + (note != null && !note.isBlank() ? "; unreadable rows are listed above" : ""));
         if (examples.isEmpty()) {
             throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name());
         }
@@ -104,6 +110,7 @@ public final class EvalCommand implements Callable<Integer> {
         o.put("task", task.name());
         o.put("split", scope.equals("all rows") ? "all" : split);
         o.put("n", examples.size());
+        o.put("left_out", issues.count());
         switch (task.type()) {
             case REGRESSION -> {
                 RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), examples.size());
@@ -139,7 +146,7 @@ public final class EvalCommand implements Callable<Integer> {
         } else {
             out.println("task " + task.name() + ", " + scope + ", " + examples.size() + " rows");
             o.properties().forEach(e -> {
-                if (e.getValue().isNumber() && !e.getKey().equals("n")) {
+                if (e.getValue().isNumber() && !e.getKey().equals("n") && !e.getKey().equals("left_out")) {
                     out.printf(Locale.ROOT, "  %-16s %.6f%n", e.getKey(), e.getValue().asDouble());
                 } else if (e.getKey().equals("class_counts")) {
                     List<String> c = new ArrayList<>();

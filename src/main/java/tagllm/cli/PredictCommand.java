@@ -3,11 +3,14 @@ package tagllm.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tagllm.data.Dataset;
+import tagllm.data.DatasetException;
+import tagllm.data.Format;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
-import tagllm.task.DatasetRows;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
+import tagllm.task.InputCheck;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -22,8 +25,9 @@ import java.util.concurrent.Callable;
 
 /**
  * tagllm predict: each input row through the task's prompt; regression tasks read the head, text tasks
- * generate greedily. Writes the input columns plus "prediction" (or "output") as CSV, TSV or JSONL; classification
- * tasks add a "prob_CLASS" column per class before "prediction" (the most probable class).
+ * generate greedily. Writes the input columns plus "prediction" (or "output") and "error" as CSV, TSV or JSONL: every
+ * input row has its output row, one that cannot be read, rendered or predicted with an empty value and the reason;
+ * classification tasks add a "prob_CLASS" column per class before "prediction" (the most probable class).
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Predict with trained tags: --task QED --input data.csv --output preds.csv.")
@@ -46,6 +50,13 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
+    @Option(names = "--truncate", description = "an input too long for the prompt is cut instead of refused: the row's longest "
+            + "value keeps as many leading characters as fit (the 'error' column says how many); without it such a row gets an error")
+    boolean truncate;
+
+    /** The column naming why a row has no prediction, or that its input was truncated; empty otherwise. */
+    static final String ERROR_COLUMN = "error";
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -56,67 +67,141 @@ public final class PredictCommand implements Callable<Integer> {
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         if (task.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");
-        List<Row> rows = DatasetRows.all(opts.input, opts.format, opts.strict);
-        ExampleRenderer r = p.renderer(task);
+        // every input row in file order, read or not: each gets its output row
+        List<Object> entries = new ArrayList<>();
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
-        List<Row> kept = new ArrayList<>();
+        Format inputFormat = opts.format != null ? Format.parse(opts.format) : Format.detect(opts.input);
+        List<String> columns = Dataset.scan(opts.input, inputFormat, RowIssues.forwarding(issues, entries::add), entries::add);
+        ExampleRenderer r = p.renderer(task);
+        InputCheck check = InputCheck.of(task);
+        int n = entries.size();
+        String[] errors = new String[n];
+        List<Integer> usable = new ArrayList<>();
         List<Example> prompts = new ArrayList<>();
-        for (Row row : rows) {
-            issues.convert(row, r::prompt).ifPresent(e -> {
-                kept.add(row);
-                prompts.add(e);
-            });
+        for (int k = 0; k < n; k++) {
+            if (entries.get(k) instanceof DatasetException unreadable) {
+                errors[k] = "line " + unreadable.origin().line() + ": " + unreadable.reason();
+                continue;
+            }
+            Row row = (Row) entries.get(k);
+            try {
+                check.check(row);
+                prompts.add(r.prompt(row));
+                usable.add(k);
+            } catch (DatasetException e) {
+                Truncated t = truncate && e.reason().startsWith("too long") ? Truncated.fit(r, row) : null;
+                if (t == null) {
+                    issues.record(e); // strict: stops here
+                    errors[k] = e.reason();
+                    continue;
+                }
+                prompts.add(t.prompt());
+                usable.add(k);
+                errors[k] = t.note();
+            }
         }
-        if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
-        if (prompts.isEmpty()) throw new IllegalArgumentException(opts.input + ": no row could be used for task " + task.name());
-        List<String> out = new ArrayList<>();
+        String[] values = new String[n];
         RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "predict " + task.name(), prompts.size());
         List<String> extra = new ArrayList<>();
-        List<List<String>> extraValues = new ArrayList<>();
+        List<String>[] extraValues = new List[n];
         if (task.type() == TaskType.CLASSIFICATION) {
             // one probability column per class (multi-label: per label column), then the predicted class
             var cs = task.classes();
             for (String c : cs.classes()) extra.add("prob_" + c);
-            for (double[] pr : p.classProbabilities(task, prompts.stream().map(Example::sequence).toList())) {
+            List<double[]> probs = prompts.isEmpty() ? List.of() : java.util.Arrays.asList(p.classProbabilities(task, prompts.stream().map(Example::sequence).toList()));
+            for (int i = 0; i < probs.size(); i++) {
+                int k = usable.get(i);
                 List<String> v = new ArrayList<>();
-                for (double x : pr) v.add(String.format(Locale.ROOT, "%.6g", x));
-                extraValues.add(v);
-                out.add(cs.predicted(pr));
+                for (double x : probs.get(i)) v.add(String.format(Locale.ROOT, "%.6g", x));
+                extraValues[k] = v;
+                values[k] = cs.predicted(probs.get(i));
             }
             bar.to(prompts.size());
         } else if (task.type() == TaskType.REGRESSION) {
-            for (double v : p.predictValues(task, prompts.stream().map(Example::sequence).toList(), bar::to)) out.add(String.format(Locale.ROOT, "%.6g", v));
+            double[] v = prompts.isEmpty() ? new double[0] : p.predictValues(task, prompts.stream().map(Example::sequence).toList(), bar::to);
+            for (int i = 0; i < v.length; i++) {
+                int k = usable.get(i);
+                if (Double.isFinite(v[i])) {
+                    values[k] = String.format(Locale.ROOT, "%.6g", v[i]);
+                } else {
+                    values[k] = "";
+                    errors[k] = "the model gave a non-finite value (" + v[i] + ")";
+                    issues.record(new DatasetException(((Row) entries.get(k)).origin(), errors[k]));
+                }
+            }
         } else {
-            for (Example e : prompts) {
-                out.add(p.generate(e.sequence(), opts.maxTokens));
+            for (int i = 0; i < prompts.size(); i++) {
+                values[usable.get(i)] = p.generate(prompts.get(i).sequence(), opts.maxTokens);
                 bar.advance(1);
             }
         }
         bar.finish();
         // the column score regression (--pred) and eval read by default
         String column = task.type() == TaskType.TEXT ? "output" : PREDICTION;
-        List<String> header = new ArrayList<>(kept.get(0).columns());
-        int inputColumns = header.size();
+        List<String> header = new ArrayList<>(columns);
         header.addAll(extra);
         header.add(column);
+        header.add(ERROR_COLUMN);
         List<List<String>> records = new ArrayList<>();
-        for (int i = 0; i < kept.size(); i++) {
+        long failed = 0;
+        for (int k = 0; k < n; k++) {
             List<String> rec = new ArrayList<>();
-            for (String c : header.subList(0, inputColumns)) rec.add(kept.get(i).has(c) ? kept.get(i).get(c) : "");
-            if (!extra.isEmpty()) rec.addAll(extraValues.get(i));
-            rec.add(out.get(i));
+            Row row = entries.get(k) instanceof Row x ? x : null;
+            for (String c : columns) rec.add(row != null && row.has(c) ? row.get(c) : "");
+            for (int e = 0; e < extra.size(); e++) rec.add(extraValues[k] == null ? "" : extraValues[k].get(e));
+            rec.add(values[k] == null ? "" : values[k]);
+            rec.add(errors[k] == null ? "" : errors[k]);
+            if (values[k] == null || values[k].isEmpty() && task.type() != TaskType.TEXT) failed++;
             records.add(rec);
         }
         java.util.Set<String> numeric = new java.util.HashSet<>(extra);
         if (task.type() == TaskType.REGRESSION) numeric.add(PREDICTION);
         String text = format.render(header, records, numeric);
+        var err = spec.commandLine().getErr();
+        if (issues.count() > 0) err.println(issues.summary());
+        err.println(opts.input + ": " + n + " rows, " + (n - failed) + " predicted, " + failed + " with an error"
+                + (failed > 0 ? " (the reason is in the '" + ERROR_COLUMN + "' column)" : ""));
         if (output != null) {
             AtomicFiles.writeString(output, text);
-            spec.commandLine().getErr().println("wrote " + kept.size() + " predictions to " + output);
+            err.println("wrote " + n + " rows to " + output);
         } else {
             spec.commandLine().getOut().print(text);
             spec.commandLine().getOut().flush();
         }
         return 0;
+    }
+
+    /** A too-long row cut to fit: its longest value keeps the most leading characters that fit (bisection). */
+    private record Truncated(Example prompt, String note) {
+        static Truncated fit(ExampleRenderer r, Row row) {
+            String longest = null;
+            for (String c : row.columns()) if (row.has(c) && (longest == null || row.get(c).length() > row.get(longest).length())) longest = c;
+            if (longest == null) return null;
+            String full = row.get(longest);
+            int lo = 0, hi = full.length(); // lo fits (or is 0), hi does not
+            Example best = null;
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                Example e = tryPrompt(r, row, longest, full.substring(0, mid));
+                if (e != null) {
+                    lo = mid;
+                    best = e;
+                } else {
+                    hi = mid;
+                }
+            }
+            if (best == null) return null;
+            return new Truncated(best, "truncated: kept " + lo + " of " + full.length() + " characters of '" + longest + "'");
+        }
+
+        private static Example tryPrompt(ExampleRenderer r, Row row, String column, String value) {
+            java.util.Map<String, String> values = new java.util.LinkedHashMap<>(row.values());
+            values.put(column, value);
+            try {
+                return r.prompt(Row.of(row.source(), row.line(), values));
+            } catch (DatasetException e) {
+                return null;
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ import tagllm.tag.TagFile;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.task.ExampleRenderer;
+import tagllm.task.InputCheck;
 import tagllm.task.Presets;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
@@ -278,14 +279,21 @@ public final class PredictorService implements TagService, AutoCloseable {
     private List<Sequence> prompts(TaskInfo info, TaskSpec spec, List<Map<String, String>> inputs) {
         if (inputs.isEmpty()) throw ApiException.badRequest("inputs: empty; give at least one object with " + info.describeFields());
         ExampleRenderer renderer = predictor.renderer(spec);
+        InputCheck check = InputCheck.of(spec);
         List<Sequence> out = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             String where = "inputs[" + i + "]";
             Map<String, String> input = inputs.get(i);
             info.requireFields(input, where);
             refuseHopelesslyLong(input, where, renderer.limit());
+            Row row = Row.of(where, 1, input);
             try {
-                out.add(renderer.prompt(Row.of(where, 1, input)).sequence());
+                check.check(row);
+            } catch (DatasetException e) {
+                throw ApiException.badRequest(where + "." + e.reason()); // the reason starts with the field
+            }
+            try {
+                out.add(renderer.prompt(row).sequence());
             } catch (DatasetException e) {
                 throw ApiException.badRequest(where + ": " + e.reason());
             }

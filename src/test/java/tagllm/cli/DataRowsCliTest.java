@@ -106,7 +106,7 @@ class DataRowsCliTest {
         assertEquals(0, viaMerged.exit(), viaMerged.err());
         assertEquals(viaRun2.out(), viaMerged.out());
         assertEquals(viaRun2.out(), viaTwoFiles.out());
-        assertTrue(viaMerged.out().startsWith("smiles,prediction\n"), viaMerged.out());
+        assertTrue(viaMerged.out().startsWith("smiles,prediction,error\n"), viaMerged.out());
         assertEquals(3, viaMerged.out().strip().split("\n").length);
     }
 }

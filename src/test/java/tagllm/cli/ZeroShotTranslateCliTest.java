@@ -59,7 +59,7 @@ class ZeroShotTranslateCliTest {
         var p = CliRun.of("predict", "--model", model.toString(), "--tags", tags.toString(), "--task", "Translate:es-pt", "--input", three.toString(),
                 "--max-tokens", "6");
         assertEquals(0, p.exit(), p.err());
-        assertTrue(p.out().startsWith("src,tgt,corpus,output\n"), p.out());
+        assertTrue(p.out().startsWith("src,tgt,corpus,output,error\n"), p.out());
         List<String> outputs = new ArrayList<>(), references = new ArrayList<>();
         for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(new StringReader(p.out()))) {
             outputs.add(rec.get("output"));

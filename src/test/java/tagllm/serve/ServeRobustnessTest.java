@@ -298,6 +298,17 @@ class ServeRobustnessTest {
     }
 
     @Test
+    void smilesRdkitRefusesAreRefusedAt400NamingTheField() throws Exception {
+        try (TagServer s = TagServer.start(service, quick())) {
+            for (String bad : List.of("notasmiles((", "C=", "cc", "[Cx]", "N(=O)=O", "C()C", "")) {
+                Reply r = post(s.uri(), "/v1/predict", json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", "CCO"), Map.of("smiles", bad)))));
+                assertEquals(400, r.status(), bad + ": " + r.body());
+                assertTrue(r.error().startsWith("inputs[1].smiles: "), r.error());
+            }
+        }
+    }
+
+    @Test
     void aMegabyteInputIsRefusedWithoutTokenizingIt() throws Exception {
         try (TagServer s = TagServer.start(service, quick())) {
             long t0 = System.nanoTime();

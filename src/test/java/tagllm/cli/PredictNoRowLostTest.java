@@ -1,0 +1,90 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.head.RegressionHead;
+import tagllm.model.Model;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagInit;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.task.Presets;
+import tagllm.testutil.Shared;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** predict writes one output row per input row: a value, or an empty one with the reason; --truncate; --strict. */
+class PredictNoRowLostTest {
+    @TempDir
+    static Path dir;
+    static Path tags;
+    static Path input;
+
+    @BeforeAll
+    static void files() throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        float[] init = TagInit.initialVector(m.weights().embedTokens());
+        TagSet s = new TagSet(m.name(), m.fingerprint());
+        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
+        s.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 1, init));
+        int d = m.config().hiddenSize();
+        float[] w = new float[d];
+        for (int k = 0; k < d; k++) w[k] = (float) (0.05 * Math.cos(0.3 * k));
+        s.putHead(new RegressionHead("<QED>", 1, d, w, null, new double[]{0.5}, new double[]{0.2}));
+        s.tasks().put("QED", Presets.get("QED", "test").toJson());
+        tags = dir.resolve("qed.tags.safetensors");
+        TagFile.write(s, tags);
+        input = dir.resolve("in.csv");
+        // line 3: an extra field; line 4: not a SMILES; line 5: far longer than the model's 512 positions
+        Files.writeString(input, "id,smiles\n1,CCO\n2,CC,extra\n3,notasmiles((\n4," + "C".repeat(3000) + "\n5,c1ccccc1O\n");
+    }
+
+    private static CliRun predict(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("predict", "--model", Shared.model("stories260K").toString(), "--tags",
+                tags.toString(), "--task", "QED", "--input", input.toString()));
+        args.addAll(List.of(extra));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    @Test
+    void everyRowHasItsOutputRowWithTheReason() throws Exception {
+        Path out = dir.resolve("p.csv");
+        CliRun r = predict("-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals("id,smiles,prediction,error", lines.get(0));
+        assertEquals(6, lines.size(), lines.toString());
+        assertTrue(lines.get(1).matches("1,CCO,-?[0-9.e-]+,"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("\"\",,,") && lines.get(2).contains("line 3: expected 2 fields"), lines.get(2));
+        assertTrue(lines.get(3).startsWith("3,notasmiles((,,smiles: invalid SMILES 'notasmiles(('"), lines.get(3));
+        assertTrue(lines.get(4).contains(",,\"too long:") && lines.get(4).contains("the limit is"), lines.get(4).substring(3000));
+        assertTrue(lines.get(5).matches("5,c1ccccc1O,-?[0-9.e-]+,"), lines.get(5));
+        assertTrue(r.err().contains("5 rows, 2 predicted, 3 with an error"), r.err());
+    }
+
+    @Test
+    void truncateCutsTheLongValueToWhatFitsAndSaysSo() throws Exception {
+        CliRun r = predict("--truncate");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().split("\n");
+        String longRow = lines[4];
+        assertTrue(longRow.matches("4,C{3000},-?[0-9.e-]+,truncated: kept [0-9]+ of 3000 characters of 'smiles'"), longRow.substring(3000));
+        int kept = Integer.parseInt(longRow.replaceAll(".*kept ([0-9]+) of.*", "$1"));
+        assertTrue(kept > 100 && kept < 3000, "kept " + kept);
+        assertTrue(r.err().contains("5 rows, 3 predicted, 2 with an error"), r.err());
+    }
+
+    @Test
+    void strictStopsAtTheFirstBadRowAndWritesNothing() {
+        Path out = dir.resolve("strict.csv");
+        CliRun r = predict("--strict", "-o", out.toString());
+        assertNotEquals(0, r.exit());
+        assertTrue(r.err().contains(":3:") && r.err().contains("expected 2 fields"), r.err());
+        assertFalse(Files.exists(out));
+    }
+}
