@@ -101,8 +101,51 @@ public record ModelConfig(
         return fromJson(readJson(configJson), configJson.toString());
     }
 
+    /** The keys this class reads; the others in a Hugging Face config.json play no part here. */
+    static final List<String> READ_KEYS = List.of("model_type", "architectures", "hidden_size", "intermediate_size",
+            "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim", "vocab_size", "max_position_embeddings",
+            "rms_norm_eps", "rope_theta", "hidden_act", "mlp_bias", "partial_rotary_factor", "attention_bias", "tie_word_embeddings",
+            "rope_scaling", "bos_token_id", "eos_token_id", "sliding_window", "use_sliding_window", "max_window_layers",
+            "torch_dtype", "dtype");
+
+    /**
+     * A key one or two letters away from a key this class reads (and that is absent) is a misspelling whose value
+     * would be ignored for a default: "rms_norm_epsilon" for rms_norm_eps silently changes every layer norm.
+     */
+    private static void refuseMisspeltKeys(JsonNode n, String source) {
+        for (var it = n.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (READ_KEYS.contains(key) || key.length() < 5) continue;
+            for (String known : READ_KEYS) {
+                if (!n.has(known) && closeTo(key, known)) {
+                    throw new ModelFormatException(source + ": unknown key '" + key + "' (did you mean '" + known + "'? as written it "
+                            + "would be ignored and " + known + " would take its default)");
+                }
+            }
+        }
+    }
+
+    /** Edit distance at most 2, or one is the other with a short suffix ("_epsilon" for "_eps"). */
+    private static boolean closeTo(String a, String b) {
+        if (a.startsWith(b) && a.length() - b.length() <= 4 && b.length() >= 8) return true;
+        if (Math.abs(a.length() - b.length()) > 2) return false;
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()] <= 2;
+    }
+
     public static ModelConfig fromJson(JsonNode n, String source) {
         if (n == null || !n.isObject()) throw new ModelFormatException(source + ": expected a JSON object");
+        refuseMisspeltKeys(n, source);
         String type = text(n, "model_type", null, source);
         String arch = architecture(n, type, source);
 

@@ -1,5 +1,8 @@
 package tagllm.model;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import tagllm.tensor.Matrix;
 
 import java.io.IOException;
@@ -23,6 +26,33 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
      * With {@link ComputePrecision#BF16} the projections and an untied LM head are read straight into BF16 (no F32
      * copy is ever held) and then set to compute in BF16 ({@link #withBf16Compute()}).
      */
+    /** Every value finite and every tensor of the files used (WeightChecks): refused by name otherwise. */
+    private void check(TensorSource src) {
+        List<String> used = new ArrayList<>(List.of("model.embed_tokens.weight", "model.norm.weight"));
+        WeightChecks.requireFinite("model.embed_tokens.weight", embedTokens, src.dir());
+        WeightChecks.requireFinite("model.norm.weight", finalNorm, src.dir());
+        if (!config.tieWordEmbeddings()) {
+            used.add("lm_head.weight");
+            WeightChecks.requireFinite("lm_head.weight", lmHead, src.dir());
+        }
+        for (int l = 0; l < layers.length; l++) {
+            String p = "model.layers." + l + ".";
+            LayerWeights w = layers[l];
+            Object[][] named = {{"input_layernorm.weight", w.inputNorm()}, {"self_attn.q_proj.weight", w.q()}, {"self_attn.k_proj.weight", w.k()},
+                    {"self_attn.v_proj.weight", w.v()}, {"self_attn.o_proj.weight", w.o()}, {"self_attn.q_proj.bias", w.qBias()},
+                    {"self_attn.k_proj.bias", w.kBias()}, {"self_attn.v_proj.bias", w.vBias()},
+                    {"post_attention_layernorm.weight", w.postAttentionNorm()}, {"mlp.gate_proj.weight", w.gate()}, {"mlp.up_proj.weight", w.up()},
+                    {"mlp.down_proj.weight", w.down()}};
+            for (Object[] n : named) {
+                if (n[1] == null) continue;
+                used.add(p + n[0]);
+                if (n[1] instanceof Matrix m) WeightChecks.requireFinite(p + n[0], m, src.dir());
+                else WeightChecks.requireFinite(p + n[0], (float[]) n[1], src.dir());
+            }
+        }
+        WeightChecks.requireExplained(config, src, used);
+    }
+
     public static Weights from(ModelConfig c, TensorSource src, ComputePrecision precision) {
         boolean b = precision == ComputePrecision.BF16;
         if (b) tagllm.tensor.NativeBf16.requireBf16Compute();
@@ -54,6 +84,7 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
             head = src.matrix("lm_head.weight", c.vocabSize(), d, b);
         }
         Weights w = new Weights(c, embed, layers, norm, head);
+        w.check(src);
         return b ? w.withBf16Compute() : w;
     }
 

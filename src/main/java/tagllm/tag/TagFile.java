@@ -98,37 +98,84 @@ public final class TagFile {
         }
         int version = meta.path("version").asInt(-1);
         if (version != VERSION) throw new ModelFormatException(file + ": tag file version " + version + " is not supported (expected " + VERSION + ")");
-        TagSet set = new TagSet(text(meta.path("model"), "name"), text(meta.path("model"), "fingerprint"));
+        // without the fingerprint a tag file could be used with any model, silently giving nonsense
+        JsonNode fp = meta.path("model").get("fingerprint");
+        if (fp == null || !fp.isTextual() || fp.asText().isBlank()) {
+            throw new ModelFormatException(file + ": model.fingerprint is missing from the tag metadata: the base model the tags "
+                    + "were trained on cannot be checked, so the file is refused (retrain, or restore the field)");
+        }
+        TagSet set = new TagSet(text(meta.path("model"), "name"), fp.asText());
         for (JsonNode t : meta.path("tags")) {
             String name = Tag.canonicalName(require(t, "name", file));
             TagKind kind = TagKind.parse(require(t, "kind", file), file + ": tag " + name);
-            int p = t.path("p").asInt(0), d = t.path("hidden").asInt(0);
+            int p = intField(t, "p", 1, 100_000, file, "tag " + name), d = intField(t, "hidden", 1, 1_000_000, file, "tag " + name);
             String tensor = "tag." + Tag.bareName(name);
             long[] shape = st.entry(tensor).shape();
             if (shape.length != 2 || shape[0] != p || shape[1] != d) {
                 throw new ModelFormatException(file + ": tensor '" + tensor + "' has shape " + Arrays.toString(shape)
                         + ", the metadata says [" + p + ", " + d + "]");
             }
-            set.put(new Tag(name, kind, p, d, st.readF32(tensor)));
+            set.put(new Tag(name, kind, p, d, finite(st.readF32(tensor), tensor, file)));
         }
         for (JsonNode h : meta.path("heads")) {
             String tag = Tag.canonicalName(require(h, "tag", file));
             String bare = Tag.bareName(tag);
-            int k = h.path("outputs").asInt(0);
+            int k = intField(h, "outputs", 1, 100_000, file, "head " + tag);
+            JsonNode biasFlag = h.get("bias");
+            if (biasFlag != null && !biasFlag.isBoolean()) {
+                throw new ModelFormatException(file + ": head " + tag + ": 'bias' must be true or false, got " + biasFlag);
+            }
             long[] shape = st.entry("head." + bare + ".weight").shape();
             if (shape.length != 2 || shape[0] != k) {
                 throw new ModelFormatException(file + ": tensor 'head." + bare + ".weight' has shape " + Arrays.toString(shape)
                         + ", expected [" + k + ", hidden]");
             }
-            float[] bias = h.path("bias").asBoolean(false) ? st.readF32("head." + bare + ".bias") : null;
-            set.putHead(new RegressionHead(tag, k, (int) shape[1], st.readF32("head." + bare + ".weight"), bias,
-                    doubles(h.get("label_shift"), k), doubles(h.get("label_scale"), k)));
+            float[] bias = biasFlag != null && biasFlag.booleanValue() ? finite(st.readF32("head." + bare + ".bias"), "head." + bare + ".bias", file) : null;
+            set.putHead(new RegressionHead(tag, k, (int) shape[1], finite(st.readF32("head." + bare + ".weight"), "head." + bare + ".weight", file), bias,
+                    labelNumbers(h, "label_shift", k, false, file, tag), labelNumbers(h, "label_scale", k, true, file, tag)));
         }
         meta.path("tasks").properties().forEach(e -> {
             if (e.getValue().isObject()) set.tasks().put(e.getKey(), (ObjectNode) e.getValue());
         });
         for (JsonNode p : meta.path("provenance")) if (p.isObject()) set.provenance().add((ObjectNode) p);
         return set;
+    }
+
+    /** A metadata integer in [min, max], named with the field and the range when it is not one. */
+    private static int intField(JsonNode n, String field, int min, int max, Path file, String what) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < min || v.intValue() > max) {
+            throw new ModelFormatException(file + ": " + what + ": '" + field + "' must be an integer " + min + ".." + max + ", got "
+                    + (v == null ? "nothing" : v.toString()));
+        }
+        return v.intValue();
+    }
+
+    /** label_shift / label_scale: absent, or k finite numbers (scales non-zero). */
+    private static double[] labelNumbers(JsonNode h, String field, int k, boolean scale, Path file, String tag) {
+        JsonNode a = h.get(field);
+        if (a == null || a.isNull()) return null;
+        if (!a.isArray() || a.size() != k) {
+            throw new ModelFormatException(file + ": head " + tag + ": '" + field + "' must be an array of " + k + " numbers, got " + a);
+        }
+        for (JsonNode v : a) {
+            if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || scale && v.doubleValue() == 0) {
+                throw new ModelFormatException(file + ": head " + tag + ": '" + field + "' must hold finite numbers"
+                        + (scale ? " other than 0" : "") + ", got " + a);
+            }
+        }
+        return doubles(a, k);
+    }
+
+    /** The values, refused naming the tensor and the first bad index when one is NaN or infinite. */
+    static float[] finite(float[] v, String tensor, Path file) {
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new ModelFormatException(file + ": tensor '" + tensor + "' holds " + v[i] + " at index " + i
+                        + ": the file is damaged (or training diverged); refusing it rather than predicting NaN");
+            }
+        }
+        return v;
     }
 
     private static double[] doubles(JsonNode a, int k) {

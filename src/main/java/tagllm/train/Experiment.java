@@ -68,11 +68,16 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         return new Experiment(file, model, output, seed, newTagLength, newFunctionTagLength, functionInit, tags, init, defaults, newTasks, data, newStages);
     }
 
+    /** Most vectors per tag: far beyond the paper's 10, and p x hidden stays a small array whatever the model. */
+    public static final int MAX_TAG_LENGTH = 4096;
+
     public static Experiment load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (experiment file not found)");
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+            // a key given twice would silently take its last value: refused, naming the key and line
+            root = new ObjectMapper(new YAMLFactory()).enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(file.toFile());
         } catch (IOException e) {
             throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
         }
@@ -99,11 +104,11 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             tl.allowOnly("domain", "function");
             p = tl.integer("domain", recipe.tagLength());
             pf = tl.integer("function", recipe.tagLength());
-            if (p < 1) throw tl.error("domain", "must be at least 1, got " + p);
-            if (pf < 1) throw tl.error("function", "must be at least 1, got " + pf);
+            if (p < 1 || p > MAX_TAG_LENGTH) throw tl.error("domain", "must be in 1.." + MAX_TAG_LENGTH + ", got " + p);
+            if (pf < 1 || pf > MAX_TAG_LENGTH) throw tl.error("function", "must be in 1.." + MAX_TAG_LENGTH + ", got " + pf);
         } else {
             p = pf = c.integer("tag_length", recipe.tagLength());
-            if (p < 1) throw c.error("tag_length", "must be at least 1, got " + p);
+            if (p < 1 || p > MAX_TAG_LENGTH) throw c.error("tag_length", "must be in 1.." + MAX_TAG_LENGTH + ", got " + p);
         }
         FunctionInit functionInit;
         try {

@@ -89,20 +89,28 @@ public final class ExperimentRunner {
     public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
         Path metrics = out.resolve("metrics.jsonl");
-        if (!resume && !force && Files.isDirectory(out)) {
-            for (StageSpec s : exp.stages()) {
-                if (Files.exists(stageFile(out, s.name())) || Files.exists(checkpointFile(out, s.name()))) {
-                    throw new IllegalArgumentException("output folder " + out + " already holds a run; use --resume to continue it or --force to start over");
-                }
+        if (!resume && !force) {
+            // any run's files, not only this experiment's stage names: another run's final tags and metrics must survive
+            List<String> existing = RunManifest.runFiles(out);
+            if (!existing.isEmpty()) {
+                throw new IllegalArgumentException("output folder " + out + " already holds a run (" + String.join(", ", existing)
+                        + "); use --resume to continue it, --force to start over, or another -o");
             }
         }
-        Files.createDirectories(out);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new IOException("cannot create the output folder " + out + ": " + e.getMessage(), e);
+        }
+        ObjectNode settings = RunManifest.settings(exp, fingerprint);
+        if (resume) RunManifest.resume(out, settings, force);
         if (force && !resume) {
             for (StageSpec s : exp.stages()) {
                 Files.deleteIfExists(stageFile(out, s.name()));
                 Files.deleteIfExists(checkpointFile(out, s.name()));
             }
         }
+        if (!resume) RunManifest.start(out, settings);
         exp = ClassificationHeads.resolveClasses(exp, rows);
         TagSet tags = new TagSet(modelName, fingerprint);
         for (Path init : exp.init()) {

@@ -62,6 +62,18 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
         if (h.logEvery < 1) throw c.error("log_every", "must be at least 1");
         if (!(h.headLrScale >= 0) || !Double.isFinite(h.headLrScale)) throw c.error("head_lr_scale", "must be a number >= 0");
         if (h.evalEvery < 0) throw c.error("eval_every", "must be >= 0 (0 = no validation during training)");
+        // ranges that keep a typo from running for days or silently doing nothing (the allowed range is named)
+        if (!(h.lr <= 10) || !Double.isFinite(h.lr)) throw c.error("lr", "must be a number in [0, 10], got " + h.lr);
+        if (!(h.mseScale >= 0) || !Double.isFinite(h.mseScale)) throw c.error("mse_scale", "must be a finite number >= 0, got " + h.mseScale);
+        if (!(h.ceWeight >= 0) || !Double.isFinite(h.ceWeight)) throw c.error("ce_weight", "must be a finite number >= 0, got " + h.ceWeight);
+        if (!(h.maxGradNorm >= 0) || !Double.isFinite(h.maxGradNorm)) {
+            throw c.error("max_grad_norm", "must be a finite number >= 0 (0 = no clipping), got " + h.maxGradNorm);
+        }
+        if (!(h.warmupRatio >= 0 && h.warmupRatio <= 1)) throw c.error("warmup_ratio", "must be in [0, 1], got " + h.warmupRatio);
+        if (!(h.weightDecay >= 0) || !Double.isFinite(h.weightDecay)) throw c.error("weight_decay", "must be a finite number >= 0, got " + h.weightDecay);
+        if (h.batchSize > 65_536) throw c.error("batch_size", "must be in 1..65536, got " + h.batchSize);
+        if (h.gradAccum > 65_536) throw c.error("grad_accum", "must be in 1..65536, got " + h.gradAccum);
+        if (h.epochs > 100_000) throw c.error("epochs", "must be in 0..100000, got " + h.epochs);
         try {
             Optimizer.create(h.optimizer, h.weightDecay, h.beta1, h.beta2, h.eps);
             LrSchedule.of(h.schedule, h.lr, h.warmupRatio, 10);

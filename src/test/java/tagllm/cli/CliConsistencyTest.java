@@ -66,8 +66,8 @@ class CliConsistencyTest {
         Path csv = dir.resolve("p.csv"), tsv = dir.resolve("p.tsv"), jsonl = dir.resolve("p.jsonl");
         for (Path p : List.of(csv, tsv, jsonl)) assertEquals(0, predict(p).exit());
         List<String> c = Files.readAllLines(csv), t = Files.readAllLines(tsv), j = Files.readAllLines(jsonl);
-        assertEquals("smiles,qed,prediction", c.getFirst());
-        assertEquals("smiles\tqed\tprediction", t.getFirst());
+        assertEquals("smiles,qed,prediction,error", c.getFirst());
+        assertEquals("smiles\tqed\tprediction\terror", t.getFirst());
         assertEquals(21, c.size());
         assertEquals(20, j.size(), "JSONL: one object per row, no header");
         ObjectMapper om = new ObjectMapper();
@@ -101,7 +101,7 @@ class CliConsistencyTest {
         assertTrue(again.err().contains("already exists") && again.err().contains("--force"), again.err());
         assertEquals("earlier run\n", Files.readString(out));
         assertEquals(0, predict(out, "--force").exit());
-        assertEquals("smiles,qed,prediction", Files.readAllLines(out).getFirst());
+        assertEquals("smiles,qed,prediction,error", Files.readAllLines(out).getFirst());
 
         Path chem = dir.resolve("chem.csv");
         Files.writeString(chem, "kept\n");

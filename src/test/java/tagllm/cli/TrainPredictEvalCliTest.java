@@ -55,6 +55,18 @@ class TrainPredictEvalCliTest {
         CliRun again = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet");
         assertNotEquals(0, again.exit(), "a second run into a used folder needs --resume or --force");
         assertTrue(again.err().contains("--resume"), again.err());
+        // a changed hyper-parameter is refused on resume, naming it (the file is put back afterwards)
+        String yaml = Files.readString(exp);
+        Files.writeString(exp, yaml.replace("lr: 0.003", "lr: 0.004"));
+        CliRun changed = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
+        assertNotEquals(0, changed.exit());
+        assertTrue(changed.err().contains("stages.qed.hyper.lr: 0.003 -> 0.004") && changed.err().contains("--force"), changed.err());
+        Files.writeString(exp, yaml);
+        // another experiment's output folder is not replaced, whatever its stage names
+        Files.writeString(dir.resolve("other.yaml"), yaml.replace("name: qed,", "name: other,"));
+        CliRun other = CliRun.of("train", dir.resolve("other.yaml").toString(), "-o", dir.resolve("resumed").toString(), "--quiet");
+        assertNotEquals(0, other.exit());
+        assertTrue(other.err().contains("already holds a run") && other.err().contains("qed.checkpoint.safetensors"), other.err());
         CliRun resumed = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
         assertEquals(0, resumed.exit(), resumed.err());
 
