@@ -49,8 +49,8 @@ class ChemCommandTest {
         // line 3 has too many fields; line 4 is empty; line 5 is RDKit-invalid (CsvLabelerTest: a stack overflow)
         Path in = write("mols.csv", "id,smiles\n1,CCO\n2,CC,extra\n3,\n4,C(=)C\n5,c1ccccc1O\n");
         Path outFile = dir.resolve("out.csv");
-        Run r = run("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--threads", "2");
-        assertEquals(0, r.code(), r.err());
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--threads", "2");
+        assertEquals(0, r.exit(), r.err());
         List<String> lines = Files.readAllLines(outFile);
         assertEquals(6, lines.size(), "a header and one line per input row: " + lines);
         assertTrue(lines.get(1).startsWith("1,CCO,0."), lines.get(1));

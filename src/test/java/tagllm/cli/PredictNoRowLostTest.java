@@ -10,6 +10,7 @@ import tagllm.tag.TagInit;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.task.Presets;
+import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.nio.file.Files;
