@@ -174,6 +174,20 @@ class ServeRobustnessTest {
     }
 
     @Test
+    void aRequestWaitingForTheModelLongerThanTheReadTimeoutStillGetsItsAnswer() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        // read timeout 1 s; the model answers after 3 s
+        try (TagServer s = TagServer.start(blocking(release), quick().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+             Socket k = rawPost(s.port(), "{\"task\": \"X\", \"inputs\": [{}]}")) {
+            Thread.sleep(3000);
+            release.countDown();
+            assertTrue(statusLine(k).startsWith("HTTP/1.1 200"));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void bodiesBeyondTheMemoryBudgetWaitThenGet503() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         // body limit 1000 bytes: at most 2000 bytes of bodies in memory at once
