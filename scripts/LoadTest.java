@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
  * At the same time: slow-loris sockets that send a partial request and then one byte now and then, a /health probe
  * every second (its latency is what a load balancer would see), and the server's RSS from /proc every second.
  *
- * Usage: java LoadTest.java URL CLIENTS SECONDS LORIS SERVER_PID
+ * Usage: java LoadTest.java URL CLIENTS SECONDS LORIS SERVER_PID [WARMUP_SECONDS]
  */
 public class LoadTest {
     static final String BODY = "{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CC(=O)Oc1ccccc1C(=O)O\"}]}";
@@ -30,8 +30,18 @@ public class LoadTest {
         URI url = URI.create(a[0]);
         int clients = Integer.parseInt(a[1]), seconds = Integer.parseInt(a[2]), loris = Integer.parseInt(a[3]);
         long pid = Long.parseLong(a[4]);
+        int warmup = a.length > 5 ? Integer.parseInt(a[5]) : 0;
         String host = url.getHost();
         int port = url.getPort();
+        // warm-up: one client, sequential, not counted (the JIT compiles the model's loops meanwhile)
+        long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
+        int warmed = 0;
+        byte[] wb = BODY.getBytes(StandardCharsets.UTF_8);
+        while (System.nanoTime() < warmEnd) {
+            request(host, port, "POST /v1/predict HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " + wb.length + "\r\n\r\n" + BODY, 30_000);
+            warmed++;
+        }
+        if (warmup > 0) System.out.printf(Locale.ROOT, "warm-up: %d sequential requests in %d s (not counted)%n", warmed, warmup);
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         ConcurrentHashMap<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
         LongAdder resets = new LongAdder(), reconnects = new LongAdder();

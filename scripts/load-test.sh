@@ -4,7 +4,8 @@
 #   scripts/load-test.sh [CLIENTS=200] [SECONDS=60] [SLOW_LORIS=16] [PORT=18080]
 #
 # Makes a QED tag file for ../shared/models/stories260K with a 2-step training run (a few seconds), starts the
-# server with a 512 MB heap, runs scripts/LoadTest.java (JDK only: keep-alive clients sending one-molecule QED
+# server with a 512 MB heap, warms it up (WARMUP=20 s of sequential requests, so that the JIT has compiled the
+# model before the clock starts), runs scripts/LoadTest.java (JDK only: keep-alive clients sending one-molecule QED
 # requests back to back, slow-loris sockets, a /health probe and the server's RSS every second), then stops it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,7 +42,9 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 grep -q "listening on" "$work/serve.log" || { echo "load-test: the server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
-# the java launcher is the server's child of ./tagllm (exec): its pid is $server
+# ./tagllm execs java, which may restart itself with the JVM flags it needs: the server is the last descendant
+pid=$server
+while child=$(pgrep -P "$pid" | head -1) && [ -n "$child" ]; do pid=$child; done
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-"$JAVA_HOME/bin/java" -Xss256k "$here/scripts/LoadTest.java" "http://127.0.0.1:$port" "$clients" "$seconds" "$loris" "$server"
+"$JAVA_HOME/bin/java" -Xss256k "$here/scripts/LoadTest.java" "http://127.0.0.1:$port" "$clients" "$seconds" "$loris" "$pid" "${WARMUP:-20}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
