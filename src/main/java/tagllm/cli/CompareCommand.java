@@ -60,6 +60,9 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "reuse the finished runs in the output folder, run the others")
     boolean resume;
 
+    @Option(names = "--report-only", description = "only write the report from the runs already finished in the output folder (runs nothing)")
+    boolean reportOnly;
+
     @Option(names = "--force", description = "replace an earlier compare in the output folder")
     boolean force;
 
@@ -81,6 +84,7 @@ public final class CompareCommand implements Callable<Integer> {
         List<Method> ms = Method.parseList(methods);
         List<Ablation> abl = Ablation.parseList(ablations);
         if (!abl.isEmpty() && !ms.contains(Method.TAGLLM)) throw new IllegalArgumentException("--ablations vary Tag-LLM: add tagllm to --methods");
+        if (reportOnly) resume = true;
         if (!resume) OutputGuard.requireFresh(output, force, Compare.OUTPUTS.toArray(new String[0]));
         if (force && !resume) deleteRuns(output);
         Experiment exp = Experiment.load(experiment);
@@ -90,7 +94,7 @@ public final class CompareCommand implements Callable<Integer> {
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
         String command = "tagllm compare " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         var report = Compare.run(m, exp, new CompareRunner.Options(ms, seedList, abl, output.toAbsolutePath().normalize(), resume, promptInit,
-                loraRank, loraAlpha, loraDropout), command, progress);
+                loraRank, loraAlpha, loraDropout, reportOnly), command, progress);
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report.path("tasks")));

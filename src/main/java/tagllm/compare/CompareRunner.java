@@ -57,7 +57,12 @@ public final class CompareRunner {
      * standard deviation). lora: rank, alpha, dropout.
      */
     public record Options(List<Method> methods, List<Long> seeds, List<Ablation> ablations, Path dir, boolean resume,
-                          String promptInit, int loraRank, double loraAlpha, double loraDropout) {
+                          String promptInit, int loraRank, double loraAlpha, double loraDropout, boolean reportOnly) {
+        public Options(List<Method> methods, List<Long> seeds, List<Ablation> ablations, Path dir, boolean resume,
+                       String promptInit, int loraRank, double loraAlpha, double loraDropout) {
+            this(methods, seeds, ablations, dir, resume, promptInit, loraRank, loraAlpha, loraDropout, false);
+        }
+
         public Options {
             if (!promptInit.equals("text") && !promptInit.equals("random")) throw new IllegalArgumentException("prompt init: expected text or random, got '" + promptInit + "'");
         }
@@ -99,6 +104,10 @@ public final class CompareRunner {
                     if (o.resume() && Files.isRegularFile(result)) {
                         progress.message("run " + id + ": already finished (" + result + ")");
                         out.add(JSON.readValue(result.toFile(), RunResult.class));
+                        continue;
+                    }
+                    if (o.reportOnly()) {
+                        progress.message("run " + id + ": not finished, left out of the report (--report-only)");
                         continue;
                     }
                     progress.message("run " + id);
