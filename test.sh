@@ -4,4 +4,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 . .ci/java-home.sh
 tagllm_find_java
-exec mvn -B -ntp "$@" verify
+# The core is installed (its tests run first, as with verify), then tagllm-spark, which builds on the installed core
+# artifact (docs/architecture.md, "tagllm-spark"), is verified.
+mvn -B -ntp "$@" install
+exec mvn -B -ntp -f tagllm-spark/pom.xml "$@" verify

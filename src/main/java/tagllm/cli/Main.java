@@ -42,6 +42,7 @@ public final class Main implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        ModuleCommands.addTo(cl); // tagllm spark ... (tagllm-spark, when on the class path)
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             // Users get one clear line; the stack trace only with TAGLLM_DEBUG set.
             cmd.getErr().println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));

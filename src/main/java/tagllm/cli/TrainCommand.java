@@ -8,6 +8,7 @@ import tagllm.model.Transformer;
 import tagllm.task.DatasetRows;
 import tagllm.train.Experiment;
 import tagllm.train.ExperimentRunner;
+import tagllm.train.GradientEngine;
 import tagllm.train.Progress;
 
 import java.nio.file.Path;
@@ -75,7 +76,17 @@ public final class TrainCommand implements Callable<Integer> {
                     if (note != null && split.equals("train")) progress.message(note);
                     return r;
                 }, progress, strict).stopAfter(stopAfter);
-        ExperimentRunner.Outcome o = runner.run(exp, resume, force);
+        ExperimentRunner.Outcome o;
+        if (exp.engine().isLocal()) {
+            o = runner.run(exp, resume, force);
+        } else {
+            // engine: spark — the steps' gradients are computed on the cluster; this JVM sums them and steps
+            progress.message("engine " + exp.engine().name() + ", master " + exp.engine().master());
+            try (GradientEngine engine = GradientEngine.provider(exp.engine().name()).open(exp.engine(), exp.model(),
+                    m.weights().bf16Compute() ? tagllm.model.ComputePrecision.BF16 : tagllm.model.ComputePrecision.F32)) {
+                o = runner.engine(engine).run(exp, resume, force);
+            }
+        }
         var out = spec.commandLine().getOut();
         for (var s : o.stageSummaries()) out.println(s.toString());
         if (o.stopped()) {

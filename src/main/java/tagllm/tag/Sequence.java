@@ -11,7 +11,7 @@ import java.util.function.Predicate;
  * attention isolates (empty when the task uses plain causal attention), the position the regression
  * head reads (the last slot of the function tag) and where the output text starts.
  */
-public final class Sequence {
+public final class Sequence implements java.io.Serializable {
     private final int[] token;
     private final String[] tag;
     private final int[] slot;

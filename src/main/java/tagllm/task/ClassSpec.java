@@ -14,7 +14,8 @@ import java.util.Locale;
  * weighting its positives) is null for unweighted; {@code balanced} asks for n / (k · count) per class from the
  * training rows, as scikit-learn's {@code class_weight="balanced"}.
  */
-public record ClassSpec(Kind kind, List<String> classes, List<String> labelColumns, List<Double> weights, boolean balanced) {
+public record ClassSpec(Kind kind, List<String> classes, List<String> labelColumns, List<Double> weights, boolean balanced)
+        implements java.io.Serializable {
 
     public enum Kind {
         BINARY, MULTICLASS, MULTILABEL;

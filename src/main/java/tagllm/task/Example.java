@@ -7,7 +7,8 @@ import tagllm.tag.Sequence;
  * classification: the class index; NaN otherwise), the reference output text (text tasks), where the row came
  * from, and for multi-label tasks one 0/1 target per label column (NaN where the row has no label).
  */
-public record Example(TaskSpec task, Sequence sequence, double label, String text, String source, long line, double[] targets) {
+public record Example(TaskSpec task, Sequence sequence, double label, String text, String source, long line, double[] targets)
+        implements java.io.Serializable {
     public Example(TaskSpec task, Sequence sequence, double label, String text, String source, long line) {
         this(task, sequence, label, text, source, line, null);
     }

@@ -36,7 +36,7 @@ public record TaskSpec(
         boolean eos,
         boolean lossOnOutputOnly,
         int maxLength,
-        ClassSpec classes) {
+        ClassSpec classes) implements java.io.Serializable {
 
     public static final int DEFAULT_MAX_LENGTH = 1024;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -46,16 +46,35 @@ import java.util.Set;
  */
 public record Experiment(Path file, String model, Path output, long seed, int tagLength, int functionTagLength, FunctionInit functionInit,
                          Map<String, TagKind> tags, List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
-                         List<StageSpec> stages) {
+                         List<StageSpec> stages, Engine engine) {
 
-    public static final String[] KEYS = {"model", "output", "seed", "recipe", "tag_length", "function_init", "tags", "init", "defaults", "tasks", "stages"};
+    public static final String[] KEYS = {"model", "output", "seed", "recipe", "tag_length", "function_init", "tags", "init", "defaults", "tasks", "stages",
+            "engine", "master"};
+
+    /** An experiment trained in this JVM. */
+    public Experiment(Path file, String model, Path output, long seed, int tagLength, int functionTagLength, FunctionInit functionInit,
+                      Map<String, TagKind> tags, List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
+                      List<StageSpec> stages) {
+        this(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, data, stages, Engine.LOCAL);
+    }
+
+    /**
+     * Where the step's gradients are computed: {@code engine: local} (this JVM, the default) or {@code engine: spark}
+     * with {@code master:} (local[*], local-cluster[...], spark://..., yarn; tagllm-spark, {@link GradientEngine}).
+     * Either way the trainer sums and steps in this JVM, so the tags come out the same.
+     */
+    public record Engine(String name, String master) {
+        public static final Engine LOCAL = new Engine("local", null);
+
+        public boolean isLocal() { return name.equals("local"); }
+    }
 
     /** p of a new tag of this kind (tag_length: N, or tag_length: {domain: N, function: M}). */
     public int tagLength(TagKind kind) { return kind == TagKind.FUNCTION ? functionTagLength : tagLength; }
 
     /** The same experiment run with another model, output folder, seed or initial tag files (the CLI's overrides). */
     public Experiment withRun(String newModel, Path newOutput, long newSeed, List<Path> newInit) {
-        return new Experiment(file, newModel, newOutput, newSeed, tagLength, functionTagLength, functionInit, tags, newInit, defaults, tasks, data, stages);
+        return new Experiment(file, newModel, newOutput, newSeed, tagLength, functionTagLength, functionInit, tags, newInit, defaults, tasks, data, stages, engine);
     }
 
     /** The same experiment reading its tasks' rows as these data specs say (the suite's per-seed splits). */
@@ -65,7 +84,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
 
     /** The same experiment with other tasks or stages (compare's methods and ablations). */
     public Experiment with(int newTagLength, int newFunctionTagLength, Map<String, TaskSpec> newTasks, List<StageSpec> newStages) {
-        return new Experiment(file, model, output, seed, newTagLength, newFunctionTagLength, functionInit, tags, init, defaults, newTasks, data, newStages);
+        return new Experiment(file, model, output, seed, newTagLength, newFunctionTagLength, functionInit, tags, init, defaults, newTasks, data, newStages, engine);
     }
 
     /** Most vectors per tag: far beyond the paper's 10, and p x hidden stays a small array whatever the model. */
@@ -172,7 +191,11 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             Hyper base = d != null ? Hyper.read(d, recipe.hyper(stage)) : recipe.hyper(stage);
             stages.add(new StageSpec(name, stage, st, train, enrich, Hyper.read(s, base)));
         }
-        return new Experiment(file, model, output, seed, p, pf, functionInit, tags, init, defaults, tasks, data, stages);
+        String engineName = c.string("engine", "local");
+        if (!engineName.equals("local") && !engineName.equals("spark")) throw c.error("engine", "must be local or spark, got '" + engineName + "'");
+        if (c.has("master") && engineName.equals("local")) throw c.error("master", "is a Spark setting: give engine: spark with it");
+        Engine engine = engineName.equals("local") ? Engine.LOCAL : new Engine(engineName, c.string("master", "local[*]"));
+        return new Experiment(file, model, output, seed, p, pf, functionInit, tags, init, defaults, tasks, data, stages, engine);
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

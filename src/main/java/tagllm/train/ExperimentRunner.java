@@ -60,6 +60,7 @@ public final class ExperimentRunner {
     private final Progress progress;
     private final boolean strict;
     private int stopAfter;
+    private GradientEngine engine;
 
     public ExperimentRunner(Transformer model, Tokenizer tokenizer, String modelName, String fingerprint, RowLoader rows,
                             Progress progress, boolean strict) {
@@ -75,6 +76,12 @@ public final class ExperimentRunner {
     /** Stops the run right after this optimizer step of the first unfinished stage (to test kill + resume). */
     public ExperimentRunner stopAfter(int step) {
         this.stopAfter = step;
+        return this;
+    }
+
+    /** Computes the training steps' gradients through this engine (engine: spark) instead of in this JVM. */
+    public ExperimentRunner engine(GradientEngine engine) {
+        this.engine = engine;
         return this;
     }
 
@@ -222,7 +229,7 @@ public final class ExperimentRunner {
         }
         progress.message("stage " + stage.name() + " (stage " + stage.stage() + "): " + train.size() + " examples, training "
                 + String.join(", ", trainable));
-        Trainer trainer = new Trainer(model, progress, log);
+        Trainer trainer = new Trainer(model, progress, log).engine(engine);
         Trainer.Validator validator = stage.hyper().evalEvery() > 0 ? validator(exp, stage, tags, enc, trainable) : null;
         Trainer.Result r = trainer.run(tags, train, trainable,
                 new Trainer.Options(stage.name(), stage.hyper(), exp.seed(), stage.enrich(), ckpt, resume, stopAfter, validator));

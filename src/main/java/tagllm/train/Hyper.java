@@ -14,7 +14,8 @@ import tagllm.task.ConfigNode;
  */
 public record Hyper(String optimizer, double lr, double weightDecay, double beta1, double beta2, double eps,
                     String schedule, double warmupRatio, int batchSize, int gradAccum, double maxGradNorm,
-                    int epochs, int maxSteps, int checkpointEvery, double mseScale, double ceWeight, int logEvery, double headLrScale, int evalEvery) {
+                    int epochs, int maxSteps, int checkpointEvery, double mseScale, double ceWeight, int logEvery, double headLrScale, int evalEvery)
+        implements java.io.Serializable {
 
     /** The paper's hyper-parameters (A.1.1), as the class comment lists them. */
     public static Hyper paper() {

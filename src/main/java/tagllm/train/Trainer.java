@@ -36,11 +36,18 @@ public final class Trainer {
     private final Transformer model;
     private final Progress progress;
     private final MetricsLog log;
+    private GradientEngine engine;
 
     public Trainer(Transformer model, Progress progress, MetricsLog log) {
         this.model = model;
         this.progress = progress;
         this.log = log;
+    }
+
+    /** Computes each step's micro-batch gradients through this engine (e.g. on Spark) instead of in this JVM; null: here. */
+    public Trainer engine(GradientEngine engine) {
+        this.engine = engine;
+        return this;
     }
 
     /** What a stage run needs besides the examples. stopAfter > 0 ends the run after that step (testing a kill). */
@@ -81,38 +88,12 @@ public final class Trainer {
     public Result run(TagSet tags, List<Example> examples, Set<String> trainable, Options o) throws IOException {
         if (examples.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": no training examples");
         Hyper h = o.hyper();
-        List<Param> params = new ArrayList<>();
-        Map<String, float[]> tagGrads = new LinkedHashMap<>();
-        Map<String, Param> headWeightGrads = new LinkedHashMap<>();
-        Map<String, Param> headBiasGrads = new LinkedHashMap<>();
-        Map<String, int[]> groups = new LinkedHashMap<>();
-        for (String name : trainable) {
-            // a trainable name is a tag (with the head it feeds, if any) or a head without a tag (TaskSpec.headKey)
-            Tag t = tags.get(name);
-            String key = Tag.canonicalName(name), bare = Tag.bareName(name);
-            int first = params.size();
-            if (t != null) {
-                Param p = new Param("tag." + bare, t.values());
-                params.add(p);
-                tagGrads.put(key, p.grad());
-            }
-            RegressionHead head = tags.head(key);
-            if (t == null && head == null) throw new IllegalArgumentException("stage " + o.stageName() + ": " + key + " is neither a tag nor a head");
-            if (head != null) {
-                Param w = new Param("head." + bare + ".weight", head.weight(), h.headLrScale());
-                params.add(w);
-                headWeightGrads.put(key, w);
-                if (head.bias() != null) {
-                    Param b = new Param("head." + bare + ".bias", head.bias(), h.headLrScale());
-                    params.add(b);
-                    headBiasGrads.put(key, b);
-                }
-            }
-            int[] members = new int[params.size() - first];
-            for (int k = 0; k < members.length; k++) members[k] = first + k;
-            groups.put(key, members);
-        }
+        Trainables acc = Trainables.of(tags, trainable, h, o.stageName());
+        List<Param> params = new ArrayList<>(acc.params());
+        Map<String, int[]> groups = new LinkedHashMap<>(acc.groups());
         if (o.lora() != null) {
+            if (engine != null) throw new IllegalArgumentException("stage " + o.stageName() + ": LoRA adapters train in one JVM only (engine: local)");
+            // the adapters' gradients accumulate in their own arrays across the step's micro-batches (microStep)
             int first = params.size();
             for (LoraAdapters.Array a : o.lora().arrays()) params.add(new Param(a.name(), a.value(), a.grad(), 1.0));
             int[] members = new int[params.size() - first];
@@ -120,6 +101,9 @@ public final class Trainer {
             groups.put("lora", members);
         }
         if (params.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train");
+        // Each micro-batch's gradient is computed from zero, then added to the step's sum in micro-batch order:
+        // the same sums whether the micro-batches ran here or on a cluster (GradientEngine).
+        Trainables scratch = engine == null ? Trainables.of(tags, trainable, h, o.stageName()) : null;
 
         int micro = (examples.size() + h.batchSize() - 1) / h.batchSize();
         int total = h.maxSteps() > 0 ? h.maxSteps() : (int) Math.max(1, ((long) h.epochs() * micro + h.gradAccum() - 1) / h.gradAccum());
@@ -147,22 +131,37 @@ public final class Trainer {
         Validator validator = h.evalEvery() > 0 ? o.validator() : null;
         BestSnapshot best = validator != null ? new BestSnapshot(params, groups) : null;
         if (best != null) validate(validator, tags, best, o.stageName(), step);
+        if (engine != null) engine.begin(new GradientEngine.StageWork(o.stageName(), tags, examples, trainable, h, o.enrichCe()));
         while (step < total) {
             for (Param p : params) p.zeroGrad();
             double loss = 0, mse = 0, ce = 0, cls = 0;
             long stepRows = 0;
+            List<int[]> microBatches = new ArrayList<>();
             for (int a = 0; a < h.gradAccum(); a++) {
                 long g = (long) step * h.gradAccum() + a;
                 int epoch = (int) (g / micro), j = (int) (g % micro);
                 while (orders.size() <= epoch) orders.add(order(examples.size(), o.seed(), orders.size()));
                 List<Integer> ord = orders.get(epoch);
-                List<Example> batch = new ArrayList<>();
-                for (int k = j * h.batchSize(); k < Math.min(ord.size(), (j + 1) * h.batchSize()); k++) batch.add(examples.get(ord.get(k)));
-                // LoRA's dropout masks: one draw per micro-step, from the seed and its index (reproducible, resumable)
-                if (o.lora() != null) o.lora().train(o.seed() * 1_000_003L + g);
-                StepLoss l = microStep(tags, batch, tagGrads, headWeightGrads, headBiasGrads, trainable, h, o.enrichCe(), 1.0 / h.gradAccum(),
-                        o.lora() != null);
-                if (o.lora() != null) o.lora().eval();
+                int from = j * h.batchSize(), to = Math.min(ord.size(), (j + 1) * h.batchSize());
+                int[] batch = new int[to - from];
+                for (int k = from; k < to; k++) batch[k - from] = ord.get(k);
+                microBatches.add(batch);
+            }
+            List<GradientEngine.MicroGradient> grads = engine != null ? engine.compute(tags, microBatches) : null;
+            for (int a = 0; a < h.gradAccum(); a++) {
+                GradientEngine.MicroGradient l;
+                if (engine != null) {
+                    l = grads.get(a);
+                } else {
+                    List<Example> batch = new ArrayList<>();
+                    for (int i : microBatches.get(a)) batch.add(examples.get(i));
+                    // LoRA's dropout masks: one draw per micro-step, from the seed and its index (reproducible, resumable)
+                    long g = (long) step * h.gradAccum() + a;
+                    if (o.lora() != null) o.lora().train(o.seed() * 1_000_003L + g);
+                    l = microBatchGradient(tags, batch, trainable, h, o.enrichCe(), scratch, o.lora() != null);
+                    if (o.lora() != null) o.lora().eval();
+                }
+                acc.add(l.grads());
                 loss += l.total() / h.gradAccum();
                 mse += l.mse() / h.gradAccum();
                 ce += l.ce() / h.gradAccum();
@@ -319,6 +318,85 @@ public final class Trainer {
                 if (hd.bias() != null && hs.bias() != null) System.arraycopy(hs.bias(), 0, hd.bias(), 0, hd.bias().length);
             }
         }
+    }
+
+    /**
+     * The trainable arrays of a stage in a fixed order (each trainable tag, then its head's weight and bias) with
+     * gradient accumulators, and the maps microStep scatters into.
+     */
+    record Trainables(List<Param> params, Map<String, float[]> tagGrads, Map<String, Param> headW, Map<String, Param> headB,
+                      Map<String, int[]> groups) {
+        static Trainables of(TagSet tags, Set<String> trainable, Hyper h, String stage) {
+            List<Param> params = new ArrayList<>();
+            Map<String, float[]> tagGrads = new LinkedHashMap<>();
+            Map<String, Param> headW = new LinkedHashMap<>();
+            Map<String, Param> headB = new LinkedHashMap<>();
+            Map<String, int[]> groups = new LinkedHashMap<>();
+            for (String name : trainable) {
+                // a trainable name is a tag (with the head it feeds, if any) or a head without a tag (TaskSpec.headKey)
+                Tag t = tags.get(name);
+                String key = Tag.canonicalName(name), bare = Tag.bareName(name);
+                int first = params.size();
+                if (t != null) {
+                    Param p = new Param("tag." + bare, t.values());
+                    params.add(p);
+                    tagGrads.put(key, p.grad());
+                }
+                RegressionHead head = tags.head(key);
+                if (t == null && head == null) throw new IllegalArgumentException("stage " + stage + ": " + key + " is neither a tag nor a head");
+                if (head != null) {
+                    Param w = new Param("head." + bare + ".weight", head.weight(), h.headLrScale());
+                    params.add(w);
+                    headW.put(key, w);
+                    if (head.bias() != null) {
+                        Param b = new Param("head." + bare + ".bias", head.bias(), h.headLrScale());
+                        params.add(b);
+                        headB.put(key, b);
+                    }
+                }
+                int[] members = new int[params.size() - first];
+                for (int k = 0; k < members.length; k++) members[k] = first + k;
+                groups.put(key, members);
+            }
+            return new Trainables(params, tagGrads, headW, headB, groups);
+        }
+
+        /** Adds one micro-batch's gradients (in params order) into the accumulators. */
+        void add(float[][] grads) {
+            for (int i = 0; i < params.size(); i++) {
+                float[] into = params.get(i).grad(), g = grads[i];
+                for (int k = 0; k < into.length; k++) into[k] += g[k];
+            }
+        }
+
+        float[][] grads() {
+            float[][] g = new float[params.size()][];
+            for (int i = 0; i < g.length; i++) g[i] = params.get(i).grad();
+            return g;
+        }
+    }
+
+    /**
+     * The live arrays that train for {@code trainable} (each tag's values, then its head's weight and bias), in the
+     * order of {@link GradientEngine.MicroGradient#grads}: an engine copies them to its workers each step.
+     */
+    public static List<float[]> trainableValues(TagSet tags, Set<String> trainable, Hyper h) {
+        return Trainables.of(tags, trainable, h, "").params().stream().map(Param::value).toList();
+    }
+
+    /**
+     * One micro-batch's gradients from zero (scaled by 1/grad_accum, as the step sums them) and its losses, at the
+     * tags' current values: the unit of work a {@link GradientEngine} distributes.
+     */
+    public GradientEngine.MicroGradient microBatchGradient(TagSet tags, List<Example> batch, Set<String> trainable, Hyper h, boolean enrichCe) {
+        return microBatchGradient(tags, batch, trainable, h, enrichCe, Trainables.of(tags, trainable, h, ""), false);
+    }
+
+    private GradientEngine.MicroGradient microBatchGradient(TagSet tags, List<Example> batch, Set<String> trainable, Hyper h,
+                                                            boolean enrichCe, Trainables into, boolean everyRow) {
+        for (Param p : into.params()) p.zeroGrad();
+        StepLoss l = microStep(tags, batch, into.tagGrads(), into.headW(), into.headB(), trainable, h, enrichCe, 1.0 / h.gradAccum(), everyRow);
+        return new GradientEngine.MicroGradient(into.grads(), l.total(), l.mse(), l.ce(), l.rows());
     }
 
     /**

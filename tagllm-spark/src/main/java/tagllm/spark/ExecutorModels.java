@@ -1,0 +1,100 @@
+package tagllm.spark;
+
+import tagllm.model.ComputePrecision;
+import tagllm.model.Model;
+import tagllm.model.Transformer;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagSet;
+import tagllm.task.TagPredictor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * What one executor JVM keeps between tasks: each base model loaded once (keyed by model id and precision), each
+ * tag set once per model (keyed by the tag files' bytes), never per row or partition. Spark runs several tasks
+ * of an executor at once; the engine already spreads one forward pass over all the JVM's cores (tagllm.threads),
+ * so model computations take {@link #COMPUTE} in turn while the tasks' reading, rendering and writing overlap.
+ */
+final class ExecutorModels {
+    /** One computation at a time per JVM: a Transformer's buffers are not shared between threads. */
+    static final ReentrantLock COMPUTE = new ReentrantLock();
+
+    private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, TagPredictor> PREDICTORS = new ConcurrentHashMap<>();
+    private static final Map<String, Transformer> ENGINES = new ConcurrentHashMap<>();
+    /** Model loads in this JVM (tests check that a job loads each model once per executor). */
+    static final AtomicInteger MODEL_LOADS = new AtomicInteger();
+
+    private ExecutorModels() {}
+
+    static Model model(String id, ComputePrecision precision) {
+        return MODELS.computeIfAbsent(id + "|" + precision, k -> {
+            try {
+                MODEL_LOADS.incrementAndGet();
+                return Model.load(id, precision);
+            } catch (IOException e) {
+                throw new UncheckedIOException("loading model " + id + " on executor: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** The model's one Transformer in this JVM (its activation buffers are reused across tasks, under COMPUTE). */
+    static Transformer transformer(String id, ComputePrecision precision) {
+        return ENGINES.computeIfAbsent(id + "|" + precision, k -> new Transformer(model(id, precision).weights()));
+    }
+
+    /** The predictor for a model and tag files (their bytes, merged in order as TagPredictor.open does). */
+    static TagPredictor predictor(String id, ComputePrecision precision, List<byte[]> tagFiles, List<String> tagNames) {
+        String key = id + "|" + precision + "|" + digest(tagFiles);
+        return PREDICTORS.computeIfAbsent(key, k -> {
+            Model m = model(id, precision);
+            TagSet merged = null;
+            for (int i = 0; i < tagFiles.size(); i++) {
+                TagSet t = readTags(tagFiles.get(i), tagNames.get(i));
+                t.requireModel(m.fingerprint(), m.name(), tagNames.get(i));
+                if (merged == null) merged = t;
+                else merged.merge(t, tagNames.get(i));
+            }
+            return new TagPredictor(transformer(id, precision), m.tokenizer(), merged, m.generation()::isEos);
+        });
+    }
+
+    /** A tag file's bytes as a TagSet (the reader takes a file: a temporary one, deleted at once). */
+    static TagSet readTags(byte[] bytes, String name) {
+        try {
+            Path tmp = Files.createTempFile("tagllm-spark-", ".tags.safetensors");
+            try {
+                Files.write(tmp, bytes);
+                return TagFile.read(tmp);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading tag file " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String digest(List<byte[]> parts) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (byte[] p : parts) {
+                md.update(Integer.toString(p.length).getBytes());
+                md.update(p);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package tagllm.spark;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import tagllm.data.DatasetException;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * Scores one partition as a stream: rows are rendered into prompts and packed into batches of up to
+ * batchRows positions (as predict packs its input), each batch goes through the model in one call, and every
+ * input row comes out once, with its prediction or with the reason it has none. A row's result does not depend
+ * on the rows batched with it (the engine's row results are independent of their batch), so it equals predict's.
+ */
+final class PartitionScorer implements Iterator<Row> {
+    private final Iterator<Row> input;
+    private final TagPredictor predictor;
+    private final TaskSpec task;
+    private final ExampleRenderer renderer;
+    private final ScoreSpec spec;
+    private final String source;
+    private final List<Row> out = new ArrayList<>();
+    private int next;
+    private long line;
+
+    PartitionScorer(ScoreSpec spec, Iterator<Row> input, int partition) {
+        this.spec = spec;
+        this.input = input;
+        this.predictor = ExecutorModels.predictor(spec.model(), spec.precision(), spec.tagFiles(), spec.tagNames());
+        TaskSpec t = predictor.task(spec.task());
+        if (!spec.columns().isEmpty()) t = t.withColumns(spec.columns());
+        predictor.requireReady(t);
+        this.task = t;
+        this.renderer = predictor.renderer(t);
+        this.source = "partition " + partition;
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (next < out.size()) return true;
+        out.clear();
+        next = 0;
+        if (!input.hasNext()) return false;
+        fill();
+        return true;
+    }
+
+    @Override
+    public Row next() {
+        if (!hasNext()) throw new NoSuchElementException();
+        return out.get(next++);
+    }
+
+    /** Reads rows until the rendered prompts fill a batch, scores them, and queues every row read. */
+    private void fill() {
+        List<Row> rows = new ArrayList<>();
+        List<Example> prompts = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        int positions = 0;
+        while (input.hasNext() && positions < spec.batchRows()) {
+            Row r = input.next();
+            line++;
+            rows.add(r);
+            try {
+                Example e = renderer.prompt(tagllm.data.Row.of(source, line, fields(r)));
+                prompts.add(e);
+                errors.add(null);
+                positions += e.sequence().length();
+            } catch (DatasetException | IllegalArgumentException e) {
+                prompts.add(null);
+                errors.add(e.getMessage());
+            }
+        }
+        Object[] results = predict(prompts, errors);
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            Object[] v = new Object[r.size() + 2];
+            for (int c = 0; c < r.size(); c++) v[c] = r.get(c);
+            v[r.size()] = results[i];
+            v[r.size() + 1] = errors.get(i);
+            out.add(RowFactory.create(v));
+        }
+    }
+
+    private Object[] predict(List<Example> prompts, List<String> errors) {
+        Object[] results = new Object[prompts.size()];
+        List<Integer> ok = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) if (prompts.get(i) != null) ok.add(i);
+        if (ok.isEmpty()) return results;
+        ExecutorModels.COMPUTE.lock();
+        try {
+            if (task.type() == TaskType.REGRESSION) {
+                double[] v = predictor.predictValues(task, ok.stream().map(i -> prompts.get(i).sequence()).toList());
+                for (int k = 0; k < v.length; k++) results[ok.get(k)] = v[k];
+            } else {
+                for (int i : ok) {
+                    try {
+                        results[i] = predictor.generate(prompts.get(i).sequence(), spec.maxTokens());
+                    } catch (RuntimeException e) {
+                        errors.set(i, "generation failed: " + e.getMessage());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            // a failure of the whole batch (not of one row's input): every row of it says so, none is dropped
+            for (int i : ok) errors.set(i, "batch failed: " + e);
+        } finally {
+            ExecutorModels.COMPUTE.unlock();
+        }
+        return results;
+    }
+
+    /** The row's input columns as the template's fields; a null value is a row error naming the column. */
+    private Map<String, String> fields(Row r) {
+        Map<String, String> f = new LinkedHashMap<>();
+        for (String c : spec.inputCols()) {
+            Object v = r.get(r.fieldIndex(c));
+            if (v == null) throw DatasetException.of(source, line, "column '" + c + "' is null");
+            f.put(c, v.toString());
+        }
+        return f;
+    }
+}

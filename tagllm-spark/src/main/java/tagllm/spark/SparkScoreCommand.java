@@ -1,0 +1,122 @@
+package tagllm.spark;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * tagllm spark score: reads CSV or Parquet, scores every row with {@link TagLlmScorer}, writes Parquet (the input
+ * columns, the prediction, and the error column), into a temporary folder beside the output that is renamed into
+ * place when the job has succeeded.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = "Score a CSV or Parquet file on Spark: --master local[2] --model M --tags F --task QED --input in.csv --output out.parquet")
+public final class SparkScoreCommand implements Callable<Integer> {
+    @Option(names = "--master", defaultValue = "local[*]", description = "Spark master: local[N], local-cluster[N,cores,MB], spark://host:7077, ... (default ${DEFAULT-VALUE})")
+    String master;
+
+    @Option(names = "--model", required = true, description = "base model folder or Hub id, present on every executor")
+    String model;
+
+    @Option(names = "--tags", required = true, description = "tag file(s), merged in order")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--task", required = true, description = "a task stored in the tag files, or a preset")
+    String task;
+
+    @Option(names = "--input", required = true, description = "input .csv (with a header) or .parquet (file or folder)")
+    String input;
+
+    @Option(names = "--format", description = "csv or parquet when the extension does not say")
+    String format;
+
+    @Option(names = "--input-cols", split = ",", description = "the columns that fill the task's placeholders (default: every column)")
+    List<String> inputCols = new ArrayList<>();
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Parquet folder to write")
+    Path output;
+
+    @Option(names = "--output-col", defaultValue = "prediction", description = "prediction column (default ${DEFAULT-VALUE})")
+    String outputCol;
+
+    @Option(names = "--partitions", description = "repartition the input into this many partitions first")
+    Integer partitions;
+
+    @Option(names = "--batch-rows", description = "positions packed into one forward pass (default: predict's)")
+    Integer batchRows;
+
+    @Option(names = "--compute", defaultValue = "f32", description = "f32 or bf16 (default ${DEFAULT-VALUE})")
+    String compute;
+
+    @Option(names = "--conf", description = "a Spark setting KEY=VALUE (repeatable)")
+    Map<String, String> conf = new LinkedHashMap<>();
+
+    @Option(names = "--force", description = "replace the output if it exists")
+    boolean force;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (Files.exists(output) && !force) throw new IllegalArgumentException(output + " already exists; use --force to replace it");
+        String fmt = format != null ? format.toLowerCase(Locale.ROOT) : input.toLowerCase(Locale.ROOT).endsWith(".csv") ? "csv"
+                : input.toLowerCase(Locale.ROOT).endsWith(".parquet") ? "parquet" : null;
+        if (fmt == null || !(fmt.equals("csv") || fmt.equals("parquet"))) {
+            throw new IllegalArgumentException(input + ": give a .csv or .parquet input, or --format csv|parquet");
+        }
+        if (!Files.exists(Path.of(input))) throw new IllegalArgumentException(input + ": input not found");
+        long t0 = System.nanoTime();
+        boolean embedded = SparkSession.getDefaultSession().isDefined(); // called from a program that has its session: leave it running
+        SparkSession spark = Sessions.start(master, "tagllm spark score", conf);
+        try {
+            // CSV: every column a string, as predict reads it; empty fields stay empty strings rather than nulls
+            Dataset<Row> df = fmt.equals("csv")
+                    ? spark.read().option("header", true).option("inferSchema", false).option("emptyValue", "").option("nullValue", null)
+                            .option("multiLine", true).option("escape", "\"").csv(input)
+                    : spark.read().parquet(input);
+            if (partitions != null) df = df.repartition(partitions);
+            TagLlmScorer scorer = new TagLlmScorer().setModel(model).setTags(tags.toArray(String[]::new)).setTask(task)
+                    .setInputCols(inputCols.isEmpty() ? df.columns() : inputCols.toArray(String[]::new)).setOutputCol(outputCol).setCompute(compute);
+            if (batchRows != null) scorer.setBatchRows(batchRows);
+            Path abs = output.toAbsolutePath().normalize();
+            Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+            deleteTree(tmp);
+            scorer.transform(df).write().parquet(tmp.toString());
+            Dataset<Row> written = spark.read().parquet(tmp.toString());
+            long rows = written.count(), errors = written.filter(written.col(scorer.errorColumn()).isNotNull()).count();
+            if (force) deleteTree(abs);
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            double s = (System.nanoTime() - t0) / 1e9;
+            spec.commandLine().getErr().printf(Locale.ROOT, "wrote %d rows (%d with an error in %s) to %s in %.1f s (%.1f rows/s, master %s)%n",
+                    rows, errors, scorer.errorColumn(), output, s, rows / s, spark.sparkContext().master());
+        } finally {
+            if (!embedded) spark.stop();
+        }
+        return 0;
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
+    }
+
+}

@@ -1,0 +1,194 @@
+package tagllm.spark;
+
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import tagllm.model.ComputePrecision;
+import tagllm.tag.SequencePacker;
+import tagllm.tag.TagSet;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Scores a DataFrame with trained tags, as a Spark ML pipeline stage:
+ * <pre>
+ * new TagLlmScorer().setModel("HuggingFaceTB/SmolLM2-135M").setTags("runs/qed/final.tags.safetensors")
+ *     .setTask("QED").setInputCols("smiles").setOutputCol("qed_pred").transform(df)
+ * </pre>
+ * Adds the output column (a double for regression tasks, a string for text tasks) and an error column (null when
+ * the row has its prediction, else why not), so every input row comes out. Each executor JVM loads the model and
+ * tags once (keyed by model and tag bytes); partitions are streamed through it in batches as {@code predict}
+ * packs them, and the results are the same bits as {@code tagllm predict}'s.
+ */
+public class TagLlmScorer extends Transformer {
+    private final String uid;
+    private final Param<String> model;
+    private final StringArrayParam tags;
+    private final Param<String> task;
+    private final StringArrayParam inputCols;
+    private final Param<String> outputCol;
+    private final Param<String> errorCol;
+    private final Param<String> compute;
+    private final IntParam batchRows;
+    private final IntParam maxTokens;
+
+    public TagLlmScorer() {
+        this(Identifiable$.MODULE$.randomUID("tagLlmScorer"));
+    }
+
+    public TagLlmScorer(String uid) {
+        this.uid = uid;
+        model = new Param<>(this, "model", "base model folder or Hugging Face Hub id (present on every executor)");
+        tags = new StringArrayParam(this, "tags", "tag file(s), merged in order; read on the driver and shipped to the executors");
+        task = new Param<>(this, "task", "a task stored in the tag files, or a preset (QED, Descriptor, ...)");
+        inputCols = new StringArrayParam(this, "inputCols", "the columns that fill the task's placeholders, by name");
+        outputCol = new Param<>(this, "outputCol", "the prediction column (double for regression, string for text tasks)");
+        errorCol = new Param<>(this, "errorCol", "the column saying why a row has no prediction (null when it has one)");
+        compute = new Param<>(this, "compute", "f32 or bf16 (the native BF16 kernels, where the executors' CPUs have them)");
+        batchRows = new IntParam(this, "batchRows", "positions packed into one forward pass (predict's batch size)");
+        maxTokens = new IntParam(this, "maxTokens", "text tasks: most tokens generated per row");
+        setDefault(outputCol, "prediction");
+        setDefault(compute, "f32");
+        setDefault(batchRows, SequencePacker.MAX_BATCH_ROWS);
+        setDefault(maxTokens, 128);
+    }
+
+    @Override
+    public String uid() { return uid; }
+
+    public TagLlmScorer setModel(String v) { set(model, v); return this; }
+
+    public TagLlmScorer setTags(String... files) { set(tags, files); return this; }
+
+    public TagLlmScorer setTask(String v) { set(task, v); return this; }
+
+    public TagLlmScorer setInputCols(String... cols) { set(inputCols, cols); return this; }
+
+    public TagLlmScorer setOutputCol(String v) { set(outputCol, v); return this; }
+
+    public TagLlmScorer setErrorCol(String v) { set(errorCol, v); return this; }
+
+    public TagLlmScorer setCompute(String v) { set(compute, v); return this; }
+
+    public TagLlmScorer setBatchRows(int v) { set(batchRows, v); return this; }
+
+    public TagLlmScorer setMaxTokens(int v) { set(maxTokens, v); return this; }
+
+    public Param<String> model() { return model; }
+
+    public StringArrayParam tags() { return tags; }
+
+    public Param<String> task() { return task; }
+
+    public StringArrayParam inputCols() { return inputCols; }
+
+    public Param<String> outputCol() { return outputCol; }
+
+    public Param<String> errorCol() { return errorCol; }
+
+    public Param<String> compute() { return compute; }
+
+    public IntParam batchRows() { return batchRows; }
+
+    public IntParam maxTokens() { return maxTokens; }
+
+    /** The error column's name: errorCol, or outputCol + "_error". */
+    public String errorColumn() { return isDefined(errorCol) ? $(errorCol) : $(outputCol) + "_error"; }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        require(model, "setModel");
+        require(tags, "setTags");
+        require(task, "setTask");
+        require(inputCols, "setInputCols");
+        List<String> names = Arrays.asList(schema.fieldNames());
+        for (String c : $(inputCols)) {
+            if (!names.contains(c)) throw new IllegalArgumentException("input column '" + c + "' is not in the data (it has: " + String.join(", ", names) + ")");
+        }
+        for (String c : List.of($(outputCol), errorColumn())) {
+            if (names.contains(c)) throw new IllegalArgumentException("output column '" + c + "' is already in the data");
+        }
+        TaskSpec t = resolvedTask(readTagFiles());
+        StructField out = new StructField($(outputCol), t.type() == TaskType.REGRESSION ? DataTypes.DoubleType : DataTypes.StringType, true,
+                org.apache.spark.sql.types.Metadata.empty());
+        StructField err = new StructField(errorColumn(), DataTypes.StringType, true, org.apache.spark.sql.types.Metadata.empty());
+        return schema.add(out).add(err);
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType out = transformSchema(dataset.schema());
+        List<byte[]> bytes = readTagFiles();
+        ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), Map.of(), List.of($(inputCols)),
+                (Integer) $(batchRows), (Integer) $(maxTokens));
+        MapPartitionsFunction<Row, Row> score = rows -> new PartitionScorer(spec, rows, TaskContext.getPartitionId());
+        return dataset.toDF().mapPartitions(score, Encoders.row(out));
+    }
+
+    @Override
+    public TagLlmScorer copy(ParamMap extra) { return defaultCopy(extra); }
+
+    private ComputePrecision precision() {
+        return switch ($(compute).toLowerCase(Locale.ROOT)) {
+            case "f32", "float32" -> ComputePrecision.F32;
+            case "bf16", "bfloat16" -> ComputePrecision.BF16;
+            default -> throw new IllegalArgumentException("compute must be f32 or bf16, got '" + $(compute) + "'");
+        };
+    }
+
+    private void require(Param<?> p, String setter) {
+        if (!isDefined(p)) throw new IllegalArgumentException("TagLlmScorer: " + p.name() + " is not set (" + setter + ")");
+    }
+
+    private List<byte[]> readTagFiles() {
+        List<byte[]> out = new ArrayList<>();
+        for (String f : $(tags)) {
+            try {
+                Path p = Path.of(f);
+                if (!Files.isRegularFile(p)) throw new NoSuchFileException(f + " (tag file not found)");
+                out.add(Files.readAllBytes(p));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /** The task as the executors will run it, checked on the driver: a wrong name or missing tag fails before any job. */
+    private TaskSpec resolvedTask(List<byte[]> bytes) {
+        TagSet merged = null;
+        for (int i = 0; i < bytes.size(); i++) {
+            TagSet t = ExecutorModels.readTags(bytes.get(i), $(tags)[i]);
+            if (merged == null) merged = t;
+            else merged.merge(t, $(tags)[i]);
+        }
+        TagPredictor p = new TagPredictor(null, null, merged, id -> false);
+        TaskSpec t = p.task($(task));
+        p.requireReady(t);
+        if (t.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + t.name() + " is domain text: nothing to predict");
+        return t;
+    }
+}

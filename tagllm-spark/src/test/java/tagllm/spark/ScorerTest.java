@@ -1,0 +1,121 @@
+package tagllm.spark;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.data.DatasetException;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The scorer against the predictor predict uses, on the shared QED data: every row's prediction has the same bits
+ * whatever the partitioning and batch size, bad rows come out with an error instead of disappearing.
+ */
+class ScorerTest {
+    static SparkSession spark;
+    @TempDir
+    static Path dir;
+    static Path tags;
+
+    @BeforeAll
+    static void start() throws Exception {
+        tags = Fixtures.qedTags(dir);
+        spark = Sessions.start("local[2]", "ScorerTest", Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) spark.stop();
+    }
+
+    @Test
+    void equalsPredictBitForBitWhateverTheBatching() throws Exception {
+        List<String> smiles = new ArrayList<>(Fixtures.smiles(160));
+        // an empty SMILES (predict renders and scores it too), a null, one too long for the model's context
+        smiles.add(40, "");
+        smiles.add(80, null);
+        smiles.add(120, "C".repeat(3000));
+        // reference: all rows through TagPredictor.predictValues in one call, as predict does
+        TagPredictor p = TagPredictor.open(Fixtures.model(), List.of(tags));
+        TaskSpec task = p.task("QED");
+        ExampleRenderer r = p.renderer(task);
+        List<Integer> ok = new ArrayList<>();
+        List<Example> prompts = new ArrayList<>();
+        for (int i = 0; i < smiles.size(); i++) {
+            if (smiles.get(i) == null) continue;
+            try {
+                prompts.add(r.prompt(tagllm.data.Row.of("t", i + 1, Map.of("smiles", smiles.get(i)))));
+                ok.add(i);
+            } catch (DatasetException e) {
+                // no prompt: the scorer must report it
+            }
+        }
+        assertEquals(smiles.size() - 2, ok.size(), "the null and the too-long rows have no prompt");
+        double[] ref = p.predictValues(task, prompts.stream().map(Example::sequence).toList());
+        Map<Integer, Double> expected = new HashMap<>();
+        for (int k = 0; k < ok.size(); k++) expected.put(ok.get(k), ref[k]);
+
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < smiles.size(); i++) rows.add(RowFactory.create(i, smiles.get(i)));
+        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("smiles", DataTypes.StringType);
+        Dataset<Row> df = spark.createDataFrame(rows, schema);
+        for (int[] setup : new int[][]{{3, 4096}, {1, 60}}) {
+            TagLlmScorer scorer = new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString()).setTask("QED")
+                    .setInputCols("smiles").setOutputCol("qed_pred").setBatchRows(setup[1]);
+            List<Row> out = scorer.transform(df.repartition(setup[0])).collectAsList();
+            assertEquals(smiles.size(), out.size(), "every row comes out");
+            int seen = 0;
+            for (Row o : out) {
+                int id = o.getInt(0);
+                Double want = expected.get(id);
+                if (want != null) {
+                    assertTrue(o.isNullAt(3), () -> "row " + id + ": " + o.get(3));
+                    assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(o.getDouble(2)),
+                            () -> "row " + id + " with " + setup[0] + " partitions, batches of " + setup[1] + ": " + want + " vs " + o.getDouble(2));
+                } else {
+                    assertTrue(o.isNullAt(2));
+                    assertFalse(o.isNullAt(3), "a row without a prediction says why");
+                }
+                seen++;
+            }
+            assertEquals(smiles.size(), seen);
+        }
+        // the reasons name the problem
+        List<Row> bad = new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString()).setTask("QED").setInputCols("smiles")
+                .transform(df).filter("prediction_error is not null").orderBy("id").collectAsList();
+        assertEquals(2, bad.size());
+        assertTrue(bad.get(0).getString(3).contains("'smiles' is null"), bad.get(0).getString(3));
+        assertTrue(bad.get(1).getString(3).contains("too long"), bad.get(1).getString(3));
+    }
+
+    @Test
+    void wrongSettingsFailOnTheDriverNamingTheProblem() {
+        Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("CCO")), new StructType().add("smiles", DataTypes.StringType));
+        var e = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString())
+                .setTask("QED").setInputCols("smile").transform(df));
+        assertTrue(e.getMessage().contains("'smile' is not in the data"), e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString())
+                .setTask("Nope").setInputCols("smiles").transform(df));
+        assertTrue(e2.getMessage().contains("neither in the tag files"), e2.getMessage());
+        var e3 = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setTags(tags.toString()).setTask("QED")
+                .setInputCols("smiles").transform(df));
+        assertTrue(e3.getMessage().contains("setModel"), e3.getMessage());
+    }
+}
