@@ -39,7 +39,7 @@ final class ExecutorModels {
     private ExecutorModels() {}
 
     static Model model(String id, ComputePrecision precision) {
-        return MODELS.computeIfAbsent(id + "|" + precision, k -> {
+        return MODELS.computeIfAbsent(key(id) + "|" + precision, k -> {
             try {
                 MODEL_LOADS.incrementAndGet();
                 return Model.load(id, precision);
@@ -51,12 +51,22 @@ final class ExecutorModels {
 
     /** The model's one Transformer in this JVM (its activation buffers are reused across tasks, under COMPUTE). */
     static Transformer transformer(String id, ComputePrecision precision) {
-        return ENGINES.computeIfAbsent(id + "|" + precision, k -> new Transformer(model(id, precision).weights()));
+        return ENGINES.computeIfAbsent(key(id) + "|" + precision, k -> new Transformer(model(id, precision).weights()));
+    }
+
+    /** A folder by its real path (the same model however the path was spelled), a Hub id as it is. */
+    private static String key(String id) {
+        try {
+            Path p = Path.of(id);
+            return Files.isDirectory(p) ? p.toRealPath().toString() : id;
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            return id;
+        }
     }
 
     /** The predictor for a model and tag files (their bytes, merged in order as TagPredictor.open does). */
     static TagPredictor predictor(String id, ComputePrecision precision, List<byte[]> tagFiles, List<String> tagNames) {
-        String key = id + "|" + precision + "|" + digest(tagFiles);
+        String key = key(id) + "|" + precision + "|" + digest(tagFiles);
         return PREDICTORS.computeIfAbsent(key, k -> {
             Model m = model(id, precision);
             TagSet merged = null;

@@ -31,6 +31,8 @@ public final class Sessions {
                         + "SPARK_HOME=tagllm-spark/target/spark-home" + (home == null ? "" : " (SPARK_HOME is " + home + ")"));
             }
             c.setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+            // the worker's command builder asks for the Scala version of a Spark build tree unless told
+            c.setIfMissing("spark.executorEnv.SPARK_SCALA_VERSION", scala.util.Properties.versionNumberString().replaceAll("^(\\d+\\.\\d+).*", "$1"));
             // the engine's worker pool takes this many threads per executor: as many as the executor has cores
             String cores = m.replaceAll("local-cluster\\[\\s*\\d+\\s*,\\s*(\\d+)\\s*,.*", "$1");
             String opts = c.get("spark.executor.extraJavaOptions", "");

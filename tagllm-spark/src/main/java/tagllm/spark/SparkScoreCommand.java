@@ -46,7 +46,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
     @Option(names = "--format", description = "csv or parquet when the extension does not say")
     String format;
 
-    @Option(names = "--input-cols", split = ",", description = "the columns that fill the task's placeholders (default: every column)")
+    @Option(names = "--input-cols", split = ",", description = "the columns that fill the task's placeholders (default: those its template names, e.g. smiles)")
     List<String> inputCols = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, required = true, description = "Parquet folder to write")
@@ -93,7 +93,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
                     : spark.read().parquet(input);
             if (partitions != null) df = df.repartition(partitions);
             TagLlmScorer scorer = new TagLlmScorer().setModel(model).setTags(tags.toArray(String[]::new)).setTask(task)
-                    .setInputCols(inputCols.isEmpty() ? df.columns() : inputCols.toArray(String[]::new)).setOutputCol(outputCol).setCompute(compute);
+                    .setOutputCol(outputCol).setCompute(compute);
+            if (!inputCols.isEmpty()) scorer.setInputCols(inputCols.toArray(String[]::new));
             if (batchRows != null) scorer.setBatchRows(batchRows);
             Path abs = output.toAbsolutePath().normalize();
             Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());

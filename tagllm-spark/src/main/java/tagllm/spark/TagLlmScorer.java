@@ -64,7 +64,7 @@ public class TagLlmScorer extends Transformer {
         model = new Param<>(this, "model", "base model folder or Hugging Face Hub id (present on every executor)");
         tags = new StringArrayParam(this, "tags", "tag file(s), merged in order; read on the driver and shipped to the executors");
         task = new Param<>(this, "task", "a task stored in the tag files, or a preset (QED, Descriptor, ...)");
-        inputCols = new StringArrayParam(this, "inputCols", "the columns that fill the task's placeholders, by name");
+        inputCols = new StringArrayParam(this, "inputCols", "the columns that fill the task's placeholders, by name (default: the ones its template names)");
         outputCol = new Param<>(this, "outputCol", "the prediction column (double for regression, string for text tasks)");
         errorCol = new Param<>(this, "errorCol", "the column saying why a row has no prediction (null when it has one)");
         compute = new Param<>(this, "compute", "f32 or bf16 (the native BF16 kernels, where the executors' CPUs have them)");
@@ -123,15 +123,14 @@ public class TagLlmScorer extends Transformer {
         require(model, "setModel");
         require(tags, "setTags");
         require(task, "setTask");
-        require(inputCols, "setInputCols");
         List<String> names = Arrays.asList(schema.fieldNames());
-        for (String c : $(inputCols)) {
+        TaskSpec t = resolvedTask(readTagFiles());
+        for (String c : inputColumns(t)) {
             if (!names.contains(c)) throw new IllegalArgumentException("input column '" + c + "' is not in the data (it has: " + String.join(", ", names) + ")");
         }
         for (String c : List.of($(outputCol), errorColumn())) {
             if (names.contains(c)) throw new IllegalArgumentException("output column '" + c + "' is already in the data");
         }
-        TaskSpec t = resolvedTask(readTagFiles());
         StructField out = new StructField($(outputCol), t.type() == TaskType.REGRESSION ? DataTypes.DoubleType : DataTypes.StringType, true,
                 org.apache.spark.sql.types.Metadata.empty());
         StructField err = new StructField(errorColumn(), DataTypes.StringType, true, org.apache.spark.sql.types.Metadata.empty());
@@ -142,7 +141,7 @@ public class TagLlmScorer extends Transformer {
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         List<byte[]> bytes = readTagFiles();
-        ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), Map.of(), List.of($(inputCols)),
+        ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), Map.of(), inputColumns(resolvedTask(bytes)),
                 (Integer) $(batchRows), (Integer) $(maxTokens));
         MapPartitionsFunction<Row, Row> score = rows -> new PartitionScorer(spec, rows, TaskContext.getPartitionId());
         return dataset.toDF().mapPartitions(score, Encoders.row(out));
@@ -150,6 +149,12 @@ public class TagLlmScorer extends Transformer {
 
     @Override
     public TagLlmScorer copy(ParamMap extra) { return defaultCopy(extra); }
+
+    /** inputCols, or by default the columns the task's prompt reads (its template's placeholders, the label excepted). */
+    private List<String> inputColumns(TaskSpec t) {
+        if (isDefined(inputCols)) return List.of($(inputCols));
+        return t.parsedTemplate().columns().stream().filter(c -> !c.equals(t.outputPlaceholder())).map(t::column).toList();
+    }
 
     private ComputePrecision precision() {
         return switch ($(compute).toLowerCase(Locale.ROOT)) {

@@ -63,7 +63,7 @@ class SparkTrainingTest {
     void stoppedAndResumedOnSparkEqualsOneJvm() throws Exception {
         Experiment exp = TrainRuns.experiment(dir, "resumed");
         try (SparkGradientEngine engine = TrainRuns.spark(spark, exp)) {
-            ExperimentRunner.Outcome first = TrainRuns.run(exp, engine, 3, false);
+            ExperimentRunner.Outcome first = TrainRuns.run(exp, engine, 2, false);
             assertTrue(first.stopped());
             assertTrue(Files.exists(ExperimentRunner.checkpointFile(exp.output(), "qed")), "a checkpoint to resume from");
             ExperimentRunner.Outcome o = TrainRuns.run(exp, engine, 0, true);

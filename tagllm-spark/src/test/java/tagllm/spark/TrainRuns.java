@@ -33,7 +33,7 @@ final class TrainRuns {
                 tasks:
                   qed: {preset: QED, data: {path: %s, max_train: 64, max_eval: 16}}
                 stages:
-                  - {name: qed, stage: 2, tasks: [qed], max_steps: 6, batch_size: 3, grad_accum: 4, lr: 0.01, checkpoint_every: 2}
+                  - {name: qed, stage: 2, tasks: [qed], max_steps: 4, batch_size: 3, grad_accum: 4, lr: 0.01, checkpoint_every: 2}
                 """.formatted(Fixtures.model(), dir.resolve(name), Fixtures.zinc()));
         return Experiment.load(yaml);
     }
