@@ -1,0 +1,58 @@
+package tagllm.train;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.task.ConfigException;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** engine: / master: in an experiment file, and what the core says when the Spark module is not on the class path. */
+class EngineSettingTest {
+    private static final String BODY = """
+            model: models/tiny
+            tasks:
+              qed: {preset: QED, data: data/s.csv}
+            stages:
+              - {name: s2, stage: 2, tasks: [qed], max_steps: 1}
+            """;
+
+    private static Experiment load(Path dir, String head) throws Exception {
+        Path f = dir.resolve("exp.yaml");
+        Files.writeString(f, head + BODY);
+        return Experiment.load(f);
+    }
+
+    @Test
+    void localByDefaultSparkWithAMaster(@TempDir Path dir) throws Exception {
+        assertTrue(load(dir, "").engine().isLocal());
+        Experiment.Engine e = load(dir, "engine: spark\nmaster: local-cluster[2,1,1024]\n").engine();
+        assertEquals(new Experiment.Engine("spark", "local-cluster[2,1,1024]"), e);
+        assertEquals("local[*]", load(dir, "engine: spark\n").engine().master(), "embedded unless told otherwise");
+        Experiment moved = load(dir, "engine: spark\n").withRun("other", dir.resolve("o"), 3, java.util.List.of());
+        assertFalse(moved.engine().isLocal(), "the CLI's overrides keep the engine");
+    }
+
+    @Test
+    void wrongSettingsNameTheField(@TempDir Path dir) {
+        var e = assertThrows(ConfigException.class, () -> load(dir, "engine: ray\n"));
+        assertTrue(e.getMessage().contains("engine") && e.getMessage().contains("local or spark"), e.getMessage());
+        var m = assertThrows(ConfigException.class, () -> load(dir, "master: local[2]\n"));
+        assertTrue(m.getMessage().contains("master") && m.getMessage().contains("engine: spark"), m.getMessage());
+    }
+
+    @Test
+    void withoutTheSparkModuleTheErrorSaysHowToGetIt() {
+        var e = assertThrows(IllegalArgumentException.class, () -> GradientEngine.provider("spark"));
+        assertTrue(e.getMessage().contains("tagllm-spark"), e.getMessage());
+        StringWriter err = new StringWriter();
+        var cl = tagllm.cli.Main.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(1, cl.execute("spark", "score", "--master", "local[2]"));
+        assertTrue(err.toString().contains("tagllm-spark module"), err.toString());
+    }
+}
