@@ -37,11 +37,9 @@ final class PartitionScorer implements Iterator<Row> {
         this.spec = spec;
         this.input = input;
         this.predictor = ExecutorModels.predictor(spec.model(), spec.precision(), spec.tagFiles(), spec.tagNames());
-        TaskSpec t = predictor.task(spec.task());
-        if (!spec.columns().isEmpty()) t = t.withColumns(spec.columns());
-        predictor.requireReady(t);
-        this.task = t;
-        this.renderer = predictor.renderer(t);
+        this.task = predictor.task(spec.task());
+        predictor.requireReady(task);
+        this.renderer = predictor.renderer(task);
         this.source = "partition " + partition;
     }
 

@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Scores a DataFrame with trained tags, as a Spark ML pipeline stage:
@@ -141,7 +140,7 @@ public class TagLlmScorer extends Transformer {
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         List<byte[]> bytes = readTagFiles();
-        ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), Map.of(), inputColumns(resolvedTask(bytes)),
+        ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), inputColumns(resolvedTask(bytes)),
                 (Integer) $(batchRows), (Integer) $(maxTokens));
         MapPartitionsFunction<Row, Row> score = rows -> new PartitionScorer(spec, rows, TaskContext.getPartitionId());
         return dataset.toDF().mapPartitions(score, Encoders.row(out));
@@ -190,6 +189,7 @@ public class TagLlmScorer extends Transformer {
             if (merged == null) merged = t;
             else merged.merge(t, $(tags)[i]);
         }
+        // resolving a task and checking its tags reads only the tag set: no model is loaded on the driver
         TagPredictor p = new TagPredictor(null, null, merged, id -> false);
         TaskSpec t = p.task($(task));
         p.requireReady(t);
