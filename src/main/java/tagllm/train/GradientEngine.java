@@ -35,7 +35,7 @@ public interface GradientEngine extends AutoCloseable {
      * One micro-batch's gradients (one array per trainable parameter, in {@link Trainer#trainableValues} order,
      * already scaled by 1/grad_accum) and its unscaled losses.
      */
-    record MicroGradient(float[][] grads, double total, double mse, double ce, long rows) implements Serializable {}
+    record MicroGradient(float[][] grads, double total, double mse, double ce, long rows, double cls) implements Serializable {}
 
     /** Makes an engine from the experiment's {@code engine:} settings. */
     interface Provider {

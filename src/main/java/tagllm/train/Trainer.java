@@ -396,7 +396,7 @@ public final class Trainer {
                                                             boolean enrichCe, Trainables into, boolean everyRow) {
         for (Param p : into.params()) p.zeroGrad();
         StepLoss l = microStep(tags, batch, into.tagGrads(), into.headW(), into.headB(), trainable, h, enrichCe, 1.0 / h.gradAccum(), everyRow);
-        return new GradientEngine.MicroGradient(into.grads(), l.total(), l.mse(), l.ce(), l.rows());
+        return new GradientEngine.MicroGradient(into.grads(), l.total(), l.mse(), l.ce(), l.rows(), l.cls());
     }
 
     /**
