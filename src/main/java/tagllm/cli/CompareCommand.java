@@ -19,12 +19,14 @@ import java.util.concurrent.Callable;
 
 /** tagllm compare: Tag-LLM beside a linear probe, prompt tuning and LoRA, over seeds and ablations, with a report. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Run an experiment's regression tasks with several methods on the same rows, splits, budget and head: "
-                + "tagllm (the experiment), probe (ridge on the frozen last hidden state), prompt-tuning (virtual tokens before "
-                + "the tag-free prompt), lora (rank-r adapters on q and v); every method x seed, and Tag-LLM again per ablation.",
+        description = {"Run an experiment's regression and classification tasks with several methods on the same rows, splits, budget "
+                + "and head: tagllm (the experiment), probe (ridge, or logistic regression for classes, on the frozen last hidden state), "
+                + "prompt-tuning (virtual tokens before the tag-free prompt), lora (rank-r adapters on q and v); every method x seed, "
+                + "Tag-LLM again per ablation, and the training mean or majority class beside them. Text-generation and multi-label "
+                + "tasks are refused by name.",
                 "Writes DIR/report.json (per task and variant: each seed's metrics, mean, std, paired difference against tagllm "
                         + "with a 95% bootstrap interval over test rows, parameters, wall time) and DIR/report.html (tables, curves, "
-                        + "predicted-vs-true plots; opens offline)."})
+                        + "predicted-vs-true plots for regression, ROC and calibration for classification; opens offline)."})
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "experiment file (YAML)")
     Path experiment;

@@ -81,14 +81,15 @@ public record Ablation(String name, String key, String value) {
         boolean on = value.equals("on");
         for (Map.Entry<String, TaskSpec> t : e.tasks().entrySet()) {
             TaskSpec spec = t.getValue();
-            if (spec.type() == TaskType.REGRESSION) {
+            if (spec.type().readsHead()) {
                 spec = switch (key) {
                     case "no-domain-tags" -> drop(spec, TagKind.DOMAIN);
                     case "no-function-tag" -> drop(spec, TagKind.FUNCTION);
                     case "isolation" -> spec.withHead(spec.head(), on);
                     case "head-init" -> spec.withHead(new HeadSpec(spec.head().outputs(), spec.head().bias(), spec.head().standardize(),
                             HeadInit.parse(value)), spec.isolateDomains());
-                    case "standardize" -> spec.withHead(new HeadSpec(spec.head().outputs(), spec.head().bias(), on, spec.head().init()),
+                    // a classification head has no label scale to standardise
+                    case "standardize" -> spec.type() != TaskType.REGRESSION ? spec : spec.withHead(new HeadSpec(spec.head().outputs(), spec.head().bias(), on, spec.head().init()),
                             spec.isolateDomains());
                     default -> spec;
                 };

@@ -27,9 +27,11 @@ public final class Compare {
 
     public static ObjectNode run(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress) throws IOException {
         Files.createDirectories(o.dir());
+        CompareRunner runner = new CompareRunner(model, progress);
+        exp = runner.prepare(exp); // refuses a task it cannot score before anything runs; classes from the training rows
         requireSameInputs(model, exp, o);
         long t0 = System.nanoTime();
-        List<RunResult> runs = new CompareRunner(model, progress).run(exp, o);
+        List<RunResult> runs = runner.run(exp, o);
         double runSeconds = runs.stream().mapToDouble(RunResult::wallSeconds).sum();
         ObjectNode about = JSON.createObjectNode();
         about.put("experiment", exp.file() == null ? "" : exp.file().toString());
@@ -88,15 +90,18 @@ public final class Compare {
         StringBuilder b = new StringBuilder();
         for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> t : report.path("tasks").properties()) {
             String metric = t.getValue().path("metric").asText();
+            StringBuilder counts = new StringBuilder();
+            t.getValue().path("class_counts").properties().forEach(c -> counts.append(counts.isEmpty() ? "; classes " : ", ").append(c.getKey())
+                    .append(": ").append(c.getValue().asLong()));
             b.append("\n").append(t.getKey()).append(" (").append(metric).append(t.getValue().path("higher_is_better").asBoolean() ? ", higher is better" : ", lower is better")
-                    .append("; ").append(t.getValue().path("test_rows").asInt()).append(" test rows)\n\n")
+                    .append("; ").append(t.getValue().path("test_rows").asInt()).append(" test rows").append(counts).append(")\n\n")
                     .append("| variant | params | ").append(metric).append(" mean ± std | Δ vs tagllm [95% CI] | kept steps |\n|---|---|---|---|---|\n");
             for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> v : t.getValue().path("variants").properties()) {
                 var n = v.getValue();
                 var d = n.path("vs_tagllm").path(metric);
                 StringBuilder kept = new StringBuilder();
                 for (var s : n.path("seeds")) kept.append(kept.isEmpty() ? "" : ", ").append(s.path("kept_step").asInt());
-                b.append("| ").append(v.getKey()).append(" | ").append(n.path("params").asLong()).append(" | ")
+                b.append("| ").append(v.getKey()).append(n.has("baseline") ? " (" + n.path("baseline").asText() + ")" : "").append(" | ").append(n.path("params").asLong()).append(" | ")
                         .append(HtmlReport.fmt(n.path("mean").path(metric).asDouble(Double.NaN))).append(" ± ")
                         .append(HtmlReport.fmt(n.path("std").path(metric).asDouble(Double.NaN))).append(" | ")
                         .append(d.isMissingNode() ? "reference" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["

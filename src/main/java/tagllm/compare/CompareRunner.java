@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
+import tagllm.head.Logistic;
 import tagllm.head.RegressionHead;
 import tagllm.model.LoraAdapters;
 import tagllm.model.Model;
@@ -14,6 +15,7 @@ import tagllm.tag.TagInit;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.tag.TokenizerEncoder;
+import tagllm.task.ClassSpec;
 import tagllm.task.DataSpec;
 import tagllm.task.DatasetRows;
 import tagllm.task.Example;
@@ -22,6 +24,7 @@ import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
 import tagllm.train.Experiment;
+import tagllm.train.ClassificationHeads;
 import tagllm.train.ExperimentRunner;
 import tagllm.train.Hyper;
 import tagllm.train.LinearProbe;
@@ -43,11 +46,13 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * Runs every method × seed (× ablation, for Tag-LLM) of {@code tagllm compare} on an experiment's regression tasks:
- * the same rows and splits for every method (each task's train/valid/test as the experiment reads them), the same
- * head (the task's head spec: bias, standardisation, init), and for the trained baselines the same budget as the
- * Tag-LLM stage that trains the task (its hyper-parameters, and its steps × the task's share of that stage's rows).
- * Each run goes to DIR/runs/ID/ and ends with DIR/runs/ID/result.json.
+ * Runs every method × seed (× ablation, for Tag-LLM) of {@code tagllm compare} on an experiment's regression and
+ * classification tasks: the same rows and splits for every method (each task's train/valid/test as the experiment
+ * reads them), the same head (the task's head spec: bias, standardisation, init; for classification the same
+ * logits, classes, class weights and cross-entropy), and for the trained baselines the same budget as the Tag-LLM
+ * stage that trains the task (its hyper-parameters, and its steps × the task's share of that stage's rows). The
+ * baseline (training mean, or the training class frequencies) is run beside them. A task type compare cannot score
+ * (text generation, multi-label) is refused by name. Each run goes to DIR/runs/ID/ and ends with DIR/runs/ID/result.json.
  */
 public final class CompareRunner {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,20 +84,51 @@ public final class CompareRunner {
         this.progress = progress;
     }
 
-    /** The regression tasks the experiment trains, with the last stage that trains each (its budget). */
+    /**
+     * The regression and classification tasks the experiment trains, with the last stage that trains each (its
+     * budget). Domain text (lm) trains the domain tags and has nothing to score; a text-generation or multi-label
+     * task is refused by name rather than left out.
+     */
     public static Map<String, StageSpec> scoredTasks(Experiment exp) {
         Map<String, StageSpec> out = new LinkedHashMap<>();
         for (StageSpec s : exp.stages()) {
-            for (String t : s.tasks()) if (exp.tasks().get(t).type() == TaskType.REGRESSION) out.put(t, s);
+            for (String t : s.tasks()) {
+                TaskSpec spec = exp.tasks().get(t);
+                switch (spec.type()) {
+                    case REGRESSION -> out.put(t, s);
+                    case CLASSIFICATION -> {
+                        if (spec.classes() != null && spec.classes().multiLabel()) {
+                            throw new IllegalArgumentException(exp.file() + ": task " + t + " (stage " + s.name() + ") is a multi-label classification task "
+                                    + spec.classes().labelColumns() + "; compare scores regression, binary and multi-class tasks: leave it out of the "
+                                    + "stages, or score it with tagllm eval");
+                        }
+                        out.put(t, s);
+                    }
+                    case LANGUAGE_MODEL -> { } // domain text: trains the domain tags, has no test metric
+                    case TEXT -> throw new IllegalArgumentException(exp.file() + ": task " + t + " (stage " + s.name() + ") is a text-generation task; "
+                            + "compare scores regression and classification tasks (a head on the model): leave it out of the stages, or score it "
+                            + "with tagllm eval (BLEU, chrF)");
+                }
+            }
         }
-        if (out.isEmpty()) throw new IllegalArgumentException(exp.file() + ": compare needs at least one regression task trained by a stage");
+        if (out.isEmpty()) throw new IllegalArgumentException(exp.file() + ": compare needs at least one regression or classification task trained by a stage");
         return out;
+    }
+
+    /** The experiment with its classification tasks' classes (and balanced weights) read from their training rows, checked. */
+    public Experiment prepare(Experiment exp) throws IOException {
+        scoredTasks(exp);
+        Experiment e = ClassificationHeads.resolveClasses(exp, rows::load);
+        scoredTasks(e);
+        return e;
     }
 
     /** Runs (or, with resume, reads back) every run; returns them in a stable order. */
     public List<RunResult> run(Experiment exp, Options o) throws IOException {
         List<RunResult> out = new ArrayList<>();
-        for (Method m : o.methods()) {
+        List<Method> methods = new ArrayList<>(o.methods());
+        if (!methods.contains(Method.BASELINE)) methods.add(Method.BASELINE); // no model: always beside the others
+        for (Method m : methods) {
             List<Ablation> variants = new ArrayList<>();
             variants.add(null);
             if (m == Method.TAGLLM) variants.addAll(o.ablations());
@@ -106,7 +142,7 @@ public final class CompareRunner {
                         out.add(JSON.readValue(result.toFile(), RunResult.class));
                         continue;
                     }
-                    if (o.reportOnly()) {
+                    if (o.reportOnly() && m != Method.BASELINE) {
                         progress.message("run " + id + ": not finished, left out of the report (--report-only)");
                         continue;
                     }
@@ -118,6 +154,7 @@ public final class CompareRunner {
                         case PROBE -> probe(exp, seed, id);
                         case PROMPT_TUNING -> promptTuning(exp, o, seed, id, dir);
                         case LORA -> lora(exp, o, seed, id, dir);
+                        case BASELINE -> baseline(exp, seed, id);
                     };
                     r = new RunResult(r.id(), r.method(), r.ablation(), r.seed(), (System.nanoTime() - t0) / 1e9, r.tasks(), r.curves());
                     AtomicFiles.writeString(result, JSON.writeValueAsString(r));
@@ -146,8 +183,7 @@ public final class CompareRunner {
             params += headParams(tags.head(spec.headKey()));
             Integer at = kept.get(t.getValue().name() + "/" + spec.headKey());
             if (at == null) at = kept.get(t.getValue().name() + "/all");
-            tasks.put(t.getKey(), outcome(params, test, predictor.predictValues(spec, seqs(test)), valid,
-                    valid.isEmpty() ? null : predictor.predictValues(spec, seqs(valid)), at == null ? -1 : at, Double.NaN));
+            tasks.put(t.getKey(), outcome(predictor, spec, params, test, valid, at == null ? -1 : at, Double.NaN));
         }
         return new RunResult(id, Method.TAGLLM.label(), a == null ? "" : a.name(), seed, 0, tasks, curves(dir.resolve("metrics.jsonl")));
     }
@@ -166,6 +202,15 @@ public final class CompareRunner {
             if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
             double[][] xTrain = LinearProbe.features(transformer, seqs(train));
             double[][] xValid = valid.isEmpty() ? null : LinearProbe.features(transformer, seqs(valid));
+            if (free.type() == TaskType.CLASSIFICATION) {
+                ClassSpec cs = free.classes();
+                Logistic p = LogisticProbe.fit(xTrain, classes(train), classWeights(cs, train), xValid == null ? new double[0][] : xValid,
+                        classes(valid), classWeights(cs, valid), cs.size());
+                double[][] xTest = LinearProbe.features(transformer, seqs(test));
+                tasks.put(task, classOutcome((long) cs.outputs() * (transformer.config().hiddenSize() + 1), cs, test, probabilities(p, xTest), valid,
+                        xValid == null ? null : probabilities(p, xValid), -1, (System.nanoTime() - t0) / 1e9));
+                continue;
+            }
             LinearProbe p = valid.isEmpty() ? LinearProbe.fit(xTrain, labels(train), xTrain, labels(train))
                     : LinearProbe.fit(xTrain, labels(train), xValid, labels(valid));
             double[][] xTest = LinearProbe.features(transformer, seqs(test));
@@ -237,8 +282,7 @@ public final class CompareRunner {
                         null, false, 0, valid.isEmpty() ? null : validator(predictor, pt, valid, tag)));
             }
             Integer at = keptSteps(log).get("prompt-tuning-" + task + "/" + tag);
-            tasks.put(task, outcome((long) n * transformer.config().hiddenSize() + headParams(tags.head(tag)), test,
-                    predictor.predictValues(pt, seqs(test)), valid, valid.isEmpty() ? null : predictor.predictValues(pt, seqs(valid)),
+            tasks.put(task, outcome(predictor, pt, (long) n * transformer.config().hiddenSize() + headParams(tags.head(tag)), test, valid,
                     at == null ? -1 : at, (System.nanoTime() - t0) / 1e9));
             curves.addAll(curves(log));
         }
@@ -281,7 +325,7 @@ public final class CompareRunner {
         List<Example> out = new ArrayList<>();
         for (Example e : free) {
             if (e.sequence().length() + n > limit) continue;
-            out.add(new Example(pt, withPrompt(tag, n, e.sequence()), e.label(), null, e.source(), e.line()));
+            out.add(new Example(pt, withPrompt(tag, n, e.sequence()), e.label(), null, e.source(), e.line(), e.targets()));
         }
         return out;
     }
@@ -321,11 +365,47 @@ public final class CompareRunner {
             }
             adapters.eval();
             Integer at = keptSteps(log).get("lora-" + task + "/all");
-            tasks.put(task, outcome(adapters.parameterCount() + headParams(tags.head(key)), test, predictor.predictValues(free, seqs(test)),
-                    valid, valid.isEmpty() ? null : predictor.predictValues(free, seqs(valid)), at == null ? -1 : at, (System.nanoTime() - t0) / 1e9));
+            tasks.put(task, outcome(predictor, free, adapters.parameterCount() + headParams(tags.head(key)), test, valid, at == null ? -1 : at,
+                    (System.nanoTime() - t0) / 1e9));
             curves.addAll(curves(log));
         }
         return new RunResult(id, Method.LORA.label(), "", seed, 0, tasks, curves);
+    }
+
+    // ---------------------------------------------------------------- baseline
+
+    /**
+     * What a model must beat: regression predicts the training rows' mean label; classification gives every row
+     * the training rows' class frequencies as probabilities (so it predicts the majority class, and its AUROC is
+     * 1/2). The training rows are the task's, as the probe reads them.
+     */
+    private RunResult baseline(Experiment exp, long seed, String id) throws IOException {
+        Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
+        for (String task : scoredTasks(exp).keySet()) {
+            long t0 = System.nanoTime();
+            TaskSpec free = tagFree(exp.tasks().get(task));
+            DataSpec ds = exp.data().get(task);
+            List<Example> train = render(freeRenderer(free), free, "train", ds.maxTrain(), exp);
+            List<Example> valid = render(freeRenderer(free), free, "valid", ds.maxEval(), exp);
+            List<Example> test = render(freeRenderer(free), free, "test", ds.maxEval(), exp);
+            if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
+            if (free.type() == TaskType.CLASSIFICATION) {
+                ClassSpec cs = free.classes();
+                double[] prior = new double[cs.size()];
+                for (Example e : train) prior[(int) e.label()] += 1.0 / train.size();
+                double[][] p = new double[test.size()][], pv = new double[valid.size()][];
+                java.util.Arrays.fill(p, prior);
+                java.util.Arrays.fill(pv, prior);
+                tasks.put(task, classOutcome(cs.size() - 1, cs, test, p, valid, pv, -1, (System.nanoTime() - t0) / 1e9));
+            } else {
+                double mean = train.stream().mapToDouble(Example::label).average().orElseThrow();
+                double[] p = new double[test.size()], pv = new double[valid.size()];
+                java.util.Arrays.fill(p, mean);
+                java.util.Arrays.fill(pv, mean);
+                tasks.put(task, outcome(1, test, p, valid, pv, -1, (System.nanoTime() - t0) / 1e9));
+            }
+        }
+        return new RunResult(id, Method.BASELINE.label(), "", seed, 0, tasks, List.of());
     }
 
     // ---------------------------------------------------------------- shared
@@ -342,9 +422,15 @@ public final class CompareRunner {
         return stage.hyper().withMaxSteps(steps);
     }
 
-    /** Head-space MSE on the valid rows (what Tag-LLM's stages early-stop on). */
+    /** Head-space MSE on the valid rows, or 1 − AUROC for classification (what Tag-LLM's stages early-stop on). */
     static Trainer.Validator validator(TagPredictor p, TaskSpec task, List<Example> valid, String key) {
         List<Sequence> s = seqs(valid);
+        if (task.type() == TaskType.CLASSIFICATION) {
+            return tags -> {
+                double score = ClassificationHeads.validationScore(p, task, valid);
+                return new Trainer.Score(score, Map.of(key, score));
+            };
+        }
         return tags -> {
             RegressionHead head = tags.head(task.headKey());
             double[] pred = p.predictValues(task, s);
@@ -383,6 +469,46 @@ public final class CompareRunner {
 
     private static long headParams(RegressionHead h) {
         return h == null ? 0 : h.weight().length + (h.bias() == null ? 0 : h.bias().length);
+    }
+
+    /** The predictor's outcome on the test rows (and its score on the valid ones): values, or class probabilities. */
+    private static RunResult.TaskOutcome outcome(TagPredictor p, TaskSpec spec, long params, List<Example> test, List<Example> valid, int kept,
+                                                 double seconds) {
+        if (spec.type() == TaskType.CLASSIFICATION) {
+            return classOutcome(params, spec.classes(), test, p.classProbabilities(spec, seqs(test)), valid,
+                    valid.isEmpty() ? null : p.classProbabilities(spec, seqs(valid)), kept, seconds);
+        }
+        return outcome(params, test, p.predictValues(spec, seqs(test)), valid, valid.isEmpty() ? null : p.predictValues(spec, seqs(valid)),
+                kept, seconds);
+    }
+
+    /** A classification outcome: the most probable class as the prediction, the valid rows' mean log loss (unweighted). */
+    static RunResult.TaskOutcome classOutcome(long params, ClassSpec cs, List<Example> test, double[][] prob, List<Example> valid, double[][] validProb,
+                                              int kept, double seconds) {
+        long[] lines = test.stream().mapToLong(Example::line).toArray();
+        double[] pred = new double[prob.length];
+        for (int i = 0; i < pred.length; i++) {
+            int best = 0;
+            for (int c = 1; c < prob[i].length; c++) if (prob[i][c] > prob[i][best]) best = c;
+            pred[i] = best;
+        }
+        double validLogLoss = Double.NaN;
+        if (validProb != null && validProb.length > 0) {
+            double s = 0;
+            for (int i = 0; i < validProb.length; i++) s -= Math.log(Math.max(validProb[i][(int) valid.get(i).label()], 1e-15));
+            validLogLoss = s / validProb.length;
+        }
+        return new RunResult.TaskOutcome(params, lines, labels(test), pred, Double.NaN, kept, seconds, cs.classes(), prob, validLogLoss);
+    }
+
+    private static int[] classes(List<Example> ex) { return ex.stream().mapToInt(e -> (int) e.label()).toArray(); }
+
+    private static double[] classWeights(ClassSpec cs, List<Example> ex) { return ex.stream().mapToDouble(e -> cs.weight((int) e.label())).toArray(); }
+
+    private static double[][] probabilities(Logistic m, double[][] x) {
+        double[][] p = new double[x.length][];
+        for (int i = 0; i < x.length; i++) p[i] = m.probabilities(x[i]);
+        return p;
     }
 
     private static RunResult.TaskOutcome outcome(long params, List<Example> test, double[] pred, List<Example> valid, double[] validPred,

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * report.html: one self-contained page (no network) built from report.json. The tables are written here; the plots
- * (loss and validation curves per run, predicted-vs-true per task and variant) are drawn by Chart.js, whose UMD
+ * (loss and validation curves per run, predicted-vs-true per regression task and variant, ROC curves and
+ * calibration points per classification task and variant) are drawn by Chart.js, whose UMD
  * build (MIT licence, from the org.webjars.npm:chart.js jar) is inlined. The page writes what it drew into
  * #render-status (charts made, canvases left blank, script errors) so a headless browser can check it.
  */
@@ -66,7 +67,12 @@ public final class HtmlReport {
             Map.Entry<String, JsonNode> t = it.next();
             table(b, t.getKey(), t.getValue(), true);
         }
-        b.append("<h2>Predicted vs true (test rows, every seed)</h2>\n<div class=\"grid\" id=\"scatter\"></div>\n");
+        b.append("<h2>Predicted vs true (regression; test rows, every seed)</h2>\n<div class=\"grid\" id=\"scatter\"></div>\n");
+        b.append("<h2>ROC curves and calibration (classification; test rows, every seed)</h2>\n<p>ROC: true-positive against ")
+                .append("false-positive rate over the thresholds of p(positive class) (multi-class: one curve per class, one vs rest, first seed). ")
+                .append("Calibration: per bin of the top class's probability (10 equal bins, as ECE), the share predicted right against the ")
+                .append("mean probability; on the diagonal a model is calibrated. The baseline's probabilities are constant: one point.</p>\n")
+                .append("<div class=\"grid\" id=\"roc\"></div>\n");
         b.append("<h2>Training curves (loss per step; validation score, head-space MSE, on the right axis)</h2>\n<div class=\"grid\" id=\"curves\"></div>\n");
         b.append("<pre id=\"render-status\">not drawn</pre>\n");
         b.append("<script id=\"report-data\" type=\"application/json\">")
@@ -78,6 +84,9 @@ public final class HtmlReport {
 
     private static void table(StringBuilder b, String task, JsonNode t, boolean ablations) {
         String metric = t.path("metric").asText();
+        boolean cls = t.path("type").asText().equals("classification");
+        String[] extra = cls ? new String[]{"auprc", "accuracy", "balanced_accuracy", "f1", "log_loss", "ece"} : new String[]{"mse", "pearson"};
+        String[] extraNames = cls ? new String[]{"AUPRC", "accuracy", "balanced acc.", "F1", "log loss", "ECE"} : new String[]{"MSE", "Pearson"};
         boolean up = t.path("higher_is_better").asBoolean();
         StringBuilder rows = new StringBuilder();
         int count = 0;
@@ -88,7 +97,8 @@ public final class HtmlReport {
             if (ablations && !isTagLlm) continue;
             if (!ablations && isTagLlm && !v.path("ablation").asText().isEmpty()) continue;
             count++;
-            rows.append("<tr><td class=\"l\">").append(esc(e.getKey())).append("</td><td>").append(v.path("params").asLong()).append("</td><td>")
+            String label = e.getKey() + (v.has("baseline") ? " (" + v.path("baseline").asText() + ")" : "");
+            rows.append("<tr><td class=\"l\">").append(esc(label)).append("</td><td>").append(v.path("params").asLong()).append("</td><td>")
                     .append(fmt(v.path("mean").path(metric).asDouble(Double.NaN))).append(" ± ").append(fmt(v.path("std").path(metric).asDouble(Double.NaN)))
                     .append("</td><td class=\"l\">");
             StringBuilder seeds = new StringBuilder(), kept = new StringBuilder();
@@ -100,8 +110,8 @@ public final class HtmlReport {
                 seeds.append(fmt(s.path("metrics").path(metric).asDouble(Double.NaN)));
                 kept.append(s.path("kept_step").asInt());
             }
-            rows.append(seeds).append("</td><td>").append(fmt(v.path("mean").path("mse").asDouble(Double.NaN))).append("</td><td>")
-                    .append(fmt(v.path("mean").path("pearson").asDouble(Double.NaN))).append("</td><td>");
+            rows.append(seeds).append("</td><td>");
+            for (String m : extra) rows.append(fmt(v.path("mean").path(m).asDouble(Double.NaN))).append("</td><td>");
             JsonNode d = v.path("vs_tagllm").path(metric);
             if (d.isMissingNode()) {
                 rows.append("</td><td class=\"l\">reference");
@@ -119,9 +129,17 @@ public final class HtmlReport {
             rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(fmt(v.path("wall_s_mean").asDouble(Double.NaN))).append("</td></tr>\n");
         }
         if (count == 0 || (ablations && count == 1)) return;
+        StringBuilder counts = new StringBuilder();
+        for (Iterator<Map.Entry<String, JsonNode>> it = t.path("class_counts").properties().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> c = it.next();
+            counts.append(counts.isEmpty() ? "; classes " : ", ").append(esc(c.getKey())).append(": ").append(c.getValue().asLong());
+        }
+        StringBuilder heads = new StringBuilder();
+        for (String h : extraNames) heads.append("<th>").append(h).append(cls ? " (mean)" : "").append("</th>");
         b.append("<h3>").append(esc(task)).append(" — ").append(esc(metric)).append(up ? " (higher is better)" : " (lower is better)")
-                .append(", ").append(t.path("test_rows").asInt()).append(" test rows</h3>\n<table><tr><th class=\"l\">variant</th><th>trainable params</th><th>")
-                .append(esc(metric)).append(" mean ± std</th><th class=\"l\">per seed</th><th>MSE</th><th>Pearson</th><th>Δ ")
+                .append(", ").append(t.path("test_rows").asInt()).append(" test rows").append(counts)
+                .append("</h3>\n<table><tr><th class=\"l\">variant</th><th>trainable params</th><th>")
+                .append(esc(metric)).append(" mean ± std</th><th class=\"l\">per seed</th>").append(heads).append("<th>Δ ")
                 .append(esc(metric)).append(" vs Tag-LLM [95 % CI]</th><th class=\"l\">reading</th><th class=\"l\">kept step</th><th>wall s</th></tr>\n")
                 .append(rows).append("</table>\n");
     }
@@ -159,7 +177,67 @@ public final class HtmlReport {
                 var charts = [];
                 var byVariant = {};
                 report.runs.forEach(function (r) { (byVariant[r.variant] = byVariant[r.variant] || []).push(r); });
+                function roc(score, pos) {
+                  var idx = score.map(function (s, i) { return i; }).sort(function (a, b) { return score[b] - score[a]; });
+                  var P = pos.filter(function (x) { return x; }).length, N = pos.length - P, tp = 0, fp = 0, pts = [{x: 0, y: 0}];
+                  if (!P || !N) return [];
+                  for (var k = 0; k < idx.length; ) {
+                    var j = k;
+                    while (j < idx.length && score[idx[j]] === score[idx[k]]) { if (pos[idx[j]]) tp++; else fp++; j++; }
+                    pts.push({x: fp / N, y: tp / P});
+                    k = j;
+                  }
+                  return pts;
+                }
+                function calibration(p) {
+                  var conf = [], right = [], count = [];
+                  for (var b = 0; b < 10; b++) { conf.push(0); right.push(0); count.push(0); }
+                  p.prob.forEach(function (row, i) {
+                    var c = 0;
+                    for (var k = 1; k < row.length; k++) if (row[k] > row[c]) c = k;
+                    var bin = Math.min(9, Math.max(0, Math.ceil(row[c] * 10) - 1));
+                    conf[bin] += row[c]; count[bin]++; if (c === p.gold[i]) right[bin]++;
+                  });
+                  var pts = [];
+                  for (var b2 = 0; b2 < 10; b2++) if (count[b2]) pts.push({x: conf[b2] / count[b2], y: right[b2] / count[b2]});
+                  return pts;
+                }
+                var diagonal = {type: 'line', label: 'diagonal', data: [{x: 0, y: 0}, {x: 1, y: 1}], borderColor: '#888', borderDash: [4, 4],
+                                pointRadius: 0, fill: false};
                 Object.keys(report.tasks).forEach(function (task) {
+                  if (report.tasks[task].type !== 'classification') return;
+                  Object.keys(byVariant).forEach(function (variant) {
+                    var runs = byVariant[variant].filter(function (r) { return r.predictions[task]; });
+                    if (!runs.length) return;
+                    var classes = runs[0].predictions[task].classes, ds = [];
+                    if (classes.length === 2) {
+                      runs.forEach(function (r, i) {
+                        var p = r.predictions[task];
+                        ds.push({type: 'line', label: 'seed ' + r.seed, data: roc(p.prob.map(function (q) { return q[1]; }),
+                                 p.gold.map(function (g) { return g === 1; })), borderColor: colors[i % colors.length], pointRadius: 0, fill: false});
+                      });
+                    } else {
+                      var p0 = runs[0].predictions[task];
+                      classes.forEach(function (c, k) {
+                        ds.push({type: 'line', label: c + ' vs rest', data: roc(p0.prob.map(function (q) { return q[k]; }),
+                                 p0.gold.map(function (g) { return g === k; })), borderColor: colors[k % colors.length], pointRadius: 0, fill: false});
+                      });
+                    }
+                    ds.push(diagonal);
+                    charts.push(new Chart(cell('roc', task + ': ' + variant + ' — ROC'), {type: 'scatter', data: {datasets: ds},
+                      options: {animation: false, responsive: false, scales: {x: {min: 0, max: 1, title: {display: true, text: 'false-positive rate'}},
+                                y: {min: 0, max: 1, title: {display: true, text: 'true-positive rate'}}}}}));
+                    var cal = runs.map(function (r, i) {
+                      return {label: 'seed ' + r.seed, data: calibration(r.predictions[task]), backgroundColor: colors[i % colors.length], pointRadius: 4};
+                    });
+                    cal.push(diagonal);
+                    charts.push(new Chart(cell('roc', task + ': ' + variant + ' — calibration'), {type: 'scatter', data: {datasets: cal},
+                      options: {animation: false, responsive: false, scales: {x: {min: 0, max: 1, title: {display: true, text: 'mean probability of the top class'}},
+                                y: {min: 0, max: 1, title: {display: true, text: 'share right'}}}}}));
+                  });
+                });
+                Object.keys(report.tasks).forEach(function (task) {
+                  if (report.tasks[task].type === 'classification') return;
                   Object.keys(byVariant).forEach(function (variant) {
                     var runs = byVariant[variant].filter(function (r) { return r.predictions[task]; });
                     if (!runs.length) return;

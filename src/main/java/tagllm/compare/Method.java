@@ -12,12 +12,17 @@ import java.util.Locale;
 public enum Method {
     /** The experiment as written: domain and function tags through its stages. */
     TAGLLM("tagllm"),
-    /** Ridge on the frozen final hidden state at the last position of the tag-free prompt, λ chosen on valid. */
+    /**
+     * Ridge (regression) or L2 logistic regression (classification) on the frozen final hidden state at the last
+     * position of the tag-free prompt, λ chosen on valid.
+     */
     PROBE("probe"),
     /** n trainable virtual tokens before the tag-free prompt (PEFT's prompt tuning), with the same head. */
     PROMPT_TUNING("prompt-tuning"),
     /** Rank-r adapters on the q and v projections (r 8, α 16, dropout 0.05), base frozen, with the same head. */
-    LORA("lora");
+    LORA("lora"),
+    /** No model: the training mean (regression) or the training class frequencies (classification); always run. */
+    BASELINE("baseline");
 
     private final String label;
 
@@ -28,7 +33,7 @@ public enum Method {
     public static Method parse(String s) {
         String k = s.trim().toLowerCase(Locale.ROOT);
         for (Method m : values()) if (m.label.equals(k)) return m;
-        throw new IllegalArgumentException("unknown method '" + s + "' (known: tagllm, probe, prompt-tuning, lora)");
+        throw new IllegalArgumentException("unknown method '" + s + "' (known: tagllm, probe, prompt-tuning, lora, baseline)");
     }
 
     /** A comma-separated list, in the order given, without repeats. */
@@ -39,7 +44,7 @@ public enum Method {
             Method m = parse(part);
             if (!out.contains(m)) out.add(m);
         }
-        if (out.isEmpty()) throw new IllegalArgumentException("no methods given (known: tagllm, probe, prompt-tuning, lora)");
+        if (out.isEmpty()) throw new IllegalArgumentException("no methods given (known: tagllm, probe, prompt-tuning, lora, baseline)");
         return out;
     }
 }

@@ -3,8 +3,10 @@ package tagllm.compare;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.eval.ClassificationMetrics;
 import tagllm.eval.RegressionMetrics;
 import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
 import tagllm.train.Experiment;
 
 import java.util.ArrayList;
@@ -20,9 +22,16 @@ import java.util.Set;
  * the test rows every variant predicted (rows are paired by their line in the data file), the seeds' mean and
  * standard deviation, the paired difference against Tag-LLM with a 95 % bootstrap interval over those rows,
  * trainable parameters, wall time, and the step validation kept; plus every run's curves and predictions.
+ * Regression tasks get the regression metrics (primary: the paper's per task); classification tasks the metrics
+ * eval gives (primary: AUROC, macro one-vs-rest for multi-class, as eval, the suite and validation use), the
+ * test rows' class counts, and each run's class probabilities.
  */
 public final class Report {
     public static final String[] METRICS = {"mse", "mae", "rmse", "pearson", "spearman", "r2"};
+    /** Classification metrics as eval gives them; AUROC (macro one-vs-rest for multi-class) is the primary one. */
+    public static final String[] CLASS_METRICS = {"auroc", "auprc", "accuracy", "balanced_accuracy", "f1", "log_loss", "ece"};
+    /** The metrics with a paired bootstrap interval against Tag-LLM. */
+    static final List<String> DIFFS = List.of("mse", "mae", "pearson"), CLASS_DIFFS = List.of("auroc", "accuracy", "log_loss");
     public static final int RESAMPLES = 2000;
     private static final long BOOTSTRAP_SEED = 20240211L;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,7 +49,10 @@ public final class Report {
     }
 
     public static boolean higherIsBetter(String metric) {
-        return metric.equals("pearson") || metric.equals("spearman") || metric.equals("r2");
+        return switch (metric) {
+            case "pearson", "spearman", "r2", "auroc", "auprc", "accuracy", "balanced_accuracy", "f1" -> true;
+            default -> false;
+        };
     }
 
     static String variant(RunResult r) { return r.ablation().isEmpty() ? r.method() : r.method() + " " + r.ablation(); }
@@ -71,8 +83,13 @@ public final class Report {
             ObjectNode preds = o.putObject("predictions");
             r.tasks().forEach((t, out) -> {
                 ObjectNode p = preds.putObject(t);
+                p.set("lines", JSON.valueToTree(out.lines())); // the rows' lines in the data file: the tables pair runs on the lines all share
                 p.set("gold", JSON.valueToTree(out.gold()));
                 p.set("pred", JSON.valueToTree(out.pred()));
+                if (out.classification()) {
+                    p.set("classes", JSON.valueToTree(out.classes()));
+                    p.set("prob", JSON.valueToTree(out.prob()));
+                }
             });
         }
         return root;
@@ -80,8 +97,10 @@ public final class Report {
 
     private static ObjectNode task(Experiment exp, String task, List<RunResult> runs) {
         TaskSpec spec = exp.tasks().get(task);
-        String primary = primaryMetric(spec);
+        boolean cls = spec.type() == TaskType.CLASSIFICATION;
+        String primary = cls ? "auroc" : primaryMetric(spec);
         ObjectNode t = JSON.createObjectNode();
+        t.put("type", spec.type().label());
         t.put("metric", primary);
         t.put("higher_is_better", higherIsBetter(primary));
         // the rows every run predicted: methods whose prompts differ in length may skip different rows
@@ -100,67 +119,116 @@ public final class Report {
         }
         List<Long> rowsInOrder = new ArrayList<>(common);
         t.put("test_rows", rowsInOrder.size());
+        int n = rowsInOrder.size();
         double[] gold = null;
+        List<String> classes = null;
         Map<String, List<RunResult>> byVariant = new LinkedHashMap<>();
         Map<String, List<double[]>> predsByVariant = new LinkedHashMap<>();
+        Map<String, List<double[][]>> probsByVariant = new LinkedHashMap<>();
         for (RunResult r : runs) {
             RunResult.TaskOutcome o = r.tasks().get(task);
             if (o == null) continue;
+            if (cls != o.classification()) {
+                throw new IllegalStateException("run " + r.id() + ": task " + task + " is scored as " + (o.classification() ? "classification" : "regression")
+                        + " but the experiment makes it " + spec.type().label() + "; start the compare over with --force");
+            }
+            if (cls) {
+                if (classes == null) classes = o.classes();
+                else if (!classes.equals(o.classes())) {
+                    throw new IllegalStateException("task " + task + ": run " + r.id() + " has classes " + o.classes() + ", another run " + classes);
+                }
+            }
             Map<Long, Integer> at = new HashMap<>();
             for (int i = 0; i < o.lines().length; i++) at.put(o.lines()[i], i);
-            double[] p = new double[rowsInOrder.size()], g = new double[rowsInOrder.size()];
-            for (int i = 0; i < p.length; i++) {
+            double[] p = new double[n], g = new double[n];
+            double[][] prob = cls ? new double[n][] : null;
+            for (int i = 0; i < n; i++) {
                 int k = at.get(rowsInOrder.get(i));
                 p[i] = o.pred()[k];
                 g[i] = o.gold()[k];
+                if (cls) prob[i] = o.prob()[k];
             }
             if (gold == null) gold = g;
             byVariant.computeIfAbsent(variant(r), k -> new ArrayList<>()).add(r);
             predsByVariant.computeIfAbsent(variant(r), k -> new ArrayList<>()).add(p);
+            if (cls) probsByVariant.computeIfAbsent(variant(r), k -> new ArrayList<>()).add(prob);
         }
+        int[] goldClass = null;
+        if (cls) {
+            t.set("classes", JSON.valueToTree(classes));
+            goldClass = new int[n];
+            long[] counts = new long[classes.size()];
+            for (int i = 0; i < n; i++) counts[goldClass[i] = (int) gold[i]]++;
+            ObjectNode c = t.putObject("class_counts");
+            for (int k = 0; k < counts.length; k++) c.put(classes.get(k), counts[k]);
+        }
+        String[] names = cls ? CLASS_METRICS : METRICS;
         ObjectNode variants = t.putObject("variants");
-        List<double[]> reference = predsByVariant.get("tagllm");
         for (Map.Entry<String, List<RunResult>> v : byVariant.entrySet()) {
             ObjectNode vo = variants.putObject(v.getKey());
             List<RunResult> rs = v.getValue();
-            List<double[]> preds = predsByVariant.get(v.getKey());
             vo.put("method", rs.getFirst().method());
             vo.put("ablation", rs.getFirst().ablation());
+            if (rs.getFirst().method().equals(Method.BASELINE.label())) vo.put("baseline", cls ? "majority class (training class frequencies)" : "training mean");
             vo.put("params", rs.getFirst().tasks().get(task).params());
             ArrayNode seeds = vo.putArray("seeds");
             Map<String, double[]> perMetric = new LinkedHashMap<>();
-            for (String m : METRICS) perMetric.put(m, new double[rs.size()]);
+            for (String m : names) perMetric.put(m, new double[rs.size()]);
             double[] wall = new double[rs.size()];
             for (int s = 0; s < rs.size(); s++) {
                 RunResult r = rs.get(s);
                 RunResult.TaskOutcome o = r.tasks().get(task);
-                RegressionMetrics m = RegressionMetrics.compute(preds.get(s), gold);
                 ObjectNode so = seeds.addObject();
                 so.put("seed", r.seed());
                 so.put("run", r.id());
                 ObjectNode mo = so.putObject("metrics");
-                for (String name : METRICS) {
-                    double x = Stats.pick(name).applyAsDouble(m);
-                    perMetric.get(name)[s] = x;
-                    put(mo, name, x);
+                if (cls) {
+                    ClassificationMetrics m = ClassificationMetrics.compute(probsByVariant.get(v.getKey()).get(s), goldClass, classes);
+                    for (String name : names) {
+                        double x = Stats.pickClass(name).applyAsDouble(m);
+                        perMetric.get(name)[s] = x;
+                        put(mo, name, x);
+                    }
+                    put(so, "valid_log_loss", o.validLogLoss());
+                } else {
+                    RegressionMetrics m = RegressionMetrics.compute(predsByVariant.get(v.getKey()).get(s), gold);
+                    for (String name : names) {
+                        double x = Stats.pick(name).applyAsDouble(m);
+                        perMetric.get(name)[s] = x;
+                        put(mo, name, x);
+                    }
+                    put(so, "valid_mse", o.validMse());
                 }
-                put(so, "valid_mse", o.validMse());
                 so.put("kept_step", o.keptStep());
                 wall[s] = Double.isNaN(o.wallSeconds()) ? r.wallSeconds() : o.wallSeconds();
                 so.put("wall_s", wall[s]);
             }
             ObjectNode mean = vo.putObject("mean"), std = vo.putObject("std");
-            for (String name : METRICS) {
+            for (String name : names) {
                 put(mean, name, Stats.mean(perMetric.get(name)));
                 put(std, name, Stats.std(perMetric.get(name)));
             }
             vo.put("wall_s_mean", Stats.mean(wall));
-            if (reference != null && !v.getKey().equals("tagllm")) {
+            if (byVariant.containsKey("tagllm") && !v.getKey().equals("tagllm")) {
                 ObjectNode d = vo.putObject("vs_tagllm");
-                int pairs = Math.min(preds.size(), reference.size());
+                int pairs = Math.min(rs.size(), byVariant.get("tagllm").size());
                 d.put("paired_seeds", pairs);
-                for (String name : List.of("mse", "mae", "pearson")) {
-                    Stats.Interval in = Stats.pairedBootstrap(name, preds.subList(0, pairs), reference.subList(0, pairs), gold, RESAMPLES, BOOTSTRAP_SEED);
+                for (String name : cls ? CLASS_DIFFS : DIFFS) {
+                    Stats.Interval in;
+                    if (cls) {
+                        int[] gc = goldClass;
+                        List<String> cl = classes;
+                        List<Stats.RowMetric> me = new ArrayList<>(), ref = new ArrayList<>();
+                        for (int s = 0; s < pairs; s++) {
+                            double[][] pm = probsByVariant.get(v.getKey()).get(s), pr = probsByVariant.get("tagllm").get(s);
+                            me.add(idx -> Stats.classMetric(name, pm, gc, cl, idx));
+                            ref.add(idx -> Stats.classMetric(name, pr, gc, cl, idx));
+                        }
+                        in = Stats.pairedBootstrap(me, ref, n, RESAMPLES, BOOTSTRAP_SEED);
+                    } else {
+                        in = Stats.pairedBootstrap(name, predsByVariant.get(v.getKey()).subList(0, pairs), predsByVariant.get("tagllm").subList(0, pairs),
+                                gold, RESAMPLES, BOOTSTRAP_SEED);
+                    }
                     ObjectNode io = d.putObject(name);
                     put(io, "diff", in.diff());
                     put(io, "lo", in.lo());

@@ -17,9 +17,19 @@ public record RunResult(String id, String method, String ablation, long seed, do
     /**
      * One task's outcome. lines: the test rows' line numbers in their file (to pair rows across methods).
      * keptStep: the step whose tags/heads were kept by validation (0 = training never beat the start), -1 when
-     * there was no validation during training.
+     * there was no validation during training. Regression: gold and pred in label units, validMse on the valid
+     * rows. Classification: gold the class index, pred the most probable class, prob the class probabilities
+     * (rows × classes, binary [p(first), p(second)]), classes their names, validLogLoss on the valid rows
+     * (classes, prob null and validLogLoss NaN for regression; validMse NaN for classification).
      */
-    public record TaskOutcome(long params, long[] lines, double[] gold, double[] pred, double validMse, int keptStep, double wallSeconds) {}
+    public record TaskOutcome(long params, long[] lines, double[] gold, double[] pred, double validMse, int keptStep, double wallSeconds,
+                              List<String> classes, double[][] prob, double validLogLoss) {
+        public TaskOutcome(long params, long[] lines, double[] gold, double[] pred, double validMse, int keptStep, double wallSeconds) {
+            this(params, lines, gold, pred, validMse, keptStep, wallSeconds, null, null, Double.NaN);
+        }
+
+        public boolean classification() { return prob != null; }
+    }
 
     /** loss and valid: [step, value] pairs. */
     public record Curve(String name, List<double[]> loss, List<double[]> valid) {}

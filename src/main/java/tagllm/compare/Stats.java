@@ -1,5 +1,6 @@
 package tagllm.compare;
 
+import tagllm.eval.ClassificationMetrics;
 import tagllm.eval.RegressionMetrics;
 
 import java.util.Arrays;
@@ -7,7 +8,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.ToDoubleFunction;
 
-/** Seed spread and the paired bootstrap over test rows that the compare report gives. */
+/** Seed spread and the paired bootstrap over test rows that the compare report gives (any metric of a row subset). */
 public final class Stats {
     private Stats() {}
 
@@ -56,6 +57,44 @@ public final class Stats {
         };
     }
 
+    /** Classification metrics by report name, from ClassificationMetrics. */
+    public static ToDoubleFunction<ClassificationMetrics> pickClass(String name) {
+        return switch (name) {
+            case "auroc" -> ClassificationMetrics::auroc;
+            case "auprc" -> ClassificationMetrics::auprc;
+            case "accuracy" -> ClassificationMetrics::accuracy;
+            case "balanced_accuracy" -> ClassificationMetrics::balancedAccuracy;
+            case "f1" -> ClassificationMetrics::f1;
+            case "log_loss" -> ClassificationMetrics::logLoss;
+            case "ece" -> ClassificationMetrics::ece;
+            default -> throw new IllegalArgumentException("unknown classification metric " + name);
+        };
+    }
+
+    /**
+     * A classification metric of class probabilities against gold class indices on the rows idx (with repeats); NaN
+     * where it is undefined on those rows (AUROC of rows of one class).
+     */
+    public static double classMetric(String name, double[][] prob, int[] gold, List<String> classes, int[] idx) {
+        double[][] p = new double[idx.length][];
+        int[] g = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            p[i] = prob[idx[i]];
+            g[i] = gold[idx[i]];
+        }
+        try {
+            return pickClass(name).applyAsDouble(ClassificationMetrics.compute(p, g, classes));
+        } catch (IllegalArgumentException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** One prediction's metric on a multiset of row indices. */
+    @FunctionalInterface
+    public interface RowMetric {
+        double on(int[] rows);
+    }
+
     /** A paired difference with its 95 % bootstrap interval. */
     public record Interval(double diff, double lo, double hi, int rows, int resamples) {}
 
@@ -66,14 +105,23 @@ public final class Stats {
      */
     public static Interval pairedBootstrap(String metric, List<double[]> method, List<double[]> reference, double[] gold,
                                            int resamples, long seed) {
+        List<RowMetric> m = method.stream().map(p -> (RowMetric) idx -> metric(metric, p, gold, idx)).toList();
+        List<RowMetric> ref = reference.stream().map(p -> (RowMetric) idx -> metric(metric, p, gold, idx)).toList();
+        return pairedBootstrap(m, ref, gold.length, resamples, seed);
+    }
+
+    /**
+     * The same for any metric: method.get(s) and reference.get(s) score seed s's predictions on a multiset of the n
+     * rows. A resample where a metric is undefined (NaN) is left out.
+     */
+    public static Interval pairedBootstrap(List<RowMetric> method, List<RowMetric> reference, int n, int resamples, long seed) {
         if (method.size() != reference.size() || method.isEmpty()) {
             throw new IllegalArgumentException("paired bootstrap: " + method.size() + " vs " + reference.size() + " seeds");
         }
-        int n = gold.length;
         int[] all = new int[n];
         for (int i = 0; i < n; i++) all[i] = i;
         double point = 0;
-        for (int s = 0; s < method.size(); s++) point += metric(metric, method.get(s), gold, all) - metric(metric, reference.get(s), gold, all);
+        for (int s = 0; s < method.size(); s++) point += method.get(s).on(all) - reference.get(s).on(all);
         point /= method.size();
         Random r = new Random(seed);
         double[] diffs = new double[resamples];
@@ -81,10 +129,10 @@ public final class Stats {
         for (int b = 0; b < resamples; b++) {
             for (int i = 0; i < n; i++) idx[i] = r.nextInt(n);
             double d = 0;
-            for (int s = 0; s < method.size(); s++) d += metric(metric, method.get(s), gold, idx) - metric(metric, reference.get(s), gold, idx);
+            for (int s = 0; s < method.size(); s++) d += method.get(s).on(idx) - reference.get(s).on(idx);
             diffs[b] = d / method.size();
         }
-        // a resample can leave a correlation undefined (all rows alike): such resamples are left out
+        // a resample can leave a metric undefined (a correlation of alike rows, an AUROC of one class): left out
         double[] finite = Arrays.stream(diffs).filter(Double::isFinite).toArray();
         if (finite.length == 0) return new Interval(point, Double.NaN, Double.NaN, n, 0);
         return new Interval(point, quantile(finite, 0.025), quantile(finite, 0.975), n, finite.length);

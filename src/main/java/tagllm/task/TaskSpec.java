@@ -211,13 +211,13 @@ public record TaskSpec(
     /** The same task with another template and tag kinds (ablations drop or add tags). */
     public TaskSpec withTemplate(String newTemplate, Map<String, String> newTags) {
         return new TaskSpec(name, type, newTemplate, newTags, labelColumn, labelScale, outputPlaceholder, columns, head, isolateDomains, bos, eos,
-                lossOnOutputOnly, maxLength);
+                lossOnOutputOnly, maxLength, classes);
     }
 
     /** The same task with another head and domain isolation (recipes and ablations). */
     public TaskSpec withHead(HeadSpec newHead, boolean isolate) {
         return new TaskSpec(name, type, template, tags, labelColumn, labelScale, outputPlaceholder, columns, newHead, isolate, bos, eos,
-                lossOnOutputOnly, maxLength);
+                lossOnOutputOnly, maxLength, classes);
     }
 
     /**

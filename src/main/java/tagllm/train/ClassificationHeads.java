@@ -27,11 +27,11 @@ import java.util.Map;
  * classification function tag (one logit for binary, one per class otherwise; the same linear map as a
  * regression head, without label scaling), its logistic-regression initialisation, and the validation score.
  */
-final class ClassificationHeads {
+public final class ClassificationHeads {
     private ClassificationHeads() {}
 
     /** The experiment with every classification task's classes (and balanced weights) read from its training rows. */
-    static Experiment resolveClasses(Experiment exp, ExperimentRunner.RowLoader rows) throws IOException {
+    public static Experiment resolveClasses(Experiment exp, ExperimentRunner.RowLoader rows) throws IOException {
         Map<String, TaskSpec> tasks = new LinkedHashMap<>(exp.tasks());
         boolean changed = false;
         for (Map.Entry<String, TaskSpec> e : tasks.entrySet()) {
@@ -52,7 +52,7 @@ final class ClassificationHeads {
     }
 
     /** A new head: rows = the mean token embedding (the paper's init) or zero (zero and logistic), no label scaling. */
-    static void ensureHead(TagSet tags, TaskSpec t, float[] meanEmbedding) {
+    public static void ensureHead(TagSet tags, TaskSpec t, float[] meanEmbedding) {
         String f = t.headKey();
         if (tags.head(f) != null) return;
         float[] rowInit = t.head().init() == HeadInit.EMBEDDING ? meanEmbedding : new float[meanEmbedding.length];
@@ -65,7 +65,7 @@ final class ClassificationHeads {
      * valid rows: on the last fifth of the training rows, then refitted on all). Multi-label: one binary fit per
      * column on the rows that have its label. Returns the chosen λ (per column for multi-label).
      */
-    static String fitLogisticHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
+    public static String fitLogisticHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
         RegressionHead head = tags.head(t.headKey());
         ClassSpec cs = t.classes();
         List<Example> fitOn = train, pickOn = valid;
@@ -131,7 +131,7 @@ final class ClassificationHeads {
     }
 
     /** 1 − AUROC on the valid examples (lower is better); the mean log loss where the valid rows hold one class only. */
-    static double validationScore(TagPredictor p, TaskSpec t, List<Example> valid) {
+    public static double validationScore(TagPredictor p, TaskSpec t, List<Example> valid) {
         double[][] prob = p.classProbabilities(t, valid.stream().map(Example::sequence).toList());
         try {
             return 1 - Evaluator.classificationMetrics(t, prob, valid).auroc();

@@ -427,6 +427,12 @@ public final class ExperimentRunner {
      * hidden states at the examples' read positions, λ picked on valid): baselines train the same head.
      */
     public static void initHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
+        if (t.type() == TaskType.CLASSIFICATION) {
+            // classes must be resolved (ClassificationHeads.resolveClasses); ridge init means the logistic fit here
+            ClassificationHeads.ensureHead(tags, t, new Matrix0(model).mean());
+            if (t.head().init() == HeadInit.RIDGE) ClassificationHeads.fitLogisticHead(model, tags, t, train, valid);
+            return;
+        }
         ensureHead(tags, t, train, new Matrix0(model));
         if (t.head().init() == HeadInit.RIDGE) fitRidgeHead(model, tags, t, train, valid);
     }

@@ -73,4 +73,36 @@ class StatsTest {
         assertEquals(2.0, in.hi(), 1e-12);
         assertTrue(in.resamples() > 150 && in.resamples() <= 200);
     }
+
+    @Test
+    void classificationMetricsOfARowSubsetWithTies() {
+        // p(positive) 0.9, 0.4, 0.4, 0.1 for gold 1, 1, 0, 0: pairs (0.9, 0.4) right, (0.9, 0.1) right, (0.4, 0.4) a tie
+        // (one half), (0.4, 0.1) right: AUROC 3.5 / 4. Predicted classes 1, 0, 0, 0: accuracy 3 / 4.
+        double[][] prob = {{0.1, 0.9}, {0.6, 0.4}, {0.6, 0.4}, {0.9, 0.1}};
+        int[] gold = {1, 1, 0, 0};
+        List<String> classes = List.of("0", "1");
+        int[] all = {0, 1, 2, 3};
+        assertEquals(0.875, Stats.classMetric("auroc", prob, gold, classes, all), 1e-15);
+        assertEquals(0.75, Stats.classMetric("accuracy", prob, gold, classes, all), 1e-15);
+        // log loss: −(ln 0.9 + ln 0.4 + ln 0.6 + ln 0.9) / 4
+        assertEquals(-(Math.log(0.9) + Math.log(0.4) + Math.log(0.6) + Math.log(0.9)) / 4, Stats.classMetric("log_loss", prob, gold, classes, all), 1e-12);
+        // rows 0 and 0 again and 2: the positive (0.9) beats the negative (0.4) in both pairs
+        assertEquals(1.0, Stats.classMetric("auroc", prob, gold, classes, new int[]{0, 0, 2}), 1e-15);
+        assertTrue(Double.isNaN(Stats.classMetric("auroc", prob, gold, classes, new int[]{0, 1, 1})), "one class only: undefined");
+    }
+
+    @Test
+    void aurocDifferenceLeavesOutResamplesOfOneClass() {
+        // two rows, one of each class: the method ranks them right (AUROC 1), the reference wrong (0). A resample holds
+        // both rows with probability 1/2 (difference 1); otherwise AUROC is undefined and the resample is left out.
+        int[] gold = {1, 0};
+        List<String> classes = List.of("0", "1");
+        double[][] right = {{0.2, 0.8}, {0.7, 0.3}}, wrong = {{0.7, 0.3}, {0.2, 0.8}};
+        Stats.Interval in = Stats.pairedBootstrap(List.<Stats.RowMetric>of(idx -> Stats.classMetric("auroc", right, gold, classes, idx)),
+                List.<Stats.RowMetric>of(idx -> Stats.classMetric("auroc", wrong, gold, classes, idx)), 2, 4000, 11);
+        assertEquals(1.0, in.diff(), 1e-15);
+        assertEquals(1.0, in.lo(), 1e-15);
+        assertEquals(1.0, in.hi(), 1e-15);
+        assertTrue(in.resamples() > 1800 && in.resamples() < 2200, "about half of 4000 resamples hold both classes: " + in.resamples());
+    }
 }
