@@ -19,7 +19,15 @@ import java.util.function.Consumer;
 
 /** Times the tag training step, the forward-only prefill and greedy decoding of one model; median of repeats after warm-up. */
 public final class BenchRunner {
-    public enum Work { TRAIN, PREFILL, DECODE }
+    /** TRAIN: the tag step; TRAIN_LORA ("train-lora"): compare's LoRA step on the same shapes. */
+    public enum Work {
+        TRAIN, TRAIN_LORA, PREFILL, DECODE;
+
+        /** The name on the command line and in the JSON: train, train-lora, prefill, decode. */
+        public String label() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
+
+        public static Work parse(String s) { return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')); }
+    }
 
     public record Options(int batch, int length, int p, int promptTokens, int decodeTokens, int warmup, int repeats,
                           Set<Work> work, long seed) {
@@ -79,6 +87,21 @@ public final class BenchRunner {
             double flop = FlopCount.forward(c, b, read) + FlopCount.backward(c, b, read);
             Timing tt = timing(Work.TRAIN, t, (double) o.batch() * o.length(), o.batch(), flop);
             out.add(0, tt);
+        }
+        if (o.work().contains(Work.TRAIN_LORA)) {
+            startWork();
+            LoraStepWork s = new LoraStepWork(model, o.batch(), o.length(), o.p(), o.seed());
+            progress.accept("train-lora: " + o.batch() + " × " + o.length() + " positions, LoRA r " + LoraStepWork.RANK + " on q and v, "
+                    + s.adapters().parameterCount() + " adapter weights");
+            double[] t = time(() -> {
+                double loss = s.trainStep();
+                if (!Double.isFinite(loss)) throw new IllegalStateException("the benchmark's LoRA training loss became " + loss);
+            });
+            PackedBatch b = s.trainBatch();
+            int[] read = s.trainReadRows();
+            double flop = FlopCount.forward(c, b, read) + FlopCount.backward(c, b, read) + FlopCount.lora(c, LoraStepWork.RANK, b, read);
+            // beside the tag step: train, then train-lora, then the others
+            out.add(o.work().contains(Work.TRAIN) ? 1 : 0, timing(Work.TRAIN_LORA, t, (double) o.batch() * o.length(), o.batch(), flop));
         }
         if (o.work().contains(Work.DECODE)) {
             if (o.promptTokens() + o.decodeTokens() + 1 > c.maxPositions()) {

@@ -83,6 +83,33 @@ public final class FlopCount {
         return (c.numLayers() - 1) * layer + top;
     }
 
+    /**
+     * The LoRA adapters' own products in a training step on b (rank r on q and v of every layer), forward and
+     * backward, as {@code DecoderLayer} computes them. Per row and projection of output size m: forward A·h (2·r·d)
+     * and B·u (2·m·r); backward dy·B (2·m·r), u recomputed (2·r·d), dx += g·A (2·r·d), dA (2·r·d), dB (2·m·r). v runs
+     * at every row, q at the query rows: every row below the top layer, the read rows in it (null: every row); the
+     * backward at the rows from each sequence's first trainable one.
+     */
+    public static double lora(ModelConfig c, int rank, PackedBatch b, int[] readRows) {
+        double d = c.hiddenSize(), r = rank;
+        double qFwd = 2 * r * d + 2 * c.qDim() * r, vFwd = 2 * r * d + 2 * c.kvDim() * r;
+        double qBwd = 3 * 2 * r * d + 2 * 2 * c.qDim() * r, vBwd = 3 * 2 * r * d + 2 * 2 * c.kvDim() * r;
+        int layers = c.numLayers();
+        double rows = b.rows(), active = 0, readActive = 0;
+        int next = 0;
+        for (int s = 0; s < b.sequences(); s++) {
+            int from = Math.max(b.seqStart(s), b.gradFrom(s));
+            active += b.seqEnd(s) - from;
+            if (readRows != null) {
+                for (; next < readRows.length && readRows[next] < b.seqEnd(s); next++) if (readRows[next] >= from) readActive++;
+            }
+        }
+        double topQueries = readRows == null ? rows : readRows.length, topActive = readRows == null ? active : readActive;
+        double forward = layers * rows * vFwd + ((layers - 1) * rows + topQueries) * qFwd;
+        double backward = layers * active * vBwd + ((layers - 1) * active + topActive) * qBwd;
+        return forward + backward;
+    }
+
     /** One row at cache position `position` (decode), attention over position + 1 keys, plus the LM head. */
     public static double decodeStep(ModelConfig c, int position) {
         int keys = c.slidingWindow() == null ? position + 1 : Math.min(position + 1, c.slidingWindow());

@@ -108,6 +108,9 @@ public final class TagStepWork {
         return rows;
     }
 
+    /** The position the head reads (the function tag's last slot); the training step's sequences end there. */
+    public int trainReadPosition() { return truncated.get(0).readPosition(); }
+
     /** The full sequences, as the forward-only prefill computes them. */
     public PackedBatch fullBatch() { return pack(full).batch(); }
 

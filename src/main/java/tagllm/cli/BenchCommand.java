@@ -72,7 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
     int repeats;
 
     @Option(names = "--work", split = ",", defaultValue = "train,prefill,decode",
-            description = "what to time, comma-separated: train, prefill, decode (default: ${DEFAULT-VALUE})")
+            description = "what to time, comma-separated: train (the tag step), train-lora (compare's LoRA step, r 8 on q and v, "
+                    + "same shapes), prefill, decode (default: ${DEFAULT-VALUE})")
     List<String> work;
 
     @Option(names = "--no-peak", description = "skip the FMA peak measurement")
@@ -114,9 +115,9 @@ public final class BenchCommand implements Callable<Integer> {
         Set<BenchRunner.Work> works = EnumSet.noneOf(BenchRunner.Work.class);
         for (String w : work) {
             try {
-                works.add(BenchRunner.Work.valueOf(w.trim().toUpperCase(Locale.ROOT)));
+                works.add(BenchRunner.Work.parse(w));
             } catch (IllegalArgumentException e) {
-                throw usage("--work: unknown work '" + w + "' (expected train, prefill or decode)");
+                throw usage("--work: unknown work '" + w + "' (expected train, train-lora, prefill or decode)");
             }
         }
         try {
@@ -234,7 +235,12 @@ public final class BenchCommand implements Callable<Integer> {
         ArrayNode a = r.putArray("results");
         for (BenchRunner.Timing t : rep.timings()) {
             ObjectNode e = a.addObject();
-            e.put("work", t.work().name().toLowerCase(Locale.ROOT));
+            e.put("work", t.work().label());
+            if (t.work() == BenchRunner.Work.TRAIN_LORA) {
+                e.put("lora_rank", tagllm.bench.LoraStepWork.RANK);
+                e.put("lora_alpha", tagllm.bench.LoraStepWork.ALPHA);
+                e.put("lora_dropout", tagllm.bench.LoraStepWork.DROPOUT);
+            }
             e.put("seconds", t.seconds());
             e.put("min_seconds", t.minSeconds());
             e.put("max_seconds", t.maxSeconds());
@@ -276,10 +282,10 @@ public final class BenchCommand implements Callable<Integer> {
                 c.parameterCount() / 1e6, storage(w), w.bf16Compute() ? "BF16" : "F32", wBytes / 1e6);
         if (w.bf16Compute()) out.println("(BF16 compute: % peak is against the FP32 FMA peak, % BF16 against the BF16 one)");
         out.printf(Locale.ROOT, "batch %d × %d positions, p = %d; decode: %d-token prompt, %d new tokens%n", batch, seq, p, prompt, decode);
-        out.printf(Locale.ROOT, "%-8s %10s %10s %11s %9s %9s %7s%s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
+        out.printf(Locale.ROOT, "%-10s %10s %10s %11s %9s %9s %7s%s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
                 "% peak", bf16Peak == null ? "" : "  % BF16");
         for (BenchRunner.Timing t : rep.timings()) {
-            out.printf(Locale.ROOT, "%-8s %10.4f %10.1f %11s %9.1f %9.1f %7s%s%n", t.work().name().toLowerCase(Locale.ROOT), t.seconds(),
+            out.printf(Locale.ROOT, "%-10s %10.4f %10.1f %11s %9.1f %9.1f %7s%s%n", t.work().label(), t.seconds(),
                     t.tokensPerS(), Double.isNaN(t.examplesPerS()) ? "-" : String.format(Locale.ROOT, "%.2f", t.examplesPerS()),
                     t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()),
                     bf16Peak == null ? "" : String.format(Locale.ROOT, "  %5.0f%%", 100 * t.gflops() / bf16Peak.gflops()));

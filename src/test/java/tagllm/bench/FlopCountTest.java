@@ -52,4 +52,17 @@ class FlopCountTest {
         // a read row before its sequence's first trainable row gets no backward
         assertEquals((3 * 960 + 6 * attention) + (3 * 128 + 832 + 1 * attention), FlopCount.backward(c, b, new int[]{0, 4}), 1e-9);
     }
+
+    @Test
+    void loraAdaptersByHand() throws Exception {
+        ModelConfig c = tiny();
+        // rank 2, d = 8, q out 8, v out 4. Forward per row: q A·h 2·2·8 = 32 and B·u 2·8·2 = 32 → 64; v 32 + 2·4·2 = 16 → 48.
+        // Backward per row: q 3·32 + 2·32 = 160; v 3·32 + 2·16 = 128.
+        PackedBatch b = new PackedBatch(8, new float[5 * 8], new int[]{0, 3, 5}, new int[]{0, 1, 2, 0, 1},
+                new int[]{0, 0, 0, 3, 4}, new int[]{0, 3});
+        // every row trainable (LoRA): forward v at 5 rows in both layers, q at 5 rows in layer 0 and all 5 in the top
+        assertEquals(2 * 5 * 48 + (5 + 5) * 64 + 2 * 5 * 128 + (5 + 5) * 160, FlopCount.lora(c, 2, b, null), 1e-9);
+        // read rows 2 and 4: the top layer's q only there, forward and backward
+        assertEquals(2 * 5 * 48 + (5 + 2) * 64 + 2 * 5 * 128 + (5 + 2) * 160, FlopCount.lora(c, 2, b, new int[]{2, 4}), 1e-9);
+    }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.bench.BenchShape;
 import tagllm.bench.FlopCount;
+import tagllm.bench.LoraStepWork;
 import tagllm.bench.TagStepWork;
 import tagllm.model.ModelConfig;
 import tagllm.model.RandomWeights;
@@ -54,6 +55,35 @@ class BenchCommandTest {
         assertTrue(o.get("memory").get("activation_bytes").asLong() > 0);
     }
 
+    /** train-lora: compare's LoRA step on the tag step's shapes, its figures as --work train gives them. */
+    @Test
+    void trainLoraBesideTheTagStep() throws Exception {
+        CliRun r = CliRun.of("bench", "--shape", "tiny", "--batch", "2", "--seq", "40", "--p", "3", "--repeats", "1", "--warmup", "0",
+                "--work", "train-lora,train", "--no-peak", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode res = new ObjectMapper().readTree(r.out()).get("results");
+        assertEquals(2, res.size());
+        assertEquals("train", res.get(0).get("work").asText());
+        JsonNode e = res.get(1);
+        assertEquals("train-lora", e.get("work").asText());
+        assertEquals(8, e.get("lora_rank").asInt());
+        assertEquals(16.0, e.get("lora_alpha").asDouble());
+        ModelConfig c = BenchShape.TINY.config();
+        LoraStepWork w = new LoraStepWork(new Transformer(RandomWeights.of(c, 0, false)), 2, 40, 3, 0);
+        double gflop = (FlopCount.forward(c, w.trainBatch(), w.trainReadRows()) + FlopCount.backward(c, w.trainBatch(), w.trainReadRows())
+                + FlopCount.lora(c, 8, w.trainBatch(), w.trainReadRows())) / 1e9;
+        assertEquals(gflop, e.get("gflop").asDouble(), 1e-9 * gflop);
+        assertTrue(gflop > res.get(0).get("gflop").asDouble(), "every row's backward and the adapters cost more than the tag step");
+        double s = e.get("seconds").asDouble();
+        assertEquals(2 * 40 / s, e.get("tokens_per_s").asDouble(), 1e-6 * 2 * 40 / s, "tokens counted as for the tag step");
+        assertEquals(2 / s, e.get("examples_per_s").asDouble(), 1e-6 * 2 / s);
+        assertEquals(gflop / s, e.get("gflops").asDouble(), 1e-6 * gflop / s);
+        CliRun table = CliRun.of("bench", "--shape", "tiny", "--batch", "1", "--seq", "32", "--p", "2", "--repeats", "1", "--warmup", "0",
+                "--work", "train-lora", "--no-peak");
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().contains("train-lora"), table.out());
+    }
+
     @Test
     void tableOnARealModelFolder() {
         Path model = Shared.model("stories260K");
@@ -84,7 +114,7 @@ class BenchCommandTest {
         assertTrue(r.err().contains("exactly one of --model, --config or --shape"), r.err());
         r = CliRun.of("bench", "--shape", "tiny", "--work", "train,infer");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("unknown work 'infer'"), r.err());
+        assertTrue(r.err().contains("unknown work 'infer'") && r.err().contains("train-lora"), r.err());
         r = CliRun.of("bench", "--shape", "tiny", "--seq", "20", "--no-peak");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("sequence length 20"), r.err());
