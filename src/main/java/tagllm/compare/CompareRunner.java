@@ -119,7 +119,20 @@ public final class CompareRunner {
     public Experiment prepare(Experiment exp) throws IOException {
         scoredTasks(exp);
         Experiment e = ClassificationHeads.resolveClasses(exp, rows::load);
-        scoredTasks(e);
+        for (String task : scoredTasks(e).keySet()) {
+            TaskSpec free = tagFree(e.tasks().get(task));
+            if (free.type() != TaskType.CLASSIFICATION) continue;
+            // AUROC needs both classes among the test rows: refused now rather than after every run
+            DataSpec ds = e.data().get(task);
+            List<Example> test = render(freeRenderer(free), free, "test", ds.maxEval(), e);
+            long present = test.stream().mapToInt(x -> (int) x.label()).distinct().count();
+            if (present < 2) {
+                throw new IllegalArgumentException("task " + task + ": its " + test.size() + " test rows (" + ds.path()
+                        + (ds.maxEval() > 0 ? ", the first " + ds.maxEval() + " of the test split (max_eval)" : "") + ") hold "
+                        + (test.isEmpty() ? "no class" : "only class '" + free.classes().classes().get((int) test.getFirst().label()) + "'")
+                        + "; AUROC needs both: raise max_eval, or choose another split or file order");
+            }
+        }
         return e;
     }
 

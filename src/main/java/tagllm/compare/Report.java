@@ -62,7 +62,11 @@ public final class Report {
         root.set("about", about);
         ObjectNode tasks = root.putObject("tasks");
         for (String task : CompareRunner.scoredTasks(exp).keySet()) {
-            tasks.set(task, task(exp, task, runs));
+            try {
+                tasks.set(task, task(exp, task, runs));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("task " + task + ": " + e.getMessage() + " (the runs are kept: fix and rerun with --report-only)", e);
+            }
         }
         ArrayNode rs = root.putArray("runs");
         for (RunResult r : runs) {
