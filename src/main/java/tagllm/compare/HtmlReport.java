@@ -73,7 +73,7 @@ public final class HtmlReport {
                 .append("Calibration: per bin of the top class's probability (10 equal bins, as ECE), the share predicted right against the ")
                 .append("mean probability; on the diagonal a model is calibrated. The baseline's probabilities are constant: one point.</p>\n")
                 .append("<div class=\"grid\" id=\"roc\"></div>\n");
-        b.append("<h2>Training curves (loss per step; validation score, head-space MSE, on the right axis)</h2>\n<div class=\"grid\" id=\"curves\"></div>\n");
+        b.append("<h2>Training curves (loss per step; validation score on the right axis: head-space MSE, 1 − AUROC for classes)</h2>\n<div class=\"grid\" id=\"curves\"></div>\n");
         b.append("<pre id=\"render-status\">not drawn</pre>\n");
         b.append("<script id=\"report-data\" type=\"application/json\">")
                 .append(JSON.writeValueAsString(report).replace("</", "<\\/").replace("<!--", "<\\!--")).append("</script>\n");

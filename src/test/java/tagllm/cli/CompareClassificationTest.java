@@ -153,6 +153,19 @@ class CompareClassificationTest {
         assertTrue(first.out().contains("| baseline (majority class"), first.out());
     }
 
+    /** The finished runs read back (class probabilities included) give the same tables: --report-only after resume. */
+    @Test
+    void reportOnlyRebuildsTheSameTablesFromTheSavedRuns() throws Exception {
+        Path copy = dir.resolve("cmp-copy"); // the other tests keep reading the original report
+        try (var walk = Files.walk(out)) {
+            for (Path p : walk.toList()) Files.copy(p, copy.resolve(out.relativize(p).toString()));
+        }
+        CliRun again = CliRun.of("compare", yaml.toString(), "--methods", "tagllm,probe,prompt-tuning,lora", "--seeds", "2",
+                "--ablations", "no-function-tag", "-o", copy.toString(), "--report-only", "-q");
+        assertEquals(0, again.exit(), again.err());
+        assertEquals(JSON.readTree(out.resolve("report.json").toFile()).path("tasks"), JSON.readTree(copy.resolve("report.json").toFile()).path("tasks"));
+    }
+
     @Test
     void aTaskCompareCannotScoreIsRefusedByName() throws Exception {
         Path text = dir.resolve("text.yaml");
