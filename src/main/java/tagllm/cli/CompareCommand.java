@@ -94,7 +94,8 @@ public final class CompareCommand implements Callable<Integer> {
         for (int i = 0; i < seeds; i++) seedList.add(exp.seed() + i);
         Model m = compute.load(model != null ? model : exp.model(), spec.commandLine());
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
-        String command = "tagllm compare " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        // originalArgs are the whole command line, the subcommand name included
+        String command = "tagllm " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         var report = Compare.run(m, exp, new CompareRunner.Options(ms, seedList, abl, output.toAbsolutePath().normalize(), resume, promptInit,
                 loraRank, loraAlpha, loraDropout, reportOnly), command, progress);
         var out = spec.commandLine().getOut();

@@ -59,6 +59,9 @@ class CompareCommandTest {
         JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
         JsonNode qed = report.path("tasks").path("qed");
         assertEquals("mse", qed.path("metric").asText());
+        // the command line that made the report, as a user would type it again
+        assertTrue(report.path("about").path("command").asText().startsWith("tagllm compare " + yaml + " --methods"),
+                report.path("about").path("command").asText());
         assertEquals(List.of("tagllm", "tagllm no-function-tag", "probe", "prompt-tuning", "lora", "baseline"), names(qed.path("variants")));
         Map<String, List<JsonNode>> runs = new HashMap<>();
         for (JsonNode r : report.path("runs")) runs.computeIfAbsent(r.path("variant").asText(), k -> new ArrayList<>()).add(r);
