@@ -173,7 +173,7 @@ public final class Report {
             List<RunResult> rs = v.getValue();
             vo.put("method", rs.getFirst().method());
             vo.put("ablation", rs.getFirst().ablation());
-            if (rs.getFirst().method().equals(Method.BASELINE.label())) vo.put("baseline", cls ? "majority class (training class frequencies)" : "training mean");
+            if (rs.getFirst().method().equals(Method.BASELINE.label())) vo.put("baseline", cls ? "majority class" : "training mean"); // class frequencies as probabilities, or the mean label
             vo.put("params", rs.getFirst().tasks().get(task).params());
             ArrayNode seeds = vo.putArray("seeds");
             Map<String, double[]> perMetric = new LinkedHashMap<>();
