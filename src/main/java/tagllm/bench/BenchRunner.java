@@ -8,11 +8,14 @@ import tagllm.model.Sampler;
 import tagllm.model.Transformer;
 import tagllm.model.Weights;
 import tagllm.tensor.Matrix;
+import tagllm.tensor.StepProfile;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.EnumMap;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -29,8 +32,9 @@ public final class BenchRunner {
         public static Work parse(String s) { return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')); }
     }
 
+    /** profile: time the phases of each work's timed runs ({@link StepProfile}) into {@link Timing#profile}. */
     public record Options(int batch, int length, int p, int promptTokens, int decodeTokens, int warmup, int repeats,
-                          Set<Work> work, long seed) {
+                          Set<Work> work, long seed, boolean profile) {
         public Options {
             if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
             if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
@@ -45,9 +49,19 @@ public final class BenchRunner {
      * One measured kind of work: seconds per run (median, min, max over the repeats), throughput, and the
      * GFLOP of one run as {@link FlopCount} counts them. examplesPerS is NaN where it does not apply.
      */
-    /** One work's result; {@code each} holds every timed run's seconds, in the order they ran. */
+    /**
+     * One work's result; {@code each} holds every timed run's seconds, in the order they ran; {@code profile} the
+     * mean seconds per timed run by phase, [forward, backward] (empty unless profiled).
+     */
     public record Timing(Work work, double seconds, double minSeconds, double maxSeconds, int repeats,
-                         double tokens, double tokensPerS, double examplesPerS, double gflop, double gflops, double[] each) {}
+                         double tokens, double tokensPerS, double examplesPerS, double gflop, double gflops, double[] each,
+                         Map<StepProfile.Phase, double[]> profile) {
+        /** Mean seconds of a timed run (what the phases add up to, with what no phase covers). */
+        public double meanSeconds() { return Arrays.stream(each).average().orElse(Double.NaN); }
+    }
+
+    /** The phases of the last timed runs (see {@link #time}). */
+    private Map<StepProfile.Phase, double[]> lastProfile = Map.of();
 
     private final Transformer model;
     private final Options o;
@@ -136,10 +150,19 @@ public final class BenchRunner {
     private double[] time(Runnable r) {
         for (int i = 0; i < o.warmup(); i++) r.run();
         double[] t = new double[o.repeats()];
-        for (int i = 0; i < t.length; i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            t[i] = (System.nanoTime() - t0) / 1e9;
+        if (o.profile()) StepProfile.start();
+        try {
+            for (int i = 0; i < t.length; i++) {
+                long t0 = System.nanoTime();
+                r.run();
+                t[i] = (System.nanoTime() - t0) / 1e9;
+            }
+        } finally {
+            if (o.profile()) {
+                StepProfile.stop();
+                lastProfile = new EnumMap<>(StepProfile.Phase.class);
+                StepProfile.seconds().forEach((ph, s) -> lastProfile.put(ph, new double[]{s[0] / t.length, s[1] / t.length}));
+            }
         }
         return t;
     }
@@ -150,7 +173,7 @@ public final class BenchRunner {
         int n = s.length;
         double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
         return new Timing(w, median, s[0], s[n - 1], n, tokens, tokens / median, examples / median, flop / 1e9, flop / 1e9 / median,
-                t.clone());
+                t.clone(), lastProfile);
     }
 
     private static volatile float sinkValue;

@@ -9,6 +9,8 @@ import tagllm.tag.SequencePacker;
 import tagllm.tag.Tag;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
+import tagllm.tensor.StepProfile;
+import tagllm.tensor.StepProfile.Phase;
 import tagllm.train.AdamW;
 import tagllm.train.MseLoss;
 import tagllm.train.Param;
@@ -120,14 +122,17 @@ public final class TagStepWork {
 
     /** One training step; returns its loss. */
     public double trainStep() {
+        StepProfile.enter(Phase.EMBED_TAGS);
         for (Param p : params) p.zeroGrad();
         SequencePacker.Packed packed = pooledPack(truncated);
+        StepProfile.exit();
         int n = truncated.size();
         int[] rows = new int[n];
         for (int i = 0; i < n; i++) rows[i] = packed.row(i, truncated.get(i).readPosition());
         double[] z = new double[n], dz = new double[n];
         float[][] x = new float[n][];
         try (ForwardPass pass = model.forward(packed.batch(), true, readOnly ? rows : null)) {
+            StepProfile.enter(Phase.HEAD_LOSS);
             for (int i = 0; i < n; i++) {
                 x[i] = pass.normedRow(rows[i]);
                 z[i] = head.forward(x[i], 0)[0];
@@ -137,13 +142,18 @@ public final class TagStepWork {
             for (int i = 0; i < n; i++) {
                 head.backward(x[i], 0, new double[]{dz[i]}, headWeight.grad(), null, dNormed, rows[i] * d);
             }
+            StepProfile.exit();
             float[] dInput = model.backward(pass, dNormed, pass.gradientRows()); // the pass's: scattered before it closes
+            StepProfile.enter(Phase.EMBED_TAGS);
             packed.scatter(dInput, tagGrads);
+            StepProfile.exit();
             lastLoss = loss;
         } finally {
             model.recycle(packed.batch().input());
         }
+        StepProfile.enter(Phase.OPTIMIZER);
         optimizer.step(params, 1e-4);
+        StepProfile.exit();
         return lastLoss;
     }
 
@@ -156,7 +166,9 @@ public final class TagStepWork {
 
     /** Forward only over the full sequences (no gradient, no LM head); returns the last row's first output. */
     public float prefill() {
+        StepProfile.enter(Phase.EMBED_TAGS);
         PackedBatch b = pooledPack(full).batch();
+        StepProfile.exit();
         try (ForwardPass p = model.forward(b, false)) {
             return p.normed()[p.normed().length - 1];
         } finally {

@@ -85,6 +85,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object instead of the table")
     boolean json;
 
+    @Option(names = "--profile", description = "also time each work's phases (products by weight, attention, norms, RoPE, "
+            + "SwiGLU, conversions to BF16, copies, embedding and tags, head, optimizer; forward and backward apart) and print "
+            + "the breakdown (JSON: profile)")
+    boolean profile;
+
     /** What was measured, for the table or the JSON: the model, the machine's peaks, the timings, memory and load. */
     private record Report(String source, ModelConfig config, Weights weights, PeakFlops.Result peak, PeakFlops.Result bf16Peak,
                           List<BenchRunner.Timing> timings, OptionalLong rss, long weightBytes, long activationBytes,
@@ -121,7 +126,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         try {
-            return new BenchRunner.Options(batch, seq, p, prompt, decode, warmup, repeats, works, seed);
+            return new BenchRunner.Options(batch, seq, p, prompt, decode, warmup, repeats, works, seed, profile);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
@@ -253,6 +258,16 @@ public final class BenchCommand implements Callable<Integer> {
             e.put("gflops", t.gflops());
             if (peak != null) e.put("peak_share", t.gflops() / peak.gflops());
             if (bf16Peak != null) e.put("peak_share_bf16", t.gflops() / bf16Peak.gflops());
+            if (!t.profile().isEmpty()) {
+                ObjectNode pr = e.putObject("profile");
+                pr.put("mean_seconds", t.meanSeconds());
+                t.profile().forEach((ph, sec) -> {
+                    ObjectNode x = pr.putObject(ph.name().toLowerCase(Locale.ROOT));
+                    x.put("label", ph.label);
+                    x.put("forward_seconds", sec[0]);
+                    x.put("backward_seconds", sec[1]);
+                });
+            }
         }
         ObjectNode mem = r.putObject("memory");
         if (rss.isPresent()) mem.put("peak_rss_bytes", rss.getAsLong());
@@ -260,6 +275,22 @@ public final class BenchCommand implements Callable<Integer> {
         mem.put("activation_bytes", aBytes);
         if (rss.isPresent()) mem.put("rss_over_budget", rss.getAsLong() / (1.5 * wBytes + aBytes));
         return om.writeValueAsString(r);
+    }
+
+    /** The phases of one work, in seconds per timed run, with their share of the run and what no phase covers. */
+    private static void printProfile(PrintWriter out, BenchRunner.Timing t) {
+        double mean = t.meanSeconds(), covered = 0;
+        out.printf(Locale.ROOT, "profile of %s: mean of %d timed runs %.4f s; wall seconds per run by phase (self time; both cores)%n",
+                t.work().label(), t.repeats(), mean);
+        out.printf(Locale.ROOT, "  %-44s %9s %9s %9s %7s%n", "phase", "forward", "backward", "total", "share");
+        for (var e : t.profile().entrySet()) {
+            double[] sec = e.getValue();
+            double sum = sec[0] + sec[1];
+            covered += sum;
+            out.printf(Locale.ROOT, "  %-44s %9.4f %9.4f %9.4f %6.1f%%%n", e.getKey().label, sec[0], sec[1], sum, 100 * sum / mean);
+        }
+        out.printf(Locale.ROOT, "  %-44s %9s %9s %9.4f %6.1f%%%n", "outside the phases above", "", "", mean - covered,
+                100 * (mean - covered) / mean);
     }
 
     private void printTable(PrintWriter out, Report rep) {
@@ -289,6 +320,9 @@ public final class BenchCommand implements Callable<Integer> {
                     t.tokensPerS(), Double.isNaN(t.examplesPerS()) ? "-" : String.format(Locale.ROOT, "%.2f", t.examplesPerS()),
                     t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()),
                     bf16Peak == null ? "" : String.format(Locale.ROOT, "  %5.0f%%", 100 * t.gflops() / bf16Peak.gflops()));
+        }
+        for (BenchRunner.Timing t : rep.timings()) {
+            if (!t.profile().isEmpty()) printProfile(out, t);
         }
         if (rss.isPresent()) {
             out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",

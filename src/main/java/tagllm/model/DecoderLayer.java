@@ -8,6 +8,8 @@ import tagllm.tensor.Matrix;
 import tagllm.tensor.Parallel;
 import tagllm.tensor.RmsNorm;
 import tagllm.tensor.Rope;
+import tagllm.tensor.StepProfile;
+import tagllm.tensor.StepProfile.Phase;
 import tagllm.tensor.SwiGlu;
 
 import java.util.Arrays;
@@ -65,11 +67,11 @@ final class DecoderLayer {
     /** x_out from x_in at the query rows of sel (K and V at every row). */
     void forward(LayerActivations a, QueryRows sel, RopeAngles rope, ForwardScratch s) {
         // x_mid = x_in + o(attention(rope(q(h1)), rope(k(h1)), v(h1))), h1 = rmsnorm(x_in)
-        rows(a.rows, d, i -> a.rstd1[i] = RmsNorm.forward(a.xIn, i * d, w.inputNorm(), eps, s.h, i * d, d));
+        phase(Phase.NORM, () -> rows(a.rows, d, i -> a.rstd1[i] = RmsNorm.forward(a.xIn, i * d, w.inputNorm(), eps, s.h, i * d, d)));
         qkvForward(a, sel, s.h, rope);
-        attentionForward(a, sel, s.att);
-        gatherRows(a.xIn, a.xMid, sel.row, d);
-        product(sel, s.att, w.o(), a.xMid, true);
+        phase(Phase.ATTENTION, () -> attentionForward(a, sel, s.att));
+        phase(Phase.COPIES, () -> gatherRows(a.xIn, a.xMid, sel.row, d));
+        phase(Phase.O, () -> product(sel, s.att, w.o(), a.xMid, true));
         // x_out = x_mid + down(silu(gate(h2)) · up(h2)), h2 = rmsnorm(x_mid)
         mlpForward(a, sel, s);
     }
@@ -82,13 +84,13 @@ final class DecoderLayer {
     void backward(LayerActivations a, BackwardRows rs, BackwardRows all, float[] dxR, RopeAngles rope,
                   BackwardScratch s) {
         mlpBackward(a, rs, dxR, s);
-        Gemm.xw(dxR, 0, rs.count, w.o(), s.datt, 0, false);
-        attentionBackward(a, rs, s);
+        phase(Phase.O, () -> Gemm.xw(dxR, 0, rs.count, w.o(), s.datt, 0, false));
+        phase(Phase.ATTENTION, () -> attentionBackward(a, rs, s));
         qkvBackward(a, rs, all, rope, s);
         // the residual gradient exists only at rs's rows: every other active row starts from zero
-        expandRows(dxR, s.dx, rs, all.count, d);
-        rows(all.count, d, i -> RmsNorm.backward(a.xIn, all.row[i] * d, a.rstd1[all.row[i]], w.inputNorm(),
-                s.dh, i * d, s.dx, i * d, d, true));
+        phase(Phase.COPIES, () -> expandRows(dxR, s.dx, rs, all.count, d));
+        phase(Phase.NORM, () -> rows(all.count, d, i -> RmsNorm.backward(a.xIn, all.row[i] * d, a.rstd1[all.row[i]], w.inputNorm(),
+                s.dh, i * d, s.dx, i * d, d, true)));
     }
 
     // ---------------------------------------------------------------- q, k, v
@@ -96,13 +98,13 @@ final class DecoderLayer {
     /** k and v = h1·W{k,v}ᵀ + bias at every row, q the same at the query rows; RoPE on q and k. */
     private void qkvForward(LayerActivations a, QueryRows sel, float[] h, RopeAngles rope) {
         int n = a.rows, base = a.kvBase;
-        Gemm.xwT(h, 0, n, new Matrix[]{w.k(), w.v()}, new float[][]{a.k, a.v}, new int[]{base * kvDim, base * kvDim});
+        phase(Phase.QKV, () -> Gemm.xwT(h, 0, n, new Matrix[]{w.k(), w.v()}, new float[][]{a.k, a.v}, new int[]{base * kvDim, base * kvDim}));
         if (lora != null) loraForward(h, n, null, a.v, base * kvDim, 1);
-        rows(n, kvDim, i -> keyBiasAndRope(a, base + i, i, rope));
-        gatherRows(h, h, sel.row, d);
-        product(sel, h, w.q(), a.q, false);
+        phase(Phase.ROPE, () -> rows(n, kvDim, i -> keyBiasAndRope(a, base + i, i, rope)));
+        phase(Phase.COPIES, () -> gatherRows(h, h, sel.row, d));
+        phase(Phase.QKV, () -> product(sel, h, w.q(), a.q, false));
         if (lora != null) loraForward(h, sel.count(), sel.row, a.q, 0, 0);
-        rows(sel.count(), qDim, i -> queryBiasAndRope(a.q, i, sel.row[i], rope));
+        phase(Phase.ROPE, () -> rows(sel.count(), qDim, i -> queryBiasAndRope(a.q, i, sel.row[i], rope)));
     }
 
     /**
@@ -111,14 +113,18 @@ final class DecoderLayer {
      */
     private void qkvBackward(LayerActivations a, BackwardRows rs, BackwardRows all, RopeAngles rope, BackwardScratch s) {
         int mt = rs.count, m = all.count;
+        StepProfile.enter(Phase.ROPE);
         rows(mt, qDim, t -> Rope.backward(s.dq, t * qDim, heads.heads(), hd, rope.cos(), rope.sin(), rs.row[t] * half));
         rows(m, kvDim, i -> Rope.backward(s.dk, i * kvDim, heads.kvHeads(), hd, rope.cos(), rope.sin(), all.row[i] * half));
+        StepProfile.exit();
         float[] dqW = rs.everyActiveRow ? s.dh : s.dqw;
-        Gemm.xw(s.dq, 0, mt, w.q(), dqW, 0, false);
+        phase(Phase.QKV, () -> Gemm.xw(s.dq, 0, mt, w.q(), dqW, 0, false));
         if (lora != null) loraBackward(a, s.dq, mt, rs.row, dqW, 0);
-        expandRows(dqW, s.dh, rs, m, d);
+        phase(Phase.COPIES, () -> expandRows(dqW, s.dh, rs, m, d));
+        StepProfile.enter(Phase.QKV);
         Gemm.xw(s.dk, 0, m, w.k(), s.dh, 0, true);
         Gemm.xw(s.dv, 0, m, w.v(), s.dh, 0, true);
+        StepProfile.exit();
         if (lora != null) loraBackward(a, s.dv, m, all.row, s.dh, 1);
     }
 
@@ -303,22 +309,24 @@ final class DecoderLayer {
     private void mlpForward(LayerActivations a, QueryRows sel, ForwardScratch s) {
         int m = sel.count();
         float[] h = s.h, act = s.act;
-        rows(m, d, i -> a.rstd2[i] = RmsNorm.forward(a.xMid, i * d, w.postAttentionNorm(), eps, h, i * d, d));
-        products(sel, h, new Matrix[]{w.gate(), w.up()}, new float[][]{a.gate, a.up});
-        rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn));
-        if (a.xOut != a.xMid) rows(m, d, i -> System.arraycopy(a.xMid, i * d, a.xOut, i * d, d));
-        product(sel, act, w.down(), a.xOut, true);
+        phase(Phase.NORM, () -> rows(m, d, i -> a.rstd2[i] = RmsNorm.forward(a.xMid, i * d, w.postAttentionNorm(), eps, h, i * d, d)));
+        phase(Phase.GATE_UP, () -> products(sel, h, new Matrix[]{w.gate(), w.up()}, new float[][]{a.gate, a.up}));
+        phase(Phase.SWIGLU, () -> rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn)));
+        if (a.xOut != a.xMid) phase(Phase.COPIES, () -> rows(m, d, i -> System.arraycopy(a.xMid, i * d, a.xOut, i * d, d)));
+        phase(Phase.DOWN, () -> product(sel, act, w.down(), a.xOut, true));
     }
 
     /** dxR (dL/d(x_out) at rs's entries) becomes dL/d(x_mid) there: the residual plus the MLP's path. */
     private void mlpBackward(LayerActivations a, BackwardRows rs, float[] dxR, BackwardScratch s) {
         int mt = rs.count;
-        Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false);
-        rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn));
+        phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));
+        phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn)));
+        StepProfile.enter(Phase.GATE_UP);
         Gemm.xw(s.dgate, 0, mt, w.gate(), s.dh, 0, false);
         Gemm.xw(s.dup, 0, mt, w.up(), s.dh, 0, true);
-        rows(mt, d, t -> RmsNorm.backward(a.xMid, rs.q[t] * d, a.rstd2[rs.q[t]], w.postAttentionNorm(),
-                s.dh, t * d, dxR, t * d, d, true));
+        StepProfile.exit();
+        phase(Phase.NORM, () -> rows(mt, d, t -> RmsNorm.backward(a.xMid, rs.q[t] * d, a.rstd2[rs.q[t]], w.postAttentionNorm(),
+                s.dh, t * d, dxR, t * d, d, true)));
     }
 
     // ---------------------------------------------------------------- working arrays
@@ -378,6 +386,16 @@ final class DecoderLayer {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Runs body as one phase of {@link StepProfile} (a volatile read when no profile is taken). */
+    static void phase(Phase p, Runnable body) {
+        StepProfile.enter(p);
+        try {
+            body.run();
+        } finally {
+            StepProfile.exit();
+        }
+    }
 
     /**
      * y (+)= x·wᵀ at the query rows. A partial selection goes through the register tile even for few rows, so each

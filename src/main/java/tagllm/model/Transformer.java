@@ -4,6 +4,7 @@ import tagllm.tensor.FloatArrayPool;
 import tagllm.tensor.Gemm;
 import tagllm.tensor.RmsNorm;
 import tagllm.tensor.Rope;
+import tagllm.tensor.StepProfile;
 
 import java.util.Arrays;
 
@@ -98,7 +99,7 @@ public final class Transformer {
     /** Vocabulary logits of one row of a final-norm output (the LM head). */
     public float[] logits(float[] normed, int row) {
         float[] out = new float[vocab];
-        Gemm.xwT(normed, row * d, 1, weights.lmHead(), out, 0, false);
+        DecoderLayer.phase(StepProfile.Phase.LM_HEAD, () -> Gemm.xwT(normed, row * d, 1, weights.lmHead(), out, 0, false));
         return out;
     }
 
@@ -129,14 +130,18 @@ public final class Transformer {
         }
         QueryRows all = QueryRows.all(batch.seqStarts(), lo, hi);
         QueryRows top = readRows == null ? all : QueryRows.of(readRows, all);
+        StepProfile.backward(false);
         ForwardPass p = new ForwardPass(c, batch, keepForBackward, all, top, pool);
+        StepProfile.enter(StepProfile.Phase.ROPE);
         for (int r = 0; r < n; r++) Rope.angles(invFreq, batch.position(r), p.rope.cos(), p.rope.sin(), r * half);
-        System.arraycopy(batch.input(), 0, p.layers[0].xIn, 0, n * d);
+        StepProfile.exit();
+        DecoderLayer.phase(StepProfile.Phase.COPIES, () -> System.arraycopy(batch.input(), 0, p.layers[0].xIn, 0, n * d));
         DecoderLayer.ForwardScratch s = new DecoderLayer.ForwardScratch(c, n, pool);
         for (int l = 0; l < layers.length; l++) layers[l].forward(p.layers[l], p.queryRows(l), p.rope, s);
         s.release();
         float[] norm = weights.finalNorm();
-        DecoderLayer.rows(top.count(), d, i -> p.rstdFinal[i] = RmsNorm.forward(p.residual, i * d, norm, eps, p.normed, i * d, d));
+        DecoderLayer.phase(StepProfile.Phase.NORM,
+                () -> DecoderLayer.rows(top.count(), d, i -> p.rstdFinal[i] = RmsNorm.forward(p.residual, i * d, norm, eps, p.normed, i * d, d)));
         pool.ensureCapacity(p.bytes() + s.bytes);
         return p;
     }
@@ -171,7 +176,18 @@ public final class Transformer {
             throw new IllegalArgumentException("dInput has " + dInput.length + " values, expected rows × hidden = " + n * d);
         }
         if (!p.top.all()) requireZeroOutside(p.top, dNormed, n);
-        Arrays.fill(dInput, 0f); // rows before gradFrom stay zero
+        StepProfile.backward(true);
+        try {
+            return backwardLayers(p, dNormed, dInput);
+        } finally {
+            StepProfile.backward(false);
+        }
+    }
+
+    /** The backward proper, its phases profiled as backward ({@link StepProfile}). */
+    private float[] backwardLayers(ForwardPass p, float[] dNormed, float[] dInput) {
+        int n = p.rows;
+        DecoderLayer.phase(StepProfile.Phase.COPIES, () -> Arrays.fill(dInput, 0f)); // rows before gradFrom stay zero
         int[] activeIndex = BackwardRows.activeIndex(p.batch);
         int m = 0;
         for (int a : activeIndex) if (a >= 0) m++;
@@ -182,13 +198,15 @@ public final class Transformer {
         DecoderLayer.BackwardScratch s = new DecoderLayer.BackwardScratch(c, m, top.everyActiveRow ? 0 : top.count, pool);
         float[] dxTop = top.everyActiveRow ? s.dx : s.dxTop;
         float[] norm = weights.finalNorm();
-        DecoderLayer.rows(top.count, d, t -> RmsNorm.backward(p.residual, top.q[t] * d, p.rstdFinal[top.q[t]], norm,
-                dNormed, top.row[t] * d, dxTop, t * d, d, false));
+        DecoderLayer.phase(StepProfile.Phase.NORM, () -> DecoderLayer.rows(top.count, d, t -> RmsNorm.backward(p.residual,
+                top.q[t] * d, p.rstdFinal[top.q[t]], norm, dNormed, top.row[t] * d, dxTop, t * d, d, false)));
         for (int l = layers.length - 1; l >= 0; l--) {
             boolean isTop = l == layers.length - 1;
             layers[l].backward(p.layers[l], isTop ? top : all, all, isTop ? dxTop : s.dx, p.rope, s);
         }
+        StepProfile.enter(StepProfile.Phase.COPIES);
         for (int i = 0; i < m; i++) System.arraycopy(s.dx, i * d, dInput, all.row[i] * d, d);
+        StepProfile.exit();
         // room for this pass, its forward scratch and these buffers: a whole training step, handed back
         pool.ensureCapacity(p.bytes() + s.bytes + 4L * n * (d + qDim + ffn));
         s.release();

@@ -311,10 +311,15 @@ public final class Gemm {
         if (holder[0].length < rows * lda) holder[0] = new short[rows * lda];
         short[] ab = holder[0];
         int tasks = Math.min(rows, 2 * Parallel.threads());
-        Parallel.forEachTask(tasks, t -> {
-            int r0 = (int) ((long) rows * t / tasks), r1 = (int) ((long) rows * (t + 1) / tasks);
-            NativeBf16.toBf16(a, aOff + r0 * red, r1 - r0, red, ab, r0 * lda, lda);
-        });
+        StepProfile.enter(StepProfile.Phase.TO_BF16);
+        try {
+            Parallel.forEachTask(tasks, t -> {
+                int r0 = (int) ((long) rows * t / tasks), r1 = (int) ((long) rows * (t + 1) / tasks);
+                NativeBf16.toBf16(a, aOff + r0 * red, r1 - r0, red, ab, r0 * lda, lda);
+            });
+        } finally {
+            StepProfile.exit();
+        }
         return ab;
     }
 

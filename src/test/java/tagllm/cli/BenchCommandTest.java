@@ -55,6 +55,40 @@ class BenchCommandTest {
         assertTrue(o.get("memory").get("activation_bytes").asLong() > 0);
     }
 
+    /** --profile: every phase of the step timed, forward and backward apart, adding up to no more than the run. */
+    @Test
+    void profileBreaksTheStepIntoPhases() throws Exception {
+        CliRun r = CliRun.of("bench", "--shape", "tiny", "--batch", "2", "--seq", "40", "--p", "3", "--repeats", "2", "--warmup", "0",
+                "--work", "train,prefill", "--no-peak", "--profile", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode res = new ObjectMapper().readTree(r.out()).get("results");
+        for (JsonNode e : res) {
+            JsonNode pr = e.get("profile");
+            double mean = pr.get("mean_seconds").asDouble(), sum = 0;
+            assertEquals((e.get("each_seconds").get(0).asDouble() + e.get("each_seconds").get(1).asDouble()) / 2, mean, 1e-12);
+            for (String phase : new String[]{"qkv", "o", "gate_up", "down", "attention", "norm", "rope", "swiglu", "embed_tags"}) {
+                assertTrue(pr.has(phase), e.get("work") + " has no phase " + phase + ": " + pr);
+            }
+            var it = pr.fields();
+            while (it.hasNext()) {
+                var f = it.next();
+                if (!f.getValue().isObject()) continue;
+                double fw = f.getValue().get("forward_seconds").asDouble(), bw = f.getValue().get("backward_seconds").asDouble();
+                assertTrue(fw >= 0 && bw >= 0, f.toString());
+                sum += fw + bw;
+            }
+            assertTrue(sum <= mean * 1.001, "phases " + sum + " s exceed the run's " + mean + " s");
+            boolean train = e.get("work").asText().equals("train");
+            assertEquals(train, pr.get("gate_up").get("backward_seconds").asDouble() > 0, e.get("work") + ": backward only in train");
+            assertEquals(train, pr.has("optimizer"), e.get("work") + ": the optimizer only in train");
+        }
+        CliRun table = CliRun.of("bench", "--shape", "tiny", "--batch", "2", "--seq", "40", "--p", "3", "--repeats", "1", "--warmup", "0",
+                "--work", "train", "--no-peak", "--profile");
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().contains("profile of train") && table.out().contains("gate, up products")
+                && table.out().contains("outside the phases above"), table.out());
+    }
+
     /** train-lora: compare's LoRA step on the tag step's shapes, its figures as --work train gives them. */
     @Test
     void trainLoraBesideTheTagStep() throws Exception {

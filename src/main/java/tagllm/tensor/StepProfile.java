@@ -1,0 +1,95 @@
+package tagllm.tensor;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Wall-clock seconds per phase of a step (the products by weight, attention, norms, RoPE, SwiGLU, conversions to
+ * BF16, copies, embedding and tags, head, optimizer), forward and backward apart: what {@code tagllm bench --profile}
+ * prints. Phases are timed on the one thread that {@link #start started} profiling, around calls that run their own
+ * parallel tasks, so each phase's time is its wall time on both cores and the phases add up to the step. Phases nest:
+ * a conversion to BF16 inside a product is the conversion's time, not the product's (self time). Calls from any other
+ * thread, and every call while profiling is off, cost one volatile read.
+ */
+public final class StepProfile {
+    /** What a stretch of the step is spent on. */
+    public enum Phase {
+        EMBED_TAGS("embedding rows + tag rows (pack, scatter)"),
+        QKV("q, k, v products"),
+        O("o product"),
+        GATE_UP("gate, up products"),
+        DOWN("down product"),
+        LM_HEAD("LM head product"),
+        TO_BF16("activations to BF16 (product inputs)"),
+        ATTENTION("attention (scores, softmax, P·V)"),
+        NORM("RMSNorm"),
+        ROPE("RoPE (+ q/k/v biases)"),
+        SWIGLU("SwiGLU"),
+        COPIES("row copies, zero fills"),
+        HEAD_LOSS("regression head + loss"),
+        OPTIMIZER("AdamW");
+
+        public final String label;
+
+        Phase(String label) { this.label = label; }
+    }
+
+    private static volatile Thread owner;
+    private static final int PHASES = Phase.values().length;
+    /** Nanoseconds by phase × (forward 0, backward 1). */
+    private static final long[] NANOS = new long[2 * PHASES];
+    private static final Phase[] STACK = new Phase[16];
+    private static int depth;
+    private static long mark;
+    private static int direction;
+
+    private StepProfile() {}
+
+    /** Profiles the calling thread from now on, from zero. */
+    public static synchronized void start() {
+        java.util.Arrays.fill(NANOS, 0);
+        depth = 0;
+        direction = 0;
+        owner = Thread.currentThread();
+    }
+
+    /** Stops profiling (nothing is recorded afterwards). */
+    public static synchronized void stop() { owner = null; }
+
+    /** Zeroes the totals (after warm-up runs). */
+    public static void reset() {
+        if (owner == Thread.currentThread()) java.util.Arrays.fill(NANOS, 0);
+    }
+
+    /** Whether the phases entered from now on count as backward (true) or forward. */
+    public static void backward(boolean b) {
+        if (owner == Thread.currentThread()) direction = b ? 1 : 0;
+    }
+
+    /** Enters a phase (nested in the current one, whose clock pauses until {@link #exit}). */
+    public static void enter(Phase p) {
+        if (owner != Thread.currentThread()) return;
+        long now = System.nanoTime();
+        if (depth > 0) NANOS[2 * STACK[depth - 1].ordinal() + direction] += now - mark;
+        STACK[depth++] = p;
+        mark = now;
+    }
+
+    /** Leaves the phase last entered. */
+    public static void exit() {
+        if (owner != Thread.currentThread() || depth == 0) return;
+        long now = System.nanoTime();
+        NANOS[2 * STACK[--depth].ordinal() + direction] += now - mark;
+        mark = now;
+    }
+
+    /** Seconds by phase: [forward, backward]; phases never entered are left out. */
+    public static Map<Phase, double[]> seconds() {
+        Map<Phase, double[]> out = new EnumMap<>(Phase.class);
+        for (Phase p : Phase.values()) {
+            long f = NANOS[2 * p.ordinal()], b = NANOS[2 * p.ordinal() + 1];
+            if (f + b > 0) out.put(p, new double[]{f / 1e9, b / 1e9});
+        }
+        return out;
+    }
+}

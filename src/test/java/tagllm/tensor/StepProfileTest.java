@@ -1,0 +1,65 @@
+package tagllm.tensor;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StepProfileTest {
+    @AfterEach
+    void stop() { StepProfile.stop(); }
+
+    /** Nested phases count self time: the outer phase's clock pauses while the inner one runs; the two add up. */
+    @Test
+    void nestedPhasesCountSelfTime() {
+        StepProfile.start();
+        long t0 = System.nanoTime();
+        StepProfile.enter(StepProfile.Phase.QKV);
+        spin(20);
+        StepProfile.enter(StepProfile.Phase.TO_BF16);
+        spin(30);
+        StepProfile.exit();
+        spin(10);
+        StepProfile.exit();
+        double total = (System.nanoTime() - t0) / 1e9;
+        StepProfile.backward(true);
+        StepProfile.enter(StepProfile.Phase.NORM);
+        spin(5);
+        StepProfile.exit();
+        Map<StepProfile.Phase, double[]> s = StepProfile.seconds();
+        double qkv = s.get(StepProfile.Phase.QKV)[0], conv = s.get(StepProfile.Phase.TO_BF16)[0];
+        assertTrue(conv >= 0.030, "inner phase " + conv);
+        assertTrue(qkv >= 0.030 && qkv < total - 0.030 + 1e-3, "outer phase's self time " + qkv + " of " + total);
+        assertEquals(total, qkv + conv, 1e-3);
+        assertEquals(0, s.get(StepProfile.Phase.QKV)[1]);
+        assertTrue(s.get(StepProfile.Phase.NORM)[1] >= 0.005 && s.get(StepProfile.Phase.NORM)[0] == 0, "backward phase counted as backward");
+    }
+
+    /** Only the thread that started profiling counts, and nothing counts once stopped. */
+    @Test
+    void otherThreadsAndStoppedProfilesRecordNothing() throws Exception {
+        StepProfile.start();
+        Thread other = new Thread(() -> {
+            StepProfile.enter(StepProfile.Phase.ATTENTION);
+            spin(5);
+            StepProfile.exit();
+        });
+        other.start();
+        other.join();
+        StepProfile.stop();
+        StepProfile.enter(StepProfile.Phase.SWIGLU);
+        spin(5);
+        StepProfile.exit();
+        assertFalse(StepProfile.seconds().containsKey(StepProfile.Phase.ATTENTION));
+        assertFalse(StepProfile.seconds().containsKey(StepProfile.Phase.SWIGLU));
+    }
+
+    private static void spin(long ms) {
+        long end = System.nanoTime() + ms * 1_000_000;
+        while (System.nanoTime() < end) Thread.onSpinWait();
+    }
+}
