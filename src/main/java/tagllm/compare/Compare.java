@@ -46,7 +46,7 @@ public final class Compare {
         about.put("wall_s", runSeconds);
         about.put("this_call_s", (System.nanoTime() - t0) / 1e9);
         about.put("threads", tagllm.tensor.Parallel.threads());
-        about.put("note", "The probe has no randomness: its seeds repeat one fit. Full fine-tuning is not compared: updating every weight "
+        about.put("note", "The probe and the baseline have no randomness: their seeds repeat one fit (made once, its time counted for each seed). Full fine-tuning is not compared: updating every weight "
                 + "needs weight gradients and AdamW state for the whole model, out of reach on a CPU.");
         ObjectNode report = Report.build(exp, runs, about);
         AtomicFiles.writeString(o.dir().resolve("report.json"), JSON.writeValueAsString(report));

@@ -159,6 +159,17 @@ public final class CompareRunner {
                         progress.message("run " + id + ": not finished, left out of the report (--report-only)");
                         continue;
                     }
+                    // the probe and the baseline use no seed: another seed's finished fit is the same, so it is reused
+                    RunResult same = m == Method.PROBE || m == Method.BASELINE
+                            ? out.stream().filter(x -> x.method().equals(m.label())).findFirst().orElse(null) : null;
+                    if (same != null) {
+                        progress.message("run " + id + ": no randomness, the fit of " + same.id() + " reused");
+                        RunResult r = new RunResult(id, same.method(), same.ablation(), seed, same.wallSeconds(), same.tasks(), same.curves());
+                        Files.createDirectories(dir);
+                        AtomicFiles.writeString(result, JSON.writeValueAsString(r));
+                        out.add(r);
+                        continue;
+                    }
                     progress.message("run " + id);
                     Files.createDirectories(dir);
                     long t0 = System.nanoTime();

@@ -151,6 +151,7 @@ class CompareClassificationTest {
             for (JsonNode s : t.path("variants").path("tagllm").path("seeds")) assertTrue(s.path("kept_step").asInt() >= 0, "validation kept a step");
         }
         assertTrue(first.out().contains("| baseline (majority class"), first.out());
+        assertTrue(first.err().contains("run probe-seed6: no randomness, the fit of probe-seed5 reused"), first.err());
     }
 
     /** The finished runs read back (class probabilities included) give the same tables: --report-only after resume. */
