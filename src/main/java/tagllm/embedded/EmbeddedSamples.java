@@ -87,6 +87,9 @@ public final class EmbeddedSamples {
                 // another process finished first (or the file system cannot rename folders atomically): use theirs if whole
                 if (!Files.isRegularFile(target.resolve(".complete"))) throw new IOException("cannot move " + tmp + " to " + target, e);
             }
+        } catch (IOException e) { // e.g. a full disk: the JDK's message names no file
+            throw new tagllm.util.AtomicFiles.WriteFailedException("cannot extract the embedded samples into " + target + ": "
+                    + tagllm.util.AtomicFiles.reason(e, null) + " (nothing was left there)", e);
         } finally {
             deleteTree(tmp);
         }

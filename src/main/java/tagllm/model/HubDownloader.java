@@ -237,6 +237,8 @@ public final class HubDownloader {
             if (m.size() >= 0 && have == m.size()) break;
             try {
                 done = transfer(file, m, part, have, bar);
+            } catch (tagllm.util.AtomicFiles.WriteFailedException e) {
+                throw e; // the local disk, not the connection
             } catch (IOException e) {
                 last = e; // a broken connection: resume from what arrived
             }
@@ -297,13 +299,16 @@ public final class HubDownloader {
                     throw new IOException(file + ": HTTP " + code + " from " + url);
                 }
                 try (InputStream in = c.getInputStream();
-                     FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                             append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+                     FileChannel ch = openLocal(file, part, append);
                      OutputStream out = Channels.newOutputStream(ch)) {
                     byte[] buf = new byte[1 << 16];
                     int n;
                     while ((n = in.read(buf)) > 0) {
-                        out.write(buf, 0, n);
+                        try {
+                            out.write(buf, 0, n);
+                        } catch (IOException e) {
+                            throw localWriteFailed(file, part, e);
+                        }
                         have += n;
                         bar.update(have);
                     }
@@ -314,6 +319,21 @@ public final class HubDownloader {
             }
         }
         throw new IOException(url + ": too many redirects");
+    }
+
+    private static FileChannel openLocal(String file, Path part, boolean append) throws IOException {
+        try {
+            return FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw localWriteFailed(file, part, e);
+        }
+    }
+
+    /** A local write error (a full disk) is not a broken connection: retrying cannot help, so it is not retried. */
+    private static IOException localWriteFailed(String file, Path part, IOException e) {
+        return new tagllm.util.AtomicFiles.WriteFailedException("cannot write " + part + " (downloading " + file + "): "
+                + tagllm.util.AtomicFiles.reason(e, part) + "; what arrived is kept there, free space and run again to resume", e);
     }
 
     private HttpURLConnection open(URI url, String method, long rangeFrom) throws IOException {

@@ -56,14 +56,18 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     public synchronized void write(ObjectNode record) throws IOException {
-        if (out == null) {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) Files.createDirectories(dir);
-            out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        try {
+            if (out == null) {
+                Path dir = file.toAbsolutePath().getParent();
+                if (dir != null) Files.createDirectories(dir);
+                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            out.write(JSON.writeValueAsString(record));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) { // e.g. a full disk: the JDK's message names no file
+            throw new AtomicFiles.WriteFailedException("cannot append to the metrics log " + file + ": " + AtomicFiles.reason(e, null), e);
         }
-        out.write(JSON.writeValueAsString(record));
-        out.write('\n');
-        out.flush();
     }
 
     private void closeWriter() throws IOException {

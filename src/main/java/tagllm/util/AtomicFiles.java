@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,7 +12,12 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes a file so that readers see either the old content or the complete new one, never half:
- * write a temporary file beside the target, fsync it, then rename over the target.
+ * write a temporary file beside the target, fsync it, then rename over the target. On failure (a full disk, a
+ * folder that cannot be written) the temporary file is removed, the target is left as it was, and the
+ * IOException names the target and the reason (the JDK's "No space left on device" alone names nothing).
+ *
+ * <p>A target that exists and is not a regular file (a device such as /dev/stdout, a named pipe) cannot be replaced
+ * by a rename: it is written directly.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -22,10 +28,19 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Writer writer) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        if (Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target)) {
+            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
+                writer.write(out);
+            } catch (IOException e) {
+                throw failed(target, null, e, "");
+            }
+            return;
+        }
+        Path tmp = null;
         try {
+            Path dir = target.toAbsolutePath().getParent();
+            if (dir != null) Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 writer.write(out);
             }
@@ -38,9 +53,43 @@ public final class AtomicFiles {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (IOException e) {
+            throw failed(target, tmp, e, Files.exists(target) ? " (the earlier " + target.getFileName() + " is unchanged)" : " (nothing was written)");
         } finally {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the write's own error (if any) is the one to report; a leftover .tmp is hidden and harmless
+                }
+            }
         }
+    }
+
+    public static void writeString(Path target, String content) throws IOException {
+        write(target, out -> out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** "cannot write TARGET: REASON (...)", keeping the original as the cause; already-named errors pass through. */
+    private static IOException failed(Path target, Path tmp, IOException e, String outcome) {
+        if (e instanceof WriteFailedException) return e;
+        return new WriteFailedException("cannot write " + target + ": " + reason(e, tmp) + outcome, e);
+    }
+
+    /** The reason in words: the JDK's message, with the file it concerns when that is not our own temporary file. */
+    public static String reason(IOException e, Path ownTemporary) {
+        if (e instanceof FileSystemException f) {
+            String why = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName().replace("Exception", "");
+            String file = f.getFile();
+            boolean own = file == null || (ownTemporary != null && Path.of(file).toAbsolutePath().equals(ownTemporary.toAbsolutePath()));
+            return own ? why : why + " (" + file + ")";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** An IOException whose message already names the file written and why it failed. */
+    public static final class WriteFailedException extends IOException {
+        public WriteFailedException(String message, Throwable cause) { super(message, cause); }
     }
 
     /**
@@ -53,9 +102,5 @@ public final class AtomicFiles {
                 ? Files.getPosixFilePermissions(target)
                 : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
         Files.setPosixFilePermissions(tmp, perms);
-    }
-
-    public static void writeString(Path target, String content) throws IOException {
-        write(target, out -> out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

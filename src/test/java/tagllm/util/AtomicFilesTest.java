@@ -1,0 +1,90 @@
+package tagllm.util;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Failed writes name the file and leave nothing half-written. The disk-full case is the real thing: Linux's
+ * /dev/full answers every write with ENOSPC ("No space left on device").
+ */
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    static void assumeDevFull() {
+        assumeTrue(Files.isWritable(Path.of("/dev/full")), "/dev/full is absent or not writable here (not Linux?)");
+    }
+
+    /** Some megabytes, more than any buffer between the writer and the device. */
+    static String big() { return "x".repeat(3 << 20); }
+
+    @Test
+    void aFullDeviceGivesAnErrorNamingThePath() throws IOException {
+        assumeDevFull();
+        Path out = dir.resolve("predictions.csv");
+        Files.createSymbolicLink(out, Path.of("/dev/full"));
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(out, big()));
+        assertTrue(e.getMessage().startsWith("cannot write " + out + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+        assertEquals(List.of(out), listing(), "no temporary file left beside it");
+    }
+
+    @Test
+    void aFailureMidwayLeavesTheEarlierFileAndNoTemporary() throws IOException {
+        Path out = dir.resolve("final.tags.safetensors");
+        Files.writeString(out, "earlier");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(out, o -> {
+            o.write(new byte[200_000]); // past the buffer: bytes reached the temporary file
+            throw new IOException("No space left on device");
+        }));
+        assertEquals("cannot write " + out + ": No space left on device (the earlier final.tags.safetensors is unchanged)", e.getMessage());
+        assertEquals("earlier", Files.readString(out));
+        assertEquals(List.of(out), listing());
+    }
+
+    @Test
+    void aNewFileThatFailsLeavesNothing() {
+        Path out = dir.resolve("sub").resolve("metrics.json");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(out, o -> {
+            o.write(1);
+            throw new IOException("Disk quota exceeded");
+        }));
+        assertEquals("cannot write " + out + ": Disk quota exceeded (nothing was written)", e.getMessage());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aFolderThatIsAFileIsNamed() throws IOException {
+        Path notADir = dir.resolve("results");
+        Files.writeString(notADir, "a file, not a folder");
+        Path out = notADir.resolve("report.json");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(out, "{}"));
+        assertTrue(e.getMessage().startsWith("cannot write " + out + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(notADir.toString()), "names the folder in the way: " + e.getMessage());
+    }
+
+    @Test
+    void aDeviceIsWrittenDirectly() throws IOException {
+        Path devNull = Path.of("/dev/null");
+        assumeTrue(Files.isWritable(devNull), "/dev/null is absent");
+        Path out = dir.resolve("discard.csv");
+        Files.createSymbolicLink(out, devNull);
+        AtomicFiles.writeString(out, "a,b\n1,2\n"); // a rename over /dev/null would need to write in /dev
+        assertTrue(Files.isSymbolicLink(out), "the link is written through, not replaced");
+        assertEquals(List.of(out), listing());
+    }
+
+    private List<Path> listing() throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+}
