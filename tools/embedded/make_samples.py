@@ -3,16 +3,18 @@
 
 Usage: python3 tools/embedded/make_samples.py [SHARED_DIR]   (default ../shared, i.e. beside the clone)
 
-Deterministic: the same shared folder gives the same bytes. What is kept, and why (the demo reads exactly these rows;
-EmbeddedSamplesTest checks it against ../shared where present):
+Deterministic: the same shared folder gives the same bytes. What is kept, and why (the demo reads no row outside these;
+EmbeddedSamplesTest checks it against ../shared where present). The caps are those of the demo's earlier, larger sizes
+(3,000 training and 300 valid/test rows per task); its sizes now (tagllm.compare.DemoPreset) read fewer:
 - models/stories260K: the five files a model folder needs (not original/ or tokenizer.model).
 - data/smiles/zinc20k.csv: the first 3,300 train, 330 valid and 330 test rows in file order, unchanged lines (the demo
-  reads the first 3,000 / 300 / 300 that fit its templates; the extra 10 % are the SMILES too long for some of them).
+  read the first 3,000 / 300 / 300 that fit its templates; the extra 10 % are the SMILES too long for some of them).
 - data/protein/deepsol.csv: every row with length <= 160, unchanged lines (no longer sequence fits the demo's protein
   templates at max_length 160 / 200, one token per residue).
-- data/binding_affinity/davis_sample.*.csv: davis_sample.csv (all 3,000 rows: the demo reads them all) stored as its
+- data/binding_affinity/davis_sample.*.csv: davis_sample.csv (all 3,000 rows: the earlier sizes read them all) stored as its
   pairs plus a protein table and a ligand table, because the inline sequences repeat (440 proteins in 3,000 rows) and
   would be 2.6 MB; Embedded joins them back into davis_sample.csv, byte for byte.
+- data/drug_combination/oneil_css.csv: the whole file (908 rows, 136 KB), unchanged: the demo's DC task (O'Neil CSS).
 """
 import csv
 import hashlib
@@ -97,6 +99,12 @@ def main():
           csv_text(["protein_id", "protein_seq"], [[k, proteins[k]] for k in sorted(proteins)]))
     write("data/binding_affinity/davis_sample.ligands.csv",
           csv_text(["drug_id", "smiles"], [[k, ligands[k]] for k in sorted(ligands)]))
+
+    # oneil_css: small enough to keep whole (the demo's DC task reads every split of it)
+    src = os.path.join(shared, "data", "drug_combination", "oneil_css.csv")
+    lines = lines_of(src)
+    assert lines[0] == "smiles1,smiles2,score,split,drug1,drug2,cell_line", lines[0]
+    write("data/drug_combination/oneil_css.csv", "\n".join(lines) + "\n")
 
     shutil.copyfile(os.path.join(here, "data-README.md"), os.path.join(out, "data", "README.md"))
 

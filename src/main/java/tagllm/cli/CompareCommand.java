@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 + "Tag-LLM again per ablation, and the training mean or majority class beside them. Text-generation and multi-label "
                 + "tasks are refused by name.",
                 "Writes DIR/report.json (per task and variant: each seed's metrics, mean, std, paired difference against tagllm "
-                        + "with a 95% bootstrap interval over test rows, parameters, wall time) and DIR/report.html (tables, curves, "
+                        + "with a 95%% bootstrap interval over test rows, parameters, wall time) and DIR/report.html (tables, curves, "
                         + "predicted-vs-true plots for regression, ROC and calibration for classification; opens offline)."})
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "experiment file (YAML)")

@@ -1,8 +1,12 @@
 package tagllm.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tagllm.embedded.EmbeddedSamples;
 import tagllm.testutil.CliRun;
+import tagllm.train.Experiment;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,16 +21,19 @@ class DemoOfflineTest {
         CliRun r = CliRun.of("demo", "--quick", "--quiet", "-o", out.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("model: stories260K, embedded") && r.err().contains("data: the embedded samples"), r.err());
-        for (String task : new String[]{"| qed |", "| descriptor |", "| ba |"}) assertTrue(r.out().contains(task), r.out());
+        for (String task : new String[]{"qed", "descriptor", "dc", "ba"}) assertTrue(r.out().contains("\n" + task + " ("), r.out());
         String yaml = Files.readString(out.resolve("demo.yaml"));
         assertFalse(yaml.contains("shared"), "the experiment names only embedded files:\n" + yaml);
-        assertTrue(Files.exists(out.resolve("final.tags.safetensors")));
+        Experiment e = Experiment.load(out.resolve("demo.yaml"));
+        assertEquals(EmbeddedSamples.data().resolve("drug_combination/oneil_css.csv"), e.data().get("dc").path(), "DC reads the embedded O'Neil sample");
+        JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertTrue(report.path("tasks").path("dc").path("test_rows").asInt() > 0, "DC scored on the sample's test rows");
 
         // a second run would replace the first one's results: refused without --force, before anything is loaded
-        String before = Files.readString(out.resolve("results.json"));
+        String before = Files.readString(out.resolve("report.json"));
         CliRun again = CliRun.of("demo", "--quick", "--quiet", "-o", out.toString());
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("already holds a run") && again.err().contains("--force"), again.err());
-        assertEquals(before, Files.readString(out.resolve("results.json")));
+        assertEquals(before, Files.readString(out.resolve("report.json")));
     }
 }

@@ -34,8 +34,8 @@ class JarLaunchIT {
         Path cwd = Files.createDirectories(dir.resolve("work"));
         Run r = java(cwd, dir.resolve("cache"), "demo", "--quick");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("| qed |") && r.out().contains("| ba |"), r.out());
-        assertTrue(Files.exists(cwd.resolve("runs/demo/results.md")));
+        assertTrue(r.out().contains("\nqed (") && r.out().contains("\ndc (") && r.out().contains("\nba ("), r.out());
+        assertTrue(Files.exists(cwd.resolve("runs/demo/report.json")) && Files.exists(cwd.resolve("runs/demo/report.html")));
         assertFalse(r.err().contains("WARNING"), "no JDK warning (incubator module, native access):\n" + r.err());
     }
 

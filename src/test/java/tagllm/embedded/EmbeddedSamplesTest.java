@@ -10,7 +10,7 @@ import tagllm.tag.TokenizerEncoder;
 import tagllm.task.DatasetRows;
 import tagllm.task.Example;
 import tagllm.testutil.Shared;
-import tagllm.train.Demo;
+import tagllm.compare.DemoPreset;
 import tagllm.train.Experiment;
 import tagllm.train.ExperimentRunner;
 import tagllm.train.Progress;
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class EmbeddedSamplesTest {
     private static final List<String> MODEL_FILES = List.of("config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
-    private static final List<String> DATA_FILES = List.of("smiles/zinc20k.csv", "protein/deepsol.csv", "binding_affinity/davis_sample.csv");
+    private static final List<String> DATA_FILES = DemoPreset.DATA_FILES;
 
     @Test
     void extractsOnceIntoAFolderNamedAfterItsContent(@TempDir Path cache) throws Exception {
@@ -54,6 +54,8 @@ class EmbeddedSamplesTest {
         }
         assertArrayEquals(Files.readAllBytes(shared.resolve("data/binding_affinity/davis_sample.csv")),
                 Files.readAllBytes(a.resolve("data/binding_affinity/davis_sample.csv")), "davis_sample.csv joined back byte for byte");
+        assertArrayEquals(Files.readAllBytes(shared.resolve("data/drug_combination/oneil_css.csv")),
+                Files.readAllBytes(a.resolve("data/drug_combination/oneil_css.csv")), "oneil_css.csv is carried whole");
         for (String f : List.of("smiles/zinc20k.csv", "protein/deepsol.csv")) {
             List<String> sample = Files.readAllLines(a.resolve("data").resolve(f)), full = Files.readAllLines(shared.resolve("data").resolve(f));
             assertEquals(full.getFirst(), sample.getFirst(), f + " header");
@@ -100,7 +102,7 @@ class EmbeddedSamplesTest {
     private static Experiment experiment(Model m, Path data, Path out) throws Exception {
         Files.createDirectories(out);
         Path yaml = out.resolve("demo.yaml");
-        Files.writeString(yaml, new Demo(m, data, out, Demo.Sizes.standard(), 42, Progress.silent()).experimentYaml());
+        Files.writeString(yaml, DemoPreset.yaml(m.dir().toString(), data, null, DemoPreset.Sizes.standard(), 42));
         return Experiment.load(yaml);
     }
 }
