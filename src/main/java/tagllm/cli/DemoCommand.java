@@ -88,17 +88,19 @@ public final class DemoCommand implements Callable<Integer> {
         AtomicFiles.writeString(file, yaml);
 
         // compare itself, on the file just written: the same checks, runs, report and table as `tagllm compare`
-        List<String> args = new ArrayList<>(List.of(file.toString(), "--methods", methods, "--seeds", Integer.toString(seeds),
+        List<String> args = new ArrayList<>(List.of("compare", file.toString(), "--methods", methods, "--seeds", Integer.toString(seeds),
                 "-o", output.toString(), "--compute", compute.compute));
         if (force) args.add("--force");
         if (quiet) args.add("--quiet");
         var out = spec.commandLine().getOut();
         out.println("Tag-LLM demo: tagllm compare on " + file + " (" + DemoPreset.describe(sizes) + "; " + seeds + " seed"
                 + (seeds == 1 ? "" : "s") + " of " + methods + ")");
-        CompareCommand compare = new CompareCommand();
-        CommandLine cl = new CommandLine(compare).setOut(out).setErr(err);
-        cl.parseArgs(args.toArray(String[]::new));
-        int exit = compare.call();
+        // parsed from the root, so that report.json records the command as one would type it: tagllm compare ...
+        CommandLine root = Main.commandLine();
+        root.setOut(out);
+        root.setErr(err);
+        root.parseArgs(args.toArray(String[]::new));
+        int exit = ((CompareCommand) root.getSubcommands().get("compare").getCommand()).call();
         if (exit == 0 && !quick && seeds < 3) {
             out.println("\nOne seed shows each method once; the seeds' spread needs more. The full comparison (compare's defaults: all four "
                     + "methods, 3 seeds, about three times as long):\n  tagllm compare " + file + " --seeds 3 -o " + output.resolveSibling(
