@@ -62,8 +62,11 @@ public final class TrainCommand implements Callable<Integer> {
         Experiment exp = Experiment.load(experiment);
         List<Path> init = new ArrayList<>(exp.init());
         init.addAll(initTags.stream().map(p -> p.toAbsolutePath().normalize()).toList());
-        exp = exp.withRun(model != null ? model : exp.model(), output != null ? output.toAbsolutePath().normalize() : exp.output(),
-                seed != null ? seed : exp.seed(), init);
+        Experiment.Builder run = exp.toBuilder().init(init);
+        if (model != null) run.model(model);
+        if (output != null) run.output(output.toAbsolutePath().normalize());
+        if (seed != null) run.seed(seed);
+        exp = run.build();
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
         Model m = compute.load(exp.model(), spec.commandLine());
         progress.message("model " + m.name() + " (" + m.config().architecture() + ", hidden " + m.config().hiddenSize()

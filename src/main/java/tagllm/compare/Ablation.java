@@ -99,15 +99,15 @@ public record Ablation(String name, String key, String value) {
         switch (key) {
             case "domain-p" -> p = Integer.parseInt(value);
             case "function-p" -> pf = Integer.parseInt(value);
-            case "enrich" -> stages.replaceAll(s -> s.stage() == 2 ? new StageSpec(s.name(), s.stage(), s.tasks(), s.train(), on, s.hyper()) : s);
+            case "enrich" -> stages.replaceAll(s -> s.stage() == 2 ? s.withEnrich(on) : s);
             case "no-domain-tags" -> {
                 // no domain tags to learn or enrich: stage 1 goes, stage 2 trains the function tags alone
                 stages.removeIf(s -> s.stage() == 1);
-                stages.replaceAll(s -> s.stage() == 2 ? new StageSpec(s.name(), s.stage(), s.tasks(), s.train(), false, s.hyper()) : s);
+                stages.replaceAll(s -> s.stage() == 2 ? s.withEnrich(false) : s);
             }
             default -> { }
         }
-        return e.with(p, pf, tasks, stages);
+        return e.toBuilder().tagLengths(p, pf).tasks(tasks).stages(stages).build();
     }
 
     private static TaskSpec drop(TaskSpec spec, TagKind kind) {

@@ -192,7 +192,7 @@ public final class CompareRunner {
     // ---------------------------------------------------------------- Tag-LLM
 
     private RunResult tagLlm(Experiment exp, Ablation a, long seed, String id, Path dir) throws IOException {
-        Experiment e = (a == null ? exp : a.apply(exp)).withRun(exp.model(), dir, seed, exp.init());
+        Experiment e = (a == null ? exp : a.apply(exp)).toBuilder().output(dir).seed(seed).build();
         ExperimentRunner runner = new ExperimentRunner(transformer, model.tokenizer(), model.name(), model.fingerprint(), rows::load, progress, false);
         TagSet tags = runner.run(e, false, true).tags();
         TagPredictor predictor = new TagPredictor(transformer, model.tokenizer(), tags, model.generation()::isEos);

@@ -98,7 +98,7 @@ public final class SuiteRunner {
     static Experiment reseeded(Experiment e, long seed, Path out) {
         Map<String, DataSpec> data = new LinkedHashMap<>();
         e.data().forEach((k, ds) -> data.put(k, ds.randomFractions() != null ? ds.withSplit(ds.scaffoldColumn(), ds.randomFractions(), seed) : ds));
-        return e.withRun(e.model(), out, seed, e.init()).withData(data);
+        return e.toBuilder().output(out).seed(seed).data(data).build();
     }
 
     private static List<String> scoredTasks(Experiment exp) {

@@ -1,5 +1,7 @@
 package tagllm.task;
 
+import tagllm.config.ConfigNode;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package tagllm.task;
 
+import tagllm.config.ConfigNode;
+
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package tagllm.task;
 
+import tagllm.config.ConfigException;
+
 import tagllm.data.DatasetException;
 import tagllm.data.Row;
 import tagllm.tag.Sequence;

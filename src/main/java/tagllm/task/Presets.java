@@ -1,5 +1,7 @@
 package tagllm.task;
 
+import tagllm.config.ConfigException;
+
 import tagllm.head.HeadSpec;
 
 import java.util.LinkedHashMap;

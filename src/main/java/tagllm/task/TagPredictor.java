@@ -1,5 +1,7 @@
 package tagllm.task;
 
+import tagllm.config.ConfigException;
+
 import tagllm.head.RegressionHead;
 import tagllm.model.ForwardPass;
 import tagllm.model.KvCache;

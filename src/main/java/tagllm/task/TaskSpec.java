@@ -1,5 +1,8 @@
 package tagllm.task;
 
+import tagllm.config.ConfigNode;
+import tagllm.config.ConfigException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import tagllm.head.HeadInit;

@@ -48,7 +48,7 @@ public final class ClassificationHeads {
             changed = true;
         }
         if (!changed) return exp;
-        return exp.with(exp.tagLength(), exp.functionTagLength(), tasks, exp.stages());
+        return exp.toBuilder().tasks(tasks).build();
     }
 
     /** A new head: rows = the mean token embedding (the paper's init) or zero (zero and logistic), no label scaling. */

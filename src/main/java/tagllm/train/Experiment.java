@@ -6,8 +6,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import tagllm.tag.FunctionInit;
 import tagllm.tag.Tag;
 import tagllm.tag.TagKind;
-import tagllm.task.ConfigException;
-import tagllm.task.ConfigNode;
+import tagllm.config.ConfigException;
+import tagllm.config.ConfigNode;
 import tagllm.task.DataSpec;
 import tagllm.task.TaskSpec;
 
@@ -51,13 +51,6 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
     public static final String[] KEYS = {"model", "output", "seed", "recipe", "tag_length", "function_init", "tags", "init", "defaults", "tasks", "stages",
             "engine", "master"};
 
-    /** An experiment trained in this JVM. */
-    public Experiment(Path file, String model, Path output, long seed, int tagLength, int functionTagLength, FunctionInit functionInit,
-                      Map<String, TagKind> tags, List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
-                      List<StageSpec> stages) {
-        this(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, data, stages, Engine.LOCAL);
-    }
-
     /**
      * Where the step's gradients are computed: {@code engine: local} (this JVM, the default) or {@code engine: spark}
      * with {@code master:} (local[*], local-cluster[...], spark://..., yarn; tagllm-spark, {@link GradientEngine}).
@@ -72,19 +65,49 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
     /** p of a new tag of this kind (tag_length: N, or tag_length: {domain: N, function: M}). */
     public int tagLength(TagKind kind) { return kind == TagKind.FUNCTION ? functionTagLength : tagLength; }
 
-    /** The same experiment run with another model, output folder, seed or initial tag files (the CLI's overrides). */
-    public Experiment withRun(String newModel, Path newOutput, long newSeed, List<Path> newInit) {
-        return new Experiment(file, newModel, newOutput, newSeed, tagLength, functionTagLength, functionInit, tags, newInit, defaults, tasks, data, stages, engine);
+    public static Builder builder() { return new Builder(); }
+
+    /** A builder holding this experiment's fields: the CLI's overrides, compare's ablations and the suite's splits change a few. */
+    public Builder toBuilder() {
+        return new Builder().file(file).model(model).output(output).seed(seed).tagLengths(tagLength, functionTagLength)
+                .functionInit(functionInit).tags(tags).init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine);
     }
 
-    /** The same experiment reading its tasks' rows as these data specs say (the suite's per-seed splits). */
-    public Experiment withData(Map<String, DataSpec> newData) {
-        return new Experiment(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, newData, stages);
-    }
+    /** Builds an experiment field by field; engine defaults to local, the collections to empty. */
+    public static final class Builder {
+        private Path file, output;
+        private String model;
+        private long seed = 42;
+        private int tagLength = Recipe.PAPER.tagLength(), functionTagLength = Recipe.PAPER.tagLength();
+        private FunctionInit functionInit = FunctionInit.MEAN;
+        private Map<String, TagKind> tags = Map.of();
+        private List<Path> init = List.of();
+        private Hyper defaults;
+        private Map<String, TaskSpec> tasks = Map.of();
+        private Map<String, DataSpec> data = Map.of();
+        private List<StageSpec> stages = List.of();
+        private Engine engine = Engine.LOCAL;
 
-    /** The same experiment with other tasks or stages (compare's methods and ablations). */
-    public Experiment with(int newTagLength, int newFunctionTagLength, Map<String, TaskSpec> newTasks, List<StageSpec> newStages) {
-        return new Experiment(file, model, output, seed, newTagLength, newFunctionTagLength, functionInit, tags, init, defaults, newTasks, data, newStages, engine);
+        private Builder() {}
+
+        public Builder file(Path v) { file = v; return this; }
+        public Builder model(String v) { model = v; return this; }
+        public Builder output(Path v) { output = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        /** p of new domain tags, p of new function tags. */
+        public Builder tagLengths(int domain, int function) { tagLength = domain; functionTagLength = function; return this; }
+        public Builder functionInit(FunctionInit v) { functionInit = v; return this; }
+        public Builder tags(Map<String, TagKind> v) { tags = v; return this; }
+        public Builder init(List<Path> v) { init = v; return this; }
+        public Builder defaults(Hyper v) { defaults = v; return this; }
+        public Builder tasks(Map<String, TaskSpec> v) { tasks = v; return this; }
+        public Builder data(Map<String, DataSpec> v) { data = v; return this; }
+        public Builder stages(List<StageSpec> v) { stages = v; return this; }
+        public Builder engine(Engine v) { engine = v; return this; }
+
+        public Experiment build() {
+            return new Experiment(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, data, stages, engine);
+        }
     }
 
     /** Most vectors per tag: far beyond the paper's 10, and p x hidden stays a small array whatever the model. */
@@ -195,7 +218,8 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         if (!engineName.equals("local") && !engineName.equals("spark")) throw c.error("engine", "must be local or spark, got '" + engineName + "'");
         if (c.has("master") && engineName.equals("local")) throw c.error("master", "is a Spark setting: give engine: spark with it");
         Engine engine = engineName.equals("local") ? Engine.LOCAL : new Engine(engineName, c.string("master", "local[*]"));
-        return new Experiment(file, model, output, seed, p, pf, functionInit, tags, init, defaults, tasks, data, stages, engine);
+        return builder().file(file).model(model).output(output).seed(seed).tagLengths(p, pf).functionInit(functionInit).tags(tags)
+                .init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).build();
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

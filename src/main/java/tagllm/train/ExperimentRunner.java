@@ -163,7 +163,7 @@ public final class ExperimentRunner {
 
     private ObjectNode runStage(Experiment exp, StageSpec stage, TagSet tags, Path ckpt, boolean resume, MetricsLog log) throws IOException {
         TokenizerEncoder enc = new TokenizerEncoder(tokenizer);
-        Matrix0 embed = new Matrix0(model);
+        EmbeddingStatistics embed = new EmbeddingStatistics(model);
         // 1. the tags this stage's tasks use, created as the paper initialises them when new
         Set<String> used = new LinkedHashSet<>();
         for (String tn : stage.tasks()) {
@@ -276,7 +276,7 @@ public final class ExperimentRunner {
     }
 
     /** A new tag: the paper's init, or for a function tag under function_init: prompt, the prompt tokens before it. */
-    private Tag newTag(Experiment exp, TaskSpec t, String name, TokenizerEncoder enc, Matrix0 embed) {
+    private Tag newTag(Experiment exp, TaskSpec t, String name, TokenizerEncoder enc, EmbeddingStatistics embed) {
         TagKind kind = t.kindOf(name);
         if (kind == TagKind.FUNCTION && exp.functionInit() == FunctionInit.PROMPT) {
             String before = t.parsedTemplate().textBefore(name);
@@ -429,16 +429,16 @@ public final class ExperimentRunner {
     public static void initHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
         if (t.type() == TaskType.CLASSIFICATION) {
             // classes must be resolved (ClassificationHeads.resolveClasses); ridge init means the logistic fit here
-            ClassificationHeads.ensureHead(tags, t, new Matrix0(model).mean());
+            ClassificationHeads.ensureHead(tags, t, new EmbeddingStatistics(model).mean());
             if (t.head().init() == HeadInit.RIDGE) ClassificationHeads.fitLogisticHead(model, tags, t, train, valid);
             return;
         }
-        ensureHead(tags, t, train, new Matrix0(model));
+        ensureHead(tags, t, train, new EmbeddingStatistics(model));
         if (t.head().init() == HeadInit.RIDGE) fitRidgeHead(model, tags, t, train, valid);
     }
 
     /** A new head for a regression task's function tag: rows = the mean token embedding as in the code, or zero. */
-    static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, Matrix0 embed) {
+    static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, EmbeddingStatistics embed) {
         String f = t.headKey();
         if (tags.head(f) != null) return;
         // the head learns z = (y - shift) / scale and reports y: label_scale (DC's 0.1, as the code scales its
@@ -453,23 +453,5 @@ public final class ExperimentRunner {
         // ridge starts from zero too: fitRidgeHead replaces the weights once the stage's tags exist
         float[] rowInit = t.head().init() == HeadInit.EMBEDDING ? embed.mean() : new float[embed.mean().length];
         tags.putHead(RegressionHead.initial(f, t.head().outputs(), rowInit, t.head().bias(), shift, scale));
-    }
-
-    /** The embedding statistics the paper's initialisation needs, computed once per stage. */
-    static final class Matrix0 {
-        private final Transformer model;
-        private float[] mean, init;
-
-        Matrix0(Transformer model) { this.model = model; }
-
-        float[] mean() {
-            if (mean == null) mean = TagInit.meanEmbedding(model.weights().embedTokens());
-            return mean;
-        }
-
-        float[] initialVector() {
-            if (init == null) init = TagInit.initialVector(model.weights().embedTokens());
-            return init;
-        }
     }
 }

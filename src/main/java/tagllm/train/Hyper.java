@@ -1,6 +1,6 @@
 package tagllm.train;
 
-import tagllm.task.ConfigNode;
+import tagllm.config.ConfigNode;
 
 /**
  * Training hyper-parameters of a stage. Defaults are the paper's (A.1.1): AdamW, lr 1e-4, weight decay

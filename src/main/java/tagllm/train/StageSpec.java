@@ -16,4 +16,7 @@ public record StageSpec(String name, int stage, List<String> tasks, List<String>
         k.addAll(List.of(Hyper.KEYS));
         KEYS = k.toArray(new String[0]);
     }
+
+    /** The same stage with enrichment (stage 1's loss kept on, domain tags trainable) on or off. */
+    public StageSpec withEnrich(boolean on) { return new StageSpec(name, stage, tasks, train, on, hyper); }
 }

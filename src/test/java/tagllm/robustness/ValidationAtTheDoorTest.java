@@ -13,7 +13,7 @@ import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.task.ConfigException;
+import tagllm.config.ConfigException;
 import tagllm.testutil.Shared;
 import tagllm.train.Experiment;
 

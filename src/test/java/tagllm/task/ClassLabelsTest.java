@@ -1,5 +1,8 @@
 package tagllm.task;
 
+import tagllm.config.ConfigNode;
+import tagllm.config.ConfigException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package tagllm.task;
 
+import tagllm.config.ConfigException;
+
 import org.junit.jupiter.api.Test;
 import tagllm.data.Row;
 import tagllm.model.Model;

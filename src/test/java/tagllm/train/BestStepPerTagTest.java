@@ -7,7 +7,7 @@ import tagllm.head.RegressionHead;
 import tagllm.tag.TagInit;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.task.ConfigNode;
+import tagllm.config.ConfigNode;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.Presets;

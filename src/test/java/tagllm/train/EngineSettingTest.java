@@ -2,7 +2,7 @@ package tagllm.train;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tagllm.task.ConfigException;
+import tagllm.config.ConfigException;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -33,7 +33,7 @@ class EngineSettingTest {
         Experiment.Engine e = load(dir, "engine: spark\nmaster: local-cluster[2,1,1024]\n").engine();
         assertEquals(new Experiment.Engine("spark", "local-cluster[2,1,1024]"), e);
         assertEquals("local[*]", load(dir, "engine: spark\n").engine().master(), "embedded unless told otherwise");
-        Experiment moved = load(dir, "engine: spark\n").withRun("other", dir.resolve("o"), 3, java.util.List.of());
+        Experiment moved = load(dir, "engine: spark\n").toBuilder().model("other").output(dir.resolve("o")).seed(3).build();
         assertFalse(moved.engine().isLocal(), "the CLI's overrides keep the engine");
     }
 

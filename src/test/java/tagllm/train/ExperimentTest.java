@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.tag.FunctionInit;
 import tagllm.tag.TagKind;
-import tagllm.task.ConfigException;
+import tagllm.config.ConfigException;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
 

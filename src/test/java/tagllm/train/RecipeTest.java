@@ -5,7 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tagllm.head.HeadInit;
 import tagllm.tag.FunctionInit;
 import tagllm.tag.TagKind;
-import tagllm.task.ConfigException;
+import tagllm.config.ConfigException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

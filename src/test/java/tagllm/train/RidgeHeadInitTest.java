@@ -8,7 +8,7 @@ import tagllm.head.RegressionHead;
 import tagllm.head.Ridge;
 import tagllm.tag.TagInit;
 import tagllm.tag.TagSet;
-import tagllm.task.ConfigNode;
+import tagllm.config.ConfigNode;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.TagPredictor;
@@ -60,7 +60,7 @@ class RidgeHeadInitTest {
         assertEquals("ridge", t.toJson().get("head").get("init").asText(), "the init round-trips through the tag file's task");
         TagSet tags = tags(t);
         List<Example> train = rows(t, tags, "train", 80), valid = rows(t, tags, "valid", 8);
-        ExperimentRunner.ensureHead(tags, t, train, new ExperimentRunner.Matrix0(TinyRun.model()));
+        ExperimentRunner.ensureHead(tags, t, train, new EmbeddingStatistics(TinyRun.model()));
         double zeroMse = headSpaceMse(tags, t, train);
         assertEquals(1.0, zeroMse, 1e-4, "the zero head of a standardised task predicts the mean: MSE = 1 in head space");
         Ridge r = ExperimentRunner.fitRidgeHead(TinyRun.model(), tags, t, train, valid);

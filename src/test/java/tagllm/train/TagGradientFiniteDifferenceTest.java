@@ -7,7 +7,7 @@ import tagllm.tag.Tag;
 import tagllm.tag.TagInit;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.task.ConfigNode;
+import tagllm.config.ConfigNode;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.TaskSpec;

@@ -13,7 +13,7 @@ import tagllm.tag.Tag;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.tag.TokenizerEncoder;
-import tagllm.task.ConfigNode;
+import tagllm.config.ConfigNode;
 import tagllm.task.Example;
 import tagllm.task.TaskSpec;
 import tagllm.testutil.Shared;

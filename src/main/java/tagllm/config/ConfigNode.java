@@ -1,4 +1,4 @@
-package tagllm.task;
+package tagllm.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

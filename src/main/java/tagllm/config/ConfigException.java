@@ -1,4 +1,4 @@
-package tagllm.task;
+package tagllm.config;
 
 /** A configuration (experiment file, task definition) that is wrong; the message names file and field. */
 public final class ConfigException extends IllegalArgumentException {
