@@ -22,9 +22,12 @@ import java.util.function.Consumer;
 
 /** Times the tag training step, the forward-only prefill and greedy decoding of one model; median of repeats after warm-up. */
 public final class BenchRunner {
-    /** TRAIN: the tag step; TRAIN_LORA ("train-lora"): compare's LoRA step on the same shapes. */
+    /**
+     * TRAIN: the tag step; TRAIN_LORA ("train-lora"): compare's LoRA step on the same shapes; PREDICT: batch prediction
+     * of many short molecules with tags and a regression head ({@link PredictWork}).
+     */
     public enum Work {
-        TRAIN, TRAIN_LORA, PREFILL, DECODE;
+        TRAIN, TRAIN_LORA, PREFILL, DECODE, PREDICT;
 
         /** The name on the command line and in the JSON: train, train-lora, prefill, decode. */
         public String label() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
@@ -32,10 +35,15 @@ public final class BenchRunner {
         public static Work parse(String s) { return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')); }
     }
 
-    /** profile: time the phases of each work's timed runs ({@link StepProfile}) into {@link Timing#profile}. */
+    /**
+     * profile: time the phases of each work's timed runs ({@link StepProfile}) into {@link Timing#profile}; molecules
+     * and smilesTokens: the predict work's prompts.
+     */
     public record Options(int batch, int length, int p, int promptTokens, int decodeTokens, int warmup, int repeats,
-                          Set<Work> work, long seed, boolean profile) {
+                          Set<Work> work, long seed, boolean profile, int molecules, int smilesTokens) {
         public Options {
+            if (molecules < 1) throw new IllegalArgumentException("--molecules must be at least 1, got " + molecules);
+            if (smilesTokens < 1) throw new IllegalArgumentException("--smiles-tokens must be at least 1, got " + smilesTokens);
             if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
             if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
             if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
@@ -116,6 +124,19 @@ public final class BenchRunner {
             double flop = FlopCount.forward(c, b, read) + FlopCount.backward(c, b, read) + FlopCount.lora(c, LoraStepWork.RANK, b, read);
             // beside the tag step: train, then train-lora, then the others
             out.add(o.work().contains(Work.TRAIN) ? 1 : 0, timing(Work.TRAIN_LORA, t, (double) o.batch() * o.length(), o.batch(), flop));
+        }
+        if (o.work().contains(Work.PREDICT)) {
+            startWork();
+            PredictWork s = new PredictWork(model, o.molecules(), o.smilesTokens(), o.p(), o.seed());
+            progress.accept("predict: " + s.molecules() + " molecules of " + s.length() + " positions (QED template, "
+                    + o.smilesTokens() + " SMILES tokens, p = " + o.p() + "), regression head");
+            double[] t = time(() -> {
+                double[] v = s.predict();
+                if (!Double.isFinite(v[v.length - 1])) throw new IllegalStateException("the benchmark's prediction became " + v[v.length - 1]);
+            });
+            double flop = 0;
+            for (PredictWork.PackedChunk ch : s.chunks()) flop += FlopCount.forward(c, ch.batch(), ch.readRows());
+            out.add(timing(Work.PREDICT, t, (double) s.molecules() * s.length(), s.molecules(), flop));
         }
         if (o.work().contains(Work.DECODE)) {
             if (o.promptTokens() + o.decodeTokens() + 1 > c.maxPositions()) {

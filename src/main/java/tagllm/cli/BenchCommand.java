@@ -73,8 +73,16 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--work", split = ",", defaultValue = "train,prefill,decode",
             description = "what to time, comma-separated: train (the tag step), train-lora (compare's LoRA step, r 8 on q and v, "
-                    + "same shapes), prefill, decode (default: ${DEFAULT-VALUE})")
+                    + "same shapes), prefill, decode, predict (batch prediction of --molecules QED prompts with a regression head, "
+                    + "as predict/serve/Spark scoring run it) (default: ${DEFAULT-VALUE})")
     List<String> work;
+
+    @Option(names = "--molecules", defaultValue = "64", description = "molecules per predict run (default: ${DEFAULT-VALUE})")
+    int molecules;
+
+    @Option(names = "--smiles-tokens", defaultValue = "" + tagllm.bench.PredictWork.SMILES_TOKENS,
+            description = "tokens of each predicted SMILES (default: ${DEFAULT-VALUE}, ZINC's mean length)")
+    int smilesTokens;
 
     @Option(names = "--no-peak", description = "skip the FMA peak measurement")
     boolean noPeak;
@@ -122,11 +130,11 @@ public final class BenchCommand implements Callable<Integer> {
             try {
                 works.add(BenchRunner.Work.parse(w));
             } catch (IllegalArgumentException e) {
-                throw usage("--work: unknown work '" + w + "' (expected train, train-lora, prefill or decode)");
+                throw usage("--work: unknown work '" + w + "' (expected train, train-lora, prefill, decode or predict)");
             }
         }
         try {
-            return new BenchRunner.Options(batch, seq, p, prompt, decode, warmup, repeats, works, seed, profile);
+            return new BenchRunner.Options(batch, seq, p, prompt, decode, warmup, repeats, works, seed, profile, molecules, smilesTokens);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
@@ -237,6 +245,11 @@ public final class BenchCommand implements Callable<Integer> {
         r.put("p", p);
         r.put("prompt", prompt);
         r.put("decode", decode);
+        if (options().work().contains(BenchRunner.Work.PREDICT)) {
+            r.put("molecules", molecules);
+            r.put("smiles_tokens", smilesTokens);
+            r.put("predict_positions", tagllm.bench.PredictWork.length(smilesTokens, p));
+        }
         ArrayNode a = r.putArray("results");
         for (BenchRunner.Timing t : rep.timings()) {
             ObjectNode e = a.addObject();
@@ -313,6 +326,10 @@ public final class BenchCommand implements Callable<Integer> {
                 c.parameterCount() / 1e6, storage(w), w.bf16Compute() ? "BF16" : "F32", wBytes / 1e6);
         if (w.bf16Compute()) out.println("(BF16 compute: % peak is against the FP32 FMA peak, % BF16 against the BF16 one)");
         out.printf(Locale.ROOT, "batch %d × %d positions, p = %d; decode: %d-token prompt, %d new tokens%n", batch, seq, p, prompt, decode);
+        if (options().work().contains(BenchRunner.Work.PREDICT)) {
+            out.printf(Locale.ROOT, "predict: %d molecules of %d positions (QED template, %d SMILES tokens), examples/s = molecules/s%n",
+                    molecules, tagllm.bench.PredictWork.length(smilesTokens, p), smilesTokens);
+        }
         out.printf(Locale.ROOT, "%-10s %10s %10s %11s %9s %9s %7s%s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
                 "% peak", bf16Peak == null ? "" : "  % BF16");
         for (BenchRunner.Timing t : rep.timings()) {

@@ -89,6 +89,31 @@ class BenchCommandTest {
                 && table.out().contains("outside the phases above"), table.out());
     }
 
+    /** predict: molecules/s of the batch-prediction path, FLOPs of each packed chunk's forward at its read rows. */
+    @Test
+    void predictReportsMoleculesPerSecond() throws Exception {
+        CliRun r = CliRun.of("bench", "--shape", "tiny", "--p", "3", "--repeats", "1", "--warmup", "0", "--work", "predict",
+                "--molecules", "7", "--smiles-tokens", "6", "--no-peak", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertEquals(7, o.get("molecules").asInt());
+        assertEquals(38, o.get("predict_positions").asInt());
+        JsonNode e = o.get("results").get(0);
+        assertEquals("predict", e.get("work").asText());
+        double s = e.get("seconds").asDouble();
+        assertEquals(7 / s, e.get("examples_per_s").asDouble(), 1e-6 * 7 / s);
+        assertEquals(7 * 38 / s, e.get("tokens_per_s").asDouble(), 1e-6 * 7 * 38 / s);
+        ModelConfig c = BenchShape.TINY.config();
+        tagllm.bench.PredictWork w = new tagllm.bench.PredictWork(new Transformer(RandomWeights.of(c, 0, false)), 7, 6, 3, 0);
+        double gflop = 0;
+        for (var ch : w.chunks()) gflop += FlopCount.forward(c, ch.batch(), ch.readRows()) / 1e9;
+        assertEquals(gflop, e.get("gflop").asDouble(), 1e-9 * gflop);
+        assertTrue(gflop < FlopCount.forward(c, w.chunks().get(0).batch()) / 1e9, "the top layer only at the read rows");
+        CliRun bad = CliRun.of("bench", "--shape", "tiny", "--work", "predict", "--molecules", "0", "--no-peak");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("--molecules"), bad.err());
+    }
+
     /** train-lora: compare's LoRA step on the tag step's shapes, its figures as --work train gives them. */
     @Test
     void trainLoraBesideTheTagStep() throws Exception {
