@@ -27,7 +27,7 @@ import java.util.stream.Stream;
                 "Writes OUTPUT/demo.yaml (the experiment: rerun or widen it with tagllm compare OUTPUT/demo.yaml --seeds 3 -o DIR), "
                         + "then compare's OUTPUT/report.json, OUTPUT/report.html and OUTPUT/runs/."})
 public final class DemoCommand implements Callable<Integer> {
-    /** One seed of all four methods: the default demo's budget (about five minutes on two quiet cores). */
+    /** One seed of all four methods: the default demo's budget (about 2-4 minutes on two quiet cores, docs/training.md). */
     static final int DEFAULT_SEEDS = 1;
 
     @Option(names = "--model", description = "base model folder or Hub id (default: stories260K, embedded in tagllm)")

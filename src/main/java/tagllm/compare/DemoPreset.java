@@ -25,7 +25,7 @@ public final class DemoPreset {
      */
     public record Sizes(int trainRows, int evalRows, int domainSteps, int functionSteps, int crossSteps, int evalEvery, int batchSize,
                         int proteinChars) {
-        /** What {@code tagllm demo} runs: about five minutes on two quiet cores for one seed of all four methods. */
+        /** What {@code tagllm demo} runs: one seed of all four methods in about 2-4 minutes on two quiet cores (docs/training.md). */
         public static Sizes standard() { return new Sizes(600, 200, 100, 300, 200, 50, 8, 80); }
 
         /** A smoke test in seconds: every stage, method and file, on too few rows for the numbers to mean anything. */

@@ -36,4 +36,16 @@ class DemoOfflineTest {
         assertTrue(again.err().contains("already holds a run") && again.err().contains("--force"), again.err());
         assertEquals(before, Files.readString(out.resolve("report.json")));
     }
+
+    /** A --data folder without the demo's files is refused by the file it lacks, before anything is written. */
+    @Test
+    void aDataFolderWithoutTheDemosFilesIsRefusedByName(@TempDir Path dir) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data/smiles"));
+        Files.writeString(data.resolve("zinc20k.csv"), "smiles,qed,split\nCCO,0.4,train\n");
+        Path out = dir.resolve("demo");
+        CliRun r = CliRun.of("demo", "--quick", "--quiet", "--data", dir.resolve("data").toString(), "-o", out.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("demo data file missing: " + dir.resolve("data/protein/deepsol.csv")), r.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
 }
