@@ -100,10 +100,12 @@ public final class Compare {
                 var n = v.getValue();
                 var d = n.path("vs_tagllm").path(metric);
                 StringBuilder kept = new StringBuilder();
-                for (var s : n.path("seeds")) kept.append(kept.isEmpty() ? "" : ", ").append(s.path("kept_step").asInt());
+                // a method that does not train (probe, baseline) has no kept step: its -1 is shown as "–"
+                for (var s : n.path("seeds")) kept.append(kept.isEmpty() ? "" : ", ").append(s.path("kept_step").asInt() < 0 ? "–" : String.valueOf(s.path("kept_step").asInt()));
+                // one seed has no spread: say so instead of printing a standard deviation of 0
+                String spread = n.path("seeds").size() < 2 ? " (1 seed)" : " ± " + HtmlReport.fmt(n.path("std").path(metric).asDouble(Double.NaN));
                 b.append("| ").append(v.getKey()).append(n.has("baseline") ? " (" + n.path("baseline").asText() + ")" : "").append(" | ").append(n.path("params").asLong()).append(" | ")
-                        .append(HtmlReport.fmt(n.path("mean").path(metric).asDouble(Double.NaN))).append(" ± ")
-                        .append(HtmlReport.fmt(n.path("std").path(metric).asDouble(Double.NaN))).append(" | ")
+                        .append(HtmlReport.fmt(n.path("mean").path(metric).asDouble(Double.NaN))).append(spread).append(" | ")
                         .append(d.isMissingNode() ? "reference" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
                                 + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]")
                         .append(" | ").append(kept).append(" |\n");

@@ -1,0 +1,35 @@
+package tagllm.compare;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The table compare prints: spread and kept steps as a reader needs them, from a hand-written report. */
+class CompareMarkdownTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static ObjectNode report(String seedsTagllm, String seedsProbe) throws Exception {
+        return (ObjectNode) JSON.readTree("""
+                {"tasks": {"qed": {"metric": "mse", "higher_is_better": false, "test_rows": 3, "variants": {
+                  "tagllm": {"params": 577, "mean": {"mse": 0.5}, "std": {"mse": 0.25}, "seeds": %s},
+                  "probe": {"params": 65, "mean": {"mse": 0.375}, "std": {"mse": 0.0}, "seeds": %s,
+                            "vs_tagllm": {"mse": {"diff": -0.125, "lo": -0.25, "hi": 0.0625}}}}}}}
+                """.formatted(seedsTagllm, seedsProbe));
+    }
+
+    @Test
+    void severalSeedsShowTheirSpreadAndKeptSteps() throws Exception {
+        String md = Compare.markdown(report("[{\"kept_step\": 0}, {\"kept_step\": 400}]", "[{\"kept_step\": -1}, {\"kept_step\": -1}]"));
+        assertTrue(md.contains("| tagllm | 577 | 0.5000 ± 0.2500 | reference | 0, 400 |"), md);
+        assertTrue(md.contains("| probe | 65 | 0.3750 ± 0.0000 | -0.1250 [-0.2500, 0.0625] | –, – |"), md);
+    }
+
+    @Test
+    void oneSeedSaysSoInsteadOfAZeroSpread() throws Exception {
+        String md = Compare.markdown(report("[{\"kept_step\": 150}]", "[{\"kept_step\": -1}]"));
+        assertTrue(md.contains("| tagllm | 577 | 0.5000 (1 seed) | reference | 150 |"), md);
+        assertTrue(md.contains("| probe | 65 | 0.3750 (1 seed) | -0.1250 [-0.2500, 0.0625] | – |"), md);
+    }
+}
