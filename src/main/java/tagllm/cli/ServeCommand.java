@@ -6,6 +6,8 @@ import picocli.CommandLine.Option;
 import tagllm.serve.PredictorService;
 import tagllm.serve.ServerOptions;
 import tagllm.serve.TagServer;
+import tagllm.serve.TagSetFiles;
+import tagllm.serve.TagSetInfo;
 import tagllm.serve.TaskInfo;
 
 import java.io.PrintWriter;
@@ -19,9 +21,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** tagllm serve --model M --tags FILE…: the HTTP JSON API (docs/serve.md) until Ctrl-C. */
+/** tagllm serve --model M --tags FILE|FOLDER…: the HTTP JSON API over one base model and several tag sets (docs/serve.md) until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve tag files over an HTTP JSON API: GET /health, /v1/tasks, /metrics, /openapi.json; POST /v1/predict, /v1/generate.",
+        description = {"Serve tag files over an HTTP JSON API: GET /health, /v1/tag-sets, /v1/tasks, /metrics, /openapi.json; POST /v1/predict, /v1/generate.",
                 "Runs until interrupted (Ctrl-C). See docs/serve.md."})
 public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -30,9 +32,11 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ModelOption model = new ModelOption();
 
-    @Option(names = "--tags", required = true, arity = "1..*", paramLabel = "FILE",
-            description = "tag files (*.tags.safetensors), composed in order; repeat or list several")
-    List<Path> tags;
+    @Option(names = "--tags", required = true, arity = "1..*", paramLabel = "FILE|FOLDER|NAME=FILE[,FILE...]",
+            description = {"tag sets served together on the one base model, each chosen per request by its name (\"tag_set\"):",
+                    "a tag file (named after the file: qed.tags.safetensors is qed, RUN/final.tags.safetensors is RUN),",
+                    "a folder (every *.tags.safetensors in it), or NAME=FILE[,FILE...] (several files composed into one set); repeat or list several"})
+    List<String> tags;
 
     @Option(names = "--host", defaultValue = ServerOptions.DEFAULT_HOST,
             description = "address to listen on (default: ${DEFAULT-VALUE}); another address needs an access token")
@@ -104,12 +108,25 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()));
         }
-        PredictorService service = PredictorService.load(model.load(spec.commandLine()), tags, Duration.ofMillis(Math.round(busyTimeout * 1000)));
-        out.println("model " + service.modelName() + " (fingerprint " + service.modelFingerprint().substring(0, Math.min(12, service.modelFingerprint().length())) + ")");
-        for (TaskInfo t : service.tasks()) {
-            out.println("  task " + t.name() + " (" + t.kind() + ", from " + t.source() + "), fields: " + String.join(", ", t.fields()));
+        List<TagSetFiles> sets;
+        try {
+            sets = TagSetFiles.resolve(tags);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        service.notServed().forEach((name, why) -> err.println("note: task " + name + " is not served: " + why));
+        PredictorService service = PredictorService.loadSets(model.load(spec.commandLine()), sets, Duration.ofMillis(Math.round(busyTimeout * 1000)));
+        out.println("model " + service.modelName() + " (fingerprint " + service.modelFingerprint().substring(0, Math.min(12, service.modelFingerprint().length())) + ")");
+        for (TagSetInfo set : service.tagSets()) {
+            out.println("  tag set " + set.name() + " (" + String.join(" + ", set.files()) + ")");
+            for (TaskInfo t : service.tasks()) {
+                if (!set.name().equals(t.tagSet())) continue;
+                out.println("    task " + t.name() + " (" + t.kind() + ", from " + t.source() + "), fields: " + String.join(", ", t.fields()));
+            }
+        }
+        for (TagSetInfo set : service.tagSets()) {
+            String which = service.tagSets().size() > 1 ? " (tag set " + set.name() + ")" : "";
+            set.notServed().forEach((name, why) -> err.println("note: task " + name + " is not served" + which + ": " + why));
+        }
         if (service.tasks().isEmpty()) err.println("warning: the tag files hold no task this server can run (GET /v1/tasks will be empty)");
         if (token != null) err.println("note: clients must send 'Authorization: Bearer TOKEN' (all endpoints but /health and /openapi.json)");
         TagServer server = TagServer.start(service, options);

@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * number of clients. The body must arrive within the body timeout (408 otherwise).
  */
 final class ApiHandler extends Handler.Abstract {
-    private static final String ENDPOINTS = "GET /health, GET /metrics, GET /openapi.json, GET /v1/tasks, POST /v1/predict, POST /v1/generate";
-    private static final Set<String> KNOWN = Set.of("/health", "/metrics", "/openapi.json", "/v1/tasks", "/v1/predict", "/v1/generate");
+    private static final String ENDPOINTS = "GET /health, GET /metrics, GET /openapi.json, GET /v1/tag-sets, GET /v1/tasks, POST /v1/predict, POST /v1/generate";
+    private static final Set<String> KNOWN = Set.of("/health", "/metrics", "/openapi.json", "/v1/tag-sets", "/v1/tasks", "/v1/predict", "/v1/generate");
 
     private final TagService service;
     private final ServerOptions options;
@@ -112,6 +112,11 @@ final class ApiHandler extends Handler.Abstract {
                 authorize(request);
                 return ok(tasks());
             }
+            case "/v1/tag-sets" -> {
+                allow(response, method, path, "GET");
+                authorize(request);
+                return ok(tagSets());
+            }
             case "/v1/predict", "/v1/generate" -> {
                 allow(response, method, path, "POST");
                 authorize(request);
@@ -152,6 +157,25 @@ final class ApiHandler extends Handler.Abstract {
         o.put("model", service.modelName());
         o.put("fingerprint", service.modelFingerprint());
         o.put("tasks", service.tasks().size());
+        ArrayNode sets = o.putArray("tag_sets");
+        service.tagSets().forEach(t -> sets.add(t.name()));
+        return o;
+    }
+
+    private ObjectNode tagSets() {
+        ObjectNode o = RequestBodies.JSON.createObjectNode();
+        o.put("model", service.modelName());
+        ArrayNode a = o.putArray("tag_sets");
+        for (TagSetInfo t : service.tagSets()) {
+            ObjectNode n = a.addObject();
+            n.put("name", t.name());
+            ArrayNode files = n.putArray("files");
+            t.files().forEach(files::add);
+            ArrayNode tasks = n.putArray("tasks");
+            t.tasks().forEach(tasks::add);
+            ObjectNode notServed = n.putObject("not_served");
+            t.notServed().forEach(notServed::put);
+        }
         return o;
     }
 
@@ -169,18 +193,21 @@ final class ApiHandler extends Handler.Abstract {
             ArrayNode fields = n.putArray("fields");
             t.fields().forEach(fields::add);
             n.put("source", t.source());
+            if (t.tagSet() != null) n.put("tag_set", t.tagSet());
         }
         return o;
     }
 
     private ObjectNode predict(ObjectNode body) {
-        RequestBodies.allowOnly(body, Set.of("task", "inputs"));
+        RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs"));
         TaskInfo task = task(body);
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
         if (task.type() == tagllm.task.TaskType.CLASSIFICATION) return classify(task, inputs);
-        TagService.Predictions p = service.predict(task.name(), inputs);
+        TagService.Predictions p = service.predict(task, inputs);
+        metrics.answeredInputs(task, inputs.size());
         ObjectNode o = RequestBodies.JSON.createObjectNode();
         o.put("task", p.task());
+        if (task.tagSet() != null) o.put("tag_set", task.tagSet());
         ArrayNode a = o.putArray("predictions");
         for (double v : p.values()) {
             // JSON has no NaN or Infinity: an unusable value is null rather than a token clients cannot parse.
@@ -192,9 +219,11 @@ final class ApiHandler extends Handler.Abstract {
 
     /** {"task", "classes", "predictions": [most probable class], "probabilities": [{class: p}]} for a classification task. */
     private ObjectNode classify(TaskInfo task, List<Map<String, String>> inputs) {
-        TagService.Classifications c = service.classify(task.name(), inputs);
+        TagService.Classifications c = service.classify(task, inputs);
+        metrics.answeredInputs(task, inputs.size());
         ObjectNode o = RequestBodies.JSON.createObjectNode();
         o.put("task", c.task());
+        if (task.tagSet() != null) o.put("tag_set", task.tagSet());
         ArrayNode classes = o.putArray("classes");
         c.classes().forEach(classes::add);
         ArrayNode labels = o.putArray("predictions");
@@ -208,7 +237,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private Outcome generate(ObjectNode body, Response response) throws Exception {
-        RequestBodies.allowOnly(body, Set.of("task", "inputs", "max_tokens", "temperature", "top_k", "top_p", "seed", "stream"));
+        RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs", "max_tokens", "temperature", "top_k", "top_p", "seed", "stream"));
         TaskInfo task = task(body);
         int maxTokens = RequestBodies.optionalInt(body, "max_tokens", Math.min(ServerOptions.DEFAULT_NEW_TOKENS, options.maxTokens()),
                 1, options.maxTokens());
@@ -220,20 +249,25 @@ final class ApiHandler extends Handler.Abstract {
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
         TagService.Decoding decoding = new TagService.Decoding(maxTokens, temperature, topK, topP, seed);
         if (!stream) {
-            TagService.Generations g = service.generate(task.name(), inputs, decoding, null);
+            TagService.Generations g = service.generate(task, inputs, decoding, null);
+            metrics.answeredInputs(task, inputs.size());
             ObjectNode o = RequestBodies.JSON.createObjectNode();
             o.put("task", g.task());
+            if (task.tagSet() != null) o.put("tag_set", task.tagSet());
             ArrayNode a = o.putArray("outputs");
             g.texts().forEach(a::add);
             return ok(o);
         }
-        int status = new ServerSentEvents(response, options).run(service, task.name(), inputs, decoding).status();
+        int status = new ServerSentEvents(response, options).run(service, task, inputs, decoding).status();
+        if (status == 200) metrics.answeredInputs(task, inputs.size());
         return new Outcome(status, null, true);
     }
 
+    /** The task and its tag set: "tag_set" may be left out when only one loaded set serves the task. */
     private TaskInfo task(ObjectNode body) {
-        if (!body.hasNonNull("task")) return service.task(null); // its 400 lists the served tasks
-        return service.task(RequestBodies.requiredString(body, "task"));
+        String tagSet = body.hasNonNull("tag_set") ? RequestBodies.requiredString(body, "tag_set") : null;
+        if (!body.hasNonNull("task")) return service.task(tagSet, null); // its 400 lists the served tasks
+        return service.task(tagSet, RequestBodies.requiredString(body, "task"));
     }
 
     static ObjectNode error(String message) {

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Puts the regression inputs of concurrent requests into shared forward passes: one model thread takes every
- * waiting request of the first waiting request's task (and tag set), up to {@link #MAX_ROWS} prompts, runs them as
+ * waiting request of the first waiting request's tag set (predictor) and task, up to {@link #MAX_ROWS} prompts, runs them as
  * one packed batch and hands each request its slice. Under load, batches grow and the cost per prompt falls;
  * alone, a request runs at once. Requests of other tasks keep their place in line.
  *
@@ -33,13 +33,13 @@ final class PredictBatcher implements AutoCloseable {
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final ComputeGate gate;
     private final Thread thread;
-    private final java.util.function.IntConsumer batchSizes;
+    private final java.util.function.ObjIntConsumer<TagPredictor> batchSizes;
     private volatile boolean closed;
 
-    /** @param batchSizes told the number of prompts of every batch run (for metrics); may be null */
-    PredictBatcher(ComputeGate gate, java.util.function.IntConsumer batchSizes) {
+    /** @param batchSizes told the predictor (tag set) and number of prompts of every batch run (for metrics); may be null */
+    PredictBatcher(ComputeGate gate, java.util.function.ObjIntConsumer<TagPredictor> batchSizes) {
         this.gate = gate;
-        this.batchSizes = batchSizes == null ? n -> { } : batchSizes;
+        this.batchSizes = batchSizes == null ? (p, n) -> { } : batchSizes;
         this.thread = Thread.ofPlatform().name("tagllm-model").daemon(true).start(this::loop);
     }
 
@@ -118,7 +118,7 @@ final class PredictBatcher implements AutoCloseable {
             }
             return;
         }
-        batchSizes.accept(all.size());
+        batchSizes.accept(first.predictor(), all.size());
         int at = 0;
         for (Job j : live) {
             int n = j.prompts().size();

@@ -26,78 +26,85 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@link TagService} over a {@link TagPredictor}: the same prompts, forward passes and heads as the CLI and
- * Java API. Inputs are checked and rendered on the caller's thread; model work takes turns through a
- * {@link ComputeGate}. Regression inputs of concurrent requests share forward passes ({@link PredictBatcher}).
+ * {@link TagService} over one base model and one or more tag sets ({@link TagSetFiles}), each with its own
+ * {@link TagPredictor}: the same prompts, forward passes and heads as the CLI and Java API. The sets share the
+ * model's weights and one {@link tagllm.model.Transformer}; a request picks a set with {@code tag_set} (optional
+ * when only one set serves its task). Inputs are checked and rendered on the caller's thread; model work takes
+ * turns through a {@link ComputeGate}. Regression inputs of concurrent requests for the same set and task share
+ * forward passes ({@link PredictBatcher}); sets are never batched together.
  */
 public final class PredictorService implements TagService, AutoCloseable {
-    /** The paper's fixed regression tasks, offered when the tag files hold their tags and head. */
-    private static final List<String> REGRESSION_PRESETS = List.of("Descriptor", "QED", "DC", "BA");
-
-    private final TagPredictor predictor;
     private final String modelName;
     private final String fingerprint;
     private final ComputeGate gate;
     private final Duration busyTimeout;
     private final PredictBatcher batcher;
     private final int longestToken;
-    private volatile java.util.function.IntConsumer batchSizes = n -> { };
-    private final Map<String, TaskSpec> specs = new LinkedHashMap<>();
-    private final Map<String, TaskInfo> byLowerName = new LinkedHashMap<>();
-    private final List<TaskInfo> tasks = new ArrayList<>();
-    private final Map<String, String> notServed = new LinkedHashMap<>();
+    private volatile java.util.function.ObjIntConsumer<String> batchSizes = (set, n) -> { };
+    private final Map<String, ServedTagSet> sets = new LinkedHashMap<>(); // by lower-case name
+    private final Map<TagPredictor, String> setOf = new java.util.IdentityHashMap<>();
 
+    /** One unnamed set (named "tags"): the predictor's tags. */
     public PredictorService(TagPredictor predictor, String modelName, String fingerprint, Duration busyTimeout) {
-        this.predictor = predictor;
+        this(Map.of("tags", predictor), List.of(), modelName, fingerprint, busyTimeout);
+    }
+
+    /**
+     * @param predictors tag set name -> predictor (in the order to list them); the predictors should share one
+     *                   Transformer (model work takes turns, so sharing its scratch memory is safe)
+     * @param files      per set, in the same order, the files it was read from (may be empty: not listed)
+     */
+    public PredictorService(Map<String, TagPredictor> predictors, List<List<String>> files, String modelName, String fingerprint,
+                            Duration busyTimeout) {
+        if (predictors.isEmpty()) throw new IllegalArgumentException("no tag set");
         this.modelName = modelName;
         this.fingerprint = fingerprint;
         this.gate = new ComputeGate(busyTimeout);
         this.busyTimeout = busyTimeout;
-        this.batcher = new PredictBatcher(gate, n -> batchSizes.accept(n));
-        this.longestToken = longestToken(predictor.tokenizer());
-        for (String name : predictor.taskNames()) {
-            try {
-                TaskSpec t = predictor.task(name);
-                if (t.type() == TaskType.LANGUAGE_MODEL) {
-                    notServed.put(name, "a language-model (stage-1 domain text) task; the API runs regression and text tasks");
-                    continue;
-                }
-                predictor.requireReady(t);
-                add(t, "tag file");
-            } catch (IllegalArgumentException e) {
-                notServed.put(name, e.getMessage());
+        this.batcher = new PredictBatcher(gate, (predictor, n) -> batchSizes.accept(setOf.get(predictor), n));
+        int i = 0;
+        for (var e : predictors.entrySet()) {
+            List<String> from = i < files.size() ? files.get(i) : List.of();
+            i++;
+            ServedTagSet s = new ServedTagSet(e.getKey(), from, e.getValue());
+            if (sets.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), s) != null) {
+                throw new IllegalArgumentException("two tag sets are named '" + e.getKey() + "' (names are case-insensitive)");
             }
+            setOf.put(e.getValue(), e.getKey());
         }
-        for (String name : REGRESSION_PRESETS) offerPreset(name);
-        TagSet tags = predictor.tags();
-        if (tags.has("Translate") && tags.get("Translate").kind() == TagKind.FUNCTION) {
-            for (String src : Presets.LANGUAGES) {
-                for (String tgt : Presets.LANGUAGES) {
-                    if (!src.equals(tgt) && isDomainTag(tags, src) && isDomainTag(tags, tgt)) {
-                        offerPreset("Translate:" + src.toLowerCase(Locale.ROOT) + "-" + tgt.toLowerCase(Locale.ROOT));
-                    }
-                }
-            }
-        }
+        this.longestToken = longestToken(predictors.values().iterator().next().tokenizer());
     }
 
-    /** Loads the model (folder or Hub id) and the tag files, composed in order; refuses tags of another model. */
+    /**
+     * Loads the model (folder or Hub id) and the tag sets the paths name: each file is one set, each folder one set
+     * per tag file in it ({@link TagSetFiles}); tags of another model are refused, naming the file.
+     */
     public static PredictorService load(String modelFolderOrHubId, List<Path> tagFiles, Duration busyTimeout) throws IOException {
         return load(Model.load(modelFolderOrHubId), tagFiles, busyTimeout);
     }
 
     /** The same for a model already loaded (e.g. one computing in BF16). */
     public static PredictorService load(Model model, List<Path> tagFiles, Duration busyTimeout) throws IOException {
-        TagSet tags = readTags(model, tagFiles);
-        Transformer t = new Transformer(model.weights());
-        var tok = model.tokenizer();
-        TagPredictor p = new TagPredictor(t, tok, tags, id -> model.generation().isEos(id) || id == tok.eosId());
-        return new PredictorService(p, model.name(), model.fingerprint(), busyTimeout);
+        return loadSets(model, TagSetFiles.resolve(tagFiles.stream().map(Path::toString).toList()), busyTimeout);
     }
 
-    /** The tag files merged in order (domain tags of one run composed with a function tag of another). */
-    public static TagSet readTags(Model model, List<Path> tagFiles) throws IOException {
-        if (tagFiles.isEmpty()) throw new IllegalArgumentException("give at least one tag file");
+    /** One base model with several tag sets, each checked against the model's fingerprint (the error names the file). */
+    public static PredictorService loadSets(Model model, List<TagSetFiles> tagSets, Duration busyTimeout) throws IOException {
+        if (tagSets.isEmpty()) throw new IllegalArgumentException("give at least one tag file");
+        Transformer t = new Transformer(model.weights()); // one model for every set
+        var tok = model.tokenizer();
+        Map<String, TagPredictor> predictors = new LinkedHashMap<>();
+        List<List<String>> files = new ArrayList<>();
+        for (TagSetFiles s : tagSets) {
+            TagSet tags = readTags(model, s.files());
+            predictors.put(s.name(), new TagPredictor(t, tok, tags, id -> model.generation().isEos(id) || id == tok.eosId()));
+            files.add(s.files().stream().map(Path::toString).toList());
+        }
+        return new PredictorService(predictors, files, model.name(), model.fingerprint(), busyTimeout);
+    }
+
+    /** The files of one set merged in order (domain tags of one run composed with a function tag of another). */
+    private static TagSet readTags(Model model, List<Path> tagFiles) throws IOException {
         TagSet merged = null;
         for (Path f : tagFiles) {
             TagSet s = TagFile.read(f);
@@ -109,37 +116,24 @@ public final class PredictorService implements TagService, AutoCloseable {
         return merged;
     }
 
-    private static boolean isDomainTag(TagSet tags, String bare) {
-        Tag t = tags.get(bare);
-        return t != null && t.kind() == TagKind.DOMAIN;
-    }
+    /** The predictor of the only tag set, or of the first one. */
+    public TagPredictor predictor() { return sets.values().iterator().next().predictor(); }
 
-    private void offerPreset(String name) {
-        if (byLowerName.containsKey(name.toLowerCase(Locale.ROOT))) return;
-        TaskSpec t = Presets.get(name, "preset");
-        try {
-            predictor.requireReady(t);
-        } catch (IllegalArgumentException e) {
-            return; // the tag files are not for this task: nothing to report
-        }
-        add(t, "preset");
-    }
-
-    private void add(TaskSpec t, String source) {
-        TaskInfo info = TaskInfo.of(t, source);
-        specs.put(t.name(), t);
-        byLowerName.put(t.name().toLowerCase(Locale.ROOT), info);
-        tasks.add(info);
-    }
-
-    public TagPredictor predictor() { return predictor; }
+    /** The predictor of a loaded tag set; 400 naming the loaded sets when there is none of that name. */
+    public TagPredictor predictor(String tagSet) { return set(tagSet).predictor(); }
 
     /** Stops the model thread; requests still waiting get 503. */
     @Override
     public void close() { batcher.close(); }
 
-    /** Tasks stored in the tag files that cannot be served, with the reason (for the startup message). */
-    public Map<String, String> notServed() { return Map.copyOf(notServed); }
+    /** Tasks stored in the tag files that cannot be served, with the reason (for the startup message); "set: task" with several sets. */
+    public Map<String, String> notServed() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (ServedTagSet s : sets.values()) {
+            s.notServed().forEach((task, why) -> out.put(sets.size() == 1 ? task : s.name() + ": " + task, why));
+        }
+        return out;
+    }
 
     @Override
     public String modelName() { return modelName; }
@@ -148,19 +142,62 @@ public final class PredictorService implements TagService, AutoCloseable {
     public String modelFingerprint() { return fingerprint; }
 
     @Override
-    public List<TaskInfo> tasks() { return List.copyOf(tasks); }
+    public List<TaskInfo> tasks() {
+        List<TaskInfo> out = new ArrayList<>();
+        for (ServedTagSet s : sets.values()) out.addAll(s.tasks());
+        return out;
+    }
 
     @Override
-    public TaskInfo task(String name) {
+    public List<TagSetInfo> tagSets() { return sets.values().stream().map(ServedTagSet::info).toList(); }
+
+    @Override
+    public TaskInfo task(String name) { return task(null, name); }
+
+    @Override
+    public TaskInfo task(String tagSet, String name) {
+        if (tagSet != null) {
+            ServedTagSet s = set(tagSet);
+            if (name == null || name.isBlank()) throw ApiException.badRequest("task: missing (tag set " + s.name() + " serves: " + names(s.tasks()) + ")");
+            TaskInfo info = s.find(name);
+            if (info != null) return info;
+            var why = s.whyNotServed(name);
+            if (why != null) throw ApiException.badRequest("task '" + why.getKey() + "' of tag set " + s.name() + " is not served: " + why.getValue());
+            throw ApiException.badRequest("unknown task '" + name + "' in tag set " + s.name() + " (it serves: " + names(s.tasks()) + ")");
+        }
         if (name == null || name.isBlank()) throw ApiException.badRequest("task: missing (served tasks: " + servedNames() + ")");
-        TaskInfo info = byLowerName.get(name.trim().toLowerCase(Locale.ROOT));
-        if (info != null) return info;
-        for (var e : notServed.entrySet()) {
-            if (e.getKey().equalsIgnoreCase(name.trim())) {
-                throw ApiException.badRequest("task '" + e.getKey() + "' is not served: " + e.getValue());
+        List<TaskInfo> found = new ArrayList<>();
+        for (ServedTagSet s : sets.values()) {
+            TaskInfo info = s.find(name);
+            if (info != null) found.add(info);
+        }
+        if (found.size() == 1) return found.getFirst();
+        if (found.size() > 1) {
+            throw ApiException.badRequest("task '" + found.getFirst().name() + "' is served by several tag sets ("
+                    + String.join(", ", found.stream().map(TaskInfo::tagSet).toList()) + "): say which with \"tag_set\"");
+        }
+        for (ServedTagSet s : sets.values()) {
+            var why = s.whyNotServed(name);
+            if (why != null) {
+                throw ApiException.badRequest("task '" + why.getKey() + "' is not served" + (sets.size() > 1 ? " (tag set " + s.name() + ")" : "")
+                        + ": " + why.getValue());
             }
         }
         throw ApiException.badRequest("unknown task '" + name + "' (served tasks: " + servedNames() + ")");
+    }
+
+    private ServedTagSet set(String tagSet) {
+        ServedTagSet s = tagSet == null ? null : sets.get(tagSet.trim().toLowerCase(Locale.ROOT));
+        if (s == null) {
+            throw new ApiException(404, "tag_set: no tag set '" + tagSet + "' is loaded (loaded: "
+                    + String.join(", ", sets.values().stream().map(ServedTagSet::name).toList()) + ")");
+        }
+        return s;
+    }
+
+    /** The set a task found by {@link #task(String, String)} belongs to. */
+    private ServedTagSet setOf(TaskInfo info) {
+        return info.tagSet() != null ? set(info.tagSet()) : set(task(info.name()).tagSet());
     }
 
     /**
@@ -187,18 +224,30 @@ public final class PredictorService implements TagService, AutoCloseable {
         return longest;
     }
 
-    private String servedNames() { return tasks.isEmpty() ? "none" : String.join(", ", tasks.stream().map(TaskInfo::name).toList()); }
+    private String servedNames() {
+        List<TaskInfo> all = tasks();
+        if (all.isEmpty()) return "none";
+        if (sets.size() == 1) return names(all);
+        return String.join(", ", all.stream().map(t -> t.name() + " [tag_set " + t.tagSet() + "]").toList());
+    }
+
+    private static String names(List<TaskInfo> tasks) {
+        return tasks.isEmpty() ? "none" : String.join(", ", tasks.stream().map(TaskInfo::name).toList());
+    }
 
     @Override
-    public Predictions predict(String task, List<Map<String, String>> inputs) {
-        TaskInfo info = task(task);
+    public Predictions predict(String task, List<Map<String, String>> inputs) { return predict(task(task), inputs); }
+
+    @Override
+    public Predictions predict(TaskInfo info, List<Map<String, String>> inputs) {
+        ServedTagSet set = setOf(info);
         if (info.type() != TaskType.REGRESSION) {
             throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use generate (POST /v1/generate)");
         }
-        TaskSpec spec = specs.get(info.name());
-        List<Sequence> prompts = prompts(info, spec, inputs);
+        TaskSpec spec = set.spec(info);
+        List<Sequence> prompts = prompts(set, info, spec, inputs);
         long deadline = System.nanoTime() + busyTimeout.toNanos();
-        var future = batcher.submit(predictor, spec, prompts, deadline);
+        var future = batcher.submit(set.predictor(), spec, prompts, deadline);
         try {
             // the batcher answers every job (503 past the deadline); the extra wait covers the pass itself
             return new Predictions(info.name(), future.get(busyTimeout.toMillis() + 600_000, java.util.concurrent.TimeUnit.MILLISECONDS));
@@ -216,16 +265,19 @@ public final class PredictorService implements TagService, AutoCloseable {
         }
     }
 
-    /** Prompts (regression inputs) in forward passes so far, and the passes: for /metrics. */
-    void onBatch(java.util.function.IntConsumer sizes) { this.batchSizes = sizes; }
+    /** (tag set, prompts) of every shared forward batch: for /metrics. */
+    void onBatch(java.util.function.ObjIntConsumer<String> sizes) { this.batchSizes = sizes; }
 
     @Override
-    public Classifications classify(String task, List<Map<String, String>> inputs) {
-        TaskInfo info = task(task);
+    public Classifications classify(String task, List<Map<String, String>> inputs) { return classify(task(task), inputs); }
+
+    @Override
+    public Classifications classify(TaskInfo info, List<Map<String, String>> inputs) {
+        ServedTagSet set = setOf(info);
         if (info.type() != TaskType.CLASSIFICATION) throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task, not a classification task");
-        TaskSpec spec = specs.get(info.name());
-        List<Sequence> prompts = prompts(info, spec, inputs);
-        double[][] p = gate.run(() -> predictor.classProbabilities(spec, prompts));
+        TaskSpec spec = set.spec(info);
+        List<Sequence> prompts = prompts(set, info, spec, inputs);
+        double[][] p = gate.run(() -> set.predictor().classProbabilities(spec, prompts));
         List<String> labels = new ArrayList<>(p.length);
         for (double[] row : p) labels.add(spec.classes().predicted(row));
         return new Classifications(info.name(), spec.classes().classes(), p, labels);
@@ -243,14 +295,20 @@ public final class PredictorService implements TagService, AutoCloseable {
     @Override
     public Generations generate(String task, List<Map<String, String>> inputs, Decoding decoding,
                                 java.util.function.BiConsumer<Integer, String> onText) {
-        TaskInfo info = task(task);
+        return generate(task(task), inputs, decoding, onText);
+    }
+
+    @Override
+    public Generations generate(TaskInfo info, List<Map<String, String>> inputs, Decoding decoding,
+                                java.util.function.BiConsumer<Integer, String> onText) {
+        ServedTagSet set = setOf(info);
         if (info.type() != TaskType.TEXT) {
             throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use predict (POST /v1/predict)");
         }
         if (decoding.maxTokens() < 1) throw ApiException.badRequest("max_tokens: must be at least 1, got " + decoding.maxTokens());
         validateSampling(decoding);
-        TaskSpec spec = specs.get(info.name());
-        List<Sequence> prompts = prompts(info, spec, inputs);
+        TaskSpec spec = set.spec(info);
+        List<Sequence> prompts = prompts(set, info, spec, inputs);
         List<String> texts = new ArrayList<>(prompts.size());
         // One turn per input, so a long request does not hold the model while shorter ones wait. Each input has
         // its own sampler seeded from the request's seed and its index: an input's text does not depend on the others.
@@ -260,7 +318,7 @@ public final class PredictorService implements TagService, AutoCloseable {
                     decoding.seed() + i);
             int index = i;
             java.util.function.Consumer<String> sink = onText == null ? null : piece -> onText.accept(index, piece);
-            texts.add(gate.run(() -> predictor.generate(p, decoding.maxTokens(), sampler, sink)));
+            texts.add(gate.run(() -> set.predictor().generate(p, decoding.maxTokens(), sampler, sink)));
         }
         return new Generations(info.name(), texts);
     }
@@ -276,9 +334,9 @@ public final class PredictorService implements TagService, AutoCloseable {
         }
     }
 
-    private List<Sequence> prompts(TaskInfo info, TaskSpec spec, List<Map<String, String>> inputs) {
+    private List<Sequence> prompts(ServedTagSet set, TaskInfo info, TaskSpec spec, List<Map<String, String>> inputs) {
         if (inputs.isEmpty()) throw ApiException.badRequest("inputs: empty; give at least one object with " + info.describeFields());
-        ExampleRenderer renderer = predictor.renderer(spec);
+        ExampleRenderer renderer = set.predictor().renderer(spec);
         InputCheck check = InputCheck.of(spec);
         List<Sequence> out = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {

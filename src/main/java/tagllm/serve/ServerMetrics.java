@@ -12,7 +12,8 @@ import java.util.function.DoubleSupplier;
 
 /**
  * What GET /metrics reports, in the Prometheus text format: requests by endpoint and status, their latency,
- * refusals at the door (503, 413, 408, 401) and why, requests in the server, regression batch sizes and the JVM's
+ * refusals at the door (503, 413, 408, 401) and why, requests in the server, regression batch sizes and inputs
+ * answered per tag set, and the JVM's
  * heap. One registry per server, so that two servers in one JVM (the tests) do not mix their counts.
  */
 final class ServerMetrics {
@@ -22,6 +23,7 @@ final class ServerMetrics {
     private final Histogram latency;
     private final Counter refused;
     private final Histogram batchPrompts;
+    private final Counter inputs;
 
     ServerMetrics(DoubleSupplier inFlight, DoubleSupplier bodyBytes) {
         requests = Counter.builder().name("tagllm_http_requests_total").help("HTTP requests answered, by endpoint and status")
@@ -35,8 +37,10 @@ final class ServerMetrics {
                 .help("requests refused before any model work, by reason (busy, memory, too_large, timeout, unauthorized)")
                 .labelNames("reason").register(registry);
         batchPrompts = Histogram.builder().name("tagllm_predict_batch_prompts")
-                .help("regression prompts per shared forward batch (several requests' inputs together under load)")
-                .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+                .help("regression prompts per shared forward batch (several requests' inputs together under load), by tag set")
+                .labelNames("tag_set").classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+        inputs = Counter.builder().name("tagllm_inputs_total").help("inputs answered (predictions, classifications, generations), by tag set and task")
+                .labelNames("tag_set", "task").register(registry);
         GaugeWithCallback.builder().name("tagllm_http_requests_in_flight").help("API requests in the server (reading, waiting or running)")
                 .callback(cb -> cb.call(inFlight.getAsDouble())).register(registry);
         GaugeWithCallback.builder().name("tagllm_http_body_bytes_held").help("bytes of request bodies held in memory now")
@@ -55,7 +59,9 @@ final class ServerMetrics {
 
     void refused(String reason) { refused.labelValues(reason).inc(); }
 
-    void batch(int prompts) { batchPrompts.observe(prompts); }
+    void batch(String tagSet, int prompts) { batchPrompts.labelValues(tagSet == null ? "" : tagSet).observe(prompts); }
+
+    void answeredInputs(TaskInfo task, int n) { inputs.labelValues(task.tagSet() == null ? "" : task.tagSet(), task.name()).inc(n); }
 
     String contentType() { return writer.getContentType(); }
 

@@ -33,7 +33,7 @@ final class ServerSentEvents {
     }
 
     /** Streams the generation; returns the outcome for the access log (200, or the status of a refusal). */
-    ApiHandlerOutcome run(TagService service, String task, List<Map<String, String>> inputs, TagService.Decoding decoding) throws Exception {
+    ApiHandlerOutcome run(TagService service, TaskInfo task, List<Map<String, String>> inputs, TagService.Decoding decoding) throws Exception {
         LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
         Thread.ofVirtual().name("tagllm-generate").start(() -> {
             try {
@@ -60,6 +60,7 @@ final class ServerSentEvents {
             } else if (e instanceof End end) {
                 if (end.result() != null) {
                     ObjectNode o = RequestBodies.JSON.createObjectNode().put("task", end.result().task());
+                    if (task.tagSet() != null) o.put("tag_set", task.tagSet());
                     ArrayNode a = o.putArray("outputs");
                     end.result().texts().forEach(a::add);
                     write("done", o, true);
@@ -70,7 +71,7 @@ final class ServerSentEvents {
                 if (end.failed() != null) {
                     java.io.StringWriter trace = new java.io.StringWriter();
                     end.failed().printStackTrace(new java.io.PrintWriter(trace));
-                    options.log().accept("internal error while streaming " + task + ":\n" + trace);
+                    options.log().accept("internal error while streaming " + task.name() + ":\n" + trace);
                     return new ApiHandlerOutcome(500);
                 }
                 return new ApiHandlerOutcome(end.refused().status());

@@ -21,6 +21,30 @@ public interface TagService {
     /** One task by name (case-insensitive); 400 naming the served tasks when it is not runnable. */
     TaskInfo task(String name);
 
+    /** The tag sets loaded, in order (empty for a service without named sets). */
+    default List<TagSetInfo> tagSets() { return List.of(); }
+
+    /**
+     * One task of one tag set ({@code tagSet} null: the set that serves the task, when only one does); 400 naming
+     * the loaded sets when tagSet is unknown.
+     */
+    default TaskInfo task(String tagSet, String name) {
+        if (tagSet != null) throw ApiException.badRequest("tag_set: this server has no named tag sets; leave tag_set out");
+        return task(name);
+    }
+
+    /** {@link #predict(String, List)} for a task as {@link #task(String, String)} found it (its tag set included). */
+    default Predictions predict(TaskInfo task, List<Map<String, String>> inputs) { return predict(task.name(), inputs); }
+
+    /** {@link #classify(String, List)} for a task as {@link #task(String, String)} found it. */
+    default Classifications classify(TaskInfo task, List<Map<String, String>> inputs) { return classify(task.name(), inputs); }
+
+    /** {@link #generate(String, List, Decoding, java.util.function.BiConsumer)} for a task as {@link #task(String, String)} found it. */
+    default Generations generate(TaskInfo task, List<Map<String, String>> inputs, Decoding decoding,
+                                 java.util.function.BiConsumer<Integer, String> onText) {
+        return generate(task.name(), inputs, decoding, onText);
+    }
+
     /** Head predictions in label units, one per input, in order. */
     Predictions predict(String task, List<Map<String, String>> inputs);
 

@@ -16,19 +16,26 @@ import java.util.Map;
  *
  * @param source "tag file" when the task definition is stored in a loaded tag file, "preset" for one of the
  *               paper's tasks whose tags (and head) the tag files hold
+ * @param tagSet the loaded tag set ({@link TagSetFiles}) the task runs with; null for a service without named sets
  */
 public record TaskInfo(String name, TaskType type, String template, Map<String, String> tags, List<String> fields,
-                       String source) {
+                       String source, String tagSet) {
+
+    public TaskInfo(String name, TaskType type, String template, Map<String, String> tags, List<String> fields, String source) {
+        this(name, type, template, tags, fields, source, null);
+    }
 
     public TaskInfo {
         tags = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tags)); // template order, for clients
         fields = List.copyOf(fields);
     }
 
-    static TaskInfo of(TaskSpec t, String source) {
+    static TaskInfo of(TaskSpec t, String source) { return of(t, source, null); }
+
+    static TaskInfo of(TaskSpec t, String source, String tagSet) {
         Map<String, String> tags = new LinkedHashMap<>();
         for (String tag : t.parsedTemplate().tagNames()) tags.put(tag, t.kindOf(tag).label());
-        return new TaskInfo(t.name(), t.type(), t.template(), tags, inputFields(t), source);
+        return new TaskInfo(t.name(), t.type(), t.template(), tags, inputFields(t), source, tagSet);
     }
 
     /**

@@ -33,7 +33,7 @@ class PredictBatcherTest {
         }
         ComputeGate gate = new ComputeGate(Duration.ofSeconds(30));
         List<Integer> batches = new CopyOnWriteArrayList<>();
-        try (PredictBatcher b = new PredictBatcher(gate, batches::add)) {
+        try (PredictBatcher b = new PredictBatcher(gate, (predictor, n) -> batches.add(n))) {
             CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
             Thread holder = Thread.ofPlatform().start(() -> gate.run(() -> {
                 holding.countDown();

@@ -84,7 +84,7 @@ class ServeErrorsTest {
         expectError(predict("{\"task\": \"QED\", \"inputs\": [\"CCO\"]}"), 400, "inputs[0]: expected an object", "got a string");
         expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": 12}]}"), 400, "inputs[0].smiles: expected a string, got a number");
         expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}], \"max_tokens\": 5}"), 400,
-                "unknown field 'max_tokens'", "inputs, task");
+                "unknown field 'max_tokens'", "inputs, tag_set, task");
         String gen = "{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"Hello\"}], \"max_tokens\": %s}";
         expectError(post(base, "/v1/generate", gen.formatted("\"12\"")), 400, "max_tokens: expected an integer 1..32, got a string");
         expectError(post(base, "/v1/generate", gen.formatted("0")), 400, "max_tokens", "got 0");

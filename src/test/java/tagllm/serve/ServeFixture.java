@@ -48,19 +48,22 @@ final class ServeFixture {
     }
 
     /** <SMILES> (domain, p=2), <QED> (function, p=1) with a head, the QED task, and the stage-1 SMILES task. */
-    static Path qedTags(Path dir) throws IOException {
+    static Path qedTags(Path dir) throws IOException { return qedTags(dir.resolve("qed.tags.safetensors"), 0); }
+
+    /** The same layout with tags and head moved by {@code shift} (another "training run" of the same task). */
+    static Path qedTags(Path f, double shift) throws IOException {
         Model m = model();
         float[] init = TagInit.initialVector(m.weights().embedTokens());
         TagSet s = new TagSet(m.name(), m.fingerprint());
-        s.put(tag("<SMILES>", TagKind.DOMAIN, 2, init, 0.1));
-        s.put(tag("<QED>", TagKind.FUNCTION, 1, init, 1.3));
+        s.put(tag("<SMILES>", TagKind.DOMAIN, 2, init, 0.1 + shift));
+        s.put(tag("<QED>", TagKind.FUNCTION, 1, init, 1.3 + shift));
         int d = m.config().hiddenSize();
         float[] w = new float[d];
-        for (int k = 0; k < d; k++) w[k] = (float) (0.08 * Math.cos(0.7 * k + 0.3));
+        for (int k = 0; k < d; k++) w[k] = (float) (0.08 * Math.cos(0.7 * k + 0.3 + shift));
         s.putHead(new RegressionHead("<QED>", 1, d, w, null, new double[]{0.5}, new double[]{0.2}));
         s.tasks().put("QED", Presets.get("QED", "test").toJson());
         s.tasks().put("SMILES", Presets.get("SMILES", "test").toJson());
-        Path f = dir.resolve("qed.tags.safetensors");
+        java.nio.file.Files.createDirectories(f.toAbsolutePath().getParent());
         TagFile.write(s, f);
         return f;
     }

@@ -1,0 +1,108 @@
+package tagllm.serve;
+
+import tagllm.tag.Tag;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.task.Presets;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One loaded tag set of a {@link PredictorService}: its name, its predictor (the server's one base model with
+ * this set's tags and heads) and the tasks it runs. Tasks of different sets never mix, even when they share a name.
+ */
+final class ServedTagSet {
+    /** The paper's fixed regression tasks, offered when the tag files hold their tags and head. */
+    private static final List<String> REGRESSION_PRESETS = List.of("Descriptor", "QED", "DC", "BA");
+
+    private final String name;
+    private final List<String> files;
+    private final TagPredictor predictor;
+    private final Map<String, TaskSpec> specs = new LinkedHashMap<>();
+    private final Map<String, TaskInfo> byLowerName = new LinkedHashMap<>();
+    private final List<TaskInfo> tasks = new ArrayList<>();
+    private final Map<String, String> notServed = new LinkedHashMap<>();
+
+    ServedTagSet(String name, List<String> files, TagPredictor predictor) {
+        this.name = name;
+        this.files = List.copyOf(files);
+        this.predictor = predictor;
+        for (String task : predictor.taskNames()) {
+            try {
+                TaskSpec t = predictor.task(task);
+                if (t.type() == TaskType.LANGUAGE_MODEL) {
+                    notServed.put(task, "a language-model (stage-1 domain text) task; the API runs regression and text tasks");
+                    continue;
+                }
+                predictor.requireReady(t);
+                add(t, "tag file");
+            } catch (IllegalArgumentException e) {
+                notServed.put(task, e.getMessage());
+            }
+        }
+        for (String preset : REGRESSION_PRESETS) offerPreset(preset);
+        TagSet tags = predictor.tags();
+        if (tags.has("Translate") && tags.get("Translate").kind() == TagKind.FUNCTION) {
+            for (String src : Presets.LANGUAGES) {
+                for (String tgt : Presets.LANGUAGES) {
+                    if (!src.equals(tgt) && isDomainTag(tags, src) && isDomainTag(tags, tgt)) {
+                        offerPreset("Translate:" + src.toLowerCase(Locale.ROOT) + "-" + tgt.toLowerCase(Locale.ROOT));
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean isDomainTag(TagSet tags, String bare) {
+        Tag t = tags.get(bare);
+        return t != null && t.kind() == TagKind.DOMAIN;
+    }
+
+    private void offerPreset(String task) {
+        if (byLowerName.containsKey(task.toLowerCase(Locale.ROOT))) return;
+        TaskSpec t = Presets.get(task, "preset");
+        try {
+            predictor.requireReady(t);
+        } catch (IllegalArgumentException e) {
+            return; // the tag files are not for this task: nothing to report
+        }
+        add(t, "preset");
+    }
+
+    private void add(TaskSpec t, String source) {
+        TaskInfo info = TaskInfo.of(t, source, name);
+        specs.put(t.name(), t);
+        byLowerName.put(t.name().toLowerCase(Locale.ROOT), info);
+        tasks.add(info);
+    }
+
+    String name() { return name; }
+
+    TagPredictor predictor() { return predictor; }
+
+    List<TaskInfo> tasks() { return List.copyOf(tasks); }
+
+    Map<String, String> notServed() { return Map.copyOf(notServed); }
+
+    /** The served task of that name (case-insensitive), or null. */
+    TaskInfo find(String task) { return byLowerName.get(task.trim().toLowerCase(Locale.ROOT)); }
+
+    /** Why a task stored in the files is not served (keyed by its stored name), or null. */
+    Map.Entry<String, String> whyNotServed(String task) {
+        for (var e : notServed.entrySet()) if (e.getKey().equalsIgnoreCase(task.trim())) return e;
+        return null;
+    }
+
+    TaskSpec spec(TaskInfo info) { return specs.get(info.name()); }
+
+    TagSetInfo info() {
+        return new TagSetInfo(name, files, tasks.stream().map(TaskInfo::name).toList(), notServed);
+    }
+}
