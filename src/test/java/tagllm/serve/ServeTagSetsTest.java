@@ -86,7 +86,10 @@ class ServeTagSetsTest {
         }
     }
 
-    /** Concurrent requests of both sets are batched per set; every value is bit-equal to the same request sent alone. */
+    /**
+     * Concurrent requests of both sets are batched per set; every value equals the same request sent alone (to the
+     * rounding of the few-row product path, {@link ServeApiTest#TOLERANCE}; the two sets differ by far more).
+     */
     @Test
     void batchingAcrossSetsChangesNoBit(@TempDir Path dir) throws Exception {
         Path a = qedTags(dir.resolve("a.tags.safetensors"), 0), b = qedTags(dir.resolve("b.tags.safetensors"), 0.9);
@@ -100,6 +103,7 @@ class ServeTagSetsTest {
                     alone[k][i] = r.json().path("predictions").get(0).asDouble();
                 }
             }
+            for (int i = 0; i < SMILES.size(); i++) assertNotEquals(alone[0][i], alone[1][i], 1e-4, "the sets differ: a mix-up would show");
             ExecutorService pool = Executors.newFixedThreadPool(6);
             try {
                 List<Future<?>> done = new ArrayList<>();
@@ -112,7 +116,7 @@ class ServeTagSetsTest {
                         Reply r = post(s.uri(), "/v1/predict", json(Map.of("task", "QED", "tag_set", sets[k], "inputs", inputs)));
                         assertEquals(200, r.status(), r.body());
                         for (int j = 0; j < n; j++) {
-                            assertEquals(alone[k][(from + j) % SMILES.size()], r.json().path("predictions").get(j).asDouble(), 0.0,
+                            assertEquals(alone[k][(from + j) % SMILES.size()], r.json().path("predictions").get(j).asDouble(), ServeApiTest.TOLERANCE,
                                     "set " + sets[k] + ", molecule " + (from + j) % SMILES.size());
                         }
                         return null;
