@@ -66,8 +66,18 @@ public final class MetricsLog implements AutoCloseable {
             out.write('\n');
             out.flush();
         } catch (IOException e) { // e.g. a full disk: the JDK's message names no file
+            dropWriter(); // its unwritten buffer would fail again at close
             throw new AtomicFiles.WriteFailedException("cannot append to the metrics log " + file + ": " + AtomicFiles.reason(e, null), e);
         }
+    }
+
+    private void dropWriter() {
+        try {
+            if (out != null) out.close();
+        } catch (IOException ignored) {
+            // the write's error is the one reported
+        }
+        out = null;
     }
 
     private void closeWriter() throws IOException {

@@ -134,6 +134,20 @@ class HubDownloadTest {
         assertFalse(Files.exists(repoDir().resolve("blobs").resolve(FakeHubServer.sha256(weights) + ".incomplete")));
     }
 
+    /** A full disk (the partial file is a link to Linux's /dev/full: ENOSPC) stops at once, naming the path; no retries. */
+    @Test
+    void aFullDiskIsNamedAndNotRetried() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/full")), "/dev/full is absent or not writable here");
+        byte[] weights = files.get("model.safetensors");
+        Path part = repoDir().resolve("blobs").resolve(FakeHubServer.sha256(weights) + ".incomplete");
+        Files.createDirectories(part.getParent());
+        Files.createSymbolicLink(part, Path.of("/dev/full"));
+        IOException e = assertThrows(IOException.class, () -> downloader(null).download(HubId.parse("org/tiny").orElseThrow()));
+        assertTrue(e.getMessage().startsWith("cannot write " + part + " (downloading model.safetensors): No space left on device"), e.getMessage());
+        long gets = server.requests("cdn").stream().filter(r -> r.method().equals("GET")).count();
+        assertEquals(1, gets, "a local write error is not a broken connection: no retry");
+    }
+
     @Test
     void resumesThePartialFileOfAnEarlierProcess() throws IOException {
         byte[] weights = files.get("model.safetensors");
