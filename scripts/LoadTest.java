@@ -21,24 +21,33 @@ import java.util.concurrent.atomic.LongAdder;
  * At the same time: slow-loris sockets that send a partial request and then one byte now and then, a /health probe
  * every second (its latency is what a load balancer would see), and the server's RSS from /proc every second.
  *
- * Usage: java LoadTest.java URL CLIENTS SECONDS LORIS SERVER_PID [WARMUP_SECONDS]
+ * Usage: java LoadTest.java URL CLIENTS SECONDS LORIS SERVER_PID [WARMUP_SECONDS [TAG_SETS]]
+ *
+ * With TAG_SETS n > 1 the server holds sets set1..setn and client c sends "tag_set": "set((c mod n) + 1)".
  */
 public class LoadTest {
     static final String BODY = "{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CC(=O)Oc1ccccc1C(=O)O\"}]}";
+
+    /** The request body of client c: BODY, naming a tag set when the server holds several. */
+    static String body(int c, int tagSets) {
+        return tagSets <= 1 ? BODY : BODY.replace("{\"task\"", "{\"tag_set\": \"set" + (c % tagSets + 1) + "\", \"task\"");
+    }
 
     public static void main(String[] a) throws Exception {
         URI url = URI.create(a[0]);
         int clients = Integer.parseInt(a[1]), seconds = Integer.parseInt(a[2]), loris = Integer.parseInt(a[3]);
         long pid = Long.parseLong(a[4]);
         int warmup = a.length > 5 ? Integer.parseInt(a[5]) : 0;
+        int tagSets = a.length > 6 ? Integer.parseInt(a[6]) : 1;
         String host = url.getHost();
         int port = url.getPort();
         // warm-up: one client, sequential, not counted (the JIT compiles the model's loops meanwhile)
         long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
         int warmed = 0;
-        byte[] wb = BODY.getBytes(StandardCharsets.UTF_8);
         while (System.nanoTime() < warmEnd) {
-            request(host, port, "POST /v1/predict HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " + wb.length + "\r\n\r\n" + BODY, 30_000);
+            String wbody = body(warmed, tagSets);
+            int wlen = wbody.getBytes(StandardCharsets.UTF_8).length;
+            request(host, port, "POST /v1/predict HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " + wlen + "\r\n\r\n" + wbody, 30_000);
             warmed++;
         }
         if (warmup > 0) System.out.printf(Locale.ROOT, "warm-up: %d sequential requests in %d s (not counted)%n", warmed, warmup);
@@ -50,7 +59,8 @@ public class LoadTest {
         for (int c = 0; c < clients; c++) {
             long[] lat = new long[20_000];
             latencies.add(lat);
-            threads.add(Thread.ofPlatform().start(() -> client(host, port, end, statuses, resets, reconnects, lat)));
+            String mine = body(c, tagSets);
+            threads.add(Thread.ofPlatform().start(() -> client(host, port, end, statuses, resets, reconnects, lat, mine)));
         }
         // slow loris: partial requests, one more byte every 5 s
         List<Socket> lorisSockets = new ArrayList<>();
@@ -134,9 +144,9 @@ public class LoadTest {
     static final LongAdder timeouts = new LongAdder();
 
     static void client(String host, int port, long end, ConcurrentHashMap<Integer, LongAdder> statuses, LongAdder resets,
-                       LongAdder reconnects, long[] lat) {
-        byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
-        byte[] req = ("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n" + BODY)
+                       LongAdder reconnects, long[] lat, String text) {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        byte[] req = ("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n" + text)
                 .getBytes(StandardCharsets.UTF_8);
         int n = 0;
         Socket s = null;

@@ -7,6 +7,8 @@
 # server with a 512 MB heap, warms it up (WARMUP=20 s of sequential requests, so that the JIT has compiled the
 # model before the clock starts), runs scripts/LoadTest.java (JDK only: keep-alive clients sending one-molecule QED
 # requests back to back, slow-loris sockets, a /health probe and the server's RSS every second), then stops it.
+# TAG_SETS=n (default 1) serves the tag file as n tag sets on the one model (--tags set1=FILE ...) and spreads the
+# clients over them with "tag_set" (batches are per set, so more sets mean smaller batches).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 clients=${1:-200}
@@ -33,7 +35,11 @@ stages:
   - {name: qed, stage: 2, tasks: [qed]}
 YAML
 "$here/tagllm" train "$work/exp.yaml" --quiet >/dev/null
-TAGLLM_JAVA_OPTS="-Xmx512m ${TAGLLM_JAVA_OPTS:-}" "$here/tagllm" serve --model "$model" --tags "$work/run/final.tags.safetensors" \
+sets=${TAG_SETS:-1}
+[ "$sets" -ge 1 ] && [ "$sets" -le 16 ] || { echo "load-test: TAG_SETS must be 1..16" >&2; exit 2; }
+tags=(--tags "$work/run/final.tags.safetensors")
+if [ "$sets" -gt 1 ]; then tags=(); for i in $(seq 1 "$sets"); do tags+=(--tags "set$i=$work/run/final.tags.safetensors"); done; fi
+TAGLLM_JAVA_OPTS="-Xmx512m ${TAGLLM_JAVA_OPTS:-}" "$here/tagllm" serve --model "$model" "${tags[@]}" \
   --port "$port" --quiet > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do
@@ -46,5 +52,5 @@ grep -q "listening on" "$work/serve.log" || { echo "load-test: the server did no
 pid=$server
 while child=$(pgrep -P "$pid" | head -1) && [ -n "$child" ]; do pid=$child; done
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-"$JAVA_HOME/bin/java" -Xss256k "$here/scripts/LoadTest.java" "http://127.0.0.1:$port" "$clients" "$seconds" "$loris" "$pid" "${WARMUP:-20}"
+"$JAVA_HOME/bin/java" -Xss256k "$here/scripts/LoadTest.java" "http://127.0.0.1:$port" "$clients" "$seconds" "$loris" "$pid" "${WARMUP:-20}" "$sets"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
