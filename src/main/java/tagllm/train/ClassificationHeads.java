@@ -5,7 +5,6 @@ import tagllm.head.HeadInit;
 import tagllm.head.Logistic;
 import tagllm.head.RegressionHead;
 import tagllm.model.Transformer;
-import tagllm.tag.Sequence;
 import tagllm.tag.TagSet;
 import tagllm.task.ClassLabels;
 import tagllm.task.ClassSpec;
@@ -68,21 +67,16 @@ public final class ClassificationHeads {
     public static String fitLogisticHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
         RegressionHead head = tags.head(t.headKey());
         ClassSpec cs = t.classes();
-        List<Example> fitOn = train, pickOn = valid;
-        if (valid.isEmpty()) {
-            if (train.size() < 5) throw new IllegalArgumentException("task " + t.name() + ": head init ridge needs a valid split or at least 5 training rows");
-            int cut = train.size() - train.size() / 5;
-            fitOn = train.subList(0, cut);
-            pickOn = train.subList(cut, train.size());
-        }
-        double[][] xFit = features(model, tags, fitOn), xPick = features(model, tags, pickOn);
-        double[][] xAll = fitOn == train ? xFit : features(model, tags, train);
+        HeadFitRows rows = HeadFitRows.of(t, train, valid);
+        List<Example> fitOn = rows.fitOn(), pickOn = rows.pickOn();
+        double[][] xFit = HiddenStates.atReadPositions(model, tags, fitOn), xPick = HiddenStates.atReadPositions(model, tags, pickOn);
+        double[][] xAll = !rows.refit() ? xFit : HiddenStates.atReadPositions(model, tags, train);
         int d = head.hidden();
         float[] w = head.weight();
         if (!cs.multiLabel()) {
             int classes = cs.size();
             Logistic chosen = Logistic.select(xFit, labels(fitOn), weights(cs, fitOn), xPick, labels(pickOn), weights(cs, pickOn), classes);
-            Logistic m = fitOn == train ? chosen : Logistic.fit(xAll, labels(train), weights(cs, train), classes, chosen.lambda());
+            Logistic m = !rows.refit() ? chosen : Logistic.fit(xAll, labels(train), weights(cs, train), classes, chosen.lambda());
             for (int j = 0; j < w.length; j++) w[j] = (float) m.weights()[j];
             if (head.bias() != null) for (int c = 0; c < head.bias().length; c++) head.bias()[c] = (float) m.intercept()[c];
             return Double.toString(m.lambda());
@@ -95,7 +89,7 @@ public final class ClassificationHeads {
                 continue; // a column with one class in these rows keeps its zero start
             }
             Logistic chosen = Logistic.select(fit.x, fit.y, fit.s, pick.x, pick.y, pick.s, 2);
-            Logistic m = fitOn == train ? chosen : Logistic.fit(all.x, all.y, all.s, 2, chosen.lambda());
+            Logistic m = !rows.refit() ? chosen : Logistic.fit(all.x, all.y, all.s, 2, chosen.lambda());
             for (int j = 0; j < d; j++) w[c * d + j] = (float) m.weights()[j];
             if (head.bias() != null) head.bias()[c] = (float) m.intercept()[0];
             lambdas.add(Double.toString(m.lambda()));
@@ -125,10 +119,6 @@ public final class ClassificationHeads {
     private static int[] labels(List<Example> ex) { return ex.stream().mapToInt(e -> (int) e.label()).toArray(); }
 
     private static double[] weights(ClassSpec cs, List<Example> ex) { return ex.stream().mapToDouble(e -> cs.weight((int) e.label())).toArray(); }
-
-    private static double[][] features(Transformer model, TagSet tags, List<Example> ex) {
-        return HiddenStates.at(model, tags, ex.stream().map(Example::sequence).toList(), Sequence::readPosition);
-    }
 
     /** 1 − AUROC on the valid examples (lower is better); the mean log loss where the valid rows hold one class only. */
     public static double validationScore(TagPredictor p, TaskSpec t, List<Example> valid) {

@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import tagllm.head.HeadInit;
-import tagllm.head.RegressionHead;
 import tagllm.head.Ridge;
 import tagllm.model.Transformer;
 import tagllm.tag.FunctionInit;
-import tagllm.tag.Sequence;
 import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagInit;
@@ -16,12 +14,8 @@ import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.tag.TokenizerEncoder;
 import tagllm.data.Row;
-import tagllm.data.RowIssues;
 import tagllm.task.DataSpec;
-import tagllm.task.Evaluator;
 import tagllm.task.Example;
-import tagllm.task.ExampleRenderer;
-import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
 import tagllm.tokenizer.Tokenizer;
@@ -31,10 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -58,7 +50,8 @@ public final class ExperimentRunner {
     private final String fingerprint;
     private final RowLoader rows;
     private final Progress progress;
-    private final boolean strict;
+    private final SplitExamples examples;
+    private final StageValidation validation;
     private int stopAfter;
     private GradientEngine engine;
 
@@ -70,7 +63,8 @@ public final class ExperimentRunner {
         this.fingerprint = fingerprint;
         this.rows = rows;
         this.progress = progress;
-        this.strict = strict;
+        this.examples = new SplitExamples(rows, model.config().maxPositions(), strict, progress);
+        this.validation = new StageValidation(model, tokenizer, examples, progress);
     }
 
     /** Stops the run right after this optimizer step of the first unfinished stage (to test kill + resume). */
@@ -95,9 +89,44 @@ public final class ExperimentRunner {
 
     public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
-        Path metrics = out.resolve("metrics.jsonl");
+        prepareOutput(exp, resume, force);
+        exp = ClassificationHeads.resolveClasses(exp, rows);
+        TagSet tags = initialTags(exp);
+        List<ObjectNode> summaries = new ArrayList<>();
+        try (MetricsLog log = new MetricsLog(out.resolve("metrics.jsonl"))) {
+            if (!resume) log.reset();
+            List<String> done = new ArrayList<>();
+            for (StageSpec stage : exp.stages()) {
+                Path stageOut = stageFile(out, stage.name());
+                if (resume && Files.exists(stageOut)) {
+                    tags = finishedStage(stage, stageOut);
+                    done.add(stage.name());
+                    continue;
+                }
+                Path ckpt = checkpointFile(out, stage.name());
+                boolean fromCheckpoint = resume && Files.exists(ckpt);
+                if (resume) rewindMetrics(log, stage, fromCheckpoint ? ckpt : null, done);
+                ObjectNode summary = runStage(exp, stage, tags, ckpt, fromCheckpoint, log);
+                summaries.add(summary);
+                if (summary.path("stopped").asBoolean(false)) return new Outcome(tags, null, true, summaries);
+                TagFile.write(tags, stageOut);
+                Files.deleteIfExists(ckpt);
+                done.add(stage.name());
+            }
+        }
+        Path fin = finalFile(out);
+        TagFile.write(tags, fin);
+        return new Outcome(tags, fin, false, summaries);
+    }
+
+    /**
+     * The output folder ready for this run: a folder holding any run is refused without --resume or --force (another
+     * run's final tags and metrics must survive); --force without --resume deletes this experiment's stage files and
+     * checkpoints; run.json records the settings, or on resume checks them (RunManifest).
+     */
+    private void prepareOutput(Experiment exp, boolean resume, boolean force) throws IOException {
+        Path out = exp.output();
         if (!resume && !force) {
-            // any run's files, not only this experiment's stage names: another run's final tags and metrics must survive
             List<String> existing = RunManifest.runFiles(out);
             if (!existing.isEmpty()) {
                 throw new IllegalArgumentException("output folder " + out + " already holds a run (" + String.join(", ", existing)
@@ -118,7 +147,10 @@ public final class ExperimentRunner {
             }
         }
         if (!resume) RunManifest.start(out, settings);
-        exp = ClassificationHeads.resolveClasses(exp, rows);
+    }
+
+    /** The tags and heads the run starts from: the experiment's init: files (same base model required), merged. */
+    private TagSet initialTags(Experiment exp) throws IOException {
         TagSet tags = new TagSet(modelName, fingerprint);
         for (Path init : exp.init()) {
             TagSet t = TagFile.read(init);
@@ -126,45 +158,45 @@ public final class ExperimentRunner {
             tags.merge(t, init.toString());
         }
         tags.bindModel(modelName, fingerprint);
-        List<ObjectNode> summaries = new ArrayList<>();
-        try (MetricsLog log = new MetricsLog(metrics)) {
-            if (!resume) log.reset();
-            List<String> done = new ArrayList<>();
-            for (StageSpec stage : exp.stages()) {
-                Path stageOut = stageFile(out, stage.name());
-                if (resume && Files.exists(stageOut)) {
-                    TagSet saved = TagFile.read(stageOut);
-                    saved.requireModel(fingerprint, modelName, stageOut.toString());
-                    tags = saved;
-                    progress.message("stage " + stage.name() + ": already finished (" + stageOut + ")");
-                    done.add(stage.name());
-                    continue;
-                }
-                Path ckpt = checkpointFile(out, stage.name());
-                boolean fromCheckpoint = resume && Files.exists(ckpt);
-                if (fromCheckpoint) {
-                    Checkpoint.State s = Checkpoint.read(ckpt).state();
-                    log.truncateAfter(stage.name(), s.step(), done);
-                } else if (resume) {
-                    log.truncateAfter(stage.name(), 0, done);
-                }
-                ObjectNode summary = runStage(exp, stage, tags, ckpt, fromCheckpoint, log);
-                summaries.add(summary);
-                if (summary.path("stopped").asBoolean(false)) return new Outcome(tags, null, true, summaries);
-                TagFile.write(tags, stageOut);
-                Files.deleteIfExists(ckpt);
-                done.add(stage.name());
-            }
-        }
-        Path fin = finalFile(out);
-        TagFile.write(tags, fin);
-        return new Outcome(tags, fin, false, summaries);
+        return tags;
     }
 
-    private ObjectNode runStage(Experiment exp, StageSpec stage, TagSet tags, Path ckpt, boolean resume, MetricsLog log) throws IOException {
+    /** On resume, a stage whose tag file exists is done: its tags are read back (same base model required). */
+    private TagSet finishedStage(StageSpec stage, Path stageOut) throws IOException {
+        TagSet saved = TagFile.read(stageOut);
+        saved.requireModel(fingerprint, modelName, stageOut.toString());
+        progress.message("stage " + stage.name() + ": already finished (" + stageOut + ")");
+        return saved;
+    }
+
+    /** On resume, metrics.jsonl keeps the finished stages' records and this stage's up to its checkpoint (none without one). */
+    private static void rewindMetrics(MetricsLog log, StageSpec stage, Path checkpoint, List<String> done) throws IOException {
+        int step = checkpoint == null ? 0 : Checkpoint.read(checkpoint).state().step();
+        log.truncateAfter(stage.name(), step, done);
+    }
+
+    /**
+     * One stage: its tags created, its rows rendered (new heads set up on them), what trains chosen, the training,
+     * then on completion the provenance and the validation scores. Returns the stage's summary.
+     */
+    private ObjectNode runStage(Experiment exp, StageSpec stage, TagSet tags, Path ckpt, boolean fromCheckpoint, MetricsLog log) throws IOException {
         TokenizerEncoder enc = new TokenizerEncoder(tokenizer);
         EmbeddingStatistics embed = new EmbeddingStatistics(model);
-        // 1. the tags this stage's tasks use, created as the paper initialises them when new
+        Set<String> used = createTags(exp, stage, tags, enc, embed);
+        List<Example> train = trainingExamples(exp, stage, tags, enc, embed, !fromCheckpoint);
+        Set<String> trainable = trainableNames(exp, stage, tags, used);
+        progress.message("stage " + stage.name() + " (stage " + stage.stage() + "): " + train.size() + " examples, training "
+                + String.join(", ", trainable));
+        Trainer.Result r = train(exp, stage, tags, enc, train, trainable, ckpt, fromCheckpoint, log);
+        ObjectNode summary = summary(stage, train.size(), r);
+        if (r.stopped()) return summary.put("stopped", true);
+        recordInTagFile(exp, stage, tags, train.size(), trainable, r.steps());
+        recordValidation(exp, stage, tags, enc, summary, log, r.steps());
+        return summary;
+    }
+
+    /** The tags the stage's tasks use, each created as the paper initialises it when the tag set lacks it. */
+    private Set<String> createTags(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc, EmbeddingStatistics embed) {
         Set<String> used = new LinkedHashSet<>();
         for (String tn : stage.tasks()) {
             TaskSpec t = exp.tasks().get(tn);
@@ -173,106 +205,7 @@ public final class ExperimentRunner {
                 if (!tags.has(name)) tags.put(newTag(exp, t, name, enc, embed));
             }
         }
-        // 2. training examples
-        List<Example> train = new ArrayList<>();
-        List<String> dataFiles = new ArrayList<>();
-        for (String tn : stage.tasks()) {
-            TaskSpec t = exp.tasks().get(tn);
-            DataSpec ds = exp.data().get(tn);
-            dataFiles.add(ds.path().toString());
-            List<Example> ex = examples(t, ds, "train", ds.maxTrain(), tags, enc);
-            if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path());
-            train.addAll(ex);
-            if (t.type() == TaskType.CLASSIFICATION && tags.head(t.headKey()) == null) {
-                ClassificationHeads.ensureHead(tags, t, embed.mean());
-                if (t.head().init() == HeadInit.RIDGE && !(resume && Files.exists(ckpt))) {
-                    var fit = ClassificationHeads.fitLogisticHead(model, tags, t, ex, examples(t, ds, "valid", ds.maxEval(), tags, enc));
-                    progress.message("task " + tn + ": head initialised by logistic regression (λ " + fit + ") on " + ex.size() + " rows");
-                }
-            }
-            if (t.type() == TaskType.REGRESSION && tags.head(t.headKey()) == null) {
-                ensureHead(tags, t, ex, embed);
-                if (t.head().init() == HeadInit.RIDGE && !(resume && Files.exists(ckpt))) {
-                    Ridge r = fitRidgeHead(model, tags, t, ex, examples(t, ds, "valid", ds.maxEval(), tags, enc));
-                    progress.message("task " + tn + ": head initialised by ridge (λ " + r.lambda() + ") on " + ex.size() + " rows");
-                }
-            }
-        }
-        // 3. what trains
-        Set<String> trainable = new LinkedHashSet<>();
-        if (!stage.train().isEmpty()) {
-            for (String n : stage.train()) trainable.add(tags.head(n) != null && !tags.has(n) ? Tag.canonicalName(n) : tags.require(n).name());
-        } else {
-            for (String n : used) {
-                TagKind k = tags.require(n).kind();
-                boolean on = switch (stage.stage()) {
-                    case 1 -> k == TagKind.DOMAIN;
-                    case 2 -> k == TagKind.FUNCTION || stage.enrich();
-                    default -> k == TagKind.FUNCTION;
-                };
-                if (on) trainable.add(n);
-            }
-            // a task without a function tag trains its head alone (the paper's "without function tags" ablation)
-            if (stage.stage() > 1) {
-                for (String tn : stage.tasks()) {
-                    TaskSpec t = exp.tasks().get(tn);
-                    if (t.type().readsHead() && t.functionTag() == null) trainable.add(t.headKey());
-                }
-            }
-        }
-        if (stage.stage() == 3) {
-            for (String n : trainable) {
-                if (tags.has(n) && tags.get(n).kind() == TagKind.DOMAIN) {
-                    throw new IllegalArgumentException("stage " + stage.name() + ": stage 3 keeps domain tags frozen, but train: lists " + n);
-                }
-            }
-        }
-        progress.message("stage " + stage.name() + " (stage " + stage.stage() + "): " + train.size() + " examples, training "
-                + String.join(", ", trainable));
-        Trainer trainer = new Trainer(model, progress, log).engine(engine);
-        Trainer.Validator validator = stage.hyper().evalEvery() > 0 ? validator(exp, stage, tags, enc, trainable) : null;
-        Trainer.Result r = trainer.run(tags, train, trainable,
-                new Trainer.Options(stage.name(), stage.hyper(), exp.seed(), stage.enrich(), ckpt, resume, stopAfter, validator));
-        ObjectNode summary = JSON.createObjectNode();
-        summary.put("stage", stage.name());
-        summary.put("steps", r.steps());
-        summary.put("total_steps", r.totalSteps());
-        summary.put("train_examples", train.size());
-        summary.put("final_loss", r.lastLoss());
-        if (r.stopped()) {
-            summary.put("stopped", true);
-            return summary;
-        }
-        // 4. provenance, the task definitions (so predict renders the same prompts), validation scores
-        for (String tn : stage.tasks()) tags.tasks().put(tn, exp.tasks().get(tn).toJson());
-        ObjectNode prov = JSON.createObjectNode();
-        prov.put("stage", stage.name());
-        prov.put("stage_number", stage.stage());
-        ArrayNode ts = prov.putArray("tasks");
-        stage.tasks().forEach(ts::add);
-        ArrayNode df = prov.putArray("data");
-        dataFiles.forEach(df::add);
-        ArrayNode tr = prov.putArray("trained");
-        trainable.forEach(tr::add);
-        prov.put("examples", train.size());
-        prov.put("steps", r.steps());
-        prov.put("seed", exp.seed());
-        // Training in BF16 moves results by about a percent (docs/training.md): a tag file says which it was.
-        prov.put("compute", model.weights().bf16Compute() ? "bf16" : "f32");
-        prov.set("hyper", JSON.valueToTree(stage.hyper()));
-        prov.put("time", Instant.now().toString());
-        prov.put("tagllm_version", tagllm.util.Version.current());
-        tags.provenance().add(prov);
-        ObjectNode valid = validate(exp, stage, tags, enc);
-        if (valid != null) {
-            summary.set("valid", valid);
-            ObjectNode rec = log.newRecord();
-            rec.put("stage", stage.name());
-            rec.put("step", r.steps());
-            rec.set("valid", valid);
-            log.write(rec);
-        }
-        return summary;
+        return used;
     }
 
     /** A new tag: the paper's init, or for a function tag under function_init: prompt, the prompt tokens before it. */
@@ -288,138 +221,137 @@ public final class ExperimentRunner {
     }
 
     /**
-     * Sets a new head to the ridge fit of its head-space targets on the hidden states at the read position
-     * under the current tags; λ is chosen on the valid examples (or, without any, on the last fifth of the
-     * training ones), then the head is refitted on all training rows at that λ.
+     * The stage's training examples, task after task; a task's new head is set up on its examples as they are
+     * rendered (fitted by ridge or logistic regression unless the stage continues from a checkpoint, which holds it).
      */
-    static Ridge fitRidgeHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
-        RegressionHead head = tags.head(t.headKey());
-        List<Example> fitOn = train, pickOn = valid;
-        if (valid.isEmpty()) {
-            if (train.size() < 5) throw new IllegalArgumentException("task " + t.name() + ": head init ridge needs a valid split or at least 5 training rows");
-            int cut = train.size() - train.size() / 5;
-            fitOn = train.subList(0, cut);
-            pickOn = train.subList(cut, train.size());
-        }
-        double[][] xFit = features(model, tags, fitOn), xPick = features(model, tags, pickOn);
-        Ridge chosen = Ridge.select(xFit, targets(head, fitOn), xPick, targets(head, pickOn), head.bias() != null);
-        Ridge r = fitOn == train ? chosen : Ridge.fit(features(model, tags, train), targets(head, train), chosen.lambda(), head.bias() != null);
-        float[] w = head.weight();
-        for (int j = 0; j < w.length; j++) w[j] = (float) r.weights()[j];
-        if (head.bias() != null) head.bias()[0] = (float) r.intercept();
-        return r;
-    }
-
-    private static double[][] features(Transformer model, TagSet tags, List<Example> ex) {
-        return HiddenStates.at(model, tags, ex.stream().map(Example::sequence).toList(), Sequence::readPosition);
-    }
-
-    private static double[] targets(RegressionHead head, List<Example> ex) {
-        return ex.stream().mapToDouble(e -> head.toHeadSpace(0, e.label())).toArray();
-    }
-
-    /**
-     * The stage's validation score for early stopping: the mean over its regression tasks of the head-space
-     * MSE on the valid split (standardised heads make the tasks comparable), and per trained function tag
-     * (the mean over its tasks) when the trained tags are independent: every trained tag is a scored task's
-     * function tag and no scored task uses another trained tag. Null when no task can be scored.
-     */
-    private Trainer.Validator validator(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc, Set<String> trainable) throws IOException {
-        List<TaskSpec> tasks = new ArrayList<>();
-        List<List<Example>> sets = new ArrayList<>();
-        for (String tn : stage.tasks()) {
-            TaskSpec t = exp.tasks().get(tn);
-            if (!t.type().readsHead()) continue;
-            List<Example> ex = examples(t, exp.data().get(tn), "valid", exp.data().get(tn).maxEval(), tags, enc);
-            if (ex.isEmpty()) continue;
-            tasks.add(t);
-            sets.add(ex);
-        }
-        if (tasks.isEmpty()) {
-            progress.message("stage " + stage.name() + ": eval_every is set but no regression or classification task has valid rows; training without it");
-            return null;
-        }
-        boolean independent = true;
-        Set<String> scoredTags = new LinkedHashSet<>();
-        for (TaskSpec t : tasks) {
-            scoredTags.add(t.headKey());
-            for (String n : t.parsedTemplate().tagNames()) if (trainable.contains(n) && !n.equals(t.headKey())) independent = false;
-        }
-        boolean byTag = independent && scoredTags.equals(trainable);
-        return current -> {
-            TagPredictor p = new TagPredictor(model, tokenizer, current, id -> id == tokenizer.eosId());
-            double sum = 0;
-            Map<String, double[]> perTag = new LinkedHashMap<>();
-            for (int k = 0; k < tasks.size(); k++) {
-                if (tasks.get(k).type() == TaskType.CLASSIFICATION) {
-                    // a classification task scores 1 − AUROC (lower is better, like the head-space MSE)
-                    double loss = ClassificationHeads.validationScore(p, tasks.get(k), sets.get(k));
-                    sum += loss;
-                    double[] acc = perTag.computeIfAbsent(tasks.get(k).headKey(), n -> new double[2]);
-                    acc[0] += loss;
-                    acc[1]++;
-                    continue;
-                }
-                RegressionHead head = current.head(tasks.get(k).headKey());
-                double[] pred = p.predictValues(tasks.get(k), sets.get(k).stream().map(Example::sequence).toList());
-                double se = 0;
-                for (int i = 0; i < pred.length; i++) {
-                    double diff = head.toHeadSpace(0, pred[i]) - head.toHeadSpace(0, sets.get(k).get(i).label());
-                    se += diff * diff;
-                }
-                sum += se / pred.length;
-                double[] acc = perTag.computeIfAbsent(tasks.get(k).headKey(), n -> new double[2]);
-                acc[0] += se / pred.length;
-                acc[1]++;
-            }
-            Map<String, Double> scores = new LinkedHashMap<>();
-            if (byTag) perTag.forEach((n, acc) -> scores.put(n, acc[0] / acc[1]));
-            return new Trainer.Score(sum / tasks.size(), scores);
-        };
-    }
-
-    /** Scores on the valid split (capped by max_eval) when the data has one; null otherwise. */
-    private ObjectNode validate(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc) throws IOException {
-        ObjectNode out = JSON.createObjectNode();
+    private List<Example> trainingExamples(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc, EmbeddingStatistics embed,
+                                           boolean fitHeads) throws IOException {
+        List<Example> train = new ArrayList<>();
         for (String tn : stage.tasks()) {
             TaskSpec t = exp.tasks().get(tn);
             DataSpec ds = exp.data().get(tn);
-            List<Example> ex = examples(t, ds, "valid", ds.maxEval(), tags, enc);
-            if (ex.isEmpty()) continue;
-            switch (t.type()) {
-                case LANGUAGE_MODEL -> out.putObject(tn).put("next_token_loss", Evaluator.languageModelLoss(model, tags, ex)).put("n", ex.size());
-                case REGRESSION -> {
-                    TagPredictor p = new TagPredictor(model, tokenizer, tags, id -> id == tokenizer.eosId());
-                    var m = Evaluator.regression(p, t, ex).metrics();
-                    out.putObject(tn).put("mse", m.mse()).put("mae", m.mae()).put("pearson", m.pearson()).put("n", m.n());
-                }
-                case TEXT -> out.putObject(tn).put("next_token_loss", Evaluator.languageModelLoss(model, tags, ex)).put("n", ex.size());
-                case CLASSIFICATION -> {
-                    TagPredictor p = new TagPredictor(model, tokenizer, tags, id -> id == tokenizer.eosId());
-                    try {
-                        var m = Evaluator.classification(p, t, ex).metrics();
-                        out.putObject(tn).put("auroc", m.auroc()).put("auprc", m.auprc()).put("accuracy", m.accuracy())
-                                .put("log_loss", m.logLoss()).put("n", m.n());
-                    } catch (IllegalArgumentException e) {
-                        out.putObject(tn).put("note", e.getMessage()).put("n", ex.size());
-                    }
+            List<Example> ex = examples.of(t, ds, "train", ds.maxTrain(), tags, enc);
+            if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path());
+            train.addAll(ex);
+            if (t.type().readsHead() && tags.head(t.headKey()) == null) newHead(t, ds, ex, tags, enc, embed, fitHeads);
+        }
+        return train;
+    }
+
+    /** A task's new head (HeadSpec: bias, standardisation, init); init: ridge fits it on the hidden states, λ picked on valid. */
+    private void newHead(TaskSpec t, DataSpec ds, List<Example> train, TagSet tags, TokenizerEncoder enc, EmbeddingStatistics embed,
+                         boolean fit) throws IOException {
+        boolean ridge = fit && t.head().init() == HeadInit.RIDGE;
+        if (t.type() == TaskType.CLASSIFICATION) {
+            ClassificationHeads.ensureHead(tags, t, embed.mean());
+            if (!ridge) return;
+            var lambda = ClassificationHeads.fitLogisticHead(model, tags, t, train, examples.valid(t, ds, tags, enc));
+            progress.message("task " + t.name() + ": head initialised by logistic regression (λ " + lambda + ") on " + train.size() + " rows");
+        } else {
+            RegressionHeads.create(tags, t, train, embed);
+            if (!ridge) return;
+            Ridge r = RegressionHeads.fitRidge(model, tags, t, train, examples.valid(t, ds, tags, enc));
+            progress.message("task " + t.name() + ": head initialised by ridge (λ " + r.lambda() + ") on " + train.size() + " rows");
+        }
+    }
+
+    /**
+     * What the stage trains: its train: list, or by default stage 1 the domain tags, stage 2 the function tags (and
+     * the domain tags when enriched), stage 3 the function tags; a task without a function tag trains its head alone
+     * (the paper's "without function tags" ablation). Stage 3 refuses a domain tag.
+     */
+    private static Set<String> trainableNames(Experiment exp, StageSpec stage, TagSet tags, Set<String> used) {
+        Set<String> trainable = new LinkedHashSet<>();
+        if (!stage.train().isEmpty()) {
+            for (String n : stage.train()) trainable.add(tags.head(n) != null && !tags.has(n) ? Tag.canonicalName(n) : tags.require(n).name());
+        } else {
+            for (String n : used) {
+                TagKind k = tags.require(n).kind();
+                boolean on = switch (stage.stage()) {
+                    case 1 -> k == TagKind.DOMAIN;
+                    case 2 -> k == TagKind.FUNCTION || stage.enrich();
+                    default -> k == TagKind.FUNCTION;
+                };
+                if (on) trainable.add(n);
+            }
+            if (stage.stage() > 1) {
+                for (String tn : stage.tasks()) {
+                    TaskSpec t = exp.tasks().get(tn);
+                    if (t.type().readsHead() && t.functionTag() == null) trainable.add(t.headKey());
                 }
             }
         }
-        return out.isEmpty() ? null : out;
+        if (stage.stage() == 3) {
+            for (String n : trainable) {
+                if (tags.has(n) && tags.get(n).kind() == TagKind.DOMAIN) {
+                    throw new IllegalArgumentException("stage " + stage.name() + ": stage 3 keeps domain tags frozen, but train: lists " + n);
+                }
+            }
+        }
+        return trainable;
+    }
+
+    /** The Trainer on the stage's examples, validating every eval_every steps when the stage has valid rows. */
+    private Trainer.Result train(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc, List<Example> train, Set<String> trainable,
+                                 Path ckpt, boolean fromCheckpoint, MetricsLog log) throws IOException {
+        Trainer trainer = new Trainer(model, progress, log).engine(engine);
+        Trainer.Validator validator = stage.hyper().evalEvery() > 0 ? validation.validator(exp, stage, tags, enc, trainable) : null;
+        return trainer.run(tags, train, trainable,
+                new Trainer.Options(stage.name(), stage.hyper(), exp.seed(), stage.enrich(), ckpt, fromCheckpoint, stopAfter, validator));
+    }
+
+    private static ObjectNode summary(StageSpec stage, int examples, Trainer.Result r) {
+        ObjectNode summary = JSON.createObjectNode();
+        summary.put("stage", stage.name());
+        summary.put("steps", r.steps());
+        summary.put("total_steps", r.totalSteps());
+        summary.put("train_examples", examples);
+        summary.put("final_loss", r.lastLoss());
+        return summary;
+    }
+
+    /**
+     * What the tag file keeps of the stage: the task definitions (so predict renders the same prompts) and a
+     * provenance entry (data, what trained, steps, seed, compute precision, hyper-parameters, time, version).
+     */
+    private void recordInTagFile(Experiment exp, StageSpec stage, TagSet tags, int examples, Set<String> trainable, int steps) {
+        for (String tn : stage.tasks()) tags.tasks().put(tn, exp.tasks().get(tn).toJson());
+        ObjectNode prov = JSON.createObjectNode();
+        prov.put("stage", stage.name());
+        prov.put("stage_number", stage.stage());
+        ArrayNode ts = prov.putArray("tasks");
+        stage.tasks().forEach(ts::add);
+        ArrayNode df = prov.putArray("data");
+        for (String tn : stage.tasks()) df.add(exp.data().get(tn).path().toString());
+        ArrayNode tr = prov.putArray("trained");
+        trainable.forEach(tr::add);
+        prov.put("examples", examples);
+        prov.put("steps", steps);
+        prov.put("seed", exp.seed());
+        // Training in BF16 moves results by about a percent (docs/training.md): a tag file says which it was.
+        prov.put("compute", model.weights().bf16Compute() ? "bf16" : "f32");
+        prov.set("hyper", JSON.valueToTree(stage.hyper()));
+        prov.put("time", Instant.now().toString());
+        prov.put("tagllm_version", tagllm.util.Version.current());
+        tags.provenance().add(prov);
+    }
+
+    /** The trained tags' valid-split scores, in the summary and as a metrics record (when the data has a valid split). */
+    private void recordValidation(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc, ObjectNode summary, MetricsLog log,
+                                  int steps) throws IOException {
+        ObjectNode valid = validation.scores(exp, stage, tags, enc);
+        if (valid == null) return;
+        summary.set("valid", valid);
+        ObjectNode rec = log.newRecord();
+        rec.put("stage", stage.name());
+        rec.put("step", steps);
+        rec.set("valid", valid);
+        log.write(rec);
     }
 
     /** Renders a split's rows; rows that do not fit are reported and skipped (or stop the run with --strict). */
     public List<Example> examples(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
-        ExampleRenderer r = new ExampleRenderer(t, tags, enc, model.config().maxPositions());
-        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
-        List<Example> out = new ArrayList<>();
-        for (Row row : rows.load(ds, split)) {
-            if (cap > 0 && out.size() >= cap) break;
-            issues.convert(row, r::example).ifPresent(out::add);
-        }
-        if (issues.count() > 0) progress.message("task " + t.name() + " (" + split + "): " + issues.summary());
-        return out;
+        return examples.of(t, ds, split, cap, tags, enc);
     }
 
     /**
@@ -433,25 +365,7 @@ public final class ExperimentRunner {
             if (t.head().init() == HeadInit.RIDGE) ClassificationHeads.fitLogisticHead(model, tags, t, train, valid);
             return;
         }
-        ensureHead(tags, t, train, new EmbeddingStatistics(model));
-        if (t.head().init() == HeadInit.RIDGE) fitRidgeHead(model, tags, t, train, valid);
-    }
-
-    /** A new head for a regression task's function tag: rows = the mean token embedding as in the code, or zero. */
-    static void ensureHead(TagSet tags, TaskSpec t, List<Example> train, EmbeddingStatistics embed) {
-        String f = t.headKey();
-        if (tags.head(f) != null) return;
-        // the head learns z = (y - shift) / scale and reports y: label_scale (DC's 0.1, as the code scales its
-        // targets) is a fixed scale, standardisation takes the training labels' mean and deviation instead
-        double[] shift = null, scale = new double[]{1 / t.labelScale()};
-        if (t.head().standardize()) {
-            double mean = train.stream().mapToDouble(Example::label).average().orElse(0);
-            double var = train.stream().mapToDouble(e -> (e.label() - mean) * (e.label() - mean)).average().orElse(1);
-            shift = new double[]{mean};
-            scale = new double[]{var > 0 ? Math.sqrt(var) : 1};
-        }
-        // ridge starts from zero too: fitRidgeHead replaces the weights once the stage's tags exist
-        float[] rowInit = t.head().init() == HeadInit.EMBEDDING ? embed.mean() : new float[embed.mean().length];
-        tags.putHead(RegressionHead.initial(f, t.head().outputs(), rowInit, t.head().bias(), shift, scale));
+        RegressionHeads.create(tags, t, train, new EmbeddingStatistics(model));
+        if (t.head().init() == HeadInit.RIDGE) RegressionHeads.fitRidge(model, tags, t, train, valid);
     }
 }

@@ -18,11 +18,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 
 /**
@@ -87,30 +85,95 @@ public final class Trainer {
 
     public Result run(TagSet tags, List<Example> examples, Set<String> trainable, Options o) throws IOException {
         if (examples.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": no training examples");
-        Hyper h = o.hyper();
-        Trainables acc = Trainables.of(tags, trainable, h, o.stageName());
-        List<Param> params = new ArrayList<>(acc.params());
-        Map<String, int[]> groups = new LinkedHashMap<>(acc.groups());
-        if (o.lora() != null) {
+        return new StageLoop(tags, examples, trainable, o).run();
+    }
+
+    /**
+     * One stage's optimisation with its state: the trained arrays and their groups, the batch order, the schedule and
+     * optimizer, the best-step snapshot. {@link #run} reads as the loop: each step accumulates the micro-batches'
+     * gradients, clips, steps the optimizer, then logs, validates, checkpoints.
+     */
+    private final class StageLoop {
+        private final TagSet tags;
+        private final List<Example> examples;
+        private final Set<String> trainable;
+        private final Options o;
+        private final Hyper h;
+        private final Trainables acc;
+        /** Each micro-batch's gradient is computed from zero here, then added to the step's sum in micro-batch order:
+         *  the same sums whether the micro-batches ran here or on a cluster (GradientEngine). */
+        private final Trainables scratch;
+        private final List<Param> params;
+        private final Map<String, int[]> groups;
+        private final BatchOrder batches;
+        private final int total;
+        private final LrSchedule schedule;
+        private final Optimizer opt;
+        private final Validator validator;
+        private final BestSnapshot best;
+        private final long t0 = System.nanoTime();
+        private long rows;
+
+        StageLoop(TagSet tags, List<Example> examples, Set<String> trainable, Options o) {
+            this.tags = tags;
+            this.examples = examples;
+            this.trainable = trainable;
+            this.o = o;
+            this.h = o.hyper();
+            this.acc = Trainables.of(tags, trainable, h, o.stageName());
+            this.params = new ArrayList<>(acc.params());
+            this.groups = new LinkedHashMap<>(acc.groups());
+            if (o.lora() != null) addLoraAdapters();
+            if (params.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train");
+            this.scratch = engine == null ? Trainables.of(tags, trainable, h, o.stageName()) : null;
+            this.batches = new BatchOrder(examples.size(), h.batchSize(), h.gradAccum(), o.seed());
+            this.total = h.maxSteps() > 0 ? h.maxSteps() : batches.steps(h.epochs());
+            this.schedule = LrSchedule.of(h.schedule(), h.lr(), h.warmupRatio(), total);
+            this.opt = h.newOptimizer();
+            this.validator = h.evalEvery() > 0 ? o.validator() : null;
+            this.best = validator != null ? new BestSnapshot(params, groups) : null;
+        }
+
+        /** compare's LoRA baseline: the adapters' arrays train too, as one group (their gradients accumulate in microStep). */
+        private void addLoraAdapters() {
             if (engine != null) throw new IllegalArgumentException("stage " + o.stageName() + ": LoRA adapters train in one JVM only (engine: local)");
-            // the adapters' gradients accumulate in their own arrays across the step's micro-batches (microStep)
             int first = params.size();
             for (LoraAdapters.Array a : o.lora().arrays()) params.add(new Param(a.name(), a.value(), a.grad(), 1.0));
             int[] members = new int[params.size() - first];
             for (int k = 0; k < members.length; k++) members[k] = first + k;
             groups.put("lora", members);
         }
-        if (params.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train");
-        // Each micro-batch's gradient is computed from zero, then added to the step's sum in micro-batch order:
-        // the same sums whether the micro-batches ran here or on a cluster (GradientEngine).
-        Trainables scratch = engine == null ? Trainables.of(tags, trainable, h, o.stageName()) : null;
 
-        int micro = (examples.size() + h.batchSize() - 1) / h.batchSize();
-        int total = h.maxSteps() > 0 ? h.maxSteps() : (int) Math.max(1, ((long) h.epochs() * micro + h.gradAccum() - 1) / h.gradAccum());
-        LrSchedule schedule = LrSchedule.of(h.schedule(), h.lr(), h.warmupRatio(), total);
-        Optimizer opt = h.newOptimizer();
-        int step = 0;
-        if (o.resume() && o.checkpoint() != null && Files.exists(o.checkpoint())) {
+        Result run() throws IOException {
+            int step = resumeStep();
+            progress.start(o.stageName(), step, total);
+            if (best != null) validate(validator, tags, best, o.stageName(), step);
+            if (engine != null) engine.begin(new GradientEngine.StageWork(o.stageName(), tags, examples, trainable, h, o.enrichCe()));
+            StepLoss last = null;
+            while (step < total) {
+                last = accumulateGradients(step);
+                // per array, before clipping: how the gradient splits between tags and heads (docs/training.md, BA)
+                double[] norms = arrayNorms();
+                double norm = GradClip.clip(params, h.maxGradNorm());
+                double lr = schedule.lr(step);
+                opt.step(params, lr);
+                step++;
+                rows += last.rows();
+                double tps = rows / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+                requireFinite(last.total(), step);
+                if (step % h.logEvery() == 0 || step == total) logStep(step, last, lr, norm, norms, tps);
+                progress.update(step, last.total(), tps);
+                if (best != null && (step % h.evalEvery() == 0 || step == total)) validate(validator, tags, best, o.stageName(), step);
+                if (o.checkpoint() != null && h.checkpointEvery() > 0 && step % h.checkpointEvery() == 0 && step < total) checkpoint(step);
+                if (o.stopAfter() > 0 && step >= o.stopAfter() && step < total) return new Result(step, total, last.total(), true, rows);
+            }
+            if (best != null) keepBestSteps(step);
+            return new Result(step, total, last == null ? Double.NaN : last.total(), false, rows);
+        }
+
+        /** With resume and a checkpoint of this stage: the tags, heads and optimizer state put back; returns its step (else 0). */
+        private int resumeStep() throws IOException {
+            if (!o.resume() || o.checkpoint() == null || !Files.exists(o.checkpoint())) return 0;
             Checkpoint.Loaded c = Checkpoint.read(o.checkpoint());
             if (!c.state().stage().equals(o.stageName()) || c.state().totalSteps() != total || !c.state().optimizer().equals(opt.name())) {
                 throw new IllegalArgumentException(o.checkpoint() + ": checkpoint of stage '" + c.state().stage() + "' with "
@@ -119,48 +182,20 @@ public final class Trainer {
             }
             restore(tags, c.tags(), trainable);
             opt.restore(c.optimizerState(), c.state().optimizerSteps());
-            step = c.state().step();
+            int step = c.state().step();
             progress.message("resuming stage " + o.stageName() + " at step " + step + "/" + total + " from " + o.checkpoint());
+            return step;
         }
 
-        progress.start(o.stageName(), step, total);
-        long t0 = System.nanoTime();
-        long rows = 0;
-        StepLoss last = null;
-        List<List<Integer>> orders = new ArrayList<>();
-        Validator validator = h.evalEvery() > 0 ? o.validator() : null;
-        BestSnapshot best = validator != null ? new BestSnapshot(params, groups) : null;
-        if (best != null) validate(validator, tags, best, o.stageName(), step);
-        if (engine != null) engine.begin(new GradientEngine.StageWork(o.stageName(), tags, examples, trainable, h, o.enrichCe()));
-        while (step < total) {
+        /** The step's gradient: its grad_accum micro-batches, each from zero (here or on the engine), summed in order into the accumulators. */
+        private StepLoss accumulateGradients(int step) {
             for (Param p : params) p.zeroGrad();
             double loss = 0, mse = 0, ce = 0, cls = 0;
             long stepRows = 0;
-            List<int[]> microBatches = new ArrayList<>();
-            for (int a = 0; a < h.gradAccum(); a++) {
-                long g = (long) step * h.gradAccum() + a;
-                int epoch = (int) (g / micro), j = (int) (g % micro);
-                while (orders.size() <= epoch) orders.add(order(examples.size(), o.seed(), orders.size()));
-                List<Integer> ord = orders.get(epoch);
-                int from = j * h.batchSize(), to = Math.min(ord.size(), (j + 1) * h.batchSize());
-                int[] batch = new int[to - from];
-                for (int k = from; k < to; k++) batch[k - from] = ord.get(k);
-                microBatches.add(batch);
-            }
+            List<int[]> microBatches = batches.microBatches(step);
             List<GradientEngine.MicroGradient> grads = engine != null ? engine.compute(tags, microBatches) : null;
             for (int a = 0; a < h.gradAccum(); a++) {
-                GradientEngine.MicroGradient l;
-                if (engine != null) {
-                    l = grads.get(a);
-                } else {
-                    List<Example> batch = new ArrayList<>();
-                    for (int i : microBatches.get(a)) batch.add(examples.get(i));
-                    // LoRA's dropout masks: one draw per micro-step, from the seed and its index (reproducible, resumable)
-                    long g = (long) step * h.gradAccum() + a;
-                    if (o.lora() != null) o.lora().train(o.seed() * 1_000_003L + g);
-                    l = microBatchGradient(tags, batch, trainable, h, o.enrichCe(), scratch, o.lora() != null);
-                    if (o.lora() != null) o.lora().eval();
-                }
+                GradientEngine.MicroGradient l = engine != null ? grads.get(a) : localMicroBatch(microBatches.get(a), (long) step * h.gradAccum() + a);
                 acc.add(l.grads());
                 loss += l.total() / h.gradAccum();
                 mse += l.mse() / h.gradAccum();
@@ -168,48 +203,56 @@ public final class Trainer {
                 cls += l.cls() / h.gradAccum();
                 stepRows += l.rows();
             }
-            // per array, before clipping: how the gradient splits between tags and heads (docs/training.md, BA)
+            return new StepLoss(loss, mse, ce, stepRows, cls);
+        }
+
+        /** One micro-batch in this JVM; LoRA's dropout masks are drawn once per micro-step from the seed and its index (reproducible, resumable). */
+        private GradientEngine.MicroGradient localMicroBatch(int[] indices, long microStep) {
+            List<Example> batch = new ArrayList<>();
+            for (int i : indices) batch.add(examples.get(i));
+            if (o.lora() != null) o.lora().train(o.seed() * 1_000_003L + microStep);
+            GradientEngine.MicroGradient l = microBatchGradient(tags, batch, trainable, h, o.enrichCe(), scratch, o.lora() != null);
+            if (o.lora() != null) o.lora().eval();
+            return l;
+        }
+
+        private double[] arrayNorms() {
             double[] norms = new double[params.size()];
             for (int k = 0; k < norms.length; k++) norms[k] = GradClip.globalNorm(List.of(params.get(k)));
-            double norm = GradClip.clip(params, h.maxGradNorm());
-            double lr = schedule.lr(step);
-            opt.step(params, lr);
-            step++;
-            rows += stepRows;
-            last = new StepLoss(loss, mse, ce, stepRows, cls);
-            double tps = rows / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+            return norms;
+        }
+
+        private void requireFinite(double loss, int step) {
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException("stage " + o.stageName() + ": the loss became " + loss + " at step " + step
                         + " (lower the learning rate, or check the labels)");
             }
-            if (step % h.logEvery() == 0 || step == total) {
-                ObjectNode r = log.newRecord();
-                r.put("stage", o.stageName());
-                r.put("step", step);
-                r.put("loss", loss);
-                if (mse != 0) r.put("mse", mse);
-                if (ce != 0) r.put("ce", ce);
-                if (cls != 0) r.put("cls", cls);
-                r.put("lr", lr);
-                r.put("grad_norm", norm);
-                ObjectNode by = r.putObject("grad_norms");
-                for (int k = 0; k < norms.length; k++) by.put(params.get(k).name(), norms[k]);
-                r.put("tokens_per_s", Math.round(tps));
-                log.write(r);
-            }
-            progress.update(step, loss, tps);
-            if (best != null && (step % h.evalEvery() == 0 || step == total)) validate(validator, tags, best, o.stageName(), step);
-            if (o.checkpoint() != null && h.checkpointEvery() > 0 && step % h.checkpointEvery() == 0 && step < total) {
-                Checkpoint.write(o.checkpoint(), tags, opt, new Checkpoint.State(o.stageName(), step, total, opt.name(), opt.steps()));
-            }
-            if (o.stopAfter() > 0 && step >= o.stopAfter() && step < total) {
-                return new Result(step, total, loss, true, rows);
-            }
         }
-        if (best != null) {
+
+        private void logStep(int step, StepLoss l, double lr, double norm, double[] norms, double tps) throws IOException {
+            ObjectNode r = log.newRecord();
+            r.put("stage", o.stageName());
+            r.put("step", step);
+            r.put("loss", l.total());
+            if (l.mse() != 0) r.put("mse", l.mse());
+            if (l.ce() != 0) r.put("ce", l.ce());
+            if (l.cls() != 0) r.put("cls", l.cls());
+            r.put("lr", lr);
+            r.put("grad_norm", norm);
+            ObjectNode by = r.putObject("grad_norms");
+            for (int k = 0; k < norms.length; k++) by.put(params.get(k).name(), norms[k]);
+            r.put("tokens_per_s", Math.round(tps));
+            log.write(r);
+        }
+
+        private void checkpoint(int step) throws IOException {
+            Checkpoint.write(o.checkpoint(), tags, opt, new Checkpoint.State(o.stageName(), step, total, opt.name(), opt.steps()));
+        }
+
+        /** Puts back each group's best-validation arrays and records the step each was kept from (0: never beat the initial tags). */
+        private void keepBestSteps(int step) throws IOException {
             String kept = best.restore(step);
             if (!kept.isEmpty()) progress.message("stage " + o.stageName() + ": keeping " + kept);
-            // which step each kept tag comes from: step 0 means training never beat the initial tags on validation
             ObjectNode r = log.newRecord();
             r.put("stage", o.stageName());
             r.put("step", step);
@@ -217,7 +260,6 @@ public final class Trainer {
             best.keptSteps().forEach((g, at) -> by.put(g.isEmpty() ? "all" : g, at));
             log.write(r);
         }
-        return new Result(step, total, last == null ? Double.NaN : last.total(), false, rows);
     }
 
     private void validate(Validator v, TagSet tags, BestSnapshot best, String stage, int step) throws IOException {
@@ -295,14 +337,6 @@ public final class Trainer {
             }
             return b.toString();
         }
-    }
-
-    /** The epoch's example order: a seeded shuffle (java.util.Random is specified, so it is the same everywhere). */
-    static List<Integer> order(int n, long seed, int epoch) {
-        List<Integer> idx = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) idx.add(i);
-        Collections.shuffle(idx, new Random(seed * 1_000_003L + epoch));
-        return idx;
     }
 
     private static void restore(TagSet into, TagSet from, Set<String> trainable) {

@@ -36,7 +36,7 @@ class HeadSetupTest {
         TagSet s = tags(dc);
         List<Example> ex = dcExamples(dc, s);
         assertEquals(20.0, ex.get(0).label(), "labels stay in the data's units");
-        ExperimentRunner.ensureHead(s, dc, ex, new EmbeddingStatistics(TinyRun.model()));
+        RegressionHeads.create(s, dc, ex, new EmbeddingStatistics(TinyRun.model()));
         var head = s.head("DC");
         assertEquals(10.0, head.scale()[0], 1e-12);
         assertEquals(0.0, head.shift()[0]);
@@ -51,7 +51,7 @@ class HeadSetupTest {
         node.putObject("head").put("standardize", true).put("bias", true).put("init", "zero");
         TaskSpec dc = TaskSpec.fromConfig("dc", new ConfigNode(node, "dc"), Map.of());
         TagSet s = tags(dc);
-        ExperimentRunner.ensureHead(s, dc, dcExamples(dc, s), new EmbeddingStatistics(TinyRun.model()));
+        RegressionHeads.create(s, dc, dcExamples(dc, s), new EmbeddingStatistics(TinyRun.model()));
         var head = s.head("DC");
         assertEquals(25.0, head.shift()[0], 1e-12);
         assertEquals(5.0, head.scale()[0], 1e-12);

@@ -60,10 +60,10 @@ class RidgeHeadInitTest {
         assertEquals("ridge", t.toJson().get("head").get("init").asText(), "the init round-trips through the tag file's task");
         TagSet tags = tags(t);
         List<Example> train = rows(t, tags, "train", 80), valid = rows(t, tags, "valid", 8);
-        ExperimentRunner.ensureHead(tags, t, train, new EmbeddingStatistics(TinyRun.model()));
+        RegressionHeads.create(tags, t, train, new EmbeddingStatistics(TinyRun.model()));
         double zeroMse = headSpaceMse(tags, t, train);
         assertEquals(1.0, zeroMse, 1e-4, "the zero head of a standardised task predicts the mean: MSE = 1 in head space");
-        Ridge r = ExperimentRunner.fitRidgeHead(TinyRun.model(), tags, t, train, valid);
+        Ridge r = RegressionHeads.fitRidge(TinyRun.model(), tags, t, train, valid);
         RegressionHead head = tags.head(t.functionTag());
 
         // stationarity of Σ(z − target)²/n + λ‖w‖² at the head, with z from the prediction path

@@ -1,0 +1,47 @@
+package tagllm.train;
+
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
+import tagllm.tag.TagSet;
+import tagllm.tag.TokenizerEncoder;
+import tagllm.task.DataSpec;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.TaskSpec;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A task's rows of one split rendered into examples; rows that do not fit are reported and skipped (or stop the run with --strict). */
+final class SplitExamples {
+    private final ExperimentRunner.RowLoader rows;
+    private final int maxPositions;
+    private final boolean strict;
+    private final Progress progress;
+
+    SplitExamples(ExperimentRunner.RowLoader rows, int maxPositions, boolean strict, Progress progress) {
+        this.rows = rows;
+        this.maxPositions = maxPositions;
+        this.strict = strict;
+        this.progress = progress;
+    }
+
+    /** The split's examples, at most cap (0: all) of them. */
+    List<Example> of(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
+        ExampleRenderer r = new ExampleRenderer(t, tags, enc, maxPositions);
+        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
+        List<Example> out = new ArrayList<>();
+        for (Row row : rows.load(ds, split)) {
+            if (cap > 0 && out.size() >= cap) break;
+            issues.convert(row, r::example).ifPresent(out::add);
+        }
+        if (issues.count() > 0) progress.message("task " + t.name() + " (" + split + "): " + issues.summary());
+        return out;
+    }
+
+    /** The valid split, capped by the data's max_eval. */
+    List<Example> valid(TaskSpec t, DataSpec ds, TagSet tags, TokenizerEncoder enc) throws IOException {
+        return of(t, ds, "valid", ds.maxEval(), tags, enc);
+    }
+}
