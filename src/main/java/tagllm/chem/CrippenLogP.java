@@ -4,12 +4,6 @@ import org.openscience.cdk.interfaces.IAtom;
 import org.openscience.cdk.interfaces.IAtomContainer;
 import org.openscience.cdk.interfaces.IBond;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -137,21 +131,8 @@ final class CrippenLogP {
     }
 
     private static List<String[]> load() {
-        String resource = "crippen.tsv";
-        List<String[]> rows = new ArrayList<>();
-        try (InputStream in = CrippenLogP.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException("missing resource tagllm/chem/" + resource);
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.isBlank() || line.startsWith("#")) continue;
-                String[] f = line.split("\t");
-                if (f.length < 3) throw new IllegalStateException("bad row in " + resource + ": " + line);
-                rows.add(f);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        List<String[]> rows = ResourceTable.rows("crippen.tsv");
+        for (String[] f : rows) if (f.length < 3) throw new IllegalStateException("bad row in crippen.tsv: " + String.join("\t", f));
         return rows;
     }
 }

@@ -1,11 +1,5 @@
 package tagllm.chem;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -23,22 +17,12 @@ final class ElementTable {
     static {
         Arrays.fill(DEFAULT_VALENCE, -1);
         Arrays.fill(VALENCES, new int[] {-1});
-        String resource = "elements.tsv";
-        try (InputStream in = ElementTable.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException("missing resource tagllm/chem/" + resource);
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.isBlank() || line.startsWith("#")) continue;
-                String[] f = line.split("\t");
-                int z = Integer.parseInt(f[0]);
-                WEIGHT[z] = Double.parseDouble(f[2]);
-                DEFAULT_VALENCE[z] = Integer.parseInt(f[3]);
-                OUTER_ELECTRONS[z] = Integer.parseInt(f[4]);
-                VALENCES[z] = Arrays.stream(f[5].split(",")).mapToInt(Integer::parseInt).toArray();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (String[] f : ResourceTable.rows("elements.tsv")) {
+            int z = Integer.parseInt(f[0]);
+            WEIGHT[z] = Double.parseDouble(f[2]);
+            DEFAULT_VALENCE[z] = Integer.parseInt(f[3]);
+            OUTER_ELECTRONS[z] = Integer.parseInt(f[4]);
+            VALENCES[z] = Arrays.stream(f[5].split(",")).mapToInt(Integer::parseInt).toArray();
         }
     }
 

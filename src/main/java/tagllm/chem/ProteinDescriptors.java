@@ -1,12 +1,5 @@
 package tagllm.chem;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -142,24 +135,9 @@ public final class ProteinDescriptors {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
+    /** A table's rows after its header line. */
     private static List<String[]> table(String resource) {
-        List<String[]> rows = new ArrayList<>();
-        try (InputStream in = ProteinDescriptors.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException("missing resource tagllm/chem/" + resource);
-            BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            boolean header = true;
-            while ((line = br.readLine()) != null) {
-                if (line.isBlank() || line.startsWith("#")) continue;
-                if (header) {
-                    header = false;
-                    continue;
-                }
-                rows.add(line.split("\t"));
-            }
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        return rows;
+        List<String[]> rows = ResourceTable.rows(resource);
+        return rows.isEmpty() ? rows : rows.subList(1, rows.size());
     }
 }

@@ -6,12 +6,7 @@ import org.openscience.cdk.interfaces.IAtomContainer;
 import org.openscience.cdk.interfaces.IBond;
 import org.openscience.cdk.interfaces.IIsotope;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -115,17 +110,6 @@ final class QedCalculator {
     }
 
     private static List<String> readLines(String resource) {
-        List<String> lines = new ArrayList<>();
-        try (InputStream in = QedCalculator.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException("missing resource tagllm/chem/" + resource);
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (!line.isBlank() && !line.startsWith("#")) lines.add(line.strip());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return lines;
+        return new ArrayList<>(ResourceTable.lines(resource).stream().map(String::strip).toList());
     }
 }

@@ -80,10 +80,10 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
     public double[] probabilities(double[] x) {
         double[] z = logits(x);
         if (classes == 2) {
-            double p = sigmoid(z[0]);
+            double p = Logits.sigmoid(z[0]);
             return new double[]{1 - p, p};
         }
-        return softmax(z);
+        return Logits.softmax(z);
     }
 
     /** Weighted mean −log p(y). */
@@ -173,7 +173,7 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
             }
             if (k == 1) {
                 double y = t[0][i];
-                sum += w * (y * softplus(-z[0]) + (1 - y) * softplus(z[0]));
+                sum += w * (y * Logits.softplus(-z[0]) + (1 - y) * Logits.softplus(z[0]));
             } else {
                 double max = Double.NEGATIVE_INFINITY;
                 for (double v : z) max = Math.max(max, v);
@@ -195,25 +195,7 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
             for (int j = 0; j < d; j++) v += th[a * (d + 1) + j] * x[j];
             z[a] = v;
         }
-        if (k == 1) return new double[]{sigmoid(z[0])};
-        return softmax(z);
-    }
-
-    static double softplus(double v) { return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))); }
-
-    static double sigmoid(double z) {
-        if (z >= 0) return 1 / (1 + Math.exp(-z));
-        double e = Math.exp(z);
-        return e / (1 + e);
-    }
-
-    static double[] softmax(double[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : z) max = Math.max(max, v);
-        double[] p = new double[z.length];
-        double s = 0;
-        for (int i = 0; i < p.length; i++) s += p[i] = Math.exp(z[i] - max);
-        for (int i = 0; i < p.length; i++) p[i] /= s;
-        return p;
+        if (k == 1) return new double[]{Logits.sigmoid(z[0])};
+        return Logits.softmax(z);
     }
 }

@@ -1,10 +1,12 @@
 package tagllm.task;
 
+import tagllm.head.Logits;
+
 import java.util.List;
 import java.util.Locale;
 
 /**
- * What a classification task predicts. BINARY: two classes, one logit, p(second class) = sigmoid(z) (the
+ * What a classification task predicts. BINARY: two classes, one logit, p(second class) = σ(z) (the
  * first class is the negative one). MULTICLASS: three or more classes, one logit each, softmax. MULTILABEL:
  * several 0/1 label columns at once, one logit each, a sigmoid per column (an empty cell is a missing label
  * and costs nothing, as in MoleculeNet's Tox21).
@@ -74,22 +76,16 @@ public record ClassSpec(Kind kind, List<String> classes, List<String> labelColum
     public double[] probabilities(double[] logits) {
         switch (kind) {
             case BINARY -> {
-                double p = sigmoid(logits[0]);
+                double p = Logits.sigmoid(logits[0]);
                 return new double[]{1 - p, p};
             }
             case MULTILABEL -> {
                 double[] p = new double[logits.length];
-                for (int i = 0; i < p.length; i++) p[i] = sigmoid(logits[i]);
+                for (int i = 0; i < p.length; i++) p[i] = Logits.sigmoid(logits[i]);
                 return p;
             }
             default -> {
-                double max = Double.NEGATIVE_INFINITY;
-                for (double z : logits) max = Math.max(max, z);
-                double[] p = new double[logits.length];
-                double s = 0;
-                for (int i = 0; i < p.length; i++) s += p[i] = Math.exp(logits[i] - max);
-                for (int i = 0; i < p.length; i++) p[i] /= s;
-                return p;
+                return Logits.softmax(logits);
             }
         }
     }
@@ -106,12 +102,5 @@ public record ClassSpec(Kind kind, List<String> classes, List<String> labelColum
         int best = 0;
         for (int i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[best]) best = i;
         return classes.get(best);
-    }
-
-    /** σ(z) without overflow for large |z|. */
-    public static double sigmoid(double z) {
-        if (z >= 0) return 1 / (1 + Math.exp(-z));
-        double e = Math.exp(z);
-        return e / (1 + e);
     }
 }

@@ -1,5 +1,7 @@
 package tagllm.train;
 
+import tagllm.head.Logits;
+
 import tagllm.task.ClassSpec;
 
 /**
@@ -30,7 +32,7 @@ public final class ClassificationLoss {
                     int y = (int) label[i];
                     double w = cs.weight(y);
                     sum += w * bce(z[i][0], y, 1);
-                    if (dz != null) dz[i][0] = w * (ClassSpec.sigmoid(z[i][0]) - y) / n;
+                    if (dz != null) dz[i][0] = w * (Logits.sigmoid(z[i][0]) - y) / n;
                 }
                 return sum / n;
             }
@@ -60,7 +62,7 @@ public final class ClassificationLoss {
                         double pw = cs.weight(k);
                         sum += bce(z[i][k], y, pw);
                         if (dz != null) {
-                            double s = ClassSpec.sigmoid(z[i][k]);
+                            double s = Logits.sigmoid(z[i][k]);
                             dz[i][k] = (pw * y * (s - 1) + (1 - y) * s) / known;
                         }
                     }
@@ -72,10 +74,9 @@ public final class ClassificationLoss {
 
     /** −[pw·y·log σ(z) + (1 − y)·log(1 − σ(z))], with log σ(z) = −softplus(−z) and log(1 − σ(z)) = −softplus(z). */
     static double bce(double z, double y, double pw) {
-        return pw * y * softplus(-z) + (1 - y) * softplus(z);
+        return pw * y * Logits.softplus(-z) + (1 - y) * Logits.softplus(z);
     }
 
-    static double softplus(double x) { return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))); }
 
     static double logSumExp(double[] z) {
         double m = Double.NEGATIVE_INFINITY;
