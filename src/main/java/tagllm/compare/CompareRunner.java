@@ -212,18 +212,27 @@ public final class CompareRunner {
         return new RunResult(id, Method.TAGLLM.label(), a == null ? "" : a.name(), seed, 0, tasks, curves(dir.resolve("metrics.jsonl")));
     }
 
+    /** A task's tag-free prompt and its rendered splits: what the probe, LoRA and the baseline all read. */
+    private record FreeSplits(TaskSpec free, List<Example> train, List<Example> valid, List<Example> test) {}
+
+    private FreeSplits freeSplits(Experiment exp, String task) throws IOException {
+        TaskSpec free = tagFree(exp.tasks().get(task));
+        DataSpec ds = exp.data().get(task);
+        List<Example> train = render(freeRenderer(free), free, "train", ds.maxTrain(), exp);
+        if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
+        return new FreeSplits(free, train, render(freeRenderer(free), free, "valid", ds.maxEval(), exp),
+                render(freeRenderer(free), free, "test", ds.maxEval(), exp));
+    }
+
     // ---------------------------------------------------------------- linear probe
 
     private RunResult probe(Experiment exp, long seed, String id) throws IOException {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
         for (String task : scoredTasks(exp).keySet()) {
             long t0 = System.nanoTime();
-            TaskSpec free = tagFree(exp.tasks().get(task));
-            DataSpec ds = exp.data().get(task);
-            List<Example> train = render(freeRenderer(free), free, "train", ds.maxTrain(), exp);
-            List<Example> valid = render(freeRenderer(free), free, "valid", ds.maxEval(), exp);
-            List<Example> test = render(freeRenderer(free), free, "test", ds.maxEval(), exp);
-            if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
+            FreeSplits splits = freeSplits(exp, task);
+            TaskSpec free = splits.free();
+            List<Example> train = splits.train(), valid = splits.valid(), test = splits.test();
             double[][] xTrain = LinearProbe.features(transformer, seqs(train));
             double[][] xValid = valid.isEmpty() ? null : LinearProbe.features(transformer, seqs(valid));
             if (free.type() == TaskType.CLASSIFICATION) {
@@ -367,12 +376,9 @@ public final class CompareRunner {
         for (Map.Entry<String, StageSpec> e : scoredTasks(exp).entrySet()) {
             long t0 = System.nanoTime();
             String task = e.getKey();
-            TaskSpec free = tagFree(exp.tasks().get(task));
-            DataSpec ds = exp.data().get(task);
-            List<Example> train = render(freeRenderer(free), free, "train", ds.maxTrain(), exp);
-            List<Example> valid = render(freeRenderer(free), free, "valid", ds.maxEval(), exp);
-            List<Example> test = render(freeRenderer(free), free, "test", ds.maxEval(), exp);
-            if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
+            FreeSplits splits = freeSplits(exp, task);
+            TaskSpec free = splits.free();
+            List<Example> train = splits.train(), valid = splits.valid(), test = splits.test();
             Transformer adapted = new Transformer(model.weights());
             LoraAdapters adapters = LoraAdapters.init(adapted.config(), o.loraRank(), o.loraAlpha(), o.loraDropout(), seed);
             adapted.adapt(adapters); // B = 0: the adapted model starts as the base model, so the head's ridge start is the probe's
@@ -407,12 +413,9 @@ public final class CompareRunner {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
         for (String task : scoredTasks(exp).keySet()) {
             long t0 = System.nanoTime();
-            TaskSpec free = tagFree(exp.tasks().get(task));
-            DataSpec ds = exp.data().get(task);
-            List<Example> train = render(freeRenderer(free), free, "train", ds.maxTrain(), exp);
-            List<Example> valid = render(freeRenderer(free), free, "valid", ds.maxEval(), exp);
-            List<Example> test = render(freeRenderer(free), free, "test", ds.maxEval(), exp);
-            if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
+            FreeSplits splits = freeSplits(exp, task);
+            TaskSpec free = splits.free();
+            List<Example> train = splits.train(), valid = splits.valid(), test = splits.test();
             if (free.type() == TaskType.CLASSIFICATION) {
                 ClassSpec cs = free.classes();
                 double[] prior = new double[cs.size()];
