@@ -265,6 +265,25 @@ public final class Gemm {
             return new TaskGrid(panels, m, perGroup, panelGroups, rowTiles, rowBlocks);
         }
 
+        /**
+         * The native kernels' cut: groups of about {@link #NATIVE_PANELS} panels (evenly sized), and row blocks until
+         * there are about six tasks per thread. Each call of the kernel copies every row tile of A it reads and then
+         * passes it over every panel of the call, so a one-panel task streams A once per panel: on Zen 5, products of
+         * the SmolLM2 step ran at 175-220 GFLOP/s a thread cut one panel per task, 300-320 cut four or more (a C
+         * harness, every cut of the same product in one process, docs/benchmarks.md). B is packed once per task:
+         * with row blocks a block is packed once per row block, which the vectorised packing makes cheap. The bits
+         * of every output element are the same whatever the cut (the kernels sum each element in one order).
+         */
+        static TaskGrid forNative(int panels, int m) {
+            int threads = Parallel.threads();
+            int rowTiles = (m + MR - 1) / MR;
+            int panelGroups = (panels + NATIVE_PANELS - 1) / NATIVE_PANELS;
+            int perGroup = (panels + panelGroups - 1) / panelGroups;
+            panelGroups = (panels + perGroup - 1) / perGroup;
+            int rowBlocks = Math.max(1, Math.min(rowTiles, (6 * threads + panelGroups - 1) / panelGroups));
+            return new TaskGrid(panels, m, perGroup, panelGroups, rowTiles, rowBlocks);
+        }
+
         int tasks() { return panelGroups * rowBlocks; }
 
         int firstPanel(int t) { return t % panelGroups * perGroup; }
@@ -275,6 +294,9 @@ public final class Gemm {
 
         int endRow(int t) { return Math.min(m, (int) ((long) rowTiles * (t / panelGroups + 1) / rowBlocks) * MR); }
     }
+
+    /** Panels (of NR columns) a native task covers at most: enough that each copied row tile of A serves several. */
+    static final int NATIVE_PANELS = 8;
 
     /** Most BF16 values of converted A per pass: rows beyond it (an LM head's vocabulary-wide gradient) go in passes. */
     static final int NATIVE_A_LIMIT = 16 << 20;
@@ -323,12 +345,12 @@ public final class Gemm {
         return ab;
     }
 
-    /** C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks as an operand read in place ({@link TaskGrid}). */
+    /** C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks by {@link TaskGrid#forNative}. */
     private static void nativeProduct(short[] ab, int lda, int rows, Matrix w, boolean transposed, float[] c, int cOff,
                                       boolean accumulate) {
         int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
         MemorySegment seg = w.bf16RowMajor();
-        TaskGrid grid = TaskGrid.of((cols + NR - 1) / NR, rows, true);
+        TaskGrid grid = TaskGrid.forNative((cols + NR - 1) / NR, rows);
         Parallel.forEachTask(grid.tasks(), t -> {
             int c0 = grid.firstPanel(t) * NR, c1 = Math.min(cols, grid.endPanel(t) * NR);
             int r0 = grid.firstRow(t), r1 = grid.endRow(t);
