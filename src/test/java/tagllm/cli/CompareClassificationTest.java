@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.testutil.CliRun;
+import tagllm.testutil.HeadlessChromium;
 import tagllm.testutil.Shared;
 
 import java.nio.file.Files;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -187,16 +187,11 @@ class CompareClassificationTest {
     /** The page in a real browser: it loads without script errors and every plot (ROC, calibration, curves) is drawn. */
     @Test
     void reportPageDrawsItsPlotsInHeadlessChromium() throws Exception {
-        String chromium = CompareCommandTest.findChromium();
+        String chromium = HeadlessChromium.find();
         assumeTrue(chromium != null, "no chromium on PATH (apt-get install chromium): the browser check is skipped");
-        Path html = out.resolve("report.html");
-        Process p = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "--virtual-time-budget=10000",
-                html.toUri().toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String dom = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        int at = dom.indexOf("id=\"render-status\">");
-        assertTrue(at >= 0, "the page has its status element");
-        JsonNode s = JSON.readTree(dom.substring(at + "id=\"render-status\">".length(), dom.indexOf("</pre>", at)).replace("&quot;", "\""));
+        HeadlessChromium.Page page = HeadlessChromium.render(chromium, out.resolve("report.html"));
+        JsonNode s = page.status();
+        String dom = page.dom();
         assertEquals(0, s.path("errors").size(), "no script errors: " + s);
         assertEquals(0, s.path("blank").asInt(), "every chart drew pixels: " + s);
         // ROC + calibration for 2 tasks x 6 variants, and at least one curve per trained run

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.eval.RegressionMetrics;
 import tagllm.testutil.CliRun;
+import tagllm.testutil.HeadlessChromium;
 import tagllm.testutil.Shared;
 
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -138,32 +138,16 @@ class CompareCommandTest {
     /** The page in a real browser: it loads without script errors and every plot is drawn (a canvas with pixels). */
     @Test
     void reportPageDrawsItsPlotsInHeadlessChromium() throws Exception {
-        String chromium = findChromium();
+        String chromium = HeadlessChromium.find();
         assumeTrue(chromium != null, "no chromium on PATH (apt-get install chromium): the browser check is skipped");
         Path html = out.resolve("report.html");
         String page = Files.readString(html);
         assertFalse(page.contains("src=\"http") || page.contains("href=\"http"), "self-contained: nothing is fetched from the network");
-        Process p = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "--virtual-time-budget=10000",
-                html.toUri().toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String dom = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        int at = dom.indexOf("id=\"render-status\">");
-        assertTrue(at >= 0, "the page has its status element");
-        String status = dom.substring(at + "id=\"render-status\">".length(), dom.indexOf("</pre>", at)).replace("&quot;", "\"");
-        JsonNode s = JSON.readTree(status);
+        JsonNode s = HeadlessChromium.render(chromium, html).status();
         // scatter per variant (4) + curves: tagllm runs have 2 stages, prompt tuning 1 per task, the probe none
         assertEquals(0, s.path("errors").size(), "no script errors: " + s);
         assertEquals(0, s.path("blank").asInt(), "every chart drew pixels: " + s);
         assertTrue(s.path("charts").asInt() >= 5 + 2 * 2 + 2 * 2 + 2 + 2, "charts drawn: " + s);
-    }
-
-    static String findChromium() {
-        for (String c : new String[]{"chromium", "chromium-browser", "google-chrome"}) {
-            for (String dirName : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-                if (Files.isExecutable(Path.of(dirName, c))) return Path.of(dirName, c).toString();
-            }
-        }
-        return null;
     }
 
     private static List<String> names(JsonNode o) {
