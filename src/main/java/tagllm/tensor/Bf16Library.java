@@ -57,7 +57,9 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         try {
             path = localFile(resource);
         } catch (IOException | URISyntaxException | RuntimeException e) {
-            return unavailable("cannot extract " + resource + ": " + e);
+            // say where it tried: a full or read-only temporary folder is the usual cause, and -Djava.io.tmpdir the fix
+            return unavailable("cannot extract " + resource + " into the temporary folder " + System.getProperty("java.io.tmpdir")
+                    + " (set -Djava.io.tmpdir to a writable folder): " + e);
         }
         try {
             return bind(path);
