@@ -96,6 +96,7 @@ public final class Compare {
             b.append("\n").append(t.getKey()).append(" (").append(metric).append(t.getValue().path("higher_is_better").asBoolean() ? ", higher is better" : ", lower is better")
                     .append("; ").append(t.getValue().path("test_rows").asInt()).append(" test rows").append(counts).append(")\n\n")
                     .append("| variant | params | ").append(metric).append(" mean ± std | Δ vs tagllm [95% CI] | kept steps |\n|---|---|---|---|---|\n");
+            boolean undefinedRows = false;
             for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> v : t.getValue().path("variants").properties()) {
                 var n = v.getValue();
                 var d = n.path("vs_tagllm").path(metric);
@@ -104,11 +105,19 @@ public final class Compare {
                 for (var s : n.path("seeds")) kept.append(kept.isEmpty() ? "" : ", ").append(s.path("kept_step").asInt() < 0 ? "–" : String.valueOf(s.path("kept_step").asInt()));
                 // one seed has no spread: say so instead of printing a standard deviation of 0
                 String spread = n.path("seeds").size() < 2 ? " (1 seed)" : " ± " + HtmlReport.fmt(n.path("std").path(metric).asDouble(Double.NaN));
+                // a metric with no value (a correlation of constant predictions: the mean predictor's Pearson) says so
+                double mean = n.path("mean").path(metric).asDouble(Double.NaN);
+                boolean undefined = Double.isNaN(mean);
+                undefinedRows |= undefined;
                 b.append("| ").append(v.getKey()).append(n.has("baseline") ? " (" + n.path("baseline").asText() + ")" : "").append(" | ").append(n.path("params").asLong()).append(" | ")
-                        .append(HtmlReport.fmt(n.path("mean").path(metric).asDouble(Double.NaN))).append(spread).append(" | ")
-                        .append(d.isMissingNode() ? "reference" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
+                        .append(undefined ? "undefined" : HtmlReport.fmt(mean) + spread).append(" | ")
+                        .append(d.isMissingNode() ? "reference" : undefined ? "–" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
                                 + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]")
                         .append(" | ").append(kept).append(" |\n");
+            }
+            if (undefinedRows) {
+                b.append("(undefined: ").append(metric).append(" has no value for these predictions")
+                        .append(metric.equals("pearson") || metric.equals("spearman") ? ", a correlation of predictions that are all the same" : "").append(")\n");
             }
         }
         return b.toString();

@@ -332,7 +332,7 @@ public final class Trainer {
                 if (at == lastStep) continue;
                 for (int i : g.isEmpty() ? all() : groups.get(g)) System.arraycopy(values.get(i), 0, params.get(i).value(), 0, values.get(i).length);
                 if (!b.isEmpty()) b.append("; ");
-                b.append(g.isEmpty() ? "the tags and heads" : g + " and its head").append(" of step ").append(at)
+                b.append(g.isEmpty() ? "the trained weights (tags, heads or adapters)" : g + " and its head").append(" of step ").append(at)
                         .append(String.format(java.util.Locale.ROOT, " (best validation score %.5g)", score.get(g)));
             }
             return b.toString();

@@ -32,4 +32,19 @@ class CompareMarkdownTest {
         assertTrue(md.contains("| tagllm | 577 | 0.5000 (1 seed) | reference | 150 |"), md);
         assertTrue(md.contains("| probe | 65 | 0.3750 (1 seed) | -0.1250 [-0.2500, 0.0625] | – |"), md);
     }
+
+    @Test
+    void aMetricWithNoValueSaysUndefinedAndWhy() throws Exception {
+        // the mean predictor's Pearson correlation: report.json holds null (constant predictions have none)
+        ObjectNode r = (ObjectNode) JSON.readTree("""
+                {"tasks": {"ba": {"metric": "pearson", "higher_is_better": true, "test_rows": 3, "variants": {
+                  "tagllm": {"params": 833, "mean": {"pearson": 0.25}, "std": {"pearson": 0.0}, "seeds": [{"kept_step": 150}]},
+                  "baseline": {"params": 1, "baseline": "training mean", "mean": {"pearson": null}, "std": {"pearson": 0.0},
+                               "seeds": [{"kept_step": -1}], "vs_tagllm": {"pearson": {"diff": null, "lo": null, "hi": null}}}}}}}
+                """);
+        String md = Compare.markdown(r);
+        assertTrue(md.contains("| tagllm | 833 | 0.2500 (1 seed) | reference | 150 |"), md);
+        assertTrue(md.contains("| baseline (training mean) | 1 | undefined | – | – |"), md);
+        assertTrue(md.contains("(undefined: pearson has no value for these predictions, a correlation of predictions that are all the same)"), md);
+    }
 }
