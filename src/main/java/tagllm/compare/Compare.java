@@ -97,9 +97,13 @@ public final class Compare {
                     .append("; ").append(t.getValue().path("test_rows").asInt()).append(" test rows").append(counts).append(")\n\n")
                     .append("| variant | params | ").append(metric).append(" mean ± std | Δ vs tagllm [95% CI] | kept steps |\n|---|---|---|---|---|\n");
             boolean undefinedRows = false;
+            List<String> neverMoved = new java.util.ArrayList<>();
             for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> v : t.getValue().path("variants").properties()) {
                 var n = v.getValue();
                 var d = n.path("vs_tagllm").path(metric);
+                boolean allAtStart = n.path("seeds").size() > 0;
+                for (var s : n.path("seeds")) allAtStart &= s.path("kept_step").asInt(-1) == 0;
+                if (allAtStart) neverMoved.add(v.getKey());
                 StringBuilder kept = new StringBuilder();
                 // a method that does not train (probe, baseline) has no kept step: its -1 is shown as "–"
                 for (var s : n.path("seeds")) kept.append(kept.isEmpty() ? "" : ", ").append(s.path("kept_step").asInt() < 0 ? "–" : String.valueOf(s.path("kept_step").asInt()));
@@ -114,6 +118,11 @@ public final class Compare {
                         .append(d.isMissingNode() ? "reference" : undefined ? "–" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
                                 + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]")
                         .append(" | ").append(kept).append(" |\n");
+            }
+            if (!neverMoved.isEmpty()) {
+                // said plainly: a kept step of 0 means the score is the starting point's, not training's
+                b.append("(kept step 0 for ").append(String.join(", ", neverMoved))
+                        .append(": validation never beat where training started, so these scores are the starting point's)\n");
             }
             if (undefinedRows) {
                 b.append("(undefined: ").append(metric).append(" has no value for these predictions")

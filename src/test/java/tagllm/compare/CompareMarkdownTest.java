@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The table compare prints: spread and kept steps as a reader needs them, from a hand-written report. */
@@ -31,6 +32,15 @@ class CompareMarkdownTest {
         String md = Compare.markdown(report("[{\"kept_step\": 150}]", "[{\"kept_step\": -1}]"));
         assertTrue(md.contains("| tagllm | 577 | 0.5000 (1 seed) | reference | 150 |"), md);
         assertTrue(md.contains("| probe | 65 | 0.3750 (1 seed) | -0.1250 [-0.2500, 0.0625] | – |"), md);
+        assertFalse(md.contains("kept step 0 for"), "tagllm moved (step 150) and the probe does not train: " + md);
+    }
+
+    @Test
+    void aMethodThatKeptItsStartInEverySeedIsNamed() throws Exception {
+        String md = Compare.markdown(report("[{\"kept_step\": 0}, {\"kept_step\": 0}]", "[{\"kept_step\": -1}, {\"kept_step\": -1}]"));
+        assertTrue(md.contains("(kept step 0 for tagllm: validation never beat where training started, so these scores are the starting point's)"), md);
+        md = Compare.markdown(report("[{\"kept_step\": 0}, {\"kept_step\": 50}]", "[{\"kept_step\": -1}, {\"kept_step\": -1}]"));
+        assertFalse(md.contains("kept step 0 for"), "one seed moved: " + md);
     }
 
     @Test
