@@ -498,32 +498,37 @@ public final class Trainer {
     private LossParts losses(TagSet tags, List<Example> batch, SequencePacker.Packed packed, ForwardPass pass, float[] dNormed,
                              Map<String, Param> headW, Map<String, Param> headB, Hyper h, boolean enrichCe, double gradScale) {
         int d = model.config().hiddenSize();
-        List<Integer> regIdx = new ArrayList<>(), clsIdx = new ArrayList<>();
-        List<int[]> ceRows = new ArrayList<>();
+        // Plain index arrays, not ArrayLists: with ArrayLists here, C2's escape analysis in Temurin 25.0.3 compiled
+        // this method so that regIdx.add threw "elementData is null" (DemoTest's standard demo after RandomInitTest
+        // in one JVM, every time; gone with -XX:-DoEscapeAnalysis or with this method left to the interpreter).
+        int[] regIdx = new int[batch.size()], clsIdx = new int[batch.size()];
+        int nReg = 0, nCls = 0, nCe = 0;
+        int[][][] ceTargets = new int[batch.size()][][];
         for (int s = 0; s < batch.size(); s++) {
             Example e = batch.get(s);
             TaskType type = e.task().type();
-            if (type == TaskType.REGRESSION) regIdx.add(s);
-            if (type == TaskType.CLASSIFICATION) clsIdx.add(s);
+            if (type == TaskType.REGRESSION) regIdx[nReg++] = s;
+            if (type == TaskType.CLASSIFICATION) clsIdx[nCls++] = s;
             boolean ce = type == TaskType.LANGUAGE_MODEL || type == TaskType.TEXT || enrichCe;
             if (ce) {
                 boolean outputOnly = type == TaskType.TEXT && e.task().lossOnOutputOnly();
-                for (int[] t : e.sequence().ceTargets(outputOnly)) ceRows.add(new int[]{packed.row(s, t[0]), t[1]});
+                ceTargets[s] = e.sequence().ceTargets(outputOnly);
+                nCe += ceTargets[s].length;
             }
         }
         double mse = 0;
-        if (!regIdx.isEmpty()) {
-            int n = regIdx.size();
+        if (nReg > 0) {
+            int n = nReg;
             double[] z = new double[n], target = new double[n], dz = new double[n];
             RegressionHead[] heads = new RegressionHead[n];
             int[] rows = new int[n];
             float[][] x = new float[n][];
             for (int i = 0; i < n; i++) {
-                Example e = batch.get(regIdx.get(i));
+                Example e = batch.get(regIdx[i]);
                 String f = e.task().headKey();
                 heads[i] = tags.head(f);
                 if (heads[i] == null) throw new IllegalStateException("function tag " + f + " has no head");
-                rows[i] = packed.row(regIdx.get(i), e.sequence().readPosition());
+                rows[i] = packed.row(regIdx[i], e.sequence().readPosition());
                 x[i] = pass.normedRow(rows[i]);
                 z[i] = heads[i].forward(x[i], 0)[0];
                 target[i] = heads[i].toHeadSpace(0, e.label());
@@ -536,13 +541,18 @@ public final class Trainer {
                         b != null ? b.grad() : null, dNormed, rows[i] * d);
             }
         }
-        double cls = clsIdx.isEmpty() ? 0 : classificationLoss(tags, batch, packed, pass, dNormed, headW, headB, clsIdx, gradScale);
+        double cls = nCls == 0 ? 0 : classificationLoss(tags, batch, packed, pass, dNormed, headW, headB,
+                java.util.Arrays.copyOf(clsIdx, nCls), gradScale);
         double ce = 0;
-        if (!ceRows.isEmpty()) {
-            int[] rows = new int[ceRows.size()], targets = new int[ceRows.size()];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = ceRows.get(i)[0];
-                targets[i] = ceRows.get(i)[1];
+        if (nCe > 0) {
+            int[] rows = new int[nCe], targets = new int[nCe];
+            int i = 0;
+            for (int s = 0; s < batch.size(); s++) {
+                if (ceTargets[s] == null) continue;
+                for (int[] t : ceTargets[s]) {
+                    rows[i] = packed.row(s, t[0]);
+                    targets[i++] = t[1];
+                }
             }
             ce = LmHeadLoss.crossEntropy(model, pass.normed(), rows, targets, (float) (h.ceWeight() * gradScale), dNormed);
         }
@@ -554,14 +564,14 @@ public final class Trainer {
      * tasks with each task's mean weighted by its share of the batch's classification examples.
      */
     private double classificationLoss(TagSet tags, List<Example> batch, SequencePacker.Packed packed, ForwardPass pass, float[] dNormed,
-                                      Map<String, Param> headW, Map<String, Param> headB, List<Integer> clsIdx, double gradScale) {
+                                      Map<String, Param> headW, Map<String, Param> headB, int[] clsIdx, double gradScale) {
         int d = model.config().hiddenSize();
         Map<String, List<Integer>> byTask = new LinkedHashMap<>();
         for (int s : clsIdx) byTask.computeIfAbsent(batch.get(s).task().name(), k -> new ArrayList<>()).add(s);
         double total = 0;
         for (List<Integer> idx : byTask.values()) {
             int n = idx.size();
-            double share = (double) n / clsIdx.size();
+            double share = (double) n / clsIdx.length;
             var task = batch.get(idx.get(0)).task();
             String f = task.headKey();
             RegressionHead head = tags.head(f);
