@@ -215,13 +215,19 @@ public final class CompareRunner {
     /** A task's tag-free prompt and its rendered splits: what the probe, LoRA and the baseline all read. */
     private record FreeSplits(TaskSpec free, List<Example> train, List<Example> valid, List<Example> test) {}
 
+    /** The splits with at least one training row (the probe, LoRA and the baseline fit on them). */
     private FreeSplits freeSplits(Experiment exp, String task) throws IOException {
+        FreeSplits s = renderFree(exp, task);
+        if (s.train().isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
+        return s;
+    }
+
+    private FreeSplits renderFree(Experiment exp, String task) throws IOException {
         TaskSpec free = tagFree(exp.tasks().get(task));
         DataSpec ds = exp.data().get(task);
-        List<Example> train = render(freeRenderer(free), free, "train", ds.maxTrain(), exp);
-        if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit the tag-free prompt");
-        return new FreeSplits(free, train, render(freeRenderer(free), free, "valid", ds.maxEval(), exp),
-                render(freeRenderer(free), free, "test", ds.maxEval(), exp));
+        ExampleRenderer r = freeRenderer(free);
+        return new FreeSplits(free, render(r, free, "train", ds.maxTrain(), exp), render(r, free, "valid", ds.maxEval(), exp),
+                render(r, free, "test", ds.maxEval(), exp));
     }
 
     // ---------------------------------------------------------------- linear probe
@@ -297,11 +303,11 @@ public final class CompareRunner {
             String tag = promptTag(task);
             int n = promptLength(exp, spec);
             TaskSpec pt = promptTask(free, tag);
-            DataSpec ds = exp.data().get(task);
             int limit = Math.min(spec.maxLength(), transformer.config().maxPositions());
-            List<Example> train = prompted(render(freeRenderer(free), free, "train", ds.maxTrain(), exp), pt, tag, n, limit);
-            List<Example> valid = prompted(render(freeRenderer(free), free, "valid", ds.maxEval(), exp), pt, tag, n, limit);
-            List<Example> test = prompted(render(freeRenderer(free), free, "test", ds.maxEval(), exp), pt, tag, n, limit);
+            FreeSplits splits = renderFree(exp, task);
+            List<Example> train = prompted(splits.train(), pt, tag, n, limit);
+            List<Example> valid = prompted(splits.valid(), pt, tag, n, limit);
+            List<Example> test = prompted(splits.test(), pt, tag, n, limit);
             if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit with " + n + " virtual tokens");
             TagSet tags = new TagSet(model.name(), model.fingerprint());
             tags.put(initialPrompt(o.promptInit(), tag, n, free, seed));
