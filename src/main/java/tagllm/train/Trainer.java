@@ -152,8 +152,9 @@ public final class Trainer {
             StepLoss last = null;
             while (step < total) {
                 last = accumulateGradients(step);
-                // per array, before clipping: how the gradient splits between tags and heads (docs/training.md, BA)
-                double[] norms = arrayNorms();
+                boolean logged = (step + 1) % h.logEvery() == 0 || step + 1 == total;
+                // per array, before clipping, on logged steps: how the gradient splits between tags and heads (docs/training.md, BA)
+                double[] norms = logged ? arrayNorms() : null;
                 double norm = GradClip.clip(params, h.maxGradNorm());
                 double lr = schedule.lr(step);
                 opt.step(params, lr);
@@ -161,7 +162,7 @@ public final class Trainer {
                 rows += last.rows();
                 double tps = rows / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
                 requireFinite(last.total(), step);
-                if (step % h.logEvery() == 0 || step == total) logStep(step, last, lr, norm, norms, tps);
+                if (logged) logStep(step, last, lr, norm, norms, tps);
                 progress.update(step, last.total(), tps);
                 if (best != null && (step % h.evalEvery() == 0 || step == total)) validate(validator, tags, best, o.stageName(), step);
                 if (o.checkpoint() != null && h.checkpointEvery() > 0 && step % h.checkpointEvery() == 0 && step < total) checkpoint(step);
