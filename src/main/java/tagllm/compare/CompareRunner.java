@@ -28,6 +28,7 @@ import tagllm.train.ClassificationHeads;
 import tagllm.train.ExperimentRunner;
 import tagllm.train.Hyper;
 import tagllm.train.LinearProbe;
+import tagllm.train.RegressionHeads;
 import tagllm.train.MetricsLog;
 import tagllm.train.Progress;
 import tagllm.train.StageSpec;
@@ -457,22 +458,10 @@ public final class CompareRunner {
 
     /** Head-space MSE on the valid rows, or 1 − AUROC for classification (what Tag-LLM's stages early-stop on). */
     static Trainer.Validator validator(TagPredictor p, TaskSpec task, List<Example> valid, String key) {
-        List<Sequence> s = seqs(valid);
-        if (task.type() == TaskType.CLASSIFICATION) {
-            return tags -> {
-                double score = ClassificationHeads.validationScore(p, task, valid);
-                return new Trainer.Score(score, Map.of(key, score));
-            };
-        }
         return tags -> {
-            RegressionHead head = tags.head(task.headKey());
-            double[] pred = p.predictValues(task, s);
-            double se = 0;
-            for (int i = 0; i < pred.length; i++) {
-                double d = head.toHeadSpace(0, pred[i]) - head.toHeadSpace(0, valid.get(i).label());
-                se += d * d;
-            }
-            return new Trainer.Score(se / pred.length, Map.of(key, se / pred.length));
+            double score = task.type() == TaskType.CLASSIFICATION ? ClassificationHeads.validationScore(p, task, valid)
+                    : RegressionHeads.validationScore(p, tags.head(task.headKey()), task, valid);
+            return new Trainer.Score(score, Map.of(key, score));
         };
     }
 

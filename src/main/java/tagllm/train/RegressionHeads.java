@@ -6,6 +6,7 @@ import tagllm.head.Ridge;
 import tagllm.model.Transformer;
 import tagllm.tag.TagSet;
 import tagllm.task.Example;
+import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.List;
  * The regression side of a run's heads (ClassificationHeads is the classification side): a new head per
  * regression function tag, with its label scaling or standardisation, and its ridge initialisation.
  */
-final class RegressionHeads {
+public final class RegressionHeads {
     private RegressionHeads() {}
 
     /** A new head for a regression task's function tag: rows = the mean token embedding as in the code, or zero. */
@@ -56,5 +57,19 @@ final class RegressionHeads {
 
     private static double[] targets(RegressionHead head, List<Example> ex) {
         return ex.stream().mapToDouble(e -> head.toHeadSpace(0, e.label())).toArray();
+    }
+
+    /**
+     * The mean squared error in the head's space (standardised or scaled labels) on the valid examples, lower is
+     * better: what early stopping follows for a regression task (ClassificationHeads.validationScore for classes).
+     */
+    public static double validationScore(TagPredictor p, RegressionHead head, TaskSpec t, List<Example> valid) {
+        double[] pred = p.predictValues(t, valid.stream().map(Example::sequence).toList());
+        double se = 0;
+        for (int i = 0; i < pred.length; i++) {
+            double diff = head.toHeadSpace(0, pred[i]) - head.toHeadSpace(0, valid.get(i).label());
+            se += diff * diff;
+        }
+        return se / pred.length;
     }
 }

@@ -2,7 +2,6 @@ package tagllm.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import tagllm.head.RegressionHead;
 import tagllm.model.Transformer;
 import tagllm.tag.TagSet;
 import tagllm.tag.TokenizerEncoder;
@@ -71,7 +70,7 @@ final class StageValidation {
             for (int k = 0; k < tasks.size(); k++) {
                 TaskSpec t = tasks.get(k);
                 double loss = t.type() == TaskType.CLASSIFICATION ? ClassificationHeads.validationScore(p, t, sets.get(k))
-                        : headSpaceMse(p, current.head(t.headKey()), t, sets.get(k));
+                        : RegressionHeads.validationScore(p, current.head(t.headKey()), t, sets.get(k));
                 sum += loss;
                 double[] acc = perTag.computeIfAbsent(t.headKey(), n -> new double[2]);
                 acc[0] += loss;
@@ -91,17 +90,6 @@ final class StageValidation {
             for (String n : t.parsedTemplate().tagNames()) if (trainable.contains(n) && !n.equals(t.headKey())) return false;
         }
         return scoredTags.equals(trainable);
-    }
-
-    /** The mean squared error in the head's space (standardised or scaled labels), lower is better. */
-    private static double headSpaceMse(TagPredictor p, RegressionHead head, TaskSpec t, List<Example> valid) {
-        double[] pred = p.predictValues(t, valid.stream().map(Example::sequence).toList());
-        double se = 0;
-        for (int i = 0; i < pred.length; i++) {
-            double diff = head.toHeadSpace(0, pred[i]) - head.toHeadSpace(0, valid.get(i).label());
-            se += diff * diff;
-        }
-        return se / pred.length;
     }
 
     /** Scores on the valid split (capped by max_eval) when the data has one; null otherwise. */
