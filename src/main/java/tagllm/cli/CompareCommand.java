@@ -110,14 +110,6 @@ public final class CompareCommand implements Callable<Integer> {
 
     /** --force: the previous compare's runs and reports go (nothing else in the folder is touched). */
     private static void deleteRuns(Path dir) throws java.io.IOException {
-        Path runs = dir.resolve("runs");
-        if (Files.isDirectory(runs)) {
-            try (var walk = Files.walk(runs)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-            }
-        }
-        Files.deleteIfExists(dir.resolve("report.json"));
-        Files.deleteIfExists(dir.resolve("report.html"));
-        Files.deleteIfExists(dir.resolve("inputs.json"));
+        for (String name : Compare.OUTPUTS) tagllm.util.FileTrees.delete(dir.resolve(name));
     }
 }

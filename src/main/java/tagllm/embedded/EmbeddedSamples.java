@@ -1,5 +1,7 @@
 package tagllm.embedded;
 
+import tagllm.util.FileTrees;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,12 +15,10 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The small real model (stories260K) and the data samples the jar carries, so that the demo and the Java example
@@ -91,7 +91,7 @@ public final class EmbeddedSamples {
             throw new tagllm.util.AtomicFiles.WriteFailedException("cannot extract the embedded samples into " + target + ": "
                     + tagllm.util.AtomicFiles.reason(e, null) + " (nothing was left there)", e);
         } finally {
-            deleteTree(tmp);
+            FileTrees.delete(tmp);
         }
         return target;
     }
@@ -154,13 +154,6 @@ public final class EmbeddedSamples {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

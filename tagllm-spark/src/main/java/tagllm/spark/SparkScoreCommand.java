@@ -1,5 +1,7 @@
 package tagllm.spark;
 
+import tagllm.util.FileTrees;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,13 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * tagllm spark score: reads CSV or Parquet, scores every row with {@link TagLlmScorer}, writes Parquet (the input
@@ -98,11 +98,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (batchRows != null) scorer.setBatchRows(batchRows);
             Path abs = output.toAbsolutePath().normalize();
             Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-            deleteTree(tmp);
+            FileTrees.delete(tmp);
             scorer.transform(df).write().parquet(tmp.toString());
             Dataset<Row> written = spark.read().parquet(tmp.toString());
             long rows = written.count(), errors = written.filter(written.col(scorer.errorColumn()).isNotNull()).count();
-            if (force) deleteTree(abs);
+            if (force) FileTrees.delete(abs);
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
             double s = (System.nanoTime() - t0) / 1e9;
             spec.commandLine().getErr().printf(Locale.ROOT, "wrote %d rows (%d with an error in %s) to %s in %.1f s (%.1f rows/s, master %s)%n",
@@ -112,12 +112,4 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
         return 0;
     }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
-    }
-
 }
