@@ -78,6 +78,8 @@ public final class CompareRunner {
     private final Transformer transformer;
     private final Progress progress;
     private final DatasetRows rows = new DatasetRows(false);
+    /** renderFree's splits by experiment (compared by identity: an ablation is another experiment) and task. */
+    private final Map<Experiment, Map<String, FreeSplits>> freeSplitsOf = new java.util.IdentityHashMap<>();
 
     public CompareRunner(Model model, Progress progress) {
         this.model = model;
@@ -125,7 +127,7 @@ public final class CompareRunner {
             if (free.type() != TaskType.CLASSIFICATION) continue;
             // AUROC needs both classes among the test rows: refused now rather than after every run
             DataSpec ds = e.data().get(task);
-            List<Example> test = render(freeRenderer(free), free, "test", ds.maxEval(), e);
+            List<Example> test = renderFree(e, task).test();
             long present = test.stream().mapToInt(x -> (int) x.label()).distinct().count();
             if (present < 2) {
                 throw new IllegalArgumentException("task " + task + ": its " + test.size() + " test rows (" + ds.path()
@@ -223,12 +225,21 @@ public final class CompareRunner {
         return s;
     }
 
+    /**
+     * A task's tag-free splits, rendered once per experiment: every method and seed (and the budget's row counts)
+     * read the same rows, so the file is read, tokenised and its skipped rows reported once.
+     */
     private FreeSplits renderFree(Experiment exp, String task) throws IOException {
+        Map<String, FreeSplits> byTask = freeSplitsOf.computeIfAbsent(exp, k -> new LinkedHashMap<>());
+        FreeSplits cached = byTask.get(task);
+        if (cached != null) return cached;
         TaskSpec free = tagFree(exp.tasks().get(task));
         DataSpec ds = exp.data().get(task);
         ExampleRenderer r = freeRenderer(free);
-        return new FreeSplits(free, render(r, free, "train", ds.maxTrain(), exp), render(r, free, "valid", ds.maxEval(), exp),
+        FreeSplits s = new FreeSplits(free, render(r, free, "train", ds.maxTrain(), exp), render(r, free, "valid", ds.maxEval(), exp),
                 render(r, free, "test", ds.maxEval(), exp));
+        byTask.put(task, s);
+        return s;
     }
 
     // ---------------------------------------------------------------- linear probe
@@ -448,8 +459,7 @@ public final class CompareRunner {
     private Hyper budget(Experiment exp, StageSpec stage, String task, int taskRows) throws IOException {
         int stageRows = 0;
         for (String t : stage.tasks()) {
-            TaskSpec s = exp.tasks().get(t);
-            stageRows += t.equals(task) ? taskRows : render(freeRenderer(tagFree(s)), tagFree(s), "train", exp.data().get(t).maxTrain(), exp).size();
+            stageRows += t.equals(task) ? taskRows : renderFree(exp, t).train().size();
         }
         int total = stage.hyper().totalSteps(stageRows);
         int steps = (int) Math.max(1, Math.round((double) total * taskRows / Math.max(1, stageRows)));
