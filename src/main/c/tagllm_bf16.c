@@ -6,8 +6,9 @@
  * compiles to it. Everything else (threads, the choice of rows and columns per task) stays in Java; each call here
  * computes one rectangle of the output on the calling thread.
  *
- * The layout mirrors the Java kernels (tensor.Gemm): panels of NR = 32 output columns, reduction blocks of KC = 512,
- * CHUNK panels of packed B per pass (they stay in L2), register tiles of MR = 14 rows x 2 vectors = 28 accumulators.
+ * The layout mirrors the Java kernels (tensor.Gemm): panels of NR = 32 output columns, reduction blocks of at most
+ * KC = 768 (evenly sized), CHUNK panels of packed B per pass (they stay in L2), register tiles of MR = 14 rows x 2
+ * vectors = 28 accumulators. A is read in place: no copy per tile (see gemm).
  * vdpbf16ps multiplies pairs: lane j of a register holds two consecutive reduction elements, so B is packed as
  * [pair][column] 32-bit words and A is converted to BF16 rows, whose 32-bit words are already those pairs.
  *
@@ -22,13 +23,12 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define NR 32
 #define MR 14
-#define KC 512
+#define KC 768
 #define KP (KC / 2)
-#define CHUNK 16
+#define CHUNK 8
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 2"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 3"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -175,17 +175,25 @@ TARGET static void tile_rows(int rows, const uint32_t *a, size_t lda, const uint
  * Y[m x cols] columns [c0, c1) (+)= A[m x red] . B, where B is W^T (transposed = 1, W is cols x red) or W
  * (transposed = 0, W is red x cols). A is BF16 (row stride lda, an even number >= red, pairs beyond red zero, as
  * tl_to_bf16 writes it); Y's row stride is cols.
+ *
+ * The reduction goes in evenly sized blocks of at most KC: the SmolLM2 widths (576, 1536) then take one or two
+ * blocks, where a fixed 512 left a 64-wide remainder whose tiles store and reload C for a sliver of work. The row
+ * tiles of A are read where they lie (the caller's stride keeps their rows off a few L1 sets): copying each tile into
+ * a contiguous buffer first cost more than it saved. Measured in a C harness on Zen 5 over the products of the
+ * SmolLM2-135M step, cut as Gemm cuts them, each variant alternated in one process: 82% -> 89% of the BF16 peak
+ * (docs/benchmarks.md). Neither changes a bit: every element still sums its pairs in ascending order.
  */
 TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, int cols, int transposed,
                         int c0, int c1, float *y, int accumulate) {
     uint32_t *bbuf = scratch();
-    if (!bbuf) abort(); /* 512 KB per thread; without it there is nothing sensible to compute */
-    uint16_t apack[MR * KC] __attribute__((aligned(64)));
+    if (!bbuf) abort(); /* 384 KB per thread; without it there is nothing sensible to compute */
+    int blocks = (red + KC - 1) / KC;
+    int kblock = ((red + blocks - 1) / blocks + 1) & ~1; /* even, so no block splits a pair */
     for (int q0 = c0; q0 < c1; q0 += CHUNK * NR) {
         int q1 = q0 + CHUNK * NR < c1 ? q0 + CHUNK * NR : c1;
         int panels = (q1 - q0 + NR - 1) / NR;
-        for (int k0 = 0; k0 < red; k0 += KC) {
-            int kc = red - k0 < KC ? red - k0 : KC, pairs = (kc + 1) / 2;
+        for (int k0 = 0; k0 < red; k0 += kblock) {
+            int kc = red - k0 < kblock ? red - k0 : kblock, pairs = (kc + 1) / 2;
             int load = accumulate || k0 > 0;
             for (int s = 0; s < panels; s++) {
                 int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
@@ -195,15 +203,11 @@ TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uin
             }
             for (int i = 0; i < m; i += MR) {
                 int rows = m - i < MR ? m - i : MR;
-                /* A copied into one contiguous tile: the rows of A lie lda apart wherever the caller's array is,
-                 * and strided rows can crowd a few L1 sets; 14 KB copied serves every panel of the chunk. */
-                int even = (kc + 1) & ~1;
-                for (int r = 0; r < rows; r++)
-                    memcpy(apack + (size_t)r * KC, a + (size_t)(i + r) * lda + k0, (size_t)even * 2);
+                const uint32_t *at = (const uint32_t *)(a + (size_t)i * lda + k0);
                 for (int s = 0; s < panels; s++) {
                     int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
-                    tile_rows(rows, (const uint32_t *)apack, KP, bbuf + (size_t)s * KP * NR, pairs,
-                              y + (size_t)i * cols + j, (size_t)cols, width, load);
+                    tile_rows(rows, at, lda / 2, bbuf + (size_t)s * KP * NR, pairs, y + (size_t)i * cols + j,
+                              (size_t)cols, width, load);
                 }
             }
         }

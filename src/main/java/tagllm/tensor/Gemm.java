@@ -267,10 +267,11 @@ public final class Gemm {
 
         /**
          * The native kernels' cut: groups of about {@link #NATIVE_PANELS} panels (evenly sized), and row blocks until
-         * there are about six tasks per thread. Each call of the kernel copies every row tile of A it reads and then
-         * passes it over every panel of the call, so a one-panel task streams A once per panel: on Zen 5, products of
-         * the SmolLM2 step ran at 175-220 GFLOP/s a thread cut one panel per task, 300-320 cut four or more (a C
-         * harness, every cut of the same product in one process, docs/benchmarks.md). B is packed once per task:
+         * there are about six tasks per thread. Each call of the kernel passes every row tile of A it reads over every
+         * panel of the call, so a one-panel task streams A once per panel: on Zen 5, products of the SmolLM2 step ran
+         * at 175-220 GFLOP/s a thread cut one panel per task, 300-320 cut four or more (a C harness, every cut of the
+         * same product in one process, docs/benchmarks.md); with A read in place, cuts of 4 to 48 panels per task
+         * and 1 to 6 tasks per thread came within a point of each other. B is packed once per task:
          * with row blocks a block is packed once per row block, which the vectorised packing makes cheap. The bits
          * of every output element are the same whatever the cut (the kernels sum each element in one order).
          */

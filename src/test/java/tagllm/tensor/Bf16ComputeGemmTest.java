@@ -16,15 +16,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Gemm on matrices that compute in BF16 (the native kernels) against a double-precision product of the operands
  * rounded to BF16 — what the kernels promise: BF16 inputs, exact products, FP32 sums. Shapes hit every edge of the
- * native tiles (rows around 14, panels cut by the matrix edge, odd reduction lengths, blocks of 512, more panels
- * than one packed chunk, column ranges split between tasks).
+ * native tiles (rows around 14, panels cut by the matrix edge, odd reduction lengths, one to three reduction blocks
+ * of up to 768, more panels than one packed chunk, column ranges split between tasks).
  */
 class Bf16ComputeGemmTest {
     private static final int[][] SHAPES = {
             // m, n (= w rows), k (= w cols)
             {14, 32, 8}, {14, 1, 1}, {15, 33, 17}, {16, 64, 48}, {27, 65, 129}, {29, 172, 64}, {64, 48, 172},
             {250, 70, 130}, {17, 600, 64}, {15, 33, 513}, {28, 64, 1030}, {43, 300, 21}, {20, 10, 600},
-            {29, 40, 1024}, {15, 1024, 40}, {100, 576, 192}
+            {29, 40, 1024}, {15, 1024, 40}, {100, 576, 192}, {15, 40, 1537}, {30, 96, 1536}
     };
 
     @BeforeAll
