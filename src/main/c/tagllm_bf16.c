@@ -171,43 +171,70 @@ TARGET static void tile_rows(int rows, const uint32_t *a, size_t lda, const uint
     }
 }
 
+/* The reduction goes in evenly sized blocks of at most KC, each an even number of elements (no block splits a pair):
+ * the SmolLM2 widths (576, 1536) then take one or two blocks, where a fixed 512 left a 64-wide remainder whose tiles
+ * store and reload C for a sliver of work. */
+static int reduction_block(int red) {
+    int blocks = (red + KC - 1) / KC;
+    return ((red + blocks - 1) / blocks + 1) & ~1;
+}
+
+/* Words of one packed panel: every reduction block's pairs x NR, blocks one after another. */
+static size_t panel_words(int red) { return (size_t)((red + 1) / 2) * NR; }
+
+/* Panel j0 / NR, reduction block from k0, packed from W into dst (pairs x NR words). */
+TARGET static void pack_panel(const uint16_t *w, int red, int cols, int transposed, int j, int width, int k0, int kc,
+                              uint32_t *dst) {
+    if (transposed) pack_wt(w, red, j, width, k0, kc, dst);
+    else pack_w(w, red, cols, j, width, k0, kc, dst);
+}
+
 /*
  * Y[m x cols] columns [c0, c1) (+)= A[m x red] . B, where B is W^T (transposed = 1, W is cols x red) or W
- * (transposed = 0, W is red x cols). A is BF16 (row stride lda, an even number >= red, pairs beyond red zero, as
- * tl_to_bf16 writes it); Y's row stride is cols.
+ * (transposed = 0, W is red x cols); c0 is a multiple of NR unless c0..c1 is all of it. A is BF16 (row stride lda,
+ * an even number >= red, pairs beyond red zero, as tl_to_bf16 writes it); Y's row stride is cols. B comes packed
+ * whole (packed != NULL: tl_pack_bf16's layout, panel p at p * panel_words) or is packed here a chunk at a time.
  *
- * The reduction goes in evenly sized blocks of at most KC: the SmolLM2 widths (576, 1536) then take one or two
- * blocks, where a fixed 512 left a 64-wide remainder whose tiles store and reload C for a sliver of work. The row
- * tiles of A are read where they lie (the caller's stride keeps their rows off a few L1 sets): copying each tile into
- * a contiguous buffer first cost more than it saved. Measured in a C harness on Zen 5 over the products of the
- * SmolLM2-135M step, cut as Gemm cuts them, each variant alternated in one process: 82% -> 89% of the BF16 peak
- * (docs/benchmarks.md). Neither changes a bit: every element still sums its pairs in ascending order.
+ * The row tiles of A are read where they lie (the caller's stride keeps their rows off a few L1 sets): copying each
+ * tile into a contiguous buffer first cost more than it saved. Measured in a C harness on Zen 5 over the products of
+ * the SmolLM2-135M step, cut as Gemm cuts them, each variant alternated in one process: 82% -> 89% of the BF16 peak
+ * with the blocks above (docs/benchmarks.md). Neither changes a bit: every element still sums its pairs in
+ * ascending order, whatever the blocks, the cut or where B was packed.
  */
-TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, int cols, int transposed,
-                        int c0, int c1, float *y, int accumulate) {
-    uint32_t *bbuf = scratch();
-    if (!bbuf) abort(); /* 384 KB per thread; without it there is nothing sensible to compute */
-    int blocks = (red + KC - 1) / KC;
-    int kblock = ((red + blocks - 1) / blocks + 1) & ~1; /* even, so no block splits a pair */
+TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, const uint32_t *packed,
+                        int cols, int transposed, int c0, int c1, float *y, int accumulate) {
+    uint32_t *bbuf = NULL;
+    if (!packed) {
+        bbuf = scratch();
+        if (!bbuf) abort(); /* 384 KB per thread; without it there is nothing sensible to compute */
+    }
+    int kblock = reduction_block(red);
     for (int q0 = c0; q0 < c1; q0 += CHUNK * NR) {
         int q1 = q0 + CHUNK * NR < c1 ? q0 + CHUNK * NR : c1;
         int panels = (q1 - q0 + NR - 1) / NR;
         for (int k0 = 0; k0 < red; k0 += kblock) {
             int kc = red - k0 < kblock ? red - k0 : kblock, pairs = (kc + 1) / 2;
             int load = accumulate || k0 > 0;
-            for (int s = 0; s < panels; s++) {
-                int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
-                uint32_t *dst = bbuf + (size_t)s * KP * NR;
-                if (transposed) pack_wt(w, red, j, width, k0, kc, dst);
-                else pack_w(w, red, cols, j, width, k0, kc, dst);
+            const uint32_t *b0;
+            size_t bstride;
+            if (packed) {
+                b0 = packed + (size_t)(q0 / NR) * panel_words(red) + (size_t)(k0 / 2) * NR;
+                bstride = panel_words(red);
+            } else {
+                for (int s = 0; s < panels; s++) {
+                    int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
+                    pack_panel(w, red, cols, transposed, j, width, k0, kc, bbuf + (size_t)s * KP * NR);
+                }
+                b0 = bbuf;
+                bstride = (size_t)KP * NR;
             }
             for (int i = 0; i < m; i += MR) {
                 int rows = m - i < MR ? m - i : MR;
                 const uint32_t *at = (const uint32_t *)(a + (size_t)i * lda + k0);
                 for (int s = 0; s < panels; s++) {
                     int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
-                    tile_rows(rows, at, lda / 2, bbuf + (size_t)s * KP * NR, pairs, y + (size_t)i * cols + j,
-                              (size_t)cols, width, load);
+                    tile_rows(rows, at, lda / 2, b0 + s * bstride, pairs, y + (size_t)i * cols + j, (size_t)cols,
+                              width, load);
                 }
             }
         }
@@ -243,14 +270,43 @@ TARGET void tl_to_bf16(const float *x, int rows, int cols, uint16_t *out, int ld
  * BF16, row-major. */
 void tl_xwt_bf16a(const uint16_t *a, int lda, int m, int k, const uint16_t *w, int n, int j0, int j1, float *y,
                   int accumulate) {
-    gemm(a, (size_t)lda, m, k, w, n, 1, j0, j1, y, accumulate);
+    gemm(a, (size_t)lda, m, k, w, NULL, n, 1, j0, j1, y, accumulate);
 }
 
 /* dx[m x k] columns [c0, c1) (+)= dy[m x n] . w; dy is BF16 a[m x lda] from tl_to_bf16 (lda even, >= n), w is n x k
  * BF16, row-major. */
 void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, int k, int c0, int c1, float *dx,
                  int accumulate) {
-    gemm(a, (size_t)lda, m, n, w, k, 0, c0, c1, dx, accumulate);
+    gemm(a, (size_t)lda, m, n, w, NULL, k, 0, c0, c1, dx, accumulate);
+}
+
+/*
+ * Words of B packed whole for a product of reduction length red and cols output columns (tl_pack_bf16's dst):
+ * panels of NR columns, each every block's pairs x NR words. As many bytes as W, padded to whole panels and pairs.
+ */
+long tl_packed_words(int red, int cols) { return (long)((cols + NR - 1) / NR) * (long)panel_words(red); }
+
+/*
+ * Packs panels [p0, p1) of B for y = x . W^T (transposed = 1, W is cols x red) or dx = dy . W (transposed = 0, W is
+ * red x cols) into dst (64-byte aligned, tl_packed_words long), where tl_gemm_packed_bf16 reads them: packing each
+ * panel once per product, instead of once per task that reads it, when several tasks share columns.
+ */
+TARGET void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, int p0, int p1, uint32_t *dst) {
+    int kblock = reduction_block(red);
+    for (int p = p0; p < p1; p++) {
+        int j = p * NR, width = cols - j < NR ? cols - j : NR;
+        for (int k0 = 0; k0 < red; k0 += kblock) {
+            int kc = red - k0 < kblock ? red - k0 : kblock;
+            pack_panel(w, red, cols, transposed, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
+        }
+    }
+}
+
+/* Columns [c0, c1) (c0 a multiple of NR) of y[m x cols] (+)= a[m x red] . B, B packed whole by tl_pack_bf16; a as
+ * above. The same bits as tl_xwt_bf16a / tl_xw_bf16a on the matrix B was packed from. */
+void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
+                         float *y, int accumulate) {
+    gemm(a, (size_t)lda, m, red, NULL, b, cols, 1, c0, c1, y, accumulate);
 }
 
 /*

@@ -25,7 +25,7 @@ import java.util.Locale;
  * <p>A record so the JIT trusts its final fields and the handles inline as constants through the static holder.
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
-                   MethodHandle peak) {
+                   MethodHandle pack, MethodHandle packedProduct, MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -34,7 +34,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -101,6 +101,12 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
         MethodHandle xwT = linker.downcallHandle(symbol(lookup, path, "tl_xwt_bf16a"), gemmA, critical);
         MethodHandle xw = linker.downcallHandle(symbol(lookup, path, "tl_xw_bf16a"), gemmA, critical);
+        // (const uint16_t* w, int red, int cols, int transposed, int p0, int p1, uint32_t* dst): B packed once per product
+        MethodHandle pack = linker.downcallHandle(symbol(lookup, path, "tl_pack_bf16"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
+        // (const uint16_t* a, int lda, int rows, int red, const uint32_t* packed, int cols, int from, int to, float* out, int acc)
+        MethodHandle packedProduct = linker.downcallHandle(symbol(lookup, path, "tl_gemm_packed_bf16"), gemmA, critical);
         // float tl_bf16_peak(long iters): tens of milliseconds, so not critical (the GC may run meanwhile).
         MethodHandle peak = linker.downcallHandle(symbol(lookup, path, "tl_bf16_peak"),
                 FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG));
@@ -111,7 +117,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         if ((int) supported.invokeExact() == 0) {
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
-        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, peak);
+        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

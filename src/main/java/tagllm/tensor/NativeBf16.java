@@ -101,6 +101,61 @@ public final class NativeBf16 {
         }
     }
 
+    /** Panels of {@link Gemm#NR} output columns, each 2 × ceil(red / 2) BF16 values: the words of B packed whole. */
+    public static long packedWords(int red, int cols) {
+        return (long) ((cols + Gemm.NR - 1) / Gemm.NR) * ((red + 1) / 2) * Gemm.NR;
+    }
+
+    /**
+     * Packs panels [p0, p1) of B into dst, where {@link #packedProduct} reads them: B = wᵀ (transposed, w the
+     * cols×red matrix, for y = x·wᵀ) or w (w the red×cols matrix, for dx = dy·w). dst is 64-byte aligned and holds
+     * {@link #packedWords} 32-bit words; panels of one product can be packed by several threads at once.
+     */
+    public static void pack(MemorySegment w, int red, int cols, boolean transposed, int p0, int p1, MemorySegment dst) {
+        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
+        int panels = (cols + Gemm.NR - 1) / Gemm.NR;
+        if (p0 < 0 || p0 > p1 || p1 > panels) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + panels);
+        checkWeights(w, red, cols);
+        checkPacked(dst, red, cols);
+        requireAvailable();
+        if (p0 == p1 || red == 0) return;
+        try {
+            Holder.LIBRARY.pack().invokeExact(w, red, cols, transposed ? 1 : 0, p0, p1, dst);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /**
+     * Columns c0..c1 (c0 a multiple of {@link Gemm#NR}, or c1 = cols) of y[m×cols] (+)= a·B, B packed by
+     * {@link #pack}, a BF16 [m × lda] from aOff as {@link #toBf16} writes it (lda even, &gt;= red). The same bits as
+     * {@link #xwT} or {@link #xw} on the matrix B was packed from.
+     */
+    public static void packedProduct(short[] a, int aOff, int lda, int m, int red, MemorySegment b, int cols, int c0,
+                                     int c1, float[] y, int yOff, boolean accumulate) {
+        checkShape(m, red, cols, c0, c1, "c0", "c1", cols);
+        if (c0 % Gemm.NR != 0 && c1 != cols) throw new IllegalArgumentException("c0 " + c0 + " does not start a panel");
+        checkLda(lda, red);
+        checkShorts(a, aOff, (long) m * lda, "a");
+        checkBounds(y, yOff, (long) m * cols, "y");
+        checkPacked(b, red, cols);
+        requireAvailable();
+        if (m == 0 || c0 == c1) return;
+        try {
+            Holder.LIBRARY.packedProduct().invokeExact(slice(a, aOff), lda, m, red, b, cols, c0, c1, slice(y, yOff), accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    private static void checkPacked(MemorySegment b, int red, int cols) {
+        long need = 4 * packedWords(red, cols);
+        if (b.byteSize() < need || b.address() % 64 != 0) {
+            throw new IllegalArgumentException("packed B: need " + need + " bytes at a 64-byte boundary for " + red + "×" + cols
+                    + ", segment has " + b.byteSize() + " at " + Long.toHexString(b.address()));
+        }
+    }
+
     /**
      * Runs the library's BF16 peak loop: {@code iters} rounds of 24 independent {@code vdpbf16ps}, i.e.
      * {@link #PEAK_FLOPS_PER_ITER} FLOPs each, on registers only; returns a checksum.

@@ -146,6 +146,8 @@ class NativeBf16Test {
                 void tl_to_bf16(const float* x, int rows, int cols, uint16_t* out, int ldo) {}
                 void tl_xwt_bf16a(const uint16_t* a, int lda, int m, int k, const uint16_t* w, int n, int j0, int j1, float* y, int acc) {}
                 void tl_xw_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int acc) {}
+                void tl_pack_bf16(const uint16_t* w, int red, int cols, int transposed, int p0, int p1, uint32_t* dst) {}
+                void tl_gemm_packed_bf16(const uint16_t* a, int lda, int m, int red, const uint32_t* b, int cols, int c0, int c1, float* y, int acc) {}
                 float tl_bf16_peak(long iters) { return 0; }
                 """);
         Path out = dir.resolve("classes");
@@ -231,6 +233,51 @@ class NativeBf16Test {
             assertArrayEquals(new float[]{3, 2, -2, 3, 3, -1, -2, 3}, dx);
             NativeBf16.xw(dyb, 2, 4, 2, 3, w, 4, 0, 4, dx, 0, true);
             assertArrayEquals(new float[]{8, 4, -4, 8, 5, -2, -4, 6}, dx);
+        }
+    }
+
+    /**
+     * B packed once (its panels by two calls, as two threads would) and read by column ranges gives the bits the
+     * per-call packing gives, for both products, reductions of one to three blocks (odd ones too), panels cut by the
+     * matrix edge and accumulate; a buffer too short or off a 64-byte boundary is refused before any work.
+     */
+    @Test
+    void packedOnceEqualsPackedPerCall() throws IOException {
+        assumeNativeUsable();
+        java.util.Random rnd = new java.util.Random(5);
+        int[][] shapes = {{29, 576, 70}, {15, 1537, 33}, {40, 1030, 96}, {3, 1, 1}, {14, 64, 200}};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] sh : shapes) {
+                int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + 31) / 32;
+                for (boolean transposed : new boolean[]{true, false}) {
+                    for (boolean acc : new boolean[]{false, true}) {
+                        MemorySegment w = arena.allocate(2L * red * cols, 64);
+                        for (long i = 0; i < (long) red * cols; i++) w.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
+                        float[] x = new float[m * red];
+                        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                        short[] a = new short[m * lda];
+                        NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
+                        float[] perCall = new float[m * cols], once = new float[m * cols];
+                        for (int i = 0; i < perCall.length; i++) perCall[i] = once[i] = (float) rnd.nextGaussian();
+                        MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
+                        NativeBf16.pack(w, red, cols, transposed, 0, panels / 2, b);
+                        NativeBf16.pack(w, red, cols, transposed, panels / 2, panels, b);
+                        for (int c0 = 0; c0 < cols; c0 += 64) {
+                            int c1 = Math.min(cols, c0 + 64);
+                            if (transposed) NativeBf16.xwT(a, 0, lda, m, red, w, cols, c0, c1, perCall, 0, acc);
+                            else NativeBf16.xw(a, 0, lda, m, red, w, cols, c0, c1, perCall, 0, acc);
+                            NativeBf16.packedProduct(a, 0, lda, m, red, b, cols, c0, c1, once, 0, acc);
+                        }
+                        assertArrayEquals(perCall, once, m + "×" + red + "×" + cols + (transposed ? " xwT" : " xw") + (acc ? " acc" : ""));
+                    }
+                }
+            }
+            MemorySegment w = arena.allocate(2L * 64 * 64, 64);
+            MemorySegment shortB = arena.allocate(4 * NativeBf16.packedWords(64, 64) - 4, 64);
+            assertThrows(IllegalArgumentException.class, () -> NativeBf16.pack(w, 64, 64, true, 0, 2, shortB));
+            MemorySegment offset = arena.allocate(4 * NativeBf16.packedWords(64, 64) + 64, 64).asSlice(4);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeBf16.pack(w, 64, 64, true, 0, 2, offset));
+            assertTrue(e.getMessage().contains("64-byte boundary"), e.getMessage());
         }
     }
 
