@@ -268,7 +268,7 @@ public final class Gemm {
 
         /**
          * The native kernels' cut: groups of about {@link #NATIVE_PANELS} panels (evenly sized), and row blocks until
-         * there are about six tasks per thread. Each call of the kernel passes every row tile of A it reads over every
+         * there are about {@link #NATIVE_TASKS_PER_THREAD} tasks per thread. Each call of the kernel passes every row tile of A it reads over every
          * panel of the call, so a one-panel task streams A once per panel: on Zen 5, products of the SmolLM2 step ran
          * at 175-220 GFLOP/s a thread cut one panel per task, 300-320 cut four or more (a C harness, every cut of the
          * same product in one process, docs/benchmarks.md); with A read in place, cuts of 4 to 48 panels per task
@@ -282,7 +282,7 @@ public final class Gemm {
             int panelGroups = (panels + NATIVE_PANELS - 1) / NATIVE_PANELS;
             int perGroup = (panels + panelGroups - 1) / panelGroups;
             panelGroups = (panels + perGroup - 1) / perGroup;
-            int rowBlocks = Math.max(1, Math.min(rowTiles, (6 * threads + panelGroups - 1) / panelGroups));
+            int rowBlocks = Math.max(1, Math.min(rowTiles, (NATIVE_TASKS_PER_THREAD * threads + panelGroups - 1) / panelGroups));
             return new TaskGrid(panels, m, perGroup, panelGroups, rowTiles, rowBlocks);
         }
 
@@ -297,8 +297,16 @@ public final class Gemm {
         int endRow(int t) { return Math.min(m, (int) ((long) rowTiles * (t / panelGroups + 1) / rowBlocks) * MR); }
     }
 
-    /** Panels (of NR columns) a native task covers at most: enough that each copied row tile of A serves several. */
+    /** Panels (of NR columns) a native task covers at most: enough that each row tile of A read serves several. */
     static final int NATIVE_PANELS = 8;
+
+    /**
+     * Native tasks per thread and product. The cores of one machine do not run equally fast (one of this Zen 5's two
+     * ran the same work ~8% faster), so a product waits on its last task: in a two-thread C harness of the SmolLM2
+     * products, 6 tasks a thread reached 71% of the BF16 peak, 12 74%, 24 75% (each alternated three times). With B
+     * packed once per product, more row blocks cost no more packing.
+     */
+    static final int NATIVE_TASKS_PER_THREAD = 16;
 
     /** Most BF16 values of converted A per pass: rows beyond it (an LM head's vocabulary-wide gradient) go in passes. */
     static final int NATIVE_A_LIMIT = 16 << 20;
@@ -361,8 +369,8 @@ public final class Gemm {
         long packedBytes = 4 * NativeBf16.packedWords(red, cols);
         if (grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT) {
             MemorySegment b = packedB(packedBytes);
-            Parallel.forEachTask(grid.panelGroups(), t ->
-                    NativeBf16.pack(seg, red, cols, transposed, grid.firstPanel(t), grid.endPanel(t), b));
+            // a task per panel: a product with one panel group (k and v) would otherwise pack on one thread alone
+            Parallel.forEachTask(grid.panels(), t -> NativeBf16.pack(seg, red, cols, transposed, t, t + 1, b));
             Parallel.forEachTask(grid.tasks(), t -> {
                 int c0 = grid.firstPanel(t) * NR, c1 = Math.min(cols, grid.endPanel(t) * NR);
                 int r0 = grid.firstRow(t), r1 = grid.endRow(t);
