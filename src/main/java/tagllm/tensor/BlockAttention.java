@@ -148,14 +148,13 @@ public final class BlockAttention {
                 tile(qt, e0 * mp + a0, mp, kc, ds, a0 * nkp + j0, nkp, dkt, e0 * nkp + j0, nkp);
                 tile(dot, e0 * mp + a0, mp, kc, p, a0 * nkp + j0, nkp, dvt, e0 * nkp + j0, nkp);
             }
+            int[] column = columnIndex(nkp);
             for (int j = j0; j <= j1; j++) {
                 int c = into.keyRow(kMin + j);
                 if (c < 0) continue;
                 int kOff = c * kvDim + g * hd;
-                for (int e = 0; e < hd; e++) {
-                    dk[kOff + e] += dkt[e * nkp + j];
-                    dv[kOff + e] += dvt[e * nkp + j];
-                }
+                addColumn(dkt, j, nkp, column, dk, kOff, hd);
+                addColumn(dvt, j, nkp, column, dv, kOff, hd);
             }
         }
     }
@@ -164,6 +163,27 @@ public final class BlockAttention {
         if (MR == 14) GemmKernels.kernel14(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, false);
         else GemmKernels.kernel6(a, ai, lda, kc, b, bi, ldb, c, ci, ldc, false);
     }
+
+    /**
+     * dst[d + e] += src[j + e·ld] for e < n: column j of a row-major matrix added to a row, L lanes a gather (an
+     * element at a time, each load was a cache line of its own: half the time of the dK/dV step).
+     */
+    private static void addColumn(float[] src, int j, int ld, int[] column, float[] dst, int d, int n) {
+        int e = 0;
+        for (int bound = n - L; e <= bound; e += L) {
+            FloatVector.fromArray(S, src, j + e * ld, column, 0).add(FloatVector.fromArray(S, dst, d + e)).intoArray(dst, d + e);
+        }
+        for (; e < n; e++) dst[d + e] += src[j + e * ld];
+    }
+
+    /** {0, ld, 2·ld, ...}: the gather indices of one column of a matrix with rows ld apart (this thread's array). */
+    private static int[] columnIndex(int ld) {
+        int[] idx = COLUMN.get();
+        if (idx[1] != ld) for (int i = 0; i < L; i++) idx[i] = i * ld;
+        return idx;
+    }
+
+    private static final ThreadLocal<int[]> COLUMN = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     /** dst[d + e] = a · src[s + e] for e < n. */
     private static void scaledCopy(float[] src, int s, float a, float[] dst, int d, int n) {
