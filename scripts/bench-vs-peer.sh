@@ -11,6 +11,10 @@
 #                 bf16: the peer under torch.autocast bfloat16 (oneDNN, torch threads PEER_THREADS, default 2) beside
 #                 tagllm --compute bf16; both: f32, then bf16.
 #   PREDICT       1 (default): also batch prediction (MOLECULES molecules, default 64); 0: skip it.
+#   ROUNDS        1 (default): runs of the pair; with more, the order alternates (peer first, then tagllm first, ...)
+#                 and a summary gives, per work, the median of each side, the ratio of the medians and the range of
+#                 the per-round ratios. This machine's speed drifts 15-40% between launches minutes apart, so one
+#                 pair is a sample, not a measurement.
 #   PEER_BLAS_DIR a folder holding an OpenBLAS libblas.so.3 to load instead of the system BLAS.
 #   PEER_ARGS     more torch_tagstep.py options, e.g. "--repeats 3"; SHARED (default ../shared); PYTHON (default
 #                 /usr/bin/python3, where Debian's python3-torch is).
@@ -37,6 +41,17 @@ works=train,prefill,decode
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores"
+rounds="${ROUNDS:-1}"
+log="$(mktemp -d)"
+trap 'rm -rf "$log"' EXIT
+run_peer() {
+  "${peer_env[@]}" "$python" -u "$peer" --shape "$shape" --batch "$batch" "${peer_opts[@]}" ${PEER_ARGS:-} | tee -a "$1"
+  if [ "${PREDICT:-1}" = 1 ]; then
+    echo "== [$prec] peer predict: load $(load)"
+    "${peer_env[@]}" SHARED="$shared" "$python" -u "$here/scripts/torch_predict.py" --shape "$shape" --molecules "$molecules" \
+      "${peer_opts[@]}" | tee -a "$1"
+  fi
+}
 for prec in "${precisions[@]}"; do
   if [ "$prec" = bf16 ]; then
     peer_opts=(--autocast bf16 --threads "${PEER_THREADS:-2}")
@@ -44,14 +59,44 @@ for prec in "${precisions[@]}"; do
     peer_opts=(--threads "${PEER_THREADS:-1}")
   fi
   peer_env=(env OPENBLAS_NUM_THREADS=2 LD_LIBRARY_PATH="${PEER_BLAS_DIR:-}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
-  echo "== [$prec] peer train/prefill/decode: load $(load)"
-  "${peer_env[@]}" "$python" -u "$peer" --shape "$shape" --batch "$batch" "${peer_opts[@]}" ${PEER_ARGS:-}
-  if [ "${PREDICT:-1}" = 1 ]; then
-    echo "== [$prec] peer predict: load $(load)"
-    "${peer_env[@]}" SHARED="$shared" "$python" -u "$here/scripts/torch_predict.py" --shape "$shape" --molecules "$molecules" \
-      "${peer_opts[@]}"
+  for r in $(seq 1 "$rounds"); do
+    order=(peer tagllm)
+    [ $((r % 2)) = 0 ] && order=(tagllm peer)
+    for side in "${order[@]}"; do
+      if [ "$side" = peer ]; then
+        echo "== [$prec] round $r/$rounds peer train/prefill/decode: load $(load)"
+        run_peer "$log/$prec.peer.$r"
+      else
+        echo "== [$prec] round $r/$rounds tagllm: load $(load)"
+        "$here/tagllm" bench --shape "$shape" --batch "$batch" --compute "$prec" --work "$works" --molecules "$molecules" "$@" \
+          | tee "$log/$prec.tagllm.$r"
+      fi
+    done
+  done
+  if [ "$rounds" -gt 1 ]; then
+    echo "== [$prec] summary over $rounds rounds (tokens/s; predict: molecules/s)"
+    "$python" - "$log" "$prec" "$rounds" <<'PY'
+import json, statistics, sys
+log, prec, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+peer, ours = {}, {}
+for r in range(1, rounds + 1):
+    for line in open(f"{log}/{prec}.peer.{r}"):
+        if line.startswith("{"):
+            d = json.loads(line)
+            peer.setdefault(d["work"], {})[r] = d["molecules_per_s"] if d["work"] == "predict" else d["tokens_per_s"]
+    for line in open(f"{log}/{prec}.tagllm.{r}"):
+        f = line.split()
+        # the table row: work, median s, tokens/s, examples/s, ...
+        if len(f) >= 4 and f[0] in ("train", "prefill", "decode", "predict"):
+            ours.setdefault(f[0], {})[r] = float(f[3]) if f[0] == "predict" else float(f[2])
+print(f"{'work':<8} {'peer median':>12} {'tagllm median':>14} {'ratio':>6}  per-round ratios")
+for w in ("train", "prefill", "decode", "predict"):
+    if w not in peer or w not in ours: continue
+    both = sorted(set(peer[w]) & set(ours[w]))
+    rs = [ours[w][r] / peer[w][r] for r in both]
+    pm, om = statistics.median(peer[w].values()), statistics.median(ours[w].values())
+    print(f"{w:<8} {pm:>12.1f} {om:>14.1f} {om / pm:>6.2f}  {min(rs):.2f}-{max(rs):.2f} over {len(rs)}")
+PY
   fi
-  echo "== [$prec] tagllm: load $(load)"
-  "$here/tagllm" bench --shape "$shape" --batch "$batch" --compute "$prec" --work "$works" --molecules "$molecules" "$@"
 done
 echo "== done: load $(load)"
