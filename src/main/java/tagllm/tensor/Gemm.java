@@ -389,10 +389,11 @@ public final class Gemm {
     }
 
     /**
-     * Most bytes of B packed once per product: every projection of the supported models (a 1.1B model's MLP matrix
-     * is 11 MB); an LM head's gradient product packs per task instead of holding a vocabulary-wide copy.
+     * Most bytes of B packed once per product: every projection up to TinyLlama-1.1B's MLP matrices (5632 × 2048 in
+     * BF16, 23 MB; SmolLM2-135M's largest is 1.8 MB); an LM head's gradient product packs per task instead of
+     * holding a vocabulary-wide copy.
      */
-    static final long NATIVE_B_LIMIT = 16L << 20;
+    static final long NATIVE_B_LIMIT = 32L << 20;
     private static final ThreadLocal<MemorySegment[]> NATIVE_B = ThreadLocal.withInitial(() -> new MemorySegment[1]);
 
     /**
