@@ -268,13 +268,12 @@ public final class Gemm {
 
         /**
          * The native kernels' cut: groups of about {@link #NATIVE_PANELS} panels (evenly sized), and row blocks until
-         * there are about {@link #NATIVE_TASKS_PER_THREAD} tasks per thread. Each call of the kernel passes every row tile of A it reads over every
-         * panel of the call, so a one-panel task streams A once per panel: on Zen 5, products of the SmolLM2 step ran
-         * at 175-220 GFLOP/s a thread cut one panel per task, 300-320 cut four or more (a C harness, every cut of the
-         * same product in one process, docs/benchmarks.md); with A read in place, cuts of 4 to 48 panels per task
-         * and 1 to 6 tasks per thread came within a point of each other. B is packed once per task:
-         * with row blocks a block is packed once per row block, which the vectorised packing makes cheap. The bits
-         * of every output element are the same whatever the cut (the kernels sum each element in one order).
+         * there are about {@link #NATIVE_TASKS_PER_THREAD} tasks per thread. Each call of the kernel passes every row
+         * tile of A it reads over every panel of the call, so a one-panel task streams A once per panel: on Zen 5,
+         * products of the SmolLM2 step ran at 175-220 GFLOP/s a thread cut one panel per task, 300-320 cut four or
+         * more (a C harness, every cut of the same product in one process, docs/benchmarks.md). Where a panel group
+         * has several row blocks, B is packed once per product ({@link #nativeProduct}). The bits of every output
+         * element are the same whatever the cut (the kernels sum each element in one order).
          */
         static TaskGrid forNative(int panels, int m) {
             int threads = Parallel.threads();
@@ -357,29 +356,30 @@ public final class Gemm {
 
     /**
      * C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks by {@link TaskGrid#forNative}. Where several
-     * row blocks read the same panels, B is packed once for the product first (each panel group by one task, into a
-     * buffer of this thread's) and every task reads it there: packed per task, each panel of W was read from memory
+     * row blocks read the same panels, B is packed once for the product first (a task per panel, into a buffer of
+     * this thread's) and every task reads it there: packed per task, each panel of W was read from memory
      * and rearranged once per row block (the packing took 6.6% of the SmolLM2 BF16 training step's samples under perf).
      */
     private static void nativeProduct(short[] ab, int lda, int rows, Matrix w, boolean transposed, float[] c, int cOff,
                                       boolean accumulate) {
         int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
+        int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
         MemorySegment seg = w.bf16RowMajor();
-        TaskGrid grid = TaskGrid.forNative((cols + NR - 1) / NR, rows);
+        TaskGrid grid = TaskGrid.forNative((cols + nr - 1) / nr, rows);
         long packedBytes = 4 * NativeBf16.packedWords(red, cols);
         if (grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT) {
             MemorySegment b = packedB(packedBytes);
             // a task per panel: a product with one panel group (k and v) would otherwise pack on one thread alone
             Parallel.forEachTask(grid.panels(), t -> NativeBf16.pack(seg, red, cols, transposed, t, t + 1, b));
             Parallel.forEachTask(grid.tasks(), t -> {
-                int c0 = grid.firstPanel(t) * NR, c1 = Math.min(cols, grid.endPanel(t) * NR);
+                int c0 = grid.firstPanel(t) * nr, c1 = Math.min(cols, grid.endPanel(t) * nr);
                 int r0 = grid.firstRow(t), r1 = grid.endRow(t);
                 if (r1 > r0) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b, cols, c0, c1, c, cOff + r0 * cols, accumulate);
             });
             return;
         }
         Parallel.forEachTask(grid.tasks(), t -> {
-            int c0 = grid.firstPanel(t) * NR, c1 = Math.min(cols, grid.endPanel(t) * NR);
+            int c0 = grid.firstPanel(t) * nr, c1 = Math.min(cols, grid.endPanel(t) * nr);
             int r0 = grid.firstRow(t), r1 = grid.endRow(t);
             if (r1 <= r0) return;
             int ci = cOff + r0 * cols;

@@ -101,9 +101,15 @@ public final class NativeBf16 {
         }
     }
 
-    /** Panels of {@link Gemm#NR} output columns, each 2 × ceil(red / 2) BF16 values: the words of B packed whole. */
+    /**
+     * Output columns per panel of the native kernels (NR in tagllm_bf16.c): fixed by the library, whatever vector
+     * size the JVM prefers (Gemm's own panels are 16 columns wide under -XX:MaxVectorSize=32 on the same CPU).
+     */
+    public static final int PANEL = 32;
+
+    /** Panels of {@link #PANEL} output columns, each 2 × ceil(red / 2) BF16 values: the words of B packed whole. */
     public static long packedWords(int red, int cols) {
-        return (long) ((cols + Gemm.NR - 1) / Gemm.NR) * ((red + 1) / 2) * Gemm.NR;
+        return (long) ((cols + PANEL - 1) / PANEL) * ((red + 1) / 2) * PANEL;
     }
 
     /**
@@ -113,7 +119,7 @@ public final class NativeBf16 {
      */
     public static void pack(MemorySegment w, int red, int cols, boolean transposed, int p0, int p1, MemorySegment dst) {
         if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
-        int panels = (cols + Gemm.NR - 1) / Gemm.NR;
+        int panels = (cols + PANEL - 1) / PANEL;
         if (p0 < 0 || p0 > p1 || p1 > panels) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + panels);
         checkWeights(w, red, cols);
         checkPacked(dst, red, cols);
@@ -127,14 +133,14 @@ public final class NativeBf16 {
     }
 
     /**
-     * Columns c0..c1 (c0 a multiple of {@link Gemm#NR}, or c1 = cols) of y[m×cols] (+)= a·B, B packed by
+     * Columns c0..c1 (c0 a multiple of {@link #PANEL}) of y[m×cols] (+)= a·B, B packed by
      * {@link #pack}, a BF16 [m × lda] from aOff as {@link #toBf16} writes it (lda even, &gt;= red). The same bits as
      * {@link #xwT} or {@link #xw} on the matrix B was packed from.
      */
     public static void packedProduct(short[] a, int aOff, int lda, int m, int red, MemorySegment b, int cols, int c0,
                                      int c1, float[] y, int yOff, boolean accumulate) {
         checkShape(m, red, cols, c0, c1, "c0", "c1", cols);
-        if (c0 % Gemm.NR != 0 && c1 != cols) throw new IllegalArgumentException("c0 " + c0 + " does not start a panel");
+        if (c0 % PANEL != 0) throw new IllegalArgumentException("c0 " + c0 + " does not start a panel of " + PANEL + " columns");
         checkLda(lda, red);
         checkShorts(a, aOff, (long) m * lda, "a");
         checkBounds(y, yOff, (long) m * cols, "y");

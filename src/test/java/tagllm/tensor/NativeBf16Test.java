@@ -248,7 +248,7 @@ class NativeBf16Test {
         int[][] shapes = {{29, 576, 70}, {15, 1537, 33}, {40, 1030, 96}, {3, 1, 1}, {14, 64, 200}};
         try (Arena arena = Arena.ofConfined()) {
             for (int[] sh : shapes) {
-                int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + 31) / 32;
+                int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
                 for (boolean transposed : new boolean[]{true, false}) {
                     for (boolean acc : new boolean[]{false, true}) {
                         MemorySegment w = arena.allocate(2L * red * cols, 64);
@@ -278,6 +278,11 @@ class NativeBf16Test {
             MemorySegment offset = arena.allocate(4 * NativeBf16.packedWords(64, 64) + 64, 64).asSlice(4);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeBf16.pack(w, 64, 64, true, 0, 2, offset));
             assertTrue(e.getMessage().contains("64-byte boundary"), e.getMessage());
+            MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(64, 64), 64);
+            short[] a = new short[14 * 64];
+            IllegalArgumentException mid = assertThrows(IllegalArgumentException.class,
+                    () -> NativeBf16.packedProduct(a, 0, 64, 14, 64, b, 64, 16, 64, new float[14 * 64], 0, false));
+            assertTrue(mid.getMessage().contains("does not start a panel of 32 columns"), mid.getMessage());
         }
     }
 
