@@ -281,15 +281,10 @@ void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, in
 }
 
 /*
- * Words of B packed whole for a product of reduction length red and cols output columns (tl_pack_bf16's dst):
- * panels of NR columns, each every block's pairs x NR words. As many bytes as W, padded to whole panels and pairs.
- */
-long tl_packed_words(int red, int cols) { return (long)((cols + NR - 1) / NR) * (long)panel_words(red); }
-
-/*
  * Packs panels [p0, p1) of B for y = x . W^T (transposed = 1, W is cols x red) or dx = dy . W (transposed = 0, W is
- * red x cols) into dst (64-byte aligned, tl_packed_words long), where tl_gemm_packed_bf16 reads them: packing each
- * panel once per product, instead of once per task that reads it, when several tasks share columns.
+ * red x cols) into dst (64-byte aligned; ceil(cols / NR) panels of panel_words(red) words, NativeBf16.packedWords
+ * in Java), where tl_gemm_packed_bf16 reads them: packing each panel once per product, instead of once per task
+ * that reads it, when several tasks share columns.
  */
 TARGET void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, int p0, int p1, uint32_t *dst) {
     int kblock = reduction_block(red);

@@ -367,23 +367,16 @@ public final class Gemm {
         MemorySegment seg = w.bf16RowMajor();
         TaskGrid grid = TaskGrid.forNative((cols + nr - 1) / nr, rows);
         long packedBytes = 4 * NativeBf16.packedWords(red, cols);
-        if (grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT) {
-            MemorySegment b = packedB(packedBytes);
-            // a task per panel: a product with one panel group (k and v) would otherwise pack on one thread alone
-            Parallel.forEachTask(grid.panels(), t -> NativeBf16.pack(seg, red, cols, transposed, t, t + 1, b));
-            Parallel.forEachTask(grid.tasks(), t -> {
-                int c0 = grid.firstPanel(t) * nr, c1 = Math.min(cols, grid.endPanel(t) * nr);
-                int r0 = grid.firstRow(t), r1 = grid.endRow(t);
-                if (r1 > r0) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b, cols, c0, c1, c, cOff + r0 * cols, accumulate);
-            });
-            return;
-        }
+        MemorySegment b = grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes) : null;
+        // a task per panel: a product with one panel group (k and v) would otherwise pack on one thread alone
+        if (b != null) Parallel.forEachTask(grid.panels(), t -> NativeBf16.pack(seg, red, cols, transposed, t, t + 1, b));
         Parallel.forEachTask(grid.tasks(), t -> {
             int c0 = grid.firstPanel(t) * nr, c1 = Math.min(cols, grid.endPanel(t) * nr);
             int r0 = grid.firstRow(t), r1 = grid.endRow(t);
             if (r1 <= r0) return;
             int ci = cOff + r0 * cols;
-            if (transposed) NativeBf16.xwT(ab, r0 * lda, lda, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
+            if (b != null) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b, cols, c0, c1, c, ci, accumulate);
+            else if (transposed) NativeBf16.xwT(ab, r0 * lda, lda, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
             else NativeBf16.xw(ab, r0 * lda, lda, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
         });
     }
