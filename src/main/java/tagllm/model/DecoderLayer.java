@@ -1,6 +1,7 @@
 package tagllm.model;
 
 import tagllm.tensor.Attention;
+import tagllm.tensor.Bf16Rows;
 import tagllm.tensor.BlockAttention;
 import tagllm.tensor.FloatArrayPool;
 import tagllm.tensor.Gemm;
@@ -68,8 +69,10 @@ final class DecoderLayer {
     /** x_out from x_in at the query rows of sel (K and V at every row). */
     void forward(LayerActivations a, QueryRows sel, RopeAngles rope, ForwardScratch s) {
         // x_mid = x_in + o(attention(rope(q(h1)), rope(k(h1)), v(h1))), h1 = rmsnorm(x_in)
-        phase(Phase.NORM, () -> rows(a.rows, d, i -> a.rstd1[i] = RmsNorm.forward(a.xIn, i * d, w.inputNorm(), eps, s.h, i * d, d)));
-        qkvForward(a, sel, s.h, rope);
+        Bf16Rows h16 = fused(a.rows) ? Bf16Rows.reusable(Bf16Rows.Slot.NORMED, a.rows, d) : null;
+        phase(Phase.NORM, () -> rows(a.rows, d, i -> a.rstd1[i] = RmsNorm.forward(a.xIn, i * d, w.inputNorm(), eps, s.h, i * d, d),
+                h16 == null ? null : (f, t) -> h16.convert(s.h, 0, f, t)));
+        qkvForward(a, sel, s.h, h16, rope);
         phase(Phase.ATTENTION, () -> attentionForward(a, sel, s.att));
         phase(Phase.COPIES, () -> gatherRows(a.xIn, a.xMid, sel.row, d));
         phase(Phase.O, () -> product(sel, s.att, w.o(), a.xMid, true));
@@ -84,8 +87,11 @@ final class DecoderLayer {
      */
     void backward(LayerActivations a, BackwardRows rs, BackwardRows all, float[] dxR, RopeAngles rope,
                   BackwardScratch s) {
-        mlpBackward(a, rs, dxR, s);
-        phase(Phase.O, () -> Gemm.xw(dxR, 0, rs.count, w.o(), s.datt, 0, false));
+        Bf16Rows dxR16 = mlpBackward(a, rs, dxR, s);
+        phase(Phase.O, () -> {
+            if (dxR16 != null) Gemm.xw(dxR16, rs.count, w.o(), s.datt, 0, false);
+            else Gemm.xw(dxR, 0, rs.count, w.o(), s.datt, 0, false);
+        });
         phase(Phase.ATTENTION, () -> attentionBackward(a, rs, s));
         qkvBackward(a, rs, all, rope, s);
         // the residual gradient exists only at rs's rows: every other active row starts from zero
@@ -96,14 +102,26 @@ final class DecoderLayer {
 
     // ---------------------------------------------------------------- q, k, v
 
-    /** k and v = h1·W{k,v}ᵀ + bias at every row, q the same at the query rows; RoPE on q and k. */
-    private void qkvForward(LayerActivations a, QueryRows sel, float[] h, RopeAngles rope) {
+    /**
+     * k and v = h1·W{k,v}ᵀ + bias at every row, q the same at the query rows; RoPE on q and k. h16: h1 already in
+     * BF16 at every row, or null.
+     */
+    private void qkvForward(LayerActivations a, QueryRows sel, float[] h, Bf16Rows h16, RopeAngles rope) {
         int n = a.rows, base = a.kvBase;
-        phase(Phase.QKV, () -> Gemm.xwT(h, 0, n, new Matrix[]{w.k(), w.v()}, new float[][]{a.k, a.v}, new int[]{base * kvDim, base * kvDim}));
+        Matrix[] kv = {w.k(), w.v()};
+        float[][] kvOut = {a.k, a.v};
+        int[] kvOff = {base * kvDim, base * kvDim};
+        phase(Phase.QKV, () -> {
+            if (h16 != null) Gemm.xwT(h16, n, kv, kvOut, kvOff, false);
+            else Gemm.xwT(h, 0, n, kv, kvOut, kvOff);
+        });
         if (lora != null) loraForward(h, n, null, a.v, base * kvDim, 1);
         phase(Phase.ROPE, () -> rows(n, kvDim, i -> keyBiasAndRope(a, base + i, i, rope)));
         phase(Phase.COPIES, () -> gatherRows(h, h, sel.row, d));
-        phase(Phase.QKV, () -> product(sel, h, w.q(), a.q, false));
+        phase(Phase.QKV, () -> {
+            if (h16 != null && sel.all()) Gemm.xwT(h16, n, new Matrix[]{w.q()}, new float[][]{a.q}, new int[]{0}, false);
+            else product(sel, h, w.q(), a.q, false);
+        });
         if (lora != null) loraForward(h, sel.count(), sel.row, a.q, 0, 0);
         phase(Phase.ROPE, () -> rows(sel.count(), qDim, i -> queryBiasAndRope(a.q, i, sel.row[i], rope)));
     }
@@ -307,24 +325,53 @@ final class DecoderLayer {
     private void mlpForward(LayerActivations a, QueryRows sel, ForwardScratch s) {
         int m = sel.count();
         float[] h = s.h, act = s.act;
-        phase(Phase.NORM, () -> rows(m, d, i -> a.rstd2[i] = RmsNorm.forward(a.xMid, i * d, w.postAttentionNorm(), eps, h, i * d, d)));
-        phase(Phase.GATE_UP, () -> products(sel, h, new Matrix[]{w.gate(), w.up()}, new float[][]{a.gate, a.up}));
-        phase(Phase.SWIGLU, () -> rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn)));
+        Matrix[] gateUp = {w.gate(), w.up()};
+        float[][] gateUpOut = {a.gate, a.up};
+        Bf16Rows h16 = fused(m) ? Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, d) : null;
+        Bf16Rows act16 = fused(m) ? Bf16Rows.reusable(Bf16Rows.Slot.GATE_OUT, m, ffn) : null;
+        phase(Phase.NORM, () -> rows(m, d, i -> a.rstd2[i] = RmsNorm.forward(a.xMid, i * d, w.postAttentionNorm(), eps, h, i * d, d),
+                h16 == null ? null : (f, t) -> h16.convert(h, 0, f, t)));
+        phase(Phase.GATE_UP, () -> {
+            if (h16 != null) Gemm.xwT(h16, m, gateUp, gateUpOut, new int[2], false);
+            else products(sel, h, gateUp, gateUpOut);
+        });
+        phase(Phase.SWIGLU, () -> rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn),
+                act16 == null ? null : (f, t) -> act16.convert(act, 0, f, t)));
         if (a.xOut != a.xMid) phase(Phase.COPIES, () -> rows(m, d, i -> System.arraycopy(a.xMid, i * d, a.xOut, i * d, d)));
-        phase(Phase.DOWN, () -> product(sel, act, w.down(), a.xOut, true));
+        phase(Phase.DOWN, () -> {
+            if (act16 != null) Gemm.xwT(act16, m, new Matrix[]{w.down()}, new float[][]{a.xOut}, new int[1], true);
+            else product(sel, act, w.down(), a.xOut, true);
+        });
     }
 
-    /** dxR (dL/d(x_out) at rs's entries) becomes dL/d(x_mid) there: the residual plus the MLP's path. */
-    private void mlpBackward(LayerActivations a, BackwardRows rs, float[] dxR, BackwardScratch s) {
+    /**
+     * dxR (dL/d(x_out) at rs's entries) becomes dL/d(x_mid) there: the residual plus the MLP's path. Returns dxR in
+     * BF16 for the O product's backward when the layer computes in BF16, else null.
+     */
+    private Bf16Rows mlpBackward(LayerActivations a, BackwardRows rs, float[] dxR, BackwardScratch s) {
         int mt = rs.count;
+        boolean bf16 = fused(mt);
+        Bf16Rows dgate16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, mt, ffn) : null;
+        Bf16Rows dup16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.UP_GRAD, mt, ffn) : null;
+        Bf16Rows dxR16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.RESIDUAL_GRAD, mt, d) : null;
         phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));
-        phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn)));
+        phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn),
+                !bf16 ? null : (f, t) -> {
+                    dgate16.convert(s.dgate, 0, f, t);
+                    dup16.convert(s.dup, 0, f, t);
+                }));
         StepProfile.enter(Phase.GATE_UP);
-        Gemm.xw(s.dgate, 0, mt, w.gate(), s.dh, 0, false);
-        Gemm.xw(s.dup, 0, mt, w.up(), s.dh, 0, true);
+        if (bf16) {
+            Gemm.xw(dgate16, mt, w.gate(), s.dh, 0, false);
+            Gemm.xw(dup16, mt, w.up(), s.dh, 0, true);
+        } else {
+            Gemm.xw(s.dgate, 0, mt, w.gate(), s.dh, 0, false);
+            Gemm.xw(s.dup, 0, mt, w.up(), s.dh, 0, true);
+        }
         StepProfile.exit();
         phase(Phase.NORM, () -> rows(mt, d, t -> RmsNorm.backward(a.xMid, rs.q[t] * d, a.rstd2[rs.q[t]], w.postAttentionNorm(),
-                s.dh, t * d, dxR, t * d, d, true)));
+                s.dh, t * d, dxR, t * d, d, true), !bf16 ? null : (f, t) -> dxR16.convert(dxR, 0, f, t)));
+        return dxR16;
     }
 
     // ---------------------------------------------------------------- working arrays
@@ -437,9 +484,28 @@ final class DecoderLayer {
 
     /** Runs a per-row body over n rows of the given width in parallel, in tasks of enough work to be worth it. */
     static void rows(int n, int width, IntConsumer body) {
+        rows(n, width, body, null);
+    }
+
+    /**
+     * The same, then after (when not null) over each task's range of rows while they are still in that core's cache:
+     * rounding them to BF16 for the next products.
+     */
+    static void rows(int n, int width, IntConsumer body, Parallel.Range after) {
         Parallel.forRange(n, Math.max(1, 16384 / Math.max(1, width)), (from, to) -> {
             for (int i = from; i < to; i++) body.accept(i);
+            if (after != null) after.run(from, to);
         });
+    }
+
+    /**
+     * Whether the products of n rows take operands their producers rounded to BF16 ({@link Bf16Rows}): every matrix
+     * of the layer computes in BF16, and n rows take the register tile (fewer rows of a forward go through the
+     * F32 few-row path, which must keep its own bits).
+     */
+    private boolean fused(int n) {
+        return n >= Gemm.MR && w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
+                && w.gate().bf16Compute() && w.up().bf16Compute() && w.down().bf16Compute();
     }
 
     private static float[] scores(int n) {

@@ -118,6 +118,36 @@ public final class Gemm {
         for (int i = 0; i < ws.length; i++) tiled(x, xOff, m, ws[i], ys[i], yOffs[i], false);
     }
 
+    /**
+     * ys[i][m × ws[i].rows] (+)= x·ws[i]ᵀ for rows [0, m) of x already rounded to BF16 by its producer; every matrix
+     * must compute in BF16 ({@link Matrix#bf16Compute}). The same bits as the float overloads on the unrounded rows
+     * when they take the register tile (m ≥ {@link #MR}, or the tiled overloads): they round x the same way.
+     */
+    public static void xwT(Bf16Rows x, int m, Matrix[] ws, float[][] ys, int[] yOffs, boolean accumulate) {
+        if (ws.length != ys.length || ws.length != yOffs.length || ws.length == 0) {
+            throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs, " + yOffs.length + " offsets");
+        }
+        if (m < 0 || m > x.rows) throw new IllegalArgumentException(m + " rows of BF16 input that has " + x.rows);
+        for (int i = 0; i < ws.length; i++) {
+            Matrix w = ws[i];
+            if (!w.bf16Compute()) throw new IllegalArgumentException("matrix " + i + " does not compute in BF16");
+            if (w.cols() != x.cols) throw new IllegalArgumentException("matrix " + i + " has " + w.cols() + " columns, the input " + x.cols);
+            checkBounds(ys[i], yOffs[i], (long) m * w.rows(), "y" + i);
+        }
+        if (m == 0) return;
+        for (int i = 0; i < ws.length; i++) nativeProduct(x.data, x.lda, m, ws[i], true, ys[i], yOffs[i], accumulate);
+    }
+
+    /** dx[m×k] (+)= dy·w for rows [0, m) of dy already rounded to BF16 by its producer; w must compute in BF16. */
+    public static void xw(Bf16Rows dy, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
+        if (!w.bf16Compute()) throw new IllegalArgumentException("the matrix does not compute in BF16");
+        if (w.rows() != dy.cols) throw new IllegalArgumentException("the matrix has " + w.rows() + " rows, the gradient " + dy.cols + " columns");
+        if (m < 0 || m > dy.rows) throw new IllegalArgumentException(m + " rows of BF16 gradient that has " + dy.rows);
+        checkBounds(dx, dxOff, (long) m * w.cols(), "dx");
+        if (m == 0 || w.cols() == 0) return;
+        nativeProduct(dy.data, dy.lda, m, w, false, dx, dxOff, accumulate);
+    }
+
     /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
     public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
@@ -328,7 +358,7 @@ public final class Gemm {
     }
 
     /** Row stride of converted A: even, and off multiples of 2 KB (rows of a tile 2 or 4 KB apart share L1 sets). */
-    private static int nativeLda(int red) {
+    static int nativeLda(int red) {
         int lda = (red + 1) & ~1;
         return lda % 1024 == 0 ? lda + 32 : lda;
     }

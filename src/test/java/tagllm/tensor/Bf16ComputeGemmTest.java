@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -130,6 +131,50 @@ class Bf16ComputeGemmTest {
         }
         Gemm.xwT(x, 2, m, ws, together, new int[]{4, 4, 4});
         for (int i = 0; i < 3; i++) assertArrayEquals(apart[i], together[i], "matrix " + i);
+    }
+
+    /**
+     * Operands rounded by their producer, range by range and from several threads' buffers (Bf16Rows): the same bits
+     * as the products that round x themselves (checked against double precision above), forward and backward,
+     * overwriting and accumulating; a wrong shape is refused before any work.
+     */
+    @Test
+    void operandsRoundedByTheirProducerGiveTheSameBits() {
+        Random rnd = new Random(17);
+        for (int[] s : new int[][]{{14, 70, 130}, {45, 33, 576}, {100, 576, 192}, {29, 40, 1537}, {20, 10, 1}}) {
+            int m = s[0], n = s[1], k = s[2];
+            Matrix[] ws = {random(n, k, false, rnd).withBf16Compute(), random(n + 3, k, true, rnd).withBf16Compute()};
+            float[] x = randomArray(m * k, rnd);
+            Bf16Rows xr = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, k);
+            for (int from = 0; from < m; from += 7) xr.convert(x, 0, from, Math.min(m, from + 7)); // as producer tasks do
+            for (boolean acc : new boolean[]{false, true}) {
+                float[][] fused = new float[2][], plain = new float[2][];
+                for (int i = 0; i < 2; i++) {
+                    plain[i] = randomArray(m * ws[i].rows() + 3, rnd);
+                    fused[i] = plain[i].clone();
+                    Gemm.xwTTiled(x, 0, m, ws[i], plain[i], 3, acc);
+                }
+                Gemm.xwT(xr, m, ws, fused, new int[]{3, 3}, acc);
+                for (int i = 0; i < 2; i++) assertArrayEquals(plain[i], fused[i], "xwT " + m + "x" + n + "x" + k + " matrix " + i + (acc ? " acc" : ""));
+            }
+            float[] dy = randomArray(m * n, rnd);
+            Bf16Rows dyr = Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, m, n);
+            dyr.convert(dy, 0, 0, m);
+            for (boolean acc : new boolean[]{false, true}) {
+                float[] plain = randomArray(m * k + 2, rnd), fused = plain.clone();
+                Gemm.xw(dy, 0, m, ws[0], plain, 2, acc);
+                Gemm.xw(dyr, m, ws[0], fused, 2, acc);
+                assertArrayEquals(plain, fused, "xw " + m + "x" + n + "x" + k + (acc ? " acc" : ""));
+            }
+        }
+        Bf16Rows r = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, 20, 30);
+        Matrix f32 = random(8, 30, false, rnd), wide = random(8, 31, false, rnd).withBf16Compute();
+        float[] y = new float[20 * 8];
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwT(r, 20, new Matrix[]{f32}, new float[][]{y}, new int[1], false));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwT(r, 20, new Matrix[]{wide}, new float[][]{y}, new int[1], false));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwT(r, 21, new Matrix[]{f32.withBf16Compute()}, new float[][]{y}, new int[1], false));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwT(r, 20, new Matrix[]{f32.withBf16Compute()}, new float[][]{new float[20 * 8 - 1]}, new int[1], false));
+        assertThrows(IllegalArgumentException.class, () -> r.convert(new float[20 * 30], 0, 15, 21));
     }
 
     @Test

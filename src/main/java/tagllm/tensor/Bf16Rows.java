@@ -1,0 +1,48 @@
+package tagllm.tensor;
+
+/**
+ * Rows of activations rounded to BF16 the way the native products read their A operand (row stride
+ * {@link Gemm#nativeLda}), filled range by range by the code that produces the float rows (an RMSNorm, the SwiGLU
+ * gate), right after it writes them. The products then skip their own conversion pass: that pass read the whole
+ * float matrix back from memory (about 4% of the BF16 training step). The rounding is the native library's, so the
+ * products get exactly the operand they would have converted themselves.
+ *
+ * <p>A buffer per {@link Slot} and thread, reused: the caller of a layer fills it (through its parallel tasks) and
+ * hands it to the next products, which are done with it before the slot is filled again.
+ */
+public final class Bf16Rows {
+    /** What a buffer holds; one reusable buffer per slot and calling thread. */
+    public enum Slot { NORMED, GATE_OUT, GATE_GRAD, UP_GRAD, RESIDUAL_GRAD }
+
+    private static final ThreadLocal<short[][]> BUFFERS = ThreadLocal.withInitial(() -> new short[Slot.values().length][0]);
+
+    final short[] data;
+    final int rows, cols, lda;
+
+    private Bf16Rows(short[] data, int rows, int cols, int lda) {
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.lda = lda;
+    }
+
+    /** This thread's buffer of the slot for rows × cols values (stale contents until {@link #convert} fills them). */
+    public static Bf16Rows reusable(Slot slot, int rows, int cols) {
+        int lda = Gemm.nativeLda(cols);
+        short[][] held = BUFFERS.get();
+        long need = (long) rows * lda;
+        if (need > Integer.MAX_VALUE) throw new IllegalArgumentException(rows + " rows of " + cols + " do not fit one array");
+        if (held[slot.ordinal()].length < need) held[slot.ordinal()] = new short[(int) need];
+        return new Bf16Rows(held[slot.ordinal()], rows, cols, lda);
+    }
+
+    /** Rows [from, to) of x (row stride cols, from xOff) rounded into rows [from, to) here. */
+    public void convert(float[] x, int xOff, int from, int to) {
+        if (from < 0 || to > rows || from > to) throw new IllegalArgumentException("rows " + from + ".." + to + " of " + rows);
+        NativeBf16.toBf16(x, xOff + from * cols, to - from, cols, data, from * lda, lda);
+    }
+
+    public int rows() { return rows; }
+
+    public int cols() { return cols; }
+}
