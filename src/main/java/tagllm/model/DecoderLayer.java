@@ -331,12 +331,19 @@ final class DecoderLayer {
         Bf16Rows act16 = fused(m) ? Bf16Rows.reusable(Bf16Rows.Slot.GATE_OUT, m, ffn) : null;
         phase(Phase.NORM, () -> rows(m, d, i -> a.rstd2[i] = RmsNorm.forward(a.xMid, i * d, w.postAttentionNorm(), eps, h, i * d, d),
                 h16 == null ? null : (f, t) -> h16.convert(h, 0, f, t)));
-        phase(Phase.GATE_UP, () -> {
-            if (h16 != null) Gemm.xwT(h16, m, gateUp, gateUpOut, new int[2], false);
-            else products(sel, h, gateUp, gateUpOut);
-        });
-        phase(Phase.SWIGLU, () -> rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn),
-                act16 == null ? null : (f, t) -> act16.convert(act, 0, f, t)));
+        if (act16 != null) {
+            // the SwiGLU gate on each block of gate and up as the task that computed them finishes it, written
+            // straight to BF16 for the down product (its time counts as the gate/up products')
+            phase(Phase.GATE_UP, () -> Gemm.xwT(h16, m, gateUp, gateUpOut, (r0, r1, c0, c1) -> {
+                int width = c1 - c0;
+                float[] out = blockBuffer(0, (r1 - r0) * width);
+                for (int i = r0; i < r1; i++) SwiGlu.forward(a.gate, a.up, i * ffn + c0, out, (i - r0) * width, width);
+                act16.convertBlock(out, r0, r1, c0, width);
+            }));
+        } else {
+            phase(Phase.GATE_UP, () -> products(sel, h, gateUp, gateUpOut));
+            phase(Phase.SWIGLU, () -> rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn)));
+        }
         if (a.xOut != a.xMid) phase(Phase.COPIES, () -> rows(m, d, i -> System.arraycopy(a.xMid, i * d, a.xOut, i * d, d)));
         phase(Phase.DOWN, () -> {
             if (act16 != null) Gemm.xwT(act16, m, new Matrix[]{w.down()}, new float[][]{a.xOut}, new int[1], true);
@@ -354,12 +361,21 @@ final class DecoderLayer {
         Bf16Rows dgate16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, mt, ffn) : null;
         Bf16Rows dup16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.UP_GRAD, mt, ffn) : null;
         Bf16Rows dxR16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.RESIDUAL_GRAD, mt, d) : null;
-        phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));
-        phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn),
-                !bf16 ? null : (f, t) -> {
-                    dgate16.convert(s.dgate, 0, f, t);
-                    dup16.convert(s.dup, 0, f, t);
-                }));
+        if (bf16) {
+            // the gate's backward on each block of dact as its task finishes it, its gradients straight to BF16
+            phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, (r0, r1, c0, c1) -> {
+                int width = c1 - c0;
+                float[] dg = blockBuffer(0, (r1 - r0) * width), du = blockBuffer(1, (r1 - r0) * width);
+                for (int t = r0; t < r1; t++) {
+                    SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn + c0, s.dact, t * ffn + c0, dg, du, (t - r0) * width, width);
+                }
+                dgate16.convertBlock(dg, r0, r1, c0, width);
+                dup16.convertBlock(du, r0, r1, c0, width);
+            }));
+        } else {
+            phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));
+            phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn)));
+        }
         StepProfile.enter(Phase.GATE_UP);
         if (bf16) {
             Gemm.xw(dgate16, mt, w.gate(), s.dh, 0, false);
@@ -506,6 +522,15 @@ final class DecoderLayer {
     private boolean fused(int n) {
         return n >= Gemm.MR && w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
                 && w.gate().bf16Compute() && w.up().bf16Compute() && w.down().bf16Compute();
+    }
+
+    private static final ThreadLocal<float[][]> BLOCKS = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /** This thread's working buffer number i of at least n floats (stale contents). */
+    private static float[] blockBuffer(int i, int n) {
+        float[][] held = BLOCKS.get();
+        if (held[i].length < n) held[i] = new float[n];
+        return held[i];
     }
 
     private static float[] scores(int n) {

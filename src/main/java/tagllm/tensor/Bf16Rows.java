@@ -42,6 +42,17 @@ public final class Bf16Rows {
         NativeBf16.toBf16(x, xOff + from * cols, to - from, cols, data, from * lda, lda);
     }
 
+    /**
+     * A block of rows [r0, r1) × columns [c0, c0 + width) here from x, which holds just that block (row stride
+     * width, from 0); c0 even (a column pair is rounded together).
+     */
+    public void convertBlock(float[] x, int r0, int r1, int c0, int width) {
+        if (r0 < 0 || r1 > rows || r0 > r1 || c0 < 0 || (c0 & 1) != 0 || width < 0 || c0 + width > cols) {
+            throw new IllegalArgumentException("block rows " + r0 + ".." + r1 + ", columns " + c0 + " + " + width + " of " + rows + " × " + cols);
+        }
+        NativeBf16.toBf16(x, 0, r1 - r0, width, data, r0 * lda + c0, lda);
+    }
+
     public int rows() { return rows; }
 
     public int cols() { return cols; }

@@ -148,6 +148,56 @@ public final class Gemm {
         nativeProduct(dy.data, dy.lda, m, w, false, dx, dxOff, accumulate);
     }
 
+    /**
+     * Work on a block of a product's outputs just written, rows [r0, r1) × columns [c0, c1), while it is in the cache
+     * of the core that computed it (an element-wise step fused into the product).
+     */
+    @FunctionalInterface
+    public interface Epilogue {
+        void run(int r0, int r1, int c0, int c1);
+    }
+
+    /**
+     * ys[i][m × n] = x·ws[i]ᵀ for matrices of one shape (n × k, all computing in BF16), then after on each block of
+     * the outputs once every matrix's block is written: each task computes its block of every matrix in turn (gate
+     * and up, then the SwiGLU gate over them). The blocks cover the outputs once; the products' bits are those of
+     * {@link #xwT(Bf16Rows, int, Matrix[], float[][], int[], boolean)}.
+     */
+    public static void xwT(Bf16Rows x, int m, Matrix[] ws, float[][] ys, Epilogue after) {
+        if (ws.length != ys.length || ws.length == 0) throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs");
+        if (m < 0 || m > x.rows) throw new IllegalArgumentException(m + " rows of BF16 input that has " + x.rows);
+        for (int i = 0; i < ws.length; i++) {
+            Matrix w = ws[i];
+            if (!w.bf16Compute()) throw new IllegalArgumentException("matrix " + i + " does not compute in BF16");
+            if (w.cols() != x.cols || w.rows() != ws[0].rows()) {
+                throw new IllegalArgumentException("matrix " + i + " is " + w.rows() + " × " + w.cols() + ", matrix 0 " + ws[0].rows()
+                        + " × " + ws[0].cols() + ", the input has " + x.cols + " columns");
+            }
+            checkBounds(ys[i], 0, (long) m * w.rows(), "y" + i);
+        }
+        if (m == 0) return;
+        nativeProducts(x.data, x.lda, m, ws, true, ys, new int[ws.length], false, after);
+    }
+
+    /**
+     * dx[m×k] = dy[m×n]·w (w computing in BF16), then after on each block of dx as it is written (dL/d of the SwiGLU
+     * gate's output, then the gate's backward over it).
+     */
+    public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, Epilogue after) {
+        int n = w.rows(), k = w.cols();
+        if (!w.bf16Compute()) throw new IllegalArgumentException("the matrix does not compute in BF16");
+        checkBounds(dy, dyOff, (long) m * n, "dy");
+        checkBounds(dx, 0, (long) m * k, "dx");
+        if (m == 0 || k == 0) return;
+        int passRows = nativePassRows(n);
+        for (int p0 = 0; p0 < m; p0 += passRows) {
+            int rows = Math.min(passRows, m - p0), base = p0;
+            short[] ab = toBf16(dy, dyOff + p0 * n, rows, n);
+            nativeProducts(ab, nativeLda(n), rows, new Matrix[]{w}, false, new float[][]{dx}, new int[]{p0 * k}, false,
+                    (r0, r1, c0, c1) -> after.run(base + r0, base + r1, c0, c1));
+        }
+    }
+
     /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
     public static void xw(float[] dy, int dyOff, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
@@ -392,22 +442,43 @@ public final class Gemm {
      */
     private static void nativeProduct(short[] ab, int lda, int rows, Matrix w, boolean transposed, float[] c, int cOff,
                                       boolean accumulate) {
-        int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
+        nativeProducts(ab, lda, rows, new Matrix[]{w}, transposed, new float[][]{c}, new int[]{cOff}, accumulate, null);
+    }
+
+    /**
+     * {@link #nativeProduct} for matrices of one shape at once: a task computes its block of every matrix in turn,
+     * then runs after (when not null) on that block (its rows and columns relative to cOffs).
+     */
+    private static void nativeProducts(short[] ab, int lda, int rows, Matrix[] ws, boolean transposed, float[][] cs,
+                                       int[] cOffs, boolean accumulate, Epilogue after) {
+        Matrix w0 = ws[0];
+        int cols = transposed ? w0.rows() : w0.cols(), red = transposed ? w0.cols() : w0.rows();
         int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
-        MemorySegment seg = w.bf16RowMajor();
+        int count = ws.length;
+        MemorySegment[] segs = new MemorySegment[count];
+        for (int i = 0; i < count; i++) segs[i] = ws[i].bf16RowMajor();
         TaskGrid grid = TaskGrid.forNative((cols + nr - 1) / nr, rows);
         long packedBytes = 4 * NativeBf16.packedWords(red, cols);
-        MemorySegment b = grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes) : null;
-        // a task per panel: a product with one panel group (k and v) would otherwise pack on one thread alone
-        if (b != null) Parallel.forEachTask(grid.panels(), t -> NativeBf16.pack(seg, red, cols, transposed, t, t + 1, b));
+        MemorySegment all = grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes * count) : null;
+        MemorySegment[] b = new MemorySegment[count];
+        if (all != null) {
+            for (int i = 0; i < count; i++) b[i] = all.asSlice(i * packedBytes, packedBytes);
+            // a task per panel: a product with one panel group (k and v) would otherwise pack on one thread alone
+            int panels = grid.panels();
+            Parallel.forEachTask(count * panels, t -> NativeBf16.pack(segs[t / panels], red, cols, transposed, t % panels, t % panels + 1, b[t / panels]));
+        }
         Parallel.forEachTask(grid.tasks(), t -> {
             int c0 = grid.firstPanel(t) * nr, c1 = Math.min(cols, grid.endPanel(t) * nr);
             int r0 = grid.firstRow(t), r1 = grid.endRow(t);
             if (r1 <= r0) return;
-            int ci = cOff + r0 * cols;
-            if (b != null) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b, cols, c0, c1, c, ci, accumulate);
-            else if (transposed) NativeBf16.xwT(ab, r0 * lda, lda, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
-            else NativeBf16.xw(ab, r0 * lda, lda, r1 - r0, red, seg, cols, c0, c1, c, ci, accumulate);
+            for (int i = 0; i < count; i++) {
+                int ci = cOffs[i] + r0 * cols;
+                float[] c = cs[i];
+                if (b[i] != null) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b[i], cols, c0, c1, c, ci, accumulate);
+                else if (transposed) NativeBf16.xwT(ab, r0 * lda, lda, r1 - r0, red, segs[i], cols, c0, c1, c, ci, accumulate);
+                else NativeBf16.xw(ab, r0 * lda, lda, r1 - r0, red, segs[i], cols, c0, c1, c, ci, accumulate);
+            }
+            if (after != null) after.run(r0, r1, c0, c1);
         });
     }
 

@@ -42,14 +42,16 @@ public final class NativeBf16 {
 
     /**
      * out[rows × ldo] from outOff = x[rows × cols] from xOff rounded to BF16 (nearest even), the column after an odd
-     * cols set to zero: the A operand of the BF16-input products below, converted once per product.
+     * cols set to zero: the A operand of the BF16-input products below, converted once per product. Each row writes
+     * cols values (rounded up to even) and leaves the rest of its stride alone, so out may be a block of a wider
+     * matrix and needs only (rows − 1)·ldo plus the last row's values.
      */
     public static void toBf16(float[] x, int xOff, int rows, int cols, short[] out, int outOff, int ldo) {
         if (rows < 0 || cols < 0 || ldo < ((cols + 1) & ~1) || (ldo & 1) != 0) {
             throw new IllegalArgumentException("toBf16: " + rows + "×" + cols + " into rows of " + ldo + " (need an even stride >= cols)");
         }
         checkBounds(x, xOff, (long) rows * cols, "x");
-        checkShorts(out, outOff, (long) rows * ldo, "out");
+        checkShorts(out, outOff, rows == 0 ? 0 : (long) (rows - 1) * ldo + ((cols + 1) & ~1), "out");
         requireAvailable();
         if (rows == 0 || cols == 0) return;
         try {

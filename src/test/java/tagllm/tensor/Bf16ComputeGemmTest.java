@@ -177,6 +177,69 @@ class Bf16ComputeGemmTest {
         assertThrows(IllegalArgumentException.class, () -> r.convert(new float[20 * 30], 0, 15, 21));
     }
 
+    /**
+     * The products with an epilogue: the same bits as without, and the epilogue sees every output element exactly
+     * once, after every matrix has written it (a copy it takes of its block equals the final outputs).
+     */
+    @Test
+    void epiloguesSeeEachFinishedBlockOnce() {
+        Random rnd = new Random(18);
+        for (int[] s : new int[][]{{14, 70, 130}, {100, 576, 192}, {45, 1536, 64}, {15, 33, 1537}}) {
+            int m = s[0], n = s[1], k = s[2];
+            Matrix[] ws = {random(n, k, false, rnd).withBf16Compute(), random(n, k, true, rnd).withBf16Compute()};
+            float[] x = randomArray(m * k, rnd);
+            Bf16Rows xr = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, k);
+            xr.convert(x, 0, 0, m);
+            float[][] plain = {new float[m * n], new float[m * n]}, fused = {new float[m * n], new float[m * n]};
+            Gemm.xwT(xr, m, ws, plain, new int[2], false);
+            int[] seen = new int[m * n];
+            float[][] copy = {new float[m * n], new float[m * n]};
+            Bf16Rows byBlock = Bf16Rows.reusable(Bf16Rows.Slot.GATE_OUT, m, n), whole = Bf16Rows.reusable(Bf16Rows.Slot.UP_GRAD, m, n);
+            Gemm.xwT(xr, m, ws, fused, (r0, r1, c0, c1) -> {
+                float[] block = new float[(r1 - r0) * (c1 - c0)];
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        seen[r * n + c]++;
+                        copy[0][r * n + c] = fused[0][r * n + c];
+                        copy[1][r * n + c] = fused[1][r * n + c];
+                        block[(r - r0) * (c1 - c0) + c - c0] = fused[0][r * n + c];
+                    }
+                }
+                byBlock.convertBlock(block, r0, r1, c0, c1 - c0); // as the SwiGLU epilogue writes its output
+            });
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(plain[i], fused[i], "xwT " + m + "x" + n + "x" + k + " matrix " + i);
+                assertArrayEquals(fused[i], copy[i], "blocks finished when the epilogue ran, matrix " + i);
+            }
+            whole.convert(fused[0], 0, 0, m);
+            for (int r = 0; r < m; r++) {
+                assertArrayEquals(Arrays.copyOfRange(whole.data, r * whole.lda, r * whole.lda + n),
+                        Arrays.copyOfRange(byBlock.data, r * byBlock.lda, r * byBlock.lda + n), "row " + r + " rounded block by block");
+            }
+            for (int e = 0; e < m * n; e++) assertEquals(1, seen[e], "xwT element " + e + " seen");
+
+            float[] dy = randomArray(m * n, rnd), dxPlain = new float[m * k], dx = new float[m * k], dxCopy = new float[m * k];
+            int[] seenX = new int[m * k];
+            Gemm.xw(dy, 0, m, ws[0], dxPlain, 0, false);
+            Gemm.xw(dy, 0, m, ws[0], dx, (r0, r1, c0, c1) -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        seenX[r * k + c]++;
+                        dxCopy[r * k + c] = dx[r * k + c];
+                    }
+                }
+            });
+            assertArrayEquals(dxPlain, dx, "xw " + m + "x" + n + "x" + k);
+            assertArrayEquals(dx, dxCopy, "xw blocks finished when the epilogue ran");
+            for (int e = 0; e < m * k; e++) assertEquals(1, seenX[e], "xw element " + e + " seen");
+        }
+        Bf16Rows r = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, 20, 30);
+        Matrix a = random(8, 30, false, rnd).withBf16Compute(), b = random(9, 30, false, rnd).withBf16Compute();
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwT(r, 20, new Matrix[]{a, b},
+                new float[][]{new float[160], new float[180]}, (r0, r1, c0, c1) -> {}));
+        assertThrows(IllegalArgumentException.class, () -> r.convertBlock(new float[100], 0, 2, 1, 4));
+    }
+
     @Test
     void bf16ComputeHoldsTheRoundedWeightsTwice() {
         Random rnd = new Random(14);

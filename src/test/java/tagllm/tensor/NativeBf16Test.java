@@ -159,6 +159,24 @@ class NativeBf16Test {
                 library.status());
     }
 
+    /**
+     * A block converted into a wider matrix (the SwiGLU epilogue's use): each row writes its values and the pad after
+     * an odd count, nothing else; out must hold (rows − 1)·ldo plus the last row's values, not rows·ldo.
+     */
+    @Test
+    void convertsABlockOfAWiderMatrixInPlace() throws IOException {
+        assumeNativeUsable();
+        float[] x = {1, 2, 3, 4, 5, 6};
+        short[] out = new short[19];
+        Arrays.fill(out, (short) 0x7777);
+        NativeBf16.toBf16(x, 0, 2, 3, out, 5, 10);
+        short one = 0x3f80, two = 0x4000, three = 0x4040, four = 0x4080, five = 0x40a0, six = 0x40c0; // exact in BF16
+        short u = 0x7777;
+        assertArrayEquals(new short[]{u, u, u, u, u, one, two, three, 0, u, u, u, u, u, u, four, five, six, 0}, out);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeBf16.toBf16(x, 0, 2, 3, new short[18], 5, 10));
+        assertEquals("out: need 14 BF16 values from offset 5, array has 18", e.getMessage());
+    }
+
     @Test
     void wrappersNameTheOperandThatDoesNotFit() {
         MemorySegment w = MemorySegment.ofArray(new short[3 * 4]);   // n=3, k=4
