@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Builds tools/native-harness/products.c against the engine's own src/main/c/tagllm_bf16.c and runs it on one core
-# (core 1 when there are two or more; it needs a CPU with AVX512_BF16). Arguments: [m] [rounds] [threads of the cut]
-# [tasks per thread]; defaults 1024 11 2 16, Gemm's cut of the SmolLM2-135M training step's products.
+# Builds a harness against the engine's own src/main/c/tagllm_bf16.c and runs it (it needs a CPU with AVX512_BF16).
+#   run.sh [m] [rounds] [threads of the cut] [tasks per thread]
+#       products.c on one core (core 1 when there are two or more): B packed per task against B packed once, on
+#       Gemm's cut of the SmolLM2-135M training step's products; defaults 1024 11 2 16.
+#   run.sh threads [m] [rounds] [tasks per thread]
+#       threads.c on two threads: tasks from one shared counter against owned contiguous shares (Parallel's order);
+#       defaults 1024 15 16.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+if [ "${1:-}" = threads ]; then
+  shift
+  "${CC:-gcc}" -O3 -Wall -pthread -o "$out/threads" "$here/threads.c" "$here/../../src/main/c/tagllm_bf16.c"
+  "$out/threads" "$@"
+  exit
+fi
 "${CC:-gcc}" -O3 -Wall -o "$out/products" "$here/products.c" "$here/../../src/main/c/tagllm_bf16.c"
 core=$(( $(nproc) > 1 ? 1 : 0 ))
 taskset -c "$core" "$out/products" "$@"

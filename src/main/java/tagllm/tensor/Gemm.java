@@ -124,6 +124,13 @@ public final class Gemm {
      * when they take the register tile (m ≥ {@link #MR}, or the tiled overloads): they round x the same way.
      */
     public static void xwT(Bf16Rows x, int m, Matrix[] ws, float[][] ys, int[] yOffs, boolean accumulate) {
+        checkBf16Operands(x, m, ws, ys, yOffs, false);
+        if (m == 0) return;
+        for (int i = 0; i < ws.length; i++) nativeProduct(x.data, x.lda, m, ws[i], true, ys[i], yOffs[i], accumulate);
+    }
+
+    /** The checks of the Bf16Rows overloads, before any work; sameShape: every matrix as matrix 0. */
+    private static void checkBf16Operands(Bf16Rows x, int m, Matrix[] ws, float[][] ys, int[] yOffs, boolean sameShape) {
         if (ws.length != ys.length || ws.length != yOffs.length || ws.length == 0) {
             throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs, " + yOffs.length + " offsets");
         }
@@ -132,10 +139,11 @@ public final class Gemm {
             Matrix w = ws[i];
             if (!w.bf16Compute()) throw new IllegalArgumentException("matrix " + i + " does not compute in BF16");
             if (w.cols() != x.cols) throw new IllegalArgumentException("matrix " + i + " has " + w.cols() + " columns, the input " + x.cols);
+            if (sameShape && w.rows() != ws[0].rows()) {
+                throw new IllegalArgumentException("matrix " + i + " has " + w.rows() + " rows, matrix 0 " + ws[0].rows());
+            }
             checkBounds(ys[i], yOffs[i], (long) m * w.rows(), "y" + i);
         }
-        if (m == 0) return;
-        for (int i = 0; i < ws.length; i++) nativeProduct(x.data, x.lda, m, ws[i], true, ys[i], yOffs[i], accumulate);
     }
 
     /** dx[m×k] (+)= dy·w for rows [0, m) of dy already rounded to BF16 by its producer; w must compute in BF16. */
@@ -164,19 +172,10 @@ public final class Gemm {
      * {@link #xwT(Bf16Rows, int, Matrix[], float[][], int[], boolean)}.
      */
     public static void xwT(Bf16Rows x, int m, Matrix[] ws, float[][] ys, Epilogue after) {
-        if (ws.length != ys.length || ws.length == 0) throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs");
-        if (m < 0 || m > x.rows) throw new IllegalArgumentException(m + " rows of BF16 input that has " + x.rows);
-        for (int i = 0; i < ws.length; i++) {
-            Matrix w = ws[i];
-            if (!w.bf16Compute()) throw new IllegalArgumentException("matrix " + i + " does not compute in BF16");
-            if (w.cols() != x.cols || w.rows() != ws[0].rows()) {
-                throw new IllegalArgumentException("matrix " + i + " is " + w.rows() + " × " + w.cols() + ", matrix 0 " + ws[0].rows()
-                        + " × " + ws[0].cols() + ", the input has " + x.cols + " columns");
-            }
-            checkBounds(ys[i], 0, (long) m * w.rows(), "y" + i);
-        }
+        int[] offsets = new int[ws.length];
+        checkBf16Operands(x, m, ws, ys, offsets, true);
         if (m == 0) return;
-        nativeProducts(x.data, x.lda, m, ws, true, ys, new int[ws.length], false, after);
+        nativeProducts(x.data, x.lda, m, ws, true, ys, offsets, false, after);
     }
 
     /**

@@ -1,0 +1,179 @@
+/*
+ * Two threads running the native BF16 products of one SmolLM2-135M layer (forward and backward, m rows) cut as
+ * Gemm cuts them (groups of 8 panels x row blocks, tasks per thread as given; B packed once per product, a task per
+ * panel), handing out the tasks two ways, alternated round by round in one process:
+ *   shared counter: every thread takes the next task number (the order Parallel used before);
+ *   owned shares:   thread i runs the i-th contiguous half of the task numbers (row blocks), then takes the last
+ *                   tasks left in the other's half (Parallel's order now).
+ * Prints each way's median share of the two-thread BF16 peak (twice the one-thread peak loop, re-measured each
+ * round). Built and run by run.sh threads [m] [rounds] [tasks per thread].
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, int p0, int p1, uint32_t *dst);
+void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
+                         float *y, int accumulate);
+float tl_bf16_peak(long iterations);
+
+enum { PANEL = 32, MR = 14, GROUP = 8 };
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* one product: C[m x cols] = A[m x red] . B, B = W^T (transposed) or W */
+typedef struct {
+    const uint16_t *a, *w;
+    int m, red, cols, transposed;
+    float *c;
+    int groups, per_group, row_blocks, row_tiles, panels;
+} product_t;
+
+static product_t cur;
+static int tasks_per_thread = 16, owned;
+static uint32_t *packed;
+static atomic_int next_pack, next_task, packed_done;
+static _Atomic long share[2]; /* owned: next task (low 32 bits), end of the share (high 32 bits) */
+static pthread_barrier_t start, finish;
+
+static void run_task(int t) {
+    const product_t *p = &cur;
+    int p0 = t % p->groups * p->per_group, p1 = p0 + p->per_group < p->panels ? p0 + p->per_group : p->panels;
+    int r0 = (int)((long)p->row_tiles * (t / p->groups) / p->row_blocks) * MR;
+    int r1 = (int)((long)p->row_tiles * (t / p->groups + 1) / p->row_blocks) * MR;
+    if (r1 > p->m) r1 = p->m;
+    int c0 = p0 * PANEL, c1 = p1 * PANEL < p->cols ? p1 * PANEL : p->cols;
+    if (r1 > r0) tl_gemm_packed_bf16(p->a + (size_t)r0 * p->red, p->red, r1 - r0, p->red, packed, p->cols, c0, c1,
+                                     p->c + (size_t)r0 * p->cols, 0);
+}
+
+/* the first task left in thread i's share (its own), or the last (another's); -1 when none is left */
+static int take(int i, int first) {
+    for (;;) {
+        long s = atomic_load(&share[i]);
+        int from = (int)(s & 0xffffffff), to = (int)(s >> 32);
+        if (from >= to) return -1;
+        long next = first ? ((long)to << 32) | (from + 1) : ((long)(to - 1) << 32) | from;
+        if (atomic_compare_exchange_weak(&share[i], &s, next)) return first ? from : to - 1;
+    }
+}
+
+static void work(int me) {
+    int t;
+    while ((t = atomic_fetch_add(&next_pack, 1)) < cur.panels) tl_pack_bf16(cur.w, cur.red, cur.cols, cur.transposed, t, t + 1, packed);
+    atomic_fetch_add(&packed_done, 1);
+    while (atomic_load(&packed_done) < 2) {
+    }
+    if (owned) {
+        while ((t = take(me, 1)) >= 0) run_task(t);
+        while ((t = take(1 - me, 0)) >= 0) run_task(t);
+    } else {
+        while ((t = atomic_fetch_add(&next_task, 1)) < cur.groups * cur.row_blocks) run_task(t);
+    }
+}
+
+static void *worker(void *unused) {
+    (void)unused;
+    for (;;) {
+        pthread_barrier_wait(&start);
+        work(1);
+        pthread_barrier_wait(&finish);
+    }
+    return NULL;
+}
+
+static void product(const uint16_t *a, int m, int red, const uint16_t *w, int cols, int transposed, float *c) {
+    int panels = (cols + PANEL - 1) / PANEL, row_tiles = (m + MR - 1) / MR;
+    int groups = (panels + GROUP - 1) / GROUP, per_group = (panels + groups - 1) / groups;
+    groups = (panels + per_group - 1) / per_group;
+    int row_blocks = (2 * tasks_per_thread + groups - 1) / groups;
+    if (row_blocks > row_tiles) row_blocks = row_tiles;
+    cur = (product_t){a, w, m, red, cols, transposed, c, groups, per_group, row_blocks, row_tiles, panels};
+    int tasks = groups * row_blocks;
+    atomic_store(&next_pack, 0);
+    atomic_store(&next_task, 0);
+    atomic_store(&packed_done, 0);
+    atomic_store(&share[0], ((long)(tasks / 2) << 32));
+    atomic_store(&share[1], ((long)tasks << 32) | (tasks / 2));
+    pthread_barrier_wait(&start);
+    work(0);
+    pthread_barrier_wait(&finish);
+}
+
+static uint16_t *random_bf16(size_t n, uint16_t base) {
+    uint16_t *p = aligned_alloc(64, (n * 2 + 63) / 64 * 64);
+    if (!p) exit(1);
+    for (size_t i = 0; i < n; i++) p[i] = (uint16_t)(base + (rand() & 0x3ff) + ((rand() & 1) << 15));
+    return p;
+}
+
+static int by_value(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+int main(int argc, char **argv) {
+    int m = argc > 1 ? atoi(argv[1]) : 1024, rounds = argc > 2 ? atoi(argv[2]) : 15;
+    tasks_per_thread = argc > 3 ? atoi(argv[3]) : 16;
+    if (m < MR || rounds < 1 || rounds > 1000 || tasks_per_thread < 1) {
+        fprintf(stderr, "usage: threads [m >= 14] [rounds 1..1000] [tasks per thread >= 1]\n");
+        return 2;
+    }
+    static const int shapes[][3] = {{576, 576, 2}, {192, 576, 2}, {1536, 576, 2}, {576, 1536, 1}}; /* n, k, count */
+    uint16_t *x[4], *dy[4], *w[4];
+    float *y[4], *dx[4];
+    double flops = 0;
+    packed = aligned_alloc(64, 4 * 1536 * 1536);
+    for (int s = 0; s < 4; s++) {
+        int n = shapes[s][0], k = shapes[s][1];
+        x[s] = random_bf16((size_t)m * k, 0x3c00);
+        dy[s] = random_bf16((size_t)m * n, 0x3c00);
+        w[s] = random_bf16((size_t)n * k, 0x3a00);
+        y[s] = aligned_alloc(64, (size_t)m * n * 4);
+        dx[s] = aligned_alloc(64, (size_t)m * k * 4);
+        if (!y[s] || !dx[s] || !packed) return 1;
+        flops += 2.0 * 2 * m * n * k * shapes[s][2];
+    }
+    pthread_barrier_init(&start, NULL, 2);
+    pthread_barrier_init(&finish, NULL, 2);
+    pthread_t thread;
+    pthread_create(&thread, NULL, worker, NULL);
+    double *result[2] = {malloc(rounds * sizeof(double)), malloc(rounds * sizeof(double))};
+    for (int r = 0; r < rounds + 1; r++) { /* round 0 warms up and is not counted */
+        for (int i = 0; i < 2; i++) {
+            owned = r % 2 ? 1 - i : i;
+            double peak = 0;
+            for (int q = 0; q < 3; q++) {
+                double t0 = now();
+                tl_bf16_peak(100000);
+                double g = 2 * 100000.0 * 24 * 64 / (now() - t0) / 1e9;
+                if (g > peak) peak = g;
+            }
+            double t0 = now();
+            for (int it = 0; it < 10; it++) {
+                for (int s = 0; s < 4; s++) {
+                    for (int c = 0; c < shapes[s][2]; c++) {
+                        int n = shapes[s][0], k = shapes[s][1];
+                        product(x[s], m, k, w[s], n, 1, y[s]);  /* y = x . W^T */
+                        product(dy[s], m, n, w[s], k, 0, dx[s]); /* dx = dy . W */
+                    }
+                }
+            }
+            if (r > 0) result[owned][r - 1] = 10 * flops / (now() - t0) / 1e9 / peak;
+        }
+    }
+    for (int o = 0; o < 2; o++) {
+        qsort(result[o], rounds, sizeof(double), by_value);
+        printf("%-15s median %.1f%% of the two-thread BF16 peak (min %.1f, max %.1f; %d rounds, m = %d, %d tasks per thread)\n",
+               o ? "owned shares" : "shared counter", 100 * result[o][rounds / 2], 100 * result[o][0],
+               100 * result[o][rounds - 1], rounds, m, tasks_per_thread);
+    }
+    return 0;
+}
