@@ -88,10 +88,11 @@ public final class Parallel {
      * The tasks of one call. Thread i (the caller is 0) owns the i-th contiguous share of the task numbers and runs
      * it in ascending order; a thread done with its share takes the last remaining task of another's. Neighbouring
      * task numbers are neighbouring data (row blocks of a product, ranges of rows of an element-wise pass), so each
-     * core keeps working on the rows it produced and the same rows from one kernel to the next. On Zen 5 (2 cores)
-     * the native BF16 products of the SmolLM2 step ran at 80-82% of the two-core peak this way against 78-79% with
-     * every thread taking the next task from one counter (a C harness, alternated in one process), and the BF16
-     * training step went from 1,187 to 1,258 tokens/s (medians of 7 alternated launches; docs/benchmarks.md).
+     * core keeps working on the same rows from one kernel to the next and finds the rows it wrote in its own cache.
+     * On Zen 5 (2 cores) the BF16 training step went from 1,187 to 1,258 tokens/s with this alone (medians of 7
+     * alternated launches against every thread taking the next task from one counter); the products alone, in a C
+     * harness (tools/native-harness/run.sh threads), were 2-4 points of the peak apart in one hour and within noise
+     * in another, so the gain is mostly between kernels (docs/benchmarks.md).
      */
     private static final class Job {
         final Task body;
