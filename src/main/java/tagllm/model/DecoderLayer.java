@@ -516,11 +516,12 @@ final class DecoderLayer {
 
     /**
      * Whether the products of n rows take operands their producers rounded to BF16 ({@link Bf16Rows}): every matrix
-     * of the layer computes in BF16, and n rows take the register tile (fewer rows of a forward go through the
-     * F32 few-row path, which must keep its own bits).
+     * of the layer computes in BF16, n rows take the register tile (fewer rows of a forward go through the F32
+     * few-row path, which must keep its own bits), and the widest operand fits a reusable buffer (else Gemm converts
+     * in passes). Either way the same bits.
      */
     private boolean fused(int n) {
-        return n >= Gemm.MR && w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
+        return n >= Gemm.MR && Bf16Rows.fits(n, Math.max(d, ffn)) && w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
                 && w.gate().bf16Compute() && w.up().bf16Compute() && w.down().bf16Compute();
     }
 

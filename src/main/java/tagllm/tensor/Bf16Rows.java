@@ -26,12 +26,21 @@ public final class Bf16Rows {
         this.lda = lda;
     }
 
+    /**
+     * Whether rows × cols values fit one buffer: at most as many as Gemm converts in one pass (16 M). Larger
+     * operands (a very large batch) go through Gemm's own conversion in passes, so that no thread keeps more than
+     * that per slot.
+     */
+    public static boolean fits(int rows, int cols) {
+        return (long) rows * Gemm.nativeLda(cols) <= Gemm.NATIVE_A_LIMIT;
+    }
+
     /** This thread's buffer of the slot for rows × cols values (stale contents until {@link #convert} fills them). */
     public static Bf16Rows reusable(Slot slot, int rows, int cols) {
         int lda = Gemm.nativeLda(cols);
         short[][] held = BUFFERS.get();
         long need = (long) rows * lda;
-        if (need > Integer.MAX_VALUE) throw new IllegalArgumentException(rows + " rows of " + cols + " do not fit one array");
+        if (!fits(rows, cols)) throw new IllegalArgumentException(rows + " rows of " + cols + " exceed one buffer (see fits)");
         if (held[slot.ordinal()].length < need) held[slot.ordinal()] = new short[(int) need];
         return new Bf16Rows(held[slot.ordinal()], rows, cols, lda);
     }

@@ -175,6 +175,10 @@ class Bf16ComputeGemmTest {
         assertThrows(IllegalArgumentException.class, () -> Gemm.xwT(r, 21, new Matrix[]{f32.withBf16Compute()}, new float[][]{y}, new int[1], false));
         assertThrows(IllegalArgumentException.class, () -> Gemm.xwT(r, 20, new Matrix[]{f32.withBf16Compute()}, new float[][]{new float[20 * 8 - 1]}, new int[1], false));
         assertThrows(IllegalArgumentException.class, () -> r.convert(new float[20 * 30], 0, 15, 21));
+        // a buffer holds at most what Gemm converts in one pass (16 M values): larger operands stay with Gemm
+        assertTrue(Bf16Rows.fits(10_000, 1536));
+        assertFalse(Bf16Rows.fits(11_000, 1536));
+        assertThrows(IllegalArgumentException.class, () -> Bf16Rows.reusable(Bf16Rows.Slot.GATE_OUT, 11_000, 1536));
     }
 
     /**
