@@ -372,19 +372,18 @@ final class DecoderLayer {
                 dgate16.convertBlock(dg, r0, r1, c0, width);
                 dup16.convertBlock(du, r0, r1, c0, width);
             }));
+            phase(Phase.GATE_UP, () -> {
+                Gemm.xw(dgate16, mt, w.gate(), s.dh, 0, false);
+                Gemm.xw(dup16, mt, w.up(), s.dh, 0, true);
+            });
         } else {
             phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));
             phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn)));
+            phase(Phase.GATE_UP, () -> {
+                Gemm.xw(s.dgate, 0, mt, w.gate(), s.dh, 0, false);
+                Gemm.xw(s.dup, 0, mt, w.up(), s.dh, 0, true);
+            });
         }
-        StepProfile.enter(Phase.GATE_UP);
-        if (bf16) {
-            Gemm.xw(dgate16, mt, w.gate(), s.dh, 0, false);
-            Gemm.xw(dup16, mt, w.up(), s.dh, 0, true);
-        } else {
-            Gemm.xw(s.dgate, 0, mt, w.gate(), s.dh, 0, false);
-            Gemm.xw(s.dup, 0, mt, w.up(), s.dh, 0, true);
-        }
-        StepProfile.exit();
         phase(Phase.NORM, () -> rows(mt, d, t -> RmsNorm.backward(a.xMid, rs.q[t] * d, a.rstd2[rs.q[t]], w.postAttentionNorm(),
                 s.dh, t * d, dxR, t * d, d, true), !bf16 ? null : (f, t) -> dxR16.convert(dxR, 0, f, t)));
         return dxR16;

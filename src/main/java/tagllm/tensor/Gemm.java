@@ -70,7 +70,7 @@ public final class Gemm {
     }
 
     private static void tiled(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
-        if (w.bf16Compute()) runNative(x, xOff, m, w, true, y, yOff, accumulate);
+        if (w.bf16Compute()) runNative(x, xOff, m, w, true, y, yOff, accumulate, null);
         else run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
     }
 
@@ -188,13 +188,7 @@ public final class Gemm {
         checkBounds(dy, dyOff, (long) m * n, "dy");
         checkBounds(dx, 0, (long) m * k, "dx");
         if (m == 0 || k == 0) return;
-        int passRows = nativePassRows(n);
-        for (int p0 = 0; p0 < m; p0 += passRows) {
-            int rows = Math.min(passRows, m - p0), base = p0;
-            short[] ab = toBf16(dy, dyOff + p0 * n, rows, n);
-            nativeProducts(ab, nativeLda(n), rows, new Matrix[]{w}, false, new float[][]{dx}, new int[]{p0 * k}, false,
-                    (r0, r1, c0, c1) -> after.run(base + r0, base + r1, c0, c1));
-        }
+        runNative(dy, dyOff, m, w, false, dx, 0, false, after);
     }
 
     /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
@@ -203,7 +197,7 @@ public final class Gemm {
         checkBounds(dy, dyOff, (long) m * n, "dy");
         checkBounds(dx, dxOff, (long) m * k, "dx");
         if (m == 0 || k == 0) return;
-        if (w.bf16Compute()) runNative(dy, dyOff, m, w, false, dx, dxOff, accumulate);
+        if (w.bf16Compute()) runNative(dy, dyOff, m, w, false, dx, dxOff, accumulate, null);
         else run(dy, dyOff, m, new PackedTransposed(w), dx, dxOff, accumulate);
     }
 
@@ -393,16 +387,20 @@ public final class Gemm {
     /**
      * C (+)= A·Wᵀ (transposed) or A·W through the native BF16 kernels. A is converted to BF16 once, in parallel row
      * blocks (converting it inside every task would stream it from memory once per group of columns), in passes of
-     * rows so the copy stays bounded; then each pass is one {@link #nativeProduct}.
+     * rows so the copy stays bounded; then each pass is one {@link #nativeProducts}, with after (when not null) on
+     * each block of C as its task writes it.
      */
     private static void runNative(float[] a, int aOff, int m, Matrix w, boolean transposed, float[] c, int cOff,
-                                  boolean accumulate) {
+                                  boolean accumulate, Epilogue after) {
         int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
         int passRows = nativePassRows(red);
         for (int p0 = 0; p0 < m; p0 += passRows) {
-            int rows = Math.min(passRows, m - p0);
+            int rows = Math.min(passRows, m - p0), base = p0;
             short[] ab = toBf16(a, aOff + p0 * red, rows, red);
-            nativeProduct(ab, nativeLda(red), rows, w, transposed, c, cOff + p0 * cols, accumulate);
+            // the epilogue sees rows of the whole product, not of the pass
+            Epilogue shifted = after == null ? null : (r0, r1, c0, c1) -> after.run(base + r0, base + r1, c0, c1);
+            nativeProducts(ab, nativeLda(red), rows, new Matrix[]{w}, transposed, new float[][]{c},
+                    new int[]{cOff + p0 * cols}, accumulate, shifted);
         }
     }
 
