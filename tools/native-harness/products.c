@@ -7,25 +7,11 @@
  *
  *   tools/native-harness/run.sh [m] [rounds] [threads the cut assumes] [tasks per thread]
  */
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
-void tl_xwt_bf16a(const uint16_t *, int, int, int, const uint16_t *, int, int, int, float *, int);
-void tl_xw_bf16a(const uint16_t *, int, int, int, const uint16_t *, int, int, int, float *, int);
-void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, int p0, int p1, uint32_t *dst);
-void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
-                         float *y, int accumulate);
-float tl_bf16_peak(long iters);
+#include "harness.h"
 
 enum { MR = 14, NR = 32, NATIVE_PANELS = 8 };
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static int threads = 2, tasks_per_thread = 16; /* Gemm.NATIVE_TASKS_PER_THREAD */
 static uint32_t *packed;
@@ -53,13 +39,6 @@ static void product(int once, int transposed, const uint16_t *a, int lda, int m,
         else if (transposed) tl_xwt_bf16a(at, lda, r1 - r0, red, w, cols, c0, c1, yt, 0);
         else tl_xw_bf16a(at, lda, r1 - r0, red, w, cols, c0, c1, yt, 0);
     }
-}
-
-static uint16_t random_bf16(uint16_t base) { return (uint16_t)(base + (rand() & 0x3ff) + ((rand() & 1) << 15)); }
-
-static int by_value(const void *x, const void *y) {
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
 }
 
 int main(int argc, char **argv) {

@@ -10,23 +10,11 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
-void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, int p0, int p1, uint32_t *dst);
-void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
-                         float *y, int accumulate);
-float tl_bf16_peak(long iterations);
+#include "harness.h"
 
 enum { PANEL = 32, MR = 14, GROUP = 8 };
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 /* one product: C[m x cols] = A[m x red] . B, B = W^T (transposed) or W */
 typedef struct {
@@ -107,16 +95,11 @@ static void product(const uint16_t *a, int m, int red, const uint16_t *w, int co
     pthread_barrier_wait(&finish);
 }
 
-static uint16_t *random_bf16(size_t n, uint16_t base) {
+static uint16_t *random_array(size_t n, uint16_t base) {
     uint16_t *p = aligned_alloc(64, (n * 2 + 63) / 64 * 64);
     if (!p) exit(1);
-    for (size_t i = 0; i < n; i++) p[i] = (uint16_t)(base + (rand() & 0x3ff) + ((rand() & 1) << 15));
+    for (size_t i = 0; i < n; i++) p[i] = random_bf16(base);
     return p;
-}
-
-static int by_value(const void *x, const void *y) {
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
 }
 
 int main(int argc, char **argv) {
@@ -133,9 +116,9 @@ int main(int argc, char **argv) {
     packed = aligned_alloc(64, 4 * 1536 * 1536);
     for (int s = 0; s < 4; s++) {
         int n = shapes[s][0], k = shapes[s][1];
-        x[s] = random_bf16((size_t)m * k, 0x3c00);
-        dy[s] = random_bf16((size_t)m * n, 0x3c00);
-        w[s] = random_bf16((size_t)n * k, 0x3a00);
+        x[s] = random_array((size_t)m * k, 0x3c00);
+        dy[s] = random_array((size_t)m * n, 0x3c00);
+        w[s] = random_array((size_t)n * k, 0x3a00);
         y[s] = aligned_alloc(64, (size_t)m * n * 4);
         dx[s] = aligned_alloc(64, (size_t)m * k * 4);
         if (!y[s] || !dx[s] || !packed) return 1;
