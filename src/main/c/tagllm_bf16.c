@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 3"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 4"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -128,6 +128,37 @@ TARGET static void pack_w(const uint16_t *w, int n, int k, int c0, int width, in
 }
 
 /*
+ * B = W for dx = dy.W from Java's panels of W (tensor.Matrix: panels of pr consecutive rows, pr even, each
+ * column-major: element (r, c) at ((r / pr) * k + c) * pr + r % pr, the last panel zero-padded). A pair of rows
+ * (2s, 2s + 1) of one column is one 32-bit word there, and a column's pairs within one panel are consecutive words:
+ * up to 16 pairs x 16 columns are a 16 x 16 word transpose, as in pack_wt. The same words as pack_w from row-major
+ * W; the pair past an odd nc is the panel's zero padding (only the matrix's last block is odd, and row n then lies in
+ * its last panel).
+ */
+TARGET static void pack_w_panels(const uint16_t *panels, int pr, int k, int c0, int width, int n0, int nc,
+                                 uint32_t *dst) {
+    const uint32_t *words = (const uint32_t *)panels;
+    int pairs = (nc + 1) / 2, half = pr / 2;
+    for (int p0 = 0; p0 < pairs;) {
+        int r = n0 + 2 * p0, panel = r / pr, within = (r % pr) / 2;
+        int np = pairs - p0 < 16 ? pairs - p0 : 16;
+        if (np > half - within) np = half - within;
+        __mmask16 pm = (__mmask16)((1u << np) - 1);
+        for (int h = 0; h < 2; h++) {
+            __m512i v[16];
+            for (int i = 0; i < 16; i++) {
+                int jj = h * 16 + i;
+                v[i] = jj < width ? _mm512_maskz_loadu_epi32(pm, words + ((size_t)panel * k + c0 + jj) * half + within)
+                                  : _mm512_setzero_si512();
+            }
+            transpose16(v);
+            for (int t = 0; t < np; t++) _mm512_store_si512(dst + (size_t)(p0 + t) * NR + h * 16, v[t]);
+        }
+        p0 += np;
+    }
+}
+
+/*
  * C[R x 32] (+)= A[R x 2*pairs] . B[pairs x 32 pairs]: R rows of BF16 A (row stride lda 32-bit words), one packed
  * panel. Inlined with a constant R, so the accumulators stay in registers.
  */
@@ -182,10 +213,12 @@ static int reduction_block(int red) {
 /* Words of one packed panel: every reduction block's pairs x NR, blocks one after another. */
 static size_t panel_words(int red) { return (size_t)((red + 1) / 2) * NR; }
 
-/* Panel j0 / NR, reduction block from k0, packed from W into dst (pairs x NR words). */
-TARGET static void pack_panel(const uint16_t *w, int red, int cols, int transposed, int j, int width, int k0, int kc,
-                              uint32_t *dst) {
-    if (transposed) pack_wt(w, red, j, width, k0, kc, dst);
+/* Panel j0 / NR, reduction block from k0, packed from W into dst (pairs x NR words): W row-major (pr = 0) or in
+ * Java's panels of pr rows (only for B = W). */
+TARGET static void pack_panel(const uint16_t *w, int pr, int red, int cols, int transposed, int j, int width, int k0,
+                              int kc, uint32_t *dst) {
+    if (pr) pack_w_panels(w, pr, cols, j, width, k0, kc, dst);
+    else if (transposed) pack_wt(w, red, j, width, k0, kc, dst);
     else pack_w(w, red, cols, j, width, k0, kc, dst);
 }
 
@@ -201,8 +234,8 @@ TARGET static void pack_panel(const uint16_t *w, int red, int cols, int transpos
  * with the blocks above (docs/benchmarks.md). Neither changes a bit: every element still sums its pairs in
  * ascending order, whatever the blocks, the cut or where B was packed.
  */
-TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, const uint32_t *packed,
-                        int cols, int transposed, int c0, int c1, float *y, int accumulate) {
+TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, int pr,
+                        const uint32_t *packed, int cols, int transposed, int c0, int c1, float *y, int accumulate) {
     uint32_t *bbuf = NULL;
     if (!packed) {
         bbuf = scratch();
@@ -223,7 +256,7 @@ TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uin
             } else {
                 for (int s = 0; s < panels; s++) {
                     int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
-                    pack_panel(w, red, cols, transposed, j, width, k0, kc, bbuf + (size_t)s * KP * NR);
+                    pack_panel(w, pr, red, cols, transposed, j, width, k0, kc, bbuf + (size_t)s * KP * NR);
                 }
                 b0 = bbuf;
                 bstride = (size_t)KP * NR;
@@ -270,14 +303,14 @@ TARGET void tl_to_bf16(const float *x, int rows, int cols, uint16_t *out, int ld
  * BF16, row-major. */
 void tl_xwt_bf16a(const uint16_t *a, int lda, int m, int k, const uint16_t *w, int n, int j0, int j1, float *y,
                   int accumulate) {
-    gemm(a, (size_t)lda, m, k, w, NULL, n, 1, j0, j1, y, accumulate);
+    gemm(a, (size_t)lda, m, k, w, 0, NULL, n, 1, j0, j1, y, accumulate);
 }
 
 /* dx[m x k] columns [c0, c1) (+)= dy[m x n] . w; dy is BF16 a[m x lda] from tl_to_bf16 (lda even, >= n), w is n x k
  * BF16, row-major. */
 void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, int k, int c0, int c1, float *dx,
                  int accumulate) {
-    gemm(a, (size_t)lda, m, n, w, NULL, k, 0, c0, c1, dx, accumulate);
+    gemm(a, (size_t)lda, m, n, w, 0, NULL, k, 0, c0, c1, dx, accumulate);
 }
 
 /*
@@ -292,16 +325,37 @@ TARGET void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, i
         int j = p * NR, width = cols - j < NR ? cols - j : NR;
         for (int k0 = 0; k0 < red; k0 += kblock) {
             int kc = red - k0 < kblock ? red - k0 : kblock;
-            pack_panel(w, red, cols, transposed, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
+            pack_panel(w, 0, red, cols, transposed, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
         }
     }
+}
+
+/*
+ * tl_pack_bf16 for dx = dy . W (transposed = 0) from Java's panels of W (pr rows each, see pack_w_panels; W is red x
+ * cols): the same words, so the weights need no row-major copy for the backward products.
+ */
+TARGET void tl_pack_panels_bf16(const uint16_t *panels, int pr, int red, int cols, int p0, int p1, uint32_t *dst) {
+    int kblock = reduction_block(red);
+    for (int p = p0; p < p1; p++) {
+        int j = p * NR, width = cols - j < NR ? cols - j : NR;
+        for (int k0 = 0; k0 < red; k0 += kblock) {
+            int kc = red - k0 < kblock ? red - k0 : kblock;
+            pack_panel(panels, pr, red, cols, 0, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
+        }
+    }
+}
+
+/* tl_xw_bf16a with W in Java's panels of pr rows (see pack_w_panels), packed a chunk at a time as it goes. */
+void tl_xw_panels_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *panels, int pr, int k, int c0, int c1,
+                        float *dx, int accumulate) {
+    gemm(a, (size_t)lda, m, n, panels, pr, NULL, k, 0, c0, c1, dx, accumulate);
 }
 
 /* Columns [c0, c1) (c0 a multiple of NR) of y[m x cols] (+)= a[m x red] . B, B packed whole by tl_pack_bf16; a as
  * above. The same bits as tl_xwt_bf16a / tl_xw_bf16a on the matrix B was packed from. */
 void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
                          float *y, int accumulate) {
-    gemm(a, (size_t)lda, m, red, NULL, b, cols, 1, c0, c1, y, accumulate);
+    gemm(a, (size_t)lda, m, red, NULL, 0, b, cols, 1, c0, c1, y, accumulate);
 }
 
 /*

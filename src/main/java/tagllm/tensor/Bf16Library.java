@@ -25,7 +25,8 @@ import java.util.Locale;
  * <p>A record so the JIT trusts its final fields and the handles inline as constants through the static holder.
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
-                   MethodHandle pack, MethodHandle packedProduct, MethodHandle peak) {
+                   MethodHandle pack, MethodHandle packedProduct, MethodHandle packPanels, MethodHandle xwPanels,
+                   MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -34,7 +35,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -107,6 +108,15 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
         // (const uint16_t* a, int lda, int rows, int red, const uint32_t* packed, int cols, int from, int to, float* out, int acc)
         MethodHandle packedProduct = linker.downcallHandle(symbol(lookup, path, "tl_gemm_packed_bf16"), gemmA, critical);
+        // (const uint16_t* panels, int pr, int red, int cols, int p0, int p1, uint32_t* dst): B = W from Java's panels
+        MethodHandle packPanels = linker.downcallHandle(symbol(lookup, path, "tl_pack_panels_bf16"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
+        // (const uint16_t* a, int lda, int rows, int n, const uint16_t* panels, int pr, int k, int from, int to, float* out, int acc)
+        MethodHandle xwPanels = linker.downcallHandle(symbol(lookup, path, "tl_xw_panels_bf16a"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT), critical);
         // float tl_bf16_peak(long iters): tens of milliseconds, so not critical (the GC may run meanwhile).
         MethodHandle peak = linker.downcallHandle(symbol(lookup, path, "tl_bf16_peak"),
                 FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG));
@@ -117,7 +127,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         if ((int) supported.invokeExact() == 0) {
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
-        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, peak);
+        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packPanels, xwPanels, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

@@ -432,10 +432,11 @@ public final class Gemm {
     }
 
     /**
-     * C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks by {@link TaskGrid#forNative}. Where several
-     * row blocks read the same panels, B is packed once for the product first (a task per panel, into a buffer of
-     * this thread's) and every task reads it there: packed per task, each panel of W was read from memory
-     * and rearranged once per row block (the packing took 6.6% of the SmolLM2 BF16 training step's samples under perf).
+     * C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks by {@link TaskGrid#forNative}. A·Wᵀ reads
+     * the matrix's own packed Wᵀ ({@link Matrix#withBf16Compute}). For A·W, where several row blocks read the same
+     * panels, W is packed from its BF16 panels once for the product first (a task per panel, into a buffer of this
+     * thread's) and every task reads it there: packed per task, each panel of W was read from memory and rearranged
+     * once per row block (the packing took 6.6% of the SmolLM2 BF16 training step's samples under perf).
      */
     private static void nativeProduct(short[] ab, int lda, int rows, Matrix w, boolean transposed, float[] c, int cOff,
                                       boolean accumulate) {
@@ -452,17 +453,20 @@ public final class Gemm {
         int cols = transposed ? w0.rows() : w0.cols(), red = transposed ? w0.cols() : w0.rows();
         int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
         int count = ws.length;
-        MemorySegment[] segs = new MemorySegment[count];
-        for (int i = 0; i < count; i++) segs[i] = ws[i].bf16RowMajor();
         TaskGrid grid = TaskGrid.forNative((cols + nr - 1) / nr, rows);
-        long packedBytes = 4 * NativeBf16.packedWords(red, cols);
-        MemorySegment all = grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes * count) : null;
         MemorySegment[] b = new MemorySegment[count];
-        if (all != null) {
-            for (int i = 0; i < count; i++) b[i] = all.asSlice(i * packedBytes, packedBytes);
-            // a task per panel: a product with one panel group (k and v) would otherwise pack on one thread alone
-            int panels = grid.panels();
-            Parallel.forEachTask(count * panels, t -> NativeBf16.pack(segs[t / panels], red, cols, transposed, t % panels, t % panels + 1, b[t / panels]));
+        if (transposed) {
+            for (int i = 0; i < count; i++) b[i] = ws[i].nativePacked();
+        } else {
+            long packedBytes = 4 * NativeBf16.packedWords(red, cols);
+            MemorySegment all = grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes * count) : null;
+            if (all != null) {
+                for (int i = 0; i < count; i++) b[i] = all.asSlice(i * packedBytes, packedBytes);
+                // a task per panel: a product with one panel group (k and v) would otherwise pack on one thread alone
+                int panels = grid.panels();
+                Parallel.forEachTask(count * panels, t -> NativeBf16.packPanels(ws[t / panels].packedBf16(), Matrix.PANEL,
+                        red, cols, t % panels, t % panels + 1, b[t / panels]));
+            }
         }
         Parallel.forEachTask(grid.tasks(), t -> {
             int c0 = grid.firstPanel(t) * nr, c1 = Math.min(cols, grid.endPanel(t) * nr);
@@ -472,8 +476,7 @@ public final class Gemm {
                 int ci = cOffs[i] + r0 * cols;
                 float[] c = cs[i];
                 if (b[i] != null) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b[i], cols, c0, c1, c, ci, accumulate);
-                else if (transposed) NativeBf16.xwT(ab, r0 * lda, lda, r1 - r0, red, segs[i], cols, c0, c1, c, ci, accumulate);
-                else NativeBf16.xw(ab, r0 * lda, lda, r1 - r0, red, segs[i], cols, c0, c1, c, ci, accumulate);
+                else NativeBf16.xwPanels(ab, r0 * lda, lda, r1 - r0, red, ws[i].packedBf16(), Matrix.PANEL, cols, c0, c1, c, ci, accumulate);
             }
             if (after != null) after.run(r0, r1, c0, c1);
         });

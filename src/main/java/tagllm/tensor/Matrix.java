@@ -25,15 +25,18 @@ public final class Matrix {
     private final int cols;
     private final float[] f32;
     private final short[] bf16;
-    /** Row-major BF16 copy for the native BF16-compute kernels, or null: this matrix computes in FP32. */
-    private final MemorySegment bf16RowMajor;
+    /**
+     * B = Wᵀ packed whole for the native BF16 kernels' y = x·Wᵀ ({@link NativeBf16#pack}), or null: this matrix
+     * computes in FP32. Forward products read it as it is; backward ones pack W from the BF16 panels.
+     */
+    private final MemorySegment nativePacked;
 
-    private Matrix(int rows, int cols, float[] f32, short[] bf16, MemorySegment bf16RowMajor) {
+    private Matrix(int rows, int cols, float[] f32, short[] bf16, MemorySegment nativePacked) {
         this.rows = rows;
         this.cols = cols;
         this.f32 = f32;
         this.bf16 = bf16;
-        this.bf16RowMajor = bf16RowMajor;
+        this.nativePacked = nativePacked;
     }
 
     /** Writes row r (cols values) into dst. */
@@ -145,34 +148,42 @@ public final class Matrix {
 
     /** Bytes this matrix holds in memory (the padding of its last panel included, and its BF16-compute copy). */
     public long bytes() {
-        return (f32 != null ? 4L * f32.length : 2L * bf16.length) + (bf16RowMajor != null ? bf16RowMajor.byteSize() : 0);
+        return (f32 != null ? 4L * f32.length : 2L * bf16.length) + (nativePacked != null ? nativePacked.byteSize() : 0);
     }
 
     /**
      * The same weights, multiplied with BF16 operands (FP32 products and sums): products with enough rows for the
-     * register tile go to the native kernels ({@link NativeBf16}) through a row-major BF16 copy, and the rest
-     * (decoding, a few rows) read BF16 panels in Java. F32 weights are rounded to the nearest BF16 for both, so
-     * every product sees the same weights and the F32 panels are not kept (half their memory, twice the decode
-     * speed); BF16 weights are used exactly. This matrix itself is unchanged.
+     * register tile go to the native kernels ({@link NativeBf16}): forward ones read a copy of Wᵀ packed once here
+     * in their layout (packing it per product took ~2% of the SmolLM2 BF16 training step and a pass over the
+     * weights), backward ones pack W from the BF16 panels per product; the rest (decoding, a few rows) read the BF16
+     * panels in Java. F32 weights are rounded to the nearest BF16 for both, so every product sees the same weights
+     * and the F32 panels are not kept (half their memory, twice the decode speed); BF16 weights are used exactly.
+     * This matrix itself is unchanged.
      *
      * @throws IllegalStateException naming the reason when the native kernels cannot run here
      */
     public Matrix withBf16Compute() {
-        if (bf16RowMajor != null) return this;
+        if (nativePacked != null) return this;
         NativeBf16.requireBf16Compute();
         short[] panels = bf16;
         if (panels == null) {
             panels = new short[f32.length];
             for (int i = 0; i < panels.length; i++) panels[i] = Bf16.round(f32[i]);
         }
-        MemorySegment seg = Arena.ofAuto().allocate(2L * rows * cols, 64);
-        short[] row = new short[cols];
-        for (int r = 0; r < rows; r++) {
-            int i = index(r, 0);
-            for (int c = 0; c < cols; c++, i += PANEL) row[c] = panels[i];
-            MemorySegment.copy(row, 0, seg, ValueLayout.JAVA_SHORT, 2L * r * cols, cols);
+        int nativePanels = (rows + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
+        MemorySegment packed = Arena.ofAuto().allocate(4 * NativeBf16.packedWords(cols, rows), 64);
+        try (Arena scratch = Arena.ofConfined()) {
+            // row-major only while packing: it is the layout tl_pack_bf16 reads Wᵀ from
+            MemorySegment seg = scratch.allocate(2L * rows * cols, 64);
+            short[] row = new short[cols];
+            for (int r = 0; r < rows; r++) {
+                int i = index(r, 0);
+                for (int c = 0; c < cols; c++, i += PANEL) row[c] = panels[i];
+                MemorySegment.copy(row, 0, seg, ValueLayout.JAVA_SHORT, 2L * r * cols, cols);
+            }
+            NativeBf16.pack(seg, cols, rows, true, 0, nativePanels, packed);
         }
-        return new Matrix(rows, cols, null, panels, seg);
+        return new Matrix(rows, cols, null, panels, packed);
     }
 
     /** Whether this matrix reads the very same packed arrays as {@code other} (a tied LM head and its embedding). */
@@ -181,8 +192,8 @@ public final class Matrix {
     }
 
     /** Whether products with this matrix compute in BF16 ({@link #withBf16Compute()}). */
-    public boolean bf16Compute() { return bf16RowMajor != null; }
+    public boolean bf16Compute() { return nativePacked != null; }
 
-    /** The row-major BF16 copy (rows × cols), or null. */
-    MemorySegment bf16RowMajor() { return bf16RowMajor; }
+    /** Wᵀ packed for the native kernels (red = cols, cols = rows in {@link NativeBf16#pack}'s terms), or null. */
+    MemorySegment nativePacked() { return nativePacked; }
 }

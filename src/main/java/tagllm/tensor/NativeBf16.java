@@ -156,6 +156,53 @@ public final class NativeBf16 {
         }
     }
 
+    /**
+     * {@link #pack} of B = w (w the red×cols matrix, for dx = dy·w) from w's Java panels ({@link Matrix}: panels of
+     * panelRows consecutive rows, each column-major, the last zero-padded): the same words, so a matrix needs no
+     * row-major copy for its backward products.
+     */
+    public static void packPanels(short[] panels, int panelRows, int red, int cols, int p0, int p1, MemorySegment dst) {
+        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
+        int n = (cols + PANEL - 1) / PANEL;
+        if (p0 < 0 || p0 > p1 || p1 > n) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + n);
+        checkPanels(panels, panelRows, red, cols);
+        checkPacked(dst, red, cols);
+        requireAvailable();
+        if (p0 == p1 || red == 0) return;
+        try {
+            Holder.LIBRARY.packPanels().invokeExact(MemorySegment.ofArray(panels), panelRows, red, cols, p0, p1, dst);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** {@link #xw} with w (n×k) in Java's panels of panelRows rows (see {@link #packPanels}), packed as it goes. */
+    public static void xwPanels(short[] a, int aOff, int lda, int m, int n, short[] panels, int panelRows, int k, int c0,
+                                int c1, float[] dx, int dxOff, boolean accumulate) {
+        checkShape(m, k, n, c0, c1, "c0", "c1", k);
+        checkLda(lda, n);
+        checkShorts(a, aOff, (long) m * lda, "a");
+        checkBounds(dx, dxOff, (long) m * k, "dx");
+        checkPanels(panels, panelRows, n, k);
+        requireAvailable();
+        if (m == 0 || c0 == c1) return;
+        try {
+            Holder.LIBRARY.xwPanels().invokeExact(slice(a, aOff), lda, m, n, MemorySegment.ofArray(panels), panelRows, k,
+                    c0, c1, slice(dx, dxOff), accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    private static void checkPanels(short[] panels, int panelRows, int rows, int cols) {
+        if (panelRows <= 0 || (panelRows & 1) != 0) throw new IllegalArgumentException("panel rows: " + panelRows + " is not even and positive");
+        long need = (long) ((rows + panelRows - 1) / panelRows) * panelRows * cols;
+        if (panels.length < need) {
+            throw new IllegalArgumentException("panels: need " + need + " BF16 values for " + rows + "×" + cols + " in panels of "
+                    + panelRows + " rows, array has " + panels.length);
+        }
+    }
+
     private static void checkPacked(MemorySegment b, int red, int cols) {
         long need = 4 * packedWords(red, cols);
         if (b.byteSize() < need || b.address() % 64 != 0) {

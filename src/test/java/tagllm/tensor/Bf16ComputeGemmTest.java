@@ -256,16 +256,26 @@ class Bf16ComputeGemmTest {
         assertTrue(b.sharesPanelsWith(bf16), "BF16 panels are reused, not copied");
         assertFalse(a.sharesPanelsWith(f32), "F32 panels are replaced");
         assertEquals(Matrix.Storage.BF16, a.storage(), "F32 panels are replaced by BF16 ones");
-        assertEquals(f32.bytes() / 2 + 2L * 40 * 30, a.bytes(), "BF16 panels plus a row-major BF16 copy");
-        assertEquals(bf16.bytes() + 2L * 40 * 30, b.bytes());
+        // the packed copy: 2 panels of 32 rows × 15 pairs of columns, a 32-bit word (two BF16) per row and pair
+        long packed = 4L * 2 * 15 * 32;
+        assertEquals(f32.bytes() / 2 + packed, a.bytes(), "BF16 panels plus the natively packed BF16 copy");
+        assertEquals(bf16.bytes() + packed, b.bytes());
         for (int r = 0; r < 40; r++) {
             for (int c = 0; c < 30; c++) {
                 assertEquals(rounded(f32.get(r, c)), a.get(r, c), "reads give the rounded weight");
-                short h = a.bf16RowMajor().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, (long) r * 30 + c);
-                assertEquals(rounded(f32.get(r, c)), Bf16.toFloat(h), "row-major copy is the rounded weight");
+                // element (r, c) of Wᵀ's packing: panel r / 32, pair c / 2, lane r % 32, half c % 2
+                long at = 2L * ((r / 32) * 15 * 32 + (c / 2) * 32 + r % 32) + c % 2;
+                short h = a.nativePacked().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, at);
+                assertEquals(rounded(f32.get(r, c)), Bf16.toFloat(h), "packed copy is the rounded weight");
                 assertEquals(bf16.get(r, c), b.get(r, c), "BF16 weights are kept exactly");
-                assertEquals(bf16.get(r, c), Bf16.toFloat(b.bf16RowMajor().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT,
-                        (long) r * 30 + c)), "BF16 weights are copied exactly");
+                assertEquals(bf16.get(r, c), Bf16.toFloat(b.nativePacked().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, at)),
+                        "BF16 weights are copied exactly");
+            }
+        }
+        for (int r = 40; r < 64; r++) {
+            for (int c = 0; c < 30; c++) {
+                long at = 2L * ((r / 32) * 15 * 32 + (c / 2) * 32 + r % 32) + c % 2;
+                assertEquals(0, a.nativePacked().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, at), "the last panel's padding is zero");
             }
         }
     }

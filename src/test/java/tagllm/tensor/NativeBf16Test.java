@@ -148,6 +148,8 @@ class NativeBf16Test {
                 void tl_xw_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int acc) {}
                 void tl_pack_bf16(const uint16_t* w, int red, int cols, int transposed, int p0, int p1, uint32_t* dst) {}
                 void tl_gemm_packed_bf16(const uint16_t* a, int lda, int m, int red, const uint32_t* b, int cols, int c0, int c1, float* y, int acc) {}
+                void tl_pack_panels_bf16(const uint16_t* w, int pr, int red, int cols, int p0, int p1, uint32_t* dst) {}
+                void tl_xw_panels_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int pr, int k, int c0, int c1, float* x, int acc) {}
                 float tl_bf16_peak(long iters) { return 0; }
                 """);
         Path out = dir.resolve("classes");
@@ -301,6 +303,63 @@ class NativeBf16Test {
             IllegalArgumentException mid = assertThrows(IllegalArgumentException.class,
                     () -> NativeBf16.packedProduct(a, 0, 64, 14, 64, b, 64, 16, 64, new float[14 * 64], 0, false));
             assertTrue(mid.getMessage().contains("does not start a panel of 32 columns"), mid.getMessage());
+        }
+    }
+
+    /**
+     * W for dx = dy·W packed from Java's panels (column-major panels of pr rows, the last zero-padded: Matrix's
+     * layout) gives the very words packing from row-major W gives, and xw over the panels the bits of xw over
+     * row-major W: for panel heights 32 (Matrix under 512-bit vectors), 16 (256-bit) and 2, odd row counts (the pair
+     * past the last row), reduction blocks that start inside a panel (red 1030 and 1537 are cut at 516 and 770) and
+     * columns cut by the matrix edge. Bad panel shapes are refused before any work.
+     */
+    @Test
+    void panelsPackLikeRowMajor() throws IOException {
+        assumeNativeUsable();
+        java.util.Random rnd = new java.util.Random(6);
+        int[][] shapes = {{29, 576, 70}, {15, 1537, 33}, {40, 1030, 96}, {3, 1, 1}, {14, 63, 200}, {20, 2, 31}};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] sh : shapes) {
+                int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
+                MemorySegment w = arena.allocate(2L * red * cols, 64);
+                for (long i = 0; i < (long) red * cols; i++) w.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
+                MemorySegment expected = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
+                NativeBf16.pack(w, red, cols, false, 0, panels, expected);
+                float[] x = new float[m * red];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                short[] a = new short[m * lda];
+                NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
+                for (int pr : new int[]{32, 16, 2}) {
+                    // W (red rows × cols) in Matrix's layout: row r, column c at ((r / pr)·cols + c)·pr + r % pr
+                    short[] jp = new short[(red + pr - 1) / pr * pr * cols];
+                    for (int r = 0; r < red; r++) {
+                        for (int c = 0; c < cols; c++) jp[((r / pr) * cols + c) * pr + r % pr] = w.getAtIndex(ValueLayout.JAVA_SHORT, (long) r * cols + c);
+                    }
+                    MemorySegment got = arena.allocate(expected.byteSize(), 64);
+                    got.fill((byte) 0x55);
+                    NativeBf16.packPanels(jp, pr, red, cols, 0, panels / 2, got);
+                    NativeBf16.packPanels(jp, pr, red, cols, panels / 2, panels, got);
+                    assertEquals(-1L, expected.mismatch(got), m + "×" + red + "×" + cols + " panels of " + pr);
+                    for (boolean acc : new boolean[]{false, true}) {
+                        float[] rowMajor = new float[m * cols], fromPanels = new float[m * cols];
+                        for (int i = 0; i < rowMajor.length; i++) rowMajor[i] = fromPanels[i] = (float) rnd.nextGaussian();
+                        for (int c0 = 0; c0 < cols; c0 += 64) {
+                            int c1 = Math.min(cols, c0 + 64);
+                            NativeBf16.xw(a, 0, lda, m, red, w, cols, c0, c1, rowMajor, 0, acc);
+                            NativeBf16.xwPanels(a, 0, lda, m, red, jp, pr, cols, c0, c1, fromPanels, 0, acc);
+                        }
+                        assertArrayEquals(rowMajor, fromPanels, m + "×" + red + "×" + cols + " xw over panels of " + pr + (acc ? " acc" : ""));
+                    }
+                }
+            }
+            MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(64, 64), 64);
+            IllegalArgumentException odd = assertThrows(IllegalArgumentException.class,
+                    () -> NativeBf16.packPanels(new short[64 * 64], 3, 64, 64, 0, 2, b));
+            assertTrue(odd.getMessage().contains("panel rows: 3"), odd.getMessage());
+            IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+                    () -> NativeBf16.packPanels(new short[64 * 64 - 1], 32, 64, 64, 0, 2, b));
+            assertTrue(small.getMessage().contains("panels: need 4096"), small.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> NativeBf16.packPanels(new short[64 * 64], 32, 64, 64, 0, 3, b));
         }
     }
 
