@@ -258,7 +258,8 @@ class NativeBf16Test {
 
     /**
      * B packed once (its panels by two calls, as two threads would) and read by column ranges gives the bits the
-     * per-call packing gives, for both products, reductions of one to three blocks (odd ones too), panels cut by the
+     * per-call packing gives, and so does every column computed a panel at a time (the one-panel register tile, not
+     * the two-panel one), for both products, reductions of one to three blocks (odd ones too), panels cut by the
      * matrix edge and accumulate; a buffer too short or off a 64-byte boundary is refused before any work.
      */
     @Test
@@ -277,8 +278,8 @@ class NativeBf16Test {
                         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
                         short[] a = new short[m * lda];
                         NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
-                        float[] perCall = new float[m * cols], once = new float[m * cols];
-                        for (int i = 0; i < perCall.length; i++) perCall[i] = once[i] = (float) rnd.nextGaussian();
+                        float[] perCall = new float[m * cols], once = new float[m * cols], panelwise = new float[m * cols];
+                        for (int i = 0; i < perCall.length; i++) perCall[i] = once[i] = panelwise[i] = (float) rnd.nextGaussian();
                         MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
                         NativeBf16.pack(w, red, cols, transposed, 0, panels / 2, b);
                         NativeBf16.pack(w, red, cols, transposed, panels / 2, panels, b);
@@ -289,6 +290,11 @@ class NativeBf16Test {
                             NativeBf16.packedProduct(a, 0, lda, m, red, b, cols, c0, c1, once, 0, acc);
                         }
                         assertArrayEquals(perCall, once, m + "×" + red + "×" + cols + (transposed ? " xwT" : " xw") + (acc ? " acc" : ""));
+                        // a panel at a time: every column through the one-panel tile instead of the two-panel one
+                        for (int c0 = 0; c0 < cols; c0 += NativeBf16.PANEL) {
+                            NativeBf16.packedProduct(a, 0, lda, m, red, b, cols, c0, Math.min(cols, c0 + NativeBf16.PANEL), panelwise, 0, acc);
+                        }
+                        assertArrayEquals(once, panelwise, m + "×" + red + "×" + cols + " panel by panel");
                     }
                 }
             }
