@@ -7,10 +7,8 @@
  * computes one rectangle of the output on the calling thread.
  *
  * The layout mirrors the Java kernels (tensor.Gemm): panels of NR = 32 output columns, reduction blocks of at most
- * KC = 768 (evenly sized), CHUNK panels of packed B per pass (they stay in L2). The register tile is MR = 6 rows x two
- * panels (4 vectors) = 24 accumulators, where the Java kernels take 14 rows x one panel: per pair of reduction
- * elements it loads 4 B vectors and 6 A words for 24 vdpbf16ps, against 2 and 14 for 28, and with both cores busy
- * that ran the SmolLM2 products 2-3 points of the peak higher (see gemm). A is read in place: no copy per tile.
+ * KC = 768 (evenly sized), CHUNK panels of packed B per pass (they stay in L2), register tiles of MR = 14 rows x 2
+ * vectors = 28 accumulators. A is read in place: no copy per tile (see gemm).
  * vdpbf16ps multiplies pairs: lane j of a register holds two consecutive reduction elements, so B is packed as
  * [pair][column] 32-bit words and A is converted to BF16 rows, whose 32-bit words are already those pairs.
  *
@@ -27,7 +25,7 @@
 #include <stdlib.h>
 
 #define NR 32
-#define MR 6
+#define MR 14
 #define KC 768
 #define KP (KC / 2)
 #define CHUNK 8
@@ -40,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 5"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 4"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -162,13 +160,13 @@ TARGET static void pack_w_panels(const uint16_t *panels, int pr, int k, int c0, 
 
 /*
  * C[R x 32] (+)= A[R x 2*pairs] . B[pairs x 32 pairs]: R rows of BF16 A (row stride lda 32-bit words), one packed
- * panel (a product's odd last panel). Inlined with a constant R, so the accumulators stay in registers.
+ * panel. Inlined with a constant R, so the accumulators stay in registers.
  */
 TARGET static inline __attribute__((always_inline)) void tile(const int R, const uint32_t *a, size_t lda,
                                                               const uint32_t *b, int pairs, float *c, size_t ldc,
                                                               __mmask16 m0, __mmask16 m1, int load) {
     __m512 acc0[MR], acc1[MR];
-#pragma GCC unroll 6
+#pragma GCC unroll 14
     for (int r = 0; r < R; r++) {
         acc0[r] = load ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
         acc1[r] = load ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
@@ -176,14 +174,14 @@ TARGET static inline __attribute__((always_inline)) void tile(const int R, const
     for (int p = 0; p < pairs; p++) {
         __m512bh b0 = (__m512bh)_mm512_load_si512(b + p * NR);
         __m512bh b1 = (__m512bh)_mm512_load_si512(b + p * NR + 16);
-#pragma GCC unroll 6
+#pragma GCC unroll 14
         for (int r = 0; r < R; r++) {
             __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[r * lda + p]);
             acc0[r] = _mm512_dpbf16_ps(acc0[r], x, b0);
             acc1[r] = _mm512_dpbf16_ps(acc1[r], x, b1);
         }
     }
-#pragma GCC unroll 6
+#pragma GCC unroll 14
     for (int r = 0; r < R; r++) {
         _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
         _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
@@ -198,61 +196,8 @@ TARGET static void tile_rows(int rows, const uint32_t *a, size_t lda, const uint
     __mmask16 m0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
     __mmask16 m1 = width >= 32 ? 0xffff : width > 16 ? (__mmask16)((1u << (width - 16)) - 1) : 0;
     switch (rows) {
-        TILE_CASE(6) TILE_CASE(5) TILE_CASE(4) TILE_CASE(3) TILE_CASE(2) TILE_CASE(1)
-        default: break;
-    }
-}
-
-/*
- * C[R x 64] (+)= A[R x 2*pairs] . [B | Bn]: tile over two packed panels, the first whole (32 columns), the second
- * cut to its masks. Each output element sums its pairs in the same order as in tile, so a column has the same bits
- * whichever of the two tiles computes it.
- */
-TARGET static inline __attribute__((always_inline)) void tile2(const int R, const uint32_t *a, size_t lda,
-                                                               const uint32_t *b, const uint32_t *bn, int pairs,
-                                                               float *c, size_t ldc, __mmask16 m2, __mmask16 m3,
-                                                               int load) {
-    __m512 acc0[MR], acc1[MR], acc2[MR], acc3[MR];
-#pragma GCC unroll 6
-    for (int r = 0; r < R; r++) {
-        acc0[r] = load ? _mm512_loadu_ps(c + r * ldc) : _mm512_setzero_ps();
-        acc1[r] = load ? _mm512_loadu_ps(c + r * ldc + 16) : _mm512_setzero_ps();
-        acc2[r] = load ? _mm512_maskz_loadu_ps(m2, c + r * ldc + 32) : _mm512_setzero_ps();
-        acc3[r] = load ? _mm512_maskz_loadu_ps(m3, c + r * ldc + 48) : _mm512_setzero_ps();
-    }
-    for (int p = 0; p < pairs; p++) {
-        __m512bh b0 = (__m512bh)_mm512_load_si512(b + p * NR);
-        __m512bh b1 = (__m512bh)_mm512_load_si512(b + p * NR + 16);
-        __m512bh b2 = (__m512bh)_mm512_load_si512(bn + p * NR);
-        __m512bh b3 = (__m512bh)_mm512_load_si512(bn + p * NR + 16);
-#pragma GCC unroll 6
-        for (int r = 0; r < R; r++) {
-            __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[r * lda + p]);
-            acc0[r] = _mm512_dpbf16_ps(acc0[r], x, b0);
-            acc1[r] = _mm512_dpbf16_ps(acc1[r], x, b1);
-            acc2[r] = _mm512_dpbf16_ps(acc2[r], x, b2);
-            acc3[r] = _mm512_dpbf16_ps(acc3[r], x, b3);
-        }
-    }
-#pragma GCC unroll 6
-    for (int r = 0; r < R; r++) {
-        _mm512_storeu_ps(c + r * ldc, acc0[r]);
-        _mm512_storeu_ps(c + r * ldc + 16, acc1[r]);
-        _mm512_mask_storeu_ps(c + r * ldc + 32, m2, acc2[r]);
-        _mm512_mask_storeu_ps(c + r * ldc + 48, m3, acc3[r]);
-    }
-}
-
-#define TILE2_CASE(R) \
-    case R: tile2(R, a, lda, b, bn, pairs, c, ldc, m2, m3, load); break;
-
-/* tile2 for rows <= MR; width2: the second panel's columns (1..32). */
-TARGET static void tile2_rows(int rows, const uint32_t *a, size_t lda, const uint32_t *b, const uint32_t *bn, int pairs,
-                              float *c, size_t ldc, int width2, int load) {
-    __mmask16 m2 = width2 >= 16 ? 0xffff : (__mmask16)((1u << width2) - 1);
-    __mmask16 m3 = width2 >= 32 ? 0xffff : width2 > 16 ? (__mmask16)((1u << (width2 - 16)) - 1) : 0;
-    switch (rows) {
-        TILE2_CASE(6) TILE2_CASE(5) TILE2_CASE(4) TILE2_CASE(3) TILE2_CASE(2) TILE2_CASE(1)
+        TILE_CASE(14) TILE_CASE(13) TILE_CASE(12) TILE_CASE(11) TILE_CASE(10) TILE_CASE(9) TILE_CASE(8)
+        TILE_CASE(7) TILE_CASE(6) TILE_CASE(5) TILE_CASE(4) TILE_CASE(3) TILE_CASE(2) TILE_CASE(1)
         default: break;
     }
 }
@@ -286,10 +231,8 @@ TARGET static void pack_panel(const uint16_t *w, int pr, int red, int cols, int 
  * The row tiles of A are read where they lie (the caller's stride keeps their rows off a few L1 sets): copying each
  * tile into a contiguous buffer first cost more than it saved. Measured in a C harness on Zen 5 over the products of
  * the SmolLM2-135M step, cut as Gemm cuts them, each variant alternated in one process: 82% -> 89% of the BF16 peak
- * with the blocks above (docs/benchmarks.md). With both cores running the products (the two-thread harness, Gemm's
- * cut and hand-out), a tile of 6 rows x two panels reached 78.4-78.8% where 14 rows x one panel reached 75.8-76.4%
- * (two runs of 15 and 21 alternated rounds; 5 rows 77.1%, 4 rows 75.8%). None of this changes a bit: every element
- * still sums its pairs in ascending order, whatever the blocks, the tile, the cut or where B was packed.
+ * with the blocks above (docs/benchmarks.md). Neither changes a bit: every element still sums its pairs in
+ * ascending order, whatever the blocks, the cut or where B was packed.
  */
 TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, int pr,
                         const uint32_t *packed, int cols, int transposed, int c0, int c1, float *y, int accumulate) {
@@ -321,16 +264,10 @@ TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uin
             for (int i = 0; i < m; i += MR) {
                 int rows = m - i < MR ? m - i : MR;
                 const uint32_t *at = (const uint32_t *)(a + (size_t)i * lda + k0);
-                for (int s = 0; s < panels; s += 2) {
+                for (int s = 0; s < panels; s++) {
                     int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
-                    float *yt = y + (size_t)i * cols + j;
-                    if (s + 1 < panels) {
-                        int width2 = q1 - j - NR < NR ? q1 - j - NR : NR;
-                        tile2_rows(rows, at, lda / 2, b0 + s * bstride, b0 + (s + 1) * bstride, pairs, yt, (size_t)cols,
-                                   width2, load);
-                    } else {
-                        tile_rows(rows, at, lda / 2, b0 + s * bstride, pairs, yt, (size_t)cols, width, load);
-                    }
+                    tile_rows(rows, at, lda / 2, b0 + s * bstride, pairs, y + (size_t)i * cols + j, (size_t)cols,
+                              width, load);
                 }
             }
         }
