@@ -324,7 +324,7 @@ final class DecoderLayer {
     /** x_out = x_mid + down(silu(gate(h2)) · up(h2)), h2 = rmsnorm(x_mid), at the query rows. */
     private void mlpForward(LayerActivations a, QueryRows sel, ForwardScratch s) {
         int m = sel.count();
-        float[] h = s.h, act = s.act;
+        float[] h = s.h;
         Matrix[] gateUp = {w.gate(), w.up()};
         float[][] gateUpOut = {a.gate, a.up};
         Bf16Rows h16 = fused(m) ? Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, d) : null;
@@ -341,13 +341,14 @@ final class DecoderLayer {
                 act16.convertBlock(out, r0, r1, c0, width);
             }));
         } else {
+            float[] act = s.act(m);
             phase(Phase.GATE_UP, () -> products(sel, h, gateUp, gateUpOut));
             phase(Phase.SWIGLU, () -> rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn)));
         }
         if (a.xOut != a.xMid) phase(Phase.COPIES, () -> rows(m, d, i -> System.arraycopy(a.xMid, i * d, a.xOut, i * d, d)));
         phase(Phase.DOWN, () -> {
             if (act16 != null) Gemm.xwT(act16, m, new Matrix[]{w.down()}, new float[][]{a.xOut}, new int[1], true);
-            else product(sel, act, w.down(), a.xOut, true);
+            else product(sel, s.act(m), w.down(), a.xOut, true);
         });
     }
 
@@ -377,11 +378,12 @@ final class DecoderLayer {
                 Gemm.xw(dup16, mt, w.up(), s.dh, 0, true);
             });
         } else {
+            float[] dgate = s.dgate(mt), dup = s.dup(mt);
             phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));
-            phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, s.dgate, s.dup, t * ffn, ffn)));
+            phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, dgate, dup, t * ffn, ffn)));
             phase(Phase.GATE_UP, () -> {
-                Gemm.xw(s.dgate, 0, mt, w.gate(), s.dh, 0, false);
-                Gemm.xw(s.dup, 0, mt, w.up(), s.dh, 0, true);
+                Gemm.xw(dgate, 0, mt, w.gate(), s.dh, 0, false);
+                Gemm.xw(dup, 0, mt, w.up(), s.dh, 0, true);
             });
         }
         phase(Phase.NORM, () -> rows(mt, d, t -> RmsNorm.backward(a.xMid, rs.q[t] * d, a.rstd2[rs.q[t]], w.postAttentionNorm(),
@@ -391,24 +393,41 @@ final class DecoderLayer {
 
     // ---------------------------------------------------------------- working arrays
 
-    /** A forward's per-layer scratch that no backward needs: normed inputs h1/h2, attention output, MLP activation. */
+    /**
+     * A forward's per-layer scratch that no backward needs: normed inputs h1/h2, attention output, and the MLP
+     * activation of layers that do not compute in BF16 (those write it straight to BF16 inside the gate/up products,
+     * so it is taken from the pool only when a layer asks for it).
+     */
     static final class ForwardScratch {
-        final float[] h, att, act;
-        final long bytes;
+        final float[] h, att;
         private final FloatArrayPool pool;
+        private final int ffn;
+        private final long fixedBytes;
+        private float[] act;
 
         ForwardScratch(ModelConfig c, int n, FloatArrayPool pool) {
             this.pool = pool;
+            ffn = c.intermediateSize();
             h = pool.takeAtLeast(n * c.hiddenSize());
             att = pool.takeAtLeast(n * c.qDim());
-            act = pool.takeAtLeast(n * c.intermediateSize());
-            bytes = 4L * n * (c.hiddenSize() + c.qDim() + c.intermediateSize());
+            fixedBytes = 4L * n * (c.hiddenSize() + c.qDim());
+        }
+
+        /** The F32 MLP activation for rows rows (stale contents). */
+        float[] act(int rows) {
+            act = atLeast(pool, act, rows * ffn);
+            return act;
+        }
+
+        /** Bytes of the arrays it holds now. */
+        long bytes() {
+            return fixedBytes + (act == null ? 0 : 4L * act.length);
         }
 
         void release() {
             pool.give(h);
             pool.give(att);
-            pool.give(act);
+            if (act != null) pool.give(act);
         }
     }
 
@@ -417,13 +436,17 @@ final class DecoderLayer {
      * active rows, and mt entries of a top layer run only at some of them (none when it runs at every active row).
      */
     static final class BackwardScratch {
-        final float[] dx, dh, datt, dq, dk, dv, dact, dgate, dup, dxTop, dqw;
-        final long bytes;
+        final float[] dx, dh, datt, dq, dk, dv, dact, dxTop, dqw;
         private final FloatArrayPool pool;
+        private final int ffn;
+        private final long fixedBytes;
+        /** The gate's two F32 gradients, for layers that do not compute in BF16 (taken when first asked for). */
+        private float[] dgate, dup;
 
         BackwardScratch(ModelConfig c, int m, int mt, FloatArrayPool pool) {
             this.pool = pool;
-            int d = c.hiddenSize(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.intermediateSize();
+            int d = c.hiddenSize(), qDim = c.qDim(), kvDim = c.kvDim();
+            ffn = c.intermediateSize();
             dx = pool.takeAtLeast(m * d);
             dh = pool.takeAtLeast(m * d);
             datt = pool.takeAtLeast(m * qDim);
@@ -431,11 +454,26 @@ final class DecoderLayer {
             dk = pool.takeAtLeast(m * kvDim);
             dv = pool.takeAtLeast(m * kvDim);
             dact = pool.takeAtLeast(m * ffn);
-            dgate = pool.takeAtLeast(m * ffn);
-            dup = pool.takeAtLeast(m * ffn);
             dxTop = mt > 0 ? pool.takeAtLeast(mt * d) : null;
             dqw = mt > 0 ? pool.takeAtLeast(mt * d) : null;
-            bytes = 8L * m * (d + qDim + kvDim) + 12L * m * ffn + 8L * mt * d;
+            fixedBytes = 8L * m * (d + qDim + kvDim) + 4L * m * ffn + 8L * mt * d;
+        }
+
+        /** dL/d(gate) for rows rows (stale contents). */
+        float[] dgate(int rows) {
+            dgate = atLeast(pool, dgate, rows * ffn);
+            return dgate;
+        }
+
+        /** dL/d(up) for rows rows (stale contents). */
+        float[] dup(int rows) {
+            dup = atLeast(pool, dup, rows * ffn);
+            return dup;
+        }
+
+        /** Bytes of the arrays it holds now. */
+        long bytes() {
+            return fixedBytes + (dgate == null ? 0 : 4L * dgate.length) + (dup == null ? 0 : 4L * dup.length);
         }
 
         void release() {
@@ -443,6 +481,13 @@ final class DecoderLayer {
                 if (a != null) pool.give(a);
             }
         }
+    }
+
+    /** A scratch array taken when first needed: held when it has size floats, else one from the pool (held goes back). */
+    private static float[] atLeast(FloatArrayPool pool, float[] held, int size) {
+        if (held != null && held.length >= size) return held;
+        if (held != null) pool.give(held);
+        return pool.takeAtLeast(size);
     }
 
     // ---------------------------------------------------------------- helpers

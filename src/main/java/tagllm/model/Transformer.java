@@ -142,7 +142,7 @@ public final class Transformer {
         float[] norm = weights.finalNorm();
         DecoderLayer.phase(StepProfile.Phase.NORM,
                 () -> DecoderLayer.rows(top.count(), d, i -> p.rstdFinal[i] = RmsNorm.forward(p.residual, i * d, norm, eps, p.normed, i * d, d)));
-        pool.ensureCapacity(p.bytes() + s.bytes);
+        pool.ensureCapacity(p.bytes() + s.bytes());
         return p;
     }
 
@@ -208,7 +208,7 @@ public final class Transformer {
         for (int i = 0; i < m; i++) System.arraycopy(s.dx, i * d, dInput, all.row[i] * d, d);
         StepProfile.exit();
         // room for this pass, its forward scratch and these buffers: a whole training step, handed back
-        pool.ensureCapacity(p.bytes() + s.bytes + 4L * n * (d + qDim + ffn));
+        pool.ensureCapacity(p.bytes() + s.bytes() + 4L * n * (d + qDim + ffn));
         s.release();
         return dInput;
     }
