@@ -8,8 +8,10 @@ import java.lang.foreign.MemorySegment;
  * is looked for once, on first use. Without it, on a CPU without avx512_bf16, or with {@code -Dtagllm.native=false},
  * {@link #available()} is false, {@link #status()} says why, and the Java kernels do all the work.
  *
- * <p>Weights are BF16 bit patterns (uint16, row-major n×k) in a memory segment; activations are converted to BF16
- * once per product ({@link #toBf16}) and, like the float outputs, passed in place (critical downcalls, no copy).
+ * <p>Weights are BF16 bit patterns: a row-major n×k matrix in a memory segment ({@link #xwT}, {@link #xw},
+ * {@link #pack}), B already packed ({@link #packedProduct}; {@link Matrix} keeps its Wᵀ that way), or {@link Matrix}'s
+ * own BF16 panels ({@link #packPanels}, {@link #xwPanels}); activations are converted to BF16 once per product
+ * ({@link #toBf16}) and, like the float outputs, passed in place (critical downcalls, no copy).
  */
 public final class NativeBf16 {
 
