@@ -373,10 +373,7 @@ final class DecoderLayer {
                 dgate16.convertBlock(dg, r0, r1, c0, width);
                 dup16.convertBlock(du, r0, r1, c0, width);
             }));
-            phase(Phase.GATE_UP, () -> {
-                Gemm.xw(dgate16, mt, w.gate(), s.dh, 0, false);
-                Gemm.xw(dup16, mt, w.up(), s.dh, 0, true);
-            });
+            phase(Phase.GATE_UP, () -> Gemm.xwSum(new Bf16Rows[]{dgate16, dup16}, mt, new Matrix[]{w.gate(), w.up()}, s.dh));
         } else {
             float[] dgate = s.dgate(mt), dup = s.dup(mt);
             phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));

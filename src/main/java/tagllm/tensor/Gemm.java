@@ -157,6 +157,34 @@ public final class Gemm {
     }
 
     /**
+     * dx[m×k] = Σ_i dys[i]·ws[i] for matrices of one shape (n × k, all computing in BF16), summed in the order of i:
+     * the bits of {@link #xw(Bf16Rows, int, Matrix, float[], int, boolean)} for i = 0 then accumulating the others,
+     * with one packing pass for all of them and one hand-out of tasks (each task adds every term to its block in
+     * turn) instead of two joins of both cores per term: gate and up's backward into dL/d(h2).
+     */
+    public static void xwSum(Bf16Rows[] dys, int m, Matrix[] ws, float[] dx) {
+        if (dys.length != ws.length || ws.length == 0) throw new IllegalArgumentException(dys.length + " gradients, " + ws.length + " matrices");
+        for (int i = 0; i < ws.length; i++) {
+            Matrix w = ws[i];
+            if (!w.bf16Compute()) throw new IllegalArgumentException("matrix " + i + " does not compute in BF16");
+            if (w.rows() != ws[0].rows() || w.cols() != ws[0].cols()) {
+                throw new IllegalArgumentException("matrix " + i + " is " + w.rows() + "×" + w.cols() + ", matrix 0 " + ws[0].rows() + "×" + ws[0].cols());
+            }
+            if (w.rows() != dys[i].cols) throw new IllegalArgumentException("matrix " + i + " has " + w.rows() + " rows, gradient " + i + " " + dys[i].cols + " columns");
+            if (m < 0 || m > dys[i].rows) throw new IllegalArgumentException(m + " rows of BF16 gradient " + i + " that has " + dys[i].rows);
+        }
+        checkBounds(dx, 0, (long) m * ws[0].cols(), "dx");
+        if (m == 0 || ws[0].cols() == 0) return;
+        short[][] as = new short[ws.length][];
+        int[] ldas = new int[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            as[i] = dys[i].data;
+            ldas[i] = dys[i].lda;
+        }
+        nativeProducts(as, ldas, m, ws, false, new float[][]{dx}, new int[1], false, true, null);
+    }
+
+    /**
      * Work on a block of a product's outputs just written, rows [r0, r1) × columns [c0, c1), while it is in the cache
      * of the core that computed it (an element-wise step fused into the product).
      */
@@ -175,7 +203,7 @@ public final class Gemm {
         int[] offsets = new int[ws.length];
         checkBf16Operands(x, m, ws, ys, offsets, true);
         if (m == 0) return;
-        nativeProducts(x.data, x.lda, m, ws, true, ys, offsets, false, after);
+        nativeProducts(same(x.data, ws.length), same(x.lda, ws.length), m, ws, true, ys, offsets, false, false, after);
     }
 
     /**
@@ -399,9 +427,22 @@ public final class Gemm {
             short[] ab = toBf16(a, aOff + p0 * red, rows, red);
             // the epilogue sees rows of the whole product, not of the pass
             Epilogue shifted = after == null ? null : (r0, r1, c0, c1) -> after.run(base + r0, base + r1, c0, c1);
-            nativeProducts(ab, nativeLda(red), rows, new Matrix[]{w}, transposed, new float[][]{c},
-                    new int[]{cOff + p0 * cols}, accumulate, shifted);
+            nativeProducts(new short[][]{ab}, new int[]{nativeLda(red)}, rows, new Matrix[]{w}, transposed, new float[][]{c},
+                    new int[]{cOff + p0 * cols}, accumulate, false, shifted);
         }
+    }
+
+    /** n copies of x. */
+    private static short[][] same(short[] x, int n) {
+        short[][] a = new short[n][];
+        Arrays.fill(a, x);
+        return a;
+    }
+
+    private static int[] same(int x, int n) {
+        int[] a = new int[n];
+        Arrays.fill(a, x);
+        return a;
     }
 
     /** Row stride of converted A: even, and off multiples of 2 KB (rows of a tile 2 or 4 KB apart share L1 sets). */
@@ -440,15 +481,18 @@ public final class Gemm {
      */
     private static void nativeProduct(short[] ab, int lda, int rows, Matrix w, boolean transposed, float[] c, int cOff,
                                       boolean accumulate) {
-        nativeProducts(ab, lda, rows, new Matrix[]{w}, transposed, new float[][]{c}, new int[]{cOff}, accumulate, null);
+        nativeProducts(new short[][]{ab}, new int[]{lda}, rows, new Matrix[]{w}, transposed, new float[][]{c}, new int[]{cOff},
+                accumulate, false, null);
     }
 
     /**
-     * {@link #nativeProduct} for matrices of one shape at once: a task computes its block of every matrix in turn,
-     * then runs after (when not null) on that block (its rows and columns relative to cOffs).
+     * {@link #nativeProduct} for matrices of one shape at once, A number i (as[i], row stride ldas[i]) with matrix i:
+     * a task computes its block of every matrix in turn, then runs after (when not null) on that block (its rows and
+     * columns relative to cOffs). With sum, every term goes to the one output cs[0] at cOffs[0], term i &gt; 0 added
+     * to those before it.
      */
-    private static void nativeProducts(short[] ab, int lda, int rows, Matrix[] ws, boolean transposed, float[][] cs,
-                                       int[] cOffs, boolean accumulate, Epilogue after) {
+    private static void nativeProducts(short[][] as, int[] ldas, int rows, Matrix[] ws, boolean transposed, float[][] cs,
+                                       int[] cOffs, boolean accumulate, boolean sum, Epilogue after) {
         Matrix w0 = ws[0];
         int cols = transposed ? w0.rows() : w0.cols(), red = transposed ? w0.cols() : w0.rows();
         int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
@@ -473,10 +517,12 @@ public final class Gemm {
             int r0 = grid.firstRow(t), r1 = grid.endRow(t);
             if (r1 <= r0) return;
             for (int i = 0; i < count; i++) {
-                int ci = cOffs[i] + r0 * cols;
-                float[] c = cs[i];
-                if (b[i] != null) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b[i], cols, c0, c1, c, ci, accumulate);
-                else NativeBf16.xwPanels(ab, r0 * lda, lda, r1 - r0, red, ws[i].packedBf16(), Matrix.PANEL, cols, c0, c1, c, ci, accumulate);
+                int o = sum ? 0 : i, ci = cOffs[o] + r0 * cols, lda = ldas[i];
+                float[] c = cs[o];
+                short[] ab = as[i];
+                boolean acc = accumulate || (sum && i > 0);
+                if (b[i] != null) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b[i], cols, c0, c1, c, ci, acc);
+                else NativeBf16.xwPanels(ab, r0 * lda, lda, r1 - r0, red, ws[i].packedBf16(), Matrix.PANEL, cols, c0, c1, c, ci, acc);
             }
             if (after != null) after.run(r0, r1, c0, c1);
         });

@@ -182,6 +182,35 @@ class Bf16ComputeGemmTest {
     }
 
     /**
+     * A sum of products into one output (gate and up's backward) has the bits of the products one after another, the
+     * later ones accumulating: with B packed once per product (many rows) and packed per task (14 rows, one row
+     * block), matrices stored F32 and BF16. Mismatched operands are refused before any work.
+     */
+    @Test
+    void aSumOfProductsEqualsTheProductsInTurn() {
+        Random rnd = new Random(19);
+        for (int[] s : new int[][]{{14, 70, 130}, {100, 1536, 576}, {45, 64, 1537}}) {
+            int m = s[0], n = s[1], k = s[2];
+            Matrix[] ws = {random(n, k, false, rnd).withBf16Compute(), random(n, k, true, rnd).withBf16Compute()};
+            Bf16Rows g = Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, m, n), u = Bf16Rows.reusable(Bf16Rows.Slot.UP_GRAD, m, n);
+            g.convert(randomArray(m * n, rnd), 0, 0, m);
+            u.convert(randomArray(m * n, rnd), 0, 0, m);
+            float[] inTurn = randomArray(m * k, rnd), summed = randomArray(m * k, rnd);
+            Gemm.xw(g, m, ws[0], inTurn, 0, false);
+            Gemm.xw(u, m, ws[1], inTurn, 0, true);
+            Gemm.xwSum(new Bf16Rows[]{g, u}, m, ws, summed);
+            assertArrayEquals(inTurn, summed, "xwSum " + m + "x" + n + "x" + k);
+        }
+        Bf16Rows g = Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, 20, 30);
+        Matrix a = random(30, 8, false, rnd).withBf16Compute(), b = random(30, 9, false, rnd).withBf16Compute();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.xwSum(new Bf16Rows[]{g, g}, 20, new Matrix[]{a, b}, new float[20 * 9]));
+        assertTrue(e.getMessage().contains("matrix 1 is 30×9, matrix 0 30×8"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwSum(new Bf16Rows[]{g, g}, 20, new Matrix[]{a, a}, new float[20 * 8 - 1]));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwSum(new Bf16Rows[]{g}, 20, new Matrix[]{a, a}, new float[20 * 8]));
+    }
+
+    /**
      * The products with an epilogue: the same bits as without, and the epilogue sees every output element exactly
      * once, after every matrix has written it (a copy it takes of its block equals the final outputs).
      */
