@@ -313,6 +313,20 @@ void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, in
     gemm(a, (size_t)lda, m, n, w, 0, NULL, k, 0, c0, c1, dx, accumulate);
 }
 
+/* Panels [p0, p1) of B, every reduction block, into dst at panel p * panel_words(red): W row-major (pr = 0) or in
+ * Java's panels of pr rows (see pack_panel). */
+TARGET static void pack_whole(const uint16_t *w, int pr, int red, int cols, int transposed, int p0, int p1,
+                              uint32_t *dst) {
+    int kblock = reduction_block(red);
+    for (int p = p0; p < p1; p++) {
+        int j = p * NR, width = cols - j < NR ? cols - j : NR;
+        for (int k0 = 0; k0 < red; k0 += kblock) {
+            int kc = red - k0 < kblock ? red - k0 : kblock;
+            pack_panel(w, pr, red, cols, transposed, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
+        }
+    }
+}
+
 /*
  * Packs panels [p0, p1) of B for y = x . W^T (transposed = 1, W is cols x red) or dx = dy . W (transposed = 0, W is
  * red x cols) into dst (64-byte aligned; ceil(cols / NR) panels of panel_words(red) words, NativeBf16.packedWords
@@ -320,14 +334,7 @@ void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, in
  * that reads it, when several tasks share columns.
  */
 TARGET void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, int p0, int p1, uint32_t *dst) {
-    int kblock = reduction_block(red);
-    for (int p = p0; p < p1; p++) {
-        int j = p * NR, width = cols - j < NR ? cols - j : NR;
-        for (int k0 = 0; k0 < red; k0 += kblock) {
-            int kc = red - k0 < kblock ? red - k0 : kblock;
-            pack_panel(w, 0, red, cols, transposed, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
-        }
-    }
+    pack_whole(w, 0, red, cols, transposed, p0, p1, dst);
 }
 
 /*
@@ -335,14 +342,7 @@ TARGET void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, i
  * cols): the same words, so the weights need no row-major copy for the backward products.
  */
 TARGET void tl_pack_panels_bf16(const uint16_t *panels, int pr, int red, int cols, int p0, int p1, uint32_t *dst) {
-    int kblock = reduction_block(red);
-    for (int p = p0; p < p1; p++) {
-        int j = p * NR, width = cols - j < NR ? cols - j : NR;
-        for (int k0 = 0; k0 < red; k0 += kblock) {
-            int kc = red - k0 < kblock ? red - k0 : kblock;
-            pack_panel(panels, pr, red, cols, 0, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
-        }
-    }
+    pack_whole(panels, pr, red, cols, 0, p0, p1, dst);
 }
 
 /* tl_xw_bf16a with W in Java's panels of pr rows (see pack_w_panels), packed a chunk at a time as it goes. */

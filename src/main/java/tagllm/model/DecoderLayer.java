@@ -327,8 +327,9 @@ final class DecoderLayer {
         float[] h = s.h;
         Matrix[] gateUp = {w.gate(), w.up()};
         float[][] gateUpOut = {a.gate, a.up};
-        Bf16Rows h16 = fused(m) ? Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, d) : null;
-        Bf16Rows act16 = fused(m) ? Bf16Rows.reusable(Bf16Rows.Slot.GATE_OUT, m, ffn) : null;
+        boolean bf16 = fused(m);
+        Bf16Rows h16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, d) : null;
+        Bf16Rows act16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.GATE_OUT, m, ffn) : null;
         phase(Phase.NORM, () -> rows(m, d, i -> a.rstd2[i] = RmsNorm.forward(a.xMid, i * d, w.postAttentionNorm(), eps, h, i * d, d),
                 h16 == null ? null : (f, t) -> h16.convert(h, 0, f, t)));
         if (act16 != null) {
@@ -373,7 +374,7 @@ final class DecoderLayer {
                 dgate16.convertBlock(dg, r0, r1, c0, width);
                 dup16.convertBlock(du, r0, r1, c0, width);
             }));
-            phase(Phase.GATE_UP, () -> Gemm.xwSum(new Bf16Rows[]{dgate16, dup16}, mt, new Matrix[]{w.gate(), w.up()}, s.dh));
+            phase(Phase.GATE_UP, () -> Gemm.xwSum(new Bf16Rows[]{dgate16, dup16}, mt, new Matrix[]{w.gate(), w.up()}, s.dh, 0, false));
         } else {
             float[] dgate = s.dgate(mt), dup = s.dup(mt);
             phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));

@@ -148,21 +148,17 @@ public final class Gemm {
 
     /** dx[m×k] (+)= dy·w for rows [0, m) of dy already rounded to BF16 by its producer; w must compute in BF16. */
     public static void xw(Bf16Rows dy, int m, Matrix w, float[] dx, int dxOff, boolean accumulate) {
-        if (!w.bf16Compute()) throw new IllegalArgumentException("the matrix does not compute in BF16");
-        if (w.rows() != dy.cols) throw new IllegalArgumentException("the matrix has " + w.rows() + " rows, the gradient " + dy.cols + " columns");
-        if (m < 0 || m > dy.rows) throw new IllegalArgumentException(m + " rows of BF16 gradient that has " + dy.rows);
-        checkBounds(dx, dxOff, (long) m * w.cols(), "dx");
-        if (m == 0 || w.cols() == 0) return;
-        nativeProduct(dy.data, dy.lda, m, w, false, dx, dxOff, accumulate);
+        xwSum(new Bf16Rows[]{dy}, m, new Matrix[]{w}, dx, dxOff, accumulate);
     }
 
     /**
-     * dx[m×k] = Σ_i dys[i]·ws[i] for matrices of one shape (n × k, all computing in BF16), summed in the order of i:
-     * the bits of {@link #xw(Bf16Rows, int, Matrix, float[], int, boolean)} for i = 0 then accumulating the others,
-     * with one packing pass for all of them and one hand-out of tasks (each task adds every term to its block in
-     * turn) instead of two joins of both cores per term: gate and up's backward into dL/d(h2).
+     * dx[m×k] from dxOff = Σ_i dys[i]·ws[i] (dx += that when accumulate) for matrices of one shape (n × k, all
+     * computing in BF16), summed in the order of i: the bits of {@link #xw(Bf16Rows, int, Matrix, float[], int,
+     * boolean)} for i = 0 then accumulating the others, with one packing pass for all of them and one hand-out of
+     * tasks (each task adds every term to its block in turn) instead of two joins of both cores per term: gate and
+     * up's backward into dL/d(h2).
      */
-    public static void xwSum(Bf16Rows[] dys, int m, Matrix[] ws, float[] dx) {
+    public static void xwSum(Bf16Rows[] dys, int m, Matrix[] ws, float[] dx, int dxOff, boolean accumulate) {
         if (dys.length != ws.length || ws.length == 0) throw new IllegalArgumentException(dys.length + " gradients, " + ws.length + " matrices");
         for (int i = 0; i < ws.length; i++) {
             Matrix w = ws[i];
@@ -173,7 +169,7 @@ public final class Gemm {
             if (w.rows() != dys[i].cols) throw new IllegalArgumentException("matrix " + i + " has " + w.rows() + " rows, gradient " + i + " " + dys[i].cols + " columns");
             if (m < 0 || m > dys[i].rows) throw new IllegalArgumentException(m + " rows of BF16 gradient " + i + " that has " + dys[i].rows);
         }
-        checkBounds(dx, 0, (long) m * ws[0].cols(), "dx");
+        checkBounds(dx, dxOff, (long) m * ws[0].cols(), "dx");
         if (m == 0 || ws[0].cols() == 0) return;
         short[][] as = new short[ws.length][];
         int[] ldas = new int[ws.length];
@@ -181,7 +177,7 @@ public final class Gemm {
             as[i] = dys[i].data;
             ldas[i] = dys[i].lda;
         }
-        nativeProducts(as, ldas, m, ws, false, new float[][]{dx}, new int[1], false, true, null);
+        nativeProducts(as, ldas, m, ws, false, new float[][]{dx}, new int[]{dxOff}, accumulate, true, null);
     }
 
     /**

@@ -122,9 +122,7 @@ public final class NativeBf16 {
      * {@link #packedWords} 32-bit words; panels of one product can be packed by several threads at once.
      */
     public static void pack(MemorySegment w, int red, int cols, boolean transposed, int p0, int p1, MemorySegment dst) {
-        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
-        int panels = (cols + PANEL - 1) / PANEL;
-        if (p0 < 0 || p0 > p1 || p1 > panels) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + panels);
+        checkPanelRange(red, cols, p0, p1);
         checkWeights(w, red, cols);
         checkPacked(dst, red, cols);
         requireAvailable();
@@ -164,9 +162,7 @@ public final class NativeBf16 {
      * row-major copy for its backward products.
      */
     public static void packPanels(short[] panels, int panelRows, int red, int cols, int p0, int p1, MemorySegment dst) {
-        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
-        int n = (cols + PANEL - 1) / PANEL;
-        if (p0 < 0 || p0 > p1 || p1 > n) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + n);
+        checkPanelRange(red, cols, p0, p1);
         checkPanels(panels, panelRows, red, cols);
         checkPacked(dst, red, cols);
         requireAvailable();
@@ -194,6 +190,13 @@ public final class NativeBf16 {
         } catch (Throwable e) {
             throw rethrow(e);
         }
+    }
+
+    /** The shape of a packed B and panels [p0, p1) of it, for the packing functions. */
+    private static void checkPanelRange(int red, int cols, int p0, int p1) {
+        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
+        int panels = (cols + PANEL - 1) / PANEL;
+        if (p0 < 0 || p0 > p1 || p1 > panels) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + panels);
     }
 
     private static void checkPanels(short[] panels, int panelRows, int rows, int cols) {

@@ -198,16 +198,16 @@ class Bf16ComputeGemmTest {
             float[] inTurn = randomArray(m * k, rnd), summed = randomArray(m * k, rnd);
             Gemm.xw(g, m, ws[0], inTurn, 0, false);
             Gemm.xw(u, m, ws[1], inTurn, 0, true);
-            Gemm.xwSum(new Bf16Rows[]{g, u}, m, ws, summed);
+            Gemm.xwSum(new Bf16Rows[]{g, u}, m, ws, summed, 0, false);
             assertArrayEquals(inTurn, summed, "xwSum " + m + "x" + n + "x" + k);
         }
         Bf16Rows g = Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, 20, 30);
         Matrix a = random(30, 8, false, rnd).withBf16Compute(), b = random(30, 9, false, rnd).withBf16Compute();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Gemm.xwSum(new Bf16Rows[]{g, g}, 20, new Matrix[]{a, b}, new float[20 * 9]));
+                () -> Gemm.xwSum(new Bf16Rows[]{g, g}, 20, new Matrix[]{a, b}, new float[20 * 9], 0, false));
         assertTrue(e.getMessage().contains("matrix 1 is 30×9, matrix 0 30×8"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Gemm.xwSum(new Bf16Rows[]{g, g}, 20, new Matrix[]{a, a}, new float[20 * 8 - 1]));
-        assertThrows(IllegalArgumentException.class, () -> Gemm.xwSum(new Bf16Rows[]{g}, 20, new Matrix[]{a, a}, new float[20 * 8]));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwSum(new Bf16Rows[]{g, g}, 20, new Matrix[]{a, a}, new float[20 * 8 - 1], 0, false));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwSum(new Bf16Rows[]{g}, 20, new Matrix[]{a, a}, new float[20 * 8], 0, false));
     }
 
     /**
