@@ -21,14 +21,6 @@ final class MatVec {
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, S.vectorShape());
     /** Below this many multiply-adds a task is not worth handing to another thread. */
     private static final int MIN_TASK_WORK = 32_768;
-    /**
-     * Ranges of panels per thread and product. Streaming W, one core finishes its ranges earlier than the other
-     * (they do not get equal shares of the memory bandwidth), and the product waits on the last range in flight: at
-     * 4 ranges a thread, the SmolLM2-135M F32 decode spent 13% of its time with one core idle at the end of a product
-     * (0.68 s of 5 runs of 5.1 s, timed inside Parallel); at 16, about a third of that, and the decode ran 63-65 ->
-     * 68-76 tokens/s (3 alternated launches; 32 ranges: 67-72). docs/benchmarks.md, "Fifth pass".
-     */
-    static final int TASKS_PER_THREAD = 16;
 
     private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[4 * NR]);
 
@@ -47,7 +39,7 @@ final class MatVec {
         for (int i = 0; i < ws.length; i++) first[i + 1] = first[i] + Matrix.panels(ws[i].rows());
         int k = ws[0].cols();
         int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, k * NR * m));
-        Parallel.forRange(first[ws.length], grain, TASKS_PER_THREAD, (g0, g1) -> {
+        Parallel.forRange(first[ws.length], grain, (g0, g1) -> {
             float[] out = OUT.get();
             int wi = 0;
             for (int g = g0; g < g1; g++) {

@@ -70,14 +70,9 @@ public final class Parallel {
      * is not worth a thread hand-off), and runs them in parallel.
      */
     public static void forRange(int n, int grain, Range body) {
-        forRange(n, grain, 4, body);
-    }
-
-    /** {@link #forRange(int, int, Range)} with up to tasksPerThread ranges per thread instead of 4. */
-    public static void forRange(int n, int grain, int tasksPerThread, Range body) {
         if (n <= 0) return;
         int maxTasks = Math.max(1, n / Math.max(1, grain));
-        int tasks = Math.min(maxTasks, THREADS == 1 ? 1 : THREADS * Math.max(1, tasksPerThread));
+        int tasks = Math.min(maxTasks, THREADS == 1 ? 1 : THREADS * 4);
         if (tasks == 1) {
             body.run(0, n);
             return;
