@@ -59,7 +59,8 @@ public final class BenchRunner {
      */
     /**
      * One work's result; {@code each} holds every timed run's seconds, in the order they ran; {@code profile} the
-     * mean seconds per timed run by phase, [forward, backward] (empty unless profiled).
+     * mean seconds per timed run by phase, [forward, backward, forward idle, backward idle] (idle: the pool's threads
+     * waiting inside the phase's parallel calls, see {@link StepProfile}; empty unless profiled).
      */
     public record Timing(Work work, double seconds, double minSeconds, double maxSeconds, int repeats,
                          double tokens, double tokensPerS, double examplesPerS, double gflop, double gflops, double[] each,
@@ -182,7 +183,8 @@ public final class BenchRunner {
             if (o.profile()) {
                 StepProfile.stop();
                 lastProfile = new EnumMap<>(StepProfile.Phase.class);
-                StepProfile.seconds().forEach((ph, s) -> lastProfile.put(ph, new double[]{s[0] / t.length, s[1] / t.length}));
+                StepProfile.seconds().forEach((ph, s) -> lastProfile.put(ph, new double[]{s[0] / t.length, s[1] / t.length,
+                        s[2] / t.length, s[3] / t.length}));
             }
         }
         return t;

@@ -279,6 +279,8 @@ public final class BenchCommand implements Callable<Integer> {
                     x.put("label", ph.label);
                     x.put("forward_seconds", sec[0]);
                     x.put("backward_seconds", sec[1]);
+                    x.put("forward_idle_seconds", sec[2]);
+                    x.put("backward_idle_seconds", sec[3]);
                 });
             }
         }
@@ -292,18 +294,22 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The phases of one work, in seconds per timed run, with their share of the run and what no phase covers. */
     private static void printProfile(PrintWriter out, BenchRunner.Timing t) {
-        double mean = t.meanSeconds(), covered = 0;
+        double mean = t.meanSeconds(), covered = 0, idle = 0;
         out.printf(Locale.ROOT, "profile of %s: mean of %d timed runs %.4f s; wall seconds per run by phase (self time; both cores)%n",
                 t.work().label(), t.repeats(), mean);
-        out.printf(Locale.ROOT, "  %-44s %9s %9s %9s %7s%n", "phase", "forward", "backward", "total", "share");
+        out.printf(Locale.ROOT, "  %-44s %9s %9s %9s %7s %9s%n", "phase", "forward", "backward", "total", "share", "idle");
         for (var e : t.profile().entrySet()) {
             double[] sec = e.getValue();
-            double sum = sec[0] + sec[1];
+            double sum = sec[0] + sec[1], wait = sec[2] + sec[3];
             covered += sum;
-            out.printf(Locale.ROOT, "  %-44s %9.4f %9.4f %9.4f %6.1f%%%n", e.getKey().label, sec[0], sec[1], sum, 100 * sum / mean);
+            idle += wait;
+            out.printf(Locale.ROOT, "  %-44s %9.4f %9.4f %9.4f %6.1f%% %9.4f%n", e.getKey().label, sec[0], sec[1], sum, 100 * sum / mean, wait);
         }
         out.printf(Locale.ROOT, "  %-44s %9s %9s %9.4f %6.1f%%%n", "outside the phases above", "", "", mean - covered,
                 100 * (mean - covered) / mean);
+        out.printf(Locale.ROOT, "  idle: %.4f s per run (%.1f%%): core-seconds the pool's threads had no task inside the phase's parallel calls%n"
+                + "    (waking, or waiting on another's last task) over its %d threads, i.e. wall time lost to joins%n", idle, 100 * idle / mean,
+                Parallel.threads());
     }
 
     private void printTable(PrintWriter out, Report rep) {

@@ -1,6 +1,7 @@
 package tagllm.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -48,7 +49,8 @@ public final class Parallel {
             return;
         }
         try {
-            Job job = new Job(body, tasks);
+            Job job = new Job(body, tasks, StepProfile.profiling());
+            long start = job.timed ? System.nanoTime() : 0;
             current = job;
             generation++;
             for (Worker w : WORKERS) LockSupport.unpark(w);
@@ -58,6 +60,7 @@ public final class Parallel {
                 if (++spins < 1 << 16) Thread.onSpinWait();
                 else Thread.yield();
             }
+            if (job.timed) StepProfile.idle(Math.max(0, (long) THREADS * (System.nanoTime() - start) - job.busy.get()) / THREADS);
             current = null;
             if (job.error != null) rethrow(job.error);
         } finally {
@@ -100,11 +103,15 @@ public final class Parallel {
         /** Per thread: its next task (low 32 bits) and the end of its share (high 32 bits). */
         final AtomicLongArray share;
         final AtomicInteger done = new AtomicInteger();
+        /** Whether the caller is profiled: then busy sums the nanoseconds every thread spent running tasks. */
+        final boolean timed;
+        final AtomicLong busy = new AtomicLong();
         volatile Throwable error;
 
-        Job(Task body, int tasks) {
+        Job(Task body, int tasks, boolean timed) {
             this.body = body;
             this.tasks = tasks;
+            this.timed = timed;
             int n = THREADS;
             share = new AtomicLongArray(n);
             for (int i = 0; i < n; i++) {
@@ -134,11 +141,13 @@ public final class Parallel {
         }
 
         private void run(int t) {
+            long t0 = timed ? System.nanoTime() : 0;
             try {
                 body.run(t);
             } catch (Throwable e) {
                 error = e;
             } finally {
+                if (timed) busy.addAndGet(System.nanoTime() - t0);
                 done.incrementAndGet();
             }
         }

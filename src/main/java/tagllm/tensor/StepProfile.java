@@ -10,6 +10,11 @@ import java.util.Map;
  * parallel tasks, so each phase's time is its wall time on both cores and the phases add up to the step. Phases nest:
  * a conversion to BF16 inside a product is the conversion's time, not the product's (self time). Calls from any other
  * thread, and every call while profiling is off, cost one volatile read.
+ *
+ * <p>Beside each phase's wall time it keeps the time the pool's threads sat idle inside that phase's parallel calls
+ * ({@link Parallel#forEachTask}): core-seconds with no task to run (a worker still waking, or every thread but one
+ * waiting on the last task), over the pool's thread count, so that it reads as the share of the phase's wall time
+ * lost to joins. Time outside parallel calls, when only the calling thread works, is not counted as idle.
  */
 public final class StepProfile {
     /** What a stretch of the step is spent on. */
@@ -38,6 +43,8 @@ public final class StepProfile {
     private static final int PHASES = Phase.values().length;
     /** Nanoseconds by phase × (forward 0, backward 1). */
     private static final long[] NANOS = new long[2 * PHASES];
+    /** Idle core-nanoseconds inside parallel calls by phase × direction, over the pool's threads (see above). */
+    private static final long[] IDLE = new long[2 * PHASES];
     private static final Phase[] STACK = new Phase[16];
     private static int depth;
     private static long mark;
@@ -48,6 +55,7 @@ public final class StepProfile {
     /** Profiles the calling thread from now on, from zero. */
     public static synchronized void start() {
         java.util.Arrays.fill(NANOS, 0);
+        java.util.Arrays.fill(IDLE, 0);
         depth = 0;
         direction = 0;
         owner = Thread.currentThread();
@@ -58,7 +66,22 @@ public final class StepProfile {
 
     /** Zeroes the totals (after warm-up runs). */
     public static void reset() {
-        if (owner == Thread.currentThread()) java.util.Arrays.fill(NANOS, 0);
+        if (owner == Thread.currentThread()) {
+            java.util.Arrays.fill(NANOS, 0);
+            java.util.Arrays.fill(IDLE, 0);
+        }
+    }
+
+    /** Whether the calling thread is being profiled: {@link Parallel} then times its tasks. */
+    static boolean profiling() { return owner == Thread.currentThread(); }
+
+    /**
+     * Adds idle time of one parallel call, in nanoseconds over the pool's threads, to the phase the profiled thread
+     * is in (none: dropped, as that phase's wall time goes to "outside the phases").
+     */
+    static void idle(long nanos) {
+        if (owner != Thread.currentThread() || depth == 0) return;
+        IDLE[2 * STACK[depth - 1].ordinal() + direction] += nanos;
     }
 
     /** Whether the phases entered from now on count as backward (true) or forward. */
@@ -83,12 +106,15 @@ public final class StepProfile {
         mark = now;
     }
 
-    /** Seconds by phase: [forward, backward]; phases never entered are left out. */
+    /**
+     * Seconds by phase: [forward, backward, forward idle, backward idle] (idle as described above); phases never
+     * entered are left out.
+     */
     public static Map<Phase, double[]> seconds() {
         Map<Phase, double[]> out = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
-            long f = NANOS[2 * p.ordinal()], b = NANOS[2 * p.ordinal() + 1];
-            if (f + b > 0) out.put(p, new double[]{f / 1e9, b / 1e9});
+            int i = 2 * p.ordinal();
+            if (NANOS[i] + NANOS[i + 1] > 0) out.put(p, new double[]{NANOS[i] / 1e9, NANOS[i + 1] / 1e9, IDLE[i] / 1e9, IDLE[i + 1] / 1e9});
         }
         return out;
     }

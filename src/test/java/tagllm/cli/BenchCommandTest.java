@@ -64,7 +64,7 @@ class BenchCommandTest {
         JsonNode res = new ObjectMapper().readTree(r.out()).get("results");
         for (JsonNode e : res) {
             JsonNode pr = e.get("profile");
-            double mean = pr.get("mean_seconds").asDouble(), sum = 0;
+            double mean = pr.get("mean_seconds").asDouble(), sum = 0, idle = 0;
             assertEquals((e.get("each_seconds").get(0).asDouble() + e.get("each_seconds").get(1).asDouble()) / 2, mean, 1e-12);
             for (String phase : new String[]{"qkv", "o", "gate_up", "down", "attention", "norm", "rope", "swiglu", "embed_tags"}) {
                 assertTrue(pr.has(phase), e.get("work") + " has no phase " + phase + ": " + pr);
@@ -74,10 +74,14 @@ class BenchCommandTest {
                 var f = it.next();
                 if (!f.getValue().isObject()) continue;
                 double fw = f.getValue().get("forward_seconds").asDouble(), bw = f.getValue().get("backward_seconds").asDouble();
+                double fi = f.getValue().get("forward_idle_seconds").asDouble(), bi = f.getValue().get("backward_idle_seconds").asDouble();
                 assertTrue(fw >= 0 && bw >= 0, f.toString());
+                assertTrue(fi >= 0 && bi >= 0 && (bw > 0 || bi == 0), "idle of " + f);
                 sum += fw + bw;
+                idle += fi + bi;
             }
             assertTrue(sum <= mean * 1.001, "phases " + sum + " s exceed the run's " + mean + " s");
+            assertTrue(idle <= sum, "idle " + idle + " s exceeds the phases' " + sum + " s");
             boolean train = e.get("work").asText().equals("train");
             assertEquals(train, pr.get("gate_up").get("backward_seconds").asDouble() > 0, e.get("work") + ": backward only in train");
             assertEquals(train, pr.has("optimizer"), e.get("work") + ": the optimizer only in train");
@@ -86,7 +90,7 @@ class BenchCommandTest {
                 "--work", "train", "--no-peak", "--profile");
         assertEquals(0, table.exit(), table.err());
         assertTrue(table.out().contains("profile of train") && table.out().contains("gate, up products")
-                && table.out().contains("outside the phases above"), table.out());
+                && table.out().contains("outside the phases above") && table.out().contains("idle: "), table.out());
     }
 
     /** predict: molecules/s of the batch-prediction path, FLOPs of each packed chunk's forward at its read rows. */

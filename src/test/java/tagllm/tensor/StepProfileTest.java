@@ -58,6 +58,40 @@ class StepProfileTest {
         assertFalse(StepProfile.seconds().containsKey(StepProfile.Phase.SWIGLU));
     }
 
+    /**
+     * A parallel call whose one task runs 60 ms while the others return at once leaves every other thread of the
+     * pool idle for those 60 ms: idle is (threads − 1)/threads of the call's wall time, in the phase that made the
+     * call (none with one thread). Calls from a thread that is not profiled add nothing.
+     */
+    @Test
+    void idleThreadsInsideParallelCallsAreCountedPerPhase() {
+        StepProfile.start();
+        StepProfile.backward(true);
+        StepProfile.enter(StepProfile.Phase.ATTENTION);
+        long t0 = System.nanoTime();
+        Parallel.forEachTask(4 * Parallel.threads(), t -> {
+            if (t == 0) spin(60);
+        });
+        double wall = (System.nanoTime() - t0) / 1e9;
+        StepProfile.exit();
+        double[] s = StepProfile.seconds().get(StepProfile.Phase.ATTENTION);
+        int n = Parallel.threads();
+        double expected = 0.060 * (n - 1) / n;
+        assertEquals(0, s[2], "nothing idle forward");
+        assertTrue(s[3] >= expected - 0.002 && s[3] <= wall * (n - 1) / n + 1e-4,
+                "idle " + s[3] + " s with " + n + " threads, the call took " + wall + " s");
+        Thread other = new Thread(() -> Parallel.forEachTask(4 * Parallel.threads(), t -> {
+            if (t == 0) spin(20);
+        }));
+        other.start();
+        try {
+            other.join();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertEquals(s[3], StepProfile.seconds().get(StepProfile.Phase.ATTENTION)[3], "another thread's call counted");
+    }
+
     private static void spin(long ms) {
         long end = System.nanoTime() + ms * 1_000_000;
         while (System.nanoTime() < end) Thread.onSpinWait();
