@@ -23,9 +23,9 @@ class KernelBlockAttentionTest {
     }
 
     /**
-     * SmolLM2-135M's heads (9 query heads, 3 kv heads, head_dim 64) over a causal 128-row sequence in the engine's
-     * 64-row blocks: row tiles there skip the key panels above the diagonal, which must not change any result.
-     * Rows before 5 are not trainable.
+     * SmolLM2-135M's heads (9 query heads, 3 kv heads, head_dim 64) over a causal 128-row sequence in 64-row blocks
+     * and in the engine's one 128-row block: row tiles there skip the key panels above the diagonal, which must not
+     * change any result. Rows before 5 are not trainable.
      */
     @Test
     void causalBlocksAtTheSmolLm2ShapeMatchThePerRowKernel() {
@@ -33,6 +33,19 @@ class KernelBlockAttentionTest {
         int[] lo = new int[n], hi = new int[n];
         for (int r = 0; r < n; r++) hi[r] = r;
         check(n, 9, 3, 64, 0.125f, lo, hi, 5, new int[] {0, 64, n}, new int[] {5, 64, n});
+        check(n, 9, 3, 64, 0.125f, lo, hi, 5, new int[] {0, n}, new int[] {5, n});
+    }
+
+    /**
+     * A head_dim of 40 (two 16-wide column blocks and an 8-wide edge) and 53 causal rows: the transposes' 16 × 16
+     * register blocks and their gathered edges in rows and columns together.
+     */
+    @Test
+    void headDimsAndRowCountsOffTheSixteenGridMatchThePerRowKernel() {
+        int n = 53;
+        int[] lo = new int[n], hi = new int[n];
+        for (int r = 0; r < n; r++) hi[r] = r;
+        check(n, 4, 2, 40, (float) (1 / Math.sqrt(40)), lo, hi, 3, new int[] {0, 19, n}, new int[] {3, 19, n});
     }
 
     private static void check(int n, int heads, int kv, int hd, float scale, int[] lo, int[] hi, int gradFrom,
