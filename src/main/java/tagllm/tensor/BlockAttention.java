@@ -242,8 +242,7 @@ public final class BlockAttention {
     /** The transpose of rows [r0, r1) × columns [c0, c1): a gather per run of L rows of a column, the rest one by one. */
     private static void gathered(float[] src, int off, int stride, int r0, int r1, int c0, int c1, float[] dst, int ld) {
         if (r1 <= r0 || c1 <= c0) return;
-        int[] idx = COLUMN_STRIDE.get();
-        for (int r = 0; r < L; r++) idx[r] = r * stride;
+        int[] idx = columnIndex(stride);
         int r = r0;
         for (int bound = r1 - L; r <= bound; r += L) {
             for (int c = c0; c < c1; c++) FloatVector.fromArray(S, src, off + r * stride + c, idx, 0).intoArray(dst, c * ld + r);
@@ -253,9 +252,10 @@ public final class BlockAttention {
         }
     }
 
-    private static final ThreadLocal<int[]> COLUMN_STRIDE = ThreadLocal.withInitial(() -> new int[L]);
-
-    /** One 16 × 16 block: rows at s + i·stride, columns to d + i·ld (16 lanes only). */
+    /**
+     * One 16 × 16 block: rows at s + i·stride, columns to d + i·ld (16 lanes only). Unrolled by hand, as the register
+     * tiles are: the JIT keeps 16 named vector locals in registers, an array of vectors it would box.
+     */
     private static void block16(float[] src, int s, int stride, float[] dst, int d, int ld) {
         FloatVector v0 = FloatVector.fromArray(S, src, s + 0 * stride);
         FloatVector v1 = FloatVector.fromArray(S, src, s + 1 * stride);
