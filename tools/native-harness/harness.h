@@ -9,7 +9,7 @@ void tl_xwt_bf16a(const uint16_t *, int, int, int, const uint16_t *, int, int, i
 void tl_xw_bf16a(const uint16_t *, int, int, int, const uint16_t *, int, int, int, float *, int);
 void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, int p0, int p1, uint32_t *dst);
 void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
-                         float *y, int accumulate);
+                         float *yc, int ldy, int accumulate);
 float tl_bf16_peak(long iters);
 
 static inline double now(void) {

@@ -35,7 +35,7 @@ static void product(int once, int transposed, const uint16_t *a, int lda, int m,
         if (r1 <= r0) continue;
         const uint16_t *at = a + (size_t)r0 * lda;
         float *yt = y + (size_t)r0 * cols;
-        if (once) tl_gemm_packed_bf16(at, lda, r1 - r0, red, packed, cols, c0, c1, yt, 0);
+        if (once) tl_gemm_packed_bf16(at, lda, r1 - r0, red, packed, cols, c0, c1, yt + c0, cols, 0);
         else if (transposed) tl_xwt_bf16a(at, lda, r1 - r0, red, w, cols, c0, c1, yt, 0);
         else tl_xw_bf16a(at, lda, r1 - r0, red, w, cols, c0, c1, yt, 0);
     }

@@ -39,7 +39,7 @@ static void run_task(int t) {
     if (r1 > p->m) r1 = p->m;
     int c0 = p0 * PANEL, c1 = p1 * PANEL < p->cols ? p1 * PANEL : p->cols;
     if (r1 > r0) tl_gemm_packed_bf16(p->a + (size_t)r0 * p->red, p->red, r1 - r0, p->red, packed, p->cols, c0, c1,
-                                     p->c + (size_t)r0 * p->cols, 0);
+                                     p->c + (size_t)r0 * p->cols + c0, p->cols, 0);
 }
 
 /* the first task left in thread i's share (its own), or the last (another's); -1 when none is left */

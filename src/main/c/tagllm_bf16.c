@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 4"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 5"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -225,8 +225,10 @@ TARGET static void pack_panel(const uint16_t *w, int pr, int red, int cols, int 
 /*
  * Y[m x cols] columns [c0, c1) (+)= A[m x red] . B, where B is W^T (transposed = 1, W is cols x red) or W
  * (transposed = 0, W is red x cols); c0 is a multiple of NR unless c0..c1 is all of it. A is BF16 (row stride lda,
- * an even number >= red, pairs beyond red zero, as tl_to_bf16 writes it); Y's row stride is cols. B comes packed
- * whole (packed != NULL: tl_pack_bf16's layout, panel p at p * panel_words) or is packed here a chunk at a time.
+ * an even number >= red, pairs beyond red zero, as tl_to_bf16 writes it). yc is the block of Y those columns make:
+ * element (r, c) at yc[r * ldy + c - c0] (ldy = cols and yc = Y + c0 for Y itself; a task's own small buffer keeps
+ * its block in cache for the caller's epilogue). B comes packed whole (packed != NULL: tl_pack_bf16's layout, panel
+ * p at p * panel_words) or is packed here a chunk at a time.
  *
  * The row tiles of A are read where they lie (the caller's stride keeps their rows off a few L1 sets): copying each
  * tile into a contiguous buffer first cost more than it saved. Measured in a C harness on Zen 5 over the products of
@@ -235,7 +237,8 @@ TARGET static void pack_panel(const uint16_t *w, int pr, int red, int cols, int 
  * ascending order, whatever the blocks, the cut or where B was packed.
  */
 TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, int pr,
-                        const uint32_t *packed, int cols, int transposed, int c0, int c1, float *y, int accumulate) {
+                        const uint32_t *packed, int cols, int transposed, int c0, int c1, float *yc, size_t ldy,
+                        int accumulate) {
     uint32_t *bbuf = NULL;
     if (!packed) {
         bbuf = scratch();
@@ -266,7 +269,7 @@ TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uin
                 const uint32_t *at = (const uint32_t *)(a + (size_t)i * lda + k0);
                 for (int s = 0; s < panels; s++) {
                     int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
-                    tile_rows(rows, at, lda / 2, b0 + s * bstride, pairs, y + (size_t)i * cols + j, (size_t)cols,
+                    tile_rows(rows, at, lda / 2, b0 + s * bstride, pairs, yc + (size_t)i * ldy + (j - c0), ldy,
                               width, load);
                 }
             }
@@ -303,14 +306,14 @@ TARGET void tl_to_bf16(const float *x, int rows, int cols, uint16_t *out, int ld
  * BF16, row-major. */
 void tl_xwt_bf16a(const uint16_t *a, int lda, int m, int k, const uint16_t *w, int n, int j0, int j1, float *y,
                   int accumulate) {
-    gemm(a, (size_t)lda, m, k, w, 0, NULL, n, 1, j0, j1, y, accumulate);
+    gemm(a, (size_t)lda, m, k, w, 0, NULL, n, 1, j0, j1, y + j0, (size_t)n, accumulate);
 }
 
 /* dx[m x k] columns [c0, c1) (+)= dy[m x n] . w; dy is BF16 a[m x lda] from tl_to_bf16 (lda even, >= n), w is n x k
  * BF16, row-major. */
 void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, int k, int c0, int c1, float *dx,
                  int accumulate) {
-    gemm(a, (size_t)lda, m, n, w, 0, NULL, k, 0, c0, c1, dx, accumulate);
+    gemm(a, (size_t)lda, m, n, w, 0, NULL, k, 0, c0, c1, dx + c0, (size_t)k, accumulate);
 }
 
 /* Panels [p0, p1) of B, every reduction block, into dst at panel p * panel_words(red): W row-major (pr = 0) or in
@@ -345,17 +348,19 @@ TARGET void tl_pack_panels_bf16(const uint16_t *panels, int pr, int red, int col
     pack_whole(panels, pr, red, cols, 0, p0, p1, dst);
 }
 
-/* tl_xw_bf16a with W in Java's panels of pr rows (see pack_w_panels), packed a chunk at a time as it goes. */
+/* tl_xw_bf16a with W in Java's panels of pr rows (see pack_w_panels), packed a chunk at a time as it goes; dxc is
+ * the block of columns [c0, c1): element (r, c) at dxc[r * lddx + c - c0]. */
 void tl_xw_panels_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *panels, int pr, int k, int c0, int c1,
-                        float *dx, int accumulate) {
-    gemm(a, (size_t)lda, m, n, panels, pr, NULL, k, 0, c0, c1, dx, accumulate);
+                        float *dxc, int lddx, int accumulate) {
+    gemm(a, (size_t)lda, m, n, panels, pr, NULL, k, 0, c0, c1, dxc, (size_t)lddx, accumulate);
 }
 
 /* Columns [c0, c1) (c0 a multiple of NR) of y[m x cols] (+)= a[m x red] . B, B packed whole by tl_pack_bf16; a as
- * above. The same bits as tl_xwt_bf16a / tl_xw_bf16a on the matrix B was packed from. */
+ * above; yc is the block of those columns (element (r, c) at yc[r * ldy + c - c0]). The same bits as tl_xwt_bf16a /
+ * tl_xw_bf16a on the matrix B was packed from, wherever the block lies. */
 void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
-                         float *y, int accumulate) {
-    gemm(a, (size_t)lda, m, red, NULL, 0, b, cols, 1, c0, c1, y, accumulate);
+                         float *yc, int ldy, int accumulate) {
+    gemm(a, (size_t)lda, m, red, NULL, 0, b, cols, 1, c0, c1, yc, (size_t)ldy, accumulate);
 }
 
 /*

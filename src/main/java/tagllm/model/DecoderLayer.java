@@ -338,15 +338,29 @@ final class DecoderLayer {
         phase(Phase.NORM, () -> rows(m, d, i -> a.rstd2[i] = RmsNorm.forward(a.xMid, i * d, w.postAttentionNorm(), eps, h, i * d, d),
                 h16 == null ? null : (f, t) -> h16.convert(h, 0, f, t)));
         if (act16 != null) {
-            // the SwiGLU gate on each block of gate and up as the task that computed them finishes it, written
-            // straight to BF16 for the down product (its time counts as the gate/up products')
-            phase(Phase.GATE_UP, () -> Gemm.xwT(h16, m, gateUp, gateUpOut, (r0, r1, c0, c1) -> {
+            // gate and up exist only as each task's blocks, in its core's cache: the SwiGLU gate runs on them there,
+            // written straight to BF16 for the down product, and the backward's copy of them (when one follows) is
+            // taken there too (their time counts as the gate/up products')
+            LayerActivations.MlpInputs keep = a.mlpInputs;
+            phase(Phase.GATE_UP, () -> Gemm.xwTBlocks(h16, m, gateUp, (r0, r1, c0, c1, blocks, ld) -> {
                 int width = c1 - c0;
-                float[] out = blockBuffer(0, (r1 - r0) * width);
-                for (int i = r0; i < r1; i++) SwiGlu.forward(a.gate, a.up, i * ffn + c0, out, (i - r0) * width, width);
+                float[] g = blocks[0], u = blocks[1], out = blockBuffer(0, (r1 - r0) * width);
+                for (int i = r0; i < r1; i++) {
+                    int b = (i - r0) * ld, o = (i - r0) * width;
+                    switch (keep) {
+                        case BF16_PAIRS -> SwiGlu.forwardKeepingPairs(g, b, u, b, out, o, a.gate, i * ffn + c0, width);
+                        case FLOATS -> {
+                            System.arraycopy(g, b, a.gate, i * ffn + c0, width);
+                            System.arraycopy(u, b, a.up, i * ffn + c0, width);
+                            SwiGlu.forward(a.gate, a.up, i * ffn + c0, out, o, width);
+                        }
+                        case NONE -> SwiGlu.forward(g, b, u, b, out, o, width);
+                    }
+                }
                 act16.convertBlock(out, r0, r1, c0, width);
             }));
         } else {
+            if (a.up == null) throw new IllegalStateException("gate and up kept as BF16 pairs for a layer whose MLP is not fused at " + m + " rows");
             float[] act = s.act(m);
             phase(Phase.GATE_UP, () -> products(sel, h, gateUp, gateUpOut));
             phase(Phase.SWIGLU, () -> rows(m, ffn, i -> SwiGlu.forward(a.gate, a.up, i * ffn, act, i * ffn, ffn)));
@@ -368,22 +382,29 @@ final class DecoderLayer {
         Bf16Rows dgate16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, mt, ffn) : null;
         Bf16Rows dup16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.UP_GRAD, mt, ffn) : null;
         Bf16Rows dxR16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.RESIDUAL_GRAD, mt, d) : null;
+        boolean pairs = a.mlpInputs == LayerActivations.MlpInputs.BF16_PAIRS;
         if (bf16) {
-            // the gate's backward on each block of dact as its task finishes it, its gradients straight to BF16
-            phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, (r0, r1, c0, c1) -> {
+            // dL/d(act) exists only as each task's block: the gate's backward runs on it there, its gradients
+            // straight to BF16
+            phase(Phase.DOWN, () -> Gemm.xwBlocks(dxR, 0, mt, w.down(), (r0, r1, c0, c1, blocks, ld) -> {
                 int width = c1 - c0;
-                float[] dg = blockBuffer(0, (r1 - r0) * width), du = blockBuffer(1, (r1 - r0) * width);
+                float[] da = blocks[0], dg = blockBuffer(0, (r1 - r0) * width), du = blockBuffer(1, (r1 - r0) * width);
                 for (int t = r0; t < r1; t++) {
-                    SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn + c0, s.dact, t * ffn + c0, dg, du, (t - r0) * width, width);
+                    int g = rs.q[t] * ffn + c0, b = (t - r0) * ld, o = (t - r0) * width;
+                    if (pairs) SwiGlu.backwardFromPairs(a.gate, g, da, b, dg, du, o, width);
+                    else SwiGlu.backward(a.gate, a.up, g, da, b, dg, du, o, width);
                 }
                 dgate16.convertBlock(dg, r0, r1, c0, width);
                 dup16.convertBlock(du, r0, r1, c0, width);
             }));
             phase(Phase.GATE_UP, () -> Gemm.xwSum(new Bf16Rows[]{dgate16, dup16}, mt, new Matrix[]{w.gate(), w.up()}, s.dh, 0, false));
         } else {
-            float[] dgate = s.dgate(mt), dup = s.dup(mt);
-            phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), s.dact, 0, false));
-            phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, s.dact, dgate, dup, t * ffn, ffn)));
+            float[] dact = s.dact(mt), dgate = s.dgate(mt), dup = s.dup(mt);
+            phase(Phase.DOWN, () -> Gemm.xw(dxR, 0, mt, w.down(), dact, 0, false));
+            phase(Phase.SWIGLU, () -> rows(mt, ffn, t -> {
+                if (pairs) SwiGlu.backwardFromPairs(a.gate, rs.q[t] * ffn, dact, t * ffn, dgate, dup, t * ffn, ffn);
+                else SwiGlu.backward(a.gate, a.up, rs.q[t] * ffn, dact, dgate, dup, t * ffn, ffn);
+            }));
             phase(Phase.GATE_UP, () -> {
                 Gemm.xw(dgate, 0, mt, w.gate(), s.dh, 0, false);
                 Gemm.xw(dup, 0, mt, w.up(), s.dh, 0, true);
@@ -439,12 +460,15 @@ final class DecoderLayer {
      * active rows, and mt entries of a top layer run only at some of them (none when it runs at every active row).
      */
     static final class BackwardScratch {
-        final float[] dx, dh, datt, dq, dk, dv, dact, dxTop, dqw;
+        final float[] dx, dh, datt, dq, dk, dv, dxTop, dqw;
         private final FloatArrayPool pool;
         private final int ffn;
         private final long fixedBytes;
-        /** The gate's two F32 gradients, for layers that do not compute in BF16 (taken when first asked for). */
-        private float[] dgate, dup;
+        /**
+         * dL/d(act) and the gate's two F32 gradients, for layers that do not compute in BF16 (taken when first asked
+         * for; the BF16 products hand dL/d(act) over block by block).
+         */
+        private float[] dact, dgate, dup;
 
         BackwardScratch(ModelConfig c, int m, int mt, FloatArrayPool pool) {
             this.pool = pool;
@@ -456,10 +480,15 @@ final class DecoderLayer {
             dq = pool.takeAtLeast(m * qDim);
             dk = pool.takeAtLeast(m * kvDim);
             dv = pool.takeAtLeast(m * kvDim);
-            dact = pool.takeAtLeast(m * ffn);
             dxTop = mt > 0 ? pool.takeAtLeast(mt * d) : null;
             dqw = mt > 0 ? pool.takeAtLeast(mt * d) : null;
-            fixedBytes = 8L * m * (d + qDim + kvDim) + 4L * m * ffn + 8L * mt * d;
+            fixedBytes = 8L * m * (d + qDim + kvDim) + 8L * mt * d;
+        }
+
+        /** dL/d(act) for rows rows (stale contents). */
+        float[] dact(int rows) {
+            dact = atLeast(pool, dact, rows * ffn);
+            return dact;
         }
 
         /** dL/d(gate) for rows rows (stale contents). */
@@ -476,7 +505,8 @@ final class DecoderLayer {
 
         /** Bytes of the arrays it holds now. */
         long bytes() {
-            return fixedBytes + (dgate == null ? 0 : 4L * dgate.length) + (dup == null ? 0 : 4L * dup.length);
+            return fixedBytes + (dact == null ? 0 : 4L * dact.length) + (dgate == null ? 0 : 4L * dgate.length)
+                    + (dup == null ? 0 : 4L * dup.length);
         }
 
         void release() {
@@ -567,6 +597,13 @@ final class DecoderLayer {
      * few-row path, which must keep its own bits), and the widest operand fits a reusable buffer (else Gemm converts
      * in passes). Either way the same bits.
      */
+    /**
+     * Whether a forward over queryRows query rows that a backward follows keeps gate(h2) and up(h2) as BF16 pairs
+     * ({@link LayerActivations.MlpInputs#BF16_PAIRS}): when it runs the fused BF16 MLP, whose gate/up products
+     * leave them only in their tasks' blocks.
+     */
+    boolean keepsMlpInputsAsPairs(int queryRows) { return fused(queryRows); }
+
     private boolean fused(int n) {
         return n >= Gemm.MR && Bf16Rows.fits(n, Math.max(d, ffn)) && w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
                 && w.gate().bf16Compute() && w.up().bf16Compute() && w.down().bf16Compute();

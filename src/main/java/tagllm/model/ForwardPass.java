@@ -50,7 +50,8 @@ public final class ForwardPass implements AutoCloseable {
      * Arrays come from the pool with stale contents (the forward overwrites every element it uses) and, except
      * normed, possibly longer than needed: all indexing is by row.
      */
-    ForwardPass(ModelConfig c, PackedBatch batch, boolean keep, QueryRows all, QueryRows top, FloatArrayPool pool) {
+    ForwardPass(ModelConfig c, PackedBatch batch, boolean keep, QueryRows all, QueryRows top, FloatArrayPool pool,
+                DecoderLayer[] decoders) {
         this.batch = batch;
         this.config = c;
         this.rows = batch.rows();
@@ -73,11 +74,14 @@ public final class ForwardPass implements AutoCloseable {
             inputs[layerCount] = residual;
             for (int l = 0; l < layerCount; l++) {
                 int queryRows = queryRows(l).count();
+                LayerActivations.MlpInputs mlp = decoders[l].keepsMlpInputsAsPairs(queryRows)
+                        ? LayerActivations.MlpInputs.BF16_PAIRS : LayerActivations.MlpInputs.FLOATS;
                 layers[l] = LayerActivations.pooled(rows, queryRows, inputs[l], pool.takeAtLeast(queryRows * d),
-                        inputs[l + 1], c, pool);
+                        inputs[l + 1], c, pool, mlp);
             }
         } else {
-            Arrays.fill(layers, LayerActivations.pooled(rows, rows, residual, residual, residual, c, pool));
+            Arrays.fill(layers, LayerActivations.pooled(rows, rows, residual, residual, residual, c, pool,
+                    LayerActivations.MlpInputs.NONE));
         }
     }
 

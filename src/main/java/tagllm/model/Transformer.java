@@ -131,7 +131,7 @@ public final class Transformer {
         QueryRows all = QueryRows.all(batch.seqStarts(), lo, hi);
         QueryRows top = readRows == null ? all : QueryRows.of(readRows, all);
         StepProfile.backward(false);
-        ForwardPass p = new ForwardPass(c, batch, keepForBackward, all, top, pool);
+        ForwardPass p = new ForwardPass(c, batch, keepForBackward, all, top, pool, layers);
         StepProfile.enter(StepProfile.Phase.ROPE);
         for (int r = 0; r < n; r++) Rope.angles(invFreq, batch.position(r), p.rope.cos(), p.rope.sin(), r * half);
         StepProfile.exit();
@@ -268,7 +268,7 @@ public final class Transformer {
         // every layer in place on x, its K and V into the cache
         LayerActivations a = new LayerActivations(n, x, x, x, pool.takeAtLeast(n), pool.takeAtLeast(n),
                 pool.takeAtLeast(n * qDim), null, null, base, pool.takeAtLeast(n * c.numHeads()),
-                pool.takeAtLeast(n * ffn), pool.takeAtLeast(n * ffn));
+                pool.takeAtLeast(n * ffn), pool.takeAtLeast(n * ffn), LayerActivations.MlpInputs.NONE);
         DecoderLayer.ForwardScratch s = new DecoderLayer.ForwardScratch(c, n, pool);
         for (int l = 0; l < layers.length; l++) {
             layers[l].forward(a.withCache(cache.keys(l), cache.values(l), base), l + 1 == layers.length ? last : all, rope, s);

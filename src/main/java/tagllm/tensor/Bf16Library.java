@@ -106,17 +106,22 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         MethodHandle pack = linker.downcallHandle(symbol(lookup, path, "tl_pack_bf16"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
-        // (const uint16_t* a, int lda, int rows, int red, const uint32_t* packed, int cols, int from, int to, float* out, int acc)
-        MethodHandle packedProduct = linker.downcallHandle(symbol(lookup, path, "tl_gemm_packed_bf16"), gemmA, critical);
+        // (const uint16_t* a, int lda, int rows, int red, const uint32_t* packed, int cols, int from, int to,
+        // float* block, int ldBlock, int acc): the output block of columns [from, to) with its own row stride
+        MethodHandle packedProduct = linker.downcallHandle(symbol(lookup, path, "tl_gemm_packed_bf16"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT), critical);
         // (const uint16_t* panels, int pr, int red, int cols, int p0, int p1, uint32_t* dst): B = W from Java's panels
         MethodHandle packPanels = linker.downcallHandle(symbol(lookup, path, "tl_pack_panels_bf16"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
-        // (const uint16_t* a, int lda, int rows, int n, const uint16_t* panels, int pr, int k, int from, int to, float* out, int acc)
+        // (const uint16_t* a, int lda, int rows, int n, const uint16_t* panels, int pr, int k, int from, int to,
+        // float* block, int ldBlock, int acc)
         MethodHandle xwPanels = linker.downcallHandle(symbol(lookup, path, "tl_xw_panels_bf16a"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_INT), critical);
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
         // float tl_bf16_peak(long iters): tens of milliseconds, so not critical (the GC may run meanwhile).
         MethodHandle peak = linker.downcallHandle(symbol(lookup, path, "tl_bf16_peak"),
                 FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG));

@@ -70,7 +70,7 @@ public final class Gemm {
     }
 
     private static void tiled(float[] x, int xOff, int m, Matrix w, float[] y, int yOff, boolean accumulate) {
-        if (w.bf16Compute()) runNative(x, xOff, m, w, true, y, yOff, accumulate, null);
+        if (w.bf16Compute()) runNative(x, xOff, m, w, true, y, yOff, accumulate, null, null);
         else run(x, xOff, m, w.storage() == Matrix.Storage.F32 ? new PackedF32(w) : new PackedBf16(w), y, yOff, accumulate);
     }
 
@@ -129,8 +129,16 @@ public final class Gemm {
         for (int i = 0; i < ws.length; i++) nativeProduct(x.data, x.lda, m, ws[i], true, ys[i], yOffs[i], accumulate);
     }
 
-    /** The checks of the Bf16Rows overloads, before any work; sameShape: every matrix as matrix 0. */
+    /**
+     * The checks of the Bf16Rows overloads, before any work; sameShape: every matrix as matrix 0; ys and yOffs null
+     * when the outputs go to the tasks' own blocks.
+     */
     private static void checkBf16Operands(Bf16Rows x, int m, Matrix[] ws, float[][] ys, int[] yOffs, boolean sameShape) {
+        boolean blocks = ys == null;
+        if (blocks) {
+            ys = new float[ws.length][];
+            yOffs = new int[ws.length];
+        }
         if (ws.length != ys.length || ws.length != yOffs.length || ws.length == 0) {
             throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs, " + yOffs.length + " offsets");
         }
@@ -142,7 +150,7 @@ public final class Gemm {
             if (sameShape && w.rows() != ws[0].rows()) {
                 throw new IllegalArgumentException("matrix " + i + " has " + w.rows() + " rows, matrix 0 " + ws[0].rows());
             }
-            checkBounds(ys[i], yOffs[i], (long) m * w.rows(), "y" + i);
+            if (!blocks) checkBounds(ys[i], yOffs[i], (long) m * w.rows(), "y" + i);
         }
     }
 
@@ -177,7 +185,7 @@ public final class Gemm {
             as[i] = dys[i].data;
             ldas[i] = dys[i].lda;
         }
-        nativeProducts(as, ldas, m, ws, false, new float[][]{dx}, new int[]{dxOff}, accumulate, true, null);
+        nativeProducts(as, ldas, m, ws, false, new float[][]{dx}, new int[]{dxOff}, accumulate, true, null, null);
     }
 
     /**
@@ -199,7 +207,7 @@ public final class Gemm {
         int[] offsets = new int[ws.length];
         checkBf16Operands(x, m, ws, ys, offsets, true);
         if (m == 0) return;
-        nativeProducts(same(x.data, ws.length), same(x.lda, ws.length), m, ws, true, ys, offsets, false, false, after);
+        nativeProducts(same(x.data, ws.length), same(x.lda, ws.length), m, ws, true, ys, offsets, false, false, after, null);
     }
 
     /**
@@ -212,7 +220,43 @@ public final class Gemm {
         checkBounds(dy, dyOff, (long) m * n, "dy");
         checkBounds(dx, 0, (long) m * k, "dx");
         if (m == 0 || k == 0) return;
-        runNative(dy, dyOff, m, w, false, dx, 0, false, after);
+        runNative(dy, dyOff, m, w, false, dx, 0, false, after, null);
+    }
+
+    /**
+     * Work on a task's block of a product's outputs held in buffers of the task's own, rows [r0, r1) × columns
+     * [c0, c1): blocks[i] is matrix i's, element (r, c) at (r − r0)·ld + c − c0. The outputs exist only there, so
+     * whatever the caller needs of them it takes now, while they are in the cache of the core that computed them;
+     * the buffers are reused by the thread's next task.
+     */
+    @FunctionalInterface
+    public interface BlockEpilogue {
+        void run(int r0, int r1, int c0, int c1, float[][] blocks, int ld);
+    }
+
+    /**
+     * x·ws[i]ᵀ for matrices of one shape (n × k, all computing in BF16), each task's block of every matrix written
+     * to buffers of its own and handed to after, never to an m × n array: the gate and up products, whose outputs
+     * only the SwiGLU gate reads (and the backward, in the form the caller chooses to keep). The blocks cover the
+     * outputs once, with the bits of {@link #xwT(Bf16Rows, int, Matrix[], float[][], int[], boolean)}.
+     */
+    public static void xwTBlocks(Bf16Rows x, int m, Matrix[] ws, BlockEpilogue after) {
+        checkBf16Operands(x, m, ws, null, null, true);
+        if (m == 0) return;
+        nativeProducts(same(x.data, ws.length), same(x.lda, ws.length), m, ws, true, null, null, false, false, null, after);
+    }
+
+    /**
+     * dy[m×n]·w (w computing in BF16), each task's block of the result written to a buffer of its own and handed to
+     * after (blocks[0]), never to an m × k array: dL/d of the SwiGLU gate's output, which only the gate's backward
+     * reads. The bits of {@link #xw(float[], int, int, Matrix, float[], int, boolean)}.
+     */
+    public static void xwBlocks(float[] dy, int dyOff, int m, Matrix w, BlockEpilogue after) {
+        int n = w.rows(), k = w.cols();
+        if (!w.bf16Compute()) throw new IllegalArgumentException("the matrix does not compute in BF16");
+        checkBounds(dy, dyOff, (long) m * n, "dy");
+        if (m == 0 || k == 0) return;
+        runNative(dy, dyOff, m, w, false, null, 0, false, null, after);
     }
 
     /** dx[m×k] = dy[m×n]·w, or dx += dy·w when accumulate; w is n×k. dy and dx are dense (row strides n and k). */
@@ -221,7 +265,7 @@ public final class Gemm {
         checkBounds(dy, dyOff, (long) m * n, "dy");
         checkBounds(dx, dxOff, (long) m * k, "dx");
         if (m == 0 || k == 0) return;
-        if (w.bf16Compute()) runNative(dy, dyOff, m, w, false, dx, dxOff, accumulate, null);
+        if (w.bf16Compute()) runNative(dy, dyOff, m, w, false, dx, dxOff, accumulate, null, null);
         else run(dy, dyOff, m, new PackedTransposed(w), dx, dxOff, accumulate);
     }
 
@@ -412,19 +456,22 @@ public final class Gemm {
      * C (+)= A·Wᵀ (transposed) or A·W through the native BF16 kernels. A is converted to BF16 once, in parallel row
      * blocks (converting it inside every task would stream it from memory once per group of columns), in passes of
      * rows so the copy stays bounded; then each pass is one {@link #nativeProducts}, with after (when not null) on
-     * each block of C as its task writes it.
+     * each block of C as its task writes it; or, with c null, C only in the tasks' own blocks, handed to inBlocks.
      */
     private static void runNative(float[] a, int aOff, int m, Matrix w, boolean transposed, float[] c, int cOff,
-                                  boolean accumulate, Epilogue after) {
+                                  boolean accumulate, Epilogue after, BlockEpilogue inBlocks) {
         int cols = transposed ? w.rows() : w.cols(), red = transposed ? w.cols() : w.rows();
         int passRows = nativePassRows(red);
         for (int p0 = 0; p0 < m; p0 += passRows) {
             int rows = Math.min(passRows, m - p0), base = p0;
             short[] ab = toBf16(a, aOff + p0 * red, rows, red);
-            // the epilogue sees rows of the whole product, not of the pass
+            // the epilogues see rows of the whole product, not of the pass
             Epilogue shifted = after == null ? null : (r0, r1, c0, c1) -> after.run(base + r0, base + r1, c0, c1);
-            nativeProducts(new short[][]{ab}, new int[]{nativeLda(red)}, rows, new Matrix[]{w}, transposed, new float[][]{c},
-                    new int[]{cOff + p0 * cols}, accumulate, false, shifted);
+            BlockEpilogue shiftedBlocks = inBlocks == null ? null
+                    : (r0, r1, c0, c1, blocks, ld) -> inBlocks.run(base + r0, base + r1, c0, c1, blocks, ld);
+            nativeProducts(new short[][]{ab}, new int[]{nativeLda(red)}, rows, new Matrix[]{w}, transposed,
+                    c == null ? null : new float[][]{c}, c == null ? null : new int[]{cOff + p0 * cols}, accumulate, false,
+                    shifted, shiftedBlocks);
         }
     }
 
@@ -478,17 +525,18 @@ public final class Gemm {
     private static void nativeProduct(short[] ab, int lda, int rows, Matrix w, boolean transposed, float[] c, int cOff,
                                       boolean accumulate) {
         nativeProducts(new short[][]{ab}, new int[]{lda}, rows, new Matrix[]{w}, transposed, new float[][]{c}, new int[]{cOff},
-                accumulate, false, null);
+                accumulate, false, null, null);
     }
 
     /**
      * {@link #nativeProduct} for matrices of one shape at once, A number i (as[i], row stride ldas[i]) with matrix i:
      * a task computes its block of every matrix in turn, then runs after (when not null) on that block (its rows and
      * columns relative to cOffs). With sum, every term goes to the one output cs[0] at cOffs[0], term i &gt; 0 added
-     * to those before it.
+     * to those before it. With cs null, a task writes its blocks to buffers of its thread (one per matrix, or one
+     * with sum) and hands them to inBlocks instead.
      */
     private static void nativeProducts(short[][] as, int[] ldas, int rows, Matrix[] ws, boolean transposed, float[][] cs,
-                                       int[] cOffs, boolean accumulate, boolean sum, Epilogue after) {
+                                       int[] cOffs, boolean accumulate, boolean sum, Epilogue after, BlockEpilogue inBlocks) {
         Matrix w0 = ws[0];
         int cols = transposed ? w0.rows() : w0.cols(), red = transposed ? w0.cols() : w0.rows();
         int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
@@ -512,16 +560,33 @@ public final class Gemm {
             int c0 = grid.firstPanel(t) * nr, c1 = Math.min(cols, grid.endPanel(t) * nr);
             int r0 = grid.firstRow(t), r1 = grid.endRow(t);
             if (r1 <= r0) return;
+            float[][] blocks = cs == null ? blockBuffers(sum ? 1 : count, (r1 - r0) * (c1 - c0)) : null;
             for (int i = 0; i < count; i++) {
-                int o = sum ? 0 : i, ci = cOffs[o] + r0 * cols, lda = ldas[i];
-                float[] c = cs[o];
+                int o = sum ? 0 : i, lda = ldas[i];
                 short[] ab = as[i];
                 boolean acc = accumulate || (sum && i > 0);
-                if (b[i] != null) NativeBf16.packedProduct(ab, r0 * lda, lda, r1 - r0, red, b[i], cols, c0, c1, c, ci, acc);
-                else NativeBf16.xwPanels(ab, r0 * lda, lda, r1 - r0, red, ws[i].packedBf16(), Matrix.PANEL, cols, c0, c1, c, ci, acc);
+                // C itself (row stride cols, from column c0) or this task's block (row stride c1 - c0)
+                float[] c = cs == null ? blocks[o] : cs[o];
+                int ci = cs == null ? 0 : cOffs[o] + r0 * cols + c0, ldc = cs == null ? c1 - c0 : cols;
+                if (b[i] != null) NativeBf16.packedProductBlock(ab, r0 * lda, lda, r1 - r0, red, b[i], cols, c0, c1, c, ci, ldc, acc);
+                else NativeBf16.xwPanelsBlock(ab, r0 * lda, lda, r1 - r0, red, ws[i].packedBf16(), Matrix.PANEL, cols, c0, c1, c, ci, ldc, acc);
             }
             if (after != null) after.run(r0, r1, c0, c1);
+            if (inBlocks != null) inBlocks.run(r0, r1, c0, c1, blocks, c1 - c0);
         });
+    }
+
+    private static final ThreadLocal<float[][]> OUT_BLOCKS = ThreadLocal.withInitial(() -> new float[0][]);
+
+    /** This thread's first count output-block buffers, each at least n floats (stale contents). */
+    private static float[][] blockBuffers(int count, int n) {
+        float[][] held = OUT_BLOCKS.get();
+        if (held.length < count) {
+            held = Arrays.copyOf(held, count);
+            OUT_BLOCKS.set(held);
+        }
+        for (int i = 0; i < count; i++) if (held[i] == null || held[i].length < n) held[i] = new float[n];
+        return held;
     }
 
     /**

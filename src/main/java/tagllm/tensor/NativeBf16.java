@@ -142,18 +142,38 @@ public final class NativeBf16 {
     public static void packedProduct(short[] a, int aOff, int lda, int m, int red, MemorySegment b, int cols, int c0,
                                      int c1, float[] y, int yOff, boolean accumulate) {
         checkShape(m, red, cols, c0, c1, "c0", "c1", cols);
+        checkBounds(y, yOff, (long) m * cols, "y");
+        if (m == 0 || c0 == c1) return;
+        packedProductBlock(a, aOff, lda, m, red, b, cols, c0, c1, y, yOff + c0, cols, accumulate);
+    }
+
+    /**
+     * {@link #packedProduct} into a block of its own: element (r, c) of columns c0..c1 at block[blockOff + r·ldb +
+     * c − c0] (ldb &gt;= c1 − c0), e.g. a task's small buffer that its epilogue reads while it is in cache. The same
+     * bits wherever the block lies.
+     */
+    public static void packedProductBlock(short[] a, int aOff, int lda, int m, int red, MemorySegment b, int cols, int c0,
+                                          int c1, float[] block, int blockOff, int ldb, boolean accumulate) {
+        checkShape(m, red, cols, c0, c1, "c0", "c1", cols);
         if (c0 % PANEL != 0) throw new IllegalArgumentException("c0 " + c0 + " does not start a panel of " + PANEL + " columns");
         checkLda(lda, red);
         checkShorts(a, aOff, (long) m * lda, "a");
-        checkBounds(y, yOff, (long) m * cols, "y");
+        checkBlock(block, blockOff, m, c1 - c0, ldb);
         checkPacked(b, red, cols);
         requireAvailable();
         if (m == 0 || c0 == c1) return;
         try {
-            Holder.LIBRARY.packedProduct().invokeExact(slice(a, aOff), lda, m, red, b, cols, c0, c1, slice(y, yOff), accumulate ? 1 : 0);
+            Holder.LIBRARY.packedProduct().invokeExact(slice(a, aOff), lda, m, red, b, cols, c0, c1, slice(block, blockOff), ldb,
+                    accumulate ? 1 : 0);
         } catch (Throwable e) {
             throw rethrow(e);
         }
+    }
+
+    /** An output block of rows × width floats at row stride ld from off: ld &gt;= width, and its last row inside a. */
+    private static void checkBlock(float[] a, int off, int rows, int width, int ld) {
+        if (ld < width) throw new IllegalArgumentException("block row stride " + ld + " is less than its " + width + " columns");
+        checkBounds(a, off, rows == 0 ? 0 : (long) (rows - 1) * ld + width, "output block");
     }
 
     /**
@@ -178,15 +198,24 @@ public final class NativeBf16 {
     public static void xwPanels(short[] a, int aOff, int lda, int m, int n, short[] panels, int panelRows, int k, int c0,
                                 int c1, float[] dx, int dxOff, boolean accumulate) {
         checkShape(m, k, n, c0, c1, "c0", "c1", k);
+        checkBounds(dx, dxOff, (long) m * k, "dx");
+        if (m == 0 || c0 == c1) return;
+        xwPanelsBlock(a, aOff, lda, m, n, panels, panelRows, k, c0, c1, dx, dxOff + c0, k, accumulate);
+    }
+
+    /** {@link #xwPanels} into a block of its own, laid out as in {@link #packedProductBlock}. */
+    public static void xwPanelsBlock(short[] a, int aOff, int lda, int m, int n, short[] panels, int panelRows, int k, int c0,
+                                     int c1, float[] block, int blockOff, int ldb, boolean accumulate) {
+        checkShape(m, k, n, c0, c1, "c0", "c1", k);
         checkLda(lda, n);
         checkShorts(a, aOff, (long) m * lda, "a");
-        checkBounds(dx, dxOff, (long) m * k, "dx");
+        checkBlock(block, blockOff, m, c1 - c0, ldb);
         checkPanels(panels, panelRows, n, k);
         requireAvailable();
         if (m == 0 || c0 == c1) return;
         try {
             Holder.LIBRARY.xwPanels().invokeExact(slice(a, aOff), lda, m, n, MemorySegment.ofArray(panels), panelRows, k,
-                    c0, c1, slice(dx, dxOff), accumulate ? 1 : 0);
+                    c0, c1, slice(block, blockOff), ldb, accumulate ? 1 : 0);
         } catch (Throwable e) {
             throw rethrow(e);
         }

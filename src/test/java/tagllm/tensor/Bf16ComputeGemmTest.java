@@ -273,6 +273,62 @@ class Bf16ComputeGemmTest {
         assertThrows(IllegalArgumentException.class, () -> r.convertBlock(new float[100], 0, 2, 1, 4));
     }
 
+    /**
+     * Products whose outputs exist only in the tasks' own blocks (gate/up, and dL/d(act) in the backward): the blocks
+     * tile the output exactly once, and put back where they belong they are the bits of the products into whole
+     * arrays — for x·Wᵀ over two matrices (one block each) and dy·W (B packed once over many rows, and per task at 14
+     * rows); the Bf16Rows input is checked as for the array overloads.
+     */
+    @Test
+    void blockOutputsAreTheProductsBitsOnce() {
+        Random rnd = new Random(20);
+        for (int[] s : new int[][]{{14, 70, 130}, {100, 576, 192}, {45, 1536, 64}, {15, 33, 1537}}) {
+            int m = s[0], n = s[1], k = s[2];
+            Matrix[] ws = {random(n, k, false, rnd).withBf16Compute(), random(n, k, true, rnd).withBf16Compute()};
+            Bf16Rows xr = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, k);
+            xr.convert(randomArray(m * k, rnd), 0, 0, m);
+            float[][] plain = {new float[m * n], new float[m * n]}, gathered = {new float[m * n], new float[m * n]};
+            Gemm.xwT(xr, m, ws, plain, new int[2], false);
+            int[] seen = new int[m * n];
+            Gemm.xwTBlocks(xr, m, ws, (r0, r1, c0, c1, blocks, ld) -> {
+                assertTrue(ld >= c1 - c0, "row stride " + ld + " for " + (c1 - c0) + " columns");
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        synchronized (seen) {
+                            seen[r * n + c]++;
+                        }
+                        for (int i = 0; i < 2; i++) gathered[i][r * n + c] = blocks[i][(r - r0) * ld + c - c0];
+                    }
+                }
+            });
+            for (int i = 0; i < 2; i++) assertArrayEquals(plain[i], gathered[i], "xwTBlocks " + m + "x" + n + "x" + k + " matrix " + i);
+            for (int e = 0; e < m * n; e++) assertEquals(1, seen[e], "xwTBlocks element " + e + " seen");
+
+            float[] dy = randomArray(m * n, rnd), dx = new float[m * k], dxGathered = new float[m * k];
+            int[] seenX = new int[m * k];
+            Gemm.xw(dy, 0, m, ws[0], dx, 0, false);
+            Gemm.xwBlocks(dy, 0, m, ws[0], (r0, r1, c0, c1, blocks, ld) -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        synchronized (seenX) {
+                            seenX[r * k + c]++;
+                        }
+                        dxGathered[r * k + c] = blocks[0][(r - r0) * ld + c - c0];
+                    }
+                }
+            });
+            assertArrayEquals(dx, dxGathered, "xwBlocks " + m + "x" + n + "x" + k);
+            for (int e = 0; e < m * k; e++) assertEquals(1, seenX[e], "xwBlocks element " + e + " seen");
+        }
+        Bf16Rows r = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, 20, 30);
+        Matrix a = random(8, 30, false, rnd).withBf16Compute(), b = random(9, 30, false, rnd).withBf16Compute();
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwTBlocks(r, 20, new Matrix[]{a, b}, (r0, r1, c0, c1, bl, ld) -> {}));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwTBlocks(r, 21, new Matrix[]{a}, (r0, r1, c0, c1, bl, ld) -> {}));
+        Matrix f32 = random(8, 30, false, rnd);
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwBlocks(new float[20 * 8], 0, 20, f32, (r0, r1, c0, c1, bl, ld) -> {}));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.xwBlocks(new float[20 * 8 - 1], 0, 20, a, (r0, r1, c0, c1, bl, ld) -> {}));
+    }
+
     @Test
     void bf16ComputeHoldsTheRoundedWeightsTwice() {
         Random rnd = new Random(14);

@@ -147,9 +147,9 @@ class NativeBf16Test {
                 void tl_xwt_bf16a(const uint16_t* a, int lda, int m, int k, const uint16_t* w, int n, int j0, int j1, float* y, int acc) {}
                 void tl_xw_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int acc) {}
                 void tl_pack_bf16(const uint16_t* w, int red, int cols, int transposed, int p0, int p1, uint32_t* dst) {}
-                void tl_gemm_packed_bf16(const uint16_t* a, int lda, int m, int red, const uint32_t* b, int cols, int c0, int c1, float* y, int acc) {}
+                void tl_gemm_packed_bf16(const uint16_t* a, int lda, int m, int red, const uint32_t* b, int cols, int c0, int c1, float* y, int ldy, int acc) {}
                 void tl_pack_panels_bf16(const uint16_t* w, int pr, int red, int cols, int p0, int p1, uint32_t* dst) {}
-                void tl_xw_panels_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int pr, int k, int c0, int c1, float* x, int acc) {}
+                void tl_xw_panels_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int pr, int k, int c0, int c1, float* x, int ldx, int acc) {}
                 float tl_bf16_peak(long iters) { return 0; }
                 """);
         Path out = dir.resolve("classes");
@@ -309,6 +309,72 @@ class NativeBf16Test {
             IllegalArgumentException mid = assertThrows(IllegalArgumentException.class,
                     () -> NativeBf16.packedProduct(a, 0, 64, 14, 64, b, 64, 16, 64, new float[14 * 64], 0, false));
             assertTrue(mid.getMessage().contains("does not start a panel of 32 columns"), mid.getMessage());
+        }
+    }
+
+    /**
+     * A product into a block of its own (a task's buffer: columns c0..c1 at row stride ld, wider than the block)
+     * holds, element for element, the bits the same columns get in the whole output, for packed B and for W read
+     * from Java's panels, with and without accumulate (the block starting from the output's own values); the
+     * block's padding past its width is left alone, and a stride narrower than the block is refused.
+     */
+    @Test
+    void aBlockOfItsOwnHoldsTheBitsOfTheWholeOutput() throws IOException {
+        assumeNativeUsable();
+        java.util.Random rnd = new java.util.Random(7);
+        int[][] shapes = {{29, 576, 70}, {15, 1537, 33}, {40, 1030, 96}, {3, 1, 1}};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] sh : shapes) {
+                int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
+                MemorySegment w = arena.allocate(2L * red * cols, 64);
+                for (long i = 0; i < (long) red * cols; i++) w.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
+                MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
+                NativeBf16.pack(w, red, cols, false, 0, panels, b);
+                int pr = 32;
+                short[] jp = new short[(red + pr - 1) / pr * pr * cols];
+                for (int r = 0; r < red; r++) {
+                    for (int c = 0; c < cols; c++) jp[((r / pr) * cols + c) * pr + r % pr] = w.getAtIndex(ValueLayout.JAVA_SHORT, (long) r * cols + c);
+                }
+                float[] x = new float[m * red];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                short[] a = new short[m * lda];
+                NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
+                for (boolean acc : new boolean[]{false, true}) {
+                    for (boolean fromPanels : new boolean[]{false, true}) {
+                        float[] whole = new float[m * cols];
+                        for (int i = 0; i < whole.length; i++) whole[i] = (float) rnd.nextGaussian();
+                        float[] start = whole.clone();
+                        for (int c0 = 0; c0 < cols; c0 += 64) {
+                            int c1 = Math.min(cols, c0 + 64), width = c1 - c0, ld = width + 5, off = 3;
+                            float[] block = new float[off + m * ld];
+                            Arrays.fill(block, -7f);
+                            for (int r = 0; r < m; r++) System.arraycopy(start, r * cols + c0, block, off + r * ld, width);
+                            if (fromPanels) {
+                                NativeBf16.xwPanels(a, 0, lda, m, red, jp, pr, cols, c0, c1, whole, 0, acc);
+                                NativeBf16.xwPanelsBlock(a, 0, lda, m, red, jp, pr, cols, c0, c1, block, off, ld, acc);
+                            } else {
+                                NativeBf16.packedProduct(a, 0, lda, m, red, b, cols, c0, c1, whole, 0, acc);
+                                NativeBf16.packedProductBlock(a, 0, lda, m, red, b, cols, c0, c1, block, off, ld, acc);
+                            }
+                            String what = m + "×" + red + "×" + cols + " columns " + c0 + ".." + c1 + (fromPanels ? " from panels" : "") + (acc ? " acc" : "");
+                            for (int r = 0; r < m; r++) {
+                                for (int c = 0; c < width; c++) {
+                                    assertEquals(Float.floatToRawIntBits(whole[r * cols + c0 + c]), Float.floatToRawIntBits(block[off + r * ld + c]),
+                                            what + " at " + r + "," + c);
+                                }
+                                for (int c = width; c < ld && off + r * ld + c < block.length; c++) assertEquals(-7f, block[off + r * ld + c], what + " padding");
+                            }
+                            assertEquals(-7f, block[0], what + " before the block");
+                        }
+                    }
+                }
+            }
+            MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(64, 64), 64);
+            IllegalArgumentException narrow = assertThrows(IllegalArgumentException.class,
+                    () -> NativeBf16.packedProductBlock(new short[14 * 64], 0, 64, 14, 64, b, 64, 0, 64, new float[14 * 64], 0, 63, false));
+            assertTrue(narrow.getMessage().contains("row stride 63"), narrow.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> NativeBf16.packedProductBlock(new short[14 * 64], 0, 64, 14, 64, b, 64, 0, 32, new float[13 * 40 + 31], 0, 40, false));
         }
     }
 
