@@ -592,18 +592,18 @@ final class DecoderLayer {
     }
 
     /**
-     * Whether the products of n rows take operands their producers rounded to BF16 ({@link Bf16Rows}): every matrix
-     * of the layer computes in BF16, n rows take the register tile (fewer rows of a forward go through the F32
-     * few-row path, which must keep its own bits), and the widest operand fits a reusable buffer (else Gemm converts
-     * in passes). Either way the same bits.
-     */
-    /**
      * Whether a forward over queryRows query rows that a backward follows keeps gate(h2) and up(h2) as BF16 pairs
      * ({@link LayerActivations.MlpInputs#BF16_PAIRS}): when it runs the fused BF16 MLP, whose gate/up products
      * leave them only in their tasks' blocks.
      */
     boolean keepsMlpInputsAsPairs(int queryRows) { return fused(queryRows); }
 
+    /**
+     * Whether the products of n rows take operands their producers rounded to BF16 ({@link Bf16Rows}): every matrix
+     * of the layer computes in BF16, n rows take the register tile (fewer rows of a forward go through the F32
+     * few-row path, which must keep its own bits), and the widest operand fits a reusable buffer (else Gemm converts
+     * in passes). Either way the same bits.
+     */
     private boolean fused(int n) {
         return n >= Gemm.MR && Bf16Rows.fits(n, Math.max(d, ffn)) && w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
                 && w.gate().bf16Compute() && w.up().bf16Compute() && w.down().bf16Compute();
