@@ -341,21 +341,16 @@ final class DecoderLayer {
             // gate and up exist only as each task's blocks, in its core's cache: the SwiGLU gate runs on them there,
             // written straight to BF16 for the down product, and the backward's copy of them (when one follows) is
             // taken there too (their time counts as the gate/up products')
-            LayerActivations.MlpInputs keep = a.mlpInputs;
+            // (a pass kept for a backward keeps pairs exactly where the MLP is fused: keepsMlpInputsAsPairs)
+            if (a.mlpInputs == LayerActivations.MlpInputs.FLOATS) throw new IllegalStateException("gate and up kept as floats for a layer whose MLP is fused at " + m + " rows");
+            boolean pairs = a.mlpInputs == LayerActivations.MlpInputs.BF16_PAIRS;
             phase(Phase.GATE_UP, () -> Gemm.xwTBlocks(h16, m, gateUp, (r0, r1, c0, c1, blocks, ld) -> {
                 int width = c1 - c0;
                 float[] g = blocks[0], u = blocks[1], out = blockBuffer(0, (r1 - r0) * width);
                 for (int i = r0; i < r1; i++) {
                     int b = (i - r0) * ld, o = (i - r0) * width;
-                    switch (keep) {
-                        case BF16_PAIRS -> SwiGlu.forwardKeepingPairs(g, b, u, b, out, o, a.gate, i * ffn + c0, width);
-                        case FLOATS -> {
-                            System.arraycopy(g, b, a.gate, i * ffn + c0, width);
-                            System.arraycopy(u, b, a.up, i * ffn + c0, width);
-                            SwiGlu.forward(a.gate, a.up, i * ffn + c0, out, o, width);
-                        }
-                        case NONE -> SwiGlu.forward(g, b, u, b, out, o, width);
-                    }
+                    if (pairs) SwiGlu.forwardKeepingPairs(g, b, u, b, out, o, a.gate, i * ffn + c0, width);
+                    else SwiGlu.forward(g, b, u, b, out, o, width);
                 }
                 act16.convertBlock(out, r0, r1, c0, width);
             }));
@@ -384,15 +379,15 @@ final class DecoderLayer {
         Bf16Rows dxR16 = bf16 ? Bf16Rows.reusable(Bf16Rows.Slot.RESIDUAL_GRAD, mt, d) : null;
         boolean pairs = a.mlpInputs == LayerActivations.MlpInputs.BF16_PAIRS;
         if (bf16) {
+            // a fused backward runs over at most the forward's rows, whose MLP was fused too and kept pairs
+            if (!pairs) throw new IllegalStateException("a fused MLP backward needs gate and up kept as BF16 pairs, not " + a.mlpInputs);
             // dL/d(act) exists only as each task's block: the gate's backward runs on it there, its gradients
             // straight to BF16
             phase(Phase.DOWN, () -> Gemm.xwBlocks(dxR, 0, mt, w.down(), (r0, r1, c0, c1, blocks, ld) -> {
                 int width = c1 - c0;
                 float[] da = blocks[0], dg = blockBuffer(0, (r1 - r0) * width), du = blockBuffer(1, (r1 - r0) * width);
                 for (int t = r0; t < r1; t++) {
-                    int g = rs.q[t] * ffn + c0, b = (t - r0) * ld, o = (t - r0) * width;
-                    if (pairs) SwiGlu.backwardFromPairs(a.gate, g, da, b, dg, du, o, width);
-                    else SwiGlu.backward(a.gate, a.up, g, da, b, dg, du, o, width);
+                    SwiGlu.backwardFromPairs(a.gate, rs.q[t] * ffn + c0, da, (t - r0) * ld, dg, du, (t - r0) * width, width);
                 }
                 dgate16.convertBlock(dg, r0, r1, c0, width);
                 dup16.convertBlock(du, r0, r1, c0, width);

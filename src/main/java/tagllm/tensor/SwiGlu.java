@@ -22,13 +22,11 @@ public final class SwiGlu {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int bound = n - n % L; i < bound; i += L) {
             FloatVector x = FloatVector.fromArray(S, g, gOff + i);
-            FloatVector sig = one.div(one.add(DeterministicMath.exp(x.neg())));
-            x.mul(sig).mul(FloatVector.fromArray(S, u, uOff + i)).intoArray(a, aOff + i);
+            x.mul(sigmoid(x, one)).mul(FloatVector.fromArray(S, u, uOff + i)).intoArray(a, aOff + i);
         }
         for (; i < n; i++) {
             float x = g[gOff + i];
-            float sig = 1f / (1f + DeterministicMath.exp(-x));
-            a[aOff + i] = x * sig * u[uOff + i];
+            a[aOff + i] = x * sigmoid(x) * u[uOff + i];
         }
     }
 
@@ -40,19 +38,18 @@ public final class SwiGlu {
      */
     public static void forwardKeepingPairs(float[] g, int gOff, float[] u, int uOff, float[] a, int aOff, float[] pairs,
                                            int pOff, int n) {
+        // one pass: the gate and the pairs from the same loads
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int bound = n - n % L; i < bound; i += L) {
             FloatVector x = FloatVector.fromArray(S, g, gOff + i), y = FloatVector.fromArray(S, u, uOff + i);
-            FloatVector sig = one.div(one.add(DeterministicMath.exp(x.neg())));
-            x.mul(sig).mul(y).intoArray(a, aOff + i);
+            x.mul(sigmoid(x, one)).mul(y).intoArray(a, aOff + i);
             IntVector hi = roundedBits(x).and(0xFFFF0000), lo = roundedBits(y).lanewise(VectorOperators.LSHR, 16);
             hi.or(lo).reinterpretAsFloats().intoArray(pairs, pOff + i);
         }
         for (; i < n; i++) {
             float x = g[gOff + i], y = u[uOff + i];
-            float sig = 1f / (1f + DeterministicMath.exp(-x));
-            a[aOff + i] = x * sig * y;
+            a[aOff + i] = x * sigmoid(x) * y;
             pairs[pOff + i] = Float.intBitsToFloat((Bf16.round(x) << 16) | (Bf16.round(y) & 0xFFFF));
         }
     }
@@ -61,33 +58,6 @@ public final class SwiGlu {
     private static IntVector roundedBits(FloatVector x) {
         IntVector bits = x.reinterpretAsInts();
         return bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
-    }
-
-    /**
-     * {@link #backward} with g and u read from the BF16 pairs {@link #forwardKeepingPairs} wrote (from pOff), da at
-     * daOff, dg and du at dOff.
-     */
-    public static void backwardFromPairs(float[] pairs, int pOff, float[] da, int daOff, float[] dg, float[] du, int dOff, int n) {
-        int i = 0;
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int bound = n - n % L; i < bound; i += L) {
-            IntVector w = FloatVector.fromArray(S, pairs, pOff + i).reinterpretAsInts();
-            FloatVector x = w.and(0xFFFF0000).reinterpretAsFloats();
-            FloatVector uu = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector sig = one.div(one.add(DeterministicMath.exp(x.neg())));
-            FloatVector d = FloatVector.fromArray(S, da, daOff + i);
-            FloatVector dsilu = sig.mul(one.add(x.mul(one.sub(sig))));
-            d.mul(uu).mul(dsilu).intoArray(dg, dOff + i);
-            d.mul(x).mul(sig).intoArray(du, dOff + i);
-        }
-        for (; i < n; i++) {
-            int w = Float.floatToRawIntBits(pairs[pOff + i]);
-            float x = Float.intBitsToFloat(w & 0xFFFF0000), uu = Float.intBitsToFloat(w << 16);
-            float sig = 1f / (1f + DeterministicMath.exp(-x));
-            float d = da[daOff + i];
-            dg[dOff + i] = d * uu * sig * (1f + x * (1f - sig));
-            du[dOff + i] = d * x * sig;
-        }
     }
 
     /** dg = da · u · σ(g)(1 + g(1 − σ(g))), du = da · silu(g); g and u at gOff, gradients at dOff. */
@@ -100,20 +70,48 @@ public final class SwiGlu {
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int bound = n - n % L; i < bound; i += L) {
-            FloatVector x = FloatVector.fromArray(S, g, gOff + i);
-            FloatVector sig = one.div(one.add(DeterministicMath.exp(x.neg())));
-            FloatVector d = FloatVector.fromArray(S, da, daOff + i);
-            FloatVector uu = FloatVector.fromArray(S, u, gOff + i);
-            FloatVector dsilu = sig.mul(one.add(x.mul(one.sub(sig))));
-            d.mul(uu).mul(dsilu).intoArray(dg, dOff + i);
-            d.mul(x).mul(sig).intoArray(du, dOff + i);
+            backwardLanes(FloatVector.fromArray(S, g, gOff + i), FloatVector.fromArray(S, u, gOff + i),
+                    FloatVector.fromArray(S, da, daOff + i), one, dg, du, dOff + i);
+        }
+        for (; i < n; i++) backwardOne(g[gOff + i], u[gOff + i], da[daOff + i], dg, du, dOff + i);
+    }
+
+    /**
+     * {@link #backward} with g and u read from the BF16 pairs {@link #forwardKeepingPairs} wrote (from pOff), da at
+     * daOff, dg and du at dOff.
+     */
+    public static void backwardFromPairs(float[] pairs, int pOff, float[] da, int daOff, float[] dg, float[] du, int dOff, int n) {
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int bound = n - n % L; i < bound; i += L) {
+            IntVector w = FloatVector.fromArray(S, pairs, pOff + i).reinterpretAsInts();
+            backwardLanes(w.and(0xFFFF0000).reinterpretAsFloats(), w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(),
+                    FloatVector.fromArray(S, da, daOff + i), one, dg, du, dOff + i);
         }
         for (; i < n; i++) {
-            float x = g[gOff + i];
-            float sig = 1f / (1f + DeterministicMath.exp(-x));
-            float d = da[daOff + i];
-            dg[dOff + i] = d * u[gOff + i] * sig * (1f + x * (1f - sig));
-            du[dOff + i] = d * x * sig;
+            int w = Float.floatToRawIntBits(pairs[pOff + i]);
+            backwardOne(Float.intBitsToFloat(w & 0xFFFF0000), Float.intBitsToFloat(w << 16), da[daOff + i], dg, du, dOff + i);
         }
+    }
+
+    private static FloatVector sigmoid(FloatVector x, FloatVector one) {
+        return one.div(one.add(DeterministicMath.exp(x.neg())));
+    }
+
+    private static float sigmoid(float x) { return 1f / (1f + DeterministicMath.exp(-x)); }
+
+    /** The backward of L lanes (g = x, u = uu, da = d) into dg and du at o. */
+    private static void backwardLanes(FloatVector x, FloatVector uu, FloatVector d, FloatVector one, float[] dg, float[] du, int o) {
+        FloatVector sig = sigmoid(x, one);
+        FloatVector dsilu = sig.mul(one.add(x.mul(one.sub(sig))));
+        d.mul(uu).mul(dsilu).intoArray(dg, o);
+        d.mul(x).mul(sig).intoArray(du, o);
+    }
+
+    /** The backward of one element, as the vector lanes' tail (its own association, as before). */
+    private static void backwardOne(float x, float uu, float d, float[] dg, float[] du, int o) {
+        float sig = sigmoid(x);
+        dg[o] = d * uu * sig * (1f + x * (1f - sig));
+        du[o] = d * x * sig;
     }
 }

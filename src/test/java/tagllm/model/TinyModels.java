@@ -28,22 +28,21 @@ final class TinyModels {
 
     /** Llama, BF16 weights, tied, multi-query (one kv head), linear rope scaling. */
     static Transformer llamaMqaBf16() {
-        ModelConfig c = config("""
-                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32, "intermediate_size": 48,
-                 "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 1, "vocab_size": 40,
-                 "max_position_embeddings": 64, "rms_norm_eps": 1e-5, "rope_theta": 500.0,
-                 "rope_scaling": {"type": "linear", "factor": 2.0}, "tie_word_embeddings": true}""");
-        return new Transformer(RandomWeights.of(c, 12, true));
+        return new Transformer(llamaMqaBf16Weights());
     }
 
     /** {@link #llamaMqaBf16} computing in BF16 (the native kernels: check {@code NativeBf16.available()} first). */
     static Transformer llamaMqaBf16Compute() {
+        return new Transformer(llamaMqaBf16Weights().withBf16Compute());
+    }
+
+    private static Weights llamaMqaBf16Weights() {
         ModelConfig c = config("""
                 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32, "intermediate_size": 48,
                  "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 1, "vocab_size": 40,
                  "max_position_embeddings": 64, "rms_norm_eps": 1e-5, "rope_theta": 500.0,
                  "rope_scaling": {"type": "linear", "factor": 2.0}, "tie_word_embeddings": true}""");
-        return new Transformer(RandomWeights.of(c, 12, true).withBf16Compute());
+        return RandomWeights.of(c, 12, true);
     }
 
     /**

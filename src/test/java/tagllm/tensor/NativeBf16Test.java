@@ -331,10 +331,7 @@ class NativeBf16Test {
                 MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
                 NativeBf16.pack(w, red, cols, false, 0, panels, b);
                 int pr = 32;
-                short[] jp = new short[(red + pr - 1) / pr * pr * cols];
-                for (int r = 0; r < red; r++) {
-                    for (int c = 0; c < cols; c++) jp[((r / pr) * cols + c) * pr + r % pr] = w.getAtIndex(ValueLayout.JAVA_SHORT, (long) r * cols + c);
-                }
+                short[] jp = javaPanels(w, red, cols, pr);
                 float[] x = new float[m * red];
                 for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
                 short[] a = new short[m * lda];
@@ -402,11 +399,7 @@ class NativeBf16Test {
                 short[] a = new short[m * lda];
                 NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
                 for (int pr : new int[]{32, 16, 2}) {
-                    // W (red rows × cols) in Matrix's layout: row r, column c at ((r / pr)·cols + c)·pr + r % pr
-                    short[] jp = new short[(red + pr - 1) / pr * pr * cols];
-                    for (int r = 0; r < red; r++) {
-                        for (int c = 0; c < cols; c++) jp[((r / pr) * cols + c) * pr + r % pr] = w.getAtIndex(ValueLayout.JAVA_SHORT, (long) r * cols + c);
-                    }
+                    short[] jp = javaPanels(w, red, cols, pr);
                     MemorySegment got = arena.allocate(expected.byteSize(), 64);
                     got.fill((byte) 0x55);
                     NativeBf16.packPanels(jp, pr, red, cols, 0, panels / 2, got);
@@ -433,6 +426,15 @@ class NativeBf16Test {
             assertTrue(small.getMessage().contains("panels: need 4096"), small.getMessage());
             assertThrows(IllegalArgumentException.class, () -> NativeBf16.packPanels(new short[64 * 64], 32, 64, 64, 0, 3, b));
         }
+    }
+
+    /** W (red rows × cols, row-major BF16) in Matrix's layout: row r, column c at ((r / pr)·cols + c)·pr + r % pr. */
+    private static short[] javaPanels(MemorySegment w, int red, int cols, int pr) {
+        short[] jp = new short[(red + pr - 1) / pr * pr * cols];
+        for (int r = 0; r < red; r++) {
+            for (int c = 0; c < cols; c++) jp[((r / pr) * cols + c) * pr + r % pr] = w.getAtIndex(ValueLayout.JAVA_SHORT, (long) r * cols + c);
+        }
+        return jp;
     }
 
     // ------------------------------------------------------------------------------------------------ build.sh
