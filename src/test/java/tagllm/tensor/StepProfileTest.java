@@ -60,8 +60,9 @@ class StepProfileTest {
 
     /**
      * A parallel call whose one task runs 60 ms while the others return at once leaves every other thread of the
-     * pool idle for those 60 ms: idle is (threads − 1)/threads of the call's wall time, in the phase that made the
-     * call (none with one thread). Calls from a thread that is not profiled add nothing.
+     * pool idle for those 60 ms: idle, (threads · call time − busy time) / threads, is at least (threads − 1)/threads
+     * of 60 ms and, since busy is at least the 60 ms task, at most the call's wall time less 60 ms / threads; in the
+     * phase that made the call (none with one thread). Calls from a thread that is not profiled add nothing.
      */
     @Test
     void idleThreadsInsideParallelCallsAreCountedPerPhase() {
@@ -78,7 +79,9 @@ class StepProfileTest {
         int n = Parallel.threads();
         double expected = 0.060 * (n - 1) / n;
         assertEquals(0, s[2], "nothing idle forward");
-        assertTrue(s[3] >= expected - 0.002 && s[3] <= wall * (n - 1) / n + 1e-4,
+        // (not wall·(n − 1)/n: that assumes the 60 ms task covers the whole call, and a task started a little late
+        // by the OS leaves the call longer than the busy time; it failed once at 31.3 ms idle in a 61.7 ms call)
+        assertTrue(s[3] >= expected - 0.002 && s[3] <= wall - 0.060 / n + 1e-4,
                 "idle " + s[3] + " s with " + n + " threads, the call took " + wall + " s");
         Thread other = new Thread(() -> Parallel.forEachTask(4 * Parallel.threads(), t -> {
             if (t == 0) spin(20);
