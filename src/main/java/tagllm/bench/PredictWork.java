@@ -86,7 +86,11 @@ public final class PredictWork {
     /** Positions of one prompt (tags included). */
     public int length() { return prompts.get(0).length(); }
 
-    /** The chunks the predictor packs (each one forward pass) with the rows the head reads in each. */
+    /**
+     * The prompts as one-pass chunks of at most {@link SequencePacker#MAX_BATCH_ROWS} rows (the predictor's cut on one
+     * core, or while profiling) with the rows the head reads in each: for counting FLOPs, which are the same for any cut
+     * (per-row products and norms, per-sequence attention, the top layer at the read rows only).
+     */
     public List<PackedChunk> chunks() {
         List<PackedChunk> out = new ArrayList<>();
         int d = model.config().hiddenSize();

@@ -28,7 +28,6 @@ import java.util.function.IntPredicate;
  * KV cache and stop at EOS or a newline. Thread-compatible, not thread-safe: callers serialise use.
  */
 public final class TagPredictor {
-    /** Rows per forward pass when predicting many prompts. */
     private final Transformer model;
     private final Tokenizer tokenizer;
     private final TagSet tags;
@@ -166,26 +165,12 @@ public final class TagPredictor {
     private double[][] headOutputs(TaskSpec task, List<Sequence> prompts, boolean labelUnits, java.util.function.IntConsumer progress) {
         RegressionHead head = tags.head(task.headKey());
         if (head == null) throw new ConfigException("task " + task.name() + ": no " + task.type().label() + " head for " + task.headKey());
-        int d = model.config().hiddenSize();
-        double[][] out = new double[prompts.size()][];
-        int i = 0;
-        for (List<Sequence> chunk : SequencePacker.chunks(prompts, SequencePacker.MAX_BATCH_ROWS)) {
-            SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, name -> false);
-            int[] rows = new int[chunk.size()];
-            for (int k = 0; k < chunk.size(); k++) {
-                int read = chunk.get(k).readPosition();
-                if (read < 0) throw new ConfigException("task " + task.name() + ": the prompt has no position for the head to read");
-                rows[k] = packed.row(k, read);
-            }
-            // the head reads one row per prompt: the top layer is computed only there
-            try (ForwardPass pass = model.forward(packed.batch(), false, rows)) {
-                for (int k = 0; k < chunk.size(); k++) {
-                    out[i + k] = labelUnits ? head.predict(pass.normedRow(rows[k]), 0) : head.forward(pass.normedRow(rows[k]), 0);
-                }
-            }
-            i += chunk.size();
-            progress.accept(i);
+        for (Sequence s : prompts) {
+            if (s.readPosition() < 0) throw new ConfigException("task " + task.name() + ": the prompt has no position for the head to read");
         }
+        double[][] out = new double[prompts.size()][];
+        ReadRowPasses.run(model, tags, prompts, Sequence::readPosition,
+                (i, row) -> out[i] = labelUnits ? head.predict(row, 0) : head.forward(row, 0), progress);
         return out;
     }
 

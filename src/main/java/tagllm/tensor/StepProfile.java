@@ -72,6 +72,12 @@ public final class StepProfile {
         }
     }
 
+    /**
+     * Whether some thread is being profiled. Only that thread's phases are recorded, so work that would move to other
+     * threads of its own (batch prediction's chunks) stays on it meanwhile.
+     */
+    public static boolean active() { return owner != null; }
+
     /** Whether the calling thread is being profiled: {@link Parallel} then times its tasks. */
     static boolean profiling() { return owner == Thread.currentThread(); }
 

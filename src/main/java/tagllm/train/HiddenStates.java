@@ -1,13 +1,11 @@
 package tagllm.train;
 
-import tagllm.model.ForwardPass;
 import tagllm.model.Transformer;
 import tagllm.tag.Sequence;
-import tagllm.tag.SequencePacker;
 import tagllm.tag.TagSet;
 import tagllm.task.Example;
+import tagllm.task.ReadRowPasses;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToIntFunction;
 
@@ -22,24 +20,12 @@ final class HiddenStates {
 
     /** n × d features: for each sequence the row at position(sequence), under the given tags (none trained). */
     static double[][] at(Transformer model, TagSet tags, List<Sequence> seqs, ToIntFunction<Sequence> position) {
-        int d = model.config().hiddenSize();
         double[][] x = new double[seqs.size()][];
-        int i = 0;
-        for (List<Sequence> chunk : SequencePacker.chunks(seqs, SequencePacker.MAX_BATCH_ROWS)) {
-            SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, n -> false);
-            int[] rows = new int[chunk.size()];
-            for (int k = 0; k < chunk.size(); k++) rows[k] = packed.row(k, position.applyAsInt(chunk.get(k)));
-            // one row per sequence is read: the top layer is computed only there
-            try (ForwardPass pass = model.forward(packed.batch(), false, rows)) {
-                for (int k = 0; k < chunk.size(); k++) {
-                    float[] row = pass.normedRow(rows[k]);
-                    double[] f = new double[d];
-                    for (int j = 0; j < d; j++) f[j] = row[j];
-                    x[i + k] = f;
-                }
-            }
-            i += chunk.size();
-        }
+        ReadRowPasses.run(model, tags, seqs, position, (i, row) -> {
+            double[] f = new double[row.length];
+            for (int j = 0; j < row.length; j++) f[j] = row[j];
+            x[i] = f;
+        }, done -> { });
         return x;
     }
 }
