@@ -26,8 +26,13 @@ record BatchCut(int chunkRows, boolean concurrent) {
      * (SmolLM2-135M shape, Zen 5), about the single-thread kernels' rate; far fewer rows per product run below it.
      */
     static final int MIN_CHUNK_ROWS = 512;
-    /** Chunks per core when the batch is large enough: the core that finishes first takes the next. */
-    static final int CHUNKS_PER_THREAD = 2;
+    /**
+     * Chunks per core when the batch is large enough: the core that finishes first takes the next, so a core that
+     * runs slower (on this 2-core VM one sometimes ran at 80% of the other) leaves at most one small chunk for the
+     * other to wait on. `tagllm bench --work predict`, BF16, alternated launches: 2 a core gave 39–47 molecules/s
+     * (bimodal), 4 a core 44–46 against 41–42 before this cut.
+     */
+    static final int CHUNKS_PER_THREAD = 4;
 
     static BatchCut of(List<Sequence> prompts, int threads, boolean profiling) {
         long rows = 0;

@@ -31,13 +31,13 @@ class BatchCutTest {
         assertEquals(new BatchCut(most, false), BatchCut.of(prompts(64, 70), 2, true), "while profiling");
         assertEquals(new BatchCut(most, false), BatchCut.of(prompts(14, 73), 2, false), "1,022 rows: under 512 a core");
         assertEquals(new BatchCut(most, false), BatchCut.of(prompts(1, 3000), 2, false), "one prompt");
-        // 64 × 70 = 4,480 rows: two chunks a core of ⌈4480 / 4⌉ rows
-        assertEquals(new BatchCut(1120, true), BatchCut.of(prompts(64, 70), 2, false));
-        // 1,024 rows: ⌈1024 / 4⌉ = 256 is raised to 512
+        // 64 × 70 = 4,480 rows: four chunks a core of ⌈4480 / 8⌉ rows
+        assertEquals(new BatchCut(560, true), BatchCut.of(prompts(64, 70), 2, false));
+        // 1,024 rows: ⌈1024 / 8⌉ = 128 is raised to 512
         assertEquals(new BatchCut(512, true), BatchCut.of(prompts(16, 64), 2, false));
-        // 70,000 rows: 17,500 is capped so that two chunks side by side hold at most 4,096 rows
+        // 70,000 rows: 8,750 is capped so that two chunks side by side hold at most 4,096 rows
         assertEquals(new BatchCut(most / 2, true), BatchCut.of(prompts(1000, 70), 2, false));
-        // 16 threads, 10,000 rows: 313 raised to 512 (the cap, 4096 / 16 = 256, never goes below 512)
+        // 16 threads, 10,000 rows: 157 raised to 512 (the cap, 4096 / 16 = 256, never goes below 512)
         assertEquals(new BatchCut(512, true), BatchCut.of(prompts(100, 100), 16, false));
     }
 
