@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
  * Batch prediction as {@code tagllm predict}, {@code serve} and Spark scoring run it: many short molecules through
  * the QED preset's prompt — its text, the domain tag {@code <SMILES>} (p slots) isolating the SMILES after it, the
  * text after, the function tag {@code <QED>} (p slots) — and a regression head at the function tag's last slot, through
- * {@link TagPredictor#predictValues} (prompts packed into chunks of at most {@link SequencePacker#MAX_BATCH_ROWS} rows,
- * a forward without gradient whose top layer runs at the read rows only).
+ * {@link TagPredictor#predictValues} (prompts packed into passes as {@code task.BatchCut} cuts them, one pass per core
+ * at a time for a batch this size; forwards without gradient whose top layer runs at the read rows only).
  *
  * <p>Token counts, so that a model without a tokenizer (a named shape) does the same work as a real one: the QED
  * template's text is {@value #BEFORE} tokens before the domain tag and {@value #AFTER} after the SMILES with a GPT-2

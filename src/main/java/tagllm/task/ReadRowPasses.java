@@ -55,12 +55,19 @@ public final class ReadRowPasses {
 
     private static void pass(Transformer model, TagSet tags, List<Sequence> chunk, int at, ToIntFunction<Sequence> position,
                              Reader reader) {
-        SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, model.config().hiddenSize(), name -> false);
-        int[] rows = new int[chunk.size()];
-        for (int k = 0; k < chunk.size(); k++) rows[k] = packed.row(k, position.applyAsInt(chunk.get(k)));
-        // one row per sequence is read: the top layer is computed only there
-        try (ForwardPass pass = model.forward(packed.batch(), false, rows)) {
-            for (int k = 0; k < chunk.size(); k++) reader.read(at + k, pass.normedRow(rows[k]));
+        // the input block from the model's pool, handed back after the pass: a new one per pass (megabytes) filled the
+        // launcher's small young generation, and each collection stops both cores' passes
+        SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, model.config().hiddenSize(), name -> false,
+                model::borrowBuffer);
+        try {
+            int[] rows = new int[chunk.size()];
+            for (int k = 0; k < chunk.size(); k++) rows[k] = packed.row(k, position.applyAsInt(chunk.get(k)));
+            // one row per sequence is read: the top layer is computed only there
+            try (ForwardPass pass = model.forward(packed.batch(), false, rows)) {
+                for (int k = 0; k < chunk.size(); k++) reader.read(at + k, pass.normedRow(rows[k]));
+            }
+        } finally {
+            model.recycle(packed.batch().input());
         }
     }
 }
