@@ -28,9 +28,9 @@ record BatchCut(int chunkRows, boolean concurrent) {
     static final int MIN_CHUNK_ROWS = 512;
     /**
      * Chunks per core when the batch is large enough: the core that finishes first takes the next, so a core that
-     * runs slower (on this 2-core VM one sometimes ran at 80% of the other) leaves at most one small chunk for the
-     * other to wait on. `tagllm bench --work predict`, BF16, alternated launches: 2 a core gave 39–47 molecules/s
-     * (bimodal), 4 a core 44–46 against 41–42 before this cut.
+     * runs slower (on a 2-core Zen 5 VM one sometimes ran at 80% of the other) leaves at most one small chunk for the
+     * other to wait on. {@code tagllm bench --work predict}, BF16, alternated launches: 2 a core gave 39–47
+     * molecules/s (bimodal), 4 a core 44–46 against 41–42 for one pass over both cores (docs/benchmarks.md).
      */
     static final int CHUNKS_PER_THREAD = 4;
 
