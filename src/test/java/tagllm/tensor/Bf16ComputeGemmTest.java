@@ -191,7 +191,7 @@ class Bf16ComputeGemmTest {
         Random rnd = new Random(19);
         for (int[] s : new int[][]{{14, 70, 130}, {100, 1536, 576}, {45, 64, 1537}}) {
             int m = s[0], n = s[1], k = s[2];
-            Matrix[] ws = {random(n, k, false, rnd).withBf16Compute(), random(n, k, true, rnd).withBf16Compute()};
+            Matrix[] ws = gateAndUp(n, k, rnd);
             Bf16Rows g = Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, m, n), u = Bf16Rows.reusable(Bf16Rows.Slot.UP_GRAD, m, n);
             g.convert(randomArray(m * n, rnd), 0, 0, m);
             u.convert(randomArray(m * n, rnd), 0, 0, m);
@@ -219,10 +219,8 @@ class Bf16ComputeGemmTest {
         Random rnd = new Random(18);
         for (int[] s : new int[][]{{14, 70, 130}, {100, 576, 192}, {45, 1536, 64}, {15, 33, 1537}}) {
             int m = s[0], n = s[1], k = s[2];
-            Matrix[] ws = {random(n, k, false, rnd).withBf16Compute(), random(n, k, true, rnd).withBf16Compute()};
-            float[] x = randomArray(m * k, rnd);
-            Bf16Rows xr = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, k);
-            xr.convert(x, 0, 0, m);
+            Matrix[] ws = gateAndUp(n, k, rnd);
+            Bf16Rows xr = normedRows(randomArray(m * k, rnd), m, k);
             float[][] plain = {new float[m * n], new float[m * n]}, fused = {new float[m * n], new float[m * n]};
             Gemm.xwT(xr, m, ws, plain, new int[2], false);
             int[] seen = new int[m * n];
@@ -284,9 +282,8 @@ class Bf16ComputeGemmTest {
         Random rnd = new Random(20);
         for (int[] s : new int[][]{{14, 70, 130}, {100, 576, 192}, {45, 1536, 64}, {15, 33, 1537}}) {
             int m = s[0], n = s[1], k = s[2];
-            Matrix[] ws = {random(n, k, false, rnd).withBf16Compute(), random(n, k, true, rnd).withBf16Compute()};
-            Bf16Rows xr = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, k);
-            xr.convert(randomArray(m * k, rnd), 0, 0, m);
+            Matrix[] ws = gateAndUp(n, k, rnd);
+            Bf16Rows xr = normedRows(randomArray(m * k, rnd), m, k);
             float[][] plain = {new float[m * n], new float[m * n]}, gathered = {new float[m * n], new float[m * n]};
             Gemm.xwT(xr, m, ws, plain, new int[2], false);
             int[] seen = new int[m * n];
@@ -423,5 +420,17 @@ class Bf16ComputeGemmTest {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
         return a;
+    }
+
+    /** Two n × k matrices computing in BF16, F32- and BF16-stored, as a layer's gate and up. */
+    private static Matrix[] gateAndUp(int n, int k, Random rnd) {
+        return new Matrix[]{random(n, k, false, rnd).withBf16Compute(), random(n, k, true, rnd).withBf16Compute()};
+    }
+
+    /** x (m × k) rounded whole into the NORMED slot's rows: the A operand the products read. */
+    private static Bf16Rows normedRows(float[] x, int m, int k) {
+        Bf16Rows xr = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, k);
+        xr.convert(x, 0, 0, m);
+        return xr;
     }
 }

@@ -272,12 +272,8 @@ class NativeBf16Test {
                 int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
                 for (boolean transposed : new boolean[]{true, false}) {
                     for (boolean acc : new boolean[]{false, true}) {
-                        MemorySegment w = arena.allocate(2L * red * cols, 64);
-                        for (long i = 0; i < (long) red * cols; i++) w.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
-                        float[] x = new float[m * red];
-                        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-                        short[] a = new short[m * lda];
-                        NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
+                        MemorySegment w = randomBf16(arena, red, cols, rnd);
+                        short[] a = randomBf16Rows(m, red, lda, rnd);
                         float[] perCall = new float[m * cols], once = new float[m * cols], panelwise = new float[m * cols];
                         for (int i = 0; i < perCall.length; i++) perCall[i] = once[i] = panelwise[i] = (float) rnd.nextGaussian();
                         MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
@@ -326,16 +322,12 @@ class NativeBf16Test {
         try (Arena arena = Arena.ofConfined()) {
             for (int[] sh : shapes) {
                 int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
-                MemorySegment w = arena.allocate(2L * red * cols, 64);
-                for (long i = 0; i < (long) red * cols; i++) w.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
+                MemorySegment w = randomBf16(arena, red, cols, rnd);
                 MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
                 NativeBf16.pack(w, red, cols, false, 0, panels, b);
                 int pr = 32;
                 short[] jp = javaPanels(w, red, cols, pr);
-                float[] x = new float[m * red];
-                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-                short[] a = new short[m * lda];
-                NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
+                short[] a = randomBf16Rows(m, red, lda, rnd);
                 for (boolean acc : new boolean[]{false, true}) {
                     for (boolean fromPanels : new boolean[]{false, true}) {
                         float[] whole = new float[m * cols];
@@ -390,14 +382,10 @@ class NativeBf16Test {
         try (Arena arena = Arena.ofConfined()) {
             for (int[] sh : shapes) {
                 int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
-                MemorySegment w = arena.allocate(2L * red * cols, 64);
-                for (long i = 0; i < (long) red * cols; i++) w.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
+                MemorySegment w = randomBf16(arena, red, cols, rnd);
                 MemorySegment expected = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
                 NativeBf16.pack(w, red, cols, false, 0, panels, expected);
-                float[] x = new float[m * red];
-                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-                short[] a = new short[m * lda];
-                NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
+                short[] a = randomBf16Rows(m, red, lda, rnd);
                 for (int pr : new int[]{32, 16, 2}) {
                     short[] jp = javaPanels(w, red, cols, pr);
                     MemorySegment got = arena.allocate(expected.byteSize(), 64);
@@ -538,5 +526,21 @@ class NativeBf16Test {
         try (var files = Files.walk(out)) {
             assertEquals(List.of(), files.filter(Files::isRegularFile).toList(), "a failed compile left files behind");
         }
+    }
+
+    /** rows × cols row-major BF16 values (the high halves of Gaussian floats) in a segment of the arena: a W. */
+    private static MemorySegment randomBf16(Arena arena, int rows, int cols, java.util.Random rnd) {
+        MemorySegment w = arena.allocate(2L * rows * cols, 64);
+        for (long i = 0; i < (long) rows * cols; i++) w.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16));
+        return w;
+    }
+
+    /** m rows of red Gaussian floats rounded by the library into BF16 rows of stride lda: the kernels' A. */
+    private static short[] randomBf16Rows(int m, int red, int lda, java.util.Random rnd) {
+        float[] x = new float[m * red];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        short[] a = new short[m * lda];
+        NativeBf16.toBf16(x, 0, m, red, a, 0, lda);
+        return a;
     }
 }
