@@ -32,52 +32,47 @@ public final class Softmax {
         return acc.reduceLanes(VectorOperators.MAX) * scale; // max is exact in any order
     }
 
-    /** x[i] = exp(scale · x[i] − shift) over x[off .. off+n); returns their sum. */
+    /**
+     * x[i] = exp(scale · x[i] − shift) over x[off .. off+n); returns their sum. One loop of masked steps (the mask is
+     * all-true but for the last), so {@link DeterministicMath#exp(FloatVector)} has one call site: each site inlines
+     * ~20 vector operations, and where this is inlined into a large caller (the attention blocks) C2 stops inlining
+     * at its node budget ("NodeCountInliningCutoff"), leaving the second site a call that boxes its vectors, i.e. a
+     * few hundred bytes of garbage per row, which on variable-length training batches kept the young collector busy.
+     */
     public static float expShifted(float[] x, int off, int n, float scale, float shift) {
         FloatVector vs = FloatVector.broadcast(S, scale), vshift = FloatVector.broadcast(S, -shift);
         FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            FloatVector e = DeterministicMath.exp(FloatVector.fromArray(S, x, off + i).fma(vs, vshift));
-            e.intoArray(x, off + i);
-            acc = acc.add(e);
-        }
-        if (i < n) {
+        for (int i = 0; i < n; i += L) {
             VectorMask<Float> mk = S.indexInRange(i, n);
             FloatVector e = DeterministicMath.exp(FloatVector.fromArray(S, x, off + i, mk).fma(vs, vshift));
             e.intoArray(x, off + i, mk);
             acc = acc.add(e, mk);
         }
-        return DeterministicMath.sumLanes(acc);
+        float sum = 0f; // DeterministicMath.sumLanes written out: a vector handed to a call left out of line is boxed
+        for (int j = 0; j < L; j++) sum += acc.lane(j);
+        return sum;
     }
 
     /**
      * The softmax backward of one row from the forward's log-sum-exp, over [off, off+n): on entry p holds the raw
      * scores and ds the upstream gradient dP; on exit p = exp(scale · s − lse) and ds = p · (dP − Σ p·dP) · scale,
-     * the gradient of the raw scores.
+     * the gradient of the raw scores. Masked steps throughout, for the reason given at {@link #expShifted}.
      */
     public static void backward(float[] p, float[] ds, int off, int n, float scale, float lse) {
         FloatVector vs = FloatVector.broadcast(S, scale), vshift = FloatVector.broadcast(S, -lse);
         FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            FloatVector e = DeterministicMath.exp(FloatVector.fromArray(S, p, off + i).fma(vs, vshift));
-            e.intoArray(p, off + i);
-            acc = e.fma(FloatVector.fromArray(S, ds, off + i), acc);
-        }
-        int tail = i;
-        VectorMask<Float> mk = S.indexInRange(tail, n);
-        if (tail < n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> mk = S.indexInRange(i, n);
             FloatVector e = DeterministicMath.exp(FloatVector.fromArray(S, p, off + i, mk).fma(vs, vshift));
             e.intoArray(p, off + i, mk);
-            acc = acc.add(e.mul(FloatVector.fromArray(S, ds, off + i, mk)), mk);
+            FloatVector dp = FloatVector.fromArray(S, ds, off + i, mk);
+            acc = i + L <= n ? e.fma(dp, acc) : acc.add(e.mul(dp), mk);
         }
-        FloatVector pdp = FloatVector.broadcast(S, DeterministicMath.sumLanes(acc));
-        for (i = 0; i < tail; i += L) {
-            FloatVector d = FloatVector.fromArray(S, ds, off + i).sub(pdp);
-            FloatVector.fromArray(S, p, off + i).mul(d).mul(vs).intoArray(ds, off + i);
-        }
-        if (tail < n) {
+        float sum = 0f; // as in expShifted
+        for (int j = 0; j < L; j++) sum += acc.lane(j);
+        FloatVector pdp = FloatVector.broadcast(S, sum);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> mk = S.indexInRange(i, n);
             FloatVector d = FloatVector.fromArray(S, ds, off + i, mk).sub(pdp);
             FloatVector.fromArray(S, p, off + i, mk).mul(d).mul(vs).intoArray(ds, off + i, mk);
         }
