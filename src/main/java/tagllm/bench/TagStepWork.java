@@ -170,7 +170,7 @@ public final class TagStepWork {
         PackedBatch b = pooledPack(full).batch();
         StepProfile.exit();
         try (ForwardPass p = model.forward(b, false)) {
-            return p.normed()[p.normed().length - 1];
+            return p.normed()[p.rows() * model.config().hiddenSize() - 1];
         } finally {
             model.recycle(b.input());
         }

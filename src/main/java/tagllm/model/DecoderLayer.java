@@ -293,8 +293,8 @@ final class DecoderLayer {
      * (sequence, kv head) is one task, the only one writing that head's dK/dV rows of the sequence.
      */
     private void attentionBackward(LayerActivations a, BackwardRows rs, BackwardScratch s) {
-        Arrays.fill(s.dk, 0f);
-        Arrays.fill(s.dv, 0f);
+        Arrays.fill(s.dk, 0, s.m * kvDim, 0f);
+        Arrays.fill(s.dv, 0, s.m * kvDim, 0f);
         Attention.Qkv x = a.qkv(), grad = new Attention.Qkv(s.dq, s.dk, s.dv);
         int kvHeads = heads.kvHeads(), group = heads.group();
         int[] queryRow = rs.sel.row;
@@ -427,14 +427,14 @@ final class DecoderLayer {
         ForwardScratch(ModelConfig c, int n, FloatArrayPool pool) {
             this.pool = pool;
             ffn = c.intermediateSize();
-            h = pool.takeAtLeast(n * c.hiddenSize());
-            att = pool.takeAtLeast(n * c.qDim());
+            h = pool.takeAtLeast(n, c.hiddenSize());
+            att = pool.takeAtLeast(n, c.qDim());
             fixedBytes = 4L * n * (c.hiddenSize() + c.qDim());
         }
 
         /** The F32 MLP activation for rows rows (stale contents). */
         float[] act(int rows) {
-            act = atLeast(pool, act, rows * ffn);
+            act = atLeast(pool, act, rows, ffn);
             return act;
         }
 
@@ -456,6 +456,8 @@ final class DecoderLayer {
      */
     static final class BackwardScratch {
         final float[] dx, dh, datt, dq, dk, dv, dxTop, dqw;
+        /** Active rows: the arrays above hold m rows (dxTop, dqw mt), and may be longer (from the pool). */
+        final int m;
         private final FloatArrayPool pool;
         private final int ffn;
         private final long fixedBytes;
@@ -467,34 +469,35 @@ final class DecoderLayer {
 
         BackwardScratch(ModelConfig c, int m, int mt, FloatArrayPool pool) {
             this.pool = pool;
+            this.m = m;
             int d = c.hiddenSize(), qDim = c.qDim(), kvDim = c.kvDim();
             ffn = c.intermediateSize();
-            dx = pool.takeAtLeast(m * d);
-            dh = pool.takeAtLeast(m * d);
-            datt = pool.takeAtLeast(m * qDim);
-            dq = pool.takeAtLeast(m * qDim);
-            dk = pool.takeAtLeast(m * kvDim);
-            dv = pool.takeAtLeast(m * kvDim);
-            dxTop = mt > 0 ? pool.takeAtLeast(mt * d) : null;
-            dqw = mt > 0 ? pool.takeAtLeast(mt * d) : null;
+            dx = pool.takeAtLeast(m, d);
+            dh = pool.takeAtLeast(m, d);
+            datt = pool.takeAtLeast(m, qDim);
+            dq = pool.takeAtLeast(m, qDim);
+            dk = pool.takeAtLeast(m, kvDim);
+            dv = pool.takeAtLeast(m, kvDim);
+            dxTop = mt > 0 ? pool.takeAtLeast(mt, d) : null;
+            dqw = mt > 0 ? pool.takeAtLeast(mt, d) : null;
             fixedBytes = 8L * m * (d + qDim + kvDim) + 8L * mt * d;
         }
 
         /** dL/d(act) for rows rows (stale contents). */
         float[] dact(int rows) {
-            dact = atLeast(pool, dact, rows * ffn);
+            dact = atLeast(pool, dact, rows, ffn);
             return dact;
         }
 
         /** dL/d(gate) for rows rows (stale contents). */
         float[] dgate(int rows) {
-            dgate = atLeast(pool, dgate, rows * ffn);
+            dgate = atLeast(pool, dgate, rows, ffn);
             return dgate;
         }
 
         /** dL/d(up) for rows rows (stale contents). */
         float[] dup(int rows) {
-            dup = atLeast(pool, dup, rows * ffn);
+            dup = atLeast(pool, dup, rows, ffn);
             return dup;
         }
 
@@ -511,11 +514,11 @@ final class DecoderLayer {
         }
     }
 
-    /** A scratch array taken when first needed: held when it has size floats, else one from the pool (held goes back). */
-    private static float[] atLeast(FloatArrayPool pool, float[] held, int size) {
-        if (held != null && held.length >= size) return held;
+    /** A scratch array taken when first needed: held when it has rows × width floats, else one from the pool (held goes back). */
+    private static float[] atLeast(FloatArrayPool pool, float[] held, int rows, int width) {
+        if (held != null && held.length >= rows * width) return held;
         if (held != null) pool.give(held);
-        return pool.takeAtLeast(size);
+        return pool.takeAtLeast(rows, width);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -61,22 +61,22 @@ public final class ForwardPass implements AutoCloseable {
         this.pool = pool;
         int outRows = top.count();
         int d = c.hiddenSize(), half = c.headDim() / 2;
-        rope = new DecoderLayer.RopeAngles(pool.takeAtLeast(rows * half), pool.takeAtLeast(rows * half));
-        residual = pool.takeAtLeast(rows * d);
+        rope = new DecoderLayer.RopeAngles(pool.takeAtLeast(rows, half), pool.takeAtLeast(rows, half));
+        residual = pool.takeAtLeast(rows, d);
         rstdFinal = pool.takeAtLeast(rows);
-        normed = pool.take(outRows * d); // exact: callers see its length
+        normed = pool.takeAtLeast(outRows, d);
         int layerCount = c.numLayers();
         layers = new LayerActivations[layerCount];
         if (keep) {
             // layer l's output is layer l+1's input, the last layer's output is `residual`
             float[][] inputs = new float[layerCount + 1][];
-            for (int l = 0; l < layerCount; l++) inputs[l] = pool.takeAtLeast(rows * d);
+            for (int l = 0; l < layerCount; l++) inputs[l] = pool.takeAtLeast(rows, d);
             inputs[layerCount] = residual;
             for (int l = 0; l < layerCount; l++) {
                 int queryRows = queryRows(l).count();
                 LayerActivations.MlpInputs mlp = decoders[l].keepsMlpInputsAsPairs(queryRows)
                         ? LayerActivations.MlpInputs.BF16_PAIRS : LayerActivations.MlpInputs.FLOATS;
-                layers[l] = LayerActivations.pooled(rows, queryRows, inputs[l], pool.takeAtLeast(queryRows * d),
+                layers[l] = LayerActivations.pooled(rows, queryRows, inputs[l], pool.takeAtLeast(queryRows, d),
                         inputs[l + 1], c, pool, mlp);
             }
         } else {
@@ -96,9 +96,9 @@ public final class ForwardPass implements AutoCloseable {
     public boolean allRowsComputed() { return top.all(); }
 
     /**
-     * rows × hidden: the final RMSNorm output, input of the LM head and of Tag-LLM regression heads. Only for a
-     * pass over all rows: a pass given read rows has no output at the other rows, so it must be read row by row
-     * ({@link #normedRow}).
+     * The final RMSNorm output, rows × hidden (the array may be longer: it is pooled, and serves passes of other
+     * lengths), input of the LM head and of Tag-LLM regression heads. Only for a pass over all rows: a pass given
+     * read rows has no output at the other rows, so it must be read row by row ({@link #normedRow}).
      */
     public float[] normed() {
         requireOpen();
@@ -110,14 +110,16 @@ public final class ForwardPass implements AutoCloseable {
     }
 
     /**
-     * A zeroed rows × hidden array that belongs to this pass (handed back at {@link #close()}): for dL/d(normed)
-     * that heads and losses accumulate into, and for the input-row gradient of
-     * {@link Transformer#backward(ForwardPass, float[], float[])}. Valid until close: a later pass reuses it.
+     * An array of at least rows × hidden floats, those zeroed, that belongs to this pass (handed back at
+     * {@link #close()}): for dL/d(normed) that heads and losses accumulate into, and for the input-row gradient of
+     * {@link Transformer#backward(ForwardPass, float[], float[])}. Valid until close: a later pass reuses it. It may
+     * be longer than rows × hidden (a pooled array serves batches of other lengths): use rows() for the count.
      */
     public float[] gradientRows() {
         requireOpen();
-        float[] g = pool.take(rows * config.hiddenSize()); // exact: callers see its length
-        Arrays.fill(g, 0f);
+        int n = rows * config.hiddenSize();
+        float[] g = pool.takeAtLeast(rows, config.hiddenSize());
+        Arrays.fill(g, 0, n, 0f);
         synchronized (gradients) {
             gradients.add(g);
         }

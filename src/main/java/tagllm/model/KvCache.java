@@ -29,8 +29,8 @@ public final class KvCache implements AutoCloseable {
         keys = new float[layers][];
         values = new float[layers][];
         for (int l = 0; l < layers; l++) {
-            keys[l] = pool.takeAtLeast(capacity * rowWidth);
-            values[l] = pool.takeAtLeast(capacity * rowWidth);
+            keys[l] = pool.takeAtLeast(capacity, rowWidth);
+            values[l] = pool.takeAtLeast(capacity, rowWidth);
         }
     }
 

@@ -70,11 +70,11 @@ final class LayerActivations {
      */
     static LayerActivations pooled(int rows, int queryRows, float[] xIn, float[] xMid, float[] xOut, ModelConfig c,
                                    FloatArrayPool pool, MlpInputs mlpInputs) {
-        int ffn = queryRows * c.intermediateSize();
+        int ffn = c.intermediateSize();
         return new LayerActivations(rows, xIn, xMid, xOut, pool.takeAtLeast(rows), pool.takeAtLeast(queryRows),
-                pool.takeAtLeast(queryRows * c.qDim()), pool.takeAtLeast(rows * c.kvDim()),
-                pool.takeAtLeast(rows * c.kvDim()), 0, pool.takeAtLeast(queryRows * c.numHeads()),
-                pool.takeAtLeast(ffn), mlpInputs == MlpInputs.BF16_PAIRS ? null : pool.takeAtLeast(ffn), mlpInputs);
+                pool.takeAtLeast(queryRows, c.qDim()), pool.takeAtLeast(rows, c.kvDim()),
+                pool.takeAtLeast(rows, c.kvDim()), 0, pool.takeAtLeast(queryRows, c.numHeads()),
+                pool.takeAtLeast(queryRows, ffn), mlpInputs == MlpInputs.BF16_PAIRS ? null : pool.takeAtLeast(queryRows, ffn), mlpInputs);
     }
 
     /** The same arrays with keys and values in a KV cache's layer, the new rows from position kvBase. */

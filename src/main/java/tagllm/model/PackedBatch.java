@@ -9,6 +9,8 @@ import java.util.Arrays;
  * covers rows [attendFrom[r], r]: causal within its sequence, never into another sequence, and
  * with domain-span isolation never before the span's start (the official code's attention_mask_new).
  * gradFrom[s] is the first row of sequence s whose input is trainable: backward need not go before it.
+ * The input block may be longer than rows × hidden (a pooled array serving batches of other lengths); only its
+ * first rows × hidden values are rows.
  */
 public final class PackedBatch {
     private final int hidden;
@@ -20,7 +22,7 @@ public final class PackedBatch {
 
     public PackedBatch(int hidden, float[] input, int[] seqStart, int[] position, int[] attendFrom, int[] gradFrom) {
         int rows = seqStart[seqStart.length - 1];
-        if (input.length != rows * hidden || position.length != rows || attendFrom.length != rows
+        if (input.length < (long) rows * hidden || position.length != rows || attendFrom.length != rows
                 || gradFrom.length != seqStart.length - 1) {
             throw new IllegalArgumentException("inconsistent packed batch: rows=" + rows);
         }

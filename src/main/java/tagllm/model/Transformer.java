@@ -57,10 +57,11 @@ public final class Transformer {
     public long bufferBytesAllocated() { return pool.allocatedBytes(); }
 
     /**
-     * An array of exactly n floats from the model's buffer pool, with stale contents: for an input block the
-     * caller overwrites completely (see SequencePacker). Hand it back with {@link #recycle} once no pass uses it.
+     * An array of at least n floats from the model's buffer pool, with stale contents: for an input block whose
+     * first n values the caller overwrites (see SequencePacker). It may be longer (one array serves batches of
+     * nearby lengths). Hand it back with {@link #recycle} once no pass uses it.
      */
-    public float[] borrowBuffer(int n) { return pool.take(n); }
+    public float[] borrowBuffer(int n) { return pool.takeAtLeast(n); }
 
     /** Hands back an array from {@link #borrowBuffer} for later passes; the caller must not use it afterwards. */
     public void recycle(float[] a) { pool.give(a); }
@@ -161,7 +162,8 @@ public final class Transformer {
     }
 
     /**
-     * As {@link #backward(ForwardPass, float[])}, into dInput (rows × hidden, every value overwritten), which it
+     * As {@link #backward(ForwardPass, float[])}, into dInput (its first rows × hidden values overwritten; it and
+     * dNormed may be longer, as {@link ForwardPass#gradientRows()} arrays are), which it
      * returns. A training loop passes {@link ForwardPass#gradientRows()} here so that no step allocates its input
      * gradient afresh (an array alive across a young collection is promoted, and stays resident as garbage).
      */
@@ -169,13 +171,13 @@ public final class Transformer {
         p.requireOpen();
         if (!p.kept) throw new IllegalStateException("backward needs a forward pass made with keepForBackward=true");
         int n = p.rows;
-        if (dNormed.length != n * d) {
+        if (dNormed.length < n * d) {
             throw new IllegalArgumentException("dNormed has " + dNormed.length + " values, expected rows × hidden = " + n * d);
         }
-        if (dInput.length != n * d) {
+        if (dInput.length < n * d) {
             throw new IllegalArgumentException("dInput has " + dInput.length + " values, expected rows × hidden = " + n * d);
         }
-        if (!p.top.all()) requireZeroOutside(p.top, dNormed, n);
+        if (!p.top.all()) requireZeroOutside(p.top, dNormed, n, d);
         StepProfile.backward(true);
         try {
             return backwardLayers(p, dNormed, dInput);
@@ -187,7 +189,7 @@ public final class Transformer {
     /** The backward proper, its phases profiled as backward ({@link StepProfile}). */
     private float[] backwardLayers(ForwardPass p, float[] dNormed, float[] dInput) {
         int n = p.rows;
-        DecoderLayer.phase(StepProfile.Phase.COPIES, () -> Arrays.fill(dInput, 0f)); // rows before gradFrom stay zero
+        DecoderLayer.phase(StepProfile.Phase.COPIES, () -> Arrays.fill(dInput, 0, n * d, 0f)); // rows before gradFrom stay zero
         int[] activeIndex = BackwardRows.activeIndex(p.batch);
         int m = 0;
         for (int a : activeIndex) if (a >= 0) m++;
@@ -213,8 +215,7 @@ public final class Transformer {
         return dInput;
     }
 
-    private static void requireZeroOutside(QueryRows read, float[] dNormed, int n) {
-        int dd = dNormed.length / n;
+    private static void requireZeroOutside(QueryRows read, float[] dNormed, int n, int dd) {
         for (int r = 0; r < n; r++) {
             if (read.indexOf(r) >= 0) continue;
             for (int j = r * dd; j < (r + 1) * dd; j++) {
@@ -252,9 +253,9 @@ public final class Transformer {
                     + cache.capacity());
         }
         // working arrays from the pool (stale contents, each fully written before it is read), handed back below
-        float[] x = pool.takeAtLeast(n * d);
+        float[] x = pool.takeAtLeast(n, d);
         System.arraycopy(inputRows, 0, x, 0, n * d);
-        DecoderLayer.RopeAngles rope = new DecoderLayer.RopeAngles(pool.takeAtLeast(n * half), pool.takeAtLeast(n * half));
+        DecoderLayer.RopeAngles rope = new DecoderLayer.RopeAngles(pool.takeAtLeast(n, half), pool.takeAtLeast(n, half));
         int[] lo = new int[n], hi = new int[n];
         for (int i = 0; i < n; i++) {
             int pos = base + i;
@@ -267,8 +268,8 @@ public final class Transformer {
         QueryRows last = QueryRows.of(new int[]{n - 1}, all);
         // every layer in place on x, its K and V into the cache
         LayerActivations a = new LayerActivations(n, x, x, x, pool.takeAtLeast(n), pool.takeAtLeast(n),
-                pool.takeAtLeast(n * qDim), null, null, base, pool.takeAtLeast(n * c.numHeads()),
-                pool.takeAtLeast(n * ffn), pool.takeAtLeast(n * ffn), LayerActivations.MlpInputs.NONE);
+                pool.takeAtLeast(n, qDim), null, null, base, pool.takeAtLeast(n, c.numHeads()),
+                pool.takeAtLeast(n, ffn), pool.takeAtLeast(n, ffn), LayerActivations.MlpInputs.NONE);
         DecoderLayer.ForwardScratch s = new DecoderLayer.ForwardScratch(c, n, pool);
         for (int l = 0; l < layers.length; l++) {
             layers[l].forward(a.withCache(cache.keys(l), cache.values(l), base), l + 1 == layers.length ? last : all, rope, s);

@@ -64,9 +64,10 @@ public final class SequencePacker {
     }
 
     /**
-     * As {@link #pack(List, TagSet, Embedder, int, Predicate)}, with the input block (rows × hidden floats, every
-     * one of them overwritten here) from inputArrays, e.g. a model's buffer pool: a training loop that hands it
-     * back after each step allocates no new input block per step.
+     * As {@link #pack(List, TagSet, Embedder, int, Predicate)}, with the input block from inputArrays (asked for
+     * rows × hidden floats; it may return a longer array, whose first rows × hidden values are overwritten here),
+     * e.g. a model's buffer pool: a training loop that hands it back after each step allocates no new input block
+     * per step.
      */
     public static Packed pack(List<Sequence> seqs, TagSet tags, Embedder embedder, int hidden, Predicate<String> trainable,
                               IntFunction<float[]> inputArrays) {

@@ -39,7 +39,9 @@ class ActivationAccountingTest {
             long top = n * D + n + 2 * n * KV + r * D + r + r * Q + r * HEADS + 2 * r * F;
             long pass = 2 * n * HALF + n * D + n + r * D + (LAYERS - 1) * lower + top; // cos, sin, residual, rstdFinal, normed
             long gradients = 2 * n * D; // dL/d(normed) and the input-row gradient, both the pass's
-            long backward = 2 * m * D + 2 * m * Q + 2 * m * KV + 3 * m * F // dx, dh, datt, dq, dk, dv, dact, dgate, dup
+            // dx, dh, datt, dq, dk, dv, dact, dgate, dup; dact is the forward's act (n rows), handed back before the
+            // backward and the shortest free array of its width
+            long backward = 2 * m * D + 2 * m * Q + 2 * m * KV + n * F + 2 * m * F
                     + (readOnly ? 2 * r * D : 0); // the top layer's dX and dQ·W at its read rows
             long forwardScratch = n * D + n * Q + n * F; // h, att, act: handed back before backward
             assertTrue(gradients + backward > forwardScratch, "backward is the busiest moment here");

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FloatArrayPoolTest {
     @Test
@@ -20,19 +21,66 @@ class FloatArrayPoolTest {
     }
 
     @Test
-    void atLeastTakesTheLongestArrayUpToAnEighthLonger() {
-        FloatArrayPool pool = new FloatArrayPool(10_000);
-        float[] l100 = new float[100], l110 = new float[110], l104 = new float[104], l200 = new float[200];
-        pool.give(l100);
-        pool.give(l110);
-        pool.give(l104);
-        pool.give(l200);
-        assertSame(l110, pool.takeAtLeast(100), "the longest first: exact ones stay for take()");
-        assertSame(l104, pool.takeAtLeast(100));
-        assertSame(l100, pool.takeAtLeast(100));
-        assertEquals(100, pool.takeAtLeast(100).length, "200 is too long for 100: a new array");
-        assertEquals(100, pool.take(100).length);
-        assertSame(l200, pool.takeAtLeast(190));
+    void atLeastTakesTheShortestArrayOfItsWidthUpToTwiceTheRows() {
+        FloatArrayPool pool = new FloatArrayPool(1 << 20);
+        // made for 100, 150, 200 and 240 rows of width 4: size classes of 104, 152, 208 and 240 rows
+        float[] r104 = pool.takeAtLeast(100, 4), r152 = pool.takeAtLeast(150, 4), r208 = pool.takeAtLeast(200, 4);
+        float[] r240 = pool.takeAtLeast(240, 4), w3 = pool.takeAtLeast(100, 3), exact = pool.take(400);
+        assertEquals(4 * 104, r104.length);
+        assertEquals(4 * 240, r240.length);
+        for (float[] a : new float[][]{r240, r208, w3, exact, r152, r104}) pool.give(a);
+        long allocated = pool.allocatedBytes();
+        assertSame(r104, pool.takeAtLeast(100, 4), "the shortest that fits first");
+        assertSame(r152, pool.takeAtLeast(100, 4));
+        assertSame(r208, pool.takeAtLeast(100, 4), "208 rows: twice 100's size class");
+        assertEquals(allocated, pool.allocatedBytes());
+        float[] fresh = pool.takeAtLeast(100, 4);
+        assertEquals(4 * 104, fresh.length, "240 rows are more than twice 104: a new array of 100's size class");
+        assertEquals(allocated + 4 * 4 * 104, pool.allocatedBytes(), "neither the width-3 nor the exact array is taken");
+        assertSame(r240, pool.takeAtLeast(200, 4));
+        assertSame(w3, pool.takeAtLeast(90, 3));
+        assertSame(exact, pool.take(400), "take stays exact");
+    }
+
+    @Test
+    void sizeClassesAreEightToFifteenTimesAPowerOfTwo() {
+        // hand-computed: 8·2^e <= n < 16·2^e rounds up to a multiple of 2^e
+        assertEquals(15, FloatArrayPool.sizeClass(15));
+        assertEquals(16, FloatArrayPool.sizeClass(16));
+        assertEquals(18, FloatArrayPool.sizeClass(17));
+        assertEquals(104, FloatArrayPool.sizeClass(100));
+        assertEquals(1024, FloatArrayPool.sizeClass(1000));
+        assertEquals(1024, FloatArrayPool.sizeClass(1024));
+        assertEquals(1152, FloatArrayPool.sizeClass(1025));
+        assertEquals(589_824, FloatArrayPool.sizeClass(576 * 1000)); // 9 · 2^16
+        for (int n = 16; n < 100_000; n += 37) {
+            int c = FloatArrayPool.sizeClass(n);
+            assertTrue(c >= n && c - n <= n / 8, n + " -> " + c);
+            assertEquals(c, FloatArrayPool.sizeClass(c), "a class is its own class");
+        }
+    }
+
+    @Test
+    void batchesOfVaryingLengthStopAllocatingAfterTheLongest() {
+        // one training step's arrays for r rows (widths of a small model's activations), steps of random length
+        int[] widths = {1, 9, 32, 192, 576, 576, 1536, 1536};
+        FloatArrayPool pool = new FloatArrayPool(0);
+        java.util.Random rnd = new java.util.Random(7);
+        step(pool, widths, 700); // the longest batch first
+        long afterLongest = pool.allocatedBytes();
+        for (int i = 0; i < 200; i++) step(pool, widths, 350 + rnd.nextInt(351));
+        assertEquals(afterLongest, pool.allocatedBytes(), "every batch of 350-700 rows reuses the 700-row arrays");
+        step(pool, widths, 800);
+        assertTrue(pool.allocatedBytes() > afterLongest, "a batch past the longest one's size classes allocates");
+    }
+
+    private static void step(FloatArrayPool pool, int[] widths, int rows) {
+        float[][] taken = new float[widths.length][];
+        for (int i = 0; i < widths.length; i++) {
+            taken[i] = pool.takeAtLeast(rows, widths[i]);
+            assertTrue(taken[i].length >= rows * widths[i]);
+        }
+        for (float[] a : taken) pool.give(a);
     }
 
     @Test
@@ -46,8 +94,10 @@ class FloatArrayPoolTest {
             for (int i = 0; i < fwd.length; i++) fwd[i] = pool.takeAtLeast(100);
             float[] exact = pool.take(100);
             assertEquals(100, exact.length);
-            // round 0: two forward arrays and the exact one are new; later rounds reuse everything
-            assertEquals(before + 4 * 3 * 100, pool.allocatedBytes(), "round " + round);
+            // round 0: the forward's arrays (of 100's size class, 104) and the exact one are new (the arrays given
+            // from outside are kept for take of their length, 108); later rounds reuse everything: the forward never
+            // takes the exact array, though it is the shortest that fits
+            assertEquals(before + 4 * (5 * 104 + 100), pool.allocatedBytes(), "round " + round);
             for (float[] a : fwd) pool.give(a);
             pool.give(exact);
         }
