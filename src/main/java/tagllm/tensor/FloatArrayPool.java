@@ -3,9 +3,9 @@ package tagllm.tensor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,10 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Batches of real data differ in length from step to step. {@link #takeAtLeast(int, int)} asks for rows of a
  * width (an activation's row length) and gets the shortest free array made for that width with up to about twice
- * the rows, else a new one with {@link #sizeClass rounded-up} rows: after the longest batch, every batch at least
- * half as long finds all its arrays here, and an array made for one width never displaces another's (with arrays
- * of exactly the length asked for, at most an eighth longer, a training run on SMILES of varying length allocated
- * ~100 MB a second of arrays that were dropped again, and its old generation grew past 7 GB in 100 s).
+ * the rows, else a new one with {@link #sizeClass rounded-up} rows. An array made for one width never displaces
+ * another's, and after the longest batch a batch at least half as long finds its arrays here, once the pool has
+ * settled (where requests of one width but different row counts compete, it adds a few arrays over the next dozens
+ * of steps, then nothing). With arrays of exactly the length asked for, at most an eighth longer, a training run on
+ * SMILES of varying length allocated ~100 MB a second of arrays that were dropped again, and its old generation
+ * grew past 7 GB in 100 s.
  */
 public final class FloatArrayPool {
     /** The free arrays of one key, and when one of that key was last asked for. */
@@ -41,8 +43,11 @@ public final class FloatArrayPool {
 
     /** Free arrays by {@link #key}: width 0 for {@link #take}'s exact lengths, else the width they were made for. */
     private final ConcurrentHashMap<Long, Free> free = new ConcurrentHashMap<>();
-    /** The key of every array handed out and not yet given back, so that give files it where it came from. */
-    private final Map<float[], Long> handedOut = Collections.synchronizedMap(new IdentityHashMap<>());
+    /**
+     * The key of every array handed out and not yet given back, so that give files it where it came from. Weak (an
+     * array's equals and hashCode are its identity): an array its taker never gives back is not kept alive here.
+     */
+    private final Map<float[], Long> handedOut = Collections.synchronizedMap(new WeakHashMap<>());
     private final AtomicLong clock = new AtomicLong();
     private final AtomicLong pooled = new AtomicLong();
     private final AtomicLong inUse = new AtomicLong();
@@ -75,8 +80,10 @@ public final class FloatArrayPool {
      * never rely on the array's length.
      */
     public float[] takeAtLeast(int rows, int width) {
-        if (width < 1 || rows < 0) throw new IllegalArgumentException(rows + " rows of width " + width);
         long n = (long) rows * width, most = (long) sizeClass(rows) * STRETCH * width;
+        if (width < 1 || rows < 0 || n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(rows + " rows of width " + width + ": not an array Java can hold");
+        }
         float[] a = null;
         long got = -1;
         while (a == null) {
@@ -138,8 +145,8 @@ public final class FloatArrayPool {
 
     /**
      * Hands an array back: to the arrays of the width it was taken for (one this pool did not hand out is kept for
-     * {@link #take} of its exact length). When the pool would exceed its cap, arrays of other keys are dropped first (those taken least
-     * recently first), then this one (left to the GC). Null is ignored.
+     * {@link #take} of its exact length). When the pool would exceed its cap, arrays of other keys are dropped first
+     * (those taken least recently first), then this one (left to the GC). Null is ignored.
      */
     public void give(float[] a) {
         if (a == null || a.length == 0) return;
