@@ -514,7 +514,10 @@ final class DecoderLayer {
         }
     }
 
-    /** A scratch array taken when first needed: held when it has rows × width floats, else one from the pool (held goes back). */
+    /**
+     * A scratch array taken when first needed: held when it has rows × width floats, else one from the pool (held
+     * goes back).
+     */
     private static float[] atLeast(FloatArrayPool pool, float[] held, int rows, int width) {
         if (held != null && held.length >= rows * width) return held;
         if (held != null) pool.give(held);

@@ -38,7 +38,7 @@ public final class FloatArrayPool {
         volatile long lastTaken;
     }
 
-    /** How many times the rows asked for an array {@link #takeAtLeast(int, int)} hands out may hold: twice their size class. */
+    /** How many rows an array {@link #takeAtLeast(int, int)} hands out may hold: twice the size class of those asked for. */
     static final int STRETCH = 2;
 
     /** Free arrays by {@link #key}: width 0 for {@link #take}'s exact lengths, else the width they were made for. */
@@ -111,9 +111,9 @@ public final class FloatArrayPool {
     }
 
     /**
-     * n rounded up to a multiple of 2^e, where 8·2^e ≤ n &lt; 16·2^e: to the next of 8, 9, ..., 15 times a power of two,
-     * at most an eighth more, and nearby n share a class (1,000 to 1,023 all become 1,024; 1,025 becomes 1,152).
-     * Below 16 n itself.
+     * n rounded up to a multiple of 2^e, where 8·2^e ≤ n &lt; 16·2^e: to the next of 8, 9, ..., 15 times a power of
+     * two, at most an eighth more, and nearby n share a class (1,000 to 1,023 all become 1,024; 1,025 becomes
+     * 1,152). Below 16 n itself.
      */
     static int sizeClass(int n) {
         if (n < 16) return n;

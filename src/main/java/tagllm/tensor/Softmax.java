@@ -66,6 +66,7 @@ public final class Softmax {
             FloatVector e = DeterministicMath.exp(FloatVector.fromArray(S, p, off + i, mk).fma(vs, vshift));
             e.intoArray(p, off + i, mk);
             FloatVector dp = FloatVector.fromArray(S, ds, off + i, mk);
+            // a full step fuses, the partial last one rounds the product first: the loop it replaced summed so
             acc = i + L <= n ? e.fma(dp, acc) : acc.add(e.mul(dp), mk);
         }
         float sum = 0f; // as in expShifted
