@@ -80,7 +80,8 @@ public final class FloatArrayPool {
      * never rely on the array's length.
      */
     public float[] takeAtLeast(int rows, int width) {
-        long n = (long) rows * width, most = (long) sizeClass(rows) * STRETCH * width;
+        int rowClass = sizeClass(rows);
+        long n = (long) rows * width, most = (long) rowClass * STRETCH * width;
         if (width < 1 || rows < 0 || n > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException(rows + " rows of width " + width + ": not an array Java can hold");
         }
@@ -103,7 +104,7 @@ public final class FloatArrayPool {
             got = best;
         }
         if (a != null) return handOut(a, got, true);
-        long length = (long) sizeClass(rows) * width;
+        long length = (long) rowClass * width;
         int len = (int) Math.min(Integer.MAX_VALUE - 16, Math.max(n, length));
         long key = key(width, len);
         free.computeIfAbsent(key, k -> new Free()).lastTaken = clock.incrementAndGet();

@@ -19,10 +19,10 @@ class ForwardPassReuseTest {
     void reusedBuffersGiveTheResultsOfAFreshModel() {
         for (int kind = 0; kind < 3; kind++) {
             if (kind == 2 && !NativeBf16.available()) continue;
-            Transformer reused = model(kind);
+            Transformer reused = TinyModels.ofKind(kind);
             for (long seed : new long[]{1, 2, 3, 1}) {
                 // a new model per batch never reuses anything: the reference
-                Transformer fresh = model(kind);
+                Transformer fresh = TinyModels.ofKind(kind);
                 PackedBatch b = seed == 2 ? TinyModels.packedLong(fresh, seed) : TinyModels.packed(fresh, seed);
                 float[] dNormed = random(b.rows() * fresh.config().hiddenSize(), seed);
                 ForwardPass pf = fresh.forward(b, true);
@@ -40,15 +40,6 @@ class ForwardPassReuseTest {
                 }
             }
         }
-    }
-
-    /** 0: F32; 1: BF16 weights computing in F32; 2: computing in BF16 (the fused MLP with block outputs). */
-    private static Transformer model(int kind) {
-        return switch (kind) {
-            case 0 -> TinyModels.qwen2Like();
-            case 1 -> TinyModels.llamaMqaBf16();
-            default -> TinyModels.llamaMqaBf16Compute();
-        };
     }
 
     @Test

@@ -36,6 +36,18 @@ final class TinyModels {
         return new Transformer(llamaMqaBf16Weights().withBf16Compute());
     }
 
+    /**
+     * The reuse tests' three engines by number: 0 {@link #qwen2Like} (F32), 1 {@link #llamaMqaBf16} (BF16 weights
+     * computing in F32), 2 {@link #llamaMqaBf16Compute} (computing in BF16, the fused MLP with block outputs).
+     */
+    static Transformer ofKind(int kind) {
+        return switch (kind) {
+            case 0 -> qwen2Like();
+            case 1 -> llamaMqaBf16();
+            default -> llamaMqaBf16Compute();
+        };
+    }
+
     private static Weights llamaMqaBf16Weights() {
         ModelConfig c = config("""
                 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32, "intermediate_size": 48,

@@ -20,9 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VaryingBatchReuseTest {
     @Test
     void batchesOfVaryingLengthReuseLongerArraysWithTheBitsOfAFreshModel() {
-        for (int kind = 0; kind < 2; kind++) {
-            if (kind == 1 && !NativeBf16.available()) continue;
-            Transformer reused = model(kind);
+        for (int kind : new int[]{0, 2}) { // F32, and computing in BF16 (TinyModels.ofKind)
+            if (kind == 2 && !NativeBf16.available()) continue;
+            Transformer reused = TinyModels.ofKind(kind);
             Random rnd = new Random(11);
             step(reused, 40, 60, 99); // the longest batch: 100 rows, 90 of them trainable
             long longest = reused.bufferBytesAllocated(), settled = -1;
@@ -31,7 +31,7 @@ class VaryingBatchReuseTest {
                 int len0 = 25 + rnd.nextInt(16), len1 = 25 + rnd.nextInt(36); // 50..100 rows
                 float[][] got = step(reused, len0, len1, i);
                 if (i % 5 != 0) continue;
-                float[][] want = step(model(kind), len0, len1, i); // a new model has reused nothing
+                float[][] want = step(TinyModels.ofKind(kind), len0, len1, i); // a new model has reused nothing
                 int n = (len0 + len1) * reused.config().hiddenSize();
                 assertArrayEquals(want[0], got[0], "normed, step " + i + " (" + len0 + " + " + len1 + " rows), kind " + kind);
                 assertArrayEquals(want[1], got[1], "input gradient, step " + i + ", kind " + kind);
@@ -41,11 +41,6 @@ class VaryingBatchReuseTest {
             assertTrue(settled - longest < longest / 4, "after the longest batch the pool added " + (settled - longest)
                     + " bytes, against its " + longest + ", kind " + kind);
         }
-    }
-
-    /** 0: F32; 1: computing in BF16. */
-    private static Transformer model(int kind) {
-        return kind == 0 ? TinyModels.qwen2Like() : TinyModels.llamaMqaBf16Compute();
     }
 
     /**
