@@ -112,7 +112,8 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT), critical);
-        // (const uint16_t* panels, int pr, int red, int cols, int p0, int p1, uint32_t* dst): B = W from Java's panels
+        // (const uint16_t* panels, int pr, int red, int cols, int q0, int q1, uint32_t* dst): B = W from Java's row panels
+        // [q0, q1)
         MethodHandle packPanels = linker.downcallHandle(symbol(lookup, path, "tl_pack_panels_bf16"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);

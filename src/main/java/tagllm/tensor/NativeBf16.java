@@ -178,17 +178,20 @@ public final class NativeBf16 {
 
     /**
      * {@link #pack} of B = w (w the red×cols matrix, for dx = dy·w) from w's Java panels ({@link Matrix}: panels of
-     * panelRows consecutive rows, each column-major, the last zero-padded): the same words, so a matrix needs no
-     * row-major copy for its backward products.
+     * panelRows consecutive rows, each column-major, the last zero-padded), row panels [q0, q1) of them into every
+     * column panel of dst: the same words, so a matrix needs no row-major copy for its backward products. Disjoint
+     * ranges may be packed at once (the library reads each range in the order it lies in memory, prefetching ahead).
      */
-    public static void packPanels(short[] panels, int panelRows, int red, int cols, int p0, int p1, MemorySegment dst) {
-        checkPanelRange(red, cols, p0, p1);
+    public static void packPanels(short[] panels, int panelRows, int red, int cols, int q0, int q1, MemorySegment dst) {
+        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
         checkPanels(panels, panelRows, red, cols);
+        int rowPanels = (red + panelRows - 1) / panelRows;
+        if (q0 < 0 || q0 > q1 || q1 > rowPanels) throw new IllegalArgumentException("row panels " + q0 + ".." + q1 + " of " + rowPanels);
         checkPacked(dst, red, cols);
         requireAvailable();
-        if (p0 == p1 || red == 0) return;
+        if (q0 == q1 || cols == 0) return;
         try {
-            Holder.LIBRARY.packPanels().invokeExact(MemorySegment.ofArray(panels), panelRows, red, cols, p0, p1, dst);
+            Holder.LIBRARY.packPanels().invokeExact(MemorySegment.ofArray(panels), panelRows, red, cols, q0, q1, dst);
         } catch (Throwable e) {
             throw rethrow(e);
         }
