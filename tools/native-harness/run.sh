@@ -6,10 +6,20 @@
 #   run.sh threads [m] [rounds] [tasks per thread]
 #       threads.c on two threads: tasks from one shared counter against owned contiguous shares (Parallel's order);
 #       defaults 1024 15 16.
+#   run.sh packing [rounds]
+#       packing.c on one core: the backward's B = W packed from Java's panels for every layer matrix of SmolLM2-135M
+#       (from memory), in row-panel order with prefetch (the library) against the column-panel order it replaced.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+if [ "${1:-}" = packing ]; then
+  shift
+  "${CC:-gcc}" -O3 -Wall -Wno-unused-function -o "$out/packing" "$here/packing.c"
+  core=$(( $(nproc) > 1 ? 1 : 0 ))
+  taskset -c "$core" "$out/packing" "$@"
+  exit
+fi
 if [ "${1:-}" = threads ]; then
   shift
   "${CC:-gcc}" -O3 -Wall -pthread -o "$out/threads" "$here/threads.c" "$here/../../src/main/c/tagllm_bf16.c"

@@ -351,19 +351,18 @@ TARGET void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, i
  * the same in the column-panel order of before reached 15 ms (the runs it reads next lie a row panel apart).
  */
 TARGET void tl_pack_panels_bf16(const uint16_t *panels, int pr, int red, int cols, int q0, int q1, uint32_t *dst) {
-    int n0 = q0 * pr, n1 = q1 * pr < red ? q1 * pr : red;
-    if (n1 <= n0) return;
     int colPanels = (cols + NR - 1) / NR;
     size_t run = (size_t)NR * pr * sizeof(uint16_t), total = (size_t)((red + pr - 1) / pr) * pr * cols * sizeof(uint16_t);
     const char *base = (const char *)panels;
-    for (int j = 0; j < colPanels; j++) {
-        for (int q = q0; q < q1; q++) {
+    for (int q = q0; q < q1; q++) {
+        int n0 = q * pr, nc = red - n0 < pr ? red - n0 : pr;
+        for (int j = 0; j < colPanels; j++) {
             /* two column panels ahead; past the last column that is the next row panel's first columns */
             size_t ahead = ((size_t)q * cols + (size_t)(j + 2) * NR) * pr * sizeof(uint16_t);
             for (size_t t = 0; t < run && ahead + t < total; t += 64) _mm_prefetch(base + ahead + t, _MM_HINT_T0);
+            int width = cols - j * NR < NR ? cols - j * NR : NR;
+            pack_w_panels(panels, pr, cols, j * NR, width, n0, nc, dst + (size_t)j * panel_words(red) + (size_t)(n0 / 2) * NR);
         }
-        int width = cols - j * NR < NR ? cols - j * NR : NR;
-        pack_w_panels(panels, pr, cols, j * NR, width, n0, n1 - n0, dst + (size_t)j * panel_words(red) + (size_t)(n0 / 2) * NR);
     }
 }
 
