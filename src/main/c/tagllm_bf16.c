@@ -346,9 +346,10 @@ TARGET void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, i
  *
  * Why row panels, and the prefetch: the weights come from memory (a step reads each matrix once), and a column panel's
  * share of one row panel is a 2 KB run (pr = 32) one row panel's columns away from the next. The hardware prefetchers
- * did not follow that, in either order: packing the 30 layer matrices of SmolLM2-135M (212 MB) from cold memory took
- * 28 ms on one Zen 5 core, 7.5 GB/s. Requesting the run two column panels ahead took it to 8.5 ms (25 GB/s); doing
- * the same in the column-panel order of before reached 15 ms (the runs it reads next lie a row panel apart).
+ * did not follow that, in either order: packing the 30 layer matrices of SmolLM2-135M (212 MB) from memory took
+ * 28.9 ms on one Zen 5 core, 7.4 GB/s (tools/native-harness/run.sh packing). Requesting the run two column panels
+ * ahead took it to 8.3 ms (25.6 GB/s); prefetching in the column-panel order of before reached 15 ms (the runs it
+ * reads next lie a row panel apart).
  */
 TARGET void tl_pack_panels_bf16(const uint16_t *panels, int pr, int red, int cols, int q0, int q1, uint32_t *dst) {
     int colPanels = (cols + NR - 1) / NR;

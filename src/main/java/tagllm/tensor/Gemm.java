@@ -552,7 +552,7 @@ public final class Gemm {
                 for (int i = 0; i < count; i++) b[i] = all.asSlice(i * packedBytes, packedBytes);
                 // a task per row panel of W, read where it lies in memory (the library prefetches ahead: W comes from
                 // memory once a step) into every column panel; a task per column panel of B read runs a row panel
-                // apart, 3.3 times as long on one Zen 5 core (docs/benchmarks.md, ninth pass)
+                // apart, 3.5 times as long on one Zen 5 core (docs/benchmarks.md, ninth pass)
                 int rowPanels = (red + Matrix.PANEL - 1) / Matrix.PANEL;
                 Parallel.forEachTask(count * rowPanels, t -> NativeBf16.packPanels(ws[t / rowPanels].packedBf16(), Matrix.PANEL,
                         red, cols, t % rowPanels, t % rowPanels + 1, b[t / rowPanels]));
