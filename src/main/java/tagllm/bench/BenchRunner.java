@@ -54,13 +54,11 @@ public final class BenchRunner {
     }
 
     /**
-     * One measured kind of work: seconds per run (median, min, max over the repeats), throughput, and the
-     * GFLOP of one run as {@link FlopCount} counts them. examplesPerS is NaN where it does not apply.
-     */
-    /**
-     * One work's result; {@code each} holds every timed run's seconds, in the order they ran; {@code profile} the
-     * mean seconds per timed run by phase, [forward, backward, forward idle, backward idle] (idle: the pool's threads
-     * waiting inside the phase's parallel calls, see {@link StepProfile}; empty unless profiled).
+     * One measured kind of work: seconds per run (median, min, max over the repeats), throughput, and the GFLOP of one
+     * run as {@link FlopCount} counts them (examplesPerS is NaN where it does not apply); {@code each} holds every
+     * timed run's seconds, in the order they ran; {@code profile} the mean per timed run by phase, [forward, backward,
+     * forward idle, backward idle] seconds (idle: the pool's threads waiting inside the phase's parallel calls) and
+     * [forward, backward] GFLOP of the matrix products the phase ran (see {@link StepProfile}; empty unless profiled).
      */
     public record Timing(Work work, double seconds, double minSeconds, double maxSeconds, int repeats,
                          double tokens, double tokensPerS, double examplesPerS, double gflop, double gflops, double[] each,
@@ -183,8 +181,11 @@ public final class BenchRunner {
             if (o.profile()) {
                 StepProfile.stop();
                 lastProfile = new EnumMap<>(StepProfile.Phase.class);
-                StepProfile.seconds().forEach((ph, s) -> lastProfile.put(ph, new double[]{s[0] / t.length, s[1] / t.length,
-                        s[2] / t.length, s[3] / t.length}));
+                StepProfile.seconds().forEach((ph, s) -> {
+                    double[] perRun = s.clone();
+                    for (int i = 0; i < perRun.length; i++) perRun[i] /= t.length;
+                    lastProfile.put(ph, perRun);
+                });
             }
         }
         return t;

@@ -281,6 +281,8 @@ public final class BenchCommand implements Callable<Integer> {
                     x.put("backward_seconds", sec[1]);
                     x.put("forward_idle_seconds", sec[2]);
                     x.put("backward_idle_seconds", sec[3]);
+                    x.put("forward_gflop", sec[4]);
+                    x.put("backward_gflop", sec[5]);
                 });
             }
         }
@@ -292,24 +294,34 @@ public final class BenchCommand implements Callable<Integer> {
         return om.writeValueAsString(r);
     }
 
-    /** The phases of one work, in seconds per timed run, with their share of the run and what no phase covers. */
-    private static void printProfile(PrintWriter out, BenchRunner.Timing t) {
+    /**
+     * The phases of one work, in seconds per timed run, with their share of the run and what no phase covers; for
+     * phases that ran matrix products, their GFLOP/s over the phase's time and its share of the products' peak (null:
+     * not measured).
+     */
+    private static void printProfile(PrintWriter out, BenchRunner.Timing t, PeakFlops.Result peak, String precision) {
         double mean = t.meanSeconds(), covered = 0, idle = 0;
         out.printf(Locale.ROOT, "profile of %s: mean of %d timed runs %.4f s; wall seconds per run by phase (self time; both cores)%n",
                 t.work().label(), t.repeats(), mean);
-        out.printf(Locale.ROOT, "  %-44s %9s %9s %9s %7s %9s%n", "phase", "forward", "backward", "total", "share", "idle");
+        out.printf(Locale.ROOT, "  %-44s %9s %9s %9s %7s %9s %9s %7s%n", "phase", "forward", "backward", "total", "share", "idle",
+                "GFLOP/s", "% peak");
         for (var e : t.profile().entrySet()) {
             double[] sec = e.getValue();
-            double sum = sec[0] + sec[1], wait = sec[2] + sec[3];
+            double sum = sec[0] + sec[1], wait = sec[2] + sec[3], gflop = sec[4] + sec[5];
             covered += sum;
             idle += wait;
-            out.printf(Locale.ROOT, "  %-44s %9.4f %9.4f %9.4f %6.1f%% %9.4f%n", e.getKey().label, sec[0], sec[1], sum, 100 * sum / mean, wait);
+            String rate = gflop > 0 && sum > 0 ? String.format(Locale.ROOT, "%9.1f", gflop / sum) : String.format(Locale.ROOT, "%9s", "");
+            String share = gflop > 0 && sum > 0 && peak != null ? String.format(Locale.ROOT, "%6.0f%%", 100 * gflop / sum / peak.gflops()) : "";
+            out.printf(Locale.ROOT, "  %-44s %9.4f %9.4f %9.4f %6.1f%% %9.4f %s %s%n", e.getKey().label, sec[0], sec[1], sum, 100 * sum / mean,
+                    wait, rate, share);
         }
         out.printf(Locale.ROOT, "  %-44s %9s %9s %9.4f %6.1f%%%n", "outside the phases above", "", "", mean - covered,
                 100 * (mean - covered) / mean);
         out.printf(Locale.ROOT, "  idle: %.4f s per run (%.1f%%): core-seconds the pool's threads had no task inside the phase's parallel calls%n"
                 + "    (waking, or waiting on another's last task) over its %d threads, i.e. wall time lost to joins%n", idle, 100 * idle / mean,
                 Parallel.threads());
+        out.printf(Locale.ROOT, "  GFLOP/s: the phase's matrix products (2·m·n·k each, as computed) over its time, joins and epilogues included;%n"
+                + "    %% peak: of the %s peak above%n", precision);
     }
 
     private void printTable(PrintWriter out, Report rep) {
@@ -344,8 +356,10 @@ public final class BenchCommand implements Callable<Integer> {
                     t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()),
                     bf16Peak == null ? "" : String.format(Locale.ROOT, "  %5.0f%%", 100 * t.gflops() / bf16Peak.gflops()));
         }
+        // the products' rate against the peak of the precision they compute in
+        PeakFlops.Result productPeak = w.bf16Compute() && bf16Peak != null ? bf16Peak : w.bf16Compute() ? null : peak;
         for (BenchRunner.Timing t : rep.timings()) {
-            if (!t.profile().isEmpty()) printProfile(out, t);
+            if (!t.profile().isEmpty()) printProfile(out, t, productPeak, w.bf16Compute() ? "BF16" : "FP32");
         }
         if (rss.isPresent()) {
             out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",

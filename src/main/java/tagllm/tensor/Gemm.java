@@ -382,6 +382,7 @@ public final class Gemm {
      * packed exactly once.
      */
     private static void run(float[] a, int aOff, int m, Operand b, float[] c, int cOff, boolean accumulate) {
+        StepProfile.flops(2.0 * m * b.cols * b.red);
         TaskGrid grid = TaskGrid.of((b.cols + NR - 1) / NR, m, b.direct(0) != null);
         Parallel.forEachTask(grid.tasks(), t -> {
             int p0 = grid.firstPanel(t), p1 = grid.endPanel(t);
@@ -539,6 +540,7 @@ public final class Gemm {
                                        int[] cOffs, boolean accumulate, boolean sum, Epilogue after, BlockEpilogue inBlocks) {
         Matrix w0 = ws[0];
         int cols = transposed ? w0.rows() : w0.cols(), red = transposed ? w0.cols() : w0.rows();
+        StepProfile.flops(2.0 * rows * cols * red * ws.length);
         int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
         int count = ws.length;
         TaskGrid grid = TaskGrid.forNative((cols + nr - 1) / nr, rows);

@@ -38,6 +38,9 @@ final class MatVec {
         int[] first = new int[ws.length + 1];
         for (int i = 0; i < ws.length; i++) first[i + 1] = first[i] + Matrix.panels(ws[i].rows());
         int k = ws[0].cols();
+        long outputs = 0;
+        for (Matrix w : ws) outputs += w.rows();
+        StepProfile.flops(2.0 * m * outputs * k);
         int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, k * NR * m));
         Parallel.forRange(first[ws.length], grain, (g0, g1) -> {
             float[] out = OUT.get();

@@ -15,6 +15,10 @@ import java.util.Map;
  * ({@link Parallel#forEachTask}): core-seconds with no task to run (a worker still waking, or every thread but one
  * waiting on the last task), over the pool's thread count, so that it reads as the share of the phase's wall time
  * lost to joins. Time outside parallel calls, when only the calling thread works, is not counted as idle.
+ *
+ * <p>And the floating-point operations of the matrix products the phase called ({@link Gemm}, {@link MatVec}: 2·m·n·k
+ * each, what they compute, pruned rows excluded), so a phase's rate can be set against the machine's peak without
+ * modelling the step: {@code tagllm bench --profile} prints it per phase.
  */
 public final class StepProfile {
     /** What a stretch of the step is spent on. */
@@ -45,6 +49,8 @@ public final class StepProfile {
     private static final long[] NANOS = new long[2 * PHASES];
     /** Idle core-nanoseconds inside parallel calls by phase × direction, over the pool's threads (see above). */
     private static final long[] IDLE = new long[2 * PHASES];
+    /** Matrix-product FLOPs by phase × direction. */
+    private static final double[] FLOPS = new double[2 * PHASES];
     private static final Phase[] STACK = new Phase[16];
     private static int depth;
     private static long mark;
@@ -56,6 +62,7 @@ public final class StepProfile {
     public static synchronized void start() {
         java.util.Arrays.fill(NANOS, 0);
         java.util.Arrays.fill(IDLE, 0);
+        java.util.Arrays.fill(FLOPS, 0);
         depth = 0;
         direction = 0;
         owner = Thread.currentThread();
@@ -69,6 +76,7 @@ public final class StepProfile {
         if (owner == Thread.currentThread()) {
             java.util.Arrays.fill(NANOS, 0);
             java.util.Arrays.fill(IDLE, 0);
+            java.util.Arrays.fill(FLOPS, 0);
         }
     }
 
@@ -88,6 +96,15 @@ public final class StepProfile {
     static void idle(long nanos) {
         if (owner != Thread.currentThread() || depth == 0) return;
         IDLE[2 * STACK[depth - 1].ordinal() + direction] += nanos;
+    }
+
+    /**
+     * Adds the FLOPs of a matrix product the profiled thread is about to run to the phase it is in (none: dropped, as
+     * with {@link #idle}); calls from other threads add nothing.
+     */
+    static void flops(double f) {
+        if (owner != Thread.currentThread() || depth == 0) return;
+        FLOPS[2 * STACK[depth - 1].ordinal() + direction] += f;
     }
 
     /** Whether the phases entered from now on count as backward (true) or forward. */
@@ -113,14 +130,17 @@ public final class StepProfile {
     }
 
     /**
-     * Seconds by phase: [forward, backward, forward idle, backward idle] (idle as described above); phases never
-     * entered are left out.
+     * Seconds by phase: [forward, backward, forward idle, backward idle] (idle as described above), then the
+     * phase's matrix-product GFLOP [forward, backward]; phases never entered are left out.
      */
     public static Map<Phase, double[]> seconds() {
         Map<Phase, double[]> out = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
             int i = 2 * p.ordinal();
-            if (NANOS[i] + NANOS[i + 1] > 0) out.put(p, new double[]{NANOS[i] / 1e9, NANOS[i + 1] / 1e9, IDLE[i] / 1e9, IDLE[i + 1] / 1e9});
+            if (NANOS[i] + NANOS[i + 1] > 0) {
+                out.put(p, new double[]{NANOS[i] / 1e9, NANOS[i + 1] / 1e9, IDLE[i] / 1e9, IDLE[i + 1] / 1e9,
+                        FLOPS[i] / 1e9, FLOPS[i + 1] / 1e9});
+            }
         }
         return out;
     }

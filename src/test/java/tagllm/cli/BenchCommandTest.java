@@ -81,6 +81,19 @@ class BenchCommandTest {
                 idle += fi + bi;
             }
             assertTrue(sum <= mean * 1.001, "phases " + sum + " s exceed the run's " + mean + " s");
+            // the products' FLOPs, counted as they run, are the work's count (FlopCount, modelled) less attention's:
+            // within it, and most of it; only the product phases have any
+            double gflop = 0;
+            for (String phase : new String[]{"qkv", "o", "gate_up", "down"}) {
+                double g = pr.get(phase).get("forward_gflop").asDouble() + pr.get(phase).get("backward_gflop").asDouble();
+                assertTrue(g > 0, e.get("work") + " " + phase + " ran no product FLOPs");
+                gflop += g;
+            }
+            for (String phase : new String[]{"attention", "norm", "rope", "swiglu", "embed_tags"}) {
+                assertEquals(0, pr.get(phase).get("forward_gflop").asDouble() + pr.get(phase).get("backward_gflop").asDouble(), phase);
+            }
+            double work = e.get("gflop").asDouble();
+            assertTrue(gflop <= work * (1 + 1e-9) && gflop >= 0.5 * work, e.get("work") + ": products " + gflop + " GFLOP of " + work);
             assertTrue(idle <= sum, "idle " + idle + " s exceeds the phases' " + sum + " s");
             boolean train = e.get("work").asText().equals("train");
             assertEquals(train, pr.get("gate_up").get("backward_seconds").asDouble() > 0, e.get("work") + ": backward only in train");

@@ -95,6 +95,72 @@ class StepProfileTest {
         assertEquals(s[3], StepProfile.seconds().get(StepProfile.Phase.ATTENTION)[3], "another thread's call counted");
     }
 
+    /**
+     * Each matrix product adds 2·m·n·k FLOPs (hand-computed below) to the phase and direction it runs in, whichever
+     * kernel takes it: the F32 register tile (forward and dX = dY·W), the few-row path, several matrices at once,
+     * and the native BF16 kernels where they run (with a conversion to BF16 timed as its own phase inside the call,
+     * and a sum of two terms). Products outside any phase, from another thread, or with profiling off add nothing.
+     */
+    @Test
+    void productsCountTheirFlopsInTheirPhase() throws Exception {
+        java.util.Random rnd = new java.util.Random(3);
+        Matrix w = Matrix.f32(48, 40, randomArray(48 * 40, rnd)), w2 = Matrix.f32(16, 40, randomArray(16 * 40, rnd));
+        float[] x = randomArray(20 * 40, rnd), y = new float[20 * 48], y2 = new float[20 * 16], dy = randomArray(20 * 48, rnd);
+        float[] dx = new float[20 * 40];
+        StepProfile.start();
+        Gemm.xwT(x, 0, 20, w, y, 0, false); // outside any phase: dropped
+        StepProfile.enter(StepProfile.Phase.QKV);
+        Gemm.xwT(x, 0, 20, w, y, 0, false);                                                  // 2·20·48·40 = 76,800
+        Gemm.xwT(x, 0, 3, w, y, 0, false);                                                   // few rows: 2·3·48·40 = 11,520
+        Gemm.xwT(x, 0, 20, new Matrix[]{w, w2}, new float[][]{y, y2}, new int[]{0, 0});      // 2·20·(48 + 16)·40 = 102,400
+        StepProfile.exit();
+        StepProfile.backward(true);
+        StepProfile.enter(StepProfile.Phase.O);
+        Gemm.xw(dy, 0, 20, w, dx, 0, false);                                                 // 2·20·48·40 = 76,800
+        StepProfile.exit();
+        Thread other = new Thread(() -> {
+            StepProfile.enter(StepProfile.Phase.O);
+            Gemm.xw(dy, 0, 20, w, dx, 0, false);
+            StepProfile.exit();
+        });
+        other.start();
+        other.join();
+        Map<StepProfile.Phase, double[]> s = StepProfile.seconds();
+        assertEquals(76_800 + 11_520 + 102_400, s.get(StepProfile.Phase.QKV)[4] * 1e9, 1e-3);
+        assertEquals(0, s.get(StepProfile.Phase.QKV)[5]);
+        assertEquals(76_800, s.get(StepProfile.Phase.O)[5] * 1e9, 1e-3);
+        assertEquals(0, s.get(StepProfile.Phase.O)[4]);
+        if (NativeBf16.available()) {
+            Matrix b = w.withBf16Compute(), b2 = Matrix.f32(48, 40, randomArray(48 * 40, rnd)).withBf16Compute();
+            StepProfile.backward(false);
+            StepProfile.enter(StepProfile.Phase.DOWN);
+            Gemm.xwT(x, 0, 20, b, y, 0, false);                                              // converts x first: 76,800
+            StepProfile.exit();
+            Bf16Rows g = Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, 20, 48), u = Bf16Rows.reusable(Bf16Rows.Slot.UP_GRAD, 20, 48);
+            g.convert(dy, 0, 0, 20);
+            u.convert(dy, 0, 0, 20);
+            StepProfile.backward(true);
+            StepProfile.enter(StepProfile.Phase.GATE_UP);
+            Gemm.xwSum(new Bf16Rows[]{g, u}, 20, new Matrix[]{b, b2}, dx, 0, false);         // two terms: 153,600
+            StepProfile.exit();
+            s = StepProfile.seconds();
+            assertEquals(76_800, s.get(StepProfile.Phase.DOWN)[4] * 1e9, 1e-3);
+            assertEquals(0, s.get(StepProfile.Phase.TO_BF16)[4] + s.get(StepProfile.Phase.TO_BF16)[5], "the conversion ran no product");
+            assertEquals(153_600, s.get(StepProfile.Phase.GATE_UP)[5] * 1e9, 1e-3);
+        }
+        StepProfile.stop();
+        StepProfile.enter(StepProfile.Phase.NORM);
+        Gemm.xwT(x, 0, 20, w, y, 0, false);
+        StepProfile.exit();
+        assertFalse(StepProfile.seconds().containsKey(StepProfile.Phase.NORM));
+    }
+
+    private static float[] randomArray(int n, java.util.Random rnd) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+
     private static void spin(long ms) {
         long end = System.nanoTime() + ms * 1_000_000;
         while (System.nanoTime() < end) Thread.onSpinWait();
