@@ -357,7 +357,7 @@ public final class BenchCommand implements Callable<Integer> {
                     bf16Peak == null ? "" : String.format(Locale.ROOT, "  %5.0f%%", 100 * t.gflops() / bf16Peak.gflops()));
         }
         // the products' rate against the peak of the precision they compute in
-        PeakFlops.Result productPeak = w.bf16Compute() && bf16Peak != null ? bf16Peak : w.bf16Compute() ? null : peak;
+        PeakFlops.Result productPeak = w.bf16Compute() ? bf16Peak : peak;
         for (BenchRunner.Timing t : rep.timings()) {
             if (!t.profile().isEmpty()) printProfile(out, t, productPeak, w.bf16Compute() ? "BF16" : "FP32");
         }
