@@ -21,7 +21,7 @@ import java.util.Arrays;
 public final class BlockAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length(), MR = Gemm.MR, NR = Gemm.NR;
-    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[12][0]);
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[15][0]);
 
     private BlockAttention() {}
 
@@ -40,6 +40,7 @@ public final class BlockAttention {
         int nk = kMax - kMin + 1, nkp = roundUp(nk, NR), hdp = roundUp(hd, NR);
         float[] qd = work(0, mp * hd), kt = work(1, hd * nkp), vd = work(2, nk * hdp), sc = work(3, mp * nkp);
         float[] o = work(4, mp * hdp), inv = work(5, mp);
+        float[] lanes = work(12, LANE_ROWS * L), lt = work(13, LANE_ROWS * L), red = work(14, 2 * MR);
         gatherHeads(q, qDim, r0, rows, g * group, group, hd, qd);
         Arrays.fill(qd, m * hd, mp * hd, 0f);
         transposeRows(k, kvDim, g * hd, kMin, nk, hd, kt, nkp);
@@ -48,20 +49,28 @@ public final class BlockAttention {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
             int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
             for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, sc, t0 * nkp + p * NR, nkp);
-            for (int row = t0; row < t0 + MR; row++) {
-                int base = row * nkp;
-                if (row >= m) {
-                    Arrays.fill(sc, base + klo, base + khi + 1, 0f);
-                    continue;
-                }
-                int r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
-                float max = Softmax.scaledMax(sc, base + from, to - from + 1, scale);
-                float sum = Softmax.expShifted(sc, base + from, to - from + 1, scale, max);
-                Arrays.fill(sc, base + klo, base + from, 0f);
-                Arrays.fill(sc, base + to + 1, base + khi + 1, 0f);
+            // each row's maximum, then its exponentials and their sum, the lanes of the tile's rows reduced together
+            int tileRows = Math.min(MR, m - t0);
+            for (int i = 0; i < tileRows; i++) {
+                int row = t0 + i, r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
+                Softmax.laneMaxima(sc, row * nkp + from, to - from + 1, lanes, i * L);
+            }
+            rowMaxima(lanes, tileRows, lt, red, 0);
+            for (int i = 0; i < tileRows; i++) {
+                int row = t0 + i, r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
+                red[i] *= scale;
+                Softmax.expShiftedLanes(sc, row * nkp + from, to - from + 1, scale, red[i], lanes, i * L);
+                Arrays.fill(sc, row * nkp + klo, row * nkp + from, 0f);
+                Arrays.fill(sc, row * nkp + to + 1, row * nkp + khi + 1, 0f);
+            }
+            for (int row = t0 + tileRows; row < t0 + MR; row++) Arrays.fill(sc, row * nkp + klo, row * nkp + khi + 1, 0f);
+            rowSums(lanes, tileRows, lt, red, MR);
+            for (int i = 0; i < tileRows; i++) {
+                int row = t0 + i, r = r0 + row / group;
+                float sum = red[MR + i];
                 // P stays unnormalised: scaling the hd outputs of a row is cheaper than its up to nk probabilities
                 inv[row] = 1f / sum;
-                lse[r * heads + g * group + row % group] = max + (float) Math.log(sum);
+                lse[r * heads + g * group + row % group] = red[i] + (float) Math.log(sum);
             }
             for (int c = 0; c < hdp; c += NR) {
                 tile(sc, t0 * nkp + klo, nkp, khi - klo + 1, vd, klo * hdp + c, hdp, o, t0 * hdp + c, hdp);
@@ -91,6 +100,7 @@ public final class BlockAttention {
         float[] dod = work(4, mp * hd), qt = work(5, hdr * mp), dot = work(6, hdr * mp);
         float[] p = work(7, mp * nkp), ds = work(8, mp * nkp), out = work(9, mp * hdp);
         float[] dkt = work(10, hdr * nkp), dvt = work(11, hdr * nkp);
+        float[] lanes = work(12, LANE_ROWS * L), lt = work(13, LANE_ROWS * L), red = work(14, 2 * MR);
         gatherHeads(q, qDim, r0, rows, g * group, group, hd, qd);
         Arrays.fill(qd, m * hd, mp * hd, 0f);
         for (int i = 0; i < rows; i++) {
@@ -109,20 +119,25 @@ public final class BlockAttention {
                 tile(qd, t0 * hd, hd, hd, kt, pn * NR, nkp, p, t0 * nkp + pn * NR, nkp);
                 tile(dod, t0 * hd, hd, hd, vt, pn * NR, nkp, ds, t0 * nkp + pn * NR, nkp);
             }
-            for (int row = t0; row < t0 + MR; row++) {
-                int base = row * nkp;
-                if (row >= m) {
-                    Arrays.fill(p, base, base + nkp, 0f);
-                    Arrays.fill(ds, base, base + nkp, 0f);
-                    continue;
-                }
-                int r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
-                Softmax.backward(p, ds, base + from, to - from + 1, scale, lse[r * heads + g * group + row % group]);
+            // each row's probabilities and Σ p·dP (the lanes of the tile's rows added together), then dS
+            int tileRows = Math.min(MR, m - t0);
+            for (int i = 0; i < tileRows; i++) {
+                int row = t0 + i, r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
+                Softmax.backwardLanes(p, ds, row * nkp + from, to - from + 1, scale, lse[r * heads + g * group + row % group], lanes, i * L);
+            }
+            rowSums(lanes, tileRows, lt, red, 0);
+            for (int i = 0; i < tileRows; i++) {
+                int row = t0 + i, base = row * nkp, r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
+                Softmax.backwardFinish(p, ds, base + from, to - from + 1, scale, red[i]);
                 // zero outside the row's keys: the transposed products below read whole panels
                 Arrays.fill(p, base, base + from, 0f);
                 Arrays.fill(p, base + to + 1, base + nkp, 0f);
                 Arrays.fill(ds, base, base + from, 0f);
                 Arrays.fill(ds, base + to + 1, base + nkp, 0f);
+            }
+            for (int row = t0 + tileRows; row < t0 + MR; row++) {
+                Arrays.fill(p, row * nkp, (row + 1) * nkp, 0f);
+                Arrays.fill(ds, row * nkp, (row + 1) * nkp, 0f);
             }
             // dQ = dS · K over the keys this tile sees
             for (int c = 0; c < hdp; c += NR) {
@@ -156,6 +171,51 @@ public final class BlockAttention {
                 addColumn(dkt, j, nkp, column, dk, kOff, hd);
                 addColumn(dvt, j, nkp, column, dv, kOff, hd);
             }
+        }
+    }
+
+    /** Rows of lanes reduced at once: a 16 × 16 transpose with 16 lanes (MR = 14 fits), else MR rows lane by lane. */
+    static final int LANE_ROWS = Math.max(MR, 16);
+
+    /**
+     * out[at + i] = the largest of lanes[i·L .. i·L + L) for rows i &lt; rows: with 16 lanes the rows are transposed
+     * in registers and reduced by vertical maxima (max is exact in any order), else lane by lane. Stale rows beyond
+     * rows only reach their own lanes of the result, which nobody reads.
+     */
+    static void rowMaxima(float[] lanes, int rows, float[] t, float[] out, int at) {
+        if (L == 16) {
+            block16(lanes, 0, L, t, 0, L);
+            FloatVector mx = FloatVector.fromArray(S, t, 0);
+            for (int j = 1; j < L; j++) mx = mx.max(FloatVector.fromArray(S, t, j * L));
+            mx.intoArray(t, 0);
+            System.arraycopy(t, 0, out, at, rows);
+            return;
+        }
+        for (int i = 0; i < rows; i++) {
+            float mx = lanes[i * L];
+            for (int j = 1; j < L; j++) mx = Math.max(mx, lanes[i * L + j]);
+            out[at + i] = mx;
+        }
+    }
+
+    /**
+     * out[at + i] = the lanes lanes[i·L .. i·L + L) added in lane order from 0f for rows i &lt; rows: the bits of
+     * {@link DeterministicMath#sumLanes} for each row, the adds of 16 rows done as one vertical sum of their
+     * transpose.
+     */
+    static void rowSums(float[] lanes, int rows, float[] t, float[] out, int at) {
+        if (L == 16) {
+            block16(lanes, 0, L, t, 0, L);
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0; j < L; j++) sum = sum.add(FloatVector.fromArray(S, t, j * L));
+            sum.intoArray(t, 0);
+            System.arraycopy(t, 0, out, at, rows);
+            return;
+        }
+        for (int i = 0; i < rows; i++) {
+            float sum = 0f;
+            for (int j = 0; j < L; j++) sum += lanes[i * L + j];
+            out[at + i] = sum;
         }
     }
 
