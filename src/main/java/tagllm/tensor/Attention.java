@@ -1,5 +1,8 @@
 package tagllm.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Scaled dot-product attention of one query row and head over a contiguous range of key rows [lo, hi] — the per-row
  * mask (causal, packed sequences, domain isolation, sliding window) is entirely in that range. K and V rows hold
@@ -52,9 +55,10 @@ public final class Attention {
         int hd = s.headDim(), kvStride = s.kvDim(), kvCol = (h / s.group()) * hd, qOff = i * s.qDim() + h * hd;
         int lo = keys.lo()[i], n = keys.hi()[i] - lo + 1;
         float scale = s.scale();
+        dots(x.q(), qOff, x.k(), lo * kvStride + kvCol, kvStride, n, hd, scores, 0);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            float sc = scale * VectorOps.dot(x.q(), qOff, x.k(), (lo + j) * kvStride + kvCol, hd);
+            float sc = scale * scores[j];
             scores[j] = sc;
             if (sc > max) max = sc;
         }
@@ -72,6 +76,41 @@ public final class Attention {
         lse[i * s.heads() + h] = max + (float) Math.log(sum);
     }
 
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(
+            () -> new float[][]{new float[BlockAttention.LANE_ROWS * L], new float[BlockAttention.LANE_ROWS * L]});
+
+    /**
+     * out[at + j] = {@link VectorOps#dot}(a from aOff, row j of b, hd) for the n rows of b at bOff + j·stride, with its
+     * bits. With 16 lanes, 16 rows at a time leave their lane sums in a buffer that one transpose and vertical adds
+     * reduce ({@link BlockAttention#rowSums}): a horizontal reduction per key was most of a decode row's attention.
+     */
+    static void dots(float[] a, int aOff, float[] b, int bOff, int stride, int n, int hd, float[] out, int at) {
+        int j = 0;
+        int full = hd - hd % L;
+        if (L == 16 && full > 0) {
+            float[][] work = LANES.get();
+            float[] buf = work[0];
+            for (; j + 16 <= n; j += 16) {
+                for (int r = 0; r < 16; r++) {
+                    int row = bOff + (j + r) * stride;
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int i = 0; i < full; i += L) acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, row + i), acc);
+                    acc.intoArray(buf, r * L);
+                }
+                BlockAttention.rowSums(buf, 16, work[1], out, at + j);
+                for (int r = 0; r < 16; r++) {
+                    int row = bOff + (j + r) * stride;
+                    float sum = out[at + j + r];
+                    for (int i = full; i < hd; i++) sum += a[aOff + i] * b[row + i];
+                    out[at + j + r] = sum;
+                }
+            }
+        }
+        for (; j < n; j++) out[at + j] = VectorOps.dot(a, aOff, b, bOff + j * stride, hd);
+    }
+
     /**
      * Backward of {@link #forward} for query row i and head h, given dOut: writes dq (overwriting) and adds into dk
      * and dv of every key j that has a gradient row. With p_j recomputed from lse, dp_j = dOut·v_j,
@@ -85,14 +124,13 @@ public final class Attention {
         int lo = keys.lo()[i], n = keys.hi()[i] - lo + 1;
         float scale = s.scale(), l = lse[i * s.heads() + h];
         // scores[0..n) holds p, scores[n..2n) holds dp
+        dots(x.q(), qOff, x.k(), lo * kvStride + kvCol, kvStride, n, hd, scores, 0);
+        dots(dOut, gOff, x.v(), lo * kvStride + kvCol, kvStride, n, hd, scores, n);
         float pdp = 0f;
         for (int j = 0; j < n; j++) {
-            int kr = (lo + j) * kvStride + kvCol;
-            float p = (float) Math.exp(scale * VectorOps.dot(x.q(), qOff, x.k(), kr, hd) - l);
-            float dp = VectorOps.dot(dOut, gOff, x.v(), kr, hd);
+            float p = (float) Math.exp(scale * scores[j] - l);
             scores[j] = p;
-            scores[n + j] = dp;
-            pdp += p * dp;
+            pdp += p * scores[n + j];
         }
         java.util.Arrays.fill(d.q(), gOff, gOff + hd, 0f);
         for (int j = 0; j < n; j++) {

@@ -117,4 +117,23 @@ class SoftmaxLanesTest {
             }
         }
     }
+
+    @Test
+    void batchedDotProductsHaveTheBitsOfOneDotEach() {
+        Random rnd = new Random(17);
+        for (int hd : new int[]{64, 72, 8, 16, 100}) {
+            for (int n : new int[]{1, 15, 16, 17, 40, 130}) {
+                int stride = 3 * hd + 5, aOff = 7, bOff = 11;
+                float[] a = new float[aOff + hd], b = new float[bOff + n * stride];
+                for (int i = 0; i < a.length; i++) a[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(5) - 2));
+                for (int i = 0; i < b.length; i++) b[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(5) - 2));
+                float[] out = new float[n + 2];
+                Attention.dots(a, aOff, b, bOff, stride, n, hd, out, 2);
+                for (int j = 0; j < n; j++) {
+                    assertEquals(Float.floatToIntBits(VectorOps.dot(a, aOff, b, bOff + j * stride, hd)), Float.floatToIntBits(out[2 + j]),
+                            "row " + j + " of " + n + ", head dim " + hd);
+                }
+            }
+        }
+    }
 }
