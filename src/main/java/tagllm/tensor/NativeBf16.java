@@ -183,7 +183,7 @@ public final class NativeBf16 {
      * ranges may be packed at once (the library reads each range in the order it lies in memory, prefetching ahead).
      */
     public static void packPanels(short[] panels, int panelRows, int red, int cols, int q0, int q1, MemorySegment dst) {
-        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
+        checkReductionShape(red, cols);
         checkPanels(panels, panelRows, red, cols);
         int rowPanels = (red + panelRows - 1) / panelRows;
         if (q0 < 0 || q0 > q1 || q1 > rowPanels) throw new IllegalArgumentException("row panels " + q0 + ".." + q1 + " of " + rowPanels);
@@ -226,9 +226,13 @@ public final class NativeBf16 {
 
     /** The shape of a packed B and panels [p0, p1) of it, for the packing functions. */
     private static void checkPanelRange(int red, int cols, int p0, int p1) {
-        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
+        checkReductionShape(red, cols);
         int panels = (cols + PANEL - 1) / PANEL;
         if (p0 < 0 || p0 > p1 || p1 > panels) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + panels);
+    }
+
+    private static void checkReductionShape(int red, int cols) {
+        if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
     }
 
     private static void checkPanels(short[] panels, int panelRows, int rows, int cols) {
