@@ -22,7 +22,25 @@ public final class PeakFlops {
     private PeakFlops() {}
 
     /** A measured peak: GFLOP/s of all threads together and of one thread alone. */
-    public record Result(int threads, double gflops, double gflopsOneThread, int vectorBits) {}
+    public record Result(int threads, double gflops, double gflopsOneThread, int vectorBits) {
+        /**
+         * The higher of two measurements of the same loop, field by field. The machine's capability is the faster
+         * one: a slower measurement saw other work on the machine (or a slower moment of a shared host), and a share
+         * of it would flatter whatever ran at a faster moment.
+         */
+        public Result higher(Result other) {
+            if (other.threads != threads || other.vectorBits != vectorBits) {
+                throw new IllegalArgumentException("peaks of different loops: " + this + " and " + other);
+            }
+            return new Result(threads, Math.max(gflops, other.gflops), Math.max(gflopsOneThread, other.gflopsOneThread), vectorBits);
+        }
+
+        /** How far the lower of two measurements (all threads) falls below the higher: 0 the same, 0.25 a quarter. */
+        public double dropFrom(Result other) {
+            double hi = Math.max(gflops, other.gflops), lo = Math.min(gflops, other.gflops);
+            return hi > 0 ? 1 - lo / hi : 0;
+        }
+    }
 
     public static Result measure(int threads, int rounds) {
         return measure(threads, rounds, PeakFlops::chains, (double) CHAINS * S.length() * 2, S.vectorBitSize());

@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Times a Tag-LLM training step, a forward-only prefill and greedy decoding (median of repeats after "
                 + "warm-up) on a model folder, or on random weights of a config or named shape; prints tokens/s, "
-                + "examples/s, GFLOP/s and their share of the machine's FP32 peak (measured here with an FMA loop).")
+                + "examples/s, GFLOP/s and their share of the machine's FP32 peak (and BF16 peak with --compute bf16), "
+                + "measured here with an FMA (dot-product) loop before and after the works; shares are of the higher.")
 public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -84,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "tokens of each predicted SMILES (default: ${DEFAULT-VALUE}, ZINC's mean length)")
     int smilesTokens;
 
-    @Option(names = "--no-peak", description = "skip the FMA peak measurement")
+    @Option(names = "--no-peak", description = "skip the peak measurements (FMA, and BF16 dot products with --compute bf16)")
     boolean noPeak;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random weights and inputs (default: ${DEFAULT-VALUE})")
@@ -98,10 +99,29 @@ public final class BenchCommand implements Callable<Integer> {
             + "the breakdown (JSON: profile)")
     boolean profile;
 
-    /** What was measured, for the table or the JSON: the model, the machine's peaks, the timings, memory and load. */
-    private record Report(String source, ModelConfig config, Weights weights, PeakFlops.Result peak, PeakFlops.Result bf16Peak,
+    /**
+     * What was measured, for the table or the JSON: the model, the machine's peaks (null: not measured), the timings,
+     * memory and load.
+     */
+    private record Report(String source, ModelConfig config, Weights weights, Peak fp32, Peak bf16,
                           List<BenchRunner.Timing> timings, OptionalLong rss, long weightBytes, long activationBytes,
-                          double loadBefore, double loadAfter) {}
+                          double loadBefore, double loadAfter) {
+        PeakFlops.Result peak() { return fp32 == null ? null : fp32.best(); }
+
+        PeakFlops.Result bf16Peak() { return bf16 == null ? null : bf16.best(); }
+    }
+
+    /**
+     * A peak measured before the works and again after them. The shares are taken of the higher: a shared or busy
+     * machine's speed drifts (by a quarter within a minute has been seen), and a peak caught at a slow moment would
+     * make the works that ran at a faster one look better than they are.
+     */
+    private record Peak(PeakFlops.Result before, PeakFlops.Result after) {
+        PeakFlops.Result best() { return before.higher(after); }
+
+        /** The drop that is worth a note beside the table: the shares then depend on when the peak was caught. */
+        static final double NOTABLE_DROP = 0.10;
+    }
 
     /** The weights to time and where they came from. */
     private record Subject(Weights weights, String source) {}
@@ -111,9 +131,15 @@ public final class BenchCommand implements Callable<Integer> {
         BenchRunner.Options options = options();
         Subject subject = subject();
         Transformer t = new Transformer(subject.weights());
-        PeakFlops.Result peak = noPeak ? null : fmaPeak();
-        PeakFlops.Result bf16Peak = noPeak || !subject.weights().bf16Compute() ? null : bf16Peak();
-        Report report = time(t, options, subject, peak, bf16Peak);
+        boolean bf16 = !noPeak && subject.weights().bf16Compute();
+        PeakFlops.Result peak = noPeak ? null : fmaPeak("");
+        PeakFlops.Result bf16Peak = bf16 ? bf16Peak("") : null;
+        Report report = time(t, options, subject);
+        if (!noPeak) {
+            report = new Report(report.source(), report.config(), report.weights(), new Peak(peak, fmaPeak(" again")),
+                    bf16 ? new Peak(bf16Peak, bf16Peak(" again")) : null, report.timings(), report.rss(), report.weightBytes(),
+                    report.activationBytes(), report.loadBefore(), report.loadAfter());
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) out.println(toJson(report));
         else printTable(out, report);
@@ -174,20 +200,19 @@ public final class BenchCommand implements Callable<Integer> {
         return new Subject(bf16Compute ? weights.withBf16Compute() : weights, source);
     }
 
-    private PeakFlops.Result fmaPeak() {
-        spec.commandLine().getErr().println("bench: measuring the FMA peak on " + Parallel.threads() + " threads...");
+    private PeakFlops.Result fmaPeak(String again) {
+        spec.commandLine().getErr().println("bench: measuring the FMA peak" + again + " on " + Parallel.threads() + " threads...");
         return PeakFlops.measure(Parallel.threads(), 3);
     }
 
     /** The BF16 dot-product peak, measured with --compute bf16. */
-    private PeakFlops.Result bf16Peak() {
-        spec.commandLine().getErr().println("bench: measuring the BF16 dot-product peak on " + Parallel.threads() + " threads...");
+    private PeakFlops.Result bf16Peak(String again) {
+        spec.commandLine().getErr().println("bench: measuring the BF16 dot-product peak" + again + " on " + Parallel.threads() + " threads...");
         return PeakFlops.measureBf16(Parallel.threads(), 3);
     }
 
-    /** Runs the works, with the machine's load before and after and the memory they took. */
-    private Report time(Transformer t, BenchRunner.Options options, Subject subject, PeakFlops.Result peak,
-                        PeakFlops.Result bf16Peak) {
+    /** Runs the works, with the machine's load before and after and the memory they took (no peaks yet). */
+    private Report time(Transformer t, BenchRunner.Options options, Subject subject) {
         PrintWriter err = spec.commandLine().getErr();
         double loadBefore = MachineInfo.loadAverage();
         BenchRunner runner = new BenchRunner(t, options, s -> err.println("bench: " + s + MachineInfo.residentBytes()
@@ -198,7 +223,7 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        return new Report(subject.source(), t.config(), subject.weights(), peak, bf16Peak, timings, MachineInfo.peakResidentBytes(),
+        return new Report(subject.source(), t.config(), subject.weights(), null, null, timings, MachineInfo.peakResidentBytes(),
                 BenchRunner.weightBytes(subject.weights()), runner.activationBytes(), loadBefore, MachineInfo.loadAverage());
     }
 
@@ -229,10 +254,14 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("vector_bits", peak.vectorBits());
             m.put("peak_gflops", peak.gflops());
             m.put("peak_gflops_one_thread", peak.gflopsOneThread());
+            m.put("peak_gflops_before", rep.fp32().before().gflops());
+            m.put("peak_gflops_after", rep.fp32().after().gflops());
         }
         if (bf16Peak != null) {
             m.put("peak_bf16_gflops", bf16Peak.gflops());
             m.put("peak_bf16_gflops_one_thread", bf16Peak.gflopsOneThread());
+            m.put("peak_bf16_gflops_before", rep.bf16().before().gflops());
+            m.put("peak_bf16_gflops_after", rep.bf16().after().gflops());
         }
         ObjectNode mo = r.putObject("model");
         mo.put("source", rep.source());
@@ -333,12 +362,18 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "machine: %s, %d cores, %d engine threads, Java %s, load %.1f -> %.1f%n", MachineInfo.cpuModel(),
                 Runtime.getRuntime().availableProcessors(), Parallel.threads(), Runtime.version(), rep.loadBefore(), rep.loadAfter());
         if (peak != null) {
-            out.printf(Locale.ROOT, "FP32 peak (FMA loop, %d-bit vectors): %.1f GFLOP/s on %d threads, %.1f on one%n",
-                    peak.vectorBits(), peak.gflops(), peak.threads(), peak.gflopsOneThread());
+            out.printf(Locale.ROOT, "FP32 peak (FMA loop, %d-bit vectors): %.1f GFLOP/s on %d threads, %.1f on one%s%n",
+                    peak.vectorBits(), peak.gflops(), peak.threads(), peak.gflopsOneThread(), beforeAfter(rep.fp32()));
         }
         if (bf16Peak != null) {
-            out.printf(Locale.ROOT, "BF16 peak (vdpbf16ps loop): %.1f GFLOP/s on %d threads, %.1f on one%n",
-                    bf16Peak.gflops(), bf16Peak.threads(), bf16Peak.gflopsOneThread());
+            out.printf(Locale.ROOT, "BF16 peak (vdpbf16ps loop): %.1f GFLOP/s on %d threads, %.1f on one%s%n",
+                    bf16Peak.gflops(), bf16Peak.threads(), bf16Peak.gflopsOneThread(), beforeAfter(rep.bf16()));
+        }
+        double drop = Math.max(rep.fp32() == null ? 0 : rep.fp32().before().dropFrom(rep.fp32().after()),
+                rep.bf16() == null ? 0 : rep.bf16().before().dropFrom(rep.bf16().after()));
+        if (drop > Peak.NOTABLE_DROP) {
+            out.printf(Locale.ROOT, "note: a peak measured %.0f%% lower on one side of the works than on the other: the machine's speed "
+                    + "moved during this run; shares are of the higher, and the works' times may have moved with it%n", 100 * drop);
         }
         out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s weights, %s compute, weights %.0f MB%n", rep.source(),
                 c.parameterCount() / 1e6, storage(w), w.bf16Compute() ? "BF16" : "F32", wBytes / 1e6);
@@ -368,5 +403,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + "panel padding included, a tied LM head once); activations: the most bytes of activation, gradient, "
                     + "input-row and KV-cache arrays in use at one time, over all works");
         }
+    }
+
+    /** The two measurements a peak is the higher of, for the table (all threads). */
+    private static String beforeAfter(Peak p) {
+        return String.format(Locale.ROOT, " (the higher of %.1f before the works and %.1f after)", p.before().gflops(), p.after().gflops());
     }
 }

@@ -55,6 +55,24 @@ class BenchCommandTest {
         assertTrue(o.get("memory").get("activation_bytes").asLong() > 0);
     }
 
+    /**
+     * The peak is measured before the works and again after them; the reported peak is the higher of the two and
+     * every share is of it (a slow moment of the machine at either end must not inflate the shares).
+     */
+    @Test
+    void peakIsTheHigherOfBeforeAndAfterAndSharesAreOfIt() throws Exception {
+        CliRun r = CliRun.of("bench", "--shape", "tiny", "--batch", "2", "--seq", "40", "--p", "3", "--work", "prefill",
+                "--repeats", "1", "--warmup", "0", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("measuring the FMA peak on") && r.err().contains("measuring the FMA peak again on"), r.err());
+        JsonNode m = new ObjectMapper().readTree(r.out()).get("machine");
+        double before = m.get("peak_gflops_before").asDouble(), after = m.get("peak_gflops_after").asDouble();
+        assertTrue(before > 0 && after > 0, m.toString());
+        assertEquals(Math.max(before, after), m.get("peak_gflops").asDouble(), 0.0, m.toString());
+        JsonNode e = new ObjectMapper().readTree(r.out()).get("results").get(0);
+        assertEquals(e.get("gflops").asDouble() / Math.max(before, after), e.get("peak_share").asDouble(), 1e-12);
+    }
+
     /** --profile: every phase of the step timed, forward and backward apart, adding up to no more than the run. */
     @Test
     void profileBreaksTheStepIntoPhases() throws Exception {
