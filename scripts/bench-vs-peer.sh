@@ -12,8 +12,9 @@
 #                 tagllm --compute bf16; both: f32, then bf16.
 #   PREDICT       1 (default): also batch prediction (MOLECULES molecules, default 64); 0: skip it.
 #   ROUNDS        1 (default): runs of the pair; with more, the order alternates (peer first, then tagllm first, ...)
-#                 and a summary gives, per work, the median of each side, the ratio of the medians and the range of
-#                 the per-round ratios. This machine's speed drifts 15-40% between launches minutes apart, so one
+#                 and a summary gives, per work, the median of each side, the ratio of the medians, the range of
+#                 the per-round ratios and the range of tagllm's share of the peak of its precision (the bench's
+#                 peaks: the higher of the measurements before and after its works). This machine's speed drifts 15-40% between launches minutes apart, so one
 #                 pair is a sample, not a measurement.
 #   PEER_BLAS_DIR a folder holding an OpenBLAS libblas.so.3 to load instead of the system BLAS.
 #   PEER_ARGS     more torch_tagstep.py options, e.g. "--repeats 3"; SHARED (default ../shared); PYTHON (default
@@ -78,7 +79,7 @@ for prec in "${precisions[@]}"; do
     "$python" - "$log" "$prec" "$rounds" <<'PY'
 import json, statistics, sys
 log, prec, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-peer, ours = {}, {}
+peer, ours, share = {}, {}, {}
 for r in range(1, rounds + 1):
     for line in open(f"{log}/{prec}.peer.{r}"):
         if line.startswith("{"):
@@ -89,13 +90,18 @@ for r in range(1, rounds + 1):
         # the table row: work, median s, tokens/s, examples/s, ...
         if len(f) >= 4 and f[0] in ("train", "prefill", "decode", "predict"):
             ours.setdefault(f[0], {})[r] = float(f[3]) if f[0] == "predict" else float(f[2])
-print(f"{'work':<8} {'peer median':>12} {'tagllm median':>14} {'ratio':>6}  per-round ratios")
+            # the last column: the share of the peak of the precision computed in (% BF16 with bf16, else % peak)
+            if f[-1].endswith("%"):
+                share.setdefault(f[0], {})[r] = float(f[-1].rstrip("%"))
+print(f"{'work':<8} {'peer median':>12} {'tagllm median':>14} {'ratio':>6}  per-round ratios   tagllm % of the {prec.upper()} peak per round")
 for w in ("train", "prefill", "decode", "predict"):
     if w not in peer or w not in ours: continue
     both = sorted(set(peer[w]) & set(ours[w]))
     rs = [ours[w][r] / peer[w][r] for r in both]
     pm, om = statistics.median(peer[w].values()), statistics.median(ours[w].values())
-    print(f"{w:<8} {pm:>12.1f} {om:>14.1f} {om / pm:>6.2f}  {min(rs):.2f}-{max(rs):.2f} over {len(rs)}")
+    sh = sorted(share.get(w, {}).values())
+    shares = f"{sh[0]:.0f}-{sh[-1]:.0f}%" if sh else "-"
+    print(f"{w:<8} {pm:>12.1f} {om:>14.1f} {om / pm:>6.2f}  {min(rs):.2f}-{max(rs):.2f} over {len(rs)}   {shares}")
 PY
   fi
 done
