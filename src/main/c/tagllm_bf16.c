@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 6"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 7"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -380,6 +380,60 @@ void tl_xw_panels_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t
 void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
                          float *yc, int ldy, int accumulate) {
     gemm(a, (size_t)lda, m, red, NULL, 0, b, cols, 1, c0, c1, yc, (size_t)ldy, accumulate);
+}
+
+/*
+ * B[red x cols] in FP32 (row stride ldb) rounded to BF16 (nearest even) and packed as the tiles read it: ceil(cols /
+ * NR) panels of panel_words(red) words, word j of pair p of panel q holding rows 2p (low half) and 2p + 1 of column
+ * q * NR + j; the pair past an odd red and the columns past cols are zero. dst is 64-byte aligned. For the small
+ * operands of attention's products (V, K, dS, P, V^T), packed once per block of query rows.
+ */
+TARGET void tl_pack_f32(const float *b, int ldb, int red, int cols, uint32_t *dst) {
+    int pairs = (red + 1) / 2;
+    size_t pw = panel_words(red);
+    /* word k of a half takes element k of the even row and element k of the odd row: lanes k and 16 + k */
+    __m512i inter = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                     23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    for (int q = 0; q * NR < cols; q++) {
+        int j = q * NR, width = cols - j < NR ? cols - j : NR;
+        __mmask16 m0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
+        __mmask16 m1 = width >= 32 ? 0xffff : width > 16 ? (__mmask16)((1u << (width - 16)) - 1) : 0;
+        uint32_t *d = dst + (size_t)q * pw;
+        for (int p = 0; p < pairs; p++) {
+            const float *even = b + (size_t)(2 * p) * ldb + j;
+            __m512 e0 = _mm512_maskz_loadu_ps(m0, even), e1 = _mm512_maskz_loadu_ps(m1, even + 16);
+            __m512 o0 = _mm512_setzero_ps(), o1 = _mm512_setzero_ps();
+            if (2 * p + 1 < red) {
+                o0 = _mm512_maskz_loadu_ps(m0, even + ldb);
+                o1 = _mm512_maskz_loadu_ps(m1, even + ldb + 16);
+            }
+            /* cvtne2ps_pbh(hi, lo): BF16 lanes 0-15 from lo, 16-31 from hi */
+            __m512i w0 = _mm512_permutexvar_epi16(inter, (__m512i)_mm512_cvtne2ps_pbh(o0, e0));
+            __m512i w1 = _mm512_permutexvar_epi16(inter, (__m512i)_mm512_cvtne2ps_pbh(o1, e1));
+            _mm512_store_si512(d + (size_t)p * NR, w0);
+            _mm512_store_si512(d + (size_t)p * NR + 16, w1);
+        }
+    }
+}
+
+/*
+ * C (+)= A . B tile by tile: job i is five ints (r0, rows <= MR, panel q, k0 even, k1), and computes rows r0 ..
+ * r0 + rows of C, columns q * NR .. min(cols, q * NR + NR), over the reduction elements k0 .. k1 only. A is BF16
+ * (lda even), B packed for red reduction rows (tl_pack_f32). An odd k1 - k0 reads the pair (k1 - 1, k1): A must be
+ * zero at k1 below red. Causal attention's products this way cover only the keys (or query rows) each tile's rows
+ * see, with one call per block; each element still sums its pairs in ascending order.
+ */
+TARGET void tl_tile_jobs(const uint16_t *a, int lda, const uint32_t *packed, int red, int cols, const int *jobs,
+                         int njobs, float *c, int ldc, int accumulate) {
+    size_t pw = panel_words(red);
+    for (int i = 0; i < njobs; i++) {
+        const int *jb = jobs + 5 * i;
+        int r0 = jb[0], rows = jb[1], q = jb[2], k0 = jb[3], k1 = jb[4];
+        int j = q * NR, width = cols - j < NR ? cols - j : NR;
+        const uint32_t *at = (const uint32_t *)(a + (size_t)r0 * lda + k0);
+        tile_rows(rows, at, (size_t)lda / 2, packed + (size_t)q * pw + (size_t)(k0 / 2) * NR, (k1 - k0 + 1) / 2,
+                  c + (size_t)r0 * ldc + j, (size_t)ldc, width, accumulate);
+    }
 }
 
 /*

@@ -276,10 +276,11 @@ final class DecoderLayer {
         final int[] bl = blocks, sr = single;
         final int keysMax = maxKeys;
         Attention.Qkv x = a.qkv();
+        boolean bf16 = allBf16();
         Parallel.forEachTask(blockTasks + singleTasks, t -> {
             if (t < blockTasks) {
                 int b = t / kvHeads, g = t % kvHeads;
-                BlockAttention.forward(heads, x, sel.keys, g, bl[2 * b], bl[2 * b + 1], a.lse, att);
+                BlockAttention.forward(heads, x, sel.keys, g, bl[2 * b], bl[2 * b + 1], a.lse, att, bf16);
                 return;
             }
             int from = (t - blockTasks) * perTask, to = Math.min(items, from + perTask);
@@ -298,6 +299,7 @@ final class DecoderLayer {
         Attention.Qkv x = a.qkv(), grad = new Attention.Qkv(s.dq, s.dk, s.dv);
         int kvHeads = heads.kvHeads(), group = heads.group();
         int[] queryRow = rs.sel.row;
+        boolean bf16 = allBf16();
         Parallel.forEachTask(rs.from.length * kvHeads, t -> {
             int sq = t / kvHeads, g = t % kvHeads;
             int from = rs.from[sq], to = rs.to[sq];
@@ -310,7 +312,7 @@ final class DecoderLayer {
                 for (int r = from; r < to; ) {
                     int block = (queryRow[r] - first) / BLOCK_ROWS, end = r + 1;
                     while (end < to && (queryRow[end] - first) / BLOCK_ROWS == block) end++;
-                    BlockAttention.backward(heads, x, rs.sel.keys, a.lse, g, r, end, s.datt, grad, rs.into);
+                    BlockAttention.backward(heads, x, rs.sel.keys, a.lse, g, r, end, s.datt, grad, rs.into, bf16);
                     r = end;
                 }
                 return;
@@ -606,7 +608,15 @@ final class DecoderLayer {
      * in passes). Either way the same bits.
      */
     private boolean fused(int n) {
-        return n >= Gemm.MR && Bf16Rows.fits(n, Math.max(d, ffn)) && w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
+        return n >= Gemm.MR && Bf16Rows.fits(n, Math.max(d, ffn)) && allBf16();
+    }
+
+    /**
+     * Whether every matrix of the layer computes in BF16; then attention's blocks take their products other than the
+     * scores in BF16 too ({@link BlockAttention}), as the precision asked for.
+     */
+    private boolean allBf16() {
+        return w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
                 && w.gate().bf16Compute() && w.up().bf16Compute() && w.down().bf16Compute();
     }
 

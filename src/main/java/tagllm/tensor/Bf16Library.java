@@ -26,7 +26,7 @@ import java.util.Locale;
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
                    MethodHandle pack, MethodHandle packedProduct, MethodHandle packPanels, MethodHandle xwPanels,
-                   MethodHandle peak) {
+                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -35,7 +35,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -123,6 +123,14 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
+        // (const float* b, int ldb, int red, int cols, uint32_t* dst): a small FP32 operand rounded and packed whole
+        MethodHandle packF32 = linker.downcallHandle(symbol(lookup, path, "tl_pack_f32"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
+        // (const uint16_t* a, int lda, const uint32_t* packed, int red, int cols, const int* jobs, int njobs, float* c,
+        // int ldc, int acc): tiles of a product, each over its own reduction range
+        MethodHandle tileJobs = linker.downcallHandle(symbol(lookup, path, "tl_tile_jobs"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
         // float tl_bf16_peak(long iters): tens of milliseconds, so not critical (the GC may run meanwhile).
         MethodHandle peak = linker.downcallHandle(symbol(lookup, path, "tl_bf16_peak"),
                 FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG));
@@ -133,7 +141,8 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         if ((int) supported.invokeExact() == 0) {
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
-        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packPanels, xwPanels, peak);
+        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packPanels, xwPanels,
+                packF32, tileJobs, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

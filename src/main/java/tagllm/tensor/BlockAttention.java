@@ -17,6 +17,11 @@ import java.util.Arrays;
  * panels its rows can see and reduces only over the keys they see: causal blocks skip about a third of the work.
  * Skipped and masked entries are exact zeros in every reduction, so a row's results do not depend on the other
  * rows of its tile or block, and each sum runs in ascending key (or row) order.
+ *
+ * <p>Under BF16 compute (bf16 true) every product but the scores goes through the native BF16 tiles
+ * ({@link Bf16Tiles}), one call per product and block, the same tiles and ranges: P and V, dO, dS, K, Qᵀ and dOᵀ
+ * rounded to BF16 with FP32 sums, zeros widened to whole pairs of keys (or rows). S = Q·Kᵀ and the softmax stay FP32:
+ * S in BF16 broke the fixture's gradient bounds, the other five did not (docs/benchmarks.md, eleventh pass).
  */
 public final class BlockAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -31,6 +36,16 @@ public final class BlockAttention {
      */
     public static void forward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, int g, int r0, int r1,
                                float[] lse, float[] att) {
+        forward(s, x, keys, g, r0, r1, lse, att, false);
+    }
+
+    /**
+     * The same; with bf16, O = P·V through the native BF16 tiles, one call for the block (P and V rounded to BF16,
+     * FP32 sums), as BF16 compute does the model's other products. The scores S = Q·Kᵀ stay FP32 either way: in BF16
+     * they took the fixture's tag gradients from 2.9% to 16% off (docs/benchmarks.md, fourth and eleventh passes).
+     */
+    public static void forward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, int g, int r0, int r1,
+                               float[] lse, float[] att, boolean bf16) {
         float[] q = x.q(), k = x.k(), v = x.v();
         int[] lo = keys.lo(), hi = keys.hi();
         int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
@@ -45,9 +60,12 @@ public final class BlockAttention {
         Arrays.fill(qd, m * hd, mp * hd, 0f);
         transposeRows(k, kvDim, g * hd, kMin, nk, hd, kt, nkp);
         copyRows(v, kvDim, g * hd, kMin, nk, hd, vd, hdp);
+        Bf16Tiles pv = bf16 ? Bf16Tiles.get() : null;
         for (int t0 = 0; t0 < m; t0 += MR) {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
             int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
+            // the zeros around each row's keys: in BF16 out to whole pairs of keys, which the native tiles read
+            int zlo = bf16 ? klo & ~1 : klo, zhi = bf16 ? Math.min(nkp, (khi + 2) & ~1) : khi + 1;
             for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, sc, t0 * nkp + p * NR, nkp);
             // each row's maximum, then its exponentials and their sum, the lanes of the tile's rows reduced together
             int tileRows = Math.min(MR, m - t0);
@@ -60,10 +78,10 @@ public final class BlockAttention {
                 int row = t0 + i, r = r0 + row / group, from = lo[r] - kMin, to = hi[r] - kMin;
                 red[i] *= scale;
                 Softmax.expShiftedLanes(sc, row * nkp + from, to - from + 1, scale, red[i], lanes, i * L);
-                Arrays.fill(sc, row * nkp + klo, row * nkp + from, 0f);
-                Arrays.fill(sc, row * nkp + to + 1, row * nkp + khi + 1, 0f);
+                Arrays.fill(sc, row * nkp + zlo, row * nkp + from, 0f);
+                Arrays.fill(sc, row * nkp + to + 1, row * nkp + zhi, 0f);
             }
-            for (int row = t0 + tileRows; row < t0 + MR; row++) Arrays.fill(sc, row * nkp + klo, row * nkp + khi + 1, 0f);
+            for (int row = t0 + tileRows; row < t0 + MR; row++) Arrays.fill(sc, row * nkp + zlo, row * nkp + zhi, 0f);
             rowSums(lanes, tileRows, lt, red, MR);
             for (int i = 0; i < tileRows; i++) {
                 int row = t0 + i, r = r0 + row / group;
@@ -72,10 +90,15 @@ public final class BlockAttention {
                 inv[row] = 1f / sum;
                 lse[r * heads + g * group + row % group] = red[i] + (float) Math.log(sum);
             }
-            for (int c = 0; c < hdp; c += NR) {
-                tile(sc, t0 * nkp + klo, nkp, khi - klo + 1, vd, klo * hdp + c, hdp, o, t0 * hdp + c, hdp);
+            if (bf16) {
+                for (int c = 0; c < hd; c += NativeBf16.PANEL) pv.add(t0, MR, c / NativeBf16.PANEL, zlo, zhi);
+            } else {
+                for (int c = 0; c < hdp; c += NR) {
+                    tile(sc, t0 * nkp + klo, nkp, khi - klo + 1, vd, klo * hdp + c, hdp, o, t0 * hdp + c, hdp);
+                }
             }
         }
+        if (bf16) pv.run(pv.a(0, sc, mp, nkp, nkp), nkp, pv.b(0, vd, hdp, nk, hd), nk, hd, o, hdp);
         for (int row = 0; row < m; row++) {
             int dst = (r0 + row / group) * qDim + (g * group + row % group) * hd, src = row * hdp;
             scaledCopy(o, src, inv[row], att, dst, hd);
@@ -89,6 +112,15 @@ public final class BlockAttention {
      */
     public static void backward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, float[] lse, int g,
                                 int r0, int r1, float[] dOut, Attention.Qkv d, Attention.GradientRows into) {
+        backward(s, x, keys, lse, g, r0, r1, dOut, d, into, false);
+    }
+
+    /**
+     * The same; with bf16, dP = dO·Vᵀ, dQ = dS·K, dKᵀ = Qᵀ·dS and dVᵀ = dOᵀ·P through the native BF16 tiles, one call
+     * per product and block; the recomputed scores stay FP32, as in the forward.
+     */
+    public static void backward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, float[] lse, int g,
+                                int r0, int r1, float[] dOut, Attention.Qkv d, Attention.GradientRows into, boolean bf16) {
         float[] q = x.q(), k = x.k(), v = x.v(), dq = d.q(), dk = d.k(), dv = d.v();
         int[] lo = keys.lo(), hi = keys.hi();
         int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
@@ -112,12 +144,24 @@ public final class BlockAttention {
         transposeRows(k, kvDim, g * hd, kMin, nk, hd, kt, nkp);
         transposeRows(v, kvDim, g * hd, kMin, nk, hd, vt, nkp);
         copyRows(k, kvDim, g * hd, kMin, nk, hd, kd, hdp);
+        int panel = NativeBf16.PANEL, hda = (hd + 1) & ~1;
+        Bf16Tiles bt = bf16 ? Bf16Tiles.get() : null;
+        if (bf16) {
+            // dP for every tile at once, over the key panels each tile's rows see
+            for (int t0 = 0; t0 < m; t0 += MR) {
+                int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
+                int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
+                for (int pn = klo / panel; pn <= khi / panel; pn++) bt.add(t0, MR, pn, 0, hd);
+            }
+            bt.run(bt.a(0, dod, mp, hd, hda), hda, bt.b(0, vt, nkp, hd, nk), hd, nk, ds, nkp);
+            bt.clear();
+        }
         for (int t0 = 0; t0 < m; t0 += MR) {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
             int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
             for (int pn = klo / NR; pn <= khi / NR; pn++) {
                 tile(qd, t0 * hd, hd, hd, kt, pn * NR, nkp, p, t0 * nkp + pn * NR, nkp);
-                tile(dod, t0 * hd, hd, hd, vt, pn * NR, nkp, ds, t0 * nkp + pn * NR, nkp);
+                if (!bf16) tile(dod, t0 * hd, hd, hd, vt, pn * NR, nkp, ds, t0 * nkp + pn * NR, nkp);
             }
             // each row's probabilities and Σ p·dP (the lanes of the tile's rows added together), then dS
             int tileRows = Math.min(MR, m - t0);
@@ -139,16 +183,26 @@ public final class BlockAttention {
                 Arrays.fill(p, row * nkp, (row + 1) * nkp, 0f);
                 Arrays.fill(ds, row * nkp, (row + 1) * nkp, 0f);
             }
-            // dQ = dS · K over the keys this tile sees
-            for (int c = 0; c < hdp; c += NR) {
-                tile(ds, t0 * nkp + klo, nkp, khi - klo + 1, kd, klo * hdp + c, hdp, out, t0 * hdp + c, hdp);
+            // dQ = dS · K over the keys this tile sees (rows of p and ds are zero outside each row's keys)
+            if (bf16) {
+                for (int c = 0; c < hd; c += panel) bt.add(t0, MR, c / panel, klo & ~1, Math.min(nkp, (khi + 2) & ~1));
+            } else {
+                for (int c = 0; c < hdp; c += NR) {
+                    tile(ds, t0 * nkp + klo, nkp, khi - klo + 1, kd, klo * hdp + c, hdp, out, t0 * hdp + c, hdp);
+                }
             }
         }
+        if (bf16) bt.run(bt.a(0, ds, mp, nkp, nkp), nkp, bt.b(0, kd, hdp, nk, hd), nk, hd, out, hdp);
         for (int row = 0; row < m; row++) {
             int i = row / group;
             System.arraycopy(out, row * hdp, dq, into.queryRow(r0 + i) * qDim + (g * group + row % group) * hd, hd);
         }
         // dKᵀ = Qᵀ · dS and dVᵀ = dOᵀ · P, each key panel reduced over the rows that see one of its keys
+        if (bf16) {
+            keyGradientsBf16(bt.clear(), qt, dot, p, ds, lo, hi, r0, rows, group, kMin, nk, nkp, mp, hd, hdr, dkt, dvt, dk, dv,
+                    kvDim, g, into);
+            return;
+        }
         for (int pn = 0; pn < nkp / NR; pn++) {
             int j0 = pn * NR, j1 = Math.min(nk, j0 + NR) - 1, first = -1, last = -1;
             for (int i = 0; i < rows; i++) {
@@ -171,6 +225,42 @@ public final class BlockAttention {
                 addColumn(dkt, j, nkp, column, dk, kOff, hd);
                 addColumn(dvt, j, nkp, column, dv, kOff, hd);
             }
+        }
+    }
+
+    /**
+     * dKᵀ = Qᵀ·dS and dVᵀ = dOᵀ·P through the native BF16 tiles (one call each for the block), each panel of keys
+     * reduced over the query rows that see one of its keys, then added into dk and dv at the keys' gradient rows.
+     */
+    private static void keyGradientsBf16(Bf16Tiles bt, float[] qt, float[] dot, float[] p, float[] ds, int[] lo, int[] hi,
+                                         int r0, int rows, int group, int kMin, int nk, int nkp, int mp, int hd, int hdr,
+                                         float[] dkt, float[] dvt, float[] dk, float[] dv, int kvDim, int g,
+                                         Attention.GradientRows into) {
+        int panel = NativeBf16.PANEL, panels = (nk + panel - 1) / panel;
+        boolean[] seen = new boolean[panels];
+        for (int pn = 0; pn < panels; pn++) {
+            int j0 = pn * panel, j1 = Math.min(nk, j0 + panel) - 1, first = -1, last = -1;
+            for (int i = 0; i < rows; i++) {
+                if (hi[r0 + i] - kMin >= j0 && lo[r0 + i] - kMin <= j1) {
+                    if (first < 0) first = i;
+                    last = i;
+                }
+            }
+            if (first < 0) continue; // no row sees these keys: their gradients get nothing
+            seen[pn] = true;
+            // the rows of dS and P outside each row's keys are zero, so whole pairs of rows can be read
+            int a0 = (first * group) & ~1, a1 = Math.min(mp, ((last + 1) * group + 1) & ~1);
+            for (int e0 = 0; e0 < hdr; e0 += MR) bt.add(e0, MR, pn, a0, a1);
+        }
+        bt.run(bt.a(0, qt, hdr, mp, mp), mp, bt.b(0, ds, nkp, mp, nk), mp, nk, dkt, nkp);
+        bt.run(bt.a(1, dot, hdr, mp, mp), mp, bt.b(1, p, nkp, mp, nk), mp, nk, dvt, nkp);
+        int[] column = columnIndex(nkp);
+        for (int j = 0; j < nk; j++) {
+            int c = into.keyRow(kMin + j);
+            if (c < 0 || !seen[j / panel]) continue;
+            int kOff = c * kvDim + g * hd;
+            addColumn(dkt, j, nkp, column, dk, kOff, hd);
+            addColumn(dvt, j, nkp, column, dv, kOff, hd);
         }
     }
 

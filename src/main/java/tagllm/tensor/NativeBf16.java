@@ -170,6 +170,63 @@ public final class NativeBf16 {
         }
     }
 
+    /**
+     * B[red × cols], FP32 rows at stride ldb from bOff, rounded to BF16 and packed into dst as {@link #tileJobs} (and
+     * {@link #packedProduct}) read it: {@link #packedWords} words at a 64-byte boundary, the pair past an odd red and
+     * the columns past cols zero.
+     */
+    public static void packF32(float[] b, int bOff, int ldb, int red, int cols, MemorySegment dst) {
+        checkReductionShape(red, cols);
+        if (ldb < cols) throw new IllegalArgumentException("ldb " + ldb + " is less than the " + cols + " columns");
+        checkBounds(b, bOff, red == 0 ? 0 : (long) (red - 1) * ldb + cols, "b");
+        checkPacked(dst, red, cols);
+        requireAvailable();
+        if (red == 0 || cols == 0) return;
+        try {
+            Holder.LIBRARY.packF32().invokeExact(slice(b, bOff), ldb, red, cols, dst);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** Ints per job of {@link #tileJobs}: first row, rows, panel, first and end reduction element. */
+    public static final int JOB = 5;
+
+    /**
+     * C (+)= A·B one register tile at a time: job i (ints JOB·i ..) = (r0, rows ≤ 14, panel q, k0 even, k1) adds
+     * A[r0 .. r0+rows, k0 .. k1)·B[k0 .. k1, columns of panel q] to (or writes it into) C's rows r0.. and columns q·{@link
+     * #PANEL} .. min(cols, (q+1)·PANEL). A is BF16 rows at even stride lda (as {@link #toBf16} writes them), B packed by
+     * {@link #packF32} for red rows. When k1 − k0 is odd the last pair reads A at k1, which must then be zero (or k1 =
+     * red). Each element sums its pairs in ascending order.
+     */
+    public static void tileJobs(short[] a, int lda, MemorySegment b, int red, int cols, int[] jobs, int count, float[] c,
+                                int ldc, boolean accumulate) {
+        checkReductionShape(red, cols);
+        checkPacked(b, red, cols);
+        if ((lda & 1) != 0) throw new IllegalArgumentException("lda " + lda + " is odd");
+        if (ldc < Math.min(cols, PANEL)) throw new IllegalArgumentException("ldc " + ldc + " is less than a panel of " + cols + " columns");
+        if (count < 0 || (long) JOB * count > jobs.length) throw new IllegalArgumentException(count + " jobs, array holds " + jobs.length / JOB);
+        for (int i = 0; i < count; i++) {
+            int r0 = jobs[JOB * i], rows = jobs[JOB * i + 1], q = jobs[JOB * i + 2], k0 = jobs[JOB * i + 3], k1 = jobs[JOB * i + 4];
+            int c0 = q * PANEL, width = Math.min(PANEL, cols - c0);
+            if (r0 < 0 || rows < 1 || rows > 14 || q < 0 || width <= 0 || k0 < 0 || (k0 & 1) != 0 || k1 < k0 || k1 > red + 1
+                    || (k1 > red && (red & 1) == 0) || k1 + (k1 - k0 & 1) > lda) {
+                throw new IllegalArgumentException("job " + i + " (" + r0 + ", " + rows + ", " + q + ", " + k0 + ", " + k1
+                        + ") is not a tile of " + red + " × " + cols + " with lda " + lda);
+            }
+            checkShorts(a, r0 * lda, (long) (rows - 1) * lda + k0 + 2L * ((k1 - k0 + 1) / 2), "a");
+            checkBounds(c, r0 * ldc + c0, (long) (rows - 1) * ldc + width, "c");
+        }
+        requireAvailable();
+        if (count == 0) return;
+        try {
+            Holder.LIBRARY.tileJobs().invokeExact(MemorySegment.ofArray(a), lda, b, red, cols, MemorySegment.ofArray(jobs), count,
+                    MemorySegment.ofArray(c), ldc, accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
     /** An output block of rows × width floats at row stride ld from off: ld &gt;= width, and its last row inside a. */
     private static void checkBlock(float[] a, int off, int rows, int width, int ld) {
         if (ld < width) throw new IllegalArgumentException("block row stride " + ld + " is less than its " + width + " columns");

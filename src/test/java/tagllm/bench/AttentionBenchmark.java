@@ -6,6 +6,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -17,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Attention of one 128-position sequence with SmolLM2-135M's heads (9 query heads, 3 kv heads, head_dim 64), one
- * kv group of 64 rows at a time as the engine's tasks run it: the block forward and backward (matrix products),
- * and one decode row over 128 cached keys per head.
+ * kv group of {@code blockRows} rows at a time (the engine's tasks take up to 128): the block forward and backward
+ * (matrix products; {@code precision} BF16: all but the scores through the native BF16 tiles, as under BF16
+ * compute), and one decode row over 128 cached keys per head.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,8 +34,18 @@ public class AttentionBenchmark {
     float[] q, k, v, att, lse, dOut, dq, dk, dv, scores;
     int[] lo, hi, compact;
 
+    @Param({"F32", "BF16"})
+    public String precision;
+
+    @Param({"64", "128"})
+    public int blockRows;
+
+    boolean bf16;
+
     @Setup
     public void setup() {
+        bf16 = precision.equals("BF16");
+        if (bf16 && !tagllm.tensor.NativeBf16.available()) throw new IllegalStateException(tagllm.tensor.NativeBf16.status());
         q = BenchData.array(N * QD, 1);
         k = BenchData.array(N * KVD, 2);
         v = BenchData.array(N * KVD, 3);
@@ -52,19 +64,20 @@ public class AttentionBenchmark {
             compact[r] = r;
         }
         for (int g = 0; g < KV; g++) {
-            for (int r0 = 0; r0 < N; r0 += 64) blockForwardGroup(g, r0);
+            for (int r0 = 0; r0 < N; r0 += blockRows) blockForwardGroup(g, r0);
         }
     }
 
     private void blockForwardGroup(int g, int r0) {
-        BlockAttention.forward(SHAPE, new Attention.Qkv(q, k, v), new Attention.KeyRanges(lo, hi), g, r0, r0 + 64, lse, att);
+        BlockAttention.forward(SHAPE, new Attention.Qkv(q, k, v), new Attention.KeyRanges(lo, hi), g, r0, r0 + blockRows, lse,
+                att, bf16);
     }
 
-    /** All heads of the sequence, forward: 2 blocks of 64 rows × 3 kv groups. */
+    /** All heads of the sequence, forward: blocks of blockRows rows × 3 kv groups. */
     @Benchmark
     public float[] blockForward() {
         for (int g = 0; g < KV; g++) {
-            for (int r0 = 0; r0 < N; r0 += 64) blockForwardGroup(g, r0);
+            for (int r0 = 0; r0 < N; r0 += blockRows) blockForwardGroup(g, r0);
         }
         return att;
     }
@@ -75,9 +88,9 @@ public class AttentionBenchmark {
         java.util.Arrays.fill(dk, 0f);
         java.util.Arrays.fill(dv, 0f);
         for (int g = 0; g < KV; g++) {
-            for (int r0 = 0; r0 < N; r0 += 64) {
+            for (int r0 = 0; r0 < N; r0 += blockRows) {
                 BlockAttention.backward(SHAPE, new Attention.Qkv(q, k, v), new Attention.KeyRanges(lo, hi), lse, g, r0,
-                        r0 + 64, dOut, new Attention.Qkv(dq, dk, dv), new Attention.GradientRows(compact, compact));
+                        r0 + blockRows, dOut, new Attention.Qkv(dq, dk, dv), new Attention.GradientRows(compact, compact), bf16);
             }
         }
         return dq;

@@ -150,6 +150,8 @@ class NativeBf16Test {
                 void tl_gemm_packed_bf16(const uint16_t* a, int lda, int m, int red, const uint32_t* b, int cols, int c0, int c1, float* y, int ldy, int acc) {}
                 void tl_pack_panels_bf16(const uint16_t* w, int pr, int red, int cols, int p0, int p1, uint32_t* dst) {}
                 void tl_xw_panels_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int pr, int k, int c0, int c1, float* x, int ldx, int acc) {}
+                void tl_pack_f32(const float* b, int ldb, int red, int cols, uint32_t* dst) {}
+                void tl_tile_jobs(const uint16_t* a, int lda, const uint32_t* b, int red, int cols, const int* jobs, int njobs, float* c, int ldc, int acc) {}
                 float tl_bf16_peak(long iters) { return 0; }
                 """);
         Path out = dir.resolve("classes");
@@ -374,6 +376,81 @@ class NativeBf16Test {
      * past the last row), reduction blocks that start inside a panel (red 1030 and 1537 are cut at 516 and 770) and
      * columns cut by the matrix edge. Bad panel shapes are refused before any work.
      */
+    /**
+     * tl_pack_f32 + tl_tile_jobs against sums in double over the BF16-rounded operands: each tile covers exactly its
+     * rows, its panel's columns (the last panel narrower) and its reduction range (odd lengths read A's zero at k1, an
+     * odd red B's zero pair), and nothing outside the tiles is written. Sums of exact products in FP32: the reference
+     * agrees to ~10⁻⁶ of the row's magnitude, where one missing or extra element is ~10⁻².
+     */
+    @Test
+    void tilesOverTheirOwnRangesMatchSumsOverRoundedOperands() throws IOException {
+        assumeNativeUsable();
+        java.util.Random rnd = new java.util.Random(5);
+        for (int[] shape : new int[][] {{40, 75, 70}, {28, 64, 124}, {16, 9, 33}}) {
+            int m = shape[0], red = shape[1], cols = shape[2], lda = (red + 2) & ~1, ldc = cols + 3;
+            float[] a = new float[m * red], b = new float[red * (cols + 5)];
+            for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
+            for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian();
+            short[] ab = new short[m * lda];
+            NativeBf16.toBf16(a, 0, m, red, ab, 0, lda);
+            MemorySegment packed = Arena.ofAuto().allocate(4 * NativeBf16.packedWords(red, cols), 64);
+            NativeBf16.packF32(b, 0, cols + 5, red, cols, packed);
+            int panels = (cols + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
+            java.util.List<int[]> tiles = new java.util.ArrayList<>();
+            for (int r0 = 0; r0 < m; r0 += 14) {
+                for (int q = 0; q < panels; q++) {
+                    if (rnd.nextInt(4) == 0) continue; // some tiles are left out: their C must stay untouched
+                    int k0 = 2 * rnd.nextInt(red / 2 + 1), k1 = k0 + rnd.nextInt(red - k0 + 1);
+                    tiles.add(new int[] {r0, Math.min(14, m - r0), q, k0, k1});
+                }
+            }
+            // the element at k1 of an odd range is read as the pair's second half: zero it in A, as callers do
+            for (int[] t : tiles) {
+                if (((t[4] - t[3]) & 1) == 1 && t[4] < red) {
+                    for (int r = t[0]; r < t[0] + t[1]; r++) ab[r * lda + t[4]] = 0;
+                }
+            }
+            int[] jobs = new int[NativeBf16.JOB * tiles.size()];
+            for (int i = 0; i < tiles.size(); i++) System.arraycopy(tiles.get(i), 0, jobs, NativeBf16.JOB * i, NativeBf16.JOB);
+            float[] c = new float[m * ldc];
+            Arrays.fill(c, Float.NaN);
+            NativeBf16.tileJobs(ab, lda, packed, red, cols, jobs, tiles.size(), c, ldc, false);
+            boolean[] covered = new boolean[m * ldc];
+            for (int[] t : tiles) {
+                for (int r = t[0]; r < t[0] + t[1]; r++) {
+                    for (int j = t[2] * NativeBf16.PANEL; j < Math.min(cols, (t[2] + 1) * NativeBf16.PANEL); j++) {
+                        double ref = 0, mag = 0;
+                        for (int k = t[3]; k < t[4]; k++) {
+                            double x = Bf16.toFloat(ab[r * lda + k]) * (double) Bf16.toFloat(Bf16.round(b[k * (cols + 5) + j]));
+                            ref += x;
+                            mag += Math.abs(x);
+                        }
+                        covered[r * ldc + j] = true;
+                        assertEquals(ref, c[r * ldc + j], 1e-6 * mag + 1e-30, "shape " + Arrays.toString(shape) + " tile "
+                                + Arrays.toString(t) + " row " + r + " column " + j);
+                    }
+                }
+            }
+            for (int i = 0; i < c.length; i++) {
+                if (!covered[i]) assertTrue(Float.isNaN(c[i]), "written outside the tiles at " + i);
+            }
+        }
+    }
+
+    /** Tiles that do not fit their operands are refused, naming the job. */
+    @Test
+    void tilesOutsideTheOperandsAreRefused() throws IOException {
+        assumeNativeUsable();
+        MemorySegment packed = Arena.ofAuto().allocate(4 * NativeBf16.packedWords(10, 40), 64);
+        short[] a = new short[14 * 10];
+        float[] c = new float[14 * 40];
+        for (int[] bad : new int[][] {{0, 15, 0, 0, 10}, {0, 14, 2, 0, 10}, {0, 14, 0, 1, 10}, {0, 14, 0, 0, 11}, {1, 14, 0, 0, 10}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> NativeBf16.tileJobs(a, 10, packed, 10, 40, bad, 1, c, 40, false));
+            assertTrue(e.getMessage().contains("job 0") || e.getMessage().contains("need"), e.getMessage());
+        }
+    }
+
     @Test
     void panelsPackLikeRowMajor() throws IOException {
         assumeNativeUsable();
