@@ -192,8 +192,11 @@ public final class NativeBf16 {
     /** Ints per job of {@link #tileJobs}: first row, rows, panel, first and end reduction element. */
     public static final int JOB = 5;
 
+    /** The most rows of one job: the library's register tile (MR in tagllm_bf16.c). */
+    public static final int TILE_ROWS = 14;
+
     /**
-     * C (+)= A·B one register tile at a time: job i (ints JOB·i ..) = (r0, rows ≤ 14, panel q, k0 even, k1) adds
+     * C (+)= A·B one register tile at a time: job i (ints JOB·i ..) = (r0, rows ≤ {@link #TILE_ROWS}, panel q, k0 even, k1) adds
      * A[r0 .. r0+rows, k0 .. k1)·B[k0 .. k1, columns of panel q] to (or writes it into) C's rows r0.. and columns q·{@link
      * #PANEL} .. min(cols, (q+1)·PANEL). A is BF16 rows at even stride lda (as {@link #toBf16} writes them), B packed by
      * {@link #packF32} for red rows. When k1 − k0 is odd the last pair reads A at k1, which must then be zero (or k1 =
@@ -204,15 +207,14 @@ public final class NativeBf16 {
         checkReductionShape(red, cols);
         checkPacked(b, red, cols);
         if ((lda & 1) != 0) throw new IllegalArgumentException("lda " + lda + " is odd");
-        if (ldc < Math.min(cols, PANEL)) throw new IllegalArgumentException("ldc " + ldc + " is less than a panel of " + cols + " columns");
         if (count < 0 || (long) JOB * count > jobs.length) throw new IllegalArgumentException(count + " jobs, array holds " + jobs.length / JOB);
         for (int i = 0; i < count; i++) {
             int r0 = jobs[JOB * i], rows = jobs[JOB * i + 1], q = jobs[JOB * i + 2], k0 = jobs[JOB * i + 3], k1 = jobs[JOB * i + 4];
             int c0 = q * PANEL, width = Math.min(PANEL, cols - c0);
-            if (r0 < 0 || rows < 1 || rows > 14 || q < 0 || width <= 0 || k0 < 0 || (k0 & 1) != 0 || k1 < k0 || k1 > red + 1
-                    || (k1 > red && (red & 1) == 0) || k1 + (k1 - k0 & 1) > lda) {
+            if (r0 < 0 || rows < 1 || rows > TILE_ROWS || q < 0 || width <= 0 || k0 < 0 || (k0 & 1) != 0 || k1 < k0 || k1 > red + 1
+                    || (k1 > red && (red & 1) == 0) || k1 + (k1 - k0 & 1) > lda || ldc < width) {
                 throw new IllegalArgumentException("job " + i + " (" + r0 + ", " + rows + ", " + q + ", " + k0 + ", " + k1
-                        + ") is not a tile of " + red + " × " + cols + " with lda " + lda);
+                        + ") is not a tile of " + red + " × " + cols + " with lda " + lda + " and ldc " + ldc);
             }
             checkShorts(a, r0 * lda, (long) (rows - 1) * lda + k0 + 2L * ((k1 - k0 + 1) / 2), "a");
             checkBounds(c, r0 * ldc + c0, (long) (rows - 1) * ldc + width, "c");
