@@ -131,13 +131,13 @@ public final class BenchCommand implements Callable<Integer> {
         BenchRunner.Options options = options();
         Subject subject = subject();
         Transformer t = new Transformer(subject.weights());
-        boolean bf16 = !noPeak && subject.weights().bf16Compute();
+        boolean bf16Peaks = !noPeak && subject.weights().bf16Compute();
         PeakFlops.Result peak = noPeak ? null : fmaPeak("");
-        PeakFlops.Result bf16Peak = bf16 ? bf16Peak("") : null;
+        PeakFlops.Result bf16Peak = bf16Peaks ? bf16Peak("") : null;
         Report report = time(t, options, subject);
         if (!noPeak) {
             report = new Report(report.source(), report.config(), report.weights(), new Peak(peak, fmaPeak(" again")),
-                    bf16 ? new Peak(bf16Peak, bf16Peak(" again")) : null, report.timings(), report.rss(), report.weightBytes(),
+                    bf16Peaks ? new Peak(bf16Peak, bf16Peak(" again")) : null, report.timings(), report.rss(), report.weightBytes(),
                     report.activationBytes(), report.loadBefore(), report.loadAfter());
         }
         PrintWriter out = spec.commandLine().getOut();
