@@ -65,7 +65,7 @@ public final class BlockAttention {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
             int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
             // the zeros around each row's keys: in BF16 out to whole pairs of keys, which the native tiles read
-            int zlo = bf16 ? klo & ~1 : klo, zhi = bf16 ? Math.min(nkp, (khi + 2) & ~1) : khi + 1;
+            int zlo = bf16 ? klo & ~1 : klo, zhi = bf16 ? pairsEnd(khi, nkp) : khi + 1;
             for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, sc, t0 * nkp + p * NR, nkp);
             // each row's maximum, then its exponentials and their sum, the lanes of the tile's rows reduced together
             int tileRows = Math.min(MR, m - t0);
@@ -185,7 +185,7 @@ public final class BlockAttention {
             }
             // dQ = dS · K over the keys this tile sees (rows of p and ds are zero outside each row's keys)
             if (bf16) {
-                for (int c = 0; c < hd; c += panel) bt.add(t0, MR, c / panel, klo & ~1, Math.min(nkp, (khi + 2) & ~1));
+                for (int c = 0; c < hd; c += panel) bt.add(t0, MR, c / panel, klo & ~1, pairsEnd(khi, nkp));
             } else {
                 for (int c = 0; c < hdp; c += NR) {
                     tile(ds, t0 * nkp + klo, nkp, khi - klo + 1, kd, klo * hdp + c, hdp, out, t0 * hdp + c, hdp);
@@ -204,14 +204,10 @@ public final class BlockAttention {
             return;
         }
         for (int pn = 0; pn < nkp / NR; pn++) {
-            int j0 = pn * NR, j1 = Math.min(nk, j0 + NR) - 1, first = -1, last = -1;
-            for (int i = 0; i < rows; i++) {
-                if (hi[r0 + i] - kMin >= j0 && lo[r0 + i] - kMin <= j1) {
-                    if (first < 0) first = i;
-                    last = i;
-                }
-            }
-            if (first < 0) continue; // no row sees these keys: their gradients get nothing
+            int j0 = pn * NR, j1 = Math.min(nk, j0 + NR) - 1;
+            long seeing = rowsSeeing(lo, hi, r0, rows, kMin, j0, j1);
+            if (seeing < 0) continue; // no row sees these keys: their gradients get nothing
+            int first = (int) (seeing >>> 32), last = (int) seeing;
             int a0 = first * group, kc = (last + 1 - first) * group;
             for (int e0 = 0; e0 < hdr; e0 += MR) {
                 tile(qt, e0 * mp + a0, mp, kc, ds, a0 * nkp + j0, nkp, dkt, e0 * nkp + j0, nkp);
@@ -239,14 +235,10 @@ public final class BlockAttention {
         int panel = NativeBf16.PANEL, panels = (nk + panel - 1) / panel;
         boolean[] seen = new boolean[panels];
         for (int pn = 0; pn < panels; pn++) {
-            int j0 = pn * panel, j1 = Math.min(nk, j0 + panel) - 1, first = -1, last = -1;
-            for (int i = 0; i < rows; i++) {
-                if (hi[r0 + i] - kMin >= j0 && lo[r0 + i] - kMin <= j1) {
-                    if (first < 0) first = i;
-                    last = i;
-                }
-            }
-            if (first < 0) continue; // no row sees these keys: their gradients get nothing
+            int j0 = pn * panel, j1 = Math.min(nk, j0 + panel) - 1;
+            long seeing = rowsSeeing(lo, hi, r0, rows, kMin, j0, j1);
+            if (seeing < 0) continue; // no row sees these keys: their gradients get nothing
+            int first = (int) (seeing >>> 32), last = (int) seeing;
             seen[pn] = true;
             // the rows of dS and P outside each row's keys are zero, so whole pairs of rows can be read
             int a0 = (first * group) & ~1, a1 = Math.min(mp, ((last + 1) * group + 1) & ~1);
@@ -263,6 +255,24 @@ public final class BlockAttention {
             addColumn(dvt, j, nkp, column, dv, kOff, hd);
         }
     }
+
+    /**
+     * The first and last of the block's rows [r0, r0 + rows) that see one of the keys j0..j1 (relative to kMin), as
+     * (first &lt;&lt; 32 | last) with both relative to r0, or -1 when none does.
+     */
+    private static long rowsSeeing(int[] lo, int[] hi, int r0, int rows, int kMin, int j0, int j1) {
+        int first = -1, last = -1;
+        for (int i = 0; i < rows; i++) {
+            if (hi[r0 + i] - kMin >= j0 && lo[r0 + i] - kMin <= j1) {
+                if (first < 0) first = i;
+                last = i;
+            }
+        }
+        return first < 0 ? -1 : (long) first << 32 | last;
+    }
+
+    /** The end of keys 0..khi widened to a whole pair of keys, within the nkp columns: where BF16 tiles stop. */
+    private static int pairsEnd(int khi, int nkp) { return Math.min(nkp, (khi + 2) & ~1); }
 
     /** Rows of lanes reduced at once: a 16 × 16 transpose with 16 lanes (MR = 14 fits), else MR rows lane by lane. */
     static final int LANE_ROWS = Math.max(MR, 16);
