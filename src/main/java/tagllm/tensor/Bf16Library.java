@@ -26,7 +26,8 @@ import java.util.Locale;
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
                    MethodHandle pack, MethodHandle packedProduct, MethodHandle packPanels, MethodHandle xwPanels,
-                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle peak) {
+                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle matVecF32, MethodHandle matVecBf16,
+                   MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -35,7 +36,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -131,6 +132,12 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         MethodHandle tileJobs = linker.downcallHandle(symbol(lookup, path, "tl_tile_jobs"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
+        // (const float* x, int k, const float*|uint16_t* panels, int p0, int p1, int n, float* y, int acc): one row
+        // through Matrix's own panels
+        FunctionDescriptor matVec = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+        MethodHandle matVecF32 = linker.downcallHandle(symbol(lookup, path, "tl_matvec_f32"), matVec, critical);
+        MethodHandle matVecBf16 = linker.downcallHandle(symbol(lookup, path, "tl_matvec_bf16"), matVec, critical);
         // float tl_bf16_peak(long iters): tens of milliseconds, so not critical (the GC may run meanwhile).
         MethodHandle peak = linker.downcallHandle(symbol(lookup, path, "tl_bf16_peak"),
                 FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG));
@@ -142,7 +149,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
         return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packPanels, xwPanels,
-                packF32, tileJobs, peak);
+                packF32, tileJobs, matVecF32, matVecBf16, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Y = X·Wᵀ for fewer rows than a register tile (decode, one LM-head row): memory-bound, so each panel of W is
  * streamed once, in its stored type (BF16 stays 2 bytes per weight until it is in a register), while up to four
  * rows of X use it. A panel holds NR output columns with the reduction running down it, so the sums build up in
- * vector accumulators with no horizontal reduction at all. Panels are split over the pool.
+ * vector accumulators with no horizontal reduction at all. Panels are split over the pool. One row (decode) goes
+ * through the native library's copy of the one-row loop where it is loaded: same sums, streamed faster.
  */
 final class MatVec {
     private static final VectorSpecies<Float> S = Gemm.S;
@@ -21,6 +22,14 @@ final class MatVec {
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, S.vectorShape());
     /** Below this many multiply-adds a task is not worth handing to another thread. */
     private static final int MIN_TASK_WORK = 32_768;
+
+    /**
+     * Whether one row goes through the native loop ({@link NativeBf16#matVec}): where the library is loaded and its
+     * panels are this JVM's (512-bit vectors). It streams the weights faster than the Java loop (prefetching ahead);
+     * the bits are the same. -Dtagllm.nativeMatVec=false keeps the Java loop (for comparisons).
+     */
+    static final boolean NATIVE_ROW = NR == NativeBf16.PANEL && NativeBf16.available()
+            && !"false".equalsIgnoreCase(System.getProperty("tagllm.nativeMatVec", "true"));
 
     private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[4 * NR]);
 
@@ -42,29 +51,55 @@ final class MatVec {
         for (Matrix w : ws) outputs += w.rows();
         StepProfile.flops(2.0 * m * outputs * k);
         int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, k * NR * m));
+        boolean nativeRow = m == 1 && NATIVE_ROW;
         Parallel.forRange(first[ws.length], grain, (g0, g1) -> {
-            float[] out = OUT.get();
-            int wi = 0;
-            for (int g = g0; g < g1; g++) {
-                while (g >= first[wi + 1]) wi++;
-                Matrix w = ws[wi];
-                int p = g - first[wi], n = w.rows();
-                float[] y = ys[wi];
-                for (int i = 0; i < m; i += 4) {
-                    int rows = Math.min(4, m - i);
-                    panel(x, xOff + i * k, k, rows, w, p, out);
-                    int j0 = p * NR, width = Math.min(NR, n - j0);
-                    for (int r = 0; r < rows; r++) {
-                        int yo = yOffs[wi] + (i + r) * n + j0;
-                        if (accumulate) {
-                            for (int jj = 0; jj < width; jj++) y[yo + jj] += out[r * NR + jj];
-                        } else {
-                            System.arraycopy(out, r * NR, y, yo, width);
-                        }
+            if (nativeRow) nativeRow(x, xOff, ws, ys, yOffs, first, g0, g1, accumulate);
+            else javaPanels(x, xOff, m, ws, ys, yOffs, first, g0, g1, accumulate);
+        });
+    }
+
+    /** Panels [g0, g1) of the matrices (numbered through all of them, as first lays them out) for m rows of x. */
+    static void javaPanels(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs, int[] first, int g0, int g1,
+                           boolean accumulate) {
+        float[] out = OUT.get();
+        int k = ws[0].cols(), wi = 0;
+        for (int g = g0; g < g1; g++) {
+            while (g >= first[wi + 1]) wi++;
+            Matrix w = ws[wi];
+            int p = g - first[wi], n = w.rows();
+            float[] y = ys[wi];
+            for (int i = 0; i < m; i += 4) {
+                int rows = Math.min(4, m - i);
+                panel(x, xOff + i * k, k, rows, w, p, out);
+                int j0 = p * NR, width = Math.min(NR, n - j0);
+                for (int r = 0; r < rows; r++) {
+                    int yo = yOffs[wi] + (i + r) * n + j0;
+                    if (accumulate) {
+                        for (int jj = 0; jj < width; jj++) y[yo + jj] += out[r * NR + jj];
+                    } else {
+                        System.arraycopy(out, r * NR, y, yo, width);
                     }
                 }
             }
-        });
+        }
+    }
+
+    /**
+     * Panels [g0, g1) of the matrices (numbered through all of them, as first lays them out) for one row through the
+     * native loop: the same bits as {@link #panel}'s one-row loop, one call per matrix the range touches.
+     */
+    static void nativeRow(float[] x, int xOff, Matrix[] ws, float[][] ys, int[] yOffs, int[] first, int g0, int g1,
+                                  boolean accumulate) {
+        for (int wi = 0; wi < ws.length && g0 < g1; wi++) {
+            int p0 = Math.max(g0, first[wi]) - first[wi], p1 = Math.min(g1, first[wi + 1]) - first[wi];
+            if (p0 >= p1) continue;
+            Matrix w = ws[wi];
+            if (w.packedF32() != null) {
+                NativeBf16.matVec(x, xOff, w.cols(), w.packedF32(), p0, p1, w.rows(), ys[wi], yOffs[wi], accumulate);
+            } else {
+                NativeBf16.matVec(x, xOff, w.cols(), w.packedBf16(), p0, p1, w.rows(), ys[wi], yOffs[wi], accumulate);
+            }
+        }
     }
 
     /** out[r][0..NR) = Σ_p x[r][p] · panel[p][0..NR) for rows r < rows (1..4) of x at xo (row stride k). */

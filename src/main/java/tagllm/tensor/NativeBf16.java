@@ -283,6 +283,51 @@ public final class NativeBf16 {
         }
     }
 
+    /**
+     * One row through a matrix in {@link Matrix}'s F32 panels ({@link #PANEL} output columns each, the reduction of k
+     * running down a panel, zero past n): y[yOff + j] (+)= Σ_p x[xOff + p]·W[j][p] for the columns of panels
+     * [p0, p1), clipped to n. The same sums in the same order as {@link MatVec}'s one-row loop, so the same bits; a
+     * software prefetch keeps the stream ahead (decode is bound by memory).
+     */
+    public static void matVec(float[] x, int xOff, int k, float[] panels, int p0, int p1, int n, float[] y, int yOff,
+                              boolean accumulate) {
+        checkMatVec(x, xOff, k, panels.length, p0, p1, n, y, yOff);
+        requireAvailable();
+        if (p0 == p1) return;
+        try {
+            Holder.LIBRARY.matVecF32().invokeExact(slice(x, xOff), k, MemorySegment.ofArray(panels), p0, p1, n, slice(y, yOff),
+                    accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** {@link #matVec} over BF16 panels (each weight widened exactly, as the Java kernel does). */
+    public static void matVec(float[] x, int xOff, int k, short[] panels, int p0, int p1, int n, float[] y, int yOff,
+                              boolean accumulate) {
+        checkMatVec(x, xOff, k, panels.length, p0, p1, n, y, yOff);
+        requireAvailable();
+        if (p0 == p1) return;
+        try {
+            Holder.LIBRARY.matVecBf16().invokeExact(slice(x, xOff), k, MemorySegment.ofArray(panels), p0, p1, n, slice(y, yOff),
+                    accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    private static void checkMatVec(float[] x, int xOff, int k, int panelValues, int p0, int p1, int n, float[] y, int yOff) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("negative shape: k=" + k + " n=" + n);
+        int panels = (n + PANEL - 1) / PANEL;
+        if (p0 < 0 || p0 > p1 || p1 > panels) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + panels);
+        if ((long) panels * k * PANEL > panelValues) {
+            throw new IllegalArgumentException("panels: need " + (long) panels * k * PANEL + " values for " + n + "×" + k
+                    + " in panels of " + PANEL + " columns, array has " + panelValues);
+        }
+        checkBounds(x, xOff, k, "x");
+        checkBounds(y, yOff, n, "y");
+    }
+
     /** The shape of a packed B and panels [p0, p1) of it, for the packing functions. */
     private static void checkPanelRange(int red, int cols, int p0, int p1) {
         checkReductionShape(red, cols);

@@ -152,6 +152,8 @@ class NativeBf16Test {
                 void tl_xw_panels_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int pr, int k, int c0, int c1, float* x, int ldx, int acc) {}
                 void tl_pack_f32(const float* b, int ldb, int red, int cols, uint32_t* dst) {}
                 void tl_tile_jobs(const uint16_t* a, int lda, const uint32_t* b, int red, int cols, const int* jobs, int njobs, float* c, int ldc, int acc) {}
+                void tl_matvec_f32(const float* x, int k, const float* w, int p0, int p1, int n, float* y, int acc) {}
+                void tl_matvec_bf16(const float* x, int k, const uint16_t* w, int p0, int p1, int n, float* y, int acc) {}
                 float tl_bf16_peak(long iters) { return 0; }
                 """);
         Path out = dir.resolve("classes");
@@ -435,6 +437,68 @@ class NativeBf16Test {
                 if (!covered[i]) assertTrue(Float.isNaN(c[i]), "written outside the tiles at " + i);
             }
         }
+    }
+
+    /**
+     * One row through Matrix's panels (decode): the native loop gives the Java loop's bits for F32 and BF16 weights,
+     * whole and partial last panels, odd and even reductions, any panel range, with and without accumulating; its sums
+     * agree with double ones; it writes only its panels' columns below n.
+     */
+    @Test
+    void oneRowThroughThePanelsHasTheJavaLoopsBits() throws IOException {
+        assumeNativeUsable();
+        assumeTrue(Gemm.NR == NativeBf16.PANEL, "the JVM's panels are " + Gemm.NR + " columns wide");
+        java.util.Random rnd = new java.util.Random(11);
+        for (boolean bf16 : new boolean[] {false, true}) {
+            for (int[] shape : new int[][] {{1, 1}, {31, 2}, {32, 7}, {33, 64}, {100, 577}, {130, 576}}) {
+                int n = shape[0], k = shape[1];
+                float[][] rows = new float[n][k];
+                for (float[] r : rows) for (int c = 0; c < k; c++) r[c] = (float) rnd.nextGaussian();
+                Matrix w = bf16
+                        ? Matrix.bf16(n, k, (r, dst) -> { for (int c = 0; c < k; c++) dst[c] = Bf16.round(rows[r][c]); })
+                        : Matrix.f32(n, k, (r, dst) -> System.arraycopy(rows[r], 0, dst, 0, k));
+                int panels = Matrix.panels(n), xOff = 3, yOff = 5;
+                float[] x = new float[xOff + k];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    int p0 = rnd.nextInt(panels), p1 = p0 + 1 + rnd.nextInt(panels - p0);
+                    float[] start = new float[yOff + n + 40];
+                    for (int i = 0; i < start.length; i++) start[i] = (float) rnd.nextGaussian();
+                    float[] viaNative = start.clone(), viaJava = start.clone();
+                    if (bf16) NativeBf16.matVec(x, xOff, k, w.packedBf16(), p0, p1, n, viaNative, yOff, accumulate);
+                    else NativeBf16.matVec(x, xOff, k, w.packedF32(), p0, p1, n, viaNative, yOff, accumulate);
+                    MatVec.javaPanels(x, xOff, 1, new Matrix[] {w}, new float[][] {viaJava}, new int[] {yOff},
+                            new int[] {0, panels}, p0, p1, accumulate);
+                    String what = (bf16 ? "BF16 " : "F32 ") + n + "×" + k + " panels " + p0 + ".." + p1 + (accumulate ? " accumulating" : "");
+                    for (int i = 0; i < start.length; i++) {
+                        int j = i - yOff;
+                        boolean inside = j >= p0 * NativeBf16.PANEL && j < Math.min(n, p1 * NativeBf16.PANEL);
+                        if (!inside) {
+                            assertEquals(Float.floatToRawIntBits(start[i]), Float.floatToRawIntBits(viaNative[i]), what + ": wrote outside at " + i);
+                            continue;
+                        }
+                        assertEquals(Float.floatToRawIntBits(viaJava[i]), Float.floatToRawIntBits(viaNative[i]), what + ": column " + j);
+                        double ref = accumulate ? start[i] : 0, mag = Math.abs(ref);
+                        for (int c = 0; c < k; c++) {
+                            double v = (double) x[xOff + c] * (bf16 ? Bf16.toFloat(Bf16.round(rows[j][c])) : rows[j][c]);
+                            ref += v;
+                            mag += Math.abs(v);
+                        }
+                        assertEquals(ref, viaNative[i], 1e-6 * mag, what + ": column " + j + " against a double sum");
+                    }
+                }
+            }
+        }
+        float[] panels = new float[2 * 8 * NativeBf16.PANEL];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.matVec(new float[8], 0, 8, panels, 0, 3, 70, new float[70], 0, false));
+        assertEquals("panels: need 768 values for 70×8 in panels of 32 columns, array has 512", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.matVec(new float[8], 0, 8, panels, 0, 2, 40, new float[39], 0, false));
+        assertEquals("y: need 40 floats from offset 0, array has 39", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeBf16.matVec(new float[8], 0, 8, panels, 1, 3, 40, new float[40], 0, false));
+        assertEquals("panels 1..3 of 2", e.getMessage());
     }
 
     /** Tiles that do not fit their operands are refused, naming the job. */
