@@ -73,9 +73,17 @@ public final class Parallel {
      * is not worth a thread hand-off), and runs them in parallel.
      */
     public static void forRange(int n, int grain, Range body) {
+        forRange(n, grain, 1, body);
+    }
+
+    /**
+     * The same in at least {@code minTasks} ranges (at most n) where there is more than one thread: work so large
+     * that a few ranges per thread would leave one core finishing a long last range alone.
+     */
+    public static void forRange(int n, int grain, int minTasks, Range body) {
         if (n <= 0) return;
         int maxTasks = Math.max(1, n / Math.max(1, grain));
-        int tasks = Math.min(maxTasks, THREADS == 1 ? 1 : THREADS * 4);
+        int tasks = THREADS == 1 ? 1 : Math.max(Math.min(maxTasks, THREADS * 4), Math.min(n, minTasks));
         if (tasks == 1) {
             body.run(0, n);
             return;

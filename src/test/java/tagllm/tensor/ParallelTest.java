@@ -37,6 +37,25 @@ class ParallelTest {
         }
     }
 
+    /** A lower bound on the ranges splits large work finer (never into more ranges than indices), still once each. */
+    @Test
+    void aMinimumOfRangesCoversEachIndexOnceInThatManyRanges() {
+        // {indices, minimum, ranges with more than one thread}: the minimum, capped by the indices; 7 indices are
+        // already 7 ranges (4 per thread, capped), more than the minimum of 3
+        for (int[] c : new int[][]{{1000, 100, 100}, {50, 100, 50}, {7, 3, 7}}) {
+            int n = c[0], min = c[1];
+            AtomicIntegerArray seen = new AtomicIntegerArray(n);
+            java.util.concurrent.atomic.AtomicInteger ranges = new java.util.concurrent.atomic.AtomicInteger();
+            Parallel.forRange(n, 1, min, (from, to) -> {
+                ranges.incrementAndGet();
+                for (int i = from; i < to; i++) seen.incrementAndGet(i);
+            });
+            for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "index " + i + " of " + n);
+            int expected = Parallel.threads() == 1 ? 1 : c[2];
+            assertEquals(expected, ranges.get(), n + " indices, at least " + min + " ranges");
+        }
+    }
+
     @Test
     void aNestedCallRunsOnItsCallerAndAnErrorReachesTheCaller() {
         AtomicIntegerArray runs = new AtomicIntegerArray(12 * 5);
