@@ -23,7 +23,7 @@ final class MatVec {
     /**
      * Most weights a task streams (1 MB of F32): the LM head (28 M weights) in ~100 tasks rather than 8, so the core
      * that finishes first takes over the other's remaining panels sooner. Measured on the head (one row, two threads,
-     * in one JVM, alternated): idle inside the call 10-28% → 3-5% of it, the call 7-10% faster; 1-panel tasks cost
+     * in one JVM, alternated): idle inside the call 9-16% → 3-8% of it, the call ~5-10% faster; 1-panel tasks cost
      * more in hand-offs than they saved. Smaller matrices keep 4 tasks per thread.
      */
     private static final int TASK_WEIGHTS = 1 << 18;
@@ -98,7 +98,7 @@ final class MatVec {
      * native loop: the same bits as {@link #panel}'s one-row loop, one call per matrix the range touches.
      */
     static void nativeRow(float[] x, int xOff, Matrix[] ws, float[][] ys, int[] yOffs, int[] first, int g0, int g1,
-                                  boolean accumulate) {
+                          boolean accumulate) {
         for (int wi = 0; wi < ws.length && g0 < g1; wi++) {
             int p0 = Math.max(g0, first[wi]) - first[wi], p1 = Math.min(g1, first[wi + 1]) - first[wi];
             if (p0 >= p1) continue;

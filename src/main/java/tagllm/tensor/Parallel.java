@@ -30,7 +30,7 @@ public final class Parallel {
     private static final int THREADS = configuredThreads();
     /**
      * About 0.4 ms of spinning before a worker parks: long enough to bridge the serial stretches of a training step
-     * (a parked worker took 20-45 µs on average to join the next call on this VM, 3-8 µs at this length), short enough
+     * (a parked worker took 20-45 µs on average to join the next call on this VM, 6-7 µs at this length), short enough
      * not to hold a shared core for long. 2,000 (~40 µs) lost the worker in those stretches; in one JVM, alternated,
      * 20 rounds of 3 BF16 training steps each, 20,000 was faster in 16 of them (median +0.4%, slowest round 0.80
      * against 0.89 s); docs/benchmarks.md, twelfth pass.
