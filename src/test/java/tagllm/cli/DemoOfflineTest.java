@@ -22,9 +22,14 @@ class DemoOfflineTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("model: stories260K, embedded") && r.err().contains("data: the embedded samples"), r.err());
         for (String task : new String[]{"qed", "descriptor", "dc", "ba"}) assertTrue(r.out().contains("\n" + task + " ("), r.out());
+        // only embedded files: the model and every task's data lie in the extracted samples (a word test on the YAML
+        // failed in a checkout whose own path contained "shared")
         String yaml = Files.readString(out.resolve("demo.yaml"));
-        assertFalse(yaml.contains("shared"), "the experiment names only embedded files:\n" + yaml);
         Experiment e = Experiment.load(out.resolve("demo.yaml"));
+        assertEquals(EmbeddedSamples.model(), Path.of(e.model()), "the embedded model:\n" + yaml);
+        e.data().forEach((task, spec) -> assertTrue(spec.path().startsWith(EmbeddedSamples.data()),
+                task + " reads " + spec.path() + ", not an embedded sample:\n" + yaml));
+        assertEquals(6, e.data().size(), "the demo's six tasks:\n" + yaml);
         assertEquals(EmbeddedSamples.data().resolve("drug_combination/oneil_css.csv"), e.data().get("dc").path(), "DC reads the embedded O'Neil sample");
         JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         assertTrue(report.path("tasks").path("dc").path("test_rows").asInt() > 0, "DC scored on the sample's test rows");
