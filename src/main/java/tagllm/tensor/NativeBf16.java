@@ -291,26 +291,24 @@ public final class NativeBf16 {
      */
     public static void matVec(float[] x, int xOff, int k, float[] panels, int p0, int p1, int n, float[] y, int yOff,
                               boolean accumulate) {
-        checkMatVec(x, xOff, k, panels.length, p0, p1, n, y, yOff);
-        requireAvailable();
-        if (p0 == p1) return;
-        try {
-            Holder.LIBRARY.matVecF32().invokeExact(slice(x, xOff), k, MemorySegment.ofArray(panels), p0, p1, n, slice(y, yOff),
-                    accumulate ? 1 : 0);
-        } catch (Throwable e) {
-            throw rethrow(e);
-        }
+        matVec(false, x, xOff, k, MemorySegment.ofArray(panels), panels.length, p0, p1, n, y, yOff, accumulate);
     }
 
     /** {@link #matVec} over BF16 panels (each weight widened exactly, as the Java kernel does). */
     public static void matVec(float[] x, int xOff, int k, short[] panels, int p0, int p1, int n, float[] y, int yOff,
                               boolean accumulate) {
-        checkMatVec(x, xOff, k, panels.length, p0, p1, n, y, yOff);
+        matVec(true, x, xOff, k, MemorySegment.ofArray(panels), panels.length, p0, p1, n, y, yOff, accumulate);
+    }
+
+    /** Both: panels holds panelValues F32 or BF16 values. */
+    private static void matVec(boolean bf16, float[] x, int xOff, int k, MemorySegment panels, int panelValues, int p0, int p1,
+                               int n, float[] y, int yOff, boolean accumulate) {
+        checkMatVec(x, xOff, k, panelValues, p0, p1, n, y, yOff);
         requireAvailable();
         if (p0 == p1) return;
         try {
-            Holder.LIBRARY.matVecBf16().invokeExact(slice(x, xOff), k, MemorySegment.ofArray(panels), p0, p1, n, slice(y, yOff),
-                    accumulate ? 1 : 0);
+            if (bf16) Holder.LIBRARY.matVecBf16().invokeExact(slice(x, xOff), k, panels, p0, p1, n, slice(y, yOff), accumulate ? 1 : 0);
+            else Holder.LIBRARY.matVecF32().invokeExact(slice(x, xOff), k, panels, p0, p1, n, slice(y, yOff), accumulate ? 1 : 0);
         } catch (Throwable e) {
             throw rethrow(e);
         }
