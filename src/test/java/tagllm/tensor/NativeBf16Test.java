@@ -55,10 +55,16 @@ class NativeBf16Test {
         return NativeBf16.class.getResource(Bf16Library.RESOURCE);
     }
 
-    /** Skips unless the build produced the library and the CPU can run it; the reason is the loader's status. */
+    /**
+     * Skips unless the build produced the library, the CPU can run it and it is not switched off with
+     * -Dtagllm.native=false (.ci/run runs the suite once more that way, as a CPU without the instructions would);
+     * the reason is the loader's status.
+     */
     private static void assumeNativeUsable() throws IOException {
-        assumeTrue(builtLibrary() != null && cpuHasBf16(), NativeBf16::status);
+        assumeTrue(builtLibrary() != null && cpuHasBf16() && !switchedOff(), NativeBf16::status);
     }
+
+    private static boolean switchedOff() { return "false".equalsIgnoreCase(System.getProperty("tagllm.native")); }
 
     @Test
     void loadsTheBuiltLibraryWhereTheCpuSupportsIt() throws IOException {
@@ -71,7 +77,8 @@ class NativeBf16Test {
 
     @Test
     void refusesWhereTheCpuLacksTheInstructions() throws IOException {
-        assumeTrue(builtLibrary() != null && !cpuHasBf16() && System.getProperty("os.name").startsWith("Linux"),
+        assumeTrue(builtLibrary() != null && !cpuHasBf16() && System.getProperty("os.name").startsWith("Linux")
+                        && !switchedOff(),
                 "needs the built library on a CPU without avx512_bf16");
         assertFalse(NativeBf16.available());
         assertTrue(NativeBf16.status().startsWith("this CPU lacks"), NativeBf16.status());
