@@ -9,6 +9,7 @@ import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -89,7 +90,8 @@ final class ServedTagSet {
 
     List<TaskInfo> tasks() { return List.copyOf(tasks); }
 
-    Map<String, String> notServed() { return Map.copyOf(notServed); }
+    /** In the order the tasks were read (Map.copyOf's order would change from one JVM to the next). */
+    Map<String, String> notServed() { return Collections.unmodifiableMap(new LinkedHashMap<>(notServed)); }
 
     /** The served task of that name (case-insensitive), or null. */
     TaskInfo find(String task) { return byLowerName.get(task.trim().toLowerCase(Locale.ROOT)); }

@@ -11,8 +11,10 @@ import tagllm.tag.Tag;
 import tagllm.tag.TagKind;
 import tagllm.tag.Template;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What a task is, independent of where its rows come from: the prompt template, what is predicted
@@ -45,8 +47,18 @@ public record TaskSpec(
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public TaskSpec {
-        tags = Map.copyOf(tags);
-        columns = Map.copyOf(columns);
+        tags = inOrder(tags);
+        columns = inOrder(columns);
+    }
+
+    /**
+     * An unmodifiable copy that keeps m's order: a tag file's task JSON lists tags and columns in it, and Map.copyOf's
+     * order changes from one JVM to the next, so the same training run wrote different bytes.
+     */
+    private static Map<String, String> inOrder(Map<String, String> m) {
+        Map<String, String> copy = new LinkedHashMap<>();
+        m.forEach((k, v) -> copy.put(Objects.requireNonNull(k), Objects.requireNonNull(v, k)));
+        return Collections.unmodifiableMap(copy);
     }
 
     /** A task without classes (regression, text, domain text). */
