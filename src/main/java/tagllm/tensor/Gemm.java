@@ -513,7 +513,7 @@ public final class Gemm {
         StepProfile.flops(2.0 * rows * cols * red * ws.length);
         int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
         int count = ws.length;
-        NativeCut grid = NativeCut.of((cols + nr - 1) / nr, rows, Parallel.threads());
+        NativeCut grid = NativeCut.of((cols + nr - 1) / nr, rows, Parallel.threads(), !Parallel.runsAlone());
         MemorySegment[] b = new MemorySegment[count];
         if (transposed) {
             for (int i = 0; i < count; i++) b[i] = ws[i].nativePacked();

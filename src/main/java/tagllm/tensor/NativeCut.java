@@ -56,8 +56,12 @@ final class NativeCut {
         this.shareStart = shareStart;
     }
 
-    /** The cut of a product of m rows (tiles of Gemm.MR) over panels output panels, for threads threads. */
-    static NativeCut of(int panels, int m, int threads) {
+    /**
+     * The cut of a product of m rows (tiles of Gemm.MR) over panels output panels, for threads threads; finerEnds: cut
+     * the shares' ends finer (only worth it where the call runs in parallel: on one thread the pieces are only more
+     * calls of the kernel).
+     */
+    static NativeCut of(int panels, int m, int threads, boolean finerEnds) {
         int rowTiles = (m + Gemm.MR - 1) / Gemm.MR;
         int panelGroups = (panels + PANELS - 1) / PANELS;
         int perGroup = (panels + panelGroups - 1) / panelGroups;
@@ -72,7 +76,7 @@ final class NativeCut {
             shareStart[share] = n;
             int from = (int) ((long) grid * share / threads), to = (int) ((long) grid * (share + 1) / threads);
             for (int g = from; g < to; g++) {
-                int fromEnd = to - 1 - g, pieces = fromEnd < TAIL.length ? TAIL[fromEnd] : 1;
+                int fromEnd = to - 1 - g, pieces = finerEnds && fromEnd < TAIL.length ? TAIL[fromEnd] : 1;
                 int group = g % panelGroups, block = g / panelGroups;
                 int a0 = (int) ((long) rowTiles * block / rowBlocks), a1 = (int) ((long) rowTiles * (block + 1) / rowBlocks);
                 int b0 = group * perGroup, b1 = Math.min(panels, b0 + perGroup);

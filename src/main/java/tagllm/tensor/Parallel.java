@@ -58,8 +58,7 @@ public final class Parallel {
     static void forEachTask(int tasks, int[] shareStart, Task body) {
         if (tasks <= 0) return;
         if (shareStart != null) checkShares(shareStart, tasks);
-        if (tasks == 1 || WORKERS.length == 0 || Thread.currentThread() instanceof Worker
-                || LOCK.isHeldByCurrentThread() || !LOCK.tryLock()) {
+        if (tasks == 1 || runsAlone() || !LOCK.tryLock()) {
             for (int t = 0; t < tasks; t++) body.run(t);
             return;
         }
@@ -81,6 +80,14 @@ public final class Parallel {
         } finally {
             LOCK.unlock();
         }
+    }
+
+    /**
+     * Whether a call made now from this thread runs on it alone whatever the pool is doing: one thread, or a call from
+     * inside a task (batch prediction's passes, one per core) or from inside a call of this thread's.
+     */
+    static boolean runsAlone() {
+        return WORKERS.length == 0 || Thread.currentThread() instanceof Worker || LOCK.isHeldByCurrentThread();
     }
 
     /**

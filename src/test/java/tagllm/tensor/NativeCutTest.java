@@ -15,10 +15,10 @@ class NativeCutTest {
     @Test
     void everyOutputElementIsInExactlyOneTaskOfWholeTilesAndPanels() {
         int mr = Gemm.MR;
-        for (int threads : new int[]{1, 2, 3, 8}) {
+        for (int threads : new int[]{1, 2, 3, 8}) for (boolean fine : new boolean[]{true, false}) {
             for (int[] shape : SHAPES) {
                 int panels = shape[0], m = shape[1];
-                NativeCut cut = NativeCut.of(panels, m, threads);
+                NativeCut cut = NativeCut.of(panels, m, threads, fine);
                 int[][] seen = new int[m][panels];
                 for (int t = 0; t < cut.tasks(); t++) {
                     int r0 = cut.firstRow(t), r1 = cut.endRow(t), p0 = cut.firstPanel(t), p1 = cut.endPanel(t);
@@ -31,7 +31,7 @@ class NativeCutTest {
                 int[] starts = cut.shareStarts();
                 assertEquals(threads, starts.length);
                 assertEquals(0, starts[0]);
-                for (int i = 1; i < threads; i++) assertTrue(starts[i - 1] < starts[i] || m < threads * Gemm.MR, "shares rise");
+                for (int i = 1; i < threads; i++) assertTrue(starts[i - 1] <= starts[i] && starts[i] <= cut.tasks(), "shares in order");
                 for (int r = 0; r < m; r++) {
                     for (int p = 0; p < panels; p++) assertEquals(1, seen[r][p], "row " + r + ", panel " + p + " of " + panels + " × " + m);
                 }
@@ -46,7 +46,7 @@ class NativeCutTest {
         // and 2 pieces, by rows, 8 capped by the block's tiles: share 0 ends in blocks 4 (7 tiles) and 5 (6 tiles),
         // 13 + 2 + 4 + 6 = 25 tasks; share 1 in block 10 (7 tiles), 14 + 2 + 4 + 7 = 27
         int m = 71 * Gemm.MR - 2;
-        NativeCut cut = NativeCut.of(18, m, 2);
+        NativeCut cut = NativeCut.of(18, m, 2, true);
         assertEquals(52, cut.tasks());
         assertArrayEquals(new int[]{0, 25}, cut.shareStarts());
         for (int[] share : new int[][]{{0, 25}, {25, 52}}) {
@@ -55,9 +55,14 @@ class NativeCutTest {
             assertEquals(6, area(cut, last), "the share's last task: one tile × 6 panels");
             assertEquals(6, cut.endPanel(last) - cut.firstPanel(last));
         }
+        // without finer ends (a call that runs on its caller alone): the plain grid, shares at the even split
+        NativeCut plain = NativeCut.of(18, m, 2, false);
+        assertEquals(33, plain.tasks());
+        assertArrayEquals(new int[]{0, 16}, plain.shareStarts());
+        assertEquals(6 * 6, area(plain, 15));
         // one thread: one share of 3 groups × 6 row blocks (11 or 12 tiles), its last grid task (12 tiles) in 8
         // pieces of 1 or 2 tiles, the last of 2
-        NativeCut alone = NativeCut.of(18, m, 1);
+        NativeCut alone = NativeCut.of(18, m, 1, true);
         assertArrayEquals(new int[]{0}, alone.shareStarts());
         assertEquals(18 - 3 + 2 + 4 + 8, alone.tasks());
         assertEquals(2 * 6, area(alone, alone.tasks() - 1));
