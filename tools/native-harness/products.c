@@ -1,7 +1,7 @@
 /*
  * The native BF16 products of one SmolLM2-135M layer (forward x.W^T and backward dy.W of q, k, v, o, gate, up and
- * down at m rows), cut into tasks as tensor.NativeCut's grid cuts them (without its finer share ends) and run on the
- * calling thread, as a share of the BF16 dot-product peak re-measured before each round. Two ways alternate round by round, so the
+ * down at m rows), cut into tasks as tensor.Gemm cuts them (TaskGrid.forNative) and run on the calling thread, as a
+ * share of the BF16 dot-product peak re-measured before each round. Two ways alternate round by round, so the
  * machine's drift falls on both: B packed by every task (tl_xwt_bf16a / tl_xw_bf16a) and B packed once per product
  * (tl_pack_bf16 + tl_gemm_packed_bf16, what Gemm does when row blocks share panels). Operands are random BF16.
  *
@@ -13,7 +13,7 @@
 
 enum { MR = 14, NR = 32, NATIVE_PANELS = 8 };
 
-static int threads = 2, tasks_per_thread = 16; /* NativeCut.TASKS_PER_THREAD */
+static int threads = 2, tasks_per_thread = 16; /* Gemm.NATIVE_TASKS_PER_THREAD */
 static uint32_t *packed;
 
 /* One product, every task of Gemm's cut in turn; once = 1 packs B for the whole product first. */

@@ -408,6 +408,25 @@ public final class Gemm {
             return new TaskGrid(panels, m, perGroup, panelGroups, rowTiles, rowBlocks);
         }
 
+        /**
+         * The native kernels' cut: groups of about {@link #NATIVE_PANELS} panels (evenly sized), and row blocks until
+         * there are about {@link #NATIVE_TASKS_PER_THREAD} tasks per thread. Each call of the kernel passes every row
+         * tile of A it reads over every panel of the call, so a one-panel task streams A once per panel: on Zen 5,
+         * products of the SmolLM2 step ran at 175-220 GFLOP/s a thread cut one panel per task, 300-320 cut four or
+         * more (a C harness, every cut of the same product in one process, docs/benchmarks.md). Where a panel group
+         * has several row blocks, B is packed once per product ({@link #nativeProduct}). The bits of every output
+         * element are the same whatever the cut (the kernels sum each element in one order).
+         */
+        static TaskGrid forNative(int panels, int m) {
+            int threads = Parallel.threads();
+            int rowTiles = (m + MR - 1) / MR;
+            int panelGroups = (panels + NATIVE_PANELS - 1) / NATIVE_PANELS;
+            int perGroup = (panels + panelGroups - 1) / panelGroups;
+            panelGroups = (panels + perGroup - 1) / perGroup;
+            int rowBlocks = Math.max(1, Math.min(rowTiles, (NATIVE_TASKS_PER_THREAD * threads + panelGroups - 1) / panelGroups));
+            return new TaskGrid(panels, m, perGroup, panelGroups, rowTiles, rowBlocks);
+        }
+
         int tasks() { return panelGroups * rowBlocks; }
 
         int firstPanel(int t) { return t % panelGroups * perGroup; }
@@ -418,6 +437,17 @@ public final class Gemm {
 
         int endRow(int t) { return Math.min(m, (int) ((long) rowTiles * (t / panelGroups + 1) / rowBlocks) * MR); }
     }
+
+    /** Panels (of NR columns) a native task covers at most: enough that each row tile of A read serves several. */
+    static final int NATIVE_PANELS = 8;
+
+    /**
+     * Native tasks per thread and product. The cores of one machine do not run equally fast (one of this Zen 5's two
+     * ran the same work ~8% faster), so a product waits on its last task: in a two-thread C harness of the SmolLM2
+     * products, 6 tasks a thread reached 71% of the BF16 peak, 12 74%, 24 75% (each alternated three times). With B
+     * packed once per product, more row blocks cost no more packing.
+     */
+    static final int NATIVE_TASKS_PER_THREAD = 16;
 
     /** Most BF16 values of converted A per pass: rows beyond it (an LM head's vocabulary-wide gradient) go in passes. */
     static final int NATIVE_A_LIMIT = 16 << 20;
@@ -487,7 +517,7 @@ public final class Gemm {
     }
 
     /**
-     * C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks by {@link NativeCut}. A·Wᵀ reads
+     * C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks by {@link TaskGrid#forNative}. A·Wᵀ reads
      * the matrix's own packed Wᵀ ({@link Matrix#withBf16Compute}). For A·W, where several row blocks read the same
      * panels, W is packed from its BF16 panels once for the product first (a task per panel, into a buffer of this
      * thread's) and every task reads it there: packed per task, each panel of W was read from memory and rearranged
@@ -513,13 +543,13 @@ public final class Gemm {
         StepProfile.flops(2.0 * rows * cols * red * ws.length);
         int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
         int count = ws.length;
-        NativeCut grid = NativeCut.of((cols + nr - 1) / nr, rows, Parallel.threads(), !Parallel.runsAlone());
+        TaskGrid grid = TaskGrid.forNative((cols + nr - 1) / nr, rows);
         MemorySegment[] b = new MemorySegment[count];
         if (transposed) {
             for (int i = 0; i < count; i++) b[i] = ws[i].nativePacked();
         } else {
             long packedBytes = 4 * NativeBf16.packedWords(red, cols);
-            MemorySegment all = grid.severalRowBlocks() && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes * count) : null;
+            MemorySegment all = grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes * count) : null;
             if (all != null) {
                 for (int i = 0; i < count; i++) b[i] = all.asSlice(i * packedBytes, packedBytes);
                 // a task per row panel of W, read where it lies in memory (the library prefetches ahead: W comes from
@@ -530,7 +560,7 @@ public final class Gemm {
                         red, cols, t % rowPanels, t % rowPanels + 1, b[t / rowPanels]));
             }
         }
-        Parallel.forEachTask(grid.tasks(), grid.shareStarts(), t -> {
+        Parallel.forEachTask(grid.tasks(), t -> {
             int c0 = grid.firstPanel(t) * nr, c1 = Math.min(cols, grid.endPanel(t) * nr);
             int r0 = grid.firstRow(t), r1 = grid.endRow(t);
             if (r1 <= r0) return;

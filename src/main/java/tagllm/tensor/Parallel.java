@@ -48,22 +48,14 @@ public final class Parallel {
 
     /** Runs body.run(t) for every t in [0, tasks), spread over the pool; returns when all have finished. */
     public static void forEachTask(int tasks, Task body) {
-        forEachTask(tasks, null, body);
-    }
-
-    /**
-     * The same with thread i's share starting at task shareStart[i] (one entry per thread, ascending from 0; null: even
-     * shares): for work cut with a thread's share in mind, e.g. finer tasks at its end ({@link NativeCut}).
-     */
-    static void forEachTask(int tasks, int[] shareStart, Task body) {
         if (tasks <= 0) return;
-        if (shareStart != null) checkShares(shareStart, tasks);
-        if (tasks == 1 || runsAlone() || !LOCK.tryLock()) {
+        if (tasks == 1 || WORKERS.length == 0 || Thread.currentThread() instanceof Worker
+                || LOCK.isHeldByCurrentThread() || !LOCK.tryLock()) {
             for (int t = 0; t < tasks; t++) body.run(t);
             return;
         }
         try {
-            Job job = new Job(body, tasks, shareStart, StepProfile.profiling());
+            Job job = new Job(body, tasks, StepProfile.profiling());
             long start = job.timed ? System.nanoTime() : 0;
             current = job;
             generation++;
@@ -80,14 +72,6 @@ public final class Parallel {
         } finally {
             LOCK.unlock();
         }
-    }
-
-    /**
-     * Whether a call made now from this thread runs on it alone whatever the pool is doing: one thread, or a call from
-     * inside a task (batch prediction's passes, one per core) or from inside a call of this thread's.
-     */
-    static boolean runsAlone() {
-        return WORKERS.length == 0 || Thread.currentThread() instanceof Worker || LOCK.isHeldByCurrentThread();
     }
 
     /**
@@ -138,15 +122,14 @@ public final class Parallel {
         final AtomicLong busy = new AtomicLong();
         volatile Throwable error;
 
-        Job(Task body, int tasks, int[] shareStart, boolean timed) {
+        Job(Task body, int tasks, boolean timed) {
             this.body = body;
             this.tasks = tasks;
             this.timed = timed;
             int n = THREADS;
             share = new AtomicLongArray(n);
             for (int i = 0; i < n; i++) {
-                long from = shareStart == null ? (long) tasks * i / n : shareStart[i];
-                long to = shareStart == null ? (long) tasks * (i + 1) / n : i + 1 < n ? shareStart[i + 1] : tasks;
+                long from = (long) tasks * i / n, to = (long) tasks * (i + 1) / n;
                 share.set(i, to << 32 | from);
             }
         }
@@ -229,18 +212,6 @@ public final class Parallel {
             }
         }
         return Math.max(1, Runtime.getRuntime().availableProcessors());
-    }
-
-    private static void checkShares(int[] shareStart, int tasks) {
-        if (shareStart.length != THREADS) {
-            throw new IllegalArgumentException("shares for " + shareStart.length + " threads, the pool has " + THREADS);
-        }
-        boolean rising = shareStart[0] == 0 && shareStart[THREADS - 1] <= tasks;
-        for (int i = 1; i < THREADS; i++) rising &= shareStart[i] >= shareStart[i - 1];
-        if (!rising) {
-            throw new IllegalArgumentException("share starts must rise from 0 to at most " + tasks + ": "
-                    + java.util.Arrays.toString(shareStart));
-        }
     }
 
     private static void rethrow(Throwable e) {

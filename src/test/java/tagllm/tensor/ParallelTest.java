@@ -57,28 +57,6 @@ class ParallelTest {
     }
 
     @Test
-    void givenSharesEveryTaskRunsOnceAndBadSharesAreRefused() {
-        int threads = Parallel.threads();
-        for (int tasks : new int[]{1, 7, 52}) {
-            int[] starts = new int[threads];
-            for (int i = 1; i < threads; i++) starts[i] = Math.min(tasks, i * 3); // uneven, some empty
-            AtomicIntegerArray runs = new AtomicIntegerArray(tasks);
-            Parallel.forEachTask(tasks, starts, runs::incrementAndGet);
-            for (int t = 0; t < tasks; t++) assertEquals(1, runs.get(t), "task " + t + " of " + tasks);
-        }
-        assertThrows(IllegalArgumentException.class, () -> Parallel.forEachTask(4, new int[threads + 1], t -> {}));
-        if (threads > 1) {
-            int[] pastTheTasks = new int[threads];
-            pastTheTasks[1] = 5;
-            assertThrows(IllegalArgumentException.class, () -> Parallel.forEachTask(4, pastTheTasks, t -> {}));
-            int[] notFromZero = new int[threads];
-            notFromZero[0] = 1;
-            notFromZero[1] = 2;
-            assertThrows(IllegalArgumentException.class, () -> Parallel.forEachTask(4, notFromZero, t -> {}));
-        }
-    }
-
-    @Test
     void aNestedCallRunsOnItsCallerAndAnErrorReachesTheCaller() {
         AtomicIntegerArray runs = new AtomicIntegerArray(12 * 5);
         Parallel.forEachTask(12, t -> Parallel.forEachTask(5, u -> runs.incrementAndGet(t * 5 + u)));
