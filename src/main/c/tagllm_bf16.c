@@ -188,13 +188,19 @@ TARGET static inline __attribute__((always_inline)) void tile(const int R, const
     }
 }
 
+/* The masks of the first width (0..32) of 32 columns: the low 16 (m0) and the high 16 (m1). */
+TARGET static inline void column_masks(int width, __mmask16 *m0, __mmask16 *m1) {
+    *m0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
+    *m1 = width >= 32 ? 0xffff : width > 16 ? (__mmask16)((1u << (width - 16)) - 1) : 0;
+}
+
 #define TILE_CASE(R) \
     case R: tile(R, a, lda, b, pairs, c, ldc, m0, m1, load); break;
 
 TARGET static void tile_rows(int rows, const uint32_t *a, size_t lda, const uint32_t *b, int pairs, float *c,
                              size_t ldc, int width, int load) {
-    __mmask16 m0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
-    __mmask16 m1 = width >= 32 ? 0xffff : width > 16 ? (__mmask16)((1u << (width - 16)) - 1) : 0;
+    __mmask16 m0, m1;
+    column_masks(width, &m0, &m1);
     switch (rows) {
         TILE_CASE(14) TILE_CASE(13) TILE_CASE(12) TILE_CASE(11) TILE_CASE(10) TILE_CASE(9) TILE_CASE(8)
         TILE_CASE(7) TILE_CASE(6) TILE_CASE(5) TILE_CASE(4) TILE_CASE(3) TILE_CASE(2) TILE_CASE(1)
@@ -293,8 +299,8 @@ TARGET void tl_to_bf16(const float *x, int rows, int cols, uint16_t *out, int ld
         }
         if (c < cols) {
             int left = cols - c, even = (left + 1) & ~1;
-            __mmask16 m0 = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
-            __mmask16 m1 = left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
+            __mmask16 m0, m1;
+            column_masks(left, &m0, &m1);
             __m512 x0 = _mm512_maskz_loadu_ps(m0, s + c), x1 = _mm512_maskz_loadu_ps(m1, s + c + 16);
             __m512i v = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
             _mm512_mask_storeu_epi16(d + c, even >= 32 ? 0xffffffffu : ((1u << even) - 1), v);
@@ -396,8 +402,8 @@ TARGET void tl_pack_f32(const float *b, int ldb, int red, int cols, uint32_t *ds
                                      23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     for (int q = 0; q * NR < cols; q++) {
         int j = q * NR, width = cols - j < NR ? cols - j : NR;
-        __mmask16 m0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
-        __mmask16 m1 = width >= 32 ? 0xffff : width > 16 ? (__mmask16)((1u << (width - 16)) - 1) : 0;
+        __mmask16 m0, m1;
+        column_masks(width, &m0, &m1);
         uint32_t *d = dst + (size_t)q * pw;
         for (int p = 0; p < pairs; p++) {
             const float *even = b + (size_t)(2 * p) * ldb + j;
@@ -447,8 +453,8 @@ TARGET void tl_tile_jobs(const uint16_t *a, int lda, const uint32_t *packed, int
 #define MV_PREFETCH 512 /* floats ahead: 2 KB, 16 cache lines */
 
 TARGET static inline void matvec_store(__m512 s0, __m512 s1, float *y, int width, int accumulate) {
-    __mmask16 m0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
-    __mmask16 m1 = width >= 32 ? 0xffff : width > 16 ? (__mmask16)((1u << (width - 16)) - 1) : 0;
+    __mmask16 m0, m1;
+    column_masks(width, &m0, &m1);
     if (accumulate) {
         s0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, y), s0);
         s1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, y + 16), s1);

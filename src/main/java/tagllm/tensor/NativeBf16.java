@@ -315,9 +315,8 @@ public final class NativeBf16 {
     }
 
     private static void checkMatVec(float[] x, int xOff, int k, int panelValues, int p0, int p1, int n, float[] y, int yOff) {
-        if (k < 0 || n < 0) throw new IllegalArgumentException("negative shape: k=" + k + " n=" + n);
+        checkPanelRange(k, n, p0, p1);
         int panels = (n + PANEL - 1) / PANEL;
-        if (p0 < 0 || p0 > p1 || p1 > panels) throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + panels);
         if ((long) panels * k * PANEL > panelValues) {
             throw new IllegalArgumentException("panels: need " + (long) panels * k * PANEL + " values for " + n + "×" + k
                     + " in panels of " + PANEL + " columns, array has " + panelValues);
