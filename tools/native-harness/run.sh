@@ -6,6 +6,9 @@
 #   run.sh threads [m] [rounds] [tasks per thread]
 #       threads.c on two threads: tasks from one shared counter against owned contiguous shares (Parallel's order);
 #       defaults 1024 15 16.
+#   run.sh tile [red] [rounds]
+#       tile.c on one core: the register tile alone on operands that stay in L1 (one 14-row tile of A, one panel of B),
+#       as a share of the BF16 peak loop; defaults 576 15.
 #   run.sh packing [rounds]
 #       packing.c on one core: the backward's B = W packed from Java's panels for every layer matrix of SmolLM2-135M
 #       (from memory), in row-panel order with prefetch (the library) against the column-panel order it replaced.
@@ -18,6 +21,13 @@ if [ "${1:-}" = packing ]; then
   "${CC:-gcc}" -O3 -Wall -Wno-unused-function -o "$out/packing" "$here/packing.c"
   core=$(( $(nproc) > 1 ? 1 : 0 ))
   taskset -c "$core" "$out/packing" "$@"
+  exit
+fi
+if [ "${1:-}" = tile ]; then
+  shift
+  "${CC:-gcc}" -O3 -Wall -o "$out/tile" "$here/tile.c" "$here/../../src/main/c/tagllm_bf16.c"
+  core=$(( $(nproc) > 1 ? 1 : 0 ))
+  taskset -c "$core" "$out/tile" "$@"
   exit
 fi
 if [ "${1:-}" = threads ]; then
