@@ -148,7 +148,15 @@ public final class Matrix {
 
     /** Bytes this matrix holds in memory (the padding of its last panel included, and its BF16-compute copy). */
     public long bytes() {
-        return (f32 != null ? 4L * f32.length : 2L * bf16.length) + (nativePacked != null ? nativePacked.byteSize() : 0);
+        return (f32 != null ? 4L * f32.length : 2L * bf16.length) + packedCopyBytes();
+    }
+
+    /**
+     * Bytes of the second copy that BF16 compute keeps ({@link #withBf16Compute}: Wᵀ packed for the native kernels,
+     * beside the panels), 0 without one: memory the engine adds to the model's own weights.
+     */
+    public long packedCopyBytes() {
+        return nativePacked != null ? nativePacked.byteSize() : 0;
     }
 
     /**

@@ -247,6 +247,25 @@ class BenchCommandTest {
         }
         change += 2L * w.lmHead().rows() * w.lmHead().cols() - w.lmHead().bytes() / 2;
         assertEquals(a.get("memory").get("weight_bytes").asLong() + change, b.get("memory").get("weight_bytes").asLong());
+        // of which BF16 compute's second copy: each projection's and the LM head's Wᵀ in the library's layout, panels
+        // of 32 output columns by pairs of the reduction in 32-bit words: ceil(rows / 32) · 32 · ceil(cols / 2) · 4 bytes
+        long packed = 0;
+        for (tagllm.model.LayerWeights l : w.layers()) {
+            for (tagllm.tensor.Matrix m : new tagllm.tensor.Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}) {
+                packed += 4L * 32 * ((m.rows() + 31) / 32) * ((m.cols() + 1) / 2);
+            }
+        }
+        packed += 4L * 32 * ((w.lmHead().rows() + 31) / 32) * ((w.lmHead().cols() + 1) / 2);
+        JsonNode memA = a.get("memory"), memB = b.get("memory");
+        assertEquals(packed, memB.get("packed_copy_bytes").asLong());
+        assertEquals(0, memA.get("packed_copy_bytes").asLong());
+        if (memB.has("peak_rss_bytes")) {
+            // against the model's weights alone (the packed copy left out), and with F32 compute the two budgets agree
+            double rss = memB.get("peak_rss_bytes").asDouble();
+            double modelBudget = 1.5 * (memB.get("weight_bytes").asLong() - packed) + memB.get("activation_bytes").asLong();
+            assertEquals(rss / modelBudget, memB.get("rss_over_model_budget").asDouble(), 1e-12);
+            assertEquals(memA.get("rss_over_budget").asDouble(), memA.get("rss_over_model_budget").asDouble(), 0.0);
+        }
         assertTrue(bf16.err().contains("F32 draws rounded to BF16 for --compute bf16"), bf16.err());
         double bf16Peak = b.get("machine").get("peak_bf16_gflops").asDouble();
         assertTrue(bf16Peak > 0, b.get("machine").toString());
