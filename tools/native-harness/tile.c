@@ -26,6 +26,7 @@ int main(int argc, char **argv) {
     tl_pack_bf16(w, red, NR, 1, 0, 1, b); /* B = W^T, W is 32 x red */
     long calls = 2000000000L / ((long)red * MR * NR * 2) + 1; /* ~2 GFLOP a round */
     double *share = malloc(rounds * sizeof(double));
+    if (!share) return 1;
     for (int r = 0; r < rounds; r++) {
         double t0 = now();
         tl_bf16_peak(1000000);
