@@ -208,7 +208,7 @@ public final class BenchRunner {
     public static long weightBytes(Weights w) {
         long b = w.embedTokens().bytes() + 4L * w.finalNorm().length;
         for (LayerWeights l : w.layers()) {
-            for (Matrix m : new Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}) b += m.bytes();
+            for (Matrix m : l.matrices()) b += m.bytes();
             b += 4L * (l.inputNorm().length + l.postAttentionNorm().length);
             for (float[] bias : new float[][]{l.qBias(), l.kBias(), l.vBias()}) if (bias != null) b += 4L * bias.length;
         }
@@ -227,7 +227,7 @@ public final class BenchRunner {
     public static long packedCopyBytes(Weights w) {
         long b = w.embedTokens().packedCopyBytes();
         for (LayerWeights l : w.layers()) {
-            for (Matrix m : new Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}) b += m.packedCopyBytes();
+            for (Matrix m : l.matrices()) b += m.packedCopyBytes();
         }
         if (w.lmHead() != w.embedTokens()) b += w.lmHead().packedCopyBytes();
         return b;

@@ -104,11 +104,18 @@ public final class BenchCommand implements Callable<Integer> {
      * memory and load.
      */
     private record Report(String source, ModelConfig config, Weights weights, Peak fp32, Peak bf16,
-                          List<BenchRunner.Timing> timings, OptionalLong rss, long weightBytes, long packedCopyBytes,
-                          long activationBytes, double loadBefore, double loadAfter) {
+                          List<BenchRunner.Timing> timings, OptionalLong rss, long activationBytes,
+                          double loadBefore, double loadAfter) {
         PeakFlops.Result peak() { return fp32 == null ? null : fp32.best(); }
 
         PeakFlops.Result bf16Peak() { return bf16 == null ? null : bf16.best(); }
+
+        long weightBytes() { return BenchRunner.weightBytes(weights); }
+
+        long packedCopyBytes() { return BenchRunner.packedCopyBytes(weights); }
+
+        /** Peak RSS over the budget, 1.5 · weights + activations, for that many bytes of weights. */
+        double overBudget(long weightBytes) { return rss.getAsLong() / (1.5 * weightBytes + activationBytes); }
     }
 
     /**
@@ -137,8 +144,8 @@ public final class BenchCommand implements Callable<Integer> {
         Report report = time(t, options, subject);
         if (!noPeak) {
             report = new Report(report.source(), report.config(), report.weights(), new Peak(peak, fmaPeak(" again")),
-                    bf16Peaks ? new Peak(bf16Peak, bf16Peak(" again")) : null, report.timings(), report.rss(), report.weightBytes(),
-                    report.packedCopyBytes(), report.activationBytes(), report.loadBefore(), report.loadAfter());
+                    bf16Peaks ? new Peak(bf16Peak, bf16Peak(" again")) : null, report.timings(), report.rss(),
+                    report.activationBytes(), report.loadBefore(), report.loadAfter());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) out.println(toJson(report));
@@ -224,8 +231,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         return new Report(subject.source(), t.config(), subject.weights(), null, null, timings, MachineInfo.peakResidentBytes(),
-                BenchRunner.weightBytes(subject.weights()), BenchRunner.packedCopyBytes(subject.weights()), runner.activationBytes(),
-                loadBefore, MachineInfo.loadAverage());
+                runner.activationBytes(), loadBefore, MachineInfo.loadAverage());
     }
 
     private CommandLine.ParameterException usage(String message) {
@@ -319,11 +325,12 @@ public final class BenchCommand implements Callable<Integer> {
         ObjectNode mem = r.putObject("memory");
         if (rss.isPresent()) mem.put("peak_rss_bytes", rss.getAsLong());
         mem.put("weight_bytes", wBytes);
-        mem.put("packed_copy_bytes", rep.packedCopyBytes());
+        long packed = rep.packedCopyBytes();
+        mem.put("packed_copy_bytes", packed);
         mem.put("activation_bytes", aBytes);
         if (rss.isPresent()) {
-            mem.put("rss_over_budget", rss.getAsLong() / (1.5 * wBytes + aBytes));
-            mem.put("rss_over_model_budget", rss.getAsLong() / (1.5 * (wBytes - rep.packedCopyBytes()) + aBytes));
+            mem.put("rss_over_budget", rep.overBudget(wBytes));
+            mem.put("rss_over_model_budget", rep.overBudget(wBytes - packed));
         }
         return om.writeValueAsString(r);
     }
@@ -403,12 +410,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (rss.isPresent()) {
             out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",
-                    rss.getAsLong() / 1e6, wBytes / 1e6, aBytes / 1e6, rss.getAsLong() / (1.5 * wBytes + aBytes));
+                    rss.getAsLong() / 1e6, wBytes / 1e6, aBytes / 1e6, rep.overBudget(wBytes));
             long packed = rep.packedCopyBytes(), model = wBytes - packed;
             if (packed > 0) {
                 out.printf(Locale.ROOT, "  of the weights, %.0f MB is BF16 compute's second copy (packed for the native kernels); against the "
                         + "model's %.0f MB alone: RSS / (1.5·%.0f MB + activations) = %.2f%n",
-                        packed / 1e6, model / 1e6, model / 1e6, rss.getAsLong() / (1.5 * model + aBytes));
+                        packed / 1e6, model / 1e6, model / 1e6, rep.overBudget(model));
             }
             out.println("  peak RSS: VmHWM of the whole process over all works; weights: every tensor as held (BF16 or F32, "
                     + "panel padding included, a tied LM head once, BF16 compute's packed copies included); activations: the most "

@@ -100,7 +100,7 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
         Matrix[] in = new Matrix[7 * layers.length + 1];
         for (int i = 0; i < layers.length; i++) {
             LayerWeights l = layers[i];
-            System.arraycopy(new Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}, 0, in, 7 * i, 7);
+            System.arraycopy(l.matrices(), 0, in, 7 * i, 7);
         }
         in[in.length - 1] = lmHead;
         Matrix[] out = new Matrix[in.length];

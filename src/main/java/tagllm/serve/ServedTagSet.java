@@ -90,8 +90,8 @@ final class ServedTagSet {
 
     List<TaskInfo> tasks() { return List.copyOf(tasks); }
 
-    /** In the order the tasks were read (Map.copyOf's order would change from one JVM to the next). */
-    Map<String, String> notServed() { return Collections.unmodifiableMap(new LinkedHashMap<>(notServed)); }
+    /** In the order the tasks were read (Map.copyOf's order would change from one JVM to the next); filled only here. */
+    Map<String, String> notServed() { return Collections.unmodifiableMap(notServed); }
 
     /** The served task of that name (case-insensitive), or null. */
     TaskInfo find(String task) { return byLowerName.get(task.trim().toLowerCase(Locale.ROOT)); }

@@ -241,7 +241,7 @@ class BenchCommandTest {
         tagllm.model.Weights w = RandomWeights.of(BenchShape.TINY.config(), 0, false);
         long change = -w.embedTokens().bytes() / 2;
         for (tagllm.model.LayerWeights l : w.layers()) {
-            for (tagllm.tensor.Matrix m : new tagllm.tensor.Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}) {
+            for (tagllm.tensor.Matrix m : l.matrices()) {
                 change += 2L * m.rows() * m.cols() - m.bytes() / 2;
             }
         }
@@ -251,7 +251,7 @@ class BenchCommandTest {
         // of 32 output columns by pairs of the reduction in 32-bit words: ceil(rows / 32) · 32 · ceil(cols / 2) · 4 bytes
         long packed = 0;
         for (tagllm.model.LayerWeights l : w.layers()) {
-            for (tagllm.tensor.Matrix m : new tagllm.tensor.Matrix[]{l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()}) {
+            for (tagllm.tensor.Matrix m : l.matrices()) {
                 packed += 4L * 32 * ((m.rows() + 31) / 32) * ((m.cols() + 1) / 2);
             }
         }

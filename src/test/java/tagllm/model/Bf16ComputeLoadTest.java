@@ -32,8 +32,8 @@ class Bf16ComputeLoadTest {
             if (a.config().tieWordEmbeddings()) assertSame(b.embedTokens().storage(), a.embedTokens().storage());
             for (int l = 0; l < a.layers().length; l++) {
                 LayerWeights x = a.layers()[l], y = b.layers()[l];
-                Matrix[] xs = {x.q(), x.k(), x.v(), x.o(), x.gate(), x.up(), x.down()};
-                Matrix[] ys = {y.q(), y.k(), y.v(), y.o(), y.gate(), y.up(), y.down()};
+                Matrix[] xs = x.matrices();
+                Matrix[] ys = y.matrices();
                 for (int i = 0; i < xs.length; i++) {
                     assertTrue(ys[i].bf16Compute(), name + " layer " + l + " matrix " + i);
                     same(xs[i], ys[i], true, name + " layer " + l + " matrix " + i);

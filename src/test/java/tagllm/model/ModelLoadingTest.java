@@ -50,7 +50,7 @@ class ModelLoadingTest {
             assertEquals(expected, w.layers()[0].q().storage(), name);
             long params = (long) w.embedTokens().rows() * w.embedTokens().cols() + w.finalNorm().length;
             for (LayerWeights l : w.layers()) {
-                for (Matrix x : List.of(l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down())) params += (long) x.rows() * x.cols();
+                for (Matrix x : l.matrices()) params += (long) x.rows() * x.cols();
                 params += l.inputNorm().length + l.postAttentionNorm().length;
             }
             if (w.lmHead() != w.embedTokens()) params += (long) w.lmHead().rows() * w.lmHead().cols();
