@@ -10,8 +10,8 @@
 #       tile.c on one core: the register tile alone on operands that stay in L1 (one 14-row tile of A, one panel of B),
 #       as a share of the BF16 peak loop; defaults 576 15.
 #   run.sh packing [rounds]
-#       packing.c on one core: the backward's B = W packed from Java's panels for every layer matrix of SmolLM2-135M
-#       (from memory), in row-panel order with prefetch (the library) against the column-panel order it replaced.
+#       packing.c on one core: the backward's B = W packed from W^T packed (BF16 compute's one copy) for every layer matrix of SmolLM2-135M
+#       (from memory), against packing the same words from row-major W (the reference), alternated round by round.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$(mktemp -d)"

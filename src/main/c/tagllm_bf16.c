@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 8"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 9"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -128,33 +128,39 @@ TARGET static void pack_w(const uint16_t *w, int n, int k, int c0, int width, in
 }
 
 /*
- * B = W for dx = dy.W from Java's panels of W (tensor.Matrix: panels of pr consecutive rows, pr even, each
- * column-major: element (r, c) at ((r / pr) * k + c) * pr + r % pr, the last panel zero-padded). A pair of rows
- * (2s, 2s + 1) of one column is one 32-bit word there, and a column's pairs within one panel are consecutive words:
- * up to 16 pairs x 16 columns are a 16 x 16 word transpose, as in pack_wt. The same words as pack_w from row-major
- * W; the pair past an odd nc is the panel's zero padding (only the matrix's last block is odd, and row n then lies in
- * its last panel).
+ * B = W for dx = dy.W from W^T packed whole (tl_pack_bf16 with transposed = 1, the one copy of a matrix that BF16
+ * compute keeps: panels of NR rows of W, pairs of W's columns running down each, kp = ceil(k / 2) pairs a panel,
+ * the last panel zero-padded): column panel c0 of B (W's columns c0 .. c0 + width, c0 a multiple of NR), W's rows
+ * n0 .. n0 + nc (n0 even). A 32 x 32 block of W lies there as 16 column pairs x 32 rows, 2 KB in a row: two 16 x 16
+ * word transposes give its rows as 32 BF16 values each, and two rows interleave into the pairs the kernel reads, as
+ * pack_w does from row-major W: the same words. The pair past an odd nc gets a zero high half.
  */
-TARGET static void pack_w_panels(const uint16_t *panels, int pr, int k, int c0, int width, int n0, int nc,
-                                 uint32_t *dst) {
-    const uint32_t *words = (const uint32_t *)panels;
-    int pairs = (nc + 1) / 2, half = pr / 2;
-    for (int p0 = 0; p0 < pairs;) {
-        int r = n0 + 2 * p0, panel = r / pr, within = (r % pr) / 2;
-        int np = pairs - p0 < 16 ? pairs - p0 : 16;
-        if (np > half - within) np = half - within;
-        __mmask16 pm = (__mmask16)((1u << np) - 1);
+TARGET static void pack_w_from_wt(const uint32_t *wt, int k, int c0, int width, int n0, int nc, uint32_t *dst) {
+    static const uint16_t lo_idx[32] = {0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+                                        8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+    static const uint16_t hi_idx[32] = {16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
+                                        24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
+    __m512i lo = _mm512_loadu_si512(lo_idx), hi = _mm512_loadu_si512(hi_idx), zero = _mm512_setzero_si512();
+    size_t kp = (size_t)(k + 1) / 2;
+    int cp0 = c0 / 2, ncp = (width + 1) / 2, end = n0 + nc;
+    for (int r0 = n0; r0 < end;) {
+        int q = r0 / NR, first = r0 % NR, last = end - q * NR < NR ? end - q * NR : NR;
+        __m512i rows[NR];
         for (int h = 0; h < 2; h++) {
             __m512i v[16];
             for (int i = 0; i < 16; i++) {
-                int jj = h * 16 + i;
-                v[i] = jj < width ? _mm512_maskz_loadu_epi32(pm, words + ((size_t)panel * k + c0 + jj) * half + within)
-                                  : _mm512_setzero_si512();
+                v[i] = i < ncp ? _mm512_load_si512(wt + ((size_t)q * kp + cp0 + i) * NR + h * 16) : zero;
             }
             transpose16(v);
-            for (int t = 0; t < np; t++) _mm512_store_si512(dst + (size_t)(p0 + t) * NR + h * 16, v[t]);
+            for (int j = 0; j < 16; j++) rows[h * 16 + j] = v[j];
         }
-        p0 += np;
+        for (int r = first; r < last; r += 2) {
+            __m512i a = rows[r], b = r + 1 < last ? rows[r + 1] : zero;
+            uint32_t *d = dst + (size_t)((q * NR + r - n0) / 2) * NR;
+            _mm512_store_si512(d, _mm512_permutex2var_epi16(a, lo, b));
+            _mm512_store_si512(d + 16, _mm512_permutex2var_epi16(a, hi, b));
+        }
+        r0 = q * NR + last;
     }
 }
 
@@ -219,11 +225,11 @@ static int reduction_block(int red) {
 /* Words of one packed panel: every reduction block's pairs x NR, blocks one after another. */
 static size_t panel_words(int red) { return (size_t)((red + 1) / 2) * NR; }
 
-/* Panel j0 / NR, reduction block from k0, packed from W into dst (pairs x NR words): W row-major (pr = 0) or in
- * Java's panels of pr rows (only for B = W). */
-TARGET static void pack_panel(const uint16_t *w, int pr, int red, int cols, int transposed, int j, int width, int k0,
-                              int kc, uint32_t *dst) {
-    if (pr) pack_w_panels(w, pr, cols, j, width, k0, kc, dst);
+/* Panel j0 / NR, reduction block from k0, packed from W into dst (pairs x NR words): W row-major (wt = NULL) or
+ * from W^T packed whole (wt, only for B = W). */
+TARGET static void pack_panel(const uint16_t *w, const uint32_t *wt, int red, int cols, int transposed, int j, int width,
+                              int k0, int kc, uint32_t *dst) {
+    if (wt) pack_w_from_wt(wt, cols, j, width, k0, kc, dst);
     else if (transposed) pack_wt(w, red, j, width, k0, kc, dst);
     else pack_w(w, red, cols, j, width, k0, kc, dst);
 }
@@ -242,7 +248,7 @@ TARGET static void pack_panel(const uint16_t *w, int pr, int red, int cols, int 
  * with the blocks above (docs/benchmarks.md). Neither changes a bit: every element still sums its pairs in
  * ascending order, whatever the blocks, the cut or where B was packed.
  */
-TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, int pr,
+TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uint16_t *w, const uint32_t *wt,
                         const uint32_t *packed, int cols, int transposed, int c0, int c1, float *yc, size_t ldy,
                         int accumulate) {
     uint32_t *bbuf = NULL;
@@ -265,7 +271,7 @@ TARGET static void gemm(const uint16_t *a, size_t lda, int m, int red, const uin
             } else {
                 for (int s = 0; s < panels; s++) {
                     int j = q0 + s * NR, width = q1 - j < NR ? q1 - j : NR;
-                    pack_panel(w, pr, red, cols, transposed, j, width, k0, kc, bbuf + (size_t)s * KP * NR);
+                    pack_panel(w, wt, red, cols, transposed, j, width, k0, kc, bbuf + (size_t)s * KP * NR);
                 }
                 b0 = bbuf;
                 bstride = (size_t)KP * NR;
@@ -312,14 +318,14 @@ TARGET void tl_to_bf16(const float *x, int rows, int cols, uint16_t *out, int ld
  * BF16, row-major. */
 void tl_xwt_bf16a(const uint16_t *a, int lda, int m, int k, const uint16_t *w, int n, int j0, int j1, float *y,
                   int accumulate) {
-    gemm(a, (size_t)lda, m, k, w, 0, NULL, n, 1, j0, j1, y + j0, (size_t)n, accumulate);
+    gemm(a, (size_t)lda, m, k, w, NULL, NULL, n, 1, j0, j1, y + j0, (size_t)n, accumulate);
 }
 
 /* dx[m x k] columns [c0, c1) (+)= dy[m x n] . w; dy is BF16 a[m x lda] from tl_to_bf16 (lda even, >= n), w is n x k
  * BF16, row-major. */
 void tl_xw_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *w, int k, int c0, int c1, float *dx,
                  int accumulate) {
-    gemm(a, (size_t)lda, m, n, w, 0, NULL, k, 0, c0, c1, dx + c0, (size_t)k, accumulate);
+    gemm(a, (size_t)lda, m, n, w, NULL, NULL, k, 0, c0, c1, dx + c0, (size_t)k, accumulate);
 }
 
 /* Panels [p0, p1) of B, every reduction block, into dst at panel p * panel_words(red), from row-major W. */
@@ -329,7 +335,7 @@ TARGET static void pack_whole(const uint16_t *w, int red, int cols, int transpos
         int j = p * NR, width = cols - j < NR ? cols - j : NR;
         for (int k0 = 0; k0 < red; k0 += kblock) {
             int kc = red - k0 < kblock ? red - k0 : kblock;
-            pack_panel(w, 0, red, cols, transposed, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
+            pack_panel(w, NULL, red, cols, transposed, j, width, k0, kc, dst + (size_t)p * panel_words(red) + (size_t)(k0 / 2) * NR);
         }
     }
 }
@@ -345,39 +351,36 @@ TARGET void tl_pack_bf16(const uint16_t *w, int red, int cols, int transposed, i
 }
 
 /*
- * tl_pack_bf16 for dx = dy . W (transposed = 0) from Java's panels of W (pr rows each, see pack_w_panels; W is red x
- * cols), a range of those row panels [q0, q1) at a time, every column panel: the same words as packing from
- * row-major W, so the weights need no row-major copy for the backward products. Words of different row panels never
- * share a cache line of dst (a row panel is pr / 2 pairs of NR words), so tasks may pack disjoint ranges at once.
- *
- * Why row panels, and the prefetch: the weights come from memory (a step reads each matrix once), and a column panel's
- * share of one row panel is a 2 KB run (pr = 32) one row panel's columns away from the next. The hardware prefetchers
- * did not follow that, in either order: packing the 30 layer matrices of SmolLM2-135M (212 MB) from memory took
- * 28.9 ms on one Zen 5 core, 7.4 GB/s (tools/native-harness/run.sh packing). Requesting the run two column panels
- * ahead took it to 8.3 ms (25.6 GB/s); prefetching in the column-panel order of before reached 15 ms (the runs it
- * reads next lie a row panel apart).
+ * tl_pack_bf16 for dx = dy . W (transposed = 0, W is red x cols) from W^T packed whole (tl_pack_bf16 with
+ * transposed = 1, see pack_w_from_wt), row panels [q0, q1) of W (NR rows each) into every column panel: the same
+ * words as packing from row-major W, so a matrix that computes in BF16 keeps only its packed W^T. Words of
+ * different row panels never share a cache line of dst, so tasks may pack disjoint ranges at once. A row panel of
+ * W^T lies in one run of memory and is read in order, 2 KB per column panel; the weights come from memory (a step
+ * reads each matrix once), and the hardware prefetchers did not keep up: packing the 30 layer matrices of
+ * SmolLM2-135M on one Zen 5 core took 21 ms (10 GB/s), 8.5 ms with the block two column panels ahead requested
+ * (tools/native-harness/run.sh packing), as fast as packing from Java's panels did before (8.2-8.7 ms).
  */
-TARGET void tl_pack_panels_bf16(const uint16_t *panels, int pr, int red, int cols, int q0, int q1, uint32_t *dst) {
+#define PACK_AHEAD 2 /* column panels: 1, 2 and 4 measured the same (8.2-8.8 ms) */
+TARGET void tl_pack_bf16_from_wt(const uint32_t *wt, int red, int cols, int q0, int q1, uint32_t *dst) {
     int colPanels = (cols + NR - 1) / NR;
-    size_t run = (size_t)NR * pr * sizeof(uint16_t), total = (size_t)((red + pr - 1) / pr) * pr * cols * sizeof(uint16_t);
-    const char *base = (const char *)panels;
+    size_t kp = (size_t)(cols + 1) / 2, end = (size_t)((red + NR - 1) / NR) * kp * NR;
     for (int q = q0; q < q1; q++) {
-        int n0 = q * pr, nc = red - n0 < pr ? red - n0 : pr;
+        int n0 = q * NR, nc = red - n0 < NR ? red - n0 : NR;
         for (int j = 0; j < colPanels; j++) {
-            /* two column panels ahead; past the last column that is the next row panel's first columns */
-            size_t ahead = ((size_t)q * cols + (size_t)(j + 2) * NR) * pr * sizeof(uint16_t);
-            for (size_t t = 0; t < run && ahead + t < total; t += 64) _mm_prefetch(base + ahead + t, _MM_HINT_T0);
+            /* the block PACK_AHEAD column panels on (past the row panel's end, the next one's first): 2 KB */
+            size_t ahead = ((size_t)q * kp + (size_t)(j + PACK_AHEAD) * 16) * NR;
+            for (size_t t = 0; t < 16 * NR && ahead + t < end; t += 16) _mm_prefetch((const char *)(wt + ahead + t), _MM_HINT_T0);
             int width = cols - j * NR < NR ? cols - j * NR : NR;
-            pack_w_panels(panels, pr, cols, j * NR, width, n0, nc, dst + (size_t)j * panel_words(red) + (size_t)(n0 / 2) * NR);
+            pack_w_from_wt(wt, cols, j * NR, width, n0, nc, dst + (size_t)j * panel_words(red) + (size_t)(n0 / 2) * NR);
         }
     }
 }
 
-/* tl_xw_bf16a with W in Java's panels of pr rows (see pack_w_panels), packed a chunk at a time as it goes; dxc is
- * the block of columns [c0, c1): element (r, c) at dxc[r * lddx + c - c0]. */
-void tl_xw_panels_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t *panels, int pr, int k, int c0, int c1,
-                        float *dxc, int lddx, int accumulate) {
-    gemm(a, (size_t)lda, m, n, panels, pr, NULL, k, 0, c0, c1, dxc, (size_t)lddx, accumulate);
+/* tl_xw_bf16a with W (n x k) given as W^T packed whole (see pack_w_from_wt), packed a chunk at a time as it goes;
+ * dxc is the block of columns [c0, c1): element (r, c) at dxc[r * lddx + c - c0]. */
+void tl_xw_wt_bf16a(const uint16_t *a, int lda, int m, int n, const uint32_t *wt, int k, int c0, int c1, float *dxc,
+                    int lddx, int accumulate) {
+    gemm(a, (size_t)lda, m, n, NULL, wt, NULL, k, 0, c0, c1, dxc, (size_t)lddx, accumulate);
 }
 
 /* Columns [c0, c1) (c0 a multiple of NR) of y[m x cols] (+)= a[m x red] . B, B packed whole by tl_pack_bf16; a as
@@ -385,7 +388,7 @@ void tl_xw_panels_bf16a(const uint16_t *a, int lda, int m, int n, const uint16_t
  * tl_xw_bf16a on the matrix B was packed from, wherever the block lies. */
 void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint32_t *b, int cols, int c0, int c1,
                          float *yc, int ldy, int accumulate) {
-    gemm(a, (size_t)lda, m, red, NULL, 0, b, cols, 1, c0, c1, yc, (size_t)ldy, accumulate);
+    gemm(a, (size_t)lda, m, red, NULL, NULL, b, cols, 1, c0, c1, yc, (size_t)ldy, accumulate);
 }
 
 /*
@@ -515,6 +518,39 @@ TARGET void tl_matvec_f32(const float *x, int k, const float *panels, int p0, in
 
 TARGET void tl_matvec_bf16(const float *x, int k, const uint16_t *panels, int p0, int p1, int n, float *y, int accumulate) {
     matvec(x, k, panels, 1, p0, p1, n, y, accumulate);
+}
+
+/*
+ * One row through W^T packed whole (BF16 compute's copy of a matrix, tl_pack_bf16 with transposed = 1: panel q holds
+ * output columns q * 32 .. q * 32 + 31, word j of pair p holding W[j][2p] in its low half and W[j][2p + 1] in its
+ * high half): the sums of tl_matvec_bf16 over the same weights in Java's panels (even and odd p in their own pair
+ * of accumulators), so the same bits; widening a half is one shift or one mask.
+ */
+TARGET void tl_matvec_wt(const float *x, int k, const uint32_t *wt, int p0, int p1, int n, float *y, int accumulate) {
+    size_t kp = (size_t)(k + 1) / 2;
+    __m512i high = _mm512_set1_epi32((int)0xffff0000u);
+    for (int q = p0; q < p1; q++) {
+        const uint32_t *w = wt + (size_t)q * kp * NR;
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0, t0 = s0, t1 = s0;
+        int p = 0;
+        for (; p + 1 < k; p += 2) {
+            const uint32_t *o = w + (size_t)(p / 2) * NR;
+            __m512i v0 = _mm512_load_si512(o), v1 = _mm512_load_si512(o + 16);
+            __m512 x0 = _mm512_set1_ps(x[p]), x1 = _mm512_set1_ps(x[p + 1]);
+            s0 = _mm512_fmadd_ps(x0, _mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)), s0);
+            s1 = _mm512_fmadd_ps(x0, _mm512_castsi512_ps(_mm512_slli_epi32(v1, 16)), s1);
+            t0 = _mm512_fmadd_ps(x1, _mm512_castsi512_ps(_mm512_and_si512(v0, high)), t0);
+            t1 = _mm512_fmadd_ps(x1, _mm512_castsi512_ps(_mm512_and_si512(v1, high)), t1);
+        }
+        if (p < k) {
+            const uint32_t *o = w + (size_t)(p / 2) * NR;
+            __m512 x0 = _mm512_set1_ps(x[p]);
+            s0 = _mm512_fmadd_ps(x0, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_load_si512(o), 16)), s0);
+            s1 = _mm512_fmadd_ps(x0, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_load_si512(o + 16), 16)), s1);
+        }
+        int j = q * NR;
+        matvec_store(_mm512_add_ps(s0, t0), _mm512_add_ps(s1, t1), y + j, n - j < NR ? n - j : NR, accumulate);
+    }
 }
 
 /*

@@ -212,24 +212,9 @@ public final class BenchRunner {
             b += 4L * (l.inputNorm().length + l.postAttentionNorm().length);
             for (float[] bias : new float[][]{l.qBias(), l.kBias(), l.vBias()}) if (bias != null) b += 4L * bias.length;
         }
-        // A tied head is the embedding itself, counted once; with BF16 compute it adds its packed copy, and its own
-        // panels only where the embedding's were F32.
-        if (w.lmHead() != w.embedTokens()) {
-            b += w.lmHead().bytes() - (w.lmHead().sharesPanelsWith(w.embedTokens()) ? w.embedTokens().bytes() : 0);
-        }
-        return b;
-    }
-
-    /**
-     * The part of {@link #weightBytes} that is BF16 compute's second copy of matrices (packed for the native kernels):
-     * what the engine holds beyond the model's own weights. 0 with F32 compute.
-     */
-    public static long packedCopyBytes(Weights w) {
-        long b = w.embedTokens().packedCopyBytes();
-        for (LayerWeights l : w.layers()) {
-            for (Matrix m : l.matrices()) b += m.packedCopyBytes();
-        }
-        if (w.lmHead() != w.embedTokens()) b += w.lmHead().packedCopyBytes();
+        // A tied head is the embedding itself, counted once; with BF16 compute a BF16 embedding is read from the head's
+        // copy (the same object), an F32 one stays beside the head's BF16 copy.
+        if (w.lmHead() != w.embedTokens()) b += w.lmHead().bytes();
         return b;
     }
 }

@@ -112,10 +112,8 @@ public final class BenchCommand implements Callable<Integer> {
 
         long weightBytes() { return BenchRunner.weightBytes(weights); }
 
-        long packedCopyBytes() { return BenchRunner.packedCopyBytes(weights); }
-
-        /** Peak RSS over the budget, 1.5 · weights + activations, for that many bytes of weights. */
-        double overBudget(long weightBytes) { return rss.getAsLong() / (1.5 * weightBytes + activationBytes); }
+        /** Peak RSS over the budget, 1.5 · weights + activations. */
+        double overBudget() { return rss.getAsLong() / (1.5 * weightBytes() + activationBytes); }
     }
 
     /**
@@ -203,8 +201,8 @@ public final class BenchCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("bench: random " + (drawBf16 ? "BF16" : "F32") + " weights for "
                 + c.parameterCount() / 1_000_000 + " M parameters"
                 + (drawBf16 && !bf16 ? " (F32 draws rounded to BF16 for --compute bf16)" : "") + "...");
-        Weights weights = RandomWeights.of(c, seed, drawBf16);
-        return new Subject(bf16Compute ? weights.withBf16Compute() : weights, source);
+        Weights weights = bf16Compute ? RandomWeights.bf16Compute(c, seed) : RandomWeights.of(c, seed, drawBf16);
+        return new Subject(weights, source);
     }
 
     private PeakFlops.Result fmaPeak(String again) {
@@ -325,13 +323,8 @@ public final class BenchCommand implements Callable<Integer> {
         ObjectNode mem = r.putObject("memory");
         if (rss.isPresent()) mem.put("peak_rss_bytes", rss.getAsLong());
         mem.put("weight_bytes", wBytes);
-        long packed = rep.packedCopyBytes();
-        mem.put("packed_copy_bytes", packed);
         mem.put("activation_bytes", aBytes);
-        if (rss.isPresent()) {
-            mem.put("rss_over_budget", rep.overBudget(wBytes));
-            mem.put("rss_over_model_budget", rep.overBudget(wBytes - packed));
-        }
+        if (rss.isPresent()) mem.put("rss_over_budget", rep.overBudget());
         return om.writeValueAsString(r);
     }
 
@@ -410,15 +403,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (rss.isPresent()) {
             out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",
-                    rss.getAsLong() / 1e6, wBytes / 1e6, aBytes / 1e6, rep.overBudget(wBytes));
-            long packed = rep.packedCopyBytes(), model = wBytes - packed;
-            if (packed > 0) {
-                out.printf(Locale.ROOT, "  of the weights, %.0f MB is BF16 compute's second copy (packed for the native kernels); against the "
-                        + "model's %.0f MB alone: RSS / (1.5·%.0f MB + activations) = %.2f%n",
-                        packed / 1e6, model / 1e6, model / 1e6, rep.overBudget(model));
-            }
+                    rss.getAsLong() / 1e6, wBytes / 1e6, aBytes / 1e6, rep.overBudget());
             out.println("  peak RSS: VmHWM of the whole process over all works; weights: every tensor as held (BF16 or F32, "
-                    + "panel padding included, a tied LM head once, BF16 compute's packed copies included); activations: the most "
+                    + "panel padding included, a tied LM head once; with BF16 compute each projection once, in the native kernels' "
+                    + "layout, and an F32 embedding beside its tied head's BF16 copy); activations: the most "
                     + "bytes of activation, gradient, input-row and KV-cache arrays in use at one time, over all works");
         }
     }

@@ -12,33 +12,51 @@ import java.util.SplittableRandom;
 public final class RandomWeights {
     private RandomWeights() {}
 
-    public static Weights of(ModelConfig c, long seed, boolean bf16) {
+    public static Weights of(ModelConfig c, long seed, boolean bf16) { return of(c, seed, bf16, false); }
+
+    /**
+     * The weights of {@code of(c, seed, true).withBf16Compute()}, drawn straight into BF16 compute's one copy of each
+     * projection ({@link Matrix#bf16Compute}): Java's panels of them are never held, so a benchmark's peak memory is
+     * that of the weights it computes with.
+     */
+    public static Weights bf16Compute(ModelConfig c, long seed) { return of(c, seed, true, true).withBf16Compute(); }
+
+    private static Weights of(ModelConfig c, long seed, boolean bf16, boolean compute) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), f = c.intermediateSize();
-        Matrix embed = matrix(c.vocabSize(), d, 0.5, bf16, rnd);
+        // a tied embedding is the head: with compute, drawn straight into its one copy
+        Matrix embed = matrix(c.vocabSize(), d, 0.5, bf16, compute && c.tieWordEmbeddings(), rnd);
         LayerWeights[] layers = new LayerWeights[c.numLayers()];
         for (int l = 0; l < layers.length; l++) {
             boolean bias = c.attentionBias();
             layers[l] = new LayerWeights(
                     norm(d, rnd),
-                    matrix(q, d, 1 / Math.sqrt(d), bf16, rnd),
-                    matrix(kv, d, 1 / Math.sqrt(d), bf16, rnd),
-                    matrix(kv, d, 1 / Math.sqrt(d), bf16, rnd),
-                    matrix(d, q, 0.5 / Math.sqrt(q), bf16, rnd),
+                    matrix(q, d, 1 / Math.sqrt(d), bf16, compute, rnd),
+                    matrix(kv, d, 1 / Math.sqrt(d), bf16, compute, rnd),
+                    matrix(kv, d, 1 / Math.sqrt(d), bf16, compute, rnd),
+                    matrix(d, q, 0.5 / Math.sqrt(q), bf16, compute, rnd),
                     bias ? vector(q, 0.1, rnd) : null,
                     bias ? vector(kv, 0.1, rnd) : null,
                     bias ? vector(kv, 0.1, rnd) : null,
                     norm(d, rnd),
-                    matrix(f, d, 1 / Math.sqrt(d), bf16, rnd),
-                    matrix(f, d, 1 / Math.sqrt(d), bf16, rnd),
-                    matrix(d, f, 0.5 / Math.sqrt(f), bf16, rnd));
+                    matrix(f, d, 1 / Math.sqrt(d), bf16, compute, rnd),
+                    matrix(f, d, 1 / Math.sqrt(d), bf16, compute, rnd),
+                    matrix(d, f, 0.5 / Math.sqrt(f), bf16, compute, rnd));
         }
-        Matrix head = c.tieWordEmbeddings() ? embed : matrix(c.vocabSize(), d, 2 / Math.sqrt(d), bf16, rnd);
+        Matrix head = c.tieWordEmbeddings() ? embed : matrix(c.vocabSize(), d, 2 / Math.sqrt(d), bf16, compute, rnd);
         return new Weights(c, embed, layers, norm(d, rnd), head);
     }
 
-    /** Drawn row by row (the same values, in the same order, as one long vector) straight into the packed matrix. */
-    private static Matrix matrix(int rows, int cols, double std, boolean bf16, SplittableRandom rnd) {
+    /**
+     * Drawn row by row (the same values, in the same order, as one long vector) straight into the packed matrix, or
+     * with compute into BF16 compute's layout.
+     */
+    private static Matrix matrix(int rows, int cols, double std, boolean bf16, boolean compute, SplittableRandom rnd) {
+        if (compute) {
+            return Matrix.bf16Compute(rows, cols, (r, dst) -> {
+                for (int c = 0; c < cols; c++) dst[c] = SafeTensorsWriter.toBf16((float) (rnd.nextGaussian() * std));
+            });
+        }
         if (!bf16) {
             return Matrix.f32(rows, cols, (r, dst) -> {
                 for (int c = 0; c < cols; c++) dst[c] = (float) (rnd.nextGaussian() * std);

@@ -268,6 +268,30 @@ public final class SafeTensors implements AutoCloseable {
      * no F32 copy of the matrix ever exists; BF16 tensors as they are).
      */
     public Matrix matrix(String name, int rows, int cols, boolean asBf16) {
+        Entry e = matrixEntry(name, rows, cols);
+        // Row by row straight into the matrix's packed layout: no second full copy of the weights on the heap.
+        MemorySegment s = data.asSlice(e.begin(), e.bytes());
+        if (asBf16) return Matrix.bf16(rows, cols, bf16Rows(e, s, cols));
+        return switch (e.dtype()) {
+            case F32 -> Matrix.f32(rows, cols, (r, dst) -> MemorySegment.copy(s, F32_LE, 4L * r * cols, dst, 0, cols));
+            case F16 -> Matrix.f32(rows, cols, (r, dst) -> {
+                for (int c = 0; c < cols; c++) dst[c] = Float.float16ToFloat(s.getAtIndex(I16_LE, (long) r * cols + c));
+            });
+            case BF16 -> Matrix.bf16(rows, cols, bf16Rows(e, s, cols));
+            default -> throw new IllegalStateException("unreachable: " + e.dtype());
+        };
+    }
+
+    /**
+     * The same as {@code matrix(name, rows, cols, true)}, computing in BF16 ({@link Matrix#bf16Compute}): read
+     * straight into the one copy the native kernels use, so neither Java's panels nor an F32 copy is ever held.
+     */
+    public Matrix bf16ComputeMatrix(String name, int rows, int cols) {
+        Entry e = matrixEntry(name, rows, cols);
+        return Matrix.bf16Compute(rows, cols, bf16Rows(e, data.asSlice(e.begin(), e.bytes()), cols));
+    }
+
+    private Entry matrixEntry(String name, int rows, int cols) {
         Entry e = entry(name);
         if (e.shape().length != 2 || e.shape()[0] != rows || e.shape()[1] != cols) {
             throw new ModelFormatException(file + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape())
@@ -275,23 +299,17 @@ public final class SafeTensors implements AutoCloseable {
         }
         requireWeightType(e);
         arrayLength(e);
-        // Row by row straight into the matrix's packed layout: no second full copy of the weights on the heap.
-        MemorySegment s = data.asSlice(e.begin(), e.bytes());
-        if (asBf16 && e.dtype() != DType.BF16) {
-            float[] row = new float[cols];
-            return Matrix.bf16(rows, cols, (r, dst) -> {
-                if (e.dtype() == DType.F32) MemorySegment.copy(s, F32_LE, 4L * r * cols, row, 0, cols);
-                else for (int c = 0; c < cols; c++) row[c] = Float.float16ToFloat(s.getAtIndex(I16_LE, (long) r * cols + c));
-                for (int c = 0; c < cols; c++) dst[c] = tagllm.tensor.Bf16.round(row[c]);
-            });
-        }
-        return switch (e.dtype()) {
-            case BF16 -> Matrix.bf16(rows, cols, (r, dst) -> MemorySegment.copy(s, I16_LE, 2L * r * cols, dst, 0, cols));
-            case F32 -> Matrix.f32(rows, cols, (r, dst) -> MemorySegment.copy(s, F32_LE, 4L * r * cols, dst, 0, cols));
-            case F16 -> Matrix.f32(rows, cols, (r, dst) -> {
-                for (int c = 0; c < cols; c++) dst[c] = Float.float16ToFloat(s.getAtIndex(I16_LE, (long) r * cols + c));
-            });
-            default -> throw new IllegalStateException("unreachable: " + e.dtype());
+        return e;
+    }
+
+    /** Rows of the tensor at s as BF16 bits: BF16 as stored, F32 and F16 rounded to the nearest BF16. */
+    private static Matrix.Bf16Rows bf16Rows(Entry e, MemorySegment s, int cols) {
+        if (e.dtype() == DType.BF16) return (r, dst) -> MemorySegment.copy(s, I16_LE, 2L * r * cols, dst, 0, cols);
+        float[] row = new float[cols];
+        return (r, dst) -> {
+            if (e.dtype() == DType.F32) MemorySegment.copy(s, F32_LE, 4L * r * cols, row, 0, cols);
+            else for (int c = 0; c < cols; c++) row[c] = Float.float16ToFloat(s.getAtIndex(I16_LE, (long) r * cols + c));
+            for (int c = 0; c < cols; c++) dst[c] = tagllm.tensor.Bf16.round(row[c]);
         };
     }
 

@@ -110,6 +110,9 @@ public final class TensorSource implements AutoCloseable {
     /** As {@link SafeTensors#matrix(String, int, int, boolean)}. */
     public Matrix matrix(String name, int rows, int cols, boolean asBf16) { return file(name).matrix(name, rows, cols, asBf16); }
 
+    /** As {@link SafeTensors#bf16ComputeMatrix}. */
+    public Matrix bf16ComputeMatrix(String name, int rows, int cols) { return file(name).bf16ComputeMatrix(name, rows, cols); }
+
     public float[] vector(String name, int length) { return file(name).vector(name, length); }
 
     /** The stored bytes of a tensor (valid until close). */

@@ -22,10 +22,6 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
 
     public static Weights from(ModelConfig c, TensorSource src) { return from(c, src, ComputePrecision.F32); }
 
-    /**
-     * With {@link ComputePrecision#BF16} the projections and an untied LM head are read straight into BF16 (no F32
-     * copy is ever held) and then set to compute in BF16 ({@link #withBf16Compute()}).
-     */
     /** Every value finite and every tensor of the files used (WeightChecks): refused by name otherwise. */
     private void check(TensorSource src) {
         List<String> used = new ArrayList<>(List.of("model.embed_tokens.weight", "model.norm.weight"));
@@ -53,45 +49,59 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
         WeightChecks.requireExplained(config, src, used);
     }
 
+    /**
+     * With {@link ComputePrecision#BF16} the projections and an untied LM head are read straight into BF16 compute's
+     * one copy ({@link Matrix#bf16Compute}: neither an F32 copy nor Java's panels are ever held), a tied head from the
+     * embedding ({@link #withBf16Compute()}).
+     */
     public static Weights from(ModelConfig c, TensorSource src, ComputePrecision precision) {
         boolean b = precision == ComputePrecision.BF16;
         if (b) tagllm.tensor.NativeBf16.requireBf16Compute();
         int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), f = c.intermediateSize();
-        Matrix embed = src.matrix("model.embed_tokens.weight", c.vocabSize(), d);
+        String embedName = "model.embed_tokens.weight";
+        // a BF16 embedding tied to the head goes straight into the head's one copy, which the lookup then reads
+        boolean oneCopy = b && c.tieWordEmbeddings() && src.entry(embedName).dtype() == SafeTensors.DType.BF16;
+        Matrix embed = oneCopy ? src.bf16ComputeMatrix(embedName, c.vocabSize(), d) : src.matrix(embedName, c.vocabSize(), d);
         LayerWeights[] layers = new LayerWeights[c.numLayers()];
         for (int l = 0; l < layers.length; l++) {
             String p = "model.layers." + l + ".";
             boolean bias = c.attentionBias();
             layers[l] = new LayerWeights(
                     src.vector(p + "input_layernorm.weight", d),
-                    src.matrix(p + "self_attn.q_proj.weight", q, d, b),
-                    src.matrix(p + "self_attn.k_proj.weight", kv, d, b),
-                    src.matrix(p + "self_attn.v_proj.weight", kv, d, b),
-                    src.matrix(p + "self_attn.o_proj.weight", d, q, b),
+                    matrix(src, p + "self_attn.q_proj.weight", q, d, b),
+                    matrix(src, p + "self_attn.k_proj.weight", kv, d, b),
+                    matrix(src, p + "self_attn.v_proj.weight", kv, d, b),
+                    matrix(src, p + "self_attn.o_proj.weight", d, q, b),
                     bias ? src.vector(p + "self_attn.q_proj.bias", q) : null,
                     bias ? src.vector(p + "self_attn.k_proj.bias", kv) : null,
                     bias ? src.vector(p + "self_attn.v_proj.bias", kv) : null,
                     src.vector(p + "post_attention_layernorm.weight", d),
-                    src.matrix(p + "mlp.gate_proj.weight", f, d, b),
-                    src.matrix(p + "mlp.up_proj.weight", f, d, b),
-                    src.matrix(p + "mlp.down_proj.weight", d, f, b));
+                    matrix(src, p + "mlp.gate_proj.weight", f, d, b),
+                    matrix(src, p + "mlp.up_proj.weight", f, d, b),
+                    matrix(src, p + "mlp.down_proj.weight", d, f, b));
         }
         float[] norm = src.vector("model.norm.weight", d);
         Matrix head;
         if (c.tieWordEmbeddings()) {
             head = embed;
         } else {
-            head = src.matrix("lm_head.weight", c.vocabSize(), d, b);
+            head = matrix(src, "lm_head.weight", c.vocabSize(), d, b);
         }
         Weights w = new Weights(c, embed, layers, norm, head);
         w.check(src);
         return b ? w.withBf16Compute() : w;
     }
 
+    /** A projection as stored (BF16 when asked), or read straight into BF16 compute's one copy. */
+    private static Matrix matrix(TensorSource src, String name, int rows, int cols, boolean bf16Compute) {
+        return bf16Compute ? src.bf16ComputeMatrix(name, rows, cols) : src.matrix(name, rows, cols, false);
+    }
+
     /**
      * The same weights with every projection and the LM head computing in BF16 (see
-     * {@link Matrix#withBf16Compute()}); the embedding lookup and the norms are untouched. Those matrices are then
-     * held as BF16 twice (Java panels and the native kernels' row-major copy): the same bytes as F32 weights.
+     * {@link Matrix#withBf16Compute()}, each held once, in the native kernels' layout); the norms are untouched, and so
+     * is the embedding lookup, except that a BF16 embedding tied to the LM head is then read from the head's copy (the
+     * same values), so it too is held once.
      *
      * @throws IllegalStateException naming the reason when the native BF16 kernels cannot run here
      */
@@ -112,7 +122,9 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
             ls[i] = new LayerWeights(l.inputNorm(), out[b], out[b + 1], out[b + 2], out[b + 3], l.qBias(), l.kBias(),
                     l.vBias(), l.postAttentionNorm(), out[b + 4], out[b + 5], out[b + 6]);
         }
-        return new Weights(config, embedTokens, ls, finalNorm, out[out.length - 1]);
+        Matrix head = out[out.length - 1];
+        boolean tied = lmHead == embedTokens && embedTokens.storage() == Matrix.Storage.BF16;
+        return new Weights(config, tied ? head : embedTokens, ls, finalNorm, head);
     }
 
     /** Whether the projections compute in BF16 ({@link #withBf16Compute()}). */

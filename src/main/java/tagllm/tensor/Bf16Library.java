@@ -25,9 +25,9 @@ import java.util.Locale;
  * <p>A record so the JIT trusts its final fields and the handles inline as constants through the static holder.
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
-                   MethodHandle pack, MethodHandle packedProduct, MethodHandle packPanels, MethodHandle xwPanels,
+                   MethodHandle pack, MethodHandle packedProduct, MethodHandle packFromWt, MethodHandle xwWt,
                    MethodHandle packF32, MethodHandle tileJobs, MethodHandle matVecF32, MethodHandle matVecBf16,
-                   MethodHandle peak) {
+                   MethodHandle matVecWt, MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -36,7 +36,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -113,17 +113,17 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT), critical);
-        // (const uint16_t* panels, int pr, int red, int cols, int q0, int q1, uint32_t* dst): B = W from Java's row panels
-        // [q0, q1)
-        MethodHandle packPanels = linker.downcallHandle(symbol(lookup, path, "tl_pack_panels_bf16"), FunctionDescriptor.ofVoid(
+        // (const uint32_t* wt, int red, int cols, int q0, int q1, uint32_t* dst): B = W from Wᵀ packed whole, W's row
+        // panels [q0, q1)
+        MethodHandle packFromWt = linker.downcallHandle(symbol(lookup, path, "tl_pack_bf16_from_wt"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
-        // (const uint16_t* a, int lda, int rows, int n, const uint16_t* panels, int pr, int k, int from, int to,
-        // float* block, int ldBlock, int acc)
-        MethodHandle xwPanels = linker.downcallHandle(symbol(lookup, path, "tl_xw_panels_bf16a"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS), critical);
+        // (const uint16_t* a, int lda, int rows, int n, const uint32_t* wt, int k, int from, int to, float* block,
+        // int ldBlock, int acc): dx = dy·W with W given as Wᵀ packed whole
+        MethodHandle xwWt = linker.downcallHandle(symbol(lookup, path, "tl_xw_wt_bf16a"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT), critical);
         // (const float* b, int ldb, int red, int cols, uint32_t* dst): a small FP32 operand rounded and packed whole
         MethodHandle packF32 = linker.downcallHandle(symbol(lookup, path, "tl_pack_f32"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
@@ -133,11 +133,12 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
         // (const float* x, int k, const float*|uint16_t* panels, int p0, int p1, int n, float* y, int acc): one row
-        // through Matrix's own panels
+        // through Matrix's own panels, or (tl_matvec_wt) through Wᵀ packed whole
         FunctionDescriptor matVec = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
         MethodHandle matVecF32 = linker.downcallHandle(symbol(lookup, path, "tl_matvec_f32"), matVec, critical);
         MethodHandle matVecBf16 = linker.downcallHandle(symbol(lookup, path, "tl_matvec_bf16"), matVec, critical);
+        MethodHandle matVecWt = linker.downcallHandle(symbol(lookup, path, "tl_matvec_wt"), matVec, critical);
         // float tl_bf16_peak(long iters): tens of milliseconds, so not critical (the GC may run meanwhile).
         MethodHandle peak = linker.downcallHandle(symbol(lookup, path, "tl_bf16_peak"),
                 FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_LONG));
@@ -148,8 +149,8 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         if ((int) supported.invokeExact() == 0) {
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
-        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packPanels, xwPanels,
-                packF32, tileJobs, matVecF32, matVecBf16, peak);
+        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packFromWt, xwWt,
+                packF32, tileJobs, matVecF32, matVecBf16, matVecWt, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

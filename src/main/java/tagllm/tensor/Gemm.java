@@ -519,7 +519,7 @@ public final class Gemm {
     /**
      * C (+)= A·Wᵀ or A·W for A already BF16 (rows × lda), cut into tasks by {@link TaskGrid#forNative}. A·Wᵀ reads
      * the matrix's own packed Wᵀ ({@link Matrix#withBf16Compute}). For A·W, where several row blocks read the same
-     * panels, W is packed from its BF16 panels once for the product first (a task per panel, into a buffer of this
+     * panels, W is packed from that Wᵀ once for the product first (a task per panel, into a buffer of this
      * thread's) and every task reads it there: packed per task, each panel of W was read from memory and rearranged
      * once per row block (the packing took 6.6% of the SmolLM2 BF16 training step's samples under perf).
      */
@@ -552,11 +552,10 @@ public final class Gemm {
             MemorySegment all = grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes * count) : null;
             if (all != null) {
                 for (int i = 0; i < count; i++) b[i] = all.asSlice(i * packedBytes, packedBytes);
-                // a task per row panel of W, read where it lies in memory (the library prefetches ahead: W comes from
-                // memory once a step) into every column panel; a task per column panel of B read runs a row panel
-                // apart, 3.5 times as long on one Zen 5 core (docs/benchmarks.md, ninth pass)
-                int rowPanels = (red + Matrix.PANEL - 1) / Matrix.PANEL;
-                Parallel.forEachTask(count * rowPanels, t -> NativeBf16.packPanels(ws[t / rowPanels].packedBf16(), Matrix.PANEL,
+                // a task per row panel of W, a run of memory in its packed Wᵀ, into every column panel (W comes from
+                // memory once a step: reading it in the order it lies keeps the prefetchers ahead)
+                int rowPanels = (red + nr - 1) / nr;
+                Parallel.forEachTask(count * rowPanels, t -> NativeBf16.packFromTransposed(ws[t / rowPanels].nativePacked(),
                         red, cols, t % rowPanels, t % rowPanels + 1, b[t / rowPanels]));
             }
         }
@@ -573,7 +572,7 @@ public final class Gemm {
                 float[] c = cs == null ? blocks[o] : cs[o];
                 int ci = cs == null ? 0 : cOffs[o] + r0 * cols + c0, ldc = cs == null ? c1 - c0 : cols;
                 if (b[i] != null) NativeBf16.packedProductBlock(ab, r0 * lda, lda, r1 - r0, red, b[i], cols, c0, c1, c, ci, ldc, acc);
-                else NativeBf16.xwPanelsBlock(ab, r0 * lda, lda, r1 - r0, red, ws[i].packedBf16(), Matrix.PANEL, cols, c0, c1, c, ci, ldc, acc);
+                else NativeBf16.xwFromTransposedBlock(ab, r0 * lda, lda, r1 - r0, red, ws[i].nativePacked(), cols, c0, c1, c, ci, ldc, acc);
             }
             if (after != null) after.run(r0, r1, c0, c1);
             if (inBlocks != null) inBlocks.run(r0, r1, c0, c1, blocks, c1 - c0);

@@ -7,6 +7,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 /**
  * Y = X·Wᵀ for fewer rows than a register tile (decode, one LM-head row): memory-bound, so each panel of W is
  * streamed once, in its stored type (BF16 stays 2 bytes per weight until it is in a register), while up to four
@@ -38,7 +41,7 @@ final class MatVec {
     static final boolean NATIVE_ROW = NR == NativeBf16.PANEL && NativeBf16.available()
             && !"false".equalsIgnoreCase(System.getProperty("tagllm.nativeMatVec", "true"));
 
-    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[4 * NR]);
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[4 * Math.max(NR, NativeBf16.PANEL)]);
 
     private MatVec() {}
 
@@ -52,7 +55,7 @@ final class MatVec {
      */
     static void xwT(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs, boolean accumulate) {
         int[] first = new int[ws.length + 1];
-        for (int i = 0; i < ws.length; i++) first[i + 1] = first[i] + Matrix.panels(ws[i].rows());
+        for (int i = 0; i < ws.length; i++) first[i + 1] = first[i] + (ws[i].rows() + width(ws[i]) - 1) / width(ws[i]);
         int k = ws[0].cols();
         long outputs = 0;
         for (Matrix w : ws) outputs += w.rows();
@@ -67,6 +70,9 @@ final class MatVec {
         });
     }
 
+    /** Output columns of a panel of w: Java's {@link #NR}, or the native layout's 32 for a matrix computing in BF16. */
+    private static int width(Matrix w) { return w.bf16Compute() ? NativeBf16.PANEL : NR; }
+
     /** Panels [g0, g1) of the matrices (numbered through all of them, as first lays them out) for m rows of x. */
     static void javaPanels(float[] x, int xOff, int m, Matrix[] ws, float[][] ys, int[] yOffs, int[] first, int g0, int g1,
                            boolean accumulate) {
@@ -77,16 +83,18 @@ final class MatVec {
             Matrix w = ws[wi];
             int p = g - first[wi], n = w.rows();
             float[] y = ys[wi];
+            int pw = width(w);
             for (int i = 0; i < m; i += 4) {
                 int rows = Math.min(4, m - i);
-                panel(x, xOff + i * k, k, rows, w, p, out);
-                int j0 = p * NR, width = Math.min(NR, n - j0);
+                if (w.bf16Compute()) packedPanel(x, xOff + i * k, k, rows, w.nativePacked(), p, out);
+                else panel(x, xOff + i * k, k, rows, w, p, out);
+                int j0 = p * pw, width = Math.min(pw, n - j0);
                 for (int r = 0; r < rows; r++) {
                     int yo = yOffs[wi] + (i + r) * n + j0;
                     if (accumulate) {
-                        for (int jj = 0; jj < width; jj++) y[yo + jj] += out[r * NR + jj];
+                        for (int jj = 0; jj < width; jj++) y[yo + jj] += out[r * pw + jj];
                     } else {
-                        System.arraycopy(out, r * NR, y, yo, width);
+                        System.arraycopy(out, r * pw, y, yo, width);
                     }
                 }
             }
@@ -103,7 +111,9 @@ final class MatVec {
             int p0 = Math.max(g0, first[wi]) - first[wi], p1 = Math.min(g1, first[wi + 1]) - first[wi];
             if (p0 >= p1) continue;
             Matrix w = ws[wi];
-            if (w.packedF32() != null) {
+            if (w.bf16Compute()) {
+                NativeBf16.matVec(x, xOff, w.cols(), w.nativePacked(), p0, p1, w.rows(), ys[wi], yOffs[wi], accumulate);
+            } else if (w.packedF32() != null) {
                 NativeBf16.matVec(x, xOff, w.cols(), w.packedF32(), p0, p1, w.rows(), ys[wi], yOffs[wi], accumulate);
             } else {
                 NativeBf16.matVec(x, xOff, w.cols(), w.packedBf16(), p0, p1, w.rows(), ys[wi], yOffs[wi], accumulate);
@@ -166,6 +176,64 @@ final class MatVec {
         d0.intoArray(out, 3 * NR);
         d1.intoArray(out, 3 * NR + L);
     }
+
+    /**
+     * {@link #panel} for a matrix held in BF16 compute's layout (Wᵀ packed, {@link Matrix#withBf16Compute}): panel
+     * q holds 32 output columns, word j of pair p holding W[j][2p] in its low half and W[j][2p + 1] in its high half,
+     * so one int vector widens to the weights of two reduction steps (a shift, a mask). out[r][0..32). The sums are
+     * panel's: one row in even and odd accumulators added at the end (the native one-row loop's, the same bits), more
+     * rows each in one accumulator, reduction in order. The panel goes L columns at a time.
+     */
+    private static void packedPanel(float[] x, int xo, int k, int rows, MemorySegment wt, int panel, float[] out) {
+        int wp = NativeBf16.PANEL;
+        long base = 4L * panel * ((k + 1) / 2) * wp;
+        for (int v = 0; v < wp; v += L) {
+            long o = base + 4L * v;
+            if (rows == 1) {
+                FloatVector s = FloatVector.zero(S), t = s;
+                int p = 0;
+                for (; p + 1 < k; p += 2, o += 4L * wp) {
+                    IntVector w = IntVector.fromMemorySegment(INTS, wt, o, ByteOrder.LITTLE_ENDIAN);
+                    s = FloatVector.broadcast(S, x[xo + p]).fma(low(w), s);
+                    t = FloatVector.broadcast(S, x[xo + p + 1]).fma(high(w), t);
+                }
+                if (p < k) {
+                    IntVector w = IntVector.fromMemorySegment(INTS, wt, o, ByteOrder.LITTLE_ENDIAN);
+                    s = FloatVector.broadcast(S, x[xo + p]).fma(low(w), s);
+                }
+                s.add(t).intoArray(out, v);
+                continue;
+            }
+            FloatVector a = FloatVector.zero(S), b = a, c = a, d = a;
+            int x0 = xo, x1 = xo + Math.min(1, rows - 1) * k, x2 = xo + Math.min(2, rows - 1) * k, x3 = xo + Math.min(3, rows - 1) * k;
+            for (int p = 0; p < k; p += 2, o += 4L * wp) {
+                IntVector w = IntVector.fromMemorySegment(INTS, wt, o, ByteOrder.LITTLE_ENDIAN);
+                FloatVector lo = low(w);
+                a = FloatVector.broadcast(S, x[x0 + p]).fma(lo, a);
+                b = FloatVector.broadcast(S, x[x1 + p]).fma(lo, b);
+                c = FloatVector.broadcast(S, x[x2 + p]).fma(lo, c);
+                d = FloatVector.broadcast(S, x[x3 + p]).fma(lo, d);
+                if (p + 1 < k) {
+                    FloatVector hi = high(w);
+                    a = FloatVector.broadcast(S, x[x0 + p + 1]).fma(hi, a);
+                    b = FloatVector.broadcast(S, x[x1 + p + 1]).fma(hi, b);
+                    c = FloatVector.broadcast(S, x[x2 + p + 1]).fma(hi, c);
+                    d = FloatVector.broadcast(S, x[x3 + p + 1]).fma(hi, d);
+                }
+            }
+            // rows beyond `rows` repeat the last one (valid reads, results not stored)
+            a.intoArray(out, v);
+            b.intoArray(out, wp + v);
+            c.intoArray(out, 2 * wp + v);
+            d.intoArray(out, 3 * wp + v);
+        }
+    }
+
+    /** The low BF16 halves of the words, widened exactly. */
+    private static FloatVector low(IntVector w) { return w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); }
+
+    /** The high BF16 halves of the words, widened exactly. */
+    private static FloatVector high(IntVector w) { return w.lanewise(VectorOperators.AND, 0xffff0000).reinterpretAsFloats(); }
 
     private static FloatVector load(float[] f, short[] b, int off) {
         return f != null ? FloatVector.fromArray(S, f, off) : bf16(b, off);

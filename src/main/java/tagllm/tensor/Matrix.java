@@ -14,6 +14,10 @@ import java.lang.foreign.ValueLayout;
  * consecutive rows, each panel column-major (for panel b, element (r, c) sits at (b·cols + c)·PANEL + r − b·PANEL),
  * the last panel zero-padded. Y = X·Wᵀ then streams W exactly as stored, for one row (decode) as for many, and no
  * call repacks or transposes the weights. Rows are still readable one at a time ({@link #row}, embedding lookup).
+ *
+ * <p>A matrix that computes in BF16 ({@link #withBf16Compute}) holds its weights once, in the native kernels' layout
+ * instead: Wᵀ packed ({@link NativeBf16#pack}), panels of {@link NativeBf16#PANEL} rows of W with the pairs of
+ * W's columns running down each panel, a pair in one 32-bit word. Every reader of such a matrix reads that copy.
  */
 public final class Matrix {
     public enum Storage { F32, BF16 }
@@ -23,11 +27,13 @@ public final class Matrix {
 
     private final int rows;
     private final int cols;
+    /** The weights in Java's panels (one of f32 and bf16), or both null when held as {@link #nativePacked}. */
     private final float[] f32;
     private final short[] bf16;
     /**
-     * B = Wᵀ packed whole for the native BF16 kernels' y = x·Wᵀ ({@link NativeBf16#pack}), or null: this matrix
-     * computes in FP32. Forward products read it as it is; backward ones pack W from the BF16 panels.
+     * B = Wᵀ packed whole for the native BF16 kernels' y = x·Wᵀ ({@link NativeBf16#pack}), the only copy of the
+     * weights, or null: this matrix computes in FP32. Forward products read it as it is, backward ones pack W from it
+     * ({@link NativeBf16#packFromTransposed}), one row (decode) runs through it ({@link NativeBf16#matVec}).
      */
     private final MemorySegment nativePacked;
 
@@ -111,19 +117,26 @@ public final class Matrix {
 
     public Storage storage() { return f32 != null ? Storage.F32 : Storage.BF16; }
 
-    /** The packed F32 panels (no copy; see the class comment), or null when stored as BF16. */
+    /** The packed F32 panels (no copy; see the class comment), or null when stored otherwise. */
     float[] packedF32() { return f32; }
 
-    /** The packed BF16 panels (no copy), or null when stored as F32. */
+    /** The packed BF16 panels (no copy), or null when stored otherwise (F32, or BF16 compute's layout). */
     short[] packedBf16() { return bf16; }
 
-    /** Index of (r, c) in the packed arrays. */
+    /** Index of (r, c) in Java's panels (not for a matrix that computes in BF16). */
     int index(int r, int c) { return ((r / PANEL) * cols + c) * PANEL + r % PANEL; }
+
+    /** Byte offset of (r, c) in {@link #nativePacked}: word r % 32 of pair c / 2 of panel r / 32, half c % 2. */
+    private long packedOffset(int r, int c) {
+        long word = ((long) (r / NativeBf16.PANEL) * ((cols + 1) / 2) + c / 2) * NativeBf16.PANEL + r % NativeBf16.PANEL;
+        return 4 * word + 2 * (c & 1);
+    }
 
     public float get(int r, int c) {
         if (r < 0 || r >= rows || c < 0 || c >= cols) {
             throw new IndexOutOfBoundsException("(" + r + ", " + c + ") outside a " + rows + "x" + cols + " matrix");
         }
+        if (nativePacked != null) return Float.intBitsToFloat(nativePacked.get(ValueLayout.JAVA_SHORT, packedOffset(r, c)) << 16);
         int i = index(r, c);
         return f32 != null ? f32[i] : Float.intBitsToFloat(bf16[i] << 16);
     }
@@ -131,6 +144,16 @@ public final class Matrix {
     /** Copies row r, upcast to float, into dst[off .. off+cols). */
     public void row(int r, float[] dst, int off) {
         if (r < 0 || r >= rows) throw new IndexOutOfBoundsException("row " + r + " outside a " + rows + "-row matrix");
+        if (nativePacked != null) {
+            // a pair of columns is one word, pairs a word row (PANEL words) apart
+            long o = packedOffset(r, 0);
+            for (int c = 0; c < cols; c += 2, o += 4L * NativeBf16.PANEL) {
+                int word = nativePacked.get(ValueLayout.JAVA_INT, o);
+                dst[off + c] = Float.intBitsToFloat(word << 16);
+                if (c + 1 < cols) dst[off + c + 1] = Float.intBitsToFloat(word & 0xffff0000);
+            }
+            return;
+        }
         int i = index(r, 0);
         if (f32 != null) {
             for (int c = 0; c < cols; c++, i += PANEL) dst[off + c] = f32[i];
@@ -146,57 +169,60 @@ public final class Matrix {
         return out;
     }
 
-    /** Bytes this matrix holds in memory (the padding of its last panel included, and its BF16-compute copy). */
+    /** Bytes this matrix holds in memory (the padding of its last panel included). */
     public long bytes() {
-        return (f32 != null ? 4L * f32.length : 2L * bf16.length) + packedCopyBytes();
+        return f32 != null ? 4L * f32.length : bf16 != null ? 2L * bf16.length : nativePacked.byteSize();
     }
 
     /**
-     * Bytes of the second copy that BF16 compute keeps ({@link #withBf16Compute}: Wᵀ packed for the native kernels,
-     * beside the panels), 0 without one: memory the engine adds to the model's own weights.
-     */
-    public long packedCopyBytes() {
-        return nativePacked != null ? nativePacked.byteSize() : 0;
-    }
-
-    /**
-     * The same weights, multiplied with BF16 operands (FP32 products and sums): products with enough rows for the
-     * register tile go to the native kernels ({@link NativeBf16}): forward ones read a copy of Wᵀ packed once here
-     * in their layout (packing it per product took ~2% of the SmolLM2 BF16 training step and a pass over the
-     * weights), backward ones pack W from the BF16 panels per product; the rest (decoding, a few rows) read the BF16
-     * panels in Java. F32 weights are rounded to the nearest BF16 for both, so every product sees the same weights
-     * and the F32 panels are not kept (half their memory, twice the decode speed); BF16 weights are used exactly.
-     * This matrix itself is unchanged.
+     * The same weights, multiplied with BF16 operands (FP32 products and sums), held once, as Wᵀ packed for the
+     * native kernels ({@link NativeBf16#pack}; see the class comment): products with enough rows for the register tile
+     * read it as it is (forward) or pack W from it per product (backward); one row (decoding) goes through the native
+     * one-row loop over it, a few rows through the Java loop over it ({@link MatVec}). F32 weights are rounded to the
+     * nearest BF16, so every product sees the same weights and the F32 panels are not kept (half their memory, twice
+     * the decode speed); BF16 weights are used exactly. This matrix itself is unchanged.
      *
      * @throws IllegalStateException naming the reason when the native kernels cannot run here
      */
     public Matrix withBf16Compute() {
         if (nativePacked != null) return this;
         NativeBf16.requireBf16Compute();
-        short[] panels = bf16;
-        if (panels == null) {
-            panels = new short[f32.length];
-            for (int i = 0; i < panels.length; i++) panels[i] = Bf16.round(f32[i]);
+        if (f32 != null) {
+            return bf16Compute(rows, cols, (r, dst) -> {
+                for (int c = 0, i = index(r, 0); c < cols; c++, i += PANEL) dst[c] = Bf16.round(f32[i]);
+            });
         }
-        int nativePanels = (rows + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
-        MemorySegment packed = Arena.ofAuto().allocate(4 * NativeBf16.packedWords(cols, rows), 64);
-        try (Arena scratch = Arena.ofConfined()) {
-            // row-major only while packing: it is the layout tl_pack_bf16 reads Wᵀ from
-            MemorySegment seg = scratch.allocate(2L * rows * cols, 64);
-            short[] row = new short[cols];
-            for (int r = 0; r < rows; r++) {
-                int i = index(r, 0);
-                for (int c = 0; c < cols; c++, i += PANEL) row[c] = panels[i];
-                MemorySegment.copy(row, 0, seg, ValueLayout.JAVA_SHORT, 2L * r * cols, cols);
-            }
-            NativeBf16.pack(seg, cols, rows, true, 0, nativePanels, packed);
-        }
-        return new Matrix(rows, cols, null, panels, packed);
+        return bf16Compute(rows, cols, (r, dst) -> {
+            for (int c = 0, i = index(r, 0); c < cols; c++, i += PANEL) dst[c] = bf16[i];
+        });
     }
 
-    /** Whether this matrix reads the very same packed arrays as {@code other} (a tied LM head and its embedding). */
-    public boolean sharesPanelsWith(Matrix other) {
-        return (f32 != null && f32 == other.f32) || (bf16 != null && bf16 == other.bf16);
+    /**
+     * A matrix that computes in BF16 ({@link #withBf16Compute}) read row by row (rows 0, 1, ... in order) from a source
+     * of BF16 bits, straight into its one copy: the rows pass through a row-major buffer off the heap, freed before
+     * this returns, so a model loads with no second copy of its weights ever held on the heap.
+     *
+     * @throws IllegalStateException naming the reason when the native kernels cannot run here
+     */
+    public static Matrix bf16Compute(int rows, int cols, Bf16Rows source) {
+        checkShape(rows, cols, (long) rows * cols);
+        NativeBf16.requireBf16Compute();
+        int panels = (rows + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
+        MemorySegment packed = Arena.ofAuto().allocate(Math.max(1, 4 * NativeBf16.packedWords(cols, rows)), 64);
+        try (Arena scratch = Arena.ofShared()) {
+            // row-major only while packing: it is the layout tl_pack_bf16 reads Wᵀ from (shared: the pool packs it)
+            MemorySegment seg = scratch.allocate(Math.max(1, 2L * rows * cols), 64);
+            short[] row = new short[cols];
+            for (int r = 0; r < rows; r++) {
+                source.read(r, row);
+                MemorySegment.copy(row, 0, seg, ValueLayout.JAVA_SHORT, 2L * r * cols, cols);
+            }
+            // panels in parallel: TinyLlama's 1.1 B weights take seconds on one core
+            int tasks = Math.min(panels, 4 * Parallel.threads());
+            Parallel.forEachTask(tasks, t -> NativeBf16.pack(seg, cols, rows, true, (int) ((long) panels * t / tasks),
+                    (int) ((long) panels * (t + 1) / tasks), packed));
+        }
+        return new Matrix(rows, cols, null, null, packed);
     }
 
     /** Whether products with this matrix compute in BF16 ({@link #withBf16Compute()}). */

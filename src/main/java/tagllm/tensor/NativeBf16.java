@@ -236,48 +236,49 @@ public final class NativeBf16 {
     }
 
     /**
-     * {@link #pack} of B = w (w the red×cols matrix, for dx = dy·w) from w's Java panels ({@link Matrix}: panels of
-     * panelRows consecutive rows, each column-major, the last zero-padded), row panels [q0, q1) of them into every
-     * column panel of dst: the same words, so a matrix needs no row-major copy for its backward products. Disjoint
-     * ranges may be packed at once (the library reads each range in the order it lies in memory, prefetching ahead).
+     * {@link #pack} of B = w (w the red×cols matrix, for dx = dy·w) from wᵀ packed whole ({@link #pack} with
+     * transposed of the same matrix: wt holds {@link #packedWords}(cols, red) words), row panels [q0, q1) of w
+     * ({@link #PANEL} rows each) into every column panel of dst: the same words as packing w itself, so a matrix that
+     * computes in BF16 keeps only its packed wᵀ ({@link Matrix#withBf16Compute}). Disjoint ranges may be packed at
+     * once.
      */
-    public static void packPanels(short[] panels, int panelRows, int red, int cols, int q0, int q1, MemorySegment dst) {
+    public static void packFromTransposed(MemorySegment wt, int red, int cols, int q0, int q1, MemorySegment dst) {
         checkReductionShape(red, cols);
-        checkPanels(panels, panelRows, red, cols);
-        int rowPanels = (red + panelRows - 1) / panelRows;
+        checkPacked(wt, cols, red);
+        int rowPanels = (red + PANEL - 1) / PANEL;
         if (q0 < 0 || q0 > q1 || q1 > rowPanels) throw new IllegalArgumentException("row panels " + q0 + ".." + q1 + " of " + rowPanels);
         checkPacked(dst, red, cols);
         requireAvailable();
         if (q0 == q1 || cols == 0) return;
         try {
-            Holder.LIBRARY.packPanels().invokeExact(MemorySegment.ofArray(panels), panelRows, red, cols, q0, q1, dst);
+            Holder.LIBRARY.packFromWt().invokeExact(wt, red, cols, q0, q1, dst);
         } catch (Throwable e) {
             throw rethrow(e);
         }
     }
 
-    /** {@link #xw} with w (n×k) in Java's panels of panelRows rows (see {@link #packPanels}), packed as it goes. */
-    public static void xwPanels(short[] a, int aOff, int lda, int m, int n, short[] panels, int panelRows, int k, int c0,
-                                int c1, float[] dx, int dxOff, boolean accumulate) {
+    /** {@link #xw} with w (n×k) given as wᵀ packed whole (see {@link #packFromTransposed}), packed as it goes. */
+    public static void xwFromTransposed(short[] a, int aOff, int lda, int m, int n, MemorySegment wt, int k, int c0, int c1,
+                                        float[] dx, int dxOff, boolean accumulate) {
         checkShape(m, k, n, c0, c1, "c0", "c1", k);
         checkBounds(dx, dxOff, (long) m * k, "dx");
         if (m == 0 || c0 == c1) return;
-        xwPanelsBlock(a, aOff, lda, m, n, panels, panelRows, k, c0, c1, dx, dxOff + c0, k, accumulate);
+        xwFromTransposedBlock(a, aOff, lda, m, n, wt, k, c0, c1, dx, dxOff + c0, k, accumulate);
     }
 
-    /** {@link #xwPanels} into a block of its own, laid out as in {@link #packedProductBlock}. */
-    public static void xwPanelsBlock(short[] a, int aOff, int lda, int m, int n, short[] panels, int panelRows, int k, int c0,
-                                     int c1, float[] block, int blockOff, int ldb, boolean accumulate) {
+    /** {@link #xwFromTransposed} into a block of its own, laid out as in {@link #packedProductBlock}. */
+    public static void xwFromTransposedBlock(short[] a, int aOff, int lda, int m, int n, MemorySegment wt, int k, int c0,
+                                             int c1, float[] block, int blockOff, int ldb, boolean accumulate) {
         checkShape(m, k, n, c0, c1, "c0", "c1", k);
         checkLda(lda, n);
         checkShorts(a, aOff, (long) m * lda, "a");
         checkBlock(block, blockOff, m, c1 - c0, ldb);
-        checkPanels(panels, panelRows, n, k);
+        checkPacked(wt, k, n);
         requireAvailable();
         if (m == 0 || c0 == c1) return;
         try {
-            Holder.LIBRARY.xwPanels().invokeExact(slice(a, aOff), lda, m, n, MemorySegment.ofArray(panels), panelRows, k,
-                    c0, c1, slice(block, blockOff), ldb, accumulate ? 1 : 0);
+            Holder.LIBRARY.xwWt().invokeExact(slice(a, aOff), lda, m, n, wt, k, c0, c1, slice(block, blockOff), ldb,
+                    accumulate ? 1 : 0);
         } catch (Throwable e) {
             throw rethrow(e);
         }
@@ -298,6 +299,29 @@ public final class NativeBf16 {
     public static void matVec(float[] x, int xOff, int k, short[] panels, int p0, int p1, int n, float[] y, int yOff,
                               boolean accumulate) {
         matVec(true, x, xOff, k, MemorySegment.ofArray(panels), panels.length, p0, p1, n, y, yOff, accumulate);
+    }
+
+    /**
+     * {@link #matVec} through wᵀ packed whole ({@link #pack} with transposed of the n×k matrix w, a 64-byte aligned
+     * segment of {@link #packedWords}(k, n) words): the same sums, so the same bits, as over the same BF16 weights in
+     * {@link Matrix}'s panels.
+     */
+    public static void matVec(float[] x, int xOff, int k, MemorySegment wt, int p0, int p1, int n, float[] y, int yOff,
+                              boolean accumulate) {
+        checkPanelRange(k, n, p0, p1);
+        if (p0 < 0 || p0 > p1 || p1 > (n + PANEL - 1) / PANEL) {
+            throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + (n + PANEL - 1) / PANEL);
+        }
+        checkPacked(wt, k, n);
+        checkBounds(x, xOff, k, "x");
+        checkBounds(y, yOff, n, "y");
+        requireAvailable();
+        if (p0 == p1) return;
+        try {
+            Holder.LIBRARY.matVecWt().invokeExact(slice(x, xOff), k, wt, p0, p1, n, slice(y, yOff), accumulate ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
     }
 
     /** Both: panels holds panelValues F32 or BF16 values. */
@@ -334,15 +358,6 @@ public final class NativeBf16 {
 
     private static void checkReductionShape(int red, int cols) {
         if (red < 0 || cols < 0) throw new IllegalArgumentException("negative shape: red=" + red + " cols=" + cols);
-    }
-
-    private static void checkPanels(short[] panels, int panelRows, int rows, int cols) {
-        if (panelRows <= 0 || (panelRows & 1) != 0) throw new IllegalArgumentException("panel rows: " + panelRows + " is not even and positive");
-        long need = (long) ((rows + panelRows - 1) / panelRows) * panelRows * cols;
-        if (panels.length < need) {
-            throw new IllegalArgumentException("panels: need " + need + " BF16 values for " + rows + "×" + cols + " in panels of "
-                    + panelRows + " rows, array has " + panels.length);
-        }
     }
 
     private static void checkPacked(MemorySegment b, int red, int cols) {

@@ -14,7 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Loading straight into BF16 compute gives the same weights as rounding the F32 model, and the same fingerprint. */
+/**
+ * Loading straight into BF16 compute gives the same weights as rounding the F32 model, and the same fingerprint; a
+ * BF16 embedding tied to the head is held once.
+ */
 class Bf16ComputeLoadTest {
     @Test
     void loadingInBf16RoundsTheProjectionsAndKeepsTheRest() throws Exception {
@@ -30,6 +33,11 @@ class Bf16ComputeLoadTest {
             same(a.embedTokens(), b.embedTokens(), false, name + " embedding (kept as stored)");
             same(a.lmHead(), b.lmHead(), true, name + " LM head");
             if (a.config().tieWordEmbeddings()) assertSame(b.embedTokens().storage(), a.embedTokens().storage());
+            // a BF16 embedding tied to the head is held once, as the head's copy (tiny-llama-tied); an F32 one keeps
+            // its F32 lookup beside the head's BF16 copy (stories260K)
+            boolean oneCopy = a.config().tieWordEmbeddings() && a.embedTokens().storage() == Matrix.Storage.BF16;
+            assertEquals(oneCopy, b.embedTokens() == b.lmHead(), name + ": embedding held once");
+            assertEquals(oneCopy, b.embedTokens().bf16Compute(), name + ": embedding read from the head's copy");
             for (int l = 0; l < a.layers().length; l++) {
                 LayerWeights x = a.layers()[l], y = b.layers()[l];
                 Matrix[] xs = x.matrices();

@@ -155,12 +155,13 @@ class NativeBf16Test {
                 void tl_xw_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int k, int c0, int c1, float* x, int acc) {}
                 void tl_pack_bf16(const uint16_t* w, int red, int cols, int transposed, int p0, int p1, uint32_t* dst) {}
                 void tl_gemm_packed_bf16(const uint16_t* a, int lda, int m, int red, const uint32_t* b, int cols, int c0, int c1, float* y, int ldy, int acc) {}
-                void tl_pack_panels_bf16(const uint16_t* w, int pr, int red, int cols, int p0, int p1, uint32_t* dst) {}
-                void tl_xw_panels_bf16a(const uint16_t* a, int lda, int m, int n, const uint16_t* w, int pr, int k, int c0, int c1, float* x, int ldx, int acc) {}
+                void tl_pack_bf16_from_wt(const uint32_t* wt, int red, int cols, int q0, int q1, uint32_t* dst) {}
+                void tl_xw_wt_bf16a(const uint16_t* a, int lda, int m, int n, const uint32_t* wt, int k, int c0, int c1, float* x, int ldx, int acc) {}
                 void tl_pack_f32(const float* b, int ldb, int red, int cols, uint32_t* dst) {}
                 void tl_tile_jobs(const uint16_t* a, int lda, const uint32_t* b, int red, int cols, const int* jobs, int njobs, float* c, int ldc, int acc) {}
                 void tl_matvec_f32(const float* x, int k, const float* w, int p0, int p1, int n, float* y, int acc) {}
                 void tl_matvec_bf16(const float* x, int k, const uint16_t* w, int p0, int p1, int n, float* y, int acc) {}
+                void tl_matvec_wt(const float* x, int k, const uint32_t* wt, int p0, int p1, int n, float* y, int acc) {}
                 float tl_bf16_peak(long iters) { return 0; }
                 """);
         Path out = dir.resolve("classes");
@@ -336,8 +337,7 @@ class NativeBf16Test {
                 MemorySegment w = randomBf16(arena, red, cols, rnd);
                 MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
                 NativeBf16.pack(w, red, cols, false, 0, panels, b);
-                int pr = 32;
-                short[] jp = javaPanels(w, red, cols, pr);
+                MemorySegment wt = transposedPacked(arena, w, red, cols);
                 short[] a = randomBf16Rows(m, red, lda, rnd);
                 for (boolean acc : new boolean[]{false, true}) {
                     for (boolean fromPanels : new boolean[]{false, true}) {
@@ -350,13 +350,13 @@ class NativeBf16Test {
                             Arrays.fill(block, -7f);
                             for (int r = 0; r < m; r++) System.arraycopy(start, r * cols + c0, block, off + r * ld, width);
                             if (fromPanels) {
-                                NativeBf16.xwPanels(a, 0, lda, m, red, jp, pr, cols, c0, c1, whole, 0, acc);
-                                NativeBf16.xwPanelsBlock(a, 0, lda, m, red, jp, pr, cols, c0, c1, block, off, ld, acc);
+                                NativeBf16.xwFromTransposed(a, 0, lda, m, red, wt, cols, c0, c1, whole, 0, acc);
+                                NativeBf16.xwFromTransposedBlock(a, 0, lda, m, red, wt, cols, c0, c1, block, off, ld, acc);
                             } else {
                                 NativeBf16.packedProduct(a, 0, lda, m, red, b, cols, c0, c1, whole, 0, acc);
                                 NativeBf16.packedProductBlock(a, 0, lda, m, red, b, cols, c0, c1, block, off, ld, acc);
                             }
-                            String what = m + "×" + red + "×" + cols + " columns " + c0 + ".." + c1 + (fromPanels ? " from panels" : "") + (acc ? " acc" : "");
+                            String what = m + "×" + red + "×" + cols + " columns " + c0 + ".." + c1 + (fromPanels ? " from Wᵀ" : "") + (acc ? " acc" : "");
                             for (int r = 0; r < m; r++) {
                                 for (int c = 0; c < width; c++) {
                                     assertEquals(Float.floatToRawIntBits(whole[r * cols + c0 + c]), Float.floatToRawIntBits(block[off + r * ld + c]),
@@ -447,7 +447,8 @@ class NativeBf16Test {
     }
 
     /**
-     * One row through Matrix's panels (decode): the native loop gives the Java loop's bits for F32 and BF16 weights,
+     * One row through Matrix's panels (decode): the native loop gives the Java loop's bits for F32 and BF16 weights
+     * (and both loops over the same BF16 weights held as BF16 compute holds them),
      * whole and partial last panels, odd and even reductions, any panel range, with and without accumulating; its sums
      * agree with double ones; it writes only its panels' columns below n.
      */
@@ -476,6 +477,18 @@ class NativeBf16Test {
                     else NativeBf16.matVec(x, xOff, k, w.packedF32(), p0, p1, n, viaNative, yOff, accumulate);
                     MatVec.javaPanels(x, xOff, 1, new Matrix[] {w}, new float[][] {viaJava}, new int[] {yOff},
                             new int[] {0, panels}, p0, p1, accumulate);
+                    if (bf16) {
+                        // the same weights held as BF16 compute holds them (Wᵀ packed): both loops give the same bits
+                        Matrix wc = w.withBf16Compute();
+                        float[] wtNative = start.clone(), wtJava = start.clone();
+                        NativeBf16.matVec(x, xOff, k, wc.nativePacked(), p0, p1, n, wtNative, yOff, accumulate);
+                        MatVec.javaPanels(x, xOff, 1, new Matrix[] {wc}, new float[][] {wtJava}, new int[] {yOff},
+                                new int[] {0, panels}, p0, p1, accumulate);
+                        for (int i = 0; i < start.length; i++) {
+                            assertEquals(Float.floatToRawIntBits(viaJava[i]), Float.floatToRawIntBits(wtNative[i]), "native over Wᵀ at " + i);
+                            assertEquals(Float.floatToRawIntBits(viaJava[i]), Float.floatToRawIntBits(wtJava[i]), "Java over Wᵀ at " + i);
+                        }
+                    }
                     String what = (bf16 ? "BF16 " : "F32 ") + n + "×" + k + " panels " + p0 + ".." + p1 + (accumulate ? " accumulating" : "");
                     for (int i = 0; i < start.length; i++) {
                         int j = i - yOff;
@@ -522,11 +535,16 @@ class NativeBf16Test {
         }
     }
 
+    /**
+     * B = W packed from Wᵀ packed whole (the one copy a BF16-compute matrix keeps) gives the words of packing W
+     * itself, in any order of row-panel ranges, each range writing only its own words; dx = dy·W from Wᵀ (packed a
+     * chunk at a time) gives the bits of dx = dy·W from row-major W; odd and even shapes, partial panels.
+     */
     @Test
-    void panelsPackLikeRowMajor() throws IOException {
+    void transposedPacksLikeRowMajor() throws IOException {
         assumeNativeUsable();
         java.util.Random rnd = new java.util.Random(6);
-        int[][] shapes = {{29, 576, 70}, {15, 1537, 33}, {40, 1030, 96}, {3, 1, 1}, {14, 63, 200}, {20, 2, 31}};
+        int[][] shapes = {{29, 576, 70}, {15, 1537, 33}, {40, 1030, 96}, {3, 1, 1}, {14, 63, 200}, {20, 2, 31}, {17, 96, 1536}};
         try (Arena arena = Arena.ofConfined()) {
             for (int[] sh : shapes) {
                 int m = sh[0], red = sh[1], cols = sh[2], lda = (red + 1) & ~1, panels = (cols + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
@@ -534,50 +552,42 @@ class NativeBf16Test {
                 MemorySegment expected = arena.allocate(4 * NativeBf16.packedWords(red, cols), 64);
                 NativeBf16.pack(w, red, cols, false, 0, panels, expected);
                 short[] a = randomBf16Rows(m, red, lda, rnd);
-                for (int pr : new int[]{32, 16, 2}) {
-                    short[] jp = javaPanels(w, red, cols, pr);
-                    MemorySegment got = arena.allocate(expected.byteSize(), 64);
-                    got.fill((byte) 0x55);
-                    // in two ranges of row panels, the second first: each writes only its own words
-                    int rowPanels = (red + pr - 1) / pr;
-                    NativeBf16.packPanels(jp, pr, red, cols, rowPanels / 2, rowPanels, got);
-                    NativeBf16.packPanels(jp, pr, red, cols, 0, rowPanels / 2, got);
-                    assertEquals(-1L, expected.mismatch(got), m + "×" + red + "×" + cols + " panels of " + pr);
-                    for (boolean acc : new boolean[]{false, true}) {
-                        float[] rowMajor = new float[m * cols], fromPanels = new float[m * cols];
-                        for (int i = 0; i < rowMajor.length; i++) rowMajor[i] = fromPanels[i] = (float) rnd.nextGaussian();
-                        for (int c0 = 0; c0 < cols; c0 += 64) {
-                            int c1 = Math.min(cols, c0 + 64);
-                            NativeBf16.xw(a, 0, lda, m, red, w, cols, c0, c1, rowMajor, 0, acc);
-                            NativeBf16.xwPanels(a, 0, lda, m, red, jp, pr, cols, c0, c1, fromPanels, 0, acc);
-                        }
-                        assertArrayEquals(rowMajor, fromPanels, m + "×" + red + "×" + cols + " xw over panels of " + pr + (acc ? " acc" : ""));
+                MemorySegment wt = transposedPacked(arena, w, red, cols);
+                MemorySegment got = arena.allocate(expected.byteSize(), 64);
+                got.fill((byte) 0x55);
+                // in two ranges of row panels, the second first: each writes only its own words
+                int rowPanels = (red + NativeBf16.PANEL - 1) / NativeBf16.PANEL;
+                NativeBf16.packFromTransposed(wt, red, cols, rowPanels / 2, rowPanels, got);
+                NativeBf16.packFromTransposed(wt, red, cols, 0, rowPanels / 2, got);
+                assertEquals(-1L, expected.mismatch(got), m + "×" + red + "×" + cols + " packed from Wᵀ");
+                for (boolean acc : new boolean[]{false, true}) {
+                    float[] rowMajor = new float[m * cols], fromWt = new float[m * cols];
+                    for (int i = 0; i < rowMajor.length; i++) rowMajor[i] = fromWt[i] = (float) rnd.nextGaussian();
+                    for (int c0 = 0; c0 < cols; c0 += 64) {
+                        int c1 = Math.min(cols, c0 + 64);
+                        NativeBf16.xw(a, 0, lda, m, red, w, cols, c0, c1, rowMajor, 0, acc);
+                        NativeBf16.xwFromTransposed(a, 0, lda, m, red, wt, cols, c0, c1, fromWt, 0, acc);
                     }
+                    assertArrayEquals(rowMajor, fromWt, m + "×" + red + "×" + cols + " xw from Wᵀ" + (acc ? " acc" : ""));
                 }
             }
             MemorySegment b = arena.allocate(4 * NativeBf16.packedWords(64, 64), 64);
-            IllegalArgumentException odd = assertThrows(IllegalArgumentException.class,
-                    () -> NativeBf16.packPanels(new short[64 * 64], 3, 64, 64, 0, 2, b));
-            assertTrue(odd.getMessage().contains("panel rows: 3"), odd.getMessage());
+            MemorySegment wt = arena.allocate(4 * NativeBf16.packedWords(64, 64), 64);
             IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
-                    () -> NativeBf16.packPanels(new short[64 * 64 - 1], 32, 64, 64, 0, 2, b));
-            assertTrue(small.getMessage().contains("panels: need 4096"), small.getMessage());
+                    () -> NativeBf16.packFromTransposed(wt.asSlice(0, wt.byteSize() - 4), 64, 64, 0, 2, b));
+            assertTrue(small.getMessage().contains("need " + wt.byteSize() + " bytes"), small.getMessage());
             IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
-                    () -> NativeBf16.packPanels(new short[64 * 64], 32, 64, 64, 0, 3, b));
+                    () -> NativeBf16.packFromTransposed(wt, 64, 64, 0, 3, b));
             assertTrue(range.getMessage().contains("row panels 0..3 of 2"), range.getMessage());
         }
     }
 
-    /** W (red rows × cols, row-major BF16) in Matrix's layout: row r, column c at ((r / pr)·cols + c)·pr + r % pr. */
-    private static short[] javaPanels(MemorySegment w, int red, int cols, int pr) {
-        short[] jp = new short[(red + pr - 1) / pr * pr * cols];
-        for (int r = 0; r < red; r++) {
-            for (int c = 0; c < cols; c++) jp[((r / pr) * cols + c) * pr + r % pr] = w.getAtIndex(ValueLayout.JAVA_SHORT, (long) r * cols + c);
-        }
-        return jp;
+    /** Wᵀ packed whole, for w (red×cols, row-major BF16): what Matrix#withBf16Compute keeps of a matrix. */
+    private static MemorySegment transposedPacked(Arena arena, MemorySegment w, int red, int cols) {
+        MemorySegment wt = arena.allocate(Math.max(64, 4 * NativeBf16.packedWords(cols, red)), 64);
+        NativeBf16.pack(w, cols, red, true, 0, (red + NativeBf16.PANEL - 1) / NativeBf16.PANEL, wt);
+        return wt;
     }
-
-    // ------------------------------------------------------------------------------------------------ build.sh
 
     private record Run(int exit, String output) {}
 
