@@ -12,6 +12,9 @@
 #   run.sh packing [rounds]
 #       packing.c on one core: the backward's B = W packed from W^T packed (BF16 compute's one copy) for every layer matrix of SmolLM2-135M
 #       (from memory), against packing the same words from row-major W (the reference), alternated round by round.
+#   run.sh matvec [rounds]
+#       matvec.c on one core: decode's one-row loop over W^T packed against Java's BF16 panels, the same memory, on
+#       4 KB pages and on huge pages; default 15.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$(mktemp -d)"
@@ -21,6 +24,13 @@ if [ "${1:-}" = packing ]; then
   "${CC:-gcc}" -O3 -Wall -Wno-unused-function -o "$out/packing" "$here/packing.c"
   core=$(( $(nproc) > 1 ? 1 : 0 ))
   taskset -c "$core" "$out/packing" "$@"
+  exit
+fi
+if [ "${1:-}" = matvec ]; then
+  shift
+  "${CC:-gcc}" -O3 -Wall -o "$out/matvec" "$here/matvec.c" "$here/../../src/main/c/tagllm_bf16.c"
+  core=$(( $(nproc) > 1 ? 1 : 0 ))
+  taskset -c "$core" "$out/matvec" "$@"
   exit
 fi
 if [ "${1:-}" = tile ]; then
