@@ -92,7 +92,7 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
         return b ? w.withBf16Compute() : w;
     }
 
-    /** A projection as stored (BF16 when asked), or read straight into BF16 compute's one copy. */
+    /** A projection as stored, or with bf16Compute read straight into BF16 compute's one copy. */
     private static Matrix matrix(TensorSource src, String name, int rows, int cols, boolean bf16Compute) {
         return bf16Compute ? src.bf16ComputeMatrix(name, rows, cols) : src.matrix(name, rows, cols, false);
     }

@@ -9,8 +9,9 @@ import java.lang.foreign.MemorySegment;
  * {@link #available()} is false, {@link #status()} says why, and the Java kernels do all the work.
  *
  * <p>Weights are BF16 bit patterns: a row-major n×k matrix in a memory segment ({@link #xwT}, {@link #xw},
- * {@link #pack}), B already packed ({@link #packedProduct}; {@link Matrix} keeps its Wᵀ that way), or {@link Matrix}'s
- * own BF16 panels ({@link #packPanels}, {@link #xwPanels}); activations are converted to BF16 once per product
+ * {@link #pack}), B already packed ({@link #packedProduct}; a {@link Matrix} that computes in BF16 keeps its Wᵀ that
+ * way, its only copy, which {@link #packFromTransposed}, {@link #xwFromTransposed} and the one-row
+ * {@link #matVec(float[], int, int, MemorySegment, int, int, int, float[], int, boolean)} read for the rest); activations are converted to BF16 once per product
  * ({@link #toBf16}) and, like the float outputs, passed in place (critical downcalls, no copy).
  */
 public final class NativeBf16 {
