@@ -15,8 +15,8 @@
 #                 and a summary gives, per work, the median of each side, the ratio of the medians, the range of
 #                 the per-round ratios and the range of tagllm's share of the peak of its precision (the bench's
 #                 peaks: the higher of the measurements before and after its works), then the range of its memory
-#                 ratios (with BF16 compute also against the model's own weights, its packed copy left out). This machine's speed drifts 15-40% between launches minutes apart, so one
-#                 pair is a sample, not a measurement.
+#                 ratios. This machine's speed drifts 15-40% between launches minutes apart, so one pair is a
+#                 sample, not a measurement.
 #   PEER_BLAS_DIR a folder holding an OpenBLAS libblas.so.3 to load instead of the system BLAS.
 #   PEER_ARGS     more torch_tagstep.py options, e.g. "--repeats 3"; SHARED (default ../shared); PYTHON (default
 #                 /usr/bin/python3, where Debian's python3-torch is).
@@ -80,7 +80,7 @@ for prec in "${precisions[@]}"; do
     "$python" - "$log" "$prec" "$rounds" <<'PY'
 import json, statistics, sys
 log, prec, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-peer, ours, share, memory, model_memory = {}, {}, {}, [], []
+peer, ours, share, memory = {}, {}, {}, []
 for r in range(1, rounds + 1):
     for line in open(f"{log}/{prec}.peer.{r}"):
         if line.startswith("{"):
@@ -88,11 +88,9 @@ for r in range(1, rounds + 1):
             peer.setdefault(d["work"], {})[r] = d["molecules_per_s"] if d["work"] == "predict" else d["tokens_per_s"]
     for line in open(f"{log}/{prec}.tagllm.{r}"):
         f = line.split()
-        # the memory lines end with the ratio to the budget: weights as held, then (BF16 compute) the model's alone
+        # the memory line ends with the ratio to the budget
         if line.startswith("memory:"):
             memory.append(float(f[-1]))
-        elif "against the model's" in line:
-            model_memory.append(float(f[-1]))
         # the table row: work, median s, tokens/s, examples/s, ...
         if len(f) >= 4 and f[0] in ("train", "prefill", "decode", "predict"):
             ours.setdefault(f[0], {})[r] = float(f[3]) if f[0] == "predict" else float(f[2])
@@ -109,10 +107,7 @@ for w in ("train", "prefill", "decode", "predict"):
     shares = f"{sh[0]:.0f}-{sh[-1]:.0f}%" if sh else "-"
     print(f"{w:<8} {pm:>12.1f} {om:>14.1f} {om / pm:>6.2f}  {min(rs):.2f}-{max(rs):.2f} over {len(rs)}   {shares}")
 if memory:
-    line = f"memory: peak RSS / (1.5·weights + activations) {min(memory):.2f}-{max(memory):.2f} over {len(memory)}"
-    if model_memory:
-        line += f"; against the model's own weights (BF16 compute's packed copy left out) {min(model_memory):.2f}-{max(model_memory):.2f}"
-    print(line)
+    print(f"memory: peak RSS / (1.5·weights + activations) {min(memory):.2f}-{max(memory):.2f} over {len(memory)}")
 PY
   fi
 done
