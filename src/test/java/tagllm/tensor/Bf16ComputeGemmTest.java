@@ -365,24 +365,27 @@ class Bf16ComputeGemmTest {
         }
     }
 
-    /** Few-row products (decode) read the BF16 panels in Java: the same rounded weights, F32 inputs. */
+    /** Few-row products (decode) read the one packed copy (in Java, or natively for one row): the same rounded weights, F32 inputs. */
     @Test
     void fewRowProductsUseTheSameRoundedWeights() {
         Random rnd = new Random(15);
-        int m = 3, n = 70, k = 90;
-        Matrix w = random(n, k, false, rnd);
-        Matrix wb = w.withBf16Compute();
-        float[] x = randomArray(m * k, rnd), y = new float[m * n];
-        Gemm.xwT(x, 0, m, wb, y, 0, false);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double sum = 0, abs = 0;
-                for (int p = 0; p < k; p++) {
-                    double t = (double) x[i * k + p] * rounded(w.get(j, p));
-                    sum += t;
-                    abs += Math.abs(t);
+        // a partial last panel; even and odd reductions (the odd one ends on half a word); 5 rows: four, then one
+        for (int[] shape : new int[][]{{3, 70, 90}, {2, 33, 91}, {5, 64, 7}, {1, 40, 3}}) {
+            int m = shape[0], n = shape[1], k = shape[2];
+            Matrix w = random(n, k, false, rnd);
+            Matrix wb = w.withBf16Compute();
+            float[] x = randomArray(m * k, rnd), y = new float[m * n];
+            Gemm.xwT(x, 0, m, wb, y, 0, false);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0, abs = 0;
+                    for (int p = 0; p < k; p++) {
+                        double t = (double) x[i * k + p] * rounded(w.get(j, p));
+                        sum += t;
+                        abs += Math.abs(t);
+                    }
+                    assertEquals(sum, y[i * n + j], 1e-5 * abs, m + "x" + n + "x" + k + ": row " + i + " column " + j);
                 }
-                assertEquals(sum, y[i * n + j], 1e-5 * abs, "row " + i + " column " + j);
             }
         }
     }
