@@ -19,33 +19,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-if [ "${1:-}" = packing ]; then
-  shift
-  "${CC:-gcc}" -O3 -Wall -Wno-unused-function -o "$out/packing" "$here/packing.c"
-  core=$(( $(nproc) > 1 ? 1 : 0 ))
-  taskset -c "$core" "$out/packing" "$@"
-  exit
-fi
-if [ "${1:-}" = matvec ]; then
-  shift
-  "${CC:-gcc}" -O3 -Wall -o "$out/matvec" "$here/matvec.c" "$here/../../src/main/c/tagllm_bf16.c"
-  core=$(( $(nproc) > 1 ? 1 : 0 ))
-  taskset -c "$core" "$out/matvec" "$@"
-  exit
-fi
-if [ "${1:-}" = tile ]; then
-  shift
-  "${CC:-gcc}" -O3 -Wall -o "$out/tile" "$here/tile.c" "$here/../../src/main/c/tagllm_bf16.c"
-  core=$(( $(nproc) > 1 ? 1 : 0 ))
-  taskset -c "$core" "$out/tile" "$@"
-  exit
-fi
-if [ "${1:-}" = threads ]; then
-  shift
-  "${CC:-gcc}" -O3 -Wall -pthread -o "$out/threads" "$here/threads.c" "$here/../../src/main/c/tagllm_bf16.c"
-  "$out/threads" "$@"
-  exit
-fi
-"${CC:-gcc}" -O3 -Wall -o "$out/products" "$here/products.c" "$here/../../src/main/c/tagllm_bf16.c"
+lib="$here/../../src/main/c/tagllm_bf16.c"
 core=$(( $(nproc) > 1 ? 1 : 0 ))
-taskset -c "$core" "$out/products" "$@"
+# build NAME [compiler arguments...]: NAME.c (with the library or its other arguments) into $out/NAME
+build() { local name=$1; shift; "${CC:-gcc}" -O3 -Wall "$@" -o "$out/$name" "$here/$name.c"; }
+case "${1:-}" in
+  packing) shift; build packing -Wno-unused-function; taskset -c "$core" "$out/packing" "$@" ;; # includes the library
+  matvec|tile) name=$1; shift; build "$name" "$lib"; taskset -c "$core" "$out/$name" "$@" ;;
+  threads) shift; build threads -pthread "$lib"; "$out/threads" "$@" ;;
+  *) build products "$lib"; taskset -c "$core" "$out/products" "$@" ;;
+esac

@@ -19,7 +19,7 @@ public final class RandomWeights {
      * projection ({@link Matrix#bf16Compute}): Java's panels of them are never held, so a benchmark's peak memory is
      * that of the weights it computes with.
      */
-    public static Weights bf16Compute(ModelConfig c, long seed) { return of(c, seed, true, true).withBf16Compute(); }
+    public static Weights bf16Compute(ModelConfig c, long seed) { return of(c, seed, true, true); }
 
     private static Weights of(ModelConfig c, long seed, boolean bf16, boolean compute) {
         SplittableRandom rnd = new SplittableRandom(seed);

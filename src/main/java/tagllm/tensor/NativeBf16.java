@@ -310,9 +310,6 @@ public final class NativeBf16 {
     public static void matVec(float[] x, int xOff, int k, MemorySegment wt, int p0, int p1, int n, float[] y, int yOff,
                               boolean accumulate) {
         checkPanelRange(k, n, p0, p1);
-        if (p0 < 0 || p0 > p1 || p1 > (n + PANEL - 1) / PANEL) {
-            throw new IllegalArgumentException("panels " + p0 + ".." + p1 + " of " + (n + PANEL - 1) / PANEL);
-        }
         checkPacked(wt, k, n);
         checkBounds(x, xOff, k, "x");
         checkBounds(y, yOff, n, "y");
