@@ -22,7 +22,7 @@ final class ModuleCommands {
         if (!spark) cl.addSubcommand("spark", new SparkMissing());
     }
 
-    @Command(name = "spark", description = "Score and train on Apache Spark (the tagllm-spark module, which is not on the class path).")
+    @Command(name = "spark", description = "Score and train on Apache Spark (the tagllm-spark module, built on the first ./tagllm spark).")
     static final class SparkMissing implements Callable<Integer> {
         @Unmatched
         List<String> rest = new ArrayList<>();
