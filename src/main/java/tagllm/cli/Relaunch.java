@@ -25,26 +25,44 @@ import java.util.List;
  */
 final class Relaunch {
     static final String MARKER = "tagllm.relaunched";
+    /**
+     * The child's JVM options, set by ./tagllm: they are separated by U+001F, a character that no option contains.
+     * With them, this parent runs on options of its own. It only starts the child and copies its stderr, so C1 and a
+     * small heap do (docs/architecture.md, "Launching").
+     */
+    static final String CHILD_OPTIONS = "tagllm.childJvmOptions";
+    /**
+     * The child's class path, set by ./tagllm. The parent itself runs on the jar alone (its manifest adds lib/), so it
+     * never opens the jars only the CLI needs. ProcessBuilder.start looks for a logger through ServiceLoader, which
+     * opens every jar on the class path, and Spark's ~240 did not fit the parent's heap.
+     */
+    static final String CHILD_CLASS_PATH = "tagllm.childClassPath";
+    static final char SEPARATOR = '\u001f';
     private static final String INCUBATOR_WARNING = "WARNING: Using incubator modules";
 
     private Relaunch() {}
 
-    /** Whether main must relaunch: the Vector API is missing, and this is not already the relaunched child. */
+    /**
+     * Whether main must relaunch. It must when this is not already the relaunched child, and either the Vector API is
+     * missing or ./tagllm gave the child's options (then this JVM runs on the parent's small options even if
+     * JDK_JAVA_OPTIONS added the module).
+     */
     static boolean needed() {
-        return !JdkModules.vectorApiPresent() && System.getProperty(MARKER) == null;
+        return System.getProperty(MARKER) == null
+                && (System.getProperty(CHILD_OPTIONS) != null || !JdkModules.vectorApiPresent());
     }
 
     static int run(String[] args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions());
+        cmd.addAll(childOptions(System.getProperty(CHILD_OPTIONS)));
         cmd.add("--add-modules=" + JdkModules.VECTOR);
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-D" + MARKER + "=true");
         // the child's stderr is our pipe: tell it whether ours is a terminal
         cmd.add("-Dtagllm.terminal=" + Terminal.stderr());
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(System.getProperty(CHILD_CLASS_PATH, System.getProperty("java.class.path")));
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
         Process child;
@@ -75,6 +93,14 @@ final class Relaunch {
             Thread.currentThread().interrupt();
             return 130;
         }
+    }
+
+    /** The options ./tagllm gave for the child (null: none given), else this JVM's own, passed on. */
+    static List<String> childOptions(String given) {
+        if (given == null) return jvmOptions();
+        List<String> out = new ArrayList<>();
+        for (String o : given.split(String.valueOf(SEPARATOR))) if (!o.isEmpty()) out.add(o);
+        return out;
     }
 
     /** This JVM's options (heap, GC, -D...), passed on; none where the management module is absent. */
