@@ -12,7 +12,7 @@ package tagllm.tensor;
  */
 public final class Bf16Rows {
     /** What a buffer holds; one reusable buffer per slot and calling thread. */
-    public enum Slot { NORMED, GATE_OUT, GATE_GRAD, UP_GRAD, RESIDUAL_GRAD }
+    public enum Slot { NORMED, GATE_OUT, GATE_GRAD, UP_GRAD, RESIDUAL_GRAD, QUERY_GRAD, KEY_GRAD, VALUE_GRAD }
 
     private static final ThreadLocal<short[][]> BUFFERS = ThreadLocal.withInitial(() -> new short[Slot.values().length][0]);
 

@@ -121,12 +121,53 @@ public final class Gemm {
     /**
      * ys[i][m × ws[i].rows] (+)= x·ws[i]ᵀ for rows [0, m) of x already rounded to BF16 by its producer; every matrix
      * must compute in BF16 ({@link Matrix#bf16Compute}). The same bits as the float overloads on the unrounded rows
-     * when they take the register tile (m ≥ {@link #MR}, or the tiled overloads): they round x the same way.
+     * when they take the register tile (m ≥ {@link #MR}, or the tiled overloads): they round x the same way. The
+     * matrices may differ in rows (q, k and v): their panels are handed out together, one join for all of them.
      */
     public static void xwT(Bf16Rows x, int m, Matrix[] ws, float[][] ys, int[] yOffs, boolean accumulate) {
         checkBf16Operands(x, m, ws, ys, yOffs, false);
         if (m == 0) return;
-        for (int i = 0; i < ws.length; i++) nativeProduct(x.data, x.lda, m, ws[i], true, ys[i], yOffs[i], accumulate);
+        nativeSideBySide(x.data, x.lda, m, ws, ys, yOffs, accumulate);
+    }
+
+    /**
+     * C_i (+)= A·W_iᵀ for matrices that share A's width but not their row counts, in one hand-out of tasks: each
+     * matrix's panels cut into groups of about {@link #NATIVE_PANELS} (evenly sized, never across two matrices),
+     * and every group into the same number of row blocks, about {@link #NATIVE_TASKS_PER_THREAD} tasks a thread in
+     * all. Separate calls for q, k and v (576, 192 and 192 outputs at SmolLM2's shape) were three joins of both cores,
+     * and k's and v's six panels each made tasks of few columns. Each element's bits are the kernel's whatever the cut.
+     */
+    private static void nativeSideBySide(short[] ab, int lda, int rows, Matrix[] ws, float[][] cs, int[] cOffs,
+                                         boolean accumulate) {
+        int nr = NativeBf16.PANEL, count = ws.length, red = ws[0].cols();
+        // groups of panels: (matrix, first panel, end panel), in matrix order
+        int[][] groups = new int[0][];
+        double flops = 0;
+        for (int i = 0; i < count; i++) {
+            int panels = (ws[i].rows() + nr - 1) / nr;
+            flops += 2.0 * rows * ws[i].rows() * red;
+            if (panels == 0) continue;
+            int n = (panels + NATIVE_PANELS - 1) / NATIVE_PANELS, per = (panels + n - 1) / n;
+            for (int p0 = 0; p0 < panels; p0 += per) {
+                groups = Arrays.copyOf(groups, groups.length + 1);
+                groups[groups.length - 1] = new int[]{i, p0, Math.min(panels, p0 + per)};
+            }
+        }
+        StepProfile.flops(flops);
+        if (groups.length == 0) return;
+        int rowTiles = (rows + MR - 1) / MR, g = groups.length;
+        int rowBlocks = Math.max(1, Math.min(rowTiles, (NATIVE_TASKS_PER_THREAD * Parallel.threads() + g - 1) / g));
+        int[][] cut = groups;
+        Parallel.forEachTask(g * rowBlocks, t -> {
+            int[] group = cut[t % g];
+            int i = group[0], cols = ws[i].rows();
+            int r0 = (int) ((long) rowTiles * (t / g) / rowBlocks) * MR;
+            int r1 = Math.min(rows, (int) ((long) rowTiles * (t / g + 1) / rowBlocks) * MR);
+            int c0 = group[1] * nr, c1 = Math.min(cols, group[2] * nr);
+            if (r1 <= r0) return;
+            NativeBf16.packedProductBlock(ab, r0 * lda, lda, r1 - r0, red, ws[i].nativePacked(), cols, c0, c1, cs[i],
+                    cOffs[i] + r0 * cols + c0, cols, accumulate);
+        });
     }
 
     /**
@@ -160,18 +201,18 @@ public final class Gemm {
     }
 
     /**
-     * dx[m×k] from dxOff = Σ_i dys[i]·ws[i] (dx += that when accumulate) for matrices of one shape (n × k, all
-     * computing in BF16), summed in the order of i: the bits of {@link #xw(Bf16Rows, int, Matrix, float[], int,
-     * boolean)} for i = 0 then accumulating the others, with one packing pass for all of them and one hand-out of
-     * tasks (each task adds every term to its block in turn) instead of two joins of both cores per term: gate and
-     * up's backward into dL/d(h2).
+     * dx[m×k] from dxOff = Σ_i dys[i]·ws[i] (dx += that when accumulate) for matrices of k columns (n_i × k, all
+     * computing in BF16; n_i may differ), summed in the order of i: the bits of {@link #xw(Bf16Rows, int, Matrix,
+     * float[], int, boolean)} for i = 0 then accumulating the others, with one packing pass for all of them and one
+     * hand-out of tasks (each task adds every term to its block in turn) instead of two joins of both cores per term:
+     * gate and up's backward into dL/d(h2), and q, k and v's into dL/d(h1).
      */
     public static void xwSum(Bf16Rows[] dys, int m, Matrix[] ws, float[] dx, int dxOff, boolean accumulate) {
         if (dys.length != ws.length || ws.length == 0) throw new IllegalArgumentException(dys.length + " gradients, " + ws.length + " matrices");
         for (int i = 0; i < ws.length; i++) {
             Matrix w = ws[i];
             if (!w.bf16Compute()) throw new IllegalArgumentException("matrix " + i + " does not compute in BF16");
-            if (w.rows() != ws[0].rows() || w.cols() != ws[0].cols()) {
+            if (w.cols() != ws[0].cols()) {
                 throw new IllegalArgumentException("matrix " + i + " is " + w.rows() + "×" + w.cols() + ", matrix 0 " + ws[0].rows() + "×" + ws[0].cols());
             }
             if (w.rows() != dys[i].cols) throw new IllegalArgumentException("matrix " + i + " has " + w.rows() + " rows, gradient " + i + " " + dys[i].cols + " columns");
@@ -530,7 +571,7 @@ public final class Gemm {
     }
 
     /**
-     * {@link #nativeProduct} for matrices of one shape at once, A number i (as[i], row stride ldas[i]) with matrix i:
+     * {@link #nativeProduct} for several matrices at once (of one shape; in a sum, of the same columns), A number i (as[i], row stride ldas[i]) with matrix i:
      * a task computes its block of every matrix in turn, then runs after (when not null) on that block (its rows and
      * columns relative to cOffs). With sum, every term goes to the one output cs[0] at cOffs[0], term i &gt; 0 added
      * to those before it. With cs null, a task writes its blocks to buffers of its thread (one per matrix, or one
@@ -539,24 +580,38 @@ public final class Gemm {
     private static void nativeProducts(short[][] as, int[] ldas, int rows, Matrix[] ws, boolean transposed, float[][] cs,
                                        int[] cOffs, boolean accumulate, boolean sum, Epilogue after, BlockEpilogue inBlocks) {
         Matrix w0 = ws[0];
-        int cols = transposed ? w0.rows() : w0.cols(), red = transposed ? w0.cols() : w0.rows();
-        StepProfile.flops(2.0 * rows * cols * red * ws.length);
+        int count = ws.length, cols = transposed ? w0.rows() : w0.cols();
+        // each matrix's reduction: the matrices of A·W may differ in rows (a sum over q, k and v)
+        int[] reds = new int[count];
+        double flops = 0;
+        for (int i = 0; i < count; i++) {
+            reds[i] = transposed ? ws[i].cols() : ws[i].rows();
+            flops += 2.0 * rows * cols * reds[i];
+        }
+        StepProfile.flops(flops);
         int nr = NativeBf16.PANEL; // the library's panels, not Gemm's NR (which follows the JVM's vector size)
-        int count = ws.length;
         TaskGrid grid = TaskGrid.forNative((cols + nr - 1) / nr, rows);
         MemorySegment[] b = new MemorySegment[count];
         if (transposed) {
             for (int i = 0; i < count; i++) b[i] = ws[i].nativePacked();
         } else {
-            long packedBytes = 4 * NativeBf16.packedWords(red, cols);
-            MemorySegment all = grid.rowBlocks() > 1 && packedBytes <= NATIVE_B_LIMIT ? packedB(packedBytes * count) : null;
+            long[] at = new long[count + 1];
+            for (int i = 0; i < count; i++) at[i + 1] = at[i] + 4 * NativeBf16.packedWords(reds[i], cols);
+            boolean fits = true;
+            for (int i = 0; i < count; i++) fits &= at[i + 1] - at[i] <= NATIVE_B_LIMIT;
+            MemorySegment all = grid.rowBlocks() > 1 && fits ? packedB(at[count]) : null;
             if (all != null) {
-                for (int i = 0; i < count; i++) b[i] = all.asSlice(i * packedBytes, packedBytes);
-                // a task per row panel of W, a run of memory in its packed Wᵀ, into every column panel (W comes from
-                // memory once a step: reading it in the order it lies keeps the prefetchers ahead)
-                int rowPanels = (red + nr - 1) / nr;
-                Parallel.forEachTask(count * rowPanels, t -> NativeBf16.packFromTransposed(ws[t / rowPanels].nativePacked(),
-                        red, cols, t % rowPanels, t % rowPanels + 1, b[t / rowPanels]));
+                for (int i = 0; i < count; i++) b[i] = all.asSlice(at[i], at[i + 1] - at[i]);
+                // a task per row panel of each W, a run of memory in its packed Wᵀ, into every column panel (W comes
+                // from memory once a step: reading it in the order it lies keeps the prefetchers ahead)
+                int[] firstTask = new int[count + 1];
+                for (int i = 0; i < count; i++) firstTask[i + 1] = firstTask[i] + (reds[i] + nr - 1) / nr;
+                Parallel.forEachTask(firstTask[count], t -> {
+                    int i = 0;
+                    while (t >= firstTask[i + 1]) i++;
+                    int q = t - firstTask[i];
+                    NativeBf16.packFromTransposed(ws[i].nativePacked(), reds[i], cols, q, q + 1, b[i]);
+                });
             }
         }
         Parallel.forEachTask(grid.tasks(), t -> {
@@ -571,8 +626,8 @@ public final class Gemm {
                 // C itself (row stride cols, from column c0) or this task's block (row stride c1 - c0)
                 float[] c = cs == null ? blocks[o] : cs[o];
                 int ci = cs == null ? 0 : cOffs[o] + r0 * cols + c0, ldc = cs == null ? c1 - c0 : cols;
-                if (b[i] != null) NativeBf16.packedProductBlock(ab, r0 * lda, lda, r1 - r0, red, b[i], cols, c0, c1, c, ci, ldc, acc);
-                else NativeBf16.xwFromTransposedBlock(ab, r0 * lda, lda, r1 - r0, red, ws[i].nativePacked(), cols, c0, c1, c, ci, ldc, acc);
+                if (b[i] != null) NativeBf16.packedProductBlock(ab, r0 * lda, lda, r1 - r0, reds[i], b[i], cols, c0, c1, c, ci, ldc, acc);
+                else NativeBf16.xwFromTransposedBlock(ab, r0 * lda, lda, r1 - r0, reds[i], ws[i].nativePacked(), cols, c0, c1, c, ci, ldc, acc);
             }
             if (after != null) after.run(r0, r1, c0, c1);
             if (inBlocks != null) inBlocks.run(r0, r1, c0, c1, blocks, c1 - c0);

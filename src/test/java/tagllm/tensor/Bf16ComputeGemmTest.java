@@ -202,12 +202,53 @@ class Bf16ComputeGemmTest {
             assertArrayEquals(inTurn, summed, "xwSum " + m + "x" + n + "x" + k);
         }
         Bf16Rows g = Bf16Rows.reusable(Bf16Rows.Slot.GATE_GRAD, 20, 30);
+        // matrices may differ in rows (the terms' reductions), not in columns (the output's width)
         Matrix a = random(30, 8, false, rnd).withBf16Compute(), b = random(30, 9, false, rnd).withBf16Compute();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Gemm.xwSum(new Bf16Rows[]{g, g}, 20, new Matrix[]{a, b}, new float[20 * 9], 0, false));
         assertTrue(e.getMessage().contains("matrix 1 is 30×9, matrix 0 30×8"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Gemm.xwSum(new Bf16Rows[]{g, g}, 20, new Matrix[]{a, a}, new float[20 * 8 - 1], 0, false));
         assertThrows(IllegalArgumentException.class, () -> Gemm.xwSum(new Bf16Rows[]{g}, 20, new Matrix[]{a, a}, new float[20 * 8], 0, false));
+    }
+
+    /**
+     * q, k and v's products side by side (one hand-out, matrices of different row counts, a task's panels never
+     * across two matrices) and their backward as one sum of terms of different reductions: the bits of the products
+     * one matrix at a time, the later terms accumulating; with B packed once (many rows) and per task (one row block).
+     */
+    @Test
+    void productsOfDifferentShapesTogetherEqualThemOneByOne() {
+        Random rnd = new Random(23);
+        // m, rows of q, rows of k and v, hidden
+        for (int[] s : new int[][]{{100, 576, 192, 576}, {14, 70, 33, 130}, {45, 64, 5, 1537}, {1024, 96, 32, 64}}) {
+            int m = s[0], nq = s[1], nkv = s[2], k = s[3];
+            Matrix[] ws = {random(nq, k, true, rnd).withBf16Compute(), random(nkv, k, false, rnd).withBf16Compute(),
+                    random(nkv, k, true, rnd).withBf16Compute()};
+            Bf16Rows h = Bf16Rows.reusable(Bf16Rows.Slot.NORMED, m, k);
+            h.convert(randomArray(m * k, rnd), 0, 0, m);
+            float[][] apart = new float[3][], together = new float[3][];
+            for (int i = 0; i < 3; i++) {
+                apart[i] = randomArray(m * ws[i].rows() + 5, rnd);
+                together[i] = apart[i].clone();
+                Gemm.xwT(h, m, new Matrix[]{ws[i]}, new float[][]{apart[i]}, new int[]{5}, true);
+            }
+            Gemm.xwT(h, m, ws, together, new int[]{5, 5, 5}, true);
+            for (int i = 0; i < 3; i++) assertArrayEquals(apart[i], together[i], "xwT " + Arrays.toString(s) + " matrix " + i);
+
+            Bf16Rows dq = Bf16Rows.reusable(Bf16Rows.Slot.QUERY_GRAD, m, nq);
+            Bf16Rows dk = Bf16Rows.reusable(Bf16Rows.Slot.KEY_GRAD, m, nkv), dv = Bf16Rows.reusable(Bf16Rows.Slot.VALUE_GRAD, m, nkv);
+            dq.convert(randomArray(m * nq, rnd), 0, 0, m);
+            dk.convert(randomArray(m * nkv, rnd), 0, 0, m);
+            dv.convert(randomArray(m * nkv, rnd), 0, 0, m);
+            for (boolean acc : new boolean[]{false, true}) {
+                float[] inTurn = randomArray(m * k + 2, rnd), summed = inTurn.clone();
+                Gemm.xw(dq, m, ws[0], inTurn, 2, acc);
+                Gemm.xw(dk, m, ws[1], inTurn, 2, true);
+                Gemm.xw(dv, m, ws[2], inTurn, 2, true);
+                Gemm.xwSum(new Bf16Rows[]{dq, dk, dv}, m, ws, summed, 2, acc);
+                assertArrayEquals(inTurn, summed, "xwSum " + Arrays.toString(s) + (acc ? " acc" : ""));
+            }
+        }
     }
 
     /**
