@@ -36,8 +36,11 @@ public final class DeterministicMath {
     }
 
     public static FloatVector exp(FloatVector x) {
+        // clamped by compare and blend: max and min carry Java's NaN and signed-zero rules, about five instructions
+        // each on x86, where a blend gives the same values here (NaN fails both compares and stays NaN; ±0 is inside)
         VectorMask<Float> tiny = x.lt(LO);
-        FloatVector xc = x.max(LO).min(HI);
+        FloatVector xc = x.blend(LO, tiny);
+        xc = xc.blend(HI, xc.compare(VectorOperators.GT, HI));
         FloatVector nr = xc.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
         FloatVector n = nr.sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);

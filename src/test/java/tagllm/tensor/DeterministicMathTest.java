@@ -36,6 +36,11 @@ class DeterministicMathTest {
         for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * 30);
         x[0] = -100f;
         x[1] = 95f;
+        // the clamp's edges and the values a compare treats specially (NaN, infinities, signed zeros)
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 88f, Math.nextUp(88f),
+                -87.3f, Math.nextDown(-87.3f), Math.nextUp(-87.3f), Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE,
+                -Float.MIN_VALUE, 1e-30f, -1e-30f};
+        System.arraycopy(special, 0, x, 2, special.length);
         float[] out = new float[x.length];
         for (int i = 0; i < x.length; i += L) {
             DeterministicMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i)).intoArray(out, i);
