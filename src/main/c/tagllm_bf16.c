@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 9"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 10"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -442,6 +442,38 @@ TARGET void tl_tile_jobs(const uint16_t *a, int lda, const uint32_t *packed, int
         const uint32_t *at = (const uint32_t *)(a + (size_t)r0 * lda + k0);
         tile_rows(rows, at, (size_t)lda / 2, packed + (size_t)q * pw + (size_t)(k0 / 2) * NR, (k1 - k0 + 1) / 2,
                   c + (size_t)r0 * ldc + j, (size_t)ldc, width, accumulate);
+    }
+}
+
+/*
+ * C = A . B in FP32, one register tile (MR rows x NR columns) per job: job i is two ints (r0, j), and writes rows r0
+ * .. r0 + MR of C at columns j .. j + NR from A's rows r0 .. (row stride lda) and B's kc rows (row stride ldb) at
+ * those columns. Every element is the FMA chain of Java's tensor.GemmKernels.kernel14 (from zero, p ascending,
+ * fma(a, b, acc)), so the same bits. Attention's FP32 scores (Q.K^T over the keys each tile's rows see) go this way
+ * under BF16 compute: one call per block, all of its tiles.
+ */
+TARGET void tl_f32_tiles(const float *a, int lda, const float *b, int ldb, int kc, float *c, int ldc, const int *jobs,
+                         int njobs) {
+    for (int i = 0; i < njobs; i++) {
+        const float *at = a + (size_t)jobs[2 * i] * lda, *bt = b + jobs[2 * i + 1];
+        float *ct = c + (size_t)jobs[2 * i] * ldc + jobs[2 * i + 1];
+        __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 14
+        for (int r = 0; r < MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
+        for (int p = 0; p < kc; p++) {
+            __m512 b0 = _mm512_loadu_ps(bt + (size_t)p * ldb), b1 = _mm512_loadu_ps(bt + (size_t)p * ldb + 16);
+#pragma GCC unroll 14
+            for (int r = 0; r < MR; r++) {
+                __m512 x = _mm512_set1_ps(at[(size_t)r * lda + p]);
+                acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
+                acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+            }
+        }
+#pragma GCC unroll 14
+        for (int r = 0; r < MR; r++) {
+            _mm512_storeu_ps(ct + (size_t)r * ldc, acc0[r]);
+            _mm512_storeu_ps(ct + (size_t)r * ldc + 16, acc1[r]);
+        }
     }
 }
 

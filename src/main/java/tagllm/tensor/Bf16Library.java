@@ -26,7 +26,7 @@ import java.util.Locale;
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
                    MethodHandle pack, MethodHandle packedProduct, MethodHandle packFromWt, MethodHandle xwWt,
-                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle matVecF32, MethodHandle matVecBf16,
+                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle f32Tiles, MethodHandle matVecF32, MethodHandle matVecBf16,
                    MethodHandle matVecWt, MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
@@ -36,7 +36,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -129,6 +129,11 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
         // (const uint16_t* a, int lda, const uint32_t* packed, int red, int cols, const int* jobs, int njobs, float* c,
         // int ldc, int acc): tiles of a product, each over its own reduction range
+        // (const float* a, int lda, const float* b, int ldb, int kc, float* c, int ldc, const int* jobs, int njobs):
+        // FP32 register tiles, the bits of the Java kernel
+        MethodHandle f32Tiles = linker.downcallHandle(symbol(lookup, path, "tl_f32_tiles"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), critical);
         MethodHandle tileJobs = linker.downcallHandle(symbol(lookup, path, "tl_tile_jobs"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
@@ -150,7 +155,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
         return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packFromWt, xwWt,
-                packF32, tileJobs, matVecF32, matVecBf16, matVecWt, peak);
+                packF32, tileJobs, f32Tiles, matVecF32, matVecBf16, matVecWt, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

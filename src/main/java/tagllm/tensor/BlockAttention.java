@@ -21,7 +21,8 @@ import java.util.Arrays;
  * <p>Under BF16 compute (bf16 true) every product but the scores goes through the native BF16 tiles
  * ({@link Bf16Tiles}), one call per product and block, the same tiles and ranges: P and V, dO, dS, K, Qᵀ and dOᵀ
  * rounded to BF16 with FP32 sums, zeros widened to whole pairs of keys (or rows). S = Q·Kᵀ and the softmax stay FP32:
- * S in BF16 broke the fixture's gradient bounds, the other five did not (docs/benchmarks.md, eleventh pass).
+ * S in BF16 broke the fixture's gradient bounds, the other five did not (docs/benchmarks.md, eleventh pass). The
+ * scores then go through the native FP32 tiles ({@link NativeBf16#f32Tiles}), with the Java tile's bits.
  */
 public final class BlockAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -61,12 +62,16 @@ public final class BlockAttention {
         transposeRows(k, kvDim, g * hd, kMin, nk, hd, kt, nkp);
         copyRows(v, kvDim, g * hd, kMin, nk, hd, vd, hdp);
         Bf16Tiles pv = bf16 ? Bf16Tiles.get() : null;
+        // under BF16 compute the FP32 scores of every tile in one native call (the same bits as the Java tile)
+        if (bf16) scores(qd, kt, hd, nkp, sc, lo, hi, r0, rows, group, m, kMin);
         for (int t0 = 0; t0 < m; t0 += MR) {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
             int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
             // the zeros around each row's keys: in BF16 out to whole pairs of keys, which the native tiles read
             int zlo = bf16 ? klo & ~1 : klo, zhi = bf16 ? pairsEnd(khi, nkp) : khi + 1;
-            for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, sc, t0 * nkp + p * NR, nkp);
+            if (!bf16) {
+                for (int p = klo / NR; p <= khi / NR; p++) tile(qd, t0 * hd, hd, hd, kt, p * NR, nkp, sc, t0 * nkp + p * NR, nkp);
+            }
             // each row's maximum, then its exponentials and their sum, the lanes of the tile's rows reduced together
             int tileRows = Math.min(MR, m - t0);
             for (int i = 0; i < tileRows; i++) {
@@ -156,12 +161,15 @@ public final class BlockAttention {
             bt.run(bt.a(0, dod, mp, hd, hda), hda, bt.b(0, vt, nkp, hd, nk), hd, nk, ds, nkp);
             bt.clear();
         }
+        if (bf16) scores(qd, kt, hd, nkp, p, lo, hi, r0, rows, group, m, kMin); // recomputed as in the forward
         for (int t0 = 0; t0 < m; t0 += MR) {
             int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
             int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
             for (int pn = klo / NR; pn <= khi / NR; pn++) {
-                tile(qd, t0 * hd, hd, hd, kt, pn * NR, nkp, p, t0 * nkp + pn * NR, nkp);
-                if (!bf16) tile(dod, t0 * hd, hd, hd, vt, pn * NR, nkp, ds, t0 * nkp + pn * NR, nkp);
+                if (!bf16) {
+                    tile(qd, t0 * hd, hd, hd, kt, pn * NR, nkp, p, t0 * nkp + pn * NR, nkp);
+                    tile(dod, t0 * hd, hd, hd, vt, pn * NR, nkp, ds, t0 * nkp + pn * NR, nkp);
+                }
             }
             // each row's probabilities and Σ p·dP (the lanes of the tile's rows added together), then dS
             int tileRows = Math.min(MR, m - t0);
@@ -254,6 +262,31 @@ public final class BlockAttention {
             addColumn(dkt, j, nkp, column, dk, kOff, hd);
             addColumn(dvt, j, nkp, column, dv, kOff, hd);
         }
+    }
+
+    private static final ThreadLocal<int[][]> SCORE_JOBS = ThreadLocal.withInitial(() -> new int[1][0]);
+
+    /**
+     * The scores S = Q·Kᵀ of every row tile over the key panels its rows see, in one native call
+     * ({@link NativeBf16#f32Tiles}: FP32, the bits of {@link #tile}), into sc (row stride nkp). In one JVM, alternated
+     * with the Java tiles (20 rounds of 3 BF16 training steps at SmolLM2's shape, twice): attention 4% and 6% faster,
+     * about half a percent of the step (docs/benchmarks.md, seventeenth pass).
+     */
+    private static void scores(float[] qd, float[] kt, int hd, int nkp, float[] sc, int[] lo, int[] hi, int r0, int rows,
+                               int group, int m, int kMin) {
+        int[][] held = SCORE_JOBS.get();
+        int count = 0;
+        for (int t0 = 0; t0 < m; t0 += MR) {
+            int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
+            int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
+            for (int p = klo / NR; p <= khi / NR; p++) {
+                if (2 * count + 2 > held[0].length) held[0] = Arrays.copyOf(held[0], Math.max(64, 2 * held[0].length));
+                held[0][2 * count] = t0;
+                held[0][2 * count + 1] = p * NR;
+                count++;
+            }
+        }
+        NativeBf16.f32Tiles(qd, hd, kt, nkp, hd, sc, nkp, held[0], count);
     }
 
     /**

@@ -230,6 +230,37 @@ public final class NativeBf16 {
         }
     }
 
+    /**
+     * C = A·B in FP32, one register tile per job: job i (ints 2·i, 2·i + 1) = (r0, j) writes C's rows r0 ..
+     * r0 + {@link #TILE_ROWS} at columns j .. j + {@link #PANEL} (row stride ldc) from A's rows r0 .. (stride lda, kc
+     * values each) and B's kc rows (stride ldb) at those columns. The bits of {@link GemmKernels#kernel14} on the same
+     * operands (each element one FMA chain from zero, in ascending order); what it reads and writes must lie inside
+     * the arrays, whole tiles included.
+     */
+    public static void f32Tiles(float[] a, int lda, float[] b, int ldb, int kc, float[] c, int ldc, int[] jobs, int count) {
+        if (kc < 0 || lda < kc || ldb < PANEL || ldc < PANEL) {
+            throw new IllegalArgumentException("kc " + kc + ", lda " + lda + ", ldb " + ldb + ", ldc " + ldc);
+        }
+        if (count < 0 || 2L * count > jobs.length) throw new IllegalArgumentException(count + " jobs, array holds " + jobs.length / 2);
+        for (int i = 0; i < count; i++) {
+            int r0 = jobs[2 * i], j = jobs[2 * i + 1];
+            if (r0 < 0 || j < 0 || j + PANEL > ldb || j + PANEL > ldc) {
+                throw new IllegalArgumentException("job " + i + " (" + r0 + ", " + j + ") is not a tile with ldb " + ldb + " and ldc " + ldc);
+            }
+            checkBounds(a, r0 * lda, (long) (TILE_ROWS - 1) * lda + kc, "a");
+            checkBounds(b, j, kc == 0 ? 0 : (long) (kc - 1) * ldb + PANEL, "b");
+            checkBounds(c, r0 * ldc + j, (long) (TILE_ROWS - 1) * ldc + PANEL, "c");
+        }
+        requireAvailable();
+        if (count == 0) return;
+        try {
+            Holder.LIBRARY.f32Tiles().invokeExact(MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, kc,
+                    MemorySegment.ofArray(c), ldc, MemorySegment.ofArray(jobs), count);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
     /** An output block of rows × width floats at row stride ld from off: ld &gt;= width, and its last row inside a. */
     private static void checkBlock(float[] a, int off, int rows, int width, int ld) {
         if (ld < width) throw new IllegalArgumentException("block row stride " + ld + " is less than its " + width + " columns");

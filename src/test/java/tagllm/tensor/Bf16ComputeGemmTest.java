@@ -212,6 +212,31 @@ class Bf16ComputeGemmTest {
     }
 
     /**
+     * The native FP32 tiles (attention's scores under BF16 compute) have the bits of the Java register tile on the same
+     * operands, for every reduction length and any place of the tile; a tile reaching past an array is refused.
+     */
+    @Test
+    void nativeF32TilesEqualTheJavaTile() {
+        assumeTrue(Gemm.MR == NativeBf16.TILE_ROWS && Gemm.NR == NativeBf16.PANEL, "the JVM's tile is " + Gemm.MR + " × " + Gemm.NR);
+        Random rnd = new Random(29);
+        for (int kc : new int[]{0, 1, 17, 64, 130}) {
+            int rows = 3 * Gemm.MR + 5, lda = kc + 3, ldb = 4 * Gemm.NR + 7, ldc = 5 * Gemm.NR + 1;
+            float[] a = randomArray(rows * lda + kc, rnd), b = randomArray(Math.max(1, kc) * ldb, rnd);
+            int[] jobs = {0, 0, Gemm.MR, Gemm.NR, 2 * Gemm.MR + 5, 3 * Gemm.NR + 7, 7, 2 * Gemm.NR};
+            float[] got = randomArray((rows + Gemm.MR) * ldc, rnd), want = got.clone();
+            NativeBf16.f32Tiles(a, lda, b, ldb, kc, got, ldc, jobs, jobs.length / 2);
+            for (int i = 0; i < jobs.length; i += 2) {
+                GemmKernels.kernel14(a, jobs[i] * lda, lda, kc, b, jobs[i + 1], ldb, want, jobs[i] * ldc + jobs[i + 1], ldc, false);
+            }
+            assertArrayEquals(want, got, "kc " + kc);
+        }
+        float[] a = new float[20 * 64], b = new float[64 * 40], c = new float[14 * 40];
+        assertThrows(IllegalArgumentException.class, () -> NativeBf16.f32Tiles(a, 64, b, 40, 64, c, 40, new int[]{0, 16}, 1));
+        assertThrows(IllegalArgumentException.class, () -> NativeBf16.f32Tiles(a, 64, b, 40, 64, c, 40, new int[]{1, 0}, 1));
+        assertThrows(IllegalArgumentException.class, () -> NativeBf16.f32Tiles(a, 64, b, 40, 64, c, 40, new int[]{0, 0}, 2));
+    }
+
+    /**
      * q, k and v's products side by side (one hand-out, matrices of different row counts, a task's panels never
      * across two matrices) and their backward as one sum of terms of different reductions: the bits of the products
      * one matrix at a time, the later terms accumulating; with B packed once (many rows) and per task (one row block).

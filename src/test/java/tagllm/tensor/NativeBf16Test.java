@@ -159,6 +159,7 @@ class NativeBf16Test {
                 void tl_xw_wt_bf16a(const uint16_t* a, int lda, int m, int n, const uint32_t* wt, int k, int c0, int c1, float* x, int ldx, int acc) {}
                 void tl_pack_f32(const float* b, int ldb, int red, int cols, uint32_t* dst) {}
                 void tl_tile_jobs(const uint16_t* a, int lda, const uint32_t* b, int red, int cols, const int* jobs, int njobs, float* c, int ldc, int acc) {}
+                void tl_f32_tiles(const float* a, int lda, const float* b, int ldb, int kc, float* c, int ldc, const int* jobs, int njobs) {}
                 void tl_matvec_f32(const float* x, int k, const float* w, int p0, int p1, int n, float* y, int acc) {}
                 void tl_matvec_bf16(const float* x, int k, const uint16_t* w, int p0, int p1, int n, float* y, int acc) {}
                 void tl_matvec_wt(const float* x, int k, const uint32_t* wt, int p0, int p1, int n, float* y, int acc) {}
