@@ -26,8 +26,8 @@ import java.util.Locale;
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
                    MethodHandle pack, MethodHandle packedProduct, MethodHandle packFromWt, MethodHandle xwWt,
-                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle f32Tiles, MethodHandle matVecF32, MethodHandle matVecBf16,
-                   MethodHandle matVecWt, MethodHandle peak) {
+                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle f32Tiles, MethodHandle matVecF32,
+                   MethodHandle matVecBf16, MethodHandle matVecWt, MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -129,14 +129,14 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS), critical);
         // (const uint16_t* a, int lda, const uint32_t* packed, int red, int cols, const int* jobs, int njobs, float* c,
         // int ldc, int acc): tiles of a product, each over its own reduction range
+        MethodHandle tileJobs = linker.downcallHandle(symbol(lookup, path, "tl_tile_jobs"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
         // (const float* a, int lda, const float* b, int ldb, int kc, float* c, int ldc, const int* jobs, int njobs):
         // FP32 register tiles, the bits of the Java kernel
         MethodHandle f32Tiles = linker.downcallHandle(symbol(lookup, path, "tl_f32_tiles"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), critical);
-        MethodHandle tileJobs = linker.downcallHandle(symbol(lookup, path, "tl_tile_jobs"), FunctionDescriptor.ofVoid(
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
         // (const float* x, int k, const float*|uint16_t* panels, int p0, int p1, int n, float* y, int acc): one row
         // through Matrix's own panels, or (tl_matvec_wt) through Wᵀ packed whole
         FunctionDescriptor matVec = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,

@@ -571,11 +571,11 @@ public final class Gemm {
     }
 
     /**
-     * {@link #nativeProduct} for several matrices at once (of one shape; in a sum, of the same columns), A number i (as[i], row stride ldas[i]) with matrix i:
-     * a task computes its block of every matrix in turn, then runs after (when not null) on that block (its rows and
-     * columns relative to cOffs). With sum, every term goes to the one output cs[0] at cOffs[0], term i &gt; 0 added
-     * to those before it. With cs null, a task writes its blocks to buffers of its thread (one per matrix, or one
-     * with sum) and hands them to inBlocks instead.
+     * {@link #nativeProduct} for several matrices at once (of one shape; in a sum, of the same columns), A number i
+     * (as[i], row stride ldas[i]) with matrix i: a task computes its block of every matrix in turn, then runs after
+     * (when not null) on that block (its rows and columns relative to cOffs). With sum, every term goes to the one
+     * output cs[0] at cOffs[0], term i &gt; 0 added to those before it. With cs null, a task writes its blocks to
+     * buffers of its thread (one per matrix, or one with sum) and hands them to inBlocks instead.
      */
     private static void nativeProducts(short[][] as, int[] ldas, int rows, Matrix[] ws, boolean transposed, float[][] cs,
                                        int[] cOffs, boolean accumulate, boolean sum, Epilogue after, BlockEpilogue inBlocks) {
