@@ -113,35 +113,19 @@ final class DecoderLayer {
      */
     private void qkvForward(LayerActivations a, QueryRows sel, float[] h, Bf16Rows h16, RopeAngles rope) {
         int n = a.rows, base = a.kvBase;
-        if (h16 != null && sel.all()) {
-            // every row is a query row: q, k and v in one hand-out of the products (one join of the cores, not
-            // three), then the biases and RoPE on k and q in one pass
-            phase(Phase.QKV, () -> Gemm.xwT(h16, n, new Matrix[]{w.q(), w.k(), w.v()}, new float[][]{a.q, a.k, a.v},
-                    new int[]{0, base * kvDim, base * kvDim}, false));
-            if (lora != null) {
-                loraForward(h, n, null, a.v, base * kvDim, 1);
-                loraForward(h, n, sel.row, a.q, 0, 0);
-            }
-            phase(Phase.ROPE, () -> rows(n, qDim + kvDim, i -> {
-                keyBiasAndRope(a, base + i, i, rope);
-                queryBiasAndRope(a.q, i, sel.row[i], rope);
-            }));
-            return;
-        }
-        Matrix[] kv = {w.k(), w.v()};
-        float[][] kvOut = {a.k, a.v};
-        int[] kvOff = {base * kvDim, base * kvDim};
+        // every row a query row and h1 in BF16: q with k and v in one hand-out of the products (one join, not two)
+        boolean withQ = h16 != null && sel.all();
+        Matrix[] ws = withQ ? new Matrix[]{w.k(), w.v(), w.q()} : new Matrix[]{w.k(), w.v()};
+        float[][] outs = withQ ? new float[][]{a.k, a.v, a.q} : new float[][]{a.k, a.v};
+        int[] offs = withQ ? new int[]{base * kvDim, base * kvDim, 0} : new int[]{base * kvDim, base * kvDim};
         phase(Phase.QKV, () -> {
-            if (h16 != null) Gemm.xwT(h16, n, kv, kvOut, kvOff, false);
-            else Gemm.xwT(h, 0, n, kv, kvOut, kvOff);
+            if (h16 != null) Gemm.xwT(h16, n, ws, outs, offs, false);
+            else Gemm.xwT(h, 0, n, ws, outs, offs);
         });
         if (lora != null) loraForward(h, n, null, a.v, base * kvDim, 1);
         phase(Phase.ROPE, () -> rows(n, kvDim, i -> keyBiasAndRope(a, base + i, i, rope)));
         phase(Phase.COPIES, () -> gatherRows(h, h, sel.row, d));
-        phase(Phase.QKV, () -> {
-            if (h16 != null && sel.all()) Gemm.xwT(h16, n, new Matrix[]{w.q()}, new float[][]{a.q}, new int[]{0}, false);
-            else product(sel, h, w.q(), a.q, false);
-        });
+        if (!withQ) phase(Phase.QKV, () -> product(sel, h, w.q(), a.q, false));
         if (lora != null) loraForward(h, sel.count(), sel.row, a.q, 0, 0);
         phase(Phase.ROPE, () -> rows(sel.count(), qDim, i -> queryBiasAndRope(a.q, i, sel.row[i], rope)));
     }
@@ -152,29 +136,27 @@ final class DecoderLayer {
      */
     private void qkvBackward(LayerActivations a, BackwardRows rs, BackwardRows all, RopeAngles rope, BackwardScratch s) {
         int mt = rs.count, m = all.count;
-        if (rs.everyActiveRow && fused(m) && lora == null) {
-            // dq, dk and dv at the same rows: each row rounded to BF16 right after RoPE is undone (in that core's
-            // cache), then one sum of three products (one packing pass, one join) instead of three products
-            Bf16Rows dq16 = Bf16Rows.reusable(Bf16Rows.Slot.QUERY_GRAD, m, qDim);
-            Bf16Rows dk16 = Bf16Rows.reusable(Bf16Rows.Slot.KEY_GRAD, m, kvDim);
-            Bf16Rows dv16 = Bf16Rows.reusable(Bf16Rows.Slot.VALUE_GRAD, m, kvDim);
-            phase(Phase.ROPE, () -> rows(m, qDim + kvDim, i -> {
-                Rope.backward(s.dq, i * qDim, heads.heads(), hd, rope.cos(), rope.sin(), rs.row[i] * half);
-                Rope.backward(s.dk, i * kvDim, heads.kvHeads(), hd, rope.cos(), rope.sin(), all.row[i] * half);
-            }, (f, t) -> {
-                dq16.convert(s.dq, 0, f, t);
-                dk16.convert(s.dk, 0, f, t);
-                dv16.convert(s.dv, 0, f, t);
-            }));
-            // dh1 = dq·Wq + dk·Wk + dv·Wv, summed in that order: the bits of the three products in turn below
+        // dq, dk and dv at the same rows and the layer in BF16: each row rounded to BF16 right after RoPE is undone
+        // (in that core's cache), then one sum of three products (one packing pass, one join) instead of three
+        boolean together = rs.everyActiveRow && fused(m) && lora == null;
+        Bf16Rows dq16 = together ? Bf16Rows.reusable(Bf16Rows.Slot.QUERY_GRAD, m, qDim) : null;
+        Bf16Rows dk16 = together ? Bf16Rows.reusable(Bf16Rows.Slot.KEY_GRAD, m, kvDim) : null;
+        Bf16Rows dv16 = together ? Bf16Rows.reusable(Bf16Rows.Slot.VALUE_GRAD, m, kvDim) : null;
+        StepProfile.enter(Phase.ROPE);
+        rows(mt, qDim, t -> Rope.backward(s.dq, t * qDim, heads.heads(), hd, rope.cos(), rope.sin(), rs.row[t] * half),
+                !together ? null : (f, t) -> dq16.convert(s.dq, 0, f, t));
+        rows(m, kvDim, i -> Rope.backward(s.dk, i * kvDim, heads.kvHeads(), hd, rope.cos(), rope.sin(), all.row[i] * half),
+                !together ? null : (f, t) -> {
+                    dk16.convert(s.dk, 0, f, t);
+                    dv16.convert(s.dv, 0, f, t);
+                });
+        StepProfile.exit();
+        if (together) {
+            // summed in the order below: the same bits as the three products in turn
             phase(Phase.QKV, () -> Gemm.xwSum(new Bf16Rows[]{dq16, dk16, dv16}, m, new Matrix[]{w.q(), w.k(), w.v()},
                     s.dh, 0, false));
             return;
         }
-        StepProfile.enter(Phase.ROPE);
-        rows(mt, qDim, t -> Rope.backward(s.dq, t * qDim, heads.heads(), hd, rope.cos(), rope.sin(), rs.row[t] * half));
-        rows(m, kvDim, i -> Rope.backward(s.dk, i * kvDim, heads.kvHeads(), hd, rope.cos(), rope.sin(), all.row[i] * half));
-        StepProfile.exit();
         float[] dqW = rs.everyActiveRow ? s.dh : s.dqw;
         phase(Phase.QKV, () -> Gemm.xw(s.dq, 0, mt, w.q(), dqW, 0, false));
         if (lora != null) loraBackward(a, s.dq, mt, rs.row, dqW, 0);

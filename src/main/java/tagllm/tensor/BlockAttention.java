@@ -65,8 +65,8 @@ public final class BlockAttention {
         // under BF16 compute the FP32 scores of every tile in one native call (the same bits as the Java tile)
         if (bf16) scores(qd, kt, hd, nkp, sc, lo, hi, r0, rows, group, m, kMin);
         for (int t0 = 0; t0 < m; t0 += MR) {
-            int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
-            int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
+            long span = tileKeys(lo, hi, r0, rows, group, t0, kMin);
+            int klo = (int) (span >>> 32), khi = (int) span;
             // the zeros around each row's keys: in BF16 out to whole pairs of keys, which the native tiles read
             int zlo = bf16 ? klo & ~1 : klo, zhi = bf16 ? pairsEnd(khi, nkp) : khi + 1;
             if (!bf16) {
@@ -154,8 +154,8 @@ public final class BlockAttention {
         if (bf16) {
             // dP for every tile at once, over the key panels each tile's rows see
             for (int t0 = 0; t0 < m; t0 += MR) {
-                int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
-                int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
+                long span = tileKeys(lo, hi, r0, rows, group, t0, kMin);
+                int klo = (int) (span >>> 32), khi = (int) span;
                 for (int pn = klo / panel; pn <= khi / panel; pn++) bt.add(t0, MR, pn, 0, hd);
             }
             bt.run(bt.a(0, dod, mp, hd, hda), hda, bt.b(0, vt, nkp, hd, nk), hd, nk, ds, nkp);
@@ -163,8 +163,8 @@ public final class BlockAttention {
         }
         if (bf16) scores(qd, kt, hd, nkp, p, lo, hi, r0, rows, group, m, kMin); // recomputed as in the forward
         for (int t0 = 0; t0 < m; t0 += MR) {
-            int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
-            int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
+            long span = tileKeys(lo, hi, r0, rows, group, t0, kMin);
+            int klo = (int) (span >>> 32), khi = (int) span;
             for (int pn = klo / NR; pn <= khi / NR; pn++) {
                 if (!bf16) {
                     tile(qd, t0 * hd, hd, hd, kt, pn * NR, nkp, p, t0 * nkp + pn * NR, nkp);
@@ -264,6 +264,15 @@ public final class BlockAttention {
         }
     }
 
+    /**
+     * The keys that the rows of the row tile from t0 see, relative to kMin, as (first &lt;&lt; 32 | last): from the
+     * lowest first key to the highest last key of the block's rows that tile holds (row i·G + hh is row i).
+     */
+    private static long tileKeys(int[] lo, int[] hi, int r0, int rows, int group, int t0, int kMin) {
+        int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
+        return (long) (min(lo, r0 + i0, r0 + i1) - kMin) << 32 | (max(hi, r0 + i0, r0 + i1) - kMin) & 0xFFFFFFFFL;
+    }
+
     private static final ThreadLocal<int[][]> SCORE_JOBS = ThreadLocal.withInitial(() -> new int[1][0]);
 
     /**
@@ -277,8 +286,8 @@ public final class BlockAttention {
         int[][] held = SCORE_JOBS.get();
         int count = 0;
         for (int t0 = 0; t0 < m; t0 += MR) {
-            int i0 = t0 / group, i1 = Math.min(rows, (t0 + MR + group - 1) / group);
-            int klo = min(lo, r0 + i0, r0 + i1) - kMin, khi = max(hi, r0 + i0, r0 + i1) - kMin;
+            long span = tileKeys(lo, hi, r0, rows, group, t0, kMin);
+            int klo = (int) (span >>> 32), khi = (int) span;
             for (int p = klo / NR; p <= khi / NR; p++) {
                 if (2 * count + 2 > held[0].length) held[0] = Arrays.copyOf(held[0], Math.max(64, 2 * held[0].length));
                 held[0][2 * count] = t0;

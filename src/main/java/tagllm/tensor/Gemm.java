@@ -147,7 +147,7 @@ public final class Gemm {
             int panels = (ws[i].rows() + nr - 1) / nr;
             flops += 2.0 * rows * ws[i].rows() * red;
             if (panels == 0) continue;
-            int n = (panels + NATIVE_PANELS - 1) / NATIVE_PANELS, per = (panels + n - 1) / n;
+            int per = TaskGrid.nativePerGroup(panels);
             for (int p0 = 0; p0 < panels; p0 += per) {
                 groups = Arrays.copyOf(groups, groups.length + 1);
                 groups[groups.length - 1] = new int[]{i, p0, Math.min(panels, p0 + per)};
@@ -155,14 +155,12 @@ public final class Gemm {
         }
         StepProfile.flops(flops);
         if (groups.length == 0) return;
-        int rowTiles = (rows + MR - 1) / MR, g = groups.length;
-        int rowBlocks = Math.max(1, Math.min(rowTiles, (NATIVE_TASKS_PER_THREAD * Parallel.threads() + g - 1) / g));
+        int rowTiles = (rows + MR - 1) / MR, g = groups.length, rowBlocks = TaskGrid.nativeRowBlocks(rowTiles, g);
         int[][] cut = groups;
         Parallel.forEachTask(g * rowBlocks, t -> {
             int[] group = cut[t % g];
             int i = group[0], cols = ws[i].rows();
-            int r0 = (int) ((long) rowTiles * (t / g) / rowBlocks) * MR;
-            int r1 = Math.min(rows, (int) ((long) rowTiles * (t / g + 1) / rowBlocks) * MR);
+            int r0 = TaskGrid.blockRow(rows, rowTiles, rowBlocks, t / g), r1 = TaskGrid.blockRow(rows, rowTiles, rowBlocks, t / g + 1);
             int c0 = group[1] * nr, c1 = Math.min(cols, group[2] * nr);
             if (r1 <= r0) return;
             NativeBf16.packedProductBlock(ab, r0 * lda, lda, r1 - r0, red, ws[i].nativePacked(), cols, c0, c1, cs[i],
@@ -459,13 +457,26 @@ public final class Gemm {
          * element are the same whatever the cut (the kernels sum each element in one order).
          */
         static TaskGrid forNative(int panels, int m) {
-            int threads = Parallel.threads();
             int rowTiles = (m + MR - 1) / MR;
-            int panelGroups = (panels + NATIVE_PANELS - 1) / NATIVE_PANELS;
-            int perGroup = (panels + panelGroups - 1) / panelGroups;
-            panelGroups = (panels + perGroup - 1) / perGroup;
-            int rowBlocks = Math.max(1, Math.min(rowTiles, (NATIVE_TASKS_PER_THREAD * threads + panelGroups - 1) / panelGroups));
-            return new TaskGrid(panels, m, perGroup, panelGroups, rowTiles, rowBlocks);
+            int perGroup = nativePerGroup(panels);
+            int panelGroups = (panels + perGroup - 1) / perGroup;
+            return new TaskGrid(panels, m, perGroup, panelGroups, rowTiles, nativeRowBlocks(rowTiles, panelGroups));
+        }
+
+        /** Panels per group of the native cut: groups of about {@link #NATIVE_PANELS}, evenly sized. */
+        static int nativePerGroup(int panels) {
+            int groups = (panels + NATIVE_PANELS - 1) / NATIVE_PANELS;
+            return (panels + groups - 1) / groups;
+        }
+
+        /** Row blocks of the native cut: about {@link #NATIVE_TASKS_PER_THREAD} tasks a thread over all the groups. */
+        static int nativeRowBlocks(int rowTiles, int groups) {
+            return Math.max(1, Math.min(rowTiles, (NATIVE_TASKS_PER_THREAD * Parallel.threads() + groups - 1) / groups));
+        }
+
+        /** The first row of row block b (whole tiles; b = rowBlocks gives the end, at most m). */
+        static int blockRow(int m, int rowTiles, int rowBlocks, int b) {
+            return Math.min(m, (int) ((long) rowTiles * b / rowBlocks) * MR);
         }
 
         int tasks() { return panelGroups * rowBlocks; }
@@ -474,9 +485,9 @@ public final class Gemm {
 
         int endPanel(int t) { return Math.min(panels, firstPanel(t) + perGroup); }
 
-        int firstRow(int t) { return (int) ((long) rowTiles * (t / panelGroups) / rowBlocks) * MR; }
+        int firstRow(int t) { return blockRow(m, rowTiles, rowBlocks, t / panelGroups); }
 
-        int endRow(int t) { return Math.min(m, (int) ((long) rowTiles * (t / panelGroups + 1) / rowBlocks) * MR); }
+        int endRow(int t) { return blockRow(m, rowTiles, rowBlocks, t / panelGroups + 1); }
     }
 
     /** Panels (of NR columns) a native task covers at most: enough that each row tile of A read serves several. */
