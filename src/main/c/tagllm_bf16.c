@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 10"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 11"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -473,6 +473,484 @@ TARGET void tl_f32_tiles(const float *a, int lda, const float *b, int ldb, int k
         for (int r = 0; r < MR; r++) {
             _mm512_storeu_ps(ct + (size_t)r * ldc, acc0[r]);
             _mm512_storeu_ps(ct + (size_t)r * ldc + 16, acc1[r]);
+        }
+    }
+}
+
+/*
+ * Java's tensor.DeterministicMath.exp, operation for operation (compare-and-blend clamp, the same FMAs in the same
+ * order, 2^n from the bits of n + 1.5 * 2^23): IEEE 754 defines each step exactly, so the same bits.
+ */
+TARGET static inline __m512 det_exp(__m512 x) {
+    const __m512 lo = _mm512_set1_ps(-87.3f), hi = _mm512_set1_ps(88.0f), round = _mm512_set1_ps(12582912.0f);
+    __mmask16 tiny = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
+    __m512 xc = _mm512_mask_mov_ps(x, tiny, lo);
+    xc = _mm512_mask_mov_ps(xc, _mm512_cmp_ps_mask(xc, hi, _CMP_GT_OQ), hi);
+    __m512 nr = _mm512_fmadd_ps(xc, _mm512_set1_ps(1.44269504088896341f), round);
+    __m512 n = _mm512_sub_ps(nr, round);
+    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), xc);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+    __m512 p = _mm512_fmadd_ps(r, _mm512_set1_ps(1.3888889e-3f), _mm512_set1_ps(8.3333338e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1666668e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666667e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(nr), _mm512_set1_epi32(127)), 23);
+    __m512 scaled = _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+    return _mm512_mask_mov_ps(scaled, tiny, _mm512_setzero_ps());
+}
+
+/* The mask of the first n (0..16) lanes. */
+static inline __mmask16 first_lanes(int n) { return n >= 16 ? 0xffff : (__mmask16)((1u << n) - 1); }
+
+/*
+ * The rows x cols block at src (row stride lds) transposed into dst (row stride ldd): 16 x 16 blocks in registers, the
+ * edges too (missing rows read as zero, only the columns that exist loaded and only the rows that exist stored).
+ */
+TARGET static void transpose_f32(const float *src, int lds, int rows, int cols, float *dst, int ldd) {
+    for (int r0 = 0; r0 < rows; r0 += 16) {
+        int nr = rows - r0 < 16 ? rows - r0 : 16;
+        __mmask16 store = first_lanes(nr);
+        for (int c0 = 0; c0 < cols; c0 += 16) {
+            int nc = cols - c0 < 16 ? cols - c0 : 16;
+            __mmask16 load = first_lanes(nc);
+            __m512i v[16];
+            for (int i = 0; i < 16; i++) {
+                v[i] = i < nr ? _mm512_maskz_loadu_epi32(load, src + (size_t)(r0 + i) * lds + c0) : _mm512_setzero_si512();
+            }
+            transpose16(v);
+            for (int i = 0; i < nc; i++) _mm512_mask_storeu_epi32(dst + (size_t)(c0 + i) * ldd + r0, store, v[i]);
+        }
+    }
+}
+
+/* n floats from src to dst (a row of a head: memcpy's call costs more than these few vectors) */
+TARGET static inline void copy_floats(const float *src, float *dst, int n) {
+    int e = 0;
+    for (; e + 16 <= n; e += 16) _mm512_storeu_ps(dst + e, _mm512_loadu_ps(src + e));
+    if (e < n) {
+        __mmask16 mk = first_lanes(n - e);
+        _mm512_mask_storeu_ps(dst + e, mk, _mm512_maskz_loadu_ps(mk, src + e));
+    }
+}
+
+/* FP32 register tile of the scores: C[MR x 32] = A[MR x kc] . B[kc x 32] (row strides lda, ldb, ldc), tl_f32_tiles'
+ * FMA chains. */
+TARGET static inline void f32_tile(const float *at, int lda, const float *bt, int ldb, int kc, float *ct, int ldc) {
+    __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(bt + (size_t)p * ldb), b1 = _mm512_loadu_ps(bt + (size_t)p * ldb + 16);
+#pragma GCC unroll 14
+        for (int r = 0; r < MR; r++) {
+            __m512 x = _mm512_set1_ps(at[(size_t)r * lda + p]);
+            acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
+            acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+        }
+    }
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; r++) {
+        _mm512_storeu_ps(ct + (size_t)r * ldc, acc0[r]);
+        _mm512_storeu_ps(ct + (size_t)r * ldc + 16, acc1[r]);
+    }
+}
+
+/* The same for the first 16 columns only: the last panel of keys a tile's rows see, when they stop in its first half
+ * (each element the same FMA chain). */
+TARGET static inline void f32_tile_half(const float *at, int lda, const float *bt, int ldb, int kc, float *ct, int ldc) {
+    __m512 acc[MR];
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; r++) acc[r] = _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(bt + (size_t)p * ldb);
+#pragma GCC unroll 14
+        for (int r = 0; r < MR; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(at[(size_t)r * lda + p]), b0, acc[r]);
+    }
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; r++) _mm512_storeu_ps(ct + (size_t)r * ldc, acc[r]);
+}
+
+/* The scores of a row tile (rows of a at stride lda, keys of bt at stride ldb) over keys klo .. khi: whole panels of
+ * NR keys, the last one half when the keys stop in its first 16. */
+TARGET static void score_tiles(const float *at, int lda, const float *bt, int ldb, int kc, int klo, int khi, float *ct, int ldc) {
+    for (int pn = klo / NR; pn <= khi / NR; pn++) {
+        if (khi - pn * NR < 16) f32_tile_half(at, lda, bt + (size_t)pn * NR, ldb, kc, ct + (size_t)pn * NR, ldc);
+        else f32_tile(at, lda, bt + (size_t)pn * NR, ldb, kc, ct + (size_t)pn * NR, ldc);
+    }
+}
+
+/* Bytes of tl_attention_forward's work area for a block of m query rows (heads as rows), nk keys, head width hd. */
+static size_t attention_work_bytes(int m, int nk, int hd) {
+    size_t mp = (size_t)(m + MR - 1) / MR * MR, nkp = (size_t)(nk + NR - 1) / NR * NR, hdp = (size_t)(hd + NR - 1) / NR * NR;
+    size_t qd = mp * hd * 4, kt = (size_t)hd * nkp * 4, vp = (size_t)((hd + NR - 1) / NR) * ((nk + 1) / 2) * NR * 4;
+    size_t st = MR * nkp * 4, pt = MR * nkp * 2, ot = MR * hdp * 4;
+    size_t up = 63;
+    return ((qd + up) & ~up) + ((kt + up) & ~up) + ((vp + up) & ~up) + ((st + up) & ~up) + ((pt + up) & ~up) + ((ot + up) & ~up);
+}
+
+long tl_attention_work_bytes(int m, int nk, int hd) { return (long)attention_work_bytes(m, nk, hd); }
+
+/*
+ * Attention forward of one block under BF16 compute, every step in one call: the block's rows (rows query rows x
+ * the group of query heads sharing one kv head; matrix row t = i * group + hh is row i, head hh), its nk keys. Query
+ * row i, head hh at q + i * ldq + hh * hd; key and value j at k + j * ldk and v + j * ldk; row i sees keys
+ * keys[2i] .. keys[2i + 1]. Per row tile of MR matrix rows: the FP32 scores over the key panels its rows see,
+ * each row's max, exp(scale * s - scale * max) and their sum, P rounded to BF16 over whole pairs of keys, P.V through
+ * the BF16 tile, the row scaled by 1 / sum into out (same layout as q, stride ldo); stats[2t] = scale * max and
+ * stats[2t + 1] = sum for the caller's log-sum-exp.
+ *
+ * The bits of Java's tensor.BlockAttention tile by tile (16 lanes): the scores are tl_f32_tiles' FMA chains, the max
+ * is exact in any order, exp is DeterministicMath's, each row's exponentials are summed in 16 lanes from its first
+ * key (lane j: keys j, j + 16, ...) and the lanes added in lane order from 0, P.V is tl_tile_jobs' tile over the same
+ * pairs. work: tl_attention_work_bytes, 64-byte aligned.
+ */
+TARGET void tl_attention_forward(const float *q, int ldq, const float *k, const float *v, int ldk, int rows, int group,
+                                 int hd, int nk, const int *keys, float scale, float *out, int ldo, float *stats,
+                                 void *work) {
+    int m = rows * group, mp = (m + MR - 1) / MR * MR, nkp = (nk + NR - 1) / NR * NR, hdp = (hd + NR - 1) / NR * NR;
+    size_t up = 63;
+    char *w = (char *)work;
+    float *qd = (float *)w;
+    w += ((size_t)mp * hd * 4 + up) & ~up;
+    float *kt = (float *)w;
+    w += ((size_t)hd * nkp * 4 + up) & ~up;
+    uint32_t *vp = (uint32_t *)w;
+    size_t pw = panel_words(nk);
+    w += ((size_t)((hd + NR - 1) / NR) * pw * 4 + up) & ~up;
+    float *st = (float *)w;
+    w += ((size_t)MR * nkp * 4 + up) & ~up;
+    uint16_t *pt = (uint16_t *)w;
+    w += ((size_t)MR * nkp * 2 + up) & ~up;
+    float *ot = (float *)w;
+
+    for (int t = 0; t < m; t++) copy_floats(q + (size_t)(t / group) * ldq + (size_t)(t % group) * hd, qd + (size_t)t * hd, hd);
+    for (size_t i = (size_t)m * hd; i < (size_t)mp * hd; i++) qd[i] = 0.f;
+    transpose_f32(k, ldk, nk, hd, kt, nkp);
+    for (int e = 0; e < hd; e++) {
+        for (int j = nk; j < nkp; j++) kt[(size_t)e * nkp + j] = 0.f;
+    }
+    tl_pack_f32(v, ldk, nk, hd, vp);
+
+    for (int t0 = 0; t0 < m; t0 += MR) {
+        int tileRows = m - t0 < MR ? m - t0 : MR;
+        int klo = keys[2 * (t0 / group)], khi = keys[2 * (t0 / group) + 1];
+        for (int t = t0 + 1; t < t0 + tileRows; t++) {
+            int a = keys[2 * (t / group)], b = keys[2 * (t / group) + 1];
+            if (a < klo) klo = a;
+            if (b > khi) khi = b;
+        }
+        int zlo = klo & ~1, zhi = (khi + 2) & ~1;
+        if (zhi > nkp) zhi = nkp;
+        /* the scores over the keys the tile's rows see (the FMA chains of tl_f32_tiles) */
+        score_tiles(qd + (size_t)t0 * hd, hd, kt, nkp, hd, klo, khi, st, nkp);
+        /*
+         * Each row's 16 lane maxima, then all rows' maxima at once (a 16 x 16 transpose and vertical maxima: exact in
+         * any order); then each row's exponentials and 16 lane sums, rows independent of each other so that the
+         * out-of-order core overlaps them (row by row with its own reductions, each row waited on the last: latency
+         * bound, 28% of the block); then all rows' sums at once, the lanes added in lane order from 0 as Java's
+         * DeterministicMath.sumLanes does.
+         */
+        __m512i lanes[16];
+        for (int i = 0; i < 16; i++) {
+            __m512 mx = _mm512_set1_ps(-__builtin_inff());
+            if (i < tileRows) {
+                int t = t0 + i, from = keys[2 * (t / group)], n = keys[2 * (t / group) + 1] - from + 1, j = 0;
+                const float *row = st + (size_t)i * nkp + from;
+                for (; j + 16 <= n; j += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(row + j));
+                if (j < n) {
+                    __mmask16 mk = first_lanes(n - j);
+                    mx = _mm512_mask_max_ps(mx, mk, mx, _mm512_maskz_loadu_ps(mk, row + j));
+                }
+            }
+            lanes[i] = _mm512_castps_si512(mx);
+        }
+        transpose16(lanes);
+        __m512 rmax = _mm512_castsi512_ps(lanes[0]);
+        for (int l = 1; l < 16; l++) rmax = _mm512_max_ps(rmax, _mm512_castsi512_ps(lanes[l]));
+        float shifts[16] __attribute__((aligned(64)));
+        _mm512_store_ps(shifts, _mm512_mul_ps(rmax, _mm512_set1_ps(scale)));
+        __m512 vs = _mm512_set1_ps(scale);
+        /* two rows per pass: their exp chains interleave (one row's chunks at a time left the FMA units idle) */
+        for (int i = 0; i < 16; i += 2) {
+            __m512 sa = _mm512_setzero_ps(), sb = _mm512_setzero_ps();
+            int na = 0, nb = 0;
+            float *ra = st, *rb = st;
+            if (i < tileRows) {
+                int t = t0 + i, from = keys[2 * (t / group)];
+                na = keys[2 * (t / group) + 1] - from + 1;
+                ra = st + (size_t)i * nkp + from;
+            }
+            if (i + 1 < tileRows) {
+                int t = t0 + i + 1, from = keys[2 * (t / group)];
+                nb = keys[2 * (t / group) + 1] - from + 1;
+                rb = st + (size_t)(i + 1) * nkp + from;
+            }
+            __m512 sha = _mm512_set1_ps(-shifts[i]), shb = _mm512_set1_ps(-shifts[i + 1]);
+            int n = na > nb ? na : nb;
+            for (int j = 0; j < n; j += 16) {
+                __mmask16 ma = j < na ? first_lanes(na - j) : 0, mb = j < nb ? first_lanes(nb - j) : 0;
+                __m512 ea = det_exp(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(ma, ra + j), vs, sha));
+                __m512 eb = det_exp(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(mb, rb + j), vs, shb));
+                _mm512_mask_storeu_ps(ra + j, ma, ea);
+                _mm512_mask_storeu_ps(rb + j, mb, eb);
+                sa = _mm512_mask_add_ps(sa, ma, sa, ea);
+                sb = _mm512_mask_add_ps(sb, mb, sb, eb);
+            }
+            lanes[i] = _mm512_castps_si512(sa);
+            lanes[i + 1] = _mm512_castps_si512(sb);
+        }
+        transpose16(lanes);
+        __m512 rsum = _mm512_setzero_ps();
+        for (int l = 0; l < 16; l++) rsum = _mm512_add_ps(rsum, _mm512_castsi512_ps(lanes[l]));
+        float sums[16] __attribute__((aligned(64)));
+        _mm512_store_ps(sums, rsum);
+        /* zeros around each row's keys out to whole pairs, and the tile's rows past the block */
+        for (int i = 0; i < MR; i++) {
+            float *row = st + (size_t)i * nkp;
+            if (i >= tileRows) {
+                for (int j = zlo; j < zhi; j++) row[j] = 0.f;
+                continue;
+            }
+            int t = t0 + i, from = keys[2 * (t / group)], to = keys[2 * (t / group) + 1];
+            for (int j = zlo; j < from; j++) row[j] = 0.f;
+            for (int j = to + 1; j < zhi; j++) row[j] = 0.f;
+            stats[2 * t] = shifts[i];
+            stats[2 * t + 1] = sums[i];
+        }
+        /* P in BF16 over the tile's pairs of keys, then P.V panel by panel (tl_tile_jobs' tile) */
+        for (int i = 0; i < MR; i++) {
+            const float *s = st + (size_t)i * nkp;
+            uint16_t *d = pt + (size_t)i * nkp;
+            for (int c = zlo; c < zhi; c += 32) {
+                int left = zhi - c;
+                __mmask16 m0, m1;
+                column_masks(left, &m0, &m1);
+                __m512i b = (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m1, s + c + 16), _mm512_maskz_loadu_ps(m0, s + c));
+                _mm512_mask_storeu_epi16(d + c, left >= 32 ? 0xffffffffu : ((1u << left) - 1), b);
+            }
+        }
+        for (int c0 = 0; c0 < hd; c0 += NR) {
+            tile_rows(MR, (const uint32_t *)(pt + zlo), (size_t)nkp / 2, vp + (size_t)(c0 / NR) * pw + (size_t)(zlo / 2) * NR,
+                      (zhi - zlo + 1) / 2, ot + c0, (size_t)hdp, hd - c0 < NR ? hd - c0 : NR, 0);
+        }
+        for (int i = 0; i < tileRows; i++) {
+            int t = t0 + i;
+            float inv = 1.f / stats[2 * t + 1];
+            float *dst = out + (size_t)(t / group) * ldo + (size_t)(t % group) * hd;
+            const float *o = ot + (size_t)i * hdp;
+            __m512 vinv = _mm512_set1_ps(inv);
+            for (int e = 0; e < hd; e += 16) {
+                __mmask16 mk = first_lanes(hd - e);
+                _mm512_mask_storeu_ps(dst + e, mk, _mm512_mul_ps(_mm512_maskz_loadu_ps(mk, o + e), vinv));
+            }
+        }
+    }
+}
+
+/* Rounds up to a multiple of 64 bytes: the sections of the attention work areas. */
+static size_t aligned64(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
+
+/* Bytes of tl_attention_backward's work area (see there). */
+static size_t attention_backward_work_bytes(int m, int nk, int hd) {
+    size_t mp = (size_t)(m + MR - 1) / MR * MR, nkp = (size_t)(nk + NR - 1) / NR * NR, hdp = (size_t)(hd + NR - 1) / NR * NR;
+    size_t hdr = (size_t)(hd + MR - 1) / MR * MR, hda = (size_t)(hd + 1) & ~(size_t)1;
+    size_t big = mp * hd > (size_t)hd * nkp ? mp * hd : (size_t)hd * nkp;
+    return aligned64(mp * hd * 4) * 2                                  /* qd, dod */
+           + aligned64(hdr * mp * 4)                                   /* FP32 transpose scratch */
+           + aligned64(big * 4)                                        /* V^T in FP32 (or Q's rows: the larger) */
+           + aligned64(hdr * mp * 2) * 2                               /* qt16, dot16 */
+           + aligned64((size_t)hd * nkp * 4)                           /* kt */
+           + aligned64(hdp / NR * ((nk + 1) / 2) * NR * 4)             /* kd packed (red nk, cols hd) */
+           + aligned64(nkp / NR * ((hd + 1) / 2) * NR * 4)             /* vt packed (red hd, cols nk) */
+           + aligned64(mp * hda * 2)                                   /* dod16 */
+           + aligned64(mp * nkp * 4) * 2                               /* p, ds */
+           + aligned64(MR * nkp * 2)                                   /* a tile of ds in BF16 */
+           + aligned64(MR * hdp * 4)                                   /* a tile of dq */
+           + aligned64(nkp / NR * ((mp + 1) / 2) * NR * 4) * 2         /* ds, p packed (red mp, cols nk) */
+           + aligned64(hdr * NR * 4) * 2                               /* a key panel of dK^T, dV^T */
+           + aligned64(2 * NR * hdp * 4);                              /* the two transposed */
+}
+
+long tl_attention_backward_work_bytes(int m, int nk, int hd) { return (long)attention_backward_work_bytes(m, nk, hd); }
+
+/*
+ * Attention backward of one block under BF16 compute, every step in one call: the block as in tl_attention_forward
+ * (q at stride ldq, k and v at stride ldk, keys[2i] .. keys[2i + 1] seen by row i), lse[(t / group) * ldl + t % group]
+ * the forward's log-sum-exp of matrix row t = i * group + hh, dO of row i, head hh at dout + qrow[i] * ldd + hh * hd
+ * and dq written at the same place in dq; dK and dV of key j added at dk, dv + krow[j] * ldk (none where krow[j] < 0).
+ * Per row tile: the FP32 scores (recomputed), dP = dO.V^T (BF16 tiles over the whole head), the softmax backward
+ * (p = exp(scale * s - lse), sum of p * dP in 16 lanes from each row's first key, dS = p * (dP - that) * scale), dQ =
+ * dS.K over the pairs of keys the tile's rows see; then dK^T = Q^T.dS and dV^T = dO^T.P one key panel at a time,
+ * each over the pairs of rows that see one of its keys, added into dk and dv.
+ *
+ * The bits of Java's tensor.BlockAttention.backward tile by tile (16 lanes): the same tiles over the same ranges, the
+ * same FMA chains, exp and lane-order sums (a full 16-lane step fuses p * dP into the sum, the partial last one rounds
+ * the product first, as Softmax.backwardLanes does). work: tl_attention_backward_work_bytes, 64-byte aligned.
+ */
+TARGET void tl_attention_backward(const float *q, int ldq, const float *k, const float *v, int ldk, const float *lse,
+                                  int ldl, const float *dout, float *dq, const int *qrow, int ldd, float *dk, float *dv,
+                                  const int *krow, int rows, int group, int hd, int nk, const int *keys, float scale,
+                                  void *work) {
+    int m = rows * group, mp = (m + MR - 1) / MR * MR, nkp = (nk + NR - 1) / NR * NR, hdp = (hd + NR - 1) / NR * NR;
+    int hdr = (hd + MR - 1) / MR * MR, hda = (hd + 1) & ~1;
+    size_t big = (size_t)mp * hd > (size_t)hd * nkp ? (size_t)mp * hd : (size_t)hd * nkp;
+    char *w = (char *)work;
+    float *qd = (float *)w; w += aligned64((size_t)mp * hd * 4);
+    float *dod = (float *)w; w += aligned64((size_t)mp * hd * 4);
+    float *tmp = (float *)w; w += aligned64((size_t)hdr * mp * 4);
+    float *vt = (float *)w; w += aligned64(big * 4);
+    uint16_t *qt16 = (uint16_t *)w; w += aligned64((size_t)hdr * mp * 2);
+    uint16_t *dot16 = (uint16_t *)w; w += aligned64((size_t)hdr * mp * 2);
+    float *kt = (float *)w; w += aligned64((size_t)hd * nkp * 4);
+    uint32_t *kdP = (uint32_t *)w; w += aligned64((size_t)(hdp / NR) * panel_words(nk) * 4);
+    uint32_t *vtP = (uint32_t *)w; w += aligned64((size_t)(nkp / NR) * panel_words(hd) * 4);
+    uint16_t *dod16 = (uint16_t *)w; w += aligned64((size_t)mp * hda * 2);
+    float *p = (float *)w; w += aligned64((size_t)mp * nkp * 4);
+    float *ds = (float *)w; w += aligned64((size_t)mp * nkp * 4);
+    uint16_t *ds16 = (uint16_t *)w; w += aligned64((size_t)MR * nkp * 2);
+    float *ot = (float *)w; w += aligned64((size_t)MR * hdp * 4);
+    uint32_t *dsP = (uint32_t *)w; w += aligned64((size_t)(nkp / NR) * panel_words(mp) * 4);
+    uint32_t *pP = (uint32_t *)w; w += aligned64((size_t)(nkp / NR) * panel_words(mp) * 4);
+    float *dkt = (float *)w; w += aligned64((size_t)hdr * NR * 4);
+    float *dvt = (float *)w; w += aligned64((size_t)hdr * NR * 4);
+    float *gkv = (float *)w;
+
+    /* the block's operands: Q and dO with heads as rows (zero rows to mp), their transposes in BF16 (zero rows to
+     * hdr), K^T in FP32 for the scores, K and V^T packed for the BF16 tiles, dO in BF16 */
+    for (int t = 0; t < m; t++) {
+        copy_floats(q + (size_t)(t / group) * ldq + (size_t)(t % group) * hd, qd + (size_t)t * hd, hd);
+        copy_floats(dout + (size_t)qrow[t / group] * ldd + (size_t)(t % group) * hd, dod + (size_t)t * hd, hd);
+    }
+    for (size_t i = (size_t)m * hd; i < (size_t)mp * hd; i++) qd[i] = dod[i] = 0.f;
+    transpose_f32(qd, hd, mp, hd, tmp, mp);
+    for (size_t i = (size_t)hd * mp; i < (size_t)hdr * mp; i++) tmp[i] = 0.f;
+    tl_to_bf16(tmp, hdr, mp, qt16, mp);
+    transpose_f32(dod, hd, mp, hd, tmp, mp);
+    for (size_t i = (size_t)hd * mp; i < (size_t)hdr * mp; i++) tmp[i] = 0.f;
+    tl_to_bf16(tmp, hdr, mp, dot16, mp);
+    tl_to_bf16(dod, mp, hd, dod16, hda);
+    transpose_f32(k, ldk, nk, hd, kt, nkp);
+    for (int e = 0; e < hd; e++) {
+        for (int j = nk; j < nkp; j++) kt[(size_t)e * nkp + j] = 0.f;
+    }
+    tl_pack_f32(k, ldk, nk, hd, kdP);
+    transpose_f32(v, ldk, nk, hd, vt, nkp);
+    tl_pack_f32(vt, nkp, hd, nk, vtP);
+
+    size_t pwHd = panel_words(hd), pwNk = panel_words(nk), pwM = panel_words(mp);
+    for (int t0 = 0; t0 < m; t0 += MR) {
+        int tileRows = m - t0 < MR ? m - t0 : MR;
+        int klo = keys[2 * (t0 / group)], khi = keys[2 * (t0 / group) + 1];
+        for (int t = t0 + 1; t < t0 + tileRows; t++) {
+            int a = keys[2 * (t / group)], b = keys[2 * (t / group) + 1];
+            if (a < klo) klo = a;
+            if (b > khi) khi = b;
+        }
+        int zlo = klo & ~1, zhi = (khi + 2) & ~1;
+        if (zhi > nkp) zhi = nkp;
+        /* dP (BF16 over the head) panel by panel and the scores (FP32) over the keys the tile's rows see */
+        score_tiles(qd + (size_t)t0 * hd, hd, kt, nkp, hd, klo, khi, p + (size_t)t0 * nkp, nkp);
+        for (int pn = klo / NR; pn <= khi / NR; pn++) {
+            int width = nk - pn * NR < NR ? nk - pn * NR : NR;
+            tile_rows(MR, (const uint32_t *)(dod16 + (size_t)t0 * hda), (size_t)hda / 2, vtP + (size_t)pn * pwHd,
+                      (hd + 1) / 2, ds + (size_t)t0 * nkp + pn * NR, (size_t)nkp, width, 0);
+        }
+        /* each row's probabilities and the 16 lane sums of p * dP, rows independent; then all rows' sums at once */
+        __m512 vs = _mm512_set1_ps(scale);
+        __m512i lanes[16];
+        for (int i = 0; i < 16; i++) {
+            __m512 sum = _mm512_setzero_ps();
+            if (i < tileRows) {
+                int t = t0 + i, from = keys[2 * (t / group)], n = keys[2 * (t / group) + 1] - from + 1;
+                float *pr = p + (size_t)t * nkp + from;
+                const float *dr = ds + (size_t)t * nkp + from;
+                __m512 vshift = _mm512_set1_ps(-lse[(size_t)(t / group) * ldl + t % group]);
+                int j = 0;
+                for (; j + 16 <= n; j += 16) {
+                    __m512 e = det_exp(_mm512_fmadd_ps(_mm512_loadu_ps(pr + j), vs, vshift));
+                    _mm512_storeu_ps(pr + j, e);
+                    sum = _mm512_fmadd_ps(e, _mm512_loadu_ps(dr + j), sum);
+                }
+                if (j < n) {
+                    __mmask16 mk = first_lanes(n - j);
+                    __m512 e = det_exp(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, pr + j), vs, vshift));
+                    _mm512_mask_storeu_ps(pr + j, mk, e);
+                    sum = _mm512_mask_add_ps(sum, mk, sum, _mm512_mul_ps(e, _mm512_maskz_loadu_ps(mk, dr + j)));
+                }
+            }
+            lanes[i] = _mm512_castps_si512(sum);
+        }
+        transpose16(lanes);
+        __m512 rsum = _mm512_setzero_ps();
+        for (int l = 0; l < 16; l++) rsum = _mm512_add_ps(rsum, _mm512_castsi512_ps(lanes[l]));
+        float pdp[16] __attribute__((aligned(64)));
+        _mm512_store_ps(pdp, rsum);
+        /* dS = p * (dP - sum) * scale; p and dS zero outside each row's keys (the transposed products read whole
+         * panels), and in the tile's rows past the block */
+        for (int i = 0; i < MR; i++) {
+            int t = t0 + i;
+            float *pr = p + (size_t)t * nkp, *dr = ds + (size_t)t * nkp;
+            if (i >= tileRows) {
+                for (int j = 0; j < nkp; j++) pr[j] = dr[j] = 0.f;
+                continue;
+            }
+            int from = keys[2 * (t / group)], to = keys[2 * (t / group) + 1], n = to - from + 1;
+            __m512 vpdp = _mm512_set1_ps(pdp[i]);
+            for (int j = 0; j < n; j += 16) {
+                __mmask16 mk = first_lanes(n - j);
+                __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(mk, dr + from + j), vpdp);
+                _mm512_mask_storeu_ps(dr + from + j, mk, _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mk, pr + from + j), d), vs));
+            }
+            for (int j = 0; j < from; j++) pr[j] = dr[j] = 0.f;
+            for (int j = to + 1; j < nkp; j++) pr[j] = dr[j] = 0.f;
+        }
+        /* dQ = dS.K over the tile's pairs of keys, written to dq */
+        tl_to_bf16(ds + (size_t)t0 * nkp, MR, nkp, ds16, nkp);
+        for (int c0 = 0; c0 < hd; c0 += NR) {
+            tile_rows(MR, (const uint32_t *)(ds16 + zlo), (size_t)nkp / 2, kdP + (size_t)(c0 / NR) * pwNk + (size_t)(zlo / 2) * NR,
+                      (zhi - zlo + 1) / 2, ot + c0, (size_t)hdp, hd - c0 < NR ? hd - c0 : NR, 0);
+        }
+        for (int i = 0; i < tileRows; i++) {
+            int t = t0 + i;
+            float *dst = dq + (size_t)qrow[t / group] * ldd + (size_t)(t % group) * hd;
+            copy_floats(ot + (size_t)i * hdp, dst, hd);
+        }
+    }
+
+    /* dK^T = Q^T.dS and dV^T = dO^T.P, each key panel over the pairs of rows that see one of its keys */
+    tl_pack_f32(ds, nkp, mp, nk, dsP);
+    tl_pack_f32(p, nkp, mp, nk, pP);
+    for (int pn = 0; pn * NR < nk; pn++) {
+        int j0 = pn * NR, j1 = (nk < j0 + NR ? nk : j0 + NR) - 1, first = -1, last = -1;
+        for (int i = 0; i < rows; i++) {
+            if (keys[2 * i + 1] >= j0 && keys[2 * i] <= j1) {
+                if (first < 0) first = i;
+                last = i;
+            }
+        }
+        if (first < 0) continue; /* no row sees these keys: their gradients get nothing */
+        int a0 = (first * group) & ~1, a1 = ((last + 1) * group + 1) & ~1, width = j1 - j0 + 1;
+        if (a1 > mp) a1 = mp;
+        for (int e0 = 0; e0 < hdr; e0 += MR) {
+            tile_rows(MR, (const uint32_t *)(qt16 + (size_t)e0 * mp + a0), (size_t)mp / 2, dsP + (size_t)pn * pwM + (size_t)(a0 / 2) * NR,
+                      (a1 - a0 + 1) / 2, dkt + (size_t)e0 * NR, NR, width, 0);
+            tile_rows(MR, (const uint32_t *)(dot16 + (size_t)e0 * mp + a0), (size_t)mp / 2, pP + (size_t)pn * pwM + (size_t)(a0 / 2) * NR,
+                      (a1 - a0 + 1) / 2, dvt + (size_t)e0 * NR, NR, width, 0);
+        }
+        /* the panels transposed (a key's gradient is a row), then added at each key's gradient row */
+        transpose_f32(dkt, NR, hd, width, gkv, hdp);
+        transpose_f32(dvt, NR, hd, width, gkv + (size_t)NR * hdp, hdp);
+        for (int j = j0; j <= j1; j++) {
+            if (krow[j] < 0) continue;
+            float *gk = dk + (size_t)krow[j] * ldk, *gv = dv + (size_t)krow[j] * ldk;
+            const float *sk = gkv + (size_t)(j - j0) * hdp, *sv = gkv + (size_t)(NR + j - j0) * hdp;
+            for (int e = 0; e < hd; e += 16) {
+                __mmask16 mk = first_lanes(hd - e);
+                _mm512_mask_storeu_ps(gk + e, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, gk + e), _mm512_maskz_loadu_ps(mk, sk + e)));
+                _mm512_mask_storeu_ps(gv + e, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, gv + e), _mm512_maskz_loadu_ps(mk, sv + e)));
+            }
         }
     }
 }

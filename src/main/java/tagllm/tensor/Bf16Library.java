@@ -26,8 +26,10 @@ import java.util.Locale;
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
                    MethodHandle pack, MethodHandle packedProduct, MethodHandle packFromWt, MethodHandle xwWt,
-                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle f32Tiles, MethodHandle matVecF32,
-                   MethodHandle matVecBf16, MethodHandle matVecWt, MethodHandle peak) {
+                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle f32Tiles, MethodHandle attentionWorkBytes,
+                   MethodHandle attentionForward, MethodHandle attentionBackwardWorkBytes,
+                   MethodHandle attentionBackward, MethodHandle matVecF32, MethodHandle matVecBf16, MethodHandle matVecWt,
+                   MethodHandle peak) {
 
     /** Where build.sh puts the library, relative to the class path root. */
     static final String RESOURCE = "/native/linux-x86_64/libtagllm_bf16.so";
@@ -36,7 +38,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -137,6 +139,27 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         MethodHandle f32Tiles = linker.downcallHandle(symbol(lookup, path, "tl_f32_tiles"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), critical);
+        // long tl_attention_work_bytes(int m, int nk, int hd): the work area of tl_attention_forward
+        MethodHandle attentionWorkBytes = linker.downcallHandle(symbol(lookup, path, "tl_attention_work_bytes"),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
+        // (const float* q, int ldq, const float* k, const float* v, int ldk, int rows, int group, int hd, int nk,
+        // const int* keys, float scale, float* out, int ldo, float* stats, void* work): one attention block forward
+        MethodHandle attentionForward = linker.downcallHandle(symbol(lookup, path, "tl_attention_forward"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), critical);
+        // long tl_attention_backward_work_bytes(int m, int nk, int hd)
+        MethodHandle attentionBackwardWorkBytes = linker.downcallHandle(symbol(lookup, path, "tl_attention_backward_work_bytes"),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
+        // (const float* q, int ldq, const float* k, const float* v, int ldk, const float* lse, int ldl, const float* dout,
+        // float* dq, const int* qrow, int ldd, float* dk, float* dv, const int* krow, int rows, int group, int hd, int nk,
+        // const int* keys, float scale, void* work): one attention block backward
+        MethodHandle attentionBackward = linker.downcallHandle(symbol(lookup, path, "tl_attention_backward"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_FLOAT,
+                ValueLayout.ADDRESS), critical);
         // (const float* x, int k, const float*|uint16_t* panels, int p0, int p1, int n, float* y, int acc): one row
         // through Matrix's own panels, or (tl_matvec_wt) through Wᵀ packed whole
         FunctionDescriptor matVec = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
@@ -155,7 +178,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
         return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packFromWt, xwWt,
-                packF32, tileJobs, f32Tiles, matVecF32, matVecBf16, matVecWt, peak);
+                packF32, tileJobs, f32Tiles, attentionWorkBytes, attentionForward, attentionBackwardWorkBytes, attentionBackward, matVecF32, matVecBf16, matVecWt, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

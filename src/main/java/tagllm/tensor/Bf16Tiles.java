@@ -17,6 +17,7 @@ final class Bf16Tiles {
     private int count;
     private final short[][] a = new short[3][0];
     private final MemorySegment[] b = new MemorySegment[3];
+    private MemorySegment work;
 
     private Bf16Tiles() {}
 
@@ -54,6 +55,14 @@ final class Bf16Tiles {
         }
         NativeBf16.packF32(src, 0, ld, red, cols, b[slot]);
         return b[slot];
+    }
+
+    /** This thread's native work area of at least bytes bytes, at a 64-byte boundary (grown as needed). */
+    MemorySegment work(long bytes) {
+        if (work == null || work.byteSize() < bytes) {
+            work = Arena.ofAuto().allocate(Math.max(bytes, work == null ? 0 : work.byteSize() * 3 / 2), 64);
+        }
+        return work;
     }
 
     /** C's tiles (written, not added) = A·B over each tile's reduction range; A at row stride lda, C at ldc. */

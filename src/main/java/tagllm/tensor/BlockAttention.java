@@ -3,6 +3,7 @@ package tagllm.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -41,12 +42,47 @@ public final class BlockAttention {
     }
 
     /**
-     * The same; with bf16, O = P·V through the native BF16 tiles, one call for the block (P and V rounded to BF16,
-     * FP32 sums), as BF16 compute does the model's other products. The scores S = Q·Kᵀ stay FP32 either way: in BF16
-     * they took the fixture's tag gradients from 2.9% to 16% off (docs/benchmarks.md, fourth and eleventh passes).
+     * The same; with bf16, the whole block in one native call ({@link NativeBf16#attentionForward}): the FP32 scores,
+     * the softmax and O = P·V with P and V rounded to BF16 and FP32 sums, as BF16 compute does the model's other
+     * products. The scores stay FP32: in BF16 they took the fixture's tag gradients from 2.9% to 16% off
+     * (docs/benchmarks.md, fourth and eleventh passes). The bits are {@link #forwardTiles}' with bf16.
      */
     public static void forward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, int g, int r0, int r1,
                                float[] lse, float[] att, boolean bf16) {
+        if (bf16) fused(s, x, keys, g, r0, r1, lse, att);
+        else forwardTiles(s, x, keys, g, r0, r1, lse, att, bf16);
+    }
+
+    private static final ThreadLocal<int[]> KEYS = ThreadLocal.withInitial(() -> new int[256]);
+
+    /** The native form of the bf16 forward: this block's key ranges relative to its first key, one call, then lse. */
+    private static void fused(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, int g, int r0, int r1,
+                              float[] lse, float[] att) {
+        int[] lo = keys.lo(), hi = keys.hi();
+        int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
+        int rows = r1 - r0, m = rows * group, kMin = min(lo, r0, r1), nk = max(hi, r0, r1) - kMin + 1;
+        int[] kr = KEYS.get();
+        if (kr.length < 2 * rows) KEYS.set(kr = new int[2 * rows]);
+        for (int i = 0; i < rows; i++) {
+            kr[2 * i] = lo[r0 + i] - kMin;
+            kr[2 * i + 1] = hi[r0 + i] - kMin;
+        }
+        float[] stats = work(0, 2 * m);
+        MemorySegment w = Bf16Tiles.get().work(NativeBf16.attentionWorkBytes(m, nk, hd));
+        int qOff = r0 * qDim + g * group * hd;
+        NativeBf16.attentionForward(x.q(), qOff, qDim, x.k(), x.v(), kMin * kvDim + g * hd, kvDim, rows, group, hd, nk, kr,
+                s.scale(), att, qOff, qDim, stats, w);
+        for (int t = 0; t < m; t++) {
+            lse[(r0 + t / group) * heads + g * group + t % group] = stats[2 * t] + (float) Math.log(stats[2 * t + 1]);
+        }
+    }
+
+    /**
+     * The forward tile by tile, from Java: the F32 form, and with bf16 the native form's reference (O = P·V through
+     * the native BF16 tiles, one call for the block; the scores through the native FP32 tiles).
+     */
+    static void forwardTiles(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, int g, int r0, int r1,
+                             float[] lse, float[] att, boolean bf16) {
         float[] q = x.q(), k = x.k(), v = x.v();
         int[] lo = keys.lo(), hi = keys.hi();
         int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
@@ -121,11 +157,49 @@ public final class BlockAttention {
     }
 
     /**
-     * The same; with bf16, dP = dO·Vᵀ, dQ = dS·K, dKᵀ = Qᵀ·dS and dVᵀ = dOᵀ·P through the native BF16 tiles, one call
-     * per product and block; the recomputed scores stay FP32, as in the forward.
+     * The same; with bf16, the whole block in one native call ({@link NativeBf16#attentionBackward}): dP = dO·Vᵀ,
+     * dQ = dS·K, dKᵀ = Qᵀ·dS and dVᵀ = dOᵀ·P through the BF16 tiles, the recomputed scores and the softmax FP32, as in
+     * the forward. The bits are {@link #backwardTiles}' with bf16.
      */
     public static void backward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, float[] lse, int g,
                                 int r0, int r1, float[] dOut, Attention.Qkv d, Attention.GradientRows into, boolean bf16) {
+        if (bf16) fusedBackward(s, x, keys, lse, g, r0, r1, dOut, d, into);
+        else backwardTiles(s, x, keys, lse, g, r0, r1, dOut, d, into, bf16);
+    }
+
+    private static final ThreadLocal<int[][]> ROWS = ThreadLocal.withInitial(() -> new int[2][256]);
+
+    /** The native form of the bf16 backward: this block's key ranges and gradient rows, one call. */
+    private static void fusedBackward(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, float[] lse, int g,
+                                      int r0, int r1, float[] dOut, Attention.Qkv d, Attention.GradientRows into) {
+        int[] lo = keys.lo(), hi = keys.hi();
+        int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
+        int rows = r1 - r0, m = rows * group, kMin = min(lo, r0, r1), nk = max(hi, r0, r1) - kMin + 1;
+        int[] kr = KEYS.get();
+        if (kr.length < 2 * rows) KEYS.set(kr = new int[2 * rows]);
+        int[][] held = ROWS.get();
+        if (held[0].length < rows) held[0] = new int[Math.max(rows, 2 * held[0].length)];
+        if (held[1].length < nk) held[1] = new int[Math.max(nk, 2 * held[1].length)];
+        int[] qrow = held[0], krow = held[1];
+        for (int i = 0; i < rows; i++) {
+            kr[2 * i] = lo[r0 + i] - kMin;
+            kr[2 * i + 1] = hi[r0 + i] - kMin;
+            qrow[i] = into.queryRow(r0 + i);
+        }
+        for (int j = 0; j < nk; j++) krow[j] = into.keyRow(kMin + j);
+        MemorySegment w = Bf16Tiles.get().work(NativeBf16.attentionBackwardWorkBytes(m, nk, hd));
+        NativeBf16.attentionBackward(x.q(), r0 * qDim + g * group * hd, qDim, x.k(), x.v(), kMin * kvDim + g * hd, kvDim, lse,
+                r0 * heads + g * group, heads, dOut, d.q(), g * group * hd, qrow, qDim, d.k(), d.v(), g * hd, krow, rows, group, hd,
+                nk, kr, s.scale(), w);
+    }
+
+    /**
+     * The backward tile by tile, from Java: the F32 form, and with bf16 the native form's reference (dP = dO·Vᵀ, dQ =
+     * dS·K, dKᵀ = Qᵀ·dS and dVᵀ = dOᵀ·P through the native BF16 tiles, one call per product and block; the recomputed
+     * scores FP32, as in the forward).
+     */
+    static void backwardTiles(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, float[] lse, int g,
+                              int r0, int r1, float[] dOut, Attention.Qkv d, Attention.GradientRows into, boolean bf16) {
         float[] q = x.q(), k = x.k(), v = x.v(), dq = d.q(), dk = d.k(), dv = d.v();
         int[] lo = keys.lo(), hi = keys.hi();
         int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();

@@ -261,6 +261,120 @@ public final class NativeBf16 {
         }
     }
 
+    /** Bytes of {@link #attentionForward}'s work area for m query rows (heads as rows), nk keys and head width hd. */
+    public static long attentionWorkBytes(int m, int nk, int hd) {
+        if (m < 1 || nk < 1 || hd < 1) throw new IllegalArgumentException("attention block of " + m + " rows, " + nk + " keys, head width " + hd);
+        requireAvailable();
+        try {
+            return (long) Holder.LIBRARY.attentionWorkBytes().invokeExact(m, nk, hd);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /**
+     * Attention forward of one block under BF16 compute in one call (the bits of {@link BlockAttention}'s tile-by-tile
+     * form with 16-lane vectors): rows query rows × group query heads sharing one kv head, nk keys of width hd. Query
+     * row i, head hh at q[qOff + i·ldq + hh·hd ..]; key and value j at k and v [kvOff + j·ldk ..]; row i sees keys
+     * keys[2i] .. keys[2i + 1] (0 ≤ first ≤ last &lt; nk). Writes softmax(scale·q·kᵀ)·v, scores and softmax in FP32, P
+     * and V rounded to BF16 with FP32 sums, to out[outOff + i·ldo + hh·hd ..], and for matrix row t = i·group + hh
+     * stats[2t] = scale·max and stats[2t + 1] = Σ exp(scale·s − scale·max), from which the caller takes the log-sum-exp.
+     * work: {@link #attentionWorkBytes} at a 64-byte boundary.
+     */
+    public static void attentionForward(float[] q, int qOff, int ldq, float[] k, float[] v, int kvOff, int ldk, int rows,
+                                        int group, int hd, int nk, int[] keys, float scale, float[] out, int outOff, int ldo,
+                                        float[] stats, MemorySegment work) {
+        if (rows < 1 || group < 1 || hd < 1 || nk < 1 || ldq < group * hd || ldo < group * hd || ldk < hd) {
+            throw new IllegalArgumentException("attention block: " + rows + " rows × " + group + " heads of " + hd + ", " + nk
+                    + " keys, strides q " + ldq + ", kv " + ldk + ", out " + ldo);
+        }
+        if (keys.length < 2L * rows) throw new IllegalArgumentException("keys: " + keys.length + " ints for " + rows + " rows");
+        for (int i = 0; i < rows; i++) {
+            if (keys[2 * i] < 0 || keys[2 * i] > keys[2 * i + 1] || keys[2 * i + 1] >= nk) {
+                throw new IllegalArgumentException("row " + i + " sees keys " + keys[2 * i] + ".." + keys[2 * i + 1] + ", not within 0.." + (nk - 1));
+            }
+        }
+        checkBounds(q, qOff, (long) (rows - 1) * ldq + (long) group * hd, "q");
+        checkBounds(k, kvOff, (long) (nk - 1) * ldk + hd, "k");
+        checkBounds(v, kvOff, (long) (nk - 1) * ldk + hd, "v");
+        checkBounds(out, outOff, (long) (rows - 1) * ldo + (long) group * hd, "out");
+        checkBounds(stats, 0, 2L * rows * group, "stats");
+        long need = attentionWorkBytes(rows * group, nk, hd);
+        if (work.byteSize() < need || work.address() % 64 != 0) {
+            throw new IllegalArgumentException("work: need " + need + " bytes at a 64-byte boundary, segment has " + work.byteSize()
+                    + " at " + Long.toHexString(work.address()));
+        }
+        try {
+            Holder.LIBRARY.attentionForward().invokeExact(slice(q, qOff), ldq, slice(k, kvOff), slice(v, kvOff), ldk, rows, group, hd,
+                    nk, MemorySegment.ofArray(keys), scale, slice(out, outOff), ldo, MemorySegment.ofArray(stats), work);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** Bytes of {@link #attentionBackward}'s work area for m query rows (heads as rows), nk keys and head width hd. */
+    public static long attentionBackwardWorkBytes(int m, int nk, int hd) {
+        if (m < 1 || nk < 1 || hd < 1) throw new IllegalArgumentException("attention block of " + m + " rows, " + nk + " keys, head width " + hd);
+        requireAvailable();
+        try {
+            return (long) Holder.LIBRARY.attentionBackwardWorkBytes().invokeExact(m, nk, hd);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /**
+     * Attention backward of one block under BF16 compute in one call (the bits of {@link BlockAttention}'s tile-by-tile
+     * form with 16-lane vectors), the block laid out as in {@link #attentionForward}. lse[lseOff + i·ldl + hh] is the
+     * forward's log-sum-exp of row i, head hh; dO of row i is read at dOut[dOff + qrow[i]·ldd + hh·hd ..] and its dQ
+     * written at the same place of dq; dK and dV of key j are added at dk and dv [kvGradOff + krow[j]·ldk ..] (none where
+     * krow[j] &lt; 0). P, dP, dS, dO, Q, K and V go through the BF16 tiles with FP32 sums; the recomputed scores and the
+     * softmax are FP32. work: {@link #attentionBackwardWorkBytes} at a 64-byte boundary.
+     */
+    public static void attentionBackward(float[] q, int qOff, int ldq, float[] k, float[] v, int kvOff, int ldk, float[] lse,
+                                         int lseOff, int ldl, float[] dOut, float[] dq, int dOff, int[] qrow, int ldd,
+                                         float[] dk, float[] dv, int kvGradOff, int[] krow, int rows, int group, int hd, int nk, int[] keys,
+                                         float scale, MemorySegment work) {
+        if (rows < 1 || group < 1 || hd < 1 || nk < 1 || ldq < group * hd || ldd < group * hd || ldk < hd || ldl < group) {
+            throw new IllegalArgumentException("attention block: " + rows + " rows × " + group + " heads of " + hd + ", " + nk
+                    + " keys, strides q " + ldq + ", kv " + ldk + ", gradients " + ldd + ", lse " + ldl);
+        }
+        if (keys.length < 2L * rows || qrow.length < rows || krow.length < nk) {
+            throw new IllegalArgumentException("keys, qrow, krow: " + keys.length + ", " + qrow.length + ", " + krow.length
+                    + " ints for " + rows + " rows and " + nk + " keys");
+        }
+        for (int i = 0; i < rows; i++) {
+            if (keys[2 * i] < 0 || keys[2 * i] > keys[2 * i + 1] || keys[2 * i + 1] >= nk) {
+                throw new IllegalArgumentException("row " + i + " sees keys " + keys[2 * i] + ".." + keys[2 * i + 1] + ", not within 0.." + (nk - 1));
+            }
+            if (qrow[i] < 0) throw new IllegalArgumentException("row " + i + " has no gradient row (" + qrow[i] + ")");
+            checkBounds(dOut, dOff + qrow[i] * ldd, (long) group * hd, "dOut");
+            checkBounds(dq, dOff + qrow[i] * ldd, (long) group * hd, "dq");
+        }
+        for (int j = 0; j < nk; j++) {
+            if (krow[j] >= 0) {
+                checkBounds(dk, kvGradOff + krow[j] * ldk, hd, "dk");
+                checkBounds(dv, kvGradOff + krow[j] * ldk, hd, "dv");
+            }
+        }
+        checkBounds(q, qOff, (long) (rows - 1) * ldq + (long) group * hd, "q");
+        checkBounds(k, kvOff, (long) (nk - 1) * ldk + hd, "k");
+        checkBounds(v, kvOff, (long) (nk - 1) * ldk + hd, "v");
+        checkBounds(lse, lseOff, (long) (rows - 1) * ldl + group, "lse");
+        long need = attentionBackwardWorkBytes(rows * group, nk, hd);
+        if (work.byteSize() < need || work.address() % 64 != 0) {
+            throw new IllegalArgumentException("work: need " + need + " bytes at a 64-byte boundary, segment has " + work.byteSize()
+                    + " at " + Long.toHexString(work.address()));
+        }
+        try {
+            Holder.LIBRARY.attentionBackward().invokeExact(slice(q, qOff), ldq, slice(k, kvOff), slice(v, kvOff), ldk, slice(lse, lseOff),
+                    ldl, slice(dOut, dOff), slice(dq, dOff), MemorySegment.ofArray(qrow), ldd, slice(dk, kvGradOff), slice(dv, kvGradOff),
+                    MemorySegment.ofArray(krow), rows, group, hd, nk, MemorySegment.ofArray(keys), scale, work);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
     /** An output block of rows × width floats at row stride ld from off: ld &gt;= width, and its last row inside a. */
     private static void checkBlock(float[] a, int off, int rows, int width, int ld) {
         if (ld < width) throw new IllegalArgumentException("block row stride " + ld + " is less than its " + width + " columns");

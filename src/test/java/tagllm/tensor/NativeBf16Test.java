@@ -160,6 +160,10 @@ class NativeBf16Test {
                 void tl_pack_f32(const float* b, int ldb, int red, int cols, uint32_t* dst) {}
                 void tl_tile_jobs(const uint16_t* a, int lda, const uint32_t* b, int red, int cols, const int* jobs, int njobs, float* c, int ldc, int acc) {}
                 void tl_f32_tiles(const float* a, int lda, const float* b, int ldb, int kc, float* c, int ldc, const int* jobs, int njobs) {}
+                long tl_attention_work_bytes(int m, int nk, int hd) { return 0; }
+                void tl_attention_forward(const float* q, int ldq, const float* k, const float* v, int ldk, int rows, int group, int hd, int nk, const int* keys, float scale, float* out, int ldo, float* stats, void* work) {}
+                long tl_attention_backward_work_bytes(int m, int nk, int hd) { return 0; }
+                void tl_attention_backward(const float* q, int ldq, const float* k, const float* v, int ldk, const float* lse, int ldl, const float* dout, float* dq, const int* qrow, int ldd, float* dk, float* dv, const int* krow, int rows, int group, int hd, int nk, const int* keys, float scale, void* work) {}
                 void tl_matvec_f32(const float* x, int k, const float* w, int p0, int p1, int n, float* y, int acc) {}
                 void tl_matvec_bf16(const float* x, int k, const uint16_t* w, int p0, int p1, int n, float* y, int acc) {}
                 void tl_matvec_wt(const float* x, int k, const uint32_t* wt, int p0, int p1, int n, float* y, int acc) {}
