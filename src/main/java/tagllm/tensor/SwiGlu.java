@@ -44,7 +44,13 @@ public final class SwiGlu {
         for (int bound = n - n % L; i < bound; i += L) {
             FloatVector x = FloatVector.fromArray(S, g, gOff + i), y = FloatVector.fromArray(S, u, uOff + i);
             x.mul(sigmoid(x, one)).mul(y).intoArray(a, aOff + i);
-            IntVector hi = roundedBits(x).and(0xFFFF0000), lo = roundedBits(y).lanewise(VectorOperators.LSHR, 16);
+            // x + half an ulp of BF16, ties to even: the top 16 bits are x rounded to BF16 (finite x). Written out
+            // here rather than in a helper taking a vector: a helper compiled on its own (its argument's class not
+            // known there) gets the Vector API's fallback code, too large to inline after that, so every call boxed
+            // (~100 young collections a second in training, seen after an unrelated change moved the JIT's order)
+            IntVector xb = x.reinterpretAsInts(), yb = y.reinterpretAsInts();
+            IntVector hi = xb.add(xb.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF0000);
+            IntVector lo = yb.add(yb.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
             hi.or(lo).reinterpretAsFloats().intoArray(pairs, pOff + i);
         }
         for (; i < n; i++) {
@@ -52,12 +58,6 @@ public final class SwiGlu {
             a[aOff + i] = x * sigmoid(x) * y;
             pairs[pOff + i] = Float.intBitsToFloat((Bf16.round(x) << 16) | (Bf16.round(y) & 0xFFFF));
         }
-    }
-
-    /** The bits of x + half an ulp of BF16, ties to even: the top 16 bits are x rounded to BF16 (finite x). */
-    private static IntVector roundedBits(FloatVector x) {
-        IntVector bits = x.reinterpretAsInts();
-        return bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
     }
 
     /** dg = da · u · σ(g)(1 + g(1 − σ(g))), du = da · silu(g); g and u at gOff, gradients at dOff. */
