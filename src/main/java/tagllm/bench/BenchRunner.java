@@ -59,16 +59,21 @@ public final class BenchRunner {
      * timed run's seconds, in the order they ran; {@code profile} the mean per timed run by phase, [forward, backward,
      * forward idle, backward idle] seconds (idle: the pool's threads waiting inside the phase's parallel calls) and
      * [forward, backward] GFLOP of the matrix products the phase ran (see {@link StepProfile}; empty unless profiled).
+     * gcCount and gcSeconds: the garbage collections during the timed runs and their time, per run. A warmed-up step
+     * makes almost no garbage, so more than a collection or so per run means vectors are being boxed somewhere (a
+     * Vector API call the JIT did not intrinsify): the timings then measure that, not the kernels.
      */
     public record Timing(Work work, double seconds, double minSeconds, double maxSeconds, int repeats,
                          double tokens, double tokensPerS, double examplesPerS, double gflop, double gflops, double[] each,
-                         Map<StepProfile.Phase, double[]> profile) {
+                         Map<StepProfile.Phase, double[]> profile, double gcCount, double gcSeconds) {
         /** Mean seconds of a timed run (what the phases add up to, with what no phase covers). */
         public double meanSeconds() { return Arrays.stream(each).average().orElse(Double.NaN); }
     }
 
     /** The phases of the last timed runs (see {@link #time}). */
     private Map<StepProfile.Phase, double[]> lastProfile = Map.of();
+    /** Collections and their seconds per run during the last timed runs (see {@link #time}). */
+    private double lastGcCount, lastGcSeconds;
 
     private final Transformer model;
     private final Options o;
@@ -171,6 +176,7 @@ public final class BenchRunner {
         for (int i = 0; i < o.warmup(); i++) r.run();
         double[] t = new double[o.repeats()];
         if (o.profile()) StepProfile.start();
+        long[] gc0 = collections();
         try {
             for (int i = 0; i < t.length; i++) {
                 long t0 = System.nanoTime();
@@ -178,6 +184,9 @@ public final class BenchRunner {
                 t[i] = (System.nanoTime() - t0) / 1e9;
             }
         } finally {
+            long[] gc1 = collections();
+            lastGcCount = (double) (gc1[0] - gc0[0]) / Math.max(1, t.length);
+            lastGcSeconds = (gc1[1] - gc0[1]) / 1e3 / Math.max(1, t.length);
             if (o.profile()) {
                 StepProfile.stop();
                 lastProfile = new EnumMap<>(StepProfile.Phase.class);
@@ -197,7 +206,17 @@ public final class BenchRunner {
         int n = s.length;
         double median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
         return new Timing(w, median, s[0], s[n - 1], n, tokens, tokens / median, examples / median, flop / 1e9, flop / 1e9 / median,
-                t.clone(), lastProfile);
+                t.clone(), lastProfile, lastGcCount, lastGcSeconds);
+    }
+
+    /** Collections so far and their milliseconds, over every collector of this JVM (-1 counts as 0: not reported). */
+    private static long[] collections() {
+        long count = 0, millis = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[]{count, millis};
     }
 
     private static volatile float sinkValue;

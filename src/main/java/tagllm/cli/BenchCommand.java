@@ -303,6 +303,8 @@ public final class BenchCommand implements Callable<Integer> {
             if (!Double.isNaN(t.examplesPerS())) e.put("examples_per_s", t.examplesPerS());
             e.put("gflop", t.gflop());
             e.put("gflops", t.gflops());
+            e.put("gc_per_run", t.gcCount());
+            e.put("gc_seconds_per_run", t.gcSeconds());
             if (peak != null) e.put("peak_share", t.gflops() / peak.gflops());
             if (bf16Peak != null) e.put("peak_share_bf16", t.gflops() / bf16Peak.gflops());
             if (!t.profile().isEmpty()) {
@@ -396,6 +398,13 @@ public final class BenchCommand implements Callable<Integer> {
                     t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()),
                     bf16Peak == null ? "" : String.format(Locale.ROOT, "  %5.0f%%", 100 * t.gflops() / bf16Peak.gflops()));
         }
+        StringBuilder gc = new StringBuilder();
+        for (BenchRunner.Timing t : rep.timings()) {
+            gc.append(String.format(Locale.ROOT, "%s%s %.1f (%.1f ms)", gc.isEmpty() ? "" : ", ", t.work().label(), t.gcCount(), 1e3 * t.gcSeconds()));
+        }
+        out.println("garbage collections per timed run: " + gc
+                + (rep.timings().stream().anyMatch(t -> t.gcSeconds() > 0.01 * t.meanSeconds())
+                        ? "  (over 1% of a run: something boxes vectors or allocates per row, and the times include it)" : ""));
         // the products' rate against the peak of the precision they compute in
         PeakFlops.Result productPeak = w.bf16Compute() ? bf16Peak : peak;
         for (BenchRunner.Timing t : rep.timings()) {

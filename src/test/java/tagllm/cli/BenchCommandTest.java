@@ -46,6 +46,9 @@ class BenchCommandTest {
             double tokens = i < 2 ? 2 * 40 : 4;
             assertEquals(tokens / s, e.get("tokens_per_s").asDouble(), 1e-6 * tokens / s);
             assertEquals(e.get("gflop").asDouble() / s, e.get("gflops").asDouble(), 1e-6 * e.get("gflops").asDouble());
+            // collections during the timed runs (one run here): a count and seconds, per run
+            assertTrue(e.get("gc_per_run").asDouble() >= 0 && e.get("gc_per_run").asDouble() % 1 == 0, e.toString());
+            assertTrue(e.get("gc_seconds_per_run").asDouble() >= 0 && e.get("gc_seconds_per_run").asDouble() < s + 1, e.toString());
             if (i < 2) {
                 assertEquals(gflop[i], e.get("gflop").asDouble(), 1e-9 * gflop[i], works[i]);
                 assertEquals(2 / s, e.get("examples_per_s").asDouble(), 1e-6 * 2 / s);
