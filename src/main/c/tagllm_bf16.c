@@ -525,7 +525,8 @@ TARGET static void transpose_f32(const float *src, int lds, int rows, int cols, 
     }
 }
 
-/* n floats from src to dst (a row of a head: memcpy's call costs more than these few vectors) */
+/* n floats from src to dst: a head's row, a few vectors (element by element, the backward's gathers took ~5% of
+ * its block's samples) */
 TARGET static inline void copy_floats(const float *src, float *dst, int n) {
     int e = 0;
     for (; e + 16 <= n; e += 16) _mm512_storeu_ps(dst + e, _mm512_loadu_ps(src + e));
@@ -648,9 +649,9 @@ TARGET void tl_attention_forward(const float *q, int ldq, const float *k, const 
         /*
          * Each row's 16 lane maxima, then all rows' maxima at once (a 16 x 16 transpose and vertical maxima: exact in
          * any order); then each row's exponentials and 16 lane sums, rows independent of each other so that the
-         * out-of-order core overlaps them (row by row with its own reductions, each row waited on the last: latency
-         * bound, 28% of the block); then all rows' sums at once, the lanes added in lane order from 0 as Java's
-         * DeterministicMath.sumLanes does.
+         * out-of-order core overlaps them; then all rows' sums at once, the lanes added in lane order from 0 as
+         * Java's DeterministicMath.sumLanes does. (Row by row with its own reductions, each row waited on the last:
+         * latency bound, about a quarter of the block's samples.)
          */
         __m512i lanes[16];
         for (int i = 0; i < 16; i++) {
@@ -672,34 +673,20 @@ TARGET void tl_attention_forward(const float *q, int ldq, const float *k, const 
         float shifts[16] __attribute__((aligned(64)));
         _mm512_store_ps(shifts, _mm512_mul_ps(rmax, _mm512_set1_ps(scale)));
         __m512 vs = _mm512_set1_ps(scale);
-        /* two rows per pass: their exp chains interleave (one row's chunks at a time left the FMA units idle) */
-        for (int i = 0; i < 16; i += 2) {
-            __m512 sa = _mm512_setzero_ps(), sb = _mm512_setzero_ps();
-            int na = 0, nb = 0;
-            float *ra = st, *rb = st;
+        for (int i = 0; i < 16; i++) {
+            __m512 sum = _mm512_setzero_ps();
             if (i < tileRows) {
-                int t = t0 + i, from = keys[2 * (t / group)];
-                na = keys[2 * (t / group) + 1] - from + 1;
-                ra = st + (size_t)i * nkp + from;
+                int t = t0 + i, from = keys[2 * (t / group)], n = keys[2 * (t / group) + 1] - from + 1;
+                float *row = st + (size_t)i * nkp + from;
+                __m512 vshift = _mm512_set1_ps(-shifts[i]);
+                for (int j = 0; j < n; j += 16) {
+                    __mmask16 mk = first_lanes(n - j);
+                    __m512 e = det_exp(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, row + j), vs, vshift));
+                    _mm512_mask_storeu_ps(row + j, mk, e);
+                    sum = _mm512_mask_add_ps(sum, mk, sum, e);
+                }
             }
-            if (i + 1 < tileRows) {
-                int t = t0 + i + 1, from = keys[2 * (t / group)];
-                nb = keys[2 * (t / group) + 1] - from + 1;
-                rb = st + (size_t)(i + 1) * nkp + from;
-            }
-            __m512 sha = _mm512_set1_ps(-shifts[i]), shb = _mm512_set1_ps(-shifts[i + 1]);
-            int n = na > nb ? na : nb;
-            for (int j = 0; j < n; j += 16) {
-                __mmask16 ma = j < na ? first_lanes(na - j) : 0, mb = j < nb ? first_lanes(nb - j) : 0;
-                __m512 ea = det_exp(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(ma, ra + j), vs, sha));
-                __m512 eb = det_exp(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(mb, rb + j), vs, shb));
-                _mm512_mask_storeu_ps(ra + j, ma, ea);
-                _mm512_mask_storeu_ps(rb + j, mb, eb);
-                sa = _mm512_mask_add_ps(sa, ma, sa, ea);
-                sb = _mm512_mask_add_ps(sb, mb, sb, eb);
-            }
-            lanes[i] = _mm512_castps_si512(sa);
-            lanes[i + 1] = _mm512_castps_si512(sb);
+            lanes[i] = _mm512_castps_si512(sum);
         }
         transpose16(lanes);
         __m512 rsum = _mm512_setzero_ps();
