@@ -7,14 +7,29 @@ package tagllm.tensor;
  * float matrix back from memory (about 4% of the BF16 training step). The rounding is the native library's, so the
  * products get exactly the operand they would have converted themselves.
  *
- * <p>A buffer per {@link Slot} and thread, reused: the caller of a layer fills it (through its parallel tasks) and
- * hands it to the next products, which are done with it before the slot is filled again.
+ * <p>Three buffers per calling thread, reused: the caller of a layer fills one (through its parallel tasks) and hands
+ * it to the next products, which are done with it before it is filled again. Slots whose contents are never needed at
+ * the same time share a buffer (see {@link Slot}).
  */
 public final class Bf16Rows {
-    /** What a buffer holds; one reusable buffer per slot and calling thread. */
-    public enum Slot { NORMED, GATE_OUT, GATE_GRAD, UP_GRAD, RESIDUAL_GRAD, QUERY_GRAD, KEY_GRAD, VALUE_GRAD }
+    /**
+     * What a buffer holds, and which of the three it is. The slots live together in threes: a layer's forward holds
+     * NORMED (h1, then h2) beside GATE_OUT (the SwiGLU output, the down product's input); the MLP's backward holds
+     * RESIDUAL_GRAD (for the down and then the O product) beside GATE_GRAD and UP_GRAD; q/k/v's backward holds the
+     * three QUERY/KEY/VALUE_GRAD; and each group is done with before the next one starts (forward, then the layers'
+     * backward from the top, each layer's MLP before its q/k/v). So slots of one group take different buffers and
+     * groups share them: about 7 MB instead of 13 at SmolLM2's shape, 8 × 128 positions (the rest of the JVM beside
+     * the weights and activations is what the memory target's 0.5 × weights has to cover).
+     */
+    public enum Slot {
+        NORMED(0), GATE_OUT(1), GATE_GRAD(1), UP_GRAD(2), RESIDUAL_GRAD(0), QUERY_GRAD(0), KEY_GRAD(1), VALUE_GRAD(2);
 
-    private static final ThreadLocal<short[][]> BUFFERS = ThreadLocal.withInitial(() -> new short[Slot.values().length][0]);
+        final int buffer;
+
+        Slot(int buffer) { this.buffer = buffer; }
+    }
+
+    private static final ThreadLocal<short[][]> BUFFERS = ThreadLocal.withInitial(() -> new short[3][0]);
 
     final short[] data;
     final int rows, cols, lda;
@@ -41,8 +56,8 @@ public final class Bf16Rows {
         short[][] held = BUFFERS.get();
         long need = (long) rows * lda;
         if (!fits(rows, cols)) throw new IllegalArgumentException(rows + " rows of " + cols + " exceed one buffer (see fits)");
-        if (held[slot.ordinal()].length < need) held[slot.ordinal()] = new short[(int) need];
-        return new Bf16Rows(held[slot.ordinal()], rows, cols, lda);
+        if (held[slot.buffer].length < need) held[slot.buffer] = new short[(int) need];
+        return new Bf16Rows(held[slot.buffer], rows, cols, lda);
     }
 
     /** Rows [from, to) of x (row stride cols, from xOff) rounded into rows [from, to) here. */

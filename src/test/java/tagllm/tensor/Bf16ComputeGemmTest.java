@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -241,6 +242,27 @@ class Bf16ComputeGemmTest {
      * across two matrices) and their backward as one sum of terms of different reductions: the bits of the products
      * one matrix at a time, the later terms accumulating; with B packed once (many rows) and per task (one row block).
      */
+    /**
+     * The slots a layer holds at the same time never share a buffer: the forward's two, the MLP backward's three and
+     * q/k/v's backward three (slots of different groups may: their contents are never needed together).
+     */
+    @Test
+    void slotsHeldTogetherHaveTheirOwnBuffers() {
+        Bf16Rows.Slot[][] together = {
+                {Bf16Rows.Slot.NORMED, Bf16Rows.Slot.GATE_OUT},
+                {Bf16Rows.Slot.RESIDUAL_GRAD, Bf16Rows.Slot.GATE_GRAD, Bf16Rows.Slot.UP_GRAD},
+                {Bf16Rows.Slot.QUERY_GRAD, Bf16Rows.Slot.KEY_GRAD, Bf16Rows.Slot.VALUE_GRAD}};
+        for (Bf16Rows.Slot[] group : together) {
+            Bf16Rows[] held = new Bf16Rows[group.length];
+            for (int i = 0; i < group.length; i++) held[i] = Bf16Rows.reusable(group[i], 16, 40);
+            for (int i = 0; i < group.length; i++) {
+                for (int j = i + 1; j < group.length; j++) {
+                    assertNotSame(held[i].data, held[j].data, group[i] + " and " + group[j] + " are held together");
+                }
+            }
+        }
+    }
+
     @Test
     void productsOfDifferentShapesTogetherEqualThemOneByOne() {
         Random rnd = new Random(23);
