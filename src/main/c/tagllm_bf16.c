@@ -445,6 +445,28 @@ TARGET void tl_tile_jobs(const uint16_t *a, int lda, const uint32_t *packed, int
     }
 }
 
+/* FP32 register tile: C[MR x 32] = A[MR x kc] . B[kc x 32] (row strides lda, ldb, ldc), each element the FMA chain of
+ * Java's tensor.GemmKernels.kernel14 (from zero, p ascending, fma(a, b, acc)). */
+TARGET static inline void f32_tile(const float *at, int lda, const float *bt, int ldb, int kc, float *ct, int ldc) {
+    __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(bt + (size_t)p * ldb), b1 = _mm512_loadu_ps(bt + (size_t)p * ldb + 16);
+#pragma GCC unroll 14
+        for (int r = 0; r < MR; r++) {
+            __m512 x = _mm512_set1_ps(at[(size_t)r * lda + p]);
+            acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
+            acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+        }
+    }
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; r++) {
+        _mm512_storeu_ps(ct + (size_t)r * ldc, acc0[r]);
+        _mm512_storeu_ps(ct + (size_t)r * ldc + 16, acc1[r]);
+    }
+}
+
 /*
  * C = A . B in FP32, one register tile (MR rows x NR columns) per job: job i is two ints (r0, j), and writes rows r0
  * .. r0 + MR of C at columns j .. j + NR from A's rows r0 .. (row stride lda) and B's kc rows (row stride ldb) at
@@ -455,25 +477,7 @@ TARGET void tl_tile_jobs(const uint16_t *a, int lda, const uint32_t *packed, int
 TARGET void tl_f32_tiles(const float *a, int lda, const float *b, int ldb, int kc, float *c, int ldc, const int *jobs,
                          int njobs) {
     for (int i = 0; i < njobs; i++) {
-        const float *at = a + (size_t)jobs[2 * i] * lda, *bt = b + jobs[2 * i + 1];
-        float *ct = c + (size_t)jobs[2 * i] * ldc + jobs[2 * i + 1];
-        __m512 acc0[MR], acc1[MR];
-#pragma GCC unroll 14
-        for (int r = 0; r < MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
-        for (int p = 0; p < kc; p++) {
-            __m512 b0 = _mm512_loadu_ps(bt + (size_t)p * ldb), b1 = _mm512_loadu_ps(bt + (size_t)p * ldb + 16);
-#pragma GCC unroll 14
-            for (int r = 0; r < MR; r++) {
-                __m512 x = _mm512_set1_ps(at[(size_t)r * lda + p]);
-                acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
-                acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
-            }
-        }
-#pragma GCC unroll 14
-        for (int r = 0; r < MR; r++) {
-            _mm512_storeu_ps(ct + (size_t)r * ldc, acc0[r]);
-            _mm512_storeu_ps(ct + (size_t)r * ldc + 16, acc1[r]);
-        }
+        f32_tile(a + (size_t)jobs[2 * i] * lda, lda, b + jobs[2 * i + 1], ldb, kc, c + (size_t)jobs[2 * i] * ldc + jobs[2 * i + 1], ldc);
     }
 }
 
@@ -536,28 +540,6 @@ TARGET static inline void copy_floats(const float *src, float *dst, int n) {
     }
 }
 
-/* FP32 register tile of the scores: C[MR x 32] = A[MR x kc] . B[kc x 32] (row strides lda, ldb, ldc), tl_f32_tiles'
- * FMA chains. */
-TARGET static inline void f32_tile(const float *at, int lda, const float *bt, int ldb, int kc, float *ct, int ldc) {
-    __m512 acc0[MR], acc1[MR];
-#pragma GCC unroll 14
-    for (int r = 0; r < MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
-    for (int p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_loadu_ps(bt + (size_t)p * ldb), b1 = _mm512_loadu_ps(bt + (size_t)p * ldb + 16);
-#pragma GCC unroll 14
-        for (int r = 0; r < MR; r++) {
-            __m512 x = _mm512_set1_ps(at[(size_t)r * lda + p]);
-            acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
-            acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
-        }
-    }
-#pragma GCC unroll 14
-    for (int r = 0; r < MR; r++) {
-        _mm512_storeu_ps(ct + (size_t)r * ldc, acc0[r]);
-        _mm512_storeu_ps(ct + (size_t)r * ldc + 16, acc1[r]);
-    }
-}
-
 /* The same for the first 16 columns only: the last panel of keys a tile's rows see, when they stop in its first half
  * (each element the same FMA chain). */
 TARGET static inline void f32_tile_half(const float *at, int lda, const float *bt, int ldb, int kc, float *ct, int ldc) {
@@ -582,16 +564,55 @@ TARGET static void score_tiles(const float *at, int lda, const float *bt, int ld
     }
 }
 
-/* Bytes of tl_attention_forward's work area for a block of m query rows (heads as rows), nk keys, head width hd. */
-static size_t attention_work_bytes(int m, int nk, int hd) {
-    size_t mp = (size_t)(m + MR - 1) / MR * MR, nkp = (size_t)(nk + NR - 1) / NR * NR, hdp = (size_t)(hd + NR - 1) / NR * NR;
-    size_t qd = mp * hd * 4, kt = (size_t)hd * nkp * 4, vp = (size_t)((hd + NR - 1) / NR) * ((nk + 1) / 2) * NR * 4;
-    size_t st = MR * nkp * 4, pt = MR * nkp * 2, ot = MR * hdp * 4;
-    size_t up = 63;
-    return ((qd + up) & ~up) + ((kt + up) & ~up) + ((vp + up) & ~up) + ((st + up) & ~up) + ((pt + up) & ~up) + ((ot + up) & ~up);
+/* Rounds up to a multiple of 64 bytes: the sections of the attention work areas. */
+static size_t aligned64(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
+
+/* The next section of a work area (bytes long, at a 64-byte boundary from base; base NULL: only counted), *at moved
+ * past it. The work areas' sizes and their cutting are one function each, so the two cannot disagree. */
+static void *section(char *base, size_t *at, size_t bytes) {
+    void *p = base ? base + *at : NULL;
+    *at += aligned64(bytes);
+    return p;
 }
 
-long tl_attention_work_bytes(int m, int nk, int hd) { return (long)attention_work_bytes(m, nk, hd); }
+/* The keys the rows t0 .. t0 + tileRows of an attention block see (matrix row t is block row t / group): klo .. khi,
+ * and that range widened to whole pairs of keys within nkp, zlo .. zhi (exclusive), where the BF16 tiles read. */
+static inline void tile_keys(const int *keys, int group, int t0, int tileRows, int nkp, int *klo, int *khi, int *zlo,
+                             int *zhi) {
+    int lo = keys[2 * (t0 / group)], hi = keys[2 * (t0 / group) + 1];
+    for (int t = t0 + 1; t < t0 + tileRows; t++) {
+        int a = keys[2 * (t / group)], b = keys[2 * (t / group) + 1];
+        if (a < lo) lo = a;
+        if (b > hi) hi = b;
+    }
+    *klo = lo;
+    *khi = hi;
+    *zlo = lo & ~1;
+    *zhi = (hi + 2) & ~1;
+    if (*zhi > nkp) *zhi = nkp;
+}
+
+/* tl_attention_forward's work area: Q's rows, K^T, V packed, and one row tile's scores, P in BF16 and outputs. */
+struct forward_work { float *qd, *kt, *st, *ot; uint32_t *vp; uint16_t *pt; };
+
+/* Cuts base (NULL: nothing) into a block's forward work area for m query rows (heads as rows), nk keys, head width
+ * hd; returns its bytes. */
+static size_t forward_layout(int m, int nk, int hd, char *base, struct forward_work *w) {
+    size_t mp = (size_t)(m + MR - 1) / MR * MR, nkp = (size_t)(nk + NR - 1) / NR * NR, hdp = (size_t)(hd + NR - 1) / NR * NR;
+    size_t at = 0;
+    w->qd = section(base, &at, mp * hd * 4);
+    w->kt = section(base, &at, (size_t)hd * nkp * 4);
+    w->vp = section(base, &at, (hdp / NR) * panel_words(nk) * 4);
+    w->st = section(base, &at, MR * nkp * 4);
+    w->pt = section(base, &at, MR * nkp * 2);
+    w->ot = section(base, &at, MR * hdp * 4);
+    return at;
+}
+
+long tl_attention_work_bytes(int m, int nk, int hd) {
+    struct forward_work w;
+    return (long)forward_layout(m, nk, hd, NULL, &w);
+}
 
 /*
  * Attention forward of one block under BF16 compute, every step in one call: the block's rows (rows query rows x
@@ -611,20 +632,12 @@ TARGET void tl_attention_forward(const float *q, int ldq, const float *k, const 
                                  int hd, int nk, const int *keys, float scale, float *out, int ldo, float *stats,
                                  void *work) {
     int m = rows * group, mp = (m + MR - 1) / MR * MR, nkp = (nk + NR - 1) / NR * NR, hdp = (hd + NR - 1) / NR * NR;
-    size_t up = 63;
-    char *w = (char *)work;
-    float *qd = (float *)w;
-    w += ((size_t)mp * hd * 4 + up) & ~up;
-    float *kt = (float *)w;
-    w += ((size_t)hd * nkp * 4 + up) & ~up;
-    uint32_t *vp = (uint32_t *)w;
+    struct forward_work w;
+    forward_layout(m, nk, hd, (char *)work, &w);
+    float *qd = w.qd, *kt = w.kt, *st = w.st, *ot = w.ot;
+    uint32_t *vp = w.vp;
+    uint16_t *pt = w.pt;
     size_t pw = panel_words(nk);
-    w += ((size_t)((hd + NR - 1) / NR) * pw * 4 + up) & ~up;
-    float *st = (float *)w;
-    w += ((size_t)MR * nkp * 4 + up) & ~up;
-    uint16_t *pt = (uint16_t *)w;
-    w += ((size_t)MR * nkp * 2 + up) & ~up;
-    float *ot = (float *)w;
 
     for (int t = 0; t < m; t++) copy_floats(q + (size_t)(t / group) * ldq + (size_t)(t % group) * hd, qd + (size_t)t * hd, hd);
     for (size_t i = (size_t)m * hd; i < (size_t)mp * hd; i++) qd[i] = 0.f;
@@ -636,14 +649,8 @@ TARGET void tl_attention_forward(const float *q, int ldq, const float *k, const 
 
     for (int t0 = 0; t0 < m; t0 += MR) {
         int tileRows = m - t0 < MR ? m - t0 : MR;
-        int klo = keys[2 * (t0 / group)], khi = keys[2 * (t0 / group) + 1];
-        for (int t = t0 + 1; t < t0 + tileRows; t++) {
-            int a = keys[2 * (t / group)], b = keys[2 * (t / group) + 1];
-            if (a < klo) klo = a;
-            if (b > khi) khi = b;
-        }
-        int zlo = klo & ~1, zhi = (khi + 2) & ~1;
-        if (zhi > nkp) zhi = nkp;
+        int klo, khi, zlo, zhi;
+        tile_keys(keys, group, t0, tileRows, nkp, &klo, &khi, &zlo, &zhi);
         /* the scores over the keys the tile's rows see (the FMA chains of tl_f32_tiles) */
         score_tiles(qd + (size_t)t0 * hd, hd, kt, nkp, hd, klo, khi, st, nkp);
         /*
@@ -736,31 +743,45 @@ TARGET void tl_attention_forward(const float *q, int ldq, const float *k, const 
     }
 }
 
-/* Rounds up to a multiple of 64 bytes: the sections of the attention work areas. */
-static size_t aligned64(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
+/* tl_attention_backward's work area (see there for what each holds). */
+struct backward_work {
+    float *qd, *dod, *tmp, *vt, *kt, *p, *ds, *ot, *dkt, *dvt, *gkv;
+    uint16_t *qt16, *dot16, *dod16, *ds16;
+    uint32_t *kdP, *vtP, *dsP, *pP;
+};
 
-/* Bytes of tl_attention_backward's work area (see there). */
-static size_t attention_backward_work_bytes(int m, int nk, int hd) {
+/* Cuts base (NULL: nothing) into a block's backward work area for m query rows (heads as rows), nk keys, head width
+ * hd; returns its bytes. */
+static size_t backward_layout(int m, int nk, int hd, char *base, struct backward_work *w) {
     size_t mp = (size_t)(m + MR - 1) / MR * MR, nkp = (size_t)(nk + NR - 1) / NR * NR, hdp = (size_t)(hd + NR - 1) / NR * NR;
     size_t hdr = (size_t)(hd + MR - 1) / MR * MR, hda = (size_t)(hd + 1) & ~(size_t)1;
-    size_t big = mp * hd > (size_t)hd * nkp ? mp * hd : (size_t)hd * nkp;
-    return aligned64(mp * hd * 4) * 2                                  /* qd, dod */
-           + aligned64(hdr * mp * 4)                                   /* FP32 transpose scratch */
-           + aligned64(big * 4)                                        /* V^T in FP32 (or Q's rows: the larger) */
-           + aligned64(hdr * mp * 2) * 2                               /* qt16, dot16 */
-           + aligned64((size_t)hd * nkp * 4)                           /* kt */
-           + aligned64(hdp / NR * ((nk + 1) / 2) * NR * 4)             /* kd packed (red nk, cols hd) */
-           + aligned64(nkp / NR * ((hd + 1) / 2) * NR * 4)             /* vt packed (red hd, cols nk) */
-           + aligned64(mp * hda * 2)                                   /* dod16 */
-           + aligned64(mp * nkp * 4) * 2                               /* p, ds */
-           + aligned64(MR * nkp * 2)                                   /* a tile of ds in BF16 */
-           + aligned64(MR * hdp * 4)                                   /* a tile of dq */
-           + aligned64(nkp / NR * ((mp + 1) / 2) * NR * 4) * 2         /* ds, p packed (red mp, cols nk) */
-           + aligned64(hdr * NR * 4) * 2                               /* a key panel of dK^T, dV^T */
-           + aligned64(2 * NR * hdp * 4);                              /* the two transposed */
+    size_t big = mp * hd > (size_t)hd * nkp ? mp * hd : (size_t)hd * nkp, at = 0;
+    w->qd = section(base, &at, mp * hd * 4);                       /* Q's rows */
+    w->dod = section(base, &at, mp * hd * 4);                      /* dO's rows */
+    w->tmp = section(base, &at, hdr * mp * 4);                     /* FP32 transpose scratch */
+    w->vt = section(base, &at, big * 4);                           /* V^T in FP32 */
+    w->qt16 = section(base, &at, hdr * mp * 2);                    /* Q^T, dO^T in BF16 */
+    w->dot16 = section(base, &at, hdr * mp * 2);
+    w->kt = section(base, &at, (size_t)hd * nkp * 4);              /* K^T in FP32, for the scores */
+    w->kdP = section(base, &at, (hdp / NR) * panel_words(nk) * 4); /* K packed (red nk, cols hd) */
+    w->vtP = section(base, &at, (nkp / NR) * panel_words(hd) * 4); /* V^T packed (red hd, cols nk) */
+    w->dod16 = section(base, &at, mp * hda * 2);                   /* dO in BF16 */
+    w->p = section(base, &at, mp * nkp * 4);                       /* P, dS */
+    w->ds = section(base, &at, mp * nkp * 4);
+    w->ds16 = section(base, &at, MR * nkp * 2);                    /* a row tile of dS in BF16 */
+    w->ot = section(base, &at, MR * hdp * 4);                      /* a row tile of dQ */
+    w->dsP = section(base, &at, (nkp / NR) * panel_words(mp) * 4); /* dS, P packed (red mp, cols nk) */
+    w->pP = section(base, &at, (nkp / NR) * panel_words(mp) * 4);
+    w->dkt = section(base, &at, hdr * NR * 4);                     /* a key panel of dK^T, dV^T */
+    w->dvt = section(base, &at, hdr * NR * 4);
+    w->gkv = section(base, &at, 2 * NR * hdp * 4);                 /* the two transposed */
+    return at;
 }
 
-long tl_attention_backward_work_bytes(int m, int nk, int hd) { return (long)attention_backward_work_bytes(m, nk, hd); }
+long tl_attention_backward_work_bytes(int m, int nk, int hd) {
+    struct backward_work w;
+    return (long)backward_layout(m, nk, hd, NULL, &w);
+}
 
 /*
  * Attention backward of one block under BF16 compute, every step in one call: the block as in tl_attention_forward
@@ -782,27 +803,12 @@ TARGET void tl_attention_backward(const float *q, int ldq, const float *k, const
                                   void *work) {
     int m = rows * group, mp = (m + MR - 1) / MR * MR, nkp = (nk + NR - 1) / NR * NR, hdp = (hd + NR - 1) / NR * NR;
     int hdr = (hd + MR - 1) / MR * MR, hda = (hd + 1) & ~1;
-    size_t big = (size_t)mp * hd > (size_t)hd * nkp ? (size_t)mp * hd : (size_t)hd * nkp;
-    char *w = (char *)work;
-    float *qd = (float *)w; w += aligned64((size_t)mp * hd * 4);
-    float *dod = (float *)w; w += aligned64((size_t)mp * hd * 4);
-    float *tmp = (float *)w; w += aligned64((size_t)hdr * mp * 4);
-    float *vt = (float *)w; w += aligned64(big * 4);
-    uint16_t *qt16 = (uint16_t *)w; w += aligned64((size_t)hdr * mp * 2);
-    uint16_t *dot16 = (uint16_t *)w; w += aligned64((size_t)hdr * mp * 2);
-    float *kt = (float *)w; w += aligned64((size_t)hd * nkp * 4);
-    uint32_t *kdP = (uint32_t *)w; w += aligned64((size_t)(hdp / NR) * panel_words(nk) * 4);
-    uint32_t *vtP = (uint32_t *)w; w += aligned64((size_t)(nkp / NR) * panel_words(hd) * 4);
-    uint16_t *dod16 = (uint16_t *)w; w += aligned64((size_t)mp * hda * 2);
-    float *p = (float *)w; w += aligned64((size_t)mp * nkp * 4);
-    float *ds = (float *)w; w += aligned64((size_t)mp * nkp * 4);
-    uint16_t *ds16 = (uint16_t *)w; w += aligned64((size_t)MR * nkp * 2);
-    float *ot = (float *)w; w += aligned64((size_t)MR * hdp * 4);
-    uint32_t *dsP = (uint32_t *)w; w += aligned64((size_t)(nkp / NR) * panel_words(mp) * 4);
-    uint32_t *pP = (uint32_t *)w; w += aligned64((size_t)(nkp / NR) * panel_words(mp) * 4);
-    float *dkt = (float *)w; w += aligned64((size_t)hdr * NR * 4);
-    float *dvt = (float *)w; w += aligned64((size_t)hdr * NR * 4);
-    float *gkv = (float *)w;
+    struct backward_work w;
+    backward_layout(m, nk, hd, (char *)work, &w);
+    float *qd = w.qd, *dod = w.dod, *tmp = w.tmp, *vt = w.vt, *kt = w.kt, *p = w.p, *ds = w.ds, *ot = w.ot;
+    float *dkt = w.dkt, *dvt = w.dvt, *gkv = w.gkv;
+    uint16_t *qt16 = w.qt16, *dot16 = w.dot16, *dod16 = w.dod16, *ds16 = w.ds16;
+    uint32_t *kdP = w.kdP, *vtP = w.vtP, *dsP = w.dsP, *pP = w.pP;
 
     /* the block's operands: Q and dO with heads as rows (zero rows to mp), their transposes in BF16 (zero rows to
      * hdr), K^T in FP32 for the scores, K and V^T packed for the BF16 tiles, dO in BF16 */
@@ -829,14 +835,8 @@ TARGET void tl_attention_backward(const float *q, int ldq, const float *k, const
     size_t pwHd = panel_words(hd), pwNk = panel_words(nk), pwM = panel_words(mp);
     for (int t0 = 0; t0 < m; t0 += MR) {
         int tileRows = m - t0 < MR ? m - t0 : MR;
-        int klo = keys[2 * (t0 / group)], khi = keys[2 * (t0 / group) + 1];
-        for (int t = t0 + 1; t < t0 + tileRows; t++) {
-            int a = keys[2 * (t / group)], b = keys[2 * (t / group) + 1];
-            if (a < klo) klo = a;
-            if (b > khi) khi = b;
-        }
-        int zlo = klo & ~1, zhi = (khi + 2) & ~1;
-        if (zhi > nkp) zhi = nkp;
+        int klo, khi, zlo, zhi;
+        tile_keys(keys, group, t0, tileRows, nkp, &klo, &khi, &zlo, &zhi);
         /* dP (BF16 over the head) panel by panel and the scores (FP32) over the keys the tile's rows see */
         score_tiles(qd + (size_t)t0 * hd, hd, kt, nkp, hd, klo, khi, p + (size_t)t0 * nkp, nkp);
         for (int pn = klo / NR; pn <= khi / NR; pn++) {

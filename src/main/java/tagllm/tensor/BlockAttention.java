@@ -55,18 +55,24 @@ public final class BlockAttention {
 
     private static final ThreadLocal<int[]> KEYS = ThreadLocal.withInitial(() -> new int[256]);
 
-    /** The native form of the bf16 forward: this block's key ranges relative to its first key, one call, then lse. */
-    private static void fused(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, int g, int r0, int r1,
-                              float[] lse, float[] att) {
-        int[] lo = keys.lo(), hi = keys.hi();
-        int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
-        int rows = r1 - r0, m = rows * group, kMin = min(lo, r0, r1), nk = max(hi, r0, r1) - kMin + 1;
+    /** The keys rows [r0, r0 + rows) see, relative to kMin, as pairs (first, last) in this thread's array. */
+    private static int[] relativeKeys(int[] lo, int[] hi, int r0, int rows, int kMin) {
         int[] kr = KEYS.get();
         if (kr.length < 2 * rows) KEYS.set(kr = new int[2 * rows]);
         for (int i = 0; i < rows; i++) {
             kr[2 * i] = lo[r0 + i] - kMin;
             kr[2 * i + 1] = hi[r0 + i] - kMin;
         }
+        return kr;
+    }
+
+    /** The native form of the bf16 forward: this block's key ranges relative to its first key, one call, then lse. */
+    private static void fused(Attention.Heads s, Attention.Qkv x, Attention.KeyRanges keys, int g, int r0, int r1,
+                              float[] lse, float[] att) {
+        int[] lo = keys.lo(), hi = keys.hi();
+        int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
+        int rows = r1 - r0, m = rows * group, kMin = min(lo, r0, r1), nk = max(hi, r0, r1) - kMin + 1;
+        int[] kr = relativeKeys(lo, hi, r0, rows, kMin);
         float[] stats = work(0, 2 * m);
         MemorySegment w = Bf16Tiles.get().work(NativeBf16.attentionWorkBytes(m, nk, hd));
         int qOff = r0 * qDim + g * group * hd;
@@ -175,17 +181,12 @@ public final class BlockAttention {
         int[] lo = keys.lo(), hi = keys.hi();
         int qDim = s.qDim(), kvDim = s.kvDim(), hd = s.headDim(), group = s.group(), heads = s.heads();
         int rows = r1 - r0, m = rows * group, kMin = min(lo, r0, r1), nk = max(hi, r0, r1) - kMin + 1;
-        int[] kr = KEYS.get();
-        if (kr.length < 2 * rows) KEYS.set(kr = new int[2 * rows]);
+        int[] kr = relativeKeys(lo, hi, r0, rows, kMin);
         int[][] held = ROWS.get();
         if (held[0].length < rows) held[0] = new int[Math.max(rows, 2 * held[0].length)];
         if (held[1].length < nk) held[1] = new int[Math.max(nk, 2 * held[1].length)];
         int[] qrow = held[0], krow = held[1];
-        for (int i = 0; i < rows; i++) {
-            kr[2 * i] = lo[r0 + i] - kMin;
-            kr[2 * i + 1] = hi[r0 + i] - kMin;
-            qrow[i] = into.queryRow(r0 + i);
-        }
+        for (int i = 0; i < rows; i++) qrow[i] = into.queryRow(r0 + i);
         for (int j = 0; j < nk; j++) krow[j] = into.keyRow(kMin + j);
         MemorySegment w = Bf16Tiles.get().work(NativeBf16.attentionBackwardWorkBytes(m, nk, hd));
         NativeBf16.attentionBackward(x.q(), r0 * qDim + g * group * hd, qDim, x.k(), x.v(), kMin * kvDim + g * hd, kvDim, lse,

@@ -263,10 +263,16 @@ public final class NativeBf16 {
 
     /** Bytes of {@link #attentionForward}'s work area for m query rows (heads as rows), nk keys and head width hd. */
     public static long attentionWorkBytes(int m, int nk, int hd) {
+        return workBytes(true, m, nk, hd);
+    }
+
+    /** Bytes of the native attention's forward (or backward) work area for m query rows, nk keys, head width hd. */
+    private static long workBytes(boolean forward, int m, int nk, int hd) {
         if (m < 1 || nk < 1 || hd < 1) throw new IllegalArgumentException("attention block of " + m + " rows, " + nk + " keys, head width " + hd);
         requireAvailable();
         try {
-            return (long) Holder.LIBRARY.attentionWorkBytes().invokeExact(m, nk, hd);
+            return forward ? (long) Holder.LIBRARY.attentionWorkBytes().invokeExact(m, nk, hd)
+                    : (long) Holder.LIBRARY.attentionBackwardWorkBytes().invokeExact(m, nk, hd);
         } catch (Throwable e) {
             throw rethrow(e);
         }
@@ -289,11 +295,7 @@ public final class NativeBf16 {
                     + " keys, strides q " + ldq + ", kv " + ldk + ", out " + ldo);
         }
         if (keys.length < 2L * rows) throw new IllegalArgumentException("keys: " + keys.length + " ints for " + rows + " rows");
-        for (int i = 0; i < rows; i++) {
-            if (keys[2 * i] < 0 || keys[2 * i] > keys[2 * i + 1] || keys[2 * i + 1] >= nk) {
-                throw new IllegalArgumentException("row " + i + " sees keys " + keys[2 * i] + ".." + keys[2 * i + 1] + ", not within 0.." + (nk - 1));
-            }
-        }
+        checkKeyRanges(keys, rows, nk);
         checkBounds(q, qOff, (long) (rows - 1) * ldq + (long) group * hd, "q");
         checkBounds(k, kvOff, (long) (nk - 1) * ldk + hd, "k");
         checkBounds(v, kvOff, (long) (nk - 1) * ldk + hd, "v");
@@ -314,13 +316,7 @@ public final class NativeBf16 {
 
     /** Bytes of {@link #attentionBackward}'s work area for m query rows (heads as rows), nk keys and head width hd. */
     public static long attentionBackwardWorkBytes(int m, int nk, int hd) {
-        if (m < 1 || nk < 1 || hd < 1) throw new IllegalArgumentException("attention block of " + m + " rows, " + nk + " keys, head width " + hd);
-        requireAvailable();
-        try {
-            return (long) Holder.LIBRARY.attentionBackwardWorkBytes().invokeExact(m, nk, hd);
-        } catch (Throwable e) {
-            throw rethrow(e);
-        }
+        return workBytes(false, m, nk, hd);
     }
 
     /**
@@ -343,10 +339,8 @@ public final class NativeBf16 {
             throw new IllegalArgumentException("keys, qrow, krow: " + keys.length + ", " + qrow.length + ", " + krow.length
                     + " ints for " + rows + " rows and " + nk + " keys");
         }
+        checkKeyRanges(keys, rows, nk);
         for (int i = 0; i < rows; i++) {
-            if (keys[2 * i] < 0 || keys[2 * i] > keys[2 * i + 1] || keys[2 * i + 1] >= nk) {
-                throw new IllegalArgumentException("row " + i + " sees keys " + keys[2 * i] + ".." + keys[2 * i + 1] + ", not within 0.." + (nk - 1));
-            }
             if (qrow[i] < 0) throw new IllegalArgumentException("row " + i + " has no gradient row (" + qrow[i] + ")");
             checkBounds(dOut, dOff + qrow[i] * ldd, (long) group * hd, "dOut");
             checkBounds(dq, dOff + qrow[i] * ldd, (long) group * hd, "dq");
@@ -372,6 +366,15 @@ public final class NativeBf16 {
                     MemorySegment.ofArray(krow), rows, group, hd, nk, MemorySegment.ofArray(keys), scale, work);
         } catch (Throwable e) {
             throw rethrow(e);
+        }
+    }
+
+    /** Row i of an attention block sees keys keys[2i] .. keys[2i + 1]: within 0 .. nk − 1 and in order, for every row. */
+    private static void checkKeyRanges(int[] keys, int rows, int nk) {
+        for (int i = 0; i < rows; i++) {
+            if (keys[2 * i] < 0 || keys[2 * i] > keys[2 * i + 1] || keys[2 * i + 1] >= nk) {
+                throw new IllegalArgumentException("row " + i + " sees keys " + keys[2 * i] + ".." + keys[2 * i + 1] + ", not within 0.." + (nk - 1));
+            }
         }
     }
 
