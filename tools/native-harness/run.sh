@@ -6,6 +6,9 @@
 #   run.sh threads [m] [rounds] [tasks per thread]
 #       threads.c on two threads: tasks from one shared counter against owned contiguous shares (Parallel's order);
 #       defaults 1024 15 16.
+#   run.sh lanes [m] [rounds]
+#       lanes.c on two threads: both on every product (Gemm's cut, a join per product) against each on its own half
+#       of the rows with no join until the round ends (the batch split by sequence); defaults 1024 15.
 #   run.sh tile [red] [rounds]
 #       tile.c on one core: the register tile alone on operands that stay in L1 (one 14-row tile of A, one panel of B),
 #       as a share of the BF16 peak loop; defaults 576 15.
@@ -26,6 +29,6 @@ build() { local name=$1; shift; "${CC:-gcc}" -O3 -Wall "$@" -o "$out/$name" "$he
 case "${1:-}" in
   packing) shift; build packing -Wno-unused-function; taskset -c "$core" "$out/packing" "$@" ;; # includes the library
   matvec|tile) name=$1; shift; build "$name" "$lib"; taskset -c "$core" "$out/$name" "$@" ;;
-  threads) shift; build threads -pthread "$lib"; "$out/threads" "$@" ;;
+  threads|lanes) name=$1; shift; build "$name" -pthread "$lib"; "$out/$name" "$@" ;;
   *) build products "$lib"; taskset -c "$core" "$out/products" "$@" ;;
 esac
