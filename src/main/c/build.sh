@@ -38,7 +38,9 @@ mkdir -p "$dir"
 # Build beside the target and rename, so an interrupted or failed compile never leaves a half-written library.
 tmp="$(mktemp "$dir/.libtagllm_bf16.so.XXXXXX")"
 trap 'rm -f "$tmp"' EXIT
-if ! "$cc" -O3 -fPIC -shared -Wall -o "$tmp" "${sources[@]}"; then
+# -ffp-contract=off: a multiply then an add stay two roundings, as in Java; the compiler may otherwise fuse them into
+# one FMA (gcc does by default), and the kernels promise the Java kernels' bits.
+if ! "$cc" -O3 -ffp-contract=off -fPIC -shared -Wall -o "$tmp" "${sources[@]}"; then
   echo "tagllm: native BF16 kernels failed to compile (see the $cc messages above)" >&2
   exit 1
 fi

@@ -38,7 +38,7 @@ int tl_bf16_supported(void) {
         && __builtin_cpu_supports("avx512bf16");
 }
 
-const char *tl_bf16_version(void) { return "tagllm-bf16 11"; }
+const char *tl_bf16_version(void) { return "tagllm-bf16 12"; }
 
 /* Packed B of one pass (CHUNK panels x KP pairs x NR columns), one per thread, freed when the thread ends. */
 static pthread_key_t scratch_key;
@@ -478,6 +478,68 @@ TARGET void tl_f32_tiles(const float *a, int lda, const float *b, int ldb, int k
                          int njobs) {
     for (int i = 0; i < njobs; i++) {
         f32_tile(a + (size_t)jobs[2 * i] * lda, lda, b + jobs[2 * i + 1], ldb, kc, c + (size_t)jobs[2 * i] * ldc + jobs[2 * i + 1], ldc);
+    }
+}
+
+/*
+ * FP32 register tile of R rows (a constant where inlined) against one panel of 32 columns: C (+)= A.B, each element one
+ * FMA chain over p ascending from C (load) or from zero: the chain of Java's tensor.GemmKernels.kernel14 / kernel6,
+ * so the bits of tensor.Gemm's F32 products whatever the blocking (a block continues the chain through C, and a
+ * float stored and loaded is the same float). m0, m1: which of the panel's 32 columns exist (B is zero beyond them).
+ */
+TARGET static inline __attribute__((always_inline)) void f32_rows(const int R, const float *a, size_t lda, const float *b,
+                                                                  int kc, float *c, size_t ldc, __mmask16 m0, __mmask16 m1,
+                                                                  int load) {
+    __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 14
+    for (int r = 0; r < R; r++) {
+        acc0[r] = load ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+        acc1[r] = load ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
+    }
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + (size_t)p * NR), b1 = _mm512_loadu_ps(b + (size_t)p * NR + 16);
+#pragma GCC unroll 14
+        for (int r = 0; r < R; r++) {
+            __m512 x = _mm512_set1_ps(a[r * lda + p]);
+            acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
+            acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+        }
+    }
+#pragma GCC unroll 14
+    for (int r = 0; r < R; r++) {
+        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
+        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
+    }
+}
+
+#define F32_CASE(R) \
+    case R: f32_rows(R, a, lda, b, kc, c, ldc, m0, m1, load); break;
+
+TARGET static void f32_tile_rows(int rows, const float *a, size_t lda, const float *b, int kc, float *c, size_t ldc,
+                                 int width, int load) {
+    __mmask16 m0, m1;
+    column_masks(width, &m0, &m1);
+    switch (rows) {
+        F32_CASE(14) F32_CASE(13) F32_CASE(12) F32_CASE(11) F32_CASE(10) F32_CASE(9) F32_CASE(8)
+        F32_CASE(7) F32_CASE(6) F32_CASE(5) F32_CASE(4) F32_CASE(3) F32_CASE(2) F32_CASE(1)
+        default: break;
+    }
+}
+
+/*
+ * One reduction block of an F32 product, as tensor.Gemm's blocked loop runs it: C[m x panels * 32] (+)= A[m x kc] .
+ * B over panels panels of B (panel s: kc rows of 32 floats at b + s * pstride, zero beyond the matrix's columns), the
+ * last panel width columns wide (C has only those); A rows at stride lda, C rows at stride ldc. Each row tile of A
+ * passes over every panel while it is in L1. load: continue the chains from C (accumulating, or a later block).
+ */
+TARGET void tl_f32_block(const float *a, int lda, int m, int kc, const float *b, long pstride, int panels, int width,
+                         float *c, int ldc, int load) {
+    for (int i = 0; i < m; i += MR) {
+        int rows = m - i < MR ? m - i : MR;
+        for (int s = 0; s < panels; s++) {
+            f32_tile_rows(rows, a + (size_t)i * lda, (size_t)lda, b + (size_t)s * pstride, kc, c + (size_t)i * ldc + (size_t)s * NR,
+                          (size_t)ldc, s + 1 < panels ? NR : width, load);
+        }
     }
 }
 

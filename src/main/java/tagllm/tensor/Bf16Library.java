@@ -26,7 +26,7 @@ import java.util.Locale;
  */
 record Bf16Library(String status, String version, MethodHandle toBf16, MethodHandle xwT, MethodHandle xw,
                    MethodHandle pack, MethodHandle packedProduct, MethodHandle packFromWt, MethodHandle xwWt,
-                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle f32Tiles, MethodHandle attentionWorkBytes,
+                   MethodHandle packF32, MethodHandle tileJobs, MethodHandle f32Tiles, MethodHandle f32Block, MethodHandle attentionWorkBytes,
                    MethodHandle attentionForward, MethodHandle attentionBackwardWorkBytes,
                    MethodHandle attentionBackward, MethodHandle matVecF32, MethodHandle matVecBf16, MethodHandle matVecWt,
                    MethodHandle peak) {
@@ -38,7 +38,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
 
     boolean available() { return xwT != null; }
 
-    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null); }
+    private static Bf16Library unavailable(String why) { return new Bf16Library(why, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null); }
 
     /**
      * Binds the library found at {@code resource} (a file: or jar: URL, or null when the class path has none), or
@@ -139,6 +139,12 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         MethodHandle f32Tiles = linker.downcallHandle(symbol(lookup, path, "tl_f32_tiles"), FunctionDescriptor.ofVoid(
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), critical);
+        // (const float* a, int lda, int m, int kc, const float* b, long pstride, int panels, int width, float* c, int ldc,
+        // int load): one reduction block of an F32 product over B's panels, the bits of the Java kernels
+        MethodHandle f32Block = linker.downcallHandle(symbol(lookup, path, "tl_f32_block"), FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT), critical);
         // long tl_attention_work_bytes(int m, int nk, int hd): the work area of tl_attention_forward
         MethodHandle attentionWorkBytes = linker.downcallHandle(symbol(lookup, path, "tl_attention_work_bytes"),
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), critical);
@@ -178,7 +184,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
             return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
         }
         return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packFromWt, xwWt,
-                packF32, tileJobs, f32Tiles, attentionWorkBytes, attentionForward, attentionBackwardWorkBytes, attentionBackward, matVecF32, matVecBf16, matVecWt, peak);
+                packF32, tileJobs, f32Tiles, f32Block, attentionWorkBytes, attentionForward, attentionBackwardWorkBytes, attentionBackward, matVecF32, matVecBf16, matVecWt, peak);
     }
 
     private static MemorySegment symbol(SymbolLookup lookup, Path path, String name) {

@@ -708,6 +708,7 @@ public final class Gemm {
                         ld[s] = NR;
                     }
                 }
+                if (NATIVE_F32 && nativeBlock(a, aOff, red, cols, kc, k0, arr, off, q0, q1, c, cOff, r0, r1, load)) continue;
                 for (int i = r0; i < r1; i += MR) {
                     int rows = Math.min(MR, r1 - i);
                     int tileRows = rows == MR ? MR : rows <= 6 ? 6 : MR;
@@ -733,6 +734,32 @@ public final class Gemm {
                 }
             }
         }
+    }
+
+    /**
+     * Whether F32 products go through the native FP32 tile ({@link NativeBf16#f32Block}): where the library is loaded
+     * and its panels are this JVM's (512-bit vectors). The same FMA chains as the Java kernels, so the same bits;
+     * -Dtagllm.nativeF32=false keeps the Java kernels (for comparisons).
+     */
+    static final boolean NATIVE_F32 = NR == NativeBf16.PANEL && NativeBf16.available()
+            && !"false".equalsIgnoreCase(System.getProperty("tagllm.nativeF32", "true"));
+
+    /**
+     * One reduction block of {@link #block} (panels [q0, q1), rows [r0, r1), B's blocks at arr/off) in one native
+     * call; false (nothing done) where the panels do not lie evenly apart in one array.
+     */
+    private static boolean nativeBlock(float[] a, int aOff, int red, int cols, int kc, int k0, float[][] arr, int[] off,
+                                       int q0, int q1, float[] c, int cOff, int r0, int r1, boolean load) {
+        int panels = q1 - q0;
+        long pstride = panels > 1 ? off[1] - off[0] : (long) kc * NR;
+        for (int s = 1; s < panels; s++) {
+            if (arr[s] != arr[0] || off[s] - off[s - 1] != pstride) return false;
+        }
+        if (pstride < (long) kc * NR) return false;
+        int width = Math.min(NR, cols - (q1 - 1) * NR);
+        NativeBf16.f32Block(a, aOff + r0 * red + k0, red, r1 - r0, kc, arr[0], off[0], pstride, panels, width, c,
+                cOff + r0 * cols + q0 * NR, cols, load);
+        return true;
     }
 
     private static void tile(int rows, float[] a, int ai, int lda, int kc, float[] b, int bi, int ldb, float[] c, int ci,

@@ -261,6 +261,33 @@ public final class NativeBf16 {
         }
     }
 
+    /**
+     * One reduction block of an F32 product, as {@link Gemm}'s blocked loop runs it: C[m × ·] (+)= A[m × kc]·B over
+     * {@code panels} panels of B, panel s being kc rows of {@link #PANEL} floats at b[bOff + s·pstride ..] (zero
+     * beyond the matrix's columns), the last one {@code width} columns wide; A rows at a[aOff + i·lda ..], C rows at
+     * c[cOff + i·ldc ..], panel s at column s·PANEL. Each element is one FMA chain over the block in ascending order,
+     * continued from C when load and from zero otherwise: the bits of the Java kernels ({@code GemmKernels}).
+     */
+    public static void f32Block(float[] a, int aOff, int lda, int m, int kc, float[] b, int bOff, long pstride, int panels,
+                                int width, float[] c, int cOff, int ldc, boolean load) {
+        if (m < 0 || kc < 0 || lda < kc || panels < 0 || width < 1 || width > PANEL || pstride < (long) kc * PANEL
+                || ldc < (long) (panels - 1) * PANEL + width) {
+            throw new IllegalArgumentException("F32 block: " + m + " rows, kc " + kc + ", lda " + lda + ", " + panels + " panels "
+                    + pstride + " apart, last " + width + " wide, ldc " + ldc);
+        }
+        if (m == 0 || panels == 0) return;
+        checkBounds(a, aOff, (long) (m - 1) * lda + kc, "a");
+        checkBounds(b, bOff, (panels - 1) * pstride + (long) kc * PANEL, "b");
+        checkBounds(c, cOff, (long) (m - 1) * ldc + (long) (panels - 1) * PANEL + width, "c");
+        requireAvailable();
+        try {
+            Holder.LIBRARY.f32Block().invokeExact(slice(a, aOff), lda, m, kc, slice(b, bOff), pstride, panels, width,
+                    slice(c, cOff), ldc, load ? 1 : 0);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
     /** Bytes of {@link #attentionForward}'s work area for m query rows (heads as rows), nk keys and head width hd. */
     public static long attentionWorkBytes(int m, int nk, int hd) {
         return workBytes(true, m, nk, hd);

@@ -213,6 +213,55 @@ class Bf16ComputeGemmTest {
     }
 
     /**
+     * A native F32 block (Gemm's F32 products) gives each element it owns the FMA chain of the Java kernels over the
+     * block, in ascending order, from C or from zero: checked against that chain written out with Math.fma, element
+     * by element, for partial row tiles, a last panel cut short, odd reductions, strides wider than the operands and
+     * offsets; nothing else of C is written. On a whole tile it also equals GemmKernels.kernel14 itself.
+     */
+    @Test
+    void nativeF32BlocksHaveTheJavaKernelsChains() {
+        assumeTrue(Gemm.NR == NativeBf16.PANEL, "the JVM's panels are " + Gemm.NR + " columns wide");
+        Random rnd = new Random(31);
+        int nr = NativeBf16.PANEL;
+        // m, kc, panels, width of the last
+        int[][] cases = {{14, 64, 1, 32}, {1, 1, 1, 1}, {13, 17, 3, 5}, {29, 130, 2, 32}, {15, 512, 9, 31}, {6, 7, 1, 16}, {44, 0, 2, 3}};
+        for (int[] t : cases) {
+            for (boolean load : new boolean[]{false, true}) {
+                int m = t[0], kc = t[1], panels = t[2], width = t[3];
+                int lda = kc + 5, ldc = (panels - 1) * nr + width + 3, aOff = 7, bOff = 11, cOff = 13;
+                long pstride = (long) (kc + 2) * nr;
+                float[] a = randomArray(aOff + m * lda, rnd), b = randomArray(bOff + (int) (panels * pstride), rnd);
+                float[] c = randomArray(cOff + m * ldc + 4, rnd), got = c.clone(), want = c.clone();
+                NativeBf16.f32Block(a, aOff, lda, m, kc, b, bOff, pstride, panels, width, got, cOff, ldc, load);
+                for (int i = 0; i < m; i++) {
+                    for (int s = 0; s < panels; s++) {
+                        for (int j = 0; j < (s + 1 < panels ? nr : width); j++) {
+                            int ci = cOff + i * ldc + s * nr + j;
+                            float acc = load ? c[ci] : 0f;
+                            for (int p = 0; p < kc; p++) acc = Math.fma(a[aOff + i * lda + p], b[bOff + (int) (s * pstride) + p * nr + j], acc);
+                            want[ci] = acc;
+                        }
+                    }
+                }
+                assertArrayEquals(want, got, Arrays.toString(t) + " load " + load);
+            }
+        }
+        int kc = 77;
+        float[] a = randomArray(Gemm.MR * kc, rnd), b = randomArray(kc * nr, rnd), c = randomArray(Gemm.MR * nr, rnd);
+        float[] got = c.clone(), want = c.clone();
+        NativeBf16.f32Block(a, 0, kc, Gemm.MR, kc, b, 0, (long) kc * nr, 1, nr, got, 0, nr, true);
+        if (Gemm.MR == 14) GemmKernels.kernel14(a, 0, kc, kc, b, 0, nr, want, 0, nr, true);
+        else GemmKernels.kernel6(a, 0, kc, kc, b, 0, nr, want, 0, nr, true);
+        assertArrayEquals(want, got, "a whole tile against the Java kernel");
+        float[] c2 = new float[Gemm.MR * nr - 1];
+        assertThrows(IllegalArgumentException.class, () -> NativeBf16.f32Block(a, 0, kc, Gemm.MR, kc, b, 0, (long) kc * nr, 1, nr, c2, 0, nr, true));
+        assertThrows(IllegalArgumentException.class, () -> NativeBf16.f32Block(a, 1, kc, Gemm.MR, kc, b, 0, (long) kc * nr, 1, nr, c, 0, nr, true));
+        assertThrows(IllegalArgumentException.class, () -> NativeBf16.f32Block(a, 0, kc, Gemm.MR, kc, b, 0, (long) kc * nr - 1, 1, nr, c, 0, nr, true));
+        assertThrows(IllegalArgumentException.class, () -> NativeBf16.f32Block(a, 0, kc, Gemm.MR, kc, b, 0, (long) kc * nr, 2, nr, c, 0, nr, true));
+        assertThrows(IllegalArgumentException.class, () -> NativeBf16.f32Block(a, 0, kc, Gemm.MR, kc, b, 0, (long) kc * nr, 1, 0, c, 0, nr, true));
+    }
+
+    /**
      * The native FP32 tiles (attention's scores under BF16 compute) have the bits of the Java register tile on the same
      * operands, for every reduction length and any place of the tile; a tile reaching past an array is refused.
      */

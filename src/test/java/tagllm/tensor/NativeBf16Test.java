@@ -160,6 +160,7 @@ class NativeBf16Test {
                 void tl_pack_f32(const float* b, int ldb, int red, int cols, uint32_t* dst) {}
                 void tl_tile_jobs(const uint16_t* a, int lda, const uint32_t* b, int red, int cols, const int* jobs, int njobs, float* c, int ldc, int acc) {}
                 void tl_f32_tiles(const float* a, int lda, const float* b, int ldb, int kc, float* c, int ldc, const int* jobs, int njobs) {}
+                void tl_f32_block(const float* a, int lda, int m, int kc, const float* b, long pstride, int panels, int width, float* c, int ldc, int load) {}
                 long tl_attention_work_bytes(int m, int nk, int hd) { return 0; }
                 void tl_attention_forward(const float* q, int ldq, const float* k, const float* v, int ldk, int rows, int group, int hd, int nk, const int* keys, float scale, float* out, int ldo, float* stats, void* work) {}
                 long tl_attention_backward_work_bytes(int m, int nk, int hd) { return 0; }
