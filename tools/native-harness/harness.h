@@ -18,6 +18,19 @@ static inline double now(void) {
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+/* The BF16 dot-product peak of one thread in GFLOP/s: the best of three runs of the library's peak loop (100,000
+ * rounds of 24 x 64 FLOPs each), so that a slow moment cannot lower it. */
+static inline double bf16_peak_gflops(void) {
+    double peak = 0;
+    for (int q = 0; q < 3; q++) {
+        double t0 = now();
+        tl_bf16_peak(100000);
+        double g = 100000.0 * 24 * 64 / (now() - t0) / 1e9;
+        if (g > peak) peak = g;
+    }
+    return peak;
+}
+
 /* qsort order of doubles, ascending */
 static inline int by_value(const void *x, const void *y) {
     double a = *(const double *)x, b = *(const double *)y;

@@ -72,13 +72,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < rounds; r++) {
         for (int i = 0; i < 2; i++) {
             int once = r % 2 ? 1 - i : i;
-            double peak = 0;
-            for (int q = 0; q < 3; q++) {
-                double t0 = now();
-                tl_bf16_peak(100000);
-                double g = 100000.0 * 24 * 64 / (now() - t0) / 1e9;
-                if (g > peak) peak = g;
-            }
+            double peak = bf16_peak_gflops();
             double total = 0;
             for (int s = 0; s < 4; s++) {
                 int n = shapes[s][0], k = shapes[s][1];

@@ -567,6 +567,18 @@ TARGET static inline __m512 det_exp(__m512 x) {
     return _mm512_mask_mov_ps(scaled, tiny, _mm512_setzero_ps());
 }
 
+/*
+ * The sums of 16 rows at once, lanes[i] holding row i's 16 lane sums: each row's lanes added in lane order from lane
+ * 0 (onto zero), as Java's DeterministicMath.sumLanes adds them, by one 16 x 16 transpose and vertical adds; out[i]
+ * is row i's sum (out 64-byte aligned). The forward's softmax sums and the backward's sums of p * dP.
+ */
+TARGET static inline void lane_order_sums(__m512i lanes[16], float *out) {
+    transpose16(lanes);
+    __m512 sum = _mm512_setzero_ps();
+    for (int l = 0; l < 16; l++) sum = _mm512_add_ps(sum, _mm512_castsi512_ps(lanes[l]));
+    _mm512_store_ps(out, sum);
+}
+
 /* The mask of the first n (0..16) lanes. */
 static inline __mmask16 first_lanes(int n) { return n >= 16 ? 0xffff : (__mmask16)((1u << n) - 1); }
 
@@ -757,11 +769,8 @@ TARGET void tl_attention_forward(const float *q, int ldq, const float *k, const 
             }
             lanes[i] = _mm512_castps_si512(sum);
         }
-        transpose16(lanes);
-        __m512 rsum = _mm512_setzero_ps();
-        for (int l = 0; l < 16; l++) rsum = _mm512_add_ps(rsum, _mm512_castsi512_ps(lanes[l]));
         float sums[16] __attribute__((aligned(64)));
-        _mm512_store_ps(sums, rsum);
+        lane_order_sums(lanes, sums);
         /* zeros around each row's keys out to whole pairs, and the tile's rows past the block */
         for (int i = 0; i < MR; i++) {
             float *row = st + (size_t)i * nkp;
@@ -931,11 +940,8 @@ TARGET void tl_attention_backward(const float *q, int ldq, const float *k, const
             }
             lanes[i] = _mm512_castps_si512(sum);
         }
-        transpose16(lanes);
-        __m512 rsum = _mm512_setzero_ps();
-        for (int l = 0; l < 16; l++) rsum = _mm512_add_ps(rsum, _mm512_castsi512_ps(lanes[l]));
         float pdp[16] __attribute__((aligned(64)));
-        _mm512_store_ps(pdp, rsum);
+        lane_order_sums(lanes, pdp);
         /* dS = p * (dP - sum) * scale; p and dS zero outside each row's keys (the transposed products read whole
          * panels), and in the tile's rows past the block */
         for (int i = 0; i < MR; i++) {
