@@ -746,7 +746,9 @@ public final class Gemm {
 
     /**
      * One reduction block of {@link #block} (panels [q0, q1), rows [r0, r1), B's blocks at arr/off) in one native
-     * call; false (nothing done) where the panels do not lie evenly apart in one array.
+     * call; false (nothing done) where the panels do not lie evenly apart in one array (both operands of today lay
+     * them so: a matrix's own panels, or the packing buffer's blocks). A stride shorter than a block is refused by
+     * {@link NativeBf16#f32Block}.
      */
     private static boolean nativeBlock(float[] a, int aOff, int red, int cols, int kc, int k0, float[][] arr, int[] off,
                                        int q0, int q1, float[] c, int cOff, int r0, int r1, boolean load) {
@@ -755,7 +757,6 @@ public final class Gemm {
         for (int s = 1; s < panels; s++) {
             if (arr[s] != arr[0] || off[s] - off[s - 1] != pstride) return false;
         }
-        if (pstride < (long) kc * NR) return false;
         int width = Math.min(NR, cols - (q1 - 1) * NR);
         NativeBf16.f32Block(a, aOff + r0 * red + k0, red, r1 - r0, kc, arr[0], off[0], pstride, panels, width, c,
                 cOff + r0 * cols + q0 * NR, cols, load);
