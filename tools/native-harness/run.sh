@@ -15,6 +15,10 @@
 #   run.sh packing [rounds]
 #       packing.c on one core: the backward's B = W packed from W^T packed (BF16 compute's one copy) for every layer matrix of SmolLM2-135M
 #       (from memory), against packing the same words from row-major W (the reference), alternated round by round.
+#   run.sh attention [rows] [rounds]
+#       attention.c on one core: BF16 compute's attention forward and backward of one block (a SmolLM2-135M kv group of
+#       3 heads, a causal sequence of rows query rows and keys), as useful GFLOP/s and a share of the BF16 peak;
+#       defaults 128 7.
 #   run.sh matvec [rounds]
 #       matvec.c on one core: decode's one-row loop over W^T packed against Java's BF16 panels, the same memory, on
 #       4 KB pages and on huge pages; default 15.
@@ -29,6 +33,7 @@ build() { local name=$1; shift; "${CC:-gcc}" -O3 -Wall "$@" -o "$out/$name" "$he
 case "${1:-}" in
   packing) shift; build packing -Wno-unused-function; taskset -c "$core" "$out/packing" "$@" ;; # includes the library
   matvec|tile) name=$1; shift; build "$name" "$lib"; taskset -c "$core" "$out/$name" "$@" ;;
+  attention) shift; "${CC:-gcc}" -O3 -Wall -o "$out/attention" "$here/attention.c" "$lib" -lm; taskset -c "$core" "$out/attention" "$@" ;;
   threads|lanes) name=$1; shift; build "$name" -pthread "$lib"; "$out/$name" "$@" ;;
   *) build products "$lib"; taskset -c "$core" "$out/products" "$@" ;;
 esac
