@@ -39,10 +39,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     int group = HEADS / KV_HEADS, ldq = HEADS * HD, ldk = KV_HEADS * HD, m = rows * group, nk = rows;
-    float *q = aligned(4.0 * rows * ldq), *k = aligned(4.0 * nk * ldk), *v = aligned(4.0 * nk * ldk);
-    float *out = aligned(4.0 * rows * ldq), *dout = aligned(4.0 * rows * ldq), *dq = aligned(4.0 * rows * ldq);
-    float *dk = aligned(4.0 * nk * ldk), *dv = aligned(4.0 * nk * ldk), *stats = aligned(8.0 * m), *lse = aligned(4.0 * rows * HEADS);
-    int *keys = aligned(8.0 * rows), *qrow = aligned(4.0 * rows), *krow = aligned(4.0 * nk);
+    size_t qs = sizeof(float) * rows * ldq, kvs = sizeof(float) * nk * ldk;
+    float *q = aligned(qs), *k = aligned(kvs), *v = aligned(kvs), *out = aligned(qs), *dout = aligned(qs), *dq = aligned(qs);
+    float *dk = aligned(kvs), *dv = aligned(kvs), *stats = aligned(2 * sizeof(float) * m), *lse = aligned(sizeof(float) * rows * HEADS);
+    int *keys = aligned(2 * sizeof(int) * rows), *qrow = aligned(sizeof(int) * rows), *krow = aligned(sizeof(int) * nk);
     for (long i = 0; i < (long)rows * ldq; i++) {
         q[i] = uniform();
         dout[i] = 0.01f * uniform();

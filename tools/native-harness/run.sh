@@ -33,6 +33,7 @@ build() { local name=$1; shift; "${CC:-gcc}" -O3 -Wall "$@" -o "$out/$name" "$he
 case "${1:-}" in
   packing) shift; build packing -Wno-unused-function; taskset -c "$core" "$out/packing" "$@" ;; # includes the library
   matvec|tile) name=$1; shift; build "$name" "$lib"; taskset -c "$core" "$out/$name" "$@" ;;
+  # libm after the sources that call it, which build() cannot put there
   attention) shift; "${CC:-gcc}" -O3 -Wall -o "$out/attention" "$here/attention.c" "$lib" -lm; taskset -c "$core" "$out/attention" "$@" ;;
   threads|lanes) name=$1; shift; build "$name" -pthread "$lib"; "$out/$name" "$@" ;;
   *) build products "$lib"; taskset -c "$core" "$out/products" "$@" ;;
