@@ -445,26 +445,41 @@ TARGET void tl_tile_jobs(const uint16_t *a, int lda, const uint32_t *packed, int
     }
 }
 
-/* FP32 register tile: C[MR x 32] = A[MR x kc] . B[kc x 32] (row strides lda, ldb, ldc), each element the FMA chain of
- * Java's tensor.GemmKernels.kernel14 (from zero, p ascending, fma(a, b, acc)). */
-TARGET static inline void f32_tile(const float *at, int lda, const float *bt, int ldb, int kc, float *ct, int ldc) {
+/*
+ * FP32 register tile of R rows (a constant where inlined) against one panel of 32 columns: C (+)= A.B (row strides lda,
+ * ldb, ldc), each element one FMA chain over p ascending from C (load) or from zero: the chain of Java's
+ * tensor.GemmKernels.kernel14 / kernel6, so the bits of tensor.Gemm's F32 products whatever the blocking (a block
+ * continues the chain through C, and a float stored and loaded is the same float). m0, m1: which of the panel's 32
+ * columns exist (B is zero beyond them).
+ */
+TARGET static inline __attribute__((always_inline)) void f32_rows(const int R, const float *a, size_t lda, const float *b,
+                                                                  size_t ldb, int kc, float *c, size_t ldc, __mmask16 m0,
+                                                                  __mmask16 m1, int load) {
     __m512 acc0[MR], acc1[MR];
 #pragma GCC unroll 14
-    for (int r = 0; r < MR; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
+    for (int r = 0; r < R; r++) {
+        acc0[r] = load ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+        acc1[r] = load ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
+    }
     for (int p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_loadu_ps(bt + (size_t)p * ldb), b1 = _mm512_loadu_ps(bt + (size_t)p * ldb + 16);
+        __m512 b0 = _mm512_loadu_ps(b + (size_t)p * ldb), b1 = _mm512_loadu_ps(b + (size_t)p * ldb + 16);
 #pragma GCC unroll 14
-        for (int r = 0; r < MR; r++) {
-            __m512 x = _mm512_set1_ps(at[(size_t)r * lda + p]);
+        for (int r = 0; r < R; r++) {
+            __m512 x = _mm512_set1_ps(a[r * lda + p]);
             acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
             acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
         }
     }
 #pragma GCC unroll 14
-    for (int r = 0; r < MR; r++) {
-        _mm512_storeu_ps(ct + (size_t)r * ldc, acc0[r]);
-        _mm512_storeu_ps(ct + (size_t)r * ldc + 16, acc1[r]);
+    for (int r = 0; r < R; r++) {
+        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
+        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
     }
+}
+
+/* A whole FP32 tile, MR rows x 32 columns from zero: attention's scores. */
+TARGET static inline void f32_tile(const float *at, int lda, const float *bt, int ldb, int kc, float *ct, int ldc) {
+    f32_rows(MR, at, (size_t)lda, bt, (size_t)ldb, kc, ct, (size_t)ldc, 0xffff, 0xffff, 0);
 }
 
 /*
@@ -481,39 +496,8 @@ TARGET void tl_f32_tiles(const float *a, int lda, const float *b, int ldb, int k
     }
 }
 
-/*
- * FP32 register tile of R rows (a constant where inlined) against one panel of 32 columns: C (+)= A.B, each element one
- * FMA chain over p ascending from C (load) or from zero: the chain of Java's tensor.GemmKernels.kernel14 / kernel6,
- * so the bits of tensor.Gemm's F32 products whatever the blocking (a block continues the chain through C, and a
- * float stored and loaded is the same float). m0, m1: which of the panel's 32 columns exist (B is zero beyond them).
- */
-TARGET static inline __attribute__((always_inline)) void f32_rows(const int R, const float *a, size_t lda, const float *b,
-                                                                  int kc, float *c, size_t ldc, __mmask16 m0, __mmask16 m1,
-                                                                  int load) {
-    __m512 acc0[MR], acc1[MR];
-#pragma GCC unroll 14
-    for (int r = 0; r < R; r++) {
-        acc0[r] = load ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
-        acc1[r] = load ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
-    }
-    for (int p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_loadu_ps(b + (size_t)p * NR), b1 = _mm512_loadu_ps(b + (size_t)p * NR + 16);
-#pragma GCC unroll 14
-        for (int r = 0; r < R; r++) {
-            __m512 x = _mm512_set1_ps(a[r * lda + p]);
-            acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
-            acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
-        }
-    }
-#pragma GCC unroll 14
-    for (int r = 0; r < R; r++) {
-        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
-        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
-    }
-}
-
 #define F32_CASE(R) \
-    case R: f32_rows(R, a, lda, b, kc, c, ldc, m0, m1, load); break;
+    case R: f32_rows(R, a, lda, b, NR, kc, c, ldc, m0, m1, load); break;
 
 TARGET static void f32_tile_rows(int rows, const float *a, size_t lda, const float *b, int kc, float *c, size_t ldc,
                                  int width, int load) {
