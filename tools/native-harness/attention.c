@@ -26,12 +26,6 @@ enum { HEADS = 9, KV_HEADS = 3, HD = 64, CALLS = 201 };
 
 static float uniform(void) { return (float)rand() / RAND_MAX * 2.f - 1.f; }
 
-static void *aligned(size_t bytes) {
-    void *p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-    if (!p) exit(1);
-    return p;
-}
-
 int main(int argc, char **argv) {
     int rows = argc > 1 ? atoi(argv[1]) : 128, rounds = argc > 2 ? atoi(argv[2]) : 7;
     if (rows < 1 || rows > 4096 || rounds < 1 || rounds > 1000) {

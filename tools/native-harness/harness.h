@@ -31,6 +31,46 @@ static inline double bf16_peak_gflops(void) {
     return peak;
 }
 
+/* bytes (rounded up to a cache line) at a 64-byte boundary; the harness gives up when memory runs out */
+static inline void *aligned(size_t bytes) {
+    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!p) exit(1);
+    return p;
+}
+
+/*
+ * tensor.Gemm's cut of a native product C[rows x cols] into tasks (TaskGrid.forNative): groups of about 8 panels of
+ * 32 columns, evenly sized, times blocks of whole 14-row tiles, about tasks_per_thread tasks for each of threads.
+ */
+enum { CUT_TILE_ROWS = 14, CUT_PANEL = 32, CUT_GROUP = 8 }; /* Gemm.MR, NativeBf16.PANEL, Gemm.NATIVE_PANELS */
+
+typedef struct {
+    int rows, cols, panels, row_tiles, groups, per, blocks;
+} gemm_cut;
+
+static inline gemm_cut gemm_cut_of(int rows, int cols, int threads, int tasks_per_thread) {
+    gemm_cut g = {rows, cols, (cols + CUT_PANEL - 1) / CUT_PANEL, (rows + CUT_TILE_ROWS - 1) / CUT_TILE_ROWS, 0, 0, 0};
+    g.groups = (g.panels + CUT_GROUP - 1) / CUT_GROUP;
+    g.per = (g.panels + g.groups - 1) / g.groups;
+    g.groups = (g.panels + g.per - 1) / g.per;
+    g.blocks = (tasks_per_thread * threads + g.groups - 1) / g.groups;
+    if (g.blocks > g.row_tiles) g.blocks = g.row_tiles;
+    if (g.blocks < 1) g.blocks = 1;
+    return g;
+}
+
+static inline int gemm_cut_tasks(const gemm_cut *g) { return g->groups * g->blocks; }
+
+/* Task t's rows [r0, r1) (empty when a block falls past the last row) and columns [c0, c1). */
+static inline void gemm_cut_task(const gemm_cut *g, int t, int *r0, int *r1, int *c0, int *c1) {
+    int p0 = t % g->groups * g->per, p1 = p0 + g->per < g->panels ? p0 + g->per : g->panels;
+    *r0 = (int)((long)g->row_tiles * (t / g->groups) / g->blocks) * CUT_TILE_ROWS;
+    *r1 = (int)((long)g->row_tiles * (t / g->groups + 1) / g->blocks) * CUT_TILE_ROWS;
+    if (*r1 > g->rows) *r1 = g->rows;
+    *c0 = p0 * CUT_PANEL;
+    *c1 = p1 * CUT_PANEL < g->cols ? p1 * CUT_PANEL : g->cols;
+}
+
 /* qsort order of doubles, ascending */
 static inline int by_value(const void *x, const void *y) {
     double a = *(const double *)x, b = *(const double *)y;

@@ -17,7 +17,7 @@
 
 #include "harness.h"
 
-enum { PANEL = 32, MR = 14, GROUP = 8, TASKS_PER_THREAD = 16 };
+enum { PANEL = 32, MR = 14, TASKS_PER_THREAD = 16 };
 
 /* W is n x k; count = how many such products a layer has */
 static const int shapes[][3] = {{576, 576, 2}, {192, 576, 2}, {1536, 576, 2}, {576, 1536, 1}};
@@ -40,41 +40,26 @@ static void join(void) {
     }
 }
 
-/* Task t of Gemm's cut of C[rows x cols] = A . B for `threads` threads (TaskGrid.forNative). */
-static int tasks_of(int rows, int cols, int threads, int *groups, int *per, int *blocks) {
-    int panels = (cols + PANEL - 1) / PANEL, row_tiles = (rows + MR - 1) / MR;
-    *groups = (panels + GROUP - 1) / GROUP;
-    *per = (panels + *groups - 1) / *groups;
-    *groups = (panels + *per - 1) / *per;
-    *blocks = (TASKS_PER_THREAD * threads + *groups - 1) / *groups;
-    if (*blocks > row_tiles) *blocks = row_tiles;
-    return *groups * *blocks;
-}
-
-static void run_task(int t, const uint16_t *a, int rows, int red, const uint32_t *b, int cols, float *c, int groups,
-                     int per, int blocks) {
-    int panels = (cols + PANEL - 1) / PANEL, row_tiles = (rows + MR - 1) / MR;
-    int p0 = t % groups * per, p1 = p0 + per < panels ? p0 + per : panels;
-    int r0 = (int)((long)row_tiles * (t / groups) / blocks) * MR;
-    int r1 = (int)((long)row_tiles * (t / groups + 1) / blocks) * MR;
-    if (r1 > rows) r1 = rows;
-    int c0 = p0 * PANEL, c1 = p1 * PANEL < cols ? p1 * PANEL : cols;
+/* Task t of the cut g of C = A . B (A's rows at stride red). */
+static void run_task(int t, const gemm_cut *g, const uint16_t *a, int red, const uint32_t *b, float *c) {
+    int r0, r1, c0, c1;
+    gemm_cut_task(g, t, &r0, &r1, &c0, &c1);
     if (r1 > r0) {
-        tl_gemm_packed_bf16(a + (size_t)r0 * red, red, r1 - r0, red, b, cols, c0, c1, c + (size_t)r0 * cols + c0, cols, 0);
+        tl_gemm_packed_bf16(a + (size_t)r0 * red, red, r1 - r0, red, b, g->cols, c0, c1, c + (size_t)r0 * g->cols + c0, g->cols, 0);
     }
 }
 
 /* One product on this thread: its share of the shared cut (then a join), or all of its own lane's cut. */
 static void product(int me, const uint16_t *a, int red, const uint32_t *b, int cols, float *c) {
-    int groups, per, blocks;
     if (lanes) {
-        int half = m / 2 / MR * MR, r0 = me ? half : 0, rows = me ? m - half : half;
-        int tasks = tasks_of(rows, cols, 1, &groups, &per, &blocks);
-        for (int t = 0; t < tasks; t++) run_task(t, a + (size_t)r0 * red, rows, red, b, cols, c, groups, per, blocks);
+        int half = m / 2 / MR * MR, r0 = me ? half : 0;
+        gemm_cut g = gemm_cut_of(me ? m - half : half, cols, 1, TASKS_PER_THREAD);
+        for (int t = 0; t < gemm_cut_tasks(&g); t++) run_task(t, &g, a + (size_t)r0 * red, red, b, c);
         return;
     }
-    int tasks = tasks_of(m, cols, 2, &groups, &per, &blocks), t;
-    while ((t = atomic_fetch_add(&next_task, 1)) < tasks) run_task(t, a, m, red, b, cols, c, groups, per, blocks);
+    gemm_cut g = gemm_cut_of(m, cols, 2, TASKS_PER_THREAD);
+    int t;
+    while ((t = atomic_fetch_add(&next_task, 1)) < gemm_cut_tasks(&g)) run_task(t, &g, a, red, b, c);
     join();
     if (me == 0) atomic_store(&next_task, 0);
     join();
@@ -108,12 +93,6 @@ static void *worker(void *unused) {
         pthread_barrier_wait(&round_end);
     }
     return NULL;
-}
-
-static void *aligned(size_t bytes) {
-    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (!p) exit(1);
-    return p;
 }
 
 int main(int argc, char **argv) {

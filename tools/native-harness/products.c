@@ -11,27 +11,17 @@
 
 #include "harness.h"
 
-enum { MR = 14, NR = 32, NATIVE_PANELS = 8 };
-
 static int threads = 2, tasks_per_thread = 16; /* Gemm.NATIVE_TASKS_PER_THREAD */
 static uint32_t *packed;
 
 /* One product, every task of Gemm's cut in turn; once = 1 packs B for the whole product first. */
 static void product(int once, int transposed, const uint16_t *a, int lda, int m, int red, const uint16_t *w, int cols,
                     float *y) {
-    int panels = (cols + NR - 1) / NR, rowTiles = (m + MR - 1) / MR;
-    int groups = (panels + NATIVE_PANELS - 1) / NATIVE_PANELS, per = (panels + groups - 1) / groups;
-    groups = (panels + per - 1) / per;
-    int blocks = (tasks_per_thread * threads + groups - 1) / groups;
-    if (blocks > rowTiles) blocks = rowTiles;
-    if (blocks < 1) blocks = 1;
-    if (once) tl_pack_bf16(w, red, cols, transposed, 0, panels, packed);
-    for (int t = 0; t < groups * blocks; t++) {
-        int p0 = t % groups * per, p1 = p0 + per < panels ? p0 + per : panels;
-        int r0 = (int)((long)rowTiles * (t / groups) / blocks) * MR;
-        int r1 = (int)((long)rowTiles * (t / groups + 1) / blocks) * MR;
-        if (r1 > m) r1 = m;
-        int c0 = p0 * NR, c1 = p1 * NR < cols ? p1 * NR : cols;
+    gemm_cut g = gemm_cut_of(m, cols, threads, tasks_per_thread);
+    if (once) tl_pack_bf16(w, red, cols, transposed, 0, g.panels, packed);
+    for (int t = 0; t < gemm_cut_tasks(&g); t++) {
+        int r0, r1, c0, c1;
+        gemm_cut_task(&g, t, &r0, &r1, &c0, &c1);
         if (r1 <= r0) continue;
         const uint16_t *at = a + (size_t)r0 * lda;
         float *yt = y + (size_t)r0 * cols;

@@ -14,14 +14,14 @@
 
 #include "harness.h"
 
-enum { PANEL = 32, MR = 14, GROUP = 8 };
+enum { MR = 14 };
 
 /* one product: C[m x cols] = A[m x red] . B, B = W^T (transposed) or W */
 typedef struct {
     const uint16_t *a, *w;
     int m, red, cols, transposed;
     float *c;
-    int groups, per_group, row_blocks, row_tiles, panels;
+    gemm_cut cut;
 } product_t;
 
 static product_t cur;
@@ -33,11 +33,8 @@ static pthread_barrier_t start, finish;
 
 static void run_task(int t) {
     const product_t *p = &cur;
-    int p0 = t % p->groups * p->per_group, p1 = p0 + p->per_group < p->panels ? p0 + p->per_group : p->panels;
-    int r0 = (int)((long)p->row_tiles * (t / p->groups) / p->row_blocks) * MR;
-    int r1 = (int)((long)p->row_tiles * (t / p->groups + 1) / p->row_blocks) * MR;
-    if (r1 > p->m) r1 = p->m;
-    int c0 = p0 * PANEL, c1 = p1 * PANEL < p->cols ? p1 * PANEL : p->cols;
+    int r0, r1, c0, c1;
+    gemm_cut_task(&p->cut, t, &r0, &r1, &c0, &c1);
     if (r1 > r0) tl_gemm_packed_bf16(p->a + (size_t)r0 * p->red, p->red, r1 - r0, p->red, packed, p->cols, c0, c1,
                                      p->c + (size_t)r0 * p->cols + c0, p->cols, 0);
 }
@@ -55,7 +52,7 @@ static int take(int i, int first) {
 
 static void work(int me) {
     int t;
-    while ((t = atomic_fetch_add(&next_pack, 1)) < cur.panels) tl_pack_bf16(cur.w, cur.red, cur.cols, cur.transposed, t, t + 1, packed);
+    while ((t = atomic_fetch_add(&next_pack, 1)) < cur.cut.panels) tl_pack_bf16(cur.w, cur.red, cur.cols, cur.transposed, t, t + 1, packed);
     atomic_fetch_add(&packed_done, 1);
     while (atomic_load(&packed_done) < 2) {
     }
@@ -63,7 +60,7 @@ static void work(int me) {
         while ((t = take(me, 1)) >= 0) run_task(t);
         while ((t = take(1 - me, 0)) >= 0) run_task(t);
     } else {
-        while ((t = atomic_fetch_add(&next_task, 1)) < cur.groups * cur.row_blocks) run_task(t);
+        while ((t = atomic_fetch_add(&next_task, 1)) < gemm_cut_tasks(&cur.cut)) run_task(t);
     }
 }
 
@@ -78,13 +75,8 @@ static void *worker(void *unused) {
 }
 
 static void product(const uint16_t *a, int m, int red, const uint16_t *w, int cols, int transposed, float *c) {
-    int panels = (cols + PANEL - 1) / PANEL, row_tiles = (m + MR - 1) / MR;
-    int groups = (panels + GROUP - 1) / GROUP, per_group = (panels + groups - 1) / groups;
-    groups = (panels + per_group - 1) / per_group;
-    int row_blocks = (2 * tasks_per_thread + groups - 1) / groups;
-    if (row_blocks > row_tiles) row_blocks = row_tiles;
-    cur = (product_t){a, w, m, red, cols, transposed, c, groups, per_group, row_blocks, row_tiles, panels};
-    int tasks = groups * row_blocks;
+    cur = (product_t){a, w, m, red, cols, transposed, c, gemm_cut_of(m, cols, 2, tasks_per_thread)};
+    int tasks = gemm_cut_tasks(&cur.cut);
     atomic_store(&next_pack, 0);
     atomic_store(&next_task, 0);
     atomic_store(&packed_done, 0);
@@ -96,8 +88,7 @@ static void product(const uint16_t *a, int m, int red, const uint16_t *w, int co
 }
 
 static uint16_t *random_array(size_t n, uint16_t base) {
-    uint16_t *p = aligned_alloc(64, (n * 2 + 63) / 64 * 64);
-    if (!p) exit(1);
+    uint16_t *p = aligned(n * 2);
     for (size_t i = 0; i < n; i++) p[i] = random_bf16(base);
     return p;
 }
