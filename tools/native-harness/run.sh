@@ -19,6 +19,9 @@
 #       attention.c on one core: BF16 compute's attention forward and backward of one block (a SmolLM2-135M kv group of
 #       3 heads, a causal sequence of rows query rows and keys), as useful GFLOP/s and a share of the BF16 peak;
 #       defaults 128 7.
+#   run.sh weights [m] [rounds]
+#       weights.c on one core: the forward products of all 30 layers (B = W^T packed, as BF16 compute holds it), each
+#       layer's own weights (212 MB, from memory) against layer 0's for every layer (from cache); defaults 1024 9.
 #   run.sh matvec [rounds]
 #       matvec.c on one core: decode's one-row loop over W^T packed against Java's BF16 panels, the same memory, on
 #       4 KB pages and on huge pages; default 15.
@@ -32,7 +35,7 @@ core=$(( $(nproc) > 1 ? 1 : 0 ))
 build() { local name=$1; shift; "${CC:-gcc}" -O3 -Wall "$@" -o "$out/$name" "$here/$name.c"; }
 case "${1:-}" in
   packing) shift; build packing -Wno-unused-function; taskset -c "$core" "$out/packing" "$@" ;; # includes the library
-  matvec|tile) name=$1; shift; build "$name" "$lib"; taskset -c "$core" "$out/$name" "$@" ;;
+  matvec|tile|weights) name=$1; shift; build "$name" "$lib"; taskset -c "$core" "$out/$name" "$@" ;;
   # libm after the sources that call it, which build() cannot put there
   attention) shift; "${CC:-gcc}" -O3 -Wall -o "$out/attention" "$here/attention.c" "$lib" -lm; taskset -c "$core" "$out/attention" "$@" ;;
   threads|lanes) name=$1; shift; build "$name" -pthread "$lib"; "$out/$name" "$@" ;;
