@@ -395,7 +395,8 @@ void tl_gemm_packed_bf16(const uint16_t *a, int lda, int m, int red, const uint3
  * B[red x cols] in FP32 (row stride ldb) rounded to BF16 (nearest even) and packed as the tiles read it: ceil(cols /
  * NR) panels of panel_words(red) words, word j of pair p of panel q holding rows 2p (low half) and 2p + 1 of column
  * q * NR + j; the pair past an odd red and the columns past cols are zero. dst is 64-byte aligned. For the small
- * operands of attention's products (V, K, dS, P, V^T), packed once per block of query rows.
+ * operands of attention's products (V, K, V^T), packed once per block of query rows; dS and P go a row tile at a
+ * time through pack_f32_panels.
  */
 TARGET static void pack_f32_panels(const float *b, int ldb, int red, int cols, uint32_t *dst, size_t pw);
 
@@ -854,7 +855,7 @@ long tl_attention_backward_work_bytes(int m, int nk, int hd) {
  * (p = exp(scale * s - lse), sum of p * dP in 16 lanes from each row's first key, dS = p * (dP - that) * scale), dQ =
  * dS.K over the pairs of keys the tile's rows see, and the tile's P and dS packed into the block's panels (only a
  * tile of them is ever held in FP32: the work area stays within a Zen 5 core's L2, 0.89 MB instead of 1.28 for a
- * SmolLM2 block, and the harness's backward ran ~3% faster); then dK^T = Q^T.dS and dV^T = dO^T.P one key panel at
+ * SmolLM2 block, and the harness's backward ran 2-3% faster); then dK^T = Q^T.dS and dV^T = dO^T.P one key panel at
  * a time, each over the pairs of rows that see one of its keys, added into dk and dv.
  *
  * The bits of Java's tensor.BlockAttention.backward tile by tile (16 lanes): the same tiles over the same ranges, the
