@@ -15,10 +15,11 @@
 #   run.sh packing [rounds]
 #       packing.c on one core: the backward's B = W packed from W^T packed (BF16 compute's one copy) for every layer matrix of SmolLM2-135M
 #       (from memory), against packing the same words from row-major W (the reference), alternated round by round.
-#   run.sh attention [rows] [rounds]
+#   run.sh attention [rows] [rounds] [sets] [dense]
 #       attention.c on one core: BF16 compute's attention forward and backward of one block (a SmolLM2-135M kv group of
 #       3 heads, a causal sequence of rows query rows and keys), as useful GFLOP/s and a share of the BF16 peak;
-#       defaults 128 7.
+#       sets > 1 cycles through that many blocks' operands (from memory), dense keeps only the block's columns;
+#       defaults 128 7 1.
 #   run.sh weights [m] [rounds]
 #       weights.c on one core: the forward products of all 30 layers (B = W^T packed, as BF16 compute holds it), each
 #       layer's own weights (212 MB, from memory) against layer 0's for every layer (from cache); defaults 1024 9.
