@@ -71,6 +71,17 @@ static inline void gemm_cut_task(const gemm_cut *g, int t, int *r0, int *r1, int
     *c1 = p1 * CUT_PANEL < g->cols ? p1 * CUT_PANEL : g->cols;
 }
 
+/* Task t of the cut g of C[g->rows x g->cols] = A . B on this thread, B packed whole (tl_pack_bf16's layout), A's rows
+ * at stride lda with red values each; nothing when the task's rows fall past the last. */
+static inline void gemm_cut_run(const gemm_cut *g, int t, const uint16_t *a, int lda, int red, const uint32_t *b, float *c) {
+    int r0, r1, c0, c1;
+    gemm_cut_task(g, t, &r0, &r1, &c0, &c1);
+    if (r1 > r0) {
+        tl_gemm_packed_bf16(a + (size_t)r0 * lda, lda, r1 - r0, red, b, g->cols, c0, c1, c + (size_t)r0 * g->cols + c0,
+                            g->cols, 0);
+    }
+}
+
 /* qsort order of doubles, ascending */
 static inline int by_value(const void *x, const void *y) {
     double a = *(const double *)x, b = *(const double *)y;

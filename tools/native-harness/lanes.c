@@ -40,26 +40,17 @@ static void join(void) {
     }
 }
 
-/* Task t of the cut g of C = A . B (A's rows at stride red). */
-static void run_task(int t, const gemm_cut *g, const uint16_t *a, int red, const uint32_t *b, float *c) {
-    int r0, r1, c0, c1;
-    gemm_cut_task(g, t, &r0, &r1, &c0, &c1);
-    if (r1 > r0) {
-        tl_gemm_packed_bf16(a + (size_t)r0 * red, red, r1 - r0, red, b, g->cols, c0, c1, c + (size_t)r0 * g->cols + c0, g->cols, 0);
-    }
-}
-
 /* One product on this thread: its share of the shared cut (then a join), or all of its own lane's cut. */
 static void product(int me, const uint16_t *a, int red, const uint32_t *b, int cols, float *c) {
     if (lanes) {
         int half = m / 2 / MR * MR, r0 = me ? half : 0;
         gemm_cut g = gemm_cut_of(me ? m - half : half, cols, 1, TASKS_PER_THREAD);
-        for (int t = 0; t < gemm_cut_tasks(&g); t++) run_task(t, &g, a + (size_t)r0 * red, red, b, c);
+        for (int t = 0; t < gemm_cut_tasks(&g); t++) gemm_cut_run(&g, t, a + (size_t)r0 * red, red, red, b, c);
         return;
     }
     gemm_cut g = gemm_cut_of(m, cols, 2, TASKS_PER_THREAD);
     int t;
-    while ((t = atomic_fetch_add(&next_task, 1)) < gemm_cut_tasks(&g)) run_task(t, &g, a, red, b, c);
+    while ((t = atomic_fetch_add(&next_task, 1)) < gemm_cut_tasks(&g)) gemm_cut_run(&g, t, a, red, red, b, c);
     join();
     if (me == 0) atomic_store(&next_task, 0);
     join();

@@ -32,11 +32,7 @@ static _Atomic long share[2]; /* owned: next task (low 32 bits), end of the shar
 static pthread_barrier_t start, finish;
 
 static void run_task(int t) {
-    const product_t *p = &cur;
-    int r0, r1, c0, c1;
-    gemm_cut_task(&p->cut, t, &r0, &r1, &c0, &c1);
-    if (r1 > r0) tl_gemm_packed_bf16(p->a + (size_t)r0 * p->red, p->red, r1 - r0, p->red, packed, p->cols, c0, c1,
-                                     p->c + (size_t)r0 * p->cols + c0, p->cols, 0);
+    gemm_cut_run(&cur.cut, t, cur.a, cur.red, cur.red, packed, cur.c);
 }
 
 /* the first task left in thread i's share (its own), or the last (another's); -1 when none is left */

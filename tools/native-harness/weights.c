@@ -57,13 +57,7 @@ int main(int argc, char **argv) {
                         int n = shapes[s][0], k = shapes[s][1];
                         const uint32_t *b = wt[own ? l : 0][s][c];
                         gemm_cut g = gemm_cut_of(m, n, 2, 16);
-                        for (int t = 0; t < gemm_cut_tasks(&g); t++) {
-                            int r0, r1, c0, c1;
-                            gemm_cut_task(&g, t, &r0, &r1, &c0, &c1);
-                            if (r1 <= r0) continue;
-                            tl_gemm_packed_bf16(x[s] + (size_t)r0 * k, k, r1 - r0, k, b, n, c0, c1,
-                                                y[s] + (size_t)r0 * n + c0, n, 0);
-                        }
+                        for (int t = 0; t < gemm_cut_tasks(&g); t++) gemm_cut_run(&g, t, x[s], k, k, b, y[s]);
                     }
                 }
             }
