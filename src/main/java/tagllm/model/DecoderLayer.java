@@ -623,7 +623,7 @@ final class DecoderLayer {
      * few-row path, which must keep its own bits), and the widest operand fits a reusable buffer (else Gemm converts
      * in passes). Either way the same bits.
      */
-    private boolean fused(int n) {
+    boolean fused(int n) {
         return n >= Gemm.MR && Bf16Rows.fits(n, Math.max(d, ffn)) && allBf16();
     }
 
@@ -631,7 +631,7 @@ final class DecoderLayer {
      * Whether every matrix of the layer computes in BF16; then attention's blocks take their products other than the
      * scores in BF16 too ({@link BlockAttention}), as the precision asked for.
      */
-    private boolean allBf16() {
+    boolean allBf16() {
         return w.q().bf16Compute() && w.k().bf16Compute() && w.v().bf16Compute() && w.o().bf16Compute()
                 && w.gate().bf16Compute() && w.up().bf16Compute() && w.down().bf16Compute();
     }

@@ -42,6 +42,17 @@ public final class ForwardPass implements AutoCloseable {
     final float[] rstdFinal;
     final float[] normed;
     private final FloatArrayPool pool;
+    /**
+     * A pass cut into lanes ({@link Lanes}): each lane's own pass over its run of sequences, lane k's row 0 being this
+     * pass's row laneRow[k] (laneRow ends with rows). Null for a whole pass; a pass in lanes has none of the arrays
+     * above and answers every read from its lanes.
+     */
+    final ForwardPass[] lanes;
+    final int[] laneRow;
+    /** The read rows of a pass in lanes (null: all rows). */
+    private final int[] readRows;
+    /** A pass in lanes: its lanes' final-norm outputs side by side, made on the first {@link #normed()}. */
+    private float[] gathered;
     /** Arrays handed out by {@link #gradientRows()}, given back with the rest at close. */
     private final List<float[]> gradients = new ArrayList<>(2);
     private volatile boolean closed;
@@ -59,6 +70,9 @@ public final class ForwardPass implements AutoCloseable {
         this.all = all;
         this.top = top;
         this.pool = pool;
+        this.lanes = null;
+        this.laneRow = null;
+        this.readRows = null;
         int outRows = top.count();
         int d = c.hiddenSize(), half = c.headDim() / 2;
         rope = new DecoderLayer.RopeAngles(pool.takeAtLeast(rows, half), pool.takeAtLeast(rows, half));
@@ -85,6 +99,39 @@ public final class ForwardPass implements AutoCloseable {
         }
     }
 
+    /** A pass made of lanes: lane k computed rows laneRow[k] .. laneRow[k + 1] - 1 (see {@link #lanes}). */
+    ForwardPass(ModelConfig c, PackedBatch batch, boolean keep, int[] readRows, ForwardPass[] lanes, int[] laneRow,
+                FloatArrayPool pool) {
+        this.batch = batch;
+        this.config = c;
+        this.rows = batch.rows();
+        this.kept = keep;
+        this.pool = pool;
+        this.lanes = lanes;
+        this.laneRow = laneRow;
+        this.readRows = readRows;
+        this.rope = null;
+        this.all = null;
+        this.top = null;
+        this.layers = null;
+        this.residual = null;
+        this.rstdFinal = null;
+        this.normed = null;
+    }
+
+    /** The read rows, for messages. */
+    String readRowsDescribed() {
+        return lanes != null ? (readRows == null ? "all" : QueryRows.describe(readRows)) : top.describe();
+    }
+
+    /** The lane that computed row (of a pass in lanes). */
+    int laneOf(int row) {
+        if (row < 0 || row >= rows) throw new IndexOutOfBoundsException("row " + row + " of " + rows);
+        int k = 0;
+        while (row >= laneRow[k + 1]) k++;
+        return k;
+    }
+
     /** The rows layer l computes its queries and everything after them for. */
     QueryRows queryRows(int l) { return l + 1 == layers.length ? top : all; }
 
@@ -93,7 +140,7 @@ public final class ForwardPass implements AutoCloseable {
     public PackedBatch batch() { return batch; }
 
     /** Whether the final-norm output exists at every row (no read rows were given to the forward). */
-    public boolean allRowsComputed() { return top.all(); }
+    public boolean allRowsComputed() { return lanes != null ? readRows == null : top.all(); }
 
     /**
      * The final RMSNorm output, rows × hidden (the array may be longer: it is pooled, and serves passes of other
@@ -102,11 +149,24 @@ public final class ForwardPass implements AutoCloseable {
      */
     public float[] normed() {
         requireOpen();
-        if (!top.all()) {
-            throw new IllegalStateException("this forward pass computed the final-norm output only at its " + top.count()
-                    + " read rows " + top.describe() + ": read them with normedRow(row)");
+        if (!allRowsComputed()) {
+            int count = lanes != null ? readRows.length : top.count();
+            String which = lanes != null ? QueryRows.describe(readRows) : top.describe();
+            throw new IllegalStateException("this forward pass computed the final-norm output only at its " + count
+                    + " read rows " + which + ": read them with normedRow(row)");
         }
-        return normed;
+        if (lanes == null) return normed;
+        synchronized (this) {
+            if (gathered == null) {
+                int d = config.hiddenSize();
+                float[] g = pool.takeAtLeast(rows, d);
+                for (int k = 0; k < lanes.length; k++) {
+                    System.arraycopy(lanes[k].normed(), 0, g, laneRow[k] * d, (laneRow[k + 1] - laneRow[k]) * d);
+                }
+                gathered = g;
+            }
+            return gathered;
+        }
     }
 
     /**
@@ -129,9 +189,22 @@ public final class ForwardPass implements AutoCloseable {
     /** A copy of the final-norm output at one row; the row must be one the pass computed. */
     public float[] normedRow(int row) {
         requireOpen();
+        if (lanes != null) {
+            int k = laneOf(row);
+            requireComputed(row);
+            return lanes[k].normedRow(row - laneRow[k]);
+        }
         int i = outputIndex(row);
         int d = config.hiddenSize();
         return Arrays.copyOfRange(normed, i * d, (i + 1) * d);
+    }
+
+    /** A pass in lanes: row's final-norm output (and final residual) must be one it computed. */
+    private void requireComputed(int row) {
+        if (readRows != null && Arrays.binarySearch(readRows, row) < 0) {
+            throw new IllegalArgumentException("row " + row + " of the final-norm output was not computed: this forward pass was asked for rows "
+                    + QueryRows.describe(readRows) + " only");
+        }
     }
 
     /** Where row's final-norm output (and final residual) lives: the row itself, or its read index. */
@@ -149,8 +222,15 @@ public final class ForwardPass implements AutoCloseable {
     public float[] residualAfterLayer(int layer, int row) {
         requireOpen();
         if (!kept) throw new IllegalStateException("residuals are only kept by forward(batch, keepForBackward=true)");
-        if (layer < 0 || layer >= layers.length) throw new IndexOutOfBoundsException("layer " + layer + " of " + layers.length);
+        if (layer < 0 || layer >= config.numLayers()) {
+            throw new IndexOutOfBoundsException("layer " + layer + " of " + config.numLayers());
+        }
         if (row < 0 || row >= rows) throw new IndexOutOfBoundsException("row " + row + " of " + rows);
+        if (lanes != null) {
+            int k = laneOf(row);
+            if (layer + 1 == config.numLayers()) requireComputed(row);
+            return lanes[k].residualAfterLayer(layer, row - laneRow[k]);
+        }
         int d = config.hiddenSize();
         float[] src = layers[layer].xOut;
         int i = layer + 1 == layers.length ? outputIndex(row) : row;
@@ -160,6 +240,12 @@ public final class ForwardPass implements AutoCloseable {
     /** Bytes held by this pass's arrays (what a forward kept for backward costs in memory). */
     public long bytes() {
         long floats = 0;
+        if (lanes != null) {
+            long laneBytes = 0;
+            for (ForwardPass p : lanes) laneBytes += p.bytes();
+            for (float[] a : distinctArrays()) floats += a.length;
+            return laneBytes + 4 * floats;
+        }
         for (float[] a : distinctArrays()) floats += a.length;
         return 4 * floats + 8L * rows;
     }
@@ -173,14 +259,21 @@ public final class ForwardPass implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        if (lanes != null) for (ForwardPass p : lanes) p.close();
         for (float[] a : distinctArrays()) pool.give(a);
     }
 
     private Set<float[]> distinctArrays() {
         Set<float[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (float[] a : new float[][]{rope.cos(), rope.sin(), residual, rstdFinal, normed}) arrays.add(a);
-        for (LayerActivations a : layers) {
-            for (float[] x : a.arrays()) arrays.add(x);
+        if (lanes != null) {
+            synchronized (this) {
+                if (gathered != null) arrays.add(gathered);
+            }
+        } else {
+            for (float[] a : new float[][]{rope.cos(), rope.sin(), residual, rstdFinal, normed}) arrays.add(a);
+            for (LayerActivations a : layers) {
+                for (float[] x : a.arrays()) arrays.add(x);
+            }
         }
         synchronized (gradients) {
             arrays.addAll(gradients);

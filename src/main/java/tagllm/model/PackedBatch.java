@@ -19,10 +19,17 @@ public final class PackedBatch {
     private final int[] position;
     private final int[] attendFrom;
     private final int[] gradFrom;
+    /** Where row 0's input vector starts in the input block (floats): non-zero only for a lane's part of a batch. */
+    private final int inputOffset;
 
     public PackedBatch(int hidden, float[] input, int[] seqStart, int[] position, int[] attendFrom, int[] gradFrom) {
+        this(hidden, input, 0, seqStart, position, attendFrom, gradFrom);
+    }
+
+    private PackedBatch(int hidden, float[] input, int inputOffset, int[] seqStart, int[] position, int[] attendFrom,
+                        int[] gradFrom) {
         int rows = seqStart[seqStart.length - 1];
-        if (input.length < (long) rows * hidden || position.length != rows || attendFrom.length != rows
+        if (input.length - (long) inputOffset < (long) rows * hidden || position.length != rows || attendFrom.length != rows
                 || gradFrom.length != seqStart.length - 1) {
             throw new IllegalArgumentException("inconsistent packed batch: rows=" + rows);
         }
@@ -39,7 +46,25 @@ public final class PackedBatch {
         this.position = position;
         this.attendFrom = attendFrom;
         this.gradFrom = gradFrom;
+        this.inputOffset = inputOffset;
     }
+
+    /**
+     * Sequences s0 .. s1 - 1 as a batch of their own (rows renumbered from 0), reading the same input block in place:
+     * a lane's share of the batch ({@link Lanes}).
+     */
+    PackedBatch part(int s0, int s1) {
+        int r0 = seqStart[s0], n = seqStart[s1] - r0;
+        int[] starts = new int[s1 - s0 + 1], attend = new int[n], from = new int[s1 - s0];
+        for (int s = s0; s <= s1; s++) starts[s - s0] = seqStart[s] - r0;
+        for (int i = 0; i < n; i++) attend[i] = attendFrom[r0 + i] - r0;
+        for (int s = s0; s < s1; s++) from[s - s0] = gradFrom[s] - r0;
+        return new PackedBatch(hidden, input, inputOffset + r0 * hidden, starts, Arrays.copyOfRange(position, r0, r0 + n),
+                attend, from);
+    }
+
+    /** Where row 0's input vector starts in {@link #input()} (floats). */
+    int inputOffset() { return inputOffset; }
 
     /** One plain causal sequence with positions 0..n-1. */
     public static PackedBatch single(int hidden, float[] input) {

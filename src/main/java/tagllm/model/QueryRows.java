@@ -87,7 +87,10 @@ final class QueryRows {
     int indexOf(int r) { return index == null ? r : index[r]; }
 
     /** The rows, for messages (the first few). */
-    String describe() {
+    String describe() { return describe(row); }
+
+    /** Rows as messages show them: the first eight, then an ellipsis. */
+    static String describe(int[] row) {
         int show = Math.min(row.length, 8);
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < show; i++) b.append(i > 0 ? ", " : "").append(row[i]);

@@ -2,6 +2,7 @@ package tagllm.model;
 
 import tagllm.tensor.FloatArrayPool;
 import tagllm.tensor.Gemm;
+import tagllm.tensor.Parallel;
 import tagllm.tensor.RmsNorm;
 import tagllm.tensor.Rope;
 import tagllm.tensor.StepProfile;
@@ -21,6 +22,12 @@ public final class Transformer {
     private final float eps;
     private final double[] invFreq;
     private final int window;
+    /** Whether LoRA adapters are on: their gradients are sums over every row, which lanes would add to at once. */
+    private volatile boolean adapted;
+    /** Whether every layer computes its products in BF16 ({@link tagllm.tensor.Matrix#bf16Compute}). */
+    private final boolean bf16Layers;
+    /** Every pass whole, never in lanes: for tests and alternated timings that compare the two. */
+    static volatile boolean lanesOff;
 
     /** Activation and gradient buffers handed back by closed passes and finished backwards, for the next step. */
     private final FloatArrayPool pool = new FloatArrayPool(64L << 20);
@@ -38,6 +45,9 @@ public final class Transformer {
         eps = (float) c.rmsNormEps();
         invFreq = RopeFrequencies.of(c);
         window = c.slidingWindow() == null ? Integer.MAX_VALUE : c.slidingWindow();
+        boolean bf16 = true;
+        for (DecoderLayer l : layers) bf16 &= l.allBf16();
+        bf16Layers = bf16;
     }
 
     public ModelConfig config() { return c; }
@@ -80,6 +90,7 @@ public final class Transformer {
             throw new IllegalArgumentException("LoRA adapters for " + adapters.layers.length + " layers, the model has " + layers.length);
         }
         for (int l = 0; l < layers.length; l++) layers[l].adapt(adapters == null ? null : adapters.layers[l]);
+        adapted = adapters != null;
     }
 
     /** Row tokenId of embed_tokens, upcast to float, into dst[dstOffset .. + hidden). */
@@ -123,6 +134,60 @@ public final class Transformer {
         if (batch.hidden() != d) {
             throw new IllegalArgumentException("batch rows have " + batch.hidden() + " values, the model's hidden size is " + d);
         }
+        // a backward in lanes packs every weight once per lane for its products: under BF16 compute the lanes still
+        // won, under F32 compute (FP32 packing, twice the bytes) the training step was 2.7% slower
+        boolean lanes = !lanesOff && !adapted && (!keepForBackward || bf16Layers) && Parallel.spreads();
+        int[] cut = lanes ? Lanes.cut(batch, Parallel.threads()) : null;
+        ForwardPass inLanes = cut == null ? null : forwardInLanes(batch, keepForBackward, readRows, cut);
+        return inLanes != null ? inLanes : forwardWhole(batch, keepForBackward, readRows);
+    }
+
+    /**
+     * The batch's runs of sequences cut at cut ({@link Lanes}), each run's forward on a core of its own; null where the
+     * read rows would leave a lane nothing to read, or are not ascending and distinct rows of the batch (the whole
+     * pass then says which).
+     */
+    private ForwardPass forwardInLanes(PackedBatch batch, boolean keep, int[] readRows, int[] cut) {
+        int lanes = cut.length - 1, n = batch.rows();
+        int[] row0 = new int[lanes + 1];
+        for (int k = 0; k <= lanes; k++) row0[k] = batch.seqStart(cut[k]);
+        int[][] laneRead = new int[lanes][];
+        if (readRows != null) {
+            for (int i = 0; i < readRows.length; i++) {
+                if (readRows[i] < 0 || readRows[i] >= n || (i > 0 && readRows[i] <= readRows[i - 1])) return null;
+            }
+            int i = 0;
+            for (int k = 0; k < lanes; k++) {
+                int from = i;
+                while (i < readRows.length && readRows[i] < row0[k + 1]) i++;
+                if (i == from) return null;
+                laneRead[k] = new int[i - from];
+                for (int j = from; j < i; j++) laneRead[k][j - from] = readRows[j] - row0[k];
+            }
+        }
+        PackedBatch[] parts = new PackedBatch[lanes];
+        for (int k = 0; k < lanes; k++) parts[k] = batch.part(cut[k], cut[k + 1]);
+        // under BF16 compute a layer's form (operands rounded to BF16 where they are made, MLP inputs kept as BF16
+        // pairs) follows its row counts (DecoderLayer.fused): a lane must take the form the whole pass would, or its
+        // rows would round differently
+        int[] whole = Lanes.counts(batch, readRows);
+        for (int k = 0; k < lanes; k++) {
+            int[] lane = Lanes.counts(parts[k], laneRead[k]);
+            for (int i = 0; i < whole.length; i++) if (layerForm(whole[i]) != layerForm(lane[i])) return null;
+        }
+        ForwardPass[] passes = new ForwardPass[lanes];
+        StepProfile.Lanes profiled = StepProfile.lanes(lanes);
+        try {
+            Parallel.forEachTask(lanes, k -> StepProfile.inLanes(profiled, () -> passes[k] = forwardWhole(parts[k], keep, laneRead[k])));
+        } catch (RuntimeException | Error e) {
+            for (ForwardPass p : passes) if (p != null) p.close();
+            throw e;
+        }
+        return new ForwardPass(c, batch, keep, readRows == null ? null : readRows.clone(), passes, row0, pool);
+    }
+
+    /** The forward of the whole batch, every parallel call spread over the pool. */
+    private ForwardPass forwardWhole(PackedBatch batch, boolean keepForBackward, int[] readRows) {
         int n = batch.rows();
         int[] lo = new int[n], hi = new int[n];
         for (int r = 0; r < n; r++) {
@@ -136,7 +201,7 @@ public final class Transformer {
         StepProfile.enter(StepProfile.Phase.ROPE);
         for (int r = 0; r < n; r++) Rope.angles(invFreq, batch.position(r), p.rope.cos(), p.rope.sin(), r * half);
         StepProfile.exit();
-        DecoderLayer.phase(StepProfile.Phase.COPIES, () -> System.arraycopy(batch.input(), 0, p.layers[0].xIn, 0, n * d));
+        DecoderLayer.phase(StepProfile.Phase.COPIES, () -> System.arraycopy(batch.input(), batch.inputOffset(), p.layers[0].xIn, 0, n * d));
         DecoderLayer.ForwardScratch s = new DecoderLayer.ForwardScratch(c, n, pool);
         for (int l = 0; l < layers.length; l++) layers[l].forward(p.layers[l], p.queryRows(l), p.rope, s);
         s.release();
@@ -146,6 +211,9 @@ public final class Transformer {
         pool.ensureCapacity(p.bytes() + s.bytes());
         return p;
     }
+
+    /** Whether a layer computing at n rows takes operands rounded to BF16 where they are made ({@link DecoderLayer#fused}). */
+    boolean layerForm(int n) { return layers[0].fused(n); }
 
     // ---------------------------------------------------------------- backward to the inputs
 
@@ -177,19 +245,33 @@ public final class Transformer {
         if (dInput.length < n * d) {
             throw new IllegalArgumentException("dInput has " + dInput.length + " values, expected rows × hidden = " + n * d);
         }
-        if (!p.top.all()) requireZeroOutside(p.top, dNormed, n, d);
+        if (p.lanes == null && !p.top.all()) requireZeroOutside(p.top, p.top.describe(), dNormed, 0, 0, n, d);
+        if (p.lanes != null && !p.allRowsComputed()) {
+            for (int k = 0; k < p.lanes.length; k++) {
+                ForwardPass lane = p.lanes[k];
+                requireZeroOutside(lane.top, p.readRowsDescribed(), dNormed, p.laneRow[k] * d, p.laneRow[k], lane.rows, d);
+            }
+        }
         StepProfile.backward(true);
         try {
-            return backwardLayers(p, dNormed, dInput);
+            if (p.lanes == null) return backwardLayers(p, dNormed, 0, dInput, 0);
+            // each lane's rows of dNormed and dInput are its own: the lanes' backwards share no array
+            StepProfile.Lanes profiled = StepProfile.lanes(p.lanes.length);
+            Parallel.forEachTask(p.lanes.length, k -> StepProfile.inLanes(profiled,
+                    () -> backwardLayers(p.lanes[k], dNormed, p.laneRow[k] * d, dInput, p.laneRow[k] * d)));
+            return dInput;
         } finally {
             StepProfile.backward(false);
         }
     }
 
-    /** The backward proper, its phases profiled as backward ({@link StepProfile}). */
-    private float[] backwardLayers(ForwardPass p, float[] dNormed, float[] dInput) {
+    /**
+     * The backward proper of a whole pass, its phases profiled as backward ({@link StepProfile}): dNormed's rows from
+     * dOff, dInput's from inOff (floats; a lane's rows of the whole pass's arrays).
+     */
+    private float[] backwardLayers(ForwardPass p, float[] dNormed, int dOff, float[] dInput, int inOff) {
         int n = p.rows;
-        DecoderLayer.phase(StepProfile.Phase.COPIES, () -> Arrays.fill(dInput, 0, n * d, 0f)); // rows before gradFrom stay zero
+        DecoderLayer.phase(StepProfile.Phase.COPIES, () -> Arrays.fill(dInput, inOff, inOff + n * d, 0f)); // rows before gradFrom stay zero
         int[] activeIndex = BackwardRows.activeIndex(p.batch);
         int m = 0;
         for (int a : activeIndex) if (a >= 0) m++;
@@ -201,13 +283,13 @@ public final class Transformer {
         float[] dxTop = top.everyActiveRow ? s.dx : s.dxTop;
         float[] norm = weights.finalNorm();
         DecoderLayer.phase(StepProfile.Phase.NORM, () -> DecoderLayer.rows(top.count, d, t -> RmsNorm.backward(p.residual,
-                top.q[t] * d, p.rstdFinal[top.q[t]], norm, dNormed, top.row[t] * d, dxTop, t * d, d, false)));
+                top.q[t] * d, p.rstdFinal[top.q[t]], norm, dNormed, dOff + top.row[t] * d, dxTop, t * d, d, false)));
         for (int l = layers.length - 1; l >= 0; l--) {
             boolean isTop = l == layers.length - 1;
             layers[l].backward(p.layers[l], isTop ? top : all, all, isTop ? dxTop : s.dx, p.rope, s);
         }
         StepProfile.enter(StepProfile.Phase.COPIES);
-        for (int i = 0; i < m; i++) System.arraycopy(s.dx, i * d, dInput, all.row[i] * d, d);
+        for (int i = 0; i < m; i++) System.arraycopy(s.dx, i * d, dInput, inOff + all.row[i] * d, d);
         StepProfile.exit();
         // room for this pass, its forward scratch and these buffers: a whole training step, handed back
         pool.ensureCapacity(p.bytes() + s.bytes() + 4L * n * (d + qDim + ffn));
@@ -215,13 +297,17 @@ public final class Transformer {
         return dInput;
     }
 
-    private static void requireZeroOutside(QueryRows read, float[] dNormed, int n, int dd) {
+    /**
+     * dNormed's n rows from off (floats), the pass's rows from row0, must be zero wherever read did not compute;
+     * readRows describes the pass's read rows for the message.
+     */
+    private static void requireZeroOutside(QueryRows read, String readRows, float[] dNormed, int off, int row0, int n, int dd) {
         for (int r = 0; r < n; r++) {
             if (read.indexOf(r) >= 0) continue;
-            for (int j = r * dd; j < (r + 1) * dd; j++) {
+            for (int j = off + r * dd; j < off + (r + 1) * dd; j++) {
                 if (dNormed[j] != 0f) {
-                    throw new IllegalArgumentException("dNormed is nonzero at row " + r + ", whose final-norm output this pass did not compute (read rows "
-                            + read.describe() + ")");
+                    throw new IllegalArgumentException("dNormed is nonzero at row " + (row0 + r) + ", whose final-norm output this pass did not compute (read rows "
+                            + readRows + ")");
                 }
             }
         }

@@ -46,6 +46,16 @@ public final class Parallel {
 
     public static int threads() { return THREADS; }
 
+    /**
+     * Whether a call of {@link #forEachTask} made now from this thread would spread over the pool: there are workers,
+     * this is not one of them, and no call is under way. Work that can be cut either way (a batch into one lane per
+     * core, or every product over all cores) asks this first; a call that finds the pool taken meanwhile still runs,
+     * on its caller alone.
+     */
+    public static boolean spreads() {
+        return WORKERS.length > 0 && !(Thread.currentThread() instanceof Worker) && !LOCK.isLocked();
+    }
+
     /** Runs body.run(t) for every t in [0, tasks), spread over the pool; returns when all have finished. */
     public static void forEachTask(int tasks, Task body) {
         if (tasks <= 0) return;

@@ -11,6 +11,12 @@ import java.util.Map;
  * a conversion to BF16 inside a product is the conversion's time, not the product's (self time). Calls from any other
  * thread, and every call while profiling is off, cost one volatile read.
  *
+ * <p>Work the profiled thread cuts into lanes (a batch's sequences in runs, one run per core, each through the whole
+ * forward or backward on its own core: {@code model.Lanes}) is recorded on every lane's thread ({@link #inLanes}):
+ * each lane's phase times count 1/lanes, so a phase reads as its mean wall time over the lanes and the phases still
+ * add up to the step, and every lane's FLOPs count whole. The lanes' wait for the slowest at their join is outside
+ * the phases.
+ *
  * <p>Beside each phase's wall time it keeps the time the pool's threads sat idle inside that phase's parallel calls
  * ({@link Parallel#forEachTask}): core-seconds with no task to run (a worker still waking, or every thread but one
  * waiting on the last task), over the pool's thread count, so that it reads as the share of the phase's wall time
@@ -44,6 +50,9 @@ public final class StepProfile {
     }
 
     private static volatile Thread owner;
+    /** The profiled thread's clock, and each lane thread's while it runs a lane (see {@link #inLanes}). */
+    private static final ThreadLocal<Clock> LANE = new ThreadLocal<>();
+    private static Clock ownClock = new Clock();
     private static final int PHASES = Phase.values().length;
     /** Nanoseconds by phase × (forward 0, backward 1). */
     private static final long[] NANOS = new long[2 * PHASES];
@@ -51,10 +60,15 @@ public final class StepProfile {
     private static final long[] IDLE = new long[2 * PHASES];
     /** Matrix-product FLOPs by phase × direction. */
     private static final double[] FLOPS = new double[2 * PHASES];
-    private static final Phase[] STACK = new Phase[16];
-    private static int depth;
-    private static long mark;
-    private static int direction;
+
+    /** One recording thread's nesting of phases; lanes record with weight 1/lanes. */
+    private static final class Clock {
+        final Phase[] stack = new Phase[16];
+        int depth;
+        long mark;
+        int direction;
+        double weight = 1;
+    }
 
     private StepProfile() {}
 
@@ -63,8 +77,7 @@ public final class StepProfile {
         java.util.Arrays.fill(NANOS, 0);
         java.util.Arrays.fill(IDLE, 0);
         java.util.Arrays.fill(FLOPS, 0);
-        depth = 0;
-        direction = 0;
+        ownClock = new Clock();
         owner = Thread.currentThread();
     }
 
@@ -87,15 +100,71 @@ public final class StepProfile {
     public static boolean active() { return owner != null; }
 
     /** Whether the calling thread is being profiled: {@link Parallel} then times its tasks. */
-    static boolean profiling() { return owner == Thread.currentThread(); }
+    static boolean profiling() { return clock() != null; }
+
+    /** The calling thread's clock: the profiled thread's, a lane's, or null (nothing to record). */
+    private static Clock clock() {
+        Thread o = owner;
+        if (o == null) return null;
+        if (o == Thread.currentThread()) {
+            Clock lane = LANE.get();
+            return lane != null ? lane : ownClock;
+        }
+        return LANE.get();
+    }
+
+    /** What the lanes of one call record with ({@link #inLanes}): their weight and direction. */
+    public record Lanes(double weight, int direction) {}
+
+    /**
+     * For a profiled caller about to run work in this many lanes: what each lane records with; null when the caller
+     * is not profiled (the lanes then record nothing).
+     */
+    public static Lanes lanes(int count) {
+        Clock c = clock();
+        return c == null ? null : new Lanes(c.weight / count, c.direction);
+    }
+
+    /**
+     * Runs one lane's work, its phases recorded on this thread at the lanes' weight (lanes null: just runs it). The
+     * profiled thread runs a lane too: its open phases pause meanwhile and go on afterwards.
+     */
+    public static void inLanes(Lanes lanes, Runnable body) {
+        if (lanes == null || owner == null) {
+            body.run();
+            return;
+        }
+        Clock outer = clock();
+        long now = System.nanoTime();
+        if (outer != null && outer.depth > 0) add(NANOS, outer, outer.stack[outer.depth - 1], (now - outer.mark) * outer.weight);
+        Clock lane = new Clock();
+        lane.weight = lanes.weight();
+        lane.direction = lanes.direction();
+        LANE.set(lane);
+        try {
+            body.run();
+        } finally {
+            if (outer != null && outer != ownClock) LANE.set(outer);
+            else LANE.remove();
+            if (outer != null) outer.mark = System.nanoTime();
+        }
+    }
+
+    /** Adds to a table's entry for phase p in the clock's direction (lanes add from several threads at once). */
+    private static void add(long[] table, Clock c, Phase p, double nanos) {
+        synchronized (table) {
+            table[2 * p.ordinal() + c.direction] += Math.round(nanos);
+        }
+    }
 
     /**
      * Adds idle time of one parallel call, in nanoseconds over the pool's threads, to the phase the profiled thread
      * is in (none: dropped, as that phase's wall time goes to "outside the phases").
      */
     static void idle(long nanos) {
-        if (owner != Thread.currentThread() || depth == 0) return;
-        IDLE[2 * STACK[depth - 1].ordinal() + direction] += nanos;
+        Clock c = clock();
+        if (c == null || c.depth == 0) return;
+        add(IDLE, c, c.stack[c.depth - 1], nanos * c.weight);
     }
 
     /**
@@ -103,30 +172,36 @@ public final class StepProfile {
      * with {@link #idle}); calls from other threads add nothing.
      */
     static void flops(double f) {
-        if (owner != Thread.currentThread() || depth == 0) return;
-        FLOPS[2 * STACK[depth - 1].ordinal() + direction] += f;
+        Clock c = clock();
+        if (c == null || c.depth == 0) return;
+        synchronized (FLOPS) {
+            FLOPS[2 * c.stack[c.depth - 1].ordinal() + c.direction] += f;
+        }
     }
 
     /** Whether the phases entered from now on count as backward (true) or forward. */
     public static void backward(boolean b) {
-        if (owner == Thread.currentThread()) direction = b ? 1 : 0;
+        Clock c = clock();
+        if (c != null) c.direction = b ? 1 : 0;
     }
 
     /** Enters a phase (nested in the current one, whose clock pauses until {@link #exit}). */
     public static void enter(Phase p) {
-        if (owner != Thread.currentThread()) return;
+        Clock c = clock();
+        if (c == null) return;
         long now = System.nanoTime();
-        if (depth > 0) NANOS[2 * STACK[depth - 1].ordinal() + direction] += now - mark;
-        STACK[depth++] = p;
-        mark = now;
+        if (c.depth > 0) add(NANOS, c, c.stack[c.depth - 1], (now - c.mark) * c.weight);
+        c.stack[c.depth++] = p;
+        c.mark = now;
     }
 
     /** Leaves the phase last entered. */
     public static void exit() {
-        if (owner != Thread.currentThread() || depth == 0) return;
+        Clock c = clock();
+        if (c == null || c.depth == 0) return;
         long now = System.nanoTime();
-        NANOS[2 * STACK[--depth].ordinal() + direction] += now - mark;
-        mark = now;
+        add(NANOS, c, c.stack[--c.depth], (now - c.mark) * c.weight);
+        c.mark = now;
     }
 
     /**
