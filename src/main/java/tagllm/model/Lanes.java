@@ -18,11 +18,11 @@ package tagllm.model;
  */
 final class Lanes {
     /**
-     * Fewest rows a lane takes. Two lanes of 248 rows (batch 4 × 128) were level with the whole pass (−0.4%), two of
-     * 496 (batch 8 × 128) 2-5% faster: below a few hundred rows a core's products lose more to their small size than
-     * the joins cost.
+     * Fewest and most rows a lane takes: where lanes measured faster than the whole pass. SmolLM2-135M's BF16 training
+     * step, two lanes, alternated in one JVM (docs/benchmarks.md, twenty-second pass): 248 rows a lane −0.4%, 384
+     * +1.6%, 448 −1.8%, 496 −2.9 to −3.8% (four runs), 744 −3.1%, 992 +0.4% and +0.7%.
      */
-    static final int MIN_ROWS = 384;
+    static final int MIN_ROWS = 480, MAX_ROWS = 800;
     /** The most rows a lane may hold over an even share: the lanes wait for the longest at the end of each pass. */
     static final double MAX_SHARE = 1.06;
 
@@ -32,11 +32,11 @@ final class Lanes {
      * The first sequence of each of {@code lanes} lanes, then the batch's sequence count (lanes + 1 entries): lane k
      * takes sequences cut[k] .. cut[k + 1] - 1, ending at the sequence boundary nearest its even share of the rows.
      * Null where the batch runs whole: fewer than two lanes, fewer sequences than lanes, a lane under
-     * {@link #MIN_ROWS} or over {@link #MAX_SHARE} of an even share.
+     * {@link #MIN_ROWS} or over {@link #MAX_ROWS}, or over {@link #MAX_SHARE} of an even share.
      */
     static int[] cut(PackedBatch b, int lanes) {
         int seqs = b.sequences(), rows = b.rows();
-        if (lanes < 2 || seqs < lanes || rows < (long) lanes * MIN_ROWS) return null;
+        if (lanes < 2 || seqs < lanes || rows < (long) lanes * MIN_ROWS || rows > (long) lanes * MAX_ROWS * MAX_SHARE) return null;
         int[] cut = new int[lanes + 1];
         cut[lanes] = seqs;
         for (int k = 1; k < lanes; k++) {
@@ -51,7 +51,7 @@ final class Lanes {
         double even = (double) rows / lanes;
         for (int k = 0; k < lanes; k++) {
             int laneRows = b.seqStart(cut[k + 1]) - b.seqStart(cut[k]);
-            if (laneRows < MIN_ROWS || laneRows > MAX_SHARE * even) return null;
+            if (laneRows < MIN_ROWS || laneRows > MAX_ROWS || laneRows > MAX_SHARE * even) return null;
         }
         return cut;
     }

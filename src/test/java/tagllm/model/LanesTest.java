@@ -37,17 +37,19 @@ class LanesTest {
 
     @Test
     void runsWholeWhereLanesWouldBeSmallOrUneven() {
-        assertNull(Lanes.cut(batch(32, repeat(100, 7)), 2), "700 rows: under two lanes of " + Lanes.MIN_ROWS);
+        assertNull(Lanes.cut(batch(32, repeat(100, 9)), 2), "900 rows: under two lanes of " + Lanes.MIN_ROWS);
         assertNull(Lanes.cut(batch(32, 400, 400, 400), 2), "the nearest cut leaves 400 and 800 rows, 800 over 1.06 of 600");
         assertNull(Lanes.cut(batch(32, 900), 2), "one sequence");
         assertNull(Lanes.cut(batch(32, repeat(124, 8)), 1), "one lane");
         assertNull(Lanes.cut(batch(32, repeat(124, 8)), 3), "three lanes of 331 rows");
+        assertNull(Lanes.cut(batch(32, repeat(124, 16)), 2), "two lanes of 992 rows, over " + Lanes.MAX_ROWS);
+        assertArrayEquals(new int[]{0, 6, 12}, Lanes.cut(batch(32, repeat(124, 12)), 2), "two lanes of 744 rows");
     }
 
     /** F32 compute: a forward-only pass runs in lanes, a training pass whole (its packing would be paid per lane). */
     @Test
     void f32ForwardInLanesHasTheWholePassesBits() {
-        assumeTrue(Parallel.threads() == 2, "the batches here make two lanes of about 440 rows");
+        assumeTrue(Parallel.threads() == 2, "the batches here make two lanes of 500-630 rows");
         Transformer t = TinyModels.qwen2Like();
         PackedBatch b = longBatch(t, 5);
         try (ForwardPass lanes = t.forward(b, false)) {
@@ -67,7 +69,7 @@ class LanesTest {
      */
     @Test
     void bf16TrainingInLanesHasTheWholePassesBits() {
-        assumeTrue(Parallel.threads() == 2, "the batches here make two lanes of about 440 rows");
+        assumeTrue(Parallel.threads() == 2, "the batches here make two lanes of 500-630 rows");
         assumeTrue(NativeBf16.available(), NativeBf16.status());
         Transformer t = TinyModels.llamaMqaBf16Compute();
         PackedBatch b = longBatch(t, 6);
@@ -111,18 +113,18 @@ class LanesTest {
 
     /**
      * Under BF16 compute a layer's form follows its row counts ({@link DecoderLayer#fused}: 14 rows or more take
-     * operands rounded to BF16 where they are made and keep the MLP's inputs as BF16 pairs): 16 read rows, one a
-     * sequence, would be 8 a lane, below that, so that batch runs whole.
+     * operands rounded to BF16 where they are made and keep the MLP's inputs as BF16 pairs): 20 read rows, one a
+     * sequence, would be 10 a lane, below that, so that batch runs whole.
      */
     @Test
     void aBatchWhoseLanesWouldTakeAnotherFormRunsWhole() {
-        assumeTrue(Parallel.threads() == 2, "the batches here make two lanes of about 440 rows");
+        assumeTrue(Parallel.threads() == 2, "the batches here make two lanes of 500-630 rows");
         assumeTrue(NativeBf16.available(), NativeBf16.status());
         Transformer t = TinyModels.llamaMqaBf16Compute();
         PackedBatch b = longBatch(t, 8);
         int[] one = new int[b.sequences()];
         for (int s = 0; s < one.length; s++) one[s] = b.seqEnd(s) - 1;
-        assertTrue(t.layerForm(one.length) != t.layerForm(one.length / 2), "the form changes between 16 and 8 rows");
+        assertTrue(t.layerForm(one.length) != t.layerForm(one.length / 2), "the form changes between 20 and 10 rows");
         try (ForwardPass p = t.forward(b, true, one)) {
             assertNull(p.lanes);
         }
@@ -134,7 +136,7 @@ class LanesTest {
     /** A pass in lanes refuses what a whole pass refuses, naming the batch's rows, not a lane's. */
     @Test
     void misuseOfAPassInLanesFailsAsAWholePassDoes() {
-        assumeTrue(Parallel.threads() == 2, "the batches here make two lanes of about 440 rows");
+        assumeTrue(Parallel.threads() == 2, "the batches here make two lanes of 500-630 rows");
         assumeTrue(NativeBf16.available(), NativeBf16.status());
         Transformer t = TinyModels.llamaMqaBf16Compute();
         PackedBatch b = longBatch(t, 7);
@@ -173,11 +175,14 @@ class LanesTest {
         }
     }
 
-    /** 16 sequences of 46-63 rows (the tiny models' context is 64), one with an isolated span, trainable from row 2. */
+    /**
+     * 20 sequences of 50-63 rows (the tiny models' context is 64; 1,000-1,260 rows, two lanes of 500-630), one with an
+     * isolated span, trainable from row 2.
+     */
     private static PackedBatch longBatch(Transformer t, long seed) {
-        int[] lengths = new int[16];
+        int[] lengths = new int[20];
         Random rnd = new Random(seed);
-        for (int s = 0; s < lengths.length; s++) lengths[s] = 46 + rnd.nextInt(18);
+        for (int s = 0; s < lengths.length; s++) lengths[s] = 50 + rnd.nextInt(14);
         int d = t.config().hiddenSize(), n = Arrays.stream(lengths).sum();
         int[] starts = new int[lengths.length + 1], pos = new int[n], from = new int[n], grad = new int[lengths.length];
         for (int s = 0; s < lengths.length; s++) starts[s + 1] = starts[s] + lengths[s];
