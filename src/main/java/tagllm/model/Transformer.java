@@ -128,7 +128,8 @@ public final class Transformer {
      * needs the other rows of the top layer, so it computes their K and V (its attention reads them) but not their
      * queries, attention, O projection, MLP or final norm. The pass's {@link ForwardPass#normed()} is then refused
      * (its other rows do not exist) and {@link ForwardPass#normedRow} answers for read rows only; {@link #backward}
-     * takes a dNormed that must be zero outside them.
+     * takes a dNormed that must be zero outside them. A large batch may run in lanes, a run of its sequences per core
+     * ({@link Lanes}); the pass reads the same either way, with the same bits.
      */
     public ForwardPass forward(PackedBatch batch, boolean keepForBackward, int[] readRows) {
         if (batch.hidden() != d) {

@@ -8,8 +8,9 @@ import java.util.Map;
  * BF16, copies, embedding and tags, head, optimizer), forward and backward apart: what {@code tagllm bench --profile}
  * prints. Phases are timed on the one thread that {@link #start started} profiling, around calls that run their own
  * parallel tasks, so each phase's time is its wall time on both cores and the phases add up to the step. Phases nest:
- * a conversion to BF16 inside a product is the conversion's time, not the product's (self time). Calls from any other
- * thread, and every call while profiling is off, cost one volatile read.
+ * a conversion to BF16 inside a product is the conversion's time, not the product's (self time). Every call while
+ * profiling is off costs one volatile read; calls from other threads while it is on record nothing unless they run a
+ * lane (below).
  *
  * <p>Work the profiled thread cuts into lanes (a batch's sequences in runs, one run per core, each through the whole
  * forward or backward on its own core: {@code model.Lanes}) is recorded on every lane's thread ({@link #inLanes}):
@@ -50,8 +51,9 @@ public final class StepProfile {
     }
 
     private static volatile Thread owner;
-    /** The profiled thread's clock, and each lane thread's while it runs a lane (see {@link #inLanes}). */
+    /** A thread's clock while it runs a lane (see {@link #inLanes}), the profiled thread's included. */
     private static final ThreadLocal<Clock> LANE = new ThreadLocal<>();
+    /** The profiled thread's clock outside lanes. */
     private static Clock ownClock = new Clock();
     private static final int PHASES = Phase.values().length;
     /** Nanoseconds by phase × (forward 0, backward 1). */
@@ -169,7 +171,7 @@ public final class StepProfile {
 
     /**
      * Adds the FLOPs of a matrix product the profiled thread is about to run to the phase it is in (none: dropped, as
-     * with {@link #idle}); calls from other threads add nothing.
+     * with {@link #idle}); calls from threads neither profiled nor running a lane add nothing.
      */
     static void flops(double f) {
         Clock c = clock();
