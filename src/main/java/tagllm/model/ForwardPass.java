@@ -151,9 +151,8 @@ public final class ForwardPass implements AutoCloseable {
         requireOpen();
         if (!allRowsComputed()) {
             int count = lanes != null ? readRows.length : top.count();
-            String which = lanes != null ? QueryRows.describe(readRows) : top.describe();
             throw new IllegalStateException("this forward pass computed the final-norm output only at its " + count
-                    + " read rows " + which + ": read them with normedRow(row)");
+                    + " read rows " + readRowsDescribed() + ": read them with normedRow(row)");
         }
         if (lanes == null) return normed;
         synchronized (this) {

@@ -61,14 +61,11 @@ final class Lanes {
      * (readRows; null: every row), active rows (from each sequence's first trainable row) and active query rows.
      */
     static int[] counts(PackedBatch b, int[] readRows) {
-        int active = 0;
-        for (int s = 0; s < b.sequences(); s++) active += Math.max(0, b.seqEnd(s) - Math.max(b.seqStart(s), b.gradFrom(s)));
+        int[] activeIndex = BackwardRows.activeIndex(b);
+        int active = 0, activeRead = 0;
+        for (int a : activeIndex) if (a >= 0) active++;
         if (readRows == null) return new int[]{b.rows(), b.rows(), active, active};
-        int activeRead = 0, s = 0;
-        for (int r : readRows) {
-            while (r >= b.seqEnd(s)) s++;
-            if (r >= Math.max(b.seqStart(s), b.gradFrom(s))) activeRead++;
-        }
+        for (int r : readRows) if (activeIndex[r] >= 0) activeRead++;
         return new int[]{b.rows(), readRows.length, active, activeRead};
     }
 }

@@ -183,24 +183,26 @@ class LanesTest {
         int[] lengths = new int[20];
         Random rnd = new Random(seed);
         for (int s = 0; s < lengths.length; s++) lengths[s] = 50 + rnd.nextInt(14);
-        int d = t.config().hiddenSize(), n = Arrays.stream(lengths).sum();
-        int[] starts = new int[lengths.length + 1], pos = new int[n], from = new int[n], grad = new int[lengths.length];
-        for (int s = 0; s < lengths.length; s++) starts[s + 1] = starts[s] + lengths[s];
-        for (int s = 0; s < lengths.length; s++) {
-            grad[s] = starts[s] + 2;
-            for (int r = starts[s]; r < starts[s + 1]; r++) {
-                pos[r] = r - starts[s];
-                from[r] = starts[s];
-            }
-        }
-        for (int r = starts[9] + 3; r < starts[9] + 20; r++) from[r] = starts[9] + 3;
-        float[] input = new float[n * d];
+        int d = t.config().hiddenSize();
+        Causal c = causal(lengths);
+        int[] grad = new int[lengths.length];
+        for (int s = 0; s < lengths.length; s++) grad[s] = c.starts[s] + 2;
+        for (int r = c.starts[9] + 3; r < c.starts[9] + 20; r++) c.from[r] = c.starts[9] + 3;
+        float[] input = new float[c.pos.length * d];
         for (int i = 0; i < input.length; i++) input[i] = (float) (rnd.nextGaussian() * 0.7);
-        return new PackedBatch(d, input, starts, pos, from, grad);
+        return new PackedBatch(d, input, c.starts, c.pos, c.from, grad);
     }
 
-    /** Plain causal sequences of these lengths (inputs zero): enough for where the cut falls. */
+    /** Plain causal sequences of these lengths (inputs zero, trainable from their first row): where the cut falls. */
     private static PackedBatch batch(int d, int... lengths) {
+        Causal c = causal(lengths);
+        return new PackedBatch(d, new float[c.pos.length * d], c.starts, c.pos, c.from, Arrays.copyOf(c.starts, lengths.length));
+    }
+
+    /** Sequences of these lengths back to back: where each starts, each row's position, and each row's first key. */
+    private record Causal(int[] starts, int[] pos, int[] from) {}
+
+    private static Causal causal(int[] lengths) {
         int n = Arrays.stream(lengths).sum();
         int[] starts = new int[lengths.length + 1], pos = new int[n], from = new int[n];
         for (int s = 0; s < lengths.length; s++) starts[s + 1] = starts[s] + lengths[s];
@@ -210,7 +212,7 @@ class LanesTest {
                 from[r] = starts[s];
             }
         }
-        return new PackedBatch(d, new float[n * d], starts, pos, from, Arrays.copyOf(starts, lengths.length));
+        return new Causal(starts, pos, from);
     }
 
     private static int[] repeat(int length, int times) {
