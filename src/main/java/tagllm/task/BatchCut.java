@@ -11,9 +11,10 @@ import java.util.List;
  * <p>One pass over many rows shares each of its ~300 parallel calls (every product, norm and attention block of
  * every layer) between the cores, and each call waits for its last task. With rows enough for every core, each core
  * instead runs whole passes of its own, a chunk of prompts at a time, and the passes' own parallel calls run on
- * that core alone ({@link tagllm.tensor.Parallel} runs nested calls on the caller): no joins inside a pass, and
- * several chunks per core so the faster core takes more of them. The outputs are the same bits either way: a prompt's
- * rows go through the same per-row products, norms and per-sequence attention whatever else is in its pass.
+ * that core ({@link tagllm.tensor.Parallel} runs nested calls on the caller, helped only by a core out of chunks): no
+ * joins inside a pass, and several chunks per core so the faster core takes more of them. The outputs are the same
+ * bits either way: a prompt's rows go through the same per-row products, norms and per-sequence attention whatever
+ * else is in its pass.
  *
  * <p>A small batch (a served request of a few molecules) stays one pass over all cores, as its latency is that pass.
  *

@@ -42,7 +42,8 @@ public final class ReadRowPasses {
             }
             return;
         }
-        // each core runs whole passes, their own parallel calls inline (Parallel runs nested calls on the caller)
+        // each core runs whole passes, their own parallel calls inline (Parallel runs nested calls on the caller; a
+        // core out of chunks helps with the last ones)
         int[] done = {0};
         Parallel.forEachTask(chunks.size(), c -> {
             pass(model, tags, chunks.get(c), first[c], position, reader);

@@ -3,6 +3,7 @@ package tagllm.tensor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,9 +11,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * The one shared worker pool of the engine: all cores by default ({@code -Dtagllm.threads=N} overrides).
  * Built for many short parallel regions (a decode step issues hundreds of small matrix-vector products),
  * so workers spin briefly before parking and the calling thread works too. Each thread starts on its own
- * contiguous share of a call's tasks and then helps with the others' ({@link Job}). A call made while the pool is
- * busy (another thread's call, or a nested call from inside a task) runs on the caller alone: correct, never
- * deadlocking, just not parallel.
+ * contiguous share of a call's tasks and then helps with the others' ({@link Job}). A call made from another thread
+ * while the pool is busy runs on that caller alone: correct, never deadlocking, just not parallel.
+ *
+ * <p>A call made from inside a task (a lane's product: {@code model.Lanes} runs a run of sequences per core, each
+ * through the whole pass) is that task's thread's own: it runs its tasks in order, and a thread of the pool that has
+ * run out of work in the enclosing call takes them from the far end meanwhile (helping, {@link #helpNested}). So the
+ * core whose lane finishes first shares the other's last stretch instead of waiting at the join. Which thread runs a
+ * task never changes what it computes (a task's own scratch is its thread's, and that thread is otherwise idle), so
+ * the bits are the same as with the tasks all on their caller. A call from inside a helped task runs on its caller.
  */
 public final class Parallel {
     /** One unit of parallel work: run task number {@code task}. */
@@ -41,6 +48,12 @@ public final class Parallel {
     private static final Worker[] WORKERS = startWorkers();
     private static volatile Job current;
     private static volatile int generation;
+    /** Per thread of a call (the caller is 0): the call it made from inside a task, open to helpers; else null. */
+    private static final AtomicReferenceArray<Job> NESTED = new AtomicReferenceArray<>(THREADS);
+    /** How deep the lock's holder (a call's caller) is in tasks: 1 inside one of its call's, 2 inside a nested one. */
+    private static int callerDepth;
+    /** Every call from inside a task on its caller alone, unhelped: for tests and alternated timings. */
+    static volatile boolean helpOff;
 
     private Parallel() {}
 
@@ -59,21 +72,38 @@ public final class Parallel {
     /** Runs body.run(t) for every t in [0, tasks), spread over the pool; returns when all have finished. */
     public static void forEachTask(int tasks, Task body) {
         if (tasks <= 0) return;
-        if (tasks == 1 || WORKERS.length == 0 || Thread.currentThread() instanceof Worker
-                || LOCK.isHeldByCurrentThread() || !LOCK.tryLock()) {
+        Thread me = Thread.currentThread();
+        boolean worker = me instanceof Worker;
+        if (tasks == 1 || WORKERS.length == 0) {
+            for (int t = 0; t < tasks; t++) body.run(t);
+            return;
+        }
+        if (worker || LOCK.isHeldByCurrentThread()) {
+            int depth = worker ? ((Worker) me).depth : callerDepth;
+            if (depth == 1 && !helpOff) runNested(worker ? ((Worker) me).index : 0, tasks, body);
+            else for (int t = 0; t < tasks; t++) body.run(t);
+            return;
+        }
+        if (!LOCK.tryLock()) {
             for (int t = 0; t < tasks; t++) body.run(t);
             return;
         }
         try {
-            Job job = new Job(body, tasks, StepProfile.profiling());
+            Job job = new Job(body, tasks, StepProfile.profiling(), THREADS);
             long start = job.timed ? System.nanoTime() : 0;
             current = job;
             generation++;
             for (Worker w : WORKERS) LockSupport.unpark(w);
-            job.work(0);
+            callerDepth = 1;
+            try {
+                job.work(0);
+            } finally {
+                callerDepth = 0;
+            }
             int spins = 0;
             while (job.done.get() < tasks) {
-                if (++spins < 1 << 16) Thread.onSpinWait();
+                if (helpNested(0)) spins = 0;
+                else if (++spins < 1 << 16) Thread.onSpinWait();
                 else Thread.yield();
             }
             if (job.timed) StepProfile.idle(Math.max(0, (long) THREADS * (System.nanoTime() - start) - job.busy.get()) / THREADS);
@@ -82,6 +112,55 @@ public final class Parallel {
         } finally {
             LOCK.unlock();
         }
+    }
+
+    /**
+     * A call from inside a task of thread me: its tasks in order on this thread, open meanwhile to the pool's threads
+     * that have no work left in the enclosing call, which take them from the far end; returns when all have finished
+     * (a helper may still be running one when this thread runs out), with the first error any of them threw.
+     */
+    private static void runNested(int me, int tasks, Task body) {
+        Job job = new Job(body, tasks, false, 1);
+        NESTED.set(me, job);
+        setDepth(me, 2);
+        try {
+            int t;
+            while ((t = job.take(0, true)) >= 0) job.run(t);
+        } finally {
+            setDepth(me, 1);
+            NESTED.set(me, null);
+        }
+        while (job.done.get() < tasks) Thread.onSpinWait();
+        if (job.error != null) rethrow(job.error);
+    }
+
+    /**
+     * One task of another thread's nested call ({@link #runNested}), taken from the far end, run here by thread me
+     * (out of work in the enclosing call); whether there was one. Nothing it does is profiled: the phase it belongs to
+     * is timed on its owner's thread.
+     */
+    private static boolean helpNested(int me) {
+        for (int k = 1; k < THREADS; k++) {
+            int other = (me + k) % THREADS;
+            Job job = NESTED.get(other);
+            if (job == null) continue;
+            int t = job.take(0, false);
+            if (t < 0) continue;
+            setDepth(me, 2);
+            try {
+                StepProfile.unrecorded(() -> job.run(t));
+            } finally {
+                setDepth(me, 0);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** Thread me's depth in tasks (the caller's is {@link #callerDepth}, a worker's its own). */
+    private static void setDepth(int me, int depth) {
+        if (me == 0) callerDepth = depth;
+        else WORKERS[me - 1].depth = depth;
     }
 
     /**
@@ -113,7 +192,8 @@ public final class Parallel {
 
     /**
      * The tasks of one call. Thread i (the caller is 0) owns the i-th contiguous share of the task numbers and runs
-     * it in ascending order; a thread done with its share takes the last remaining task of another's. Neighbouring
+     * it in ascending order; a thread done with its share takes the last remaining task of another's. A nested call
+     * ({@link #runNested}) has one share, its caller's. Neighbouring
      * task numbers are neighbouring data (row blocks of a product, ranges of rows of an element-wise pass), so each
      * core keeps working on the same rows from one kernel to the next and finds the rows it wrote in its own cache.
      * On Zen 5 (2 cores) the BF16 training step went from 1,187 to 1,258 tokens/s with this alone (medians of 7
@@ -132,11 +212,11 @@ public final class Parallel {
         final AtomicLong busy = new AtomicLong();
         volatile Throwable error;
 
-        Job(Task body, int tasks, boolean timed) {
+        Job(Task body, int tasks, boolean timed, int shares) {
             this.body = body;
             this.tasks = tasks;
             this.timed = timed;
-            int n = THREADS;
+            int n = shares;
             share = new AtomicLongArray(n);
             for (int i = 0; i < n; i++) {
                 long from = (long) tasks * i / n, to = (long) tasks * (i + 1) / n;
@@ -154,7 +234,7 @@ public final class Parallel {
         }
 
         /** The first (own share) or last (another's) task left in thread i's share, or -1 when it is empty. */
-        private int take(int i, boolean first) {
+        int take(int i, boolean first) {
             while (true) {
                 long s = share.get(i);
                 int from = (int) s, to = (int) (s >>> 32);
@@ -164,7 +244,7 @@ public final class Parallel {
             }
         }
 
-        private void run(int t) {
+        void run(int t) {
             long t0 = timed ? System.nanoTime() : 0;
             try {
                 body.run(t);
@@ -179,6 +259,8 @@ public final class Parallel {
 
     private static final class Worker extends Thread {
         final int index;
+        /** How deep this thread is in tasks: 0 waiting, 1 in a call's task, 2 in a nested call's (its own or helped). */
+        int depth;
 
         Worker(int i) {
             super("tagllm-worker-" + i);
@@ -197,7 +279,17 @@ public final class Parallel {
                 }
                 seen = generation;
                 Job job = current;
-                if (job != null) job.work(index);
+                if (job == null) continue;
+                depth = 1;
+                try {
+                    job.work(index);
+                } finally {
+                    depth = 0;
+                }
+                // the enclosing call's other tasks may still make nested calls: help with them until it is done
+                while (job.done.get() < job.tasks && current == job) {
+                    if (!helpNested(index)) Thread.onSpinWait();
+                }
             }
         }
     }

@@ -108,11 +108,31 @@ public final class StepProfile {
     private static Clock clock() {
         Thread o = owner;
         if (o == null) return null;
-        if (o == Thread.currentThread()) {
-            Clock lane = LANE.get();
-            return lane != null ? lane : ownClock;
+        Clock lane = LANE.get();
+        if (lane == UNRECORDED) return null;
+        return lane == null && o == Thread.currentThread() ? ownClock : lane;
+    }
+
+    /** The clock of a thread running another's task ({@link #unrecorded}): it records nothing. */
+    private static final Clock UNRECORDED = new Clock();
+
+    /**
+     * Runs another thread's task here, recording nothing meanwhile: a pool thread helping with a lane's parallel call
+     * ({@link Parallel}), whose phase is timed on the lane's own thread.
+     */
+    static void unrecorded(Runnable body) {
+        if (owner == null) {
+            body.run();
+            return;
         }
-        return LANE.get();
+        Clock before = LANE.get();
+        LANE.set(UNRECORDED);
+        try {
+            body.run();
+        } finally {
+            if (before != null) LANE.set(before);
+            else LANE.remove();
+        }
     }
 
     /** What the lanes of one call record with ({@link #inLanes}): their weight and direction. */

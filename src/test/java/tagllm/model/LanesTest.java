@@ -37,12 +37,17 @@ class LanesTest {
 
     @Test
     void runsWholeWhereLanesWouldBeSmallOrUneven() {
-        assertNull(Lanes.cut(batch(32, repeat(100, 9)), 2), "900 rows: under two lanes of " + Lanes.MIN_ROWS);
-        assertNull(Lanes.cut(batch(32, 400, 400, 400), 2), "the nearest cut leaves 400 and 800 rows, 800 over 1.06 of 600");
+        assertNull(Lanes.cut(batch(32, repeat(44, 4)), 2), "176 rows: under two lanes of " + Lanes.MIN_ROWS);
+        assertArrayEquals(new int[]{0, 2, 4}, Lanes.cut(batch(32, repeat(45, 4)), 2), "two lanes of exactly 90 rows");
+        // 1,200 rows, even share 600: the boundaries nearest it are at 1,000 and 1,100, so a lane of 1,000 (1.67)
+        assertNull(Lanes.cut(batch(32, 1000, 100, 100), 2), "the nearest cut leaves 1,000 and 200 rows, 1,000 over 1.5 of 600");
+        // the nearest cut (400 and 800 are equally near 600: the first) leaves 800 rows, 1.33 of an even share
+        assertArrayEquals(new int[]{0, 1, 3}, Lanes.cut(batch(32, 400, 400, 400), 2), "400 and 800 rows, within 1.5 of 600");
         assertNull(Lanes.cut(batch(32, 900), 2), "one sequence");
         assertNull(Lanes.cut(batch(32, repeat(124, 8)), 1), "one lane");
-        assertNull(Lanes.cut(batch(32, repeat(124, 8)), 3), "three lanes of 331 rows");
-        assertNull(Lanes.cut(batch(32, repeat(124, 16)), 2), "two lanes of 992 rows, over " + Lanes.MAX_ROWS);
+        // 992 rows in three: nearest 330.7 is 372 (3 sequences), nearest 661.3 is 620 (5): 372, 248 and 372 rows
+        assertArrayEquals(new int[]{0, 3, 5, 8}, Lanes.cut(batch(32, repeat(124, 8)), 3), "three lanes, the longest 1.125 of 330.7");
+        assertArrayEquals(new int[]{0, 8, 16}, Lanes.cut(batch(32, repeat(124, 16)), 2), "two lanes of 992 rows");
         assertArrayEquals(new int[]{0, 6, 12}, Lanes.cut(batch(32, repeat(124, 12)), 2), "two lanes of 744 rows");
     }
 

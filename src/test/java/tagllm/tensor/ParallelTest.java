@@ -2,10 +2,15 @@ package tagllm.tensor;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The pool hands each thread a contiguous share of the tasks and lets it take the last tasks of the others' shares:
@@ -57,7 +62,7 @@ class ParallelTest {
     }
 
     @Test
-    void aNestedCallRunsOnItsCallerAndAnErrorReachesTheCaller() {
+    void aNestedCallRunsEachTaskOnceAndAnErrorReachesTheCaller() {
         AtomicIntegerArray runs = new AtomicIntegerArray(12 * 5);
         Parallel.forEachTask(12, t -> Parallel.forEachTask(5, u -> runs.incrementAndGet(t * 5 + u)));
         for (int i = 0; i < 60; i++) assertEquals(1, runs.get(i), "inner task " + i);
@@ -69,6 +74,79 @@ class ParallelTest {
         AtomicIntegerArray after = new AtomicIntegerArray(9);
         Parallel.forEachTask(9, after::incrementAndGet);
         for (int t = 0; t < 9; t++) assertEquals(1, after.get(t));
+    }
+
+    /**
+     * A call from inside a task (a lane's product) is helped by a thread out of work in the enclosing call: here the
+     * nested call's first task, run by its caller, waits until its last task has started on another thread, which
+     * without helping never happens (its caller would only reach it afterwards) and the wait would time out.
+     */
+    @Test
+    void aNestedCallIsHelpedByAThreadOutOfWork() throws InterruptedException {
+        assumeTrue(Parallel.threads() >= 2, "helping needs a second thread");
+        for (int round = 0; round < 20; round++) {
+            Thread[] ranOn = new Thread[2];
+            boolean[] helped = new boolean[1];
+            CountDownLatch lastStarted = new CountDownLatch(1);
+            Parallel.forEachTask(2, t -> {
+                if (t == 0) return; // this thread is out of work at once
+                Parallel.forEachTask(2, u -> {
+                    ranOn[u] = Thread.currentThread();
+                    if (u == 1) lastStarted.countDown();
+                    else {
+                        try {
+                            helped[0] = lastStarted.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+            });
+            assertTrue(helped[0], "round " + round + ": the nested call's last task never started while its first ran");
+            assertNotSame(ranOn[0], ranOn[1], "round " + round);
+        }
+    }
+
+    /** An error thrown by a helped task reaches the nested call's caller, and through it the outermost caller. */
+    @Test
+    void anErrorInAHelpedTaskReachesTheCaller() {
+        assumeTrue(Parallel.threads() >= 2, "helping needs a second thread");
+        CountDownLatch failed = new CountDownLatch(1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forEachTask(2, t -> {
+            if (t == 0) return;
+            Thread owner = Thread.currentThread();
+            Parallel.forEachTask(2, u -> {
+                if (u == 1) {
+                    failed.countDown();
+                    throw new IllegalStateException(Thread.currentThread() == owner ? "on the owner" : "helped");
+                }
+                try {
+                    failed.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }));
+        assertEquals("helped", e.getMessage());
+        AtomicIntegerArray after = new AtomicIntegerArray(9);
+        Parallel.forEachTask(9, after::incrementAndGet);
+        for (int t = 0; t < 9; t++) assertEquals(1, after.get(t));
+    }
+
+    /** Calls three deep (a helped task's own call among them) run every task once and return. */
+    @Test
+    void callsThreeDeepRunEveryTaskOnce() {
+        AtomicIntegerArray runs = new AtomicIntegerArray(3 * 7 * 5);
+        for (int round = 0; round < 50; round++) {
+            Parallel.forEachTask(3, t -> {
+                if (t == 0) spin(50_000);
+                Parallel.forEachTask(7, u -> Parallel.forEachTask(5, v -> {
+                    if (v == 0) spin(2_000);
+                    runs.incrementAndGet((t * 7 + u) * 5 + v);
+                }));
+            });
+        }
+        for (int i = 0; i < runs.length(); i++) assertEquals(50, runs.get(i), "innermost task " + i);
     }
 
     private static void spin(long nanos) {

@@ -189,6 +189,38 @@ class StepProfileTest {
         assertTrue(norm[1] >= 0.020 && norm[1] < 0.020 + (call - 0.040) + 0.005, "the caller's phase less its lane: " + norm[1]);
     }
 
+    /**
+     * A thread helping with another lane's parallel call ({@link Parallel}) records nothing while it does, whether it
+     * is the profiled thread itself or one running a lane; it records again afterwards.
+     */
+    @Test
+    void helpedTasksRecordNothing() {
+        StepProfile.start();
+        StepProfile.unrecorded(() -> {
+            StepProfile.enter(StepProfile.Phase.SWIGLU);
+            spin(5);
+            StepProfile.exit();
+        });
+        assertFalse(StepProfile.seconds().containsKey(StepProfile.Phase.SWIGLU), "the profiled thread, helping");
+        StepProfile.inLanes(StepProfile.lanes(2), () -> {
+            StepProfile.unrecorded(() -> {
+                StepProfile.enter(StepProfile.Phase.ROPE);
+                spin(5);
+                StepProfile.exit();
+            });
+            StepProfile.enter(StepProfile.Phase.NORM);
+            spin(10);
+            StepProfile.exit();
+        });
+        StepProfile.enter(StepProfile.Phase.COPIES);
+        spin(4);
+        StepProfile.exit();
+        Map<StepProfile.Phase, double[]> s = StepProfile.seconds();
+        assertFalse(s.containsKey(StepProfile.Phase.ROPE), "a lane, helping");
+        assertTrue(s.get(StepProfile.Phase.NORM)[0] >= 0.005 && s.get(StepProfile.Phase.NORM)[0] < 0.009, "the lane after helping, at 1/2: " + s.get(StepProfile.Phase.NORM)[0]);
+        assertTrue(s.get(StepProfile.Phase.COPIES)[0] >= 0.004, "the profiled thread after its lane");
+    }
+
     private static float[] randomArray(int n, java.util.Random rnd) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
