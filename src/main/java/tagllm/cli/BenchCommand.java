@@ -356,7 +356,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  idle: %.4f s per run (%.1f%%): core-seconds the pool's threads had no task inside the phase's parallel calls%n"
                 + "    (waking, or waiting on another's last task) over its %d threads, i.e. wall time lost to joins; a batch run in lanes%n"
                 + "    (a run of sequences a core, each through the whole pass) has none, and its phases are the lanes' mean: the lanes'%n"
-                + "    wait for the slowest is outside the phases%n", idle, 100 * idle / mean, Parallel.threads());
+                + "    wait for the slowest (the first done helping it meanwhile) is outside the phases%n", idle, 100 * idle / mean, Parallel.threads());
         out.printf(Locale.ROOT, "  GFLOP/s: the phase's matrix products (2·m·n·k each, as computed) over its time, joins and epilogues included;%n"
                 + "    %% peak: of the %s peak above%n", precision);
     }

@@ -107,9 +107,9 @@ public final class Parallel {
                 else Thread.yield();
             }
             if (job.timed) StepProfile.idle(Math.max(0, (long) THREADS * (System.nanoTime() - start) - job.busy.get()) / THREADS);
-            current = null;
             if (job.error != null) rethrow(job.error);
         } finally {
+            current = null; // releases the workers waiting to help (below)
             LOCK.unlock();
         }
     }
@@ -286,9 +286,15 @@ public final class Parallel {
                 } finally {
                     depth = 0;
                 }
-                // the enclosing call's other tasks may still make nested calls: help with them until it is done
-                while (job.done.get() < job.tasks && current == job) {
-                    if (!helpNested(index)) Thread.onSpinWait();
+                // the call's other tasks may still make nested calls: help with them until its caller closes it
+                // (polling current, written once, not done, which every task's end writes), parking briefly once it
+                // has spun as long as it would for a next call, so that long tasks with no nested calls (a batch
+                // prediction's chunks) do not hold the core
+                int idle = 0;
+                while (current == job) {
+                    if (helpNested(index)) idle = 0;
+                    else if (++idle < SPINS) Thread.onSpinWait();
+                    else LockSupport.parkNanos(50_000);
                 }
             }
         }
