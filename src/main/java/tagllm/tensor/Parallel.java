@@ -50,6 +50,8 @@ public final class Parallel {
     private static volatile int generation;
     /** Per thread of a call (the caller is 0): the call it made from inside a task, open to helpers; else null. */
     private static final AtomicReferenceArray<Job> NESTED = new AtomicReferenceArray<>(THREADS);
+    /** How many of NESTED are open: waiting threads poll this, which only nested calls write. */
+    private static final AtomicInteger nestedOpen = new AtomicInteger();
     /** How deep the lock's holder (a call's caller) is in tasks: 1 inside one of its call's, 2 inside a nested one. */
     private static int callerDepth;
     /** Every call from inside a task on its caller alone, unhelped: for tests and alternated timings. */
@@ -102,14 +104,14 @@ public final class Parallel {
             }
             int spins = 0;
             while (job.done.get() < tasks) {
-                if (helpNested(0)) spins = 0;
+                if (nestedOpen.get() > 0 && helpNested(0)) spins = 0;
                 else if (++spins < 1 << 16) Thread.onSpinWait();
                 else Thread.yield();
             }
             if (job.timed) StepProfile.idle(Math.max(0, (long) THREADS * (System.nanoTime() - start) - job.busy.get()) / THREADS);
             if (job.error != null) rethrow(job.error);
         } finally {
-            current = null; // releases the workers waiting to help (below)
+            current = null;
             LOCK.unlock();
         }
     }
@@ -122,6 +124,7 @@ public final class Parallel {
     private static void runNested(int me, int tasks, Task body) {
         Job job = new Job(body, tasks, false, 1);
         NESTED.set(me, job);
+        nestedOpen.incrementAndGet();
         setDepth(me, 2);
         try {
             int t;
@@ -129,6 +132,7 @@ public final class Parallel {
         } finally {
             setDepth(me, 1);
             NESTED.set(me, null);
+            nestedOpen.decrementAndGet();
         }
         while (job.done.get() < tasks) Thread.onSpinWait();
         if (job.error != null) rethrow(job.error);
@@ -274,7 +278,13 @@ public final class Parallel {
             while (true) {
                 int spins = 0;
                 while (generation == seen) {
-                    if (++spins < SPINS) Thread.onSpinWait();
+                    // between its calls, a call's task may make a nested call: help with it (nestedOpen is written
+                    // only by nested calls, so a pass without them polls what it always did)
+                    if (nestedOpen.get() > 0 && helpNested(index)) spins = 0;
+                    else if (++spins < SPINS) Thread.onSpinWait();
+                    // a call under way may yet open one: park briefly, so that long tasks with no nested calls (a
+                    // batch prediction's chunks) do not hold the core; else until the next call wakes it
+                    else if (current != null) LockSupport.parkNanos(50_000);
                     else LockSupport.park(this);
                 }
                 seen = generation;
@@ -285,16 +295,6 @@ public final class Parallel {
                     job.work(index);
                 } finally {
                     depth = 0;
-                }
-                // the call's other tasks may still make nested calls: help with them until its caller closes it
-                // (polling current, written once, not done, which every task's end writes), parking briefly once it
-                // has spun as long as it would for a next call, so that long tasks with no nested calls (a batch
-                // prediction's chunks) do not hold the core
-                int idle = 0;
-                while (current == job) {
-                    if (helpNested(index)) idle = 0;
-                    else if (++idle < SPINS) Thread.onSpinWait();
-                    else LockSupport.parkNanos(50_000);
                 }
             }
         }
