@@ -52,8 +52,12 @@ public final class Parallel {
     private static final AtomicReferenceArray<Job> NESTED = new AtomicReferenceArray<>(THREADS);
     /** How many of NESTED are open: waiting threads poll this, which only nested calls write. */
     private static final AtomicInteger nestedOpen = new AtomicInteger();
-    /** How deep the lock's holder (a call's caller) is in tasks: 1 inside one of its call's, 2 inside a nested one. */
-    private static int callerDepth;
+    /**
+     * Whether the lock's holder (a call's caller) is running a nested call's task, its own or helped. A thread of the
+     * pool calls only from inside a task (the caller is spinning otherwise), so this and {@link Worker#nested} are all
+     * that tell a nested call from an outer one, and only nested calls write them.
+     */
+    private static boolean callerNested;
     /** Every call from inside a task on its caller alone, unhelped: for tests and alternated timings. */
     static volatile boolean helpOff;
 
@@ -81,8 +85,8 @@ public final class Parallel {
             return;
         }
         if (worker || LOCK.isHeldByCurrentThread()) {
-            int depth = worker ? ((Worker) me).depth : callerDepth;
-            if (depth == 1 && !helpOff) runNested(worker ? ((Worker) me).index : 0, tasks, body);
+            boolean nested = worker ? ((Worker) me).nested : callerNested;
+            if (!nested && !helpOff) runNested(worker ? ((Worker) me).index : 0, tasks, body);
             else for (int t = 0; t < tasks; t++) body.run(t);
             return;
         }
@@ -96,12 +100,7 @@ public final class Parallel {
             current = job;
             generation++;
             for (Worker w : WORKERS) LockSupport.unpark(w);
-            callerDepth = 1;
-            try {
-                job.work(0);
-            } finally {
-                callerDepth = 0;
-            }
+            job.work(0);
             int spins = 0;
             while (job.done.get() < tasks) {
                 if (nestedOpen.get() > 0 && helpNested(0)) spins = 0;
@@ -119,18 +118,18 @@ public final class Parallel {
     /**
      * A call from inside a task of thread me: its tasks in order on this thread, open meanwhile to the pool's threads
      * that have no work left in the enclosing call, which take them from the far end; returns when all have finished
-     * (a helper may still be running one when this thread runs out), with the first error any of them threw.
+     * (a helper may still be running one when this thread runs out), rethrowing an error one of them threw.
      */
     private static void runNested(int me, int tasks, Task body) {
         Job job = new Job(body, tasks, false, 1);
         NESTED.set(me, job);
         nestedOpen.incrementAndGet();
-        setDepth(me, 2);
+        setNested(me, true);
         try {
             int t;
             while ((t = job.take(0, true)) >= 0) job.run(t);
         } finally {
-            setDepth(me, 1);
+            setNested(me, false);
             NESTED.set(me, null);
             nestedOpen.decrementAndGet();
         }
@@ -150,21 +149,21 @@ public final class Parallel {
             if (job == null) continue;
             int t = job.take(0, false);
             if (t < 0) continue;
-            setDepth(me, 2);
+            setNested(me, true);
             try {
                 StepProfile.unrecorded(() -> job.run(t));
             } finally {
-                setDepth(me, 0);
+                setNested(me, false);
             }
             return true;
         }
         return false;
     }
 
-    /** Thread me's depth in tasks (the caller's is {@link #callerDepth}, a worker's its own). */
-    private static void setDepth(int me, int depth) {
-        if (me == 0) callerDepth = depth;
-        else WORKERS[me - 1].depth = depth;
+    /** Whether thread me (0: the caller) is in a nested call's task. */
+    private static void setNested(int me, boolean nested) {
+        if (me == 0) callerNested = nested;
+        else WORKERS[me - 1].nested = nested;
     }
 
     /**
@@ -263,8 +262,8 @@ public final class Parallel {
 
     private static final class Worker extends Thread {
         final int index;
-        /** How deep this thread is in tasks: 0 waiting, 1 in a call's task, 2 in a nested call's (its own or helped). */
-        int depth;
+        /** Whether this thread is running a nested call's task, its own or helped ({@link #callerNested}). */
+        boolean nested;
 
         Worker(int i) {
             super("tagllm-worker-" + i);
@@ -289,13 +288,7 @@ public final class Parallel {
                 }
                 seen = generation;
                 Job job = current;
-                if (job == null) continue;
-                depth = 1;
-                try {
-                    job.work(index);
-                } finally {
-                    depth = 0;
-                }
+                if (job != null) job.work(index);
             }
         }
     }
