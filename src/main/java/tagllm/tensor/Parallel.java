@@ -160,7 +160,7 @@ public final class Parallel {
         return false;
     }
 
-    /** Whether thread me (0: the caller) is in a nested call's task. */
+    /** Marks whether thread me (0: the caller) is in a nested call's task; only thread me calls this. */
     private static void setNested(int me, boolean nested) {
         if (me == 0) callerNested = nested;
         else WORKERS[me - 1].nested = nested;
@@ -195,10 +195,10 @@ public final class Parallel {
 
     /**
      * The tasks of one call. Thread i (the caller is 0) owns the i-th contiguous share of the task numbers and runs
-     * it in ascending order; a thread done with its share takes the last remaining task of another's. A nested call
-     * ({@link #runNested}) has one share, its caller's. Neighbouring
-     * task numbers are neighbouring data (row blocks of a product, ranges of rows of an element-wise pass), so each
-     * core keeps working on the same rows from one kernel to the next and finds the rows it wrote in its own cache.
+     * it in ascending order; a thread done with its share takes the last remaining task of another's (a nested call,
+     * {@link #runNested}, has one share, its caller's). Neighbouring task numbers are neighbouring data (row blocks of
+     * a product, ranges of rows of an element-wise pass), so each core keeps working on the same rows from one kernel
+     * to the next and finds the rows it wrote in its own cache.
      * On Zen 5 (2 cores) the BF16 training step went from 1,187 to 1,258 tokens/s with this alone (medians of 7
      * alternated launches against every thread taking the next task from one counter); the products alone, in a C
      * harness (tools/native-harness/run.sh threads), were 2-4 points of the peak apart in one hour and within noise
