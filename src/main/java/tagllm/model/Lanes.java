@@ -8,7 +8,7 @@ package tagllm.model;
  * the backward (BF16 training step and prefill, batch 8 × 128, alternated in one JVM: about 3% faster;
  * docs/benchmarks.md, twenty-second pass). A core whose lane is done takes the far end of the other lanes' parallel
  * calls ({@link tagllm.tensor.Parallel}'s helping), so a lane slowed by the machine, or holding more rows, is not
- * waited for alone (another 1.5-3.8% of that step; twenty-third pass).
+ * waited for alone (another 1.5-4.7% of that step; twenty-third pass).
  *
  * <p>The values are the same bits either way: every row depends only on its own sequence (attention never crosses
  * one), and the products sum each element in one order whatever rows share the call. Under BF16 compute a layer's
