@@ -239,14 +239,11 @@ public final class ForwardPass implements AutoCloseable {
     /** Bytes held by this pass's arrays (what a forward kept for backward costs in memory). */
     public long bytes() {
         long floats = 0;
-        if (lanes != null) {
-            long laneBytes = 0;
-            for (ForwardPass p : lanes) laneBytes += p.bytes();
-            for (float[] a : distinctArrays()) floats += a.length;
-            return laneBytes + 4 * floats;
-        }
         for (float[] a : distinctArrays()) floats += a.length;
-        return 4 * floats + 8L * rows;
+        if (lanes == null) return 4 * floats + 8L * rows;
+        long laneBytes = 0;
+        for (ForwardPass p : lanes) laneBytes += p.bytes();
+        return laneBytes + 4 * floats;
     }
 
     void requireOpen() {

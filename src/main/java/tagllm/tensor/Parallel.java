@@ -78,41 +78,48 @@ public final class Parallel {
     /** Runs body.run(t) for every t in [0, tasks), spread over the pool; returns when all have finished. */
     public static void forEachTask(int tasks, Task body) {
         if (tasks <= 0) return;
-        Thread me = Thread.currentThread();
-        boolean worker = me instanceof Worker;
-        if (tasks == 1 || WORKERS.length == 0) {
-            for (int t = 0; t < tasks; t++) body.run(t);
-            return;
-        }
-        if (worker || LOCK.isHeldByCurrentThread()) {
-            boolean nested = worker ? ((Worker) me).nested : callerNested;
-            if (!nested && !helpOff) runNested(worker ? ((Worker) me).index : 0, tasks, body);
-            else for (int t = 0; t < tasks; t++) body.run(t);
-            return;
-        }
-        if (!LOCK.tryLock()) {
-            for (int t = 0; t < tasks; t++) body.run(t);
-            return;
-        }
-        try {
-            Job job = new Job(body, tasks, StepProfile.profiling(), THREADS);
-            long start = job.timed ? System.nanoTime() : 0;
-            current = job;
-            generation++;
-            for (Worker w : WORKERS) LockSupport.unpark(w);
-            job.work(0);
-            int spins = 0;
-            while (job.done.get() < tasks) {
-                if (nestedOpen.get() > 0 && helpNested(0)) spins = 0;
-                else if (++spins < 1 << 16) Thread.onSpinWait();
-                else Thread.yield();
+        if (tasks > 1 && WORKERS.length > 0) {
+            Thread me = Thread.currentThread();
+            if (me instanceof Worker w) {
+                if (!w.nested && !helpOff) {
+                    runNested(w.index, tasks, body);
+                    return;
+                }
+            } else if (LOCK.isHeldByCurrentThread()) {
+                if (!callerNested && !helpOff) {
+                    runNested(0, tasks, body);
+                    return;
+                }
+            } else if (LOCK.tryLock()) {
+                try {
+                    runSpread(tasks, body);
+                } finally {
+                    current = null;
+                    LOCK.unlock();
+                }
+                return;
             }
-            if (job.timed) StepProfile.idle(Math.max(0, (long) THREADS * (System.nanoTime() - start) - job.busy.get()) / THREADS);
-            if (job.error != null) rethrow(job.error);
-        } finally {
-            current = null;
-            LOCK.unlock();
         }
+        // one task, no workers, a call from inside a nested task, or the pool taken by another thread: on the caller
+        for (int t = 0; t < tasks; t++) body.run(t);
+    }
+
+    /** A call spread over the pool by the lock's new holder (current is cleared and the lock released by the caller). */
+    private static void runSpread(int tasks, Task body) {
+        Job job = new Job(body, tasks, StepProfile.profiling(), THREADS);
+        long start = job.timed ? System.nanoTime() : 0;
+        current = job;
+        generation++;
+        for (Worker w : WORKERS) LockSupport.unpark(w);
+        job.work(0);
+        int spins = 0;
+        while (job.done.get() < tasks) {
+            if (nestedOpen.get() > 0 && helpNested(0)) spins = 0;
+            else if (++spins < 1 << 16) Thread.onSpinWait();
+            else Thread.yield();
+        }
+        if (job.timed) StepProfile.idle(Math.max(0, (long) THREADS * (System.nanoTime() - start) - job.busy.get()) / THREADS);
+        if (job.error != null) rethrow(job.error);
     }
 
     /**

@@ -125,8 +125,13 @@ public final class StepProfile {
             body.run();
             return;
         }
+        withLaneClock(UNRECORDED, body);
+    }
+
+    /** Runs body with this thread's lane clock set to c, then puts back whatever it was (none included). */
+    private static void withLaneClock(Clock c, Runnable body) {
         Clock before = LANE.get();
-        LANE.set(UNRECORDED);
+        LANE.set(c);
         try {
             body.run();
         } finally {
@@ -162,12 +167,9 @@ public final class StepProfile {
         Clock lane = new Clock();
         lane.weight = lanes.weight();
         lane.direction = lanes.direction();
-        LANE.set(lane);
         try {
-            body.run();
+            withLaneClock(lane, body);
         } finally {
-            if (outer != null && outer != ownClock) LANE.set(outer);
-            else LANE.remove();
             if (outer != null) outer.mark = System.nanoTime();
         }
     }
