@@ -23,13 +23,6 @@ final class MatVec {
     private static final int NR = Gemm.NR;
     private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, S.vectorShape());
-    /**
-     * Most weights a task streams (1 MB of F32): the LM head (28 M weights) in ~100 tasks rather than 8, so the core
-     * that finishes first takes over the other's remaining panels sooner. Measured on the head (one row, two threads,
-     * in one JVM, alternated): idle inside the call 9-16% → 3-8% of it, the call ~5-10% faster; 1-panel tasks cost
-     * more in hand-offs than they saved. Smaller matrices keep 4 tasks per thread.
-     */
-    private static final int TASK_WEIGHTS = 1 << 18;
     /** Below this many multiply-adds a task is not worth handing to another thread. */
     private static final int MIN_TASK_WORK = 32_768;
 
@@ -63,8 +56,9 @@ final class MatVec {
         int grain = Math.max(1, MIN_TASK_WORK / Math.max(1, k * NR * m));
         boolean nativeRow = m == 1 && NATIVE_ROW;
         int panels = first[ws.length];
-        int minTasks = (int) Math.min(panels, (long) panels * k * NR / TASK_WEIGHTS);
-        Parallel.forRange(panels, grain, minTasks, (g0, g1) -> {
+        // halving ranges, so that the core done first takes over only small last ranges of the other's (equal ranges
+        // of at most 1 MB of weights had brought the LM head's idle from 9-16% to 3-8% of the call, twelfth pass)
+        Parallel.forRangeGuided(panels, grain, (g0, g1) -> {
             if (nativeRow) nativeRow(x, xOff, ws, ys, yOffs, first, g0, g1, accumulate);
             else javaPanels(x, xOff, m, ws, ys, yOffs, first, g0, g1, accumulate);
         });

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,22 +43,32 @@ class ParallelTest {
         }
     }
 
-    /** A lower bound on the ranges splits large work finer (never into more ranges than indices), still once each. */
+    /**
+     * Guided ranges, worked out by hand: 96 indices on two threads, grain 2, are two shares of 48, each halving from
+     * 24 (24, 12, 6, 3), then the grain (2), then what is left (1).
+     */
     @Test
-    void aMinimumOfRangesCoversEachIndexOnceInThatManyRanges() {
-        // {indices, minimum, ranges with more than one thread}: the minimum, capped by the indices; 7 indices are
-        // already 7 ranges (4 per thread, capped), more than the minimum of 3
-        for (int[] c : new int[][]{{1000, 100, 100}, {50, 100, 50}, {7, 3, 7}}) {
-            int n = c[0], min = c[1];
-            AtomicIntegerArray seen = new AtomicIntegerArray(n);
-            java.util.concurrent.atomic.AtomicInteger ranges = new java.util.concurrent.atomic.AtomicInteger();
-            Parallel.forRange(n, 1, min, (from, to) -> {
-                ranges.incrementAndGet();
-                for (int i = from; i < to; i++) seen.incrementAndGet(i);
-            });
-            for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "index " + i + " of " + n);
-            int expected = Parallel.threads() == 1 ? 1 : c[2];
-            assertEquals(expected, ranges.get(), n + " indices, at least " + min + " ranges");
+    void guidedRangesHalveWithinEachShareDownToTheGrain() {
+        assertArrayEquals(new int[]{0, 24, 36, 42, 45, 47, 48, 72, 84, 90, 93, 95, 96}, Parallel.guidedBounds(96, 2, 2));
+        // 37 on two threads, grain 4: shares of 18 and 19 in as many ranges each, 9, 4, 4, 1 and 9, 5, 4, 1 (the
+        // second share's ranges halve what is left of it, each leaving one index for every range still to come)
+        assertArrayEquals(new int[]{0, 9, 13, 17, 18, 27, 32, 36, 37}, Parallel.guidedBounds(37, 2, 4));
+        // three threads: shares of 10, 10 and 10 (5, 2, 2, 1 each with grain 2)
+        assertArrayEquals(new int[]{0, 5, 7, 9, 10, 15, 17, 19, 20, 25, 27, 29, 30}, Parallel.guidedBounds(30, 3, 2));
+    }
+
+    @Test
+    void guidedRangesCoverEachIndexOnce() {
+        for (int n : new int[]{1, 3, 4, 7, 96, 1001, 1536}) {
+            for (int grain : new int[]{1, 2, 5}) {
+                AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                Parallel.forRangeGuided(n, grain, (from, to) -> {
+                    assertTrue(from < to, "an empty range " + from);
+                    if (from < n / 2) spin(5_000); // the first share slow: the others take its last ranges
+                    for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "index " + i + " of " + n + ", grain " + grain);
+            }
         }
     }
 
