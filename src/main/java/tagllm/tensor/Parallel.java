@@ -198,7 +198,8 @@ public final class Parallel {
      * its own share, and one that finishes early takes the small last ranges of another's, so the threads end at
      * most about a grain apart; with equal ranges the first done waited out the other's whole last range. For work
      * whose every index costs the same and whose speed the memory sets (decode's one-row products stream each
-     * weight once: 1.8-3.6% faster than ranges of at most 1 MB of weights, docs/benchmarks.md, twenty-fourth pass).
+     * weight once: F32 decode 2.2-3.6% faster than in ranges of at most 1 MB of weights, BF16 0.2-2.9%, alternated
+     * in one JVM; docs/benchmarks.md, twenty-fourth pass).
      * Work under two grains a thread goes as {@link #forRange}.
      */
     public static void forRangeGuided(int n, int grain, Range body) {
