@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -115,6 +116,37 @@ class ParallelTest {
             });
             assertTrue(helped[0], "round " + round + ": the nested call's last task never started while its first ran");
             assertNotSame(ranOn[0], ranOn[1], "round " + round);
+        }
+    }
+
+    /**
+     * With helping switched off (the switch alternated timings use), a nested call runs every task on its caller, in
+     * order, even while another thread is out of work: with helping on, that thread takes the far end (above).
+     */
+    @Test
+    void withHelpingOffANestedCallRunsOnItsCallerInOrder() {
+        assumeTrue(Parallel.threads() >= 2, "helping needs a second thread");
+        Parallel.helpOff = true;
+        try {
+            for (int round = 0; round < 5; round++) {
+                Thread[] ranOn = new Thread[8], owner = new Thread[1];
+                int[] order = new int[8], next = {0};
+                Parallel.forEachTask(2, t -> {
+                    if (t == 0) return; // this thread is out of work at once
+                    owner[0] = Thread.currentThread();
+                    Parallel.forEachTask(8, u -> {
+                        spin(200_000); // long enough that a helper would take the far end
+                        ranOn[u] = Thread.currentThread();
+                        order[next[0]++] = u;
+                    });
+                });
+                for (int u = 0; u < 8; u++) {
+                    assertSame(owner[0], ranOn[u], "round " + round + ", task " + u);
+                    assertEquals(u, order[u], "round " + round + ": the tasks in order");
+                }
+            }
+        } finally {
+            Parallel.helpOff = false;
         }
     }
 
