@@ -1,7 +1,10 @@
 package tagllm.data;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -16,15 +19,24 @@ import java.util.function.Function;
  * if (issues.count() > 0) log.warn(issues.summary());
  * }</pre>
  *
- * Thread-safe, so rows may be converted in parallel.
+ * Thread-safe, so rows may be converted in parallel. The messages kept are the first by place (files in the order
+ * their first problem came, then lines, then arrival), not by arrival: a reader reports a malformed line while it
+ * reads and a conversion reports a bad value later, and rows converted in parallel arrive in any order.
  */
 public final class RowIssues {
     /** How many skipped-row messages are kept by default; the count is always exact. */
     public static final int DEFAULT_KEEP = 20;
 
+    /** A kept message and its place: the file's rank (order of its first problem), the line, the arrival. */
+    private record Kept(int file, long line, long arrival, String message) {}
+
+    private static final Comparator<Kept> BY_PLACE = Comparator.comparingInt(Kept::file)
+            .thenComparingLong(Kept::line).thenComparingLong(Kept::arrival);
+
     private final boolean strict;
     private final int keep;
-    private final List<String> messages = new ArrayList<>();
+    private final List<Kept> kept = new ArrayList<>();
+    private final Map<String, Integer> fileRank = new HashMap<>();
     private long count;
     /** When set, problems are recorded there and then handed to onSkip (see {@link #forwarding}). */
     private final RowIssues target;
@@ -99,8 +111,17 @@ public final class RowIssues {
         }
         if (strict) throw problem;
         synchronized (this) {
-            count++;
-            if (messages.size() < keep) messages.add(problem.getMessage());
+            Origin where = problem.origin();
+            int file = where == null ? Integer.MAX_VALUE : fileRank.computeIfAbsent(where.source(), k -> fileRank.size());
+            Kept k = new Kept(file, where == null ? 0 : where.line(), count++, problem.getMessage());
+            if (kept.size() < keep) {
+                kept.add(k);
+            } else if (keep > 0) {
+                // full: the new one replaces the last kept by place when it comes before it
+                int last = 0;
+                for (int i = 1; i < kept.size(); i++) if (BY_PLACE.compare(kept.get(i), kept.get(last)) > 0) last = i;
+                if (BY_PLACE.compare(k, kept.get(last)) < 0) kept.set(last, k);
+            }
         }
     }
 
@@ -109,9 +130,9 @@ public final class RowIssues {
         return target != null ? target.count() : count;
     }
 
-    /** The first messages, each {@code file:line: reason}. */
+    /** The first messages by place (file, line), each {@code file:line: reason}. */
     public synchronized List<String> messages() {
-        return target != null ? target.messages() : List.copyOf(messages);
+        return target != null ? target.messages() : kept.stream().sorted(BY_PLACE).map(Kept::message).toList();
     }
 
     /** One paragraph for a log: the count and the kept messages. */
@@ -119,9 +140,10 @@ public final class RowIssues {
         if (target != null) return target.summary();
         if (count == 0) return "no rows skipped";
         StringBuilder b = new StringBuilder().append(count).append(count == 1 ? " row" : " rows").append(" skipped");
-        if (!messages.isEmpty()) {
-            b.append(count > messages.size() ? " (first " + messages.size() + " shown)" : "").append(':');
-            for (String m : messages) b.append("\n  ").append(m);
+        List<String> first = messages();
+        if (!first.isEmpty()) {
+            b.append(count > first.size() ? " (first " + first.size() + " shown)" : "").append(':');
+            for (String m : first) b.append("\n  ").append(m);
         }
         return b.toString();
     }

@@ -53,4 +53,31 @@ class RowIssuesTest {
         assertEquals("no rows skipped", RowIssues.skipping().summary());
         assertThrows(DatasetException.class, () -> RowIssues.strict().reject(r, "too long"));
     }
+
+    @Test
+    void keptMessagesAreTheFirstByFileAndLineWhateverTheOrderTheyCameIn() {
+        // a reader reports a malformed line while it reads, conversions report later and, in parallel, in any order
+        RowIssues issues = RowIssues.skipping(3);
+        long[] lines = {9, 4, 12, 2, 7};
+        for (long line : lines) issues.record(DatasetException.of("train.csv", line, "bad " + line));
+        issues.record(DatasetException.of("valid.csv", 1, "bad valid 1"));
+        issues.record(DatasetException.of("train.csv", 3, "bad 3"));
+        assertEquals(7, issues.count());
+        assertEquals(List.of("train.csv:2: bad 2", "train.csv:3: bad 3", "train.csv:4: bad 4"), issues.messages());
+        assertEquals("7 rows skipped (first 3 shown):\n  train.csv:2: bad 2\n  train.csv:3: bad 3\n  train.csv:4: bad 4",
+                issues.summary());
+
+        // files keep the order of their first problem; a later file's lines come after every kept line of an earlier one
+        RowIssues two = RowIssues.skipping();
+        two.record(DatasetException.of("valid.csv", 5, "v5"));
+        two.record(DatasetException.of("train.csv", 8, "t8"));
+        two.record(DatasetException.of("valid.csv", 2, "v2"));
+        assertEquals(List.of("valid.csv:2: v2", "valid.csv:5: v5", "train.csv:8: t8"), two.messages());
+
+        // keeping none still counts
+        RowIssues none = RowIssues.skipping(0);
+        none.record(DatasetException.of("a.csv", 1, "x"));
+        assertEquals(1, none.count());
+        assertEquals("1 row skipped", none.summary());
+    }
 }
