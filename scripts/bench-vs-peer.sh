@@ -12,8 +12,10 @@
 #                 tagllm --compute bf16; both: f32, then bf16.
 #   PREDICT       1 (default): also batch prediction (MOLECULES molecules, default 64); 0: skip it.
 #   ROUNDS        1 (default): runs of the pair; with more, the order alternates (peer first, then tagllm first, ...)
-#                 and a summary gives, per work, the median of each side, the ratio of the medians, the range of
-#                 the per-round ratios and the range of tagllm's share of the peak of its precision (the bench's
+#                 and a summary gives, per work, the median of each side, the ratio of the medians, the median and
+#                 range of the per-round ratios (each round's two sides ran minutes apart, so their ratio is the
+#                 paired estimate, steadier when the machine's speed moves between rounds) and the range of
+#                 tagllm's share of the peak of its precision (the bench's
 #                 peaks: the higher of the measurements before and after its works), then the range of its memory
 #                 ratios. This machine's speed drifts 15-40% between launches minutes apart, so one pair is a
 #                 sample, not a measurement.
@@ -97,7 +99,7 @@ for r in range(1, rounds + 1):
             # the last column: the share of the peak of the precision computed in (% BF16 with bf16, else % peak)
             if f[-1].endswith("%"):
                 share.setdefault(f[0], {})[r] = float(f[-1].rstrip("%"))
-print(f"{'work':<8} {'peer median':>12} {'tagllm median':>14} {'ratio':>6}  per-round ratios   tagllm % of the {prec.upper()} peak per round")
+print(f"{'work':<8} {'peer median':>12} {'tagllm median':>14} {'ratio':>6}  per-round ratios: median (range)   tagllm % of the {prec.upper()} peak per round")
 for w in ("train", "prefill", "decode", "predict"):
     if w not in peer or w not in ours: continue
     both = sorted(set(peer[w]) & set(ours[w]))
@@ -105,7 +107,7 @@ for w in ("train", "prefill", "decode", "predict"):
     pm, om = statistics.median(peer[w].values()), statistics.median(ours[w].values())
     sh = sorted(share.get(w, {}).values())
     shares = f"{sh[0]:.0f}-{sh[-1]:.0f}%" if sh else "-"
-    print(f"{w:<8} {pm:>12.1f} {om:>14.1f} {om / pm:>6.2f}  {min(rs):.2f}-{max(rs):.2f} over {len(rs)}   {shares}")
+    print(f"{w:<8} {pm:>12.1f} {om:>14.1f} {om / pm:>6.2f}  {statistics.median(rs):.2f} ({min(rs):.2f}-{max(rs):.2f}) over {len(rs)}   {shares}")
 if memory:
     print(f"memory: peak RSS / (1.5·weights + activations) {min(memory):.2f}-{max(memory):.2f} over {len(memory)}")
 PY
