@@ -19,6 +19,8 @@ import tagllm.util.ParallelMap;
  * and writes the result as CSV, keeping all other columns. Every input row has its output row: a row whose value
  * cannot be labelled (or that cannot be read) gets empty labels and the reason in the {@value #ERROR_COLUMN} column,
  * and goes to the {@link RowIssues} with its file and line; in strict mode the run stops before anything is written. Rows are labelled in parallel; the output keeps the input order and is written atomically.
+ * An input column named as a computed column (or {@value #ERROR_COLUMN}) is replaced in the output, and the
+ * {@link Summary} names it, so that the caller can say so.
  */
 public final class CsvLabeler {
     /** The column naming why a row has no label (empty when it has one): no input row is left out of the output. */
@@ -30,7 +32,19 @@ public final class CsvLabeler {
         List<String> label(String value);
     }
 
-    public record Summary(long rows, long labelled, long skipped) {}
+    /**
+     * What a run wrote: rows, how many got labels, how many an error; replaced, the input's columns whose values the
+     * output does not carry because a computed column (or the error column) of the same name took their place.
+     */
+    public record Summary(long rows, long labelled, long skipped, List<String> replaced) {
+        public Summary {
+            replaced = List.copyOf(replaced);
+        }
+
+        public Summary(long rows, long labelled, long skipped) {
+            this(rows, labelled, skipped, List.of());
+        }
+    }
 
     private final List<String> newColumns;
     private final Labeler labeler;
@@ -61,6 +75,7 @@ public final class CsvLabeler {
             throws IOException {
         long[] counts = new long[2];
         int[] errorColumn = {-1};
+        List<String> replaced = new ArrayList<>();
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
             AtomicFiles.write(output, out -> {
@@ -77,6 +92,8 @@ public final class CsvLabeler {
                             if (existing < 0) {
                                 existing = header.size();
                                 header.add(newColumns.get(i));
+                            } else if (existing < columns.size()) {
+                                replaced.add(newColumns.get(i));
                             }
                             target[i] = existing;
                         }
@@ -84,6 +101,8 @@ public final class CsvLabeler {
                         if (errorColumn[0] < 0) {
                             errorColumn[0] = header.size();
                             header.add(ERROR_COLUMN);
+                        } else if (errorColumn[0] < columns.size() && !replaced.contains(ERROR_COLUMN)) {
+                            replaced.add(ERROR_COLUMN);
                         }
                         sink.row(header);
                     }
@@ -122,7 +141,7 @@ public final class CsvLabeler {
                 sink.flush();
             });
         }
-        return new Summary(counts[0], counts[1], issues.count() - issuesBefore);
+        return new Summary(counts[0], counts[1], issues.count() - issuesBefore, replaced);
     }
 
     private Object labelOrProblem(Row row, String column) {

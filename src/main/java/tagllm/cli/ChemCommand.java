@@ -41,7 +41,7 @@ public final class ChemCommand implements Runnable {
         @Option(names = "--input", paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (by extension, or --format)")
         Path input;
 
-        @Option(names = "--output", paramLabel = "FILE", description = "CSV to write: every input column plus the new ones")
+        @Option(names = "--output", paramLabel = "FILE", description = "CSV to write: every input column plus the new ones (an input column of the same name as a new one, or named 'error', is replaced, and a note says so)")
         Path output;
 
         @Option(names = "--strict", description = "stop at the first row that cannot be labelled (nothing is written) "
@@ -99,6 +99,7 @@ public final class ChemCommand implements Runnable {
             bar.finish();
             double secs = (System.nanoTime() - t0) / 1e9;
             if (issues.count() > 0) err.println(issues.summary());
+            if (!s.replaced().isEmpty()) err.println(ReplacedColumns.note(s.replaced(), output, input));
             err.printf("%s: %d rows, %d labelled, %d with an error (reason in the '%s' column); %s in %.1f s (%.0f rows/s, %d threads)%n",
                     input, s.rows(), s.labelled(), s.skipped(), CsvLabeler.ERROR_COLUMN, what, secs, s.rows() / Math.max(secs, 1e-9),
                     labelling.threads());

@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
  * tagllm predict: each input row through the task's prompt; regression tasks read the head, text tasks
  * generate greedily. Writes the input columns plus "prediction" (or "output") and "error" as CSV, TSV or JSONL: every
  * input row has its output row, one that cannot be read, rendered or predicted with an empty value and the reason;
- * classification tasks add a "prob_CLASS" column per class before "prediction" (the most probable class).
+ * classification tasks add a "prob_CLASS" column per class before "prediction" (the most probable class). An input
+ * column with the name of one it adds (a file that went through predict before) is replaced in place, with a note.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Predict with trained tags: --task QED --input data.csv --output preds.csv.")
@@ -138,19 +139,33 @@ public final class PredictCommand implements Callable<Integer> {
         bar.finish();
         // the column score regression (--pred) and eval read by default
         String column = task.type() == TaskType.TEXT ? "output" : PREDICTION;
+        // the added columns after the input's; an input column of the same name is replaced in place (one header per
+        // name: a repeated one breaks CSV readers and JSON objects), and a note says which
+        List<String> added = new ArrayList<>(extra);
+        added.add(column);
+        added.add(ERROR_COLUMN);
         List<String> header = new ArrayList<>(columns);
-        header.addAll(extra);
-        header.add(column);
-        header.add(ERROR_COLUMN);
+        List<String> replaced = new ArrayList<>();
+        int[] at = new int[added.size()];
+        for (int i = 0; i < added.size(); i++) {
+            at[i] = header.indexOf(added.get(i));
+            if (at[i] >= 0) {
+                replaced.add(added.get(i));
+            } else {
+                at[i] = header.size();
+                header.add(added.get(i));
+            }
+        }
         List<List<String>> records = new ArrayList<>();
         long failed = 0;
         for (int k = 0; k < n; k++) {
-            List<String> rec = new ArrayList<>();
+            List<String> rec = new ArrayList<>(header.size());
             Row row = entries.get(k) instanceof Row x ? x : null;
             for (String c : columns) rec.add(row != null && row.has(c) ? row.get(c) : "");
-            for (int e = 0; e < extra.size(); e++) rec.add(extraValues[k] == null ? "" : extraValues[k].get(e));
-            rec.add(values[k] == null ? "" : values[k]);
-            rec.add(errors[k] == null ? "" : errors[k]);
+            while (rec.size() < header.size()) rec.add("");
+            for (int e = 0; e < extra.size(); e++) rec.set(at[e], extraValues[k] == null ? "" : extraValues[k].get(e));
+            rec.set(at[extra.size()], values[k] == null ? "" : values[k]);
+            rec.set(at[extra.size() + 1], errors[k] == null ? "" : errors[k]);
             if (values[k] == null || values[k].isEmpty() && task.type() != TaskType.TEXT) failed++;
             records.add(rec);
         }
@@ -159,6 +174,7 @@ public final class PredictCommand implements Callable<Integer> {
         String text = format.render(header, records, numeric);
         var err = spec.commandLine().getErr();
         if (issues.count() > 0) err.println(issues.summary());
+        if (!replaced.isEmpty()) err.println(ReplacedColumns.note(replaced, output, opts.input));
         err.println(opts.input + ": " + n + " rows, " + (n - failed) + " predicted, " + failed + " with an error"
                 + (failed > 0 ? " (the reason is in the '" + ERROR_COLUMN + "' column)" : ""));
         if (output != null) {

@@ -83,11 +83,33 @@ class ChemCommandTest {
     void anExistingQedColumnIsReplacedAndPropertiesCanBeAdded() throws IOException {
         Path in = write("mols.csv", "smiles,qed\nCCO,0.5\n");
         Path outFile = dir.resolve("out.csv");
-        assertEquals(0, CliRun.of("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--properties").exit());
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--output", outFile.toString(), "--properties");
+        assertEquals(0, r.exit(), r.err());
         List<String> lines = Files.readAllLines(outFile);
         assertEquals("smiles,qed,mw,alogp,hba,hbd,psa,rotb,arom,alerts,error", lines.get(0));
         var q = Qed.qed("CCO");
         assertTrue(lines.get(1).startsWith("CCO," + PythonFloat.repr(q.qed()) + "," + PythonFloat.repr(q.properties().mw()) + ","), lines.get(1));
+        // the input's 0.5 is not in the output: the run says so rather than dropping it silently
+        assertTrue(r.err().contains("note: the input's column 'qed' is replaced in " + outFile + " by this run's values (" + in
+                + " keeps its own)"), r.err());
+    }
+
+    @Test
+    void anInputErrorColumnIsReplacedAndNamed() throws IOException {
+        Path in = write("mols.csv", "smiles,error,qed\nCCO,old reason,0.5\nC1CC,,0.1\n");
+        Path outFile = dir.resolve("out.csv");
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals("smiles,error,qed", lines.get(0));
+        assertEquals("CCO,," + PythonFloat.repr(Qed.qed("CCO").qed()), lines.get(1));
+        assertTrue(lines.get(2).startsWith("C1CC,\"invalid SMILES 'C1CC'"), lines.get(2));
+        assertTrue(r.err().contains("note: the input's columns 'qed', 'error' are replaced in " + outFile), r.err());
+        // a file without those columns gets no note
+        Path plain = write("plain.csv", "smiles\nCCO\n");
+        CliRun p = CliRun.of("chem", "qed", "--input", plain.toString(), "--output", dir.resolve("plain_out.csv").toString());
+        assertEquals(0, p.exit(), p.err());
+        assertFalse(p.err().contains("note:"), p.err());
     }
 
     @Test

@@ -81,6 +81,37 @@ class PredictNoRowLostTest {
     }
 
     @Test
+    void anInputThatHasThePredictionAndErrorColumnsGetsThemReplacedWithANote() throws Exception {
+        // a file that went through predict before: its old values give way to this run's, each header once
+        Path again = dir.resolve("again.csv");
+        Files.writeString(again, "error,smiles,prediction,id\nold reason,CCO,9.5,1\n,notasmiles((,8.5,2\n");
+        Path first = dir.resolve("first.csv"), out = dir.resolve("again_out.csv");
+        Files.writeString(first, "smiles\nCCO\n");
+        String model = Shared.model("stories260K").toString();
+        CliRun base = CliRun.of("predict", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", first.toString(),
+                "-o", dir.resolve("first_out.csv").toString());
+        assertEquals(0, base.exit(), base.err());
+        String cco = Files.readAllLines(dir.resolve("first_out.csv")).get(1).split(",")[1];
+        CliRun r = CliRun.of("predict", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", again.toString(),
+                "-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = Files.readAllLines(out);
+        // (Commons CSV quotes an empty first field, so that no line is blank)
+        assertEquals(List.of("error,smiles,prediction,id", "\"\",CCO," + cco + ",1",
+                "smiles: invalid SMILES 'notasmiles((': unexpected character 't' (at character 3),notasmiles((,,2"), lines);
+        assertTrue(r.err().contains("note: the input's columns 'prediction', 'error' are replaced in " + out + " by this run's values ("
+                + again + " keeps its own)"), r.err());
+        assertFalse(base.err().contains("note:"), base.err());
+        // JSON lines keep one key per name too
+        CliRun j = CliRun.of("predict", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", again.toString(),
+                "--output-format", "jsonl");
+        assertEquals(0, j.exit(), j.err());
+        String firstLine = j.out().split("\n")[0];
+        assertEquals(1, firstLine.split("\"prediction\"", -1).length - 1, firstLine);
+        assertTrue(j.err().contains("replaced in the output"), j.err());
+    }
+
+    @Test
     void strictStopsAtTheFirstBadRowAndWritesNothing() {
         Path out = dir.resolve("strict.csv");
         CliRun r = predict("--strict", "-o", out.toString());
