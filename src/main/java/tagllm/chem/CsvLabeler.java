@@ -4,6 +4,7 @@ import tagllm.data.ChunkedRows;
 import tagllm.data.CsvSink;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
+import tagllm.data.OutputColumns;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
 import tagllm.util.AtomicFiles;
@@ -76,6 +77,8 @@ public final class CsvLabeler {
         long[] counts = new long[2];
         int[] errorColumn = {-1};
         List<String> replaced = new ArrayList<>();
+        List<String> added = new ArrayList<>(newColumns);
+        added.add(ERROR_COLUMN);
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
             AtomicFiles.write(output, out -> {
@@ -86,24 +89,11 @@ public final class CsvLabeler {
                     @Override
                     public void columns(List<String> columns) throws IOException {
                         ChunkedRows.requireColumn(input, format, column, columns);
-                        header.addAll(columns);
-                        for (int i = 0; i < newColumns.size(); i++) {
-                            int existing = header.indexOf(newColumns.get(i));
-                            if (existing < 0) {
-                                existing = header.size();
-                                header.add(newColumns.get(i));
-                            } else if (existing < columns.size()) {
-                                replaced.add(newColumns.get(i));
-                            }
-                            target[i] = existing;
-                        }
-                        errorColumn[0] = header.indexOf(ERROR_COLUMN);
-                        if (errorColumn[0] < 0) {
-                            errorColumn[0] = header.size();
-                            header.add(ERROR_COLUMN);
-                        } else if (errorColumn[0] < columns.size() && !replaced.contains(ERROR_COLUMN)) {
-                            replaced.add(ERROR_COLUMN);
-                        }
+                        OutputColumns placed = OutputColumns.place(columns, added);
+                        header.addAll(placed.header());
+                        for (int i = 0; i < target.length; i++) target[i] = placed.position(i);
+                        errorColumn[0] = placed.position(target.length);
+                        replaced.addAll(placed.replaced());
                         sink.row(header);
                     }
 

@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 import tagllm.data.Dataset;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
+import tagllm.data.OutputColumns;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
 import tagllm.task.Example;
@@ -139,23 +140,12 @@ public final class PredictCommand implements Callable<Integer> {
         bar.finish();
         // the column score regression (--pred) and eval read by default
         String column = task.type() == TaskType.TEXT ? "output" : PREDICTION;
-        // the added columns after the input's; an input column of the same name is replaced in place (one header per
-        // name: a repeated one breaks CSV readers and JSON objects), and a note says which
+        // the added columns after the input's, or in place of an input column of the same name (a note says which)
         List<String> added = new ArrayList<>(extra);
         added.add(column);
         added.add(ERROR_COLUMN);
-        List<String> header = new ArrayList<>(columns);
-        List<String> replaced = new ArrayList<>();
-        int[] at = new int[added.size()];
-        for (int i = 0; i < added.size(); i++) {
-            at[i] = header.indexOf(added.get(i));
-            if (at[i] >= 0) {
-                replaced.add(added.get(i));
-            } else {
-                at[i] = header.size();
-                header.add(added.get(i));
-            }
-        }
+        OutputColumns placed = OutputColumns.place(columns, added);
+        List<String> header = placed.header();
         List<List<String>> records = new ArrayList<>();
         long failed = 0;
         for (int k = 0; k < n; k++) {
@@ -163,9 +153,9 @@ public final class PredictCommand implements Callable<Integer> {
             Row row = entries.get(k) instanceof Row x ? x : null;
             for (String c : columns) rec.add(row != null && row.has(c) ? row.get(c) : "");
             while (rec.size() < header.size()) rec.add("");
-            for (int e = 0; e < extra.size(); e++) rec.set(at[e], extraValues[k] == null ? "" : extraValues[k].get(e));
-            rec.set(at[extra.size()], values[k] == null ? "" : values[k]);
-            rec.set(at[extra.size() + 1], errors[k] == null ? "" : errors[k]);
+            for (int e = 0; e < extra.size(); e++) rec.set(placed.position(e), extraValues[k] == null ? "" : extraValues[k].get(e));
+            rec.set(placed.position(extra.size()), values[k] == null ? "" : values[k]);
+            rec.set(placed.position(extra.size() + 1), errors[k] == null ? "" : errors[k]);
             if (values[k] == null || values[k].isEmpty() && task.type() != TaskType.TEXT) failed++;
             records.add(rec);
         }
@@ -174,7 +164,7 @@ public final class PredictCommand implements Callable<Integer> {
         String text = format.render(header, records, numeric);
         var err = spec.commandLine().getErr();
         if (issues.count() > 0) err.println(issues.summary());
-        if (!replaced.isEmpty()) err.println(ReplacedColumns.note(replaced, output, opts.input));
+        if (!placed.replaced().isEmpty()) err.println(ReplacedColumns.note(placed.replaced(), output, opts.input));
         err.println(opts.input + ": " + n + " rows, " + (n - failed) + " predicted, " + failed + " with an error"
                 + (failed > 0 ? " (the reason is in the '" + ERROR_COLUMN + "' column)" : ""));
         if (output != null) {

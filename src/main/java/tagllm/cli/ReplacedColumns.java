@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The note a command prints when its output replaces input columns of the same names as the ones it adds
- * ({@code predict}'s prediction and error, {@code chem}'s labels): one header per name, so that the file stays readable
- * by every CSV or JSON reader, and the user told which input values the output does not carry.
+ * ({@code predict}'s prediction and error, {@code chem}'s labels; {@link tagllm.data.OutputColumns#replaced()}): the
+ * user told which input values the output does not carry.
  */
 final class ReplacedColumns {
     private ReplacedColumns() {}
