@@ -147,7 +147,9 @@ public final class Trainer {
         Result run() throws IOException {
             int step = resumeStep();
             progress.start(o.stageName(), step, total);
-            if (best != null) validate(validator, tags, best, o.stageName(), step);
+            // a resumed stage takes its best so far from the checkpoint: validating here would log a step the
+            // uninterrupted run never validated and start a second best-so-far
+            if (best != null && !best.validated()) validate(validator, tags, best, o.stageName(), step);
             if (engine != null) engine.begin(new GradientEngine.StageWork(o.stageName(), tags, examples, trainable, h, o.enrichCe()));
             StepLoss last = null;
             while (step < total) {
@@ -183,6 +185,7 @@ public final class Trainer {
             }
             restore(tags, c.tags(), trainable);
             opt.restore(c.optimizerState(), c.state().optimizerSteps());
+            if (best != null && c.best() != null) best.restore(c.best(), o.checkpoint());
             int step = c.state().step();
             progress.message("resuming stage " + o.stageName() + " at step " + step + "/" + total + " from " + o.checkpoint());
             return step;
@@ -247,7 +250,8 @@ public final class Trainer {
         }
 
         private void checkpoint(int step) throws IOException {
-            Checkpoint.write(o.checkpoint(), tags, opt, new Checkpoint.State(o.stageName(), step, total, opt.name(), opt.steps()));
+            Checkpoint.write(o.checkpoint(), tags, opt, new Checkpoint.State(o.stageName(), step, total, opt.name(), opt.steps()),
+                    best == null || !best.validated() ? null : best.state());
         }
 
         /** Puts back each group's best-validation arrays and records the step each was kept from (0: never beat the initial tags). */
@@ -324,6 +328,34 @@ public final class Trainer {
 
         /** The step each group was kept at ("" = all trained arrays together). */
         Map<String, Integer> keptSteps() { return step; }
+
+        /** Whether a validation has been offered (or restored from a checkpoint). */
+        boolean validated() { return !first; }
+
+        /** The snapshot as a checkpoint holds it (the arrays by parameter name; written before the next step changes them). */
+        Checkpoint.Best state() {
+            Map<String, float[]> byName = new LinkedHashMap<>();
+            for (int i = 0; i < params.size(); i++) byName.put(params.get(i).name(), values.get(i));
+            return new Checkpoint.Best(joint, score, step, byName);
+        }
+
+        /** Puts back a checkpoint's snapshot: its scores, steps and arrays, so that the resumed stage keeps what the uninterrupted one would. */
+        void restore(Checkpoint.Best b, Path from) {
+            for (int i = 0; i < params.size(); i++) {
+                float[] v = b.values().get(params.get(i).name());
+                if (v == null || v.length != values.get(i).length) {
+                    throw new IllegalArgumentException(from + ": the checkpoint's best-validation copy of " + params.get(i).name()
+                            + " is missing or has another size: the experiment changed; start over without --resume");
+                }
+                System.arraycopy(v, 0, values.get(i), 0, v.length);
+            }
+            joint = b.joint();
+            score.clear();
+            score.putAll(b.score());
+            step.clear();
+            step.putAll(b.step());
+            first = false;
+        }
 
         /** Puts back the kept arrays; says what was kept from an earlier step than the last ("" when nothing). */
         String restore(int lastStep) {

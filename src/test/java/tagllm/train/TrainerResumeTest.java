@@ -88,6 +88,62 @@ class TrainerResumeTest {
         assertEquals(ra.lastLoss(), second.lastLoss(), 1e-6 * Math.abs(ra.lastLoss()));
     }
 
+    /**
+     * With validation on, the resumed stage keeps the best step of the whole stage and logs the same validations:
+     * the validator here scores the distance of ⟨QED⟩ from its start, so step 0 is best and every later step worse;
+     * a resume that restarted the best-so-far at its own step kept a trained ⟨QED⟩ instead of the initial one.
+     */
+    @Test
+    void resumedRunKeepsTheBestValidationOfTheWholeStage(@TempDir Path dir) throws Exception {
+        TaskSpec qed = Presets.get("QED", "test");
+        Hyper h = Hyper.paper().toBuilder().lr(1e-2).warmupRatio(0).batchSize(3).gradAccum(1)
+                .maxSteps(6).checkpointEvery(3).evalEvery(2).build();
+        Set<String> trainable = Set.of("<SMILES>", "<QED>");
+        float[] start = freshTags(qed).get("<QED>").values();
+        Trainer.Validator fromStart = tags -> {
+            float[] v = tags.get("<QED>").values();
+            double s2 = 0;
+            for (int i = 0; i < v.length; i++) s2 += (v[i] - start[i]) * (double) (v[i] - start[i]);
+            return Trainer.Score.of(Math.sqrt(s2));
+        };
+
+        TagSet a = freshTags(qed);
+        List<Example> exA = examples(qed, a);
+        new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("a.jsonl")))
+                .run(a, exA, trainable, new Trainer.Options("s", h, 5, true, dir.resolve("a.ckpt"), false, 0, fromStart));
+        // the checkpoint carries the snapshot: at step 3 the best is still step 0's tags
+        Checkpoint.Best atThree = Checkpoint.read(dir.resolve("a.ckpt")).best();
+        assertNotNull(atThree);
+        assertEquals(Map.of("", 0), atThree.step());
+        assertArrayEquals(start, atThree.values().get("tag.QED"));
+
+        TagSet b = freshTags(qed);
+        List<Example> exB = examples(qed, b);
+        Path ckpt = dir.resolve("b.ckpt");
+        new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
+                .run(b, exB, trainable, new Trainer.Options("s", h, 5, true, ckpt, false, 3, fromStart));
+        TagSet c = freshTags(qed);
+        new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
+                .run(c, exB, trainable, new Trainer.Options("s", h, 5, true, ckpt, true, 0, fromStart));
+
+        // the uninterrupted run kept step 0 (its initial ⟨QED⟩); so must the resumed one, bit for bit
+        assertArrayEquals(start, a.get("<QED>").values());
+        for (String t : trainable) assertArrayEquals(a.get(t).values(), c.get(t).values(), t);
+        assertArrayEquals(a.head("QED").weight(), c.head("QED").weight());
+        assertEquals(validationSteps(dir.resolve("a.jsonl")), validationSteps(dir.resolve("b.jsonl")));
+        assertEquals(List.of(0, 2, 4, 6), validationSteps(dir.resolve("a.jsonl")));
+    }
+
+    private static List<Integer> validationSteps(Path log) throws Exception {
+        List<Integer> steps = new ArrayList<>();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : java.nio.file.Files.readAllLines(log)) {
+            var r = json.readTree(line);
+            if (r.has("valid_score")) steps.add(r.get("step").asInt());
+        }
+        return steps;
+    }
+
     @Test
     void aCheckpointOfAnotherConfigurationIsRefused(@TempDir Path dir) throws Exception {
         TaskSpec qed = Presets.get("QED", "test");
