@@ -7,6 +7,7 @@ import tagllm.model.Model;
 import tagllm.train.Experiment;
 import tagllm.train.Progress;
 import tagllm.util.AtomicFiles;
+import tagllm.util.Sha256;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,34 +56,31 @@ public final class Compare {
     }
 
     /**
-     * A resumed compare reuses finished runs only if they were made from the same experiment file, model and
-     * method settings: DIR/inputs.json records them, and a difference is refused by name.
+     * A resumed compare reuses finished runs only if they were made from the same experiment file, data files, model
+     * and method settings: DIR/inputs.json records them, and a difference is refused by name.
      */
     private static void requireSameInputs(Model model, Experiment exp, CompareRunner.Options o) throws IOException {
         ObjectNode in = JSON.createObjectNode();
-        in.put("experiment_sha256", exp.file() == null ? "" : sha256(Files.readAllBytes(exp.file())));
+        in.put("experiment_sha256", exp.file() == null ? "" : Sha256.hex(Files.readAllBytes(exp.file())));
         in.put("model_fingerprint", model.fingerprint());
         in.put("prompt_init", o.promptInit());
         in.put("lora", o.loraRank() + "/" + o.loraAlpha() + "/" + o.loraDropout());
+        // the rows by content: an edited data file behind an unchanged experiment file is other data
+        for (var d : exp.data().entrySet()) {
+            if (Files.isRegularFile(d.getValue().path())) in.put("data_sha256 of task " + d.getKey(), Sha256.hex(d.getValue().path()));
+        }
         Path f = o.dir().resolve("inputs.json");
         if (o.resume() && Files.isRegularFile(f)) {
             ObjectNode before = (ObjectNode) JSON.readTree(f.toFile());
             for (var e : in.properties()) {
-                if (!e.getValue().equals(before.get(e.getKey()))) {
+                // a key the earlier compare did not record (an older version) is not a difference
+                if (before.has(e.getKey()) && !e.getValue().equals(before.get(e.getKey()))) {
                     throw new IllegalArgumentException(f + ": the finished runs were made with another " + e.getKey() + " (" + before.get(e.getKey())
                             + ", now " + e.getValue() + "); resume only the same compare, or start over with --force");
                 }
             }
         }
         AtomicFiles.writeString(f, JSON.writeValueAsString(in));
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The results as a Markdown table per task (what the command prints). */

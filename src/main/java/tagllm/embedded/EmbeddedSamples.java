@@ -1,6 +1,7 @@
 package tagllm.embedded;
 
 import tagllm.util.FileTrees;
+import tagllm.util.Sha256;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,10 +13,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +58,7 @@ public final class EmbeddedSamples {
     /** Extracts into {@code cache} (unless a complete copy is there) and returns the folder. */
     static Path extract(Path cache) throws IOException {
         String listing = new String(resource("files.txt"), StandardCharsets.UTF_8);
-        Path target = cache.resolve("embedded-" + sha256(listing.getBytes(StandardCharsets.UTF_8)).substring(0, 16));
+        Path target = cache.resolve("embedded-" + Sha256.hex(listing.getBytes(StandardCharsets.UTF_8)).substring(0, 16));
         if (Files.isRegularFile(target.resolve(".complete"))) return target;
         Files.createDirectories(cache);
         Path tmp = Files.createTempDirectory(cache, ".embedded-");
@@ -69,7 +67,7 @@ public final class EmbeddedSamples {
                 if (line.isBlank()) continue;
                 String[] f = line.split(" ", 3); // sha256, size, path
                 byte[] bytes = resource(f[2]);
-                if (bytes.length != Long.parseLong(f[1]) || !sha256(bytes).equals(f[0])) {
+                if (bytes.length != Long.parseLong(f[1]) || !Sha256.hex(bytes).equals(f[0])) {
                     throw new IOException("embedded file " + f[2] + " is damaged (its size or SHA-256 differs from files.txt)");
                 }
                 if (f[2].startsWith(DAVIS + ".")) continue; // joined below
@@ -146,14 +144,6 @@ public final class EmbeddedSamples {
         try (InputStream in = EmbeddedSamples.class.getResourceAsStream(ROOT + name)) {
             if (in == null) throw new IOException("resource " + ROOT + name + " is missing from the class path (a jar built without src/main/resources?)");
             return in.readAllBytes();
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,5 +1,7 @@
 package tagllm.model;
 
+import tagllm.util.Sha256;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,9 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -190,7 +189,7 @@ public final class HubDownloader {
         if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) e = e.substring(1, e.length() - 1);
         if (SAFE_NAME.matcher(e).matches()) return e;
         // An ETag that is no safe file name still identifies the content: name the blob by its hash.
-        return "etag-" + HexFormat.of().formatHex(sha256(e.getBytes(StandardCharsets.UTF_8)));
+        return "etag-" + Sha256.hex(e.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Makes snapshot/file point at blobs/ETAG, downloading the blob unless the cache already has it. */
@@ -254,7 +253,7 @@ public final class HubDownloader {
         if (m.size() < 0 && !done) throw last != null ? last : new IOException(file + ": download failed");
         bar.finish(have);
         if (SHA256.matcher(m.etag()).matches()) {
-            String got = sha256Hex(part);
+            String got = Sha256.hex(part);
             if (!got.equals(m.etag())) {
                 Files.delete(part);
                 throw new IOException(file + ": downloaded content has SHA-256 " + got + " but the Hub announced " + m.etag()
@@ -387,28 +386,6 @@ public final class HubDownloader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("download interrupted");
-        }
-    }
-
-    private static byte[] sha256(byte[] b) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String sha256Hex(Path file) throws IOException {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = Files.newInputStream(file)) {
-                byte[] buf = new byte[1 << 16];
-                int n;
-                while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.task.DataSpec;
 import tagllm.util.AtomicFiles;
+import tagllm.util.Sha256;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,20 +18,22 @@ import java.util.List;
 
 /**
  * OUTPUT/run.json: what a run was started with (model fingerprint, seed, tag lengths, each stage's tasks and
- * hyper-parameters), so that --resume can refuse settings that changed since (a resumed run with another lr or seed
+ * hyper-parameters, each task's definition and its data file's and init files' content by SHA-256), so that --resume can refuse settings that changed since (a resumed run with another lr or seed
  * would otherwise be recorded as if it had used the new values all along), and, when --force resumes anyway, a
  * history entry saying which values changed and when: the file tells the truth about the run.
  */
 final class RunManifest {
     static final String FILE = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Settings that older run.json files lack. */
+    private static final List<String> ADDED_LATER = List.of("tasks", "init");
 
     private RunManifest() {}
 
     static Path file(Path output) { return output.resolve(FILE); }
 
     /** The settings that decide a run's result. */
-    static ObjectNode settings(Experiment exp, String fingerprint) {
+    static ObjectNode settings(Experiment exp, String fingerprint) throws IOException {
         ObjectNode s = JSON.createObjectNode();
         s.put("model_fingerprint", fingerprint);
         s.put("seed", exp.seed());
@@ -45,7 +49,42 @@ final class RunManifest {
             o.put("enrich", st.enrich());
             o.set("hyper", JSON.valueToTree(st.hyper()));
         }
+        // what the stages' rows are: each task's definition (template, label column, head, ...) and its data by
+        // content (the file's bytes, not its path: a moved file is the same data, an edited one is not)
+        ObjectNode tasks = s.putObject("tasks");
+        for (StageSpec st : exp.stages()) {
+            for (String name : st.tasks()) {
+                if (tasks.has(name) || !exp.tasks().containsKey(name)) continue;
+                ObjectNode t = tasks.putObject(name);
+                t.set("spec", exp.tasks().get(name).toJson());
+                DataSpec d = exp.data().get(name);
+                if (d != null) t.set("data", data(d));
+            }
+        }
+        ArrayNode init = s.putArray("init");
+        for (Path p : exp.init()) init.add(contentOf(p));
         return s;
+    }
+
+    private static ObjectNode data(DataSpec d) throws IOException {
+        ObjectNode o = contentOf(d.path());
+        o.put("format", d.format());
+        o.put("split_column", d.splitColumn());
+        o.put("split_names", d.trainName() + "/" + d.validName() + "/" + d.testName());
+        o.set("random_split", JSON.valueToTree(d.randomFractions()));
+        o.put("split_seed", d.randomSeed());
+        o.put("scaffold_column", d.scaffoldColumn());
+        o.put("scaffold_order", d.scaffoldOrder());
+        o.put("max_train", d.maxTrain());
+        o.put("max_eval", d.maxEval());
+        return o;
+    }
+
+    /** A file by size and SHA-256 (a missing file is left to the stage that reads it to report). */
+    private static ObjectNode contentOf(Path file) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        if (!Files.isRegularFile(file)) return o.put("missing", file.getFileName().toString());
+        return o.put("bytes", Files.size(file)).put("sha256", Sha256.hex(file));
     }
 
     /** A new run: writes run.json with the settings. */
@@ -76,7 +115,12 @@ final class RunManifest {
         }
         List<String> changed = new ArrayList<>();
         // compared as read back from JSON: 42 as a long and 42 read as an int are the same setting
-        diff("", m.path("settings"), JSON.readTree(JSON.writeValueAsString(settings)), changed);
+        JsonNode now = JSON.readTree(JSON.writeValueAsString(settings)), was = m.path("settings");
+        for (String added : ADDED_LATER) {
+            // a run.json written before these were recorded: the rest is still checked
+            if (was.isObject() && !was.has(added)) ((ObjectNode) now).remove(added);
+        }
+        diff("", was, now, changed);
         if (changed.isEmpty()) return;
         if (!force) {
             throw new IllegalArgumentException(output + " was started with other settings than the experiment file has now: "

@@ -42,7 +42,7 @@ class TrainPredictEvalCliTest {
     @Test
     void trainKillResumePredictEval(@TempDir Path dir) throws Exception {
         Path model = Shared.model("stories260K");
-        Path esol = Shared.data("smiles/esol.csv");
+        Path esol = Files.copy(Shared.data("smiles/esol.csv"), dir.resolve("esol.csv")); // a copy: edited below
         experiment(dir, model, esol);
         Path exp = dir.resolve("exp.yaml");
 
@@ -61,7 +61,18 @@ class TrainPredictEvalCliTest {
         CliRun changed = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
         assertNotEquals(0, changed.exit());
         assertTrue(changed.err().contains("stages.qed.hyper.lr: 0.003 -> 0.004") && changed.err().contains("--force"), changed.err());
+        // so are a changed row cap and an edited data file, which change the rows the stage trains on
+        Files.writeString(exp, yaml.replace("max_train: 40", "max_train: 30"));
+        CliRun capped = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
+        assertNotEquals(0, capped.exit());
+        assertTrue(capped.err().contains("tasks.qed.data.max_train: 40 -> 30"), capped.err());
         Files.writeString(exp, yaml);
+        byte[] rows = Files.readAllBytes(esol);
+        Files.writeString(esol, "CCO,0.40680,ethanol,0.28,0.13,train\n", java.nio.file.StandardOpenOption.APPEND);
+        CliRun edited = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
+        assertNotEquals(0, edited.exit());
+        assertTrue(edited.err().contains("tasks.qed.data.sha256: ") && edited.err().contains("tasks.qed.data.bytes: "), edited.err());
+        Files.write(esol, rows);
         // another experiment's output folder is not replaced, whatever its stage names
         Files.writeString(dir.resolve("other.yaml"), yaml.replace("name: qed,", "name: other,"));
         CliRun other = CliRun.of("train", dir.resolve("other.yaml").toString(), "-o", dir.resolve("resumed").toString(), "--quiet");
