@@ -21,7 +21,6 @@ import tagllm.util.RowProgress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -114,7 +113,7 @@ public final class PredictCommand implements Callable<Integer> {
             for (int i = 0; i < probs.size(); i++) {
                 int k = usable.get(i);
                 List<String> v = new ArrayList<>();
-                for (double x : probs.get(i)) v.add(String.format(Locale.ROOT, "%.6g", x));
+                for (double x : probs.get(i)) v.add(Double.toString(x));
                 extraValues[k] = v;
                 values[k] = cs.predicted(probs.get(i));
             }
@@ -124,7 +123,8 @@ public final class PredictCommand implements Callable<Integer> {
             for (int i = 0; i < v.length; i++) {
                 int k = usable.get(i);
                 if (Double.isFinite(v[i])) {
-                    values[k] = String.format(Locale.ROOT, "%.6g", v[i]);
+                    // the shortest text that reads back as the same double: the bits serve and Spark give
+                    values[k] = Double.toString(v[i]);
                 } else {
                     values[k] = "";
                     errors[k] = "the model gave a non-finite value (" + v[i] + ")";

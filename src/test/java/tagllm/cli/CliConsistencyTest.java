@@ -61,6 +61,25 @@ class CliConsistencyTest {
         return CliRun.of(args.toArray(String[]::new));
     }
 
+    /**
+     * predict's file holds each prediction in full: it reads back as the double the Java API (and so serve and Spark)
+     * gives, not rounded (it was written with 6 significant digits).
+     */
+    @Test
+    void predictWritesEachValueSoThatItReadsBackAsTheSameDouble() throws Exception {
+        Path csv = dir.resolve("full.csv");
+        assertEquals(0, predict(csv).exit());
+        List<String> lines = Files.readAllLines(csv);
+        {
+            var api = tagllm.task.TagPredictor.open(EmbeddedSamples.model().toString(), List.of(tags));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.split(",");
+                double want = api.predict("qed", java.util.Map.of("smiles", f[0]));
+                assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(Double.parseDouble(f[2])), line + " against " + want);
+            }
+        }
+    }
+
     @Test
     void predictWritesTheFormatItsExtensionSaysAndScoreReadsItsColumn() throws Exception {
         Path csv = dir.resolve("p.csv"), tsv = dir.resolve("p.tsv"), jsonl = dir.resolve("p.jsonl");
