@@ -17,7 +17,8 @@ import java.util.function.Function;
  * Turns data rows into sequences for one task. Regression prompts end at the function tag's last slot
  * (the head reads there; nothing after it can matter through a causal model). Text tasks carry the
  * output text and EOS when training, and stop before the output when predicting. A row that does not
- * fit (missing column, not a number, too long) is a {@link DatasetException} naming its file and line.
+ * fit (missing column, not a number, too long, an input its domain tag refuses: {@link InputCheck}) is a
+ * {@link DatasetException} naming its file and line.
  */
 public final class ExampleRenderer {
     private final TaskSpec task;
@@ -25,6 +26,7 @@ public final class ExampleRenderer {
     private final TagSet tags;
     private final TextEncoder encoder;
     private final int limit;
+    private final InputCheck check;
 
     public ExampleRenderer(TaskSpec task, TagSet tags, TextEncoder encoder, int maxPositions) {
         this.task = task;
@@ -32,6 +34,7 @@ public final class ExampleRenderer {
         this.tags = tags;
         this.encoder = encoder;
         this.limit = Math.min(task.maxLength(), maxPositions);
+        this.check = InputCheck.of(task);
         for (String t : template.tagNames()) {
             TagKind want = task.kindOf(t);
             if (tags.has(t) && tags.get(t).kind() != want) {
@@ -46,8 +49,13 @@ public final class ExampleRenderer {
     /** The maximum sequence length (the task's max_length, at most the model's context). */
     public int limit() { return limit; }
 
-    /** A training or evaluation example: the label (regression) or output text (text tasks) is required. */
+    /**
+     * A training or evaluation example: the label (regression) or output text (text tasks) is required, and the
+     * inputs must pass the checks prediction makes ({@link InputCheck}): eval then scores the rows predict predicts,
+     * and no tag trains on a "SMILES" RDKit would refuse.
+     */
     public Example example(Row row) {
+        check.check(row);
         double label = Double.NaN;
         double[] targets = null;
         String text = null;

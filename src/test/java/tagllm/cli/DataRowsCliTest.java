@@ -33,6 +33,8 @@ class DataRowsCliTest {
             CCN,abc,train
             C1=CC=CC=C1CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC,0.5,train
             CCC,0.30,train
+            notasmiles((,0.20,train
+            ,0.30,train
             """;
 
     @Test
@@ -40,10 +42,31 @@ class DataRowsCliTest {
         Path exp = experiment(dir, CSV);
         var r = CliRun.of("train", exp.toString(), "--quiet");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.err().contains("2 rows skipped"), r.err());
+        assertTrue(r.err().contains("4 rows skipped"), r.err());
         assertTrue(r.err().contains("d.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
         assertTrue(r.err().contains("d.csv:4: too long"), r.err());
+        // what predict refuses, training skips too: no tag learns from a SMILES RDKit would not read
+        assertTrue(r.err().contains("d.csv:6: smiles: invalid SMILES 'notasmiles(('"), r.err());
+        assertTrue(r.err().contains("d.csv:7: smiles: empty; expected a SMILES"), r.err());
         assertTrue(r.out().contains("\"train_examples\":2"), r.out());
+    }
+
+    /** eval scores the rows predict predicts: the invalid and empty SMILES are left out with their reasons. */
+    @Test
+    void evalLeavesOutTheInputsPredictRefuses(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, CSV);
+        assertEquals(0, CliRun.of("train", exp.toString(), "--quiet").exit());
+        Path tags;
+        try (var files = Files.walk(dir)) {
+            tags = files.filter(f -> f.getFileName().toString().equals("final.tags.safetensors")).findFirst().orElseThrow();
+        }
+        var e = CliRun.of("eval", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(), "--task", "qed",
+                "--input", dir.resolve("d.csv").toString(), "--split", "train", "--json");
+        assertEquals(0, e.exit(), e.err());
+        // rows 2 and 5 are scored; 3 (label abc), 4 (too long), 6 and 7 (SMILES) are left out, each named
+        assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(e.out()).get("n").asInt(), e.out());
+        assertTrue(e.err().contains("d.csv:6: smiles: invalid SMILES 'notasmiles(('"), e.err());
+        assertTrue(e.err().contains("d.csv:7: smiles: empty; expected a SMILES"), e.err());
     }
 
     @Test
