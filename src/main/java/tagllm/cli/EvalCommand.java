@@ -63,6 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (maxRows < 0) throw new IllegalArgumentException("--max-rows: expected 0 (all) or more, got " + maxRows);
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         DatasetRows reader = new DatasetRows(opts.strict);
@@ -77,7 +78,16 @@ public final class EvalCommand implements Callable<Integer> {
         String scope = split + " split";
         String note = reader.note(ds); // rows the reader could not read, and whether there is a split column
         if (note != null && note.contains("no '" + splitColumn + "' column")) {
-            // a file without a split column (a test set of its own) is scored whole
+            // a file without a split column (a test set of its own) is scored whole, unless a split was asked for by
+            // name: scoring every row then would score training rows as if they were held out
+            var parsed = spec.commandLine().getParseResult();
+            for (String asked : List.of("--split-column", "--split")) {
+                if (parsed.hasMatchedOption(asked)) {
+                    throw new IllegalArgumentException(opts.input + ": no '" + splitColumn + "' column, so " + asked + " "
+                            + (asked.equals("--split") ? split : splitColumn) + " cannot be honoured (leave out --split and "
+                            + "--split-column to score every row, or --split-by scaffold|random to split it)");
+                }
+            }
             rows = reader.load(ds, "train");
             scope = "all rows";
             spec.commandLine().getErr().println(opts.input + ": no '" + splitColumn + "' column, so all rows are scored");
@@ -100,7 +110,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         spec.commandLine().getErr().println(opts.input + ": " + (examples.size() + issues.count()) + " rows (" + scope + "), "
-                + examples.size() + " scored, " + issues.count() + " left out (reasons above)"
+                + examples.size() + " scored, " + issues.count() + " left out" + (issues.count() > 0 ? " (reasons above)" : "")
                 + (note != null && !note.isBlank() ? "; unreadable rows are listed above" : ""));
         if (examples.isEmpty()) {
             throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name());

@@ -55,6 +55,20 @@ public final class PredictCommand implements Callable<Integer> {
             + "value keeps as many leading characters as fit (the 'error' column says how many); without it such a row gets an error")
     boolean truncate;
 
+    /**
+     * A header without a column the prompt reads fails every row for one reason, the file's: said once, as a file
+     * error (JSONL has no header; its objects are checked row by row).
+     */
+    private void requirePromptColumns(TaskSpec task, Format format, List<String> columns) {
+        if (format != Format.CSV && format != Format.TSV) return;
+        List<String> missing = new ArrayList<>();
+        for (String c : task.promptColumns()) if (!columns.contains(c)) missing.add("'" + c + "'");
+        if (missing.isEmpty()) return;
+        throw DatasetException.of(opts.input.toString(), 1, (missing.size() == 1 ? "missing column " : "missing columns ")
+                + String.join(", ", missing) + ", which task " + task.name() + "'s prompt reads (the file has: " + String.join(", ", columns)
+                + "); --column PLACEHOLDER=COLUMN reads a placeholder from another column");
+    }
+
     /** The column naming why a row has no prediction, or that its input was truncated; empty otherwise. */
     static final String ERROR_COLUMN = "error";
 
@@ -65,6 +79,7 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TableOutput format = TableOutput.of(outputFormat, output);
         OutputGuard.requireNew(output, force);
+        if (opts.label != null) throw new IllegalArgumentException("--label " + opts.label + ": predict reads no labels (eval and score do)");
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         if (task.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");
@@ -73,6 +88,7 @@ public final class PredictCommand implements Callable<Integer> {
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
         Format inputFormat = opts.format != null ? Format.parse(opts.format) : Format.detect(opts.input);
         List<String> columns = Dataset.scan(opts.input, inputFormat, RowIssues.forwarding(issues, entries::add), entries::add);
+        requirePromptColumns(task, inputFormat, columns);
         ExampleRenderer r = p.renderer(task);
         InputCheck check = InputCheck.of(task);
         int n = entries.size();

@@ -37,13 +37,15 @@ public final class DatasetRows {
     }
 
     public List<Row> load(DataSpec spec, String split) {
-        Splits<Row> s = splits(spec);
-        return s.get(switch (split) {
-            case "train" -> Split.TRAIN;
-            case "valid" -> Split.VALID;
-            case "test" -> Split.TEST;
-            default -> throw new IllegalArgumentException("unknown split '" + split + "' (train, valid, test)");
-        });
+        // the names a split column accepts name the splits here too (val, dev, validation for valid)
+        String name = split.strip().toLowerCase(java.util.Locale.ROOT);
+        SplitColumn names = SplitColumn.DEFAULT;
+        Split which = names.train().contains(name) ? Split.TRAIN : names.valid().contains(name) ? Split.VALID
+                : names.test().contains(name) ? Split.TEST : null;
+        if (which == null) {
+            throw new IllegalArgumentException("unknown split '" + split + "' (train; valid, also val, dev, validation; test)");
+        }
+        return splits(spec).get(which);
     }
 
     /** What the reader decided about splits (e.g. "no split column: all rows are training rows"), or null. */
@@ -77,7 +79,10 @@ public final class DatasetRows {
             List<Double> f = spec.randomFractions();
             s = new SeededSplit(f.get(0), f.get(1), f.get(2), spec.randomSeed()).split(ds.rows());
         } else if (spec.splitColumn() != null && ds.columns().contains(spec.splitColumn())) {
-            SplitColumn col = new SplitColumn(spec.splitColumn(), List.of(spec.trainName()), List.of(spec.validName()), List.of(spec.testName()));
+            // the default names take their usual aliases (val, dev, validation); names an experiment sets are taken as given
+            boolean defaults = spec.trainName().equals("train") && spec.validName().equals("valid") && spec.testName().equals("test");
+            SplitColumn col = defaults ? SplitColumn.named(spec.splitColumn())
+                    : new SplitColumn(spec.splitColumn(), List.of(spec.trainName()), List.of(spec.validName()), List.of(spec.testName()));
             s = col.split(ds.rows(), issues);
         } else {
             Splits.Builder<Row> b = new Splits.Builder<>();

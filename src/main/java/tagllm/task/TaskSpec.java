@@ -13,6 +13,7 @@ import tagllm.tag.Template;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -99,6 +100,17 @@ public record TaskSpec(
 
     /** The data column behind a placeholder. */
     public String column(String placeholder) { return columns.getOrDefault(placeholder, placeholder); }
+
+    /** The data columns a prompt reads (every placeholder but the output's, mapped by columns), in template order. */
+    public List<String> promptColumns() {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (Template.Part p : parsedTemplate().parts()) {
+            if (p instanceof Template.Field f && (type == TaskType.LANGUAGE_MODEL || !f.column().equals(outputPlaceholder))) {
+                out.add(column(f.column()));
+            }
+        }
+        return List.copyOf(out);
+    }
 
     /**
      * Reads a task definition. With {@code preset: QED} the preset is the starting point and the other

@@ -143,5 +143,17 @@ class CliConsistencyTest {
         assertTrue(r.out().startsWith("task qed, all rows, 20 rows"), r.out());
         assertTrue(r.err().contains("all rows are scored"), r.err());
         assertFalse((r.out() + r.err()).contains("test split"), r.out() + r.err());
+        assertTrue(r.err().contains("20 scored, 0 left out\n") || r.err().contains("20 scored, 0 left out" + System.lineSeparator()), r.err());
+        // a split asked for by name that the file cannot give is refused: every row would include the training rows
+        for (String[] asked : List.of(new String[]{"--split-column", "fold"}, new String[]{"--split", "valid"})) {
+            CliRun named = CliRun.of("eval", "--model", EmbeddedSamples.model().toString(), "--tags", tags.toString(), "--task", "qed",
+                    "--input", input.toString(), "--quiet", asked[0], asked[1]);
+            assertEquals(1, named.exit(), named.err());
+            assertTrue(named.err().contains("cannot be honoured"), named.err());
+        }
+        CliRun negative = CliRun.of("eval", "--model", EmbeddedSamples.model().toString(), "--tags", tags.toString(), "--task", "qed",
+                "--input", input.toString(), "--quiet", "--max-rows", "-3");
+        assertEquals(1, negative.exit(), negative.err());
+        assertTrue(negative.err().contains("--max-rows: expected 0 (all) or more, got -3"), negative.err());
     }
 }

@@ -111,6 +111,33 @@ class PredictNoRowLostTest {
         assertTrue(j.err().contains("replaced in the output"), j.err());
     }
 
+    /**
+     * A header without the column the prompt reads is the file's error, said once with exit 1 and nothing written
+     * (every row used to get "missing column 'smiles'" and the run exited 0 with nothing predicted); a --column
+     * mapping for a placeholder the template lacks, and --label, which predict never reads, are refused too.
+     */
+    @Test
+    void aHeaderWithoutThePromptsColumnIsAFileError() throws Exception {
+        Path in = Files.writeString(dir.resolve("smile.csv"), "smile,qed\nCCO,0.4\nCCN,0.3\n");
+        Path out = dir.resolve("smile-out.csv");
+        CliRun r = CliRun.of("predict", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "-o", out.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains(in + ":1: missing column 'smiles', which task QED's prompt reads (the file has: smile, qed)"), r.err());
+        assertFalse(Files.exists(out));
+        // mapped to the column it is in, the same file predicts every row
+        CliRun mapped = CliRun.of("predict", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--column", "smiles=smile", "-o", out.toString());
+        assertEquals(0, mapped.exit(), mapped.err());
+        assertTrue(mapped.err().contains("2 rows, 2 predicted"), mapped.err());
+        CliRun unknown = predict("--column", "foo=smiles");
+        assertEquals(1, unknown.exit(), unknown.err());
+        assertTrue(unknown.err().contains("--column foo=smiles: task QED's template has no placeholder 'foo'"), unknown.err());
+        CliRun label = predict("--label", "qed");
+        assertEquals(1, label.exit(), label.err());
+        assertTrue(label.err().contains("predict reads no labels"), label.err());
+    }
+
     @Test
     void strictStopsAtTheFirstBadRowAndWritesNothing() {
         Path out = dir.resolve("strict.csv");
