@@ -100,8 +100,14 @@ public final class TagSet {
      * tag from another). A name present in both must hold identical values, else it is a conflict.
      */
     public void merge(TagSet other, String otherSource) {
-        if (modelFingerprint == null) bindModel(other.modelName, other.modelFingerprint);
-        else requireModel(other.modelFingerprint, other.modelName, otherSource);
+        if (modelFingerprint == null) {
+            bindModel(other.modelName, other.modelFingerprint);
+        } else if (other.modelFingerprint != null && !modelFingerprint.equals(other.modelFingerprint)) {
+            // each side named by its own model: no model is loaded here, two tag files disagree
+            throw new IllegalArgumentException(otherSource + " was trained on base model " + other.modelName + " (fingerprint "
+                    + other.modelFingerprint + ") but the tags merged before it on " + modelName + " (fingerprint " + modelFingerprint
+                    + "): tags of different base models cannot be merged");
+        }
         for (Tag t : other.tags()) {
             Tag mine = tags.get(t.name());
             if (mine != null && !mine.equals(t)) {

@@ -63,6 +63,19 @@ class TagFileTest {
         assertThrows(IllegalArgumentException.class, () -> a.merge(d, "d"));
     }
 
+    /** Merging tag files of two base models names each file's own model (it named them the other way round). */
+    @Test
+    void mergeOfTwoBaseModelsNamesEachSidesModel() {
+        TagSet a = new TagSet("stories260K", "fp-stories");
+        a.put(new Tag("<EN>", TagKind.DOMAIN, 1, 3, new float[]{1, 1, 1}));
+        TagSet b = new TagSet("tiny-llama-gqa", "fp-gqa");
+        b.put(new Tag("<FR>", TagKind.DOMAIN, 1, 3, new float[]{2, 2, 2}));
+        var e = assertThrows(IllegalArgumentException.class, () -> a.merge(b, "gqa.tags.safetensors"));
+        assertEquals("gqa.tags.safetensors was trained on base model tiny-llama-gqa (fingerprint fp-gqa) but the tags merged before it on "
+                + "stories260K (fingerprint fp-stories): tags of different base models cannot be merged", e.getMessage());
+        assertNull(a.get("<FR>"), "nothing of the refused file is merged");
+    }
+
     @Test
     void aPlainSafetensorsFileIsNotATagFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("w.safetensors");
