@@ -5,6 +5,7 @@ import org.apache.spark.sql.RowFactory;
 import tagllm.data.DatasetException;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
+import tagllm.task.InputCheck;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -17,16 +18,19 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
- * Scores one partition as a stream: rows are rendered into prompts and packed into batches of up to
- * batchRows positions (as predict packs its input), each batch goes through the model in one call, and every
- * input row comes out once, with its prediction or with the reason it has none. A row's result does not depend
- * on the rows batched with it (the engine's row results are independent of their batch), so it equals predict's.
+ * Scores one partition as a stream: rows are checked and rendered into prompts as predict does (a row the reader
+ * could not read, an invalid SMILES or protein, a null, a prompt too long: no prompt, predict's reason as the
+ * error), packed into batches of up to batchRows positions (as predict packs its input), each batch goes through
+ * the model in one call, and every input row comes out once, with its prediction or with the reason it has none.
+ * A row's result does not depend on the rows batched with it (the engine's row results are independent of their
+ * batch), so it equals predict's.
  */
 final class PartitionScorer implements Iterator<Row> {
     private final Iterator<Row> input;
     private final TagPredictor predictor;
     private final TaskSpec task;
     private final ExampleRenderer renderer;
+    private final InputCheck check;
     private final ScoreSpec spec;
     private final String source;
     private final List<Row> out = new ArrayList<>();
@@ -40,6 +44,7 @@ final class PartitionScorer implements Iterator<Row> {
         this.task = predictor.task(spec.task());
         predictor.requireReady(task);
         this.renderer = predictor.renderer(task);
+        this.check = InputCheck.of(task);
         this.source = "partition " + partition;
     }
 
@@ -69,12 +74,24 @@ final class PartitionScorer implements Iterator<Row> {
             Row r = input.next();
             line++;
             rows.add(r);
+            String unreadable = spec.readErrorCol() == null ? null : r.getString(r.fieldIndex(spec.readErrorCol()));
+            if (unreadable != null) {
+                prompts.add(null);
+                errors.add(unreadable);
+                continue;
+            }
             try {
-                Example e = renderer.prompt(tagllm.data.Row.of(source, line, fields(r)));
+                tagllm.data.Row row = tagllm.data.Row.of(source, line, fields(r));
+                check.check(row);
+                Example e = renderer.prompt(row);
                 prompts.add(e);
                 errors.add(null);
                 positions += e.sequence().length();
-            } catch (DatasetException | IllegalArgumentException e) {
+            } catch (DatasetException e) {
+                // the reason alone, as predict's error column has it: the partition and its row count mean nothing to a reader
+                prompts.add(null);
+                errors.add(e.reason());
+            } catch (IllegalArgumentException e) {
                 prompts.add(null);
                 errors.add(e.getMessage());
             }

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Everything an executor needs to score a partition, shipped with the task: the model id (each node loads it
  * from its own folder or Hugging Face cache), the tag files' bytes (so they need not be on every node), the task
- * and the input columns that feed its placeholders (by name).
+ * the input columns that feed its placeholders (by name), and the column saying why a row could not be read
+ * (null when there is none).
  */
 record ScoreSpec(String model, ComputePrecision precision, List<byte[]> tagFiles, List<String> tagNames, String task,
-                 List<String> inputCols, int batchRows, int maxTokens) implements Serializable {}
+                 List<String> inputCols, int batchRows, int maxTokens, String readErrorCol) implements Serializable {}

@@ -86,20 +86,20 @@ public final class SparkScoreCommand implements Callable<Integer> {
         boolean embedded = SparkSession.getDefaultSession().isDefined(); // called from a program that has its session: leave it running
         SparkSession spark = Sessions.start(master, "tagllm spark score", conf);
         try {
-            // CSV: every column a string, as predict reads it; empty fields stay empty strings rather than nulls
-            Dataset<Row> df = fmt.equals("csv")
-                    ? spark.read().option("header", true).option("inferSchema", false).option("emptyValue", "").option("nullValue", null)
-                            .option("multiLine", true).option("escape", "\"").csv(input)
-                    : spark.read().parquet(input);
+            // CSV as predict reads it (CsvInput), with a column saying why a record could not be read, dropped once scored
+            CsvInput csv = fmt.equals("csv") ? CsvInput.read(spark, input) : null;
+            Dataset<Row> df = csv != null ? csv.rows() : spark.read().parquet(input);
             if (partitions != null) df = df.repartition(partitions);
             TagLlmScorer scorer = new TagLlmScorer().setModel(model).setTags(tags.toArray(String[]::new)).setTask(task)
                     .setOutputCol(outputCol).setCompute(compute);
+            if (csv != null) scorer.setReadErrorCol(csv.readErrorCol());
             if (!inputCols.isEmpty()) scorer.setInputCols(inputCols.toArray(String[]::new));
             if (batchRows != null) scorer.setBatchRows(batchRows);
             Path abs = output.toAbsolutePath().normalize();
             Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
             FileTrees.delete(tmp);
-            scorer.transform(df).write().parquet(tmp.toString());
+            Dataset<Row> scored = scorer.transform(df);
+            (csv != null ? scored.drop(csv.readErrorCol()) : scored).write().parquet(tmp.toString());
             Dataset<Row> written = spark.read().parquet(tmp.toString());
             long rows = written.count(), errors = written.filter(written.col(scorer.errorColumn()).isNotNull()).count();
             if (force) FileTrees.delete(abs);

@@ -50,6 +50,7 @@ public class TagLlmScorer extends Transformer {
     private final StringArrayParam inputCols;
     private final Param<String> outputCol;
     private final Param<String> errorCol;
+    private final Param<String> readErrorCol;
     private final Param<String> compute;
     private final IntParam batchRows;
     private final IntParam maxTokens;
@@ -66,6 +67,8 @@ public class TagLlmScorer extends Transformer {
         inputCols = new StringArrayParam(this, "inputCols", "the columns that fill the task's placeholders, by name (default: the ones its template names)");
         outputCol = new Param<>(this, "outputCol", "the prediction column (double for regression, string for text tasks)");
         errorCol = new Param<>(this, "errorCol", "the column saying why a row has no prediction (null when it has one)");
+        readErrorCol = new Param<>(this, "readErrorCol", "a column saying why the row could not be read (null when it was): such a "
+                + "row gets that reason as its error and no prediction (spark score's CSV reader fills it for a wrong number of fields)");
         compute = new Param<>(this, "compute", "f32 or bf16 (the native BF16 kernels, where the executors' CPUs have them)");
         batchRows = new IntParam(this, "batchRows", "positions packed into one forward pass (predict's batch size)");
         maxTokens = new IntParam(this, "maxTokens", "text tasks: most tokens generated per row");
@@ -90,6 +93,8 @@ public class TagLlmScorer extends Transformer {
 
     public TagLlmScorer setErrorCol(String v) { set(errorCol, v); return this; }
 
+    public TagLlmScorer setReadErrorCol(String v) { set(readErrorCol, v); return this; }
+
     public TagLlmScorer setCompute(String v) { set(compute, v); return this; }
 
     public TagLlmScorer setBatchRows(int v) { set(batchRows, v); return this; }
@@ -107,6 +112,8 @@ public class TagLlmScorer extends Transformer {
     public Param<String> outputCol() { return outputCol; }
 
     public Param<String> errorCol() { return errorCol; }
+
+    public Param<String> readErrorCol() { return readErrorCol; }
 
     public Param<String> compute() { return compute; }
 
@@ -127,6 +134,12 @@ public class TagLlmScorer extends Transformer {
         for (String c : inputColumns(t)) {
             if (!names.contains(c)) throw new IllegalArgumentException("input column '" + c + "' is not in the data (it has: " + String.join(", ", names) + ")");
         }
+        if (isDefined(readErrorCol)) {
+            int i = names.indexOf($(readErrorCol));
+            if (i < 0 || schema.fields()[i].dataType() != DataTypes.StringType) {
+                throw new IllegalArgumentException("read error column '" + $(readErrorCol) + "' is not a string column of the data");
+            }
+        }
         for (String c : List.of($(outputCol), errorColumn())) {
             if (names.contains(c)) throw new IllegalArgumentException("output column '" + c + "' is already in the data");
         }
@@ -141,7 +154,7 @@ public class TagLlmScorer extends Transformer {
         StructType out = transformSchema(dataset.schema());
         List<byte[]> bytes = readTagFiles();
         ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), inputColumns(resolvedTask(bytes)),
-                (Integer) $(batchRows), (Integer) $(maxTokens));
+                (Integer) $(batchRows), (Integer) $(maxTokens), isDefined(readErrorCol) ? $(readErrorCol) : null);
         MapPartitionsFunction<Row, Row> score = rows -> new PartitionScorer(spec, rows, TaskContext.getPartitionId());
         return dataset.toDF().mapPartitions(score, Encoders.row(out));
     }

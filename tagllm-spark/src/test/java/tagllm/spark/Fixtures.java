@@ -39,19 +39,30 @@ final class Fixtures {
     }
 
     static Path qedTags(Path dir) throws IOException {
+        return regressionTags(dir.resolve("qed.tags.safetensors"), "<QED>", 0.7, 0.15, "<SMILES>");
+    }
+
+    /** The BA preset's tags (a protein and a SMILES field): random like qedTags, for the input checks of both kinds. */
+    static Path baTags(Path dir) throws IOException {
+        return regressionTags(dir.resolve("ba.tags.safetensors"), "<BA>", 6.0, 1.0, "<Protein>", "<SMILES>");
+    }
+
+    /** Seeded random domain tags, a function tag and its regression head (label mean and scale as given). */
+    private static Path regressionTags(Path f, String function, double mean, double scale, String... domains) throws IOException {
         Model m = Model.load(model());
         TagSet tags = new TagSet(m.name(), m.fingerprint());
         Random r = new Random(7);
-        for (Tag t : List.of(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 3, m.weights().embedTokens()),
-                TagInit.newTag("<QED>", TagKind.FUNCTION, 3, m.weights().embedTokens()))) {
+        List<Tag> made = new ArrayList<>();
+        for (String d : domains) made.add(TagInit.newTag(d, TagKind.DOMAIN, 3, m.weights().embedTokens()));
+        made.add(TagInit.newTag(function, TagKind.FUNCTION, 3, m.weights().embedTokens()));
+        for (Tag t : made) {
             for (int i = 0; i < t.values().length; i++) t.values()[i] += (float) (0.5 * r.nextGaussian());
             tags.put(t);
         }
         int d = m.config().hiddenSize();
         float[] w = new float[d];
         for (int i = 0; i < d; i++) w[i] = (float) (0.2 * r.nextGaussian());
-        tags.putHead(RegressionHead.initial("<QED>", 1, w, true, new double[]{0.7}, new double[]{0.15}));
-        Path f = dir.resolve("qed.tags.safetensors");
+        tags.putHead(RegressionHead.initial(function, 1, w, true, new double[]{mean}, new double[]{scale}));
         TagFile.write(tags, f);
         return f;
     }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tagllm.data.DatasetException;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
+import tagllm.task.InputCheck;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 
@@ -26,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The scorer against the predictor predict uses, on the shared QED data: every row's prediction has the same bits
- * whatever the partitioning and batch size, bad rows come out with an error instead of disappearing.
+ * whatever the partitioning and batch size, bad rows (those predict refuses too) come out with an error instead of
+ * disappearing or getting a number.
  */
 class ScorerTest {
     static SparkSession spark;
@@ -48,26 +50,30 @@ class ScorerTest {
     @Test
     void equalsPredictBitForBitWhateverTheBatching() throws Exception {
         List<String> smiles = new ArrayList<>(Fixtures.smiles(160));
-        // an empty SMILES (predict renders and scores it too), a null, one too long for the model's context
+        // an empty SMILES and an invalid one (predict refuses both), a null, one too long for the model's context
         smiles.add(40, "");
+        smiles.add(60, "C1CC");
         smiles.add(80, null);
         smiles.add(120, "C".repeat(3000));
-        // reference: all rows through TagPredictor.predictValues in one call, as predict does
+        // reference: the rows predict checks and renders, through TagPredictor.predictValues in one call, as predict does
         TagPredictor p = TagPredictor.open(Fixtures.model(), List.of(tags));
         TaskSpec task = p.task("QED");
         ExampleRenderer r = p.renderer(task);
+        InputCheck check = InputCheck.of(task);
         List<Integer> ok = new ArrayList<>();
         List<Example> prompts = new ArrayList<>();
         for (int i = 0; i < smiles.size(); i++) {
             if (smiles.get(i) == null) continue;
             try {
-                prompts.add(r.prompt(tagllm.data.Row.of("t", i + 1, Map.of("smiles", smiles.get(i)))));
+                tagllm.data.Row row = tagllm.data.Row.of("t", i + 1, Map.of("smiles", smiles.get(i)));
+                check.check(row);
+                prompts.add(r.prompt(row));
                 ok.add(i);
             } catch (DatasetException e) {
                 // no prompt: the scorer must report it
             }
         }
-        assertEquals(smiles.size() - 2, ok.size(), "the null and the too-long rows have no prompt");
+        assertEquals(smiles.size() - 4, ok.size(), "the empty, invalid, null and too-long rows have no prompt");
         double[] ref = p.predictValues(task, prompts.stream().map(Example::sequence).toList());
         Map<Integer, Double> expected = new HashMap<>();
         for (int k = 0; k < ok.size(); k++) expected.put(ok.get(k), ref[k]);
@@ -100,9 +106,12 @@ class ScorerTest {
         // the reasons name the problem
         List<Row> bad = new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString()).setTask("QED").setInputCols("smiles")
                 .transform(df).filter("prediction_error is not null").orderBy("id").collectAsList();
-        assertEquals(2, bad.size());
-        assertTrue(bad.get(0).getString(3).contains("'smiles' is null"), bad.get(0).getString(3));
-        assertTrue(bad.get(1).getString(3).contains("too long"), bad.get(1).getString(3));
+        assertEquals(4, bad.size());
+        // predict's words for the same rows (its error column, PredictNoRowLostTest)
+        assertEquals("smiles: empty; expected a SMILES", bad.get(0).getString(3));
+        assertTrue(bad.get(1).getString(3).startsWith("smiles: invalid SMILES 'C1CC': "), bad.get(1).getString(3));
+        assertEquals("column 'smiles' is null", bad.get(2).getString(3));
+        assertTrue(bad.get(3).getString(3).startsWith("too long: "), bad.get(3).getString(3));
     }
 
     @Test

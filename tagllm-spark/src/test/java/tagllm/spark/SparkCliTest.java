@@ -95,4 +95,72 @@ class SparkCliTest {
             spark.stop();
         }
     }
+
+    /**
+     * Rows predict refuses get an error from spark score too, with predict's words, instead of a number: an invalid
+     * or empty SMILES, a protein with a digit, a record with more or fewer fields than the header (which Spark's CSV
+     * reader would cut or pad silently). The reference is predict's CSV of the same file, row by row.
+     */
+    @Test
+    void rowsPredictRefusesGetItsErrorNotANumber() throws Exception {
+        Path tags = Fixtures.baTags(dir);
+        String protein = "MKTAYIAKQRQISFVKSHFSRQ";
+        List<String> smiles = Fixtures.smiles(2);
+        Path in = dir.resolve("bad.csv");
+        // id 6 has 4 fields, id 7 has 2, under a 3-column header; id 9 spans two lines inside its quotes (one record)
+        Files.writeString(in, "id,protein_seq,smiles\n"
+                + "1," + protein + "," + smiles.get(0) + "\n"
+                + "2," + protein + ",notasmiles((\n"
+                + "3," + protein + ",\n"
+                + "4,MKT1AY," + smiles.get(0) + "\n"
+                + "5," + protein + ",\"C C\"\n"
+                + "6," + protein + ",CC,extra\n"
+                + "7," + protein + "\n"
+                + "8,," + smiles.get(1) + "\n"
+                + "9,\"MKT\nAY\",CCO\n"
+                + "10," + protein + "," + smiles.get(1) + "\n");
+        List<String> ids = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"); // predict's output rows, in order
+        Path pred = dir.resolve("bad-pred.csv"), out = dir.resolve("bad.parquet");
+        String model = Fixtures.model();
+        Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "BA", "--input", in.toString(),
+                "--output", pred.toString());
+        assertEquals(0, p.exit(), p.err());
+        List<CSVRecord> predicted;
+        try (Reader r = Files.newBufferedReader(pred)) {
+            predicted = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r).getRecords();
+        }
+        assertEquals(ids.size(), predicted.size());
+        int refused = 0;
+        for (CSVRecord rec : predicted) if (!rec.get("error").isEmpty()) refused++;
+        assertEquals(8, refused, "predict refuses all but rows 1 and 10: " + predicted);
+
+        Run s = tagllm("spark", "score", "--master", "local[2]", "--model", model, "--tags", tags.toString(), "--task", "BA",
+                "--input", in.toString(), "--output", out.toString(), "--partitions", "2");
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(s.err().contains("wrote 10 rows (8 with an error"), s.err());
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            Map<String, Row> scored = new HashMap<>();
+            for (Row r : spark.read().parquet(out.toString()).collectAsList()) scored.put(r.getString(r.fieldIndex("id")), r);
+            assertEquals(List.of("id", "protein_seq", "smiles", "prediction", "prediction_error"),
+                    List.of(spark.read().parquet(out.toString()).columns()), "the read-error column is not written");
+            for (int k = 0; k < ids.size(); k++) {
+                String id = ids.get(k), want = predicted.get(k).get("prediction"), wantError = predicted.get(k).get("error");
+                Row r = scored.get(id);
+                assertNotNull(r, "row " + id + " is in the output");
+                if (wantError.isEmpty()) {
+                    assertTrue(r.isNullAt(r.fieldIndex("prediction_error")), () -> id + ": " + r);
+                    assertEquals(want, String.format(Locale.ROOT, "%.6g", r.getDouble(r.fieldIndex("prediction"))), id);
+                } else {
+                    assertTrue(r.isNullAt(r.fieldIndex("prediction")), () -> id + " has no prediction: " + r);
+                    String error = r.getString(r.fieldIndex("prediction_error"));
+                    // predict names the file's line of a record it cannot read; Spark knows no line numbers
+                    assertEquals(wantError.replaceFirst("^line \\d+: ", ""), error, id);
+                }
+            }
+            assertTrue(scored.get("6").getString(scored.get("6").fieldIndex("prediction_error")).contains("got 4"));
+        } finally {
+            spark.stop();
+        }
+    }
 }

@@ -1,0 +1,81 @@
+package tagllm.spark;
+
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Iterator;
+
+/**
+ * A CSV file read on Spark as predict reads it: a header line, every column a string, empty fields as empty strings,
+ * RFC 4180 quoting (a quoted field may span lines), and a record whose number of fields differs from the header's
+ * flagged rather than fitted. Spark's reader pads a short record with nulls and drops a long one's extra fields
+ * without a word, so {@code 6,CC,extra} under {@code id,smiles} would be scored as {@code CC}; here such a record
+ * keeps what Spark read of it and its {@link #readErrorCol} says what predict says: {@code expected 2 fields as in
+ * the header, got 3}. That column is null for every other row.
+ */
+record CsvInput(Dataset<Row> rows, String readErrorCol) {
+    static CsvInput read(SparkSession spark, String path) {
+        StructType header = reader(spark).csv(path).schema(); // the header line's names, every column a string
+        String raw = unusedName(header, "_corrupt_record");
+        // Spark marks a record with another number of fields as malformed (permissive mode keeps it) and, when the
+        // schema has a column of that name, puts the record's text there
+        Dataset<Row> read = reader(spark).schema(header.add(raw, DataTypes.StringType, true)).option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", raw).csv(path);
+        int fields = header.size();
+        UserDefinedFunction reason = functions.udf((UDF1<String, String>) text -> text == null ? null : wrongFieldCount(text, fields),
+                DataTypes.StringType);
+        // Spark reads an empty field as null, predict as an empty string (and an empty SMILES is refused as empty, not
+        // as missing); a null here can only be an empty field, or a field a malformed record lacks, which stays null
+        Dataset<Row> rows = read;
+        for (String c : header.fieldNames()) {
+            rows = rows.withColumn(c, functions.when(column(raw).isNull(), functions.coalesce(column(c), functions.lit(""))).otherwise(column(c)));
+        }
+        return new CsvInput(rows.withColumn(raw, reason.apply(column(raw))), raw);
+    }
+
+    /** predict's reason for a record of another field count than the header's, the count taken from its text. */
+    static String wrongFieldCount(String record, int headerFields) {
+        String expected = "expected " + headerFields + " fields as in the header";
+        try (CSVParser p = CSVParser.parse(record, CSVFormat.RFC4180)) {
+            Iterator<CSVRecord> it = p.iterator();
+            if (it.hasNext()) {
+                CSVRecord r = it.next();
+                if (!it.hasNext() && r.size() != headerFields) return expected + ", got " + r.size();
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // commons-csv cannot split it either (predict would stop at such a record): no count to give
+        }
+        return expected + "; Spark's CSV reader could not split this record into them";
+    }
+
+    private static DataFrameReader reader(SparkSession spark) {
+        return spark.read().option("header", true).option("inferSchema", false).option("emptyValue", "").option("nullValue", null)
+                .option("multiLine", true).option("escape", "\"");
+    }
+
+    /** A column by its header name as written (quoted: a dot in a CSV header is no struct field). */
+    private static Column column(String name) {
+        return functions.col("`" + name.replace("`", "``") + "`");
+    }
+
+    /** base, or base with more leading underscores, whichever the header does not have. */
+    private static String unusedName(StructType header, String base) {
+        String name = base;
+        while (Arrays.asList(header.fieldNames()).contains(name)) name = "_" + name;
+        return name;
+    }
+}
