@@ -45,7 +45,7 @@ public final class Main implements Runnable {
         ModuleCommands.addTo(cl); // tagllm spark ... (tagllm-spark, when on the class path)
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             // Users get one clear line; the stack trace only with TAGLLM_DEBUG set.
-            cmd.getErr().println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            cmd.getErr().println("error: " + tagllm.util.FileErrors.describe(ex));
             if (System.getenv("TAGLLM_DEBUG") != null) ex.printStackTrace(cmd.getErr());
             return 1;
         });

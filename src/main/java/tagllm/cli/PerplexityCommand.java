@@ -50,6 +50,9 @@ public final class PerplexityCommand implements Callable<Integer> {
             throw new IOException(file + ": no such file");
         } catch (CharacterCodingException e) {
             throw new IOException(file + ": not valid UTF-8 text");
+        } catch (IOException e) {
+            // reading a folder fails with the system's bare "Is a directory"
+            throw new IOException(file + ": " + (Files.isDirectory(file) ? "a folder, not a text file" : tagllm.util.FileErrors.why(e)), e);
         }
         LoadedModel m = LoadedModel.load(model, spec.commandLine());
         int[] ids = m.tokenizer().encode(content);

@@ -7,6 +7,7 @@ import tagllm.model.Model;
 import tagllm.train.Experiment;
 import tagllm.train.Progress;
 import tagllm.util.AtomicFiles;
+import tagllm.util.FileErrors;
 import tagllm.util.Sha256;
 
 import java.io.IOException;
@@ -27,7 +28,7 @@ public final class Compare {
     public static final List<String> OUTPUTS = List.of("report.json", "report.html", "runs", "inputs.json");
 
     public static ObjectNode run(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress) throws IOException {
-        Files.createDirectories(o.dir());
+        FileErrors.createFolder(o.dir());
         CompareRunner runner = new CompareRunner(model, progress);
         exp = runner.prepare(exp); // refuses a task it cannot score before anything runs; classes from the training rows
         requireSameInputs(model, exp, o);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import tagllm.tokenizer.Tokenizer;
 import tagllm.util.AtomicFiles;
+import tagllm.util.FileErrors;
+import tagllm.util.FileTrees;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,10 +51,16 @@ public final class RandomInit {
         ModelConfig c = ModelConfig.fromJson(rawConfig, source);
         double std = initializerRange(rawConfig, source);
         int pad = padTokenId(rawConfig, c);
-        Files.createDirectories(outDir);
-        if (tokenizer != null) copyTokenizer(tokenizer, outDir);
-        else SyntheticTokenizerJson.write(c, outDir);
-        checkTokenizer(outDir, c); // before writing gigabytes of weights
+        boolean created = !Files.exists(outDir);
+        FileErrors.createFolder(outDir);
+        try {
+            if (tokenizer != null) copyTokenizer(tokenizer, outDir);
+            else SyntheticTokenizerJson.write(c, outDir);
+            checkTokenizer(outDir, c); // before writing gigabytes of weights
+        } catch (IOException | RuntimeException e) {
+            if (created) FileTrees.delete(outDir); // a refused config leaves no half-made model folder behind
+            throw e;
+        }
         weights(c, std, pad, seed, dtype).write(outDir.resolve(TensorSource.SINGLE));
 
         ObjectMapper om = new ObjectMapper();

@@ -19,6 +19,7 @@ import tagllm.task.Example;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
 import tagllm.tokenizer.Tokenizer;
+import tagllm.util.FileErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -133,11 +134,7 @@ public final class ExperimentRunner {
                         + "); use --resume to continue it, --force to start over, or another -o");
             }
         }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new IOException("cannot create the output folder " + out + ": " + e.getMessage(), e);
-        }
+        FileErrors.createFolder(out);
         ObjectNode settings = RunManifest.settings(exp, fingerprint);
         if (resume) RunManifest.resume(out, settings, force);
         if (force && !resume) {

@@ -79,7 +79,7 @@ public final class AtomicFiles {
     /** The reason in words: the JDK's message, with the file it concerns when that is not our own temporary file. */
     public static String reason(IOException e, Path ownTemporary) {
         if (e instanceof FileSystemException f) {
-            String why = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName().replace("Exception", "");
+            String why = FileErrors.why(f);
             String file = f.getFile();
             boolean own = file == null || (ownTemporary != null && Path.of(file).toAbsolutePath().equals(ownTemporary.toAbsolutePath()));
             return own ? why : why + " (" + file + ")";

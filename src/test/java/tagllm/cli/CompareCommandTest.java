@@ -110,6 +110,10 @@ class CompareCommandTest {
         try (var walk = Files.walk(this.out)) {
             for (Path p : walk.toList()) Files.copy(p, out.resolve(this.out.relativize(p).toString()));
         }
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        CliRun intoFile = CliRun.of("compare", yaml.toString(), "--methods", "probe", "--seeds", "1", "-o", file.toString(), "-q");
+        assertEquals(1, intoFile.exit());
+        assertTrue(intoFile.err().contains("cannot create the folder " + file + ": a file of that name is in the way"), intoFile.err());
         CliRun again = CliRun.of("compare", yaml.toString(), "--methods", "probe", "--seeds", "1", "-o", out.toString(), "-q");
         assertNotEquals(0, again.exit());
         assertTrue(again.err().contains("--force"), again.err());

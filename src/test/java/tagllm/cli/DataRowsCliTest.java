@@ -70,6 +70,16 @@ class DataRowsCliTest {
     }
 
     @Test
+    void anOutputFolderThatIsAFileIsSaidSo(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, CSV);
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        var r = CliRun.of("train", exp.toString(), "--quiet", "-o", file.toString());
+        assertEquals(1, r.exit());
+        // the message was "cannot create the output folder F: F"
+        assertTrue(r.err().contains("cannot create the folder " + file + ": a file of that name is in the way"), r.err());
+    }
+
+    @Test
     void strictRefusesTheFirstBadRow(@TempDir Path dir) throws Exception {
         Path exp = experiment(dir, CSV);
         var r = CliRun.of("train", exp.toString(), "--quiet", "--strict");

@@ -81,6 +81,29 @@ class ModelCommandTest {
         assertTrue(dtype.err().contains("--dtype must be f32 or bf16"), dtype.err());
     }
 
+    /**
+     * A file where the folder should go is named with the reason (the message was the bare path), and a config refused
+     * after the folder was made leaves no empty folder behind.
+     */
+    @Test
+    void aFileInTheWayAndARefusedConfigAreSaidAndLeaveNothing() throws IOException {
+        Path cfg = tmp.resolve("small.json");
+        Files.writeString(cfg, """
+                {"architectures": ["LlamaForCausalLM"], "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                 "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 300, "max_position_embeddings": 128}""");
+        Path file = Files.writeString(tmp.resolve("afile"), "x");
+        CliRun inTheWay = CliRun.of("model", "init", "--config", cfg.toString(), "--out", file.toString());
+        assertEquals(1, inTheWay.exit());
+        assertTrue(inTheWay.err().contains("cannot create the folder " + file + ": a file of that name is in the way"), inTheWay.err());
+        Path tiny = tmp.resolve("tiny.json");
+        Files.writeString(tiny, Files.readString(cfg).replace("\"vocab_size\": 300", "\"vocab_size\": 10"));
+        Path out = tmp.resolve("x_small");
+        CliRun refused = CliRun.of("model", "init", "--config", tiny.toString(), "--out", out.toString());
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("vocab_size 10"), refused.err());
+        assertFalse(Files.exists(out), "no empty model folder is left");
+    }
+
     @Test
     void errorsAreOneClearLine() throws IOException {
         Path broken = tmp.resolve("broken");

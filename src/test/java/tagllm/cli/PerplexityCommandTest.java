@@ -66,6 +66,9 @@ class PerplexityCommandTest {
         CliRun missing = CliRun.of("perplexity", "--model", model, "--file", tmp.resolve("nope.txt").toString());
         assertNotEquals(0, missing.exit());
         assertTrue(missing.err().contains("nope.txt"), missing.err());
+        CliRun folder = CliRun.of("perplexity", "--model", model, "--file", tmp.toString());
+        assertEquals(1, folder.exit());
+        assertEquals("error: " + tmp + ": a folder, not a text file", folder.err().strip()); // was the bare "Is a directory"
         Path bin = tmp.resolve("bin.txt");
         Files.write(bin, new byte[]{(byte) 0xff, (byte) 0xfe, 0x41});
         CliRun notUtf8 = CliRun.of("perplexity", "--model", model, "--file", bin.toString());

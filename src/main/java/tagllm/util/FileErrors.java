@@ -1,0 +1,51 @@
+package tagllm.util;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+
+/**
+ * File errors in words. The JDK's exceptions for the commonest failures carry only the path ("error: /tmp/x" said
+ * nothing about why), so the kind of exception is turned into the reason here.
+ */
+public final class FileErrors {
+    private FileErrors() {}
+
+    /** Why the operation failed, without the path: the system's reason, or the exception's kind in words. */
+    public static String why(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+        if (e instanceof FileAlreadyExistsException) return "already exists";
+        if (e instanceof NoSuchFileException) return "no such file or folder";
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof NotDirectoryException) return "not a folder";
+        if (e instanceof DirectoryNotEmptyException) return "folder not empty";
+        if (e instanceof FileSystemException) return e.getClass().getSimpleName().replace("Exception", "");
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** A one-line message for any failure: a file error as "PATH: reason" (and the other path it names), else the message. */
+    public static String describe(Throwable e) {
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            return f.getFile() + ": " + why(f) + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "");
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /** Creates dir and its parents; a file in the way, or no permission, is said in words naming dir. */
+    public static void createFolder(Path dir) throws IOException {
+        try {
+            Files.createDirectories(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("cannot create the folder " + dir + ": " + (e.getFile() == null || Path.of(e.getFile()).equals(dir)
+                    ? "a file of that name is in the way" : e.getFile() + " is a file, not a folder"), e);
+        } catch (IOException e) {
+            throw new IOException("cannot create the folder " + dir + ": " + describe(e), e);
+        }
+    }
+}
