@@ -59,6 +59,7 @@ final class ApiHandler extends Handler.Abstract {
         String path = request.getHttpURI().getPath();
         if (path == null) path = "/";
         int status;
+        String note = "";
         try {
             Outcome o = route(request, response, method, path);
             status = o.status();
@@ -66,6 +67,12 @@ final class ApiHandler extends Handler.Abstract {
             else callback.succeeded();
         } catch (ApiException e) {
             status = e.status();
+            if (status == Cancellation.CLIENT_GONE) {
+                // nobody to answer: failing the callback closes what is left of the connection
+                note = " (" + e.getMessage() + ")";
+                callback.failed(e);
+                return logged(method, path, status, t0, note);
+            }
             if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
             if (status == 408 || status == 413) response.getHeaders().put(HttpHeader.CONNECTION, "close");
             send(response, status, error(e.getMessage()), callback);
@@ -82,9 +89,13 @@ final class ApiHandler extends Handler.Abstract {
                         + "; the details are in the server log"), callback);
             }
         }
+        return logged(method, path, status, t0, note);
+    }
+
+    private boolean logged(String method, String path, int status, long t0, String note) {
         double seconds = (System.nanoTime() - t0) / 1e9;
         metrics.answered(KNOWN.contains(path) ? path : "other", status, seconds);
-        options.log().accept(String.format(Locale.ROOT, "%s %s %d %.1f ms", method, path, status, seconds * 1e3));
+        options.log().accept(String.format(Locale.ROOT, "%s %s %d %.1f ms%s", method, path, status, seconds * 1e3, note));
         return true;
     }
 
@@ -122,8 +133,13 @@ final class ApiHandler extends Handler.Abstract {
                 authorize(request);
                 try (Admission.Ticket ticket = admission.enter(metrics)) {
                     ObjectNode body = RequestBodies.parseObject(ticket.readBody(request, options));
-                    if (path.equals("/v1/predict")) return ok(predict(body));
-                    return generate(body, response);
+                    Cancellation cancel = new Cancellation();
+                    // closed before the answer completes: Jetty closes a connection that still has a reader
+                    try (ClientWatch watch = ClientWatch.start(request, cancel)) {
+                        Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, response, cancel);
+                        if (watch.sawPipelinedBytes()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                        return o;
+                    }
                 }
             }
             default -> throw new ApiException(404, "no endpoint " + path + " (endpoints: " + ENDPOINTS + ")");
@@ -198,12 +214,12 @@ final class ApiHandler extends Handler.Abstract {
         return o;
     }
 
-    private ObjectNode predict(ObjectNode body) {
+    private ObjectNode predict(ObjectNode body, Cancellation cancel) {
         RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs"));
         TaskInfo task = task(body);
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
-        if (task.type() == tagllm.task.TaskType.CLASSIFICATION) return classify(task, inputs);
-        TagService.Predictions p = service.predict(task, inputs);
+        if (task.type() == tagllm.task.TaskType.CLASSIFICATION) return classify(task, inputs, cancel);
+        TagService.Predictions p = service.predict(task, inputs, cancel);
         metrics.answeredInputs(task, inputs.size());
         ObjectNode o = RequestBodies.JSON.createObjectNode();
         o.put("task", p.task());
@@ -218,8 +234,8 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     /** {"task", "classes", "predictions": [most probable class], "probabilities": [{class: p}]} for a classification task. */
-    private ObjectNode classify(TaskInfo task, List<Map<String, String>> inputs) {
-        TagService.Classifications c = service.classify(task, inputs);
+    private ObjectNode classify(TaskInfo task, List<Map<String, String>> inputs, Cancellation cancel) {
+        TagService.Classifications c = service.classify(task, inputs, cancel);
         metrics.answeredInputs(task, inputs.size());
         ObjectNode o = RequestBodies.JSON.createObjectNode();
         o.put("task", c.task());
@@ -236,7 +252,7 @@ final class ApiHandler extends Handler.Abstract {
         return o;
     }
 
-    private Outcome generate(ObjectNode body, Response response) throws Exception {
+    private Outcome generate(ObjectNode body, Response response, Cancellation cancel) throws Exception {
         RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs", "max_tokens", "temperature", "top_k", "top_p", "seed", "stream"));
         TaskInfo task = task(body);
         int maxTokens = RequestBodies.optionalInt(body, "max_tokens", Math.min(ServerOptions.DEFAULT_NEW_TOKENS, options.maxTokens()),
@@ -249,7 +265,7 @@ final class ApiHandler extends Handler.Abstract {
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
         TagService.Decoding decoding = new TagService.Decoding(maxTokens, temperature, topK, topP, seed);
         if (!stream) {
-            TagService.Generations g = service.generate(task, inputs, decoding, null);
+            TagService.Generations g = service.generate(task, inputs, decoding, null, cancel);
             metrics.answeredInputs(task, inputs.size());
             ObjectNode o = RequestBodies.JSON.createObjectNode();
             o.put("task", g.task());
@@ -258,7 +274,7 @@ final class ApiHandler extends Handler.Abstract {
             g.texts().forEach(a::add);
             return ok(o);
         }
-        int status = new ServerSentEvents(response, options).run(service, task, inputs, decoding).status();
+        int status = new ServerSentEvents(response, options, cancel).run(service, task, inputs, decoding).status();
         if (status == 200) metrics.answeredInputs(task, inputs.size());
         return new Outcome(status, null, true);
     }

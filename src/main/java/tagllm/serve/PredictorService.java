@@ -239,7 +239,10 @@ public final class PredictorService implements TagService, AutoCloseable {
     public Predictions predict(String task, List<Map<String, String>> inputs) { return predict(task(task), inputs); }
 
     @Override
-    public Predictions predict(TaskInfo info, List<Map<String, String>> inputs) {
+    public Predictions predict(TaskInfo info, List<Map<String, String>> inputs) { return predict(info, inputs, new Cancellation()); }
+
+    @Override
+    public Predictions predict(TaskInfo info, List<Map<String, String>> inputs, Cancellation cancel) {
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.REGRESSION) {
             throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use generate (POST /v1/generate)");
@@ -248,9 +251,13 @@ public final class PredictorService implements TagService, AutoCloseable {
         List<Sequence> prompts = prompts(set, info, spec, inputs);
         long deadline = System.nanoTime() + busyTimeout.toNanos();
         var future = batcher.submit(set.predictor(), spec, prompts, deadline);
+        cancel.onCancel(() -> future.cancel(false)); // the batcher skips a cancelled job
         try {
             // the batcher answers every job (503 past the deadline); the extra wait covers the pass itself
             return new Predictions(info.name(), future.get(busyTimeout.toMillis() + 600_000, java.util.concurrent.TimeUnit.MILLISECONDS));
+        } catch (java.util.concurrent.CancellationException e) {
+            cancel.check();
+            throw e;
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             if (e.getCause() instanceof Error err) throw err;
@@ -272,12 +279,18 @@ public final class PredictorService implements TagService, AutoCloseable {
     public Classifications classify(String task, List<Map<String, String>> inputs) { return classify(task(task), inputs); }
 
     @Override
-    public Classifications classify(TaskInfo info, List<Map<String, String>> inputs) {
+    public Classifications classify(TaskInfo info, List<Map<String, String>> inputs) { return classify(info, inputs, new Cancellation()); }
+
+    @Override
+    public Classifications classify(TaskInfo info, List<Map<String, String>> inputs, Cancellation cancel) {
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.CLASSIFICATION) throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task, not a classification task");
         TaskSpec spec = set.spec(info);
         List<Sequence> prompts = prompts(set, info, spec, inputs);
-        double[][] p = gate.run(() -> set.predictor().classProbabilities(spec, prompts));
+        double[][] p = gate.run(() -> {
+            cancel.check(); // the client may have gone while this waited for the model
+            return set.predictor().classProbabilities(spec, prompts);
+        });
         List<String> labels = new ArrayList<>(p.length);
         for (double[] row : p) labels.add(spec.classes().predicted(row));
         return new Classifications(info.name(), spec.classes().classes(), p, labels);
@@ -301,6 +314,13 @@ public final class PredictorService implements TagService, AutoCloseable {
     @Override
     public Generations generate(TaskInfo info, List<Map<String, String>> inputs, Decoding decoding,
                                 java.util.function.BiConsumer<Integer, String> onText) {
+        return generate(info, inputs, decoding, onText, new Cancellation());
+    }
+
+    /** Stops between inputs and between tokens once {@code cancel} is set (499), so a gone client frees the model. */
+    @Override
+    public Generations generate(TaskInfo info, List<Map<String, String>> inputs, Decoding decoding,
+                                java.util.function.BiConsumer<Integer, String> onText, Cancellation cancel) {
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.TEXT) {
             throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use predict (POST /v1/predict)");
@@ -318,7 +338,11 @@ public final class PredictorService implements TagService, AutoCloseable {
                     decoding.seed() + i);
             int index = i;
             java.util.function.Consumer<String> sink = onText == null ? null : piece -> onText.accept(index, piece);
-            texts.add(gate.run(() -> set.predictor().generate(p, decoding.maxTokens(), sampler, sink)));
+            texts.add(gate.run(() -> {
+                cancel.check();
+                return set.predictor().generate(p, decoding.maxTokens(), sampler, sink, cancel::isCancelled);
+            }));
+            cancel.check(); // a text cut short by the cancellation is not an answer
         }
         return new Generations(info.name(), texts);
     }

@@ -26,18 +26,29 @@ final class ServerSentEvents {
 
     private final Response response;
     private final ServerOptions options;
+    private final Cancellation cancel;
 
-    ServerSentEvents(Response response, ServerOptions options) {
+    ServerSentEvents(Response response, ServerOptions options, Cancellation cancel) {
         this.response = response;
         this.options = options;
+        this.cancel = cancel;
     }
 
     /** Streams the generation; returns the outcome for the access log (200, or the status of a refusal). */
     ApiHandlerOutcome run(TagService service, TaskInfo task, List<Map<String, String>> inputs, TagService.Decoding decoding) throws Exception {
+        try {
+            return stream(service, task, inputs, decoding);
+        } catch (Throwable t) {
+            cancel.cancel("the stream ended early"); // nobody will write what the model thread would still produce
+            throw t;
+        }
+    }
+
+    private ApiHandlerOutcome stream(TagService service, TaskInfo task, List<Map<String, String>> inputs, TagService.Decoding decoding) throws Exception {
         LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
         Thread.ofVirtual().name("tagllm-generate").start(() -> {
             try {
-                events.add(new End(service.generate(task, inputs, decoding, (i, text) -> events.add(new Piece(i, text))), null, null));
+                events.add(new End(service.generate(task, inputs, decoding, (i, text) -> events.add(new Piece(i, text)), cancel), null, null));
             } catch (ApiException e) {
                 events.add(new End(null, e, null));
             } catch (Throwable t) {
@@ -80,9 +91,15 @@ final class ServerSentEvents {
         }
     }
 
+    /** A write that fails means the client closed or stopped reading (the idle timeout): the model stops too. */
     private void write(String event, ObjectNode data, boolean last) throws java.io.IOException {
         String text = "event: " + event + "\ndata: " + RequestBodies.JSON.writeValueAsString(data) + "\n\n";
-        ApiHandler.writeBlocking(response, last, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        try {
+            ApiHandler.writeBlocking(response, last, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.io.IOException e) {
+            cancel.cancel("the stream could not be written (" + e.getClass().getSimpleName() + ")");
+            cancel.check();
+        }
     }
 
     /** The status the access log records for a stream. */

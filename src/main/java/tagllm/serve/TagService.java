@@ -45,6 +45,20 @@ public interface TagService {
         return generate(task.name(), inputs, decoding, onText);
     }
 
+    /**
+     * {@link #predict(TaskInfo, List)}, {@link #classify(TaskInfo, List)} and {@link #generate(TaskInfo, List, Decoding,
+     * java.util.function.BiConsumer)} for a request whose client may go away: once {@code cancel} is set, the work
+     * stops at its next check and throws a 499 {@link ApiException}. Services that cannot stop early ignore it.
+     */
+    default Predictions predict(TaskInfo task, List<Map<String, String>> inputs, Cancellation cancel) { return predict(task, inputs); }
+
+    default Classifications classify(TaskInfo task, List<Map<String, String>> inputs, Cancellation cancel) { return classify(task, inputs); }
+
+    default Generations generate(TaskInfo task, List<Map<String, String>> inputs, Decoding decoding,
+                                 java.util.function.BiConsumer<Integer, String> onText, Cancellation cancel) {
+        return generate(task, inputs, decoding, onText);
+    }
+
     /** Head predictions in label units, one per input, in order. */
     Predictions predict(String task, List<Map<String, String>> inputs);
 

@@ -187,6 +187,15 @@ public final class TagPredictor {
      * null, each piece of text as soon as it is decoded (the pieces concatenate to the returned text).
      */
     public String generate(Sequence prompt, int maxNewTokens, tagllm.model.Sampler sampler, java.util.function.Consumer<String> onText) {
+        return generate(prompt, maxNewTokens, sampler, onText, () -> false);
+    }
+
+    /**
+     * The same, stopping before the next token once {@code stop} says so (the text so far is returned; a caller
+     * that stops, e.g. for a client that went away, should not take it as the whole continuation).
+     */
+    public String generate(Sequence prompt, int maxNewTokens, tagllm.model.Sampler sampler, java.util.function.Consumer<String> onText,
+                           java.util.function.BooleanSupplier stop) {
         int d = model.config().hiddenSize();
         int room = Math.min(maxNewTokens, model.config().maxPositions() - prompt.length());
         if (room <= 0) return "";
@@ -194,20 +203,21 @@ public final class TagPredictor {
         boolean isolated = prompt.spans().length > 0;
         KvCache cache = isolated ? null : model.newCache(prompt.length() + room);
         try {
-            return continuation(prompt, room, b, cache, sampler, onText);
+            return continuation(prompt, room, b, cache, sampler, onText, stop);
         } finally {
             if (cache != null) cache.close();
         }
     }
 
     private String continuation(Sequence prompt, int room, PackedBatch b, KvCache cache, tagllm.model.Sampler sampler,
-                                java.util.function.Consumer<String> onText) {
+                                java.util.function.Consumer<String> onText, java.util.function.BooleanSupplier stop) {
         int d = model.config().hiddenSize();
         List<Integer> ids = new ArrayList<>();
         boolean isolated = cache == null;
         float[] h = isolated ? lastNormed(b) : model.prefill(cache, b.input(), prompt.length());
         String text = "";
         for (int step = 0; step < room; step++) {
+            if (stop.getAsBoolean()) break;
             int next = sampler.sample(model.logits(h, 0));
             if (isEos.test(next)) break;
             ids.add(next);
