@@ -215,7 +215,8 @@ public final class TagPredictor {
         List<Integer> ids = new ArrayList<>();
         boolean isolated = cache == null;
         float[] h = isolated ? lastNormed(b) : model.prefill(cache, b.input(), prompt.length());
-        String text = "";
+        String text = "";   // the whole continuation so far (up to a newline)
+        String sent = "";   // what onText has been given: always a prefix of every later text
         for (int step = 0; step < room; step++) {
             if (stop.getAsBoolean()) break;
             int next = sampler.sample(model.logits(h, 0));
@@ -223,17 +224,14 @@ public final class TagPredictor {
             ids.add(next);
             String decoded = tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
             int nl = decoded.indexOf('\n');
-            String upTo = nl >= 0 ? decoded.substring(0, nl) : decoded;
-            if (onText == null) {
-                if (nl >= 0) return upTo;
-                text = upTo;
-            } else {
-                // a piece goes out once stable: the decoded text may still change while a character is incomplete
-                if (upTo.length() > text.length() && upTo.startsWith(text) && !upTo.endsWith("\uFFFD")) {
-                    onText.accept(upTo.substring(text.length()));
-                    text = upTo;
+            text = nl >= 0 ? decoded.substring(0, nl) : decoded;
+            if (nl >= 0) break;
+            if (onText != null) {
+                String stable = stablePrefix(ids, text);
+                if (stable.length() > sent.length() && stable.startsWith(sent)) {
+                    onText.accept(stable.substring(sent.length()));
+                    sent = stable;
                 }
-                if (nl >= 0) return text;
             }
             if (step + 1 == room) break;
             if (!isolated) {
@@ -254,7 +252,25 @@ public final class TagPredictor {
                 h = lastNormed(b);
             }
         }
+        if (onText != null && text.length() > sent.length() && text.startsWith(sent)) onText.accept(text.substring(sent.length()));
         return text;
+    }
+
+    /**
+     * The part of a continuation's text that later tokens cannot change. A run of byte-fallback pieces decodes as
+     * one: a valid run is its characters, an invalid one a U+FFFD per byte, so text from a run still growing may be
+     * replaced (".z" becomes three U+FFFD when a lone lead byte follows); it is held back until the run ends. Other
+     * decoders only complete a trailing incomplete character (shown as U+FFFD), so that alone is held back.
+     */
+    private String stablePrefix(List<Integer> ids, String text) {
+        int run = ids.size();
+        while (run > 0 && tokenizer.isBytePiece(ids.get(run - 1))) run--;
+        if (run < ids.size()) {
+            return tokenizer.decode(ids.subList(0, run).stream().mapToInt(Integer::intValue).toArray(), true);
+        }
+        int end = text.length();
+        while (end > 0 && text.charAt(end - 1) == '\uFFFD') end--;
+        return text.substring(0, end);
     }
 
     private float[] lastNormed(PackedBatch b) {

@@ -149,6 +149,12 @@ public final class Tokenizer {
         return id == null ? -1 : id;
     }
 
+    /** Whether {@code id} is a byte-fallback piece ({@code <0xNN>}): its text depends on the byte pieces around it. */
+    public boolean isBytePiece(int id) {
+        String t = token(id);
+        return t != null && Decoder.ByteFallback.byteOf(t) >= 0;
+    }
+
     /** Whether {@code id} is a special added token (those that skipSpecialTokens drops). */
     public boolean isSpecial(int id) {
         AddedToken t = addedById.get(id);
