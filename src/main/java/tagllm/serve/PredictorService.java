@@ -205,13 +205,13 @@ public final class PredictorService implements TagService, AutoCloseable {
      * text longer than (limit x longest entry x 4, a margin for normalisation) is too long whatever its tokens.
      * Tokenizing megabytes only to find that out would hold a thread and memory for seconds.
      */
-    private void refuseHopelesslyLong(Map<String, String> input, String where, int limit) {
+    private void refuseHopelesslyLong(Map<String, String> input, String where, ExampleRenderer renderer) {
         long chars = 0;
         for (String v : input.values()) chars += v.length();
-        long most = 4L * limit * longestToken;
+        long most = 4L * renderer.limit() * longestToken;
         if (chars > most) {
-            throw ApiException.badRequest(where + ": too long: " + chars + " characters, more than the " + limit
-                    + " positions of the model's context can hold (at most about " + most + " characters)");
+            throw ApiException.badRequest(where + ": too long: " + chars + " characters, more than the limit of "
+                    + renderer.limit() + " positions (" + renderer.limitSource() + ") can hold (at most about " + most + " characters)");
         }
     }
 
@@ -367,7 +367,7 @@ public final class PredictorService implements TagService, AutoCloseable {
             String where = "inputs[" + i + "]";
             Map<String, String> input = inputs.get(i);
             info.requireFields(input, where);
-            refuseHopelesslyLong(input, where, renderer.limit());
+            refuseHopelesslyLong(input, where, renderer);
             Row row = Row.of(where, 1, input);
             try {
                 check.check(row);

@@ -49,6 +49,9 @@ public final class ExampleRenderer {
     /** The maximum sequence length (the task's max_length, at most the model's context). */
     public int limit() { return limit; }
 
+    /** Where {@link #limit()} comes from, for messages: "the task's max_length" or "the model's context". */
+    public String limitSource() { return limit == task.maxLength() ? "the task's max_length" : "the model's context"; }
+
     /**
      * A training or evaluation example: the label (regression) or output text (text tasks) is required, and the
      * inputs must pass the checks prediction makes ({@link InputCheck}): eval then scores the rows predict predicts,
@@ -141,8 +144,7 @@ public final class ExampleRenderer {
             s = s.truncate(s.readPosition() + 1);
         }
         if (s.length() > limit) {
-            throw new DatasetException(row.origin(), "too long: " + s.length() + " positions, the limit is " + limit
-                    + (limit == task.maxLength() ? " (the task's max_length)" : " (the model's context)"));
+            throw new DatasetException(row.origin(), "too long: " + s.length() + " positions, the limit is " + limit + " (" + limitSource() + ")");
         }
         if (task.type() == TaskType.LANGUAGE_MODEL && s.ceTargets(false).length == 0) {
             throw new DatasetException(row.origin(), "no text to predict");

@@ -329,6 +329,7 @@ class ServeRobustnessTest {
             Reply r = post(s.uri(), "/v1/predict", "{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"" + "C".repeat(4 << 20) + "\"}]}");
             assertEquals(400, r.status());
             assertTrue(r.error().startsWith("inputs[0]: too long: 4194304 characters"), r.error());
+            assertTrue(r.error().contains("than the limit of 512 positions (the model's context) can hold"), r.error());
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "answered in " + (System.nanoTime() - t0) / 1e6 + " ms");
         }
     }
