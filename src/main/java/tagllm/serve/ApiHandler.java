@@ -111,7 +111,7 @@ final class ApiHandler extends Handler.Abstract {
             }
             case "/metrics" -> {
                 allow(response, method, path, "GET");
-                authorize(request);
+                authorize(request, response);
                 byte[] text = metrics.scrape();
                 response.setStatus(200);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, metrics.contentType());
@@ -120,17 +120,17 @@ final class ApiHandler extends Handler.Abstract {
             }
             case "/v1/tasks" -> {
                 allow(response, method, path, "GET");
-                authorize(request);
+                authorize(request, response);
                 return ok(tasks());
             }
             case "/v1/tag-sets" -> {
                 allow(response, method, path, "GET");
-                authorize(request);
+                authorize(request, response);
                 return ok(tagSets());
             }
             case "/v1/predict", "/v1/generate" -> {
                 allow(response, method, path, "POST");
-                authorize(request);
+                authorize(request, response);
                 try (Admission.Ticket ticket = admission.enter(metrics)) {
                     ObjectNode body = RequestBodies.parseObject(ticket.readBody(request, options));
                     Cancellation cancel = new Cancellation();
@@ -149,19 +149,21 @@ final class ApiHandler extends Handler.Abstract {
     private static Outcome ok(ObjectNode body) { return new Outcome(200, body, false); }
 
     private static void allow(Response response, String method, String path, String allowed) {
+        if (method.equals("HEAD") && allowed.equals("GET")) return; // Jetty sends the headers of a HEAD answer, not its body
         if (!method.equals(allowed)) {
-            response.getHeaders().put(HttpHeader.ALLOW, allowed);
+            response.getHeaders().put(HttpHeader.ALLOW, allowed.equals("GET") ? "GET, HEAD" : allowed);
             throw new ApiException(405, path + " takes " + allowed + ", not " + method);
         }
     }
 
     /** With a token set, every endpoint but /health and /openapi.json needs "Authorization: Bearer TOKEN". */
-    private void authorize(Request request) {
+    private void authorize(Request request, Response response) {
         if (token == null) return;
         String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         byte[] given = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
         if (!MessageDigest.isEqual(given, token)) { // constant time: the comparison does not leak the token
             metrics.refused("unauthorized");
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer"); // RFC 9110: a 401 names its scheme
             throw new ApiException(401, h == null ? "this server needs an access token: send the header 'Authorization: Bearer TOKEN'"
                     : "the access token is not this server's");
         }
@@ -281,9 +283,9 @@ final class ApiHandler extends Handler.Abstract {
 
     /** The task and its tag set: "tag_set" may be left out when only one loaded set serves the task. */
     private TaskInfo task(ObjectNode body) {
-        String tagSet = body.hasNonNull("tag_set") ? RequestBodies.requiredString(body, "tag_set") : null;
+        String tagSet = body.hasNonNull("tag_set") ? RequestBodies.requiredName(body, "tag_set") : null;
         if (!body.hasNonNull("task")) return service.task(tagSet, null); // its 400 lists the served tasks
-        return service.task(tagSet, RequestBodies.requiredString(body, "task"));
+        return service.task(tagSet, RequestBodies.requiredName(body, "task"));
     }
 
     static ObjectNode error(String message) {

@@ -187,7 +187,7 @@ public final class PredictorService implements TagService, AutoCloseable {
     }
 
     private ServedTagSet set(String tagSet) {
-        ServedTagSet s = tagSet == null ? null : sets.get(tagSet.trim().toLowerCase(Locale.ROOT));
+        ServedTagSet s = tagSet == null ? null : sets.get(tagSet.toLowerCase(Locale.ROOT));
         if (s == null) {
             throw new ApiException(404, "tag_set: no tag set '" + tagSet + "' is loaded (loaded: "
                     + String.join(", ", sets.values().stream().map(ServedTagSet::name).toList()) + ")");

@@ -44,6 +44,8 @@ final class RequestBodies {
     private static String describe(JsonProcessingException e) {
         String m = e.getOriginalMessage();
         if (m == null) m = "unreadable";
+        // Jackson's own wording names its classes and settings, which mean nothing to a client
+        if (m.startsWith("Trailing token")) m = "more data after the JSON object (send one object per request)";
         int cut = m.indexOf(" (start marker at");
         if (cut >= 0) m = m.substring(0, cut);
         m = m.lines().findFirst().orElse(m);
@@ -65,6 +67,17 @@ final class RequestBodies {
         if (v == null || v.isNull()) throw ApiException.badRequest(key + ": missing");
         if (!v.isTextual()) throw ApiException.badRequest(key + ": expected a string, got " + typeName(v));
         return v.asText();
+    }
+
+    /**
+     * A task or tag-set name: matched exactly (case aside), so whitespace around it or control characters in it are
+     * refused here rather than quietly trimmed or reported as an unknown name that looks like a known one.
+     */
+    static String requiredName(ObjectNode o, String key) {
+        String s = requiredString(o, key);
+        if (!s.equals(s.strip())) throw ApiException.badRequest(key + ": whitespace around the name " + JSON.valueToTree(s) + " (names are matched exactly)");
+        if (s.chars().anyMatch(Character::isISOControl)) throw ApiException.badRequest(key + ": control character in the name " + JSON.valueToTree(s));
+        return s;
     }
 
     static int optionalInt(ObjectNode o, String key, int dflt, int min, int max) {

@@ -94,11 +94,11 @@ final class ServedTagSet {
     Map<String, String> notServed() { return Collections.unmodifiableMap(notServed); }
 
     /** The served task of that name (case-insensitive), or null. */
-    TaskInfo find(String task) { return byLowerName.get(task.trim().toLowerCase(Locale.ROOT)); }
+    TaskInfo find(String task) { return byLowerName.get(task.toLowerCase(Locale.ROOT)); }
 
     /** Why a task stored in the files is not served (keyed by its stored name), or null. */
     Map.Entry<String, String> whyNotServed(String task) {
-        for (var e : notServed.entrySet()) if (e.getKey().equalsIgnoreCase(task.trim())) return e;
+        for (var e : notServed.entrySet()) if (e.getKey().equalsIgnoreCase(task)) return e;
         return null;
     }
 

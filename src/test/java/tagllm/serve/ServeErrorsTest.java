@@ -50,11 +50,33 @@ class ServeErrorsTest {
     static Reply predict(String body) throws Exception { return post(base, "/v1/predict", body); }
 
     @Test
+    void namesWithWhitespaceOrControlCharactersAreRefusedNamingTheField() throws Exception {
+        String ok = "{\"task\": %s, \"inputs\": [{\"smiles\": \"CCO\"}]}";
+        assertEquals(200, predict(ok.formatted("\"qed\"")).status(), "names stay case-insensitive");
+        expectError(predict(ok.formatted("\"  qed\\t\\n\"")), 400, "task: whitespace around the name");
+        expectError(predict(ok.formatted("\"qed\\u0000\"")), 400, "task: control character");
+        expectError(predict("{\"task\": \"QED\", \"tag_set\": \" qed\\u0001\", \"inputs\": [{\"smiles\": \"CCO\"}]}"), 400, "tag_set: ");
+    }
+
+    @Test
+    void headAnswersLikeGetWithoutABody() throws Exception {
+        Reply head = send(HttpRequest.newBuilder(base.resolve("/health")).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(200, head.status());
+        assertEquals("", head.body());
+        assertTrue(head.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), head.headers().toString());
+        Reply post = post(base, "/health", "");
+        assertEquals(405, post.status());
+        assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+    }
+
+    @Test
     void malformedJsonSaysWhere() throws Exception {
         expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}"), 400, "malformed JSON", "line 1");
         expectError(predict("{\"task\": \"QED\" \"inputs\": []}"), 400, "malformed JSON", "column");
         expectError(predict("{\"task\": \"QED\", \"task\": \"BA\", \"inputs\": []}"), 400, "malformed JSON", "task");
-        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}]} extra"), 400, "malformed JSON");
+        String trailing = expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}]} {}"), 400,
+                "malformed JSON: more data after the JSON object", "line 1, column");
+        assertFalse(trailing.contains("jackson") || trailing.contains("FAIL_ON"), trailing);
         expectError(predict(""), 400, "empty body");
         expectError(predict("[1, 2]"), 400, "JSON object", "array");
     }
@@ -115,7 +137,7 @@ class ServeErrorsTest {
         assertEquals("POST", r.headers().firstValue("Allow").orElse(""));
         Reply d = send(HttpRequest.newBuilder(base.resolve("/health")).DELETE());
         expectError(d, 405, "takes GET");
-        assertEquals("GET", d.headers().firstValue("Allow").orElse(""));
+        assertEquals("GET, HEAD", d.headers().firstValue("Allow").orElse(""));
         expectError(post(base, "/v1/tasks", "{}"), 405, "takes GET, not POST");
     }
 

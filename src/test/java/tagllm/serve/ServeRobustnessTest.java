@@ -244,6 +244,7 @@ class ServeRobustnessTest {
             Reply no = get(s.uri(), "/v1/tasks");
             assertEquals(401, no.status());
             assertTrue(no.error().contains("Authorization: Bearer"), no.error());
+            assertEquals("Bearer", no.headers().firstValue("WWW-Authenticate").orElse(""), "a 401 names its scheme");
             Reply wrong = send(HttpRequest.newBuilder(s.uri().resolve("/v1/tasks")).header("Authorization", "Bearer nope").GET());
             assertEquals(401, wrong.status());
             Reply right = send(HttpRequest.newBuilder(s.uri().resolve("/v1/predict")).header("Authorization", "Bearer " + token)
