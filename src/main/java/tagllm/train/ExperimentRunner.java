@@ -90,6 +90,7 @@ public final class ExperimentRunner {
 
     public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
+        requireDataFiles(exp);
         prepareOutput(exp, resume, force);
         exp = ClassificationHeads.resolveClasses(exp, rows);
         TagSet tags = initialTags(exp);
@@ -118,6 +119,22 @@ public final class ExperimentRunner {
         Path fin = finalFile(out);
         TagFile.write(tags, fin);
         return new Outcome(tags, fin, false, summaries);
+    }
+
+    /**
+     * Every data file the stages read exists, said by its field before anything is written: the reader, later, can
+     * name only the file.
+     */
+    private static void requireDataFiles(Experiment exp) {
+        for (StageSpec stage : exp.stages()) {
+            for (String task : stage.tasks()) {
+                var d = exp.data().get(task);
+                if (d != null && !Files.exists(d.path())) {
+                    throw new tagllm.config.ConfigException((exp.file() == null ? "" : exp.file() + ": ") + "tasks." + task
+                            + ".data.path: no such file: " + d.path());
+                }
+            }
+        }
     }
 
     /**

@@ -148,8 +148,8 @@ final class RunManifest {
     }
 
     /**
-     * Files of some run in the folder (any stage's tag file or checkpoint, the final tags, metrics, run.json): a new
-     * run must not replace them without --force, whatever its stage names are.
+     * Files of some run in the folder (any stage's tag file or checkpoint, the final tags, metrics, run.json beside any
+     * of them): a new run must not replace them without --force, whatever its stage names are.
      */
     static List<String> runFiles(Path output) throws IOException {
         List<String> found = new ArrayList<>();
@@ -163,6 +163,9 @@ final class RunManifest {
                 }
             }
         }
+        // run.json alone is a run that failed before it wrote anything (a missing data file, a refused config): nothing
+        // to lose, and refusing it would make the user --force past their own typo
+        if (found.equals(List.of(FILE))) return new ArrayList<>();
         java.util.Collections.sort(found);
         return found;
     }

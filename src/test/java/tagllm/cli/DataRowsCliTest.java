@@ -79,6 +79,29 @@ class DataRowsCliTest {
         assertTrue(r.err().contains("cannot create the folder " + file + ": a file of that name is in the way"), r.err());
     }
 
+    /**
+     * A data path that does not exist is named by its field; the failed start leaves nothing a rerun must --force past
+     * (it left run.json, which blocked the corrected run as "already holds a run").
+     */
+    @Test
+    void aMissingDataFileIsNamedByItsFieldAndDoesNotBlockTheRerun(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, CSV);
+        String yaml = Files.readString(exp);
+        Files.writeString(exp, yaml.replace("data: d.csv", "data: {path: nope.csv}"));
+        var r = CliRun.of("train", exp.toString(), "--quiet");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("tasks.qed.data.path: no such file: " + dir.resolve("nope.csv")), r.err());
+        Files.writeString(exp, yaml);
+        // a run that fails once the folder is set up (no usable row) leaves only run.json: the corrected rerun goes ahead
+        Files.writeString(dir.resolve("d.csv"), "smiles,qed,split\nCCN,abc,train\n");
+        var empty = CliRun.of("train", exp.toString(), "--quiet");
+        assertEquals(1, empty.exit(), empty.err());
+        assertTrue(Files.exists(dir.resolve("runs/exp/run.json")), "the failed start wrote run.json");
+        Files.writeString(dir.resolve("d.csv"), CSV);
+        var again = CliRun.of("train", exp.toString(), "--quiet");
+        assertEquals(0, again.exit(), again.err());
+    }
+
     @Test
     void strictRefusesTheFirstBadRow(@TempDir Path dir) throws Exception {
         Path exp = experiment(dir, CSV);
