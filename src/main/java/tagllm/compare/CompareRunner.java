@@ -124,10 +124,15 @@ public final class CompareRunner {
         Experiment e = ClassificationHeads.resolveClasses(exp, rows::load);
         for (String task : scoredTasks(e).keySet()) {
             TaskSpec free = tagFree(e.tasks().get(task));
-            if (free.type() != TaskType.CLASSIFICATION) continue;
-            // AUROC needs both classes among the test rows: refused now rather than after every run
             DataSpec ds = e.data().get(task);
             List<Example> test = renderFree(e, task).test();
+            // a task without test rows would train every method and report an empty table: refused before anything runs
+            if (test.isEmpty()) {
+                throw new IllegalArgumentException("task " + task + ": no usable test rows in " + ds.path()
+                        + " (its test split is empty or every test row was skipped; see the reasons above): nothing to score the methods on");
+            }
+            if (free.type() != TaskType.CLASSIFICATION) continue;
+            // AUROC needs both classes among the test rows: refused now rather than after every run
             long present = test.stream().mapToInt(x -> (int) x.label()).distinct().count();
             if (present < 2) {
                 throw new IllegalArgumentException("task " + task + ": its " + test.size() + " test rows (" + ds.path()

@@ -30,6 +30,7 @@ import tagllm.train.StageSpec;
 import tagllm.util.AtomicFiles;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,6 +68,7 @@ public final class SuiteRunner {
 
     /** Runs every seed into output/seed-N and writes output/results.json and output/results.md. */
     public List<Score> run(Experiment base, List<Long> seeds, Path output, boolean force) throws IOException {
+        requireRunnable(base, seeds, output, force);
         long t0 = System.nanoTime();
         List<Score> scores = new ArrayList<>();
         ArrayNode all = JSON.createArrayNode();
@@ -92,6 +94,39 @@ public final class SuiteRunner {
         double seconds = (System.nanoTime() - t0) / 1e9;
         AtomicFiles.writeString(output.resolve("results.md"), markdown(scores, seconds));
         return scores;
+    }
+
+    /**
+     * What would otherwise fail only after a seed has trained, refused first: a seed given twice (its second run found the
+     * first's folder), an experiment with nothing to score, a scored task whose test split is empty, and an earlier
+     * suite's seed folders without --force.
+     */
+    private static void requireRunnable(Experiment base, List<Long> seeds, Path output, boolean force) {
+        Set<Long> seen = new LinkedHashSet<>();
+        for (long seed : seeds) if (!seen.add(seed)) throw new IllegalArgumentException("--seeds: " + seed + " is given twice");
+        List<String> tasks = scoredTasks(base);
+        if (tasks.isEmpty()) {
+            throw new IllegalArgumentException((base.file() == null ? "the experiment" : base.file().toString())
+                    + " trains no regression or classification task: the suite scores those (stage-1 domain text has no test score)");
+        }
+        for (String task : tasks) {
+            DataSpec ds = base.data().get(task);
+            if (ds == null) throw new IllegalArgumentException("task " + task + " has no data: to score it the suite needs its test split");
+            // a random or scaffold split is made per seed, so only a column split can be checked before training
+            if (ds.randomFractions() == null && new DatasetRows(false).load(ds, "test").isEmpty()) {
+                throw new IllegalArgumentException("task " + task + ": " + ds.path() + " has no test rows (column '" + ds.splitColumn()
+                        + "'): nothing to score it on");
+            }
+        }
+        if (!force) {
+            for (long seed : seeds) {
+                Path dir = output.resolve("seed-" + seed);
+                if (Files.isDirectory(dir)) {
+                    throw new IllegalArgumentException("output folder " + output + " holds an earlier suite's run " + dir.getFileName()
+                            + "; use --force to start over, or another -o");
+                }
+            }
+        }
     }
 
     /** The experiment with this seed for training and for every seeded split, writing into out. */

@@ -1,0 +1,68 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.testutil.CliRun;
+import tagllm.testutil.Shared;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * What suite and compare used to find out only after training (or never: an empty table with exit 0) is refused
+ * before anything runs, with the reason: a seed given twice, nothing to score, a test split without rows, an earlier
+ * suite's seed folder.
+ */
+class SuiteAndCompareRefusalsTest {
+    private static Path experiment(Path dir, String csv, String tasks) throws Exception {
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                tag_length: 2
+                tasks:
+                  qed: {preset: QED, data: d.csv}
+                  smiles: {preset: SMILES, data: d.csv}
+                stages:
+                  - {name: s, stage: %s, tasks: [%s], batch_size: 2, grad_accum: 1, max_steps: 1}
+                """.formatted(Shared.model("stories260K"), tasks.equals("smiles") ? "1" : "2", tasks));
+        return dir.resolve("exp.yaml");
+    }
+
+    private static final String WITH_TEST = "smiles,qed,split\nCCO,0.40,train\nCCN,0.30,train\nCCC,0.20,valid\nCCCl,0.10,test\n";
+    private static final String NO_TEST = "smiles,qed,split\nCCO,0.40,train\nCCN,0.30,train\nCCC,0.20,valid\n";
+
+    private static void refused(CliRun r, String reason) {
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains(reason), r.err());
+    }
+
+    @Test
+    void suiteRefusesBeforeTraining(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, WITH_TEST, "qed");
+        Path out = dir.resolve("out");
+        refused(CliRun.of("suite", exp.toString(), "--seeds", "3,3", "-q", "-o", out.toString()), "--seeds: 3 is given twice");
+        assertFalse(Files.exists(out.resolve("seed-3")), "nothing ran");
+        Files.createDirectories(out.resolve("seed-0"));
+        refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
+                "holds an earlier suite's run seed-0; use --force to start over, or another -o");
+
+        Path noTest = experiment(Files.createDirectories(dir.resolve("b")), NO_TEST, "qed");
+        refused(CliRun.of("suite", noTest.toString(), "--seeds", "0", "-q", "-o", dir.resolve("out-b").toString()),
+                "task qed: " + dir.resolve("b/d.csv") + " has no test rows");
+        Path stageOne = experiment(Files.createDirectories(dir.resolve("c")), WITH_TEST, "smiles");
+        refused(CliRun.of("suite", stageOne.toString(), "--seeds", "0", "-q", "-o", dir.resolve("out-c").toString()),
+                "trains no regression or classification task");
+        assertFalse(Files.exists(dir.resolve("out-b/seed-0")) || Files.exists(dir.resolve("out-c/seed-0")), "nothing ran");
+    }
+
+    @Test
+    void compareRefusesATaskWithoutTestRows(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, NO_TEST, "qed");
+        CliRun r = CliRun.of("compare", exp.toString(), "--methods", "tagllm,probe", "--seeds", "1", "-q", "-o", dir.resolve("cmp").toString());
+        refused(r, "task qed: no usable test rows in " + dir.resolve("d.csv"));
+        assertFalse(Files.exists(dir.resolve("cmp/runs")), "no method was trained");
+    }
+}
