@@ -1,7 +1,7 @@
 package tagllm.chem;
 
 import tagllm.data.ChunkedRows;
-import tagllm.data.CsvSink;
+import tagllm.data.RowSink;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
 import tagllm.data.OutputColumns;
@@ -17,7 +17,8 @@ import tagllm.util.ParallelMap;
 
 /**
  * Adds computed columns to every row of a data file (CSV, TSV, JSONL or FASTA as tagllm.data reads them)
- * and writes the result as CSV, keeping all other columns. Every input row has its output row: a row whose value
+ * and writes the result as the output's name says (CSV, TSV or JSONL: {@link RowSink}), keeping all other columns
+ * (of JSONL input, every key any object has). Every input row has its output row: a row whose value
  * cannot be labelled (or that cannot be read) gets empty labels and the reason in the {@value #ERROR_COLUMN} column,
  * and goes to the {@link RowIssues} with its file and line; in strict mode the run stops before anything is written. Rows are labelled in parallel; the output keeps the input order and is written atomically.
  * An input column named as a computed column (or {@value #ERROR_COLUMN}) is replaced in the output, and the
@@ -82,7 +83,7 @@ public final class CsvLabeler {
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
             AtomicFiles.write(output, out -> {
-                CsvSink sink = new CsvSink(out);
+                RowSink sink = RowSink.of(out, RowSink.formatOf(output), java.util.Set.copyOf(newColumns));
                 List<String> header = new ArrayList<>();
                 int[] target = new int[newColumns.size()];
                 ChunkedRows.scan(input, format, issues, new ChunkedRows.Handler() {
@@ -94,7 +95,7 @@ public final class CsvLabeler {
                         for (int i = 0; i < target.length; i++) target[i] = placed.position(i);
                         errorColumn[0] = placed.position(target.length);
                         replaced.addAll(placed.replaced());
-                        sink.row(header);
+                        sink.header(header);
                     }
 
                     @Override

@@ -1,7 +1,7 @@
 package tagllm.chem;
 
 import tagllm.data.ChunkedRows;
-import tagllm.data.CsvSink;
+import tagllm.data.RowSink;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
 import tagllm.data.Row;
@@ -74,7 +74,7 @@ public final class TrainingSetBuilder {
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
             AtomicFiles.write(output, out -> {
-                CsvSink sink = new CsvSink(out);
+                RowSink sink = RowSink.of(out, RowSink.formatOf(output), Set.of("label"));
                 boolean[] hasSplit = {false};
                 Set<String> seen = new HashSet<>();
                 ChunkedRows.scan(input, format, issues, new ChunkedRows.Handler() {
@@ -82,8 +82,13 @@ public final class TrainingSetBuilder {
                     public void columns(List<String> columns) throws IOException {
                         ChunkedRows.requireColumn(input, format, column, columns);
                         hasSplit[0] = columns.contains("split");
-                        sink.row(hasSplit[0] ? List.of("input", "label", "label_text", "split")
+                        sink.header(hasSplit[0] ? List.of("input", "label", "label_text", "split")
                                 : List.of("input", "label", "label_text"));
+                    }
+
+                    @Override
+                    public void unreadable(DatasetException problem) {
+                        c[0]++; // read and refused (the reader recorded it as invalid): "rows read" counts it
                     }
 
                     @Override

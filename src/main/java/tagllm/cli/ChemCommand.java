@@ -41,7 +41,7 @@ public final class ChemCommand implements Runnable {
         @Option(names = "--input", paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (by extension, or --format)")
         Path input;
 
-        @Option(names = "--output", paramLabel = "FILE", description = "CSV to write: every input column plus the new ones (an input column of the same name as a new one, or named 'error', is replaced, and a note says so)")
+        @Option(names = "--output", paramLabel = "FILE", description = "file to write, as its extension says (.csv, .tsv, .jsonl; CSV otherwise): every input column plus the new ones (an input column of the same name as a new one, or named 'error', is replaced, and a note says so)")
         Path output;
 
         @Option(names = "--strict", description = "stop at the first row that cannot be labelled (nothing is written) "

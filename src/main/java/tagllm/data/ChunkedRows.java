@@ -33,11 +33,14 @@ public final class ChunkedRows {
         boolean[] started = {false};
         RowIssues inPlace = RowIssues.forwarding(structural, buffer::add);
         List<String> columns;
+        // JSON objects need not share keys: the columns are every key of the file, in order of first appearance (one
+        // reading pass more), or the first object's keys would decide what every later row keeps
+        List<String> allKeys = (format != null ? format : Format.detect(file)) == Format.JSONL ? jsonKeys(file) : null;
         try {
             columns = Dataset.scan(file, format, inPlace, row -> {
                 if (!started[0]) {
                     started[0] = true;
-                    call(() -> handler.columns(row.columns()));
+                    call(() -> handler.columns(allKeys != null ? allKeys : row.columns()));
                 }
                 buffer.add(row);
                 if (++rowsBuffered[0] == CHUNK) {
@@ -48,9 +51,15 @@ public final class ChunkedRows {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        if (!started[0]) handler.columns(columns);
+        if (!started[0]) handler.columns(allKeys != null ? allKeys : columns);
         flush(buffer, handler);
-        return columns;
+        return allKeys != null ? allKeys : columns;
+    }
+
+    private static List<String> jsonKeys(Path file) {
+        java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>();
+        Dataset.scan(file, Format.JSONL, RowIssues.skipping(0), row -> keys.addAll(row.columns()));
+        return new ArrayList<>(keys);
     }
 
     private static void flush(List<Object> buffer, Handler handler) throws IOException {

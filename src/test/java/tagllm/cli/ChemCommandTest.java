@@ -44,6 +44,37 @@ class ChemCommandTest {
         assertTrue(r.err().contains("3 rows, 2 labelled, 1 with an error"), r.err());
     }
 
+    /**
+     * JSONL in, JSONL out: every key any object has is kept (the first object's keys used to decide), an object without
+     * the SMILES key gets its error in its place (the file used to be refused for its first object), and a .jsonl
+     * output holds JSON lines (it held CSV), as .tsv holds TSV.
+     */
+    @Test
+    void jsonLinesKeepEveryKeyAndTheOutputFollowsItsExtension() throws IOException {
+        Path in = write("k.jsonl", "{\"id\":1}\n{\"smiles\":\"CCO\"}\n{\"smiles\":\"CC\",\"name\":\"ethane\"}\n");
+        Path out = dir.resolve("k-out.jsonl");
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--column", "smiles", "--output", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(3, lines.size());
+        var first = json.readTree(lines.get(0));
+        assertEquals("1", first.get("id").asText());
+        assertTrue(first.get("error").asText().contains("missing column 'smiles'"), lines.get(0));
+        assertEquals(Qed.qed("CCO").qed(), json.readTree(lines.get(1)).get("qed").asDouble(), 0);
+        var third = json.readTree(lines.get(2));
+        assertEquals("ethane", third.get("name").asText());
+        assertEquals(Qed.qed("CC").qed(), third.get("qed").asDouble(), 0);
+        assertTrue(third.get("qed").isNumber() && third.get("error").asText().isEmpty(), lines.get(2));
+
+        Path tsv = dir.resolve("k-out.tsv");
+        assertEquals(0, CliRun.of("chem", "qed", "--input", in.toString(), "--column", "smiles", "--output", tsv.toString()).exit());
+        List<String> t = Files.readAllLines(tsv);
+        assertEquals("id\tsmiles\tname\tqed\terror", t.get(0));
+        // (Commons CSV quotes an empty first field, so that no line is blank)
+        assertEquals("\"\"\tCC\tethane\t" + PythonFloat.repr(Qed.qed("CC").qed()) + "\t", t.get(3));
+    }
+
     @Test
     void noRowIsLostUnreadableRowsAndHugeMoleculesKeepTheirPlace() throws IOException {
         // line 3 has too many fields; line 4 is empty; line 5 is RDKit-invalid (CsvLabelerTest: a stack overflow)
@@ -140,7 +171,8 @@ class ChemCommandTest {
     @Test
     void dataBuildQedWritesThePapersColumnsAndSkipsLongDuplicateAndBadInputs() throws IOException {
         String longSmiles = "C".repeat(30);
-        Path in = write("mols.csv", "smiles,split\nCCO,train\n" + longSmiles + ",train\nCCO,valid\nC1CC,test\nc1ccccc1,test\n");
+        // line 7 has a field too many: read and refused, it counts among the rows read (it used to be left out of them)
+        Path in = write("mols.csv", "smiles,split\nCCO,train\n" + longSmiles + ",train\nCCO,valid\nC1CC,test\nc1ccccc1,test\nCCN,test,x\n");
         Path outFile = dir.resolve("qed.csv");
         CliRun r = CliRun.of("data", "build", "qed", "--input", in.toString(), "--output", outFile.toString(), "--max-length", "20");
         assertEquals(0, r.exit(), r.err());
@@ -148,8 +180,9 @@ class ChemCommandTest {
         assertEquals(List.of("input,label,label_text,split",
                 "CCO," + PythonFloat.repr(ethanol) + "," + LabelText.format(ethanol) + ",train",
                 "c1ccccc1," + PythonFloat.repr(benzene) + "," + LabelText.format(benzene) + ",test"), Files.readAllLines(outFile));
-        assertTrue(r.err().contains("5 rows read, 2 written") && r.err().contains("1 longer than 20 characters")
-                && r.err().contains("1 duplicates") && r.err().contains("1 invalid"), r.err());
+        // 6 read = 2 written + 1 too long + 1 duplicate + 2 invalid
+        assertTrue(r.err().contains("6 rows read, 2 written") && r.err().contains("1 longer than 20 characters")
+                && r.err().contains("1 duplicates") && r.err().contains("2 invalid"), r.err());
         assertTrue(r.err().contains(in + ":5:"), r.err());
     }
 

@@ -1,0 +1,109 @@
+package tagllm.data;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Rows written as the output file's name says: .tsv (or .tab) as TSV, .jsonl (or .ndjson) as one JSON object per
+ * line keyed by the header, anything else as CSV in the style of ../shared/data (UTF-8, "\n", quotes only where
+ * needed). In JSONL, values of the numeric columns that read as finite numbers are written as JSON numbers.
+ */
+public abstract class RowSink {
+    protected final Writer writer;
+
+    private RowSink(OutputStream out) {
+        this.writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+    }
+
+    /** The format for an output file: from its extension (CSV when it names none of the others). */
+    public static Format formatOf(Path output) {
+        String name = output.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".tsv") || name.endsWith(".tab")) return Format.TSV;
+        if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) return Format.JSONL;
+        return Format.CSV;
+    }
+
+    public static RowSink of(OutputStream out, Format format, Set<String> numeric) throws IOException {
+        return switch (format) {
+            case TSV -> new Delimited(out, CSVFormat.TDF);
+            case JSONL -> new JsonLines(out, numeric);
+            default -> new Delimited(out, CSVFormat.DEFAULT);
+        };
+    }
+
+    /** The header: written as the first line (CSV, TSV) or kept as the keys of every object (JSONL). */
+    public abstract void header(List<String> names) throws IOException;
+
+    public abstract void row(List<String> values) throws IOException;
+
+    public void flush() throws IOException { writer.flush(); }
+
+    private static final class Delimited extends RowSink {
+        private final CSVPrinter printer;
+
+        Delimited(OutputStream out, CSVFormat base) throws IOException {
+            super(out);
+            printer = new CSVPrinter(writer, base.builder().setRecordSeparator("\n").get());
+        }
+
+        @Override
+        public void header(List<String> names) throws IOException { printer.printRecord(names); }
+
+        @Override
+        public void row(List<String> values) throws IOException { printer.printRecord(values); }
+
+        @Override
+        public void flush() throws IOException {
+            printer.flush();
+            super.flush();
+        }
+    }
+
+    private static final class JsonLines extends RowSink {
+        private static final ObjectMapper JSON = new ObjectMapper().configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+        private final Set<String> numeric;
+        private List<String> keys;
+
+        JsonLines(OutputStream out, Set<String> numeric) {
+            super(out);
+            this.numeric = numeric;
+        }
+
+        @Override
+        public void header(List<String> names) { keys = List.copyOf(names); }
+
+        @Override
+        public void row(List<String> values) throws IOException {
+            var o = JSON.createObjectNode();
+            for (int i = 0; i < keys.size(); i++) {
+                String v = values.get(i);
+                Double x = numeric.contains(keys.get(i)) ? finite(v) : null;
+                if (x != null) o.put(keys.get(i), x);
+                else o.put(keys.get(i), v);
+            }
+            writer.write(JSON.writeValueAsString(o));
+            writer.write('\n');
+        }
+
+        private static Double finite(String v) {
+            try {
+                double x = Double.parseDouble(v);
+                return Double.isFinite(x) ? x : null;
+            } catch (NumberFormatException | NullPointerException e) {
+                return null;
+            }
+        }
+    }
+}
