@@ -101,7 +101,10 @@ public final class CsvLabeler {
                     @Override
                     public void unreadable(DatasetException problem) throws IOException {
                         counts[0]++; // already recorded in issues by the reader (strict mode stopped there)
-                        List<String> values = new ArrayList<>(java.util.Collections.nCopies(header.size(), ""));
+                        List<String> values = new ArrayList<>(header.size());
+                        // what the reader could tell of the row's values, so that it can be found
+                        for (String name : header) values.add(problem.known().getOrDefault(name, ""));
+                        for (int t : target) values.set(t, "");
                         values.set(errorColumn[0], "line " + problem.origin().line() + ": " + problem.reason());
                         sink.row(values);
                     }

@@ -167,7 +167,9 @@ public final class PredictCommand implements Callable<Integer> {
         for (int k = 0; k < n; k++) {
             List<String> rec = new ArrayList<>(header.size());
             Row row = entries.get(k) instanceof Row x ? x : null;
-            for (String c : columns) rec.add(row != null && row.has(c) ? row.get(c) : "");
+            // a row the reader refused keeps what it could tell of its values, so that it can be found
+            var known = entries.get(k) instanceof DatasetException unreadable ? unreadable.known() : java.util.Map.<String, String>of();
+            for (String c : columns) rec.add(row != null && row.has(c) ? row.get(c) : known.getOrDefault(c, ""));
             while (rec.size() < header.size()) rec.add("");
             for (int e = 0; e < extra.size(); e++) rec.set(placed.position(e), extraValues[k] == null ? "" : extraValues[k].get(e));
             rec.set(placed.position(extra.size()), values[k] == null ? "" : values[k]);

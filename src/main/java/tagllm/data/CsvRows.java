@@ -39,8 +39,11 @@ final class CsvRows {
                     continue;
                 }
                 if (record.size() != columns.size()) {
+                    // the fields it has, by position: not trusted as data, but enough to find the row in an output
+                    java.util.Map<String, String> known = new java.util.LinkedHashMap<>();
+                    for (int i = 0; i < Math.min(record.size(), columns.size()); i++) known.put(columns.names().get(i), record.get(i));
                     issues.reject(origin, "expected " + columns.size() + " fields as in the header, got " + record.size()
-                            + (tabs ? " (fields are separated by tabs)" : ""));
+                            + (tabs ? " (fields are separated by tabs)" : ""), known);
                     continue;
                 }
                 sink.accept(new Row(origin, columns, record.values()));

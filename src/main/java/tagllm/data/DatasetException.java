@@ -7,17 +7,25 @@ package tagllm.data;
 public class DatasetException extends RuntimeException {
     private final transient Origin origin;
     private final String reason;
+    private final transient java.util.Map<String, String> known;
 
     public DatasetException(Origin origin, String reason) {
+        this(origin, reason, java.util.Map.of());
+    }
+
+    /** known: the values a reader could still attribute to columns of a row it refuses (see {@link #known()}). */
+    public DatasetException(Origin origin, String reason, java.util.Map<String, String> known) {
         super(origin + ": " + reason);
         this.origin = origin;
         this.reason = reason;
+        this.known = java.util.Map.copyOf(known);
     }
 
     public DatasetException(Origin origin, String reason, Throwable cause) {
         super(origin + ": " + reason, cause);
         this.origin = origin;
         this.reason = reason;
+        this.known = java.util.Map.of();
     }
 
     public static DatasetException of(String source, long line, String reason) {
@@ -26,6 +34,14 @@ public class DatasetException extends RuntimeException {
 
     public Origin origin() {
         return origin;
+    }
+
+    /**
+     * Values of a refused row by column, as far as the reader could tell (a CSV record's fields by position, a FASTA
+     * record's id): an output that keeps the row's place shows them, so the row can be found. Empty when none.
+     */
+    public java.util.Map<String, String> known() {
+        return known;
     }
 
     /** The message without its {@code file:line:} prefix. */

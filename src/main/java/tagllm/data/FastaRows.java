@@ -60,7 +60,7 @@ final class FastaRows {
         if (id.isEmpty()) {
             issues.reject(header, "FASTA header has no id after '>'");
         } else if (seq.isEmpty()) {
-            issues.reject(header, "FASTA record '" + id + "' has no sequence lines");
+            issues.reject(header, "FASTA record '" + id + "' has no sequence lines", java.util.Map.of("id", id, "description", description));
         } else {
             sink.accept(new Row(header, SHARED, new String[]{id, description, seq.toString()}));
         }

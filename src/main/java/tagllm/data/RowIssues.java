@@ -98,6 +98,11 @@ public final class RowIssues {
         record(new DatasetException(where, reason));
     }
 
+    /** As {@link #reject(Origin, String)}, with the row's values the reader could still attribute to columns. */
+    public void reject(Origin where, String reason, java.util.Map<String, String> known) {
+        record(new DatasetException(where, reason, known));
+    }
+
     public void reject(Row row, String reason) {
         reject(row.origin(), reason);
     }

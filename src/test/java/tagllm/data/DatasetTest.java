@@ -125,6 +125,7 @@ class DatasetTest {
         Path p = write("e.fa", ">empty\n>full\nMK\n");
         DatasetException e = assertThrows(DatasetException.class, () -> Dataset.read(p));
         assertEquals(p + ":1: FASTA record 'empty' has no sequence lines", e.getMessage());
+        assertEquals(java.util.Map.of("id", "empty", "description", ""), e.known(), "its id is known: an output can show it");
         RowIssues issues = RowIssues.skipping();
         assertEquals(1, Dataset.read(p, null, issues).size());
         assertEquals(1, issues.count());
