@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -86,7 +85,8 @@ class SparkCliTest {
                     assertTrue(r.getString(r.fieldIndex("qed_pred_error")).contains("too long"));
                 } else {
                     double v = r.getDouble(r.fieldIndex("qed_pred"));
-                    assertEquals(want, String.format(Locale.ROOT, "%.6g", v), sm);
+                    // predict writes the shortest text that reads back as the same double: the same bits
+                    assertEquals(Double.doubleToRawLongBits(Double.parseDouble(want)), Double.doubleToRawLongBits(v), () -> sm + ": " + want + " vs " + v);
                     // the Parquet input scored again: the same bits
                     assertEquals(Double.doubleToRawLongBits(v), Double.doubleToRawLongBits(r.getDouble(r.fieldIndex("second"))), sm);
                 }
@@ -150,7 +150,8 @@ class SparkCliTest {
                 assertNotNull(r, "row " + id + " is in the output");
                 if (wantError.isEmpty()) {
                     assertTrue(r.isNullAt(r.fieldIndex("prediction_error")), () -> id + ": " + r);
-                    assertEquals(want, String.format(Locale.ROOT, "%.6g", r.getDouble(r.fieldIndex("prediction"))), id);
+                    assertEquals(Double.doubleToRawLongBits(Double.parseDouble(want)), Double.doubleToRawLongBits(r.getDouble(r.fieldIndex("prediction"))),
+                            () -> id + ": " + want + " vs " + r);
                 } else {
                     assertTrue(r.isNullAt(r.fieldIndex("prediction")), () -> id + " has no prediction: " + r);
                     String error = r.getString(r.fieldIndex("prediction_error"));
