@@ -41,7 +41,9 @@ final class PartitionScorer implements Iterator<Row> {
         this.spec = spec;
         this.input = input;
         this.predictor = ExecutorModels.predictor(spec.model(), spec.precision(), spec.tagFiles(), spec.tagNames());
-        this.task = predictor.task(spec.task());
+        // the placeholders read from other columns, as predict --column maps them: the renderer and InputCheck look
+        // each placeholder's value up under its data column
+        this.task = predictor.task(spec.task()).withColumns(spec.columns());
         predictor.requireReady(task);
         this.renderer = predictor.renderer(task);
         this.check = InputCheck.of(task);
@@ -135,7 +137,7 @@ final class PartitionScorer implements Iterator<Row> {
         return results;
     }
 
-    /** The row's input columns as the template's fields; a null value is a row error naming the column. */
+    /** The row's input columns by name (the task maps its placeholders to them); a null value is a row error naming the column. */
     private Map<String, String> fields(Row r) {
         Map<String, String> f = new LinkedHashMap<>();
         for (String c : spec.inputCols()) {

@@ -46,7 +46,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
     @Option(names = "--format", description = "csv or parquet when the extension does not say")
     String format;
 
-    @Option(names = "--input-cols", split = ",", description = "the columns that fill the task's placeholders (default: those its template names, e.g. smiles)")
+    @Option(names = "--input-cols", split = ",", description = "the columns that fill the task's placeholders (default: the task's own, e.g. smiles): one per placeholder "
+            + "in the template's order (--input-cols mol), or PLACEHOLDER=COLUMN as predict's --column (--input-cols smiles=mol)")
     List<String> inputCols = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, required = true, description = "Parquet folder to write")

@@ -29,7 +29,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Scores a DataFrame with trained tags, as a Spark ML pipeline stage:
@@ -64,7 +66,9 @@ public class TagLlmScorer extends Transformer {
         model = new Param<>(this, "model", "base model folder or Hugging Face Hub id (present on every executor)");
         tags = new StringArrayParam(this, "tags", "tag file(s), merged in order; read on the driver and shipped to the executors");
         task = new Param<>(this, "task", "a task stored in the tag files, or a preset (QED, Descriptor, ...)");
-        inputCols = new StringArrayParam(this, "inputCols", "the columns that fill the task's placeholders, by name (default: the ones its template names)");
+        inputCols = new StringArrayParam(this, "inputCols", "the columns that fill the task's placeholders: one COLUMN per placeholder in "
+                + "the template's order, or PLACEHOLDER=COLUMN for the ones to read from another column, as predict's --column "
+                + "(default: the columns the task names)");
         outputCol = new Param<>(this, "outputCol", "the prediction column (double for regression, string for text tasks)");
         errorCol = new Param<>(this, "errorCol", "the column saying why a row has no prediction (null when it has one)");
         readErrorCol = new Param<>(this, "readErrorCol", "a column saying why the row could not be read (null when it was): such a "
@@ -130,8 +134,9 @@ public class TagLlmScorer extends Transformer {
         require(tags, "setTags");
         require(task, "setTask");
         List<String> names = Arrays.asList(schema.fieldNames());
-        TaskSpec t = resolvedTask(readTagFiles());
-        for (String c : inputColumns(t)) {
+        TaskSpec stored = resolvedTask(readTagFiles());
+        TaskSpec t = stored.withColumns(placeholderColumns(stored));
+        for (String c : t.promptColumns()) {
             if (!names.contains(c)) throw new IllegalArgumentException("input column '" + c + "' is not in the data (it has: " + String.join(", ", names) + ")");
         }
         if (isDefined(readErrorCol)) {
@@ -153,8 +158,10 @@ public class TagLlmScorer extends Transformer {
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         List<byte[]> bytes = readTagFiles();
-        ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), inputColumns(resolvedTask(bytes)),
-                (Integer) $(batchRows), (Integer) $(maxTokens), isDefined(readErrorCol) ? $(readErrorCol) : null);
+        TaskSpec stored = resolvedTask(bytes);
+        Map<String, String> columns = placeholderColumns(stored);
+        ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), columns,
+                stored.withColumns(columns).promptColumns(), (Integer) $(batchRows), (Integer) $(maxTokens), isDefined(readErrorCol) ? $(readErrorCol) : null);
         MapPartitionsFunction<Row, Row> score = rows -> new PartitionScorer(spec, rows, TaskContext.getPartitionId());
         return dataset.toDF().mapPartitions(score, Encoders.row(out));
     }
@@ -162,10 +169,57 @@ public class TagLlmScorer extends Transformer {
     @Override
     public TagLlmScorer copy(ParamMap extra) { return defaultCopy(extra); }
 
-    /** inputCols, or by default the columns the task's prompt reads (its template's placeholders, the label excepted). */
-    private List<String> inputColumns(TaskSpec t) {
-        if (isDefined(inputCols)) return List.of($(inputCols));
-        return t.parsedTemplate().columns().stream().filter(c -> !c.equals(t.outputPlaceholder())).map(t::column).toList();
+    /**
+     * The data column of each placeholder inputCols sets (placeholder → column; empty when it is not set): COLUMN
+     * entries fill the prompt's placeholders (the label's excepted) in the template's order, one each;
+     * PLACEHOLDER=COLUMN entries map the placeholders they name, as predict's --column does, the others keeping the
+     * task's own columns.
+     */
+    private Map<String, String> placeholderColumns(TaskSpec task) {
+        if (!isDefined(inputCols)) return Map.of();
+        List<String> entries = List.of($(inputCols));
+        List<String> placeholders = new ArrayList<>();
+        for (String c : task.parsedTemplate().columns()) {
+            if (task.type() == TaskType.LANGUAGE_MODEL || !c.equals(task.outputPlaceholder())) placeholders.add(c);
+        }
+        String given = "inputCols " + String.join(",", entries) + ": ";
+        String they = "task " + task.name() + "'s placeholders are " + String.join(", ", placeholders);
+        long mapped = entries.stream().filter(e -> e.contains("=")).count();
+        Map<String, String> out = new LinkedHashMap<>();
+        if (mapped == entries.size()) {
+            for (String e : entries) {
+                int eq = e.indexOf('=');
+                String placeholder = e.substring(0, eq).strip(), column = e.substring(eq + 1).strip();
+                if (!placeholders.contains(placeholder)) {
+                    throw new IllegalArgumentException(given + "task " + task.name() + "'s template has no placeholder '" + placeholder
+                            + "' to read from another column (it has: " + String.join(", ", placeholders) + ")");
+                }
+                if (column.isEmpty()) throw new IllegalArgumentException(given + "no column given for placeholder '" + placeholder + "'");
+                if (out.put(placeholder, column) != null) throw new IllegalArgumentException(given + "placeholder '" + placeholder + "' is mapped twice");
+            }
+            return out;
+        }
+        if (mapped > 0) {
+            throw new IllegalArgumentException(given + "give either one column per placeholder in the template's order, or "
+                    + "PLACEHOLDER=COLUMN entries, not both (" + they + ")");
+        }
+        if (entries.size() != placeholders.size()) {
+            throw new IllegalArgumentException(given + entries.size() + " column(s) for " + placeholders.size() + " placeholder(s): " + they
+                    + "; give one column each, in that order, or PLACEHOLDER=COLUMN for those read from another column");
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            // a column the task reads for another placeholder: most likely the columns by name in another order, which
+            // would feed each placeholder its neighbour's values
+            for (int j = 0; j < placeholders.size(); j++) {
+                if (j != i && task.column(placeholders.get(j)).equals(entries.get(i)) && !task.column(placeholders.get(i)).equals(entries.get(i))) {
+                    throw new IllegalArgumentException(given + "'" + entries.get(i) + "' is the column of placeholder '" + placeholders.get(j)
+                            + "' but comes at the place of '" + placeholders.get(i) + "' (" + they + ", in that order); give the columns in "
+                            + "that order, or PLACEHOLDER=COLUMN");
+                }
+            }
+            out.put(placeholders.get(i), entries.get(i));
+        }
+        return out;
     }
 
     private ComputePrecision precision() {

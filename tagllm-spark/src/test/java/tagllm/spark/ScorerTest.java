@@ -114,6 +114,43 @@ class ScorerTest {
         assertTrue(bad.get(3).getString(3).startsWith("too long: "), bad.get(3).getString(3));
     }
 
+    /**
+     * BA (placeholders protein, read from protein_seq, and smiles) on columns named otherwise: inputCols in the
+     * template's order or as PLACEHOLDER=COLUMN give every row the bits the task's own columns give; the old scorer
+     * keyed the fields by the given names, which the renderer never looked up (every row: an error).
+     */
+    @Test
+    void inputColsMapColumnsNamedOtherwiseToThePlaceholders() throws Exception {
+        Path ba = Fixtures.baTags(dir);
+        List<String> smiles = Fixtures.smiles(6);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < smiles.size(); i++) rows.add(RowFactory.create(i, "MKTAYIAKQRQISFVKSHFSRQ".substring(i), smiles.get(i)));
+        StructType own = new StructType().add("id", DataTypes.IntegerType).add("protein_seq", DataTypes.StringType).add("smiles", DataTypes.StringType);
+        StructType other = new StructType().add("id", DataTypes.IntegerType).add("p", DataTypes.StringType).add("d", DataTypes.StringType);
+        TagLlmScorer base = new TagLlmScorer().setModel(Fixtures.model()).setTags(ba.toString()).setTask("BA");
+        List<Row> want = base.transform(spark.createDataFrame(rows, own)).orderBy("id").collectAsList();
+        for (Row w : want) assertTrue(w.isNullAt(4), () -> "the task's own columns score: " + w);
+        Dataset<Row> renamed = spark.createDataFrame(rows, other);
+        for (String[] cols : new String[][]{{"p", "d"}, {"smiles=d", "protein=p"}}) {
+            List<Row> got = ((TagLlmScorer) base.copy(new org.apache.spark.ml.param.ParamMap())).setInputCols(cols).transform(renamed)
+                    .orderBy("id").collectAsList();
+            assertEquals(want.size(), got.size());
+            for (int i = 0; i < want.size(); i++) {
+                Row g = got.get(i);
+                assertTrue(g.isNullAt(4), () -> String.join(",", cols) + ": " + g);
+                assertEquals(Double.doubleToRawLongBits(want.get(i).getDouble(3)), Double.doubleToRawLongBits(g.getDouble(3)),
+                        String.join(",", cols) + ": row " + i);
+            }
+        }
+        // what cannot be meant: refused on the driver, naming the placeholders
+        Dataset<Row> df = spark.createDataFrame(rows, own);
+        for (String[] cols : new String[][]{{"smiles", "protein_seq"}, {"p"}, {"protein_seq=p"}, {"p", "smiles=d"}}) {
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> ((TagLlmScorer) base.copy(new org.apache.spark.ml.param.ParamMap())).setInputCols(cols).transform(df));
+            assertTrue(e.getMessage().startsWith("inputCols " + String.join(",", cols) + ": ") && e.getMessage().contains("protein"), e.getMessage());
+        }
+    }
+
     @Test
     void wrongSettingsFailOnTheDriverNamingTheProblem() {
         Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("CCO")), new StructType().add("smiles", DataTypes.StringType));

@@ -164,4 +164,63 @@ class SparkCliTest {
             spark.stop();
         }
     }
+
+    /**
+     * --input-cols with a column named otherwise than the template's placeholder (a SMILES column 'mol'): in the
+     * template's order (--input-cols mol) or mapped as predict's --column (--input-cols smiles=mol), every row gets
+     * the bits of predict --column smiles=mol on the same file, and a bad SMILES predict's error. The old scorer
+     * keyed the fields by 'mol' where the renderer looked up 'smiles': every row got "missing column" errors.
+     */
+    @Test
+    void inputColsReadsAColumnNamedOtherwiseAsPredictsColumnOption() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = new ArrayList<>(Fixtures.smiles(12));
+        smiles.add(5, "C C");
+        Path in = dir.resolve("mol.csv");
+        StringBuilder csv = new StringBuilder("id,mol\n");
+        for (int i = 0; i < smiles.size(); i++) csv.append(i).append(",\"").append(smiles.get(i)).append("\"\n");
+        Files.writeString(in, csv);
+        String model = Fixtures.model();
+        Path pred = dir.resolve("mol-pred.csv");
+        Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--column", "smiles=mol", "--output", pred.toString());
+        assertEquals(0, p.exit(), p.err());
+        Map<String, CSVRecord> predicted = new HashMap<>();
+        try (Reader r = Files.newBufferedReader(pred)) {
+            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) predicted.put(rec.get("id"), rec);
+        }
+        assertEquals(smiles.size(), predicted.size());
+        assertTrue(predicted.get("5").get("error").startsWith("mol: invalid SMILES 'C C'"), predicted.get("5").toString());
+
+        List<Path> outs = new ArrayList<>();
+        for (String cols : List.of("mol", "smiles=mol")) {
+            Path out = dir.resolve("mol-" + outs.size() + ".parquet");
+            Run s = tagllm("spark", "score", "--master", "local[2]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                    "--input", in.toString(), "--input-cols", cols, "--output", out.toString(), "--partitions", "2");
+            assertEquals(0, s.exit(), s.err());
+            assertTrue(s.err().contains("wrote " + smiles.size() + " rows (1 with an error"), cols + ": " + s.err());
+            outs.add(out);
+        }
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            for (Path out : outs) {
+                List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+                assertEquals(smiles.size(), rows.size());
+                for (Row r : rows) {
+                    CSVRecord want = predicted.get(r.getString(r.fieldIndex("id")));
+                    if (want.get("error").isEmpty()) {
+                        assertTrue(r.isNullAt(r.fieldIndex("prediction_error")), () -> out + ": " + r);
+                        // predict writes the shortest text that reads back as the same double
+                        assertEquals(Double.doubleToRawLongBits(Double.parseDouble(want.get("prediction"))),
+                                Double.doubleToRawLongBits(r.getDouble(r.fieldIndex("prediction"))), () -> out + ": " + r);
+                    } else {
+                        assertTrue(r.isNullAt(r.fieldIndex("prediction")), () -> out + ": " + r);
+                        assertEquals(want.get("error"), r.getString(r.fieldIndex("prediction_error")), () -> out + ": " + r);
+                    }
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+    }
 }
