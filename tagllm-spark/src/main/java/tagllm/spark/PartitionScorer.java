@@ -21,7 +21,8 @@ import java.util.NoSuchElementException;
  * Scores one partition as a stream: rows are checked and rendered into prompts as predict does (a row the reader
  * could not read, an invalid SMILES or protein, a null, a prompt too long: no prompt, predict's reason as the
  * error), packed into batches of up to batchRows positions (as predict packs its input), each batch goes through
- * the model in one call, and every input row comes out once, with its prediction or with the reason it has none.
+ * the model in one call, and every input row comes out once, with its prediction or with the reason it has none
+ * (a non-finite regression output is no prediction, as in predict).
  * A row's result does not depend on the rows batched with it (the engine's row results are independent of their
  * batch), so it equals predict's.
  */
@@ -118,7 +119,11 @@ final class PartitionScorer implements Iterator<Row> {
         try {
             if (task.type() == TaskType.REGRESSION) {
                 double[] v = predictor.predictValues(task, ok.stream().map(i -> prompts.get(i).sequence()).toList());
-                for (int k = 0; k < v.length; k++) results[ok.get(k)] = v[k];
+                for (int k = 0; k < v.length; k++) {
+                    // as predict: an infinite or NaN output (a head whose label scale overflows, say) is no prediction
+                    if (Double.isFinite(v[k])) results[ok.get(k)] = v[k];
+                    else errors.set(ok.get(k), "the model gave a non-finite value (" + v[k] + ")");
+                }
             } else {
                 for (int i : ok) {
                     try {

@@ -39,16 +39,25 @@ final class Fixtures {
     }
 
     static Path qedTags(Path dir) throws IOException {
-        return regressionTags(dir.resolve("qed.tags.safetensors"), "<QED>", 0.7, 0.15, "<SMILES>");
+        return regressionTags(dir.resolve("qed.tags.safetensors"), "<QED>", 0.7, 0.15, 1, "<SMILES>");
     }
 
     /** The BA preset's tags (a protein and a SMILES field): random like qedTags, for the input checks of both kinds. */
     static Path baTags(Path dir) throws IOException {
-        return regressionTags(dir.resolve("ba.tags.safetensors"), "<BA>", 6.0, 1.0, "<Protein>", "<SMILES>");
+        return regressionTags(dir.resolve("ba.tags.safetensors"), "<BA>", 6.0, 1.0, 1, "<Protein>", "<SMILES>");
     }
 
-    /** Seeded random domain tags, a function tag and its regression head (label mean and scale as given). */
-    private static Path regressionTags(Path f, String function, double mean, double scale, String... domains) throws IOException {
+    /**
+     * qedTags' tags with a head whose every output overflows a double: weights 1e10 times larger and a label scale of
+     * 1e300. Each number is finite, so TagFile takes the file (it refuses NaN and infinite values, and a zero scale),
+     * but w·h (about 1e10) times 1e300 is ±Infinity for every molecule.
+     */
+    static Path overflowingQedTags(Path dir) throws IOException {
+        return regressionTags(dir.resolve("qed-overflow.tags.safetensors"), "<QED>", 0.7, 1e300, 1e10, "<SMILES>");
+    }
+
+    /** Seeded random domain tags, a function tag and its regression head (label mean and scale as given, weights times weightScale). */
+    private static Path regressionTags(Path f, String function, double mean, double scale, double weightScale, String... domains) throws IOException {
         Model m = Model.load(model());
         TagSet tags = new TagSet(m.name(), m.fingerprint());
         Random r = new Random(7);
@@ -61,7 +70,7 @@ final class Fixtures {
         }
         int d = m.config().hiddenSize();
         float[] w = new float[d];
-        for (int i = 0; i < d; i++) w[i] = (float) (0.2 * r.nextGaussian());
+        for (int i = 0; i < d; i++) w[i] = (float) (0.2 * r.nextGaussian() * weightScale);
         tags.putHead(RegressionHead.initial(function, 1, w, true, new double[]{mean}, new double[]{scale}));
         TagFile.write(tags, f);
         return f;

@@ -223,4 +223,51 @@ class SparkCliTest {
             spark.stop();
         }
     }
+
+    /**
+     * A head whose output overflows (a valid tag file: every number finite, Fixtures.overflowingQedTags): predict
+     * gives such a row no prediction and "the model gave a non-finite value (Infinity)"; spark score gives each row
+     * the same. The old scorer wrote the infinity as the prediction with a null error.
+     */
+    @Test
+    void aNonFiniteOutputIsAnErrorAsInPredict() throws Exception {
+        Path tags = Fixtures.overflowingQedTags(dir);
+        List<String> smiles = new ArrayList<>(Fixtures.smiles(6));
+        smiles.add(2, "C C");
+        Path in = dir.resolve("inf.csv");
+        StringBuilder csv = new StringBuilder("id,smiles\n");
+        for (int i = 0; i < smiles.size(); i++) csv.append(i).append(",\"").append(smiles.get(i)).append("\"\n");
+        Files.writeString(in, csv);
+        String model = Fixtures.model();
+        Path pred = dir.resolve("inf-pred.csv"), out = dir.resolve("inf.parquet");
+        Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--output", pred.toString());
+        assertEquals(0, p.exit(), p.err());
+        Map<String, CSVRecord> predicted = new HashMap<>();
+        try (Reader r = Files.newBufferedReader(pred)) {
+            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) predicted.put(rec.get("id"), rec);
+        }
+        assertEquals(smiles.size(), predicted.size());
+        for (CSVRecord rec : predicted.values()) {
+            assertEquals("", rec.get("prediction"), rec.toString());
+            if (!rec.get("id").equals("2")) assertTrue(rec.get("error").matches("the model gave a non-finite value \\(-?Infinity\\)"), rec.toString());
+        }
+
+        Run s = tagllm("spark", "score", "--master", "local[2]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", out.toString(), "--partitions", "2");
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(s.err().contains("wrote " + smiles.size() + " rows (" + smiles.size() + " with an error"), s.err());
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+            assertEquals(smiles.size(), rows.size());
+            for (Row r : rows) {
+                CSVRecord want = predicted.get(r.getString(r.fieldIndex("id")));
+                assertTrue(r.isNullAt(r.fieldIndex("prediction")), r::toString);
+                assertEquals(want.get("error"), r.getString(r.fieldIndex("prediction_error")), r::toString);
+            }
+        } finally {
+            spark.stop();
+        }
+    }
 }
