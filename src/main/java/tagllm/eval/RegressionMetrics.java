@@ -8,7 +8,9 @@ import java.util.List;
  *
  * <p>A metric that is mathematically undefined for the data (Pearson or Spearman when one side is constant,
  * R² when the gold values are constant) is NaN, and {@link #undefined()} says why, so a report can print the
- * reason instead of a bare NaN.
+ * reason instead of a bare NaN; an error metric too large for a double is infinite, with a line there too.
+ * Pearson's r and R² are computed on values scaled by a power of two where needed, so values near the double's
+ * range give their true (finite) value.
  *
  * @param n         number of pairs
  * @param mse       mean squared error
@@ -17,7 +19,7 @@ import java.util.List;
  * @param pearson   Pearson's r
  * @param spearman  Spearman's rho (average ranks for ties)
  * @param r2        coefficient of determination 1 - SS_res / SS_tot (as sklearn's r2_score)
- * @param undefined one line per NaN metric, saying why it is undefined; empty when all are defined
+ * @param undefined one line per NaN or infinite metric, saying why; empty when all are defined and finite
  */
 public record RegressionMetrics(int n, double mse, double mae, double rmse, double pearson, double spearman,
                                 double r2, List<String> undefined) {
@@ -45,6 +47,19 @@ public record RegressionMetrics(int n, double mse, double mae, double rmse, doub
         double mse = sq / n, mae = abs / n;
 
         List<String> why = new ArrayList<>();
+        if (!Double.isFinite(mse) || !Double.isFinite(mae)) {
+            why.add((Double.isFinite(mae) ? "mse and rmse: " : "mse, mae and rmse: ") + "larger than the largest double ("
+                    + "values up to " + Math.max(maxAbs(pred), maxAbs(gold)) + ")");
+        }
+        // Pearson's r and R² do not change when both sides are scaled by one factor; a power of two changes no bit of
+        // them, and keeps squares and sums of values near the double's range finite
+        double scale = scaleFor(Math.max(maxAbs(pred), maxAbs(gold)));
+        if (scale != 1) {
+            pred = scaled(pred, scale);
+            gold = scaled(gold, scale);
+            sq = 0;
+            for (int i = 0; i < n; i++) sq += (pred[i] - gold[i]) * (pred[i] - gold[i]);
+        }
         boolean predConst = Correlation.isConstant(pred), goldConst = Correlation.isConstant(gold);
         String constant = n < 2 ? "only one pair"
                 : predConst && goldConst ? "pred and gold are both constant"
@@ -68,5 +83,22 @@ public record RegressionMetrics(int n, double mse, double mae, double rmse, doub
             r2 = 1.0 - sq / ssTot;
         }
         return new RegressionMetrics(n, mse, mae, Math.sqrt(mse), pearson, spearman, r2, why);
+    }
+
+    private static double maxAbs(double[] v) {
+        double m = 0;
+        for (double x : v) m = Math.max(m, Math.abs(x));
+        return m;
+    }
+
+    /** 1 for values whose squares and sums stay finite; else the power of two that brings the largest near 2^500. */
+    private static double scaleFor(double max) {
+        return max < 0x1p500 ? 1 : Math.scalb(1.0, 500 - Math.getExponent(max));
+    }
+
+    private static double[] scaled(double[] v, double scale) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i] * scale;
+        return out;
     }
 }

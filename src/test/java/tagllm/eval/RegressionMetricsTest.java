@@ -31,6 +31,32 @@ class RegressionMetricsTest {
         assertEquals(1.0, m.spearman(), 1e-15);
     }
 
+    /**
+     * Values near the double's range: the hand-computed small case scaled by 2^1000 has the same r and R² (both are
+     * scale-free), where the squares used to overflow to a NaN r and R²; the error metrics, 2^1000 and 2^2000 times
+     * larger, are infinite and said so. And the tester's case: [1e308, -1e308] against its negation, r = -1 exactly.
+     */
+    @Test
+    void valuesNearTheDoublesRangeKeepTheirCorrelationAndSayWhatOverflows() {
+        double big = 0x1p1000;
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{big, 2 * big, 3 * big}, new double[]{big, 2 * big, 4 * big});
+        assertEquals(1 - 9.0 / 42, m.r2(), 1e-15);
+        assertEquals(9 / Math.sqrt(84), m.pearson(), 1e-15);
+        assertEquals(1.0, m.spearman(), 1e-15);
+        assertEquals(Double.POSITIVE_INFINITY, m.mse());
+        assertEquals(big / 3, m.mae(), 0); // the mean absolute error is still a double
+        assertTrue(m.undefined().stream().anyMatch(w -> w.startsWith("mse and rmse: larger than the largest double")), m.undefined().toString());
+        RegressionMetrics opposite = RegressionMetrics.compute(new double[]{1e308, -1e308}, new double[]{-1e308, 1e308});
+        assertEquals(-1.0, opposite.pearson(), 0);
+        assertEquals(-1.0, opposite.spearman(), 0);
+        assertEquals(-3.0, opposite.r2(), 1e-15); // 1 - (2·(2e308)²) / (2·(1e308)²)
+        assertTrue(opposite.undefined().stream().anyMatch(w -> w.startsWith("mse, mae and rmse: larger than the largest double")),
+                opposite.undefined().toString());
+        // ordinary values: the same bits as before (no scaling)
+        assertEquals(Correlation.pearson(new double[]{1, 2, 3}, new double[]{1, 2, 4}),
+                RegressionMetrics.compute(new double[]{1, 2, 3}, new double[]{1, 2, 4}).pearson(), 0);
+    }
+
     @Test
     void scipyPearsonDocumentedExample() {
         // scipy.stats.pearsonr docs: x = [1..7], y = [10, 9, 2.5, 6, 4, 3, 2] -> -0.8285038835884277
