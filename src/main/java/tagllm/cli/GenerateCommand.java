@@ -39,7 +39,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (maxTokens < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be >= 0, got " + maxTokens);
+        // as serve refuses max_tokens 0: a run that can generate nothing is a mistake, not a request
+        if (maxTokens < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
         Sampler sampler;
         try {
             sampler = new Sampler(temperature, topK, topP, seed);

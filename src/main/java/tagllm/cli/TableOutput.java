@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * The format of a results table a command writes: from --output-format, else the output file's extension (.csv,
- * .tsv, .jsonl), else CSV on standard output. Values listed as numeric are written as JSON numbers in JSONL.
+ * .tsv, .jsonl), else CSV on standard output. Values listed as numeric are written as JSON numbers in JSONL, and
+ * an empty one (a row without a prediction) as null.
  */
 enum TableOutput {
     CSV, TSV, JSONL;
@@ -45,6 +46,7 @@ enum TableOutput {
                 for (int i = 0; i < header.size(); i++) {
                     String v = r.get(i);
                     if (numeric.contains(header.get(i)) && isNumber(v)) o.put(header.get(i), Double.parseDouble(v));
+                    else if (numeric.contains(header.get(i)) && (v == null || v.isEmpty())) o.putNull(header.get(i)); // no value: null, not ""
                     else o.put(header.get(i), v);
                 }
                 sw.write(om.writeValueAsString(o));

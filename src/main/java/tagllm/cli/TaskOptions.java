@@ -36,7 +36,8 @@ final class TaskOptions {
     @Option(names = "--label", description = "the column holding the true value (regression eval; default: the task's)")
     String label;
 
-    @Option(names = "--strict", description = "stop at the first row that does not fit instead of skipping it")
+    @Option(names = "--strict", description = "stop at the first row that does not fit (and write nothing) instead of giving it an error "
+            + "(predict) or leaving it out (eval)")
     boolean strict;
 
     @Option(names = "--max-tokens", defaultValue = "128", description = "text tasks: most tokens generated per row (default ${DEFAULT-VALUE})")

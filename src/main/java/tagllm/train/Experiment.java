@@ -197,6 +197,10 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             if (!name.matches("[A-Za-z0-9_.-]+")) throw s.error("name", "use letters, digits, _ . - (it names files), got '" + name + "'");
             List<String> st = s.strings("tasks");
             if (st.isEmpty()) throw s.error("tasks", "missing: the tasks this stage trains on");
+            // a task named twice would train on its rows twice per epoch, silently doubling its weight
+            for (String tn : st) {
+                if (st.indexOf(tn) != st.lastIndexOf(tn)) throw s.error("tasks", "task '" + tn + "' is listed twice");
+            }
             for (String tn : st) {
                 if (!tasks.containsKey(tn)) throw s.error("tasks", "unknown task '" + tn + "' (tasks: " + String.join(", ", tasks.keySet()) + ")");
                 if (!data.containsKey(tn)) throw s.error("tasks", "task '" + tn + "' has no data: to train on it give tasks." + tn + ".data");

@@ -45,6 +45,10 @@ class GenerateCommandTest {
         CliRun r = CliRun.of("generate", "--model", model, "--prompt", "x", "--temperature", "-1");
         assertNotEquals(0, r.exit());
         assertTrue(r.err().contains("temperature"), r.err());
+        // as serve refuses max_tokens 0 (it printed nothing and exited 0)
+        CliRun none = CliRun.of("generate", "--model", model, "--prompt", "x", "--max-tokens", "0");
+        assertEquals(2, none.exit());
+        assertTrue(none.err().contains("--max-tokens must be at least 1, got 0"), none.err());
         CliRun missing = CliRun.of("generate", "--model", "/nonexistent/model-folder", "--prompt", "x");
         assertNotEquals(0, missing.exit());
         assertTrue(missing.err().contains("/nonexistent/model-folder"), missing.err());

@@ -109,6 +109,9 @@ class PredictNoRowLostTest {
         assertEquals(0, j.exit(), j.err());
         String firstLine = j.out().split("\n")[0];
         assertEquals(1, firstLine.split("\"prediction\"", -1).length - 1, firstLine);
+        // a row without a prediction has null there, not "" (a string in a numeric column)
+        var second = new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out().split("\n")[1]);
+        assertTrue(second.get("prediction").isNull(), j.out());
         assertTrue(j.err().contains("replaced in the output"), j.err());
     }
 

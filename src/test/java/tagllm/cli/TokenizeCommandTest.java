@@ -33,6 +33,9 @@ class TokenizeCommandTest {
         CliRun r = CliRun.of("tokenize", "--decode", model, "1 x");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("\"x\" is not a token id"), r.err());
+        CliRun ignored = CliRun.of("tokenize", "--skip-special", model, "Once"); // it was silently ignored
+        assertEquals(1, ignored.exit());
+        assertTrue(ignored.err().contains("--skip-special applies to --decode"), ignored.err());
         r = CliRun.of("tokenize", "--decode", model, "999");
         assertTrue(r.err().contains("no token has id 999"), r.err());
         r = CliRun.of("tokenize", "./no/such/folder", "x");

@@ -80,6 +80,7 @@ class ExperimentTest {
         assertMessage(dir, base + "  - {stage: 1, tasks: [q]}", "stage 1 trains domain tags on domain text");
         assertMessage(dir, base + "  - {stage: 4, tasks: [q]}", "must be 1, 2 or 3");
         assertMessage(dir, base + "  - {stage: 2, tasks: [z]}", "unknown task 'z'");
+        assertMessage(dir, base + "  - {stage: 2, tasks: [q, q]}", "stages[0].tasks: task 'q' is listed twice"); // it doubled q's rows
         assertMessage(dir, "model: m\ntasks:\n  q: {type: regression, template: 'x <Foo> {a}', label: a}\nstages:\n  - {stage: 2, tasks: [q]}",
                 "uses tag <Foo> whose kind is not declared");
         assertMessage(dir, "model: m\ntasks:\n  q: {preset: Nope}\nstages: []", "preset 'Nope' is not known");
