@@ -83,6 +83,7 @@ public final class TagServer implements AutoCloseable {
         ServerMetrics metrics = new ServerMetrics(admission::inFlight, admission::bytesHeld);
         if (service instanceof PredictorService p) p.onBatch(metrics::batch);
         server.setHandler(new ApiHandler(service, options, admission, metrics));
+        server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(2000);
         try {
             server.start();

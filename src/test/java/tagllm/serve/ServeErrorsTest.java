@@ -210,6 +210,38 @@ class ServeErrorsTest {
         }
     }
 
+    /** Sends raw bytes on a new connection and reads the answer: for requests no HTTP client would send. */
+    static Reply raw(String request) throws Exception {
+        try (java.net.Socket k = new java.net.Socket(base.getHost(), base.getPort())) {
+            k.setSoTimeout(10_000);
+            k.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            k.getOutputStream().flush();
+            String all = new String(k.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int end = all.indexOf("\r\n\r\n");
+            assertTrue(end > 0, "an HTTP answer: " + all);
+            String[] lines = all.substring(0, end).split("\r\n");
+            Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (String l : List.of(lines).subList(1, lines.length)) {
+                int c = l.indexOf(':');
+                headers.computeIfAbsent(l.substring(0, c).trim(), h -> new ArrayList<>()).add(l.substring(c + 1).trim());
+            }
+            return new Reply(Integer.parseInt(lines[0].split(" ")[1]), all.substring(end + 4), java.net.http.HttpHeaders.of(headers, (a, b) -> true));
+        }
+    }
+
+    @Test
+    void errorsJettyRaisesItselfAreJsonToo() throws Exception {
+        String close = "Host: x\r\nConnection: close\r\n";
+        expectError(raw("GET //health HTTP/1.1\r\n" + close + "\r\n"), 400, "Bad Request: ", "Ambiguous URI empty segment");
+        expectError(raw("GET /health HTTP/1.1\r\n" + close + "X-Big: " + "a".repeat(20_000) + "\r\n\r\n"), 431,
+                "Request Header Fields Too Large");
+        String post = "POST /v1/predict HTTP/1.1\r\n" + close + "Content-Type: application/json\r\n";
+        expectError(raw(post + "Content-Length: abc\r\n\r\n{}"), 400, "Bad Request: Invalid Content-Length");
+        expectError(raw(post + "Content-Length: -5\r\n\r\n{}"), 400, "Bad Request: Invalid Content-Length");
+        expectError(raw(post + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}"), 400, "Bad Request: Multiple Content-Lengths");
+        expectError(raw("GARBAGE\r\n\r\n"), 400, "Bad Request: ", "No URI");
+    }
+
     @Test
     void everyRequestIsLogged() throws Exception {
         get(base, "/health");
