@@ -1,5 +1,7 @@
 package tagllm.serve;
 
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 
@@ -60,7 +62,9 @@ final class Admission {
             long deadline = System.nanoTime() + options.bodyTimeout().toNanos();
             long declared = request.getLength();
             if (declared > limit) {
-                drain(request, deadline, Math.max(DRAIN_BYTES, 4 * limit));
+                // A client that waits for 100 Continue has sent no body: reading would make Jetty send the 100 and
+                // the client upload it all, only to get the 413. It gets the 413 at once and the connection closes.
+                if (!expectsContinue(request)) drain(request, deadline, Math.max(DRAIN_BYTES, 4 * limit));
                 metrics.refused("too_large");
                 throw tooLarge(declared + " bytes", limit);
             }
@@ -140,6 +144,10 @@ final class Admission {
                     throw new ApiException(408, "the request body did not arrive within the body timeout");
                 }
             }
+        }
+
+        private static boolean expectsContinue(Request request) {
+            return request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
         }
 
         /** Reads and drops what the client is still sending, up to a bound, so that it gets to read the answer. */

@@ -174,6 +174,28 @@ class ServeErrorsTest {
     }
 
     @Test
+    void aClientExpecting100ContinueForABodyOverTheLimitGets413AtOnce() throws Exception {
+        try (TagServer small = TagServer.start(service(List.of(qedTags(dir))), ServerOptions.defaults().withPort(0).withMaxBodyBytes(1024));
+             java.net.Socket k = new java.net.Socket("127.0.0.1", small.port())) {
+            k.setSoTimeout(10_000);
+            // the header only: a client that asks for 100 Continue sends its body after the interim answer
+            k.getOutputStream().write(("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 5000000\r\nExpect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            k.getOutputStream().flush();
+            java.io.InputStream in = k.getInputStream();
+            StringBuilder first = new StringBuilder();
+            for (int c; (c = in.read()) >= 0 && c != '\n'; ) first.append((char) c);
+            assertTrue(first.toString().startsWith("HTTP/1.1 413 "), "no 100 Continue, so no upload: " + first);
+            String answer = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8); // then the connection closes
+            assertTrue(answer.contains("{\"error\":\"request body of 5000000 bytes is over this server's limit of 1024 bytes\"}"), answer);
+            // within the limit, the client is told to go on
+            Reply ok = send(HttpRequest.newBuilder(small.uri().resolve("/v1/predict")).expectContinue(true)
+                    .POST(HttpRequest.BodyPublishers.ofString(json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", "CCO")))))));
+            assertEquals(200, ok.status(), ok.body());
+        }
+    }
+
+    @Test
     void anInternalErrorIs500WithoutAStackTrace() throws Exception {
         TagService broken = new TagService() {
             public String modelName() { return "m"; }
