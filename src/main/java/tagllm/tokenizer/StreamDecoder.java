@@ -5,8 +5,10 @@ package tagllm.tokenizer;
  * once. Decoders depend on context (Strip drops the first leading space, byte-fallback and byte-level
  * pieces form characters only together), so each step decodes a short window of recent ids and returns
  * what it adds beyond the text the window's older ids already produced. Text ending in an incomplete
- * character (U+FFFD) is held back until the character completes, as tokenizers' DecodeStream does.
- * Not thread-safe: one per generation.
+ * character (U+FFFD) is held back until the character completes, as tokenizers' DecodeStream does, and so is
+ * a trailing run of byte-fallback pieces ({@code <0xNN>}): such a run decodes as one, its characters when its
+ * bytes are valid UTF-8 and one U+FFFD per byte when not, so a later byte can turn text already valid (".z")
+ * into U+FFFD. Not thread-safe: one per generation.
  */
 public final class StreamDecoder {
     private final Tokenizer tokenizer;
@@ -20,20 +22,17 @@ public final class StreamDecoder {
         this.skipSpecialTokens = skipSpecialTokens;
     }
 
-    /** The text newly completed by {@code id}: "" while a multi-byte character is incomplete. */
+    /** The text newly completed by {@code id}: "" while a multi-byte character or a byte-fallback run is open. */
     public String push(int id) {
-        if (prefix.isEmpty() && ids.length > 0) {
-            String p = tokenizer.decode(ids, skipSpecialTokens);
-            if (!p.endsWith("\uFFFD")) {
-                prefix = p;
-                prefixIndex = ids.length;
-            }
-        }
         ids = java.util.Arrays.copyOf(ids, ids.length + 1);
         ids[ids.length - 1] = id;
+        // a skipped special token is dropped before decoding, so it does not end a byte run either
+        if (tokenizer.isBytePiece(id) || skipSpecialTokens && tokenizer.isSpecial(id)) return "";
         String text = tokenizer.decode(ids, skipSpecialTokens);
         if (text.length() <= prefix.length() || text.endsWith("\uFFFD")) return "";
         String added = newText(text);
+        // the window keeps the ids of the text just returned: they are the context of the next ones and start after
+        // a piece that ended every run before them
         int newPrefixIndex = ids.length - prefixIndex;
         ids = java.util.Arrays.copyOfRange(ids, prefixIndex, ids.length);
         prefix = tokenizer.decode(ids, skipSpecialTokens);
