@@ -3,30 +3,49 @@ package tagllm.serve;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Response;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Streaming generation ({@code "stream": true}): text/event-stream with one {@code token} event per decoded piece
  * ({"index": i, "text": "..."}), then one {@code done} event with the whole outputs, or an {@code error} event.
  *
  * <p>The model runs on its own thread and hands pieces over through a queue; this thread writes them. So a client
- * that reads slowly never holds the model (its connection is dropped at the idle timeout instead). A request
- * refused before its first piece (unknown task, bad field) still gets its plain JSON error and status.
+ * that reads slowly never holds the model. A client that stops reading without closing would still have the
+ * model generate for it until a write fails at the idle timeout, its events piling up meanwhile (a socket buffer
+ * takes megabytes first): so the stream's send buffer is kept small, and once more than {@link #MAX_UNWRITTEN}
+ * bytes of events wait to be written the request is cancelled and its connection closed. A request refused
+ * before its first piece (unknown task, bad field) still gets its plain JSON error and status.
  */
 final class ServerSentEvents {
-    private record Piece(int index, String text) {}
+    /** Most bytes of token events produced but not yet written (some 20,000 pieces): a reader keeps far closer. */
+    static final long MAX_UNWRITTEN = 1 << 20;
+    /**
+     * The send buffer of a streaming connection. Left to the kernel it grows to megabytes, which a client that
+     * stopped reading absorbs before any write blocks; this still holds a few hundred pieces, plenty for a reader.
+     */
+    private static final int SEND_BUFFER = 64 * 1024;
+
+    /** One token event, encoded by the model thread so that its bytes can be counted. */
+    private record Piece(byte[] event) {}
 
     private record End(TagService.Generations result, ApiException refused, Throwable failed) {}
 
     private final Response response;
     private final ServerOptions options;
     private final Cancellation cancel;
+    private final AtomicLong unwritten = new AtomicLong();
 
     ServerSentEvents(Response response, ServerOptions options, Cancellation cancel) {
         this.response = response;
@@ -48,7 +67,7 @@ final class ServerSentEvents {
         LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
         Thread.ofVirtual().name("tagllm-generate").start(() -> {
             try {
-                events.add(new End(service.generate(task, inputs, decoding, (i, text) -> events.add(new Piece(i, text)), cancel), null, null));
+                events.add(new End(service.generate(task, inputs, decoding, (i, text) -> offer(events, i, text), cancel), null, null));
             } catch (ApiException e) {
                 events.add(new End(null, e, null));
             } catch (Throwable t) {
@@ -63,11 +82,12 @@ final class ServerSentEvents {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        limitSendBuffer();
         Object e = first;
         while (true) {
             if (e instanceof Piece p) {
-                ObjectNode o = RequestBodies.JSON.createObjectNode().put("index", p.index()).put("text", p.text());
-                write("token", o, false);
+                write(p.event(), false);
+                unwritten.addAndGet(-p.event().length);
             } else if (e instanceof End end) {
                 if (end.result() != null) {
                     ObjectNode o = RequestBodies.JSON.createObjectNode().put("task", end.result().task());
@@ -91,12 +111,46 @@ final class ServerSentEvents {
         }
     }
 
-    /** A write that fails means the client closed or stopped reading (the idle timeout): the model stops too. */
-    private void write(String event, ObjectNode data, boolean last) throws java.io.IOException {
-        String text = "event: " + event + "\ndata: " + RequestBodies.JSON.writeValueAsString(data) + "\n\n";
+    /** Queues a token event for the writer, or cancels the request when the client is too far behind. */
+    private void offer(LinkedBlockingQueue<Object> events, int index, String text) {
+        byte[] event = encode("token", RequestBodies.JSON.createObjectNode().put("index", index).put("text", text));
+        if (unwritten.addAndGet(event.length) > MAX_UNWRITTEN) {
+            cancel.cancel("the client is not reading: more than " + MAX_UNWRITTEN + " bytes of events wait to be written");
+            // the writer is blocked on a full socket: closing ends its write now rather than at the idle timeout
+            endPoint().close();
+            return; // generation stops at its next check
+        }
+        events.add(new Piece(event));
+    }
+
+    private EndPoint endPoint() { return response.getRequest().getConnectionMetaData().getConnection().getEndPoint(); }
+
+    private void limitSendBuffer() {
+        if (!(endPoint() instanceof SocketChannelEndPoint s)) return;
         try {
-            ApiHandler.writeBlocking(response, last, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.io.IOException e) {
+            s.getChannel().setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
+        } catch (IOException | UnsupportedOperationException e) {
+            // a connection already closed: the first write fails and says so
+        }
+    }
+
+    private static byte[] encode(String event, ObjectNode data) {
+        try {
+            return ("event: " + event + "\ndata: " + RequestBodies.JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // Jackson writing its own tree to a string
+        }
+    }
+
+    private void write(String event, ObjectNode data, boolean last) throws IOException {
+        write(encode(event, data), last);
+    }
+
+    /** A write that fails means the client closed or stopped reading (the idle timeout): the model stops too. */
+    private void write(byte[] event, boolean last) throws IOException {
+        try {
+            ApiHandler.writeBlocking(response, last, ByteBuffer.wrap(event));
+        } catch (IOException e) {
             cancel.cancel("the stream could not be written (" + e.getClass().getSimpleName() + ")");
             cancel.check();
         }

@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static tagllm.serve.ServeFixture.*;
@@ -92,6 +93,62 @@ class ServeClientGoneTest {
             List<String> gone = log.stream().filter(l -> l.startsWith("POST /v1/generate 499 ")).toList();
             assertEquals(2, gone.size(), "both logged as 499: " + requests);
             for (String l : gone) assertTrue(l.contains("client gone"), l);
+        }
+    }
+
+    @Test
+    void aStreamingClientThatStopsReadingIsDroppedOnceItFallsTooFarBehind() throws Exception {
+        // a model as fast as memory, so that the pieces it produces for nobody are counted rather than timed
+        int cap = 32_000;
+        String piece = "x".repeat(1000);
+        AtomicInteger produced = new AtomicInteger();
+        TagService flood = new TagService() {
+            public String modelName() { return "m"; }
+
+            public String modelFingerprint() { return "f"; }
+
+            public List<TaskInfo> tasks() { return List.of(); }
+
+            public TaskInfo task(String name) {
+                return new TaskInfo("T", tagllm.task.TaskType.TEXT, "{out}", Map.of(), List.of(), "test");
+            }
+
+            public Predictions predict(String task, List<Map<String, String>> inputs) { throw new UnsupportedOperationException(); }
+
+            public Generations generate(String task, List<Map<String, String>> inputs, int maxTokens) { throw new UnsupportedOperationException(); }
+
+            @Override
+            public Generations generate(TaskInfo task, List<Map<String, String>> inputs, Decoding decoding,
+                                        java.util.function.BiConsumer<Integer, String> onText, Cancellation cancel) {
+                for (int k = 0; k < cap; k++) {
+                    cancel.check(); // as generation does before every token
+                    onText.accept(0, piece);
+                    produced.incrementAndGet();
+                }
+                return new Generations("T", List.of(piece.repeat(cap)));
+            }
+        };
+        List<String> log = new CopyOnWriteArrayList<>();
+        // a read timeout far beyond the test: only the bound on unwritten events can stop the stream in time
+        ServerOptions options = ServerOptions.defaults().withPort(0).withLog(log::add)
+                .withTimeouts(Duration.ofSeconds(600), Duration.ofSeconds(5), Duration.ofSeconds(5));
+        try (TagServer s = TagServer.start(flood, options); Socket k = new Socket()) {
+            k.setReceiveBufferSize(4096); // the client's kernel takes little: what piles up is on the server's side
+            k.connect(new java.net.InetSocketAddress("127.0.0.1", s.port()));
+            byte[] body = "{\"task\": \"T\", \"inputs\": [{}], \"stream\": true}".getBytes(StandardCharsets.UTF_8);
+            k.getOutputStream().write(("POST /v1/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            k.getOutputStream().write(body);
+            k.getOutputStream().flush();
+            // and reads nothing
+            long deadline = System.nanoTime() + 30_000_000_000L; // it takes well under a second
+            while (log.stream().noneMatch(l -> l.startsWith("POST /v1/generate ")) && System.nanoTime() < deadline) Thread.sleep(20);
+            List<String> done = log.stream().filter(l -> l.startsWith("POST /v1/generate ")).toList();
+            assertEquals(1, done.size(), "the stream ended: " + log);
+            assertTrue(done.getFirst().startsWith("POST /v1/generate 499 ") && done.getFirst().contains("not reading"), done.getFirst());
+            // the bound (1 MiB) plus the small socket buffers, far from the 32 MB the model would otherwise produce
+            assertTrue(produced.get() < 4_000, produced.get() + " pieces of 1000 characters produced for a client that reads nothing");
+            assertEquals(0.0, inFlight(s));
         }
     }
 }
