@@ -43,7 +43,7 @@ class TagGradientFiniteDifferenceTest {
         tags.putHead(new RegressionHead("<DC>", 1, 64, w, new float[]{0.3f}, null, null));
         ExampleRenderer render = new ExampleRenderer(dc, tags, TinyRun.enc(), 512);
         List<Example> batch = List.of(
-                render.example(Row.of("a", 2, Map.of("drug1", "Aspirin", "drug2", "Caffeine", "smiles1", "CC(=O)O", "smiles2", "CN1C=NC", "score", "0.9"))),
+                render.example(Row.of("a", 2, Map.of("drug1", "Aspirin", "drug2", "Caffeine", "smiles1", "CC(=O)O", "smiles2", "CN1C=NC=C1", "score", "0.9"))),
                 render.example(Row.of("a", 3, Map.of("drug1", "X", "drug2", "Y", "smiles1", "c1ccccc1", "smiles2", "CCO", "score", "-0.4"))));
         assertEquals(2, batch.get(0).sequence().spans().length, "two isolated <SMILES> spans");
         Hyper h = Hyper.paper().toBuilder().optimizer("sgd").lr(0).schedule("constant").warmupRatio(0).batchSize(2)
