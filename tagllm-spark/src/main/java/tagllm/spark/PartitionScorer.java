@@ -22,7 +22,9 @@ import java.util.NoSuchElementException;
  * could not read, an invalid SMILES or protein, a null, a prompt too long: no prompt, predict's reason as the
  * error), packed into batches of up to batchRows positions (as predict packs its input), each batch goes through
  * the model in one call, and every input row comes out once, with its prediction or with the reason it has none
- * (a non-finite regression output is no prediction, as in predict).
+ * (a non-finite regression output is no prediction, as in predict). A regression row gets its number, a
+ * classification row predict's class probabilities (one double per class) then its predicted class, a text row the
+ * generated text.
  * A row's result does not depend on the rows batched with it (the engine's row results are independent of their
  * batch), so it equals predict's.
  */
@@ -99,35 +101,53 @@ final class PartitionScorer implements Iterator<Row> {
                 errors.add(e.getMessage());
             }
         }
-        Object[] results = predict(prompts, errors);
+        Object[][] results = predict(prompts, errors);
+        int added = outputs();
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            Object[] v = new Object[r.size() + 2];
+            Object[] v = new Object[r.size() + added + 1];
             for (int c = 0; c < r.size(); c++) v[c] = r.get(c);
-            v[r.size()] = results[i];
-            v[r.size() + 1] = errors.get(i);
+            // a row without a prediction: every added value null
+            if (results[i] != null) System.arraycopy(results[i], 0, v, r.size(), added);
+            v[r.size() + added] = errors.get(i);
             out.add(RowFactory.create(v));
         }
     }
 
-    private Object[] predict(List<Example> prompts, List<String> errors) {
-        Object[] results = new Object[prompts.size()];
+    /** The values added before the error column, in TagLlmScorer's schema: the classes' probabilities and the class, or the prediction. */
+    private int outputs() {
+        return task.type() == TaskType.CLASSIFICATION ? task.classes().size() + 1 : 1;
+    }
+
+    /** Each row's added values (null when it has no prediction; errors then says why). */
+    private Object[][] predict(List<Example> prompts, List<String> errors) {
+        Object[][] results = new Object[prompts.size()][];
         List<Integer> ok = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) if (prompts.get(i) != null) ok.add(i);
         if (ok.isEmpty()) return results;
         ExecutorModels.COMPUTE.lock();
         try {
-            if (task.type() == TaskType.REGRESSION) {
+            if (task.type() == TaskType.CLASSIFICATION) {
+                // as predict: the head's probabilities (binary [p(first), p(second)], softmax, or a sigmoid per label
+                // column), then ClassSpec.predicted (the most probable class; multi-label: the columns with p >= 0.5)
+                double[][] p = predictor.classProbabilities(task, ok.stream().map(i -> prompts.get(i).sequence()).toList());
+                for (int k = 0; k < p.length; k++) {
+                    Object[] v = new Object[p[k].length + 1];
+                    for (int c = 0; c < p[k].length; c++) v[c] = p[k][c];
+                    v[p[k].length] = task.classes().predicted(p[k]);
+                    results[ok.get(k)] = v;
+                }
+            } else if (task.type() == TaskType.REGRESSION) {
                 double[] v = predictor.predictValues(task, ok.stream().map(i -> prompts.get(i).sequence()).toList());
                 for (int k = 0; k < v.length; k++) {
                     // as predict: an infinite or NaN output (a head whose label scale overflows, say) is no prediction
-                    if (Double.isFinite(v[k])) results[ok.get(k)] = v[k];
+                    if (Double.isFinite(v[k])) results[ok.get(k)] = new Object[]{v[k]};
                     else errors.set(ok.get(k), "the model gave a non-finite value (" + v[k] + ")");
                 }
             } else {
                 for (int i : ok) {
                     try {
-                        results[i] = predictor.generate(prompts.get(i).sequence(), spec.maxTokens());
+                        results[i] = new Object[]{predictor.generate(prompts.get(i).sequence(), spec.maxTokens())};
                     } catch (RuntimeException e) {
                         errors.set(i, "generation failed: " + e.getMessage());
                     }
@@ -135,7 +155,10 @@ final class PartitionScorer implements Iterator<Row> {
             }
         } catch (RuntimeException e) {
             // a failure of the whole batch (not of one row's input): every row of it says so, none is dropped
-            for (int i : ok) errors.set(i, "batch failed: " + e);
+            for (int i : ok) {
+                results[i] = null;
+                errors.set(i, "batch failed: " + e);
+            }
         } finally {
             ExecutorModels.COMPUTE.unlock();
         }

@@ -22,8 +22,8 @@ import java.util.concurrent.Callable;
 
 /**
  * tagllm spark score: reads CSV or Parquet, scores every row with {@link TagLlmScorer}, writes Parquet (the input
- * columns, the prediction, and the error column), into a temporary folder beside the output that is renamed into
- * place when the job has succeeded.
+ * columns, a classification task's probability per class, the prediction, and the error column), into a temporary
+ * folder beside the output that is renamed into place when the job has succeeded.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score a CSV or Parquet file on Spark: --master local[2] --model M --tags F --task QED --input in.csv --output out.parquet")
@@ -55,6 +55,10 @@ public final class SparkScoreCommand implements Callable<Integer> {
 
     @Option(names = "--output-col", defaultValue = "prediction", description = "prediction column (default ${DEFAULT-VALUE})")
     String outputCol;
+
+    @Option(names = "--prob-prefix", defaultValue = "prob_", description = "classification tasks: the probability columns are this prefix and each class "
+            + "(default ${DEFAULT-VALUE}, as predict names them)")
+    String probPrefix;
 
     @Option(names = "--partitions", description = "repartition the input into this many partitions first")
     Integer partitions;
@@ -92,7 +96,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
             Dataset<Row> df = csv != null ? csv.rows() : spark.read().parquet(input);
             if (partitions != null) df = df.repartition(partitions);
             TagLlmScorer scorer = new TagLlmScorer().setModel(model).setTags(tags.toArray(String[]::new)).setTask(task)
-                    .setOutputCol(outputCol).setCompute(compute);
+                    .setOutputCol(outputCol).setProbabilityPrefix(probPrefix).setCompute(compute);
             if (csv != null) scorer.setReadErrorCol(csv.readErrorCol());
             if (!inputCols.isEmpty()) scorer.setInputCols(inputCols.toArray(String[]::new));
             if (batchRows != null) scorer.setBatchRows(batchRows);

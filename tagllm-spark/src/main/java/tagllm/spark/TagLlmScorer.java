@@ -39,10 +39,12 @@ import java.util.Map;
  * new TagLlmScorer().setModel("HuggingFaceTB/SmolLM2-135M").setTags("runs/qed/final.tags.safetensors")
  *     .setTask("QED").setInputCols("smiles").setOutputCol("qed_pred").transform(df)
  * </pre>
- * Adds the output column (a double for regression tasks, a string for text tasks) and an error column (null when
- * the row has its prediction, else why not), so every input row comes out. Each executor JVM loads the model and
- * tags once (keyed by model and tag bytes); partitions are streamed through it in batches as {@code predict}
- * packs them, and the results are the same bits as {@code tagllm predict}'s.
+ * Adds the output column (a double for regression tasks, the predicted class for classification tasks, a string for
+ * text tasks) and an error column (null when the row has its prediction, else why not), so every input row comes out;
+ * a classification task adds before them a probability column per class, named as predict names them
+ * ({@code prob_CLASS}: probabilityPrefix + the class, or for a multi-label task + the label column). Each executor
+ * JVM loads the model and tags once (keyed by model and tag bytes); partitions are streamed through it in batches as
+ * {@code predict} packs them, and the results are the same bits as {@code tagllm predict}'s.
  */
 public class TagLlmScorer extends Transformer {
     private final String uid;
@@ -51,6 +53,7 @@ public class TagLlmScorer extends Transformer {
     private final Param<String> task;
     private final StringArrayParam inputCols;
     private final Param<String> outputCol;
+    private final Param<String> probabilityPrefix;
     private final Param<String> errorCol;
     private final Param<String> readErrorCol;
     private final Param<String> compute;
@@ -69,7 +72,10 @@ public class TagLlmScorer extends Transformer {
         inputCols = new StringArrayParam(this, "inputCols", "the columns that fill the task's placeholders: one COLUMN per placeholder in "
                 + "the template's order, or PLACEHOLDER=COLUMN for the ones to read from another column, as predict's --column "
                 + "(default: the columns the task names)");
-        outputCol = new Param<>(this, "outputCol", "the prediction column (double for regression, string for text tasks)");
+        outputCol = new Param<>(this, "outputCol", "the prediction column (double for regression, the predicted class for classification "
+                + "(multi-label: the label columns with p >= 0.5, ';'-joined), string for text tasks)");
+        probabilityPrefix = new Param<>(this, "probabilityPrefix", "classification tasks: the probability columns are this prefix + each "
+                + "class (multi-label: + each label column), doubles, before outputCol; predict's prob_ by default");
         errorCol = new Param<>(this, "errorCol", "the column saying why a row has no prediction (null when it has one)");
         readErrorCol = new Param<>(this, "readErrorCol", "a column saying why the row could not be read (null when it was): such a "
                 + "row gets that reason as its error and no prediction (spark score's CSV reader fills it for a wrong number of fields)");
@@ -77,6 +83,7 @@ public class TagLlmScorer extends Transformer {
         batchRows = new IntParam(this, "batchRows", "positions packed into one forward pass (predict's batch size)");
         maxTokens = new IntParam(this, "maxTokens", "text tasks: most tokens generated per row");
         setDefault(outputCol, "prediction");
+        setDefault(probabilityPrefix, "prob_");
         setDefault(compute, "f32");
         setDefault(batchRows, SequencePacker.MAX_BATCH_ROWS);
         setDefault(maxTokens, 128);
@@ -94,6 +101,8 @@ public class TagLlmScorer extends Transformer {
     public TagLlmScorer setInputCols(String... cols) { set(inputCols, cols); return this; }
 
     public TagLlmScorer setOutputCol(String v) { set(outputCol, v); return this; }
+
+    public TagLlmScorer setProbabilityPrefix(String v) { set(probabilityPrefix, v); return this; }
 
     public TagLlmScorer setErrorCol(String v) { set(errorCol, v); return this; }
 
@@ -114,6 +123,8 @@ public class TagLlmScorer extends Transformer {
     public StringArrayParam inputCols() { return inputCols; }
 
     public Param<String> outputCol() { return outputCol; }
+
+    public Param<String> probabilityPrefix() { return probabilityPrefix; }
 
     public Param<String> errorCol() { return errorCol; }
 
@@ -145,13 +156,24 @@ public class TagLlmScorer extends Transformer {
                 throw new IllegalArgumentException("read error column '" + $(readErrorCol) + "' is not a string column of the data");
             }
         }
-        for (String c : List.of($(outputCol), errorColumn())) {
-            if (names.contains(c)) throw new IllegalArgumentException("output column '" + c + "' is already in the data");
+        // in PartitionScorer's order: a classification task's probabilities (predict's prob_CLASS columns), the prediction, the error
+        List<StructField> added = new ArrayList<>();
+        if (t.type() == TaskType.CLASSIFICATION) {
+            for (String c : t.classes().classes()) added.add(field($(probabilityPrefix) + c, DataTypes.DoubleType));
         }
-        StructField out = new StructField($(outputCol), t.type() == TaskType.REGRESSION ? DataTypes.DoubleType : DataTypes.StringType, true,
-                org.apache.spark.sql.types.Metadata.empty());
-        StructField err = new StructField(errorColumn(), DataTypes.StringType, true, org.apache.spark.sql.types.Metadata.empty());
-        return schema.add(out).add(err);
+        added.add(field($(outputCol), t.type() == TaskType.REGRESSION ? DataTypes.DoubleType : DataTypes.StringType));
+        added.add(field(errorColumn(), DataTypes.StringType));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (StructField f : added) {
+            if (names.contains(f.name())) throw new IllegalArgumentException("output column '" + f.name() + "' is already in the data");
+            if (!seen.add(f.name())) throw new IllegalArgumentException("output column '" + f.name() + "' would be added twice");
+        }
+        for (StructField f : added) schema = schema.add(f);
+        return schema;
+    }
+
+    private static StructField field(String name, org.apache.spark.sql.types.DataType type) {
+        return new StructField(name, type, true, org.apache.spark.sql.types.Metadata.empty());
     }
 
     @Override

@@ -151,6 +151,28 @@ class ScorerTest {
         }
     }
 
+    /**
+     * A classification task's schema: a double per class named probabilityPrefix + class (predict's prob_CLASS by
+     * default; a multi-label task's label columns), then the predicted class as a string, then the error; a name the
+     * data already has is refused on the driver. The old scorer gave such a task only a string column (generated text).
+     */
+    @Test
+    void classificationAddsAProbabilityPerClassThenTheClass() throws Exception {
+        Path cls = Fixtures.classificationTags(dir);
+        StructType in = new StructType().add("id", DataTypes.IntegerType).add("smiles", DataTypes.StringType);
+        TagLlmScorer base = new TagLlmScorer().setModel(Fixtures.model()).setTags(cls.toString());
+        StructType bbbp = ((TagLlmScorer) base.copy(new org.apache.spark.ml.param.ParamMap())).setTask("bbbp").transformSchema(in);
+        assertEquals(List.of("id", "smiles", "prob_0", "prob_1", "prediction", "prediction_error"), List.of(bbbp.fieldNames()));
+        assertEquals(DataTypes.DoubleType, bbbp.apply("prob_1").dataType());
+        assertEquals(DataTypes.StringType, bbbp.apply("prediction").dataType());
+        StructType tox = ((TagLlmScorer) base.copy(new org.apache.spark.ml.param.ParamMap())).setTask("tox").setProbabilityPrefix("p_")
+                .setOutputCol("toxic").transformSchema(in);
+        assertEquals(List.of("id", "smiles", "p_NR-AR", "p_SR-HSE", "p_tox3", "toxic", "toxic_error"), List.of(tox.fieldNames()));
+        var e = assertThrows(IllegalArgumentException.class, () -> ((TagLlmScorer) base.copy(new org.apache.spark.ml.param.ParamMap()))
+                .setTask("kind").transformSchema(in.add("prob_b", DataTypes.DoubleType)));
+        assertTrue(e.getMessage().contains("'prob_b' is already in the data"), e.getMessage());
+    }
+
     @Test
     void wrongSettingsFailOnTheDriverNamingTheProblem() {
         Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("CCO")), new StructType().add("smiles", DataTypes.StringType));

@@ -270,4 +270,82 @@ class SparkCliTest {
             spark.stop();
         }
     }
+
+    /**
+     * Classification tasks (binary, three classes, three labels: Fixtures.classificationTags) get predict's columns
+     * and values: a prob_CLASS double per class with the bits of predict's text, then the predicted class (for
+     * multi-label the labels with p >= 0.5, ';'-joined, possibly none) in the prediction column, and predict's error
+     * for the rows it refuses. Every row of the Parquet against predict's CSV of the same file. The old scorer sent
+     * every task that was not regression through text generation: a string of generated text, no probabilities.
+     */
+    @Test
+    void classificationGetsPredictsClassAndProbabilities() throws Exception {
+        Path tags = Fixtures.classificationTags(dir);
+        List<String> smiles = new ArrayList<>(Fixtures.smiles(16));
+        smiles.add(3, "C C");
+        smiles.add(7, "");
+        smiles.add(11, "C".repeat(3000));
+        Path in = dir.resolve("cls.csv");
+        StringBuilder csv = new StringBuilder("id,smiles\n");
+        for (int i = 0; i < smiles.size(); i++) csv.append(i).append(",\"").append(smiles.get(i)).append("\"\n");
+        Files.writeString(in, csv);
+        String model = Fixtures.model();
+        SparkSession spark = null;
+        try {
+            for (String task : Fixtures.CLASSIFICATION_TASKS) {
+                Path pred = dir.resolve(task + "-pred.csv"), out = dir.resolve(task + ".parquet");
+                Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", task, "--input", in.toString(),
+                        "--output", pred.toString());
+                assertEquals(0, p.exit(), p.err());
+                List<String> header;
+                Map<String, CSVRecord> predicted = new HashMap<>();
+                try (Reader r = Files.newBufferedReader(pred)) {
+                    var parsed = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r);
+                    header = parsed.getHeaderNames();
+                    for (CSVRecord rec : parsed) predicted.put(rec.get("id"), rec);
+                }
+                assertEquals(smiles.size(), predicted.size());
+                List<String> probs = header.stream().filter(c -> c.startsWith("prob_")).toList();
+                assertEquals(task.equals("bbbp") ? 2 : 3, probs.size(), header::toString);
+
+                Run s = tagllm("spark", "score", "--master", "local[2]", "--model", model, "--tags", tags.toString(), "--task", task,
+                        "--input", in.toString(), "--output", out.toString(), "--partitions", "2");
+                assertEquals(0, s.exit(), s.err());
+                assertTrue(s.err().contains("wrote " + smiles.size() + " rows (3 with an error"), task + ": " + s.err());
+                if (spark == null) spark = Sessions.start("local[1]", "read back", Map.of());
+                var written = spark.read().parquet(out.toString());
+                List<String> want = new ArrayList<>(header);
+                want.set(want.indexOf("error"), "prediction_error");
+                assertEquals(want, List.of(written.columns()), task + ": predict's columns, in its order");
+                List<Row> rows = written.collectAsList();
+                assertEquals(smiles.size(), rows.size());
+                java.util.Set<String> classes = new java.util.HashSet<>();
+                for (Row r : rows) {
+                    CSVRecord rec = predicted.get(r.getString(r.fieldIndex("id")));
+                    if (rec.get("error").isEmpty()) {
+                        assertTrue(r.isNullAt(r.fieldIndex("prediction_error")), () -> task + ": " + r);
+                        for (String c : probs) {
+                            // predict writes the shortest text that reads back as the same double
+                            assertEquals(Double.doubleToRawLongBits(Double.parseDouble(rec.get(c))), Double.doubleToRawLongBits(r.getDouble(r.fieldIndex(c))),
+                                    () -> task + " " + c + ": " + rec + " vs " + r);
+                        }
+                        assertEquals(rec.get("prediction"), r.getString(r.fieldIndex("prediction")), () -> task + ": " + r);
+                        classes.add(rec.get("prediction"));
+                    } else {
+                        for (String c : probs) assertTrue(r.isNullAt(r.fieldIndex(c)), () -> task + ": " + r);
+                        assertTrue(r.isNullAt(r.fieldIndex("prediction")), () -> task + ": " + r);
+                        assertEquals(rec.get("error"), r.getString(r.fieldIndex("prediction_error")), () -> task + ": " + r);
+                    }
+                }
+                // the biased heads (Fixtures) give each class; the multi-label task rows with no label and with several
+                if (task.equals("tox")) {
+                    assertTrue(classes.contains("") && classes.stream().anyMatch(c -> c.contains(";")), task + ": " + classes);
+                } else {
+                    assertEquals(probs.size(), classes.size(), task + ": " + classes);
+                }
+            }
+        } finally {
+            if (spark != null) spark.stop();
+        }
+    }
 }
