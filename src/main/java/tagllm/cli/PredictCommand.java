@@ -174,7 +174,9 @@ public final class PredictCommand implements Callable<Integer> {
             for (int e = 0; e < extra.size(); e++) rec.set(placed.position(e), extraValues[k] == null ? "" : extraValues[k].get(e));
             rec.set(placed.position(extra.size()), values[k] == null ? "" : values[k]);
             rec.set(placed.position(extra.size() + 1), errors[k] == null ? "" : errors[k]);
-            if (values[k] == null || values[k].isEmpty() && task.type() != TaskType.TEXT) failed++;
+            // no value, or an empty one with its reason; a multi-label row with no label (and a text task's empty
+            // output) is a prediction, not a failure
+            if (values[k] == null || values[k].isEmpty() && errors[k] != null && !errors[k].isEmpty() && !errors[k].startsWith("truncated")) failed++;
             records.add(rec);
         }
         java.util.Set<String> numeric = new java.util.HashSet<>(extra);

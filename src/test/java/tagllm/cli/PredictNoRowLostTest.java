@@ -142,6 +142,36 @@ class PredictNoRowLostTest {
         assertTrue(label.err().contains("predict reads no labels"), label.err());
     }
 
+    /**
+     * A multi-label row whose every label is below 0.5 is predicted (no label), not failed: the summary counted such
+     * rows "with an error" though their error column was empty.
+     */
+    @Test
+    void aMultiLabelRowWithNoLabelIsAPredictionNotAnError() throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        TagSet s = new TagSet(m.name(), m.fingerprint());
+        float[] init = TagInit.initialVector(m.weights().embedTokens());
+        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
+        s.put(TagInit.newTag("<Tox>", TagKind.FUNCTION, 1, init));
+        var task = tagllm.task.TaskSpec.fromJson("tox", (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"type\": \"classification\", \"template\": \"The molecule <SMILES> {smiles} is toxic in <Tox>\", "
+                        + "\"tags\": {\"Tox\": \"function\"}, \"labels\": [\"NR-AR\", \"SR-HSE\"]}"), "test");
+        s.tasks().put("tox", task.toJson());
+        int d = m.config().hiddenSize();
+        RegressionHead h = RegressionHead.initial(task.headKey(), 2, new float[d], true, null, null);
+        java.util.Arrays.fill(h.bias(), -10f); // zero weights: every label's probability is sigmoid(-10), none reaches 0.5
+        s.putHead(h);
+        Path f = dir.resolve("tox.tags.safetensors");
+        TagFile.write(s, f);
+        Path in = Files.writeString(dir.resolve("tox.csv"), "smiles\nCCO\nc1ccccc1O\n");
+        CliRun r = CliRun.of("predict", "--model", Shared.model("stories260K").toString(), "--tags", f.toString(), "--task", "tox",
+                "--input", in.toString(), "-o", dir.resolve("tox-out.csv").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("2 rows, 2 predicted, 0 with an error"), r.err());
+        List<String> lines = Files.readAllLines(dir.resolve("tox-out.csv"));
+        assertTrue(lines.get(1).startsWith("CCO,") && lines.get(1).endsWith(",,"), lines.get(1)); // probabilities, no label, no error
+    }
+
     @Test
     void strictStopsAtTheFirstBadRowAndWritesNothing() {
         Path out = dir.resolve("strict.csv");
