@@ -230,19 +230,22 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
     private static ConfigNode withRecipeHead(ConfigNode t, Recipe recipe) {
         if (recipe == Recipe.PAPER) return t;
         com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) t.raw()).deepCopy();
-        boolean regression;
+        tagllm.task.TaskType type;
         try {
-            regression = t.has("type") ? "regression".equals(t.string("type", ""))
-                    : t.has("preset") && tagllm.task.Presets.get(t.string("preset", null), t.where()).type() == tagllm.task.TaskType.REGRESSION;
+            type = t.has("type") ? tagllm.task.TaskType.parse(t.string("type", ""), t.where())
+                    : t.has("preset") ? tagllm.task.Presets.get(t.string("preset", null), t.where()).type() : null;
         } catch (IllegalArgumentException e) {
             return t; // fromConfig names the error
         }
-        if (!regression) return t;
+        boolean regression = type == tagllm.task.TaskType.REGRESSION, classification = type == tagllm.task.TaskType.CLASSIFICATION;
+        if (!regression && !classification) return t;
         com.fasterxml.jackson.databind.JsonNode given = copy.get("head");
         if (given != null && !given.isObject()) return t; // fromConfig names the error
         com.fasterxml.jackson.databind.node.ObjectNode head = given == null ? copy.putObject("head") : (com.fasterxml.jackson.databind.node.ObjectNode) given;
+        // a classification head too gets its bias and starts at its fit (the logistic one on the training rows): from the
+        // mean embedding with no bias it predicted the same class for every row
         if (!head.has("bias")) head.put("bias", recipe.head().bias());
-        if (!head.has("standardize")) head.put("standardize", recipe.head().standardize());
+        if (regression && !head.has("standardize")) head.put("standardize", recipe.head().standardize());
         if (!head.has("init")) head.put("init", recipe.head().init().label());
         return new ConfigNode(copy, t.where());
     }

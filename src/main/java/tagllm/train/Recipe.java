@@ -29,7 +29,10 @@ public enum Recipe {
 
     public FunctionInit functionInit() { return this == PAPER ? FunctionInit.MEAN : FunctionInit.PROMPT; }
 
-    /** The head of a regression task that does not describe its own. */
+    /**
+     * The head of a regression or classification task that does not describe its own (a classification head takes
+     * its bias and start, its fit being the logistic one; standardising applies to regression labels only).
+     */
     public HeadSpec head() { return this == PAPER ? HeadSpec.paper() : new HeadSpec(1, true, true, HeadInit.RIDGE); }
 
     /** Stage 2 trains the domain tags too unless the stage says enrich: false. */

@@ -21,6 +21,7 @@ class RecipeTest {
                   smiles: {preset: SMILES, data: s.csv}
                   qed: {preset: QED, data: s.csv}
                   desc: {preset: Descriptor, data: s.csv, head: {bias: false}}
+                  bbbp: {preset: BBBP, data: s.csv}
                 stages:
                   - {name: a, stage: 1, tasks: [smiles]}
                   - {name: b, stage: 2, tasks: [qed, desc]}
@@ -37,6 +38,7 @@ class RecipeTest {
         assertEquals(FunctionInit.MEAN, e.functionInit());
         assertFalse(e.tasks().get("qed").head().bias());
         assertEquals(HeadInit.EMBEDDING, e.tasks().get("qed").head().init());
+        assertEquals(tagllm.task.Presets.get("BBBP", "test").head(), e.tasks().get("bbbp").head(), "paper: the preset's head");
         assertEquals(1e-4, e.stages().get(1).hyper().lr());
         assertEquals(4, e.stages().get(1).hyper().batchSize());
         assertEquals(8, e.stages().get(1).hyper().gradAccum());
@@ -51,6 +53,12 @@ class RecipeTest {
         var qed = e.tasks().get("qed").head();
         assertTrue(qed.bias() && qed.standardize());
         assertEquals(HeadInit.RIDGE, qed.init());
+        // a classification head too: a bias and the logistic fit as its start (it began at the mean embedding without
+        // a bias, and predicted one class for every row); standardising is for regression labels
+        var bbbp = e.tasks().get("bbbp").head();
+        assertTrue(bbbp.bias());
+        assertFalse(bbbp.standardize());
+        assertEquals(HeadInit.RIDGE, bbbp.init());
         var desc = e.tasks().get("desc").head();
         assertFalse(desc.bias(), "a task's own head: keys win");
         assertEquals(HeadInit.RIDGE, desc.init(), "the other head keys come from the preset, not the recipe, once head: is given");
