@@ -118,7 +118,7 @@ public final class TagPredictor {
         TaskSpec t = task(task);
         requireReady(t);
         if (t.type() != TaskType.REGRESSION) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task: use generate");
-        return predictValues(t, List.of(renderer(t).prompt(tagllm.data.Row.of("input", 1, fields)).sequence()))[0];
+        return predictValues(t, List.of(prompt(t, fields)))[0];
     }
 
     /** One text output from named field values. */
@@ -126,7 +126,22 @@ public final class TagPredictor {
         TaskSpec t = task(task);
         requireReady(t);
         if (t.type() != TaskType.TEXT) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task: use predict");
-        return generate(renderer(t).prompt(tagllm.data.Row.of("input", 1, fields)).sequence(), maxNewTokens);
+        return generate(prompt(t, fields), maxNewTokens);
+    }
+
+    /**
+     * The prompt of one input given by field values, checked as predict checks a row ({@link InputCheck}: an empty or
+     * invalid SMILES, a protein of other letters); a null map or value is refused by name rather than as a bare
+     * NullPointerException.
+     */
+    private Sequence prompt(TaskSpec t, Map<String, String> fields) {
+        if (fields == null) throw new IllegalArgumentException("task " + t.name() + ": fields is null; give its columns " + t.promptColumns());
+        for (var e : fields.entrySet()) {
+            if (e.getValue() == null) throw new IllegalArgumentException("task " + t.name() + ": field '" + e.getKey() + "' is null");
+        }
+        tagllm.data.Row row = tagllm.data.Row.of("input", 1, fields);
+        InputCheck.of(t).check(row);
+        return renderer(t).prompt(row).sequence();
     }
 
     /** Head predictions (label units) for regression prompts, several prompts per forward pass. */
@@ -155,7 +170,7 @@ public final class TagPredictor {
         TaskSpec t = task(task);
         requireReady(t);
         if (t.type() != TaskType.CLASSIFICATION) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task");
-        double[] p = classProbabilities(t, List.of(renderer(t).prompt(tagllm.data.Row.of("input", 1, fields)).sequence()))[0];
+        double[] p = classProbabilities(t, List.of(prompt(t, fields)))[0];
         Map<String, Double> out = new java.util.LinkedHashMap<>();
         for (int c = 0; c < p.length; c++) out.put(t.classes().classes().get(c), p[c]);
         return out;
@@ -197,6 +212,12 @@ public final class TagPredictor {
     public String generate(Sequence prompt, int maxNewTokens, tagllm.model.Sampler sampler, java.util.function.Consumer<String> onText,
                            java.util.function.BooleanSupplier stop) {
         int d = model.config().hiddenSize();
+        if (maxNewTokens < 0) throw new IllegalArgumentException("maxNewTokens must be 0 or more, got " + maxNewTokens);
+        if (prompt.length() > model.config().maxPositions()) {
+            // a prompt the model cannot read at all; one that fills the context exactly ends there, with no text
+            throw new IllegalArgumentException("the prompt has " + prompt.length() + " positions, more than the model's context of "
+                    + model.config().maxPositions());
+        }
         int room = Math.min(maxNewTokens, model.config().maxPositions() - prompt.length());
         if (room <= 0) return "";
         PackedBatch b = SequencePacker.pack(List.of(prompt), tags, model::embed, d, name -> false).batch();

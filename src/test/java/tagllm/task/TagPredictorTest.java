@@ -80,4 +80,40 @@ class TagPredictorTest {
         var e3 = assertThrows(ConfigException.class, () -> p.task("Nope"));
         assertTrue(e3.getMessage().contains("neither in the tag files"), e3.getMessage());
     }
+
+    /**
+     * The Java API refuses what it cannot answer, by name: a null map or value (bare NullPointerExceptions), an input
+     * predict refuses (an empty SMILES gave a number), a prompt longer than the context and a negative token count
+     * (both returned "" without a word).
+     */
+    @Test
+    void badInputsAreRefusedByName() throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        Transformer t = new Transformer(m.weights());
+        TagSet tags = new TagSet(m.name(), m.fingerprint());
+        float[] init = TagInit.initialVector(m.weights().embedTokens());
+        tags.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
+        tags.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 1, init));
+        tags.putHead(tagllm.head.RegressionHead.initial("<QED>", 1, TagInit.meanEmbedding(m.weights().embedTokens()), true, null, null));
+        tags.tasks().put("QED", Presets.get("QED", "test").toJson());
+        TagPredictor p = new TagPredictor(t, m.tokenizer(), tags, m.generation()::isEos);
+        assertTrue(Double.isFinite(p.predict("QED", Map.of("smiles", "CCO"))));
+        var nullMap = assertThrows(IllegalArgumentException.class, () -> p.predict("QED", null));
+        assertTrue(nullMap.getMessage().contains("fields is null") && nullMap.getMessage().contains("smiles"), nullMap.getMessage());
+        Map<String, String> withNull = new java.util.HashMap<>();
+        withNull.put("smiles", null);
+        var nullValue = assertThrows(IllegalArgumentException.class, () -> p.predict("QED", withNull));
+        assertTrue(nullValue.getMessage().contains("field 'smiles' is null"), nullValue.getMessage());
+        var empty = assertThrows(tagllm.data.DatasetException.class, () -> p.predict("QED", Map.of("smiles", "")));
+        assertEquals("smiles: empty; expected a SMILES", empty.reason());
+
+        Sequence.Builder b = Sequence.builder();
+        for (int i = 0; i < m.config().maxPositions() + 88; i++) b.token(5 + i % 100);
+        Sequence tooLong = b.build();
+        var longer = assertThrows(IllegalArgumentException.class, () -> p.generate(tooLong, 10));
+        assertTrue(longer.getMessage().contains("more than the model's context of " + m.config().maxPositions()), longer.getMessage());
+        Sequence shortOne = Sequence.builder().token(1).token(403).build();
+        assertThrows(IllegalArgumentException.class, () -> p.generate(shortOne, -5));
+        assertEquals("", p.generate(shortOne, 0), "no token asked for: no text");
+    }
 }
