@@ -148,7 +148,8 @@ public final class ExperimentRunner {
             List<String> existing = RunManifest.runFiles(out);
             if (!existing.isEmpty()) {
                 throw new IllegalArgumentException("output folder " + out + " already holds a run (" + String.join(", ", existing)
-                        + "); use --resume to continue it, --force to start over, or another -o");
+                        + "); use --resume to continue it, --force to start over, or another -o (from Java: run(exp, resume, force) with "
+                        + "resume or force true, or another output)");
             }
         }
         FileErrors.createFolder(out);
