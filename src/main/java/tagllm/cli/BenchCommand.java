@@ -199,7 +199,7 @@ public final class BenchCommand implements Callable<Integer> {
         // BF16 compute rounds F32 weights to BF16 anyway: drawing them as BF16 (the same values) never holds both.
         boolean drawBf16 = bf16 || bf16Compute;
         spec.commandLine().getErr().println("bench: random " + (drawBf16 ? "BF16" : "F32") + " weights for "
-                + c.parameterCount() / 1_000_000 + " M parameters"
+                + String.format(java.util.Locale.ROOT, "%.1f", c.parameterCount() / 1e6) + " M parameters"
                 + (drawBf16 && !bf16 ? " (F32 draws rounded to BF16 for --compute bf16)" : "") + "...");
         Weights weights = bf16Compute ? RandomWeights.bf16Compute(c, seed) : RandomWeights.of(c, seed, drawBf16);
         return new Subject(weights, source);

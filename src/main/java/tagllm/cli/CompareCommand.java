@@ -7,6 +7,7 @@ import tagllm.compare.Ablation;
 import tagllm.compare.Compare;
 import tagllm.compare.CompareRunner;
 import tagllm.compare.Method;
+import tagllm.model.LoraAdapters;
 import tagllm.model.Model;
 import tagllm.train.Experiment;
 import tagllm.train.Progress;
@@ -86,10 +87,20 @@ public final class CompareCommand implements Callable<Integer> {
         List<Method> ms = Method.parseList(methods);
         List<Ablation> abl = Ablation.parseList(ablations);
         if (!abl.isEmpty() && !ms.contains(Method.TAGLLM)) throw new IllegalArgumentException("--ablations vary Tag-LLM: add tagllm to --methods");
+        // checked before any run: LoRA's runs come last, after every other method's
+        if (ms.contains(Method.LORA)) LoraAdapters.requireSettings(loraRank, loraAlpha, loraDropout);
+        if (reportOnly && !hasFinishedRuns(output)) {
+            throw new IllegalArgumentException("--report-only: " + output + " holds no finished runs (runs/*/result.json): nothing to report");
+        }
         if (reportOnly) resume = true;
-        if (!resume) OutputGuard.requireFresh(output, force, Compare.OUTPUTS.toArray(new String[0]));
+        if (!resume) OutputGuard.requireFresh(output, force, "use --resume to continue it (finished runs are reused)",
+                Compare.OUTPUTS.toArray(new String[0]));
         if (force && !resume) deleteRuns(output);
         Experiment exp = Experiment.load(experiment);
+        if (!exp.engine().isLocal()) {
+            spec.commandLine().getErr().println("note: compare runs every method in this JVM; the experiment's engine: "
+                    + exp.engine().name() + " is used by tagllm train");
+        }
         List<Long> seedList = new ArrayList<>();
         for (int i = 0; i < seeds; i++) seedList.add(exp.seed() + i);
         Model m = compute.load(model != null ? model : exp.model(), spec.commandLine());
@@ -106,6 +117,15 @@ public final class CompareCommand implements Callable<Integer> {
             out.println("\nReport: " + output.resolve("report.html") + ", " + output.resolve("report.json"));
         }
         return 0;
+    }
+
+    /** Whether dir holds a finished run (runs/ID/result.json) that --report-only could report. */
+    private static boolean hasFinishedRuns(Path dir) throws java.io.IOException {
+        Path runs = dir.resolve("runs");
+        if (!Files.isDirectory(runs)) return false;
+        try (var ids = Files.list(runs)) {
+            return ids.anyMatch(id -> Files.isRegularFile(id.resolve("result.json")));
+        }
     }
 
     /** --force: the previous compare's runs and reports go (nothing else in the folder is touched). */

@@ -67,7 +67,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OutputGuard.requireFresh(output, force, Stream.concat(Stream.of("demo.yaml"), Compare.OUTPUTS.stream()).toArray(String[]::new));
+        // what compare would refuse, refused before demo.yaml is written: a refused demo leaves nothing to --force past
+        if (seeds < 1) throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+        tagllm.compare.Method.parseList(methods);
+        OutputGuard.requireFresh(output, force, "continue it with tagllm compare " + output.resolve("demo.yaml") + " --resume -o " + output
+                + " (and this demo's --seeds and --methods)", Stream.concat(Stream.of("demo.yaml"), Compare.OUTPUTS.stream()).toArray(String[]::new));
         var err = spec.commandLine().getErr();
         Path folder = output.toAbsolutePath().normalize();
         // the embedded samples are written with absolute paths (a cache folder: where the demo's output moves does not
@@ -85,6 +89,7 @@ public final class DemoCommand implements Callable<Integer> {
         String yaml = DemoPreset.yaml(modelRef, data, embeddedData ? null : folder, sizes, seed);
         Files.createDirectories(folder);
         Path file = output.resolve("demo.yaml");
+        boolean written = !Files.exists(file);
         AtomicFiles.writeString(file, yaml);
 
         // compare itself, on the file just written: the same checks, runs, report and table as `tagllm compare`
@@ -100,7 +105,14 @@ public final class DemoCommand implements Callable<Integer> {
         root.setOut(out);
         root.setErr(err);
         root.parseArgs(args.toArray(String[]::new));
-        int exit = ((CompareCommand) root.getSubcommands().get("compare").getCommand()).call();
+        int exit;
+        try {
+            exit = ((CompareCommand) root.getSubcommands().get("compare").getCommand()).call();
+        } catch (Exception | Error e) {
+            // refused before any run (a model that does not load, say): the demo.yaml this call wrote goes too
+            if (written && !Files.exists(output.resolve("runs"))) Files.deleteIfExists(file);
+            throw e;
+        }
         if (exit == 0 && !quick && seeds < 3) {
             out.println("\nOne seed shows each method once; the seeds' spread needs more. The full comparison (compare's defaults: all four "
                     + "methods, 3 seeds, about three times as long):\n  tagllm compare " + file + " --seeds 3 -o " + output.resolveSibling(

@@ -9,13 +9,16 @@ import java.util.List;
 final class OutputGuard {
     private OutputGuard() {}
 
-    /** A results folder: refused when it holds any of the files a run of this command writes. */
-    static void requireFresh(Path folder, boolean force, String... runFiles) {
+    /**
+     * A results folder: refused when it holds any of the files a run of this command writes. resumeHint (or null)
+     * says how to continue that run instead, which --force would throw away.
+     */
+    static void requireFresh(Path folder, boolean force, String resumeHint, String... runFiles) {
         if (force || !Files.isDirectory(folder)) return;
         List<String> found = Arrays.stream(runFiles).filter(f -> Files.exists(folder.resolve(f))).toList();
         if (!found.isEmpty()) {
             throw new IllegalArgumentException("output folder " + folder + " already holds a run (" + String.join(", ", found)
-                    + "); use --force to replace it, or -o for another folder");
+                    + "); " + (resumeHint == null ? "" : resumeHint + ", ") + "use --force to replace it, or -o for another folder");
         }
     }
 

@@ -66,6 +66,7 @@ public final class Compare {
         in.put("model_fingerprint", model.fingerprint());
         in.put("prompt_init", o.promptInit());
         in.put("lora", o.loraRank() + "/" + o.loraAlpha() + "/" + o.loraDropout());
+        in.put("compute", model.weights().bf16Compute() ? "bf16" : "f32"); // finished runs in the other precision would be mixed in
         // the rows by content: an edited data file behind an unchanged experiment file is other data
         for (var d : exp.data().entrySet()) {
             if (Files.isRegularFile(d.getValue().path())) in.put("data_sha256 of task " + d.getKey(), Sha256.hex(d.getValue().path()));

@@ -43,10 +43,15 @@ public final class LoraAdapters {
     /** A trainable array and its gradient, named "lora.L.q.A" etc. */
     public record Array(String name, float[] value, float[] grad) {}
 
-    private LoraAdapters(ModelConfig c, int rank, double alpha, double dropout) {
+    /** Refuses settings no adapter can have, naming them: callers check before any work (compare, before its first run). */
+    public static void requireSettings(int rank, double alpha, double dropout) {
         if (rank < 1) throw new IllegalArgumentException("LoRA rank must be at least 1, got " + rank);
         if (!(alpha > 0)) throw new IllegalArgumentException("LoRA alpha must be positive, got " + alpha);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
+    }
+
+    private LoraAdapters(ModelConfig c, int rank, double alpha, double dropout) {
+        requireSettings(rank, alpha, dropout);
         this.rank = rank;
         this.alpha = alpha;
         this.dropout = dropout;

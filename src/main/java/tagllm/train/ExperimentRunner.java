@@ -154,12 +154,16 @@ public final class ExperimentRunner {
         }
         FileErrors.createFolder(out);
         ObjectNode settings = RunManifest.settings(exp, fingerprint);
+        // the precision the products compute in: resuming a run in the other one would mix them (losses move by percents)
+        settings.put("compute", model.weights().bf16Compute() ? "bf16" : "f32");
         if (resume) RunManifest.resume(out, settings, force);
         if (force && !resume) {
             for (StageSpec s : exp.stages()) {
                 Files.deleteIfExists(stageFile(out, s.name()));
                 Files.deleteIfExists(checkpointFile(out, s.name()));
             }
+            // the earlier run's final tags too: a new run that then fails must not leave them beside its own run.json
+            Files.deleteIfExists(finalFile(out));
         }
         if (!resume) RunManifest.start(out, settings);
     }

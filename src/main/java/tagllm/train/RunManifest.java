@@ -26,7 +26,7 @@ final class RunManifest {
     static final String FILE = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Settings that older run.json files lack. */
-    private static final List<String> ADDED_LATER = List.of("tasks", "init");
+    private static final List<String> ADDED_LATER = List.of("tasks", "init", "compute");
 
     private RunManifest() {}
 

@@ -128,6 +128,13 @@ class CompareCommandTest {
         CliRun changed = CliRun.of("compare", yaml.toString(), "--methods", "probe", "--seeds", "1", "-o", out.toString(), "--resume", "-q");
         assertNotEquals(0, changed.exit());
         assertTrue(changed.err().contains("experiment_sha256"), changed.err());
+        // and finished runs of the other precision are not mixed in (the runs above computed in F32)
+        if (tagllm.tensor.NativeBf16.available()) {
+            CliRun bf16 = CliRun.of("compare", this.yaml.toString(), "--methods", "probe", "--seeds", "1", "-o", out.toString(), "--resume", "-q",
+                    "--compute", "bf16");
+            assertNotEquals(0, bf16.exit());
+            assertTrue(bf16.err().contains("another compute (\"f32\", now \"bf16\")"), bf16.err());
+        }
     }
 
     @Test

@@ -102,6 +102,17 @@ class DataRowsCliTest {
         assertEquals(0, again.exit(), again.err());
     }
 
+    /** A --force run that fails removes the earlier run's final tags too: they stayed beside the new run.json. */
+    @Test
+    void aFailedForcedRunLeavesNoEarlierFinalTags(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, CSV);
+        assertEquals(0, CliRun.of("train", exp.toString(), "--quiet").exit());
+        assertTrue(Files.exists(dir.resolve("runs/exp/final.tags.safetensors")));
+        var forced = CliRun.of("train", exp.toString(), "--quiet", "--force", "--strict"); // line 3's 'abc' stops it
+        assertEquals(1, forced.exit(), forced.err());
+        assertFalse(Files.exists(dir.resolve("runs/exp/final.tags.safetensors")), "no earlier tags beside the new run.json");
+    }
+
     @Test
     void strictRefusesTheFirstBadRow(@TempDir Path dir) throws Exception {
         Path exp = experiment(dir, CSV);

@@ -39,7 +39,14 @@ class DemoOfflineTest {
         CliRun again = CliRun.of("demo", "--quick", "--quiet", "-o", out.toString());
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("already holds a run") && again.err().contains("--force"), again.err());
+        assertTrue(again.err().contains("continue it with tagllm compare " + out.resolve("demo.yaml") + " --resume"), again.err());
         assertEquals(before, Files.readString(out.resolve("report.json")));
+        // options compare would refuse are refused before demo.yaml is written: the corrected rerun needs no --force
+        Path bad = out.resolveSibling(out.getFileName() + "-bad");
+        CliRun unknown = CliRun.of("demo", "--quick", "--quiet", "--methods", "lora,foo", "-o", bad.toString());
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.err().contains("foo"), unknown.err());
+        assertFalse(Files.exists(bad.resolve("demo.yaml")), "nothing written");
     }
 
     /** A --data folder without the demo's files is refused by the file it lacks, before anything is written. */

@@ -58,6 +58,25 @@ class SuiteAndCompareRefusalsTest {
         assertFalse(Files.exists(dir.resolve("out-b/seed-0")) || Files.exists(dir.resolve("out-c/seed-0")), "nothing ran");
     }
 
+    /**
+     * compare's own options, refused before any run: LoRA settings no adapter can have (found only when LoRA's runs
+     * came, after every other method's), and --report-only where no run has finished (it ran the baseline and wrote a
+     * report of it alone).
+     */
+    @Test
+    void compareRefusesItsOptionsBeforeAnyRun(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, WITH_TEST, "qed");
+        Path out = dir.resolve("cmp");
+        refused(CliRun.of("compare", exp.toString(), "--seeds", "1", "--lora-rank", "0", "-q", "-o", out.toString()),
+                "LoRA rank must be at least 1, got 0");
+        refused(CliRun.of("compare", exp.toString(), "--seeds", "1", "--lora-dropout", "1.5", "-q", "-o", out.toString()),
+                "LoRA dropout must be in [0, 1), got 1.5");
+        assertFalse(Files.exists(out.resolve("runs")), "no method ran");
+        refused(CliRun.of("compare", exp.toString(), "--seeds", "1", "--report-only", "-q", "-o", out.toString()),
+                "--report-only: " + out + " holds no finished runs");
+        assertFalse(Files.exists(out.resolve("report.json")));
+    }
+
     @Test
     void compareRefusesATaskWithoutTestRows(@TempDir Path dir) throws Exception {
         Path exp = experiment(dir, NO_TEST, "qed");

@@ -61,6 +61,13 @@ class TrainPredictEvalCliTest {
         CliRun changed = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
         assertNotEquals(0, changed.exit());
         assertTrue(changed.err().contains("stages.qed.hyper.lr: 0.003 -> 0.004") && changed.err().contains("--force"), changed.err());
+        Files.writeString(exp, yaml);
+        // and another precision: the checkpoint's steps ran in F32
+        if (tagllm.tensor.NativeBf16.available()) {
+            CliRun bf16 = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume", "--compute", "bf16");
+            assertNotEquals(0, bf16.exit());
+            assertTrue(bf16.err().contains("compute: \"f32\" -> \"bf16\""), bf16.err());
+        }
         // so are a changed row cap and an edited data file, which change the rows the stage trains on
         Files.writeString(exp, yaml.replace("max_train: 40", "max_train: 30"));
         CliRun capped = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
