@@ -118,8 +118,12 @@ public final class HtmlReport {
             } else {
                 double diff = d.path("diff").asDouble(Double.NaN), lo = d.path("lo").asDouble(Double.NaN), hi = d.path("hi").asDouble(Double.NaN);
                 rows.append(fmt(diff)).append(" [").append(fmt(lo)).append(", ").append(fmt(hi)).append("]</td><td class=\"l\">");
-                // the variant is worse than Tag-LLM when the whole interval lies on its bad side
-                if (lo > 0 || hi < 0) {
+                // a difference or interval with no value cannot span 0: it says why it has none (report.json's note)
+                if (Double.isNaN(lo) || Double.isNaN(hi)) {
+                    rows.append("<span class=\"tie\">").append(Double.isNaN(diff) ? "no difference" : "no interval")
+                            .append(d.has("undefined") ? ": " + esc(d.path("undefined").asText()) : "").append("</span>");
+                } else if (lo > 0 || hi < 0) {
+                    // the variant is worse than Tag-LLM when the whole interval lies on its bad side
                     boolean variantBetter = (lo > 0) == up;
                     rows.append(variantBetter ? "<span class=\"loss\">Tag-LLM worse</span>" : "<span class=\"win\">Tag-LLM better</span>");
                 } else {

@@ -24,7 +24,9 @@ import java.util.Set;
  * trainable parameters, wall time, and the step validation kept; plus every run's curves and predictions.
  * Regression tasks get the regression metrics (primary: the paper's per task); classification tasks the metrics
  * eval gives (primary: AUROC, macro one-vs-rest for multi-class, as eval, the suite and validation use), the
- * test rows' class counts, and each run's class probabilities.
+ * test rows' class counts, and each run's class probabilities. A metric with no value (Pearson of constant
+ * predictions) is null, its spread too, and the seed's "undefined" lines say why; a difference against it has no
+ * interval, and its "undefined" names the seed and the reason.
  */
 public final class Report {
     public static final String[] METRICS = {"mse", "mae", "rmse", "pearson", "spearman", "r2"};
@@ -168,6 +170,8 @@ public final class Report {
         }
         String[] names = cls ? CLASS_METRICS : METRICS;
         ObjectNode variants = t.putObject("variants");
+        // per variant and seed, why a metric has no value: a difference against it has none either, and says why
+        Map<String, List<List<String>>> undefined = new HashMap<>();
         for (Map.Entry<String, List<RunResult>> v : byVariant.entrySet()) {
             ObjectNode vo = variants.putObject(v.getKey());
             List<RunResult> rs = v.getValue();
@@ -186,6 +190,7 @@ public final class Report {
                 so.put("seed", r.seed());
                 so.put("run", r.id());
                 ObjectNode mo = so.putObject("metrics");
+                List<String> why;
                 if (cls) {
                     ClassificationMetrics m = ClassificationMetrics.compute(probsByVariant.get(v.getKey()).get(s), goldClass, classes);
                     for (String name : names) {
@@ -194,6 +199,7 @@ public final class Report {
                         put(mo, name, x);
                     }
                     put(so, "valid_log_loss", o.validLogLoss());
+                    why = m.undefined();
                 } else {
                     RegressionMetrics m = RegressionMetrics.compute(predsByVariant.get(v.getKey()).get(s), gold);
                     for (String name : names) {
@@ -202,7 +208,10 @@ public final class Report {
                         put(mo, name, x);
                     }
                     put(so, "valid_mse", o.validMse());
+                    why = m.undefined();
                 }
+                if (!why.isEmpty()) so.set("undefined", JSON.valueToTree(why));
+                undefined.computeIfAbsent(v.getKey(), k -> new ArrayList<>()).add(why);
                 so.put("kept_step", o.keptStep());
                 wall[s] = Double.isNaN(o.wallSeconds()) ? r.wallSeconds() : o.wallSeconds();
                 so.put("wall_s", wall[s]);
@@ -213,8 +222,12 @@ public final class Report {
                 put(std, name, Stats.std(perMetric.get(name)));
             }
             vo.put("wall_s_mean", Stats.mean(wall));
+        }
+        // after every variant's seeds, so Tag-LLM's notes are there whatever order the runs came in
+        for (Map.Entry<String, List<RunResult>> v : byVariant.entrySet()) {
+            List<RunResult> rs = v.getValue();
             if (byVariant.containsKey("tagllm") && !v.getKey().equals("tagllm")) {
-                ObjectNode d = vo.putObject("vs_tagllm");
+                ObjectNode d = ((ObjectNode) variants.get(v.getKey())).putObject("vs_tagllm");
                 int pairs = Math.min(rs.size(), byVariant.get("tagllm").size());
                 d.put("paired_seeds", pairs);
                 for (String name : cls ? CLASS_DIFFS : DIFFS) {
@@ -238,10 +251,30 @@ public final class Report {
                     put(io, "lo", in.lo());
                     put(io, "hi", in.hi());
                     io.put("resamples", in.resamples());
+                    if (!Double.isFinite(in.lo()) || !Double.isFinite(in.hi())) {
+                        io.put("undefined", whyNoInterval(name, in, v.getKey(), byVariant, undefined, pairs));
+                    }
                 }
             }
         }
         return t;
+    }
+
+    /**
+     * Why a difference has no interval: the seed whose metric has no value (the variant's first, then Tag-LLM's),
+     * with the metric's own reason; or, where the difference has a value, that no resample gave one.
+     */
+    private static String whyNoInterval(String metric, Stats.Interval in, String variant, Map<String, List<RunResult>> byVariant,
+                                        Map<String, List<List<String>>> undefined, int pairs) {
+        if (Double.isFinite(in.diff())) return metric + " is undefined on every one of " + RESAMPLES + " resamples of the test rows";
+        for (String v : List.of(variant, "tagllm")) {
+            for (int s = 0; s < pairs; s++) {
+                for (String line : undefined.get(v).get(s)) {
+                    if (line.startsWith(metric + ":")) return v + " seed " + byVariant.get(v).get(s).seed() + ": " + line;
+                }
+            }
+        }
+        return metric + " has no value on the test rows";
     }
 
     private static void put(ObjectNode o, String k, double v) {

@@ -18,9 +18,12 @@ public final class Stats {
         return v.length == 0 ? Double.NaN : s / v.length;
     }
 
-    /** Sample standard deviation (n − 1); 0 for a single value. */
+    /**
+     * Sample standard deviation (n − 1); 0 for a single value, NaN for a single undefined one (a spread of a metric
+     * with no value would claim a precision the mean does not have).
+     */
     public static double std(double[] v) {
-        if (v.length < 2) return v.length == 1 ? 0 : Double.NaN;
+        if (v.length < 2) return v.length == 1 && Double.isFinite(v[0]) ? 0 : Double.NaN;
         double m = mean(v), s = 0;
         for (double x : v) s += (x - m) * (x - m);
         return Math.sqrt(s / (v.length - 1));

@@ -49,7 +49,7 @@ class CompareMarkdownTest {
         ObjectNode r = (ObjectNode) JSON.readTree("""
                 {"tasks": {"ba": {"metric": "pearson", "higher_is_better": true, "test_rows": 3, "variants": {
                   "tagllm": {"params": 833, "mean": {"pearson": 0.25}, "std": {"pearson": 0.0}, "seeds": [{"kept_step": 150}]},
-                  "baseline": {"params": 1, "baseline": "training mean", "mean": {"pearson": null}, "std": {"pearson": 0.0},
+                  "baseline": {"params": 1, "baseline": "training mean", "mean": {"pearson": null}, "std": {"pearson": null},
                                "seeds": [{"kept_step": -1}], "vs_tagllm": {"pearson": {"diff": null, "lo": null, "hi": null}}}}}}}
                 """);
         String md = Compare.markdown(r);
