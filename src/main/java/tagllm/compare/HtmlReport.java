@@ -54,7 +54,8 @@ public final class HtmlReport {
                 .append(", ").append(fmt(about.path("wall_s").asDouble())).append(" s of runs. ")
                 .append("Each metric is on the test rows every run predicted; ± is the standard deviation over seeds; Δ is the variant minus ")
                 .append("Tag-LLM, averaged over seeds paired by index, with a 95 % bootstrap interval over test rows (")
-                .append(Report.RESAMPLES).append(" resamples). Kept step: the step whose weights validation kept (0 = never beat the start; ")
+                .append(Report.RESAMPLES).append(" resamples; a resample on which the metric has no value, such as a Pearson r of rows whose labels ")
+                .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). Kept step: the step whose weights validation kept (0 = never beat the start; ")
                 .append("-1 = no validation during training). ").append(esc(about.path("note").asText())).append("</p>\n");
 
         b.append("<h2>Results</h2>\n");
@@ -117,7 +118,11 @@ public final class HtmlReport {
                 rows.append("</td><td class=\"l\">reference");
             } else {
                 double diff = d.path("diff").asDouble(Double.NaN), lo = d.path("lo").asDouble(Double.NaN), hi = d.path("hi").asDouble(Double.NaN);
-                rows.append(fmt(diff)).append(" [").append(fmt(lo)).append(", ").append(fmt(hi)).append("]</td><td class=\"l\">");
+                rows.append(fmt(diff)).append(" [").append(fmt(lo)).append(", ").append(fmt(hi)).append("]");
+                // resamples where the metric has no value are left out: an interval resting on fewer says on how many
+                int used = d.path("resamples").asInt(Report.RESAMPLES);
+                if (used > 0 && used < Report.RESAMPLES) rows.append(" <small>(").append(used).append(" of ").append(Report.RESAMPLES).append(" resamples defined)</small>");
+                rows.append("</td><td class=\"l\">");
                 // a difference or interval with no value cannot span 0: it says why it has none (report.json's note)
                 if (Double.isNaN(lo) || Double.isNaN(hi)) {
                     rows.append("<span class=\"tie\">").append(Double.isNaN(diff) ? "no difference" : "no interval")
