@@ -15,8 +15,9 @@ import java.util.Map;
  * report.html: one self-contained page (no network) built from report.json. The tables are written here; the plots
  * (loss and validation curves per run, predicted-vs-true per regression task and variant, ROC curves and
  * calibration points per classification task and variant) are drawn by Chart.js, whose UMD
- * build (MIT licence, from the org.webjars.npm:chart.js jar) is inlined. The page writes what it drew into
- * #render-status (charts made, canvases left blank, script errors) so a headless browser can check it.
+ * build (MIT licence, from the org.webjars.npm:chart.js jar) is inlined. A section appears only when it has content.
+ * The page writes what it drew into #render-status (charts made, canvases left blank, axes drawn and those no series
+ * uses, script errors) so a headless browser can check it.
  */
 public final class HtmlReport {
     public static final String CHART_JS = "META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js";
@@ -58,29 +59,53 @@ public final class HtmlReport {
                 .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). Kept step: the step whose weights validation kept (0 = never beat the start; ")
                 .append("-1 = no validation during training). ").append(esc(about.path("note").asText())).append("</p>\n");
 
-        b.append("<h2>Results</h2>\n");
+        // a section only where it has something under it: a compare without ablations, classification or training
+        // curves would otherwise print headings with nothing below them
+        StringBuilder results = new StringBuilder(), ablations = new StringBuilder();
         for (Iterator<Map.Entry<String, JsonNode>> it = report.path("tasks").properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> t = it.next();
-            table(b, t.getKey(), t.getValue(), false);
+            table(results, t.getKey(), t.getValue(), false);
+            table(ablations, t.getKey(), t.getValue(), true);
         }
-        b.append("<h2>Ablations (Tag-LLM)</h2>\n");
-        for (Iterator<Map.Entry<String, JsonNode>> it = report.path("tasks").properties().iterator(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> t = it.next();
-            table(b, t.getKey(), t.getValue(), true);
+        if (!results.isEmpty()) b.append("<h2>Results</h2>\n").append(results);
+        if (!ablations.isEmpty()) b.append("<h2>Ablations (Tag-LLM)</h2>\n").append(ablations);
+        if (predicts(report, false)) b.append("<h2>Predicted vs true (regression; test rows, every seed)</h2>\n<div class=\"grid\" id=\"scatter\"></div>\n");
+        if (predicts(report, true)) {
+            b.append("<h2>ROC curves and calibration (classification; test rows, every seed)</h2>\n<p>ROC: true-positive against ")
+                    .append("false-positive rate over the thresholds of p(positive class) (multi-class: one curve per class, one vs rest, first seed). ")
+                    .append("Calibration: per bin of the top class's probability (10 equal bins, as ECE), the share predicted right against the ")
+                    .append("mean probability; on the diagonal a model is calibrated. The baseline's probabilities are constant: one point.</p>\n")
+                    .append("<div class=\"grid\" id=\"roc\"></div>\n");
         }
-        b.append("<h2>Predicted vs true (regression; test rows, every seed)</h2>\n<div class=\"grid\" id=\"scatter\"></div>\n");
-        b.append("<h2>ROC curves and calibration (classification; test rows, every seed)</h2>\n<p>ROC: true-positive against ")
-                .append("false-positive rate over the thresholds of p(positive class) (multi-class: one curve per class, one vs rest, first seed). ")
-                .append("Calibration: per bin of the top class's probability (10 equal bins, as ECE), the share predicted right against the ")
-                .append("mean probability; on the diagonal a model is calibrated. The baseline's probabilities are constant: one point.</p>\n")
-                .append("<div class=\"grid\" id=\"roc\"></div>\n");
-        b.append("<h2>Training curves (loss per step; validation score on the right axis: head-space MSE, 1 − AUROC for classes)</h2>\n<div class=\"grid\" id=\"curves\"></div>\n");
+        if (hasCurves(report)) {
+            b.append("<h2>Training curves (loss per step; validation score on the right axis: head-space MSE, 1 − AUROC for classes)</h2>\n")
+                    .append("<div class=\"grid\" id=\"curves\"></div>\n");
+        }
         b.append("<pre id=\"render-status\">not drawn</pre>\n");
         b.append("<script id=\"report-data\" type=\"application/json\">")
                 .append(JSON.writeValueAsString(report).replace("</", "<\\/").replace("<!--", "<\\!--")).append("</script>\n");
         b.append(DRAW);
         b.append("</body></html>\n");
         return b.toString();
+    }
+
+    /** Whether some run predicted a classification (or a regression) task: the plots the page draws for it. */
+    private static boolean predicts(JsonNode report, boolean classification) {
+        for (JsonNode r : report.path("runs")) {
+            for (Iterator<String> it = r.path("predictions").fieldNames(); it.hasNext(); ) {
+                JsonNode t = report.path("tasks").path(it.next());
+                if (!t.isMissingNode() && t.path("type").asText().equals("classification") == classification) return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether some run has a loss or validation point (the probe and the baseline train nothing). */
+    private static boolean hasCurves(JsonNode report) {
+        for (JsonNode r : report.path("runs")) {
+            for (JsonNode c : r.path("curves")) if (!c.path("loss").isEmpty() || !c.path("valid").isEmpty()) return true;
+        }
+        return false;
     }
 
     private static void table(StringBuilder b, String task, JsonNode t, boolean ablations) {
@@ -267,17 +292,38 @@ public final class HtmlReport {
                 report.runs.forEach(function (r) {
                   r.curves.forEach(function (c, i) {
                     if (!c.loss.length && !c.valid.length) return;
-                    var ds = [{label: 'loss', data: c.loss.map(function (p) { return {x: p[0], y: p[1]}; }), borderColor: colors[0],
-                               pointRadius: 0, yAxisID: 'y'}];
-                    if (c.valid.length) ds.push({label: 'valid', data: c.valid.map(function (p) { return {x: p[0], y: p[1]}; }),
+                    // an axis only for a series with points: stage 1 has no validation score, so no right-hand axis
+                    var ds = [], scales = {x: {type: 'linear', title: {display: true, text: 'step'}}};
+                    if (c.loss.length) {
+                      ds.push({label: 'loss', data: c.loss.map(function (p) { return {x: p[0], y: p[1]}; }), borderColor: colors[0],
+                               pointRadius: 0, yAxisID: 'y'});
+                      scales.y = {position: 'left', title: {display: true, text: 'loss'}};
+                    }
+                    if (c.valid.length) {
+                      ds.push({label: 'valid', data: c.valid.map(function (p) { return {x: p[0], y: p[1]}; }),
                                borderColor: colors[1], pointRadius: 3, yAxisID: 'y1'});
+                      scales.y1 = {position: 'right', grid: {drawOnChartArea: !c.loss.length}, title: {display: true, text: 'valid'}};
+                    }
                     charts.push(new Chart(cell('curves', r.id + ' / ' + c.name), {type: 'line', data: {datasets: ds},
-                      options: {animation: false, responsive: false, parsing: false, scales: {x: {type: 'linear', title: {display: true, text: 'step'}},
-                                y: {position: 'left', title: {display: true, text: 'loss'}},
-                                y1: {position: 'right', grid: {drawOnChartArea: false}, title: {display: true, text: 'valid'}}}}}));
+                      options: {animation: false, responsive: false, parsing: false, scales: scales}}));
                   });
                 });
                 status.charts = charts.length;
+                // every axis drawn, and those no series with points uses (an axis with nothing on it misleads)
+                status.axes = 0;
+                status.unused_axes = [];
+                charts.forEach(function (ch) {
+                  var used = {};
+                  ch.data.datasets.forEach(function (d, k) {
+                    if (!d.data.length) return;
+                    var m = ch.getDatasetMeta(k);
+                    used[m.xAxisID] = used[m.yAxisID] = true;
+                  });
+                  Object.keys(ch.scales).forEach(function (id) {
+                    status.axes++;
+                    if (!used[id]) status.unused_axes.push(ch.canvas.previousSibling.textContent + ': ' + id);
+                  });
+                });
                 charts.forEach(function (ch) {
                   var ctx = ch.canvas.getContext('2d');
                   var px = ctx.getImageData(0, 0, ch.canvas.width, ch.canvas.height).data, drawn = false;

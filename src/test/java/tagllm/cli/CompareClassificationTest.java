@@ -198,6 +198,7 @@ class CompareClassificationTest {
         assertTrue(s.path("charts").asInt() >= 2 * 2 * 6 + 2 * 2, "charts drawn: " + s);
         assertTrue(dom.contains("ROC curves and calibration"), "the classification section is on the page");
         assertFalse(dom.contains("bbbp: probe'"), "no predicted-vs-true scatter for classes");
+        assertTrue(s.path("unused_axes").isArray() && s.path("unused_axes").isEmpty(), "every axis carries points: " + s);
     }
 
     /** The share of (positive, negative) pairs whose positive scores higher, ties counting one half. */

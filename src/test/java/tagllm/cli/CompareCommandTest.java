@@ -159,6 +159,7 @@ class CompareCommandTest {
         assertEquals(0, s.path("errors").size(), "no script errors: " + s);
         assertEquals(0, s.path("blank").asInt(), "every chart drew pixels: " + s);
         assertTrue(s.path("charts").asInt() >= 5 + 2 * 2 + 2 * 2 + 2 + 2, "charts drawn: " + s);
+        assertTrue(s.path("unused_axes").isArray() && s.path("unused_axes").isEmpty(), "every axis carries points (stage 1 has no valid axis): " + s);
     }
 
     private static List<String> names(JsonNode o) {

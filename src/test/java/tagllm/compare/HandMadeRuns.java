@@ -37,4 +37,19 @@ final class HandMadeRuns {
         String id = method + (ablation.isEmpty() ? "" : "-" + ablation) + "-seed" + seed;
         return new RunResult(id, method, ablation, seed, 1.0, Map.of(task, new RunResult.TaskOutcome(10, lines, gold, pred, 0.5, kept, 1.0)), curves);
     }
+
+    /** One binary task's class probabilities (p(second class) per row) on rows 0, 1, 2, …; no training curves. */
+    static RunResult binary(String method, long seed, String task, int[] gold, double[] p1) {
+        long[] lines = new long[gold.length];
+        double[] g = new double[gold.length], pred = new double[gold.length];
+        double[][] prob = new double[gold.length][];
+        for (int i = 0; i < gold.length; i++) {
+            lines[i] = i;
+            g[i] = gold[i];
+            pred[i] = p1[i] >= 0.5 ? 1 : 0;
+            prob[i] = new double[]{1 - p1[i], p1[i]};
+        }
+        return new RunResult(method + "-seed" + seed, method, "", seed, 1.0, Map.of(task, new RunResult.TaskOutcome(10, lines, g, pred, Double.NaN,
+                method.equals("tagllm") ? 0 : -1, 1.0, List.of("0", "1"), prob, 0.5)), List.of());
+    }
 }

@@ -1,0 +1,73 @@
+package tagllm.compare;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.testutil.HeadlessChromium;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** report.html prints a section only when it has content, and draws an axis only where a series has points. */
+class HtmlReportSectionsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final double[] GOLD = {1, 2, 3, 4};
+    // stage 1 trains domain tags on text: a loss, no validation score; stage 2 both
+    private static final List<RunResult.Curve> CURVES = List.of(
+            new RunResult.Curve("s1", List.of(new double[]{1, 9.0}, new double[]{2, 8.5}), List.of()),
+            new RunResult.Curve("s2", List.of(new double[]{1, 1.0}, new double[]{2, 0.8}), List.of(new double[]{0, 0.9}, new double[]{2, 0.7})));
+
+    private static String regressionPage(Path dir, boolean ablation) throws Exception {
+        List<RunResult> runs = new java.util.ArrayList<>(List.of(
+                HandMadeRuns.regression("tagllm", "", 1, "qed", GOLD, new double[]{1.1, 2.2, 2.9, 3.7}, CURVES),
+                HandMadeRuns.regression("baseline", "", 1, "qed", GOLD, new double[]{2.5, 2.5, 2.5, 2.5}, List.of())));
+        if (ablation) runs.add(HandMadeRuns.regression("tagllm", "no-function-tag", 1, "qed", GOLD, new double[]{1.3, 2.1, 3.2, 3.6}, CURVES));
+        return HtmlReport.render(Report.build(HandMadeRuns.experiment(dir, "qed: {preset: QED, data: d.csv}"), runs, JSON.createObjectNode()));
+    }
+
+    @Test
+    void aRegressionRunWithoutAblationsHasNoAblationOrClassificationSection(@TempDir Path dir) throws Exception {
+        String html = regressionPage(dir, false);
+        assertFalse(html.contains("<h2>Ablations"), "no ablation was run");
+        assertFalse(html.contains("<h2>ROC curves"), "no classification task");
+        assertFalse(html.contains("<div class=\"grid\" id=\"roc\">"));
+        assertTrue(html.contains("<h2>Results</h2>") && html.contains("<h2>Predicted vs true") && html.contains("<h2>Training curves"));
+        String withAblation = regressionPage(dir, true);
+        assertTrue(withAblation.contains("<h2>Ablations (Tag-LLM)</h2>\n<h3>qed"), "an ablation has its section and table");
+    }
+
+    @Test
+    void aClassificationOnlyRunHasNoRegressionPlotsAndNoCurvesWithoutTraining(@TempDir Path dir) throws Exception {
+        int[] gold = {0, 1, 1, 0};
+        List<RunResult> runs = List.of(HandMadeRuns.binary("tagllm", 1, "bbbp", gold, new double[]{0.2, 0.7, 0.6, 0.4}),
+                HandMadeRuns.binary("baseline", 1, "bbbp", gold, new double[]{0.5, 0.5, 0.5, 0.5}));
+        var report = Report.build(HandMadeRuns.experiment(dir, "bbbp: {preset: BBBP, data: d.csv}"), runs, JSON.createObjectNode());
+        assertEquals("classification", report.path("tasks").path("bbbp").path("type").asText());
+        String html = HtmlReport.render(report);
+        assertFalse(html.contains("<h2>Predicted vs true"), "no regression task");
+        assertFalse(html.contains("<div class=\"grid\" id=\"scatter\">"), "(Chart.js itself holds 'id=\"scatter\"')");
+        assertFalse(html.contains("<h2>Training curves"), "these runs have no curve");
+        assertFalse(html.contains("<h2>Ablations"));
+        assertTrue(html.contains("<h2>ROC curves and calibration"));
+    }
+
+    /** In a real browser: the stage-1 chart has no right-hand axis, and no chart has an axis without points. */
+    @Test
+    void everyAxisDrawnCarriesPoints(@TempDir Path dir) throws Exception {
+        String chromium = HeadlessChromium.find();
+        assumeTrue(chromium != null, "no chromium on PATH (apt-get install chromium): the browser check is skipped");
+        Path html = Files.writeString(dir.resolve("report.html"), regressionPage(dir, false));
+        JsonNode s = HeadlessChromium.render(chromium, html).status();
+        assertEquals(0, s.path("errors").size(), "no script errors: " + s);
+        assertEquals(0, s.path("blank").asInt(), s.toString());
+        // predicted vs true for tagllm and baseline (x, y each), tagllm's s1 curve (step, loss) and s2 (step, loss, valid)
+        assertEquals(4, s.path("charts").asInt(), s.toString());
+        assertEquals(2 + 2 + 2 + 3, s.path("axes").asInt(), s.toString());
+        assertTrue(s.path("unused_axes").isArray() && s.path("unused_axes").isEmpty(), s.toString());
+    }
+}
