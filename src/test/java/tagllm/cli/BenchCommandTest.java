@@ -28,6 +28,8 @@ class BenchCommandTest {
         assertEquals(0, r.exit(), r.err());
         JsonNode o = new ObjectMapper().readTree(r.out());
         ModelConfig c = BenchShape.TINY.config();
+        // the progress line's count in millions with one decimal (an integer division printed 0 M for the tiny shape)
+        assertTrue(r.err().contains("weights for " + String.format(java.util.Locale.ROOT, "%.1f", c.parameterCount() / 1e6) + " M parameters"), r.err());
         assertEquals(c.parameterCount(), o.get("model").get("parameters").asLong());
         JsonNode res = o.get("results");
         assertEquals(3, res.size());
