@@ -115,7 +115,7 @@ public final class Compare {
                 undefinedRows |= undefined;
                 b.append("| ").append(v.getKey()).append(n.has("baseline") ? " (" + n.path("baseline").asText() + ")" : "").append(" | ").append(n.path("params").asLong()).append(" | ")
                         .append(undefined ? "undefined" : HtmlReport.fmt(mean) + spread).append(" | ")
-                        .append(d.isMissingNode() ? "reference" : undefined ? "–" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
+                        .append(d.isMissingNode() ? (v.getKey().equals("tagllm") ? "reference" : "– (no Tag-LLM run)") : undefined ? "–" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
                                 + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]")
                         .append(" | ").append(kept).append(" |\n");
             }

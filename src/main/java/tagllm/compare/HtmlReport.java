@@ -140,7 +140,8 @@ public final class HtmlReport {
             for (String m : extra) rows.append(fmt(v.path("mean").path(m).asDouble(Double.NaN))).append("</td><td>");
             JsonNode d = v.path("vs_tagllm").path(metric);
             if (d.isMissingNode()) {
-                rows.append("</td><td class=\"l\">reference");
+                // Tag-LLM itself is the reference; without a Tag-LLM run (--methods without tagllm) nothing is
+                rows.append("</td><td class=\"l\">").append(e.getKey().equals("tagllm") ? "reference" : "no Tag-LLM run to compare with");
             } else {
                 double diff = d.path("diff").asDouble(Double.NaN), lo = d.path("lo").asDouble(Double.NaN), hi = d.path("hi").asDouble(Double.NaN);
                 rows.append(fmt(diff)).append(" [").append(fmt(lo)).append(", ").append(fmt(hi)).append("]");

@@ -57,4 +57,21 @@ class CompareMarkdownTest {
         assertTrue(md.contains("| baseline (training mean) | 1 | undefined | – | – |"), md);
         assertTrue(md.contains("(undefined: pearson has no value for these predictions, a correlation of predictions that are all the same)"), md);
     }
+
+    /** Without a Tag-LLM run (--methods probe) no row is the reference: each says there is nothing to compare with. */
+    @Test
+    void withoutATagLlmRunNoRowIsCalledTheReference() throws Exception {
+        ObjectNode r = (ObjectNode) JSON.readTree("""
+                {"tasks": {"qed": {"metric": "mse", "higher_is_better": false, "test_rows": 3, "variants": {
+                  "probe": {"params": 65, "mean": {"mse": 0.375}, "std": {"mse": 0.0}, "seeds": [{"kept_step": -1}], "vs_tagllm": null},
+                  "baseline": {"params": 1, "baseline": "training mean", "mean": {"mse": 0.5}, "std": {"mse": 0.0},
+                               "seeds": [{"kept_step": -1}], "vs_tagllm": null}}}}}
+                """);
+        String md = Compare.markdown(r);
+        assertTrue(md.contains("| probe | 65 | 0.3750 (1 seed) | – (no Tag-LLM run) | – |"), md);
+        assertTrue(md.contains("| baseline (training mean) | 1 | 0.5000 (1 seed) | – (no Tag-LLM run) | – |"), md);
+        assertFalse(md.contains("reference"), md);
+        String html = HtmlReport.render(r);
+        assertTrue(html.contains("no Tag-LLM run to compare with") && !html.contains(">reference<"), "the HTML table too");
+    }
 }
