@@ -42,6 +42,10 @@ public record Ablation(String name, String key, String value) {
                     throw bad(s, key + " needs a positive number of vectors, e.g. " + key + "=10");
                 }
                 if (p < 1) throw bad(s, key + " needs a positive number of vectors, e.g. " + key + "=10");
+                // as an experiment's tag_length: refused here, not after the runs before this variant's
+                if (p > tagllm.train.Experiment.MAX_TAG_LENGTH) {
+                    throw bad(s, key + " must be at most " + tagllm.train.Experiment.MAX_TAG_LENGTH + " vectors, as an experiment's tag_length");
+                }
             }
             case "enrich", "isolation", "standardize" -> {
                 if (!value.equals("on") && !value.equals("off")) throw bad(s, key + " takes on or off");

@@ -144,6 +144,11 @@ class CompareCommandTest {
         assertTrue(r.err().contains("unknown method 'finetune'"), r.err());
         CliRun a = CliRun.of("compare", yaml.toString(), "--ablations", "no-tags", "-o", dir.resolve("y").toString());
         assertTrue(a.err().contains("ablation 'no-tags'") && a.err().contains("no-domain-tags"), a.err());
+        // refused at once, as an experiment's tag_length is (it ran every Tag-LLM run before failing on its rows)
+        CliRun p = CliRun.of("compare", yaml.toString(), "--ablations", "function-p=5000", "-o", dir.resolve("z").toString());
+        assertNotEquals(0, p.exit(), p.err());
+        assertTrue(p.err().contains("function-p must be at most 4096 vectors"), p.err());
+        assertFalse(Files.exists(dir.resolve("z/runs")), "no run started");
     }
 
     /** The page in a real browser: it loads without script errors and every plot is drawn (a canvas with pixels). */
