@@ -48,6 +48,10 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
                          Map<String, TagKind> tags, List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
                          List<StageSpec> stages, Engine engine) {
 
+    /** The master URLs Spark accepts (SparkContext's forms). */
+    private static final java.util.regex.Pattern SPARK_MASTER = java.util.regex.Pattern.compile(
+            "local|local\\[(\\d+|\\*)(\\s*,\\s*\\d+)?]|local-cluster\\[\\s*\\d+\\s*,\\s*\\d+\\s*,\\s*\\d+\\s*]|spark://\\S+|yarn|k8s://\\S+|mesos://\\S+");
+
     public static final String[] KEYS = {"model", "output", "seed", "recipe", "tag_length", "function_init", "tags", "init", "defaults", "tasks", "stages",
             "engine", "master"};
 
@@ -222,6 +226,11 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         if (!engineName.equals("local") && !engineName.equals("spark")) throw c.error("engine", "must be local or spark, got '" + engineName + "'");
         if (c.has("master") && engineName.equals("local")) throw c.error("master", "is a Spark setting: give engine: spark with it");
         Engine engine = engineName.equals("local") ? Engine.LOCAL : new Engine(engineName, c.string("master", "local[*]"));
+        // Spark's own refusal of a master URL comes after a session start and a stack trace, naming no file or field
+        if (!engine.isLocal() && !SPARK_MASTER.matcher(engine.master()).matches()) {
+            throw c.error("master", "expected a Spark master URL: local, local[N], local[*], local[N,F], local-cluster[N,C,M], "
+                    + "spark://HOST:PORT, yarn or k8s://URL; got '" + engine.master() + "'");
+        }
         return builder().file(file).model(model).output(output).seed(seed).tagLengths(p, pf).functionInit(functionInit).tags(tags)
                 .init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).build();
     }

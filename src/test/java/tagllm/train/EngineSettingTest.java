@@ -43,6 +43,12 @@ class EngineSettingTest {
         assertTrue(e.getMessage().contains("engine") && e.getMessage().contains("local or spark"), e.getMessage());
         var m = assertThrows(ConfigException.class, () -> load(dir, "master: local[2]\n"));
         assertTrue(m.getMessage().contains("master") && m.getMessage().contains("engine: spark"), m.getMessage());
+        // named by its field before a Spark session starts (Spark's own refusal came after one, with a stack trace)
+        var url = assertThrows(ConfigException.class, () -> load(dir, "engine: spark\nmaster: bogus[2]\n"));
+        assertTrue(url.getMessage().contains("exp.yaml: master: expected a Spark master URL") && url.getMessage().contains("'bogus[2]'"), url.getMessage());
+        for (String ok : new String[]{"local", "local[4]", "local[*]", "local[2, 3]", "local-cluster[2, 1, 1024]", "spark://h:7077", "yarn"}) {
+            assertEquals(ok, assertDoesNotThrow(() -> load(dir, "engine: spark\nmaster: '" + ok + "'\n")).engine().master());
+        }
     }
 
     @Test
