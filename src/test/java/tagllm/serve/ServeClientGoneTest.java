@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,17 +42,6 @@ class ServeClientGoneTest {
                 "max_tokens", ServerOptions.DEFAULT_MAX_TOKENS, "stream", stream));
     }
 
-    private static Socket rawGenerate(int port, String body) throws Exception {
-        Socket k = new Socket("127.0.0.1", port);
-        k.setSoTimeout(30_000);
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        k.getOutputStream().write(("POST /v1/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + b.length
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        k.getOutputStream().write(b);
-        k.getOutputStream().flush();
-        return k;
-    }
-
     private static double inFlight(TagServer s) throws Exception {
         for (String line : get(s.uri(), "/metrics").body().split("\n")) {
             if (line.startsWith("tagllm_http_requests_in_flight ")) return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
@@ -69,8 +57,8 @@ class ServeClientGoneTest {
         try (TagServer s = TagServer.start(service, options)) {
             List<Socket> clients = new ArrayList<>();
             try {
-                clients.add(rawGenerate(s.port(), endless(false)));
-                Socket streaming = rawGenerate(s.port(), endless(true));
+                clients.add(rawPost(s.port(), "/v1/generate", endless(false)));
+                Socket streaming = rawPost(s.port(), "/v1/generate", endless(true));
                 clients.add(streaming);
                 // the stream has started: its status line and first token event came
                 InputStream in = streaming.getInputStream();
@@ -135,11 +123,7 @@ class ServeClientGoneTest {
         try (TagServer s = TagServer.start(flood, options); Socket k = new Socket()) {
             k.setReceiveBufferSize(4096); // the client's kernel takes little: what piles up is on the server's side
             k.connect(new java.net.InetSocketAddress("127.0.0.1", s.port()));
-            byte[] body = "{\"task\": \"T\", \"inputs\": [{}], \"stream\": true}".getBytes(StandardCharsets.UTF_8);
-            k.getOutputStream().write(("POST /v1/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            k.getOutputStream().write(body);
-            k.getOutputStream().flush();
+            writePost(k, "/v1/generate", "{\"task\": \"T\", \"inputs\": [{}], \"stream\": true}");
             // and reads nothing
             long deadline = System.nanoTime() + 30_000_000_000L; // it takes well under a second
             while (log.stream().noneMatch(l -> l.startsWith("POST /v1/generate ")) && System.nanoTime() < deadline) Thread.sleep(20);

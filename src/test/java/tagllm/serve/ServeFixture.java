@@ -124,6 +124,26 @@ final class ServeFixture {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /**
+     * A POST sent whole on a connection of its own, the answer left unread: for tests that hold connections open, hang
+     * up on them, or read the answer later (30 s read timeout).
+     */
+    static java.net.Socket rawPost(int port, String path, String body) throws IOException {
+        java.net.Socket k = new java.net.Socket("127.0.0.1", port);
+        k.setSoTimeout(30_000);
+        writePost(k, path, body);
+        return k;
+    }
+
+    /** Writes a whole JSON POST on a connected socket. */
+    static void writePost(java.net.Socket k, String path, String body) throws IOException {
+        byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        k.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        k.getOutputStream().write(b);
+        k.getOutputStream().flush();
+    }
+
     static String json(Object o) {
         try {
             return JSON.writeValueAsString(o);

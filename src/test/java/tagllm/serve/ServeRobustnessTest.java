@@ -178,7 +178,7 @@ class ServeRobustnessTest {
         CountDownLatch release = new CountDownLatch(1);
         // read timeout 1 s; the model answers after 3 s
         try (TagServer s = TagServer.start(blocking(release), quick().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
-             Socket k = rawPost(s.port(), "{\"task\": \"X\", \"inputs\": [{}]}")) {
+             Socket k = rawPost(s.port(), "/v1/predict", "{\"task\": \"X\", \"inputs\": [{}]}")) {
             Thread.sleep(3000);
             release.countDown();
             assertTrue(statusLine(k).startsWith("HTTP/1.1 200"));
@@ -196,7 +196,7 @@ class ServeRobustnessTest {
             // 950 bytes each (inputs may carry other keys): two fit in the budget, a third does not
             String body = "{\"task\": \"X\", \"inputs\": [{\"pad\": \"" + "x".repeat(950 - 38) + "\"}]}";
             assertEquals(950, body.length());
-            try (Socket a = rawPost(s.port(), body); Socket b = rawPost(s.port(), body)) {
+            try (Socket a = rawPost(s.port(), "/v1/predict", body); Socket b = rawPost(s.port(), "/v1/predict", body)) {
                 Thread.sleep(700);
                 long t0 = System.nanoTime();
                 Reply c = post(s.uri(), "/v1/predict", body);
@@ -211,18 +211,6 @@ class ServeRobustnessTest {
                 release.countDown();
             }
         }
-    }
-
-    /** A request sent whole on its own connection; its answer is read later with statusLine. */
-    private static Socket rawPost(int port, String body) throws Exception {
-        Socket k = new Socket("127.0.0.1", port);
-        k.setSoTimeout(30_000);
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        k.getOutputStream().write(("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + b.length
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        k.getOutputStream().write(b);
-        k.getOutputStream().flush();
-        return k;
     }
 
     private static String statusLine(Socket k) throws Exception {
