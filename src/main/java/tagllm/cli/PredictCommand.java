@@ -11,7 +11,6 @@ import tagllm.data.Row;
 import tagllm.data.RowIssues;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
-import tagllm.task.InputCheck;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -90,7 +89,6 @@ public final class PredictCommand implements Callable<Integer> {
         List<String> columns = Dataset.scan(opts.input, inputFormat, RowIssues.forwarding(issues, entries::add), entries::add);
         requirePromptColumns(task, inputFormat, columns);
         ExampleRenderer r = p.renderer(task);
-        InputCheck check = InputCheck.of(task);
         int n = entries.size();
         String[] errors = new String[n];
         List<Integer> usable = new ArrayList<>();
@@ -102,8 +100,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
             Row row = (Row) entries.get(k);
             try {
-                check.check(row);
-                prompts.add(r.prompt(row));
+                prompts.add(r.checkedPrompt(row));
                 usable.add(k);
             } catch (DatasetException e) {
                 Truncated t = truncate && e.reason().startsWith("too long") ? Truncated.fit(r, row) : null;

@@ -10,7 +10,6 @@ import tagllm.tag.TagFile;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.task.ExampleRenderer;
-import tagllm.task.InputCheck;
 import tagllm.task.Presets;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
@@ -361,7 +360,6 @@ public final class PredictorService implements TagService, AutoCloseable {
     private List<Sequence> prompts(ServedTagSet set, TaskInfo info, TaskSpec spec, List<Map<String, String>> inputs) {
         if (inputs.isEmpty()) throw ApiException.badRequest("inputs: empty; give at least one object with " + info.describeFields());
         ExampleRenderer renderer = set.predictor().renderer(spec);
-        InputCheck check = InputCheck.of(spec);
         List<Sequence> out = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             String where = "inputs[" + i + "]";
@@ -370,7 +368,7 @@ public final class PredictorService implements TagService, AutoCloseable {
             refuseHopelesslyLong(input, where, renderer);
             Row row = Row.of(where, 1, input);
             try {
-                check.check(row);
+                renderer.check(row);
             } catch (DatasetException e) {
                 throw ApiException.badRequest(where + "." + e.reason()); // the reason starts with the field
             }

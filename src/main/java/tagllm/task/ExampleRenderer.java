@@ -119,7 +119,16 @@ public final class ExampleRenderer {
         return t;
     }
 
-    /** A prompt for prediction: no label needed; text tasks stop before the output. */
+    /** Throws what predict, serve and Spark refuse in a row's inputs ({@link InputCheck}), naming the column. */
+    public void check(Row row) { check.check(row); }
+
+    /** {@link #prompt} of a row that passes {@link #check}: what predict, serve, Spark and the Java API score. */
+    public Example checkedPrompt(Row row) {
+        check.check(row);
+        return prompt(row);
+    }
+
+    /** A prompt for prediction: no label needed; text tasks stop before the output (the inputs unchecked: {@link #checkedPrompt}). */
     public Example prompt(Row row) {
         Sequence s = render(row, placeholder -> row.get(task.column(placeholder)), false);
         return new Example(task, s, Double.NaN, null, row.source(), row.line());

@@ -139,9 +139,7 @@ public final class TagPredictor {
         for (var e : fields.entrySet()) {
             if (e.getValue() == null) throw new IllegalArgumentException("task " + t.name() + ": field '" + e.getKey() + "' is null");
         }
-        tagllm.data.Row row = tagllm.data.Row.of("input", 1, fields);
-        InputCheck.of(t).check(row);
-        return renderer(t).prompt(row).sequence();
+        return renderer(t).checkedPrompt(tagllm.data.Row.of("input", 1, fields)).sequence();
     }
 
     /** Head predictions (label units) for regression prompts, several prompts per forward pass. */

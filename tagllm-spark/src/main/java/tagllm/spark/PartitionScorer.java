@@ -5,7 +5,6 @@ import org.apache.spark.sql.RowFactory;
 import tagllm.data.DatasetException;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
-import tagllm.task.InputCheck;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -33,7 +32,6 @@ final class PartitionScorer implements Iterator<Row> {
     private final TagPredictor predictor;
     private final TaskSpec task;
     private final ExampleRenderer renderer;
-    private final InputCheck check;
     private final ScoreSpec spec;
     private final String source;
     private final List<Row> out = new ArrayList<>();
@@ -49,7 +47,6 @@ final class PartitionScorer implements Iterator<Row> {
         this.task = predictor.task(spec.task()).withColumns(spec.columns());
         predictor.requireReady(task);
         this.renderer = predictor.renderer(task);
-        this.check = InputCheck.of(task);
         this.source = "partition " + partition;
     }
 
@@ -87,8 +84,7 @@ final class PartitionScorer implements Iterator<Row> {
             }
             try {
                 tagllm.data.Row row = tagllm.data.Row.of(source, line, fields(r));
-                check.check(row);
-                Example e = renderer.prompt(row);
+                Example e = renderer.checkedPrompt(row);
                 prompts.add(e);
                 errors.add(null);
                 positions += e.sequence().length();
