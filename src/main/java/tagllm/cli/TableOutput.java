@@ -1,12 +1,11 @@
 package tagllm.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
+import tagllm.data.Format;
+import tagllm.data.RowSink;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -37,36 +36,17 @@ enum TableOutput {
         throw new IllegalArgumentException(output + ": the extension does not say the format (.csv, .tsv, .jsonl); add --output-format");
     }
 
+    /** The table as this format writes it (data.RowSink, as chem and data build write their files). */
     String render(List<String> header, List<List<String>> rows, Set<String> numeric) throws IOException {
-        StringWriter sw = new StringWriter();
-        if (this == JSONL) {
-            ObjectMapper om = new ObjectMapper();
-            for (List<String> r : rows) {
-                ObjectNode o = om.createObjectNode();
-                for (int i = 0; i < header.size(); i++) {
-                    String v = r.get(i);
-                    if (numeric.contains(header.get(i)) && isNumber(v)) o.put(header.get(i), Double.parseDouble(v));
-                    else if (numeric.contains(header.get(i)) && (v == null || v.isEmpty())) o.putNull(header.get(i)); // no value: null, not ""
-                    else o.put(header.get(i), v);
-                }
-                sw.write(om.writeValueAsString(o));
-                sw.write('\n');
-            }
-            return sw.toString();
-        }
-        CSVFormat f = (this == TSV ? CSVFormat.TDF : CSVFormat.DEFAULT).builder().setRecordSeparator("\n").get();
-        try (CSVPrinter csv = new CSVPrinter(sw, f)) {
-            csv.printRecord(header);
-            for (List<String> r : rows) csv.printRecord(r);
-        }
-        return sw.toString();
-    }
-
-    private static boolean isNumber(String v) {
-        try {
-            return v != null && Double.isFinite(Double.parseDouble(v));
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RowSink sink = RowSink.of(out, switch (this) {
+            case CSV -> Format.CSV;
+            case TSV -> Format.TSV;
+            case JSONL -> Format.JSONL;
+        }, numeric);
+        sink.header(header);
+        for (List<String> r : rows) sink.row(r);
+        sink.flush();
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * Rows written as the output file's name says: .tsv (or .tab) as TSV, .jsonl (or .ndjson) as one JSON object per
  * line keyed by the header, anything else as CSV in the style of ../shared/data (UTF-8, "\n", quotes only where
- * needed). In JSONL, values of the numeric columns that read as finite numbers are written as JSON numbers.
+ * needed). In JSONL, values of the numeric columns that read as finite numbers are written as JSON numbers, and an
+ * empty one (a row without a value) as null.
  */
 public abstract class RowSink {
     protected final Writer writer;
@@ -91,6 +92,7 @@ public abstract class RowSink {
                 String v = values.get(i);
                 Double x = numeric.contains(keys.get(i)) ? finite(v) : null;
                 if (x != null) o.put(keys.get(i), x);
+                else if (numeric.contains(keys.get(i)) && (v == null || v.isEmpty())) o.putNull(keys.get(i)); // no value: null, not ""
                 else o.put(keys.get(i), v);
             }
             writer.write(JSON.writeValueAsString(o));

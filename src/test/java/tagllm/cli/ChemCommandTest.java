@@ -61,6 +61,7 @@ class ChemCommandTest {
         var first = json.readTree(lines.get(0));
         assertEquals("1", first.get("id").asText());
         assertTrue(first.get("error").asText().contains("missing column 'smiles'"), lines.get(0));
+        assertTrue(first.get("qed").isNull(), "no value: null, as predict's JSONL has it: " + lines.get(0));
         assertEquals(Qed.qed("CCO").qed(), json.readTree(lines.get(1)).get("qed").asDouble(), 0);
         var third = json.readTree(lines.get(2));
         assertEquals("ethane", third.get("name").asText());
