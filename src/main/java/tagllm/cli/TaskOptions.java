@@ -51,10 +51,7 @@ final class TaskOptions {
     TaskSpec resolve(TagPredictor p) {
         TaskSpec t = p.task(task);
         // a mapping for a placeholder the template lacks would be ignored, and the run would read the column it meant to avoid
-        java.util.List<String> placeholders = new java.util.ArrayList<>();
-        for (tagllm.tag.Template.Part part : t.parsedTemplate().parts()) {
-            if (part instanceof tagllm.tag.Template.Field f && !placeholders.contains(f.column())) placeholders.add(f.column());
-        }
+        java.util.Set<String> placeholders = t.parsedTemplate().columns();
         for (String placeholder : columns.keySet()) {
             if (!placeholders.contains(placeholder)) {
                 throw new IllegalArgumentException("--column " + placeholder + "=" + columns.get(placeholder) + ": task " + t.name()

@@ -103,13 +103,12 @@ public record TaskSpec(
 
     /** The data columns a prompt reads (every placeholder but the output's, mapped by columns), in template order. */
     public List<String> promptColumns() {
-        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
-        for (Template.Part p : parsedTemplate().parts()) {
-            if (p instanceof Template.Field f && (type == TaskType.LANGUAGE_MODEL || !f.column().equals(outputPlaceholder))) {
-                out.add(column(f.column()));
-            }
-        }
-        return List.copyOf(out);
+        return promptPlaceholders().stream().map(this::column).distinct().toList();
+    }
+
+    /** The placeholders a prompt fills: the template's, the output's excepted (domain text has no output), in order. */
+    public List<String> promptPlaceholders() {
+        return parsedTemplate().columns().stream().filter(c -> type == TaskType.LANGUAGE_MODEL || !c.equals(outputPlaceholder)).toList();
     }
 
     /**

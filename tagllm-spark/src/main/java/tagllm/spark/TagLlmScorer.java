@@ -200,10 +200,7 @@ public class TagLlmScorer extends Transformer {
     private Map<String, String> placeholderColumns(TaskSpec task) {
         if (!isDefined(inputCols)) return Map.of();
         List<String> entries = List.of($(inputCols));
-        List<String> placeholders = new ArrayList<>();
-        for (String c : task.parsedTemplate().columns()) {
-            if (task.type() == TaskType.LANGUAGE_MODEL || !c.equals(task.outputPlaceholder())) placeholders.add(c);
-        }
+        List<String> placeholders = task.promptPlaceholders();
         String given = "inputCols " + String.join(",", entries) + ": ";
         String they = "task " + task.name() + "'s placeholders are " + String.join(", ", placeholders);
         long mapped = entries.stream().filter(e -> e.contains("=")).count();
