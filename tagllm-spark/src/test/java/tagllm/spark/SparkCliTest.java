@@ -176,19 +176,13 @@ class SparkCliTest {
         Path tags = Fixtures.qedTags(dir);
         List<String> smiles = new ArrayList<>(Fixtures.smiles(12));
         smiles.add(5, "C C");
-        Path in = dir.resolve("mol.csv");
-        StringBuilder csv = new StringBuilder("id,mol\n");
-        for (int i = 0; i < smiles.size(); i++) csv.append(i).append(",\"").append(smiles.get(i)).append("\"\n");
-        Files.writeString(in, csv);
+        Path in = idCsv(dir.resolve("mol.csv"), "mol", smiles);
         String model = Fixtures.model();
         Path pred = dir.resolve("mol-pred.csv");
         Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
                 "--column", "smiles=mol", "--output", pred.toString());
         assertEquals(0, p.exit(), p.err());
-        Map<String, CSVRecord> predicted = new HashMap<>();
-        try (Reader r = Files.newBufferedReader(pred)) {
-            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) predicted.put(rec.get("id"), rec);
-        }
+        Map<String, CSVRecord> predicted = byId(pred).rows();
         assertEquals(smiles.size(), predicted.size());
         assertTrue(predicted.get("5").get("error").startsWith("mol: invalid SMILES 'C C'"), predicted.get("5").toString());
 
@@ -234,19 +228,13 @@ class SparkCliTest {
         Path tags = Fixtures.overflowingQedTags(dir);
         List<String> smiles = new ArrayList<>(Fixtures.smiles(6));
         smiles.add(2, "C C");
-        Path in = dir.resolve("inf.csv");
-        StringBuilder csv = new StringBuilder("id,smiles\n");
-        for (int i = 0; i < smiles.size(); i++) csv.append(i).append(",\"").append(smiles.get(i)).append("\"\n");
-        Files.writeString(in, csv);
+        Path in = idCsv(dir.resolve("inf.csv"), "smiles", smiles);
         String model = Fixtures.model();
         Path pred = dir.resolve("inf-pred.csv"), out = dir.resolve("inf.parquet");
         Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
                 "--output", pred.toString());
         assertEquals(0, p.exit(), p.err());
-        Map<String, CSVRecord> predicted = new HashMap<>();
-        try (Reader r = Files.newBufferedReader(pred)) {
-            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) predicted.put(rec.get("id"), rec);
-        }
+        Map<String, CSVRecord> predicted = byId(pred).rows();
         assertEquals(smiles.size(), predicted.size());
         for (CSVRecord rec : predicted.values()) {
             assertEquals("", rec.get("prediction"), rec.toString());
@@ -285,10 +273,7 @@ class SparkCliTest {
         smiles.add(3, "C C");
         smiles.add(7, "");
         smiles.add(11, "C".repeat(3000));
-        Path in = dir.resolve("cls.csv");
-        StringBuilder csv = new StringBuilder("id,smiles\n");
-        for (int i = 0; i < smiles.size(); i++) csv.append(i).append(",\"").append(smiles.get(i)).append("\"\n");
-        Files.writeString(in, csv);
+        Path in = idCsv(dir.resolve("cls.csv"), "smiles", smiles);
         String model = Fixtures.model();
         SparkSession spark = null;
         try {
@@ -297,13 +282,9 @@ class SparkCliTest {
                 Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", task, "--input", in.toString(),
                         "--output", pred.toString());
                 assertEquals(0, p.exit(), p.err());
-                List<String> header;
-                Map<String, CSVRecord> predicted = new HashMap<>();
-                try (Reader r = Files.newBufferedReader(pred)) {
-                    var parsed = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r);
-                    header = parsed.getHeaderNames();
-                    for (CSVRecord rec : parsed) predicted.put(rec.get("id"), rec);
-                }
+                ById read = byId(pred);
+                List<String> header = read.header();
+                Map<String, CSVRecord> predicted = read.rows();
                 assertEquals(smiles.size(), predicted.size());
                 List<String> probs = header.stream().filter(c -> c.startsWith("prob_")).toList();
                 assertEquals(task.equals("bbbp") ? 2 : 3, probs.size(), header::toString);
@@ -346,6 +327,25 @@ class SparkCliTest {
             }
         } finally {
             if (spark != null) spark.stop();
+        }
+    }
+
+    /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
+    private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
+        StringBuilder csv = new StringBuilder("id," + column + "\n");
+        for (int i = 0; i < values.size(); i++) csv.append(i).append(",\"").append(values.get(i)).append("\"\n");
+        return Files.writeString(file, csv);
+    }
+
+    /** A CSV that predict wrote: its header and its records by their id column. */
+    private record ById(List<String> header, Map<String, CSVRecord> rows) {}
+
+    private static ById byId(Path csv) throws java.io.IOException {
+        Map<String, CSVRecord> rows = new HashMap<>();
+        try (Reader r = Files.newBufferedReader(csv)) {
+            var parsed = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r);
+            for (CSVRecord rec : parsed) rows.put(rec.get("id"), rec);
+            return new ById(parsed.getHeaderNames(), rows);
         }
     }
 }
