@@ -153,9 +153,7 @@ public final class ExperimentRunner {
             }
         }
         FileErrors.createFolder(out);
-        ObjectNode settings = RunManifest.settings(exp, fingerprint);
-        // the precision the products compute in: resuming a run in the other one would mix them (losses move by percents)
-        settings.put("compute", model.weights().bf16Compute() ? "bf16" : "f32");
+        ObjectNode settings = RunManifest.settings(exp, fingerprint, model.weights().bf16Compute());
         if (resume) RunManifest.resume(out, settings, force);
         if (force && !resume) {
             for (StageSpec s : exp.stages()) {

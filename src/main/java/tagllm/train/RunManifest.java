@@ -33,9 +33,11 @@ final class RunManifest {
     static Path file(Path output) { return output.resolve(FILE); }
 
     /** The settings that decide a run's result. */
-    static ObjectNode settings(Experiment exp, String fingerprint) throws IOException {
+    static ObjectNode settings(Experiment exp, String fingerprint, boolean bf16Compute) throws IOException {
         ObjectNode s = JSON.createObjectNode();
         s.put("model_fingerprint", fingerprint);
+        // the precision the products compute in: resuming a run in the other one would mix them (losses move by percents)
+        s.put("compute", bf16Compute ? "bf16" : "f32");
         s.put("seed", exp.seed());
         s.put("tag_length", exp.tagLength());
         s.put("function_tag_length", exp.functionTagLength());
