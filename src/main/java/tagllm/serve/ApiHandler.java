@@ -136,7 +136,7 @@ final class ApiHandler extends Handler.Abstract {
                     Cancellation cancel = new Cancellation();
                     // closed before the answer completes: Jetty closes a connection that still has a reader
                     try (ClientWatch watch = ClientWatch.start(request, cancel)) {
-                        Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, response, cancel);
+                        Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, response, cancel, watch);
                         if (watch.sawPipelinedBytes()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
                         return o;
                     }
@@ -254,7 +254,8 @@ final class ApiHandler extends Handler.Abstract {
         return o;
     }
 
-    private Outcome generate(ObjectNode body, Response response, Cancellation cancel) throws Exception {
+    /** watch: closed before a stream's last write, which completes the answer inside this call. */
+    private Outcome generate(ObjectNode body, Response response, Cancellation cancel, ClientWatch watch) throws Exception {
         RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs", "max_tokens", "temperature", "top_k", "top_p", "seed", "stream"));
         TaskInfo task = task(body);
         int maxTokens = RequestBodies.optionalInt(body, "max_tokens", Math.min(ServerOptions.DEFAULT_NEW_TOKENS, options.maxTokens()),
@@ -276,7 +277,7 @@ final class ApiHandler extends Handler.Abstract {
             g.texts().forEach(a::add);
             return ok(o);
         }
-        int status = new ServerSentEvents(response, options, cancel).run(service, task, inputs, decoding).status();
+        int status = new ServerSentEvents(response, options, cancel, watch::close).run(service, task, inputs, decoding).status();
         if (status == 200) metrics.answeredInputs(task, inputs.size());
         return new Outcome(status, null, true);
     }

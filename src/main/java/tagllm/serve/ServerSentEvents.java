@@ -46,11 +46,17 @@ final class ServerSentEvents {
     private final ServerOptions options;
     private final Cancellation cancel;
     private final AtomicLong unwritten = new AtomicLong();
+    private final Runnable beforeLast;
 
-    ServerSentEvents(Response response, ServerOptions options, Cancellation cancel) {
+    /**
+     * beforeLast runs before the write that completes the answer: the request's ClientWatch must be withdrawn by then,
+     * or Jetty closes the connection (keep-alive lost) and a client reusing it gets no answer to its next request.
+     */
+    ServerSentEvents(Response response, ServerOptions options, Cancellation cancel, Runnable beforeLast) {
         this.response = response;
         this.options = options;
         this.cancel = cancel;
+        this.beforeLast = beforeLast;
     }
 
     /** Streams the generation; returns the outcome for the access log (200, or the status of a refusal). */
@@ -149,6 +155,7 @@ final class ServerSentEvents {
     /** A write that fails means the client closed or stopped reading (the idle timeout): the model stops too. */
     private void write(byte[] event, boolean last) throws IOException {
         try {
+            if (last) beforeLast.run();
             ApiHandler.writeBlocking(response, last, ByteBuffer.wrap(event));
         } catch (IOException e) {
             cancel.cancel("the stream could not be written (" + e.getClass().getSimpleName() + ")");

@@ -261,6 +261,31 @@ class ServeRobustnessTest {
         }
     }
 
+    /**
+     * A stream's connection stays open for the client's next request. The watch on the client's hang-up was withdrawn
+     * only after the stream's last write had completed the answer, and Jetty then closed the connection: a client
+     * reusing it (java.net.http does) got no answer ("header parser received no bytes").
+     */
+    @Test
+    void aStreamsConnectionServesTheNextRequest() throws Exception {
+        try (TagServer s = TagServer.start(service, quick());
+             Socket k = rawPost(s.port(), "/v1/generate", "{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"The sun\"}], "
+                     + "\"max_tokens\": 6, \"stream\": true}")) {
+            InputStream in = k.getInputStream();
+            StringBuilder first = new StringBuilder();
+            // the chunked answer ends with its empty last chunk
+            while (first.indexOf("\r\n0\r\n\r\n") < 0) {
+                int c = in.read();
+                assertTrue(c >= 0, "the stream's answer ended early: " + first);
+                first.append((char) c);
+            }
+            assertTrue(first.toString().startsWith("HTTP/1.1 200") && first.indexOf("event: done") > 0, first.toString());
+            k.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            k.getOutputStream().flush();
+            assertEquals("HTTP/1.1 200 OK", statusLine(k).strip(), "the same connection answers the next request");
+        }
+    }
+
     @Test
     void streamingSendsThePiecesOfTheSameTextAndSamplingIsSeeded() throws Exception {
         try (TagServer s = TagServer.start(service, quick())) {
