@@ -2,6 +2,7 @@ package tagllm.compare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import tagllm.data.DatasetException;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
 import tagllm.head.Logistic;
@@ -208,8 +209,8 @@ public final class CompareRunner {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
         for (Map.Entry<String, StageSpec> t : scoredTasks(e).entrySet()) {
             TaskSpec spec = e.tasks().get(t.getKey());
-            List<Example> test = render(predictor.renderer(spec), spec, "test", e.data().get(t.getKey()).maxEval(), e);
-            List<Example> valid = render(predictor.renderer(spec), spec, "valid", e.data().get(t.getKey()).maxEval(), e);
+            List<Example> test = render(predictor.renderer(spec)::example, spec, "test", e.data().get(t.getKey()).maxEval(), e);
+            List<Example> valid = render(predictor.renderer(spec)::example, spec, "valid", e.data().get(t.getKey()).maxEval(), e);
             long params = 0;
             for (String n : spec.parsedTemplate().tagNames()) params += tags.require(n).values().length;
             params += headParams(tags.head(spec.headKey()));
@@ -232,19 +233,56 @@ public final class CompareRunner {
 
     /**
      * A task's tag-free splits, rendered once per experiment: every method and seed (and the budget's row counts)
-     * read the same rows, so the file is read, tokenised and its skipped rows reported once.
+     * read the same rows, so the file is read, tokenised and its skipped rows reported once. A row counts only if it
+     * also fits Tag-LLM's prompt (the experiment's tags in place) and prompt tuning's (n virtual tokens before the
+     * tag-free prompt): the caps (max_train, max_eval) then take the first rows every method can read. Without that,
+     * a row too long for the tags but not for the tag-free prompt would train and validate the baselines and not
+     * Tag-LLM, and a capped split would give Tag-LLM later rows in its place.
      */
     private FreeSplits renderFree(Experiment exp, String task) throws IOException {
         Map<String, FreeSplits> byTask = freeSplitsOf.computeIfAbsent(exp, k -> new LinkedHashMap<>());
         FreeSplits cached = byTask.get(task);
         if (cached != null) return cached;
-        TaskSpec free = tagFree(exp.tasks().get(task));
+        TaskSpec spec = exp.tasks().get(task), free = tagFree(spec);
         DataSpec ds = exp.data().get(task);
         ExampleRenderer r = freeRenderer(free);
-        FreeSplits s = new FreeSplits(free, render(r, free, "train", ds.maxTrain(), exp), render(r, free, "valid", ds.maxEval(), exp),
-                render(r, free, "test", ds.maxEval(), exp));
+        ExampleRenderer tagged = new ExampleRenderer(spec, tagLengths(exp, spec), new TokenizerEncoder(model.tokenizer()),
+                transformer.config().maxPositions());
+        int n = promptLength(exp, spec);
+        java.util.function.Function<Row, Example> everyMethod = row -> {
+            Example e = r.example(row);
+            try {
+                tagged.example(row);
+            } catch (DatasetException x) {
+                throw new DatasetException(row.origin(), "with Tag-LLM's tags: " + x.reason());
+            }
+            if (spec.type().readsHead() && e.sequence().length() + n > r.limit()) {
+                throw new DatasetException(row.origin(), "too long for prompt tuning: " + e.sequence().length() + " + " + n
+                        + " virtual tokens, the limit is " + r.limit() + " (" + r.limitSource() + ")");
+            }
+            return e;
+        };
+        FreeSplits s = new FreeSplits(free, render(everyMethod, free, "train", ds.maxTrain(), exp), render(everyMethod, free, "valid", ds.maxEval(), exp),
+                render(everyMethod, free, "test", ds.maxEval(), exp));
         byTask.put(task, s);
         return s;
+    }
+
+    /**
+     * Tags of the lengths Tag-LLM's run gives the task's prompt (the experiment's init: files first, then new tags of
+     * the experiment's lengths), their values zero: enough to tell which rows fit.
+     */
+    private TagSet tagLengths(Experiment exp, TaskSpec spec) throws IOException {
+        TagSet tags = new TagSet(model.name(), model.fingerprint());
+        for (Path init : exp.init()) tags.merge(tagllm.tag.TagFile.read(init), init.toString());
+        int d = transformer.config().hiddenSize();
+        for (String name : spec.parsedTemplate().tagNames()) {
+            if (tags.has(name)) continue;
+            TagKind kind = spec.kindOf(name);
+            int p = exp.tagLength(kind);
+            tags.put(new Tag(name, kind, p, d, new float[p * d]));
+        }
+        return tags;
     }
 
     // ---------------------------------------------------------------- linear probe
@@ -488,13 +526,13 @@ public final class CompareRunner {
     }
 
     /** A split's rows that render, at most cap (0 = all); rows that do not fit are counted in a message. */
-    private List<Example> render(ExampleRenderer r, TaskSpec spec, String split, int cap, Experiment exp) throws IOException {
+    private List<Example> render(java.util.function.Function<Row, Example> r, TaskSpec spec, String split, int cap, Experiment exp) throws IOException {
         DataSpec ds = exp.data().get(spec.name());
         RowIssues issues = RowIssues.skipping(3);
         List<Example> out = new ArrayList<>();
         for (Row row : rows.load(ds, split)) {
             if (cap > 0 && out.size() >= cap) break;
-            issues.convert(row, r::example).ifPresent(out::add);
+            issues.convert(row, r).ifPresent(out::add);
         }
         if (issues.count() > 0) progress.message("task " + spec.name() + " (" + split + "): " + issues.summary());
         return out;
