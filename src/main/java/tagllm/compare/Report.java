@@ -262,10 +262,12 @@ public final class Report {
 
     /**
      * Why a difference has no interval: the seed whose metric has no value (the variant's first, then Tag-LLM's),
-     * with the metric's own reason; or, where the difference has a value, that no resample gave one.
+     * with the metric's own reason; or, where the difference has a value, that there was one test row only or that no
+     * resample gave one.
      */
     private static String whyNoInterval(String metric, Stats.Interval in, String variant, Map<String, List<RunResult>> byVariant,
                                         Map<String, List<List<String>>> undefined, int pairs) {
+        if (Double.isFinite(in.diff()) && in.rows() < 2) return "one test row: resampling it gives that row again, so there is no interval over rows";
         if (Double.isFinite(in.diff())) return metric + " is undefined on every one of " + RESAMPLES + " resamples of the test rows";
         for (String v : List.of(variant, "tagllm")) {
             for (int s = 0; s < pairs; s++) {

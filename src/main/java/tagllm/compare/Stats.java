@@ -115,7 +115,8 @@ public final class Stats {
 
     /**
      * The same for any metric: method.get(s) and reference.get(s) score seed s's predictions on a multiset of the n
-     * rows. A resample where a metric is undefined (NaN) is left out.
+     * rows. A resample where a metric is undefined (NaN) is left out. Fewer than two rows give no interval (NaN bounds,
+     * no resamples).
      */
     public static Interval pairedBootstrap(List<RowMetric> method, List<RowMetric> reference, int n, int resamples, long seed) {
         if (method.size() != reference.size() || method.isEmpty()) {
@@ -126,6 +127,9 @@ public final class Stats {
         double point = 0;
         for (int s = 0; s < method.size(); s++) point += method.get(s).on(all) - reference.get(s).on(all);
         point /= method.size();
+        // one row: every resample is that row again, and the interval would be the point itself, a 95 % interval of
+        // width zero that reads as a clear difference; there is no spread over rows to estimate
+        if (n < 2) return new Interval(point, Double.NaN, Double.NaN, n, 0);
         Random r = new Random(seed);
         double[] diffs = new double[resamples];
         int[] idx = new int[n];
