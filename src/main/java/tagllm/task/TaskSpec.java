@@ -174,6 +174,17 @@ public record TaskSpec(
         Map<String, String> columns = new LinkedHashMap<>();
         if (base != null) columns.putAll(base.columns());
         columns.putAll(c.stringMap("columns"));
+        // a placeholder reading the label column ({p_np} with label: p_np) is the label text, as {label} is: taken as an
+        // input it hands the answer to any prompt read after it (compare's tag-free prompts, a template without a
+        // function tag), and predict would ask for the label as an input
+        if (type.readsHead() && output == null && label != null && !c.has("output")) {
+            for (String p : parsed.columns()) {
+                if (columns.getOrDefault(p, p).equals(label)) {
+                    output = p;
+                    break;
+                }
+            }
+        }
         HeadSpec head = base != null ? base.head() : HeadSpec.paper();
         if (c.has("head")) {
             ConfigNode h = c.child("head").requireObject();
