@@ -54,7 +54,7 @@ public final class HtmlReport {
                 .append(esc(about.path("command").asText())).append("</code><br>Written ").append(esc(about.path("written").asText()))
                 .append(", ").append(fmt(about.path("wall_s").asDouble())).append(" s of runs. ")
                 .append("Each metric is on the test rows every run predicted; ± is the standard deviation over seeds; Δ is the variant minus ")
-                .append("Tag-LLM, averaged over seeds paired by index, with a 95 % bootstrap interval over test rows (")
+                .append("Tag-LLM, averaged over the seeds both have (each paired with Tag-LLM's run of the same seed), with a 95 % bootstrap interval over test rows (")
                 .append(Report.RESAMPLES).append(" resamples; a resample on which the metric has no value, such as a Pearson r of rows whose labels ")
                 .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). Kept step: the step whose weights validation kept (0 = never beat the start; ")
                 .append("-1 = no validation during training). ").append(esc(about.path("note").asText())).append("</p>\n");

@@ -228,25 +228,35 @@ public final class Report {
             List<RunResult> rs = v.getValue();
             if (byVariant.containsKey("tagllm") && !v.getKey().equals("tagllm")) {
                 ObjectNode d = ((ObjectNode) variants.get(v.getKey())).putObject("vs_tagllm");
-                int pairs = Math.min(rs.size(), byVariant.get("tagllm").size());
-                d.put("paired_seeds", pairs);
+                // each of the variant's seeds with Tag-LLM's run of the same seed (not the same place in the lists: a
+                // report of finished runs can lack a seed of one method and not of the other)
+                List<int[]> pairs = pairedSeeds(rs, byVariant.get("tagllm"));
+                d.put("paired_seeds", pairs.size());
                 for (String name : cls ? CLASS_DIFFS : DIFFS) {
-                    Stats.Interval in;
-                    if (cls) {
-                        int[] gc = goldClass;
-                        List<String> cl = classes;
-                        List<Stats.RowMetric> me = new ArrayList<>(), ref = new ArrayList<>();
-                        for (int s = 0; s < pairs; s++) {
-                            double[][] pm = probsByVariant.get(v.getKey()).get(s), pr = probsByVariant.get("tagllm").get(s);
+                    ObjectNode io = d.putObject(name);
+                    if (pairs.isEmpty()) {
+                        io.putNull("diff");
+                        io.putNull("lo");
+                        io.putNull("hi");
+                        io.put("resamples", 0);
+                        io.put("undefined", "no seed of " + v.getKey() + " has a Tag-LLM run of the same seed");
+                        continue;
+                    }
+                    List<Stats.RowMetric> me = new ArrayList<>(), ref = new ArrayList<>();
+                    for (int[] pair : pairs) {
+                        if (cls) {
+                            int[] gc = goldClass;
+                            List<String> cl = classes;
+                            double[][] pm = probsByVariant.get(v.getKey()).get(pair[0]), pr = probsByVariant.get("tagllm").get(pair[1]);
                             me.add(idx -> Stats.classMetric(name, pm, gc, cl, idx));
                             ref.add(idx -> Stats.classMetric(name, pr, gc, cl, idx));
+                        } else {
+                            double[] g = gold, pm = predsByVariant.get(v.getKey()).get(pair[0]), pr = predsByVariant.get("tagllm").get(pair[1]);
+                            me.add(idx -> Stats.metric(name, pm, g, idx));
+                            ref.add(idx -> Stats.metric(name, pr, g, idx));
                         }
-                        in = Stats.pairedBootstrap(me, ref, n, RESAMPLES, BOOTSTRAP_SEED);
-                    } else {
-                        in = Stats.pairedBootstrap(name, predsByVariant.get(v.getKey()).subList(0, pairs), predsByVariant.get("tagllm").subList(0, pairs),
-                                gold, RESAMPLES, BOOTSTRAP_SEED);
                     }
-                    ObjectNode io = d.putObject(name);
+                    Stats.Interval in = Stats.pairedBootstrap(me, ref, n, RESAMPLES, BOOTSTRAP_SEED);
                     put(io, "diff", in.diff());
                     put(io, "lo", in.lo());
                     put(io, "hi", in.hi());
@@ -266,17 +276,32 @@ public final class Report {
      * resample gave one.
      */
     private static String whyNoInterval(String metric, Stats.Interval in, String variant, Map<String, List<RunResult>> byVariant,
-                                        Map<String, List<List<String>>> undefined, int pairs) {
+                                        Map<String, List<List<String>>> undefined, List<int[]> pairs) {
         if (Double.isFinite(in.diff()) && in.rows() < 2) return "one test row: resampling it gives that row again, so there is no interval over rows";
         if (Double.isFinite(in.diff())) return metric + " is undefined on every one of " + RESAMPLES + " resamples of the test rows";
-        for (String v : List.of(variant, "tagllm")) {
-            for (int s = 0; s < pairs; s++) {
-                for (String line : undefined.get(v).get(s)) {
-                    if (line.startsWith(metric + ":")) return v + " seed " + byVariant.get(v).get(s).seed() + ": " + line;
+        for (int side = 0; side < 2; side++) {
+            String v = side == 0 ? variant : "tagllm";
+            for (int[] pair : pairs) {
+                for (String line : undefined.get(v).get(pair[side])) {
+                    if (line.startsWith(metric + ":")) return v + " seed " + byVariant.get(v).get(pair[side]).seed() + ": " + line;
                 }
             }
         }
         return metric + " has no value on the test rows";
+    }
+
+    /** [index in runs, index in Tag-LLM's runs] of each of runs' seeds that Tag-LLM has a run of, in runs' order. */
+    static List<int[]> pairedSeeds(List<RunResult> runs, List<RunResult> tagLlm) {
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            for (int j = 0; j < tagLlm.size(); j++) {
+                if (runs.get(i).seed() == tagLlm.get(j).seed()) {
+                    out.add(new int[]{i, j});
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     private static void put(ObjectNode o, String k, double v) {
