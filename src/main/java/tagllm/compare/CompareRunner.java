@@ -305,8 +305,7 @@ public final class CompareRunner {
                         xValid == null ? null : probabilities(p, xValid), -1, (System.nanoTime() - t0) / 1e9));
                 continue;
             }
-            LinearProbe p = valid.isEmpty() ? LinearProbe.fit(xTrain, labels(train), xTrain, labels(train))
-                    : LinearProbe.fit(xTrain, labels(train), xValid, labels(valid));
+            LinearProbe p = LinearProbe.fit(xTrain, labels(train), xValid == null ? new double[0][] : xValid, labels(valid));
             double[][] xTest = LinearProbe.features(transformer, seqs(test));
             double[] pred = new double[xTest.length];
             for (int i = 0; i < pred.length; i++) pred[i] = p.predict(xTest[i]);

@@ -198,7 +198,7 @@ public final class SuiteRunner {
             double[][] majority = new double[test.tagged().size()][];
             Arrays.fill(majority, prior);
             ClassificationMetrics maj = Evaluator.classificationMetrics(task, majority, test.tagged());
-            Logistic probe = Logistic.select(xTrain, labels(probeTrain), null, xValid, labels(valid.tagged()), null, k);
+            Logistic probe = tagllm.compare.LogisticProbe.fit(xTrain, labels(probeTrain), null, xValid, labels(valid.tagged()), null, k);
             double[][] pp = new double[xTest.length][];
             for (int i = 0; i < pp.length; i++) pp[i] = probe.probabilities(xTest[i]);
             ClassificationMetrics pm = Evaluator.classificationMetrics(task, pp, test.tagged());

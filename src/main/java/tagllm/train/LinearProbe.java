@@ -11,6 +11,7 @@ import tagllm.task.LabelText;
 import tagllm.task.TaskSpec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -62,9 +63,22 @@ public final class LinearProbe {
         return HiddenStates.at(model, new TagSet(null, null), prompts, s -> s.length() - 1);
     }
 
-    /** Fits ridge on train for each λ in a grid and keeps the one with the lowest validation MSE. */
+    /**
+     * Fits ridge on train for each λ in a grid and keeps the one with the lowest validation MSE. Without validation
+     * rows λ is chosen on the last fifth of the training rows (fitted on the rest) and the probe refitted on all of
+     * them at that λ, as a head's ridge init does: chosen on the rows it was fitted to, λ would always be the grid's
+     * smallest, since less shrinkage always fits those rows better.
+     */
     public static LinearProbe fit(double[][] xTrain, double[] yTrain, double[][] xValid, double[] yValid) {
-        return new LinearProbe(Ridge.select(xTrain, yTrain, xValid, yValid, true));
+        if (xValid.length > 0) return new LinearProbe(Ridge.select(xTrain, yTrain, xValid, yValid, true));
+        if (xTrain.length < 5) {
+            throw new IllegalArgumentException("linear probe: no valid rows and " + xTrain.length
+                    + " training rows; choosing λ needs a valid split or at least 5 training rows");
+        }
+        int cut = xTrain.length - xTrain.length / 5;
+        Ridge chosen = Ridge.select(Arrays.copyOf(xTrain, cut), Arrays.copyOf(yTrain, cut), Arrays.copyOfRange(xTrain, cut, xTrain.length),
+                Arrays.copyOfRange(yTrain, cut, yTrain.length), true);
+        return new LinearProbe(Ridge.fit(xTrain, yTrain, chosen.lambda(), true));
     }
 
     /** Ridge with an unpenalised intercept at one λ. */
