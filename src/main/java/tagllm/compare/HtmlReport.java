@@ -125,7 +125,9 @@ public final class HtmlReport {
             count++;
             String label = e.getKey() + (v.has("baseline") ? " (" + v.path("baseline").asText() + ")" : "");
             rows.append("<tr><td class=\"l\">").append(esc(label)).append("</td><td>").append(v.path("params").asLong()).append("</td><td>")
-                    .append(fmt(v.path("mean").path(metric).asDouble(Double.NaN))).append(" ± ").append(fmt(v.path("std").path(metric).asDouble(Double.NaN)))
+                    .append(fmt(v.path("mean").path(metric).asDouble(Double.NaN)))
+                    // one seed has no spread: said, as the printed table says it, rather than a standard deviation of 0
+                    .append(v.path("seeds").size() < 2 ? " (1 seed)" : " ± " + fmt(v.path("std").path(metric).asDouble(Double.NaN)))
                     .append("</td><td class=\"l\">");
             StringBuilder seeds = new StringBuilder(), kept = new StringBuilder();
             for (JsonNode s : v.path("seeds")) {

@@ -49,7 +49,13 @@ class ReportUndefinedMetricTest {
         String html = HtmlReport.render(r);
         String row = html.substring(html.indexOf("<tr><td class=\"l\">baseline (training mean)"));
         row = row.substring(0, row.indexOf("</tr>"));
-        assertTrue(row.contains("<td>n/a ± n/a</td>"), row);
+        assertTrue(row.contains("<td>n/a (1 seed)</td>"), row);
+        // a metric with a value and one seed: no spread is claimed (report.json's std of 0 is not printed as one)
+        String tag = html.substring(html.indexOf("<tr><td class=\"l\">tagllm</td>"));
+        tag = tag.substring(0, tag.indexOf("</tr>"));
+        double pearson = tagllm.eval.RegressionMetrics.compute(new double[]{5.5, 5.9, 7.2, 7.7}, GOLD).pearson();
+        assertTrue(tag.contains("<td>" + HtmlReport.fmt(pearson) + " (1 seed)</td>"), tag);
+        assertFalse(html.contains("± 0.0000"), "one seed shows no spread of 0");
         assertTrue(row.contains("no difference: baseline seed 1: " + why), row);
         assertFalse(html.contains("interval spans 0"), "there is no interval to span 0: " + row);
     }
