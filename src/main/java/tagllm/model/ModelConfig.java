@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The fields of a Hugging Face config.json that the engine needs, validated.
@@ -106,7 +107,7 @@ public record ModelConfig(
             "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim", "vocab_size", "max_position_embeddings",
             "rms_norm_eps", "rope_theta", "hidden_act", "mlp_bias", "partial_rotary_factor", "attention_bias", "tie_word_embeddings",
             "rope_scaling", "bos_token_id", "eos_token_id", "sliding_window", "use_sliding_window", "max_window_layers",
-            "torch_dtype", "dtype");
+            "torch_dtype", "dtype", "rope_parameters");
 
     /**
      * A key one or two letters away from a key this class reads (and that is absent) is a misspelling whose value
@@ -177,14 +178,12 @@ public record ModelConfig(
                     default -> 2048;
                 };
         double eps = positiveReal(n, "rms_norm_eps", 1e-6, source);
-        double theta = positiveReal(n, "rope_theta", 10000.0, source);
+        Rope rope = rope(n, source);
+        double theta = rope.theta();
         String act = text(n, "hidden_act", "silu", source);
         if (!act.equals("silu")) throw new ModelFormatException(source + ": hidden_act '" + act + "' is not supported (only silu)");
         if (bool(n, "mlp_bias", false, source)) throw new ModelFormatException(source + ": mlp_bias=true is not supported");
-        if (present(n, "partial_rotary_factor") && n.get("partial_rotary_factor").asDouble() != 1.0) {
-            throw new ModelFormatException(source + ": partial_rotary_factor " + n.get("partial_rotary_factor")
-                    + " is not supported (only 1.0)");
-        }
+        refusePartialRotary(n, source);
         boolean attnBias;
         if (arch.equals("Qwen2ForCausalLM")) {
             attnBias = true; // Qwen2 always has q/k/v biases and no o_proj bias
@@ -197,7 +196,7 @@ public record ModelConfig(
             attnBias = false;
         }
         boolean tied = bool(n, "tie_word_embeddings", false, source);
-        RopeScaling scaling = ropeScaling(n.get("rope_scaling"), source);
+        RopeScaling scaling = rope.scaling();
 
         boolean qwen = arch.equals("Qwen2ForCausalLM");
         int bos = present(n, "bos_token_id") ? tokenId(n, "bos_token_id", vocab, source) : (qwen ? -1 : 1);
@@ -249,11 +248,45 @@ public record ModelConfig(
         return arch;
     }
 
-    private static RopeScaling ropeScaling(JsonNode rs, String source) {
+    private record Rope(double theta, RopeScaling scaling) {}
+
+    private static void refusePartialRotary(JsonNode n, String where) {
+        if (present(n, "partial_rotary_factor") && n.get("partial_rotary_factor").asDouble() != 1.0) {
+            throw new ModelFormatException(where + ": partial_rotary_factor " + n.get("partial_rotary_factor")
+                    + " is not supported (only 1.0)");
+        }
+    }
+
+    /**
+     * The rope settings, written either the transformers 4 way (top-level rope_theta, rope_scaling) or the
+     * transformers 5 way (one rope_parameters object holding rope_type, rope_theta and the scaling fields, with no
+     * top-level rope_theta). They are combined as transformers 5 does: a non-null rope_scaling is taken over
+     * rope_parameters, and the theta comes from that object, else from the top-level rope_theta, else 10000.
+     * Reading only rope_theta would run a transformers-5 Llama 3 with theta 10000 and no scaling: wrong logits.
+     */
+    private static Rope rope(JsonNode n, String source) {
+        boolean fromLegacy = present(n, "rope_scaling");
+        String name = fromLegacy ? "rope_scaling" : "rope_parameters";
+        JsonNode rs = present(n, name) ? n.get(name) : null;
+        if (rs == null) return new Rope(positiveReal(n, "rope_theta", 10000.0, source), null);
+        if (!rs.isObject()) throw new ModelFormatException(source + ": '" + name + "' must be an object or null, got " + rs);
+        String where = source + ": " + name;
+        for (Map.Entry<String, JsonNode> e : rs.properties()) {
+            if (e.getValue().isObject()) {
+                throw new ModelFormatException(where + " has per-layer-type settings ('" + e.getKey()
+                        + "'), which are not supported (one rope for every layer)");
+            }
+        }
+        double theta = present(rs, "rope_theta") ? positiveReal(rs, "rope_theta", 0, where) : positiveReal(n, "rope_theta", 10000.0, source);
+        refusePartialRotary(rs, where);
+        // transformers 5 takes a rope_parameters without rope_type as the default rope; a typeless rope_scaling was
+        // never valid (transformers 4 fails on it), so it stays refused
+        return new Rope(theta, ropeScaling(rs, fromLegacy ? "" : "default", where));
+    }
+
+    private static RopeScaling ropeScaling(JsonNode rs, String noType, String where) {
         if (rs == null || rs.isNull()) return null;
-        if (!rs.isObject()) throw new ModelFormatException(source + ": 'rope_scaling' must be an object or null, got " + rs);
-        String rt = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("");
-        String where = source + ": rope_scaling";
+        String rt = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText(noType);
         return switch (rt) {
             case "llama3" -> {
                 double factor = positiveReal(rs, "factor", 8.0, where);

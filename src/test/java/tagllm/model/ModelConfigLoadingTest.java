@@ -198,6 +198,39 @@ class ModelConfigLoadingTest {
         assertEquals(c.parameterCount(), TensorLayout.of(c).parameterCount());
     }
 
+    /**
+     * Llama-3.2-1B's config as transformers 5 saves it: rope_theta and the llama3 scaling inside rope_parameters. It is
+     * the same model as the transformers 4 text above, so the same theta and scaling (they were 10000 and none).
+     */
+    @Test
+    void transformers5RopeParametersAreRead() {
+        ObjectNode v5 = node(LLAMA_3_2_1B);
+        ObjectNode params = (ObjectNode) v5.remove("rope_scaling");
+        params.set("rope_theta", v5.remove("rope_theta"));
+        v5.set("rope_parameters", params);
+        ModelConfig c = ModelConfig.fromJson(v5, "config.json");
+        assertEquals(500000.0, c.ropeTheta());
+        assertEquals(new ModelConfig.RopeScaling("llama3", 32.0, 1.0, 4.0, 8192), c.ropeScaling());
+        assertEquals(parse(LLAMA_3_2_1B).ropeSummary(), c.ropeSummary());
+
+        ObjectNode plain = node(TINYLLAMA_1_1B);
+        plain.remove("rope_theta");
+        plain.remove("rope_scaling");
+        plain.putObject("rope_parameters").put("rope_theta", 20000.0); // no rope_type: the default rope
+        assertEquals(20000.0, ModelConfig.fromJson(plain, "x").ropeTheta());
+        assertNull(ModelConfig.fromJson(plain, "x").ropeScaling());
+
+        ObjectNode yarn = node(TINYLLAMA_1_1B);
+        yarn.putObject("rope_parameters").put("rope_type", "yarn").put("factor", 4.0).put("rope_theta", 10000.0);
+        assertTrue(refused(yarn).getMessage().contains("rope_parameters type 'yarn'"), refused(yarn).getMessage());
+        ObjectNode perLayer = node(TINYLLAMA_1_1B);
+        perLayer.putObject("rope_parameters").putObject("full_attention").put("rope_theta", 10000.0);
+        assertTrue(refused(perLayer).getMessage().contains("per-layer"));
+        ObjectNode partial = node(TINYLLAMA_1_1B);
+        partial.putObject("rope_parameters").put("rope_theta", 10000.0).put("partial_rotary_factor", 0.5);
+        assertTrue(refused(partial).getMessage().contains("partial_rotary_factor"));
+    }
+
     @Test
     void tinyLlamaIsUntiedGqa() {
         ModelConfig c = parse(TINYLLAMA_1_1B);

@@ -131,6 +131,31 @@ class ModelLoadingTest {
         assertTrue(e.getMessage().contains("model-00002-of-00002.safetensors") && e.getMessage().contains("missing"), e.getMessage());
     }
 
+    /**
+     * transformers 5 writes the rope settings as one rope_parameters object and no top-level rope_theta.
+     * tiny-llama-tied's theta is 1000, not the default 10000: its config rewritten that way must still give the
+     * float64 reference's logits (it gave a difference of 2.4 when rope_parameters was ignored).
+     */
+    @Test
+    void transformers5RopeParametersGiveTheReferenceLogits() throws IOException {
+        Path dst = copy("tiny-llama-tied");
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(Files.readString(dst.resolve("config.json")));
+        double theta = cfg.remove("rope_theta").asDouble();
+        assertEquals(1000.0, theta);
+        cfg.remove("rope_scaling");
+        cfg.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", theta);
+        Files.writeString(dst.resolve("config.json"), cfg.toString());
+        Model m = Model.load(dst);
+        assertEquals(1000.0, m.config().ropeTheta());
+        assertEquals(Model.load(Shared.model("tiny-llama-tied")).fingerprint(), m.fingerprint(), "the same model");
+        Transformer t = new Transformer(m.weights());
+        JsonNode prompt = new ObjectMapper().readTree(Files.readString(Shared.fixture("tiny-llama-tied.golden.json"))).get("prompts").get(0);
+        int[] ids = GoldenFile.ints(prompt.get("ids"));
+        ForwardPass p = t.forward(PackedBatch.single(m.config().hiddenSize(), t.embed(ids)), false);
+        GoldenFile.assertArrayClose(GoldenFile.doubles(prompt.get("logits_last")), t.logits(p.normed(), ids.length - 1), 1e-4, 0,
+                "logits_last with rope_parameters");
+    }
+
     @Test
     void f16WeightsAreUpcastToF32() throws IOException {
         Path dst = copy("tiny-llama-gqa");
