@@ -107,7 +107,7 @@ public record ModelConfig(
             "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim", "vocab_size", "max_position_embeddings",
             "rms_norm_eps", "rope_theta", "hidden_act", "mlp_bias", "partial_rotary_factor", "attention_bias", "tie_word_embeddings",
             "rope_scaling", "bos_token_id", "eos_token_id", "sliding_window", "use_sliding_window", "max_window_layers",
-            "torch_dtype", "dtype", "rope_parameters");
+            "torch_dtype", "dtype", "rope_parameters", "layer_types");
 
     /**
      * A key one or two letters away from a key this class reads (and that is absent) is a misspelling whose value
@@ -313,20 +313,56 @@ public record ModelConfig(
                 return hasWindow ? positive(n, "sliding_window", source) : null;
             }
             case "Qwen2ForCausalLM" -> {
-                // Qwen2 configs carry a sliding_window that only applies with use_sliding_window=true, and then
-                // only to some layers (max_window_layers); the engine has one window for all layers.
+                // Qwen2 configs carry a sliding_window that applies only with use_sliding_window=true, and then (as
+                // transformers decides) only to the layers that layer_types calls sliding_attention, or without
+                // layer_types to the layers i >= max_window_layers (default 28). The engine has one window for all
+                // layers: it holds when all layers or none slide; a mix is refused.
                 if (!bool(n, "use_sliding_window", false, source) || !hasWindow) return null;
-                int maxWindowLayers = present(n, "max_window_layers") ? n.get("max_window_layers").asInt() : layers;
-                if (maxWindowLayers < layers) {
-                    throw new ModelFormatException(source + ": use_sliding_window=true with max_window_layers "
-                            + maxWindowLayers + " < num_hidden_layers " + layers + " is not supported (per-layer windows)");
+                int window = positive(n, "sliding_window", source);
+                int sliding = slidingLayers(n, layers, source);
+                if (sliding == 0) return null;
+                if (sliding < layers) {
+                    throw new ModelFormatException(source + ": use_sliding_window=true gives a sliding window to " + sliding + " of "
+                            + layers + " layers (" + (present(n, "layer_types") ? "layer_types" : "those from max_window_layers "
+                            + maxWindowLayers(n, source) + " on") + "); per-layer windows are not supported");
                 }
-                return positive(n, "sliding_window", source);
+                return window;
             }
             default -> {
                 return null; // HF Llama ignores sliding_window
             }
         }
+    }
+
+    /** How many of a Qwen2 model's layers transformers gives the sliding window. */
+    private static int slidingLayers(JsonNode n, int layers, String source) {
+        JsonNode types = n.get("layer_types");
+        if (types == null || types.isNull()) return Math.max(0, layers - maxWindowLayers(n, source));
+        if (!types.isArray() || types.size() != layers) {
+            throw new ModelFormatException(source + ": field 'layer_types' must be a list of " + layers
+                    + " names (one per layer), got " + types);
+        }
+        int sliding = 0;
+        for (JsonNode t : types) {
+            String type = t.isTextual() ? t.asText() : "";
+            switch (type) {
+                case "sliding_attention" -> sliding++;
+                case "full_attention" -> { }
+                default -> throw new ModelFormatException(source + ": field 'layer_types' holds " + t
+                        + " (expected \"full_attention\" or \"sliding_attention\")");
+            }
+        }
+        return sliding;
+    }
+
+    /** Qwen2's max_window_layers: transformers' default is 28. */
+    private static int maxWindowLayers(JsonNode n, String source) {
+        if (!present(n, "max_window_layers")) return 28;
+        JsonNode v = n.get("max_window_layers");
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+            throw new ModelFormatException(source + ": field 'max_window_layers' must be a non-negative integer, got " + v);
+        }
+        return v.asInt();
     }
 
     private static void checkMatrix(String source, String what, long rows, long cols) {

@@ -280,6 +280,38 @@ class ModelConfigLoadingTest {
         assertFalse(ModelConfig.fromJson(untied, "x").tieWordEmbeddings(), "tying as the config says");
     }
 
+    /**
+     * transformers gives a Qwen2 layer i the sliding window only when use_sliding_window and i >= max_window_layers
+     * (default 28), or as layer_types says: Qwen2-0.5B with use_sliding_window=true and max_window_layers 24 = its
+     * layer count has no sliding layer (it was given a window on every layer), max_window_layers 0 slides them all.
+     */
+    @Test
+    void qwen2SlidingWindowCoversTheLayersTransformersGivesIt() {
+        ObjectNode none = node(QWEN2_0_5B);
+        none.put("use_sliding_window", true);
+        none.put("sliding_window", 4096);
+        assertNull(ModelConfig.fromJson(none, "x").slidingWindow(), "layers 0..23 are all below max_window_layers 24");
+        none.remove("max_window_layers");
+        assertNull(ModelConfig.fromJson(none, "x").slidingWindow(), "the default max_window_layers is 28");
+
+        ObjectNode all = node(QWEN2_0_5B);
+        all.put("use_sliding_window", true);
+        all.put("sliding_window", 4096);
+        all.put("max_window_layers", 0);
+        assertEquals(4096, ModelConfig.fromJson(all, "x").slidingWindow());
+
+        ObjectNode types = node(QWEN2_0_5B);
+        types.put("use_sliding_window", true);
+        types.put("sliding_window", 4096);
+        var list = types.putArray("layer_types");
+        for (int i = 0; i < 24; i++) list.add("sliding_attention");
+        assertEquals(4096, ModelConfig.fromJson(types, "x").slidingWindow(), "layer_types wins over max_window_layers");
+        list.set(5, list.textNode("full_attention"));
+        assertTrue(refused(types).getMessage().contains("23 of 24 layers (layer_types)"), refused(types).getMessage());
+        list.remove(5);
+        assertTrue(refused(types).getMessage().contains("'layer_types'"), refused(types).getMessage());
+    }
+
     @Test
     void agreesWithTheSharedFixtureConfigs() throws IOException {
         for (String m : new String[]{"stories260K", "tiny-llama-gqa", "tiny-llama-tied"}) {

@@ -14,7 +14,7 @@ final class TinyModels {
         }
     }
 
-    /** Qwen2: q/k/v biases, GQA 4/2, explicit head_dim (q width ≠ hidden), sliding window 4, llama3 rope scaling. */
+    /** Qwen2: q/k/v biases, GQA 4/2, explicit head_dim (q width ≠ hidden), sliding window 4 on every layer, llama3 rope scaling. */
     static Transformer qwen2Like() {
         ModelConfig c = config("""
                 {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 24, "intermediate_size": 40,
@@ -22,7 +22,7 @@ final class TinyModels {
                  "vocab_size": 50, "max_position_embeddings": 64, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
                  "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                                   "original_max_position_embeddings": 16},
-                 "sliding_window": 4, "use_sliding_window": true, "tie_word_embeddings": false}""");
+                 "sliding_window": 4, "use_sliding_window": true, "max_window_layers": 0, "tie_word_embeddings": false}""");
         return new Transformer(RandomWeights.of(c, 11, false));
     }
 
