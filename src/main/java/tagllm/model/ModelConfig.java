@@ -289,20 +289,35 @@ public record ModelConfig(
         String rt = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText(noType);
         return switch (rt) {
             case "llama3" -> {
-                double factor = positiveReal(rs, "factor", 8.0, where);
-                double low = positiveReal(rs, "low_freq_factor", 1.0, where);
-                double high = positiveReal(rs, "high_freq_factor", 4.0, where);
+                requireKeys(rs, rt, where, "factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings");
+                double factor = positiveReal(rs, "factor", 0, where);
+                double low = positiveReal(rs, "low_freq_factor", 0, where);
+                double high = positiveReal(rs, "high_freq_factor", 0, where);
                 if (high <= low) {
                     throw new ModelFormatException(where + ": high_freq_factor " + high + " must exceed low_freq_factor " + low);
                 }
-                int orig = present(rs, "original_max_position_embeddings")
-                        ? positive(rs, "original_max_position_embeddings", where) : 8192;
-                yield new RopeScaling("llama3", factor, low, high, orig);
+                yield new RopeScaling("llama3", factor, low, high, positive(rs, "original_max_position_embeddings", where));
             }
-            case "linear" -> new RopeScaling("linear", positiveReal(rs, "factor", 1.0, where), 0, 0, 0);
+            case "linear" -> {
+                requireKeys(rs, rt, where, "factor");
+                yield new RopeScaling("linear", positiveReal(rs, "factor", 0, where), 0, 0, 0);
+            }
             case "default" -> null;
             default -> throw new ModelFormatException(where + " type '" + rt + "' is not supported (llama3, linear)");
         };
+    }
+
+    /**
+     * A scaling without one of its fields has no meaning of its own: transformers refuses it ("Missing required keys in
+     * rope_scaling"), so it is refused here too rather than run with a value made up for the field.
+     */
+    private static void requireKeys(JsonNode rs, String type, String where, String... keys) {
+        List<String> missing = new ArrayList<>();
+        for (String k : keys) if (!present(rs, k)) missing.add(k);
+        if (!missing.isEmpty()) {
+            throw new ModelFormatException(where + ": type '" + type + "' needs " + String.join(", ", missing)
+                    + " (missing; transformers refuses it too)");
+        }
     }
 
     private static Integer slidingWindow(JsonNode n, String arch, int layers, String source) {

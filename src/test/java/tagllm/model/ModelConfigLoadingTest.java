@@ -231,6 +231,27 @@ class ModelConfigLoadingTest {
         assertTrue(refused(partial).getMessage().contains("partial_rotary_factor"));
     }
 
+    /**
+     * A llama3 or linear rope_scaling without one of its fields is refused, as transformers refuses it ("Missing
+     * required keys"): Llama 3.2 without its factor used to load with a factor of 8 (Llama 3.1's) instead of 32.
+     */
+    @Test
+    void ropeScalingWithoutARequiredFieldIsRefusedByName() {
+        for (String key : new String[]{"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+            ObjectNode c = node(LLAMA_3_2_1B);
+            ((ObjectNode) c.get("rope_scaling")).remove(key);
+            var e = refused(c);
+            assertTrue(e.getMessage().contains("rope_scaling") && e.getMessage().contains("needs " + key), e.getMessage());
+        }
+        ObjectNode linear = node(TINYLLAMA_1_1B);
+        linear.putObject("rope_scaling").put("type", "linear");
+        assertTrue(refused(linear).getMessage().contains("needs factor"), refused(linear).getMessage());
+        ObjectNode v5 = node(TINYLLAMA_1_1B);
+        v5.putObject("rope_parameters").put("rope_type", "llama3").put("factor", 8.0).put("rope_theta", 500000.0);
+        assertTrue(refused(v5).getMessage().contains("rope_parameters: type 'llama3' needs low_freq_factor, high_freq_factor, "
+                + "original_max_position_embeddings"), refused(v5).getMessage());
+    }
+
     @Test
     void tinyLlamaIsUntiedGqa() {
         ModelConfig c = parse(TINYLLAMA_1_1B);
