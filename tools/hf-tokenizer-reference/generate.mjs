@@ -270,6 +270,19 @@ const variants = [];
     decoder: { type: 'BPEDecoder', suffix: '</w>' }, model_options: { end_of_word_suffix: '</w>', continuing_subword_prefix: '', unk_token: '<|endoftext|>' } });
 }
 
+{
+  // Hand-edited added_tokens ids, which tokenizers does not honour: it adds the tokens in file order, keeps the id of a
+  // token the vocabulary (or an earlier added token) holds, numbers the others on from the vocabulary's size.
+  const n = Object.keys(msVocab).length;
+  const tok = (id, content, special) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: !special, special });
+  const toks = [tok(0, '<unk>', true), tok(1, '<s>', true), tok(2, '</s>', true), tok(n + 1, '[INST]', true), tok(n, '[/INST]', true),
+    tok(n + 40, '<gap>', true), tok(5, '<clash>', true), tok(n, '<dup>', false), tok(7, '', true)];
+  const ms = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
+  variants.push({ name: 'added-ids-renumbered', base: 'metaspace', added_tokens: toks, normalizer: null, pre_tokenizer: ms, post_processor: template('<s>', 1),
+    decoder: { type: 'Sequence', decoders: [ms, { type: 'ByteFallback' }, { type: 'Fuse' }] },
+    model_options: { unk_token: '<unk>', byte_fallback: true, fuse_unk: true } });
+}
+
 // ---- texts ----
 const texts = [
   '', ' ', '  ', '\n', 'Hello world', ' Hello  world ', 'Hello\tworld\n\nNew paragraph\r\nend', "I'M here, you're there; they'LL see. We'd've",
@@ -278,7 +291,7 @@ const texts = [
   'word[SEP]  next', 'hello world HELLO hello-world ahello', 'say [WORLD] now [world]', 'x<raw>y <RAW>', '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n',
   '<think>hmm</think>ok', 'already\u2581has\u2581metaspace', '\u2581', '    indented code\n\treturn x;', 'ends with space ', 'multiple   internal    spaces',
   '\u0001control\u007f', 'e\u0301 vs é', 'Straße', 'a<|begin_of_text|>b<|eot_id|>', "don't DON'T I'm", '…—–', 'CC(=O)Oc1ccccc1C(=O)O', 'MKTAYIAKQRQISFVKSHFSRQ',
-  '<|sep|>left<|sep|> right', '[CLS] a [SEP] b', 'Ünïcödé ǅ ﬀ ℌ ①②③ ⅷ', 'x'.repeat(300), 'ab '.repeat(100),
+  '<|sep|>left<|sep|> right', '[CLS] a [SEP] b', '[INST]<gap> x <clash><dup>[/INST] <dup>', 'Ünïcödé ǅ ﬀ ℌ ①②③ ⅷ', 'x'.repeat(300), 'ab '.repeat(100),
 ];
 for (const l of langs) texts.push(...lines(`language/${l}.txt`, 400).filter((_, i) => i % 80 === 7));
 texts.push(...csvColumn('smiles/bbbp.csv', 'smiles', 60).filter((_, i) => i % 6 === 0));

@@ -185,6 +185,8 @@ final class TokenizerLoader {
         List<AddedToken> out = new ArrayList<>();
         if (at == null || at.isNull()) return out;
         if (!at.isArray()) throw error("added_tokens", "must be an array");
+        Map<String, Integer> assigned = new HashMap<>();
+        int maxAssigned = -1;
         for (int i = 0; i < at.size(); i++) {
             JsonNode t = at.get(i);
             String where = "added_tokens[" + i + "]";
@@ -193,13 +195,30 @@ final class TokenizerLoader {
             if (content == null) throw error(where + ".content", "is missing");
             if (!t.path("id").canConvertToInt() || t.get("id").asInt() < 0) throw error(where + ".id", "must be a non-negative integer");
             boolean special = bool(t, "special", false, where);
-            // a token the model already knows keeps the model's id, as in tokenizers
-            Integer modelId = model.id(content);
-            int id = modelId != null ? modelId : t.get("id").asInt();
+            if (content.isEmpty()) continue; // tokenizers skips it
+            int id = addedTokenId(content, assigned, maxAssigned, model);
+            assigned.put(content, id);
+            maxAssigned = Math.max(maxAssigned, id);
             out.add(new AddedToken(id, content, bool(t, "single_word", false, where), bool(t, "lstrip", false, where),
                     bool(t, "rstrip", false, where), bool(t, "normalized", !special, where), special));
         }
         return out;
+    }
+
+    /**
+     * The id tokenizers gives an added token, which is not the "id" written in the file: it adds the tokens one by one
+     * in file order; a token already known (an earlier added token, else the model's vocabulary) keeps its id, any
+     * other gets the next free id after the vocabulary (its size, or one past the largest id added so far once that
+     * reaches it), and a differing "id" only draws a warning. A hand-edited file whose ids disagree therefore gives
+     * the ids tokenizers (and a model trained through it) uses, not the written ones.
+     */
+    private static int addedTokenId(String content, Map<String, Integer> assigned, int maxAssigned, BpeModel model) {
+        Integer known = assigned.get(content);
+        if (known == null) known = model.id(content);
+        if (known != null) return known;
+        int base = model.size();
+        if (maxAssigned < 0) return base;
+        return maxAssigned >= base || base == 0 ? maxAssigned + 1 : base;
     }
 
     // ---- normalizers ----

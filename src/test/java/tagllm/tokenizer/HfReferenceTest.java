@@ -20,10 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Replays hf-reference.json: fourteen tokenizer.json configurations of the supported families (GPT-2,
+ * Replays hf-reference.json: fifteen tokenizer.json configurations of the supported families (GPT-2,
  * RoBERTa-like, Llama 3, Qwen2, SmolLM, Llama 2, Mistral v0.3, legacy Metaspace with unk, added-token
  * rules, ByteLevel normalizer, BERT-like splits, Metaspace "first" with split, every split behaviour, CLIP-like
- * end-of-word suffix) and the ids and decoded texts Hugging Face tokenizers
+ * end-of-word suffix, added-token ids that tokenizers renumbers) and the ids and decoded texts Hugging Face tokenizers
  * 0.23.2 itself produced for about 100 texts (tools/hf-tokenizer-reference/generate.mjs).
  */
 class HfReferenceTest {
