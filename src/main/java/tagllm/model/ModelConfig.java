@@ -325,6 +325,8 @@ public record ModelConfig(
         boolean hasWindow = sw != null && !sw.isNull();
         switch (arch) {
             case "MistralForCausalLM" -> {
+                // transformers' MistralConfig defaults sliding_window to 4096: only an explicit null means none
+                if (!n.has("sliding_window")) return 4096;
                 return hasWindow ? positive(n, "sliding_window", source) : null;
             }
             case "Qwen2ForCausalLM" -> {

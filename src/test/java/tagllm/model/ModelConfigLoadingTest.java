@@ -285,6 +285,10 @@ class ModelConfigLoadingTest {
         ObjectNode noWindow = node(MISTRAL_7B_V01);
         noWindow.putNull("sliding_window"); // Mistral-7B-v0.2 and later
         assertNull(ModelConfig.fromJson(noWindow, "x").slidingWindow());
+        ObjectNode absent = node(MISTRAL_7B_V01);
+        absent.remove("sliding_window");
+        absent.put("max_position_embeddings", 8192);
+        assertEquals(4096, ModelConfig.fromJson(absent, "x").slidingWindow(), "transformers' MistralConfig default");
     }
 
     @Test
