@@ -16,9 +16,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Rows written as the output file's name says: .tsv (or .tab) as TSV, .jsonl (or .ndjson) as one JSON object per
- * line keyed by the header, anything else as CSV in the style of ../shared/data (UTF-8, "\n", quotes only where
- * needed). In JSONL, values of the numeric columns that read as finite numbers are written as JSON numbers, and an
+ * Rows written as the output file's name says: .tsv (or .tab) as TSV the way tagllm.data reads it (no quoting: see the
+ * class Tsv), .jsonl (or .ndjson) as one JSON object per line keyed by the header, anything else as CSV in the style
+ * of ../shared/data (UTF-8, "\n", quotes only where needed). In JSONL, values of the numeric columns that read as finite numbers are written as JSON numbers, and an
  * empty one (a row without a value) as null.
  */
 public abstract class RowSink {
@@ -38,7 +38,7 @@ public abstract class RowSink {
 
     public static RowSink of(OutputStream out, Format format, Set<String> numeric) throws IOException {
         return switch (format) {
-            case TSV -> new Delimited(out, CSVFormat.TDF);
+            case TSV -> new Tsv(out);
             case JSONL -> new JsonLines(out, numeric);
             default -> new Delimited(out, CSVFormat.DEFAULT);
         };
@@ -69,6 +69,37 @@ public abstract class RowSink {
         public void flush() throws IOException {
             printer.flush();
             super.flush();
+        }
+    }
+
+    /**
+     * TSV as docs/data-and-metrics.md defines it and CsvRows reads it: fields as they are, no quoting. (Commons CSV's
+     * TDF quoted a field holding a quote, starting with a space or empty at the start of a line, and tagllm's reader,
+     * which has no quoting, then read those quotes as part of the value: a round trip through a .tsv changed the data.)
+     * A tab or line break cannot stand in a TSV field: it is written as the two characters \t, \n or \r, so that every
+     * row stays one line with its own fields.
+     */
+    private static final class Tsv extends RowSink {
+        Tsv(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void header(List<String> names) throws IOException { row(names); }
+
+        @Override
+        public void row(List<String> values) throws IOException {
+            for (int i = 0; i < values.size(); i++) {
+                if (i > 0) writer.write('\t');
+                String v = values.get(i);
+                if (v != null) writer.write(escape(v));
+            }
+            writer.write('\n');
+        }
+
+        private static String escape(String v) {
+            if (v.indexOf('\t') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) return v;
+            return v.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
         }
     }
 

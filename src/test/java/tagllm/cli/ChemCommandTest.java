@@ -72,8 +72,8 @@ class ChemCommandTest {
         assertEquals(0, CliRun.of("chem", "qed", "--input", in.toString(), "--column", "smiles", "--output", tsv.toString()).exit());
         List<String> t = Files.readAllLines(tsv);
         assertEquals("id\tsmiles\tname\tqed\terror", t.get(0));
-        // (Commons CSV quotes an empty first field, so that no line is blank)
-        assertEquals("\"\"\tCC\tethane\t" + PythonFloat.repr(Qed.qed("CC").qed()) + "\t", t.get(3));
+        // TSV has no quoting: an empty first field is empty (Commons CSV's "" was read back by tagllm as two quotes)
+        assertEquals("\tCC\tethane\t" + PythonFloat.repr(Qed.qed("CC").qed()) + "\t", t.get(3));
     }
 
     @Test
