@@ -3,6 +3,7 @@ package tagllm.data;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.QuoteMode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +16,11 @@ import java.util.function.Consumer;
 final class CsvRows {
     private CsvRows() {}
 
-    private static final CSVFormat CSV = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get();
+    // ALL_NON_NULL: the parser gives an unquoted empty field as null and a quoted one ("") as "", which tells a blank
+    // line (skipped) from a record whose one field is empty: Python's csv module and pandas write a row [''] of a
+    // one-column file as "" exactly so that it is not a blank line, and such a row used to vanish without a word
+    private static final CSVFormat CSV = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false)
+            .setQuoteMode(QuoteMode.ALL_NON_NULL).get();
     // TSV has no quoting, so a sentence that starts with a quote mark stays an ordinary field
     private static final CSVFormat TSV = CSVFormat.Builder.create().setDelimiter('\t').setQuote(null)
             .setIgnoreEmptyLines(false).get();
@@ -32,7 +37,7 @@ final class CsvRows {
                 start = parser.getCurrentLineNumber() + 1;
                 if (!it.hasNext()) break;
                 CSVRecord record = it.next();
-                if (record.size() == 1 && record.get(0).isEmpty()) continue; // blank line
+                if (record.size() == 1 && record.get(0) == null) continue; // blank line (not "": see CSV)
                 Origin origin = new Origin(source, start);
                 if (columns == null) {
                     columns = header(record, origin, kind);
@@ -41,12 +46,14 @@ final class CsvRows {
                 if (record.size() != columns.size()) {
                     // the fields it has, by position: not trusted as data, but enough to find the row in an output
                     java.util.Map<String, String> known = new java.util.LinkedHashMap<>();
-                    for (int i = 0; i < Math.min(record.size(), columns.size()); i++) known.put(columns.names().get(i), record.get(i));
+                    for (int i = 0; i < Math.min(record.size(), columns.size()); i++) known.put(columns.names().get(i), field(record, i));
                     issues.reject(origin, "expected " + columns.size() + " fields as in the header, got " + record.size()
                             + (tabs ? " (fields are separated by tabs)" : ""), known);
                     continue;
                 }
-                sink.accept(new Row(origin, columns, record.values()));
+                String[] values = new String[record.size()];
+                for (int i = 0; i < values.length; i++) values[i] = field(record, i);
+                sink.accept(new Row(origin, columns, values));
             }
         } catch (UncheckedIOException e) {
             throw failure(source, start, e.getCause());
@@ -60,12 +67,18 @@ final class CsvRows {
     private static Columns header(CSVRecord record, Origin origin, String kind) {
         List<String> names = new ArrayList<>(record.size());
         for (int i = 0; i < record.size(); i++) {
-            String name = record.get(i).strip();
+            String name = field(record, i).strip();
             if (name.isEmpty()) throw new DatasetException(origin, kind + " header: column " + (i + 1) + " has no name");
             if (names.contains(name)) throw new DatasetException(origin, kind + " header: duplicate column '" + name + "'");
             names.add(name);
         }
         return new Columns(names);
+    }
+
+    /** A field's value; an unquoted empty field, which the parser gives as null, is "". */
+    private static String field(CSVRecord record, int i) {
+        String v = record.get(i);
+        return v == null ? "" : v;
     }
 
     private static DatasetException failure(String source, long line, IOException e) {

@@ -44,6 +44,21 @@ class DatasetTest {
         assertEquals(Map.of("name", "plain", "smiles", "CCO", "affinity", "1.5"), ds.rows().get(0).values());
     }
 
+    /**
+     * A one-column file's empty value: Python's csv.writer (and pandas' to_csv) write the row [''] as "" so that it is not
+     * a blank line. It is a row (it used to vanish: neither read nor reported); a blank line is still skipped.
+     */
+    @Test
+    void aQuotedEmptyFieldIsARowABlankLineIsNot() throws IOException {
+        Path p = write("one.csv", "smiles\nCCO\n\"\"\n\nCCN\r\n\"\"\r\n\r\n");
+        Dataset ds = Dataset.read(p);
+        assertEquals(List.of("CCO", "", "CCN", ""), ds.rows().stream().map(r -> r.get("smiles")).toList());
+        assertEquals(List.of(2L, 3L, 5L, 6L), ds.rows().stream().map(Row::line).toList());
+        // unquoted empty fields of a wider row stay empty strings, as before
+        Path wide = write("wide.csv", "a,b,c\n,\"\",\n");
+        assertEquals(Map.of("a", "", "b", "", "c", ""), Dataset.read(wide).rows().get(0).values());
+    }
+
     @Test
     void crlfAndByteOrderMark() throws IOException {
         Path p = dir.resolve("bom.csv");
