@@ -93,7 +93,7 @@ public final class TrainingSetBuilder {
 
                     @Override
                     public void chunk(List<Row> rows) throws IOException {
-                        List<Object> results = parallel.map(rows, row -> labelled(row, column));
+                        List<Object> results = parallel.map(rows, row -> labelled(row, column, hasSplit[0]));
                         for (int i = 0; i < rows.size(); i++) {
                             c[0]++;
                             if (results.get(i) instanceof DatasetException problem) {
@@ -126,9 +126,14 @@ public final class TrainingSetBuilder {
         return new Summary(c[0], c[1], c[2], c[3], issues.count() - issuesBefore);
     }
 
-    /** The labelled input, null when it is over the length limit, or the problem. */
-    private Object labelled(Row row, String column) {
+    /**
+     * The labelled input, null when it is over the length limit, or the problem. withSplit: the output has a split
+     * column, so a row without one (a JSONL object without the key, or with null) is a problem of that row; it used to
+     * be thrown while writing and ended the whole build.
+     */
+    private Object labelled(Row row, String column, boolean withSplit) {
         try {
+            if (withSplit) row.get("split");
             String raw = row.get(column).strip();
             if (raw.isEmpty()) return new DatasetException(row.origin(), "column '" + column + "' is empty");
             // the paper filters by length before labelling, so over-long inputs are never parsed

@@ -188,6 +188,26 @@ class ChemCommandTest {
         assertTrue(r.err().contains(in + ":5:"), r.err());
     }
 
+    /** A JSONL object without the split key (or with null) is that row's problem; it used to end the whole build. */
+    @Test
+    void dataBuildFromJsonLinesSkipsAnObjectWithoutASplit() throws IOException {
+        Path in = write("mols.jsonl", "{\"smiles\":\"CCO\",\"split\":\"train\"}\n{\"smiles\":\"CCN\"}\n"
+                + "{\"smiles\":\"CCC\",\"split\":null}\n{\"smiles\":\"c1ccccc1\",\"split\":\"test\"}\n");
+        Path outFile = dir.resolve("qed-j.csv");
+        CliRun r = CliRun.of("data", "build", "qed", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r.exit(), r.err());
+        double ethanol = Qed.qed("CCO").qed(), benzene = Qed.qed("c1ccccc1").qed();
+        assertEquals(List.of("input,label,label_text,split",
+                "CCO," + PythonFloat.repr(ethanol) + "," + LabelText.format(ethanol) + ",train",
+                "c1ccccc1," + PythonFloat.repr(benzene) + "," + LabelText.format(benzene) + ",test"), Files.readAllLines(outFile));
+        assertTrue(r.err().contains("4 rows read, 2 written") && r.err().contains("2 invalid"), r.err());
+        assertTrue(r.err().contains(in + ":2: missing column 'split'") && r.err().contains(in + ":3: missing column 'split'"), r.err());
+        CliRun strict = CliRun.of("data", "build", "qed", "--input", in.toString(), "--output", dir.resolve("qed-s.csv").toString(), "--strict");
+        assertEquals(1, strict.exit(), strict.err());
+        assertTrue(strict.err().contains(in + ":2: missing column 'split'"), strict.err());
+        assertFalse(Files.exists(dir.resolve("qed-s.csv")));
+    }
+
     @Test
     void dataBuildDescriptorFromFasta() throws IOException {
         Path in = write("p.fa", ">a\nKLKLLLLLKLK\n>b\nMKWF\n");
