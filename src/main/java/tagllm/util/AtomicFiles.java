@@ -22,6 +22,31 @@ import java.nio.file.StandardOpenOption;
 public final class AtomicFiles {
     private AtomicFiles() {}
 
+    /**
+     * Temporary files being written. Ctrl-C or a kill (SIGINT, SIGTERM) ends the JVM without running the finally that
+     * removes them, so an interrupted chem run over a large file, or a training checkpoint, left a hidden partial copy
+     * beside the target, one more per interrupted run; the shutdown hook removes the ones still in flight.
+     */
+    private static final java.util.Set<Path> IN_FLIGHT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::removeInFlight, "atomic-files-cleanup"));
+        } catch (IllegalStateException alreadyExiting) {
+            // first used while the JVM is exiting: nothing of ours is in flight yet
+        }
+    }
+
+    private static void removeInFlight() {
+        for (Path tmp : IN_FLIGHT) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the JVM is exiting; a file that cannot be removed stays as it would have without the hook
+            }
+        }
+    }
+
     @FunctionalInterface
     public interface Writer {
         void write(OutputStream out) throws IOException;
@@ -41,6 +66,7 @@ public final class AtomicFiles {
             Path dir = target.toAbsolutePath().getParent();
             if (dir != null) Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            IN_FLIGHT.add(tmp);
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 writer.write(out);
             }
@@ -57,6 +83,7 @@ public final class AtomicFiles {
             throw failed(target, tmp, e, Files.exists(target) ? " (the earlier " + target.getFileName() + " is unchanged)" : " (nothing was written)");
         } finally {
             if (tmp != null) {
+                IN_FLIGHT.remove(tmp);
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {
