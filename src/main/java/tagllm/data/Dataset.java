@@ -61,6 +61,11 @@ public record Dataset(String source, Format format, List<String> columns, List<R
         }
     }
 
+    /** The bytes of a data file as the readers see them: decompressed when it is gzip. */
+    public static java.io.InputStream bytes(Path file) throws IOException {
+        return TextInput.openBytes(file);
+    }
+
     /** Fails (naming the file and the columns it has) unless every named column is present. */
     public Dataset requireColumns(String... names) {
         List<String> missing = new ArrayList<>();

@@ -16,9 +16,13 @@ public enum Format {
     /** Plain text: one example per line (column {@code text}), blank lines skipped. */
     TEXT;
 
-    /** The format for {@code file}'s extension (.csv, .tsv, .jsonl/.json, .fasta/.fa/.faa, .txt). */
+    /**
+     * The format for {@code file}'s extension (.csv, .tsv, .jsonl/.json, .fasta/.fa/.faa, .txt); of a gzip-compressed
+     * file, the extension before .gz (mols.csv.gz is CSV).
+     */
     public static Format detect(Path file) {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".gz")) name = name.substring(0, name.length() - 3);
         int dot = name.lastIndexOf('.');
         String ext = dot < 0 ? "" : name.substring(dot + 1);
         return switch (ext) {
@@ -29,7 +33,7 @@ public enum Format {
             case "txt", "text" -> TEXT;
             default -> throw DatasetException.of(file.toString(), 0, "cannot tell the format from the extension '"
                     + (ext.isEmpty() ? "(none)" : "." + ext)
-                    + "': expected .csv, .tsv, .jsonl/.json, .fasta/.fa/.faa or .txt, or give the format explicitly");
+                    + "': expected .csv, .tsv, .jsonl/.json, .fasta/.fa/.faa or .txt (each also .gz), or give the format explicitly");
         };
     }
 

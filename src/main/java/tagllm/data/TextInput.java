@@ -21,7 +21,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * Opens a dataset file as strict UTF-8 text, skipping a byte-order mark, and turns I/O failures into
+ * Opens a dataset file (gzip-compressed or not) as strict UTF-8 text, skipping a byte-order mark, and turns I/O failures into
  * {@link DatasetException}s that name the file. A guard refuses absurdly long lines, so a binary or corrupt file
  * fails with a message instead of exhausting memory.
  */
@@ -36,7 +36,7 @@ final class TextInput {
         if (Files.isDirectory(file)) throw DatasetException.of(source, 0, "is a directory, expected a data file");
         InputStream in = null;
         try {
-            in = Files.newInputStream(file);
+            in = openBytes(file);
             Reader decoded = new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT));
@@ -50,12 +50,28 @@ final class TextInput {
         }
     }
 
+    /**
+     * The file's bytes, decompressed when it is gzip (told by its first two bytes, 1f 8b, which no UTF-8 text starts
+     * with): data sets come as .csv.gz and .fasta.gz, and read as bytes they failed as "not valid UTF-8".
+     */
+    static InputStream openBytes(Path file) throws IOException {
+        InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        try {
+            raw.mark(2);
+            boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+            raw.reset();
+            return gzip ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
+        } catch (IOException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
     private static DatasetException openFailure(String source, IOException e) {
         return switch (e) {
             case NoSuchFileException x -> DatasetException.of(source, 0, "no such file");
             case AccessDeniedException x -> DatasetException.of(source, 0, "permission denied");
-            case CharacterCodingException x -> invalidUtf8(source);
-            default -> DatasetException.of(source, 0, "cannot read: " + e.getMessage());
+            default -> failure(source, 0, e); // (the first characters are read here: a bad byte, a corrupt gzip)
         };
     }
 
@@ -104,6 +120,10 @@ final class TextInput {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof LineTooLongException tooLong) return DatasetException.of(source, tooLong.line, tooLong.getMessage());
             if (t instanceof CharacterCodingException) return invalidUtf8(source);
+            if (t instanceof java.util.zip.ZipException || t instanceof java.io.EOFException) {
+                return DatasetException.of(source, line, "cannot read the gzip-compressed file: " + t.getMessage()
+                        + " (truncated or corrupt?)");
+            }
         }
         return DatasetException.of(source, line, "cannot read: " + e.getMessage());
     }
@@ -131,7 +151,7 @@ final class TextInput {
         ByteBuffer in = ByteBuffer.allocate(1 << 16);
         CharBuffer out = CharBuffer.allocate(1 << 16);
         long line = 1;
-        try (ReadableByteChannel ch = Files.newByteChannel(file)) {
+        try (ReadableByteChannel ch = java.nio.channels.Channels.newChannel(openBytes(file))) {
             while (true) {
                 boolean eof = ch.read(in) < 0;
                 in.flip();

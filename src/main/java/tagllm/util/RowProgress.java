@@ -40,9 +40,11 @@ public final class RowProgress {
      */
     public static RowProgress overFile(PrintWriter err, boolean quiet, String label, java.nio.file.Path input) {
         if (quiet || !Terminal.stderr()) return new RowProgress(err, false, label, "rows", 0);
-        boolean fasta = input.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(fasta|fa|faa)$");
+        boolean fasta = input.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(fasta|fa|faa)(\\.gz)?$");
         long records;
-        try (var lines = java.nio.file.Files.lines(input)) {
+        // (the text the readers see: a .csv.gz counted as bytes is not UTF-8 and gave no total)
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(tagllm.data.Dataset.bytes(input),
+                java.nio.charset.StandardCharsets.UTF_8)).lines()) {
             records = fasta ? lines.filter(l -> l.startsWith(">")).count() : Math.max(0, lines.count() - 1);
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             records = 0; // unreadable or not UTF-8: the command itself reports it; no bar

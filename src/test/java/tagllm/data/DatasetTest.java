@@ -59,6 +59,44 @@ class DatasetTest {
         assertEquals(Map.of("a", "", "b", "", "c", ""), Dataset.read(wide).rows().get(0).values());
     }
 
+    private Path gzip(String name, byte[] content) throws IOException {
+        Path p = dir.resolve(name);
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(p))) {
+            out.write(content);
+        }
+        return p;
+    }
+
+    /** .csv.gz and .fasta.gz are read as the files they hold (they failed as "not valid UTF-8", even with --format). */
+    @Test
+    void gzipCompressedFilesReadAsTheirContent() throws IOException {
+        String csv = "id,smiles\n1,CCO\n2,\"C\nC\"\n3,c1ccccc1\n";
+        Dataset plain = Dataset.read(write("m.csv", csv));
+        Dataset gz = Dataset.read(gzip("m.csv.gz", csv.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(Format.CSV, gz.format());
+        assertEquals(plain.columns(), gz.columns());
+        assertEquals(plain.rows().stream().map(Row::values).toList(), gz.rows().stream().map(Row::values).toList());
+        assertEquals(List.of(2L, 3L, 5L), gz.rows().stream().map(Row::line).toList());
+        // another name: the format given, the content still told by its first bytes
+        Dataset named = Dataset.read(gzip("m.data", csv.getBytes(StandardCharsets.UTF_8)), Format.CSV);
+        assertEquals(3, named.size());
+
+        Dataset fasta = Dataset.read(gzip("p.fasta.gz", ">a one\nMKV\nLL\n>b\nGG\n".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of("MKVLL", "GG"), fasta.rows().stream().map(r -> r.get("sequence")).toList());
+
+        // a bad byte inside is found on its line of the decompressed text
+        byte[] bad = "id,smiles\n1,CCO\n2,C\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        Path badGz = gzip("bad.csv.gz", bad);
+        assertEquals(badGz + ":3: not valid UTF-8 text (bytes that are no UTF-8 character; re-save the file as UTF-8)",
+                assertThrows(DatasetException.class, () -> Dataset.read(badGz)).getMessage());
+        // a cut-off download says so
+        byte[] whole = Files.readAllBytes(gzip("t.csv.gz", ("id,smiles\n" + "1,CCO\n".repeat(2000)).getBytes(StandardCharsets.UTF_8)));
+        Path cut = dir.resolve("cut.csv.gz");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        String msg = assertThrows(DatasetException.class, () -> Dataset.read(cut)).getMessage();
+        assertTrue(msg.startsWith(cut + ":") && msg.contains("gzip") && msg.contains("truncated or corrupt"), msg);
+    }
+
     @Test
     void crlfAndByteOrderMark() throws IOException {
         Path p = dir.resolve("bom.csv");
