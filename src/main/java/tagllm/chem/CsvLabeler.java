@@ -115,7 +115,14 @@ public final class CsvLabeler {
                         for (int i = 0; i < rows.size(); i++) {
                             counts[0]++;
                             List<String> values = new ArrayList<>(header.size());
-                            for (String name : header) values.add(rows.get(i).has(name) ? rows.get(i).get(name) : "");
+                            boolean[] json = new boolean[header.size()]; // a JSONL input's numbers, booleans, arrays, objects
+                            for (int h = 0; h < header.size(); h++) {
+                                Row row = rows.get(i);
+                                values.add(row.has(header.get(h)) ? row.get(header.get(h)) : "");
+                                json[h] = row.isJson(header.get(h));
+                            }
+                            for (int t : target) json[t] = false;
+                            json[errorColumn[0]] = false;
                             values.set(errorColumn[0], "");
                             if (results.get(i) instanceof DatasetException problem) {
                                 issues.record(problem); // strict: stops here, nothing is written
@@ -127,7 +134,7 @@ public final class CsvLabeler {
                                 for (int j = 0; j < target.length; j++) values.set(target[j], cells.get(j));
                                 counts[1]++;
                             }
-                            sink.row(values);
+                            sink.row(values, json);
                         }
                         progress.accept(counts[0]);
                     }

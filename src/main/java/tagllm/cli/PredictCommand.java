@@ -160,14 +160,20 @@ public final class PredictCommand implements Callable<Integer> {
         OutputColumns placed = OutputColumns.place(columns, added);
         List<String> header = placed.header();
         List<List<String>> records = new ArrayList<>();
+        List<boolean[]> json = new ArrayList<>(); // a JSONL input's numbers, booleans, arrays and objects, written back as such
         long failed = 0;
         for (int k = 0; k < n; k++) {
             List<String> rec = new ArrayList<>(header.size());
             Row row = entries.get(k) instanceof Row x ? x : null;
             // a row the reader refused keeps what it could tell of its values, so that it can be found
             var known = entries.get(k) instanceof DatasetException unreadable ? unreadable.known() : java.util.Map.<String, String>of();
-            for (String c : columns) rec.add(row != null && row.has(c) ? row.get(c) : known.getOrDefault(c, ""));
+            boolean[] raw = new boolean[header.size()];
+            for (String c : columns) {
+                if (row != null && row.isJson(c)) raw[rec.size()] = true;
+                rec.add(row != null && row.has(c) ? row.get(c) : known.getOrDefault(c, ""));
+            }
             while (rec.size() < header.size()) rec.add("");
+            for (int a = 0; a < added.size(); a++) raw[placed.position(a)] = false;
             for (int e = 0; e < extra.size(); e++) rec.set(placed.position(e), extraValues[k] == null ? "" : extraValues[k].get(e));
             rec.set(placed.position(extra.size()), values[k] == null ? "" : values[k]);
             rec.set(placed.position(extra.size() + 1), errors[k] == null ? "" : errors[k]);
@@ -175,10 +181,11 @@ public final class PredictCommand implements Callable<Integer> {
             // output) is a prediction, not a failure
             if (values[k] == null || values[k].isEmpty() && errors[k] != null && !errors[k].isEmpty() && !errors[k].startsWith("truncated")) failed++;
             records.add(rec);
+            json.add(raw);
         }
         java.util.Set<String> numeric = new java.util.HashSet<>(extra);
         if (task.type() == TaskType.REGRESSION) numeric.add(PREDICTION);
-        String text = format.render(header, records, numeric);
+        String text = format.render(header, records, json, numeric);
         var err = spec.commandLine().getErr();
         if (issues.count() > 0) err.println(issues.summary());
         if (!placed.replaced().isEmpty()) err.println(ReplacedColumns.note(placed.replaced(), output, opts.input));

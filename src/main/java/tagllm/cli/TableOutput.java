@@ -38,6 +38,11 @@ enum TableOutput {
 
     /** The table as this format writes it (data.RowSink, as chem and data build write their files). */
     String render(List<String> header, List<List<String>> rows, Set<String> numeric) throws IOException {
+        return render(header, rows, null, numeric);
+    }
+
+    /** json: per row, which values are JSON text of a non-string (data.Row.isJson), or null for none. */
+    String render(List<String> header, List<List<String>> rows, List<boolean[]> json, Set<String> numeric) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         RowSink sink = RowSink.of(out, switch (this) {
             case CSV -> Format.CSV;
@@ -45,7 +50,7 @@ enum TableOutput {
             case JSONL -> Format.JSONL;
         }, numeric);
         sink.header(header);
-        for (List<String> r : rows) sink.row(r);
+        for (int i = 0; i < rows.size(); i++) sink.row(rows.get(i), json == null ? null : json.get(i));
         sink.flush();
         return out.toString(StandardCharsets.UTF_8);
     }

@@ -48,14 +48,16 @@ final class JsonlRows {
             }
             List<String> names = new ArrayList<>(node.size());
             List<String> values = new ArrayList<>(node.size());
+            boolean[] json = new boolean[node.size()];
             for (Map.Entry<String, JsonNode> field : node.properties()) {
                 JsonNode v = field.getValue();
                 if (v.isNull()) continue;
+                json[names.size()] = !v.isTextual();
                 names.add(field.getKey());
                 values.add(v.isTextual() ? v.textValue() : v.isValueNode() ? v.asText() : v.toString());
             }
             allColumns.addAll(names);
-            sink.accept(new Row(origin, new Columns(names), values.toArray(String[]::new)));
+            sink.accept(new Row(origin, new Columns(names), values.toArray(String[]::new), java.util.Arrays.copyOf(json, names.size())));
         });
         if (!any) throw DatasetException.of(in.source, 0, "empty file: expected JSON objects, one per line");
         return List.copyOf(allColumns);

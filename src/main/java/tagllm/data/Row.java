@@ -17,12 +17,29 @@ public final class Row {
     private final Origin origin;
     private final Columns columns;
     private final String[] values;
+    /** Per value: JSON text of a number, boolean, array or object (a JSONL row's non-string values); null: none is. */
+    private final boolean[] json;
 
     Row(Origin origin, Columns columns, String[] values) {
+        this(origin, columns, values, null);
+    }
+
+    Row(Origin origin, Columns columns, String[] values, boolean[] json) {
         if (values.length != columns.size()) throw new IllegalArgumentException("values and columns differ in count");
+        if (json != null && json.length != values.length) throw new IllegalArgumentException("values and JSON flags differ in count");
         this.origin = origin;
         this.columns = columns;
         this.values = values;
+        this.json = json;
+    }
+
+    /**
+     * Whether the value of {@code column} is the JSON text of a number, boolean, array or object rather than a string
+     * (JSON Lines input), so that a JSONL output can write it back as that JSON value (false when absent).
+     */
+    public boolean isJson(String column) {
+        int i = columns.indexOf(column);
+        return json != null && i >= 0 && json[i];
     }
 
     /** A row built in code (tests, API requests); values keep the map's iteration order. */

@@ -49,6 +49,13 @@ public abstract class RowSink {
 
     public abstract void row(List<String> values) throws IOException;
 
+    /**
+     * A row some of whose values are JSON text of a number, boolean, array or object ({@link Row#isJson}): JSONL writes
+     * those as that JSON value (a JSONL input's {"id": 7, "x": {"a": 1}} comes out as it went in, not as "7" and an
+     * escaped string); CSV and TSV write the text as {@link #row(List)} does.
+     */
+    public void row(List<String> values, boolean[] json) throws IOException { row(values); }
+
     public void flush() throws IOException { writer.flush(); }
 
     private static final class Delimited extends RowSink {
@@ -117,17 +124,35 @@ public abstract class RowSink {
         public void header(List<String> names) { keys = List.copyOf(names); }
 
         @Override
-        public void row(List<String> values) throws IOException {
+        public void row(List<String> values) throws IOException { row(values, null); }
+
+        @Override
+        public void row(List<String> values, boolean[] json) throws IOException {
             var o = JSON.createObjectNode();
             for (int i = 0; i < keys.size(); i++) {
                 String v = values.get(i);
                 Double x = numeric.contains(keys.get(i)) ? finite(v) : null;
-                if (x != null) o.put(keys.get(i), x);
+                com.fasterxml.jackson.databind.JsonNode raw = json != null && json[i] && x == null ? rawJson(v) : null;
+                if (raw != null) o.set(keys.get(i), raw);
+                else if (x != null) o.put(keys.get(i), x);
                 else if (numeric.contains(keys.get(i)) && (v == null || v.isEmpty())) o.putNull(keys.get(i)); // no value: null, not ""
                 else o.put(keys.get(i), v);
             }
             writer.write(JSON.writeValueAsString(o));
             writer.write('\n');
+        }
+
+        // as JsonlRows reads: a number keeps its digits (1E+400, 0.1000000000000000055511151231257827)
+        private static final ObjectMapper EXACT = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
+        private static com.fasterxml.jackson.databind.JsonNode rawJson(String v) {
+            try {
+                return v == null ? null : EXACT.readTree(v);
+            } catch (IOException e) {
+                return null; // not JSON after all: written as the string it is
+            }
         }
 
         private static Double finite(String v) {

@@ -76,6 +76,36 @@ class ChemCommandTest {
         assertEquals("\tCC\tethane\t" + PythonFloat.repr(Qed.qed("CC").qed()) + "\t", t.get(3));
     }
 
+    /**
+     * JSONL in, JSONL out: the input's values keep their JSON types (a number stayed a number only as text, "7", and a
+     * nested object became an escaped string); a string that reads as a number stays a string.
+     */
+    @Test
+    void jsonLinesValuesKeepTheirJsonTypes() throws IOException {
+        String first = "{\"id\":7,\"code\":\"007\",\"smiles\":\"CCO\",\"ok\":true,\"assay\":{\"ic50\":[1.5,2]},"
+                + "\"big\":1E+400,\"exact\":0.1000000000000000055511151231257827}";
+        Path in = write("types.jsonl", first + "\n{\"id\":8,\"smiles\":\"C1CC\",\"qed\":3}\n");
+        Path out = dir.resolve("types-out.jsonl");
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = Files.readAllLines(out);
+        var json = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+        var a = json.readTree(lines.get(0));
+        var given = json.readTree(first);
+        for (String k : List.of("id", "code", "smiles", "ok", "assay", "big", "exact")) assertEquals(given.get(k), a.get(k), k + ": " + lines.get(0));
+        assertTrue(a.get("id").isIntegralNumber() && a.get("code").isTextual() && a.get("ok").isBoolean() && a.get("assay").isObject(), lines.get(0));
+        assertEquals(Qed.qed("CCO").qed(), a.get("qed").asDouble(), 0);
+        // the input's own qed (a number) is replaced by this run's: null, as the row has no value
+        var b = json.readTree(lines.get(1));
+        assertEquals(8, b.get("id").asInt());
+        assertTrue(b.get("qed").isNull() && b.get("error").asText().contains("C1CC"), lines.get(1));
+        // CSV and TSV write the JSON text
+        Path csv = dir.resolve("types-out.csv");
+        assertEquals(0, CliRun.of("chem", "qed", "--input", in.toString(), "--output", csv.toString()).exit());
+        assertTrue(Files.readAllLines(csv).get(1).startsWith("7,007,CCO,true,\"{\"\"assay\"\"".replace("assay", "ic50")), Files.readAllLines(csv).get(1));
+    }
+
     @Test
     void noRowIsLostUnreadableRowsAndHugeMoleculesKeepTheirPlace() throws IOException {
         // line 3 has too many fields; line 4 is empty; line 5 is RDKit-invalid (CsvLabelerTest: a stack overflow)

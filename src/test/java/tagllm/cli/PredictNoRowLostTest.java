@@ -172,6 +172,25 @@ class PredictNoRowLostTest {
         assertTrue(lines.get(1).startsWith("CCO,") && lines.get(1).endsWith(",,"), lines.get(1)); // probabilities, no label, no error
     }
 
+    /** JSONL in, JSONL out: the input's numbers, booleans and objects come back as such (they came back as strings). */
+    @Test
+    void jsonLinesInputKeepsItsJsonTypes() throws Exception {
+        Path in = Files.writeString(dir.resolve("typed.jsonl"), "{\"id\":7,\"smiles\":\"CCO\",\"meta\":{\"batch\":[1,2]},\"ok\":false}\n"
+                + "{\"id\":8,\"smiles\":\"notasmiles((\",\"prediction\":0.5}\n");
+        CliRun j = CliRun.of("predict", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output-format", "jsonl");
+        assertEquals(0, j.exit(), j.err());
+        var om = new com.fasterxml.jackson.databind.ObjectMapper();
+        String[] lines = j.out().split("\n");
+        var a = om.readTree(lines[0]);
+        assertEquals(om.readTree("{\"batch\":[1,2]}"), a.get("meta"), lines[0]);
+        assertTrue(a.get("id").isIntegralNumber() && a.get("id").asInt() == 7 && a.get("ok").isBoolean(), lines[0]);
+        assertTrue(a.get("prediction").isNumber() && a.get("smiles").isTextual(), lines[0]);
+        // the input's own prediction (a number) gives way to this run's: none, so null
+        var b = om.readTree(lines[1]);
+        assertTrue(b.get("id").isIntegralNumber() && b.get("prediction").isNull() && b.get("error").asText().contains("invalid SMILES"), lines[1]);
+    }
+
     @Test
     void strictStopsAtTheFirstBadRowAndWritesNothing() {
         Path out = dir.resolve("strict.csv");
