@@ -35,7 +35,9 @@ public final class ChunkedRows {
         List<String> columns;
         // JSON objects need not share keys: the columns are every key of the file, in order of first appearance (one
         // reading pass more), or the first object's keys would decide what every later row keeps
-        List<String> allKeys = (format != null ? format : Format.detect(file)) == Format.JSONL ? jsonKeys(file) : null;
+        boolean jsonl = (format != null ? format : Format.detect(file)) == Format.JSONL;
+        if (jsonl && !java.nio.file.Files.isRegularFile(file)) return scanOnce(file, structural, handler);
+        List<String> allKeys = jsonl ? jsonKeys(file) : null;
         try {
             columns = Dataset.scan(file, format, inPlace, row -> {
                 if (!started[0]) {
@@ -54,6 +56,23 @@ public final class ChunkedRows {
         if (!started[0]) handler.columns(allKeys != null ? allKeys : columns);
         flush(buffer, handler);
         return allKeys != null ? allKeys : columns;
+    }
+
+    /**
+     * JSON Lines from a pipe (--input /dev/stdin, a named pipe), which can be read once: its rows are held until the
+     * last one has given its keys (the second reading pass found the pipe drained and reported "empty file").
+     */
+    private static List<String> scanOnce(Path file, RowIssues structural, Handler handler) throws IOException {
+        List<Object> all = new ArrayList<>();
+        List<String> keys = Dataset.scan(file, Format.JSONL, RowIssues.forwarding(structural, all::add), all::add);
+        handler.columns(keys);
+        List<Object> chunk = new ArrayList<>(CHUNK);
+        for (Object o : all) {
+            chunk.add(o);
+            if (chunk.size() == CHUNK) flush(chunk, handler);
+        }
+        flush(chunk, handler);
+        return keys;
     }
 
     private static List<String> jsonKeys(Path file) {

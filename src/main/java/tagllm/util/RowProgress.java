@@ -40,6 +40,8 @@ public final class RowProgress {
      */
     public static RowProgress overFile(PrintWriter err, boolean quiet, String label, java.nio.file.Path input) {
         if (quiet || !Terminal.stderr()) return new RowProgress(err, false, label, "rows", 0);
+        // a pipe (--input /dev/stdin, <(zcat ...)) can be read once: counting its rows left the command an empty file
+        if (!java.nio.file.Files.isRegularFile(input)) return new RowProgress(err, false, label, "rows", 0);
         boolean fasta = input.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(fasta|fa|faa)(\\.gz)?$");
         long records;
         // (the text the readers see: a .csv.gz counted as bytes is not UTF-8 and gave no total)

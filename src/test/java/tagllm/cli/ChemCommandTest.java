@@ -106,6 +106,52 @@ class ChemCommandTest {
         assertTrue(Files.readAllLines(csv).get(1).startsWith("7,007,CCO,true,\"{\"\"assay\"\"".replace("assay", "ic50")), Files.readAllLines(csv).get(1));
     }
 
+    /**
+     * JSON Lines from a pipe (--input /dev/stdin, a named pipe) are labelled: the two reading passes (the file's keys,
+     * then the rows) found the pipe drained on the second and said "empty file: expected JSON objects".
+     */
+    @Test
+    void jsonLinesFromAPipeAreReadOnce() throws Exception {
+        Path fifo = dir.resolve("in.pipe");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo is not available here");
+        String content = "{\"id\":1,\"smiles\":\"CCO\"}\nnot json\n{\"smiles\":\"c1ccccc1O\",\"name\":\"phenol\"}\n";
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try {
+                Files.writeString(fifo, content);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Path out = dir.resolve("pipe-out.jsonl");
+        CliRun r;
+        try {
+            // (the old second pass waited forever for another writer of the named pipe)
+            r = CliRun.withDeadline(java.time.Duration.ofSeconds(60), "chem", "qed", "--input", fifo.toString(), "--format", "jsonl",
+                    "--output", out.toString());
+        } finally {
+            // a reader still waiting is let go (a daemon: it waits for nothing once the command is done)
+            Thread.ofPlatform().daemon().start(() -> {
+                try (var release = Files.newOutputStream(fifo)) {
+                    release.flush();
+                } catch (IOException ignored) {
+                    // the test's own assertion says what went wrong
+                }
+            });
+        }
+        writer.join(10_000);
+        assertEquals(0, r.exit(), r.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(3, lines.size(), lines.toString());
+        assertEquals(Qed.qed("CCO").qed(), json.readTree(lines.get(0)).get("qed").asDouble(), 0);
+        assertTrue(json.readTree(lines.get(1)).get("error").asText().startsWith("line 2: invalid JSON"), lines.get(1));
+        var third = json.readTree(lines.get(2));
+        assertEquals("phenol", third.get("name").asText());
+        assertEquals(Qed.qed("c1ccccc1O").qed(), third.get("qed").asDouble(), 0);
+        assertTrue(r.err().contains("3 rows, 2 labelled, 1 with an error"), r.err());
+    }
+
     @Test
     void noRowIsLostUnreadableRowsAndHugeMoleculesKeepTheirPlace() throws IOException {
         // line 3 has too many fields; line 4 is empty; line 5 is RDKit-invalid (CsvLabelerTest: a stack overflow)
