@@ -120,7 +120,8 @@ final class TextInput {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof LineTooLongException tooLong) return DatasetException.of(source, tooLong.line, tooLong.getMessage());
             if (t instanceof CharacterCodingException) return invalidUtf8(source);
-            if (t instanceof java.util.zip.ZipException || t instanceof java.io.EOFException) {
+            // (GZIPInputStream's own failures: a ZipException, or its EOFException "Unexpected end of ZLIB input stream")
+            if (t instanceof java.util.zip.ZipException || t instanceof java.io.EOFException && String.valueOf(t.getMessage()).contains("ZLIB")) {
                 return DatasetException.of(source, line, "cannot read the gzip-compressed file: " + t.getMessage()
                         + " (truncated or corrupt?)");
             }
