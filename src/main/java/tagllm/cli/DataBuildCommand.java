@@ -33,7 +33,7 @@ public final class DataBuildCommand implements Runnable {
     }
 
     static final class BuildOptions {
-        @Option(names = "--input", required = true, paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file")
+        @Option(names = "--input", required = true, paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (also gzip-compressed)")
         Path input;
 
         @Option(names = "--output", required = true, paramLabel = "FILE", description = "training CSV to write")
