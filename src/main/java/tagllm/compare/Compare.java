@@ -51,6 +51,15 @@ public final class Compare {
         about.put("note", "The probe and the baseline have no randomness: their seeds repeat one fit (made once, its time counted for each seed). Full fine-tuning is not compared: updating every weight "
                 + "needs weight gradients and AdamW state for the whole model, out of reach on a CPU.");
         ObjectNode report = Report.build(exp, runs, about);
+        // the trained baselines' steps per task: the sum of the task's shares of every stage that trains it
+        Map<String, tagllm.train.StageSpec> last = CompareRunner.scoredTasks(exp);
+        for (var b : runner.budgets(exp).entrySet()) {
+            ObjectNode t = (ObjectNode) report.path("tasks").path(b.getKey());
+            ObjectNode budget = t.putObject("budget");
+            budget.put("steps", b.getValue().steps());
+            budget.set("stages", JSON.valueToTree(b.getValue().perStage()));
+            budget.put("hyper_from", last.get(b.getKey()).name());
+        }
         AtomicFiles.writeString(o.dir().resolve("report.json"), JSON.writeValueAsString(report));
         AtomicFiles.writeString(o.dir().resolve("report.html"), HtmlReport.render(report));
         return report;
@@ -85,6 +94,20 @@ public final class Compare {
         AtomicFiles.writeString(f, JSON.writeValueAsString(in));
     }
 
+    /** "; prompt tuning and LoRA: N steps (s2 a + s3 b)" when the report has those methods and the task its budget. */
+    private static String budget(ObjectNode report, com.fasterxml.jackson.databind.JsonNode task) {
+        List<String> trained = new java.util.ArrayList<>();
+        for (var m : report.path("about").path("methods")) {
+            if (m.asText().equals(Method.PROMPT_TUNING.label())) trained.add("prompt tuning");
+            if (m.asText().equals(Method.LORA.label())) trained.add("LoRA");
+        }
+        var b = task.path("budget");
+        if (trained.isEmpty() || !b.has("steps")) return "";
+        List<String> parts = new java.util.ArrayList<>();
+        b.path("stages").properties().forEach(s -> parts.add(s.getKey() + " " + s.getValue().asInt()));
+        return "; " + String.join(" and ", trained) + ": " + b.path("steps").asInt() + " steps (" + String.join(" + ", parts) + ")";
+    }
+
     /** The results as a Markdown table per task (what the command prints). */
     public static String markdown(ObjectNode report) {
         StringBuilder b = new StringBuilder();
@@ -94,7 +117,8 @@ public final class Compare {
             t.getValue().path("class_counts").properties().forEach(c -> counts.append(counts.isEmpty() ? "; classes " : ", ").append(c.getKey())
                     .append(": ").append(c.getValue().asLong()));
             b.append("\n").append(t.getKey()).append(" (").append(metric).append(t.getValue().path("higher_is_better").asBoolean() ? ", higher is better" : ", lower is better")
-                    .append("; ").append(t.getValue().path("test_rows").asInt()).append(" test rows").append(counts).append(")\n\n")
+                    .append("; ").append(t.getValue().path("test_rows").asInt()).append(" test rows").append(counts).append(budget(report, t.getValue()))
+                    .append(")\n\n")
                     .append("| variant | params | ").append(metric).append(" mean ± std | Δ vs tagllm [95% CI] | kept steps |\n|---|---|---|---|---|\n");
             boolean undefinedRows = false;
             List<String> neverMoved = new java.util.ArrayList<>();

@@ -52,7 +52,8 @@ import java.util.Set;
  * classification tasks: the same rows and splits for every method (each task's train/valid/test as the experiment
  * reads them), the same head (the task's head spec: bias, standardisation, init; for classification the same
  * logits, classes, class weights and cross-entropy), and for the trained baselines the same budget as the Tag-LLM
- * stage that trains the task (its hyper-parameters, and its steps × the task's share of that stage's rows). The
+ * stages that train the task (the last one's hyper-parameters; as steps, the sum over those stages of each one's steps
+ * × the task's share of its rows). The
  * baseline (training mean, or the training class frequencies) is run beside them. A task type compare cannot score
  * (text generation, multi-label) is refused by name. Each run goes to DIR/runs/ID/ and ends with DIR/runs/ID/result.json.
  */
@@ -90,7 +91,7 @@ public final class CompareRunner {
 
     /**
      * The regression and classification tasks the experiment trains, with the last stage that trains each (its
-     * budget). Domain text (lm) trains the domain tags and has nothing to score; a text-generation or multi-label
+     * hyper-parameters and Tag-LLM's kept step; the steps sum every stage's share, see trainingStages). Domain text (lm) trains the domain tags and has nothing to score; a text-generation or multi-label
      * task is refused by name rather than left out.
      */
     public static Map<String, StageSpec> scoredTasks(Experiment exp) {
@@ -427,7 +428,7 @@ public final class CompareRunner {
 
     /**
      * LoRA on q and v of every layer, the tag-free prompt, the task's head on its last input position; adapters and
-     * head train with the budget of the stage that trains the task. Each task gets fresh adapters on its own copy of
+     * head train with the task's budget (its shares of the stages that train it). Each task gets fresh adapters on its own copy of
      * the engine (the frozen weights are shared).
      */
     private RunResult lora(Experiment exp, Options o, long seed, String id, Path dir) throws IOException {
@@ -497,15 +498,50 @@ public final class CompareRunner {
 
     // ---------------------------------------------------------------- shared
 
-    /** The stage's hyper-parameters with its steps × this task's share of the stage's training rows. */
-    private Hyper budget(Experiment exp, StageSpec stage, String task, int taskRows) throws IOException {
-        int stageRows = 0;
-        for (String t : stage.tasks()) {
-            stageRows += t.equals(task) ? taskRows : renderFree(exp, t).train().size();
+    /**
+     * A trained baseline's budget for a task: per stage that trains it, that stage's steps × the task's share of the
+     * stage's training rows (at least 1); steps is their sum, so a task Tag-LLM trains in two stages gets both shares.
+     */
+    public record Budget(Map<String, Integer> perStage, int steps) {}
+
+    /** Every stage that trains each scored task, in the experiment's order (a task may be in more than one). */
+    public static Map<String, List<StageSpec>> trainingStages(Experiment exp) {
+        Map<String, List<StageSpec>> out = new LinkedHashMap<>();
+        for (String task : scoredTasks(exp).keySet()) out.put(task, new ArrayList<>());
+        for (StageSpec s : exp.stages()) for (String t : s.tasks()) if (out.containsKey(t)) out.get(t).add(s);
+        return out;
+    }
+
+    /** The budget of a task whose rows (every method's, as renderFree reads them) number taskRows. */
+    private Budget budgetOf(Experiment exp, String task, int taskRows) throws IOException {
+        Map<String, Integer> perStage = new LinkedHashMap<>();
+        int sum = 0;
+        for (StageSpec stage : trainingStages(exp).get(task)) {
+            int stageRows = 0;
+            for (String t : stage.tasks()) {
+                stageRows += t.equals(task) ? taskRows : renderFree(exp, t).train().size();
+            }
+            int total = stage.hyper().totalSteps(stageRows);
+            int steps = (int) Math.max(1, Math.round((double) total * taskRows / Math.max(1, stageRows)));
+            perStage.merge(stage.name(), steps, Integer::sum);
+            sum += steps;
         }
-        int total = stage.hyper().totalSteps(stageRows);
-        int steps = (int) Math.max(1, Math.round((double) total * taskRows / Math.max(1, stageRows)));
-        return stage.hyper().withMaxSteps(steps);
+        return new Budget(perStage, sum);
+    }
+
+    /** Each scored task's budget for the trained baselines (what report.json states). */
+    public Map<String, Budget> budgets(Experiment exp) throws IOException {
+        Map<String, Budget> out = new LinkedHashMap<>();
+        for (String task : scoredTasks(exp).keySet()) out.put(task, budgetOf(exp, task, freeSplits(exp, task).train().size()));
+        return out;
+    }
+
+    /**
+     * The hyper-parameters of the last stage that trains the task (scoredTasks' stage) with the budget's steps: the sum
+     * of the task's shares of every stage that trains it.
+     */
+    private Hyper budget(Experiment exp, StageSpec last, String task, int taskRows) throws IOException {
+        return last.hyper().withMaxSteps(budgetOf(exp, task, taskRows).steps());
     }
 
     /** Head-space MSE on the valid rows, or 1 − AUROC for classification (what Tag-LLM's stages early-stop on). */
