@@ -116,6 +116,10 @@ public record TaskSpec(
      * keys override it. declaredTags (name → kind) comes from the experiment's {@code tags:} section.
      */
     public static TaskSpec fromConfig(String name, ConfigNode c, Map<String, TagKind> declaredTags) {
+        return read(name, c, declaredTags, true);
+    }
+
+    private static TaskSpec read(String name, ConfigNode c, Map<String, TagKind> declaredTags, boolean refuseLabelInput) {
         c.requireObject();
         TaskSpec base = null;
         if (c.has("preset")) {
@@ -185,6 +189,7 @@ public record TaskSpec(
                 }
             }
         }
+        if (refuseLabelInput && type.readsHead()) requireLabelNotInput(name, c, parsed, output, columns, label, classes);
         HeadSpec head = base != null ? base.head() : HeadSpec.paper();
         if (c.has("head")) {
             ConfigNode h = c.child("head").requireObject();
@@ -210,6 +215,27 @@ public record TaskSpec(
                 c.bool("bos", base != null ? base.bos() : type != TaskType.LANGUAGE_MODEL),
                 c.bool("eos", base != null ? base.eos() : type == TaskType.TEXT),
                 lossOn.equals("output"), maxLength, classes);
+    }
+
+    /**
+     * A head-reading task's input placeholder (any but the output's) that reads a label column puts the answer in the
+     * prompt: compare's tag-free prompts (probe, prompt tuning, LoRA) end with it, a template without a function tag
+     * reads it, and predict asks for it. That happens when output: names another placeholder, or when the template
+     * holds {label} besides a placeholder of the label column; it is always a mistake, so it is refused by name.
+     */
+    private static void requireLabelNotInput(String name, ConfigNode c, Template parsed, String output, Map<String, String> columns,
+                                             String label, ClassSpec classes) {
+        List<String> labelColumns = label != null ? List.of(label) : classes != null ? classes.labelColumns() : List.of();
+        for (String p : parsed.columns()) {
+            String column = columns.getOrDefault(p, p);
+            if (p.equals(output) || !labelColumns.contains(column)) continue;
+            throw c.error("template", "task " + name + ": placeholder {" + p + "} reads the label column " + column
+                    + (column.equals(p) ? "" : " (columns: " + p + ": " + column + ")") + " as an input"
+                    + (output == null ? "" : " (the output placeholder is {" + output + "})")
+                    + ", so the prompt would hold the answer; write the label once, as the output placeholder"
+                    + (output == null || output.equals(p) ? "" : " (drop {" + p + "}, or give output: " + p + ")")
+                    + ", or read another column");
+        }
     }
 
     /** Keys a task definition may have besides data ones (checked by the experiment reader). */
@@ -241,8 +267,12 @@ public record TaskSpec(
         return o;
     }
 
+    /**
+     * A task as a tag file stores it. A tag file written before the label-as-input check still loads (its tags are
+     * sound: Tag-LLM's prompt is cut at the function tag); experiments are checked when read.
+     */
     public static TaskSpec fromJson(String name, ObjectNode o, String where) {
-        return fromConfig(name, new ConfigNode(o, where), Map.of());
+        return read(name, new ConfigNode(o, where), Map.of(), false);
     }
 
     /** The same task with another template and tag kinds (ablations drop or add tags). */
