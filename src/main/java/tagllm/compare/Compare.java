@@ -48,6 +48,8 @@ public final class Compare {
         about.put("wall_s", runSeconds);
         about.put("this_call_s", (System.nanoTime() - t0) / 1e9);
         about.put("threads", tagllm.tensor.Parallel.threads());
+        // --report-only: the runs neither finished nor derivable from a finished one (the probe's other seeds are)
+        about.set("missing_runs", JSON.valueToTree(runner.missing()));
         about.put("note", "The probe and the baseline have no randomness: their seeds repeat one fit (made once, its time counted for each seed). Full fine-tuning is not compared: updating every weight "
                 + "needs weight gradients and AdamW state for the whole model, out of reach on a CPU.");
         ObjectNode report = Report.build(exp, runs, about);
@@ -152,6 +154,12 @@ public final class Compare {
                 b.append("(undefined: ").append(metric).append(" has no value for these predictions")
                         .append(metric.equals("pearson") || metric.equals("spearman") ? ", a correlation of predictions that are all the same" : "").append(")\n");
             }
+        }
+        var missing = report.path("about").path("missing_runs");
+        if (!missing.isEmpty()) {
+            List<String> ids = new java.util.ArrayList<>();
+            missing.forEach(m -> ids.add(m.asText()));
+            b.append("\n(not finished, left out of these tables: ").append(String.join(", ", ids)).append(")\n");
         }
         return b.toString();
     }

@@ -146,8 +146,24 @@ public final class CompareRunner {
         return e;
     }
 
+    /** The runs the last {@link #run} left out (--report-only: not finished, nothing to derive them from). */
+    private final List<String> missing = new ArrayList<>();
+
+    /** The ids of the runs the last {@link #run} left out of its results, in run order. */
+    public List<String> missing() { return List.copyOf(missing); }
+
+    /** A finished run of a method without randomness (probe, baseline) under any of the seeds, or null. */
+    private static RunResult finishedSeed(Options o, Method m) throws IOException {
+        for (long seed : o.seeds()) {
+            Path f = o.dir().resolve("runs").resolve(m.label() + "-seed" + seed).resolve("result.json");
+            if (Files.isRegularFile(f)) return JSON.readValue(f.toFile(), RunResult.class);
+        }
+        return null;
+    }
+
     /** Runs (or, with resume, reads back) every run; returns them in a stable order. */
     public List<RunResult> run(Experiment exp, Options o) throws IOException {
+        missing.clear();
         List<RunResult> out = new ArrayList<>();
         List<Method> methods = new ArrayList<>(o.methods());
         if (!methods.contains(Method.BASELINE)) methods.add(Method.BASELINE); // no model: always beside the others
@@ -165,19 +181,24 @@ public final class CompareRunner {
                         out.add(JSON.readValue(result.toFile(), RunResult.class));
                         continue;
                     }
-                    if (o.reportOnly() && m != Method.BASELINE) {
-                        progress.message("run " + id + ": not finished, left out of the report (--report-only)");
-                        continue;
-                    }
                     // the probe and the baseline use no seed: another seed's finished fit is the same, so it is reused
-                    RunResult same = m == Method.PROBE || m == Method.BASELINE
-                            ? out.stream().filter(x -> x.method().equals(m.label())).findFirst().orElse(null) : null;
+                    // (before --report-only leaves a run out: an unfinished probe seed is derivable from any finished one)
+                    boolean seedless = m == Method.PROBE || m == Method.BASELINE;
+                    RunResult same = seedless ? out.stream().filter(x -> x.method().equals(m.label())).findFirst().orElse(null) : null;
+                    if (same == null && seedless && (o.resume() || o.reportOnly())) same = finishedSeed(o, m);
                     if (same != null) {
                         progress.message("run " + id + ": no randomness, the fit of " + same.id() + " reused");
                         RunResult r = new RunResult(id, same.method(), same.ablation(), seed, same.wallSeconds(), same.tasks(), same.curves());
-                        Files.createDirectories(dir);
-                        AtomicFiles.writeString(result, JSON.writeValueAsString(r));
+                        if (!o.reportOnly()) { // --report-only writes nothing but the report
+                            Files.createDirectories(dir);
+                            AtomicFiles.writeString(result, JSON.writeValueAsString(r));
+                        }
                         out.add(r);
+                        continue;
+                    }
+                    if (o.reportOnly() && m != Method.BASELINE) {
+                        progress.message("run " + id + ": not finished, left out of the report (--report-only)");
+                        missing.add(id);
                         continue;
                     }
                     progress.message("run " + id);
