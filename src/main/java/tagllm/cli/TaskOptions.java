@@ -60,6 +60,18 @@ final class TaskOptions {
         }
         if (!columns.isEmpty()) t = t.withColumns(columns);
         if (label != null) t = t.withLabel(label);
+        // the experiment reader refuses a template that reads the label as an input; a mapping given here must not
+        // bring it back (the prompt would hold the answer, and eval would score the label against itself)
+        if (t.type().readsHead()) {
+            for (String placeholder : t.promptPlaceholders()) {
+                String column = t.column(placeholder);
+                if (t.labelColumns().contains(column)) {
+                    throw new IllegalArgumentException((columns.containsKey(placeholder) ? "--column " + placeholder + "=" + column : "--label " + column)
+                            + ": task " + t.name() + "'s placeholder '" + placeholder + "' would read the label column '" + column
+                            + "' as an input, so the prompt would hold the answer; map it to the input's column");
+                }
+            }
+        }
         p.requireReady(t);
         return t;
     }

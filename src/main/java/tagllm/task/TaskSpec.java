@@ -225,7 +225,7 @@ public record TaskSpec(
      */
     private static void requireLabelNotInput(String name, ConfigNode c, Template parsed, String output, Map<String, String> columns,
                                              String label, ClassSpec classes) {
-        List<String> labelColumns = label != null ? List.of(label) : classes != null ? classes.labelColumns() : List.of();
+        List<String> labelColumns = labelColumns(label, classes);
         for (String p : parsed.columns()) {
             String column = columns.getOrDefault(p, p);
             if (p.equals(output) || !labelColumns.contains(column)) continue;
@@ -236,6 +236,13 @@ public record TaskSpec(
                     + (output == null || output.equals(p) ? "" : " (drop {" + p + "}, or give output: " + p + ")")
                     + ", or read another column");
         }
+    }
+
+    /** The data columns a head-reading task's labels come from (its label column, or a multi-label task's columns). */
+    public List<String> labelColumns() { return labelColumns(labelColumn, classes); }
+
+    private static List<String> labelColumns(String label, ClassSpec classes) {
+        return label != null ? List.of(label) : classes != null ? classes.labelColumns() : List.of();
     }
 
     /** Keys a task definition may have besides data ones (checked by the experiment reader). */

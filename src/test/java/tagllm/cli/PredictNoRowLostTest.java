@@ -143,6 +143,31 @@ class PredictNoRowLostTest {
     }
 
     /**
+     * A --column mapping (or eval's --label) that points the prompt's input at the task's label column would put the
+     * answer in the prompt (eval scored the label text against itself): refused, naming the mapping, as the experiment
+     * reader refuses such a template; mapped elsewhere the same file is scored.
+     */
+    @Test
+    void aMappingOntoTheLabelColumnIsRefused() throws Exception {
+        Path in = Files.writeString(dir.resolve("labelled.csv"), "smiles,qed\nCCO,0.4\nCCN,0.3\n");
+        String model = Shared.model("stories260K").toString();
+        CliRun p = CliRun.of("predict", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--column", "smiles=qed");
+        assertEquals(1, p.exit(), p.err());
+        assertTrue(p.err().contains("--column smiles=qed: task QED's placeholder 'smiles' would read the label column 'qed' as an input"), p.err());
+        CliRun e = CliRun.of("eval", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--column", "smiles=qed");
+        assertEquals(1, e.exit(), e.err());
+        assertTrue(e.err().contains("--column smiles=qed: task QED's placeholder 'smiles' would read the label column 'qed'"), e.err());
+        CliRun viaLabel = CliRun.of("eval", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--label", "smiles");
+        assertEquals(1, viaLabel.exit(), viaLabel.err());
+        assertTrue(viaLabel.err().contains("--label smiles: task QED's placeholder 'smiles' would read the label column 'smiles'"), viaLabel.err());
+        CliRun fine = CliRun.of("eval", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString());
+        assertEquals(0, fine.exit(), fine.err());
+    }
+
+    /**
      * A multi-label row whose every label is below 0.5 is predicted (no label), not failed: the summary counted such
      * rows "with an error" though their error column was empty.
      */
