@@ -26,6 +26,14 @@ public record HubId(String org, String name, String revision) {
 
     public String repo() { return org + "/" + name; }
 
+    /**
+     * The huggingface_hub CLI command that fetches this revision: `hf download` alone takes main, so a branch, tag or
+     * commit must be passed with --revision or the user would cache a different snapshot than the one asked for.
+     */
+    public String downloadCommand() {
+        return "hf download " + repo() + (revision.equals("main") ? "" : " --revision " + revision);
+    }
+
     /** The cache folder name: models--org--name. */
     public String cacheFolder() { return "models--" + org + "--" + name; }
 

@@ -107,7 +107,7 @@ public final class ModelLocator {
             throw new ModelFormatException("model '" + id + "' is not cached (looked in " + cacheDir().resolve(id.cacheFolder())
                     + ") and " + endpoint() + " cannot be reached (" + e.getClass().getSimpleName()
                     + (e.getMessage() != null ? ": " + e.getMessage() : "") + "). Download it once where there is a network ("
-                    + "any tagllm command with this id, or `hf download " + id.repo() + "`), then copy the cache folder here or set HF_HOME"
+                    + "any tagllm command with this id, or `" + id.downloadCommand() + "`), then copy the cache folder here or set HF_HOME"
                     + " to it; or give a local model folder instead of the id");
         }
     }

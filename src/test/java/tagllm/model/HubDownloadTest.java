@@ -118,6 +118,19 @@ class HubDownloadTest {
     }
 
     @Test
+    void unreachableHubSuggestsTheRevisionAskedFor() throws IOException {
+        int port;
+        try (var sock = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = sock.getLocalPort();
+        } // closed again: connecting is refused, as with no network
+        ModelLocator l = locator("HF_ENDPOINT", "http://127.0.0.1:" + port);
+        var e = assertThrows(ModelFormatException.class, () -> l.resolve("acme/tiny@v1"));
+        assertTrue(e.getMessage().contains("`hf download acme/tiny --revision v1`"), e.getMessage());
+        var main = assertThrows(ModelFormatException.class, () -> l.resolve("acme/tiny"));
+        assertTrue(main.getMessage().contains("`hf download acme/tiny`"), main.getMessage());
+    }
+
+    @Test
     void resumesATransferThatBreaksOff() throws IOException {
         byte[] weights = files.get("model.safetensors");
         server.cutAfter = weights.length / 3;
