@@ -32,7 +32,8 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "inspect", mixinStandardHelpOptions = true,
-            description = "Architecture, sizes, stored dtypes, parameter count, bytes on disk, rope and tokenizer of a model.")
+            description = "Architecture, sizes, stored dtypes, parameter count, bytes on disk, rope and tokenizer of a model, "
+                    + "and whether it loads (the structural checks loading makes, from the headers; exit status 1 when it would not).")
     static final class Inspect implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -53,6 +54,8 @@ public final class ModelCommand implements Runnable {
             if (json) out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(info.toJson()));
             else out.print(info.toText());
             out.flush();
+            // the report is printed either way; the exit status and stderr say, as loading would, that it will not load
+            if (!info.loads()) throw new ModelFormatException(info.problem());
             return 0;
         }
     }

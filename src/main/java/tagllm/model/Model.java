@@ -85,10 +85,7 @@ public final class Model {
         }
         ModelConfig config = ModelConfig.load(dir.resolve("config.json"));
         Tokenizer tokenizer = loadTokenizer(dir);
-        if (tokenizer.vocabSize() > config.vocabSize()) {
-            throw new ModelFormatException(dir.resolve("tokenizer.json") + ": the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but config.json's vocab_size is " + config.vocabSize() + " (tokenizer of another model?)");
-        }
+        requireTokenizerFits(dir, tokenizer, config);
         GenerationConfig generation = GenerationConfig.load(dir, config);
         if (generation.eosTokenIds().length == 0 && tokenizer.eosId() >= 0) {
             generation = new GenerationConfig(generation.bosTokenId(), new int[]{tokenizer.eosId()}, generation.padTokenId(),
@@ -97,6 +94,14 @@ public final class Model {
         try (TensorSource src = TensorSource.open(dir)) {
             Weights weights = Weights.from(config, src, precision);
             return new Model(dir, name, config, weights, tokenizer, generation, fingerprint(config, src));
+        }
+    }
+
+    /** A tokenizer with more tokens than the embedding has rows would index past it: refused (also by `model inspect`). */
+    static void requireTokenizerFits(Path dir, Tokenizer tokenizer, ModelConfig config) {
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new ModelFormatException(dir.resolve("tokenizer.json") + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but config.json's vocab_size is " + config.vocabSize() + " (tokenizer of another model?)");
         }
     }
 

@@ -16,11 +16,13 @@ import java.util.stream.Stream;
 
 /**
  * What `tagllm model inspect` reports about a model folder, read from its config, the safetensors headers
- * (no weight is read, so it is quick even for large models) and its tokenizer.
+ * (no weight is read, so it is quick even for large models) and its tokenizer. {@code problem} is why loading would
+ * refuse the model (the checks loading makes from the headers: tensors against config.json, shapes, dtypes, the
+ * tokenizer against vocab_size), or null when it passes them.
  */
 public record ModelInfo(String name, Path dir, ModelConfig config, Map<String, Integer> storedDtypes, long parameters,
                         int tensorFiles, long weightBytes, long bytesOnDisk, TokenizerSummary tokenizer,
-                        GenerationConfig generation) {
+                        GenerationConfig generation, String problem) {
 
     public record TokenizerSummary(String kind, int vocabSize, String bos, String eos, int addedTokens) {}
 
@@ -30,19 +32,36 @@ public record ModelInfo(String name, Path dir, ModelConfig config, Map<String, I
         Map<String, Integer> dtypes = new TreeMap<>();
         long params = 0, weightBytes = 0;
         int files;
+        String problem = null;
+        // in loading's order, so the first problem named is the one loading names
+        Tokenizer tok = tokenizerOf(dir);
+        try {
+            Model.requireTokenizerFits(dir, tok, c);
+        } catch (ModelFormatException e) {
+            problem = e.getMessage();
+        }
         try (TensorSource src = TensorSource.open(dir)) {
-            TensorLayout layout = TensorLayout.of(c);
-            layout.check(src);
-            for (TensorLayout.Tensor t : layout.tensors()) {
-                dtypes.merge(src.entry(t.name()).dtype().name(), 1, Integer::sum);
+            if (problem == null) {
+                try {
+                    WeightChecks.requireStructure(c, src);
+                } catch (ModelFormatException e) {
+                    problem = e.getMessage();
+                }
+            }
+            // counted from what is there, so a model that will not load is still described
+            for (TensorLayout.Tensor t : TensorLayout.of(c).tensors()) {
+                if (src.has(t.name())) dtypes.merge(src.entry(t.name()).dtype().name(), 1, Integer::sum);
                 params += t.elements();
             }
             for (SafeTensors st : src.files()) weightBytes += st.fileSize();
             files = src.files().size();
         }
-        return new ModelInfo(name, dir, c, dtypes, params, files, weightBytes, folderBytes(dir), tokenizer(dir, c),
-                GenerationConfig.load(dir, c));
+        return new ModelInfo(name, dir, c, dtypes, params, files, weightBytes, folderBytes(dir), tokenizer(dir, tok),
+                GenerationConfig.load(dir, c), problem);
     }
+
+    /** Whether loading would accept the model, as far as the headers tell (the values are read only when loading). */
+    public boolean loads() { return problem == null; }
 
     /** Sizes of the folder's files, following snapshot links into the Hub cache's blobs. */
     private static long folderBytes(Path dir) throws IOException {
@@ -57,10 +76,14 @@ public record ModelInfo(String name, Path dir, ModelConfig config, Map<String, I
         }
     }
 
-    private static TokenizerSummary tokenizer(Path dir, ModelConfig c) throws IOException {
+    private static Tokenizer tokenizerOf(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file + ": file not found");
-        Tokenizer t = Tokenizer.load(dir);
+        return Tokenizer.load(dir);
+    }
+
+    private static TokenizerSummary tokenizer(Path dir, Tokenizer t) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
         JsonNode root = ModelConfig.readJson(file);
         JsonNode model = root.path("model");
         String kind = model.path("type").asText("?");
@@ -86,6 +109,9 @@ public record ModelInfo(String name, Path dir, ModelConfig config, Map<String, I
         ObjectMapper om = new ObjectMapper();
         ObjectNode n = om.createObjectNode();
         n.put("name", name);
+        n.put("loads", problem == null);
+        if (problem == null) n.putNull("problem");
+        else n.put("problem", problem);
         n.put("path", dir.toAbsolutePath().normalize().toString());
         n.put("architecture", config.architecture());
         n.put("hidden_size", config.hiddenSize());
@@ -155,6 +181,8 @@ public record ModelInfo(String name, Path dir, ModelConfig config, Map<String, I
         line(b, "tokenizer", tokenizer.kind() + ", " + tokenizer.vocabSize() + " tokens, bos " + tokenizer.bos()
                 + ", eos " + tokenizer.eos() + ", " + tokenizer.addedTokens() + " added tokens");
         line(b, "eos ids", Arrays.toString(generation.eosTokenIds()));
+        line(b, "loads", problem == null ? "yes (tensors, shapes and dtypes match config.json; values are read when loading)"
+                : "NO: " + problem);
         return b.toString();
     }
 

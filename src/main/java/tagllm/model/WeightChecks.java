@@ -13,12 +13,23 @@ import java.util.TreeMap;
  * every tensor of the files explained by config.json (a file with more layers than num_hidden_layers, or tensors of
  * another architecture, is refused naming them).
  */
-final class WeightChecks {
+public final class WeightChecks {
     private WeightChecks() {}
 
     /** Tensors a Llama-family checkpoint may hold that the forward pass rightly ignores. */
     private static boolean ignorable(String name, ModelConfig c) {
         return name.endsWith(".rotary_emb.inv_freq") || (c.tieWordEmbeddings() && name.equals("lm_head.weight"));
+    }
+
+    /**
+     * Everything loading checks from the headers alone: each tensor config.json implies present with its shape and a
+     * weight dtype, and no tensor it does not explain. Loading runs this before reading any value, and
+     * `model inspect` runs it too, so inspect says the same thing loading would without reading the weights.
+     */
+    public static void requireStructure(ModelConfig c, TensorSource src) {
+        TensorLayout layout = TensorLayout.of(c);
+        layout.check(src);
+        requireExplained(c, src, layout.tensors().stream().map(TensorLayout.Tensor::name).toList());
     }
 
     static void requireExplained(ModelConfig c, TensorSource src, List<String> used) {

@@ -1,8 +1,5 @@
 package tagllm.model;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import tagllm.tensor.Matrix;
 
 import java.io.IOException;
@@ -22,15 +19,11 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
 
     public static Weights from(ModelConfig c, TensorSource src) { return from(c, src, ComputePrecision.F32); }
 
-    /** Every value finite and every tensor of the files used (WeightChecks): refused by name otherwise. */
+    /** Every value finite (WeightChecks): refused by name otherwise. */
     private void check(TensorSource src) {
-        List<String> used = new ArrayList<>(List.of("model.embed_tokens.weight", "model.norm.weight"));
         WeightChecks.requireFinite("model.embed_tokens.weight", embedTokens, src.dir());
         WeightChecks.requireFinite("model.norm.weight", finalNorm, src.dir());
-        if (!config.tieWordEmbeddings()) {
-            used.add("lm_head.weight");
-            WeightChecks.requireFinite("lm_head.weight", lmHead, src.dir());
-        }
+        if (!config.tieWordEmbeddings()) WeightChecks.requireFinite("lm_head.weight", lmHead, src.dir());
         for (int l = 0; l < layers.length; l++) {
             String p = "model.layers." + l + ".";
             LayerWeights w = layers[l];
@@ -41,12 +34,10 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
                     {"mlp.down_proj.weight", w.down()}};
             for (Object[] n : named) {
                 if (n[1] == null) continue;
-                used.add(p + n[0]);
                 if (n[1] instanceof Matrix m) WeightChecks.requireFinite(p + n[0], m, src.dir());
                 else WeightChecks.requireFinite(p + n[0], (float[]) n[1], src.dir());
             }
         }
-        WeightChecks.requireExplained(config, src, used);
     }
 
     /**
@@ -57,6 +48,7 @@ public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] lay
     public static Weights from(ModelConfig c, TensorSource src, ComputePrecision precision) {
         boolean b = precision == ComputePrecision.BF16;
         if (b) tagllm.tensor.NativeBf16.requireBf16Compute();
+        WeightChecks.requireStructure(c, src); // headers only, before any value is read: the same check as `model inspect`
         int d = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), f = c.intermediateSize();
         String embedName = "model.embed_tokens.weight";
         // a BF16 embedding tied to the head goes straight into the head's one copy, which the lookup then reads

@@ -104,6 +104,40 @@ class ModelCommandTest {
         assertFalse(Files.exists(out), "no empty model folder is left");
     }
 
+    /** inspect makes loading's structural checks: it says the model will not load, naming what loading names. */
+    @Test
+    void inspectSaysWhyAModelWillNotLoad() throws IOException {
+        Path fewer = copyOf("tiny-llama-gqa", "fewer");
+        Path cfg = fewer.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replaceFirst("\"num_hidden_layers\": *3", "\"num_hidden_layers\": 2"));
+        Path vocab = copyOf("tiny-llama-gqa", "vocab");
+        Path vcfg = vocab.resolve("config.json");
+        Files.writeString(vcfg, Files.readString(vcfg).replaceFirst("\"vocab_size\": *512", "\"vocab_size\": 500"));
+        for (Path m : new Path[]{fewer, vocab}) {
+            String loading = assertThrows(tagllm.model.ModelFormatException.class, () -> Model.load(m)).getMessage();
+            CliRun r = CliRun.of("model", "inspect", m.toString());
+            assertEquals(1, r.exit(), r.out());
+            assertTrue(r.out().contains("loads              NO: " + loading), r.out());
+            assertEquals("error: " + loading, r.err().strip());
+            JsonNode j = new ObjectMapper().readTree(CliRun.of("model", "inspect", "--json", m.toString()).out());
+            assertFalse(j.get("loads").asBoolean());
+            assertEquals(loading, j.get("problem").asText());
+        }
+        assertTrue(CliRun.of("model", "inspect", fewer.toString()).err().contains("model.layers.2.*"));
+        CliRun fine = CliRun.of("model", "inspect", Shared.model("tiny-llama-gqa").toString());
+        assertEquals(0, fine.exit(), fine.err());
+        assertTrue(fine.out().contains("loads              yes"), fine.out());
+    }
+
+    private Path copyOf(String model, String as) throws IOException {
+        Path dst = tmp.resolve(as);
+        Files.createDirectories(dst);
+        try (var s = Files.list(Shared.model(model))) {
+            for (Path f : s.toList()) Files.copy(f, dst.resolve(f.getFileName()));
+        }
+        return dst;
+    }
+
     @Test
     void errorsAreOneClearLine() throws IOException {
         Path broken = tmp.resolve("broken");
