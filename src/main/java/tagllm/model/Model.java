@@ -91,7 +91,7 @@ public final class Model {
             generation = new GenerationConfig(generation.bosTokenId(), new int[]{tokenizer.eosId()}, generation.padTokenId(),
                     generation.doSample(), generation.temperature(), generation.topK(), generation.topP(), generation.maxNewTokens());
         }
-        try (TensorSource src = TensorSource.open(dir)) {
+        try (TensorSource src = TensorSource.open(dir, config)) {
             Weights weights = Weights.from(config, src, precision);
             return new Model(dir, name, config, weights, tokenizer, generation, fingerprint(config, src));
         }
@@ -140,11 +140,10 @@ public final class Model {
                 .append(c.headDim()).append('|').append(c.vocabSize()).append('|').append(c.rmsNormEps()).append('|')
                 .append(c.ropeTheta()).append('|').append(c.ropeScaling()).append('|').append(c.attentionBias()).append('|')
                 .append(c.tieWordEmbeddings()).append('|').append(c.slidingWindow()).append('\n');
+        // the names as loading sees them (TensorSource.open(dir, config)), so a re-saved layout is the same model
         Map<String, SafeTensors.Entry> sorted = new TreeMap<>();
         for (String n : src.tensors().keySet()) sorted.put(n, src.entry(n));
-        for (SafeTensors.Entry e : sorted.values()) {
-            s.append(e.name()).append(' ').append(e.dtype()).append(' ').append(Arrays.toString(e.shape())).append('\n');
-        }
+        sorted.forEach((n, e) -> s.append(n).append(' ').append(e.dtype()).append(' ').append(Arrays.toString(e.shape())).append('\n'));
         md.update(s.toString().getBytes(StandardCharsets.UTF_8));
         MemorySegment embed = src.bytes("model.embed_tokens.weight");
         long chunk = 1L << 28;

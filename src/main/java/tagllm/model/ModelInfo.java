@@ -40,7 +40,7 @@ public record ModelInfo(String name, Path dir, ModelConfig config, Map<String, I
         } catch (ModelFormatException e) {
             problem = e.getMessage();
         }
-        try (TensorSource src = TensorSource.open(dir)) {
+        try (TensorSource src = TensorSource.open(dir, c)) {
             if (problem == null) {
                 try {
                     WeightChecks.requireStructure(c, src);

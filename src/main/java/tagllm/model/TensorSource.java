@@ -20,6 +20,8 @@ public final class TensorSource implements AutoCloseable {
     private final Path dir;
     private final List<SafeTensors> files = new ArrayList<>();
     private final Map<String, SafeTensors> byName = new LinkedHashMap<>();
+    /** Hugging Face name → the name the file stores it under, where the two differ (see {@link #open(Path, ModelConfig)}). */
+    private final Map<String, String> storedAs = new java.util.HashMap<>();
 
     private TensorSource(Path dir) { this.dir = dir; }
 
@@ -44,6 +46,41 @@ public final class TensorSource implements AutoCloseable {
             throw e;
         }
     }
+
+    /**
+     * The tensors of a model folder under the names {@link Weights} and {@link TensorLayout} use, accepting the two
+     * other layouts transformers loads into a causal LM: tensors saved from the base model without the "model."
+     * prefix ("layers.0.…", "embed_tokens.weight"; transformers adds the prefix), and a tied model stored with only
+     * "lm_head.weight" (transformers ties the embedding to it). Every check and error then speaks of the usual names.
+     */
+    public static TensorSource open(Path dir, ModelConfig c) throws IOException {
+        TensorSource src = open(dir);
+        src.useHuggingFaceNames(c);
+        return src;
+    }
+
+    private static final String EMBED = "model.embed_tokens.weight", HEAD = "lm_head.weight";
+
+    private void useHuggingFaceNames(ModelConfig c) {
+        boolean prefixed = byName.keySet().stream().anyMatch(n -> n.startsWith("model."));
+        boolean baseModel = !prefixed && byName.keySet().stream().anyMatch(n -> n.startsWith("layers.") || n.equals("embed_tokens.weight"));
+        if (baseModel) {
+            for (String n : List.copyOf(byName.keySet())) if (!n.equals(HEAD)) rename(n, "model." + n);
+        }
+        if (c.tieWordEmbeddings() && !byName.containsKey(EMBED) && byName.containsKey(HEAD)) rename(HEAD, EMBED);
+    }
+
+    private void rename(String stored, String name) {
+        Map<String, SafeTensors> renamed = new LinkedHashMap<>();
+        byName.forEach((n, st) -> renamed.put(n.equals(stored) ? name : n, st));
+        byName.clear();
+        byName.putAll(renamed);
+        storedAs.put(name, storedAs.getOrDefault(stored, stored));
+        storedAs.remove(stored);
+    }
+
+    /** The name a tensor has in its file. */
+    private String stored(String name) { return storedAs.getOrDefault(name, name); }
 
     /** Shard file names from an index's weight_map, in first-use order (for downloads as well as loading). */
     public static List<String> shardNames(Path index) {
@@ -91,7 +128,7 @@ public final class TensorSource implements AutoCloseable {
 
     public boolean has(String name) { return byName.containsKey(name); }
 
-    public SafeTensors.Entry entry(String name) { return file(name).entry(name); }
+    public SafeTensors.Entry entry(String name) { return file(name).entry(stored(name)); }
 
     /** The file holding a tensor. */
     public Path fileOf(String name) { return file(name).file(); }
@@ -105,18 +142,18 @@ public final class TensorSource implements AutoCloseable {
         return st;
     }
 
-    public Matrix matrix(String name, int rows, int cols) { return file(name).matrix(name, rows, cols); }
+    public Matrix matrix(String name, int rows, int cols) { return file(name).matrix(stored(name), rows, cols); }
 
     /** As {@link SafeTensors#matrix(String, int, int, boolean)}. */
-    public Matrix matrix(String name, int rows, int cols, boolean asBf16) { return file(name).matrix(name, rows, cols, asBf16); }
+    public Matrix matrix(String name, int rows, int cols, boolean asBf16) { return file(name).matrix(stored(name), rows, cols, asBf16); }
 
     /** As {@link SafeTensors#bf16ComputeMatrix}. */
-    public Matrix bf16ComputeMatrix(String name, int rows, int cols) { return file(name).bf16ComputeMatrix(name, rows, cols); }
+    public Matrix bf16ComputeMatrix(String name, int rows, int cols) { return file(name).bf16ComputeMatrix(stored(name), rows, cols); }
 
-    public float[] vector(String name, int length) { return file(name).vector(name, length); }
+    public float[] vector(String name, int length) { return file(name).vector(stored(name), length); }
 
     /** The stored bytes of a tensor (valid until close). */
-    public java.lang.foreign.MemorySegment bytes(String name) { return file(name).bytes(name); }
+    public java.lang.foreign.MemorySegment bytes(String name) { return file(name).bytes(stored(name)); }
 
     public Map<String, SafeTensors> tensors() { return Collections.unmodifiableMap(byName); }
 

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 public record Weights(ModelConfig config, Matrix embedTokens, LayerWeights[] layers, float[] finalNorm, Matrix lmHead) {
 
     public static Weights load(ModelConfig c, Path dir) throws IOException {
-        try (TensorSource src = TensorSource.open(dir)) {
+        try (TensorSource src = TensorSource.open(dir, c)) {
             return from(c, src);
         }
     }

@@ -156,6 +156,62 @@ class ModelLoadingTest {
                 "logits_last with rope_parameters");
     }
 
+    /**
+     * Layouts transformers loads into a causal LM: a tied model stored with only lm_head.weight (the embedding is
+     * tied to it), and tensors saved without the "model." prefix (a base model's save_pretrained). Each gives the
+     * float64 reference's logits and the original's fingerprint.
+     */
+    @Test
+    void tiedHeadOnlyAndUnprefixedNamesGiveTheReferenceLogits() throws IOException {
+        Path headOnly = copy("tiny-llama-tied");
+        renameTensors(headOnly, n -> n.equals("model.embed_tokens.weight") ? "lm_head.weight" : n);
+        assertReferenceLogits(headOnly, "tiny-llama-tied");
+        Path unprefixed = copy("tiny-llama-gqa");
+        renameTensors(unprefixed, n -> n.startsWith("model.") ? n.substring("model.".length()) : n);
+        assertReferenceLogits(unprefixed, "tiny-llama-gqa");
+        Path tiedUnprefixed = tmp.resolve("tied-unprefixed");
+        Files.move(headOnly, tiedUnprefixed);
+        renameTensors(tiedUnprefixed, n -> n.startsWith("model.") ? n.substring("model.".length()) : n);
+        assertReferenceLogits(tiedUnprefixed, "tiny-llama-tied");
+        // an untied model still needs its own head: the embedding is not taken for it
+        Path untiedHeadOnly = tmp.resolve("untied-head-only");
+        Files.createDirectories(untiedHeadOnly);
+        try (Stream<Path> s = Files.list(unprefixed)) {
+            for (Path p : s.toList()) Files.copy(p, untiedHeadOnly.resolve(p.getFileName()));
+        }
+        renameTensors(untiedHeadOnly, n -> n.equals("embed_tokens.weight") ? null : n);
+        assertTrue(fails(untiedHeadOnly).getMessage().contains("missing tensor 'model.embed_tokens.weight'"));
+    }
+
+    private void assertReferenceLogits(Path dir, String original) throws IOException {
+        Model m = Model.load(dir);
+        assertEquals(Model.load(Shared.model(original)).fingerprint(), m.fingerprint(), "the same model");
+        Transformer t = new Transformer(m.weights());
+        JsonNode prompt = new ObjectMapper().readTree(Files.readString(Shared.fixture(original + ".golden.json"))).get("prompts").get(0);
+        int[] ids = GoldenFile.ints(prompt.get("ids"));
+        ForwardPass p = t.forward(PackedBatch.single(m.config().hiddenSize(), t.embed(ids)), false);
+        GoldenFile.assertArrayClose(GoldenFile.doubles(prompt.get("logits_last")), t.logits(p.normed(), ids.length - 1), 1e-4, 0,
+                "logits_last of " + dir.getFileName());
+    }
+
+    /** Rewrites dir/model.safetensors with each tensor renamed (dropped for null), keeping its dtype and values. */
+    private static void renameTensors(Path dir, java.util.function.UnaryOperator<String> rename) throws IOException {
+        Path f = dir.resolve("model.safetensors");
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        try (SafeTensors st = SafeTensors.open(f)) {
+            for (var e : st.entries().values()) {
+                String to = rename.apply(e.name());
+                if (to == null) continue;
+                switch (e.dtype()) {
+                    case F32 -> w.addF32(to, st.readF32(e.name()), e.shape());
+                    case BF16 -> w.addBf16(to, st.readF32(e.name()), e.shape());
+                    default -> throw new IllegalStateException(e.dtype().toString());
+                }
+            }
+        }
+        Files.write(f, w.toBytes());
+    }
+
     @Test
     void f16WeightsAreUpcastToF32() throws IOException {
         Path dst = copy("tiny-llama-gqa");
