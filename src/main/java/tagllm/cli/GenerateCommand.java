@@ -11,7 +11,9 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Continue a prompt with the model, printing the new text as it is produced (greedy at temperature 0).")
+        description = "Continue a prompt with the model, printing the new text as it is produced. Without --temperature, --top-k "
+                + "or --top-p it decodes as the model's generation_config.json says (sampling when do_sample is true, else greedy), "
+                + "as transformers' generate() does; with any of them, those options alone decide (greedy at temperature 0).")
 public final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -25,14 +27,15 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "128", description = "most new tokens (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default); above 0 samples")
-    double temperature;
+    // no picocli defaults: an option not given leaves the choice to the model's generation_config.json
+    @Option(names = "--temperature", description = "0 = greedy; above 0 samples (default: the model's generation_config.json, else greedy)")
+    Double temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "sample among the K most likely tokens (0 = all)")
-    int topK;
+    @Option(names = "--top-k", description = "sample among the K most likely tokens (0 = all, the default when another sampling option is given)")
+    Integer topK;
 
-    @Option(names = "--top-p", defaultValue = "1.0", description = "sample within the smallest set of tokens holding probability P")
-    double topP;
+    @Option(names = "--top-p", description = "sample within the smallest set of tokens holding probability P (1, the default when another sampling option is given)")
+    Double topP;
 
     @Option(names = "--seed", defaultValue = "0", description = "random seed for sampling (default: ${DEFAULT-VALUE})")
     long seed;
@@ -41,13 +44,25 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // as serve refuses max_tokens 0: a run that can generate nothing is a mistake, not a request
         if (maxTokens < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
-        Sampler sampler;
-        try {
-            sampler = new Sampler(temperature, topK, topP, seed);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        boolean explicit = temperature != null || topK != null || topP != null;
+        Sampler sampler = null;
+        if (explicit) {
+            try {
+                sampler = new Sampler(temperature != null ? temperature : 0, topK != null ? topK : 0, topP != null ? topP : 1.0, seed);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
         }
         LoadedModel m = LoadedModel.load(model, spec.commandLine());
+        if (!explicit) {
+            sampler = m.generation().defaultSampler(seed);
+            // said on stderr only when it is not plain greedy, which is what users of older versions expect
+            if (m.generation().samples()) {
+                spec.commandLine().getErr().println("tagllm: " + m.generation().describeDefaultSampling() + ", seed " + seed
+                        + " (the model's generation_config.json; --temperature 0 for greedy)");
+                spec.commandLine().getErr().flush();
+            }
+        }
         int[] ids = m.tokenizer().encode(prompt);
         if (ids.length == 0) throw new CommandLine.ParameterException(spec.commandLine(), "the prompt gives no tokens");
         // Primed with the prompt so the continuation decodes exactly as it would after it (leading spaces included).

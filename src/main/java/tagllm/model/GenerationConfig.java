@@ -21,6 +21,37 @@ public record GenerationConfig(int bosTokenId, int[] eosTokenIds, int padTokenId
         return false;
     }
 
+    /** transformers' GenerationConfig defaults for what generation_config.json leaves out when do_sample is true. */
+    public static final double HF_TEMPERATURE = 1.0, HF_TOP_P = 1.0;
+    public static final int HF_TOP_K = 50;
+
+    /** Whether transformers' generate() samples by default for this model (do_sample true; absent or false is greedy). */
+    public boolean samples() { return Boolean.TRUE.equals(doSample); }
+
+    /**
+     * The decoding transformers' generate() uses when the caller passes no sampling argument: greedy unless
+     * do_sample is true, then temperature, top_k and top_p as written, each absent one at transformers' default
+     * (1.0, 50, 1.0 — so a bare do_sample samples among the 50 most likely tokens, as generate() does).
+     *
+     * @throws ModelFormatException when the written values are not a valid sampler (e.g. top_p 0 or above 1)
+     */
+    public Sampler defaultSampler(long seed) {
+        if (!samples()) return Sampler.greedy();
+        try {
+            return new Sampler(temperature != null ? temperature : HF_TEMPERATURE, topK != null ? topK : HF_TOP_K,
+                    topP != null ? topP : HF_TOP_P, seed);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(FILE + ": its sampling defaults are not usable: " + e.getMessage());
+        }
+    }
+
+    /** The default decoding in words, e.g. "greedy" or "sampling: temperature 0.6, top-k 50, top-p 0.9". */
+    public String describeDefaultSampling() {
+        if (!samples()) return "greedy";
+        return "sampling: temperature " + (temperature != null ? temperature : HF_TEMPERATURE) + ", top-k "
+                + (topK != null ? topK : HF_TOP_K) + ", top-p " + (topP != null ? topP : HF_TOP_P);
+    }
+
     /** From config.json's token ids alone. */
     public static GenerationConfig from(ModelConfig c) {
         return new GenerationConfig(c.bosTokenId(), c.eosTokenIds().clone(), -1, null, null, null, null, null);

@@ -7,6 +7,7 @@ import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -39,6 +40,55 @@ class GenerateCommandTest {
         assertTrue(differs, "other seeds should give another text at temperature 1");
     }
 
+    /**
+     * As transformers' generate(): with no sampling option the model's generation_config.json decides (do_sample with
+     * its temperature/top_k/top_p, absent ones at transformers' defaults 1.0/50/1.0; greedy without do_sample), and
+     * any sampling option given decides alone. The reference is the same decoding asked for with explicit options.
+     */
+    @Test
+    void generationConfigSamplingDefaultsApplyWhenNoOptionIsGiven(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path orig = Shared.model("stories260K");
+        Path sampling = copyWith(orig, tmp.resolve("sampling"), "{\"do_sample\": true, \"temperature\": 0.8, \"top_k\": 20, \"top_p\": 0.9}");
+        Path bare = copyWith(orig, tmp.resolve("bare"), "{\"do_sample\": true}");
+        Path off = copyWith(orig, tmp.resolve("off"), "{\"do_sample\": false, \"temperature\": 0.8}");
+        String prompt = "Once upon a time";
+        String[] base = {"generate", "--prompt", prompt, "--max-tokens", "24", "--seed", "3", "--model"};
+        CliRun byConfig = CliRun.of(concat(base, sampling.toString()));
+        assertEquals(0, byConfig.exit(), byConfig.err());
+        CliRun byFlags = CliRun.of(concat(base, orig.toString(), "--temperature", "0.8", "--top-k", "20", "--top-p", "0.9"));
+        assertEquals(byFlags.out(), byConfig.out());
+        assertTrue(byConfig.err().contains("sampling: temperature 0.8, top-k 20, top-p 0.9, seed 3"), byConfig.err());
+        CliRun greedy = CliRun.of(concat(base, orig.toString()));
+        assertNotEquals(greedy.out(), byConfig.out(), "sampled, not greedy");
+        assertEquals("", greedy.err().strip(), "no generation_config.json: greedy, nothing to say");
+
+        CliRun hfDefaults = CliRun.of(concat(base, bare.toString()));
+        CliRun hfFlags = CliRun.of(concat(base, orig.toString(), "--temperature", "1", "--top-k", "50", "--top-p", "1"));
+        assertEquals(hfFlags.out(), hfDefaults.out());
+        assertTrue(hfDefaults.err().contains("temperature 1.0, top-k 50, top-p 1.0"), hfDefaults.err());
+
+        // do_sample false is greedy whatever else it says; an explicit option wins over the file
+        assertEquals(greedy.out(), CliRun.of(concat(base, off.toString())).out());
+        CliRun forced = CliRun.of(concat(base, sampling.toString(), "--temperature", "0"));
+        assertEquals(greedy.out(), forced.out());
+        assertEquals("", forced.err().strip());
+    }
+
+    private static Path copyWith(Path model, Path dst, String generationConfig) throws IOException {
+        java.nio.file.Files.createDirectories(dst);
+        try (var s = java.nio.file.Files.list(model)) {
+            for (Path f : s.toList()) java.nio.file.Files.copy(f, dst.resolve(f.getFileName()));
+        }
+        java.nio.file.Files.writeString(dst.resolve("generation_config.json"), generationConfig);
+        return dst;
+    }
+
+    private static String[] concat(String[] a, String... more) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + more.length);
+        System.arraycopy(more, 0, out, a.length, more.length);
+        return out;
+    }
+
     @Test
     void badOptionsGiveOneClearLine() {
         String model = Shared.model("stories260K").toString();
@@ -55,9 +105,4 @@ class GenerateCommandTest {
         assertTrue(!missing.err().contains("\tat "), "no stack trace: " + missing.err());
     }
 
-    private static String[] concat(String[] a, String last) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
-        out[a.length] = last;
-        return out;
-    }
 }
