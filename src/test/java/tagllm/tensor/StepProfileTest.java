@@ -157,7 +157,8 @@ class StepProfileTest {
 
     /**
      * Work in lanes records on each lane's thread at weight 1/lanes: two lanes spending 40 and 20 ms in a phase read
-     * as 30 ms, while the phase the caller was in pauses during its own lane; each lane's products count whole
+     * as 30 ms, while the phase the caller was in pauses during its own lane (so it reads less than its wall time by
+     * at least the shorter lane); each lane's products count whole
      * (2 × 2·20·48·40 FLOPs), in the direction the caller was in. Without profiling, lanes record nothing.
      */
     @Test
@@ -168,9 +169,9 @@ class StepProfileTest {
         assertEquals(null, StepProfile.lanes(2), "not profiled: no lanes to record");
         StepProfile.start();
         StepProfile.backward(true);
+        long entered = System.nanoTime();
         StepProfile.enter(StepProfile.Phase.NORM);
         spin(10);
-        long t0 = System.nanoTime();
         StepProfile.Lanes lanes = StepProfile.lanes(2);
         Parallel.forEachTask(2, k -> StepProfile.inLanes(lanes, () -> {
             StepProfile.enter(StepProfile.Phase.ATTENTION);
@@ -178,15 +179,18 @@ class StepProfileTest {
             Gemm.xwT(x, 0, 20, w, new float[20 * 48], 0, false);
             StepProfile.exit();
         }));
-        double call = (System.nanoTime() - t0) / 1e9;
         spin(10);
         StepProfile.exit();
+        double total = (System.nanoTime() - entered) / 1e9;
         double[] attention = StepProfile.seconds().get(StepProfile.Phase.ATTENTION);
         double[] norm = StepProfile.seconds().get(StepProfile.Phase.NORM);
         assertEquals(0, attention[0], "recorded as backward");
         assertTrue(attention[1] >= 0.030 && attention[1] < 0.030 + 0.010, "mean of 40 and 20 ms: " + attention[1]);
         assertEquals(2 * 76_800 / 1e9, attention[5], 1e-12, "both lanes' FLOPs");
-        assertTrue(norm[1] >= 0.020 && norm[1] < 0.020 + (call - 0.040) + 0.005, "the caller's phase less its lane: " + norm[1]);
+        // the caller ran one lane (at least the 20 ms one), during which its phase paused; how long it then waited for
+        // the other lane depends on the scheduler (a loaded machine preempts), so the bound is the phase's wall time
+        // less the shortest lane, not a guess at the wait
+        assertTrue(norm[1] >= 0.020 && norm[1] <= total - 0.020, "the caller's phase less its lane: " + norm[1] + " of " + total + " s");
     }
 
     /**
