@@ -39,6 +39,8 @@ final class Relaunch {
     static final String CHILD_CLASS_PATH = "tagllm.childClassPath";
     static final char SEPARATOR = '\u001f';
     private static final String INCUBATOR_WARNING = "WARNING: Using incubator modules";
+    /** Longest wait for the child's last stderr bytes once it has exited. */
+    private static final long PUMP_WAIT_MS = 5000;
 
     private Relaunch() {}
 
@@ -65,29 +67,63 @@ final class Relaunch {
         cmd.add(System.getProperty(CHILD_CLASS_PATH, System.getProperty("java.class.path")));
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
-        Process child;
-        try {
-            child = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT)
-                    .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.PIPE).start();
-        } catch (IOException e) {
-            System.err.println("error: could not start " + cmd.getFirst() + " with the Vector API: " + e.getMessage()
-                    + "; " + JdkModules.VECTOR_FIX);
-            return 1;
-        }
+        return supervise(new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.PIPE));
+    }
+
+    /**
+     * Starts the child, copies its stderr (less the incubator warning) and returns its exit code. When this JVM is
+     * stopped (SIGTERM, Ctrl-C), the child is signalled and waited for, and what it writes while it stops (serve's
+     * access-log lines of the requests it still answers) is still copied: the child is signalled through its
+     * ProcessHandle, because Process.destroy() would also close the stderr pipe, and the child's last writes would
+     * then fail with EPIPE and be lost.
+     */
+    static int supervise(ProcessBuilder builder) {
+        // The hook is in place before the child starts, and starting it and stopping it exclude each other: a
+        // SIGTERM right after the start (the child may already be logging) never leaves the child running alone.
+        record Running(Process child, Thread pump) {}
+        Object lock = new Object();
+        Running[] running = new Running[1];
+        boolean[] stopping = new boolean[1];
         Thread stop = new Thread(() -> {
-            if (!child.isAlive()) return;
-            child.destroy();
+            Running r;
+            synchronized (lock) {
+                stopping[0] = true;
+                r = running[0];
+            }
+            if (r == null) return;
             try {
-                child.waitFor();
+                if (r.child().isAlive()) {
+                    r.child().toHandle().destroy();
+                    r.child().waitFor();
+                }
+                r.pump().join(PUMP_WAIT_MS); // the pipe ends when the child is gone; the bound covers a grandchild holding it
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
-        Runtime.getRuntime().addShutdownHook(stop);
-        Thread pump = Thread.ofPlatform().daemon().start(() -> copyErrors(child.getErrorStream()));
         try {
-            int code = child.waitFor();
-            pump.join(5000);
+            Runtime.getRuntime().addShutdownHook(stop);
+        } catch (IllegalStateException shuttingDown) {
+            return 143;
+        }
+        Running r;
+        synchronized (lock) {
+            if (stopping[0]) return 143;
+            Process child;
+            try {
+                child = builder.start();
+            } catch (IOException e) {
+                System.err.println("error: could not start " + builder.command().getFirst() + " with the Vector API: " + e.getMessage()
+                        + "; " + JdkModules.VECTOR_FIX);
+                return 1;
+            }
+            r = new Running(child, Thread.ofPlatform().daemon().start(() -> copyErrors(child.getErrorStream())));
+            running[0] = r;
+        }
+        try {
+            int code = r.child().waitFor();
+            r.pump().join(PUMP_WAIT_MS);
             return code;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

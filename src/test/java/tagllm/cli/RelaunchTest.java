@@ -4,6 +4,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -54,6 +59,29 @@ class RelaunchTest {
         } finally {
             System.clearProperty(Relaunch.CHILD_OPTIONS);
             System.clearProperty(Relaunch.MARKER);
+        }
+    }
+
+    /**
+     * Stopping the parent (SIGTERM) stops the child, and what the child writes to stderr while it stops still comes
+     * through: serve logs the requests it answers during its grace period. The child here is a shell that writes a
+     * line 300 ms after its SIGTERM. Before, the parent's Process.destroy() closed the pipe and the line was lost.
+     */
+    @Test
+    void whatTheChildWritesWhileStoppingComesThrough() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-cp", System.getProperty("java.class.path"), RelaunchParentMain.class.getName(),
+                "bash", "-c", "trap 'sleep 0.3; echo \"GET /late 200\" >&2; exit 0' TERM; echo ready >&2; while :; do sleep 0.05; done"));
+        Process parent = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            var err = new BufferedReader(new InputStreamReader(parent.getErrorStream(), StandardCharsets.UTF_8));
+            assertEquals("ready", err.readLine());
+            parent.toHandle().destroy(); // SIGTERM, as `kill PID` sends (Process.destroy would close our pipe too)
+            assertTrue(parent.waitFor(20, TimeUnit.SECONDS), "the parent stops");
+            List<String> rest = err.lines().toList();
+            assertEquals(List.of("GET /late 200"), rest, "the child's line written after its SIGTERM");
+        } finally {
+            parent.destroyForcibly();
         }
     }
 }
