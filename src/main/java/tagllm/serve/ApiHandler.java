@@ -39,6 +39,9 @@ final class ApiHandler extends Handler.Abstract {
     private final Admission admission;
     private final ServerMetrics metrics;
     private final AtomicLong errorIds = new AtomicLong();
+    /** The cancellations of the API requests in the server: stopping refuses those waiting, then the rest. */
+    private final Set<Cancellation> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
     private final byte[] token;
 
     ApiHandler(TagService service, ServerOptions options, Admission admission, ServerMetrics metrics) {
@@ -63,6 +66,7 @@ final class ApiHandler extends Handler.Abstract {
         try {
             Outcome o = route(request, response, method, path);
             status = o.status();
+            if (stopping && !o.written()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
             if (!o.written()) send(response, o.status(), o.body(), callback);
             else callback.succeeded();
         } catch (ApiException e) {
@@ -74,7 +78,7 @@ final class ApiHandler extends Handler.Abstract {
                 return logged(method, path, status, t0, note);
             }
             if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-            if (status == 408 || status == 413) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            if (status == 408 || status == 413 || stopping) response.getHeaders().put(HttpHeader.CONNECTION, "close");
             send(response, status, error(e.getMessage()), callback);
         } catch (Throwable e) {
             long id = errorIds.incrementAndGet();
@@ -90,6 +94,26 @@ final class ApiHandler extends Handler.Abstract {
             }
         }
         return logged(method, path, status, t0, note);
+    }
+
+    /**
+     * The server stops: requests still waiting for the model are answered 503 "the server is shutting down" at once
+     * (so are requests that arrive from now on), and the connections close after their answers. Requests whose
+     * model work has begun go on until {@link #cancelRunning}.
+     */
+    void beginStopping() {
+        stopping = true; // before the registry is read; a request registers before it reads the flag
+        for (Cancellation c : active) c.cancelForShutdownIfWaiting();
+    }
+
+    /** After the grace: the requests still running stop between tokens or batches and are answered 503 as well. */
+    int cancelRunning() {
+        int n = 0;
+        for (Cancellation c : active) {
+            if (!c.isCancelled()) n++;
+            c.cancelForShutdown();
+        }
+        return n;
     }
 
     private boolean logged(String method, String path, int status, long t0, String note) {
@@ -134,11 +158,18 @@ final class ApiHandler extends Handler.Abstract {
                 try (Admission.Ticket ticket = admission.enter(metrics)) {
                     ObjectNode body = RequestBodies.parseObject(ticket.readBody(request, options));
                     Cancellation cancel = new Cancellation();
-                    // closed before the answer completes: Jetty closes a connection that still has a reader
-                    try (ClientWatch watch = ClientWatch.start(request, cancel)) {
-                        Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, response, cancel, watch);
-                        if (watch.sawPipelinedBytes()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
-                        return o;
+                    active.add(cancel); // before stopping is read: see beginStopping
+                    try {
+                        if (stopping) cancel.cancelForShutdown();
+                        cancel.check();
+                        // closed before the answer completes: Jetty closes a connection that still has a reader
+                        try (ClientWatch watch = ClientWatch.start(request, cancel)) {
+                            Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, response, cancel, watch);
+                            if (watch.sawPipelinedBytes()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                            return o;
+                        }
+                    } finally {
+                        active.remove(cancel);
                     }
                 }
             }

@@ -22,13 +22,42 @@ final class ComputeGate {
         this.timeout = timeout;
     }
 
-    <T> T run(Supplier<T> work) {
+    <T> T run(Supplier<T> work) { return run(new Cancellation(), work); }
+
+    /**
+     * Runs the work when the model is free. While waiting, a cancellation of the request (its client gone, the server
+     * stopping) ends the wait at once with its refusal; once the turn is taken the request counts as running.
+     */
+    <T> T run(Cancellation cancel, Supplier<T> work) {
+        cancel.check();
+        // the wait keeps its place in the fair queue; a cancellation interrupts it (and only it)
+        Thread[] waiter = {Thread.currentThread()};
+        cancel.onCancel(() -> {
+            synchronized (waiter) {
+                if (waiter[0] != null) waiter[0].interrupt();
+            }
+        });
         boolean got;
         try {
             got = lock.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(503, "the server is shutting down");
+            got = false;
+        } finally {
+            synchronized (waiter) {
+                waiter[0] = null;
+            }
+        }
+        // a cancellation's interrupt is cleared here; another (the server's own stop) is kept
+        boolean interrupted = cancel.isCancelled() ? Thread.interrupted() : Thread.currentThread().isInterrupted();
+        if (got && !cancel.markRunning()) {
+            lock.unlock();
+            got = false;
+        }
+        if (!got) {
+            cancel.check();
+            if (interrupted) {
+                throw new ApiException(503, Cancellation.SHUTTING_DOWN);
+            }
         }
         if (!got) {
             throw new ApiException(503, "server busy: the model did not become free within " + timeout.toMillis() / 1000.0

@@ -27,9 +27,18 @@ final class PredictBatcher implements AutoCloseable {
     static final int MAX_ROWS = 256;
 
     private record Job(TagPredictor predictor, TaskSpec task, List<Sequence> prompts, long deadlineNanos,
-                       CompletableFuture<double[]> result) {}
+                       Cancellation cancel, CompletableFuture<double[]> result) {
+        // one job is one submission, whatever its prompts (the sets of jobs below are by identity)
+        @Override
+        public boolean equals(Object o) { return this == o; }
+
+        @Override
+        public int hashCode() { return System.identityHashCode(this); }
+    }
 
     private final LinkedBlockingQueue<Job> incoming = new LinkedBlockingQueue<>();
+    /** Jobs submitted and not yet running or refused (any thread may refuse them). */
+    private final java.util.Set<Job> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final ComputeGate gate;
     private final Thread thread;
@@ -45,13 +54,37 @@ final class PredictBatcher implements AutoCloseable {
 
     /** Head predictions for prompts, in order; completes exceptionally with 503 past the deadline. */
     CompletableFuture<double[]> submit(TagPredictor predictor, TaskSpec task, List<Sequence> prompts, long deadlineNanos) {
+        return submit(predictor, task, prompts, deadlineNanos, new Cancellation());
+    }
+
+    /**
+     * The same for a request that can be cancelled: a cancellation while the job waits completes it with the
+     * refusal at once (499, or 503 when the server stops); once its batch has the model, it runs to the end.
+     */
+    CompletableFuture<double[]> submit(TagPredictor predictor, TaskSpec task, List<Sequence> prompts, long deadlineNanos,
+                                       Cancellation cancel) {
         CompletableFuture<double[]> f = new CompletableFuture<>();
-        if (closed) {
-            f.completeExceptionally(new ApiException(503, "the server is shutting down"));
-            return f;
-        }
-        incoming.add(new Job(predictor, task, prompts, deadlineNanos, f));
+        Job job = new Job(predictor, task, prompts, deadlineNanos, cancel, f);
+        // queued before closed is read, and close() sets closed before refusing what is queued: whichever comes
+        // second sees the other, so a job submitted while the loop exits is refused rather than left unanswered
+        queued.add(job);
+        incoming.add(job);
+        if (closed) refuse(job);
+        cancel.onCancel(() -> {
+            if (queued.remove(job)) {
+                try {
+                    cancel.check();
+                } catch (ApiException e) {
+                    f.completeExceptionally(e);
+                }
+            }
+        });
         return f;
+    }
+
+    private void refuse(Job j) {
+        queued.remove(j);
+        j.result().completeExceptionally(new ApiException(503, Cancellation.SHUTTING_DOWN));
     }
 
     private void loop() {
@@ -70,9 +103,9 @@ final class PredictBatcher implements AutoCloseable {
                 // never let the model thread die: the jobs of this batch were already completed by runBatch
             }
         }
-        for (Job j : waiting) j.result().completeExceptionally(new ApiException(503, "the server is shutting down"));
+        for (Job j : waiting) refuse(j);
         Job j;
-        while ((j = incoming.poll()) != null) j.result().completeExceptionally(new ApiException(503, "the server is shutting down"));
+        while ((j = incoming.poll()) != null) refuse(j);
     }
 
     /** The first waiting job and every later one for the same predictor and task, up to MAX_ROWS prompts. */
@@ -96,29 +129,41 @@ final class PredictBatcher implements AutoCloseable {
         long now = System.nanoTime();
         List<Job> live = new ArrayList<>(batch.size());
         for (Job j : batch) {
-            if (j.result().isDone()) continue; // the client went away
+            if (j.result().isDone()) { // the client went away or the server stops
+                queued.remove(j);
+                continue;
+            }
             if (now - j.deadlineNanos() > 0) {
+                queued.remove(j);
                 j.result().completeExceptionally(new ApiException(503, "server busy: the request waited past its deadline for the model; try again later"));
             } else {
                 live.add(j);
             }
         }
         if (live.isEmpty()) return;
-        List<Sequence> all = new ArrayList<>();
-        for (Job j : live) all.addAll(j.prompts());
         Job first = live.getFirst();
         double[] values;
         try {
-            values = gate.run(() -> first.predictor().predictValues(first.task(), all));
+            values = gate.run(() -> {
+                // with the model's turn: the jobs still queued run now; one refused meanwhile has its answer already
+                live.removeIf(j -> !queued.remove(j) || !j.cancel().markRunning() || j.result().isDone());
+                List<Sequence> all = new ArrayList<>();
+                for (Job j : live) all.addAll(j.prompts());
+                return all.isEmpty() ? new double[0] : first.predictor().predictValues(first.task(), all);
+            });
         } catch (Throwable t) {
             if (live.size() == 1 || t instanceof ApiException) {
                 for (Job j : live) j.result().completeExceptionally(t);
             } else {
-                for (Job j : live) runBatch(List.of(j));
+                for (Job j : live) {
+                    queued.add(j); // runBatch takes it again, as a job of its own
+                    runBatch(List.of(j));
+                }
             }
             return;
         }
-        batchSizes.accept(first.predictor(), all.size());
+        if (live.isEmpty()) return;
+        batchSizes.accept(first.predictor(), values.length);
         int at = 0;
         for (Job j : live) {
             int n = j.prompts().size();
@@ -129,9 +174,15 @@ final class PredictBatcher implements AutoCloseable {
         }
     }
 
+    /** Refuses every job that waits (503 "the server is shutting down"); the batch running now finishes. */
+    void refuseWaiting() {
+        closed = true;
+        for (Job j : queued) refuse(j);
+    }
+
     @Override
     public void close() {
-        closed = true;
+        refuseWaiting();
         thread.interrupt();
         try {
             thread.join(5000);

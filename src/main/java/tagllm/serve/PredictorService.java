@@ -121,6 +121,9 @@ public final class PredictorService implements TagService, AutoCloseable {
     /** The predictor of a loaded tag set; 400 naming the loaded sets when there is none of that name. */
     public TagPredictor predictor(String tagSet) { return set(tagSet).predictor(); }
 
+    /** The turn-taking on the model (tests hold it to keep requests waiting). */
+    ComputeGate gate() { return gate; }
+
     /** Stops the model thread; requests still waiting get 503. */
     @Override
     public void close() { batcher.close(); }
@@ -249,7 +252,7 @@ public final class PredictorService implements TagService, AutoCloseable {
         TaskSpec spec = set.spec(info);
         List<Sequence> prompts = prompts(set, info, spec, inputs);
         long deadline = System.nanoTime() + busyTimeout.toNanos();
-        var future = batcher.submit(set.predictor(), spec, prompts, deadline);
+        var future = batcher.submit(set.predictor(), spec, prompts, deadline, cancel);
         cancel.onCancel(() -> future.cancel(false)); // the batcher skips a cancelled job
         try {
             // the batcher answers every job (503 past the deadline); the extra wait covers the pass itself
@@ -286,8 +289,7 @@ public final class PredictorService implements TagService, AutoCloseable {
         if (info.type() != TaskType.CLASSIFICATION) throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task, not a classification task");
         TaskSpec spec = set.spec(info);
         List<Sequence> prompts = prompts(set, info, spec, inputs);
-        double[][] p = gate.run(() -> {
-            cancel.check(); // the client may have gone while this waited for the model
+        double[][] p = gate.run(cancel, () -> {
             return set.predictor().classProbabilities(spec, prompts);
         });
         List<String> labels = new ArrayList<>(p.length);
@@ -337,8 +339,7 @@ public final class PredictorService implements TagService, AutoCloseable {
                     decoding.seed() + i);
             int index = i;
             java.util.function.Consumer<String> sink = onText == null ? null : piece -> onText.accept(index, piece);
-            texts.add(gate.run(() -> {
-                cancel.check();
+            texts.add(gate.run(cancel, () -> {
                 return set.predictor().generate(p, decoding.maxTokens(), sampler, sink, cancel::isCancelled);
             }));
             cancel.check(); // a text cut short by the cancellation is not an answer

@@ -42,13 +42,20 @@ public final class TagServer implements AutoCloseable {
     private final ServerConnector connector;
     private final ScheduledExecutorService sweeper;
     private final URI uri;
+    private final ApiHandler handler;
+    private final Admission admission;
+    private final java.util.function.Consumer<String> log;
     private boolean stopped;
 
-    private TagServer(Server server, ServerConnector connector, ScheduledExecutorService sweeper, URI uri) {
+    private TagServer(Server server, ServerConnector connector, ScheduledExecutorService sweeper, URI uri, ApiHandler handler,
+                      Admission admission, java.util.function.Consumer<String> log) {
         this.server = server;
         this.connector = connector;
         this.sweeper = sweeper;
         this.uri = uri;
+        this.handler = handler;
+        this.admission = admission;
+        this.log = log;
     }
 
     /**
@@ -82,7 +89,8 @@ public final class TagServer implements AutoCloseable {
         Admission admission = new Admission(options.queue(), options.bodyBudgetBytes());
         ServerMetrics metrics = new ServerMetrics(admission::inFlight, admission::bytesHeld);
         if (service instanceof PredictorService p) p.onBatch(metrics::batch);
-        server.setHandler(new ApiHandler(service, options, admission, metrics));
+        ApiHandler handler = new ApiHandler(service, options, admission, metrics);
+        server.setHandler(handler);
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(2000);
         try {
@@ -105,7 +113,8 @@ public final class TagServer implements AutoCloseable {
         Map<EndPoint, long[]> seen = new ConcurrentHashMap<>();
         sweeper.scheduleWithFixedDelay(() -> dropSlowHeaders(connector, seen, options.headerTimeout().toNanos(), metrics),
                 period, period, TimeUnit.MILLISECONDS);
-        return new TagServer(server, connector, sweeper, URI.create("http://" + hostPort(options.host(), connector.getLocalPort())));
+        return new TagServer(server, connector, sweeper, URI.create("http://" + hostPort(options.host(), connector.getLocalPort())),
+                handler, admission, options.log());
     }
 
     /**
@@ -157,16 +166,45 @@ public final class TagServer implements AutoCloseable {
 
     public int port() { return connector.getLocalPort(); }
 
-    /** Stops accepting, lets running requests finish for up to graceSeconds, then stops. */
+    /** API requests in the server now (reading, waiting or running). */
+    int inFlight() { return (int) admission.inFlight(); }
+
+    /**
+     * Stops: requests waiting for the model (and any that arrive now) are answered 503 "the server is shutting down"
+     * at once; the ones running get up to graceSeconds to finish, then are stopped between tokens or batches and
+     * answered the same 503 (their number is logged); then Jetty stops. Every answer while stopping closes its
+     * connection. Without this, Jetty's stop closed the connections of unfinished requests with no answer at all.
+     */
     public synchronized void stop(int graceSeconds) {
         if (stopped) return;
         stopped = true;
         sweeper.shutdownNow();
-        server.setStopTimeout(Math.max(0, graceSeconds) * 1000L);
+        handler.beginStopping();
+        awaitIdle(System.nanoTime() + Math.max(0, graceSeconds) * 1_000_000_000L);
+        int cut = handler.cancelRunning();
+        if (cut > 0) {
+            if (log != null) log.accept("stopping: " + cut + " request(s) still running after the " + graceSeconds + " s grace were cancelled (503)");
+            awaitIdle(System.nanoTime() + CANCEL_WAIT_NANOS); // they stop at the next token or batch and send their 503
+        }
+        server.setStopTimeout(500);
         try {
             server.stop();
         } catch (Exception e) {
             // stopping is best effort: the threads are daemons
+        }
+    }
+
+    /** Longest wait, after cancelling the requests still running, for their 503s to be written. */
+    private static final long CANCEL_WAIT_NANOS = 3_000_000_000L;
+
+    private void awaitIdle(long deadline) {
+        while (admission.inFlight() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
