@@ -4,6 +4,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
@@ -38,9 +39,23 @@ final class Admission {
     double bytesHeld() { return budget - bodyBytes.availablePermits(); }
 
     /** A place in the server, or 503 when all {@code queue} places are taken. */
-    Ticket enter(ServerMetrics metrics) {
+    Ticket enter(ServerMetrics metrics) { return enter(null, null, null, metrics); }
+
+    /**
+     * The same for an HTTP request: its refusal first reads and drops the body the client is still sending (up to a
+     * cap, within the body timeout) and closes the connection after the answer. Answering at once and closing made
+     * the kernel reset the connection under a client still uploading, which then never saw the 503.
+     */
+    Ticket enter(Request request, Response response, ServerOptions options, ServerMetrics metrics) {
         if (!requests.tryAcquire()) {
             metrics.refused("busy");
+            if (request != null) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                if (!expectsContinue(request)) {
+                    drain(request, System.nanoTime() + options.bodyTimeout().toNanos(),
+                            Math.max(DRAIN_BYTES, 4 * options.maxBodyBytes()), metrics);
+                }
+            }
             throw new ApiException(503, "server busy: " + maxRequests + " requests are already in the server (its --queue limit); try again shortly");
         }
         return new Ticket(metrics);
@@ -114,57 +129,9 @@ final class Admission {
             held += bytes;
         }
 
-        /** The next chunk of the body, waiting at most until the deadline (408 past it or on the idle timeout). */
-        private Content.Chunk next(Request request, long deadline) {
-            while (true) {
-                Content.Chunk chunk = request.read();
-                if (chunk != null) {
-                    if (Content.Chunk.isFailure(chunk)) {
-                        Throwable f = chunk.getFailure();
-                        if (f instanceof java.util.concurrent.TimeoutException || !chunk.isLast()) {
-                            metrics.refused("timeout");
-                            throw new ApiException(408, "the request body did not arrive in time (the connection was idle too long)");
-                        }
-                        throw new ApiException(400, "the request body could not be read: " + f.getMessage());
-                    }
-                    return chunk;
-                }
-                long left = deadline - System.nanoTime();
-                CountDownLatch ready = new CountDownLatch(1);
-                request.demand(ready::countDown);
-                boolean came;
-                try {
-                    came = left > 0 && ready.await(left, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ApiException(503, "the server is shutting down");
-                }
-                if (!came) {
-                    metrics.refused("timeout");
-                    throw new ApiException(408, "the request body did not arrive within the body timeout");
-                }
-            }
-        }
+        private Content.Chunk next(Request request, long deadline) { return Admission.next(request, deadline, metrics); }
 
-        private static boolean expectsContinue(Request request) {
-            return request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
-        }
-
-        /** Reads and drops what the client is still sending, up to a bound, so that it gets to read the answer. */
-        private void drain(Request request, long deadline, long cap) {
-            long read = 0;
-            try {
-                while (read < cap) {
-                    Content.Chunk chunk = next(request, deadline);
-                    read += chunk.remaining();
-                    boolean last = chunk.isLast();
-                    chunk.release();
-                    if (last) return;
-                }
-            } catch (ApiException timedOut) {
-                // the 413 is still the answer; the connection closes after it
-            }
-        }
+        private void drain(Request request, long deadline, long cap) { Admission.drain(request, deadline, cap, metrics); }
 
         private ApiException tooLarge(String size, long limit) {
             return new ApiException(413, "request body of " + size + " is over this server's limit of " + limit + " bytes");
@@ -175,6 +142,58 @@ final class Admission {
             if (held > 0) bodyBytes.release(held);
             held = 0;
             requests.release();
+        }
+    }
+
+    /** The next chunk of the body, waiting at most until the deadline (408 past it or on the idle timeout). */
+    private static Content.Chunk next(Request request, long deadline, ServerMetrics metrics) {
+        while (true) {
+            Content.Chunk chunk = request.read();
+            if (chunk != null) {
+                if (Content.Chunk.isFailure(chunk)) {
+                    Throwable f = chunk.getFailure();
+                    if (f instanceof java.util.concurrent.TimeoutException || !chunk.isLast()) {
+                        metrics.refused("timeout");
+                        throw new ApiException(408, "the request body did not arrive in time (the connection was idle too long)");
+                    }
+                    throw new ApiException(400, "the request body could not be read: " + f.getMessage());
+                }
+                return chunk;
+            }
+            long left = deadline - System.nanoTime();
+            CountDownLatch ready = new CountDownLatch(1);
+            request.demand(ready::countDown);
+            boolean came;
+            try {
+                came = left > 0 && ready.await(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(503, "the server is shutting down");
+            }
+            if (!came) {
+                metrics.refused("timeout");
+                throw new ApiException(408, "the request body did not arrive within the body timeout");
+            }
+        }
+    }
+
+    private static boolean expectsContinue(Request request) {
+        return request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
+    }
+
+    /** Reads and drops what the client is still sending, up to a bound, so that it gets to read the answer. */
+    private static void drain(Request request, long deadline, long cap, ServerMetrics metrics) {
+        long read = 0;
+        try {
+            while (read < cap) {
+                Content.Chunk chunk = next(request, deadline, metrics);
+                read += chunk.remaining();
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last) return;
+            }
+        } catch (ApiException timedOut) {
+            // the refusal is still the answer; the connection closes after it
         }
     }
 }

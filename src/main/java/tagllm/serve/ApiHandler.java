@@ -155,7 +155,7 @@ final class ApiHandler extends Handler.Abstract {
             case "/v1/predict", "/v1/generate" -> {
                 allow(response, method, path, "POST");
                 authorize(request, response);
-                try (Admission.Ticket ticket = admission.enter(metrics)) {
+                try (Admission.Ticket ticket = admission.enter(request, response, options, metrics)) {
                     ObjectNode body = RequestBodies.parseObject(ticket.readBody(request, options));
                     Cancellation cancel = new Cancellation();
                     active.add(cancel); // before stopping is read: see beginStopping

@@ -173,6 +173,35 @@ class ServeRobustnessTest {
         }
     }
 
+    /**
+     * A client uploading an 8 MB body when the queue is full reads the 503: the server drops the body as it comes
+     * instead of closing under the upload (the client then got a reset mid-write and never saw the answer).
+     */
+    @Test
+    void aFullQueuesRefusalOfALargeUploadIsReadNotAReset() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TagServer s = TagServer.start(blocking(release), ServerOptions.defaults().withPort(0).withQueue(1));
+             Socket holder = rawPost(s.port(), "/v1/predict", "{\"task\": \"X\", \"inputs\": [{}]}");
+             Socket k = new Socket("127.0.0.1", s.port())) {
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (s.inFlight() < 1 && System.nanoTime() < until) Thread.sleep(10);
+            int size = 8 << 20;
+            k.setSoTimeout(30_000);
+            OutputStream out = k.getOutputStream();
+            out.write(("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + size
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 << 10];
+            java.util.Arrays.fill(chunk, (byte) ' ');
+            for (int sent = 0; sent < size; sent += chunk.length) out.write(chunk); // a reset would throw here
+            String answer = new String(k.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), answer);
+            assertTrue(answer.contains("1 requests are already in the server"), answer);
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void aRequestWaitingForTheModelLongerThanTheReadTimeoutStillGetsItsAnswer() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
