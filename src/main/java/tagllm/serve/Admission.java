@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The door of the API: at most {@code queue} requests in the server at once (the rest get 503 with Retry-After at
  * once, never a reset), and request bodies held in memory limited to a server-wide byte budget (twice the body
- * limit), reserved before the bytes are read: memory stays bounded whatever the number of clients.
+ * limit), charged as the bytes arrive (not for the declared length, which let two trickling uploads hold it all):
+ * memory stays bounded whatever the number of clients.
  */
 final class Admission {
     /** Longest wait for body memory before answering 503: the budget frees as other requests finish. */
@@ -69,7 +70,7 @@ final class Admission {
         private Ticket(ServerMetrics metrics) { this.metrics = metrics; }
 
         /**
-         * The whole body, reserving its bytes first (503 when the budget stays exhausted), 413 past the body limit,
+         * The whole body, its buffer charged to the budget as it grows (503 when the budget stays exhausted), 413 past the body limit,
          * 408 when it does not arrive within the body timeout.
          */
         byte[] readBody(Request request, ServerOptions options) {
@@ -83,8 +84,13 @@ final class Admission {
                 metrics.refused("too_large");
                 throw tooLarge(declared + " bytes", limit);
             }
-            if (declared >= 0) reserve((int) declared, deadline);
-            byte[] buf = new byte[declared >= 0 ? (int) declared : (int) Math.min(limit, 8192)];
+            // Memory is charged as the buffer grows with the bytes that have come, not for the declared length up
+            // front: two uploads declaring 8 MB and trickling a byte every few seconds held the whole budget (every
+            // other client got 503) until their body timeout. The budget bounds the buffers, so memory stays bounded.
+            long most = declared >= 0 ? declared : limit;
+            int first = (int) Math.min(most, 8192);
+            reserve(first, deadline);
+            byte[] buf = new byte[first];
             int n = 0;
             while (true) {
                 Content.Chunk chunk = next(request, deadline);
@@ -96,10 +102,11 @@ final class Admission {
                         drain(request, deadline, Math.max(DRAIN_BYTES, 4 * limit));
                         throw tooLarge("more than " + limit + " bytes", limit);
                     }
-                    if (declared < 0) reserve(r, deadline);
                     if (n + r > buf.length) {
-                        if (declared >= 0) throw ApiException.badRequest("the body is longer than its Content-Length");
-                        buf = java.util.Arrays.copyOf(buf, (int) Math.min(limit, Math.max(2L * buf.length, n + r)));
+                        if (declared >= 0 && n + (long) r > declared) throw ApiException.badRequest("the body is longer than its Content-Length");
+                        int grown = (int) Math.min(most, Math.max(2L * buf.length, n + r));
+                        reserve(grown - buf.length, deadline);
+                        buf = java.util.Arrays.copyOf(buf, grown);
                     }
                     b.get(buf, n, r);
                     n += r;

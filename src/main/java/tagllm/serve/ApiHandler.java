@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * status, anything unexpected into a 500 whose details go to the server log only.
  *
  * <p>At the door, before any body byte is read: the access token (when set), admission ({@link Admission}: at
- * most {@code queue} API requests in the server, beyond that 503 with Retry-After), and the body's bytes are
- * reserved against a server-wide budget, so memory for bodies stays under twice the body limit whatever the
- * number of clients. The body must arrive within the body timeout (408 otherwise).
+ * most {@code queue} API requests in the server, beyond that 503 with Retry-After). The body's buffer is charged
+ * to a server-wide budget as its bytes arrive, so memory for bodies stays under twice the body limit whatever the
+ * number of clients, and slow uploads hold only what they have sent. The body must arrive within the body timeout (408 otherwise).
  */
 final class ApiHandler extends Handler.Abstract {
     private static final String ENDPOINTS = "GET /health, GET /metrics, GET /openapi.json, GET /v1/tag-sets, GET /v1/tasks, POST /v1/predict, POST /v1/generate";

@@ -202,6 +202,28 @@ class ServeRobustnessTest {
         }
     }
 
+    /**
+     * Two uploads that declare the largest body and trickle it do not lock the other clients out: body memory is
+     * charged as bytes arrive, not for the declared length (which took the whole budget of twice --max-body).
+     */
+    @Test
+    void tricklingUploadsDoNotHoldTheBodyBudget() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        release.countDown(); // predictions answer at once
+        try (TagServer s = TagServer.start(blocking(release), ServerOptions.defaults().withPort(0).withMaxBodyBytes(1 << 20));
+             Socket a = new Socket("127.0.0.1", s.port()); Socket b = new Socket("127.0.0.1", s.port())) {
+            for (Socket k : List.of(a, b)) {
+                k.getOutputStream().write(("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: " + (1 << 20) + "\r\n\r\n{")
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (s.inFlight() < 2 && System.nanoTime() < until) Thread.sleep(10);
+            assertEquals(2, s.inFlight(), "both uploads are in the server");
+            Reply r = post(s.uri(), "/v1/predict", "{\"task\": \"X\", \"inputs\": [{}]}");
+            assertEquals(200, r.status(), r.body());
+        }
+    }
+
     @Test
     void aRequestWaitingForTheModelLongerThanTheReadTimeoutStillGetsItsAnswer() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
