@@ -42,6 +42,7 @@ public final class PredictorService implements TagService, AutoCloseable {
     private volatile java.util.function.ObjIntConsumer<String> batchSizes = (set, n) -> { };
     private final Map<String, ServedTagSet> sets = new LinkedHashMap<>(); // by lower-case name
     private final Map<TagPredictor, String> setOf = new java.util.IdentityHashMap<>();
+    private volatile boolean closed;
 
     /** One unnamed set (named "tags"): the predictor's tags. */
     public PredictorService(TagPredictor predictor, String modelName, String fingerprint, Duration busyTimeout) {
@@ -124,9 +125,19 @@ public final class PredictorService implements TagService, AutoCloseable {
     /** The turn-taking on the model (tests hold it to keep requests waiting). */
     ComputeGate gate() { return gate; }
 
-    /** Stops the model thread; requests still waiting get 503. */
+    /**
+     * Stops the model thread; requests still waiting get 503, and so does every later predict, classify or generate
+     * (503 "the server is shutting down"), not only predict, whose batcher is gone.
+     */
     @Override
-    public void close() { batcher.close(); }
+    public void close() {
+        closed = true;
+        batcher.close();
+    }
+
+    private void refuseWhenClosed() {
+        if (closed) throw new ApiException(503, Cancellation.SHUTTING_DOWN);
+    }
 
     /** Tasks stored in the tag files that cannot be served, with the reason (for the startup message); "set: task" with several sets. */
     public Map<String, String> notServed() {
@@ -245,6 +256,7 @@ public final class PredictorService implements TagService, AutoCloseable {
 
     @Override
     public Predictions predict(TaskInfo info, List<Map<String, String>> inputs, Cancellation cancel) {
+        refuseWhenClosed();
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.REGRESSION) {
             throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use generate (POST /v1/generate)");
@@ -285,6 +297,7 @@ public final class PredictorService implements TagService, AutoCloseable {
 
     @Override
     public Classifications classify(TaskInfo info, List<Map<String, String>> inputs, Cancellation cancel) {
+        refuseWhenClosed();
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.CLASSIFICATION) throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task, not a classification task");
         TaskSpec spec = set.spec(info);
@@ -322,6 +335,7 @@ public final class PredictorService implements TagService, AutoCloseable {
     @Override
     public Generations generate(TaskInfo info, List<Map<String, String>> inputs, Decoding decoding,
                                 java.util.function.BiConsumer<Integer, String> onText, Cancellation cancel) {
+        refuseWhenClosed();
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.TEXT) {
             throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use predict (POST /v1/predict)");
@@ -359,12 +373,15 @@ public final class PredictorService implements TagService, AutoCloseable {
     }
 
     private List<Sequence> prompts(ServedTagSet set, TaskInfo info, TaskSpec spec, List<Map<String, String>> inputs) {
+        // the Java API's callers get the field named, as TagPredictor does, rather than a bare NullPointerException
+        if (inputs == null) throw ApiException.badRequest("inputs: null; give a list of objects with " + info.describeFields());
         if (inputs.isEmpty()) throw ApiException.badRequest("inputs: empty; give at least one object with " + info.describeFields());
         ExampleRenderer renderer = set.predictor().renderer(spec);
         List<Sequence> out = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             String where = "inputs[" + i + "]";
             Map<String, String> input = inputs.get(i);
+            if (input == null) throw ApiException.badRequest(where + ": null; expected an object with " + info.describeFields());
             info.requireFields(input, where);
             refuseHopelesslyLong(input, where, renderer);
             Row row = Row.of(where, 1, input);
