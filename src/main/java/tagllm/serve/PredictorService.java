@@ -51,7 +51,8 @@ public final class PredictorService implements TagService, AutoCloseable {
 
     /**
      * @param predictors tag set name -> predictor (in the order to list them); the predictors should share one
-     *                   Transformer (model work takes turns, so sharing its scratch memory is safe)
+     *                   Transformer, so that the weights are in memory once (it is safe for concurrent calls; model
+     *                   work takes turns anyway, see {@link ComputeGate})
      * @param files      per set, in the same order, the files it was read from (may be empty: not listed)
      */
     public PredictorService(Map<String, TagPredictor> predictors, List<List<String>> files, String modelName, String fingerprint,

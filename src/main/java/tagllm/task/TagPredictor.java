@@ -25,7 +25,13 @@ import java.util.function.IntPredicate;
  * The Java facade for using trained tags: a frozen model plus a tag set (possibly merged from several
  * tag files: domain tags of one run composed with a function tag of another). Regression tasks read
  * the head at the function tag's last slot; text tasks generate greedily through the LM head with a
- * KV cache and stop at EOS or a newline. Thread-compatible, not thread-safe: callers serialise use.
+ * KV cache and stop at EOS or a newline.
+ *
+ * <p>Safe for concurrent calls from several threads: a call keeps its state to itself (its own buffers and KV cache;
+ * the {@link Transformer} is thread-safe and the tokenizer's cache is concurrent), so results are the same as in
+ * turn, as long as the {@link TagSet} it was given is not changed meanwhile. Concurrent calls share the engine's one
+ * worker pool, so they are not faster than calls in turn; {@code tagllm serve} lets one request at a time use the
+ * model for that reason.
  */
 public final class TagPredictor {
     private final Transformer model;

@@ -43,4 +43,35 @@ class PredictorServiceTest {
             assertEquals("the server is shutting down", e.getMessage());
         }
     }
+
+    /** The thread-safety the javadoc promises: one TagPredictor from 8 threads at once gives the results of the calls in turn. */
+    @Test
+    void oneTagPredictorUsedFromEightThreadsGivesTheResultsOfCallsInTurn(@TempDir Path dir) throws Exception {
+        List<Path> files = List.of(qedTags(dir), translateTags(dir));
+        tagllm.task.TagPredictor p = referencePredictor(files);
+        List<String> smiles = List.of("CCO", "c1ccccc1", "CC(=O)O", "CCN(CC)CC", "OCC(O)CO", "C1CCCCC1", "CC#N", "O=C=O");
+        double[] inTurn = smiles.stream().mapToDouble(m -> p.predict("QED", Map.of("smiles", m))).toArray();
+        String textInTurn = p.generate("Translate:en-fr", Map.of("src", "The sun"), 6);
+        for (int round = 0; round < 3; round++) {
+            double[] together = new double[smiles.size()];
+            String[] texts = new String[smiles.size()];
+            List<Thread> threads = new java.util.ArrayList<>();
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(smiles.size());
+            for (int i = 0; i < smiles.size(); i++) {
+                int k = i;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    together[k] = p.predict("QED", Map.of("smiles", smiles.get(k)));
+                    texts[k] = p.generate("Translate:en-fr", Map.of("src", "The sun"), 6);
+                }));
+            }
+            for (Thread t : threads) t.join();
+            assertArrayEquals(inTurn, together, "bit-identical to the calls in turn");
+            for (String t : texts) assertEquals(textInTurn, t);
+        }
+    }
 }
