@@ -127,7 +127,9 @@ final class ApiHandler extends Handler.Abstract {
         switch (path) {
             case "/health" -> {
                 allow(response, method, path, "GET");
-                return ok(health());
+                // a load balancer or orchestrator reads /health to route traffic: while stopping, say so (503), so
+                // that it sends no more requests here rather than ones this server will refuse
+                return stopping ? new Outcome(503, health("stopping"), false) : ok(health("ok"));
             }
             case "/openapi.json" -> {
                 allow(response, method, path, "GET");
@@ -200,9 +202,9 @@ final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private ObjectNode health() {
+    private ObjectNode health(String status) {
         ObjectNode o = RequestBodies.JSON.createObjectNode();
-        o.put("status", "ok");
+        o.put("status", status);
         o.put("model", service.modelName());
         o.put("fingerprint", service.modelFingerprint());
         o.put("tasks", service.tasks().size());

@@ -63,6 +63,13 @@ class ServeShutdownTest {
             for (Socket k : waiting) assertShuttingDown(answer(k));
             double seconds = (System.nanoTime() - t0) / 1e9;
             assertTrue(seconds < 5, "answered at once, not after the 20 s grace: " + seconds + " s");
+            // during the grace /health tells a load balancer to send nothing more here (it answered 200 "ok")
+            try (Socket health = new Socket("127.0.0.1", s.port())) {
+                health.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                String raw = answer(health);
+                assertTrue(raw.startsWith("HTTP/1.1 503"), raw);
+                assertTrue(raw.contains("\"status\":\"stopping\""), raw);
+            }
         } finally {
             release.countDown();
             holder.join();
