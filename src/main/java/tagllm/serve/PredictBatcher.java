@@ -146,7 +146,18 @@ final class PredictBatcher implements AutoCloseable {
         try {
             values = gate.run(() -> {
                 // with the model's turn: the jobs still queued run now; one refused meanwhile has its answer already
-                live.removeIf(j -> !queued.remove(j) || !j.cancel().markRunning() || j.result().isDone());
+                live.removeIf(j -> {
+                    if (!queued.remove(j) || j.result().isDone()) return true;
+                    if (j.cancel().markRunning()) return false;
+                    // cancelled while out of the queue (a failed batch's job taken again below): its callback found
+                    // nothing queued to answer, so the refusal is given here
+                    try {
+                        j.cancel().check();
+                    } catch (ApiException e) {
+                        j.result().completeExceptionally(e);
+                    }
+                    return true;
+                });
                 List<Sequence> all = new ArrayList<>();
                 for (Job j : live) all.addAll(j.prompts());
                 return all.isEmpty() ? new double[0] : first.predictor().predictValues(first.task(), all);
