@@ -3,12 +3,12 @@ package tagllm.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import tagllm.data.Dataset;
+import tagllm.data.ChunkedRows;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
-import tagllm.data.OutputColumns;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
+import tagllm.data.RowSink;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.TagPredictor;
@@ -74,6 +74,9 @@ public final class PredictCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Rows read, predicted and written at a time (tests set fewer, to cross chunk borders on a small file). */
+    int chunkRows = ChunkedRows.CHUNK;
+
     @Override
     public Integer call() throws Exception {
         TableOutput format = TableOutput.of(outputFormat, output);
@@ -82,127 +85,64 @@ public final class PredictCommand implements Callable<Integer> {
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         if (task.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");
-        // every input row in file order, read or not: each gets its output row
-        List<Object> entries = new ArrayList<>();
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
         Format inputFormat = opts.format != null ? Format.parse(opts.format) : Format.detect(opts.input);
-        List<String> columns = Dataset.scan(opts.input, inputFormat, RowIssues.forwarding(issues, entries::add), entries::add);
-        requirePromptColumns(task, inputFormat, columns);
-        ExampleRenderer r = p.renderer(task);
-        int n = entries.size();
-        String[] errors = new String[n];
-        List<Integer> usable = new ArrayList<>();
-        List<Example> prompts = new ArrayList<>();
-        for (int k = 0; k < n; k++) {
-            if (entries.get(k) instanceof DatasetException unreadable) {
-                errors[k] = "line " + unreadable.origin().line() + ": " + unreadable.reason();
-                continue;
-            }
-            Row row = (Row) entries.get(k);
-            try {
-                prompts.add(r.checkedPrompt(row));
-                usable.add(k);
-            } catch (DatasetException e) {
-                Truncated t = truncate && e.reason().startsWith("too long") ? Truncated.fit(r, row) : null;
-                if (t == null) {
-                    issues.record(e); // strict: stops here
-                    errors[k] = e.reason();
-                    continue;
-                }
-                prompts.add(t.prompt());
-                usable.add(k);
-                errors[k] = t.note();
-            }
-        }
-        String[] values = new String[n];
-        RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "predict " + task.name(), prompts.size());
         List<String> extra = new ArrayList<>();
-        List<String>[] extraValues = new List[n];
-        if (task.type() == TaskType.CLASSIFICATION) {
-            // one probability column per class (multi-label: per label column), then the predicted class
-            var cs = task.classes();
-            for (String c : cs.classes()) extra.add("prob_" + c);
-            List<double[]> probs = prompts.isEmpty() ? List.of() : java.util.Arrays.asList(p.classProbabilities(task, prompts.stream().map(Example::sequence).toList()));
-            for (int i = 0; i < probs.size(); i++) {
-                int k = usable.get(i);
-                List<String> v = new ArrayList<>();
-                for (double x : probs.get(i)) v.add(Double.toString(x));
-                extraValues[k] = v;
-                values[k] = cs.predicted(probs.get(i));
-            }
-            bar.to(prompts.size());
-        } else if (task.type() == TaskType.REGRESSION) {
-            double[] v = prompts.isEmpty() ? new double[0] : p.predictValues(task, prompts.stream().map(Example::sequence).toList(), bar::to);
-            for (int i = 0; i < v.length; i++) {
-                int k = usable.get(i);
-                if (Double.isFinite(v[i])) {
-                    // the shortest text that reads back as the same double: the bits serve and Spark give
-                    values[k] = Double.toString(v[i]);
-                } else {
-                    values[k] = "";
-                    errors[k] = "the model gave a non-finite value (" + v[i] + ")";
-                    issues.record(new DatasetException(((Row) entries.get(k)).origin(), errors[k]));
-                }
-            }
-        } else {
-            for (int i = 0; i < prompts.size(); i++) {
-                values[usable.get(i)] = p.generate(prompts.get(i).sequence(), opts.maxTokens);
-                bar.advance(1);
-            }
-        }
-        bar.finish();
+        if (task.type() == TaskType.CLASSIFICATION) for (String c : task.classes().classes()) extra.add("prob_" + c);
         // the column score regression (--pred) and eval read by default
         String column = task.type() == TaskType.TEXT ? "output" : PREDICTION;
-        // the added columns after the input's, or in place of an input column of the same name (a note says which)
-        List<String> added = new ArrayList<>(extra);
-        added.add(column);
-        added.add(ERROR_COLUMN);
-        OutputColumns placed = OutputColumns.place(columns, added);
-        List<String> header = placed.header();
-        List<List<String>> records = new ArrayList<>();
-        List<boolean[]> json = new ArrayList<>(); // a JSONL input's numbers, booleans, arrays and objects, written back as such
-        long failed = 0;
-        for (int k = 0; k < n; k++) {
-            List<String> rec = new ArrayList<>(header.size());
-            Row row = entries.get(k) instanceof Row x ? x : null;
-            // a row the reader refused keeps what it could tell of its values, so that it can be found
-            var known = entries.get(k) instanceof DatasetException unreadable ? unreadable.known() : java.util.Map.<String, String>of();
-            boolean[] raw = new boolean[header.size()];
-            for (String c : columns) {
-                if (row != null && row.isJson(c)) raw[rec.size()] = true;
-                rec.add(row != null && row.has(c) ? row.get(c) : known.getOrDefault(c, ""));
-            }
-            while (rec.size() < header.size()) rec.add("");
-            for (int a = 0; a < added.size(); a++) raw[placed.position(a)] = false;
-            for (int e = 0; e < extra.size(); e++) rec.set(placed.position(e), extraValues[k] == null ? "" : extraValues[k].get(e));
-            rec.set(placed.position(extra.size()), values[k] == null ? "" : values[k]);
-            rec.set(placed.position(extra.size() + 1), errors[k] == null ? "" : errors[k]);
-            // no value, or an empty one with its reason; a multi-label row with no label (and a text task's empty
-            // output) is a prediction, not a failure
-            if (values[k] == null || values[k].isEmpty() && errors[k] != null && !errors[k].isEmpty() && !errors[k].startsWith("truncated")) failed++;
-            records.add(rec);
-            json.add(raw);
-        }
         java.util.Set<String> numeric = new java.util.HashSet<>(extra);
         if (task.type() == TaskType.REGRESSION) numeric.add(PREDICTION);
-        String text = format.render(header, records, json, numeric);
         var err = spec.commandLine().getErr();
-        if (issues.count() > 0) err.println(issues.summary());
-        if (!placed.replaced().isEmpty()) err.println(ReplacedColumns.note(placed.replaced(), output, opts.input));
-        err.println(opts.input + ": " + n + " rows, " + (n - failed) + " predicted, " + failed + " with an error"
-                + (failed > 0 ? " (the reason is in the '" + ERROR_COLUMN + "' column)" : ""));
-        if (output != null) {
-            AtomicFiles.writeString(output, text);
-            err.println("wrote " + n + " rows to " + output);
-        } else {
-            spec.commandLine().getOut().print(text);
-            spec.commandLine().getOut().flush();
+        RowProgress bar = RowProgress.overFile(err, quiet, "predict " + task.name(), opts.input);
+        // rows are read, predicted and written a chunk at a time: memory stays that of a chunk whatever the file's size
+        PredictChunks[] written = new PredictChunks[1];
+        AtomicFiles.Writer table = out -> {
+            RowSink sink = format.sink(out, numeric);
+            PredictChunks chunks = new PredictChunks(p, task, truncate, opts.maxTokens, issues, sink, bar,
+                    columns -> requirePromptColumns(task, inputFormat, columns), extra, column, ERROR_COLUMN);
+            ChunkedRows.scan(opts.input, inputFormat, issues, chunkRows, chunks);
+            sink.flush();
+            written[0] = chunks;
+        };
+        Path spool = null;
+        try {
+            if (output != null) {
+                AtomicFiles.write(output, table);
+            } else {
+                // standard output gets the table once it is complete, as before: a run that fails (or --strict stops)
+                // prints none of it; meanwhile it waits in a temporary file, not in memory
+                spool = java.nio.file.Files.createTempFile("tagllm-predict-", ".tmp");
+                spool.toFile().deleteOnExit();
+                try (var out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(spool), 1 << 16)) {
+                    table.write(out);
+                }
+            }
+            bar.finish();
+            PredictChunks done = written[0];
+            long n = done.rows(), failed = done.failed();
+            if (issues.count() > 0) err.println(issues.summary());
+            if (!done.placed().replaced().isEmpty()) err.println(ReplacedColumns.note(done.placed().replaced(), output, opts.input));
+            err.println(opts.input + ": " + n + " rows, " + (n - failed) + " predicted, " + failed + " with an error"
+                    + (failed > 0 ? " (the reason is in the '" + ERROR_COLUMN + "' column)" : ""));
+            if (output != null) {
+                err.println("wrote " + n + " rows to " + output);
+            } else {
+                var stdout = spec.commandLine().getOut();
+                try (var in = java.nio.file.Files.newBufferedReader(spool, java.nio.charset.StandardCharsets.UTF_8)) {
+                    in.transferTo(stdout);
+                }
+                stdout.flush();
+            }
+        } finally {
+            bar.finish();
+            if (spool != null) java.nio.file.Files.deleteIfExists(spool);
         }
         return 0;
     }
 
     /** A too-long row cut to fit: its longest value keeps the most leading characters that fit (bisection). */
-    private record Truncated(Example prompt, String note) {
+    record Truncated(Example prompt, String note) {
         static Truncated fit(ExampleRenderer r, Row row) {
             String longest = null;
             for (String c : row.columns()) if (row.has(c) && (longest == null || row.get(c).length() > row.get(longest).length())) longest = c;

@@ -41,14 +41,19 @@ enum TableOutput {
         return render(header, rows, null, numeric);
     }
 
-    /** json: per row, which values are JSON text of a non-string (data.Row.isJson), or null for none. */
-    String render(List<String> header, List<List<String>> rows, List<boolean[]> json, Set<String> numeric) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        RowSink sink = RowSink.of(out, switch (this) {
+    /** A writer of rows in this format onto {@code out}, for a table too large to render whole (predict streams its rows). */
+    RowSink sink(java.io.OutputStream out, Set<String> numeric) throws IOException {
+        return RowSink.of(out, switch (this) {
             case CSV -> Format.CSV;
             case TSV -> Format.TSV;
             case JSONL -> Format.JSONL;
         }, numeric);
+    }
+
+    /** json: per row, which values are JSON text of a non-string (data.Row.isJson), or null for none. */
+    String render(List<String> header, List<List<String>> rows, List<boolean[]> json, Set<String> numeric) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RowSink sink = sink(out, numeric);
         sink.header(header);
         for (int i = 0; i < rows.size(); i++) sink.row(rows.get(i), json == null ? null : json.get(i));
         sink.flush();

@@ -27,8 +27,14 @@ public final class ChunkedRows {
 
     /** @return the file's columns */
     public static List<String> scan(Path file, Format format, RowIssues structural, Handler handler) throws IOException {
+        return scan(file, format, structural, CHUNK, handler);
+    }
+
+    /** As {@link #scan(Path, Format, RowIssues, Handler)}, with at most {@code chunkRows} rows a chunk. */
+    public static List<String> scan(Path file, Format format, RowIssues structural, int chunkRows, Handler handler) throws IOException {
+        if (chunkRows < 1) throw new IllegalArgumentException("chunkRows must be 1 or more, got " + chunkRows);
         // rows and unreadable rows in file order: an unreadable row keeps its place between the rows around it
-        List<Object> buffer = new ArrayList<>(CHUNK);
+        List<Object> buffer = new ArrayList<>(Math.min(chunkRows, CHUNK));
         int[] rowsBuffered = {0};
         boolean[] started = {false};
         RowIssues inPlace = RowIssues.forwarding(structural, buffer::add);
@@ -36,7 +42,7 @@ public final class ChunkedRows {
         // JSON objects need not share keys: the columns are every key of the file, in order of first appearance (one
         // reading pass more), or the first object's keys would decide what every later row keeps
         boolean jsonl = (format != null ? format : Format.detect(file)) == Format.JSONL;
-        if (jsonl && !java.nio.file.Files.isRegularFile(file)) return scanOnce(file, structural, handler);
+        if (jsonl && !java.nio.file.Files.isRegularFile(file)) return scanOnce(file, structural, chunkRows, handler);
         List<String> allKeys = jsonl ? jsonKeys(file) : null;
         try {
             columns = Dataset.scan(file, format, inPlace, row -> {
@@ -45,7 +51,7 @@ public final class ChunkedRows {
                     call(() -> handler.columns(allKeys != null ? allKeys : row.columns()));
                 }
                 buffer.add(row);
-                if (++rowsBuffered[0] == CHUNK) {
+                if (++rowsBuffered[0] == chunkRows) {
                     call(() -> flush(buffer, handler));
                     rowsBuffered[0] = 0;
                 }
@@ -62,14 +68,14 @@ public final class ChunkedRows {
      * JSON Lines from a pipe (--input /dev/stdin, a named pipe), which can be read once: its rows are held until the
      * last one has given its keys (the second reading pass found the pipe drained and reported "empty file").
      */
-    private static List<String> scanOnce(Path file, RowIssues structural, Handler handler) throws IOException {
+    private static List<String> scanOnce(Path file, RowIssues structural, int chunkRows, Handler handler) throws IOException {
         List<Object> all = new ArrayList<>();
         List<String> keys = Dataset.scan(file, Format.JSONL, RowIssues.forwarding(structural, all::add), all::add);
         handler.columns(keys);
-        List<Object> chunk = new ArrayList<>(CHUNK);
+        List<Object> chunk = new ArrayList<>();
         for (Object o : all) {
             chunk.add(o);
-            if (chunk.size() == CHUNK) flush(chunk, handler);
+            if (chunk.size() == chunkRows) flush(chunk, handler);
         }
         flush(chunk, handler);
         return keys;

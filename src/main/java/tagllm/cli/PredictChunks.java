@@ -1,0 +1,185 @@
+package tagllm.cli;
+
+import tagllm.data.ChunkedRows;
+import tagllm.data.DatasetException;
+import tagllm.data.OutputColumns;
+import tagllm.data.Row;
+import tagllm.data.RowIssues;
+import tagllm.data.RowSink;
+import tagllm.task.Example;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
+import tagllm.util.RowProgress;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * predict's rows as {@link ChunkedRows} hands them over (the reader chem uses): each chunk rendered, predicted and
+ * written before the next is read, so that predict holds one chunk whatever the file's size (it held every row, its
+ * prompt and the whole output text until the end: ~2.6 KB a row, 745 MB for 200k rows). A row the reader refuses
+ * comes between chunks, in its place. Prediction is row by row in its result (the engine computes the same bits
+ * whatever the other rows of a pass), so the output is the one a single pass over the whole file gave.
+ */
+final class PredictChunks implements ChunkedRows.Handler {
+    private final TagPredictor predictor;
+    private final TaskSpec task;
+    private final ExampleRenderer renderer;
+    private final boolean truncate;
+    private final int maxTokens;
+    private final RowIssues issues;
+    private final RowSink sink;
+    private final RowProgress bar;
+    private final Consumer<List<String>> checkColumns;
+    /** The classification's probability columns (none for other tasks), then the prediction and the error column. */
+    private final List<String> extra;
+    private final List<String> added;
+
+    private List<String> columns;
+    private OutputColumns placed;
+    private long rows;
+    private long failed;
+
+    /**
+     * @param checkColumns throws when the input's columns cannot serve the prompt (a file error, said once)
+     * @param valueColumn  "prediction" or, for text tasks, "output"
+     */
+    PredictChunks(TagPredictor predictor, TaskSpec task, boolean truncate, int maxTokens, RowIssues issues, RowSink sink,
+                  RowProgress bar, Consumer<List<String>> checkColumns, List<String> extra, String valueColumn, String errorColumn) {
+        this.predictor = predictor;
+        this.task = task;
+        this.renderer = predictor.renderer(task);
+        this.truncate = truncate;
+        this.maxTokens = maxTokens;
+        this.issues = issues;
+        this.sink = sink;
+        this.bar = bar;
+        this.checkColumns = checkColumns;
+        this.extra = List.copyOf(extra);
+        List<String> a = new ArrayList<>(extra);
+        a.add(valueColumn);
+        a.add(errorColumn);
+        this.added = List.copyOf(a);
+    }
+
+    /** The output's columns: known once the input's header (or, for JSONL, every key) is read. */
+    OutputColumns placed() { return placed; }
+
+    /** Rows written, one per input row. */
+    long rows() { return rows; }
+
+    /** Rows written without a value, with the reason. */
+    long failed() { return failed; }
+
+    @Override
+    public void columns(List<String> columns) throws IOException {
+        checkColumns.accept(columns);
+        this.columns = List.copyOf(columns);
+        // the added columns after the input's, or in place of an input column of the same name (a note says which)
+        placed = OutputColumns.place(columns, added);
+        sink.header(placed.header());
+    }
+
+    @Override
+    public void unreadable(DatasetException problem) throws IOException {
+        // already recorded by the reader (strict mode stopped there); it keeps what it could tell of its values, so that it can be found
+        write(null, problem.known(), null, null, "line " + problem.origin().line() + ": " + problem.reason());
+        bar.to(rows);
+    }
+
+    @Override
+    public void chunk(List<Row> chunk) throws IOException {
+        int n = chunk.size();
+        long before = rows;
+        String[] errors = new String[n];
+        String[] values = new String[n];
+        List<String>[] extraValues = newLists(n);
+        List<Integer> usable = new ArrayList<>();
+        List<Example> prompts = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            Row row = chunk.get(k);
+            try {
+                prompts.add(renderer.checkedPrompt(row));
+                usable.add(k);
+            } catch (DatasetException e) {
+                PredictCommand.Truncated t = truncate && e.reason().startsWith("too long") ? PredictCommand.Truncated.fit(renderer, row) : null;
+                if (t == null) {
+                    issues.record(e); // strict: stops here, nothing is written
+                    errors[k] = e.reason();
+                    continue;
+                }
+                prompts.add(t.prompt());
+                usable.add(k);
+                errors[k] = t.note();
+            }
+        }
+        if (!prompts.isEmpty()) predict(chunk, prompts, usable, values, errors, extraValues, before);
+        for (int k = 0; k < n; k++) write(chunk.get(k), Map.of(), extraValues[k], values[k], errors[k]);
+        bar.to(rows);
+    }
+
+    private void predict(List<Row> chunk, List<Example> prompts, List<Integer> usable, String[] values, String[] errors,
+                         List<String>[] extraValues, long before) {
+        if (task.type() == TaskType.CLASSIFICATION) {
+            // one probability column per class (multi-label: per label column), then the predicted class
+            var cs = task.classes();
+            double[][] probs = predictor.classProbabilities(task, prompts.stream().map(Example::sequence).toList());
+            for (int i = 0; i < probs.length; i++) {
+                int k = usable.get(i);
+                List<String> v = new ArrayList<>();
+                for (double x : probs[i]) v.add(Double.toString(x));
+                extraValues[k] = v;
+                values[k] = cs.predicted(probs[i]);
+            }
+        } else if (task.type() == TaskType.REGRESSION) {
+            double[] v = predictor.predictValues(task, prompts.stream().map(Example::sequence).toList(), done -> bar.to(before + done));
+            for (int i = 0; i < v.length; i++) {
+                int k = usable.get(i);
+                if (Double.isFinite(v[i])) {
+                    // the shortest text that reads back as the same double: the bits serve and Spark give
+                    values[k] = Double.toString(v[i]);
+                } else {
+                    values[k] = "";
+                    errors[k] = "the model gave a non-finite value (" + v[i] + ")";
+                    issues.record(new DatasetException(chunk.get(k).origin(), errors[k]));
+                }
+            }
+        } else {
+            for (int i = 0; i < prompts.size(); i++) {
+                values[usable.get(i)] = predictor.generate(prompts.get(i).sequence(), maxTokens);
+                bar.to(before + i + 1);
+            }
+        }
+    }
+
+    /** One output row: the input's values (or what the reader could tell of them), then the added ones. */
+    private void write(Row row, Map<String, String> known, List<String> extraValues, String value, String error) throws IOException {
+        List<String> header = placed.header();
+        List<String> rec = new ArrayList<>(header.size());
+        boolean[] raw = new boolean[header.size()]; // a JSONL input's numbers, booleans, arrays and objects, written back as such
+        for (String c : columns) {
+            if (row != null && row.isJson(c)) raw[rec.size()] = true;
+            rec.add(row != null && row.has(c) ? row.get(c) : known.getOrDefault(c, ""));
+        }
+        while (rec.size() < header.size()) rec.add("");
+        for (int a = 0; a < added.size(); a++) raw[placed.position(a)] = false;
+        for (int e = 0; e < extra.size(); e++) rec.set(placed.position(e), extraValues == null ? "" : extraValues.get(e));
+        rec.set(placed.position(extra.size()), value == null ? "" : value);
+        rec.set(placed.position(extra.size() + 1), error == null ? "" : error);
+        // no value, or an empty one with its reason; a multi-label row with no label (and a text task's empty
+        // output) is a prediction, not a failure
+        if (value == null || value.isEmpty() && error != null && !error.isEmpty() && !error.startsWith("truncated")) failed++;
+        rows++;
+        sink.row(rec, raw);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String>[] newLists(int n) {
+        return (List<String>[]) new List[n];
+    }
+}
