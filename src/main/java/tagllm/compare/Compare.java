@@ -97,7 +97,7 @@ public final class Compare {
     }
 
     /** "; prompt tuning and LoRA: N steps (s2 a + s3 b)" when the report has those methods and the task its budget. */
-    private static String budget(ObjectNode report, com.fasterxml.jackson.databind.JsonNode task) {
+    static String budget(ObjectNode report, com.fasterxml.jackson.databind.JsonNode task) {
         List<String> trained = new java.util.ArrayList<>();
         for (var m : report.path("about").path("methods")) {
             if (m.asText().equals(Method.PROMPT_TUNING.label())) trained.add("prompt tuning");

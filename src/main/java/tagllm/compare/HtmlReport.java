@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -58,14 +59,22 @@ public final class HtmlReport {
                 .append(Report.RESAMPLES).append(" resamples; a resample on which the metric has no value, such as a Pearson r of rows whose labels ")
                 .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). Kept step: the step whose weights validation kept (0 = never beat the start; ")
                 .append("-1 = no validation during training). ").append(esc(about.path("note").asText())).append("</p>\n");
+        // runs that had not finished (--report-only) are left out of every table: the page says which, as the
+        // printed tables do, so that a reader does not take a partial comparison for the whole
+        JsonNode missing = about.path("missing_runs");
+        if (!missing.isEmpty()) {
+            List<String> ids = new java.util.ArrayList<>();
+            missing.forEach(m -> ids.add(m.asText()));
+            b.append("<p><b>Not finished, left out of these tables:</b> ").append(esc(String.join(", ", ids))).append("</p>\n");
+        }
 
         // a section only where it has something under it: a compare without ablations, classification or training
         // curves would otherwise print headings with nothing below them
         StringBuilder results = new StringBuilder(), ablations = new StringBuilder();
         for (Iterator<Map.Entry<String, JsonNode>> it = report.path("tasks").properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> t = it.next();
-            table(results, t.getKey(), t.getValue(), false);
-            table(ablations, t.getKey(), t.getValue(), true);
+            table(results, t.getKey(), t.getValue(), false, Compare.budget(report, t.getValue()));
+            table(ablations, t.getKey(), t.getValue(), true, "");
         }
         if (!results.isEmpty()) b.append("<h2>Results</h2>\n").append(results);
         if (!ablations.isEmpty()) b.append("<h2>Ablations (Tag-LLM)</h2>\n").append(ablations);
@@ -108,7 +117,8 @@ public final class HtmlReport {
         return false;
     }
 
-    private static void table(StringBuilder b, String task, JsonNode t, boolean ablations) {
+    /** budget: "; prompt tuning and LoRA: N steps (…)" for the results table (the budget the baselines trained with), or "". */
+    private static void table(StringBuilder b, String task, JsonNode t, boolean ablations, String budget) {
         String metric = t.path("metric").asText();
         boolean cls = t.path("type").asText().equals("classification");
         String[] extra = cls ? new String[]{"auprc", "accuracy", "balanced_accuracy", "f1", "log_loss", "ece"} : new String[]{"mse", "pearson"};
@@ -174,7 +184,7 @@ public final class HtmlReport {
         StringBuilder heads = new StringBuilder();
         for (String h : extraNames) heads.append("<th>").append(h).append(cls ? " (mean)" : "").append("</th>");
         b.append("<h3>").append(esc(task)).append(" — ").append(esc(metric)).append(up ? " (higher is better)" : " (lower is better)")
-                .append(", ").append(t.path("test_rows").asInt()).append(" test rows").append(counts)
+                .append(", ").append(t.path("test_rows").asInt()).append(" test rows").append(counts).append(esc(budget))
                 .append("</h3>\n<table><tr><th class=\"l\">variant</th><th>trainable params</th><th>")
                 .append(esc(metric)).append(" mean ± std</th><th class=\"l\">per seed</th>").append(heads).append("<th>Δ ")
                 .append(esc(metric)).append(" vs Tag-LLM [95 % CI]</th><th class=\"l\">reading</th><th class=\"l\">kept step</th><th>wall s</th></tr>\n")

@@ -52,6 +52,8 @@ class BudgetAcrossStagesTest {
         assertEquals("s3", qed.path("hyper_from").asText(), qed.toString());
         assertEquals(4, report.path("tasks").path("logp").path("budget").path("steps").asInt());
         assertTrue(r.out().contains("prompt tuning and LoRA: 10 steps (s2 4 + s3 6)"), r.out());
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("test rows; prompt tuning and LoRA: 10 steps (s2 4 + s3 6)</h3>"), "report.html states the budget too");
     }
 
     /** The last optimizer step a metrics log records. */

@@ -64,5 +64,7 @@ class ReportOnlyProbeSeedTest {
         assertEquals(List.of("probe-seed0", "probe-seed1"), JSON.convertValue(report.path("about").path("missing_runs"),
                 JSON.getTypeFactory().constructCollectionType(List.class, String.class)));
         assertTrue(r.out().contains("not finished, left out of these tables: probe-seed0, probe-seed1"), r.out());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("<b>Not finished, left out of these tables:</b> probe-seed0, probe-seed1"),
+                "report.html names the missing runs too");
     }
 }
