@@ -42,16 +42,25 @@ public final class RowProgress {
         if (quiet || !Terminal.stderr()) return new RowProgress(err, false, label, "rows", 0);
         // a pipe (--input /dev/stdin, <(zcat ...)) can be read once: counting its rows left the command an empty file
         if (!java.nio.file.Files.isRegularFile(input)) return new RowProgress(err, false, label, "rows", 0);
-        boolean fasta = input.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(fasta|fa|faa)(\\.gz)?$");
-        long records;
+        return new RowProgress(err, true, label, "rows", records(input));
+    }
+
+    /**
+     * The records a file holds, as far as a line count tells (the bar's total): FASTA's headers, JSON Lines' non-blank
+     * lines (no header line), a table's lines after its header. 0 when unreadable: the command itself reports it.
+     */
+    static long records(java.nio.file.Path input) {
+        String name = input.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean fasta = name.matches(".*\\.(fasta|fa|faa)(\\.gz)?$"), jsonl = name.matches(".*\\.(jsonl|ndjson|json)(\\.gz)?$");
         // (the text the readers see: a .csv.gz counted as bytes is not UTF-8 and gave no total)
         try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(tagllm.data.Dataset.bytes(input),
                 java.nio.charset.StandardCharsets.UTF_8)).lines()) {
-            records = fasta ? lines.filter(l -> l.startsWith(">")).count() : Math.max(0, lines.count() - 1);
+            if (fasta) return lines.filter(l -> l.startsWith(">")).count();
+            if (jsonl) return lines.filter(l -> !l.isBlank()).count();
+            return Math.max(0, lines.count() - 1);
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            records = 0; // unreadable or not UTF-8: the command itself reports it; no bar
+            return 0;
         }
-        return new RowProgress(err, true, label, "rows", records);
     }
 
     public synchronized void advance(long n) { to(done + n); }

@@ -24,6 +24,19 @@ class RowProgressTest {
         assertEquals(1, all.chars().filter(c -> c == '\n').count(), "one line, redrawn with \\r");
     }
 
+    /** The bar's total is the file's records: a table's lines less its header, JSON Lines' lines (no header), FASTA's '>'. */
+    @Test
+    void theTotalCountsRecordsAsEachFormatWritesThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var csv = java.nio.file.Files.writeString(dir.resolve("a.csv"), "smiles\nCCO\nCCN\nCCC\n");
+        var jsonl = java.nio.file.Files.writeString(dir.resolve("a.jsonl"), "{\"smiles\": \"CCO\"}\n{\"smiles\": \"CCN\"}\n\n{\"smiles\": \"CCC\"}\n");
+        var fasta = java.nio.file.Files.writeString(dir.resolve("a.fasta"), ">p1\nMKV\nLLA\n>p2\nMKT\n");
+        assertEquals(3, RowProgress.records(csv));
+        assertEquals(3, RowProgress.records(jsonl), "no header line to leave out, and a blank line is no record");
+        var plain = java.nio.file.Files.writeString(dir.resolve("b.jsonl"), "{\"smiles\": \"CCO\"}\n{\"smiles\": \"CCN\"}\n");
+        assertEquals(2, RowProgress.records(plain), "the first line is a record, not a header");
+        assertEquals(2, RowProgress.records(fasta));
+    }
+
     @Test
     void silentOffATerminal() {
         StringWriter w = new StringWriter();
