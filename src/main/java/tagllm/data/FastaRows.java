@@ -58,7 +58,8 @@ final class FastaRows {
         while (space < text.length() && !Character.isWhitespace(text.charAt(space))) space++;
         String id = text.substring(0, space), description = text.substring(space).strip();
         if (id.isEmpty()) {
-            issues.reject(header, "FASTA header has no id after '>'");
+            // the sequence (and any description) still identify the record in an output that lists refused rows
+            issues.reject(header, "FASTA header has no id after '>'", java.util.Map.of("description", description, "sequence", seq.toString()));
         } else if (seq.isEmpty()) {
             issues.reject(header, "FASTA record '" + id + "' has no sequence lines", java.util.Map.of("id", id, "description", description));
         } else {

@@ -173,6 +173,15 @@ class DatasetTest {
         assertEquals(6, b.line());
     }
 
+    /** A header with no id refuses its record, which keeps its sequence, so an output's error row can be found by it. */
+    @Test
+    void fastaRecordWithoutAnIdKeepsItsSequence() throws IOException {
+        Path p = write("noid.fa", ">\nMKV\nLLA\n>p2\nMKT\n");
+        DatasetException e = assertThrows(DatasetException.class, () -> Dataset.read(p));
+        assertEquals(p + ":1: FASTA header has no id after '>'", e.getMessage());
+        assertEquals(java.util.Map.of("description", "", "sequence", "MKVLLA"), e.known());
+    }
+
     @Test
     void fastaRecordWithoutSequenceIsARowIssue() throws IOException {
         Path p = write("e.fa", ">empty\n>full\nMK\n");
