@@ -29,6 +29,16 @@ class RowIssuesTest {
                 + "  d.csv:5: column 'y': expected a number, got ''", issues.summary());
     }
 
+    /** A value with a line break (a quoted CSV field) is shown escaped in the summary, one line per row. */
+    @Test
+    void theSummaryKeepsEachRowOnOneLine() {
+        RowIssues issues = RowIssues.skipping();
+        Dataset ds = new Dataset("d.csv", Format.CSV, List.of("y"), List.of(Row.of("d.csv", 2, Map.of("y", "1\r\n2\t\u0007"))));
+        assertEquals(List.of(), ds.map(issues, r -> r.getDouble("y")));
+        assertEquals("d.csv:2: column 'y': expected a number, got '1\r\n2\t\u0007'", issues.messages().getFirst(), "the message itself is unchanged");
+        assertEquals("1 row skipped:\n  d.csv:2: column 'y': expected a number, got '1\\r\\n2\\t\\u0007'", issues.summary());
+    }
+
     @Test
     void strictThrowsTheFirstProblem() {
         RowIssues issues = RowIssues.strict();
