@@ -118,7 +118,8 @@ public final class CsvLabeler {
                             boolean[] json = new boolean[header.size()]; // a JSONL input's numbers, booleans, arrays, objects
                             for (int h = 0; h < header.size(); h++) {
                                 Row row = rows.get(i);
-                                values.add(row.has(header.get(h)) ? row.get(header.get(h)) : "");
+                                // a key this row lacks has no value: null in JSONL, "" in CSV and TSV
+                                values.add(row.has(header.get(h)) ? row.get(header.get(h)) : null);
                                 json[h] = row.isJson(header.get(h));
                             }
                             for (int t : target) json[t] = false;

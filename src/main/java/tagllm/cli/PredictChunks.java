@@ -164,7 +164,8 @@ final class PredictChunks implements ChunkedRows.Handler {
         boolean[] raw = new boolean[header.size()]; // a JSONL input's numbers, booleans, arrays and objects, written back as such
         for (String c : columns) {
             if (row != null && row.isJson(c)) raw[rec.size()] = true;
-            rec.add(row != null && row.has(c) ? row.get(c) : known.getOrDefault(c, ""));
+            // a key this row lacks (JSON Lines: the header is every row's keys) has no value: null in JSONL, "" in CSV
+            rec.add(row != null && row.has(c) ? row.get(c) : known.get(c));
         }
         while (rec.size() < header.size()) rec.add("");
         for (int a = 0; a < added.size(); a++) raw[placed.position(a)] = false;

@@ -70,7 +70,11 @@ public abstract class RowSink {
         public void header(List<String> names) throws IOException { printer.printRecord(names); }
 
         @Override
-        public void row(List<String> values) throws IOException { printer.printRecord(values); }
+        public void row(List<String> values) throws IOException {
+            // no value (a JSONL key a row lacks) is an empty field: Commons CSV would print null unquoted, and a
+            // one-column row of it would be a blank line, which readers skip
+            printer.printRecord(values.stream().map(v -> v == null ? "" : v).toList());
+        }
 
         @Override
         public void flush() throws IOException {

@@ -100,10 +100,13 @@ class ChemCommandTest {
         var b = json.readTree(lines.get(1));
         assertEquals(8, b.get("id").asInt());
         assertTrue(b.get("qed").isNull() && b.get("error").asText().contains("C1CC"), lines.get(1));
-        // CSV and TSV write the JSON text
+        // keys the second object lacks have no value there: null, not the string "" (a value it never had)
+        for (String k : List.of("code", "ok", "assay", "big", "exact")) assertTrue(b.get(k).isNull(), k + ": " + lines.get(1));
+        // CSV and TSV write the JSON text; a key a row lacks is an empty field
         Path csv = dir.resolve("types-out.csv");
         assertEquals(0, CliRun.of("chem", "qed", "--input", in.toString(), "--output", csv.toString()).exit());
         assertTrue(Files.readAllLines(csv).get(1).startsWith("7,007,CCO,true,\"{\"\"assay\"\"".replace("assay", "ic50")), Files.readAllLines(csv).get(1));
+        assertTrue(Files.readAllLines(csv).get(2).startsWith("8,,C1CC,,,,,"), Files.readAllLines(csv).get(2));
     }
 
     /**

@@ -214,6 +214,8 @@ class PredictNoRowLostTest {
         // the input's own prediction (a number) gives way to this run's: none, so null
         var b = om.readTree(lines[1]);
         assertTrue(b.get("id").isIntegralNumber() && b.get("prediction").isNull() && b.get("error").asText().contains("invalid SMILES"), lines[1]);
+        // the keys the second object lacks: null, not "" (a value it never had)
+        assertTrue(b.get("meta").isNull() && b.get("ok").isNull(), lines[1]);
     }
 
     @Test
