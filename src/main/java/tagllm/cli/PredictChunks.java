@@ -145,7 +145,7 @@ final class PredictChunks implements ChunkedRows.Handler {
                     values[k] = Double.toString(v[i]);
                 } else {
                     values[k] = "";
-                    errors[k] = "the model gave a non-finite value (" + v[i] + ")";
+                    errors[k] = TagPredictor.nonFiniteError(v[i]);
                     issues.record(new DatasetException(chunk.get(k).origin(), errors[k]));
                 }
             }

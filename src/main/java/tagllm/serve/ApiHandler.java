@@ -260,10 +260,23 @@ final class ApiHandler extends Handler.Abstract {
         o.put("task", p.task());
         if (task.tagSet() != null) o.put("tag_set", task.tagSet());
         ArrayNode a = o.putArray("predictions");
+        List<String> errors = new java.util.ArrayList<>();
         for (double v : p.values()) {
-            // JSON has no NaN or Infinity: an unusable value is null rather than a token clients cannot parse.
-            if (Double.isFinite(v)) a.add(v);
-            else a.addNull();
+            // JSON has no NaN or Infinity: an unusable value is null, and "errors" says why, as predict and Spark do
+            if (Double.isFinite(v)) {
+                a.add(v);
+                errors.add(null);
+            } else {
+                a.addNull();
+                errors.add(tagllm.task.TagPredictor.nonFiniteError(v));
+            }
+        }
+        if (errors.stream().anyMatch(java.util.Objects::nonNull)) {
+            ArrayNode e = o.putArray("errors");
+            for (String m : errors) {
+                if (m == null) e.addNull();
+                else e.add(m);
+            }
         }
         return o;
     }

@@ -148,6 +148,14 @@ public final class TagPredictor {
         return renderer(t).checkedPrompt(tagllm.data.Row.of("input", 1, fields)).sequence();
     }
 
+    /**
+     * The error a prediction that is not a finite number gets, the same in predict, serve and Spark scoring (a head
+     * whose output overflows; JSON and CSV readers have no NaN or Infinity to take it as).
+     */
+    public static String nonFiniteError(double value) {
+        return "the model gave a non-finite value (" + value + ")";
+    }
+
     /** Head predictions (label units) for regression prompts, several prompts per forward pass. */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts) {
         return predictValues(task, prompts, done -> { });

@@ -51,7 +51,17 @@ final class ServeFixture {
     static Path qedTags(Path dir) throws IOException { return qedTags(dir.resolve("qed.tags.safetensors"), 0); }
 
     /** The same layout with tags and head moved by {@code shift} (another "training run" of the same task). */
-    static Path qedTags(Path f, double shift) throws IOException {
+    static Path qedTags(Path f, double shift) throws IOException { return qedTags(f, shift, 1, 0.2); }
+
+    /**
+     * qedTags' layout with a head whose every output overflows a double: weights 1e10 times larger and a label scale
+     * of 1e300. Every number is finite, so TagFile takes the file, but the prediction is ±Infinity for any molecule.
+     */
+    static Path overflowingQedTags(Path dir) throws IOException {
+        return qedTags(dir.resolve("qed-overflow.tags.safetensors"), 0, 1e10, 1e300);
+    }
+
+    private static Path qedTags(Path f, double shift, double weightScale, double labelScale) throws IOException {
         Model m = model();
         float[] init = TagInit.initialVector(m.weights().embedTokens());
         TagSet s = new TagSet(m.name(), m.fingerprint());
@@ -59,8 +69,8 @@ final class ServeFixture {
         s.put(tag("<QED>", TagKind.FUNCTION, 1, init, 1.3 + shift));
         int d = m.config().hiddenSize();
         float[] w = new float[d];
-        for (int k = 0; k < d; k++) w[k] = (float) (0.08 * Math.cos(0.7 * k + 0.3 + shift));
-        s.putHead(new RegressionHead("<QED>", 1, d, w, null, new double[]{0.5}, new double[]{0.2}));
+        for (int k = 0; k < d; k++) w[k] = (float) (weightScale * 0.08 * Math.cos(0.7 * k + 0.3 + shift));
+        s.putHead(new RegressionHead("<QED>", 1, d, w, null, new double[]{0.5}, new double[]{labelScale}));
         s.tasks().put("QED", Presets.get("QED", "test").toJson());
         s.tasks().put("SMILES", Presets.get("SMILES", "test").toJson());
         java.nio.file.Files.createDirectories(f.toAbsolutePath().getParent());

@@ -138,7 +138,7 @@ final class PartitionScorer implements Iterator<Row> {
                 for (int k = 0; k < v.length; k++) {
                     // as predict: an infinite or NaN output (a head whose label scale overflows, say) is no prediction
                     if (Double.isFinite(v[k])) results[ok.get(k)] = new Object[]{v[k]};
-                    else errors.set(ok.get(k), "the model gave a non-finite value (" + v[k] + ")");
+                    else errors.set(ok.get(k), TagPredictor.nonFiniteError(v[k]));
                 }
             } else {
                 for (int i : ok) {
