@@ -295,8 +295,7 @@ public final class CompareRunner {
      * the experiment's lengths), their values zero: enough to tell which rows fit.
      */
     private TagSet tagLengths(Experiment exp, TaskSpec spec) throws IOException {
-        TagSet tags = new TagSet(model.name(), model.fingerprint());
-        for (Path init : exp.init()) tags.merge(tagllm.tag.TagFile.read(init), init.toString());
+        TagSet tags = ExperimentRunner.initialTags(exp, model.name(), model.fingerprint());
         int d = transformer.config().hiddenSize();
         for (String name : spec.parsedTemplate().tagNames()) {
             if (tags.has(name)) continue;

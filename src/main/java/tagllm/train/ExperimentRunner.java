@@ -93,7 +93,7 @@ public final class ExperimentRunner {
         requireDataFiles(exp);
         prepareOutput(exp, resume, force);
         exp = ClassificationHeads.resolveClasses(exp, rows);
-        TagSet tags = initialTags(exp);
+        TagSet tags = initialTags(exp, modelName, fingerprint);
         List<ObjectNode> summaries = new ArrayList<>();
         try (MetricsLog log = new MetricsLog(out.resolve("metrics.jsonl"))) {
             if (!resume) log.reset();
@@ -166,8 +166,11 @@ public final class ExperimentRunner {
         if (!resume) RunManifest.start(out, settings);
     }
 
-    /** The tags and heads the run starts from: the experiment's init: files (same base model required), merged. */
-    private TagSet initialTags(Experiment exp) throws IOException {
+    /**
+     * The tags and heads a run of exp starts from: the experiment's init: files (same base model required), merged
+     * (compare reads them too, to render its rows with Tag-LLM's tag lengths).
+     */
+    public static TagSet initialTags(Experiment exp, String modelName, String fingerprint) throws IOException {
         TagSet tags = new TagSet(modelName, fingerprint);
         for (Path init : exp.init()) {
             TagSet t = TagFile.read(init);
