@@ -3,11 +3,8 @@ package tagllm.cli;
 import tagllm.data.Format;
 import tagllm.data.RowSink;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -36,27 +33,12 @@ enum TableOutput {
         throw new IllegalArgumentException(output + ": the extension does not say the format (.csv, .tsv, .jsonl); add --output-format");
     }
 
-    /** The table as this format writes it (data.RowSink, as chem and data build write their files). */
-    String render(List<String> header, List<List<String>> rows, Set<String> numeric) throws IOException {
-        return render(header, rows, null, numeric);
-    }
-
-    /** A writer of rows in this format onto {@code out}, for a table too large to render whole (predict streams its rows). */
+    /** A writer of rows in this format onto {@code out} (data.RowSink, as chem and data build write their files); predict streams its rows through it. */
     RowSink sink(java.io.OutputStream out, Set<String> numeric) throws IOException {
         return RowSink.of(out, switch (this) {
             case CSV -> Format.CSV;
             case TSV -> Format.TSV;
             case JSONL -> Format.JSONL;
         }, numeric);
-    }
-
-    /** json: per row, which values are JSON text of a non-string (data.Row.isJson), or null for none. */
-    String render(List<String> header, List<List<String>> rows, List<boolean[]> json, Set<String> numeric) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        RowSink sink = sink(out, numeric);
-        sink.header(header);
-        for (int i = 0; i < rows.size(); i++) sink.row(rows.get(i), json == null ? null : json.get(i));
-        sink.flush();
-        return out.toString(StandardCharsets.UTF_8);
     }
 }
