@@ -50,8 +50,8 @@ public final class HtmlReport {
                 .append(chartJs().replace("</script", "<\\/script")).append("\n</script>\n</head><body>\n");
         b.append("<h1>Tag-LLM against its baselines</h1>\n<p>Experiment <code>").append(esc(about.path("experiment").asText()))
                 .append("</code> on <code>").append(esc(about.path("model").asText())).append("</code>; seeds ")
-                .append(esc(about.path("seeds").toString())).append("; methods ").append(esc(about.path("methods").toString()))
-                .append("; ablations ").append(esc(about.path("ablations").toString())).append(".<br>Command: <code>")
+                .append(esc(list(about.path("seeds")))).append("; methods ").append(esc(list(about.path("methods"))))
+                .append("; ablations ").append(esc(list(about.path("ablations")))).append(".<br>Command: <code>")
                 .append(esc(about.path("command").asText())).append("</code><br>Written ").append(esc(about.path("written").asText()))
                 .append(", ").append(fmt(about.path("wall_s").asDouble())).append(" s of runs. ")
                 .append("Each metric is on the test rows every run predicted; ± is the standard deviation over seeds; Δ is the variant minus ")
@@ -173,7 +173,7 @@ public final class HtmlReport {
                     rows.append("<span class=\"tie\">tie (interval spans 0)</span>");
                 }
             }
-            rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(fmt(v.path("wall_s_mean").asDouble(Double.NaN))).append("</td></tr>\n");
+            rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(seconds(v.path("wall_s_mean").asDouble(Double.NaN))).append("</td></tr>\n");
         }
         if (count == 0 || (ablations && count == 1)) return;
         StringBuilder counts = new StringBuilder();
@@ -196,6 +196,20 @@ public final class HtmlReport {
         double a = Math.abs(v);
         if (a != 0 && (a < 1e-3 || a >= 1e5)) return String.format(Locale.ROOT, "%.3g", v);
         return String.format(Locale.ROOT, a >= 100 ? "%.1f" : "%.4f", v);
+    }
+
+    /** A run's wall time: tenths of a second are all a reader compares (a baseline's microseconds read as under 0.1). */
+    static String seconds(double v) {
+        if (Double.isNaN(v)) return "n/a";
+        return v < 0.05 ? "&lt; 0.1" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** A JSON array of the report's header (seeds, methods, ablations) as a reader writes a list: "0, 1, 2"; "none". */
+    static String list(JsonNode array) {
+        if (array.isEmpty()) return "none";
+        List<String> items = new java.util.ArrayList<>();
+        array.forEach(x -> items.add(x.asText()));
+        return String.join(", ", items);
     }
 
     static String esc(String s) {

@@ -56,6 +56,22 @@ class HtmlReportSectionsTest {
         assertTrue(html.contains("<h2>ROC curves and calibration"));
     }
 
+    /** The header names seeds, methods and ablations as a list a reader writes, and wall times in tenths of a second. */
+    @Test
+    void theHeaderListsPlainlyAndWallTimesReadInTenths(@TempDir Path dir) throws Exception {
+        var about = JSON.createObjectNode();
+        about.putArray("seeds").add(0).add(1).add(2);
+        about.putArray("methods").add("tagllm").add("probe");
+        about.putArray("ablations");
+        List<RunResult> runs = List.of(HandMadeRuns.regression("tagllm", "", 1, "qed", GOLD, new double[]{1.1, 2.2, 2.9, 3.7}, CURVES));
+        String html = HtmlReport.render(Report.build(HandMadeRuns.experiment(dir, "qed: {preset: QED, data: d.csv}"), runs, about));
+        assertTrue(html.contains("seeds 0, 1, 2; methods tagllm, probe; ablations none."), "not JSON arrays: [0,1,2], [\"tagllm\", ...]");
+        assertEquals("&lt; 0.1", HtmlReport.seconds(0.000216));
+        assertEquals("39.3", HtmlReport.seconds(39.3099));
+        assertEquals("0.1", HtmlReport.seconds(0.05));
+        assertEquals("1204.0", HtmlReport.seconds(1204.0));
+    }
+
     /** In a real browser: the stage-1 chart has no right-hand axis, and no chart has an axis without points. */
     @Test
     void everyAxisDrawnCarriesPoints(@TempDir Path dir) throws Exception {
