@@ -251,7 +251,11 @@ public final class ExperimentRunner {
             TaskSpec t = exp.tasks().get(tn);
             DataSpec ds = exp.data().get(tn);
             List<Example> ex = examples.of(t, ds, "train", ds.maxTrain(), tags, enc);
-            if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path());
+            // the rows' reasons were printed as they were skipped; the usual one on real proteins is length, which
+            // the template can cut, so the error says how rather than leave the user with a wall of "too long"
+            if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path()
+                    + " (rows skipped are listed above with their reasons; an input too long for max_length can be cut in the template:"
+                    + " {column:max=N} keeps its first N characters, docs/training.md \"Templates\")");
             train.addAll(ex);
             if (t.type().readsHead() && tags.head(t.headKey()) == null) newHead(t, ds, ex, tags, enc, embed, fitHeads);
         }

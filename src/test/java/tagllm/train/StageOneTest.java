@@ -55,4 +55,26 @@ class StageOneTest {
         String log = Files.readString(exp.output().resolve("metrics.jsonl"));
         assertTrue(log.contains("next_token_loss"), log);
     }
+
+    /** Real proteins are longer than a small context: when every training row is too long the error says how to cut them. */
+    @Test
+    void noUsableTrainingRowsSaysHowToCutLongInputs(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        Path fasta = Files.writeString(dir.resolve("p.fasta"), ">long\n" + "MKV".repeat(200) + "\n");
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                tasks:
+                  prot: {preset: Protein, max_length: 100, data: {path: %s}}
+                stages:
+                  - {name: s1, stage: 1, tasks: [prot], max_steps: 1}
+                """.formatted(model, fasta));
+        Experiment exp = Experiment.load(dir.resolve("exp.yaml"));
+        Model m = Model.load(model);
+        DatasetRows rows = new DatasetRows(false);
+        ExperimentRunner runner = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(), rows::load,
+                Progress.silent(), false);
+        var e = assertThrows(IllegalArgumentException.class, () -> runner.run(exp, false, false));
+        assertTrue(e.getMessage().contains("task prot has no usable training rows in " + fasta), e.getMessage());
+        assertTrue(e.getMessage().contains("{column:max=N} keeps its first N characters"), e.getMessage());
+    }
 }
