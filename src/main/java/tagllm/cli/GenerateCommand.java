@@ -67,7 +67,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (ids.length == 0) throw new CommandLine.ParameterException(spec.commandLine(), "the prompt gives no tokens");
         // Primed with the prompt so the continuation decodes exactly as it would after it (leading spaces included).
         StreamDecoder text = m.tokenizer().streamDecoder(true);
-        for (int id : ids) text.push(id);
+        text.primeWith(ids);
         PrintWriter out = spec.commandLine().getOut();
         new Generator(m.transformer()).generate(ids, maxTokens, sampler, id -> {
             out.print(text.push(id));

@@ -22,6 +22,17 @@ public final class StreamDecoder {
         this.skipSpecialTokens = skipSpecialTokens;
     }
 
+    /**
+     * Takes {@code context} (a prompt the user already has) as text already shown: later pushes return only what
+     * follows it, decoded in its context (so a continuation keeps the space it starts with). Unlike pushing the
+     * ids and dropping what push returns, this also counts a byte-fallback run the context ends with (a prompt
+     * ending in characters that are not pieces, such as CJK or emoji) as shown, where push holds it back.
+     */
+    public void primeWith(int[] context) {
+        for (int id : context) push(id);
+        prefix = tokenizer.decode(ids, skipSpecialTokens);
+    }
+
     /** The text newly completed by {@code id}: "" while a multi-byte character or a byte-fallback run is open. */
     public String push(int id) {
         ids = java.util.Arrays.copyOf(ids, ids.length + 1);

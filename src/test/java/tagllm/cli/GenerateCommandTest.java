@@ -27,6 +27,18 @@ class GenerateCommandTest {
         }
     }
 
+    /**
+     * "日本語" is all byte-fallback pieces, so the prompt ends in an open byte run; generate printed the prompt again
+     * before the continuation. The expected text is a float64 PyTorch forward of the safetensors, greedy for 12
+     * tokens (smallest top-2 logit margin 0.023), decoded by hand from tok512's pieces.
+     */
+    @Test
+    void aPromptEndingInByteFallbackPiecesIsNotPrintedAgain() {
+        CliRun r = CliRun.of("generate", "--model", Shared.model("stories260K").toString(), "--prompt", "日本語", "--max-tokens", "12");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("s. Every day, Jack was\n", r.out().replace("\r\n", "\n"));
+    }
+
     @Test
     void samplingIsReproducibleForASeed() {
         String model = Shared.model("stories260K").toString();

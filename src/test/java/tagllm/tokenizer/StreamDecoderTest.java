@@ -60,4 +60,19 @@ class StreamDecoderTest {
         }
         assertTrue(withReplacement > 0, "some texts hold invalid byte runs, the case this is about");
     }
+
+    /**
+     * A prompt whose characters are all byte-fallback pieces ("日本語" is nine {@code <0xNN>}) ends in an open byte run;
+     * primed with it, the first new piece must not bring the prompt's text out with it.
+     */
+    @Test
+    void primingTakesAPromptEndingInByteRunsAsShown() throws IOException {
+        Tokenizer tok = Tokenizer.load(Shared.model("stories260K"));
+        int[] prompt = tok.encode("日本語");
+        assertTrue(tok.isBytePiece(prompt[prompt.length - 1]), "the case: the prompt ends in byte pieces");
+        StreamDecoder s = tok.streamDecoder(true);
+        s.primeWith(prompt);
+        assertEquals(" the", s.push(tok.tokenId("▁the")));
+        assertEquals(".", s.push(tok.tokenId("<0x2E>")) + s.flush());
+    }
 }
