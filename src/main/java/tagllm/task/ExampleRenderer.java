@@ -26,6 +26,7 @@ public final class ExampleRenderer {
     private final TagSet tags;
     private final TextEncoder encoder;
     private final int limit;
+    private final int context;
     private final InputCheck check;
 
     public ExampleRenderer(TaskSpec task, TagSet tags, TextEncoder encoder, int maxPositions) {
@@ -34,6 +35,7 @@ public final class ExampleRenderer {
         this.tags = tags;
         this.encoder = encoder;
         this.limit = Math.min(task.maxLength(), maxPositions);
+        this.context = maxPositions;
         this.check = InputCheck.of(task);
         for (String t : template.tagNames()) {
             TagKind want = task.kindOf(t);
@@ -154,6 +156,11 @@ public final class ExampleRenderer {
         }
         if (s.length() > limit) {
             throw new DatasetException(row.origin(), "too long: " + s.length() + " positions, the limit is " + limit + " (" + limitSource() + ")");
+        }
+        // a text prompt that fills the context leaves no position to generate into: its output would be empty, with no reason
+        if (!includeOutput && task.type() == TaskType.TEXT && s.length() >= context) {
+            throw new DatasetException(row.origin(), "too long: " + s.length() + " positions fill the model's context of " + context
+                    + ", leaving no room for the output");
         }
         if (task.type() == TaskType.LANGUAGE_MODEL && s.ceTargets(false).length == 0) {
             throw new DatasetException(row.origin(), "no text to predict");

@@ -1,0 +1,67 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.data.DatasetException;
+import tagllm.data.Row;
+import tagllm.model.Model;
+import tagllm.model.Transformer;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagInit;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.tag.TokenizerEncoder;
+import tagllm.task.ExampleRenderer;
+import tagllm.task.Presets;
+import tagllm.task.TagPredictor;
+import tagllm.task.TaskSpec;
+import tagllm.testutil.CliRun;
+import tagllm.testutil.Shared;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A text task's prompt that fills the model's whole context (512 positions for stories260K) leaves no position to
+ * generate into. predict gave such a row an empty output and no error, and counted it as predicted.
+ */
+class PredictTextRoomTest {
+    @Test
+    void aPromptThatFillsTheContextGetsAnErrorNotASilentEmptyOutput(@TempDir Path dir) throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        TagSet tags = new TagSet(m.name(), m.fingerprint());
+        for (String n : List.of("<EN>", "<FR>")) tags.put(TagInit.newTag(n, TagKind.DOMAIN, 2, m.weights().embedTokens()));
+        tags.put(TagInit.newTag("<Translate>", TagKind.FUNCTION, 2, m.weights().embedTokens()));
+        Path tagFile = dir.resolve("t.tags.safetensors");
+        TagFile.write(tags, tagFile);
+        TaskSpec task = Presets.get("Translate:en-fr", "test");
+        TagPredictor p = new TagPredictor(new Transformer(m.weights()), m.tokenizer(), tags, m.generation()::isEos);
+        int context = m.config().maxPositions();
+        // the prompt's length measured without the model's limit
+        var unlimited = new ExampleRenderer(task, tags, new TokenizerEncoder(m.tokenizer()), Integer.MAX_VALUE);
+        String full = null;
+        for (int n = 300; n < 600 && full == null; n++) {
+            String src = "x".repeat(n);
+            if (unlimited.prompt(Row.of("in", 1, Map.of("src", src))).sequence().length() == context) full = src;
+        }
+        assertNotNull(full, "some src makes the prompt exactly " + context + " positions");
+
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "src\nHello.\n" + full + "\n");
+        CliRun r = CliRun.of("predict", "-q", "--model", Shared.model("stories260K").toString(), "--tags", tagFile.toString(),
+                "--task", "Translate:en-fr", "--input", in.toString(), "--max-tokens", "4");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().split("\n");
+        assertEquals(3, lines.length, r.out());
+        assertEquals(full + ",,\"too long: 512 positions fill the model's context of 512, leaving no room for the output\"", lines[2]);
+        assertTrue(r.err().contains("2 rows, 1 predicted, 1 with an error"), r.err());
+
+        String fill = full;
+        var e = assertThrows(DatasetException.class, () -> p.generate("Translate:en-fr", Map.of("src", fill), 4));
+        assertTrue(e.reason().contains("no room for the output"), e.reason());
+    }
+}
