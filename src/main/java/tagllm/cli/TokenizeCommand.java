@@ -43,7 +43,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--skip-special", description = "With --decode: leave special tokens out of the text.")
     boolean skipSpecial;
 
-    @Option(names = "--json", description = "One JSON object per text: text, ids, tokens.")
+    @Option(names = "--json", description = "One JSON object per text: text, ids, tokens (with --decode: the decoded text).")
     boolean json;
 
     @Override
@@ -60,14 +60,12 @@ public final class TokenizeCommand implements Callable<Integer> {
         if (skipSpecial && !decode) throw new IllegalArgumentException("--skip-special applies to --decode (encoding shows every token)");
         ObjectMapper om = new ObjectMapper();
         for (String input : inputs) {
-            if (decode) {
-                out.println(tok.decode(parseIds(input, tok), skipSpecial));
-                continue;
-            }
-            int[] ids = tok.encode(input, !noSpecial);
+            int[] ids = decode ? parseIds(input, tok) : tok.encode(input, !noSpecial);
+            String text = decode ? tok.decode(ids, skipSpecial) : input;
             if (json) {
+                // also with --decode: a text with a line break would otherwise no longer be one line per input
                 ObjectNode o = om.createObjectNode();
-                o.put("text", input);
+                o.put("text", text);
                 ArrayNode idArray = o.putArray("ids");
                 ArrayNode pieces = o.putArray("tokens");
                 for (int id : ids) {
@@ -75,6 +73,8 @@ public final class TokenizeCommand implements Callable<Integer> {
                     pieces.add(tok.token(id));
                 }
                 out.println(om.writeValueAsString(o));
+            } else if (decode) {
+                out.println(text);
             } else {
                 StringBuilder a = new StringBuilder(), b = new StringBuilder();
                 for (int id : ids) {

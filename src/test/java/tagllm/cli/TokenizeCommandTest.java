@@ -27,6 +27,25 @@ class TokenizeCommandTest {
         assertEquals("Once upon a time", r.out().trim());
     }
 
+    /**
+     * --json was ignored with --decode: the text came out raw, so ids decoding to a line break (13 is {@code <0x0A>})
+     * took two output lines for one input. The expected texts are tok512's pieces joined by hand.
+     */
+    @Test
+    void decodeWithJsonGivesOneObjectPerInput() throws Exception {
+        String model = Shared.model("stories260K").toString();
+        CliRun r = CliRun.of("tokenize", "--decode", "--json", "--skip-special", model, "1 261 13 268", "403");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().replace("\r\n", "\n").split("\n");
+        assertEquals(2, lines.length, r.out());
+        var om = new com.fasterxml.jackson.databind.ObjectMapper();
+        var first = om.readTree(lines[0]);
+        assertEquals("a\n b", first.get("text").asText());
+        assertEquals("[1,261,13,268]", first.get("ids").toString());
+        assertEquals("[\"<s>\",\"▁a\",\"<0x0A>\",\"▁b\"]", first.get("tokens").toString());
+        assertEquals("Once", om.readTree(lines[1]).get("text").asText());
+    }
+
     @Test
     void badIdsAndMissingModelsAreOneLineErrors() {
         String model = Shared.model("stories260K").toString();
