@@ -101,13 +101,15 @@ final class PredictChunks implements ChunkedRows.Handler {
         List<String>[] extraValues = newLists(n);
         List<Integer> usable = new ArrayList<>();
         List<Example> prompts = new ArrayList<>();
+        // a text row cut to fit keeps room for the output asked for, as far as the context allows
+        int room = task.type() == TaskType.TEXT ? Math.min(maxTokens, renderer.context() - 1) : 0;
         for (int k = 0; k < n; k++) {
             Row row = chunk.get(k);
             try {
                 prompts.add(renderer.checkedPrompt(row));
                 usable.add(k);
             } catch (DatasetException e) {
-                PredictCommand.Truncated t = truncate && e.reason().startsWith("too long") ? PredictCommand.Truncated.fit(renderer, row) : null;
+                PredictCommand.Truncated t = truncate && e.reason().startsWith("too long") ? PredictCommand.Truncated.fit(renderer, row, room) : null;
                 if (t == null) {
                     issues.record(e); // strict: stops here, nothing is written
                     errors[k] = e.reason();

@@ -51,7 +51,8 @@ public final class PredictCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--truncate", description = "an input too long for the prompt is cut instead of refused: the row's longest "
-            + "value keeps as many leading characters as fit (the 'error' column says how many); without it such a row gets an error")
+            + "value keeps as many leading characters as fit (a text task's leaving --max-tokens positions of the context to generate "
+            + "into; the 'error' column says how many); without it such a row gets an error")
     boolean truncate;
 
     /**
@@ -141,9 +142,13 @@ public final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A too-long row cut to fit: its longest value keeps the most leading characters that fit (bisection). */
+    /**
+     * A too-long row cut to fit: its longest value keeps the most leading characters that fit (bisection), leaving
+     * {@code room} positions of the model's context free after the prompt (a text task's --max-tokens: cut only to
+     * fit, the prompt would leave one token to generate).
+     */
     record Truncated(Example prompt, String note) {
-        static Truncated fit(ExampleRenderer r, Row row) {
+        static Truncated fit(ExampleRenderer r, Row row, int room) {
             String longest = null;
             for (String c : row.columns()) if (row.has(c) && (longest == null || row.get(c).length() > row.get(longest).length())) longest = c;
             if (longest == null) return null;
@@ -153,6 +158,7 @@ public final class PredictCommand implements Callable<Integer> {
             while (hi - lo > 1) {
                 int mid = (lo + hi) >>> 1;
                 Example e = tryPrompt(r, row, longest, full.substring(0, mid));
+                if (e != null && e.sequence().length() + room > r.context()) e = null;
                 if (e != null) {
                     lo = mid;
                     best = e;

@@ -51,6 +51,9 @@ public final class ExampleRenderer {
     /** The maximum sequence length (the task's max_length, at most the model's context). */
     public int limit() { return limit; }
 
+    /** The model's context (max_position_embeddings): a text prompt and what is generated after it share it. */
+    public int context() { return context; }
+
     /** Where {@link #limit()} comes from, for messages: "the task's max_length" or "the model's context". */
     public String limitSource() { return limit == task.maxLength() ? "the task's max_length" : "the model's context"; }
 

@@ -64,4 +64,34 @@ class PredictTextRoomTest {
         var e = assertThrows(DatasetException.class, () -> p.generate("Translate:en-fr", Map.of("src", fill), 4));
         assertTrue(e.reason().contains("no room for the output"), e.reason());
     }
+
+    /**
+     * --truncate cut a text task's long input only until the prompt fit the context, leaving at most one position
+     * to generate into (before the fix above, none): a 2,000-character src gave an empty or one-token translation.
+     * It now leaves --max-tokens positions free, as transformers' text-generation pipeline keeps
+     * model_max_length − max_new_tokens of a long prompt.
+     */
+    @Test
+    void truncateLeavesRoomForMaxTokens(@TempDir Path dir) throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        TagSet tags = new TagSet(m.name(), m.fingerprint());
+        for (String n : List.of("<EN>", "<FR>")) tags.put(TagInit.newTag(n, TagKind.DOMAIN, 2, m.weights().embedTokens()));
+        tags.put(TagInit.newTag("<Translate>", TagKind.FUNCTION, 2, m.weights().embedTokens()));
+        Path tagFile = dir.resolve("t.tags.safetensors");
+        TagFile.write(tags, tagFile);
+        Path in = dir.resolve("in.csv");
+        String src = "x".repeat(2000);
+        Files.writeString(in, "src\n" + src + "\n");
+        CliRun r = CliRun.of("predict", "-q", "--model", Shared.model("stories260K").toString(), "--tags", tagFile.toString(),
+                "--task", "Translate:en-fr", "--input", in.toString(), "--max-tokens", "40", "--truncate");
+        assertEquals(0, r.exit(), r.err());
+        String row = r.out().split("\n")[1];
+        assertTrue(row.matches("x{2000},.*,truncated: kept [0-9]+ of 2000 characters of 'src'"), row.substring(2000));
+        int kept = Integer.parseInt(row.replaceAll(".*kept ([0-9]+) of.*", "$1"));
+        var unlimited = new ExampleRenderer(Presets.get("Translate:en-fr", "test"), tags, new TokenizerEncoder(m.tokenizer()), Integer.MAX_VALUE);
+        int length = unlimited.prompt(Row.of("in", 1, Map.of("src", src.substring(0, kept)))).sequence().length();
+        int longer = unlimited.prompt(Row.of("in", 1, Map.of("src", src.substring(0, kept + 1)))).sequence().length();
+        assertTrue(length + 40 <= m.config().maxPositions(), "prompt of " + length + " positions leaves room for 40 tokens");
+        assertTrue(longer + 40 > m.config().maxPositions(), "and keeps as much as that allows (" + longer + " with one more character)");
+    }
 }
