@@ -69,12 +69,19 @@ public final class GenerateCommand implements Callable<Integer> {
         StreamDecoder text = m.tokenizer().streamDecoder(true);
         text.primeWith(ids);
         PrintWriter out = spec.commandLine().getOut();
-        new Generator(m.transformer()).generate(ids, maxTokens, sampler, id -> {
+        int[] generated = new Generator(m.transformer()).generate(ids, maxTokens, sampler, id -> {
             out.print(text.push(id));
             out.flush();
         }, m.generation().eosTokenIds());
         out.println(text.flush());
         out.flush();
+        int context = m.transformer().config().maxPositions();
+        if (generated.length < maxTokens && ids.length + generated.length >= context) {
+            // the Generator stops there; without a word the short output looks like an EOS
+            spec.commandLine().getErr().println("tagllm: stopped after " + generated.length + " of --max-tokens " + maxTokens
+                    + " tokens: the prompt (" + ids.length + " tokens) and the output fill the model's context of " + context);
+            spec.commandLine().getErr().flush();
+        }
         return 0;
     }
 }

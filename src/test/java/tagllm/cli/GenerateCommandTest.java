@@ -39,6 +39,22 @@ class GenerateCommandTest {
         assertEquals("s. Every day, Jack was\n", r.out().replace("\r\n", "\n"));
     }
 
+    /**
+     * tiny-llama-gqa's context is 256 positions; "a b" × 126 is 254 tokens with BOS (tokenize: BOS, then "▁a" "▁b"
+     * per repeat and a last "▁" for the trailing space), so 2 tokens fit, not the 50 asked for. generate stopped there
+     * without a word, which reads as an EOS.
+     */
+    @Test
+    void aStopAtTheEndOfTheContextIsSaid() {
+        String model = Shared.model("tiny-llama-gqa").toString();
+        CliRun r = CliRun.of("generate", "--model", model, "--prompt", "a b ".repeat(126), "--max-tokens", "50");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("stopped after 2 of --max-tokens 50 tokens: the prompt (254 tokens) and the output fill the model's context of 256"),
+                r.err());
+        CliRun shortOne = CliRun.of("generate", "--model", model, "--prompt", "a b", "--max-tokens", "5");
+        assertEquals("", shortOne.err().strip(), "nothing to say when --max-tokens ends it");
+    }
+
     @Test
     void samplingIsReproducibleForASeed() {
         String model = Shared.model("stories260K").toString();
