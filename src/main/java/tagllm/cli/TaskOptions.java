@@ -45,6 +45,8 @@ final class TaskOptions {
 
     /** The predictor for --model and --tags, computing as --compute says. */
     TagPredictor open(picocli.CommandLine cl) throws java.io.IOException {
+        // as generate and serve refuse 0: a text task would give every row an empty output counted as a prediction
+        if (maxTokens < 1) throw new picocli.CommandLine.ParameterException(cl, "--max-tokens must be at least 1, got " + maxTokens);
         return TagPredictor.open(compute.load(model, cl), tags);
     }
 

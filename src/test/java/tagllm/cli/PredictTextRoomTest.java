@@ -94,4 +94,30 @@ class PredictTextRoomTest {
         assertTrue(length + 40 <= m.config().maxPositions(), "prompt of " + length + " positions leaves room for 40 tokens");
         assertTrue(longer + 40 > m.config().maxPositions(), "and keeps as much as that allows (" + longer + " with one more character)");
     }
+
+    /**
+     * predict --max-tokens 0 gave every row of a text task an empty output with no error, counted as predicted, and
+     * eval scored those empty outputs; -1 failed with the Java API's "maxNewTokens must be 0 or more". generate and
+     * serve refuse 0 already.
+     */
+    @Test
+    void maxTokensBelowOneIsRefusedByName(@TempDir Path dir) throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        TagSet tags = new TagSet(m.name(), m.fingerprint());
+        for (String n : List.of("<EN>", "<FR>")) tags.put(TagInit.newTag(n, TagKind.DOMAIN, 2, m.weights().embedTokens()));
+        tags.put(TagInit.newTag("<Translate>", TagKind.FUNCTION, 2, m.weights().embedTokens()));
+        Path tagFile = dir.resolve("t.tags.safetensors");
+        TagFile.write(tags, tagFile);
+        Path in = dir.resolve("in.tsv");
+        Files.writeString(in, "src\ttgt\nHello.\tBonjour.\n");
+        for (String command : List.of("predict", "eval")) {
+            for (String n : List.of("0", "-1")) {
+                CliRun r = CliRun.of(command, "-q", "--model", Shared.model("stories260K").toString(), "--tags", tagFile.toString(),
+                        "--task", "Translate:en-fr", "--input", in.toString(), "--max-tokens", n);
+                assertEquals(2, r.exit(), command + " " + n + ": " + r.out() + r.err());
+                assertTrue(r.err().contains("--max-tokens must be at least 1, got " + n), r.err());
+                assertEquals("", r.out(), "nothing predicted or scored");
+            }
+        }
+    }
 }
