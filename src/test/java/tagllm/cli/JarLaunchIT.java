@@ -53,6 +53,27 @@ class JarLaunchIT {
         assertTrue(out.startsWith("tagllm "), out);
     }
 
+    /**
+     * In the C locale (a bare container's) Java read the arguments as ASCII: "café" reached the tokenizer as "caf??"
+     * (ids 450 450, the piece "?"). tok512 spells it ▁c a f é: 280 412 431 485 (../shared/fixtures' pieces).
+     */
+    @Test
+    void theLauncherScriptReadsNonAsciiArgumentsInTheCLocale(@TempDir Path dir) throws Exception {
+        Path script = Path.of("tagllm").toAbsolutePath();
+        Path model = Path.of("..", "shared", "models", "stories260K").toAbsolutePath();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script) && Files.isExecutable(Path.of("/bin/bash")), "needs bash and ./tagllm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(model), "needs ../shared");
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), "tokenize", "--json", model.toString(), "café").directory(dir.toFile())
+                .redirectError(dir.resolve("err.txt").toFile());
+        pb.environment().put("LANG", "C");
+        pb.environment().put("LC_ALL", "C");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("err.txt")));
+        assertEquals("{\"text\":\"café\",\"ids\":[1,280,412,431,485],\"tokens\":[\"<s>\",\"▁c\",\"a\",\"f\",\"é\"]}", out.strip());
+    }
+
     @Test
     void commandsWithoutAModelStartCleanlyToo(@TempDir Path dir) throws Exception {
         Run r = java(dir, dir.resolve("cache"), "score", "text", "--help");
