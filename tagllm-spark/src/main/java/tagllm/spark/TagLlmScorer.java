@@ -11,6 +11,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.TaskContext;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -163,10 +164,24 @@ public class TagLlmScorer extends Transformer {
         }
         added.add(field($(outputCol), t.type() == TaskType.REGRESSION ? DataTypes.DoubleType : DataTypes.StringType));
         added.add(field(errorColumn(), DataTypes.StringType));
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        // by Spark's rule for names: without case unless spark.sql.caseSensitive, so that "prediction" beside a
+        // "Prediction" is refused too (it made the output's two columns one name, whose rows Spark read wrongly)
+        boolean caseSensitive = SQLConf.get().caseSensitiveAnalysis();
+        Map<String, String> existing = new java.util.HashMap<>();
+        for (String n : names) existing.putIfAbsent(caseSensitive ? n : n.toLowerCase(Locale.ROOT), n);
+        Map<String, String> seen = new java.util.HashMap<>();
         for (StructField f : added) {
-            if (names.contains(f.name())) throw new IllegalArgumentException("output column '" + f.name() + "' is already in the data");
-            if (!seen.add(f.name())) throw new IllegalArgumentException("output column '" + f.name() + "' would be added twice");
+            String k = caseSensitive ? f.name() : f.name().toLowerCase(Locale.ROOT);
+            String had = existing.get(k);
+            if (had != null) {
+                throw new IllegalArgumentException("output column '" + f.name() + "' is already in the data" + (had.equals(f.name()) ? ""
+                        : " (as '" + had + "': Spark's column names ignore case unless spark.sql.caseSensitive is true)"));
+            }
+            String twice = seen.put(k, f.name());
+            if (twice != null) {
+                throw new IllegalArgumentException("output column '" + f.name() + "' would be added twice"
+                        + (twice.equals(f.name()) ? "" : " (beside '" + twice + "': Spark's column names ignore case)"));
+            }
         }
         for (StructField f : added) schema = schema.add(f);
         return schema;

@@ -173,6 +173,30 @@ class ScorerTest {
         assertTrue(e.getMessage().contains("'prob_b' is already in the data"), e.getMessage());
     }
 
+    /**
+     * An added column whose name the data has in another case: Spark's names ignore case (spark.sql.caseSensitive is
+     * false by default), so a "Prediction" column beside the added "prediction" made rows Spark could not read back
+     * ("Cannot grow BufferHolder by size -1907154224") or an ambiguous reference. Refused on the driver, as an exact
+     * clash is; allowed where the session compares names with case.
+     */
+    @Test
+    void anOutputNameTheDataHasInAnotherCaseIsRefused() {
+        StructType in = new StructType().add("smiles", DataTypes.StringType).add("Prediction", DataTypes.StringType);
+        var e = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString())
+                .setTask("QED").transformSchema(in));
+        assertTrue(e.getMessage().contains("output column 'prediction' is already in the data (as 'Prediction'"), e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString())
+                .setTask("QED").setOutputCol("q").setErrorCol("Q").transformSchema(in));
+        assertTrue(e2.getMessage().contains("'Q' would be added twice (beside 'q'"), e2.getMessage());
+        spark.conf().set("spark.sql.caseSensitive", "true");
+        try {
+            StructType out = new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString()).setTask("QED").transformSchema(in);
+            assertEquals(List.of("smiles", "Prediction", "prediction", "prediction_error"), List.of(out.fieldNames()));
+        } finally {
+            spark.conf().unset("spark.sql.caseSensitive");
+        }
+    }
+
     @Test
     void wrongSettingsFailOnTheDriverNamingTheProblem() {
         Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("CCO")), new StructType().add("smiles", DataTypes.StringType));
