@@ -86,7 +86,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
         if (fmt == null || !(fmt.equals("csv") || fmt.equals("parquet"))) {
             throw new IllegalArgumentException(input + ": give a .csv or .parquet input, or --format csv|parquet");
         }
-        if (!Files.exists(Path.of(input))) throw new IllegalArgumentException(input + ": input not found");
+        if (plainLocalPath(input) && !Files.exists(Path.of(input))) throw new IllegalArgumentException(input + ": input not found");
         long t0 = System.nanoTime();
         boolean embedded = SparkSession.getDefaultSession().isDefined(); // called from a program that has its session: leave it running
         SparkSession spark = Sessions.start(master, "tagllm spark score", conf);
@@ -116,5 +116,13 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (!embedded) spark.stop();
         }
         return 0;
+    }
+
+    /**
+     * A path of this machine's file system as written, which can be checked before Spark starts; not a URI (hdfs://,
+     * s3a://, file:/...) or a glob (data/part-*.csv), which Spark's readers resolve and refuse themselves.
+     */
+    static boolean plainLocalPath(String input) {
+        return !input.matches("[A-Za-z][A-Za-z0-9+.-]+:.*") && input.chars().noneMatch(c -> "*?[{".indexOf(c) >= 0);
     }
 }

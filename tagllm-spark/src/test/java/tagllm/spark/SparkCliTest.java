@@ -330,6 +330,33 @@ class SparkCliTest {
         }
     }
 
+    /**
+     * --input as Spark takes it: a file: URI and a glob over two files (docs/spark.md's cluster example reads
+     * hdfs:///...). The old command looked each one up as a local path, found none, and refused it ("input not
+     * found") before Spark could read it. A plain path that does not exist is still refused at once.
+     */
+    @Test
+    void inputMayBeAUriOrAGlobAsSparkReadsThem() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(3);
+        Files.createDirectories(dir.resolve("in"));
+        Path a = idCsv(dir.resolve("in/a.csv"), "smiles", smiles.subList(0, 2));
+        idCsv(dir.resolve("in/b.csv"), "smiles", smiles.subList(2, 3));
+        String model = Fixtures.model();
+        Run uri = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", a.toUri().toString(), "--output", dir.resolve("uri.parquet").toString());
+        assertEquals(0, uri.exit(), uri.err());
+        assertTrue(uri.err().contains("wrote 2 rows (0 with an error"), uri.err());
+        Run glob = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", dir.resolve("in") + "/*.csv", "--output", dir.resolve("glob.parquet").toString());
+        assertEquals(0, glob.exit(), glob.err());
+        assertTrue(glob.err().contains("wrote 3 rows (0 with an error"), glob.err());
+        Run missing = tagllm("spark", "score", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", dir.resolve("nope.csv").toString(), "--output", dir.resolve("nope.parquet").toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("nope.csv: input not found"), missing.err());
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
