@@ -104,11 +104,23 @@ public final class SparkScoreCommand implements Callable<Integer> {
             Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
             FileTrees.delete(tmp);
             Dataset<Row> scored = scorer.transform(df);
-            (csv != null ? scored.drop(csv.readErrorCol()) : scored).write().parquet(tmp.toString());
-            Dataset<Row> written = spark.read().parquet(tmp.toString());
-            long rows = written.count(), errors = written.filter(written.col(scorer.errorColumn()).isNotNull()).count();
-            if (force) FileTrees.delete(abs);
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            long rows, errors;
+            try {
+                (csv != null ? scored.drop(csv.readErrorCol()) : scored).write().parquet(tmp.toString());
+                Dataset<Row> written = spark.read().parquet(tmp.toString());
+                rows = written.count();
+                errors = written.filter(written.col(scorer.errorColumn()).isNotNull()).count();
+                if (force) FileTrees.delete(abs);
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            } catch (Throwable t) {
+                // a failed job's tasks may have written part of it: nothing half-written stays beside the output
+                try {
+                    FileTrees.delete(tmp);
+                } catch (IOException e) {
+                    t.addSuppressed(e);
+                }
+                throw t;
+            }
             double s = (System.nanoTime() - t0) / 1e9;
             spec.commandLine().getErr().printf(Locale.ROOT, "wrote %d rows (%d with an error in %s) to %s in %.1f s (%.1f rows/s, master %s)%n",
                     rows, errors, scorer.errorColumn(), output, s, rows / s, spark.sparkContext().master());

@@ -357,6 +357,25 @@ class SparkCliTest {
         assertTrue(missing.err().contains("nope.csv: input not found"), missing.err());
     }
 
+    /**
+     * A job that fails (here: the executors cannot load the model, a folder without one) leaves nothing beside
+     * --output: the old command left its hidden temporary folder (.out.parquet.tmp-PID) with whatever the tasks had
+     * written, under a name no later run reuses or removes.
+     */
+    @Test
+    void aFailedJobLeavesNoPartialOutput() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", Fixtures.smiles(2));
+        Path noModel = Files.createDirectories(dir.resolve("no-model"));
+        Path outDir = Files.createDirectories(dir.resolve("results"));
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", noModel.toString(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", outDir.resolve("out.parquet").toString());
+        assertEquals(1, s.exit(), s.err());
+        try (var left = Files.list(outDir)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).toList(), "nothing written beside --output");
+        }
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
