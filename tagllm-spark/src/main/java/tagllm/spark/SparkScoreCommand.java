@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -109,7 +110,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 (csv != null ? scored.drop(csv.readErrorCol()) : scored).write().parquet(tmp.toString());
                 Dataset<Row> written = spark.read().parquet(tmp.toString());
                 rows = written.count();
-                errors = written.filter(written.col(scorer.errorColumn()).isNotNull()).count();
+                // the name quoted: "qed.pred_error" is a column of that name, not a field of a struct "qed"
+                errors = written.filter(functions.col("`" + scorer.errorColumn().replace("`", "``") + "`").isNotNull()).count();
                 if (force) FileTrees.delete(abs);
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
             } catch (Throwable t) {

@@ -376,6 +376,28 @@ class SparkCliTest {
         }
     }
 
+    /**
+     * An --output-col with a dot (qed.pred): a column of that name, as Parquet allows. The old command wrote the
+     * output, then counted its errors through written.col("qed.pred_error"), which Spark reads as field pred_error of
+     * a struct qed: it failed with UNRESOLVED_COLUMN after the job and left the output unrenamed.
+     */
+    @Test
+    void anOutputColumnWithADotIsAColumnName() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", List.of(Fixtures.smiles(1).get(0), "C C"));
+        Path out = dir.resolve("out.parquet");
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", out.toString(), "--output-col", "qed.pred");
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(s.err().contains("wrote 2 rows (1 with an error in qed.pred_error)"), s.err());
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            assertEquals(List.of("id", "smiles", "qed.pred", "qed.pred_error"), List.of(spark.read().parquet(out.toString()).columns()));
+        } finally {
+            spark.stop();
+        }
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
