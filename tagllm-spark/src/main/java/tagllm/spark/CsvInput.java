@@ -30,6 +30,8 @@ import java.util.Iterator;
 record CsvInput(Dataset<Row> rows, String readErrorCol) {
     static CsvInput read(SparkSession spark, String path) {
         StructType header = reader(spark).csv(path).schema(); // the header line's names, every column a string
+        // an empty file has no header: predict's words, not a missing column among the corrupt-record one added below
+        if (header.isEmpty()) throw new IllegalArgumentException(path + ": empty file: expected a CSV header line");
         String raw = unusedName(header, "_corrupt_record");
         // Spark marks a record with another number of fields as malformed (permissive mode keeps it) and, when the
         // schema has a column of that name, puts the record's text there

@@ -398,6 +398,24 @@ class SparkCliTest {
         }
     }
 
+    /**
+     * An empty CSV file gets predict's error naming the file. The old command said "input column 'smiles' is not in
+     * the data (it has: _corrupt_record)": no file, and a column the file never had.
+     */
+    @Test
+    void anEmptyCsvIsRefusedAsPredictRefusesIt() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = Files.writeString(dir.resolve("empty.csv"), "");
+        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString());
+        assertEquals(1, p.exit());
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", dir.resolve("out.parquet").toString());
+        assertEquals(1, s.exit());
+        assertTrue(p.err().contains(in + ": empty file: expected a CSV header line"), p.err());
+        assertTrue(s.err().contains(in + ": empty file: expected a CSV header line"), s.err());
+        assertFalse(Files.exists(dir.resolve("out.parquet")));
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
