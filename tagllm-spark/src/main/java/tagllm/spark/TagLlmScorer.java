@@ -4,6 +4,7 @@ import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.sql.Dataset;
@@ -81,7 +82,9 @@ public class TagLlmScorer extends Transformer {
         readErrorCol = new Param<>(this, "readErrorCol", "a column saying why the row could not be read (null when it was): such a "
                 + "row gets that reason as its error and no prediction (spark score's CSV reader fills it for a wrong number of fields)");
         compute = new Param<>(this, "compute", "f32 or bf16 (the native BF16 kernels, where the executors' CPUs have them)");
-        batchRows = new IntParam(this, "batchRows", "positions packed into one forward pass (predict's batch size)");
+        // at least one position: with none, a partition's first batch took no row and the task failed on an empty one
+        batchRows = new IntParam(this, "batchRows", "positions packed into one forward pass (predict's batch size; at least 1)",
+                ParamValidators.gtEq(1));
         maxTokens = new IntParam(this, "maxTokens", "text tasks: most tokens generated per row");
         setDefault(outputCol, "prediction");
         setDefault(probabilityPrefix, "prob_");
@@ -111,7 +114,11 @@ public class TagLlmScorer extends Transformer {
 
     public TagLlmScorer setCompute(String v) { set(compute, v); return this; }
 
-    public TagLlmScorer setBatchRows(int v) { set(batchRows, v); return this; }
+    public TagLlmScorer setBatchRows(int v) {
+        if (v < 1) throw new IllegalArgumentException("batchRows (--batch-rows) must be at least 1 position per forward pass, got " + v);
+        set(batchRows, v);
+        return this;
+    }
 
     public TagLlmScorer setMaxTokens(int v) { set(maxTokens, v); return this; }
 

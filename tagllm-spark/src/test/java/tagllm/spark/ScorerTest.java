@@ -197,6 +197,20 @@ class ScorerTest {
         }
     }
 
+    /**
+     * A batch of no positions is refused when set: the old scorer took it, and each partition's first batch then read
+     * no row, so its tasks failed with "Index 0 out of bounds for length 0". Set through a ParamMap too.
+     */
+    @Test
+    void batchRowsBelowOneIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setBatchRows(0));
+        assertTrue(e.getMessage().contains("batchRows (--batch-rows) must be at least 1"), e.getMessage());
+        TagLlmScorer s = new TagLlmScorer();
+        assertThrows(IllegalArgumentException.class, () -> s.copy(new org.apache.spark.ml.param.ParamMap().put(s.batchRows(), -5)));
+        TagLlmScorer one = new TagLlmScorer().setBatchRows(1);
+        assertEquals(1, (int) (Integer) one.getOrDefault(one.batchRows()));
+    }
+
     @Test
     void wrongSettingsFailOnTheDriverNamingTheProblem() {
         Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("CCO")), new StructType().add("smiles", DataTypes.StringType));
