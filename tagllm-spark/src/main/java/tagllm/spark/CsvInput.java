@@ -25,7 +25,9 @@ import java.util.Iterator;
  * flagged rather than fitted. Spark's reader pads a short record with nulls and drops a long one's extra fields
  * without a word, so {@code 6,CC,extra} under {@code id,smiles} would be scored as {@code CC}; here such a record
  * keeps what Spark read of it and its {@link #readErrorCol} says what predict says: {@code expected 2 fields as in
- * the header, got 3}. That column is null for every other row.
+ * the header, got 3}. A field holding U+FFFD, which Spark's reader puts for bytes that are no UTF-8 character (predict
+ * refuses such a file), gets {@link #notUtf8} there (a U+FFFD written as UTF-8 in the file is taken as one too). That
+ * column is null for every other row.
  */
 record CsvInput(Dataset<Row> rows, String readErrorCol) {
     static CsvInput read(SparkSession spark, String path) {
@@ -46,7 +48,23 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
         for (String c : header.fieldNames()) {
             rows = rows.withColumn(c, functions.when(column(raw).isNull(), functions.coalesce(column(c), functions.lit(""))).otherwise(column(c)));
         }
-        return new CsvInput(rows.withColumn(raw, reason.apply(column(raw))), raw);
+        // Spark decodes bytes that are no UTF-8 character as U+FFFD without a word, where predict refuses the file
+        // ("not valid UTF-8 text"): such a row gets that reason instead of a prediction from, or beside, altered text
+        Column undecodable = functions.lit(null).cast(DataTypes.StringType);
+        String[] names = header.fieldNames();
+        for (int i = names.length - 1; i >= 0; i--) { // the first such column outermost: the one named
+            String c = names[i];
+            undecodable = functions.when(column(c).contains(REPLACEMENT), functions.lit(notUtf8(c))).otherwise(undecodable);
+        }
+        return new CsvInput(rows.withColumn(raw, functions.coalesce(reason.apply(column(raw)), undecodable)), raw);
+    }
+
+    /** What Spark's reader puts for bytes that are no UTF-8 character. */
+    static final String REPLACEMENT = "\uFFFD";
+
+    /** predict's reason for a file that is not UTF-8, for the row and column where Spark's reader met such bytes. */
+    static String notUtf8(String column) {
+        return column + ": not valid UTF-8 text (bytes that are no UTF-8 character, read as U+FFFD; re-save the file as UTF-8)";
     }
 
     /** predict's reason for a record of another field count than the header's, the count taken from its text. */

@@ -416,6 +416,41 @@ class SparkCliTest {
         assertFalse(Files.exists(dir.resolve("out.parquet")));
     }
 
+    /**
+     * Bytes that are no UTF-8 character (a Latin-1 'é'): predict refuses the file ("not valid UTF-8 text"); Spark's
+     * reader makes them U+FFFD without a word, so the old command scored row 3, whose id it had altered, as if nothing
+     * were wrong (and row 2 got an "invalid SMILES" error for a character the file never had). Each such row now gets
+     * predict's reason naming the column; the other rows are scored.
+     */
+    @Test
+    void bytesThatAreNoUtf8GiveTheirRowAnError() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        String sm = Fixtures.smiles(1).get(0);
+        Path in = Files.write(dir.resolve("latin1.csv"), ("id,smiles\n1," + sm + "\n2,CC\u00e9O\n\u00e93," + sm + "\n4," + sm + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString());
+        assertEquals(1, p.exit());
+        assertTrue(p.err().contains("not valid UTF-8 text"), p.err());
+        Path out = dir.resolve("out.parquet");
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, s.exit(), s.err());
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            List<Row> rows = spark.read().parquet(out.toString()).orderBy("smiles").collectAsList();
+            Map<String, String> errors = new HashMap<>();
+            for (Row r : rows) errors.put(r.getString(0).replace('\uFFFD', '?'), r.getString(r.fieldIndex("prediction_error")));
+            assertEquals(4, rows.size(), rows::toString);
+            assertNull(errors.get("1"));
+            assertNull(errors.get("4"));
+            assertEquals("smiles: not valid UTF-8 text (bytes that are no UTF-8 character, read as U+FFFD; re-save the file as UTF-8)", errors.get("2"));
+            assertEquals("id: not valid UTF-8 text (bytes that are no UTF-8 character, read as U+FFFD; re-save the file as UTF-8)", errors.get("?3"));
+            for (Row r : rows) assertEquals(r.getString(r.fieldIndex("prediction_error")) == null, !r.isNullAt(r.fieldIndex("prediction")), r::toString);
+        } finally {
+            spark.stop();
+        }
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
