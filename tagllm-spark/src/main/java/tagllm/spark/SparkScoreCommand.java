@@ -81,6 +81,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        output = localOutput(output);
         if (Files.exists(output) && !force) throw new IllegalArgumentException(output + " already exists; use --force to replace it");
         String fmt = format != null ? format.toLowerCase(Locale.ROOT) : input.toLowerCase(Locale.ROOT).endsWith(".csv") ? "csv"
                 : input.toLowerCase(Locale.ROOT).endsWith(".parquet") ? "parquet" : null;
@@ -130,6 +131,25 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (!embedded) spark.stop();
         }
         return 0;
+    }
+
+    /**
+     * --output as a path of this machine, where the finished output is renamed into place: a file: URI as its path;
+     * another URI (hdfs://, s3a://) refused, which as a path named a folder "hdfs:" in the working directory, written
+     * there on the driver and on each executor's own disk.
+     */
+    static Path localOutput(Path output) {
+        String s = output.toString();
+        if (!s.matches("[A-Za-z][A-Za-z0-9+.-]+:.*")) return output;
+        if (s.startsWith("file:/")) {
+            try {
+                return Path.of(java.net.URI.create(s));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--output " + s + ": not a file: URI of a path (" + e.getMessage() + ")", e);
+            }
+        }
+        throw new IllegalArgumentException("--output " + s + ": give a path of this machine's file system (the finished output is renamed "
+                + "into place there); to write to another file system, use the TagLlmScorer API and Spark's writers (docs/spark.md)");
     }
 
     /**

@@ -451,6 +451,26 @@ class SparkCliTest {
         }
     }
 
+    /**
+     * --output is renamed into place on this machine: a file: URI is its path, another file system's URI is refused
+     * before Spark starts. The old command took either as a relative path (file:/tmp/x became the folder
+     * ./file:/tmp/x, hdfs://nn/x ./hdfs:/nn/x) and wrote there.
+     */
+    @Test
+    void outputIsAPathOfThisMachine() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", Fixtures.smiles(2));
+        Path out = dir.resolve("out.parquet");
+        Run hdfs = tagllm("spark", "score", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", "hdfs://namenode" + dir + "/hdfs.parquet");
+        assertEquals(1, hdfs.exit(), hdfs.err());
+        assertTrue(hdfs.err().contains("use the TagLlmScorer API"), hdfs.err());
+        Run file = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", out.toUri().toString());
+        assertEquals(0, file.exit(), file.err());
+        assertTrue(Files.isDirectory(out), "written at the URI's path");
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
