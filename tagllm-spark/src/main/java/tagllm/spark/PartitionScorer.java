@@ -66,13 +66,15 @@ final class PartitionScorer implements Iterator<Row> {
         return out.get(next++);
     }
 
-    /** Reads rows until the rendered prompts fill a batch, scores them, and queues every row read. */
+    /** Reads rows until the rendered prompts fill a batch (or batchRows rows are read), scores them, and queues every row read. */
     private void fill() {
         List<Row> rows = new ArrayList<>();
         List<Example> prompts = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         int positions = 0;
-        while (input.hasNext() && positions < spec.batchRows()) {
+        // rows as well as positions: a row without a prompt (an invalid or null input) takes no position, and a
+        // partition of such rows was read whole into one batch, however many millions it held
+        while (input.hasNext() && positions < spec.batchRows() && rows.size() < spec.batchRows()) {
             Row r = input.next();
             line++;
             rows.add(r);

@@ -211,6 +211,43 @@ class ScorerTest {
         assertEquals(1, (int) (Integer) one.getOrDefault(one.batchRows()));
     }
 
+    /**
+     * A partition's rows are held a batch at a time, also when they have no prompt: the old scorer read rows until
+     * their prompts filled batchRows positions, and a row without one (a null or invalid input) takes none, so a
+     * partition of 100,000 null SMILES was read whole into memory before its first row came out.
+     */
+    @Test
+    void rowsWithoutAPromptAreHeldABatchAtATime() {
+        int total = 100_000, batch = 64;
+        StructType schema = new StructType().add("smiles", DataTypes.StringType);
+        java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Iterator<Row> nulls = new java.util.Iterator<>() {
+            @Override public boolean hasNext() { return read.get() < total; }
+            @Override public Row next() {
+                read.incrementAndGet();
+                return new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[]{null}, schema);
+            }
+        };
+        byte[] tagBytes;
+        try {
+            tagBytes = java.nio.file.Files.readAllBytes(tags);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        ScoreSpec spec = new ScoreSpec(Fixtures.model(), tagllm.model.ComputePrecision.F32, List.of(tagBytes), List.of(tags.toString()), "QED",
+                Map.of(), List.of("smiles"), batch, 128, null);
+        PartitionScorer scorer = new PartitionScorer(spec, nulls, 0);
+        Row first = scorer.next();
+        assertEquals("column 'smiles' is null", first.getString(2));
+        assertTrue(read.get() <= batch, "rows read before the first came out: " + read.get());
+        long out = 1;
+        while (scorer.hasNext()) {
+            scorer.next();
+            out++;
+        }
+        assertEquals(total, out, "every row comes out");
+    }
+
     @Test
     void wrongSettingsFailOnTheDriverNamingTheProblem() {
         Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("CCO")), new StructType().add("smiles", DataTypes.StringType));
