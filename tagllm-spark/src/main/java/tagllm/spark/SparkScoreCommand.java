@@ -89,6 +89,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException(input + ": give a .csv or .parquet input, or --format csv|parquet");
         }
         if (plainLocalPath(input) && !Files.exists(Path.of(input))) throw new IllegalArgumentException(input + ": input not found");
+        if (plainLocalPath(input) && Files.isRegularFile(Path.of(input)) && Path.of(input).getFileName().toString().matches("[_.].*")) {
+            // Spark's file readers leave out such files as they leave out _SUCCESS: without this, "Unable to infer schema"
+            throw new IllegalArgumentException(input + ": Spark's readers skip a file whose name starts with '_' or '.' (as they skip "
+                    + "_SUCCESS and .crc files); rename it");
+        }
         long t0 = System.nanoTime();
         boolean embedded = SparkSession.getDefaultSession().isDefined(); // called from a program that has its session: leave it running
         SparkSession spark = Sessions.start(master, "tagllm spark score", conf);

@@ -471,6 +471,24 @@ class SparkCliTest {
         assertTrue(Files.isDirectory(out), "written at the URI's path");
     }
 
+    /**
+     * An input file named _in.csv (or .in.csv), which predict reads: Spark's readers skip it as they skip _SUCCESS, and
+     * the old command failed with "[UNABLE_TO_INFER_SCHEMA] Unable to infer schema for CSV", naming neither the file
+     * nor why. It is refused before Spark starts, saying so.
+     */
+    @Test
+    void anInputFileSparkWouldSkipIsRefusedSayingWhy() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = idCsv(dir.resolve("_in.csv"), "smiles", Fixtures.smiles(2));
+        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--output", dir.resolve("pred.csv").toString());
+        assertEquals(0, p.exit(), p.err());
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", dir.resolve("out.parquet").toString());
+        assertEquals(1, s.exit());
+        assertTrue(s.err().contains(in + ": Spark's readers skip a file whose name starts with '_' or '.'"), s.err());
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
