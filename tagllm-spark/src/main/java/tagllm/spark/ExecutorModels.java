@@ -54,6 +54,20 @@ final class ExecutorModels {
         return ENGINES.computeIfAbsent(key(id) + "|" + precision, k -> new Transformer(model(id, precision).weights()));
     }
 
+    /**
+     * The model id to send to the executors: a folder the driver sees as an absolute path, since an executor resolves
+     * a relative one against its own working directory (a local-cluster worker's work/app-.../N, a cluster node's
+     * container), where "../models/m" names nothing; a Hub id, or a folder only the executors have, as given.
+     */
+    static String shippable(String id) {
+        try {
+            Path p = Path.of(id);
+            return Files.isDirectory(p) ? p.toAbsolutePath().normalize().toString() : id;
+        } catch (java.nio.file.InvalidPathException e) {
+            return id;
+        }
+    }
+
     /** A folder by its real path (the same model however the path was spelled), a Hub id as it is. */
     private static String key(String id) {
         try {

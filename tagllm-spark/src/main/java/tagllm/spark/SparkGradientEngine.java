@@ -52,7 +52,7 @@ public final class SparkGradientEngine implements GradientEngine {
     public SparkGradientEngine(SparkSession spark, boolean ownsSession, String model, ComputePrecision precision) {
         this.spark = spark;
         this.ownsSession = ownsSession;
-        this.model = model;
+        this.model = ExecutorModels.shippable(model);
         this.precision = precision;
     }
 

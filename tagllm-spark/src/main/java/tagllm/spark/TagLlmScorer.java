@@ -204,7 +204,7 @@ public class TagLlmScorer extends Transformer {
         List<byte[]> bytes = readTagFiles();
         TaskSpec stored = resolvedTask(bytes);
         Map<String, String> columns = placeholderColumns(stored);
-        ScoreSpec spec = new ScoreSpec($(model), precision(), bytes, List.of($(tags)), $(task), columns,
+        ScoreSpec spec = new ScoreSpec(ExecutorModels.shippable($(model)), precision(), bytes, List.of($(tags)), $(task), columns,
                 stored.withColumns(columns).promptColumns(), (Integer) $(batchRows), (Integer) $(maxTokens), isDefined(readErrorCol) ? $(readErrorCol) : null);
         MapPartitionsFunction<Row, Row> score = rows -> new PartitionScorer(spec, rows, TaskContext.getPartitionId());
         return dataset.toDF().mapPartitions(score, Encoders.row(out));

@@ -94,6 +94,33 @@ class LocalClusterTest {
         assertTrue(loads.values().stream().mapToInt(Integer::intValue).sum() >= 1);
     }
 
+    /**
+     * A model folder given relative to the driver's working directory (as docs/spark.md's own command gives
+     * ../shared/models/stories260K): the executor JVMs run in the worker's work/app-.../N folder, where the old scorer
+     * sent that relative path, so every task failed ("no such model folder") 4 times and the job with it.
+     */
+    @Test
+    @Order(3)
+    void aModelFolderRelativeToTheDriverIsFoundOnTheExecutors() throws Exception {
+        List<String> smiles = Fixtures.smiles(4);
+        TagPredictor p = TagPredictor.open(Fixtures.model(), List.of(tags));
+        TaskSpec task = p.task("QED");
+        List<Example> prompts = new ArrayList<>();
+        for (String s : smiles) prompts.add(p.renderer(task).prompt(tagllm.data.Row.of("t", 1, Map.of("smiles", s))));
+        double[] ref = p.predictValues(task, prompts.stream().map(Example::sequence).toList());
+        String relative = Path.of("").toAbsolutePath().relativize(Path.of(Fixtures.model()).toAbsolutePath()).toString();
+        assertFalse(Path.of(relative).isAbsolute());
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < smiles.size(); i++) rows.add(RowFactory.create(i, smiles.get(i)));
+        var df = spark.createDataFrame(rows, new StructType().add("id", DataTypes.IntegerType).add("smiles", DataTypes.StringType)).repartition(2);
+        List<Row> out = new TagLlmScorer().setModel(relative).setTags(tags.toString()).setTask("QED").transform(df).collectAsList();
+        assertEquals(smiles.size(), out.size());
+        for (Row o : out) {
+            assertTrue(o.isNullAt(3), () -> String.valueOf(o.get(3)));
+            assertEquals(Double.doubleToRawLongBits(ref[o.getInt(0)]), Double.doubleToRawLongBits(o.getDouble(2)), "row " + o.getInt(0));
+        }
+    }
+
     /** Kills the executor JVM running the first attempt of micro-batch 1 of step 2. */
     static final class KillExecutorOnce implements SparkGradientEngine.TaskFault {
         @Override
