@@ -23,7 +23,9 @@ public final class Generator {
                     + context);
         }
         int capacity = (int) Math.min(context, (long) promptIds.length + maxTokens);
-        int[] out = new int[maxTokens];
+        // at most the room the context leaves (one token when the prompt fills it): --max-tokens 2000000000 would
+        // otherwise ask for an 8 GB array before the first token
+        int[] out = new int[Math.min(maxTokens, Math.max(1, context - promptIds.length))];
         int n = 0;
         try (KvCache cache = model.newCache(capacity)) {
             float[] hidden = model.prefill(cache, model.embed(promptIds), promptIds.length);

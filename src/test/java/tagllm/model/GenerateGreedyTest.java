@@ -48,6 +48,12 @@ class GenerateGreedyTest {
         Arrays.fill(nearlyFull, ids[1]);
         nearlyFull[0] = 1;
         assertEquals(3, new Generator(g.model).generate(nearlyFull, 10, Sampler.greedy(), null, null).length);
+        // a limit far beyond the context costs no more than the context: the old array of maxTokens ints ran out of memory
+        assertEquals(3, new Generator(g.model).generate(nearlyFull, Integer.MAX_VALUE, Sampler.greedy(), null, null).length);
+        int[] full = Arrays.copyOf(nearlyFull, context);
+        Arrays.fill(full, context - 3, context, ids[1]);
+        assertEquals(1, new Generator(g.model).generate(full, Integer.MAX_VALUE, Sampler.greedy(), null, null).length,
+                "a prompt that fills the context still gets the one token its last position predicts");
         assertThrows(IllegalArgumentException.class,
                 () -> new Generator(g.model).generate(new int[context + 1], 1, Sampler.greedy(), null, null));
     }
