@@ -36,12 +36,15 @@ public final class Sampler {
     public boolean isGreedy() { return temperature == 0; }
 
     public int sample(float[] logits) {
-        if (temperature == 0 || topK == 1) return argmax(logits);
+        if (temperature == 0) return argmax(logits);
         int n = logits.length;
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
         Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
         int keep = topK > 0 ? Math.min(topK, n) : n;
+        // transformers' TopKLogitsWarper removes only scores below the k-th, so every token tied with it stays a candidate
+        while (keep < n && logits[order[keep]] == logits[order[keep - 1]]) keep++;
+        if (keep == 1) return order[0]; // one candidate: no draw (the stream of a top-k 1 run stays as it was)
         double max = logits[order[0]] / temperature;
         double[] p = new double[keep];
         double sum = 0;

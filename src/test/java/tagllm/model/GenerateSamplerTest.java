@@ -12,7 +12,28 @@ class GenerateSamplerTest {
     @Test
     void greedyTakesTheLowestIdAmongTies() {
         assertEquals(1, Sampler.greedy().sample(LOGITS));
-        assertEquals(1, new Sampler(1.0, 1, 1.0, 4).sample(LOGITS));
+        assertEquals(2, new Sampler(1.0, 1, 1.0, 4).sample(new float[]{1f, 2f, 3f, 0f}), "top-k 1 without a tie is the argmax");
+    }
+
+    /** As transformers' TopKLogitsWarper (scores below the k-th removed): tokens tied with the k-th all stay candidates. */
+    @Test
+    void topKKeepsEveryTokenTiedWithTheKth() {
+        Sampler k1 = new Sampler(1.0, 1, 1.0, 4);
+        int[] count = new int[LOGITS.length];
+        for (int i = 0; i < 2000; i++) count[k1.sample(LOGITS)]++;
+        // ids 1 and 3 share the top logit: half each (within 5 standard deviations of 1000)
+        assertEquals(2000, count[1] + count[3]);
+        assertTrue(Math.abs(count[1] - 1000) < 5 * Math.sqrt(500), "id 1 drawn " + count[1] + " of 2000");
+        // top-k 3: ids 1, 3 (logit 3) and 2 (logit 2); a fourth tied with the third would join them
+        Sampler k3 = new Sampler(1.0, 3, 1.0, 5);
+        float[] tiedThird = {2f, 3f, 2f, 3f, -1f, 0.5f};
+        boolean sawZero = false;
+        for (int i = 0; i < 2000; i++) {
+            int t = k3.sample(tiedThird);
+            assertTrue(t <= 3, "top-3 with ids 0 and 2 tied third: ids 0..3, got " + t);
+            sawZero |= t == 0;
+        }
+        assertTrue(sawZero, "id 0, tied with id 2 at the third logit, is a candidate");
     }
 
     @Test
