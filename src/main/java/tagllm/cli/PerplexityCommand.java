@@ -56,7 +56,8 @@ public final class PerplexityCommand implements Callable<Integer> {
         }
         LoadedModel m = LoadedModel.load(model, spec.commandLine());
         int[] ids = m.tokenizer().encode(content);
-        if (ids.length < 2) throw new IOException(file + ": " + ids.length + " token(s), at least 2 are needed to score anything");
+        if (content.isBlank()) throw new IOException(file + ": the file is empty" + (content.isEmpty() ? "" : " (only white space)") + ": nothing to score");
+        if (ids.length < 2) throw new IOException(file + ": " + ids.length + (ids.length == 1 ? " token" : " tokens") + ", at least 2 are needed to score anything");
         int w = window != null ? window : m.transformer().config().maxPositions();
         int s = stride != null ? stride : Math.max(1, w / 2);
         Perplexity.Result r;

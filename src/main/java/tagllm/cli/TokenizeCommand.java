@@ -85,7 +85,7 @@ public final class TokenizeCommand implements Callable<Integer> {
                     a.append(id);
                     b.append(visible(tok.token(id)));
                 }
-                out.println(ids.length + " tokens: " + a);
+                out.println(ids.length + (ids.length == 1 ? " token: " : " tokens: ") + a);
                 out.println("  " + b);
             }
         }

@@ -78,6 +78,7 @@ class PerplexityCommandTest {
         CliRun e = CliRun.of("perplexity", "--model", model, "--file", empty.toString());
         assertNotEquals(0, e.exit());
         assertTrue(e.err().contains("empty.txt"), e.err());
+        assertTrue(e.err().contains("empty.txt: the file is empty: nothing to score"), e.err());
         Path ok = tmp.resolve("ok.txt");
         Files.writeString(ok, TEXT);
         CliRun tooWide = CliRun.of("perplexity", "--model", model, "--file", ok.toString(), "--window", "100000");

@@ -21,6 +21,9 @@ class TokenizeCommandTest {
         assertEquals("{\"text\":\"Hello, world!\",\"ids\":[346,306,414,432,263,304,341,443],"
                 + "\"tokens\":[\"▁He\",\"ll\",\"o\",\",\",\"▁w\",\"or\",\"ld\",\"!\"]}", r.out().trim());
 
+        r = CliRun.of("tokenize", "--no-special", model, "Once");
+        assertEquals("1 token: 403\n  ▁Once\n", r.out().replace("\r\n", "\n"), "one token, not '1 tokens'");
+
         r = CliRun.of("tokenize", "--decode", model, "1 403 407 261 378");
         assertEquals("<s> Once upon a time", r.out().trim());
         r = CliRun.of("tokenize", "--decode", "--skip-special", model, "[1, 403, 407, 261, 378]");
