@@ -67,6 +67,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
     @Option(names = "--batch-rows", description = "positions packed into one forward pass (default: predict's)")
     Integer batchRows;
 
+    @Option(names = "--max-tokens", description = "text tasks: most tokens generated per row (at least 1; default: predict's 128)")
+    Integer maxTokens;
+
     @Option(names = "--compute", defaultValue = "f32", description = "f32 or bf16 (default ${DEFAULT-VALUE})")
     String compute;
 
@@ -83,6 +86,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         output = localOutput(output);
         if (Files.exists(output) && !force) throw new IllegalArgumentException(output + " already exists; use --force to replace it");
+        if (maxTokens != null && maxTokens < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
+        }
         String fmt = format != null ? format.toLowerCase(Locale.ROOT) : input.toLowerCase(Locale.ROOT).endsWith(".csv") ? "csv"
                 : input.toLowerCase(Locale.ROOT).endsWith(".parquet") ? "parquet" : null;
         if (fmt == null || !(fmt.equals("csv") || fmt.equals("parquet"))) {
@@ -107,6 +113,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (csv != null) scorer.setReadErrorCol(csv.readErrorCol());
             if (!inputCols.isEmpty()) scorer.setInputCols(inputCols.toArray(String[]::new));
             if (batchRows != null) scorer.setBatchRows(batchRows);
+            if (maxTokens != null) scorer.setMaxTokens(maxTokens);
             Path abs = output.toAbsolutePath().normalize();
             Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
             FileTrees.delete(tmp);

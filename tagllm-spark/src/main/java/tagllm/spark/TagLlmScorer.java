@@ -85,7 +85,8 @@ public class TagLlmScorer extends Transformer {
         // at least one position: with none, a partition's first batch took no row and the task failed on an empty one
         batchRows = new IntParam(this, "batchRows", "positions packed into one forward pass (predict's batch size; at least 1)",
                 ParamValidators.gtEq(1));
-        maxTokens = new IntParam(this, "maxTokens", "text tasks: most tokens generated per row");
+        // at least one token: with none, a text row got an empty output, counted as its prediction
+        maxTokens = new IntParam(this, "maxTokens", "text tasks: most tokens generated per row (at least 1)", ParamValidators.gtEq(1));
         setDefault(outputCol, "prediction");
         setDefault(probabilityPrefix, "prob_");
         setDefault(compute, "f32");
@@ -120,7 +121,11 @@ public class TagLlmScorer extends Transformer {
         return this;
     }
 
-    public TagLlmScorer setMaxTokens(int v) { set(maxTokens, v); return this; }
+    public TagLlmScorer setMaxTokens(int v) {
+        if (v < 1) throw new IllegalArgumentException("maxTokens (--max-tokens) must be at least 1, got " + v);
+        set(maxTokens, v);
+        return this;
+    }
 
     public Param<String> model() { return model; }
 

@@ -212,6 +212,21 @@ class ScorerTest {
     }
 
     /**
+     * maxTokens below 1 is refused, by the setter and through a ParamMap: with 0 a text task's rows got an empty
+     * output, counted as their prediction.
+     */
+    @Test
+    void maxTokensBelowOneIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setMaxTokens(0));
+        assertEquals("maxTokens (--max-tokens) must be at least 1, got 0", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setMaxTokens(-3));
+        TagLlmScorer s = new TagLlmScorer();
+        assertThrows(IllegalArgumentException.class, () -> s.copy(new org.apache.spark.ml.param.ParamMap().put(s.maxTokens(), 0)));
+        TagLlmScorer one = new TagLlmScorer().setMaxTokens(1);
+        assertEquals(1, (int) (Integer) one.getOrDefault(one.maxTokens()));
+    }
+
+    /**
      * A partition's rows are held a batch at a time, also when they have no prompt: the old scorer read rows until
      * their prompts filled batchRows positions, and a row without one (a null or invalid input) takes none, so a
      * partition of 100,000 null SMILES was read whole into memory before its first row came out.

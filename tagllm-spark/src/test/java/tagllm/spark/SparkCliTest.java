@@ -489,6 +489,23 @@ class SparkCliTest {
         assertTrue(s.err().contains(in + ": Spark's readers skip a file whose name starts with '_' or '.'"), s.err());
     }
 
+    /**
+     * --max-tokens below 1 is refused with predict's words before Spark starts; the old command had no such option, and
+     * the API's setMaxTokens(0) gave text rows an empty output counted as predicted.
+     */
+    @Test
+    void maxTokensBelowOneIsRefusedAsPredictRefusesIt() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", Fixtures.smiles(2));
+        for (String n : List.of("0", "-2")) {
+            Run s = tagllm("spark", "score", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                    "--input", in.toString(), "--output", dir.resolve("out.parquet").toString(), "--max-tokens", n);
+            assertEquals(2, s.exit(), s.err());
+            assertTrue(s.err().contains("--max-tokens must be at least 1, got " + n), s.err());
+        }
+        assertFalse(Files.exists(dir.resolve("out.parquet")));
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
