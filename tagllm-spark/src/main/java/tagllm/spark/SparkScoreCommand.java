@@ -118,13 +118,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
             Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
             FileTrees.delete(tmp);
             Dataset<Row> scored = scorer.transform(df);
-            long rows, errors;
             try {
                 (csv != null ? scored.drop(csv.readErrorCol()) : scored).write().parquet(tmp.toString());
-                Dataset<Row> written = spark.read().parquet(tmp.toString());
-                rows = written.count();
-                // the name quoted: "qed.pred_error" is a column of that name, not a field of a struct "qed"
-                errors = written.filter(functions.col("`" + scorer.errorColumn().replace("`", "``") + "`").isNotNull()).count();
                 if (force) FileTrees.delete(abs);
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
             } catch (Throwable t) {
@@ -136,6 +131,13 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 }
                 throw t;
             }
+            // counted from the output in place: Spark's readers ignore a folder whose name starts with '.', and read
+            // from the temporary one every run logged a false "WARN DataSource: All paths were ignored"; count(column)
+            // counts its non-null values, the error column's (quoted: "qed.pred_error" is a column, not a struct field)
+            Row counts = spark.read().parquet(abs.toString())
+                    .agg(functions.count(functions.lit(1)), functions.count(functions.col("`" + scorer.errorColumn().replace("`", "``") + "`")))
+                    .first();
+            long rows = counts.getLong(0), errors = counts.getLong(1);
             double s = (System.nanoTime() - t0) / 1e9;
             spec.commandLine().getErr().printf(Locale.ROOT, "wrote %d rows (%d with an error in %s) to %s in %.1f s (%.1f rows/s, master %s)%n",
                     rows, errors, scorer.errorColumn(), output, s, rows / s, spark.sparkContext().master());

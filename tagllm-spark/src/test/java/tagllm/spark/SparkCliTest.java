@@ -506,6 +506,45 @@ class SparkCliTest {
         assertFalse(Files.exists(dir.resolve("out.parquet")));
     }
 
+    /**
+     * A successful run logs no warning, and counts its rows and errors right. The old command read its counts back
+     * from the hidden temporary folder (.out.parquet.tmp-PID), which Spark's readers ignore for its leading '.', so
+     * every run logged a false "WARN DataSource: All paths were ignored: file:/.../.out.parquet.tmp-PID".
+     */
+    @Test
+    void aSuccessfulRunLogsNoWarningAndCountsItsRows() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = new ArrayList<>(Fixtures.smiles(3));
+        smiles.add(1, "C C");
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", smiles);
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        var capture = new org.apache.logging.log4j.core.appender.AbstractAppender("capture-warnings", null, null, true,
+                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent e) {
+                if (e.getLevel().isMoreSpecificThan(org.apache.logging.log4j.Level.WARN)) {
+                    warnings.add(e.getLoggerName() + ": " + e.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        capture.start();
+        ctx.getConfiguration().getRootLogger().addAppender(capture, org.apache.logging.log4j.Level.WARN, null);
+        ctx.updateLoggers();
+        Run s;
+        try {
+            s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                    "--input", in.toString(), "--output", dir.resolve("out.parquet").toString());
+        } finally {
+            ctx.getConfiguration().getRootLogger().removeAppender("capture-warnings");
+            ctx.updateLoggers();
+            capture.stop();
+        }
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(s.err().contains("wrote 4 rows (1 with an error in prediction_error)"), s.err());
+        assertEquals(List.of(), warnings.stream().filter(w -> w.contains("paths were ignored")).toList());
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
