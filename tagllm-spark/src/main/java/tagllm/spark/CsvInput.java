@@ -31,32 +31,68 @@ import java.util.Iterator;
  */
 record CsvInput(Dataset<Row> rows, String readErrorCol) {
     static CsvInput read(SparkSession spark, String path) {
-        StructType header = reader(spark).csv(path).schema(); // the header line's names, every column a string
+        // the header line's names as Spark makes them (every column a string), which its reader checks the header
+        // against; they are renamed below to predict's names for the header
+        StructType sparkHeader = reader(spark).csv(path).schema();
         // an empty file has no header: predict's words, not a missing column among the corrupt-record one added below
-        if (header.isEmpty()) throw new IllegalArgumentException(path + ": empty file: expected a CSV header line");
-        String raw = unusedName(header, "_corrupt_record");
+        if (sparkHeader.isEmpty()) throw new IllegalArgumentException(path + ": empty file: expected a CSV header line");
+        String[] names = headerNames(spark, path, sparkHeader.size());
+        java.util.Set<String> taken = new java.util.HashSet<>(Arrays.asList(sparkHeader.fieldNames())); // by either name, Spark's or predict's
+        taken.addAll(Arrays.asList(names));
+        String raw = unusedName(taken, "_corrupt_record");
         // Spark marks a record with another number of fields as malformed (permissive mode keeps it) and, when the
         // schema has a column of that name, puts the record's text there
-        Dataset<Row> read = reader(spark).schema(header.add(raw, DataTypes.StringType, true)).option("mode", "PERMISSIVE")
+        Dataset<Row> read = reader(spark).schema(sparkHeader.add(raw, DataTypes.StringType, true)).option("mode", "PERMISSIVE")
                 .option("columnNameOfCorruptRecord", raw).csv(path);
-        int fields = header.size();
+        String[] renamed = Arrays.copyOf(names, names.length + 1);
+        renamed[names.length] = raw;
+        read = read.toDF(renamed);
+        int fields = names.length;
         UserDefinedFunction reason = functions.udf((UDF1<String, String>) text -> text == null ? null : wrongFieldCount(text, fields),
                 DataTypes.StringType);
         // Spark reads an empty field as null, predict as an empty string (and an empty SMILES is refused as empty, not
         // as missing); a null here can only be an empty field, or a field a malformed record lacks, which stays null
         Dataset<Row> rows = read;
-        for (String c : header.fieldNames()) {
+        for (String c : names) {
             rows = rows.withColumn(c, functions.when(column(raw).isNull(), functions.coalesce(column(c), functions.lit(""))).otherwise(column(c)));
         }
         // Spark decodes bytes that are no UTF-8 character as U+FFFD without a word, where predict refuses the file
         // ("not valid UTF-8 text"): such a row gets that reason instead of a prediction from, or beside, altered text
         Column undecodable = functions.lit(null).cast(DataTypes.StringType);
-        String[] names = header.fieldNames();
         for (int i = names.length - 1; i >= 0; i--) { // the first such column outermost: the one named
             String c = names[i];
             undecodable = functions.when(column(c).contains(REPLACEMENT), functions.lit(notUtf8(c))).otherwise(undecodable);
         }
         return new CsvInput(rows.withColumn(raw, functions.coalesce(reason.apply(column(raw)), undecodable)), raw);
+    }
+
+    /**
+     * The header's column names as predict takes them: stripped of spaces, each named, none twice. Spark's reader keeps
+     * a name's spaces (' smiles' is no column smiles), names an unnamed column _cN, and renames duplicates by their
+     * place (id0, id1) without a word; predict strips names and refuses the others. Names that differ only in case
+     * are refused too unless spark.sql.caseSensitive: Spark takes them as one column. The header is the first record
+     * of a file read without one, named as predict names it (FILE:1: CSV header: ...).
+     */
+    private static String[] headerNames(SparkSession spark, String path, int columns) {
+        Row first = reader(spark).option("header", false).csv(path).select(functions.col("*"), functions.input_file_name()).first();
+        String file = SparkScoreCommand.plainLocalPath(path) && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path)) ? path
+                : first.getString(first.length() - 1);
+        String where = file + ":1: CSV header: ";
+        boolean caseSensitive = spark.sessionState().conf().caseSensitiveAnalysis();
+        String[] names = new String[columns];
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        for (int i = 0; i < columns; i++) {
+            String name = i < first.length() - 1 && !first.isNullAt(i) ? first.getString(i).strip() : "";
+            if (name.isEmpty()) throw new IllegalArgumentException(where + "column " + (i + 1) + " has no name");
+            String had = seen.put(caseSensitive ? name : name.toLowerCase(java.util.Locale.ROOT), name);
+            if (had != null && had.equals(name)) throw new IllegalArgumentException(where + "duplicate column '" + name + "'");
+            if (had != null) {
+                throw new IllegalArgumentException(where + "columns '" + had + "' and '" + name + "' differ only in case, which Spark's "
+                        + "column names ignore unless spark.sql.caseSensitive is true");
+            }
+            names[i] = name;
+        }
+        return names;
     }
 
     /** What Spark's reader puts for bytes that are no UTF-8 character. */
@@ -92,10 +128,10 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
         return functions.col("`" + name.replace("`", "``") + "`");
     }
 
-    /** base, or base with more leading underscores, whichever the header does not have. */
-    private static String unusedName(StructType header, String base) {
+    /** base, or base with more leading underscores, whichever the names do not have. */
+    private static String unusedName(java.util.Set<String> names, String base) {
         String name = base;
-        while (Arrays.asList(header.fieldNames()).contains(name)) name = "_" + name;
+        while (names.contains(name)) name = "_" + name;
         return name;
     }
 }

@@ -545,6 +545,39 @@ class SparkCliTest {
         assertEquals(List.of(), warnings.stream().filter(w -> w.contains("paths were ignored")).toList());
     }
 
+    /**
+     * Header names as predict takes them: ' smiles' is the column smiles (the old command refused it: "input column
+     * 'smiles' is not in the data (it has: id,  smiles, ...)"), and a name twice is refused naming the file and the
+     * column (the old command renamed them id0 and id1 without a word and scored the file).
+     */
+    @Test
+    void headerNamesAreReadAsPredictReadsThem() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        String sm = Fixtures.smiles(1).get(0);
+        Path spaced = Files.writeString(dir.resolve("spaced.csv"), "id, smiles \n1," + sm + "\n");
+        Path out = dir.resolve("out.parquet");
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", spaced.toString(), "--output", out.toString());
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(s.err().contains("wrote 1 rows (0 with an error"), s.err());
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            assertEquals(List.of("id", "smiles", "prediction", "prediction_error"), List.of(spark.read().parquet(out.toString()).columns()));
+        } finally {
+            spark.stop();
+        }
+        Path twice = Files.writeString(dir.resolve("twice.csv"), "id,smiles,id\n1," + sm + ",2\n");
+        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", twice.toString());
+        assertEquals(1, p.exit());
+        Run d = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", twice.toString(), "--output", dir.resolve("twice.parquet").toString());
+        assertEquals(1, d.exit(), d.err());
+        String said = twice + ":1: CSV header: duplicate column 'id'";
+        assertTrue(p.err().contains(said), p.err());
+        assertTrue(d.err().contains(said), d.err());
+        assertFalse(Files.exists(dir.resolve("twice.parquet")));
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
