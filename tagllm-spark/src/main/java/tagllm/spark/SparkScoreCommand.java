@@ -89,10 +89,10 @@ public final class SparkScoreCommand implements Callable<Integer> {
         if (maxTokens != null && maxTokens < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
         }
-        String fmt = format != null ? format.toLowerCase(Locale.ROOT) : input.toLowerCase(Locale.ROOT).endsWith(".csv") ? "csv"
-                : input.toLowerCase(Locale.ROOT).endsWith(".parquet") ? "parquet" : null;
+        String fmt = format != null ? format.toLowerCase(Locale.ROOT) : inputFormat(input);
         if (fmt == null || !(fmt.equals("csv") || fmt.equals("parquet"))) {
-            throw new IllegalArgumentException(input + ": give a .csv or .parquet input, or --format csv|parquet");
+            throw new IllegalArgumentException(input + ": give a .csv (also compressed: .csv.gz, .csv.bz2, ...) or .parquet input, "
+                    + "or --format csv|parquet");
         }
         if (plainLocalPath(input) && !Files.exists(Path.of(input))) throw new IllegalArgumentException(input + ": input not found");
         if (plainLocalPath(input) && Files.isRegularFile(Path.of(input)) && Path.of(input).getFileName().toString().matches("[_.].*")) {
@@ -145,6 +145,21 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (!embedded) spark.stop();
         }
         return 0;
+    }
+
+    /** Compression suffixes Spark's CSV reader decompresses by (Hadoop's codecs), of which predict reads .gz. */
+    private static final List<String> COMPRESSED = List.of(".gz", ".bz2", ".zst", ".deflate", ".lz4", ".snappy");
+
+    /**
+     * csv or parquet from the input's name (null when it does not say), as predict tells a format: of a compressed
+     * CSV, by the extension before the compression's (mols.csv.gz is CSV). A Parquet file compresses its own pages,
+     * so a compressed name is CSV or nothing.
+     */
+    static String inputFormat(String input) {
+        String name = input.toLowerCase(Locale.ROOT);
+        if (name.endsWith(".parquet")) return "parquet";
+        for (String c : COMPRESSED) if (name.endsWith(c)) name = name.substring(0, name.length() - c.length());
+        return name.endsWith(".csv") ? "csv" : null;
     }
 
     /**

@@ -578,6 +578,45 @@ class SparkCliTest {
         assertFalse(Files.exists(dir.resolve("twice.parquet")));
     }
 
+    /**
+     * A gzip-compressed CSV (mols.csv.gz) is read as CSV without --format, as predict reads it, with predict's
+     * predictions; the old command refused it ("give a .csv or .parquet input, or --format csv|parquet").
+     */
+    @Test
+    void aCompressedCsvIsReadAsPredictReadsIt() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(3);
+        Path plain = idCsv(dir.resolve("plain.csv"), "smiles", smiles);
+        Path in = dir.resolve("mols.csv.gz");
+        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(in))) {
+            gz.write(Files.readAllBytes(plain));
+        }
+        Path pred = dir.resolve("pred.csv"), out = dir.resolve("out.parquet");
+        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--output", pred.toString());
+        assertEquals(0, p.exit(), p.err());
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(s.err().contains("wrote 3 rows (0 with an error"), s.err());
+        ById expected = byId(pred);
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+            assertEquals(3, rows.size());
+            for (Row r : rows) {
+                String want = expected.rows().get(r.getString(r.fieldIndex("id"))).get("prediction");
+                assertEquals(Double.doubleToRawLongBits(Double.parseDouble(want)), Double.doubleToRawLongBits(r.getDouble(r.fieldIndex("prediction"))));
+            }
+        } finally {
+            spark.stop();
+        }
+        assertEquals("csv", SparkScoreCommand.inputFormat("data/part-*.csv.bz2"));
+        assertEquals("parquet", SparkScoreCommand.inputFormat("x.PARQUET"));
+        assertNull(SparkScoreCommand.inputFormat("x.parquet.gz"));
+        assertNull(SparkScoreCommand.inputFormat("x.gz"));
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
