@@ -576,6 +576,12 @@ class SparkCliTest {
         assertTrue(p.err().contains(said), p.err());
         assertTrue(d.err().contains(said), d.err());
         assertFalse(Files.exists(dir.resolve("twice.parquet")));
+        // names that differ only in case: one column to Spark (which renamed them ID0 and id1), so refused too
+        Path cased = Files.writeString(dir.resolve("cased.csv"), "ID,smiles,id\n1," + sm + ",2\n");
+        Run c = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", cased.toString(), "--output", dir.resolve("cased.parquet").toString());
+        assertEquals(1, c.exit(), c.err());
+        assertTrue(c.err().contains(cased + ":1: CSV header: columns 'ID' and 'id' differ only in case"), c.err());
     }
 
     /**
