@@ -105,6 +105,7 @@ public final class TagFile {
                     + "were trained on cannot be checked, so the file is refused (retrain, or restore the field)");
         }
         TagSet set = new TagSet(text(meta.path("model"), "name"), fp.asText());
+        int hidden = 0; // the tags' hidden size, which every tag and head of the file must share
         for (JsonNode t : meta.path("tags")) {
             String name = Tag.canonicalName(require(t, "name", file));
             TagKind kind = TagKind.parse(require(t, "kind", file), file + ": tag " + name);
@@ -115,7 +116,16 @@ public final class TagFile {
                 throw new ModelFormatException(file + ": tensor '" + tensor + "' has shape " + Arrays.toString(shape)
                         + ", the metadata says [" + p + ", " + d + "]");
             }
-            set.put(new Tag(name, kind, p, d, finite(st.readF32(tensor), tensor, file)));
+            if (hidden > 0 && d != hidden) {
+                throw new ModelFormatException(file + ": tag " + name + " has hidden size " + d + " but the tags before it " + hidden
+                        + ": one tag file holds the vectors of one base model");
+            }
+            hidden = d;
+            try {
+                set.put(new Tag(name, kind, p, d, finite(st.readF32(tensor), tensor, file)));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file + ": " + e.getMessage()); // a tag listed twice as two kinds
+            }
         }
         for (JsonNode h : meta.path("heads")) {
             String tag = Tag.canonicalName(require(h, "tag", file));
@@ -129,6 +139,11 @@ public final class TagFile {
             if (shape.length != 2 || shape[0] != k) {
                 throw new ModelFormatException(file + ": tensor 'head." + bare + ".weight' has shape " + Arrays.toString(shape)
                         + ", expected [" + k + ", hidden]");
+            }
+            if (hidden > 0 && shape[1] != hidden) {
+                // the head reads a hidden state of the tags' size: another width would predict from part of it, or fail
+                throw new ModelFormatException(file + ": tensor 'head." + bare + ".weight' has shape " + Arrays.toString(shape)
+                        + ", expected [" + k + ", " + hidden + "] (the tags' hidden size)");
             }
             float[] bias = biasFlag != null && biasFlag.booleanValue() ? finite(st.readF32("head." + bare + ".bias"), "head." + bare + ".bias", file) : null;
             set.putHead(new RegressionHead(tag, k, (int) shape[1], finite(st.readF32("head." + bare + ".weight"), "head." + bare + ".weight", file), bias,

@@ -76,6 +76,39 @@ class TagFileTest {
         assertNull(a.get("<FR>"), "nothing of the refused file is merged");
     }
 
+    /**
+     * A head narrower than the tags (a hand-edited or damaged file: head.QED.weight 1×2 beside 3-wide tags) was read,
+     * and predict gave a number from the first two values of each hidden state, with no error.
+     */
+    @Test
+    void aHeadOfAnotherHiddenSizeThanTheTagsIsRefused(@TempDir Path dir) throws Exception {
+        TagSet s = new TagSet("tiny", "fp");
+        s.put(new Tag("<SMILES>", TagKind.DOMAIN, 2, 3, new float[]{1, 2, 3, 4, 5, 6}));
+        s.put(new Tag("<QED>", TagKind.FUNCTION, 1, 3, new float[]{-1, 0.5f, 7}));
+        s.putHead(new RegressionHead("<QED>", 1, 2, new float[]{0.25f, -2}, null, null, null));
+        Path f = dir.resolve("narrow-head.tags.safetensors");
+        TagFile.write(s, f);
+        var e = assertThrows(ModelFormatException.class, () -> TagFile.read(f));
+        assertEquals(f + ": tensor 'head.QED.weight' has shape [1, 2], expected [1, 3] (the tags' hidden size)", e.getMessage());
+    }
+
+    /** Tags of two hidden sizes in one file were refused without naming the file. */
+    @Test
+    void tagsOfTwoHiddenSizesAreRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("mixed.tags.safetensors");
+        // a TagSet cannot hold two hidden sizes, so the file is written by hand
+        SafeTensorsWriter mixed = new SafeTensorsWriter();
+        mixed.addF32("tag.SMILES", new float[]{1, 2, 3, 4, 5, 6}, 2, 3);
+        mixed.addF32("tag.QED", new float[]{-1, 0.5f}, 1, 2);
+        mixed.metadata("format", TagFile.FORMAT);
+        mixed.metadata("tagllm", "{\"format\":\"tagllm.tags\",\"version\":1,\"model\":{\"name\":\"tiny\",\"fingerprint\":\"fp\"},"
+                + "\"tags\":[{\"name\":\"<SMILES>\",\"kind\":\"domain\",\"p\":2,\"hidden\":3},"
+                + "{\"name\":\"<QED>\",\"kind\":\"function\",\"p\":1,\"hidden\":2}]}");
+        mixed.write(f);
+        var e = assertThrows(ModelFormatException.class, () -> TagFile.read(f));
+        assertTrue(e.getMessage().startsWith(f + ": tag <QED> has hidden size 2 but the tags before it 3"), e.getMessage());
+    }
+
     @Test
     void aPlainSafetensorsFileIsNotATagFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("w.safetensors");
