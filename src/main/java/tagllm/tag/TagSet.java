@@ -97,12 +97,12 @@ public final class TagSet {
 
     /**
      * Adds another set's tags, heads and tasks (composition: domain tags from one run with a function
-     * tag from another). A name present in both must hold identical values, else it is a conflict.
+     * tag from another). A tag, head or task present in both must be identical, else it is a conflict and
+     * nothing of {@code other} is added: keeping either version silently would make the result depend on the
+     * order of the files.
      */
     public void merge(TagSet other, String otherSource) {
-        if (modelFingerprint == null) {
-            bindModel(other.modelName, other.modelFingerprint);
-        } else if (other.modelFingerprint != null && !modelFingerprint.equals(other.modelFingerprint)) {
+        if (modelFingerprint != null && other.modelFingerprint != null && !modelFingerprint.equals(other.modelFingerprint)) {
             // each side named by its own model: no model is loaded here, two tag files disagree
             throw new IllegalArgumentException(otherSource + " was trained on base model " + other.modelName + " (fingerprint "
                     + other.modelFingerprint + ") but the tags merged before it on " + modelName + " (fingerprint " + modelFingerprint
@@ -114,16 +114,34 @@ public final class TagSet {
                 throw new IllegalArgumentException(otherSource + ": tag " + t.name() + " is already present with other values; "
                         + "a merged tag set can hold one version of each tag");
             }
-            if (mine == null) put(t.copy());
         }
         for (RegressionHead h : other.heads.values()) {
             RegressionHead mine = heads.get(Tag.canonicalName(h.tag()));
-            if (mine != null && !java.util.Arrays.equals(mine.weight(), h.weight())) {
-                throw new IllegalArgumentException(otherSource + ": the head of " + h.tag() + " is already present with other values");
+            if (mine != null && !sameHead(mine, h)) {
+                throw new IllegalArgumentException(otherSource + ": the head of " + h.tag() + " is already present with other values"
+                        + " (weights, bias or label shift/scale)");
             }
-            if (mine == null) putHead(h.copy());
         }
+        other.tasks.forEach((k, v) -> {
+            ObjectNode mine = tasks.get(k);
+            if (mine != null && !mine.equals(v)) {
+                List<String> differ = new ArrayList<>();
+                mine.properties().forEach(e -> { if (!e.getValue().equals(v.get(e.getKey()))) differ.add(e.getKey()); });
+                v.properties().forEach(e -> { if (!mine.has(e.getKey())) differ.add(e.getKey()); });
+                throw new IllegalArgumentException(otherSource + ": task '" + k + "' is already defined otherwise (" + String.join(", ", differ)
+                        + " differ); a merged tag set can hold one definition of each task name");
+            }
+        });
+        if (modelFingerprint == null) bindModel(other.modelName, other.modelFingerprint);
+        for (Tag t : other.tags()) if (!tags.containsKey(t.name())) put(t.copy());
+        for (RegressionHead h : other.heads.values()) if (!heads.containsKey(Tag.canonicalName(h.tag()))) putHead(h.copy());
         other.tasks.forEach((k, v) -> tasks.putIfAbsent(k, v.deepCopy()));
         other.provenance.forEach(p -> provenance.add(p.deepCopy()));
+    }
+
+    private static boolean sameHead(RegressionHead a, RegressionHead b) {
+        return a.outputs() == b.outputs() && a.hidden() == b.hidden() && java.util.Arrays.equals(a.weight(), b.weight())
+                && java.util.Arrays.equals(a.bias(), b.bias()) && java.util.Arrays.equals(a.shift(), b.shift())
+                && java.util.Arrays.equals(a.scale(), b.scale());
     }
 }

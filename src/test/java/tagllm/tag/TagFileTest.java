@@ -63,6 +63,34 @@ class TagFileTest {
         assertThrows(IllegalArgumentException.class, () -> a.merge(d, "d"));
     }
 
+    /**
+     * Two files with the same <QED> tag and head weights but another label shift (or another definition of task
+     * "QED") merged without a word, keeping whichever came first: predict's numbers depended on the order of --tags.
+     */
+    @Test
+    void mergeRefusesAHeadOrTaskThatDiffersBeyondItsWeights() {
+        TagSet first = sample("fp");
+        TagSet shifted = sample("fp");
+        RegressionHead h = shifted.head("QED");
+        shifted.putHead(new RegressionHead("<QED>", 1, 3, h.weight().clone(), h.bias().clone(), new double[]{5.0}, h.scale()));
+        shifted.put(new Tag("<EXTRA>", TagKind.DOMAIN, 1, 3, new float[]{9, 9, 9}));
+        var e = assertThrows(IllegalArgumentException.class, () -> first.merge(shifted, "shifted.tags.safetensors"));
+        assertEquals("shifted.tags.safetensors: the head of <QED> is already present with other values (weights, bias or label shift/scale)",
+                e.getMessage());
+        assertNull(first.get("<EXTRA>"), "nothing of the refused file is merged");
+        assertEquals(0.7, first.head("QED").shift()[0]);
+
+        TagSet retemplated = sample("fp");
+        retemplated.tasks().put("QED", new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("template", "y <SMILES> {smiles} <QED>"));
+        var t = assertThrows(IllegalArgumentException.class, () -> sample("fp").merge(retemplated, "other.tags.safetensors"));
+        assertEquals("other.tags.safetensors: task 'QED' is already defined otherwise (template differ); a merged tag set can hold one "
+                + "definition of each task name", t.getMessage());
+
+        TagSet same = sample("fp");
+        same.merge(sample("fp"), "again.tags.safetensors"); // identical content merges as before
+        assertEquals(0.7, same.head("QED").shift()[0]);
+    }
+
     /** Merging tag files of two base models names each file's own model (it named them the other way round). */
     @Test
     void mergeOfTwoBaseModelsNamesEachSidesModel() {
