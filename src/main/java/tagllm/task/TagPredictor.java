@@ -123,7 +123,7 @@ public final class TagPredictor {
     public double predict(String task, Map<String, String> fields) {
         TaskSpec t = task(task);
         requireReady(t);
-        if (t.type() != TaskType.REGRESSION) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task: use generate");
+        if (t.type() != TaskType.REGRESSION) throw wrongCall(t, "predict");
         return predictValues(t, List.of(prompt(t, fields)))[0];
     }
 
@@ -131,8 +131,19 @@ public final class TagPredictor {
     public String generate(String task, Map<String, String> fields, int maxNewTokens) {
         TaskSpec t = task(task);
         requireReady(t);
-        if (t.type() != TaskType.TEXT) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task: use predict");
+        if (t.type() != TaskType.TEXT) throw wrongCall(t, "generate");
         return generate(prompt(t, fields), maxNewTokens);
+    }
+
+    /** A task given to the call of another task type, named with the call that fits it. */
+    private static ConfigException wrongCall(TaskSpec t, String called) {
+        String fits = switch (t.type()) {
+            case REGRESSION -> "use predict";
+            case CLASSIFICATION -> "use classify";
+            case TEXT -> "use generate";
+            case LANGUAGE_MODEL -> "it trains a domain tag on text and has no output to predict; use a regression, classification or text task";
+        };
+        return new ConfigException("task " + t.name() + " is of type " + t.type().label() + ", which " + called + " does not take: " + fits);
     }
 
     /**
@@ -181,7 +192,7 @@ public final class TagPredictor {
     public Map<String, Double> classify(String task, Map<String, String> fields) {
         TaskSpec t = task(task);
         requireReady(t);
-        if (t.type() != TaskType.CLASSIFICATION) throw new ConfigException("task " + t.name() + " is a " + t.type().label() + " task");
+        if (t.type() != TaskType.CLASSIFICATION) throw wrongCall(t, "classify");
         double[] p = classProbabilities(t, List.of(prompt(t, fields)))[0];
         Map<String, Double> out = new java.util.LinkedHashMap<>();
         for (int c = 0; c < p.length; c++) out.put(t.classes().classes().get(c), p[c]);

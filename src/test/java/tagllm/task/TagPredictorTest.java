@@ -65,6 +65,37 @@ class TagPredictorTest {
         assertEquals(expected.toString(), p.generate(prompt, 12));
     }
 
+    /**
+     * predict on a classification task said "use generate" (which refuses it too), and classify on a regression
+     * task named no call at all: each refusal now names the call that takes the task.
+     */
+    @Test
+    void aTaskGivenToTheWrongCallNamesTheRightOne() throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        Transformer t = new Transformer(m.weights());
+        TagSet tags = new TagSet(m.name(), m.fingerprint());
+        tags.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, t.weights().embedTokens()));
+        for (String f : List.of("<BBBP>", "<QED>")) {
+            tags.put(TagInit.newTag(f, TagKind.FUNCTION, 2, t.weights().embedTokens()));
+            tags.putHead(tagllm.head.RegressionHead.initial(f, 1, new float[t.config().hiddenSize()], false, null, null));
+        }
+        TagPredictor p = new TagPredictor(t, m.tokenizer(), tags, m.generation()::isEos);
+        var bbbp = p.task("BBBP").toJson();
+        bbbp.putArray("classes").add("0").add("1");
+        tags.tasks().put("bbbp", bbbp);
+        Map<String, String> row = Map.of("smiles", "CCO");
+        assertEquals("task bbbp is of type classification, which predict does not take: use classify",
+                assertThrows(ConfigException.class, () -> p.predict("bbbp", row)).getMessage());
+        assertEquals("task bbbp is of type classification, which generate does not take: use classify",
+                assertThrows(ConfigException.class, () -> p.generate("bbbp", row, 4)).getMessage());
+        assertEquals("task QED is of type regression, which classify does not take: use predict",
+                assertThrows(ConfigException.class, () -> p.classify("QED", row)).getMessage());
+        assertEquals("task SMILES is of type lm, which predict does not take: it trains a domain tag on text and has no output to "
+                + "predict; use a regression, classification or text task",
+                assertThrows(ConfigException.class, () -> p.predict("SMILES", row)).getMessage());
+        assertEquals(2, p.classify("bbbp", row).size(), "the right call still answers");
+    }
+
     @Test
     void missingTagsAndHeadsAreNamed() throws Exception {
         Model m = Model.load(Shared.model("stories260K"));
