@@ -42,6 +42,11 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
      * gold class indices.
      */
     public static ClassificationMetrics compute(double[][] prob, int[] gold, List<String> classes) {
+        return compute(prob, gold, classes, false);
+    }
+
+    /** tiesToLast: a tie between the top classes predicts the last of them (a multi-label column at p = 0.5: positive). */
+    private static ClassificationMetrics compute(double[][] prob, int[] gold, List<String> classes, boolean tiesToLast) {
         int n = gold.length, k = classes.size();
         if (n == 0) throw new IllegalArgumentException("no rows to score");
         if (prob.length != n) throw new IllegalArgumentException(prob.length + " probability rows for " + n + " labels");
@@ -54,7 +59,7 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
         }
         requireTwoClasses(counts, classes, n);
         int[] pred = new int[n];
-        for (int i = 0; i < n; i++) pred[i] = argmax(prob[i]);
+        for (int i = 0; i < n; i++) pred[i] = argmax(prob[i], tiesToLast);
         double auroc, auprc, f1;
         List<String> undefined = new ArrayList<>();
         if (k == 2) {
@@ -98,7 +103,7 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
             present++;
         }
         return new ClassificationMetrics(n, classes, counts, auroc, auprc, (double) right / n, recall / present, f1, logLoss(prob, gold),
-                ece(prob, gold), undefined);
+                ece(prob, gold, tiesToLast), undefined);
     }
 
     /** Multi-label: probabilities and 0/1/NaN gold per column; each column scored as a binary task, then the macro mean. */
@@ -122,7 +127,8 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
                 undefined.add("column '" + columns.get(c) + "' left out: its " + g.size() + " labelled rows hold one class only");
                 continue;
             }
-            ClassificationMetrics m = compute(pr.toArray(double[][]::new), g.stream().mapToInt(Integer::intValue).toArray(), List.of("0", "1"));
+            // a column is predicted positive at p >= 0.5, as predict's prediction column and serve's predictions have it
+            ClassificationMetrics m = compute(pr.toArray(double[][]::new), g.stream().mapToInt(Integer::intValue).toArray(), List.of("0", "1"), true);
             a += m.auroc;
             p += m.auprc;
             acc += m.accuracy;
@@ -211,11 +217,11 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
     }
 
     /** Expected calibration error: Σ_b |B_b|/n · |accuracy(B_b) − mean confidence(B_b)|, bins (b/10, (b+1)/10]. */
-    static double ece(double[][] prob, int[] gold) {
+    static double ece(double[][] prob, int[] gold, boolean tiesToLast) {
         double[] conf = new double[ECE_BINS];
         long[] right = new long[ECE_BINS], count = new long[ECE_BINS];
         for (int i = 0; i < gold.length; i++) {
-            int c = argmax(prob[i]);
+            int c = argmax(prob[i], tiesToLast);
             double p = prob[i][c];
             int b = Math.min(ECE_BINS - 1, Math.max(0, (int) Math.ceil(p * ECE_BINS) - 1));
             conf[b] += p;
@@ -227,9 +233,9 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
         return e;
     }
 
-    static int argmax(double[] p) {
+    static int argmax(double[] p, boolean tiesToLast) {
         int best = 0;
-        for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+        for (int i = 1; i < p.length; i++) if (p[i] > p[best] || tiesToLast && p[i] == p[best]) best = i;
         return best;
     }
 

@@ -20,6 +20,24 @@ class ClassificationMetricsTest {
         return out;
     }
 
+    /**
+     * predict writes a multi-label column as predicted at p >= 0.5, but the metrics took p = 0.5 as negative (argmax of
+     * [0.5, 0.5] picks the first class), so eval's F1 described other predictions than the file's. Labels [1, 0, 1, 0],
+     * p [0.5, 0.2, 0.9, 0.5]: predicted [1, 0, 1, 1] (tp 2, fp 1, fn 0), sklearn's f1_score([1,0,1,0], [1,0,1,1]) = 0.8,
+     * accuracy 3/4, balanced accuracy (1 + 1/2) / 2; the old code gave F1 2/3 (predicted [0, 0, 1, 0]).
+     */
+    @Test
+    void aMultiLabelColumnAtOneHalfCountsAsPredictedLikePredictWritesIt() {
+        double[][] p = {{0.5}, {0.2}, {0.9}, {0.5}};
+        double[][] gold = {{1}, {0}, {1}, {0}};
+        ClassificationMetrics m = ClassificationMetrics.multiLabel(p, gold, List.of("A"));
+        assertEquals(0.8, m.f1(), 1e-15);
+        assertEquals(0.75, m.accuracy(), 1e-15);
+        assertEquals(0.75, m.balancedAccuracy(), 1e-15);
+        var spec = new tagllm.task.ClassSpec(tagllm.task.ClassSpec.Kind.MULTILABEL, null, List.of("A"), null, false);
+        assertEquals("A", spec.predicted(new double[]{0.5}), "predict's prediction column at p = 0.5");
+    }
+
     @Test
     void scikitLearnDocumentedExamples() {
         // roc_auc_score and average_precision_score docstrings: y_true [0, 0, 1, 1], y_score [0.1, 0.4, 0.35, 0.8]
