@@ -87,7 +87,7 @@ final class ScoreClassification implements Callable<Integer> {
             List<Object[]> rows = ds.map(issues, r -> {
                 int c = cs.indexOf(r.get(gold.get(0)));
                 if (c < 0) throw new DatasetException(r.origin(), "column '" + gold.get(0) + "': expected one of the classes " + classes + ", got '" + Row.clip(r.get(gold.get(0))) + "'");
-                return new Object[]{probabilities(r, probCols), c};
+                return new Object[]{classProbabilities(r, probCols), c};
             });
             if (rows.isEmpty()) throw DatasetException.of(file.toString(), 0, "no usable rows");
             try {
@@ -116,6 +116,25 @@ final class ScoreClassification implements Callable<Integer> {
             for (String why : m.undefined()) out.println("note: " + why);
         }
         return 0;
+    }
+
+    /**
+     * How far one row's class probabilities may sum from 1: files written with 4 decimals by another tool pass, scores of
+     * another kind (one sigmoid per class, a multi-label file read as one label) do not. scikit-learn's roc_auc_score
+     * refuses such rows for multi-class, and AUROC, F1 and ECE of them would be numbers of no defined meaning.
+     */
+    static final double SUM_TOLERANCE = 1e-3;
+
+    /** The prob_CLASS values of a binary or multi-class row: each in [0, 1], together 1. */
+    private static double[] classProbabilities(Row r, List<String> cols) {
+        double[] p = probabilities(r, cols);
+        double sum = 0;
+        for (double v : p) sum += v;
+        if (Math.abs(sum - 1) > SUM_TOLERANCE) {
+            throw new DatasetException(r.origin(), "the columns " + String.join(", ", cols) + " sum to " + sum
+                    + ", not 1: they are not one row's class probabilities (a multi-label file: give each label column to --gold)");
+        }
+        return p;
     }
 
     private static double[] probabilities(Row r, List<String> cols) {

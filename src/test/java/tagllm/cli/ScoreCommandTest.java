@@ -55,4 +55,24 @@ class ScoreCommandTest {
         CliRun other = CliRun.of("score", "regression", f.toString(), "--pred", "pred", "--gold", "y");
         assertEquals("error: " + f + ":1: missing column 'pred' (the file has: id, prediction, y)", other.err().strip());
     }
+
+    /**
+     * Rows whose prob_CLASS values do not sum to 1 (one sigmoid per class, say) were scored without a word: AUROC,
+     * accuracy and ECE of scores that are not class probabilities, where scikit-learn's roc_auc_score refuses them.
+     * Line 3's 0.8 + 0.8 is now refused naming the line; rows of 4 decimals (0.3333 × 3) still score.
+     */
+    @Test
+    void classProbabilitiesThatDoNotSumToOneAreRefused() throws IOException {
+        Path f = Files.writeString(dir.resolve("p.csv"), "gold,prob_0,prob_1\n1,0.2,0.8\n0,0.8,0.8\n0,0.6,0.4\n");
+        CliRun r = CliRun.of("score", "classification", f.toString(), "--gold", "gold");
+        assertEquals(1, r.exit(), r.out());
+        assertEquals("error: " + f + ":3: the columns prob_0, prob_1 sum to 1.6, not 1: they are not one row's class probabilities "
+                + "(a multi-label file: give each label column to --gold)", r.err().strip());
+
+        Path rounded = Files.writeString(dir.resolve("r.csv"), "gold,prob_a,prob_b,prob_c\na,0.3334,0.3333,0.3333\nb,0.3333,0.3334,0.3333\n"
+                + "c,0.1,0.2,0.7\n");
+        CliRun ok = CliRun.of("score", "classification", rounded.toString(), "--gold", "gold");
+        assertEquals(0, ok.exit(), ok.err());
+        assertTrue(ok.out().contains("accuracy = 1.00000"), ok.out());
+    }
 }
