@@ -99,7 +99,13 @@ public final class TagsCommand implements Runnable {
             ArrayNode tags = o.putArray("tags");
             for (Tag t : s.tags()) tags.addObject().put("name", t.name()).put("kind", t.kind().label()).put("p", t.length()).put("hidden", t.hidden());
             ArrayNode heads = o.putArray("heads");
-            for (RegressionHead h : s.heads().values()) heads.addObject().put("tag", h.tag()).put("outputs", h.outputs()).put("bias", h.bias() != null);
+            for (RegressionHead h : s.heads().values()) {
+                // the label map too, as the text form shows it: predictions are (w·h + b)·scale + shift
+                ObjectNode o1 = heads.addObject().put("tag", h.tag()).put("outputs", h.outputs()).put("bias", h.bias() != null);
+                ArrayNode shift = o1.putArray("label_shift"), scale = o1.putArray("label_scale");
+                for (double v : h.shift()) shift.add(v);
+                for (double v : h.scale()) scale.add(v);
+            }
             ObjectNode tasks = o.putObject("tasks");
             s.tasks().forEach(tasks::set);
             ArrayNode prov = o.putArray("provenance");

@@ -1,0 +1,39 @@
+package tagllm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.head.RegressionHead;
+import tagllm.tag.Tag;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.testutil.CliRun;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * tags inspect --json listed each head's tag, outputs and bias but not its label shift and scale, which the text form
+ * prints and which turn the head's output into label units: a script reading the JSON could not tell a standardised
+ * head (shift 0.7, scale 0.2 here) from a raw one.
+ */
+class TagsInspectJsonTest {
+    @Test
+    void theJsonGivesEachHeadsLabelShiftAndScale(@TempDir Path dir) throws Exception {
+        TagSet s = new TagSet("tiny", "fp");
+        s.put(new Tag("<QED>", TagKind.FUNCTION, 1, 3, new float[]{-1, 0.5f, 7}));
+        s.putHead(new RegressionHead("<QED>", 1, 3, new float[]{0.25f, -2, 3}, null, new double[]{0.7}, new double[]{0.2}));
+        Path f = dir.resolve("a.tags.safetensors");
+        TagFile.write(s, f);
+        CliRun r = CliRun.of("tags", "inspect", "--json", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode head = new ObjectMapper().readTree(r.out()).path("heads").get(0);
+        assertEquals("<QED>", head.path("tag").asText());
+        assertEquals(0.7, head.path("label_shift").get(0).asDouble());
+        assertEquals(0.2, head.path("label_scale").get(0).asDouble());
+        assertTrue(r.out().contains("label_shift") && r.out().contains("label_scale"), r.out());
+    }
+}
