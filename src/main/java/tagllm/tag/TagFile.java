@@ -166,7 +166,7 @@ public final class TagFile {
         return v.intValue();
     }
 
-    /** label_shift / label_scale: absent, or k finite numbers (scales non-zero). */
+    /** label_shift / label_scale: absent, or k finite numbers (scales positive, as a head's standardisation makes them). */
     private static double[] labelNumbers(JsonNode h, String field, int k, boolean scale, Path file, String tag) {
         JsonNode a = h.get(field);
         if (a == null || a.isNull()) return null;
@@ -174,9 +174,10 @@ public final class TagFile {
             throw new ModelFormatException(file + ": head " + tag + ": '" + field + "' must be an array of " + k + " numbers, got " + a);
         }
         for (JsonNode v : a) {
-            if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || scale && v.doubleValue() == 0) {
+            // a scale is a label's standard deviation: RegressionHead refuses one of 0 or below, without the file's name
+            if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || scale && !(v.doubleValue() > 0)) {
                 throw new ModelFormatException(file + ": head " + tag + ": '" + field + "' must hold finite numbers"
-                        + (scale ? " other than 0" : "") + ", got " + a);
+                        + (scale ? " above 0" : "") + ", got " + a);
             }
         }
         return doubles(a, k);

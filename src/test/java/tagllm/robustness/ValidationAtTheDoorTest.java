@@ -69,7 +69,7 @@ class ValidationAtTheDoorTest {
         refused(tagFile(m -> ((ObjectNode) m.get("model")).remove("fingerprint"), 0f), "model.fingerprint is missing");
         refused(tagFile(m -> ((ObjectNode) m.get("heads").get(0)).put("bias", "yes"), 0f), "'bias' must be true or false", "\"yes\"");
         refused(tagFile(m -> ((ObjectNode) m.get("heads").get(0)).put("outputs", "1"), 0f), "'outputs' must be an integer");
-        refused(tagFile(m -> ((ObjectNode) m.get("heads").get(0)).putArray("label_scale").add(0), 0f), "label_scale", "other than 0");
+        refused(tagFile(m -> ((ObjectNode) m.get("heads").get(0)).putArray("label_scale").add(0), 0f), "label_scale", "above 0");
         refused(tagFile(m -> ((ObjectNode) m.get("tags").get(0)).put("p", -2), 0f), "'p' must be an integer 1..");
         refused(tagFile(m -> { }, Float.NaN), "tensor 'tag.A' holds NaN at index 3");
         refused(tagFile(m -> { }, Float.POSITIVE_INFINITY), "tensor 'tag.A' holds Infinity");

@@ -137,6 +137,22 @@ class TagFileTest {
         assertTrue(e.getMessage().startsWith(f + ": tag <QED> has hidden size 2 but the tags before it 3"), e.getMessage());
     }
 
+    /** A negative label scale (a hand-edited file) was refused by the head with no file named. */
+    @Test
+    void aLabelScaleBelowZeroIsRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("negative-scale.tags.safetensors");
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        w.addF32("tag.QED", new float[]{-1, 0.5f, 7}, 1, 3);
+        w.addF32("head.QED.weight", new float[]{0.25f, -2, 1}, 1, 3);
+        w.metadata("format", TagFile.FORMAT);
+        w.metadata("tagllm", "{\"format\":\"tagllm.tags\",\"version\":1,\"model\":{\"name\":\"tiny\",\"fingerprint\":\"fp\"},"
+                + "\"tags\":[{\"name\":\"<QED>\",\"kind\":\"function\",\"p\":1,\"hidden\":3}],"
+                + "\"heads\":[{\"tag\":\"<QED>\",\"outputs\":1,\"bias\":false,\"label_shift\":[0.5],\"label_scale\":[-1]}]}");
+        w.write(f);
+        var e = assertThrows(ModelFormatException.class, () -> TagFile.read(f));
+        assertEquals(f + ": head <QED>: 'label_scale' must hold finite numbers above 0, got [-1]", e.getMessage());
+    }
+
     @Test
     void aPlainSafetensorsFileIsNotATagFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("w.safetensors");
