@@ -66,7 +66,7 @@ final class Relaunch {
         cmd.add("-cp");
         cmd.add(System.getProperty(CHILD_CLASS_PATH, System.getProperty("java.class.path")));
         cmd.add(Main.class.getName());
-        cmd.addAll(List.of(args));
+        cmd.addAll(inheritedDescriptors(List.of(args), ProcessHandle.current().pid(), java.nio.file.Files::exists));
         return supervise(new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.PIPE));
     }
@@ -129,6 +129,32 @@ final class Relaunch {
             Thread.currentThread().interrupt();
             return 130;
         }
+    }
+
+    private static final java.util.regex.Pattern DESCRIPTOR_PATH =
+            java.util.regex.Pattern.compile("(--[A-Za-z0-9-]+=)?(?:/dev/fd/|/proc/self/fd/)([0-9]{1,9})");
+
+    /**
+     * The arguments, with a path naming one of this process's inherited descriptors ({@code /dev/fd/N} or
+     * {@code /proc/self/fd/N}, N >= 3: what bash's {@code <(zcat f.gz)} passes) written as {@code /proc/PID/fd/N}.
+     * ProcessBuilder hands the child only descriptors 0-2, so in the child /dev/fd/63 names nothing; through this
+     * process's /proc entry the child opens the same pipe. Where that entry does not exist (no /proc) the argument is
+     * left as it is.
+     */
+    static List<String> inheritedDescriptors(List<String> args, long pid, java.util.function.Predicate<Path> exists) {
+        List<String> out = new ArrayList<>(args.size());
+        for (String a : args) {
+            var m = DESCRIPTOR_PATH.matcher(a);
+            if (m.matches() && Long.parseLong(m.group(2)) > 2) {
+                String viaParent = "/proc/" + pid + "/fd/" + m.group(2);
+                if (exists.test(Path.of(viaParent))) {
+                    out.add((m.group(1) == null ? "" : m.group(1)) + viaParent);
+                    continue;
+                }
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     /** The options ./tagllm gave for the child (null: none given), else this JVM's own, passed on. */

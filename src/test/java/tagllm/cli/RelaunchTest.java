@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
+import tagllm.testutil.CliRun;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
@@ -83,5 +84,40 @@ class RelaunchTest {
         } finally {
             parent.destroyForcibly();
         }
+    }
+
+    /** bash's <(...) passes /dev/fd/N; the child gets only descriptors 0-2, so it must open the pipe through /proc/PARENT. */
+    @Test
+    void anInheritedDescriptorPathIsPassedThroughTheParentsProcEntry() {
+        assertEquals(List.of("chem", "--input", "/proc/1234/fd/63", "--output=/proc/1234/fd/5", "/proc/1234/fd/7",
+                        "/dev/fd/0", "/dev/fd/2", "--prompt", "a /dev/fd/9 b", "/dev/fd/x", "/dev/fd/12345678901"),
+                Relaunch.inheritedDescriptors(List.of("chem", "--input", "/dev/fd/63", "--output=/dev/fd/5", "/proc/self/fd/7",
+                        "/dev/fd/0", "/dev/fd/2", "--prompt", "a /dev/fd/9 b", "/dev/fd/x", "/dev/fd/12345678901"), 1234, p -> true));
+        assertEquals(List.of("--input", "/dev/fd/63"),
+                Relaunch.inheritedDescriptors(List.of("--input", "/dev/fd/63"), 1234, p -> false), "no /proc: unchanged");
+    }
+
+    /**
+     * docs/data-and-metrics.md: {@code --input <(zcat ...)} works. The CLI ran in the relaunched child, which could not
+     * open the parent's /dev/fd/63 ("error: /dev/fd/63: no such file"). Here bash starts the CLI as ./tagllm does (a
+     * JVM without the Vector API, so it relaunches) with a process substitution as the input; the output must equal
+     * that of the same rows read from a regular file.
+     */
+    @Test
+    void aProcessSubstitutionReachesTheRelaunchedChild(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(Path.of("/proc/self/fd")), "no /proc here");
+        String rows = "smiles,name\nCCO,ethanol\nc1ccccc1O,phenol\n";
+        Path file = java.nio.file.Files.writeString(dir.resolve("mols.csv"), rows);
+        Path expected = dir.resolve("expected.csv"), got = dir.resolve("got.csv");
+        CliRun reference = CliRun.of("chem", "qed", "-q", "--input", file.toString(), "--output", expected.toString());
+        assertEquals(0, reference.exit(), reference.err());
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("bash", "-c", "exec \"$0\" -Xmx64m -cp \"$1\" tagllm.cli.Main chem qed -q --input <(cat \"$2\") "
+                + "--format csv --output \"$3\"", javaBin, System.getProperty("java.class.path"), file.toString(), got.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertEquals(java.nio.file.Files.readString(expected), java.nio.file.Files.readString(got));
     }
 }
