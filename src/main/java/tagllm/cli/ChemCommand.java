@@ -92,7 +92,8 @@ public final class ChemCommand implements Runnable {
         /** Labels the file and reports the outcome on stderr. */
         int run(PrintWriter err, String column, List<String> columns, CsvLabeler.Labeler labeler, String what) throws IOException {
             requireBoth();
-            RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
+            // each row's reason is in its error column: stderr lists the first few, as predict does
+            RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
             long t0 = System.nanoTime();
             RowProgress bar = RowProgress.overFile(err, quiet, "chem " + what, input);
             CsvLabeler.Summary s = new CsvLabeler(columns, labeler, labelling.threads()).label(input, labelling.format(), column, output, issues, bar::to);

@@ -45,6 +45,28 @@ class ChemCommandTest {
     }
 
     /**
+     * docs/data-and-metrics.md: the first 5 reasons are printed (the output's error column has them all). chem printed
+     * up to 1,000 lines, one per bad row, where predict prints 5.
+     */
+    @Test
+    void stderrListsTheFirstFiveBadRowsAndTheOutputKeepsEveryReason() throws IOException {
+        StringBuilder csv = new StringBuilder("smiles\n");
+        for (int i = 0; i < 7; i++) csv.append("C1CC").append(i + 2).append('\n');
+        csv.append("CCO\n");
+        Path in = write("bad.csv", csv.toString());
+        Path outFile = dir.resolve("bad-out.csv");
+        CliRun r = CliRun.of("chem", "qed", "-q", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> listed = r.err().lines().filter(l -> l.startsWith("  " + in + ":")).toList();
+        assertEquals(List.of(2, 3, 4, 5, 6).stream().map(n -> "  " + in + ":" + n + ": invalid SMILES 'C1CC" + n + "'").toList(),
+                listed.stream().map(l -> l.substring(0, l.indexOf("'", l.indexOf("'") + 1) + 1)).toList(), r.err());
+        assertTrue(r.err().contains("7 rows skipped (first 5 shown):"), r.err());
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals(9, lines.size());
+        assertEquals(7, lines.stream().filter(l -> l.contains("invalid SMILES")).count(), "every reason in the output");
+    }
+
+    /**
      * JSONL in, JSONL out: every key any object has is kept (the first object's keys used to decide), an object without
      * the SMILES key gets its error in its place (the file used to be refused for its first object), and a .jsonl
      * output holds JSON lines (it held CSV), as .tsv holds TSV.
