@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeHubServer implements AutoCloseable {
     static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
-    record Request(String server, String method, String path, String range, String authorization) {}
+    record Request(String server, String method, String path, String range, String authorization, long atNanos) {}
 
     final Map<String, Map<String, byte[]>> repos = new LinkedHashMap<>();
     final List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -31,6 +31,20 @@ final class FakeHubServer implements AutoCloseable {
     final AtomicInteger cutsLeft = new AtomicInteger();
     volatile long cutAfter;
     final AtomicInteger cdnBytesSent = new AtomicInteger();
+    /** Revisions the hub knows besides main and COMMIT (a branch, a tag, "refs/pr/1"). */
+    final java.util.Set<String> revisions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** An answer the hub gives to every request whose file name is file, instead of the file. */
+    record Refusal(String file, int status, String errorCode) {}
+    volatile Refusal refusal;
+    /** The CDN sends bodies in 16 KiB pieces this many ms apart (0: at once), so that downloads overlap. */
+    volatile long cdnPieceDelayMs;
+    /** When the CDN last began sending the last piece of a body (System.nanoTime): the transfer was not over before. */
+    volatile long cdnLastPieceNanos;
+    /** HEAD answers for plain files leave out Content-Length (the size is then unknown to the client). */
+    volatile boolean headWithoutLength;
+    /** The hub's GET of this file sends this many bytes of it, then drops the connection. */
+    volatile String cutFile;
+    volatile int cutFileAfter;
 
     private final HttpServer hub;
     private final HttpServer cdn;
@@ -71,14 +85,21 @@ final class FakeHubServer implements AutoCloseable {
     }
 
     private void record(String server, HttpExchange x) {
-        requests.add(new Request(server, x.getRequestMethod(), x.getRequestURI().getPath(),
-                x.getRequestHeaders().getFirst("Range"), x.getRequestHeaders().getFirst("Authorization")));
+        requests.add(new Request(server, x.getRequestMethod(), x.getRequestURI().getRawPath(),
+                x.getRequestHeaders().getFirst("Range"), x.getRequestHeaders().getFirst("Authorization"), System.nanoTime()));
     }
 
     private void hub(HttpExchange x) throws IOException {
         record("hub", x);
         try (x) {
-            String[] p = x.getRequestURI().getPath().split("/", 6); // "", org, name, "resolve", rev, file
+            // split the raw path: a revision such as refs/pr/1 arrives as refs%2Fpr%2F1
+            String[] p = x.getRequestURI().getRawPath().split("/", 6); // "", org, name, "resolve", rev, file
+            for (int i = 0; i < p.length; i++) p[i] = java.net.URLDecoder.decode(p[i].replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+            Refusal r = refusal;
+            if (r != null && p.length == 6 && p[5].equals(r.file())) {
+                empty(x, r.status(), r.errorCode());
+                return;
+            }
             if (p.length < 6 || !p[3].equals("resolve")) {
                 empty(x, 404, "EntryNotFound");
                 return;
@@ -88,7 +109,7 @@ final class FakeHubServer implements AutoCloseable {
                 empty(x, 401, "RepoNotFound");
                 return;
             }
-            if (!p[4].equals("main") && !p[4].equals(COMMIT)) {
+            if (!p[4].equals("main") && !p[4].equals(COMMIT) && !revisions.contains(p[4])) {
                 empty(x, 404, "RevisionNotFound");
                 return;
             }
@@ -109,11 +130,16 @@ final class FakeHubServer implements AutoCloseable {
             }
             x.getResponseHeaders().add("ETag", "\"" + sha1(body) + "\"");
             if (x.getRequestMethod().equals("HEAD")) {
-                x.getResponseHeaders().add("Content-Length", Long.toString(body.length));
+                if (!headWithoutLength) x.getResponseHeaders().add("Content-Length", Long.toString(body.length));
                 x.sendResponseHeaders(200, -1);
                 return;
             }
             x.sendResponseHeaders(200, body.length);
+            if (p[5].equals(cutFile)) {
+                x.getResponseBody().write(body, 0, Math.min(cutFileAfter, body.length));
+                x.getResponseBody().flush();
+                throw new IOException("simulated network failure in " + p[5]);
+            }
             x.getResponseBody().write(body);
         }
     }
@@ -156,9 +182,25 @@ final class FakeHubServer implements AutoCloseable {
             // handler fails.
             throw new IOException("simulated network failure after " + part + " bytes");
         }
-        out.write(body, from, len);
+        long delay = cdnPieceDelayMs;
+        for (int at = from, end = from + len; at < end; ) {
+            int piece = delay > 0 ? Math.min(16384, end - at) : end - at;
+            if (at + piece == end) cdnLastPieceNanos = System.nanoTime(); // before the client can have the whole body
+            out.write(body, at, piece);
+            out.flush();
+            at += piece;
+            if (delay > 0 && at < end) sleepQuietly(delay);
+        }
         cdnBytesSent.addAndGet(len);
         x.close();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void empty(HttpExchange x, int code, String errorCode) throws IOException {

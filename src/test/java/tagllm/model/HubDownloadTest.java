@@ -291,4 +291,106 @@ class HubDownloadTest {
             assertTrue(HubId.parse(bad).isEmpty(), bad);
         }
     }
+
+    /**
+     * Each refusal of the Hub (docs/models.md: tokens, gated repos) stops the download with an error naming the
+     * repository, what was refused and the URL; nothing is left that a later run could take for the model.
+     */
+    @Test
+    void eachRefusalOfTheHubIsNamedAndLeavesNoModel() {
+        record Case(FakeHubServer.Refusal refusal, String token, String says) {}
+        List<Case> cases = List.of(
+                new Case(new FakeHubServer.Refusal("config.json", 401, null), null, "repository org/tiny not found"),
+                new Case(new FakeHubServer.Refusal("config.json", 401, "GatedRepo"), null, "org/tiny is gated or private"),
+                new Case(new FakeHubServer.Refusal("config.json", 403, null), "hf_x", "the HF_TOKEN given was refused"),
+                new Case(new FakeHubServer.Refusal("tokenizer.json", 404, "EntryNotFound"), null,
+                        "file 'tokenizer.json' not found in org/tiny at " + FakeHubServer.COMMIT),
+                new Case(new FakeHubServer.Refusal("config.json", 429, null), null, "HTTP 429 for config.json"),
+                new Case(new FakeHubServer.Refusal("model.safetensors", 500, null), null, "HTTP 500 for model.safetensors"));
+        for (Case c : cases) {
+            cache = tmp.resolve("hub-cache-" + c.refusal().status() + "-" + c.refusal().file()); // each case from an empty cache
+            server.refusal = c.refusal();
+            var e = assertThrows(IOException.class, () -> downloader(c.token()).download(HubId.parse("org/tiny").orElseThrow()),
+                    c.toString());
+            assertTrue(e.getMessage().startsWith("org/tiny: ") && e.getMessage().contains(c.says())
+                    && e.getMessage().contains(server.endpoint() + "/org/tiny/resolve/"), c + ": " + e.getMessage());
+            assertFalse(Files.exists(repoDir().resolve("refs/main")), c.toString());
+            assertFalse(Files.exists(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT).resolve(c.refusal().file())), c.toString());
+        }
+    }
+
+    /** org/name@refs/pr/1: asked for by that revision (encoded as one path segment), then pinned to its commit. */
+    @Test
+    void aRevisionIsPinnedToItsCommitAndCachedUnderItsRef() throws IOException {
+        server.revisions.add("refs/pr/1");
+        Path snap = locator().resolve("org/tiny@refs/pr/1");
+        assertEquals(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT), snap);
+        assertEquals(FakeHubServer.COMMIT, Files.readString(repoDir().resolve("refs/refs/pr/1")), "huggingface_hub's layout");
+        assertFalse(Files.exists(repoDir().resolve("refs/main")));
+        List<String> hubPaths = server.requests("hub").stream().map(FakeHubServer.Request::path).toList();
+        assertEquals("/org/tiny/resolve/refs%2Fpr%2F1/config.json", hubPaths.getFirst());
+        assertTrue(hubPaths.stream().filter(q -> !q.endsWith("/config.json"))
+                        .allMatch(q -> q.startsWith("/org/tiny/resolve/" + FakeHubServer.COMMIT + "/")),
+                "every other file at the commit config.json's answer named: " + hubPaths);
+        int before = server.requests.size();
+        assertEquals(snap, locator("HF_HUB_OFFLINE", "1").resolve("org/tiny@refs/pr/1"));
+        assertEquals(before, server.requests.size());
+        var other = assertThrows(ModelFormatException.class, () -> locator("HF_HUB_OFFLINE", "1").resolve("org/tiny@v2"));
+        assertTrue(other.getMessage().contains("org/tiny@v2") && other.getMessage().contains("HF_HUB_OFFLINE"), other.getMessage());
+    }
+
+    /**
+     * A file whose size the HEAD did not give, cut short on every attempt: the download fails and nothing in the
+     * snapshot points at the partial bytes (the client knows the GET's Content-Length, so a short body is no file).
+     */
+    @Test
+    void aCutShortFileOfUnknownSizeIsNeverUsed() {
+        server.headWithoutLength = true;
+        server.cutFile = "tokenizer.json";
+        server.cutFileAfter = 100;
+        assertThrows(IOException.class, () -> downloader(null).timeouts(5_000, 5_000, 2, 0).download(HubId.parse("org/tiny").orElseThrow()));
+        Path snap = repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT);
+        assertFalse(Files.exists(snap.resolve("tokenizer.json")));
+        assertTrue(Files.exists(snap.resolve("config.json")), "the file before it is complete");
+        assertFalse(Files.exists(repoDir().resolve("refs/main")));
+        server.cutFile = null;
+        assertDoesNotThrow(() -> assertArrayEquals(files.get("tokenizer.json"),
+                Files.readAllBytes(locator().resolve("org/tiny").resolve("tokenizer.json"))));
+    }
+
+    /**
+     * Two processes resolving the same id at once (two CLI commands started together): the weights are fetched once
+     * (the second waits on the blob's lock file, then finds the blob), and both get the complete model.
+     */
+    @Test
+    void twoProcessesDownloadingAtOnceFetchTheWeightsOnce() throws Exception {
+        int pieces = (files.get("model.safetensors").length + 16383) / 16384;
+        server.cdnPieceDelayMs = 4000 / pieces; // the weights take about 4 s, so that the two JVMs (started together) overlap
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<Process> ps = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            ps.add(new ProcessBuilder(javaBin, "-Xmx64m", "-cp", System.getProperty("java.class.path"), HubDownloadMain.class.getName(),
+                    server.endpoint(), cache.toString(), "org/tiny").redirectErrorStream(true).start());
+        }
+        for (Process p : ps) {
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), out);
+            assertEquals(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT).toString(), out);
+        }
+        long weightGets = server.requests("cdn").stream().filter(r -> r.method().equals("GET")).count();
+        assertEquals(1, weightGets, "the weights are fetched once");
+        List<Long> weightHeads = server.requests("hub").stream()
+                .filter(r -> r.method().equals("HEAD") && r.path().endsWith("/model.safetensors")).map(FakeHubServer.Request::atNanos).toList();
+        assertEquals(2, weightHeads.size());
+        assertTrue(weightHeads.stream().allMatch(t -> t < server.cdnLastPieceNanos),
+                "both asked for the weights while they were still arriving, so the second waited for the first: HEADs "
+                        + weightHeads.stream().map(t -> (t - server.cdnLastPieceNanos) / 1_000_000 + " ms").toList()
+                        + " from the last piece");
+        Path snap = repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT);
+        for (var f : files.entrySet()) assertArrayEquals(f.getValue(), Files.readAllBytes(snap.resolve(f.getKey())), f.getKey());
+        try (var blobs = Files.list(repoDir().resolve("blobs"))) {
+            assertTrue(blobs.noneMatch(b -> b.toString().endsWith(".incomplete")));
+        }
+    }
 }
