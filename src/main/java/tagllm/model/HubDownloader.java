@@ -52,6 +52,30 @@ public final class HubDownloader {
     private int readTimeoutMs = 60_000;
     private int maxAttempts = 5;
     private long retryDelayMs = 1_000;
+    private Pause pause = Thread::sleep;
+
+    /** How the downloader waits between attempts; tests record the waits instead of sleeping. */
+    @FunctionalInterface
+    interface Pause {
+        void sleep(long ms) throws InterruptedException;
+    }
+
+    /** The longest wait a Retry-After header may ask for: a server asking for more is waited on this long. */
+    static final long MAX_RETRY_AFTER_MS = 60_000;
+
+    /** An answer worth retrying (429 Too Many Requests, or 500, 502, 503, 504: the server's own trouble). */
+    static final class TransientHttpException extends IOException {
+        final int code;
+        final long retryAfterMs; // -1: the server did not say
+        final URI url;
+
+        TransientHttpException(String message, int code, long retryAfterMs, URI url) {
+            super(message);
+            this.code = code;
+            this.retryAfterMs = retryAfterMs;
+            this.url = url;
+        }
+    }
 
     /** Metadata of one file from its HEAD response(s). */
     record Meta(String commit, String etag, long size, URI download) {}
@@ -69,6 +93,11 @@ public final class HubDownloader {
         this.readTimeoutMs = readMs;
         this.maxAttempts = attempts;
         this.retryDelayMs = retryDelayMs;
+        return this;
+    }
+
+    HubDownloader pauses(Pause pause) {
+        this.pause = pause;
         return this;
     }
 
@@ -125,8 +154,61 @@ public final class HubDownloader {
         return b.toString();
     }
 
-    /** HEAD the file; null when it does not exist and is optional. */
+    /**
+     * HEAD the file; null when it does not exist and is optional. A transient answer (429, 5xx) is asked again, up to
+     * maxAttempts in all, waiting as Retry-After says (at most MAX_RETRY_AFTER_MS), else 1, 2, 3... retry delays.
+     */
     Meta head(HubId id, String revision, String file, boolean required) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return headOnce(id, revision, file, required);
+            } catch (TransientHttpException e) {
+                if (attempt >= maxAttempts) {
+                    throw new IOException(id + ": the Hub answered HTTP " + e.code + " for " + file + " (" + transientReason(e.code)
+                            + ") on each of " + maxAttempts + " attempts; this is usually temporary, run again later [" + e.url + "]", e);
+                }
+                sleep(retryWait(e, attempt));
+            }
+        }
+    }
+
+    private long retryWait(IOException e, int attempt) {
+        if (e instanceof TransientHttpException t && t.retryAfterMs >= 0) return Math.min(t.retryAfterMs, MAX_RETRY_AFTER_MS);
+        return retryDelayMs * attempt;
+    }
+
+    static boolean isTransient(int code) {
+        return code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
+    }
+
+    static String transientReason(int code) {
+        return switch (code) {
+            case 429 -> "rate-limited: too many requests";
+            case 502 -> "bad gateway";
+            case 503 -> "service unavailable";
+            case 504 -> "gateway timeout";
+            default -> "server error";
+        };
+    }
+
+    /** Retry-After in ms: delay-seconds or an HTTP date (RFC 9110); -1 when absent or unreadable. */
+    static long retryAfterMs(String header, long nowMillis) {
+        if (header == null || header.isBlank()) return -1;
+        String h = header.trim();
+        try {
+            return Math.max(0, Math.multiplyExact(Long.parseLong(h), 1000L));
+        } catch (NumberFormatException | ArithmeticException e) {
+            // not a number of seconds: an HTTP date
+        }
+        try {
+            long at = java.time.ZonedDateTime.parse(h, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+            return Math.max(0, at - nowMillis);
+        } catch (java.time.format.DateTimeParseException e) {
+            return -1;
+        }
+    }
+
+    private Meta headOnce(HubId id, String revision, String file, boolean required) throws IOException {
         URI url = resolveUrl(id, revision, file);
         String commit = null, etag = null;
         long size = -1;
@@ -150,6 +232,10 @@ public final class HubDownloader {
                 if (code == 404 && !required && !"RepoNotFound".equals(c.getHeaderField("X-Error-Code"))
                         && !"RevisionNotFound".equals(c.getHeaderField("X-Error-Code"))) {
                     return null;
+                }
+                if (isTransient(code)) {
+                    throw new TransientHttpException(id + ": HTTP " + code + " for " + file + " [" + url + "]", code,
+                            retryAfterMs(c.getHeaderField("Retry-After"), System.currentTimeMillis()), url);
                 }
                 throw httpError(id, revision, file, url, c, code);
             } finally {
@@ -234,14 +320,15 @@ public final class HubDownloader {
                 have = 0;
             }
             if (m.size() >= 0 && have == m.size()) break;
+            IOException failed = null;
             try {
                 done = transfer(file, m, part, have, bar);
             } catch (tagllm.util.AtomicFiles.WriteFailedException e) {
                 throw e; // the local disk, not the connection
             } catch (IOException e) {
-                last = e; // a broken connection: resume from what arrived
+                last = failed = e; // a broken connection or a transient answer: resume from what arrived
             }
-            if (!done && attempt < maxAttempts) sleep(retryDelayMs * attempt);
+            if (!done && attempt < maxAttempts) sleep(failed != null ? retryWait(failed, attempt) : retryDelayMs * attempt);
         }
         have = Files.isRegularFile(part) ? Files.size(part) : 0;
         if (m.size() >= 0 && have != m.size()) {
@@ -294,6 +381,9 @@ public final class HubDownloader {
                 } else if (code == 416) {
                     Files.deleteIfExists(part);
                     return false;
+                } else if (isTransient(code)) {
+                    throw new TransientHttpException(file + ": HTTP " + code + " (" + transientReason(code) + ") from " + url, code,
+                            retryAfterMs(c.getHeaderField("Retry-After"), System.currentTimeMillis()), url);
                 } else {
                     throw new IOException(file + ": HTTP " + code + " from " + url);
                 }
@@ -379,10 +469,10 @@ public final class HubDownloader {
         }
     }
 
-    private static void sleep(long ms) throws IOException {
+    private void sleep(long ms) throws IOException {
         if (ms <= 0) return;
         try {
-            Thread.sleep(ms);
+            pause.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("download interrupted");

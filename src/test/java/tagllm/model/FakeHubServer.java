@@ -36,6 +36,9 @@ final class FakeHubServer implements AutoCloseable {
     /** An answer the hub gives to every request whose file name is file, instead of the file. */
     record Refusal(String file, int status, String errorCode) {}
     volatile Refusal refusal;
+    /** How many more requests the refusal answers (then the file is served); the Retry-After it sends, if any. */
+    final AtomicInteger refusalsLeft = new AtomicInteger(Integer.MAX_VALUE);
+    volatile String refusalRetryAfter;
     /** The CDN sends bodies in 16 KiB pieces this many ms apart (0: at once), so that downloads overlap. */
     volatile long cdnPieceDelayMs;
     /** When the CDN last began sending the last piece of a body (System.nanoTime): the transfer was not over before. */
@@ -96,7 +99,8 @@ final class FakeHubServer implements AutoCloseable {
             String[] p = x.getRequestURI().getRawPath().split("/", 6); // "", org, name, "resolve", rev, file
             for (int i = 0; i < p.length; i++) p[i] = java.net.URLDecoder.decode(p[i].replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
             Refusal r = refusal;
-            if (r != null && p.length == 6 && p[5].equals(r.file())) {
+            if (r != null && p.length == 6 && p[5].equals(r.file()) && refusalsLeft.getAndDecrement() > 0) {
+                if (refusalRetryAfter != null) x.getResponseHeaders().add("Retry-After", refusalRetryAfter);
                 empty(x, r.status(), r.errorCode());
                 return;
             }

@@ -305,8 +305,8 @@ class HubDownloadTest {
                 new Case(new FakeHubServer.Refusal("config.json", 403, null), "hf_x", "the HF_TOKEN given was refused"),
                 new Case(new FakeHubServer.Refusal("tokenizer.json", 404, "EntryNotFound"), null,
                         "file 'tokenizer.json' not found in org/tiny at " + FakeHubServer.COMMIT),
-                new Case(new FakeHubServer.Refusal("config.json", 429, null), null, "HTTP 429 for config.json"),
-                new Case(new FakeHubServer.Refusal("model.safetensors", 500, null), null, "HTTP 500 for model.safetensors"));
+                new Case(new FakeHubServer.Refusal("config.json", 429, null), null, "HTTP 429 for config.json (rate-limited"),
+                new Case(new FakeHubServer.Refusal("model.safetensors", 500, null), null, "HTTP 500 for model.safetensors (server error)"));
         for (Case c : cases) {
             cache = tmp.resolve("hub-cache-" + c.refusal().status() + "-" + c.refusal().file()); // each case from an empty cache
             server.refusal = c.refusal();
@@ -392,5 +392,52 @@ class HubDownloadTest {
         try (var blobs = Files.list(repoDir().resolve("blobs"))) {
             assertTrue(blobs.noneMatch(b -> b.toString().endsWith(".incomplete")));
         }
+    }
+
+    /**
+     * 429 and 5xx are the Hub's passing trouble: asked again (5 attempts in all), waiting as Retry-After says but at
+     * most a minute, else 1, 2, 3, 4 retry delays; the file is then downloaded. When every attempt is refused, the
+     * error says what the server answered and to run again later.
+     */
+    @Test
+    void rateLimitsAndServerErrorsAreRetriedHonouringRetryAfter() throws IOException {
+        List<Long> waits = new java.util.ArrayList<>();
+        server.refusal = new FakeHubServer.Refusal("config.json", 429, null);
+        server.refusalRetryAfter = "7";
+        server.refusalsLeft.set(2);
+        Path snap = downloader(null).timeouts(5_000, 5_000, 5, 1_000).pauses(waits::add).download(HubId.parse("org/tiny").orElseThrow());
+        assertArrayEquals(files.get("config.json"), Files.readAllBytes(snap.resolve("config.json")));
+        assertEquals(List.of(7_000L, 7_000L), waits, "Retry-After: 7 (seconds), twice");
+
+        waits.clear();
+        cache = tmp.resolve("hub-cache-503");
+        server.refusal = new FakeHubServer.Refusal("tokenizer.json", 503, null);
+        server.refusalRetryAfter = "3600";
+        server.refusalsLeft.set(1);
+        downloader(null).timeouts(5_000, 5_000, 5, 1_000).pauses(waits::add).download(HubId.parse("org/tiny").orElseThrow());
+        assertEquals(List.of(60_000L), waits, "an hour asked for is capped at a minute");
+
+        waits.clear();
+        cache = tmp.resolve("hub-cache-429");
+        server.refusal = new FakeHubServer.Refusal("config.json", 429, null);
+        server.refusalRetryAfter = null;
+        server.refusalsLeft.set(Integer.MAX_VALUE);
+        int before = server.requests("hub").size();
+        var e = assertThrows(IOException.class, () -> downloader(null).timeouts(5_000, 5_000, 5, 1_000).pauses(waits::add)
+                .download(HubId.parse("org/tiny").orElseThrow()));
+        assertEquals(5, server.requests("hub").size() - before, "5 attempts");
+        assertEquals(List.of(1_000L, 2_000L, 3_000L, 4_000L), waits, "no Retry-After: growing delays");
+        assertTrue(e.getMessage().startsWith("org/tiny: ") && e.getMessage().contains("HTTP 429") && e.getMessage().contains("rate-limited")
+                && e.getMessage().contains("run again later") && e.getMessage().contains(server.endpoint() + "/org/tiny/resolve/main/config.json"),
+                e.getMessage());
+        assertFalse(Files.exists(repoDir().resolve("refs/main")));
+    }
+
+    @Test
+    void retryAfterIsReadAsSecondsOrAsAnHttpDate() {
+        assertEquals(120_000, HubDownloader.retryAfterMs("120", 0));
+        assertEquals(30_000, HubDownloader.retryAfterMs("Thu, 01 Jan 1970 00:00:30 GMT", 0));
+        assertEquals(-1, HubDownloader.retryAfterMs("soon", 0));
+        assertEquals(-1, HubDownloader.retryAfterMs(null, 0));
     }
 }
