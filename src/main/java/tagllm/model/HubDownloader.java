@@ -113,24 +113,24 @@ public final class HubDownloader {
         Path snapshot = repo.resolve("snapshots").resolve(commit);
         Files.createDirectories(snapshot);
         // Every further file is asked for at the commit, so that a push during the download cannot mix revisions.
-        fetch(repo, snapshot, "config.json", config);
-        for (String f : REQUIRED.subList(1, REQUIRED.size())) fetch(repo, snapshot, f, head(id, commit, f, true));
+        fetch(id, repo, snapshot, "config.json", config);
+        for (String f : REQUIRED.subList(1, REQUIRED.size())) fetch(id, repo, snapshot, f, head(id, commit, f, true));
         for (String f : OPTIONAL) {
             Meta m = head(id, commit, f, false);
-            if (m != null) fetch(repo, snapshot, f, m);
+            if (m != null) fetch(id, repo, snapshot, f, m);
         }
         Meta single = head(id, commit, TensorSource.SINGLE, false);
         if (single != null) {
-            fetch(repo, snapshot, TensorSource.SINGLE, single);
+            fetch(id, repo, snapshot, TensorSource.SINGLE, single);
         } else {
             Meta index = head(id, commit, TensorSource.INDEX, false);
             if (index == null) {
                 throw new ModelFormatException(id + ": the repository has no " + TensorSource.SINGLE + " or " + TensorSource.INDEX
                         + " (tagllm reads safetensors weights only)");
             }
-            fetch(repo, snapshot, TensorSource.INDEX, index);
+            fetch(id, repo, snapshot, TensorSource.INDEX, index);
             for (String shard : TensorSource.shardNames(snapshot.resolve(TensorSource.INDEX))) {
-                fetch(repo, snapshot, shard, head(id, commit, shard, true));
+                fetch(id, repo, snapshot, shard, head(id, commit, shard, true));
             }
         }
         if (!id.revisionIsCommit()) {
@@ -279,7 +279,7 @@ public final class HubDownloader {
     }
 
     /** Makes snapshot/file point at blobs/ETAG, downloading the blob unless the cache already has it. */
-    private void fetch(Path repo, Path snapshot, String file, Meta m) throws IOException {
+    private void fetch(HubId id, Path repo, Path snapshot, String file, Meta m) throws IOException {
         Path blobs = repo.resolve("blobs");
         Files.createDirectories(blobs);
         Path blob = blobs.resolve(m.etag());
@@ -290,7 +290,7 @@ public final class HubDownloader {
             local.lock();
             try (FileChannel lc = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = lc.lock()) {
-                if (!Files.isRegularFile(blob)) downloadBlob(file, m, blob);
+                if (!Files.isRegularFile(blob)) downloadBlob(id, file, m, blob);
             } finally {
                 local.unlock();
             }
@@ -307,7 +307,7 @@ public final class HubDownloader {
         }
     }
 
-    private void downloadBlob(String file, Meta m, Path blob) throws IOException {
+    private void downloadBlob(HubId id, String file, Meta m, Path blob) throws IOException {
         Path part = blob.resolveSibling(blob.getFileName() + ".incomplete");
         IOException last = null;
         long have = Files.isRegularFile(part) ? Files.size(part) : 0;
@@ -331,13 +331,14 @@ public final class HubDownloader {
             if (!done && attempt < maxAttempts) sleep(failed != null ? retryWait(failed, attempt) : retryDelayMs * attempt);
         }
         have = Files.isRegularFile(part) ? Files.size(part) : 0;
-        if (m.size() >= 0 && have != m.size()) {
-            IOException e = new IOException(file + ": download incomplete after " + maxAttempts + " attempts (" + have + " of "
-                    + m.size() + " bytes; run again to resume)" + (last != null ? ": " + last.getMessage() : ""));
+        if ((m.size() >= 0 && have != m.size()) || (m.size() < 0 && !done)) {
+            String arrived = m.size() >= 0 ? have + " of " + m.size() + " bytes arrived" : have + " bytes arrived, the Hub gave no size";
+            IOException e = new IOException(id + ": " + file + ": download incomplete after " + maxAttempts + " attempts (" + arrived
+                    + ") [" + m.download() + "]" + (last != null ? ": " + last.getMessage() : "")
+                    + "; check the network and run again (what arrived is kept in " + part + " and resumed where the server allows)");
             if (last != null) e.addSuppressed(last);
             throw e;
         }
-        if (m.size() < 0 && !done) throw last != null ? last : new IOException(file + ": download failed");
         bar.finish(have);
         if (SHA256.matcher(m.etag()).matches()) {
             String got = Sha256.hex(part);

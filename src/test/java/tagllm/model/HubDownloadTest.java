@@ -348,7 +348,11 @@ class HubDownloadTest {
         server.headWithoutLength = true;
         server.cutFile = "tokenizer.json";
         server.cutFileAfter = 100;
-        assertThrows(IOException.class, () -> downloader(null).timeouts(5_000, 5_000, 2, 0).download(HubId.parse("org/tiny").orElseThrow()));
+        var e = assertThrows(IOException.class, () -> downloader(null).timeouts(5_000, 5_000, 2, 0).download(HubId.parse("org/tiny").orElseThrow()));
+        // the connection's own error ("Premature EOF") names nothing: the message says which repo, file and URL, and what to do
+        assertTrue(e.getMessage().startsWith("org/tiny: tokenizer.json: ") && e.getMessage().contains("after 2 attempts")
+                && e.getMessage().contains(server.endpoint() + "/org/tiny/resolve/" + FakeHubServer.COMMIT + "/tokenizer.json")
+                && e.getMessage().contains("run again"), e.getMessage());
         Path snap = repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT);
         assertFalse(Files.exists(snap.resolve("tokenizer.json")));
         assertTrue(Files.exists(snap.resolve("config.json")), "the file before it is complete");
