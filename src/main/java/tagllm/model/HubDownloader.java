@@ -77,6 +77,11 @@ public final class HubDownloader {
         }
     }
 
+    /** The body's length disagrees with the size the Hub announced: retrying the same answer cannot help. */
+    static final class SizeMismatchException extends IOException {
+        SizeMismatchException(String message) { super(message); }
+    }
+
     /** Metadata of one file from its HEAD response(s). */
     record Meta(String commit, String etag, long size, URI download) {}
 
@@ -325,6 +330,10 @@ public final class HubDownloader {
                 done = transfer(file, m, part, have, bar);
             } catch (tagllm.util.AtomicFiles.WriteFailedException e) {
                 throw e; // the local disk, not the connection
+            } catch (SizeMismatchException e) {
+                Files.deleteIfExists(part); // not the file the Hub described: nothing of it may be resumed or linked
+                throw new IOException(id + ": " + file + ": " + e.getMessage() + " [" + m.download() + "]; the Hub's metadata and the file"
+                        + " disagree, so nothing was kept and running again at once will not help: try later, or tell the repository's owners", e);
             } catch (IOException e) {
                 last = failed = e; // a broken connection or a transient answer: resume from what arrived
             }
@@ -373,10 +382,19 @@ public final class HubDownloader {
                         Files.deleteIfExists(part); // a range we did not ask for: start over
                         return false;
                     }
+                    if (m.size() >= 0 && !r.group(3).equals("*") && Long.parseLong(r.group(3)) != m.size()) {
+                        throw new SizeMismatchException("the server gives the file's size as " + r.group(3) + " bytes (Content-Range)"
+                                + " where the Hub announced " + m.size());
+                    }
                     append = true;
                 } else if (code == 200) {
                     append = false; // the server ignored Range: the body is the whole file
                     have = 0;
+                    long length = c.getContentLengthLong();
+                    if (m.size() >= 0 && length >= 0 && length != m.size()) {
+                        throw new SizeMismatchException("the server sends " + length + " bytes (Content-Length) where the Hub announced "
+                                + m.size());
+                    }
                 } else if (code == 416 && m.size() >= 0 && have == m.size()) {
                     return true;
                 } else if (code == 416) {
@@ -400,6 +418,9 @@ public final class HubDownloader {
                             throw localWriteFailed(file, part, e);
                         }
                         have += n;
+                        if (m.size() >= 0 && have > m.size()) {
+                            throw new SizeMismatchException("the server sent more than the " + m.size() + " bytes the Hub announced");
+                        }
                         bar.update(have);
                     }
                 }

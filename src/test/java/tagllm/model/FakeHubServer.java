@@ -49,6 +49,9 @@ final class FakeHubServer implements AutoCloseable {
     volatile String cutFile;
     volatile int cutFileAfter;
 
+    /** The X-Linked-Size the hub announces for LFS files instead of their length (-1: the true length). */
+    volatile long linkedSize = -1;
+
     private final HttpServer hub;
     private final HttpServer cdn;
 
@@ -126,7 +129,7 @@ final class FakeHubServer implements AutoCloseable {
             if (p[5].endsWith(".safetensors")) {
                 String sha = sha256(body);
                 x.getResponseHeaders().add("X-Linked-Etag", "\"" + sha + "\"");
-                x.getResponseHeaders().add("X-Linked-Size", Long.toString(body.length));
+                x.getResponseHeaders().add("X-Linked-Size", Long.toString(linkedSize >= 0 ? linkedSize : body.length));
                 x.getResponseHeaders().add("ETag", "\"" + sha1(("redirect" + sha).getBytes()) + "\"");
                 x.getResponseHeaders().add("Location", cdnBase() + "/blobs/" + sha);
                 x.sendResponseHeaders(302, -1);

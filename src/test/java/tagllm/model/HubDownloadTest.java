@@ -444,4 +444,30 @@ class HubDownloadTest {
         assertEquals(-1, HubDownloader.retryAfterMs("soon", 0));
         assertEquals(-1, HubDownloader.retryAfterMs(null, 0));
     }
+
+    /**
+     * The Hub announces a size (X-Linked-Size) that the CDN's body does not have: running again would get the same
+     * answer, so the download stops at the first GET, says the sizes disagree, and keeps nothing.
+     */
+    @Test
+    void aBodyOfAnotherSizeThanTheHubAnnouncedStopsAtOnce() {
+        int real = files.get("model.safetensors").length;
+        for (long announced : new long[]{real / 2, real + 1000}) {
+            cache = tmp.resolve("hub-cache-" + announced);
+            server.linkedSize = announced;
+            server.requests.clear();
+            var e = assertThrows(IOException.class, () -> downloader(null).download(HubId.parse("org/tiny").orElseThrow()));
+            assertTrue(e.getMessage().startsWith("org/tiny: model.safetensors: ") && e.getMessage().contains(Long.toString(announced))
+                    && e.getMessage().contains("disagree") && e.getMessage().contains("/blobs/"), e.getMessage());
+            assertEquals(1, server.requests("cdn").size(), "not retried: " + announced);
+            try (var blobs = Files.list(repoDir().resolve("blobs"))) {
+                assertTrue(blobs.noneMatch(b -> b.getFileName().toString().startsWith(FakeHubServer.sha256(files.get("model.safetensors")))),
+                        "neither the blob nor a partial file is kept");
+            } catch (IOException x) {
+                throw new AssertionError(x);
+            }
+            assertFalse(Files.exists(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT).resolve("model.safetensors")));
+            assertFalse(Files.exists(repoDir().resolve("refs/main")));
+        }
+    }
 }
