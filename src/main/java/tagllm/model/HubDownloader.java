@@ -48,6 +48,7 @@ public final class HubDownloader {
     private final String token;
     private final Path cacheDir;
     private final PrintStream progress;
+    private boolean progressOnTerminal;
     private int connectTimeoutMs = 15_000;
     private int readTimeoutMs = 60_000;
     private int maxAttempts = 5;
@@ -90,6 +91,13 @@ public final class HubDownloader {
         this.token = token;
         this.cacheDir = cacheDir;
         this.progress = progress;
+        this.progressOnTerminal = progress != null && progress == System.err && tagllm.util.Terminal.stderr();
+    }
+
+    /** Whether the progress stream is a terminal (a bar redrawn in place) or a log (plain lines); tests set it. */
+    HubDownloader progressOnTerminal(boolean terminal) {
+        this.progressOnTerminal = terminal;
+        return this;
     }
 
     /** Timeouts and retries; tests shorten them. */
@@ -314,9 +322,19 @@ public final class HubDownloader {
 
     private void downloadBlob(HubId id, String file, Meta m, Path blob) throws IOException {
         Path part = blob.resolveSibling(blob.getFileName() + ".incomplete");
+        DownloadProgress bar = new DownloadProgress(progress, progressOnTerminal, file, m.size(),
+                Files.isRegularFile(part) ? Files.size(part) : 0);
+        try {
+            transferWithRetries(id, file, m, blob, part, bar);
+        } catch (IOException | RuntimeException e) {
+            bar.abandon();
+            throw e;
+        }
+    }
+
+    private void transferWithRetries(HubId id, String file, Meta m, Path blob, Path part, DownloadProgress bar) throws IOException {
         IOException last = null;
-        long have = Files.isRegularFile(part) ? Files.size(part) : 0;
-        DownloadProgress bar = new DownloadProgress(progress, file, m.size(), have);
+        long have;
         boolean done = false;
         for (int attempt = 1; attempt <= maxAttempts && !done; attempt++) {
             have = Files.isRegularFile(part) ? Files.size(part) : 0;

@@ -470,4 +470,30 @@ class HubDownloadTest {
             assertFalse(Files.exists(repoDir().resolve("refs/main")));
         }
     }
+
+    /** On a terminal the bar is redrawn in place, and a failed download ends its line: the error starts on its own. */
+    @Test
+    void aFailedDownloadEndsTheProgressLineBeforeTheError() {
+        server.cutAfter = 40_000;
+        server.cutsLeft.set(100);
+        assertThrows(IOException.class, () -> downloader(null).timeouts(5_000, 5_000, 2, 0).progressOnTerminal(true)
+                .download(HubId.parse("org/tiny").orElseThrow()));
+        String out = progress.toString();
+        assertTrue(out.contains("\rmodel.safetensors"), "a bar drawn in place: " + out);
+        assertTrue(out.endsWith("\n"), "the bar's line is ended before the caller prints the error: " + out.substring(out.lastIndexOf('\r')));
+    }
+
+    /** Into a log (stderr not a terminal): no carriage returns, one plain line per file when it is done. */
+    @Test
+    void intoALogEachFileGetsOneLine() throws IOException {
+        downloader(null).progressOnTerminal(false).download(HubId.parse("org/tiny").orElseThrow());
+        String out = progress.toString();
+        assertFalse(out.contains("\r"), out);
+        List<String> lines = out.lines().toList();
+        assertEquals(files.size(), lines.size(), out);
+        for (String f : files.keySet()) {
+            assertEquals(1, lines.stream().filter(l -> l.startsWith(f + " ")).count(), f + " in " + out);
+        }
+        assertTrue(lines.stream().filter(l -> l.startsWith("model.safetensors ")).allMatch(l -> l.contains("100%")), out);
+    }
 }
