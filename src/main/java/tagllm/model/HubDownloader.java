@@ -300,15 +300,34 @@ public final class HubDownloader {
             Path lockFile = cacheDir.resolve(".locks").resolve(repo.getFileName().toString()).resolve(m.etag() + ".lock");
             Files.createDirectories(lockFile.getParent());
             ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath(), k -> new ReentrantLock());
-            local.lock();
-            try (FileChannel lc = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = lc.lock()) {
-                if (!Files.isRegularFile(blob)) downloadBlob(id, file, m, blob);
+            // Say so when another download holds the file: otherwise a second command sits silent for as long as it takes.
+            boolean waited = !local.tryLock();
+            if (waited) {
+                waitingFor(file, lockFile);
+                local.lock();
+            }
+            try (FileChannel lc = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock held = lc.tryLock();
+                if (held == null) {
+                    if (!waited) waitingFor(file, lockFile);
+                    held = lc.lock();
+                }
+                try {
+                    if (!Files.isRegularFile(blob)) downloadBlob(id, file, m, blob);
+                } finally {
+                    held.release();
+                }
             } finally {
                 local.unlock();
             }
         }
         link(snapshot.resolve(file), blob);
+    }
+
+    private void waitingFor(String file, Path lockFile) {
+        if (progress == null) return;
+        progress.println(file + ": another process is downloading it (lock " + lockFile + "); waiting for that download to finish");
+        progress.flush();
     }
 
     private static void link(Path at, Path blob) throws IOException {

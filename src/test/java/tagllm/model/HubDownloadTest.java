@@ -376,12 +376,18 @@ class HubDownloadTest {
             ps.add(new ProcessBuilder(javaBin, "-Xmx64m", "-cp", System.getProperty("java.class.path"), HubDownloadMain.class.getName(),
                     server.endpoint(), cache.toString(), "org/tiny").redirectErrorStream(true).start());
         }
+        List<String> outs = new java.util.ArrayList<>();
         for (Process p : ps) {
             String out = new String(p.getInputStream().readAllBytes()).trim();
             assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), out);
-            assertEquals(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT).toString(), out);
+            assertEquals(repoDir().resolve("snapshots").resolve(FakeHubServer.COMMIT).toString(), out.lines().reduce((x, y) -> y).orElse(""), out);
+            assertFalse(out.contains("\r"), "stderr is a pipe here: plain lines, no redraws: " + out);
+            outs.add(out);
         }
+        String lock = cache.resolve(".locks/models--org--tiny").resolve(FakeHubServer.sha256(files.get("model.safetensors")) + ".lock").toString();
+        assertTrue(outs.stream().anyMatch(o -> o.lines().anyMatch(l -> l.equals("model.safetensors: another process is downloading it (lock "
+                + lock + "); waiting for that download to finish"))), "the waiting process says why it waits: " + outs);
         long weightGets = server.requests("cdn").stream().filter(r -> r.method().equals("GET")).count();
         assertEquals(1, weightGets, "the weights are fetched once");
         List<Long> weightHeads = server.requests("hub").stream()
