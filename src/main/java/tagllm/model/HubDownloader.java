@@ -330,12 +330,26 @@ public final class HubDownloader {
         progress.flush();
     }
 
-    private static void link(Path at, Path blob) throws IOException {
-        Files.deleteIfExists(at);
+    /**
+     * Points snapshot/file at the blob: the link (or copy) is made under a temporary name and renamed over the old
+     * one, so a reader never finds the file missing, and two processes linking at once cannot collide (deleting and
+     * recreating in place let the second's create fail and fall back to a copy).
+     */
+    static void link(Path at, Path blob) throws IOException {
+        Path tmp = at.resolveSibling("." + at.getFileName() + ".link-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
         try {
-            Files.createSymbolicLink(at, at.getParent().relativize(blob));
-        } catch (UnsupportedOperationException | IOException e) {
-            Files.copy(blob, at, StandardCopyOption.REPLACE_EXISTING); // file systems without links (e.g. Windows without rights)
+            try {
+                Files.createSymbolicLink(tmp, at.getParent().relativize(blob));
+            } catch (UnsupportedOperationException | IOException e) {
+                Files.copy(blob, tmp); // file systems without links (e.g. Windows without rights)
+            }
+            try {
+                Files.move(tmp, at, StandardCopyOption.ATOMIC_MOVE); // rename(2): replaces the old entry in one step
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, at, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

@@ -502,4 +502,46 @@ class HubDownloadTest {
         }
         assertTrue(lines.stream().filter(l -> l.startsWith("model.safetensors ")).allMatch(l -> l.contains("100%")), out);
     }
+
+    /**
+     * Two processes finishing the same model link the same snapshot file at once: the file is never missing for a
+     * reader, stays a link (no fallback copy), and no temporary name is left behind.
+     */
+    @Test
+    void linkingTheSameFileConcurrentlyIsAtomic() throws Exception {
+        Path blob = Files.createDirectories(tmp.resolve("repo/blobs")).resolve("abc");
+        Files.writeString(blob, "content");
+        Path snap = Files.createDirectories(tmp.resolve("repo/snapshots/c1"));
+        Path at = snap.resolve("config.json");
+        HubDownloader.link(at, blob);
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        var problems = java.util.Collections.synchronizedList(new java.util.ArrayList<String>());
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 400 && problems.isEmpty(); i++) {
+                    try {
+                        HubDownloader.link(at, blob);
+                    } catch (IOException e) {
+                        problems.add("link failed: " + e);
+                    }
+                    if (!Files.isSymbolicLink(at)) problems.add("not a link after link(): a copy or missing");
+                }
+            }));
+        }
+        Thread reader = Thread.ofPlatform().start(() -> {
+            while (!stop.get() && problems.isEmpty()) {
+                if (!Files.exists(at)) problems.add("missing while being relinked");
+            }
+        });
+        for (Thread t : threads) t.join();
+        stop.set(true);
+        reader.join();
+        assertEquals(List.of(), problems);
+        assertTrue(Files.isSymbolicLink(at));
+        assertEquals("content", Files.readString(at));
+        try (var names = Files.list(snap)) {
+            assertEquals(List.of("config.json"), names.map(p -> p.getFileName().toString()).toList(), "no temporary name left");
+        }
+    }
 }
