@@ -39,6 +39,39 @@ public final class ModelLocator {
         return Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub");
     }
 
+    /** Which setting chose cacheDir(), for messages. */
+    String cacheDirSource() {
+        if (env.get("HF_HUB_CACHE") != null && !env.get("HF_HUB_CACHE").isBlank()) return "set by HF_HUB_CACHE";
+        if (env.get("HF_HOME") != null && !env.get("HF_HOME").isBlank()) return "$HF_HOME/hub, HF_HOME being " + env.get("HF_HOME");
+        return "the default, neither HF_HUB_CACHE nor HF_HOME being set";
+    }
+
+    /**
+     * The cache folder, created if needed, before anything is downloaded into it. Without this check a bad setting
+     * surfaced as the JDK's bare error on some folder inside it ("/proc/nope: no such file or folder",
+     * ".../models--o--m: Not a directory"), naming neither the cache nor the variable that chose it.
+     */
+    Path usableCacheDir() throws IOException {
+        Path dir = cacheDir();
+        String problem = null;
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            problem = "it is a file, not a folder";
+        } else {
+            try {
+                Files.createDirectories(dir);
+                if (!Files.isWritable(dir)) problem = "it cannot be written (permission denied)";
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                problem = "it cannot be created: " + (e.getFile() == null || Path.of(e.getFile()).equals(dir)
+                        ? "a file of that name is in the way" : e.getFile() + " is a file, not a folder");
+            } catch (IOException e) {
+                problem = "it cannot be created (" + tagllm.util.FileErrors.describe(e) + ")";
+            }
+        }
+        if (problem == null) return dir;
+        throw new IOException("the Hugging Face cache folder " + dir + " (" + cacheDirSource() + ") cannot be used: " + problem
+                + "; set HF_HUB_CACHE (or HF_HOME) to a folder you can write");
+    }
+
     public boolean offline() {
         String v = env.getOrDefault("HF_HUB_OFFLINE", "");
         return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
@@ -100,7 +133,7 @@ public final class ModelLocator {
                     + cacheDir().resolve(id.cacheFolder()) + ", and HF_HUB_OFFLINE forbids downloading it");
         }
         try {
-            return new HubDownloader(endpoint(), token(), cacheDir(), progress).download(id);
+            return new HubDownloader(endpoint(), token(), usableCacheDir(), progress).download(id);
         } catch (java.net.ConnectException | java.net.UnknownHostException | java.net.NoRouteToHostException
                  | java.net.SocketTimeoutException e) {
             // offline: the JDK's message is only the host name; say what is missing, where we looked, how to get it

@@ -544,4 +544,21 @@ class HubDownloadTest {
             assertEquals(List.of("config.json"), names.map(p -> p.getFileName().toString()).toList(), "no temporary name left");
         }
     }
+
+    /** A cache folder that cannot be used is named as the Hugging Face cache, with the variable that chose it and why. */
+    @Test
+    void anUnusableCacheFolderIsNamedWithTheVariableThatChoseIt() throws IOException {
+        Path aFile = Files.writeString(tmp.resolve("a-file"), "x");
+        var under = assertThrows(IOException.class, () -> locator("HF_HUB_CACHE", aFile.resolve("hub").toString()).resolve("org/tiny"));
+        assertTrue(under.getMessage().startsWith("the Hugging Face cache folder " + aFile.resolve("hub") + " (set by HF_HUB_CACHE) cannot be used: it cannot be created"),
+                under.getMessage());
+
+        Path home = Files.createDirectories(tmp.resolve("hf-home"));
+        Files.writeString(home.resolve("hub"), "not a folder");
+        Map<String, String> env = Map.of("HF_HOME", home.toString(), "HF_ENDPOINT", server.endpoint());
+        var file = assertThrows(IOException.class, () -> new ModelLocator(env, null).resolve("org/tiny"));
+        assertEquals("the Hugging Face cache folder " + home.resolve("hub") + " ($HF_HOME/hub, HF_HOME being " + home
+                + ") cannot be used: it is a file, not a folder; set HF_HUB_CACHE (or HF_HOME) to a folder you can write", file.getMessage());
+        assertEquals(0, server.requests.size(), "checked before asking the Hub");
+    }
 }
