@@ -395,7 +395,9 @@ public final class HubDownloader {
             String arrived = m.size() >= 0 ? have + " of " + m.size() + " bytes arrived" : have + " bytes arrived, the Hub gave no size";
             IOException e = new IOException(id + ": " + file + ": download incomplete after " + maxAttempts + " attempts (" + arrived
                     + ") [" + m.download() + "]" + (last != null ? ": " + last.getMessage() : "")
-                    + "; check the network and run again (what arrived is kept in " + part + " and resumed where the server allows)");
+                    + (last instanceof TransientHttpException ? "; the server's trouble is usually temporary, run again later"
+                            : "; check the network and run again")
+                    + (have > 0 ? " (what arrived is kept in " + part + " and resumed where the server allows)" : ""));
             if (last != null) e.addSuppressed(last);
             throw e;
         }

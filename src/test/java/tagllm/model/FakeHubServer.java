@@ -51,6 +51,8 @@ final class FakeHubServer implements AutoCloseable {
 
     /** The X-Linked-Size the hub announces for LFS files instead of their length (-1: the true length). */
     volatile long linkedSize = -1;
+    /** A status the CDN answers every request with instead of the file (0: none); with refusalRetryAfter if set. */
+    volatile int cdnStatus;
 
     private final HttpServer hub;
     private final HttpServer cdn;
@@ -153,6 +155,12 @@ final class FakeHubServer implements AutoCloseable {
 
     private void cdn(HttpExchange x) throws IOException {
         record("cdn", x);
+        if (cdnStatus != 0) {
+            if (refusalRetryAfter != null) x.getResponseHeaders().add("Retry-After", refusalRetryAfter);
+            empty(x, cdnStatus, null);
+            x.close();
+            return;
+        }
         String sha = x.getRequestURI().getPath().substring("/blobs/".length());
         byte[] body = null;
         for (Map<String, byte[]> repo : repos.values()) {

@@ -561,4 +561,18 @@ class HubDownloadTest {
                 + ") cannot be used: it is a file, not a folder; set HF_HUB_CACHE (or HF_HOME) to a folder you can write", file.getMessage());
         assertEquals(0, server.requests.size(), "checked before asking the Hub");
     }
+
+    /** The CDN answering 503 to the weights' GET: retried like the Hub's own, honouring Retry-After, then "run again later". */
+    @Test
+    void aCdnServerErrorIsRetriedAndCalledTemporary() {
+        List<Long> waits = new java.util.ArrayList<>();
+        server.cdnStatus = 503;
+        server.refusalRetryAfter = "2";
+        var e = assertThrows(IOException.class, () -> downloader(null).timeouts(5_000, 5_000, 3, 1_000).pauses(waits::add)
+                .download(HubId.parse("org/tiny").orElseThrow()));
+        assertEquals(3, server.requests("cdn").size());
+        assertEquals(List.of(2_000L, 2_000L), waits);
+        assertTrue(e.getMessage().startsWith("org/tiny: model.safetensors: ") && e.getMessage().contains("HTTP 503 (service unavailable)")
+                && e.getMessage().contains("usually temporary, run again later") && !e.getMessage().contains("check the network"), e.getMessage());
+    }
 }
