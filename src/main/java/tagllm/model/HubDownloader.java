@@ -180,7 +180,9 @@ public final class HubDownloader {
                     throw new IOException(id + ": the Hub answered HTTP " + e.code + " for " + file + " (" + transientReason(e.code)
                             + ") on each of " + maxAttempts + " attempts; this is usually temporary, run again later [" + e.url + "]", e);
                 }
-                sleep(retryWait(e, attempt));
+                long wait = retryWait(e, attempt);
+                retryNotice(file, e, wait, attempt + 1);
+                sleep(wait);
             }
         }
     }
@@ -324,6 +326,14 @@ public final class HubDownloader {
         link(snapshot.resolve(file), blob);
     }
 
+    /** A wait the server asked for can be a minute: say why nothing moves meanwhile. */
+    private void retryNotice(String file, TransientHttpException e, long waitMs, int nextAttempt) {
+        if (progress == null) return;
+        progress.println(file + ": HTTP " + e.code + " (" + transientReason(e.code) + "); trying again in "
+                + (waitMs + 999) / 1000 + " s (attempt " + nextAttempt + " of " + maxAttempts + ")");
+        progress.flush();
+    }
+
     private void waitingFor(String file, Path lockFile) {
         if (progress == null) return;
         progress.println(file + ": another process is downloading it (lock " + lockFile + "); waiting for that download to finish");
@@ -388,7 +398,14 @@ public final class HubDownloader {
             } catch (IOException e) {
                 last = failed = e; // a broken connection or a transient answer: resume from what arrived
             }
-            if (!done && attempt < maxAttempts) sleep(failed != null ? retryWait(failed, attempt) : retryDelayMs * attempt);
+            if (!done && attempt < maxAttempts) {
+                long wait = failed != null ? retryWait(failed, attempt) : retryDelayMs * attempt;
+                if (failed instanceof TransientHttpException t) {
+                    bar.abandon();
+                    retryNotice(file, t, wait, attempt + 1);
+                }
+                sleep(wait);
+            }
         }
         have = Files.isRegularFile(part) ? Files.size(part) : 0;
         if ((m.size() >= 0 && have != m.size()) || (m.size() < 0 && !done)) {

@@ -418,6 +418,8 @@ class HubDownloadTest {
         Path snap = downloader(null).timeouts(5_000, 5_000, 5, 1_000).pauses(waits::add).download(HubId.parse("org/tiny").orElseThrow());
         assertArrayEquals(files.get("config.json"), Files.readAllBytes(snap.resolve("config.json")));
         assertEquals(List.of(7_000L, 7_000L), waits, "Retry-After: 7 (seconds), twice");
+        assertTrue(progress.toString().startsWith("config.json: HTTP 429 (rate-limited: too many requests); trying again in 7 s (attempt 2 of 5)\n"
+                + "config.json: HTTP 429 (rate-limited: too many requests); trying again in 7 s (attempt 3 of 5)\n"), "each wait is said: " + progress);
 
         waits.clear();
         cache = tmp.resolve("hub-cache-503");
