@@ -30,12 +30,18 @@ import static org.junit.jupiter.api.Assertions.*;
  * generate into. predict gave such a row an empty output and no error, and counted it as predicted.
  */
 class PredictTextRoomTest {
-    @Test
-    void aPromptThatFillsTheContextGetsAnErrorNotASilentEmptyOutput(@TempDir Path dir) throws Exception {
-        Model m = Model.load(Shared.model("stories260K"));
+    /** Untrained <EN>, <FR> and <Translate> tags: what the tests below need is the prompt's length, not a translation. */
+    private static TagSet translateTags(Model m) {
         TagSet tags = new TagSet(m.name(), m.fingerprint());
         for (String n : List.of("<EN>", "<FR>")) tags.put(TagInit.newTag(n, TagKind.DOMAIN, 2, m.weights().embedTokens()));
         tags.put(TagInit.newTag("<Translate>", TagKind.FUNCTION, 2, m.weights().embedTokens()));
+        return tags;
+    }
+
+    @Test
+    void aPromptThatFillsTheContextGetsAnErrorNotASilentEmptyOutput(@TempDir Path dir) throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        TagSet tags = translateTags(m);
         Path tagFile = dir.resolve("t.tags.safetensors");
         TagFile.write(tags, tagFile);
         TaskSpec task = Presets.get("Translate:en-fr", "test");
@@ -74,9 +80,7 @@ class PredictTextRoomTest {
     @Test
     void truncateLeavesRoomForMaxTokens(@TempDir Path dir) throws Exception {
         Model m = Model.load(Shared.model("stories260K"));
-        TagSet tags = new TagSet(m.name(), m.fingerprint());
-        for (String n : List.of("<EN>", "<FR>")) tags.put(TagInit.newTag(n, TagKind.DOMAIN, 2, m.weights().embedTokens()));
-        tags.put(TagInit.newTag("<Translate>", TagKind.FUNCTION, 2, m.weights().embedTokens()));
+        TagSet tags = translateTags(m);
         Path tagFile = dir.resolve("t.tags.safetensors");
         TagFile.write(tags, tagFile);
         Path in = dir.resolve("in.csv");
@@ -103,9 +107,7 @@ class PredictTextRoomTest {
     @Test
     void maxTokensBelowOneIsRefusedByName(@TempDir Path dir) throws Exception {
         Model m = Model.load(Shared.model("stories260K"));
-        TagSet tags = new TagSet(m.name(), m.fingerprint());
-        for (String n : List.of("<EN>", "<FR>")) tags.put(TagInit.newTag(n, TagKind.DOMAIN, 2, m.weights().embedTokens()));
-        tags.put(TagInit.newTag("<Translate>", TagKind.FUNCTION, 2, m.weights().embedTokens()));
+        TagSet tags = translateTags(m);
         Path tagFile = dir.resolve("t.tags.safetensors");
         TagFile.write(tags, tagFile);
         Path in = dir.resolve("in.tsv");
