@@ -346,7 +346,7 @@ public final class BenchCommand implements Callable<Integer> {
             double sum = sec[0] + sec[1], wait = sec[2] + sec[3], gflop = sec[4] + sec[5];
             covered += sum;
             idle += wait;
-            String rate = gflop > 0 && sum > 0 ? String.format(Locale.ROOT, "%9.1f", gflop / sum) : String.format(Locale.ROOT, "%9s", "");
+            String rate = gflop > 0 && sum > 0 ? String.format(Locale.ROOT, "%9s", gflopFigure(gflop / sum)) : String.format(Locale.ROOT, "%9s", "");
             String share = gflop > 0 && sum > 0 && peak != null ? String.format(Locale.ROOT, "%6.0f%%", 100 * gflop / sum / peak.gflops()) : "";
             out.printf(Locale.ROOT, "  %-44s %9.4f %9.4f %9.4f %6.1f%% %9.4f %s %s%n", e.getKey().label, sec[0], sec[1], sum, 100 * sum / mean,
                     wait, rate, share);
@@ -394,9 +394,9 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%-10s %10s %10s %11s %9s %9s %7s%s%n", "work", "median s", "tokens/s", "examples/s", "GFLOP", "GFLOP/s",
                 "% peak", bf16Peak == null ? "" : "  % BF16");
         for (BenchRunner.Timing t : rep.timings()) {
-            out.printf(Locale.ROOT, "%-10s %10.4f %10.1f %11s %9.1f %9.1f %7s%s%n", t.work().label(), t.seconds(),
+            out.printf(Locale.ROOT, "%-10s %10.4f %10.1f %11s %9s %9s %7s%s%n", t.work().label(), t.seconds(),
                     t.tokensPerS(), Double.isNaN(t.examplesPerS()) ? "-" : String.format(Locale.ROOT, "%.2f", t.examplesPerS()),
-                    t.gflop(), t.gflops(), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()),
+                    gflopFigure(t.gflop()), gflopFigure(t.gflops()), peak == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * t.gflops() / peak.gflops()),
                     bf16Peak == null ? "" : String.format(Locale.ROOT, "  %5.0f%%", 100 * t.gflops() / bf16Peak.gflops()));
         }
         StringBuilder gc = new StringBuilder();
@@ -419,6 +419,16 @@ public final class BenchCommand implements Callable<Integer> {
                     + "layout, and an F32 embedding beside its tied head's BF16 copy); activations: the most "
                     + "bytes of activation, gradient, input-row and KV-cache arrays in use at one time, over all works");
         }
+    }
+
+    /**
+     * A GFLOP or GFLOP/s figure for the table: one decimal from 1 up, three significant digits below (a small shape's
+     * decode of 0.0117 GFLOP printed as "0.0" with one decimal everywhere).
+     */
+    static String gflopFigure(double x) {
+        if (!(x > 0) || x >= 1) return String.format(Locale.ROOT, "%.1f", x);
+        int decimals = Math.min(12, 2 - (int) Math.floor(Math.log10(x)));
+        return String.format(Locale.ROOT, "%." + decimals + "f", x);
     }
 
     /** The two measurements a peak is the higher of, for the table (all threads). */

@@ -61,6 +61,43 @@ class BenchCommandTest {
     }
 
     /**
+     * The GFLOP of each work against a count by hand from the tiny shape (d 128, f 384, 4 layers, 4 heads of 32, 2 KV
+     * heads, vocabulary 512), with the documented conventions (docs/benchmarks.md, "FLOPs"): per row and layer the
+     * products 2·d·(q + 2·kv) + 2·q·d + 3·2·d·f = 393,216, of which K and V 32,768; attention 2·2·32·4 = 512 per
+     * visible key forward and 5·2·32·4 = 1,280 backward; the LM head 2·128·512 = 131,072 a row. Batch 2 × 40, p = 3:
+     * - prefill: 80 rows, 2 · (40·41/2) = 1,640 keys: 4 · (80·393,216 + 1,640·512) = 129,187,840;
+     * - train: sequences cut after the function tag (36 rows, read row 35), backward from the domain tag (row 8):
+     *   forward 3 · (72·393,216 + 1,332·512) + [72·32,768 + 2·360,448 + 72·512] = 90,097,664; backward over 56 rows
+     *   (keys 2 · (9 + … + 36) = 1,260): 3 · (56·393,216 + 1,260·1,280) + [56·32,768 + 2·360,448 + 72·1,280]
+     *   = 73,546,752; together 163,644,416;
+     * - decode, 5-token prompt, 3 new tokens: prefill 3 · (5·393,216 + 15·512) + [5·32,768 + 360,448 + 5·512]
+     *   = 6,448,128, its LM head 131,072, steps at positions 5, 6, 7: 4 · (393,216 + 512·(p + 1)) + 131,072 each
+     *   = 5,154,816; together 11,734,016.
+     * The table prints them to three significant digits below 1 GFLOP (one decimal everywhere printed this decode's
+     * 0.0117 as "0.0", and every work of a small shape as 0.0 to 0.2).
+     */
+    @Test
+    void gflopMatchesACountByHandInTheJsonAndTheTable() throws Exception {
+        String[] args = {"bench", "--shape", "tiny", "--batch", "2", "--seq", "40", "--p", "3", "--prompt", "5", "--decode", "3",
+                "--repeats", "1", "--warmup", "0", "--no-peak"};
+        java.util.Map<String, Double> byHand = java.util.Map.of("prefill", 0.129187840, "train", 0.163644416, "decode", 0.011734016);
+        CliRun json = CliRun.of(concat(args, "--json"));
+        assertEquals(0, json.exit(), json.err());
+        for (JsonNode e : new ObjectMapper().readTree(json.out()).get("results")) {
+            String work = e.get("work").asText();
+            assertEquals(byHand.get(work), e.get("gflop").asDouble(), 1e-12, work);
+        }
+        CliRun table = CliRun.of(args);
+        assertEquals(0, table.exit(), table.err());
+        java.util.Map<String, String> printed = new java.util.HashMap<>();
+        for (String line : table.out().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 7 && byHand.containsKey(f[0])) printed.put(f[0], f[4]);
+        }
+        assertEquals(java.util.Map.of("prefill", "0.129", "train", "0.164", "decode", "0.0117"), printed, table.out());
+    }
+
+    /**
      * The peak is measured before the works and again after them; the reported peak is the higher of the two and
      * every share is of it (a slow moment of the machine at either end must not inflate the shares).
      */
