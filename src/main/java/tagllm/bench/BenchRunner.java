@@ -50,6 +50,32 @@ public final class BenchRunner {
             if (promptTokens < 1) throw new IllegalArgumentException("--prompt must be at least 1, got " + promptTokens);
             if (decodeTokens < 1) throw new IllegalArgumentException("--decode must be at least 1, got " + decodeTokens);
             work = work.isEmpty() ? EnumSet.noneOf(Work.class) : EnumSet.copyOf(work);
+            // checked here, before a model is loaded or drawn (seconds to minutes for a large one), not by the works
+            boolean tagStep = work.contains(Work.TRAIN) || work.contains(Work.TRAIN_LORA) || work.contains(Work.PREFILL);
+            if ((tagStep || work.contains(Work.PREDICT)) && p < 1) throw new IllegalArgumentException("--p must be at least 1, got " + p);
+            int least = 2 * p + TagStepWork.BEFORE_DOMAIN + TagStepWork.AFTER_FUNCTION + 1;
+            if (tagStep && length < least) {
+                throw new IllegalArgumentException("--seq " + length + " leaves no room for the input: train, train-lora and prefill need at "
+                        + "least 2·p + " + (least - 2 * p) + " = " + least + " positions (" + TagStepWork.BEFORE_DOMAIN
+                        + " tokens, a domain tag of p slots, at least one input token, a function tag of p slots, "
+                        + TagStepWork.AFTER_FUNCTION + " tokens)");
+            }
+        }
+
+        /** That the works' sequences fit the model's context; checked before its weights are drawn or loaded. */
+        public void checkContext(ModelConfig c) {
+            int context = c.maxPositions();
+            if ((work.contains(Work.TRAIN) || work.contains(Work.TRAIN_LORA) || work.contains(Work.PREFILL)) && length > context) {
+                throw new IllegalArgumentException("--seq " + length + " exceeds the model's context of " + context + " positions");
+            }
+            if (work.contains(Work.PREDICT) && PredictWork.length(smilesTokens, p) > context) {
+                throw new IllegalArgumentException("a predict prompt of " + PredictWork.length(smilesTokens, p) + " positions (--smiles-tokens "
+                        + smilesTokens + ", --p " + p + ") exceeds the model's context of " + context + " positions");
+            }
+            if (work.contains(Work.DECODE) && promptTokens + decodeTokens + 1 > context) {
+                throw new IllegalArgumentException("--prompt " + promptTokens + " + --decode " + decodeTokens
+                        + " tokens exceed the model's context of " + context + " positions");
+            }
         }
     }
 

@@ -134,7 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BenchRunner.Options options = options();
-        Subject subject = subject();
+        Subject subject = subject(options);
         Transformer t = new Transformer(subject.weights());
         boolean bf16Peaks = !noPeak && subject.weights().bf16Compute();
         PeakFlops.Result peak = noPeak ? null : fmaPeak("");
@@ -172,7 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** A model folder's weights, or random weights of a config or named shape (BF16 panels with --compute bf16). */
-    private Subject subject() throws Exception {
+    private Subject subject(BenchRunner.Options options) throws Exception {
         boolean bf16 = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32", "float32" -> false;
             case "bf16", "bfloat16" -> true;
@@ -181,6 +181,7 @@ public final class BenchCommand implements Callable<Integer> {
         boolean bf16Compute = compute.bf16(spec.commandLine());
         if (model != null) {
             Model m = compute.load(model, spec.commandLine());
+            checkContext(options, m.config());
             return new Subject(m.weights(), "model " + m.name());
         }
         ModelConfig c;
@@ -196,6 +197,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             source = "shape " + shape + ", random weights";
         }
+        checkContext(options, c);
         // BF16 compute rounds F32 weights to BF16 anyway: drawing them as BF16 (the same values) never holds both.
         boolean drawBf16 = bf16 || bf16Compute;
         spec.commandLine().getErr().println("bench: random " + (drawBf16 ? "BF16" : "F32") + " weights for "
@@ -203,6 +205,14 @@ public final class BenchCommand implements Callable<Integer> {
                 + (drawBf16 && !bf16 ? " (F32 draws rounded to BF16 for --compute bf16)" : "") + "...");
         Weights weights = bf16Compute ? RandomWeights.bf16Compute(c, seed) : RandomWeights.of(c, seed, drawBf16);
         return new Subject(weights, source);
+    }
+
+    private void checkContext(BenchRunner.Options options, ModelConfig c) {
+        try {
+            options.checkContext(c);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
     }
 
     private PeakFlops.Result fmaPeak(String again) {

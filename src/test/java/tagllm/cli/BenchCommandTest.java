@@ -251,9 +251,27 @@ class BenchCommandTest {
         r = CliRun.of("bench", "--shape", "tiny", "--work", "train,infer");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("unknown work 'infer'") && r.err().contains("train-lora"), r.err());
+        // sequences that cannot be built or do not fit are refused before any weights are drawn (a large shape took
+        // seconds to minutes to draw them and measure the peak, then failed on the first work)
         r = CliRun.of("bench", "--shape", "tiny", "--seq", "20", "--no-peak");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("sequence length 20"), r.err());
+        assertTrue(r.err().contains("--seq 20 leaves no room for the input") && r.err().contains("2·p + 13 = 33 positions"), r.err());
+        assertTrue(!r.err().contains("weights for"), "refused before drawing the weights: " + r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--seq", "5000", "--no-peak");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--seq 5000 exceeds the model's context of 2048"), r.err());
+        assertTrue(!r.err().contains("weights for"), "refused before drawing the weights: " + r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--work", "decode", "--prompt", "2000", "--decode", "48", "--no-peak");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--prompt 2000 + --decode 48 tokens exceed the model's context of 2048"), r.err());
+        assertTrue(!r.err().contains("weights for"), "refused before drawing the weights: " + r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--work", "predict", "--p", "0", "--no-peak");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--p must be at least 1, got 0") && !r.err().contains("weights for"), r.err());
+        // a work that does not use --seq does not check it
+        r = CliRun.of("bench", "--shape", "tiny", "--work", "decode", "--seq", "20", "--decode", "1", "--prompt", "2",
+                "--repeats", "1", "--warmup", "0", "--no-peak");
+        assertEquals(0, r.exit(), r.err());
         r = CliRun.of("bench", "--shape", "tiny", "--dtype", "f16");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--dtype must be f32 or bf16"), r.err());
