@@ -347,8 +347,8 @@ public final class BenchCommand implements Callable<Integer> {
      */
     private static void printProfile(PrintWriter out, BenchRunner.Timing t, PeakFlops.Result peak, String precision) {
         double mean = t.meanSeconds(), covered = 0, idle = 0;
-        out.printf(Locale.ROOT, "profile of %s: mean of %d timed runs %.4f s; wall seconds per run by phase (self time; both cores)%n",
-                t.work().label(), t.repeats(), mean);
+        out.printf(Locale.ROOT, "profile of %s: mean of %d timed runs %.4f s; wall seconds per run by phase (self time; %d engine threads)%n",
+                t.work().label(), t.repeats(), mean, Parallel.threads());
         out.printf(Locale.ROOT, "  %-44s %9s %9s %9s %7s %9s %9s %7s%n", "phase", "forward", "backward", "total", "share", "idle",
                 "GFLOP/s", "% peak");
         for (var e : t.profile().entrySet()) {

@@ -164,6 +164,8 @@ class BenchCommandTest {
         assertEquals(0, table.exit(), table.err());
         assertTrue(table.out().contains("profile of train") && table.out().contains("gate, up products")
                 && table.out().contains("outside the phases above") && table.out().contains("idle: "), table.out());
+        // the wall time is of the engine's pool, whatever its size (the header said "both cores" on any machine)
+        assertTrue(table.out().contains("by phase (self time; " + tagllm.tensor.Parallel.threads() + " engine threads)"), table.out());
     }
 
     /** predict: molecules/s of the batch-prediction path, FLOPs of each packed chunk's forward at its read rows. */
