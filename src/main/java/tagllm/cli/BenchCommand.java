@@ -289,6 +289,8 @@ public final class BenchCommand implements Callable<Integer> {
         r.put("p", p);
         r.put("prompt", prompt);
         r.put("decode", decode);
+        r.put("warmup", warmup);
+        r.put("seed", seed);
         if (options().work().contains(BenchRunner.Work.PREDICT)) {
             r.put("molecules", molecules);
             r.put("smiles_tokens", smilesTokens);

@@ -28,6 +28,10 @@ class BenchCommandTest {
         assertEquals(0, r.exit(), r.err());
         JsonNode o = new ObjectMapper().readTree(r.out());
         ModelConfig c = BenchShape.TINY.config();
+        // every setting the numbers depend on, so that the JSON alone says how to run it again (warmup and seed were missing)
+        assertEquals("{batch=2, seq=40, p=3, prompt=16, decode=4, warmup=0, seed=0}", java.util.stream.Stream.of("batch", "seq", "p",
+                "prompt", "decode", "warmup", "seed").map(k -> k + "=" + o.path(k).asText("absent")).collect(
+                java.util.stream.Collectors.joining(", ", "{", "}")));
         // the progress line's count in millions with one decimal (an integer division printed 0 M for the tiny shape)
         assertTrue(r.err().contains("weights for " + String.format(java.util.Locale.ROOT, "%.1f", c.parameterCount() / 1e6) + " M parameters"), r.err());
         assertEquals(c.parameterCount(), o.get("model").get("parameters").asLong());
