@@ -64,6 +64,29 @@ class BenchCommandTest {
         assertTrue(o.get("memory").get("activation_bytes").asLong() > 0);
     }
 
+    /** Every field --json writes is named in docs/benchmarks.md's list of them (most were named nowhere). */
+    @Test
+    void everyJsonFieldIsDocumented() throws Exception {
+        boolean bf16 = tagllm.tensor.NativeBf16.available();
+        String[] args = {"bench", "--shape", "tiny", "--batch", "1", "--seq", "32", "--p", "2", "--prompt", "2", "--decode", "1",
+                "--molecules", "1", "--smiles-tokens", "2", "--repeats", "1", "--warmup", "0", "--work", "train,train-lora,prefill,decode,predict",
+                "--profile", "--json", "--compute", bf16 ? "bf16" : "f32"};
+        CliRun r = CliRun.of(args);
+        assertEquals(0, r.exit(), r.err());
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        java.util.ArrayDeque<JsonNode> todo = new java.util.ArrayDeque<>(java.util.List.of(new ObjectMapper().readTree(r.out())));
+        while (!todo.isEmpty()) {
+            JsonNode n = todo.pop();
+            n.fieldNames().forEachRemaining(keys::add);
+            n.elements().forEachRemaining(todo::push);
+        }
+        String docs = Files.readString(Path.of("docs/benchmarks.md"));
+        int from = docs.indexOf("The `--json` object");
+        String list = from < 0 ? "" : docs.substring(from, docs.indexOf("### What is measured", from));
+        java.util.List<String> missing = keys.stream().filter(k -> !list.contains("`" + k + "`")).toList();
+        assertEquals(java.util.List.of(), missing, "fields of --json not in docs/benchmarks.md's list");
+    }
+
     /**
      * The GFLOP of each work against a count by hand from the tiny shape (d 128, f 384, 4 layers, 4 heads of 32, 2 KV
      * heads, vocabulary 512), with the documented conventions (docs/benchmarks.md, "FLOPs"): per row and layer the
