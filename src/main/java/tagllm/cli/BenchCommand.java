@@ -48,7 +48,8 @@ public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ComputeOption compute = new ComputeOption();
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "random weights stored as f32 or bf16 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", defaultValue = "f32", description = "random weights (--config, --shape) stored as f32 or bf16; refused with --model, "
+            + "whose weights are timed as stored (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = "--batch", defaultValue = "8", description = "examples per training step / prefill (default: ${DEFAULT-VALUE})")
@@ -180,6 +181,10 @@ public final class BenchCommand implements Callable<Integer> {
         };
         boolean bf16Compute = compute.bf16(spec.commandLine());
         if (model != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--dtype")) {
+                throw usage("--dtype sets how random weights are stored (--config, --shape); a model's weights are timed as its "
+                        + "files store them (for BF16 products use --compute bf16)");
+            }
             Model m = compute.load(model, spec.commandLine());
             checkContext(options, m.config());
             return new Subject(m.weights(), "model " + m.name());

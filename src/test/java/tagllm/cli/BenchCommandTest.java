@@ -257,6 +257,11 @@ class BenchCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("prefill") && r.out().contains("decode") && !r.out().contains("train "), r.out());
         assertTrue(r.out().contains("stories260K"), r.out());
+        // --dtype is for random weights: with a model it was ignored without a word (the table said F32 weights)
+        r = CliRun.of("bench", "--model", model.toString(), "--dtype", "bf16", "--work", "decode", "--decode", "1", "--repeats", "1",
+                "--warmup", "0", "--no-peak");
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.err().contains("--dtype sets how random weights are stored"), r.err());
     }
 
     @Test
