@@ -192,6 +192,11 @@ public final class BenchCommand implements Callable<Integer> {
         ModelConfig c;
         String source;
         if (config != null) {
+            if (java.nio.file.Files.isDirectory(config)) {
+                throw usage("--config takes a config.json file, and " + config + " is a folder"
+                        + (java.nio.file.Files.isRegularFile(config.resolve("config.json"))
+                        ? " (its config.json: --config " + config.resolve("config.json") + "; its weights: --model " + config + ")" : ""));
+            }
             c = ModelConfig.load(config);
             source = "config " + config + ", random weights";
         } else {

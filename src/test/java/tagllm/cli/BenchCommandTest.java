@@ -272,6 +272,11 @@ class BenchCommandTest {
                 "--decode", "2", "--repeats", "1", "--warmup", "0", "--work", "decode", "--no-peak", "--json");
         assertEquals(0, r.exit(), r.err());
         assertEquals("BF16", new ObjectMapper().readTree(r.out()).get("model").get("dtype").asText());
+        // a folder given as --config: said so, with the two ways to use it (was the JDK's 'cannot read: Is a directory')
+        r = CliRun.of("bench", "--config", tmp.toString(), "--no-peak");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--config takes a config.json file, and " + tmp + " is a folder (its config.json: --config " + cfg
+                + "; its weights: --model " + tmp + ")"), r.err());
     }
 
     @Test
