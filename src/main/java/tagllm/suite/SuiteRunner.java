@@ -118,6 +118,7 @@ public final class SuiteRunner {
                         + "'): nothing to score it on");
             }
         }
+        for (long seed : seeds) requireBothClassesTested(reseeded(base, seed, output.resolve("seed-" + seed)), seed);
         if (!force) {
             for (long seed : seeds) {
                 Path dir = output.resolve("seed-" + seed);
@@ -125,6 +126,33 @@ public final class SuiteRunner {
                     throw new IllegalArgumentException("output folder " + output + " holds an earlier suite's run " + dir.getFileName()
                             + "; use --force to start over, or another -o");
                 }
+            }
+        }
+    }
+
+    /**
+     * AUROC needs both classes among a classification task's test rows; each seed makes its own split, so each seed's
+     * first max_eval test rows are checked here rather than after that seed (and every seed before it) has trained.
+     */
+    private static void requireBothClassesTested(Experiment e, long seed) {
+        DatasetRows rows = new DatasetRows(false);
+        for (String name : scoredTasks(e)) {
+            TaskSpec task = e.tasks().get(name);
+            if (task.type() != TaskType.CLASSIFICATION || task.labelColumns().size() != 1) continue;
+            String column = task.labelColumns().getFirst();
+            DataSpec ds = e.data().get(name);
+            List<Row> test = rows.load(ds, "test");
+            if (ds.maxEval() > 0 && test.size() > ds.maxEval()) test = test.subList(0, ds.maxEval());
+            Set<String> classes = new LinkedHashSet<>();
+            for (Row r : test) {
+                String v = r.has(column) ? r.get(column).strip() : "";
+                if (!v.isEmpty()) classes.add(v);
+            }
+            if (classes.size() == 1) {
+                throw new IllegalArgumentException("task " + name + ", seed " + seed + ": the " + test.size() + " test rows of " + ds.path()
+                        + (ds.maxEval() > 0 ? " (the first " + ds.maxEval() + " of the seed's test split, max_eval)" : "")
+                        + " hold only class '" + classes.iterator().next() + "'; AUROC needs both: raise max_eval, or choose other seeds"
+                        + " or another split");
             }
         }
     }

@@ -59,6 +59,33 @@ class SuiteAndCompareRefusalsTest {
     }
 
     /**
+     * A classification test split of one class (here the first max_eval rows; each seed's own split in general) was
+     * found only when the first seed had trained and was scored: the suite stopped there, results lost, its seed
+     * folder left behind so that running again needed --force.
+     */
+    @Test
+    void suiteRefusesATestSplitOfOneClassBeforeTraining(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("smiles,p_np,split\n");
+        String[] mols = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO"};
+        for (int i = 0; i < mols.length; i++) csv.append(mols[i]).append(',').append(i % 2).append(",train\n");
+        csv.append("CO,0,valid\nCN,1,valid\nNCCN,1,test\nOCCCO,1,test\nCCOC,0,test\n");
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Path exp = dir.resolve("exp.yaml");
+        Files.writeString(exp, """
+                model: %s
+                tag_length: 2
+                tasks:
+                  bbbp: {preset: BBBP, data: {path: d.csv, max_eval: 2}}
+                stages:
+                  - {name: s, stage: 2, tasks: [bbbp], batch_size: 2, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        Path out = dir.resolve("out");
+        refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
+                "task bbbp, seed 0: the 2 test rows of " + dir.resolve("d.csv") + " (the first 2 of the seed's test split, max_eval) hold only class '1'");
+        assertFalse(Files.exists(out.resolve("seed-0")), "nothing trained");
+    }
+
+    /**
      * compare's own options, refused before any run: LoRA settings no adapter can have (found only when LoRA's runs
      * came, after every other method's), and --report-only where no run has finished (it ran the baseline and wrote a
      * report of it alone).
