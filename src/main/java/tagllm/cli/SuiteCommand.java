@@ -47,7 +47,9 @@ public final class SuiteCommand implements Callable<Integer> {
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
         Model m = Model.load(exp.model());
         new SuiteRunner(m, progress).run(exp, seeds, out, force);
-        spec.commandLine().getOut().print(Files.readString(out.resolve("results.md")));
+        java.io.PrintWriter stdout = spec.commandLine().getOut();
+        stdout.print(Files.readString(out.resolve("results.md")));
+        stdout.flush(); // an autoflush PrintWriter flushes on println only, and main's System.exit drops what it holds
         return 0;
     }
 }

@@ -1,0 +1,53 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tagllm.testutil.Shared;
+
+import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * `tagllm suite` prints its results table on stdout (its help says so); it printed nothing: the table went into
+ * picocli's buffered stdout with print, which an autoflush PrintWriter does not flush, and main's System.exit dropped
+ * it. The in-process runner of the other tests writes through unbuffered, so this test gives the command stdout as
+ * picocli's default does (a BufferedWriter over System.out) and reads only what reached the stream.
+ */
+class SuiteStdoutTest {
+    @Test
+    void theResultsTableReachesStdout(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("smiles,qed,split\n");
+        String[] train = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO", "NCCO", "CC(C)O"};
+        for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
+        csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Path exp = dir.resolve("exp.yaml");
+        Files.writeString(exp, """
+                model: %s
+                tag_length: 2
+                tasks:
+                  qed: {preset: QED, head: {bias: true, init: ridge}, data: d.csv}
+                stages:
+                  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        Path out = dir.resolve("out");
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8)), true));
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(0, cl.execute("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()), err.toString());
+        String table = Files.readString(out.resolve("results.md"));
+        assertTrue(table.startsWith("| task | metric | test rows |") && table.contains("| qed | RMSE | 2 |"), table);
+        assertEquals(table, stdout.toString(StandardCharsets.UTF_8), "stdout is results.md");
+    }
+}
