@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import tagllm.data.DatasetException;
 import tagllm.data.Row;
+import tagllm.data.RowIssues;
 import tagllm.eval.ClassificationMetrics;
 import tagllm.eval.RegressionMetrics;
 import tagllm.head.Logistic;
@@ -172,10 +174,15 @@ public final class SuiteRunner {
         return new ArrayList<>(out);
     }
 
-    private record Rendered(List<Example> tagged, List<Sequence> plain) {}
+    private record Rendered(List<Example> tagged, List<Sequence> plain, RowIssues skipped) {}
 
-    /** Rows that render both with tags (Tag-LLM) and without (the probe), so every method sees the same rows. */
+    /**
+     * Rows that render both with tags (Tag-LLM) and without (the probe), so every method sees the same rows; a row that
+     * does not fit is skipped with its file, line and reason in {@code skipped} (the test rows are read by nothing
+     * before the suite, so this is where their skips are told).
+     */
     private static Rendered render(ExampleRenderer r, TaskSpec task, TokenizerEncoder enc, int limit, List<Row> rows, int cap) {
+        RowIssues skipped = RowIssues.skipping(5);
         Template plain = task.parsedTemplate().withoutTags();
         List<Example> tagged = new ArrayList<>();
         List<Sequence> prompts = new ArrayList<>();
@@ -188,14 +195,28 @@ public final class SuiteRunner {
 
                     public int length(String name) { throw new IllegalStateException(); }
                 }, enc, new Template.RenderOptions(task.bos(), false, task.outputPlaceholder(), false, false));
-                if (s.length() == 0 || s.length() > limit) continue;
+                if (s.length() == 0 || s.length() > limit) {
+                    skipped.reject(row, "the probe's prompt without tags has " + s.length() + " positions, the limit is " + limit);
+                    continue;
+                }
                 tagged.add(e);
                 prompts.add(s);
+            } catch (DatasetException ex) {
+                skipped.record(ex);
             } catch (RuntimeException ex) {
-                // the training run reported rows that do not fit; they are left out here too
+                skipped.reject(row, String.valueOf(ex.getMessage()));
             }
         }
-        return new Rendered(tagged, prompts);
+        return new Rendered(tagged, prompts, skipped);
+    }
+
+    /** Tells the rows a split left out, on the progress stream and in results.json, as training tells its own. */
+    private void reportSkipped(String task, long seed, String split, Rendered r, ObjectNode skipped) {
+        if (r.skipped().count() == 0) return;
+        progress.message("seed " + seed + ": task " + task + " (" + split + "): " + r.skipped().summary());
+        ObjectNode o = skipped.putObject(split).put("rows", r.skipped().count());
+        ArrayNode first = o.putArray("first");
+        r.skipped().messages().forEach(first::add);
     }
 
     private Score score(String name, long seed, Experiment exp, DatasetRows rows, TagPredictor predictor, Transformer t, ObjectNode detail)
@@ -208,7 +229,11 @@ public final class SuiteRunner {
         Rendered train = render(r, task, enc, limit, rows.load(ds, "train"), ds.maxTrain());
         Rendered valid = render(r, task, enc, limit, rows.load(ds, "valid"), ds.maxEval());
         Rendered test = render(r, task, enc, limit, rows.load(ds, "test"), ds.maxEval());
-        if (test.tagged().isEmpty()) throw new IllegalStateException("task " + name + ": no test rows fit");
+        ObjectNode skipped = JSON.createObjectNode();
+        reportSkipped(name, seed, "train", train, skipped);
+        reportSkipped(name, seed, "valid", valid, skipped);
+        reportSkipped(name, seed, "test", test, skipped);
+        if (test.tagged().isEmpty()) throw new IllegalStateException("task " + name + ": none of its test rows fit (the rows skipped are listed above with their reasons)");
         int cut = Math.min(PROBE_ROWS, train.plain().size());
         double[][] xTrain = LinearProbe.features(t, train.plain().subList(0, cut));
         double[][] xValid = LinearProbe.features(t, valid.plain());
@@ -216,6 +241,7 @@ public final class SuiteRunner {
         List<Example> probeTrain = train.tagged().subList(0, cut);
         detail.put("task", name).put("seed", seed).put("test_rows", test.tagged().size()).put("valid_rows", valid.tagged().size())
                 .put("train_rows", train.tagged().size()).put("probe_train_rows", cut);
+        detail.set("skipped_rows", skipped);
         if (task.type() == TaskType.CLASSIFICATION) {
             var cs = task.classes();
             if (cs.multiLabel()) throw new IllegalArgumentException("task " + name + ": the suite scores binary and multi-class tasks");
