@@ -100,8 +100,8 @@ public final class SuiteRunner {
 
     /**
      * What would otherwise fail only after a seed has trained, refused first: a seed given twice (its second run found the
-     * first's folder), an experiment with nothing to score, a scored task whose test split is empty, and an earlier
-     * suite's seed folders without --force.
+     * first's folder), an experiment with nothing to score, a multi-label task, a scored task whose test split is empty
+     * or (classification) of one class, and an earlier suite's seed folders without --force.
      */
     private static void requireRunnable(Experiment base, List<Long> seeds, Path output, boolean force) {
         Set<Long> seen = new LinkedHashSet<>();
@@ -112,6 +112,12 @@ public final class SuiteRunner {
                     + " trains no regression or classification task: the suite scores those (stage-1 domain text has no test score)");
         }
         for (String task : tasks) {
+            TaskSpec spec = base.tasks().get(task);
+            if (spec.classes() != null && spec.classes().multiLabel()) {
+                throw new IllegalArgumentException("task " + task + " is multi-label (labels: " + spec.labelColumns()
+                        + "): the suite scores binary and multi-class tasks only (AUROC per task, the majority class as baseline);"
+                        + " tagllm eval scores a multi-label task");
+            }
             DataSpec ds = base.data().get(task);
             if (ds == null) throw new IllegalArgumentException("task " + task + " has no data: to score it the suite needs its test split");
             // a random or scaffold split is made per seed, so only a column split can be checked before training

@@ -85,6 +85,34 @@ class SuiteAndCompareRefusalsTest {
         assertFalse(Files.exists(out.resolve("seed-0")), "nothing trained");
     }
 
+    /** A multi-label task, which the suite cannot score, trained every stage of the first seed before it was refused. */
+    @Test
+    void suiteRefusesAMultiLabelTaskBeforeTraining(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("smiles,a,b,split\n");
+        String[] mols = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO"};
+        for (int i = 0; i < mols.length; i++) csv.append(mols[i]).append(',').append(i % 2).append(',').append(i / 2 % 2).append(",train\n");
+        csv.append("CO,0,1,valid\nCN,1,0,valid\nNCCN,1,1,test\nOCCCO,0,1,test\n");
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Path exp = dir.resolve("exp.yaml");
+        Files.writeString(exp, """
+                model: %s
+                tag_length: 2
+                tasks:
+                  tox:
+                    type: classification
+                    labels: [a, b]
+                    template: "The molecule <SMILES> {smiles} is <Tox> {label}."
+                    tags: {Tox: function, SMILES: domain}
+                    data: d.csv
+                stages:
+                  - {name: s, stage: 2, tasks: [tox], batch_size: 2, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        Path out = dir.resolve("out");
+        refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
+                "task tox is multi-label (labels: [a, b]): the suite scores binary and multi-class tasks only");
+        assertFalse(Files.exists(out.resolve("seed-0")), "nothing trained");
+    }
+
     /**
      * compare's own options, refused before any run: LoRA settings no adapter can have (found only when LoRA's runs
      * came, after every other method's), and --report-only where no run has finished (it ran the baseline and wrote a
