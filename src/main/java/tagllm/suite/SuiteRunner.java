@@ -71,6 +71,9 @@ public final class SuiteRunner {
     /** Runs every seed into output/seed-N and writes output/results.json and output/results.md. */
     public List<Score> run(Experiment base, List<Long> seeds, Path output, boolean force) throws IOException {
         requireRunnable(base, seeds, output, force);
+        // --force starts over: an earlier suite's tables must not stand beside this run's if it stops part-way
+        Files.deleteIfExists(output.resolve("results.md"));
+        Files.deleteIfExists(output.resolve("results.json"));
         long t0 = System.nanoTime();
         List<Score> scores = new ArrayList<>();
         ArrayNode all = JSON.createArrayNode();

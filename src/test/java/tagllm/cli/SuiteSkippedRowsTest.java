@@ -48,4 +48,34 @@ class SuiteSkippedRowsTest {
         assertTrue(skipped.path("test").path("first").get(0).asText().startsWith(where), task.toString());
         assertFalse(skipped.has("train") || skipped.has("valid"), "no train or valid row was skipped: " + skipped);
     }
+
+    /**
+     * suite --force over an earlier suite that then stops part-way (here: no test row fits) left the earlier run's
+     * results.md beside the new run's results.json, a table of another run that nothing marked as stale.
+     */
+    @Test
+    void aForcedRunThatStopsLeavesNoEarlierTables(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("smiles,qed,split\n");
+        String[] train = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO", "NCCO", "CC(C)O"};
+        for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
+        csv.append("C".repeat(120)).append(",0.7,test\n");
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Path exp = dir.resolve("exp.yaml");
+        Files.writeString(exp, """
+                model: %s
+                tag_length: 2
+                tasks:
+                  qed: {preset: QED, max_length: 100, head: {bias: true, init: ridge}, data: d.csv}
+                stages:
+                  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("results.md"), "| task | an earlier suite's table |\n");
+        Files.writeString(out.resolve("results.json"), "[]");
+        CliRun r = CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "--force", "-o", out.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("task qed: none of its test rows fit"), r.err());
+        assertFalse(Files.exists(out.resolve("results.md")), "the earlier table was left as if it were this run's");
+        assertFalse(Files.exists(out.resolve("results.json")));
+    }
 }
