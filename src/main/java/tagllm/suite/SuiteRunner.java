@@ -82,6 +82,8 @@ public final class SuiteRunner {
             Experiment exp = reseeded(base, seed, output.resolve("seed-" + seed));
             DatasetRows rows = new DatasetRows(false);
             ExperimentRunner runner = new ExperimentRunner(t, model.tokenizer(), model.name(), model.fingerprint(), rows::load, progress, false);
+            // the stages' own lines do not name the seed: without this a failing seed's error could be any seed's
+            progress.message("seed " + seed + " (" + (seeds.indexOf(seed) + 1) + " of " + seeds.size() + "): training into " + exp.output());
             long s0 = System.nanoTime();
             ExperimentRunner.Outcome o = runner.run(exp, false, force);
             double trainSeconds = (System.nanoTime() - s0) / 1e9;

@@ -50,4 +50,30 @@ class SuiteStdoutTest {
         assertTrue(table.startsWith("| task | metric | test rows |") && table.contains("| qed | RMSE | 2 |"), table);
         assertEquals(table, stdout.toString(StandardCharsets.UTF_8), "stdout is results.md");
     }
+
+    /** Each seed's training printed the stages' lines only, which name no seed: which seed failed could not be told. */
+    @Test
+    void eachSeedsTrainingIsNamedOnStderr(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("smiles,qed,split\n");
+        String[] train = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO", "NCCO", "CC(C)O"};
+        for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
+        csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Path exp = dir.resolve("exp.yaml");
+        Files.writeString(exp, """
+                model: %s
+                tag_length: 2
+                tasks:
+                  qed: {preset: QED, data: d.csv}
+                stages:
+                  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        Path out = dir.resolve("out");
+        tagllm.testutil.CliRun r = tagllm.testutil.CliRun.of("suite", exp.toString(), "--seeds", "4,7", "-q", "-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        int first = r.err().indexOf("seed 4 (1 of 2): training into " + out.resolve("seed-4"));
+        int second = r.err().indexOf("seed 7 (2 of 2): training into " + out.resolve("seed-7"));
+        assertTrue(first >= 0 && second > r.err().indexOf("seed 4: scoring qed"), r.err());
+        assertTrue(r.err().indexOf("stage s (stage 2)", second) > second, "seed 7's stage lines follow its name: " + r.err());
+    }
 }
