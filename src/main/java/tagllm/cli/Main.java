@@ -54,6 +54,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         if (Relaunch.needed()) System.exit(Relaunch.run(args));
+        Relaunch.stopWithParent();
         System.exit(commandLine().execute(args));
     }
 }

@@ -21,7 +21,8 @@ import java.util.List;
  * it only from the command line. The child's standard input and output are this process's own; its standard error
  * passes through here so that the JDK's "WARNING: Using incubator modules" line, printed at every start, is dropped
  * (it says nothing a user can act on). Everything after it is copied byte for byte, unbuffered, so progress bars
- * redraw as before. The exit code is the child's; stopping this process stops the child.
+ * redraw as before. The exit code is the child's; stopping this process stops the child, and the child stops by
+ * itself when this process is killed outright ({@link #stopWithParent}).
  */
 final class Relaunch {
     static final String MARKER = "tagllm.relaunched";
@@ -52,6 +53,30 @@ final class Relaunch {
     static boolean needed() {
         return System.getProperty(MARKER) == null
                 && (System.getProperty(CHILD_OPTIONS) != null || !JdkModules.vectorApiPresent());
+    }
+
+    /** How often the relaunched child looks whether its parent is still there. */
+    private static final long PARENT_POLL_MS = 200;
+
+    /**
+     * In the relaunched child: exits (143, as after a SIGTERM, so shutdown hooks run) once the parent is gone. A
+     * SIGKILL of the parent (kill -9 of the PID ./tagllm started) cannot be passed on, and the child went on alone: a
+     * killed train kept writing its run folder in the background, beside a train --resume started after it. The
+     * JDK's onExit polls a process that is not our child ever more slowly (up to every 5 s), so a thread of our own
+     * asks every 200 ms. Does nothing in a JVM that was not relaunched.
+     */
+    static void stopWithParent() {
+        if (System.getProperty(MARKER) == null) return;
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        if (parent == null || !parent.isAlive()) return;
+        Thread.ofPlatform().daemon().name("tagllm-parent-watch").start(() -> {
+            try {
+                while (parent.isAlive()) Thread.sleep(PARENT_POLL_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.exit(143);
+        });
     }
 
     static int run(String[] args) {

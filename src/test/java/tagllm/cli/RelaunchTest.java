@@ -120,4 +120,43 @@ class RelaunchTest {
         assertEquals(0, p.exitValue(), out);
         assertEquals(java.nio.file.Files.readString(expected), java.nio.file.Files.readString(got));
     }
+
+    /**
+     * kill -9 of the process ./tagllm started (the parent JVM: the launcher execs it) cannot be passed on to the child,
+     * which went on alone: a killed `train` kept training into its folder in the background, under a `train --resume`
+     * started after it. The child now stops when its parent is gone. Here the child is the CLI's tokenize, blocked
+     * reading a standard input that stays open.
+     */
+    @Test
+    void theChildStopsWhenItsParentIsKilled() throws Exception {
+        Path model = tagllm.testutil.Shared.model("stories260K");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(model), "no ../shared model");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // sleep holds the standard input open (a Process's own stdin pipe is closed by the JDK once that process dies)
+        Process shell = new ProcessBuilder("bash", "-c", "sleep 120 | \"$0\" -Xmx64m -D" + Relaunch.CHILD_OPTIONS
+                + "=-Xmx128m -cp \"$1\" " + Main.class.getName() + " tokenize --json \"$2\"",
+                javaBin, System.getProperty("java.class.path"), model.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessHandle parent = null, child = null;
+        try {
+            long started = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (child == null && System.nanoTime() < started) {
+                parent = shell.toHandle().children().filter(h -> h.info().command().orElse("").endsWith("java"))
+                        .findFirst().orElse(null);
+                if (parent != null) child = parent.children().findFirst().orElse(null);
+                Thread.sleep(50);
+            }
+            assertNotNull(child, "the parent started a child");
+            Thread.sleep(3000); // the child is up, reading its standard input
+            assertTrue(child.isAlive());
+            parent.destroyForcibly(); // SIGKILL: no shutdown hook runs in the parent
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (child.isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
+            assertFalse(child.isAlive(), "the child still runs after its parent was killed");
+        } finally {
+            if (child != null) child.destroyForcibly();
+            shell.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            shell.destroyForcibly();
+        }
+    }
 }
