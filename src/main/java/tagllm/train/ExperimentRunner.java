@@ -91,6 +91,14 @@ public final class ExperimentRunner {
     public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
         requireDataFiles(exp);
+        FileErrors.createFolder(out);
+        try (RunFolderLock lock = RunFolderLock.take(out)) {
+            return runLocked(exp, resume, force);
+        }
+    }
+
+    private Outcome runLocked(Experiment exp, boolean resume, boolean force) throws IOException {
+        Path out = exp.output();
         prepareOutput(exp, resume, force);
         exp = ClassificationHeads.resolveClasses(exp, rows);
         TagSet tags = initialTags(exp, modelName, fingerprint);

@@ -77,4 +77,38 @@ class StageOneTest {
         assertTrue(e.getMessage().contains("task prot has no usable training rows in " + fasta), e.getMessage());
         assertTrue(e.getMessage().contains("{column:max=N} keeps its first N characters"), e.getMessage());
     }
+
+    /**
+     * A second run on a folder another run is writing (train --resume started while the first still trains) is
+     * refused: before, both resumed from the same checkpoint and appended every step to one metrics.jsonl twice.
+     * The other run is played by a lock this test takes on the folder's lock file.
+     */
+    @Test
+    void aFolderAnotherRunIsWritingIsRefused(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                output: out
+                tag_length: 2
+                tasks:
+                  smiles: {preset: SMILES, max_length: 64, data: {path: %s, max_train: 8, max_eval: 4}}
+                stages:
+                  - {name: smiles, stage: 1, tasks: [smiles], batch_size: 4, grad_accum: 1, max_steps: 1}
+                """.formatted(model, Shared.data("smiles/zinc20k.csv")));
+        Experiment exp = Experiment.load(dir.resolve("exp.yaml"));
+        Model m = Model.load(model);
+        ExperimentRunner runner = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                new DatasetRows(false)::load, Progress.silent(), false);
+        Files.createDirectories(exp.output());
+        try (var ch = java.nio.channels.FileChannel.open(exp.output().resolve(".tagllm.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             var held = ch.lock()) {
+            Exception e = assertThrows(Exception.class, () -> runner.run(exp, true, false));
+            assertTrue(e.getMessage().contains("is being written by another run") && e.getMessage().contains(exp.output().toString()),
+                    e.getMessage());
+            assertFalse(Files.exists(exp.output().resolve("metrics.jsonl")), "nothing written beside the other run");
+        }
+        // once the other run is gone the folder is usable: the lock is the process's, nothing stale is left
+        assertNotNull(runner.run(exp, false, false).finalFile());
+    }
 }
