@@ -70,15 +70,12 @@ class SuiteAndCompareRefusalsTest {
         for (int i = 0; i < mols.length; i++) csv.append(mols[i]).append(',').append(i % 2).append(",train\n");
         csv.append("CO,0,valid\nCN,1,valid\nNCCN,1,test\nOCCCO,1,test\nCCOC,0,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = dir.resolve("exp.yaml");
-        Files.writeString(exp, """
-                model: %s
-                tag_length: 2
+        Path exp = TinyExperiment.write(dir, """
                 tasks:
                   bbbp: {preset: BBBP, data: {path: d.csv, max_eval: 2}}
                 stages:
                   - {name: s, stage: 2, tasks: [bbbp], batch_size: 2, max_steps: 1}
-                """.formatted(Shared.model("stories260K")));
+                """);
         Path out = dir.resolve("out");
         refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
                 "task bbbp, seed 0: the 2 test rows of " + dir.resolve("d.csv") + " (the first 2 of the seed's test split, max_eval) hold only class '1'");
@@ -93,10 +90,7 @@ class SuiteAndCompareRefusalsTest {
         for (int i = 0; i < mols.length; i++) csv.append(mols[i]).append(',').append(i % 2).append(',').append(i / 2 % 2).append(",train\n");
         csv.append("CO,0,1,valid\nCN,1,0,valid\nNCCN,1,1,test\nOCCCO,0,1,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = dir.resolve("exp.yaml");
-        Files.writeString(exp, """
-                model: %s
-                tag_length: 2
+        Path exp = TinyExperiment.write(dir, """
                 tasks:
                   tox:
                     type: classification
@@ -106,7 +100,7 @@ class SuiteAndCompareRefusalsTest {
                     data: d.csv
                 stages:
                   - {name: s, stage: 2, tasks: [tox], batch_size: 2, max_steps: 1}
-                """.formatted(Shared.model("stories260K")));
+                """);
         Path out = dir.resolve("out");
         refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
                 "task tox is multi-label (labels: [a, b]): the suite scores binary and multi-class tasks only");

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.testutil.CliRun;
-import tagllm.testutil.Shared;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,15 +26,12 @@ class SuiteSkippedRowsTest {
         csv.append("C".repeat(120)).append(",0.7,test\n"); // line 13: far past max_length 100
         csv.append("OCCCO,0.6,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = dir.resolve("exp.yaml");
-        Files.writeString(exp, """
-                model: %s
-                tag_length: 2
+        Path exp = TinyExperiment.write(dir, """
                 tasks:
                   qed: {preset: QED, max_length: 100, head: {bias: true, init: ridge}, data: d.csv}
                 stages:
                   - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
-                """.formatted(Shared.model("stories260K")));
+                """);
         Path out = dir.resolve("out");
         CliRun r = CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString());
         assertEquals(0, r.exit(), r.err());
@@ -60,15 +56,12 @@ class SuiteSkippedRowsTest {
         for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
         csv.append("C".repeat(120)).append(",0.7,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = dir.resolve("exp.yaml");
-        Files.writeString(exp, """
-                model: %s
-                tag_length: 2
+        Path exp = TinyExperiment.write(dir, """
                 tasks:
                   qed: {preset: QED, max_length: 100, head: {bias: true, init: ridge}, data: d.csv}
                 stages:
                   - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
-                """.formatted(Shared.model("stories260K")));
+                """);
         Path out = Files.createDirectories(dir.resolve("out"));
         Files.writeString(out.resolve("results.md"), "| task | an earlier suite's table |\n");
         Files.writeString(out.resolve("results.json"), "[]");

@@ -3,7 +3,6 @@ package tagllm.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import tagllm.testutil.Shared;
 
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
@@ -30,15 +29,12 @@ class SuiteStdoutTest {
         for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
         csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = dir.resolve("exp.yaml");
-        Files.writeString(exp, """
-                model: %s
-                tag_length: 2
+        Path exp = TinyExperiment.write(dir, """
                 tasks:
                   qed: {preset: QED, head: {bias: true, init: ridge}, data: d.csv}
                 stages:
                   - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
-                """.formatted(Shared.model("stories260K")));
+                """);
         Path out = dir.resolve("out");
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
@@ -59,15 +55,12 @@ class SuiteStdoutTest {
         for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
         csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = dir.resolve("exp.yaml");
-        Files.writeString(exp, """
-                model: %s
-                tag_length: 2
+        Path exp = TinyExperiment.write(dir, """
                 tasks:
                   qed: {preset: QED, data: d.csv}
                 stages:
                   - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
-                """.formatted(Shared.model("stories260K")));
+                """);
         Path out = dir.resolve("out");
         tagllm.testutil.CliRun r = tagllm.testutil.CliRun.of("suite", exp.toString(), "--seeds", "4,7", "-q", "-o", out.toString());
         assertEquals(0, r.exit(), r.err());

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.testutil.CliRun;
-import tagllm.testutil.Shared;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,16 +24,13 @@ class SuiteWithoutValidRowsTest {
         for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(',').append(i % 2).append(",train\n");
         csv.append("CO,0.2,0,test\nCN,0.3,1,test\nNCCN,0.5,1,test\nOCCCO,0.6,0,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = dir.resolve("exp.yaml");
-        Files.writeString(exp, """
-                model: %s
-                tag_length: 2
+        Path exp = TinyExperiment.write(dir, """
                 tasks:
                   qed: {preset: QED, head: {bias: true, init: ridge}, data: d.csv}
                   bbbp: {preset: BBBP, head: {bias: true, init: ridge}, data: d.csv}
                 stages:
                   - {name: s, stage: 2, tasks: [qed, bbbp], batch_size: 2, max_steps: 1}
-                """.formatted(Shared.model("stories260K")));
+                """);
         Path out = dir.resolve("out");
         CliRun r = CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString());
         assertEquals(0, r.exit(), r.err());
