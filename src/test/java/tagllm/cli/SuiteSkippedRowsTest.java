@@ -19,9 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class SuiteSkippedRowsTest {
     @Test
     void aTestRowTooLongIsToldWithItsLine(@TempDir Path dir) throws Exception {
-        StringBuilder csv = new StringBuilder("smiles,qed,split\n");
-        String[] train = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO", "NCCO", "CC(C)O"};
-        for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
+        StringBuilder csv = TinyExperiment.qedTrainingRows();
         csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\n");
         csv.append("C".repeat(120)).append(",0.7,test\n"); // line 13: far past max_length 100
         csv.append("OCCCO,0.6,test\n");
@@ -51,9 +49,7 @@ class SuiteSkippedRowsTest {
      */
     @Test
     void aForcedRunThatStopsLeavesNoEarlierTables(@TempDir Path dir) throws Exception {
-        StringBuilder csv = new StringBuilder("smiles,qed,split\n");
-        String[] train = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO", "NCCO", "CC(C)O"};
-        for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
+        StringBuilder csv = TinyExperiment.qedTrainingRows();
         csv.append("C".repeat(120)).append(",0.7,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
         Path exp = TinyExperiment.write(dir, """

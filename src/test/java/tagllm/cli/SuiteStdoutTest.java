@@ -24,9 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class SuiteStdoutTest {
     @Test
     void theResultsTableReachesStdout(@TempDir Path dir) throws Exception {
-        StringBuilder csv = new StringBuilder("smiles,qed,split\n");
-        String[] train = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO", "NCCO", "CC(C)O"};
-        for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
+        StringBuilder csv = TinyExperiment.qedTrainingRows();
         csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
         Path exp = TinyExperiment.write(dir, """
@@ -50,9 +48,7 @@ class SuiteStdoutTest {
     /** Each seed's training printed the stages' lines only, which name no seed: which seed failed could not be told. */
     @Test
     void eachSeedsTrainingIsNamedOnStderr(@TempDir Path dir) throws Exception {
-        StringBuilder csv = new StringBuilder("smiles,qed,split\n");
-        String[] train = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO", "NCCO", "CC(C)O"};
-        for (int i = 0; i < train.length; i++) csv.append(train[i]).append(',').append(0.1 + 0.05 * i).append(",train\n");
+        StringBuilder csv = TinyExperiment.qedTrainingRows();
         csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
         Path exp = TinyExperiment.write(dir, """
