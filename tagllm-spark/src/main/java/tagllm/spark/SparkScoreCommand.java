@@ -162,6 +162,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
         return name.endsWith(".csv") ? "csv" : null;
     }
 
+    /** A URI's scheme and colon at the start (hdfs:, s3a:, file:), which a path of this machine does not begin with. */
+    private static final java.util.regex.Pattern URI_SCHEME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+:.*");
+
     /**
      * --output as a path of this machine, where the finished output is renamed into place: a file: URI as its path;
      * another URI (hdfs://, s3a://) refused, which as a path named a folder "hdfs:" in the working directory, written
@@ -169,7 +172,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
      */
     static Path localOutput(Path output) {
         String s = output.toString();
-        if (!s.matches("[A-Za-z][A-Za-z0-9+.-]+:.*")) return output;
+        if (!URI_SCHEME.matcher(s).matches()) return output;
         if (s.startsWith("file:/")) {
             try {
                 return Path.of(java.net.URI.create(s));
@@ -186,6 +189,6 @@ public final class SparkScoreCommand implements Callable<Integer> {
      * s3a://, file:/...) or a glob (data/part-*.csv), which Spark's readers resolve and refuse themselves.
      */
     static boolean plainLocalPath(String input) {
-        return !input.matches("[A-Za-z][A-Za-z0-9+.-]+:.*") && input.chars().noneMatch(c -> "*?[{".indexOf(c) >= 0);
+        return !URI_SCHEME.matcher(input).matches() && input.chars().noneMatch(c -> "*?[{".indexOf(c) >= 0);
     }
 }
