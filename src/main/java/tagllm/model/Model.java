@@ -123,6 +123,17 @@ public final class Model {
     }
 
     /**
+     * The fingerprint {@link #load} would give the model in this folder, without reading its weights beyond the token
+     * embedding: lets a caller that only ships a model's path (Spark's driver) refuse tags of another model up front.
+     */
+    public static String fingerprintOf(Path folder) throws IOException {
+        ModelConfig config = ModelConfig.load(folder.resolve("config.json"));
+        try (TensorSource src = TensorSource.open(folder, config)) {
+            return fingerprint(config, src);
+        }
+    }
+
+    /**
      * SHA-256 over what makes two models the same for tags: the architecture fields the engine uses, every stored
      * tensor's name, dtype and shape, and the bytes of the token embedding (which differs between any two
      * trained or differently seeded models). Reading one matrix keeps it cheap; re-sharding does not change it.

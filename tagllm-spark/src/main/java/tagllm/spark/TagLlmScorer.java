@@ -294,11 +294,33 @@ public class TagLlmScorer extends Transformer {
         return out;
     }
 
+    /**
+     * The base model's fingerprint where the driver sees its folder (null for a Hub id or a path only the executors
+     * have: they check it as they load it). Without this, tags of another model failed on every executor, and the
+     * reason reached the user inside Spark's "Job aborted" and its stack traces.
+     */
+    private String driverFingerprint() {
+        Path folder;
+        try {
+            folder = Path.of($(model));
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+        if (!Files.isRegularFile(folder.resolve("config.json"))) return null;
+        try {
+            return tagllm.model.Model.fingerprintOf(folder);
+        } catch (IOException | RuntimeException e) {
+            return null; // not loadable here: the executors' load says why, as before
+        }
+    }
+
     /** The task as the executors will run it, checked on the driver: a wrong name or missing tag fails before any job. */
     private TaskSpec resolvedTask(List<byte[]> bytes) {
+        String fingerprint = driverFingerprint();
         TagSet merged = null;
         for (int i = 0; i < bytes.size(); i++) {
             TagSet t = ExecutorModels.readTags(bytes.get(i), $(tags)[i]);
+            if (fingerprint != null) t.requireModel(fingerprint, $(model), $(tags)[i]);
             if (merged == null) merged = t;
             else merged.merge(t, $(tags)[i]);
         }

@@ -276,4 +276,15 @@ class ScorerTest {
                 .setInputCols("smiles").transform(df));
         assertTrue(e3.getMessage().contains("setModel"), e3.getMessage());
     }
+
+    @Test
+    void tagsOfAnotherBaseModelAreRefusedOnTheDriver() {
+        // the tags were made on stories260K; tiny-llama-gqa is another model. transform() runs no job, so before the
+        // driver's check this passed and every executor failed later, inside Spark's "Job aborted"
+        Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("CCO")), new StructType().add("smiles", DataTypes.StringType));
+        String other = SharedFiles.get("models/tiny-llama-gqa").toString();
+        var e = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setModel(other).setTags(tags.toString())
+                .setTask("QED").setInputCols("smiles").transform(df));
+        assertTrue(e.getMessage().contains("was trained on base model stories260K") && e.getMessage().contains(other), e.getMessage());
+    }
 }
