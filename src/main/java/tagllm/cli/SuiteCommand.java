@@ -28,7 +28,7 @@ public final class SuiteCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, description = "output folder (default: the file's output:)")
     Path output;
 
-    @Option(names = "--force", description = "start over even if the output folder holds a run")
+    @Option(names = "--force", description = "start over even if the output folder holds a run (its results and every seed-N folder are replaced; seeds not run again are removed)")
     boolean force;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")

@@ -30,8 +30,10 @@ import tagllm.train.LinearProbe;
 import tagllm.train.Progress;
 import tagllm.train.StageSpec;
 import tagllm.util.AtomicFiles;
+import tagllm.util.FileTrees;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +76,10 @@ public final class SuiteRunner {
         // --force starts over: an earlier suite's tables must not stand beside this run's if it stops part-way
         Files.deleteIfExists(output.resolve("results.md"));
         Files.deleteIfExists(output.resolve("results.json"));
+        // ... and so must an earlier run's seeds that this one does not train again (its own are replaced as they run)
+        for (Path dir : earlierSeedFolders(output)) {
+            if (!seeds.contains(Long.parseLong(dir.getFileName().toString().substring("seed-".length())))) FileTrees.delete(dir);
+        }
         long t0 = System.nanoTime();
         List<Score> scores = new ArrayList<>();
         ArrayNode all = JSON.createArrayNode();
@@ -133,13 +139,24 @@ public final class SuiteRunner {
         }
         for (long seed : seeds) requireBothClassesTested(reseeded(base, seed, output.resolve("seed-" + seed)), seed);
         if (!force) {
-            for (long seed : seeds) {
-                Path dir = output.resolve("seed-" + seed);
-                if (Files.isDirectory(dir)) {
-                    throw new IllegalArgumentException("output folder " + output + " holds an earlier suite's run " + dir.getFileName()
-                            + "; use --force to start over, or another -o");
-                }
+            List<Path> earlier = earlierSeedFolders(output);
+            if (!earlier.isEmpty()) {
+                throw new IllegalArgumentException("output folder " + output + " holds an earlier suite's run " + earlier.getFirst().getFileName()
+                        + "; use --force to start over, or another -o");
             }
+        }
+    }
+
+    /**
+     * Every seed-N folder in the output, whichever seeds this run has: an earlier suite run with other seeds left them,
+     * and beside this run's results.json they would read as this run's.
+     */
+    private static List<Path> earlierSeedFolders(Path output) {
+        if (!Files.isDirectory(output)) return List.of();
+        try (var list = Files.list(output)) {
+            return list.filter(p -> p.getFileName().toString().matches("seed-\\d+") && Files.isDirectory(p)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + output + ": " + e.getMessage(), e);
         }
     }
 

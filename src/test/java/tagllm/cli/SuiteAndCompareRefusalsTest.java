@@ -59,6 +59,33 @@ class SuiteAndCompareRefusalsTest {
     }
 
     /**
+     * An earlier suite run with other seeds: only the folders of this run's seeds were looked at, so a run of seed 0
+     * beside an earlier seed-7 was not refused, and with --force seed-7 stayed beside the new results.json as if it
+     * were this run's.
+     */
+    @Test
+    void anEarlierSuitesOtherSeedsAreRefusedThenClearedByForce(@TempDir Path dir) throws Exception {
+        StringBuilder csv = TinyExperiment.qedTrainingRows();
+        csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Path exp = TinyExperiment.write(dir, """
+                tasks:
+                  qed: {preset: QED, head: {bias: true, init: ridge}, data: d.csv}
+                stages:
+                  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
+                """);
+        Path out = dir.resolve("out");
+        Files.writeString(Files.createDirectories(out.resolve("seed-7")).resolve("metrics.jsonl"), "{}\n");
+        refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
+                "holds an earlier suite's run seed-7; use --force to start over, or another -o");
+        assertFalse(Files.exists(out.resolve("seed-0")), "nothing ran");
+        CliRun forced = CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString(), "--force");
+        assertEquals(0, forced.exit(), forced.err());
+        assertFalse(Files.exists(out.resolve("seed-7")), "the earlier run's seed is gone with --force");
+        assertTrue(Files.isDirectory(out.resolve("seed-0")));
+    }
+
+    /**
      * A classification test split of one class (here the first max_eval rows; each seed's own split in general) was
      * found only when the first seed had trained and was scored: the suite stopped there, results lost, its seed
      * folder left behind so that running again needed --force.
