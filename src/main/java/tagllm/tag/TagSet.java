@@ -136,7 +136,8 @@ public final class TagSet {
         for (Tag t : other.tags()) if (!tags.containsKey(t.name())) put(t.copy());
         for (RegressionHead h : other.heads.values()) if (!heads.containsKey(Tag.canonicalName(h.tag()))) putHead(h.copy());
         other.tasks.forEach((k, v) -> tasks.putIfAbsent(k, v.deepCopy()));
-        other.provenance.forEach(p -> provenance.add(p.deepCopy()));
+        // two runs continued from one stage carry its record each: the merged file lists that stage once
+        other.provenance.forEach(p -> { if (!provenance.contains(p)) provenance.add(p.deepCopy()); });
     }
 
     private static boolean sameHead(RegressionHead a, RegressionHead b) {

@@ -64,6 +64,25 @@ class TagFileTest {
     }
 
     /**
+     * Two function tags trained from one stage-1 file each carry that stage's provenance record; their merge listed it
+     * twice (so `tags inspect` showed the stage twice), beside each file's own stage once.
+     */
+    @Test
+    void mergeListsAStageBothFilesCameFromOnce() {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var stage1 = json.createObjectNode().put("stage", "s1").put("steps", 100);
+        var qedStage = json.createObjectNode().put("stage", "qed").put("steps", 50);
+        var baStage = json.createObjectNode().put("stage", "ba").put("steps", 60);
+        TagSet qed = new TagSet("tiny", "fp"), ba = new TagSet("tiny", "fp");
+        qed.provenance().add(stage1.deepCopy());
+        qed.provenance().add(qedStage);
+        ba.provenance().add(stage1.deepCopy());
+        ba.provenance().add(baStage);
+        qed.merge(ba, "ba.tags.safetensors");
+        assertEquals(java.util.List.of(stage1, qedStage, baStage), qed.provenance());
+    }
+
+    /**
      * Two files with the same <QED> tag and head weights but another label shift (or another definition of task
      * "QED") merged without a word, keeping whichever came first: predict's numbers depended on the order of --tags.
      */
