@@ -100,6 +100,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException(input + ": Spark's readers skip a file whose name starts with '_' or '.' (as they skip "
                     + "_SUCCESS and .crc files); rename it");
         }
+        if (fmt.equals("csv") && plainLocalPath(input) && Files.isRegularFile(Path.of(input)) && gzipNamedOtherwise(Path.of(input))) {
+            // Spark's readers pick a codec by the file's name only: such a file came out as rows of undecodable bytes
+            throw new IllegalArgumentException(input + ": the file is gzip-compressed but its name does not end in .gz; Spark's CSV "
+                    + "reader decompresses by the name, so rename it (e.g. " + Path.of(input).getFileName() + ".gz)");
+        }
         long t0 = System.nanoTime();
         boolean embedded = SparkSession.getDefaultSession().isDefined(); // called from a program that has its session: leave it running
         SparkSession spark = Sessions.start(master, "tagllm spark score", conf);
@@ -188,6 +193,15 @@ public final class SparkScoreCommand implements Callable<Integer> {
      * A path of this machine's file system as written, which can be checked before Spark starts; not a URI (hdfs://,
      * s3a://, file:/...) or a glob (data/part-*.csv), which Spark's readers resolve and refuse themselves.
      */
+    /** A file starting with gzip's magic bytes (1f 8b) under a name Spark would not decompress. */
+    static boolean gzipNamedOtherwise(Path file) throws IOException {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) return false;
+        try (var in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(2);
+            return head.length == 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+        }
+    }
+
     static boolean plainLocalPath(String input) {
         return !URI_SCHEME.matcher(input).matches() && input.chars().noneMatch(c -> "*?[{".indexOf(c) >= 0);
     }

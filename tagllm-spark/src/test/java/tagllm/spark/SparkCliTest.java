@@ -623,6 +623,27 @@ class SparkCliTest {
         assertNull(SparkScoreCommand.inputFormat("x.gz"));
     }
 
+    /**
+     * A gzip-compressed CSV named mols.csv: predict reads it (it tells gzip by its first bytes), but Spark picks a
+     * codec by the name alone, so every row came out as undecodable bytes, each with a row error. It is refused up
+     * front, saying to rename it.
+     */
+    @Test
+    void aGzipFileNotNamedGzIsRefusedUpFront() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path plain = idCsv(dir.resolve("plain.csv"), "smiles", Fixtures.smiles(2));
+        Path in = dir.resolve("mols.csv");
+        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(in))) {
+            gz.write(Files.readAllBytes(plain));
+        }
+        Path out = dir.resolve("gz-out.parquet");
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", out.toString());
+        assertEquals(1, s.exit(), s.err());
+        assertTrue(s.err().contains(in + ": the file is gzip-compressed but its name does not end in .gz"), s.err());
+        assertFalse(Files.exists(out));
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
