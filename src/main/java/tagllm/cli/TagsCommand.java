@@ -63,8 +63,12 @@ public final class TagsCommand implements Runnable {
             }
             if (!s.tasks().isEmpty()) {
                 out.println("  tasks");
-                s.tasks().forEach((k, v) -> out.println("    " + k + " (" + v.path("type").asText() + "): "
-                        + v.path("template").asText().replace("\n", "\\n")));
+                s.tasks().forEach((k, v) -> {
+                    out.println("    " + k + " (" + v.path("type").asText() + "): " + v.path("template").asText().replace("\n", "\\n"));
+                    // what predict's prob_ columns will be named after, and in which order its probabilities come
+                    if (v.has("classes")) out.println("      classes: " + joined(v.path("classes")));
+                    if (v.has("labels")) out.println("      labels (multi-label): " + joined(v.path("labels")));
+                });
             }
             if (!s.provenance().isEmpty()) {
                 out.println("  provenance");
@@ -81,6 +85,12 @@ public final class TagsCommand implements Runnable {
                 }
             }
             return 0;
+        }
+
+        private static String joined(com.fasterxml.jackson.databind.JsonNode values) {
+            List<String> out = new java.util.ArrayList<>();
+            values.forEach(x -> out.add(x.asText()));
+            return String.join(", ", out);
         }
 
         static double rowNorm(Tag t) {

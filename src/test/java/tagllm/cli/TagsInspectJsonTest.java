@@ -36,4 +36,22 @@ class TagsInspectJsonTest {
         assertEquals(0.2, head.path("label_scale").get(0).asDouble());
         assertTrue(r.out().contains("label_shift") && r.out().contains("label_scale"), r.out());
     }
+
+    /** The text form showed a classification task's type and template but not its classes, which name predict's prob_ columns. */
+    @Test
+    void theTextGivesEachTasksClassesOrLabels(@TempDir Path dir) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        TagSet s = new TagSet("tiny", "fp");
+        s.put(new Tag("<BBBP>", TagKind.FUNCTION, 1, 3, new float[]{-1, 0.5f, 7}));
+        s.tasks().put("bbbp", om.createObjectNode().put("name", "bbbp").put("type", "classification").put("template", "{smiles} <BBBP>"));
+        s.tasks().get("bbbp").putArray("classes").add("penetrating").add("not");
+        s.tasks().put("tox", om.createObjectNode().put("name", "tox").put("type", "classification").put("template", "{smiles} <BBBP>"));
+        s.tasks().get("tox").putArray("labels").add("NR-AR").add("SR-HSE");
+        Path f = dir.resolve("c.tags.safetensors");
+        TagFile.write(s, f);
+        CliRun r = CliRun.of("tags", "inspect", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("    bbbp (classification): {smiles} <BBBP>\n      classes: penetrating, not\n"), r.out());
+        assertTrue(r.out().contains("      labels (multi-label): NR-AR, SR-HSE\n"), r.out());
+    }
 }
