@@ -14,8 +14,17 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
     public static final int MAX_NEWTON_UNKNOWNS = 1500;
     private static final int MAX_ITERATIONS = 100;
 
-    /** Binary (classes = 2: label 0/1, one logit) or multinomial (classes ≥ 3: one logit per class). */
+    /** Binary (classes = 2: label 0/1, one logit) or multinomial (classes ≥ 3: one logit per class), with intercepts. */
     public static Logistic fit(double[][] x, int[] y, double[] sampleWeight, int classes, double lambda) {
+        return fit(x, y, sampleWeight, classes, lambda, true);
+    }
+
+    /**
+     * As {@link #fit(double[][], int[], double[], int, double)}; without an intercept (a head with no bias) the
+     * intercepts are held at 0 and the weights are the optimum of that model: the weights of a fit with intercepts
+     * would be shifted to go with an intercept the head does not have.
+     */
+    public static Logistic fit(double[][] x, int[] y, double[] sampleWeight, int classes, double lambda, boolean withIntercept) {
         int n = x.length;
         if (n == 0) throw new IllegalArgumentException("logistic regression: no training rows");
         if (!(lambda > 0)) throw new IllegalArgumentException("logistic regression: λ must be positive, got " + lambda);
@@ -23,7 +32,7 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
         if (classes == 2) {
             double[] t = new double[n];
             for (int i = 0; i < n; i++) t[i] = y[i];
-            double[] th = newton(x, new double[][]{t}, sampleWeight, 1, lambda);
+            double[] th = newton(x, new double[][]{t}, sampleWeight, 1, lambda, withIntercept);
             return new Logistic(java.util.Arrays.copyOf(th, d), new double[]{th[d]}, 2, lambda);
         }
         if ((long) classes * (d + 1) > MAX_NEWTON_UNKNOWNS) {
@@ -31,7 +40,7 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
             for (int c = 0; c < classes; c++) {
                 double[] t = new double[n];
                 for (int i = 0; i < n; i++) t[i] = y[i] == c ? 1 : 0;
-                double[] th = newton(x, new double[][]{t}, sampleWeight, 1, lambda);
+                double[] th = newton(x, new double[][]{t}, sampleWeight, 1, lambda, withIntercept);
                 System.arraycopy(th, 0, w, c * d, d);
                 b[c] = th[d];
             }
@@ -39,7 +48,7 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
         }
         double[][] t = new double[classes][n];
         for (int i = 0; i < n; i++) t[y[i]][i] = 1;
-        double[] th = newton(x, t, sampleWeight, classes, lambda);
+        double[] th = newton(x, t, sampleWeight, classes, lambda, withIntercept);
         double[] w = new double[classes * d], b = new double[classes];
         for (int c = 0; c < classes; c++) {
             System.arraycopy(th, c * (d + 1), w, c * d, d);
@@ -50,11 +59,17 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
 
     /** Fits each λ of {@link Ridge#LAMBDAS} on train and keeps the one with the lowest validation log loss. */
     public static Logistic select(double[][] xTrain, int[] yTrain, double[] sTrain, double[][] xValid, int[] yValid, double[] sValid, int classes) {
+        return select(xTrain, yTrain, sTrain, xValid, yValid, sValid, classes, true);
+    }
+
+    /** As the other select, with or without intercepts. */
+    public static Logistic select(double[][] xTrain, int[] yTrain, double[] sTrain, double[][] xValid, int[] yValid, double[] sValid, int classes,
+                                  boolean withIntercept) {
         if (xValid.length == 0) throw new IllegalArgumentException("logistic regression: no validation rows to choose λ on");
         Logistic best = null;
         double bestLoss = Double.POSITIVE_INFINITY;
         for (double l : Ridge.LAMBDAS) {
-            Logistic m = fit(xTrain, yTrain, sTrain, classes, l);
+            Logistic m = fit(xTrain, yTrain, sTrain, classes, l, withIntercept);
             double loss = m.logLoss(xValid, yValid, sValid);
             if (best == null || loss < bestLoss) {
                 best = m;
@@ -99,9 +114,10 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
 
     /**
      * Newton's method for K logits (K = 1: sigmoid; K ≥ 2: softmax over the K), targets t[c][i] ∈ [0, 1].
-     * Unknowns per logit: d weights then the intercept. Returns them concatenated.
+     * Unknowns per logit: d weights then the intercept. Returns them concatenated. Without an intercept its input
+     * column is 0 instead of 1: its gradient and Hessian entries vanish, so it never moves from 0.
      */
-    private static double[] newton(double[][] x, double[][] t, double[] s, int k, double lambda) {
+    private static double[] newton(double[][] x, double[][] t, double[] s, int k, double lambda, boolean intercept) {
         int n = x.length, d = x[0].length, m = k * (d + 1);
         double[] th = new double[m];
         double loss = objective(x, t, s, k, lambda, th);
@@ -111,7 +127,7 @@ public record Logistic(double[] weights, double[] intercept, int classes, double
             double[] xi = new double[d + 1];
             for (int i = 0; i < n; i++) {
                 System.arraycopy(x[i], 0, xi, 0, d);
-                xi[d] = 1;
+                xi[d] = intercept ? 1 : 0;
                 double w = (s == null ? 1 : s[i]) / n;
                 double[] p = probs(x[i], th, k, d);
                 for (int a = 0; a < k; a++) {

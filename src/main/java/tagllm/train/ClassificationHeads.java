@@ -73,12 +73,13 @@ public final class ClassificationHeads {
         double[][] xAll = !rows.refit() ? xFit : HiddenStates.atReadPositions(model, tags, train);
         int d = head.hidden();
         float[] w = head.weight();
+        boolean bias = head.bias() != null;
         if (!cs.multiLabel()) {
             int classes = cs.size();
-            Logistic chosen = Logistic.select(xFit, labels(fitOn), weights(cs, fitOn), xPick, labels(pickOn), weights(cs, pickOn), classes);
-            Logistic m = !rows.refit() ? chosen : Logistic.fit(xAll, labels(train), weights(cs, train), classes, chosen.lambda());
+            Logistic chosen = Logistic.select(xFit, labels(fitOn), weights(cs, fitOn), xPick, labels(pickOn), weights(cs, pickOn), classes, bias);
+            Logistic m = !rows.refit() ? chosen : Logistic.fit(xAll, labels(train), weights(cs, train), classes, chosen.lambda(), bias);
             for (int j = 0; j < w.length; j++) w[j] = (float) m.weights()[j];
-            if (head.bias() != null) for (int c = 0; c < head.bias().length; c++) head.bias()[c] = (float) m.intercept()[c];
+            if (bias) for (int c = 0; c < head.bias().length; c++) head.bias()[c] = (float) m.intercept()[c];
             return Double.toString(m.lambda());
         }
         List<String> lambdas = new ArrayList<>();
@@ -88,10 +89,10 @@ public final class ClassificationHeads {
                 lambdas.add("-");
                 continue; // a column with one class in these rows keeps its zero start
             }
-            Logistic chosen = Logistic.select(fit.x, fit.y, fit.s, pick.x, pick.y, pick.s, 2);
-            Logistic m = !rows.refit() ? chosen : Logistic.fit(all.x, all.y, all.s, 2, chosen.lambda());
+            Logistic chosen = Logistic.select(fit.x, fit.y, fit.s, pick.x, pick.y, pick.s, 2, bias);
+            Logistic m = !rows.refit() ? chosen : Logistic.fit(all.x, all.y, all.s, 2, chosen.lambda(), bias);
             for (int j = 0; j < d; j++) w[c * d + j] = (float) m.weights()[j];
-            if (head.bias() != null) head.bias()[c] = (float) m.intercept()[0];
+            if (bias) head.bias()[c] = (float) m.intercept()[0];
             lambdas.add(Double.toString(m.lambda()));
         }
         return String.join("/", lambdas);

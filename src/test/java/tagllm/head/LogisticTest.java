@@ -91,4 +91,33 @@ class LogisticTest {
         for (double v : w) reg += v * v;
         return sum / n + lambda * reg;
     }
+    /** The fixed rows the scikit-learn reference below was computed on (LogisticRegression(C = 1/(2nλ), fit_intercept=False)). */
+    private static final double[][] X = {{0.5, -1.2, 0.3}, {1.5, 0.4, -0.7}, {-0.3, 0.8, 1.1}, {2.0, -0.5, 0.2}, {-1.1, -0.9, 0.6},
+            {0.7, 1.3, -1.4}, {1.2, 0.1, 0.9}, {-0.4, -0.2, -0.8}, {0.9, 0.6, 0.4}, {-1.6, 1.0, -0.3}};
+
+    @Test
+    void withoutInterceptMatchesScikitLearn() {
+        int[] y = {1, 1, 0, 1, 0, 1, 1, 0, 1, 0};
+        double[] s = new double[y.length];
+        for (int i = 0; i < y.length; i++) s[i] = y[i] == 1 ? 0.8 : 1.5;
+        // sklearn 1.2.1: LogisticRegression(C=1/(2·10·λ), fit_intercept=False, tol=1e-14).fit(X, y, sample_weight=s).coef_ (lbfgs;
+        // newton-cg and newton-cholesky agree to 1e-8)
+        Logistic a = Logistic.fit(X, y, s, 2, 0.01, false);
+        assertArrayEquals(new double[]{2.940500130603933, -0.3239051915167293, -0.26791445778923095}, a.weights(), 1e-6);
+        assertEquals(0, a.intercept()[0]);
+        Logistic b = Logistic.fit(X, y, s, 2, 0.1, false);
+        assertArrayEquals(new double[]{1.104356807199006, -0.056096142799994156, -0.14268096163829389}, b.weights(), 1e-6);
+        // with the intercept (fit_intercept=True, solver newton-cg): these weights, which differ from the fit without one
+        Logistic c = Logistic.fit(X, y, s, 2, 0.01);
+        assertArrayEquals(new double[]{2.966185512479091, -0.24906775691322386, -0.2761468865845687}, c.weights(), 1e-6);
+        assertEquals(-0.5588637307734196, c.intercept()[0], 1e-6);
+
+        int[] y3 = {0, 1, 2, 1, 0, 2, 2, 0, 1, 0};
+        // multi_class='multinomial', solver newton-cg (lbfgs stops 1e-6 short of the optimum here)
+        Logistic m = Logistic.fit(X, y3, null, 3, 0.01, false);
+        assertArrayEquals(new double[]{-1.7787606166673482, -1.6210844246450165, -0.6019659846391145, 1.2278113478033579, 0.24521042889776498,
+                0.02617301578242678, 0.5509492688639898, 1.3758739957472519, 0.5757929688566881}, m.weights(), 1e-6);
+        assertArrayEquals(new double[]{0, 0, 0}, m.intercept());
+        assertArrayEquals(new double[]{0.5870733235865765, 0.3394489551077248, 0.07347772130569867}, m.probabilities(X[0]), 1e-7);
+    }
 }
