@@ -8,14 +8,26 @@ import java.util.Map;
 /**
  * AdamW as torch.optim.AdamW computes it: decoupled weight decay p ← p − lr·wd·p, then
  * p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε). The paper: lr 1e-4, weight decay 0.
+ * {@link #adam} is torch.optim.Adam instead (optimizer: adam): the decay is an L2 term added to the gradient,
+ * g ← g + wd·p, before the moments, so Adam's scaling applies to it too.
  */
 public final class AdamW implements Optimizer {
     private final double beta1, beta2, eps, weightDecay;
+    private final boolean decoupled;
     private final Map<String, float[]> m = new HashMap<>();
     private final Map<String, float[]> v = new HashMap<>();
     private long t;
 
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
+        this(beta1, beta2, eps, weightDecay, true);
+    }
+
+    /** torch.optim.Adam: weight decay as L2 in the gradient (the same as AdamW when it is 0). */
+    public static AdamW adam(double beta1, double beta2, double eps, double weightDecay) {
+        return new AdamW(beta1, beta2, eps, weightDecay, false);
+    }
+
+    private AdamW(double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("AdamW betas must be in [0, 1), got " + beta1 + ", " + beta2);
         if (!(eps > 0)) throw new IllegalArgumentException("AdamW eps must be positive, got " + eps);
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
@@ -23,6 +35,7 @@ public final class AdamW implements Optimizer {
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
+        this.decoupled = decoupled;
     }
 
     @Override
@@ -36,8 +49,9 @@ public final class AdamW implements Optimizer {
             float[] vv = v.computeIfAbsent(p.name(), k -> new float[w.length]);
             for (int i = 0; i < w.length; i++) {
                 double wi = w[i];
-                if (weightDecay != 0) wi *= 1 - plr * weightDecay;
                 double gi = g[i];
+                if (weightDecay != 0 && decoupled) wi *= 1 - plr * weightDecay;
+                else if (weightDecay != 0) gi += weightDecay * wi;
                 double mi = beta1 * mm[i] + (1 - beta1) * gi;
                 double vi = beta2 * vv[i] + (1 - beta2) * gi * gi;
                 mm[i] = (float) mi;
@@ -72,5 +86,5 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public String name() { return "adamw"; }
+    public String name() { return decoupled ? "adamw" : "adam"; }
 }

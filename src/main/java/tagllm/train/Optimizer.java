@@ -19,9 +19,11 @@ public interface Optimizer {
 
     static Optimizer create(String name, double weightDecay, double beta1, double beta2, double eps) {
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-            case "adamw", "adam" -> new AdamW(beta1, beta2, eps, weightDecay);
+            case "adamw" -> new AdamW(beta1, beta2, eps, weightDecay);
+            // torch.optim.Adam: with weight decay it is not AdamW (L2 in the gradient, not decoupled)
+            case "adam" -> AdamW.adam(beta1, beta2, eps, weightDecay);
             case "sgd" -> new Sgd(weightDecay);
-            default -> throw new IllegalArgumentException("optimizer '" + name + "' is not known (adamw, sgd)");
+            default -> throw new IllegalArgumentException("optimizer '" + name + "' is not known (adamw, adam, sgd)");
         };
     }
 }
