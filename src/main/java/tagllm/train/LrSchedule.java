@@ -20,7 +20,8 @@ public record LrSchedule(Kind kind, double peak, int warmupSteps, int totalSteps
             case "cosine" -> Kind.COSINE;
             default -> throw new IllegalArgumentException("schedule '" + kind + "' is not known (constant, linear, cosine)");
         };
-        if (!(warmupRatio >= 0 && warmupRatio < 1)) throw new IllegalArgumentException("warmup ratio must be in [0, 1), got " + warmupRatio);
+        // 1 is allowed, as Hugging Face's TrainingArguments allow it: the whole run warms up
+        if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new IllegalArgumentException("warmup ratio must be in [0, 1], got " + warmupRatio);
         return new LrSchedule(k, peak, (int) Math.ceil(warmupRatio * totalSteps), totalSteps);
     }
 

@@ -100,4 +100,16 @@ class OptimizerTest {
             assertEquals(name, opt.name(), "the checkpoint records which of the two it was");
         }
     }
+    /**
+     * warmup_ratio: 1 passes Hyper.read's own check ([0, 1], as Hugging Face's TrainingArguments) and is a schedule that
+     * warms up over the whole run: get_cosine_schedule_with_warmup(num_warmup_steps=ceil(1·10)=10, 10) gives step/10.
+     */
+    @Test
+    void warmupOverTheWholeRunIsAccepted() {
+        var node = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("warmup_ratio", 1.0).put("max_steps", 10);
+        Hyper h = Hyper.read(new tagllm.config.ConfigNode(node, "exp.yaml: defaults"), Hyper.paper());
+        LrSchedule s = LrSchedule.of(h.schedule(), 1.0, h.warmupRatio(), 10);
+        for (int step = 0; step < 10; step++) assertEquals(step / 10.0, s.lr(step), 1e-12, "step " + step);
+        assertThrows(IllegalArgumentException.class, () -> LrSchedule.of("cosine", 1.0, 1.01, 10));
+    }
 }
