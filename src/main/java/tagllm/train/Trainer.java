@@ -124,7 +124,10 @@ public final class Trainer {
             this.params = new ArrayList<>(acc.params());
             this.groups = new LinkedHashMap<>(acc.groups());
             if (o.lora() != null) addLoraAdapters();
-            if (params.isEmpty()) throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train");
+            if (params.isEmpty()) {
+                throw new IllegalArgumentException("stage " + o.stageName() + ": nothing to train"
+                        + (h.headLrScale() == 0 ? " (head_lr_scale 0 freezes the heads, and no tag trains)" : ""));
+            }
             this.scratch = engine == null ? Trainables.of(tags, trainable, h, o.stageName()) : null;
             this.batches = new BatchOrder(examples.size(), h.batchSize(), h.gradAccum(), o.seed());
             this.total = h.maxSteps() > 0 ? h.maxSteps() : batches.steps(h.epochs());
@@ -411,7 +414,9 @@ public final class Trainer {
                 }
                 RegressionHead head = tags.head(key);
                 if (t == null && head == null) throw new IllegalArgumentException("stage " + stage + ": " + key + " is neither a tag nor a head");
-                if (head != null) {
+                // head_lr_scale 0 freezes the heads: as a frozen torch parameter (no .grad) they are then no parameter at
+                // all, so their gradient does not count in the global norm that clips the tags' gradients
+                if (head != null && h.headLrScale() > 0) {
                     Param w = new Param("head." + bare + ".weight", head.weight(), h.headLrScale());
                     params.add(w);
                     headW.put(key, w);
