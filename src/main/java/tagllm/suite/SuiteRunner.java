@@ -280,7 +280,9 @@ public final class SuiteRunner {
             double[][] majority = new double[test.tagged().size()][];
             Arrays.fill(majority, prior);
             ClassificationMetrics maj = Evaluator.classificationMetrics(task, majority, test.tagged());
-            Logistic probe = tagllm.compare.LogisticProbe.fit(xTrain, labels(probeTrain), null, xValid, labels(valid.tagged()), null, k);
+            // rows weighted by the class weights, as the task's loss, its head's logistic start and compare's probe weight them
+            Logistic probe = tagllm.compare.LogisticProbe.fit(xTrain, labels(probeTrain), classWeights(cs, probeTrain), xValid,
+                    labels(valid.tagged()), classWeights(cs, valid.tagged()), k);
             double[][] pp = new double[xTest.length][];
             for (int i = 0; i < pp.length; i++) pp[i] = probe.probabilities(xTest[i]);
             ClassificationMetrics pm = Evaluator.classificationMetrics(task, pp, test.tagged());
@@ -322,6 +324,8 @@ public final class SuiteRunner {
     }
 
     private static int[] labels(List<Example> ex) { return ex.stream().mapToInt(e -> (int) e.label()).toArray(); }
+
+    private static double[] classWeights(tagllm.task.ClassSpec cs, List<Example> ex) { return ex.stream().mapToDouble(e -> cs.weight((int) e.label())).toArray(); }
 
     private static ObjectNode classification(ClassificationMetrics m) {
         ObjectNode o = JSON.createObjectNode();
