@@ -137,10 +137,15 @@ public final class TagPredictor {
 
     /** A task given to the call of another task type, named with the call that fits it. */
     private static ConfigException wrongCall(TaskSpec t, String called) {
+        return wrongCall(t, called, false);
+    }
+
+    /** The same for the calls on rendered prompts ({@code batch}), whose fitting call is named among those. */
+    private static ConfigException wrongCall(TaskSpec t, String called, boolean batch) {
         String fits = switch (t.type()) {
-            case REGRESSION -> "use predict";
-            case CLASSIFICATION -> "use classify";
-            case TEXT -> "use generate";
+            case REGRESSION -> batch ? "use predictValues" : "use predict";
+            case CLASSIFICATION -> batch ? "use classProbabilities" : "use classify";
+            case TEXT -> batch ? "use generate(Sequence, int)" : "use generate";
             case LANGUAGE_MODEL -> "it trains a domain tag on text and has no output to predict; use a regression, classification or text task";
         };
         return new ConfigException("task " + t.name() + " is of type " + t.type().label() + ", which " + called + " does not take: " + fits);
@@ -167,21 +172,32 @@ public final class TagPredictor {
         return "the model gave a non-finite value (" + value + ")";
     }
 
-    /** Head predictions (label units) for regression prompts, several prompts per forward pass. */
+    /**
+     * Head predictions (label units) for regression prompts, several prompts per forward pass.
+     *
+     * @throws ConfigException for a task that is not a regression task (a classification head's logits are not
+     *                         label-unit values), naming the call that takes it
+     */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts) {
         return predictValues(task, prompts, done -> { });
     }
 
     /** As {@link #predictValues(TaskSpec, List)}, telling {@code progress} how many prompts are done after each batch. */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts, java.util.function.IntConsumer progress) {
+        if (task.type() != TaskType.REGRESSION) throw wrongCall(task, "predictValues", true);
         double[][] out = headOutputs(task, prompts, true, progress);
         double[] v = new double[out.length];
         for (int i = 0; i < v.length; i++) v[i] = out[i][0];
         return v;
     }
 
-    /** Class probabilities (n × classes; binary [p(first), p(second)]) for classification prompts. */
+    /**
+     * Class probabilities (n × classes; binary [p(first), p(second)]) for classification prompts.
+     *
+     * @throws ConfigException for a task that is not a classification task, naming the call that takes it
+     */
     public double[][] classProbabilities(TaskSpec task, List<Sequence> prompts) {
+        if (task.type() != TaskType.CLASSIFICATION) throw wrongCall(task, "classProbabilities", true);
         if (task.classes() == null || !task.classes().resolved()) throw new ConfigException("task " + task.name() + ": its classes are not known");
         double[][] z = headOutputs(task, prompts, false, done -> { });
         for (int i = 0; i < z.length; i++) z[i] = task.classes().probabilities(z[i]);

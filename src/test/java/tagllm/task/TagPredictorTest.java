@@ -94,6 +94,16 @@ class TagPredictorTest {
                 + "predict; use a regression, classification or text task",
                 assertThrows(ConfigException.class, () -> p.predict("SMILES", row)).getMessage());
         assertEquals(2, p.classify("bbbp", row).size(), "the right call still answers");
+
+        // the calls on rendered prompts: a classification head's logit is no label-unit value, a regression head no probability
+        TaskSpec bbbpTask = p.task("bbbp"), qedTask = p.task("QED");
+        List<Sequence> bbbpPrompt = List.of(p.renderer(bbbpTask).prompt(Row.of("input", 1, row)).sequence());
+        List<Sequence> qedPrompt = List.of(p.renderer(qedTask).prompt(Row.of("input", 1, row)).sequence());
+        assertEquals("task bbbp is of type classification, which predictValues does not take: use classProbabilities",
+                assertThrows(ConfigException.class, () -> p.predictValues(bbbpTask, bbbpPrompt)).getMessage());
+        assertEquals("task QED is of type regression, which classProbabilities does not take: use predictValues",
+                assertThrows(ConfigException.class, () -> p.classProbabilities(qedTask, qedPrompt)).getMessage());
+        assertEquals(p.classify("bbbp", row).get("1"), p.classProbabilities(bbbpTask, bbbpPrompt)[0][1], "the right batch call answers as classify");
     }
 
     @Test
