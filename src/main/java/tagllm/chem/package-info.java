@@ -13,8 +13,8 @@
  *       index, isoelectric point and GRAVY.</li>
  *   <li>{@link tagllm.chem.CsvLabeler} and {@link tagllm.chem.TrainingSetBuilder}: label data files in
  *       parallel (tagllm.data readers; rows located by file and line), and write the paper's
- *       {@code input,label,label_text} training CSVs. The text is {@link tagllm.chem.LabelText}, cut from
- *       {@link tagllm.chem.PythonFloat}.</li>
+ *       {@code input,label,label_text} training CSVs. The text is {@link tagllm.task.LabelText}, cut from
+ *       {@link tagllm.util.PythonFloat}.</li>
  * </ul>
  *
  * Everything is thread-safe: CDK's parser and matchers are not, so each thread keeps its own.

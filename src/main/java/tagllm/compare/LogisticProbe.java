@@ -15,8 +15,10 @@ public final class LogisticProbe {
     private LogisticProbe() {}
 
     /**
-     * @param y       class indices (binary: 0/1, one logit for class 1)
-     * @param s       per-row weights (null: 1)
+     * The fit on the training rows, λ chosen on the valid rows (else as the class comment says).
+     *
+     * @param yTrain  class indices (binary: 0/1, one logit for class 1); {@code yValid} alike
+     * @param sTrain  per-row weights (null: 1); {@code sValid} alike
      * @param classes the task's number of classes
      */
     public static Logistic fit(double[][] xTrain, int[] yTrain, double[] sTrain, double[][] xValid, int[] yValid, double[] sValid, int classes) {

@@ -35,7 +35,7 @@ public final class Sequence implements java.io.Serializable {
     /** The token id at i, or -1 at a tag slot. */
     public int tokenId(int i) { return token[i]; }
 
-    /** The tag name at i ("<SMILES>"), or null at a token. */
+    /** The tag name at i ("{@code <SMILES>}"), or null at a token. */
     public String tagName(int i) { return tag[i]; }
 
     public int slot(int i) { return slot[i]; }

@@ -30,7 +30,7 @@ public final class Tag {
         this.values = values;
     }
 
-    /** Accepts "SMILES" or "<SMILES>" and returns "<SMILES>"; refuses names a template could not mark. */
+    /** Accepts "SMILES" or "{@code <SMILES>}" and returns "{@code <SMILES>}"; refuses names a template could not mark. */
     public static String canonicalName(String name) {
         if (name == null) throw new IllegalArgumentException("tag name missing");
         String n = name.trim();
