@@ -259,9 +259,7 @@ public final class PredictorService implements TagService, AutoCloseable {
     public Predictions predict(TaskInfo info, List<Map<String, String>> inputs, Cancellation cancel) {
         refuseWhenClosed();
         ServedTagSet set = setOf(info);
-        if (info.type() != TaskType.REGRESSION) {
-            throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use generate (POST /v1/generate)");
-        }
+        if (info.type() != TaskType.REGRESSION) throw wrongCall(info);
         TaskSpec spec = set.spec(info);
         List<Sequence> prompts = prompts(set, info, spec, inputs);
         long deadline = System.nanoTime() + busyTimeout.toNanos();
@@ -287,6 +285,20 @@ public final class PredictorService implements TagService, AutoCloseable {
         }
     }
 
+    /**
+     * A task given to the call of another kind: 400 naming the call that takes it and its endpoint (classification
+     * answers on /v1/predict, so only a Java caller reaches predict or generate with one).
+     */
+    private static ApiException wrongCall(TaskInfo info) {
+        String fits = switch (info.type()) {
+            case REGRESSION -> "use predict (POST /v1/predict)";
+            case CLASSIFICATION -> "use classify (POST /v1/predict)";
+            case TEXT -> "use generate (POST /v1/generate)";
+            case LANGUAGE_MODEL -> "it trains a domain tag and has no output to serve";
+        };
+        return ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: " + fits);
+    }
+
     /** (tag set, prompts) of every shared forward batch: for /metrics. */
     void onBatch(java.util.function.ObjIntConsumer<String> sizes) { this.batchSizes = sizes; }
 
@@ -300,7 +312,7 @@ public final class PredictorService implements TagService, AutoCloseable {
     public Classifications classify(TaskInfo info, List<Map<String, String>> inputs, Cancellation cancel) {
         refuseWhenClosed();
         ServedTagSet set = setOf(info);
-        if (info.type() != TaskType.CLASSIFICATION) throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task, not a classification task");
+        if (info.type() != TaskType.CLASSIFICATION) throw wrongCall(info);
         TaskSpec spec = set.spec(info);
         List<Sequence> prompts = prompts(set, info, spec, inputs);
         double[][] p = gate.run(cancel, () -> {
@@ -314,9 +326,7 @@ public final class PredictorService implements TagService, AutoCloseable {
     @Override
     public Generations generate(String task, List<Map<String, String>> inputs, int maxTokens) {
         TaskInfo info = task(task);
-        if (info.type() != TaskType.TEXT) {
-            throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use predict (POST /v1/predict)");
-        }
+        if (info.type() != TaskType.TEXT) throw wrongCall(info);
         return generate(task, inputs, Decoding.greedy(maxTokens), null);
     }
 
@@ -338,9 +348,7 @@ public final class PredictorService implements TagService, AutoCloseable {
                                 java.util.function.BiConsumer<Integer, String> onText, Cancellation cancel) {
         refuseWhenClosed();
         ServedTagSet set = setOf(info);
-        if (info.type() != TaskType.TEXT) {
-            throw ApiException.badRequest("task " + info.name() + " is a " + info.kind() + " task: use predict (POST /v1/predict)");
-        }
+        if (info.type() != TaskType.TEXT) throw wrongCall(info);
         if (decoding.maxTokens() < 1) throw ApiException.badRequest("max_tokens: must be at least 1, got " + decoding.maxTokens());
         validateSampling(decoding);
         TaskSpec spec = set.spec(info);

@@ -60,4 +60,32 @@ class ServeClassificationTest {
             assertEquals("BBBP", api.path("components").path("schemas").path("PredictRequest").path("properties").path("task").path("enum").get(0).asText());
         }
     }
+
+    /** From Java a classification task can reach predict and generate: the refusal names classify, not another wrong call. */
+    @Test
+    void javaCallsOfTheWrongKindNameTheCallThatTakesTheTask(@TempDir Path dir) throws Exception {
+        Model m = model();
+        float[] init = TagInit.initialVector(m.weights().embedTokens());
+        TagSet s = new TagSet(m.name(), m.fingerprint());
+        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
+        int d = m.config().hiddenSize();
+        for (String f : List.of("<BBBP>", "<QED>")) {
+            s.put(TagInit.newTag(f, TagKind.FUNCTION, 1, init));
+            s.putHead(new RegressionHead(f, 1, d, new float[d], new float[]{0.1f}, null, null));
+        }
+        s.tasks().put("BBBP", Presets.get("BBBP", "test").toJson());
+        s.tasks().put("QED", Presets.get("QED", "test").toJson());
+        Path f = dir.resolve("two.tags.safetensors");
+        TagFile.write(s, f);
+        try (PredictorService service = service(List.of(f))) {
+            List<Map<String, String>> in = List.of(Map.of("smiles", "CCO"));
+            assertEquals("task BBBP is a classification task: use classify (POST /v1/predict)",
+                    assertThrows(ApiException.class, () -> service.predict("BBBP", in)).getMessage());
+            assertEquals("task BBBP is a classification task: use classify (POST /v1/predict)",
+                    assertThrows(ApiException.class, () -> service.generate("BBBP", in, 4)).getMessage());
+            assertEquals("task QED is a regression task: use predict (POST /v1/predict)",
+                    assertThrows(ApiException.class, () -> service.classify("QED", in)).getMessage());
+            assertEquals(2, service.classify("BBBP", in).probabilities()[0].length, "the right call answers");
+        }
+    }
 }
