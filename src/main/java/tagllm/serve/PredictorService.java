@@ -98,7 +98,9 @@ public final class PredictorService implements TagService, AutoCloseable {
         List<List<String>> files = new ArrayList<>();
         for (TagSetFiles s : tagSets) {
             TagSet tags = readTags(model, s.files());
-            predictors.put(s.name(), new TagPredictor(t, tok, tags, id -> model.generation().isEos(id) || id == tok.eosId()));
+            // the model's end-of-sequence ids, as TagPredictor.open (tagllm predict) and transformers' generate() stop:
+            // the tokenizer's eos_token is already among them when generation_config.json names none
+            predictors.put(s.name(), new TagPredictor(t, tok, tags, model.generation()::isEos));
             files.add(s.files().stream().map(Path::toString).toList());
         }
         return new PredictorService(predictors, files, model.name(), model.fingerprint(), busyTimeout);

@@ -2,6 +2,7 @@ package tagllm.serve;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tagllm.testutil.Shared;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -72,6 +73,44 @@ class PredictorServiceTest {
             for (Thread t : threads) t.join();
             assertArrayEquals(inTurn, together, "bit-identical to the calls in turn");
             for (String t : texts) assertEquals(textInTurn, t);
+        }
+    }
+
+    /**
+     * The service generates as the Java facade and the CLI do: it stops at the model's end-of-sequence ids
+     * (generation_config.json, as transformers' generate() does), not also at the tokenizer's eos_token. A model whose
+     * tokenizer_config.json names another eos_token (here a piece the continuation contains) made the service's
+     * text shorter than tagllm predict's for the same input.
+     */
+    @Test
+    void generationStopsWhereTheFacadeStops(@TempDir Path dir) throws Exception {
+        Path tags = translateTags(dir);
+        Map<String, String> in = Map.of("src", "They played all day.");
+        String reference = tagllm.task.TagPredictor.open(Shared.model("stories260K").toString(), List.of(tags))
+                .generate("Translate:en-fr", in, 16);
+        // a copy of the model whose tokenizer calls the continuation's second piece its eos_token
+        Path model = dir.resolve("model");
+        java.nio.file.Files.createDirectories(model);
+        try (var files = java.nio.file.Files.list(Shared.model("stories260K"))) {
+            for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) java.nio.file.Files.copy(f, model.resolve(f.getFileName()));
+        }
+        var tok = model().tokenizer();
+        int[] ids = tok.encode(reference, false);
+        assertTrue(ids.length >= 3, "a continuation of several pieces: " + reference);
+        String piece = tok.token(ids[1]);
+        Path config = model.resolve("tokenizer_config.json");
+        var om = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(config.toFile());
+        json.put("eos_token", piece);
+        om.writeValue(config.toFile(), json);
+        var changed = tagllm.model.Model.load(model.toString());
+        assertEquals(ids[1], changed.tokenizer().eosId(), "the tokenizer's eos_token is now the piece " + piece);
+        assertFalse(changed.generation().isEos(ids[1]), "generation_config.json still ends sequences elsewhere");
+
+        assertEquals(reference, tagllm.task.TagPredictor.open(changed, List.of(tags)).generate("Translate:en-fr", in, 16),
+                "the facade (and tagllm predict) ignore the tokenizer's eos_token");
+        try (PredictorService s = PredictorService.load(changed, List.of(tags), java.time.Duration.ofSeconds(60))) {
+            assertEquals(List.of(reference), s.generate("Translate:en-fr", List.of(in), 16).texts());
         }
     }
 }
