@@ -54,7 +54,7 @@ final class Admission {
                 response.getHeaders().put(HttpHeader.CONNECTION, "close");
                 if (!expectsContinue(request)) {
                     drain(request, System.nanoTime() + options.bodyTimeout().toNanos(),
-                            Math.max(DRAIN_BYTES, 4 * options.maxBodyBytes()), metrics);
+                            Math.max(DRAIN_BYTES, 4 * options.maxBodyBytes()));
                 }
             }
             throw new ApiException(503, "server busy: " + maxRequests + " requests are already in the server (its --queue limit); try again shortly");
@@ -138,8 +138,6 @@ final class Admission {
 
         private Content.Chunk next(Request request, long deadline) { return Admission.next(request, deadline, metrics); }
 
-        private void drain(Request request, long deadline, long cap) { Admission.drain(request, deadline, cap, metrics); }
-
         private ApiException tooLarge(String size, long limit) {
             return new ApiException(413, "request body of " + size + " is over this server's limit of " + limit + " bytes");
         }
@@ -152,7 +150,10 @@ final class Admission {
         }
     }
 
-    /** The next chunk of the body, waiting at most until the deadline (408 past it or on the idle timeout). */
+    /**
+     * The next chunk of the body, waiting at most until the deadline (408 past it or on the idle timeout, counted as a
+     * "timeout" refusal unless metrics is null: a body drained after another refusal is that refusal's).
+     */
     private static Content.Chunk next(Request request, long deadline, ServerMetrics metrics) {
         while (true) {
             Content.Chunk chunk = request.read();
@@ -160,7 +161,7 @@ final class Admission {
                 if (Content.Chunk.isFailure(chunk)) {
                     Throwable f = chunk.getFailure();
                     if (f instanceof java.util.concurrent.TimeoutException || !chunk.isLast()) {
-                        metrics.refused("timeout");
+                        if (metrics != null) metrics.refused("timeout");
                         throw new ApiException(408, "the request body did not arrive in time (the connection was idle too long)");
                     }
                     throw new ApiException(400, "the request body could not be read: " + f.getMessage());
@@ -178,7 +179,7 @@ final class Admission {
                 throw new ApiException(503, "the server is shutting down");
             }
             if (!came) {
-                metrics.refused("timeout");
+                if (metrics != null) metrics.refused("timeout");
                 throw new ApiException(408, "the request body did not arrive within the body timeout");
             }
         }
@@ -188,12 +189,15 @@ final class Admission {
         return request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
     }
 
-    /** Reads and drops what the client is still sending, up to a bound, so that it gets to read the answer. */
-    private static void drain(Request request, long deadline, long cap, ServerMetrics metrics) {
+    /**
+     * Reads and drops what the client is still sending, up to a bound, so that it gets to read the answer. The
+     * request is already refused (busy, too_large): a body that then stops arriving is no second refusal.
+     */
+    private static void drain(Request request, long deadline, long cap) {
         long read = 0;
         try {
             while (read < cap) {
-                Content.Chunk chunk = next(request, deadline, metrics);
+                Content.Chunk chunk = next(request, deadline, null);
                 read += chunk.remaining();
                 boolean last = chunk.isLast();
                 chunk.release();
