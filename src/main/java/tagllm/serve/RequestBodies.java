@@ -49,8 +49,21 @@ final class RequestBodies {
         int cut = m.indexOf(" (start marker at");
         if (cut >= 0) m = m.substring(0, cut);
         m = m.lines().findFirst().orElse(m);
+        m = withoutParserSettings(m);
         JsonLocation at = e.getLocation();
         return at != null && at.getLineNr() > 0 ? m + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")" : m;
+    }
+
+    /**
+     * Jackson tells which of its settings would accept the input ("enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS`
+     * to allow", "Feature 'ALLOW_COMMENTS' not enabled", "from `StreamReadConstraints.getMaxNestingDepth()`"): a
+     * client can change none of them, so the message says instead that JSON does not allow it.
+     */
+    static String withoutParserSettings(String m) {
+        return m.replaceAll(": enable `[^`]*` to allow", " (not JSON)")
+                .replace("maybe a (non-standard) comment? ", "")
+                .replaceAll("\\(not recognized as one since Feature '[^']*' not enabled for parser\\)", "(JSON has no comments)")
+                .replaceAll(", from `[^`]*`\\)", ")");
     }
 
     static void allowOnly(ObjectNode o, Set<String> keys) {

@@ -81,6 +81,23 @@ class ServeErrorsTest {
         expectError(predict("[1, 2]"), 400, "JSON object", "array");
     }
 
+    /**
+     * The parser's refusals say what is wrong in JSON's terms and where, not which parser setting would allow it:
+     * a client cannot enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` on the server.
+     */
+    @Test
+    void malformedJsonNamesNoParserSettings() throws Exception {
+        String nan = expectError(predict("{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"a\"}], \"temperature\": NaN}"), 400,
+                "malformed JSON", "'NaN'", "not JSON", "line 1, column");
+        String plus = expectError(predict("{\"task\": \"QED\", \"inputs\": [], \"x\": +1}"), 400, "malformed JSON", "plus sign", "line 1, column");
+        String comment = expectError(predict("{\"task\": \"QED\" /* which */, \"inputs\": []}"), 400, "malformed JSON", "comment", "line 1, column");
+        String deep = expectError(predict("[".repeat(1500)), 400, "malformed JSON", "nesting depth (1001)", "1000");
+        String digits = expectError(predict("{\"seed\": 1" + "0".repeat(1200) + "}"), 400, "malformed JSON", "(1201)", "1000");
+        for (String m : List.of(nan, plus, comment, deep, digits)) {
+            assertFalse(m.contains("`") || m.contains("enable") || m.contains("Feature") || m.contains("Constraints") || m.contains("parser"), m);
+        }
+    }
+
     @Test
     void unknownTaskListsTheServedOnes() throws Exception {
         expectError(predict("{\"task\": \"Solubility\", \"inputs\": [{\"smiles\": \"CCO\"}]}"), 400,
