@@ -158,7 +158,9 @@ final class ApiHandler extends Handler.Abstract {
                 allow(response, method, path, "POST");
                 authorize(request, response);
                 try (Admission.Ticket ticket = admission.enter(request, response, options, metrics)) {
-                    ObjectNode body = RequestBodies.parseObject(ticket.readBody(request, options));
+                    byte[] bytes = ticket.readBody(request, options);
+                    RequestBodies.requireJsonCharset(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+                    ObjectNode body = RequestBodies.parseObject(bytes);
                     Cancellation cancel = new Cancellation();
                     active.add(cancel); // before stopping is read: see beginStopping
                     try {

@@ -40,6 +40,27 @@ final class RequestBodies {
         return (ObjectNode) n;
     }
 
+    /** The encodings the parser finds by itself from a body's first bytes (RFC 4627's detection): what a body may declare. */
+    private static final Set<String> JSON_CHARSETS = Set.of("utf-8", "utf8", "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-32be", "utf-32le");
+
+    /**
+     * 415 for a Content-Type whose charset the API cannot read: JSON is UTF-8 (RFC 8259), and reading a body declared
+     * ISO-8859-1 as UTF-8 either fails with a misleading "invalid UTF-8" 400 or, where its bytes happen to be valid
+     * UTF-8, answers for other text than was sent. No Content-Type or no charset is UTF-8.
+     */
+    static void requireJsonCharset(String contentType) {
+        if (contentType == null) return;
+        for (String param : contentType.split(";")) {
+            String p = param.strip();
+            if (!p.regionMatches(true, 0, "charset=", 0, 8)) continue;
+            String cs = p.substring(8).strip().replace("\"", "").toLowerCase(Locale.ROOT);
+            if (!JSON_CHARSETS.contains(cs)) {
+                throw new ApiException(415, "Content-Type: charset " + cs + " is not one JSON is sent in; send the body in UTF-8 "
+                        + "(Content-Type: application/json; charset=utf-8)");
+            }
+        }
+    }
+
     /** Jackson's message without its source excerpt, plus where the problem is. */
     private static String describe(JsonProcessingException e) {
         String m = e.getOriginalMessage();

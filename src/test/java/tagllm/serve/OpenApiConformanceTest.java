@@ -74,6 +74,9 @@ class OpenApiConformanceTest {
                 observe("POST", s, p, "{\"task\": \"QED\", \"tag_set\": \"run9\", \"inputs\": " + one + "}"); // 404
                 observe("POST", s, p, "{\"task\": \"BBBP\", \"inputs\": [{}, {}, {}, {}, {}]}");              // 413
                 seen.add(stalled(s.port(), p));                                                               // 408
+                Reply latin1 = send(HttpRequest.newBuilder(s.uri().resolve(p)).header("Content-Type", "application/json; charset=iso-8859-1")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}")));                                      // 415
+                seen.add(new Seen("POST", p, latin1.status(), latin1.headers().firstValue("Content-Type").orElse(null), latin1.body()));
             }
             // the model busy past the busy timeout (1 s): 503
             CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);

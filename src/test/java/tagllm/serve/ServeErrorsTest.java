@@ -82,6 +82,28 @@ class ServeErrorsTest {
     }
 
     /**
+     * A body declared in a charset other than JSON's (UTF-8, or the UTF-16/32 the parser detects) is refused with 415,
+     * not read as UTF-8: "café" in ISO-8859-1 read so got "invalid UTF-8" 400, and windows-1252 text whose bytes
+     * happen to be valid UTF-8 ("Ã©") was answered for other text ("é") than the client sent.
+     */
+    @Test
+    void aBodyInAnotherCharsetIs415() throws Exception {
+        String json = "{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"cafÃ©\"}], \"max_tokens\": 2}";
+        for (String cs : List.of("iso-8859-1", "windows-1252", "\"Latin1\"")) {
+            Reply r = send(java.net.http.HttpRequest.newBuilder(base.resolve("/v1/generate"))
+                    .header("Content-Type", "application/json; charset=" + cs)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(json.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))));
+            expectError(r, 415, "charset " + cs.replace("\"", "").toLowerCase(java.util.Locale.ROOT), "UTF-8");
+        }
+        for (String cs : List.of("utf-8", "\"UTF-8\"", "utf8")) {
+            Reply r = send(java.net.http.HttpRequest.newBuilder(base.resolve("/v1/generate"))
+                    .header("Content-Type", "application/json; charset=" + cs)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            assertEquals(200, r.status(), cs + ": " + r.body());
+        }
+    }
+
+    /**
      * The parser's refusals say what is wrong in JSON's terms and where, not which parser setting would allow it:
      * a client cannot enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` on the server.
      */
