@@ -124,6 +124,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private Outcome route(Request request, Response response, String method, String path) throws Exception {
+        if (method.equals("OPTIONS")) return options(response, path);
         switch (path) {
             case "/health" -> {
                 allow(response, method, path, "GET");
@@ -183,10 +184,27 @@ final class ApiHandler extends Handler.Abstract {
 
     private static Outcome ok(ObjectNode body) { return new Outcome(200, body, false); }
 
+    /** The methods a path takes, as an Allow header says them. */
+    private static String allowHeader(String path) {
+        return path.equals("/v1/predict") || path.equals("/v1/generate") ? "POST, OPTIONS" : "GET, HEAD, OPTIONS";
+    }
+
+    /**
+     * OPTIONS (RFC 9110 9.3.7): 204 with the methods the path takes in Allow ("OPTIONS *": every method the server
+     * takes). No token is needed: it tells nothing the 405 would not, and a browser's preflight carries none.
+     */
+    private static Outcome options(Response response, String path) throws IOException {
+        if (!path.equals("*") && !KNOWN.contains(path)) throw new ApiException(404, "no endpoint " + path + " (endpoints: " + ENDPOINTS + ")");
+        response.setStatus(204);
+        response.getHeaders().put(HttpHeader.ALLOW, path.equals("*") ? "GET, HEAD, POST, OPTIONS" : allowHeader(path));
+        writeBlocking(response, true, ByteBuffer.allocate(0));
+        return new Outcome(204, null, true);
+    }
+
     private static void allow(Response response, String method, String path, String allowed) {
         if (method.equals("HEAD") && allowed.equals("GET")) return; // Jetty sends the headers of a HEAD answer, not its body
         if (!method.equals(allowed)) {
-            response.getHeaders().put(HttpHeader.ALLOW, allowed.equals("GET") ? "GET, HEAD" : allowed);
+            response.getHeaders().put(HttpHeader.ALLOW, allowHeader(path));
             throw new ApiException(405, path + " takes " + allowed + ", not " + method);
         }
     }

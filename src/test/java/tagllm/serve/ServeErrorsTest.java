@@ -66,7 +66,7 @@ class ServeErrorsTest {
         assertTrue(head.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), head.headers().toString());
         Reply post = post(base, "/health", "");
         assertEquals(405, post.status());
-        assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+        assertEquals("GET, HEAD, OPTIONS", post.headers().firstValue("Allow").orElse(""));
     }
 
     @Test
@@ -173,11 +173,33 @@ class ServeErrorsTest {
         expectError(get(base, "/"), 404, "no endpoint /");
         Reply r = get(base, "/v1/predict");
         expectError(r, 405, "/v1/predict takes POST, not GET");
-        assertEquals("POST", r.headers().firstValue("Allow").orElse(""));
+        assertEquals("POST, OPTIONS", r.headers().firstValue("Allow").orElse(""));
         Reply d = send(HttpRequest.newBuilder(base.resolve("/health")).DELETE());
         expectError(d, 405, "takes GET");
-        assertEquals("GET, HEAD", d.headers().firstValue("Allow").orElse(""));
+        assertEquals("GET, HEAD, OPTIONS", d.headers().firstValue("Allow").orElse(""));
         expectError(post(base, "/v1/tasks", "{}"), 405, "takes GET, not POST");
+    }
+
+    /**
+     * OPTIONS asks which methods a path takes (RFC 9110 9.3.7): 204 with Allow, no body, no token needed; it got
+     * 405 "takes POST, not OPTIONS", and OPTIONS * got 404 "no endpoint *".
+     */
+    @Test
+    void optionsAnswersTheMethodsAPathTakes() throws Exception {
+        for (var e : Map.of("/v1/predict", "POST, OPTIONS", "/v1/generate", "POST, OPTIONS", "/health", "GET, HEAD, OPTIONS",
+                "/v1/tasks", "GET, HEAD, OPTIONS", "/metrics", "GET, HEAD, OPTIONS").entrySet()) {
+            Reply r = send(HttpRequest.newBuilder(base.resolve(e.getKey())).method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+            assertEquals(204, r.status(), e.getKey() + ": " + r.body());
+            assertEquals(e.getValue(), r.headers().firstValue("Allow").orElse(""), e.getKey());
+            assertEquals("", r.body());
+        }
+        try (java.net.Socket k = new java.net.Socket("127.0.0.1", server.port())) {
+            k.getOutputStream().write("OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String raw = new String(k.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertTrue(raw.startsWith("HTTP/1.1 204 "), raw);
+            assertTrue(raw.contains("Allow: GET, HEAD, POST, OPTIONS\r\n"), raw);
+        }
+        expectError(send(HttpRequest.newBuilder(base.resolve("/v1/nope")).method("OPTIONS", HttpRequest.BodyPublishers.noBody())), 404, "no endpoint /v1/nope");
     }
 
     @Test
