@@ -34,7 +34,7 @@ final class ServerMetrics {
                 .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
                 .register(registry);
         refused = Counter.builder().name("tagllm_http_refused_total")
-                .help("requests refused before any model work, by reason (busy, memory, too_large, timeout, unauthorized)")
+                .help("requests refused before any model work, by reason (busy, memory, too_large, timeout, header_timeout, unauthorized)")
                 .labelNames("reason").register(registry);
         batchPrompts = Histogram.builder().name("tagllm_predict_batch_prompts")
                 .help("regression prompts per shared forward batch (several requests' inputs together under load), by tag set")

@@ -57,6 +57,11 @@ class ServeMetricsTest {
             assertEquals(1.0, v.get("tagllm_http_refused_total{reason=\"timeout\"}"), text);
             assertEquals(0.0, v.get("tagllm_http_requests_in_flight"), text);
             assertWellFormed(text);
+            // the HELP a dashboard author reads names every reason the server counts (docs/serve.md lists the same)
+            String help = text.lines().filter(l -> l.startsWith("# HELP tagllm_http_refused_total ")).findFirst().orElseThrow();
+            for (String reason : List.of("busy", "memory", "too_large", "timeout", "header_timeout", "unauthorized")) {
+                assertTrue(help.matches(".*[(, ]" + reason + "[,)].*"), reason + " in " + help);
+            }
         }
     }
 
