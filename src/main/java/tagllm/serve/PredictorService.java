@@ -389,24 +389,35 @@ public final class PredictorService implements TagService, AutoCloseable {
         if (inputs.isEmpty()) throw ApiException.badRequest("inputs: empty; give at least one object with " + info.describeFields());
         ExampleRenderer renderer = set.predictor().renderer(spec);
         List<Sequence> out = new ArrayList<>(inputs.size());
+        // Every input is checked, not only up to the first refused one: a request is answered whole or refused, and
+        // its refusal gives the reason of each input refused, so that one resend without them succeeds.
+        List<String> refused = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
-            String where = "inputs[" + i + "]";
-            Map<String, String> input = inputs.get(i);
-            if (input == null) throw ApiException.badRequest(where + ": null; expected an object with " + info.describeFields());
-            info.requireFields(input, where);
-            refuseHopelesslyLong(input, where, renderer);
-            Row row = Row.of(where, 1, input);
             try {
-                renderer.check(row);
-            } catch (DatasetException e) {
-                throw ApiException.badRequest(where + "." + e.reason()); // the reason starts with the field
-            }
-            try {
-                out.add(renderer.prompt(row).sequence());
-            } catch (DatasetException e) {
-                throw ApiException.badRequest(where + ": " + e.reason());
+                out.add(prompt(info, renderer, inputs.get(i), "inputs[" + i + "]"));
+            } catch (ApiException e) {
+                if (e.status() != 400) throw e;
+                refused.add(e.getMessage());
             }
         }
+        if (!refused.isEmpty()) throw RequestBodies.refusedInputs(refused, inputs.size());
         return out;
+    }
+
+    private Sequence prompt(TaskInfo info, ExampleRenderer renderer, Map<String, String> input, String where) {
+        if (input == null) throw ApiException.badRequest(where + ": null; expected an object with " + info.describeFields());
+        info.requireFields(input, where);
+        refuseHopelesslyLong(input, where, renderer);
+        Row row = Row.of(where, 1, input);
+        try {
+            renderer.check(row);
+        } catch (DatasetException e) {
+            throw ApiException.badRequest(where + "." + e.reason()); // the reason starts with the field
+        }
+        try {
+            return renderer.prompt(row).sequence();
+        } catch (DatasetException e) {
+            throw ApiException.badRequest(where + ": " + e.reason());
+        }
     }
 }

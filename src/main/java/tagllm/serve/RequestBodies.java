@@ -166,21 +166,42 @@ final class RequestBodies {
         if (!a.isArray()) throw ApiException.badRequest("inputs: expected an array of objects, got " + typeName(a));
         if (a.size() > maxInputs) throw new ApiException(413, "inputs: " + a.size() + " inputs, this server takes at most " + maxInputs + " per request");
         List<Map<String, String>> out = new ArrayList<>(a.size());
+        List<String> refused = new ArrayList<>();
         for (int i = 0; i < a.size(); i++) {
             JsonNode in = a.get(i);
             if (!in.isObject()) {
-                throw ApiException.badRequest("inputs[" + i + "]: expected an object with " + task.describeFields() + ", got " + typeName(in));
+                refused.add("inputs[" + i + "]: expected an object with " + task.describeFields() + ", got " + typeName(in));
+                continue;
             }
             Map<String, String> fields = new HashMap<>();
             for (String f : task.fields()) {
                 JsonNode v = in.get(f);
                 if (v == null || v.isNull()) continue;
-                if (!v.isTextual()) throw ApiException.badRequest("inputs[" + i + "]." + f + ": expected a string, got " + typeName(v));
+                if (!v.isTextual()) {
+                    refused.add("inputs[" + i + "]." + f + ": expected a string, got " + typeName(v));
+                    break;
+                }
                 fields.put(f, v.asText());
             }
             out.add(fields);
         }
+        if (!refused.isEmpty()) throw refusedInputs(refused, a.size());
         return out;
+    }
+
+    /** Most reasons one refusal lists (each names its input); the rest are counted. */
+    private static final int MOST_REASONS = 50;
+
+    /**
+     * The 400 for a request some of whose inputs are refused: a request is answered whole or not at all, and the
+     * refusal gives the reason of every input refused (up to 50, the rest counted), so that one resend without them
+     * succeeds. One refused input: its reason alone.
+     */
+    static ApiException refusedInputs(List<String> reasons, int inputs) {
+        if (reasons.size() == 1) return ApiException.badRequest(reasons.getFirst());
+        int shown = Math.min(reasons.size(), MOST_REASONS);
+        return ApiException.badRequest(reasons.size() + " of " + inputs + " inputs refused (none was run; resend the others without them): "
+                + String.join("; ", reasons.subList(0, shown)) + (shown < reasons.size() ? "; and " + (reasons.size() - shown) + " more" : ""));
     }
 
     static String typeName(JsonNode n) {

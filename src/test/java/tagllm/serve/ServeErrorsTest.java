@@ -167,6 +167,31 @@ class ServeErrorsTest {
                 400, "inputs[1]: too long", "limit is");
     }
 
+    /**
+     * A request is answered whole or refused, and its refusal names every input refused with its reason, not only
+     * the first: a batch of k bad rows took k + 1 round trips to find them all, one 400 at a time.
+     */
+    @Test
+    void aRefusalNamesEveryRefusedInputWithItsReason() throws Exception {
+        String m = expectError(predict(json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", "C1CC"), Map.of("smiles", "CCO"),
+                        Map.of("smile", "CCO"), Map.of("smiles", "CCN"), Map.of("smiles", "C".repeat(3000)))))), 400,
+                "3 of 5 inputs refused", "inputs[0].smiles: invalid SMILES 'C1CC'", "inputs[2]: missing field 'smiles'", "inputs[4]: too long");
+        assertFalse(m.contains("inputs[1]") || m.contains("inputs[3]"), m);
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": 1}, {\"smiles\": \"CCO\"}, \"CCO\"]}"), 400,
+                "2 of 3 inputs refused", "inputs[0].smiles: expected a string, got a number", "inputs[2]: expected an object");
+        // one refused input keeps its reason alone, as before
+        expectError(predict(json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", "CCO"), Map.of("smile", "C"))))), 400,
+                "inputs[1]: missing field 'smiles'");
+        try (TagServer wide = TagServer.start(service(List.of(qedTags(dir))), ServerOptions.defaults().withPort(0).withLog(l -> { }))) {
+            List<Map<String, String>> sixty = new ArrayList<>();
+            for (int i = 0; i < 60; i++) sixty.add(Map.of("smiles", "C1CC"));
+            Reply r = post(wide.uri(), "/v1/predict", json(Map.of("task", "QED", "inputs", sixty)));
+            assertEquals(400, r.status(), r.body());
+            assertTrue(r.error().startsWith("60 of 60 inputs refused") && r.error().contains("inputs[49].smiles")
+                    && !r.error().contains("inputs[50]") && r.error().endsWith("; and 10 more"), r.error());
+        }
+    }
+
     @Test
     void unknownPathIs404AndWrongMethodIs405() throws Exception {
         expectError(get(base, "/v1/predictions"), 404, "no endpoint /v1/predictions", "POST /v1/predict");
