@@ -33,6 +33,23 @@ class ScaffoldSplitTest {
         assertThrows(SmilesException.class, () -> Scaffolds.of("C1CC"));
     }
 
+    @Test
+    void theScaffoldIsTheRingSystemWhereverItsSideChainsHung() {
+        // Bemis–Murcko by hand: strip every side chain, keep rings and the linkers between them
+        String benzene = Scaffolds.of("c1ccccc1");
+        for (String s : List.of("Cc1ccccc1", "CC(=O)Nc1ccc(O)cc1", "Oc1ccccc1O", "Oc1cccc(C)c1", "CC1=CC=CC=C1", "[H]c1ccccc1"))
+            assertEquals(benzene, Scaffolds.of(s), s + " has benzene's scaffold");
+        String naphthalene = Scaffolds.of("c1ccc2ccccc2c1");
+        for (String s : List.of("Cc1ccc2ccccc2c1", "Cc1cccc2ccccc12", "CC1=CC2=CC=CC=C2C=C1", "OC1=CC=C2C=CC=CC2=C1"))
+            assertEquals(naphthalene, Scaffolds.of(s), s + " has naphthalene's scaffold");
+        assertEquals(Scaffolds.of("C1CCCCC1"), Scaffolds.of("O=C1CCCCC1"), "CDK's scaffold drops the =O (documented)");
+        assertEquals(Scaffolds.of("C1CC1CCC1CC1"), Scaffolds.of("CC1CC1C(O)CC1CC1N"), "the linker stays, its side chain goes");
+        assertEquals(Scaffolds.of("c1ccc2[nH]ccc2c1"), Scaffolds.of("Oc1ccc2[nH]ccc2c1"));
+        assertEquals(Scaffolds.of("c1ccc2[nH]ccc2c1"), Scaffolds.of("Cn1ccc2ccccc12"), "an N-substituent becomes the N-H");
+        for (String key : List.of(benzene, naphthalene, Scaffolds.of("CC(=O)Nc1ccc(O)cc1")))
+            assertFalse(key.contains("[c]") || key.contains("[C]"), "no atom left a hydrogen short: " + key);
+    }
+
     private static Row row(int line, String smiles) { return Row.of("mols.csv", line, Map.of("smiles", smiles)); }
 
     @Test
