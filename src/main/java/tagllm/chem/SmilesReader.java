@@ -73,9 +73,13 @@ public final class SmilesReader {
         return mol;
     }
 
-    /** A unique SMILES for the molecule (CDK canonical, with stereo and isotopes, aromatic symbols). */
+    /**
+     * A unique SMILES for the molecule (CDK canonical, with stereo and isotopes, aromatic symbols). Hydrogens written
+     * as atoms ({@code [H]OC}) become implicit, as RDKit's MolFromSmiles makes them: kept as atoms, they gave
+     * {@code CO[H]} beside {@code CO} for methanol. Isotopic, charged and bridging ones stay.
+     */
     public String canonicalise(String smiles) {
-        IAtomContainer mol = parse(smiles);
+        IAtomContainer mol = RdkitNormaliser.removeHydrogens(parse(smiles));
         try {
             DAYLIGHT.apply(mol);
             return canonical.create(mol);

@@ -69,6 +69,21 @@ class SmilesReaderTest {
         assertFalse(reader.isValid("not a smiles"));
     }
 
+    @Test
+    void hydrogensWrittenAsAtomsGiveTheCanonicalFormWithoutThem() {
+        // methanol, ethanol and (S)-CHFClBr written with and without explicit hydrogen atoms are one molecule each
+        assertEquals(reader.canonicalise("CO"), reader.canonicalise("[H]OC"));
+        assertEquals(reader.canonicalise("CO"), reader.canonicalise("OC([H])([H])[H]"));
+        assertEquals(reader.canonicalise("CCO"), reader.canonicalise("[H]C([H])([H])C([H])([H])O[H]"));
+        // [H][C@](F)(Cl)Br: from H, F-Cl-Br anticlockwise; F[C@@H](Cl)Br: from F, H-Cl-Br clockwise (one swap)
+        assertEquals(reader.canonicalise("F[C@@H](Cl)Br"), reader.canonicalise("[H][C@](F)(Cl)Br"));
+        assertNotEquals(reader.canonicalise("F[C@H](Cl)Br"), reader.canonicalise("[H][C@](F)(Cl)Br"));
+        // hydrogens that are themselves the point stay: deuterium, a proton's charge, dihydrogen
+        assertNotEquals(reader.canonicalise("CO"), reader.canonicalise("[2H]OC"));
+        assertEquals(reader.canonicalise("[2H]OC"), reader.canonicalise("CO[2H]"));
+        assertEquals("[H][H]", reader.canonicalise("[H][H]"));
+    }
+
     private static int charge(IAtomContainer mol, int z) {
         for (IAtom a : mol.atoms()) if (a.getAtomicNumber() == z && a.getFormalCharge() != 0) return a.getFormalCharge();
         return 0;
