@@ -13,6 +13,10 @@ import org.openscience.cdk.silent.SilentChemObjectBuilder;
 import org.openscience.cdk.smiles.SmiFlavor;
 import org.openscience.cdk.smiles.SmilesGenerator;
 import org.openscience.cdk.smiles.SmilesParser;
+import org.openscience.cdk.interfaces.IDoubleBondStereochemistry;
+import org.openscience.cdk.interfaces.IStereoElement;
+import org.openscience.cdk.interfaces.ITetrahedralChirality;
+import org.openscience.cdk.stereo.Stereocenters;
 
 /**
  * Parses, validates and canonicalises SMILES with CDK. CDK's parser is not thread-safe, so each
@@ -80,12 +84,59 @@ public final class SmilesReader {
      */
     public String canonicalise(String smiles) {
         IAtomContainer mol = RdkitNormaliser.removeHydrogens(parse(smiles));
+        dropStereoOfNonStereocentres(mol);
         try {
             DAYLIGHT.apply(mol);
             return canonical.create(mol);
         } catch (CDKException e) {
             throw new SmilesException(smiles, "cannot be written canonically: " + firstLine(e.getMessage()));
         }
+    }
+
+    /**
+     * Removes stereo marks on atoms and double bonds that are not stereogenic (C[C@H](C)O, C/C=C(/C)C), as RDKit's
+     * MolFromSmiles does: kept, they gave isopropanol a second canonical string, and a 4-substituted piperidine's C4,
+     * written @ or @@, two. A ring atom CDK does not call a stereocentre keeps its mark while another atom of its ring
+     * system is marked too: ring stereo that exists only in pairs (cis/trans-decalin) is stereo CDK's check misses.
+     */
+    private static void dropStereoOfNonStereocentres(IAtomContainer mol) {
+        if (!mol.stereoElements().iterator().hasNext()) return;
+        Stereocenters centres = Stereocenters.of(mol);
+        int[] ringSystem = ringSystems(mol);
+        int[] markedInSystem = new int[mol.getAtomCount() + 1];
+        for (IStereoElement element : mol.stereoElements()) {
+            if (element instanceof ITetrahedralChirality t && ringSystem[mol.indexOf(t.getChiralAtom())] > 0)
+                markedInSystem[ringSystem[mol.indexOf(t.getChiralAtom())]]++;
+        }
+        java.util.List<IStereoElement> kept = new java.util.ArrayList<>();
+        for (IStereoElement element : mol.stereoElements()) {
+            boolean stereogenic = switch (element) {
+                case ITetrahedralChirality t -> {
+                    int atom = mol.indexOf(t.getChiralAtom());
+                    yield centres.isStereocenter(atom) || (ringSystem[atom] > 0 && markedInSystem[ringSystem[atom]] > 1);
+                }
+                case IDoubleBondStereochemistry d -> centres.isStereocenter(mol.indexOf(d.getStereoBond().getBegin()))
+                        && centres.isStereocenter(mol.indexOf(d.getStereoBond().getEnd()));
+                default -> true;
+            };
+            if (stereogenic) kept.add(element);
+        }
+        mol.setStereoElements(kept);
+    }
+
+    /** Per atom, the number (from 1) of the ring system it is in, 0 for an atom in no ring. */
+    private static int[] ringSystems(IAtomContainer mol) {
+        int[] system = new int[mol.getAtomCount()];
+        int[][] fused = new org.openscience.cdk.ringsearch.RingSearch(mol).fused();
+        int[][] isolated = new org.openscience.cdk.ringsearch.RingSearch(mol).isolated();
+        int next = 0;
+        for (int[][] systems : new int[][][]{fused, isolated}) {
+            for (int[] atoms : systems) {
+                next++;
+                for (int a : atoms) system[a] = next;
+            }
+        }
+        return system;
     }
 
     /** True when the string is a SMILES this reader accepts. */

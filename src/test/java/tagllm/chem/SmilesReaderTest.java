@@ -84,6 +84,25 @@ class SmilesReaderTest {
         assertEquals("[H][H]", reader.canonicalise("[H][H]"));
     }
 
+    @Test
+    void stereoMarksOnAtomsThatAreNoStereocentreAreDropped() {
+        // isopropanol's C2 carries two methyls; 2-methylpropene's C2 two methyls; a 4-substituted piperidine's C4 two
+        // identical ring arms: marks there describe nothing, and RDKit drops them
+        assertEquals(reader.canonicalise("CC(C)O"), reader.canonicalise("C[C@H](C)O"));
+        assertEquals(reader.canonicalise("CC(C)O"), reader.canonicalise("C[C@@H](C)O"));
+        assertEquals(reader.canonicalise("CC=C(C)C"), reader.canonicalise("C/C=C(/C)C"));
+        assertEquals(reader.canonicalise("OCCC1CCN(C)CC1"), reader.canonicalise("OCC[C@@H]1CCN(C)CC1"));
+        assertEquals(reader.canonicalise("OCCC1CCN(C)CC1"), reader.canonicalise("OCC[C@H]1CCN(C)CC1"));
+        assertEquals(reader.canonicalise("CC1CCCCC1"), reader.canonicalise("C[C@H]1CCCCC1"));
+        // real stereo stays: enantiomers, E/Z, cis/trans ring pairs (1,4-dimethylcyclohexane, decalin)
+        assertNotEquals(reader.canonicalise("C[C@H](N)O"), reader.canonicalise("C[C@@H](N)O"));
+        assertNotEquals(reader.canonicalise("C/C=C/C"), reader.canonicalise("C/C=C\\C"));
+        assertNotEquals(reader.canonicalise("C[C@H]1CC[C@H](C)CC1"), reader.canonicalise("C[C@H]1CC[C@@H](C)CC1"));
+        assertNotEquals(reader.canonicalise("C1CC[C@H]2CCCC[C@H]2C1"), reader.canonicalise("C1CC[C@H]2CCCC[C@@H]2C1"));
+        // cis-decalin is its own mirror image: both spellings are one molecule
+        assertEquals(reader.canonicalise("C1CC[C@H]2CCCC[C@H]2C1"), reader.canonicalise("C1CC[C@@H]2CCCC[C@@H]2C1"));
+    }
+
     private static int charge(IAtomContainer mol, int z) {
         for (IAtom a : mol.atoms()) if (a.getAtomicNumber() == z && a.getFormalCharge() != 0) return a.getFormalCharge();
         return 0;
