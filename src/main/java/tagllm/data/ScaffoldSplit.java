@@ -18,8 +18,10 @@ import java.util.function.Function;
  *   <li>{@link Order#BALANCED} (the default; chemprop's {@code scaffold_balanced}): groups larger than half the
  *       valid or test size come first, so the largest scaffold groups go to train, then the rest; both parts
  *       shuffled with Python's {@code random.Random(seed)}, so each seed gives another split.</li>
- *   <li>{@link Order#LARGEST_FIRST} (DeepChem's ScaffoldSplitter, as in MoleculeNet): groups by size, largest
- *       first, ties by first row; the seed is not used.</li>
+ *   <li>{@link Order#LARGEST_FIRST} (DeepChem's ScaffoldSplitter, as in MoleculeNet, exactly): groups by size,
+ *       largest first, of equal sizes the group whose first row comes later first; a group that does not fit train
+ *       goes to valid while train and valid together stay within {@code (train + valid) × n} (so valid takes up what
+ *       train left); the seed is not used.</li>
  * </ul>
  * Groups are formed in file order (first row first), so the split depends only on the rows, the seed and the
  * order. Rows whose key cannot be computed (a DatasetException: a SMILES that does not parse) go to
@@ -54,8 +56,10 @@ public record ScaffoldSplit(double train, double valid, double test, long seed, 
         double trainCap = train * n, validCap = valid * n, testCap = n - trainCap - validCap;
         List<List<Row>> ordered;
         if (order == Order.LARGEST_FIRST) {
+            // DeepChem: sorted(key=(len(set), set[0]), reverse=True), so of two groups of one size the later one first
             ordered = new ArrayList<>(sets);
-            ordered.sort(Comparator.comparingInt((List<Row> s) -> s.size()).reversed()); // stable: ties keep file order
+            java.util.Collections.reverse(ordered);
+            ordered.sort(Comparator.comparingInt((List<Row> s) -> s.size()).reversed()); // stable: ties stay reversed
         } else {
             List<List<Row>> big = new ArrayList<>(), small = new ArrayList<>();
             for (List<Row> s : sets) (s.size() > validCap / 2 || s.size() > testCap / 2 ? big : small).add(s);
@@ -72,7 +76,8 @@ public record ScaffoldSplit(double train, double valid, double test, long seed, 
             if (inTrain + s.size() <= trainCap) {
                 to = Split.TRAIN;
                 inTrain += s.size();
-            } else if (inValid + s.size() <= validCap) {
+            } else if (order == Order.LARGEST_FIRST ? inTrain + inValid + s.size() <= (train + valid) * n
+                    : inValid + s.size() <= validCap) {
                 to = Split.VALID;
                 inValid += s.size();
             } else {

@@ -57,12 +57,29 @@ class ScaffoldSplitTest {
         List<Row> rows = List.of(
                 row(2, "Cc1ccccc1"), row(3, "CCO"), row(4, "C1CCCCC1C"), row(5, "Oc1ccccc1"), row(6, "c1ccncc1"),
                 row(7, "NC1CCCCC1"), row(8, "c1ccccc1CC"), row(9, "C1CCOC1"), row(10, "Clc1ccccc1"), row(11, "c1ccsc1"));
-        // groups: benzene {2,5,8,10} (4), cyclohexane {4,7} (2), then single rows in file order: "" {3}, pyridine {6},
-        // THF {9}, thiophene {11}. 60/20/20 of 10: train takes up to 6 rows, valid up to 2.
+        // groups: benzene {2,5,8,10} (4), cyclohexane {4,7} (2), then the single rows as DeepChem sorts them,
+        // (len, first index) descending: thiophene {11}, THF {9}, pyridine {6}, "" {3}. 60/20/20 of 10 (DeepChem's
+        // ScaffoldSplitter by hand): train_cutoff 6, valid_cutoff 8; benzene and cyclohexane fill train (6), thiophene
+        // and THF go to valid (6 + 0 + 1 <= 8, 6 + 1 + 1 <= 8), pyridine and "" to test.
         Splits<Row> s = new ScaffoldSplit(0.6, 0.2, 0.2, 0, ScaffoldSplit.Order.LARGEST_FIRST).split(rows, r -> Scaffolds.of(r.get("smiles")), RowIssues.strict());
         assertEquals(List.of(2L, 4L, 5L, 7L, 8L, 10L), lines(s.train()));
-        assertEquals(List.of(3L, 6L), lines(s.valid()));
-        assertEquals(List.of(9L, 11L), lines(s.test()));
+        assertEquals(List.of(9L, 11L), lines(s.valid()));
+        assertEquals(List.of(3L, 6L), lines(s.test()));
+    }
+
+    @Test
+    void largestFirstLetsValidTakeWhatTrainLeftAsDeepChemDoes() {
+        // 10 rows in groups of 7 (benzene), 2 (cyclohexane), 1 (pyridine); 80/10/10. DeepChem by hand:
+        // 7 -> train (7 <= 8); 2: 7 + 2 > 8, 7 + 0 + 2 <= 9 -> valid; 1: 7 + 1 <= 8 -> train
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 7; i++) rows.add(row(2 + i, "c1ccccc1" + "C".repeat(i)));
+        rows.add(row(9, "C1CCCCC1"));
+        rows.add(row(10, "CC1CCCCC1"));
+        rows.add(row(11, "c1ccncc1"));
+        Splits<Row> s = new ScaffoldSplit(0.8, 0.1, 0.1, 0, ScaffoldSplit.Order.LARGEST_FIRST).split(rows, r -> Scaffolds.of(r.get("smiles")), RowIssues.strict());
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L, 11L), lines(s.train()));
+        assertEquals(List.of(9L, 10L), lines(s.valid()));
+        assertEquals(List.of(), lines(s.test()));
     }
 
     @Test
