@@ -155,9 +155,7 @@ public final class CsvLabeler {
         } catch (RuntimeException e) {
             return LabelFailures.of(row, column, e);
         } catch (StackOverflowError e) {
-            // CDK recurses along chains: a 6000-atom chain overflows the stack. One such row must not end the file.
-            return new DatasetException(row.origin(), "molecule too large to label: the computation ran out of stack ("
-                    + row.get(column).length() + " characters)");
+            return LabelFailures.tooLarge(row, column);
         }
     }
 }

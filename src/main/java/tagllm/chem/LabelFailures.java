@@ -18,6 +18,12 @@ final class LabelFailures {
                 + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
 
+    /** CDK recurses along chains: a 6000-atom chain overflows the stack. One such row must not end the file. */
+    static DatasetException tooLarge(Row row, String column) {
+        return new DatasetException(row.origin(), "molecule too large to label: the computation ran out of stack ("
+                + row.get(column).length() + " characters)");
+    }
+
     private static String clip(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }

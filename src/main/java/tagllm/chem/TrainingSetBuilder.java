@@ -143,6 +143,9 @@ public final class TrainingSetBuilder {
             return new Labelled(input, label.applyAsDouble(input));
         } catch (RuntimeException e) {
             return LabelFailures.of(row, column, e);
+        } catch (StackOverflowError e) {
+            // under a raised --max-length a long chain reaches CDK's recursion limit: that row is invalid, the build goes on
+            return LabelFailures.tooLarge(row, column);
         }
     }
 }

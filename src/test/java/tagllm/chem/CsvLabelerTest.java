@@ -29,4 +29,20 @@ class CsvLabelerTest {
         assertEquals("b,1,", lines.get(3));
         assertTrue(issues.summary().contains(in + ":3:"), issues.summary());
     }
+
+    @Test
+    void dataBuildSkipsARowThatOverflowsTheStackAndWritesTheOthers(@TempDir Path dir) throws Exception {
+        // data build qed under a raised --max-length: a 9000-carbon chain overflowed CDK's recursion and the whole
+        // build ended with a StackOverflowError and no output
+        Path in = dir.resolve("in.csv"), out = dir.resolve("train.csv");
+        Files.writeString(in, "smiles\nCCO\n" + "C".repeat(9000) + "\nc1ccccc1\n");
+        RowIssues issues = RowIssues.skipping();
+        TrainingSetBuilder.Summary s = new TrainingSetBuilder(v -> Qed.qed(v).qed(), v -> v, 20_000, true, 2)
+                .build(in, null, "smiles", out, issues);
+        assertEquals(new TrainingSetBuilder.Summary(3, 2, 0, 0, 1), s);
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.get(1).startsWith("CCO,") && lines.get(2).startsWith("c1ccccc1,"), lines.toString());
+        assertTrue(issues.summary().contains(in + ":3:") && issues.summary().contains("ran out of stack"), issues.summary());
+    }
 }
