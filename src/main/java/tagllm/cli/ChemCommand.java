@@ -211,7 +211,9 @@ public final class ChemCommand implements Runnable {
         }
 
         static List<String> cells(String sequence) {
-            ProteinProperties p = ProteinDescriptors.compute(sequence);
+            // stripped as data build descriptor strips its cells: spaces around a sequence counted in BLOSUM1's
+            // length and as non-standard residues, so the two commands labelled one CSV cell differently
+            ProteinProperties p = ProteinDescriptors.compute(sequence.strip());
             return List.of(PythonFloat.repr(p.blosum1()), PythonFloat.repr(p.molecularWeight()),
                     PythonFloat.repr(p.aromaticity()), PythonFloat.repr(p.instabilityIndex()),
                     PythonFloat.repr(p.isoelectricPoint()), PythonFloat.repr(p.gravy()), Integer.toString(p.nonstandard()));

@@ -271,6 +271,18 @@ class ChemCommandTest {
         assertTrue(lines.get(2).startsWith("p2,,KLKLLLLLKLK," + PythonFloat.repr(ProteinDescriptors.blosum1("KLKLLLLLKLK")) + ","));
     }
 
+    /** " MKV " (a CSV cell with spaces) got BLOSUM1 over 5 characters and 2 non-standard residues; data build strips it. */
+    @Test
+    void descriptorsOfASequenceWithSpacesAroundItAreThoseOfTheSequence() throws IOException {
+        Path in = write("p.csv", "id,sequence\na,\" MKV \"\n");
+        Path outFile = dir.resolve("pd.csv");
+        CliRun r = CliRun.of("chem", "descriptors", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r.exit(), r.err());
+        String row = Files.readAllLines(outFile).get(1);
+        assertTrue(row.contains("," + PythonFloat.repr(ProteinDescriptors.blosum1("MKV")) + ","), row);
+        assertTrue(row.endsWith(",0,"), "no non-standard residue: " + row);
+    }
+
     @Test
     void dataBuildQedWritesThePapersColumnsAndSkipsLongDuplicateAndBadInputs() throws IOException {
         String longSmiles = "C".repeat(30);
