@@ -65,15 +65,7 @@ class SuiteAndCompareRefusalsTest {
      */
     @Test
     void anEarlierSuitesOtherSeedsAreRefusedThenClearedByForce(@TempDir Path dir) throws Exception {
-        StringBuilder csv = TinyExperiment.qedTrainingRows();
-        csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
-        Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = TinyExperiment.write(dir, """
-                tasks:
-                  qed: {preset: QED, head: {bias: true, init: ridge}, data: d.csv}
-                stages:
-                  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
-                """);
+        Path exp = TinyExperiment.oneStepQed(dir, true);
         Path out = dir.resolve("out");
         Files.writeString(Files.createDirectories(out.resolve("seed-7")).resolve("metrics.jsonl"), "{}\n");
         refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),

@@ -24,15 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class SuiteStdoutTest {
     @Test
     void theResultsTableReachesStdout(@TempDir Path dir) throws Exception {
-        StringBuilder csv = TinyExperiment.qedTrainingRows();
-        csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
-        Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = TinyExperiment.write(dir, """
-                tasks:
-                  qed: {preset: QED, head: {bias: true, init: ridge}, data: d.csv}
-                stages:
-                  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
-                """);
+        Path exp = TinyExperiment.oneStepQed(dir, true);
         Path out = dir.resolve("out");
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
@@ -48,15 +40,7 @@ class SuiteStdoutTest {
     /** Each seed's training printed the stages' lines only, which name no seed: which seed failed could not be told. */
     @Test
     void eachSeedsTrainingIsNamedOnStderr(@TempDir Path dir) throws Exception {
-        StringBuilder csv = TinyExperiment.qedTrainingRows();
-        csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
-        Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = TinyExperiment.write(dir, """
-                tasks:
-                  qed: {preset: QED, data: d.csv}
-                stages:
-                  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
-                """);
+        Path exp = TinyExperiment.oneStepQed(dir, false);
         Path out = dir.resolve("out");
         tagllm.testutil.CliRun r = tagllm.testutil.CliRun.of("suite", exp.toString(), "--seeds", "4,7", "-q", "-o", out.toString());
         assertEquals(0, r.exit(), r.err());

@@ -18,6 +18,18 @@ final class TinyExperiment {
         return csv;
     }
 
+    /**
+     * dir/d.csv (the eight training rows, two valid, two test) and dir/exp.yaml training QED for one step, with a
+     * ridge-started biased head when {@code ridgeHead}: a suite run of seconds.
+     */
+    static Path oneStepQed(Path dir, boolean ridgeHead) throws IOException {
+        StringBuilder csv = qedTrainingRows();
+        csv.append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
+        Files.writeString(dir.resolve("d.csv"), csv);
+        return write(dir, "tasks:\n  qed: {preset: QED, " + (ridgeHead ? "head: {bias: true, init: ridge}, " : "") + "data: d.csv}\n"
+                + "stages:\n  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}\n");
+    }
+
     /** Writes dir/exp.yaml: the model and tag length, then {@code tasksAndStages} (YAML from column 0). */
     static Path write(Path dir, String tasksAndStages) throws IOException {
         return Files.writeString(dir.resolve("exp.yaml"), "model: " + Shared.model("stories260K") + "\ntag_length: 2\n" + tasksAndStages);
