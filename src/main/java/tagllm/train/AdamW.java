@@ -47,11 +47,12 @@ public final class AdamW implements Optimizer {
             float[] w = p.value(), g = p.grad();
             float[] mm = m.computeIfAbsent(p.name(), k -> new float[w.length]);
             float[] vv = v.computeIfAbsent(p.name(), k -> new float[w.length]);
+            double wd = p.decayed() ? weightDecay : 0;
             for (int i = 0; i < w.length; i++) {
                 double wi = w[i];
                 double gi = g[i];
-                if (weightDecay != 0 && decoupled) wi *= 1 - plr * weightDecay;
-                else if (weightDecay != 0) gi += weightDecay * wi;
+                if (wd != 0 && decoupled) wi *= 1 - plr * wd;
+                else if (wd != 0) gi += wd * wi;
                 double mi = beta1 * mm[i] + (1 - beta1) * gi;
                 double vi = beta2 * vv[i] + (1 - beta2) * gi * gi;
                 mm[i] = (float) mi;

@@ -11,4 +11,10 @@ public record Param(String name, float[] value, float[] grad, double lrScale) {
     public Param(String name, float[] value, double lrScale) { this(name, value, new float[value.length], lrScale); }
 
     public void zeroGrad() { java.util.Arrays.fill(grad, 0f); }
+
+    /**
+     * Whether weight decay applies: not to a head's bias, as Hugging Face's Trainer (the official code's) leaves biases
+     * out of its decayed parameter group; tags, head weights and LoRA matrices are decayed.
+     */
+    public boolean decayed() { return !name.endsWith(".bias"); }
 }

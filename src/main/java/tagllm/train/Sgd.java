@@ -18,8 +18,8 @@ public final class Sgd implements Optimizer {
         t++;
         for (Param p : params) {
             float[] w = p.value(), g = p.grad();
-            double plr = lr * p.lrScale();
-            for (int i = 0; i < w.length; i++) w[i] = (float) (w[i] - plr * (g[i] + weightDecay * w[i]));
+            double plr = lr * p.lrScale(), wd = p.decayed() ? weightDecay : 0;
+            for (int i = 0; i < w.length; i++) w[i] = (float) (w[i] - plr * (g[i] + wd * w[i]));
         }
     }
 

@@ -101,6 +101,29 @@ class OptimizerTest {
         }
     }
     /**
+     * A head's bias was decayed like its weights, where Hugging Face's Trainer (the official code's) puts biases in a
+     * parameter group with weight decay 0: with decay, the bias must step exactly as it does without, and the weights
+     * must not.
+     */
+    @Test
+    void aHeadsBiasIsNotDecayed() {
+        for (String name : new String[]{"adamw", "adam", "sgd"}) {
+            Optimizer decaying = Optimizer.create(name, 0.3, 0.9, 0.99, 1e-6), plain = Optimizer.create(name, 0, 0.9, 0.99, 1e-6);
+            Param w = new Param("head.QED.weight", new float[]{0.5f, -1f}, 1.0), b = new Param("head.QED.bias", new float[]{0.8f}, 1.0);
+            Param w0 = new Param("head.QED.weight", new float[]{0.5f, -1f}, 1.0), b0 = new Param("head.QED.bias", new float[]{0.8f}, 1.0);
+            for (int t = 0; t < 4; t++) {
+                for (Param[] pair : new Param[][]{{w, w0}, {b, b0}}) {
+                    for (int i = 0; i < pair[0].grad().length; i++) pair[0].grad()[i] = pair[1].grad()[i] = (float) Math.sin(1.3 * t + 0.7 * i);
+                }
+                decaying.step(List.of(w, b), 0.05);
+                plain.step(List.of(w0, b0), 0.05);
+            }
+            assertEquals(b0.value()[0], b.value()[0], name + ": the bias steps as without weight decay");
+            assertNotEquals(w0.value()[0], w.value()[0], name + ": the weights are decayed");
+        }
+    }
+
+    /**
      * warmup_ratio: 1 passes Hyper.read's own check ([0, 1], as Hugging Face's TrainingArguments) and is a schedule that
      * warms up over the whole run: get_cosine_schedule_with_warmup(num_warmup_steps=ceil(1·10)=10, 10) gives step/10.
      */
