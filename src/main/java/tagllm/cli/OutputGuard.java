@@ -22,9 +22,9 @@ final class OutputGuard {
         }
     }
 
-    /** A results file: refused when it exists. */
+    /** A results file: refused when it exists, unless it is a stream such as /dev/stdout (nothing there to lose). */
     static void requireNew(Path file, boolean force) {
-        if (file != null && !force && Files.exists(file)) {
+        if (file != null && !force && Files.exists(file) && !tagllm.util.AtomicFiles.writtenDirectly(file)) {
             throw new IllegalArgumentException(file + " already exists; use --force to replace it, or another --output");
         }
     }

@@ -17,7 +17,9 @@ import java.nio.file.StandardOpenOption;
  * IOException names the target and the reason (the JDK's "No space left on device" alone names nothing).
  *
  * <p>A target that exists and is not a regular file (a device such as /dev/stdout, a named pipe) cannot be replaced
- * by a rename: it is written directly.
+ * by a rename: it is written directly, and so is any path under /dev or /proc (/dev/stdout, /dev/fd/N): when the shell
+ * redirected standard output into a file, /dev/stdout leads to that regular file, and a rename would have to replace
+ * the link in /dev (refused, or worse, done as root) instead of writing where the shell sends the output.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -52,8 +54,33 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /** Whether a write to target goes straight to it (a device, a pipe, /dev/stdout): nothing there to keep or replace. */
+    public static boolean writtenDirectly(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        if (abs.startsWith("/dev") || abs.startsWith("/proc")) return Files.exists(target);
+        return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
+    }
+
+    private static boolean isStandardOutput(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        return abs.equals(Path.of("/dev/stdout")) || abs.equals(Path.of("/dev/fd/1")) || abs.equals(Path.of("/proc/self/fd/1"));
+    }
+
     public static void write(Path target, Writer writer) throws IOException {
-        if (Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target)) {
+        if (writtenDirectly(target)) {
+            if (isStandardOutput(target)) {
+                // this process's own stdout, not the path opened anew: reopening a file the shell appends to (>>) would
+                // truncate it, or write over it from its start
+                OutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+                try {
+                    OutputStream out = new java.io.BufferedOutputStream(stdout, 1 << 16);
+                    writer.write(out);
+                    out.flush();
+                } catch (IOException e) {
+                    throw failed(target, null, e, "");
+                }
+                return;
+            }
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
                 writer.write(out);
             } catch (IOException e) {

@@ -135,6 +135,18 @@ class CliConsistencyTest {
         assertTrue(merge.err().contains("already exists") && merge.err().contains("--force"), merge.err());
     }
 
+    /** A device such as /dev/stdout or /dev/null always exists, and nothing in it is an earlier result: no --force needed. */
+    @Test
+    void aDeviceOutputNeedsNoForce() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/null")), "no /dev/null");
+        CliRun c = CliRun.of("chem", "qed", "--input", input.toString(), "--output", "/dev/null", "--format", "csv", "--quiet");
+        assertEquals(0, c.exit(), c.err());
+        CliRun m = CliRun.of("tags", "merge", tags.toString(), tags.toString(), "-o", "/dev/null");
+        assertEquals(0, m.exit(), m.err());
+        CliRun p = predict(Path.of("/dev/null"), "--output-format", "csv");
+        assertEquals(0, p.exit(), p.err());
+    }
+
     @Test
     void evalOnAFileWithoutSplitsSaysAllRows() {
         CliRun r = CliRun.of("eval", "--model", EmbeddedSamples.model().toString(), "--tags", tags.toString(), "--task", "qed",

@@ -82,6 +82,34 @@ class AtomicFilesTest {
         assertEquals(List.of(out), listing());
     }
 
+    /**
+     * /dev/stdout when the shell sent standard output into a file (tagllm predict -o /dev/stdout > preds.csv) leads to a
+     * regular file through /proc/self/fd/1: it is written directly (a rename would have to create a file in /proc or
+     * /dev). Here the same through another descriptor of this process, open on a file.
+     */
+    @Test
+    void aProcFdPathLeadingToARegularFileIsWrittenDirectly() throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        assumeTrue(Files.isDirectory(fds), "no /proc (not Linux)");
+        Path redirected = dir.resolve("redirected.csv");
+        try (var held = new java.io.FileOutputStream(redirected.toFile())) {
+            Path fd = null;
+            try (var s = Files.list(fds)) {
+                for (Path p : s.toList()) {
+                    try {
+                        if (Files.readSymbolicLink(p).equals(redirected.toAbsolutePath())) fd = p;
+                    } catch (IOException gone) {
+                        // the descriptor of the listing itself, closed meanwhile
+                    }
+                }
+            }
+            assertNotNull(fd, "the open file's descriptor is in /proc/self/fd");
+            assertTrue(AtomicFiles.writtenDirectly(fd));
+            AtomicFiles.writeString(fd, "a,b\n");
+        }
+        assertEquals("a,b\n", Files.readString(redirected));
+    }
+
     private List<Path> listing() throws IOException {
         try (var s = Files.list(dir)) {
             return s.sorted().toList();
