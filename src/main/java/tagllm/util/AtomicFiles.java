@@ -19,7 +19,8 @@ import java.nio.file.StandardOpenOption;
  * <p>A target that exists and is not a regular file (a device such as /dev/stdout, a named pipe) cannot be replaced
  * by a rename: it is written directly, and so is any path under /dev or /proc (/dev/stdout, /dev/fd/N): when the shell
  * redirected standard output into a file, /dev/stdout leads to that regular file, and a rename would have to replace
- * the link in /dev (refused, or worse, done as root) instead of writing where the shell sends the output.
+ * the link in /dev (refused, or worse, done as root) instead of writing where the shell sends the output. A symbolic
+ * link to a file is written through: the file it names is replaced atomically and the link stays.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -87,6 +88,16 @@ public final class AtomicFiles {
                 throw failed(target, null, e, "");
             }
             return;
+        }
+        if (Files.isSymbolicLink(target)) {
+            // the file the link names is the output (as a shell's > writes through a link); renaming over the link
+            // would turn it into a file of its own and leave the file it named as it was
+            Path through = Files.exists(target) ? target.toRealPath()
+                    : target.toAbsolutePath().getParent().resolve(Files.readSymbolicLink(target)); // a link to a file not there yet
+            if (!Files.isSymbolicLink(through) && !Files.isDirectory(through)) {
+                write(through, writer);
+                return;
+            }
         }
         Path tmp = null;
         try {

@@ -82,6 +82,17 @@ class AtomicFilesTest {
         assertEquals(List.of(out), listing());
     }
 
+    /** An output path that is a link to a file: the file gets the output, the link stays (it was replaced by a file of its own). */
+    @Test
+    void aLinkToAFileIsWrittenThrough() throws IOException {
+        Path real = Files.writeString(dir.resolve("results.csv"), "earlier\n");
+        Path link = Files.createSymbolicLink(dir.resolve("latest.csv"), real.getFileName());
+        AtomicFiles.writeString(link, "a,b\n1,2\n");
+        assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+        assertEquals("a,b\n1,2\n", Files.readString(real));
+        assertEquals(List.of(link, real), listing(), "no temporary file left");
+    }
+
     /**
      * /dev/stdout when the shell sent standard output into a file (tagllm predict -o /dev/stdout > preds.csv) leads to a
      * regular file through /proc/self/fd/1: it is written directly (a rename would have to create a file in /proc or
