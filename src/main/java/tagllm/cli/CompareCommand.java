@@ -83,10 +83,10 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (seeds < 1) throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+        if (seeds < 1) throw new UsageError("--seeds must be at least 1, got " + seeds);
         List<Method> ms = Method.parseList(methods);
         List<Ablation> abl = Ablation.parseList(ablations);
-        if (!abl.isEmpty() && !ms.contains(Method.TAGLLM)) throw new IllegalArgumentException("--ablations vary Tag-LLM: add tagllm to --methods");
+        if (!abl.isEmpty() && !ms.contains(Method.TAGLLM)) throw new UsageError("--ablations vary Tag-LLM: add tagllm to --methods");
         // checked before any run: LoRA's runs come last, after every other method's
         if (ms.contains(Method.LORA)) LoraAdapters.requireSettings(loraRank, loraAlpha, loraDropout);
         if (reportOnly && !hasFinishedRuns(output)) {

@@ -63,7 +63,10 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (maxRows < 0) throw new IllegalArgumentException("--max-rows: expected 0 (all) or more, got " + maxRows);
+        if (maxRows < 0) throw new UsageError("--max-rows: expected 0 (all) or more, got " + maxRows);
+        if (!List.of("column", "scaffold", "random").contains(splitBy)) { // before the model loads
+            throw new UsageError("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
+        }
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         DatasetRows reader = new DatasetRows(opts.strict);
@@ -72,7 +75,7 @@ public final class EvalCommand implements Callable<Integer> {
             case "column" -> { }
             case "scaffold" -> ds = ds.withSplit(smilesColumn, List.of(0.8, 0.1, 0.1), splitSeed);
             case "random" -> ds = ds.withSplit(null, List.of(0.8, 0.1, 0.1), splitSeed);
-            default -> throw new IllegalArgumentException("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
+            default -> throw new UsageError("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
         }
         List<Row> rows = reader.load(ds, split);
         String scope = split + " split";

@@ -16,7 +16,7 @@ final class LabellingOptions {
 
     int threads() {
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (t < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + t);
+        if (t < 1) throw new UsageError("--threads must be at least 1, got " + t);
         return t;
     }
 }

@@ -44,6 +44,11 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         ModuleCommands.addTo(cl); // tagllm spark ... (tagllm-spark, when on the class path)
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            if (ex instanceof UsageError) { // as picocli answers a command line it cannot parse: the reason, the usage, 2
+                cmd.getErr().println(ex.getMessage());
+                cmd.usage(cmd.getErr());
+                return cmd.getCommandSpec().exitCodeOnInvalidInput();
+            }
             // Users get one clear line; the stack trace only with TAGLLM_DEBUG set.
             cmd.getErr().println("error: " + tagllm.util.FileErrors.describe(ex));
             if (System.getenv("TAGLLM_DEBUG") != null) ex.printStackTrace(cmd.getErr());

@@ -82,7 +82,7 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TableOutput format = TableOutput.of(outputFormat, output);
         OutputGuard.requireNew(output, force);
-        if (opts.label != null) throw new IllegalArgumentException("--label " + opts.label + ": predict reads no labels (eval and score do)");
+        if (opts.label != null) throw new UsageError("--label " + opts.label + ": predict reads no labels (eval and score do)");
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         if (task.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");

@@ -22,7 +22,7 @@ enum TableOutput {
                 case "csv" -> CSV;
                 case "tsv" -> TSV;
                 case "jsonl", "ndjson" -> JSONL;
-                default -> throw new IllegalArgumentException("--output-format must be csv, tsv or jsonl, got '" + option + "'");
+                default -> throw new UsageError("--output-format must be csv, tsv or jsonl, got '" + option + "'");
             };
         }
         if (output == null) return CSV;
@@ -30,7 +30,7 @@ enum TableOutput {
         if (name.endsWith(".csv")) return CSV;
         if (name.endsWith(".tsv") || name.endsWith(".tab")) return TSV;
         if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) return JSONL;
-        throw new IllegalArgumentException(output + ": the extension does not say the format (.csv, .tsv, .jsonl); add --output-format");
+        throw new UsageError(output + ": the extension does not say the format (.csv, .tsv, .jsonl); add --output-format");
     }
 
     /** A writer of rows in this format onto {@code out} (data.RowSink, as chem and data build write their files); predict streams its rows through it. */

@@ -57,7 +57,7 @@ public final class TokenizeCommand implements Callable<Integer> {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line; (line = in.readLine()) != null; ) inputs.add(line);
         }
-        if (skipSpecial && !decode) throw new IllegalArgumentException("--skip-special applies to --decode (encoding shows every token)");
+        if (skipSpecial && !decode) throw new UsageError("--skip-special applies to --decode (encoding shows every token)");
         ObjectMapper om = new ObjectMapper();
         for (String input : inputs) {
             int[] ids = decode ? parseIds(input, tok) : tok.encode(input, !noSpecial);

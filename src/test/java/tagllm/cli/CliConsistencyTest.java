@@ -165,7 +165,7 @@ class CliConsistencyTest {
         }
         CliRun negative = CliRun.of("eval", "--model", EmbeddedSamples.model().toString(), "--tags", tags.toString(), "--task", "qed",
                 "--input", input.toString(), "--quiet", "--max-rows", "-3");
-        assertEquals(1, negative.exit(), negative.err());
+        assertEquals(2, negative.exit(), negative.err()); // a usage error
         assertTrue(negative.err().contains("--max-rows: expected 0 (all) or more, got -3"), negative.err());
     }
 }

@@ -138,7 +138,7 @@ class PredictNoRowLostTest {
         assertEquals(1, unknown.exit(), unknown.err());
         assertTrue(unknown.err().contains("--column foo=smiles: task QED's template has no placeholder 'foo'"), unknown.err());
         CliRun label = predict("--label", "qed");
-        assertEquals(1, label.exit(), label.err());
+        assertEquals(2, label.exit(), label.err()); // a usage error
         assertTrue(label.err().contains("predict reads no labels"), label.err());
     }
 

@@ -56,7 +56,7 @@ class TokenizeCommandTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("\"x\" is not a token id"), r.err());
         CliRun ignored = CliRun.of("tokenize", "--skip-special", model, "Once"); // it was silently ignored
-        assertEquals(1, ignored.exit());
+        assertEquals(2, ignored.exit(), "a usage error");
         assertTrue(ignored.err().contains("--skip-special applies to --decode"), ignored.err());
         r = CliRun.of("tokenize", "--decode", model, "999");
         assertTrue(r.err().contains("no token has id 999"), r.err());

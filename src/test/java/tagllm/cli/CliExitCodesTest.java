@@ -1,0 +1,66 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.embedded.EmbeddedSamples;
+import tagllm.testutil.CliRun;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The exit codes README.md states, the same for every command: 2 for a command line that cannot run as given (picocli's
+ * parse errors, and option values or combinations checked after parsing), with the reason and the usage on stderr;
+ * 1 for a command that ran and failed on what it read. Each value check here runs before anything is loaded or
+ * written (the model "nowhere" would fail otherwise).
+ */
+class CliExitCodesTest {
+    @TempDir
+    Path dir;
+
+    private static void usageError(String expectedReason, String... args) {
+        CliRun r = CliRun.of(args);
+        assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
+        assertTrue(r.err().contains(expectedReason), r.err());
+        assertTrue(r.err().contains("Usage: tagllm " + args[0]), "the usage follows the reason: " + r.err());
+        assertEquals("", r.out(), "nothing on stdout");
+    }
+
+    @Test
+    void optionValuesOutOfRangeAreUsageErrorsInEveryCommand() throws Exception {
+        Path exp = Files.writeString(dir.resolve("e.yaml"), "model: nowhere\n");
+        Path csv = Files.writeString(dir.resolve("m.csv"), "smiles\nCCO\n");
+        usageError("--seeds must be at least 1, got 0", "compare", exp.toString(), "--seeds", "0", "-o", dir.resolve("c").toString());
+        usageError("--ablations vary Tag-LLM", "compare", exp.toString(), "--methods", "probe", "--ablations", "no-domain-tags",
+                "-o", dir.resolve("c").toString());
+        usageError("--seeds must be at least 1, got 0", "demo", "--seeds", "0", "-o", dir.resolve("d").toString());
+        assertFalse(Files.exists(dir.resolve("d")), "a refused demo writes nothing");
+        usageError("--max-rows: expected 0 (all) or more, got -1", "eval", "--model", "nowhere", "--tags", "x.tags.safetensors",
+                "--task", "qed", "--input", csv.toString(), "--max-rows", "-1");
+        usageError("--split-by: expected column, scaffold or random, got 'scafold'", "eval", "--model", "nowhere", "--tags",
+                "x.tags.safetensors", "--task", "qed", "--input", csv.toString(), "--split-by", "scafold");
+        usageError("--threads must be at least 1, got 0", "chem", "qed", "--input", csv.toString(), "--output",
+                dir.resolve("q.csv").toString(), "--threads", "0");
+        usageError("--output-format must be csv, tsv or jsonl, got 'xml'", "predict", "--model", "nowhere", "--tags", "x.tags.safetensors",
+                "--task", "qed", "--input", csv.toString(), "--output-format", "xml");
+        usageError("the extension does not say the format", "predict", "--model", "nowhere", "--tags", "x.tags.safetensors",
+                "--task", "qed", "--input", csv.toString(), "-o", dir.resolve("preds.out").toString());
+        usageError("predict reads no labels", "predict", "--model", "nowhere", "--tags", "x.tags.safetensors",
+                "--task", "qed", "--input", csv.toString(), "--label", "qed");
+        usageError("--skip-special applies to --decode", "tokenize", "--skip-special", EmbeddedSamples.model().toString(), "Once");
+    }
+
+    @Test
+    void badInputIsOneAndNamesTheFile() throws Exception {
+        Path missing = dir.resolve("missing.csv");
+        CliRun r = CliRun.of("chem", "qed", "--input", missing.toString(), "--output", dir.resolve("q.csv").toString());
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("missing.csv"), r.err());
+        Path notTags = Files.writeString(dir.resolve("not.tags.safetensors"), "smiles\nCCO\n");
+        r = CliRun.of("tags", "inspect", notTags.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("not.tags.safetensors"), r.err());
+    }
+}
