@@ -3,6 +3,8 @@ package tagllm.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.List;
+
 /** The `tagllm` command line. Each subcommand is its own class in this package. */
 @Command(name = "tagllm", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Tag-LLM on the JVM: learn input tags for a frozen Hugging Face LLM, predict, evaluate, serve.",
@@ -43,6 +45,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         ModuleCommands.addTo(cl); // tagllm spark ... (tagllm-spark, when on the class path)
+        cl.setParameterExceptionHandler(Main::misspelledBeforeMissing);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof UsageError) { // as picocli answers a command line it cannot parse: the reason, the usage, 2
                 cmd.getErr().println(ex.getMessage());
@@ -55,6 +58,31 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl;
+    }
+
+    /**
+     * picocli's answer to a command line it cannot parse (the reason, then suggestions or the usage; exit 2), with two
+     * changes. It reports missing required options before unknown ones, so predict --modle M answered "Missing
+     * required option: '--model'" without a word about --modle: the unknown option is the reason then. And a mistyped
+     * option's suggestions include the names within a small edit distance (OptionSuggestions).
+     */
+    private static int misspelledBeforeMissing(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        List<String> unknown = cmd.getUnmatchedArguments().stream().filter(a -> a.startsWith("-") && a.length() > 1).toList();
+        if (ex instanceof CommandLine.MissingParameterException && !unknown.isEmpty()) {
+            ex = new CommandLine.UnmatchedArgumentException(cmd, cmd.getUnmatchedArguments());
+        }
+        err.println(ex.getMessage());
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !unknown.isEmpty()) {
+            List<String> near = OptionSuggestions.near(unknown.getFirst(), cmd.getCommandSpec().optionsMap().keySet(), u.getSuggestions());
+            if (!near.isEmpty()) {
+                err.println("Possible solutions: " + String.join(", ", near));
+                return cmd.getCommandSpec().exitCodeOnInvalidInput();
+            }
+        }
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) cmd.usage(err);
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     public static void main(String[] args) {

@@ -52,6 +52,21 @@ class CliExitCodesTest {
         usageError("--skip-special applies to --decode", "tokenize", "--skip-special", EmbeddedSamples.model().toString(), "Once");
     }
 
+    /** A one-letter slip is named with the option meant, also where it leaves a required option missing. */
+    @Test
+    void aMistypedOptionIsNamedWithTheOneMeant() {
+        CliRun r = CliRun.of("predict", "--modle", "m", "--tags", "t.tags.safetensors", "--task", "qed", "--input", "in.csv");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("'--modle'") && r.err().contains("Possible solutions: --model"), r.err());
+        r = CliRun.of("chem", "qed", "--imput", "in.csv", "--output", "out.csv");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("Possible solutions: --input"), r.err());
+        r = CliRun.of("score", "regression", "--gld", "y", "preds.csv");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("Possible solutions: --gold"), r.err());
+        assertEquals(1, OptionSuggestions.distance("--jsno", "--json"), "a swap of neighbours is one edit");
+    }
+
     @Test
     void badInputIsOneAndNamesTheFile() throws Exception {
         Path missing = dir.resolve("missing.csv");
