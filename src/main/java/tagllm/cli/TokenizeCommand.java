@@ -48,6 +48,8 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // before standard input is read: on a terminal that waits for Ctrl-D, and a pipe would be consumed for nothing
+        if (skipSpecial && !decode) throw new UsageError("--skip-special applies to --decode (encoding shows every token)");
         Path p = Path.of(model);
         Tokenizer tok = Tokenizer.load(Files.isRegularFile(p) ? p : ModelLocator.fromEnvironment().resolve(model));
         PrintWriter out = spec.commandLine().getOut();
@@ -57,7 +59,6 @@ public final class TokenizeCommand implements Callable<Integer> {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line; (line = in.readLine()) != null; ) inputs.add(line);
         }
-        if (skipSpecial && !decode) throw new UsageError("--skip-special applies to --decode (encoding shows every token)");
         ObjectMapper om = new ObjectMapper();
         for (String input : inputs) {
             int[] ids = decode ? parseIds(input, tok) : tok.encode(input, !noSpecial);

@@ -64,4 +64,26 @@ class TokenizeCommandTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().startsWith("error: ") && r.err().contains("no/such/folder"), r.err());
     }
+
+    /** A wrong call is refused before standard input is read (on a terminal, the user waited for a prompt that never came). */
+    @Test
+    void aWrongCallDoesNotWaitForStandardInput() {
+        java.util.concurrent.atomic.AtomicBoolean read = new java.util.concurrent.atomic.AtomicBoolean();
+        java.io.InputStream stdin = System.in;
+        System.setIn(new java.io.InputStream() {
+            @Override
+            public int read() {
+                read.set(true);
+                return -1;
+            }
+        });
+        try {
+            CliRun r = CliRun.of("tokenize", "--skip-special", tagllm.embedded.EmbeddedSamples.model().toString());
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.err().contains("--skip-special applies to --decode"), r.err());
+        } finally {
+            System.setIn(stdin);
+        }
+        assertTrue(!read.get(), "standard input was read before the refusal");
+    }
 }
