@@ -38,10 +38,10 @@ public final class ChemCommand implements Runnable {
 
     /** Options shared by the file-labelling subcommands. */
     static final class FileOptions {
-        @Option(names = "--input", paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (by extension, or --format; also gzip-compressed)")
+        @Option(converter = StandardStreams.In.class, names = "--input", paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (by extension, or --format; also gzip-compressed)")
         Path input;
 
-        @Option(names = "--output", paramLabel = "FILE", description = "file to write, as its extension says (.csv, .tsv, .jsonl; CSV otherwise): every input column plus the new ones (an input column of the same name as a new one, or named 'error', is replaced, and a note says so)")
+        @Option(converter = StandardStreams.Out.class, names = "--output", paramLabel = "FILE", description = "file to write, as its extension says (.csv, .tsv, .jsonl; CSV otherwise): every input column plus the new ones (an input column of the same name as a new one, or named 'error', is replaced, and a note says so)")
         Path output;
 
         @Option(names = "--strict", description = "stop at the first row that cannot be labelled (nothing is written) "

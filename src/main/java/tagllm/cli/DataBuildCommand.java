@@ -33,10 +33,10 @@ public final class DataBuildCommand implements Runnable {
     }
 
     static final class BuildOptions {
-        @Option(names = "--input", required = true, paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (also gzip-compressed)")
+        @Option(converter = StandardStreams.In.class, names = "--input", required = true, paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (also gzip-compressed)")
         Path input;
 
-        @Option(names = "--output", required = true, paramLabel = "FILE", description = "training CSV to write")
+        @Option(converter = StandardStreams.Out.class, names = "--output", required = true, paramLabel = "FILE", description = "training CSV to write")
         Path output;
 
         @Option(names = "--max-length", defaultValue = "512", paramLabel = "N",

@@ -26,7 +26,7 @@ public final class PerplexityCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ModelOption model = new ModelOption();
 
-    @Option(names = "--file", required = true, description = "UTF-8 text file to score")
+    @Option(converter = StandardStreams.In.class, names = "--file", required = true, description = "UTF-8 text file to score")
     Path file;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")

@@ -38,7 +38,7 @@ public final class PredictCommand implements Callable<Integer> {
     @Mixin
     TaskOptions opts;
 
-    @Option(names = {"-o", "--output"}, description = "file to write (atomically), as its extension says (.csv, .tsv, .jsonl); standard output (CSV) when absent")
+    @Option(converter = StandardStreams.Out.class, names = {"-o", "--output"}, description = "file to write (atomically), as its extension says (.csv, .tsv, .jsonl); standard output (CSV) when absent or -")
     Path output;
 
     @Option(names = "--output-format", paramLabel = "csv|tsv|jsonl", description = "format of the output when its extension does not say (--format is the input's)")

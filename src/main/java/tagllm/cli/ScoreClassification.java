@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 final class ScoreClassification implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "predictions file (.csv, .tsv, .jsonl)")
+    @Parameters(converter = StandardStreams.In.class, index = "0", paramLabel = "FILE", description = "predictions file (.csv, .tsv, .jsonl)")
     Path file;
 
     @Option(names = "--gold", required = true, split = ",", description = "the gold label column (several: a multi-label task)")

@@ -51,7 +51,7 @@ public final class ScoreCommand implements Runnable {
             description = "Corpus BLEU and chrF, computed as sacreBLEU does (same defaults, same numbers). "
                     + "Files hold one segment per line; line i of every file belongs together.")
     static final class Text implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "HYP", description = "system output, one segment per line")
+        @Parameters(converter = StandardStreams.In.class, index = "0", paramLabel = "HYP", description = "system output, one segment per line")
         Path hyp;
 
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "REF", description = "one or more reference files")
@@ -126,7 +126,7 @@ public final class ScoreCommand implements Runnable {
     @Command(name = "regression", mixinStandardHelpOptions = true,
             description = "MSE, MAE, RMSE, Pearson, Spearman and R² of two numeric columns of a CSV/TSV/JSONL file.")
     static final class Regression implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FILE", description = "predictions file (.csv, .tsv, .jsonl)")
+        @Parameters(converter = StandardStreams.In.class, index = "0", paramLabel = "FILE", description = "predictions file (.csv, .tsv, .jsonl)")
         Path file;
 
         @Option(names = "--pred", defaultValue = PredictCommand.PREDICTION, description = "column of predicted values (default: ${DEFAULT-VALUE}, the column tagllm predict writes)")

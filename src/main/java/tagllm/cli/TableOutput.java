@@ -25,7 +25,7 @@ enum TableOutput {
                 default -> throw new UsageError("--output-format must be csv, tsv or jsonl, got '" + option + "'");
             };
         }
-        if (output == null) return CSV;
+        if (output == null || output.equals(Path.of("/dev/stdout"))) return CSV; // absent or -: CSV on standard output
         String name = output.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".csv")) return CSV;
         if (name.endsWith(".tsv") || name.endsWith(".tab")) return TSV;

@@ -130,7 +130,7 @@ public final class TagsCommand implements Runnable {
         @Parameters(paramLabel = "FILE", arity = "2..*", description = "tag files to merge, in order")
         List<Path> files;
 
-        @Option(names = {"-o", "--output"}, required = true, description = "the merged tag file to write")
+        @Option(converter = StandardStreams.Out.class, names = {"-o", "--output"}, required = true, description = "the merged tag file to write")
         Path output;
 
         @Option(names = "--force", description = "replace an existing output file")

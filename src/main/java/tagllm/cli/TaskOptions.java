@@ -24,7 +24,7 @@ final class TaskOptions {
     @Option(names = "--task", required = true, description = "a task stored in the tag files, or a preset (QED, Descriptor, BA, DC, Translate:en-fr, …)")
     String task;
 
-    @Option(names = "--input", required = true, description = "data file (.csv, .tsv, .jsonl, .fasta, .txt; also gzip-compressed, e.g. .csv.gz)")
+    @Option(converter = StandardStreams.In.class, names = "--input", required = true, description = "data file (.csv, .tsv, .jsonl, .fasta, .txt; also gzip-compressed, e.g. .csv.gz); - reads standard input (with --format)")
     Path input;
 
     @Option(names = "--format", description = "data format when the extension does not say (csv, tsv, jsonl, fasta, text)")
