@@ -104,7 +104,7 @@ class CliConsistencyTest {
         assertEquals(20, om.readTree(s.out()).get("n").asInt());
 
         CliRun unknown = predict(dir.resolve("p.out"));
-        assertEquals(1, unknown.exit());
+        assertEquals(2, unknown.exit(), unknown.err()); // a usage error: the call lacks --output-format
         assertTrue(unknown.err().contains("--output-format"), unknown.err());
         assertEquals(0, predict(dir.resolve("p.out"), "--output-format", "jsonl").exit());
         assertEquals(20, Files.readAllLines(dir.resolve("p.out")).size());
