@@ -145,7 +145,7 @@ public final class TagsCommand implements Runnable {
             TagSet merged = TagFile.read(files.get(0));
             for (Path f : files.subList(1, files.size())) merged.merge(TagFile.read(f), f.toString());
             TagFile.write(merged, output);
-            spec.commandLine().getOut().println("wrote " + output + ": " + merged.tags().size() + " tags ("
+            spec.commandLine().getErr().println("wrote " + output + ": " + merged.tags().size() + " tags ("
                     + String.join(", ", merged.tags().stream().map(Tag::name).toList()) + "), " + merged.heads().size() + " head(s)");
             return 0;
         }

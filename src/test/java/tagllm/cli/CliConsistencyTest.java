@@ -143,6 +143,9 @@ class CliConsistencyTest {
         assertEquals(0, c.exit(), c.err());
         CliRun m = CliRun.of("tags", "merge", tags.toString(), tags.toString(), "-o", "/dev/null");
         assertEquals(0, m.exit(), m.err());
+        // tags merge -o - (or /dev/stdout) > composed.tags.safetensors: a line on stdout would be appended to the binary file
+        assertEquals("", m.out(), "stdout carries the file only");
+        assertTrue(m.err().contains("wrote /dev/null: "), m.err());
         CliRun p = predict(Path.of("/dev/null"), "--output-format", "csv");
         assertEquals(0, p.exit(), p.err());
     }
