@@ -39,6 +39,9 @@ public final class SuiteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // a wrong call, answered as compare and demo answer theirs (exit 2) and before the experiment is read
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (long seed : seeds) if (!seen.add(seed)) throw new UsageError("--seeds: " + seed + " is given twice");
         Experiment exp = Experiment.load(experiment);
         Path out = output != null ? output.toAbsolutePath().normalize() : exp.output();
         if (!force && Files.exists(out.resolve("results.md"))) {

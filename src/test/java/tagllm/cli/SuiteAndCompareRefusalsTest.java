@@ -43,7 +43,9 @@ class SuiteAndCompareRefusalsTest {
     void suiteRefusesBeforeTraining(@TempDir Path dir) throws Exception {
         Path exp = experiment(dir, WITH_TEST, "qed");
         Path out = dir.resolve("out");
-        refused(CliRun.of("suite", exp.toString(), "--seeds", "3,3", "-q", "-o", out.toString()), "--seeds: 3 is given twice");
+        CliRun twice = CliRun.of("suite", exp.toString(), "--seeds", "3,3", "-q", "-o", out.toString());
+        assertEquals(2, twice.exit(), twice.err()); // a usage error, as compare --seeds 0
+        assertTrue(twice.err().contains("--seeds: 3 is given twice"), twice.err());
         assertFalse(Files.exists(out.resolve("seed-3")), "nothing ran");
         Files.createDirectories(out.resolve("seed-0"));
         refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
