@@ -90,13 +90,15 @@ public final class TrainCommand implements Callable<Integer> {
                 o = runner.engine(engine).run(exp, resume, force);
             }
         }
+        // stdout is JSON Lines, one summary per stage (train ... | jq); what is said in words goes to stderr
         var out = spec.commandLine().getOut();
         for (var s : o.stageSummaries()) out.println(s.toString());
+        var err = spec.commandLine().getErr();
         if (o.stopped()) {
-            out.println("stopped after step " + stopAfter + "; continue with --resume");
+            err.println("stopped after step " + stopAfter + "; continue with --resume");
             return 0;
         }
-        out.println("wrote " + o.finalFile());
+        err.println("wrote " + o.finalFile());
         return 0;
     }
 }

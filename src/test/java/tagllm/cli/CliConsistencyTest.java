@@ -42,6 +42,15 @@ class CliConsistencyTest {
                 """.formatted(EmbeddedSamples.model().toString().replace("\\", "/")));
         CliRun r = CliRun.of("train", expDir.resolve("qed.yaml").toString(), "--quiet");
         assertEquals(0, r.exit(), r.err());
+        // stdout is JSON Lines (one summary per stage), so train ... | jq works; "wrote ..." is said on stderr
+        assertEquals(List.of("qed"), r.out().strip().lines().map(l -> {
+            try {
+                return new ObjectMapper().readTree(l).get("stage").asText();
+            } catch (java.io.IOException notJson) {
+                return "not JSON: " + l;
+            }
+        }).toList());
+        assertTrue(r.err().contains("wrote "), r.err());
         tags = expDir.resolve("run/final.tags.safetensors");
         assertTrue(Files.exists(tags), "output: run resolves against the file's folder");
         // a file without a split column: the first 20 zinc rows, smiles and qed
