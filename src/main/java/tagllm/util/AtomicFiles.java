@@ -17,7 +17,7 @@ import java.nio.file.StandardOpenOption;
  * IOException names the target and the reason (the JDK's "No space left on device" alone names nothing).
  *
  * <p>A target that exists and is not a regular file (a device such as /dev/stdout, a named pipe) cannot be replaced
- * by a rename: it is written directly, and so is any path under /dev or /proc (/dev/stdout, /dev/fd/N): when the shell
+ * by a rename: it is written directly, and so is a path naming a file descriptor (/dev/stdout, /dev/fd/N): when the shell
  * redirected standard output into a file, /dev/stdout leads to that regular file, and a rename would have to replace
  * the link in /dev (refused, or worse, done as root) instead of writing where the shell sends the output. A symbolic
  * link to a file is written through: the file it names is replaced atomically and the link stays.
@@ -57,10 +57,18 @@ public final class AtomicFiles {
 
     /** Whether a write to target goes straight to it (a device, a pipe, /dev/stdout): nothing there to keep or replace. */
     public static boolean writtenDirectly(Path target) {
-        Path abs = target.toAbsolutePath().normalize();
-        if (abs.startsWith("/dev") || abs.startsWith("/proc")) return Files.exists(target);
-        return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
+        if (!Files.exists(target)) return false;
+        return DESCRIPTOR.matcher(target.toAbsolutePath().normalize().toString()).matches()
+                || (!Files.isRegularFile(target) && !Files.isDirectory(target));
     }
+
+    /**
+     * Paths that name an open file descriptor (/dev/stdout, /dev/fd/N, /proc/self/fd/N), whatever file the shell
+     * opened there; not other paths under /dev, such as a file in the /dev/shm memory file system, which is an output
+     * like any other.
+     */
+    private static final java.util.regex.Pattern DESCRIPTOR =
+            java.util.regex.Pattern.compile("/dev/(stdout|stderr|fd/[0-9]+)|/proc/(self|[0-9]+)/fd/[0-9]+");
 
     private static boolean isStandardOutput(Path target) {
         Path abs = target.toAbsolutePath().normalize();

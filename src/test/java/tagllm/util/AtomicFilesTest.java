@@ -121,6 +121,22 @@ class AtomicFilesTest {
         assertEquals("a,b\n", Files.readString(redirected));
     }
 
+    /** A file in /dev/shm (a memory file system) is an output like any other: replaced atomically, kept without --force. */
+    @Test
+    void aRegularFileUnderDevIsNoStream() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "no writable /dev/shm");
+        Path out = Files.createTempFile(shm, "tagllm-test-", ".csv");
+        try {
+            Files.writeString(out, "earlier\n");
+            assertFalse(AtomicFiles.writtenDirectly(out), "an earlier result, not a stream");
+            AtomicFiles.writeString(out, "a,b\n");
+            assertEquals("a,b\n", Files.readString(out));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
     private List<Path> listing() throws IOException {
         try (var s = Files.list(dir)) {
             return s.sorted().toList();
