@@ -39,9 +39,17 @@ public final class EvalCommand implements Callable<Integer> {
     String splitColumn;
 
     @Option(names = "--split-by", defaultValue = "column", description = "how rows are split: column (the --split-column), scaffold "
-            + "(Bemis–Murcko over --smiles-column, 80/10/10, seeded as a training run's split: {scaffold: ...}) or random (80/10/10, seeded) "
-            + "(default ${DEFAULT-VALUE})")
+            + "(Bemis–Murcko over --smiles-column, seeded as a training run's split: {scaffold: ...}) or random (seeded as {random: ...}); "
+            + "both cut at --split-fractions (default ${DEFAULT-VALUE})")
     String splitBy;
+
+    @Option(names = "--split-fractions", defaultValue = "0.8,0.1,0.1", description = "train, valid and test fractions of a scaffold or "
+            + "random split, adding up to 1 (default ${DEFAULT-VALUE}; use the training run's split: [...])")
+    String splitFractions;
+
+    @Option(names = "--scaffold-order", defaultValue = "balanced", description = "how a scaffold split orders its groups: balanced or "
+            + "largest_first (default ${DEFAULT-VALUE}; use the training run's order:)")
+    String scaffoldOrder;
 
     @Option(names = "--split-seed", defaultValue = "42", description = "seed of a scaffold or random split (default ${DEFAULT-VALUE}; use the training run's)")
     long splitSeed;
@@ -67,16 +75,10 @@ public final class EvalCommand implements Callable<Integer> {
         if (!List.of("column", "scaffold", "random").contains(splitBy)) { // before the model loads
             throw new UsageError("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
         }
+        DataSpec ds = dataSpec();
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         DatasetRows reader = new DatasetRows(opts.strict);
-        DataSpec ds = new DataSpec(opts.input.toAbsolutePath().normalize(), opts.format, splitColumn, "train", "valid", "test", null, 42, 0, maxRows);
-        switch (splitBy) {
-            case "column" -> { }
-            case "scaffold" -> ds = ds.withSplit(smilesColumn, List.of(0.8, 0.1, 0.1), splitSeed);
-            case "random" -> ds = ds.withSplit(null, List.of(0.8, 0.1, 0.1), splitSeed);
-            default -> throw new UsageError("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
-        }
         List<Row> rows = reader.load(ds, split);
         String scope = split + " split";
         String note = reader.note(ds); // rows the reader could not read, and whether there is a split column
@@ -171,5 +173,44 @@ public final class EvalCommand implements Callable<Integer> {
             });
         }
         return 0;
+    }
+
+    /** Where the rows come from and how they split, as the options say: checked before the model loads. */
+    DataSpec dataSpec() {
+        List<Double> fractions = fractions();
+        if (!List.of("balanced", "largest_first").contains(scaffoldOrder)) {
+            throw new UsageError("--scaffold-order: expected balanced or largest_first, got '" + scaffoldOrder + "'");
+        }
+        var parsed = spec.commandLine().getParseResult();
+        if (!splitBy.equals("scaffold") && parsed.hasMatchedOption("--scaffold-order")) {
+            throw new UsageError("--scaffold-order: only a scaffold split takes it (--split-by scaffold)");
+        }
+        if (splitBy.equals("column") && parsed.hasMatchedOption("--split-fractions")) {
+            throw new UsageError("--split-fractions: only a scaffold or random split takes them (--split-by scaffold|random)");
+        }
+        DataSpec ds = new DataSpec(opts.input.toAbsolutePath().normalize(), opts.format, splitColumn, "train", "valid", "test", null, 42, 0, maxRows);
+        return switch (splitBy) {
+            case "column" -> ds;
+            case "scaffold" -> new DataSpec(ds.path(), ds.format(), null, "train", "valid", "test", fractions, splitSeed, 0, maxRows,
+                    smilesColumn, scaffoldOrder);
+            case "random" -> ds.withSplit(null, fractions, splitSeed);
+            default -> throw new UsageError("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
+        };
+    }
+
+    /** --split-fractions: three numbers, none negative, adding up to 1 (as a run's split: [...] must). */
+    private List<Double> fractions() {
+        List<Double> out = new ArrayList<>();
+        for (String f : splitFractions.split(",", -1)) {
+            try {
+                out.add(Double.parseDouble(f.strip()));
+            } catch (NumberFormatException e) {
+                throw new UsageError("--split-fractions: expected three numbers like 0.8,0.1,0.1, got '" + splitFractions + "'");
+            }
+        }
+        if (out.size() != 3 || out.stream().anyMatch(f -> !(f >= 0)) || Math.abs(out.stream().mapToDouble(Double::doubleValue).sum() - 1) > 1e-6) {
+            throw new UsageError("--split-fractions: expected three fractions (train, valid, test) that add up to 1, got '" + splitFractions + "'");
+        }
+        return out;
     }
 }
