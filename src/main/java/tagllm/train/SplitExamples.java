@@ -11,7 +11,9 @@ import tagllm.task.TaskSpec;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** A task's rows of one split rendered into examples; rows that do not fit are reported and skipped (or stop the run with --strict). */
 final class SplitExamples {
@@ -19,6 +21,8 @@ final class SplitExamples {
     private final int maxPositions;
     private final boolean strict;
     private final Progress progress;
+    /** The skipped-rows reports printed so far: a split is rendered again (head init, eval_every, the stage's scores), its report is not. */
+    private final Set<String> reported = new HashSet<>();
 
     SplitExamples(ExperimentRunner.RowLoader rows, int maxPositions, boolean strict, Progress progress) {
         this.rows = rows;
@@ -36,7 +40,8 @@ final class SplitExamples {
             if (cap > 0 && out.size() >= cap) break;
             issues.convert(row, r::example).ifPresent(out::add);
         }
-        if (issues.count() > 0) progress.message("task " + t.name() + " (" + split + "): " + issues.summary());
+        String report = "task " + t.name() + " (" + split + "): " + issues.summary();
+        if (issues.count() > 0 && reported.add(report)) progress.message(report);
         return out;
     }
 
