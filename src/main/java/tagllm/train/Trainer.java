@@ -129,7 +129,7 @@ public final class Trainer {
                         + (h.headLrScale() == 0 ? " (head_lr_scale 0 freezes the heads, and no tag trains)" : ""));
             }
             this.scratch = engine == null ? Trainables.of(tags, trainable, h, o.stageName()) : null;
-            this.batches = new BatchOrder(examples.size(), h.batchSize(), h.gradAccum(), o.seed());
+            this.batches = new BatchOrder(examples.size(), h.batchSize(), h.gradAccum(), o.seed(), h.maxSteps() > 0 ? 0 : h.epochs());
             this.total = h.maxSteps() > 0 ? h.maxSteps() : batches.steps(h.epochs());
             this.schedule = LrSchedule.of(h.schedule(), h.lr(), h.warmupRatio(), total);
             this.opt = h.newOptimizer();
@@ -201,14 +201,21 @@ public final class Trainer {
             long stepRows = 0;
             List<int[]> microBatches = batches.microBatches(step);
             List<GradientEngine.MicroGradient> grads = engine != null ? engine.compute(tags, microBatches) : null;
-            for (int a = 0; a < h.gradAccum(); a++) {
+            int count = microBatches.size();
+            for (int a = 0; a < count; a++) {
                 GradientEngine.MicroGradient l = engine != null ? grads.get(a) : localMicroBatch(microBatches.get(a), (long) step * h.gradAccum() + a);
                 acc.add(l.grads());
-                loss += l.total() / h.gradAccum();
-                mse += l.mse() / h.gradAccum();
-                ce += l.ce() / h.gradAccum();
-                cls += l.cls() / h.gradAccum();
+                loss += l.total() / count;
+                mse += l.mse() / count;
+                ce += l.ce() / count;
+                cls += l.cls() / count;
                 stepRows += l.rows();
+            }
+            // each micro-batch's gradient is scaled by 1/grad_accum; a shorter last step (the end of an epochs run) is
+            // the mean over the micro-batches it has, as a full step is
+            if (count < h.gradAccum()) {
+                float scale = (float) h.gradAccum() / count;
+                for (Param p : params) for (int i = 0; i < p.grad().length; i++) p.grad()[i] *= scale;
             }
             return new StepLoss(loss, mse, ce, stepRows, cls);
         }
