@@ -84,4 +84,56 @@ class EvalSplitFractionsTest {
         assertEquals(2, bad.exit(), bad.err());
         assertTrue(bad.err().contains("--split-fractions"), bad.err());
     }
+
+    /** The same for a scaffold split with its own fractions and order: eval's valid split is the run's. */
+    @Test
+    void evalReproducesTheRunsScaffoldSplit(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        List<String> rows = new ArrayList<>();
+        for (String l : Files.readAllLines(Shared.data("smiles/bbbp.csv")).subList(1, 400)) {
+            if (l.startsWith("\"") || l.split(",")[0].length() > 40) continue;
+            String[] f = l.split(",");
+            rows.add(f[0] + "," + f[1]);
+            if (rows.size() == 60) break;
+        }
+        Files.writeString(dir.resolve("mols.csv"), "smiles,qed\n" + String.join("\n", rows) + "\n");
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                tag_length: 2
+                tags: {F: function}
+                tasks:
+                  t:
+                    type: regression
+                    template: "The molecule is {smiles}. Its QED is <F>"
+                    label: qed
+                    data: {path: mols.csv, split: {scaffold: [0.6, 0.25, 0.15], seed: 0, order: largest_first}}
+                stages:
+                  - {name: one, stage: 2, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 1}
+                """.formatted(model.toString().replace("\\", "/")));
+        CliRun train = CliRun.of("train", dir.resolve("exp.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet");
+        assertEquals(0, train.exit(), train.err());
+        JsonNode runValid = null;
+        for (String line : train.out().split("\n")) {
+            JsonNode j = JSON.readTree(line);
+            if (j.has("valid")) runValid = j.path("valid").path("t");
+        }
+        assertNotNull(runValid, train.out());
+        String tags = dir.resolve("run/final.tags.safetensors").toString();
+        List<String> common = List.of("eval", "--model", model.toString(), "--tags", tags, "--task", "t", "--input", dir.resolve("mols.csv").toString(),
+                "--split-by", "scaffold", "--split-seed", "0", "--split", "valid", "--json", "-q");
+        CliRun same = CliRun.of(concat(common, "--split-fractions", "0.6,0.25,0.15", "--scaffold-order", "largest_first"));
+        assertEquals(0, same.exit(), same.err());
+        JsonNode v = JSON.readTree(same.out());
+        assertEquals(runValid.path("n").asInt(), v.path("n").asInt(), "the run's valid rows: " + runValid);
+        assertEquals(runValid.path("mse").asDouble(), v.path("mse").asDouble(), 1e-6);
+        CliRun balanced = CliRun.of(concat(common, "--split-fractions", "0.6,0.25,0.15"));
+        assertEquals(0, balanced.exit(), balanced.err());
+        assertNotEquals(runValid.path("mse").asDouble(), JSON.readTree(balanced.out()).path("mse").asDouble(), "another order, other rows");
+    }
+
+    private static String[] concat(List<String> args, String... more) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
 }
