@@ -84,11 +84,20 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (seeds < 1) throw new UsageError("--seeds must be at least 1, got " + seeds);
-        List<Method> ms = Method.parseList(methods);
-        List<Ablation> abl = Ablation.parseList(ablations);
+        List<Method> ms = UsageError.ifRefused(() -> Method.parseList(methods));
+        List<Ablation> abl = UsageError.ifRefused(() -> Ablation.parseList(ablations));
         if (!abl.isEmpty() && !ms.contains(Method.TAGLLM)) throw new UsageError("--ablations vary Tag-LLM: add tagllm to --methods");
         // checked before any run: LoRA's runs come last, after every other method's
-        if (ms.contains(Method.LORA)) LoraAdapters.requireSettings(loraRank, loraAlpha, loraDropout);
+        if (ms.contains(Method.LORA)) {
+            UsageError.ifRefused(() -> {
+                LoraAdapters.requireSettings(loraRank, loraAlpha, loraDropout);
+                return null;
+            });
+        }
+        // CompareRunner checks it too, but only after the experiment is loaded
+        if (!promptInit.equals("text") && !promptInit.equals("random")) {
+            throw new UsageError("--prompt-init: expected text or random, got '" + promptInit + "'");
+        }
         if (reportOnly && !hasFinishedRuns(output)) {
             throw new IllegalArgumentException("--report-only: " + output + " holds no finished runs (runs/*/result.json): nothing to report");
         }

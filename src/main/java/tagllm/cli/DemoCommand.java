@@ -69,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // what compare would refuse, refused before demo.yaml is written: a refused demo leaves nothing to --force past
         if (seeds < 1) throw new UsageError("--seeds must be at least 1, got " + seeds);
-        tagllm.compare.Method.parseList(methods);
+        UsageError.ifRefused(() -> tagllm.compare.Method.parseList(methods));
         OutputGuard.requireFresh(output, force, "continue it with tagllm compare " + output.resolve("demo.yaml") + " --resume -o " + output
                 + " (and this demo's --seeds and --methods)", Stream.concat(Stream.of("demo.yaml"), Compare.OUTPUTS.stream()).toArray(String[]::new));
         var err = spec.commandLine().getErr();

@@ -56,7 +56,7 @@ final class TaskOptions {
         java.util.Set<String> placeholders = t.parsedTemplate().columns();
         for (String placeholder : columns.keySet()) {
             if (!placeholders.contains(placeholder)) {
-                throw new IllegalArgumentException("--column " + placeholder + "=" + columns.get(placeholder) + ": task " + t.name()
+                throw new UsageError("--column " + placeholder + "=" + columns.get(placeholder) + ": task " + t.name()
                         + "'s template has no placeholder '" + placeholder + "' (it has: " + String.join(", ", placeholders) + ")");
             }
         }
@@ -68,9 +68,12 @@ final class TaskOptions {
             for (String placeholder : t.promptPlaceholders()) {
                 String column = t.column(placeholder);
                 if (t.labelColumns().contains(column)) {
-                    throw new IllegalArgumentException((columns.containsKey(placeholder) ? "--column " + placeholder + "=" + column : "--label " + column)
+                    String message = (columns.containsKey(placeholder) ? "--column " + placeholder + "=" + column : "--label " + column)
                             + ": task " + t.name() + "'s placeholder '" + placeholder + "' would read the label column '" + column
-                            + "' as an input, so the prompt would hold the answer; map it to the input's column");
+                            + "' as an input, so the prompt would hold the answer; map it to the input's column";
+                    // the options given here are at fault (exit 2); without any, the tag file's own task is
+                    if (columns.containsKey(placeholder) || label != null) throw new UsageError(message);
+                    throw new IllegalArgumentException(message);
                 }
             }
         }

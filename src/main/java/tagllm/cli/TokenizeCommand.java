@@ -59,9 +59,16 @@ public final class TokenizeCommand implements Callable<Integer> {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line; (line = in.readLine()) != null; ) inputs.add(line);
         }
+        // ids given as arguments are part of the command line: all checked before anything is printed, a bad one a
+        // usage error; ids read from standard input are input (exit 1 at the bad line)
+        List<int[]> argumentIds = new ArrayList<>();
+        if (decode && !texts.isEmpty()) {
+            for (String input : texts) argumentIds.add(UsageError.ifRefused(() -> parseIds(input, tok)));
+        }
         ObjectMapper om = new ObjectMapper();
-        for (String input : inputs) {
-            int[] ids = decode ? parseIds(input, tok) : tok.encode(input, !noSpecial);
+        for (int k = 0; k < inputs.size(); k++) {
+            String input = inputs.get(k);
+            int[] ids = !decode ? tok.encode(input, !noSpecial) : argumentIds.isEmpty() ? parseIds(input, tok) : argumentIds.get(k);
             String text = decode ? tok.decode(ids, skipSpecial) : input;
             if (json) {
                 // also with --decode: a text with a line break would otherwise no longer be one line per input

@@ -7,4 +7,18 @@ package tagllm.cli;
  */
 final class UsageError extends IllegalArgumentException {
     UsageError(String message) { super(message); }
+
+    /**
+     * An option's value checked by code outside the command line (the compare package, the data layer), which throws
+     * plain IllegalArgumentExceptions because it also reads files: the same message, as a usage error.
+     */
+    static <T> T ifRefused(java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (UsageError e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
 }

@@ -52,6 +52,27 @@ class CliExitCodesTest {
         usageError("--skip-special applies to --decode", "tokenize", "--skip-special", EmbeddedSamples.model().toString(), "Once");
     }
 
+    /**
+     * Option values checked by the compare package, the LoRA adapters or the tokenizer's id parsing threw plain
+     * exceptions, so a wrong command line exited 1 as bad input does: the same messages, now with exit 2 and the usage.
+     */
+    @Test
+    void valuesCheckedOutsideTheCommandLineAreUsageErrorsToo() throws Exception {
+        Path exp = Files.writeString(dir.resolve("e.yaml"), "model: nowhere\n");
+        String c = dir.resolve("c").toString();
+        usageError("unknown method 'foo' (known: tagllm, probe, prompt-tuning, lora, baseline)", "compare", exp.toString(), "--methods", "foo", "-o", c);
+        usageError("ablation 'foo': unknown ablation (known: ", "compare", exp.toString(), "--methods", "tagllm", "--ablations", "foo", "-o", c);
+        usageError("LoRA rank must be at least 1, got 0", "compare", exp.toString(), "--lora-rank", "0", "-o", c);
+        usageError("LoRA dropout must be in [0, 1), got 1.0", "compare", exp.toString(), "--lora-dropout", "1", "-o", c);
+        usageError("--prompt-init: expected text or random, got 'foo'", "compare", exp.toString(), "--prompt-init", "foo", "-o", c);
+        assertFalse(Files.exists(dir.resolve("c")), "a refused compare writes nothing");
+        usageError("unknown method 'foo'", "demo", "--methods", "foo", "-o", dir.resolve("d").toString());
+        assertFalse(Files.exists(dir.resolve("d")), "a refused demo writes nothing");
+        // every argument is checked before any is decoded: nothing on stdout
+        usageError("--decode: \"x\" is not a token id", "tokenize", "--decode", EmbeddedSamples.model().toString(), "1", "1 x");
+        usageError("--decode: no token has id 99999999", "tokenize", "--decode", EmbeddedSamples.model().toString(), "99999999");
+    }
+
     /** A one-letter slip is named with the option meant, also where it leaves a required option missing. */
     @Test
     void aMistypedOptionIsNamedWithTheOneMeant() {

@@ -53,8 +53,18 @@ class TokenizeCommandTest {
     void badIdsAndMissingModelsAreOneLineErrors() {
         String model = Shared.model("stories260K").toString();
         CliRun r = CliRun.of("tokenize", "--decode", model, "1 x");
-        assertEquals(1, r.exit());
+        assertEquals(2, r.exit(), "ids given as arguments are the command line: a usage error");
         assertTrue(r.err().contains("\"x\" is not a token id"), r.err());
+        // the same ids read from standard input are input: exit 1
+        java.io.InputStream stdin = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("1 x\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            r = CliRun.of("tokenize", "--decode", model);
+        } finally {
+            System.setIn(stdin);
+        }
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("\"x\" is not a token id"), r.err());
         CliRun ignored = CliRun.of("tokenize", "--skip-special", model, "Once"); // it was silently ignored
         assertEquals(2, ignored.exit(), "a usage error");
         assertTrue(ignored.err().contains("--skip-special applies to --decode"), ignored.err());
