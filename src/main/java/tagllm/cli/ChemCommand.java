@@ -60,33 +60,60 @@ public final class ChemCommand implements Runnable {
 
         void requireBoth() {
             if (input == null || output == null)
-                throw new IllegalArgumentException("give both --input and --output, or values on the command line");
+                throw new UsageError("give both --input and --output, or values on the command line");
             OutputGuard.requireNew(output, force);
         }
 
         /**
-         * Labels values given on the command line instead of a file: one output line each, a bad value is reported
-         * on stderr and the rest still run (exit code 1 if any failed).
+         * Labels values given on the command line instead of a file: a tab-separated table on stdout with a header, one
+         * line per value in order (its labels, the value, and an 'error' column as --input's output has), so a line
+         * never goes missing. A value that cannot be labelled gets empty labels and the reason; the others still run,
+         * and the exit code is 1 at the end if any failed (README: a command line of SMILES to check).
+         *
+         * @param columns the label columns; the value's own column (named valueColumn) follows them, then 'error'
          */
-        int runArguments(PrintWriter out, PrintWriter err, List<String> values, String notBoth, String header,
-                         Function<String, String> line) {
-            if (input != null) throw new IllegalArgumentException(notBoth);
-            int rc = 0;
-            if (header != null) out.println(header);
+        int runArguments(PrintWriter out, PrintWriter err, List<String> values, String notBoth, List<String> columns, String valueColumn,
+                         Function<String, List<String>> labeler) {
+            if (input != null) throw new UsageError(notBoth);
+            out.println(String.join("\t", columns) + "\t" + valueColumn + "\t" + CsvLabeler.ERROR_COLUMN);
+            int failed = 0;
             for (String s : values) {
+                List<String> cells;
+                String error = "";
                 try {
-                    out.println(line.apply(s));
+                    cells = labeler.apply(s);
                 } catch (IllegalArgumentException e) {
-                    err.println("error: " + e.getMessage());
-                    rc = 1;
+                    cells = null;
+                    error = e.getMessage();
+                } catch (RuntimeException e) { // a failure inside CDK on one odd molecule, as --input reports it
+                    cells = null;
+                    error = "cannot label '" + clip(s) + "': " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
                 } catch (StackOverflowError e) {
-                    err.println("error: '" + (s.length() > 40 ? s.substring(0, 37) + "..." : s) + "': molecule too large to label (the computation ran out of stack)");
-                    rc = 1;
+                    cells = null;
+                    error = "'" + clip(s) + "': molecule too large to label (the computation ran out of stack)";
                 }
+                if (cells == null) {
+                    failed++;
+                    cells = java.util.Collections.nCopies(columns.size(), "");
+                }
+                out.println(String.join("\t", cells) + "\t" + oneCell(s) + "\t" + oneCell(error));
             }
             out.flush();
+            if (failed > 0) {
+                err.println("error: " + failed + " of " + values.size() + " could not be labelled (the reason is in the '"
+                        + CsvLabeler.ERROR_COLUMN + "' column)");
+            }
             err.flush();
-            return rc;
+            return failed > 0 ? 1 : 0;
+        }
+
+        private static String clip(String s) {
+            return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+        }
+
+        /** A tab or line break inside a value would shift the table's columns or split its line. */
+        private static String oneCell(String s) {
+            return s.replaceAll("[\\t\\r\\n]", " ");
         }
 
         /** Labels the file and reports the outcome on stderr. */
@@ -134,12 +161,11 @@ public final class ChemCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-            if (!smiles.isEmpty())
-                return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both",
-                        properties ? "qed\tmw\talogp\thba\thbd\tpsa\trotb\tarom\talerts\tsmiles" : "qed\tsmiles",
-                        s -> String.join("\t", cells(Qed.qed(s))) + "\t" + s);
             List<String> columns = properties
                     ? List.of("qed", "mw", "alogp", "hba", "hbd", "psa", "rotb", "arom", "alerts") : List.of("qed");
+            if (!smiles.isEmpty())
+                return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both", columns, "smiles",
+                        s -> cells(Qed.qed(s)));
             return files.run(err, column, columns, s -> cells(Qed.qed(s)), "QED");
         }
 
@@ -172,8 +198,8 @@ public final class ChemCommand implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             if (!smiles.isEmpty())
-                return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both", null,
-                        s -> SmilesReader.forThread().canonicalise(s));
+                return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both", List.of("canonical_smiles"),
+                        "smiles", s -> List.of(SmilesReader.forThread().canonicalise(s)));
             return files.run(err, column, List.of("canonical_smiles"),
                     s -> List.of(SmilesReader.forThread().canonicalise(s)), "canonical SMILES");
         }
@@ -205,8 +231,8 @@ public final class ChemCommand implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             if (!sequences.isEmpty())
-                return files.runArguments(out, err, sequences, "give sequences as arguments or --input, not both",
-                        String.join("\t", COLUMNS) + "\tsequence", s -> String.join("\t", cells(s)) + "\t" + s);
+                return files.runArguments(out, err, sequences, "give sequences as arguments or --input, not both", COLUMNS,
+                        "sequence", DescriptorsCmd::cells);
             return files.run(err, column, COLUMNS, DescriptorsCmd::cells, "descriptors");
         }
 

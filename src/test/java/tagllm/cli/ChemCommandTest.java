@@ -246,16 +246,33 @@ class ChemCommandTest {
         assertFalse(p.err().contains("note:"), p.err());
     }
 
+    /**
+     * SMILES given as arguments: every one gets a line in order, a bad one with an empty qed and the reason in the
+     * 'error' column as --input gives it (the bad argument had no line at all, so the lines no longer matched the
+     * arguments); the exit code says one failed, after all ran.
+     */
     @Test
     void smilesOnTheCommandLine() {
-        CliRun r = CliRun.of("chem", "qed", "CCO", "C1CC");
+        CliRun r = CliRun.of("chem", "qed", "CCO", "C1CC", "C");
         assertEquals(1, r.exit(), "one argument was invalid");
-        assertTrue(r.out().contains(PythonFloat.repr(Qed.qed("CCO").qed()) + "\tCCO"), r.out());
-        assertTrue(r.err().contains("invalid SMILES 'C1CC'"), r.err());
+        String[] lines = r.out().replace("\r\n", "\n").split("\n");
+        assertEquals(4, lines.length, r.out());
+        assertEquals("qed\tsmiles\terror", lines[0]);
+        assertEquals(PythonFloat.repr(Qed.qed("CCO").qed()) + "\tCCO\t", lines[1]);
+        assertTrue(lines[2].startsWith("\tC1CC\tinvalid SMILES 'C1CC'"), lines[2]);
+        assertEquals(PythonFloat.repr(Qed.qed("C").qed()) + "\tC\t", lines[3]);
+        assertTrue(r.err().contains("1 of 3 could not be labelled"), r.err());
+        // canonical as well: its --input columns (canonical_smiles, error) beside the argument
         CliRun c = CliRun.of("chem", "canonical", "OCC", "C(O)C");
-        String[] lines = c.out().strip().split("\n");
-        assertEquals(2, lines.length);
-        assertEquals(lines[0], lines[1]);
+        assertEquals(0, c.exit(), c.err());
+        lines = c.out().replace("\r\n", "\n").split("\n");
+        assertEquals(List.of("canonical_smiles\tsmiles\terror", "CCO\tOCC\t", "CCO\tC(O)C\t"), List.of(lines));
+        CliRun p = CliRun.of("chem", "qed", "--properties", "C1CC");
+        assertEquals(1, p.exit());
+        assertTrue(p.out().contains("\n\t\t\t\t\t\t\t\t\tC1CC\tinvalid SMILES"), "nine empty cells: " + p.out());
+        CliRun neither = CliRun.of("chem", "qed");
+        assertEquals(2, neither.exit(), "neither SMILES nor --input: a usage error");
+        assertTrue(neither.err().contains("give both --input and --output, or values on the command line"), neither.err());
     }
 
     @Test
