@@ -37,6 +37,8 @@ public final class SmilesReader {
 
     private final SmilesParser parser = new SmilesParser(SilentChemObjectBuilder.getInstance());
     private final SmilesGenerator canonical = new SmilesGenerator(SmiFlavor.Absolute | SmiFlavor.UseAromaticSymbols);
+    /** For a molecule without stereo or isotopes whose InChI cannot be generated: canonical by CDK's own labelling. */
+    private final SmilesGenerator withoutStereo = new SmilesGenerator(SmiFlavor.Canonical | SmiFlavor.UseAromaticSymbols);
 
     public static SmilesReader forThread() { return PER_THREAD.get(); }
 
@@ -87,10 +89,31 @@ public final class SmilesReader {
         dropStereoOfNonStereocentres(mol);
         try {
             DAYLIGHT.apply(mol);
-            return canonical.create(mol);
         } catch (CDKException e) {
             throw new SmilesException(smiles, "cannot be written canonically: " + firstLine(e.getMessage()));
         }
+        try {
+            return canonical.create(mol);
+        } catch (CDKException e) {
+            // CDK numbers the atoms of a canonical SMILES with stereo or isotopes by the molecule's InChI, and the InChI
+            // library describes some species not (a bare proton, [H+]: "An InChI could not be generated ...: null").
+            // Without stereo and isotopes the InChI numbering adds nothing: CDK's own canonical labelling gives one
+            // string for every writing of such a molecule (RDKit writes [H+] as [H+]).
+            if (mol.stereoElements().iterator().hasNext() || hasIsotope(mol)) {
+                throw new SmilesException(smiles, "cannot be written canonically: CDK numbers the atoms of a molecule with "
+                        + "stereo or isotopes by its InChI, and the InChI library cannot describe this one");
+            }
+            try {
+                return withoutStereo.create(mol);
+            } catch (CDKException e2) {
+                throw new SmilesException(smiles, "cannot be written canonically: " + firstLine(e2.getMessage()));
+            }
+        }
+    }
+
+    private static boolean hasIsotope(IAtomContainer mol) {
+        for (IAtom a : mol.atoms()) if (a.getMassNumber() != null) return true;
+        return false;
     }
 
     /**

@@ -55,6 +55,21 @@ class SmilesReaderTest {
         assertEquals(3, charge(perchlorate, 17));
     }
 
+    /**
+     * A bare proton has no InChI, by which CDK numbers atoms for canonical SMILES: "An InChI could not be generated
+     * and used to canonise SMILES: null". RDKit (Chem.MolToSmiles(Chem.MolFromSmiles("[H+]"))) writes [H+]; so
+     * does CDK's own labelling. With an isotope the InChI numbering is needed: a clear error naming the input.
+     */
+    @Test
+    void aBareProtonHasACanonicalForm() {
+        assertEquals("[H+]", reader.canonicalise("[H+]"));
+        assertEquals("[H+].[H+]", reader.canonicalise("[H+].[H+]"));
+        SmilesException e = assertThrows(SmilesException.class, () -> reader.canonicalise("[2H+]"));
+        assertTrue(e.getMessage().contains("'[2H+]'") && e.getMessage().contains("InChI library cannot describe"), e.getMessage());
+        // a molecule whose InChI exists is unchanged: still InChI-numbered, as before
+        assertEquals(reader.canonicalise("[Cl-].[H+]"), reader.canonicalise("[H+].[Cl-]"));
+    }
+
     @Test
     void canonicalFormIsTheSameForEveryWayOfWritingAMolecule() {
         String a = reader.canonicalise("OCC"), b = reader.canonicalise("C(O)C"), c = reader.canonicalise("[CH3][CH2][OH]");
