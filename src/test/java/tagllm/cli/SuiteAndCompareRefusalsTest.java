@@ -137,10 +137,13 @@ class SuiteAndCompareRefusalsTest {
     void compareRefusesItsOptionsBeforeAnyRun(@TempDir Path dir) throws Exception {
         Path exp = experiment(dir, WITH_TEST, "qed");
         Path out = dir.resolve("cmp");
-        refused(CliRun.of("compare", exp.toString(), "--seeds", "1", "--lora-rank", "0", "-q", "-o", out.toString()),
-                "LoRA rank must be at least 1, got 0");
-        refused(CliRun.of("compare", exp.toString(), "--seeds", "1", "--lora-dropout", "1.5", "-q", "-o", out.toString()),
-                "LoRA dropout must be in [0, 1), got 1.5");
+        // values given as options: usage errors (exit 2, with the usage)
+        CliRun rank = CliRun.of("compare", exp.toString(), "--seeds", "1", "--lora-rank", "0", "-q", "-o", out.toString());
+        assertEquals(2, rank.exit(), rank.err());
+        assertTrue(rank.err().contains("LoRA rank must be at least 1, got 0") && rank.err().contains("Usage: tagllm compare"), rank.err());
+        CliRun dropout = CliRun.of("compare", exp.toString(), "--seeds", "1", "--lora-dropout", "1.5", "-q", "-o", out.toString());
+        assertEquals(2, dropout.exit(), dropout.err());
+        assertTrue(dropout.err().contains("LoRA dropout must be in [0, 1), got 1.5"), dropout.err());
         assertFalse(Files.exists(out.resolve("runs")), "no method ran");
         refused(CliRun.of("compare", exp.toString(), "--seeds", "1", "--report-only", "-q", "-o", out.toString()),
                 "--report-only: " + out + " holds no finished runs");
