@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import tagllm.util.AtomicFiles;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,14 +18,28 @@ import java.util.List;
 /**
  * The run's metrics as JSON lines (one object per logged step: stage, step, loss, lr, tokens/s …).
  * On resume, lines of the resumed stage after the checkpoint's step are dropped first, so the log of a
- * resumed run reads like the log of an uninterrupted one.
+ * resumed run reads like the log of an uninterrupted one. A line is appended whole or not at all: a write that fails
+ * part-way (a full disk) is cut back to the line before, so a reader of the log never meets half a record.
  */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
-    private BufferedWriter out;
+    private final Opener opener;
+    private SeekableByteChannel out;
 
-    public MetricsLog(Path file) { this.file = file; }
+    /** How the log's file is opened for appending (tests give one that fails part-way). */
+    interface Opener {
+        SeekableByteChannel open(Path file) throws IOException;
+    }
+
+    public MetricsLog(Path file) {
+        this(file, f -> Files.newByteChannel(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+    }
+
+    MetricsLog(Path file, Opener opener) {
+        this.file = file;
+        this.opener = opener;
+    }
 
     public Path file() { return file; }
 
@@ -56,17 +71,25 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     public synchronized void write(ObjectNode record) throws IOException {
+        ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8));
+        long before = -1;
         try {
             if (out == null) {
                 Path dir = file.toAbsolutePath().getParent();
                 if (dir != null) Files.createDirectories(dir);
-                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                out = opener.open(file);
             }
-            out.write(JSON.writeValueAsString(record));
-            out.write('\n');
-            out.flush();
+            before = out.size();
+            while (line.hasRemaining()) out.write(line);
         } catch (IOException e) { // e.g. a full disk: the JDK's message names no file
-            dropWriter(); // its unwritten buffer would fail again at close
+            if (before >= 0) {
+                try {
+                    out.truncate(before); // the part of the line that was written goes
+                } catch (IOException t) {
+                    e.addSuppressed(t);
+                }
+            }
+            dropWriter();
             throw new AtomicFiles.WriteFailedException("cannot append to the metrics log " + file + ": " + AtomicFiles.reason(e, null), e);
         }
     }
