@@ -183,8 +183,37 @@ public final class HubDownloader {
                 long wait = retryWait(e, attempt);
                 retryNotice(file, e, wait, attempt + 1);
                 sleep(wait);
+            } catch (java.net.SocketException | java.net.SocketTimeoutException e) {
+                // refused, timed out, reset: a blip of the network is asked again like the Hub's own trouble, so that
+                // one dropped connection between files does not fail a download of many; an unknown host is no blip
+                if (attempt >= maxAttempts) throw networkGaveUp(id, file, resolveUrl(id, revision, file), e);
+                long wait = retryWait(e, attempt);
+                retryNotice(file, e, wait, attempt + 1);
+                sleep(wait);
             }
         }
+    }
+
+    /** Why a connection failed, in words: "connection refused", "timed out (Read timed out)", "connection reset". */
+    static String networkReason(IOException e) {
+        String msg = e.getMessage() == null ? "" : e.getMessage();
+        if (e instanceof java.net.ConnectException && msg.toLowerCase(Locale.ROOT).contains("refused")) return "connection refused";
+        if (e instanceof java.net.SocketTimeoutException) return "timed out" + (msg.isEmpty() ? "" : " (" + msg + ")");
+        return msg.isEmpty() ? e.getClass().getSimpleName() : msg.substring(0, 1).toLowerCase(Locale.ROOT) + msg.substring(1);
+    }
+
+    /**
+     * The last attempt's failure, of the same class (the caller tells a Hub that cannot be reached by it) and saying
+     * how often it was tried.
+     */
+    private IOException networkGaveUp(HubId id, String file, URI url, IOException e) {
+        String msg = id + ": " + file + ": " + networkReason(e) + " on each of " + maxAttempts + " attempts; check the network and run again ["
+                + url + "]";
+        IOException out = e instanceof java.net.ConnectException ? new java.net.ConnectException(msg)
+                : e instanceof java.net.SocketTimeoutException ? new java.net.SocketTimeoutException(msg)
+                : new java.net.SocketException(msg);
+        out.initCause(e);
+        return out;
     }
 
     private long retryWait(IOException e, int attempt) {
@@ -327,10 +356,11 @@ public final class HubDownloader {
     }
 
     /** A wait the server asked for can be a minute: say why nothing moves meanwhile. */
-    private void retryNotice(String file, TransientHttpException e, long waitMs, int nextAttempt) {
+    private void retryNotice(String file, IOException e, long waitMs, int nextAttempt) {
         if (progress == null) return;
-        progress.println(file + ": HTTP " + e.code + " (" + transientReason(e.code) + "); trying again in "
-                + (waitMs + 999) / 1000 + " s (attempt " + nextAttempt + " of " + maxAttempts + ")");
+        String why = e instanceof TransientHttpException t ? "HTTP " + t.code + " (" + transientReason(t.code) + ")" : networkReason(e);
+        progress.println(file + ": " + why + "; trying again in " + (waitMs + 999) / 1000 + " s (attempt " + nextAttempt + " of "
+                + maxAttempts + ")");
         progress.flush();
     }
 
@@ -400,9 +430,10 @@ public final class HubDownloader {
             }
             if (!done && attempt < maxAttempts) {
                 long wait = failed != null ? retryWait(failed, attempt) : retryDelayMs * attempt;
-                if (failed instanceof TransientHttpException t) {
+                if (failed instanceof TransientHttpException || failed instanceof java.net.SocketException
+                        || failed instanceof java.net.SocketTimeoutException) {
                     bar.abandon();
-                    retryNotice(file, t, wait, attempt + 1);
+                    retryNotice(file, failed, wait, attempt + 1);
                 }
                 sleep(wait);
             }

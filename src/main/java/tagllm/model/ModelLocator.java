@@ -22,6 +22,8 @@ public final class ModelLocator {
 
     private final Map<String, String> env;
     private final PrintStream progress;
+    /** Changes to the downloader's timeouts and waits; tests shorten them. */
+    java.util.function.UnaryOperator<HubDownloader> downloaderSettings = d -> d;
 
     /** @param env environment variables to honour (System.getenv() in production); progress: where the download bar goes, or null */
     public ModelLocator(Map<String, String> env, PrintStream progress) {
@@ -133,7 +135,7 @@ public final class ModelLocator {
                     + cacheDir().resolve(id.cacheFolder()) + ", and HF_HUB_OFFLINE forbids downloading it");
         }
         try {
-            return new HubDownloader(endpoint(), token(), usableCacheDir(), progress).download(id);
+            return downloaderSettings.apply(new HubDownloader(endpoint(), token(), usableCacheDir(), progress)).download(id);
         } catch (java.net.ConnectException | java.net.UnknownHostException | java.net.NoRouteToHostException
                  | java.net.SocketTimeoutException e) {
             // offline: the JDK's message is only the host name; say what is missing, where we looked, how to get it

@@ -49,6 +49,14 @@ final class FakeHubServer implements AutoCloseable {
     volatile String cutFile;
     volatile int cutFileAfter;
 
+    /**
+     * The hub's HEAD of this file, while dropsLeft lasts, closes the connection without an answer (a reset) or, with
+     * dropHangMs above 0, answers only after that long (a client's read timeout).
+     */
+    volatile String dropFile;
+    final AtomicInteger dropsLeft = new AtomicInteger();
+    volatile long dropHangMs;
+
     /** The X-Linked-Size the hub announces for LFS files instead of their length (-1: the true length). */
     volatile long linkedSize = -1;
     /** A status the CDN answers every request with instead of the file (0: none); with refusalRetryAfter if set. */
@@ -103,6 +111,10 @@ final class FakeHubServer implements AutoCloseable {
             // split the raw path: a revision such as refs/pr/1 arrives as refs%2Fpr%2F1
             String[] p = x.getRequestURI().getRawPath().split("/", 6); // "", org, name, "resolve", rev, file
             for (int i = 0; i < p.length; i++) p[i] = java.net.URLDecoder.decode(p[i].replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.length == 6 && p[5].equals(dropFile) && x.getRequestMethod().equals("HEAD") && dropsLeft.getAndDecrement() > 0) {
+                if (dropHangMs <= 0) throw new IOException("simulated connection reset at the HEAD of " + p[5]);
+                sleepQuietly(dropHangMs);
+            }
             Refusal r = refusal;
             if (r != null && p.length == 6 && p[5].equals(r.file()) && refusalsLeft.getAndDecrement() > 0) {
                 if (refusalRetryAfter != null) x.getResponseHeaders().add("Retry-After", refusalRetryAfter);

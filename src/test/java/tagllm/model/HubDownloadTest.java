@@ -63,7 +63,9 @@ class HubDownloadTest {
         env.put("HF_HOME", tmp.resolve("no-hf-home").toString()); // no saved token of the machine's user
         env.put("HF_ENDPOINT", server.endpoint() + "/");
         for (int i = 0; i < extra.length; i += 2) env.put(extra[i], extra[i + 1]);
-        return new ModelLocator(env, new PrintStream(progress, true));
+        ModelLocator l = new ModelLocator(env, new PrintStream(progress, true));
+        l.downloaderSettings = d -> d.pauses(ms -> {}); // a refused connection is retried: without the real waits
+        return l;
     }
 
     private HubDownloader downloader(String token) {
@@ -576,5 +578,67 @@ class HubDownloadTest {
         assertEquals(List.of(2_000L, 2_000L), waits);
         assertTrue(e.getMessage().startsWith("org/tiny: model.safetensors: ") && e.getMessage().contains("HTTP 503 (service unavailable)")
                 && e.getMessage().contains("usually temporary, run again later") && !e.getMessage().contains("check the network"), e.getMessage());
+    }
+
+    /**
+     * A network blip on a HEAD request (the connection reset, or no answer within the read timeout), in the middle of
+     * a model's files, is asked again with the same growing delays as a 503, each wait said; the download completes.
+     * The old downloader retried only 429/5xx answers: one dropped connection failed the whole command.
+     */
+    @Test
+    void aResetOrTimedOutHeadIsRetriedAndTheDownloadCompletes() throws IOException {
+        List<Long> waits = new java.util.ArrayList<>();
+        server.dropFile = "tokenizer.json";
+        server.dropsLeft.set(1);
+        server.dropHangMs = 1_500;
+        // the fake Hub answers one request at a time: the retry waits (for real) until the hung answer is over
+        Path snap = downloader(null).timeouts(5_000, 300, 5, 1_000).pauses(ms -> {
+            waits.add(ms);
+            Thread.sleep(1_500);
+        }).download(HubId.parse("org/tiny").orElseThrow());
+        assertArrayEquals(files.get("tokenizer.json"), Files.readAllBytes(snap.resolve("tokenizer.json")));
+        assertArrayEquals(files.get("model.safetensors"), Files.readAllBytes(snap.resolve("model.safetensors")));
+        assertEquals(List.of(1_000L), waits);
+        assertTrue(progress.toString().contains("tokenizer.json: timed out (Read timed out); trying again in 1 s (attempt 2 of 5)\n"),
+                progress.toString());
+
+        waits.clear();
+        progress.reset();
+        cache = tmp.resolve("hub-cache-reset");
+        server.dropFile = "model.safetensors";
+        server.dropsLeft.set(4); // the JDK itself asks once more on a connection closed without an answer
+        server.dropHangMs = 0;
+        snap = downloader(null).timeouts(5_000, 5_000, 5, 1_000).pauses(waits::add).download(HubId.parse("org/tiny").orElseThrow());
+        assertArrayEquals(files.get("model.safetensors"), Files.readAllBytes(snap.resolve("model.safetensors")));
+        assertFalse(waits.isEmpty(), "a reset is waited on");
+        assertEquals(List.of(1_000L, 2_000L, 3_000L, 4_000L).subList(0, waits.size()), waits, "growing delays");
+        assertTrue(progress.toString().contains("model.safetensors: unexpected end of file from server; trying again in 1 s (attempt 2 of 5)\n"),
+                progress.toString());
+    }
+
+    /**
+     * A refused connection is tried maxAttempts times with growing delays, each said, then named with the attempts
+     * (still a ConnectException, which ModelLocator turns into "cannot be reached"); an unknown host fails at once.
+     */
+    @Test
+    void aRefusedConnectionIsRetriedAndAnUnknownHostIsNot() throws IOException {
+        int port;
+        try (var sock = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = sock.getLocalPort();
+        }
+        List<Long> waits = new java.util.ArrayList<>();
+        var e = assertThrows(java.net.ConnectException.class, () -> new HubDownloader(java.net.URI.create("http://127.0.0.1:" + port), null,
+                cache, new PrintStream(progress, true)).timeouts(5_000, 5_000, 5, 1_000).pauses(waits::add)
+                .download(HubId.parse("org/tiny").orElseThrow()));
+        assertEquals(List.of(1_000L, 2_000L, 3_000L, 4_000L), waits);
+        assertTrue(e.getMessage().startsWith("org/tiny: config.json: connection refused on each of 5 attempts; check the network"), e.getMessage());
+        assertEquals(4, progress.toString().lines().filter(l -> l.startsWith("config.json: connection refused; trying again in ")).count(),
+                progress.toString());
+
+        waits.clear();
+        assertThrows(java.net.UnknownHostException.class, () -> new HubDownloader(java.net.URI.create("http://no-such-host.invalid"), null,
+                cache, new PrintStream(progress, true)).timeouts(5_000, 5_000, 5, 1_000).pauses(waits::add)
+                .download(HubId.parse("org/tiny").orElseThrow()));
+        assertEquals(List.of(), waits, "an unknown host is no blip: not waited on");
     }
 }
