@@ -31,18 +31,19 @@ import java.util.Iterator;
  */
 record CsvInput(Dataset<Row> rows, String readErrorCol) {
     static CsvInput read(SparkSession spark, String path) {
+        String lineSep = LineSeparator.of(spark, path);
         // the header line's names as Spark makes them (every column a string), which its reader checks the header
         // against; they are renamed below to predict's names for the header
-        StructType sparkHeader = reader(spark).csv(path).schema();
+        StructType sparkHeader = reader(spark, lineSep).csv(path).schema();
         // an empty file has no header: predict's words, not a missing column among the corrupt-record one added below
         if (sparkHeader.isEmpty()) throw new IllegalArgumentException(path + ": empty file: expected a CSV header line");
-        String[] names = headerNames(spark, path, sparkHeader.size());
+        String[] names = headerNames(spark, lineSep, path, sparkHeader.size());
         java.util.Set<String> taken = new java.util.HashSet<>(Arrays.asList(sparkHeader.fieldNames())); // by either name, Spark's or predict's
         taken.addAll(Arrays.asList(names));
         String raw = unusedName(taken, "_corrupt_record");
         // Spark marks a record with another number of fields as malformed (permissive mode keeps it) and, when the
         // schema has a column of that name, puts the record's text there
-        Dataset<Row> read = reader(spark).schema(sparkHeader.add(raw, DataTypes.StringType, true)).option("mode", "PERMISSIVE")
+        Dataset<Row> read = reader(spark, lineSep).schema(sparkHeader.add(raw, DataTypes.StringType, true)).option("mode", "PERMISSIVE")
                 .option("columnNameOfCorruptRecord", raw).csv(path);
         String[] renamed = Arrays.copyOf(names, names.length + 1);
         renamed[names.length] = raw;
@@ -73,8 +74,8 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
      * are refused too unless spark.sql.caseSensitive: Spark takes them as one column. The header is the first record
      * of a file read without one, named as predict names it (FILE:1: CSV header: ...).
      */
-    private static String[] headerNames(SparkSession spark, String path, int columns) {
-        Row first = reader(spark).option("header", false).csv(path).select(functions.col("*"), functions.input_file_name()).first();
+    private static String[] headerNames(SparkSession spark, String lineSep, String path, int columns) {
+        Row first = reader(spark, lineSep).option("header", false).csv(path).select(functions.col("*"), functions.input_file_name()).first();
         String file = SparkScoreCommand.plainLocalPath(path) && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path)) ? path
                 : first.getString(first.length() - 1);
         String where = file + ":1: CSV header: ";
@@ -118,9 +119,11 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
         return expected + "; Spark's CSV reader could not split this record into them";
     }
 
-    private static DataFrameReader reader(SparkSession spark) {
-        return spark.read().option("header", true).option("inferSchema", false).option("emptyValue", "").option("nullValue", null)
+    /** Spark's CSV reader set as predict reads; lineSep null: the reader finds each file's own line ends. */
+    private static DataFrameReader reader(SparkSession spark, String lineSep) {
+        DataFrameReader r = spark.read().option("header", true).option("inferSchema", false).option("emptyValue", "").option("nullValue", null)
                 .option("multiLine", true).option("escape", "\"");
+        return lineSep == null ? r : r.option("lineSep", lineSep);
     }
 
     /** A column by its header name as written (quoted: a dot in a CSV header is no struct field). */

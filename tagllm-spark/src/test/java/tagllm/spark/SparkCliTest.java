@@ -644,6 +644,42 @@ class SparkCliTest {
         assertFalse(Files.exists(out));
     }
 
+    /**
+     * A CSV written with CR LF whose quoted field spans lines keeps that field's bytes, CR LF included, as predict
+     * keeps them (and passes them on to its output): the old command's reader turned the CR LF inside the quotes into
+     * LF, so a text task's prompt differed from predict's. A LF inside quotes stays LF in both.
+     */
+    @Test
+    void aQuotedMultiLineFieldOfACrLfFileKeepsItsBytesAsInPredict() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(2);
+        Path in = Files.writeString(dir.resolve("crlf.csv"), "id,smiles,note\r\n0," + smiles.get(0) + ",\"first\r\nsecond\"\r\n1,"
+                + smiles.get(1) + ",\"a\nb\"\r\n");
+        Path pred = dir.resolve("crlf-pred.csv"), out = dir.resolve("crlf.parquet");
+        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--output", pred.toString());
+        assertEquals(0, p.exit(), p.err());
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, s.exit(), s.err());
+        ById expected = byId(pred);
+        assertEquals("first\r\nsecond", expected.rows().get("0").get("note"), "predict keeps the field's bytes");
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+            assertEquals(2, rows.size());
+            for (Row r : rows) {
+                CSVRecord want = expected.rows().get(r.getString(r.fieldIndex("id")));
+                assertEquals(want.get("note"), r.getString(r.fieldIndex("note")), r::toString);
+                assertEquals(want.get("smiles"), r.getString(r.fieldIndex("smiles")), "no CR left at a record's end: " + r);
+                assertEquals(Double.doubleToRawLongBits(Double.parseDouble(want.get("prediction"))),
+                        Double.doubleToRawLongBits(r.getDouble(r.fieldIndex("prediction"))), r::toString);
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");

@@ -1,0 +1,87 @@
+package tagllm.spark;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The line separator of a CSV input's files, for Spark's reader to be told. Left to find it, the reader (univocity,
+ * with line-separator detection) rewrites the separator inside a quoted field into "\n": a field written
+ * "a CR LF b" in a CRLF file came out as "a LF b", where predict keeps the field's bytes. Told the separator, the
+ * reader leaves quoted fields as they are. Each file's separator is its first line end; only when every file of the
+ * input agrees on one other than "\n" is it given (for "\n" the detection changes nothing; files that disagree are
+ * left to the detection, which reads each by its own).
+ */
+final class LineSeparator {
+    private LineSeparator() {}
+
+    /** How far into a file its first line end is looked for. */
+    private static final int SNIFF_BYTES = 1 << 20;
+
+    /** "\r\n" or "\r" when every file of path ends its lines so; null otherwise (Spark's reader then detects). */
+    static String of(SparkSession spark, String path) {
+        try {
+            Configuration conf = spark.sessionState().newHadoopConf();
+            CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
+            Set<String> seps = new HashSet<>();
+            for (Path file : files(conf, new Path(path))) {
+                FileSystem fs = file.getFileSystem(conf);
+                CompressionCodec codec = codecs.getCodec(file);
+                try (InputStream raw = fs.open(file); InputStream in = codec == null ? raw : codec.createInputStream(raw)) {
+                    String sep = firstLineEnd(in);
+                    if (sep != null) seps.add(sep);
+                }
+                if (seps.size() > 1) return null;
+            }
+            return seps.size() == 1 && !seps.contains("\n") ? seps.iterator().next() : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** The files Spark's reader reads for path: a glob's matches, a folder's files, skipping names with '_' or '.' first. */
+    private static List<Path> files(Configuration conf, Path path) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        FileStatus[] matched = fs.globStatus(path);
+        List<Path> out = new ArrayList<>();
+        if (matched == null) return out;
+        for (FileStatus st : matched) {
+            if (st.isDirectory()) {
+                for (FileStatus f : fs.listStatus(st.getPath())) if (f.isFile() && !hidden(f.getPath())) out.add(f.getPath());
+            } else if (!hidden(st.getPath())) {
+                out.add(st.getPath());
+            }
+        }
+        return out;
+    }
+
+    private static boolean hidden(Path p) {
+        String n = p.getName();
+        return n.startsWith("_") || n.startsWith(".");
+    }
+
+    /** "\r\n", "\r" or "\n": the first line end in the stream; null when none in its first SNIFF_BYTES. */
+    static String firstLineEnd(InputStream stream) throws IOException {
+        InputStream in = new java.io.BufferedInputStream(stream);
+        for (int i = 0, b; i < SNIFF_BYTES && (b = in.read()) >= 0; i++) {
+            if (b == '\n') return "\n";
+            if (b == '\r') {
+                int next = in.read();
+                return next == '\n' ? "\r\n" : next >= 0 ? "\r" : null;
+            }
+        }
+        return null;
+    }
+}
