@@ -144,8 +144,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
                     .first();
             long rows = counts.getLong(0), errors = counts.getLong(1);
             double s = (System.nanoTime() - t0) / 1e9;
-            spec.commandLine().getErr().printf(Locale.ROOT, "wrote %d rows (%d with an error in %s) to %s in %.1f s (%.1f rows/s, master %s)%n",
-                    rows, errors, scorer.errorColumn(), output, s, rows / s, spark.sparkContext().master());
+            spec.commandLine().getErr().printf(Locale.ROOT, "wrote %d %s (%d with an error in %s) to %s in %.1f s (%.1f rows/s, master %s)%n",
+                    rows, rows == 1 ? "row" : "rows", errors, scorer.errorColumn(), output, s, rows / s, spark.sparkContext().master());
         } finally {
             if (!embedded) spark.stop();
         }

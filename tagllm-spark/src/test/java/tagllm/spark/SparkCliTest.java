@@ -559,7 +559,7 @@ class SparkCliTest {
         Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
                 "--input", spaced.toString(), "--output", out.toString());
         assertEquals(0, s.exit(), s.err());
-        assertTrue(s.err().contains("wrote 1 rows (0 with an error"), s.err());
+        assertTrue(s.err().contains("wrote 1 row (0 with an error"), "one row, in the singular: " + s.err());
         SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
         try {
             assertEquals(List.of("id", "smiles", "prediction", "prediction_error"), List.of(spark.read().parquet(out.toString()).columns()));
