@@ -30,21 +30,22 @@ import java.util.Iterator;
  * column is null for every other row.
  */
 record CsvInput(Dataset<Row> rows, String readErrorCol) {
-    static CsvInput read(SparkSession spark, String path) {
-        String lineSep = LineSeparator.of(spark, path);
+    /** path as the user gave it (for messages); paths, what Spark reads for it (InputPaths). */
+    static CsvInput read(SparkSession spark, String path, String... paths) {
+        String lineSep = LineSeparator.of(spark, paths);
         // the header line's names as Spark makes them (every column a string), which its reader checks the header
         // against; they are renamed below to predict's names for the header
-        StructType sparkHeader = reader(spark, lineSep).csv(path).schema();
+        StructType sparkHeader = reader(spark, lineSep).csv(paths).schema();
         // an empty file has no header: predict's words, not a missing column among the corrupt-record one added below
         if (sparkHeader.isEmpty()) throw new IllegalArgumentException(path + ": empty file: expected a CSV header line");
-        String[] names = headerNames(spark, lineSep, path, sparkHeader.size());
+        String[] names = headerNames(spark, lineSep, paths, sparkHeader.size());
         java.util.Set<String> taken = new java.util.HashSet<>(Arrays.asList(sparkHeader.fieldNames())); // by either name, Spark's or predict's
         taken.addAll(Arrays.asList(names));
         String raw = unusedName(taken, "_corrupt_record");
         // Spark marks a record with another number of fields as malformed (permissive mode keeps it) and, when the
         // schema has a column of that name, puts the record's text there
         Dataset<Row> read = reader(spark, lineSep).schema(sparkHeader.add(raw, DataTypes.StringType, true)).option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", raw).csv(path);
+                .option("columnNameOfCorruptRecord", raw).csv(paths);
         String[] renamed = Arrays.copyOf(names, names.length + 1);
         renamed[names.length] = raw;
         read = read.toDF(renamed);
@@ -74,10 +75,11 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
      * are refused too unless spark.sql.caseSensitive: Spark takes them as one column. The header is the first record
      * of a file read without one, named as predict names it (FILE:1: CSV header: ...).
      */
-    private static String[] headerNames(SparkSession spark, String lineSep, String path, int columns) {
-        Row first = reader(spark, lineSep).option("header", false).csv(path).select(functions.col("*"), functions.input_file_name()).first();
-        String file = SparkScoreCommand.plainLocalPath(path) && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path)) ? path
-                : first.getString(first.length() - 1);
+    private static String[] headerNames(SparkSession spark, String lineSep, String[] paths, int columns) {
+        Row first = reader(spark, lineSep).option("header", false).csv(paths).select(functions.col("*"), functions.input_file_name()).first();
+        String path = paths[0];
+        String file = paths.length == 1 && SparkScoreCommand.plainLocalPath(path) && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path))
+                ? path : first.getString(first.length() - 1);
         String where = file + ":1: CSV header: ";
         boolean caseSensitive = spark.sessionState().conf().caseSensitiveAnalysis();
         String[] names = new String[columns];

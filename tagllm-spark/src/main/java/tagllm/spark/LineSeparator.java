@@ -30,13 +30,15 @@ final class LineSeparator {
     /** How far into a file its first line end is looked for. */
     private static final int SNIFF_BYTES = 1 << 20;
 
-    /** "\r\n" or "\r" when every file of path ends its lines so; null otherwise (Spark's reader then detects). */
-    static String of(SparkSession spark, String path) {
+    /** "\r\n" or "\r" when every file of the paths ends its lines so; null otherwise (Spark's reader then detects). */
+    static String of(SparkSession spark, String... paths) {
         try {
             Configuration conf = spark.sessionState().newHadoopConf();
             CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
             Set<String> seps = new HashSet<>();
-            for (Path file : files(conf, new Path(path))) {
+            List<Path> files = new ArrayList<>();
+            for (String path : paths) files.addAll(files(conf, new Path(path)));
+            for (Path file : files) {
                 FileSystem fs = file.getFileSystem(conf);
                 CompressionCodec codec = codecs.getCodec(file);
                 try (InputStream raw = fs.open(file); InputStream in = codec == null ? raw : codec.createInputStream(raw)) {
@@ -47,7 +49,7 @@ final class LineSeparator {
             }
             return seps.size() == 1 && !seps.contains("\n") ? seps.iterator().next() : null;
         } catch (IOException e) {
-            throw new UncheckedIOException(path + ": cannot read: " + e.getMessage(), e);
+            throw new UncheckedIOException(String.join(", ", paths) + ": cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -110,8 +110,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
         SparkSession spark = Sessions.start(master, "tagllm spark score", conf);
         try {
             // CSV as predict reads it (CsvInput), with a column saying why a record could not be read, dropped once scored
-            CsvInput csv = fmt.equals("csv") ? CsvInput.read(spark, input) : null;
-            Dataset<Row> df = csv != null ? csv.rows() : spark.read().parquet(input);
+            String[] paths = InputPaths.of(spark, input);
+            CsvInput csv = fmt.equals("csv") ? CsvInput.read(spark, input, paths) : null;
+            Dataset<Row> df = csv != null ? csv.rows() : spark.read().parquet(paths);
             if (partitions != null) df = df.repartition(partitions);
             TagLlmScorer scorer = new TagLlmScorer().setModel(model).setTags(tags.toArray(String[]::new)).setTask(task)
                     .setOutputCol(outputCol).setProbabilityPrefix(probPrefix).setCompute(compute);
@@ -203,6 +204,6 @@ public final class SparkScoreCommand implements Callable<Integer> {
     }
 
     static boolean plainLocalPath(String input) {
-        return !URI_SCHEME.matcher(input).matches() && input.chars().noneMatch(c -> "*?[{".indexOf(c) >= 0);
+        return !URI_SCHEME.matcher(input).matches() && !InputPaths.isGlob(input);
     }
 }

@@ -358,6 +358,52 @@ class SparkCliTest {
     }
 
     /**
+     * A glob over two files logs no warning: the old command gave Spark's readers the pattern itself, and each run
+     * logged "WARN FileStreamSink: Assume no metadata directory. Error while looking for metadata directory in the
+     * path: .../part-*.csv", which is not so (there is nothing wrong with the input). A pattern matching nothing is
+     * refused saying so.
+     */
+    @Test
+    void aGlobInputLogsNoMetadataWarning() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(3);
+        Files.createDirectories(dir.resolve("data"));
+        idCsv(dir.resolve("data/part-0.csv"), "smiles", smiles.subList(0, 2));
+        idCsv(dir.resolve("data/part-1.csv"), "smiles", smiles.subList(2, 3));
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        var capture = new org.apache.logging.log4j.core.appender.AbstractAppender("capture-glob-warnings", null, null, true,
+                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent e) {
+                if (e.getLevel().isMoreSpecificThan(org.apache.logging.log4j.Level.WARN)) {
+                    warnings.add(e.getLoggerName() + ": " + e.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        capture.start();
+        ctx.getConfiguration().getRootLogger().addAppender(capture, org.apache.logging.log4j.Level.WARN, null);
+        ctx.updateLoggers();
+        Run s;
+        try {
+            s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                    "--input", dir.resolve("data") + "/part-*.csv", "--output", dir.resolve("glob.parquet").toString());
+        } finally {
+            ctx.getConfiguration().getRootLogger().removeAppender("capture-glob-warnings");
+            ctx.updateLoggers();
+            capture.stop();
+        }
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(s.err().contains("wrote 3 rows (0 with an error"), s.err());
+        assertEquals(List.of(), warnings.stream().filter(w -> w.contains("FileStreamSink") || w.contains("metadata directory")).toList());
+        Run none = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", dir.resolve("data") + "/other-*.csv", "--output", dir.resolve("none.parquet").toString());
+        assertEquals(1, none.exit(), none.err());
+        assertTrue(none.err().contains(dir.resolve("data") + "/other-*.csv: no file matches the pattern"), none.err());
+        assertFalse(Files.exists(dir.resolve("none.parquet")));
+    }
+
+    /**
      * A job that fails (here: the executors cannot load the model, a folder without one) leaves nothing beside
      * --output: the old command left its hidden temporary folder (.out.parquet.tmp-PID) with whatever the tasks had
      * written, under a name no later run reuses or removes.
