@@ -90,8 +90,55 @@ public final class HubDownloader {
         this.endpoint = endpoint;
         this.token = token;
         this.cacheDir = cacheDir;
-        this.progress = progress;
+        this.progress = progress == null ? null : LineEnds.of(progress);
         this.progressOnTerminal = progress != null && progress == System.err && tagllm.util.Terminal.stderr();
+    }
+
+    /**
+     * A progress stream that knows whether its last line is still open (a bar drawn in place, its line ended only
+     * when its file is done), one per stream a process writes progress to: another thread's message (waiting for
+     * the download that thread runs, a retry) ends that line first instead of continuing the bar's.
+     */
+    static final class LineEnds extends java.io.FilterOutputStream {
+        private static final java.util.Map<PrintStream, PrintStream> BY_STREAM = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+        private volatile boolean open;
+
+        private LineEnds(OutputStream out) { super(out); }
+
+        static PrintStream of(PrintStream stream) {
+            return BY_STREAM.computeIfAbsent(stream, s -> new TrackedStream(new LineEnds(s), s.charset()));
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            open = b != '\n';
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            if (len > 0) open = b[off + len - 1] != '\n';
+        }
+    }
+
+    private static final class TrackedStream extends PrintStream {
+        private final LineEnds ends;
+
+        TrackedStream(LineEnds ends, java.nio.charset.Charset charset) {
+            super(ends, true, charset);
+            this.ends = ends;
+        }
+    }
+
+    /** Prints a line of its own: after ending a line another download's bar left open on the same stream. */
+    private void say(String line) {
+        if (progress == null) return;
+        synchronized (progress) {
+            if (progress instanceof TrackedStream t && t.ends.open) progress.println();
+            progress.println(line);
+            progress.flush();
+        }
     }
 
     /** Whether the progress stream is a terminal (a bar redrawn in place) or a log (plain lines); tests set it. */
@@ -357,17 +404,12 @@ public final class HubDownloader {
 
     /** A wait the server asked for can be a minute: say why nothing moves meanwhile. */
     private void retryNotice(String file, IOException e, long waitMs, int nextAttempt) {
-        if (progress == null) return;
         String why = e instanceof TransientHttpException t ? "HTTP " + t.code + " (" + transientReason(t.code) + ")" : networkReason(e);
-        progress.println(file + ": " + why + "; trying again in " + (waitMs + 999) / 1000 + " s (attempt " + nextAttempt + " of "
-                + maxAttempts + ")");
-        progress.flush();
+        say(file + ": " + why + "; trying again in " + (waitMs + 999) / 1000 + " s (attempt " + nextAttempt + " of " + maxAttempts + ")");
     }
 
     private void waitingFor(String file, Path lockFile) {
-        if (progress == null) return;
-        progress.println(file + ": another process is downloading it (lock " + lockFile + "); waiting for that download to finish");
-        progress.flush();
+        say(file + ": another process is downloading it (lock " + lockFile + "); waiting for that download to finish");
     }
 
     /**

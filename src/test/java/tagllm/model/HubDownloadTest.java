@@ -641,4 +641,35 @@ class HubDownloadTest {
                 .download(HubId.parse("org/tiny").orElseThrow()));
         assertEquals(List.of(), waits, "an unknown host is no blip: not waited on");
     }
+
+    /**
+     * Two downloads of one model in one process, on a terminal: the second, waiting for the weights the first is
+     * fetching, says so on a line of its own. The old downloader printed it straight after the first's bar, which
+     * is drawn in place with its line left open: "model.safetensors  23% [###  ] ...model.safetensors: another ...".
+     */
+    @Test
+    void waitingForAnotherDownloadEndsItsOpenBarLineFirst() throws Exception {
+        server.cdnPieceDelayMs = 300; // about 3 s for the weights: the second download arrives while the bar is open
+        PrintStream shared = new PrintStream(progress, true);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable download = () -> {
+            try {
+                new HubDownloader(java.net.URI.create(server.endpoint()), null, cache, shared).progressOnTerminal(true)
+                        .download(HubId.parse("org/tiny").orElseThrow());
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        };
+        Thread first = Thread.ofPlatform().start(download);
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (!progress.toString().contains("\rmodel.safetensors") && System.nanoTime() < until) Thread.sleep(5);
+        Thread second = Thread.ofPlatform().start(download);
+        first.join();
+        second.join();
+        assertNull(failed.get());
+        String out = progress.toString();
+        int at = out.indexOf("model.safetensors: another process is downloading it");
+        assertTrue(at > 0, out);
+        assertEquals('\n', out.charAt(at - 1), "the waiting line starts a line of its own: " + out.substring(out.lastIndexOf('\r', at), at + 60));
+    }
 }
