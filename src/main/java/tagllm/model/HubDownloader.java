@@ -246,6 +246,7 @@ public final class HubDownloader {
         String msg = e.getMessage() == null ? "" : e.getMessage();
         if (e instanceof java.net.ConnectException && msg.toLowerCase(Locale.ROOT).contains("refused")) return "connection refused";
         if (e instanceof java.net.SocketTimeoutException) return "timed out" + (msg.isEmpty() ? "" : " (" + msg + ")");
+        if (!(e instanceof java.net.SocketException)) return "the transfer broke off" + (msg.isEmpty() ? "" : " (" + msg + ")");
         return msg.isEmpty() ? e.getClass().getSimpleName() : msg.substring(0, 1).toLowerCase(Locale.ROOT) + msg.substring(1);
     }
 
@@ -472,8 +473,7 @@ public final class HubDownloader {
             }
             if (!done && attempt < maxAttempts) {
                 long wait = failed != null ? retryWait(failed, attempt) : retryDelayMs * attempt;
-                if (failed instanceof TransientHttpException || failed instanceof java.net.SocketException
-                        || failed instanceof java.net.SocketTimeoutException) {
+                if (failed != null) {
                     bar.abandon();
                     retryNotice(file, failed, wait, attempt + 1);
                 }

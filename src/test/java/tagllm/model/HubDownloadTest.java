@@ -146,6 +146,8 @@ class HubDownloadTest {
         assertEquals("bytes=" + third + "-", gets.get(1).range());
         assertEquals("bytes=" + 2 * third + "-", gets.get(2).range());
         assertEquals(weights.length, server.cdnBytesSent.get(), "no byte sent twice");
+        assertEquals(2, progress.toString().lines().filter(l -> l.startsWith("model.safetensors: the transfer broke off (") && l.contains("; trying again in ")).count(),
+                "each wait is said: " + progress);
         assertFalse(Files.exists(repoDir().resolve("blobs").resolve(FakeHubServer.sha256(weights) + ".incomplete")));
     }
 
