@@ -124,10 +124,10 @@ public final class PredictCommand implements Callable<Integer> {
             long n = done.rows(), failed = done.failed();
             if (issues.count() > 0) err.println(issues.summary());
             if (!done.placed().replaced().isEmpty()) err.println(ReplacedColumns.note(done.placed().replaced(), output, opts.input));
-            err.println(opts.input + ": " + n + " rows, " + (n - failed) + " predicted, " + failed + " with an error"
+            err.println(opts.input + ": " + rows(n) + ", " + (n - failed) + " predicted, " + failed + " with an error"
                     + (failed > 0 ? " (the reason is in the '" + ERROR_COLUMN + "' column)" : ""));
             if (output != null) {
-                err.println("wrote " + n + " rows to " + output);
+                err.println("wrote " + rows(n) + " to " + output);
             } else {
                 var stdout = spec.commandLine().getOut();
                 try (var in = java.nio.file.Files.newBufferedReader(spool, java.nio.charset.StandardCharsets.UTF_8)) {
@@ -180,4 +180,6 @@ public final class PredictCommand implements Callable<Integer> {
             }
         }
     }
+
+    private static String rows(long n) { return n + (n == 1 ? " row" : " rows"); }
 }

@@ -160,6 +160,15 @@ class PredictStreamsTest {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
+    /** One row was reported as "1 rows". */
+    @Test
+    void oneRowIsCountedInTheSingular() throws Exception {
+        Path in = Files.writeString(dir.resolve("one.csv"), "smiles\nCCO\n"), out = dir.resolve("one-out.csv");
+        CliRun r = predict(4, "--tags", qedTags.toString(), "--task", "QED", "--input", in.toString(), "-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains(in + ": 1 row, 1 predicted, 0 with an error") && r.err().contains("wrote 1 row to " + out), r.err());
+    }
+
     @Test
     void regressionStreamedInChunksIsTheRowByRowReferenceWithEveryRowInPlace() throws Exception {
         String expected = reference(qedTags, "QED", smiles, List.of("prediction"), a -> List.of(Double.toString(
