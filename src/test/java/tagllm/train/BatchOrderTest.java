@@ -2,12 +2,7 @@ package tagllm.train;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tagllm.head.RegressionHead;
-import tagllm.tag.TagInit;
-import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.task.Example;
-import tagllm.task.ExampleRenderer;
 import tagllm.task.Presets;
 import tagllm.task.TaskSpec;
 
@@ -15,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -72,11 +66,11 @@ class BatchOrderTest {
         Hyper base = Hyper.paper().toBuilder().optimizer("sgd").lr(0.1).schedule("constant").warmupRatio(0).batchSize(10)
                 .maxGradNorm(0).epochs(1).maxSteps(0).checkpointEvery(0).build();
         Set<String> trainable = Set.of("<SMILES>", "<QED>");
-        TagSet a = tags(), b = tags();
+        TagSet a = TinyRun.qedTags(), b = TinyRun.qedTags();
         Trainer.Result ra = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("a.jsonl")))
-                .run(a, examples(qed, a), trainable, new Trainer.Options("s", base.toBuilder().gradAccum(2).build(), 7, true, null, false, 0));
+                .run(a, TinyRun.esolExamples(qed, a), trainable, new Trainer.Options("s", base.toBuilder().gradAccum(2).build(), 7, true, null, false, 0));
         Trainer.Result rb = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
-                .run(b, examples(qed, b), trainable, new Trainer.Options("s", base.toBuilder().gradAccum(1).build(), 7, true, null, false, 0));
+                .run(b, TinyRun.esolExamples(qed, b), trainable, new Trainer.Options("s", base.toBuilder().gradAccum(1).build(), 7, true, null, false, 0));
         assertEquals(1, ra.steps());
         assertEquals(rb.rows(), ra.rows(), "one epoch reads the 10 rows once: the same tokens as with grad_accum 1");
         for (String t : trainable) assertArrayEquals(b.get(t).values(), a.get(t).values(), 1e-6f, t);
@@ -84,20 +78,5 @@ class BatchOrderTest {
         assertEquals(rb.lastLoss(), ra.lastLoss(), 1e-6 * Math.abs(rb.lastLoss()));
     }
 
-    private static TagSet tags() {
-        TagSet tags = TinyRun.emptyTags();
-        float[] init = TagInit.initialVector(TinyRun.model().weights().embedTokens());
-        tags.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        tags.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 2, init));
-        tags.putHead(RegressionHead.initial("<QED>", 1, TagInit.meanEmbedding(TinyRun.model().weights().embedTokens()), true, null, null));
-        return tags;
-    }
 
-    private static List<Example> examples(TaskSpec qed, TagSet tags) throws Exception {
-        ExampleRenderer r = new ExampleRenderer(qed, tags, TinyRun.enc(), 512);
-        List<Example> out = new ArrayList<>();
-        int line = 2;
-        for (Map<String, String> row : TinyRun.csv("smiles/esol.csv", "train", 10)) out.add(r.example(tagllm.data.Row.of("esol.csv", line++, row)));
-        return out;
-    }
 }

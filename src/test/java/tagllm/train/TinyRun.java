@@ -76,4 +76,24 @@ final class TinyRun {
         }
         return out;
     }
+
+    /** ⟨SMILES⟩ and ⟨QED⟩ of 2 vectors at the paper's start, and ⟨QED⟩'s head at the mean embedding, with a bias. */
+    static TagSet qedTags() {
+        TagSet tags = emptyTags();
+        float[] init = tagllm.tag.TagInit.initialVector(model().weights().embedTokens());
+        tags.put(tagllm.tag.TagInit.newTag("<SMILES>", tagllm.tag.TagKind.DOMAIN, 2, init));
+        tags.put(tagllm.tag.TagInit.newTag("<QED>", tagllm.tag.TagKind.FUNCTION, 2, init));
+        tags.putHead(tagllm.head.RegressionHead.initial("<QED>", 1, tagllm.tag.TagInit.meanEmbedding(model().weights().embedTokens()),
+                true, null, null));
+        return tags;
+    }
+
+    /** The first 10 training rows of the shared ESOL data, rendered for a QED task under these tags. */
+    static List<tagllm.task.Example> esolExamples(tagllm.task.TaskSpec qed, TagSet tags) throws IOException {
+        tagllm.task.ExampleRenderer r = new tagllm.task.ExampleRenderer(qed, tags, enc(), 512);
+        List<tagllm.task.Example> out = new ArrayList<>();
+        int line = 2;
+        for (Map<String, String> row : csv("smiles/esol.csv", "train", 10)) out.add(r.example(tagllm.data.Row.of("esol.csv", line++, row)));
+        return out;
+    }
 }

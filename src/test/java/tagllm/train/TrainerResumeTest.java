@@ -2,13 +2,8 @@ package tagllm.train;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tagllm.tag.Tag;
-import tagllm.tag.TagInit;
-import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.head.RegressionHead;
 import tagllm.task.Example;
-import tagllm.task.ExampleRenderer;
 import tagllm.task.Presets;
 import tagllm.task.TaskSpec;
 
@@ -22,22 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** A run killed after its checkpoint and resumed ends with the same tags and head as an uninterrupted run. */
 class TrainerResumeTest {
-    private static TagSet freshTags(TaskSpec qed) {
-        TagSet tags = TinyRun.emptyTags();
-        float[] init = TagInit.initialVector(TinyRun.model().weights().embedTokens());
-        tags.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        tags.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 2, init));
-        tags.putHead(RegressionHead.initial("<QED>", 1, TagInit.meanEmbedding(TinyRun.model().weights().embedTokens()), true, null, null));
-        return tags;
-    }
 
-    private static List<Example> examples(TaskSpec qed, TagSet tags) throws Exception {
-        ExampleRenderer r = new ExampleRenderer(qed, tags, TinyRun.enc(), 512);
-        List<Example> out = new ArrayList<>();
-        int line = 2;
-        for (Map<String, String> row : TinyRun.csv("smiles/esol.csv", "train", 10)) out.add(r.example(tagllm.data.Row.of("esol.csv", line++, row)));
-        return out;
-    }
 
     @Test
     void resumedRunReproducesTheUninterruptedOne(@TempDir Path dir) throws Exception {
@@ -47,8 +27,8 @@ class TrainerResumeTest {
                 .maxSteps(6).checkpointEvery(3).build();
         Set<String> trainable = Set.of("<SMILES>", "<QED>");
 
-        TagSet a = freshTags(qed);
-        List<Example> exA = examples(qed, a);
+        TagSet a = TinyRun.qedTags();
+        List<Example> exA = TinyRun.esolExamples(qed, a);
         Trainer.Result ra = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("a.jsonl")))
                 .run(a, exA, trainable, new Trainer.Options("s", h, 11, true, dir.resolve("a.ckpt"), false, 0));
         assertEquals(6, ra.steps());
@@ -57,8 +37,8 @@ class TrainerResumeTest {
         assertEquals(3, atThree.step());
         assertEquals(6, atThree.totalSteps());
 
-        TagSet b = freshTags(qed);
-        List<Example> exB = examples(qed, b);
+        TagSet b = TinyRun.qedTags();
+        List<Example> exB = TinyRun.esolExamples(qed, b);
         Path ckpt = dir.resolve("b.ckpt");
         Trainer.Result first = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
                 .run(b, exB, trainable, new Trainer.Options("s", h, 11, true, ckpt, false, 3));
@@ -73,7 +53,7 @@ class TrainerResumeTest {
             assertArrayEquals(e.getValue(), stopped.optimizerState().get(e.getKey()), "optimizer state " + e.getKey());
         }
 
-        TagSet c = freshTags(qed); // a new process: fresh tags, state comes from the checkpoint
+        TagSet c = TinyRun.qedTags(); // a new process: fresh tags, state comes from the checkpoint
         Trainer.Result second = new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
                 .run(c, exB, trainable, new Trainer.Options("s", h, 11, true, ckpt, true, 0));
         assertEquals(6, second.steps());
@@ -81,7 +61,7 @@ class TrainerResumeTest {
         for (String t : trainable) {
             float[] va = a.get(t).values(), vc = c.get(t).values();
             for (int i = 0; i < va.length; i++) assertEquals(va[i], vc[i], 1e-6, t + "[" + i + "]");
-            assertFalse(java.util.Arrays.equals(va, freshTags(qed).get(t).values()), t + " was trained");
+            assertFalse(java.util.Arrays.equals(va, TinyRun.qedTags().get(t).values()), t + " was trained");
         }
         assertArrayEquals(a.head("QED").weight(), c.head("QED").weight(), 1e-6f);
         assertArrayEquals(a.head("QED").bias(), c.head("QED").bias(), 1e-6f);
@@ -99,7 +79,7 @@ class TrainerResumeTest {
         Hyper h = Hyper.paper().toBuilder().lr(1e-2).warmupRatio(0).batchSize(3).gradAccum(1)
                 .maxSteps(6).checkpointEvery(3).evalEvery(2).build();
         Set<String> trainable = Set.of("<SMILES>", "<QED>");
-        float[] start = freshTags(qed).get("<QED>").values();
+        float[] start = TinyRun.qedTags().get("<QED>").values();
         Trainer.Validator fromStart = tags -> {
             float[] v = tags.get("<QED>").values();
             double s2 = 0;
@@ -107,8 +87,8 @@ class TrainerResumeTest {
             return Trainer.Score.of(Math.sqrt(s2));
         };
 
-        TagSet a = freshTags(qed);
-        List<Example> exA = examples(qed, a);
+        TagSet a = TinyRun.qedTags();
+        List<Example> exA = TinyRun.esolExamples(qed, a);
         new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("a.jsonl")))
                 .run(a, exA, trainable, new Trainer.Options("s", h, 5, true, dir.resolve("a.ckpt"), false, 0, fromStart));
         // the checkpoint carries the snapshot: at step 3 the best is still step 0's tags
@@ -117,12 +97,12 @@ class TrainerResumeTest {
         assertEquals(Map.of("", 0), atThree.step());
         assertArrayEquals(start, atThree.values().get("tag.QED"));
 
-        TagSet b = freshTags(qed);
-        List<Example> exB = examples(qed, b);
+        TagSet b = TinyRun.qedTags();
+        List<Example> exB = TinyRun.esolExamples(qed, b);
         Path ckpt = dir.resolve("b.ckpt");
         new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
                 .run(b, exB, trainable, new Trainer.Options("s", h, 5, true, ckpt, false, 3, fromStart));
-        TagSet c = freshTags(qed);
+        TagSet c = TinyRun.qedTags();
         new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("b.jsonl")))
                 .run(c, exB, trainable, new Trainer.Options("s", h, 5, true, ckpt, true, 0, fromStart));
 
@@ -149,15 +129,15 @@ class TrainerResumeTest {
         TaskSpec qed = Presets.get("QED", "test");
         Hyper h = Hyper.paper().toBuilder().optimizer("sgd").lr(1e-3).schedule("constant").warmupRatio(0).batchSize(2)
                 .gradAccum(1).maxGradNorm(0).maxSteps(4).checkpointEvery(2).build();
-        TagSet a = freshTags(qed);
-        List<Example> ex = examples(qed, a);
+        TagSet a = TinyRun.qedTags();
+        List<Example> ex = TinyRun.esolExamples(qed, a);
         Path ckpt = dir.resolve("x.ckpt");
         new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
                 .run(a, ex, Set.of("<QED>"), new Trainer.Options("s", h, 1, false, ckpt, false, 2));
         Hyper longer = Hyper.paper().toBuilder().optimizer("sgd").lr(1e-3).schedule("constant").warmupRatio(0)
                 .batchSize(2).gradAccum(1).maxGradNorm(0).maxSteps(8).checkpointEvery(2).build();
         var e = assertThrows(IllegalArgumentException.class, () -> new Trainer(TinyRun.model(), Progress.silent(), new MetricsLog(dir.resolve("m.jsonl")))
-                .run(freshTags(qed), ex, Set.of("<QED>"), new Trainer.Options("s", longer, 1, false, ckpt, true, 0)));
+                .run(TinyRun.qedTags(), ex, Set.of("<QED>"), new Trainer.Options("s", longer, 1, false, ckpt, true, 0)));
         assertTrue(e.getMessage().contains("does not match"), e.getMessage());
     }
 }
