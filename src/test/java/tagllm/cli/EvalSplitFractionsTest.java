@@ -51,14 +51,7 @@ class EvalSplitFractionsTest {
                 stages:
                   - {name: one, stage: 2, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 2}
                 """.formatted(model.toString().replace("\\", "/")));
-        CliRun train = CliRun.of("train", dir.resolve("exp.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet");
-        assertEquals(0, train.exit(), train.err());
-        JsonNode runValid = null;
-        for (String line : train.out().split("\n")) {
-            JsonNode j = JSON.readTree(line);
-            if (j.has("valid")) runValid = j.path("valid").path("t");
-        }
-        assertNotNull(runValid, "the run scored its valid split: " + train.out());
+        JsonNode runValid = trainedValid(dir);
         String tags = dir.resolve("run/final.tags.safetensors").toString();
 
         CliRun valid = CliRun.of("eval", "--model", model.toString(), "--tags", tags, "--task", "t", "--input", dir.resolve("all.csv").toString(),
@@ -110,14 +103,7 @@ class EvalSplitFractionsTest {
                 stages:
                   - {name: one, stage: 2, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 1}
                 """.formatted(model.toString().replace("\\", "/")));
-        CliRun train = CliRun.of("train", dir.resolve("exp.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet");
-        assertEquals(0, train.exit(), train.err());
-        JsonNode runValid = null;
-        for (String line : train.out().split("\n")) {
-            JsonNode j = JSON.readTree(line);
-            if (j.has("valid")) runValid = j.path("valid").path("t");
-        }
-        assertNotNull(runValid, train.out());
+        JsonNode runValid = trainedValid(dir);
         String tags = dir.resolve("run/final.tags.safetensors").toString();
         List<String> common = List.of("eval", "--model", model.toString(), "--tags", tags, "--task", "t", "--input", dir.resolve("mols.csv").toString(),
                 "--split-by", "scaffold", "--split-seed", "0", "--split", "valid", "--json", "-q");
@@ -135,5 +121,18 @@ class EvalSplitFractionsTest {
         List<String> all = new ArrayList<>(args);
         all.addAll(List.of(more));
         return all.toArray(String[]::new);
+    }
+
+    /** Trains dir/exp.yaml into dir/run and returns the scores of task t on the valid split the run made. */
+    private static JsonNode trainedValid(Path dir) throws Exception {
+        CliRun train = CliRun.of("train", dir.resolve("exp.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet");
+        assertEquals(0, train.exit(), train.err());
+        JsonNode runValid = null;
+        for (String line : train.out().split("\n")) {
+            JsonNode j = JSON.readTree(line);
+            if (j.has("valid")) runValid = j.path("valid").path("t");
+        }
+        assertNotNull(runValid, "the run scored its valid split: " + train.out());
+        return runValid;
     }
 }
