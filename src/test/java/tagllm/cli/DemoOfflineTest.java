@@ -44,7 +44,7 @@ class DemoOfflineTest {
         // options compare would refuse are refused before demo.yaml is written: the corrected rerun needs no --force
         Path bad = out.resolveSibling(out.getFileName() + "-bad");
         CliRun unknown = CliRun.of("demo", "--quick", "--quiet", "--methods", "lora,foo", "-o", bad.toString());
-        assertEquals(1, unknown.exit());
+        assertEquals(2, unknown.exit(), "a wrong command line (README's exit codes)");
         assertTrue(unknown.err().contains("foo"), unknown.err());
         assertFalse(Files.exists(bad.resolve("demo.yaml")), "nothing written");
     }
