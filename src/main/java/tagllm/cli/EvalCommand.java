@@ -72,10 +72,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (maxRows < 0) throw new UsageError("--max-rows: expected 0 (all) or more, got " + maxRows);
-        if (!List.of("column", "scaffold", "random").contains(splitBy)) { // before the model loads
-            throw new UsageError("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
-        }
-        DataSpec ds = dataSpec();
+        DataSpec ds = dataSpec(); // its options checked before the model loads
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         DatasetRows reader = new DatasetRows(opts.strict);
@@ -177,6 +174,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** Where the rows come from and how they split, as the options say: checked before the model loads. */
     DataSpec dataSpec() {
+        if (!List.of("column", "scaffold", "random").contains(splitBy)) {
+            throw new UsageError("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
+        }
         List<Double> fractions = fractions();
         if (!List.of("balanced", "largest_first").contains(scaffoldOrder)) {
             throw new UsageError("--scaffold-order: expected balanced or largest_first, got '" + scaffoldOrder + "'");
@@ -190,11 +190,10 @@ public final class EvalCommand implements Callable<Integer> {
         }
         DataSpec ds = new DataSpec(opts.input.toAbsolutePath().normalize(), opts.format, splitColumn, "train", "valid", "test", null, 42, 0, maxRows);
         return switch (splitBy) {
-            case "column" -> ds;
             case "scaffold" -> new DataSpec(ds.path(), ds.format(), null, "train", "valid", "test", fractions, splitSeed, 0, maxRows,
                     smilesColumn, scaffoldOrder);
             case "random" -> ds.withSplit(null, fractions, splitSeed);
-            default -> throw new UsageError("--split-by: expected column, scaffold or random, got '" + splitBy + "'");
+            default -> ds; // column
         };
     }
 
@@ -208,7 +207,7 @@ public final class EvalCommand implements Callable<Integer> {
                 throw new UsageError("--split-fractions: expected three numbers like 0.8,0.1,0.1, got '" + splitFractions + "'");
             }
         }
-        if (out.size() != 3 || out.stream().anyMatch(f -> !(f >= 0)) || Math.abs(out.stream().mapToDouble(Double::doubleValue).sum() - 1) > 1e-6) {
+        if (!DataSpec.splitFractions(out)) {
             throw new UsageError("--split-fractions: expected three fractions (train, valid, test) that add up to 1, got '" + splitFractions + "'");
         }
         return out;

@@ -57,7 +57,7 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
                         throw s.error(kind, "expected numbers like [0.8, 0.1, 0.1], got '" + x + "'");
                     }
                 }).toList();
-                if (random.size() != 3 || random.stream().anyMatch(f -> f < 0) || Math.abs(random.stream().mapToDouble(Double::doubleValue).sum() - 1) > 1e-6) {
+                if (!splitFractions(random)) {
                     throw s.error(kind, "expected three fractions (train, valid, test) that sum to 1, got " + random);
                 }
                 seed = s.integer("seed", 42);
@@ -78,5 +78,10 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
     public DataSpec withSplit(String scaffoldSmilesColumn, List<Double> fractions, long seed) {
         return new DataSpec(path, format, null, trainName, validName, testName, fractions, seed, maxTrain, maxEval, scaffoldSmilesColumn,
                 scaffoldSmilesColumn == null ? null : (scaffoldOrder != null ? scaffoldOrder : "balanced"));
+    }
+
+    /** Whether these are a split's fractions: train, valid and test, none negative, adding up to 1 (eval's --split-fractions too). */
+    public static boolean splitFractions(List<Double> f) {
+        return f.size() == 3 && f.stream().allMatch(x -> x >= 0) && Math.abs(f.stream().mapToDouble(Double::doubleValue).sum() - 1) <= 1e-6;
     }
 }
