@@ -26,12 +26,17 @@ final class InputPaths {
             Path pattern = new Path(input);
             FileStatus[] matched = pattern.getFileSystem(conf).globStatus(pattern);
             String[] paths = matched == null ? new String[0] : Arrays.stream(matched).map(FileStatus::getPath)
-                    .filter(p -> !p.getName().startsWith("_") && !p.getName().startsWith(".")).map(Path::toString).sorted().toArray(String[]::new);
+                    .filter(p -> !skipped(p.getName())).map(Path::toString).sorted().toArray(String[]::new);
             if (paths.length == 0) throw new IllegalArgumentException(input + ": no file matches the pattern");
             return paths;
         } catch (IOException e) {
             throw new UncheckedIOException(input + ": cannot list the files the pattern matches: " + e.getMessage(), e);
         }
+    }
+
+    /** A file name Spark's file readers leave out, as they leave out _SUCCESS and .crc files. */
+    static boolean skipped(String name) {
+        return name.startsWith("_") || name.startsWith(".");
     }
 
     /** Hadoop's glob characters, which a path of files as they are named seldom holds. */

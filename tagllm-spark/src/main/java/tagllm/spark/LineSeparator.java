@@ -61,17 +61,12 @@ final class LineSeparator {
         if (matched == null) return out;
         for (FileStatus st : matched) {
             if (st.isDirectory()) {
-                for (FileStatus f : fs.listStatus(st.getPath())) if (f.isFile() && !hidden(f.getPath())) out.add(f.getPath());
-            } else if (!hidden(st.getPath())) {
+                for (FileStatus f : fs.listStatus(st.getPath())) if (f.isFile() && !InputPaths.skipped(f.getPath().getName())) out.add(f.getPath());
+            } else if (!InputPaths.skipped(st.getPath().getName())) {
                 out.add(st.getPath());
             }
         }
         return out;
-    }
-
-    private static boolean hidden(Path p) {
-        String n = p.getName();
-        return n.startsWith("_") || n.startsWith(".");
     }
 
     /** "\r\n", "\r" or "\n": the first line end in the stream; null when none in its first SNIFF_BYTES. */

@@ -95,7 +95,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
                     + "or --format csv|parquet");
         }
         if (plainLocalPath(input) && !Files.exists(Path.of(input))) throw new IllegalArgumentException(input + ": input not found");
-        if (plainLocalPath(input) && Files.isRegularFile(Path.of(input)) && Path.of(input).getFileName().toString().matches("[_.].*")) {
+        if (plainLocalPath(input) && Files.isRegularFile(Path.of(input)) && InputPaths.skipped(Path.of(input).getFileName().toString())) {
             // Spark's file readers leave out such files as they leave out _SUCCESS: without this, "Unable to infer schema"
             throw new IllegalArgumentException(input + ": Spark's readers skip a file whose name starts with '_' or '.' (as they skip "
                     + "_SUCCESS and .crc files); rename it");
