@@ -371,28 +371,8 @@ class SparkCliTest {
         idCsv(dir.resolve("data/part-0.csv"), "smiles", smiles.subList(0, 2));
         idCsv(dir.resolve("data/part-1.csv"), "smiles", smiles.subList(2, 3));
         List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
-        var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
-        var capture = new org.apache.logging.log4j.core.appender.AbstractAppender("capture-glob-warnings", null, null, true,
-                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
-            @Override
-            public void append(org.apache.logging.log4j.core.LogEvent e) {
-                if (e.getLevel().isMoreSpecificThan(org.apache.logging.log4j.Level.WARN)) {
-                    warnings.add(e.getLoggerName() + ": " + e.getMessage().getFormattedMessage());
-                }
-            }
-        };
-        capture.start();
-        ctx.getConfiguration().getRootLogger().addAppender(capture, org.apache.logging.log4j.Level.WARN, null);
-        ctx.updateLoggers();
-        Run s;
-        try {
-            s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
-                    "--input", dir.resolve("data") + "/part-*.csv", "--output", dir.resolve("glob.parquet").toString());
-        } finally {
-            ctx.getConfiguration().getRootLogger().removeAppender("capture-glob-warnings");
-            ctx.updateLoggers();
-            capture.stop();
-        }
+        Run s = tagllmLoggingWarnings(warnings, "spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(),
+                "--task", "QED", "--input", dir.resolve("data") + "/part-*.csv", "--output", dir.resolve("glob.parquet").toString());
         assertEquals(0, s.exit(), s.err());
         assertTrue(s.err().contains("wrote 3 rows (0 with an error"), s.err());
         assertEquals(List.of(), warnings.stream().filter(w -> w.contains("FileStreamSink") || w.contains("metadata directory")).toList());
@@ -564,28 +544,8 @@ class SparkCliTest {
         smiles.add(1, "C C");
         Path in = idCsv(dir.resolve("in.csv"), "smiles", smiles);
         List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
-        var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
-        var capture = new org.apache.logging.log4j.core.appender.AbstractAppender("capture-warnings", null, null, true,
-                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
-            @Override
-            public void append(org.apache.logging.log4j.core.LogEvent e) {
-                if (e.getLevel().isMoreSpecificThan(org.apache.logging.log4j.Level.WARN)) {
-                    warnings.add(e.getLoggerName() + ": " + e.getMessage().getFormattedMessage());
-                }
-            }
-        };
-        capture.start();
-        ctx.getConfiguration().getRootLogger().addAppender(capture, org.apache.logging.log4j.Level.WARN, null);
-        ctx.updateLoggers();
-        Run s;
-        try {
-            s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
-                    "--input", in.toString(), "--output", dir.resolve("out.parquet").toString());
-        } finally {
-            ctx.getConfiguration().getRootLogger().removeAppender("capture-warnings");
-            ctx.updateLoggers();
-            capture.stop();
-        }
+        Run s = tagllmLoggingWarnings(warnings, "spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(),
+                "--task", "QED", "--input", in.toString(), "--output", dir.resolve("out.parquet").toString());
         assertEquals(0, s.exit(), s.err());
         assertTrue(s.err().contains("wrote 4 rows (1 with an error in prediction_error)"), s.err());
         assertEquals(List.of(), warnings.stream().filter(w -> w.contains("paths were ignored")).toList());
@@ -723,6 +683,30 @@ class SparkCliTest {
             }
         } finally {
             spark.stop();
+        }
+    }
+
+    /** A tagllm run in this JVM, adding to warnings each WARN (or worse) line log4j gets meanwhile, as "logger: message". */
+    private static Run tagllmLoggingWarnings(List<String> warnings, String... args) {
+        var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        var capture = new org.apache.logging.log4j.core.appender.AbstractAppender("capture-warnings", null, null, true,
+                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent e) {
+                if (e.getLevel().isMoreSpecificThan(org.apache.logging.log4j.Level.WARN)) {
+                    warnings.add(e.getLoggerName() + ": " + e.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        capture.start();
+        ctx.getConfiguration().getRootLogger().addAppender(capture, org.apache.logging.log4j.Level.WARN, null);
+        ctx.updateLoggers();
+        try {
+            return tagllm(args);
+        } finally {
+            ctx.getConfiguration().getRootLogger().removeAppender("capture-warnings");
+            ctx.updateLoggers();
+            capture.stop();
         }
     }
 
