@@ -3,8 +3,11 @@ package tagllm.chem;
 import tagllm.data.DatasetException;
 import tagllm.data.Row;
 
-/** Turns a failure while labelling one row into the row's problem, to be skipped or reported with its origin. */
-final class LabelFailures {
+/**
+ * Turns a failure while labelling one row into the row's problem, to be skipped or reported with its origin; and the
+ * same reason for a value given on chem's command line.
+ */
+public final class LabelFailures {
     private LabelFailures() {}
 
     /**
@@ -12,10 +15,14 @@ final class LabelFailures {
      */
     static DatasetException of(Row row, String column, RuntimeException e) {
         if (e instanceof DatasetException d) return d;
-        if (e instanceof IllegalArgumentException) return new DatasetException(row.origin(), e.getMessage());
+        return new DatasetException(row.origin(), reason(row.get(column), e));
+    }
+
+    /** Why value could not be labelled: the labeler's own message, or (a failure inside CDK) the value and the exception. */
+    public static String reason(String value, RuntimeException e) {
+        if (e instanceof IllegalArgumentException) return e.getMessage();
         // a failure inside CDK on one odd molecule must not end a run over a million rows
-        return new DatasetException(row.origin(), "cannot label '" + clip(row.get(column)) + "': "
-                + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        return "cannot label '" + clip(value) + "': " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
     /** CDK recurses along chains: a 6000-atom chain overflows the stack. One such row must not end the file. */
@@ -24,7 +31,8 @@ final class LabelFailures {
                 + row.get(column).length() + " characters)");
     }
 
-    private static String clip(String s) {
+    /** A value shortened to 60 characters for a message. */
+    public static String clip(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 }

@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tagllm.chem.CsvLabeler;
+import tagllm.chem.LabelFailures;
 import tagllm.chem.ProteinDescriptors;
 import tagllm.chem.ProteinProperties;
 import tagllm.chem.Qed;
@@ -82,15 +83,12 @@ public final class ChemCommand implements Runnable {
                 String error = "";
                 try {
                     cells = labeler.apply(s);
-                } catch (IllegalArgumentException e) {
+                } catch (RuntimeException e) { // as --input reports a row's failure
                     cells = null;
-                    error = e.getMessage();
-                } catch (RuntimeException e) { // a failure inside CDK on one odd molecule, as --input reports it
-                    cells = null;
-                    error = "cannot label '" + clip(s) + "': " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                    error = LabelFailures.reason(s, e);
                 } catch (StackOverflowError e) {
                     cells = null;
-                    error = "'" + clip(s) + "': molecule too large to label (the computation ran out of stack)";
+                    error = "'" + LabelFailures.clip(s) + "': molecule too large to label (the computation ran out of stack)";
                 }
                 if (cells == null) {
                     failed++;
@@ -105,10 +103,6 @@ public final class ChemCommand implements Runnable {
             }
             err.flush();
             return failed > 0 ? 1 : 0;
-        }
-
-        private static String clip(String s) {
-            return s.length() <= 60 ? s : s.substring(0, 57) + "...";
         }
 
         /** A tab or line break inside a value would shift the table's columns or split its line. */
