@@ -33,7 +33,12 @@ public final class MachineInfo {
 
     /** The 1-minute load average, or NaN where the OS does not report it. */
     public static double loadAverage() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return loadOrNaN(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    /** The JDK reports "not available" (Windows) as a negative load, which the bench printed as "load -1.0". */
+    static double loadOrNaN(double reported) {
+        return reported < 0 ? Double.NaN : reported;
     }
 
     private static OptionalLong statusField(String name) {

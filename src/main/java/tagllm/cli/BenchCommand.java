@@ -260,6 +260,26 @@ public final class BenchCommand implements Callable<Integer> {
         return w.layers().length > 0 ? w.layers()[0].q().storage().name() : w.embedTokens().storage().name();
     }
 
+    /** A JSON number, or null where there is none (Jackson would write NaN as the string "NaN"). */
+    private static void putOrNull(ObjectNode o, String field, double v) {
+        if (Double.isNaN(v)) o.putNull(field);
+        else o.put(field, v);
+    }
+
+    private static String load(double l) {
+        return Double.isNaN(l) ? "n/a" : String.format(Locale.ROOT, "%.1f", l);
+    }
+
+    /**
+     * Bytes in MB with three significant digits under 100 MB: a small model's weights and a short run's activations
+     * printed as "0 MB" with a whole-MB format, and the budget ratio beside them then looked unfounded.
+     */
+    static String megabytes(long bytes) {
+        double mb = bytes / 1e6;
+        String f = mb >= 100 ? "%.0f" : mb >= 10 ? "%.1f" : mb >= 1 ? "%.2f" : "%.3f";
+        return String.format(Locale.ROOT, f, mb);
+    }
+
     private String toJson(Report rep) throws Exception {
         ModelConfig c = rep.config();
         Weights w = rep.weights();
@@ -273,8 +293,8 @@ public final class BenchCommand implements Callable<Integer> {
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("threads", Parallel.threads());
         m.put("java", Runtime.version().toString());
-        m.put("load_before", rep.loadBefore());
-        m.put("load_after", rep.loadAfter());
+        putOrNull(m, "load_before", rep.loadBefore());
+        putOrNull(m, "load_after", rep.loadAfter());
         if (peak != null) {
             m.put("vector_bits", peak.vectorBits());
             m.put("peak_gflops", peak.gflops());
@@ -389,8 +409,8 @@ public final class BenchCommand implements Callable<Integer> {
         PeakFlops.Result peak = rep.peak(), bf16Peak = rep.bf16Peak();
         OptionalLong rss = rep.rss();
         long wBytes = rep.weightBytes(), aBytes = rep.activationBytes();
-        out.printf(Locale.ROOT, "machine: %s, %d cores, %d engine threads, Java %s, load %.1f -> %.1f%n", MachineInfo.cpuModel(),
-                Runtime.getRuntime().availableProcessors(), Parallel.threads(), Runtime.version(), rep.loadBefore(), rep.loadAfter());
+        out.printf(Locale.ROOT, "machine: %s, %d cores, %d engine threads, Java %s, load %s -> %s%n", MachineInfo.cpuModel(),
+                Runtime.getRuntime().availableProcessors(), Parallel.threads(), Runtime.version(), load(rep.loadBefore()), load(rep.loadAfter()));
         if (peak != null) {
             out.printf(Locale.ROOT, "FP32 peak (FMA loop, %d-bit vectors): %.1f GFLOP/s on %d threads, %.1f on one%s%n",
                     peak.vectorBits(), peak.gflops(), peak.threads(), peak.gflopsOneThread(), beforeAfter(rep.fp32()));
@@ -405,8 +425,8 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "note: a peak measured %.0f%% lower on one side of the works than on the other: the machine's speed "
                     + "moved during this run; shares are of the higher, and the works' times may have moved with it%n", 100 * drop);
         }
-        out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s weights, %s compute, weights %.0f MB%n", rep.source(),
-                c.parameterCount() / 1e6, storage(w), w.bf16Compute() ? "BF16" : "F32", wBytes / 1e6);
+        out.printf(Locale.ROOT, "model: %s; %.1f M parameters, %s weights, %s compute, weights %s MB%n", rep.source(),
+                c.parameterCount() / 1e6, storage(w), w.bf16Compute() ? "BF16" : "F32", megabytes(wBytes));
         if (w.bf16Compute()) out.println("(BF16 compute: % peak is against the FP32 FMA peak, % BF16 against the BF16 one)");
         out.printf(Locale.ROOT, "batch %d × %d positions, p = %d; decode: %d-token prompt, %d new tokens%n", batch, seq, p, prompt, decode);
         if (options().work().contains(BenchRunner.Work.PREDICT)) {
@@ -434,8 +454,8 @@ public final class BenchCommand implements Callable<Integer> {
             if (!t.profile().isEmpty()) printProfile(out, t, productPeak, w.bf16Compute() ? "BF16" : "FP32");
         }
         if (rss.isPresent()) {
-            out.printf(Locale.ROOT, "memory: peak RSS %.0f MB; weights %.0f MB, activations (peak in use) %.0f MB; RSS / (1.5·weights + activations) = %.2f%n",
-                    rss.getAsLong() / 1e6, wBytes / 1e6, aBytes / 1e6, rep.overBudget());
+            out.printf(Locale.ROOT, "memory: peak RSS %s MB; weights %s MB, activations (peak in use) %s MB; RSS / (1.5·weights + activations) = %.2f%n",
+                    megabytes(rss.getAsLong()), megabytes(wBytes), megabytes(aBytes), rep.overBudget());
             out.println("  peak RSS: VmHWM of the whole process over all works; weights: every tensor as held (BF16 or F32, "
                     + "panel padding included, a tied LM head once; with BF16 compute each projection once, in the native kernels' "
                     + "layout, and an F32 embedding beside its tied head's BF16 copy); activations: the most "

@@ -264,6 +264,30 @@ class BenchCommandTest {
         assertTrue(r.err().contains("--dtype sets how random weights are stored"), r.err());
     }
 
+    /** The table's sizes agree with --json's bytes (whole MB printed the tiny shape's 0.9 M parameters as "weights 4 MB", activations "0 MB"). */
+    @Test
+    void tableSizesAgreeWithTheJsonBytes() throws Exception {
+        String[] args = {"bench", "--shape", "tiny", "--batch", "1", "--seq", "32", "--decode", "2", "--repeats", "1",
+                "--warmup", "0", "--work", "decode", "--no-peak"};
+        CliRun json = CliRun.of(java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--json"))
+                .toArray(String[]::new));
+        assertEquals(0, json.exit(), json.err());
+        JsonNode mem = new ObjectMapper().readTree(json.out()).get("memory");
+        CliRun table = CliRun.of(args);
+        assertEquals(0, table.exit(), table.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("weights ([0-9.]+) MB, activations \\(peak in use\\) ([0-9.]+) MB")
+                .matcher(table.out());
+        assertTrue(m.find(), table.out());
+        double weights = mem.get("weight_bytes").asDouble() / 1e6, activations = mem.get("activation_bytes").asDouble() / 1e6;
+        assertTrue(activations > 0 && activations < 1, "the tiny decode's activations are under a MB: " + activations);
+        // three significant digits: within half a unit of the third digit
+        assertEquals(weights, Double.parseDouble(m.group(1)), 0.005 * weights, table.out());
+        assertEquals(activations, Double.parseDouble(m.group(2)), 0.0005 + 1e-12, table.out());
+        assertTrue(table.out().contains("weights " + m.group(1) + " MB\n") || table.out().contains("weights " + m.group(1) + " MB" + System.lineSeparator()),
+                "the model line's figure is the memory line's: " + table.out());
+        assertTrue(table.out().matches("(?s).*load (n/a|[0-9]+\\.[0-9]) -> (n/a|[0-9]+\\.[0-9]).*"), table.out());
+    }
+
     @Test
     void configFileWithRandomWeights(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("config.json");
