@@ -32,13 +32,14 @@ import java.util.Iterator;
 record CsvInput(Dataset<Row> rows, String readErrorCol) {
     /** path as the user gave it (for messages); paths, what Spark reads for it (InputPaths). */
     static CsvInput read(SparkSession spark, String path, String... paths) {
+        InputPaths.refuseGlobNamedCsvFiles(spark, paths);
         String lineSep = LineSeparator.of(spark, paths);
         // the header line's names as Spark makes them (every column a string), which its reader checks the header
         // against; they are renamed below to predict's names for the header
         StructType sparkHeader = reader(spark, lineSep).csv(paths).schema();
         // an empty file has no header: predict's words, not a missing column among the corrupt-record one added below
         if (sparkHeader.isEmpty()) throw new IllegalArgumentException(path + ": empty file: expected a CSV header line");
-        String[] names = headerNames(spark, lineSep, paths, sparkHeader.size());
+        String[] names = headerNames(spark, lineSep, path, paths, sparkHeader.size());
         java.util.Set<String> taken = new java.util.HashSet<>(Arrays.asList(sparkHeader.fieldNames())); // by either name, Spark's or predict's
         taken.addAll(Arrays.asList(names));
         String raw = unusedName(taken, "_corrupt_record");
@@ -75,11 +76,10 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
      * are refused too unless spark.sql.caseSensitive: Spark takes them as one column. The header is the first record
      * of a file read without one, named as predict names it (FILE:1: CSV header: ...).
      */
-    private static String[] headerNames(SparkSession spark, String lineSep, String[] paths, int columns) {
+    private static String[] headerNames(SparkSession spark, String lineSep, String input, String[] paths, int columns) {
         Row first = reader(spark, lineSep).option("header", false).csv(paths).select(functions.col("*"), functions.input_file_name()).first();
-        String path = paths[0];
-        String file = paths.length == 1 && SparkScoreCommand.plainLocalPath(path) && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path))
-                ? path : first.getString(first.length() - 1);
+        String file = paths.length == 1 && SparkScoreCommand.plainLocalPath(input) && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(input))
+                ? input : first.getString(first.length() - 1);
         String where = file + ":1: CSV header: ";
         boolean caseSensitive = spark.sessionState().conf().caseSensitiveAnalysis();
         String[] names = new String[columns];

@@ -2,12 +2,15 @@ package tagllm.spark;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * --input as the paths given to Spark's readers: a glob (data/part-*.csv) expanded here, as Spark's readers expand it
@@ -15,22 +18,70 @@ import java.util.Arrays;
  * itself, a reader first looks for a streaming sink's metadata folder under that one path, cannot list a pattern, and
  * logs "WARN FileStreamSink: Assume no metadata directory. Error while looking for metadata directory in the path"
  * for every run, which is no trouble at all; given the matches, it does not.
+ *
+ * <p>Each path handed on has Hadoop's glob characters escaped, because Spark's readers glob every path they are given
+ * again: a file named {@code a[1].csv}, given as it is or matched by {@code *.csv}, would be read as the pattern
+ * {@code a[1].csv}, which matches {@code a1.csv}, and refused as "no file matches" or read as another file. A path
+ * with such characters that names an existing local file or folder as written is that file, not a pattern.
  */
 final class InputPaths {
     private InputPaths() {}
 
     static String[] of(SparkSession spark, String input) {
+        if (SparkScoreCommand.existsAsWritten(input)) return new String[]{escaped(input)};
         if (!isGlob(input)) return new String[]{input};
         try {
             Configuration conf = spark.sessionState().newHadoopConf();
             Path pattern = new Path(input);
             FileStatus[] matched = pattern.getFileSystem(conf).globStatus(pattern);
             String[] paths = matched == null ? new String[0] : Arrays.stream(matched).map(FileStatus::getPath)
-                    .filter(p -> !skipped(p.getName())).map(Path::toString).sorted().toArray(String[]::new);
+                    .filter(p -> !skipped(p.getName())).map(Path::toString).sorted().map(InputPaths::escaped).toArray(String[]::new);
             if (paths.length == 0) throw new IllegalArgumentException(input + ": no file matches the pattern");
             return paths;
         } catch (IOException e) {
             throw new UncheckedIOException(input + ": cannot list the files the pattern matches: " + e.getMessage(), e);
+        }
+    }
+
+    /** The files Spark's readers read for paths (as of() gives them), in their order. */
+    static List<Path> files(Configuration conf, String... paths) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String path : paths) out.addAll(files(conf, new Path(path)));
+        return out;
+    }
+
+    /** The files Spark's reader reads for path: a glob's matches, a folder's files, skipping names with '_' or '.' first. */
+    private static List<Path> files(Configuration conf, Path path) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        FileStatus[] matched = fs.globStatus(path);
+        List<Path> out = new ArrayList<>();
+        if (matched == null) return out;
+        for (FileStatus st : matched) {
+            if (st.isDirectory()) {
+                for (FileStatus f : fs.listStatus(st.getPath())) if (f.isFile() && !skipped(f.getPath().getName())) out.add(f.getPath());
+            } else if (!skipped(st.getPath().getName())) {
+                out.add(st.getPath());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Refuses a CSV input file whose name holds a glob character. Spark's multi-line CSV reader (which reads quoted
+     * fields across lines, as predict does) infers the header through Hadoop's FileInputFormat, which takes each
+     * file's path as a pattern once more: the header then came from run1.csv for run[1].csv, or the run failed with
+     * "Input Pattern ... matches 0 files". No escaping reaches it, so such a file has to be renamed.
+     */
+    static void refuseGlobNamedCsvFiles(SparkSession spark, String... paths) {
+        try {
+            for (Path file : files(spark.sessionState().newHadoopConf(), paths)) {
+                if (isGlob(file.getName()) || file.getName().indexOf(']') >= 0 || file.getName().indexOf('}') >= 0) {
+                    throw new IllegalArgumentException(file + ": Spark's CSV reader takes a file name holding [, ], {, }, * or ? as a "
+                            + "pattern and reads another file's header (or none) for it; rename the file (predict reads it as it is)");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.join(", ", paths) + ": cannot list the input's files: " + e.getMessage(), e);
         }
     }
 
@@ -42,5 +93,15 @@ final class InputPaths {
     /** Hadoop's glob characters, which a path of files as they are named seldom holds. */
     static boolean isGlob(String input) {
         return input.chars().anyMatch(c -> "*?[{".indexOf(c) >= 0);
+    }
+
+    /** path with every character Hadoop's GlobPattern treats specially escaped by a backslash: a pattern matching itself only. */
+    static String escaped(String path) {
+        StringBuilder b = new StringBuilder(path.length() + 8);
+        for (char c : path.toCharArray()) {
+            if ("\\*?[]{}".indexOf(c) >= 0) b.append('\\');
+            b.append(c);
+        }
+        return b.toString();
     }
 }

@@ -1,7 +1,6 @@
 package tagllm.spark;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
@@ -11,9 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -36,9 +33,7 @@ final class LineSeparator {
             Configuration conf = spark.sessionState().newHadoopConf();
             CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
             Set<String> seps = new HashSet<>();
-            List<Path> files = new ArrayList<>();
-            for (String path : paths) files.addAll(files(conf, new Path(path)));
-            for (Path file : files) {
+            for (Path file : InputPaths.files(conf, paths)) {
                 FileSystem fs = file.getFileSystem(conf);
                 CompressionCodec codec = codecs.getCodec(file);
                 try (InputStream raw = fs.open(file); InputStream in = codec == null ? raw : codec.createInputStream(raw)) {
@@ -51,22 +46,6 @@ final class LineSeparator {
         } catch (IOException e) {
             throw new UncheckedIOException(String.join(", ", paths) + ": cannot read: " + e.getMessage(), e);
         }
-    }
-
-    /** The files Spark's reader reads for path: a glob's matches, a folder's files, skipping names with '_' or '.' first. */
-    private static List<Path> files(Configuration conf, Path path) throws IOException {
-        FileSystem fs = path.getFileSystem(conf);
-        FileStatus[] matched = fs.globStatus(path);
-        List<Path> out = new ArrayList<>();
-        if (matched == null) return out;
-        for (FileStatus st : matched) {
-            if (st.isDirectory()) {
-                for (FileStatus f : fs.listStatus(st.getPath())) if (f.isFile() && !InputPaths.skipped(f.getPath().getName())) out.add(f.getPath());
-            } else if (!InputPaths.skipped(st.getPath().getName())) {
-                out.add(st.getPath());
-            }
-        }
-        return out;
     }
 
     /** "\r\n", "\r" or "\n": the first line end in the stream; null when none in its first SNIFF_BYTES. */

@@ -190,10 +190,6 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 + "into place there); to write to another file system, use the TagLlmScorer API and Spark's writers (docs/spark.md)");
     }
 
-    /**
-     * A path of this machine's file system as written, which can be checked before Spark starts; not a URI (hdfs://,
-     * s3a://, file:/...) or a glob (data/part-*.csv), which Spark's readers resolve and refuse themselves.
-     */
     /** A file starting with gzip's magic bytes (1f 8b) under a name Spark would not decompress. */
     static boolean gzipNamedOtherwise(Path file) throws IOException {
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) return false;
@@ -203,7 +199,22 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A path of this machine's file system as written, which can be checked before Spark starts; not a URI (hdfs://,
+     * s3a://, file:/...) or a glob (data/part-*.csv), which Spark's readers resolve and refuse themselves. A name with
+     * glob characters that exists as written (results[v2].csv) is a path.
+     */
     static boolean plainLocalPath(String input) {
-        return !URI_SCHEME.matcher(input).matches() && !InputPaths.isGlob(input);
+        return !URI_SCHEME.matcher(input).matches() && (!InputPaths.isGlob(input) || existsAsWritten(input));
+    }
+
+    /** input names a local file or folder as written (no URI scheme). */
+    static boolean existsAsWritten(String input) {
+        if (URI_SCHEME.matcher(input).matches()) return false;
+        try {
+            return Files.exists(Path.of(input));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 }

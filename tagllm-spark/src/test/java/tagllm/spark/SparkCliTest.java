@@ -358,6 +358,56 @@ class SparkCliTest {
     }
 
     /**
+     * A file whose name holds glob characters. Spark's readers glob every path they are given, so the old command read
+     * run[1].csv as the pattern matching run1.csv: beside such a decoy it scored the decoy's rows, and without one it
+     * failed with "no file matches". A Parquet input is now read as itself, given as written or matched by a glob
+     * (checked against predict on the same rows). A CSV input is refused naming the file: Spark's multi-line CSV
+     * reader infers the header through Hadoop's FileInputFormat, which globs the name once more whatever the escaping.
+     */
+    @Test
+    void aFileNamedWithGlobCharactersIsThatFileOrRefused() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(5);
+        String model = Fixtures.model();
+        Files.createDirectories(dir.resolve("g"));
+        Path bracketed = idCsv(dir.resolve("g/run[1].csv"), "smiles", smiles.subList(0, 3));
+        Path decoy = idCsv(dir.resolve("g/run1.csv"), "smiles", smiles.subList(3, 5)); // what the pattern run[1].csv matches
+        Run csv = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", bracketed.toString(), "--output", dir.resolve("bracket-csv.parquet").toString());
+        assertEquals(1, csv.exit(), csv.err());
+        assertTrue(csv.err().contains("run[1].csv: Spark's CSV reader takes a file name holding [, ], {, }, * or ? as a pattern"), csv.err());
+        assertFalse(Files.exists(dir.resolve("bracket-csv.parquet")));
+
+        Path pred = dir.resolve("bracket-pred.csv");
+        Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", bracketed.toString(),
+                "--output", pred.toString());
+        assertEquals(0, p.exit(), p.err());
+        Map<String, Double> expected = new HashMap<>();
+        byId(pred).rows().forEach((id, r) -> expected.put(id, Double.parseDouble(r.get("prediction"))));
+        Files.createDirectories(dir.resolve("pq"));
+        Path parquet = dir.resolve("pq/run[1].parquet");
+        SparkSession spark = Sessions.start("local[1]", "write inputs", Map.of());
+        try {
+            Files.copy(bracketed, dir.resolve("plain-in.csv"));
+            spark.read().option("header", true).csv(dir.resolve("plain-in.csv").toString()).write().parquet(parquet.toString());
+            spark.read().option("header", true).csv(decoy.toString()).write().parquet(dir.resolve("pq/run1.parquet").toString());
+        } finally {
+            spark.stop();
+        }
+        Run asWritten = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", parquet.toString(), "--output", dir.resolve("bracket.parquet").toString());
+        assertEquals(0, asWritten.exit(), asWritten.err());
+        assertTrue(asWritten.err().contains("wrote 3 rows (0 with an error"), asWritten.err());
+        assertEquals(expected, predictionsById(dir.resolve("bracket.parquet")));
+        // matched by a glob: each match is read as itself, not as a pattern again
+        Run glob = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", dir.resolve("pq") + "/run?1?.parquet", "--output", dir.resolve("bracket-glob.parquet").toString());
+        assertEquals(0, glob.exit(), glob.err());
+        assertTrue(glob.err().contains("wrote 3 rows (0 with an error"), glob.err());
+        assertEquals(expected, predictionsById(dir.resolve("bracket-glob.parquet")));
+    }
+
+    /**
      * A glob over two files logs no warning: the old command gave Spark's readers the pattern itself, and each run
      * logged "WARN FileStreamSink: Assume no metadata directory. Error while looking for metadata directory in the
      * path: .../part-*.csv", which is not so (there is nothing wrong with the input). A pattern matching nothing is
@@ -711,6 +761,20 @@ class SparkCliTest {
     }
 
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
+    /** The prediction column of a scored Parquet output by its id column. */
+    private static Map<String, Double> predictionsById(Path out) {
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            Map<String, Double> m = new HashMap<>();
+            for (Row r : spark.read().parquet(out.toString()).collectAsList()) {
+                m.put(String.valueOf(r.get(r.fieldIndex("id"))), r.getDouble(r.fieldIndex("prediction")));
+            }
+            return m;
+        } finally {
+            spark.stop();
+        }
+    }
+
     private static Path idCsv(Path file, String column, List<String> values) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("id," + column + "\n");
         for (int i = 0; i < values.size(); i++) csv.append(i).append(",\"").append(values.get(i)).append("\"\n");
