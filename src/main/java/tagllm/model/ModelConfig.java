@@ -245,8 +245,19 @@ public record ModelConfig(
             throw new ModelFormatException(source + ": architecture '" + arch + "' is not supported (supported: "
                     + String.join(", ", SUPPORTED) + ")");
         }
+        // transformers' AutoModelForCausalLM builds the model that model_type names, not the one 'architectures' names:
+        // a Llama run of a config whose model_type says mistral (a 4096-token window), qwen2 (q/k/v biases) or gpt2
+        // would not be the model transformers runs from the same files
+        String expected = MODEL_TYPES.get(arch);
+        if (type != null && !type.equals(expected)) {
+            throw new ModelFormatException(source + ": model_type '" + type + "' disagrees with architectures '" + arch
+                    + "' (which is model_type '" + expected + "'; transformers builds the model model_type names)");
+        }
         return arch;
     }
+
+    private static final Map<String, String> MODEL_TYPES = Map.of("LlamaForCausalLM", "llama",
+            "MistralForCausalLM", "mistral", "Qwen2ForCausalLM", "qwen2");
 
     private record Rope(double theta, RopeScaling scaling) {}
 

@@ -391,6 +391,31 @@ class ModelConfigLoadingTest {
         assertTrue(refused(partial).getMessage().contains("partial_rotary_factor"));
     }
 
+    /**
+     * transformers' AutoModelForCausalLM builds the model model_type names (Llama's config with model_type mistral is a
+     * MistralForCausalLM, with its 4096-token window; with qwen2 a Qwen2 model with q/k/v biases): a config whose
+     * 'architectures' names another model is refused naming both fields, instead of running the one it does not load.
+     */
+    @Test
+    void modelTypeThatDisagreesWithArchitecturesIsRefused() {
+        for (String type : new String[]{"mistral", "qwen2", "gpt2"}) {
+            ObjectNode n = node(TINYLLAMA_1_1B);
+            n.put("model_type", type);
+            String m = refused(n).getMessage();
+            assertTrue(m.contains("model_type '" + type + "'") && m.contains("'LlamaForCausalLM'"), m);
+        }
+        ObjectNode qwenArch = node(TINYLLAMA_1_1B); // model_type llama: transformers runs Llama, without q/k/v biases
+        qwenArch.putArray("architectures").add("Qwen2ForCausalLM");
+        assertTrue(refused(qwenArch).getMessage().contains("model_type 'llama' disagrees"));
+        // agreeing fields, or either one alone, still load
+        ObjectNode typeOnly = node(MISTRAL_7B_V01);
+        typeOnly.remove("architectures");
+        assertEquals("MistralForCausalLM", ModelConfig.fromJson(typeOnly, "x").architecture());
+        ObjectNode archOnly = node(QWEN2_0_5B);
+        archOnly.remove("model_type");
+        assertEquals("Qwen2ForCausalLM", ModelConfig.fromJson(archOnly, "x").architecture());
+    }
+
     @Test
     void badFieldsNameTheField() {
         ObjectNode missing = node(TINYLLAMA_1_1B);
