@@ -75,13 +75,29 @@ public record GenerationConfig(int bosTokenId, int[] eosTokenIds, int padTokenId
             eos = ids.stream().mapToInt(Integer::intValue).toArray();
         }
         int pad = n.has("pad_token_id") && !n.get("pad_token_id").isNull() ? id(n.get("pad_token_id"), "pad_token_id", c, src) : -1;
-        Boolean doSample = n.has("do_sample") && n.get("do_sample").isBoolean() ? n.get("do_sample").asBoolean() : null;
+        Boolean doSample = bool(n, "do_sample", src);
         Double temperature = number(n, "temperature", src);
         Double topP = number(n, "top_p", src);
-        Double topKv = number(n, "top_k", src);
-        Double maxNew = number(n, "max_new_tokens", src);
-        return new GenerationConfig(bos, eos, pad, doSample, temperature,
-                topKv == null ? null : topKv.intValue(), topP, maxNew == null ? null : maxNew.intValue());
+        return new GenerationConfig(bos, eos, pad, doSample, temperature, count(n, "top_k", src), topP, count(n, "max_new_tokens", src));
+    }
+
+    /**
+     * true or false; null when absent. Anything else is refused: transformers samples for any do_sample that is not
+     * false (the string "false" included), so reading "true" or 1 as absent would decode greedily where it samples.
+     */
+    private static Boolean bool(JsonNode n, String field, String src) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isBoolean()) throw new ModelFormatException(src + ": '" + field + "' must be true or false, got " + v);
+        return v.asBoolean();
+    }
+
+    /** A non-negative whole number (top_k 2.5 is no count of tokens: transformers refuses it too); null when absent. */
+    private static Integer count(JsonNode n, String field, String src) {
+        Double v = number(n, field, src);
+        if (v == null) return null;
+        if (v != Math.rint(v)) throw new ModelFormatException(src + ": '" + field + "' must be a whole number, got " + n.get(field));
+        return (int) Math.min(v, Integer.MAX_VALUE);
     }
 
     private static int id(JsonNode v, String field, ModelConfig c, String src) {
