@@ -33,10 +33,16 @@ public record GenerationConfig(int bosTokenId, int[] eosTokenIds, int padTokenId
      * do_sample is true, then temperature, top_k and top_p as written, each absent one at transformers' default
      * (1.0, 50, 1.0 — so a bare do_sample samples among the 50 most likely tokens, as generate() does).
      *
-     * @throws ModelFormatException when the written values are not a valid sampler (e.g. top_p 0 or above 1)
+     * @throws ModelFormatException when the written values are not a valid sampler (e.g. top_p 0 or above 1, or
+     *                              temperature 0, which transformers refuses when sampling)
      */
     public Sampler defaultSampler(long seed) {
         if (!samples()) return Sampler.greedy();
+        if (temperature != null && temperature == 0) {
+            // Sampler's temperature 0 is greedy: run so, "sampling: temperature 0.0" would be said and not done
+            throw new ModelFormatException(FILE + ": do_sample is true but temperature is 0; sampling needs a temperature above 0 "
+                    + "(transformers' generate() refuses it too; greedy decoding is do_sample false, or --temperature 0)");
+        }
         try {
             return new Sampler(temperature != null ? temperature : HF_TEMPERATURE, topK != null ? topK : HF_TOP_K,
                     topP != null ? topP : HF_TOP_P, seed);

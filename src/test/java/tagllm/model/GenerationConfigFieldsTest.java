@@ -49,4 +49,14 @@ class GenerationConfigFieldsTest {
         assertEquals(40, load("{\"do_sample\": true, \"top_k\": 40.0}").topK());
         assertEquals(256, load("{\"max_new_tokens\": 256}").maxNewTokens());
     }
+
+    /** transformers' TemperatureLogitsWarper refuses temperature 0 when sampling: not run greedily under a sampling banner. */
+    @Test
+    void samplingAtTemperatureZeroIsRefused() throws IOException {
+        GenerationConfig g = load("{\"do_sample\": true, \"temperature\": 0.0}");
+        String m = assertThrows(ModelFormatException.class, () -> g.defaultSampler(1)).getMessage();
+        assertTrue(m.contains(GenerationConfig.FILE) && m.contains("temperature is 0"), m);
+        assertTrue(load("{\"do_sample\": false, \"temperature\": 0.0}").defaultSampler(1).isGreedy());
+        assertFalse(load("{\"do_sample\": true, \"temperature\": 0.5}").defaultSampler(1).isGreedy());
+    }
 }
