@@ -22,6 +22,8 @@ public final class TensorSource implements AutoCloseable {
     private final Map<String, SafeTensors> byName = new LinkedHashMap<>();
     /** Hugging Face name → the name the file stores it under, where the two differ (see {@link #open(Path, ModelConfig)}). */
     private final Map<String, String> storedAs = new java.util.HashMap<>();
+    /** model.safetensors.index.json when the weights are sharded, else null. */
+    private Path index;
 
     private TensorSource(Path dir) { this.dir = dir; }
 
@@ -101,6 +103,7 @@ public final class TensorSource implements AutoCloseable {
     }
 
     private void openShards(Path index) throws IOException {
+        this.index = index;
         JsonNode map = ModelConfig.readJson(index).get("weight_map");
         Map<String, SafeTensors> shards = new LinkedHashMap<>();
         for (String shard : shardNames(index)) {
@@ -136,6 +139,15 @@ public final class TensorSource implements AutoCloseable {
     private SafeTensors file(String name) {
         SafeTensors st = byName.get(name);
         if (st == null) {
+            if (index != null) {
+                // a shard holding a tensor the index does not list: "missing" from a file that holds it would mislead
+                for (SafeTensors f : files) {
+                    if (f.has(stored(name))) {
+                        throw new ModelFormatException(index + ": tensor '" + name + "' is in " + f.file().getFileName()
+                                + " but not in the weight_map (an incomplete index?)");
+                    }
+                }
+            }
             String where = files.size() == 1 ? files.getFirst().file().toString() : dir.toString();
             throw new ModelFormatException(where + ": missing tensor '" + name + "'");
         }

@@ -126,6 +126,15 @@ class ModelLoadingTest {
         assertArrayEquals(orig.weights().lmHead().toF32(), sharded.weights().lmHead().toF32());
         assertArrayEquals(orig.weights().layers()[2].down().toF32(), sharded.weights().layers()[2].down().toF32());
 
+        // a tensor the shard holds but the weight_map leaves out is named as such, not as missing from that shard
+        ObjectNode partial = index.deepCopy();
+        ((ObjectNode) partial.get("weight_map")).remove("lm_head.weight");
+        Files.writeString(dst.resolve(TensorSource.INDEX), partial.toString());
+        String unlisted = fails(dst).getMessage();
+        assertTrue(unlisted.startsWith(dst.resolve(TensorSource.INDEX).toString()) && unlisted.contains("'lm_head.weight' is in model-0000")
+                && unlisted.contains("not in the weight_map"), unlisted);
+        Files.writeString(dst.resolve(TensorSource.INDEX), index.toString());
+
         Files.delete(dst.resolve("model-00002-of-00002.safetensors"));
         var e = fails(dst);
         assertTrue(e.getMessage().contains("model-00002-of-00002.safetensors") && e.getMessage().contains("missing"), e.getMessage());
