@@ -66,7 +66,15 @@ public final class TensorLayout {
      */
     public void check(TensorSource src) {
         for (Tensor t : tensors) {
-            SafeTensors.Entry e = src.entry(t.name());
+            SafeTensors.Entry e;
+            try {
+                e = src.entry(t.name());
+            } catch (ModelFormatException missing) {
+                // a tied model (save_pretrained writes no lm_head) whose config.json leaves tie_word_embeddings out or false
+                if (!t.name().equals("lm_head.weight") || !missing.getMessage().contains("missing tensor")) throw missing;
+                throw new ModelFormatException(missing.getMessage() + " (config.json's tie_word_embeddings is false, the default when "
+                        + "absent; a model whose LM head is its embedding says true)", missing);
+            }
             String file = src.fileOf(t.name()).toString();
             if (!Arrays.equals(e.shape(), t.shape())) {
                 throw new ModelFormatException(file + ": tensor '" + t.name() + "' has shape " + Arrays.toString(e.shape())

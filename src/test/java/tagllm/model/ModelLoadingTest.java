@@ -292,6 +292,12 @@ class ModelLoadingTest {
         var missing = fails(dst);
         assertTrue(missing.getMessage().contains("'model.layers.1.mlp.up_proj.weight'") && missing.getMessage().contains("missing"),
                 missing.getMessage());
+        // an untied config without lm_head.weight: the message points at tie_word_embeddings
+        Path untied = copy("stories260K");
+        String cfg = Files.readString(untied.resolve("config.json"));
+        Files.writeString(untied.resolve("config.json"), cfg.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
+        String head = fails(untied).getMessage();
+        assertTrue(head.contains("missing tensor 'lm_head.weight'") && head.contains("tie_word_embeddings"), head);
         Path dst2 = tmp.resolve("shape");
         Files.createDirectories(dst2);
         for (String f : List.of("config.json", "tokenizer.json")) Files.copy(dst.resolve(f), dst2.resolve(f));
