@@ -24,8 +24,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, description = "the text to continue")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "128", description = "most new tokens (default: ${DEFAULT-VALUE})")
-    int maxTokens;
+    /** Without --max-tokens and without max_new_tokens in the model's generation_config.json. */
+    static final int DEFAULT_MAX_TOKENS = 128;
+
+    // no picocli default: as transformers' generate(), the model's generation_config.json decides when not given
+    @Option(names = "--max-tokens", description = "most new tokens (default: the model's generation_config.json max_new_tokens, else "
+            + DEFAULT_MAX_TOKENS + ")")
+    Integer maxTokens;
 
     // no picocli defaults: an option not given leaves the choice to the model's generation_config.json
     @Option(names = "--temperature", description = "0 = greedy; above 0 samples (default: the model's generation_config.json, else greedy)")
@@ -43,7 +48,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // as serve refuses max_tokens 0: a run that can generate nothing is a mistake, not a request
-        if (maxTokens < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
+        if (maxTokens != null && maxTokens < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
+        }
         boolean explicit = temperature != null || topK != null || topP != null;
         Sampler sampler = null;
         if (explicit) {
@@ -63,22 +70,30 @@ public final class GenerateCommand implements Callable<Integer> {
                 spec.commandLine().getErr().flush();
             }
         }
+        Integer configured = m.generation().maxNewTokens();
+        if (maxTokens == null && configured != null && configured < 1) {
+            throw new IllegalArgumentException(model.model + ": generation_config.json: max_new_tokens must be at least 1, got " + configured
+                    + " (give --max-tokens)");
+        }
+        int limit = maxTokens != null ? maxTokens : configured != null ? configured : DEFAULT_MAX_TOKENS;
+        String limitName = maxTokens != null ? "--max-tokens " + limit
+                : configured != null ? "generation_config.json's max_new_tokens " + limit : "the default --max-tokens " + limit;
         int[] ids = m.tokenizer().encode(prompt);
         if (ids.length == 0) throw new CommandLine.ParameterException(spec.commandLine(), "the prompt gives no tokens");
         // Primed with the prompt so the continuation decodes exactly as it would after it (leading spaces included).
         StreamDecoder text = m.tokenizer().streamDecoder(true);
         text.primeWith(ids);
         PrintWriter out = spec.commandLine().getOut();
-        int[] generated = new Generator(m.transformer()).generate(ids, maxTokens, sampler, id -> {
+        int[] generated = new Generator(m.transformer()).generate(ids, limit, sampler, id -> {
             out.print(text.push(id));
             out.flush();
         }, m.generation().eosTokenIds());
         out.println(text.flush());
         out.flush();
         int context = m.transformer().config().maxPositions();
-        if (generated.length < maxTokens && ids.length + generated.length >= context) {
+        if (generated.length < limit && ids.length + generated.length >= context) {
             // the Generator stops there; without a word the short output looks like an EOS
-            spec.commandLine().getErr().println("tagllm: stopped after " + generated.length + " of --max-tokens " + maxTokens
+            spec.commandLine().getErr().println("tagllm: stopped after " + generated.length + " of " + limitName
                     + " tokens: the prompt (" + ids.length + " tokens) and the output fill the model's context of " + context);
             spec.commandLine().getErr().flush();
         }

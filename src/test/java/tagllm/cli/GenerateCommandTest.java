@@ -55,6 +55,36 @@ class GenerateCommandTest {
         assertEquals("", shortOne.err().strip(), "nothing to say when --max-tokens ends it");
     }
 
+    /**
+     * generation_config.json's max_new_tokens is the limit without --max-tokens, as transformers' generate() takes it;
+     * it was read and then ignored for --max-tokens' own default of 128. A copy of tiny-llama-gqa with max_new_tokens
+     * 3 must give what --max-tokens 3 gives, and its context stop must name where the limit came from.
+     */
+    @Test
+    void maxNewTokensOfTheGenerationConfigIsTheDefaultLimit(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path model = tmp.resolve("m");
+        java.nio.file.Files.createDirectories(model);
+        try (var files = java.nio.file.Files.list(Shared.model("tiny-llama-gqa"))) {
+            for (Path f : files.toList()) java.nio.file.Files.copy(f, model.resolve(f.getFileName()));
+        }
+        java.nio.file.Files.writeString(model.resolve("generation_config.json"), "{\"do_sample\": false, \"max_new_tokens\": 3}");
+        CliRun three = CliRun.of("generate", "--model", model.toString(), "--prompt", "a b", "--max-tokens", "3");
+        CliRun configured = CliRun.of("generate", "--model", model.toString(), "--prompt", "a b");
+        CliRun more = CliRun.of("generate", "--model", model.toString(), "--prompt", "a b", "--max-tokens", "20");
+        assertEquals(0, configured.exit(), configured.err());
+        assertEquals(three.out(), configured.out());
+        assertTrue(more.out().startsWith(three.out().strip()) && more.out().strip().length() > three.out().strip().length(),
+                "20 tokens continue the 3: " + three.out() + " / " + more.out());
+        java.nio.file.Files.writeString(model.resolve("generation_config.json"), "{\"do_sample\": false, \"max_new_tokens\": 50}");
+        CliRun full = CliRun.of("generate", "--model", model.toString(), "--prompt", "a b ".repeat(126));
+        assertTrue(full.err().contains("stopped after 2 of generation_config.json's max_new_tokens 50 tokens"), full.err());
+        java.nio.file.Files.writeString(model.resolve("generation_config.json"), "{\"max_new_tokens\": 0}");
+        CliRun zero = CliRun.of("generate", "--model", model.toString(), "--prompt", "a b");
+        assertEquals(1, zero.exit(), zero.err());
+        assertTrue(zero.err().contains("generation_config.json: max_new_tokens must be at least 1, got 0 (give --max-tokens)"), zero.err());
+        assertEquals(0, CliRun.of("generate", "--model", model.toString(), "--prompt", "a b", "--max-tokens", "2").exit());
+    }
+
     @Test
     void samplingIsReproducibleForASeed() {
         String model = Shared.model("stories260K").toString();
