@@ -50,7 +50,7 @@ public final class ServeCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--queue", defaultValue = "" + ServerOptions.DEFAULT_QUEUE,
-            description = "most API requests in the server at once; beyond, 503 with Retry-After (default: ${DEFAULT-VALUE})")
+            description = "most API requests waiting for the model or running (a request still sending its body holds no place); beyond, 503 with Retry-After (default: ${DEFAULT-VALUE})")
     int queue;
 
     @Option(names = "--read-timeout", defaultValue = "10", description = "seconds a connection may send nothing before it is closed (default: ${DEFAULT-VALUE})")

@@ -12,10 +12,15 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The door of the API: at most {@code queue} requests in the server at once (the rest get 503 with Retry-After at
- * once, never a reset), and request bodies held in memory limited to a server-wide byte budget (twice the body
- * limit), charged as the bytes arrive (not for the declared length, which let two trickling uploads hold it all):
- * memory stays bounded whatever the number of clients.
+ * The door of the API: at most {@code queue} requests whose body has arrived in the server at once, waiting for the
+ * model or running (the rest get 503 with Retry-After, never a reset), and request bodies held in memory limited to
+ * a server-wide byte budget (twice the body limit), charged as the bytes arrive (not for the declared length, which
+ * let two trickling uploads hold it all): memory stays bounded whatever the number of clients.
+ *
+ * <p>A request still sending its body holds no queue place: as many uploads trickling a byte now and then as
+ * places locked every other client out (503) until their body timeout, and again when they reconnected. Readers
+ * are bounded instead by the connection limit, the body budget and the body timeout. A request that arrives while
+ * every place is taken is still refused at the door, before its body is read.
  */
 final class Admission {
     /** Longest wait for body memory before answering 503: the budget frees as other requests finish. */
@@ -27,6 +32,8 @@ final class Admission {
     private final int budget;
     private final Semaphore requests;
     private final Semaphore bodyBytes;
+    /** API requests in the server: reading their body, waiting for the model or running. */
+    private final java.util.concurrent.atomic.AtomicInteger present = new java.util.concurrent.atomic.AtomicInteger();
 
     Admission(int maxRequests, long budgetBytes) {
         this.maxRequests = maxRequests;
@@ -35,20 +42,31 @@ final class Admission {
         this.bodyBytes = new Semaphore(budget);
     }
 
-    double inFlight() { return maxRequests - requests.availablePermits(); }
+    /** API requests in the server: reading, waiting or running. */
+    double inFlight() { return present.get(); }
 
     double bytesHeld() { return budget - bodyBytes.availablePermits(); }
 
-    /** A place in the server, or 503 when all {@code queue} places are taken. */
-    Ticket enter(ServerMetrics metrics) { return enter(null, null, null, metrics); }
+    /** A place in the server (taken at once, no body to read), or 503 when all {@code queue} places are taken. */
+    Ticket enter(ServerMetrics metrics) {
+        Ticket t = enter(null, null, null, metrics);
+        try {
+            t.admit();
+        } catch (ApiException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
 
     /**
-     * The same for an HTTP request: its refusal first reads and drops the body the client is still sending (up to a
-     * cap, within the body timeout) and closes the connection after the answer. Answering at once and closing made
-     * the kernel reset the connection under a client still uploading, which then never saw the 503.
+     * The same for an HTTP request, whose place is taken by {@link Ticket#admit} once its body is read: here it is
+     * refused only when every place is taken now. The refusal first reads and drops the body the client is still
+     * sending (up to a cap, within the body timeout) and closes the connection after the answer. Answering at once
+     * and closing made the kernel reset the connection under a client still uploading, which then never saw the 503.
      */
     Ticket enter(Request request, Response response, ServerOptions options, ServerMetrics metrics) {
-        if (!requests.tryAcquire()) {
+        if (requests.availablePermits() == 0) {
             metrics.refused("busy");
             if (request != null) {
                 response.getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -57,17 +75,34 @@ final class Admission {
                             Math.max(DRAIN_BYTES, 4 * options.maxBodyBytes()));
                 }
             }
-            throw new ApiException(503, "server busy: " + maxRequests + " requests are already in the server (its --queue limit); try again shortly");
+            throw busy();
         }
+        present.incrementAndGet();
         return new Ticket(metrics);
     }
 
-    /** One admitted request: its place and the body bytes it holds, both given back on close. */
+    private ApiException busy() {
+        return new ApiException(503, "server busy: " + maxRequests + " requests are already in the server (its --queue limit); try again shortly");
+    }
+
+    /** One request in the server: its place once admitted and the body bytes it holds, all given back on close. */
     final class Ticket implements AutoCloseable {
         private final ServerMetrics metrics;
         private int held;
+        private boolean admitted;
+        private boolean closed;
 
         private Ticket(ServerMetrics metrics) { this.metrics = metrics; }
+
+        /** Takes the request's queue place (its body has arrived), or 503 "busy" when every place is taken. */
+        void admit() {
+            if (admitted) return;
+            if (!requests.tryAcquire()) {
+                metrics.refused("busy");
+                throw busy();
+            }
+            admitted = true;
+        }
 
         /**
          * The whole body, its buffer charged to the budget as it grows (503 when the budget stays exhausted), 413 past the body limit,
@@ -144,9 +179,12 @@ final class Admission {
 
         @Override
         public void close() {
+            if (closed) return;
+            closed = true;
             if (held > 0) bodyBytes.release(held);
             held = 0;
-            requests.release();
+            if (admitted) requests.release();
+            present.decrementAndGet();
         }
     }
 

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * status, anything unexpected into a 500 whose details go to the server log only.
  *
  * <p>At the door, before any body byte is read: the access token (when set), admission ({@link Admission}: at
- * most {@code queue} API requests in the server, beyond that 503 with Retry-After). The body's buffer is charged
+ * most {@code queue} API requests whose body has arrived in the server, beyond that 503 with Retry-After; a request
+ * still uploading holds no place). The body's buffer is charged
  * to a server-wide budget as its bytes arrive, so memory for bodies stays under twice the body limit whatever the
  * number of clients, and slow uploads hold only what they have sent. The body must arrive within the body timeout (408 otherwise).
  */
@@ -160,6 +161,7 @@ final class ApiHandler extends Handler.Abstract {
                 authorize(request, response);
                 try (Admission.Ticket ticket = admission.enter(request, response, options, metrics)) {
                     byte[] bytes = ticket.readBody(request, options);
+                    ticket.admit(); // a place in the queue only now: a slow upload holds none
                     RequestBodies.requireJsonCharset(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
                     ObjectNode body = RequestBodies.parseObject(bytes);
                     Cancellation cancel = new Cancellation();

@@ -9,7 +9,8 @@ import java.util.function.Consumer;
  * @param host           address to bind (127.0.0.1 by default); any other address needs a {@code token}
  * @param port           port to bind; 0 picks a free one
  * @param threads        platform threads that parse and answer requests (model work runs on its own thread)
- * @param queue          most API requests in the server at once (reading, waiting for the model or running);
+ * @param queue          most API requests whose body has arrived in the server at once (waiting for the model or
+ *                       running; one still sending its body holds no place);
  *                       beyond, a request is answered 503 with Retry-After at once
  * @param maxBodyBytes   request bodies above this get 413; bodies in memory at once total at most twice this
  * @param maxInputs      most input objects per request

@@ -224,6 +224,32 @@ class ServeRobustnessTest {
         }
     }
 
+    /**
+     * Uploads that send their header and then trickle (or stall) hold no --queue place: as many of them as places
+     * left every other client 503 "busy" until their body timeout (30 s), again as soon as they reconnected. The
+     * places are for requests whose body has arrived; readers are bounded by --max-connections, the body memory
+     * budget and --body-timeout.
+     */
+    @Test
+    void tricklingUploadsDoNotHoldQueuePlaces() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        release.countDown(); // predictions answer at once
+        try (TagServer s = TagServer.start(blocking(release), ServerOptions.defaults().withPort(0).withQueue(2));
+             Socket a = new Socket("127.0.0.1", s.port()); Socket b = new Socket("127.0.0.1", s.port())) {
+            for (Socket k : List.of(a, b)) {
+                k.getOutputStream().write("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{".getBytes(StandardCharsets.US_ASCII));
+            }
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (s.inFlight() < 2 && System.nanoTime() < until) Thread.sleep(10);
+            assertEquals(2, s.inFlight(), "both uploads are in the server, reading");
+            for (int i = 0; i < 3; i++) {
+                Reply r = post(s.uri(), "/v1/predict", "{\"task\": \"X\", \"inputs\": [{}]}");
+                assertEquals(200, r.status(), r.body());
+            }
+            assertFalse(get(s.uri(), "/metrics").body().contains("reason=\"busy\""), "nobody was refused as busy");
+        }
+    }
+
     @Test
     void aRequestWaitingForTheModelLongerThanTheReadTimeoutStillGetsItsAnswer() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
