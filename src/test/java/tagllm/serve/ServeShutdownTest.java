@@ -24,6 +24,7 @@ import static tagllm.serve.ServeFixture.*;
 class ServeShutdownTest {
     /** The whole answer on a raw connection, read until the server closes it (it must: Connection: close). */
     private static String answer(Socket k) throws IOException {
+        if (k.getSoTimeout() == 0) k.setSoTimeout(30_000); // a missing answer fails the test instead of hanging it
         return new String(k.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
     }
 
@@ -58,18 +59,29 @@ class ServeShutdownTest {
             long until = System.nanoTime() + 10_000_000_000L;
             while (s.inFlight() < 3 && System.nanoTime() < until) Thread.sleep(10);
             assertEquals(3, s.inFlight(), "the three requests wait for the model");
+            // an upload still arriving keeps the server in its grace until it closes, so that /health can be asked
+            // during the grace (without it the server stopped as soon as the three were answered, and the /health
+            // connection below raced the stop: it hung or found the port closed)
+            Socket uploading = new Socket("127.0.0.1", s.port());
+            waiting.add(uploading);
+            uploading.getOutputStream().write("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            while (s.inFlight() < 4 && System.nanoTime() < until) Thread.sleep(10);
+            assertEquals(4, s.inFlight(), "the upload is in the server");
             long t0 = System.nanoTime();
             stopper = Thread.ofPlatform().start(() -> s.stop(20));
-            for (Socket k : waiting) assertShuttingDown(answer(k));
+            for (Socket k : waiting.subList(0, 3)) assertShuttingDown(answer(k));
             double seconds = (System.nanoTime() - t0) / 1e9;
             assertTrue(seconds < 5, "answered at once, not after the 20 s grace: " + seconds + " s");
             // during the grace /health tells a load balancer to send nothing more here (it answered 200 "ok")
             try (Socket health = new Socket("127.0.0.1", s.port())) {
+                health.setSoTimeout(30_000);
                 health.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 String raw = answer(health);
                 assertTrue(raw.startsWith("HTTP/1.1 503"), raw);
                 assertTrue(raw.contains("\"status\":\"stopping\""), raw);
             }
+            uploading.close(); // the grace ends with it
         } finally {
             release.countDown();
             holder.join();
