@@ -59,7 +59,8 @@ final class PredictBatcher implements AutoCloseable {
 
     /**
      * The same for a request that can be cancelled: a cancellation while the job waits completes it with the
-     * refusal at once (499, or 503 when the server stops); once its batch has the model, it runs to the end.
+     * refusal at once (499, or 503 when the server stops); once its batch has the model, it runs to the end,
+     * except that a batch whose every job is cancelled stops after the slice of MAX_ROWS prompts it is running.
      */
     CompletableFuture<double[]> submit(TagPredictor predictor, TaskSpec task, List<Sequence> prompts, long deadlineNanos,
                                        Cancellation cancel) {
@@ -160,8 +161,19 @@ final class PredictBatcher implements AutoCloseable {
                 });
                 List<Sequence> all = new ArrayList<>();
                 for (Job j : live) all.addAll(j.prompts());
-                return all.isEmpty() ? new double[0] : first.predictor().predictValues(first.task(), all);
+                return runSlices(first, live, all);
             });
+        } catch (Abandoned a) {
+            // every job of the batch was cancelled (clients gone, the server stopping): the rest of its prompts were
+            // not run, and each job is answered with its own refusal
+            for (Job j : live) {
+                try {
+                    j.cancel().check();
+                } catch (ApiException e) {
+                    j.result().completeExceptionally(e);
+                }
+            }
+            return;
         } catch (Throwable t) {
             if (live.size() == 1 || t instanceof ApiException) {
                 for (Job j : live) j.result().completeExceptionally(t);
@@ -174,7 +186,6 @@ final class PredictBatcher implements AutoCloseable {
             return;
         }
         if (live.isEmpty()) return;
-        batchSizes.accept(first.predictor(), values.length);
         int at = 0;
         for (Job j : live) {
             int n = j.prompts().size();
@@ -183,6 +194,29 @@ final class PredictBatcher implements AutoCloseable {
             at += n;
             j.result().complete(mine);
         }
+    }
+
+    /** Thrown between slices when every job of a batch has been cancelled. */
+    private static final class Abandoned extends RuntimeException {
+        Abandoned() { super("every request of the batch was cancelled", null, false, false); }
+    }
+
+    /**
+     * Runs a batch's prompts in slices of at most MAX_ROWS (a batch over MAX_ROWS is one request's), each told to the
+     * batch-size listener, and stops between slices once every job of the batch is cancelled: a client that hung up
+     * on a request of a thousand inputs (or the server stopping) freed the model only after all of them had run,
+     * while every other request waited.
+     */
+    private double[] runSlices(Job first, List<Job> live, List<Sequence> all) {
+        double[] values = new double[all.size()];
+        for (int from = 0; from < all.size(); from += MAX_ROWS) {
+            if (from > 0 && live.stream().allMatch(j -> j.cancel().isCancelled())) throw new Abandoned();
+            List<Sequence> slice = all.subList(from, Math.min(all.size(), from + MAX_ROWS));
+            double[] v = first.predictor().predictValues(first.task(), slice);
+            System.arraycopy(v, 0, values, from, v.length);
+            batchSizes.accept(first.predictor(), v.length);
+        }
+        return values;
     }
 
     /** Refuses every job that waits (503 "the server is shutting down"); the batch running now finishes. */
