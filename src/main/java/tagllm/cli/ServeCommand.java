@@ -115,6 +115,14 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PredictorService service = PredictorService.loadSets(model.load(spec.commandLine()), sets, Duration.ofMillis(Math.round(busyTimeout * 1000)));
+        // listening first: a port in use is one error line, not a listing of tag sets as if the server were coming up
+        TagServer server;
+        try {
+            server = TagServer.start(service, options);
+        } catch (java.io.IOException | RuntimeException e) {
+            service.close();
+            throw e;
+        }
         out.println("model " + service.modelName() + " (fingerprint " + service.modelFingerprint().substring(0, Math.min(12, service.modelFingerprint().length())) + ")");
         for (TagSetInfo set : service.tagSets()) {
             out.println("  tag set " + set.name() + " (" + String.join(" + ", set.files()) + ")");
@@ -129,7 +137,6 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (service.tasks().isEmpty()) err.println("warning: the tag files hold no task this server can run (GET /v1/tasks will be empty)");
         if (token != null) err.println("note: clients must send 'Authorization: Bearer TOKEN' (all endpoints but /health and /openapi.json)");
-        TagServer server = TagServer.start(service, options);
         Thread hook = new Thread(() -> {
             server.stop(2);
             service.close();

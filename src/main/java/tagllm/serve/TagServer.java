@@ -97,7 +97,7 @@ public final class TagServer implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             stopQuietly(server);
-            BindException b = new BindException("cannot listen on " + hostPort(options.host(), options.port()) + ": " + e.getMessage());
+            BindException b = new BindException("cannot listen on " + hostPort(options.host(), options.port()) + ": " + bindFailure(e));
             b.initCause(e);
             throw b;
         } catch (Exception e) {
@@ -147,6 +147,20 @@ public final class TagServer implements AutoCloseable {
         } catch (RuntimeException ignored) {
             // a connection closing meanwhile: the next sweep sees the new state
         }
+    }
+
+    /**
+     * Why binding failed, in the JDK's words ("Address already in use", "Cannot assign requested address"): Jetty's
+     * own message only repeats the address ("Failed to bind to /127.0.0.1:8080"). A port in use says what to do.
+     */
+    static String bindFailure(IOException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String why = root.getMessage() != null ? root.getMessage() : e.getMessage();
+        if (root instanceof BindException && why != null && why.toLowerCase(java.util.Locale.ROOT).contains("in use")) {
+            why += " (another process holds the port; choose another with --port, or 0 for a free one)";
+        }
+        return why;
     }
 
     private static void stopQuietly(Server server) {

@@ -103,4 +103,23 @@ class ServeCommandTest {
         assertTrue(r.err().contains("foreign.tags.safetensors") && r.err().contains("some-other-model")
                 && r.err().contains(model().fingerprint()), r.err());
     }
+
+    /**
+     * A port another process holds: one error line saying so (the JDK's reason, not Jetty's bare 'Failed to bind'),
+     * exit 1, and no tag-set listing on stdout as if the server were coming up.
+     */
+    @Test
+    void aPortInUseIsOneClearLineAndExit1(@TempDir Path dir) throws Exception {
+        Path qed = qedTags(dir);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            CliRun r = CliRun.withDeadline(Duration.ofSeconds(60), "serve", "--model", Shared.model("stories260K").toString(),
+                    "--tags", qed.toString(), "--port", Integer.toString(port));
+            assertEquals(1, r.exit(), r.err());
+            List<String> lines = r.err().lines().filter(l -> !l.isBlank() && !l.startsWith("note:")).toList();
+            assertEquals(List.of("error: cannot listen on 127.0.0.1:" + port + ": Address already in use (another process holds the port; "
+                    + "choose another with --port, or 0 for a free one)"), lines, r.err());
+            assertFalse(r.out().contains("tag set"), "nothing printed as if serving: " + r.out());
+        }
+    }
 }
