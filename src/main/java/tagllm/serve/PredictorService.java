@@ -206,7 +206,8 @@ public final class PredictorService implements TagService, AutoCloseable {
         ServedTagSet s = tagSet == null ? null : sets.get(tagSet.toLowerCase(Locale.ROOT));
         if (s == null) {
             throw new ApiException(404, "tag_set: no tag set '" + tagSet + "' is loaded (loaded: "
-                    + String.join(", ", sets.values().stream().map(ServedTagSet::name).toList()) + ")");
+                    + String.join(", ", sets.values().stream().map(ServedTagSet::name).toList())
+                    + "; tag files are read once, at start: restart the server to serve a new or changed file)");
         }
         return s;
     }

@@ -160,6 +160,32 @@ class ServeTagSetsTest {
         assertTrue(r.err().contains("foreign.tags.safetensors") && r.err().contains("some-other-model"), r.err());
     }
 
+    /**
+     * Tag files are read once, at start: a file added to a served folder is not served (the 404 says a restart
+     * loads it), and a served file overwritten meanwhile changes no answer. There is no reload.
+     */
+    @Test
+    void tagFilesAreReadOnceAtStart(@TempDir Path dir) throws Exception {
+        Path runs = dir.resolve("runs");
+        Path x = qedTags(runs.resolve("x.tags.safetensors"), 0);
+        String body = "{\"task\": \"QED\", \"tag_set\": \"x\", \"inputs\": [{\"smiles\": \"CCO\"}]}";
+        try (PredictorService service = service(List.of(runs));
+             TagServer s = TagServer.start(service, ServerOptions.defaults().withPort(0))) {
+            Reply before = post(s.uri(), "/v1/predict", body);
+            assertEquals(200, before.status(), before.body());
+            qedTags(runs.resolve("y.tags.safetensors"), 0.5);
+            Files.write(x, new byte[]{1, 2, 3}); // no longer a tag file
+            Reply sets = get(s.uri(), "/v1/tag-sets");
+            assertEquals(1, sets.json().path("tag_sets").size(), sets.body());
+            Reply y = post(s.uri(), "/v1/predict", body.replace("\"x\"", "\"y\""));
+            assertEquals(404, y.status(), y.body());
+            assertEquals("tag_set: no tag set 'y' is loaded (loaded: x; tag files are read once, at start: restart the server to serve "
+                    + "a new or changed file)", y.error());
+            Reply after = post(s.uri(), "/v1/predict", body);
+            assertEquals(before.body(), after.body(), "the file read at start still answers");
+        }
+    }
+
     /** The same answers as tagllm predict with each tag file alone, through the command line on both sides. */
     @Test
     void servedTogetherEqualsPredictAlone(@TempDir Path dir) throws Exception {
