@@ -42,6 +42,21 @@ final class Admission {
         this.bodyBytes = new Semaphore(budget);
     }
 
+    /** Set when the server stops: requests still sending their body get 503 "the server is shutting down". */
+    private volatile boolean stopping;
+    /** The waits of requests reading their body, woken when the server stops. */
+    private final java.util.Set<CountDownLatch> reading = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * The server stops: a request still sending its body is answered 503 "the server is shutting down" at once, as
+     * one waiting for the model is (it would get that 503 once its body had come anyway). Before, it kept reading
+     * through the grace and then got a 408 saying the connection had been idle too long.
+     */
+    void stopReading() {
+        stopping = true; // before the waits are read; a reader registers its wait before it reads the flag
+        for (CountDownLatch l : reading) l.countDown();
+    }
+
     /** API requests in the server: reading, waiting or running. */
     double inFlight() { return present.get(); }
 
@@ -171,7 +186,7 @@ final class Admission {
             held += bytes;
         }
 
-        private Content.Chunk next(Request request, long deadline) { return Admission.next(request, deadline, metrics); }
+        private Content.Chunk next(Request request, long deadline) { return Admission.this.next(request, deadline, metrics); }
 
         private ApiException tooLarge(String size, long limit) {
             return new ApiException(413, "request body of " + size + " is over this server's limit of " + limit + " bytes");
@@ -192,11 +207,13 @@ final class Admission {
      * The next chunk of the body, waiting at most until the deadline (408 past it or on the idle timeout, counted as a
      * "timeout" refusal unless metrics is null: a body drained after another refusal is that refusal's).
      */
-    private static Content.Chunk next(Request request, long deadline, ServerMetrics metrics) {
+    private Content.Chunk next(Request request, long deadline, ServerMetrics metrics) {
         while (true) {
+            if (stopping) throw new ApiException(503, Cancellation.SHUTTING_DOWN);
             Content.Chunk chunk = request.read();
             if (chunk != null) {
                 if (Content.Chunk.isFailure(chunk)) {
+                    if (stopping) throw new ApiException(503, Cancellation.SHUTTING_DOWN);
                     Throwable f = chunk.getFailure();
                     if (f instanceof java.util.concurrent.TimeoutException || !chunk.isLast()) {
                         if (metrics != null) metrics.refused("timeout");
@@ -208,14 +225,19 @@ final class Admission {
             }
             long left = deadline - System.nanoTime();
             CountDownLatch ready = new CountDownLatch(1);
-            request.demand(ready::countDown);
+            reading.add(ready);
             boolean came;
             try {
+                if (stopping) throw new ApiException(503, Cancellation.SHUTTING_DOWN);
+                request.demand(ready::countDown);
                 came = left > 0 && ready.await(left, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ApiException(503, "the server is shutting down");
+            } finally {
+                reading.remove(ready);
             }
+            if (stopping) throw new ApiException(503, Cancellation.SHUTTING_DOWN);
             if (!came) {
                 if (metrics != null) metrics.refused("timeout");
                 throw new ApiException(408, "the request body did not arrive within the body timeout");
@@ -231,7 +253,7 @@ final class Admission {
      * Reads and drops what the client is still sending, up to a bound, so that it gets to read the answer. The
      * request is already refused (busy, too_large): a body that then stops arriving is no second refusal.
      */
-    private static void drain(Request request, long deadline, long cap) {
+    private void drain(Request request, long deadline, long cap) {
         long read = 0;
         try {
             while (read < cap) {

@@ -104,6 +104,7 @@ final class ApiHandler extends Handler.Abstract {
      */
     void beginStopping() {
         stopping = true; // before the registry is read; a request registers before it reads the flag
+        admission.stopReading();
         for (Cancellation c : active) c.cancelForShutdownIfWaiting();
     }
 
