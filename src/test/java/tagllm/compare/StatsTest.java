@@ -20,6 +20,18 @@ class StatsTest {
     }
 
     @Test
+    void equalSeedsHaveNoSpread() {
+        // Python's statistics.stdev (exact rational arithmetic) gives 0.0 for each; the double mean of three 0.1s is
+        // 0.10000000000000002, and the spread from it was 1.7e-17 (docs/results-compare-moleculenet.json: the
+        // baseline's FreeSolv MSE, one fit repeated for three seeds, had std 1.09e-15)
+        assertEquals(0.0, Stats.std(new double[]{0.1, 0.1, 0.1}));
+        assertEquals(0.0, Stats.std(new double[]{6.557502534438462 / 3, 6.557502534438462 / 3, 6.557502534438462 / 3}));
+        assertEquals(0.0, Stats.std(new double[]{2.56076, 2.56076, 2.56076, 2.56076, 2.56076, 2.56076, 2.56076}));
+        assertTrue(Double.isNaN(Stats.std(new double[]{Double.NaN, Double.NaN})), "no value, no spread");
+        assertEquals(0.5, Stats.std(new double[]{0.1, 0.1, 0.1, 0.1 + 1}), 1e-12, "unequal values keep their spread");
+    }
+
+    @Test
     void quantileInterpolatesLikeNumpy() {
         double[] v = {4, 1, 3, 2};
         // sorted 1 2 3 4; q = 0.25 → h = 0.75 → 1 + 0.75 × 1
