@@ -58,7 +58,8 @@ public final class HtmlReport {
                 .append("Tag-LLM, averaged over the seeds both have (each paired with Tag-LLM's run of the same seed), with a 95 % bootstrap interval over test rows (")
                 .append(Report.RESAMPLES).append(" resamples; a resample on which the metric has no value, such as a Pearson r of rows whose labels ")
                 .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). Kept step: the step whose weights validation kept (0 = never beat the start; ")
-                .append("-1 = no validation during training). ").append(esc(about.path("note").asText())).append("</p>\n");
+                .append("-1 = no validation during training). Wall s: the task's own fit and scoring; Tag-LLM's stages train its tasks ")
+                .append("together, so its time is the whole run's (every stage and task), marked so. ").append(esc(about.path("note").asText())).append("</p>\n");
         // runs that had not finished (--report-only) are left out of every table: the page says which, as the
         // printed tables do, so that a reader does not take a partial comparison for the whole
         JsonNode missing = about.path("missing_runs");
@@ -173,7 +174,9 @@ public final class HtmlReport {
                     rows.append("<span class=\"tie\">tie (interval spans 0)</span>");
                 }
             }
-            rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(seconds(v.path("wall_s_mean").asDouble(Double.NaN))).append("</td></tr>\n");
+            rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(seconds(v.path("wall_s_mean").asDouble(Double.NaN)))
+                    // Tag-LLM's stages train its tasks together: its time is the whole run's, not this task's
+                    .append(v.path("wall_s_of").asText().equals("run") ? " <small>(whole run)</small>" : "").append("</td></tr>\n");
         }
         if (count == 0 || (ablations && count == 1)) return;
         StringBuilder counts = new StringBuilder();

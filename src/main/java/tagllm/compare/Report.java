@@ -183,6 +183,7 @@ public final class Report {
             Map<String, double[]> perMetric = new LinkedHashMap<>();
             for (String m : names) perMetric.put(m, new double[rs.size()]);
             double[] wall = new double[rs.size()];
+            boolean wholeRun = false; // Tag-LLM trains its tasks together: a task's time is the run's
             for (int s = 0; s < rs.size(); s++) {
                 RunResult r = rs.get(s);
                 RunResult.TaskOutcome o = r.tasks().get(task);
@@ -213,6 +214,7 @@ public final class Report {
                 if (!why.isEmpty()) so.set("undefined", JSON.valueToTree(why));
                 undefined.computeIfAbsent(v.getKey(), k -> new ArrayList<>()).add(why);
                 so.put("kept_step", o.keptStep());
+                wholeRun |= Double.isNaN(o.wallSeconds());
                 wall[s] = Double.isNaN(o.wallSeconds()) ? r.wallSeconds() : o.wallSeconds();
                 so.put("wall_s", wall[s]);
             }
@@ -222,6 +224,8 @@ public final class Report {
                 put(std, name, Stats.std(perMetric.get(name)));
             }
             vo.put("wall_s_mean", Stats.mean(wall));
+            // what the time covers: the task alone, or (Tag-LLM) the whole run, every stage and task together
+            vo.put("wall_s_of", wholeRun ? "run" : "task");
         }
         // after every variant's seeds, so Tag-LLM's notes are there whatever order the runs came in
         for (Map.Entry<String, List<RunResult>> v : byVariant.entrySet()) {

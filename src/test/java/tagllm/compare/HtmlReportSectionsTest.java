@@ -9,6 +9,7 @@ import tagllm.testutil.HeadlessChromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -70,6 +71,31 @@ class HtmlReportSectionsTest {
         assertEquals("39.3", HtmlReport.seconds(39.3099));
         assertEquals("0.1", HtmlReport.seconds(0.05));
         assertEquals("1204.0", HtmlReport.seconds(1204.0));
+    }
+
+    /**
+     * Tag-LLM's stages train its tasks together, so a task's wall time is the whole run's: report.html printed it in
+     * the same "wall s" column as the probe's time for that task alone (tagllm compare on QED, ESOL and BBBP: 19.9 s
+     * for Tag-LLM on every task against 0.3-0.6 s for the probe), which reads as 19.9 s per task. It is now marked.
+     */
+    @Test
+    void tagLlmsWallTimeIsMarkedAsTheWholeRuns(@TempDir Path dir) throws Exception {
+        long[] lines = {0, 1, 2, 3};
+        double[] pred = {1.1, 2.2, 2.9, 3.7};
+        // Tag-LLM: no time of the task's own (NaN), 30 s for the run; the probe: 0.4 s for this task in a 0.9 s run
+        RunResult tag = new RunResult("tagllm-seed1", "tagllm", "", 1, 30.0,
+                Map.of("qed", new RunResult.TaskOutcome(10, lines, GOLD, pred, 0.5, 0, Double.NaN)), CURVES);
+        RunResult probe = new RunResult("probe-seed1", "probe", "", 1, 0.9,
+                Map.of("qed", new RunResult.TaskOutcome(10, lines, GOLD, pred, 0.5, -1, 0.4)), List.of());
+        var report = Report.build(HandMadeRuns.experiment(dir, "qed: {preset: QED, data: d.csv}"), List.of(tag, probe), JSON.createObjectNode());
+        JsonNode v = report.path("tasks").path("qed").path("variants");
+        assertEquals("run", v.path("tagllm").path("wall_s_of").asText());
+        assertEquals(30.0, v.path("tagllm").path("wall_s_mean").asDouble());
+        assertEquals("task", v.path("probe").path("wall_s_of").asText());
+        assertEquals(0.4, v.path("probe").path("wall_s_mean").asDouble());
+        String html = HtmlReport.render(report);
+        assertTrue(html.contains("<td>30.0 <small>(whole run)</small></td>"), "Tag-LLM's time is said to be the run's");
+        assertTrue(html.contains("<td>0.4</td></tr>"), "the probe's is its own");
     }
 
     /** In a real browser: the stage-1 chart has no right-hand axis, and no chart has an axis without points. */
