@@ -99,8 +99,12 @@ public final class EvalCommand implements Callable<Integer> {
         ExampleRenderer r = p.renderer(task);
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
         List<Example> examples = new ArrayList<>();
+        boolean capped = false; // --max-rows reached with rows of the split left unread
         for (Row row : rows) {
-            if (maxRows > 0 && examples.size() >= maxRows) break;
+            if (maxRows > 0 && examples.size() >= maxRows) {
+                capped = true;
+                break;
+            }
             issues.convert(row, row1 -> switch (task.type()) {
                 case TEXT -> {
                     Example full = r.example(row1);
@@ -111,8 +115,10 @@ public final class EvalCommand implements Callable<Integer> {
             }).ifPresent(examples::add);
         }
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
-        spec.commandLine().getErr().println(opts.input + ": " + (examples.size() + issues.count()) + " rows (" + scope + "), "
-                + examples.size() + " scored, " + issues.count() + " left out" + (issues.count() > 0 ? " (reasons above)" : "")
+        // the rows read are the split's only when --max-rows left none unread
+        long read = examples.size() + issues.count();
+        spec.commandLine().getErr().println(opts.input + ": " + (capped ? read + " of " + rows.size() + " rows (" + scope + ") read, to --max-rows " + maxRows
+                : read + " rows (" + scope + ")") + ", " + examples.size() + " scored, " + issues.count() + " left out" + (issues.count() > 0 ? " (reasons above)" : "")
                 + (note != null && !note.isBlank() ? "; unreadable rows are listed above" : ""));
         if (examples.isEmpty()) {
             throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name());

@@ -159,6 +159,24 @@ class CliConsistencyTest {
         assertEquals(0, p.exit(), p.err());
     }
 
+    /**
+     * eval --max-rows stops reading once that many rows are scored: its count of rows read was printed as the split's
+     * size (bbbp.csv's scaffold test split, 205 rows, --max-rows 40: "42 rows (test split), 40 scored, 2 left out").
+     */
+    @Test
+    void evalMaxRowsSaysHowManyOfTheRowsItRead() {
+        CliRun r = CliRun.of("eval", "--model", EmbeddedSamples.model().toString(), "--tags", tags.toString(), "--task", "qed",
+                "--input", input.toString(), "--quiet", "--max-rows", "5");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("task qed, all rows, 5 rows"), r.out());
+        assertTrue(r.err().contains("5 of 20 rows (all rows) read, to --max-rows 5, 5 scored, 0 left out"), r.err());
+        // a cap the file does not reach reads every row, and says so as before
+        CliRun all = CliRun.of("eval", "--model", EmbeddedSamples.model().toString(), "--tags", tags.toString(), "--task", "qed",
+                "--input", input.toString(), "--quiet", "--max-rows", "20");
+        assertEquals(0, all.exit(), all.err());
+        assertTrue(all.err().contains(": 20 rows (all rows), 20 scored, 0 left out"), all.err());
+    }
+
     @Test
     void evalOnAFileWithoutSplitsSaysAllRows() {
         CliRun r = CliRun.of("eval", "--model", EmbeddedSamples.model().toString(), "--tags", tags.toString(), "--task", "qed",
