@@ -104,7 +104,6 @@ public final class CompareCommand implements Callable<Integer> {
         if (reportOnly) resume = true;
         if (!resume) OutputGuard.requireFresh(output, force, "use --resume to continue it (finished runs are reused)",
                 Compare.OUTPUTS.toArray(new String[0]));
-        if (force && !resume) deleteRuns(output);
         Experiment exp = Experiment.load(experiment);
         if (!exp.engine().isLocal()) {
             spec.commandLine().getErr().println("note: compare runs every method in this JVM; the experiment's engine: "
@@ -117,7 +116,7 @@ public final class CompareCommand implements Callable<Integer> {
         // originalArgs are the whole command line, the subcommand name included
         String command = "tagllm " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         var report = Compare.run(m, exp, new CompareRunner.Options(ms, seedList, abl, output.toAbsolutePath().normalize(), resume, promptInit,
-                loraRank, loraAlpha, loraDropout, reportOnly), command, progress);
+                loraRank, loraAlpha, loraDropout, reportOnly), command, progress, force && !resume); // --force: the earlier compare goes once this one can start
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report.path("tasks")));
@@ -135,10 +134,5 @@ public final class CompareCommand implements Callable<Integer> {
         try (var ids = Files.list(runs)) {
             return ids.anyMatch(id -> Files.isRegularFile(id.resolve("result.json")));
         }
-    }
-
-    /** --force: the previous compare's runs and reports go (nothing else in the folder is touched). */
-    private static void deleteRuns(Path dir) throws java.io.IOException {
-        for (String name : Compare.OUTPUTS) tagllm.util.FileTrees.delete(dir.resolve(name));
     }
 }

@@ -28,9 +28,21 @@ public final class Compare {
     public static final List<String> OUTPUTS = List.of("report.json", "report.html", "runs", "inputs.json");
 
     public static ObjectNode run(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress) throws IOException {
+        return run(model, exp, o, command, progress, false);
+    }
+
+    /**
+     * replaceEarlier (--force): an earlier compare's outputs in the folder go, but only once the experiment is known to
+     * be one compare can run (every refusal of prepare comes first), so a failing command loses nothing.
+     */
+    public static ObjectNode run(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress, boolean replaceEarlier)
+            throws IOException {
         FileErrors.createFolder(o.dir());
         CompareRunner runner = new CompareRunner(model, progress);
         exp = runner.prepare(exp); // refuses a task it cannot score before anything runs; classes from the training rows
+        if (replaceEarlier) {
+            for (String name : OUTPUTS) tagllm.util.FileTrees.delete(o.dir().resolve(name));
+        }
         requireSameInputs(model, exp, o);
         long t0 = System.nanoTime();
         List<RunResult> runs = runner.run(exp, o);
