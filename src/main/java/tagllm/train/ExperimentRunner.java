@@ -163,15 +163,28 @@ public final class ExperimentRunner {
         FileErrors.createFolder(out);
         ObjectNode settings = RunManifest.settings(exp, fingerprint, model.weights().bf16Compute());
         if (resume) RunManifest.resume(out, settings, force);
-        if (force && !resume) {
-            for (StageSpec s : exp.stages()) {
-                Files.deleteIfExists(stageFile(out, s.name()));
-                Files.deleteIfExists(checkpointFile(out, s.name()));
-            }
-            // the earlier run's final tags too: a new run that then fails must not leave them beside its own run.json
-            Files.deleteIfExists(finalFile(out));
-        }
+        if (force && !resume) removeEarlierRun(exp);
         if (!resume) RunManifest.start(out, settings);
+    }
+
+    /**
+     * --force without --resume: every tag file and checkpoint of the earlier run goes, whatever its stages were named
+     * (an earlier run's s3.tags.safetensors beside a new run without a stage s3 would pass for the new run's), the final
+     * tags too (a new run that then fails must not leave them beside its own run.json). Files the experiment's init:
+     * names are its inputs and stay. What was removed is said.
+     */
+    private void removeEarlierRun(Experiment exp) throws IOException {
+        Path out = exp.output();
+        Set<Path> inputs = new java.util.HashSet<>();
+        for (Path p : exp.init()) inputs.add(p.toAbsolutePath().normalize());
+        List<String> removed = new ArrayList<>();
+        for (String name : RunManifest.runFiles(out)) {
+            Path f = out.resolve(name);
+            if (!name.endsWith(".tags.safetensors") && !name.endsWith(".checkpoint.safetensors")) continue;
+            if (inputs.contains(f.toAbsolutePath().normalize())) continue;
+            if (Files.deleteIfExists(f)) removed.add(name);
+        }
+        if (!removed.isEmpty()) progress.message("--force: removed the earlier run's " + String.join(", ", removed) + " from " + out);
     }
 
     /**
