@@ -100,6 +100,7 @@ public final class ExperimentRunner {
     private Outcome runLocked(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
         prepareOutput(exp, resume, force);
+        removeLeftovers(out);
         exp = ClassificationHeads.resolveClasses(exp, rows);
         TagSet tags = initialTags(exp, modelName, fingerprint);
         List<ObjectNode> summaries = new ArrayList<>();
@@ -110,6 +111,8 @@ public final class ExperimentRunner {
                 Path stageOut = stageFile(out, stage.name());
                 if (resume && Files.exists(stageOut)) {
                     tags = finishedStage(stage, stageOut);
+                    // a run killed between writing the stage's tags and removing its checkpoint left it: stale now
+                    Files.deleteIfExists(checkpointFile(out, stage.name()));
                     done.add(stage.name());
                     continue;
                 }
@@ -186,6 +189,30 @@ public final class ExperimentRunner {
         }
         if (!removed.isEmpty()) progress.message("--force: removed the earlier run's " + String.join(", ", removed) + " from " + out);
     }
+
+    /**
+     * The hidden partial copies (AtomicFiles' .NAME.N.tmp) of this folder's run files that a run killed outright (kill -9,
+     * a power cut) left: no shutdown hook ran to remove them. This run holds the folder's lock, so no other run is
+     * writing them; they are removed and named, rather than left to pile up one per killed run.
+     */
+    private void removeLeftovers(Path out) throws IOException {
+        List<String> removed = new ArrayList<>();
+        try (var files = Files.list(out)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String n = f.getFileName().toString();
+                if (LEFTOVER.matcher(n).matches() && Files.isRegularFile(f) && Files.deleteIfExists(f)) removed.add(n);
+            }
+        }
+        if (!removed.isEmpty()) {
+            java.util.Collections.sort(removed);
+            progress.message("removed " + String.join(", ", removed) + " from " + out + ": partial "
+                    + (removed.size() == 1 ? "copy" : "copies") + " of a write an interrupted run (kill -9) did not finish");
+        }
+    }
+
+    /** AtomicFiles' temporary name for a run's tag file, checkpoint, run.json or metrics.jsonl. */
+    private static final java.util.regex.Pattern LEFTOVER =
+            java.util.regex.Pattern.compile("\\.(.+\\.(tags|checkpoint)\\.safetensors|run\\.json|metrics\\.jsonl)\\.[0-9]+\\.tmp");
 
     /**
      * The tags and heads a run of exp starts from: the experiment's init: files (same base model required), merged

@@ -15,7 +15,10 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** What --force leaves of an earlier run in the output folder: nothing that could pass for the new run's. */
+/**
+ * What a run leaves of an earlier one in its output folder: after --force nothing that could pass for the new run's; after
+ * --resume no partial copy or stale checkpoint that a run killed outright left.
+ */
 class RunFolderForceTest {
     private static String yaml(Path model, String stages, String init) {
         return """
@@ -69,5 +72,38 @@ class RunFolderForceTest {
         for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
             assertTrue(line.contains("\"stage\":\"new\""), "a metrics line of the earlier run: " + line);
         }
+    }
+    @Test
+    void aResumedRunRemovesThePartialCopiesAndStaleCheckpointsAKilledRunLeft(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        Model m = Model.load(model);
+        Files.writeString(dir.resolve("a.yaml"), yaml(model, """
+                  - {name: old, stage: 1, tasks: [smiles], max_steps: 1}
+                  - {name: mid, stage: 1, tasks: [smiles], max_steps: 2}
+                """, ""));
+        Experiment a = Experiment.load(dir.resolve("a.yaml"));
+        assertTrue(new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                new DatasetRows(false)::load, Progress.silent(), false).stopAfter(1).run(a, false, false).stopped());
+        Path out = a.output();
+        // what kill -9 in the middle of writes leaves (AtomicFiles' temporary names: '.' + target + '.' + digits + '.tmp'):
+        // half a checkpoint, an empty run.json copy; and a checkpoint of a stage whose tags were written just before the kill
+        byte[] ckpt = Files.readAllBytes(out.resolve("mid.checkpoint.safetensors"));
+        Files.write(out.resolve(".mid.checkpoint.safetensors.16218651147462983612.tmp"), java.util.Arrays.copyOf(ckpt, ckpt.length / 2));
+        Files.write(out.resolve(".run.json.42.tmp"), new byte[0]);
+        Files.write(out.resolve(".old.tags.safetensors.7.tmp"), new byte[0]);
+        Files.write(out.resolve("old.checkpoint.safetensors"), ckpt);
+        Files.writeString(out.resolve(".notes.tmp"), "the user's own hidden file");
+
+        java.io.StringWriter said = new java.io.StringWriter();
+        ExperimentRunner resumed = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                new DatasetRows(false)::load, new Progress(new java.io.PrintWriter(said), false, true, false), false);
+        assertNotNull(resumed.run(a, true, false).finalFile());
+        try (var s = Files.list(out)) {
+            assertEquals(new TreeSet<>(List.of(".notes.tmp", ".tagllm.lock", "final.tags.safetensors", "metrics.jsonl", "mid.tags.safetensors",
+                    "old.tags.safetensors", "run.json")), new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
+        }
+        String err = said.toString();
+        assertTrue(err.contains(".mid.checkpoint.safetensors.16218651147462983612.tmp") && err.contains(".run.json.42.tmp")
+                && err.contains(".old.tags.safetensors.7.tmp") && !err.contains(".notes.tmp"), err);
     }
 }
