@@ -26,7 +26,7 @@ final class RunManifest {
     static final String FILE = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Settings that older run.json files lack. */
-    private static final List<String> ADDED_LATER = List.of("tasks", "init", "compute");
+    private static final List<String> ADDED_LATER = List.of("tasks", "init", "compute", "stage_order");
 
     private RunManifest() {}
 
@@ -42,6 +42,10 @@ final class RunManifest {
         s.put("tag_length", exp.tagLength());
         s.put("function_tag_length", exp.functionTagLength());
         s.put("function_init", exp.functionInit().label());
+        // the order the stages run in: stages below is compared key by key, which does not see two stages swapped, and a
+        // resume with s2 and s2e swapped ran s2e on stage 1's tags, then read s2's finished file back over it (s2e's tags gone)
+        ArrayNode order = s.putArray("stage_order");
+        for (StageSpec st : exp.stages()) order.add(st.name());
         ObjectNode stages = s.putObject("stages");
         for (StageSpec st : exp.stages()) {
             ObjectNode o = stages.putObject(st.name());

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * --resume no partial copy or stale checkpoint that a run killed outright left.
  */
 class RunFolderForceTest {
-    private static String yaml(Path model, String stages, String init) {
+    static String yaml(Path model, String stages, String init) {
         return """
                 model: %s
                 output: out
