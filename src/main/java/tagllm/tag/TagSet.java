@@ -111,8 +111,8 @@ public final class TagSet {
         for (Tag t : other.tags()) {
             Tag mine = tags.get(t.name());
             if (mine != null && !mine.equals(t)) {
-                throw new IllegalArgumentException(otherSource + ": tag " + t.name() + " is already present with other values; "
-                        + "a merged tag set can hold one version of each tag");
+                throw new IllegalArgumentException(otherSource + ": tag " + t.name() + " is already present with other values ("
+                        + howTheyDiffer(mine, t) + "); a merged tag set can hold one version of each tag");
             }
         }
         for (RegressionHead h : other.heads.values()) {
@@ -138,6 +138,25 @@ public final class TagSet {
         other.tasks.forEach((k, v) -> tasks.putIfAbsent(k, v.deepCopy()));
         // two runs continued from one stage carry its record each: the merged file lists that stage once
         other.provenance.forEach(p -> { if (!provenance.contains(p)) provenance.add(p.deepCopy()); });
+    }
+
+    /** What sets two versions of a tag apart: kind, shape (p × hidden), else the largest difference of a value and where. */
+    private static String howTheyDiffer(Tag mine, Tag other) {
+        if (mine.kind() != other.kind()) return "a " + mine.kind().label() + " tag before, a " + other.kind().label() + " tag here";
+        if (mine.length() != other.length() || mine.hidden() != other.hidden()) {
+            return "p × hidden " + mine.length() + " × " + mine.hidden() + " before, " + other.length() + " × " + other.hidden() + " here";
+        }
+        int at = 0;
+        double most = -1;
+        for (int i = 0; i < mine.values().length; i++) {
+            double d = Math.abs((double) mine.values()[i] - other.values()[i]);
+            if (d > most || Double.isNaN(d) && !Double.isNaN(most)) {
+                most = d;
+                at = i;
+            }
+        }
+        return "the same shape " + mine.length() + " × " + mine.hidden() + ", values differing by up to " + (float) most + " (row "
+                + at / mine.hidden() + ", column " + at % mine.hidden() + ")";
     }
 
     private static boolean sameHead(RegressionHead a, RegressionHead b) {

@@ -110,6 +110,29 @@ class TagFileTest {
         assertEquals(0.7, same.head("QED").shift()[0]);
     }
 
+    /**
+     * Two versions of a tag: the refusal says how they differ (kind, p × hidden, or which value by how much); it said
+     * "other values" alike for a tag of another length (tag_length 2 against 4) and for one trained a step further.
+     */
+    @Test
+    void mergeSaysHowTwoVersionsOfATagDiffer() {
+        TagSet a = new TagSet("tiny", "fp");
+        a.put(new Tag("<SMILES>", TagKind.DOMAIN, 2, 3, new float[]{1, 1, 1, 1, 1, 1}));
+        TagSet shorter = new TagSet("tiny", "fp");
+        shorter.put(new Tag("<SMILES>", TagKind.DOMAIN, 1, 3, new float[]{1, 1, 1}));
+        assertEquals("b.tags.safetensors: tag <SMILES> is already present with other values (p × hidden 2 × 3 before, 1 × 3 here); "
+                + "a merged tag set can hold one version of each tag",
+                assertThrows(IllegalArgumentException.class, () -> a.merge(shorter, "b.tags.safetensors")).getMessage());
+        TagSet function = new TagSet("tiny", "fp");
+        function.put(new Tag("<SMILES>", TagKind.FUNCTION, 2, 3, new float[]{1, 1, 1, 1, 1, 1}));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.merge(function, "c.tags.safetensors")).getMessage()
+                .contains("(a domain tag before, a function tag here)"));
+        TagSet moved = new TagSet("tiny", "fp");
+        moved.put(new Tag("<SMILES>", TagKind.DOMAIN, 2, 3, new float[]{1, 1, 1, 1, 1.25f, 0.5f}));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.merge(moved, "d.tags.safetensors")).getMessage()
+                .contains("(the same shape 2 × 3, values differing by up to 0.5 (row 1, column 2))"));
+    }
+
     /** Merging tag files of two base models names each file's own model (it named them the other way round). */
     @Test
     void mergeOfTwoBaseModelsNamesEachSidesModel() {
