@@ -17,24 +17,73 @@ import java.util.TreeSet;
 public final class ConfigNode {
     private final JsonNode node;
     private final String where;
+    /** Where the document's fields are: the file's prefix of where ("exp.yaml: ") and each field's line by JSON pointer. */
+    private final Lines lines;
+    private final String pointer;
+
+    /** The lines of a YAML document's fields, by JSON pointer ("/stages/0/lr"), and the prefix its paths start with. */
+    public record Lines(String prefix, Map<String, Integer> byPointer) {
+        /** Each key's and list element's line (1-based) in YAML text; an unreadable text gives none (its parse error says). */
+        public static Lines of(String prefix, String yaml) {
+            Map<String, Integer> out = new java.util.HashMap<>();
+            try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.dataformat.yaml.YAMLFactory().createParser(yaml)) {
+                for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                    // a key: its own line; a list element: the line it starts on
+                    if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME || p.getParsingContext().inArray()
+                            && t != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                        out.putIfAbsent(p.getParsingContext().pathAsPointer().toString(), p.currentTokenLocation().getLineNr());
+                    }
+                }
+            } catch (java.io.IOException e) {
+                return new Lines(prefix, Map.of());
+            }
+            return new Lines(prefix, out);
+        }
+    }
 
     public ConfigNode(JsonNode node, String where) {
+        this(node, where, null, "");
+    }
+
+    /** A document's root whose errors also give the line of the field they name (where starts with lines.prefix()). */
+    public ConfigNode(JsonNode node, String where, Lines lines) {
+        this(node, where, lines, "");
+    }
+
+    private ConfigNode(JsonNode node, String where, Lines lines, String pointer) {
         this.node = node;
         this.where = where;
+        this.lines = lines;
+        this.pointer = pointer;
     }
+
+    /** "exp.yaml:12: stages[0].lr": the path with the line of the field (else of its parent) after the file, when known. */
+    private String located(String path, String key) {
+        if (lines == null || !path.startsWith(lines.prefix())) return path;
+        Integer line = key == null ? null : lines.byPointer().get(pointer + "/" + escape(key));
+        if (line == null) line = lines.byPointer().get(pointer);
+        if (line == null) return path;
+        String file = lines.prefix().endsWith(": ") ? lines.prefix().substring(0, lines.prefix().length() - 2) : lines.prefix();
+        return file + ":" + line + ": " + path.substring(lines.prefix().length());
+    }
+
+    private static String escape(String key) { return key.replace("~", "~0").replace("/", "~1"); }
 
     public String where() { return where; }
 
     public JsonNode raw() { return node; }
 
+    /** Another value at this node's place (a copy with defaults filled in): its errors keep the path and lines. */
+    public ConfigNode withValue(JsonNode value) { return new ConfigNode(value, where, lines, pointer); }
+
     public boolean has(String key) { return node != null && node.has(key) && !node.get(key).isNull(); }
 
     public ConfigException error(String key, String message) {
-        return new ConfigException(where + (key == null ? "" : (where.endsWith(": ") ? "" : ".") + key) + ": " + message);
+        return new ConfigException(located(where + (key == null ? "" : (where.endsWith(": ") ? "" : ".") + key), key) + ": " + message);
     }
 
     public ConfigNode requireObject() {
-        if (node == null || !node.isObject()) throw new ConfigException(where + ": expected a mapping (key: value)");
+        if (node == null || !node.isObject()) throw new ConfigException(located(where, null) + ": expected a mapping (key: value)");
         return this;
     }
 
@@ -97,7 +146,8 @@ public final class ConfigNode {
     }
 
     public ConfigNode child(String key) {
-        return new ConfigNode(has(key) ? node.get(key) : null, where + (where.endsWith(": ") ? "" : ".") + key);
+        return new ConfigNode(has(key) ? node.get(key) : null, where + (where.endsWith(": ") ? "" : ".") + key, lines,
+                pointer + "/" + escape(key));
     }
 
     /** A list of text values; a single value counts as a one-element list. */
@@ -125,7 +175,9 @@ public final class ConfigNode {
         JsonNode v = node.get(key);
         if (!v.isArray()) throw error(key, "expected a list");
         String base = where + (where.endsWith(": ") ? "" : ".") + key;
-        for (int i = 0; i < v.size(); i++) out.add(new ConfigNode(v.get(i), base + "[" + i + "]").requireObject());
+        for (int i = 0; i < v.size(); i++) {
+            out.add(new ConfigNode(v.get(i), base + "[" + i + "]", lines, pointer + "/" + escape(key) + "/" + i).requireObject());
+        }
         return out;
     }
 

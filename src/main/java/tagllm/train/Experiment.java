@@ -120,15 +120,18 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
     public static Experiment load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (experiment file not found)");
         JsonNode root;
+        String text;
         try {
+            text = Files.readString(file);
             // a key given twice would silently take its last value: refused, naming the key and line
             root = new ObjectMapper(new YAMLFactory()).enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                    .readTree(file.toFile());
+                    .readTree(text);
         } catch (IOException e) {
             throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
         }
         Path base = file.toAbsolutePath().getParent();
-        return parse(new ConfigNode(root, file + ": "), base, file);
+        // errors name the field's line too ("exp.yaml:12: stages[0].lr: ..."), as the YAML parser's own errors do
+        return parse(new ConfigNode(root, file + ": ", ConfigNode.Lines.of(file + ": ", text)), base, file);
     }
 
     public static Experiment parse(ConfigNode c, Path baseDir, Path file) {
@@ -256,7 +259,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         if (!head.has("bias")) head.put("bias", recipe.head().bias());
         if (regression && !head.has("standardize")) head.put("standardize", recipe.head().standardize());
         if (!head.has("init")) head.put("init", recipe.head().init().label());
-        return new ConfigNode(copy, t.where());
+        return t.withValue(copy);
     }
 
     private static String stem(Path file) {

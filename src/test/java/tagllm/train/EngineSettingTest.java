@@ -45,7 +45,7 @@ class EngineSettingTest {
         assertTrue(m.getMessage().contains("master") && m.getMessage().contains("engine: spark"), m.getMessage());
         // named by its field before a Spark session starts (Spark's own refusal came after one, with a stack trace)
         var url = assertThrows(ConfigException.class, () -> load(dir, "engine: spark\nmaster: bogus[2]\n"));
-        assertTrue(url.getMessage().contains("exp.yaml: master: expected a Spark master URL") && url.getMessage().contains("'bogus[2]'"), url.getMessage());
+        assertTrue(url.getMessage().contains("exp.yaml:2: master: expected a Spark master URL") && url.getMessage().contains("'bogus[2]'"), url.getMessage());
         for (String ok : new String[]{"local", "local[4]", "local[*]", "local[2, 3]", "local-cluster[2, 1, 1024]", "spark://h:7077", "yarn"}) {
             assertEquals(ok, assertDoesNotThrow(() -> load(dir, "engine: spark\nmaster: '" + ok + "'\n")).engine().master());
         }

@@ -88,6 +88,32 @@ class ExperimentTest {
         assertMessage(dir, "function_init: words\n" + base + "  - {stage: 2, tasks: [q]}", "function_init: must be mean or prompt, got 'words'");
     }
 
+    /** The errors give the field's line after the file, as the YAML parser's own errors do (they named the field alone). */
+    @Test
+    void errorsGiveTheLineOfTheField(@TempDir Path dir) throws Exception {
+        String yaml = """
+                model: m
+                defaults: {lr: 0.1,
+                  batch_size: four}
+                tasks:
+                  q:
+                    preset: QED
+                    data: {path: d.csv, max_train: -5}
+                stages:
+                  - {stage: 2, tasks: [q]}
+                  - {stage: 2, tasks: [q], lerning_rate: 1}
+                """;
+        Path f = write(dir, yaml);
+        assertEquals(f + ":3: defaults.batch_size: expected an integer, got 'four'",
+                assertThrows(ConfigException.class, () -> Experiment.load(f)).getMessage());
+        write(dir, yaml.replace("batch_size: four", "batch_size: 4"));
+        assertEquals(f + ":7: tasks.q.data.max_train: must be >= 0 (0 = all rows)",
+                assertThrows(ConfigException.class, () -> Experiment.load(f)).getMessage());
+        write(dir, yaml.replace("batch_size: four", "batch_size: 4").replace("max_train: -5", "max_train: 5"));
+        assertTrue(assertThrows(ConfigException.class, () -> Experiment.load(f)).getMessage()
+                .startsWith(f + ":10: stages[1].lerning_rate: unknown key"));
+    }
+
     private static void assertMessage(Path dir, String yaml, String expected) throws Exception {
         Path f = write(dir, yaml);
         ConfigException e = assertThrows(ConfigException.class, () -> Experiment.load(f));
