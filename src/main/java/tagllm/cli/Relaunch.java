@@ -214,16 +214,22 @@ final class Relaunch {
     }
 
     static void copyFilteringWarning(InputStream in, OutputStream out) throws IOException {
-        // the JVM prints the warning first, before main; read that one line, then pass everything through as it comes
-        var first = new java.io.ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) >= 0) {
-            first.write(b);
-            if (b == '\n') break;
-        }
-        if (!first.toString(StandardCharsets.UTF_8).startsWith(INCUBATOR_WARNING)) {
-            out.write(first.toByteArray());
+        // The JVM prints the warning before main, after the launcher's and the VM's notes of the options they picked up
+        // from the environment (JDK_JAVA_OPTIONS, JAVA_TOOL_OPTIONS: "Picked up ..."; with either set, the warning was
+        // the second or third line and got through). Those notes pass; the warning is dropped; then everything passes
+        // through as it comes.
+        while (true) {
+            var line = new java.io.ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                line.write(b);
+                if (b == '\n') break;
+            }
+            String text = line.toString(StandardCharsets.UTF_8);
+            if (text.startsWith(INCUBATOR_WARNING)) break;
+            out.write(line.toByteArray());
             out.flush();
+            if (b < 0 || !(text.startsWith("Picked up ") || text.startsWith("NOTE: Picked up "))) break;
         }
         byte[] buf = new byte[8192];
         int n;

@@ -33,6 +33,16 @@ class RelaunchTest {
     }
 
     @Test
+    void dropsTheWarningAlsoAfterTheJvmsPickedUpOptionNotes() throws Exception {
+        // what a child JVM printed first with JDK_JAVA_OPTIONS and JAVA_TOOL_OPTIONS set (java 25, by hand)
+        String notes = "NOTE: Picked up JDK_JAVA_OPTIONS: -Dx=1\nPicked up JAVA_TOOL_OPTIONS: -Duser.language=tr\n";
+        assertEquals(notes + "error: x\n", filtered(notes + "WARNING: Using incubator modules: jdk.incubator.vector\nerror: x\n"));
+        assertEquals(notes + "error: x\nWARNING: Using incubator modules: later\n",
+                filtered(notes + "error: x\nWARNING: Using incubator modules: later\n"), "only the JVM's preamble is looked at");
+        assertEquals("Picked up JAVA_TOOL_OPTIONS: -Dx=1", filtered("Picked up JAVA_TOOL_OPTIONS: -Dx=1"));
+    }
+
+    @Test
     void theTestJvmHasTheVectorApiSoMainRunsInProcess() {
         assertFalse(Relaunch.needed(), "surefire passes --add-modules, as the JDK demands");
     }
