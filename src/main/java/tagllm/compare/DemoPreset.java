@@ -40,9 +40,10 @@ public final class DemoPreset {
      * (null: absolute paths).
      */
     public static String yaml(String model, Path data, Path relativeTo, Sizes s, long seed) {
-        String train = "max_train: %d, max_eval: %d".formatted(s.trainRows(), s.evalRows());
+        String train = String.format(Locale.ROOT, "max_train: %d, max_eval: %d", s.trainRows(), s.evalRows());
         String modelRef = model;
-        return """
+        // Locale.ROOT: YAML reads ASCII digits only (%d in an Arabic or Marathi locale wrote seed: ٤٢, a text)
+        return String.format(Locale.ROOT, """
                 # The experiment `tagllm demo` ran (tagllm.compare.DemoPreset): the paper's QED, Descriptor, DC and BA
                 # through its three stages, at sizes two CPU cores train in minutes. Rerun or widen it with, e.g.,
                 #   tagllm compare THIS_FILE --seeds 3 -o OTHER_FOLDER
@@ -75,7 +76,7 @@ public final class DemoPreset {
                   - {name: stage1-domains, stage: 1, tasks: [smiles_text, protein_text], max_steps: %d, batch_size: %d}
                   - {name: stage2-functions, stage: 2, tasks: [qed, descriptor, dc], max_steps: %d, batch_size: %d, eval_every: %d}
                   - {name: stage3-ba, stage: 3, tasks: [ba], max_steps: %d, batch_size: %d, eval_every: %d}
-                """.formatted(
+                """,
                 quote(modelRef), seed,
                 file(data, ZINC, relativeTo), train, file(data, DEEPSOL, relativeTo), train,
                 file(data, ZINC, relativeTo), train, file(data, DEEPSOL, relativeTo), train,
