@@ -122,7 +122,7 @@ public final class ChemCommand implements Runnable {
             double secs = (System.nanoTime() - t0) / 1e9;
             if (issues.count() > 0) err.println(issues.summary());
             if (!s.replaced().isEmpty()) err.println(ReplacedColumns.note(s.replaced(), output, input));
-            err.printf("%s: %d rows, %d labelled, %d with an error (reason in the '%s' column); %s in %.1f s (%.0f rows/s, %d threads)%n",
+            err.printf(java.util.Locale.ROOT, "%s: %d rows, %d labelled, %d with an error (reason in the '%s' column); %s in %.1f s (%.0f rows/s, %d threads)%n",
                     input, s.rows(), s.labelled(), s.skipped(), CsvLabeler.ERROR_COLUMN, what, secs, s.rows() / Math.max(secs, 1e-9),
                     labelling.threads());
             err.flush();

@@ -67,7 +67,7 @@ public final class DataBuildCommand implements Runnable {
                     .build(input, labelling.format(), column, output, issues, bar::to);
             bar.finish();
             if (issues.count() > 0) err.println(issues.summary());
-            err.printf("%s: %d rows read, %d written to %s; skipped %d longer than %d characters, %d duplicates, %d invalid%n",
+            err.printf(java.util.Locale.ROOT, "%s: %d rows read, %d written to %s; skipped %d longer than %d characters, %d duplicates, %d invalid%n",
                     input, s.rows(), s.written(), output, s.tooLong(), maxLength, s.duplicates(), s.invalid());
             err.flush();
             return 0;

@@ -81,7 +81,7 @@ public final class PerplexityCommand implements Callable<Integer> {
             o.put("windows", r.windows());
             out.println(new ObjectMapper().writeValueAsString(o));
         } else {
-            out.printf("tokens scored: %d%nmean NLL: %.6f nats/token%nperplexity: %.4f%nwindows: %d (window %d, stride %d)%n",
+            out.printf(java.util.Locale.ROOT, "tokens scored: %d%nmean NLL: %.6f nats/token%nperplexity: %.4f%nwindows: %d (window %d, stride %d)%n",
                     r.tokens(), r.nll(), r.perplexity(), r.windows(), w, s);
         }
         out.flush();
