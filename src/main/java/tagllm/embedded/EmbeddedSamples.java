@@ -60,8 +60,14 @@ public final class EmbeddedSamples {
         String listing = new String(resource("files.txt"), StandardCharsets.UTF_8);
         Path target = cache.resolve("embedded-" + Sha256.hex(listing.getBytes(StandardCharsets.UTF_8)).substring(0, 16));
         if (Files.isRegularFile(target.resolve(".complete"))) return target;
-        Files.createDirectories(cache);
-        Path tmp = Files.createTempDirectory(cache, ".embedded-");
+        Path tmp;
+        try {
+            Files.createDirectories(cache);
+            tmp = Files.createTempDirectory(cache, ".embedded-");
+        } catch (IOException e) { // the JDK's message was the bare path where /proc or a read-only mount refused it
+            throw new tagllm.util.AtomicFiles.WriteFailedException("cannot create the cache folder " + cache + ": "
+                    + tagllm.util.AtomicFiles.reason(e, cache) + " (set TAGLLM_CACHE to a writable folder)", e);
+        }
         try {
             for (String line : listing.split("\n")) {
                 if (line.isBlank()) continue;

@@ -44,6 +44,19 @@ class EmbeddedSamplesTest {
         assertEquals(5, m.config().numLayers());
     }
 
+    /**
+     * A cache folder that cannot be created (here a file is in its way; a read-only file system or /proc likewise)
+     * is said in words, with the way out: the message was the bare path ("could not extract ...: /proc/tagllm-cache").
+     */
+    @Test
+    void aCacheFolderThatCannotBeCreatedIsNamedWithWhyAndTheVariableToSet(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("not-a-folder"), "x");
+        var e = assertThrows(java.io.IOException.class, () -> EmbeddedSamples.extract(file.resolve("cache")));
+        assertTrue(e.getMessage().contains(file.resolve("cache").toString()), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot create the cache folder " + file.resolve("cache") + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains("TAGLLM_CACHE"), e.getMessage());
+    }
+
     /** The embedded files are the shared ones: the model byte for byte, the data as unchanged lines in the same order. */
     @Test
     void samplesAreTheSharedFilesRows(@TempDir Path cache) throws Exception {
