@@ -53,7 +53,9 @@ public final class Main implements Runnable {
                 return cmd.getCommandSpec().exitCodeOnInvalidInput();
             }
             // Users get one clear line; the stack trace only with TAGLLM_DEBUG set.
-            cmd.getErr().println("error: " + tagllm.util.FileErrors.describe(ex));
+            OutOfMemoryError oom = OutOfMemory.in(ex);
+            cmd.getErr().println("error: " + (oom != null ? OutOfMemory.message(oom, Runtime.getRuntime().maxMemory())
+                    : tagllm.util.FileErrors.describe(ex)));
             if (System.getenv("TAGLLM_DEBUG") != null) ex.printStackTrace(cmd.getErr());
             return 1;
         });
@@ -88,6 +90,21 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         if (Relaunch.needed()) System.exit(Relaunch.run(args));
         Relaunch.stopWithParent();
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args));
+    }
+
+    /**
+     * cl.execute(args), with the heap running out (an Error, which picocli lets through) said in one line, exit 1, as
+     * any other failure; the stack trace only with TAGLLM_DEBUG set.
+     */
+    static int execute(CommandLine cl, String[] args) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            cl.getErr().println("error: " + OutOfMemory.message(e, Runtime.getRuntime().maxMemory()));
+            if (System.getenv("TAGLLM_DEBUG") != null) e.printStackTrace(cl.getErr());
+            cl.getErr().flush();
+            return 1;
+        }
     }
 }

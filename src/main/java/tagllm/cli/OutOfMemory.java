@@ -1,0 +1,33 @@
+package tagllm.cli;
+
+import java.util.Locale;
+
+/**
+ * The heap running out, said in words: the JVM's answer was "Exception in thread "main" java.lang.OutOfMemoryError:
+ * Java heap space" and forty lines of stack, naming neither the heap's size nor how to give it more.
+ */
+final class OutOfMemory {
+    private OutOfMemory() {}
+
+    /** The OutOfMemoryError in e's cause chain, or null. */
+    static OutOfMemoryError in(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof OutOfMemoryError o) return o;
+        return null;
+    }
+
+    /**
+     * One line: what ran out and, where a larger heap helps (heap space, GC overhead), the heap's current limit and the
+     * option that raises it, through ./tagllm (TAGLLM_JAVA_OPTS) and through java -jar (the parent's options reach the
+     * child that runs the CLI).
+     */
+    static String message(OutOfMemoryError e, long maxHeapBytes) {
+        String what = e.getMessage() == null ? "" : e.getMessage();
+        if (what.startsWith("Java heap space") || what.startsWith("GC overhead")) {
+            long mb = Math.max(1, maxHeapBytes >> 20);
+            String more = mb >= 1024 ? ((mb * 2 + 1023) / 1024) + "g" : (mb * 2) + "m";
+            return String.format(Locale.ROOT, "out of memory (%s): the Java heap may grow to %d MB here, too little for this run; "
+                    + "give it more with TAGLLM_JAVA_OPTS=-Xmx%s ./tagllm ... (or java -Xmx%s -jar tagllm.jar ...)", what, mb, more, more);
+        }
+        return "out of memory" + (what.isEmpty() ? "" : ": " + what);
+    }
+}
