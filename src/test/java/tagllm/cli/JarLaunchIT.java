@@ -54,6 +54,34 @@ class JarLaunchIT {
     }
 
     /**
+     * macOS before 12.3 has a readlink without -f ("readlink: illegal option -- f"): ./tagllm then looked for
+     * .ci/java-home.sh in the root folder and stopped, called through a symlink or not. A readlink that refuses -f
+     * stands in for it here, first on the PATH.
+     */
+    @Test
+    void theLauncherScriptWorksThroughASymlinkWithoutReadlinkF(@TempDir Path dir) throws Exception {
+        Path script = Path.of("tagllm").toAbsolutePath();
+        Path readlink = Path.of("/usr/bin/readlink").toRealPath();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script) && Files.isExecutable(Path.of("/bin/bash")), "needs bash and ./tagllm");
+        Path fake = Files.createDirectories(dir.resolve("fakebin")).resolve("readlink");
+        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in -f|-e|-m) echo \"readlink: illegal option -- f\" >&2; exit 1;; esac; done\n"
+                + "exec " + readlink + " \"$@\"\n");
+        fake.toFile().setExecutable(true);
+        // a relative symlink to a symlink: each is resolved against its own folder
+        Path bin = Files.createDirectories(dir.resolve("bin")), other = Files.createDirectories(dir.resolve("other"));
+        Files.createSymbolicLink(other.resolve("tl"), script);
+        Path link = Files.createSymbolicLink(bin.resolve("tagllm"), Path.of("../other/tl"));
+        ProcessBuilder pb = new ProcessBuilder(link.toString(), "--version").directory(dir.toFile())
+                .redirectError(dir.resolve("err.txt").toFile());
+        pb.environment().put("PATH", fake.getParent() + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("err.txt")));
+        assertTrue(out.startsWith("tagllm "), out);
+    }
+
+    /**
      * In the C locale (a bare container's) Java read the arguments as ASCII: "café" reached the tokenizer as "caf??"
      * (ids 450 450, the piece "?"). tok512 spells it ▁c a f é: 280 412 431 485 (../shared/fixtures' pieces).
      */
