@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 . .ci/java-home.sh
 tagllm_find_java
+tagllm_need_mvn "./test.sh"
 # The core is installed (its tests run first, as with verify), then tagllm-spark, which builds on the installed core
 # artifact (docs/architecture.md, "tagllm-spark"), is verified.
 mvn -B -ntp "$@" install

@@ -1,4 +1,4 @@
-# Sourced by ./tagllm and .ci/run: finds a Java 25+ JDK (JAVA_HOME first, then /usr/lib/jvm) and exports JAVA_HOME.
+# Sourced by ./tagllm, ./test.sh and .ci/run: finds a Java 25+ JDK (JAVA_HOME first, then /usr/lib/jvm) and exports JAVA_HOME; tagllm_need_mvn checks for Maven.
 tagllm_java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1; }
 tagllm_find_java() {
   local cand major
@@ -15,5 +15,12 @@ tagllm_find_java() {
     fi
   done
   echo "error: tagllm needs a Java 25 (or newer) JDK. Set JAVA_HOME to one, or install one under /usr/lib/jvm (e.g. Temurin 25)." >&2
+  return 1
+}
+# Maven builds tagllm (./tagllm when the jar is missing or older than the sources, ./test.sh always): without it on the
+# PATH the scripts stopped with bash's "mvn: command not found" (exit 127).
+tagllm_need_mvn() {
+  command -v mvn >/dev/null 2>&1 && return 0
+  echo "error: $1 needs Maven (mvn), which is not on the PATH; install it (e.g. apt-get install maven, brew install maven) or add it to the PATH." >&2
   return 1
 }

@@ -1,0 +1,71 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * ./tagllm and ./test.sh where Maven is not on the PATH: one error line naming it, exit 1 (it was bash's
+ * "mvn: command not found", exit 127). Each runs from a copy of the scripts in a folder with no jar, so ./tagllm
+ * would build, under a PATH holding only the tools the scripts use (and no mvn); nothing is built either way.
+ */
+class LauncherScriptTest {
+    private static final String[] TOOLS = {"bash", "dirname", "readlink", "sed", "grep", "find", "head", "env", "cat"};
+
+    private static Path tools(Path dir) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        for (String t : TOOLS) {
+            Path found = null;
+            for (String d : System.getenv("PATH").split(File.pathSeparator)) {
+                Path p = Path.of(d, t);
+                if (Files.isExecutable(p)) {
+                    found = p;
+                    break;
+                }
+            }
+            Assumptions.assumeTrue(found != null, "needs " + t);
+            Files.createSymbolicLink(bin.resolve(t), found);
+        }
+        return bin;
+    }
+
+    private static String[] run(Path project, Path bin, String script) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(project.resolve(script).toString()).directory(project.toFile())
+                .redirectErrorStream(true);
+        pb.environment().put("PATH", bin.toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        return new String[]{String.valueOf(p.exitValue()), out};
+    }
+
+    @Test
+    void withoutMavenTheScriptsSayWhatIsMissing(@TempDir Path dir) throws Exception {
+        Path repo = Path.of("").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isRegularFile(repo.resolve("tagllm")) && Files.isRegularFile(repo.resolve(".ci/java-home.sh")));
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "javac")), "needs a JDK");
+        Path project = Files.createDirectories(dir.resolve("project"));
+        Files.createDirectories(project.resolve(".ci"));
+        Files.createDirectories(project.resolve("src/main"));
+        for (String f : new String[]{"tagllm", "test.sh", ".ci/java-home.sh"}) {
+            Files.copy(repo.resolve(f), project.resolve(f));
+            project.resolve(f).toFile().setExecutable(true);
+        }
+        Files.writeString(project.resolve("pom.xml"), "<project/>\n");
+        Path bin = tools(dir);
+        for (String script : new String[]{"tagllm", "test.sh"}) {
+            String[] r = run(project, bin, script);
+            assertEquals("1", r[0], script + ": " + r[1]);
+            assertTrue(r[1].contains("needs Maven (mvn), which is not on the PATH"), script + ": " + r[1]);
+        }
+    }
+}
