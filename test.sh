@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README: the default suite (tests tagged "slow" are left out; ./test.sh -Pslow would run them).
+# run as "sh test.sh" (dash, busybox sh): restart in bash instead of failing on "set: Illegal option -o pipefail"
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 . .ci/java-home.sh

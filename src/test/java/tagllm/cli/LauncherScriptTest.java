@@ -37,8 +37,8 @@ class LauncherScriptTest {
         return bin;
     }
 
-    private static String[] run(Path project, Path bin, String script) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(project.resolve(script).toString()).directory(project.toFile())
+    private static String[] run(Path project, Path bin, String... command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(project.toFile())
                 .redirectErrorStream(true);
         pb.environment().put("PATH", bin.toString());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -48,11 +48,8 @@ class LauncherScriptTest {
         return new String[]{String.valueOf(p.exitValue()), out};
     }
 
-    @Test
-    void withoutMavenTheScriptsSayWhatIsMissing(@TempDir Path dir) throws Exception {
-        Path repo = Path.of("").toAbsolutePath();
-        Assumptions.assumeTrue(Files.isRegularFile(repo.resolve("tagllm")) && Files.isRegularFile(repo.resolve(".ci/java-home.sh")));
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "javac")), "needs a JDK");
+    /** The scripts in a folder of their own, with an empty pom.xml and no jar. */
+    private static Path copy(Path repo, Path dir) throws Exception {
         Path project = Files.createDirectories(dir.resolve("project"));
         Files.createDirectories(project.resolve(".ci"));
         Files.createDirectories(project.resolve("src/main"));
@@ -61,11 +58,35 @@ class LauncherScriptTest {
             project.resolve(f).toFile().setExecutable(true);
         }
         Files.writeString(project.resolve("pom.xml"), "<project/>\n");
+        return project;
+    }
+
+    @Test
+    void withoutMavenTheScriptsSayWhatIsMissing(@TempDir Path dir) throws Exception {
+        Path repo = Path.of("").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isRegularFile(repo.resolve("tagllm")) && Files.isRegularFile(repo.resolve(".ci/java-home.sh")));
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "javac")), "needs a JDK");
+        Path project = copy(repo, dir);
         Path bin = tools(dir);
         for (String script : new String[]{"tagllm", "test.sh"}) {
-            String[] r = run(project, bin, script);
+            String[] r = run(project, bin, project.resolve(script).toString());
             assertEquals("1", r[0], script + ": " + r[1]);
             assertTrue(r[1].contains("needs Maven (mvn), which is not on the PATH"), script + ": " + r[1]);
+        }
+    }
+
+    /** sh tagllm (dash on Debian and Ubuntu) stopped at "set: Illegal option -o pipefail", exit 2: it restarts in bash. */
+    @Test
+    void runThroughShTheScriptsRestartInBash(@TempDir Path dir) throws Exception {
+        Path repo = Path.of("").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isRegularFile(repo.resolve("tagllm")) && Files.isExecutable(Path.of("/bin/sh")));
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "javac")), "needs a JDK");
+        Path project = copy(repo, dir);
+        Path bin = tools(dir);
+        for (String script : new String[]{"tagllm", "test.sh"}) {
+            String[] r = run(project, bin, "/bin/sh", project.resolve(script).toString());
+            assertEquals("1", r[0], "sh " + script + ": " + r[1]);
+            assertTrue(r[1].contains("needs Maven (mvn), which is not on the PATH"), "sh " + script + ": " + r[1]);
         }
     }
 }
