@@ -111,7 +111,7 @@ public final class AtomicFiles {
         try {
             Path dir = target.toAbsolutePath().getParent();
             if (dir != null) Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            tmp = Files.createTempFile(dir, "." + temporaryStem(target.getFileName().toString()) + ".", ".tmp");
             IN_FLIGHT.add(tmp);
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 writer.write(out);
@@ -137,6 +137,28 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /** Most UTF-8 bytes of the output's name kept in its temporary sibling's (".STEM.<up to 20 digits>.tmp"). */
+    static final int TEMPORARY_STEM_BYTES = 200;
+
+    /**
+     * The output's name, cut (at a whole character) to {@link #TEMPORARY_STEM_BYTES} UTF-8 bytes: file systems allow
+     * 255 bytes a name, and the temporary file's 26 more made a legal name of 230 bytes or more fail to write.
+     */
+    static String temporaryStem(String name) {
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= TEMPORARY_STEM_BYTES) return name;
+        StringBuilder b = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < name.length(); ) {
+            int cp = name.codePointAt(i);
+            int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + n > TEMPORARY_STEM_BYTES) break;
+            b.appendCodePoint(cp);
+            bytes += n;
+            i += Character.charCount(cp);
+        }
+        return b.toString();
     }
 
     public static void writeString(Path target, String content) throws IOException {

@@ -26,6 +26,25 @@ class AtomicFilesTest {
     /** Some megabytes, more than any buffer between the writer and the device. */
     static String big() { return "x".repeat(3 << 20); }
 
+    /**
+     * A file name near the file system's limit (255 bytes on Linux and macOS) is a legal output: its temporary
+     * sibling ".NAME.<random>.tmp" was 25 bytes longer, so 240 characters failed with "File name too long".
+     */
+    @Test
+    void writesAFileWhoseNameIsNearTheLengthLimit(@TempDir Path dir) throws IOException {
+        for (String name : new String[]{"a".repeat(240) + ".csv", "é".repeat(125) + ".csv"}) { // 244 and 254 bytes
+            Path probe = dir.resolve(name);
+            Files.writeString(probe, "probe"); // the file system takes the name itself
+            Files.delete(probe);
+            AtomicFiles.writeString(probe, "x,y\n");
+            assertEquals("x,y\n", Files.readString(probe));
+            try (var s = Files.list(dir)) {
+                assertEquals(List.of(probe), s.toList(), "no temporary file left");
+            }
+            Files.delete(probe);
+        }
+    }
+
     @Test
     void aFullDeviceGivesAnErrorNamingThePath() throws IOException {
         assumeDevFull();
