@@ -54,9 +54,9 @@ class ProteinDescriptorsTest {
     @Test
     void biopythonDocstringExamples() {
         // Bio.SeqUtils.IsoelectricPoint doctests: INGAR 9.75, PETER 4.53; molecular_weight("AGC", "protein") 249.29
-        assertEquals("9.75", String.format("%.2f", ProteinDescriptors.compute("INGAR").isoelectricPoint()));
-        assertEquals("4.53", String.format("%.2f", ProteinDescriptors.compute("PETER").isoelectricPoint()));
-        assertEquals("249.29", String.format("%.2f", ProteinDescriptors.compute("AGC").molecularWeight()));
+        assertEquals("9.75", String.format(java.util.Locale.ROOT, "%.2f", ProteinDescriptors.compute("INGAR").isoelectricPoint()));
+        assertEquals("4.53", String.format(java.util.Locale.ROOT, "%.2f", ProteinDescriptors.compute("PETER").isoelectricPoint()));
+        assertEquals("249.29", String.format(java.util.Locale.ROOT, "%.2f", ProteinDescriptors.compute("AGC").molecularWeight()));
     }
 
     @Test
