@@ -3,6 +3,7 @@ package tagllm.serve;
 import tagllm.tag.Sequence;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Puts the regression inputs of concurrent requests into shared forward passes: one model thread takes every
+ * Puts the regression and classification inputs of concurrent requests into shared forward passes: one model thread takes every
  * waiting request of the first waiting request's tag set (predictor) and task, up to {@link #MAX_ROWS} prompts, runs them as
  * one packed batch and hands each request its slice. Under load, batches grow and the cost per prompt falls;
  * alone, a request runs at once. Requests of other tasks keep their place in line.
@@ -27,7 +28,7 @@ final class PredictBatcher implements AutoCloseable {
     static final int MAX_ROWS = 256;
 
     private record Job(TagPredictor predictor, TaskSpec task, List<Sequence> prompts, long deadlineNanos,
-                       Cancellation cancel, CompletableFuture<double[]> result) {
+                       Cancellation cancel, CompletableFuture<double[][]> result) {
         // one job is one submission, whatever its prompts (the sets of jobs below are by identity)
         @Override
         public boolean equals(Object o) { return this == o; }
@@ -57,14 +58,25 @@ final class PredictBatcher implements AutoCloseable {
         return submit(predictor, task, prompts, deadlineNanos, new Cancellation());
     }
 
+    /** A regression task's values, one per prompt: {@link #submitRows}'s one-value rows. */
+    CompletableFuture<double[]> submit(TagPredictor predictor, TaskSpec task, List<Sequence> prompts, long deadlineNanos,
+                                       Cancellation cancel) {
+        return submitRows(predictor, task, prompts, deadlineNanos, cancel).thenApply(rows -> {
+            double[] v = new double[rows.length];
+            for (int i = 0; i < v.length; i++) v[i] = rows[i][0];
+            return v;
+        });
+    }
+
     /**
-     * The same for a request that can be cancelled: a cancellation while the job waits completes it with the
+     * Per prompt, in order, a regression task's value (a row of one) or a classification task's class probabilities,
+     * for a request that can be cancelled: a cancellation while the job waits completes it with the
      * refusal at once (499, or 503 when the server stops); once its batch has the model, it runs to the end,
      * except that a batch whose every job is cancelled stops after the slice of MAX_ROWS prompts it is running.
      */
-    CompletableFuture<double[]> submit(TagPredictor predictor, TaskSpec task, List<Sequence> prompts, long deadlineNanos,
-                                       Cancellation cancel) {
-        CompletableFuture<double[]> f = new CompletableFuture<>();
+    CompletableFuture<double[][]> submitRows(TagPredictor predictor, TaskSpec task, List<Sequence> prompts, long deadlineNanos,
+                                             Cancellation cancel) {
+        CompletableFuture<double[][]> f = new CompletableFuture<>();
         Job job = new Job(predictor, task, prompts, deadlineNanos, cancel, f);
         // queued before closed is read, and close() sets closed before refusing what is queued: whichever comes
         // second sees the other, so a job submitted while the loop exits is refused rather than left unanswered
@@ -143,7 +155,7 @@ final class PredictBatcher implements AutoCloseable {
         }
         if (live.isEmpty()) return;
         Job first = live.getFirst();
-        double[] values;
+        double[][] values;
         try {
             values = gate.run(() -> {
                 // with the model's turn: the jobs still queued run now; one refused meanwhile has its answer already
@@ -189,7 +201,7 @@ final class PredictBatcher implements AutoCloseable {
         int at = 0;
         for (Job j : live) {
             int n = j.prompts().size();
-            double[] mine = new double[n];
+            double[][] mine = new double[n][];
             System.arraycopy(values, at, mine, 0, n);
             at += n;
             j.result().complete(mine);
@@ -207,16 +219,25 @@ final class PredictBatcher implements AutoCloseable {
      * on a request of a thousand inputs (or the server stopping) freed the model only after all of them had run,
      * while every other request waited.
      */
-    private double[] runSlices(Job first, List<Job> live, List<Sequence> all) {
-        double[] values = new double[all.size()];
+    private double[][] runSlices(Job first, List<Job> live, List<Sequence> all) {
+        double[][] values = new double[all.size()][];
         for (int from = 0; from < all.size(); from += MAX_ROWS) {
             if (from > 0 && live.stream().allMatch(j -> j.cancel().isCancelled())) throw new Abandoned();
             List<Sequence> slice = all.subList(from, Math.min(all.size(), from + MAX_ROWS));
-            double[] v = first.predictor().predictValues(first.task(), slice);
+            double[][] v = rows(first.predictor(), first.task(), slice);
             System.arraycopy(v, 0, values, from, v.length);
             batchSizes.accept(first.predictor(), v.length);
         }
         return values;
+    }
+
+    /** A batch's rows: the task's values (one per row) or class probabilities, as the predictor gives them. */
+    private static double[][] rows(TagPredictor predictor, TaskSpec task, List<Sequence> slice) {
+        if (task.type() == TaskType.CLASSIFICATION) return predictor.classProbabilities(task, slice);
+        double[] v = predictor.predictValues(task, slice);
+        double[][] out = new double[v.length][];
+        for (int i = 0; i < v.length; i++) out[i] = new double[]{v[i]};
+        return out;
     }
 
     /** Refuses every job that waits (503 "the server is shutting down"); the batch running now finishes. */

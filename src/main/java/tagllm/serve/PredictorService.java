@@ -29,8 +29,8 @@ import java.util.Map;
  * {@link TagPredictor}: the same prompts, forward passes and heads as the CLI and Java API. The sets share the
  * model's weights and one {@link tagllm.model.Transformer}; a request picks a set with {@code tag_set} (optional
  * when only one set serves its task). Inputs are checked and rendered on the caller's thread; model work takes
- * turns through a {@link ComputeGate}. Regression inputs of concurrent requests for the same set and task share
- * forward passes ({@link PredictBatcher}); sets are never batched together.
+ * turns through a {@link ComputeGate}. Regression and classification inputs of concurrent requests for the same set
+ * and task share forward passes, in slices of 256 between which a cancelled request stops ({@link PredictBatcher}); sets are never batched together.
  */
 public final class PredictorService implements TagService, AutoCloseable {
     private final String modelName;
@@ -264,13 +264,23 @@ public final class PredictorService implements TagService, AutoCloseable {
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.REGRESSION) throw wrongCall(info);
         TaskSpec spec = set.spec(info);
-        List<Sequence> prompts = prompts(set, info, spec, inputs);
+        double[][] rows = runBatched(set, spec, prompts(set, info, spec, inputs), cancel);
+        double[] values = new double[rows.length];
+        for (int i = 0; i < values.length; i++) values[i] = rows[i][0];
+        return new Predictions(info.name(), values);
+    }
+
+    /**
+     * Runs prompts on the model thread ({@link PredictBatcher}), shared with other requests of the same set and task,
+     * in slices of 256 between which a request whose client has gone stops; the rows of the task's outputs.
+     */
+    private double[][] runBatched(ServedTagSet set, TaskSpec spec, List<Sequence> prompts, Cancellation cancel) {
         long deadline = System.nanoTime() + busyTimeout.toNanos();
-        var future = batcher.submit(set.predictor(), spec, prompts, deadline, cancel);
+        var future = batcher.submitRows(set.predictor(), spec, prompts, deadline, cancel);
         cancel.onCancel(() -> future.cancel(false)); // the batcher skips a cancelled job
         try {
             // the batcher answers every job (503 past the deadline); the extra wait covers the pass itself
-            return new Predictions(info.name(), future.get(busyTimeout.toMillis() + 600_000, java.util.concurrent.TimeUnit.MILLISECONDS));
+            return future.get(busyTimeout.toMillis() + 600_000, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.CancellationException e) {
             cancel.check();
             throw e;
@@ -317,10 +327,8 @@ public final class PredictorService implements TagService, AutoCloseable {
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.CLASSIFICATION) throw wrongCall(info);
         TaskSpec spec = set.spec(info);
-        List<Sequence> prompts = prompts(set, info, spec, inputs);
-        double[][] p = gate.run(cancel, () -> {
-            return set.predictor().classProbabilities(spec, prompts);
-        });
+        // batched and sliced as regression is: a client that hangs up on many inputs frees the model after the slice running
+        double[][] p = runBatched(set, spec, prompts(set, info, spec, inputs), cancel);
         List<String> labels = new ArrayList<>(p.length);
         for (double[] row : p) labels.add(spec.classes().predicted(row));
         return new Classifications(info.name(), spec.classes().classes(), p, labels);

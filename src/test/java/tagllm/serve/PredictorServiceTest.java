@@ -45,6 +45,47 @@ class PredictorServiceTest {
         }
     }
 
+    /**
+     * A classification request of many inputs runs in slices of 256, as a regression request does, and once its client
+     * has gone the slices after the one running are not run. Before, its inputs ran as one call of the model: a
+     * client that hung up on 513 inputs held the model until all of them had run (and no slice was told to /metrics).
+     */
+    @Test
+    void aCancelledClassificationOfManyInputsStopsAfterTheSliceRunning(@TempDir Path dir) throws Exception {
+        Path bbbp = bbbpTags(dir);
+        tagllm.task.TagPredictor reference = referencePredictor(List.of(bbbp));
+        List<String> smiles = List.of("CCO", "CCN", "c1ccccc1", "CC(C)O", "OCC(O)CO", "CC#N", "C1CC1");
+        List<Map<String, String>> inputs = new java.util.ArrayList<>();
+        for (int i = 0; i < 2 * PredictBatcher.MAX_ROWS + 1; i++) inputs.add(Map.of("smiles", smiles.get(i % smiles.size())));
+        List<Integer> slices = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (PredictorService s = service(List.of(bbbp))) {
+            TaskInfo info = s.task("BBBP");
+            // not cancelled: every input runs, in slices, each with the probabilities the Java API gives it alone
+            s.onBatch((set, n) -> slices.add(n));
+            TagService.Classifications all = s.classify(info, inputs, new Cancellation());
+            assertEquals(List.of(256, 256, 1), slices);
+            for (int i = 0; i < smiles.size(); i++) {
+                Map<String, Double> want = reference.classify("BBBP", inputs.get(i));
+                assertEquals(want.get("0"), all.probabilities()[i][0], 1e-5, "input " + i);
+                assertEquals(want.get("1"), all.probabilities()[i][1], 1e-5, "input " + i);
+            }
+            Map<String, Double> last = reference.classify("BBBP", inputs.getLast());
+            assertEquals(last.get("1"), all.probabilities()[inputs.size() - 1][1], 1e-5, "the last input, of the last slice");
+            // cancelled while its first slice runs (the listener hears of the slice on the model thread, before the next)
+            slices.clear();
+            Cancellation cancel = new Cancellation();
+            s.onBatch((set, n) -> {
+                slices.add(n);
+                cancel.cancel("the client closed the connection");
+            });
+            ApiException e = assertThrows(ApiException.class, () -> s.classify(info, inputs, cancel));
+            assertEquals(Cancellation.CLIENT_GONE, e.status(), e.getMessage());
+            // the model is free again: a small request after it is answered
+            assertEquals(2, s.classify(info, inputs.subList(0, 2), new Cancellation()).labels().size());
+            assertEquals(List.of(256, 2), slices, "one slice of the cancelled request ran, then the small request");
+        }
+    }
+
     /** The thread-safety the javadoc promises: one TagPredictor from 8 threads at once gives the results of the calls in turn. */
     @Test
     void oneTagPredictorUsedFromEightThreadsGivesTheResultsOfCallsInTurn(@TempDir Path dir) throws Exception {

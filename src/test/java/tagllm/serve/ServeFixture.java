@@ -93,6 +93,23 @@ final class ServeFixture {
     }
 
     /** The Java facade built directly from the same files: the reference the server must agree with. */
+    /** A classification set: task BBBP (classes 0 and 1) on a fixed linear head. */
+    static Path bbbpTags(Path dir) throws IOException {
+        Model m = model();
+        float[] init = tagllm.tag.TagInit.initialVector(m.weights().embedTokens());
+        TagSet s = new TagSet(m.name(), m.fingerprint());
+        s.put(tagllm.tag.TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
+        s.put(tagllm.tag.TagInit.newTag("<BBBP>", TagKind.FUNCTION, 1, init));
+        int d = m.config().hiddenSize();
+        float[] w = new float[d];
+        for (int k = 0; k < d; k++) w[k] = (float) (0.3 * Math.cos(0.7 * k + 0.3));
+        s.putHead(new tagllm.head.RegressionHead("<BBBP>", 1, d, w, new float[]{0.1f}, null, null));
+        s.tasks().put("BBBP", tagllm.task.Presets.get("BBBP", "test").toJson());
+        Path f = dir.resolve("bbbp.tags.safetensors");
+        TagFile.write(s, f);
+        return f;
+    }
+
     static TagPredictor referencePredictor(List<Path> files) throws IOException {
         Model m = model();
         TagSet tags = TagFile.read(files.getFirst());
