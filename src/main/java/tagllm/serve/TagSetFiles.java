@@ -34,7 +34,10 @@ public record TagSetFiles(String name, List<Path> files) {
         files = List.copyOf(files);
     }
 
-    /** The tag sets that {@code --tags} values name, in order; refuses missing paths, empty folders and repeated names. */
+    /**
+     * The tag sets that {@code --tags} values name, in order; refuses bad names and repeated names
+     * (IllegalArgumentException: the command line is wrong) and folders without a tag file (IOException: what was read).
+     */
     public static List<TagSetFiles> resolve(List<String> values) throws IOException {
         if (values.isEmpty()) throw new IllegalArgumentException("give at least one tag file");
         List<TagSetFiles> out = new ArrayList<>();
@@ -75,7 +78,11 @@ public record TagSetFiles(String name, List<Path> files) {
             try (var s = Files.list(p)) {
                 found = s.filter(f -> f.getFileName().toString().endsWith(SUFFIX) && Files.isRegularFile(f)).sorted().toList();
             }
-            if (found.isEmpty()) throw new IllegalArgumentException("--tags " + value + ": the folder holds no *" + SUFFIX + " file");
+            // a failure on what was read (exit 1), as a missing file is, not a command line that cannot run (exit 2)
+            if (found.isEmpty()) {
+                throw new IOException("--tags " + value + ": the folder holds no *" + SUFFIX + " file (expected at least one directly in it, "
+                        + "each served as a tag set; a run's file is RUN/final" + SUFFIX + ")");
+            }
             return found.stream().map(f -> new TagSetFiles(nameOf(f), List.of(f))).toList();
         }
         return List.of(new TagSetFiles(nameOf(p), List.of(p))); // a missing file is named when it is read

@@ -144,8 +144,22 @@ class ServeTagSetsTest {
         IllegalArgumentException badName = assertThrows(IllegalArgumentException.class, () -> TagSetFiles.resolve(List.of("a b=" + x)));
         assertTrue(badName.getMessage().contains("tag set name 'a b'"), badName.getMessage());
         Path none = Files.createDirectories(dir.resolve("empty"));
-        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> TagSetFiles.resolve(List.of(none.toString())));
-        assertEquals("--tags " + none + ": the folder holds no *.tags.safetensors file", empty.getMessage());
+        java.io.IOException empty = assertThrows(java.io.IOException.class, () -> TagSetFiles.resolve(List.of(none.toString())));
+        assertEquals("--tags " + none + ": the folder holds no *.tags.safetensors file (expected at least one directly in it, "
+                + "each served as a tag set; a run's file is RUN/final.tags.safetensors)", empty.getMessage());
+    }
+
+    /**
+     * An empty --tags folder is a failure on what was read, as a missing tag file is (README: exit 1 with one error
+     * line); before, it exited 2 and printed the whole usage, as for an unknown option.
+     */
+    @Test
+    void anEmptyFolderExits1WithOneErrorLine(@TempDir Path dir) throws Exception {
+        Path none = Files.createDirectories(dir.resolve("empty"));
+        CliRun r = CliRun.withDeadline(Duration.ofSeconds(60), "serve", "--model", Shared.model("stories260K").toString(), "--tags", none.toString(), "--port", "0");
+        assertEquals(1, r.exit(), r.err());
+        assertEquals("error: --tags " + none + ": the folder holds no *.tags.safetensors file (expected at least one directly in it, "
+                + "each served as a tag set; a run's file is RUN/final.tags.safetensors)", r.err().strip());
     }
 
     @Test
