@@ -205,7 +205,8 @@ final class Admission {
 
     /**
      * The next chunk of the body, waiting at most until the deadline (408 past it or on the idle timeout, counted as a
-     * "timeout" refusal unless metrics is null: a body drained after another refusal is that refusal's).
+     * "timeout" refusal unless metrics is null: a body drained after another refusal is that refusal's); 499 (client
+     * gone) when the client closed its connection before the body's end.
      */
     private Content.Chunk next(Request request, long deadline, ServerMetrics metrics) {
         while (true) {
@@ -218,6 +219,12 @@ final class Admission {
                     if (f instanceof java.util.concurrent.TimeoutException || !chunk.isLast()) {
                         if (metrics != null) metrics.refused("timeout");
                         throw new ApiException(408, "the request body did not arrive in time (the connection was idle too long)");
+                    }
+                    if (f instanceof org.eclipse.jetty.io.EofException) {
+                        // the client closed its connection halfway through the upload (Jetty's "Early EOF"): nobody is
+                        // left to answer, so it is recorded as a client gone (499), not as a bad request of the client's
+                        throw new ApiException(Cancellation.CLIENT_GONE,
+                                "client gone: the connection closed before the whole request body had arrived");
                     }
                     throw new ApiException(400, "the request body could not be read: " + f.getMessage());
                 }

@@ -84,6 +84,33 @@ class ServeClientGoneTest {
         }
     }
 
+    /**
+     * A client that closes its connection halfway through its upload is gone, as one that hangs up while its request
+     * runs: logged and counted as 499 (client gone), not as a 400 answer "the request body could not be read" that
+     * nobody receives (a bad request of the client's, in /metrics).
+     */
+    @Test
+    void anUploadClosedHalfwayIsLoggedAsAClientGone() throws Exception {
+        List<String> log = new CopyOnWriteArrayList<>();
+        ServerOptions options = ServerOptions.defaults().withPort(0).withLog(log::add);
+        try (TagServer s = TagServer.start(service, options)) {
+            try (Socket k = new Socket("127.0.0.1", s.port())) {
+                k.getOutputStream().write(("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1000\r\n\r\n{\"task\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                k.getOutputStream().flush();
+            } // closed with 992 bytes of the body unsent
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (log.stream().noneMatch(l -> l.startsWith("POST /v1/predict ")) && System.nanoTime() < deadline) Thread.sleep(20);
+            List<String> done = log.stream().filter(l -> l.startsWith("POST /v1/predict ")).toList();
+            assertEquals(1, done.size(), log.toString());
+            assertTrue(done.getFirst().startsWith("POST /v1/predict 499 ") && done.getFirst().contains("(client gone: "), done.getFirst());
+            String metrics = get(s.uri(), "/metrics").body();
+            assertTrue(metrics.contains("tagllm_http_requests_total{endpoint=\"/v1/predict\",status=\"499\"} 1"), metrics);
+            assertFalse(metrics.contains("status=\"400\""), metrics);
+            assertEquals(0.0, inFlight(s), "its place and body bytes are free");
+        }
+    }
+
     @Test
     void aStreamingClientThatStopsReadingIsDroppedOnceItFallsTooFarBehind() throws Exception {
         // a model as fast as memory, so that the pieces it produces for nobody are counted rather than timed
