@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The door of the API: at most {@code queue} requests whose body has arrived in the server at once, waiting for the
  * model or running (the rest get 503 with Retry-After, never a reset), and request bodies held in memory limited to
- * a server-wide byte budget (twice the body limit), charged as the bytes arrive (not for the declared length, which
- * let two trickling uploads hold it all): memory stays bounded whatever the number of clients.
+ * a server-wide byte budget (twice the body limit), charged for each body's buffer (min(declared length, 8 KiB) once the header
+ * is read, then as the buffer doubles with the bytes that arrive; not for the declared length, which let two
+ * trickling uploads hold it all): memory stays bounded whatever the number of clients.
  *
  * <p>A request still sending its body holds no queue place: as many uploads trickling a byte now and then as
  * places locked every other client out (503) until their body timeout, and again when they reconnected. Readers

@@ -28,8 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>At the door, before any body byte is read: the access token (when set), admission ({@link Admission}: at
  * most {@code queue} API requests whose body has arrived in the server, beyond that 503 with Retry-After; a request
  * still uploading holds no place). The body's buffer is charged
- * to a server-wide budget as its bytes arrive, so memory for bodies stays under twice the body limit whatever the
- * number of clients, and slow uploads hold only what they have sent. The body must arrive within the body timeout (408 otherwise).
+ * to a server-wide budget (min(declared length, 8 KiB) once the header is read, then as it doubles with the bytes
+ * that arrive), so memory for bodies stays under twice the body limit whatever the number of clients, and a slow
+ * upload holds at most 8 KiB or twice what it has sent, not its declared length. The body must arrive within the body timeout (408 otherwise).
  */
 final class ApiHandler extends Handler.Abstract {
     private static final String ENDPOINTS = "GET /health, GET /metrics, GET /openapi.json, GET /v1/tag-sets, GET /v1/tasks, POST /v1/predict, POST /v1/generate";
