@@ -37,7 +37,7 @@ final class ServerMetrics {
                 .help("requests refused before any model work, by reason (busy, memory, too_large, timeout, header_timeout, unauthorized)")
                 .labelNames("reason").register(registry);
         batchPrompts = Histogram.builder().name("tagllm_predict_batch_prompts")
-                .help("regression prompts per shared forward batch (several requests' inputs together under load), by tag set")
+                .help("regression and classification prompts per shared forward batch (several requests' inputs together under load; a request of more than 256 inputs counts as its slices), by tag set")
                 .labelNames("tag_set").classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
         inputs = Counter.builder().name("tagllm_inputs_total").help("inputs answered (predictions, classifications, generations), by tag set and task")
                 .labelNames("tag_set", "task").register(registry);
