@@ -39,7 +39,7 @@ final class ServedTagSet {
             try {
                 TaskSpec t = predictor.task(task);
                 if (t.type() == TaskType.LANGUAGE_MODEL) {
-                    notServed.put(task, "a language-model (stage-1 domain text) task; the API runs regression and text tasks");
+                    notServed.put(task, "a language-model (stage-1 domain text) task; the API runs regression, classification and text tasks");
                     continue;
                 }
                 predictor.requireReady(t);

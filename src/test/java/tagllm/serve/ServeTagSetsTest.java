@@ -69,6 +69,9 @@ class ServeTagSetsTest {
             assertEquals(a.toString(), sets.get(0).path("files").get(0).asText());
             assertEquals("[\"QED\"]", sets.get(1).path("tasks").toString());
             assertTrue(sets.get(0).path("not_served").has("SMILES"), sets.toString());
+            // the reason names every kind of task the API serves (it left out classification, which /v1/predict serves)
+            assertEquals("a language-model (stage-1 domain text) task; the API runs regression, classification and text tasks",
+                    sets.get(0).path("not_served").path("SMILES").asText());
             JsonNode tasks = get(s.uri(), "/v1/tasks").json().path("tasks");
             List<String> pairs = new ArrayList<>();
             for (JsonNode n : tasks) pairs.add(n.path("tag_set").asText() + "/" + n.path("name").asText());
