@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tagllm.compare.Report;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
 import tagllm.task.DataSpec;
@@ -135,9 +136,7 @@ public final class EvalCommand implements Callable<Integer> {
                 double[] pred = p.predictValues(task, examples.stream().map(Example::sequence).toList(), bar::to);
                 bar.finish();
                 var m = RegressionMetrics.compute(pred, examples.stream().mapToDouble(Example::label).toArray());
-                o.put("mse", m.mse()).put("mae", m.mae()).put("rmse", m.rmse()).put("pearson", m.pearson())
-                        .put("spearman", m.spearman()).put("r2", m.r2());
-                if (!m.undefined().isEmpty()) o.put("note", String.join("; ", m.undefined()));
+                Report.putMetrics(o, m); // as report.json: a metric with no value is null, the reason under "undefined"
             }
             case TEXT -> {
                 RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), examples.size());
@@ -147,11 +146,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
             case CLASSIFICATION -> {
                 var m = Evaluator.classification(p, task, examples).metrics();
-                o.put("auroc", m.auroc()).put("auprc", m.auprc()).put("accuracy", m.accuracy()).put("balanced_accuracy", m.balancedAccuracy())
-                        .put("f1", m.f1()).put("log_loss", m.logLoss()).put("ece", m.ece());
-                var counts = o.putObject("class_counts");
-                for (int c = 0; c < m.classes().size(); c++) counts.put(m.classes().get(c), m.counts()[c]);
-                if (!m.undefined().isEmpty()) o.put("note", String.join("; ", m.undefined()));
+                ScoreClassification.putMetrics(o, m);
             }
             case LANGUAGE_MODEL -> {
                 double loss = Evaluator.languageModelLoss(p.model(), p.tags(), examples);
@@ -164,14 +159,15 @@ public final class EvalCommand implements Callable<Integer> {
         } else {
             out.println("task " + task.name() + ", " + scope + ", " + examples.size() + " rows");
             o.properties().forEach(e -> {
-                if (e.getValue().isNumber() && !e.getKey().equals("n") && !e.getKey().equals("left_out")) {
-                    out.printf(Locale.ROOT, "  %-16s %.6f%n", e.getKey(), e.getValue().asDouble());
+                if ((e.getValue().isNumber() || e.getValue().isNull()) && !e.getKey().equals("n") && !e.getKey().equals("left_out")) {
+                    // null: a metric with no value (the reason is under "undefined")
+                    out.printf(Locale.ROOT, "  %-16s %.6f%n", e.getKey(), e.getValue().isNull() ? Double.NaN : e.getValue().asDouble());
                 } else if (e.getKey().equals("class_counts")) {
                     List<String> c = new ArrayList<>();
                     e.getValue().properties().forEach(x -> c.add(x.getKey() + ": " + x.getValue().asLong()));
                     out.println("  class counts     " + String.join(", ", c));
-                } else if (e.getKey().equals("note")) {
-                    out.println("  note: " + e.getValue().asText());
+                } else if (e.getKey().equals("undefined")) {
+                    e.getValue().forEach(why -> out.println("  note: " + why.asText()));
                 }
             });
         }

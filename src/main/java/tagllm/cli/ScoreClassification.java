@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tagllm.compare.Report;
 import tagllm.data.Dataset;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
@@ -101,11 +102,8 @@ final class ScoreClassification implements Callable<Integer> {
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         if (json) {
             ObjectNode o = JSON.createObjectNode();
-            o.put("n", m.n()).put("auroc", m.auroc()).put("auprc", m.auprc()).put("accuracy", m.accuracy()).put("balanced_accuracy", m.balancedAccuracy())
-                    .put("f1", m.f1()).put("log_loss", m.logLoss()).put("ece", m.ece());
-            ObjectNode counts = o.putObject("class_counts");
-            for (int c = 0; c < m.classes().size(); c++) counts.put(m.classes().get(c), m.counts()[c]);
-            if (!m.undefined().isEmpty()) o.put("note", String.join("; ", m.undefined()));
+            o.put("n", m.n());
+            putMetrics(o, m);
             out.println(JSON.writeValueAsString(o));
         } else {
             out.printf(Locale.ROOT, "n = %d%nAUROC = %.6g%nAUPRC = %.6g%naccuracy = %.6g%nbalanced accuracy = %.6g%nF1 = %.6g%nlog loss = %.6g%nECE = %.6g%n",
@@ -116,6 +114,16 @@ final class ScoreClassification implements Callable<Integer> {
             for (String why : m.undefined()) out.println("note: " + why);
         }
         return 0;
+    }
+
+    /**
+     * The metrics, the class counts and why a metric has no value, as compare's report.json writes them (a metric with
+     * no value is null, its reason under "undefined"): score classification --json and eval --json.
+     */
+    static void putMetrics(ObjectNode o, ClassificationMetrics m) {
+        Report.putMetrics(o, m);
+        ObjectNode counts = o.putObject("class_counts");
+        for (int c = 0; c < m.classes().size(); c++) counts.put(m.classes().get(c), m.counts()[c]);
     }
 
     /**

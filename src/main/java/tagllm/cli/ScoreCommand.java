@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tagllm.compare.Report;
 import tagllm.data.Dataset;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
@@ -163,7 +164,11 @@ public final class ScoreCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
             if (json) {
-                out.println(JSON.writeValueAsString(m));
+                // as compare's report.json: a metric with no value is null (not the string "NaN"), the reason under "undefined"
+                com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+                o.put("n", m.n());
+                Report.putMetrics(o, m);
+                out.println(JSON.writeValueAsString(o));
             } else {
                 out.printf(Locale.ROOT, "n = %d%nMSE = %.6g%nMAE = %.6g%nRMSE = %.6g%nPearson = %.6g%nSpearman = %.6g%nR2 = %.6g%n",
                         m.n(), m.mse(), m.mae(), m.rmse(), m.pearson(), m.spearman(), m.r2());

@@ -211,7 +211,7 @@ public final class Report {
                     put(so, "valid_mse", o.validMse());
                     why = m.undefined();
                 }
-                if (!why.isEmpty()) so.set("undefined", JSON.valueToTree(why));
+                putUndefined(so, why);
                 undefined.computeIfAbsent(v.getKey(), k -> new ArrayList<>()).add(why);
                 so.put("kept_step", o.keptStep());
                 wholeRun |= Double.isNaN(o.wallSeconds());
@@ -311,5 +311,26 @@ public final class Report {
     private static void put(ObjectNode o, String k, double v) {
         if (Double.isFinite(v)) o.put(k, v);
         else o.putNull(k);
+    }
+
+    /**
+     * The regression metrics ({@link #METRICS}) as a seed's metrics in report.json: a finite value as a number, NaN or
+     * infinite as null (Jackson would otherwise write the string "NaN"), and the reasons under "undefined".
+     * eval --json and score regression --json write theirs with it.
+     */
+    public static void putMetrics(ObjectNode o, RegressionMetrics m) {
+        for (String name : METRICS) put(o, name, Stats.pick(name).applyAsDouble(m));
+        putUndefined(o, m.undefined());
+    }
+
+    /** The classification metrics ({@link #CLASS_METRICS}) so, for eval --json and score classification --json. */
+    public static void putMetrics(ObjectNode o, ClassificationMetrics m) {
+        for (String name : CLASS_METRICS) put(o, name, Stats.pickClass(name).applyAsDouble(m));
+        putUndefined(o, m.undefined());
+    }
+
+    /** The reasons a metric has no value, one line each, under "undefined"; none: no field. */
+    private static void putUndefined(ObjectNode o, List<String> why) {
+        if (!why.isEmpty()) o.set("undefined", JSON.valueToTree(why));
     }
 }
