@@ -122,6 +122,15 @@ public final class Compare {
         return "; " + String.join(" and ", trained) + ": " + b.path("steps").asInt() + " steps (" + String.join(" + ", parts) + ")";
     }
 
+    /**
+     * " (1783 of 2000 resamples defined)" where an interval rests on fewer resamples than {@link Report#RESAMPLES} (those
+     * where the metric has no value are left out), as report.html says it beside the interval; else "".
+     */
+    static String fewerResamples(com.fasterxml.jackson.databind.JsonNode diff) {
+        int used = diff.path("resamples").asInt(Report.RESAMPLES);
+        return used > 0 && used < Report.RESAMPLES ? " (" + used + " of " + Report.RESAMPLES + " resamples defined)" : "";
+    }
+
     /** The results as a Markdown table per task (what the command prints). */
     public static String markdown(ObjectNode report) {
         StringBuilder b = new StringBuilder();
@@ -154,7 +163,8 @@ public final class Compare {
                 b.append("| ").append(v.getKey()).append(n.has("baseline") ? " (" + n.path("baseline").asText() + ")" : "").append(" | ").append(n.path("params").asLong()).append(" | ")
                         .append(undefined ? "undefined" : HtmlReport.fmt(mean) + spread).append(" | ")
                         .append(d.isMissingNode() ? (v.getKey().equals("tagllm") ? "reference" : "– (no Tag-LLM run)") : undefined ? "–" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
-                                + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]")
+                                + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]"
+                                + fewerResamples(d))
                         .append(" | ").append(kept).append(" |\n");
             }
             if (!neverMoved.isEmpty()) {

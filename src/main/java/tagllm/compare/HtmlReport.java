@@ -159,8 +159,8 @@ public final class HtmlReport {
                 double diff = d.path("diff").asDouble(Double.NaN), lo = d.path("lo").asDouble(Double.NaN), hi = d.path("hi").asDouble(Double.NaN);
                 rows.append(fmt(diff)).append(" [").append(fmt(lo)).append(", ").append(fmt(hi)).append("]");
                 // resamples where the metric has no value are left out: an interval resting on fewer says on how many
-                int used = d.path("resamples").asInt(Report.RESAMPLES);
-                if (used > 0 && used < Report.RESAMPLES) rows.append(" <small>(").append(used).append(" of ").append(Report.RESAMPLES).append(" resamples defined)</small>");
+                String fewer = Compare.fewerResamples(d);
+                if (!fewer.isEmpty()) rows.append(" <small>").append(fewer.strip()).append("</small>");
                 rows.append("</td><td class=\"l\">");
                 // a difference or interval with no value cannot span 0: it says why it has none (report.json's note)
                 if (Double.isNaN(lo) || Double.isNaN(hi)) {

@@ -34,5 +34,12 @@ class HtmlReportResamplesTest {
         assertTrue(row.contains("] <small>(" + used + " of 2000 resamples defined)</small></td>"), row);
         assertTrue(html.contains("(2000 resamples; a resample on which the metric has no value"), "the intro states the count and the rule");
         assertEquals(1, html.split("resamples defined", -1).length - 1, "only the interval that used fewer says so: " + row);
+
+        // the printed table says it the same way, beside the same interval only
+        String md = Compare.markdown(report);
+        String mdRow = md.substring(md.indexOf("| probe |"));
+        mdRow = mdRow.substring(0, mdRow.indexOf('\n'));
+        assertTrue(mdRow.contains("] (" + used + " of 2000 resamples defined) |"), mdRow);
+        assertEquals(1, md.split("resamples defined", -1).length - 1, md);
     }
 }
