@@ -317,13 +317,15 @@ public final class CompareRunner {
             List<Example> train = splits.train(), valid = splits.valid(), test = splits.test();
             double[][] xTrain = LinearProbe.features(transformer, seqs(train));
             double[][] xValid = valid.isEmpty() ? null : LinearProbe.features(transformer, seqs(valid));
+            // without valid rows LogisticProbe and LinearProbe choose λ on the last fifth of the training rows: the report says which
+            String lambdaRows = valid.isEmpty() ? RunResult.TaskOutcome.LAMBDA_ON_TRAIN_FIFTH : RunResult.TaskOutcome.LAMBDA_ON_VALID;
             if (free.type() == TaskType.CLASSIFICATION) {
                 ClassSpec cs = free.classes();
                 Logistic p = LogisticProbe.fit(xTrain, classes(train), classWeights(cs, train), xValid == null ? new double[0][] : xValid,
                         classes(valid), classWeights(cs, valid), cs.size());
                 double[][] xTest = LinearProbe.features(transformer, seqs(test));
                 tasks.put(task, classOutcome((long) cs.outputs() * (transformer.config().hiddenSize() + 1), cs, test, probabilities(p, xTest), valid,
-                        xValid == null ? null : probabilities(p, xValid), -1, (System.nanoTime() - t0) / 1e9));
+                        xValid == null ? null : probabilities(p, xValid), -1, (System.nanoTime() - t0) / 1e9).withLambdaRows(lambdaRows));
                 continue;
             }
             LinearProbe p = LinearProbe.fit(xTrain, labels(train), xValid == null ? new double[0][] : xValid, labels(valid));
@@ -335,7 +337,8 @@ public final class CompareRunner {
                 validPred = new double[xValid.length];
                 for (int i = 0; i < validPred.length; i++) validPred[i] = p.predict(xValid[i]);
             }
-            tasks.put(task, outcome(transformer.config().hiddenSize() + 1, test, pred, valid, validPred, -1, (System.nanoTime() - t0) / 1e9));
+            tasks.put(task, outcome(transformer.config().hiddenSize() + 1, test, pred, valid, validPred, -1, (System.nanoTime() - t0) / 1e9)
+                    .withLambdaRows(lambdaRows));
         }
         return new RunResult(id, Method.PROBE.label(), "", seed, 0, tasks, List.of());
     }

@@ -192,6 +192,10 @@ public final class HtmlReport {
                 .append(esc(metric)).append(" mean ± std</th><th class=\"l\">per seed</th>").append(heads).append("<th>Δ ")
                 .append(esc(metric)).append(" vs Tag-LLM [95 % CI]</th><th class=\"l\">reading</th><th class=\"l\">kept step</th><th>wall s</th></tr>\n")
                 .append(rows).append("</table>\n");
+        // the probe's λ: chosen on the valid rows, or (a task without them) on the last fifth of the training rows
+        java.util.Set<String> lambdaOn = new java.util.LinkedHashSet<>();
+        for (JsonNode v : t.path("variants")) for (JsonNode s : v.path("seeds")) if (s.has("lambda_chosen_on")) lambdaOn.add(s.path("lambda_chosen_on").asText());
+        if (!lambdaOn.isEmpty()) b.append("<p>probe's λ chosen on: ").append(esc(String.join("; ", lambdaOn))).append("</p>\n");
     }
 
     static String fmt(double v) {

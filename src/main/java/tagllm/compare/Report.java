@@ -214,6 +214,7 @@ public final class Report {
                 putUndefined(so, why);
                 undefined.computeIfAbsent(v.getKey(), k -> new ArrayList<>()).add(why);
                 so.put("kept_step", o.keptStep());
+                if (o.lambdaRows() != null) so.put("lambda_chosen_on", o.lambdaRows()); // the probe: valid, or the training rows' last fifth
                 wholeRun |= Double.isNaN(o.wallSeconds());
                 wall[s] = Double.isNaN(o.wallSeconds()) ? r.wallSeconds() : o.wallSeconds();
                 so.put("wall_s", wall[s]);

@@ -20,12 +20,27 @@ public record RunResult(String id, String method, String ablation, long seed, do
      * there was no validation during training. Regression: gold and pred in label units, validMse on the valid
      * rows. Classification: gold the class index, pred the most probable class, prob the class probabilities
      * (rows × classes, binary [p(first), p(second)]), classes their names, validLogLoss on the valid rows
-     * (classes, prob null and validLogLoss NaN for regression; validMse NaN for classification).
+     * (classes, prob null and validLogLoss NaN for regression; validMse NaN for classification). lambdaRows: the
+     * probe's, the rows its λ was chosen on ({@link #LAMBDA_ON_VALID} or {@link #LAMBDA_ON_TRAIN_FIFTH}); null for
+     * the other methods and in a result.json written before it was recorded.
      */
     public record TaskOutcome(long params, long[] lines, double[] gold, double[] pred, double validMse, int keptStep, double wallSeconds,
-                              List<String> classes, double[][] prob, double validLogLoss) {
+                              List<String> classes, double[][] prob, double validLogLoss, String lambdaRows) {
+        public static final String LAMBDA_ON_VALID = "valid";
+        public static final String LAMBDA_ON_TRAIN_FIFTH = "last fifth of train (no valid rows)";
+
+        public TaskOutcome(long params, long[] lines, double[] gold, double[] pred, double validMse, int keptStep, double wallSeconds,
+                           List<String> classes, double[][] prob, double validLogLoss) {
+            this(params, lines, gold, pred, validMse, keptStep, wallSeconds, classes, prob, validLogLoss, null);
+        }
+
         public TaskOutcome(long params, long[] lines, double[] gold, double[] pred, double validMse, int keptStep, double wallSeconds) {
             this(params, lines, gold, pred, validMse, keptStep, wallSeconds, null, null, Double.NaN);
+        }
+
+        /** This outcome with the rows the probe's λ was chosen on. */
+        public TaskOutcome withLambdaRows(String rows) {
+            return new TaskOutcome(params, lines, gold, pred, validMse, keptStep, wallSeconds, classes, prob, validLogLoss, rows);
         }
 
         public boolean classification() { return prob != null; }
