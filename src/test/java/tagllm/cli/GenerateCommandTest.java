@@ -56,6 +56,22 @@ class GenerateCommandTest {
     }
 
     /**
+     * "a b " × 127 is 256 tokens, tiny-llama-gqa's whole context: no room for output (prompt + output fill the
+     * context, docs/models.md). It printed one token, as many as the prompt one token shorter gets.
+     */
+    @Test
+    void aPromptThatFillsTheContextGetsNoOutputAndIsSaid() {
+        String model = Shared.model("tiny-llama-gqa").toString();
+        CliRun full = CliRun.of("generate", "--model", model, "--prompt", "a b ".repeat(127), "--max-tokens", "50");
+        assertEquals(0, full.exit(), full.err());
+        assertTrue(full.err().contains("stopped after 0 of --max-tokens 50 tokens: the prompt (256 tokens) and the output fill the model's context of 256"),
+                full.err());
+        assertEquals("\n", full.out().replace("\r\n", "\n"), "only the line end");
+        CliRun oneShort = CliRun.of("generate", "--model", model, "--prompt", "a b ".repeat(127).stripTrailing(), "--max-tokens", "50");
+        assertTrue(oneShort.err().contains("stopped after 1 of --max-tokens 50 tokens: the prompt (255 tokens)"), oneShort.err());
+    }
+
+    /**
      * generation_config.json's max_new_tokens is the limit without --max-tokens, as transformers' generate() takes it;
      * it was read and then ignored for --max-tokens' own default of 128. A copy of tiny-llama-gqa with max_new_tokens
      * 3 must give what --max-tokens 3 gives, and its context stop must name where the limit came from.

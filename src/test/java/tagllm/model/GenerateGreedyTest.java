@@ -52,8 +52,12 @@ class GenerateGreedyTest {
         assertEquals(3, new Generator(g.model).generate(nearlyFull, Integer.MAX_VALUE, Sampler.greedy(), null, null).length);
         int[] full = Arrays.copyOf(nearlyFull, context);
         Arrays.fill(full, context - 3, context, ids[1]);
-        assertEquals(1, new Generator(g.model).generate(full, Integer.MAX_VALUE, Sampler.greedy(), null, null).length,
-                "a prompt that fills the context still gets the one token its last position predicts");
+        // prompt + output never exceed the context (docs/models.md, TagPredictor.generate): one token short of it
+        // gets one token, a prompt that fills it gets none (it got one, the same as the prompt one token shorter)
+        int[] oneShort = Arrays.copyOf(full, context - 1);
+        assertEquals(1, new Generator(g.model).generate(oneShort, Integer.MAX_VALUE, Sampler.greedy(), null, null).length);
+        assertEquals(0, new Generator(g.model).generate(full, Integer.MAX_VALUE, Sampler.greedy(), null, null).length,
+                "a prompt that fills the context leaves no room for output");
         assertThrows(IllegalArgumentException.class,
                 () -> new Generator(g.model).generate(new int[context + 1], 1, Sampler.greedy(), null, null));
     }
