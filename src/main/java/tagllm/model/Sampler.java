@@ -6,7 +6,10 @@ import java.util.SplittableRandom;
 /**
  * Picks the next token from logits: greedy (temperature 0: argmax, lowest id on ties) or seeded sampling with
  * temperature, then top-k, then top-p (nucleus: the smallest set of most likely tokens whose probability reaches p),
- * in Hugging Face's order. Reproducible for a seed; not thread-safe (one per generation).
+ * in Hugging Face's order. Top-p keeps a token exactly when the tokens more likely than it hold less than p, which
+ * is TopPLogitsWarper's rule (ascending cumulative sum &lt;= 1 - p removed); among equally likely tokens at the cut
+ * the lowest ids stay (HF's choice there follows torch.sort's unspecified order). Reproducible for a seed; not
+ * thread-safe (one per generation).
  */
 public final class Sampler {
     private final double temperature;

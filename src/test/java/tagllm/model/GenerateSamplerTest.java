@@ -83,6 +83,29 @@ class GenerateSamplerTest {
         assertTrue(sawTwo);
     }
 
+    /**
+     * transformers' TopPLogitsWarper sorts ascending, takes the cumulative softmax and removes every token whose
+     * cumulative sum is &lt;= 1 - top_p (keeping at least one): a token survives exactly when the probability of the
+     * tokens more likely than it is below top_p. Four equal logits give 0.25 each, exactly in binary, so the
+     * boundaries are exact: top_p 0.5 removes cumsums 0.25 and 0.5 (2 left), 0.75 removes 0.25 (3 left),
+     * 0.25 keeps 1, 0.6 keeps 3, 0.8 keeps 4 (checked against torch on the same logits). Among tied tokens HF's survivors follow torch.sort's order, which is
+     * not stable for vocabulary-sized inputs; tagllm keeps the lowest ids, as for greedy ties.
+     */
+    @Test
+    void topPAtAnExactBoundaryKeepsAsManyAsTransformers() {
+        float[] equal = {0f, 0f, 0f, 0f};
+        double[] topPs = {0.25, 0.5, 0.6, 0.75, 0.8, 1.0};
+        int[] kept = {1, 2, 3, 3, 4, 4};
+        for (int c = 0; c < topPs.length; c++) {
+            Sampler s = new Sampler(1.0, 0, topPs[c], 11);
+            boolean[] seen = new boolean[4];
+            for (int i = 0; i < 400; i++) seen[s.sample(equal)] = true;
+            for (int id = 0; id < 4; id++) {
+                assertEquals(id < kept[c], seen[id], "top_p " + topPs[c] + ": id " + id + (id < kept[c] ? " never drawn" : " drawn"));
+            }
+        }
+    }
+
     @Test
     void rejectsBadSettings() {
         assertThrows(IllegalArgumentException.class, () -> new Sampler(-1, 0, 1, 0));
