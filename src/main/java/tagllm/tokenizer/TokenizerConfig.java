@@ -10,7 +10,9 @@ import java.nio.file.Path;
 
 /**
  * The fields of transformers' tokenizer_config.json that matter here: which strings are BOS and EOS,
- * and whether to add them (used only when tokenizer.json has no post-processor of its own).
+ * and whether to add them (used only when tokenizer.json has no post-processor of its own; transformers 5 ignores
+ * them whenever there is a tokenizer.json, transformers 4's LlamaTokenizerFast always rebuilds the post-processor
+ * from them: docs/tokenizer.md).
  */
 record TokenizerConfig(String bosToken, String eosToken, boolean addBosToken, boolean addEosToken) {
     static final TokenizerConfig NONE = new TokenizerConfig(null, null, false, false);
