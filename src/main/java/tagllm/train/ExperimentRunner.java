@@ -165,9 +165,53 @@ public final class ExperimentRunner {
         }
         FileErrors.createFolder(out);
         ObjectNode settings = RunManifest.settings(exp, fingerprint, model.weights().bf16Compute());
+        if (resume && force) discardReorderedStages(exp);
         if (resume) RunManifest.resume(out, settings, force);
         if (force && !resume) removeEarlierRun(exp);
         if (!resume) RunManifest.start(out, settings);
+    }
+
+    /**
+     * --resume --force after the stages were put in another order (run.json's stage_order): a finished stage's tags
+     * hold what the stages before it in the OLD order trained, so reading them back under the new order would mix the
+     * two. The stages before the first position where the orders differ are kept; every other stage's tag file and
+     * checkpoint (of the old order or the new) goes, and the final tags with them, so those stages train again on the
+     * new order, as an uninterrupted run of it would. What was removed is said. Done before run.json takes the new
+     * order: a run stopped in between still sees the old one and discards again.
+     */
+    private void discardReorderedStages(Experiment exp) throws IOException {
+        Path out = exp.output();
+        List<String> was = RunManifest.recordedStageOrder(out);
+        if (was == null) return;
+        List<String> now = new ArrayList<>();
+        for (StageSpec st : exp.stages()) now.add(st.name());
+        if (was.equals(now)) return;
+        int same = 0;
+        while (same < was.size() && same < now.size() && was.get(same).equals(now.get(same))) same++;
+        Set<String> redo = new LinkedHashSet<>(was.subList(same, was.size()));
+        redo.addAll(now.subList(same, now.size()));
+        Set<Path> inputs = new java.util.HashSet<>();
+        for (Path p : exp.init()) inputs.add(p.toAbsolutePath().normalize());
+        List<Path> candidates = new ArrayList<>();
+        for (String st : redo) {
+            candidates.add(stageFile(out, st));
+            candidates.add(checkpointFile(out, st));
+        }
+        candidates.add(finalFile(out));
+        List<String> removed = new ArrayList<>();
+        for (Path f : candidates) {
+            if (inputs.contains(f.toAbsolutePath().normalize())) continue;
+            if (Files.deleteIfExists(f)) removed.add(f.getFileName().toString());
+        }
+        // the metrics of the stages that go: a stage that trains again drops them too, but when none does (stages removed
+        // at the end) nothing else would
+        try (MetricsLog log = new MetricsLog(out.resolve("metrics.jsonl"))) {
+            log.truncateAfter("", 0, now.subList(0, same));
+        }
+        String kept = same == 0 ? "no stage kept" : "kept " + String.join(", ", now.subList(0, same));
+        String again = same < now.size() ? "; " + String.join(", ", now.subList(same, now.size())) + " train again" : "";
+        progress.message("--resume --force: the stage order changed from [" + String.join(", ", was) + "] to [" + String.join(", ", now)
+                + "]: " + kept + again + (removed.isEmpty() ? "" : "; removed " + String.join(", ", removed) + " from " + out));
     }
 
     /**

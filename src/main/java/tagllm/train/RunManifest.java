@@ -93,6 +93,25 @@ final class RunManifest {
         return o.put("bytes", Files.size(file)).put("sha256", Sha256.hex(file));
     }
 
+    /**
+     * The stage order run.json recorded (settings.stage_order), or null when there is no readable run.json or it was
+     * written before the order was recorded.
+     */
+    static List<String> recordedStageOrder(Path output) {
+        Path f = file(output);
+        if (!Files.isRegularFile(f)) return null;
+        JsonNode order;
+        try {
+            order = JSON.readTree(f.toFile()).path("settings").path("stage_order");
+        } catch (IOException e) {
+            return null; // resume reports the unreadable file
+        }
+        if (!order.isArray()) return null;
+        List<String> names = new ArrayList<>();
+        for (JsonNode n : order) names.add(n.asText());
+        return names;
+    }
+
     /** A new run: writes run.json with the settings. */
     static void start(Path output, ObjectNode settings) throws IOException {
         ObjectNode m = JSON.createObjectNode();
