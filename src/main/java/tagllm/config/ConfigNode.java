@@ -78,6 +78,11 @@ public final class ConfigNode {
 
     public boolean has(String key) { return node != null && node.has(key) && !node.get(key).isNull(); }
 
+    /** The field's path as errors name it, with its line when known ("exp.yaml:12: stages[0].lr"): for checks made later. */
+    public String locate(String key) {
+        return located(where + (key == null ? "" : (where.endsWith(": ") ? "" : ".") + key), key);
+    }
+
     public ConfigException error(String key, String message) {
         return new ConfigException(located(where + (key == null ? "" : (where.endsWith(": ") ? "" : ".") + key), key) + ": " + message);
     }

@@ -46,7 +46,21 @@ import java.util.Set;
  */
 public record Experiment(Path file, String model, Path output, long seed, int tagLength, int functionTagLength, FunctionInit functionInit,
                          Map<String, TagKind> tags, List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
-                         List<StageSpec> stages, Engine engine) {
+                         List<StageSpec> stages, Engine engine, Map<String, DataField> dataFields) {
+
+    /**
+     * Where a task's data file was named in the experiment file ("exp.yaml:7: tasks.qed.data.path") and the path it
+     * named: a check made when the run starts (the file exists) names the line, as a parse error does, while the path is
+     * still the one the line gave.
+     */
+    public record DataField(Path path, String field) {}
+
+    /** The task's data field with its line, when its data path is still the one the experiment file gave; else null. */
+    public String dataField(String task) {
+        DataField f = dataFields.get(task);
+        DataSpec d = data.get(task);
+        return f != null && d != null && f.path().equals(d.path()) ? f.field() : null;
+    }
 
     /** The master URLs Spark accepts (SparkContext's forms). */
     private static final java.util.regex.Pattern SPARK_MASTER = java.util.regex.Pattern.compile(
@@ -74,7 +88,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
     /** A builder holding this experiment's fields: the CLI's overrides, compare's ablations and the suite's splits change a few. */
     public Builder toBuilder() {
         return new Builder().file(file).model(model).output(output).seed(seed).tagLengths(tagLength, functionTagLength)
-                .functionInit(functionInit).tags(tags).init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine);
+                .functionInit(functionInit).tags(tags).init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).dataFields(dataFields);
     }
 
     /** Builds an experiment field by field; engine defaults to local, the collections to empty. */
@@ -91,6 +105,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         private Map<String, DataSpec> data = Map.of();
         private List<StageSpec> stages = List.of();
         private Engine engine = Engine.LOCAL;
+        private Map<String, DataField> dataFields = Map.of();
 
         private Builder() {}
 
@@ -108,9 +123,10 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         public Builder data(Map<String, DataSpec> v) { data = v; return this; }
         public Builder stages(List<StageSpec> v) { stages = v; return this; }
         public Builder engine(Engine v) { engine = v; return this; }
+        public Builder dataFields(Map<String, DataField> v) { dataFields = v; return this; }
 
         public Experiment build() {
-            return new Experiment(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, data, stages, engine);
+            return new Experiment(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, data, stages, engine, dataFields);
         }
     }
 
@@ -180,6 +196,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         Hyper defaults = d != null ? Hyper.read(d, recipe.hyper(2)) : recipe.hyper(2);
         Map<String, TaskSpec> tasks = new LinkedHashMap<>();
         Map<String, DataSpec> data = new LinkedHashMap<>();
+        Map<String, DataField> dataFields = new LinkedHashMap<>();
         List<String> taskKeys = new ArrayList<>(List.of(TaskSpec.KEYS));
         taskKeys.add("data");
         for (Map.Entry<String, ConfigNode> e : c.entries("tasks").entrySet()) {
@@ -188,7 +205,11 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             TaskSpec spec = TaskSpec.fromConfig(e.getKey(), withRecipeHead(t, recipe), tags);
             tasks.put(e.getKey(), spec);
             DataSpec ds = DataSpec.read(t, baseDir);
-            if (ds != null) data.put(e.getKey(), ds);
+            if (ds != null) {
+                data.put(e.getKey(), ds);
+                ConfigNode dn = t.child("data");
+                dataFields.put(e.getKey(), new DataField(ds.path(), dn.raw().isValueNode() ? t.locate("data") : dn.locate("path")));
+            }
         }
         if (tasks.isEmpty()) throw c.error("tasks", "missing: at least one task");
         List<StageSpec> stages = new ArrayList<>();
@@ -235,7 +256,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
                     + "spark://HOST:PORT, yarn or k8s://URL; got '" + engine.master() + "'");
         }
         return builder().file(file).model(model).output(output).seed(seed).tagLengths(p, pf).functionInit(functionInit).tags(tags)
-                .init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).build();
+                .init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).dataFields(dataFields).build();
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

@@ -141,8 +141,9 @@ public final class ExperimentRunner {
             for (String task : stage.tasks()) {
                 var d = exp.data().get(task);
                 if (d != null && !Files.exists(d.path())) {
-                    throw new tagllm.config.ConfigException((exp.file() == null ? "" : exp.file() + ": ") + "tasks." + task
-                            + ".data.path: no such file: " + d.path());
+                    String field = exp.dataField(task); // "exp.yaml:7: tasks.qed.data.path", as the YAML's other errors
+                    if (field == null) field = (exp.file() == null ? "" : exp.file() + ": ") + "tasks." + task + ".data.path";
+                    throw new tagllm.config.ConfigException(field + ": no such file: " + d.path());
                 }
             }
         }

@@ -90,7 +90,15 @@ class DataRowsCliTest {
         Files.writeString(exp, yaml.replace("data: d.csv", "data: {path: nope.csv}"));
         var r = CliRun.of("train", exp.toString(), "--quiet");
         assertEquals(1, r.exit());
-        assertTrue(r.err().contains("tasks.qed.data.path: no such file: " + dir.resolve("nope.csv")), r.err());
+        // with the field's line, as the YAML's other errors give it
+        assertTrue(r.err().contains(exp + ":" + lineOf(Files.readString(exp), "data: {path: nope.csv}") + ": tasks.qed.data.path: no such file: "
+                + dir.resolve("nope.csv")), r.err());
+        // data: FILE names the data field itself
+        Files.writeString(exp, yaml.replace("data: d.csv", "data: nope.csv"));
+        var scalar = CliRun.of("train", exp.toString(), "--quiet");
+        assertEquals(1, scalar.exit());
+        assertTrue(scalar.err().contains(exp + ":" + lineOf(Files.readString(exp), "data: nope.csv") + ": tasks.qed.data: no such file: "
+                + dir.resolve("nope.csv")), scalar.err());
         Files.writeString(exp, yaml);
         // a run that fails once the folder is set up (no usable row) leaves only run.json: the corrected rerun goes ahead
         Files.writeString(dir.resolve("d.csv"), "smiles,qed,split\nCCN,abc,train\n");
@@ -175,5 +183,12 @@ class DataRowsCliTest {
         assertEquals(viaRun2.out(), viaTwoFiles.out());
         assertTrue(viaMerged.out().startsWith("smiles,prediction,error\n"), viaMerged.out());
         assertEquals(3, viaMerged.out().strip().split("\n").length);
+    }
+
+    /** The 1-based number of the line holding text. */
+    private static int lineOf(String text, String part) {
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) if (lines[i].contains(part)) return i + 1;
+        throw new AssertionError(part + " not in " + text);
     }
 }
