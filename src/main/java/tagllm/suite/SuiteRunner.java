@@ -64,10 +64,28 @@ public final class SuiteRunner {
 
     private final Model model;
     private final Progress progress;
+    /** Told the number of test rows each time the trained tags score a task's test rows (a model pass over them; tests count them). */
+    private java.util.function.IntConsumer onTagPass = n -> { };
 
     public SuiteRunner(Model model, Progress progress) {
         this.model = model;
         this.progress = progress;
+    }
+
+    /** Calls {@code listener} with the rows of each model pass that scores a task's test rows with the trained tags. */
+    SuiteRunner onTagPass(java.util.function.IntConsumer listener) {
+        this.onTagPass = listener;
+        return this;
+    }
+
+    private Evaluator.ClassificationResult tagClassification(TagPredictor p, TaskSpec task, List<Example> test) {
+        onTagPass.accept(test.size());
+        return Evaluator.classification(p, task, test);
+    }
+
+    private Evaluator.RegressionResult tagRegression(TagPredictor p, TaskSpec task, List<Example> test) {
+        onTagPass.accept(test.size());
+        return Evaluator.regression(p, task, test);
     }
 
     /** Runs every seed into output/seed-N and writes output/results.json and output/results.md. */
@@ -273,7 +291,9 @@ public final class SuiteRunner {
         if (task.type() == TaskType.CLASSIFICATION) {
             var cs = task.classes();
             if (cs.multiLabel()) throw new IllegalArgumentException("task " + name + ": the suite scores binary and multi-class tasks");
-            ClassificationMetrics tag = Evaluator.classification(predictor, task, test.tagged()).metrics();
+            // one pass over the test rows gives the metrics and the predictions written beside them (it ran twice)
+            Evaluator.ClassificationResult tagged = tagClassification(predictor, task, test.tagged());
+            ClassificationMetrics tag = tagged.metrics();
             int k = cs.size();
             double[] prior = new double[k];
             for (Example e : train.tagged()) prior[(int) e.label()] += 1.0 / train.tagged().size();
@@ -292,7 +312,7 @@ public final class SuiteRunner {
             // the test predictions themselves, so any metric can be recomputed from results.json
             ObjectNode preds = detail.putObject("test_predictions");
             ArrayNode g = preds.putArray("gold_class"), pt = preds.putArray("tag_llm"), pr = preds.putArray("probe");
-            double[][] tp = Evaluator.classification(predictor, task, test.tagged()).probabilities();
+            double[][] tp = tagged.probabilities();
             for (int i = 0; i < pp.length; i++) {
                 g.add((int) test.tagged().get(i).label());
                 pt.add(JSON.valueToTree(tp[i]));
@@ -302,7 +322,8 @@ public final class SuiteRunner {
             for (int c = 0; c < k; c++) counts.append(c == 0 ? "" : " / ").append(cs.classes().get(c)).append(": ").append(tag.counts()[c]);
             return new Score(name, seed, "AUROC", test.tagged().size(), tag.auroc(), pm.auroc(), maj.auroc(), counts.toString());
         }
-        RegressionMetrics tag = Evaluator.regression(predictor, task, test.tagged()).metrics();
+        Evaluator.RegressionResult tagged = tagRegression(predictor, task, test.tagged());
+        RegressionMetrics tag = tagged.metrics();
         double[] gold = test.tagged().stream().mapToDouble(Example::label).toArray();
         double mean = train.tagged().stream().mapToDouble(Example::label).average().orElse(0);
         double[] meanPred = new double[gold.length];
@@ -318,7 +339,7 @@ public final class SuiteRunner {
         detail.set("mean", regression(mm));
         ObjectNode preds = detail.putObject("test_predictions");
         preds.set("gold", JSON.valueToTree(gold));
-        preds.set("tag_llm", JSON.valueToTree(Evaluator.regression(predictor, task, test.tagged()).predictions()));
+        preds.set("tag_llm", JSON.valueToTree(tagged.predictions()));
         preds.set("probe", JSON.valueToTree(pp));
         return new Score(name, seed, "RMSE", gold.length, tag.rmse(), pm.rmse(), mm.rmse(), "");
     }
