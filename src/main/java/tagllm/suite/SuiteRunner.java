@@ -348,41 +348,22 @@ public final class SuiteRunner {
 
     private static double[] classWeights(tagllm.task.ClassSpec cs, List<Example> ex) { return ex.stream().mapToDouble(e -> cs.weight((int) e.label())).toArray(); }
 
+    /** A metric with no value is null and "undefined" says why, as in compare's report.json (Report.putMetrics). */
     static ObjectNode classification(ClassificationMetrics m) {
         ObjectNode o = JSON.createObjectNode();
         o.put("n", m.n());
-        put(o, "auroc", m.auroc());
-        put(o, "auprc", m.auprc());
-        put(o, "accuracy", m.accuracy());
-        put(o, "balanced_accuracy", m.balancedAccuracy());
-        put(o, "f1", m.f1());
-        put(o, "log_loss", m.logLoss());
-        put(o, "ece", m.ece());
+        tagllm.compare.Report.putMetrics(o, m);
         ObjectNode c = o.putObject("class_counts");
         for (int i = 0; i < m.classes().size(); i++) c.put(m.classes().get(i), m.counts()[i]);
-        if (!m.undefined().isEmpty()) o.set("undefined", JSON.valueToTree(m.undefined()));
         return o;
     }
 
-    /**
-     * A metric with no value (the training mean's Pearson r: its predictions are all alike) is null, as in compare's
-     * report.json, and "undefined" says why; Jackson would otherwise write the string "NaN" into a number field.
-     */
+    /** The same for regression: the training mean's Pearson r, its predictions all alike, is null with its reason. */
     static ObjectNode regression(RegressionMetrics m) {
         ObjectNode o = JSON.createObjectNode();
         o.put("n", m.n());
-        put(o, "rmse", m.rmse());
-        put(o, "mae", m.mae());
-        put(o, "r2", m.r2());
-        put(o, "pearson", m.pearson());
-        put(o, "spearman", m.spearman());
-        if (!m.undefined().isEmpty()) o.set("undefined", JSON.valueToTree(m.undefined()));
+        tagllm.compare.Report.putMetrics(o, m);
         return o;
-    }
-
-    private static void put(ObjectNode o, String k, double v) {
-        if (Double.isFinite(v)) o.put(k, v);
-        else o.putNull(k);
     }
 
     /** Per task: the metric per seed and the mean ± sample standard deviation over seeds, for each method. */
