@@ -66,13 +66,7 @@ class LauncherScriptTest {
         Path repo = Path.of("").toAbsolutePath();
         Assumptions.assumeTrue(Files.isRegularFile(repo.resolve("tagllm")) && Files.isRegularFile(repo.resolve(".ci/java-home.sh")));
         Assumptions.assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "javac")), "needs a JDK");
-        Path project = copy(repo, dir);
-        Path bin = tools(dir);
-        for (String script : new String[]{"tagllm", "test.sh"}) {
-            String[] r = run(project, bin, project.resolve(script).toString());
-            assertEquals("1", r[0], script + ": " + r[1]);
-            assertTrue(r[1].contains("needs Maven (mvn), which is not on the PATH"), script + ": " + r[1]);
-        }
+        bothSayMavenIsMissing(copy(repo, dir), tools(dir));
     }
 
     /** sh tagllm (dash on Debian and Ubuntu) stopped at "set: Illegal option -o pipefail", exit 2: it restarts in bash. */
@@ -81,12 +75,17 @@ class LauncherScriptTest {
         Path repo = Path.of("").toAbsolutePath();
         Assumptions.assumeTrue(Files.isRegularFile(repo.resolve("tagllm")) && Files.isExecutable(Path.of("/bin/sh")));
         Assumptions.assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "javac")), "needs a JDK");
-        Path project = copy(repo, dir);
-        Path bin = tools(dir);
+        bothSayMavenIsMissing(copy(repo, dir), tools(dir), "/bin/sh");
+    }
+
+    /** ./tagllm and ./test.sh, run directly or through the given shell, stop with exit 1 saying that Maven is missing. */
+    private static void bothSayMavenIsMissing(Path project, Path bin, String... shell) throws Exception {
         for (String script : new String[]{"tagllm", "test.sh"}) {
-            String[] r = run(project, bin, "/bin/sh", project.resolve(script).toString());
-            assertEquals("1", r[0], "sh " + script + ": " + r[1]);
-            assertTrue(r[1].contains("needs Maven (mvn), which is not on the PATH"), "sh " + script + ": " + r[1]);
+            String[] command = java.util.stream.Stream.concat(java.util.Arrays.stream(shell), java.util.stream.Stream.of(
+                    project.resolve(script).toString())).toArray(String[]::new);
+            String[] r = run(project, bin, command);
+            assertEquals("1", r[0], String.join(" ", command) + ": " + r[1]);
+            assertTrue(r[1].contains("needs Maven (mvn), which is not on the PATH"), String.join(" ", command) + ": " + r[1]);
         }
     }
 }
