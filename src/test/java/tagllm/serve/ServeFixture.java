@@ -21,6 +21,7 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Duration;
 import java.util.List;
 
@@ -177,5 +178,31 @@ final class ServeFixture {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** What a request for task X runs, given its inputs and its cancellation. */
+    interface Work {
+        TagService.Predictions run(List<Map<String, String>> inputs, Cancellation cancel);
+    }
+
+    /** A stand-in service of one regression task X whose predictions are work (its other calls are not used). */
+    static TagService taskX(Work work) {
+        return new TagService() {
+            public String modelName() { return "m"; }
+
+            public String modelFingerprint() { return "f"; }
+
+            public List<TaskInfo> tasks() { return List.of(); }
+
+            public TaskInfo task(String name) {
+                return new TaskInfo("X", tagllm.task.TaskType.REGRESSION, "<X>", Map.of("<X>", "function"), List.of(), "test");
+            }
+
+            public Predictions predict(TaskInfo task, List<Map<String, String>> inputs, Cancellation cancel) { return work.run(inputs, cancel); }
+
+            public Predictions predict(String task, List<Map<String, String>> inputs) { return work.run(inputs, new Cancellation()); }
+
+            public Generations generate(String task, List<Map<String, String>> inputs, int maxTokens) { throw new UnsupportedOperationException(); }
+        };
     }
 }

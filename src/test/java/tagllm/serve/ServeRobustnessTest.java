@@ -110,28 +110,14 @@ class ServeRobustnessTest {
 
     /** A service whose predictions wait until released: requests stay in the server as long as the test wants. */
     private static TagService blocking(CountDownLatch release) {
-        return new TagService() {
-            public String modelName() { return "m"; }
-
-            public String modelFingerprint() { return "f"; }
-
-            public List<TaskInfo> tasks() { return List.of(); }
-
-            public TaskInfo task(String name) {
-                return new TaskInfo("X", tagllm.task.TaskType.REGRESSION, "<X>", Map.of("<X>", "function"), List.of(), "test");
+        return ServeFixture.taskX((inputs, cancel) -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            public Predictions predict(String task, List<Map<String, String>> inputs) {
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return new Predictions("X", new double[inputs.size()]);
-            }
-
-            public Generations generate(String task, List<Map<String, String>> inputs, int maxTokens) { throw new UnsupportedOperationException(); }
-        };
+            return new TagService.Predictions("X", new double[inputs.size()]);
+        });
     }
 
     @Test

@@ -78,7 +78,7 @@ class ServeShutdownTest {
     void requestsStillRunningAfterTheGraceAreCancelledAndAnswered503() throws Exception {
         CountDownLatch running = new CountDownLatch(1);
         // work that checks its cancellation between steps, as generation does between tokens, and never ends alone
-        TagService endless = taskX((inputs, cancel) -> {
+        TagService endless = ServeFixture.taskX((inputs, cancel) -> {
             assertTrue(cancel.markRunning(), "as the gate marks a request whose turn on the model has come");
             running.countDown();
             while (!cancel.isCancelled()) Thread.onSpinWait();
@@ -110,7 +110,7 @@ class ServeShutdownTest {
     @Test
     void duringTheGraceHealthSaysStoppingAndAnUploadStillArrivingGets503AtOnce() throws Exception {
         CountDownLatch running = new CountDownLatch(1), release = new CountDownLatch(1);
-        TagService held = taskX((inputs, cancel) -> {
+        TagService held = ServeFixture.taskX((inputs, cancel) -> {
             assertTrue(cancel.markRunning(), "as the gate marks a request whose turn on the model has come");
             running.countDown();
             try {
@@ -146,31 +146,5 @@ class ServeShutdownTest {
             if (stopper != null) stopper.join();
             s.close();
         }
-    }
-
-    /** What a request for task X runs, given its inputs and its cancellation. */
-    private interface Work {
-        TagService.Predictions run(List<Map<String, String>> inputs, Cancellation cancel);
-    }
-
-    /** A service of one regression task X whose predictions are work (its other calls are not used here). */
-    private static TagService taskX(Work work) {
-        return new TagService() {
-            public String modelName() { return "m"; }
-
-            public String modelFingerprint() { return "f"; }
-
-            public List<TaskInfo> tasks() { return List.of(); }
-
-            public TaskInfo task(String name) {
-                return new TaskInfo("X", tagllm.task.TaskType.REGRESSION, "<X>", Map.of("<X>", "function"), List.of(), "test");
-            }
-
-            public Predictions predict(TaskInfo task, List<Map<String, String>> inputs, Cancellation cancel) { return work.run(inputs, cancel); }
-
-            public Predictions predict(String task, List<Map<String, String>> inputs) { throw new UnsupportedOperationException(); }
-
-            public Generations generate(String task, List<Map<String, String>> inputs, int maxTokens) { throw new UnsupportedOperationException(); }
-        };
     }
 }
