@@ -38,9 +38,7 @@ class EvalSplitFractionsTest {
         Files.writeString(dir.resolve("all.csv"), "seq,y\n" + String.join("\n", rows) + "\n");
         List<String> test = PYTHON_TEST_ROWS.stream().map(rows::get).toList();
         Files.writeString(dir.resolve("test.csv"), "seq,y\n" + String.join("\n", test) + "\n");
-        Files.writeString(dir.resolve("exp.yaml"), """
-                model: %s
-                tag_length: 2
+        TinyExperiment.write(dir, """
                 tags: {F: function}
                 tasks:
                   t:
@@ -50,7 +48,7 @@ class EvalSplitFractionsTest {
                     data: {path: all.csv, split: {random: [0.7, 0.15, 0.15], seed: 3}}
                 stages:
                   - {name: one, stage: 2, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 2}
-                """.formatted(model.toString().replace("\\", "/")));
+                """);
         JsonNode runValid = trainedValid(dir);
         String tags = dir.resolve("run/final.tags.safetensors").toString();
 
@@ -90,9 +88,7 @@ class EvalSplitFractionsTest {
             if (rows.size() == 60) break;
         }
         Files.writeString(dir.resolve("mols.csv"), "smiles,qed\n" + String.join("\n", rows) + "\n");
-        Files.writeString(dir.resolve("exp.yaml"), """
-                model: %s
-                tag_length: 2
+        TinyExperiment.write(dir, """
                 tags: {F: function}
                 tasks:
                   t:
@@ -102,7 +98,7 @@ class EvalSplitFractionsTest {
                     data: {path: mols.csv, split: {scaffold: [0.6, 0.25, 0.15], seed: 0, order: largest_first}}
                 stages:
                   - {name: one, stage: 2, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 1}
-                """.formatted(model.toString().replace("\\", "/")));
+                """);
         JsonNode runValid = trainedValid(dir);
         String tags = dir.resolve("run/final.tags.safetensors").toString();
         List<String> common = List.of("eval", "--model", model.toString(), "--tags", tags, "--task", "t", "--input", dir.resolve("mols.csv").toString(),

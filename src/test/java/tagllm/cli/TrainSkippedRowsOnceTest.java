@@ -3,7 +3,6 @@ package tagllm.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.testutil.CliRun;
-import tagllm.testutil.Shared;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,14 +18,11 @@ import static org.junit.jupiter.api.Assertions.*;
 class TrainSkippedRowsOnceTest {
     @Test
     void aSkippedValidRowIsReportedOnce(@TempDir Path dir) throws Exception {
-        Path model = Shared.model("stories260K");
         List<String> rows = new ArrayList<>();
         for (int i = 0; i < 16; i++) rows.add("MKTAYIAK" + "QRSTV".charAt(i % 5) + "," + (i % 4) * 0.5 + "," + (i < 12 ? "train" : "valid"));
         rows.add("MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQVKVKALPDAQFEVVHSLAKWKRQTLGQHDFSAGEGLYTHMKALRPDEDRLS,1.0,valid");
         Files.writeString(dir.resolve("data.csv"), "seq,y,split\n" + String.join("\n", rows) + "\n");
-        Files.writeString(dir.resolve("exp.yaml"), """
-                model: %s
-                tag_length: 2
+        TinyExperiment.write(dir, """
                 tags: {F: function}
                 tasks:
                   t:
@@ -38,7 +34,7 @@ class TrainSkippedRowsOnceTest {
                     data: data.csv
                 stages:
                   - {name: one, stage: 2, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 2, eval_every: 1}
-                """.formatted(model.toString().replace("\\", "/")));
+                """);
         CliRun train = CliRun.of("train", dir.resolve("exp.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet");
         assertEquals(0, train.exit(), train.err());
         String report = "task t (valid): ";
