@@ -654,12 +654,7 @@ class SparkCliTest {
             gz.write(Files.readAllBytes(plain));
         }
         Path pred = dir.resolve("pred.csv"), out = dir.resolve("out.parquet");
-        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
-                "--output", pred.toString());
-        assertEquals(0, p.exit(), p.err());
-        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
-                "--input", in.toString(), "--output", out.toString());
-        assertEquals(0, s.exit(), s.err());
+        Run s = predictThenScore(tags, in, pred, out);
         assertTrue(s.err().contains("wrote 3 rows (0 with an error"), s.err());
         ById expected = byId(pred);
         SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
@@ -712,12 +707,7 @@ class SparkCliTest {
         Path in = Files.writeString(dir.resolve("crlf.csv"), "id,smiles,note\r\n0," + smiles.get(0) + ",\"first\r\nsecond\"\r\n1,"
                 + smiles.get(1) + ",\"a\nb\"\r\n");
         Path pred = dir.resolve("crlf-pred.csv"), out = dir.resolve("crlf.parquet");
-        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
-                "--output", pred.toString());
-        assertEquals(0, p.exit(), p.err());
-        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
-                "--input", in.toString(), "--output", out.toString());
-        assertEquals(0, s.exit(), s.err());
+        predictThenScore(tags, in, pred, out);
         ById expected = byId(pred);
         assertEquals("first\r\nsecond", expected.rows().get("0").get("note"), "predict keeps the field's bytes");
         SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
@@ -761,6 +751,17 @@ class SparkCliTest {
     }
 
     /** A CSV of an id column (0, 1, ...) and one quoted column of values, as the tests' inputs. */
+    /** predict of in into pred, then spark score (local[1]) of in into out, QED with the same tags; both must succeed. */
+    private static Run predictThenScore(Path tags, Path in, Path pred, Path out) {
+        Run p = tagllm("predict", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--output", pred.toString());
+        assertEquals(0, p.exit(), p.err());
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, s.exit(), s.err());
+        return s;
+    }
+
     /** The prediction column of a scored Parquet output by its id column. */
     private static Map<String, Double> predictionsById(Path out) {
         SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
