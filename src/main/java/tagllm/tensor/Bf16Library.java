@@ -45,6 +45,11 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
      * says why not. Never throws: every failure becomes the status text.
      */
     static Bf16Library load(boolean enabled, String osName, String osArch, URL resource) {
+        return load(enabled, osName, osArch, resource, null);
+    }
+
+    /** {@link #load}, extracting a jar's library into {@code tempDir} (null: java.io.tmpdir). */
+    static Bf16Library load(boolean enabled, String osName, String osArch, URL resource, Path tempDir) {
         if (!enabled) return unavailable(DISABLED);
         String arch = osArch.toLowerCase(Locale.ROOT);
         if (!osName.toLowerCase(Locale.ROOT).startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
@@ -59,26 +64,40 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         }
         Path path;
         try {
-            path = localFile(resource);
+            path = localFile(resource, tempDir);
         } catch (IOException | URISyntaxException | RuntimeException e) {
             // say where it tried: a full or read-only temporary folder is the usual cause, and -Djava.io.tmpdir the fix
             return unavailable("cannot extract " + resource + " into the temporary folder " + System.getProperty("java.io.tmpdir")
                     + " (set -Djava.io.tmpdir to a writable folder): " + e);
         }
+        boolean extracted = !resource.getProtocol().equals("file");
+        // the status names the jar's entry for an extracted copy: the copy itself is gone once loaded
+        String where = extracted ? resource.toString() : path.toString();
         try {
-            return bind(path);
+            return bind(path, where);
         } catch (Throwable e) {
             // IllegalArgumentException from dlopen, IllegalCallerException when native access is denied, anything
             // thrown by tl_bf16_supported itself: the Java kernels then do the work, and status() says why.
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            return unavailable("cannot load " + path + ": " + message);
+            return unavailable("cannot load " + where + ": " + message);
+        } finally {
+            // Linux keeps a dlopen'ed library mapped after its file is unlinked, so the copy can go at once: left
+            // for deleteOnExit alone, every JVM that was killed or halted left one in the temporary folder.
+            if (extracted) {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    // deleteOnExit still has it
+                }
+            }
         }
     }
 
-    /** The library as a file dlopen can open: itself when on disk, else a copy of the jar entry (deleted on exit). */
-    private static Path localFile(URL resource) throws IOException, URISyntaxException {
+    /** The library as a file dlopen can open: itself when on disk, else a copy of the jar entry (removed once loaded). */
+    private static Path localFile(URL resource, Path tempDir) throws IOException, URISyntaxException {
         if (resource.getProtocol().equals("file")) return Path.of(resource.toURI());
-        Path copy = Files.createTempFile("libtagllm_bf16", ".so");
+        Path copy = tempDir == null ? Files.createTempFile("libtagllm_bf16", ".so")
+                : Files.createTempFile(tempDir, "libtagllm_bf16", ".so");
         copy.toFile().deleteOnExit();
         try (InputStream in = resource.openStream()) {
             Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
@@ -86,7 +105,7 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         return copy;
     }
 
-    private static Bf16Library bind(Path path) throws Throwable {
+    private static Bf16Library bind(Path path, String where) throws Throwable {
         SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
         Linker linker = Linker.nativeLinker();
         MethodHandle supported = linker.downcallHandle(symbol(lookup, path, "tl_bf16_supported"),
@@ -181,9 +200,9 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
         String versionString = versionText.equals(MemorySegment.NULL)
                 ? "unknown version" : versionText.reinterpret(1024).getString(0);
         if ((int) supported.invokeExact() == 0) {
-            return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + path + ")");
+            return unavailable("this CPU lacks AVX512F, AVX512BW or AVX512_BF16 (" + versionString + " loaded from " + where + ")");
         }
-        return new Bf16Library(versionString + " from " + path, versionString, toBf16, xwT, xw, pack, packedProduct, packFromWt, xwWt,
+        return new Bf16Library(versionString + " from " + where, versionString, toBf16, xwT, xw, pack, packedProduct, packFromWt, xwWt,
                 packF32, tileJobs, f32Tiles, f32Block, attentionWorkBytes, attentionForward, attentionBackwardWorkBytes, attentionBackward, matVecF32, matVecBf16, matVecWt, peak);
     }
 
