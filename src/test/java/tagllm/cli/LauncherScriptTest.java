@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -76,6 +77,29 @@ class LauncherScriptTest {
         Assumptions.assumeTrue(Files.isRegularFile(repo.resolve("tagllm")) && Files.isExecutable(Path.of("/bin/sh")));
         Assumptions.assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "javac")), "needs a JDK");
         bothSayMavenIsMissing(copy(repo, dir), tools(dir), "/bin/sh");
+    }
+
+    /**
+     * Maven 3.8 prints bare colour resets (ESC [ 0 m) even with -q -B. ./tagllm dropped them from the core's build but
+     * not from tagllm-spark's, which the first ./tagllm spark runs: "^[[0m^[[0m..." stood before the command's
+     * usage. Here mvn is a stand-in that prints resets and a line of its own, and the launcher must pass the line
+     * on without the resets, for both builds (what runs after them fails, as nothing was really built).
+     */
+    @Test
+    void theFirstSparkCommandShowsNoColourResetsFromEitherBuild(@TempDir Path dir) throws Exception {
+        Path repo = Path.of("").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isRegularFile(repo.resolve("tagllm")) && Files.isRegularFile(repo.resolve(".ci/java-home.sh")));
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "javac")), "needs a JDK");
+        Path project = copy(repo, dir);
+        Path bin = tools(dir);
+        Path mvn = bin.resolve("mvn");
+        Files.writeString(mvn, "#!/bin/bash\nprintf '\\033[0m\\033[0mstand-in mvn %s\\n' \"$*\"\n");
+        mvn.toFile().setExecutable(true);
+        String[] r = run(project, bin, project.resolve("tagllm").toString(), "spark", "--help");
+        assertTrue(r[1].contains("stand-in mvn -q -B package"), r[1]);
+        assertTrue(r[1].contains("stand-in mvn -q -B install"), r[1]);
+        assertTrue(r[1].contains("stand-in mvn -q -B -f tagllm-spark/pom.xml package"), r[1]);
+        assertFalse(r[1].contains("\u001b[0m"), r[1].replace("\u001b", "ESC"));
     }
 
     /** ./tagllm and ./test.sh, run directly or through the given shell, stop with exit 1 saying that Maven is missing. */
