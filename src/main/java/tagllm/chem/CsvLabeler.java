@@ -83,7 +83,7 @@ public final class CsvLabeler {
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
             AtomicFiles.write(output, out -> {
-                RowSink sink = RowSink.of(out, RowSink.formatOf(output), java.util.Set.copyOf(newColumns));
+                RowSink sink = RowSink.of(out, RowSink.formatOf(output), java.util.Set.copyOf(newColumns), java.util.Set.of(ERROR_COLUMN));
                 List<String> header = new ArrayList<>();
                 int[] target = new int[newColumns.size()];
                 ChunkedRows.scan(input, format, issues, new ChunkedRows.Handler() {

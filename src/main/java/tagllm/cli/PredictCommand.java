@@ -99,7 +99,7 @@ public final class PredictCommand implements Callable<Integer> {
         // rows are read, predicted and written a chunk at a time: memory stays that of a chunk whatever the file's size
         PredictChunks[] written = new PredictChunks[1];
         AtomicFiles.Writer table = out -> {
-            RowSink sink = format.sink(out, numeric);
+            RowSink sink = format.sink(out, numeric, java.util.Set.of(ERROR_COLUMN));
             PredictChunks chunks = new PredictChunks(p, task, truncate, opts.maxTokens, issues, sink, bar,
                     columns -> requirePromptColumns(task, inputFormat, columns), extra, column, ERROR_COLUMN);
             ChunkedRows.scan(opts.input, inputFormat, issues, chunkRows, chunks);

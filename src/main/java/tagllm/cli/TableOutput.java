@@ -11,7 +11,7 @@ import java.util.Set;
 /**
  * The format of a results table a command writes: from --output-format, else the output file's extension (.csv,
  * .tsv, .jsonl), else CSV on standard output. Values listed as numeric are written as JSON numbers in JSONL, and
- * an empty one (a row without a prediction) as null.
+ * an empty one (a row without a prediction) as null, as is an empty error (a row with its prediction).
  */
 enum TableOutput {
     CSV, TSV, JSONL;
@@ -34,11 +34,11 @@ enum TableOutput {
     }
 
     /** A writer of rows in this format onto {@code out} (data.RowSink, as chem and data build write their files); predict streams its rows through it. */
-    RowSink sink(java.io.OutputStream out, Set<String> numeric) throws IOException {
+    RowSink sink(java.io.OutputStream out, Set<String> numeric, Set<String> emptyIsNull) throws IOException {
         return RowSink.of(out, switch (this) {
             case CSV -> Format.CSV;
             case TSV -> Format.TSV;
             case JSONL -> Format.JSONL;
-        }, numeric);
+        }, numeric, emptyIsNull);
     }
 }

@@ -37,9 +37,18 @@ public abstract class RowSink {
     }
 
     public static RowSink of(OutputStream out, Format format, Set<String> numeric) throws IOException {
+        return of(out, format, numeric, Set.of());
+    }
+
+    /**
+     * As {@link #of(OutputStream, Format, Set)}, and in JSONL an empty value of a column in {@code emptyIsNull} is
+     * written as null (an error column of a row that has none: null reads back as absent, and {@code .error == null}
+     * is how a JSON reader asks).
+     */
+    public static RowSink of(OutputStream out, Format format, Set<String> numeric, Set<String> emptyIsNull) throws IOException {
         return switch (format) {
             case TSV -> new Tsv(out);
-            case JSONL -> new JsonLines(out, numeric);
+            case JSONL -> new JsonLines(out, numeric, emptyIsNull);
             default -> new Delimited(out, CSVFormat.DEFAULT);
         };
     }
@@ -117,11 +126,13 @@ public abstract class RowSink {
     private static final class JsonLines extends RowSink {
         private static final ObjectMapper JSON = new ObjectMapper().configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
         private final Set<String> numeric;
+        private final Set<String> emptyIsNull;
         private List<String> keys;
 
-        JsonLines(OutputStream out, Set<String> numeric) {
+        JsonLines(OutputStream out, Set<String> numeric, Set<String> emptyIsNull) {
             super(out);
             this.numeric = numeric;
+            this.emptyIsNull = emptyIsNull;
         }
 
         @Override
@@ -139,7 +150,9 @@ public abstract class RowSink {
                 com.fasterxml.jackson.databind.JsonNode raw = json != null && json[i] && x == null ? rawJson(v) : null;
                 if (raw != null) o.set(keys.get(i), raw);
                 else if (x != null) o.put(keys.get(i), x);
-                else if (numeric.contains(keys.get(i)) && (v == null || v.isEmpty())) o.putNull(keys.get(i)); // no value: null, not ""
+                else if ((numeric.contains(keys.get(i)) || emptyIsNull.contains(keys.get(i))) && (v == null || v.isEmpty())) {
+                    o.putNull(keys.get(i)); // no value: null, not ""
+                }
                 else o.put(keys.get(i), v);
             }
             writer.write(JSON.writeValueAsString(o));

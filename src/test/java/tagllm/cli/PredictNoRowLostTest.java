@@ -212,6 +212,7 @@ class PredictNoRowLostTest {
         assertEquals(om.readTree("{\"batch\":[1,2]}"), a.get("meta"), lines[0]);
         assertTrue(a.get("id").isIntegralNumber() && a.get("id").asInt() == 7 && a.get("ok").isBoolean(), lines[0]);
         assertTrue(a.get("prediction").isNumber() && a.get("smiles").isTextual(), lines[0]);
+        assertTrue(a.get("error").isNull(), "a row with its prediction has no error: null, not \"\": " + lines[0]);
         // the input's own prediction (a number) gives way to this run's: none, so null
         var b = om.readTree(lines[1]);
         assertTrue(b.get("id").isIntegralNumber() && b.get("prediction").isNull() && b.get("error").asText().contains("invalid SMILES"), lines[1]);
