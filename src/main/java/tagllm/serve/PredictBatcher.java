@@ -187,6 +187,8 @@ final class PredictBatcher implements AutoCloseable {
             }
             return;
         } catch (Throwable t) {
+            // close() interrupts this thread, which stops the predictor's batch (TagPredictor): refused as the stop it is
+            if (t instanceof java.util.concurrent.CancellationException && closed) t = new ApiException(503, Cancellation.SHUTTING_DOWN);
             if (live.size() == 1 || t instanceof ApiException) {
                 for (Job j : live) j.result().completeExceptionally(t);
             } else {

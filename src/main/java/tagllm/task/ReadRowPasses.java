@@ -9,6 +9,7 @@ import tagllm.tensor.Parallel;
 import tagllm.tensor.StepProfile;
 
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.function.ToIntFunction;
 
@@ -31,12 +32,22 @@ public final class ReadRowPasses {
      */
     public static void run(Transformer model, TagSet tags, List<Sequence> seqs, ToIntFunction<Sequence> position,
                            Reader reader, IntConsumer progress) {
+        run(model, tags, seqs, position, reader, progress, () -> false);
+    }
+
+    /**
+     * The same, skipping every pass not yet begun once {@code stop} says so (asked before each pass, from any thread):
+     * the sequences of skipped passes are never given to the reader, and progress stops rising.
+     */
+    public static void run(Transformer model, TagSet tags, List<Sequence> seqs, ToIntFunction<Sequence> position,
+                           Reader reader, IntConsumer progress, BooleanSupplier stop) {
         BatchCut cut = BatchCut.of(seqs, Parallel.threads(), StepProfile.active());
         List<List<Sequence>> chunks = SequencePacker.chunks(seqs, cut.chunkRows());
         int[] first = new int[chunks.size() + 1];
         for (int c = 0; c < chunks.size(); c++) first[c + 1] = first[c] + chunks.get(c).size();
         if (!cut.concurrent()) {
             for (int c = 0; c < chunks.size(); c++) {
+                if (stop.getAsBoolean()) return;
                 pass(model, tags, chunks.get(c), first[c], position, reader);
                 progress.accept(first[c + 1]);
             }
@@ -46,6 +57,7 @@ public final class ReadRowPasses {
         // core out of chunks helps with the last ones)
         int[] done = {0};
         Parallel.forEachTask(chunks.size(), c -> {
+            if (stop.getAsBoolean()) return;
             pass(model, tags, chunks.get(c), first[c], position, reader);
             synchronized (done) {
                 done[0] += chunks.get(c).size();

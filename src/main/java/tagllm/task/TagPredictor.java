@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.function.IntPredicate;
 
 /**
@@ -32,6 +33,11 @@ import java.util.function.IntPredicate;
  * turn, as long as the {@link TagSet} it was given is not changed meanwhile. Concurrent calls share the engine's one
  * worker pool, so they are not faster than calls in turn; {@code tagllm serve} lets one request at a time use the
  * model for that reason.
+ *
+ * <p>A call made on a thread that is interrupted (e.g. by {@code Future.cancel(true)} or {@code
+ * ExecutorService.shutdownNow()}) stops at its next batch of prompts or its next token and throws a
+ * {@link CancellationException}, leaving the thread's interrupt status set; the predictor stays usable. A call that
+ * has finished its work before it notices the interrupt returns its results.
  */
 public final class TagPredictor {
     private final Transformer model;
@@ -177,6 +183,7 @@ public final class TagPredictor {
      *
      * @throws ConfigException for a task that is not a regression task (a classification head's logits are not
      *                         label-unit values), naming the call that takes it
+     * @throws CancellationException when the calling thread is interrupted before the last batch (see the class comment)
      */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts) {
         return predictValues(task, prompts, done -> { });
@@ -195,6 +202,7 @@ public final class TagPredictor {
      * Class probabilities (n × classes; binary [p(first), p(second)]) for classification prompts.
      *
      * @throws ConfigException for a task that is not a classification task, naming the call that takes it
+     * @throws CancellationException when the calling thread is interrupted before the last batch (see the class comment)
      */
     public double[][] classProbabilities(TaskSpec task, List<Sequence> prompts) {
         if (task.type() != TaskType.CLASSIFICATION) throw wrongCall(task, "classProbabilities", true);
@@ -223,14 +231,22 @@ public final class TagPredictor {
             if (s.readPosition() < 0) throw new ConfigException("task " + task.name() + ": the prompt has no position for the head to read");
         }
         double[][] out = new double[prompts.size()][];
+        Thread caller = Thread.currentThread();
         ReadRowPasses.run(model, tags, prompts, Sequence::readPosition,
-                (i, row) -> out[i] = labelUnits ? head.predict(row, 0) : head.forward(row, 0), progress);
+                (i, row) -> out[i] = labelUnits ? head.predict(row, 0) : head.forward(row, 0), progress, caller::isInterrupted);
+        int done = 0;
+        for (double[] o : out) if (o != null) done++;
+        if (done < out.length) {
+            throw new CancellationException("interrupted: task " + task.name() + " stopped after " + done + " of " + out.length + " prompts");
+        }
         return out;
     }
 
     /**
      * Greedy continuation of a prompt through the LM head: stops at EOS, at a newline, after
      * maxNewTokens, or at the end of the context. Returns the decoded text (without the stop token).
+     *
+     * @throws CancellationException when the calling thread is interrupted before the last token (see the class comment)
      */
     public String generate(Sequence prompt, int maxNewTokens) {
         return generate(prompt, maxNewTokens, tagllm.model.Sampler.greedy(), null);
@@ -279,6 +295,9 @@ public final class TagPredictor {
         String sent = "";   // what onText has been given: always a prefix of every later text
         for (int step = 0; step < room; step++) {
             if (stop.getAsBoolean()) break;
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("interrupted: generation stopped after " + ids.size() + " tokens");
+            }
             int next = sampler.sample(model.logits(h, 0));
             if (isEos.test(next)) break;
             ids.add(next);
