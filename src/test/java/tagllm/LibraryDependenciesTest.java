@@ -44,6 +44,35 @@ class LibraryDependenciesTest {
         }
     }
 
+    /**
+     * A service embedding tagllm (TagPredictor, training) got Jetty 12.1, Prometheus' client and Chart.js on its class
+     * path, which only {@code tagllm serve} and compare's report page use: a service with its own Jetty or Prometheus
+     * client could have its versions mediated to ours. No class outside tagllm.serve and tagllm.cli refers to them
+     * (nor to tagllm.serve), so the pom passes none of them on.
+     */
+    @Test
+    void theServersLibrariesReachNoConsumer() throws Exception {
+        Path classes = Path.of("target/classes");
+        List<String> reaching = new ArrayList<>();
+        try (var files = Files.walk(classes.resolve("tagllm"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                String rel = classes.relativize(f).toString().replace(File.separatorChar, '/');
+                if (rel.startsWith("tagllm/serve/") || rel.startsWith("tagllm/cli/")) continue;
+                // a class's constant pool holds the internal names of the classes it refers to, as plain UTF-8
+                String pool = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                for (String name : List.of("org/eclipse/jetty/", "io/prometheus/", "tagllm/serve/")) {
+                    if (pool.contains(name)) reaching.add(rel + " -> " + name);
+                }
+            }
+        }
+        assertTrue(reaching.isEmpty(), "classes a library user loads refer to the server's libraries: " + reaching);
+        Set<String> keptFromConsumers = optionalOrTestArtifacts(Path.of("pom.xml"));
+        for (String a : List.of("jetty-server", "prometheus-metrics-core", "prometheus-metrics-exposition-textformats", "chart.js")) {
+            assertTrue(keptFromConsumers.contains(a), a + " is used only by tagllm serve or compare's report, yet pom.xml passes it on to "
+                    + "every project depending on tagllm; declare it <optional>true</optional>");
+        }
+    }
+
     /** The artifactIds pom.xml declares optional or test-scoped: what a consumer does not inherit. */
     private static Set<String> optionalOrTestArtifacts(Path pom) throws Exception {
         var doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(pom.toFile());
