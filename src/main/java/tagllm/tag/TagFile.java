@@ -77,6 +77,12 @@ public final class TagFile {
     }
 
     public static TagSet read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            // a run's folder given for its tag file: it exists, so "not found" would send the user looking elsewhere
+            Path last = file.resolve("final.tags.safetensors");
+            throw new java.nio.file.FileSystemException(file.toString(), null, "a folder, not a tag file"
+                    + (Files.isRegularFile(last) ? " (the run's tag file is " + last + ")" : " (give a .tags.safetensors file)"));
+        }
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (tag file not found)");
         try (SafeTensors st = SafeTensors.open(file)) {
             return read(st);

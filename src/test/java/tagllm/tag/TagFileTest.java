@@ -202,4 +202,23 @@ class TagFileTest {
         var e = assertThrows(ModelFormatException.class, () -> TagFile.read(f));
         assertTrue(e.getMessage().contains("not a tagllm tag file"), e.getMessage());
     }
+
+    /**
+     * A run's folder given where its tag file belongs (predict --tags runs/x, TagPredictor.open) was refused as
+     * "runs/x (tag file not found): no such file or folder", though it exists: the refusal now says it is a folder and
+     * names the run's final tag file when there is one.
+     */
+    @Test
+    void aFolderGivenForATagFileIsSaidToBeOne(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        java.nio.file.Files.createDirectories(run);
+        var e = assertThrows(java.nio.file.FileSystemException.class, () -> TagFile.read(run));
+        assertFalse(e instanceof java.nio.file.NoSuchFileException, e.toString());
+        assertEquals(run + ": a folder, not a tag file (give a .tags.safetensors file)", e.getMessage());
+        Path last = run.resolve("final.tags.safetensors");
+        TagFile.write(sample("fp1"), last);
+        assertEquals(run + ": a folder, not a tag file (the run's tag file is " + last + ")",
+                assertThrows(java.nio.file.FileSystemException.class, () -> TagFile.read(run)).getMessage());
+        assertEquals("fp1", TagFile.read(last).modelFingerprint());
+    }
 }
