@@ -28,6 +28,10 @@ public final class DatasetRows {
     private final Map<String, Splits<Row>> cache = new HashMap<>();
     private final Map<String, String> notes = new HashMap<>();
 
+    /**
+     * @param strict true: a malformed row (a missing column, an unreadable label) stops the read naming its file and
+     *               line, as {@code --strict}; false: such rows are skipped and the first few reported
+     */
     public DatasetRows(boolean strict) { this.strict = strict; }
 
     /** Every row of the file, in file order (prediction input). */
@@ -36,6 +40,10 @@ public final class DatasetRows {
         return Dataset.read(file, format != null ? Format.parse(format) : Format.detect(file), issues).rows();
     }
 
+    /**
+     * The rows of one split ("train", "valid" or "test"; also the names a split column accepts, such as "val"), read
+     * from spec's file at the first call and kept for the others: one instance per run.
+     */
     public List<Row> load(DataSpec spec, String split) {
         // the names a split column accepts name the splits here too (val, dev, validation for valid)
         String name = split.strip().toLowerCase(java.util.Locale.ROOT);

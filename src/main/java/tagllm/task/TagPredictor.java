@@ -45,6 +45,12 @@ public final class TagPredictor {
     private final TagSet tags;
     private final IntPredicate isEos;
 
+    /**
+     * A predictor over a tag set already in memory ({@link #open} reads tag files). The tag set should have been trained
+     * on this model: unlike {@code open}, this does not compare fingerprints.
+     *
+     * @param isEos which token ids end a generation, e.g. {@code model.generation()::isEos}
+     */
     public TagPredictor(Transformer model, Tokenizer tokenizer, TagSet tags, IntPredicate isEos) {
         this.model = model;
         this.tokenizer = tokenizer;
@@ -60,6 +66,13 @@ public final class TagPredictor {
         return open(tagllm.model.Model.load(model), tagFiles);
     }
 
+    /**
+     * The same on a model already loaded (e.g. {@code Model.load(dir).withBf16Compute()}, or one model shared by several
+     * predictors: the predictor holds no resource of its own to close, its memory goes with it).
+     *
+     * @throws IllegalArgumentException when no tag file is given, or one was trained on another model (fingerprints differ)
+     * @throws java.io.IOException      naming a tag file that is missing, a folder, or not a tag file
+     */
     public static TagPredictor open(tagllm.model.Model m, List<java.nio.file.Path> tagFiles) throws java.io.IOException {
         if (tagFiles.isEmpty()) throw new IllegalArgumentException("no tag file given");
         TagSet merged = null;
@@ -72,10 +85,13 @@ public final class TagPredictor {
         return new TagPredictor(new Transformer(m.weights()), m.tokenizer(), merged, m.generation()::isEos);
     }
 
+    /** The merged tag set (tags, heads and stored tasks); changing it while calls run changes their results. */
     public TagSet tags() { return tags; }
 
+    /** The frozen model the tags are read through. */
     public Transformer model() { return model; }
 
+    /** The model's tokenizer. */
     public Tokenizer tokenizer() { return tokenizer; }
 
     /** The tasks this predictor can run: those stored in its tag files, by name. */
@@ -121,11 +137,25 @@ public final class TagPredictor {
         }
     }
 
+    /**
+     * Renders a task's inputs into prompts for {@link #predictValues}, {@link #classProbabilities} and
+     * {@link #generate(Sequence, int)}: {@code renderer(t).prompt(row).sequence()}, or {@code checkedPrompt(row)} for
+     * the checks predict makes (an invalid SMILES, a prompt beyond the context), then {@code .sequence()}.
+     */
     public ExampleRenderer renderer(TaskSpec task) {
         return new ExampleRenderer(task, tags, new TokenizerEncoder(tokenizer), model.config().maxPositions());
     }
 
-    /** One regression prediction from named field values (e.g. {"smiles": "CCO"}). */
+    /**
+     * One regression prediction from named field values (e.g. {"smiles": "CCO"}), in label units.
+     *
+     * @throws ConfigException                  for a task neither in the tag files nor a preset, one whose tags or head
+     *                                          the tag files lack, or one of another type (naming the call that takes it)
+     * @throws IllegalArgumentException         for a null fields map or value, naming it
+     * @throws tagllm.data.DatasetException     for a missing column or a value predict refuses (an empty or invalid
+     *                                          SMILES, a prompt longer than the model's context), naming it
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted (see the class comment)
+     */
     public double predict(String task, Map<String, String> fields) {
         TaskSpec t = task(task);
         requireReady(t);
@@ -133,7 +163,16 @@ public final class TagPredictor {
         return predictValues(t, List.of(prompt(t, fields)))[0];
     }
 
-    /** One text output from named field values. */
+    /**
+     * One text output from named field values: greedy, at most {@code maxNewTokens} tokens, up to EOS or a newline.
+     *
+     * @throws ConfigException                  for a task neither in the tag files nor a preset, one whose tags or head
+     *                                          the tag files lack, or one of another type (naming the call that takes it)
+     * @throws IllegalArgumentException         for a null fields map or value, naming it
+     * @throws tagllm.data.DatasetException     for a missing column or a value predict refuses (an empty or invalid
+     *                                          SMILES, a prompt longer than the model's context), naming it
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted (see the class comment)
+     */
     public String generate(String task, Map<String, String> fields, int maxNewTokens) {
         TaskSpec t = task(task);
         requireReady(t);
@@ -212,7 +251,16 @@ public final class TagPredictor {
         return z;
     }
 
-    /** One classification from named field values: class → probability, in class order. */
+    /**
+     * One classification from named field values: class → probability, in class order.
+     *
+     * @throws ConfigException                  for a task neither in the tag files nor a preset, one whose tags or head
+     *                                          the tag files lack, or one of another type (naming the call that takes it)
+     * @throws IllegalArgumentException         for a null fields map or value, naming it
+     * @throws tagllm.data.DatasetException     for a missing column or a value predict refuses (an empty or invalid
+     *                                          SMILES, a prompt longer than the model's context), naming it
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted (see the class comment)
+     */
     public Map<String, Double> classify(String task, Map<String, String> fields) {
         TaskSpec t = task(task);
         requireReady(t);

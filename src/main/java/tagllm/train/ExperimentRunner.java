@@ -42,6 +42,11 @@ public final class ExperimentRunner {
     /** Reads a task's rows of one split ("train", "valid", "test"). */
     @FunctionalInterface
     public interface RowLoader {
+        /**
+         * The rows of {@code spec}'s file in one split ({@code new DatasetRows(strict)::load} is the CLI's).
+         *
+         * @throws IOException naming the file that cannot be read
+         */
         List<Row> load(DataSpec spec, String split) throws IOException;
     }
 
@@ -56,6 +61,19 @@ public final class ExperimentRunner {
     private int stopAfter;
     private GradientEngine engine;
 
+    /**
+     * A runner that trains on {@code model} (frozen; the experiment's {@code model:} is not read here, the CLI loads it).
+     *
+     * @param model       the base model the tags are trained for, e.g. {@code new Transformer(Model.load(dir).weights())}
+     * @param tokenizer   its tokenizer ({@code Model.tokenizer()})
+     * @param modelName   the name recorded in run.json and the tag files ({@code Model.name()})
+     * @param fingerprint the model's fingerprint recorded with them ({@code Model.fingerprint()}): predicting refuses tag
+     *                    files of another fingerprint
+     * @param rows        reads a task's rows of a split, e.g. {@code new DatasetRows(strict)::load}
+     * @param progress    where stage progress and notes go: {@link Progress#stderr(boolean)}, {@link Progress#silent()}
+     * @param strict      true: a row that does not fit (too long, an invalid input) stops the run naming it, as
+     *                    {@code --strict}; false: such rows are reported and skipped
+     */
     public ExperimentRunner(Transformer model, Tokenizer tokenizer, String modelName, String fingerprint, RowLoader rows,
                             Progress progress, boolean strict) {
         this.model = model;
@@ -80,14 +98,35 @@ public final class ExperimentRunner {
         return this;
     }
 
+    /**
+     * What a run gives.
+     *
+     * @param tags           the last stage's tag set (what the final tag file holds)
+     * @param finalFile      OUTPUT/final.tags.safetensors, for {@code TagPredictor.open}
+     * @param stopped        true when {@link #stopAfter} stopped the run before its end (continue it with resume)
+     * @param stageSummaries one JSON summary per stage (steps, final loss, validation scores), as {@code tagllm train} prints
+     */
     public record Outcome(TagSet tags, Path finalFile, boolean stopped, List<ObjectNode> stageSummaries) {}
 
+    /** The tag file a stage writes in the output folder: OUTPUT/STAGE.tags.safetensors. */
     public static Path stageFile(Path output, String stage) { return output.resolve(stage + ".tags.safetensors"); }
 
+    /** The checkpoint a stage writes while it trains, which resume continues from: OUTPUT/STAGE.checkpoint.safetensors. */
     public static Path checkpointFile(Path output, String stage) { return output.resolve(stage + ".checkpoint.safetensors"); }
 
+    /** The last stage's tag file under its run's name: OUTPUT/final.tags.safetensors. */
     public static Path finalFile(Path output) { return output.resolve("final.tags.safetensors"); }
 
+    /**
+     * Runs the experiment's stages into its output folder (locked against a second run there meanwhile).
+     *
+     * @param resume continue a stopped run ({@code --resume}): finished stages are read back, the current one continues
+     *               from its checkpoint; the settings must equal those run.json recorded
+     * @param force  start over in a folder that holds a run ({@code --force}); with resume, continue although the
+     *               settings changed (the change is recorded in run.json's history). With neither, a folder holding a run
+     *               is refused
+     * @throws IOException naming a data file or output file that cannot be read or written
+     */
     public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
         requireDataFiles(exp);

@@ -20,6 +20,12 @@ public final class Progress {
     private long lastDraw;
     private int lastDecile = -1;
 
+    /**
+     * @param err      where lines go
+     * @param terminal redraw one bar in place (a terminal) rather than print a line per tenth
+     * @param quiet    no progress bars, notes still printed
+     * @param silent   nothing at all
+     */
     public Progress(PrintWriter err, boolean terminal, boolean quiet, boolean silent) {
         this.err = err;
         this.terminal = terminal;
@@ -27,13 +33,16 @@ public final class Progress {
         this.silent = silent;
     }
 
+    /** Progress on System.err (quiet: notes only), a redrawn bar when it is a terminal. */
     public static Progress stderr(boolean quiet) { return to(new PrintWriter(System.err, true), quiet); }
 
     /** Progress written to err (a command's error stream); a redrawn bar when the process has a terminal. */
     public static Progress to(PrintWriter err, boolean quiet) { return new Progress(err, tagllm.util.Terminal.stderr(), quiet, false); }
 
+    /** No output at all (a library call that reports through its return value). */
     public static Progress silent() { return new Progress(new PrintWriter(System.err, true), false, true, true); }
 
+    /** A new bar: {@code label}, counting from step {@code fromStep} (a resumed stage) to {@code total}. */
     public void start(String label, int fromStep, int total) {
         this.label = label;
         this.total = total;
@@ -43,6 +52,7 @@ public final class Progress {
         this.lastDecile = -1;
     }
 
+    /** The bar at {@code step} with the current loss and speed (drawn at most four times a second, or once a tenth). */
     public void update(int step, double loss, double tokensPerSecond) {
         if (quiet) return;
         long now = System.nanoTime();
@@ -61,6 +71,7 @@ public final class Progress {
         }
     }
 
+    /** A note on its own line (skipped rows, a data file without split column), unless silent. */
     public void message(String text) {
         if (!silent) {
             err.println(text);
