@@ -126,6 +126,9 @@ public final class ExperimentRunner {
      *               settings changed (the change is recorded in run.json's history). With neither, a folder holding a run
      *               is refused
      * @throws IOException naming a data file or output file that cannot be read or written
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted ({@code
+     *         Future.cancel(true)}): the stage stops after the step under way and writes a checkpoint, so {@code run(exp,
+     *         true, false)} continues it; the interrupt status stays set
      */
     public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
@@ -133,6 +136,12 @@ public final class ExperimentRunner {
         FileErrors.createFolder(out);
         try (RunFolderLock lock = RunFolderLock.take(out)) {
             return runLocked(exp, resume, force);
+        } catch (IOException e) {
+            // a file read or written on an interrupted thread fails (ClosedByInterruptException): the interrupt is why
+            if (!Thread.currentThread().isInterrupted()) throw e;
+            var c = new java.util.concurrent.CancellationException("interrupted: the run stopped (" + FileErrors.describe(e) + ")");
+            c.initCause(e);
+            throw c;
         }
     }
 

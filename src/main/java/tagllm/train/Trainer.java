@@ -167,10 +167,23 @@ public final class Trainer {
                 rows += last.rows();
                 double tps = rows / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
                 requireFinite(last.total(), step);
-                if (logged) logStep(step, last, lr, norm, norms, tps);
-                progress.update(step, last.total(), tps);
-                if (best != null && (step % h.evalEvery() == 0 || step == total)) validate(validator, tags, best, o.stageName(), step);
-                if (o.checkpoint() != null && h.checkpointEvery() > 0 && step % h.checkpointEvery() == 0 && step < total) checkpoint(step);
+                // an interrupt (Future.cancel(true) on a training job) stops the stage after this step; the run's files
+                // go through interruptible channels, so the flag is cleared while the step's log line and a checkpoint
+                // to resume from are written, then set again
+                boolean interrupted = Thread.interrupted();
+                try {
+                    if (logged) logStep(step, last, lr, norm, norms, tps);
+                    progress.update(step, last.total(), tps);
+                    if (best != null && (step % h.evalEvery() == 0 || step == total)) validate(validator, tags, best, o.stageName(), step);
+                    boolean periodic = h.checkpointEvery() > 0 && step % h.checkpointEvery() == 0;
+                    if (o.checkpoint() != null && (periodic || interrupted) && step < total) checkpoint(step);
+                } finally {
+                    if (interrupted) Thread.currentThread().interrupt();
+                }
+                if (interrupted && step < total) {
+                    throw new java.util.concurrent.CancellationException("interrupted: stage " + o.stageName() + " stopped after step "
+                            + step + " of " + total + (o.checkpoint() != null ? "; a resume continues from its checkpoint" : ""));
+                }
                 if (o.stopAfter() > 0 && step >= o.stopAfter() && step < total) return new Result(step, total, last.total(), true, rows);
             }
             if (best != null) keepBestSteps(step);
