@@ -248,6 +248,7 @@ final class PredictBatcher implements AutoCloseable {
         for (Job j : queued) refuse(j);
     }
 
+    /** Refuses the waiting jobs and stops the loop; its interrupt stops a batch still running at its next pass (503). */
     @Override
     public void close() {
         refuseWaiting();
