@@ -63,7 +63,24 @@ public final class TagPredictor {
      * must have been trained on this base model (compared by fingerprint).
      */
     public static TagPredictor open(String model, List<java.nio.file.Path> tagFiles) throws java.io.IOException {
-        return open(tagllm.model.Model.load(model), tagFiles);
+        tagllm.model.Model m;
+        try {
+            m = tagllm.model.Model.load(model);
+        } catch (java.io.IOException e) {
+            throw unlessInterrupted(e, "loading the model " + model);
+        }
+        return open(m, tagFiles);
+    }
+
+    /**
+     * A file read on an interrupted thread fails with a bare ClosedByInterruptException (no path, no reason): on such a
+     * thread the interrupt is the cause, said as the calls say it; any other failure is returned as it is.
+     */
+    private static java.io.IOException unlessInterrupted(java.io.IOException e, String what) {
+        if (!Thread.currentThread().isInterrupted()) return e;
+        CancellationException c = new CancellationException("interrupted: " + what + " stopped (" + e + ")");
+        c.initCause(e);
+        throw c;
     }
 
     /**
@@ -72,12 +89,18 @@ public final class TagPredictor {
      *
      * @throws IllegalArgumentException when no tag file is given, or one was trained on another model (fingerprints differ)
      * @throws java.io.IOException      naming a tag file that is missing, a folder, or not a tag file
+     * @throws CancellationException    when the calling thread is interrupted (its file reads fail), naming the file
      */
     public static TagPredictor open(tagllm.model.Model m, List<java.nio.file.Path> tagFiles) throws java.io.IOException {
         if (tagFiles.isEmpty()) throw new IllegalArgumentException("no tag file given");
         TagSet merged = null;
         for (java.nio.file.Path f : tagFiles) {
-            TagSet t = tagllm.tag.TagFile.read(f);
+            TagSet t;
+            try {
+                t = tagllm.tag.TagFile.read(f);
+            } catch (java.io.IOException e) {
+                throw unlessInterrupted(e, "reading the tag file " + f);
+            }
             t.requireModel(m.fingerprint(), m.name(), f.toString());
             if (merged == null) merged = t;
             else merged.merge(t, f.toString());

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -216,5 +217,37 @@ class TagPredictorTest {
         } finally {
             Thread.interrupted(); // never leave the test thread interrupted
         }
+    }
+
+    /**
+     * Opening a predictor on an interrupted thread (a loader task cancelled) failed with a bare
+     * ClosedByInterruptException: no file, no reason. It is now the CancellationException the calls give, naming what
+     * was being read, with that exception as its cause.
+     */
+    @Test
+    void openingOnAnInterruptedThreadSaysSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path modelDir = Shared.model("stories260K");
+        Model m = Model.load(modelDir);
+        Transformer t = new Transformer(m.weights());
+        TagSet tags = new TagSet(m.name(), m.fingerprint());
+        tags.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, t.weights().embedTokens()));
+        java.nio.file.Path file = dir.resolve("s.tags.safetensors");
+        tagllm.tag.TagFile.write(tags, file);
+        try {
+            Thread.currentThread().interrupt();
+            var e = assertThrows(java.util.concurrent.CancellationException.class, () -> TagPredictor.open(modelDir.toString(), List.of(file)));
+            assertTrue(e.getMessage().startsWith("interrupted: loading the model " + modelDir + " stopped ("), e.getMessage());
+            assertInstanceOf(java.nio.channels.ClosedByInterruptException.class, e.getCause());
+            assertTrue(Thread.interrupted(), "the interrupt status is kept");
+
+            Thread.currentThread().interrupt();
+            var f = assertThrows(java.util.concurrent.CancellationException.class, () -> TagPredictor.open(m, List.of(file)));
+            assertTrue(f.getMessage().startsWith("interrupted: reading the tag file " + file + " stopped ("), f.getMessage());
+            assertTrue(Thread.interrupted(), "the interrupt status is kept");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(Set.of("<SMILES>"), TagPredictor.open(modelDir.toString(), List.of(file)).tags().tags().stream()
+                .map(Tag::name).collect(java.util.stream.Collectors.toSet()), "not interrupted, it opens");
     }
 }
