@@ -7,9 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tagllm.compare.Report;
+import tagllm.data.ChunkedRows;
 import tagllm.data.Dataset;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
+import tagllm.data.Row;
 import tagllm.data.RowIssues;
 import tagllm.eval.Bleu;
 import tagllm.eval.BleuScore;
@@ -151,16 +153,36 @@ public final class ScoreCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             RowIssues issues = skipBadRows ? RowIssues.skipping() : RowIssues.strict();
-            Dataset ds = Dataset.read(file, format == null ? null : Format.parse(format), issues);
-            ds.requireColumns(predColumn, goldColumn);
-            List<double[]> pairs = ds.map(issues, r -> new double[]{r.getDouble(predColumn), r.getDouble(goldColumn)});
-            if (pairs.isEmpty()) throw DatasetException.of(file.toString(), 0, "no rows with both '" + predColumn + "' and '" + goldColumn + "'");
-            double[] pred = new double[pairs.size()], gold = new double[pairs.size()];
-            for (int i = 0; i < pairs.size(); i++) {
-                pred[i] = pairs.get(i)[0];
-                gold[i] = pairs.get(i)[1];
-            }
-            RegressionMetrics m = RegressionMetrics.compute(pred, gold);
+            Format f = format == null ? Format.detect(file) : Format.parse(format);
+            // row by row, keeping only the two numbers: the rows themselves (every column as text) took ~300 bytes
+            // each, and a 1,000,000-row predictions file ran out of a 256 MB heap
+            double[][] pairs = {new double[1024], new double[1024]};
+            int[] n = {0};
+            ChunkedRows.scan(file, f, issues, new ChunkedRows.Handler() {
+                @Override
+                public void columns(List<String> columns) {
+                    Dataset.requireColumns(file.toString(), f, columns, predColumn, goldColumn);
+                }
+
+                @Override
+                public void chunk(List<Row> rows) {
+                    for (Row row : rows) {
+                        var pair = issues.convert(row, r -> new double[]{r.getDouble(predColumn), r.getDouble(goldColumn)});
+                        if (pair.isEmpty()) continue;
+                        if (n[0] == pairs[0].length) {
+                            if (n[0] == Integer.MAX_VALUE - 8) throw new IllegalArgumentException(file + ": more than " + n[0] + " rows to score");
+                            int grown = (int) Math.min(Integer.MAX_VALUE - 8L, 2L * n[0]);
+                            pairs[0] = java.util.Arrays.copyOf(pairs[0], grown);
+                            pairs[1] = java.util.Arrays.copyOf(pairs[1], grown);
+                        }
+                        pairs[0][n[0]] = pair.get()[0];
+                        pairs[1][n[0]] = pair.get()[1];
+                        n[0]++;
+                    }
+                }
+            });
+            if (n[0] == 0) throw DatasetException.of(file.toString(), 0, "no rows with both '" + predColumn + "' and '" + goldColumn + "'");
+            RegressionMetrics m = RegressionMetrics.compute(java.util.Arrays.copyOf(pairs[0], n[0]), java.util.Arrays.copyOf(pairs[1], n[0]));
             PrintWriter out = spec.commandLine().getOut();
             if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
             if (json) {

@@ -68,6 +68,12 @@ public record Dataset(String source, Format format, List<String> columns, List<R
 
     /** Fails (naming the file and the columns it has) unless every named column is present. */
     public Dataset requireColumns(String... names) {
+        requireColumns(source, format, columns, names);
+        return this;
+    }
+
+    /** As {@link #requireColumns(String...)}, for a file read as a stream (its columns as the reader gave them). */
+    public static void requireColumns(String source, Format format, List<String> columns, String... names) {
         List<String> missing = new ArrayList<>();
         for (String n : names) if (!columns.contains(n)) missing.add("'" + n + "'");
         if (!missing.isEmpty()) {
@@ -75,7 +81,6 @@ public record Dataset(String source, Format format, List<String> columns, List<R
                     (missing.size() == 1 ? "missing column " : "missing columns ") + String.join(", ", missing)
                             + " (the file has: " + String.join(", ", columns) + ")");
         }
-        return this;
     }
 
     /** Converts every row; rows whose conversion fails are handled by {@code issues}. */
