@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tagllm.compare.Report;
+import tagllm.data.ChunkedRows;
 import tagllm.data.Dataset;
 import tagllm.data.DatasetException;
 import tagllm.data.Format;
@@ -57,43 +58,63 @@ final class ScoreClassification implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RowIssues issues = skipBadRows ? RowIssues.skipping() : RowIssues.strict();
-        Dataset ds = Dataset.read(file, format == null ? null : Format.parse(format), issues);
-        ClassificationMetrics m;
-        if (gold.size() > 1) {
-            List<String> probCols = gold.stream().map(g -> prefix + g).toList();
-            ds.requireColumns(gold.toArray(String[]::new));
-            ds.requireColumns(probCols.toArray(String[]::new));
-            List<double[][]> rows = ds.map(issues, r -> {
-                double[] p = probabilities(r, probCols), y = new double[gold.size()];
-                for (int c = 0; c < y.length; c++) {
-                    String v = r.get(gold.get(c)).strip();
-                    if (v.isEmpty()) y[c] = Double.NaN;
-                    else if (v.equals("0") || v.equals("1") || v.equals("0.0") || v.equals("1.0")) y[c] = Double.parseDouble(v);
-                    else throw new DatasetException(r.origin(), "column '" + gold.get(c) + "': expected 0, 1 or empty, got '" + Row.clip(v) + "'");
+        Format f = format == null ? Format.detect(file) : Format.parse(format);
+        boolean multi = gold.size() > 1;
+        // row by row, keeping only each row's probabilities and label: the rows themselves (every column as text)
+        // were held until the end, and a predictions file of a million rows ran out of a 256 MB heap
+        List<double[]> probs = new ArrayList<>(), labels = new ArrayList<>();
+        java.util.function.BiConsumer<double[], double[]> keep = (p, y) -> {
+            probs.add(p);
+            labels.add(y);
+        };
+        List<String> probCols = new ArrayList<>(), classes = new ArrayList<>();
+        ChunkedRows.scan(file, f, issues, new ChunkedRows.Handler() {
+            @Override
+            public void columns(List<String> columns) {
+                if (multi) {
+                    for (String g : gold) probCols.add(prefix + g);
+                    Dataset.requireColumns(file.toString(), f, columns, gold.toArray(String[]::new));
+                    Dataset.requireColumns(file.toString(), f, columns, probCols.toArray(String[]::new));
+                    return;
                 }
-                return new double[][]{p, y};
-            });
-            if (rows.isEmpty()) throw DatasetException.of(file.toString(), 0, "no usable rows");
-            m = ClassificationMetrics.multiLabel(rows.stream().map(x -> x[0]).toArray(double[][]::new), rows.stream().map(x -> x[1]).toArray(double[][]::new), gold);
-        } else {
-            List<String> probCols = new ArrayList<>();
-            for (String c : ds.columns()) if (c.startsWith(prefix) && c.length() > prefix.length()) probCols.add(c);
-            if (probCols.size() < 2) {
-                throw DatasetException.of(file.toString(), 1, "expected at least two '" + prefix + "CLASS' columns (as tagllm predict writes them), got "
-                        + probCols + " among " + ds.columns());
+                for (String c : columns) if (c.startsWith(prefix) && c.length() > prefix.length()) probCols.add(c);
+                if (probCols.size() < 2) {
+                    throw DatasetException.of(file.toString(), 1, "expected at least two '" + prefix + "CLASS' columns (as tagllm predict writes them), got "
+                            + probCols + " among " + columns);
+                }
+                Dataset.requireColumns(file.toString(), f, columns, gold.get(0));
+                for (String c : probCols) classes.add(c.substring(prefix.length()));
             }
-            ds.requireColumns(gold.get(0));
-            List<String> classes = probCols.stream().map(c -> c.substring(prefix.length())).toList();
-            ClassSpec cs = new ClassSpec(null, classes, null, null, false);
-            List<Object[]> rows = ds.map(issues, r -> {
-                int c = cs.indexOf(r.get(gold.get(0)));
-                if (c < 0) throw new DatasetException(r.origin(), "column '" + gold.get(0) + "': expected one of the classes " + classes + ", got '" + Row.clip(r.get(gold.get(0))) + "'");
-                return new Object[]{classProbabilities(r, probCols), c};
-            });
-            if (rows.isEmpty()) throw DatasetException.of(file.toString(), 0, "no usable rows");
+
+            @Override
+            public void chunk(List<Row> rows) {
+                ClassSpec cs = multi ? null : new ClassSpec(null, classes, null, null, false);
+                for (Row row : rows) {
+                    issues.convert(row, r -> {
+                        if (multi) {
+                            double[] p = probabilities(r, probCols), y = new double[gold.size()];
+                            for (int c = 0; c < y.length; c++) {
+                                String v = r.get(gold.get(c)).strip();
+                                if (v.isEmpty()) y[c] = Double.NaN;
+                                else if (v.equals("0") || v.equals("1") || v.equals("0.0") || v.equals("1.0")) y[c] = Double.parseDouble(v);
+                                else throw new DatasetException(r.origin(), "column '" + gold.get(c) + "': expected 0, 1 or empty, got '" + Row.clip(v) + "'");
+                            }
+                            return new double[][]{p, y};
+                        }
+                        int c = cs.indexOf(r.get(gold.get(0)));
+                        if (c < 0) throw new DatasetException(r.origin(), "column '" + gold.get(0) + "': expected one of the classes " + classes + ", got '" + Row.clip(r.get(gold.get(0))) + "'");
+                        return new double[][]{classProbabilities(r, probCols), {c}};
+                    }).ifPresent(x -> keep.accept(x[0], x[1]));
+                }
+            }
+        });
+        if (probs.isEmpty()) throw DatasetException.of(file.toString(), 0, "no usable rows");
+        ClassificationMetrics m;
+        if (multi) {
+            m = ClassificationMetrics.multiLabel(probs.toArray(double[][]::new), labels.toArray(double[][]::new), gold);
+        } else {
             try {
-                m = ClassificationMetrics.compute(rows.stream().map(x -> (double[]) x[0]).toArray(double[][]::new),
-                        rows.stream().mapToInt(x -> (Integer) x[1]).toArray(), classes);
+                m = ClassificationMetrics.compute(probs.toArray(double[][]::new), labels.stream().mapToInt(y -> (int) y[0]).toArray(), List.copyOf(classes));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
             }
