@@ -77,6 +77,9 @@ public final class TrainingSetBuilder {
                 RowSink sink = RowSink.of(out, RowSink.formatOf(output), Set.of("label"));
                 boolean[] hasSplit = {false};
                 Set<String> seen = new HashSet<>();
+                // the inputs as given whose label was found (written, or a repeat of one written): seen again, they are
+                // repeats without labelling them (a file of 1,000,000 rows of 20,000 molecules labelled every row)
+                Set<String> labelledRaw = new HashSet<>();
                 ChunkedRows.scan(input, format, issues, new ChunkedRows.Handler() {
                     @Override
                     public void columns(List<String> columns) throws IOException {
@@ -93,9 +96,13 @@ public final class TrainingSetBuilder {
 
                     @Override
                     public void chunk(List<Row> rows) throws IOException {
-                        List<Object> results = parallel.map(rows, row -> labelled(row, column, hasSplit[0]));
+                        List<Object> results = labelledOnce(rows, parallel, column, hasSplit[0], labelledRaw);
                         for (int i = 0; i < rows.size(); i++) {
                             c[0]++;
+                            if (results.get(i) == REPEAT) {
+                                c[3]++;
+                                continue;
+                            }
                             if (results.get(i) instanceof DatasetException problem) {
                                 issues.record(problem);
                                 continue;
@@ -105,6 +112,7 @@ public final class TrainingSetBuilder {
                                 c[2]++;
                                 continue;
                             }
+                            if (dedupe) labelledRaw.add(raw(rows.get(i), column, hasSplit[0]));
                             if (dedupe && !seen.add(l.input())) {
                                 c[3]++;
                                 continue;
@@ -124,6 +132,59 @@ public final class TrainingSetBuilder {
             });
         }
         return new Summary(c[0], c[1], c[2], c[3], issues.count() - issuesBefore);
+    }
+
+    /** A row whose input is one already labelled: a repeat, whatever its labelling would give. */
+    private static final Object REPEAT = new Object();
+
+    /**
+     * Each row's {@link #labelled} result, or {@link #REPEAT} when de-duplicating and its input as given is in
+     * {@code labelledRaw} or repeats an earlier row of the chunk whose label was found: only the first of each input
+     * is labelled (normalising and labelling are functions of the input, so a repeat's input is the same). A repeat of
+     * a row over the length limit or that could not be labelled gives that row's result again (its own line for a problem).
+     */
+    private List<Object> labelledOnce(List<Row> rows, ParallelMap parallel, String column, boolean withSplit, Set<String> labelledRaw) {
+        if (!dedupe) return parallel.map(rows, row -> labelled(row, column, withSplit));
+        int n = rows.size();
+        int[] first = new int[n]; // the chunk's row whose result this row takes, or -1: labelled itself, or a repeat of an earlier chunk
+        java.util.Map<String, Integer> firstOf = new java.util.HashMap<>();
+        List<Row> distinct = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        Object[] results = new Object[n];
+        for (int i = 0; i < n; i++) {
+            first[i] = -1;
+            String raw = raw(rows.get(i), column, withSplit);
+            if (raw != null && labelledRaw.contains(raw)) {
+                results[i] = REPEAT;
+                continue;
+            }
+            Integer f = raw == null ? null : firstOf.putIfAbsent(raw, i);
+            if (f != null) {
+                first[i] = f;
+                continue;
+            }
+            distinct.add(rows.get(i));
+            at.add(i);
+        }
+        List<Object> done = parallel.map(distinct, row -> labelled(row, column, withSplit));
+        for (int k = 0; k < done.size(); k++) results[at.get(k)] = done.get(k);
+        for (int i = 0; i < n; i++) {
+            if (first[i] < 0) continue;
+            Object r = results[first[i]];
+            // a problem names its own row and line: labelled again (rare); too long (null) is the same for a repeat
+            results[i] = r instanceof Labelled ? REPEAT : r instanceof DatasetException ? labelled(rows.get(i), column, withSplit) : r;
+        }
+        return java.util.Arrays.asList(results);
+    }
+
+    /** The input as given (what {@link #labelled} starts from), or null when the row has none to read. */
+    private static String raw(Row row, String column, boolean withSplit) {
+        try {
+            if (withSplit) row.get("split");
+            return row.get(column).strip();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /**
