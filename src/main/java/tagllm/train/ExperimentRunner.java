@@ -235,8 +235,7 @@ public final class ExperimentRunner {
         List<String> now = new ArrayList<>();
         for (StageSpec st : exp.stages()) now.add(st.name());
         if (was.equals(now)) return;
-        int same = 0;
-        while (same < was.size() && same < now.size() && was.get(same).equals(now.get(same))) same++;
+        int same = RunManifest.samePrefix(was, now);
         Set<String> redo = new LinkedHashSet<>(was.subList(same, was.size()));
         redo.addAll(now.subList(same, now.size()));
         Set<Path> inputs = new java.util.HashSet<>();

@@ -150,7 +150,7 @@ final class RunManifest {
         if (!force) {
             throw new IllegalArgumentException(output + " was started with other settings than the experiment file has now: "
                     + String.join("; ", changed) + ". Resuming would mix them; restore the file, or add --force to resume with the new "
-                    + "values (run.json then records from when they apply)");
+                    + "values (run.json then records from when they apply)" + reorderHint(was.path("stage_order"), now.path("stage_order")));
         }
         ObjectNode h = ((ArrayNode) m.withArray("history")).addObject();
         h.put("resumed", Instant.now().toString());
@@ -158,6 +158,38 @@ final class RunManifest {
         h.set("previous_settings", m.path("settings").deepCopy());
         m.set("settings", settings);
         AtomicFiles.writeString(f, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n");
+    }
+
+    /**
+     * When the stage order changed, what --resume --force does about it (ExperimentRunner.discardReorderedStages): the
+     * stages before the first moved one are kept, that one and every one after it train again from the start. Empty
+     * when the order is the same or either run.json lacks it.
+     */
+    private static String reorderHint(JsonNode was, JsonNode now) {
+        if (!was.isArray() || !now.isArray() || was.equals(now)) return "";
+        List<String> w = names(was), n = names(now);
+        int same = samePrefix(w, n);
+        String kept = same == 0 ? "keeps no stage" : "keeps " + String.join(", ", n.subList(0, same));
+        if (same == n.size()) {
+            return ". The later stages " + String.join(", ", w.subList(same, w.size())) + " were removed: --resume --force " + kept
+                    + " and removes their tag files and checkpoints";
+        }
+        return ". The stages were reordered: --resume --force retrains from the first moved stage, " + n.get(same) + ": it " + kept
+                + ", and " + String.join(", ", n.subList(same, n.size())) + " train from the start (their earlier tag files and "
+                + "checkpoints are removed)";
+    }
+
+    private static List<String> names(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode x : array) out.add(x.asText());
+        return out;
+    }
+
+    /** How many leading stages two orders share: those keep their finished tags under --resume --force. */
+    static int samePrefix(List<String> was, List<String> now) {
+        int same = 0;
+        while (same < was.size() && same < now.size() && was.get(same).equals(now.get(same))) same++;
+        return same;
     }
 
     /** "stages.qed.hyper.lr: 1.0E-4 -> 2.0E-4" for each leaf that differs. */

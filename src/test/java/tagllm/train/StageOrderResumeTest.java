@@ -37,6 +37,9 @@ class StageOrderResumeTest {
                 new DatasetRows(false)::load, Progress.silent(), false);
         Exception e = assertThrows(IllegalArgumentException.class, () -> again.run(swapped, true, false));
         assertTrue(e.getMessage().contains("stage_order: [\"a\",\"b\"] -> [\"b\",\"a\"]"), e.getMessage());
+        // and says what to do about it: --resume --force retrains from the first moved stage (here the first: none is kept)
+        assertTrue(e.getMessage().contains("--resume --force retrains from the first moved stage, b: it keeps no stage, and b, a train "
+                + "from the start"), e.getMessage());
         assertFalse(Files.exists(exp.output().resolve("b.tags.safetensors")), "nothing trained");
 
         // in the recorded order the resume goes on

@@ -67,8 +67,13 @@ class StageReorderForceTest {
         Path out = first.output();
         assertTrue(Files.exists(out.resolve("b.tags.safetensors")) && Files.exists(out.resolve("c.checkpoint.safetensors")));
 
-        // the YAML reordered to a, c, b and resumed with --force
+        // the YAML reordered to a, c, b: a plain --resume is refused, saying what --resume --force will do (below it does)
         Experiment reordered = write(dir.resolve("run"), "exp.yaml", model, A + C + B);
+        Exception refused = assertThrows(IllegalArgumentException.class, () -> runner(m, Progress.silent()).run(reordered, true, false));
+        assertTrue(refused.getMessage().contains("--resume --force retrains from the first moved stage, c: it keeps a, and c, b train "
+                + "from the start"), refused.getMessage());
+        assertTrue(Files.exists(out.resolve("b.tags.safetensors")) && Files.exists(out.resolve("c.checkpoint.safetensors")), "nothing changed");
+        // resumed with --force
         StringWriter said = new StringWriter();
         Path fin = runner(m, new Progress(new PrintWriter(said), false, true, false)).run(reordered, true, true).finalFile();
         assertNotNull(fin);
