@@ -113,6 +113,7 @@ public final class ChemCommand implements Runnable {
         /** Labels the file and reports the outcome on stderr. */
         int run(PrintWriter err, String column, List<String> columns, CsvLabeler.Labeler labeler, String what) throws IOException {
             requireBoth();
+            OutputGuard.removeLeftovers(output, err);
             // each row's reason is in its error column: stderr lists the first few, as predict does
             RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
             long t0 = System.nanoTime();

@@ -60,6 +60,7 @@ public final class DataBuildCommand implements Runnable {
 
         int run(PrintWriter err, String column, ToDoubleFunction<String> label, UnaryOperator<String> normalise) throws IOException {
             OutputGuard.requireNew(output, force);
+            OutputGuard.removeLeftovers(output, err);
             int t = labelling.threads();
             RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
             RowProgress bar = RowProgress.overFile(err, quiet, "data build", input);

@@ -22,6 +22,21 @@ final class OutputGuard {
         }
     }
 
+    /**
+     * Before writing a results file: the hidden partial copies of it (".NAME.N.tmp") that an earlier run killed with
+     * kill -9 left beside it are removed and named on err (AtomicFiles.removeLeftovers: only that output's own
+     * temporary names, and none that a running command still writes).
+     */
+    static void removeLeftovers(Path file, java.io.PrintWriter err) throws java.io.IOException {
+        if (file == null) return;
+        List<String> removed = tagllm.util.AtomicFiles.removeLeftovers(file);
+        if (removed.isEmpty()) return;
+        Path dir = file.toAbsolutePath().getParent();
+        err.println("removed " + String.join(", ", removed) + " from " + dir + ": partial " + (removed.size() == 1 ? "copy" : "copies")
+                + " of " + file.getFileName() + " that an interrupted run (kill -9) did not finish");
+        err.flush();
+    }
+
     /** A results file: refused when it exists, unless it is a stream such as /dev/stdout (nothing there to lose). */
     static void requireNew(Path file, boolean force) {
         if (file != null && !force && Files.exists(file) && !tagllm.util.AtomicFiles.writtenDirectly(file)) {

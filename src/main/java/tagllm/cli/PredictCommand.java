@@ -95,6 +95,7 @@ public final class PredictCommand implements Callable<Integer> {
         java.util.Set<String> numeric = new java.util.HashSet<>(extra);
         if (task.type() == TaskType.REGRESSION) numeric.add(PREDICTION);
         var err = spec.commandLine().getErr();
+        OutputGuard.removeLeftovers(output, err);
         RowProgress bar = RowProgress.overFile(err, quiet, "predict " + task.name(), opts.input);
         // rows are read, predicted and written a chunk at a time: memory stays that of a chunk whatever the file's size
         PredictChunks[] written = new PredictChunks[1];

@@ -108,17 +108,31 @@ public final class AtomicFiles {
             }
         }
         Path tmp = null;
+        FileChannel ch = null;
         try {
             Path dir = target.toAbsolutePath().getParent();
             if (dir != null) Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + temporaryStem(target.getFileName().toString()) + ".", ".tmp");
-            IN_FLIGHT.add(tmp);
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                writer.write(out);
+            // the temporary file is locked from its creation to its rename: removeLeftovers (another run on the same
+            // output) takes only copies nobody holds, those a killed run left
+            while (true) {
+                tmp = Files.createTempFile(dir, "." + temporaryStem(target.getFileName().toString()) + ".", ".tmp");
+                IN_FLIGHT.add(tmp);
+                ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                lock(ch);
+                if (Files.exists(tmp)) break;
+                // removed as a leftover between its creation and the lock: another name
+                ch.close();
+                IN_FLIGHT.remove(tmp);
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
+            // written through the channel, which stays open (and locked) until the rename: a writer that closes its
+            // stream (Jackson does) only flushes it
+            OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16) {
+                @Override
+                public void close() throws IOException { flush(); }
+            };
+            writer.write(out);
+            out.flush();
+            ch.force(true);
             shareLikeANewFile(tmp, target);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -128,6 +142,13 @@ public final class AtomicFiles {
         } catch (IOException e) {
             throw failed(target, tmp, e, Files.exists(target) ? " (the earlier " + target.getFileName() + " is unchanged)" : " (nothing was written)");
         } finally {
+            if (ch != null) {
+                try {
+                    ch.close(); // releases the lock
+                } catch (IOException ignored) {
+                    // the data was forced (or the write failed and says why); closing adds nothing to report
+                }
+            }
             if (tmp != null) {
                 IN_FLIGHT.remove(tmp);
                 try {
@@ -136,6 +157,59 @@ public final class AtomicFiles {
                     // the write's own error (if any) is the one to report; a leftover .tmp is hidden and harmless
                 }
             }
+        }
+    }
+
+    /** An exclusive lock on a temporary file being written; none on a file system without locks (nothing to clean there). */
+    private static void lock(FileChannel ch) {
+        try {
+            ch.lock();
+        } catch (IOException noLocks) {
+            // e.g. an NFS mount without a lock daemon: the write goes on; removeLeftovers cannot take such a file either
+        }
+    }
+
+    /**
+     * Removes the hidden partial copies of target (".NAME.N.tmp", this class's temporary names for it, nothing else)
+     * that a run killed outright (kill -9, a power cut) left beside it: no shutdown hook ran to remove them. A copy
+     * that some run is still writing is locked by it and stays, as does one this JVM is writing, and any file that
+     * cannot be locked (a file system without locks). Returns the names removed, sorted; none for a target written
+     * directly (/dev/stdout, a pipe).
+     */
+    public static java.util.List<String> removeLeftovers(Path target) throws IOException {
+        java.util.List<String> removed = new java.util.ArrayList<>();
+        if (writtenDirectly(target)) return removed;
+        if (Files.isSymbolicLink(target)) {
+            // write() replaces the file the link names, beside which its copies are
+            Path through = Files.exists(target) ? target.toRealPath()
+                    : target.toAbsolutePath().getParent().resolve(Files.readSymbolicLink(target));
+            if (!Files.isSymbolicLink(through) && !Files.isDirectory(through)) target = through;
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) return removed;
+        java.util.regex.Pattern own = java.util.regex.Pattern.compile(
+                "\\." + java.util.regex.Pattern.quote(temporaryStem(target.getFileName().toString())) + "\\.[0-9]+\\.tmp");
+        try (var files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                if (!own.matcher(n).matches() || IN_FLIGHT.contains(f) || !Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                if (removeIfUnlocked(f)) removed.add(n);
+            }
+        }
+        java.util.Collections.sort(removed);
+        return removed;
+    }
+
+    /** Deletes f while holding its lock, when no one else holds it (no run is writing it). */
+    private static boolean removeIfUnlocked(Path f) {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock lock = ch.tryLock();
+            if (lock == null) return false; // another run is writing it
+            return Files.deleteIfExists(f);
+        } catch (java.nio.channels.OverlappingFileLockException inThisJvm) {
+            return false;
+        } catch (IOException cannotTell) {
+            return false; // gone meanwhile, not ours to open, or no locks on this file system: left as it is
         }
     }
 
