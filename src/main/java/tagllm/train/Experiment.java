@@ -137,8 +137,8 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (experiment file not found)");
         JsonNode root;
         String text;
+        text = tagllm.config.ConfigText.readUtf8(file); // UTF-16, Latin-1, ...: the file, the line, what was found, what to do
         try {
-            text = Files.readString(file);
             // a key given twice would silently take its last value: refused, naming the key and line
             root = new ObjectMapper(new YAMLFactory()).enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                     .readTree(text);
