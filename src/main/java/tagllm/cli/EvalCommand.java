@@ -149,8 +149,20 @@ public final class EvalCommand implements Callable<Integer> {
                 ScoreClassification.putMetrics(o, m);
             }
             case LANGUAGE_MODEL -> {
-                double loss = Evaluator.languageModelLoss(p.model(), p.tags(), examples);
-                o.put("next_token_loss", loss).put("perplexity", Math.exp(loss));
+                double loss = Evaluator.languageModelLoss(p.model(), p.tags(), examples), perplexity = Math.exp(loss);
+                // as the other tasks' metrics: a value that is not a number is null with its reason (Jackson wrote "NaN")
+                List<String> undefined = new ArrayList<>();
+                if (!Double.isFinite(loss)) {
+                    undefined.add("next_token_loss: the mean token loss is " + loss + ": the forward pass overflowed (weights or tags "
+                            + "too large for float, or a diverged training run)");
+                    undefined.add("perplexity: exp(next_token_loss), undefined with it");
+                } else if (!Double.isFinite(perplexity)) {
+                    undefined.add("perplexity: exp(" + loss + ") is beyond the largest double (a loss above 709.78 nats)");
+                }
+                java.util.Map<String, Double> lm = new java.util.LinkedHashMap<>();
+                lm.put("next_token_loss", loss);
+                lm.put("perplexity", perplexity);
+                Report.putMetrics(o, lm, undefined);
             }
         }
         var out = spec.commandLine().getOut();

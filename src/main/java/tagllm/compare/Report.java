@@ -330,6 +330,15 @@ public final class Report {
         putUndefined(o, m.undefined());
     }
 
+    /**
+     * Metrics of no fixed set (eval's next-token loss and perplexity of a language-model task) by the same rule: each
+     * finite value as a number, NaN or infinite as null, and the reasons (one line per such metric) under "undefined".
+     */
+    public static void putMetrics(ObjectNode o, java.util.Map<String, Double> metrics, List<String> undefined) {
+        metrics.forEach((k, v) -> put(o, k, v));
+        putUndefined(o, undefined);
+    }
+
     /** The reasons a metric has no value, one line each, under "undefined"; none: no field. */
     private static void putUndefined(ObjectNode o, List<String> why) {
         if (!why.isEmpty()) o.set("undefined", JSON.valueToTree(why));
