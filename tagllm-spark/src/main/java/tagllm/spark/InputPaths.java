@@ -75,7 +75,7 @@ final class InputPaths {
     static void refuseGlobNamedCsvFiles(SparkSession spark, String... paths) {
         try {
             for (Path file : files(spark.sessionState().newHadoopConf(), paths)) {
-                if (isGlob(file.getName()) || file.getName().indexOf(']') >= 0 || file.getName().indexOf('}') >= 0) {
+                if (holdsAny(file.getName(), PATTERN_CHARACTERS)) {
                     throw new IllegalArgumentException(file + ": Spark's CSV reader takes a file name holding [, ], {, }, * or ? as a "
                             + "pattern and reads another file's header (or none) for it; rename the file (predict reads it as it is)");
                 }
@@ -90,16 +90,36 @@ final class InputPaths {
         return name.startsWith("_") || name.startsWith(".");
     }
 
+    /*
+     * Hadoop's glob characters, written once. The check and the escape need two sets, not one: Hadoop reads a path as a
+     * pattern only when it holds a character that opens one (GlobPattern's hasWildcard: * ? [ {), while ] and } outside
+     * a class or group, and the escape \ itself, leave a path literal; so isGlob looks for the openers alone (a path
+     * "a]b.csv" is no glob, and counting ] would send it through globStatus), and escaped must escape every character
+     * GlobPattern reads specially, closers and backslash included, for the escaped path to match itself only.
+     */
+    /** The characters that make Hadoop read a path as a pattern. */
+    static final String GLOB_OPENERS = "*?[{";
+    /** The characters a pattern holds beside the openers: the closers of a class and a group. */
+    private static final String GLOB_CLOSERS = "]}";
+    /** Every glob character a file's name can hold: the CSV reader takes each as a pattern (refuseGlobNamedCsvFiles). */
+    private static final String PATTERN_CHARACTERS = GLOB_OPENERS + GLOB_CLOSERS;
+    /** Every character Hadoop's GlobPattern treats specially, escaped by escaped(): the pattern characters and '\\'. */
+    static final String GLOB_SPECIAL = "\\" + PATTERN_CHARACTERS;
+
+    private static boolean holdsAny(String s, String chars) {
+        return s.chars().anyMatch(c -> chars.indexOf(c) >= 0);
+    }
+
     /** Hadoop's glob characters, which a path of files as they are named seldom holds. */
     static boolean isGlob(String input) {
-        return input.chars().anyMatch(c -> "*?[{".indexOf(c) >= 0);
+        return holdsAny(input, GLOB_OPENERS);
     }
 
     /** path with every character Hadoop's GlobPattern treats specially escaped by a backslash: a pattern matching itself only. */
     static String escaped(String path) {
         StringBuilder b = new StringBuilder(path.length() + 8);
         for (char c : path.toCharArray()) {
-            if ("\\*?[]{}".indexOf(c) >= 0) b.append('\\');
+            if (GLOB_SPECIAL.indexOf(c) >= 0) b.append('\\');
             b.append(c);
         }
         return b.toString();
