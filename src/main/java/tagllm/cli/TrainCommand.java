@@ -78,7 +78,7 @@ public final class TrainCommand implements Callable<Integer> {
                     String note = rows.note(ds);
                     if (note != null && split.equals("train")) progress.message(note);
                     return r;
-                }, progress, strict).stopAfter(stopAfter);
+                }, progress, strict).stopAfter(stopAfter).readSkipped(rows::skipped);
         ExperimentRunner.Outcome o;
         if (exp.engine().isLocal()) {
             o = runner.run(exp, resume, force);

@@ -38,6 +38,8 @@ public final class RowIssues {
     private final List<Kept> kept = new ArrayList<>();
     private final Map<String, Integer> fileRank = new HashMap<>();
     private long count;
+    /** Every skipped row's problem, in arrival order, when {@link #listingAll} asked for them (else null). */
+    private List<DatasetException> all;
     /** When set, problems are recorded there and then handed to onSkip (see {@link #forwarding}). */
     private final RowIssues target;
     private final java.util.function.Consumer<DatasetException> onSkip;
@@ -75,6 +77,26 @@ public final class RowIssues {
     public static RowIssues skipping(int keep) {
         if (keep < 0) throw new IllegalArgumentException("keep must be >= 0, got " + keep);
         return new RowIssues(false, keep);
+    }
+
+    /**
+     * Also keeps every skipped row's problem (file, line, reason), not only the first few the summary shows: for a
+     * listing of them all ({@link #all()}). Returns this.
+     */
+    public synchronized RowIssues listingAll() {
+        if (target != null) throw new IllegalStateException("a forwarding RowIssues keeps nothing of its own");
+        if (all == null) all = new ArrayList<>();
+        return this;
+    }
+
+    /** Every skipped row's problem, sorted by place (file, line), when {@link #listingAll} was asked; else empty. */
+    public synchronized List<DatasetException> all() {
+        if (all == null) return List.of();
+        List<DatasetException> r = new ArrayList<>(all);
+        r.sort(Comparator.comparing((DatasetException e) -> e.origin() == null ? Integer.MAX_VALUE
+                        : fileRank.getOrDefault(e.origin().source(), Integer.MAX_VALUE))
+                .thenComparingLong(e -> e.origin() == null ? 0 : e.origin().line()));
+        return r;
     }
 
     /**
@@ -119,6 +141,7 @@ public final class RowIssues {
             Origin where = problem.origin();
             int file = where == null ? Integer.MAX_VALUE : fileRank.computeIfAbsent(where.source(), k -> fileRank.size());
             Kept k = new Kept(file, where == null ? 0 : where.line(), count++, problem.getMessage());
+            if (all != null) all.add(problem);
             if (kept.size() < keep) {
                 kept.add(k);
             } else if (keep > 0) {

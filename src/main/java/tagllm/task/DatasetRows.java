@@ -27,6 +27,7 @@ public final class DatasetRows {
     private final boolean strict;
     private final Map<String, Splits<Row>> cache = new HashMap<>();
     private final Map<String, String> notes = new HashMap<>();
+    private final Map<String, List<tagllm.data.DatasetException>> skipped = new HashMap<>();
 
     /**
      * @param strict true: a malformed row (a missing column, an unreadable label) stops the read naming its file and
@@ -56,6 +57,9 @@ public final class DatasetRows {
         return splits(spec).get(which);
     }
 
+    /** Every row of the data file the reader (or its split) refused, with file, line and reason; read by a load first. */
+    public List<tagllm.data.DatasetException> skipped(DataSpec spec) { return skipped.getOrDefault(key(spec), List.of()); }
+
     /** What the reader decided about splits (e.g. "no split column: all rows are training rows"), or null. */
     public String note(DataSpec spec) { return notes.get(key(spec)); }
 
@@ -69,7 +73,7 @@ public final class DatasetRows {
         Splits<Row> s = cache.get(k);
         if (s != null) return s;
         Path p = spec.path();
-        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
+        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5).listingAll();
         Dataset ds = Dataset.read(p, spec.format() != null ? Format.parse(spec.format()) : Format.detect(p), issues);
         if (spec.scaffoldColumn() != null) {
             List<Double> f = spec.randomFractions();
@@ -99,6 +103,7 @@ public final class DatasetRows {
             if (spec.splitColumn() != null) notes.put(k, p + ": no '" + spec.splitColumn() + "' column, so every row is a training row");
         }
         if (issues.count() > 0) notes.merge(k, p + ": " + issues.summary(), (a, b) -> a + "\n" + b);
+        skipped.put(k, issues.all());
         cache.put(k, s);
         return s;
     }

@@ -92,6 +92,15 @@ public final class ExperimentRunner {
         return this;
     }
 
+    /**
+     * Where the rows a data file's reader refused (a malformed line, a bad split name) come from, so that
+     * OUTPUT/skipped_rows.jsonl lists them beside the rows the stages skip (DatasetRows::skipped).
+     */
+    public ExperimentRunner readSkipped(java.util.function.Function<tagllm.task.DataSpec, List<tagllm.data.DatasetException>> f) {
+        examples.readSkipped(f);
+        return this;
+    }
+
     /** Computes the training steps' gradients through this engine (engine: spark) instead of in this JVM. */
     public ExperimentRunner engine(GradientEngine engine) {
         this.engine = engine;
@@ -149,6 +158,7 @@ public final class ExperimentRunner {
         Path out = exp.output();
         prepareOutput(exp, resume, force);
         removeLeftovers(out);
+        examples.skipped.start(out, resume);
         exp = ClassificationHeads.resolveClasses(exp, rows);
         TagSet tags = initialTags(exp, modelName, fingerprint);
         List<ObjectNode> summaries = new ArrayList<>();

@@ -24,6 +24,13 @@ final class SplitExamples {
     /** The skipped-rows reports printed so far: a split is rendered again (head init, eval_every, the stage's scores), its report is not. */
     private final Set<String> reported = new HashSet<>();
 
+    /** Every row skipped so far, listed in the run folder (SkippedRows). */
+    final SkippedRows skipped = new SkippedRows();
+    /** The rows the reader itself refused in a data file (every split's), when the loader says; none otherwise. */
+    private java.util.function.Function<DataSpec, List<tagllm.data.DatasetException>> readSkipped = ds -> List.of();
+
+    void readSkipped(java.util.function.Function<DataSpec, List<tagllm.data.DatasetException>> f) { readSkipped = f; }
+
     SplitExamples(ExperimentRunner.RowLoader rows, int maxPositions, boolean strict, Progress progress) {
         this.rows = rows;
         this.maxPositions = maxPositions;
@@ -34,14 +41,20 @@ final class SplitExamples {
     /** The split's examples, at most cap (0: all) of them. */
     List<Example> of(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
         ExampleRenderer r = new ExampleRenderer(t, tags, enc, maxPositions);
-        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5);
+        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5).listingAll();
         List<Example> out = new ArrayList<>();
-        for (Row row : rows.load(ds, split)) {
+        List<Row> loaded = rows.load(ds, split);
+        boolean newRows = skipped.add(readSkipped.apply(ds), null, null);
+        for (Row row : loaded) {
             if (cap > 0 && out.size() >= cap) break;
             issues.convert(row, r::example).ifPresent(out::add);
         }
+        newRows |= skipped.add(issues.all(), t.name(), split);
         String report = "task " + t.name() + " (" + split + "): " + issues.summary();
         if (issues.count() > 0 && reported.add(report)) progress.message(report);
+        if (newRows && skipped.file() != null) {
+            progress.message("every skipped row (" + skipped.size() + " so far: file, line, reason) is listed in " + skipped.file());
+        }
         return out;
     }
 
