@@ -312,9 +312,9 @@ public final class ExperimentRunner {
         }
     }
 
-    /** AtomicFiles' temporary name for a run's tag file, checkpoint, run.json or metrics.jsonl. */
-    private static final java.util.regex.Pattern LEFTOVER =
-            java.util.regex.Pattern.compile("\\.(.+\\.(tags|checkpoint)\\.safetensors|run\\.json|metrics\\.jsonl)\\.[0-9]+\\.tmp");
+    /** AtomicFiles' temporary name for a run's tag file, checkpoint, run.json, metrics.jsonl or skipped_rows.jsonl. */
+    private static final java.util.regex.Pattern LEFTOVER = java.util.regex.Pattern.compile(
+            "\\.(.+\\.(tags|checkpoint)\\.safetensors|run\\.json|metrics\\.jsonl|skipped_rows\\.jsonl)\\.[0-9]+\\.tmp");
 
     /**
      * The tags and heads a run of exp starts from: the experiment's init: files (same base model required), merged

@@ -91,6 +91,7 @@ class RunFolderForceTest {
         Files.write(out.resolve(".mid.checkpoint.safetensors.16218651147462983612.tmp"), java.util.Arrays.copyOf(ckpt, ckpt.length / 2));
         Files.write(out.resolve(".run.json.42.tmp"), new byte[0]);
         Files.write(out.resolve(".old.tags.safetensors.7.tmp"), new byte[0]);
+        Files.writeString(out.resolve(".skipped_rows.jsonl.99.tmp"), "{\"file\":");
         Files.write(out.resolve("old.checkpoint.safetensors"), ckpt);
         Files.writeString(out.resolve(".notes.tmp"), "the user's own hidden file");
 
@@ -104,6 +105,6 @@ class RunFolderForceTest {
         }
         String err = said.toString();
         assertTrue(err.contains(".mid.checkpoint.safetensors.16218651147462983612.tmp") && err.contains(".run.json.42.tmp")
-                && err.contains(".old.tags.safetensors.7.tmp") && !err.contains(".notes.tmp"), err);
+                && err.contains(".old.tags.safetensors.7.tmp") && err.contains(".skipped_rows.jsonl.99.tmp") && !err.contains(".notes.tmp"), err);
     }
 }
