@@ -72,11 +72,13 @@ public final class TrainCommand implements Callable<Integer> {
         progress.message("model " + m.name() + " (" + m.config().architecture() + ", hidden " + m.config().hiddenSize()
                 + ", " + m.config().numLayers() + " layers), fingerprint " + m.fingerprint());
         DatasetRows rows = new DatasetRows(strict);
+        // a file read by several stages (or tasks) is read once and its note said once
+        java.util.Set<String> said = new java.util.HashSet<>();
         ExperimentRunner runner = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
                 (ds, split) -> {
                     var r = rows.load(ds, split);
                     String note = rows.note(ds);
-                    if (note != null && split.equals("train")) progress.message(note);
+                    if (note != null && split.equals("train") && said.add(note)) progress.message(note);
                     return r;
                 }, progress, strict).stopAfter(stopAfter).readSkipped(rows::skipped);
         ExperimentRunner.Outcome o;
