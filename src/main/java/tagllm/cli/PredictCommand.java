@@ -107,18 +107,21 @@ public final class PredictCommand implements Callable<Integer> {
             sink.flush();
             written[0] = chunks;
         };
-        Path spool = null;
-        try {
+        // standard output gets the table once it is complete, as before: a run that fails (or --strict stops) prints
+        // none of it; meanwhile it waits in a temporary file, not in memory. DELETE_ON_CLOSE unlinks it at once on
+        // Linux and macOS (the open channel keeps it), so a killed run leaves no file behind.
+        try (java.nio.channels.FileChannel spool = output != null ? null : java.nio.channels.FileChannel.open(
+                java.nio.file.Files.createTempFile("tagllm-predict-", ".tmp"), java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.DELETE_ON_CLOSE)) {
             if (output != null) {
                 AtomicFiles.write(output, table);
             } else {
-                // standard output gets the table once it is complete, as before: a run that fails (or --strict stops)
-                // prints none of it; meanwhile it waits in a temporary file, not in memory
-                spool = java.nio.file.Files.createTempFile("tagllm-predict-", ".tmp");
-                spool.toFile().deleteOnExit();
-                try (var out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(spool), 1 << 16)) {
-                    table.write(out);
-                }
+                var out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(spool), 1 << 16) {
+                    @Override
+                    public void close() throws java.io.IOException { flush(); } // the channel stays open to be read back
+                };
+                table.write(out);
+                out.flush();
             }
             bar.finish();
             PredictChunks done = written[0];
@@ -131,14 +134,13 @@ public final class PredictCommand implements Callable<Integer> {
                 err.println("wrote " + rows(n) + " to " + output);
             } else {
                 var stdout = spec.commandLine().getOut();
-                try (var in = java.nio.file.Files.newBufferedReader(spool, java.nio.charset.StandardCharsets.UTF_8)) {
-                    in.transferTo(stdout);
-                }
+                spool.position(0);
+                var in = java.nio.channels.Channels.newReader(spool, java.nio.charset.StandardCharsets.UTF_8);
+                in.transferTo(stdout);
                 stdout.flush();
             }
         } finally {
             bar.finish();
-            if (spool != null) java.nio.file.Files.deleteIfExists(spool);
         }
         return 0;
     }

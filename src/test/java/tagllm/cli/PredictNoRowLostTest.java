@@ -228,4 +228,39 @@ class PredictNoRowLostTest {
         assertTrue(r.err().contains(":3:") && r.err().contains("expected 2 fields"), r.err());
         assertFalse(Files.exists(out));
     }
+
+    /**
+     * predict to standard output keeps the table in a temporary file until it is complete; that file is unlinked as it
+     * is opened, so a run killed outright (kill -9) leaves nothing in the temporary folder (it used to rely on
+     * deleteOnExit, which a killed JVM never runs).
+     */
+    @Test
+    void aKilledPredictToStandardOutputLeavesNoTemporaryFile(@TempDir Path tmp) throws Exception {
+        Path fifo = tmp.resolve("rows.csv");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo is not available here");
+        Path scratch = Files.createDirectory(tmp.resolve("scratch"));
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "--add-modules", "jdk.incubator.vector", "-D" + Relaunch.MARKER + "=true", "-Djava.io.tmpdir=" + scratch,
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "predict", "--model",
+                Shared.model("stories260K").toString(), "--tags", tags.toString(), "--task", "QED", "--input", fifo.toString(), "--quiet");
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var w = Files.newBufferedWriter(fifo)) { // opens once predict reads its input: the spool exists by then
+            w.write("id,smiles\n1,CCO\n");
+            w.flush();
+            try (var left = Files.list(scratch)) {
+                assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith("tagllm-predict-")).toList(),
+                        "the table's temporary file is unlinked while predict runs");
+            }
+            p.destroyForcibly().waitFor();
+        } catch (java.io.IOException brokenPipe) {
+            // the killed reader closed the pipe under the writer's close
+        } finally {
+            p.destroyForcibly();
+        }
+        try (var left = Files.list(scratch)) {
+            assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith("tagllm-predict-")).toList());
+        }
+    }
 }
