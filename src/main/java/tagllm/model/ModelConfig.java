@@ -47,6 +47,14 @@ public record ModelConfig(
 
     public static final List<String> SUPPORTED = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM");
 
+    /**
+     * Most decoder layers a config.json may declare. The deepest published Llama-family models have about 130; a
+     * larger count is a damaged or hostile file, and it is refused here because the tensor layout, the structure
+     * checks and `model init` build per-layer entries before any weight is read (num_hidden_layers 1e9 ran for
+     * minutes and then ran out of memory instead of failing).
+     */
+    public static final int MAX_LAYERS = 10_000;
+
     /** Java arrays (and so Matrix) hold at most this many elements. */
     static final long MAX_MATRIX_ELEMENTS = Integer.MAX_VALUE - 8;
 
@@ -153,6 +161,10 @@ public record ModelConfig(
         int hidden = positive(n, "hidden_size", source);
         int inter = positive(n, "intermediate_size", source);
         int layers = positive(n, "num_hidden_layers", source);
+        if (layers > MAX_LAYERS) {
+            throw new ModelFormatException(source + ": field 'num_hidden_layers' is " + layers + ", more than the " + MAX_LAYERS
+                    + " layers this engine accepts (the deepest published models have about 130): is config.json damaged?");
+        }
         int heads = positive(n, "num_attention_heads", source);
         int kv = present(n, "num_key_value_heads") ? positive(n, "num_key_value_heads", source) : heads;
         if (kv > heads || heads % kv != 0) {

@@ -448,6 +448,22 @@ class ModelConfigLoadingTest {
     }
 
     @Test
+    void absurdLayerCountIsRefusedBeforeAnyLayerIsLaidOut() {
+        // num_hidden_layers 1e9 used to pass: loading then built nine billion tensor entries (minutes, then out of memory)
+        ObjectNode deep = node(TINYLLAMA_1_1B);
+        deep.put("num_hidden_layers", 1_000_000_000);
+        String msg = refused(deep).getMessage();
+        assertTrue(msg.contains("'num_hidden_layers'") && msg.contains("1000000000"), msg);
+        // the deepest published configs still load: 126 layers (Llama 3.1 405B) and the bound itself
+        ObjectNode llama405 = node(TINYLLAMA_1_1B);
+        llama405.put("num_hidden_layers", 126);
+        assertEquals(126, ModelConfig.fromJson(llama405, "405b").numLayers());
+        ObjectNode atBound = node(TINYLLAMA_1_1B);
+        atBound.put("num_hidden_layers", 10_000); // ModelConfig.MAX_LAYERS
+        assertEquals(10_000, ModelConfig.fromJson(atBound, "bound").numLayers());
+    }
+
+    @Test
     void malformedOrMissingConfigFileNamesTheFile() throws IOException {
         Path bad = dir.resolve("config.json");
         Files.writeString(bad, "{\"hidden_size\": 64,, }");
