@@ -27,7 +27,8 @@ final class ServedTagSet {
     private final List<String> files;
     private final TagPredictor predictor;
     private final Map<String, TaskSpec> specs = new LinkedHashMap<>();
-    private final Map<String, TaskInfo> byLowerName = new LinkedHashMap<>();
+    /** By exact name: two stored tasks may differ only in case ("qed" and "QED" of one experiment), each its own task. */
+    private final Map<String, TaskInfo> byName = new LinkedHashMap<>();
     private final List<TaskInfo> tasks = new ArrayList<>();
     private final Map<String, String> notServed = new LinkedHashMap<>();
 
@@ -67,7 +68,7 @@ final class ServedTagSet {
     }
 
     private void offerPreset(String task) {
-        if (byLowerName.containsKey(task.toLowerCase(Locale.ROOT))) return;
+        for (String served : byName.keySet()) if (served.equalsIgnoreCase(task)) return;
         TaskSpec t = Presets.get(task, "preset");
         try {
             predictor.requireReady(t);
@@ -80,7 +81,7 @@ final class ServedTagSet {
     private void add(TaskSpec t, String source) {
         TaskInfo info = TaskInfo.of(t, source, name);
         specs.put(t.name(), t);
-        byLowerName.put(t.name().toLowerCase(Locale.ROOT), info);
+        byName.put(t.name(), info);
         tasks.add(info);
     }
 
@@ -93,8 +94,21 @@ final class ServedTagSet {
     /** In the order the tasks were read (Map.copyOf's order would change from one JVM to the next); filled only here. */
     Map<String, String> notServed() { return Collections.unmodifiableMap(notServed); }
 
-    /** The served task of that name (case-insensitive), or null. */
-    TaskInfo find(String task) { return byLowerName.get(task.toLowerCase(Locale.ROOT)); }
+    /**
+     * The served task of that name, or null: the exact name first, else the one task equal to it ignoring case. When
+     * several served names match ignoring case and none exactly, the request is refused naming them, rather than
+     * answered with whichever was stored last.
+     */
+    TaskInfo find(String task) {
+        TaskInfo exact = byName.get(task);
+        if (exact != null) return exact;
+        List<TaskInfo> same = tasks.stream().filter(t -> t.name().equalsIgnoreCase(task)).toList();
+        if (same.size() > 1) {
+            throw ApiException.badRequest("task '" + task + "' matches several tasks of tag set " + name + " that differ only in case ("
+                    + String.join(", ", same.stream().map(TaskInfo::name).toList()) + "): give the exact name");
+        }
+        return same.isEmpty() ? null : same.getFirst();
+    }
 
     /** Why a task stored in the files is not served (keyed by its stored name), or null. */
     Map.Entry<String, String> whyNotServed(String task) {

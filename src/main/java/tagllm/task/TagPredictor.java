@@ -124,9 +124,13 @@ public final class TagPredictor {
     public TaskSpec task(String name) {
         var stored = tags.tasks().get(name);
         if (stored != null) return TaskSpec.fromJson(name, stored, "task " + name + " (from the tag file)");
-        for (var e : tags.tasks().entrySet()) {
-            if (e.getKey().equalsIgnoreCase(name)) return TaskSpec.fromJson(e.getKey(), e.getValue(), "task " + e.getKey());
+        List<String> same = tags.tasks().keySet().stream().filter(k -> k.equalsIgnoreCase(name)).toList();
+        if (same.size() > 1) {
+            // "qed" and "QED" of one experiment are two tasks: picking the first stored would run the other one's prompt
+            throw new ConfigException("task '" + name + "' matches several tasks of the tag files that differ only in case ("
+                    + String.join(", ", same) + "): give the exact name");
         }
+        if (same.size() == 1) return TaskSpec.fromJson(same.getFirst(), tags.tasks().get(same.getFirst()), "task " + same.getFirst());
         try {
             return Presets.get(name, "task");
         } catch (ConfigException e) {

@@ -203,6 +203,50 @@ class ServeTagSetsTest {
         }
     }
 
+    /**
+     * One experiment may train tasks "qed" and "QED" (names differ only in case; `tagllm train` takes them). The
+     * server listed both but answered "qed" and "QED" alike, with the prompt of the one stored last: its lower-cased
+     * index kept one. Each exact name must run its own task (as the task alone in a file does), and a name that
+     * matches both only ignoring case is refused naming them, by the server and by the Java API alike.
+     */
+    @Test
+    void tasksDifferingOnlyInCaseEachRunTheirOwnPrompt(@TempDir Path dir) throws Exception {
+        Path base = qedTags(dir.resolve("base.tags.safetensors"), 0);
+        var other = tagllm.task.Presets.get("QED", "test").toJson();
+        other.put("template", "Molecule <SMILES> {smiles} scores <QED> {label}");
+        TagSet both = TagFile.read(base);
+        both.tasks().put("qed", other.deepCopy()); // stored after QED: the old index answered "QED" with this prompt
+        Path collide = dir.resolve("collide.tags.safetensors");
+        TagFile.write(both, collide);
+        TagSet alone = TagFile.read(base); // the reference: the same prompt as the only task of its name
+        alone.tasks().put("Other", other.deepCopy());
+        Path single = dir.resolve("single.tags.safetensors");
+        TagFile.write(alone, single);
+        TagPredictor ref = referencePredictor(List.of(single));
+        try (PredictorService service = service(List.of(collide));
+             TagServer s = TagServer.start(service, ServerOptions.defaults().withPort(0))) {
+            for (String smiles : SMILES.subList(0, 3)) {
+                double wantOther = ref.predict("Other", Map.of("smiles", smiles)), wantQed = ref.predict("QED", Map.of("smiles", smiles));
+                assertNotEquals(wantOther, wantQed, 1e-4, "the two prompts differ, so a mix-up would show");
+                Reply lower = post(s.uri(), "/v1/predict", json(Map.of("task", "qed", "inputs", List.of(Map.of("smiles", smiles)))));
+                assertEquals(200, lower.status(), lower.body());
+                assertEquals("qed", lower.json().path("task").asText(), lower.body());
+                assertEquals(wantOther, lower.json().path("predictions").get(0).asDouble(), ServeApiTest.TOLERANCE);
+                Reply upper = post(s.uri(), "/v1/predict", json(Map.of("task", "QED", "inputs", List.of(Map.of("smiles", smiles)))));
+                assertEquals(200, upper.status(), upper.body());
+                assertEquals(wantQed, upper.json().path("predictions").get(0).asDouble(), ServeApiTest.TOLERANCE);
+            }
+            Reply mixed = post(s.uri(), "/v1/predict", json(Map.of("task", "Qed", "inputs", List.of(Map.of("smiles", "CCO")))));
+            assertEquals(400, mixed.status(), mixed.body());
+            assertTrue(mixed.error().contains("'Qed'") && mixed.error().contains("QED, qed") && mixed.error().contains("exact name"),
+                    mixed.error());
+        }
+        TagPredictor java = referencePredictor(List.of(collide));
+        assertEquals(ref.predict("Other", Map.of("smiles", "CCO")), java.predict("qed", Map.of("smiles", "CCO")), 1e-9);
+        var e = assertThrows(tagllm.config.ConfigException.class, () -> java.task("Qed"));
+        assertTrue(e.getMessage().contains("QED, qed") && e.getMessage().contains("exact name"), e.getMessage());
+    }
+
     /** The same answers as tagllm predict with each tag file alone, through the command line on both sides. */
     @Test
     void servedTogetherEqualsPredictAlone(@TempDir Path dir) throws Exception {
