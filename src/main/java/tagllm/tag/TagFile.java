@@ -100,7 +100,9 @@ public final class TagFile {
         try {
             meta = JSON.readTree(json);
         } catch (IOException e) {
-            throw new ModelFormatException(file + ": tag metadata is not valid JSON: " + e.getMessage());
+            // Jackson's message goes on with a second line (" at [Source: ...]"): the error is one line
+            String m = String.valueOf(e instanceof com.fasterxml.jackson.core.JacksonException j ? j.getOriginalMessage() : e.getMessage());
+            throw new ModelFormatException(file + ": tag metadata is not valid JSON: " + m.lines().findFirst().orElse(m));
         }
         int version = meta.path("version").asInt(-1);
         if (version != VERSION) throw new ModelFormatException(file + ": tag file version " + version + " is not supported (expected " + VERSION + ")");
@@ -113,7 +115,7 @@ public final class TagFile {
         TagSet set = new TagSet(text(meta.path("model"), "name"), fp.asText());
         int hidden = 0; // the tags' hidden size, which every tag and head of the file must share
         for (JsonNode t : meta.path("tags")) {
-            String name = Tag.canonicalName(require(t, "name", file));
+            String name = tagName(require(t, "name", file), file);
             TagKind kind = TagKind.parse(require(t, "kind", file), file + ": tag " + name);
             int p = intField(t, "p", 1, 100_000, file, "tag " + name), d = intField(t, "hidden", 1, 1_000_000, file, "tag " + name);
             String tensor = "tag." + Tag.bareName(name);
@@ -134,7 +136,7 @@ public final class TagFile {
             }
         }
         for (JsonNode h : meta.path("heads")) {
-            String tag = Tag.canonicalName(require(h, "tag", file));
+            String tag = tagName(require(h, "tag", file), file);
             String bare = Tag.bareName(tag);
             int k = intField(h, "outputs", 1, 100_000, file, "head " + tag);
             JsonNode biasFlag = h.get("bias");
@@ -160,6 +162,15 @@ public final class TagFile {
         });
         for (JsonNode p : meta.path("provenance")) if (p.isObject()) set.provenance().add((ObjectNode) p);
         return set;
+    }
+
+    /** A tag name of the metadata, refused naming the file when a template could not mark it. */
+    private static String tagName(String name, Path file) {
+        try {
+            return Tag.canonicalName(name);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage());
+        }
     }
 
     /** A metadata integer in [min, max], named with the field and the range when it is not one. */

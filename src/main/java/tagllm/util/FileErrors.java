@@ -34,7 +34,30 @@ public final class FileErrors {
         if (e instanceof FileSystemException f && f.getFile() != null) {
             return f.getFile() + ": " + why(f) + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "");
         }
-        return e.getMessage() != null ? e.getMessage() : e.toString();
+        return visible(e.getMessage() != null ? e.getMessage() : e.toString());
+    }
+
+    /**
+     * The text with its control characters written as escapes (a line break as backslash-n, ESC as backslash-u001B): a message quotes values
+     * read from files (a tag name, a cell, a token), and one holding a line break or a terminal escape sequence would
+     * otherwise break the one error line or drive the user's terminal.
+     */
+    public static String visible(String s) {
+        if (s.chars().noneMatch(Character::isISOControl)) return s;
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) b.append(String.format("\\u%04X", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** Creates dir and its parents; a file in the way, or no permission, is said in words naming dir. */

@@ -221,4 +221,46 @@ class TagFileTest {
                 assertThrows(java.nio.file.FileSystemException.class, () -> TagFile.read(run)).getMessage());
         assertEquals("fp1", TagFile.read(last).modelFingerprint());
     }
+
+    /**
+     * The metadata of a tag file rewritten by hand: its header is parsed and written back with {@code edit} applied to
+     * the tagllm JSON text (the tensor bytes are kept; the header length is recomputed).
+     */
+    private static Path rewriteMetadata(Path f, java.util.function.UnaryOperator<String> edit) throws Exception {
+        byte[] all = java.nio.file.Files.readAllBytes(f);
+        long n = java.nio.ByteBuffer.wrap(all, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var header = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(java.util.Arrays.copyOfRange(all, 8, 8 + (int) n));
+        var meta = (com.fasterxml.jackson.databind.node.ObjectNode) header.get("__metadata__");
+        meta.put("tagllm", edit.apply(meta.get("tagllm").asText()));
+        byte[] h = json.writeValueAsBytes(header);
+        var out = java.nio.ByteBuffer.allocate(8 + h.length + all.length - 8 - (int) n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putLong(h.length).put(h).put(all, 8 + (int) n, all.length - 8 - (int) n);
+        java.nio.file.Files.write(f, out.array());
+        return f;
+    }
+
+    /**
+     * A hostile tag file's error is one line naming the file: a tag name holding a line break and a terminal escape
+     * sequence (ESC [2J clears the screen) was printed raw and without the file ("error: tag name '<Q" / "ED>' is not
+     * valid"), and broken metadata JSON gave Jackson's second line (" at [Source: REDACTED ...]").
+     */
+    @Test
+    void aHostileFilesErrorIsOneLineNamingTheFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("evil.tags.safetensors");
+        TagFile.write(sample("fp"), f);
+        rewriteMetadata(f, m -> m.replace("\"<QED>\"", "\"<Q\\n\\u001b[2JED>\""));
+        tagllm.testutil.CliRun r = tagllm.testutil.CliRun.of("tags", "inspect", f.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertEquals("error: " + f + ": tag name '<Q\\n\\u001B[2JED>' is not valid: use letters, digits, _ . + - (e.g. <SMILES>)",
+                r.err().strip());
+
+        Path g = dir.resolve("broken.tags.safetensors");
+        TagFile.write(sample("fp"), g);
+        rewriteMetadata(g, m -> m.substring(0, m.length() - 1)); // the closing brace gone
+        tagllm.testutil.CliRun b = tagllm.testutil.CliRun.of("tags", "inspect", g.toString());
+        assertEquals(1, b.exit(), b.err());
+        assertEquals(1, b.err().strip().lines().count(), b.err());
+        assertTrue(b.err().startsWith("error: " + g + ": tag metadata is not valid JSON: "), b.err());
+    }
 }
