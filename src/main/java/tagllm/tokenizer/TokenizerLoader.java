@@ -28,6 +28,9 @@ final class TokenizerLoader {
 
     private TokenizerLoader(Path file) { this.file = file; }
 
+    /** Largest model.vocab id taken: ids index a dense table, and real vocabularies stay far below (about 260,000). */
+    static final int MAX_VOCAB_ID = (1 << 24) - 1;
+
     static Tokenizer load(Path tokenizerJsonOrDir) throws IOException {
         Path json = Files.isDirectory(tokenizerJsonOrDir) ? tokenizerJsonOrDir.resolve("tokenizer.json") : tokenizerJsonOrDir;
         if (!Files.isRegularFile(json)) {
@@ -130,6 +133,11 @@ final class TokenizerLoader {
             var e = it.next();
             if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
                 throw error("model.vocab[\"" + e.getKey() + "\"]", "must be a non-negative integer id, got " + e.getValue());
+            }
+            if (e.getValue().asInt() > MAX_VOCAB_ID) {
+                // the id table is dense (BpeModel.idToToken): one id of 2e9 took 8 GB and most of a minute
+                throw error("model.vocab[\"" + e.getKey() + "\"]", "id " + e.getValue() + " is beyond " + MAX_VOCAB_ID
+                        + ", far above any real vocabulary (the largest have a few hundred thousand ids)");
             }
             vocab.put(e.getKey(), e.getValue().asInt());
         }

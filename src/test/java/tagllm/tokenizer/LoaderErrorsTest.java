@@ -56,6 +56,18 @@ class LoaderErrorsTest {
         contains(refused("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a a a\"]}}"), "model.merges[0]", "two tokens");
     }
 
+    /** One vocabulary id of 2e9 (the rest dense from 0) used to be taken: the id table then took 8 GB and most of a minute. */
+    @Test
+    void aVocabularyIdFarBeyondAnyRealVocabularyIsRefused() throws IOException {
+        contains(refused("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2000000000}, \"merges\": [\"a b\"]}}"),
+                "model.vocab[\"ab\"]", "2000000000");
+        // ids up to the bound (2^24 - 1) load, gaps and all: tokenizers takes sparse ids
+        Path f = dir.resolve("sparse.json");
+        Files.writeString(f, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 16777215}, \"merges\": [\"a b\"]}}");
+        Tokenizer t = Tokenizer.load(f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[]{16777215, 0}, t.encode("aba", false));
+    }
+
     @Test
     void unsupportedComponentsAreNamedWithTheirPath() throws IOException {
         contains(refused(bpe(", \"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}, {\"type\": \"BertNormalizer\"}]}")),
