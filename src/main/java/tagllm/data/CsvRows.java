@@ -66,10 +66,12 @@ final class CsvRows {
 
     private static Columns header(CSVRecord record, Origin origin, String kind) {
         List<String> names = new ArrayList<>(record.size());
+        // a set, not names.contains: a header of a million columns took hours (each name compared with all before it)
+        java.util.Set<String> seen = new java.util.HashSet<>(record.size() * 2);
         for (int i = 0; i < record.size(); i++) {
             String name = field(record, i).strip();
             if (name.isEmpty()) throw new DatasetException(origin, kind + " header: column " + (i + 1) + " has no name");
-            if (names.contains(name)) throw new DatasetException(origin, kind + " header: duplicate column '" + name + "'");
+            if (!seen.add(name)) throw new DatasetException(origin, kind + " header: duplicate column '" + name + "'");
             names.add(name);
         }
         return new Columns(names);

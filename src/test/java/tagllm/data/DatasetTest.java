@@ -45,6 +45,29 @@ class DatasetTest {
     }
 
     /**
+     * A header of a million columns (7 MB, under the line limit) and one row: the duplicate check compared each name
+     * with all before it, so reading it did not end (predict on such a file was still in the header after minutes).
+     * The deadline is far beyond what reading takes now (a few seconds); the old reading needed hours.
+     */
+    @Test
+    void aMillionColumnHeaderIsReadAndADuplicateAmongThemIsNamed() throws IOException {
+        int n = 1_000_000;
+        StringBuilder header = new StringBuilder("smiles"), row = new StringBuilder("CCO");
+        for (int i = 1; i < n; i++) {
+            header.append(",c").append(i);
+            row.append(',');
+        }
+        Path p = write("wide.csv", header + "\n" + row + "\n");
+        Dataset ds = assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> Dataset.read(p));
+        assertEquals(n, ds.columns().size());
+        assertEquals("c999999", ds.columns().get(n - 1));
+        assertEquals("CCO", ds.rows().get(0).get("smiles"));
+        Path dup = write("dup.csv", header + ",c500000\n" + row + ",\n");
+        DatasetException e = assertThrows(DatasetException.class, () -> Dataset.read(dup));
+        assertTrue(e.getMessage().contains("duplicate column 'c500000'"), e.getMessage());
+    }
+
+    /**
      * A one-column file's empty value: Python's csv.writer (and pandas' to_csv) write the row [''] as "" so that it is not
      * a blank line. It is a row (it used to vanish: neither read nor reported); a blank line is still skipped.
      */
