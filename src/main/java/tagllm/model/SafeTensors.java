@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One memory-mapped .safetensors file. The header is validated before any tensor is touched:
- * a bounded length, strict JSON, known dtypes, shape × dtype size = byte range, ranges inside the file
- * and not overlapping. Every failure is a {@link ModelFormatException} naming the file and the tensor,
+ * a bounded length, strict JSON, known dtypes, shape × dtype size = byte range, ranges inside the file,
+ * not overlapping and laid end to end over the whole data section (as the safetensors library requires). Every failure is a {@link ModelFormatException} naming the file and the tensor,
  * and nothing is allocated from a size the file claims before that size has been checked against the file.
  */
 public final class SafeTensors implements AutoCloseable {
@@ -120,6 +120,7 @@ public final class SafeTensors implements AutoCloseable {
                 entries.put(name, parseEntry(file, name, t, data.byteSize()));
             }
             checkOverlaps(file, entries);
+            checkContiguous(file, entries, data.byteSize());
             return new SafeTensors(file, size, arena, data, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(meta));
         } catch (NoSuchFileException e) {
             arena.close();
@@ -140,6 +141,28 @@ public final class SafeTensors implements AutoCloseable {
                         + ") and '" + b.name() + "' [" + b.begin() + ", " + b.end() + ") overlap");
             }
             if (widest == null || b.end() > widest.end()) widest = b;
+        }
+    }
+
+    /**
+     * The safetensors library's own rule (InvalidOffset, MetadataIncompleteBuffer): the tensors lie end to end from
+     * the start of the data section to its end. Bytes no tensor claims (a gap, or data appended after the last one)
+     * are refused rather than carried along unseen.
+     */
+    private static void checkContiguous(Path file, Map<String, Entry> entries, long dataBytes) {
+        List<Entry> sorted = new ArrayList<>(entries.values());
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long at = 0;
+        for (Entry e : sorted) {
+            if (e.begin() != at) {
+                throw new ModelFormatException(file + ": tensor '" + e.name() + "' starts at data byte " + e.begin() + " but the tensors"
+                        + " before it end at " + at + " (safetensors lays tensors end to end, with no unclaimed bytes)");
+            }
+            at = e.end();
+        }
+        if (at != dataBytes) {
+            throw new ModelFormatException(file + ": the data section is " + dataBytes + " bytes but its tensors end at " + at
+                    + " (" + (dataBytes - at) + " bytes after the last tensor: appended to, or a damaged header?)");
         }
     }
 

@@ -152,6 +152,34 @@ class SafeTensorsValidationTest {
         assertTrue(openFails(neg).getMessage().contains("'w'"));
     }
 
+    /**
+     * The safetensors library refuses bytes no tensor claims (InvalidOffset for a gap, MetadataIncompleteBuffer for
+     * bytes after the last tensor); they used to be taken silently.
+     */
+    @Test
+    void aGapOrTrailingBytesAreRefusedAsTheReferenceLibraryDoes() throws IOException {
+        Path gap = file("gap.safetensors", """
+                {"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},
+                 "y":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""", le(1, 2, 3));
+        var g = openFails(gap);
+        assertTrue(g.getMessage().contains(gap.toString()) && g.getMessage().contains("'y' starts at data byte 8")
+                && g.getMessage().contains("end at 4"), g.getMessage());
+        Path tail = file("tail.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", le(1, 2, 3));
+        var t = openFails(tail);
+        assertTrue(t.getMessage().contains(tail.toString()) && t.getMessage().contains("12 bytes") && t.getMessage().contains("end at 8"),
+                t.getMessage());
+        Path late = file("late.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", le(1, 2));
+        assertTrue(openFails(late).getMessage().contains("'w' starts at data byte 4"));
+        // end to end, in any header order and with an empty tensor among them: accepted
+        Path ok = file("ok.safetensors", """
+                {"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},
+                 "e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},
+                 "a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", le(5, 6));
+        try (SafeTensors st = SafeTensors.open(ok)) {
+            assertArrayEquals(new float[]{6}, st.readF32("b"));
+        }
+    }
+
     @Test
     void unknownDtypeNamesTheTensor() throws IOException {
         Path p = file("dt.safetensors", "{\"w\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", le(1));
