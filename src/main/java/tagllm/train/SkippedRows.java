@@ -67,7 +67,14 @@ final class SkippedRows {
         if (added && file != null) {
             StringBuilder b = new StringBuilder();
             for (ObjectNode o : rows.values()) b.append(JSON.writeValueAsString(o)).append('\n');
-            AtomicFiles.writeString(file, b.toString());
+            // bookkeeping, not work to cancel: an interrupt (Future.cancel(true)) would close the write's channel and
+            // stop the run at its setup with a failed write; it is kept for the trainer, which stops after its step
+            boolean interrupted = Thread.interrupted();
+            try {
+                AtomicFiles.writeString(file, b.toString());
+            } finally {
+                if (interrupted) Thread.currentThread().interrupt();
+            }
         }
         return added;
     }
