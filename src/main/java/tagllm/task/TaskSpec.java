@@ -171,7 +171,8 @@ public record TaskSpec(
             throw c.error("output", "the template has no placeholder {" + output + "}");
         }
         // a regression template without a function tag is the paper's "without function tags" ablation: the head
-        // reads the last input position (the official code's position -2, right before the label text)
+        // reads the last input position right before the label text (the official code reads position -2 of a
+        // sequence that still holds the label text: docs/training.md, "Differences from the paper")
         if (type == TaskType.TEXT && used.values().stream().noneMatch(k -> k.equals("function"))) {
             throw c.error("template", "a " + type.label() + " task needs a function tag in its template");
         }
