@@ -352,11 +352,20 @@ public final class ExperimentRunner {
     private ObjectNode runStage(Experiment exp, StageSpec stage, TagSet tags, Path ckpt, boolean fromCheckpoint, MetricsLog log) throws IOException {
         TokenizerEncoder enc = new TokenizerEncoder(tokenizer);
         EmbeddingStatistics embed = new EmbeddingStatistics(model);
-        Set<String> used = createTags(exp, stage, tags, enc, embed);
+        Set<String> fresh = new LinkedHashSet<>();
+        Set<String> used = createTags(exp, stage, tags, enc, embed, fresh);
         List<Example> train = trainingExamples(exp, stage, tags, enc, embed, !fromCheckpoint);
         Set<String> trainable = trainableNames(exp, stage, tags, used);
         progress.message("stage " + stage.name() + " (stage " + stage.stage() + "): " + train.size() + " examples, training "
                 + String.join(", ", trainable));
+        // a tag no earlier stage or init: file gave and this stage does not train is only its initialisation: say so,
+        // since the usual cause is a forgotten stage 1 (or enrich: false) rather than a choice
+        for (String n : fresh) {
+            if (!trainable.contains(n)) {
+                progress.message("note: " + n + " is new in stage " + stage.name() + " and this stage does not train it, so it stays at its"
+                        + " initial value (train it in an earlier stage, with enrich: true, or start from a tag file with init:)");
+            }
+        }
         Trainer.Result r = train(exp, stage, tags, enc, train, trainable, ckpt, fromCheckpoint, log);
         ObjectNode summary = summary(stage, train.size(), r);
         if (r.stopped()) return summary.put("stopped", true);
@@ -366,13 +375,17 @@ public final class ExperimentRunner {
     }
 
     /** The tags the stage's tasks use, each created as the paper initialises it when the tag set lacks it. */
-    private Set<String> createTags(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc, EmbeddingStatistics embed) {
+    private Set<String> createTags(Experiment exp, StageSpec stage, TagSet tags, TokenizerEncoder enc, EmbeddingStatistics embed,
+                                   Set<String> fresh) {
         Set<String> used = new LinkedHashSet<>();
         for (String tn : stage.tasks()) {
             TaskSpec t = exp.tasks().get(tn);
             for (String name : t.parsedTemplate().tagNames()) {
                 used.add(name);
-                if (!tags.has(name)) tags.put(newTag(exp, t, name, enc, embed));
+                if (!tags.has(name)) {
+                    tags.put(newTag(exp, t, name, enc, embed));
+                    fresh.add(name);
+                }
             }
         }
         return used;
