@@ -30,7 +30,8 @@ final class CsvRows {
         String kind = tabs ? "TSV" : "CSV";
         Columns columns = null;
         long start = 1;
-        try (CSVParser parser = CSVParser.parse(in, tabs ? TSV : CSV)) {
+        CsvRecordLimit limited = new CsvRecordLimit(in.unguarded(), source, tabs);
+        try (CSVParser parser = CSVParser.parse(limited, tabs ? TSV : CSV)) {
             Iterator<CSVRecord> it = parser.iterator();
             while (true) {
                 // the parser's line count is the number of line breaks consumed, so the next record starts one later
@@ -39,6 +40,13 @@ final class CsvRows {
                 CSVRecord record = it.next();
                 if (record.size() == 1 && record.get(0) == null) continue; // blank line (not "": see CSV)
                 Origin origin = new Origin(source, start);
+                if (limited.tooLong(start)) {
+                    // the record reached the parser clipped to the limit: not data, but the row keeps its place
+                    String what = kind + " record longer than " + TextInput.lineLimit + " characters";
+                    if (columns == null) throw new DatasetException(origin, what + " where the header line was expected");
+                    issues.reject(origin, what + "; the row is skipped");
+                    continue;
+                }
                 if (columns == null) {
                     columns = header(record, origin, kind);
                     continue;

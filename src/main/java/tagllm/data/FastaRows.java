@@ -22,17 +22,22 @@ final class FastaRows {
         Origin header = null;
         String headerText = null;
         StringBuilder seq = new StringBuilder();
+        // a record over the limit (its header line, one sequence line or the sequence joined) is that row's error:
+        // its sequence is read past without being kept, and the records after it are read as usual
+        boolean tooLong = false;
         boolean any = false;
-        try (BufferedReader br = new BufferedReader(in)) {
+        try (in) {
+            TextInput.BoundedLines lines = new TextInput.BoundedLines(in.unguarded());
             String line;
-            while ((line = br.readLine()) != null) {
+            while ((line = lines.next()) != null) {
                 n++;
-                if (line.isBlank() || line.startsWith(";")) continue;
+                if (line.startsWith(";") || !lines.tooLong() && line.isBlank()) continue;
                 if (line.startsWith(">")) {
-                    if (header != null) emit(header, headerText, seq, issues, sink);
+                    if (header != null) emit(header, headerText, seq, tooLong, issues, sink);
                     header = new Origin(source, n);
                     headerText = line.substring(1).strip();
                     seq.setLength(0);
+                    tooLong = lines.tooLong();
                     any = true;
                     continue;
                 }
@@ -40,12 +45,15 @@ final class FastaRows {
                     throw DatasetException.of(source, n, "FASTA: expected a header line starting with '>' before the"
                             + " first sequence, got '" + Row.clip(line.strip()) + "'");
                 }
+                if (tooLong) continue;
                 line.codePoints().filter(c -> !Character.isWhitespace(c)).forEach(seq::appendCodePoint);
-                if (seq.length() > TextInput.MAX_LINE_CHARS) {
-                    throw new DatasetException(header, "FASTA sequence longer than " + TextInput.MAX_LINE_CHARS + " characters");
+                if (lines.tooLong() || seq.length() > TextInput.lineLimit) {
+                    tooLong = true;
+                    seq.setLength(0);
+                    seq.trimToSize();
                 }
             }
-            if (header != null) emit(header, headerText, seq, issues, sink);
+            if (header != null) emit(header, headerText, seq, tooLong, issues, sink);
         } catch (IOException e) {
             throw TextInput.failure(source, n + 1, e);
         }
@@ -53,11 +61,16 @@ final class FastaRows {
         return COLUMNS;
     }
 
-    private static void emit(Origin header, String text, StringBuilder seq, RowIssues issues, Consumer<Row> sink) {
+    private static void emit(Origin header, String text, StringBuilder seq, boolean tooLong, RowIssues issues,
+                             Consumer<Row> sink) {
         int space = 0;
         while (space < text.length() && !Character.isWhitespace(text.charAt(space))) space++;
         String id = text.substring(0, space), description = text.substring(space).strip();
-        if (id.isEmpty()) {
+        if (tooLong) {
+            issues.reject(header, "FASTA record '" + Row.clip(id) + "' is longer than " + TextInput.lineLimit
+                    + " characters (its header or sequence); the record is skipped",
+                    java.util.Map.of("id", id, "description", description));
+        } else if (id.isEmpty()) {
             // the sequence (and any description) still identify the record in an output that lists refused rows
             issues.reject(header, "FASTA header has no id after '>'", java.util.Map.of("description", description, "sequence", seq.toString()));
         } else if (seq.isEmpty()) {

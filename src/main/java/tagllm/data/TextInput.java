@@ -29,6 +29,12 @@ final class TextInput {
     /** 16 Mi characters: far beyond any protein or sentence, small enough to stay a safe allocation. */
     static final int MAX_LINE_CHARS = 1 << 24;
 
+    /**
+     * The limit in force: {@link #MAX_LINE_CHARS}, lowered only by tests (package-private), so that a record over the
+     * limit can be tested without allocating tens of megabytes.
+     */
+    static int lineLimit = MAX_LINE_CHARS;
+
     private TextInput() {}
 
     static GuardedReader open(Path file) {
@@ -170,24 +176,85 @@ final class TextInput {
         }
     }
 
+    /**
+     * Lines as {@link BufferedReader#readLine()} gives them (a line ends at \n, \r\n or \r), but at most
+     * {@link #lineLimit} characters of each are kept: the rest of an over-long line is read past without being held,
+     * and {@link #tooLong()} says so, so the reader can make that one record an error and go on in bounded memory.
+     */
+    static final class BoundedLines {
+        private final Reader in;
+        private final char[] buf = new char[1 << 16];
+        private int pos, end;
+        private boolean tooLong;
+
+        BoundedLines(Reader in) {
+            this.in = in;
+        }
+
+        /** The next line (clipped to the limit), or null at the end of the input. */
+        String next() throws IOException {
+            StringBuilder line = new StringBuilder();
+            int limit = lineLimit;
+            tooLong = false;
+            boolean any = false;
+            while (true) {
+                if (pos == end && !fill()) return any ? line.toString() : null;
+                char c = buf[pos++];
+                any = true;
+                if (c == '\n') return line.toString();
+                if (c == '\r') {
+                    if ((pos < end || fill()) && buf[pos] == '\n') pos++;
+                    return line.toString();
+                }
+                if (line.length() < limit) line.append(c);
+                else tooLong = true;
+            }
+        }
+
+        /** Whether the line last returned was longer than the limit (and was clipped to it). */
+        boolean tooLong() {
+            return tooLong;
+        }
+
+        private boolean fill() throws IOException {
+            int n;
+            do {
+                n = in.read(buf, 0, buf.length);
+            } while (n == 0);
+            pos = 0;
+            end = Math.max(n, 0);
+            return n > 0;
+        }
+    }
+
     static final class LineTooLongException extends IOException {
         final long line;
 
         LineTooLongException(long line) {
-            super("line longer than " + MAX_LINE_CHARS + " characters: not a text data file?");
+            super("line longer than " + lineLimit + " characters: not a text data file?");
             this.line = line;
         }
     }
 
-    /** Counts lines as characters pass and fails once one line exceeds {@link #MAX_LINE_CHARS}. */
+    /**
+     * Counts lines as characters pass and fails once one line exceeds {@link #lineLimit}, unless a reader that bounds
+     * its records itself (and keeps the rows after an over-long one) {@linkplain #unguarded() turned that off}.
+     */
     static final class GuardedReader extends FilterReader {
         final String source;
         private long line = 1;
         private int lineChars;
+        private boolean guard = true;
 
         GuardedReader(Reader in, String source) {
             super(in);
             this.source = source;
+        }
+
+        /** Lets lines of any length through: for a reader that bounds each record and makes an over-long one a row error. */
+        GuardedReader unguarded() {
+            guard = false;
+            return this;
         }
 
         @Override
@@ -208,7 +275,7 @@ final class TextInput {
             if (c == '\n') {
                 line++;
                 lineChars = 0;
-            } else if (++lineChars > MAX_LINE_CHARS) {
+            } else if (++lineChars > lineLimit && guard) {
                 throw new LineTooLongException(line);
             }
         }
