@@ -31,6 +31,8 @@ final class PredictChunks implements ChunkedRows.Handler {
     private final TaskSpec task;
     private final ExampleRenderer renderer;
     private final boolean truncate;
+    /** The columns checked as SMILES, which --truncate does not cut (a cut SMILES is another molecule, or none). */
+    private final List<String> smilesColumns;
     private final int maxTokens;
     private final RowIssues issues;
     private final RowSink sink;
@@ -55,6 +57,8 @@ final class PredictChunks implements ChunkedRows.Handler {
         this.task = task;
         this.renderer = predictor.renderer(task);
         this.truncate = truncate;
+        this.smilesColumns = tagllm.task.InputCheck.of(task).checkedColumns().entrySet().stream()
+                .filter(c -> c.getValue().equals("SMILES")).map(Map.Entry::getKey).toList();
         this.maxTokens = maxTokens;
         this.issues = issues;
         this.sink = sink;
@@ -109,10 +113,12 @@ final class PredictChunks implements ChunkedRows.Handler {
                 prompts.add(renderer.checkedPrompt(row));
                 usable.add(k);
             } catch (DatasetException e) {
-                PredictCommand.Truncated t = truncate && e.reason().startsWith("too long") ? PredictCommand.Truncated.fit(renderer, row, room) : null;
+                boolean tooLong = e.reason().startsWith("too long");
+                PredictCommand.Truncated t = truncate && tooLong ? PredictCommand.Truncated.fit(renderer, row, room, smilesColumns) : null;
                 if (t == null) {
-                    issues.record(e); // strict: stops here, nothing is written
-                    errors[k] = e.reason();
+                    DatasetException why = truncate ? PredictCommand.Truncated.whyNot(e, row, smilesColumns, tooLong) : e;
+                    issues.record(why); // strict: stops here, nothing is written
+                    errors[k] = why.reason();
                     continue;
                 }
                 prompts.add(t.prompt());

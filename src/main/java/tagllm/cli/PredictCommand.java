@@ -52,7 +52,8 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--truncate", description = "an input too long for the prompt is cut instead of refused: the row's longest "
             + "value keeps as many leading characters as fit (a text task's leaving --max-tokens positions of the context to generate "
-            + "into; the 'error' column says how many); without it such a row gets an error")
+            + "into; the 'error' column says how many); without it such a row gets an error. A SMILES is never cut (a cut one is "
+            + "another molecule, or none): a row too long because of its SMILES keeps its error, which says so")
     boolean truncate;
 
     /**
@@ -146,14 +147,30 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     /**
-     * A too-long row cut to fit: its longest value keeps the most leading characters that fit (bisection), leaving
+     * A too-long row cut to fit: its longest value (a SMILES excepted: see {@link #whyNot}) keeps the most leading characters that fit (bisection), leaving
      * {@code room} positions of the model's context free after the prompt (a text task's --max-tokens: cut only to
      * fit, the prompt would leave one token to generate).
      */
     record Truncated(Example prompt, String note) {
-        static Truncated fit(ExampleRenderer r, Row row, int room) {
+        /** The note a row gets when --truncate could not help because of a SMILES: the reason, then why not. */
+        static DatasetException whyNot(DatasetException e, Row row, java.util.List<String> smiles, boolean tooLong) {
+            for (String c : smiles) {
+                if (!row.has(c) || row.get(c).isEmpty()) continue;
+                // too long for the prompt with the row's other values cut as far as they go; or over the SMILES check's length
+                boolean cause = tooLong || e.reason().startsWith(c + ": ") && e.reason().contains("longer than");
+                if (cause) {
+                    return new DatasetException(e.origin(), e.reason() + "; --truncate does not cut a SMILES ('" + c
+                            + "', " + row.get(c).length() + " characters): a cut SMILES is another molecule, or none", e.known());
+                }
+            }
+            return e;
+        }
+
+        static Truncated fit(ExampleRenderer r, Row row, int room, java.util.List<String> uncut) {
             String longest = null;
-            for (String c : row.columns()) if (row.has(c) && (longest == null || row.get(c).length() > row.get(longest).length())) longest = c;
+            for (String c : row.columns()) {
+                if (row.has(c) && !uncut.contains(c) && (longest == null || row.get(c).length() > row.get(longest).length())) longest = c;
+            }
             if (longest == null) return null;
             String full = row.get(longest);
             int lo = 0, hi = full.length(); // lo fits (or is 0), hi does not

@@ -69,16 +69,31 @@ class PredictNoRowLostTest {
         assertTrue(r.err().contains("5 rows, 2 predicted, 3 with an error"), r.err());
     }
 
+    /**
+     * --truncate does not cut a SMILES: a prefix of one is another molecule (or none: "c1ccc" opens a ring it never
+     * closes), and it was cut anyway ("truncated: kept 168 of 3000 characters of 'smiles'", a prediction for a
+     * molecule the user never gave), while a SMILES over the check's 10,000 characters was refused before --truncate
+     * was looked at, its error not saying why --truncate did nothing. Both rows now keep their error, saying why.
+     */
     @Test
-    void truncateCutsTheLongValueToWhatFitsAndSaysSo() throws Exception {
-        CliRun r = predict("--truncate");
+    void truncateDoesNotCutASmilesAndSaysWhy() throws Exception {
+        Path in = dir.resolve("long_smiles.csv");
+        Files.writeString(in, "id,smiles\n1,CCO\n2," + "C".repeat(3000) + "\n3,c1ccccc1" + "C".repeat(12_000) + "\n4,CCN\n");
+        CliRun r = CliRun.of("predict", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(),
+                "--task", "QED", "--input", in.toString(), "--truncate");
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().split("\n");
-        String longRow = lines[4];
-        assertTrue(longRow.matches("4,C{3000},-?[0-9.e-]+,truncated: kept [0-9]+ of 3000 characters of 'smiles'"), longRow.substring(3000));
-        int kept = Integer.parseInt(longRow.replaceAll(".*kept ([0-9]+) of.*", "$1"));
-        assertTrue(kept > 100 && kept < 3000, "kept " + kept);
-        assertTrue(r.err().contains("5 rows, 3 predicted, 2 with an error"), r.err());
+        assertEquals(5, lines.length, r.out());
+        assertTrue(lines[1].matches("1,CCO,-?[0-9.e-]+,"), lines[1]);
+        assertTrue(lines[4].matches("4,CCN,-?[0-9.e-]+,"), lines[4]);
+        String tooLong = lines[2].substring(3000 + 2);
+        // (quoted: the reason holds commas)
+        assertTrue(tooLong.matches(",,\"too long: [0-9]+ positions, the limit is 512 \\(the model's context\\); --truncate does not"
+                + " cut a SMILES \\('smiles', 3000 characters\\): a cut SMILES is another molecule, or none\""), tooLong);
+        String overCheck = lines[3].substring(12_008 + 2);
+        assertTrue(overCheck.startsWith(",,\"smiles: invalid SMILES '") && overCheck.endsWith("longer than 10000 characters;"
+                + " --truncate does not cut a SMILES ('smiles', 12008 characters): a cut SMILES is another molecule, or none\""), overCheck);
+        assertTrue(r.err().contains("4 rows, 2 predicted, 2 with an error"), r.err());
     }
 
     @Test
