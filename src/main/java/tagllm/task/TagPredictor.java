@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.function.IntPredicate;
@@ -50,19 +51,27 @@ public final class TagPredictor {
      * on this model: unlike {@code open}, this does not compare fingerprints.
      *
      * @param isEos which token ids end a generation, e.g. {@code model.generation()::isEos}
+     * @throws NullPointerException for a null argument, naming it
      */
     public TagPredictor(Transformer model, Tokenizer tokenizer, TagSet tags, IntPredicate isEos) {
-        this.model = model;
-        this.tokenizer = tokenizer;
-        this.tags = tags;
-        this.isEos = isEos;
+        this.model = Objects.requireNonNull(model, "model");
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.tags = Objects.requireNonNull(tags, "tags");
+        this.isEos = Objects.requireNonNull(isEos, "isEos");
     }
 
     /**
      * Loads a base model (folder or Hub id) and one or more tag files, merged in order; every tag file
      * must have been trained on this base model (compared by fingerprint).
+     *
+     * @throws NullPointerException for a null model, tagFiles or element of tagFiles, naming it (before the model is loaded)
+     * @throws IllegalArgumentException for no tag file, or one trained on another model, as {@link #open(tagllm.model.Model, List)}
+     * @throws java.io.IOException      the model or a tag file cannot be read, naming it
+     * @throws CancellationException    when the calling thread is interrupted, naming what it was reading
      */
     public static TagPredictor open(String model, List<java.nio.file.Path> tagFiles) throws java.io.IOException {
+        Objects.requireNonNull(model, "model");
+        requireTagFiles(tagFiles);
         tagllm.model.Model m;
         try {
             m = tagllm.model.Model.load(model);
@@ -90,8 +99,11 @@ public final class TagPredictor {
      * @throws IllegalArgumentException when no tag file is given, or one was trained on another model (fingerprints differ)
      * @throws java.io.IOException      naming a tag file that is missing, a folder, or not a tag file
      * @throws CancellationException    when the calling thread is interrupted (its file reads fail), naming the file
+     * @throws NullPointerException     for a null model, tagFiles or element of tagFiles, naming it
      */
     public static TagPredictor open(tagllm.model.Model m, List<java.nio.file.Path> tagFiles) throws java.io.IOException {
+        Objects.requireNonNull(m, "model");
+        requireTagFiles(tagFiles);
         if (tagFiles.isEmpty()) throw new IllegalArgumentException("no tag file given");
         TagSet merged = null;
         for (java.nio.file.Path f : tagFiles) {
@@ -108,6 +120,17 @@ public final class TagPredictor {
         return new TagPredictor(new Transformer(m.weights()), m.tokenizer(), merged, m.generation()::isEos);
     }
 
+    private static void requireTagFiles(List<java.nio.file.Path> tagFiles) {
+        Objects.requireNonNull(tagFiles, "tagFiles");
+        for (int i = 0; i < tagFiles.size(); i++) Objects.requireNonNull(tagFiles.get(i), "tagFiles[" + i + "]");
+    }
+
+    /** Each prompt of a batch call, none null (else a bare NullPointerException deep in the engine). */
+    private static void requirePrompts(List<Sequence> prompts) {
+        Objects.requireNonNull(prompts, "prompts");
+        for (int i = 0; i < prompts.size(); i++) Objects.requireNonNull(prompts.get(i), "prompts[" + i + "]");
+    }
+
     /** The merged tag set (tags, heads and stored tasks); changing it while calls run changes their results. */
     public TagSet tags() { return tags; }
 
@@ -120,8 +143,13 @@ public final class TagPredictor {
     /** The tasks this predictor can run: those stored in its tag files, by name. */
     public Set<String> taskNames() { return new LinkedHashSet<>(tags.tasks().keySet()); }
 
-    /** A task stored in the tag files, else one of the paper's presets. */
+    /**
+     * A task stored in the tag files, else one of the paper's presets.
+     *
+     * @throws NullPointerException for a null name
+     */
     public TaskSpec task(String name) {
+        Objects.requireNonNull(name, "name");
         var stored = tags.tasks().get(name);
         if (stored != null) return TaskSpec.fromJson(name, stored, "task " + name + " (from the tag file)");
         List<String> same = tags.tasks().keySet().stream().filter(k -> k.equalsIgnoreCase(name)).toList();
@@ -139,8 +167,13 @@ public final class TagPredictor {
         }
     }
 
-    /** Checks that every tag the task needs is present (and the head, for regression). */
+    /**
+     * Checks that every tag the task needs is present (and the head, for regression).
+     *
+     * @throws NullPointerException for a null task
+     */
     public void requireReady(TaskSpec task) {
+        Objects.requireNonNull(task, "task");
         for (String t : task.parsedTemplate().tagNames()) {
             if (!tags.has(t)) {
                 throw new ConfigException("task " + task.name() + " needs tag " + t + ", which none of the tag files holds (they hold: "
@@ -168,8 +201,11 @@ public final class TagPredictor {
      * Renders a task's inputs into prompts for {@link #predictValues}, {@link #classProbabilities} and
      * {@link #generate(Sequence, int)}: {@code renderer(t).prompt(row).sequence()}, or {@code checkedPrompt(row)} for
      * the checks predict makes (an invalid SMILES, a prompt beyond the context), then {@code .sequence()}.
+     *
+     * @throws NullPointerException for a null task
      */
     public ExampleRenderer renderer(TaskSpec task) {
+        Objects.requireNonNull(task, "task");
         return new ExampleRenderer(task, tags, new TokenizerEncoder(tokenizer), model.config().maxPositions());
     }
 
@@ -179,12 +215,13 @@ public final class TagPredictor {
      * @throws ConfigException                  for a task neither in the tag files nor a preset, one whose tags or head
      *                                          the tag files lack, or one of another type (naming the call that takes it)
      * @throws IllegalArgumentException         for a null fields map or value, naming it
+     * @throws NullPointerException             for a null task name
      * @throws tagllm.data.DatasetException     for a missing column or a value predict refuses (an empty or invalid
      *                                          SMILES, a prompt longer than the model's context), naming it
      * @throws java.util.concurrent.CancellationException when the calling thread is interrupted (see the class comment)
      */
     public double predict(String task, Map<String, String> fields) {
-        TaskSpec t = task(task);
+        TaskSpec t = task(Objects.requireNonNull(task, "task"));
         requireReady(t);
         if (t.type() != TaskType.REGRESSION) throw wrongCall(t, "predict");
         return predictValues(t, List.of(prompt(t, fields)))[0];
@@ -196,12 +233,13 @@ public final class TagPredictor {
      * @throws ConfigException                  for a task neither in the tag files nor a preset, one whose tags or head
      *                                          the tag files lack, or one of another type (naming the call that takes it)
      * @throws IllegalArgumentException         for a null fields map or value, naming it
+     * @throws NullPointerException             for a null task name
      * @throws tagllm.data.DatasetException     for a missing column or a value predict refuses (an empty or invalid
      *                                          SMILES, a prompt longer than the model's context), naming it
      * @throws java.util.concurrent.CancellationException when the calling thread is interrupted (see the class comment)
      */
     public String generate(String task, Map<String, String> fields, int maxNewTokens) {
-        TaskSpec t = task(task);
+        TaskSpec t = task(Objects.requireNonNull(task, "task"));
         requireReady(t);
         if (t.type() != TaskType.TEXT) throw wrongCall(t, "generate");
         return generate(prompt(t, fields), maxNewTokens);
@@ -250,6 +288,7 @@ public final class TagPredictor {
      * @throws ConfigException for a task that is not a regression task (a classification head's logits are not
      *                         label-unit values), naming the call that takes it
      * @throws CancellationException when the calling thread is interrupted before the last batch (see the class comment)
+     * @throws NullPointerException  for a null task, prompts or prompt, naming it
      */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts) {
         return predictValues(task, prompts, done -> { });
@@ -257,6 +296,9 @@ public final class TagPredictor {
 
     /** As {@link #predictValues(TaskSpec, List)}, telling {@code progress} how many prompts are done after each batch. */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts, java.util.function.IntConsumer progress) {
+        Objects.requireNonNull(task, "task");
+        requirePrompts(prompts);
+        Objects.requireNonNull(progress, "progress");
         if (task.type() != TaskType.REGRESSION) throw wrongCall(task, "predictValues", true);
         double[][] out = headOutputs(task, prompts, true, progress);
         double[] v = new double[out.length];
@@ -269,8 +311,11 @@ public final class TagPredictor {
      *
      * @throws ConfigException for a task that is not a classification task, naming the call that takes it
      * @throws CancellationException when the calling thread is interrupted before the last batch (see the class comment)
+     * @throws NullPointerException  for a null task, prompts or prompt, naming it
      */
     public double[][] classProbabilities(TaskSpec task, List<Sequence> prompts) {
+        Objects.requireNonNull(task, "task");
+        requirePrompts(prompts);
         if (task.type() != TaskType.CLASSIFICATION) throw wrongCall(task, "classProbabilities", true);
         if (task.classes() == null || !task.classes().resolved()) throw new ConfigException("task " + task.name() + ": its classes are not known");
         double[][] z = headOutputs(task, prompts, false, done -> { });
@@ -284,12 +329,13 @@ public final class TagPredictor {
      * @throws ConfigException                  for a task neither in the tag files nor a preset, one whose tags or head
      *                                          the tag files lack, or one of another type (naming the call that takes it)
      * @throws IllegalArgumentException         for a null fields map or value, naming it
+     * @throws NullPointerException             for a null task name
      * @throws tagllm.data.DatasetException     for a missing column or a value predict refuses (an empty or invalid
      *                                          SMILES, a prompt longer than the model's context), naming it
      * @throws java.util.concurrent.CancellationException when the calling thread is interrupted (see the class comment)
      */
     public Map<String, Double> classify(String task, Map<String, String> fields) {
-        TaskSpec t = task(task);
+        TaskSpec t = task(Objects.requireNonNull(task, "task"));
         requireReady(t);
         if (t.type() != TaskType.CLASSIFICATION) throw wrongCall(t, "classify");
         double[] p = classProbabilities(t, List.of(prompt(t, fields)))[0];
@@ -322,6 +368,7 @@ public final class TagPredictor {
      * maxNewTokens, or at the end of the context. Returns the decoded text (without the stop token).
      *
      * @throws CancellationException when the calling thread is interrupted before the last token (see the class comment)
+     * @throws NullPointerException  for a null prompt (in the overloads below: prompt, sampler or stop; onText may be null)
      */
     public String generate(Sequence prompt, int maxNewTokens) {
         return generate(prompt, maxNewTokens, tagllm.model.Sampler.greedy(), null);
@@ -341,6 +388,9 @@ public final class TagPredictor {
      */
     public String generate(Sequence prompt, int maxNewTokens, tagllm.model.Sampler sampler, java.util.function.Consumer<String> onText,
                            java.util.function.BooleanSupplier stop) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(sampler, "sampler");
+        Objects.requireNonNull(stop, "stop");
         int d = model.config().hiddenSize();
         if (maxNewTokens < 0) throw new IllegalArgumentException("maxNewTokens must be 0 or more, got " + maxNewTokens);
         if (prompt.length() > model.config().maxPositions()) {

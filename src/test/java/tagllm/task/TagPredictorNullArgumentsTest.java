@@ -1,0 +1,97 @@
+package tagllm.task;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.head.RegressionHead;
+import tagllm.model.Model;
+import tagllm.model.Sampler;
+import tagllm.tag.Sequence;
+import tagllm.tag.TagFile;
+import tagllm.tag.TagInit;
+import tagllm.tag.TagKind;
+import tagllm.tag.TagSet;
+import tagllm.testutil.Shared;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The public entry points of TagPredictor given null say which parameter: they threw a bare NullPointerException
+ * (message null, or the JVM's "Cannot invoke \"java.util.List.isEmpty()\" because \"tagFiles\" is null" from deep
+ * inside), and TagPredictor.open(String, null) loaded the whole model before failing.
+ */
+class TagPredictorNullArgumentsTest {
+    @TempDir
+    static Path dir;
+    static Model model;
+    static Path tags;
+    static TagPredictor p;
+
+    @BeforeAll
+    static void predictor() throws Exception {
+        model = Model.load(Shared.model("stories260K"));
+        float[] init = TagInit.initialVector(model.weights().embedTokens());
+        TagSet s = new TagSet(model.name(), model.fingerprint());
+        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
+        s.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 1, init));
+        int d = model.config().hiddenSize();
+        s.putHead(new RegressionHead("<QED>", 1, d, new float[d], null, new double[]{0.5}, new double[]{0.2}));
+        s.tasks().put("QED", Presets.get("QED", "test").toJson());
+        tags = dir.resolve("qed.tags.safetensors");
+        TagFile.write(s, tags);
+        p = TagPredictor.open(model, List.of(tags));
+    }
+
+    private static void namesIt(String parameter, Executable call) {
+        NullPointerException e = assertThrows(NullPointerException.class, call);
+        assertEquals(parameter, e.getMessage());
+    }
+
+    @Test
+    void eachNullArgumentIsNamed() {
+        TaskSpec qed = p.task("QED");
+        Sequence prompt = p.renderer(qed).prompt(tagllm.data.Row.of("x", 1, Map.of("smiles", "CCO"))).sequence();
+        List<Sequence> withNull = new ArrayList<>(Arrays.asList(prompt, null));
+        List<Path> filesWithNull = new ArrayList<>(Arrays.asList(tags, null));
+
+        namesIt("tagFiles", () -> TagPredictor.open(model, null));
+        namesIt("tagFiles[1]", () -> TagPredictor.open(model, filesWithNull));
+        namesIt("model", () -> TagPredictor.open((Model) null, List.of(tags)));
+        // (the folder need not exist: the null tagFiles is found before the model is loaded)
+        namesIt("tagFiles", () -> TagPredictor.open(dir.resolve("no-such-model").toString(), null));
+        namesIt("model", () -> TagPredictor.open((String) null, List.of(tags)));
+        namesIt("model", () -> new TagPredictor(null, p.tokenizer(), p.tags(), t -> false));
+        namesIt("tokenizer", () -> new TagPredictor(p.model(), null, p.tags(), t -> false));
+        namesIt("tags", () -> new TagPredictor(p.model(), p.tokenizer(), null, t -> false));
+        namesIt("isEos", () -> new TagPredictor(p.model(), p.tokenizer(), p.tags(), null));
+
+        namesIt("name", () -> p.task(null));
+        namesIt("task", () -> p.requireReady(null));
+        namesIt("task", () -> p.renderer(null));
+        namesIt("task", () -> p.predict(null, Map.of("smiles", "CCO")));
+        namesIt("task", () -> p.classify(null, Map.of("smiles", "CCO")));
+        namesIt("task", () -> p.generate(null, Map.of("smiles", "CCO"), 4));
+
+        namesIt("task", () -> p.predictValues(null, List.of(prompt)));
+        namesIt("prompts", () -> p.predictValues(qed, null));
+        namesIt("prompts[1]", () -> p.predictValues(qed, withNull));
+        namesIt("progress", () -> p.predictValues(qed, List.of(prompt), null));
+        namesIt("task", () -> p.classProbabilities(null, List.of(prompt)));
+        namesIt("prompts", () -> p.classProbabilities(qed, null));
+
+        namesIt("prompt", () -> p.generate((Sequence) null, 4));
+        namesIt("sampler", () -> p.generate(prompt, 4, null, null));
+        namesIt("stop", () -> p.generate(prompt, 4, Sampler.greedy(), null, null));
+
+        // the calls still work with what they were given (and onText may be null)
+        assertEquals(1, p.predictValues(qed, List.of(prompt)).length);
+        assertNotNull(p.generate(prompt, 1, Sampler.greedy(), null));
+    }
+}
