@@ -16,6 +16,7 @@ import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
+import tagllm.task.TaskType;
 import tagllm.eval.RegressionMetrics;
 import tagllm.util.RowProgress;
 
@@ -70,6 +71,9 @@ public final class EvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Rows a regression eval renders and predicts at a time (package-private: a test may set fewer). */
+    int chunkRows = tagllm.data.ChunkedRows.CHUNK;
+
     @Override
     public Integer call() throws Exception {
         if (maxRows < 0) throw new UsageError("--max-rows: expected 0 (all) or more, got " + maxRows);
@@ -99,43 +103,58 @@ public final class EvalCommand implements Callable<Integer> {
         if (note != null && !note.isBlank()) spec.commandLine().getErr().println(note);
         ExampleRenderer r = p.renderer(task);
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
+        // a regression keeps each row's label only, and renders the rows again a chunk at a time to predict them: the
+        // rendered prompts of the whole split (~1.8 KB a row for QED on stories260K) ran out of a 256 MB heap at 1M rows
+        boolean regression = task.type() == TaskType.REGRESSION;
         List<Example> examples = new ArrayList<>();
+        double[] labels = new double[regression ? Math.min(rows.size(), 1024) : 0];
+        int n = 0; // rows scored
+        int consumed = 0; // rows of the split read, up to --max-rows
         boolean capped = false; // --max-rows reached with rows of the split left unread
         for (Row row : rows) {
-            if (maxRows > 0 && examples.size() >= maxRows) {
+            if (maxRows > 0 && n >= maxRows) {
                 capped = true;
                 break;
             }
-            issues.convert(row, row1 -> switch (task.type()) {
+            consumed++;
+            var e = issues.convert(row, row1 -> switch (task.type()) {
                 case TEXT -> {
                     Example full = r.example(row1);
                     Example prompt = r.prompt(row1);
                     yield new Example(task, prompt.sequence(), Double.NaN, full.text(), row1.source(), row1.line());
                 }
                 default -> r.example(row1);
-            }).ifPresent(examples::add);
+            });
+            if (e.isEmpty()) continue;
+            if (regression) {
+                if (n == labels.length) labels = java.util.Arrays.copyOf(labels, Math.max(16, 2 * n));
+                labels[n] = e.get().label();
+            } else {
+                examples.add(e.get());
+            }
+            n++;
         }
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         // the rows read are the split's only when --max-rows left none unread
-        long read = examples.size() + issues.count();
+        long read = n + issues.count();
         spec.commandLine().getErr().println(opts.input + ": " + (capped ? read + " of " + rows.size() + " rows (" + scope + ") read, to --max-rows " + maxRows
-                : read + " rows (" + scope + ")") + ", " + examples.size() + " scored, " + issues.count() + " left out" + (issues.count() > 0 ? " (reasons above)" : "")
+                : read + " rows (" + scope + ")") + ", " + n + " scored, " + issues.count() + " left out" + (issues.count() > 0 ? " (reasons above)" : "")
                 + (note != null && !note.isBlank() ? "; unreadable rows are listed above" : ""));
-        if (examples.isEmpty()) {
+        if (n == 0) {
             throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name());
         }
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = om.createObjectNode();
         o.put("task", task.name());
         o.put("split", scope.equals("all rows") ? "all" : split);
-        o.put("n", examples.size());
+        o.put("n", n);
         o.put("left_out", issues.count());
         switch (task.type()) {
             case REGRESSION -> {
-                RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), examples.size());
-                double[] pred = p.predictValues(task, examples.stream().map(Example::sequence).toList(), bar::to);
+                RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
+                double[] pred = predictInChunks(p, task, r, rows.subList(0, consumed), n, bar);
                 bar.finish();
-                var m = RegressionMetrics.compute(pred, examples.stream().mapToDouble(Example::label).toArray());
+                var m = RegressionMetrics.compute(pred, java.util.Arrays.copyOf(labels, n));
                 Report.putMetrics(o, m); // as report.json: a metric with no value is null, the reason under "undefined"
             }
             case TEXT -> {
@@ -169,7 +188,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (json) {
             out.println(om.writeValueAsString(o));
         } else {
-            out.println("task " + task.name() + ", " + scope + ", " + examples.size() + " rows");
+            out.println("task " + task.name() + ", " + scope + ", " + n + " rows");
             o.properties().forEach(e -> {
                 if ((e.getValue().isNumber() || e.getValue().isNull()) && !e.getKey().equals("n") && !e.getKey().equals("left_out")) {
                     // null: a metric with no value (the reason is under "undefined")
@@ -184,6 +203,32 @@ public final class EvalCommand implements Callable<Integer> {
             });
         }
         return 0;
+    }
+
+
+    /**
+     * The regression predictions of the rows that render ({@code expected} of them, as the first pass over the rows
+     * found: rendering is deterministic), a chunk of prompts at a time; each row's prediction does not depend on the
+     * other rows of its pass, so the values are those of one pass over all of them.
+     */
+    private double[] predictInChunks(TagPredictor p, TaskSpec task, ExampleRenderer r, List<Row> rows, int expected, RowProgress bar) {
+        double[] pred = new double[expected];
+        RowIssues again = RowIssues.skipping(0); // the first pass reported these rows already
+        List<tagllm.tag.Sequence> chunk = new ArrayList<>(Math.min(chunkRows, expected));
+        int done = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            again.convert(rows.get(i), r::example).ifPresent(e -> chunk.add(e.sequence()));
+            if (chunk.size() == chunkRows || i == rows.size() - 1 && !chunk.isEmpty()) {
+                int base = done;
+                double[] v = p.predictValues(task, chunk, k -> bar.to(base + k));
+                if (done + v.length > expected) throw new IllegalStateException("eval: more rows rendered the second time than the first");
+                System.arraycopy(v, 0, pred, done, v.length);
+                done += v.length;
+                chunk.clear();
+            }
+        }
+        if (done != expected) throw new IllegalStateException("eval: " + done + " rows rendered the second time, " + expected + " the first");
+        return pred;
     }
 
     /** Where the rows come from and how they split, as the options say: checked before the model loads. */
