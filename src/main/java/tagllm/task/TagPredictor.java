@@ -50,12 +50,15 @@ public final class TagPredictor {
      * A predictor over a tag set already in memory ({@link #open} reads tag files). The tag set should have been trained
      * on this model: unlike {@code open}, this does not compare fingerprints.
      *
+     * @param tokenizer the model's tokenizer, or null for a predictor given prompts as Sequences only
+     *                  ({@link #predictValues}, {@link #classProbabilities}: e.g. random weights in {@code tagllm bench});
+     *                  rendering text ({@link #renderer}) and generating then throw IllegalStateException
      * @param isEos which token ids end a generation, e.g. {@code model.generation()::isEos}
-     * @throws NullPointerException for a null argument, naming it
+     * @throws NullPointerException for a null model, tags or isEos, naming it
      */
     public TagPredictor(Transformer model, Tokenizer tokenizer, TagSet tags, IntPredicate isEos) {
         this.model = Objects.requireNonNull(model, "model");
-        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.tokenizer = tokenizer;
         this.tags = Objects.requireNonNull(tags, "tags");
         this.isEos = Objects.requireNonNull(isEos, "isEos");
     }
@@ -203,10 +206,19 @@ public final class TagPredictor {
      * the checks predict makes (an invalid SMILES, a prompt beyond the context), then {@code .sequence()}.
      *
      * @throws NullPointerException for a null task
+     * @throws IllegalStateException for a predictor made without a tokenizer
      */
     public ExampleRenderer renderer(TaskSpec task) {
         Objects.requireNonNull(task, "task");
-        return new ExampleRenderer(task, tags, new TokenizerEncoder(tokenizer), model.config().maxPositions());
+        return new ExampleRenderer(task, tags, new TokenizerEncoder(requireTokenizer()), model.config().maxPositions());
+    }
+
+    private Tokenizer requireTokenizer() {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this TagPredictor was made without a tokenizer: it takes prompts as Sequences"
+                    + " (predictValues, classProbabilities) and cannot render or decode text");
+        }
+        return tokenizer;
     }
 
     /**
@@ -391,6 +403,7 @@ public final class TagPredictor {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(sampler, "sampler");
         Objects.requireNonNull(stop, "stop");
+        requireTokenizer();
         int d = model.config().hiddenSize();
         if (maxNewTokens < 0) throw new IllegalArgumentException("maxNewTokens must be 0 or more, got " + maxNewTokens);
         if (prompt.length() > model.config().maxPositions()) {

@@ -68,7 +68,6 @@ class TagPredictorNullArgumentsTest {
         namesIt("tagFiles", () -> TagPredictor.open(dir.resolve("no-such-model").toString(), null));
         namesIt("model", () -> TagPredictor.open((String) null, List.of(tags)));
         namesIt("model", () -> new TagPredictor(null, p.tokenizer(), p.tags(), t -> false));
-        namesIt("tokenizer", () -> new TagPredictor(p.model(), null, p.tags(), t -> false));
         namesIt("tags", () -> new TagPredictor(p.model(), p.tokenizer(), null, t -> false));
         namesIt("isEos", () -> new TagPredictor(p.model(), p.tokenizer(), p.tags(), null));
 
@@ -93,5 +92,11 @@ class TagPredictorNullArgumentsTest {
         // the calls still work with what they were given (and onText may be null)
         assertEquals(1, p.predictValues(qed, List.of(prompt)).length);
         assertNotNull(p.generate(prompt, 1, Sampler.greedy(), null));
+
+        // no tokenizer (tagllm bench's random weights): prompts as Sequences give the same values; text is refused
+        TagPredictor bare = new TagPredictor(p.model(), null, p.tags(), t -> false);
+        assertArrayEquals(p.predictValues(qed, List.of(prompt)), bare.predictValues(qed, List.of(prompt)));
+        assertTrue(assertThrows(IllegalStateException.class, () -> bare.renderer(qed)).getMessage().contains("without a tokenizer"));
+        assertThrows(IllegalStateException.class, () -> bare.generate(prompt, 1));
     }
 }
