@@ -137,12 +137,15 @@ public final class ExperimentRunner {
      * @throws IOException naming a data file or output file that cannot be read or written
      * @throws java.util.concurrent.CancellationException when the calling thread is interrupted ({@code
      *         Future.cancel(true)}): the stage stops after the step under way and writes a checkpoint, so {@code run(exp,
-     *         true, false)} continues it; the interrupt status stays set
+     *         true, false)} continues it; the interrupt status stays set. Interrupted during a stage's last step, the
+     *         stage ends (its tag file is written) and the run stops before the next stage, or after the last one
+     *         completes the run and returns with the interrupt status set
      */
     public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
         requireDataFiles(exp);
         FileErrors.createFolder(out);
+        stageEndInterrupt = false;
         try (RunFolderLock lock = RunFolderLock.take(out)) {
             return runLocked(exp, resume, force);
         } catch (IOException e) {
@@ -151,6 +154,10 @@ public final class ExperimentRunner {
             var c = new java.util.concurrent.CancellationException("interrupted: the run stopped (" + FileErrors.describe(e) + ")");
             c.initCause(e);
             throw c;
+        } finally {
+            // an interrupt held while a finished stage's files were written is the caller's again
+            if (stageEndInterrupt) Thread.currentThread().interrupt();
+            stageEndInterrupt = false;
         }
     }
 
@@ -183,12 +190,27 @@ public final class ExperimentRunner {
                 TagFile.write(tags, stageOut);
                 Files.deleteIfExists(ckpt);
                 done.add(stage.name());
+                if (stageEndInterrupt && done.size() < exp.stages().size()) {
+                    // the stage is kept (its tags are written); the interrupt stops the run before the next one (run() sets
+                    // the interrupt status again)
+                    throw new java.util.concurrent.CancellationException("interrupted: the run stopped after stage " + stage.name()
+                            + " (its tags are written); a resume continues with stage " + exp.stages().get(done.size()).name());
+                }
             }
         }
         Path fin = finalFile(out);
+        // after the last stage, an interrupt held (stageEndInterrupt) lets the run complete: the caller gets its outcome
+        // with the interrupt status set again by run(), as TagPredictor returns the results of a call that finished its work
         TagFile.write(tags, fin);
         return new Outcome(tags, fin, false, summaries);
     }
+
+    /**
+     * An interrupt that arrived during a stage's last step, or while that stage's validation was recorded: the trainer
+     * stops only before a step still to do, and the stage's remaining writes (the metrics log, its tag file) go through
+     * interruptible channels, so the flag is held here until they are done, and the whole stage's work is not lost.
+     */
+    private boolean stageEndInterrupt;
 
     /**
      * Every data file the stages read exists, said by its field before anything is written: the reader, later, can
@@ -369,8 +391,10 @@ public final class ExperimentRunner {
         Trainer.Result r = train(exp, stage, tags, enc, train, trainable, ckpt, fromCheckpoint, log);
         ObjectNode summary = summary(stage, train.size(), r);
         if (r.stopped()) return summary.put("stopped", true);
+        stageEndInterrupt |= Thread.interrupted();
         recordInTagFile(exp, stage, tags, train.size(), trainable, r.steps());
         recordValidation(exp, stage, tags, enc, summary, log, r.steps());
+        stageEndInterrupt |= Thread.interrupted();
         return summary;
     }
 

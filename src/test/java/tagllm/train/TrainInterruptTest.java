@@ -82,4 +82,54 @@ class TrainInterruptTest {
         assertArrayEquals(want.head("QED").weight(), got.head("QED").weight());
         assertArrayEquals(want.head("QED").bias(), got.head("QED").bias());
     }
+
+    /**
+     * An interrupt that arrives during a stage's last step: the trainer has no step left to stop before, so the stage
+     * ends, and its tags must be written (with no checkpoint of that step, the writes failing on the interrupt lost the
+     * whole stage: 'interrupted: the run stopped (cannot write .../domain.tags.safetensors: ClosedChannelException)').
+     * The run stops after that stage, and a resume continues with the next one to the uninterrupted run's tags.
+     */
+    @Test
+    void anInterruptDuringAStagesLastStepKeepsTheStage(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        Model m = Model.load(model);
+        Path straightDir = Files.createDirectories(dir.resolve("straight")), cutDir = Files.createDirectories(dir.resolve("cut"));
+        String oneStep = yaml(model).replace("tasks: [smiles], max_steps: 4", "tasks: [smiles], max_steps: 1");
+        Files.writeString(straightDir.resolve("e.yaml"), oneStep);
+        Files.writeString(cutDir.resolve("e.yaml"), oneStep);
+        Experiment straight = Experiment.load(straightDir.resolve("e.yaml")), cut = Experiment.load(cutDir.resolve("e.yaml"));
+        Path reference = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                new DatasetRows(false)::load, Progress.silent(), false).run(straight, false, false).finalFile();
+
+        // interrupted as the one-step stage begins: the trainer sees it after step 1 of 1, the stage's last
+        DatasetRows rows = new DatasetRows(false);
+        Thread caller = Thread.currentThread();
+        boolean[] sent = {false};
+        ExperimentRunner.RowLoader interrupting = (spec, split) -> {
+            var r = rows.load(spec, split);
+            if (!sent[0]) {
+                sent[0] = true;
+                caller.interrupt();
+            }
+            return r;
+        };
+        try {
+            var e = assertThrows(CancellationException.class, () -> new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(),
+                    m.name(), m.fingerprint(), interrupting, Progress.silent(), false).run(cut, false, false));
+            assertEquals("interrupted: the run stopped after stage domain (its tags are written); a resume continues with stage qed",
+                    e.getMessage());
+            assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
+        } finally {
+            Thread.interrupted();
+        }
+        assertTrue(Files.exists(ExperimentRunner.stageFile(cut.output(), "domain")), "the finished stage's tags");
+        assertFalse(Files.exists(ExperimentRunner.checkpointFile(cut.output(), "domain")));
+        assertFalse(Files.exists(ExperimentRunner.finalFile(cut.output())));
+
+        Path resumed = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                new DatasetRows(false)::load, Progress.silent(), false).run(cut, true, false).finalFile();
+        TagSet want = TagFile.read(reference), got = TagFile.read(resumed);
+        for (Tag t : want.tags()) assertArrayEquals(t.values(), got.get(t.name()).values(), t.name());
+        assertArrayEquals(want.head("QED").weight(), got.head("QED").weight());
+    }
 }
