@@ -161,9 +161,13 @@ public final class AtomicFiles {
     }
 
     /** An exclusive lock on a temporary file being written; none on a file system without locks (nothing to clean there). */
-    private static void lock(FileChannel ch) {
+    private static void lock(FileChannel ch) throws IOException {
         try {
             ch.lock();
+        } catch (java.nio.channels.ClosedChannelException | java.nio.channels.FileLockInterruptionException e) {
+            // an interrupted thread (ClosedByInterruptException closes the channel): the write cannot go on, and the
+            // interrupt is why (taken as "no locks", the error said only 'ClosedChannelException' at the first write)
+            throw e;
         } catch (IOException noLocks) {
             // e.g. an NFS mount without a lock daemon: the write goes on; removeLeftovers cannot take such a file either
         }
