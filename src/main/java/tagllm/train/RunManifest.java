@@ -170,6 +170,13 @@ final class RunManifest {
         List<String> w = names(was), n = names(now);
         int same = samePrefix(w, n);
         String kept = same == 0 ? "keeps no stage" : "keeps " + String.join(", ", n.subList(0, same));
+        if (same == w.size()) {
+            // every recorded stage is still first, in its place: the new ones come after, nothing moved
+            List<String> added = n.subList(same, n.size());
+            return ". The " + (added.size() == 1 ? "stage " : "stages ") + String.join(", ", added) + (added.size() == 1 ? " was" : " were")
+                    + " added after the recorded ones: --resume --force keeps " + String.join(", ", w) + " and trains "
+                    + String.join(", ", added);
+        }
         if (same == n.size()) {
             return ". The later stages " + String.join(", ", w.subList(same, w.size())) + " were removed: --resume --force " + kept
                     + " and removes their tag files and checkpoints";

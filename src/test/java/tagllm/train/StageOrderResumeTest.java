@@ -47,4 +47,31 @@ class StageOrderResumeTest {
         assertNotNull(new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
                 new DatasetRows(false)::load, Progress.silent(), false).run(Experiment.load(dir.resolve("exp.yaml")), true, false).finalFile());
     }
+
+    /**
+     * A stage added after the recorded ones moves no stage: the refusal said 'The stages were reordered: --resume --force
+     * retrains from the first moved stage, b', for a stage that is new and simply trains.
+     */
+    @Test
+    void resumingWithAStageAddedAtTheEndDoesNotSayReordered(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        Model m = Model.load(model);
+        String first = "  - {name: a, stage: 1, tasks: [smiles], max_steps: 1}\n";
+        String second = "  - {name: b, stage: 1, tasks: [smiles], max_steps: 1, lr: 0.01}\n";
+        Files.writeString(dir.resolve("exp.yaml"), RunFolderForceTest.yaml(model, first, ""));
+        Experiment exp = Experiment.load(dir.resolve("exp.yaml"));
+        assertNotNull(new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                new DatasetRows(false)::load, Progress.silent(), false).run(exp, false, false).finalFile());
+
+        Files.writeString(dir.resolve("exp.yaml"), RunFolderForceTest.yaml(model, first + second, ""));
+        Experiment longer = Experiment.load(dir.resolve("exp.yaml"));
+        ExperimentRunner again = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                new DatasetRows(false)::load, Progress.silent(), false);
+        Exception e = assertThrows(IllegalArgumentException.class, () -> again.run(longer, true, false));
+        assertTrue(e.getMessage().contains("stage_order: [\"a\"] -> [\"a\",\"b\"]"), e.getMessage());
+        assertFalse(e.getMessage().contains("reordered"), e.getMessage());
+        assertFalse(e.getMessage().contains("moved"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(". The stage b was added after the recorded ones: --resume --force keeps a and trains b"),
+                e.getMessage());
+    }
 }
