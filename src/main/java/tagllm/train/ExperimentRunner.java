@@ -324,7 +324,8 @@ public final class ExperimentRunner {
         try (var files = Files.list(out)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String n = f.getFileName().toString();
-                if (LEFTOVER.matcher(n).matches() && Files.isRegularFile(f) && Files.deleteIfExists(f)) removed.add(n);
+                // not a copy another command is writing into the folder now (tags merge -o runs/x/...): it holds its lock
+                if (LEFTOVER.matcher(n).matches() && tagllm.util.AtomicFiles.removeLeftover(f)) removed.add(n);
             }
         }
         if (!removed.isEmpty()) {

@@ -196,12 +196,22 @@ public final class AtomicFiles {
         try (var files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String n = f.getFileName().toString();
-                if (!own.matcher(n).matches() || IN_FLIGHT.contains(f) || !Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
-                if (removeIfUnlocked(f)) removed.add(n);
+                if (own.matcher(n).matches() && removeLeftover(f)) removed.add(n);
             }
         }
         java.util.Collections.sort(removed);
         return removed;
+    }
+
+    /**
+     * Deletes f, a temporary copy of this class's that a killed run left (the caller matched its name), unless a run is
+     * still writing it: one in this JVM, or another process holding its lock. Not a regular file (a folder, a link):
+     * left as it is. Returns whether it was removed.
+     */
+    public static boolean removeLeftover(Path f) {
+        if (IN_FLIGHT.contains(f) || IN_FLIGHT.contains(f.toAbsolutePath().normalize())) return false;
+        if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
+        return removeIfUnlocked(f);
     }
 
     /** Deletes f while holding its lock, when no one else holds it (no run is writing it). */
