@@ -182,10 +182,18 @@ public final class PredictorService implements TagService, AutoCloseable {
             throw ApiException.badRequest("unknown task '" + name + "' in tag set " + s.name() + " (it serves: " + names(s.tasks()) + ")");
         }
         if (name == null || name.isBlank()) throw ApiException.badRequest("task: missing (served tasks: " + servedNames() + ")");
+        // the exact name first, across all sets (as each set prefers it): another set's tasks equal to it only ignoring
+        // case neither answer for it nor make it ambiguous
         List<TaskInfo> found = new ArrayList<>();
         for (ServedTagSet s : sets.values()) {
-            TaskInfo info = s.find(name);
+            TaskInfo info = s.findExact(name);
             if (info != null) found.add(info);
+        }
+        if (found.isEmpty()) {
+            for (ServedTagSet s : sets.values()) {
+                TaskInfo info = s.find(name);
+                if (info != null) found.add(info);
+            }
         }
         if (found.size() == 1) return found.getFirst();
         if (found.size() > 1) {

@@ -99,6 +99,9 @@ final class ServedTagSet {
      * several served names match ignoring case and none exactly, the request is refused naming them, rather than
      * answered with whichever was stored last.
      */
+    /** The served task of exactly that name, or null. */
+    TaskInfo findExact(String task) { return byName.get(task); }
+
     TaskInfo find(String task) {
         TaskInfo exact = byName.get(task);
         if (exact != null) return exact;

@@ -247,6 +247,38 @@ class ServeTagSetsTest {
         assertTrue(e.getMessage().contains("QED, qed") && e.getMessage().contains("exact name"), e.getMessage());
     }
 
+    /**
+     * Without tag_set, a name one set serves exactly is that task, though another set holds tasks equal to it only
+     * ignoring case: 'Qed' was refused as 'matches several tasks of tag set collide that differ only in case (QED, qed):
+     * give the exact name', while set mixed serves a task named exactly 'Qed' (each set already prefers the exact name).
+     */
+    @Test
+    void anExactNameInOneSetWinsOverCaseVariantsInAnother(@TempDir Path dir) throws Exception {
+        Path base = qedTags(dir.resolve("base.tags.safetensors"), 0);
+        var other = tagllm.task.Presets.get("QED", "test").toJson();
+        other.put("template", "Molecule <SMILES> {smiles} scores <QED> {label}");
+        TagSet both = TagFile.read(base);
+        both.tasks().put("qed", other.deepCopy());
+        Path collide = dir.resolve("collide.tags.safetensors");
+        TagFile.write(both, collide);
+        TagSet mixed = TagFile.read(qedTags(dir.resolve("m.tags.safetensors"), 0.9));
+        mixed.tasks().put("Qed", other.deepCopy());
+        Path mixedFile = dir.resolve("mixed.tags.safetensors");
+        TagFile.write(mixed, mixedFile);
+        TagPredictor ref = referencePredictor(List.of(mixedFile));
+        try (PredictorService service = service(List.of(collide, mixedFile));
+             TagServer s = TagServer.start(service, ServerOptions.defaults().withPort(0))) {
+            Reply r = post(s.uri(), "/v1/predict", json(Map.of("task", "Qed", "inputs", List.of(Map.of("smiles", "CCO")))));
+            assertEquals(200, r.status(), r.body());
+            assertEquals("mixed", r.json().path("tag_set").asText(), r.body());
+            assertEquals("Qed", r.json().path("task").asText(), r.body());
+            assertEquals(ref.predict("Qed", Map.of("smiles", "CCO")), r.json().path("predictions").get(0).asDouble(), ServeApiTest.TOLERANCE);
+            // a name no set serves exactly, matching tasks of one set only ignoring case: still refused naming them
+            Reply amb = post(s.uri(), "/v1/predict", json(Map.of("task", "qED", "inputs", List.of(Map.of("smiles", "CCO")))));
+            assertEquals(400, amb.status(), amb.body());
+        }
+    }
+
     /** The same answers as tagllm predict with each tag file alone, through the command line on both sides. */
     @Test
     void servedTogetherEqualsPredictAlone(@TempDir Path dir) throws Exception {
