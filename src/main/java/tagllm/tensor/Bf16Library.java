@@ -67,7 +67,8 @@ record Bf16Library(String status, String version, MethodHandle toBf16, MethodHan
             path = localFile(resource, tempDir);
         } catch (IOException | URISyntaxException | RuntimeException e) {
             // say where it tried: a full or read-only temporary folder is the usual cause, and -Djava.io.tmpdir the fix
-            return unavailable("cannot extract " + resource + " into the temporary folder " + System.getProperty("java.io.tmpdir")
+            return unavailable("cannot extract " + resource + " into the temporary folder "
+                    + (tempDir != null ? tempDir.toString() : System.getProperty("java.io.tmpdir"))
                     + " (set -Djava.io.tmpdir to a writable folder): " + e);
         }
         boolean extracted = !resource.getProtocol().equals("file");

@@ -386,7 +386,8 @@ public final class ExperimentRunner {
         for (String n : fresh) {
             if (!trainable.contains(n)) {
                 progress.message("note: " + n + " is new in stage " + stage.name() + " and this stage does not train it, so it stays at its"
-                        + " initial value (train it in an earlier stage, with enrich: true, or start from a tag file with init:)");
+                        + " initial value (train it in an earlier stage, set enrich: true on this stage for a domain tag, or start from a tag file"
+                        + " with init:)");
             }
         }
         Trainer.Result r = train(exp, stage, tags, enc, train, trainable, ckpt, fromCheckpoint, log);

@@ -117,11 +117,18 @@ public final class AtomicFiles {
             while (true) {
                 tmp = Files.createTempFile(dir, "." + temporaryStem(target.getFileName().toString()) + ".", ".tmp");
                 IN_FLIGHT.add(tmp);
-                ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                try {
+                    ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                } catch (java.nio.file.NoSuchFileException removedBeforeOpen) {
+                    // another run's removeLeftovers took it between its creation and this open: another name
+                    IN_FLIGHT.remove(tmp);
+                    continue;
+                }
                 lock(ch);
                 if (Files.exists(tmp)) break;
                 // removed as a leftover between its creation and the lock: another name
                 ch.close();
+                ch = null;
                 IN_FLIGHT.remove(tmp);
             }
             // written through the channel, which stays open (and locked) until the rename: a writer that closes its
