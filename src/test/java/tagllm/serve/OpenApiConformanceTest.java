@@ -41,8 +41,11 @@ class OpenApiConformanceTest {
     @TempDir
     Path dir;
 
-    /** One live answer: the operation it belongs to, its status, content type and body. */
-    private record Seen(String method, String path, int status, String contentType, String body) {}
+    /** One live answer: the operation it belongs to, its status, content type, headers (names in lower case) and body. */
+    private record Seen(String method, String path, int status, String contentType, Map<String, String> headers, String body) {}
+
+    /** Headers whose presence the document must declare where the server sends them (and the server send where declared). */
+    private static final List<String> CONTRACT_HEADERS = List.of("retry-after", "www-authenticate");
 
     private final List<Seen> seen = new ArrayList<>();
 
@@ -76,7 +79,7 @@ class OpenApiConformanceTest {
                 seen.add(stalled(s.port(), p));                                                               // 408
                 Reply latin1 = send(HttpRequest.newBuilder(s.uri().resolve(p)).header("Content-Type", "application/json; charset=iso-8859-1")
                         .POST(HttpRequest.BodyPublishers.ofString("{}")));                                      // 415
-                seen.add(new Seen("POST", p, latin1.status(), latin1.headers().firstValue("Content-Type").orElse(null), latin1.body()));
+                seen.add(new Seen("POST", p, latin1.status(), latin1.headers().firstValue("Content-Type").orElse(null), headers(latin1), latin1.body()));
             }
             // the model busy past the busy timeout (1 s): 503
             CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
@@ -111,8 +114,9 @@ class OpenApiConformanceTest {
         }
         scriptedAnswers(base);
 
+        Set<String> problems = new TreeSet<>(structure(doc));
         JsonNode paths = doc.path("paths");
-        Set<String> declared = new TreeSet<>(), answered = new TreeSet<>(), problems = new TreeSet<>();
+        Set<String> declared = new TreeSet<>(), answered = new TreeSet<>();
         for (Iterator<String> p = paths.fieldNames(); p.hasNext(); ) {
             String path = p.next();
             for (Iterator<String> m = paths.path(path).fieldNames(); m.hasNext(); ) {
@@ -132,6 +136,24 @@ class OpenApiConformanceTest {
                 continue;
             }
             response = resolve(doc, response);
+            JsonNode declaredHeaders = response.path("headers");
+            for (String h : CONTRACT_HEADERS) {
+                JsonNode d = null;
+                for (Iterator<String> n = declaredHeaders.fieldNames(); n.hasNext(); ) {
+                    String name = n.next();
+                    if (name.equalsIgnoreCase(h)) d = resolve(doc, declaredHeaders.path(name));
+                }
+                String sent = a.headers().get(h);
+                if (sent != null && d == null) problems.add(key + ": header " + h + " is sent but not declared");
+                if (sent == null && d != null && d.path("required").asBoolean()) problems.add(key + ": required header " + h + " is not sent");
+                if (sent != null && d != null) {
+                    JsonNode value = d.path("schema").path("type").asText().equals("integer") && sent.matches("-?\\d+") ? JSON.getNodeFactory().numberNode(Long.parseLong(sent))
+                            : JSON.getNodeFactory().textNode(sent);
+                    List<String> errors = new ArrayList<>();
+                    validate(doc, d.path("schema"), value, "header " + h, errors, new TreeSet<>());
+                    problems.addAll(errors.stream().map(e -> key + ": " + e).toList());
+                }
+            }
             if (a.method().equals("HEAD")) {
                 if (!a.body().isEmpty()) problems.add(key + ": a HEAD answer has a body");
                 continue;
@@ -147,11 +169,43 @@ class OpenApiConformanceTest {
                 List<String> errors = new ArrayList<>();
                 validate(doc, schema, JSON.readTree(a.body()), "", errors, fieldsSeen);
                 for (String e : errors) problems.add(key + ": " + e + " in " + a.body().substring(0, Math.min(300, a.body().length())));
+            } else if (type.equals("text/event-stream")) {
+                events(doc, content.path(type).path("x-events"), a.body(), key, problems, fieldsSeen);
             }
         }
         for (String d : declared) if (!answered.contains(d)) problems.add(d + ": declared but never answered");
         for (String f : responseFields(doc)) if (!fieldsSeen.contains(f)) problems.add("response field " + f + ": declared but in no answer");
         assertEquals(Set.of(), problems);
+    }
+
+    /** The structural check finds each kind of break it is there for: it is not satisfied by any document. */
+    @Test
+    void theStructuralCheckRefusesBrokenDocuments() throws Exception {
+        JsonNode base;
+        try (var in = OpenApi.class.getResourceAsStream("openapi.json")) {
+            base = JSON.readTree(in);
+        }
+        assertEquals(List.of(), structure(base));
+        Map<String, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode>> breaks = new java.util.LinkedHashMap<>();
+        breaks.put("operationId", d -> ((com.fasterxml.jackson.databind.node.ObjectNode) d.path("paths").path("/v1/predict").path("post")).remove("operationId"));
+        breaks.put("is not unique", d -> ((com.fasterxml.jackson.databind.node.ObjectNode) d.path("paths").path("/v1/generate").path("post")).put("operationId", "predict"));
+        breaks.put("not an OpenAPI 3.0 type", d -> ((com.fasterxml.jackson.databind.node.ObjectNode) d.path("components").path("schemas").path("Error").path("properties").path("error"))
+                .set("type", JSON.createArrayNode().add("string").add("null")));
+        breaks.put("does not resolve", d -> ((com.fasterxml.jackson.databind.node.ObjectNode) d.path("components").path("schemas").path("TagSets").path("properties").path("tag_sets").path("items"))
+                .put("$ref", "#/components/schemas/Tagset"));
+        breaks.put("must be a boolean in OpenAPI 3.0", d -> ((com.fasterxml.jackson.databind.node.ObjectNode) d.path("components").path("schemas").path("GenerateRequest").path("properties").path("top_p"))
+                .put("exclusiveMinimum", 0));
+        breaks.put("no OpenAPI 3.0 schema keyword", d -> ((com.fasterxml.jackson.databind.node.ObjectNode) d.path("components").path("schemas").path("Health").path("properties").path("status"))
+                .put("const", "ok"));
+        breaks.put("needs a description", d -> ((com.fasterxml.jackson.databind.node.ObjectNode) d.path("components").path("responses").path("Error")).remove("description"));
+        breaks.put("is not among its properties", d -> ((com.fasterxml.jackson.databind.node.ArrayNode) d.path("components").path("schemas").path("Outputs").path("required")).add("output"));
+        breaks.put("expected 3.0.x", d -> ((com.fasterxml.jackson.databind.node.ObjectNode) d).put("openapi", "3.1.0"));
+        for (var b : breaks.entrySet()) {
+            var broken = (com.fasterxml.jackson.databind.node.ObjectNode) base.deepCopy();
+            b.getValue().accept(broken);
+            List<String> found = structure(broken);
+            assertTrue(found.stream().anyMatch(p -> p.contains(b.getKey())), b.getKey() + ": " + found);
+        }
     }
 
     /** 500 (a service that fails) and, while the server stops, /health's 503, from a service scripted for them. */
@@ -215,7 +269,13 @@ class OpenApiConformanceTest {
         b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
                 : b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         Reply r = send(b);
-        return new Seen(method, path, r.status(), r.headers().firstValue("Content-Type").orElse(null), r.body());
+        return new Seen(method, path, r.status(), r.headers().firstValue("Content-Type").orElse(null), headers(r), r.body());
+    }
+
+    private static Map<String, String> headers(Reply r) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        r.headers().map().forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), String.join(", ", v)));
+        return out;
     }
 
     /** A POST whose body stops arriving: 408 after the body timeout. */
@@ -226,9 +286,12 @@ class OpenApiConformanceTest {
                     .getBytes(StandardCharsets.US_ASCII));
             String raw = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int status = Integer.parseInt(raw.substring(9, 12));
-            String type = raw.lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-type:")).map(l -> l.substring(13).trim())
-                    .findFirst().orElse(null);
-            return new Seen("POST", path, status, type, raw.substring(raw.indexOf("\r\n\r\n") + 4));
+            Map<String, String> headers = new java.util.TreeMap<>();
+            for (String l : raw.substring(0, raw.indexOf("\r\n\r\n")).lines().skip(1).toList()) {
+                int colon = l.indexOf(':');
+                headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
+            }
+            return new Seen("POST", path, status, headers.get("content-type"), headers, raw.substring(raw.indexOf("\r\n\r\n") + 4));
         }
     }
 
@@ -247,6 +310,157 @@ class OpenApiConformanceTest {
         Path f = dir.resolve("bbbp.tags.safetensors");
         TagFile.write(s, f);
         return f;
+    }
+
+    /**
+     * A text/event-stream answer: every event is one the media type's x-events names, with data its schema takes;
+     * tokens first, then exactly one done (or error) event last; the done event's outputs are the tokens concatenated.
+     */
+    private static void events(JsonNode doc, JsonNode declared, String body, String key, Set<String> problems, Set<String> fieldsSeen) throws Exception {
+        List<String> names = new ArrayList<>();
+        Map<Integer, StringBuilder> pieces = new java.util.TreeMap<>();
+        JsonNode done = null;
+        for (String block : body.split("\n\n")) {
+            if (block.isBlank()) continue;
+            String event = null, data = null;
+            for (String line : block.split("\n")) {
+                if (line.startsWith("event: ")) event = line.substring(7);
+                else if (line.startsWith("data: ")) data = line.substring(6);
+                else problems.add(key + ": stream line '" + line + "' is neither event: nor data:");
+            }
+            names.add(event);
+            if (!declared.has(event)) {
+                problems.add(key + ": stream event '" + event + "' has no schema in x-events");
+                continue;
+            }
+            JsonNode value = JSON.readTree(data);
+            List<String> errors = new ArrayList<>();
+            validate(doc, declared.path(event), value, "event " + event, errors, fieldsSeen);
+            for (String e : errors) problems.add(key + ": " + e + " in " + data);
+            if (event.equals("token")) pieces.computeIfAbsent(value.path("index").asInt(), i -> new StringBuilder()).append(value.path("text").asText());
+            if (event.equals("done")) done = value;
+        }
+        String last = names.isEmpty() ? null : names.getLast();
+        if (!"done".equals(last) && !"error".equals(last)) problems.add(key + ": the stream does not end with a done or error event: " + names);
+        if (names.subList(0, Math.max(0, names.size() - 1)).stream().anyMatch(n -> !"token".equals(n))) problems.add(key + ": events before the last are not all token events: " + names);
+        if (done != null) {
+            for (int i = 0; i < done.path("outputs").size(); i++) {
+                String joined = pieces.containsKey(i) ? pieces.get(i).toString() : "";
+                if (!joined.equals(done.path("outputs").get(i).asText())) problems.add(key + ": the pieces of input " + i + " do not concatenate to outputs[" + i + "]");
+            }
+        }
+    }
+
+    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
+    private static final Set<String> SCHEMA_KEYWORDS = Set.of("title", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+            "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties", "minProperties", "required", "enum", "type",
+            "allOf", "oneOf", "anyOf", "not", "items", "properties", "additionalProperties", "description", "format", "default", "nullable",
+            "discriminator", "readOnly", "writeOnly", "xml", "externalDocs", "example", "deprecated", "$ref");
+    private static final Set<String> TYPES = Set.of("string", "number", "integer", "boolean", "array", "object");
+
+    /**
+     * The document is structurally OpenAPI 3.0 (the parts of the specification this document uses): the version,
+     * info, paths of methods, operations with unique operationIds and responses keyed by status, each response with
+     * a description and each media type and header with a schema, security naming declared schemes, every $ref
+     * resolving, and schemas of 3.0's Schema Object keywords only (no 3.1 or JSON Schema 2020 forms such as type
+     * arrays or const), nullable beside a type, exclusiveMinimum/Maximum as booleans beside minimum/maximum.
+     */
+    static List<String> structure(JsonNode doc) {
+        List<String> out = new ArrayList<>();
+        if (!doc.path("openapi").asText().matches("3\\.0\\.\\d+")) out.add("openapi: expected 3.0.x, got " + doc.path("openapi"));
+        for (String f : List.of("title", "version")) if (!doc.path("info").path(f).isTextual()) out.add("info." + f + ": missing or not a string");
+        Set<String> schemes = new TreeSet<>();
+        doc.path("components").path("securitySchemes").fieldNames().forEachRemaining(schemes::add);
+        List<JsonNode> requirements = new ArrayList<>();
+        doc.path("security").forEach(requirements::add);
+        Set<String> operationIds = new TreeSet<>();
+        List<Map.Entry<String, JsonNode>> schemas = new ArrayList<>();
+        doc.path("components").path("schemas").fields().forEachRemaining(e -> schemas.add(Map.entry("#/components/schemas/" + e.getKey(), e.getValue())));
+        for (Iterator<Map.Entry<String, JsonNode>> p = doc.path("paths").fields(); p.hasNext(); ) {
+            var path = p.next();
+            if (!path.getKey().startsWith("/")) out.add("paths." + path.getKey() + ": does not start with /");
+            for (Iterator<Map.Entry<String, JsonNode>> m = path.getValue().fields(); m.hasNext(); ) {
+                var op = m.next();
+                String where = op.getKey() + " " + path.getKey();
+                if (!METHODS.contains(op.getKey())) {
+                    if (!Set.of("summary", "description", "servers", "parameters").contains(op.getKey()) && !op.getKey().startsWith("x-")) out.add(where + ": not a method");
+                    continue;
+                }
+                String id = op.getValue().path("operationId").asText("");
+                if (id.isEmpty()) out.add(where + ": no operationId (client generators name their methods after it)");
+                else if (!operationIds.add(id)) out.add(where + ": operationId " + id + " is not unique");
+                op.getValue().path("security").forEach(requirements::add);
+                if (op.getValue().has("requestBody")) {
+                    JsonNode rb = resolve(doc, op.getValue().path("requestBody"));
+                    rb.path("content").fields().forEachRemaining(c -> schemas.add(Map.entry(where + " request " + c.getKey(), c.getValue().path("schema"))));
+                }
+                JsonNode responses = op.getValue().path("responses");
+                if (responses.isEmpty()) out.add(where + ": no responses");
+                for (Iterator<Map.Entry<String, JsonNode>> r = responses.fields(); r.hasNext(); ) {
+                    var resp = r.next();
+                    String at = where + " " + resp.getKey();
+                    if (!resp.getKey().matches("[1-5](\\d\\d|XX)|default")) out.add(at + ": not a status code");
+                    JsonNode body = resolve(doc, resp.getValue());
+                    if (!body.path("description").isTextual()) out.add(at + ": a response needs a description");
+                    for (Iterator<Map.Entry<String, JsonNode>> h = body.path("headers").fields(); h.hasNext(); ) {
+                        var header = h.next();
+                        JsonNode hd = resolve(doc, header.getValue());
+                        if (header.getKey().equalsIgnoreCase("content-type")) out.add(at + ": a Content-Type header definition is ignored by OpenAPI");
+                        if (!hd.has("schema")) out.add(at + ": header " + header.getKey() + " has no schema");
+                        else schemas.add(Map.entry(at + " header " + header.getKey(), hd.path("schema")));
+                    }
+                    for (Iterator<Map.Entry<String, JsonNode>> c = body.path("content").fields(); c.hasNext(); ) {
+                        var media = c.next();
+                        if (!media.getKey().matches("[a-z*]+/[a-z0-9.+*-]+")) out.add(at + ": " + media.getKey() + " is not a media type");
+                        if (!media.getValue().has("schema")) out.add(at + " " + media.getKey() + ": no schema");
+                        else schemas.add(Map.entry(at + " " + media.getKey(), media.getValue().path("schema")));
+                        media.getValue().path("x-events").fields().forEachRemaining(e -> schemas.add(Map.entry(at + " event " + e.getKey(), e.getValue())));
+                    }
+                }
+            }
+        }
+        for (JsonNode req : requirements) req.fieldNames().forEachRemaining(n -> { if (!schemes.contains(n)) out.add("security: scheme " + n + " is not declared"); });
+        refs(doc, doc, "", out);
+        for (var e : schemas) schema(e.getValue(), e.getKey(), out);
+        return out;
+    }
+
+    private static void refs(JsonNode doc, JsonNode n, String where, List<String> out) {
+        if (n.isObject() && n.has("$ref")) {
+            String ref = n.path("$ref").asText();
+            JsonNode t = doc;
+            if (ref.startsWith("#/")) for (String part : ref.substring(2).split("/")) t = t.path(part);
+            if (!ref.startsWith("#/") || t.isMissingNode()) out.add(where + ": $ref " + ref + " does not resolve");
+            if (n.size() > 1) out.add(where + ": $ref with siblings (OpenAPI 3.0 ignores them)");
+            return;
+        }
+        if (n.isObject()) n.fields().forEachRemaining(f -> refs(doc, f.getValue(), where + "/" + f.getKey(), out));
+        if (n.isArray()) for (int i = 0; i < n.size(); i++) refs(doc, n.get(i), where + "/" + i, out);
+    }
+
+    private static void schema(JsonNode s, String where, List<String> out) {
+        if (!s.isObject()) {
+            out.add(where + ": a schema must be an object, got " + s);
+            return;
+        }
+        if (s.has("$ref")) return; // checked by refs, and its target is among the component schemas
+        s.fieldNames().forEachRemaining(k -> { if (!SCHEMA_KEYWORDS.contains(k) && !k.startsWith("x-")) out.add(where + ": " + k + " is no OpenAPI 3.0 schema keyword"); });
+        if (s.has("type") && !(s.path("type").isTextual() && TYPES.contains(s.path("type").asText()))) out.add(where + ": type " + s.path("type") + " is not an OpenAPI 3.0 type");
+        if (s.has("nullable") && !s.path("nullable").isBoolean()) out.add(where + ": nullable must be a boolean");
+        if (s.path("nullable").asBoolean() && !s.has("type")) out.add(where + ": nullable without type has no effect (OpenAPI 3.0.3)");
+        for (String[] pair : new String[][]{{"exclusiveMinimum", "minimum"}, {"exclusiveMaximum", "maximum"}}) {
+            if (s.has(pair[0]) && !s.path(pair[0]).isBoolean()) out.add(where + ": " + pair[0] + " must be a boolean in OpenAPI 3.0");
+            if (s.has(pair[0]) && !s.has(pair[1])) out.add(where + ": " + pair[0] + " without " + pair[1]);
+        }
+        if (s.path("type").asText().equals("array") && !s.has("items")) out.add(where + ": an array schema needs items");
+        if (s.has("enum") && (!s.path("enum").isArray() || s.path("enum").isEmpty())) out.add(where + ": enum must be a non-empty array");
+        for (JsonNode r : s.path("required")) if (!s.path("properties").has(r.asText())) out.add(where + ": required " + r + " is not among its properties");
+        s.path("properties").fields().forEachRemaining(p -> schema(p.getValue(), where + "." + p.getKey(), out));
+        if (s.has("items")) schema(s.path("items"), where + "[]", out);
+        if (s.path("additionalProperties").isObject()) schema(s.path("additionalProperties"), where + "{}", out);
+        else if (s.has("additionalProperties") && !s.path("additionalProperties").isBoolean()) out.add(where + ": additionalProperties must be a boolean or a schema");
+        for (String k : List.of("allOf", "oneOf", "anyOf")) for (JsonNode alt : s.path(k)) schema(alt, where + " " + k, out);
+        if (s.has("not")) schema(s.path("not"), where + " not", out);
     }
 
     // ------------------------------------------------------------------ a small OpenAPI 3.0 schema checker
