@@ -178,6 +178,72 @@ class OpenApiConformanceTest {
         assertEquals(Set.of(), problems);
     }
 
+    /**
+     * The request schema's numeric bounds are the server's: for each number or integer property of GenerateRequest, a
+     * request at each bound the schema allows (minimum, maximum, or the range of its format, int32 or int64, where it
+     * states none) is answered 200, and one just past a bound it states is refused with 400. A generated client that
+     * validates its requests against the document then never sends what the server refuses, nor refuses what it takes.
+     */
+    @Test
+    void generateRequestBoundsAreTheServers() throws Exception {
+        PredictorService service = service(List.of(translateTags(dir)));
+        ServerOptions options = ServerOptions.defaults().withPort(0).withMaxTokens(3).withLog(line -> { });
+        List<String> problems = new ArrayList<>();
+        try (TagServer s = TagServer.start(service, options)) {
+            JsonNode doc = get(s.uri(), "/openapi.json").json();
+            JsonNode props = doc.path("components").path("schemas").path("GenerateRequest").path("properties");
+            for (Iterator<Map.Entry<String, JsonNode>> it = props.fields(); it.hasNext(); ) {
+                var f = it.next();
+                JsonNode p = f.getValue();
+                String type = p.path("type").asText();
+                if (!type.equals("integer") && !type.equals("number")) continue;
+                List<String> inside = new ArrayList<>(), outside = new ArrayList<>();
+                if (type.equals("integer")) {
+                    java.math.BigInteger lo = p.has("minimum") ? p.path("minimum").bigIntegerValue() : null;
+                    java.math.BigInteger hi = p.has("maximum") ? p.path("maximum").bigIntegerValue() : null;
+                    java.math.BigInteger fmtLo = java.math.BigInteger.valueOf(p.path("format").asText().equals("int32") ? Integer.MIN_VALUE : Long.MIN_VALUE);
+                    java.math.BigInteger fmtHi = java.math.BigInteger.valueOf(p.path("format").asText().equals("int32") ? Integer.MAX_VALUE : Long.MAX_VALUE);
+                    if (p.path("exclusiveMinimum").asBoolean() && lo != null) lo = lo.add(java.math.BigInteger.ONE);
+                    if (p.path("exclusiveMaximum").asBoolean() && hi != null) hi = hi.subtract(java.math.BigInteger.ONE);
+                    inside.add((lo != null ? lo : fmtLo).toString());
+                    inside.add((hi != null ? hi : fmtHi).toString());
+                    if (lo != null) outside.add(lo.subtract(java.math.BigInteger.ONE).toString());
+                    if (hi != null) outside.add(hi.add(java.math.BigInteger.ONE).toString());
+                } else {
+                    if (p.has("minimum")) {
+                        double lo = p.path("minimum").asDouble();
+                        if (p.path("exclusiveMinimum").asBoolean()) {
+                            outside.add(Double.toString(lo));
+                            inside.add(Double.toString(lo + 1e-9));
+                        } else {
+                            inside.add(Double.toString(lo));
+                            outside.add(Double.toString(lo - 0.5));
+                        }
+                    }
+                    if (p.has("maximum")) {
+                        double hi = p.path("maximum").asDouble();
+                        if (p.path("exclusiveMaximum").asBoolean()) outside.add(Double.toString(hi));
+                        else inside.add(Double.toString(hi));
+                        outside.add(Double.toString(hi + 0.5));
+                    }
+                }
+                for (String v : inside) {
+                    Reply r = post(s.uri(), "/v1/generate", "{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"The sun\"}], "
+                            + (f.getKey().equals("max_tokens") ? "" : "\"max_tokens\": 1, ") + "\"" + f.getKey() + "\": " + v + "}");
+                    if (r.status() != 200) problems.add(f.getKey() + " = " + v + " is in the schema's range but got " + r.status() + " " + r.body());
+                }
+                for (String v : outside) {
+                    Reply r = post(s.uri(), "/v1/generate", "{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"The sun\"}], \""
+                            + f.getKey() + "\": " + v + "}");
+                    if (r.status() != 400) problems.add(f.getKey() + " = " + v + " is outside the schema's range but got " + r.status() + " " + r.body());
+                }
+            }
+        } finally {
+            service.close();
+        }
+        assertEquals(List.of(), problems);
+    }
+
     /** The structural check finds each kind of break it is there for: it is not satisfied by any document. */
     @Test
     void theStructuralCheckRefusesBrokenDocuments() throws Exception {
