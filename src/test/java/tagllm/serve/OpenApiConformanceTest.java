@@ -597,13 +597,34 @@ class OpenApiConformanceTest {
                     errors.add(where + ": expected an array, got " + v);
                     return;
                 }
+                if (schema.has("minItems") && v.size() < schema.path("minItems").asInt()) errors.add(where + ": fewer than minItems " + schema.path("minItems") + " items");
+                if (schema.has("maxItems") && v.size() > schema.path("maxItems").asInt()) errors.add(where + ": more than maxItems " + schema.path("maxItems") + " items");
                 for (int i = 0; i < v.size(); i++) validate(doc, schema.path("items"), v.get(i), where + "[" + i + "]", errors, fieldsSeen);
             }
             case "string" -> { if (!v.isTextual()) errors.add(where + ": expected a string, got " + v); }
-            case "integer" -> { if (!v.isIntegralNumber()) errors.add(where + ": expected an integer, got " + v); }
-            case "number" -> { if (!v.isNumber()) errors.add(where + ": expected a number, got " + v); }
+            case "integer" -> {
+                if (!v.isIntegralNumber()) errors.add(where + ": expected an integer, got " + v);
+                else bounds(schema, v, where, errors);
+            }
+            case "number" -> {
+                if (!v.isNumber()) errors.add(where + ": expected a number, got " + v);
+                else bounds(schema, v, where, errors);
+            }
             case "boolean" -> { if (!v.isBoolean()) errors.add(where + ": expected a boolean, got " + v); }
             default -> errors.add(where + ": the schema has no type");
+        }
+    }
+
+    /** minimum and maximum, exclusive where the OpenAPI 3.0 booleans say so. */
+    private static void bounds(JsonNode schema, JsonNode v, String where, List<String> errors) {
+        java.math.BigDecimal x = v.decimalValue();
+        if (schema.has("minimum")) {
+            int c = x.compareTo(schema.path("minimum").decimalValue());
+            if (c < 0 || c == 0 && schema.path("exclusiveMinimum").asBoolean()) errors.add(where + ": " + v + " is below the minimum " + schema.path("minimum"));
+        }
+        if (schema.has("maximum")) {
+            int c = x.compareTo(schema.path("maximum").decimalValue());
+            if (c > 0 || c == 0 && schema.path("exclusiveMaximum").asBoolean()) errors.add(where + ": " + v + " is above the maximum " + schema.path("maximum"));
         }
     }
 
