@@ -28,6 +28,23 @@ public class DatasetException extends RuntimeException {
         this.known = java.util.Map.of();
     }
 
+    /** A copy to keep in a listing: origin and reason only, no stack trace, no row values. */
+    private DatasetException(Origin origin, String reason, boolean listed) {
+        super(origin + ": " + reason, null, false, false);
+        this.origin = origin;
+        this.reason = reason;
+        this.known = java.util.Map.of();
+    }
+
+    /**
+     * This problem as a listing keeps it ({@link RowIssues#listingAll}: every skipped row of a file): its message,
+     * origin and reason without the stack trace and the row's values, so a file with many bad rows costs a small
+     * object each.
+     */
+    public DatasetException listed() {
+        return new DatasetException(origin, reason, true);
+    }
+
     public static DatasetException of(String source, long line, String reason) {
         return new DatasetException(new Origin(source, line), reason);
     }

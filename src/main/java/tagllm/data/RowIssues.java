@@ -141,7 +141,7 @@ public final class RowIssues {
             Origin where = problem.origin();
             int file = where == null ? Integer.MAX_VALUE : fileRank.computeIfAbsent(where.source(), k -> fileRank.size());
             Kept k = new Kept(file, where == null ? 0 : where.line(), count++, problem.getMessage());
-            if (all != null) all.add(problem);
+            if (all != null) all.add(problem.listed()); // every row's problem is kept: small copies, not the exceptions
             if (kept.size() < keep) {
                 kept.add(k);
             } else if (keep > 0) {

@@ -90,4 +90,26 @@ class RowIssuesTest {
         assertEquals(1, none.count());
         assertEquals("1 row skipped", none.summary());
     }
+
+    /**
+     * listingAll keeps every skipped row's problem for the run folder's skipped_rows.jsonl; it kept the exceptions
+     * themselves, each with its stack trace and the row's values, so a file with many bad rows held them all. It
+     * keeps small copies: the same origin, reason and message, no stack trace, no values.
+     */
+    @Test
+    void aListingKeepsEachProblemWithoutItsStackOrValues() {
+        RowIssues issues = RowIssues.skipping(5).listingAll();
+        DatasetException bad = new DatasetException(new Origin("f.csv", 7), "invalid SMILES 'C('", Map.of("smiles", "C(".repeat(1000)));
+        issues.record(bad);
+        List<DatasetException> all = issues.all();
+        assertEquals(1, all.size());
+        DatasetException kept = all.get(0);
+        assertEquals(bad.getMessage(), kept.getMessage());
+        assertEquals(bad.origin().source(), kept.origin().source());
+        assertEquals(7, kept.origin().line());
+        assertEquals(bad.reason(), kept.reason());
+        assertEquals(0, kept.getStackTrace().length, "no stack trace kept");
+        assertTrue(kept.known().isEmpty(), "no row values kept");
+        assertTrue(bad.getStackTrace().length > 0, "the problem itself still has its trace");
+    }
 }
