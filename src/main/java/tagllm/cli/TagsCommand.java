@@ -42,13 +42,20 @@ public final class TagsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             TagSet s = TagFile.read(file);
+            String writtenBy;
+            try (tagllm.model.SafeTensors st = tagllm.model.SafeTensors.open(file)) {
+                writtenBy = TagFile.writtenBy(st);
+            }
             var out = spec.commandLine().getOut();
             if (json) {
                 ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-                out.println(om.writeValueAsString(describe(s, om)));
+                ObjectNode o = describe(s, om);
+                o.put("tagllm_version", writtenBy); // null: written before tag files recorded it
+                out.println(om.writeValueAsString(o));
                 return 0;
             }
             out.println(file);
+            out.println("  written by  tagllm " + (writtenBy != null ? writtenBy : "(not recorded: a file from before 7 Dec 2026)"));
             out.println("  base model  " + s.modelName() + "  (fingerprint " + s.modelFingerprint() + ")");
             out.println("  tags");
             for (Tag t : s.tags()) {

@@ -33,6 +33,9 @@ public final class TagFile {
         ObjectNode meta = JSON.createObjectNode();
         meta.put("format", FORMAT);
         meta.put("version", VERSION);
+        // which tagllm wrote the file (docs/reliability.md, "Files across versions"): files from before it was
+        // recorded lack it and are read as before
+        meta.put("tagllm_version", tagllm.util.Version.current());
         ObjectNode model = meta.putObject("model");
         model.put("name", set.modelName());
         model.put("fingerprint", set.modelFingerprint());
@@ -86,6 +89,21 @@ public final class TagFile {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (tag file not found)");
         try (SafeTensors st = SafeTensors.open(file)) {
             return read(st);
+        }
+    }
+
+    /**
+     * The tagllm version that wrote a tag file or checkpoint (metadata tagllm_version), or null when the file predates
+     * that field (written before 7 Dec 2026) or its metadata is not readable JSON.
+     */
+    public static String writtenBy(SafeTensors st) {
+        String json = st.metadata().get("tagllm");
+        if (json == null) return null;
+        try {
+            JsonNode v = JSON.readTree(json).get("tagllm_version");
+            return v != null && v.isTextual() ? v.asText() : null;
+        } catch (IOException e) {
+            return null;
         }
     }
 

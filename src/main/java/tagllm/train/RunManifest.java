@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import tagllm.task.DataSpec;
 import tagllm.util.AtomicFiles;
 import tagllm.util.Sha256;
+import tagllm.util.Version;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -116,6 +117,8 @@ final class RunManifest {
     static void start(Path output, ObjectNode settings) throws IOException {
         ObjectNode m = JSON.createObjectNode();
         m.put("format", "tagllm.run");
+        // which tagllm started the run; a resume by another one adds a history entry (docs/reliability.md)
+        m.put("tagllm_version", Version.current());
         m.put("started", Instant.now().toString());
         m.set("settings", settings);
         m.putArray("history");
@@ -146,7 +149,22 @@ final class RunManifest {
             if (was.isObject() && !was.has(added)) ((ObjectNode) now).remove(added);
         }
         diff("", was, now, changed);
-        if (changed.isEmpty()) return;
+        // the last tagllm that wrote the run: the one that started it, or the last that resumed it (absent: a run.json
+        // from before versions were recorded)
+        String lastVersion = m.path("tagllm_version").isTextual() ? m.path("tagllm_version").asText() : null;
+        for (JsonNode e : m.path("history")) if (e.path("tagllm_version").isTextual()) lastVersion = e.path("tagllm_version").asText();
+        boolean otherVersion = !Version.current().equals(lastVersion);
+        if (changed.isEmpty()) {
+            if (otherVersion) {
+                // same settings, another tagllm: the history says from where on it wrote the run
+                ObjectNode h = ((ArrayNode) m.withArray("history")).addObject();
+                h.put("resumed", Instant.now().toString());
+                h.put("tagllm_version", Version.current());
+                h.put("previous_tagllm_version", lastVersion);
+                AtomicFiles.writeString(f, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n");
+            }
+            return;
+        }
         if (!force) {
             throw new IllegalArgumentException(output + " was started with other settings than the experiment file has now: "
                     + String.join("; ", changed) + ". Resuming would mix them; restore the file, or add --force to resume with the new "
@@ -154,6 +172,8 @@ final class RunManifest {
         }
         ObjectNode h = ((ArrayNode) m.withArray("history")).addObject();
         h.put("resumed", Instant.now().toString());
+        h.put("tagllm_version", Version.current());
+        if (otherVersion) h.put("previous_tagllm_version", lastVersion);
         h.set("changed", JSON.valueToTree(changed));
         h.set("previous_settings", m.path("settings").deepCopy());
         m.set("settings", settings);
