@@ -123,7 +123,13 @@ public final class TagFile {
             throw new ModelFormatException(file + ": tag metadata is not valid JSON: " + m.lines().findFirst().orElse(m));
         }
         int version = meta.path("version").asInt(-1);
-        if (version != VERSION) throw new ModelFormatException(file + ": tag file version " + version + " is not supported (expected " + VERSION + ")");
+        if (version != VERSION) {
+            // a later tagllm's file: say which wrote it and what to do, not only that the number differs
+            String by = meta.path("tagllm_version").isTextual() ? "tagllm " + meta.path("tagllm_version").asText() : "another tagllm";
+            throw new ModelFormatException(file + ": tag file format version " + (version < 0 ? "(none)" : version) + " is not one this tagllm ("
+                    + tagllm.util.Version.current() + ") reads (it reads version " + VERSION + "); it was written by " + by
+                    + (version > VERSION ? ": upgrade tagllm to load it" : ": retrain the tags, or give a file written by tagllm"));
+        }
         // without the fingerprint a tag file could be used with any model, silently giving nonsense
         JsonNode fp = meta.path("model").get("fingerprint");
         if (fp == null || !fp.isTextual() || fp.asText().isBlank()) {

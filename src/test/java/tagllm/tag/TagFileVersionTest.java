@@ -40,4 +40,32 @@ class TagFileVersionTest {
             assertNull(TagFile.writtenBy(st));
         }
     }
+
+    /** A tag file as a later format version would write it: its metadata, by hand. */
+    private static Path file(Path dir, String versionFields) throws Exception {
+        tagllm.model.SafeTensorsWriter w = new tagllm.model.SafeTensorsWriter();
+        w.addF32("tag.QED", new float[]{1, 2, 3}, 1, 3);
+        w.metadata("format", "tagllm.tags");
+        w.metadata("tagllm", "{\"format\": \"tagllm.tags\", " + versionFields + ", \"model\": {\"name\": \"tiny\", \"fingerprint\": \"fp\"}, "
+                + "\"tags\": [{\"name\": \"<QED>\", \"kind\": \"function\", \"p\": 1, \"hidden\": 3}]}");
+        Path f = dir.resolve("later.tags.safetensors");
+        w.write(f);
+        return f;
+    }
+
+    @Test
+    void aLaterFormatVersionIsRefusedSayingWhichTagllmWroteItAndToUpgrade(@TempDir Path dir) throws Exception {
+        Path f = file(dir, "\"version\": 2, \"tagllm_version\": \"0.3.0\"");
+        var e = assertThrows(tagllm.model.ModelFormatException.class, () -> TagFile.read(f));
+        String m = e.getMessage();
+        assertTrue(m.startsWith(f.toString() + ": "), m);
+        assertTrue(m.contains("format version 2") && m.contains("reads version 1") && m.contains("tagllm 0.3.0")
+                && m.contains("upgrade tagllm"), m);
+        assertFalse(m.contains("\n"), m);
+        // without the writer's version, and without a format version at all
+        String unknown = assertThrows(tagllm.model.ModelFormatException.class, () -> TagFile.read(file(dir, "\"version\": 3"))).getMessage();
+        assertTrue(unknown.contains("another tagllm") && unknown.contains("upgrade tagllm"), unknown);
+        String none = assertThrows(tagllm.model.ModelFormatException.class, () -> TagFile.read(file(dir, "\"nothing\": 0"))).getMessage();
+        assertTrue(none.contains("format version (none)") && none.contains("retrain"), none);
+    }
 }
