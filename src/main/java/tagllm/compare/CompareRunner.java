@@ -201,8 +201,8 @@ public final class CompareRunner {
                         missing.add(id);
                         continue;
                     }
-                    progress.message("run " + id);
-                    Files.createDirectories(dir);
+                    progress.message("run " + id + (o.reportOnly() ? " (no training: computed for the report, not saved)" : ""));
+                    if (!o.reportOnly()) Files.createDirectories(dir);
                     long t0 = System.nanoTime();
                     RunResult r = switch (m) {
                         case TAGLLM -> tagLlm(exp, a, seed, id, dir);
@@ -212,7 +212,7 @@ public final class CompareRunner {
                         case BASELINE -> baseline(exp, seed, id);
                     };
                     r = new RunResult(r.id(), r.method(), r.ablation(), r.seed(), (System.nanoTime() - t0) / 1e9, r.tasks(), r.curves());
-                    AtomicFiles.writeString(result, JSON.writeValueAsString(r));
+                    if (!o.reportOnly()) AtomicFiles.writeString(result, JSON.writeValueAsString(r)); // (only the baseline gets here)
                     out.add(r);
                 }
             }

@@ -55,6 +55,19 @@ class ReportOnlyProbeSeedTest {
         assertEquals(0, report.path("about").path("missing_runs").size(), report.path("about").toString());
         assertFalse(Files.exists(out.resolve("runs/probe-seed0/result.json")), "--report-only writes nothing but the report");
 
+        // the baseline (a mean, no training) is computed for the report when no seed of it finished, and not written
+        byte[] baseline0 = Files.readAllBytes(out.resolve("runs/baseline-seed0/result.json"));
+        byte[] baseline1 = Files.readAllBytes(out.resolve("runs/baseline-seed1/result.json"));
+        Files.delete(out.resolve("runs/baseline-seed0/result.json"));
+        Files.delete(out.resolve("runs/baseline-seed1/result.json"));
+        r = CliRun.of("compare", yaml.toString(), "--methods", "probe", "--seeds", "2", "-o", out.toString(), "--report-only", "-q");
+        assertEquals(0, r.exit(), r.err());
+        assertFalse(JSON.readTree(out.resolve("report.json").toFile()).path("tasks").path("qed").path("variants").path("baseline").isMissingNode());
+        assertFalse(Files.exists(out.resolve("runs/baseline-seed0/result.json")), "--report-only writes nothing but the report");
+        assertFalse(Files.exists(out.resolve("runs/baseline-seed1/result.json")), "--report-only writes nothing but the report");
+        Files.write(out.resolve("runs/baseline-seed0/result.json"), baseline0);
+        Files.write(out.resolve("runs/baseline-seed1/result.json"), baseline1);
+
         // no probe seed finished: nothing to derive it from, and the report says so
         Files.delete(out.resolve("runs/probe-seed1/result.json"));
         r = CliRun.of("compare", yaml.toString(), "--methods", "probe", "--seeds", "2", "-o", out.toString(), "--report-only");
