@@ -3,13 +3,9 @@ package tagllm.cli;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tagllm.head.RegressionHead;
 import tagllm.model.Model;
 import tagllm.tag.TagFile;
-import tagllm.tag.TagInit;
-import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.task.Presets;
 import tagllm.testutil.Shared;
 
 import java.io.BufferedWriter;
@@ -39,15 +35,7 @@ class EvalRegressionHeapTest {
     @Test
     void aRegressionEvalOfManyRowsFitsASmallHeap() throws Exception {
         Model m = Model.load(Shared.model("stories260K"));
-        float[] init = TagInit.initialVector(m.weights().embedTokens());
-        TagSet s = new TagSet(m.name(), m.fingerprint());
-        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        s.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 1, init));
-        int d = m.config().hiddenSize();
-        float[] w = new float[d];
-        for (int k = 0; k < d; k++) w[k] = (float) (0.05 * Math.cos(0.3 * k));
-        s.putHead(new RegressionHead("<QED>", 1, d, w, null, new double[]{0.5}, new double[]{0.2}));
-        s.tasks().put("QED", Presets.get("QED", "test").toJson());
+        TagSet s = tagllm.testutil.QedTags.of(m, true);
         Path tags = dir.resolve("qed.tags.safetensors");
         TagFile.write(s, tags);
         // each row's label is the molecule's prediction (TagPredictor.predict, one at a time, in this JVM): eval must

@@ -9,7 +9,6 @@ import tagllm.tag.TagFile;
 import tagllm.tag.TagInit;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.task.Presets;
 import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
@@ -29,15 +28,7 @@ class PredictNoRowLostTest {
     @BeforeAll
     static void files() throws Exception {
         Model m = Model.load(Shared.model("stories260K"));
-        float[] init = TagInit.initialVector(m.weights().embedTokens());
-        TagSet s = new TagSet(m.name(), m.fingerprint());
-        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        s.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 1, init));
-        int d = m.config().hiddenSize();
-        float[] w = new float[d];
-        for (int k = 0; k < d; k++) w[k] = (float) (0.05 * Math.cos(0.3 * k));
-        s.putHead(new RegressionHead("<QED>", 1, d, w, null, new double[]{0.5}, new double[]{0.2}));
-        s.tasks().put("QED", Presets.get("QED", "test").toJson());
+        TagSet s = tagllm.testutil.QedTags.of(m, true);
         tags = dir.resolve("qed.tags.safetensors");
         TagFile.write(s, tags);
         input = dir.resolve("in.csv");

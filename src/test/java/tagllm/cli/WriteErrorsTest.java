@@ -3,13 +3,9 @@ package tagllm.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tagllm.head.RegressionHead;
 import tagllm.model.Model;
 import tagllm.tag.TagFile;
-import tagllm.tag.TagInit;
-import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.task.Presets;
 import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 import tagllm.train.MetricsLog;
@@ -36,13 +32,7 @@ class WriteErrorsTest {
     }
 
     private TagSet qedTags(Model m) {
-        float[] init = TagInit.initialVector(m.weights().embedTokens());
-        TagSet s = new TagSet(m.name(), m.fingerprint());
-        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        s.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 1, init));
-        int d = m.config().hiddenSize();
-        s.putHead(new RegressionHead("<QED>", 1, d, new float[d], null, new double[]{0.5}, new double[]{0.2}));
-        s.tasks().put("QED", Presets.get("QED", "test").toJson());
+        TagSet s = tagllm.testutil.QedTags.of(m, false);
         return s;
     }
 

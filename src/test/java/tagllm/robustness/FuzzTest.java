@@ -17,7 +17,6 @@ import tagllm.serve.ServerOptions;
 import tagllm.serve.TagServer;
 import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
-import tagllm.tag.TagInit;
 import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.task.Presets;
@@ -174,13 +173,7 @@ class FuzzTest {
     void httpBodiesNeverGet500OrAReset() throws Exception {
         Random r = new Random(SEED + 2);
         var model = tagllm.model.Model.load(Shared.model("stories260K"));
-        float[] init = TagInit.initialVector(model.weights().embedTokens());
-        TagSet s = new TagSet(model.name(), model.fingerprint());
-        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        s.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 1, init));
-        int d = model.config().hiddenSize();
-        s.putHead(new RegressionHead("<QED>", 1, d, new float[d], null, new double[]{0.5}, new double[]{0.2}));
-        s.tasks().put("QED", Presets.get("QED", "test").toJson());
+        TagSet s = tagllm.testutil.QedTags.of(model, false);
         Path tags = dir.resolve("qed.tags.safetensors");
         TagFile.write(s, tags);
         List<String> bodies = List.of("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}, {\"smiles\": \"c1ccccc1O\"}]}",

@@ -4,13 +4,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
-import tagllm.head.RegressionHead;
 import tagllm.model.Model;
 import tagllm.model.Sampler;
 import tagllm.tag.Sequence;
 import tagllm.tag.TagFile;
-import tagllm.tag.TagInit;
-import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.testutil.Shared;
 
@@ -37,13 +34,7 @@ class TagPredictorNullArgumentsTest {
     @BeforeAll
     static void predictor() throws Exception {
         model = Model.load(Shared.model("stories260K"));
-        float[] init = TagInit.initialVector(model.weights().embedTokens());
-        TagSet s = new TagSet(model.name(), model.fingerprint());
-        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        s.put(TagInit.newTag("<QED>", TagKind.FUNCTION, 1, init));
-        int d = model.config().hiddenSize();
-        s.putHead(new RegressionHead("<QED>", 1, d, new float[d], null, new double[]{0.5}, new double[]{0.2}));
-        s.tasks().put("QED", Presets.get("QED", "test").toJson());
+        TagSet s = tagllm.testutil.QedTags.of(model, false);
         tags = dir.resolve("qed.tags.safetensors");
         TagFile.write(s, tags);
         p = TagPredictor.open(model, List.of(tags));

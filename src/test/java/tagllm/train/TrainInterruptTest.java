@@ -40,18 +40,15 @@ class TrainInterruptTest {
                 """.formatted(model, Shared.data("smiles/zinc20k.csv"), Shared.data("smiles/zinc20k.csv"));
     }
 
-    @Test
-    void anInterruptedRunStopsAfterItsStepAndResumesToTheUninterruptedTags(@TempDir Path dir) throws Exception {
-        Path model = Shared.model("stories260K");
-        Model m = Model.load(model);
-        Path straightDir = Files.createDirectories(dir.resolve("straight")), cutDir = Files.createDirectories(dir.resolve("cut"));
-        Files.writeString(straightDir.resolve("e.yaml"), yaml(model));
-        Files.writeString(cutDir.resolve("e.yaml"), yaml(model));
-        Experiment straight = Experiment.load(straightDir.resolve("e.yaml")), cut = Experiment.load(cutDir.resolve("e.yaml"));
-        Path reference = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
-                new DatasetRows(false)::load, Progress.silent(), false).run(straight, false, false).finalFile();
+    private static ExperimentRunner runner(Model m, ExperimentRunner.RowLoader rows) {
+        return new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(), rows, Progress.silent(), false);
+    }
 
-        // the thread is interrupted once the first stage's rows are read: the interrupt arrives as training begins
+    /**
+     * Runs cut with its thread interrupted once the first rows are read (as training begins); returns the
+     * CancellationException's message after checking that the interrupt status was kept for the caller.
+     */
+    private static String interrupted(Model m, Experiment cut) {
         DatasetRows rows = new DatasetRows(false);
         Thread caller = Thread.currentThread();
         boolean[] sent = {false};
@@ -64,18 +61,30 @@ class TrainInterruptTest {
             return r;
         };
         try {
-            var e = assertThrows(CancellationException.class, () -> new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(),
-                    m.name(), m.fingerprint(), interrupting, Progress.silent(), false).run(cut, false, false));
-            assertEquals("interrupted: stage domain stopped after step 1 of 4; a resume continues from its checkpoint", e.getMessage());
+            var e = assertThrows(CancellationException.class, () -> runner(m, interrupting).run(cut, false, false));
             assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
+            return e.getMessage();
         } finally {
             Thread.interrupted();
         }
+    }
+
+    @Test
+    void anInterruptedRunStopsAfterItsStepAndResumesToTheUninterruptedTags(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        Model m = Model.load(model);
+        Path straightDir = Files.createDirectories(dir.resolve("straight")), cutDir = Files.createDirectories(dir.resolve("cut"));
+        Files.writeString(straightDir.resolve("e.yaml"), yaml(model));
+        Files.writeString(cutDir.resolve("e.yaml"), yaml(model));
+        Experiment straight = Experiment.load(straightDir.resolve("e.yaml")), cut = Experiment.load(cutDir.resolve("e.yaml"));
+        Path reference = runner(m, new DatasetRows(false)::load).run(straight, false, false).finalFile();
+
+        // the thread is interrupted once the first stage's rows are read: the interrupt arrives as training begins
+        assertEquals("interrupted: stage domain stopped after step 1 of 4; a resume continues from its checkpoint", interrupted(m, cut));
         assertTrue(Files.exists(ExperimentRunner.checkpointFile(cut.output(), "domain")), "a checkpoint to resume from");
         assertFalse(Files.exists(ExperimentRunner.finalFile(cut.output())));
 
-        Path resumed = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
-                new DatasetRows(false)::load, Progress.silent(), false).run(cut, true, false).finalFile();
+        Path resumed = runner(m, new DatasetRows(false)::load).run(cut, true, false).finalFile();
         TagSet want = TagFile.read(reference), got = TagFile.read(resumed);
         assertEquals(want.tags().stream().map(Tag::name).toList(), got.tags().stream().map(Tag::name).toList());
         for (Tag t : want.tags()) assertArrayEquals(t.values(), got.get(t.name()).values(), t.name());
@@ -98,36 +107,16 @@ class TrainInterruptTest {
         Files.writeString(straightDir.resolve("e.yaml"), oneStep);
         Files.writeString(cutDir.resolve("e.yaml"), oneStep);
         Experiment straight = Experiment.load(straightDir.resolve("e.yaml")), cut = Experiment.load(cutDir.resolve("e.yaml"));
-        Path reference = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
-                new DatasetRows(false)::load, Progress.silent(), false).run(straight, false, false).finalFile();
+        Path reference = runner(m, new DatasetRows(false)::load).run(straight, false, false).finalFile();
 
         // interrupted as the one-step stage begins: the trainer sees it after step 1 of 1, the stage's last
-        DatasetRows rows = new DatasetRows(false);
-        Thread caller = Thread.currentThread();
-        boolean[] sent = {false};
-        ExperimentRunner.RowLoader interrupting = (spec, split) -> {
-            var r = rows.load(spec, split);
-            if (!sent[0]) {
-                sent[0] = true;
-                caller.interrupt();
-            }
-            return r;
-        };
-        try {
-            var e = assertThrows(CancellationException.class, () -> new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(),
-                    m.name(), m.fingerprint(), interrupting, Progress.silent(), false).run(cut, false, false));
-            assertEquals("interrupted: the run stopped after stage domain (its tags are written); a resume continues with stage qed",
-                    e.getMessage());
-            assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
-        } finally {
-            Thread.interrupted();
-        }
+        assertEquals("interrupted: the run stopped after stage domain (its tags are written); a resume continues with stage qed",
+                interrupted(m, cut));
         assertTrue(Files.exists(ExperimentRunner.stageFile(cut.output(), "domain")), "the finished stage's tags");
         assertFalse(Files.exists(ExperimentRunner.checkpointFile(cut.output(), "domain")));
         assertFalse(Files.exists(ExperimentRunner.finalFile(cut.output())));
 
-        Path resumed = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
-                new DatasetRows(false)::load, Progress.silent(), false).run(cut, true, false).finalFile();
+        Path resumed = runner(m, new DatasetRows(false)::load).run(cut, true, false).finalFile();
         TagSet want = TagFile.read(reference), got = TagFile.read(resumed);
         for (Tag t : want.tags()) assertArrayEquals(t.values(), got.get(t.name()).values(), t.name());
         assertArrayEquals(want.head("QED").weight(), got.head("QED").weight());
