@@ -152,6 +152,16 @@ public final class TagPredictor {
      * @throws NullPointerException for a null name
      */
     public TaskSpec task(String name) {
+        return task(tags, name);
+    }
+
+    /**
+     * {@link #task(String)} on a tag set alone, no model loaded (Spark's driver checks a task so before any job).
+     *
+     * @throws NullPointerException for a null tag set or name
+     */
+    public static TaskSpec task(TagSet tags, String name) {
+        Objects.requireNonNull(tags, "tags");
         Objects.requireNonNull(name, "name");
         var stored = tags.tasks().get(name);
         if (stored != null) return TaskSpec.fromJson(name, stored, "task " + name + " (from the tag file)");
@@ -176,6 +186,16 @@ public final class TagPredictor {
      * @throws NullPointerException for a null task
      */
     public void requireReady(TaskSpec task) {
+        requireReady(tags, task);
+    }
+
+    /**
+     * {@link #requireReady(TaskSpec)} on a tag set alone, no model loaded.
+     *
+     * @throws NullPointerException for a null tag set or task
+     */
+    public static void requireReady(TagSet tags, TaskSpec task) {
+        Objects.requireNonNull(tags, "tags");
         Objects.requireNonNull(task, "task");
         for (String t : task.parsedTemplate().tagNames()) {
             if (!tags.has(t)) {

@@ -84,6 +84,12 @@ class TagPredictorNullArgumentsTest {
         assertEquals(1, p.predictValues(qed, List.of(prompt)).length);
         assertNotNull(p.generate(prompt, 1, Sampler.greedy(), null));
 
+        // a task resolved and checked on the tag set alone (Spark's driver loads no model): as the predictor does
+        assertEquals(p.task("QED").template(), TagPredictor.task(p.tags(), "QED").template());
+        TagPredictor.requireReady(p.tags(), qed);
+        namesIt("tags", () -> TagPredictor.task(null, "QED"));
+        namesIt("tags", () -> TagPredictor.requireReady(null, qed));
+
         // no tokenizer (tagllm bench's random weights): prompts as Sequences give the same values; text is refused
         TagPredictor bare = new TagPredictor(p.model(), null, p.tags(), t -> false);
         assertArrayEquals(p.predictValues(qed, List.of(prompt)), bare.predictValues(qed, List.of(prompt)));

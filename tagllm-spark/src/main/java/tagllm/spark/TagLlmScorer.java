@@ -325,9 +325,8 @@ public class TagLlmScorer extends Transformer {
             else merged.merge(t, $(tags)[i]);
         }
         // resolving a task and checking its tags reads only the tag set: no model is loaded on the driver
-        TagPredictor p = new TagPredictor(null, null, merged, id -> false);
-        TaskSpec t = p.task($(task));
-        p.requireReady(t);
+        TaskSpec t = TagPredictor.task(merged, $(task));
+        TagPredictor.requireReady(merged, t);
         if (t.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + t.name() + " is domain text: nothing to predict");
         return t;
     }
