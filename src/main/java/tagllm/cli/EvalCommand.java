@@ -107,7 +107,7 @@ public final class EvalCommand implements Callable<Integer> {
         // rendered prompts of the whole split (~1.8 KB a row for QED on stories260K) ran out of a 256 MB heap at 1M rows
         boolean regression = task.type() == TaskType.REGRESSION;
         List<Example> examples = new ArrayList<>();
-        double[] labels = new double[regression ? Math.min(rows.size(), 1024) : 0];
+        java.util.stream.DoubleStream.Builder labels = java.util.stream.DoubleStream.builder();
         int n = 0; // rows scored
         int consumed = 0; // rows of the split read, up to --max-rows
         boolean capped = false; // --max-rows reached with rows of the split left unread
@@ -127,8 +127,7 @@ public final class EvalCommand implements Callable<Integer> {
             });
             if (e.isEmpty()) continue;
             if (regression) {
-                if (n == labels.length) labels = java.util.Arrays.copyOf(labels, Math.max(16, 2 * n));
-                labels[n] = e.get().label();
+                labels.add(e.get().label());
             } else {
                 examples.add(e.get());
             }
@@ -154,7 +153,7 @@ public final class EvalCommand implements Callable<Integer> {
                 RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
                 double[] pred = predictInChunks(p, task, r, rows.subList(0, consumed), n, bar);
                 bar.finish();
-                var m = RegressionMetrics.compute(pred, java.util.Arrays.copyOf(labels, n));
+                var m = RegressionMetrics.compute(pred, labels.build().toArray());
                 Report.putMetrics(o, m); // as report.json: a metric with no value is null, the reason under "undefined"
             }
             case TEXT -> {

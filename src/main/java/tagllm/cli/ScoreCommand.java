@@ -156,7 +156,7 @@ public final class ScoreCommand implements Runnable {
             Format f = format == null ? Format.detect(file) : Format.parse(format);
             // row by row, keeping only the two numbers: the rows themselves (every column as text) took ~300 bytes
             // each, and a 1,000,000-row predictions file ran out of a 256 MB heap
-            double[][] pairs = {new double[1024], new double[1024]};
+            java.util.stream.DoubleStream.Builder preds = java.util.stream.DoubleStream.builder(), golds = java.util.stream.DoubleStream.builder();
             int[] n = {0};
             ChunkedRows.scan(file, f, issues, new ChunkedRows.Handler() {
                 @Override
@@ -169,20 +169,15 @@ public final class ScoreCommand implements Runnable {
                     for (Row row : rows) {
                         var pair = issues.convert(row, r -> new double[]{r.getDouble(predColumn), r.getDouble(goldColumn)});
                         if (pair.isEmpty()) continue;
-                        if (n[0] == pairs[0].length) {
-                            if (n[0] == Integer.MAX_VALUE - 8) throw new IllegalArgumentException(file + ": more than " + n[0] + " rows to score");
-                            int grown = (int) Math.min(Integer.MAX_VALUE - 8L, 2L * n[0]);
-                            pairs[0] = java.util.Arrays.copyOf(pairs[0], grown);
-                            pairs[1] = java.util.Arrays.copyOf(pairs[1], grown);
-                        }
-                        pairs[0][n[0]] = pair.get()[0];
-                        pairs[1][n[0]] = pair.get()[1];
+                        if (n[0] == Integer.MAX_VALUE - 8) throw new IllegalArgumentException(file + ": more than " + n[0] + " rows to score");
+                        preds.add(pair.get()[0]);
+                        golds.add(pair.get()[1]);
                         n[0]++;
                     }
                 }
             });
             if (n[0] == 0) throw DatasetException.of(file.toString(), 0, "no rows with both '" + predColumn + "' and '" + goldColumn + "'");
-            RegressionMetrics m = RegressionMetrics.compute(java.util.Arrays.copyOf(pairs[0], n[0]), java.util.Arrays.copyOf(pairs[1], n[0]));
+            RegressionMetrics m = RegressionMetrics.compute(preds.build().toArray(), golds.build().toArray());
             PrintWriter out = spec.commandLine().getOut();
             if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
             if (json) {
