@@ -94,16 +94,16 @@ final class ServedTagSet {
     /** In the order the tasks were read (Map.copyOf's order would change from one JVM to the next); filled only here. */
     Map<String, String> notServed() { return Collections.unmodifiableMap(notServed); }
 
+    /** The served task of exactly that name, or null. */
+    TaskInfo findExact(String task) { return byName.get(task); }
+
     /**
      * The served task of that name, or null: the exact name first, else the one task equal to it ignoring case. When
      * several served names match ignoring case and none exactly, the request is refused naming them, rather than
      * answered with whichever was stored last.
      */
-    /** The served task of exactly that name, or null. */
-    TaskInfo findExact(String task) { return byName.get(task); }
-
     TaskInfo find(String task) {
-        TaskInfo exact = byName.get(task);
+        TaskInfo exact = findExact(task);
         if (exact != null) return exact;
         List<TaskInfo> same = tasks.stream().filter(t -> t.name().equalsIgnoreCase(task)).toList();
         if (same.size() > 1) {
