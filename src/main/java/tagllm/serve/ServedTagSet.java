@@ -7,6 +7,7 @@ import tagllm.task.Presets;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
+import tagllm.util.NameLookup;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -103,14 +104,12 @@ final class ServedTagSet {
      * answered with whichever was stored last.
      */
     TaskInfo find(String task) {
-        TaskInfo exact = findExact(task);
-        if (exact != null) return exact;
-        List<TaskInfo> same = tasks.stream().filter(t -> t.name().equalsIgnoreCase(task)).toList();
-        if (same.size() > 1) {
+        NameLookup.Match m = NameLookup.find(tasks.stream().map(TaskInfo::name).toList(), task);
+        if (m.isAmbiguous()) {
             throw ApiException.badRequest("task '" + task + "' matches several tasks of tag set " + name + " that differ only in case ("
-                    + String.join(", ", same.stream().map(TaskInfo::name).toList()) + "): give the exact name");
+                    + String.join(", ", m.ambiguous()) + "): give the exact name");
         }
-        return same.isEmpty() ? null : same.getFirst();
+        return m.found() ? byName.get(m.name()) : null;
     }
 
     /** Why a task stored in the files is not served (keyed by its stored name), or null. */

@@ -13,6 +13,7 @@ import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.tag.TokenizerEncoder;
 import tagllm.tokenizer.Tokenizer;
+import tagllm.util.NameLookup;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -163,15 +164,15 @@ public final class TagPredictor {
     public static TaskSpec task(TagSet tags, String name) {
         Objects.requireNonNull(tags, "tags");
         Objects.requireNonNull(name, "name");
-        var stored = tags.tasks().get(name);
-        if (stored != null) return TaskSpec.fromJson(name, stored, "task " + name + " (from the tag file)");
-        List<String> same = tags.tasks().keySet().stream().filter(k -> k.equalsIgnoreCase(name)).toList();
-        if (same.size() > 1) {
-            // "qed" and "QED" of one experiment are two tasks: picking the first stored would run the other one's prompt
+        NameLookup.Match m = NameLookup.find(tags.tasks().keySet(), name);
+        if (m.isAmbiguous()) {
             throw new ConfigException("task '" + name + "' matches several tasks of the tag files that differ only in case ("
-                    + String.join(", ", same) + "): give the exact name");
+                    + String.join(", ", m.ambiguous()) + "): give the exact name");
         }
-        if (same.size() == 1) return TaskSpec.fromJson(same.getFirst(), tags.tasks().get(same.getFirst()), "task " + same.getFirst());
+        if (m.found()) {
+            String from = m.name().equals(name) ? " (from the tag file)" : "";
+            return TaskSpec.fromJson(m.name(), tags.tasks().get(m.name()), "task " + m.name() + from);
+        }
         try {
             return Presets.get(name, "task");
         } catch (ConfigException e) {
