@@ -1,5 +1,7 @@
 package tagllm.data;
 
+import tagllm.util.FileErrors;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -171,29 +173,8 @@ public final class RowIssues {
         List<String> first = messages();
         if (!first.isEmpty()) {
             b.append(count > first.size() ? " (first " + first.size() + " shown)" : "").append(':');
-            for (String m : first) b.append("\n  ").append(oneLine(m));
-        }
-        return b.toString();
-    }
-
-    /**
-     * A message as one line of the summary: a value quoted in it may hold line breaks or other control characters (a
-     * quoted CSV field with a CR LF), which would break the listing on a terminal; they are shown escaped (\r, \n,
-     * \t, \\uXXXX). The rows' own error columns keep the message as it is.
-     */
-    static String oneLine(String m) {
-        StringBuilder b = new StringBuilder(m.length());
-        for (int i = 0; i < m.length(); i++) {
-            char c = m.charAt(i);
-            switch (c) {
-                case '\r' -> b.append("\\r");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (Character.isISOControl(c)) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
+            // a quoted CSV field with a CR LF would break the listing; the rows' own error columns keep the message as it is
+            for (String m : first) b.append("\n  ").append(FileErrors.visible(m));
         }
         return b.toString();
     }

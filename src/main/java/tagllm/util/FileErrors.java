@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * File errors in words. The JDK's exceptions for the commonest failures carry only the path ("error: /tmp/x" said
@@ -52,7 +53,7 @@ public final class FileErrors {
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
                 default -> {
-                    if (Character.isISOControl(c)) b.append(String.format("\\u%04X", (int) c));
+                    if (Character.isISOControl(c)) b.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
                     else b.append(c);
                 }
             }
