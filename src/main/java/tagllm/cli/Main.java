@@ -28,10 +28,10 @@ import java.util.List;
                 SuiteCommand.class,
         })
 public final class Main implements Runnable {
-    /** `tagllm --version`: the version pom.xml gives. */
+    /** `tagllm --version`: the version pom.xml gives and the git commit of the build (tagllm.util.BuildVersion). */
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() { return new String[]{"tagllm " + tagllm.util.Version.current()}; }
+        public String[] getVersion() { return new String[]{"tagllm " + tagllm.util.Version.build().describe()}; }
     }
 
     @CommandLine.Spec

@@ -55,7 +55,7 @@ public final class TagsCommand implements Runnable {
                 return 0;
             }
             out.println(file);
-            out.println("  written by  tagllm " + (writtenBy != null ? writtenBy : "(not recorded: a file from before 7 Dec 2026)"));
+            out.println("  written by  " + writtenByLine(writtenBy));
             out.println("  base model  " + s.modelName() + "  (fingerprint " + s.modelFingerprint() + ")");
             out.println("  tags");
             for (Tag t : s.tags()) {
@@ -92,6 +92,16 @@ public final class TagsCommand implements Runnable {
                 }
             }
             return 0;
+        }
+
+        /**
+         * Who wrote the file. A bare version (no "+g" commit: written before builds recorded their commit, or by a
+         * build that found no git history) says so, else it read as the same build as any other of that pom version.
+         */
+        static String writtenByLine(String writtenBy) {
+            if (writtenBy == null) return "tagllm (not recorded: a file from before 7 Dec 2026)";
+            boolean known = !writtenBy.isBlank() && tagllm.util.BuildVersion.parse(writtenBy).commitKnown();
+            return "tagllm " + writtenBy + (known ? "" : " (its git commit was not recorded)");
         }
 
         private static String joined(com.fasterxml.jackson.databind.JsonNode values) {

@@ -54,4 +54,19 @@ class TagsInspectJsonTest {
         assertTrue(r.out().contains("    bbbp (classification): {smiles} <BBBP>\n      classes: penetrating, not\n"), r.out());
         assertTrue(r.out().contains("      labels (multi-label): NR-AR, SR-HSE\n"), r.out());
     }
+
+    /** A bare tagllm_version (before builds recorded their commit) read as if it were the same build as any other of that version. */
+    @Test
+    void theTextSaysWhenTheWritersCommitWasNotRecorded(@TempDir Path dir) throws Exception {
+        Path bare = Path.of(TagsInspectJsonTest.class.getResource("/compat/written-by-ea95926.tags.safetensors").toURI());
+        CliRun r = CliRun.of("tags", "inspect", bare.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("  written by  tagllm 0.1.0-SNAPSHOT (its git commit was not recorded)\n"), r.out());
+        assertEquals("tagllm 0.1.0-SNAPSHOT+g1a2b3c4", TagsCommand.Inspect.writtenByLine("0.1.0-SNAPSHOT+g1a2b3c4"));
+        assertEquals("tagllm 0.1.0-SNAPSHOT+g1a2b3c4.dirty", TagsCommand.Inspect.writtenByLine("0.1.0-SNAPSHOT+g1a2b3c4.dirty"));
+        assertEquals("tagllm (not recorded: a file from before 7 Dec 2026)", TagsCommand.Inspect.writtenByLine(null));
+        // the JSON keeps the string as recorded
+        CliRun j = CliRun.of("tags", "inspect", "--json", bare.toString());
+        assertEquals("0.1.0-SNAPSHOT", new ObjectMapper().readTree(j.out()).path("tagllm_version").asText());
+    }
 }

@@ -68,4 +68,31 @@ class TagFileVersionTest {
         String none = assertThrows(tagllm.model.ModelFormatException.class, () -> TagFile.read(file(dir, "\"nothing\": 0"))).getMessage();
         assertTrue(none.contains("format version (none)") && none.contains("retrain"), none);
     }
+
+    /**
+     * A tag file written by tagllm at commit ea95926 (7 Dec 2026), the last build that recorded the bare pom version
+     * (tagllm_version "0.1.0-SNAPSHOT", no commit): tiny, fingerprint fp-bare-version, one tag <QED> = [-1, 0.5, 7].
+     */
+    @Test
+    void aFileRecordingTheBareVersionIsRead() throws Exception {
+        Path f = Path.of(TagFileVersionTest.class.getResource("/compat/written-by-ea95926.tags.safetensors").toURI());
+        TagSet s = TagFile.read(f);
+        assertEquals("fp-bare-version", s.modelFingerprint());
+        assertArrayEquals(new float[]{-1, 0.5f, 7}, s.get("QED").values());
+        try (SafeTensors st = SafeTensors.open(f)) {
+            assertEquals("0.1.0-SNAPSHOT", TagFile.writtenBy(st));
+        }
+    }
+
+    /** Only the format version decides: the same format from another commit, or from a later pom version, is read. */
+    @Test
+    void theSameFormatFromAnotherCommitOrALaterVersionIsRead(@TempDir Path dir) throws Exception {
+        for (String by : new String[]{"0.1.0-SNAPSHOT+g0000000", "0.1.0-SNAPSHOT+gfedcba9.dirty", "9.9.9+g1234567", "0.1.0-SNAPSHOT"}) {
+            Path f = file(dir, "\"version\": 1, \"tagllm_version\": \"" + by + "\"");
+            assertArrayEquals(new float[]{1, 2, 3}, TagFile.read(f).get("QED").values(), by);
+            try (SafeTensors st = SafeTensors.open(f)) {
+                assertEquals(by, TagFile.writtenBy(st));
+            }
+        }
+    }
 }

@@ -66,4 +66,19 @@ class RunManifestVersionTest {
         assertEquals("0.0.9", h.path("previous_tagllm_version").asText());
         assertEquals(Version.current(), h.path("tagllm_version").asText());
     }
+
+    /** A resume by another build of the same pom version (another commit) is one by another version: the history names both. */
+    @Test
+    void aRunStartedByAnotherCommitOfTheSameVersionNamesIt(@TempDir Path dir) throws Exception {
+        String other = Version.build().release() + "+g0000000";
+        ObjectNode m = JSON.createObjectNode().put("format", "tagllm.run").put("tagllm_version", other).put("started", "2026-12-01T00:00:00Z");
+        m.set("settings", settings());
+        m.putArray("history");
+        Files.writeString(dir.resolve("run.json"), JSON.writeValueAsString(m));
+        RunManifest.resume(dir, settings(), false);
+        JsonNode h = JSON.readTree(dir.resolve("run.json").toFile()).path("history");
+        assertEquals(1, h.size(), h.toString());
+        assertEquals(other, h.get(0).path("previous_tagllm_version").asText());
+        assertEquals(Version.current(), h.get(0).path("tagllm_version").asText());
+    }
 }
