@@ -20,6 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * core whose lane finishes first shares the other's last stretch instead of waiting at the join. Which thread runs a
  * task never changes what it computes (a task's own scratch is its thread's, and that thread is otherwise idle), so
  * the bits are the same as with the tasks all on their caller. A call from inside a helped task runs on its caller.
+ *
+ * <p>The workers are daemon threads started with this class; {@link #shutdown()} stops them for good (an application
+ * server undeploying a web app that embeds tagllm: the threads' class would otherwise keep the app's class loader).
  */
 public final class Parallel {
     /** One unit of parallel work: run task number {@code task}. */
@@ -47,7 +50,10 @@ public final class Parallel {
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static final Worker[] WORKERS = startWorkers();
     private static volatile Job current;
+    /** Bumped under the lock for each call spread over the pool, and once by {@link #shutdown()}: wakes the workers. */
     private static volatile int generation;
+    /** Set once, under the lock, by {@link #shutdown()}: every later call runs on its caller. */
+    private static volatile boolean shutDown;
     /** Per thread of a call (the caller is 0): the call it made from inside a task, open to helpers; else null. */
     private static final AtomicReferenceArray<Job> NESTED = new AtomicReferenceArray<>(THREADS);
     /** How many of NESTED are open: waiting threads poll this, which only nested calls write. */
@@ -72,7 +78,7 @@ public final class Parallel {
      * on its caller alone.
      */
     public static boolean spreads() {
-        return WORKERS.length > 0 && !(Thread.currentThread() instanceof Worker) && !LOCK.isLocked();
+        return WORKERS.length > 0 && !shutDown && !(Thread.currentThread() instanceof Worker) && !LOCK.isLocked();
     }
 
     /** Runs body.run(t) for every t in [0, tasks), spread over the pool; returns when all have finished. */
@@ -90,7 +96,9 @@ public final class Parallel {
                     runNested(0, tasks, body);
                     return;
                 }
-            } else if (LOCK.tryLock()) {
+            } else if (!shutDown && LOCK.tryLock()) {
+                // a call that read shutDown just before shutdown() set it still runs correctly: job.work(0) takes
+                // every task the (gone) workers would have, so the caller alone finishes the call
                 try {
                     runSpread(tasks, body);
                 } finally {
@@ -100,8 +108,50 @@ public final class Parallel {
                 return;
             }
         }
-        // one task, no workers, a call from inside a nested task, or the pool taken by another thread: on the caller
+        // one task, no workers, the pool shut down, a call from inside a nested task, or the pool taken by another
+        // thread: on the caller
         for (int t = 0; t < tasks; t++) body.run(t);
+    }
+
+    /**
+     * Stops the pool's worker threads and waits until they have ended; later calls of {@link #forEachTask},
+     * {@link #forRange} and {@link #forRangeGuided} run on their caller alone, with the same results to the bit (which
+     * thread runs a task never changes what it computes, and {@link #threads()} still gives the configured count, so
+     * work is cut as before), only not in parallel. Idempotent and safe from any thread but one of a parallel call's
+     * tasks; a call under way on another thread is waited for first.
+     *
+     * <p>For a JVM that outlives its use of tagllm: an application server undeploying a web app that embeds it
+     * ({@code ServletContextListener.contextDestroyed}), or a plugin host unloading it. The workers are daemon threads,
+     * so a JVM that simply exits needs no call. The pool is not restarted on demand: a call that comes late (a request
+     * still finishing after contextDestroyed) would start threads of the departing class loader again, the very leak
+     * this prevents; a fresh deployment loads this class anew and has its own pool.
+     *
+     * @throws IllegalStateException called from inside a task of a parallel call, which would wait for itself
+     */
+    public static void shutdown() {
+        if (Thread.currentThread() instanceof Worker || LOCK.isHeldByCurrentThread())
+            throw new IllegalStateException("Parallel.shutdown() called from inside a parallel task: it would wait for its own call to end");
+        LOCK.lock(); // waits for a call under way; joining under the lock means a concurrent shutdown() returns after the threads are gone
+        try {
+            if (shutDown) return;
+            shutDown = true;
+            generation++;
+            for (Worker w : WORKERS) LockSupport.unpark(w);
+            boolean interrupted = false;
+            for (Worker w : WORKERS) {
+                while (true) {
+                    try {
+                        w.join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the workers end within a park's length: finish the join, keep the status
+                    }
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        } finally {
+            LOCK.unlock();
+        }
     }
 
     /** A call spread over the pool by the lock's new holder (current is cleared and the lock released by the caller). */
@@ -328,6 +378,7 @@ public final class Parallel {
                     else LockSupport.park(this);
                 }
                 seen = generation;
+                if (shutDown) return;
                 Job job = current;
                 if (job != null) job.work(index);
             }
