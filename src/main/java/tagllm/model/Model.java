@@ -41,11 +41,42 @@ public final class Model {
         this.fingerprint = fingerprint;
     }
 
-    /** A folder, or a Hub id "org/name" (optionally "@revision") resolved through the environment's HF cache settings. */
+    /**
+     * Loads a model computing in F32: a folder, or a Hub id "org/name" (optionally "@revision") resolved through the
+     * environment's Hugging Face settings ({@link ModelLocator#fromEnvironment()}: HF_HOME's cache, downloaded when
+     * missing unless HF_HUB_OFFLINE is set, download progress on stderr).
+     *
+     * @param folderOrHubId a model folder (config.json, model.safetensors or its shards, tokenizer.json) or a Hub id
+     * @return the model, its weights in memory
+     * @throws IOException a file of the model could not be read, or downloading it failed (the Hub's answer or the
+     *         network, named in the message)
+     * @throws ModelFormatException naming the file and what is wrong: no such folder and not a Hub id, 
+     *         config.json, tokenizer.json or the safetensors file(s) unusable, or a tokenizer with more tokens than
+     *         the model's vocabulary; a Hub id
+     *         neither cached nor downloadable (HF_HUB_OFFLINE, the Hub unreachable) says where it looked
+     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
+     *         (the message names the flag)
+     */
     public static Model load(String folderOrHubId) throws IOException {
         return load(folderOrHubId, ModelLocator.fromEnvironment());
     }
 
+    /**
+     * Loads a model computing in F32, a Hub id resolved through the given locator (its cache folder, endpoint, token,
+     * offline setting and progress stream) instead of the environment's.
+     *
+     * @param folderOrHubId a model folder or a Hub id "org/name" (optionally "@revision")
+     * @param locator where a Hub id is looked up and downloaded to
+     * @return the model, its weights in memory
+     * @throws IOException a file of the model could not be read, or downloading it failed (the Hub's answer or the
+     *         network, named in the message)
+     * @throws ModelFormatException naming the file and what is wrong: no such folder and not a Hub id, 
+     *         config.json, tokenizer.json or the safetensors file(s) unusable, or a tokenizer with more tokens than
+     *         the model's vocabulary; a Hub id
+     *         neither cached nor downloadable (HF_HUB_OFFLINE, the Hub unreachable) says where it looked
+     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
+     *         (the message names the flag)
+     */
     public static Model load(String folderOrHubId, ModelLocator locator) throws IOException {
         return load(folderOrHubId, locator, ComputePrecision.F32);
     }
@@ -53,14 +84,43 @@ public final class Model {
     /**
      * A folder or Hub id, computing in the given precision. With {@link ComputePrecision#BF16} F32 weights are
      * rounded to BF16 as they are read, so the F32 weights are never held (unlike {@link #withBf16Compute()} on a
-     * loaded model, which holds both until the F32 model is dropped).
+     * loaded model, which holds both until the F32 model is dropped). A Hub id is resolved as by {@link #load(String)}.
      *
-     * @throws IllegalStateException for BF16 where the native kernels cannot run (before anything is read)
+     * @param folderOrHubId a model folder or a Hub id "org/name" (optionally "@revision")
+     * @param precision {@link ComputePrecision#F32}, or {@link ComputePrecision#BF16} for the native BF16 kernels
+     * @return the model, its weights in memory in the precision's form
+     * @throws IOException a file of the model could not be read, or downloading it failed (the Hub's answer or the
+     *         network, named in the message)
+     * @throws ModelFormatException naming the file and what is wrong: no such folder and not a Hub id, 
+     *         config.json, tokenizer.json or the safetensors file(s) unusable, or a tokenizer with more tokens than
+     *         the model's vocabulary; a Hub id
+     *         neither cached nor downloadable (HF_HUB_OFFLINE, the Hub unreachable) says where it looked
+     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
+     *         (the message names the flag); or, for {@link ComputePrecision#BF16}, the native
+     *         BF16 kernels cannot run here (the reason named, before anything is read)
      */
     public static Model load(String folderOrHubId, ComputePrecision precision) throws IOException {
         return load(folderOrHubId, ModelLocator.fromEnvironment(), precision);
     }
 
+    /**
+     * Loads a model computing in the given precision, a Hub id resolved through the given locator: the overload the
+     * others call. The model's {@link #name()} is the folder's name, or the Hub id as given.
+     *
+     * @param folderOrHubId a model folder or a Hub id "org/name" (optionally "@revision")
+     * @param locator where a Hub id is looked up and downloaded to
+     * @param precision {@link ComputePrecision#F32}, or {@link ComputePrecision#BF16} for the native BF16 kernels
+     * @return the model, its weights in memory in the precision's form
+     * @throws IOException a file of the model could not be read, or downloading it failed (the Hub's answer or the
+     *         network, named in the message)
+     * @throws ModelFormatException naming the file and what is wrong: no such folder and not a Hub id, 
+     *         config.json, tokenizer.json or the safetensors file(s) unusable, or a tokenizer with more tokens than
+     *         the model's vocabulary; a Hub id
+     *         neither cached nor downloadable (HF_HUB_OFFLINE, the Hub unreachable) says where it looked
+     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
+     *         (the message names the flag); or, for {@link ComputePrecision#BF16}, the native
+     *         BF16 kernels cannot run here (the reason named, before anything is read)
+     */
     public static Model load(String folderOrHubId, ModelLocator locator, ComputePrecision precision) throws IOException {
         if (precision == ComputePrecision.BF16) tagllm.tensor.NativeBf16.requireBf16Compute();
         Path dir = locator.resolve(folderOrHubId);
@@ -69,6 +129,20 @@ public final class Model {
                 precision);
     }
 
+    /**
+     * Loads the model in a folder, computing in F32; never a Hub lookup or download (a path that is not a folder is
+     * refused, even one that reads as a Hub id). {@code tagllm.embedded.EmbeddedSamples.model()} gives such a folder.
+     *
+     * @param folder a model folder: config.json, model.safetensors (or shards with model.safetensors.index.json),
+     *        tokenizer.json, and optionally generation_config.json
+     * @return the model, its weights in memory, named after the folder
+     * @throws IOException a file of the model could not be read
+     * @throws ModelFormatException naming the file and what is wrong: the folder missing or not a folder, 
+     *         config.json, tokenizer.json or the safetensors file(s) unusable, or a tokenizer with more tokens than
+     *         the model's vocabulary
+     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
+     *         (the message names the flag)
+     */
     public static Model load(Path folder) throws IOException {
         return load(folder, folderName(folder), ComputePrecision.F32);
     }
