@@ -165,7 +165,16 @@ public final class ExperimentRunner {
         Path out = exp.output();
         prepareOutput(exp, resume, force);
         removeLeftovers(out);
-        examples.skipped.start(out, resume);
+        // the stages a resume keeps (the loop below reads their tag files back): their skipped rows stay, the others' are
+        // listed again as those stages read their data, which --resume --force may have changed
+        Set<String> kept = new LinkedHashSet<>(), keptTasks = new LinkedHashSet<>();
+        for (StageSpec stage : exp.stages()) {
+            if (resume && Files.exists(stageFile(out, stage.name()))) {
+                kept.add(stage.name());
+                keptTasks.addAll(stage.tasks());
+            }
+        }
+        examples.skipped.start(out, resume, RunManifest.since(out), kept, keptTasks);
         exp = ClassificationHeads.resolveClasses(exp, rows);
         TagSet tags = initialTags(exp, modelName, fingerprint);
         List<ObjectNode> summaries = new ArrayList<>();
@@ -184,6 +193,7 @@ public final class ExperimentRunner {
                 Path ckpt = checkpointFile(out, stage.name());
                 boolean fromCheckpoint = resume && Files.exists(ckpt);
                 if (resume) rewindMetrics(log, stage, fromCheckpoint ? ckpt : null, done);
+                examples.skipped.stage(stage.name());
                 ObjectNode summary = runStage(exp, stage, tags, ckpt, fromCheckpoint, log);
                 summaries.add(summary);
                 if (summary.path("stopped").asBoolean(false)) return new Outcome(tags, null, true, summaries);

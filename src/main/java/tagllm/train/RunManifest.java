@@ -113,6 +113,22 @@ final class RunManifest {
         return names;
     }
 
+    /**
+     * When the settings now recorded took effect: the resumed of the last history entry that changed them, else
+     * started (null without a readable run.json). Rows read under them are marked with it (SkippedRows), so they can be
+     * told from rows an earlier data file gave.
+     */
+    static String since(Path output) {
+        try {
+            JsonNode m = JSON.readTree(file(output).toFile());
+            String at = m.path("started").asText(null);
+            for (JsonNode e : m.path("history")) if (e.has("changed") && e.path("resumed").isTextual()) at = e.path("resumed").asText();
+            return at;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** A new run: writes run.json with the settings. */
     static void start(Path output, ObjectNode settings) throws IOException {
         ObjectNode m = JSON.createObjectNode();
