@@ -32,11 +32,27 @@ public final class AtomicFiles {
      */
     private static final java.util.Set<Path> IN_FLIGHT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    private static final Thread CLEANUP = new Thread(AtomicFiles::removeInFlight, "atomic-files-cleanup");
+
     static {
         try {
-            Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::removeInFlight, "atomic-files-cleanup"));
+            Runtime.getRuntime().addShutdownHook(CLEANUP);
         } catch (IllegalStateException alreadyExiting) {
             // first used while the JVM is exiting: nothing of ours is in flight yet
+        }
+    }
+
+    /**
+     * Unregisters the shutdown hook, for a JVM that unloads tagllm and goes on ({@link tagllm.Tagllm#shutdown()}): the
+     * JVM keeps every registered hook, and with this one the class loader of an undeployed web app. A write still in
+     * flight afterwards is no longer removed at exit; its locked copy is what the next write to that target removes
+     * ({@link #removeLeftovers}).
+     */
+    public static void removeShutdownHook() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(CLEANUP);
+        } catch (IllegalStateException exiting) {
+            // the JVM is exiting: the hook runs now anyway, and no class loader outlives it
         }
     }
 
