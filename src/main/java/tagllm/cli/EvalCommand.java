@@ -11,12 +11,13 @@ import tagllm.data.Row;
 import tagllm.data.RowIssues;
 import tagllm.task.DataSpec;
 import tagllm.task.DatasetRows;
-import tagllm.task.Evaluator;
+import tagllm.task.ClassificationTally;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
+import tagllm.task.LanguageModelLoss;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
-import tagllm.task.TaskType;
+import tagllm.task.TextTally;
 import tagllm.eval.RegressionMetrics;
 import tagllm.util.RowProgress;
 
@@ -71,7 +72,7 @@ public final class EvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** Rows a regression eval renders and predicts at a time (package-private: a test may set fewer). */
+    /** Rows eval renders and scores at a time (package-private: a test may set fewer). */
     int chunkRows = tagllm.data.ChunkedRows.CHUNK;
 
     @Override
@@ -103,11 +104,17 @@ public final class EvalCommand implements Callable<Integer> {
         if (note != null && !note.isBlank()) spec.commandLine().getErr().println(note);
         ExampleRenderer r = p.renderer(task);
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
-        // a regression keeps each row's label only, and renders the rows again a chunk at a time to predict them: the
-        // rendered prompts of the whole split (~1.8 KB a row for QED on stories260K) ran out of a 256 MB heap at 1M rows
-        boolean regression = task.type() == TaskType.REGRESSION;
-        List<Example> examples = new ArrayList<>();
-        java.util.stream.DoubleStream.Builder labels = java.util.stream.DoubleStream.builder();
+        // a first pass checks the rows and counts those that render, keeping none of them: the summary and the left-out
+        // rows are told before scoring begins; the rows are rendered again a chunk at a time to be scored (the rendered
+        // prompts of the whole split, ~1.8 KB a row for QED on stories260K, ran out of a 256 MB heap at 1M rows)
+        java.util.function.Function<Row, Example> render = row1 -> switch (task.type()) {
+            case TEXT -> {
+                Example full = r.example(row1);
+                Example prompt = r.prompt(row1);
+                yield new Example(task, prompt.sequence(), Double.NaN, full.text(), row1.source(), row1.line());
+            }
+            default -> r.example(row1);
+        };
         int n = 0; // rows scored
         int consumed = 0; // rows of the split read, up to --max-rows
         boolean capped = false; // --max-rows reached with rows of the split left unread
@@ -117,21 +124,7 @@ public final class EvalCommand implements Callable<Integer> {
                 break;
             }
             consumed++;
-            var e = issues.convert(row, row1 -> switch (task.type()) {
-                case TEXT -> {
-                    Example full = r.example(row1);
-                    Example prompt = r.prompt(row1);
-                    yield new Example(task, prompt.sequence(), Double.NaN, full.text(), row1.source(), row1.line());
-                }
-                default -> r.example(row1);
-            });
-            if (e.isEmpty()) continue;
-            if (regression) {
-                labels.add(e.get().label());
-            } else {
-                examples.add(e.get());
-            }
-            n++;
+            if (issues.convert(row, render).isPresent()) n++;
         }
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         // the rows read are the split's only when --max-rows left none unread
@@ -148,26 +141,42 @@ public final class EvalCommand implements Callable<Integer> {
         o.put("split", scope.equals("all rows") ? "all" : split);
         o.put("n", n);
         o.put("left_out", issues.count());
+        List<Row> scored = rows.subList(0, consumed);
         switch (task.type()) {
             case REGRESSION -> {
                 RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
-                double[] pred = predictInChunks(p, task, r, rows.subList(0, consumed), n, bar);
+                double[] pred = new double[n];
+                java.util.stream.DoubleStream.Builder labels = java.util.stream.DoubleStream.builder();
+                inChunks(scored, n, render, (done, chunk) -> {
+                    double[] v = p.predictValues(task, chunk.stream().map(Example::sequence).toList(), k -> bar.to(done + k));
+                    System.arraycopy(v, 0, pred, done, v.length);
+                    chunk.forEach(e -> labels.add(e.label()));
+                });
                 bar.finish();
                 var m = RegressionMetrics.compute(pred, labels.build().toArray());
                 Report.putMetrics(o, m); // as report.json: a metric with no value is null, the reason under "undefined"
             }
             case TEXT -> {
-                RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), examples.size());
-                var t = Evaluator.text(p, task, examples, opts.maxTokens, done -> bar.to(done));
+                RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
+                TextTally t = new TextTally(p, opts.maxTokens);
+                inChunks(scored, n, render, (done, chunk) -> {
+                    for (int k = 0; k < chunk.size(); k++) {
+                        t.add(chunk.get(k));
+                        bar.to(done + k + 1);
+                    }
+                });
                 bar.finish();
                 o.put("bleu", t.bleu().score()).put("chrf", t.chrf());
             }
             case CLASSIFICATION -> {
-                var m = Evaluator.classification(p, task, examples).metrics();
-                ScoreClassification.putMetrics(o, m);
+                ClassificationTally t = new ClassificationTally(p, task);
+                inChunks(scored, n, render, (done, chunk) -> t.add(chunk));
+                ScoreClassification.putMetrics(o, t.metrics());
             }
             case LANGUAGE_MODEL -> {
-                double loss = Evaluator.languageModelLoss(p.model(), p.tags(), examples), perplexity = Math.exp(loss);
+                LanguageModelLoss lm = new LanguageModelLoss(p.model(), p.tags());
+                inChunks(scored, n, render, (done, chunk) -> chunk.forEach(lm::add));
+                double loss = lm.mean(), perplexity = Math.exp(loss);
                 // as the other tasks' metrics: a value that is not a number is null with its reason (Jackson wrote "NaN")
                 List<String> undefined = new ArrayList<>();
                 if (!Double.isFinite(loss)) {
@@ -177,10 +186,10 @@ public final class EvalCommand implements Callable<Integer> {
                 } else if (!Double.isFinite(perplexity)) {
                     undefined.add("perplexity: exp(" + loss + ") is beyond the largest double (a loss above 709.78 nats)");
                 }
-                java.util.Map<String, Double> lm = new java.util.LinkedHashMap<>();
-                lm.put("next_token_loss", loss);
-                lm.put("perplexity", perplexity);
-                Report.putMetrics(o, lm, undefined);
+                java.util.Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+                metrics.put("next_token_loss", loss);
+                metrics.put("perplexity", perplexity);
+                Report.putMetrics(o, metrics, undefined);
             }
         }
         var out = spec.commandLine().getOut();
@@ -205,29 +214,30 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
 
+    /** What scores one chunk of rendered rows; {@code done} rows were scored before it. */
+    @FunctionalInterface
+    private interface ChunkScorer {
+        void score(int done, List<Example> chunk);
+    }
+
     /**
-     * The regression predictions of the rows that render ({@code expected} of them, as the first pass over the rows
-     * found: rendering is deterministic), a chunk of prompts at a time; each row's prediction does not depend on the
-     * other rows of its pass, so the values are those of one pass over all of them.
+     * Renders the rows again ({@code expected} of them render, as the first pass found: rendering is deterministic) and
+     * hands them to {@code scorer} {@link #chunkRows} at a time, in order, so that only one chunk's prompts are held.
      */
-    private double[] predictInChunks(TagPredictor p, TaskSpec task, ExampleRenderer r, List<Row> rows, int expected, RowProgress bar) {
-        double[] pred = new double[expected];
+    private void inChunks(List<Row> rows, int expected, java.util.function.Function<Row, Example> render, ChunkScorer scorer) {
         RowIssues again = RowIssues.skipping(0); // the first pass reported these rows already
-        List<tagllm.tag.Sequence> chunk = new ArrayList<>(Math.min(chunkRows, expected));
+        List<Example> chunk = new ArrayList<>(Math.min(chunkRows, expected));
         int done = 0;
         for (int i = 0; i < rows.size(); i++) {
-            again.convert(rows.get(i), r::example).ifPresent(e -> chunk.add(e.sequence()));
+            again.convert(rows.get(i), render).ifPresent(chunk::add);
             if (chunk.size() == chunkRows || i == rows.size() - 1 && !chunk.isEmpty()) {
-                int base = done;
-                double[] v = p.predictValues(task, chunk, k -> bar.to(base + k));
-                if (done + v.length > expected) throw new IllegalStateException("eval: more rows rendered the second time than the first");
-                System.arraycopy(v, 0, pred, done, v.length);
-                done += v.length;
+                if (done + chunk.size() > expected) throw new IllegalStateException("eval: more rows rendered the second time than the first");
+                scorer.score(done, chunk);
+                done += chunk.size();
                 chunk.clear();
             }
         }
         if (done != expected) throw new IllegalStateException("eval: " + done + " rows rendered the second time, " + expected + " the first");
-        return pred;
     }
 
     /** Where the rows come from and how they split, as the options say: checked before the model loads. */

@@ -70,6 +70,39 @@ public final class Bleu {
         return fromStatistics(correct, total, stats[0], stats[1]);
     }
 
+    /**
+     * Corpus BLEU gathered one segment at a time: its score is {@link #corpusScore}'s over the segments added (with one
+     * reference each), and only the summed n-gram statistics are kept, not the text (eval of a large split).
+     */
+    public Corpus corpus() {
+        return new Corpus();
+    }
+
+    /** The running statistics of {@link #corpus()}. */
+    public final class Corpus {
+        private final long[] stats = new long[2 + 2 * maxOrder];
+        private long segments;
+
+        private Corpus() {}
+
+        /** Adds one hypothesis and its reference. */
+        public void add(String hyp, String ref) {
+            if (hyp == null) throw new IllegalArgumentException("hypothesis " + segments + " is null");
+            if (ref == null) throw new IllegalArgumentException("hypothesis " + segments + " has no reference (null)");
+            long[] s = segmentStatistics(preprocess(hyp), List.of(preprocess(ref)));
+            for (int j = 0; j < stats.length; j++) stats[j] += s[j];
+            segments++;
+        }
+
+        public BleuScore score() {
+            if (segments == 0) throw new IllegalArgumentException("no hypotheses given");
+            long[] correct = new long[maxOrder], total = new long[maxOrder];
+            System.arraycopy(stats, 2, correct, 0, maxOrder);
+            System.arraycopy(stats, 2 + maxOrder, total, 0, maxOrder);
+            return fromStatistics(correct, total, stats[0], stats[1]);
+        }
+    }
+
     /** BLEU of one sentence against its references (sacreBLEU's sentence_score; consider effective order). */
     public BleuScore sentenceScore(String hyp, List<String> refs) {
         if (refs == null) throw new IllegalArgumentException("references must not be null");

@@ -59,6 +59,36 @@ public final class ChrF {
         return fScore(stats);
     }
 
+    /**
+     * Corpus chrF gathered one segment at a time: its score is {@link #corpusScore}'s over the segments added (with one
+     * reference each), and only the summed match statistics are kept, not the text (eval of a large split).
+     */
+    public Corpus corpus() {
+        return new Corpus();
+    }
+
+    /** The running statistics of {@link #corpus()}. */
+    public final class Corpus {
+        private final long[] stats = new long[3 * (charOrder + wordOrder)];
+        private long segments;
+
+        private Corpus() {}
+
+        /** Adds one hypothesis and its reference. */
+        public void add(String hyp, String ref) {
+            if (hyp == null) throw new IllegalArgumentException("hypothesis " + segments + " is null");
+            if (ref == null) throw new IllegalArgumentException("hypothesis " + segments + " has no reference (null)");
+            long[] s = segmentStatistics(preprocess(hyp), List.of(preprocess(ref)));
+            for (int j = 0; j < stats.length; j++) stats[j] += s[j];
+            segments++;
+        }
+
+        public double score() {
+            if (segments == 0) throw new IllegalArgumentException("no hypotheses given");
+            return fScore(stats);
+        }
+    }
+
     /** chrF of one sentence against its references. */
     public double sentenceScore(String hyp, List<String> refs) {
         if (refs == null) throw new IllegalArgumentException("references must not be null");

@@ -5,11 +5,7 @@ import tagllm.eval.BleuScore;
 import tagllm.eval.ChrF;
 import tagllm.eval.ClassificationMetrics;
 import tagllm.eval.RegressionMetrics;
-import tagllm.model.ForwardPass;
-import tagllm.model.LmHeadLoss;
 import tagllm.model.Transformer;
-import tagllm.tag.Sequence;
-import tagllm.tag.SequencePacker;
 import tagllm.tag.TagSet;
 
 import java.util.ArrayList;
@@ -33,12 +29,23 @@ public final class Evaluator {
 
     /** The metrics of given probabilities against the examples' labels (binary, multi-class or multi-label). */
     public static ClassificationMetrics classificationMetrics(TaskSpec task, double[][] prob, List<Example> examples) {
+        boolean multiLabel = task.classes().multiLabel();
+        return classificationMetrics(task, prob, multiLabel ? null : examples.stream().mapToInt(e -> (int) e.label()).toArray(),
+                multiLabel ? examples.stream().map(Example::targets).toArray(double[][]::new) : null,
+                examples.isEmpty() ? null : examples.get(0).source());
+    }
+
+    /**
+     * The same from the labels (single-label tasks) or targets (multi-label) alone; {@code source}, the file of the
+     * first row, names the rows in a refusal.
+     */
+    static ClassificationMetrics classificationMetrics(TaskSpec task, double[][] prob, int[] labels, double[][] targets, String source) {
         ClassSpec cs = task.classes();
         try {
-            if (cs.multiLabel()) return ClassificationMetrics.multiLabel(prob, examples.stream().map(Example::targets).toArray(double[][]::new), cs.classes());
-            return ClassificationMetrics.compute(prob, examples.stream().mapToInt(e -> (int) e.label()).toArray(), cs.classes());
+            if (cs.multiLabel()) return ClassificationMetrics.multiLabel(prob, targets, cs.classes());
+            return ClassificationMetrics.compute(prob, labels, cs.classes());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("task " + task.name() + " (" + examples.size() + " rows from " + examples.get(0).source() + "): " + e.getMessage(), e);
+            throw new IllegalArgumentException("task " + task.name() + " (" + prob.length + " rows from " + source + "): " + e.getMessage(), e);
         }
     }
 
@@ -74,28 +81,8 @@ public final class Evaluator {
      * the held-out loss that stage 1 lowers.
      */
     public static double languageModelLoss(Transformer model, TagSet tags, List<Example> examples) {
-        int d = model.config().hiddenSize();
-        double sum = 0;
-        long count = 0;
-        int i = 0;
-        for (List<Sequence> chunk : SequencePacker.chunks(examples.stream().map(Example::sequence).toList(), SequencePacker.MAX_BATCH_ROWS)) {
-            SequencePacker.Packed packed = SequencePacker.pack(chunk, tags, model::embed, d, n -> false);
-            try (ForwardPass pass = model.forward(packed.batch(), false)) {
-                List<int[]> t = new ArrayList<>();
-                for (int s = 0; s < chunk.size(); s++) {
-                    boolean outputOnly = examples.get(i + s).task().type() == TaskType.TEXT && examples.get(i + s).task().lossOnOutputOnly();
-                    for (int[] x : chunk.get(s).ceTargets(outputOnly)) t.add(new int[]{packed.row(s, x[0]), x[1]});
-                }
-                if (!t.isEmpty()) {
-                    double[] l = LmHeadLoss.tokenLosses(model, pass.normed(), t.stream().mapToInt(x -> x[0]).toArray(),
-                            t.stream().mapToInt(x -> x[1]).toArray(), 0f, null);
-                    for (double v : l) sum += v;
-                    count += l.length;
-                }
-            }
-            i += chunk.size();
-        }
-        if (count == 0) throw new IllegalArgumentException("no text targets to score");
-        return sum / count;
+        LanguageModelLoss loss = new LanguageModelLoss(model, tags);
+        examples.forEach(loss::add);
+        return loss.mean();
     }
 }

@@ -184,4 +184,16 @@ class BleuTest {
         assertThrows(IllegalArgumentException.class, () -> Bleu.corpus(HYPS, List.of()));
         assertThrows(IllegalArgumentException.class, () -> BleuTokenizer.fromSignature("moses"));
     }
+
+    /** Segments added one at a time (eval of a large split keeps only their statistics) score as the corpus at once. */
+    @Test
+    void aCorpusGatheredSegmentBySegmentScoresAsTheWholeCorpus() {
+        Bleu bleu = Bleu.builder().build();
+        Bleu.Corpus c = bleu.corpus();
+        for (int i = 0; i < HYPS.size(); i++) c.add(HYPS.get(i), REFS.get(1).get(i));
+        BleuScore whole = bleu.corpusScore(HYPS, List.of(REFS.get(1)));
+        assertEquals(whole.toString(), c.score().toString());
+        assertEquals(whole.score(), c.score().score(), 0.0);
+        assertThrows(IllegalArgumentException.class, () -> bleu.corpus().score());
+    }
 }

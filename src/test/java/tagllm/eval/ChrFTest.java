@@ -100,4 +100,16 @@ class ChrFTest {
                 () -> ChrF.corpus(List.of("a", "b"), List.of(List.of("a"))));
         assertTrue(e.getMessage().contains("reference stream 0"), e.getMessage());
     }
+
+    /** Segments added one at a time (eval of a large split keeps only their statistics) score as the corpus at once. */
+    @Test
+    void aCorpusGatheredSegmentBySegmentScoresAsTheWholeCorpus() {
+        List<String> refs = List.of("The dog had bit the man.", "No one was surprised.", "The man had bitten the dog.");
+        List<String> sys = List.of("The dog bit the man.", "It wasn't surprising.", "The man had just bitten him.");
+        ChrF chrf = ChrF.builder().build();
+        ChrF.Corpus c = chrf.corpus();
+        for (int i = 0; i < sys.size(); i++) c.add(sys.get(i), refs.get(i));
+        assertEquals(chrf.corpusScore(sys, List.of(refs)), c.score(), 0.0);
+        assertThrows(IllegalArgumentException.class, () -> chrf.corpus().score());
+    }
 }

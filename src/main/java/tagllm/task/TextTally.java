@@ -1,0 +1,37 @@
+package tagllm.task;
+
+import tagllm.eval.Bleu;
+import tagllm.eval.ChrF;
+
+/**
+ * Text prompts generated one at a time into corpus BLEU and chrF: only the metrics' summed n-gram statistics are kept,
+ * not the outputs or references, so that a large split is scored in bounded memory with the scores
+ * {@link Evaluator#text} gives for the same prompts.
+ */
+public final class TextTally {
+    private final TagPredictor predictor;
+    private final int maxNewTokens;
+    private final Bleu.Corpus bleu = Bleu.builder().build().corpus();
+    private final ChrF.Corpus chrf = ChrF.builder().build().corpus();
+
+    public TextTally(TagPredictor predictor, int maxNewTokens) {
+        this.predictor = predictor;
+        this.maxNewTokens = maxNewTokens;
+    }
+
+    /** Generates the prompt's output greedily and scores it against the example's text (its reference). */
+    public void add(Example prompt) {
+        String out = predictor.generate(prompt.sequence(), maxNewTokens).strip();
+        String ref = prompt.text() == null ? "" : prompt.text().strip();
+        bleu.add(out, ref);
+        chrf.add(out, ref);
+    }
+
+    public tagllm.eval.BleuScore bleu() {
+        return bleu.score();
+    }
+
+    public double chrf() {
+        return chrf.score();
+    }
+}
