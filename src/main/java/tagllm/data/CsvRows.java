@@ -25,12 +25,12 @@ final class CsvRows {
     private static final CSVFormat TSV = CSVFormat.Builder.create().setDelimiter('\t').setQuote(null)
             .setIgnoreEmptyLines(false).get();
 
-    static List<String> read(TextInput.GuardedReader in, boolean tabs, RowIssues issues, Consumer<Row> sink) {
+    static List<String> read(TextInput.NamedReader in, boolean tabs, RowIssues issues, Consumer<Row> sink) {
         String source = in.source;
         String kind = tabs ? "TSV" : "CSV";
         Columns columns = null;
         long start = 1;
-        CsvRecordLimit limited = new CsvRecordLimit(in.unguarded(), source, tabs);
+        CsvRecordLimit limited = new CsvRecordLimit(in, source, tabs);
         try (CSVParser parser = CSVParser.parse(limited, tabs ? TSV : CSV)) {
             Iterator<CSVRecord> it = parser.iterator();
             while (true) {

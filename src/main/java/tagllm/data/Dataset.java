@@ -48,13 +48,13 @@ public record Dataset(String source, Format format, List<String> columns, List<R
     /** Streams the rows of {@code file} to {@code sink} without keeping them; returns the column names. */
     public static List<String> scan(Path file, Format format, RowIssues issues, Consumer<Row> sink) {
         Format f = format != null ? format : Format.detect(file);
-        try (TextInput.GuardedReader in = TextInput.open(file)) {
+        try (TextInput.NamedReader in = TextInput.open(file)) {
             return switch (f) {
                 case CSV -> CsvRows.read(in, false, issues, sink);
                 case TSV -> CsvRows.read(in, true, issues, sink);
                 case JSONL -> JsonlRows.read(in, issues, sink);
                 case FASTA -> FastaRows.read(in, issues, sink);
-                case TEXT -> TextRows.read(in, sink);
+                case TEXT -> TextRows.read(in, issues, sink);
             };
         } catch (IOException e) {
             throw TextInput.failure(file.toString(), 0, e);

@@ -16,7 +16,7 @@ final class FastaRows {
     static final List<String> COLUMNS = List.of("id", "description", "sequence");
     private static final Columns SHARED = new Columns(COLUMNS);
 
-    static List<String> read(TextInput.GuardedReader in, RowIssues issues, Consumer<Row> sink) {
+    static List<String> read(TextInput.NamedReader in, RowIssues issues, Consumer<Row> sink) {
         String source = in.source;
         long n = 0;
         Origin header = null;
@@ -27,7 +27,7 @@ final class FastaRows {
         boolean tooLong = false;
         boolean any = false;
         try (in) {
-            TextInput.BoundedLines lines = new TextInput.BoundedLines(in.unguarded());
+            TextInput.BoundedLines lines = new TextInput.BoundedLines(in);
             String line;
             while ((line = lines.next()) != null) {
                 n++;

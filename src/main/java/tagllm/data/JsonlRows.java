@@ -27,14 +27,19 @@ final class JsonlRows {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
-    static List<String> read(TextInput.GuardedReader in, RowIssues issues, Consumer<Row> sink) {
+    static List<String> read(TextInput.NamedReader in, RowIssues issues, Consumer<Row> sink) {
         LinkedHashSet<String> allColumns = new LinkedHashSet<>();
         boolean[] first = {true};
-        boolean any = TextInput.forEachNonBlankLine(in, (origin, line) -> {
+        boolean any = TextInput.forEachNonBlankLine(in, (origin, line, tooLong) -> {
             if (first[0] && line.stripLeading().startsWith("[")) {
                 throw new DatasetException(origin, "this is a JSON array; expected JSON Lines (one object per line)");
             }
             first[0] = false;
+            if (tooLong) {
+                // read past without being held, as an over-long CSV record is: that row's error, the rest of the file read
+                issues.reject(origin, "JSON line longer than " + TextInput.lineLimit + " characters; the row is skipped");
+                return;
+            }
             JsonNode node;
             try {
                 node = MAPPER.readTree(line);

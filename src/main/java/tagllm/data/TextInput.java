@@ -22,8 +22,9 @@ import java.nio.file.Path;
 
 /**
  * Opens a dataset file (gzip-compressed or not) as strict UTF-8 text, skipping a byte-order mark, and turns I/O failures into
- * {@link DatasetException}s that name the file. A guard refuses absurdly long lines, so a binary or corrupt file
- * fails with a message instead of exhausting memory.
+ * {@link DatasetException}s that name the file. Each reader keeps at most {@link #lineLimit} characters of a record
+ * ({@link BoundedLines}, {@link CsvRecordLimit}), so a binary or corrupt file cannot exhaust memory: an over-long record
+ * is that row's error, and the rows after it are read.
  */
 final class TextInput {
     /** 16 Mi characters: far beyond any protein or sentence, small enough to stay a safe allocation. */
@@ -37,7 +38,7 @@ final class TextInput {
 
     private TextInput() {}
 
-    static GuardedReader open(Path file) {
+    static NamedReader open(Path file) {
         String source = file.toString();
         if (Files.isDirectory(file)) throw DatasetException.of(source, 0, "is a directory, expected a data file");
         InputStream in = null;
@@ -49,7 +50,7 @@ final class TextInput {
             PushbackReader pb = new PushbackReader(decoded, 1);
             int first = pb.read();
             if (first != -1 && first != '\uFEFF') pb.unread(first);
-            return new GuardedReader(pb, source);
+            return new NamedReader(pb, source);
         } catch (IOException e) {
             closeQuietly(in);
             throw openFailure(source, e);
@@ -93,24 +94,27 @@ final class TextInput {
     /** One non-blank line of a line-based format, with where it stands. */
     @FunctionalInterface
     interface LineHandler {
-        void line(Origin origin, String text);
+        /** {@code tooLong}: the line passed {@link #lineLimit} and {@code text} is its first lineLimit characters. */
+        void line(Origin origin, String text, boolean tooLong);
     }
 
     /**
-     * Hands every non-blank line to the handler (line numbers count the blank ones too) and closes the reader.
+     * Hands every non-blank line to the handler (line numbers count the blank ones too) and closes the reader. A line
+     * over {@link #lineLimit} is handed over clipped, the rest of it read past without being held.
      *
      * @return whether there was any non-blank line
      */
-    static boolean forEachNonBlankLine(GuardedReader in, LineHandler handler) {
+    static boolean forEachNonBlankLine(NamedReader in, LineHandler handler) {
         long n = 0;
         boolean any = false;
-        try (BufferedReader br = new BufferedReader(in)) {
+        try (in) {
+            BoundedLines lines = new BoundedLines(in);
             String line;
-            while ((line = br.readLine()) != null) {
+            while ((line = lines.next()) != null) {
                 n++;
-                if (line.isBlank()) continue;
+                if (!lines.tooLong() && line.isBlank()) continue;
                 any = true;
-                handler.line(new Origin(in.source, n), line);
+                handler.line(new Origin(in.source, n), line, lines.tooLong());
             }
         } catch (IOException e) {
             throw failure(in.source, n + 1, e);
@@ -124,7 +128,6 @@ final class TextInput {
      */
     static DatasetException failure(String source, long line, IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof LineTooLongException tooLong) return DatasetException.of(source, tooLong.line, tooLong.getMessage());
             if (t instanceof CharacterCodingException) return invalidUtf8(source);
             // (GZIPInputStream's own failures: a ZipException, or its EOFException "Unexpected end of ZLIB input stream")
             if (t instanceof java.util.zip.ZipException || t instanceof java.io.EOFException && String.valueOf(t.getMessage()).contains("ZLIB")) {
@@ -227,57 +230,13 @@ final class TextInput {
         }
     }
 
-    static final class LineTooLongException extends IOException {
-        final long line;
-
-        LineTooLongException(long line) {
-            super("line longer than " + lineLimit + " characters: not a text data file?");
-            this.line = line;
-        }
-    }
-
-    /**
-     * Counts lines as characters pass and fails once one line exceeds {@link #lineLimit}, unless a reader that bounds
-     * its records itself (and keeps the rows after an over-long one) {@linkplain #unguarded() turned that off}.
-     */
-    static final class GuardedReader extends FilterReader {
+    /** The file's text, with the file's name for the messages. */
+    static final class NamedReader extends FilterReader {
         final String source;
-        private long line = 1;
-        private int lineChars;
-        private boolean guard = true;
 
-        GuardedReader(Reader in, String source) {
+        NamedReader(Reader in, String source) {
             super(in);
             this.source = source;
-        }
-
-        /** Lets lines of any length through: for a reader that bounds each record and makes an over-long one a row error. */
-        GuardedReader unguarded() {
-            guard = false;
-            return this;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int c = super.read();
-            if (c >= 0) count((char) c);
-            return c;
-        }
-
-        @Override
-        public int read(char[] buf, int off, int len) throws IOException {
-            int n = super.read(buf, off, len);
-            for (int i = 0; i < n; i++) count(buf[off + i]);
-            return n;
-        }
-
-        private void count(char c) throws LineTooLongException {
-            if (c == '\n') {
-                line++;
-                lineChars = 0;
-            } else if (++lineChars > lineLimit && guard) {
-                throw new LineTooLongException(line);
-            }
         }
     }
 }

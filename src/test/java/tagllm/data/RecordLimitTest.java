@@ -111,4 +111,44 @@ class RecordLimitTest {
         DatasetException e = assertThrows(DatasetException.class, () -> read(p));
         assertEquals(p + ":1: CSV record longer than 20 characters where the header line was expected", e.getMessage());
     }
+
+    @Test
+    void aJsonLineOverTheLimitIsThatRowsError() throws IOException {
+        // line 3 over the limit (a value that would parse), line 4 over it as spaces only (not a blank line), line 5
+        // exactly at the limit (kept), CRLF line ends after
+        String atLimit = "{\"smiles\":\"" + "C".repeat(7) + "\"}";
+        assertEquals(20, atLimit.length());
+        Path p = write("m.jsonl", "{\"smiles\":\"CCO\"}\n\n{\"smiles\":\"" + "C".repeat(25) + "\"}\n" + " ".repeat(21) + "\n"
+                + atLimit + "\r\n{\"smiles\":\"N\"}\r\n");
+        Read r = read(p);
+        assertEquals(List.of("CCO", "C".repeat(7), "N"), r.rows().stream().map(x -> x.get("smiles")).toList());
+        assertEquals(List.of(1L, 5L, 6L), r.lines());
+        assertEquals(List.of(p + ":3: JSON line longer than 20 characters; the row is skipped",
+                p + ":4: JSON line longer than 20 characters; the row is skipped"), r.issues().messages());
+    }
+
+    @Test
+    void aTextLineOverTheLimitIsThatRowsError() throws IOException {
+        Path p = write("m.txt", "first line\n" + "x".repeat(21) + "\r" + "y".repeat(20) + "\n\nlast\n");
+        Read r = read(p);
+        assertEquals(List.of("first line", "y".repeat(20), "last"), r.rows().stream().map(x -> x.get("text")).toList());
+        assertEquals(List.of(1L, 3L, 5L), r.lines());
+        assertEquals(List.of(p + ":2: text line longer than 20 characters; the row is skipped"), r.issues().messages());
+    }
+
+    /** A JSON array on one over-long line is still told apart from JSON Lines by its first character. */
+    @Test
+    void anOverLongJsonArrayIsStillAJsonArray() throws IOException {
+        Path p = write("a.jsonl", "[" + "{\"a\":1},".repeat(10) + "{\"a\":1}]\n");
+        DatasetException e = assertThrows(DatasetException.class, () -> read(p));
+        assertEquals(p + ":1: this is a JSON array; expected JSON Lines (one object per line)", e.getMessage());
+    }
+
+    /** With no --strict the line is skipped and reported; with it, the file stops there, as for any row error. */
+    @Test
+    void anOverLongLineIsFatalOnlyWhenStrict() throws IOException {
+        Path p = write("s.txt", "ok\n" + "x".repeat(21) + "\nok\n");
+        DatasetException e = assertThrows(DatasetException.class, () -> Dataset.scan(p, null, RowIssues.strict(), row -> { }));
+        assertEquals(p + ":2: text line longer than 20 characters; the row is skipped", e.getMessage());
+    }
 }
