@@ -81,7 +81,9 @@ public final class Stats {
 
     /**
      * A classification metric of class probabilities against gold class indices on the rows idx (with repeats); NaN
-     * where it is undefined on those rows (AUROC of rows of one class).
+     * where it is undefined on those rows (AUROC of rows of one class). Accuracy and log loss are means over rows,
+     * defined whatever classes the rows hold: a bootstrap resample of one class keeps them rather than being left out
+     * (which would drop exactly the resamples of the majority class alone and shift the interval).
      */
     public static double classMetric(String name, double[][] prob, int[] gold, List<String> classes, int[] idx) {
         double[][] p = new double[idx.length][];
@@ -90,6 +92,8 @@ public final class Stats {
             p[i] = prob[idx[i]];
             g[i] = gold[idx[i]];
         }
+        if (name.equals("accuracy")) return ClassificationMetrics.accuracy(p, g);
+        if (name.equals("log_loss")) return ClassificationMetrics.logLoss(p, g);
         try {
             return pickClass(name).applyAsDouble(ClassificationMetrics.compute(p, g, classes));
         } catch (IllegalArgumentException e) {

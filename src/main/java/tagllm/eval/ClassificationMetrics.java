@@ -205,8 +205,15 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
         return tp + fp + fn == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 
-    /** log_loss: clip to [ε, 1 − ε], renormalise each row, mean −log p(gold). */
-    static double logLoss(double[][] prob, int[] gold) {
+    /** The share of rows whose most probable class (a tie: the first) is the gold one; defined for rows of one class too. */
+    public static double accuracy(double[][] prob, int[] gold) {
+        long right = 0;
+        for (int i = 0; i < gold.length; i++) if (argmax(prob[i], false) == gold[i]) right++;
+        return (double) right / gold.length;
+    }
+
+    /** log_loss: clip to [ε, 1 − ε], renormalise each row, mean −log p(gold); defined for rows of one class too. */
+    public static double logLoss(double[][] prob, int[] gold) {
         double eps = Math.ulp(1.0), sum = 0;
         for (int i = 0; i < gold.length; i++) {
             double total = 0;

@@ -118,4 +118,33 @@ class StatsTest {
         assertEquals(1.0, in.hi(), 1e-15);
         assertTrue(in.resamples() > 1800 && in.resamples() < 2200, "about half of 4000 resamples hold both classes: " + in.resamples());
     }
+    @Test
+    void accuracyAndLogLossAreDefinedOnResamplesOfOneClass() {
+        // the same two rows: a resample of one class has no AUROC, but its accuracy and log loss are plain averages
+        // over rows (scikit-learn gives both for rows of one class), so every resample counts. Method right on both
+        // rows, reference wrong on both: the accuracy difference is 1 on every resample.
+        int[] gold = {1, 0};
+        List<String> classes = List.of("0", "1");
+        double[][] right = {{0.2, 0.8}, {0.7, 0.3}}, wrong = {{0.7, 0.3}, {0.2, 0.8}};
+        Stats.Interval acc = Stats.pairedBootstrap(List.<Stats.RowMetric>of(idx -> Stats.classMetric("accuracy", right, gold, classes, idx)),
+                List.<Stats.RowMetric>of(idx -> Stats.classMetric("accuracy", wrong, gold, classes, idx)), 2, 4000, 11);
+        assertEquals(1.0, acc.diff(), 1e-15);
+        assertEquals(4000, acc.resamples(), "accuracy is defined on every resample, one class or two");
+        assertEquals(1.0, acc.lo(), 1e-15);
+        assertEquals(1.0, acc.hi(), 1e-15);
+        // per row, method minus reference log loss: row 0 −ln 0.8 + ln 0.3, row 1 −ln 0.7 + ln 0.2
+        double d0 = Math.log(0.3) - Math.log(0.8), d1 = Math.log(0.2) - Math.log(0.7);
+        Stats.Interval ll = Stats.pairedBootstrap(List.<Stats.RowMetric>of(idx -> Stats.classMetric("log_loss", right, gold, classes, idx)),
+                List.<Stats.RowMetric>of(idx -> Stats.classMetric("log_loss", wrong, gold, classes, idx)), 2, 4000, 11);
+        assertEquals(4000, ll.resamples(), "log loss is defined on every resample");
+        assertEquals((d0 + d1) / 2, ll.diff(), 1e-12);
+        // resamples {0,0}: d0, {1,1}: d1 (each p 1/4), mixed: the mean; the 2.5 % and 97.5 % quantiles are the extremes
+        assertEquals(Math.min(d0, d1), ll.lo(), 1e-12);
+        assertEquals(Math.max(d0, d1), ll.hi(), 1e-12);
+        // one row of class 1 only, as a resample gives it: the metrics by hand
+        assertEquals(1.0, Stats.classMetric("accuracy", right, gold, classes, new int[]{0, 0}), 1e-15);
+        assertEquals(0.0, Stats.classMetric("accuracy", wrong, gold, classes, new int[]{0, 0}), 1e-15);
+        assertEquals(-Math.log(0.8), Stats.classMetric("log_loss", right, gold, classes, new int[]{0, 0}), 1e-12);
+        assertTrue(Double.isNaN(Stats.classMetric("auroc", right, gold, classes, new int[]{0, 0})), "AUROC still has no value");
+    }
 }
