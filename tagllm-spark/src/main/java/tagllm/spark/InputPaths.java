@@ -67,17 +67,19 @@ final class InputPaths {
     }
 
     /**
-     * Refuses a CSV input file whose name holds a glob character. Spark's multi-line CSV reader (which reads quoted
-     * fields across lines, as predict does) infers the header through Hadoop's FileInputFormat, which takes each
-     * file's path as a pattern once more: the header then came from run1.csv for run[1].csv, or the run failed with
-     * "Input Pattern ... matches 0 files". No escaping reaches it, so such a file has to be renamed.
+     * Refuses a CSV input file whose path holds a glob character or a backslash. Spark's multi-line CSV reader (which
+     * reads quoted fields across lines, as predict does) infers the header through Hadoop's FileInputFormat, which
+     * takes each file's whole path as a pattern once more, a folder's name and the escape '\' included: the header
+     * then came from run1.csv for run[1].csv, from ab.csv for a\b.csv and from d1/in.csv for d[1]/in.csv, or the run
+     * failed with "Input Pattern ... matches 0 files". No escaping reaches it, so such a file has to be renamed.
      */
     static void refuseGlobNamedCsvFiles(SparkSession spark, String... paths) {
         try {
             for (Path file : files(spark.sessionState().newHadoopConf(), paths)) {
-                if (holdsAny(file.getName(), PATTERN_CHARACTERS)) {
-                    throw new IllegalArgumentException(file + ": Spark's CSV reader takes a file name holding [, ], {, }, * or ? as a "
-                            + "pattern and reads another file's header (or none) for it; rename the file (predict reads it as it is)");
+                if (holdsAny(file.toUri().getPath(), GLOB_SPECIAL)) {
+                    throw new IllegalArgumentException(file + ": Spark's CSV reader takes a path holding [, ], {, }, *, ? or \\ as a "
+                            + "pattern and reads another file's header (or none) for it; rename the file or its folder (predict reads it "
+                            + "as it is)");
                 }
             }
         } catch (IOException e) {
@@ -93,7 +95,8 @@ final class InputPaths {
     /*
      * Hadoop's glob characters, written once. The check and the escape need two sets, not one: Hadoop reads a path as a
      * pattern only when it holds a character that opens one (GlobPattern's hasWildcard: * ? [ {), while ] and } outside
-     * a class or group, and the escape \ itself, leave a path literal; so isGlob looks for the openers alone (a path
+     * a class or group leave a path literal, and the escape \ opens none (though Hadoop still reads it: a\b.csv names
+     * ab.csv); so isGlob looks for the openers alone (a path
      * "a]b.csv" is no glob, and counting ] would send it through globStatus), and escaped must escape every character
      * GlobPattern reads specially, closers and backslash included, for the escaped path to match itself only.
      */
@@ -101,10 +104,11 @@ final class InputPaths {
     static final String GLOB_OPENERS = "*?[{";
     /** The characters a pattern holds beside the openers: the closers of a class and a group. */
     private static final String GLOB_CLOSERS = "]}";
-    /** Every glob character a file's name can hold: the CSV reader takes each as a pattern (refuseGlobNamedCsvFiles). */
-    private static final String PATTERN_CHARACTERS = GLOB_OPENERS + GLOB_CLOSERS;
-    /** Every character Hadoop's GlobPattern treats specially, escaped by escaped(): the pattern characters and '\\'. */
-    static final String GLOB_SPECIAL = "\\" + PATTERN_CHARACTERS;
+    /**
+     * Every character Hadoop's GlobPattern treats specially: the openers, the closers and '\'. escaped() escapes each;
+     * the CSV reader misreads a path holding any of them (refuseGlobNamedCsvFiles).
+     */
+    static final String GLOB_SPECIAL = "\\" + GLOB_OPENERS + GLOB_CLOSERS;
 
     private static boolean holdsAny(String s, String chars) {
         return s.chars().anyMatch(c -> chars.indexOf(c) >= 0);

@@ -375,7 +375,7 @@ class SparkCliTest {
         Run csv = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
                 "--input", bracketed.toString(), "--output", dir.resolve("bracket-csv.parquet").toString());
         assertEquals(1, csv.exit(), csv.err());
-        assertTrue(csv.err().contains("run[1].csv: Spark's CSV reader takes a file name holding [, ], {, }, * or ? as a pattern"), csv.err());
+        assertTrue(csv.err().contains("run[1].csv: Spark's CSV reader takes a path holding [, ], {, }, *, ? or \\ as a pattern"), csv.err());
         assertFalse(Files.exists(dir.resolve("bracket-csv.parquet")));
 
         Path pred = dir.resolve("bracket-pred.csv");
@@ -405,6 +405,35 @@ class SparkCliTest {
         assertEquals(0, glob.exit(), glob.err());
         assertTrue(glob.err().contains("wrote 3 rows (0 with an error"), glob.err());
         assertEquals(expected, predictionsById(dir.resolve("bracket-glob.parquet")));
+    }
+
+    /**
+     * A CSV input whose path holds a backslash, or a folder named with glob characters: Spark's multi-line CSV reader
+     * infers the header through Hadoop's FileInputFormat, which takes the file's whole path as a pattern, where a
+     * backslash escapes the next character. The old check looked at the file's name for [ ] { } * ? only, so
+     * a\b.csv took its header from the decoy ab.csv (the rows then read under another file's column names), and
+     * d[1]/in.csv from d1/in.csv ("input column 'smiles' is not in the data (it has: id, _corrupt_record)").
+     * Both are refused naming the file, before any job, and nothing is written.
+     */
+    @Test
+    void aCsvPathWithABackslashOrABracketedFolderIsRefused() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(3);
+        Files.createDirectories(dir.resolve("b"));
+        Path backslashed = idCsv(dir.resolve("b/a\\b.csv"), "smiles", smiles);
+        Files.writeString(dir.resolve("b/ab.csv"), "name\n7\n"); // what the pattern a\b.csv matches
+        Files.createDirectories(dir.resolve("d[1]"));
+        Files.createDirectories(dir.resolve("d1"));
+        Path inBracketedFolder = idCsv(dir.resolve("d[1]/in.csv"), "smiles", smiles);
+        Files.writeString(dir.resolve("d1/in.csv"), "name\n7\n"); // what the pattern d[1]/in.csv matches
+        for (Path in : List.of(backslashed, inBracketedFolder)) {
+            Path out = dir.resolve("refused.parquet");
+            Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                    "--input", in.toString(), "--output", out.toString());
+            assertEquals(1, s.exit(), s.err());
+            assertTrue(s.err().contains(in.getFileName() + ": Spark's CSV reader takes a path holding [, ], {, }, *, ? or \\ as a pattern"), s.err());
+            assertFalse(Files.exists(out));
+        }
     }
 
     /**
