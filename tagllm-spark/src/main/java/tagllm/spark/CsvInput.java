@@ -40,6 +40,8 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
         // an empty file has no header: predict's words, not a missing column among the corrupt-record one added below
         if (sparkHeader.isEmpty()) throw new IllegalArgumentException(path + ": empty file: expected a CSV header line");
         String[] names = headerNames(spark, lineSep, path, paths, sparkHeader.size());
+        // Spark reads every file's fields in the order of one file's header, whatever the file's own header says
+        CsvFileHeaders.requireSame(spark, paths);
         java.util.Set<String> taken = new java.util.HashSet<>(Arrays.asList(sparkHeader.fieldNames())); // by either name, Spark's or predict's
         taken.addAll(Arrays.asList(names));
         String raw = unusedName(taken, "_corrupt_record");

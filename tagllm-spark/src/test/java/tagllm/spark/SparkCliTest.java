@@ -437,6 +437,40 @@ class SparkCliTest {
     }
 
     /**
+     * A glob over CSV files whose headers name the columns in another order. Spark's reader takes one file's header and
+     * reads the others' fields by position, so the old command scored one file's rows from its note column (exit 0,
+     * no word but a WARN in the log). Now it is refused naming the file, before
+     * any job. Files with the same header (a gzip-compressed one among them, a header-only one and an empty file)
+     * are read as before.
+     */
+    @Test
+    void aCsvFileWithItsColumnsInAnotherOrderIsRefused() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(2);
+        Files.createDirectories(dir.resolve("parts"));
+        Files.writeString(dir.resolve("parts/part-1.csv"), "id,smiles,note\n1," + smiles.get(0) + ",x\n");
+        Path swapped = Files.writeString(dir.resolve("parts/part-2.csv"), "id,note,smiles\n2,CCCl," + smiles.get(1) + "\n");
+        Path out = dir.resolve("swapped.parquet");
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", dir.resolve("parts") + "/part-*.csv", "--output", out.toString());
+        assertEquals(1, s.exit(), s.err());
+        assertTrue(s.err().contains(swapped + ":1: CSV header: id,note,smiles differs from " + dir.resolve("parts/part-1.csv")
+                + "'s id,smiles,note"), s.err());
+        assertFalse(Files.exists(out));
+
+        Files.delete(swapped);
+        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(dir.resolve("parts/part-3.csv.gz")))) {
+            gz.write(("id,smiles,note\n3," + smiles.get(1) + ",y\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Files.writeString(dir.resolve("parts/part-4.csv"), " id , smiles,note\n"); // the same names once stripped, no rows
+        Files.writeString(dir.resolve("parts/part-5.csv"), ""); // no header at all: Spark reads no row from it
+        Run same = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", dir.resolve("parts") + "/part-*", "--format", "csv", "--output", out.toString());
+        assertEquals(0, same.exit(), same.err());
+        assertTrue(same.err().contains("wrote 2 rows (0 with an error"), same.err());
+    }
+
+    /**
      * A glob over two files logs no warning: the old command gave Spark's readers the pattern itself, and each run
      * logged "WARN FileStreamSink: Assume no metadata directory. Error while looking for metadata directory in the
      * path: .../part-*.csv", which is not so (there is nothing wrong with the input). A pattern matching nothing is
