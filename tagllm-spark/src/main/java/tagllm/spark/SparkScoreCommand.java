@@ -89,6 +89,17 @@ public final class SparkScoreCommand implements Callable<Integer> {
         if (maxTokens != null && maxTokens < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
         }
+        // usage errors as predict answers them (exit 2, before Spark starts): they failed later, exit 1, in the
+        // scorer's words or Spark's ("requirement failed: Number of partitions (0) must be positive.")
+        if (partitions != null && partitions < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--partitions must be at least 1, got " + partitions);
+        }
+        if (batchRows != null && batchRows < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-rows must be at least 1 position per forward pass, got " + batchRows);
+        }
+        if (!List.of("f32", "float32", "bf16", "bfloat16").contains(compute.toLowerCase(Locale.ROOT))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--compute must be f32 or bf16, got '" + compute + "'");
+        }
         String fmt = format != null ? format.toLowerCase(Locale.ROOT) : inputFormat(input);
         if (fmt == null || !(fmt.equals("csv") || fmt.equals("parquet"))) {
             throw new IllegalArgumentException(input + ": give a .csv (also compressed: .csv.gz, .csv.bz2, ...) or .parquet input, "

@@ -632,6 +632,27 @@ class SparkCliTest {
      * --max-tokens below 1 is refused with predict's words before Spark starts; the old command had no such option, and
      * the API's setMaxTokens(0) gave text rows an empty output counted as predicted.
      */
+    /**
+     * Option values out of range are usage errors, as predict answers --compute fp16: exit 2 and the option's name,
+     * before Spark starts. The old command started Spark and failed with exit 1, --partitions 0 in Spark's words
+     * ("requirement failed: Number of partitions (0) must be positive.").
+     */
+    @Test
+    void optionValuesOutOfRangeAreUsageErrors() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", Fixtures.smiles(2));
+        Map<String, String> said = Map.of("--partitions=0", "--partitions must be at least 1, got 0",
+                "--batch-rows=-1", "--batch-rows must be at least 1 position per forward pass, got -1",
+                "--compute=fp16", "--compute must be f32 or bf16, got 'fp16'");
+        for (var e : said.entrySet()) {
+            Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                    "--input", in.toString(), "--output", dir.resolve("out.parquet").toString(), e.getKey());
+            assertEquals(2, s.exit(), e.getKey() + ": " + s.err());
+            assertTrue(s.err().contains(e.getValue()), s.err());
+        }
+        assertFalse(Files.exists(dir.resolve("out.parquet")));
+    }
+
     @Test
     void maxTokensBelowOneIsRefusedAsPredictRefusesIt() throws Exception {
         Path tags = Fixtures.qedTags(dir);
