@@ -161,7 +161,12 @@ public class TagLlmScorer extends Transformer {
         TaskSpec stored = resolvedTask(readTagFiles());
         TaskSpec t = stored.withColumns(placeholderColumns(stored));
         for (String c : t.promptColumns()) {
-            if (!names.contains(c)) throw new IllegalArgumentException("input column '" + c + "' is not in the data (it has: " + String.join(", ", names) + ")");
+            if (!names.contains(c)) {
+                // the read error column is no input to choose: spark score's CSV reader adds it (_corrupt_record), which
+                // the user's file does not have
+                List<String> inputs = names.stream().filter(n -> !isDefined(readErrorCol) || !n.equals($(readErrorCol))).toList();
+                throw new IllegalArgumentException("input column '" + c + "' is not in the data (it has: " + String.join(", ", inputs) + ")");
+            }
         }
         if (isDefined(readErrorCol)) {
             int i = names.indexOf($(readErrorCol));

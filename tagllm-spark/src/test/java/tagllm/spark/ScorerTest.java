@@ -277,6 +277,20 @@ class ScorerTest {
         assertTrue(e3.getMessage().contains("setModel"), e3.getMessage());
     }
 
+    /**
+     * A missing input column's message lists the data's columns, not the read error column: spark score's CSV reader
+     * adds that one (_corrupt_record), and the old message offered it as a column of the user's file ("it has: id,
+     * smiles, note, _corrupt_record").
+     */
+    @Test
+    void aMissingColumnIsNamedBesideTheDataColumnsOnly() {
+        Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create("1", "CCO", null)), new StructType().add("id", DataTypes.StringType)
+                .add("smiles", DataTypes.StringType).add("_corrupt_record", DataTypes.StringType));
+        var e = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString())
+                .setTask("QED").setInputCols("smile").setReadErrorCol("_corrupt_record").transform(df));
+        assertTrue(e.getMessage().endsWith("input column 'smile' is not in the data (it has: id, smiles)"), e.getMessage());
+    }
+
     @Test
     void tagsOfAnotherBaseModelAreRefusedOnTheDriver() {
         // the tags were made on stories260K; tiny-llama-gqa is another model. transform() runs no job, so before the
