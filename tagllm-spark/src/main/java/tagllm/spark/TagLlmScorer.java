@@ -167,6 +167,14 @@ public class TagLlmScorer extends Transformer {
                 List<String> inputs = names.stream().filter(n -> !isDefined(readErrorCol) || !n.equals($(readErrorCol))).toList();
                 throw new IllegalArgumentException("input column '" + c + "' is not in the data (it has: " + String.join(", ", inputs) + ")");
             }
+            // a row's value is read as its text (toString): bytes gave "[B@1f2e3d", an array or a struct Spark's rendering
+            // of it, in place of the SMILES or sequence the column was meant to hold
+            org.apache.spark.sql.types.DataType type = schema.fields()[names.indexOf(c)].dataType();
+            if (!(type instanceof org.apache.spark.sql.types.AtomicType) || type == DataTypes.BinaryType) {
+                throw new IllegalArgumentException("input column '" + c + "' is " + type.simpleString() + ", not text: give a string column "
+                        + "(cast it; a Parquet file that stores strings as plain binary reads as strings with "
+                        + "spark.sql.parquet.binaryAsString=true, --conf in spark score)");
+            }
         }
         if (isDefined(readErrorCol)) {
             int i = names.indexOf($(readErrorCol));

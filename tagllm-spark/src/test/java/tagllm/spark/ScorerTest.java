@@ -291,6 +291,20 @@ class ScorerTest {
         assertTrue(e.getMessage().endsWith("input column 'smile' is not in the data (it has: id, smiles)"), e.getMessage());
     }
 
+    /**
+     * An input column that is not text is refused on the driver, naming it and its type. The old scorer took each
+     * value's toString, so a binary column (a Parquet file whose strings are stored as plain bytes) fed the model
+     * "[B@1f2e3d" for every row instead of its SMILES, and transform() said nothing.
+     */
+    @Test
+    void anInputColumnThatIsNotTextIsRefusedOnTheDriver() {
+        Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create((Object) "CCO".getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                new StructType().add("smiles", DataTypes.BinaryType));
+        var e = assertThrows(IllegalArgumentException.class, () -> new TagLlmScorer().setModel(Fixtures.model()).setTags(tags.toString())
+                .setTask("QED").transform(df));
+        assertTrue(e.getMessage().startsWith("input column 'smiles' is binary, not text"), e.getMessage());
+    }
+
     @Test
     void tagsOfAnotherBaseModelAreRefusedOnTheDriver() {
         // the tags were made on stories260K; tiny-llama-gqa is another model. transform() runs no job, so before the
