@@ -33,6 +33,7 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
     /** path as the user gave it (for messages); paths, what Spark reads for it (InputPaths). */
     static CsvInput read(SparkSession spark, String path, String... paths) {
         InputPaths.refuseGlobNamedCsvFiles(spark, paths);
+        InputPaths.refuseNestedCsvFiles(spark, path, paths);
         String lineSep = LineSeparator.of(spark, paths);
         // the header line's names as Spark makes them (every column a string), which its reader checks the header
         // against; they are renamed below to predict's names for the header

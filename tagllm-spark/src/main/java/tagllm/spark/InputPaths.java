@@ -87,6 +87,31 @@ final class InputPaths {
         }
     }
 
+    /**
+     * Refuses an input of which Spark's reader reads files in folders below the ones given: a partitioned layout
+     * (data/split=a/x.csv, data/split=b/y.csv), where Spark adds a partition column after the file's columns. The
+     * CSV reading here renames the columns by their place in the file's header, so the partition column's value took
+     * the corrupt-record column's place: every row came out with the error "expected 3 fields as in the header, got 1"
+     * and no prediction; and the driver's checks (header, line end, file names) look at the files given only.
+     */
+    static void refuseNestedCsvFiles(SparkSession spark, String input, String... paths) {
+        try {
+            java.util.Set<String> checked = new java.util.HashSet<>();
+            for (Path f : files(spark.sessionState().newHadoopConf(), paths)) checked.add(f.toUri().getPath());
+            // a schema given: the file list without inferring one from the files
+            for (String f : spark.read().schema("c string").csv(paths).inputFiles()) {
+                String file = java.net.URI.create(f).getPath(); // inputFiles gives URIs: "a b.csv" as a%20b.csv
+                if (!checked.contains(file)) {
+                    throw new IllegalArgumentException(input + ": Spark reads " + file + " in a folder below it "
+                            + "(a partitioned layout such as split=a/), which spark score's CSV reading does not take; give the files, "
+                            + "e.g. a glob '" + input.replaceAll("/+$", "") + "/*/*.csv', or write the input as Parquet");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.join(", ", paths) + ": cannot list the input's files: " + e.getMessage(), e);
+        }
+    }
+
     /** A file name Spark's file readers leave out, as they leave out _SUCCESS and .crc files. */
     static boolean skipped(String name) {
         return name.startsWith("_") || name.startsWith(".");

@@ -471,6 +471,36 @@ class SparkCliTest {
     }
 
     /**
+     * A partitioned CSV folder (data/split=a/x 1.csv, data/split=b/y 1.csv): Spark's reader adds a column split after the
+     * files' columns, which the old command renamed by place, so every row came out with "expected 3 fields as in the
+     * header, got 1" and no prediction (exit 0). It is refused naming a nested file and how to give the files instead;
+     * that glob then scores every row.
+     */
+    @Test
+    void aPartitionedCsvFolderIsRefusedSayingHowToReadIt() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(3);
+        Path data = dir.resolve("data");
+        Files.createDirectories(data.resolve("split=a"));
+        Files.createDirectories(data.resolve("split=b"));
+        // a space in the names: Spark lists its files as URIs (x%201.csv), which must not be taken for other files
+        idCsv(data.resolve("split=a/x 1.csv"), "smiles", smiles.subList(0, 2));
+        idCsv(data.resolve("split=b/y 1.csv"), "smiles", smiles.subList(2, 3));
+        Path out = dir.resolve("out.parquet");
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", data.toString(), "--format", "csv", "--output", out.toString());
+        assertEquals(1, s.exit(), s.err());
+        assertTrue(s.err().matches("(?s).*" + java.util.regex.Pattern.quote(data + ": Spark reads " + data + "/split=")
+                + "(a/x|b/y) 1\\.csv in a folder below it.*"), s.err());
+        assertTrue(s.err().contains("a glob '" + data + "/*/*.csv'"), s.err());
+        assertFalse(Files.exists(out));
+        Run glob = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", data + "/*/*.csv", "--output", out.toString());
+        assertEquals(0, glob.exit(), glob.err());
+        assertTrue(glob.err().contains("wrote 3 rows (0 with an error"), glob.err());
+    }
+
+    /**
      * A glob over two files logs no warning: the old command gave Spark's readers the pattern itself, and each run
      * logged "WARN FileStreamSink: Assume no metadata directory. Error while looking for metadata directory in the
      * path: .../part-*.csv", which is not so (there is nothing wrong with the input). A pattern matching nothing is
