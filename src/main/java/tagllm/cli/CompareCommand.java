@@ -63,6 +63,10 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "reuse the finished runs in the output folder, run the others")
     boolean resume;
 
+    @Option(names = "--retry-failed", description = "with --resume: train again the runs recorded as failed (diverged); else they are "
+            + "kept as failed, as training is deterministic and the same settings diverge again")
+    boolean retryFailed;
+
     @Option(names = "--report-only", description = "only write the report from the runs already finished in the output folder (runs nothing)")
     boolean reportOnly;
 
@@ -101,6 +105,8 @@ public final class CompareCommand implements Callable<Integer> {
         if (reportOnly && !hasFinishedRuns(output)) {
             throw new IllegalArgumentException("--report-only: " + output + " holds no finished runs (runs/*/result.json): nothing to report");
         }
+        if (retryFailed && reportOnly) throw new UsageError("--retry-failed trains, --report-only runs nothing: choose one");
+        if (retryFailed && !resume) throw new UsageError("--retry-failed retrains the failed runs of an earlier compare: add --resume");
         if (reportOnly) resume = true;
         if (!resume) OutputGuard.requireFresh(output, force, "use --resume to continue it (finished runs are reused)",
                 Compare.OUTPUTS.toArray(new String[0]));
@@ -116,13 +122,23 @@ public final class CompareCommand implements Callable<Integer> {
         // originalArgs are the whole command line, the subcommand name included
         String command = "tagllm " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         var report = Compare.run(m, exp, new CompareRunner.Options(ms, seedList, abl, output.toAbsolutePath().normalize(), resume, promptInit,
-                loraRank, loraAlpha, loraDropout, reportOnly), command, progress, force && !resume); // --force: the earlier compare goes once this one can start
+                loraRank, loraAlpha, loraDropout, reportOnly, retryFailed), command, progress, force && !resume); // --force: the earlier compare goes once this one can start
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report.path("tasks")));
         } else {
             out.print(Compare.markdown(report));
             out.println("\nReport: " + output.resolve("report.html") + ", " + output.resolve("report.json"));
+        }
+        // the report is written and the other runs are in it, but the comparison is not the one asked for: exit 1
+        var failed = report.path("about").path("failed_runs");
+        if (!failed.isEmpty()) {
+            List<String> ids = new ArrayList<>();
+            failed.forEach(f -> ids.add(f.path("run").asText() + " (" + f.path("failure").asText() + ")"));
+            spec.commandLine().getErr().println("error: " + failed.size() + " of " + report.path("runs").size() + " runs failed and have no "
+                    + "metrics: " + String.join("; ", ids) + ". The report marks them and leaves them out of the means; "
+                    + "--resume keeps them as failed (training is deterministic), --resume --retry-failed trains them again");
+            return 1;
         }
         return 0;
     }

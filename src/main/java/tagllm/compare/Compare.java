@@ -154,15 +154,20 @@ public final class Compare {
                 StringBuilder kept = new StringBuilder();
                 // a method that does not train (probe, baseline) has no kept step: its -1 is shown as "–"
                 for (var s : n.path("seeds")) kept.append(kept.isEmpty() ? "" : ", ").append(s.path("kept_step").asInt() < 0 ? "–" : String.valueOf(s.path("kept_step").asInt()));
-                // one seed has no spread: say so instead of printing a standard deviation of 0
-                String spread = n.path("seeds").size() < 2 ? " (1 seed)" : " ± " + HtmlReport.fmt(n.path("std").path(metric).asDouble(Double.NaN));
+                // one seed has no spread: say so instead of printing a standard deviation of 0; failed seeds: "k of n seeds"
+                String spread = HtmlReport.spread(n, metric);
+                boolean noSeed = n.path("seeds").isEmpty(); // every seed failed: no metric at all
                 // a metric with no value (a correlation of constant predictions: the mean predictor's Pearson) says so
                 double mean = n.path("mean").path(metric).asDouble(Double.NaN);
-                boolean undefined = Double.isNaN(mean);
+                boolean undefined = Double.isNaN(mean) && !noSeed;
                 undefinedRows |= undefined;
-                b.append("| ").append(v.getKey()).append(n.has("baseline") ? " (" + n.path("baseline").asText() + ")" : "").append(" | ").append(n.path("params").asLong()).append(" | ")
-                        .append(undefined ? "undefined" : HtmlReport.fmt(mean) + spread).append(" | ")
-                        .append(d.isMissingNode() ? (v.getKey().equals("tagllm") ? "reference" : "– (no Tag-LLM run)") : undefined ? "–" : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
+                b.append("| ").append(v.getKey()).append(n.has("baseline") ? " (" + n.path("baseline").asText() + ")" : "").append(" | ")
+                        .append(n.path("params").isNumber() ? String.valueOf(n.path("params").asLong()) : "–").append(" | ")
+                        .append(noSeed ? "–" + spread : undefined ? "undefined" : HtmlReport.fmt(mean) + spread).append(" | ")
+                        .append(noSeed ? (v.getKey().equals("tagllm") ? "reference (no finished seed)" : "–")
+                                : d.isMissingNode() ? (v.getKey().equals("tagllm") ? "reference" : "– (no Tag-LLM run)") : undefined ? "–"
+                                : Double.isNaN(d.path("diff").asDouble(Double.NaN)) ? "– (" + d.path("undefined").asText("no value") + ")"
+                                : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
                                 + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]"
                                 + fewerResamples(d))
                         .append(" | ").append(kept).append(" |\n");
@@ -171,6 +176,10 @@ public final class Compare {
                 // said plainly: a kept step of 0 means the score is the starting point's, not training's
                 b.append("(kept step 0 for ").append(String.join(", ", neverMoved))
                         .append(": validation never beat where training started, so these scores are the starting point's)\n");
+            }
+            List<String> failed = HtmlReport.failedSeeds(t.getValue());
+            if (!failed.isEmpty()) {
+                b.append("(failed, no metrics, left out of the means: ").append(String.join("; ", failed)).append(")\n");
             }
             if (undefinedRows) {
                 b.append("(undefined: ").append(metric).append(" has no value for these predictions")
@@ -182,6 +191,12 @@ public final class Compare {
             List<String> ids = new java.util.ArrayList<>();
             missing.forEach(m -> ids.add(m.asText()));
             b.append("\n(not finished, left out of these tables: ").append(String.join(", ", ids)).append(")\n");
+        }
+        var failedRuns = report.path("about").path("failed_runs");
+        if (!failedRuns.isEmpty()) {
+            b.append("\n").append(failedRuns.size()).append(" of ").append(report.path("runs").size())
+                    .append(" runs failed (no metrics; report.json: about.failed_runs):\n");
+            failedRuns.forEach(f -> b.append("  ").append(f.path("run").asText()).append(": ").append(f.path("failure").asText()).append("\n"));
         }
         return b.toString();
     }

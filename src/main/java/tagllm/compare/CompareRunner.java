@@ -62,10 +62,16 @@ public final class CompareRunner {
 
     /**
      * promptInit: text (PEFT's TEXT init from the task's prompt words) or random (normal, the embedding entries'
-     * standard deviation). lora: rank, alpha, dropout.
+     * standard deviation). lora: rank, alpha, dropout. retryFailed: with resume, train again the runs recorded as
+     * failed (else they are reused as they are: training is deterministic, so the same settings fail the same way).
      */
     public record Options(List<Method> methods, List<Long> seeds, List<Ablation> ablations, Path dir, boolean resume,
-                          String promptInit, int loraRank, double loraAlpha, double loraDropout, boolean reportOnly) {
+                          String promptInit, int loraRank, double loraAlpha, double loraDropout, boolean reportOnly, boolean retryFailed) {
+        public Options(List<Method> methods, List<Long> seeds, List<Ablation> ablations, Path dir, boolean resume,
+                       String promptInit, int loraRank, double loraAlpha, double loraDropout, boolean reportOnly) {
+            this(methods, seeds, ablations, dir, resume, promptInit, loraRank, loraAlpha, loraDropout, reportOnly, false);
+        }
+
         public Options(List<Method> methods, List<Long> seeds, List<Ablation> ablations, Path dir, boolean resume,
                        String promptInit, int loraRank, double loraAlpha, double loraDropout) {
             this(methods, seeds, ablations, dir, resume, promptInit, loraRank, loraAlpha, loraDropout, false);
@@ -156,7 +162,9 @@ public final class CompareRunner {
     private static RunResult finishedSeed(Options o, Method m) throws IOException {
         for (long seed : o.seeds()) {
             Path f = o.dir().resolve("runs").resolve(m.label() + "-seed" + seed).resolve("result.json");
-            if (Files.isRegularFile(f)) return JSON.readValue(f.toFile(), RunResult.class);
+            if (!Files.isRegularFile(f)) continue;
+            RunResult r = JSON.readValue(f.toFile(), RunResult.class);
+            if (!r.failed()) return r;
         }
         return null;
     }
@@ -177,14 +185,25 @@ public final class CompareRunner {
                     Path dir = o.dir().resolve("runs").resolve(id);
                     Path result = dir.resolve("result.json");
                     if (o.resume() && Files.isRegularFile(result)) {
-                        progress.message("run " + id + ": already finished (" + result + ")");
-                        out.add(JSON.readValue(result.toFile(), RunResult.class));
-                        continue;
+                        RunResult done = JSON.readValue(result.toFile(), RunResult.class);
+                        if (!done.failed()) {
+                            progress.message("run " + id + ": already finished (" + result + ")");
+                            out.add(done);
+                            continue;
+                        }
+                        // training is deterministic: the same run would fail again at the same step
+                        if (!o.retryFailed() || o.reportOnly()) {
+                            progress.message("run " + id + ": recorded as failed (" + done.failure() + "), not trained again"
+                                    + (o.reportOnly() ? "" : " (--retry-failed trains it again)"));
+                            out.add(done);
+                            continue;
+                        }
+                        progress.message("run " + id + ": recorded as failed (" + done.failure() + "), trained again (--retry-failed)");
                     }
                     // the probe and the baseline use no seed: another seed's finished fit is the same, so it is reused
                     // (before --report-only leaves a run out: an unfinished probe seed is derivable from any finished one)
                     boolean seedless = m == Method.PROBE || m == Method.BASELINE;
-                    RunResult same = seedless ? out.stream().filter(x -> x.method().equals(m.label())).findFirst().orElse(null) : null;
+                    RunResult same = seedless ? out.stream().filter(x -> x.method().equals(m.label()) && !x.failed()).findFirst().orElse(null) : null;
                     if (same == null && seedless && (o.resume() || o.reportOnly())) same = finishedSeed(o, m);
                     if (same != null) {
                         progress.message("run " + id + ": no randomness, the fit of " + same.id() + " reused");
@@ -204,14 +223,22 @@ public final class CompareRunner {
                     progress.message("run " + id + (o.reportOnly() ? " (no training: computed for the report, not saved)" : ""));
                     if (!o.reportOnly()) Files.createDirectories(dir);
                     long t0 = System.nanoTime();
-                    RunResult r = switch (m) {
-                        case TAGLLM -> tagLlm(exp, a, seed, id, dir);
-                        case PROBE -> probe(exp, seed, id);
-                        case PROMPT_TUNING -> promptTuning(exp, o, seed, id, dir);
-                        case LORA -> lora(exp, o, seed, id, dir);
-                        case BASELINE -> baseline(exp, seed, id);
-                    };
-                    r = new RunResult(r.id(), r.method(), r.ablation(), r.seed(), (System.nanoTime() - t0) / 1e9, r.tasks(), r.curves());
+                    RunResult r;
+                    try {
+                        r = switch (m) {
+                            case TAGLLM -> tagLlm(exp, a, seed, id, dir);
+                            case PROBE -> probe(exp, seed, id);
+                            case PROMPT_TUNING -> promptTuning(exp, o, seed, id, dir);
+                            case LORA -> lora(exp, o, seed, id, dir);
+                            case BASELINE -> baseline(exp, seed, id);
+                        };
+                    } catch (Trainer.Diverged d) {
+                        // one diverging run does not stop the others: it is recorded, and the report marks it
+                        String why = "diverged at step " + d.step() + " of stage " + d.stage() + ": loss " + d.loss();
+                        progress.message("run " + id + ": " + why + "; recorded as failed, the other runs go on");
+                        r = RunResult.failed(id, m.label(), a == null ? "" : a.name(), seed, 0, loggedCurves(exp, m, dir), why);
+                    }
+                    r = new RunResult(r.id(), r.method(), r.ablation(), r.seed(), (System.nanoTime() - t0) / 1e9, r.tasks(), r.curves(), r.failure());
                     if (!o.reportOnly()) AtomicFiles.writeString(result, JSON.writeValueAsString(r)); // (only the baseline gets here)
                     out.add(r);
                 }
@@ -666,6 +693,14 @@ public final class CompareRunner {
             String stage = n.path("stage").asText();
             n.get("kept_step").properties().forEach(en -> out.put(stage + "/" + en.getKey(), en.getValue().asInt()));
         }
+        return out;
+    }
+
+    /** The curves a stopped run logged: Tag-LLM's metrics.jsonl, or prompt tuning's and LoRA's per task. */
+    private static List<RunResult.Curve> loggedCurves(Experiment exp, Method m, Path dir) throws IOException {
+        if (m == Method.TAGLLM) return curves(dir.resolve("metrics.jsonl"));
+        List<RunResult.Curve> out = new ArrayList<>();
+        for (String task : scoredTasks(exp).keySet()) out.addAll(curves(dir.resolve("metrics-" + task + ".jsonl")));
         return out;
     }
 

@@ -69,6 +69,16 @@ public final class HtmlReport {
             b.append("<p><b>Not finished, left out of these tables:</b> ").append(esc(String.join(", ", ids))).append("</p>\n");
         }
 
+        // runs that stopped (a diverging loss) have no metrics: named here, and per table where they would be
+        JsonNode failedRuns = about.path("failed_runs");
+        if (!failedRuns.isEmpty()) {
+            b.append("<p><b>").append(failedRuns.size()).append(" of ").append(report.path("runs").size())
+                    .append(" runs failed (no metrics, left out of every mean):</b> ");
+            List<String> items = new java.util.ArrayList<>();
+            failedRuns.forEach(f -> items.add(f.path("run").asText() + " (" + f.path("failure").asText() + ")"));
+            b.append(esc(String.join("; ", items))).append("</p>\n");
+        }
+
         // a section only where it has something under it: a compare without ablations, classification or training
         // curves would otherwise print headings with nothing below them
         StringBuilder results = new StringBuilder(), ablations = new StringBuilder();
@@ -126,6 +136,7 @@ public final class HtmlReport {
         String[] extraNames = cls ? new String[]{"AUPRC", "accuracy", "balanced acc.", "F1", "log loss", "ECE"} : new String[]{"MSE", "Pearson"};
         boolean up = t.path("higher_is_better").asBoolean();
         StringBuilder rows = new StringBuilder();
+        List<String> failed = new java.util.ArrayList<>(); // the shown variants' failed seeds, "variant seed S: why"
         int count = 0;
         for (Iterator<Map.Entry<String, JsonNode>> it = t.path("variants").properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -135,10 +146,12 @@ public final class HtmlReport {
             if (!ablations && isTagLlm && !v.path("ablation").asText().isEmpty()) continue;
             count++;
             String label = e.getKey() + (v.has("baseline") ? " (" + v.path("baseline").asText() + ")" : "");
-            rows.append("<tr><td class=\"l\">").append(esc(label)).append("</td><td>").append(v.path("params").asLong()).append("</td><td>")
-                    .append(fmt(v.path("mean").path(metric).asDouble(Double.NaN)))
+            boolean noSeed = v.path("seeds").isEmpty(); // every seed failed
+            rows.append("<tr><td class=\"l\">").append(esc(label)).append("</td><td>")
+                    .append(v.path("params").isNumber() ? String.valueOf(v.path("params").asLong()) : "–").append("</td><td>")
+                    .append(noSeed ? "–" : fmt(v.path("mean").path(metric).asDouble(Double.NaN)))
                     // one seed has no spread: said, as the printed table says it, rather than a standard deviation of 0
-                    .append(v.path("seeds").size() < 2 ? " (1 seed)" : " ± " + fmt(v.path("std").path(metric).asDouble(Double.NaN)))
+                    .append(spread(v, metric))
                     .append("</td><td class=\"l\">");
             StringBuilder seeds = new StringBuilder(), kept = new StringBuilder();
             for (JsonNode s : v.path("seeds")) {
@@ -149,10 +162,18 @@ public final class HtmlReport {
                 seeds.append(fmt(s.path("metrics").path(metric).asDouble(Double.NaN)));
                 kept.append(s.path("kept_step").asInt());
             }
+            // a failed seed has no metric: named in its place, not left out unseen
+            for (JsonNode f : v.path("failed_seeds")) {
+                if (!seeds.isEmpty()) seeds.append(", ");
+                seeds.append("<span class=\"loss\">seed ").append(f.path("seed").asLong()).append(" failed</span>");
+                failed.add(e.getKey() + " seed " + f.path("seed").asLong() + ": " + f.path("failure").asText());
+            }
             rows.append(seeds).append("</td><td>");
             for (String m : extra) rows.append(fmt(v.path("mean").path(m).asDouble(Double.NaN))).append("</td><td>");
             JsonNode d = v.path("vs_tagllm").path(metric);
-            if (d.isMissingNode()) {
+            if (noSeed) {
+                rows.append("</td><td class=\"l\">").append(e.getKey().equals("tagllm") ? "reference (no finished seed)" : "no finished seed");
+            } else if (d.isMissingNode()) {
                 // Tag-LLM itself is the reference; without a Tag-LLM run (--methods without tagllm) nothing is
                 rows.append("</td><td class=\"l\">").append(e.getKey().equals("tagllm") ? "reference" : "no Tag-LLM run to compare with");
             } else {
@@ -196,6 +217,27 @@ public final class HtmlReport {
         java.util.Set<String> lambdaOn = new java.util.LinkedHashSet<>();
         for (JsonNode v : t.path("variants")) for (JsonNode s : v.path("seeds")) if (s.has("lambda_chosen_on")) lambdaOn.add(s.path("lambda_chosen_on").asText());
         if (!lambdaOn.isEmpty()) b.append("<p>probe's λ chosen on: ").append(esc(String.join("; ", lambdaOn))).append("</p>\n");
+        if (!failed.isEmpty()) b.append("<p><b>Failed, no metrics, left out of the means:</b> ").append(esc(String.join("; ", failed))).append("</p>\n");
+    }
+
+    /**
+     * What follows a variant's mean: " ± std" over its seeds, or " (1 seed)" (one seed has no spread), and
+     * " (k of n seeds)" where some of its seeds failed (their runs have no metrics and are left out of the mean).
+     */
+    static String spread(JsonNode variant, String metric) {
+        int k = variant.path("seeds").size(), n = k + variant.path("failed_seeds").size();
+        String of = n > k ? " (" + k + " of " + n + (n == 1 ? " seed)" : " seeds)") : "";
+        if (k < 2) return n > k ? of : " (1 seed)";
+        return " ± " + fmt(variant.path("std").path(metric).asDouble(Double.NaN)) + of;
+    }
+
+    /** The failed seeds of the task's variants, "variant seed S: why" each, for the note under a table; empty when none failed. */
+    static List<String> failedSeeds(JsonNode task) {
+        List<String> out = new java.util.ArrayList<>();
+        task.path("variants").properties().forEach(v -> {
+            for (JsonNode f : v.getValue().path("failed_seeds")) out.add(v.getKey() + " seed " + f.path("seed").asLong() + ": " + f.path("failure").asText());
+        });
+        return out;
     }
 
     static String fmt(double v) {

@@ -62,6 +62,16 @@ public final class Report {
     public static ObjectNode build(Experiment exp, List<RunResult> runs, ObjectNode about) {
         ObjectNode root = JSON.createObjectNode();
         root.set("about", about);
+        // the runs that stopped (a diverging loss): no metrics, left out of every mean, and named here and per variant
+        ArrayNode failed = about.putArray("failed_runs");
+        for (RunResult r : runs) {
+            if (!r.failed()) continue;
+            ObjectNode f = failed.addObject();
+            f.put("run", r.id());
+            f.put("variant", variant(r));
+            f.put("seed", r.seed());
+            f.put("failure", r.failure());
+        }
         ObjectNode tasks = root.putObject("tasks");
         for (String task : CompareRunner.scoredTasks(exp).keySet()) {
             try {
@@ -79,6 +89,7 @@ public final class Report {
             o.put("ablation", r.ablation());
             o.put("seed", r.seed());
             o.put("wall_s", r.wallSeconds());
+            if (r.failed()) o.put("failure", r.failure());
             ArrayNode cs = o.putArray("curves");
             for (RunResult.Curve c : r.curves()) {
                 ObjectNode co = cs.addObject();
@@ -159,6 +170,14 @@ public final class Report {
             predsByVariant.computeIfAbsent(variant(r), k -> new ArrayList<>()).add(p);
             if (cls) probsByVariant.computeIfAbsent(variant(r), k -> new ArrayList<>()).add(prob);
         }
+        // the variants in run order, those whose every seed failed too (each with its failed seeds, so none is silently dropped)
+        Map<String, List<RunResult>> failedByVariant = new LinkedHashMap<>();
+        ObjectNode variants = JSON.createObjectNode();
+        for (RunResult r : runs) {
+            if (!r.failed() && r.tasks().get(task) == null) continue;
+            if (!variants.has(variant(r))) variants.putObject(variant(r));
+            if (r.failed()) failedByVariant.computeIfAbsent(variant(r), k -> new ArrayList<>()).add(r);
+        }
         int[] goldClass = null;
         if (cls) {
             t.set("classes", JSON.valueToTree(classes));
@@ -169,11 +188,11 @@ public final class Report {
             for (int k = 0; k < counts.length; k++) c.put(classes.get(k), counts[k]);
         }
         String[] names = cls ? CLASS_METRICS : METRICS;
-        ObjectNode variants = t.putObject("variants");
+        t.set("variants", variants);
         // per variant and seed, why a metric has no value: a difference against it has none either, and says why
         Map<String, List<List<String>>> undefined = new HashMap<>();
         for (Map.Entry<String, List<RunResult>> v : byVariant.entrySet()) {
-            ObjectNode vo = variants.putObject(v.getKey());
+            ObjectNode vo = (ObjectNode) variants.get(v.getKey());
             List<RunResult> rs = v.getValue();
             vo.put("method", rs.getFirst().method());
             vo.put("ablation", rs.getFirst().ablation());
@@ -227,15 +246,34 @@ public final class Report {
             vo.put("wall_s_mean", Stats.mean(wall));
             // what the time covers: the task alone, or (Tag-LLM) the whole run, every stage and task together
             vo.put("wall_s_of", wholeRun ? "run" : "task");
+            putFailedSeeds(vo, failedByVariant.getOrDefault(v.getKey(), List.of()));
+        }
+        // a variant every seed of which failed: no metrics, but there, with its seeds and why
+        for (Map.Entry<String, List<RunResult>> v : failedByVariant.entrySet()) {
+            if (byVariant.containsKey(v.getKey())) continue;
+            ObjectNode vo = (ObjectNode) variants.get(v.getKey());
+            RunResult first = v.getValue().getFirst();
+            vo.put("method", first.method());
+            vo.put("ablation", first.ablation());
+            vo.putNull("params");
+            vo.putArray("seeds");
+            ObjectNode mean = vo.putObject("mean"), std = vo.putObject("std");
+            for (String name : names) {
+                mean.putNull(name);
+                std.putNull(name);
+            }
+            vo.putNull("wall_s_mean");
+            putFailedSeeds(vo, v.getValue());
         }
         // after every variant's seeds, so Tag-LLM's notes are there whatever order the runs came in
         for (Map.Entry<String, List<RunResult>> v : byVariant.entrySet()) {
             List<RunResult> rs = v.getValue();
-            if (byVariant.containsKey("tagllm") && !v.getKey().equals("tagllm")) {
+            // a Tag-LLM whose every seed failed is still the reference: the difference then says it has none
+            if (variants.has("tagllm") && !v.getKey().equals("tagllm")) {
                 ObjectNode d = ((ObjectNode) variants.get(v.getKey())).putObject("vs_tagllm");
                 // each of the variant's seeds with Tag-LLM's run of the same seed (not the same place in the lists: a
                 // report of finished runs can lack a seed of one method and not of the other)
-                List<int[]> pairs = pairedSeeds(rs, byVariant.get("tagllm"));
+                List<int[]> pairs = pairedSeeds(rs, byVariant.getOrDefault("tagllm", List.of()));
                 d.put("paired_seeds", pairs.size());
                 for (String name : cls ? CLASS_DIFFS : DIFFS) {
                     ObjectNode io = d.putObject(name);
@@ -244,7 +282,7 @@ public final class Report {
                         io.putNull("lo");
                         io.putNull("hi");
                         io.put("resamples", 0);
-                        io.put("undefined", "no seed of " + v.getKey() + " has a Tag-LLM run of the same seed");
+                        io.put("undefined", "no seed of " + v.getKey() + " has a finished Tag-LLM run of the same seed");
                         continue;
                     }
                     List<Stats.RowMetric> me = new ArrayList<>(), ref = new ArrayList<>();
@@ -293,6 +331,17 @@ public final class Report {
             }
         }
         return metric + " has no value on the test rows";
+    }
+
+    /** The variant's failed seeds (seed, run, why), an empty list when none failed; "seeds" holds the finished ones. */
+    private static void putFailedSeeds(ObjectNode vo, List<RunResult> failed) {
+        ArrayNode a = vo.putArray("failed_seeds");
+        for (RunResult r : failed) {
+            ObjectNode f = a.addObject();
+            f.put("seed", r.seed());
+            f.put("run", r.id());
+            f.put("failure", r.failure());
+        }
     }
 
     /** [index in runs, index in Tag-LLM's runs] of each of runs' seeds that Tag-LLM has a run of, in runs' order. */

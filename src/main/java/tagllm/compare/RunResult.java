@@ -10,9 +10,25 @@ import java.util.Map;
  * @param ablation the ablation's name, "" for none
  * @param tasks    per task: predictions on the test rows and what the run kept
  * @param curves   training curves: per stage (Tag-LLM) or per task (baselines)
+ * @param failure  why the run has no outcome ("diverged at step 6 of stage s2: loss NaN"; its tasks are then empty and
+ *                 its curves those logged before it stopped), null for a finished run (and in a result.json written
+ *                 before failures were recorded)
  */
 public record RunResult(String id, String method, String ablation, long seed, double wallSeconds, Map<String, TaskOutcome> tasks,
-                        List<Curve> curves) {
+                        List<Curve> curves, String failure) {
+
+    public RunResult(String id, String method, String ablation, long seed, double wallSeconds, Map<String, TaskOutcome> tasks,
+                     List<Curve> curves) {
+        this(id, method, ablation, seed, wallSeconds, tasks, curves, null);
+    }
+
+    /** A run that stopped: no outcome on any task, the reason, and the curves logged until then. */
+    public static RunResult failed(String id, String method, String ablation, long seed, double wallSeconds, List<Curve> curves, String failure) {
+        return new RunResult(id, method, ablation, seed, wallSeconds, Map.of(), curves, failure);
+    }
+
+    /** Whether the run stopped without an outcome (it then has no metrics, and the report says why). */
+    public boolean failed() { return failure != null; }
 
     /**
      * One task's outcome. lines: the test rows' line numbers in their file (to pair rows across methods).

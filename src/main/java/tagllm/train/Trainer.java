@@ -80,6 +80,29 @@ public final class Trainer {
 
     public record Result(int steps, int totalSteps, double lastLoss, boolean stopped, long rows) {}
 
+    /**
+     * The loss became NaN or infinite: the stage stops. Its own type so that compare can record the run as diverged
+     * and go on with the others (training is deterministic: the same settings diverge again at the same step).
+     */
+    public static final class Diverged extends IllegalStateException {
+        private final String stage;
+        private final int step;
+        private final double loss;
+
+        public Diverged(String stage, int step, double loss) {
+            super("stage " + stage + ": the loss became " + loss + " at step " + step + " (lower the learning rate, or check the labels)");
+            this.stage = stage;
+            this.step = step;
+            this.loss = loss;
+        }
+
+        public String stage() { return stage; }
+
+        public int step() { return step; }
+
+        public double loss() { return loss; }
+    }
+
     /** The loss parts of one step (averaged over its micro-batches). */
     public record StepLoss(double total, double mse, double ce, long rows, double cls) {}
 
@@ -251,8 +274,7 @@ public final class Trainer {
 
         private void requireFinite(double loss, int step) {
             if (!Double.isFinite(loss)) {
-                throw new IllegalStateException("stage " + o.stageName() + ": the loss became " + loss + " at step " + step
-                        + " (lower the learning rate, or check the labels)");
+                throw new Diverged(o.stageName(), step, loss);
             }
         }
 

@@ -45,6 +45,6 @@ class ReportSeedPairingTest {
         JsonNode none = v.path("probe").path("vs_tagllm");
         assertEquals(0, none.path("paired_seeds").asInt());
         assertTrue(none.path("mse").path("diff").isNull(), none.toString());
-        assertEquals("no seed of probe has a Tag-LLM run of the same seed", none.path("mse").path("undefined").asText());
+        assertEquals("no seed of probe has a finished Tag-LLM run of the same seed", none.path("mse").path("undefined").asText());
     }
 }
