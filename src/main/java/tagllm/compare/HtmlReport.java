@@ -57,7 +57,9 @@ public final class HtmlReport {
                 .append("Each metric is on the test rows every run predicted; ± is the standard deviation over seeds; Δ is the variant minus ")
                 .append("Tag-LLM, averaged over the seeds both have (each paired with Tag-LLM's run of the same seed), with a 95 % bootstrap interval over test rows (")
                 .append(Report.RESAMPLES).append(" resamples; a resample on which the metric has no value, such as a Pearson r of rows whose labels ")
-                .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). Kept step: the step whose weights validation kept (0 = never beat the start; ")
+                .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). ")
+                .append("Reading: which side is better where the interval excludes 0; where it spans 0, neither is clearly better. The interval ")
+                .append("covers how the test rows vary, not how seeds do (± shows that), so a one-seed reading says so. Kept step: the step whose weights validation kept (0 = never beat the start; ")
                 .append("-1 = no validation during training). Wall s: the task's own fit and scoring; Tag-LLM's stages train its tasks ")
                 .append("together, so its time is the whole run's (every stage and task), marked so. ").append(esc(about.path("note").asText())).append("</p>\n");
         // runs that had not finished (--report-only) are left out of every table: the page says which, as the
@@ -187,12 +189,8 @@ public final class HtmlReport {
                 if (Double.isNaN(lo) || Double.isNaN(hi)) {
                     rows.append("<span class=\"tie\">").append(Double.isNaN(diff) ? "no difference" : "no interval")
                             .append(d.has("undefined") ? ": " + esc(d.path("undefined").asText()) : "").append("</span>");
-                } else if (lo > 0 || hi < 0) {
-                    // the variant is worse than Tag-LLM when the whole interval lies on its bad side
-                    boolean variantBetter = (lo > 0) == up;
-                    rows.append(variantBetter ? "<span class=\"loss\">Tag-LLM worse</span>" : "<span class=\"win\">Tag-LLM better</span>");
                 } else {
-                    rows.append("<span class=\"tie\">tie (interval spans 0)</span>");
+                    rows.append(reading(lo, hi, up, v.path("vs_tagllm").path("paired_seeds").asInt(0)));
                 }
             }
             rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(seconds(v.path("wall_s_mean").asDouble(Double.NaN)))
@@ -238,6 +236,23 @@ public final class HtmlReport {
             for (JsonNode f : v.getValue().path("failed_seeds")) out.add(v.getKey() + " seed " + f.path("seed").asLong() + ": " + f.path("failure").asText());
         });
         return out;
+    }
+
+    /**
+     * The reading of a difference with its interval. The interval resamples test rows only: an interval spanning 0 is
+     * no clear difference (not a tie), and with one paired seed it leaves out how much another seed would move the
+     * result, which the reading says.
+     */
+    static String reading(double lo, double hi, boolean higherIsBetter, int pairedSeeds) {
+        String word;
+        if (lo > 0 || hi < 0) {
+            // the variant is worse than Tag-LLM when the whole interval lies on its bad side
+            boolean variantBetter = (lo > 0) == higherIsBetter;
+            word = variantBetter ? "<span class=\"loss\">Tag-LLM worse</span>" : "<span class=\"win\">Tag-LLM better</span>";
+        } else {
+            word = "<span class=\"tie\">no clear difference (interval spans 0)</span>";
+        }
+        return pairedSeeds == 1 ? word + " <small>(one seed: the interval is over test rows, not seeds)</small>" : word;
     }
 
     static String fmt(double v) {
