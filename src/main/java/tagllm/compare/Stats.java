@@ -19,13 +19,13 @@ public final class Stats {
     }
 
     /**
-     * Sample standard deviation (n − 1); 0 for a single value, NaN for a single undefined one (a spread of a metric
-     * with no value would claim a precision the mean does not have). Equal values give exactly 0: their rounded mean
+     * Sample standard deviation (n − 1); NaN for a single value (n − 1 = 0: one seed has no spread, and 0 would draw
+     * as a zero-width error bar; report.json writes null) and for none. Equal values give exactly 0: their rounded mean
      * can differ from them in the last bit (0.1 + 0.1 + 0.1 = 0.30000000000000004), which would report a spread of
      * 1e-17 to 1e-15 for seeds that repeat one fit (the probe, the baseline).
      */
     public static double std(double[] v) {
-        if (v.length < 2) return v.length == 1 && Double.isFinite(v[0]) ? 0 : Double.NaN;
+        if (v.length < 2) return Double.NaN;
         boolean equal = Double.isFinite(v[0]);
         for (double x : v) equal &= x == v[0];
         if (equal) return 0;

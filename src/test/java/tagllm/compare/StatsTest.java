@@ -15,7 +15,7 @@ class StatsTest {
         assertEquals(1.0, Stats.std(new double[]{1, 2, 3}), 1e-15);
         // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squares 9+1+1+1+0+0+4+16 = 32, /7
         assertEquals(Math.sqrt(32.0 / 7), Stats.std(new double[]{2, 4, 4, 4, 5, 5, 7, 9}), 1e-15);
-        assertEquals(0.0, Stats.std(new double[]{0.3}), "one seed has no spread");
+        assertTrue(Double.isNaN(Stats.std(new double[]{0.3})), "one seed has no spread: n − 1 = 0, not a spread of 0");
         assertTrue(Double.isNaN(Stats.std(new double[]{Double.NaN})), "one seed with no value has no spread either");
     }
 
