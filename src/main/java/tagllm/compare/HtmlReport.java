@@ -60,7 +60,7 @@ public final class HtmlReport {
                 .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). ")
                 .append("Reading: which side is better where the interval excludes 0; where it spans 0, neither is clearly better. The interval ")
                 .append("covers how the test rows vary, not how seeds do (± shows that), so a one-seed reading says so. Kept step: the step whose weights validation kept (0 = never beat the start; ")
-                .append("-1 = no validation during training). Wall s: the task's own fit and scoring; Tag-LLM's stages train its tasks ")
+                .append("– = no validation during training, -1 in report.json). Wall s: the task's own fit and scoring; Tag-LLM's stages train its tasks ")
                 .append("together, so its time is the whole run's (every stage and task), marked so. ").append(esc(about.path("note").asText())).append("</p>\n");
         // runs that had not finished (--report-only) are left out of every table: the page says which, as the
         // printed tables do, so that a reader does not take a partial comparison for the whole
@@ -162,7 +162,8 @@ public final class HtmlReport {
                     kept.append(", ");
                 }
                 seeds.append(fmt(s.path("metrics").path(metric).asDouble(Double.NaN)));
-                kept.append(s.path("kept_step").asInt());
+                // a method that does not train (probe, baseline) has no kept step: its -1 is shown as "–", as the printed table does
+                kept.append(s.path("kept_step").asInt() < 0 ? "–" : String.valueOf(s.path("kept_step").asInt()));
             }
             // a failed seed has no metric: named in its place, not left out unseen
             for (JsonNode f : v.path("failed_seeds")) {
@@ -204,7 +205,8 @@ public final class HtmlReport {
             counts.append(counts.isEmpty() ? "; classes " : ", ").append(esc(c.getKey())).append(": ").append(c.getValue().asLong());
         }
         StringBuilder heads = new StringBuilder();
-        for (String h : extraNames) heads.append("<th>").append(h).append(cls ? " (mean)" : "").append("</th>");
+        // every one is the seeds' mean, regression's MSE and Pearson as much as the classification metrics
+        for (String h : extraNames) heads.append("<th>").append(h).append(" (mean)</th>");
         b.append("<h3>").append(esc(task)).append(" — ").append(esc(metric)).append(up ? " (higher is better)" : " (lower is better)")
                 .append(", ").append(t.path("test_rows").asInt()).append(" test rows").append(counts).append(esc(budget))
                 .append("</h3>\n<table><tr><th class=\"l\">variant</th><th>trainable params</th><th>")
@@ -344,8 +346,11 @@ public final class HtmlReport {
                     } else {
                       var p0 = runs[0].predictions[task];
                       classes.forEach(function (c, k) {
-                        ds.push({type: 'line', label: c + ' vs rest', data: roc(p0.prob.map(function (q) { return q[k]; }),
-                                 p0.gold.map(function (g) { return g === k; })), borderColor: colors[k % colors.length], pointRadius: 0, fill: false});
+                        var pos = p0.gold.map(function (g) { return g === k; });
+                        // a class without test rows has no curve: its legend entry says why rather than promise one
+                        ds.push({type: 'line', label: c + ' vs rest' + (pos.indexOf(true) < 0 ? ' (no test rows)' : ''),
+                                 data: roc(p0.prob.map(function (q) { return q[k]; }), pos), borderColor: colors[k % colors.length],
+                                 pointRadius: 0, fill: false});
                       });
                     }
                     ds.push(diagonal);
@@ -403,10 +408,12 @@ public final class HtmlReport {
                 // every axis drawn, and those no series with points uses (an axis with nothing on it misleads)
                 status.axes = 0;
                 status.unused_axes = [];
+                // legend entries without a single point (each should say why it has none)
+                status.empty_series = [];
                 charts.forEach(function (ch) {
                   var used = {};
                   ch.data.datasets.forEach(function (d, k) {
-                    if (!d.data.length) return;
+                    if (!d.data.length) { status.empty_series.push(ch.canvas.previousSibling.textContent + ': ' + d.label); return; }
                     var m = ch.getDatasetMeta(k);
                     used[m.xAxisID] = used[m.yAxisID] = true;
                   });
