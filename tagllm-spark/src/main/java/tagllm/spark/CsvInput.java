@@ -34,7 +34,8 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
     static CsvInput read(SparkSession spark, String path, String... paths) {
         InputPaths.refuseGlobNamedCsvFiles(spark, paths);
         InputPaths.refuseNestedCsvFiles(spark, path, paths);
-        String lineSep = LineSeparator.of(spark, paths);
+        CsvFileHeads heads = CsvFileHeads.read(spark, paths); // each file opened once, for its line end and its header
+        String lineSep = LineSeparator.of(heads);
         // the header line's names as Spark makes them (every column a string), which its reader checks the header
         // against; they are renamed below to predict's names for the header
         StructType sparkHeader = reader(spark, lineSep).csv(paths).schema();
@@ -42,7 +43,7 @@ record CsvInput(Dataset<Row> rows, String readErrorCol) {
         if (sparkHeader.isEmpty()) throw new IllegalArgumentException(path + ": empty file: expected a CSV header line");
         String[] names = headerNames(spark, lineSep, path, paths, sparkHeader.size());
         // Spark reads every file's fields in the order of one file's header, whatever the file's own header says
-        CsvFileHeaders.requireSame(spark, paths);
+        CsvFileHeaders.requireSame(heads);
         java.util.Set<String> taken = new java.util.HashSet<>(Arrays.asList(sparkHeader.fieldNames())); // by either name, Spark's or predict's
         taken.addAll(Arrays.asList(names));
         String raw = unusedName(taken, "_corrupt_record");
