@@ -93,9 +93,15 @@ record CsvFileHeads(List<Head> files) {
         }
     }
 
-    /** The stream's first record, each name stripped (null for an empty file, which Spark reads no row from). */
+    /**
+     * Blank lines skipped, as Spark's reader (univocity's skipEmptyLines) and predict skip them before the header: with
+     * them the header of "\nid,smiles" read as one unnamed column.
+     */
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
+
+    /** The stream's first record, each name stripped (null for a file without one, which Spark reads no row from). */
     private static List<String> header(InputStream in) throws IOException {
-        CSVParser p = CSVParser.parse(new InputStreamReader(in, StandardCharsets.UTF_8), CSVFormat.RFC4180); // closed with in
+        CSVParser p = CSVParser.parse(new InputStreamReader(in, StandardCharsets.UTF_8), FORMAT); // closed with in
         Iterator<CSVRecord> it = p.iterator();
         if (!it.hasNext()) return null;
         List<String> names = new ArrayList<>();

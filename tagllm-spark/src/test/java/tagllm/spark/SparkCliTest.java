@@ -471,6 +471,27 @@ class SparkCliTest {
     }
 
     /**
+     * Blank lines before a file's header are skipped by predict and by Spark's reader alike, so the header is the first
+     * line that is not blank; the header check took the blank line for a header of one unnamed column and refused
+     * the input ("part-2.csv:1: CSV header:  differs from part-1.csv's id,smiles"), and a file of one line end (no
+     * header, no rows) as well.
+     */
+    @Test
+    void blankLinesBeforeAHeaderAreSkippedAsPredictSkipsThem() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = Fixtures.smiles(2);
+        Files.createDirectories(dir.resolve("parts"));
+        Files.writeString(dir.resolve("parts/part-1.csv"), "id,smiles\n1," + smiles.get(0) + "\n");
+        Files.writeString(dir.resolve("parts/part-2.csv"), "\n\nid,smiles\n2," + smiles.get(1) + "\n");
+        Files.writeString(dir.resolve("parts/part-3.csv"), "\n");
+        Path out = dir.resolve("blank.parquet");
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", dir.resolve("parts") + "/part-*.csv", "--output", out.toString());
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(s.err().contains("wrote 2 rows (0 with an error"), s.err());
+    }
+
+    /**
      * A partitioned CSV folder (data/split=a/x 1.csv, data/split=b/y 1.csv): Spark's reader adds a column split after the
      * files' columns, which the old command renamed by place, so every row came out with "expected 3 fields as in the
      * header, got 1" and no prediction (exit 0). It is refused naming a nested file and how to give the files instead;
