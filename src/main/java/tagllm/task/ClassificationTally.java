@@ -3,8 +3,8 @@ package tagllm.task;
 import tagllm.eval.ClassificationMetrics;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Classification scored a chunk of prompts at a time: each row keeps only its class probabilities and its label (or
@@ -16,7 +16,9 @@ public final class ClassificationTally {
     private final TagPredictor predictor;
     private final TaskSpec task;
     private final List<double[]> probabilities = new ArrayList<>();
-    private final IntStream.Builder labels = IntStream.builder();
+    /** The single-label tasks' class indices, the first labelCount of them (a builder would answer metrics() once). */
+    private int[] labels = new int[64];
+    private int labelCount;
     private final List<double[]> targets = new ArrayList<>();
     private String firstSource;
 
@@ -34,14 +36,17 @@ public final class ClassificationTally {
         for (int i = 0; i < z.length; i++) {
             probabilities.add(z[i]);
             if (multiLabel) targets.add(chunk.get(i).targets());
-            else labels.add((int) chunk.get(i).label());
+            else {
+                if (labelCount == labels.length) labels = Arrays.copyOf(labels, 2 * labels.length);
+                labels[labelCount++] = (int) chunk.get(i).label();
+            }
         }
     }
 
     /** The metrics of every example added; a split with a single class is refused (IllegalArgumentException). */
     public ClassificationMetrics metrics() {
         if (probabilities.isEmpty()) throw new IllegalArgumentException("task " + task.name() + ": no examples to evaluate");
-        return Evaluator.classificationMetrics(task, probabilities.toArray(double[][]::new), labels.build().toArray(),
+        return Evaluator.classificationMetrics(task, probabilities.toArray(double[][]::new), Arrays.copyOf(labels, labelCount),
                 targets.toArray(double[][]::new), firstSource);
     }
 }
