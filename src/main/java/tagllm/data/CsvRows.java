@@ -44,7 +44,7 @@ final class CsvRows {
                     // the record reached the parser clipped to the limit: not data, but the row keeps its place
                     String what = kind + " record longer than " + TextInput.lineLimit + " characters";
                     if (columns == null) throw new DatasetException(origin, what + " where the header line was expected");
-                    issues.reject(origin, what + "; the row is skipped");
+                    issues.reject(origin, what);
                     continue;
                 }
                 if (columns == null) {

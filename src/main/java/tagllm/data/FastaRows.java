@@ -68,7 +68,7 @@ final class FastaRows {
         String id = text.substring(0, space), description = text.substring(space).strip();
         if (tooLong) {
             issues.reject(header, "FASTA record '" + Row.clip(id) + "' is longer than " + TextInput.lineLimit
-                    + " characters (its header or sequence); the record is skipped",
+                    + " characters (its header or sequence)",
                     java.util.Map.of("id", id, "description", description));
         } else if (id.isEmpty()) {
             // the sequence (and any description) still identify the record in an output that lists refused rows

@@ -37,7 +37,7 @@ final class JsonlRows {
             first[0] = false;
             if (tooLong) {
                 // read past without being held, as an over-long CSV record is: that row's error, the rest of the file read
-                issues.reject(origin, "JSON line longer than " + TextInput.lineLimit + " characters; the row is skipped");
+                issues.reject(origin, "JSON line longer than " + TextInput.lineLimit + " characters");
                 return;
             }
             JsonNode node;

@@ -13,7 +13,7 @@ final class TextRows {
     static List<String> read(TextInput.NamedReader in, RowIssues issues, Consumer<Row> sink) {
         boolean any = TextInput.forEachNonBlankLine(in, (origin, line, tooLong) -> {
             // read past without being held, as an over-long CSV record is: that row's error, the rest of the file read
-            if (tooLong) issues.reject(origin, "text line longer than " + TextInput.lineLimit + " characters; the row is skipped");
+            if (tooLong) issues.reject(origin, "text line longer than " + TextInput.lineLimit + " characters");
             else sink.accept(new Row(origin, SHARED, new String[]{line}));
         });
         if (!any) throw DatasetException.of(in.source, 0, "empty file: expected one example per line");
