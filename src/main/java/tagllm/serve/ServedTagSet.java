@@ -104,7 +104,8 @@ final class ServedTagSet {
      * answered with whichever was stored last.
      */
     TaskInfo find(String task) {
-        NameLookup.Match m = NameLookup.find(tasks.stream().map(TaskInfo::name).toList(), task);
+        // byName keeps the tasks' order (LinkedHashMap): an exact name is a hash lookup, with no list built per request
+        NameLookup.Match m = NameLookup.find(byName.keySet(), task);
         if (m.isAmbiguous()) {
             throw ApiException.badRequest("task '" + task + "' matches several tasks of tag set " + name + " that differ only in case ("
                     + String.join(", ", m.ambiguous()) + "): give the exact name");
