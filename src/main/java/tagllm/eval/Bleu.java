@@ -79,23 +79,18 @@ public final class Bleu {
     }
 
     /** The running statistics of {@link #corpus()}. */
-    public final class Corpus {
-        private final long[] stats = new long[2 + 2 * maxOrder];
-        private long segments;
+    public final class Corpus extends SegmentSums {
+        private Corpus() {
+            super(2 + 2 * maxOrder);
+        }
 
-        private Corpus() {}
-
-        /** Adds one hypothesis and its reference. */
-        public void add(String hyp, String ref) {
-            if (hyp == null) throw new IllegalArgumentException("hypothesis " + segments + " is null");
-            if (ref == null) throw new IllegalArgumentException("hypothesis " + segments + " has no reference (null)");
-            long[] s = segmentStatistics(preprocess(hyp), List.of(preprocess(ref)));
-            for (int j = 0; j < stats.length; j++) stats[j] += s[j];
-            segments++;
+        @Override
+        long[] statistics(String hyp, String ref) {
+            return segmentStatistics(preprocess(hyp), List.of(preprocess(ref)));
         }
 
         public BleuScore score() {
-            if (segments == 0) throw new IllegalArgumentException("no hypotheses given");
+            requireSegments();
             long[] correct = new long[maxOrder], total = new long[maxOrder];
             System.arraycopy(stats, 2, correct, 0, maxOrder);
             System.arraycopy(stats, 2 + maxOrder, total, 0, maxOrder);

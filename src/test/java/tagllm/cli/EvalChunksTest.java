@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import tagllm.eval.Bleu;
 import tagllm.eval.ChrF;
-import tagllm.head.RegressionHead;
 import tagllm.model.Model;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagInit;
@@ -40,17 +39,11 @@ class EvalChunksTest {
     static void setUp() throws Exception {
         Model m = Model.load(Shared.model("stories260K"));
         float[] init = TagInit.initialVector(m.weights().embedTokens());
-        int d = m.config().hiddenSize();
-        TagSet s = new TagSet(m.name(), m.fingerprint());
-        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        s.put(TagInit.newTag("<BBBP>", TagKind.FUNCTION, 1, init));
+        TagSet s = tagllm.testutil.BbbpTags.of(m);
         s.put(TagInit.newTag("<ES>", TagKind.DOMAIN, 2, init));
         s.put(TagInit.newTag("<PT>", TagKind.DOMAIN, 2, init));
         s.put(TagInit.newTag("<Translate>", TagKind.FUNCTION, 1, init));
-        float[] w = new float[d];
-        for (int k = 0; k < d; k++) w[k] = (float) (0.3 * Math.cos(0.7 * k + 0.3));
-        s.putHead(new RegressionHead("<BBBP>", 1, d, w, new float[]{0.1f}, null, null));
-        for (String t : List.of("BBBP", "SMILES", "Translate:es-pt")) s.tasks().put(t, Presets.get(t, "test").toJson());
+        for (String t : List.of("SMILES", "Translate:es-pt")) s.tasks().put(t, Presets.get(t, "test").toJson());
         tags = dir.resolve("all.tags.safetensors");
         TagFile.write(s, tags);
         // 23 molecules of both classes, one invalid SMILES among them (left out between chunks of 5)

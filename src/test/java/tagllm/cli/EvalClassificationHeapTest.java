@@ -4,13 +4,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.eval.ClassificationMetrics;
-import tagllm.head.RegressionHead;
 import tagllm.model.Model;
 import tagllm.tag.TagFile;
-import tagllm.tag.TagInit;
-import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
-import tagllm.task.Presets;
 import tagllm.task.TagPredictor;
 import tagllm.testutil.Shared;
 
@@ -18,10 +14,8 @@ import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -43,15 +37,7 @@ class EvalClassificationHeapTest {
     @Test
     void aClassificationEvalOfManyRowsFitsASmallHeap() throws Exception {
         Model m = Model.load(Shared.model("stories260K"));
-        float[] init = TagInit.initialVector(m.weights().embedTokens());
-        int d = m.config().hiddenSize();
-        TagSet s = new TagSet(m.name(), m.fingerprint());
-        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        s.put(TagInit.newTag("<BBBP>", TagKind.FUNCTION, 1, init));
-        float[] w = new float[d];
-        for (int k = 0; k < d; k++) w[k] = (float) (0.3 * Math.cos(0.7 * k + 0.3));
-        s.putHead(new RegressionHead("<BBBP>", 1, d, w, new float[]{0.1f}, null, null));
-        s.tasks().put("BBBP", Presets.get("BBBP", "test").toJson());
+        TagSet s = tagllm.testutil.BbbpTags.of(m);
         Path tags = dir.resolve("bbbp.tags.safetensors");
         TagFile.write(s, tags);
         // the reference: each molecule classified alone in this JVM, the metrics of the rows' probabilities and labels;
@@ -75,17 +61,8 @@ class EvalClassificationHeapTest {
             }
         }
         ClassificationMetrics expected = ClassificationMetrics.compute(prob, label, List.of("0", "1"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
-                "-XX:+UseSerialGC", "--add-modules", "jdk.incubator.vector", "-D" + Relaunch.MARKER + "=true",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "eval", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(), "--task", "BBBP",
-                "--input", in.toString(), "--json", "-q"));
-        Path out = dir.resolve("out.txt"), err = dir.resolve("err.txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "eval did not finish");
-        String stdout = Files.readString(out), stderr = Files.readString(err);
-        assertEquals(0, p.exitValue(), "stderr: " + stderr + "\nstdout: " + stdout);
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stdout);
+        var json = EvalInSmallHeap.run(dir, HEAP, tags, "BBBP", in);
+        String stdout = json.toString();
         assertEquals(ROWS, json.get("n").asInt(), stdout);
         assertEquals(expected.auroc(), json.get("auroc").asDouble(), 1e-9, stdout);
         assertEquals(expected.logLoss(), json.get("log_loss").asDouble(), 1e-9, stdout);

@@ -12,9 +12,7 @@ import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -54,17 +52,8 @@ class EvalRegressionHeapTest {
                 w2.write(mols[k] + "," + own[k] + "\n");
             }
         }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
-                "-XX:+UseSerialGC", "--add-modules", "jdk.incubator.vector", "-D" + Relaunch.MARKER + "=true",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "eval", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(), "--task", "QED",
-                "--input", in.toString(), "--json", "-q"));
-        Path out = dir.resolve("out.txt"), err = dir.resolve("err.txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "eval did not finish");
-        String stdout = Files.readString(out), stderr = Files.readString(err);
-        assertEquals(0, p.exitValue(), "stderr: " + stderr + "\nstdout: " + stdout);
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stdout);
+        var json = EvalInSmallHeap.run(dir, HEAP, tags, "QED", in);
+        String stdout = json.toString();
         assertEquals(ROWS, json.get("n").asInt(), stdout);
         assertEquals(0.0, json.get("mse").asDouble(), 1e-12, stdout);
     }

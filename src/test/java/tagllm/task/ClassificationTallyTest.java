@@ -4,11 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.data.Row;
 import tagllm.eval.ClassificationMetrics;
-import tagllm.head.RegressionHead;
 import tagllm.model.Model;
 import tagllm.tag.TagFile;
-import tagllm.tag.TagInit;
-import tagllm.tag.TagKind;
 import tagllm.tag.TagSet;
 import tagllm.testutil.Shared;
 
@@ -29,15 +26,7 @@ class ClassificationTallyTest {
     @Test
     void metricsCanBeAskedAgainAndAfterMoreRows(@TempDir Path dir) throws Exception {
         Model m = Model.load(Shared.model("stories260K"));
-        float[] init = TagInit.initialVector(m.weights().embedTokens());
-        int d = m.config().hiddenSize();
-        TagSet s = new TagSet(m.name(), m.fingerprint());
-        s.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, init));
-        s.put(TagInit.newTag("<BBBP>", TagKind.FUNCTION, 1, init));
-        float[] w = new float[d];
-        for (int k = 0; k < d; k++) w[k] = (float) (0.3 * Math.cos(0.7 * k + 0.3));
-        s.putHead(new RegressionHead("<BBBP>", 1, d, w, new float[]{0.1f}, null, null));
-        s.tasks().put("BBBP", Presets.get("BBBP", "test").toJson());
+        TagSet s = tagllm.testutil.BbbpTags.of(m);
         Path tags = dir.resolve("bbbp.tags.safetensors");
         TagFile.write(s, tags);
         String[] smiles = {"CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC", "O=C(O)c1ccccc1", "c1ccc2ccccc2c1"};
