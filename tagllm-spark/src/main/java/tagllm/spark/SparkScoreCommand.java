@@ -116,6 +116,26 @@ public final class SparkScoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException(input + ": the file is gzip-compressed but its name does not end in .gz; Spark's CSV "
                     + "reader decompresses by the name, so rename it (e.g. " + Path.of(input).getFileName() + ".gz)");
         }
+        Path abs = output.toAbsolutePath().normalize();
+        try (ScoreOutputLock lock = ScoreOutputLock.acquire(abs)) {
+            if (lock.noLocks() != null) {
+                spec.commandLine().getErr().println("note: " + abs.getParent() + " gives no file lock (" + lock.noLocks()
+                        + "): temporary folders a killed run left beside " + output.getFileName() + " are not removed");
+            }
+            // a driver killed outright (kill -9, a lost node) left its temporary folder, which no later run reused
+            List<String> removed = lock.removeLeftovers(abs);
+            if (!removed.isEmpty()) {
+                spec.commandLine().getErr().println("removed " + String.join(", ", removed) + " from " + abs.getParent() + ": the partial output of "
+                        + (removed.size() == 1 ? "a spark score run" : "spark score runs") + " on " + output.getFileName()
+                        + " whose driver ended without finishing (no such process is running)");
+                spec.commandLine().getErr().flush();
+            }
+            return score(fmt, abs);
+        }
+    }
+
+    /** Scores the input into abs (--output, absolute), while this run holds its lock. */
+    private int score(String fmt, Path abs) throws Exception {
         long t0 = System.nanoTime();
         boolean embedded = SparkSession.getDefaultSession().isDefined(); // called from a program that has its session: leave it running
         SparkSession spark = Sessions.start(master, "tagllm spark score", conf);
@@ -131,8 +151,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (!inputCols.isEmpty()) scorer.setInputCols(inputCols.toArray(String[]::new));
             if (batchRows != null) scorer.setBatchRows(batchRows);
             if (maxTokens != null) scorer.setMaxTokens(maxTokens);
-            Path abs = output.toAbsolutePath().normalize();
-            Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+            Path tmp = ScoreOutputLock.temporaryFolder(abs, ProcessHandle.current().pid());
             FileTrees.delete(tmp);
             Dataset<Row> scored = scorer.transform(df);
             try {
