@@ -118,9 +118,14 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
         Path abs = output.toAbsolutePath().normalize();
         try (ScoreOutputLock lock = ScoreOutputLock.acquire(abs)) {
+            // both runs passed the "already exists" check, and the slower one failed only at its rename, after the job
+            if (lock.heldBy() != null) {
+                throw new IllegalStateException(output + ": another spark score run is writing this output (" + lock.heldBy() + ", holding "
+                        + ScoreOutputLock.lockFile(abs).getFileName() + "); wait for it to end, or give another --output");
+            }
             if (lock.noLocks() != null) {
-                spec.commandLine().getErr().println("note: " + abs.getParent() + " gives no file lock (" + lock.noLocks()
-                        + "): temporary folders a killed run left beside " + output.getFileName() + " are not removed");
+                spec.commandLine().getErr().println("note: " + abs.getParent() + " gives no file lock (" + lock.noLocks() + "): another run "
+                        + "writing " + output.getFileName() + " is not detected, and temporary folders a killed run left beside it are not removed");
             }
             // a driver killed outright (kill -9, a lost node) left its temporary folder, which no later run reused
             List<String> removed = lock.removeLeftovers(abs);

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * spark score and the runs beside it on the same --output: the hidden temporary folder a killed driver left
- * (.out.parquet.tmp-PID) goes with the next run, and only when it is provably dead.
+ * (.out.parquet.tmp-PID) goes with the next run, and only when it is provably dead; a run while another live one
+ * writes the same output is refused at once.
  */
 class ScoreOutputLockCliTest {
     @TempDir
@@ -58,6 +59,58 @@ class ScoreOutputLockCliTest {
             assertEquals("", Files.readString(results.resolve(".out.parquet.lock")));
         } finally {
             live.destroyForcibly();
+        }
+    }
+
+    /**
+     * Two runs on the same --output: the old command let the second pass the "already exists" check (the first had
+     * not renamed its output yet) and fail only at its final rename, after all its work. Now a run whose output's lock
+     * another live run holds (a child JVM here) is refused at once, naming it (exit 1), and touches nothing; once
+     * that run is killed (kill -9, its lock released by the kernel) the next run goes ahead.
+     */
+    @Test
+    void aSecondRunOnTheSameOutputIsRefusedAtOnceNamingTheFirst() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "smiles\n" + String.join("\n", Fixtures.smiles(2)) + "\n");
+        Path out = dir.resolve("out.parquet");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process first = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), HoldsLock.class.getName(),
+                out.toAbsolutePath().toString()).redirectErrorStream(true).start();
+        try {
+            var lines = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("locked", lines.readLine(), "the first run holds the lock");
+            Path itsFolder = Files.createDirectories(dir.resolve(".out.parquet.tmp-" + first.pid()));
+            Set<String> before = names(dir);
+            SparkCliTest.Run s = SparkCliTest.tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(),
+                    "--task", "QED", "--input", in.toString(), "--output", out.toString());
+            assertTrue(first.isAlive(), "the first run still holds the lock");
+            assertEquals(1, s.exit(), s.err());
+            assertTrue(s.err().contains(out + ": another spark score run is writing this output (pid " + first.pid() + " on "), s.err());
+            assertFalse(s.err().contains("wrote"), s.err());
+            assertEquals(before, names(dir), "nothing touched");
+
+            first.destroyForcibly();
+            assertTrue(first.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            SparkCliTest.Run again = SparkCliTest.tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(),
+                    "--task", "QED", "--input", in.toString(), "--output", out.toString());
+            assertEquals(0, again.exit(), again.err());
+            assertTrue(again.err().contains("removed .out.parquet.tmp-" + first.pid()), again.err());
+            assertFalse(Files.exists(itsFolder));
+        } finally {
+            first.destroyForcibly();
+        }
+    }
+
+    /** A run's lock held by another process: takes the lock of the output given, says so, and waits to be killed. */
+    public static final class HoldsLock {
+        public static void main(String[] args) throws Exception {
+            try (ScoreOutputLock lock = ScoreOutputLock.acquire(Path.of(args[0]))) {
+                if (lock.heldBy() != null) throw new IllegalStateException("held by " + lock.heldBy());
+                System.out.println("locked");
+                System.out.flush();
+                Thread.sleep(600_000);
+            }
         }
     }
 
