@@ -22,7 +22,7 @@ public final class SequencePacker {
         List<Sequence> chunk = new java.util.ArrayList<>();
         int rows = 0;
         for (Sequence s : seqs) {
-            if (!chunk.isEmpty() && rows + s.length() > maxRows) {
+            if (startsNewChunk(chunk.size(), rows, s, maxRows)) {
                 out.add(chunk);
                 chunk = new java.util.ArrayList<>();
                 rows = 0;
@@ -32,6 +32,15 @@ public final class SequencePacker {
         }
         if (!chunk.isEmpty()) out.add(chunk);
         return out;
+    }
+
+    /**
+     * Whether {@code next} goes into a new chunk after a chunk of {@code sequences} sequences and {@code rows} rows: when
+     * it would take the chunk past maxRows, unless the chunk is empty (a sequence longer than maxRows is a chunk of
+     * its own). The one rule {@link #chunks} and chunkers that pack as rows arrive (LanguageModelLoss) cut by.
+     */
+    public static boolean startsNewChunk(int sequences, int rows, Sequence next, int maxRows) {
+        return sequences > 0 && rows + next.length() > maxRows;
     }
 
     private SequencePacker() {}

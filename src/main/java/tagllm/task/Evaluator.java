@@ -1,17 +1,13 @@
 package tagllm.task;
 
-import tagllm.eval.Bleu;
-import tagllm.eval.BleuScore;
-import tagllm.eval.ChrF;
 import tagllm.eval.ClassificationMetrics;
 import tagllm.eval.RegressionMetrics;
 import tagllm.model.Transformer;
 import tagllm.tag.TagSet;
 
-import java.util.ArrayList;
 import java.util.List;
 
-/** Scores tags on held-out examples: regression and classification metrics, BLEU/chrF of generated text, next-token loss. */
+/** Scores tags on held-out examples: regression and classification metrics, next-token loss (eval's text scores: TextTally). */
 public final class Evaluator {
     private Evaluator() {}
 
@@ -49,7 +45,6 @@ public final class Evaluator {
         }
     }
 
-    public record TextResult(List<String> outputs, List<String> references, BleuScore bleu, double chrf) {}
 
     /** Predictions for examples rendered as training examples (cut at the read position); labels from the rows. */
     public static RegressionResult regression(TagPredictor p, TaskSpec task, List<Example> examples) {
@@ -57,23 +52,6 @@ public final class Evaluator {
         double[] pred = p.predictValues(task, examples.stream().map(Example::sequence).toList());
         double[] gold = examples.stream().mapToDouble(Example::label).toArray();
         return new RegressionResult(pred, gold, RegressionMetrics.compute(pred, gold));
-    }
-
-    /** Greedy outputs for text examples; prompts are rendered without the output, references are the rows' outputs. */
-    public static TextResult text(TagPredictor p, TaskSpec task, List<Example> prompts, int maxNewTokens) {
-        return text(p, task, prompts, maxNewTokens, done -> { });
-    }
-
-    /** As {@link #text(TagPredictor, TaskSpec, List, int)}, telling {@code progress} how many prompts are done. */
-    public static TextResult text(TagPredictor p, TaskSpec task, List<Example> prompts, int maxNewTokens, java.util.function.IntConsumer progress) {
-        if (prompts.isEmpty()) throw new IllegalArgumentException("task " + task.name() + ": no examples to evaluate");
-        List<String> outs = new ArrayList<>(), refs = new ArrayList<>();
-        for (Example e : prompts) {
-            outs.add(p.generate(e.sequence(), maxNewTokens).strip());
-            refs.add(e.text() == null ? "" : e.text().strip());
-            progress.accept(outs.size());
-        }
-        return new TextResult(outs, refs, Bleu.corpus(outs, List.of(refs)), ChrF.corpus(outs, List.of(refs)));
     }
 
     /**

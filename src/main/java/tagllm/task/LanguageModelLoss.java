@@ -32,7 +32,7 @@ public final class LanguageModelLoss {
 
     public void add(Example e) {
         Sequence s = e.sequence();
-        if (!pending.isEmpty() && pendingRows + s.length() > SequencePacker.MAX_BATCH_ROWS) pass();
+        if (SequencePacker.startsNewChunk(pending.size(), pendingRows, s, SequencePacker.MAX_BATCH_ROWS)) pass();
         pending.add(s);
         outputOnly.add(e.task().type() == TaskType.TEXT && e.task().lossOnOutputOnly());
         pendingRows += s.length();

@@ -5,8 +5,8 @@ import tagllm.eval.ChrF;
 
 /**
  * Text prompts generated one at a time into corpus BLEU and chrF: only the metrics' summed n-gram statistics are kept,
- * not the outputs or references, so that a large split is scored in bounded memory with the scores
- * {@link Evaluator#text} gives for the same prompts.
+ * not the outputs or references, so that a large split is scored in bounded memory with the scores corpus BLEU and
+ * chrF give over all the outputs at once.
  */
 public final class TextTally {
     private final TagPredictor predictor;
