@@ -5,7 +5,6 @@ import picocli.CommandLine.Option;
 import tagllm.model.Model;
 import tagllm.tensor.NativeBf16;
 
-import java.util.Locale;
 
 /** {@code --compute f32|bf16}: the precision of the model's matrix products, shared by every command that runs one. */
 final class ComputeOption {
@@ -16,11 +15,12 @@ final class ComputeOption {
 
     /** Whether bf16 was asked for; a usage error for anything but f32/bf16, or bf16 where it cannot run. */
     boolean bf16(CommandLine cl) {
-        boolean bf16 = switch (compute.toLowerCase(Locale.ROOT)) {
-            case "f32", "float32" -> false;
-            case "bf16", "bfloat16" -> true;
-            default -> throw new CommandLine.ParameterException(cl, "--compute must be f32 or bf16, got '" + compute + "'");
-        };
+        boolean bf16;
+        try {
+            bf16 = tagllm.model.ComputePrecision.parse(compute) == tagllm.model.ComputePrecision.BF16;
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--compute " + e.getMessage());
+        }
         if (bf16 && !NativeBf16.available()) {
             throw new CommandLine.ParameterException(cl, "--compute bf16 is not available here: " + NativeBf16.status());
         }

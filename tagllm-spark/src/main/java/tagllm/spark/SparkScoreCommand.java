@@ -1,5 +1,6 @@
 package tagllm.spark;
 
+import tagllm.model.ComputePrecision;
 import tagllm.util.FileTrees;
 
 import picocli.CommandLine;
@@ -97,8 +98,10 @@ public final class SparkScoreCommand implements Callable<Integer> {
         if (batchRows != null && batchRows < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-rows must be at least 1 position per forward pass, got " + batchRows);
         }
-        if (!List.of("f32", "float32", "bf16", "bfloat16").contains(compute.toLowerCase(Locale.ROOT))) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--compute must be f32 or bf16, got '" + compute + "'");
+        try {
+            ComputePrecision.parse(compute);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--compute " + e.getMessage());
         }
         String fmt = format != null ? format.toLowerCase(Locale.ROOT) : inputFormat(input);
         if (fmt == null || !(fmt.equals("csv") || fmt.equals("parquet"))) {

@@ -282,11 +282,11 @@ public class TagLlmScorer extends Transformer {
     }
 
     private ComputePrecision precision() {
-        return switch ($(compute).toLowerCase(Locale.ROOT)) {
-            case "f32", "float32" -> ComputePrecision.F32;
-            case "bf16", "bfloat16" -> ComputePrecision.BF16;
-            default -> throw new IllegalArgumentException("compute must be f32 or bf16, got '" + $(compute) + "'");
-        };
+        try {
+            return ComputePrecision.parse($(compute));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("compute " + e.getMessage(), e);
+        }
     }
 
     private void require(Param<?> p, String setter) {
