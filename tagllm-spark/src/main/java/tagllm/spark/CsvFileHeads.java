@@ -7,7 +7,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
-import org.apache.spark.sql.SparkSession;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -40,15 +39,8 @@ record CsvFileHeads(List<Head> files) {
     /** Most files opened at once: enough to hide an object store's latency, few enough not to flood it. */
     static final int MAX_PARALLEL_OPENS = 16;
 
-    /** The heads of the files Spark's readers read for paths (InputPaths.files), in their order. */
-    static CsvFileHeads read(SparkSession spark, String... paths) {
-        Configuration conf = spark.sessionState().newHadoopConf();
-        List<Path> files;
-        try {
-            files = InputPaths.files(conf, paths);
-        } catch (IOException e) {
-            throw new UncheckedIOException(String.join(", ", paths) + ": cannot list the input's files: " + e.getMessage(), e);
-        }
+    /** The heads of the input's files (InputPaths.files), in their order. */
+    static CsvFileHeads read(Configuration conf, List<Path> files) {
         CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
         if (files.size() <= 1) {
             List<Head> heads = new ArrayList<>();

@@ -3,6 +3,7 @@ package tagllm.spark;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * A CSV file read on Spark as predict reads it: a header line, every column a string, empty fields as empty strings,
@@ -32,9 +34,17 @@ import java.util.Iterator;
 record CsvInput(Dataset<Row> rows, String readErrorCol) {
     /** path as the user gave it (for messages); paths, what Spark reads for it (InputPaths). */
     static CsvInput read(SparkSession spark, String path, String... paths) {
-        InputPaths.refuseGlobNamedCsvFiles(spark, paths);
-        InputPaths.refuseNestedCsvFiles(spark, path, paths);
-        CsvFileHeads heads = CsvFileHeads.read(spark, paths); // each file opened once, for its line end and its header
+        // the input's files, listed once on the driver for every check below (an object store lists slowly)
+        Configuration conf = spark.sessionState().newHadoopConf();
+        List<org.apache.hadoop.fs.Path> files;
+        try {
+            files = InputPaths.files(conf, paths);
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.join(", ", paths) + ": cannot list the input's files: " + e.getMessage(), e);
+        }
+        InputPaths.refuseGlobNamedCsvFiles(files);
+        InputPaths.refuseNestedCsvFiles(spark, path, files, paths);
+        CsvFileHeads heads = CsvFileHeads.read(conf, files); // each file opened once, for its line end and its header
         String lineSep = LineSeparator.of(heads);
         // the header line's names as Spark makes them (every column a string), which its reader checks the header
         // against; they are renamed below to predict's names for the header

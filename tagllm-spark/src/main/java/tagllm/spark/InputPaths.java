@@ -73,17 +73,13 @@ final class InputPaths {
      * then came from run1.csv for run[1].csv, from ab.csv for a\b.csv and from d1/in.csv for d[1]/in.csv, or the run
      * failed with "Input Pattern ... matches 0 files". No escaping reaches it, so such a file has to be renamed.
      */
-    static void refuseGlobNamedCsvFiles(SparkSession spark, String... paths) {
-        try {
-            for (Path file : files(spark.sessionState().newHadoopConf(), paths)) {
-                if (holdsAny(file.toUri().getPath(), GLOB_SPECIAL)) {
-                    throw new IllegalArgumentException(file + ": Spark's CSV reader takes a path holding [, ], {, }, *, ? or \\ as a "
-                            + "pattern and reads another file's header (or none) for it; rename the file or its folder (predict reads it "
-                            + "as it is)");
-                }
+    static void refuseGlobNamedCsvFiles(List<Path> files) {
+        for (Path file : files) {
+            if (holdsAny(file.toUri().getPath(), GLOB_SPECIAL)) {
+                throw new IllegalArgumentException(file + ": Spark's CSV reader takes a path holding [, ], {, }, *, ? or \\ as a "
+                        + "pattern and reads another file's header (or none) for it; rename the file or its folder (predict reads it "
+                        + "as it is)");
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(String.join(", ", paths) + ": cannot list the input's files: " + e.getMessage(), e);
         }
     }
 
@@ -94,21 +90,17 @@ final class InputPaths {
      * the corrupt-record column's place: every row came out with the error "expected 3 fields as in the header, got 1"
      * and no prediction; and the driver's checks (header, line end, file names) look at the files given only.
      */
-    static void refuseNestedCsvFiles(SparkSession spark, String input, String... paths) {
-        try {
-            java.util.Set<String> checked = new java.util.HashSet<>();
-            for (Path f : files(spark.sessionState().newHadoopConf(), paths)) checked.add(f.toUri().getPath());
-            // a schema given: the file list without inferring one from the files
-            for (String f : spark.read().schema("c string").csv(paths).inputFiles()) {
-                String file = java.net.URI.create(f).getPath(); // inputFiles gives URIs: "a b.csv" as a%20b.csv
-                if (!checked.contains(file)) {
-                    throw new IllegalArgumentException(input + ": Spark reads " + file + " in a folder below it "
-                            + "(a partitioned layout such as split=a/), which spark score's CSV reading does not take; give the files, "
-                            + "e.g. a glob '" + input.replaceAll("/+$", "") + "/*/*.csv', or write the input as Parquet");
-                }
+    static void refuseNestedCsvFiles(SparkSession spark, String input, List<Path> files, String... paths) {
+        java.util.Set<String> checked = new java.util.HashSet<>();
+        for (Path f : files) checked.add(f.toUri().getPath());
+        // a schema given: the file list without inferring one from the files
+        for (String f : spark.read().schema("c string").csv(paths).inputFiles()) {
+            String file = java.net.URI.create(f).getPath(); // inputFiles gives URIs: "a b.csv" as a%20b.csv
+            if (!checked.contains(file)) {
+                throw new IllegalArgumentException(input + ": Spark reads " + file + " in a folder below it "
+                        + "(a partitioned layout such as split=a/), which spark score's CSV reading does not take; give the files, "
+                        + "e.g. a glob '" + input.replaceAll("/+$", "") + "/*/*.csv', or write the input as Parquet");
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(String.join(", ", paths) + ": cannot list the input's files: " + e.getMessage(), e);
         }
     }
 
