@@ -30,11 +30,10 @@ import java.util.concurrent.Future;
  */
 record CsvFileHeads(List<Head> files) {
     /**
-     * One file's first line end ("\r\n", "\r", "\n"; null when none in its first {@link LineSeparator#SNIFF_BYTES})
-     * and header (its first record's names, stripped as predict strips them; null for an empty file), or why the
+     * One file's line ends ({@link LineSeparator.Ends}: its first and its header line's) and header (its first record's names, stripped as predict strips them; null for an empty file), or why the
      * header cannot be read as CSV, which is raised only where the headers are compared, as it was.
      */
-    record Head(Path file, String lineEnd, List<String> header, IllegalArgumentException unreadable) {}
+    record Head(Path file, LineSeparator.Ends lineEnds, List<String> header, IllegalArgumentException unreadable) {}
 
     /** Most files opened at once: enough to hide an object store's latency, few enough not to flood it. */
     static final int MAX_PARALLEL_OPENS = 16;
@@ -67,12 +66,12 @@ record CsvFileHeads(List<Head> files) {
         }
     }
 
-    /** One open of file: its first line end, then (from the same bytes, read again) its first record. */
+    /** One open of file: its line ends, then (from the same bytes, read again) its first record. */
     private static Head head(Path file, Configuration conf, CompressionCodecFactory codecs) {
         CompressionCodec codec = codecs.getCodec(file);
         try (InputStream raw = file.getFileSystem(conf).open(file); InputStream in = new BufferedInputStream(codec == null ? raw : codec.createInputStream(raw))) {
             in.mark(LineSeparator.SNIFF_BYTES + 2);
-            String lineEnd = LineSeparator.firstLineEnd(in);
+            LineSeparator.Ends lineEnd = LineSeparator.lineEnds(in);
             in.reset();
             try {
                 return new Head(file, lineEnd, header(in), null);

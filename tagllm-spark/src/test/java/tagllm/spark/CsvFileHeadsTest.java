@@ -71,4 +71,71 @@ class CsvFileHeadsTest {
             spark.stop();
         }
     }
+
+    /**
+     * A file's line end is its header line's, not that of blank lines before it (which Spark's reader and predict
+     * skip): the old code took the first line end in the file. An LF blank line before CR LF rows left the file to
+     * the reader's detection, which read every value with a trailing CR and a quoted CR LF as LF; a CR LF blank line
+     * before LF rows had Spark told "\r\n", and a row was lost without a word. The reference is each field as
+     * written. No setting of Spark's reader reads the latter (tried: detection, "\n", "\r\n"), so it is refused, as
+     * is a file whose blank lines end otherwise than its header in an input whose files disagree (left to detection).
+     */
+    @Test
+    void theLineEndIsTheHeaderLinesNotABlankLinesBeforeIt() throws Exception {
+        Map<String, String> files = new TreeMap<>(Map.of(
+                "lf-blank-then-crlf.csv", "\n\nid,note\r\n1,\"x\r\ny\"\r\n2,z\r\n",
+                "cr-blank-then-crlf.csv", "\r\rid,note\r\n1,\"x\r\ny\"\r\n2,z\r\n",
+                "crlf-blank-then-crlf.csv", "\r\nid,note\r\n1,\"x\r\ny\"\r\n2,z\r\n",
+                "lf-blank-then-lf.csv", "\n\nid,note\n1,\"x\ny\"\n2,z\n"));
+        SparkSession spark = Sessions.start("local[1]", "csv line ends", Map.of());
+        try {
+            for (var f : files.entrySet()) {
+                Path file = dir.resolve(f.getKey());
+                Files.writeString(file, f.getValue());
+                CsvInput csv = CsvInput.read(spark, file.toString(), InputPaths.of(spark, file.toString()));
+                Map<String, String> notes = new TreeMap<>();
+                for (Row r : csv.rows().collectAsList()) notes.put(r.getString(0), r.getString(1));
+                assertEquals(Map.of("1", f.getKey().endsWith("then-lf.csv") ? "x\ny" : "x\r\ny", "2", "z"), notes, f.getKey());
+            }
+
+            Path lf = dir.resolve("crlf-blank-then-lf.csv");
+            Files.writeString(lf, "\r\n\r\nid,note\n1,\"x\ny\"\n2,z\n");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CsvInput.read(spark, lf.toString(), InputPaths.of(spark, lf.toString())));
+            assertEquals(lf + ": the blank lines before the CSV header end in CR LF and the header line in LF; Spark's CSV reader would take "
+                    + "the first for the file's line end and misread its rows: remove the blank lines, or save the file with one kind of line end",
+                    e.getMessage());
+
+            Path two = Files.createDirectories(dir.resolve("two"));
+            Files.writeString(two.resolve("a.csv"), "\n\nid,note\r\n1,x\r\n");
+            Files.writeString(two.resolve("b.csv"), "id,note\n2,z\n");
+            e = assertThrows(IllegalArgumentException.class, () -> CsvInput.read(spark, two.toString(), InputPaths.of(spark, two.toString())));
+            assertTrue(e.getMessage().startsWith(two.resolve("a.csv") + ": the blank lines before the CSV header end in LF and the header line in "
+                    + "CR LF (and the input's files end their lines differently)"), e.getMessage());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** The header line's end: after leading blank lines, and outside quotes (a quoted header name may hold a line end). */
+    @Test
+    void theHeaderLinesEndIsFoundPastBlankLinesAndQuotes() throws Exception {
+        Map<String, LineSeparator.Ends> cases = new java.util.LinkedHashMap<>();
+        cases.put("id,smiles\r\nx", new LineSeparator.Ends("\r\n", "\r\n"));
+        cases.put("id,smiles\nx", new LineSeparator.Ends("\n", "\n"));
+        cases.put("id,smiles\rx", new LineSeparator.Ends("\r", "\r"));
+        cases.put("\n\nid,smiles\r\nx", new LineSeparator.Ends("\n", "\r\n"));
+        cases.put("\r\n\r\nid,smiles\nx", new LineSeparator.Ends("\r\n", "\n"));
+        cases.put("\r\rid,smiles\r\nx", new LineSeparator.Ends("\r", "\r\n"));
+        cases.put("\"a\nb\",c\r\nx", new LineSeparator.Ends("\r\n", "\r\n"));
+        cases.put("\"a\"\"b\",c\r\nx", new LineSeparator.Ends("\r\n", "\r\n"));
+        cases.put("", new LineSeparator.Ends(null, null));
+        cases.put("id,smiles", new LineSeparator.Ends(null, null));
+        cases.put("\n\n", new LineSeparator.Ends("\n", null));
+        cases.put("\r\n\r\n", new LineSeparator.Ends("\r\n", null));
+        for (var c : cases.entrySet()) {
+            var in = new java.io.ByteArrayInputStream(c.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(c.getValue(), LineSeparator.lineEnds(in), c.getKey().replace("\r", "\\r").replace("\n", "\\n"));
+        }
+    }
 }
