@@ -21,9 +21,10 @@ import java.util.regex.Pattern;
 /**
  * The lock a spark score run holds on its --output from its start to its end: an fcntl lock on the hidden file
  * ".NAME.lock" beside the output, which the kernel releases when the driver dies (kill -9 included). It proves what
- * the temporary folders ".NAME.tmp-PID" beside the output are: a run that holds the lock knows that no other run of
- * this kind is writing one, so a folder whose PID is no live process here is what a killed driver left
- * ({@link #removeLeftovers}).
+ * the temporary folders ".NAME.tmp-PID-HOST" beside the output are: a run that holds the lock knows that no other run
+ * of this kind is writing one, so a folder of this host whose PID is no live process here is what a killed driver
+ * left ({@link #removeLeftovers}). A folder of another host (an output on a shared mount) is left: its PID means
+ * nothing here, and the lock proves nothing across hosts on a file system whose locks are per host.
  *
  * <p>The lock file is never removed: removing it would let a run lock a file another run had just unlinked, and
  * telling the two apart means opening the file by its path again, which on Linux drops every fcntl lock this process
@@ -52,20 +53,34 @@ final class ScoreOutputLock implements AutoCloseable {
         return output.resolveSibling("." + output.getFileName() + ".lock");
     }
 
-    /** The hidden temporary folder a run with this PID writes output into before renaming it into place. */
+    /**
+     * The hidden temporary folder a run with this PID on this host writes output into before renaming it into place.
+     * The host is in the name since a PID only tells a live process from a dead one on its own host: the folder was
+     * ".NAME.tmp-PID", and a run on another host sharing the folder took a live run's folder for a dead one's.
+     */
     static Path temporaryFolder(Path output, long pid) {
-        return output.resolveSibling("." + output.getFileName() + ".tmp-" + pid);
+        return output.resolveSibling("." + output.getFileName() + ".tmp-" + pid + "-" + Host.NAME);
+    }
+
+    /** This host's name as a file name holds it: letters, digits, '.' and '-' kept, anything else '_'. */
+    private static final class Host {
+        static final String NAME = name();
+
+        private static String name() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                host = "unknown-host";
+            }
+            String safe = host.replaceAll("[^A-Za-z0-9.-]", "_");
+            return safe.isEmpty() ? "unknown-host" : safe;
+        }
     }
 
     /** What this process writes into the lock file, for another run to name it. */
     static String holder() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "this host";
-        }
-        return "pid " + ProcessHandle.current().pid() + " on " + host;
+        return "pid " + ProcessHandle.current().pid() + " on " + Host.NAME;
     }
 
     /**
@@ -128,29 +143,46 @@ final class ScoreOutputLock implements AutoCloseable {
     }
 
     /**
-     * Removes the temporary folders ".NAME.tmp-PID" beside output that a driver killed outright left, and returns
-     * their names, sorted. Only while this run holds the lock (no other run of this kind is writing one), and only a
-     * folder whose PID is neither this process nor a live process on this host (an older tagllm's run, which takes
-     * no lock, may be writing it): a folder that may belong to a live run stays. Lists the folder only: the lock file
-     * is not opened.
+     * What {@link #removeLeftovers} did with the temporary folders beside the output: removed (names, sorted) and
+     * left, each name with why.
      */
-    List<String> removeLeftovers(Path output) throws IOException {
-        List<String> removed = new ArrayList<>();
-        if (channel == null) return removed;
-        Pattern own = Pattern.compile("\\." + Pattern.quote(output.getFileName().toString()) + "\\.tmp-([0-9]{1,18})");
+    record Leftovers(List<String> removed, List<String> left) {}
+
+    /**
+     * Removes the temporary folders ".NAME.tmp-PID-HOST" beside output that a driver killed outright on this host
+     * left. Only while this run holds the lock (no other run of this kind is writing one), and only a folder of this
+     * host whose PID is neither this process nor a live process (an older tagllm's run, which takes no lock, may be
+     * writing it): a folder that may belong to a live run stays. A folder of another host, or one named
+     * ".NAME.tmp-PID" by an older tagllm, which says no host, stays too, with why: whether its process is alive cannot
+     * be told here. Lists the folder only: the lock file is not opened.
+     */
+    Leftovers removeLeftovers(Path output) throws IOException {
+        List<String> removed = new ArrayList<>(), left = new ArrayList<>();
+        if (channel == null) return new Leftovers(removed, left);
+        Pattern own = Pattern.compile("\\." + Pattern.quote(output.getFileName().toString()) + "\\.tmp-([0-9]{1,18})(?:-(.+))?");
         long self = ProcessHandle.current().pid();
         try (var entries = Files.newDirectoryStream(output.getParent())) {
             for (Path f : entries) {
-                Matcher m = own.matcher(f.getFileName().toString());
+                String name = f.getFileName().toString();
+                Matcher m = own.matcher(name);
                 if (!m.matches() || !Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)) continue;
                 long pid = Long.parseLong(m.group(1));
-                if (pid == self || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
-                FileTrees.delete(f);
-                removed.add(f.getFileName().toString());
+                String host = m.group(2);
+                if (host == null) {
+                    left.add(name + " (its name says no host, as an older tagllm named it: whether pid " + pid + " is alive cannot be told here; "
+                            + "remove it by hand once no run on " + output.getFileName() + " is writing it)");
+                } else if (!host.equals(Host.NAME)) {
+                    left.add(name + " (written by a run on host " + host + ", not this one (" + Host.NAME + "): whether pid " + pid
+                            + " is alive there cannot be told here; remove it by hand once no run on " + host + " is writing it)");
+                } else if (pid != self && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    FileTrees.delete(f);
+                    removed.add(name);
+                }
             }
         }
         java.util.Collections.sort(removed);
-        return removed;
+        java.util.Collections.sort(left);
+        return new Leftovers(removed, left);
     }
 
     /** Empties the lock file (no stale name for the next run to read) while still holding it, then releases it. */

@@ -131,7 +131,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
                         + "writing " + output.getFileName() + " is not detected, and temporary folders a killed run left beside it are not removed");
             }
             // a driver killed outright (kill -9, a lost node) left its temporary folder, which no later run reused
-            List<String> removed = lock.removeLeftovers(abs);
+            ScoreOutputLock.Leftovers leftovers = lock.removeLeftovers(abs);
+            List<String> removed = leftovers.removed();
+            for (String left : leftovers.left()) {
+                spec.commandLine().getErr().println("left " + left + " in " + abs.getParent());
+            }
             if (!removed.isEmpty()) {
                 spec.commandLine().getErr().println("removed " + String.join(", ", removed) + " from " + abs.getParent() + ": the partial output of "
                         + (removed.size() == 1 ? "a spark score run" : "spark score runs") + " on " + output.getFileName()

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * spark score and the runs beside it on the same --output: the hidden temporary folder a killed driver left
- * (.out.parquet.tmp-PID) goes with the next run, and only when it is provably dead; a run while another live one
+ * (.out.parquet.tmp-PID-HOST) goes with the next run, and only when it is provably dead; a run while another live one
  * writes the same output is refused at once.
  */
 class ScoreOutputLockCliTest {
@@ -24,7 +24,8 @@ class ScoreOutputLockCliTest {
     /**
      * The old command left a killed driver's .out.parquet.tmp-PID for good (a later run has another PID and never
      * looked). Now the next run on that output removes it, naming it, while a folder whose PID is a live process here
-     * stays (a run that may still be writing), as do other names and a file of that name; the lock file a killed run
+     * stays (a run that may still be writing), as do other names and a file of that name, and, with why, one of
+     * another host and one whose name says no host (the old code removed the latter: its PID meant nothing here); the lock file a killed run
      * left (with its name in it) does not stop the run, and stays, emptied (it is never removed: ScoreOutputLock says why).
      */
     @Test
@@ -38,21 +39,25 @@ class ScoreOutputLockCliTest {
         long deadPid = ended.pid();
         Process live = new ProcessBuilder("sleep", "600").start();
         try {
-            Path dead = Files.createDirectories(results.resolve(".out.parquet.tmp-" + deadPid + "/_temporary/0"));
+            String deadName = ScoreOutputLock.temporaryFolder(results.resolve("out.parquet"), deadPid).getFileName().toString();
+            Path dead = Files.createDirectories(results.resolve(deadName + "/_temporary/0"));
             Files.writeString(dead.resolve("part-00000.parquet"), "partial");
-            Files.createDirectories(results.resolve(".out.parquet.tmp-" + live.pid()));
+            Files.createDirectories(ScoreOutputLock.temporaryFolder(results.resolve("out.parquet"), live.pid()));
+            Files.createDirectories(results.resolve(".out.parquet.tmp-" + deadPid)); // an older tagllm's, maybe of another host
+            Files.createDirectories(results.resolve(".out.parquet.tmp-" + deadPid + "-elsewhere.example")); // another host's
             Files.createDirectories(results.resolve(".other.parquet.tmp-" + deadPid));
             Files.createDirectories(results.resolve(".out.parquet.tmp-x"));
             Files.writeString(results.resolve(".out.parquet.tmp-" + (deadPid + 1000000)), "a file, not a run's folder");
             Files.writeString(results.resolve(".out.parquet.lock"), "pid " + deadPid + " on a killed run");
             Set<String> kept = names(results);
-            kept.remove(".out.parquet.tmp-" + deadPid);
+            kept.remove(deadName);
 
             SparkCliTest.Run s = SparkCliTest.tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(),
                     "--task", "QED", "--input", in.toString(), "--output", results.resolve("out.parquet").toString());
             assertEquals(0, s.exit(), s.err());
-            assertTrue(s.err().contains("removed .out.parquet.tmp-" + deadPid + " from " + results + ": the partial output of a spark score run"),
-                    s.err());
+            assertTrue(s.err().contains("removed " + deadName + " from " + results + ": the partial output of a spark score run"), s.err());
+            assertTrue(s.err().contains("left .out.parquet.tmp-" + deadPid + " (its name says no host"), s.err());
+            assertTrue(s.err().contains("left .out.parquet.tmp-" + deadPid + "-elsewhere.example (written by a run on host elsewhere.example"), s.err());
             assertTrue(s.err().contains("wrote 2 rows (0 with an error"), s.err());
             kept.add("out.parquet");
             assertEquals(kept, names(results));
@@ -80,7 +85,7 @@ class ScoreOutputLockCliTest {
         try {
             var lines = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             assertEquals("locked", lines.readLine(), "the first run holds the lock");
-            Path itsFolder = Files.createDirectories(dir.resolve(".out.parquet.tmp-" + first.pid()));
+            Path itsFolder = Files.createDirectories(ScoreOutputLock.temporaryFolder(out.toAbsolutePath(), first.pid()));
             Set<String> before = names(dir);
             SparkCliTest.Run s = SparkCliTest.tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(),
                     "--task", "QED", "--input", in.toString(), "--output", out.toString());
@@ -95,7 +100,7 @@ class ScoreOutputLockCliTest {
             SparkCliTest.Run again = SparkCliTest.tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(),
                     "--task", "QED", "--input", in.toString(), "--output", out.toString());
             assertEquals(0, again.exit(), again.err());
-            assertTrue(again.err().contains("removed .out.parquet.tmp-" + first.pid()), again.err());
+            assertTrue(again.err().contains("removed " + itsFolder.getFileName()), again.err());
             assertFalse(Files.exists(itsFolder));
         } finally {
             first.destroyForcibly();

@@ -34,7 +34,7 @@ class ScoreOutputLockTest {
             assertNull(held.noLocks());
             try (ScoreOutputLock again = ScoreOutputLock.acquire(out)) {
                 assertTrue(again.heldBy() != null && again.heldBy().startsWith(me) && again.heldBy().endsWith("(this JVM)"), again.heldBy());
-                assertTrue(again.removeLeftovers(out).isEmpty());
+                assertEquals(new ScoreOutputLock.Leftovers(java.util.List.of(), java.util.List.of()), again.removeLeftovers(out));
             }
             String seen = probe(out);
             assertTrue(seen.startsWith("held by " + me), seen);
@@ -44,6 +44,42 @@ class ScoreOutputLockTest {
         try (ScoreOutputLock next = ScoreOutputLock.acquire(out)) {
             assertNull(next.heldBy(), "taken again in this JVM after its close");
         }
+    }
+
+    /**
+     * Leftover temporary folders on a shared mount: only this host's dead runs' folders go. The old code named a
+     * folder ".NAME.tmp-PID" and removed any whose PID was no live process on this host, also one a live run on
+     * another host was writing. Now a run's folder names its host too; one of another host is left, with why, as is
+     * one named without a host (which may be another host's), and a live process's. The host is the reference
+     * InetAddress gives.
+     */
+    @Test
+    void onlyThisHostsDeadRunsFoldersAreRemoved() throws Exception {
+        Path out = dir.resolve("out.parquet");
+        Process ended = new ProcessBuilder("true").start();
+        assertEquals(0, ended.waitFor());
+        long dead = ended.pid();
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        assertTrue(host.matches("[A-Za-z0-9.-]+"), "a host name the test can spell: " + host);
+        assertEquals(dir.resolve(".out.parquet.tmp-" + dead + "-" + host), ScoreOutputLock.temporaryFolder(out, dead));
+        String other = "other-" + host;
+        Files.createDirectories(dir.resolve(".out.parquet.tmp-" + dead + "-" + host + "/_temporary/0"));
+        Files.createDirectories(dir.resolve(".out.parquet.tmp-" + dead + "-" + other + "/_temporary/0"));
+        Files.createDirectories(dir.resolve(".out.parquet.tmp-" + dead));
+        Files.createDirectories(dir.resolve(".out.parquet.tmp-" + ProcessHandle.current().pid() + "-" + host));
+        try (ScoreOutputLock held = ScoreOutputLock.acquire(out)) {
+            ScoreOutputLock.Leftovers l = held.removeLeftovers(out);
+            assertEquals(java.util.List.of(".out.parquet.tmp-" + dead + "-" + host), l.removed());
+            assertEquals(2, l.left().size(), l.left().toString());
+            assertEquals(".out.parquet.tmp-" + dead + " (its name says no host, as an older tagllm named it: whether pid " + dead + " is alive "
+                    + "cannot be told here; remove it by hand once no run on out.parquet is writing it)", l.left().get(0));
+            assertEquals(".out.parquet.tmp-" + dead + "-" + other + " (written by a run on host " + other + ", not this one (" + host + "): whether pid "
+                    + dead + " is alive there cannot be told here; remove it by hand once no run on " + other + " is writing it)", l.left().get(1));
+        }
+        assertFalse(Files.exists(dir.resolve(".out.parquet.tmp-" + dead + "-" + host)));
+        assertTrue(Files.isDirectory(dir.resolve(".out.parquet.tmp-" + dead + "-" + other + "/_temporary/0")));
+        assertTrue(Files.isDirectory(dir.resolve(".out.parquet.tmp-" + dead)));
+        assertTrue(Files.isDirectory(dir.resolve(".out.parquet.tmp-" + ProcessHandle.current().pid() + "-" + host)));
     }
 
     /** Runs {@link Probe} in a child JVM and returns its one line. */
