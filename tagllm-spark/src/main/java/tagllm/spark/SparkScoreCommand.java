@@ -48,8 +48,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
     @Option(names = "--format", description = "csv or parquet when the extension does not say")
     String format;
 
-    @Option(names = "--input-cols", split = ",", description = "the columns that fill the task's placeholders (default: the task's own, e.g. smiles): one per placeholder "
-            + "in the template's order (--input-cols mol), or PLACEHOLDER=COLUMN as predict's --column (--input-cols smiles=mol)")
+    @Option(names = "--input-cols", description = "the columns that fill the task's placeholders (default: the task's own, e.g. smiles): one per placeholder "
+            + "in the template's order (--input-cols mol), or PLACEHOLDER=COLUMN as predict's --column (--input-cols smiles=mol); a comma-separated "
+            + "list, repeatable, a name holding a comma in double quotes as in CSV (--input-cols '\"mol, salt\"')")
     List<String> inputCols = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, required = true, description = "Parquet folder to write")
@@ -97,6 +98,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
         }
         if (batchRows != null && batchRows < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-rows must be at least 1 position per forward pass, got " + batchRows);
+        }
+        try {
+            InputColumns.parse(inputCols);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         try {
             ComputePrecision.parse(compute);
@@ -160,7 +166,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
             TagLlmScorer scorer = new TagLlmScorer().setModel(model).setTags(tags.toArray(String[]::new)).setTask(task)
                     .setOutputCol(outputCol).setProbabilityPrefix(probPrefix).setCompute(compute);
             if (csv != null) scorer.setReadErrorCol(csv.readErrorCol());
-            if (!inputCols.isEmpty()) scorer.setInputCols(inputCols.toArray(String[]::new));
+            if (!inputCols.isEmpty()) scorer.setInputCols(InputColumns.parse(inputCols).toArray(String[]::new));
             if (batchRows != null) scorer.setBatchRows(batchRows);
             if (maxTokens != null) scorer.setMaxTokens(maxTokens);
             Path tmp = ScoreOutputLock.temporaryFolder(abs, ProcessHandle.current().pid());

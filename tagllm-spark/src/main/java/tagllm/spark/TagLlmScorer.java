@@ -164,7 +164,7 @@ public class TagLlmScorer extends Transformer {
             if (!names.contains(c)) {
                 // the read error column is no input to choose: spark score's CSV reader adds it (_corrupt_record), which
                 // the user's file does not have
-                List<String> inputs = names.stream().filter(n -> !isDefined(readErrorCol) || !n.equals($(readErrorCol))).toList();
+                List<String> inputs = names.stream().filter(n -> !isDefined(readErrorCol) || !n.equals($(readErrorCol))).map(InputColumns::shown).toList();
                 throw new IllegalArgumentException("input column '" + c + "' is not in the data (it has: " + String.join(", ", inputs) + ")");
             }
             // a row's value is read as its text (toString): bytes gave "[B@1f2e3d", an array or a struct Spark's rendering
@@ -241,7 +241,7 @@ public class TagLlmScorer extends Transformer {
         if (!isDefined(inputCols)) return Map.of();
         List<String> entries = List.of($(inputCols));
         List<String> placeholders = task.promptPlaceholders();
-        String given = "inputCols " + String.join(",", entries) + ": ";
+        String given = "inputCols " + String.join(",", entries.stream().map(InputColumns::shown).toList()) + ": ";
         String they = "task " + task.name() + "'s placeholders are " + String.join(", ", placeholders);
         long mapped = entries.stream().filter(e -> e.contains("=")).count();
         Map<String, String> out = new LinkedHashMap<>();

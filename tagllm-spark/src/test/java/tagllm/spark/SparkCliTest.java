@@ -219,6 +219,67 @@ class SparkCliTest {
     }
 
     /**
+     * A column whose name holds a comma: --input-cols split every value at each comma, so '"mol, salt"' was two
+     * columns for QED's one placeholder and no such column could be named. Each value is now a CSV record, a name in
+     * double quotes; the reference is predict --column 'smiles=mol, salt' on the same file, to the bit. The plain list
+     * reads as before, repeated values add up, a column the data lacks is named beside the data's columns as
+     * --input-cols takes them, and a value that is no CSV record is a usage error.
+     */
+    @Test
+    void inputColsNamesAColumnWithACommaQuotedAsInCsv() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = new ArrayList<>(Fixtures.smiles(6));
+        smiles.add(2, "C C");
+        Path in = idCsv(dir.resolve("salt.csv"), "\"mol, salt\"", smiles);
+        String model = Fixtures.model();
+        Path pred = dir.resolve("salt-pred.csv");
+        Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--column", "smiles=mol, salt", "--output", pred.toString());
+        assertEquals(0, p.exit(), p.err());
+        Map<String, CSVRecord> predicted = byId(pred).rows();
+        assertTrue(predicted.get("2").get("error").startsWith("mol, salt: invalid SMILES 'C C'"), predicted.get("2").toString());
+
+        List<Path> outs = new ArrayList<>();
+        for (String cols : List.of("\"mol, salt\"", "\"smiles=mol, salt\"")) {
+            Path out = dir.resolve("salt-" + outs.size() + ".parquet");
+            Run s = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                    "--input", in.toString(), "--input-cols", cols, "--output", out.toString());
+            assertEquals(0, s.exit(), cols + ": " + s.err());
+            outs.add(out);
+        }
+        Run unknown = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--input-cols", "\"mol,salt\"", "--output", dir.resolve("none.parquet").toString());
+        assertEquals(1, unknown.exit(), unknown.err());
+        assertTrue(unknown.err().contains("input column 'mol,salt' is not in the data (it has: id, \"mol, salt\")"), unknown.err());
+        Run unclosed = tagllm("spark", "score", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--input-cols", "\"mol, salt", "--output", dir.resolve("none.parquet").toString());
+        assertEquals(2, unclosed.exit(), unclosed.err());
+        assertTrue(unclosed.err().contains("--input-cols \"mol, salt: not a comma-separated list of columns"), unclosed.err());
+        assertEquals(List.of("prot", "drug"), InputColumns.parse(List.of("prot,drug")));
+        assertEquals(List.of("prot", "drug", "a\"b"), InputColumns.parse(List.of("prot", "drug", "\"a\"\"b\"")));
+
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            for (Path out : outs) {
+                List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+                assertEquals(smiles.size(), rows.size());
+                for (Row r : rows) {
+                    CSVRecord want = predicted.get(r.getString(r.fieldIndex("id")));
+                    if (want.get("error").isEmpty()) {
+                        assertTrue(r.isNullAt(r.fieldIndex("prediction_error")), () -> out + ": " + r);
+                        assertEquals(Double.doubleToRawLongBits(Double.parseDouble(want.get("prediction"))),
+                                Double.doubleToRawLongBits(r.getDouble(r.fieldIndex("prediction"))), () -> out + ": " + r);
+                    } else {
+                        assertEquals(want.get("error"), r.getString(r.fieldIndex("prediction_error")), () -> out + ": " + r);
+                    }
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
      * A head whose output overflows (a valid tag file: every number finite, Fixtures.overflowingQedTags): predict
      * gives such a row no prediction and "the model gave a non-finite value (Infinity)"; spark score gives each row
      * the same. The old scorer wrote the infinity as the prediction with a null error.
