@@ -1,5 +1,6 @@
 package tagllm.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -89,6 +90,14 @@ public final class TagsCommand implements Runnable {
                             p.path("steps").asInt(), p.path("seed").asLong(), p.path("hyper").path("lr").asText(), p.path("time").asText(),
                             p.path("tagllm_version").asText());
                     out.println("      data: " + String.join(", ", data));
+                    JsonNode engine = p.path("engine");
+                    if (engine.isObject()) {
+                        // the tensors are one JVM's bits either way: only this line tells a Spark-trained stage
+                        int executors = engine.path("executors").asInt();
+                        out.printf(Locale.ROOT, "      trained on %s (master %s, Spark %s, %d executor%s, %d partition%s a step)%n",
+                                engine.path("name").asText(), engine.path("master").asText(), engine.path("spark_version").asText(), executors,
+                                executors == 1 ? "" : "s", engine.path("partitions_per_step").asInt(), engine.path("partitions_per_step").asInt() == 1 ? "" : "s");
+                    }
                 }
             }
             return 0;

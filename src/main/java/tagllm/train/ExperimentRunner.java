@@ -535,7 +535,8 @@ public final class ExperimentRunner {
 
     /**
      * What the tag file keeps of the stage: the task definitions (so predict renders the same prompts) and a
-     * provenance entry (data, what trained, steps, seed, compute precision, hyper-parameters, time, version).
+     * provenance entry (data, what trained, steps, seed, compute precision, hyper-parameters, time, version, and the
+     * gradient engine when it is not this JVM).
      */
     private void recordInTagFile(Experiment exp, StageSpec stage, TagSet tags, int examples, Set<String> trainable, int steps) {
         for (String tn : stage.tasks()) tags.tasks().put(tn, exp.tasks().get(tn).toJson());
@@ -556,6 +557,9 @@ public final class ExperimentRunner {
         prov.set("hyper", JSON.valueToTree(stage.hyper()));
         prov.put("time", Instant.now().toString());
         prov.put("tagllm_version", tagllm.util.Version.current());
+        // an engine other than this JVM (engine: spark) says where the gradients were computed: absent, this JVM
+        ObjectNode where = engine == null ? null : engine.provenance();
+        if (where != null) prov.set("engine", where);
         tags.provenance().add(prov);
     }
 

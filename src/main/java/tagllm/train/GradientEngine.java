@@ -29,6 +29,13 @@ public interface GradientEngine extends AutoCloseable {
     @Override
     default void close() {}
 
+    /**
+     * Where the stage's gradients were computed, for its provenance entry in the tag file ("engine"): the engine's name
+     * and settings (Spark: master, version, executors, partitions); null records nothing, as for this JVM. Asked when
+     * a stage ends, after its last step.
+     */
+    default com.fasterxml.jackson.databind.node.ObjectNode provenance() { return null; }
+
     record StageWork(String stage, TagSet tags, List<Example> examples, Set<String> trainable, Hyper hyper, boolean enrichCe) {}
 
     /**

@@ -18,6 +18,9 @@ import tagllm.train.Hyper;
 import tagllm.train.Progress;
 import tagllm.train.Trainer;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,6 +51,7 @@ public final class SparkGradientEngine implements GradientEngine {
     private TaskFault fault;
     private Broadcast<StageData> stage;
     private int step;
+    private int mostPartitions; // the most partitions (tasks) one step of the stage ran as
 
     public SparkGradientEngine(SparkSession spark, boolean ownsSession, String model, ComputePrecision precision) {
         this.spark = spark;
@@ -73,6 +77,27 @@ public final class SparkGradientEngine implements GradientEngine {
         stage = jsc.broadcast(new StageData(UUID.randomUUID().toString(), TagFile.writer(w.tags()).toBytes(), List.copyOf(w.examples()),
                 List.copyOf(w.trainable()), w.hyper(), w.enrichCe()));
         step = 0;
+        mostPartitions = 0;
+    }
+
+    /**
+     * Where the stage trained, for its provenance entry: an auditor of the tag file sees it ran on Spark (the tensors
+     * are the bits one JVM gives, so nothing else would say so). The executors are those registered when the stage
+     * ended (local mode: the driver itself, one), the partitions the most tasks one step ran as.
+     */
+    @Override
+    public ObjectNode provenance() {
+        var sc = spark.sparkContext();
+        int blockManagers = sc.getExecutorMemoryStatus().size(); // the executors' and the driver's
+        boolean local = sc.isLocal();
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("name", "spark");
+        o.put("master", sc.master());
+        o.put("spark_version", spark.version());
+        o.put("executors", local ? 1 : Math.max(0, blockManagers - 1));
+        o.put("default_parallelism", sc.defaultParallelism());
+        o.put("partitions_per_step", mostPartitions);
+        return o;
     }
 
     @Override
@@ -86,6 +111,7 @@ public final class SparkGradientEngine implements GradientEngine {
         for (int i = 0; i < microBatches.size(); i++) items.add(new Tuple2<>(i, microBatches.get(i)));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int slices = Math.max(1, Math.min(items.size(), jsc.defaultParallelism()));
+        mostPartitions = Math.max(mostPartitions, slices);
         List<Tuple2<Integer, MicroGradient>> got = jsc.parallelize(items, slices)
                 .map(new StepTask(model, precision, stage, values, step++, fault)).collect();
         List<Tuple2<Integer, MicroGradient>> sorted = new ArrayList<>(got);
