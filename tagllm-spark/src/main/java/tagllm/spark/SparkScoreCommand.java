@@ -78,6 +78,10 @@ public final class SparkScoreCommand implements Callable<Integer> {
     @Option(names = "--conf", description = "a Spark setting KEY=VALUE (repeatable)")
     Map<String, String> conf = new LinkedHashMap<>();
 
+    @Option(names = "--source-cols", description = "add _file (the input file's URI) and _row (the row's place in its file, 1 for the first) "
+            + "to the output, to join it back to the input: Spark writes rows in its own order")
+    boolean sourceCols;
+
     @Option(names = "--force", description = "replace the output if it exists")
     boolean force;
 
@@ -162,6 +166,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
             String[] paths = InputPaths.of(spark, input);
             CsvInput csv = fmt.equals("csv") ? CsvInput.read(spark, input, paths) : null;
             Dataset<Row> df = csv != null ? csv.rows() : spark.read().parquet(paths);
+            if (sourceCols) df = SourceColumns.add(spark, df, csv == null, csv != null ? csv.readErrorCol() : null);
             if (partitions != null) df = df.repartition(partitions);
             TagLlmScorer scorer = new TagLlmScorer().setModel(model).setTags(tags.toArray(String[]::new)).setTask(task)
                     .setOutputCol(outputCol).setProbabilityPrefix(probPrefix).setCompute(compute);

@@ -280,6 +280,85 @@ class SparkCliTest {
     }
 
     /**
+     * --source-cols: Spark writes rows in its own order, and the output of a file without an id column could not be
+     * joined back to its input. Each row now names its file (_file) and its place in it (_row, 1 for the first row;
+     * the header and a blank line not counted, a record spanning lines counted once). The reference is predict's CSV of
+     * each file alone, in the file's order: row _row of it has the same prediction bits or error. Two CSV files, three
+     * partitions; then a Parquet file of one partition, whose rows come in the order written; an input that has a
+     * _file column is refused.
+     */
+    @Test
+    void sourceColsJoinEachOutputRowBackToItsFileAndRow() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        List<String> smiles = new ArrayList<>(Fixtures.smiles(9));
+        smiles.set(3, "C C");
+        Path folder = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(folder.resolve("a.csv"), "smiles,note\n" + smiles.get(0) + ",x\n\n" + smiles.get(1) + ",\"two\nlines\"\n"
+                + smiles.get(2) + ",y\n" + smiles.get(3) + ",z\n");
+        StringBuilder b = new StringBuilder("smiles,note\n");
+        for (int i = 4; i < smiles.size(); i++) b.append(smiles.get(i)).append(",n").append(i).append('\n');
+        Files.writeString(folder.resolve("b.csv"), b);
+        String model = Fixtures.model();
+        Map<String, List<CSVRecord>> predicted = new HashMap<>();
+        for (String f : List.of("a.csv", "b.csv")) {
+            Path pred = dir.resolve("pred-" + f);
+            Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", folder.resolve(f).toString(),
+                    "--output", pred.toString());
+            assertEquals(0, p.exit(), p.err());
+            try (Reader r = Files.newBufferedReader(pred)) {
+                predicted.put(f, CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r).getRecords());
+            }
+        }
+        assertEquals(4, predicted.get("a.csv").size());
+        Path out = dir.resolve("src.parquet");
+        Run s = tagllm("spark", "score", "--master", "local[2]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", folder.toString(), "--format", "csv", "--source-cols", "--partitions", "3", "--output", out.toString());
+        assertEquals(0, s.exit(), s.err());
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            org.apache.spark.sql.Dataset<Row> written = spark.read().parquet(out.toString());
+            assertEquals(List.of("smiles", "note", "_file", "_row", "prediction", "prediction_error"), List.of(written.columns()));
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (Row r : written.collectAsList()) {
+                String file = r.getString(r.fieldIndex("_file"));
+                assertTrue(file.startsWith("file:/") && file.endsWith("/src/a.csv") || file.endsWith("/src/b.csv"), file);
+                String name = file.substring(file.lastIndexOf('/') + 1);
+                long row = r.getLong(r.fieldIndex("_row"));
+                assertTrue(seen.add(name + ":" + row), "once: " + name + ":" + row);
+                CSVRecord want = predicted.get(name).get((int) row - 1);
+                assertEquals(want.get("smiles"), r.getString(r.fieldIndex("smiles")));
+                assertEquals(want.get("note"), r.getString(r.fieldIndex("note")));
+                if (want.get("error").isEmpty()) {
+                    assertEquals(Double.doubleToRawLongBits(Double.parseDouble(want.get("prediction"))),
+                            Double.doubleToRawLongBits(r.getDouble(r.fieldIndex("prediction"))), r::toString);
+                } else {
+                    assertEquals(want.get("error"), r.getString(r.fieldIndex("prediction_error")), r::toString);
+                }
+            }
+            assertEquals(smiles.size(), seen.size());
+
+            Path pq = dir.resolve("in.parquet");
+            written.select("smiles", "note").orderBy("note").coalesce(1).write().parquet(pq.toString());
+            List<String> order = new ArrayList<>();
+            for (Row r : spark.read().parquet(pq.toString()).collectAsList()) order.add(r.getString(0));
+            Path pqOut = dir.resolve("pq-out.parquet");
+            Run q = tagllm("spark", "score", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", pq.toString(),
+                    "--source-cols", "--partitions", "3", "--output", pqOut.toString());
+            assertEquals(0, q.exit(), q.err());
+            for (Row r : spark.read().parquet(pqOut.toString()).collectAsList()) {
+                assertEquals(order.get((int) r.getLong(r.fieldIndex("_row")) - 1), r.getString(r.fieldIndex("smiles")), r::toString);
+            }
+
+            Run again = tagllm("spark", "score", "--model", model, "--tags", tags.toString(), "--task", "QED", "--input", out.toString(),
+                    "--source-cols", "--output", dir.resolve("again.parquet").toString());
+            assertEquals(1, again.exit(), again.err());
+            assertTrue(again.err().contains("--source-cols: the input already has a column '_file'"), again.err());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
      * A head whose output overflows (a valid tag file: every number finite, Fixtures.overflowingQedTags): predict
      * gives such a row no prediction and "the model gave a non-finite value (Infinity)"; spark score gives each row
      * the same. The old scorer wrote the infinity as the prediction with a null error.
