@@ -164,7 +164,7 @@ final class ApiHandler extends Handler.Abstract {
                 try (Admission.Ticket ticket = admission.enter(request, response, options, metrics)) {
                     byte[] bytes = ticket.readBody(request, options);
                     ticket.admit(); // a place in the queue only now: a slow upload holds none
-                    RequestBodies.requireJsonCharset(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+                    RequestBodies.requireJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
                     ObjectNode body = RequestBodies.parseObject(bytes);
                     Cancellation cancel = new Cancellation();
                     active.add(cancel); // before stopping is read: see beginStopping

@@ -44,11 +44,29 @@ final class RequestBodies {
     private static final Set<String> JSON_CHARSETS = Set.of("utf-8", "utf8", "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-32be", "utf-32le");
 
     /**
+     * 415 for a declared Content-Type other than application/json (its name in any case, parameters allowed; the
+     * charset is then checked by {@link #requireJsonCharset}). A body sent as text/plain or as form fields
+     * (curl -d's default) was read as JSON anyway, so a client that got the type wrong got an answer for a body it
+     * had said was something else, or a 400 about the JSON. No Content-Type at all is read as JSON: the endpoints
+     * take nothing else, the body is still parsed strictly, and clients that send none keep working.
+     */
+    static void requireJson(String contentType) {
+        if (contentType == null) return;
+        int semi = contentType.indexOf(';');
+        String type = (semi < 0 ? contentType : contentType.substring(0, semi)).strip();
+        if (!type.equalsIgnoreCase("application/json")) {
+            throw new ApiException(415, "Content-Type " + (type.isEmpty() ? "(empty)" : type) + " is not JSON: this endpoint takes "
+                    + "application/json (Content-Type: application/json; charset=utf-8)");
+        }
+        requireJsonCharset(contentType);
+    }
+
+    /**
      * 415 for a Content-Type whose charset the API cannot read: JSON is UTF-8 (RFC 8259), and reading a body declared
      * ISO-8859-1 as UTF-8 either fails with a misleading "invalid UTF-8" 400 or, where its bytes happen to be valid
      * UTF-8, answers for other text than was sent. No Content-Type or no charset is UTF-8.
      */
-    static void requireJsonCharset(String contentType) {
+    private static void requireJsonCharset(String contentType) {
         if (contentType == null) return;
         for (String param : contentType.split(";")) {
             String p = param.strip();

@@ -104,6 +104,33 @@ class ServeErrorsTest {
     }
 
     /**
+     * A body declared as anything but JSON (text, form fields as curl -d sends them) is refused with 415 naming the type
+     * it got and the one it takes; it was read as JSON anyway. application/json is taken in any case and with
+     * parameters, and a body without Content-Type is read as JSON (docs/serve.md).
+     */
+    @Test
+    void aBodyDeclaredAsAnotherMediaTypeIs415() throws Exception {
+        String json = "{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}]}";
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "text/json", "application/jsonl",
+                "multipart/form-data; boundary=x")) {
+            for (String path : List.of("/v1/predict", "/v1/generate")) {
+                Reply r = send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", type)
+                        .POST(HttpRequest.BodyPublishers.ofString(json)));
+                expectError(r, 415, "Content-Type " + type.replaceAll(";.*", "") + " is not JSON", "application/json");
+            }
+        }
+        for (String type : List.of("application/json", "Application/JSON", "application/json;charset=UTF-8", " application/json ; charset=utf-8")) {
+            Reply r = send(HttpRequest.newBuilder(base.resolve("/v1/predict")).header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString(json)));
+            assertEquals(200, r.status(), type + ": " + r.body());
+        }
+        Reply none = send(HttpRequest.newBuilder(base.resolve("/v1/predict")).POST(HttpRequest.BodyPublishers.ofString(json)));
+        assertEquals(200, none.status(), "no Content-Type is read as JSON: " + none.body());
+        String close = "Host: x\r\nConnection: close\r\nContent-Length: " + json.length() + "\r\n";
+        expectError(raw("POST /v1/predict HTTP/1.1\r\n" + close + "Content-Type:\r\n\r\n" + json), 415, "Content-Type (empty) is not JSON");
+    }
+
+    /**
      * The parser's refusals say what is wrong in JSON's terms and where, not which parser setting would allow it:
      * a client cannot enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` on the server.
      */
