@@ -57,30 +57,58 @@ final class ApiHandler extends Handler.Abstract {
     /** What a handled request ends as: its status, and whether the answer was already written (streaming). */
     private record Outcome(int status, ObjectNode body, boolean written) {}
 
+    /**
+     * Counts one request in /metrics, once, before the write that completes its answer: counted after the write, a
+     * client could read its answer and scrape /metrics before its request was counted. A request that ends with
+     * nothing written (its client gone, or a failure once the answer had begun) is counted when it ends.
+     */
+    private final class Tally {
+        private final String endpoint;
+        private final long t0;
+        private boolean counted;
+
+        Tally(String path, long t0) {
+            this.endpoint = KNOWN.contains(path) ? path : "other";
+            this.t0 = t0;
+        }
+
+        void count(int status) {
+            if (counted) return;
+            counted = true;
+            metrics.answered(endpoint, status, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         long t0 = System.nanoTime();
         String method = request.getMethod().toUpperCase(Locale.ROOT);
         String path = request.getHttpURI().getPath();
         if (path == null) path = "/";
+        Tally tally = new Tally(path, t0);
         int status;
         String note = "";
         try {
-            Outcome o = route(request, response, method, path);
+            Outcome o = route(request, response, method, path, tally);
             status = o.status();
             if (stopping && !o.written()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
-            if (!o.written()) send(response, o.status(), o.body(), callback);
-            else callback.succeeded();
+            if (!o.written()) {
+                tally.count(o.status());
+                send(response, o.status(), o.body(), callback);
+            } else {
+                callback.succeeded();
+            }
         } catch (ApiException e) {
             status = e.status();
             if (status == Cancellation.CLIENT_GONE) {
                 // nobody to answer: failing the callback closes what is left of the connection
                 note = " (" + e.getMessage() + ")";
                 callback.failed(e);
-                return logged(method, path, status, t0, note);
+                return logged(method, path, status, t0, tally, note);
             }
             if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
             if (status == 408 || status == 413 || stopping) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            tally.count(status);
             send(response, status, error(e.getMessage()), callback);
         } catch (Throwable e) {
             long id = errorIds.incrementAndGet();
@@ -91,11 +119,12 @@ final class ApiHandler extends Handler.Abstract {
             if (response.isCommitted()) {
                 callback.failed(e);
             } else {
+                tally.count(500);
                 send(response, 500, error("internal error #" + id + " while handling " + method + " " + path
                         + "; the details are in the server log"), callback);
             }
         }
-        return logged(method, path, status, t0, note);
+        return logged(method, path, status, t0, tally, note);
     }
 
     /**
@@ -119,15 +148,16 @@ final class ApiHandler extends Handler.Abstract {
         return n;
     }
 
-    private boolean logged(String method, String path, int status, long t0, String note) {
+    /** Logs the request; counts it in /metrics unless its answer did (the count then holds that answer's status). */
+    private boolean logged(String method, String path, int status, long t0, Tally tally, String note) {
         double seconds = (System.nanoTime() - t0) / 1e9;
-        metrics.answered(KNOWN.contains(path) ? path : "other", status, seconds);
+        tally.count(status);
         options.log().accept(String.format(Locale.ROOT, "%s %s %d %.1f ms%s", method, path, status, seconds * 1e3, note));
         return true;
     }
 
-    private Outcome route(Request request, Response response, String method, String path) throws Exception {
-        if (method.equals("OPTIONS")) return options(response, path);
+    private Outcome route(Request request, Response response, String method, String path, Tally tally) throws Exception {
+        if (method.equals("OPTIONS")) return options(response, path, tally);
         switch (path) {
             case "/health" -> {
                 allow(response, method, path, "GET");
@@ -145,6 +175,7 @@ final class ApiHandler extends Handler.Abstract {
                 byte[] text = metrics.scrape();
                 response.setStatus(200);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, metrics.contentType());
+                tally.count(200);
                 writeBlocking(response, true, ByteBuffer.wrap(text));
                 return new Outcome(200, null, true);
             }
@@ -173,7 +204,7 @@ final class ApiHandler extends Handler.Abstract {
                         cancel.check();
                         // closed before the answer completes: Jetty closes a connection that still has a reader
                         try (ClientWatch watch = ClientWatch.start(request, cancel)) {
-                            Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, response, cancel, watch);
+                            Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, response, cancel, watch, tally);
                             if (watch.sawPipelinedBytes()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
                             return o;
                         }
@@ -197,10 +228,11 @@ final class ApiHandler extends Handler.Abstract {
      * OPTIONS (RFC 9110 9.3.7): 204 with the methods the path takes in Allow ("OPTIONS *": every method the server
      * takes). No token is needed: it tells nothing the 405 would not, and a browser's preflight carries none.
      */
-    private static Outcome options(Response response, String path) throws IOException {
+    private static Outcome options(Response response, String path, Tally tally) throws IOException {
         if (!path.equals("*") && !KNOWN.contains(path)) throw new ApiException(404, "no endpoint " + path + " (endpoints: " + ENDPOINTS + ")");
         response.setStatus(204);
         response.getHeaders().put(HttpHeader.ALLOW, path.equals("*") ? "GET, HEAD, POST, OPTIONS" : allowHeader(path));
+        tally.count(204);
         writeBlocking(response, true, ByteBuffer.allocate(0));
         return new Outcome(204, null, true);
     }
@@ -325,7 +357,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     /** watch: closed before a stream's last write, which completes the answer inside this call. */
-    private Outcome generate(ObjectNode body, Response response, Cancellation cancel, ClientWatch watch) throws Exception {
+    private Outcome generate(ObjectNode body, Response response, Cancellation cancel, ClientWatch watch, Tally tally) throws Exception {
         RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs", "max_tokens", "temperature", "top_k", "top_p", "seed", "stream"));
         TaskInfo task = task(body);
         int maxTokens = RequestBodies.optionalInt(body, "max_tokens", Math.min(ServerOptions.DEFAULT_NEW_TOKENS, options.maxTokens()),
@@ -347,7 +379,10 @@ final class ApiHandler extends Handler.Abstract {
             g.texts().forEach(a::add);
             return ok(o);
         }
-        int status = new ServerSentEvents(response, options, cancel, watch::close).run(service, task, inputs, decoding).status();
+        int status = new ServerSentEvents(response, options, cancel, last -> {
+            watch.close();
+            tally.count(last);
+        }).run(service, task, inputs, decoding).status();
         if (status == 200) metrics.answeredInputs(task, inputs.size());
         return new Outcome(status, null, true);
     }

@@ -46,13 +46,15 @@ final class ServerSentEvents {
     private final ServerOptions options;
     private final Cancellation cancel;
     private final AtomicLong unwritten = new AtomicLong();
-    private final Runnable beforeLast;
+    private final java.util.function.IntConsumer beforeLast;
 
     /**
-     * beforeLast runs before the write that completes the answer: the request's ClientWatch must be withdrawn by then,
-     * or Jetty closes the connection (keep-alive lost) and a client reusing it gets no answer to its next request.
+     * beforeLast runs before the write that completes the answer, with the status the stream ends as (200 after
+     * done, the refusal's or 500 after error): the request's ClientWatch must be withdrawn by then, or Jetty closes
+     * the connection (keep-alive lost) and a client reusing it gets no answer to its next request; and the request
+     * is counted in /metrics by then, so that a client that has read the whole stream finds it counted.
      */
-    ServerSentEvents(Response response, ServerOptions options, Cancellation cancel, Runnable beforeLast) {
+    ServerSentEvents(Response response, ServerOptions options, Cancellation cancel, java.util.function.IntConsumer beforeLast) {
         this.response = response;
         this.options = options;
         this.cancel = cancel;
@@ -92,7 +94,7 @@ final class ServerSentEvents {
         Object e = first;
         while (true) {
             if (e instanceof Piece p) {
-                write(p.event(), false);
+                write(p.event(), -1);
                 unwritten.addAndGet(-p.event().length);
             } else if (e instanceof End end) {
                 if (end.result() != null) {
@@ -100,11 +102,11 @@ final class ServerSentEvents {
                     if (task.tagSet() != null) o.put("tag_set", task.tagSet());
                     ArrayNode a = o.putArray("outputs");
                     end.result().texts().forEach(a::add);
-                    write("done", o, true);
+                    write("done", o, 200);
                     return new ApiHandlerOutcome(200);
                 }
                 String message = end.refused() != null ? end.refused().getMessage() : "internal error while generating; the details are in the server log";
-                write("error", ApiHandler.error(message), true);
+                write("error", ApiHandler.error(message), end.failed() != null ? 500 : end.refused().status());
                 if (end.failed() != null) {
                     java.io.StringWriter trace = new java.io.StringWriter();
                     end.failed().printStackTrace(new java.io.PrintWriter(trace));
@@ -148,14 +150,19 @@ final class ServerSentEvents {
         }
     }
 
-    private void write(String event, ObjectNode data, boolean last) throws IOException {
-        write(encode(event, data), last);
+    /** The last event of the stream, which ends as endStatus. */
+    private void write(String event, ObjectNode data, int endStatus) throws IOException {
+        write(encode(event, data), endStatus);
     }
 
-    /** A write that fails means the client closed or stopped reading (the idle timeout): the model stops too. */
-    private void write(byte[] event, boolean last) throws IOException {
+    /**
+     * An event; endStatus -1 for a token, else this is the last write and the stream ends as that status. A write
+     * that fails means the client closed or stopped reading (the idle timeout): the model stops too.
+     */
+    private void write(byte[] event, int endStatus) throws IOException {
+        boolean last = endStatus >= 0;
         try {
-            if (last) beforeLast.run();
+            if (last) beforeLast.accept(endStatus);
             ApiHandler.writeBlocking(response, last, ByteBuffer.wrap(event));
         } catch (IOException e) {
             cancel.cancel("the stream could not be written (" + e.getClass().getSimpleName() + ")");
