@@ -136,7 +136,12 @@ final class ServeFixture {
         String error() { return json().path("error").asText(); }
     }
 
-    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * HTTP/1.1, the protocol the server speaks: the JDK client's default (HTTP/2) sent h2c upgrade headers
+     * (Connection: Upgrade, HTTP2-Settings; Upgrade: h2c) on every request, so the tests never sent the plain
+     * requests real HTTP/1.1 clients send.
+     */
+    static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     static Reply send(HttpRequest.Builder b) throws IOException, InterruptedException {
         HttpResponse<String> r = CLIENT.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
