@@ -66,6 +66,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "open connections beyond which new ones wait to be accepted (default: ${DEFAULT-VALUE})")
     int maxConnections;
 
+    @Option(names = "--max-connections-per-client", defaultValue = "0", paramLabel = "N",
+            description = "most open connections from one client address; a further one is closed at once "
+                    + "(default 0: a quarter of --max-connections; behind a reverse proxy every client has its address, so raise it)")
+    int maxConnectionsPerClient;
+
     @Option(names = "--token-file", paramLabel = "FILE",
             description = "file holding the access token clients must send (Authorization: Bearer TOKEN); or set TAGLLM_TOKEN. Required to listen beyond loopback")
     Path tokenFile;
@@ -103,7 +108,7 @@ public final class ServeCommand implements Callable<Integer> {
         ServerOptions options;
         try {
             options = new ServerOptions(host, port, threads, queue, maxBody, maxInputs, maxTokens, seconds("--read-timeout", readTimeout),
-                    seconds("--header-timeout", headerTimeout), seconds("--body-timeout", bodyTimeout), maxConnections, token,
+                    seconds("--header-timeout", headerTimeout), seconds("--body-timeout", bodyTimeout), maxConnections, maxConnectionsPerClient, token,
                     quiet ? null : line -> err.println(line));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()));
@@ -193,7 +198,7 @@ public final class ServeCommand implements Callable<Integer> {
     private static String optionNamed(String message) {
         String[][] names = {{"max body size", "--max-body"}, {"max inputs", "--max-inputs"}, {"max tokens", "--max-tokens"},
                 {"port", "--port"}, {"threads", "--threads"}, {"queue", "--queue"}, {"host", "--host"},
-                {"max connections", "--max-connections"}, {"read timeout", "--read-timeout"}, {"header timeout", "--header-timeout"},
+                {"max connections", "--max-connections"}, {"max connections per client", "--max-connections-per-client"}, {"read timeout", "--read-timeout"}, {"header timeout", "--header-timeout"},
                 {"body timeout", "--body-timeout"}};
         for (String[] n : names) if (message.startsWith(n[0] + ":")) return n[1] + message.substring(n[0].length());
         return message;

@@ -12,7 +12,7 @@ import java.util.function.DoubleSupplier;
 
 /**
  * What GET /metrics reports, in the Prometheus text format: requests by endpoint and status, their latency,
- * refusals at the door (503, 413, 408, 401) and why, requests in the server, regression batch sizes and inputs
+ * refusals at the door (503, 413, 408, 401, connections closed over the per-client limit) and why, requests in the server, regression batch sizes and inputs
  * answered per tag set, and the JVM's
  * heap. One registry per server, so that two servers in one JVM (the tests) do not mix their counts.
  */
@@ -34,7 +34,7 @@ final class ServerMetrics {
                 .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
                 .register(registry);
         refused = Counter.builder().name("tagllm_http_refused_total")
-                .help("requests refused before any model work, by reason (busy, memory, too_large, timeout, header_timeout, unauthorized)")
+                .help("requests refused before any model work, by reason (busy, memory, too_large, timeout, header_timeout, unauthorized, client_connections)")
                 .labelNames("reason").register(registry);
         batchPrompts = Histogram.builder().name("tagllm_predict_batch_prompts")
                 .help("regression and classification prompts per shared forward batch (several requests' inputs together under load; a request of more than 256 inputs counts as its slices), by tag set")

@@ -88,6 +88,9 @@ public final class TagServer implements AutoCloseable {
         server.addBean(new NetworkConnectionLimit(options.maxConnections(), connector));
         Admission admission = new Admission(options.queue(), options.bodyBudgetBytes());
         ServerMetrics metrics = new ServerMetrics(admission::inFlight, admission::bytesHeld);
+        if (options.connectionsPerClient() < options.maxConnections()) {
+            connector.addEventListener(new ClientConnectionLimit(options.connectionsPerClient(), metrics));
+        }
         if (service instanceof PredictorService p) p.onBatch(metrics::batch);
         ApiHandler handler = new ApiHandler(service, options, admission, metrics);
         server.setHandler(handler);

@@ -46,6 +46,70 @@ class ServeRobustnessTest {
         return ServerOptions.defaults().withPort(0).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1));
     }
 
+    /** A GET on a new connection from the given local address; the whole answer, or "" when the connection closed unanswered. */
+    private static String getFrom(String localAddress, int port, String path) throws Exception {
+        try (Socket k = new Socket()) {
+            k.bind(new java.net.InetSocketAddress(localAddress, 0));
+            k.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            k.setSoTimeout(10_000);
+            try {
+                k.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                return new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.net.SocketException reset) {
+                return ""; // closed by the server before or while the request was sent
+            }
+        }
+    }
+
+    /** One answer read from a kept-alive connection: its header, then Content-Length bytes of body. */
+    private static String readAnswer(InputStream in) throws Exception {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) break;
+            head.append((char) c);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        byte[] body = m.find() ? in.readNBytes(Integer.parseInt(m.group(1))) : new byte[0];
+        return head + new String(body, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One client address holds at most --max-connections-per-client connections: a further one is closed unanswered
+     * at once, while another address is served and the first is served again once one of its connections closes.
+     * Before, one client holding idle sockets could take every --max-connections slot.
+     */
+    @Test
+    void oneClientCannotTakeEveryConnection() throws Exception {
+        ServerOptions o = ServerOptions.defaults().withPort(0).withMaxConnections(8).withMaxConnectionsPerClient(3).withLog(l -> { });
+        List<Socket> held = new ArrayList<>();
+        try (TagServer s = TagServer.start(service, o)) {
+            for (int i = 0; i < 3; i++) {
+                Socket k = new Socket("127.0.0.1", s.port());
+                k.setSoTimeout(10_000);
+                held.add(k);
+                // answered, so the server has opened it (it opens accepted connections on several threads, in any
+                // order), then kept alive and idle
+                k.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertTrue(readAnswer(k.getInputStream()).startsWith("HTTP/1.1 200 "));
+            }
+            assertEquals("", getFrom("127.0.0.1", s.port(), "/health"), "a fourth connection from 127.0.0.1 is closed unanswered");
+            String other = getFrom("127.0.0.2", s.port(), "/health");
+            assertTrue(other.startsWith("HTTP/1.1 200 "), "another client is served: " + other);
+            assertTrue(getFrom("127.0.0.2", s.port(), "/metrics").contains("tagllm_http_refused_total{reason=\"client_connections\"} 1.0\n"),
+                    "the refusal is counted once");
+            held.removeFirst().close();
+            String again = "";
+            for (int tries = 0; tries < 100 && !again.startsWith("HTTP/1.1 200 "); tries++) {
+                Thread.sleep(20); // until the server has seen the close (no timing is asserted)
+                again = getFrom("127.0.0.1", s.port(), "/health");
+            }
+            assertTrue(again.startsWith("HTTP/1.1 200 "), "served again once one of its connections closed: " + again);
+        } finally {
+            for (Socket k : held) k.close();
+        }
+    }
+
     @Test
     void slowLorisSocketsNeitherBlockHealthNorStayOpen() throws Exception {
         try (TagServer s = TagServer.start(service, quick())) {
