@@ -2,6 +2,7 @@ package tagllm.serve;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -93,6 +94,7 @@ final class ApiHandler extends Handler.Abstract {
             status = o.status();
             if (stopping && !o.written()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
             if (!o.written()) {
+                closeIfBodyUnread(request, response);
                 tally.count(o.status());
                 send(response, o.status(), o.body(), callback);
             } else {
@@ -108,6 +110,7 @@ final class ApiHandler extends Handler.Abstract {
             }
             if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
             if (status == 408 || status == 413 || stopping) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            closeIfBodyUnread(request, response);
             tally.count(status);
             send(response, status, error(e.getMessage()), callback);
         } catch (Throwable e) {
@@ -119,12 +122,29 @@ final class ApiHandler extends Handler.Abstract {
             if (response.isCommitted()) {
                 callback.failed(e);
             } else {
+                closeIfBodyUnread(request, response);
                 tally.count(500);
                 send(response, 500, error("internal error #" + id + " while handling " + method + " " + path
                         + "; the details are in the server log"), callback);
             }
         }
         return logged(method, path, status, t0, tally, note);
+    }
+
+    /** Set on a request whose whole body has been read. */
+    private static final String BODY_READ = "tagllm.bodyRead";
+
+    /**
+     * Connection: close on an answer to a request whose body was not read (refused before it: 401, 404, 405, a 500):
+     * Jetty then drops what has arrived of it and, when the rest has not, closes the connection after the answer
+     * (its bytes must not be read as the next request). Without the header the client was not told, reused the
+     * connection and had its next request fail on the close.
+     */
+    private static void closeIfBodyUnread(Request request, Response response) {
+        if (request.getAttribute(BODY_READ) != null) return;
+        HttpFields h = request.getHeaders();
+        long length = h.getLongField(HttpHeader.CONTENT_LENGTH);
+        if (length > 0 || h.contains(HttpHeader.TRANSFER_ENCODING)) response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
 
     /**
@@ -194,6 +214,7 @@ final class ApiHandler extends Handler.Abstract {
                 authorize(request, response);
                 try (Admission.Ticket ticket = admission.enter(request, response, options, metrics)) {
                     byte[] bytes = ticket.readBody(request, options);
+                    request.setAttribute(BODY_READ, Boolean.TRUE);
                     ticket.admit(); // a place in the queue only now: a slow upload holds none
                     RequestBodies.requireJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
                     ObjectNode body = RequestBodies.parseObject(bytes);

@@ -364,6 +364,45 @@ class ServeErrorsTest {
         }
     }
 
+    /** Sends raw bytes on a new connection and returns the answer's status line and headers, read up to the blank line. */
+    static String head(String request) throws Exception {
+        try (java.net.Socket k = new java.net.Socket(base.getHost(), base.getPort())) {
+            k.setSoTimeout(10_000);
+            k.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            k.getOutputStream().flush();
+            java.io.InputStream in = k.getInputStream();
+            StringBuilder b = new StringBuilder();
+            while (!b.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) break;
+                b.append((char) c);
+            }
+            return b.toString();
+        }
+    }
+
+    /**
+     * A request refused before its body is read (405, 404, 401) is answered with Connection: close: Jetty drops what
+     * has come of the body and closes the connection when the rest has not come, so that its bytes are never read as
+     * a next request. The answer did not say so, so a client reused the connection and its next request failed.
+     * An answer after the body was read keeps the connection.
+     */
+    @Test
+    void aRefusalBeforeTheBodyIsReadSaysTheConnectionCloses() throws Exception {
+        String json = "Content-Type: application/json\r\nContent-Length: 10\r\n\r\n";
+        String r405 = head("POST /v1/tasks HTTP/1.1\r\nHost: x\r\n" + json);
+        assertTrue(r405.startsWith("HTTP/1.1 405 ") && r405.contains("\r\nConnection: close\r\n"), r405);
+        String r404 = head("POST /v1/nope HTTP/1.1\r\nHost: x\r\n" + json + "{\"a\": 1}  ");
+        assertTrue(r404.startsWith("HTTP/1.1 404 ") && r404.contains("\r\nConnection: close\r\n"), r404);
+        String chunked = head("POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assertTrue(chunked.startsWith("HTTP/1.1 405 ") && chunked.contains("\r\nConnection: close\r\n"), chunked);
+        // nothing left unread: the connection stays open for the next request
+        String get404 = head("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(get404.startsWith("HTTP/1.1 404 ") && !get404.contains("Connection: close"), get404);
+        String read400 = head("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]");
+        assertTrue(read400.startsWith("HTTP/1.1 400 ") && !read400.contains("Connection: close"), read400);
+    }
+
     @Test
     void errorsJettyRaisesItselfAreJsonToo() throws Exception {
         String close = "Host: x\r\nConnection: close\r\n";
