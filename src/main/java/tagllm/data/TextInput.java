@@ -47,13 +47,16 @@ final class TextInput {
             Reader decoded = new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT));
-            PushbackReader pb = new PushbackReader(decoded, 1);
+            PushbackReader pb = new PushbackReader(new NoNulCharacters(decoded, file), 1);
             int first = pb.read();
             if (first != -1 && first != '\uFEFF') pb.unread(first);
             return new NamedReader(pb, source);
         } catch (IOException e) {
             closeQuietly(in);
             throw openFailure(source, e);
+        } catch (RuntimeException e) {
+            closeQuietly(in);
+            throw e;
         }
     }
 
@@ -257,6 +260,68 @@ final class TextInput {
             end = Math.max(n, 0);
             return n > 0;
         }
+    }
+
+    /**
+     * Refuses the NUL character (a zero byte), which no text data holds: it is what a binary file, a block zeroed by a
+     * crash, or UTF-16/UTF-32 text without a byte-order mark looks like (that text is valid UTF-8 with a zero beside
+     * every ASCII character, and was read as such: a header "s\0m\0i\0..." then "no column 'smiles'", a text line with
+     * the zeros in the prompt). The line is found as for invalid UTF-8, by a second pass over the bytes.
+     */
+    static final class NoNulCharacters extends FilterReader {
+        private final Path file;
+
+        NoNulCharacters(Reader in, Path file) {
+            super(in);
+            this.file = file;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c == 0) throw nul();
+            return c;
+        }
+
+        @Override
+        public int read(char[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            for (int i = off, to = off + n; i < to; i++) if (b[i] == 0) throw nul();
+            return n;
+        }
+
+        private DatasetException nul() {
+            long line = 0;
+            try {
+                line = firstNulLine(file);
+            } catch (IOException | RuntimeException e) {
+                // keep line 0 (a pipe cannot be read again): the file as a whole is named, still a clear message
+            }
+            return DatasetException.of(file.toString(), Math.max(line, 0), "a NUL character (zero byte), which text"
+                    + " data does not hold: a binary file, or UTF-16/UTF-32 text without a byte-order mark? (re-save the"
+                    + " file as UTF-8)");
+        }
+    }
+
+    /**
+     * 1-based line of the first zero byte, lines counted as the readers count them (a line ends at \n, \r\n or \r;
+     * a zero byte is the NUL character and nothing else in UTF-8), or -1 when there is none.
+     */
+    static long firstNulLine(Path file) throws IOException {
+        long line = 1;
+        boolean afterCr = false;
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = openBytes(file)) {
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (b == 0) return line;
+                    if (b == '\r' || b == '\n' && !afterCr) line++;
+                    afterCr = b == '\r';
+                }
+            }
+        }
+        return -1;
     }
 
     /** The file's text, with the file's name for the messages. */
