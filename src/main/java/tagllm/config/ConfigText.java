@@ -42,12 +42,22 @@ public final class ConfigText {
 
     /** "UTF-16 text (little-endian, byte order mark FF FE)" and the like, or null for a file that is not of 2 or 4 bytes a character. */
     private static String wideEncoding(byte[] b) {
-        if (starts(b, 0x00, 0x00, 0xFE, 0xFF)) return "UTF-32 text (big-endian, byte order mark 00 00 FE FF)";
-        if (starts(b, 0xFF, 0xFE, 0x00, 0x00)) return "UTF-32 text (little-endian, byte order mark FF FE 00 00)";
-        if (starts(b, 0xFE, 0xFF)) return "UTF-16 text (big-endian, byte order mark FE FF)";
-        if (starts(b, 0xFF, 0xFE)) return "UTF-16 text (little-endian, byte order mark FF FE)";
+        String marked = wideByteOrderMark(b);
+        if (marked != null) return marked;
         // UTF-8 text has no zero byte (nor does YAML allow one); UTF-16 without a mark has one beside every ASCII character
         for (byte x : b) if (x == 0) return "zero bytes between the characters (UTF-16 or UTF-32 text without a byte order mark)";
+        return null;
+    }
+
+    /**
+     * "UTF-16 text (little-endian, byte order mark FF FE)" and the like when {@code head} (a file's first bytes, 4 or
+     * all it has) starts with a UTF-16 or UTF-32 byte order mark, else null. Also used for data files (tagllm.data).
+     */
+    public static String wideByteOrderMark(byte[] head) {
+        if (starts(head, 0x00, 0x00, 0xFE, 0xFF)) return "UTF-32 text (big-endian, byte order mark 00 00 FE FF)";
+        if (starts(head, 0xFF, 0xFE, 0x00, 0x00)) return "UTF-32 text (little-endian, byte order mark FF FE 00 00)";
+        if (starts(head, 0xFE, 0xFF)) return "UTF-16 text (big-endian, byte order mark FE FF)";
+        if (starts(head, 0xFF, 0xFE)) return "UTF-16 text (little-endian, byte order mark FF FE)";
         return null;
     }
 

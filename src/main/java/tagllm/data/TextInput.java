@@ -44,6 +44,13 @@ final class TextInput {
         InputStream in = null;
         try {
             in = openBytes(file);
+            // UTF-16 or UTF-32 with a byte order mark: said so, as for an experiment file, not "not valid UTF-8"
+            java.io.PushbackInputStream head = new java.io.PushbackInputStream(in, 4);
+            in = head;
+            byte[] first4 = head.readNBytes(4);
+            head.unread(first4);
+            String wide = tagllm.config.ConfigText.wideByteOrderMark(first4);
+            if (wide != null) throw DatasetException.of(source, 1, wide + ", not UTF-8; re-save the file as UTF-8");
             Reader decoded = new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT));
