@@ -18,9 +18,11 @@ public enum Format {
 
     /**
      * The format for {@code file}'s extension (.csv, .tsv, .jsonl/.json, .fasta/.fa/.faa, .txt); of a gzip-compressed
-     * file, the extension before .gz (mols.csv.gz is CSV).
+     * file, the extension before .gz (mols.csv.gz is CSV). A directory is refused as one.
      */
     public static Format detect(Path file) {
+        // a folder's name has no data extension as a rule: said as a folder, not as "cannot tell the format"
+        if (java.nio.file.Files.isDirectory(file)) throw DatasetException.of(file.toString(), 0, "is a directory, expected a data file");
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".gz")) name = name.substring(0, name.length() - 3);
         int dot = name.lastIndexOf('.');
