@@ -134,8 +134,8 @@ public final class CompareCommand implements Callable<Integer> {
         var failed = report.path("about").path("failed_runs");
         if (!failed.isEmpty()) {
             List<String> ids = new ArrayList<>();
-            failed.forEach(f -> ids.add(f.path("run").asText() + " (" + f.path("failure").asText() + ")"));
-            spec.commandLine().getErr().println("error: " + failed.size() + " of " + report.path("runs").size() + " runs failed and have no "
+            failed.forEach(f -> ids.add(tagllm.compare.HtmlReport.failedRun(f) + " (" + f.path("failure").asText() + ")"));
+            spec.commandLine().getErr().println("error: " + tagllm.compare.HtmlReport.failedRunCount(failed) + " of " + report.path("runs").size() + " runs failed and have no "
                     + "metrics: " + String.join("; ", ids) + ". The report marks them and leaves them out of the means; "
                     + "--resume keeps them as failed (training is deterministic), --resume --retry-failed trains them again");
             return 1;

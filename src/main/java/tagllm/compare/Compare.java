@@ -194,9 +194,9 @@ public final class Compare {
         }
         var failedRuns = report.path("about").path("failed_runs");
         if (!failedRuns.isEmpty()) {
-            b.append("\n").append(failedRuns.size()).append(" of ").append(report.path("runs").size())
+            b.append("\n").append(HtmlReport.failedRunCount(failedRuns)).append(" of ").append(report.path("runs").size())
                     .append(" runs failed (no metrics; report.json: about.failed_runs):\n");
-            failedRuns.forEach(f -> b.append("  ").append(f.path("run").asText()).append(": ").append(f.path("failure").asText()).append("\n"));
+            failedRuns.forEach(f -> b.append("  ").append(HtmlReport.failedRun(f)).append(": ").append(f.path("failure").asText()).append("\n"));
         }
         return b.toString();
     }

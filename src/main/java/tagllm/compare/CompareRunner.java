@@ -193,12 +193,12 @@ public final class CompareRunner {
                         }
                         // training is deterministic: the same run would fail again at the same step
                         if (!o.retryFailed() || o.reportOnly()) {
-                            progress.message("run " + id + ": recorded as failed (" + done.failure() + "), not trained again"
+                            progress.message("run " + id + ": recorded as failed (" + done.failureSummary() + "), not trained again"
                                     + (o.reportOnly() ? "" : " (--retry-failed trains it again)"));
                             out.add(done);
                             continue;
                         }
-                        progress.message("run " + id + ": recorded as failed (" + done.failure() + "), trained again (--retry-failed)");
+                        progress.message("run " + id + ": recorded as failed (" + done.failureSummary() + "), trained again (--retry-failed)");
                     }
                     // the probe and the baseline use no seed: another seed's finished fit is the same, so it is reused
                     // (before --report-only leaves a run out: an unfinished probe seed is derivable from any finished one)
@@ -234,17 +234,27 @@ public final class CompareRunner {
                         };
                     } catch (Trainer.Diverged d) {
                         // one diverging run does not stop the others: it is recorded, and the report marks it
-                        String why = "diverged at step " + d.step() + " of stage " + d.stage() + ": loss " + d.loss();
+                        String why = why(d);
                         progress.message("run " + id + ": " + why + "; recorded as failed, the other runs go on");
                         r = RunResult.failed(id, m.label(), a == null ? "" : a.name(), seed, 0, loggedCurves(exp, m, dir), why);
                     }
-                    r = new RunResult(r.id(), r.method(), r.ablation(), r.seed(), (System.nanoTime() - t0) / 1e9, r.tasks(), r.curves(), r.failure());
+                    r = new RunResult(r.id(), r.method(), r.ablation(), r.seed(), (System.nanoTime() - t0) / 1e9, r.tasks(), r.curves(), r.failure(),
+                            r.taskFailures());
                     if (!o.reportOnly()) AtomicFiles.writeString(result, JSON.writeValueAsString(r)); // (only the baseline gets here)
                     out.add(r);
                 }
             }
         }
         return out;
+    }
+
+    static String why(Trainer.Diverged d) { return "diverged at step " + d.step() + " of stage " + d.stage() + ": loss " + d.loss(); }
+
+    /** A baseline task's diverging loss: that task fails, the run's other tasks go on (each trains on its own). */
+    private void taskDiverged(String id, String task, Trainer.Diverged d, Map<String, String> failures) {
+        String why = why(d);
+        progress.message("run " + id + ": task " + task + " " + why + "; recorded as failed for that task, the run's other tasks go on");
+        failures.put(task, why);
     }
 
     // ---------------------------------------------------------------- Tag-LLM
@@ -400,6 +410,7 @@ public final class CompareRunner {
     private RunResult promptTuning(Experiment exp, Options o, long seed, String id, Path dir) throws IOException {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
         List<RunResult.Curve> curves = new ArrayList<>();
+        Map<String, String> failures = new LinkedHashMap<>();
         Map<String, StageSpec> scored = scoredTasks(exp);
         for (Map.Entry<String, StageSpec> e : scored.entrySet()) {
             long t0 = System.nanoTime();
@@ -424,13 +435,17 @@ public final class CompareRunner {
                 m.reset();
                 new Trainer(transformer, progress, m).run(tags, train, Set.of(tag), new Trainer.Options("prompt-tuning-" + task, h, seed, false,
                         null, false, 0, valid.isEmpty() ? null : validator(predictor, pt, valid, tag)));
+            } catch (Trainer.Diverged d) {
+                taskDiverged(id, task, d, failures);
+                curves.addAll(curves(log));
+                continue;
             }
             Integer at = keptSteps(log).get("prompt-tuning-" + task + "/" + tag);
             tasks.put(task, outcome(predictor, pt, (long) n * transformer.config().hiddenSize() + headParams(tags.head(tag)), test, valid,
                     at == null ? -1 : at, (System.nanoTime() - t0) / 1e9));
             curves.addAll(curves(log));
         }
-        return new RunResult(id, Method.PROMPT_TUNING.label(), "", seed, 0, tasks, curves);
+        return new RunResult(id, Method.PROMPT_TUNING.label(), "", seed, 0, tasks, curves, null, failures);
     }
 
     private Tag initialPrompt(String init, String tag, int n, TaskSpec free, long seed) {
@@ -484,6 +499,7 @@ public final class CompareRunner {
     private RunResult lora(Experiment exp, Options o, long seed, String id, Path dir) throws IOException {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
         List<RunResult.Curve> curves = new ArrayList<>();
+        Map<String, String> failures = new LinkedHashMap<>();
         for (Map.Entry<String, StageSpec> e : scoredTasks(exp).entrySet()) {
             long t0 = System.nanoTime();
             String task = e.getKey();
@@ -503,6 +519,10 @@ public final class CompareRunner {
                 m.reset();
                 new Trainer(adapted, progress, m).run(tags, train, Set.of(key), new Trainer.Options("lora-" + task, h, seed, false,
                         null, false, 0, valid.isEmpty() ? null : validator(predictor, free, valid, key), adapters));
+            } catch (Trainer.Diverged d) {
+                taskDiverged(id, task, d, failures);
+                curves.addAll(curves(log));
+                continue;
             }
             adapters.eval();
             Integer at = keptSteps(log).get("lora-" + task + "/all");
@@ -510,7 +530,7 @@ public final class CompareRunner {
                     (System.nanoTime() - t0) / 1e9));
             curves.addAll(curves(log));
         }
-        return new RunResult(id, Method.LORA.label(), "", seed, 0, tasks, curves);
+        return new RunResult(id, Method.LORA.label(), "", seed, 0, tasks, curves, null, failures);
     }
 
     // ---------------------------------------------------------------- baseline

@@ -74,10 +74,10 @@ public final class HtmlReport {
         // runs that stopped (a diverging loss) have no metrics: named here, and per table where they would be
         JsonNode failedRuns = about.path("failed_runs");
         if (!failedRuns.isEmpty()) {
-            b.append("<p><b>").append(failedRuns.size()).append(" of ").append(report.path("runs").size())
+            b.append("<p><b>").append(failedRunCount(failedRuns)).append(" of ").append(report.path("runs").size())
                     .append(" runs failed (no metrics, left out of every mean):</b> ");
             List<String> items = new java.util.ArrayList<>();
-            failedRuns.forEach(f -> items.add(f.path("run").asText() + " (" + f.path("failure").asText() + ")"));
+            failedRuns.forEach(f -> items.add(failedRun(f) + " (" + f.path("failure").asText() + ")"));
             b.append(esc(String.join("; ", items))).append("</p>\n");
         }
 
@@ -229,6 +229,18 @@ public final class HtmlReport {
         String of = n > k ? " (" + k + " of " + n + (n == 1 ? " seed)" : " seeds)") : "";
         if (k < 2) return n > k ? of : " (1 seed)";
         return " ± " + fmt(variant.path("std").path(metric).asDouble(Double.NaN)) + of;
+    }
+
+    /** How many runs about.failed_runs names (a run one or more of whose tasks failed alone counts once). */
+    public static long failedRunCount(JsonNode failedRuns) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        failedRuns.forEach(f -> ids.add(f.path("run").asText()));
+        return ids.size();
+    }
+
+    /** An entry of about.failed_runs as "lora-seed5", or "lora-seed5 on task qed" where that task alone failed. */
+    public static String failedRun(JsonNode f) {
+        return f.path("run").asText() + (f.hasNonNull("task") ? " on task " + f.path("task").asText() : "");
     }
 
     /** The failed seeds of the task's variants, "variant seed S: why" each, for the note under a table; empty when none failed. */

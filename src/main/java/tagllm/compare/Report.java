@@ -62,15 +62,12 @@ public final class Report {
     public static ObjectNode build(Experiment exp, List<RunResult> runs, ObjectNode about) {
         ObjectNode root = JSON.createObjectNode();
         root.set("about", about);
-        // the runs that stopped (a diverging loss): no metrics, left out of every mean, and named here and per variant
+        // the runs that stopped (a diverging loss): no metrics, left out of every mean, and named here and per variant;
+        // a baseline's task that stopped alone (each trains on its own) is named with its task, one entry per task
         ArrayNode failed = about.putArray("failed_runs");
         for (RunResult r : runs) {
-            if (!r.failed()) continue;
-            ObjectNode f = failed.addObject();
-            f.put("run", r.id());
-            f.put("variant", variant(r));
-            f.put("seed", r.seed());
-            f.put("failure", r.failure());
+            if (r.failure() != null) failedEntry(failed, r, null, r.failure());
+            else r.taskFailures().forEach((task, why) -> failedEntry(failed, r, task, why));
         }
         ObjectNode tasks = root.putObject("tasks");
         for (String task : CompareRunner.scoredTasks(exp).keySet()) {
@@ -89,7 +86,8 @@ public final class Report {
             o.put("ablation", r.ablation());
             o.put("seed", r.seed());
             o.put("wall_s", r.wallSeconds());
-            if (r.failed()) o.put("failure", r.failure());
+            if (r.failure() != null) o.put("failure", r.failure());
+            if (!r.taskFailures().isEmpty()) o.set("task_failures", JSON.valueToTree(r.taskFailures()));
             ArrayNode cs = o.putArray("curves");
             for (RunResult.Curve c : r.curves()) {
                 ObjectNode co = cs.addObject();
@@ -174,9 +172,10 @@ public final class Report {
         Map<String, List<RunResult>> failedByVariant = new LinkedHashMap<>();
         ObjectNode variants = JSON.createObjectNode();
         for (RunResult r : runs) {
-            if (!r.failed() && r.tasks().get(task) == null) continue;
+            boolean failedHere = r.failure(task) != null;
+            if (!failedHere && r.tasks().get(task) == null) continue;
             if (!variants.has(variant(r))) variants.putObject(variant(r));
-            if (r.failed()) failedByVariant.computeIfAbsent(variant(r), k -> new ArrayList<>()).add(r);
+            if (failedHere) failedByVariant.computeIfAbsent(variant(r), k -> new ArrayList<>()).add(r);
         }
         int[] goldClass = null;
         if (cls) {
@@ -246,7 +245,7 @@ public final class Report {
             vo.put("wall_s_mean", Stats.mean(wall));
             // what the time covers: the task alone, or (Tag-LLM) the whole run, every stage and task together
             vo.put("wall_s_of", wholeRun ? "run" : "task");
-            putFailedSeeds(vo, failedByVariant.getOrDefault(v.getKey(), List.of()));
+            putFailedSeeds(vo, task, failedByVariant.getOrDefault(v.getKey(), List.of()));
         }
         // a variant every seed of which failed: no metrics, but there, with its seeds and why
         for (Map.Entry<String, List<RunResult>> v : failedByVariant.entrySet()) {
@@ -263,7 +262,7 @@ public final class Report {
                 std.putNull(name);
             }
             vo.putNull("wall_s_mean");
-            putFailedSeeds(vo, v.getValue());
+            putFailedSeeds(vo, task, v.getValue());
         }
         // after every variant's seeds, so Tag-LLM's notes are there whatever order the runs came in
         for (Map.Entry<String, List<RunResult>> v : byVariant.entrySet()) {
@@ -334,14 +333,24 @@ public final class Report {
     }
 
     /** The variant's failed seeds (seed, run, why), an empty list when none failed; "seeds" holds the finished ones. */
-    private static void putFailedSeeds(ObjectNode vo, List<RunResult> failed) {
+    private static void putFailedSeeds(ObjectNode vo, String task, List<RunResult> failed) {
         ArrayNode a = vo.putArray("failed_seeds");
         for (RunResult r : failed) {
             ObjectNode f = a.addObject();
             f.put("seed", r.seed());
             f.put("run", r.id());
-            f.put("failure", r.failure());
+            f.put("failure", r.failure(task));
         }
+    }
+
+    /** One entry of about.failed_runs: the run, and the task when that task alone failed. */
+    private static void failedEntry(ArrayNode failed, RunResult r, String task, String why) {
+        ObjectNode f = failed.addObject();
+        f.put("run", r.id());
+        f.put("variant", variant(r));
+        f.put("seed", r.seed());
+        if (task != null) f.put("task", task);
+        f.put("failure", why);
     }
 
     /** [index in runs, index in Tag-LLM's runs] of each of runs' seeds that Tag-LLM has a run of, in runs' order. */

@@ -12,10 +12,22 @@ import java.util.Map;
  * @param curves   training curves: per stage (Tag-LLM) or per task (baselines)
  * @param failure  why the run has no outcome ("diverged at step 6 of stage s2: loss NaN"; its tasks are then empty and
  *                 its curves those logged before it stopped), null for a finished run (and in a result.json written
- *                 before failures were recorded)
+ *                 before failures were recorded). Tag-LLM trains its tasks together, so one diverging stage fails it whole.
+ * @param taskFailures per task, why that task alone has no outcome: prompt tuning and LoRA train each task on its own,
+ *                 so one task's diverging loss leaves the run's other tasks their outcomes; empty when none failed (and
+ *                 in a result.json written before it was recorded)
  */
 public record RunResult(String id, String method, String ablation, long seed, double wallSeconds, Map<String, TaskOutcome> tasks,
-                        List<Curve> curves, String failure) {
+                        List<Curve> curves, String failure, Map<String, String> taskFailures) {
+
+    public RunResult {
+        taskFailures = taskFailures == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(taskFailures));
+    }
+
+    public RunResult(String id, String method, String ablation, long seed, double wallSeconds, Map<String, TaskOutcome> tasks,
+                     List<Curve> curves, String failure) {
+        this(id, method, ablation, seed, wallSeconds, tasks, curves, failure, Map.of());
+    }
 
     public RunResult(String id, String method, String ablation, long seed, double wallSeconds, Map<String, TaskOutcome> tasks,
                      List<Curve> curves) {
@@ -27,8 +39,19 @@ public record RunResult(String id, String method, String ablation, long seed, do
         return new RunResult(id, method, ablation, seed, wallSeconds, Map.of(), curves, failure);
     }
 
-    /** Whether the run stopped without an outcome (it then has no metrics, and the report says why). */
-    public boolean failed() { return failure != null; }
+    /** Whether the run, or one of its tasks, stopped without an outcome (no metrics there, and the report says why). */
+    public boolean failed() { return failure != null || !taskFailures.isEmpty(); }
+
+    /** Why the task has no outcome in this run (the whole run's failure, or the task's own), null when it has one. */
+    public String failure(String task) { return failure != null ? failure : taskFailures.get(task); }
+
+    /** The failure as one line: the run's, or each failed task's ("task qed: diverged ..."). */
+    public String failureSummary() {
+        if (failure != null) return failure;
+        List<String> parts = new java.util.ArrayList<>();
+        taskFailures.forEach((t, why) -> parts.add("task " + t + ": " + why));
+        return String.join("; ", parts);
+    }
 
     /**
      * One task's outcome. lines: the test rows' line numbers in their file (to pair rows across methods).

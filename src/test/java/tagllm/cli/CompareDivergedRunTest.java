@@ -42,8 +42,8 @@ class CompareDivergedRunTest {
         // LoRA first: the method after it (Tag-LLM) and the baseline still run
         CliRun first = CliRun.of("compare", yaml.toString(), "--methods", "lora,tagllm", "--seeds", "1", "-o", out.toString(), "-q");
         assertEquals(1, first.exit(), first.err());
-        assertTrue(first.err().contains("run lora-seed5: diverged at step 3 of stage lora-qed: loss NaN; recorded as failed"), first.err());
-        assertTrue(first.err().contains("error: 1 of 3 runs failed and have no metrics: lora-seed5 (diverged at step 3 of stage lora-qed: loss NaN)"),
+        assertTrue(first.err().contains("run lora-seed5: task qed diverged at step 3 of stage lora-qed: loss NaN; recorded as failed"), first.err());
+        assertTrue(first.err().contains("error: 1 of 3 runs failed and have no metrics: lora-seed5 on task qed (diverged at step 3 of stage lora-qed: loss NaN)"),
                 first.err());
         JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
         JsonNode v = report.path("tasks").path("qed").path("variants");
@@ -57,16 +57,17 @@ class CompareDivergedRunTest {
         assertTrue(v.path("tagllm").path("mean").path("mse").isNumber());
         assertTrue(v.path("baseline").path("vs_tagllm").path("mse").path("diff").isNumber());
         assertEquals("lora-seed5", report.path("about").path("failed_runs").get(0).path("run").asText());
+        assertEquals("qed", report.path("about").path("failed_runs").get(0).path("task").asText(), "LoRA trains each task alone: the task failed");
         assertTrue(first.out().contains("| lora | – | – (0 of 1 seed) | – |"), first.out());
         assertTrue(Files.readString(out.resolve("report.html")).contains("1 of 3 runs failed"));
 
         // resumed: the failed run is deterministic, so it is kept as failed rather than trained again
         Path result = out.resolve("runs/lora-seed5/result.json");
-        assertEquals("diverged at step 3 of stage lora-qed: loss NaN", JSON.readTree(result.toFile()).path("failure").asText());
+        assertEquals("diverged at step 3 of stage lora-qed: loss NaN", JSON.readTree(result.toFile()).path("taskFailures").path("qed").asText());
         long before = Files.getLastModifiedTime(result).toMillis();
         CliRun resumed = CliRun.of("compare", yaml.toString(), "--methods", "lora,tagllm", "--seeds", "1", "-o", out.toString(), "-q", "--resume");
         assertEquals(1, resumed.exit(), resumed.err());
-        assertTrue(resumed.err().contains("run lora-seed5: recorded as failed (diverged at step 3 of stage lora-qed: loss NaN), not trained again"),
+        assertTrue(resumed.err().contains("run lora-seed5: recorded as failed (task qed: diverged at step 3 of stage lora-qed: loss NaN), not trained again"),
                 resumed.err());
         assertTrue(resumed.err().contains("run tagllm-seed5: already finished"), resumed.err());
         assertEquals(before, Files.getLastModifiedTime(result).toMillis());
@@ -74,9 +75,9 @@ class CompareDivergedRunTest {
         CliRun retried = CliRun.of("compare", yaml.toString(), "--methods", "lora,tagllm", "--seeds", "1", "-o", out.toString(), "-q", "--resume",
                 "--retry-failed");
         assertEquals(1, retried.exit(), retried.err());
-        assertTrue(retried.err().contains("run lora-seed5: recorded as failed (diverged at step 3 of stage lora-qed: loss NaN), trained again"),
+        assertTrue(retried.err().contains("run lora-seed5: recorded as failed (task qed: diverged at step 3 of stage lora-qed: loss NaN), trained again"),
                 retried.err());
-        assertTrue(retried.err().contains("run lora-seed5: diverged at step 3 of stage lora-qed: loss NaN; recorded as failed"), retried.err());
+        assertTrue(retried.err().contains("run lora-seed5: task qed diverged at step 3 of stage lora-qed: loss NaN; recorded as failed"), retried.err());
 
         CliRun noResume = CliRun.of("compare", yaml.toString(), "--retry-failed", "-o", dir.resolve("other").toString());
         assertEquals(2, noResume.exit(), noResume.err());
