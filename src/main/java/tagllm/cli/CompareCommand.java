@@ -70,7 +70,8 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--report-only", description = "only write the report from the runs already finished in the output folder (runs nothing)")
     boolean reportOnly;
 
-    @Option(names = "--force", description = "replace an earlier compare in the output folder")
+    @Option(names = "--force", description = "replace an earlier compare in the output folder; with --report-only: rewrite its report for "
+            + "other seeds, methods or ablations than it was written for (the runs are kept)")
     boolean force;
 
     @Option(names = "--json", description = "print report.json's tasks section instead of tables")
@@ -117,6 +118,16 @@ public final class CompareCommand implements Callable<Integer> {
         }
         List<Long> seedList = new ArrayList<>();
         for (int i = 0; i < seeds; i++) seedList.add(exp.seed() + i);
+        if (reportOnly && !force) {
+            // the runs stay either way, but a report over other seeds, methods or tasks says something else than the one there
+            List<String> diff = tagllm.compare.ReportScope.differences(output.resolve("report.json"), seedList, ms, abl,
+                    CompareRunner.scoredTasks(exp).keySet());
+            if (!diff.isEmpty()) {
+                throw new UsageError("--report-only would rewrite " + output.resolve("report.json") + " for another comparison: "
+                        + String.join("; ", diff) + ". Give the options it was written with, or add --force to rewrite it "
+                        + "(with --report-only, --force replaces only the report; the runs are kept)");
+            }
+        }
         Model m = compute.load(model != null ? model : exp.model(), spec.commandLine());
         Progress progress = Progress.to(spec.commandLine().getErr(), quiet);
         // originalArgs are the whole command line, the subcommand name included
