@@ -163,10 +163,29 @@ public final class CompareRunner {
         for (long seed : o.seeds()) {
             Path f = o.dir().resolve("runs").resolve(m.label() + "-seed" + seed).resolve("result.json");
             if (!Files.isRegularFile(f)) continue;
-            RunResult r = JSON.readValue(f.toFile(), RunResult.class);
+            RunResult r = readResult(f);
             if (!r.failed()) return r;
         }
         return null;
+    }
+
+    /**
+     * A finished run's result.json. One that does not parse (edited by hand, copied in part: compare writes it
+     * atomically) is refused naming the file, where Jackson's message named neither file nor run.
+     */
+    static RunResult readResult(Path f) throws IOException {
+        RunResult r;
+        try {
+            r = JSON.readValue(f.toFile(), RunResult.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException(f + ": not a run result compare can read (" + e.getOriginalMessage() + "); remove that run's folder "
+                    + "to train it again with --resume, or start over with --force", e);
+        }
+        if (r == null || r.id() == null || r.method() == null || r.tasks() == null || r.curves() == null) {
+            throw new IllegalArgumentException(f + ": a run result needs id, method, tasks and curves; remove that run's folder to train it "
+                    + "again with --resume, or start over with --force");
+        }
+        return r;
     }
 
     /** Runs (or, with resume, reads back) every run; returns them in a stable order. */
@@ -185,7 +204,7 @@ public final class CompareRunner {
                     Path dir = o.dir().resolve("runs").resolve(id);
                     Path result = dir.resolve("result.json");
                     if (o.resume() && Files.isRegularFile(result)) {
-                        RunResult done = JSON.readValue(result.toFile(), RunResult.class);
+                        RunResult done = readResult(result);
                         if (!done.failed()) {
                             progress.message("run " + id + ": already finished (" + result + ")");
                             out.add(done);
