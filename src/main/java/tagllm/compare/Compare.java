@@ -38,6 +38,15 @@ public final class Compare {
     public static ObjectNode run(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress, boolean replaceEarlier)
             throws IOException {
         FileErrors.createFolder(o.dir());
+        // two compares training into one folder (a second --resume while the first runs) would train the same unfinished
+        // runs at once, each truncating the other's metrics logs; --report-only trains nothing and may read a running one
+        try (tagllm.train.RunFolderLock lock = o.reportOnly() ? null : tagllm.train.RunFolderLock.take(o.dir())) {
+            return locked(model, exp, o, command, progress, replaceEarlier);
+        }
+    }
+
+    private static ObjectNode locked(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress, boolean replaceEarlier)
+            throws IOException {
         CompareRunner runner = new CompareRunner(model, progress);
         exp = runner.prepare(exp); // refuses a task it cannot score before anything runs; classes from the training rows
         if (replaceEarlier) {

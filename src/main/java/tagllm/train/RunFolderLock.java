@@ -11,9 +11,10 @@ import java.nio.file.StandardOpenOption;
  * An exclusive lock on a run's output folder, held while a run writes it. Two runs on one folder (a train --resume
  * started while the first still trains) both resumed from the same checkpoint and appended to one metrics.jsonl,
  * every step logged twice. The lock is the operating system's, on a hidden file in the folder, so a run killed
- * outright (kill -9) releases it with its process: nothing stale is left to clear by hand.
+ * outright (kill -9) releases it with its process: nothing stale is left to clear by hand. compare takes it on its
+ * output folder too (two compares resuming one folder trained the same unfinished runs at once).
  */
-final class RunFolderLock implements AutoCloseable {
+public final class RunFolderLock implements AutoCloseable {
     static final String FILE = ".tagllm.lock";
 
     private final FileChannel channel;
@@ -25,7 +26,7 @@ final class RunFolderLock implements AutoCloseable {
     }
 
     /** Takes the folder's lock (the folder exists), or refuses naming the folder when another run holds it. */
-    static RunFolderLock take(Path folder) throws IOException {
+    public static RunFolderLock take(Path folder) throws IOException {
         Path file = folder.resolve(FILE);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
