@@ -114,7 +114,9 @@ public final class Compare {
                 }
             }
         }
-        AtomicFiles.writeString(f, JSON.writeValueAsString(in));
+        // --report-only writes nothing but the report: recording today's inputs where the runs' own were not recorded
+        // (a compare of an older version) would let a later --resume take those runs for runs of today's inputs
+        if (!o.reportOnly()) AtomicFiles.writeString(f, JSON.writeValueAsString(in));
     }
 
     /** "; prompt tuning and LoRA: N steps (s2 a + s3 b)" when the report has those methods and the task its budget. */
