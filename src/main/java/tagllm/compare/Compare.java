@@ -142,6 +142,19 @@ public final class Compare {
         return used > 0 && used < Report.RESAMPLES ? " (" + used + " of " + Report.RESAMPLES + " resamples defined)" : "";
     }
 
+    /**
+     * " (over the 1 seed both have)" where the difference pairs fewer seeds than the variant's mean or Tag-LLM's covers
+     * (a failed or unfinished seed on one side): the difference is then not the difference of the two means shown,
+     * and says so; else "".
+     */
+    static String pairedOnFewer(com.fasterxml.jackson.databind.JsonNode task, com.fasterxml.jackson.databind.JsonNode variant) {
+        var vs = variant.path("vs_tagllm");
+        if (!vs.has("paired_seeds")) return "";
+        int k = vs.path("paired_seeds").asInt();
+        int most = Math.max(variant.path("seeds").size(), task.path("variants").path("tagllm").path("seeds").size());
+        return k > 0 && k < most ? " (over the " + k + (k == 1 ? " seed" : " seeds") + " both have)" : "";
+    }
+
     /** The results as a Markdown table per task (what the command prints). */
     public static String markdown(ObjectNode report) {
         StringBuilder b = new StringBuilder();
@@ -180,7 +193,7 @@ public final class Compare {
                                 : Double.isNaN(d.path("diff").asDouble(Double.NaN)) ? "– (" + d.path("undefined").asText("no value") + ")"
                                 : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
                                 + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]"
-                                + fewerResamples(d))
+                                + fewerResamples(d) + pairedOnFewer(t.getValue(), n))
                         .append(" | ").append(kept).append(" |\n");
             }
             if (!neverMoved.isEmpty()) {

@@ -185,6 +185,9 @@ public final class HtmlReport {
                 // resamples where the metric has no value are left out: an interval resting on fewer says on how many
                 String fewer = Compare.fewerResamples(d);
                 if (!fewer.isEmpty()) rows.append(" <small>").append(fewer.strip()).append("</small>");
+                // fewer seeds paired than the means cover: the difference is not the means' difference, and says so
+                String paired = Compare.pairedOnFewer(t, v);
+                if (!paired.isEmpty()) rows.append(" <small>").append(paired.strip()).append("</small>");
                 rows.append("</td><td class=\"l\">");
                 // a difference or interval with no value cannot span 0: it says why it has none (report.json's note)
                 if (Double.isNaN(lo) || Double.isNaN(hi)) {

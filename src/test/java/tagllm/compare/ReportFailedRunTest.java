@@ -62,7 +62,7 @@ class ReportFailedRunTest {
         assertEquals(List.of("lora-seed2"), ids, "the run is kept in runs, marked");
 
         String md = Compare.markdown(report);
-        assertTrue(md.contains("| lora | 10 | 0.2500 (1 of 2 seeds) | 0.2400 [0.2400, 0.2400] |"), md);
+        assertTrue(md.contains("| lora | 10 | 0.2500 (1 of 2 seeds) | 0.2400 [0.2400, 0.2400] (over the 1 seed both have) |"), md);
         assertTrue(md.contains("(failed, no metrics, left out of the means: lora seed 2: " + WHY + ")"), md);
         assertTrue(md.contains("1 of 4 runs failed"), md);
         String html = HtmlReport.render(report);
