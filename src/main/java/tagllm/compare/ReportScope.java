@@ -25,13 +25,19 @@ public final class ReportScope {
     /**
      * How the scope asked for differs from the one report differs ("seeds [42, 43] in report.json, now [42, 43, 44]"),
      * an empty list when they agree or there is no report. Compared as sets: their order only orders the tables. A
-     * field an older report.json did not record is no difference.
+     * field an older report.json did not record is no difference, and neither is a report.json that does not parse.
      */
     public static List<String> differences(Path report, List<Long> seeds, List<Method> methods, List<Ablation> ablations, Collection<String> tasks)
             throws IOException {
         List<String> out = new ArrayList<>();
         if (!Files.isRegularFile(report)) return out;
-        JsonNode r = JSON.readTree(report.toFile());
+        JsonNode r;
+        try {
+            r = JSON.readTree(report.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException unreadable) {
+            return out; // a report that does not parse says nothing to keep: --report-only is the way to write it again
+        }
+        if (r == null) return out;
         JsonNode about = r.path("about");
         compare(out, "seeds", about.path("seeds"), seeds.stream().map(String::valueOf).toList());
         compare(out, "methods", about.path("methods"), methods.stream().map(Method::label).toList());

@@ -58,5 +58,11 @@ class CompareReportOnlyScopeTest {
         assertEquals("[0,1,2]", now.path("about").path("seeds").toString());
         assertTrue(Files.isRegularFile(out.resolve("runs/probe-seed0/result.json")), "--force with --report-only keeps the runs");
         assertTrue(Files.isRegularFile(out.resolve("runs/probe-seed1/result.json")));
+
+        // a report.json that does not parse has no scope to keep: --report-only writes it again
+        Files.writeString(out.resolve("report.json"), "{\"about\": {\"seeds\": [0,");
+        CliRun cut = CliRun.of("compare", yaml.toString(), "--methods", "probe", "--seeds", "2", "-o", out.toString(), "--report-only", "-q");
+        assertEquals(0, cut.exit(), cut.err());
+        assertEquals("[0,1]", JSON.readTree(out.resolve("report.json").toFile()).path("about").path("seeds").toString());
     }
 }
