@@ -46,7 +46,7 @@ import java.util.Set;
  */
 public record Experiment(Path file, String model, Path output, long seed, int tagLength, int functionTagLength, FunctionInit functionInit,
                          Map<String, TagKind> tags, List<Path> init, Hyper defaults, Map<String, TaskSpec> tasks, Map<String, DataSpec> data,
-                         List<StageSpec> stages, Engine engine, Map<String, DataField> dataFields) {
+                         List<StageSpec> stages, Engine engine, Map<String, DataField> dataFields, Map<Path, String> initFields) {
 
     /**
      * Where a task's data file was named in the experiment file ("exp.yaml:7: tasks.qed.data.path") and the path it
@@ -60,6 +60,14 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         DataField f = dataFields.get(task);
         DataSpec d = data.get(task);
         return f != null && d != null && f.path().equals(d.path()) ? f.field() : null;
+    }
+
+    /**
+     * Where an init: file was named in the experiment file ("exp.yaml:8: init[0]"), for the check made when the run
+     * starts; null for a file the file's init: does not name (train --init-tags adds some).
+     */
+    public String initField(Path file) {
+        return initFields.get(file);
     }
 
     /** The master URLs Spark accepts (SparkContext's forms). */
@@ -88,7 +96,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
     /** A builder holding this experiment's fields: the CLI's overrides, compare's ablations and the suite's splits change a few. */
     public Builder toBuilder() {
         return new Builder().file(file).model(model).output(output).seed(seed).tagLengths(tagLength, functionTagLength)
-                .functionInit(functionInit).tags(tags).init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).dataFields(dataFields);
+                .functionInit(functionInit).tags(tags).init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).dataFields(dataFields).initFields(initFields);
     }
 
     /** Builds an experiment field by field; engine defaults to local, the collections to empty. */
@@ -106,6 +114,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         private List<StageSpec> stages = List.of();
         private Engine engine = Engine.LOCAL;
         private Map<String, DataField> dataFields = Map.of();
+        private Map<Path, String> initFields = Map.of();
 
         private Builder() {}
 
@@ -124,9 +133,10 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         public Builder stages(List<StageSpec> v) { stages = v; return this; }
         public Builder engine(Engine v) { engine = v; return this; }
         public Builder dataFields(Map<String, DataField> v) { dataFields = v; return this; }
+        public Builder initFields(Map<Path, String> v) { initFields = v; return this; }
 
         public Experiment build() {
-            return new Experiment(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, data, stages, engine, dataFields);
+            return new Experiment(file, model, output, seed, tagLength, functionTagLength, functionInit, tags, init, defaults, tasks, data, stages, engine, dataFields, initFields);
         }
     }
 
@@ -190,6 +200,9 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             }
         });
         List<Path> init = c.strings("init").stream().map(s -> baseDir.resolve(s).normalize()).toList();
+        Map<Path, String> initFields = new LinkedHashMap<>();
+        boolean initList = c.has("init") && c.raw().get("init").isArray(); // init: FILE is the field itself
+        for (int i = 0; i < init.size(); i++) initFields.putIfAbsent(init.get(i), c.locate("init") + (initList ? "[" + i + "]" : ""));
         // a stage's hyper-parameters: the recipe's for its stage number, then defaults:, then the stage's own keys
         ConfigNode d = c.has("defaults") ? c.child("defaults").requireObject() : null;
         if (d != null) d.allowOnly(Hyper.KEYS);
@@ -256,7 +269,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
                     + "spark://HOST:PORT, yarn or k8s://URL; got '" + engine.master() + "'");
         }
         return builder().file(file).model(model).output(output).seed(seed).tagLengths(p, pf).functionInit(functionInit).tags(tags)
-                .init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).dataFields(dataFields).build();
+                .init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).dataFields(dataFields).initFields(initFields).build();
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

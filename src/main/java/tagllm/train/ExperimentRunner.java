@@ -143,7 +143,7 @@ public final class ExperimentRunner {
      */
     public Outcome run(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
-        requireDataFiles(exp);
+        requireInputFiles(exp);
         FileErrors.createFolder(out);
         stageEndInterrupt = false;
         try (RunFolderLock lock = RunFolderLock.take(out)) {
@@ -223,10 +223,14 @@ public final class ExperimentRunner {
     private boolean stageEndInterrupt;
 
     /**
-     * Every data file the stages read exists, said by its field before anything is written: the reader, later, can
-     * name only the file.
+     * Every data file the stages read, and every init: file, exists, said by its field before anything is written: the
+     * readers, later, can name only the file (a missing init: file was "earlier.tags.safetensors (tag file not found)").
      */
-    private static void requireDataFiles(Experiment exp) {
+    private static void requireInputFiles(Experiment exp) {
+        for (Path init : exp.init()) {
+            String field = exp.initField(init); // "exp.yaml:8: init[0]"; a --init-tags file is named by its reader
+            if (field != null && !Files.exists(init)) throw new tagllm.config.ConfigException(field + ": no such file: " + init);
+        }
         for (StageSpec stage : exp.stages()) {
             for (String task : stage.tasks()) {
                 var d = exp.data().get(task);

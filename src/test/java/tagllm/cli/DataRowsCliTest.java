@@ -110,6 +110,25 @@ class DataRowsCliTest {
         assertEquals(0, again.exit(), again.err());
     }
 
+    /**
+     * A missing init: file is named by its field and line, as a missing data file is (it was named by its path alone,
+     * "earlier.tags.safetensors (tag file not found)", leaving the user to find where the experiment said it).
+     */
+    @Test
+    void aMissingInitFileIsNamedByItsField(@TempDir Path dir) throws Exception {
+        Path exp = experiment(dir, CSV);
+        String yaml = Files.readString(exp);
+        Files.writeString(exp, yaml.replace("tag_length: 2\n", "tag_length: 2\ninit: [earlier.tags.safetensors]\n"));
+        var r = CliRun.of("train", exp.toString(), "--quiet");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains(exp + ":3: init[0]: no such file: " + dir.resolve("earlier.tags.safetensors")), r.err());
+        // init: FILE names the field itself
+        Files.writeString(exp, yaml.replace("tag_length: 2\n", "tag_length: 2\ninit: earlier.tags.safetensors\n"));
+        var scalar = CliRun.of("train", exp.toString(), "--quiet");
+        assertEquals(1, scalar.exit(), scalar.err());
+        assertTrue(scalar.err().contains(exp + ":3: init: no such file: " + dir.resolve("earlier.tags.safetensors")), scalar.err());
+    }
+
     /** A --force run that fails removes the earlier run's final tags too: they stayed beside the new run.json. */
     @Test
     void aFailedForcedRunLeavesNoEarlierFinalTags(@TempDir Path dir) throws Exception {
