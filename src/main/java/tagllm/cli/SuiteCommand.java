@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
 
 /** tagllm suite EXPERIMENT --seeds 0,1,2: the experiment once per seed, each task scored beside the probe and the majority/mean predictor. */
 @Command(name = "suite", mixinStandardHelpOptions = true,
-        description = {"Run an experiment once per seed (training order and every seeded split) and score each stage-2/3 task on its test split",
-                "beside a probe (logistic or ridge on the frozen model's hidden state) and the majority-class / training-mean predictor.",
+        description = {"Run an experiment once per seed (training order and every seeded split) and score each stage-2/3 task on its test split "
+                + "beside a probe (logistic or ridge on the frozen model's hidden state) and the majority-class / training-mean predictor.",
                 "Writes OUTPUT/seed-N/ (the runs), OUTPUT/results.json and OUTPUT/results.md."})
 public final class SuiteCommand implements Callable<Integer> {
     @Parameters(paramLabel = "EXPERIMENT", description = "the experiment YAML file (e.g. examples/moleculenet.yaml)")
