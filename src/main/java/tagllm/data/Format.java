@@ -35,7 +35,8 @@ public enum Format {
             case "txt", "text" -> TEXT;
             default -> throw DatasetException.of(file.toString(), 0, "cannot tell the format from the extension '"
                     + (ext.isEmpty() ? "(none)" : "." + ext)
-                    + "': expected .csv, .tsv, .jsonl/.json, .fasta/.fa/.faa or .txt (each also .gz), or give the format explicitly");
+                    + "': expected .csv, .tsv, .jsonl/.json, .fasta/.fa/.faa or .txt (each also .gz), or give the format "
+                    + "explicitly (--format on the command line, data: {format: ...} in an experiment file)");
         };
     }
 

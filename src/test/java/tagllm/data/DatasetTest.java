@@ -241,6 +241,17 @@ class DatasetTest {
         assertEquals("2", Dataset.read(p, Format.TSV).rows().get(0).get("b"));
     }
 
+    /**
+     * A file (or pipe: --input - reads /dev/stdin) whose name gives no format is refused naming the option that gives
+     * it: the message said only "give the format explicitly", and a user piping into predict had to find --format.
+     */
+    @Test
+    void anUnknownExtensionNamesTheOptionThatGivesTheFormat() {
+        DatasetException e = assertThrows(DatasetException.class, () -> Format.detect(Path.of("/dev/stdin")));
+        assertTrue(e.getMessage().startsWith("/dev/stdin: cannot tell the format from the extension '(none)'"), e.getMessage());
+        assertTrue(e.getMessage().contains("--format on the command line, data: {format: ...} in an experiment file"), e.getMessage());
+    }
+
     @Test
     void scanStreamsRowsWithoutKeepingThem() throws IOException {
         Path p = write("s.tsv", "a\tb\n1\t2\n3\t4\n");
