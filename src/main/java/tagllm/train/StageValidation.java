@@ -101,16 +101,17 @@ final class StageValidation {
             List<Example> ex = examples.valid(t, ds, tags, enc);
             if (ex.isEmpty()) continue;
             switch (t.type()) {
-                case LANGUAGE_MODEL, TEXT -> out.putObject(tn).put("next_token_loss", Evaluator.languageModelLoss(model, tags, ex)).put("n", ex.size());
+                case LANGUAGE_MODEL, TEXT -> putScores(out.putObject(tn), Map.of("next_token_loss", Evaluator.languageModelLoss(model, tags, ex)),
+                        List.of(), ex.size());
                 case REGRESSION -> {
                     var m = Evaluator.regression(predictor(tags), t, ex).metrics();
-                    out.putObject(tn).put("mse", m.mse()).put("mae", m.mae()).put("pearson", m.pearson()).put("n", m.n());
+                    putScores(out.putObject(tn), ordered("mse", m.mse(), "mae", m.mae(), "pearson", m.pearson()), m.undefined(), m.n());
                 }
                 case CLASSIFICATION -> {
                     try {
                         var m = Evaluator.classification(predictor(tags), t, ex).metrics();
-                        out.putObject(tn).put("auroc", m.auroc()).put("auprc", m.auprc()).put("accuracy", m.accuracy())
-                                .put("log_loss", m.logLoss()).put("n", m.n());
+                        putScores(out.putObject(tn), ordered("auroc", m.auroc(), "auprc", m.auprc(), "accuracy", m.accuracy(), "log_loss", m.logLoss()),
+                                m.undefined(), m.n());
                     } catch (IllegalArgumentException e) {
                         out.putObject(tn).put("note", e.getMessage()).put("n", ex.size());
                     }
@@ -118,6 +119,35 @@ final class StageValidation {
             }
         }
         return out.isEmpty() ? null : out;
+    }
+
+    /**
+     * A task's valid scores as eval --json writes them: a finite score as a number, one with no value (the Pearson r of
+     * alike labels or predictions, a loss that overflowed) as null with its reason under "undefined". Jackson wrote such
+     * a score as the string "NaN", which a reader of the stage summaries or metrics.jsonl expecting numbers trips on.
+     */
+    static void putScores(ObjectNode task, Map<String, Double> scores, List<String> reasons, int n) {
+        List<String> undefined = new ArrayList<>();
+        scores.forEach((name, v) -> {
+            if (Double.isFinite(v)) {
+                task.put(name, v);
+                return;
+            }
+            task.putNull(name);
+            // the metrics' reasons start with the names they are about ("pearson: ...", "mse and rmse: ...")
+            List<String> about = reasons.stream().filter(r -> r.indexOf(':') > 0
+                    && List.of(r.substring(0, r.indexOf(':')).split("[ ,]+")).contains(name)).toList();
+            for (String r : about) if (!undefined.contains(r)) undefined.add(r);
+            if (about.isEmpty()) undefined.add(name + ": " + v + ", not a number");
+        });
+        task.put("n", n);
+        if (!undefined.isEmpty()) task.set("undefined", JSON.valueToTree(undefined));
+    }
+
+    private static Map<String, Double> ordered(Object... nameValue) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2) out.put((String) nameValue[i], (Double) nameValue[i + 1]);
+        return out;
     }
 
     private TagPredictor predictor(TagSet tags) {
