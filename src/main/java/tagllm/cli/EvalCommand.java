@@ -196,21 +196,38 @@ public final class EvalCommand implements Callable<Integer> {
         if (json) {
             out.println(om.writeValueAsString(o));
         } else {
-            out.println("task " + task.name() + ", " + scope + ", " + n + " rows");
-            o.properties().forEach(e -> {
-                if ((e.getValue().isNumber() || e.getValue().isNull()) && !e.getKey().equals("n") && !e.getKey().equals("left_out")) {
-                    // null: a metric with no value (the reason is under "undefined")
-                    out.printf(Locale.ROOT, "  %-16s %.6f%n", e.getKey(), e.getValue().isNull() ? Double.NaN : e.getValue().asDouble());
-                } else if (e.getKey().equals("class_counts")) {
-                    List<String> c = new ArrayList<>();
-                    e.getValue().properties().forEach(x -> c.add(x.getKey() + ": " + x.getValue().asLong()));
-                    out.println("  class counts     " + String.join(", ", c));
-                } else if (e.getKey().equals("undefined")) {
-                    e.getValue().forEach(why -> out.println("  note: " + why.asText()));
-                }
-            });
+            printText(out, task.name(), scope, n, o);
         }
         return 0;
+    }
+
+    /**
+     * The text report: a heading, then one metric a line, the values in one column (the names padded to the longest:
+     * "balanced_accuracy" overran a fixed 16), class counts and notes.
+     */
+    static void printText(java.io.PrintWriter out, String task, String scope, int n, ObjectNode o) {
+        out.println("task " + task + ", " + scope + ", " + n + (n == 1 ? " row" : " rows"));
+        int width = 16; // as before, unless a name is longer
+        for (var e : o.properties()) {
+            if (isMetric(e.getKey(), e.getValue())) width = Math.max(width, e.getKey().length());
+        }
+        String format = "  %-" + width + "s %.6f%n", countsLabel = String.format(Locale.ROOT, "  %-" + width + "s ", "class counts");
+        for (var e : o.properties()) {
+            if (isMetric(e.getKey(), e.getValue())) {
+                // null: a metric with no value (the reason is under "undefined")
+                out.printf(Locale.ROOT, format, e.getKey(), e.getValue().isNull() ? Double.NaN : e.getValue().asDouble());
+            } else if (e.getKey().equals("class_counts")) {
+                List<String> c = new ArrayList<>();
+                e.getValue().properties().forEach(x -> c.add(x.getKey() + ": " + x.getValue().asLong()));
+                out.println(countsLabel + String.join(", ", c));
+            } else if (e.getKey().equals("undefined")) {
+                e.getValue().forEach(why -> out.println("  note: " + why.asText()));
+            }
+        }
+    }
+
+    private static boolean isMetric(String key, com.fasterxml.jackson.databind.JsonNode value) {
+        return (value.isNumber() || value.isNull()) && !key.equals("n") && !key.equals("left_out");
     }
 
 
