@@ -85,9 +85,12 @@ public final class TagsCommand implements Runnable {
                     p.path("trained").forEach(x -> trained.add(x.asText()));
                     List<String> data = new java.util.ArrayList<>();
                     p.path("data").forEach(x -> data.add(x.asText()));
-                    out.printf(Locale.ROOT, "    %s (stage %d): trained %s; %d examples, %d steps, seed %d, lr %s, %s, tagllm %s%n",
+                    // the compute precision moves results by about a percent (docs/training.md): the text says it, as the JSON
+                    // does (files from before it was recorded have none)
+                    String compute = p.hasNonNull("compute") ? ", " + p.path("compute").asText() + " compute" : "";
+                    out.printf(Locale.ROOT, "    %s (stage %d): trained %s; %d examples, %d steps, seed %d, lr %s%s, %s, tagllm %s%n",
                             p.path("stage").asText(), p.path("stage_number").asInt(), String.join(", ", trained), p.path("examples").asInt(),
-                            p.path("steps").asInt(), p.path("seed").asLong(), p.path("hyper").path("lr").asText(), p.path("time").asText(),
+                            p.path("steps").asInt(), p.path("seed").asLong(), p.path("hyper").path("lr").asText(), compute, p.path("time").asText(),
                             p.path("tagllm_version").asText());
                     out.println("      data: " + String.join(", ", data));
                     JsonNode engine = p.path("engine");

@@ -55,6 +55,29 @@ class TagsInspectJsonTest {
         assertTrue(r.out().contains("      labels (multi-label): NR-AR, SR-HSE\n"), r.out());
     }
 
+    /**
+     * The text's provenance line left out the compute precision a stage trained with, which the JSON gives and which
+     * moves results by about a percent: "--json prints what the text shows" was not so.
+     */
+    @Test
+    void theTextGivesEachStagesComputePrecision(@TempDir Path dir) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        TagSet s = new TagSet("tiny", "fp");
+        s.put(new Tag("<QED>", TagKind.FUNCTION, 1, 3, new float[]{-1, 0.5f, 7}));
+        var prov = om.createObjectNode().put("stage", "s2").put("stage_number", 2).put("examples", 10).put("steps", 3).put("seed", 42)
+                .put("compute", "bf16").put("time", "2026-12-07T14:00:00Z").put("tagllm_version", "0.1.0-SNAPSHOT+gabc1234");
+        prov.putArray("trained").add("<QED>");
+        prov.putArray("data").add("d.csv");
+        prov.putObject("hyper").put("lr", 0.005);
+        s.provenance().add(prov);
+        Path f = dir.resolve("p.tags.safetensors");
+        TagFile.write(s, f);
+        CliRun r = CliRun.of("tags", "inspect", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("    s2 (stage 2): trained <QED>; 10 examples, 3 steps, seed 42, lr 0.005, bf16 compute, 2026-12-07T14:00:00Z, "
+                + "tagllm 0.1.0-SNAPSHOT+gabc1234\n"), r.out());
+    }
+
     /** A bare tagllm_version (before builds recorded their commit) read as if it were the same build as any other of that version. */
     @Test
     void theTextSaysWhenTheWritersCommitWasNotRecorded(@TempDir Path dir) throws Exception {
