@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 import tagllm.compare.Compare;
 import tagllm.compare.DemoPreset;
 import tagllm.embedded.EmbeddedSamples;
+import tagllm.train.RunFolderLock;
 import tagllm.util.AtomicFiles;
 
 import java.nio.file.Files;
@@ -88,6 +89,9 @@ public final class DemoCommand implements Callable<Integer> {
         DemoPreset.Sizes sizes = quick ? DemoPreset.Sizes.quick() : DemoPreset.Sizes.standard();
         String yaml = DemoPreset.yaml(modelRef, data, embeddedData ? null : folder, sizes, seed);
         Files.createDirectories(folder);
+        // a compare running in the folder holds its lock: refused here, before this demo's experiment replaces the one
+        // that compare is running (compare takes the lock itself once it starts; this is only the earlier refusal)
+        RunFolderLock.take(folder).close();
         Path file = output.resolve("demo.yaml");
         boolean written = !Files.exists(file);
         AtomicFiles.writeString(file, yaml);
