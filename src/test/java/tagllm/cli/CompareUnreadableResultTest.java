@@ -3,7 +3,7 @@ package tagllm.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.testutil.CliRun;
-import tagllm.testutil.Shared;
+import tagllm.testutil.TinyQedExperiment;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,16 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class CompareUnreadableResultTest {
     @Test
     void theUnreadableFileIsNamed(@TempDir Path dir) throws Exception {
-        Path yaml = dir.resolve("exp.yaml");
-        Files.writeString(yaml, """
-                model: %s
-                seed: 0
-                tag_length: 1
-                tasks:
-                  qed: {preset: QED, max_length: 200, data: {path: %s, max_train: 12, max_eval: 6}}
-                stages:
-                  - {name: s2, stage: 2, tasks: [qed], max_steps: 1}
-                """.formatted(Shared.model("stories260K"), Shared.data("smiles/zinc20k.csv")));
+        Path yaml = TinyQedExperiment.write(dir);
         Path out = dir.resolve("cmp");
         CliRun r = CliRun.of("compare", yaml.toString(), "--methods", "probe", "--seeds", "1", "-o", out.toString(), "-q");
         assertEquals(0, r.exit(), r.err());
