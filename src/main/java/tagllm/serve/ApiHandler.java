@@ -225,8 +225,9 @@ final class ApiHandler extends Handler.Abstract {
                         cancel.check();
                         // closed before the answer completes: Jetty closes a connection that still has a reader
                         try (ClientWatch watch = ClientWatch.start(request, cancel)) {
-                            Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, response, cancel, watch, tally);
-                            if (watch.sawPipelinedBytes()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                            Outcome o = path.equals("/v1/predict") ? ok(predict(body, cancel)) : generate(body, request, response, cancel, watch, tally);
+                            // a stream stopped the watch before its last write and closed its connection itself
+                            if (!o.written() && watch.stopAndSawPipelinedBytes()) response.getHeaders().put(HttpHeader.CONNECTION, "close");
                             return o;
                         }
                     } finally {
@@ -377,8 +378,12 @@ final class ApiHandler extends Handler.Abstract {
         return o;
     }
 
-    /** watch: closed before a stream's last write, which completes the answer inside this call. */
-    private Outcome generate(ObjectNode body, Response response, Cancellation cancel, ClientWatch watch, Tally tally) throws Exception {
+    /**
+     * watch: stopped before a stream's last write, which completes the answer inside this call. A stream's headers
+     * are sent before it ends, so when the watch dropped a pipelined request meanwhile the answer cannot say
+     * Connection: close: the connection is shut after the stream instead, which tells the client to send it again.
+     */
+    private Outcome generate(ObjectNode body, Request request, Response response, Cancellation cancel, ClientWatch watch, Tally tally) throws Exception {
         RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs", "max_tokens", "temperature", "top_k", "top_p", "seed", "stream"));
         TaskInfo task = task(body);
         int maxTokens = RequestBodies.optionalInt(body, "max_tokens", Math.min(ServerOptions.DEFAULT_NEW_TOKENS, options.maxTokens()),
@@ -400,10 +405,12 @@ final class ApiHandler extends Handler.Abstract {
             g.texts().forEach(a::add);
             return ok(o);
         }
+        boolean[] pipelined = new boolean[1];
         int status = new ServerSentEvents(response, options, cancel, last -> {
-            watch.close();
+            pipelined[0] = watch.stopAndSawPipelinedBytes();
             tally.count(last);
         }).run(service, task, inputs, decoding).status();
+        if (pipelined[0]) request.getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
         if (status == 200) metrics.answeredInputs(task, inputs.size());
         return new Outcome(status, null, true);
     }

@@ -30,7 +30,10 @@ final class ClientWatch implements AutoCloseable {
     private final ByteBuffer scratch = ByteBuffer.allocate(512);
     private boolean armed;
     private boolean closed;
-    private volatile boolean pipelined;
+    private boolean pipelined;
+
+    /** For tests: runs each time bytes of a pipelined request have been dropped, so a test need not guess when. */
+    static volatile Runnable afterDroppedBytes = () -> {};
 
     private ClientWatch(AbstractEndPoint endPoint, Cancellation cancel) {
         this.endPoint = endPoint;
@@ -45,8 +48,15 @@ final class ClientWatch implements AutoCloseable {
         return w;
     }
 
-    /** Whether bytes of a next request arrived (and were dropped): the connection must close after this answer. */
-    boolean sawPipelinedBytes() { return pipelined; }
+    /**
+     * Stops watching, then says whether bytes of a next request arrived (and were dropped): the connection must then
+     * close after this answer. One call, as asking before stopping missed bytes read in between: the connection was
+     * kept alive and the client's next request parsed from its middle.
+     */
+    synchronized boolean stopAndSawPipelinedBytes() {
+        close();
+        return pipelined;
+    }
 
     private synchronized void arm() {
         if (closed || endPoint == null || !endPoint.isOpen()) return;
@@ -66,12 +76,13 @@ final class ClientWatch implements AutoCloseable {
                 } catch (IOException e) {
                     n = -1;
                 }
+                if (n > 0) pipelined = true; // under the lock: stopAndSawPipelinedBytes must see what was dropped
             }
             if (n < 0) {
                 cancel.cancel("the client closed the connection");
                 return;
             }
-            if (n > 0) pipelined = true;
+            if (n > 0) afterDroppedBytes.run();
             arm();
         }
 
