@@ -743,7 +743,24 @@ public final class CompareRunner {
         return out;
     }
 
-    /** Loss per logged step and the validation score per evaluation, per stage of a metrics.jsonl. */
+    /**
+     * A logged score: a number, or NaN for none. Training writes a score with no value as null (its reason under
+     * "undefined"); older runs wrote the string "NaN". Jackson's asDouble reads a null as 0.0, which on a curve early
+     * stopping minimises looks like the best step there is.
+     */
+    static double score(JsonNode v) {
+        if (v.isNumber()) return v.doubleValue();
+        if (v.isTextual()) {
+            try {
+                return Double.parseDouble(v.asText());
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Loss per logged step and the validation score per evaluation (NaN where it had none), per stage of a metrics.jsonl. */
     static List<RunResult.Curve> curves(Path metrics) throws IOException {
         Map<String, List<double[]>> loss = new LinkedHashMap<>(), valid = new LinkedHashMap<>();
         if (!Files.isRegularFile(metrics)) return List.of();
@@ -751,7 +768,7 @@ public final class CompareRunner {
             JsonNode n = JSON.readTree(line);
             String stage = n.path("stage").asText();
             if (n.has("loss")) loss.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[]{n.get("step").asDouble(), n.get("loss").asDouble()});
-            if (n.has("valid_score")) valid.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[]{n.get("step").asDouble(), n.get("valid_score").asDouble()});
+            if (n.has("valid_score")) valid.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[]{n.get("step").asDouble(), score(n.get("valid_score"))});
         }
         Set<String> stages = new LinkedHashSet<>(loss.keySet());
         stages.addAll(valid.keySet());

@@ -57,6 +57,22 @@ public final class Report {
         };
     }
 
+    /**
+     * A curve's [step, value] pairs, a value with none (a validation that gave no score) as null: a gap in
+     * report.html's chart, where Jackson's default "NaN" string is no number for a reader of report.json.
+     */
+    private static ArrayNode points(List<double[]> curve) {
+        ArrayNode out = JSON.createArrayNode();
+        for (double[] p : curve) {
+            ArrayNode a = out.addArray();
+            for (double v : p) {
+                if (Double.isFinite(v)) a.add(v);
+                else a.addNull();
+            }
+        }
+        return out;
+    }
+
     static String variant(RunResult r) { return r.ablation().isEmpty() ? r.method() : r.method() + " " + r.ablation(); }
 
     public static ObjectNode build(Experiment exp, List<RunResult> runs, ObjectNode about) {
@@ -92,8 +108,8 @@ public final class Report {
             for (RunResult.Curve c : r.curves()) {
                 ObjectNode co = cs.addObject();
                 co.put("name", c.name());
-                co.set("loss", JSON.valueToTree(c.loss()));
-                co.set("valid", JSON.valueToTree(c.valid()));
+                co.set("loss", points(c.loss()));
+                co.set("valid", points(c.valid()));
             }
             ObjectNode preds = o.putObject("predictions");
             r.tasks().forEach((t, out) -> {

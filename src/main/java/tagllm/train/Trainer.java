@@ -317,13 +317,28 @@ public final class Trainer {
         ObjectNode r = log.newRecord();
         r.put("stage", stage);
         r.put("step", step);
-        r.put("valid_score", score.mean());
+        List<String> undefined = new ArrayList<>();
+        putScore(r, "valid_score", score.mean(), "valid_score", undefined);
         if (!score.byTag().isEmpty()) {
             ObjectNode by = r.putObject("valid_by_tag");
-            score.byTag().forEach(by::put);
+            score.byTag().forEach((tag, s) -> putScore(by, tag, s, "valid_by_tag " + tag, undefined));
         }
+        if (!undefined.isEmpty()) r.set("undefined", r.arrayNode().addAll(undefined.stream().map(r::textNode).toList()));
         log.write(r);
         best.offer(score, step);
+    }
+
+    /**
+     * A validation score as eval --json writes a metric: a finite one as a number, one with no value as null with its
+     * reason under "undefined". Jackson wrote it as the string "NaN", and a reader's asDouble turns a null into 0.0.
+     */
+    private static void putScore(ObjectNode into, String name, double s, String about, List<String> undefined) {
+        if (Double.isFinite(s)) {
+            into.put(name, s);
+            return;
+        }
+        into.putNull(name);
+        undefined.add(about + ": " + s + ", not a number (the validator gave no score at this step; it is never kept as the best)");
     }
 
     /**
