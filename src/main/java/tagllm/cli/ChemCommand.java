@@ -121,7 +121,7 @@ public final class ChemCommand implements Runnable {
             CsvLabeler.Summary s = new CsvLabeler(columns, labeler, labelling.threads()).label(input, labelling.format(), column, output, issues, bar::to);
             bar.finish();
             double secs = (System.nanoTime() - t0) / 1e9;
-            if (issues.count() > 0) err.println(issues.summary());
+            if (issues.count() > 0) err.println(issues.keptSummary("not labelled", CsvLabeler.ERROR_COLUMN));
             if (!s.replaced().isEmpty()) err.println(ReplacedColumns.note(s.replaced(), output, input));
             err.printf(java.util.Locale.ROOT, "%s: %d rows, %d labelled, %d with an error (reason in the '%s' column); %s in %.1f s (%.0f rows/s, %d threads)%n",
                     input, s.rows(), s.labelled(), s.skipped(), CsvLabeler.ERROR_COLUMN, what, secs, s.rows() / Math.max(secs, 1e-9),

@@ -127,7 +127,7 @@ public final class PredictCommand implements Callable<Integer> {
             bar.finish();
             PredictChunks done = written[0];
             long n = done.rows(), failed = done.failed();
-            if (issues.count() > 0) err.println(issues.summary());
+            if (issues.count() > 0) err.println(issues.keptSummary("not predicted", ERROR_COLUMN));
             if (!done.placed().replaced().isEmpty()) err.println(ReplacedColumns.note(done.placed().replaced(), output, opts.input));
             err.println(opts.input + ": " + rows(n) + ", " + (n - failed) + " predicted, " + failed + " with an error"
                     + (failed > 0 ? " (the reason is in the '" + ERROR_COLUMN + "' column)" : ""));

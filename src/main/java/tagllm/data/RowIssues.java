@@ -168,8 +168,27 @@ public final class RowIssues {
     /** One paragraph for a log: the count and the kept messages. */
     public synchronized String summary() {
         if (target != null) return target.summary();
-        if (count == 0) return "no rows skipped";
-        StringBuilder b = new StringBuilder().append(count).append(count == 1 ? " row" : " rows").append(" skipped");
+        return summary(count == 0 ? "no rows skipped" : rows(count) + " skipped");
+    }
+
+    /**
+     * As {@link #summary()}, for a writer that keeps every such row in its output with the reason in an error column
+     * (predict, chem): "1 row not predicted, kept in the output with the reason in the 'error' column:". "Skipped"
+     * would say the row is gone, where nothing is lost.
+     *
+     * @param notDone what did not happen to the rows, "not predicted"
+     */
+    public synchronized String keptSummary(String notDone, String errorColumn) {
+        if (target != null) return target.keptSummary(notDone, errorColumn);
+        long n = count();
+        return summary(n == 0 ? "no row with an error"
+                : rows(n) + " " + notDone + ", kept in the output with the reason in the '" + errorColumn + "' column");
+    }
+
+    private static String rows(long n) { return n + (n == 1 ? " row" : " rows"); }
+
+    private String summary(String head) {
+        StringBuilder b = new StringBuilder(head);
         List<String> first = messages();
         if (!first.isEmpty()) {
             b.append(count > first.size() ? " (first " + first.size() + " shown)" : "").append(':');

@@ -60,7 +60,7 @@ class ChemCommandTest {
         List<String> listed = r.err().lines().filter(l -> l.startsWith("  " + in + ":")).toList();
         assertEquals(List.of(2, 3, 4, 5, 6).stream().map(n -> "  " + in + ":" + n + ": invalid SMILES 'C1CC" + n + "'").toList(),
                 listed.stream().map(l -> l.substring(0, l.indexOf("'", l.indexOf("'") + 1) + 1)).toList(), r.err());
-        assertTrue(r.err().contains("7 rows skipped (first 5 shown):"), r.err());
+        assertTrue(r.err().contains("7 rows not labelled, kept in the output with the reason in the 'error' column (first 5 shown):"), r.err());
         List<String> lines = Files.readAllLines(outFile);
         assertEquals(9, lines.size());
         assertEquals(7, lines.stream().filter(l -> l.contains("invalid SMILES")).count(), "every reason in the output");

@@ -178,8 +178,8 @@ class PredictStreamsTest {
         assertEquals(0, r.exit(), r.err());
         assertEquals(expected, Files.readString(chunked));
         assertEquals(35, Files.readAllLines(chunked).size() - 1);
-        // the report: rows skipped by line, in file order, and the count (2 unreadable, 3 refused)
-        assertTrue(r.err().contains("5 rows skipped:\n"
+        // the report: the rows not predicted (each kept with its error) by line, in file order, and the count (2 unreadable, 3 refused)
+        assertTrue(r.err().contains("5 rows not predicted, kept in the output with the reason in the 'error' column:\n"
                 + "  " + smiles + ":6: expected 2 fields as in the header, got 3\n"
                 + "  " + smiles + ":11: smiles: invalid SMILES 'notasmiles((': unexpected character 't' (at character 3)\n"
                 + "  " + smiles + ":13: smiles: empty; expected a SMILES\n"

@@ -39,6 +39,23 @@ class RowIssuesTest {
         assertEquals("1 row skipped:\n  d.csv:2: column 'y': expected a number, got '1\\r\\n2\\t\\u0007'", issues.summary());
     }
 
+    /**
+     * predict and chem keep every bad row in their output with its reason: their summary says what did not happen
+     * to the rows and where they are ("skipped" said they were gone), one row as "1 row".
+     */
+    @Test
+    void aWriterThatKeepsTheRowsSaysSo() {
+        RowIssues issues = RowIssues.skipping(1);
+        Dataset ds = new Dataset("d.csv", Format.CSV, List.of("y"), List.of(Row.of("d.csv", 2, Map.of("y", "x"))));
+        ds.map(issues, r -> r.getDouble("y"));
+        assertEquals("1 row not predicted, kept in the output with the reason in the 'error' column:\n"
+                + "  d.csv:2: column 'y': expected a number, got 'x'", issues.keptSummary("not predicted", "error"));
+        new Dataset("d.csv", Format.CSV, List.of("y"), List.of(Row.of("d.csv", 3, Map.of("y", "z")))).map(issues, r -> r.getDouble("y"));
+        assertEquals("2 rows not labelled, kept in the output with the reason in the 'error' column (first 1 shown):\n"
+                + "  d.csv:2: column 'y': expected a number, got 'x'", issues.keptSummary("not labelled", "error"));
+        assertEquals("no row with an error", RowIssues.skipping().keptSummary("not predicted", "error"));
+    }
+
     @Test
     void strictThrowsTheFirstProblem() {
         RowIssues issues = RowIssues.strict();
