@@ -1,5 +1,6 @@
 package tagllm.cli;
 
+import tagllm.util.Plural;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -123,9 +124,9 @@ public final class ChemCommand implements Runnable {
             double secs = (System.nanoTime() - t0) / 1e9;
             if (issues.count() > 0) err.println(issues.keptSummary("not labelled", CsvLabeler.ERROR_COLUMN));
             if (!s.replaced().isEmpty()) err.println(ReplacedColumns.note(s.replaced(), output, input));
-            err.printf(java.util.Locale.ROOT, "%s: %d rows, %d labelled, %d with an error (reason in the '%s' column); %s in %.1f s (%.0f rows/s, %d threads)%n",
-                    input, s.rows(), s.labelled(), s.skipped(), CsvLabeler.ERROR_COLUMN, what, secs, s.rows() / Math.max(secs, 1e-9),
-                    labelling.threads());
+            err.printf(java.util.Locale.ROOT, "%s: %s, %d labelled, %d with an error (reason in the '%s' column); %s in %.1f s (%.0f rows/s, %s)%n",
+                    input, Plural.count(s.rows(), "row"), s.labelled(), s.skipped(), CsvLabeler.ERROR_COLUMN, what, secs, s.rows() / Math.max(secs, 1e-9),
+                    Plural.count(labelling.threads(), "thread"));
             err.flush();
             return 0;
         }

@@ -1,5 +1,6 @@
 package tagllm.cli;
 
+import tagllm.util.Plural;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tagllm.chem.ProteinDescriptors;
@@ -68,8 +69,9 @@ public final class DataBuildCommand implements Runnable {
                     .build(input, labelling.format(), column, output, issues, bar::to);
             bar.finish();
             if (issues.count() > 0) err.println(issues.summary());
-            err.printf(java.util.Locale.ROOT, "%s: %d rows read, %d written to %s; skipped %d longer than %d characters, %d duplicates, %d invalid%n",
-                    input, s.rows(), s.written(), output, s.tooLong(), maxLength, s.duplicates(), s.invalid());
+            err.printf(java.util.Locale.ROOT, "%s: %s read, %d written to %s; skipped %d longer than %s, %s, %d invalid%n",
+                    input, Plural.count(s.rows(), "row"), s.written(), output, s.tooLong(), Plural.count(maxLength, "character"),
+                    Plural.count(s.duplicates(), "duplicate"), s.invalid());
             err.flush();
             return 0;
         }

@@ -1,5 +1,6 @@
 package tagllm.cli;
 
+import tagllm.util.Plural;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -129,8 +130,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         // the rows read are the split's only when --max-rows left none unread
         long read = n + issues.count();
-        spec.commandLine().getErr().println(opts.input + ": " + (capped ? read + " of " + rows.size() + " rows (" + scope + ") read, to --max-rows " + maxRows
-                : read + " rows (" + scope + ")") + ", " + n + " scored, " + issues.count() + " left out" + (issues.count() > 0 ? " (reasons above)" : "")
+        spec.commandLine().getErr().println(opts.input + ": " + (capped ? read + " of " + Plural.count(rows.size(), "row") + " (" + scope + ") read, to --max-rows " + maxRows
+                : Plural.count(read, "row") + " (" + scope + ")") + ", " + n + " scored, " + issues.count() + " left out" + (issues.count() > 0 ? " (reasons above)" : "")
                 + (note != null && !note.isBlank() ? "; unreadable rows are listed above" : ""));
         if (n == 0) {
             throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name());
@@ -206,7 +207,7 @@ public final class EvalCommand implements Callable<Integer> {
      * "balanced_accuracy" overran a fixed 16), class counts and notes.
      */
     static void printText(java.io.PrintWriter out, String task, String scope, int n, ObjectNode o) {
-        out.println("task " + task + ", " + scope + ", " + n + (n == 1 ? " row" : " rows"));
+        out.println("task " + task + ", " + scope + ", " + Plural.count(n, "row"));
         int width = 16; // as before, unless a name is longer
         for (var e : o.properties()) {
             if (isMetric(e.getKey(), e.getValue())) width = Math.max(width, e.getKey().length());

@@ -1,5 +1,6 @@
 package tagllm.cli;
 
+import tagllm.util.Plural;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -201,5 +202,5 @@ public final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    private static String rows(long n) { return n + (n == 1 ? " row" : " rows"); }
+    private static String rows(long n) { return Plural.count(n, "row"); }
 }

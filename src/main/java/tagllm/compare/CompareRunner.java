@@ -1,5 +1,6 @@
 package tagllm.compare;
 
+import tagllm.util.Plural;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import tagllm.data.DatasetException;
@@ -143,7 +144,7 @@ public final class CompareRunner {
             // AUROC needs both classes among the test rows: refused now rather than after every run
             long present = test.stream().mapToInt(x -> (int) x.label()).distinct().count();
             if (present < 2) {
-                throw new IllegalArgumentException("task " + task + ": its " + test.size() + " test rows (" + ds.path()
+                throw new IllegalArgumentException("task " + task + ": its " + Plural.count(test.size(), "test row") + " (" + ds.path()
                         + (ds.maxEval() > 0 ? ", the first " + ds.maxEval() + " of the test split (max_eval)" : "") + ") hold "
                         + (test.isEmpty() ? "no class" : "only class '" + free.classes().classes().get((int) test.getFirst().label()) + "'")
                         + "; AUROC needs both: raise max_eval, or choose another split or file order");

@@ -1,5 +1,6 @@
 package tagllm.compare;
 
+import tagllm.util.Plural;
 import tagllm.head.Logistic;
 
 import java.util.Arrays;
@@ -24,8 +25,8 @@ public final class LogisticProbe {
     public static Logistic fit(double[][] xTrain, int[] yTrain, double[] sTrain, double[][] xValid, int[] yValid, double[] sValid, int classes) {
         if (xTrain.length == 0) throw new IllegalArgumentException("logistic probe: no training rows");
         if (xValid.length > 0) return Logistic.select(xTrain, yTrain, sTrain, xValid, yValid, sValid, classes);
-        if (xTrain.length < 5) throw new IllegalArgumentException("logistic probe: no valid rows and " + xTrain.length
-                + " training rows; choosing λ needs a valid split or at least 5 training rows");
+        if (xTrain.length < 5) throw new IllegalArgumentException("logistic probe: no valid rows and " + Plural.count(xTrain.length, "training row")
+                + "; choosing λ needs a valid split or at least 5 training rows");
         int cut = xTrain.length - xTrain.length / 5;
         Logistic chosen = Logistic.select(Arrays.copyOf(xTrain, cut), Arrays.copyOf(yTrain, cut), sTrain == null ? null : Arrays.copyOf(sTrain, cut),
                 Arrays.copyOfRange(xTrain, cut, xTrain.length), Arrays.copyOfRange(yTrain, cut, yTrain.length),

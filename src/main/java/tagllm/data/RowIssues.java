@@ -1,5 +1,6 @@
 package tagllm.data;
 
+import tagllm.util.Plural;
 import tagllm.util.FileErrors;
 
 import java.util.ArrayList;
@@ -185,7 +186,7 @@ public final class RowIssues {
                 : rows(n) + " " + notDone + ", kept in the output with the reason in the '" + errorColumn + "' column");
     }
 
-    private static String rows(long n) { return n + (n == 1 ? " row" : " rows"); }
+    private static String rows(long n) { return Plural.count(n, "row"); }
 
     private String summary(String head) {
         StringBuilder b = new StringBuilder(head);

@@ -1,5 +1,6 @@
 package tagllm.eval;
 
+import tagllm.util.Plural;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -124,7 +125,7 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
                 if (gold[i][c] == 1) positives[c]++;
             }
             if (positives[c] == 0 || positives[c] == g.size()) {
-                undefined.add("column '" + columns.get(c) + "' left out: its " + g.size() + " labelled rows hold one class only");
+                undefined.add("column '" + columns.get(c) + "' left out: its " + Plural.count(g.size(), "labelled row") + " hold" + (g.size() == 1 ? "s" : "") + " one class only");
                 continue;
             }
             // a column is predicted positive at p >= 0.5, as predict's prediction column and serve's predictions have it
@@ -152,7 +153,7 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
             }
         }
         if (present < 2) {
-            throw new IllegalArgumentException("all " + n + " rows are of class '" + classes.get(only)
+            throw new IllegalArgumentException((n == 1 ? "the only row is" : "all " + n + " rows are") + " of class '" + classes.get(only)
                     + "': AUROC, AUPRC and balanced accuracy need both positive and negative rows (choose another split or seed)");
         }
     }

@@ -1,5 +1,6 @@
 package tagllm.suite;
 
+import tagllm.util.Plural;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -197,7 +198,7 @@ public final class SuiteRunner {
                 if (!v.isEmpty()) classes.add(v);
             }
             if (classes.size() == 1) {
-                throw new IllegalArgumentException("task " + name + ", seed " + seed + ": the " + test.size() + " test rows of " + ds.path()
+                throw new IllegalArgumentException("task " + name + ", seed " + seed + ": the " + Plural.count(test.size(), "test row") + " of " + ds.path()
                         + (ds.maxEval() > 0 ? " (the first " + ds.maxEval() + " of the seed's test split, max_eval)" : "")
                         + " hold only class '" + classes.iterator().next() + "'; AUROC needs both: raise max_eval, or choose other seeds"
                         + " or another split");

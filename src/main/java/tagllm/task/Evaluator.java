@@ -1,5 +1,6 @@
 package tagllm.task;
 
+import tagllm.util.Plural;
 import tagllm.eval.ClassificationMetrics;
 import tagllm.eval.RegressionMetrics;
 import tagllm.model.Transformer;
@@ -41,7 +42,7 @@ public final class Evaluator {
             if (cs.multiLabel()) return ClassificationMetrics.multiLabel(prob, targets, cs.classes());
             return ClassificationMetrics.compute(prob, labels, cs.classes());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("task " + task.name() + " (" + prob.length + " rows from " + source + "): " + e.getMessage(), e);
+            throw new IllegalArgumentException("task " + task.name() + " (" + Plural.count(prob.length, "row") + " from " + source + "): " + e.getMessage(), e);
         }
     }
 

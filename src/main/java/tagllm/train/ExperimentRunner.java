@@ -1,5 +1,6 @@
 package tagllm.train;
 
+import tagllm.util.Plural;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -473,12 +474,12 @@ public final class ExperimentRunner {
             ClassificationHeads.ensureHead(tags, t, embed.mean());
             if (!ridge) return;
             var lambda = ClassificationHeads.fitLogisticHead(model, tags, t, train, examples.valid(t, ds, tags, enc));
-            progress.message("task " + t.name() + ": head initialised by logistic regression (λ " + lambda + ") on " + train.size() + " rows");
+            progress.message("task " + t.name() + ": head initialised by logistic regression (λ " + lambda + ") on " + Plural.count(train.size(), "row"));
         } else {
             RegressionHeads.create(tags, t, train, embed);
             if (!ridge) return;
             Ridge r = RegressionHeads.fitRidge(model, tags, t, train, examples.valid(t, ds, tags, enc));
-            progress.message("task " + t.name() + ": head initialised by ridge (λ " + r.lambda() + ") on " + train.size() + " rows");
+            progress.message("task " + t.name() + ": head initialised by ridge (λ " + r.lambda() + ") on " + Plural.count(train.size(), "row"));
         }
     }
 

@@ -1,5 +1,6 @@
 package tagllm.train;
 
+import tagllm.util.Plural;
 import tagllm.head.Ridge;
 import tagllm.model.Transformer;
 import tagllm.tag.Sequence;
@@ -72,8 +73,8 @@ public final class LinearProbe {
     public static LinearProbe fit(double[][] xTrain, double[] yTrain, double[][] xValid, double[] yValid) {
         if (xValid.length > 0) return new LinearProbe(Ridge.select(xTrain, yTrain, xValid, yValid, true));
         if (xTrain.length < 5) {
-            throw new IllegalArgumentException("linear probe: no valid rows and " + xTrain.length
-                    + " training rows; choosing λ needs a valid split or at least 5 training rows");
+            throw new IllegalArgumentException("linear probe: no valid rows and " + Plural.count(xTrain.length, "training row")
+                    + "; choosing λ needs a valid split or at least 5 training rows");
         }
         int cut = xTrain.length - xTrain.length / 5;
         Ridge chosen = Ridge.select(Arrays.copyOf(xTrain, cut), Arrays.copyOf(yTrain, cut), Arrays.copyOfRange(xTrain, cut, xTrain.length),

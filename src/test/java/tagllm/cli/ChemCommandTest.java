@@ -314,8 +314,30 @@ class ChemCommandTest {
                 "c1ccccc1," + PythonFloat.repr(benzene) + "," + LabelText.format(benzene) + ",test"), Files.readAllLines(outFile));
         // 6 read = 2 written + 1 too long + 1 duplicate + 2 invalid
         assertTrue(r.err().contains("6 rows read, 2 written") && r.err().contains("1 longer than 20 characters")
-                && r.err().contains("1 duplicates") && r.err().contains("2 invalid"), r.err());
+                && r.err().contains("1 duplicate,") && r.err().contains("2 invalid"), r.err());
         assertTrue(r.err().contains(in + ":5:"), r.err());
+    }
+
+    /** One row, one thread, one duplicate: each count with its noun in the singular ("1 rows" before). */
+    @Test
+    void oneOfAThingIsSaidInTheSingular() throws IOException {
+        Path in = write("one.csv", "smiles\nCCO\n");
+        CliRun chem = CliRun.of("chem", "qed", "-q", "--threads", "1", "--input", in.toString(), "--output", dir.resolve("one-out.csv").toString());
+        assertEquals(0, chem.exit(), chem.err());
+        assertTrue(chem.err().contains(in + ": 1 row, 1 labelled, 0 with an error"), chem.err());
+        assertTrue(chem.err().contains("rows/s, 1 thread)"), chem.err());
+        Path split = write("one-split.csv", "smiles,split\nCCO,train\nCCO,test\n");
+        CliRun build = CliRun.of("data", "build", "qed", "-q", "--input", split.toString(), "--output", dir.resolve("one-build.csv").toString(),
+                "--max-length", "1");
+        assertEquals(0, build.exit(), build.err());
+        assertTrue(build.err().contains(split + ": 2 rows read, 0 written to " + dir.resolve("one-build.csv") + "; skipped 2 longer than 1 character, 0 duplicates, 0 invalid"), build.err());
+        CliRun dup = CliRun.of("data", "build", "qed", "-q", "--input", split.toString(), "--output", dir.resolve("one-dup.csv").toString());
+        assertEquals(0, dup.exit(), dup.err());
+        assertTrue(dup.err().contains("1 duplicate, 0 invalid"), dup.err());
+        Path single = write("single.csv", "smiles,split\nCCO,train\n");
+        CliRun one = CliRun.of("data", "build", "qed", "-q", "--input", single.toString(), "--output", dir.resolve("single-out.csv").toString());
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(one.err().contains(single + ": 1 row read, 1 written"), one.err());
     }
 
     /** A JSONL object without the split key (or with null) is that row's problem; it used to end the whole build. */

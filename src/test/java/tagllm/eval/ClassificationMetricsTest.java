@@ -148,6 +148,9 @@ class ClassificationMetricsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ClassificationMetrics.compute(binary(0.2, 0.9, 0.4), new int[]{1, 1, 1}, BIN));
         assertTrue(e.getMessage().contains("all 3 rows are of class '1'"), e.getMessage());
+        IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+                () -> ClassificationMetrics.compute(binary(0.2), new int[]{1}, BIN));
+        assertTrue(one.getMessage().startsWith("the only row is of class '1':"), one.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ClassificationMetrics.auroc(new double[]{0.1, 0.2}, new boolean[]{false, false}));
     }
 
