@@ -183,7 +183,7 @@ final class RunManifest {
         }
         if (!force) {
             throw new IllegalArgumentException(output + " was started with other settings than the experiment file has now: "
-                    + String.join("; ", changed) + ". Resuming would mix them; restore the file, or add --force to resume with the new "
+                    + String.join("; ", changed.stream().map(RunManifest::asInTheExperimentFile).toList()) + ". Resuming would mix them; restore the file, or add --force to resume with the new "
                     + "values (run.json then records from when they apply)" + reorderHint(was.path("stage_order"), now.path("stage_order")));
         }
         ObjectNode h = ((ArrayNode) m.withArray("history")).addObject();
@@ -233,6 +233,19 @@ final class RunManifest {
         int same = 0;
         while (same < was.size() && same < now.size() && was.get(same).equals(now.get(same))) same++;
         return same;
+    }
+
+    /**
+     * A difference as the experiment file names it: run.json records a stage's hyper-parameters under "hyper" by their
+     * Java names (stages.qed.hyper.maxSteps), the file sets them on the stage (or in defaults:) as max_steps. Only the
+     * refusal's wording: run.json's history keeps the recorded names.
+     */
+    static String asInTheExperimentFile(String difference) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(stages\\.[^:]*?)\\.hyper\\.([A-Za-z0-9]+):").matcher(difference);
+        if (!m.find()) return difference;
+        String key = m.group(2).replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+        if (!java.util.List.of(Hyper.KEYS).contains(key)) return difference;
+        return m.group(1) + "." + key + ":" + difference.substring(m.end());
     }
 
     /** "stages.qed.hyper.lr: 1.0E-4 -> 2.0E-4" for each leaf that differs. */

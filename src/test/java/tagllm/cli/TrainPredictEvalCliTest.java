@@ -60,7 +60,7 @@ class TrainPredictEvalCliTest {
         Files.writeString(exp, yaml.replace("lr: 0.003", "lr: 0.004"));
         CliRun changed = CliRun.of("train", exp.toString(), "-o", dir.resolve("resumed").toString(), "--quiet", "--resume");
         assertNotEquals(0, changed.exit());
-        assertTrue(changed.err().contains("stages.qed.hyper.lr: 0.003 -> 0.004") && changed.err().contains("--force"), changed.err());
+        assertTrue(changed.err().contains("stages.qed.lr: 0.003 -> 0.004") && changed.err().contains("--force"), changed.err());
         Files.writeString(exp, yaml);
         // and another precision: the checkpoint's steps ran in F32
         if (tagllm.tensor.NativeBf16.available()) {

@@ -1,0 +1,48 @@
+package tagllm.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * train --resume on changed hyper-parameters names them as the experiment file does (max_steps, weight_decay), not
+ * by the Java names run.json records them under (hyper.maxSteps); run.json itself keeps its names.
+ */
+class ResumeChangedSettingsNamesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static ObjectNode settings(Hyper h) {
+        ObjectNode s = JSON.createObjectNode().put("seed", 1);
+        s.putObject("stages").putObject("functions").put("stage", 2).set("hyper", JSON.valueToTree(h));
+        return s;
+    }
+
+    @Test
+    void theRefusalUsesTheExperimentFilesNames(@TempDir Path dir) throws Exception {
+        Hyper was = Hyper.paper().toBuilder().maxSteps(40).weightDecay(0).lr(1e-3).build();
+        Hyper now = was.toBuilder().maxSteps(6).weightDecay(0.01).build();
+        RunManifest.start(dir, settings(was));
+        var e = assertThrows(IllegalArgumentException.class, () -> RunManifest.resume(dir, settings(now), false));
+        assertTrue(e.getMessage().contains("other settings than the experiment file has now: stages.functions.weight_decay: 0.0 -> 0.01; "
+                + "stages.functions.max_steps: 40 -> 6. Resuming"), e.getMessage());
+
+        RunManifest.resume(dir, settings(now), true);
+        JsonNode history = JSON.readTree(dir.resolve("run.json").toFile()).path("history");
+        assertEquals("[\"stages.functions.hyper.weightDecay: 0.0 -> 0.01\",\"stages.functions.hyper.maxSteps: 40 -> 6\"]",
+                history.get(0).path("changed").toString(), "run.json's history keeps the names it records settings under");
+    }
+
+    @Test
+    void otherDifferencesAreLeftAsTheyAre() {
+        assertEquals("seed: 1 -> 2", RunManifest.asInTheExperimentFile("seed: 1 -> 2"));
+        assertEquals("tasks.qed.spec.max_length: 512 -> 256", RunManifest.asInTheExperimentFile("tasks.qed.spec.max_length: 512 -> 256"));
+        assertEquals("stages.s2.max_grad_norm: 1.0 -> 0.5", RunManifest.asInTheExperimentFile("stages.s2.hyper.maxGradNorm: 1.0 -> 0.5"));
+        assertEquals("stages.s2.beta1: 0.9 -> 0.8", RunManifest.asInTheExperimentFile("stages.s2.hyper.beta1: 0.9 -> 0.8"));
+    }
+}
