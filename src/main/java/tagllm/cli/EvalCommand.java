@@ -83,7 +83,10 @@ public final class EvalCommand implements Callable<Integer> {
         TagPredictor p = opts.open(spec.commandLine());
         TaskSpec task = opts.resolve(p);
         DatasetRows reader = new DatasetRows(opts.strict);
-        List<Row> rows = reader.load(ds, split);
+        // --strict: the reader, the split column and the task check the rows in separate passes; the first bad row in
+        // file order is the one reported, whichever pass finds it (the reader's wrong field count at line 5 came first)
+        RowIssues issues = opts.strict ? RowIssues.firstInFileOrder() : RowIssues.skipping(5);
+        List<Row> rows = reader.load(ds, split, issues);
         String scope = split + " split";
         String note = reader.note(ds); // rows the reader could not read, and whether there is a split column
         if (note != null && note.contains("no '" + splitColumn + "' column")) {
@@ -97,14 +100,13 @@ public final class EvalCommand implements Callable<Integer> {
                             + "--split-column to score every row, or --split-by scaffold|random to split it)");
                 }
             }
-            rows = reader.load(ds, "train");
+            rows = reader.load(ds, "train", issues);
             scope = "all rows";
             spec.commandLine().getErr().println(opts.input + ": no '" + splitColumn + "' column, so all rows are scored");
             note = note.lines().filter(l -> !l.contains("no '" + splitColumn + "' column")).reduce((x, y) -> x + "\n" + y).orElse(null);
         }
         if (note != null && !note.isBlank()) spec.commandLine().getErr().println(note);
         ExampleRenderer r = p.renderer(task);
-        RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
         // a first pass checks the rows and counts those that render, keeping none of them: the summary and the left-out
         // rows are told before scoring begins; the rows are rendered again a chunk at a time to be scored (the rendered
         // prompts of the whole split, ~1.8 KB a row for QED on stories260K, ran out of a 256 MB heap at 1M rows)
@@ -127,6 +129,7 @@ public final class EvalCommand implements Callable<Integer> {
             consumed++;
             if (issues.convert(row, render).isPresent()) n++;
         }
+        if (opts.strict) issues.throwFirst(); // after every row: a random or scaffold split holds its rows out of file order
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         // the rows read are the split's only when --max-rows left none unread
         long read = n + issues.count();

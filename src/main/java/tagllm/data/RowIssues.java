@@ -46,16 +46,21 @@ public final class RowIssues {
     /** When set, problems are recorded there and then handed to onSkip (see {@link #forwarding}). */
     private final RowIssues target;
     private final java.util.function.Consumer<DatasetException> onSkip;
+    /** {@link #firstInFileOrder}: problems are not thrown when they come but the first by place is held for {@link #throwFirst}. */
+    private final boolean holding;
+    private DatasetException first;
+    private Kept firstPlace;
 
     private RowIssues(boolean strict, int keep) {
-        this(strict, keep, null, null);
+        this(strict, keep, null, null, false);
     }
 
-    private RowIssues(boolean strict, int keep, RowIssues target, java.util.function.Consumer<DatasetException> onSkip) {
+    private RowIssues(boolean strict, int keep, RowIssues target, java.util.function.Consumer<DatasetException> onSkip, boolean holding) {
         this.strict = strict;
         this.keep = keep;
         this.target = target;
         this.onSkip = onSkip;
+        this.holding = holding;
     }
 
     /**
@@ -63,7 +68,27 @@ public final class RowIssues {
      * for writers that keep a place for every input row (an output row with the reason instead of a value).
      */
     public static RowIssues forwarding(RowIssues target, java.util.function.Consumer<DatasetException> onSkip) {
-        return new RowIssues(target.strict, 0, target, onSkip);
+        return new RowIssues(target.strict, 0, target, onSkip, false);
+    }
+
+    /**
+     * Strict for checks made in several passes (the reader's field counts, then the split column, then the task's
+     * labels): a problem is not thrown when it comes, as a later pass may find an earlier row bad; the first by place
+     * (file, line) is held, and {@link #throwFirst} throws it once the passes are done. Each pass may stop at its
+     * first problem ({@link #first}), as rows after it cannot come before it.
+     */
+    public static RowIssues firstInFileOrder() {
+        return new RowIssues(false, 0, null, null, true);
+    }
+
+    /** The first problem by place so far, of a {@link #firstInFileOrder} instance; empty for the others. */
+    public synchronized Optional<DatasetException> first() {
+        return Optional.ofNullable(first);
+    }
+
+    /** Throws the first problem by place of a {@link #firstInFileOrder} instance, if there was one. */
+    public synchronized void throwFirst() {
+        if (first != null) throw first;
     }
 
     /** The first bad row throws its {@link DatasetException}. */
@@ -144,6 +169,13 @@ public final class RowIssues {
             Origin where = problem.origin();
             int file = where == null ? Integer.MAX_VALUE : fileRank.computeIfAbsent(where.source(), k -> fileRank.size());
             Kept k = new Kept(file, where == null ? 0 : where.line(), count++, problem.getMessage());
+            if (holding) {
+                if (firstPlace == null || BY_PLACE.compare(k, firstPlace) < 0) {
+                    first = problem;
+                    firstPlace = k;
+                }
+                return;
+            }
             if (all != null) all.add(problem.listed()); // every row's problem is kept: small copies, not the exceptions
             if (kept.size() < keep) {
                 kept.add(k);

@@ -28,6 +28,8 @@ public final class DatasetRows {
     private final Map<String, Splits<Row>> cache = new HashMap<>();
     private final Map<String, String> notes = new HashMap<>();
     private final Map<String, List<tagllm.data.DatasetException>> skipped = new HashMap<>();
+    /** strict: the first bad row of the read and the split, held until the caller's own checks may find an earlier one. */
+    private final Map<String, DatasetException> held = new HashMap<>();
 
     /**
      * @param strict true: a malformed row (a missing column, an unreadable label) stops the read naming its file and
@@ -46,6 +48,39 @@ public final class DatasetRows {
      * from spec's file at the first call and kept for the others: one instance per run.
      */
     public List<Row> load(DataSpec spec, String split) {
+        List<Row> rows = splits(spec).get(which(split));
+        DatasetException first = held.get(key(spec));
+        if (first != null) throw first;
+        return rows;
+    }
+
+    /**
+     * As {@link #load(DataSpec, String)} for a caller that checks the rows further (labels, lengths) with
+     * {@code checks}. Strict: the first bad row that the read or the split found is recorded into {@code checks}, a
+     * {@link RowIssues#firstInFileOrder()}, rather than thrown, and only the rows before it are returned: the caller
+     * checks them, in file order, and calls {@code checks.throwFirst()}, so that a bad label at line 3 is reported
+     * before a wrong field count at line 5. Not strict: {@code checks} is left alone (the reader's problems are in
+     * {@link #note} and {@link #skipped}).
+     */
+    public List<Row> load(DataSpec spec, String split, RowIssues checks) {
+        if (!strict) return load(spec, split);
+        DatasetException first = null;
+        try {
+            return load(spec, split);
+        } catch (DatasetException e) {
+            if (e != held.get(key(spec))) throw e;
+            first = e;
+        }
+        checks.record(first);
+        DatasetException f = first;
+        return splits(spec).get(which(split)).stream().filter(r -> before(r, f)).toList();
+    }
+
+    private static boolean before(Row r, DatasetException problem) {
+        return problem.origin() == null || !r.origin().source().equals(problem.origin().source()) || r.origin().line() < problem.origin().line();
+    }
+
+    private static Split which(String split) {
         // the names a split column accepts name the splits here too (val, dev, validation for valid)
         String name = split.strip().toLowerCase(java.util.Locale.ROOT);
         SplitColumn names = SplitColumn.DEFAULT;
@@ -54,7 +89,7 @@ public final class DatasetRows {
         if (which == null) {
             throw new IllegalArgumentException("unknown split '" + split + "' (train; valid, also val, dev, validation; test)");
         }
-        return splits(spec).get(which);
+        return which;
     }
 
     /** Every row of the data file the reader (or its split) refused, with file, line and reason; read by a load first. */
@@ -73,7 +108,9 @@ public final class DatasetRows {
         Splits<Row> s = cache.get(k);
         if (s != null) return s;
         Path p = spec.path();
-        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5).listingAll();
+        // strict: the read and the split are separate passes, so the first bad row by place is held and thrown after
+        // both (by load, or by the caller's checks.throwFirst()), not the first the passes happened to meet
+        RowIssues issues = strict ? RowIssues.firstInFileOrder() : RowIssues.skipping(5).listingAll();
         Dataset ds = Dataset.read(p, spec.format() != null ? Format.parse(spec.format()) : Format.detect(p), issues);
         if (spec.scaffoldColumn() != null) {
             List<Double> f = spec.randomFractions();
@@ -102,7 +139,8 @@ public final class DatasetRows {
             s = b.build();
             if (spec.splitColumn() != null) notes.put(k, p + ": no '" + spec.splitColumn() + "' column, so every row is a training row");
         }
-        if (issues.count() > 0) notes.merge(k, p + ": " + issues.summary(), (a, b) -> a + "\n" + b);
+        issues.first().ifPresent(e -> held.put(k, e));
+        if (!strict && issues.count() > 0) notes.merge(k, p + ": " + issues.summary(), (a, b) -> a + "\n" + b);
         skipped.put(k, issues.all());
         cache.put(k, s);
         return s;

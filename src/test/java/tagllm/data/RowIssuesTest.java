@@ -129,4 +129,19 @@ class RowIssuesTest {
         assertTrue(kept.known().isEmpty(), "no row values kept");
         assertTrue(bad.getStackTrace().length > 0, "the problem itself still has its trace");
     }
+
+    /** Checks made in passes (the reader, then the split, then the labels) meet rows out of file order; the first by place is thrown. */
+    @Test
+    void firstInFileOrderHoldsTheEarliestProblemUntilAskedToThrow() {
+        RowIssues issues = RowIssues.firstInFileOrder();
+        assertTrue(issues.first().isEmpty());
+        issues.throwFirst(); // nothing held: nothing thrown
+        issues.record(DatasetException.of("d.csv", 5, "expected 3 fields"));
+        issues.record(DatasetException.of("d.csv", 4, "unknown split 'tset'"));
+        issues.record(DatasetException.of("d.csv", 6, "later"));
+        issues.convert(rows().get(1), r -> r.getDouble("y")); // line 3: 'x' is not a number
+        assertEquals(4, issues.count());
+        DatasetException e = assertThrows(DatasetException.class, issues::throwFirst);
+        assertTrue(e.getMessage().startsWith("d.csv:3: "), e.getMessage());
+    }
 }

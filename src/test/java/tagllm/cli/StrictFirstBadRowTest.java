@@ -1,0 +1,96 @@
+package tagllm.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tagllm.testutil.CliRun;
+import tagllm.testutil.Shared;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * --strict stops at the first bad row in file order, whichever check finds it: the reader (a wrong field count), the
+ * split column (an unknown split) or the task (a label that is not a number). The reader's check ran first and the
+ * others in later passes, so a field-count error at line 5 was reported before the bad label at line 3.
+ */
+class StrictFirstBadRowTest {
+    @TempDir
+    static Path dir;
+    static Path tags;
+
+    @BeforeAll
+    static void train() throws Exception {
+        Files.writeString(dir.resolve("good.csv"), "smiles,qed,split\nCCO,0.40,train\nCCN,0.50,train\nCCC,0.30,test\n");
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                tag_length: 2
+                tasks:
+                  qed: {preset: QED, max_length: 100, data: good.csv}
+                stages:
+                  - {name: s, stage: 2, tasks: [qed], lr: 0.01, batch_size: 2, grad_accum: 1, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        var r = CliRun.of("train", dir.resolve("exp.yaml").toString(), "--quiet", "-o", dir.resolve("run").toString());
+        assertEquals(0, r.exit(), r.err());
+        try (var files = Files.walk(dir.resolve("run"))) {
+            tags = files.filter(f -> f.getFileName().toString().equals("final.tags.safetensors")).findFirst().orElseThrow();
+        }
+    }
+
+    private static CliRun eval(String name, String csv, String... more) throws Exception {
+        Path f = Files.writeString(dir.resolve(name), csv);
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("eval", "--model", Shared.model("stories260K").toString(),
+                "--tags", tags.toString(), "--task", "qed", "--input", f.toString(), "--quiet"));
+        args.addAll(java.util.List.of(more));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    /** line 3: a label that is not a number; line 4: an unknown split; line 5: one field too few. */
+    private static final String THREE_BAD = """
+            smiles,qed,split
+            CCO,0.40,test
+            CCN,abc,test
+            CCC,0.30,tset
+            CCCC,0.20
+            CCCCC,0.10,test
+            """;
+
+    @Test
+    void evalStrictNamesTheBadLabelBeforeTheLaterSplitAndFieldCountErrors() throws Exception {
+        var r = eval("three.csv", THREE_BAD, "--strict");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("three.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
+        assertFalse(r.err().contains("three.csv:4"), r.err());
+        assertFalse(r.err().contains("three.csv:5"), r.err());
+    }
+
+    @Test
+    void evalStrictNamesTheUnknownSplitBeforeTheLaterFieldCountError() throws Exception {
+        var r = eval("two.csv", THREE_BAD.replace("CCN,abc,test", "CCN,0.5,test"), "--strict");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("two.csv:4:"), r.err());
+        assertTrue(r.err().contains("tset"), r.err());
+        assertFalse(r.err().contains("two.csv:5"), r.err());
+    }
+
+    @Test
+    void evalStrictStillNamesAFieldCountErrorWhenTheRowsBeforeItAreGood() throws Exception {
+        var r = eval("one.csv", THREE_BAD.replace("CCN,abc,test", "CCN,0.5,test").replace("tset", "test"), "--strict");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("one.csv:5:"), r.err());
+        assertFalse(r.out().contains("mse"), r.out());
+    }
+
+    /** without --strict every bad row is told, with its line, in file order, and the good ones are scored. */
+    @Test
+    void evalWithoutStrictReportsEveryBadRowInFileOrder() throws Exception {
+        var r = eval("all.csv", THREE_BAD, "--json");
+        assertEquals(0, r.exit(), r.err());
+        String err = r.err();
+        int l3 = err.indexOf("all.csv:3:"), l4 = err.indexOf("all.csv:4:"), l5 = err.indexOf("all.csv:5:");
+        assertTrue(l3 >= 0 && l4 >= 0 && l5 >= 0, err);
+        assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("n").asInt(), r.out());
+    }
+}
