@@ -75,11 +75,22 @@ public final class TrainCommand implements Callable<Integer> {
         // a file read by several stages (or tasks) is read once and its note said once
         java.util.Set<String> said = new java.util.HashSet<>();
         ExperimentRunner runner = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
-                (ds, split) -> {
-                    var r = rows.load(ds, split);
-                    String note = rows.note(ds);
-                    if (note != null && split.equals("train") && said.add(note)) progress.message(note);
-                    return r;
+                new ExperimentRunner.RowLoader() {
+                    @Override
+                    public java.util.List<tagllm.data.Row> load(tagllm.task.DataSpec ds, String split) {
+                        return noted(ds, split, rows.load(ds, split));
+                    }
+
+                    @Override
+                    public java.util.List<tagllm.data.Row> load(tagllm.task.DataSpec ds, String split, tagllm.data.RowIssues checks) {
+                        return noted(ds, split, rows.load(ds, split, checks));
+                    }
+
+                    private java.util.List<tagllm.data.Row> noted(tagllm.task.DataSpec ds, String split, java.util.List<tagllm.data.Row> r) {
+                        String note = rows.note(ds);
+                        if (note != null && split.equals("train") && said.add(note)) progress.message(note);
+                        return r;
+                    }
                 }, progress, strict).stopAfter(stopAfter).readSkipped(rows::skipped);
         ExperimentRunner.Outcome o;
         if (exp.engine().isLocal()) {

@@ -44,11 +44,39 @@ public final class ExperimentRunner {
     @FunctionalInterface
     public interface RowLoader {
         /**
-         * The rows of {@code spec}'s file in one split ({@code new DatasetRows(strict)::load} is the CLI's).
+         * The rows of {@code spec}'s file in one split ({@code RowLoader.of(new DatasetRows(strict))} reads as the CLI does).
          *
          * @throws IOException naming the file that cannot be read
          */
         List<Row> load(DataSpec spec, String split) throws IOException;
+
+        /**
+         * For --strict: the rows of a split before the first bad row the read or the split found, that problem
+         * recorded into {@code checks} (a {@link tagllm.data.RowIssues#firstInFileOrder()}) rather than thrown, so that
+         * the caller's checks of those rows may report an earlier one ({@code DatasetRows.load(spec, split, checks)}).
+         * By default the split's rows as {@link #load(DataSpec, String)} gives them.
+         */
+        default List<Row> load(DataSpec spec, String split, tagllm.data.RowIssues checks) throws IOException {
+            return load(spec, split);
+        }
+
+        /**
+         * Both loads of {@code rows}: with a strict {@code DatasetRows} a run then names the first bad row in file order
+         * ({@code rows::load} gives the first of the read's and the split's only, as the lambda has no checked load).
+         */
+        static RowLoader of(tagllm.task.DatasetRows rows) {
+            return new RowLoader() {
+                @Override
+                public List<Row> load(DataSpec spec, String split) {
+                    return rows.load(spec, split);
+                }
+
+                @Override
+                public List<Row> load(DataSpec spec, String split, tagllm.data.RowIssues checks) {
+                    return rows.load(spec, split, checks);
+                }
+            };
+        }
     }
 
     private final Transformer model;
@@ -70,7 +98,7 @@ public final class ExperimentRunner {
      * @param modelName   the name recorded in run.json and the tag files ({@code Model.name()})
      * @param fingerprint the model's fingerprint recorded with them ({@code Model.fingerprint()}): predicting refuses tag
      *                    files of another fingerprint
-     * @param rows        reads a task's rows of a split, e.g. {@code new DatasetRows(strict)::load}
+     * @param rows        reads a task's rows of a split, e.g. {@code RowLoader.of(new DatasetRows(strict))}
      * @param progress    where stage progress and notes go: {@link Progress#stderr(boolean)}, {@link Progress#silent()}
      * @param strict      true: a row that does not fit (too long, an invalid input) stops the run naming it, as
      *                    {@code --strict}; false: such rows are reported and skipped

@@ -41,14 +41,24 @@ final class SplitExamples {
     /** The split's examples, at most cap (0: all) of them. */
     List<Example> of(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
         ExampleRenderer r = new ExampleRenderer(t, tags, enc, maxPositions);
-        RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(5).listingAll();
+        // --strict: the reader, the split column and the rendering check the rows in separate passes; the first bad row
+        // in file order is the one reported, whichever pass finds it
+        RowIssues issues = strict ? RowIssues.firstInFileOrder() : RowIssues.skipping(5).listingAll();
         List<Example> out = new ArrayList<>();
-        List<Row> loaded = rows.load(ds, split);
+        List<Row> loaded = strict ? rows.load(ds, split, issues) : rows.load(ds, split);
+        if (strict && issues.count() > 0) {
+            // the run stops at the read's or the split's bad row: a row of any split before it may be the first bad one
+            for (String s : List.of("train", "valid", "test")) {
+                for (Row row : rows.load(ds, s, issues)) issues.convert(row, r::example);
+            }
+            issues.throwFirst();
+        }
         boolean newRows = skipped.add(readSkipped.apply(ds), null, null);
         for (Row row : loaded) {
             if (cap > 0 && out.size() >= cap) break;
             issues.convert(row, r::example).ifPresent(out::add);
         }
+        if (strict) issues.throwFirst(); // after every row: a random or scaffold split holds its rows out of file order
         newRows |= skipped.add(issues.all(), t.name(), split);
         String report = "task " + t.name() + " (" + split + "): " + issues.summary();
         if (issues.count() > 0 && reported.add(report)) progress.message(report);

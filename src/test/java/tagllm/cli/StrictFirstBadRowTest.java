@@ -93,4 +93,35 @@ class StrictFirstBadRowTest {
         assertTrue(l3 >= 0 && l4 >= 0 && l5 >= 0, err);
         assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("n").asInt(), r.out());
     }
+
+    private static CliRun train(String name, String csv) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(name));
+        Files.writeString(d.resolve("d.csv"), csv);
+        Files.writeString(d.resolve("exp.yaml"), """
+                model: %s
+                tag_length: 2
+                tasks:
+                  qed: {preset: QED, max_length: 100, data: d.csv}
+                stages:
+                  - {name: s, stage: 2, tasks: [qed], lr: 0.01, batch_size: 2, grad_accum: 1, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        return CliRun.of("train", d.resolve("exp.yaml").toString(), "--quiet", "--strict", "-o", d.resolve("run").toString());
+    }
+
+    @Test
+    void trainStrictNamesTheBadLabelBeforeTheLaterSplitAndFieldCountErrors() throws Exception {
+        var r = train("train3", THREE_BAD.replace(",test", ",train"));
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("d.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
+        assertFalse(r.err().contains("d.csv:5"), r.err());
+    }
+
+    /** the bad label is in a valid row, read after the training rows: it still comes first in the file. */
+    @Test
+    void trainStrictNamesABadValidRowBeforeALaterFieldCountError() throws Exception {
+        var r = train("valid3", THREE_BAD.replace(",test", ",train").replace("CCN,abc,train", "CCN,abc,valid").replace("tset", "train"));
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("d.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
+        assertFalse(r.err().contains("d.csv:5"), r.err());
+    }
 }
