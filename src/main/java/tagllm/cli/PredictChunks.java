@@ -91,7 +91,7 @@ final class PredictChunks implements ChunkedRows.Handler {
 
     @Override
     public void unreadable(DatasetException problem) throws IOException {
-        // already recorded by the reader (strict mode stopped there); it keeps what it could tell of its values, so that it can be found
+        // already recorded by the reader (strict: never called, the scan throws it after the rows before it); it keeps what it could tell of its values, so that it can be found
         write(null, problem.known(), null, null, "line " + problem.origin().line() + ": " + problem.reason());
         bar.to(rows);
     }

@@ -21,7 +21,10 @@ public final class ChunkedRows {
 
         void chunk(List<Row> rows) throws IOException;
 
-        /** A row the reader could not read (e.g. the wrong number of fields), in its place between chunks. */
+        /**
+         * A row the reader could not read (e.g. the wrong number of fields), in its place between chunks. Not called
+         * when the scan's issues stop at the first problem: the scan hands over the rows before it, then throws it.
+         */
         default void unreadable(DatasetException problem) throws IOException { }
     }
 
@@ -37,13 +40,17 @@ public final class ChunkedRows {
         List<Object> buffer = new ArrayList<>(Math.min(chunkRows, CHUNK));
         int[] rowsBuffered = {0};
         boolean[] started = {false};
-        RowIssues inPlace = RowIssues.forwarding(structural, buffer::add);
+        // strict: the reader's problem is not thrown while the rows before it wait in the buffer unchecked (a bad value
+        // at line 3 was reported after a wrong field count at line 5); the scan stops there and those rows go first
+        RowIssues inPlace = structural.stopsAtFirst() ? RowIssues.forwarding(RowIssues.skipping(0), ChunkedRows::stop)
+                : RowIssues.forwarding(structural, buffer::add);
         List<String> columns;
         // JSON objects need not share keys: the columns are every key of the file, in order of first appearance (one
         // reading pass more), or the first object's keys would decide what every later row keeps
         boolean jsonl = (format != null ? format : Format.detect(file)) == Format.JSONL;
         if (jsonl && !java.nio.file.Files.isRegularFile(file)) return scanOnce(file, structural, chunkRows, handler);
         List<String> allKeys = jsonl ? jsonKeys(file) : null;
+        DatasetException stoppedAt = null;
         try {
             columns = Dataset.scan(file, format, inPlace, row -> {
                 if (!started[0]) {
@@ -58,10 +65,31 @@ public final class ChunkedRows {
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } catch (Stop e) {
+            stoppedAt = e.problem;
+            columns = null;
+        }
+        if (stoppedAt != null) {
+            if (started[0]) flush(buffer, handler); // the rows before it, which throw if one of them is bad
+            throw stoppedAt;
         }
         if (!started[0]) handler.columns(allKeys != null ? allKeys : columns);
         flush(buffer, handler);
         return allKeys != null ? allKeys : columns;
+    }
+
+    /** Ends a strict scan at the reader's first problem, carrying it past the reader. */
+    private static final class Stop extends RuntimeException {
+        final DatasetException problem;
+
+        Stop(DatasetException problem) {
+            super(null, null, false, false);
+            this.problem = problem;
+        }
+    }
+
+    private static void stop(DatasetException problem) {
+        throw new Stop(problem);
     }
 
     /**
@@ -70,7 +98,20 @@ public final class ChunkedRows {
      */
     private static List<String> scanOnce(Path file, RowIssues structural, int chunkRows, Handler handler) throws IOException {
         List<Object> all = new ArrayList<>();
-        List<String> keys = Dataset.scan(file, Format.JSONL, RowIssues.forwarding(structural, all::add), all::add);
+        List<String> keys;
+        try {
+            keys = Dataset.scan(file, Format.JSONL, structural.stopsAtFirst() ? RowIssues.forwarding(RowIssues.skipping(0), ChunkedRows::stop)
+                    : RowIssues.forwarding(structural, all::add), all::add);
+        } catch (Stop e) {
+            // strict, as scan: the rows before the reader's problem go first (their keys are all that was read)
+            java.util.LinkedHashSet<String> seen = new java.util.LinkedHashSet<>();
+            for (Object o : all) seen.addAll(((Row) o).columns());
+            if (!all.isEmpty()) {
+                handler.columns(new ArrayList<>(seen));
+                flush(all, handler);
+            }
+            throw e.problem;
+        }
         handler.columns(keys);
         List<Object> chunk = new ArrayList<>();
         for (Object o : all) {

@@ -91,6 +91,11 @@ public final class RowIssues {
         if (first != null) throw first;
     }
 
+    /** Whether the first problem recorded is thrown at once ({@link #strict()}, or forwarding to it). */
+    public boolean stopsAtFirst() {
+        return target != null ? target.stopsAtFirst() : strict;
+    }
+
     /** The first bad row throws its {@link DatasetException}. */
     public static RowIssues strict() {
         return new RowIssues(true, 0);

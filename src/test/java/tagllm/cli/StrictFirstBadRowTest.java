@@ -124,4 +124,17 @@ class StrictFirstBadRowTest {
         assertTrue(r.err().contains("d.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
         assertFalse(r.err().contains("d.csv:5"), r.err());
     }
+
+    /** predict checks the field count while reading and the SMILES when a chunk is rendered: line 3 comes first. */
+    @Test
+    void predictStrictNamesTheInvalidSmilesBeforeTheLaterFieldCountError() throws Exception {
+        Path f = Files.writeString(dir.resolve("p.csv"), "smiles\nCCO\nnotasmiles((\nCCC\nCCCC,extra\nCCCCC\n");
+        Path out = dir.resolve("p.out.csv");
+        var r = CliRun.of("predict", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(), "--task", "qed",
+                "--input", f.toString(), "--output", out.toString(), "--quiet", "--strict");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("p.csv:3: smiles: invalid SMILES 'notasmiles(('"), r.err());
+        assertFalse(r.err().contains("p.csv:5"), r.err());
+        assertFalse(Files.exists(out));
+    }
 }
