@@ -12,8 +12,9 @@ import tagllm.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
@@ -37,6 +38,9 @@ public final class TrainingSetBuilder {
     public record Summary(long rows, long written, long tooLong, long duplicates, long invalid) {}
 
     private record Labelled(String input, double value) {}
+
+    /** Over the length limit: as given, or (normalised) only once normalised. */
+    private record TooLong(int length, boolean normalised) {}
 
     private final ToDoubleFunction<String> label;
     private final UnaryOperator<String> normalise;
@@ -70,16 +74,29 @@ public final class TrainingSetBuilder {
     /** As {@link #build(Path, Format, String, Path, RowIssues)}, telling {@code progress} the rows read after each chunk. */
     public Summary build(Path input, Format format, String column, Path output, RowIssues issues, java.util.function.LongConsumer progress)
             throws IOException {
+        return build(input, format, column, output, issues, progress, leftOut -> { });
+    }
+
+    /**
+     * As {@link #build(Path, Format, String, Path, RowIssues, java.util.function.LongConsumer)}, telling {@code leftOut}
+     * each row left out of the output, in file order: a problem (after {@code issues} recorded it), over the length
+     * limit, or a repeat (its reason names the line of the row it repeats). The last two are not problems
+     * ({@code --strict} does not stop at them), so they do not go to {@code issues}; they used to be only counted.
+     */
+    public Summary build(Path input, Format format, String column, Path output, RowIssues issues, java.util.function.LongConsumer progress,
+                         java.util.function.Consumer<DatasetException> leftOut) throws IOException {
         long[] c = new long[4]; // rows, written, tooLong, duplicates
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
             AtomicFiles.write(output, out -> {
                 RowSink sink = RowSink.of(out, RowSink.formatOf(output), Set.of("label"));
                 boolean[] hasSplit = {false};
-                Set<String> seen = new HashSet<>();
-                // the inputs as given whose label was found (written, or a repeat of one written): seen again, they are
-                // repeats without labelling them (a file of 1,000,000 rows of 20,000 molecules labelled every row)
-                Set<String> labelledRaw = new HashSet<>();
+                // each input written, with the line it was written from: a repeat's reason names that line
+                Map<String, Long> seen = new HashMap<>();
+                // the inputs as given whose label was found (written, or a repeat of one written), with the line of the
+                // row written for them: seen again, they are repeats without labelling them (a file of 1,000,000 rows
+                // of 20,000 molecules labelled every row)
+                Map<String, Long> labelledRaw = new HashMap<>();
                 ChunkedRows.scan(input, format, issues, new ChunkedRows.Handler() {
                     @Override
                     public void columns(List<String> columns) throws IOException {
@@ -92,6 +109,7 @@ public final class TrainingSetBuilder {
                     @Override
                     public void unreadable(DatasetException problem) {
                         c[0]++; // read and refused (the reader recorded it as invalid): "rows read" counts it
+                        leftOut.accept(problem); // here, in its place: the reader recorded it when it read it, ahead of its chunk
                     }
 
                     @Override
@@ -99,23 +117,32 @@ public final class TrainingSetBuilder {
                         List<Object> results = labelledOnce(rows, parallel, column, hasSplit[0], labelledRaw);
                         for (int i = 0; i < rows.size(); i++) {
                             c[0]++;
+                            Row row = rows.get(i);
                             if (results.get(i) == REPEAT) {
                                 c[3]++;
+                                leftOut.accept(repeat(row, labelledRaw.get(raw(row, column, hasSplit[0]))));
                                 continue;
                             }
                             if (results.get(i) instanceof DatasetException problem) {
                                 issues.record(problem);
+                                leftOut.accept(problem);
+                                continue;
+                            }
+                            if (results.get(i) instanceof TooLong t) {
+                                c[2]++;
+                                leftOut.accept(new DatasetException(row.origin(), (t.normalised() ? "normalised input is " : "")
+                                        + t.length() + " characters, longer than the limit of " + maxLength));
                                 continue;
                             }
                             Labelled l = (Labelled) results.get(i);
-                            if (l == null) {
-                                c[2]++;
-                                continue;
-                            }
-                            if (dedupe) labelledRaw.add(raw(rows.get(i), column, hasSplit[0]));
-                            if (dedupe && !seen.add(l.input())) {
-                                c[3]++;
-                                continue;
+                            if (dedupe) {
+                                Long first = seen.putIfAbsent(l.input(), row.origin().line());
+                                labelledRaw.putIfAbsent(raw(row, column, hasSplit[0]), first != null ? first : row.origin().line());
+                                if (first != null) {
+                                    c[3]++;
+                                    leftOut.accept(repeat(row, first));
+                                    continue;
+                                }
                             }
                             List<String> out = new ArrayList<>(4);
                             out.add(l.input());
@@ -134,6 +161,12 @@ public final class TrainingSetBuilder {
         return new Summary(c[0], c[1], c[2], c[3], issues.count() - issuesBefore);
     }
 
+    /** Why a repeat is left out: the line of the row written for its input (null: unknown, not expected). */
+    private static DatasetException repeat(Row row, Long firstLine) {
+        return new DatasetException(row.origin(), "duplicate of line " + (firstLine == null ? "?" : firstLine) + " (the paper de-duplicates; "
+                + "--keep-duplicates keeps repeats)");
+    }
+
     /** A row whose input is one already labelled: a repeat, whatever its labelling would give. */
     private static final Object REPEAT = new Object();
 
@@ -143,7 +176,7 @@ public final class TrainingSetBuilder {
      * is labelled (normalising and labelling are functions of the input, so a repeat's input is the same). A repeat of
      * a row over the length limit or that could not be labelled gives that row's result again (its own line for a problem).
      */
-    private List<Object> labelledOnce(List<Row> rows, ParallelMap parallel, String column, boolean withSplit, Set<String> labelledRaw) {
+    private List<Object> labelledOnce(List<Row> rows, ParallelMap parallel, String column, boolean withSplit, Map<String, Long> labelledRaw) {
         if (!dedupe) return parallel.map(rows, row -> labelled(row, column, withSplit));
         int n = rows.size();
         int[] first = new int[n]; // the chunk's row whose result this row takes, or -1: labelled itself, or a repeat of an earlier chunk
@@ -154,7 +187,7 @@ public final class TrainingSetBuilder {
         for (int i = 0; i < n; i++) {
             first[i] = -1;
             String raw = raw(rows.get(i), column, withSplit);
-            if (raw != null && labelledRaw.contains(raw)) {
+            if (raw != null && labelledRaw.containsKey(raw)) {
                 results[i] = REPEAT;
                 continue;
             }
@@ -171,7 +204,7 @@ public final class TrainingSetBuilder {
         for (int i = 0; i < n; i++) {
             if (first[i] < 0) continue;
             Object r = results[first[i]];
-            // a problem names its own row and line: labelled again (rare); too long (null) is the same for a repeat
+            // a problem names its own row and line: labelled again (rare); too long is the same for a repeat
             results[i] = r instanceof Labelled ? REPEAT : r instanceof DatasetException ? labelled(rows.get(i), column, withSplit) : r;
         }
         return java.util.Arrays.asList(results);
@@ -188,7 +221,7 @@ public final class TrainingSetBuilder {
     }
 
     /**
-     * The labelled input, null when it is over the length limit, or the problem. withSplit: the output has a split
+     * The labelled input, {@link TooLong} when it is over the length limit, or the problem. withSplit: the output has a split
      * column, so a row without one (a JSONL object without the key, or with null) is a problem of that row; it used to
      * be thrown while writing and ended the whole build.
      */
@@ -198,9 +231,9 @@ public final class TrainingSetBuilder {
             String raw = row.get(column).strip();
             if (raw.isEmpty()) return new DatasetException(row.origin(), "column '" + column + "' is empty");
             // the paper filters by length before labelling, so over-long inputs are never parsed
-            if (raw.length() > maxLength) return null;
+            if (raw.length() > maxLength) return new TooLong(raw.length(), false);
             String input = normalise.apply(raw);
-            if (input.length() > maxLength) return null;
+            if (input.length() > maxLength) return new TooLong(input.length(), true);
             return new Labelled(input, label.applyAsDouble(input));
         } catch (RuntimeException e) {
             return LabelFailures.of(row, column, e);

@@ -50,7 +50,12 @@ public final class DataBuildCommand implements Runnable {
         @Option(names = "--strict", description = "stop at the first input that cannot be labelled (nothing is written)")
         boolean strict;
 
-        @Option(names = "--force", description = "replace an existing --output file")
+        @Option(names = "--skipped", paramLabel = "FILE", description = "also write every row left out (invalid, too long, "
+                + "duplicate) to FILE, one JSON object a line: file, line, reason (stderr lists the first "
+                + LeftOutRows.SHOWN + ")")
+        Path skipped;
+
+        @Option(names = "--force", description = "replace an existing --output (and --skipped) file")
         boolean force;
 
         @Option(names = {"-q", "--quiet"}, description = "no progress bar")
@@ -60,18 +65,34 @@ public final class DataBuildCommand implements Runnable {
         LabellingOptions labelling = new LabellingOptions();
 
         int run(PrintWriter err, String column, ToDoubleFunction<String> label, UnaryOperator<String> normalise) throws IOException {
+            if (skipped != null && skipped.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
+                throw new UsageError("--skipped and --output name the same file: " + skipped);
+            }
             OutputGuard.requireNew(output, force);
+            OutputGuard.requireNew(skipped, force);
             OutputGuard.removeLeftovers(output, err);
+            OutputGuard.removeLeftovers(skipped, err);
             int t = labelling.threads();
-            RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(1000);
+            LeftOutRows leftOut = new LeftOutRows();
+            // counts the invalid rows (strict: stops at the first); leftOut lists them with the other rows left out, in file order
+            RowIssues issues = strict ? RowIssues.strict() : RowIssues.skipping(0);
             RowProgress bar = RowProgress.overFile(err, quiet, "data build", input);
-            TrainingSetBuilder.Summary s = new TrainingSetBuilder(label, normalise, maxLength, !keepDuplicates, t)
-                    .build(input, labelling.format(), column, output, issues, bar::to);
+            TrainingSetBuilder builder = new TrainingSetBuilder(label, normalise, maxLength, !keepDuplicates, t);
+            TrainingSetBuilder.Summary[] s = new TrainingSetBuilder.Summary[1];
+            if (skipped == null) {
+                s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add);
+            } else {
+                // written beside the output, atomically: both files are complete, or neither is replaced
+                tagllm.util.AtomicFiles.write(skipped, file -> {
+                    leftOut.writeTo(file);
+                    s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add);
+                });
+            }
             bar.finish();
-            if (issues.count() > 0) err.println(issues.summary());
+            err.print(leftOut.listing(skipped == null ? " (--skipped FILE lists every one)" : " (every one is in " + skipped + ")"));
             err.printf(java.util.Locale.ROOT, "%s: %s read, %d written to %s; skipped %d longer than %s, %s, %d invalid%n",
-                    input, Plural.count(s.rows(), "row"), s.written(), output, s.tooLong(), Plural.count(maxLength, "character"),
-                    Plural.count(s.duplicates(), "duplicate"), s.invalid());
+                    input, Plural.count(s[0].rows(), "row"), s[0].written(), output, s[0].tooLong(), Plural.count(maxLength, "character"),
+                    Plural.count(s[0].duplicates(), "duplicate"), s[0].invalid());
             err.flush();
             return 0;
         }
