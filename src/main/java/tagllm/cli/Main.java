@@ -37,15 +37,37 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Never reached: {@link #commandLine()} refuses {@code tagllm} without a command before it would run. */
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        throw missingCommand(spec.commandLine());
+    }
+
+    /**
+     * {@code tagllm}, or a command group such as {@code tagllm data build}, without the command it groups: a command
+     * line that cannot run as given (exit 2, the reason and the usage on stderr, as for a missing option), not a
+     * success that did nothing; a script that left out the command is told so. {@code --help} and {@code help} still
+     * print the usage on stdout and exit 0.
+     */
+    private static CommandLine.ParameterException missingCommand(CommandLine group) {
+        return new CommandLine.ParameterException(group, "Missing command: give one of "
+                + String.join(", ", group.getSubcommands().keySet()) + " (" + group.getCommandName() + " --help says what each does)");
     }
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         ModuleCommands.addTo(cl); // tagllm spark ... (tagllm-spark, when on the class path)
         cl.setParameterExceptionHandler(Main::misspelledBeforeMissing);
+        cl.setExecutionStrategy(parsed -> {
+            CommandLine.ParseResult last = parsed;
+            boolean help = false;
+            for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+                help |= p.isUsageHelpRequested() || p.isVersionHelpRequested();
+                last = p;
+            }
+            if (!help && !last.commandSpec().subcommands().isEmpty()) throw missingCommand(last.commandSpec().commandLine());
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof UsageError) { // as picocli answers a command line it cannot parse: the reason, the usage, 2
                 cmd.getErr().println(ex.getMessage());
