@@ -29,15 +29,8 @@ import tagllm.util.PythonFloat;
         description = "Molecule and protein labels without Python: QED of SMILES (RDKit's definition), canonical SMILES, "
                 + "protein descriptors (BLOSUM1 as peptides 0.3.2, the rest as Biopython ProteinAnalysis).",
         subcommands = {ChemCommand.QedCmd.class, ChemCommand.CanonicalCmd.class, ChemCommand.DescriptorsCmd.class})
-public final class ChemCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class ChemCommand {
+    // a group: without one of its commands it is refused (exit 2) by Main.commandLine(), so it has nothing to run
     /** Options shared by the file-labelling subcommands. */
     static final class FileOptions {
         @Option(converter = StandardStreams.In.class, names = "--input", paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (by extension, or --format; also gzip-compressed)")

@@ -24,15 +24,8 @@ import java.util.function.UnaryOperator;
 @Command(name = "build", mixinStandardHelpOptions = true,
         description = "Build a training CSV (input,label,label_text[,split]) for the paper's QED or Descriptor task.",
         subcommands = {DataBuildCommand.QedBuild.class, DataBuildCommand.DescriptorBuild.class})
-public final class DataBuildCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class DataBuildCommand {
+    // a group: without one of its commands it is refused (exit 2) by Main.commandLine(), so it has nothing to run
     static final class BuildOptions {
         @Option(converter = StandardStreams.In.class, names = "--input", required = true, paramLabel = "FILE", description = "CSV, TSV, JSONL or FASTA file (also gzip-compressed)")
         Path input;

@@ -6,12 +6,6 @@ import picocli.CommandLine.Command;
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Prepare datasets.",
         subcommands = {DataBuildCommand.class})
-public final class DataCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class DataCommand {
+    // a group: without one of its commands it is refused (exit 2) by Main.commandLine(), so it has nothing to run
 }

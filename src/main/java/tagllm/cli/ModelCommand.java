@@ -22,15 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "Inspect a model (folder or Hub id), or create a randomly initialised one from a config.json.",
         subcommands = {ModelCommand.Inspect.class, ModelCommand.Init.class})
-public final class ModelCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class ModelCommand {
+    // a group: without one of its commands it is refused (exit 2) by Main.commandLine(), so it has nothing to run
     @Command(name = "inspect", mixinStandardHelpOptions = true,
             description = "Architecture, sizes, stored dtypes, parameter count, bytes on disk, rope and tokenizer of a model, "
                     + "and whether it loads (the structural checks loading makes, from the headers; exit status 1 when it would not).")

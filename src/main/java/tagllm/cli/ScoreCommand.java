@@ -39,15 +39,8 @@ import java.util.concurrent.Callable;
         description = "Score existing outputs: BLEU and chrF for translations, MSE/MAE/RMSE/Pearson/Spearman/R² for numbers, "
                 + "AUROC/AUPRC/accuracy/F1/log loss/ECE for class probabilities.",
         subcommands = {ScoreCommand.Text.class, ScoreCommand.Regression.class, ScoreClassification.class})
-public final class ScoreCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class ScoreCommand {
+    // a group: without one of its commands it is refused (exit 2) by Main.commandLine(), so it has nothing to run
     private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     @Command(name = "text", mixinStandardHelpOptions = true,

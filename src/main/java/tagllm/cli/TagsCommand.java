@@ -22,13 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "tags", mixinStandardHelpOptions = true,
         description = "Inspect or compose tag files (*.tags.safetensors).",
         subcommands = {TagsCommand.Inspect.class, TagsCommand.Merge.class})
-public final class TagsCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() { spec.commandLine().usage(System.out); }
-
+public final class TagsCommand {
+    // a group: without one of its commands it is refused (exit 2) by Main.commandLine(), so it has nothing to run
     @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Tags, heads, tasks, base model and provenance of a tag file.")
     static final class Inspect implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "a *.tags.safetensors file")

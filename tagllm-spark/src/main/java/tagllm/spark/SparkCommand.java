@@ -1,6 +1,5 @@
 package tagllm.spark;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** tagllm spark: the commands of the tagllm-spark module (added to the core CLI through tagllm.cli.CliExtension). */
@@ -8,15 +7,8 @@ import picocli.CommandLine.Command;
         description = {"Score on Apache Spark (local[*] embedded, local-cluster[...], or a cluster through spark-submit).",
                 "Training on Spark: put engine: spark and master: ... in the experiment file and run tagllm train."},
         subcommands = {SparkScoreCommand.class})
-public final class SparkCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class SparkCommand {
+    // a group: without one of its commands it is refused (exit 2) by Main.commandLine(), so it has nothing to run
     /** The ServiceLoader entry point. */
     public static final class Extension implements tagllm.cli.CliExtension {
         @Override
