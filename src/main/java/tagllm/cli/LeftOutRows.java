@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import tagllm.data.DatasetException;
 import tagllm.util.FileErrors;
+import tagllm.util.Plural;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -56,7 +57,7 @@ final class LeftOutRows {
     /** The listing for stderr: none when no row was left out. */
     synchronized String listing(String skippedHint) {
         if (count == 0) return "";
-        StringBuilder b = new StringBuilder().append(count).append(count == 1 ? " row" : " rows").append(" left out:");
+        StringBuilder b = new StringBuilder(Plural.count(count, "row")).append(" left out:");
         // a quoted CSV field with a CR LF would break the listing; the --skipped file keeps the message as it is
         for (String m : first) b.append("\n  ").append(FileErrors.visible(m));
         if (count > first.size()) b.append("\n  and ").append(count - first.size()).append(" more").append(skippedHint);
