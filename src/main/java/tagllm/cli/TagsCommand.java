@@ -12,6 +12,7 @@ import tagllm.head.RegressionHead;
 import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagSet;
+import tagllm.util.Plural;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -91,10 +92,9 @@ public final class TagsCommand {
                     JsonNode engine = p.path("engine");
                     if (engine.isObject()) {
                         // the tensors are one JVM's bits either way: only this line tells a Spark-trained stage
-                        int executors = engine.path("executors").asInt();
-                        out.printf(Locale.ROOT, "      trained on %s (master %s, Spark %s, %d executor%s, %d partition%s a step)%n",
-                                engine.path("name").asText(), engine.path("master").asText(), engine.path("spark_version").asText(), executors,
-                                executors == 1 ? "" : "s", engine.path("partitions_per_step").asInt(), engine.path("partitions_per_step").asInt() == 1 ? "" : "s");
+                        out.printf(Locale.ROOT, "      trained on %s (master %s, Spark %s, %s, %s a step)%n",
+                                engine.path("name").asText(), engine.path("master").asText(), engine.path("spark_version").asText(),
+                                Plural.count(engine.path("executors").asInt(), "executor"), Plural.count(engine.path("partitions_per_step").asInt(), "partition"));
                     }
                 }
             }

@@ -152,7 +152,7 @@ public final class Compare {
         if (!vs.has("paired_seeds")) return "";
         int k = vs.path("paired_seeds").asInt();
         int most = Math.max(variant.path("seeds").size(), task.path("variants").path("tagllm").path("seeds").size());
-        return k > 0 && k < most ? " (over the " + k + (k == 1 ? " seed" : " seeds") + " both have)" : "";
+        return k > 0 && k < most ? " (over the " + tagllm.util.Plural.count(k, "seed") + " both have)" : "";
     }
 
     /** The results as a Markdown table per task (what the command prints). */
