@@ -63,8 +63,8 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "reuse the finished runs in the output folder, run the others")
     boolean resume;
 
-    @Option(names = "--retry-failed", description = "with --resume: train again the runs recorded as failed (diverged); else they are "
-            + "kept as failed, as training is deterministic and the same settings diverge again")
+    @Option(names = "--retry-failed", description = "with --resume: train again the runs recorded as failed (diverged), of a prompt-tuning "
+            + "or LoRA run only its failed tasks; else they are kept as failed, as training is deterministic and the same settings diverge again")
     boolean retryFailed;
 
     @Option(names = "--report-only", description = "only write the report from the runs already finished in the output folder (runs nothing)")

@@ -64,7 +64,8 @@ public final class CompareRunner {
     /**
      * promptInit: text (PEFT's TEXT init from the task's prompt words) or random (normal, the embedding entries'
      * standard deviation). lora: rank, alpha, dropout. retryFailed: with resume, train again the runs recorded as
-     * failed (else they are reused as they are: training is deterministic, so the same settings fail the same way).
+     * failed (else they are reused as they are: training is deterministic, so the same settings fail the same way); of a
+     * prompt-tuning or LoRA run only its failed tasks train again.
      */
     public record Options(List<Method> methods, List<Long> seeds, List<Ablation> ablations, Path dir, boolean resume,
                           String promptInit, int loraRank, double loraAlpha, double loraDropout, boolean reportOnly, boolean retryFailed) {
@@ -204,6 +205,7 @@ public final class CompareRunner {
                     String id = m.label() + (a == null ? "" : "-" + a.name().replace('=', '-')) + "-seed" + seed;
                     Path dir = o.dir().resolve("runs").resolve(id);
                     Path result = dir.resolve("result.json");
+                    RunResult earlier = null; // a retried run whose failed tasks alone train again (prompt tuning, LoRA)
                     if (o.resume() && Files.isRegularFile(result)) {
                         RunResult done = readResult(result);
                         if (!done.failed()) {
@@ -218,7 +220,14 @@ public final class CompareRunner {
                             out.add(done);
                             continue;
                         }
-                        progress.message("run " + id + ": recorded as failed (" + done.failureSummary() + "), trained again (--retry-failed)");
+                        if (keepsFinishedTasks(m, done)) {
+                            earlier = done;
+                            progress.message("run " + id + ": recorded as failed (" + done.failureSummary() + "), its failed "
+                                    + (done.taskFailures().size() == 1 ? "task " : "tasks ") + String.join(", ", done.taskFailures().keySet())
+                                    + " trained again (--retry-failed), the outcomes of its finished tasks kept from " + result);
+                        } else {
+                            progress.message("run " + id + ": recorded as failed (" + done.failureSummary() + "), trained again (--retry-failed)");
+                        }
                     }
                     // the probe and the baseline use no seed: another seed's finished fit is the same, so it is reused
                     // (before --report-only leaves a run out: an unfinished probe seed is derivable from any finished one)
@@ -248,8 +257,8 @@ public final class CompareRunner {
                         r = switch (m) {
                             case TAGLLM -> tagLlm(exp, a, seed, id, dir);
                             case PROBE -> probe(exp, seed, id);
-                            case PROMPT_TUNING -> promptTuning(exp, o, seed, id, dir);
-                            case LORA -> lora(exp, o, seed, id, dir);
+                            case PROMPT_TUNING -> promptTuning(exp, o, seed, id, dir, earlier);
+                            case LORA -> lora(exp, o, seed, id, dir, earlier);
                             case BASELINE -> baseline(exp, seed, id);
                         };
                     } catch (Trainer.Diverged d) {
@@ -266,6 +275,27 @@ public final class CompareRunner {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a failed run retried keeps its finished tasks: prompt tuning and LoRA train each task on its own (fresh
+     * tokens or adapters, its own trainer and seed), so a finished task would train again to the same outcome; Tag-LLM
+     * trains its tasks together, and a run that failed whole has no finished task.
+     */
+    private static boolean keepsFinishedTasks(Method m, RunResult done) {
+        return (m == Method.PROMPT_TUNING || m == Method.LORA) && done.failure() == null && !done.tasks().isEmpty();
+    }
+
+    /**
+     * A task the earlier result finished (with --retry-failed): its outcome, and its curves (the stage named after it) in
+     * their place, so the run's result is the one training every task again would give. False where it must train.
+     */
+    private static boolean keptFromEarlier(RunResult earlier, String task, String stage, Map<String, RunResult.TaskOutcome> tasks,
+                                           List<RunResult.Curve> curves) {
+        if (earlier == null || earlier.failure(task) != null || !earlier.tasks().containsKey(task)) return false;
+        tasks.put(task, earlier.tasks().get(task));
+        for (RunResult.Curve c : earlier.curves()) if (c.name().equals(stage)) curves.add(c);
+        return true;
     }
 
     static String why(Trainer.Diverged d) { return "diverged at step " + d.step() + " of stage " + d.stage() + ": loss " + d.loss(); }
@@ -427,7 +457,7 @@ public final class CompareRunner {
         return free.withTemplate(tag + " " + free.template(), Map.of(tag, TagKind.FUNCTION.label()));
     }
 
-    private RunResult promptTuning(Experiment exp, Options o, long seed, String id, Path dir) throws IOException {
+    private RunResult promptTuning(Experiment exp, Options o, long seed, String id, Path dir, RunResult earlier) throws IOException {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
         List<RunResult.Curve> curves = new ArrayList<>();
         Map<String, String> failures = new LinkedHashMap<>();
@@ -435,6 +465,7 @@ public final class CompareRunner {
         for (Map.Entry<String, StageSpec> e : scored.entrySet()) {
             long t0 = System.nanoTime();
             String task = e.getKey();
+            if (keptFromEarlier(earlier, task, "prompt-tuning-" + task, tasks, curves)) continue;
             TaskSpec spec = exp.tasks().get(task), free = tagFree(spec);
             String tag = promptTag(task);
             int n = promptLength(exp, spec);
@@ -516,13 +547,14 @@ public final class CompareRunner {
      * head train with the task's budget (its shares of the stages that train it). Each task gets fresh adapters on its own copy of
      * the engine (the frozen weights are shared).
      */
-    private RunResult lora(Experiment exp, Options o, long seed, String id, Path dir) throws IOException {
+    private RunResult lora(Experiment exp, Options o, long seed, String id, Path dir, RunResult earlier) throws IOException {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
         List<RunResult.Curve> curves = new ArrayList<>();
         Map<String, String> failures = new LinkedHashMap<>();
         for (Map.Entry<String, StageSpec> e : scoredTasks(exp).entrySet()) {
             long t0 = System.nanoTime();
             String task = e.getKey();
+            if (keptFromEarlier(earlier, task, "lora-" + task, tasks, curves)) continue;
             FreeSplits splits = freeSplits(exp, task);
             TaskSpec free = splits.free();
             List<Example> train = splits.train(), valid = splits.valid(), test = splits.test();
