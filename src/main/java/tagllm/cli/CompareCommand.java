@@ -146,8 +146,7 @@ public final class CompareCommand implements Callable<Integer> {
         if (!failed.isEmpty()) {
             List<String> ids = new ArrayList<>();
             failed.forEach(f -> ids.add(tagllm.compare.HtmlReport.failedRun(f) + " (" + f.path("failure").asText() + ")"));
-            spec.commandLine().getErr().println("error: " + tagllm.compare.HtmlReport.failedRunCount(failed) + " of " + report.path("runs").size() + " runs failed and have no "
-                    + "metrics: " + String.join("; ", ids) + ". The report marks them and leaves them out of the means; "
+            spec.commandLine().getErr().println("error: " + tagllm.compare.HtmlReport.failedHeading(report) + " (no metrics): " + String.join("; ", ids) + ". The report marks them and leaves them out of the means; "
                     + "--resume keeps them as failed (training is deterministic), --resume --retry-failed trains them again");
             return 1;
         }

@@ -218,8 +218,7 @@ public final class Compare {
         }
         var failedRuns = report.path("about").path("failed_runs");
         if (!failedRuns.isEmpty()) {
-            b.append("\n").append(HtmlReport.failedRunCount(failedRuns)).append(" of ").append(report.path("runs").size())
-                    .append(" runs failed (no metrics; report.json: about.failed_runs):\n");
+            b.append("\n").append(HtmlReport.failedHeading(report)).append(" (no metrics; report.json: about.failed_runs):\n");
             failedRuns.forEach(f -> b.append("  ").append(HtmlReport.failedRun(f)).append(": ").append(f.path("failure").asText()).append("\n"));
         }
         return b.toString();

@@ -74,8 +74,7 @@ public final class HtmlReport {
         // runs that stopped (a diverging loss) have no metrics: named here, and per table where they would be
         JsonNode failedRuns = about.path("failed_runs");
         if (!failedRuns.isEmpty()) {
-            b.append("<p><b>").append(failedRunCount(failedRuns)).append(" of ").append(report.path("runs").size())
-                    .append(" runs failed (no metrics, left out of every mean):</b> ");
+            b.append("<p><b>").append(esc(failedHeading(report))).append(" (no metrics, left out of every mean):</b> ");
             List<String> items = new java.util.ArrayList<>();
             failedRuns.forEach(f -> items.add(failedRun(f) + " (" + f.path("failure").asText() + ")"));
             b.append(esc(String.join("; ", items))).append("</p>\n");
@@ -234,11 +233,31 @@ public final class HtmlReport {
         return " ± " + fmt(variant.path("std").path(metric).asDouble(Double.NaN)) + of;
     }
 
-    /** How many runs about.failed_runs names (a run one or more of whose tasks failed alone counts once). */
-    public static long failedRunCount(JsonNode failedRuns) {
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        failedRuns.forEach(f -> ids.add(f.path("run").asText()));
-        return ids.size();
+    /**
+     * What about.failed_runs says failed, counted as it failed: whole runs ("1 of 4 runs failed"), and tasks that
+     * failed alone in a run that has metrics for its other tasks ("1 task failed in 1 of 2 runs"), or both ("1 of 3
+     * runs failed and 2 tasks failed in 1 other run"). Counting a run one of whose tasks failed as a failed run said
+     * it had no metrics at all. Empty when nothing failed.
+     */
+    public static String failedHeading(JsonNode report) {
+        java.util.Set<String> whole = new java.util.LinkedHashSet<>(), partly = new java.util.LinkedHashSet<>();
+        int tasks = 0;
+        for (JsonNode f : report.path("about").path("failed_runs")) {
+            if (f.hasNonNull("task")) {
+                tasks++;
+                partly.add(f.path("run").asText());
+            } else {
+                whole.add(f.path("run").asText());
+            }
+        }
+        int runs = report.path("runs").size();
+        List<String> parts = new java.util.ArrayList<>();
+        if (!whole.isEmpty()) parts.add(whole.size() + " of " + runs + " runs failed");
+        if (tasks > 0) {
+            parts.add(tasks + (tasks == 1 ? " task" : " tasks") + " failed in " + (whole.isEmpty() ? partly.size() + " of " + runs + " runs"
+                    : partly.size() + (partly.size() == 1 ? " other run" : " other runs")));
+        }
+        return String.join(" and ", parts);
     }
 
     /** An entry of about.failed_runs as "lora-seed5", or "lora-seed5 on task qed" where that task alone failed. */

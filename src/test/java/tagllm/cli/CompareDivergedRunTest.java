@@ -43,7 +43,7 @@ class CompareDivergedRunTest {
         CliRun first = CliRun.of("compare", yaml.toString(), "--methods", "lora,tagllm", "--seeds", "1", "-o", out.toString(), "-q");
         assertEquals(1, first.exit(), first.err());
         assertTrue(first.err().contains("run lora-seed5: task qed diverged at step 3 of stage lora-qed: loss NaN; recorded as failed"), first.err());
-        assertTrue(first.err().contains("error: 1 of 3 runs failed and have no metrics: lora-seed5 on task qed (diverged at step 3 of stage lora-qed: loss NaN)"),
+        assertTrue(first.err().contains("error: 1 task failed in 1 of 3 runs (no metrics): lora-seed5 on task qed (diverged at step 3 of stage lora-qed: loss NaN)"),
                 first.err());
         JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
         JsonNode v = report.path("tasks").path("qed").path("variants");
@@ -59,7 +59,7 @@ class CompareDivergedRunTest {
         assertEquals("lora-seed5", report.path("about").path("failed_runs").get(0).path("run").asText());
         assertEquals("qed", report.path("about").path("failed_runs").get(0).path("task").asText(), "LoRA trains each task alone: the task failed");
         assertTrue(first.out().contains("| lora | – | – (0 of 1 seed) | – |"), first.out());
-        assertTrue(Files.readString(out.resolve("report.html")).contains("1 of 3 runs failed"));
+        assertTrue(Files.readString(out.resolve("report.html")).contains("1 task failed in 1 of 3 runs (no metrics"));
 
         // resumed: the failed run is deterministic, so it is kept as failed rather than trained again
         Path result = out.resolve("runs/lora-seed5/result.json");

@@ -51,7 +51,7 @@ class CompareOneTaskDivergesTest {
         assertEquals(1, first.exit(), first.err());
         assertTrue(first.err().contains("run lora-seed5: task qed " + WHY + "; recorded as failed for that task, the run's other tasks go on"),
                 first.err());
-        assertTrue(first.err().contains("error: 1 of 2 runs failed and have no metrics: lora-seed5 on task qed (" + WHY + ")"),
+        assertTrue(first.err().contains("error: 1 task failed in 1 of 2 runs (no metrics): lora-seed5 on task qed (" + WHY + ")"),
                 first.err());
 
         JsonNode report = JSON.readTree(out.resolve("report.json").toFile());
@@ -68,7 +68,9 @@ class CompareOneTaskDivergesTest {
         assertEquals("qed", failed.get(0).path("task").asText());
         assertEquals(WHY, failed.get(0).path("failure").asText());
         assertTrue(first.out().contains("lora-seed5 on task qed: " + WHY), first.out());
-        assertTrue(Files.readString(out.resolve("report.html")).contains("lora-seed5 on task qed (" + WHY + ")"));
+        assertTrue(first.out().contains("1 task failed in 1 of 2 runs (no metrics; report.json: about.failed_runs):"), first.out());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("1 task failed in 1 of 2 runs (no metrics, left out of every mean):</b> "
+                + "lora-seed5 on task qed (" + WHY + ")"));
 
         // the run's result.json keeps logp's outcome beside qed's failure: --resume reads both back, trains nothing
         JsonNode result = JSON.readTree(out.resolve("runs/lora-seed5/result.json").toFile());

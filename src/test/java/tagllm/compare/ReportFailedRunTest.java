@@ -71,6 +71,32 @@ class ReportFailedRunTest {
         assertTrue(html.contains("1 of 4 runs failed (no metrics, left out of every mean):</b> lora-seed2 (" + WHY + ")"));
     }
 
+    /**
+     * One run failed whole, another only on its task qed: the heading counts each as what it is, where it said "2 of
+     * 3 runs failed (no metrics...)" of a run that failed on one task and has metrics for its others.
+     */
+    @Test
+    void theHeadingTellsAFailedRunFromAFailedTask(@TempDir Path dir) throws Exception {
+        Experiment exp = HandMadeRuns.experiment(dir, "qed: {preset: QED, data: d.csv}");
+        RunResult qedFailed = new RunResult("lora-seed1", "lora", "", 1, 2.0, java.util.Map.of(), List.of(), null, java.util.Map.of("qed", WHY));
+        ObjectNode report = Report.build(exp, List.of(run("tagllm", 1, 0.1), failed("prompt-tuning", 1), qedFailed), JSON.createObjectNode());
+        JsonNode about = report.path("about").path("failed_runs");
+        assertEquals(2, about.size(), "one entry per failed run, one per failed task: as before");
+        assertFalse(about.get(0).has("task"));
+        assertEquals("qed", about.get(1).path("task").asText());
+
+        String heading = "1 of 3 runs failed and 1 task failed in 1 other run";
+        String md = Compare.markdown(report);
+        assertTrue(md.contains("\n" + heading + " (no metrics; report.json: about.failed_runs):\n  prompt-tuning-seed1: " + WHY
+                + "\n  lora-seed1 on task qed: " + WHY), md);
+        assertTrue(HtmlReport.render(report).contains("<b>" + heading + " (no metrics, left out of every mean):</b> prompt-tuning-seed1 ("
+                + WHY + "); lora-seed1 on task qed (" + WHY + ")"));
+
+        // a task failed, no run failed whole
+        ObjectNode taskOnly = Report.build(exp, List.of(run("tagllm", 1, 0.1), qedFailed), JSON.createObjectNode());
+        assertTrue(Compare.markdown(taskOnly).contains("\n1 task failed in 1 of 2 runs (no metrics; report.json: about.failed_runs):\n"));
+    }
+
     @Test
     void aVariantWhoseEverySeedFailedStaysInTheReport(@TempDir Path dir) throws Exception {
         ObjectNode report = report(dir, List.of(failed("tagllm", 1), failed("tagllm", 2), run("probe", 1, 0.5), run("probe", 2, 0.5)));
