@@ -254,8 +254,8 @@ public final class HtmlReport {
         List<String> parts = new java.util.ArrayList<>();
         if (!whole.isEmpty()) parts.add(whole.size() + " of " + runs + " runs failed");
         if (tasks > 0) {
-            parts.add(tasks + (tasks == 1 ? " task" : " tasks") + " failed in " + (whole.isEmpty() ? partly.size() + " of " + runs + " runs"
-                    : partly.size() + (partly.size() == 1 ? " other run" : " other runs")));
+            parts.add(tagllm.util.Plural.count(tasks, "task") + " failed in " + (whole.isEmpty() ? partly.size() + " of " + runs + " runs"
+                    : tagllm.util.Plural.count(partly.size(), "other run")));
         }
         return String.join(" and ", parts);
     }
