@@ -1,6 +1,8 @@
 package tagllm.train;
 
+import tagllm.config.ConfigException;
 import tagllm.data.Row;
+import tagllm.data.RowIssues;
 import tagllm.head.HeadInit;
 import tagllm.head.Logistic;
 import tagllm.head.RegressionHead;
@@ -31,6 +33,16 @@ public final class ClassificationHeads {
 
     /** The experiment with every classification task's classes (and balanced weights) read from its training rows. */
     public static Experiment resolveClasses(Experiment exp, ExperimentRunner.RowLoader rows) throws IOException {
+        return resolveClasses(exp, rows, false);
+    }
+
+    /**
+     * As {@link #resolveClasses(Experiment, ExperimentRunner.RowLoader)}; {@code strict} (--strict): a bad row the read
+     * or the split finds is not reported here, as the stage that renders the task's rows reports the first bad row in
+     * file order (a bad label before it included): the classes come from the training rows before it. When those
+     * rows give no classes, the bad row is reported here.
+     */
+    public static Experiment resolveClasses(Experiment exp, ExperimentRunner.RowLoader rows, boolean strict) throws IOException {
         Map<String, TaskSpec> tasks = new LinkedHashMap<>(exp.tasks());
         boolean changed = false;
         for (Map.Entry<String, TaskSpec> e : tasks.entrySet()) {
@@ -41,9 +53,16 @@ public final class ClassificationHeads {
             boolean needsRows = !cs.resolved() || (cs.balanced() && cs.weights() == null);
             if (!needsRows) continue;
             if (ds == null) throw new IllegalArgumentException("task " + e.getKey() + ": its classes are not listed (classes: [...]) and it has no data to find them in");
-            List<Row> train = rows.load(ds, "train");
+            RowIssues held = RowIssues.firstInFileOrder();
+            List<Row> train = strict ? rows.load(ds, "train", held) : rows.load(ds, "train");
             if (ds.maxTrain() > 0 && train.size() > ds.maxTrain()) train = train.subList(0, ds.maxTrain());
-            e.setValue(ClassLabels.resolve(t, train));
+            try {
+                e.setValue(ClassLabels.resolve(t, train));
+            } catch (ConfigException cut) {
+                // the rows before the bad one may be too few to show the classes: the bad row is what stops the run
+                held.throwFirst();
+                throw cut;
+            }
             changed = true;
         }
         if (!changed) return exp;

@@ -84,6 +84,7 @@ public final class ExperimentRunner {
     private final String modelName;
     private final String fingerprint;
     private final RowLoader rows;
+    private final boolean strict;
     private final Progress progress;
     private final SplitExamples examples;
     private final StageValidation validation;
@@ -110,6 +111,7 @@ public final class ExperimentRunner {
         this.modelName = modelName;
         this.fingerprint = fingerprint;
         this.rows = rows;
+        this.strict = strict;
         this.progress = progress;
         this.examples = new SplitExamples(rows, model.config().maxPositions(), strict, progress);
         this.validation = new StageValidation(model, tokenizer, examples, progress);
@@ -204,7 +206,7 @@ public final class ExperimentRunner {
             }
         }
         examples.skipped.start(out, resume, RunManifest.since(out), kept, keptTasks);
-        exp = ClassificationHeads.resolveClasses(exp, rows);
+        exp = ClassificationHeads.resolveClasses(exp, rows, strict);
         TagSet tags = initialTags(exp, modelName, fingerprint);
         List<ObjectNode> summaries = new ArrayList<>();
         try (MetricsLog log = new MetricsLog(out.resolve("metrics.jsonl"))) {

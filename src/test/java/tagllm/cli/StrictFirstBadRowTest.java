@@ -125,6 +125,48 @@ class StrictFirstBadRowTest {
         assertFalse(r.err().contains("d.csv:5"), r.err());
     }
 
+    private static CliRun trainClassification(String name, String csv) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(name));
+        Files.writeString(d.resolve("d.csv"), csv);
+        Files.writeString(d.resolve("exp.yaml"), """
+                model: %s
+                tag_length: 2
+                tasks:
+                  cls:
+                    type: classification
+                    template: "Molecule <SMILES> {smiles} is <Kind>"
+                    tags: {Kind: function}
+                    label: kind
+                    max_length: 100
+                    data: d.csv
+                stages:
+                  - {name: s, stage: 2, tasks: [cls], lr: 0.01, batch_size: 2, grad_accum: 1, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        return CliRun.of("train", d.resolve("exp.yaml").toString(), "--quiet", "--strict", "-o", d.resolve("run").toString());
+    }
+
+    /**
+     * the classes are found in the training rows before the stage renders them: that read stopped at the field-count
+     * error of line 5 before the empty label of line 3 was checked.
+     */
+    @Test
+    void trainStrictClassificationNamesTheEmptyLabelBeforeALaterFieldCountError() throws Exception {
+        var r = trainClassification("cls3", "smiles,kind,split\nCCO,a,train\nCCN,,train\nCCC,b,train\nCCCC,a\nCCCCC,b,train\n");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("d.csv:3:"), r.err());
+        assertTrue(r.err().contains("kind"), r.err());
+        assertFalse(r.err().contains("d.csv:5"), r.err());
+    }
+
+    /** no row before the field-count error shows two classes: the field-count error is the one to report. */
+    @Test
+    void trainStrictClassificationNamesTheFieldCountErrorWhenTheRowsBeforeItShowNoClasses() throws Exception {
+        var r = trainClassification("cls1", "smiles,kind,split\nCCO,a,train\nCCCC,a\nCCCCC,b,train\n");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("d.csv:3:"), r.err());
+        assertFalse(r.err().contains("at least two classes"), r.err());
+    }
+
     /** predict checks the field count while reading and the SMILES when a chunk is rendered: line 3 comes first. */
     @Test
     void predictStrictNamesTheInvalidSmilesBeforeTheLaterFieldCountError() throws Exception {
