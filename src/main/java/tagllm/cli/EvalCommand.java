@@ -129,7 +129,7 @@ public final class EvalCommand implements Callable<Integer> {
             consumed++;
             if (issues.convert(row, render).isPresent()) n++;
         }
-        if (opts.strict) issues.throwFirst(); // after every row: a random or scaffold split holds its rows out of file order
+        if (opts.strict) issues.throwFirst(); // after every row: the one thrown is the first by place, not relying on a split keeping file order (SeededSplit and ScaffoldSplit do)
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         // the rows read are the split's only when --max-rows left none unread
         long read = n + issues.count();

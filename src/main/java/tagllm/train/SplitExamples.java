@@ -58,7 +58,7 @@ final class SplitExamples {
             if (cap > 0 && out.size() >= cap) break;
             issues.convert(row, r::example).ifPresent(out::add);
         }
-        if (strict) issues.throwFirst(); // after every row: a random or scaffold split holds its rows out of file order
+        if (strict) issues.throwFirst(); // after every row: the one thrown is the first by place, not relying on a split keeping file order (SeededSplit and ScaffoldSplit do)
         newRows |= skipped.add(issues.all(), t.name(), split);
         String report = "task " + t.name() + " (" + split + "): " + issues.summary();
         if (issues.count() > 0 && reported.add(report)) progress.message(report);

@@ -3,11 +3,14 @@ package tagllm.cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tagllm.data.SeededSplit;
+import tagllm.data.Split;
 import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -81,6 +84,39 @@ class StrictFirstBadRowTest {
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("one.csv:5:"), r.err());
         assertFalse(r.out().contains("mse"), r.out());
+    }
+
+    /**
+     * a random split: the test split's first and last rows (in file order, as SeededSplit gives them) have labels that
+     * are not numbers; the earlier line is the one named, whatever order the shuffle drew them in.
+     */
+    @Test
+    void evalStrictRandomSplitNamesTheEarlierOfTwoBadLabels() throws Exception {
+        String[] smiles = {"CCO", "CCN", "CCC", "CCCC", "CCCN", "CCCO", "CCCCC", "CCCCN", "CCCCO", "CCCCCC"};
+        List<Integer> test = new SeededSplit(0.5, 0, 0.5, 7).split(java.util.stream.IntStream.range(0, smiles.length).boxed().toList())
+                .get(Split.TEST);
+        int first = test.get(0), last = test.get(test.size() - 1);
+        assertTrue(last > first, "two test rows: " + test);
+        StringBuilder csv = new StringBuilder("smiles,qed\n");
+        for (int i = 0; i < smiles.length; i++) csv.append(smiles[i]).append(',').append(i == first ? "abc" : i == last ? "xyz" : "0.5").append('\n');
+        var r = eval("random.csv", csv.toString(), "--strict", "--split-by", "random", "--split-fractions", "0.5,0,0.5", "--split-seed", "7");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("random.csv:" + (first + 2) + ": column 'qed': expected a number, got 'abc'"), r.err());
+        assertFalse(r.err().contains("xyz"), r.err());
+    }
+
+    /**
+     * a scaffold split: the SMILES of line 5 has no scaffold (the split's pass finds it), the labels of lines 3 and 4 are
+     * not numbers (the task's pass, after the split): line 3 is named.
+     */
+    @Test
+    void evalStrictScaffoldSplitNamesTheBadLabelBeforeTheLaterBadSmiles() throws Exception {
+        var r = eval("scaffold.csv", "smiles,qed\nc1ccccc1O,0.4\nc1ccccc1N,abc\nC1CCCCC1,xyz\nnotasmiles((,0.3\nc1ccccc1C,0.2\n",
+                "--strict", "--split-by", "scaffold", "--split-fractions", "0,0,1");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("scaffold.csv:3: column 'qed': expected a number, got 'abc'"), r.err());
+        assertFalse(r.err().contains("scaffold.csv:4"), r.err());
+        assertFalse(r.err().contains("scaffold.csv:5"), r.err());
     }
 
     /** without --strict every bad row is told, with its line, in file order, and the good ones are scored. */
