@@ -43,9 +43,9 @@ public final class DataBuildCommand {
         @Option(names = "--strict", description = "stop at the first input that cannot be labelled (nothing is written)")
         boolean strict;
 
-        @Option(names = "--skipped", paramLabel = "FILE", description = "also write every row left out (invalid, too long, "
-                + "duplicate) to FILE, one JSON object a line: file, line, reason (stderr lists the first "
-                + LeftOutRows.SHOWN + ")")
+        @Option(converter = StandardStreams.Out.class, names = "--skipped", paramLabel = "FILE", description = "also write every row "
+                + "left out (invalid, too long, duplicate) to FILE, one JSON object a line: file, line, reason (stderr lists the first "
+                + LeftOutRows.SHOWN + "); - writes them to standard output, which then holds nothing else")
         Path skipped;
 
         @Option(names = "--force", description = "replace an existing --output (and --skipped) file")
@@ -58,8 +58,10 @@ public final class DataBuildCommand {
         LabellingOptions labelling = new LabellingOptions();
 
         int run(PrintWriter err, String column, ToDoubleFunction<String> label, UnaryOperator<String> normalise) throws IOException {
-            if (skipped != null && skipped.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
-                throw new UsageError("--skipped and --output name the same file: " + skipped);
+            if (skipped != null && sameFile(skipped, output)) {
+                throw new UsageError(isStdout(skipped) || isStdout(output)
+                        ? "--skipped and --output both write to standard output (-, or a shell redirection to the other file): give one of them a file"
+                        : "--skipped and --output name the same file: " + skipped);
             }
             OutputGuard.requireNew(output, force);
             OutputGuard.requireNew(skipped, force);
@@ -82,13 +84,24 @@ public final class DataBuildCommand {
                 });
             }
             bar.finish();
-            err.print(leftOut.listing(skipped == null ? " (--skipped FILE lists every one)" : " (every one is in " + skipped + ")"));
+            err.print(leftOut.listing(skipped == null ? " (--skipped FILE lists every one)"
+                    : isStdout(skipped) ? " (every one is on standard output)" : " (every one is in " + skipped + ")"));
             err.printf(java.util.Locale.ROOT, "%s: %s read, %d written to %s; skipped %d longer than %s, %s, %d invalid%n",
                     input, Plural.count(s[0].rows(), "row"), s[0].written(), output, s[0].tooLong(), Plural.count(maxLength, "character"),
                     Plural.count(s[0].duplicates(), "duplicate"), s[0].invalid());
             err.flush();
             return 0;
         }
+    }
+
+    /** The same path, or two that lead to one existing file (/dev/stdout while the shell sends it to the other one). */
+    private static boolean sameFile(Path a, Path b) throws IOException {
+        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) return true;
+        return java.nio.file.Files.exists(a) && java.nio.file.Files.exists(b) && java.nio.file.Files.isSameFile(a, b);
+    }
+
+    private static boolean isStdout(Path p) {
+        return p.toAbsolutePath().normalize().equals(Path.of("/dev/stdout"));
     }
 
     @Command(name = "qed", mixinStandardHelpOptions = true,
