@@ -1,6 +1,5 @@
 package tagllm.cli;
 
-import tagllm.util.Plural;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tagllm.chem.ProteinDescriptors;
@@ -8,6 +7,8 @@ import tagllm.chem.Qed;
 import tagllm.chem.SmilesReader;
 import tagllm.chem.TrainingSetBuilder;
 import tagllm.data.RowIssues;
+import tagllm.util.AtomicFiles;
+import tagllm.util.Plural;
 import tagllm.util.RowProgress;
 
 import java.io.IOException;
@@ -59,7 +60,7 @@ public final class DataBuildCommand {
 
         int run(PrintWriter err, String column, ToDoubleFunction<String> label, UnaryOperator<String> normalise) throws IOException {
             if (skipped != null && sameFile(skipped, output)) {
-                throw new UsageError(isStdout(skipped) || isStdout(output)
+                throw new UsageError(AtomicFiles.isStandardOutput(skipped) || AtomicFiles.isStandardOutput(output)
                         ? "--skipped and --output both write to standard output (-, or a shell redirection to the other file): give one of them a file"
                         : "--skipped and --output name the same file: " + skipped);
             }
@@ -78,14 +79,14 @@ public final class DataBuildCommand {
                 s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add);
             } else {
                 // written beside the output, atomically: both files are complete, or neither is replaced
-                tagllm.util.AtomicFiles.write(skipped, file -> {
+                AtomicFiles.write(skipped, file -> {
                     leftOut.writeTo(file);
                     s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add);
                 });
             }
             bar.finish();
             err.print(leftOut.listing(skipped == null ? " (--skipped FILE lists every one)"
-                    : isStdout(skipped) ? " (every one is on standard output)" : " (every one is in " + skipped + ")"));
+                    : AtomicFiles.isStandardOutput(skipped) ? " (every one is on standard output)" : " (every one is in " + skipped + ")"));
             err.printf(java.util.Locale.ROOT, "%s: %s read, %d written to %s; skipped %d longer than %s, %s, %d invalid%n",
                     input, Plural.count(s[0].rows(), "row"), s[0].written(), output, s[0].tooLong(), Plural.count(maxLength, "character"),
                     Plural.count(s[0].duplicates(), "duplicate"), s[0].invalid());
@@ -98,10 +99,6 @@ public final class DataBuildCommand {
     private static boolean sameFile(Path a, Path b) throws IOException {
         if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) return true;
         return java.nio.file.Files.exists(a) && java.nio.file.Files.exists(b) && java.nio.file.Files.isSameFile(a, b);
-    }
-
-    private static boolean isStdout(Path p) {
-        return p.toAbsolutePath().normalize().equals(Path.of("/dev/stdout"));
     }
 
     @Command(name = "qed", mixinStandardHelpOptions = true,

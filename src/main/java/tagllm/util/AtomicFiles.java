@@ -86,7 +86,8 @@ public final class AtomicFiles {
     private static final java.util.regex.Pattern DESCRIPTOR =
             java.util.regex.Pattern.compile("/dev/(stdout|stderr|fd/[0-9]+)|/proc/(self|[0-9]+)/fd/[0-9]+");
 
-    private static boolean isStandardOutput(Path target) {
+    /** Whether target names this process's standard output (-, as the CLI gives it: /dev/stdout; /dev/fd/1). */
+    public static boolean isStandardOutput(Path target) {
         Path abs = target.toAbsolutePath().normalize();
         return abs.equals(Path.of("/dev/stdout")) || abs.equals(Path.of("/dev/fd/1")) || abs.equals(Path.of("/proc/self/fd/1"));
     }
