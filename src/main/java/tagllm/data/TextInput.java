@@ -150,7 +150,7 @@ final class TextInput {
 
     /**
      * The decoder fails a buffer ahead of the line being parsed, so the line of the bad bytes is found by a
-     * second pass that decodes the bytes while counting newlines (0x0A never occurs inside a UTF-8 sequence).
+     * second pass that decodes the bytes while counting lines as the readers do ({@link ByteLines}).
      */
     private static DatasetException invalidUtf8(String source) {
         long line = 0;
@@ -163,14 +163,14 @@ final class TextInput {
                 + " re-save the file as UTF-8)");
     }
 
-    /** 1-based line of the first malformed UTF-8 byte sequence, or -1 when the file decodes cleanly. */
+    /** 1-based line of the first malformed UTF-8 byte sequence (lines as the readers count them), or -1 when the file decodes cleanly. */
     static long firstInvalidUtf8Line(Path file) throws IOException {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.allocate(1 << 16);
         CharBuffer out = CharBuffer.allocate(1 << 16);
-        long line = 1;
+        ByteLines lines = new ByteLines();
         try (ReadableByteChannel ch = java.nio.channels.Channels.newChannel(openBytes(file))) {
             while (true) {
                 boolean eof = ch.read(in) < 0;
@@ -179,10 +179,10 @@ final class TextInput {
                 do {
                     int from = in.position();
                     result = decoder.decode(in, out, eof);
-                    for (int i = from; i < in.position(); i++) if (in.get(i) == '\n') line++;
+                    for (int i = from; i < in.position(); i++) lines.next(in.get(i));
                     out.clear();
                 } while (result.isOverflow());
-                if (result.isError()) return line;
+                if (result.isError()) return lines.line();
                 in.compact();
                 if (eof) return -1;
             }
@@ -315,20 +315,36 @@ final class TextInput {
      * a zero byte is the NUL character and nothing else in UTF-8), or -1 when there is none.
      */
     static long firstNulLine(Path file) throws IOException {
-        long line = 1;
-        boolean afterCr = false;
+        ByteLines lines = new ByteLines();
         byte[] buf = new byte[1 << 16];
         try (InputStream in = openBytes(file)) {
             for (int n; (n = in.read(buf)) >= 0; ) {
                 for (int i = 0; i < n; i++) {
-                    byte b = buf[i];
-                    if (b == 0) return line;
-                    if (b == '\r' || b == '\n' && !afterCr) line++;
-                    afterCr = b == '\r';
+                    if (buf[i] == 0) return lines.line();
+                    lines.next(buf[i]);
                 }
             }
         }
         return -1;
+    }
+
+    /**
+     * The line a pass over a file's bytes is on, counted as the readers count lines (a line ends at \n, \r\n or a lone
+     * \r; none of these bytes occurs inside a UTF-8 sequence): for the second passes that find the line of a problem
+     * the decoding pass met a buffer ahead.
+     */
+    static final class ByteLines {
+        private long line = 1;
+        private boolean afterCr;
+
+        /** Steps past byte b. */
+        void next(byte b) {
+            if (b == '\r' || b == '\n' && !afterCr) line++;
+            afterCr = b == '\r';
+        }
+
+        /** The 1-based line of the next byte. */
+        long line() { return line; }
     }
 
     /** The file's text, with the file's name for the messages. */
