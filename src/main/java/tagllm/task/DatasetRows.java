@@ -64,16 +64,11 @@ public final class DatasetRows {
      */
     public List<Row> load(DataSpec spec, String split, RowIssues checks) {
         if (!strict) return load(spec, split);
-        DatasetException first = null;
-        try {
-            return load(spec, split);
-        } catch (DatasetException e) {
-            if (e != held.get(key(spec))) throw e;
-            first = e;
-        }
+        List<Row> rows = splits(spec).get(which(split));
+        DatasetException first = held.get(key(spec));
+        if (first == null) return rows;
         checks.record(first);
-        DatasetException f = first;
-        return splits(spec).get(which(split)).stream().filter(r -> before(r, f)).toList();
+        return rows.stream().filter(r -> before(r, first)).toList();
     }
 
     private static boolean before(Row r, DatasetException problem) {
