@@ -48,11 +48,13 @@ public final class Sampler {
         // transformers' TopKLogitsWarper removes only scores below the k-th, so every token tied with it stays a candidate
         while (keep < n && logits[order[keep]] == logits[order[keep - 1]]) keep++;
         if (keep == 1) return order[0]; // one candidate: no draw (the stream of a top-k 1 run stays as it was)
-        double max = logits[order[0]] / temperature;
+        // the difference before the division: a tiny temperature would send each scaled logit to infinity, and their
+        // difference to NaN; a float's difference is exact in double, so the top token's weight stays exactly 1
+        double top = logits[order[0]];
         double[] p = new double[keep];
         double sum = 0;
         for (int i = 0; i < keep; i++) {
-            p[i] = Math.exp(logits[order[i]] / temperature - max);
+            p[i] = Math.exp((logits[order[i]] - top) / temperature);
             sum += p[i];
         }
         if (topP < 1) {

@@ -113,4 +113,16 @@ class GenerateSamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new Sampler(Double.NaN, 0, 1, 0));
     }
+
+    /** A tiny temperature scales the logits past the double range; the draw must still favour the most likely token. */
+    @Test
+    void aTinyTemperatureDrawsTheMostLikelyToken() {
+        float[] logits = {1f, 5f, 2f, -3f};
+        for (double temp : new double[]{1e-310, Double.MIN_VALUE, 1e-300}) {
+            Sampler s = new Sampler(temp, 0, 1.0, 11);
+            for (int i = 0; i < 200; i++) assertEquals(1, s.sample(logits), "temperature " + temp);
+            Sampler nucleus = new Sampler(temp, 0, 0.9, 12);
+            for (int i = 0; i < 200; i++) assertEquals(1, nucleus.sample(logits), "temperature " + temp + ", top-p 0.9");
+        }
+    }
 }
