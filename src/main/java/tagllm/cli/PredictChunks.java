@@ -46,6 +46,9 @@ final class PredictChunks implements ChunkedRows.Handler {
     private OutputColumns placed;
     private long rows;
     private long failed;
+    private long contextFull;
+    /** How a text row's note begins when the context ended its output; such a row is predicted, not failed. */
+    static final String CONTEXT_FULL = "output stopped at the model's context";
 
     /**
      * @param checkColumns throws when the input's columns cannot serve the prompt (a file error, said once)
@@ -79,6 +82,9 @@ final class PredictChunks implements ChunkedRows.Handler {
 
     /** Rows written without a value, with the reason. */
     long failed() { return failed; }
+
+    /** Text rows whose output the model's context cut before --max-tokens (they have an output, and a note saying so). */
+    long contextFull() { return contextFull; }
 
     @Override
     public void columns(List<String> columns) throws IOException {
@@ -159,7 +165,16 @@ final class PredictChunks implements ChunkedRows.Handler {
             }
         } else {
             for (int i = 0; i < prompts.size(); i++) {
-                values[usable.get(i)] = predictor.generate(prompts.get(i).sequence(), maxTokens);
+                int k = usable.get(i);
+                TagPredictor.Generation g = predictor.generation(prompts.get(i).sequence(), maxTokens);
+                values[k] = g.text();
+                if (g.contextFull()) {
+                    // as generate says on stderr: without a word an output cut by the context looks like one the model ended
+                    String cut = CONTEXT_FULL + " of " + renderer.context() + " after " + (renderer.context() - prompts.get(i).sequence().length())
+                            + " of --max-tokens " + maxTokens + " tokens";
+                    errors[k] = errors[k] == null ? cut : errors[k] + "; " + cut;
+                    contextFull++;
+                }
                 bar.to(before + i + 1);
             }
         }
@@ -182,7 +197,8 @@ final class PredictChunks implements ChunkedRows.Handler {
         rec.set(placed.position(extra.size() + 1), error == null ? "" : error);
         // no value, or an empty one with its reason; a multi-label row with no label (and a text task's empty
         // output) is a prediction, not a failure
-        if (value == null || value.isEmpty() && error != null && !error.isEmpty() && !error.startsWith("truncated")) failed++;
+        if (value == null || value.isEmpty() && error != null && !error.isEmpty() && !error.startsWith("truncated")
+                && !error.startsWith(CONTEXT_FULL)) failed++;
         rows++;
         sink.row(rec, raw);
     }

@@ -132,6 +132,10 @@ public final class PredictCommand implements Callable<Integer> {
             if (!done.placed().replaced().isEmpty()) err.println(ReplacedColumns.note(done.placed().replaced(), output, opts.input));
             err.println(opts.input + ": " + rows(n) + ", " + (n - failed) + " predicted, " + failed + " with an error"
                     + (failed > 0 ? " (the reason is in the '" + ERROR_COLUMN + "' column)" : ""));
+            if (done.contextFull() > 0) {
+                err.println("note: the output of " + rows(done.contextFull()) + " stopped at the end of the model's context before --max-tokens"
+                        + " (said in the '" + ERROR_COLUMN + "' column; a shorter input leaves more room)");
+            }
             if (output != null) {
                 err.println("wrote " + rows(n) + " to " + output);
             } else {

@@ -421,6 +421,25 @@ public final class TagPredictor {
      */
     public String generate(Sequence prompt, int maxNewTokens, tagllm.model.Sampler sampler, java.util.function.Consumer<String> onText,
                            java.util.function.BooleanSupplier stop) {
+        return generation(prompt, maxNewTokens, sampler, onText, stop).text();
+    }
+
+    /**
+     * A continuation and whether the model's context cut it short.
+     *
+     * @param contextFull the prompt left fewer than maxNewTokens positions and every one of them was generated into,
+     *                    with no EOS or newline: the text stops where the context ends, not where the model would have
+     */
+    public record Generation(String text, boolean contextFull) {}
+
+    /** {@link #generate(Sequence, int)}, saying also whether the output was cut at the end of the model's context. */
+    public Generation generation(Sequence prompt, int maxNewTokens) {
+        return generation(prompt, maxNewTokens, tagllm.model.Sampler.greedy(), null, () -> false);
+    }
+
+    /** {@link #generate(Sequence, int, tagllm.model.Sampler, java.util.function.Consumer, java.util.function.BooleanSupplier)}, with the same report. */
+    public Generation generation(Sequence prompt, int maxNewTokens, tagllm.model.Sampler sampler, java.util.function.Consumer<String> onText,
+                                 java.util.function.BooleanSupplier stop) {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(sampler, "sampler");
         Objects.requireNonNull(stop, "stop");
@@ -433,25 +452,27 @@ public final class TagPredictor {
                     + model.config().maxPositions());
         }
         int room = Math.min(maxNewTokens, model.config().maxPositions() - prompt.length());
-        if (room <= 0) return "";
+        if (room <= 0) return new Generation("", maxNewTokens > 0);
         PackedBatch b = SequencePacker.pack(List.of(prompt), tags, model::embed, d, name -> false).batch();
         boolean isolated = prompt.spans().length > 0;
         KvCache cache = isolated ? null : model.newCache(prompt.length() + room);
         try {
-            return continuation(prompt, room, b, cache, sampler, onText, stop);
+            return continuation(prompt, room, room < maxNewTokens, b, cache, sampler, onText, stop);
         } finally {
             if (cache != null) cache.close();
         }
     }
 
-    private String continuation(Sequence prompt, int room, PackedBatch b, KvCache cache, tagllm.model.Sampler sampler,
-                                java.util.function.Consumer<String> onText, java.util.function.BooleanSupplier stop) {
+    /** roomIsContext: {@code room} is what the context leaves, fewer than were asked for. */
+    private Generation continuation(Sequence prompt, int room, boolean roomIsContext, PackedBatch b, KvCache cache, tagllm.model.Sampler sampler,
+                                    java.util.function.Consumer<String> onText, java.util.function.BooleanSupplier stop) {
         int d = model.config().hiddenSize();
         List<Integer> ids = new ArrayList<>();
         boolean isolated = cache == null;
         float[] h = isolated ? lastNormed(b) : model.prefill(cache, b.input(), prompt.length());
         String text = "";   // the whole continuation so far (up to a newline)
         String sent = "";   // what onText has been given: always a prefix of every later text
+        boolean usedAll = false; // every position of room generated into: no EOS, newline or stop came first
         for (int step = 0; step < room; step++) {
             if (stop.getAsBoolean()) break;
             if (Thread.currentThread().isInterrupted()) {
@@ -464,6 +485,7 @@ public final class TagPredictor {
             int nl = decoded.indexOf('\n');
             text = nl >= 0 ? decoded.substring(0, nl) : decoded;
             if (nl >= 0) break;
+            if (step + 1 == room) usedAll = true;
             if (onText != null) {
                 String stable = stablePrefix(ids, text);
                 if (stable.length() > sent.length() && stable.startsWith(sent)) {
@@ -491,7 +513,7 @@ public final class TagPredictor {
             }
         }
         if (onText != null && text.length() > sent.length() && text.startsWith(sent)) onText.accept(text.substring(sent.length()));
-        return text;
+        return new Generation(text, usedAll && roomIsContext);
     }
 
     /**

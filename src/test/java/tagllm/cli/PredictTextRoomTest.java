@@ -122,4 +122,52 @@ class PredictTextRoomTest {
             }
         }
     }
+    /**
+     * A text row whose prompt fits but leaves fewer positions than --max-tokens got an output cut where the context
+     * ends with no word, so it looked like one the model had ended itself (generate says so on stderr). Its output is
+     * now kept and its error column says where it stopped; it counts as predicted.
+     */
+    @Test
+    void anOutputCutByTheContextIsSaidInTheErrorColumn(@TempDir Path dir) throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        TagSet tags = translateTags(m);
+        Path tagFile = dir.resolve("t.tags.safetensors");
+        TagFile.write(tags, tagFile);
+        TaskSpec task = Presets.get("Translate:en-fr", "test");
+        int context = m.config().maxPositions();
+        var unlimited = new ExampleRenderer(task, tags, new TokenizerEncoder(m.tokenizer()), Integer.MAX_VALUE);
+        String near = null;
+        for (int n = 300; n < 600 && near == null; n++) {
+            String src = "x".repeat(n);
+            if (unlimited.prompt(Row.of("in", 1, Map.of("src", src))).sequence().length() == context - 1) near = src;
+        }
+        assertNotNull(near, "some src leaves exactly 1 position");
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "src\n" + near + "\n");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String[] cmd = {"predict", "-q", "--model", Shared.model("stories260K").toString(), "--tags", tagFile.toString(),
+                "--task", "Translate:en-fr", "--input", in.toString(), "--output-format", "jsonl", "--max-tokens", "1"};
+        // with --max-tokens 1 the one position is all the output may have: --max-tokens ends it, not the context
+        CliRun one = CliRun.of(cmd);
+        assertEquals(0, one.exit(), one.err());
+        var row1 = json.readTree(one.out());
+        assertTrue(row1.get("error").isNull(), "no note when --max-tokens is the limit: " + one.out());
+        assertFalse(row1.get("output").asText().isEmpty(), "the model writes a token here (no EOS or newline): " + one.out());
+
+        cmd[cmd.length - 1] = "20";
+        CliRun twenty = CliRun.of(cmd);
+        assertEquals(0, twenty.exit(), twenty.err());
+        var row20 = json.readTree(twenty.out());
+        assertEquals(row1.get("output").asText(), row20.get("output").asText(), "the same greedy token until the context ends");
+        assertEquals("output stopped at the model's context of 512 after 1 of --max-tokens 20 tokens", row20.get("error").asText());
+        assertTrue(twenty.err().contains("1 row, 1 predicted, 0 with an error"), twenty.err());
+        assertTrue(twenty.err().contains("note: the output of 1 row stopped at the end of the model's context before --max-tokens"),
+                twenty.err());
+
+        TagPredictor p = new TagPredictor(new Transformer(m.weights()), m.tokenizer(), tags, m.generation()::isEos);
+        var prompt = p.renderer(task).prompt(Row.of("in", 1, Map.of("src", near))).sequence();
+        String text = row1.get("output").asText();
+        assertEquals(new TagPredictor.Generation(text, true), p.generation(prompt, 20), "the Java API says so too");
+        assertEquals(new TagPredictor.Generation(text, false), p.generation(prompt, 1));
+    }
 }
