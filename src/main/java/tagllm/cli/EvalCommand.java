@@ -171,6 +171,12 @@ public final class EvalCommand implements Callable<Integer> {
                 });
                 bar.finish();
                 o.put("bleu", t.bleu().score()).put("chrf", t.chrf());
+                if (t.contextFull() > 0) {
+                    // as predict's error column: an output the context cut looks like one the model ended
+                    spec.commandLine().getErr().println("note: the output of " + Plural.count(t.contextFull(), "scored row")
+                            + " stopped at the end of the model's context before --max-tokens " + opts.maxTokens
+                            + " (scored as it is; `tagllm predict` names the rows in its error column)");
+                }
             }
             case CLASSIFICATION -> {
                 ClassificationTally t = new ClassificationTally(p, task);

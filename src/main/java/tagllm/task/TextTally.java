@@ -13,6 +13,7 @@ public final class TextTally {
     private final int maxNewTokens;
     private final Bleu.Corpus bleu = Bleu.builder().build().corpus();
     private final ChrF.Corpus chrf = ChrF.builder().build().corpus();
+    private long contextFull;
 
     public TextTally(TagPredictor predictor, int maxNewTokens) {
         this.predictor = predictor;
@@ -21,10 +22,17 @@ public final class TextTally {
 
     /** Generates the prompt's output greedily and scores it against the example's text (its reference). */
     public void add(Example prompt) {
-        String out = predictor.generate(prompt.sequence(), maxNewTokens).strip();
+        TagPredictor.Generation g = predictor.generation(prompt.sequence(), maxNewTokens);
+        if (g.contextFull()) contextFull++;
+        String out = g.text().strip();
         String ref = prompt.text() == null ? "" : prompt.text().strip();
         bleu.add(out, ref);
         chrf.add(out, ref);
+    }
+
+    /** Outputs the model's context cut before maxNewTokens (scored as they are: the context left no room for more). */
+    public long contextFull() {
+        return contextFull;
     }
 
     public tagllm.eval.BleuScore bleu() {

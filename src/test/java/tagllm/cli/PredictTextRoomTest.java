@@ -164,6 +164,16 @@ class PredictTextRoomTest {
         assertTrue(twenty.err().contains("note: the output of 1 row stopped at the end of the model's context before --max-tokens"),
                 twenty.err());
 
+        // eval scores such an output as it is, and says how many were cut (the reference is empty, so the row fits)
+        Path labelled = dir.resolve("in.tsv");
+        Files.writeString(labelled, "src\ttgt\n" + near + "\t\nHello.\tBonjour.\n");
+        CliRun eval = CliRun.of("eval", "-q", "--model", Shared.model("stories260K").toString(), "--tags", tagFile.toString(),
+                "--task", "Translate:en-fr", "--input", labelled.toString(), "--max-tokens", "20");
+        assertEquals(0, eval.exit(), eval.err());
+        assertTrue(eval.err().contains("2 scored, 0 left out"), eval.err());
+        assertTrue(eval.err().contains("note: the output of 1 scored row stopped at the end of the model's context before --max-tokens 20"),
+                eval.err());
+
         TagPredictor p = new TagPredictor(new Transformer(m.weights()), m.tokenizer(), tags, m.generation()::isEos);
         var prompt = p.renderer(task).prompt(Row.of("in", 1, Map.of("src", near))).sequence();
         String text = row1.get("output").asText();
