@@ -12,6 +12,11 @@ public final class Correlation {
         Inputs.requireSameLength(x, y, "x", "y");
         int n = x.length;
         if (n < 2 || isConstant(x) || isConstant(y)) return Double.NaN;
+        // r does not change when one side is scaled by a positive factor: a power of two changes no bit and keeps
+        // squares of values above 2^500 from overflowing (r was 0 for 1e300) and of values below 2^-500 from
+        // underflowing (r was ±1)
+        x = scaled(x);
+        y = scaled(y);
         double mx = Inputs.mean(x), my = Inputs.mean(y);
         double sxy = 0, sxx = 0, syy = 0;
         for (int i = 0; i < n; i++) {
@@ -32,6 +37,16 @@ public final class Correlation {
     public static double spearman(double[] x, double[] y) {
         Inputs.requireSameLength(x, y, "x", "y");
         return pearson(Ranks.average(x), Ranks.average(y));
+    }
+
+    private static double[] scaled(double[] v) {
+        double max = 0;
+        for (double d : v) max = Math.max(max, Math.abs(d));
+        double scale = RegressionMetrics.scaleFor(max);
+        if (scale == 1) return v;
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i] * scale;
+        return out;
     }
 
     static boolean isConstant(double[] v) {

@@ -9,8 +9,8 @@ import java.util.List;
  * <p>A metric that is mathematically undefined for the data (Pearson or Spearman when one side is constant,
  * R² when the gold values are constant) is NaN, and {@link #undefined()} says why, so a report can print the
  * reason instead of a bare NaN; an error metric too large for a double is infinite, with a line there too.
- * Pearson's r and R² are computed on values scaled by a power of two where needed, so values near the double's
- * range give their true (finite) value.
+ * Pearson's r and R² are computed on values scaled by a power of two where needed, so values near either end of the
+ * double's range (above 2^500 or below 2^-500) give their true value rather than an overflow or underflow.
  *
  * @param n         number of pairs
  * @param mse       mean squared error
@@ -52,7 +52,8 @@ public record RegressionMetrics(int n, double mse, double mae, double rmse, doub
                     + "values up to " + Math.max(maxAbs(pred), maxAbs(gold)) + ")");
         }
         // Pearson's r and R² do not change when both sides are scaled by one factor; a power of two changes no bit of
-        // them, and keeps squares and sums of values near the double's range finite
+        // them, and keeps squares and sums of values near the double's range finite, and those of tiny values (1e-200)
+        // above the smallest double (their squares underflowed to 0: R² and r were NaN with no reason given)
         double scale = scaleFor(Math.max(maxAbs(pred), maxAbs(gold)));
         if (scale != 1) {
             pred = scaled(pred, scale);
@@ -91,9 +92,13 @@ public record RegressionMetrics(int n, double mse, double mae, double rmse, doub
         return m;
     }
 
-    /** 1 for values whose squares and sums stay finite; else the power of two that brings the largest near 2^500. */
-    private static double scaleFor(double max) {
-        return max < 0x1p500 ? 1 : Math.scalb(1.0, 500 - Math.getExponent(max));
+    /**
+     * 1 for values whose squares and sums stay finite and normal (and for all zeros); else the power of two that
+     * brings the largest near 2^500 (large values) or near 1 (tiny ones).
+     */
+    static double scaleFor(double max) {
+        if (max >= 0x1p500) return Math.scalb(1.0, 500 - Math.getExponent(max));
+        return max == 0 || max >= 0x1p-500 ? 1 : Math.scalb(1.0, -Math.getExponent(max));
     }
 
     private static double[] scaled(double[] v, double scale) {

@@ -57,6 +57,27 @@ class RegressionMetricsTest {
                 RegressionMetrics.compute(new double[]{1, 2, 3}, new double[]{1, 2, 4}).pearson(), 0);
     }
 
+    /**
+     * Tiny values (below 2^-500) underflowed the other way: gold 2^-700·[1, 2, 3] against pred 2^-700·[1, 3, 2] had
+     * squares of 2^-1400, below the smallest double, so SS_tot and SS_res were 0: R² and r came out NaN with no line in
+     * undefined(). By hand (the same as on [1, 2, 3] vs [1, 3, 2], both metrics being scale-free): SS_res = 2, SS_tot =
+     * 2 → R² = 0; sxy = 1, sxx = syy = 2 → r = 0.5 (scipy.stats.pearsonr([1e-200, 3e-200, 2e-200], [1, 2, 3]) = 0.5).
+     * Correlation.pearson alone did not scale: r was 1 for those tiny values and 0 for 1e300·[1, 3, 2] against [1, 2, 3]
+     * (scipy: 0.4999999999999999).
+     */
+    @Test
+    void tinyValuesKeepTheirCorrelationAndR2() {
+        double tiny = 0x1p-700;
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{tiny, 3 * tiny, 2 * tiny}, new double[]{tiny, 2 * tiny, 3 * tiny});
+        assertEquals(0.0, m.r2(), 1e-15);
+        assertEquals(0.5, m.pearson(), 1e-15);
+        assertEquals(0.5, m.spearman(), 1e-15);
+        assertTrue(m.undefined().isEmpty(), m.undefined().toString());
+        assertEquals(0.5, Correlation.pearson(new double[]{1e-200, 3e-200, 2e-200}, new double[]{1, 2, 3}), 1e-15);
+        assertEquals(0.5, Correlation.pearson(new double[]{1e300, 3e300, 2e300}, new double[]{1, 2, 3}), 1e-15);
+        assertEquals(0.5, Correlation.pearson(new double[]{1, 2, 3}, new double[]{Double.MIN_VALUE, 3 * Double.MIN_VALUE, 2 * Double.MIN_VALUE}), 1e-15);
+    }
+
     @Test
     void scipyPearsonDocumentedExample() {
         // scipy.stats.pearsonr docs: x = [1..7], y = [10, 9, 2.5, 6, 4, 3, 2] -> -0.8285038835884277
