@@ -143,6 +143,16 @@ public final class Compare {
     }
 
     /**
+     * " (no interval: one test row: ...)" where a difference has a value but no interval (one test row; every resample
+     * undefined), with report.json's reason as report.html gives it; else "". A bare "[n/a, n/a]" left the reader to
+     * guess whether the interval was missing or the run broken.
+     */
+    static String noInterval(com.fasterxml.jackson.databind.JsonNode diff) {
+        boolean none = Double.isNaN(diff.path("lo").asDouble(Double.NaN)) || Double.isNaN(diff.path("hi").asDouble(Double.NaN));
+        return none ? " (no interval" + (diff.has("undefined") ? ": " + diff.path("undefined").asText() : "") + ")" : "";
+    }
+
+    /**
      * " (over the 1 seed both have)" where the difference pairs fewer seeds than the variant's mean or Tag-LLM's covers
      * (a failed or unfinished seed on one side): the difference is then not the difference of the two means shown,
      * and says so; else "".
@@ -193,7 +203,7 @@ public final class Compare {
                                 : Double.isNaN(d.path("diff").asDouble(Double.NaN)) ? "– (" + d.path("undefined").asText("no value") + ")"
                                 : HtmlReport.fmt(d.path("diff").asDouble(Double.NaN)) + " ["
                                 + HtmlReport.fmt(d.path("lo").asDouble(Double.NaN)) + ", " + HtmlReport.fmt(d.path("hi").asDouble(Double.NaN)) + "]"
-                                + fewerResamples(d) + pairedOnFewer(t.getValue(), n))
+                                + noInterval(d) + fewerResamples(d) + pairedOnFewer(t.getValue(), n))
                         .append(" | ").append(kept).append(" |\n");
             }
             if (!neverMoved.isEmpty()) {

@@ -74,4 +74,23 @@ class CompareMarkdownTest {
         String html = HtmlReport.render(r);
         assertTrue(html.contains("no Tag-LLM run to compare with") && !html.contains(">reference<"), "the HTML table too");
     }
+
+    /**
+     * One test row: report.json has the difference, null bounds and why; the printed table showed a bare
+     * "0.1250 [n/a, n/a]" where report.html gives "no interval: one test row: ...". It now says so too.
+     */
+    @Test
+    void aDifferenceWithoutAnIntervalSaysWhy() throws Exception {
+        ObjectNode r = (ObjectNode) JSON.readTree("""
+                {"tasks": {"qed": {"metric": "mse", "higher_is_better": false, "test_rows": 1, "variants": {
+                  "tagllm": {"params": 577, "mean": {"mse": 0.5}, "std": {"mse": null}, "seeds": [{"kept_step": 150}]},
+                  "probe": {"params": 65, "mean": {"mse": 0.625}, "std": {"mse": null}, "seeds": [{"kept_step": -1}],
+                            "vs_tagllm": {"mse": {"diff": 0.125, "lo": null, "hi": null, "resamples": 0,
+                                          "undefined": "one test row: resampling it gives that row again, so there is no interval over rows"}}}}}}}
+                """);
+        String md = Compare.markdown(r);
+        assertTrue(md.contains("| probe | 65 | 0.6250 (1 seed) | 0.1250 [n/a, n/a] (no interval: one test row: resampling it gives that row again, "
+                + "so there is no interval over rows) | – |"), md);
+        assertTrue(HtmlReport.render(r).contains("no interval: one test row"), "as the HTML table says it");
+    }
 }
