@@ -57,7 +57,7 @@ public final class HtmlReport {
                 .append("Each metric is on the test rows every run predicted; ± is the standard deviation over seeds; Δ is the variant minus ")
                 .append("Tag-LLM, averaged over the seeds both have (each paired with Tag-LLM's run of the same seed), with a 95 % bootstrap interval over test rows (")
                 .append(Report.RESAMPLES).append(" resamples; a resample on which the metric has no value, such as a Pearson r of rows whose labels ")
-                .append("or predictions are all alike or an AUROC of rows of one class, is left out, and an interval resting on fewer says how many it used). ")
+                .append("or predictions are all alike or an AUROC of rows lacking a class the test rows hold, is left out, and an interval resting on fewer says how many it used). ")
                 .append("Reading: which side is better where the interval excludes 0; where it spans 0, neither is clearly better. The interval ")
                 .append("covers how the test rows vary, not how seeds do (± shows that), so a one-seed reading says so. Kept step: the step whose weights validation kept (0 = never beat the start; ")
                 .append("– = no validation during training, -1 in report.json). Wall s: the task's own fit and scoring; Tag-LLM's stages train its tasks ")

@@ -83,7 +83,9 @@ public final class Stats {
      * A classification metric of class probabilities against gold class indices on the rows idx (with repeats); NaN
      * where it is undefined on those rows (AUROC of rows of one class). Accuracy and log loss are means over rows,
      * defined whatever classes the rows hold: a bootstrap resample of one class keeps them rather than being left out
-     * (which would drop exactly the resamples of the majority class alone and shift the interval).
+     * (which would drop exactly the resamples of the majority class alone and shift the interval). A macro mean over
+     * classes (AUROC, AUPRC, balanced accuracy) of rows lacking a class that gold holds is NaN too: it would average
+     * over fewer classes than the metric on all rows does, another quantity mixed into the interval.
      */
     public static double classMetric(String name, double[][] prob, int[] gold, List<String> classes, int[] idx) {
         double[][] p = new double[idx.length][];
@@ -94,6 +96,12 @@ public final class Stats {
         }
         if (name.equals("accuracy")) return ClassificationMetrics.accuracy(p, g);
         if (name.equals("log_loss")) return ClassificationMetrics.logLoss(p, g);
+        if (name.equals("auroc") || name.equals("auprc") || name.equals("balanced_accuracy")) {
+            boolean[] inGold = new boolean[classes.size()], inRows = new boolean[classes.size()];
+            for (int c : gold) inGold[c] = true;
+            for (int c : g) inRows[c] = true;
+            if (!Arrays.equals(inGold, inRows)) return Double.NaN;
+        }
         try {
             return pickClass(name).applyAsDouble(ClassificationMetrics.compute(p, g, classes));
         } catch (IllegalArgumentException e) {

@@ -147,4 +147,23 @@ class StatsTest {
         assertEquals(-Math.log(0.8), Stats.classMetric("log_loss", right, gold, classes, new int[]{0, 0}), 1e-12);
         assertTrue(Double.isNaN(Stats.classMetric("auroc", right, gold, classes, new int[]{0, 0})), "AUROC still has no value");
     }
+
+    /**
+     * Three classes: the macro one-vs-rest AUROC on all rows averages over a, b and c; a resample without any row of c
+     * gave the mean over a and b only (0.8125 here), another quantity mixed into the interval, where now it has no
+     * value (left out, as a resample of one class is). References: sklearn 1.2.1 roc_auc_score(y, P,
+     * multi_class="ovr") = 0.9166666666666666 on all six rows and 0.9375 on rows [0, 1, 2, 2, 3, 4]; the mean of the
+     * binary roc_auc_score of columns a and b on rows [0, 1, 3, 4] is 0.8125.
+     */
+    @Test
+    void aMultiClassResampleLackingAClassHasNoMacroAuroc() {
+        double[][] prob = {{0.6, 0.3, 0.1}, {0.2, 0.5, 0.3}, {0.1, 0.2, 0.7}, {0.3, 0.4, 0.3}, {0.4, 0.4, 0.2}, {0.3, 0.3, 0.4}};
+        int[] gold = {0, 1, 2, 0, 1, 2};
+        List<String> classes = List.of("a", "b", "c");
+        assertEquals(0.9166666666666666, Stats.classMetric("auroc", prob, gold, classes, new int[]{0, 1, 2, 3, 4, 5}), 1e-15);
+        assertEquals(0.9375, Stats.classMetric("auroc", prob, gold, classes, new int[]{0, 1, 2, 2, 3, 4}), 1e-15);
+        assertTrue(Double.isNaN(Stats.classMetric("auroc", prob, gold, classes, new int[]{0, 1, 3, 4})), "no row of c: not a 3-class macro AUROC");
+        assertTrue(Double.isNaN(Stats.classMetric("balanced_accuracy", prob, gold, classes, new int[]{0, 1, 3, 4})));
+        assertEquals(0.5, Stats.classMetric("accuracy", prob, gold, classes, new int[]{0, 1, 3, 4}), 1e-15, "accuracy is defined on any rows");
+    }
 }
