@@ -44,6 +44,9 @@ class ScipySklearnReferenceTest {
         assertEquals(0.4615384615384615, m.f1(), 1e-14);
         assertEquals(0.5333333333333333, m.accuracy(), 1e-14);
         assertEquals(0.6824449711608364, m.logLoss(), 1e-13);
+        // ECE (no sklearn function): an independent numpy version, bins (lo, hi] at np.linspace(0, 1, 11) (0 in the
+        // first), Σ |right − Σ confidence| / n over the bins of P.max(1) and P.argmax(1) with P = [1 − s, s]
+        assertEquals(0.33333333333333326, m.ece(), 1e-14);
     }
 
     @Test
@@ -61,6 +64,7 @@ class ScipySklearnReferenceTest {
         assertEquals(0.0, m.balancedAccuracy(), 1e-15);
         assertEquals(0.0, m.accuracy(), 1e-15);
         assertEquals(4.399862779678471, m.logLoss(), 1e-13);
+        assertEquals(0.6014285714285715, m.ece(), 1e-14); // the numpy ECE of binaryWithTiedScores
     }
 
     /**
