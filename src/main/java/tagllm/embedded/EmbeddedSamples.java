@@ -22,7 +22,7 @@ import java.util.Map;
  * The small real model (stories260K) and the data samples the jar carries, so that the demo and the Java example
  * run with nothing downloaded. Resources cannot be memory-mapped or listed like a folder, so the first call extracts
  * them once into a cache folder named after their content (a new jar with other samples gets a new folder) and later
- * calls return that folder. Extraction goes to a temporary folder that is renamed into place: a run never sees half
+ * calls return that folder (extracting it again if it has been removed meanwhile). Extraction goes to a temporary folder that is renamed into place: a run never sees half
  * a model, and two processes extracting at once both end with the same complete folder.
  *
  * <p>The cache is {@code $TAGLLM_CACHE} (or the system property {@code tagllm.cache}), else
@@ -43,9 +43,13 @@ public final class EmbeddedSamples {
     /** The data folder in the shared layout: smiles/zinc20k.csv, protein/deepsol.csv, binding_affinity/davis_sample.csv. */
     public static Path data() { return root().resolve("data"); }
 
-    /** The extracted folder (models/ and data/). */
+    /**
+     * The extracted folder (models/ and data/), extracted again when the one an earlier call returned is gone: a
+     * long-lived service must not be handed, until it restarts, a folder that a cleaner of old temporary files (the
+     * cache's last fallback is the temporary directory) or a user clearing ~/.cache has removed meanwhile.
+     */
     public static synchronized Path root() {
-        if (extracted == null) {
+        if (extracted == null || !Files.isRegularFile(extracted.resolve(".complete"))) {
             try {
                 extracted = extract(cacheDir());
             } catch (IOException e) {

@@ -45,6 +45,25 @@ class EmbeddedSamplesTest {
     }
 
     /**
+     * A long-lived service whose cache folder was removed after the first call (a cleaner of old temporary files, a
+     * user clearing ~/.cache) gets it extracted again: root() kept returning the removed folder, so every later
+     * Model.load failed with "no such model folder" until the JVM restarted.
+     */
+    @Test
+    void aCacheFolderRemovedAfterTheFirstCallIsExtractedAgain() throws Exception {
+        // the build points tagllm.cache into target/: never remove a user's own cache
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("tagllm.cache") != null, "tagllm.cache is not set");
+        Path first = EmbeddedSamples.root();
+        tagllm.util.FileTrees.delete(first);
+        assertFalse(Files.exists(first));
+        Path again = EmbeddedSamples.root();
+        assertEquals(first, again, "the same content-named folder");
+        for (String f : MODEL_FILES) assertTrue(Files.isRegularFile(EmbeddedSamples.model().resolve(f)), f);
+        for (String f : DATA_FILES) assertTrue(Files.isRegularFile(EmbeddedSamples.data().resolve(f)), f);
+        assertEquals(64, Model.load(EmbeddedSamples.model()).config().hiddenSize());
+    }
+
+    /**
      * A cache folder that cannot be created (here a file is in its way; a read-only file system or /proc likewise)
      * is said in words, with the way out: the message was the bare path ("could not extract ...: /proc/tagllm-cache").
      */
