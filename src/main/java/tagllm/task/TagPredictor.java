@@ -70,7 +70,13 @@ public final class TagPredictor {
      *
      * @throws NullPointerException for a null model, tagFiles or element of tagFiles, naming it (before the model is loaded)
      * @throws IllegalArgumentException for no tag file, or one trained on another model, as {@link #open(tagllm.model.Model, List)}
-     * @throws java.io.IOException      the model or a tag file cannot be read, naming it
+     * @throws java.io.IOException      the model or a tag file cannot be read, naming it (a tag file that is missing
+     *                                  or a folder, as {@link #open(tagllm.model.Model, List)})
+     * @throws tagllm.model.ModelFormatException naming the file: no such model folder (and not a Hub id) or an
+     *                                  unusable model, as {@link tagllm.model.Model#load(String)}; a tag file that is
+     *                                  not one, as {@link #open(tagllm.model.Model, List)}
+     * @throws IllegalStateException    the JVM was started without {@code --add-modules jdk.incubator.vector}
+     *                                  (the message names the flag)
      * @throws CancellationException    when the calling thread is interrupted, naming what it was reading
      */
     public static TagPredictor open(String model, List<java.nio.file.Path> tagFiles) throws java.io.IOException {
@@ -101,7 +107,9 @@ public final class TagPredictor {
      * predictors: the predictor holds no resource of its own to close, its memory goes with it).
      *
      * @throws IllegalArgumentException when no tag file is given, or one was trained on another model (fingerprints differ)
-     * @throws java.io.IOException      naming a tag file that is missing, a folder, or not a tag file
+     * @throws java.io.IOException      naming a tag file that is missing or a folder, or that cannot be read
+     * @throws tagllm.model.ModelFormatException naming a tag file that is not one (not a safetensors file, no tagllm
+     *                                  metadata, a damaged header)
      * @throws CancellationException    when the calling thread is interrupted (its file reads fail), naming the file
      * @throws NullPointerException     for a null model, tagFiles or element of tagFiles, naming it
      */
