@@ -330,6 +330,7 @@ public final class TagPredictor {
      *                         label-unit values), naming the call that takes it
      * @throws CancellationException when the calling thread is interrupted before the last batch (see the class comment)
      * @throws NullPointerException  for a null task, prompts or prompt, naming it
+     * @throws IllegalArgumentException for a prompt longer than the model's context, naming it ({@code prompts[i]})
      */
     public double[] predictValues(TaskSpec task, List<Sequence> prompts) {
         return predictValues(task, prompts, done -> { });
@@ -353,6 +354,7 @@ public final class TagPredictor {
      * @throws ConfigException for a task that is not a classification task, naming the call that takes it
      * @throws CancellationException when the calling thread is interrupted before the last batch (see the class comment)
      * @throws NullPointerException  for a null task, prompts or prompt, naming it
+     * @throws IllegalArgumentException for a prompt longer than the model's context, naming it ({@code prompts[i]})
      */
     public double[][] classProbabilities(TaskSpec task, List<Sequence> prompts) {
         Objects.requireNonNull(task, "task");
@@ -389,7 +391,15 @@ public final class TagPredictor {
     private double[][] headOutputs(TaskSpec task, List<Sequence> prompts, boolean labelUnits, java.util.function.IntConsumer progress) {
         RegressionHead head = tags.head(task.headKey());
         if (head == null) throw new ConfigException("task " + task.name() + ": no " + task.type().label() + " head for " + task.headKey());
-        for (Sequence s : prompts) {
+        // the engine computes rotary positions past the context without complaint, so a hand-built prompt longer than
+        // the model can read gave a number; generate refuses such a prompt, and so does every rendered one
+        int context = model.config().maxPositions();
+        for (int i = 0; i < prompts.size(); i++) {
+            Sequence s = prompts.get(i);
+            if (s.length() > context) {
+                throw new IllegalArgumentException("task " + task.name() + ": prompts[" + i + "] has " + s.length()
+                        + " positions, more than the model's context of " + context);
+            }
             if (s.readPosition() < 0) throw new ConfigException("task " + task.name() + ": the prompt has no position for the head to read");
         }
         double[][] out = new double[prompts.size()][];
