@@ -31,6 +31,10 @@ final class CsvRows {
         Columns columns = null;
         long start = 1;
         CsvRecordLimit limited = new CsvRecordLimit(in, source, tabs);
+        // the parser reports a failed read as an UncheckedIOException, and so does a sink whose own output failed (a
+        // labelled copy on a full disk): the sink's is not this file's and passes through, or "data.csv:12289: cannot
+        // read: No space left on device" blamed the input for the output's disk
+        boolean inSink = false;
         try (CSVParser parser = CSVParser.parse(limited, tabs ? TSV : CSV)) {
             Iterator<CSVRecord> it = parser.iterator();
             while (true) {
@@ -61,9 +65,12 @@ final class CsvRows {
                 }
                 String[] values = new String[record.size()];
                 for (int i = 0; i < values.length; i++) values[i] = field(record, i);
+                inSink = true;
                 sink.accept(new Row(origin, columns, values));
+                inSink = false;
             }
         } catch (UncheckedIOException e) {
+            if (inSink) throw e;
             throw failure(source, start, e.getCause());
         } catch (IOException e) {
             throw failure(source, start, e);
