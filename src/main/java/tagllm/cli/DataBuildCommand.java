@@ -81,7 +81,11 @@ public final class DataBuildCommand {
                 // written beside the output, atomically: both files are complete, or neither is replaced
                 AtomicFiles.write(skipped, file -> {
                     leftOut.writeTo(file);
-                    s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add);
+                    try {
+                        s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add);
+                    } catch (LeftOutRows.WriteFailed e) {
+                        throw e.getCause();
+                    }
                 });
             }
             bar.finish();

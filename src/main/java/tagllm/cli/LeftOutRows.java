@@ -8,7 +8,6 @@ import tagllm.util.Plural;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +45,21 @@ final class LeftOutRows {
         try {
             file.write((JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new WriteFailed(e);
         }
+    }
+
+    /**
+     * The --skipped file's write failed (a full disk). Not an UncheckedIOException: the row is added from inside the
+     * training CSV's write, whose readers and AtomicFiles unwrap those as their own, so the output was named, or
+     * nothing ("error: java.io.IOException: No space left on device"); the caller gives the cause to the --skipped
+     * file's AtomicFiles write, which names that file.
+     */
+    static final class WriteFailed extends RuntimeException {
+        WriteFailed(IOException cause) { super(cause); }
+
+        @Override
+        public synchronized IOException getCause() { return (IOException) super.getCause(); }
     }
 
     synchronized long count() {
