@@ -70,6 +70,11 @@ public final class ChemCommand {
         int runArguments(PrintWriter out, PrintWriter err, List<String> values, String notBoth, List<String> columns, String valueColumn,
                          Function<String, List<String>> labeler) {
             if (input != null) throw new UsageError(notBoth);
+            // the table goes to standard output: an --output file was silently never written, and the run said nothing
+            if (output != null && !tagllm.util.AtomicFiles.isStandardOutput(output)) {
+                throw new UsageError("--output writes the labelled copy of an --input file; values given on the command line are printed"
+                        + " on standard output (redirect it: > " + output + ")");
+            }
             out.println(String.join("\t", columns) + "\t" + valueColumn + "\t" + CsvLabeler.ERROR_COLUMN);
             int failed = 0;
             for (String s : values) {
