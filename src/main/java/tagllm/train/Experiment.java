@@ -152,8 +152,8 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             // a key given twice would silently take its last value: refused, naming the key and line
             root = new ObjectMapper(new YAMLFactory()).enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                     .readTree(text);
-        } catch (IOException e) {
-            throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException(tagllm.config.YamlSyntaxError.describe(file.toString(), e));
         }
         Path base = file.toAbsolutePath().getParent();
         // errors name the field's line too ("exp.yaml:12: stages[0].lr: ..."), as the YAML parser's own errors do
