@@ -88,8 +88,15 @@ public final class ConfigNode {
     }
 
     public ConfigNode requireObject() {
-        if (node == null || !node.isObject()) throw new ConfigException(located(where, null) + ": expected a mapping (key: value)");
-        return this;
+        if (node != null && node.isObject()) return this;
+        String at = located(where, null);
+        // the document itself has no field to name: "exp.yaml: expected ...", not "exp.yaml: : expected ..."
+        if (at.endsWith(": ")) at = at.substring(0, at.length() - 2);
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            boolean document = pointer.isEmpty() && where.endsWith(": ");
+            throw new ConfigException(at + ": " + (document ? "the file is empty or holds only comments" : "no value") + "; expected a mapping (key: value)");
+        }
+        throw new ConfigException(at + ": expected a mapping (key: value), got " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
     }
 
     public void allowOnly(String... keys) {
