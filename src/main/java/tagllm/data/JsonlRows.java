@@ -44,7 +44,8 @@ final class JsonlRows {
             try {
                 node = MAPPER.readTree(line);
             } catch (JsonProcessingException e) {
-                issues.reject(origin, "invalid JSON: " + e.getOriginalMessage());
+                issues.reject(origin, "invalid JSON: " + tagllm.util.JsonSyntaxError.message(e)
+                        + (e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? " (column " + e.getLocation().getColumnNr() + ")" : ""));
                 return;
             }
             if (!node.isObject()) {

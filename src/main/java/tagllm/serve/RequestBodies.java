@@ -3,6 +3,7 @@ package tagllm.serve;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import tagllm.util.JsonSyntaxError;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -81,28 +82,10 @@ final class RequestBodies {
 
     /** Jackson's message without its source excerpt, plus where the problem is. */
     private static String describe(JsonProcessingException e) {
-        String m = e.getOriginalMessage();
-        if (m == null) m = "unreadable";
-        // Jackson's own wording names its classes and settings, which mean nothing to a client
-        if (m.startsWith("Trailing token")) m = "more data after the JSON object (send one object per request)";
-        int cut = m.indexOf(" (start marker at");
-        if (cut >= 0) m = m.substring(0, cut);
-        m = m.lines().findFirst().orElse(m);
-        m = withoutParserSettings(m);
+        String m = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")
+                ? "more data after the JSON object (send one object per request)" : JsonSyntaxError.message(e);
         JsonLocation at = e.getLocation();
         return at != null && at.getLineNr() > 0 ? m + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")" : m;
-    }
-
-    /**
-     * Jackson tells which of its settings would accept the input ("enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS`
-     * to allow", "Feature 'ALLOW_COMMENTS' not enabled", "from `StreamReadConstraints.getMaxNestingDepth()`"): a
-     * client can change none of them, so the message says instead that JSON does not allow it.
-     */
-    static String withoutParserSettings(String m) {
-        return m.replaceAll(": enable `[^`]*` to allow", " (not JSON)")
-                .replace("maybe a (non-standard) comment? ", "")
-                .replaceAll("\\(not recognized as one since Feature '[^']*' not enabled for parser\\)", "(JSON has no comments)")
-                .replaceAll(", from `[^`]*`\\)", ")");
     }
 
     static void allowOnly(ObjectNode o, Set<String> keys) {
