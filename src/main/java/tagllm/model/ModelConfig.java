@@ -96,14 +96,8 @@ public record ModelConfig(
             if (n == null || n.isMissingNode()) throw new ModelFormatException(file + ": empty file, expected a JSON object");
             return n;
         } catch (IOException e) {
-            throw new ModelFormatException(file + ": not valid JSON: " + firstLine(e.getMessage()), e);
+            throw new ModelFormatException(file + ": not valid JSON: " + tagllm.util.JsonSyntaxError.describe(e), e);
         }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) return "";
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
     }
 
     public static ModelConfig load(Path configJson) throws IOException {

@@ -98,7 +98,7 @@ public final class SafeTensors implements AutoCloseable {
             try {
                 header = ModelConfig.strictMapper().readTree(hb);
             } catch (IOException e) {
-                throw new ModelFormatException(file + ": header is not valid JSON: " + firstLine(e.getMessage()));
+                throw new ModelFormatException(file + ": header is not valid JSON: " + tagllm.util.JsonSyntaxError.describe(e));
             }
             if (header == null || !header.isObject()) throw new ModelFormatException(file + ": header is not a JSON object");
             MemorySegment data = all.asSlice(8 + headerLen);
@@ -164,12 +164,6 @@ public final class SafeTensors implements AutoCloseable {
             throw new ModelFormatException(file + ": the data section is " + dataBytes + " bytes but its tensors end at " + at
                     + " (" + (dataBytes - at) + " bytes after the last tensor: appended to, or a damaged header?)");
         }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) return "";
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
     }
 
     private static Entry parseEntry(Path file, String name, JsonNode t, long dataBytes) {

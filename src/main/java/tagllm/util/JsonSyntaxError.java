@@ -20,6 +20,13 @@ public final class JsonSyntaxError {
         return withoutParserSettings(m);
     }
 
+    /** The problem and where in the text: "Unexpected end-of-input ... (line 1, column 17)"; any other I/O error's first line. */
+    public static String describe(java.io.IOException e) {
+        if (!(e instanceof JsonProcessingException j)) return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        com.fasterxml.jackson.core.JsonLocation at = j.getLocation();
+        return message(j) + (at != null && at.getLineNr() > 0 ? " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")" : "");
+    }
+
     /**
      * Jackson tells which of its settings would accept the input ("enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS`
      * to allow", "Feature 'ALLOW_COMMENTS' not enabled", "from `StreamReadConstraints.getMaxNestingDepth()`"): a
