@@ -155,9 +155,26 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ConfigException(tagllm.config.YamlSyntaxError.describe(file.toString(), e));
         }
+        refuseAliases(file, text);
         Path base = file.toAbsolutePath().getParent();
         // errors name the field's line too ("exp.yaml:12: stages[0].lr: ..."), as the YAML parser's own errors do
         return parse(new ConfigNode(root, file + ": ", ConfigNode.Lines.of(file + ": ", text)), base, file);
+    }
+
+    /**
+     * Jackson's YAML tree reads an alias ("*d") as the text of its name, not as the anchored value: "data: *d" would
+     * look for a file named d, "output: *m" would write to a folder named m. Refused, with where, instead.
+     */
+    private static void refuseAliases(Path file, String text) throws IOException {
+        try (com.fasterxml.jackson.dataformat.yaml.YAMLParser p = (com.fasterxml.jackson.dataformat.yaml.YAMLParser) new YAMLFactory().createParser(text)) {
+            while (p.nextToken() != null) {
+                if (p.isCurrentAlias()) {
+                    var at = p.currentTokenLocation();
+                    throw new ConfigException(file + ":" + at.getLineNr() + ":" + at.getColumnNr() + ": YAML alias '*" + p.getText()
+                            + "' is not supported (it would be read as the text '" + p.getText() + "'); write the value out in full");
+                }
+            }
+        }
     }
 
     public static Experiment parse(ConfigNode c, Path baseDir, Path file) {
