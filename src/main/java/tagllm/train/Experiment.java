@@ -155,7 +155,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ConfigException(tagllm.config.YamlSyntaxError.describe(file.toString(), e));
         }
-        refuseAliases(file, text);
+        refuseAliasesAndSecondDocuments(file, text);
         Path base = file.toAbsolutePath().getParent();
         // errors name the field's line too ("exp.yaml:12: stages[0].lr: ..."), as the YAML parser's own errors do
         return parse(new ConfigNode(root, file + ": ", ConfigNode.Lines.of(file + ": ", text)), base, file);
@@ -163,16 +163,26 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
 
     /**
      * Jackson's YAML tree reads an alias ("*d") as the text of its name, not as the anchored value: "data: *d" would
-     * look for a file named d, "output: *m" would write to a folder named m. Refused, with where, instead.
+     * look for a file named d, "output: *m" would write to a folder named m. Refused, with where, instead. So is a
+     * second document after "---", which the tree reader stops before: its settings would never take effect (an empty
+     * one, a file that ends with "---", changes nothing and is let be).
      */
-    private static void refuseAliases(Path file, String text) throws IOException {
+    private static void refuseAliasesAndSecondDocuments(Path file, String text) throws IOException {
         try (com.fasterxml.jackson.dataformat.yaml.YAMLParser p = (com.fasterxml.jackson.dataformat.yaml.YAMLParser) new YAMLFactory().createParser(text)) {
-            while (p.nextToken() != null) {
+            int depth = 0, documents = 0;
+            for (com.fasterxml.jackson.core.JsonToken t; (t = p.nextToken()) != null; ) {
+                var at = p.currentTokenLocation();
                 if (p.isCurrentAlias()) {
-                    var at = p.currentTokenLocation();
                     throw new ConfigException(file + ":" + at.getLineNr() + ":" + at.getColumnNr() + ": YAML alias '*" + p.getText()
                             + "' is not supported (it would be read as the text '" + p.getText() + "'); write the value out in full");
                 }
+                if (depth == 0 && t != com.fasterxml.jackson.core.JsonToken.VALUE_NULL && ++documents == 2) {
+                    throw new ConfigException(file + ":" + at.getLineNr() + ":" + at.getColumnNr() + ": a second YAML document (after"
+                            + " '---'); an experiment file holds one, and this one's settings would be ignored: remove the '---' line or"
+                            + " move them into the first");
+                }
+                if (t.isStructStart()) depth++;
+                else if (t.isStructEnd()) depth--;
             }
         }
     }
