@@ -75,7 +75,13 @@ public record ClassificationMetrics(int n, List<String> classes, long[] counts, 
             for (int c = 0; c < k; c++) {
                 f += f1(pred, gold, c);
                 if (counts[c] == 0) {
-                    undefined.add("AUROC and AUPRC leave out class '" + classes.get(c) + "': no row of it");
+                    // the macro F1 keeps such a class at 0 (scikit-learn's with every class as labels); its default labels,
+                    // the classes in gold or predicted, would leave it out: a reader comparing the two is told which
+                    boolean predicted = false;
+                    for (int q : pred) predicted |= q == c;
+                    undefined.add("AUROC and AUPRC leave out class '" + classes.get(c) + "': no row of it"
+                            + (predicted ? "" : "; F1's macro mean counts it as 0 (never predicted either; scikit-learn's"
+                            + " default labels would leave it out)"));
                     continue;
                 }
                 boolean[] pos = is(gold, c);
