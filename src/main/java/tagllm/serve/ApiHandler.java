@@ -401,8 +401,7 @@ final class ApiHandler extends Handler.Abstract {
             ObjectNode o = RequestBodies.JSON.createObjectNode();
             o.put("task", g.task());
             if (task.tagSet() != null) o.put("tag_set", task.tagSet());
-            ArrayNode a = o.putArray("outputs");
-            g.texts().forEach(a::add);
+            putOutputs(o, g);
             return ok(o);
         }
         boolean[] pipelined = new boolean[1];
@@ -420,6 +419,18 @@ final class ApiHandler extends Handler.Abstract {
         String tagSet = body.hasNonNull("tag_set") ? RequestBodies.requiredName(body, "tag_set") : null;
         if (!body.hasNonNull("task")) return service.task(tagSet, null); // its 400 lists the served tasks
         return service.task(tagSet, RequestBodies.requiredName(body, "task"));
+    }
+
+    /**
+     * The outputs of a generate answer (plain or the stream's done event) and, beside them, why each ended:
+     * stop_reasons[i] is "eos", "newline", "max_tokens" or "context" (the last: the model's context ended
+     * outputs[i] before max_tokens and before the model did), as errors sits beside predictions.
+     */
+    static void putOutputs(ObjectNode o, TagService.Generations g) {
+        ArrayNode a = o.putArray("outputs");
+        g.texts().forEach(a::add);
+        ArrayNode r = o.putArray("stop_reasons");
+        g.stopReasons().forEach(reason -> r.add(reason.name().toLowerCase(java.util.Locale.ROOT)));
     }
 
     static ObjectNode error(String message) {

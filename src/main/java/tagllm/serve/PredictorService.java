@@ -373,6 +373,7 @@ public final class PredictorService implements TagService, AutoCloseable {
         TaskSpec spec = set.spec(info);
         List<Sequence> prompts = prompts(set, info, spec, inputs);
         List<String> texts = new ArrayList<>(prompts.size());
+        List<tagllm.task.TagPredictor.StopReason> reasons = new ArrayList<>(prompts.size());
         // One turn per input, so a long request does not hold the model while shorter ones wait. Each input has
         // its own sampler seeded from the request's seed and its index: an input's text does not depend on the others.
         for (int i = 0; i < prompts.size(); i++) {
@@ -381,12 +382,14 @@ public final class PredictorService implements TagService, AutoCloseable {
                     decoding.seed() + i);
             int index = i;
             java.util.function.Consumer<String> sink = onText == null ? null : piece -> onText.accept(index, piece);
-            texts.add(gate.run(cancel, () -> {
-                return set.predictor().generate(p, decoding.maxTokens(), sampler, sink, cancel::isCancelled);
-            }));
-            cancel.check(); // a text cut short by the cancellation is not an answer
+            tagllm.task.TagPredictor.Generation g = gate.run(cancel, () -> {
+                return set.predictor().generation(p, decoding.maxTokens(), sampler, sink, cancel::isCancelled);
+            });
+            cancel.check(); // a text cut short by the cancellation (StopReason.STOPPED) is not an answer
+            texts.add(g.text());
+            reasons.add(g.stopReason());
         }
-        return new Generations(info.name(), texts);
+        return new Generations(info.name(), texts, reasons);
     }
 
     /** Refusals of sampling settings the sampler would refuse, as 400s naming the field. */

@@ -1,6 +1,5 @@
 package tagllm.serve;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EndPoint;
@@ -100,8 +99,7 @@ final class ServerSentEvents {
                 if (end.result() != null) {
                     ObjectNode o = RequestBodies.JSON.createObjectNode().put("task", end.result().task());
                     if (task.tagSet() != null) o.put("tag_set", task.tagSet());
-                    ArrayNode a = o.putArray("outputs");
-                    end.result().texts().forEach(a::add);
+                    ApiHandler.putOutputs(o, end.result());
                     write("done", o, 200);
                     return new ApiHandlerOutcome(200);
                 }

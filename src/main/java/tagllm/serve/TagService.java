@@ -62,7 +62,7 @@ public interface TagService {
     /** Head predictions in label units, one per input, in order. */
     Predictions predict(String task, List<Map<String, String>> inputs);
 
-    /** Greedy continuations (up to maxTokens new tokens, stopping at EOS or a newline), one per input. */
+    /** Greedy continuations (up to maxTokens new tokens, stopping at EOS, a newline or the context's end), one per input, with why each ended. */
     Generations generate(String task, List<Map<String, String>> inputs, int maxTokens);
 
     /**
@@ -102,6 +102,19 @@ public interface TagService {
      */
     record Classifications(String task, List<String> classes, double[][] probabilities, List<String> labels) {}
 
-    /** @param task the task's canonical name */
-    record Generations(String task, List<String> texts) {}
+    /**
+     * @param task        the task's canonical name
+     * @param texts       one output per input, in order
+     * @param stopReasons why each output ended, one per text (EOS, NEWLINE, MAX_TOKENS or CONTEXT: a generation the
+     *                    request's cancellation stopped is refused, never answered)
+     */
+    record Generations(String task, List<String> texts, List<tagllm.task.TagPredictor.StopReason> stopReasons) {
+        public Generations {
+            texts = List.copyOf(texts);
+            stopReasons = List.copyOf(stopReasons);
+            if (texts.size() != stopReasons.size()) {
+                throw new IllegalArgumentException(texts.size() + " texts but " + stopReasons.size() + " stop reasons: expected one per text");
+            }
+        }
+    }
 }

@@ -442,15 +442,47 @@ public final class TagPredictor {
         return generation(prompt, maxNewTokens, sampler, onText, stop).text();
     }
 
-    /**
-     * A continuation and whether the model's context cut it short.
-     *
-     * @param contextFull the prompt left fewer than maxNewTokens positions and every one of them was generated into,
-     *                    with no EOS or newline: the text stops where the context ends, not where the model would have
-     */
-    public record Generation(String text, boolean contextFull) {}
+    /** Why a continuation ended. */
+    public enum StopReason {
+        /** the model picked an end-of-sequence token (not part of the text) */
+        EOS,
+        /** the decoded text reached a newline (the paper's templates put the output on one line; the text stops before it) */
+        NEWLINE,
+        /** maxNewTokens tokens were generated (also when that is exactly what the context had left) */
+        MAX_TOKENS,
+        /**
+         * the prompt left fewer than maxNewTokens positions and every one of them was generated into: the text stops
+         * where the context ends, not where the model would have
+         */
+        CONTEXT,
+        /** the caller's {@code stop} said so before the next token: the text is only what came before */
+        STOPPED
+    }
 
-    /** {@link #generate(Sequence, int)}, saying also whether the output was cut at the end of the model's context. */
+    /**
+     * A continuation and why it ended.
+     *
+     * @param text       the decoded text, without the stop token (nor the newline and what followed it)
+     * @param stopReason never null
+     */
+    public record Generation(String text, StopReason stopReason) {
+        /**
+         * A text and its reason, both required.
+         *
+         * @throws NullPointerException for a null text or reason
+         */
+        public Generation {
+            Objects.requireNonNull(text, "text");
+            Objects.requireNonNull(stopReason, "stopReason");
+        }
+
+        /** The model's context cut the text short ({@link StopReason#CONTEXT}). */
+        public boolean contextFull() {
+            return stopReason == StopReason.CONTEXT;
+        }
+    }
+
+    /** {@link #generate(Sequence, int)}, saying also why the output ended (EOS, newline, maxNewTokens or the context). */
     public Generation generation(Sequence prompt, int maxNewTokens) {
         return generation(prompt, maxNewTokens, tagllm.model.Sampler.greedy(), null, () -> false);
     }
@@ -470,7 +502,7 @@ public final class TagPredictor {
                     + model.config().maxPositions());
         }
         int room = Math.min(maxNewTokens, model.config().maxPositions() - prompt.length());
-        if (room <= 0) return new Generation("", maxNewTokens > 0);
+        if (room <= 0) return new Generation("", maxNewTokens > 0 ? StopReason.CONTEXT : StopReason.MAX_TOKENS);
         PackedBatch b = SequencePacker.pack(List.of(prompt), tags, model::embed, d, name -> false).batch();
         boolean isolated = prompt.spans().length > 0;
         KvCache cache = isolated ? null : model.newCache(prompt.length() + room);
@@ -490,20 +522,30 @@ public final class TagPredictor {
         float[] h = isolated ? lastNormed(b) : model.prefill(cache, b.input(), prompt.length());
         String text = "";   // the whole continuation so far (up to a newline)
         String sent = "";   // what onText has been given: always a prefix of every later text
-        boolean usedAll = false; // every position of room generated into: no EOS, newline or stop came first
+        StopReason reason = null; // set by whichever ends the loop: room > 0, so one does
         for (int step = 0; step < room; step++) {
-            if (stop.getAsBoolean()) break;
+            if (stop.getAsBoolean()) {
+                reason = StopReason.STOPPED;
+                break;
+            }
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("interrupted: generation stopped after " + ids.size() + " tokens");
             }
             int next = sampler.sample(model.logits(h, 0));
-            if (isEos.test(next)) break;
+            if (isEos.test(next)) {
+                reason = StopReason.EOS;
+                break;
+            }
             ids.add(next);
             String decoded = tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
             int nl = decoded.indexOf('\n');
             text = nl >= 0 ? decoded.substring(0, nl) : decoded;
-            if (nl >= 0) break;
-            if (step + 1 == room) usedAll = true;
+            if (nl >= 0) {
+                reason = StopReason.NEWLINE;
+                break;
+            }
+            // every position of room generated into, with no EOS, newline or stop first
+            if (step + 1 == room) reason = roomIsContext ? StopReason.CONTEXT : StopReason.MAX_TOKENS;
             if (onText != null) {
                 String stable = stablePrefix(ids, text);
                 if (stable.length() > sent.length() && stable.startsWith(sent)) {
@@ -531,7 +573,7 @@ public final class TagPredictor {
             }
         }
         if (onText != null && text.length() > sent.length() && text.startsWith(sent)) onText.accept(text.substring(sent.length()));
-        return new Generation(text, usedAll && roomIsContext);
+        return new Generation(text, reason);
     }
 
     /**

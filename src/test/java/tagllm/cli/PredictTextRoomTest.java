@@ -177,7 +177,7 @@ class PredictTextRoomTest {
         TagPredictor p = new TagPredictor(new Transformer(m.weights()), m.tokenizer(), tags, m.generation()::isEos);
         var prompt = p.renderer(task).prompt(Row.of("in", 1, Map.of("src", near))).sequence();
         String text = row1.get("output").asText();
-        assertEquals(new TagPredictor.Generation(text, true), p.generation(prompt, 20), "the Java API says so too");
-        assertEquals(new TagPredictor.Generation(text, false), p.generation(prompt, 1));
+        assertEquals(new TagPredictor.Generation(text, TagPredictor.StopReason.CONTEXT), p.generation(prompt, 20), "the Java API says so too");
+        assertEquals(new TagPredictor.Generation(text, TagPredictor.StopReason.MAX_TOKENS), p.generation(prompt, 1));
     }
 }

@@ -394,7 +394,8 @@ class OpenApiConformanceTest {
 
     /**
      * A text/event-stream answer: every event is one the media type's x-events names, with data its schema takes;
-     * tokens first, then exactly one done (or error) event last; the done event's outputs are the tokens concatenated.
+     * tokens first, then exactly one done (or error) event last; the done event's outputs are the tokens concatenated,
+     * each with its stop reason.
      */
     private static void events(JsonNode doc, JsonNode declared, String body, String key, Set<String> problems, Set<String> fieldsSeen) throws Exception {
         List<String> names = new ArrayList<>();
@@ -424,6 +425,7 @@ class OpenApiConformanceTest {
         if (!"done".equals(last) && !"error".equals(last)) problems.add(key + ": the stream does not end with a done or error event: " + names);
         if (names.subList(0, Math.max(0, names.size() - 1)).stream().anyMatch(n -> !"token".equals(n))) problems.add(key + ": events before the last are not all token events: " + names);
         if (done != null) {
+            if (done.path("stop_reasons").size() != done.path("outputs").size()) problems.add(key + ": the done event's stop_reasons are not one per output");
             for (int i = 0; i < done.path("outputs").size(); i++) {
                 String joined = pieces.containsKey(i) ? pieces.get(i).toString() : "";
                 if (!joined.equals(done.path("outputs").get(i).asText())) problems.add(key + ": the pieces of input " + i + " do not concatenate to outputs[" + i + "]");

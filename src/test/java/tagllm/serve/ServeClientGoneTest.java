@@ -140,7 +140,7 @@ class ServeClientGoneTest {
                     onText.accept(0, piece);
                     produced.incrementAndGet();
                 }
-                return new Generations("T", List.of(piece.repeat(cap)));
+                return new Generations("T", List.of(piece.repeat(cap)), List.of(tagllm.task.TagPredictor.StopReason.MAX_TOKENS));
             }
         };
         List<String> log = new CopyOnWriteArrayList<>();

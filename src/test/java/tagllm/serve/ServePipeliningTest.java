@@ -136,7 +136,7 @@ class ServePipeliningTest {
             k.getOutputStream().write(HEALTH.getBytes(StandardCharsets.ISO_8859_1));
             await(dropped);
             release.countDown();
-            assertAnsweredThenHealthOrClosed(k, "event: done\ndata: {\"task\":\"T\",\"outputs\":[\"ab\"]}");
+            assertAnsweredThenHealthOrClosed(k, "event: done\ndata: {\"task\":\"T\",\"outputs\":[\"ab\"],\"stop_reasons\":[\"max_tokens\"]}");
         } finally {
             release.countDown();
         }
@@ -172,7 +172,7 @@ class ServePipeliningTest {
                 started.countDown();
                 await(release);
                 onText.accept(0, "b");
-                return new Generations("T", List.of("ab"));
+                return new Generations("T", List.of("ab"), List.of(tagllm.task.TagPredictor.StopReason.MAX_TOKENS));
             }
         };
     }
