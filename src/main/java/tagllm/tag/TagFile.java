@@ -88,7 +88,9 @@ public final class TagFile {
         }
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file + " (tag file not found)");
         try (SafeTensors st = SafeTensors.open(file)) {
-            return read(st);
+            TagSet set = read(st);
+            set.addSource(file.toString());
+            return set;
         }
     }
 

@@ -19,6 +19,8 @@ public final class TagSet {
     private final Map<String, RegressionHead> heads = new LinkedHashMap<>();
     private final Map<String, ObjectNode> tasks = new LinkedHashMap<>();
     private final List<ObjectNode> provenance = new ArrayList<>();
+    // the files this set was read and merged from, so that an error about a tag or task it lacks can say where it looked
+    private final List<String> sources = new ArrayList<>();
     private String modelFingerprint;
     private String modelName;
 
@@ -69,6 +71,14 @@ public final class TagSet {
 
     public List<ObjectNode> provenance() { return provenance; }
 
+    /** The tag files this set was read and merged from, in order (empty for a set built in memory). */
+    public List<String> sources() { return java.util.Collections.unmodifiableList(sources); }
+
+    /** Records one more file this set holds the content of (TagFile.read, merge). */
+    public void addSource(String source) {
+        if (source != null && !sources.contains(source)) sources.add(source);
+    }
+
     public void bindModel(String name, String fingerprint) {
         this.modelName = name;
         this.modelFingerprint = fingerprint;
@@ -92,6 +102,7 @@ public final class TagSet {
         heads.forEach((k, h) -> c.heads.put(k, h.copy()));
         tasks.forEach((k, v) -> c.tasks.put(k, v.deepCopy()));
         provenance.forEach(p -> c.provenance.add(p.deepCopy()));
+        c.sources.addAll(sources);
         return c;
     }
 
@@ -138,6 +149,8 @@ public final class TagSet {
         other.tasks.forEach((k, v) -> tasks.putIfAbsent(k, v.deepCopy()));
         // two runs continued from one stage carry its record each: the merged file lists that stage once
         other.provenance.forEach(p -> { if (!provenance.contains(p)) provenance.add(p.deepCopy()); });
+        if (other.sources.isEmpty()) addSource(otherSource);
+        else other.sources.forEach(this::addSource);
     }
 
     /** What sets two versions of a tag apart: kind, shape (p × hidden), else the largest difference of a value and where. */

@@ -184,9 +184,14 @@ public final class TagPredictor {
         try {
             return Presets.get(name, "task");
         } catch (ConfigException e) {
-            throw new ConfigException("task '" + name + "' is neither in the tag files (" + (tags.tasks().isEmpty() ? "they define none"
-                    : String.join(", ", tags.tasks().keySet())) + ") nor a preset (" + String.join(", ", Presets.names()) + ")");
+            throw new ConfigException("task '" + name + "' is neither in the tag files" + filesOf(tags) + " (" + (tags.tasks().isEmpty()
+                    ? "they define none" : String.join(", ", tags.tasks().keySet())) + ") nor a preset (" + String.join(", ", Presets.names()) + ")");
         }
+    }
+
+    /** " a, b": the files a tag set was read from, for an error about what none of them holds (empty: built in memory). */
+    private static String filesOf(TagSet tags) {
+        return tags.sources().isEmpty() ? "" : " " + String.join(", ", tags.sources());
     }
 
     /**
@@ -208,8 +213,8 @@ public final class TagPredictor {
         Objects.requireNonNull(task, "task");
         for (String t : task.parsedTemplate().tagNames()) {
             if (!tags.has(t)) {
-                throw new ConfigException("task " + task.name() + " needs tag " + t + ", which none of the tag files holds (they hold: "
-                        + String.join(", ", tags.tags().stream().map(x -> x.name()).toList()) + ")");
+                throw new ConfigException("task " + task.name() + " needs tag " + t + ", which none of the tag files" + filesOf(tags)
+                        + " holds (they hold: " + String.join(", ", tags.tags().stream().map(x -> x.name()).toList()) + ")");
             }
             TagKind k = task.kindOf(t);
             if (tags.get(t).kind() != k) throw new ConfigException("task " + task.name() + ": " + t + " is a " + k.label() + " tag in the task but a "

@@ -124,6 +124,27 @@ class TagPredictorTest {
     }
 
     /**
+     * Composed --tags files that lack a task's tag: the error named the tag but not the files it looked in ("none of the
+     * tag files holds"), which with several files, or a typo among them, left the user guessing which were read.
+     */
+    @Test
+    void aTagNoneOfSeveralFilesHoldsIsNamedWithTheFilesSearched(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        Transformer t = new Transformer(m.weights());
+        TagSet domain = new TagSet(m.name(), m.fingerprint()), language = new TagSet(m.name(), m.fingerprint());
+        domain.put(TagInit.newTag("<SMILES>", TagKind.DOMAIN, 2, t.weights().embedTokens()));
+        language.put(TagInit.newTag("<EN>", TagKind.DOMAIN, 3, t.weights().embedTokens()));
+        java.nio.file.Path a = dir.resolve("smiles.tags.safetensors"), b = dir.resolve("en.tags.safetensors");
+        tagllm.tag.TagFile.write(domain, a);
+        tagllm.tag.TagFile.write(language, b);
+        TagPredictor p = TagPredictor.open(m, List.of(a, b));
+        assertEquals("task QED needs tag <QED>, which none of the tag files " + a + ", " + b + " holds (they hold: <SMILES>, <EN>)",
+                assertThrows(ConfigException.class, () -> p.requireReady(p.task("QED"))).getMessage());
+        assertTrue(assertThrows(ConfigException.class, () -> p.task("Nope")).getMessage()
+                .startsWith("task 'Nope' is neither in the tag files " + a + ", " + b + " (they define none) nor a preset"));
+    }
+
+    /**
      * The Java API refuses what it cannot answer, by name: a null map or value (bare NullPointerExceptions), an input
      * predict refuses (an empty SMILES gave a number), a prompt longer than the context and a negative token count
      * (both returned "" without a word).
