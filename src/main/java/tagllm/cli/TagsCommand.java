@@ -168,6 +168,8 @@ public final class TagsCommand {
             OutputGuard.requireNew(output, force);
             TagSet merged = TagFile.read(files.get(0));
             for (Path f : files.subList(1, files.size())) merged.merge(TagFile.read(f), f.toString());
+            // the files' order decides nothing in the content (a conflict is refused), so none in the bytes either
+            merged = merged.inCanonicalOrder();
             TagFile.write(merged, output);
             spec.commandLine().getErr().println("wrote " + output + ": " + merged.tags().size() + " tags ("
                     + String.join(", ", merged.tags().stream().map(Tag::name).toList()) + "), " + merged.heads().size() + " head(s)");

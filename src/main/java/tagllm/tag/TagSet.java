@@ -107,6 +107,34 @@ public final class TagSet {
     }
 
     /**
+     * A deep copy listing its content in an order that depends on the content alone: domain tags before function tags,
+     * each by name; heads and tasks by name; provenance by time, then stage number, then its JSON text. tags merge
+     * writes this, so that merging A and B or B and A gives the same file (merge itself keeps the files' order).
+     */
+    public TagSet inCanonicalOrder() {
+        TagSet c = new TagSet(modelName, modelFingerprint);
+        tags.values().stream().sorted(java.util.Comparator.comparing(Tag::kind).thenComparing(Tag::name))
+                .forEach(t -> c.tags.put(t.name(), t.copy()));
+        heads.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> c.heads.put(e.getKey(), e.getValue().copy()));
+        tasks.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> c.tasks.put(e.getKey(), e.getValue().deepCopy()));
+        provenance.stream().sorted(java.util.Comparator.comparing(TagSet::stageTime, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()))
+                        .thenComparingInt(p -> p.path("stage_number").asInt())
+                        .thenComparing(ObjectNode::toString))
+                .forEach(p -> c.provenance.add(p.deepCopy()));
+        c.sources.addAll(sources);
+        return c;
+    }
+
+    /** A provenance record's time as an instant (its text has as many fraction digits as the clock gave), or null. */
+    private static java.time.Instant stageTime(ObjectNode p) {
+        try {
+            return java.time.Instant.parse(p.path("time").asText());
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /**
      * Adds another set's tags, heads and tasks (composition: domain tags from one run with a function
      * tag from another). A tag, head or task present in both must be identical, else it is a conflict and
      * nothing of {@code other} is added: keeping either version silently would make the result depend on the
