@@ -21,6 +21,8 @@ public final class TagSet {
     private final List<ObjectNode> provenance = new ArrayList<>();
     // the files this set was read and merged from, so that an error about a tag or task it lacks can say where it looked
     private final List<String> sources = new ArrayList<>();
+    // which of those files each tag, head and task came from ("tag <X>", "head <X>", "task x"), for merge's conflicts
+    private final Map<String, String> origins = new java.util.HashMap<>();
     private String modelFingerprint;
     private String modelName;
 
@@ -76,7 +78,17 @@ public final class TagSet {
 
     /** Records one more file this set holds the content of (TagFile.read, merge). */
     public void addSource(String source) {
-        if (source != null && !sources.contains(source)) sources.add(source);
+        if (source == null) return;
+        if (!sources.contains(source)) sources.add(source);
+        tags.keySet().forEach(n -> origins.putIfAbsent("tag " + n, source));
+        heads.keySet().forEach(n -> origins.putIfAbsent("head " + n, source));
+        tasks.keySet().forEach(n -> origins.putIfAbsent("task " + n, source));
+    }
+
+    /** " in FILE" for an entry read from a file ("tag <X>", "head <X>", "task x"), else "" (built in memory). */
+    private String in(String entry) {
+        String file = origins.get(entry);
+        return file == null ? "" : " in " + file;
     }
 
     public void bindModel(String name, String fingerprint) {
@@ -103,6 +115,7 @@ public final class TagSet {
         tasks.forEach((k, v) -> c.tasks.put(k, v.deepCopy()));
         provenance.forEach(p -> c.provenance.add(p.deepCopy()));
         c.sources.addAll(sources);
+        c.origins.putAll(origins);
         return c;
     }
 
@@ -122,6 +135,7 @@ public final class TagSet {
                         .thenComparing(ObjectNode::toString))
                 .forEach(p -> c.provenance.add(p.deepCopy()));
         c.sources.addAll(sources);
+        c.origins.putAll(origins);
         return c;
     }
 
@@ -150,14 +164,15 @@ public final class TagSet {
         for (Tag t : other.tags()) {
             Tag mine = tags.get(t.name());
             if (mine != null && !mine.equals(t)) {
-                throw new IllegalArgumentException(otherSource + ": tag " + t.name() + " is already present with other values ("
+                throw new IllegalArgumentException(otherSource + ": tag " + t.name() + " is already present" + in("tag " + t.name()) + " with other values ("
                         + howTheyDiffer(mine, t) + "); a merged tag set can hold one version of each tag");
             }
         }
         for (RegressionHead h : other.heads.values()) {
             RegressionHead mine = heads.get(Tag.canonicalName(h.tag()));
             if (mine != null && !sameHead(mine, h)) {
-                throw new IllegalArgumentException(otherSource + ": the head of " + h.tag() + " is already present with other values"
+                throw new IllegalArgumentException(otherSource + ": the head of " + h.tag() + " is already present" + in("head " + Tag.canonicalName(h.tag()))
+                        + " with other values"
                         + " (weights, bias or label shift/scale)");
             }
         }
@@ -167,7 +182,7 @@ public final class TagSet {
                 List<String> differ = new ArrayList<>();
                 mine.properties().forEach(e -> { if (!e.getValue().equals(v.get(e.getKey()))) differ.add(e.getKey()); });
                 v.properties().forEach(e -> { if (!mine.has(e.getKey())) differ.add(e.getKey()); });
-                throw new IllegalArgumentException(otherSource + ": task '" + k + "' is already defined otherwise (" + String.join(", ", differ)
+                throw new IllegalArgumentException(otherSource + ": task '" + k + "' is already defined otherwise" + in("task " + k) + " (" + String.join(", ", differ)
                         + " differ); a merged tag set can hold one definition of each task name");
             }
         });
@@ -177,8 +192,16 @@ public final class TagSet {
         other.tasks.forEach((k, v) -> tasks.putIfAbsent(k, v.deepCopy()));
         // two runs continued from one stage carry its record each: the merged file lists that stage once
         other.provenance.forEach(p -> { if (!provenance.contains(p)) provenance.add(p.deepCopy()); });
-        if (other.sources.isEmpty()) addSource(otherSource);
-        else other.sources.forEach(this::addSource);
+        // what came from other is recorded as from its own files, else as from otherSource (a set built in memory)
+        other.origins.forEach(origins::putIfAbsent);
+        if (other.sources.isEmpty()) {
+            other.tags.keySet().forEach(n -> origins.putIfAbsent("tag " + n, otherSource));
+            other.heads.keySet().forEach(n -> origins.putIfAbsent("head " + n, otherSource));
+            other.tasks.keySet().forEach(n -> origins.putIfAbsent("task " + n, otherSource));
+            if (otherSource != null && !sources.contains(otherSource)) sources.add(otherSource);
+        } else {
+            other.sources.forEach(f -> { if (!sources.contains(f)) sources.add(f); });
+        }
     }
 
     /** What sets two versions of a tag apart: kind, shape (p × hidden), else the largest difference of a value and where. */

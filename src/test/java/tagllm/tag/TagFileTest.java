@@ -133,6 +133,36 @@ class TagFileTest {
                 .contains("(the same shape 2 × 3, values differing by up to 0.5 (row 1, column 2))"));
     }
 
+    /**
+     * Three files merged (tags merge a b c, predict --tags a --tags b --tags c): a conflict named the file that brought
+     * the second version but not the one holding the first ("already present"), which with three or more files left
+     * the user to find it.
+     */
+    @Test
+    void aConflictNamesTheFileThatHeldTheFirstVersion(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.tags.safetensors"), b = dir.resolve("b.tags.safetensors"), c = dir.resolve("c.tags.safetensors");
+        TagFile.write(sample("fp"), b); // <SMILES>, <QED>, its head and task QED
+        TagSet language = new TagSet("tiny", "fp");
+        language.put(new Tag("<EN>", TagKind.DOMAIN, 1, 3, new float[]{1, 1, 1}));
+        TagFile.write(language, a);
+        TagSet otherTag = sample("fp"), otherHead = sample("fp"), otherTask = sample("fp");
+        otherTag.get("<SMILES>").values()[5] = 6.5f;
+        otherHead.head("<QED>").weight()[0] = 1;
+        otherTask.tasks().get("QED").put("template", "y <SMILES> {smiles} <QED>");
+        TagSet merged = TagFile.read(a);
+        merged.merge(TagFile.read(b), b.toString());
+        var expected = new java.util.LinkedHashMap<TagSet, String>();
+        expected.put(otherTag, c + ": tag <SMILES> is already present in " + b + " with other values (");
+        expected.put(otherHead, c + ": the head of <QED> is already present in " + b + " with other values (");
+        expected.put(otherTask, c + ": task 'QED' is already defined otherwise in " + b + " (template differ)");
+        for (var e : expected.entrySet()) {
+            TagFile.write(e.getKey(), c);
+            TagSet read = TagFile.read(c);
+            String m = assertThrows(IllegalArgumentException.class, () -> merged.merge(read, c.toString())).getMessage();
+            assertTrue(m.startsWith(e.getValue()), m);
+        }
+    }
+
     /** Merging tag files of two base models names each file's own model (it named them the other way round). */
     @Test
     void mergeOfTwoBaseModelsNamesEachSidesModel() {
