@@ -151,7 +151,7 @@ public final class TagsCommand {
     @Command(name = "merge", mixinStandardHelpOptions = true,
             description = "Compose tag files of one base model into one (e.g. language tags of one run with <Translate> of another).")
     static final class Merge implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE", arity = "2..*", description = "tag files to merge, in order")
+        @Parameters(paramLabel = "FILE", arity = "2..*", description = "tag files to merge (any order: the output is the same file)")
         List<Path> files;
 
         @Option(converter = StandardStreams.Out.class, names = {"-o", "--output"}, required = true, description = "the merged tag file to write")
