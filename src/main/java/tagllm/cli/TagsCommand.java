@@ -166,6 +166,7 @@ public final class TagsCommand {
         @Override
         public Integer call() throws Exception {
             OutputGuard.requireNew(output, force);
+            OutputGuard.removeLeftovers(output, spec.commandLine().getErr());
             TagSet merged = TagFile.read(files.get(0));
             for (Path f : files.subList(1, files.size())) merged.merge(TagFile.read(f), f.toString());
             // the files' order decides nothing in the content (a conflict is refused), so none in the bytes either

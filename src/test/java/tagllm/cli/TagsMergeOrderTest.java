@@ -65,4 +65,22 @@ class TagsMergeOrderTest {
                 "the shared stage once, then the stages by time");
         assertTrue(r2.err().contains("3 tags (<SMILES>, <Affinity>, <QED>)"), r2.err());
     }
+
+    /** As predict, chem and data build: the hidden partial copy a merge killed with kill -9 left is removed and named. */
+    @Test
+    void aKilledMergesPartialCopyIsRemoved(@TempDir Path dir) throws Exception {
+        Path qed = dir.resolve("qed.tags.safetensors"), score = dir.resolve("score.tags.safetensors");
+        TagFile.write(run("<QED>", -1, "qed", "2026-12-07T11:00:00Z"), qed);
+        TagFile.write(run("<Affinity>", 2, "affinity", "2026-12-07T12:00:00Z"), score);
+        Path out = dir.resolve("m.tags.safetensors");
+        String left = ".m.tags.safetensors.4242.tmp";
+        Files.writeString(dir.resolve(left), "half a tag file");
+        Files.writeString(dir.resolve(".other.tags.safetensors.7.tmp"), "not this output's");
+        CliRun r = CliRun.of("tags", "merge", qed.toString(), score.toString(), "-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("removed " + left + " from " + dir.toAbsolutePath() + ": partial copy of m.tags.safetensors"), r.err());
+        assertFalse(Files.exists(dir.resolve(left)));
+        assertTrue(Files.exists(dir.resolve(".other.tags.safetensors.7.tmp")), "another output's copy stays");
+        assertEquals(3, TagFile.read(out).tags().size());
+    }
 }
