@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
- * A YAML parse error as a user reads it: "exp.yaml:2:6: key 'model' given twice". Jackson's and SnakeYAML's own
+ * A YAML parse error as a user reads it: "exp.yaml:2:6: duplicate key 'model': given twice". Jackson's and SnakeYAML's own
  * messages carry "[Source: (StringReader); ...]", escaped newlines, SnakeYAML event class names and Jackson settings
  * ("StreamReadConstraints.getMaxNestingDepth()"), none of which a user can act on.
  */
@@ -45,7 +45,7 @@ public final class YamlSyntaxError {
         if (m == null || m.isBlank()) return "unreadable";
         m = m.lines().findFirst().orElse(m);
         java.util.regex.Matcher dup = java.util.regex.Pattern.compile("^Duplicate field '(.*)'$").matcher(m);
-        if (dup.matches()) return "key '" + dup.group(1) + "' given twice (a repeated key would silently take its last value)";
+        if (dup.matches()) return "duplicate key '" + dup.group(1) + "': given twice (a repeated key would silently take its last value)";
         java.util.regex.Matcher num = java.util.regex.Pattern.compile("^Malformed numeric value '(.*)'$").matcher(m);
         if (num.matches()) return "'" + num.group(1) + "' is not a finite number; write a number such as 0.5 or 1e-3";
         if (m.startsWith("Expected a field name")) return "a key must be plain text, not a list or mapping";

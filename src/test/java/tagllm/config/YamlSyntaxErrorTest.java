@@ -30,7 +30,7 @@ class YamlSyntaxErrorTest {
 
     @Test
     void duplicateKeyNamesTheKeyAndItsSecondLine() throws Exception {
-        assertEquals(dir.resolve("exp.yaml") + ":2:6: not valid YAML: key 'model' given twice (a repeated key would silently take its last value)",
+        assertEquals(dir.resolve("exp.yaml") + ":2:6: not valid YAML: duplicate key 'model': given twice (a repeated key would silently take its last value)",
                 refused("model: x\nmodel: y\n"));
     }
 
