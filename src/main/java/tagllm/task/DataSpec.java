@@ -70,7 +70,8 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
             te = s.string("test", te);
         }
         int maxTrain = c.integer("max_train", 0), maxEval = c.integer("max_eval", 0);
-        if (maxTrain < 0 || maxEval < 0) throw c.error("max_train", "must be >= 0 (0 = all rows)");
+        if (maxTrain < 0) throw c.error("max_train", "must be >= 0 (0 = all rows), got " + maxTrain);
+        if (maxEval < 0) throw c.error("max_eval", "must be >= 0 (0 = all rows), got " + maxEval);
         return new DataSpec(path, c.string("format", null), col, tr, va, te, random, seed, maxTrain, maxEval, scaffold, order);
     }
 

@@ -107,7 +107,7 @@ class ExperimentTest {
         assertEquals(f + ":3: defaults.batch_size: expected an integer, got 'four'",
                 assertThrows(ConfigException.class, () -> Experiment.load(f)).getMessage());
         write(dir, yaml.replace("batch_size: four", "batch_size: 4"));
-        assertEquals(f + ":7: tasks.q.data.max_train: must be >= 0 (0 = all rows)",
+        assertEquals(f + ":7: tasks.q.data.max_train: must be >= 0 (0 = all rows), got -5",
                 assertThrows(ConfigException.class, () -> Experiment.load(f)).getMessage());
         write(dir, yaml.replace("batch_size: four", "batch_size: 4").replace("max_train: -5", "max_train: 5"));
         assertTrue(assertThrows(ConfigException.class, () -> Experiment.load(f)).getMessage()
