@@ -75,11 +75,19 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
         if (h.batchSize > 65_536) throw c.error("batch_size", "must be in 1..65536, got " + h.batchSize);
         if (h.gradAccum > 65_536) throw c.error("grad_accum", "must be in 1..65536, got " + h.gradAccum);
         if (h.epochs > 100_000) throw c.error("epochs", "must be in 0..100000, got " + h.epochs);
+        // checked here, field by field, so that the error names the key rather than the whole stage
+        if (!(h.beta1 >= 0 && h.beta1 < 1)) throw c.error("beta1", "must be in [0, 1), got " + h.beta1);
+        if (!(h.beta2 >= 0 && h.beta2 < 1)) throw c.error("beta2", "must be in [0, 1), got " + h.beta2);
+        if (!(h.eps > 0) || !Double.isFinite(h.eps)) throw c.error("eps", "must be a finite number > 0, got " + h.eps);
         try {
             Optimizer.create(h.optimizer, h.weightDecay, h.beta1, h.beta2, h.eps);
+        } catch (IllegalArgumentException e) {
+            throw c.error("optimizer", e.getMessage());
+        }
+        try {
             LrSchedule.of(h.schedule, h.lr, h.warmupRatio, 10);
         } catch (IllegalArgumentException e) {
-            throw c.error(null, e.getMessage());
+            throw c.error("schedule", e.getMessage());
         }
         return h;
     }

@@ -40,4 +40,25 @@ class ExperimentKeyRangesTest {
         assertEquals(dir.resolve("exp.yaml") + ":5: tasks.q.data.max_train: must be >= 0 (0 = all rows), got -5",
                 refusal(dir, yaml.replace("max_train: 5", "max_train: -5").replace("max_eval: -1", "max_eval: 0")));
     }
+
+    /** Adam's betas and eps out of range were refused naming the stage and "AdamW betas", not the field given. */
+    @Test
+    void adamBetasAndEpsAreChecked(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        assertEquals(f + ":6: stages[0].beta1: must be in [0, 1), got 1.0", refusal(dir, TASKS + "  - {stage: 2, tasks: [q], beta1: 1}"));
+        assertEquals(f + ":6: stages[0].beta2: must be in [0, 1), got -0.1", refusal(dir, TASKS + "  - {stage: 2, tasks: [q], beta2: -0.1}"));
+        assertEquals(f + ":6: stages[0].eps: must be a finite number > 0, got 0.0", refusal(dir, TASKS + "  - {stage: 2, tasks: [q], eps: 0}"));
+        assertEquals(f + ":6: stages[0].eps: must be a finite number > 0, got -1.0E-8", refusal(dir, TASKS + "  - {stage: 2, tasks: [q], eps: -1e-8}"));
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], beta1: 0, beta2: 0.95, eps: 1e-6}");
+    }
+
+    /** An unknown optimizer or schedule named the stage ("stages[0]: optimizer 'x'..."), not the field. */
+    @Test
+    void unknownOptimizerOrScheduleNamesItsField(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        assertEquals(f + ":6: stages[0].optimizer: optimizer 'adamx' is not known (adamw, adam, sgd)",
+                refusal(dir, TASKS + "  - {stage: 2, tasks: [q], optimizer: adamx}"));
+        assertEquals(f + ":3: defaults.schedule: schedule 'cosin' is not known (constant, linear, cosine)",
+                refusal(dir, "model: m\ndefaults:\n  schedule: cosin\ntasks:\n  q: {preset: QED, data: d.csv}\nstages:\n  - {stage: 2, tasks: [q]}\n"));
+    }
 }
