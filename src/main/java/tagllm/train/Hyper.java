@@ -74,7 +74,8 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
         if (!(h.weightDecay >= 0) || !Double.isFinite(h.weightDecay)) throw c.error("weight_decay", "must be a finite number >= 0, got " + h.weightDecay);
         if (h.batchSize > 65_536) throw c.error("batch_size", "must be in 1..65536, got " + h.batchSize);
         if (h.gradAccum > 65_536) throw c.error("grad_accum", "must be in 1..65536, got " + h.gradAccum);
-        if (h.epochs > 100_000) throw c.error("epochs", "must be in 0..100000, got " + h.epochs);
+        // a negative count passed beside max_steps (which then decides): refused as the typo it is
+        if (h.epochs < 0 || h.epochs > 100_000) throw c.error("epochs", "must be in 0..100000 (0 with max_steps), got " + h.epochs);
         // checked here, field by field, so that the error names the key rather than the whole stage
         if (!(h.beta1 >= 0 && h.beta1 < 1)) throw c.error("beta1", "must be in [0, 1), got " + h.beta1);
         if (!(h.beta2 >= 0 && h.beta2 < 1)) throw c.error("beta2", "must be in [0, 1), got " + h.beta2);

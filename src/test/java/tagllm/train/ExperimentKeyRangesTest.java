@@ -52,6 +52,14 @@ class ExperimentKeyRangesTest {
         loads(dir, TASKS + "  - {stage: 2, tasks: [q], beta1: 0, beta2: 0.95, eps: 1e-6}");
     }
 
+    /** epochs: -1 passed whenever max_steps was given (only "both below 1" was checked). */
+    @Test
+    void negativeEpochsAreRefusedBesideMaxSteps(@TempDir Path dir) throws Exception {
+        assertEquals(dir.resolve("exp.yaml") + ":6: stages[0].epochs: must be in 0..100000 (0 with max_steps), got -1",
+                refusal(dir, TASKS + "  - {stage: 2, tasks: [q], epochs: -1, max_steps: 10}"));
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], epochs: 0, max_steps: 10}");
+    }
+
     /** An unknown optimizer or schedule named the stage ("stages[0]: optimizer 'x'..."), not the field. */
     @Test
     void unknownOptimizerOrScheduleNamesItsField(@TempDir Path dir) throws Exception {
