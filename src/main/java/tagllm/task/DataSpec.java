@@ -42,6 +42,18 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
             s.allowOnly("column", "train", "valid", "test", "random", "seed", "scaffold", "smiles", "order");
             if (s.has("random") && s.has("scaffold")) throw s.error("scaffold", "give random: or scaffold:, not both");
             String kind = s.has("scaffold") ? "scaffold" : "random";
+            // a key the split given does not read was dropped without a word: a seed beside a split column (the column
+            // decided), a column or split names beside random: or scaffold: (the fractions decided)
+            if (s.has(kind)) {
+                for (String k : List.of("column", "train", "valid", "test")) {
+                    if (s.has(k)) {
+                        throw s.error(k, "a " + kind + " split reads no split column" + (k.equals("column") ? "" : ", so it has no split names")
+                                + "; give " + kind + ": or column:, not both");
+                    }
+                }
+            } else if (s.has("seed")) {
+                throw s.error("seed", "only a random or scaffold split takes a seed (split: {random: [0.8, 0.1, 0.1], seed: N}); a split column has none");
+            }
             if (s.has("scaffold")) {
                 scaffold = s.string("smiles", "smiles");
                 order = s.string("order", "balanced");

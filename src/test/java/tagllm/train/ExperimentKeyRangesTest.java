@@ -69,4 +69,24 @@ class ExperimentKeyRangesTest {
         assertEquals(f + ":3: defaults.schedule: schedule 'cosin' is not known (constant, linear, cosine)",
                 refusal(dir, "model: m\ndefaults:\n  schedule: cosin\ntasks:\n  q: {preset: QED, data: d.csv}\nstages:\n  - {stage: 2, tasks: [q]}\n"));
     }
+
+    /**
+     * split: keys that the split kind given does not read were silently dropped: a seed beside a split column (the
+     * column split was used), a column or split names beside random: or scaffold:.
+     */
+    @Test
+    void splitKeysTheSplitDoesNotReadAreRefused(@TempDir Path dir) throws Exception {
+        String head = "model: m\ntasks:\n  q:\n    preset: QED\n    data: {path: d.csv, split: ";
+        String tail = "}\nstages:\n  - {stage: 2, tasks: [q]}\n";
+        String f = dir.resolve("exp.yaml").toString();
+        assertEquals(f + ":5: tasks.q.data.split.seed: only a random or scaffold split takes a seed (split: {random: [0.8, 0.1, 0.1], seed: N});"
+                + " a split column has none", refusal(dir, head + "{seed: 3}" + tail));
+        assertEquals(f + ":5: tasks.q.data.split.column: a random split reads no split column; give random: or column:, not both",
+                refusal(dir, head + "{random: [0.8, 0.1, 0.1], column: fold}" + tail));
+        assertEquals(f + ":5: tasks.q.data.split.train: a scaffold split reads no split column, so it has no split names; give scaffold: or column:, not both",
+                refusal(dir, head + "{scaffold: [0.8, 0.1, 0.1], train: tr}" + tail));
+        loads(dir, head + "{column: fold, train: tr, valid: va, test: te}" + tail);
+        loads(dir, head + "{random: [0.8, 0.1, 0.1], seed: 3}" + tail);
+        loads(dir, head + "{scaffold: [0.8, 0.1, 0.1], seed: 0, smiles: smiles, order: balanced}" + tail);
+    }
 }
