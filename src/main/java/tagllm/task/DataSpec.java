@@ -84,7 +84,15 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
         int maxTrain = c.integer("max_train", 0), maxEval = c.integer("max_eval", 0);
         if (maxTrain < 0) throw c.error("max_train", "must be >= 0 (0 = all rows), got " + maxTrain);
         if (maxEval < 0) throw c.error("max_eval", "must be >= 0 (0 = all rows), got " + maxEval);
-        return new DataSpec(path, c.string("format", null), col, tr, va, te, random, seed, maxTrain, maxEval, scaffold, order);
+        String format = c.string("format", null);
+        if (format != null) {
+            try {
+                tagllm.data.Format.parse(format); // else a typo surfaced only when the stage read its data, naming no field
+            } catch (IllegalArgumentException e) {
+                throw c.error("format", e.getMessage());
+            }
+        }
+        return new DataSpec(path, format, col, tr, va, te, random, seed, maxTrain, maxEval, scaffold, order);
     }
 
     /** The same data split another way: seeded random or scaffold (by the SMILES column), fractions and seed. */

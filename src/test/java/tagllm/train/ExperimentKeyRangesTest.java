@@ -89,4 +89,13 @@ class ExperimentKeyRangesTest {
         loads(dir, head + "{random: [0.8, 0.1, 0.1], seed: 3}" + tail);
         loads(dir, head + "{scaffold: [0.8, 0.1, 0.1], seed: 0, smiles: smiles, order: balanced}" + tail);
     }
+
+    /** An unknown data format passed the reading and failed when the stage read its data, naming no field or line. */
+    @Test
+    void unknownDataFormatIsRefusedWithItsField(@TempDir Path dir) throws Exception {
+        String yaml = "model: m\ntasks:\n  q:\n    preset: QED\n    data: {path: d.dat, format: xlsx}\nstages:\n  - {stage: 2, tasks: [q]}\n";
+        assertEquals(dir.resolve("exp.yaml") + ":5: tasks.q.data.format: unknown data format 'xlsx': expected csv, tsv, jsonl, fasta or text",
+                refusal(dir, yaml));
+        loads(dir, yaml.replace("xlsx", "TSV"));
+    }
 }
