@@ -281,6 +281,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
                 }
             }
             List<String> train = s.strings("train").stream().map(Tag::canonicalName).toList();
+            requireTrainable(s, stage, train, st.stream().map(tasks::get).toList());
             boolean enrich = s.bool("enrich", stage == 2 && recipe.enrich());
             if (enrich && stage != 2) throw s.error("enrich", "enrichment is a stage-2 option (stage 3 keeps domain tags frozen)");
             Hyper base = d != null ? Hyper.read(d, recipe.hyper(stage)) : recipe.hyper(stage);
@@ -297,6 +298,27 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         }
         return builder().file(file).model(model).output(output).seed(seed).tagLengths(p, pf).functionInit(functionInit).tags(tags)
                 .init(init).defaults(defaults).tasks(tasks).data(data).stages(stages).engine(engine).dataFields(dataFields).initFields(initFields).build();
+    }
+
+    /**
+     * A stage's train: list, checked here rather than when the stage starts (after the stages before it have trained,
+     * with no file or line): a tag none of the stage's tasks uses would get no gradient, and stage 3 keeps domain tags
+     * frozen. A task's head key (&lt;TASK.head&gt;, a template without a function tag) may be listed too.
+     */
+    private static void requireTrainable(ConfigNode s, int stage, List<String> train, List<TaskSpec> stageTasks) {
+        Set<String> used = new LinkedHashSet<>(), heads = new LinkedHashSet<>();
+        for (TaskSpec t : stageTasks) {
+            used.addAll(t.parsedTemplate().tagNames());
+            if (t.type().readsHead()) heads.add(t.headKey());
+        }
+        for (String n : train) {
+            if (used.contains(n)) {
+                TaskSpec user = stageTasks.stream().filter(t -> t.parsedTemplate().tagNames().contains(n)).findFirst().orElseThrow();
+                if (stage == 3 && user.kindOf(n) == TagKind.DOMAIN) throw s.error("train", "stage 3 keeps domain tags frozen, but train: lists " + n);
+            } else if (!heads.contains(n)) {
+                throw s.error("train", n + " is no tag of this stage's tasks (they use " + String.join(", ", used) + "), so it would get no gradient");
+            }
+        }
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

@@ -98,4 +98,21 @@ class ExperimentKeyRangesTest {
                 refusal(dir, yaml));
         loads(dir, yaml.replace("xlsx", "TSV"));
     }
+
+    /**
+     * train: was only checked when its stage began (after the stages before it had trained), naming no file or line: an
+     * unknown tag, a tag no task of the stage uses (it gets no gradient), and stage 3 listing a domain tag.
+     */
+    @Test
+    void stageTrainListIsCheckedWhenRead(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        assertEquals(f + ":6: stages[0].train: <Nope> is no tag of this stage's tasks (they use <SMILES>, <QED>), so it would get no gradient",
+                refusal(dir, TASKS + "  - {stage: 2, tasks: [q], train: [QED, Nope]}"));
+        assertEquals(f + ":7: stages[1].train: stage 3 keeps domain tags frozen, but train: lists <SMILES>",
+                refusal(dir, TASKS + "  - {stage: 1, tasks: [s]}\n  - {stage: 3, tasks: [q], train: [QED, SMILES]}"));
+        loads(dir, TASKS + "  - {stage: 1, tasks: [s]}\n  - {stage: 2, tasks: [q], train: [\"<QED>\", SMILES]}");
+        loads(dir, "model: m\ntasks:\n  r: {type: regression, template: 'Value of <SMILES> {smiles} is', label: v, data: d.csv}\n"
+                + "stages:\n  - {stage: 2, tasks: [r], train: [\"<r.head>\"]}\n");
+    }
+
 }
