@@ -123,10 +123,17 @@ public record TaskSpec(
         c.requireObject();
         TaskSpec base = null;
         if (c.has("preset")) {
-            base = Presets.get(c.string("preset", null), c.where());
+            base = Presets.get(c.string("preset", null), c.locate("preset"));
         }
-        TaskType type = c.has("type") ? TaskType.parse(c.string("type", null), c.where())
-                : base != null ? base.type() : null;
+        TaskType type;
+        try {
+            // the field and its line, as every other key's error gives them (they named the task alone)
+            type = c.has("type") ? TaskType.parse(c.string("type", null), c.locate("type")) : base != null ? base.type() : null;
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
         if (type == null) throw c.error("type", "missing: regression, classification, text or lm (or give a preset)");
         String template = c.string("template", base != null ? base.template() : null);
         if (template == null) throw c.error("template", "missing (required unless a preset gives it)");

@@ -115,4 +115,14 @@ class ExperimentKeyRangesTest {
                 + "stages:\n  - {stage: 2, tasks: [r], train: [\"<r.head>\"]}\n");
     }
 
+    /** An unknown preset or task type named the task ("exp.yaml: tasks.q: ..."), with no line; the type's was no ConfigException. */
+    @Test
+    void unknownPresetOrTypeNamesItsFieldAndLine(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        String preset = refusal(dir, "model: m\ntasks:\n  q:\n    preset: Nope\nstages:\n  - {stage: 2, tasks: [q]}\n");
+        assertTrue(preset.startsWith(f + ":4: tasks.q.preset: preset 'Nope' is not known (known: "), preset);
+        assertEquals(f + ":4: tasks.q.type: task type 'regresion' is not known (regression, classification, text, lm)",
+                refusal(dir, "model: m\ntasks:\n  q:\n    type: regresion\n    template: 'a <QED> {x}'\n    label: x\nstages:\n  - {stage: 2, tasks: [q]}\n"));
+    }
+
 }
