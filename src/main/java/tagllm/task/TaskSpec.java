@@ -148,9 +148,9 @@ public record TaskSpec(
         declaredTags.forEach((k, v) -> tags.put(k, v.label()));
         c.stringMap("tags").forEach((k, v) -> {
             try {
-                tags.put(Tag.canonicalName(k), TagKind.parse(v, c.where() + ".tags." + k).label());
+                tags.put(Tag.canonicalName(k), TagKind.parse(v, c.child("tags").locate(k)).label());
             } catch (IllegalArgumentException e) {
-                throw c.error("tags." + k, e.getMessage());
+                throw new ConfigException(e.getMessage()); // TagKind's message starts with the field: not named twice
             }
         });
         Map<String, String> used = new LinkedHashMap<>();

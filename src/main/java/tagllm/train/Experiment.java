@@ -221,9 +221,9 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         Map<String, TagKind> tags = new LinkedHashMap<>();
         c.stringMap("tags").forEach((k, v) -> {
             try {
-                tags.put(Tag.canonicalName(k), TagKind.parse(v, "kind"));
+                tags.put(Tag.canonicalName(k), TagKind.parse(v, c.child("tags").locate(k)));
             } catch (IllegalArgumentException e) {
-                throw c.error("tags." + k, e.getMessage());
+                throw new ConfigException(e.getMessage()); // TagKind's message starts with the field and its line
             }
         });
         List<Path> init = c.strings("init").stream().map(s -> baseDir.resolve(s).normalize()).toList();

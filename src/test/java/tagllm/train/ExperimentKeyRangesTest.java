@@ -125,4 +125,17 @@ class ExperimentKeyRangesTest {
                 refusal(dir, "model: m\ntasks:\n  q:\n    type: regresion\n    template: 'a <QED> {x}'\n    label: x\nstages:\n  - {stage: 2, tasks: [q]}\n"));
     }
 
+    /**
+     * An unknown tag kind was named twice under a task ("exp.yaml:5: tasks.q.tags.QED: /tmp/.../exp.yaml: tasks.q.tags.QED:
+     * tag kind ...") and without its line at the top ("exp.yaml: tags.Foo: kind: tag kind ...").
+     */
+    @Test
+    void unknownTagKindNamesItsFieldOnceWithItsLine(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        assertEquals(f + ":5: tasks.q.tags.QED: tag kind 'domian' is not domain or function",
+                refusal(dir, "model: m\ntasks:\n  q:\n    preset: QED\n    tags: {QED: domian}\nstages:\n  - {stage: 2, tasks: [q]}\n"));
+        assertEquals(f + ":3: tags.Foo: tag kind 'fn' is not domain or function",
+                refusal(dir, "model: m\ntags:\n  Foo: fn\ntasks:\n  q:\n    preset: QED\nstages:\n  - {stage: 2, tasks: [q]}\n"));
+    }
+
 }
