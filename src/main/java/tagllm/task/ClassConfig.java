@@ -50,7 +50,14 @@ final class ClassConfig {
             if (weights != null && weights.size() != cls.size()) throw c.error("class_weights", "expected " + cls.size() + " values (one per class), got " + weights.size());
             return new ClassSpec(null, cls, null, weights, balanced);
         }
-        if (base != null && base.resolved() && !base.multiLabel()) return new ClassSpec(null, base.classes(), null, weights, balanced);
+        if (base != null && base.resolved() && !base.multiLabel()) {
+            // the preset's classes: class_weights counted against them as against classes: written in the file
+            if (weights != null && weights.size() != base.classes().size()) {
+                throw c.error("class_weights", "expected " + base.classes().size() + " values (one per class: " + String.join(", ", base.classes())
+                        + "), got " + weights.size());
+            }
+            return new ClassSpec(null, base.classes(), null, weights, balanced);
+        }
         return ClassSpec.unresolved(weights, balanced);
     }
 

@@ -138,4 +138,12 @@ class ExperimentKeyRangesTest {
                 refusal(dir, "model: m\ntags:\n  Foo: fn\ntasks:\n  q:\n    preset: QED\nstages:\n  - {stage: 2, tasks: [q]}\n"));
     }
 
+    /** class_weights beside a preset's classes (BBBP: 0, 1) was not counted: three weights for two classes loaded. */
+    @Test
+    void classWeightsAreCountedAgainstAPresetsClasses(@TempDir Path dir) throws Exception {
+        String yaml = "model: m\ntasks:\n  b:\n    preset: BBBP\n    class_weights: [1, 2, 3]\n    data: d.csv\nstages:\n  - {stage: 2, tasks: [b]}\n";
+        assertEquals(dir.resolve("exp.yaml") + ":5: tasks.b.class_weights: expected 2 values (one per class: 0, 1), got 3", refusal(dir, yaml));
+        loads(dir, yaml.replace("[1, 2, 3]", "[1, 2]"));
+    }
+
 }
