@@ -48,7 +48,7 @@ final class PredictChunks implements ChunkedRows.Handler {
     private long failed;
     private long contextFull;
     /** How a text row's note begins when the context ended its output; such a row is predicted, not failed. */
-    static final String CONTEXT_FULL = "output stopped at the model's context";
+    static final String CONTEXT_FULL = TagPredictor.CONTEXT_FULL;
 
     /**
      * @param checkColumns throws when the input's columns cannot serve the prompt (a file error, said once)
@@ -170,8 +170,7 @@ final class PredictChunks implements ChunkedRows.Handler {
                 values[k] = g.text();
                 if (g.contextFull()) {
                     // as generate says on stderr: without a word an output cut by the context looks like one the model ended
-                    String cut = CONTEXT_FULL + " of " + renderer.context() + " after " + (renderer.context() - prompts.get(i).sequence().length())
-                            + " of --max-tokens " + maxTokens + " tokens";
+                    String cut = TagPredictor.contextFullNote(renderer.context(), prompts.get(i).sequence().length(), maxTokens);
                     errors[k] = errors[k] == null ? cut : errors[k] + "; " + cut;
                     contextFull++;
                 }

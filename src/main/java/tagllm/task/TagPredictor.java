@@ -328,6 +328,21 @@ public final class TagPredictor {
         return "the model gave a non-finite value (" + value + ")";
     }
 
+    /** How {@link #contextFullNote}'s note begins: a text row with this note has its output, cut short. */
+    public static final String CONTEXT_FULL = "output stopped at the model's context";
+
+    /**
+     * The note a text row gets beside its output when the model's context cut it before maxTokens
+     * ({@link Generation#contextFull}), the same in predict and Spark scoring: without a word such an output looks like
+     * one the model ended itself.
+     *
+     * @param context      the model's context (positions)
+     * @param promptLength the prompt's positions: the output had the rest of the context
+     */
+    public static String contextFullNote(int context, int promptLength, int maxTokens) {
+        return CONTEXT_FULL + " of " + context + " after " + (context - promptLength) + " of --max-tokens " + maxTokens + " tokens";
+    }
+
     /**
      * Head predictions (label units) for regression prompts, several prompts per forward pass.
      *

@@ -23,7 +23,7 @@ import java.util.NoSuchElementException;
  * the model in one call, and every input row comes out once, with its prediction or with the reason it has none
  * (a non-finite regression output is no prediction, as in predict). A regression row gets its number, a
  * classification row predict's class probabilities (one double per class) then its predicted class, a text row the
- * generated text.
+ * generated text (and, when the model's context cut it before maxTokens, predict's note in the error column).
  * A row's result does not depend on the rows batched with it (the engine's row results are independent of their
  * batch), so it equals predict's.
  */
@@ -145,7 +145,12 @@ final class PartitionScorer implements Iterator<Row> {
             } else {
                 for (int i : ok) {
                     try {
-                        results[i] = new Object[]{predictor.generate(prompts.get(i).sequence(), spec.maxTokens())};
+                        TagPredictor.Generation g = predictor.generation(prompts.get(i).sequence(), spec.maxTokens());
+                        results[i] = new Object[]{g.text()};
+                        // as predict: the output is kept, and its note says the context ended it, not the model
+                        if (g.contextFull()) {
+                            errors.set(i, TagPredictor.contextFullNote(renderer.context(), prompts.get(i).sequence().length(), spec.maxTokens()));
+                        }
                     } catch (RuntimeException e) {
                         errors.set(i, "generation failed: " + e.getMessage());
                     }

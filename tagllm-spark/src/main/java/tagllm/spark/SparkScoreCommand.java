@@ -1,6 +1,8 @@
 package tagllm.spark;
 
 import tagllm.model.ComputePrecision;
+import tagllm.task.TagPredictor;
+import tagllm.util.Plural;
 import tagllm.util.FileTrees;
 
 import picocli.CommandLine;
@@ -192,18 +194,34 @@ public final class SparkScoreCommand implements Callable<Integer> {
             }
             // counted from the output in place: Spark's readers ignore a folder whose name starts with '.', and read
             // from the temporary one every run logged a false "WARN DataSource: All paths were ignored"; count(column)
-            // counts its non-null values, the error column's (quoted: "qed.pred_error" is a column, not a struct field)
+            // counts its non-null values (quoted: "qed.pred_error" is a column, not a struct field). As predict counts
+            // them, a row with an error is one without a prediction: a text row whose output the context cut has both
+            // its output and a note in the error column, and is counted apart
+            var prediction = functions.col(quoted(scorer.getOrDefault(scorer.outputCol())));
+            var error = functions.col(quoted(scorer.errorColumn()));
             Row counts = spark.read().parquet(abs.toString())
-                    .agg(functions.count(functions.lit(1)), functions.count(functions.col("`" + scorer.errorColumn().replace("`", "``") + "`")))
+                    .agg(functions.count(functions.lit(1)), functions.count(functions.when(prediction.isNull(), 1)),
+                            functions.count(functions.when(prediction.isNotNull().and(error.startsWith(TagPredictor.CONTEXT_FULL)), 1)))
                     .first();
-            long rows = counts.getLong(0), errors = counts.getLong(1);
+            long rows = counts.getLong(0), errors = counts.getLong(1), contextFull = counts.getLong(2);
             double s = (System.nanoTime() - t0) / 1e9;
             spec.commandLine().getErr().printf(Locale.ROOT, "wrote %d %s (%d with an error in %s) to %s in %.1f s (%.1f rows/s, master %s)%n",
                     rows, rows == 1 ? "row" : "rows", errors, scorer.errorColumn(), output, s, rows / s, spark.sparkContext().master());
+            if (contextFull > 0) {
+                // predict's note, with its column's name
+                spec.commandLine().getErr().println("note: the output of " + Plural.count(contextFull, "row") + " stopped at the end of the model's "
+                        + "context before --max-tokens " + scorer.getOrDefault(scorer.maxTokens()) + " (said in the '" + scorer.errorColumn()
+                        + "' column; a shorter input leaves more room)");
+            }
         } finally {
             if (!embedded) spark.stop();
         }
         return 0;
+    }
+
+    /** A column name as Spark's col() takes it whole: a dot in it is no struct field. */
+    private static String quoted(String column) {
+        return "`" + column.replace("`", "``") + "`";
     }
 
     /** Compression suffixes Spark's CSV reader decompresses by (Hadoop's codecs), of which predict reads .gz. */

@@ -78,7 +78,8 @@ public class TagLlmScorer extends Transformer {
                 + "(multi-label: the label columns with p >= 0.5, ';'-joined), string for text tasks)");
         probabilityPrefix = new Param<>(this, "probabilityPrefix", "classification tasks: the probability columns are this prefix + each "
                 + "class (multi-label: + each label column), doubles, before outputCol; predict's prob_ by default");
-        errorCol = new Param<>(this, "errorCol", "the column saying why a row has no prediction (null when it has one)");
+        errorCol = new Param<>(this, "errorCol", "the column saying why a row has no prediction (null when it has one, "
+                + "except a text output the model's context cut, which has predict's note)");
         readErrorCol = new Param<>(this, "readErrorCol", "a column saying why the row could not be read (null when it was): such a "
                 + "row gets that reason as its error and no prediction (spark score's CSV reader fills it for a wrong number of fields)");
         compute = new Param<>(this, "compute", "f32 or bf16 (the native BF16 kernels, where the executors' CPUs have them)");

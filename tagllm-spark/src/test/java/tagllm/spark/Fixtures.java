@@ -127,6 +127,17 @@ final class Fixtures {
         return f;
     }
 
+    /** Untrained <EN>, <FR> and <Translate> tags for the Translate:en-fr preset, a text task: what tests need is its prompts' lengths. */
+    static Path translateTags(Path dir) throws IOException {
+        Model m = Model.load(model());
+        TagSet tags = new TagSet(m.name(), m.fingerprint());
+        for (String n : List.of("<EN>", "<FR>")) tags.put(TagInit.newTag(n, TagKind.DOMAIN, 2, m.weights().embedTokens()));
+        tags.put(TagInit.newTag("<Translate>", TagKind.FUNCTION, 2, m.weights().embedTokens()));
+        Path f = dir.resolve("translate.tags.safetensors");
+        TagFile.write(tags, f);
+        return f;
+    }
+
     /** Seeded random domain tags, a function tag and its regression head (label mean and scale as given, weights times weightScale). */
     private static Path regressionTags(Path f, String function, double mean, double scale, double weightScale, String... domains) throws IOException {
         Model m = Model.load(model());

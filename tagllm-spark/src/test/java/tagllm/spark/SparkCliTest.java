@@ -471,6 +471,70 @@ class SparkCliTest {
     }
 
     /**
+     * A text task (Translate:en-fr) gets predict's output and error row by row: a short source its generated text, one
+     * whose prompt leaves a single position of the model's context its one-token output with predict's note
+     * "output stopped at the model's context of 512 after 1 of --max-tokens 20 tokens" (a prediction, not a failure),
+     * and prompts that fill the context or pass it no output and predict's "too long" reason. The old scorer gave the
+     * cut output without the note, so it looked like one the model had ended itself, as predict did before it said so.
+     */
+    @Test
+    void aTextTaskGetsPredictsOutputsAndItsNoteForAnOutputCutByTheContext() throws Exception {
+        Path tags = Fixtures.translateTags(dir);
+        String model = Fixtures.model();
+        var m = tagllm.model.Model.load(model);
+        int context = m.config().maxPositions();
+        var unlimited = new tagllm.task.ExampleRenderer(tagllm.task.Presets.get("Translate:en-fr", "test"), tagllm.tag.TagFile.read(tags),
+                new tagllm.tag.TokenizerEncoder(m.tokenizer()), Integer.MAX_VALUE);
+        // sources whose prompt leaves one position of the context, and none
+        String near = null, full = null;
+        for (int n = 300; n < 600 && (near == null || full == null); n++) {
+            String src = "x".repeat(n);
+            int length = unlimited.prompt(tagllm.data.Row.of("in", 1, Map.of("src", src))).sequence().length();
+            if (length == context - 1) near = src;
+            if (length == context) full = src;
+        }
+        assertNotNull(near);
+        assertNotNull(full);
+        Path in = idCsv(dir.resolve("text.csv"), "src", List.of("Hello.", near, full, "x".repeat(2000), "The cat sleeps."));
+        Path pred = dir.resolve("text-pred.csv"), out = dir.resolve("text.parquet");
+        Run p = tagllm("predict", "-q", "--model", model, "--tags", tags.toString(), "--task", "Translate:en-fr", "--input", in.toString(),
+                "--output", pred.toString(), "--max-tokens", "20");
+        assertEquals(0, p.exit(), p.err());
+        Map<String, CSVRecord> predicted = byId(pred).rows();
+        assertEquals("output stopped at the model's context of " + context + " after 1 of --max-tokens 20 tokens", predicted.get("1").get("error"));
+        assertTrue(predicted.get("2").get("error").startsWith("too long"), predicted.get("2").toString());
+        assertTrue(predicted.get("3").get("error").startsWith("too long"), predicted.get("3").toString());
+
+        Run s = tagllm("spark", "score", "--master", "local[2]", "--model", model, "--tags", tags.toString(), "--task", "Translate:en-fr",
+                "--input", in.toString(), "--output", out.toString(), "--partitions", "2", "--max-tokens", "20");
+        assertEquals(0, s.exit(), s.err());
+        // as predict counts them: the cut output is a prediction, with a note
+        assertTrue(s.err().contains("wrote 5 rows (2 with an error in prediction_error)"), s.err());
+        assertTrue(s.err().contains("note: the output of 1 row stopped at the end of the model's context before --max-tokens 20"), s.err());
+        SparkSession spark = Sessions.start("local[1]", "read back", Map.of());
+        try {
+            List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+            assertEquals(predicted.size(), rows.size(), "every input row is in the output");
+            for (Row r : rows) {
+                CSVRecord want = predicted.get(r.getString(r.fieldIndex("id")));
+                String error = want.get("error");
+                if (error.isEmpty()) {
+                    assertTrue(r.isNullAt(r.fieldIndex("prediction_error")), r::toString);
+                } else {
+                    assertEquals(error, r.getString(r.fieldIndex("prediction_error")), r::toString);
+                }
+                if (error.isEmpty() || error.startsWith("output stopped")) {
+                    assertEquals(want.get("output"), r.getString(r.fieldIndex("prediction")), r::toString);
+                } else {
+                    assertTrue(r.isNullAt(r.fieldIndex("prediction")), r::toString);
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
      * --input as Spark takes it: a file: URI and a glob over two files (docs/spark.md's cluster example reads
      * hdfs:///...). The old command looked each one up as a local path, found none, and refused it ("input not
      * found") before Spark could read it. A plain path that does not exist is still refused at once.
