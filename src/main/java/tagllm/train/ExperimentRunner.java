@@ -431,8 +431,7 @@ public final class ExperimentRunner {
         for (String n : fresh) {
             if (!trainable.contains(n)) {
                 progress.message("note: " + n + " is new in stage " + stage.name() + " and this stage does not train it, so it stays at its"
-                        + " initial value (train it in an earlier stage, set enrich: true on this stage for a domain tag, or start from a tag file"
-                        + " with init:)");
+                        + " initial value (" + untrainedTagAdvice(stage, tags.get(n).kind()) + ")");
             }
         }
         Trainer.Result r = train(exp, stage, tags, enc, train, trainable, ckpt, fromCheckpoint, log);
@@ -443,6 +442,18 @@ public final class ExperimentRunner {
         recordValidation(exp, stage, tags, enc, summary, log, r.steps());
         stageEndInterrupt |= Thread.interrupted();
         return summary;
+    }
+
+    /**
+     * How to give an untrained new tag its training. Stage 3 refuses enrich: and a domain tag in train:, so there the
+     * advice names only what precedes the stage.
+     */
+    private static String untrainedTagAdvice(StageSpec stage, TagKind kind) {
+        if (stage.stage() == 3 && kind == TagKind.DOMAIN) {
+            return "stage 3 keeps domain tags frozen: train it in a stage 1 or an enriched stage 2 (enrich: true) before this stage,"
+                    + " or start from a tag file with init:";
+        }
+        return "train it in an earlier stage, set enrich: true on this stage for a domain tag, or start from a tag file with init:";
     }
 
     /** The tags the stage's tasks use, each created as the paper initialises it when the tag set lacks it. */

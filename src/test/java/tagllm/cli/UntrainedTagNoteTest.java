@@ -18,6 +18,10 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class UntrainedTagNoteTest {
     private static CliRun train(Path dir, boolean enrich) throws Exception {
+        return train(dir, 2, "enrich: " + enrich);
+    }
+
+    private static CliRun train(Path dir, int stage, String extra) throws Exception {
         List<String> rows = new ArrayList<>();
         for (int i = 0; i < 12; i++) rows.add("MKTAYIAK" + "QRSTV".charAt(i % 5) + "," + (i % 4) * 0.5);
         Files.writeString(dir.resolve("data.csv"), "seq,y\n" + String.join("\n", rows) + "\n");
@@ -30,8 +34,8 @@ class UntrainedTagNoteTest {
                     label: y
                     data: data.csv
                 stages:
-                  - {name: two, stage: 2, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 1, enrich: %s}
-                """.formatted(enrich));
+                  - {name: two, stage: %d, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 1%s}
+                """.formatted(stage, extra.isEmpty() ? "" : ", " + extra));
         return CliRun.of("train", dir.resolve("exp.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet");
     }
 
@@ -48,5 +52,16 @@ class UntrainedTagNoteTest {
         CliRun r = train(dir, true);
         assertEquals(0, r.exit(), r.err());
         assertFalse(r.err().contains("is new in stage"), r.err());
+    }
+
+    /** Stage 3 refuses enrich: (Experiment), so its note must not advise it: it names the stages before instead. */
+    @Test
+    void aStageThreeNoteAdvisesNoEnrichmentOfStageThree(@TempDir Path dir) throws Exception {
+        CliRun r = train(dir, 3, "");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("note: <D> is new in stage two and this stage does not train it, so it stays at its initial value"
+                + " (stage 3 keeps domain tags frozen: train it in a stage 1 or an enriched stage 2 (enrich: true) before this stage,"
+                + " or start from a tag file with init:)"), r.err());
+        assertFalse(r.err().contains("enrich: true on this stage"), r.err());
     }
 }
