@@ -314,7 +314,10 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         for (String n : train) {
             if (used.contains(n)) {
                 TaskSpec user = stageTasks.stream().filter(t -> t.parsedTemplate().tagNames().contains(n)).findFirst().orElseThrow();
-                if (stage == 3 && user.kindOf(n) == TagKind.DOMAIN) throw s.error("train", "stage 3 keeps domain tags frozen, but train: lists " + n);
+                if (stage == 3 && user.kindOf(n) == TagKind.DOMAIN) {
+                    throw s.error("train", "stage 3 keeps domain tags frozen, but train: lists " + n + " (a domain tag of task '" + user.name()
+                            + "'): train it in a stage 1 or an enriched stage 2 (enrich: true) before this stage");
+                }
             } else if (!heads.contains(n)) {
                 throw s.error("train", n + " is no tag of this stage's tasks (they use " + String.join(", ", used) + "), so it would get no gradient");
             }

@@ -114,6 +114,28 @@ class ExperimentTest {
                 .startsWith(f + ":10: stages[1].lerning_rate: unknown key"));
     }
 
+    /**
+     * A stage 3 whose train: lists a domain tag used to be refused only when that stage started, after the stages
+     * before it had trained (hours on a real model); the experiment reader now refuses it, naming the line.
+     */
+    @Test
+    void aStageThreeTrainingADomainTagIsRefusedWhenTheFileIsRead(@TempDir Path dir) throws Exception {
+        String yaml = """
+                model: m
+                tasks:
+                  smiles: {preset: SMILES, data: s.csv}
+                  ba: {preset: BA, data: d.csv}
+                stages:
+                  - {name: s1, stage: 1, tasks: [smiles]}
+                  - {name: s3, stage: 3, tasks: [ba], train: [BA, Protein]}
+                """;
+        assertMessage(dir, yaml, "exp.yaml:7: stages[1].train: stage 3 keeps domain tags frozen, but train: lists <Protein>"
+                + " (a domain tag of task 'ba')");
+        // the function tag alone is what stage 3 trains, and is accepted
+        Experiment e = Experiment.load(write(dir, yaml.replace("train: [BA, Protein]", "train: [BA]")));
+        assertEquals(List.of("<BA>"), e.stages().get(1).train());
+    }
+
     private static void assertMessage(Path dir, String yaml, String expected) throws Exception {
         Path f = write(dir, yaml);
         ConfigException e = assertThrows(ConfigException.class, () -> Experiment.load(f));
