@@ -63,12 +63,21 @@ public final class PredictCommand implements Callable<Integer> {
      */
     private void requirePromptColumns(TaskSpec task, Format format, List<String> columns) {
         if (format != Format.CSV && format != Format.TSV) return;
+        // --column takes the placeholder, which a preset may read from a column of another name (BA's {protein} from
+        // protein_seq): the placeholder is named beside its column, else the user's first try (--column protein_seq=...) is refused
         List<String> missing = new ArrayList<>();
-        for (String c : task.promptColumns()) if (!columns.contains(c)) missing.add("'" + c + "'");
+        List<String> mappings = new ArrayList<>();
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (String ph : task.promptPlaceholders()) {
+            String c = task.column(ph);
+            if (columns.contains(c) || !named.add(c)) continue;
+            missing.add(ph.equals(c) ? "'" + c + "'" : "'" + c + "' (placeholder {" + ph + "})");
+            mappings.add("--column " + ph + "=COLUMN");
+        }
         if (missing.isEmpty()) return;
         throw DatasetException.of(opts.input.toString(), 1, (missing.size() == 1 ? "missing column " : "missing columns ")
                 + String.join(", ", missing) + ", which task " + task.name() + "'s prompt reads (the file has: " + String.join(", ", columns)
-                + "); --column PLACEHOLDER=COLUMN reads a placeholder from another column");
+                + "); --column PLACEHOLDER=COLUMN reads a placeholder from another column (here " + String.join(" ", mappings) + ")");
     }
 
     /** The column naming why a row has no prediction, or that its input was truncated; empty otherwise. */
