@@ -76,6 +76,28 @@ public final class EvalCommand implements Callable<Integer> {
     /** Rows eval renders and scores at a time (package-private: a test may set fewer). */
     int chunkRows = tagllm.data.ChunkedRows.CHUNK;
 
+    /**
+     * When no row was scored because the file lacks a column the task reads (a renamed label or input column), what to
+     * write: the per-row reasons name the column, not --label or the placeholder --column takes (BA's {protein} reads
+     * protein_seq). Empty when every column is there.
+     */
+    private static String columnsNoRowHas(TaskSpec task, List<Row> rows) {
+        if (rows.isEmpty()) return "";
+        List<String> hints = new java.util.ArrayList<>();
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (String ph : task.promptPlaceholders()) {
+            String c = task.column(ph);
+            if (named.add(c) && rows.stream().noneMatch(row -> row.has(c))) {
+                hints.add("'" + c + "'" + (ph.equals(c) ? "" : " (placeholder {" + ph + "})") + ": --column " + ph + "=COLUMN reads it from another column");
+            }
+        }
+        String label = task.labelColumn();
+        if (label != null && task.type().readsHead() && named.add(label) && rows.stream().noneMatch(row -> row.has(label))) {
+            hints.add("'" + label + "' (the label): --label COLUMN names the column of the true values");
+        }
+        return hints.isEmpty() ? "" : "; no row has the column " + String.join("; ", hints);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (maxRows < 0) throw new UsageError("--max-rows: expected 0 (all) or more, got " + maxRows);
@@ -137,7 +159,7 @@ public final class EvalCommand implements Callable<Integer> {
                 : Plural.count(read, "row") + " (" + scope + ")") + ", " + n + " scored, " + issues.count() + " left out" + (issues.count() > 0 ? " (reasons above)" : "")
                 + (note != null && !note.isBlank() ? "; unreadable rows are listed above" : ""));
         if (n == 0) {
-            throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name());
+            throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name() + columnsNoRowHas(task, rows));
         }
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = om.createObjectNode();

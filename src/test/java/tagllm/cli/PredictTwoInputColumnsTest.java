@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * now names the placeholder beside its column, and the --column it takes.
  */
 class PredictTwoInputColumnsTest {
-    @Test
-    void aMissingColumnIsNamedWithThePlaceholderThatReadsIt(@TempDir Path dir) throws Exception {
+    /** dir/run/final.tags.safetensors: a one-step stage-3 run of the BA preset on six rows (protein_seq, smiles, affinity). */
+    static Path baTags(Path dir) throws Exception {
         StringBuilder csv = new StringBuilder("protein_seq,smiles,affinity,split\n");
         String[] drugs = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO"};
         for (int i = 0; i < drugs.length; i++) {
@@ -34,7 +34,12 @@ class PredictTwoInputColumnsTest {
                 """);
         CliRun train = CliRun.of("train", dir.resolve("exp.yaml").toString(), "-o", dir.resolve("run").toString(), "--quiet");
         assertEquals(0, train.exit(), train.err());
-        Path tags = dir.resolve("run/final.tags.safetensors");
+        return dir.resolve("run/final.tags.safetensors");
+    }
+
+    @Test
+    void aMissingColumnIsNamedWithThePlaceholderThatReadsIt(@TempDir Path dir) throws Exception {
+        Path tags = baTags(dir);
 
         Path in = Files.writeString(dir.resolve("renamed.csv"), "target,drug\nMKTAYI,CCO\nMKTA,CCN\n");
         Path out = dir.resolve("out.csv");
