@@ -108,7 +108,8 @@ class ExperimentKeyRangesTest {
         String f = dir.resolve("exp.yaml").toString();
         assertEquals(f + ":6: stages[0].train: <Nope> is no tag of this stage's tasks (they use <SMILES>, <QED>), so it would get no gradient",
                 refusal(dir, TASKS + "  - {stage: 2, tasks: [q], train: [QED, Nope]}"));
-        assertEquals(f + ":7: stages[1].train: stage 3 keeps domain tags frozen, but train: lists <SMILES>",
+        assertEquals(f + ":7: stages[1].train: stage 3 keeps domain tags frozen, but train: lists <SMILES> (a domain tag of task 'q'): train it in a"
+                + " stage 1 or an enriched stage 2 (enrich: true) before this stage",
                 refusal(dir, TASKS + "  - {stage: 1, tasks: [s]}\n  - {stage: 3, tasks: [q], train: [QED, SMILES]}"));
         loads(dir, TASKS + "  - {stage: 1, tasks: [s]}\n  - {stage: 2, tasks: [q], train: [\"<QED>\", SMILES]}");
         loads(dir, "model: m\ntasks:\n  r: {type: regression, template: 'Value of <SMILES> {smiles} is', label: v, data: d.csv}\n"
