@@ -600,7 +600,7 @@ public final class ExperimentRunner {
         prov.put("seed", exp.seed());
         // Training in BF16 moves results by about a percent (docs/training.md): a tag file says which it was.
         prov.put("compute", model.weights().bf16Compute() ? "bf16" : "f32");
-        prov.set("hyper", JSON.valueToTree(stage.hyper()));
+        prov.set("hyper", stage.hyper().toJson());
         prov.put("time", Instant.now().toString());
         prov.put("tagllm_version", tagllm.util.Version.current());
         // an engine other than this JVM (engine: spark) says where the gradients were computed: absent, this JVM

@@ -31,6 +31,25 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
             "warmup_ratio", "batch_size", "grad_accum", "max_grad_norm", "epochs", "max_steps", "checkpoint_every",
             "mse_scale", "ce_weight", "log_every", "head_lr_scale", "eval_every"};
 
+    /**
+     * The values under the experiment file's names (KEYS, in their order), as run.json and the tag files' provenance
+     * record them: the record's Java names (maxSteps) were camelCase in files that are otherwise snake_case.
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+        var o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        o.put("optimizer", optimizer).put("lr", lr).put("weight_decay", weightDecay).put("beta1", beta1).put("beta2", beta2)
+                .put("eps", eps).put("schedule", schedule).put("warmup_ratio", warmupRatio).put("batch_size", batchSize)
+                .put("grad_accum", gradAccum).put("max_grad_norm", maxGradNorm).put("epochs", epochs).put("max_steps", maxSteps)
+                .put("checkpoint_every", checkpointEvery).put("mse_scale", mseScale).put("ce_weight", ceWeight)
+                .put("log_every", logEvery).put("head_lr_scale", headLrScale).put("eval_every", evalEvery);
+        return o;
+    }
+
+    /** A Java name as the experiment file spells it (maxSteps: max_steps); others as they are. */
+    public static String snakeCase(String name) {
+        return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Reads the keys present in c, the others from base. */
     public static Hyper read(ConfigNode c, Hyper base) {
         Hyper h = base.toBuilder()

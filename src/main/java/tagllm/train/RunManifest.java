@@ -54,7 +54,7 @@ final class RunManifest {
             o.set("tasks", JSON.valueToTree(st.tasks()));
             o.set("train", JSON.valueToTree(st.train()));
             o.put("enrich", st.enrich());
-            o.set("hyper", JSON.valueToTree(st.hyper()));
+            o.set("hyper", st.hyper().toJson());
         }
         // what the stages' rows are: each task's definition (template, label column, head, ...) and its data by
         // content (the file's bytes, not its path: a moved file is the same data, an edited one is not)
@@ -164,6 +164,9 @@ final class RunManifest {
             // a run.json written before these were recorded: the rest is still checked
             if (was.isObject() && !was.has(added)) ((ObjectNode) now).remove(added);
         }
+        // run.json files written before 8 Dec 2026 recorded hyper by the Java names (maxSteps): compared under the
+        // names recorded now (max_steps), else every resume of such a run would read as changed settings
+        was = withSnakeCaseHyper(was);
         diff("", was, now, changed);
         // the last tagllm that wrote the run: the one that started it, or the last that resumed it (absent: a run.json
         // from before versions were recorded)
@@ -194,6 +197,19 @@ final class RunManifest {
         h.set("previous_settings", m.path("settings").deepCopy());
         m.set("settings", settings);
         AtomicFiles.writeString(f, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n");
+    }
+
+    /** The recorded settings with each stage's hyper keys as named now (a copy when any was a Java name). */
+    static JsonNode withSnakeCaseHyper(JsonNode settings) {
+        if (!settings.path("stages").isObject()) return settings;
+        JsonNode copy = settings.deepCopy();
+        for (JsonNode stage : copy.path("stages")) {
+            if (!(stage.path("hyper") instanceof ObjectNode hyper)) continue;
+            ObjectNode renamed = JSON.createObjectNode();
+            hyper.properties().forEach(e -> renamed.set(Hyper.snakeCase(e.getKey()), e.getValue()));
+            ((ObjectNode) stage).set("hyper", renamed);
+        }
+        return copy;
     }
 
     /**
@@ -236,14 +252,14 @@ final class RunManifest {
     }
 
     /**
-     * A difference as the experiment file names it: run.json records a stage's hyper-parameters under "hyper" by their
-     * Java names (stages.qed.hyper.maxSteps), the file sets them on the stage (or in defaults:) as max_steps. Only the
-     * refusal's wording: run.json's history keeps the recorded names.
+     * A difference as the experiment file names it: run.json records a stage's hyper-parameters under "hyper"
+     * (stages.qed.hyper.max_steps; by their Java names, hyper.maxSteps, before 8 Dec 2026), the file sets them on the
+     * stage (or in defaults:) as max_steps. Only the refusal's wording: run.json's history keeps the recorded names.
      */
     static String asInTheExperimentFile(String difference) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(stages\\.[^:]*?)\\.hyper\\.([A-Za-z0-9]+):").matcher(difference);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(stages\\.[^:]*?)\\.hyper\\.([A-Za-z0-9_]+):").matcher(difference);
         if (!m.find()) return difference;
-        String key = m.group(2).replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+        String key = Hyper.snakeCase(m.group(2));
         if (!java.util.List.of(Hyper.KEYS).contains(key)) return difference;
         return m.group(1) + "." + key + ":" + difference.substring(m.end());
     }

@@ -80,6 +80,13 @@ class StagesTest {
         assertEquals(Set.of("<SMILES>", "<Protein>", "<QED>", "<Descriptor>", "<BA>"), names(s3));
         assertEquals(4, s3.provenance().size());
         for (var prov : s3.provenance()) assertEquals("f32", prov.get("compute").asText(), "each stage records its compute precision");
+        // hyper-parameters under the experiment file's names, as the rest of the file is snake_case (they were maxSteps)
+        for (var prov : s3.provenance()) {
+            assertTrue(prov.path("hyper").has("max_steps") && !prov.path("hyper").has("maxSteps"), prov.path("hyper").toString());
+        }
+        for (JsonNode st : new ObjectMapper().readTree(out.resolve("run.json").toFile()).path("settings").path("stages")) {
+            assertTrue(st.path("hyper").has("weight_decay") && !st.path("hyper").has("weightDecay"), st.toString());
+        }
         assertEquals(Set.of("qed", "descriptor", "ba"), new HashSet<>(s3.tasks().keySet()).stream()
                 .filter(k -> !k.equals("smiles") && !k.equals("protein")).collect(java.util.stream.Collectors.toSet()));
         // the enriched stage logs both losses
