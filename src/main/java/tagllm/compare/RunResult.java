@@ -1,5 +1,9 @@
 package tagllm.compare;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 import java.util.List;
 import java.util.Map;
 
@@ -16,9 +20,13 @@ import java.util.Map;
  * @param taskFailures per task, why that task alone has no outcome: prompt tuning and LoRA train each task on its own,
  *                 so one task's diverging loss leaves the run's other tasks their outcomes; empty when none failed (and
  *                 in a result.json written before it was recorded)
+ * result.json names the fields in snake_case (wall_seconds, task_failures) as every other file of the project; those
+ * compare wrote before 8 Dec 2026 had the Java names (wallSeconds), which are still read.
  */
-public record RunResult(String id, String method, String ablation, long seed, double wallSeconds, Map<String, TaskOutcome> tasks,
-                        List<Curve> curves, String failure, Map<String, String> taskFailures) {
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record RunResult(String id, String method, String ablation, long seed, @JsonAlias("wallSeconds") double wallSeconds,
+                        Map<String, TaskOutcome> tasks, List<Curve> curves, String failure,
+                        @JsonAlias("taskFailures") Map<String, String> taskFailures) {
 
     public RunResult {
         taskFailures = taskFailures == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(taskFailures));
@@ -63,8 +71,11 @@ public record RunResult(String id, String method, String ablation, long seed, do
      * probe's, the rows its λ was chosen on ({@link #LAMBDA_ON_VALID} or {@link #LAMBDA_ON_TRAIN_FIFTH}); null for
      * the other methods and in a result.json written before it was recorded.
      */
-    public record TaskOutcome(long params, long[] lines, double[] gold, double[] pred, double validMse, int keptStep, double wallSeconds,
-                              List<String> classes, double[][] prob, double validLogLoss, String lambdaRows) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record TaskOutcome(long params, long[] lines, double[] gold, double[] pred, @JsonAlias("validMse") double validMse,
+                              @JsonAlias("keptStep") int keptStep, @JsonAlias("wallSeconds") double wallSeconds,
+                              List<String> classes, double[][] prob, @JsonAlias("validLogLoss") double validLogLoss,
+                              @JsonAlias("lambdaRows") String lambdaRows) {
         public static final String LAMBDA_ON_VALID = "valid";
         public static final String LAMBDA_ON_TRAIN_FIFTH = "last fifth of train (no valid rows)";
 

@@ -63,7 +63,7 @@ class CompareDivergedRunTest {
 
         // resumed: the failed run is deterministic, so it is kept as failed rather than trained again
         Path result = out.resolve("runs/lora-seed5/result.json");
-        assertEquals("diverged at step 3 of stage lora-qed: loss NaN", JSON.readTree(result.toFile()).path("taskFailures").path("qed").asText());
+        assertEquals("diverged at step 3 of stage lora-qed: loss NaN", JSON.readTree(result.toFile()).path("task_failures").path("qed").asText());
         long before = Files.getLastModifiedTime(result).toMillis();
         CliRun resumed = CliRun.of("compare", yaml.toString(), "--methods", "lora,tagllm", "--seeds", "1", "-o", out.toString(), "-q", "--resume");
         assertEquals(1, resumed.exit(), resumed.err());

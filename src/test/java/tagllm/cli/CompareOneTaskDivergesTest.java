@@ -75,7 +75,7 @@ class CompareOneTaskDivergesTest {
         // the run's result.json keeps logp's outcome beside qed's failure: --resume reads both back, trains nothing
         JsonNode result = JSON.readTree(out.resolve("runs/lora-seed5/result.json").toFile());
         assertTrue(result.path("tasks").has("logp"));
-        assertEquals(WHY, result.path("taskFailures").path("qed").asText());
+        assertEquals(WHY, result.path("task_failures").path("qed").asText());
         CliRun resumed = CliRun.of("compare", yaml.toString(), "--methods", "lora", "--seeds", "1", "-o", out.toString(), "-q", "--resume");
         assertEquals(1, resumed.exit(), resumed.err());
         assertTrue(resumed.err().contains("run lora-seed5: recorded as failed (task qed: " + WHY + "), not trained again"), resumed.err());

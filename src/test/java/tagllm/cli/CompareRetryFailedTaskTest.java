@@ -63,7 +63,7 @@ class CompareRetryFailedTaskTest {
             ((ObjectNode) failed.get("tasks")).remove("qed");
             ArrayNode curves = (ArrayNode) failed.get("curves");
             for (int i = curves.size() - 1; i >= 0; i--) if (curves.get(i).path("name").asText().equals(stage)) curves.remove(i);
-            failed.putObject("taskFailures").put("qed", WHY.replace("STAGE", stage));
+            failed.putObject("task_failures").put("qed", WHY.replace("STAGE", stage));
             Files.writeString(result, JSON.writeValueAsString(failed));
             Files.delete(out.resolve("runs").resolve(run).resolve("metrics-logp.jsonl"));
 
@@ -85,7 +85,7 @@ class CompareRetryFailedTaskTest {
         return withoutWallTimes(report);
     }
 
-    /** The tree without its wall times (wallSeconds, wall_s, wall_s_mean, ...): what a retrain changes by its timing alone. */
+    /** The tree without its wall times (wall_seconds, wall_s, wall_s_mean, ...): what a retrain changes by its timing alone. */
     private static JsonNode withoutWallTimes(JsonNode n) {
         if (n.isObject()) {
             ObjectNode o = (ObjectNode) n;
