@@ -192,7 +192,8 @@ public final class EvalCommand implements Callable<Integer> {
                     }
                 });
                 bar.finish();
-                o.put("bleu", t.bleu().score()).put("chrf", t.chrf());
+                // chrf2 as score text --json names chrF with β 2 and no word n-grams (TextTally's), not a second name for it
+                o.put("bleu", t.bleu().score()).put("chrf2", t.chrf());
                 if (t.contextFull() > 0) {
                     // as predict's error column: an output the context cut looks like one the model ended
                     spec.commandLine().getErr().println("note: the output of " + Plural.count(t.contextFull(), "scored row")

@@ -105,6 +105,17 @@ class EvalChunksTest {
                 "--max-tokens", "4", "--json").out());
         assertEquals(7, e.get("n").asInt());
         assertEquals(Bleu.corpus(outs, List.of(refs)).score(), e.get("bleu").asDouble(), 1e-12);
-        assertEquals(ChrF.corpus(outs, List.of(refs)), e.get("chrf").asDouble(), 1e-12);
+        assertEquals(ChrF.corpus(outs, List.of(refs)), e.get("chrf2").asDouble(), 1e-12);
+        // the same metric under the same name as score text --json gives it on the same texts (it was "chrf" here)
+        Path hyp = dir.resolve("hyp.txt"), ref = dir.resolve("ref.txt");
+        java.nio.file.Files.write(hyp, outs);
+        java.nio.file.Files.write(ref, refs);
+        var s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                tagllm.testutil.CliRun.of("score", "text", hyp.toString(), ref.toString(), "--json").out());
+        for (String metric : List.of("bleu", "chrf2")) {
+            assertTrue(s.has(metric) && e.has(metric), metric + ": " + s + " / " + e);
+            assertEquals(s.get(metric).asDouble(), e.get(metric).asDouble(), 1e-12, metric);
+        }
+        assertFalse(e.has("chrf"), e.toString());
     }
 }
