@@ -143,8 +143,19 @@ public final class TagsCommand {
             ObjectNode tasks = o.putObject("tasks");
             s.tasks().forEach(tasks::set);
             ArrayNode prov = o.putArray("provenance");
-            s.provenance().forEach(prov::add);
+            for (JsonNode p : s.provenance()) prov.add(withSnakeCaseHyper(p));
             return o;
+        }
+
+        /**
+         * A provenance entry with its hyper keys as tag files record them now (max_steps): files written before 8 Dec
+         * 2026 have the Java names (maxSteps), which the JSON would otherwise pass on beside snake_case everywhere else.
+         */
+        static JsonNode withSnakeCaseHyper(JsonNode p) {
+            if (!(p.path("hyper") instanceof ObjectNode hyper)) return p;
+            ObjectNode copy = p.deepCopy(), renamed = copy.putObject("hyper");
+            hyper.properties().forEach(e -> renamed.set(tagllm.train.Hyper.snakeCase(e.getKey()), e.getValue()));
+            return copy;
         }
     }
 

@@ -92,4 +92,24 @@ class TagsInspectJsonTest {
         CliRun j = CliRun.of("tags", "inspect", "--json", bare.toString());
         assertEquals("0.1.0-SNAPSHOT", new ObjectMapper().readTree(j.out()).path("tagllm_version").asText());
     }
+
+    /** A tag file from before 8 Dec 2026 recorded hyper by the Java names (maxSteps): --json gives them as the file sets them. */
+    @Test
+    void theJsonNamesAnOldFilesHyperParametersInSnakeCase(@TempDir Path dir) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        TagSet s = new TagSet("tiny", "fp");
+        s.put(new Tag("<QED>", TagKind.FUNCTION, 1, 3, new float[]{-1, 0.5f, 7}));
+        var prov = om.createObjectNode().put("stage", "s2").put("stage_number", 2);
+        // what the tag files' provenance held before: Jackson's serialisation of the record
+        prov.set("hyper", om.valueToTree(tagllm.train.Hyper.paper().toBuilder().maxSteps(40).build()));
+        s.provenance().add(prov);
+        Path f = dir.resolve("old.tags.safetensors");
+        TagFile.write(s, f);
+        CliRun j = CliRun.of("tags", "inspect", "--json", f.toString());
+        assertEquals(0, j.exit(), j.err());
+        var hyper = om.readTree(j.out()).path("provenance").get(0).path("hyper");
+        assertEquals(40, hyper.path("max_steps").asInt(), hyper.toString());
+        assertEquals(0.03, hyper.path("warmup_ratio").asDouble(), hyper.toString());
+        hyper.fieldNames().forEachRemaining(k -> assertFalse(k.matches(".*[a-z][A-Z].*"), "camelCase key " + k + " in " + hyper));
+    }
 }
