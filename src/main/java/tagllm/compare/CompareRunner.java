@@ -135,13 +135,16 @@ public final class CompareRunner {
         for (String task : scoredTasks(e).keySet()) {
             TaskSpec free = tagFree(e.tasks().get(task));
             DataSpec ds = e.data().get(task);
-            List<Example> test = renderFree(e, task).test();
+            FreeSplits splits = renderFree(e, task);
+            List<Example> test = splits.test();
             // a task without test rows would train every method and report an empty table: refused before anything runs
             if (test.isEmpty()) {
                 throw new IllegalArgumentException("task " + task + ": no usable test rows in " + ds.path()
                         + " (its test split is empty or every test row was skipped; see the reasons above): nothing to score the methods on");
             }
             if (free.type() != TaskType.CLASSIFICATION) continue;
+            // every method's training rows: of one class, no method has anything to learn (refused before any run, as train does)
+            ClassificationHeads.requireTwoClassesToTrain("compare", free, ds, splits.train());
             // AUROC needs both classes among the test rows: refused now rather than after every run
             long present = test.stream().mapToInt(x -> (int) x.label()).distinct().count();
             if (present < 2) {

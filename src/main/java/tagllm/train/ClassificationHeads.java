@@ -69,6 +69,32 @@ public final class ClassificationHeads {
         return exp.toBuilder().tasks(tasks).build();
     }
 
+    /**
+     * Refuses a binary or multi-class task whose training examples (the rows that fit, to max_train) are all of one
+     * class: its head could only learn to answer that class, with a confidence the logistic start makes near 1 for
+     * every input. The usual cause is a file sorted by label (DeepSol's first 1,000 rows are soluble), as max_train
+     * takes the first rows of the split in file order. {@code where} begins the message (the stage, or compare).
+     */
+    public static void requireTwoClassesToTrain(String where, TaskSpec t, DataSpec ds, List<Example> train) {
+        ClassSpec cs = t.classes();
+        if (cs == null || cs.multiLabel() || train.isEmpty()) return;
+        long[] count = new long[cs.size()];
+        for (Example e : train) if (!Double.isNaN(e.label())) count[(int) e.label()]++;
+        int present = 0, only = -1;
+        for (int c = 0; c < count.length; c++) {
+            if (count[c] > 0) {
+                present++;
+                only = c;
+            }
+        }
+        if (present >= 2) return;
+        throw new IllegalArgumentException(where + ": task " + t.name() + ": " + (train.size() == 1 ? "its only training row is"
+                + " of class '" + cs.classes().get(only) + "'" : "all " + train.size() + " training rows used are of class '"
+                + cs.classes().get(only) + "'") + " (classes " + cs.classes() + ") in " + ds.path() + ": a classifier needs rows of at least two"
+                + " classes to learn from. max_train takes the first rows of the split that fit, in file order, so a file sorted by its label"
+                + " gives one class: shuffle the file's rows, or raise max_train");
+    }
+
     /** A new head: rows = the mean token embedding (the paper's init) or zero (zero and logistic), no label scaling. */
     public static void ensureHead(TagSet tags, TaskSpec t, float[] meanEmbedding) {
         String f = t.headKey();

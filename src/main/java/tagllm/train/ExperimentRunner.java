@@ -501,6 +501,7 @@ public final class ExperimentRunner {
             if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path()
                     + " (rows skipped are listed above with their reasons; an input too long for max_length can be cut in the template:"
                     + " {column:max=N} keeps its first N characters, docs/training.md \"Templates\")");
+            ClassificationHeads.requireTwoClassesToTrain("stage " + stage.name(), t, ds, ex);
             train.addAll(ex);
             if (t.type().readsHead() && tags.head(t.headKey()) == null) newHead(t, ds, ex, tags, enc, embed, fitHeads);
         }

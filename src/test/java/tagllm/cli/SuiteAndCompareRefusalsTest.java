@@ -157,4 +157,23 @@ class SuiteAndCompareRefusalsTest {
         refused(r, "task qed: no usable test rows in " + dir.resolve("d.csv"));
         assertFalse(Files.exists(dir.resolve("cmp/runs")), "no method was trained");
     }
+
+    /** Training rows of one class (a file sorted by label, cut by max_train): no method could learn, refused before any run. */
+    @Test
+    void compareRefusesTrainingRowsOfOneClass(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("d.csv"), "smiles,p_np,split\nCCO,1,train\nCCN,1,train\nCCC,1,train\nCCCl,0,train\n"
+                + "CCBr,0,valid\nCCS,1,valid\nCCF,0,test\nCCI,1,test\n");
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                tag_length: 2
+                tasks:
+                  bbbp: {preset: BBBP, data: {path: d.csv, max_train: 3}}
+                stages:
+                  - {name: s, stage: 2, tasks: [bbbp], batch_size: 2, grad_accum: 1, max_steps: 1}
+                """.formatted(Shared.model("stories260K")));
+        CliRun r = CliRun.of("compare", dir.resolve("exp.yaml").toString(), "--methods", "probe", "--seeds", "1", "-q", "-o",
+                dir.resolve("cmp").toString());
+        refused(r, "compare: task bbbp: all 3 training rows used are of class '1' (classes [0, 1]) in " + dir.resolve("d.csv"));
+        assertFalse(Files.exists(dir.resolve("cmp/runs")), "no method was trained");
+    }
 }
