@@ -28,6 +28,8 @@ public final class ExampleRenderer {
     private final int limit;
     private final int context;
     private final InputCheck check;
+    /** The columns written right after a <Protein> tag. */
+    private final java.util.Set<String> proteinColumns;
 
     public ExampleRenderer(TaskSpec task, TagSet tags, TextEncoder encoder, int maxPositions) {
         this.task = task;
@@ -37,6 +39,8 @@ public final class ExampleRenderer {
         this.limit = Math.min(task.maxLength(), maxPositions);
         this.context = maxPositions;
         this.check = InputCheck.of(task);
+        this.proteinColumns = new java.util.HashSet<>();
+        check.checkedColumns().forEach((c, kind) -> { if (kind.equals("PROTEIN")) proteinColumns.add(c); });
         for (String t : template.tagNames()) {
             TagKind want = task.kindOf(t);
             if (tags.has(t) && tags.get(t).kind() != want) {
@@ -139,7 +143,13 @@ public final class ExampleRenderer {
         return new Example(task, s, Double.NaN, null, row.source(), row.line());
     }
 
-    private Sequence render(Row row, Function<String, String> fill, boolean includeOutput) {
+    private Sequence render(Row row, Function<String, String> given, boolean includeOutput) {
+        // residue letters are case-insensitive (FASTA files often hold them in lower case), but the tokenizer is not:
+        // 'm k v' and 'M K V' are other tokens, so a protein field reaches the model upper-cased, as the data trained on
+        Function<String, String> fill = proteinColumns.isEmpty() ? given : placeholder -> {
+            String v = given.apply(placeholder);
+            return v != null && proteinColumns.contains(task.column(placeholder)) ? v.toUpperCase(java.util.Locale.ROOT) : v;
+        };
         Sequence s;
         try {
             s = template.render(fill, Template.lookup(tags), encoder, new Template.RenderOptions(task.bos(), task.isolateDomains(),
