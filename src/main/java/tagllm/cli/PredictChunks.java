@@ -145,6 +145,14 @@ final class PredictChunks implements ChunkedRows.Handler {
             double[][] probs = predictor.classProbabilities(task, prompts.stream().map(Example::sequence).toList());
             for (int i = 0; i < probs.length; i++) {
                 int k = usable.get(i);
+                String nonFinite = TagPredictor.nonFiniteProbabilitiesError(probs[i]);
+                if (nonFinite != null) {
+                    // as a regression row's non-finite value: no prediction, and the reason, rather than NaN columns
+                    values[k] = "";
+                    errors[k] = nonFinite;
+                    issues.record(new DatasetException(chunk.get(k).origin(), nonFinite));
+                    continue;
+                }
                 List<String> v = new ArrayList<>();
                 for (double x : probs[i]) v.add(Double.toString(x));
                 extraValues[k] = v;

@@ -328,6 +328,20 @@ public final class TagPredictor {
         return "the model gave a non-finite value (" + value + ")";
     }
 
+    /**
+     * The error a classification row gets when its class probabilities are not all finite numbers (a hidden state or
+     * head that overflows makes σ or the softmax NaN), the same in predict, serve and Spark scoring: such a row has no
+     * predicted class, as argmax over NaN would name the first class.
+     *
+     * @return null when every probability is finite
+     */
+    public static String nonFiniteProbabilitiesError(double[] probabilities) {
+        for (double p : probabilities) {
+            if (!Double.isFinite(p)) return "the model gave non-finite class probabilities " + java.util.Arrays.toString(probabilities);
+        }
+        return null;
+    }
+
     /** How {@link #contextFullNote}'s note begins: a text row with this note has its output, cut short. */
     public static final String CONTEXT_FULL = "output stopped at the model's context";
 
