@@ -359,7 +359,10 @@ final class ApiHandler extends Handler.Abstract {
         return o;
     }
 
-    /** {"task", "classes", "predictions": [most probable class], "probabilities": [{class: p}]} for a classification task. */
+    /**
+     * {"task", "classes", "predictions": [most probable class], "probabilities": [{class: p}]} for a classification
+     * task, and "errors" when some input's probabilities are not finite (its prediction and probabilities are null).
+     */
     private ObjectNode classify(TaskInfo task, List<Map<String, String>> inputs, Cancellation cancel) {
         TagService.Classifications c = service.classify(task, inputs, cancel);
         metrics.answeredInputs(task, inputs.size());
@@ -369,11 +372,28 @@ final class ApiHandler extends Handler.Abstract {
         ArrayNode classes = o.putArray("classes");
         c.classes().forEach(classes::add);
         ArrayNode labels = o.putArray("predictions");
-        c.labels().forEach(labels::add);
         ArrayNode probs = o.putArray("probabilities");
-        for (double[] row : c.probabilities()) {
+        List<String> errors = new java.util.ArrayList<>();
+        for (int i = 0; i < c.probabilities().length; i++) {
+            double[] row = c.probabilities()[i];
+            // JSON has no NaN: probabilities that are not all finite are no prediction, and "errors" says why, as predict and Spark do
+            String error = tagllm.task.TagPredictor.nonFiniteProbabilitiesError(row);
+            errors.add(error);
+            if (error != null) {
+                labels.addNull();
+                probs.addNull();
+                continue;
+            }
+            labels.add(c.labels().get(i));
             ObjectNode p = probs.addObject();
             for (int k = 0; k < row.length; k++) p.put(c.classes().get(k), row[k]);
+        }
+        if (errors.stream().anyMatch(java.util.Objects::nonNull)) {
+            ArrayNode e = o.putArray("errors");
+            for (String m : errors) {
+                if (m == null) e.addNull();
+                else e.add(m);
+            }
         }
         return o;
     }

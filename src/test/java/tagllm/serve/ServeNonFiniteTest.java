@@ -32,4 +32,28 @@ class ServeNonFiniteTest {
             assertTrue(o.get("predictions").get(0).isNumber() && !o.has("errors"), r.body());
         }
     }
+
+    /**
+     * Class probabilities that are NaN (testutil.OverflowingModel) were answered as probabilities ("NaN", not a JSON
+     * number) and the first class; now the input's prediction and probabilities are null and "errors" says why, with
+     * predict's message.
+     */
+    @Test
+    void nanClassProbabilitiesAreNullWithTheirErrorAsInPredict(@TempDir Path dir) throws Exception {
+        Path model = tagllm.testutil.OverflowingModel.write(dir.resolve("model"));
+        Path tags = dir.resolve("bbbp.tags.safetensors");
+        tagllm.tag.TagFile.write(tagllm.testutil.BbbpTags.of(tagllm.model.Model.load(model)), tags);
+        try (PredictorService svc = PredictorService.load(model.toString(), List.of(tags), java.time.Duration.ofSeconds(60));
+             TagServer s = TagServer.start(svc, ServerOptions.defaults().withPort(0))) {
+            Reply r = post(s.uri(), "/v1/predict", "{\"task\": \"BBBP\", \"inputs\": [{\"smiles\": \"CCO\"}, {\"smiles\": \"c1ccccc1O\"}]}");
+            assertEquals(200, r.status(), r.body());
+            assertFalse(r.body().contains("NaN\"") || r.body().contains(":NaN"), r.body());
+            JsonNode o = JSON.readTree(r.body());
+            for (int i = 0; i < 2; i++) {
+                assertTrue(o.get("predictions").get(i).isNull(), r.body());
+                assertTrue(o.get("probabilities").get(i).isNull(), r.body());
+                assertEquals("the model gave non-finite class probabilities [NaN, NaN]", o.get("errors").get(i).asText(), r.body());
+            }
+        }
+    }
 }
