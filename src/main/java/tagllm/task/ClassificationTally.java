@@ -21,6 +21,9 @@ public final class ClassificationTally {
     private int labelCount;
     private final List<double[]> targets = new ArrayList<>();
     private String firstSource;
+    /** Rows whose probabilities are not finite, and the first of them: "file:line: [NaN, NaN]". */
+    private long nonFinite;
+    private String firstNonFinite;
 
     public ClassificationTally(TagPredictor predictor, TaskSpec task) {
         this.predictor = predictor;
@@ -34,6 +37,8 @@ public final class ClassificationTally {
         double[][] z = predictor.classProbabilities(task, chunk.stream().map(Example::sequence).toList());
         boolean multiLabel = task.classes().multiLabel();
         for (int i = 0; i < z.length; i++) {
+            String why = TagPredictor.nonFiniteProbabilitiesError(z[i]);
+            if (why != null && nonFinite++ == 0) firstNonFinite = chunk.get(i).source() + ":" + chunk.get(i).line() + ": " + Arrays.toString(z[i]);
             probabilities.add(z[i]);
             if (multiLabel) targets.add(chunk.get(i).targets());
             else {
@@ -46,6 +51,13 @@ public final class ClassificationTally {
     /** The metrics of every example added; a split with a single class is refused (IllegalArgumentException). */
     public ClassificationMetrics metrics() {
         if (probabilities.isEmpty()) throw new IllegalArgumentException("task " + task.name() + ": no examples to evaluate");
+        // as predict and serve call such a row an error: without it the metrics' own check said "row 0: probability NaN
+        // is not in [0, 1]", a position among the scored rows rather than the file's line, and not why
+        if (nonFinite > 0) {
+            throw new IllegalArgumentException("task " + task.name() + ": the model gave non-finite class probabilities for " + nonFinite
+                    + " of " + tagllm.util.Plural.count(probabilities.size(), "scored row") + " (the first: " + firstNonFinite + "): no metric"
+                    + " is defined (a diverged head or tags, or activations beyond float's range)");
+        }
         return Evaluator.classificationMetrics(task, probabilities.toArray(double[][]::new), Arrays.copyOf(labels, labelCount),
                 targets.toArray(double[][]::new), firstSource);
     }
