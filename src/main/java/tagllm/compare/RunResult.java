@@ -21,7 +21,7 @@ import java.util.Map;
  *                 so one task's diverging loss leaves the run's other tasks their outcomes; empty when none failed (and
  *                 in a result.json written before it was recorded)
  * result.json names the fields in snake_case (wall_seconds, task_failures) as every other file of the project; those
- * compare wrote before 8 Dec 2026 had the Java names (wallSeconds), which are still read.
+ * compare wrote in builds before 22bc155 had the Java names (wallSeconds), which are still read.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunResult(String id, String method, String ablation, long seed, @JsonAlias("wallSeconds") double wallSeconds,

@@ -164,7 +164,7 @@ final class RunManifest {
             // a run.json written before these were recorded: the rest is still checked
             if (was.isObject() && !was.has(added)) ((ObjectNode) now).remove(added);
         }
-        // run.json files written before 8 Dec 2026 recorded hyper by the Java names (maxSteps): compared under the
+        // run.json files written by builds before ee0ca2d recorded hyper by the Java names (maxSteps): compared under the
         // names recorded now (max_steps), else every resume of such a run would read as changed settings
         was = withSnakeCaseHyper(was);
         diff("", was, now, changed);
@@ -253,7 +253,7 @@ final class RunManifest {
 
     /**
      * A difference as the experiment file names it: run.json records a stage's hyper-parameters under "hyper"
-     * (stages.qed.hyper.max_steps; by their Java names, hyper.maxSteps, before 8 Dec 2026), the file sets them on the
+     * (stages.qed.hyper.max_steps; by their Java names, hyper.maxSteps, in builds before ee0ca2d), the file sets them on the
      * stage (or in defaults:) as max_steps. Only the refusal's wording: run.json's history keeps the recorded names.
      */
     static String asInTheExperimentFile(String difference) {

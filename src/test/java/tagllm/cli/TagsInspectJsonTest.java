@@ -93,7 +93,7 @@ class TagsInspectJsonTest {
         assertEquals("0.1.0-SNAPSHOT", new ObjectMapper().readTree(j.out()).path("tagllm_version").asText());
     }
 
-    /** A tag file from before 8 Dec 2026 recorded hyper by the Java names (maxSteps): --json gives them as the file sets them. */
+    /** A tag file from a build before ee0ca2d recorded hyper by the Java names (maxSteps): --json gives them as the file sets them. */
     @Test
     void theJsonNamesAnOldFilesHyperParametersInSnakeCase(@TempDir Path dir) throws Exception {
         ObjectMapper om = new ObjectMapper();

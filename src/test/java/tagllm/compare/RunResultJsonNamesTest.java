@@ -14,7 +14,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * result.json names its fields in snake_case as the project's other files do, and one written before 8 Dec 2026
+ * result.json names its fields in snake_case as the project's other files do, and one written by a build before 22bc155
  * (Java names: wallSeconds, keptStep, taskFailures, ...) still reads back, so compare --resume and --report-only keep
  * using old runs.
  */

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * train --resume on changed hyper-parameters names them as the experiment file does (max_steps, weight_decay), not
- * by the Java names run.json recorded them under before 8 Dec 2026 (hyper.maxSteps); run.json records them under the
+ * by the Java names run.json recorded them under in builds before ee0ca2d (hyper.maxSteps); run.json records them under the
  * experiment file's names too, and a run.json with the old names still resumes.
  */
 class ResumeChangedSettingsNamesTest {
@@ -24,7 +24,7 @@ class ResumeChangedSettingsNamesTest {
         return s;
     }
 
-    /** run.json's settings as tagllm wrote them before 8 Dec 2026: hyper by the record's Java names. */
+    /** run.json's settings as tagllm wrote them in builds before ee0ca2d: hyper by the record's Java names. */
     private static ObjectNode oldSettings(Hyper h) {
         ObjectNode s = JSON.createObjectNode().put("seed", 1);
         s.putObject("stages").putObject("functions").put("stage", 2).set("hyper", JSON.valueToTree(h));
