@@ -21,9 +21,10 @@ import java.util.NoSuchElementException;
  * could not read, an invalid SMILES or protein, a null, a prompt too long: no prompt, predict's reason as the
  * error), packed into batches of up to batchRows positions (as predict packs its input), each batch goes through
  * the model in one call, and every input row comes out once, with its prediction or with the reason it has none
- * (a non-finite regression output is no prediction, as in predict). A regression row gets its number, a
- * classification row predict's class probabilities (one double per class) then its predicted class, a text row the
- * generated text (and, when the model's context cut it before maxTokens, predict's note in the error column).
+ * (a non-finite regression output, or class probabilities that are not all finite, is no prediction, as in
+ * predict). A regression row gets its number, a classification row predict's class probabilities (one double per
+ * class) then its predicted class, a text row the generated text (and, when the model's context cut it before
+ * maxTokens, predict's note in the error column).
  * A row's result does not depend on the rows batched with it (the engine's row results are independent of their
  * batch), so it equals predict's.
  */
@@ -130,6 +131,13 @@ final class PartitionScorer implements Iterator<Row> {
                 // column), then ClassSpec.predicted (the most probable class; multi-label: the columns with p >= 0.5)
                 double[][] p = predictor.classProbabilities(task, ok.stream().map(i -> prompts.get(i).sequence()).toList());
                 for (int k = 0; k < p.length; k++) {
+                    // as predict: probabilities that are not all finite (a normed hidden state that overflows a float
+                    // makes them NaN) are no prediction, where argmax over NaN would name the first class
+                    String nonFinite = TagPredictor.nonFiniteProbabilitiesError(p[k]);
+                    if (nonFinite != null) {
+                        errors.set(ok.get(k), nonFinite);
+                        continue;
+                    }
                     Object[] v = new Object[p[k].length + 1];
                     for (int c = 0; c < p[k].length; c++) v[c] = p[k][c];
                     v[p[k].length] = task.classes().predicted(p[k]);

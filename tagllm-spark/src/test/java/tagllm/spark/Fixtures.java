@@ -5,6 +5,8 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import tagllm.head.RegressionHead;
 import tagllm.model.Model;
+import tagllm.model.SafeTensors;
+import tagllm.model.SafeTensorsWriter;
 import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagInit;
@@ -70,7 +72,43 @@ final class Fixtures {
      * (classes a, b, c: softmax) and "tox" (labels NR-AR, SR-HSE, tox3: a sigmoid each, so a row may have none).
      */
     static Path classificationTags(Path dir) throws IOException {
-        Model m = Model.load(model());
+        return classificationTags(model(), dir.resolve("classes.tags.safetensors"), true);
+    }
+
+    /**
+     * stories260K with its final norm weights set to 3e38 (as the core's testutil.OverflowingModel, which this module's
+     * tests cannot see): every weight is finite, so the model loads, but the normed hidden state overflows a float to
+     * ±Infinity, so a classification head over it gives NaN logits (Infinity − Infinity) and NaN class probabilities.
+     */
+    static Path overflowingModel(Path dir) throws IOException {
+        Path src = Path.of(model());
+        Path to = dir.resolve("overflowing-model");
+        Files.createDirectories(to);
+        for (String f : List.of("config.json", "generation_config.json", "tokenizer.json", "tokenizer.model", "tokenizer_config.json")) {
+            Files.copy(src.resolve(f), to.resolve(f));
+        }
+        SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt");
+        try (SafeTensors st = SafeTensors.open(src.resolve("model.safetensors"))) {
+            for (var e : st.entries().values()) {
+                float[] v = st.readF32(e.name());
+                if (e.name().equals("model.norm.weight")) java.util.Arrays.fill(v, 3e38f);
+                w.addF32(e.name(), v, e.shape());
+            }
+        }
+        w.write(to.resolve("model.safetensors"));
+        return to;
+    }
+
+    /**
+     * classificationTags' three tasks for {@link #overflowingModel} (a tag file names its model's fingerprint), with
+     * the seeded random heads as they are: the bias calibration needs finite probabilities, and this model has none.
+     */
+    static Path overflowingClassificationTags(Path dir, Path model) throws IOException {
+        return classificationTags(model.toString(), dir.resolve("classes-overflow.tags.safetensors"), false);
+    }
+
+    private static Path classificationTags(String model, Path f, boolean calibrate) throws IOException {
+        Model m = Model.load(model);
         TagSet tags = new TagSet(m.name(), m.fingerprint());
         Random r = new Random(11);
         List<Tag> made = new ArrayList<>();
@@ -99,8 +137,8 @@ final class Fixtures {
             System.arraycopy(w, 0, h.weight(), 0, w.length);
             tags.putHead(h);
         }
-        Path f = dir.resolve("classes.tags.safetensors");
         TagFile.write(tags, f);
+        if (!calibrate) return f;
         // each logit's bias minus its median over the first 16 molecules, so that the predicted class varies by
         // molecule (random weights alone give every molecule the same class) and a multi-label row may have none
         TagPredictor p = TagPredictor.open(m, List.of(f));

@@ -400,6 +400,63 @@ class SparkCliTest {
     }
 
     /**
+     * A model whose normed hidden state overflows a float (Fixtures.overflowingModel) gives NaN class probabilities for
+     * every molecule; predict gives such a row empty probability and prediction columns and "the model gave non-finite
+     * class probabilities [NaN, ...]" as its error, and counts it with an error. spark score gives each row the same,
+     * for the binary, softmax and multi-label tasks. The old scorer wrote the NaN probabilities and a class (argmax over
+     * NaN: the first) with a null error.
+     */
+    @Test
+    void nonFiniteClassProbabilitiesAreAnErrorAsInPredict() throws Exception {
+        Path model = Fixtures.overflowingModel(dir);
+        Path tags = Fixtures.overflowingClassificationTags(dir, model);
+        List<String> smiles = new ArrayList<>(Fixtures.smiles(5));
+        smiles.add(2, "C C");
+        Path in = idCsv(dir.resolve("nan.csv"), "smiles", smiles);
+        SparkSession spark = null;
+        try {
+            for (String task : Fixtures.CLASSIFICATION_TASKS) {
+                Path pred = dir.resolve(task + "-nan-pred.csv"), out = dir.resolve(task + "-nan.parquet");
+                Run p = tagllm("predict", "--model", model.toString(), "--tags", tags.toString(), "--task", task, "--input", in.toString(),
+                        "--output", pred.toString());
+                assertEquals(0, p.exit(), p.err());
+                assertTrue(p.err().contains(smiles.size() + " rows, 0 predicted, " + smiles.size() + " with an error"), task + ": " + p.err());
+                ById read = byId(pred);
+                Map<String, CSVRecord> predicted = read.rows();
+                assertEquals(smiles.size(), predicted.size());
+                List<String> probs = read.header().stream().filter(c -> c.startsWith("prob_")).toList();
+                assertEquals(task.equals("bbbp") ? 2 : 3, probs.size(), read.header()::toString);
+                for (CSVRecord rec : predicted.values()) {
+                    for (String c : probs) assertEquals("", rec.get(c), rec::toString);
+                    assertEquals("", rec.get("prediction"), rec::toString);
+                    if (!rec.get("id").equals("2")) {
+                        assertTrue(rec.get("error").matches("the model gave non-finite class probabilities \\[NaN(, NaN)+\\]"), rec::toString);
+                    }
+                }
+
+                Run s = tagllm("spark", "score", "--master", "local[2]", "--model", model.toString(), "--tags", tags.toString(), "--task", task,
+                        "--input", in.toString(), "--output", out.toString(), "--partitions", "2");
+                assertEquals(0, s.exit(), s.err());
+                assertTrue(s.err().contains("wrote " + smiles.size() + " rows (" + smiles.size() + " with an error"), task + ": " + s.err());
+                if (spark == null) spark = Sessions.start("local[1]", "read back", Map.of());
+                List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+                assertEquals(smiles.size(), rows.size(), "every input row is in the output");
+                java.util.Set<String> ids = new java.util.HashSet<>();
+                for (Row r : rows) {
+                    CSVRecord want = predicted.get(r.getString(r.fieldIndex("id")));
+                    ids.add(want.get("id"));
+                    for (String c : probs) assertTrue(r.isNullAt(r.fieldIndex(c)), () -> task + " " + c + ": " + r);
+                    assertTrue(r.isNullAt(r.fieldIndex("prediction")), () -> task + ": " + r);
+                    assertEquals(want.get("error"), r.getString(r.fieldIndex("prediction_error")), () -> task + ": " + r);
+                }
+                assertEquals(predicted.keySet(), ids, task);
+            }
+        } finally {
+            if (spark != null) spark.stop();
+        }
+    }
+
+    /**
      * Classification tasks (binary, three classes, three labels: Fixtures.classificationTags) get predict's columns
      * and values: a prob_CLASS double per class with the bits of predict's text, then the predicted class (for
      * multi-label the labels with p >= 0.5, ';'-joined, possibly none) in the prediction column, and predict's error
