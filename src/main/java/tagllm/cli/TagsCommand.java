@@ -148,13 +148,13 @@ public final class TagsCommand {
         }
 
         /**
-         * A provenance entry with its hyper keys as tag files record them now (max_steps): files written before 8 Dec
-         * 2026 have the Java names (maxSteps), which the JSON would otherwise pass on beside snake_case everywhere else.
+         * A provenance entry with its hyper keys as tag files record them now (max_steps): files from builds before
+         * ee0ca2d have the Java names (maxSteps), which the JSON would otherwise pass on beside snake_case everywhere else.
          */
         static JsonNode withSnakeCaseHyper(JsonNode p) {
-            if (!(p.path("hyper") instanceof ObjectNode hyper)) return p;
-            ObjectNode copy = p.deepCopy(), renamed = copy.putObject("hyper");
-            hyper.properties().forEach(e -> renamed.set(tagllm.train.Hyper.snakeCase(e.getKey()), e.getValue()));
+            if (!(p instanceof ObjectNode o)) return p;
+            ObjectNode copy = o.deepCopy();
+            tagllm.train.Hyper.snakeCaseKeysOfHyperIn(copy);
             return copy;
         }
     }

@@ -80,9 +80,14 @@ public final class TagSet {
     public void addSource(String source) {
         if (source == null) return;
         if (!sources.contains(source)) sources.add(source);
-        tags.keySet().forEach(n -> origins.putIfAbsent("tag " + n, source));
-        heads.keySet().forEach(n -> origins.putIfAbsent("head " + n, source));
-        tasks.keySet().forEach(n -> origins.putIfAbsent("task " + n, source));
+        recordOrigins(this, source);
+    }
+
+    /** Records every tag, head and task of {@code from} not yet recorded as coming from {@code source}. */
+    private void recordOrigins(TagSet from, String source) {
+        from.tags.keySet().forEach(n -> origins.putIfAbsent("tag " + n, source));
+        from.heads.keySet().forEach(n -> origins.putIfAbsent("head " + n, source));
+        from.tasks.keySet().forEach(n -> origins.putIfAbsent("task " + n, source));
     }
 
     /** " in FILE" for an entry read from a file ("tag <X>", "head <X>", "task x"), else "" (built in memory). */
@@ -195,9 +200,7 @@ public final class TagSet {
         // what came from other is recorded as from its own files, else as from otherSource (a set built in memory)
         other.origins.forEach(origins::putIfAbsent);
         if (other.sources.isEmpty()) {
-            other.tags.keySet().forEach(n -> origins.putIfAbsent("tag " + n, otherSource));
-            other.heads.keySet().forEach(n -> origins.putIfAbsent("head " + n, otherSource));
-            other.tasks.keySet().forEach(n -> origins.putIfAbsent("task " + n, otherSource));
+            recordOrigins(other, otherSource);
             if (otherSource != null && !sources.contains(otherSource)) sources.add(otherSource);
         } else {
             other.sources.forEach(f -> { if (!sources.contains(f)) sources.add(f); });

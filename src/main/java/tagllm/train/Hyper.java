@@ -45,6 +45,18 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
         return o;
     }
 
+    /**
+     * Renames, in place, the keys of {@code holder}'s "hyper" object as the experiment file spells them: run.json's
+     * stages and tag files' provenance written before ee0ca2d recorded them by the Java names (maxSteps). A holder
+     * without a "hyper" object is left as it is.
+     */
+    public static void snakeCaseKeysOfHyperIn(com.fasterxml.jackson.databind.node.ObjectNode holder) {
+        if (!(holder.path("hyper") instanceof com.fasterxml.jackson.databind.node.ObjectNode hyper)) return;
+        var renamed = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        hyper.properties().forEach(e -> renamed.set(snakeCase(e.getKey()), e.getValue()));
+        holder.set("hyper", renamed);
+    }
+
     /** A Java name as the experiment file spells it (maxSteps: max_steps); others as they are. */
     public static String snakeCase(String name) {
         return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);

@@ -203,12 +203,7 @@ final class RunManifest {
     static JsonNode withSnakeCaseHyper(JsonNode settings) {
         if (!settings.path("stages").isObject()) return settings;
         JsonNode copy = settings.deepCopy();
-        for (JsonNode stage : copy.path("stages")) {
-            if (!(stage.path("hyper") instanceof ObjectNode hyper)) continue;
-            ObjectNode renamed = JSON.createObjectNode();
-            hyper.properties().forEach(e -> renamed.set(Hyper.snakeCase(e.getKey()), e.getValue()));
-            ((ObjectNode) stage).set("hyper", renamed);
-        }
+        for (JsonNode stage : copy.path("stages")) if (stage instanceof ObjectNode o) Hyper.snakeCaseKeysOfHyperIn(o);
         return copy;
     }
 
