@@ -116,7 +116,17 @@ final class PredictChunks implements ChunkedRows.Handler {
         for (int k = 0; k < n; k++) {
             Row row = chunk.get(k);
             try {
-                prompts.add(renderer.checkedPrompt(row));
+                Example prompt = renderer.checkedPrompt(row);
+                int left = renderer.context() - prompt.sequence().length();
+                if (truncate && left < room) {
+                    // it fits, but would stop at the context before --max-tokens: --truncate cuts it to leave the room, as it does a row that does not fit
+                    PredictCommand.Truncated t = PredictCommand.Truncated.fit(renderer, row, room, smilesColumns);
+                    if (t != null) {
+                        prompt = t.prompt();
+                        errors[k] = t.note() + " (the whole prompt left " + left + " of the " + maxTokens + " positions --max-tokens asks for)";
+                    }
+                }
+                prompts.add(prompt);
                 usable.add(k);
             } catch (DatasetException e) {
                 boolean tooLong = e.reason().startsWith("too long");

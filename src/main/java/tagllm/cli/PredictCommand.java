@@ -53,7 +53,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--truncate", description = "an input too long for the prompt is cut instead of refused: the row's longest "
             + "value keeps as many leading characters as fit (a text task's leaving --max-tokens positions of the context to generate "
-            + "into; the 'error' column says how many); without it such a row gets an error. A SMILES is never cut (a cut one is "
+            + "into, a text row that fits but leaves fewer cut the same way; the 'error' column says how many); without it such a row gets an error. A SMILES is never cut (a cut one is "
             + "another molecule, or none): a row too long because of its SMILES keeps its error, which says so")
     boolean truncate;
 

@@ -100,6 +100,49 @@ class PredictTextRoomTest {
     }
 
     /**
+     * --truncate cut only a row whose prompt did not fit the context: a prompt that fit but left 10 positions got 10
+     * tokens of output and a note that the context stopped it, though the user asked --truncate for --max-tokens 40.
+     * Such a row is now cut as a row that does not fit is: to leave --max-tokens positions, its note saying what was
+     * cut and how much room the whole prompt left. The kept length is checked against the renderer's token counts.
+     */
+    @Test
+    void truncateCutsAFittingPromptThatLeavesLessThanMaxTokens(@TempDir Path dir) throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        TagSet tags = translateTags(m);
+        Path tagFile = dir.resolve("t.tags.safetensors");
+        TagFile.write(tags, tagFile);
+        int context = m.config().maxPositions();
+        var unlimited = new ExampleRenderer(Presets.get("Translate:en-fr", "test"), tags, new TokenizerEncoder(m.tokenizer()), Integer.MAX_VALUE);
+        java.util.function.IntUnaryOperator length = n -> unlimited.prompt(Row.of("in", 1, Map.of("src", "x".repeat(n)))).sequence().length();
+        int n = 300;
+        while (length.applyAsInt(n) != context - 10) n++;
+        String src = "x".repeat(n);
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "src\nHello.\n" + src + "\n");
+        String[] cmd = {"predict", "-q", "--model", Shared.model("stories260K").toString(), "--tags", tagFile.toString(),
+                "--task", "Translate:en-fr", "--input", in.toString(), "--output-format", "jsonl", "--max-tokens", "40", "--truncate"};
+        CliRun r = CliRun.of(cmd);
+        assertEquals(0, r.exit(), r.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String[] lines = r.out().split("\n");
+        assertEquals(2, lines.length, r.out());
+        assertTrue(json.readTree(lines[0]).get("error").isNull(), "a short row is not cut: " + lines[0]);
+        String note = json.readTree(lines[1]).get("error").asText();
+        assertTrue(note.matches("truncated: kept [0-9]+ of " + n + " characters of 'src' \\(the whole prompt left 10 of the 40 positions --max-tokens asks for\\)"), note);
+        int kept = Integer.parseInt(note.replaceAll(".*kept ([0-9]+) of.*", "$1"));
+        assertTrue(length.applyAsInt(kept) + 40 <= context, "the cut prompt leaves 40 positions");
+        assertTrue(length.applyAsInt(kept + 1) + 40 > context, "and keeps as much of src as that allows");
+        assertTrue(r.err().contains("2 rows, 2 predicted, 0 with an error"), r.err());
+        assertFalse(r.err().contains("stopped at the end of the model's context"), r.err());
+
+        // without --truncate the row is not cut: its output stops at the context, and its note says so
+        CliRun whole = CliRun.of(java.util.Arrays.copyOf(cmd, cmd.length - 1));
+        assertEquals(0, whole.exit(), whole.err());
+        var wholeNote = json.readTree(whole.out().split("\n")[1]).get("error");
+        assertTrue(wholeNote.isNull() || wholeNote.asText().startsWith(TagPredictor.CONTEXT_FULL), wholeNote::toString);
+    }
+
+    /**
      * predict --max-tokens 0 gave every row of a text task an empty output with no error, counted as predicted, and
      * eval scored those empty outputs; -1 failed with the Java API's "maxNewTokens must be 0 or more". generate and
      * serve refuse 0 already.
