@@ -144,6 +144,47 @@ public final class ExampleRenderer {
     }
 
     private Sequence render(Row row, Function<String, String> given, boolean includeOutput) {
+        Sequence s = sequence(row, given, includeOutput);
+        if (s.length() > limit) {
+            throw new DatasetException(row.origin(), "too long: " + s.length() + " positions, the limit is " + limit + " (" + limitSource() + ")"
+                    + inputShares(row, given, includeOutput, s.length(), limit));
+        }
+        // a text prompt that fills the context leaves no position to generate into: its output would be empty, with no reason
+        if (!includeOutput && task.type() == TaskType.TEXT && s.length() >= context) {
+            throw new DatasetException(row.origin(), "too long: " + s.length() + " positions fill the model's context of " + context
+                    + ", leaving no room for the output" + inputShares(row, given, includeOutput, s.length(), context - 1));
+        }
+        if (task.type() == TaskType.LANGUAGE_MODEL && s.ceTargets(false).length == 0) {
+            throw new DatasetException(row.origin(), "no text to predict");
+        }
+        return s;
+    }
+
+    /**
+     * For a too-long prompt of two or more input columns (BA's protein and SMILES): the positions each takes (the
+     * prompt's length less its length with that column empty) against the room the rest of the prompt leaves them,
+     * so that the message says which input made it too long. Empty for one input, which the message needs no help with.
+     */
+    private String inputShares(Row row, Function<String, String> given, boolean includeOutput, int length, int room) {
+        java.util.List<String> columns = task.promptColumns();
+        if (columns.size() < 2) return "";
+        StringBuilder shares = new StringBuilder();
+        int inputs = 0;
+        try {
+            for (String c : columns) {
+                int without = sequence(row, ph -> task.column(ph).equals(c) ? "" : given.apply(ph), includeOutput).length();
+                int share = length - without;
+                inputs += share;
+                shares.append(shares.isEmpty() ? ": '" + c + "' takes " + share + " positions" : ", '" + c + "' " + share);
+            }
+        } catch (DatasetException | IllegalArgumentException e) {
+            return ""; // an input that cannot be left empty: the message as it was
+        }
+        return shares + " of the " + Math.max(0, room - (length - inputs)) + " the rest of the prompt leaves them";
+    }
+
+    /** The row's sequence as the template and the head's read position make it, its length unchecked. */
+    private Sequence sequence(Row row, Function<String, String> given, boolean includeOutput) {
         // residue letters are case-insensitive (FASTA files often hold them in lower case), but the tokenizer is not:
         // 'm k v' and 'M K V' are other tokens, so a protein field reaches the model upper-cased, as the data trained on
         Function<String, String> fill = proteinColumns.isEmpty() ? given : placeholder -> {
@@ -166,17 +207,6 @@ public final class ExampleRenderer {
                 s = s.withReadPosition(last);
             }
             s = s.truncate(s.readPosition() + 1);
-        }
-        if (s.length() > limit) {
-            throw new DatasetException(row.origin(), "too long: " + s.length() + " positions, the limit is " + limit + " (" + limitSource() + ")");
-        }
-        // a text prompt that fills the context leaves no position to generate into: its output would be empty, with no reason
-        if (!includeOutput && task.type() == TaskType.TEXT && s.length() >= context) {
-            throw new DatasetException(row.origin(), "too long: " + s.length() + " positions fill the model's context of " + context
-                    + ", leaving no room for the output");
-        }
-        if (task.type() == TaskType.LANGUAGE_MODEL && s.ceTargets(false).length == 0) {
-            throw new DatasetException(row.origin(), "no text to predict");
         }
         return s;
     }
