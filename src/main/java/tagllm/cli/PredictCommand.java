@@ -51,8 +51,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
-    @Option(names = "--truncate", description = "an input too long for the prompt is cut instead of refused: the row's longest "
-            + "value keeps as many leading characters as fit (a text task's leaving --max-tokens positions of the context to generate "
+    @Option(names = "--truncate", description = "an input too long for the prompt is cut instead of refused: the longest "
+            + "value the prompt reads keeps as many leading characters as fit (a text task's leaving --max-tokens positions of the context to generate "
             + "into, a text row that fits but leaves fewer cut the same way; the 'error' column says how many); without it such a row gets an error. A SMILES is never cut (a cut one is "
             + "another molecule, or none): a row too long because of its SMILES keeps its error, which says so")
     boolean truncate;
@@ -161,7 +161,7 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     /**
-     * A too-long row cut to fit: its longest value (a SMILES excepted: see {@link #whyNot}) keeps the most leading characters that fit (bisection), leaving
+     * A too-long row cut to fit: its longest value the prompt reads (a SMILES excepted: see {@link #whyNot}) keeps the most leading characters that fit (bisection), leaving
      * {@code room} positions of the model's context free after the prompt (a text task's --max-tokens: cut only to
      * fit, the prompt would leave one token to generate).
      */
@@ -182,7 +182,8 @@ public final class PredictCommand implements Callable<Integer> {
 
         static Truncated fit(ExampleRenderer r, Row row, int room, java.util.List<String> uncut) {
             String longest = null;
-            for (String c : row.columns()) {
+            // only a column the prompt reads: cutting another (an id, a note, a text task's reference output) shortens nothing
+            for (String c : r.task().promptColumns()) {
                 if (row.has(c) && !uncut.contains(c) && (longest == null || row.get(c).length() > row.get(longest).length())) longest = c;
             }
             if (longest == null) return null;

@@ -143,6 +143,27 @@ class PredictTextRoomTest {
     }
 
     /**
+     * --truncate cut the row's longest value whatever its column: a row whose reference translation (tgt, which the
+     * prompt does not read) was longer than its src had tgt cut, which shortened nothing, and kept its "too long".
+     * Only a column the prompt reads is cut now.
+     */
+    @Test
+    void truncateCutsOnlyAColumnThePromptReads(@TempDir Path dir) throws Exception {
+        Model m = Model.load(Shared.model("stories260K"));
+        TagSet tags = translateTags(m);
+        Path tagFile = dir.resolve("t.tags.safetensors");
+        TagFile.write(tags, tagFile);
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "src,tgt\n" + "x".repeat(2000) + "," + "y".repeat(3000) + "\n");
+        CliRun r = CliRun.of("predict", "-q", "--model", Shared.model("stories260K").toString(), "--tags", tagFile.toString(),
+                "--task", "Translate:en-fr", "--input", in.toString(), "--max-tokens", "40", "--truncate");
+        assertEquals(0, r.exit(), r.err());
+        String row = r.out().split("\n")[1];
+        assertTrue(row.matches("x{2000},y{3000},.*,truncated: kept [0-9]+ of 2000 characters of 'src'"), row.substring(5000));
+        assertTrue(r.err().contains("1 row, 1 predicted, 0 with an error"), r.err());
+    }
+
+    /**
      * predict --max-tokens 0 gave every row of a text task an empty output with no error, counted as predicted, and
      * eval scored those empty outputs; -1 failed with the Java API's "maxNewTokens must be 0 or more". generate and
      * serve refuse 0 already.
