@@ -22,6 +22,7 @@ import tagllm.task.DataSpec;
 import tagllm.task.DatasetRows;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
+import tagllm.task.InputCheck;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -334,7 +335,7 @@ public final class CompareRunner {
     }
 
     /** A task's tag-free prompt and its rendered splits: what the probe, LoRA and the baseline all read. */
-    private record FreeSplits(TaskSpec free, List<Example> train, List<Example> valid, List<Example> test) {}
+    record FreeSplits(TaskSpec free, List<Example> train, List<Example> valid, List<Example> test) {}
 
     /** The splits with at least one training row (the probe, LoRA and the baseline fit on them). */
     private FreeSplits freeSplits(Experiment exp, String task) throws IOException {
@@ -351,13 +352,13 @@ public final class CompareRunner {
      * a row too long for the tags but not for the tag-free prompt would train and validate the baselines and not
      * Tag-LLM, and a capped split would give Tag-LLM later rows in its place.
      */
-    private FreeSplits renderFree(Experiment exp, String task) throws IOException {
+    FreeSplits renderFree(Experiment exp, String task) throws IOException {
         Map<String, FreeSplits> byTask = freeSplitsOf.computeIfAbsent(exp, k -> new LinkedHashMap<>());
         FreeSplits cached = byTask.get(task);
         if (cached != null) return cached;
         TaskSpec spec = exp.tasks().get(task), free = tagFree(spec);
         DataSpec ds = exp.data().get(task);
-        ExampleRenderer r = freeRenderer(free);
+        ExampleRenderer r = freeRenderer(spec, free);
         ExampleRenderer tagged = new ExampleRenderer(spec, tagLengths(exp, spec), new TokenizerEncoder(model.tokenizer()),
                 transformer.config().maxPositions());
         int n = promptLength(exp, spec);
@@ -680,9 +681,13 @@ public final class CompareRunner {
 
     static TaskSpec tagFree(TaskSpec spec) { return spec.withTemplate(spec.parsedTemplate().withoutTags().source(), Map.of()); }
 
-    private ExampleRenderer freeRenderer(TaskSpec free) {
+    /**
+     * The tag-free prompt's renderer, its inputs checked and normalised as the tagged task's are: without its
+     * {@code <Protein>} tag a lower-case protein field would reach the baselines as other tokens than Tag-LLM reads.
+     */
+    private ExampleRenderer freeRenderer(TaskSpec spec, TaskSpec free) {
         return new ExampleRenderer(free, new TagSet(model.name(), model.fingerprint()), new TokenizerEncoder(model.tokenizer()),
-                transformer.config().maxPositions());
+                transformer.config().maxPositions(), InputCheck.of(spec));
     }
 
     /** A split's rows that render, at most cap (0 = all); rows that do not fit are counted in a message. */

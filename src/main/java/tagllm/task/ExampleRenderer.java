@@ -32,13 +32,22 @@ public final class ExampleRenderer {
     private final java.util.Set<String> proteinColumns;
 
     public ExampleRenderer(TaskSpec task, TagSet tags, TextEncoder encoder, int maxPositions) {
+        this(task, tags, encoder, maxPositions, InputCheck.of(task));
+    }
+
+    /**
+     * A renderer whose inputs are checked and normalised (a protein field upper-cased) as {@code inputs} says: a
+     * tag-free baseline's prompt ({@code InputCheck.of} the tagged task) then reads the same values Tag-LLM's does,
+     * though no {@code <Protein>} tag is left in its template to tell which field holds a protein.
+     */
+    public ExampleRenderer(TaskSpec task, TagSet tags, TextEncoder encoder, int maxPositions, InputCheck inputs) {
         this.task = task;
         this.template = task.parsedTemplate();
         this.tags = tags;
         this.encoder = encoder;
         this.limit = Math.min(task.maxLength(), maxPositions);
         this.context = maxPositions;
-        this.check = InputCheck.of(task);
+        this.check = inputs;
         this.proteinColumns = new java.util.HashSet<>();
         check.checkedColumns().forEach((c, kind) -> { if (kind.equals("PROTEIN")) proteinColumns.add(c); });
         for (String t : template.tagNames()) {
