@@ -54,9 +54,7 @@ public final class ClassificationTally {
         // as predict and serve call such a row an error: without it the metrics' own check said "row 0: probability NaN
         // is not in [0, 1]", a position among the scored rows rather than the file's line, and not why
         if (nonFinite > 0) {
-            throw new IllegalArgumentException("task " + task.name() + ": the model gave non-finite class probabilities for " + nonFinite
-                    + " of " + tagllm.util.Plural.count(probabilities.size(), "scored row") + " (the first: " + firstNonFinite + "): no metric"
-                    + " is defined (a diverged head or tags, or activations beyond float's range)");
+            throw new NonFiniteOutputs(task.name(), NonFiniteOutputs.PROBABILITIES, nonFinite, probabilities.size(), firstNonFinite);
         }
         return Evaluator.classificationMetrics(task, probabilities.toArray(double[][]::new), Arrays.copyOf(labels, labelCount),
                 targets.toArray(double[][]::new), firstSource);

@@ -24,8 +24,12 @@ public final class Evaluator {
         return new ClassificationResult(prob, classificationMetrics(task, prob, examples));
     }
 
-    /** The metrics of given probabilities against the examples' labels (binary, multi-class or multi-label). */
+    /**
+     * The metrics of given probabilities against the examples' labels (binary, multi-class or multi-label). Rows whose
+     * probabilities are not finite are refused first ({@link NonFiniteOutputs}), naming the first one's file and line.
+     */
     public static ClassificationMetrics classificationMetrics(TaskSpec task, double[][] prob, List<Example> examples) {
+        NonFiniteOutputs.check(task.name(), prob, examples);
         boolean multiLabel = task.classes().multiLabel();
         return classificationMetrics(task, prob, multiLabel ? null : examples.stream().mapToInt(e -> (int) e.label()).toArray(),
                 multiLabel ? examples.stream().map(Example::targets).toArray(double[][]::new) : null,

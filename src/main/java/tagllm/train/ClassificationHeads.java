@@ -169,6 +169,8 @@ public final class ClassificationHeads {
     /** 1 − AUROC on the valid examples (lower is better); the mean log loss where the valid rows hold one class only. */
     public static double validationScore(TagPredictor p, TaskSpec t, List<Example> valid) {
         double[][] prob = p.classProbabilities(t, valid.stream().map(Example::sequence).toList());
+        // not the log loss below: NaN probabilities give a NaN score, which training took as "no score at this step"
+        tagllm.task.NonFiniteOutputs.check(t.name(), prob, valid);
         try {
             return 1 - Evaluator.classificationMetrics(t, prob, valid).auroc();
         } catch (IllegalArgumentException e) {
