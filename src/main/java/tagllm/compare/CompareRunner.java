@@ -23,6 +23,7 @@ import tagllm.task.DatasetRows;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.InputCheck;
+import tagllm.task.NonFiniteOutputs;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -265,7 +266,7 @@ public final class CompareRunner {
                             case LORA -> lora(exp, o, seed, id, dir, earlier);
                             case BASELINE -> baseline(exp, seed, id);
                         };
-                    } catch (Trainer.Diverged d) {
+                    } catch (Trainer.Diverged | NonFiniteOutputs d) {
                         // one diverging run does not stop the others: it is recorded, and the report marks it
                         String why = why(d);
                         progress.message("run " + id + ": " + why + "; recorded as failed, the other runs go on");
@@ -304,10 +305,17 @@ public final class CompareRunner {
 
     static String why(Trainer.Diverged d) { return "diverged at step " + d.step() + " of stage " + d.stage() + ": loss " + d.loss(); }
 
+    /** A diverged loss, or outputs that came out non-finite (NaN class probabilities: no metric is defined). */
+    static String why(RuntimeException failure) {
+        return failure instanceof Trainer.Diverged d ? why(d) : failure.getMessage();
+    }
+
     /** A baseline task's diverging loss: that task fails, the run's other tasks go on (each trains on its own). */
-    private void taskDiverged(String id, String task, Trainer.Diverged d, Map<String, String> failures) {
+    private void taskDiverged(String id, String task, RuntimeException d, Map<String, String> failures) {
         String why = why(d);
-        progress.message("run " + id + ": task " + task + " " + why + "; recorded as failed for that task, the run's other tasks go on");
+        // a NonFiniteOutputs message begins with "task NAME:" itself
+        String what = d instanceof Trainer.Diverged ? "task " + task + " " + why : why;
+        progress.message("run " + id + ": " + what + "; recorded as failed for that task, the run's other tasks go on");
         failures.put(task, why);
     }
 
@@ -408,6 +416,9 @@ public final class CompareRunner {
             List<Example> train = splits.train(), valid = splits.valid(), test = splits.test();
             double[][] xTrain = LinearProbe.features(transformer, seqs(train));
             double[][] xValid = valid.isEmpty() ? null : LinearProbe.features(transformer, seqs(valid));
+            // a probe fitted on non-finite states failed in ridge ("not positive definite"), naming no row and no cause
+            NonFiniteOutputs.check(task, NonFiniteOutputs.HIDDEN_STATES, xTrain, train);
+            if (xValid != null) NonFiniteOutputs.check(task, NonFiniteOutputs.HIDDEN_STATES, xValid, valid);
             // without valid rows LogisticProbe and LinearProbe choose λ on the last fifth of the training rows: the report says which
             String lambdaRows = valid.isEmpty() ? RunResult.TaskOutcome.LAMBDA_ON_TRAIN_FIFTH : RunResult.TaskOutcome.LAMBDA_ON_VALID;
             if (free.type() == TaskType.CLASSIFICATION) {
@@ -415,7 +426,7 @@ public final class CompareRunner {
                 Logistic p = LogisticProbe.fit(xTrain, classes(train), classWeights(cs, train), xValid == null ? new double[0][] : xValid,
                         classes(valid), classWeights(cs, valid), cs.size());
                 double[][] xTest = LinearProbe.features(transformer, seqs(test));
-                tasks.put(task, classOutcome((long) cs.outputs() * (transformer.config().hiddenSize() + 1), cs, test, probabilities(p, xTest), valid,
+                tasks.put(task, classOutcome(task, (long) cs.outputs() * (transformer.config().hiddenSize() + 1), cs, test, probabilities(p, xTest), valid,
                         xValid == null ? null : probabilities(p, xValid), -1, (System.nanoTime() - t0) / 1e9).withLambdaRows(lambdaRows));
                 continue;
             }
@@ -490,14 +501,18 @@ public final class CompareRunner {
                 m.reset();
                 new Trainer(transformer, progress, m).run(tags, train, Set.of(tag), new Trainer.Options("prompt-tuning-" + task, h, seed, false,
                         null, false, 0, valid.isEmpty() ? null : validator(predictor, pt, valid, tag)));
-            } catch (Trainer.Diverged d) {
+            } catch (Trainer.Diverged | NonFiniteOutputs d) {
                 taskDiverged(id, task, d, failures);
                 curves.addAll(curves(log));
                 continue;
             }
             Integer at = keptSteps(log).get("prompt-tuning-" + task + "/" + tag);
-            tasks.put(task, outcome(predictor, pt, (long) n * transformer.config().hiddenSize() + headParams(tags.head(tag)), test, valid,
-                    at == null ? -1 : at, (System.nanoTime() - t0) / 1e9));
+            try {
+                tasks.put(task, outcome(predictor, pt, (long) n * transformer.config().hiddenSize() + headParams(tags.head(tag)), test, valid,
+                        at == null ? -1 : at, (System.nanoTime() - t0) / 1e9));
+            } catch (NonFiniteOutputs x) {
+                taskDiverged(id, task, x, failures);
+            }
             curves.addAll(curves(log));
         }
         return new RunResult(id, Method.PROMPT_TUNING.label(), "", seed, 0, tasks, curves, null, failures);
@@ -575,15 +590,19 @@ public final class CompareRunner {
                 m.reset();
                 new Trainer(adapted, progress, m).run(tags, train, Set.of(key), new Trainer.Options("lora-" + task, h, seed, false,
                         null, false, 0, valid.isEmpty() ? null : validator(predictor, free, valid, key), adapters));
-            } catch (Trainer.Diverged d) {
+            } catch (Trainer.Diverged | NonFiniteOutputs d) {
                 taskDiverged(id, task, d, failures);
                 curves.addAll(curves(log));
                 continue;
             }
             adapters.eval();
             Integer at = keptSteps(log).get("lora-" + task + "/all");
-            tasks.put(task, outcome(predictor, free, adapters.parameterCount() + headParams(tags.head(key)), test, valid, at == null ? -1 : at,
-                    (System.nanoTime() - t0) / 1e9));
+            try {
+                tasks.put(task, outcome(predictor, free, adapters.parameterCount() + headParams(tags.head(key)), test, valid, at == null ? -1 : at,
+                        (System.nanoTime() - t0) / 1e9));
+            } catch (NonFiniteOutputs x) {
+                taskDiverged(id, task, x, failures);
+            }
             curves.addAll(curves(log));
         }
         return new RunResult(id, Method.LORA.label(), "", seed, 0, tasks, curves, null, failures);
@@ -610,7 +629,7 @@ public final class CompareRunner {
                 double[][] p = new double[test.size()][], pv = new double[valid.size()][];
                 java.util.Arrays.fill(p, prior);
                 java.util.Arrays.fill(pv, prior);
-                tasks.put(task, classOutcome(cs.size() - 1, cs, test, p, valid, pv, -1, (System.nanoTime() - t0) / 1e9));
+                tasks.put(task, classOutcome(task, cs.size() - 1, cs, test, p, valid, pv, -1, (System.nanoTime() - t0) / 1e9));
             } else {
                 double mean = train.stream().mapToDouble(Example::label).average().orElseThrow();
                 double[] p = new double[test.size()], pv = new double[valid.size()];
@@ -715,7 +734,7 @@ public final class CompareRunner {
     private static RunResult.TaskOutcome outcome(TagPredictor p, TaskSpec spec, long params, List<Example> test, List<Example> valid, int kept,
                                                  double seconds) {
         if (spec.type() == TaskType.CLASSIFICATION) {
-            return classOutcome(params, spec.classes(), test, p.classProbabilities(spec, seqs(test)), valid,
+            return classOutcome(spec.name(), params, spec.classes(), test, p.classProbabilities(spec, seqs(test)), valid,
                     valid.isEmpty() ? null : p.classProbabilities(spec, seqs(valid)), kept, seconds);
         }
         return outcome(params, test, p.predictValues(spec, seqs(test)), valid, valid.isEmpty() ? null : p.predictValues(spec, seqs(valid)),
@@ -723,8 +742,12 @@ public final class CompareRunner {
     }
 
     /** A classification outcome: the most probable class as the prediction, the valid rows' mean log loss (unweighted). */
-    static RunResult.TaskOutcome classOutcome(long params, ClassSpec cs, List<Example> test, double[][] prob, List<Example> valid, double[][] validProb,
-                                              int kept, double seconds) {
+    static RunResult.TaskOutcome classOutcome(String task, long params, ClassSpec cs, List<Example> test, double[][] prob, List<Example> valid,
+                                              double[][] validProb, int kept, double seconds) {
+        // a row with NaN probabilities has no predicted class (argmax would name the first) and no metric: the method's run fails here
+        // naming the row, where report.json's metrics refused it naming neither row nor cause
+        NonFiniteOutputs.check(task, prob, test);
+        if (validProb != null) NonFiniteOutputs.check(task, validProb, valid);
         long[] lines = test.stream().mapToLong(Example::line).toArray();
         double[] pred = new double[prob.length];
         for (int i = 0; i < pred.length; i++) {
