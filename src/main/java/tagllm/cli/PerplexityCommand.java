@@ -74,6 +74,9 @@ public final class PerplexityCommand implements Callable<Integer> {
             o.put("file", file.toString());
             o.put("model", m.dir().toString());
             o.put("tokens", r.tokens());
+            // eval names the same quantity (mean next-token cross-entropy, nats/token) next_token_loss; "nll" is kept
+            // beside it for scripts written against builds up to 82e45ea
+            o.put("next_token_loss", r.nll());
             o.put("nll", r.nll());
             o.put("perplexity", r.perplexity());
             o.put("window", w);

@@ -45,7 +45,9 @@ class PerplexityCommandTest {
         }
         double nll = sum / (ids.length - 1);
         assertEquals(ids.length - 1, o.get("tokens").asInt());
-        assertEquals(nll, o.get("nll").asDouble(), 1e-5);
+        // the name eval gives the mean next-token loss, and the old name beside it
+        assertEquals(nll, o.get("next_token_loss").asDouble(), 1e-5);
+        assertEquals(o.get("next_token_loss").asDouble(), o.get("nll").asDouble());
         assertEquals(Math.exp(nll), o.get("perplexity").asDouble(), 1e-4 * Math.exp(nll));
         // a story model finds a story far more likely than chance (perplexity 512)
         assertTrue(o.get("perplexity").asDouble() < 20, r.out());
