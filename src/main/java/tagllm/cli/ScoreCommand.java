@@ -87,6 +87,9 @@ public final class ScoreCommand {
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
+                // n, as score regression/classification and eval count what they scored; "segments" (sacreBLEU's
+                // word) is kept beside it for scripts written against builds up to 82e45ea
+                m.put("n", hyps.size());
                 m.put("segments", hyps.size());
                 m.put("references", refs.size());
                 m.put("bleu", bleu.score());

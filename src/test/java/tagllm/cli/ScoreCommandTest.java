@@ -26,6 +26,10 @@ class ScoreCommandTest {
 
         CliRun json = CliRun.of("score", "text", "--json", hyp.toString(), ref1.toString(), ref2.toString());
         assertTrue(json.out().contains("\"bleu_sys_len\" : 17"), json.out());
+        // three hypothesis lines, counted under n as every other score and eval output counts its rows
+        com.fasterxml.jackson.databind.JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertEquals(3, o.path("n").asInt(-1), json.out());
+        assertEquals(3, o.path("segments").asInt(-1), json.out());
     }
 
     @Test
