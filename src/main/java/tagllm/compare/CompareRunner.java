@@ -61,7 +61,8 @@ import java.util.Set;
  * (text generation, multi-label) is refused by name. Each run goes to DIR/runs/ID/ and ends with DIR/runs/ID/result.json.
  */
 public final class CompareRunner {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** result.json's mapper: a NaN or infinite double (a diverged loss, a classification's valid_mse) as null. */
+    private static final ObjectMapper JSON = tagllm.util.NonFiniteAsNull.register(new ObjectMapper());
 
     /**
      * promptInit: text (PEFT's TEXT init from the task's prompt words) or random (normal, the embedding entries'
@@ -195,6 +196,11 @@ public final class CompareRunner {
         return r;
     }
 
+    /** A run's result.json, as {@link #readResult} reads it back. */
+    static String resultJson(RunResult r) throws IOException {
+        return JSON.writeValueAsString(r);
+    }
+
     /** Runs (or, with resume, reads back) every run; returns them in a stable order. */
     public List<RunResult> run(Experiment exp, Options o) throws IOException {
         missing.clear();
@@ -244,7 +250,7 @@ public final class CompareRunner {
                         RunResult r = new RunResult(id, same.method(), same.ablation(), seed, same.wallSeconds(), same.tasks(), same.curves());
                         if (!o.reportOnly()) { // --report-only writes nothing but the report
                             Files.createDirectories(dir);
-                            AtomicFiles.writeString(result, JSON.writeValueAsString(r));
+                            AtomicFiles.writeString(result, resultJson(r));
                         }
                         out.add(r);
                         continue;
@@ -274,7 +280,7 @@ public final class CompareRunner {
                     }
                     r = new RunResult(r.id(), r.method(), r.ablation(), r.seed(), (System.nanoTime() - t0) / 1e9, r.tasks(), r.curves(), r.failure(),
                             r.taskFailures());
-                    if (!o.reportOnly()) AtomicFiles.writeString(result, JSON.writeValueAsString(r)); // (only the baseline gets here)
+                    if (!o.reportOnly()) AtomicFiles.writeString(result, resultJson(r)); // (only the baseline gets here)
                     out.add(r);
                 }
             }

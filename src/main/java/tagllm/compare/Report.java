@@ -36,7 +36,8 @@ public final class Report {
     static final List<String> DIFFS = List.of("mse", "mae", "pearson"), CLASS_DIFFS = List.of("auroc", "accuracy", "log_loss");
     public static final int RESAMPLES = 2000;
     private static final long BOOTSTRAP_SEED = 20240211L;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A run's predictions and probabilities copied into report.json: a NaN in them as null, as result.json has it. */
+    private static final ObjectMapper JSON = tagllm.util.NonFiniteAsNull.register(new ObjectMapper());
 
     private Report() {}
 
