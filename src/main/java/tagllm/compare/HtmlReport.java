@@ -53,7 +53,7 @@ public final class HtmlReport {
                 .append(esc(list(about.path("seeds")))).append("; methods ").append(esc(list(about.path("methods"))))
                 .append("; ablations ").append(esc(list(about.path("ablations")))).append(".<br>Command: <code>")
                 .append(esc(about.path("command").asText())).append("</code><br>Written ").append(esc(about.path("written").asText()))
-                .append(", ").append(fmt(about.path("wall_s").asDouble())).append(" s of runs. ")
+                .append(", ").append(fmt(about.path("wall_seconds").asDouble())).append(" s of runs. ")
                 .append("Each metric is on the test rows every run predicted; ± is the standard deviation over seeds; Δ is the variant minus ")
                 .append("Tag-LLM, averaged over the seeds both have (each paired with Tag-LLM's run of the same seed), with a 95 % bootstrap interval over test rows (")
                 .append(Report.RESAMPLES).append(" resamples; a resample on which the metric has no value, such as a Pearson r of rows whose labels ")
@@ -196,9 +196,9 @@ public final class HtmlReport {
                     rows.append(reading(lo, hi, up, v.path("vs_tagllm").path("paired_seeds").asInt(0)));
                 }
             }
-            rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(seconds(v.path("wall_s_mean").asDouble(Double.NaN)))
+            rows.append("</td><td class=\"l\">").append(kept).append("</td><td>").append(seconds(v.path("wall_seconds_mean").asDouble(Double.NaN)))
                     // Tag-LLM's stages train its tasks together: its time is the whole run's, not this task's
-                    .append(v.path("wall_s_of").asText().equals("run") ? " <small>(whole run)</small>" : "").append("</td></tr>\n");
+                    .append(v.path("wall_seconds_of").asText().equals("run") ? " <small>(whole run)</small>" : "").append("</td></tr>\n");
         }
         if (count == 0 || (ablations && count == 1)) return;
         StringBuilder counts = new StringBuilder();

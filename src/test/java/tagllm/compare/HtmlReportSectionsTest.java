@@ -89,10 +89,17 @@ class HtmlReportSectionsTest {
                 Map.of("qed", new RunResult.TaskOutcome(10, lines, GOLD, pred, 0.5, -1, 0.4)), List.of());
         var report = Report.build(HandMadeRuns.experiment(dir, "qed: {preset: QED, data: d.csv}"), List.of(tag, probe), JSON.createObjectNode());
         JsonNode v = report.path("tasks").path("qed").path("variants");
+        // seconds under result.json's name for them (wall_seconds), and the old _s names beside for now
+        assertEquals("run", v.path("tagllm").path("wall_seconds_of").asText());
+        assertEquals(30.0, v.path("tagllm").path("wall_seconds_mean").asDouble(-1));
+        assertEquals("task", v.path("probe").path("wall_seconds_of").asText());
+        assertEquals(0.4, v.path("probe").path("wall_seconds_mean").asDouble(-1));
+        assertEquals(0.4, v.path("probe").path("seeds").get(0).path("wall_seconds").asDouble(-1), v.toString());
+        assertEquals(0.4, v.path("probe").path("wall_s_mean").asDouble(-1));
         assertEquals("run", v.path("tagllm").path("wall_s_of").asText());
-        assertEquals(30.0, v.path("tagllm").path("wall_s_mean").asDouble());
-        assertEquals("task", v.path("probe").path("wall_s_of").asText());
-        assertEquals(0.4, v.path("probe").path("wall_s_mean").asDouble());
+        JsonNode tagRun = java.util.stream.StreamSupport.stream(report.path("runs").spliterator(), false)
+                .filter(r -> r.path("id").asText().equals("tagllm-seed1")).findFirst().orElseThrow();
+        assertEquals(30.0, tagRun.path("wall_seconds").asDouble(-1), tagRun.toString());
         String html = HtmlReport.render(report);
         assertTrue(html.contains("<td>30.0 <small>(whole run)</small></td>"), "Tag-LLM's time is said to be the run's");
         assertTrue(html.contains("<td>0.4</td></tr>"), "the probe's is its own");
