@@ -75,13 +75,22 @@ public final class PerplexityCommand implements Callable<Integer> {
             o.put("model", m.dir().toString());
             o.put("tokens", r.tokens());
             // eval names the same quantity (mean next-token cross-entropy, nats/token) next_token_loss; "nll" is kept
-            // beside it for scripts written against builds up to 82e45ea
-            o.put("next_token_loss", r.nll());
-            o.put("nll", r.nll());
-            o.put("perplexity", r.perplexity());
+            // beside it for scripts written against builds up to 82e45ea. As eval: a value that is not a finite number
+            // is null with its reason under "undefined" (Jackson wrote the strings "NaN" and "Infinity")
+            java.util.List<String> undefined = new java.util.ArrayList<>();
+            if (!Double.isFinite(r.nll())) {
+                undefined.add("next_token_loss: the mean token loss is " + r.nll() + ": the forward pass overflowed (weights too large for float)");
+                undefined.add("perplexity: exp(next_token_loss), undefined with it");
+            } else if (!Double.isFinite(r.perplexity())) {
+                undefined.add("perplexity: exp(" + r.nll() + ") is beyond the largest double (a loss above 709.78 nats)");
+            }
+            putFinite(o, "next_token_loss", r.nll());
+            putFinite(o, "nll", r.nll());
+            putFinite(o, "perplexity", r.perplexity());
             o.put("window", w);
             o.put("stride", s);
             o.put("windows", r.windows());
+            if (!undefined.isEmpty()) o.set("undefined", o.arrayNode().addAll(undefined.stream().map(o::textNode).toList()));
             out.println(new ObjectMapper().writeValueAsString(o));
         } else {
             out.printf(java.util.Locale.ROOT, "tokens scored: %d%nmean NLL: %.6f nats/token%nperplexity: %.4f%nwindows: %d (window %d, stride %d)%n",
@@ -89,5 +98,10 @@ public final class PerplexityCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static void putFinite(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) o.put(key, v);
+        else o.putNull(key);
     }
 }

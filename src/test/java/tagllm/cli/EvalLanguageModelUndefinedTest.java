@@ -31,6 +31,11 @@ class EvalLanguageModelUndefinedTest {
 
     /** stories260K with its final norm weights at 3e38: finite (loading accepts them), but the logits overflow to infinity. */
     private Path overflowingModel() throws Exception {
+        return overflowingModel(dir);
+    }
+
+    /** The same model in dir (perplexity's test uses it too). */
+    static Path overflowingModel(Path dir) throws Exception {
         Path src = Shared.model("stories260K"), dst = dir.resolve("stories260K");
         Files.createDirectories(dst);
         for (String f : new String[] {"config.json", "generation_config.json", "tokenizer.json", "tokenizer.model", "tokenizer_config.json"}) {

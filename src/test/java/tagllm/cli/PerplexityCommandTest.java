@@ -62,6 +62,21 @@ class PerplexityCommandTest {
         assertTrue(text.out().contains("perplexity"), text.out());
     }
 
+    /** A loss that overflowed is null with its reason, as eval writes it, not Jackson's string "NaN" or "Infinity". */
+    @Test
+    void anOverflowedLossIsNullWithItsReason(@TempDir Path tmp) throws Exception {
+        Path model = EvalLanguageModelUndefinedTest.overflowingModel(tmp);
+        Path file = Files.writeString(tmp.resolve("story.txt"), TEXT);
+        CliRun r = CliRun.of("perplexity", "-q", "--model", model.toString(), "--file", file.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertTrue(o.get("next_token_loss").isNull(), r.out());
+        assertTrue(o.get("nll").isNull(), r.out());
+        assertTrue(o.get("perplexity").isNull(), r.out());
+        assertEquals(2, o.path("undefined").size(), r.out());
+        assertTrue(o.path("undefined").get(0).asText().startsWith("next_token_loss: the mean token loss is NaN"), r.out());
+    }
+
     @Test
     void badFilesAndWindowsAreExplained(@TempDir Path tmp) throws Exception {
         String model = Shared.model("stories260K").toString();
