@@ -103,8 +103,8 @@ public final class Report {
             o.put("ablation", r.ablation());
             o.put("seed", r.seed());
             // wall_seconds as result.json names it; wall_s, its name in builds up to 82e45ea, kept beside it for now
-            o.put("wall_seconds", r.wallSeconds());
-            o.put("wall_s", r.wallSeconds());
+            put(o, "wall_seconds", r.wallSeconds()); // none measured: null, not Jackson's "NaN"
+            put(o, "wall_s", r.wallSeconds());
             if (r.failure() != null) o.put("failure", r.failure());
             if (!r.taskFailures().isEmpty()) o.set("task_failures", JSON.valueToTree(r.taskFailures()));
             ArrayNode cs = o.putArray("curves");
@@ -254,16 +254,16 @@ public final class Report {
                 if (o.lambdaRows() != null) so.put("lambda_chosen_on", o.lambdaRows()); // the probe: valid, or the training rows' last fifth
                 wholeRun |= Double.isNaN(o.wallSeconds());
                 wall[s] = Double.isNaN(o.wallSeconds()) ? r.wallSeconds() : o.wallSeconds();
-                so.put("wall_seconds", wall[s]);
-                so.put("wall_s", wall[s]);
+                put(so, "wall_seconds", wall[s]);
+                put(so, "wall_s", wall[s]);
             }
             ObjectNode mean = vo.putObject("mean"), std = vo.putObject("std");
             for (String name : names) {
                 put(mean, name, Stats.mean(perMetric.get(name)));
                 put(std, name, Stats.std(perMetric.get(name)));
             }
-            vo.put("wall_seconds_mean", Stats.mean(wall));
-            vo.put("wall_s_mean", Stats.mean(wall));
+            put(vo, "wall_seconds_mean", Stats.mean(wall));
+            put(vo, "wall_s_mean", Stats.mean(wall));
             // what the time covers: the task alone, or (Tag-LLM) the whole run, every stage and task together
             vo.put("wall_seconds_of", wholeRun ? "run" : "task");
             vo.put("wall_s_of", wholeRun ? "run" : "task");
