@@ -71,6 +71,7 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     public synchronized void write(ObjectNode record) throws IOException {
+        nonFiniteAsNull(record);
         ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8));
         long before = -1;
         try {
@@ -112,4 +113,22 @@ public final class MetricsLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException { closeWriter(); }
+
+    /**
+     * A number that is not finite (a gradient norm that overflowed while the loss stayed finite) as null: Jackson would
+     * write the string "Infinity" or "NaN", which a reader expecting numbers (jq, pandas, JavaScript) trips on.
+     */
+    private static void nonFiniteAsNull(JsonNode n) {
+        if (n instanceof ObjectNode o) {
+            for (var e : o.properties()) {
+                if (e.getValue().isFloatingPointNumber() && !Double.isFinite(e.getValue().doubleValue())) e.setValue(o.nullNode());
+                else nonFiniteAsNull(e.getValue());
+            }
+        } else if (n instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i).isFloatingPointNumber() && !Double.isFinite(a.get(i).doubleValue())) a.set(i, a.nullNode());
+                else nonFiniteAsNull(a.get(i));
+            }
+        }
+    }
 }
