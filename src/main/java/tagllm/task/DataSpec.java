@@ -58,6 +58,11 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
                 scaffold = s.string("smiles", "smiles");
                 order = s.string("order", "balanced");
                 if (!order.equals("balanced") && !order.equals("largest_first")) throw s.error("order", "expected balanced or largest_first, got '" + order + "'");
+                // largest_first places the groups by size alone: a seed beside it would be recorded and mean nothing
+                if (order.equals("largest_first") && s.has("seed")) {
+                    throw s.error("seed", "order: largest_first places scaffold groups by size alone and takes no seed; remove seed:,"
+                            + " or give order: balanced, whose shuffle it seeds");
+                }
             } else if (s.has("smiles") || s.has("order")) {
                 throw s.error(s.has("smiles") ? "smiles" : "order", "only a scaffold split takes this (split: {scaffold: [0.8, 0.1, 0.1], smiles: COLUMN})");
             }

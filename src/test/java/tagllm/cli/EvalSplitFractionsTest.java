@@ -95,7 +95,7 @@ class EvalSplitFractionsTest {
                     type: regression
                     template: "The molecule is {smiles}. Its QED is <F>"
                     label: qed
-                    data: {path: mols.csv, split: {scaffold: [0.6, 0.25, 0.15], seed: 0, order: largest_first}}
+                    data: {path: mols.csv, split: {scaffold: [0.6, 0.25, 0.15], order: largest_first}}
                 stages:
                   - {name: one, stage: 2, tasks: [t], batch_size: 4, grad_accum: 1, max_steps: 1}
                 """);

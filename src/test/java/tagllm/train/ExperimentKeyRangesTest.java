@@ -90,6 +90,18 @@ class ExperimentKeyRangesTest {
         loads(dir, head + "{scaffold: [0.8, 0.1, 0.1], seed: 0, smiles: smiles, order: balanced}" + tail);
     }
 
+    /** seed: beside order: largest_first was read and ignored: that order places scaffold groups by size, with no shuffle to seed. */
+    @Test
+    void seedBesideLargestFirstIsRefused(@TempDir Path dir) throws Exception {
+        String head = "model: m\ntasks:\n  q:\n    preset: QED\n    data: {path: d.csv, split: ";
+        String tail = "}\nstages:\n  - {stage: 2, tasks: [q]}\n";
+        assertEquals(dir.resolve("exp.yaml") + ":5: tasks.q.data.split.seed: order: largest_first places scaffold groups by size alone and"
+                + " takes no seed; remove seed:, or give order: balanced, whose shuffle it seeds",
+                refusal(dir, head + "{scaffold: [0.8, 0.1, 0.1], seed: 0, order: largest_first}" + tail));
+        loads(dir, head + "{scaffold: [0.8, 0.1, 0.1], order: largest_first}" + tail);
+        loads(dir, head + "{scaffold: [0.8, 0.1, 0.1], seed: 0, order: balanced}" + tail);
+    }
+
     /** An unknown data format passed the reading and failed when the stage read its data, naming no field or line. */
     @Test
     void unknownDataFormatIsRefusedWithItsField(@TempDir Path dir) throws Exception {
