@@ -85,7 +85,6 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
                 .headLrScale(c.number("head_lr_scale", base.headLrScale()))
                 .evalEvery(c.integer("eval_every", base.evalEvery()))
                 .build();
-        if (!(h.lr >= 0)) throw c.error("lr", "must be >= 0");
         if (h.batchSize < 1) throw c.error("batch_size", "must be at least 1");
         if (h.gradAccum < 1) throw c.error("grad_accum", "must be at least 1");
         if (h.epochs < 1 && h.maxSteps < 1) throw c.error("epochs", "give epochs >= 1 or max_steps >= 1");
@@ -95,7 +94,8 @@ public record Hyper(String optimizer, double lr, double weightDecay, double beta
         if (!(h.headLrScale >= 0) || !Double.isFinite(h.headLrScale)) throw c.error("head_lr_scale", "must be a number >= 0");
         if (h.evalEvery < 0) throw c.error("eval_every", "must be >= 0 (0 = no validation during training)");
         // ranges that keep a typo from running for days or silently doing nothing (the allowed range is named)
-        if (!(h.lr <= 10) || !Double.isFinite(h.lr)) throw c.error("lr", "must be a number in [0, 10], got " + h.lr);
+        // lr 0 trained nothing: every step left the tags and heads where they started, and the run said it had trained
+        if (!(h.lr > 0 && h.lr <= 10)) throw c.error("lr", "must be a number in (0, 10] (0 would train nothing), got " + h.lr);
         if (!(h.mseScale >= 0) || !Double.isFinite(h.mseScale)) throw c.error("mse_scale", "must be a finite number >= 0, got " + h.mseScale);
         if (!(h.ceWeight >= 0) || !Double.isFinite(h.ceWeight)) throw c.error("ce_weight", "must be a finite number >= 0, got " + h.ceWeight);
         if (!(h.maxGradNorm >= 0) || !Double.isFinite(h.maxGradNorm)) {

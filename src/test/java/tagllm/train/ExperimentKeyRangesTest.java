@@ -90,6 +90,18 @@ class ExperimentKeyRangesTest {
         loads(dir, head + "{scaffold: [0.8, 0.1, 0.1], seed: 0, smiles: smiles, order: balanced}" + tail);
     }
 
+    /** lr: 0 was accepted, and the run trained nothing (every step left the tags where they started). */
+    @Test
+    void zeroLearningRateIsRefused(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        assertEquals(f + ":6: stages[0].lr: must be a number in (0, 10] (0 would train nothing), got 0.0",
+                refusal(dir, TASKS + "  - {stage: 2, tasks: [q], lr: 0}"));
+        assertEquals(f + ":3: defaults.lr: must be a number in (0, 10] (0 would train nothing), got -1.0E-4",
+                refusal(dir, "model: m\ndefaults:\n  lr: -1e-4\ntasks:\n  q: {preset: QED, data: d.csv}\nstages:\n  - {stage: 2, tasks: [q]}\n"));
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], lr: 1.0e-30}");
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], lr: 10}");
+    }
+
     /** seed: beside order: largest_first was read and ignored: that order places scaffold groups by size, with no shuffle to seed. */
     @Test
     void seedBesideLargestFirstIsRefused(@TempDir Path dir) throws Exception {

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * function_init: prompt on stories260K: the new function tag starts as the embeddings of the template
- * tokens written right before it (lr 0 keeps the tags where they started); the domain tag keeps the
+ * tokens written right before it (lr 1e-30 keeps the tags where they started: Adam's step of about lr is far below a
+ * float's rounding of values near 0.01; lr 0 is refused); the domain tag keeps the
  * paper's init, and a function tag with no text before it falls back to the paper's init too.
  */
 class FunctionInitRunTest {
@@ -31,7 +32,7 @@ class FunctionInitRunTest {
                 model: %s
                 tag_length: 3
                 function_init: prompt
-                defaults: {lr: 0, batch_size: 2, grad_accum: 1, max_steps: 1, eval_every: 1}
+                defaults: {lr: 1.0e-30, batch_size: 2, grad_accum: 1, max_steps: 1, eval_every: 1}
                 tasks:
                   qed: {preset: QED, template: "Drug <SMILES> {smiles}. The binding affinity is <QED> {label}", label: measured_log_solubility, data: {path: %s, max_train: 4, max_eval: 4}}
                   bare: {preset: QED, template: "<SMILES> {smiles}<Descriptor> {label}", data: {path: %s, max_train: 4}}
