@@ -208,6 +208,7 @@ public final class ExperimentRunner {
         examples.skipped.start(out, resume, RunManifest.since(out), kept, keptTasks);
         exp = ClassificationHeads.resolveClasses(exp, rows, strict);
         TagSet tags = initialTags(exp, modelName, fingerprint);
+        requireTwoClassesInStagesToRun(exp, tags, kept);
         List<ObjectNode> summaries = new ArrayList<>();
         try (MetricsLog log = new MetricsLog(out.resolve("metrics.jsonl"))) {
             if (!resume) log.reset();
@@ -483,6 +484,34 @@ public final class ExperimentRunner {
             progress.message("task " + t.name() + ": no template text right before " + name + " to initialise it from; using the mean embedding");
         }
         return TagInit.newTag(name, kind, exp.tagLength(kind), embed.initialVector());
+    }
+
+    /**
+     * Every stage still to run is checked for a classification task whose training rows hold one class before the first
+     * of them trains: found only when its stage started, it cost the training of the stages before it. The rows are
+     * those the stage will take (rendered with tags of the lengths the stage will give them: only a tag's length decides
+     * whether a row fits, so the stand-ins hold zeros); each stage's skipped rows are recorded under its name, as then.
+     */
+    private void requireTwoClassesInStagesToRun(Experiment exp, TagSet tags, Set<String> kept) throws IOException {
+        TagSet lengths = tags.copy();
+        TokenizerEncoder enc = new TokenizerEncoder(tokenizer);
+        float[] zero = new float[model.weights().embedTokens().cols()];
+        for (StageSpec stage : exp.stages()) {
+            if (kept.contains(stage.name())) continue;
+            examples.skipped.stage(stage.name());
+            for (String tn : stage.tasks()) {
+                TaskSpec t = exp.tasks().get(tn);
+                for (String name : t.parsedTemplate().tagNames()) {
+                    if (!lengths.has(name)) lengths.put(TagInit.newTag(name, t.kindOf(name), exp.tagLength(t.kindOf(name)), zero));
+                }
+            }
+            for (String tn : stage.tasks()) {
+                TaskSpec t = exp.tasks().get(tn);
+                if (t.classes() == null || t.classes().multiLabel()) continue;
+                DataSpec ds = exp.data().get(tn);
+                ClassificationHeads.requireTwoClassesToTrain("stage " + stage.name(), t, ds, examples.of(t, ds, "train", ds.maxTrain(), lengths, enc));
+            }
+        }
     }
 
     /**

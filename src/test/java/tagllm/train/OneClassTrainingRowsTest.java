@@ -49,4 +49,40 @@ class OneClassTrainingRowsTest {
                 new DatasetRows(false)::load, Progress.silent(), false);
         assertNotNull(again.run(exp, false, true).finalFile());
     }
+
+    /**
+     * A later stage's one-class training rows were refused only when that stage started, after the stages before it had
+     * trained (minutes to hours on a real model): now before the first stage trains.
+     */
+    @Test
+    void aLaterStagesOneClassRowsAreRefusedBeforeTheFirstStageTrains(@TempDir Path dir) throws Exception {
+        Path model = Shared.model("stories260K");
+        StringBuilder sorted = new StringBuilder("sequence,solubility,split\n"), mixed = new StringBuilder("sequence,solubility,split\n");
+        for (int i = 0; i < 6; i++) {
+            sorted.append("MKVLA").append("ACDEFG".charAt(i)).append(",1,train\n");
+            mixed.append("MKVLA").append("ACDEFG".charAt(i)).append(',').append(i % 2).append(",train\n");
+        }
+        sorted.append("MKVLAW,0,valid\nMKVLAY,1,valid\n");
+        mixed.append("MKVLAW,0,valid\nMKVLAY,1,valid\n");
+        Path one = Files.writeString(dir.resolve("sorted.csv"), sorted), two = Files.writeString(dir.resolve("mixed.csv"), mixed);
+        Files.writeString(dir.resolve("exp.yaml"), """
+                model: %s
+                output: out
+                tag_length: 2
+                tasks:
+                  first: {preset: Solubility, data: {path: %s, split: {column: split}}}
+                  later: {preset: Solubility, data: {path: %s, split: {column: split}, max_train: 4}}
+                stages:
+                  - {name: a, stage: 2, tasks: [first], batch_size: 2, grad_accum: 1, max_steps: 1}
+                  - {name: b, stage: 2, tasks: [later], batch_size: 2, grad_accum: 1, max_steps: 1}
+                """.formatted(model, two, one));
+        Experiment exp = Experiment.load(dir.resolve("exp.yaml"));
+        Model m = Model.load(model);
+        ExperimentRunner runner = new ExperimentRunner(new Transformer(m.weights()), m.tokenizer(), m.name(), m.fingerprint(),
+                new DatasetRows(false)::load, Progress.silent(), false);
+        var e = assertThrows(IllegalArgumentException.class, () -> runner.run(exp, false, false));
+        assertTrue(e.getMessage().startsWith("stage b: task later: all 4 training rows used are of class '1' (classes [0, 1]) in " + one),
+                e.getMessage());
+        assertFalse(Files.exists(ExperimentRunner.stageFile(exp.output(), "a")), "stage a did not train before the refusal");
+    }
 }
