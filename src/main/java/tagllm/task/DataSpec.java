@@ -11,15 +11,23 @@ import java.util.List;
  * optional caps on rows used for training and evaluation (the first N of each split in file order).
  * With {@code split: {scaffold: [0.8, 0.1, 0.1], seed: 0, smiles: smiles, order: balanced}} the fractions and
  * seed make a Bemis–Murcko scaffold split over the SMILES column ({@code tagllm.data.ScaffoldSplit}) instead of
- * a random one; scaffoldColumn is null otherwise.
+ * a random one; scaffoldColumn is null otherwise. splitColumnField is where the experiment file named the split column
+ * ("exp.yaml:5: tasks.q.data.split.column"), null where it did not: a column the file names must be in the data file,
+ * while the default column, {@code split}, is optional (without it every row is a training row).
  */
 public record DataSpec(Path path, String format, String splitColumn, String trainName, String validName, String testName,
                        List<Double> randomFractions, long randomSeed, int maxTrain, int maxEval, String scaffoldColumn,
-                       String scaffoldOrder) {
+                       String scaffoldOrder, String splitColumnField) {
 
     public DataSpec(Path path, String format, String splitColumn, String trainName, String validName, String testName,
                     List<Double> randomFractions, long randomSeed, int maxTrain, int maxEval) {
         this(path, format, splitColumn, trainName, validName, testName, randomFractions, randomSeed, maxTrain, maxEval, null, null);
+    }
+
+    public DataSpec(Path path, String format, String splitColumn, String trainName, String validName, String testName,
+                    List<Double> randomFractions, long randomSeed, int maxTrain, int maxEval, String scaffoldColumn, String scaffoldOrder) {
+        this(path, format, splitColumn, trainName, validName, testName, randomFractions, randomSeed, maxTrain, maxEval, scaffoldColumn,
+                scaffoldOrder, null);
     }
 
     public static final String[] KEYS = {"path", "format", "split", "max_train", "max_eval"};
@@ -36,7 +44,7 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
         String col = "split", tr = "train", va = "valid", te = "test";
         List<Double> random = null;
         long seed = 42;
-        String scaffold = null, order = null;
+        String scaffold = null, order = null, columnField = null;
         if (c.has("split")) {
             ConfigNode s = c.child("split").requireObject();
             s.allowOnly("column", "train", "valid", "test", "random", "seed", "scaffold", "smiles", "order");
@@ -81,6 +89,7 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
                 col = null;
             } else {
                 col = s.string("column", col);
+                columnField = s.locate(s.has("column") ? "column" : null);
             }
             tr = s.string("train", tr);
             va = s.string("valid", va);
@@ -97,7 +106,7 @@ public record DataSpec(Path path, String format, String splitColumn, String trai
                 throw c.error("format", e.getMessage());
             }
         }
-        return new DataSpec(path, format, col, tr, va, te, random, seed, maxTrain, maxEval, scaffold, order);
+        return new DataSpec(path, format, col, tr, va, te, random, seed, maxTrain, maxEval, scaffold, order, columnField);
     }
 
     /** The same data split another way: seeded random or scaffold (by the SMILES column), fractions and seed. */

@@ -128,6 +128,11 @@ public final class DatasetRows {
             SplitColumn col = defaults ? SplitColumn.named(spec.splitColumn())
                     : new SplitColumn(spec.splitColumn(), List.of(spec.trainName()), List.of(spec.validName()), List.of(spec.testName()));
             s = col.split(ds.rows(), issues);
+        } else if (spec.splitColumnField() != null) {
+            // a column the experiment names is meant to split the rows: with every row a training row instead, the stage's
+            // validation and the test scores would be of no rows, or of the rows it trained on
+            throw new tagllm.config.ConfigException(spec.splitColumnField() + ": " + p + " has no column '" + spec.splitColumn()
+                    + "' (its columns: " + String.join(", ", ds.columns()) + ")");
         } else {
             Splits.Builder<Row> b = new Splits.Builder<>();
             ds.rows().forEach(r -> b.add(Split.TRAIN, r));

@@ -208,6 +208,7 @@ public final class ExperimentRunner {
         examples.skipped.start(out, resume, RunManifest.since(out), kept, keptTasks);
         exp = ClassificationHeads.resolveClasses(exp, rows, strict);
         TagSet tags = initialTags(exp, modelName, fingerprint);
+        requireNamedSplitColumns(exp, kept);
         requireTwoClassesInStagesToRun(exp, tags, kept);
         List<ObjectNode> summaries = new ArrayList<>();
         try (MetricsLog log = new MetricsLog(out.resolve("metrics.jsonl"))) {
@@ -484,6 +485,22 @@ public final class ExperimentRunner {
             progress.message("task " + t.name() + ": no template text right before " + name + " to initialise it from; using the mean embedding");
         }
         return TagInit.newTag(name, kind, exp.tagLength(kind), embed.initialVector());
+    }
+
+    /**
+     * A split column the experiment file names ({@code split: {column: fold}}) that a data file lacks is refused before
+     * any stage trains, naming the field, the file and the columns it has (DatasetRows): a later stage's data is
+     * otherwise read only when that stage starts.
+     */
+    private void requireNamedSplitColumns(Experiment exp, Set<String> kept) throws IOException {
+        for (StageSpec stage : exp.stages()) {
+            if (kept.contains(stage.name())) continue;
+            for (String tn : stage.tasks()) {
+                DataSpec ds = exp.data().get(tn);
+                // a bad row the read finds is held here (--strict), and reported by its stage as before
+                if (ds.splitColumnField() != null) rows.load(ds, "train", tagllm.data.RowIssues.firstInFileOrder());
+            }
+        }
     }
 
     /**
