@@ -285,7 +285,9 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             boolean enrich = s.bool("enrich", stage == 2 && recipe.enrich());
             if (enrich && stage != 2) throw s.error("enrich", "enrichment is a stage-2 option (stage 3 keeps domain tags frozen)");
             Hyper base = d != null ? Hyper.read(d, recipe.hyper(stage)) : recipe.hyper(stage);
-            stages.add(new StageSpec(name, stage, st, train, enrich, Hyper.read(s, base)));
+            Hyper h = Hyper.read(s, base);
+            requireSomeLoss(s, h, enrich, st.stream().map(tasks::get).toList());
+            stages.add(new StageSpec(name, stage, st, train, enrich, h));
         }
         String engineName = c.string("engine", "local");
         if (!engineName.equals("local") && !engineName.equals("spark")) throw c.error("engine", "must be local or spark, got '" + engineName + "'");
@@ -322,6 +324,26 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
                 throw s.error("train", n + " is no tag of this stage's tasks (they use " + String.join(", ", used) + "), so it would get no gradient");
             }
         }
+    }
+
+    /**
+     * A stage whose loss is zero whatever its tags: mse_scale 0 on regression tasks and ce_weight 0 on text (or none),
+     * with no classification task, trained nothing while it reported its steps. Refused naming the key that zeroes it.
+     */
+    private static void requireSomeLoss(ConfigNode s, Hyper h, boolean enrich, List<TaskSpec> stageTasks) {
+        boolean regression = false, classification = false, text = enrich; // an enriched stage keeps the CE on the prompt text
+        for (TaskSpec t : stageTasks) {
+            switch (t.type()) {
+                case REGRESSION -> regression = true;
+                case CLASSIFICATION -> classification = true;
+                case TEXT, LANGUAGE_MODEL -> text = true;
+            }
+        }
+        if (classification || (regression && h.mseScale() > 0) || (text && h.ceWeight() > 0)) return;
+        String key = regression ? "mse_scale" : "ce_weight";
+        throw s.error(key, "is 0, so this stage's loss is 0 whatever its tags and it would train nothing ("
+                + (regression && text ? "mse_scale " + h.mseScale() + " and ce_weight " + h.ceWeight() : key + " " + (regression ? h.mseScale() : h.ceWeight()))
+                + "; from the stage or defaults:): give it a value > 0");
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

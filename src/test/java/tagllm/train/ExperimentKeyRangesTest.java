@@ -102,6 +102,19 @@ class ExperimentKeyRangesTest {
         loads(dir, TASKS + "  - {stage: 2, tasks: [q], lr: 10}");
     }
 
+    /** mse_scale: 0 on a stage of regression tasks (or ce_weight: 0 on one of domain text) was accepted: its loss was 0, it trained nothing. */
+    @Test
+    void aStageWhoseLossIsZeroIsRefused(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        assertEquals(f + ":6: stages[0].mse_scale: is 0, so this stage's loss is 0 whatever its tags and it would train nothing (mse_scale 0.0;"
+                + " from the stage or defaults:): give it a value > 0", refusal(dir, TASKS + "  - {stage: 2, tasks: [q], mse_scale: 0}"));
+        assertEquals(f + ":6: stages[0].ce_weight: is 0, so this stage's loss is 0 whatever its tags and it would train nothing (ce_weight 0.0;"
+                + " from the stage or defaults:): give it a value > 0", refusal(dir, TASKS + "  - {stage: 1, tasks: [s], ce_weight: 0}"));
+        // an enriched stage 2 keeps the prompt text's CE: mse_scale 0 there trains the domain tags by it alone
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], mse_scale: 0, enrich: true}");
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], ce_weight: 0}");
+    }
+
     /** seed: beside order: largest_first was read and ignored: that order places scaffold groups by size, with no shuffle to seed. */
     @Test
     void seedBesideLargestFirstIsRefused(@TempDir Path dir) throws Exception {
