@@ -48,7 +48,16 @@ public record Dataset(String source, Format format, List<String> columns, List<R
     /** Streams the rows of {@code file} to {@code sink} without keeping them; returns the column names. */
     public static List<String> scan(Path file, Format format, RowIssues issues, Consumer<Row> sink) {
         Format f = format != null ? format : Format.detect(file);
-        try (TextInput.NamedReader in = TextInput.open(file)) {
+        return scan(TextInput.open(file), f, issues, sink);
+    }
+
+    /** As {@link #scan(Path, Format, RowIssues, Consumer)}, for bytes read once (a pipe's), named {@code source}. */
+    static List<String> scan(java.io.InputStream bytes, String source, Format format, RowIssues issues, Consumer<Row> sink) {
+        return scan(TextInput.open(bytes, source), format, issues, sink);
+    }
+
+    private static List<String> scan(TextInput.NamedReader opened, Format f, RowIssues issues, Consumer<Row> sink) {
+        try (TextInput.NamedReader in = opened) {
             return switch (f) {
                 case CSV -> CsvRows.read(in, false, issues, sink);
                 case TSV -> CsvRows.read(in, true, issues, sink);
@@ -57,7 +66,7 @@ public record Dataset(String source, Format format, List<String> columns, List<R
                 case TEXT -> TextRows.read(in, issues, sink);
             };
         } catch (IOException e) {
-            throw TextInput.failure(file.toString(), 0, e);
+            throw TextInput.failure(opened.source, 0, e);
         }
     }
 

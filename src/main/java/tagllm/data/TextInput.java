@@ -4,17 +4,9 @@ import java.io.BufferedReader;
 import java.io.FilterReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PushbackReader;
 import java.io.Reader;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -41,9 +33,19 @@ final class TextInput {
     static NamedReader open(Path file) {
         String source = file.toString();
         if (Files.isDirectory(file)) throw DatasetException.of(source, 0, "is a directory, expected a data file");
-        InputStream in = null;
+        InputStream in;
         try {
             in = openBytes(file);
+        } catch (IOException e) {
+            throw openFailure(source, e);
+        }
+        return open(in, source);
+    }
+
+    /** The text of {@code bytes} (a file's, or a pipe's, read once), named {@code source} in the messages; closes the stream on failure. */
+    static NamedReader open(InputStream bytes, String source) {
+        InputStream in = bytes;
+        try {
             // UTF-16 or UTF-32 with a byte order mark: said so, as for an experiment file, not "not valid UTF-8"
             java.io.PushbackInputStream head = new java.io.PushbackInputStream(in, 4);
             in = head;
@@ -51,10 +53,7 @@ final class TextInput {
             head.unread(first4);
             String wide = tagllm.config.ConfigText.wideByteOrderMark(first4);
             if (wide != null) throw DatasetException.of(source, 1, wide + ", not UTF-8; re-save the file as UTF-8");
-            Reader decoded = new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT));
-            PushbackReader pb = new PushbackReader(new NoNulCharacters(decoded, file), 1);
+            PushbackReader pb = new PushbackReader(new StrictUtf8Reader(in, source), 1);
             int first = pb.read();
             if (first != -1 && first != '\uFEFF') pb.unread(first);
             return new NamedReader(pb, source);
@@ -138,7 +137,7 @@ final class TextInput {
      */
     static DatasetException failure(String source, long line, IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof CharacterCodingException) return invalidUtf8(source);
+            if (t instanceof CharacterCodingException) return DatasetException.of(source, line, StrictUtf8Reader.INVALID);
             // (GZIPInputStream's own failures: a ZipException, or its EOFException "Unexpected end of ZLIB input stream")
             if (t instanceof java.util.zip.ZipException || t instanceof java.io.EOFException && String.valueOf(t.getMessage()).contains("ZLIB")) {
                 return DatasetException.of(source, line, "cannot read the gzip-compressed file: " + t.getMessage()
@@ -146,47 +145,6 @@ final class TextInput {
             }
         }
         return DatasetException.of(source, line, "cannot read: " + e.getMessage());
-    }
-
-    /**
-     * The decoder fails a buffer ahead of the line being parsed, so the line of the bad bytes is found by a
-     * second pass that decodes the bytes while counting lines as the readers do ({@link ByteLines}).
-     */
-    private static DatasetException invalidUtf8(String source) {
-        long line = 0;
-        try {
-            line = firstInvalidUtf8Line(Path.of(source));
-        } catch (IOException | RuntimeException e) {
-            // keep line 0: the file as a whole is named, which is still a clear message
-        }
-        return DatasetException.of(source, Math.max(line, 0), "not valid UTF-8 text (bytes that are no UTF-8 character;"
-                + " re-save the file as UTF-8)");
-    }
-
-    /** 1-based line of the first malformed UTF-8 byte sequence (lines as the readers count them), or -1 when the file decodes cleanly. */
-    static long firstInvalidUtf8Line(Path file) throws IOException {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.allocate(1 << 16);
-        CharBuffer out = CharBuffer.allocate(1 << 16);
-        ByteLines lines = new ByteLines();
-        try (ReadableByteChannel ch = java.nio.channels.Channels.newChannel(openBytes(file))) {
-            while (true) {
-                boolean eof = ch.read(in) < 0;
-                in.flip();
-                CoderResult result;
-                do {
-                    int from = in.position();
-                    result = decoder.decode(in, out, eof);
-                    for (int i = from; i < in.position(); i++) lines.next(in.get(i));
-                    out.clear();
-                } while (result.isOverflow());
-                if (result.isError()) return lines.line();
-                in.compact();
-                if (eof) return -1;
-            }
-        }
     }
 
     /**
@@ -270,68 +228,8 @@ final class TextInput {
     }
 
     /**
-     * Refuses the NUL character (a zero byte), which no text data holds: it is what a binary file, a block zeroed by a
-     * crash, or UTF-16/UTF-32 text without a byte-order mark looks like (that text is valid UTF-8 with a zero beside
-     * every ASCII character, and was read as such: a header "s\0m\0i\0..." then "no column 'smiles'", a text line with
-     * the zeros in the prompt). The line is found as for invalid UTF-8, by a second pass over the bytes.
-     */
-    static final class NoNulCharacters extends FilterReader {
-        private final Path file;
-
-        NoNulCharacters(Reader in, Path file) {
-            super(in);
-            this.file = file;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int c = super.read();
-            if (c == 0) throw nul();
-            return c;
-        }
-
-        @Override
-        public int read(char[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            for (int i = off, to = off + n; i < to; i++) if (b[i] == 0) throw nul();
-            return n;
-        }
-
-        private DatasetException nul() {
-            long line = 0;
-            try {
-                line = firstNulLine(file);
-            } catch (IOException | RuntimeException e) {
-                // keep line 0 (a pipe cannot be read again): the file as a whole is named, still a clear message
-            }
-            return DatasetException.of(file.toString(), Math.max(line, 0), "a NUL character (zero byte), which text"
-                    + " data does not hold: a binary file, or UTF-16/UTF-32 text without a byte-order mark? (re-save the"
-                    + " file as UTF-8)");
-        }
-    }
-
-    /**
-     * 1-based line of the first zero byte, lines counted as the readers count them (a line ends at \n, \r\n or \r;
-     * a zero byte is the NUL character and nothing else in UTF-8), or -1 when there is none.
-     */
-    static long firstNulLine(Path file) throws IOException {
-        ByteLines lines = new ByteLines();
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = openBytes(file)) {
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] == 0) return lines.line();
-                    lines.next(buf[i]);
-                }
-            }
-        }
-        return -1;
-    }
-
-    /**
      * The line a pass over a file's bytes is on, counted as the readers count lines (a line ends at \n, \r\n or a lone
-     * \r; none of these bytes occurs inside a UTF-8 sequence): for the second passes that find the line of a problem
-     * the decoding pass met a buffer ahead.
+     * \r; none of these bytes occurs inside a UTF-8 sequence): {@link StrictUtf8Reader} counts them as it decodes.
      */
     static final class ByteLines {
         private long line = 1;
