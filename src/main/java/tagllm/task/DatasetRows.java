@@ -98,6 +98,26 @@ public final class DatasetRows {
                 + "|" + spec.trainName() + "|" + spec.validName() + "|" + spec.testName() + "|" + spec.scaffoldColumn() + "|" + spec.scaffoldOrder();
     }
 
+    /** Thrown by the reader's first problem to end a strict read there (the problem is held in the issues). */
+    private static final class FirstProblem extends RuntimeException {
+        FirstProblem() { super(null, null, false, false); }
+    }
+
+    /**
+     * The rows of {@code file} before the reader's first problem, which is recorded into {@code issues} (a
+     * {@link RowIssues#firstInFileOrder()}); the columns are those of the rows read, none when no row came before it.
+     */
+    private static Dataset readToFirstProblem(Path file, Format format, RowIssues issues) {
+        List<Row> rows = new java.util.ArrayList<>();
+        List<String> columns;
+        try {
+            columns = Dataset.scan(file, format, RowIssues.forwarding(issues, problem -> { throw new FirstProblem(); }), rows::add);
+        } catch (FirstProblem stop) {
+            columns = rows.isEmpty() ? List.of() : rows.getFirst().columns();
+        }
+        return new Dataset(file.toString(), format, columns, rows);
+    }
+
     private Splits<Row> splits(DataSpec spec) {
         String k = key(spec);
         Splits<Row> s = cache.get(k);
@@ -106,7 +126,14 @@ public final class DatasetRows {
         // strict: the read and the split are separate passes, so the first bad row by place is held and thrown after
         // both (by load, or by the caller's checks.throwFirst()), not the first the passes happened to meet
         RowIssues issues = strict ? RowIssues.firstInFileOrder() : RowIssues.skipping(5).listingAll();
-        Dataset ds = Dataset.read(p, spec.format() != null ? Format.parse(spec.format()) : Format.detect(p), issues);
+        Format format = spec.format() != null ? Format.parse(spec.format()) : Format.detect(p);
+        // strict, split by a column or not at all: each row's split is its own, so no row after the reader's first
+        // problem can come before it or change the rows before it, and the rest of the file (gigabytes) is not read.
+        // Not for a seeded or scaffold split (every row moves where the rows before it land) nor JSON Lines (the
+        // columns are every key of the file)
+        boolean stopAtFirst = strict && spec.scaffoldColumn() == null && spec.randomFractions() == null && format != Format.JSONL;
+        Dataset ds = stopAtFirst ? readToFirstProblem(p, format, issues) : Dataset.read(p, format, issues);
+        boolean noRowRead = ds.columns().isEmpty(); // stopped before any row: the header is not known here
         if (spec.scaffoldColumn() != null) {
             List<Double> f = spec.randomFractions();
             ScaffoldSplit.Order order = "largest_first".equals(spec.scaffoldOrder()) ? ScaffoldSplit.Order.LARGEST_FIRST : ScaffoldSplit.Order.BALANCED;
@@ -137,7 +164,7 @@ public final class DatasetRows {
             Splits.Builder<Row> b = new Splits.Builder<>();
             ds.rows().forEach(r -> b.add(Split.TRAIN, r));
             s = b.build();
-            if (spec.splitColumn() != null) notes.put(k, p + ": no '" + spec.splitColumn() + "' column, so every row is a training row");
+            if (spec.splitColumn() != null && !noRowRead) notes.put(k, p + ": no '" + spec.splitColumn() + "' column, so every row is a training row");
         }
         issues.first().ifPresent(e -> held.put(k, e));
         if (!strict && issues.count() > 0) notes.merge(k, p + ": " + issues.summary(), (a, b) -> a + "\n" + b);
