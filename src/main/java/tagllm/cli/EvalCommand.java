@@ -76,6 +76,9 @@ public final class EvalCommand implements Callable<Integer> {
     /** Rows eval renders and scores at a time (package-private: a test may set fewer). */
     int chunkRows = tagllm.data.ChunkedRows.CHUNK;
 
+    /** Row renderings made by the last call (package-private: a test counts them). */
+    long renderings;
+
     /**
      * When no row was scored because the file lacks a column the task reads (a renamed label or input column), what to
      * write: the per-row reasons name the column, not --label or the placeholder --column takes (BA's {protein} reads
@@ -129,27 +132,42 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (note != null && !note.isBlank()) spec.commandLine().getErr().println(note);
         ExampleRenderer r = p.renderer(task);
-        // a first pass checks the rows and counts those that render, keeping none of them: the summary and the left-out
-        // rows are told before scoring begins; the rows are rendered again a chunk at a time to be scored (the rendered
-        // prompts of the whole split, ~1.8 KB a row for QED on stories260K, ran out of a 256 MB heap at 1M rows)
+        // a first pass checks the rows and counts those that render, keeping only the first chunk of them: the summary
+        // and the left-out rows are told before scoring begins; the rows after the first chunk are rendered again a chunk
+        // at a time to be scored (the rendered prompts of the whole split, ~1.8 KB a row for QED on stories260K, ran out
+        // of a 256 MB heap at 1M rows). The first chunk is what scoring holds at a time anyway, so keeping it costs no
+        // memory, and a split of up to chunkRows rows is rendered once (rendering twice cost ~5%, docs/benchmarks.md)
+        renderings = 0;
         java.util.function.Function<Row, Example> render = row1 -> switch (task.type()) {
             case TEXT -> {
+                renderings++;
                 Example full = r.example(row1);
                 Example prompt = r.prompt(row1);
                 yield new Example(task, prompt.sequence(), Double.NaN, full.text(), row1.source(), row1.line());
             }
-            default -> r.example(row1);
+            default -> {
+                renderings++;
+                yield r.example(row1);
+            }
         };
         int n = 0; // rows scored
         int consumed = 0; // rows of the split read, up to --max-rows
         boolean capped = false; // --max-rows reached with rows of the split left unread
+        List<Example> firstChunk = new ArrayList<>();
+        int firstChunkRows = 0; // rows of the split whose rendering (or leaving out) firstChunk stands for
         for (Row row : rows) {
             if (maxRows > 0 && n >= maxRows) {
                 capped = true;
                 break;
             }
             consumed++;
-            if (issues.convert(row, render).isPresent()) n++;
+            boolean keeping = firstChunk.size() < chunkRows;
+            var e = issues.convert(row, render);
+            if (e.isPresent()) n++;
+            if (keeping) {
+                e.ifPresent(firstChunk::add);
+                firstChunkRows = consumed;
+            }
         }
         if (opts.strict) issues.throwFirst(); // after every row: the one thrown is the first by place, not relying on a split keeping file order (SeededSplit and ScaffoldSplit do)
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
@@ -167,13 +185,13 @@ public final class EvalCommand implements Callable<Integer> {
         o.put("split", scope.equals("all rows") ? "all" : split);
         o.put("n", n);
         o.put("left_out", issues.count());
-        List<Row> scored = rows.subList(0, consumed);
+        List<Row> scored = rows.subList(firstChunkRows, consumed); // to render again, after the first chunk
         switch (task.type()) {
             case REGRESSION -> {
                 RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
                 double[] pred = new double[n];
                 java.util.stream.DoubleStream.Builder labels = java.util.stream.DoubleStream.builder();
-                inChunks(scored, n, render, (done, chunk) -> {
+                inChunks(firstChunk, scored, n, render, (done, chunk) -> {
                     double[] v = p.predictValues(task, chunk.stream().map(Example::sequence).toList(), k -> bar.to(done + k));
                     System.arraycopy(v, 0, pred, done, v.length);
                     chunk.forEach(e -> labels.add(e.label()));
@@ -185,7 +203,7 @@ public final class EvalCommand implements Callable<Integer> {
             case TEXT -> {
                 RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
                 TextTally t = new TextTally(p, opts.maxTokens);
-                inChunks(scored, n, render, (done, chunk) -> {
+                inChunks(firstChunk, scored, n, render, (done, chunk) -> {
                     for (int k = 0; k < chunk.size(); k++) {
                         t.add(chunk.get(k));
                         bar.to(done + k + 1);
@@ -203,12 +221,12 @@ public final class EvalCommand implements Callable<Integer> {
             }
             case CLASSIFICATION -> {
                 ClassificationTally t = new ClassificationTally(p, task);
-                inChunks(scored, n, render, (done, chunk) -> t.add(chunk));
+                inChunks(firstChunk, scored, n, render, (done, chunk) -> t.add(chunk));
                 ScoreClassification.putMetrics(o, t.metrics());
             }
             case LANGUAGE_MODEL -> {
                 LanguageModelLoss lm = new LanguageModelLoss(p.model(), p.tags());
-                inChunks(scored, n, render, (done, chunk) -> chunk.forEach(lm::add));
+                inChunks(firstChunk, scored, n, render, (done, chunk) -> chunk.forEach(lm::add));
                 double loss = lm.mean(), perplexity = Math.exp(loss);
                 // as the other tasks' metrics: a value that is not a number is null with its reason (Jackson wrote "NaN")
                 List<String> undefined = new ArrayList<>();
@@ -271,13 +289,20 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * Renders the rows again ({@code expected} of them render, as the first pass found: rendering is deterministic) and
-     * hands them to {@code scorer} {@link #chunkRows} at a time, in order, so that only one chunk's prompts are held.
+     * Hands {@code first} (the first pass's first chunk, kept) to {@code scorer}, then renders the rows after it again
+     * ({@code expected} rows render in all, as the first pass found: rendering is deterministic) and hands them over
+     * {@link #chunkRows} at a time, in order, so that only one chunk's prompts are held.
      */
-    private void inChunks(List<Row> rows, int expected, java.util.function.Function<Row, Example> render, ChunkScorer scorer) {
+    private void inChunks(List<Example> first, List<Row> rows, int expected, java.util.function.Function<Row, Example> render,
+                          ChunkScorer scorer) {
+        int done = 0;
+        if (!first.isEmpty()) {
+            scorer.score(0, first);
+            done = first.size();
+            first.clear(); // not held while the rest is scored
+        }
         RowIssues again = RowIssues.skipping(0); // the first pass reported these rows already
         List<Example> chunk = new ArrayList<>(Math.min(chunkRows, expected));
-        int done = 0;
         for (int i = 0; i < rows.size(); i++) {
             again.convert(rows.get(i), render).ifPresent(chunk::add);
             if (chunk.size() == chunkRows || i == rows.size() - 1 && !chunk.isEmpty()) {

@@ -70,6 +70,32 @@ class EvalChunksTest {
         return new CliRun(exit, out.toString(), err.toString());
     }
 
+    /** How many row renderings eval made for {@code args} with {@code chunkRows} rows a chunk. */
+    private static long renderings(int chunkRows, String... args) {
+        CommandLine cl = Main.commandLine();
+        EvalCommand eval = (EvalCommand) cl.getSubcommands().get("eval").getCommand();
+        eval.chunkRows = chunkRows;
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(new StringWriter(), true));
+        List<String> all = new ArrayList<>(List.of("eval", "-q", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString()));
+        all.addAll(List.of(args));
+        assertEquals(0, cl.execute(all.toArray(String[]::new)));
+        return eval.renderings;
+    }
+
+    /**
+     * Each row is rendered once when the split fits one chunk: the check pass rendered every row and the score pass
+     * rendered them all again (46 renderings of 23 rows). In chunks of 5, the first chunk's rows (5, the invalid SMILES
+     * at row 8 after them) are kept from the check pass and only the 18 after them rendered again.
+     */
+    @Test
+    void eachRowIsRenderedOnceWhenTheSplitFitsOneChunk() {
+        assertEquals(23, renderings(Integer.MAX_VALUE, "--task", "BBBP", "--input", mols.toString()));
+        assertEquals(23, renderings(tagllm.data.ChunkedRows.CHUNK, "--task", "SMILES", "--input", mols.toString()));
+        assertEquals(7, renderings(tagllm.data.ChunkedRows.CHUNK, "--task", "Translate:es-pt", "--input", pairs.toString(), "--max-tokens", "2"));
+        assertEquals(23 + 18, renderings(5, "--task", "BBBP", "--input", mols.toString()));
+    }
+
     private static void sameInChunks(int chunkRows, String... args) {
         CliRun whole = eval(Integer.MAX_VALUE, args), chunked = eval(chunkRows, args);
         assertEquals(0, whole.exit(), whole.err());
