@@ -11,9 +11,7 @@ import tagllm.model.ModelLocator;
 import tagllm.tokenizer.Tokenizer;
 
 import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,7 +54,8 @@ public final class TokenizeCommand implements Callable<Integer> {
         List<String> inputs = texts;
         if (inputs.isEmpty()) {
             inputs = new ArrayList<>();
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            // strict: the JDK's decoder made invalid UTF-8 U+FFFD and tokenized that without a word; an error names the line
+            BufferedReader in = new BufferedReader(new tagllm.data.StrictUtf8Reader(System.in, "standard input"));
             for (String line; (line = in.readLine()) != null; ) inputs.add(line);
         }
         // ids given as arguments are part of the command line: all checked before anything is printed, a bad one a

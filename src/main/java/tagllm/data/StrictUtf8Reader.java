@@ -14,9 +14,10 @@ import java.nio.charset.StandardCharsets;
  * Strict UTF-8 text that refuses the NUL character, and knows the line of every byte it decodes, so that invalid UTF-8
  * or a zero byte is a {@link DatasetException} naming its line as it is met. InputStreamReader's decoder fails a buffer
  * ahead of the line being parsed, and the line was found by reading the file a second time: a pipe (stdin, "-") cannot
- * be read again, and its errors named no line.
+ * be read again, and its errors named no line. Public for the commands that read text from standard input
+ * ({@code tokenize}), whose default decoder turned invalid bytes into U+FFFD without a word.
  */
-final class StrictUtf8Reader extends Reader {
+public final class StrictUtf8Reader extends Reader {
     static final String NUL = "a NUL character (zero byte), which text data does not hold: a binary file, or"
             + " UTF-16/UTF-32 text without a byte-order mark? (re-save the file as UTF-8)";
     static final String INVALID = "not valid UTF-8 text (bytes that are no UTF-8 character; re-save the file as UTF-8)";
@@ -34,7 +35,8 @@ final class StrictUtf8Reader extends Reader {
     private int pending = -1;
     private boolean eof, flushed;
 
-    StrictUtf8Reader(InputStream in, String source) {
+    /** {@code source}: how the messages name the input (a file, "standard input"). */
+    public StrictUtf8Reader(InputStream in, String source) {
         this.in = in;
         this.source = source;
     }

@@ -96,4 +96,21 @@ class TokenizeCommandTest {
         }
         assertTrue(!read.get(), "standard input was read before the refusal");
     }
+
+    /** Invalid UTF-8 on standard input is an error naming its line; the JDK's decoder tokenized it as U+FFFD. */
+    @Test
+    void invalidUtf8OnStandardInputNamesItsLine() {
+        String model = Shared.model("stories260K").toString();
+        java.io.InputStream stdin = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(new byte[]{'O', 'n', 'c', 'e', '\n', 'u', 'p', (byte) 0xE9, 'n', '\n'}));
+        CliRun r;
+        try {
+            r = CliRun.of("tokenize", model);
+        } finally {
+            System.setIn(stdin);
+        }
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.err().contains("standard input:2: not valid UTF-8 text"), r.err());
+        assertEquals("", r.out(), "nothing tokenized before the error: the input is read whole first");
+    }
 }
