@@ -3,6 +3,7 @@ package tagllm.chem;
 import tagllm.data.ChunkedRows;
 import tagllm.data.RowSink;
 import tagllm.data.DatasetException;
+import tagllm.data.FailedRowError;
 import tagllm.data.Format;
 import tagllm.data.OutputColumns;
 import tagllm.data.Row;
@@ -105,7 +106,7 @@ public final class CsvLabeler {
                         // what the reader could tell of the row's values, so that it can be found
                         for (String name : header) values.add(problem.known().getOrDefault(name, ""));
                         for (int t : target) values.set(t, "");
-                        values.set(errorColumn[0], "line " + problem.origin().line() + ": " + problem.reason());
+                        values.set(errorColumn[0], FailedRowError.of(problem.origin().line(), problem.reason()));
                         sink.row(values);
                     }
 
@@ -128,7 +129,7 @@ public final class CsvLabeler {
                             if (results.get(i) instanceof DatasetException problem) {
                                 issues.record(problem); // strict: stops here, nothing is written
                                 for (int t : target) values.set(t, "");
-                                values.set(errorColumn[0], problem.reason());
+                                values.set(errorColumn[0], FailedRowError.of(rows.get(i).line(), problem.reason()));
                             } else {
                                 @SuppressWarnings("unchecked")
                                 List<String> cells = (List<String>) results.get(i);

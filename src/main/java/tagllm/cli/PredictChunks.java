@@ -2,6 +2,7 @@ package tagllm.cli;
 
 import tagllm.data.ChunkedRows;
 import tagllm.data.DatasetException;
+import tagllm.data.FailedRowError;
 import tagllm.data.OutputColumns;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
@@ -98,7 +99,7 @@ final class PredictChunks implements ChunkedRows.Handler {
     @Override
     public void unreadable(DatasetException problem) throws IOException {
         // already recorded by the reader (strict: never called, the scan throws it after the rows before it); it keeps what it could tell of its values, so that it can be found
-        write(null, problem.known(), null, null, "line " + problem.origin().line() + ": " + problem.reason());
+        write(null, problem.origin().line(), problem.known(), null, null, problem.reason());
         bar.to(rows);
     }
 
@@ -143,7 +144,7 @@ final class PredictChunks implements ChunkedRows.Handler {
             }
         }
         if (!prompts.isEmpty()) predict(chunk, prompts, usable, values, errors, extraValues, before);
-        for (int k = 0; k < n; k++) write(chunk.get(k), Map.of(), extraValues[k], values[k], errors[k]);
+        for (int k = 0; k < n; k++) write(chunk.get(k), chunk.get(k).origin().line(), Map.of(), extraValues[k], values[k], errors[k]);
         bar.to(rows);
     }
 
@@ -197,8 +198,12 @@ final class PredictChunks implements ChunkedRows.Handler {
         }
     }
 
-    /** One output row: the input's values (or what the reader could tell of them), then the added ones. */
-    private void write(Row row, Map<String, String> known, List<String> extraValues, String value, String error) throws IOException {
+    /**
+     * One output row: the input's values (or what the reader could tell of them), then the added ones. A failed row's
+     * error is {@link FailedRowError} ({@code line N: REASON}), whatever failed (the reader, InputCheck, the length, the model's output); a
+     * note on a predicted row stays as it is.
+     */
+    private void write(Row row, long line, Map<String, String> known, List<String> extraValues, String value, String error) throws IOException {
         List<String> header = placed.header();
         List<String> rec = new ArrayList<>(header.size());
         boolean[] raw = new boolean[header.size()]; // a JSONL input's numbers, booleans, arrays and objects, written back as such
@@ -210,12 +215,16 @@ final class PredictChunks implements ChunkedRows.Handler {
         while (rec.size() < header.size()) rec.add("");
         for (int a = 0; a < added.size(); a++) raw[placed.position(a)] = false;
         for (int e = 0; e < extra.size(); e++) rec.set(placed.position(e), extraValues == null ? "" : extraValues.get(e));
-        rec.set(placed.position(extra.size()), value == null ? "" : value);
-        rec.set(placed.position(extra.size() + 1), error == null ? "" : error);
         // no value, or an empty one with its reason; a multi-label row with no label (and a text task's empty
         // output) is a prediction, not a failure
-        if (value == null || value.isEmpty() && error != null && !error.isEmpty() && !error.startsWith("truncated")
-                && !error.startsWith(CONTEXT_FULL)) failed++;
+        boolean failedRow = value == null || value.isEmpty() && error != null && !error.isEmpty() && !error.startsWith("truncated")
+                && !error.startsWith(CONTEXT_FULL);
+        if (failedRow) {
+            failed++;
+            error = FailedRowError.of(line, error);
+        }
+        rec.set(placed.position(extra.size()), value == null ? "" : value);
+        rec.set(placed.position(extra.size() + 1), error == null ? "" : error);
         rows++;
         sink.row(rec, raw);
     }

@@ -38,7 +38,7 @@ class ChemCommandTest {
         // every input row has its output row: the bad one with an empty qed and the reason
         assertEquals(List.of("id,smiles,split,qed,error",
                 "a,CC(=O)Oc1ccccc1C(=O)O,train," + PythonFloat.repr(Qed.qed("CC(=O)Oc1ccccc1C(=O)O").qed()) + ",",
-                "b,C1CC,valid,,\"invalid SMILES 'C1CC': Unclosed ring detected, SMILES may be truncated (at character 4)\"",
+                "b,C1CC,valid,,\"line 3: invalid SMILES 'C1CC': Unclosed ring detected, SMILES may be truncated (at character 4)\"",
                 "\"c,d\",c1ccccc1O,test," + PythonFloat.repr(Qed.qed("c1ccccc1O").qed()) + ","), lines);
         assertTrue(r.err().contains(in + ":3:") && r.err().contains("'C1CC'"), r.err());
         assertTrue(r.err().contains("3 rows, 2 labelled, 1 with an error"), r.err());
@@ -237,7 +237,7 @@ class ChemCommandTest {
         List<String> lines = Files.readAllLines(outFile);
         assertEquals("smiles,error,qed", lines.get(0));
         assertEquals("CCO,," + PythonFloat.repr(Qed.qed("CCO").qed()), lines.get(1));
-        assertTrue(lines.get(2).startsWith("C1CC,\"invalid SMILES 'C1CC'"), lines.get(2));
+        assertTrue(lines.get(2).startsWith("C1CC,\"line 3: invalid SMILES 'C1CC'"), lines.get(2));
         assertTrue(r.err().contains("note: the input's columns 'qed', 'error' are replaced in " + outFile), r.err());
         // a file without those columns gets no note
         Path plain = write("plain.csv", "smiles\nCCO\n");

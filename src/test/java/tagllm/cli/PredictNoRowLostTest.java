@@ -54,9 +54,36 @@ class PredictNoRowLostTest {
         assertTrue(lines.get(1).matches("1,CCO,-?[0-9.e-]+,"), lines.get(1));
         // the refused row shows what could be read of it (its fields by position), so that it can be found; no value
         assertEquals("2,CC,,\"line 3: expected 2 fields as in the header, got 3\"", lines.get(2));
-        assertTrue(lines.get(3).startsWith("3,notasmiles((,,smiles: invalid SMILES 'notasmiles(('"), lines.get(3));
-        assertTrue(lines.get(4).contains(",,\"too long:") && lines.get(4).contains("the limit is"), lines.get(4).substring(3000));
+        assertTrue(lines.get(3).startsWith("3,notasmiles((,,line 4: smiles: invalid SMILES 'notasmiles(('"), lines.get(3));
+        assertTrue(lines.get(4).contains(",,\"line 5: too long:") && lines.get(4).contains("the limit is"), lines.get(4).substring(3000));
         assertTrue(lines.get(5).matches("5,c1ccccc1O,-?[0-9.e-]+,"), lines.get(5));
+        assertTrue(r.err().contains("5 rows, 2 predicted, 3 with an error"), r.err());
+    }
+
+    /**
+     * Every failed row's error reads {@code line N: REASON}, N its line in the file: the reader's refusals had that
+     * form and every other reason (invalid SMILES, too long, a non-finite output) had none, so a user parsing or
+     * filtering the column met two. A note on a predicted row (none here) keeps its own words. The lines are counted
+     * by hand: the header is line 1, a record spanning two lines takes lines 2-3, a blank line 6 is no row.
+     */
+    @Test
+    void everyFailedRowsErrorBeginsWithItsLine() throws Exception {
+        Path in = dir.resolve("lines.csv");
+        Files.writeString(in, "id,smiles\n\"a\nb\",CCO\n2,CC,extra\n3," + "C".repeat(3000) + "\n\n4,notasmiles((\n5,CCN\n");
+        CliRun r = CliRun.of("predict", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(),
+                "--task", "QED", "--input", in.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<org.apache.commons.csv.CSVRecord> rows;
+        try (var p = org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get()
+                .parse(new java.io.StringReader(r.out()))) {
+            rows = p.getRecords();
+        }
+        assertEquals(5, rows.size(), r.out());
+        assertEquals("", rows.get(0).get("error"));
+        assertEquals("line 4: expected 2 fields as in the header, got 3", rows.get(1).get("error"));
+        assertTrue(rows.get(2).get("error").startsWith("line 5: too long: "), rows.get(2).get("error"));
+        assertTrue(rows.get(3).get("error").startsWith("line 7: smiles: invalid SMILES 'notasmiles(('"), rows.get(3).get("error"));
+        assertEquals("", rows.get(4).get("error"));
         assertTrue(r.err().contains("5 rows, 2 predicted, 3 with an error"), r.err());
     }
 
@@ -79,10 +106,10 @@ class PredictNoRowLostTest {
         assertTrue(lines[4].matches("4,CCN,-?[0-9.e-]+,"), lines[4]);
         String tooLong = lines[2].substring(3000 + 2);
         // (quoted: the reason holds commas)
-        assertTrue(tooLong.matches(",,\"too long: [0-9]+ positions, the limit is 512 \\(the model's context\\); --truncate does not"
+        assertTrue(tooLong.matches(",,\"line 3: too long: [0-9]+ positions, the limit is 512 \\(the model's context\\); --truncate does not"
                 + " cut a SMILES \\('smiles', 3000 characters\\): a cut SMILES is another molecule, or none\""), tooLong);
         String overCheck = lines[3].substring(12_008 + 2);
-        assertTrue(overCheck.startsWith(",,\"smiles: invalid SMILES '") && overCheck.endsWith("longer than 10000 characters;"
+        assertTrue(overCheck.startsWith(",,\"line 4: smiles: invalid SMILES '") && overCheck.endsWith("longer than 10000 characters;"
                 + " --truncate does not cut a SMILES ('smiles', 12008 characters): a cut SMILES is another molecule, or none\""), overCheck);
         assertTrue(r.err().contains("4 rows, 2 predicted, 2 with an error"), r.err());
     }
@@ -105,7 +132,7 @@ class PredictNoRowLostTest {
         List<String> lines = Files.readAllLines(out);
         // (Commons CSV quotes an empty first field, so that no line is blank)
         assertEquals(List.of("error,smiles,prediction,id", "\"\",CCO," + cco + ",1",
-                "smiles: invalid SMILES 'notasmiles((': unexpected character 't' (at character 3),notasmiles((,,2"), lines);
+                "line 3: smiles: invalid SMILES 'notasmiles((': unexpected character 't' (at character 3),notasmiles((,,2"), lines);
         assertTrue(r.err().contains("note: the input's columns 'prediction', 'error' are replaced in " + out + " by this run's values ("
                 + again + " keeps its own)"), r.err());
         assertFalse(base.err().contains("note:"), base.err());

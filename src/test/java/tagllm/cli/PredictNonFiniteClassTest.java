@@ -35,10 +35,11 @@ class PredictNonFiniteClassTest {
         assertEquals("smiles,prob_0,prob_1,prediction,error", lines.get(0), r.err());
         List<org.apache.commons.csv.CSVRecord> rows = org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().get()
                 .parse(Files.newBufferedReader(out)).getRecords();
-        for (var row : rows) {
+        for (var row : rows)
             assertEquals(List.of("", "", ""), List.of(row.get("prob_0"), row.get("prob_1"), row.get("prediction")), row.toString());
-            assertEquals("the model gave non-finite class probabilities [NaN, NaN]", row.get("error"));
-        }
+        // a failed row's error names its line (the header is line 1)
+        assertEquals(List.of("line 2: the model gave non-finite class probabilities [NaN, NaN]",
+                "line 3: the model gave non-finite class probabilities [NaN, NaN]"), rows.stream().map(row -> row.get("error")).toList());
         assertTrue(r.err().contains("2 rows, 0 predicted, 2 with an error"), r.err());
         assertEquals(0, r.exit(), "as for a row refused for its input, without --strict: " + r.err());
     }

@@ -147,7 +147,7 @@ class PredictStreamsTest {
                     prompt = r.checkedPrompt(row).sequence();
                 } catch (DatasetException refused) {
                     for (int i = 0; i < empty; i++) rec.add("");
-                    rec.add(refused.reason());
+                    rec.add("line " + row.line() + ": " + refused.reason());
                     sink.row(rec);
                     continue;
                 }

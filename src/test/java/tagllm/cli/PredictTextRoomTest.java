@@ -63,7 +63,7 @@ class PredictTextRoomTest {
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().split("\n");
         assertEquals(3, lines.length, r.out());
-        assertEquals(full + ",,\"too long: 512 positions fill the model's context of 512, leaving no room for the output\"", lines[2]);
+        assertEquals(full + ",,\"line 3: too long: 512 positions fill the model's context of 512, leaving no room for the output\"", lines[2]);
         assertTrue(r.err().contains("2 rows, 1 predicted, 1 with an error"), r.err());
 
         String fill = full;
