@@ -80,12 +80,7 @@ public final class StrictUtf8Reader extends Reader {
 
     /** Counts the lines of the decoded bytes [from, to) and refuses a zero byte among them. */
     private void passed(int from, int to) {
-        byte[] b = bytes.array();
-        for (int i = from; i < to; i++) {
-            byte c = b[i];
-            if (c == 0) throw DatasetException.of(source, lines.line(), NUL);
-            lines.next(c);
-        }
+        if (lines.pass(bytes.array(), from, to) >= 0) throw DatasetException.of(source, lines.line(), NUL);
     }
 
     private void fill() throws IOException {

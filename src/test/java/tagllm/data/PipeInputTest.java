@@ -65,4 +65,29 @@ class PipeInputTest {
                 row -> lines.add(row.get("text")));
         assertEquals(List.of("\uD83D\uDE00 x", "\u00e9"), lines);
     }
+
+    /**
+     * The line of a NUL at a random place in random text of every line end (\n, \r\n, a lone \r, a \r\n split by the
+     * decoder's 64 KiB buffer) and of characters of one to four bytes, against the line ends of the text before it
+     * counted by a regular expression.
+     */
+    @Test
+    void aNulAnywhereInMixedTextNamesTheLineTheLineEndsBeforeItGive() {
+        java.util.Random random = new java.util.Random(20261207);
+        String[] pieces = {"a", "CCO", " ", "\u00e9", "\u4e2d", "\uD83D\uDE00", "\n", "\r\n", "\r", "\t", "~"};
+        java.util.regex.Pattern lineEnd = java.util.regex.Pattern.compile("\r\n|\r|\n");
+        for (int trial = 0; trial < 40; trial++) {
+            StringBuilder text = new StringBuilder();
+            int length = 1 + random.nextInt(trial % 2 == 0 ? 200 : 150_000);
+            while (text.length() < length) text.append(pieces[random.nextInt(pieces.length)]);
+            int at = random.nextInt(text.length() + 1);
+            // not between a \r and its \n (the NUL would end the \r's line there) nor inside a surrogate pair
+            while (at > 0 && at < text.length() && (text.charAt(at - 1) == '\r' && text.charAt(at) == '\n'
+                    || Character.isLowSurrogate(text.charAt(at)))) at--;
+            String before = text.substring(0, at);
+            long ends = lineEnd.matcher(before).results().count();
+            String got = error(Format.TEXT, utf8(before + "\0" + text.substring(at)));
+            assertEquals(":" + (ends + 1) + ": " + StrictUtf8Reader.NUL, got, "trial " + trial + ", NUL at char " + at + " of " + text.length());
+        }
+    }
 }
