@@ -372,7 +372,7 @@ public final class CompareRunner {
         if (cached != null) return cached;
         TaskSpec spec = exp.tasks().get(task), free = tagFree(spec);
         DataSpec ds = exp.data().get(task);
-        ExampleRenderer r = freeRenderer(spec, free);
+        ExampleRenderer r = freeRenderer(spec);
         ExampleRenderer tagged = new ExampleRenderer(spec, tagLengths(exp, spec), new TokenizerEncoder(model.tokenizer()),
                 transformer.config().maxPositions());
         int n = promptLength(exp, spec);
@@ -704,15 +704,14 @@ public final class CompareRunner {
         };
     }
 
-    static TaskSpec tagFree(TaskSpec spec) { return spec.withTemplate(spec.parsedTemplate().withoutTags().source(), Map.of()); }
+    static TaskSpec tagFree(TaskSpec spec) { return spec.withoutTags(); }
 
     /**
      * The tag-free prompt's renderer, its inputs checked and normalised as the tagged task's are: without its
      * {@code <Protein>} tag a lower-case protein field would reach the baselines as other tokens than Tag-LLM reads.
      */
-    private ExampleRenderer freeRenderer(TaskSpec spec, TaskSpec free) {
-        return new ExampleRenderer(free, new TagSet(model.name(), model.fingerprint()), new TokenizerEncoder(model.tokenizer()),
-                transformer.config().maxPositions(), InputCheck.of(spec));
+    private ExampleRenderer freeRenderer(TaskSpec spec) {
+        return ExampleRenderer.tagFree(spec, new TokenizerEncoder(model.tokenizer()), transformer.config().maxPositions());
     }
 
     /** A split's rows that render, at most cap (0 = all); rows that do not fit are counted in a message. */

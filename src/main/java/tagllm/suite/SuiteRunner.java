@@ -15,7 +15,6 @@ import tagllm.model.Model;
 import tagllm.model.Transformer;
 import tagllm.tag.Sequence;
 import tagllm.tag.TagSet;
-import tagllm.tag.Template;
 import tagllm.tag.TokenizerEncoder;
 import tagllm.task.DataSpec;
 import tagllm.task.DatasetRows;
@@ -228,23 +227,19 @@ public final class SuiteRunner {
      * does not fit is skipped with its file, line and reason in {@code skipped} (the test rows are read by nothing
      * before the suite, so this is where their skips are told).
      */
-    private static Rendered render(ExampleRenderer r, TaskSpec task, TokenizerEncoder enc, int limit, List<Row> rows, int cap) {
+    private static Rendered render(ExampleRenderer r, ExampleRenderer free, List<Row> rows, int cap) {
         RowIssues skipped = RowIssues.skipping(5);
-        Template plain = task.parsedTemplate().withoutTags();
         List<Example> tagged = new ArrayList<>();
         List<Sequence> prompts = new ArrayList<>();
         for (Row row : rows) {
             if (cap > 0 && tagged.size() >= cap) break;
             try {
                 Example e = r.example(row);
-                Sequence s = plain.render(p -> row.get(task.column(p)), new Template.TagLookup() {
-                    public tagllm.tag.TagKind kind(String name) { throw new IllegalStateException(); }
-
-                    public int length(String name) { throw new IllegalStateException(); }
-                }, enc, new Template.RenderOptions(task.bos(), false, task.outputPlaceholder(), false, false));
-                if (s.length() == 0 || s.length() > limit) {
-                    skipped.reject(row, "the probe's prompt without tags has " + s.length() + " positions, the limit is " + limit);
-                    continue;
+                Sequence s;
+                try {
+                    s = free.example(row).sequence();
+                } catch (DatasetException x) {
+                    throw new DatasetException(row.origin(), "the probe's prompt without tags: " + x.reason());
                 }
                 tagged.add(e);
                 prompts.add(s);
@@ -271,11 +266,11 @@ public final class SuiteRunner {
         TaskSpec task = predictor.task(name); // as the tag file stores it: classes resolved
         DataSpec ds = exp.data().get(name);
         ExampleRenderer r = predictor.renderer(task);
-        TokenizerEncoder enc = new TokenizerEncoder(predictor.tokenizer());
-        int limit = Math.min(task.maxLength(), t.config().maxPositions());
-        Rendered train = render(r, task, enc, limit, rows.load(ds, "train"), ds.maxTrain());
-        Rendered valid = render(r, task, enc, limit, rows.load(ds, "valid"), ds.maxEval());
-        Rendered test = render(r, task, enc, limit, rows.load(ds, "test"), ds.maxEval());
+        // the probe's prompt: the tag-free renderer compare's baselines use, its inputs normalised as Tag-LLM's are
+        ExampleRenderer free = ExampleRenderer.tagFree(task, new TokenizerEncoder(predictor.tokenizer()), t.config().maxPositions());
+        Rendered train = render(r, free, rows.load(ds, "train"), ds.maxTrain());
+        Rendered valid = render(r, free, rows.load(ds, "valid"), ds.maxEval());
+        Rendered test = render(r, free, rows.load(ds, "test"), ds.maxEval());
         ObjectNode skipped = JSON.createObjectNode();
         reportSkipped(name, seed, "train", train, skipped);
         reportSkipped(name, seed, "valid", valid, skipped);

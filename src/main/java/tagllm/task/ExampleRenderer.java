@@ -59,6 +59,15 @@ public final class ExampleRenderer {
         }
     }
 
+    /**
+     * The renderer of a task's tag-free prompt ({@link TaskSpec#withoutTags}) whose inputs are checked and normalised
+     * as the tagged task's: what the tag-free baselines (compare's probe, prompt tuning and LoRA, the suite's probe)
+     * read, so that they see the tokens Tag-LLM sees on the same row.
+     */
+    public static ExampleRenderer tagFree(TaskSpec task, TextEncoder encoder, int maxPositions) {
+        return new ExampleRenderer(task.withoutTags(), new TagSet(null, null), encoder, maxPositions, InputCheck.of(task));
+    }
+
     public TaskSpec task() { return task; }
 
     /** The maximum sequence length (the task's max_length, at most the model's context). */

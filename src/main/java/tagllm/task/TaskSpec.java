@@ -296,6 +296,9 @@ public record TaskSpec(
                 lossOnOutputOnly, maxLength, classes);
     }
 
+    /** The same task with every tag dropped from its template: the prompt the tag-free baselines read. */
+    public TaskSpec withoutTags() { return withTemplate(parsedTemplate().withoutTags().source(), Map.of()); }
+
     /** The same task with another head and domain isolation (recipes and ablations). */
     public TaskSpec withHead(HeadSpec newHead, boolean isolate) {
         return new TaskSpec(name, type, template, tags, labelColumn, labelScale, outputPlaceholder, columns, newHead, isolate, bos, eos,
