@@ -5,13 +5,7 @@ import tagllm.head.Ridge;
 import tagllm.model.Transformer;
 import tagllm.tag.Sequence;
 import tagllm.tag.TagSet;
-import tagllm.tag.Template;
-import tagllm.tag.TextEncoder;
-import tagllm.data.Row;
-import tagllm.task.LabelText;
-import tagllm.task.TaskSpec;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -28,36 +22,6 @@ public final class LinearProbe {
     private LinearProbe(Ridge ridge) { this.ridge = ridge; }
 
     public double lambda() { return ridge.lambda(); }
-
-    /** Tag-free prompts for rows of a regression task; labels go to labelsOut. Rows that do not fit are skipped. */
-    public static List<Sequence> prompts(TaskSpec task, List<Row> rows, TextEncoder enc, int limit, List<Double> labelsOut) {
-        Template t = task.parsedTemplate().withoutTags();
-        List<Sequence> out = new ArrayList<>();
-        for (Row r : rows) {
-            double y;
-            try {
-                y = r.getDouble(task.labelColumn());
-            } catch (RuntimeException e) {
-                continue;
-            }
-            try {
-                Sequence s = t.render(p -> {
-                    if (!r.has(task.column(p)) && p.equals(task.outputPlaceholder())) return LabelText.format(y * task.labelScale());
-                    return r.get(task.column(p));
-                }, new Template.TagLookup() {
-                    public tagllm.tag.TagKind kind(String name) { throw new IllegalStateException(); }
-
-                    public int length(String name) { throw new IllegalStateException(); }
-                }, enc, new Template.RenderOptions(task.bos(), false, task.outputPlaceholder(), false, false));
-                if (s.length() > limit || s.length() == 0) continue;
-                out.add(s);
-                labelsOut.add(y);
-            } catch (RuntimeException e) {
-                // rows the task itself would skip are skipped here too
-            }
-        }
-        return out;
-    }
 
     /** Final-norm hidden state at the last position of each prompt (n × d). */
     public static double[][] features(Transformer model, List<Sequence> prompts) {
