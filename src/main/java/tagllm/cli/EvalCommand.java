@@ -17,6 +17,7 @@ import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.LanguageModelLoss;
 import tagllm.task.TagPredictor;
+import tagllm.task.NonFiniteOutputs;
 import tagllm.task.TaskSpec;
 import tagllm.task.TextTally;
 import tagllm.eval.RegressionMetrics;
@@ -191,12 +192,19 @@ public final class EvalCommand implements Callable<Integer> {
                 RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
                 double[] pred = new double[n];
                 java.util.stream.DoubleStream.Builder labels = java.util.stream.DoubleStream.builder();
+                long[] nonFinite = {0};
+                String[] firstNonFinite = {null};
                 inChunks(firstChunk, scored, n, render, (done, chunk) -> {
                     double[] v = p.predictValues(task, chunk.stream().map(Example::sequence).toList(), k -> bar.to(done + k));
                     System.arraycopy(v, 0, pred, done, v.length);
                     chunk.forEach(e -> labels.add(e.label()));
+                    for (int i = 0; i < v.length; i++) {
+                        if (!Double.isFinite(v[i]) && nonFinite[0]++ == 0) firstNonFinite[0] = NonFiniteOutputs.at(chunk.get(i), v[i]);
+                    }
                 });
                 bar.finish();
+                // the metrics' own range check named a position among the scored rows, and not why
+                if (nonFinite[0] > 0) throw new NonFiniteOutputs(task.name(), NonFiniteOutputs.PREDICTIONS, nonFinite[0], n, firstNonFinite[0]);
                 var m = RegressionMetrics.compute(pred, labels.build().toArray());
                 Report.putMetrics(o, m); // as report.json: a metric with no value is null, the reason under "undefined"
             }

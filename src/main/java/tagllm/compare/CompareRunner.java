@@ -736,14 +736,17 @@ public final class CompareRunner {
     }
 
     /** The predictor's outcome on the test rows (and its score on the valid ones): values, or class probabilities. */
-    private static RunResult.TaskOutcome outcome(TagPredictor p, TaskSpec spec, long params, List<Example> test, List<Example> valid, int kept,
+    static RunResult.TaskOutcome outcome(TagPredictor p, TaskSpec spec, long params, List<Example> test, List<Example> valid, int kept,
                                                  double seconds) {
         if (spec.type() == TaskType.CLASSIFICATION) {
             return classOutcome(spec.name(), params, spec.classes(), test, p.classProbabilities(spec, seqs(test)), valid,
                     valid.isEmpty() ? null : p.classProbabilities(spec, seqs(valid)), kept, seconds);
         }
-        return outcome(params, test, p.predictValues(spec, seqs(test)), valid, valid.isEmpty() ? null : p.predictValues(spec, seqs(valid)),
-                kept, seconds);
+        double[] pred = p.predictValues(spec, seqs(test)), validPred = valid.isEmpty() ? null : p.predictValues(spec, seqs(valid));
+        // as classOutcome: a NaN prediction fails the method's run naming the row, where report.json's metrics refused it naming neither
+        NonFiniteOutputs.check(spec.name(), pred, test);
+        if (validPred != null) NonFiniteOutputs.check(spec.name(), validPred, valid);
+        return outcome(params, test, pred, valid, validPred, kept, seconds);
     }
 
     /** A classification outcome: the most probable class as the prediction, the valid rows' mean log loss (unweighted). */

@@ -51,10 +51,14 @@ public final class Evaluator {
     }
 
 
-    /** Predictions for examples rendered as training examples (cut at the read position); labels from the rows. */
+    /**
+     * Predictions for examples rendered as training examples (cut at the read position); labels from the rows. A
+     * prediction that is not finite is refused ({@link NonFiniteOutputs}), naming the first one's file and line.
+     */
     public static RegressionResult regression(TagPredictor p, TaskSpec task, List<Example> examples) {
         if (examples.isEmpty()) throw new IllegalArgumentException("task " + task.name() + ": no examples to evaluate");
         double[] pred = p.predictValues(task, examples.stream().map(Example::sequence).toList());
+        NonFiniteOutputs.check(task.name(), pred, examples);
         double[] gold = examples.stream().mapToDouble(Example::label).toArray();
         return new RegressionResult(pred, gold, RegressionMetrics.compute(pred, gold));
     }

@@ -65,6 +65,8 @@ public final class RegressionHeads {
      */
     public static double validationScore(TagPredictor p, RegressionHead head, TaskSpec t, List<Example> valid) {
         double[] pred = p.predictValues(t, valid.stream().map(Example::sequence).toList());
+        // a NaN score would read as "no score at this step" and training would go on past an overflowing head
+        tagllm.task.NonFiniteOutputs.check(t.name(), pred, valid);
         double se = 0;
         for (int i = 0; i < pred.length; i++) {
             double diff = head.toHeadSpace(0, pred[i]) - head.toHeadSpace(0, valid.get(i).label());
