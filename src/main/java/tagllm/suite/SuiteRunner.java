@@ -21,6 +21,7 @@ import tagllm.task.DatasetRows;
 import tagllm.task.Evaluator;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
+import tagllm.task.NonFiniteOutputs;
 import tagllm.task.TagPredictor;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
@@ -220,14 +221,14 @@ public final class SuiteRunner {
         return new ArrayList<>(out);
     }
 
-    private record Rendered(List<Example> tagged, List<Sequence> plain, RowIssues skipped) {}
+    record Rendered(List<Example> tagged, List<Sequence> plain, RowIssues skipped) {}
 
     /**
      * Rows that render both with tags (Tag-LLM) and without (the probe), so every method sees the same rows; a row that
      * does not fit is skipped with its file, line and reason in {@code skipped} (the test rows are read by nothing
      * before the suite, so this is where their skips are told).
      */
-    private static Rendered render(ExampleRenderer r, ExampleRenderer free, List<Row> rows, int cap) {
+    static Rendered render(ExampleRenderer r, ExampleRenderer free, List<Row> rows, int cap) {
         RowIssues skipped = RowIssues.skipping(5);
         List<Example> tagged = new ArrayList<>();
         List<Sequence> prompts = new ArrayList<>();
@@ -250,6 +251,17 @@ public final class SuiteRunner {
             }
         }
         return new Rendered(tagged, prompts, skipped);
+    }
+
+    /**
+     * The probe's features of a split's first {@code rows} rows. Hidden states beyond float's range are refused naming
+     * the first such row's file and line, as compare's probe refuses them: ridge fitted on them said only "the system is
+     * not positive definite", and the logistic probe's probabilities were NaN.
+     */
+    static double[][] probeFeatures(Transformer t, String task, Rendered r, int rows) {
+        double[][] x = LinearProbe.features(t, r.plain().subList(0, rows));
+        NonFiniteOutputs.check(task, NonFiniteOutputs.HIDDEN_STATES, x, r.tagged().subList(0, rows));
+        return x;
     }
 
     /** Tells the rows a split left out, on the progress stream and in results.json, as training tells its own. */
@@ -277,9 +289,9 @@ public final class SuiteRunner {
         reportSkipped(name, seed, "test", test, skipped);
         if (test.tagged().isEmpty()) throw new IllegalStateException("task " + name + ": none of its test rows fit (the rows skipped are listed above with their reasons)");
         int cut = Math.min(PROBE_ROWS, train.plain().size());
-        double[][] xTrain = LinearProbe.features(t, train.plain().subList(0, cut));
-        double[][] xValid = LinearProbe.features(t, valid.plain());
-        double[][] xTest = LinearProbe.features(t, test.plain());
+        double[][] xTrain = probeFeatures(t, name, train, cut);
+        double[][] xValid = probeFeatures(t, name, valid, valid.plain().size());
+        double[][] xTest = probeFeatures(t, name, test, test.plain().size());
         List<Example> probeTrain = train.tagged().subList(0, cut);
         detail.put("task", name).put("seed", seed).put("test_rows", test.tagged().size()).put("valid_rows", valid.tagged().size())
                 .put("train_rows", train.tagged().size()).put("probe_train_rows", cut);
