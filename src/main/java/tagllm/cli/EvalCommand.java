@@ -56,7 +56,7 @@ public final class EvalCommand implements Callable<Integer> {
             + "largest_first (default ${DEFAULT-VALUE}; use the training run's order:)")
     String scaffoldOrder;
 
-    @Option(names = "--split-seed", defaultValue = "42", description = "seed of a scaffold or random split (default ${DEFAULT-VALUE}; use the training run's)")
+    @Option(names = "--split-seed", defaultValue = "42", description = "seed of a random or balanced scaffold split (default ${DEFAULT-VALUE}; use the training run's; largest_first takes none)")
     long splitSeed;
 
     @Option(names = "--smiles-column", defaultValue = "smiles", description = "the SMILES column of a scaffold split (default ${DEFAULT-VALUE})")
@@ -335,6 +335,11 @@ public final class EvalCommand implements Callable<Integer> {
         var parsed = spec.commandLine().getParseResult();
         if (!splitBy.equals("scaffold") && parsed.hasMatchedOption("--scaffold-order")) {
             throw new UsageError("--scaffold-order: only a scaffold split takes it (--split-by scaffold)");
+        }
+        // largest_first places the groups by size alone, as the experiment's split: refuses a seed: beside it
+        if (scaffoldOrder.equals("largest_first") && parsed.hasMatchedOption("--split-seed")) {
+            throw new UsageError("--split-seed: --scaffold-order largest_first places scaffold groups by size alone and takes no seed;"
+                    + " leave out --split-seed, or give --scaffold-order balanced, whose shuffle it seeds");
         }
         if (splitBy.equals("column") && parsed.hasMatchedOption("--split-fractions")) {
             throw new UsageError("--split-fractions: only a scaffold or random split takes them (--split-by scaffold|random)");
