@@ -287,6 +287,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             Hyper base = d != null ? Hyper.read(d, recipe.hyper(stage)) : recipe.hyper(stage);
             Hyper h = Hyper.read(s, base);
             requireSomeLoss(s, h, enrich, st.stream().map(tasks::get).toList());
+            requireSomethingTrains(s, stage, train, enrich, h, st.stream().map(tasks::get).toList());
             stages.add(new StageSpec(name, stage, st, train, enrich, h));
         }
         String engineName = c.string("engine", "local");
@@ -344,6 +345,40 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         throw s.error(key, "is 0, so this stage's loss is 0 whatever its tags and it would train nothing ("
                 + (regression && text ? "mse_scale " + h.mseScale() + " and ce_weight " + h.ceWeight() : key + " " + (regression ? h.mseScale() : h.ceWeight()))
                 + "; from the stage or defaults:): give it a value > 0");
+    }
+
+    /**
+     * A stage with nothing to train (its tags none, its heads frozen by head_lr_scale 0) was found only when it started,
+     * after the stages before it had trained, naming no file or line. What it trains is worked out as
+     * ExperimentRunner.trainableNames does: its train: list, or by default the tags of its kind and the heads of
+     * templates without a function tag.
+     */
+    private static void requireSomethingTrains(ConfigNode s, int stage, List<String> train, boolean enrich, Hyper h, List<TaskSpec> stageTasks) {
+        Set<String> tags = new LinkedHashSet<>(), heads = new LinkedHashSet<>();
+        for (TaskSpec t : stageTasks) {
+            tags.addAll(t.parsedTemplate().tagNames());
+            if (stage > 1 && t.type().readsHead() && t.functionTag() == null) heads.add(t.headKey());
+        }
+        boolean headsTrain = h.headLrScale() > 0;
+        if (!train.isEmpty()) {
+            if (train.stream().anyMatch(tags::contains) || headsTrain) return;
+            throw s.error("train", "lists only heads (" + String.join(", ", train) + "), and head_lr_scale 0 freezes heads, so this stage would"
+                    + " train nothing: list a tag too, or give head_lr_scale > 0");
+        }
+        for (TaskSpec t : stageTasks) {
+            for (String n : t.parsedTemplate().tagNames()) {
+                TagKind k = t.kindOf(n);
+                if (stage == 1 ? k == TagKind.DOMAIN : k == TagKind.FUNCTION || (stage == 2 && enrich)) return;
+            }
+        }
+        if (!heads.isEmpty() && headsTrain) return;
+        if (stage == 1) {
+            throw s.error("tasks", "stage 1 trains domain tags, and no template of its tasks has one, so it would train nothing: put a"
+                    + " domain tag (such as <SMILES>) in a template, or list a tag in train:");
+        }
+        throw s.error("head_lr_scale", "is 0, which freezes heads, and stage " + stage + " trains no tag of its tasks (it trains function tags"
+                + (stage == 2 ? ", and the domain tags when enriched" : "") + "; the tasks use none), so it would train nothing: give"
+                + " head_lr_scale > 0, or a function tag in a template");
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

@@ -115,6 +115,39 @@ class ExperimentKeyRangesTest {
         loads(dir, TASKS + "  - {stage: 2, tasks: [q], ce_weight: 0}");
     }
 
+    /**
+     * A stage whose trainable set is only heads, with head_lr_scale 0 freezing them, trained nothing: it was found when
+     * the stage started (after the earlier stages had trained), naming no file or line. Refused when the file is read.
+     */
+    @Test
+    void aStageThatTrainsNothingIsRefused(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        String noTag = """
+                model: m
+                tasks:
+                  h: {type: regression, template: "Molecule {smiles} has QED", label: qed, data: d.csv}
+                  s: {type: lm, template: "{smiles}", data: d.csv}
+                stages:
+                """;
+        // train: lists only a head, and head_lr_scale 0 freezes it
+        assertEquals(f + ":6: stages[0].train: lists only heads (<h.head>), and head_lr_scale 0 freezes heads, so this stage would train"
+                + " nothing: list a tag too, or give head_lr_scale > 0", refusal(dir, noTag + "  - {stage: 2, tasks: [h], train: [<h.head>], head_lr_scale: 0}"));
+        // the default: a template without a function tag trains its head alone
+        assertEquals(f + ":6: stages[0].head_lr_scale: is 0, which freezes heads, and stage 2 trains no tag of its tasks (it trains"
+                + " function tags, and the domain tags when enriched; the tasks use none), so it would train nothing: give"
+                + " head_lr_scale > 0, or a function tag in a template", refusal(dir, noTag + "  - {stage: 2, tasks: [h], head_lr_scale: 0}"));
+        // head_lr_scale 0 from defaults: the stage is named, as for mse_scale
+        assertTrue(refusal(dir, noTag.replace("stages:", "defaults: {head_lr_scale: 0}\nstages:") + "  - {stage: 3, tasks: [h]}")
+                .contains("stage 3 trains no tag of its tasks"));
+        // stage 1 trains domain tags: a domain text without one has nothing to train
+        assertEquals(f + ":6: stages[0].tasks: stage 1 trains domain tags, and no template of its tasks has one, so it would train"
+                + " nothing: put a domain tag (such as <SMILES>) in a template, or list a tag in train:", refusal(dir, noTag + "  - {stage: 1, tasks: [s]}"));
+        loads(dir, noTag + "  - {stage: 2, tasks: [h], train: [<h.head>]}");
+        loads(dir, noTag + "  - {stage: 2, tasks: [h]}");
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], head_lr_scale: 0}");
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], train: [<QED>], head_lr_scale: 0}");
+    }
+
     /** seed: beside order: largest_first was read and ignored: that order places scaffold groups by size, with no shuffle to seed. */
     @Test
     void seedBesideLargestFirstIsRefused(@TempDir Path dir) throws Exception {
