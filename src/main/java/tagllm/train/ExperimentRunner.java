@@ -194,22 +194,23 @@ public final class ExperimentRunner {
 
     private Outcome runLocked(Experiment exp, boolean resume, boolean force) throws IOException {
         Path out = exp.output();
+        // the data checks of the stages still to run come before the folder changes: a run refused here leaves it as it
+        // was (with --force, the earlier run's tag files, run.json and metrics.jsonl); the rows they skip are not
+        // recorded yet (the stages list them as they read their data)
+        examples.skipped.beforeRun();
+        Experiment resolved = ClassificationHeads.resolveClasses(exp, rows, strict);
+        TagSet tags = initialTags(resolved, modelName, fingerprint);
+        Set<String> finished = keptStages(resolved, resume, new LinkedHashSet<>());
+        requireNamedSplitColumns(resolved, finished);
+        requireTwoClassesInStagesToRun(resolved, tags, finished);
         prepareOutput(exp, resume, force);
         removeLeftovers(out);
         // the stages a resume keeps (the loop below reads their tag files back): their skipped rows stay, the others' are
         // listed again as those stages read their data, which --resume --force may have changed
-        Set<String> kept = new LinkedHashSet<>(), keptTasks = new LinkedHashSet<>();
-        for (StageSpec stage : exp.stages()) {
-            if (resume && Files.exists(stageFile(out, stage.name()))) {
-                kept.add(stage.name());
-                keptTasks.addAll(stage.tasks());
-            }
-        }
+        Set<String> keptTasks = new LinkedHashSet<>();
+        Set<String> kept = keptStages(exp, resume, keptTasks);
         examples.skipped.start(out, resume, RunManifest.since(out), kept, keptTasks);
-        exp = ClassificationHeads.resolveClasses(exp, rows, strict);
-        TagSet tags = initialTags(exp, modelName, fingerprint);
-        requireNamedSplitColumns(exp, kept);
-        requireTwoClassesInStagesToRun(exp, tags, kept);
+        exp = resolved;
         List<ObjectNode> summaries = new ArrayList<>();
         try (MetricsLog log = new MetricsLog(out.resolve("metrics.jsonl"))) {
             if (!resume) log.reset();
@@ -485,6 +486,18 @@ public final class ExperimentRunner {
             progress.message("task " + t.name() + ": no template text right before " + name + " to initialise it from; using the mean embedding");
         }
         return TagInit.newTag(name, kind, exp.tagLength(kind), embed.initialVector());
+    }
+
+    /** The stages a resume keeps: those whose tag file the folder holds (their tasks added to keptTasks). */
+    private static Set<String> keptStages(Experiment exp, boolean resume, Set<String> keptTasks) {
+        Set<String> kept = new LinkedHashSet<>();
+        for (StageSpec stage : exp.stages()) {
+            if (resume && Files.exists(stageFile(exp.output(), stage.name()))) {
+                kept.add(stage.name());
+                keptTasks.addAll(stage.tasks());
+            }
+        }
+        return kept;
     }
 
     /**

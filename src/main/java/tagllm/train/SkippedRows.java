@@ -77,6 +77,17 @@ final class SkippedRows {
         if (dropped) write();
     }
 
+    /**
+     * Before a run's folder is prepared (its data checked before anything there changes): rows found now are held,
+     * written nowhere, and {@link #start} drops them (the stages list them again as they read their data).
+     */
+    void beforeRun() {
+        rows.clear();
+        file = null;
+        run = null;
+        stage = null;
+    }
+
     /** The stage that reads data from now on: the rows it skips are listed as its. */
     void stage(String name) { stage = name; }
 
