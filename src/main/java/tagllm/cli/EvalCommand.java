@@ -344,6 +344,18 @@ public final class EvalCommand implements Callable<Integer> {
         if (splitBy.equals("column") && parsed.hasMatchedOption("--split-fractions")) {
             throw new UsageError("--split-fractions: only a scaffold or random split takes them (--split-by scaffold|random)");
         }
+        // as an experiment's split: refuses keys of another kind of split, which would be read and change nothing
+        if (splitBy.equals("column") && parsed.hasMatchedOption("--split-seed")) {
+            throw new UsageError("--split-seed: only a scaffold or random split takes it (--split-by scaffold|random); a split column names"
+                    + " each row's split");
+        }
+        if (!splitBy.equals("scaffold") && parsed.hasMatchedOption("--smiles-column")) {
+            throw new UsageError("--smiles-column: only a scaffold split takes it (--split-by scaffold)");
+        }
+        if (!splitBy.equals("column") && parsed.hasMatchedOption("--split-column")) {
+            throw new UsageError("--split-column: --split-by " + splitBy + " splits the rows itself and reads no split column; leave out"
+                    + " --split-column, or give --split-by column");
+        }
         DataSpec ds = new DataSpec(opts.input.toAbsolutePath().normalize(), opts.format, splitColumn, "train", "valid", "test", null, 42, 0, maxRows);
         return switch (splitBy) {
             case "scaffold" -> new DataSpec(ds.path(), ds.format(), null, "train", "valid", "test", fractions, splitSeed, 0, maxRows,

@@ -31,4 +31,22 @@ class EvalSplitOptionsTest {
                 + " leave out --split-seed, or give --scaffold-order balanced, whose shuffle it seeds"), r.err());
         assertTrue(r.err().contains("Usage:"), r.err());
     }
+
+    /** A split option the split given does not read was accepted and changed nothing (as split: keys of another kind are refused). */
+    @Test
+    void splitOptionsAnotherSplitReadsAreUsageErrors(@TempDir Path dir) {
+        CliRun seed = eval(dir, "--split-seed", "3");
+        assertEquals(2, seed.exit(), seed.err());
+        assertTrue(seed.err().startsWith("--split-seed: only a scaffold or random split takes it (--split-by scaffold|random); a split"
+                + " column names each row's split"), seed.err());
+        CliRun smiles = eval(dir, "--split-by", "random", "--smiles-column", "mol");
+        assertEquals(2, smiles.exit(), smiles.err());
+        assertTrue(smiles.err().startsWith("--smiles-column: only a scaffold split takes it (--split-by scaffold)"), smiles.err());
+        for (String by : List.of("random", "scaffold")) {
+            CliRun column = eval(dir, "--split-by", by, "--split-column", "fold");
+            assertEquals(2, column.exit(), column.err());
+            assertTrue(column.err().startsWith("--split-column: --split-by " + by + " splits the rows itself and reads no split column;"
+                    + " leave out --split-column, or give --split-by column"), column.err());
+        }
+    }
 }
