@@ -177,6 +177,21 @@ class CliConsistencyTest {
         assertTrue(all.err().contains(": 20 rows (all rows), 20 scored, 0 left out"), all.err());
     }
 
+    /** --max-tokens bounds a text task's generated tokens: on a regression task predict and eval accepted it and generated nothing. */
+    @Test
+    void maxTokensOnATaskThatGeneratesNothingIsAUsageError(@TempDir Path dir) {
+        for (String command : List.of("predict", "eval")) {
+            List<String> args = new java.util.ArrayList<>(List.of(command, "--model", EmbeddedSamples.model().toString(), "--tags",
+                    tags.toString(), "--task", "qed", "--input", input.toString(), "--quiet", "--max-tokens", "5"));
+            if (command.equals("predict")) args.addAll(List.of("--output", dir.resolve("p.csv").toString()));
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.err().startsWith("--max-tokens: task qed is a regression task, read through its head; only a text task generates"
+                    + " tokens"), r.err());
+            assertFalse(Files.exists(dir.resolve("p.csv")), "nothing written");
+        }
+    }
+
     @Test
     void evalOnAFileWithoutSplitsSaysAllRows() {
         CliRun r = CliRun.of("eval", "--model", EmbeddedSamples.model().toString(), "--tags", tags.toString(), "--task", "qed",
