@@ -1,5 +1,7 @@
 package tagllm.cli;
 
+import java.util.List;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,6 +52,15 @@ public final class GenerateCommand implements Callable<Integer> {
         // as serve refuses max_tokens 0: a run that can generate nothing is a mistake, not a request
         if (maxTokens != null && maxTokens < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
+        }
+        // temperature 0 picks the most likely token: the options that shape or seed a sample would be read and do nothing
+        if (temperature != null && temperature == 0) {
+            for (String other : List.of("--top-k", "--top-p", "--seed")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(other)) {
+                    throw new UsageError(other + ": --temperature 0 decodes greedily (the most likely token each step), so " + other
+                            + " would change nothing; leave it out, or give --temperature above 0");
+                }
+            }
         }
         boolean explicit = temperature != null || topK != null || topP != null;
         Sampler sampler = null;

@@ -143,9 +143,23 @@ class GenerateCommandTest {
 
         // do_sample false is greedy whatever else it says; an explicit option wins over the file
         assertEquals(greedy.out(), CliRun.of(concat(base, off.toString())).out());
-        CliRun forced = CliRun.of(concat(base, sampling.toString(), "--temperature", "0"));
+        CliRun forced = CliRun.of("generate", "--prompt", prompt, "--max-tokens", "24", "--model", sampling.toString(), "--temperature", "0");
         assertEquals(greedy.out(), forced.out());
         assertEquals("", forced.err().strip());
+    }
+
+    /** --temperature 0 decodes greedily: --top-k, --top-p and --seed beside it were accepted and changed nothing. */
+    @Test
+    void samplingOptionsBesideTemperatureZeroAreUsageErrors() {
+        Path model = Shared.model("stories260K");
+        for (String[] other : new String[][]{{"--top-k", "20"}, {"--top-p", "0.9"}, {"--seed", "3"}}) {
+            CliRun r = CliRun.of("generate", "--prompt", "Once", "--max-tokens", "2", "--model", model.toString(), "--temperature", "0",
+                    other[0], other[1]);
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.err().startsWith(other[0] + ": --temperature 0 decodes greedily (the most likely token each step), so "
+                    + other[0] + " would change nothing; leave it out, or give --temperature above 0"), r.err());
+            assertEquals("", r.out());
+        }
     }
 
     private static Path copyWith(Path model, Path dst, String generationConfig) throws IOException {
