@@ -92,6 +92,16 @@ public final class CompareCommand implements Callable<Integer> {
         List<Method> ms = UsageError.ifRefused(() -> Method.parseList(methods));
         List<Ablation> abl = UsageError.ifRefused(() -> Ablation.parseList(ablations));
         if (!abl.isEmpty() && !ms.contains(Method.TAGLLM)) throw new UsageError("--ablations vary Tag-LLM: add tagllm to --methods");
+        // a method's own options beside --methods without it would be read and change nothing
+        var parsed = spec.commandLine().getParseResult();
+        for (String[] own : new String[][]{{"--lora-rank", "lora"}, {"--lora-alpha", "lora"}, {"--lora-dropout", "lora"},
+                {"--prompt-init", "prompt-tuning"}}) {
+            Method m = own[1].equals("lora") ? Method.LORA : Method.PROMPT_TUNING;
+            if (!ms.contains(m) && parsed.hasMatchedOption(own[0])) {
+                throw new UsageError(own[0] + ": only the " + own[1] + " method reads it, and --methods " + methods + " does not run it;"
+                        + " leave it out, or add " + own[1] + " to --methods");
+            }
+        }
         // checked before any run: LoRA's runs come last, after every other method's
         if (ms.contains(Method.LORA)) {
             UsageError.ifRefused(() -> {
