@@ -3,6 +3,7 @@ package tagllm.cli;
 import tagllm.data.ChunkedRows;
 import tagllm.data.DatasetException;
 import tagllm.data.FailedRowError;
+import tagllm.data.Origin;
 import tagllm.data.OutputColumns;
 import tagllm.data.Row;
 import tagllm.data.RowIssues;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 
 /**
@@ -153,7 +155,14 @@ final class PredictChunks implements ChunkedRows.Handler {
         if (task.type() == TaskType.CLASSIFICATION) {
             // one probability column per class (multi-label: per label column), then the predicted class
             var cs = task.classes();
-            double[][] probs = predictor.classProbabilities(task, prompts.stream().map(Example::sequence).toList());
+            double[][] probs;
+            try {
+                probs = predictor.classProbabilities(task, prompts.stream().map(Example::sequence).toList());
+            } catch (CancellationException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw modelFailure(chunk, usable, e);
+            }
             for (int i = 0; i < probs.length; i++) {
                 int k = usable.get(i);
                 String nonFinite = TagPredictor.nonFiniteProbabilitiesError(probs[i]);
@@ -170,7 +179,14 @@ final class PredictChunks implements ChunkedRows.Handler {
                 values[k] = cs.predicted(probs[i]);
             }
         } else if (task.type() == TaskType.REGRESSION) {
-            double[] v = predictor.predictValues(task, prompts.stream().map(Example::sequence).toList(), done -> bar.to(before + done));
+            double[] v;
+            try {
+                v = predictor.predictValues(task, prompts.stream().map(Example::sequence).toList(), done -> bar.to(before + done));
+            } catch (CancellationException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw modelFailure(chunk, usable, e);
+            }
             for (int i = 0; i < v.length; i++) {
                 int k = usable.get(i);
                 if (Double.isFinite(v[i])) {
@@ -185,7 +201,14 @@ final class PredictChunks implements ChunkedRows.Handler {
         } else {
             for (int i = 0; i < prompts.size(); i++) {
                 int k = usable.get(i);
-                TagPredictor.Generation g = predictor.generation(prompts.get(i).sequence(), maxTokens);
+                TagPredictor.Generation g;
+                try {
+                    g = predictor.generation(prompts.get(i).sequence(), maxTokens);
+                } catch (CancellationException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    throw modelFailure(chunk, List.of(k), e);
+                }
                 values[k] = g.text();
                 if (g.contextFull()) {
                     // as generate says on stderr: without a word an output cut by the context looks like one the model ended
@@ -196,6 +219,22 @@ final class PredictChunks implements ChunkedRows.Handler {
                 bar.to(before + i + 1);
             }
         }
+    }
+
+    /**
+     * A failure of the model call itself (an engine fault, not a reason in a row: those are checked before it runs)
+     * stops predict as before, but named as predict's other errors are, by file and line: the engine's message names
+     * no row, and a chunk is thousands of them. The rows are those of the call that failed: the chunk's rows that had
+     * a prompt, or the one row a text task was generating. Ctrl-C (a CancellationException) is not a failure and is
+     * not caught.
+     */
+    private static IllegalStateException modelFailure(List<Row> chunk, List<Integer> rows, RuntimeException e) {
+        Origin first = chunk.get(rows.getFirst()).origin();
+        long last = chunk.get(rows.getLast()).origin().line();
+        String which = rows.size() == 1 ? "this row"
+                : "the batch of rows on lines " + first.line() + "-" + last + " (" + rows.size() + " rows)";
+        String why = e.getMessage() != null ? e.getMessage() : e.toString();
+        return new IllegalStateException(first + ": the model failed predicting " + which + ": " + why, e);
     }
 
     /**

@@ -89,12 +89,15 @@ public final class PredictCommand implements Callable<Integer> {
     /** Rows read, predicted and written at a time (tests set fewer, to cross chunk borders on a small file). */
     int chunkRows = ChunkedRows.CHUNK;
 
+    /** The predictor the run uses, given the one --model and --tags open (tests give one whose model call fails). */
+    java.util.function.UnaryOperator<TagPredictor> predictorOf = p -> p;
+
     @Override
     public Integer call() throws Exception {
         TableOutput format = TableOutput.of(outputFormat, output);
         OutputGuard.requireNew(output, force);
         if (opts.label != null) throw new UsageError("--label " + opts.label + ": predict reads no labels (eval and score do)");
-        TagPredictor p = opts.open(spec.commandLine());
+        TagPredictor p = predictorOf.apply(opts.open(spec.commandLine()));
         TaskSpec task = opts.resolve(p);
         if (task.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
