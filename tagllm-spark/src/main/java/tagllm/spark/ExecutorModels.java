@@ -55,6 +55,17 @@ final class ExecutorModels {
     }
 
     /**
+     * Tests: the engine this JVM's tasks use for a model folder, in place of one over its weights (an engine whose
+     * calls fail, to see what a run does when the model itself fails on its rows). Null removes it.
+     */
+    static void useEngine(String id, ComputePrecision precision, Transformer engine) {
+        String k = key(id) + "|" + precision;
+        if (engine == null) ENGINES.remove(k);
+        else ENGINES.put(k, engine);
+        PREDICTORS.keySet().removeIf(p -> p.startsWith(k + "|"));
+    }
+
+    /**
      * The model id to send to the executors: a folder the driver sees as an absolute path, since an executor resolves
      * a relative one against its own working directory (a local-cluster worker's work/app-.../N, a cluster node's
      * container), where "../models/m" names nothing; a Hub id, or a folder only the executors have, as given.

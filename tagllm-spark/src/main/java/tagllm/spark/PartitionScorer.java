@@ -29,6 +29,8 @@ import java.util.NoSuchElementException;
  * batch), so it equals predict's.
  */
 final class PartitionScorer implements Iterator<Row> {
+    /** How the error of a row begins when the model call failed on it (not its input): spark score counts them. */
+    static final String BATCH_FAILED = "batch failed: ", GENERATION_FAILED = "generation failed: ";
     private final Iterator<Row> input;
     private final TagPredictor predictor;
     private final TaskSpec task;
@@ -160,7 +162,7 @@ final class PartitionScorer implements Iterator<Row> {
                             errors.set(i, TagPredictor.contextFullNote(renderer.context(), prompts.get(i).sequence().length(), spec.maxTokens()));
                         }
                     } catch (RuntimeException e) {
-                        errors.set(i, "generation failed: " + e.getMessage());
+                        errors.set(i, GENERATION_FAILED + e.getMessage());
                     }
                 }
             }
@@ -168,7 +170,7 @@ final class PartitionScorer implements Iterator<Row> {
             // a failure of the whole batch (not of one row's input): every row of it says so, none is dropped
             for (int i : ok) {
                 results[i] = null;
-                errors.set(i, "batch failed: " + e);
+                errors.set(i, BATCH_FAILED + e);
             }
         } finally {
             ExecutorModels.COMPUTE.unlock();

@@ -84,6 +84,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
             + "to the output, to join it back to the input: Spark writes rows in its own order")
     boolean sourceCols;
 
+    @Option(names = "--max-model-failures", defaultValue = "0", paramLabel = "N", description = "rows the model itself may fail on "
+            + "('batch failed: ...', 'generation failed: ...' in the error column) before the run exits 1 (the output is written either way; "
+            + "rows whose input is refused do not count; default ${DEFAULT-VALUE})")
+    long maxModelFailures;
+
     @Option(names = "--force", description = "replace the output if it exists")
     boolean force;
 
@@ -101,6 +106,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
         // scorer's words or Spark's ("requirement failed: Number of partitions (0) must be positive.")
         if (partitions != null && partitions < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--partitions must be at least 1, got " + partitions);
+        }
+        if (maxModelFailures < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-model-failures must be at least 0, got " + maxModelFailures);
         }
         if (batchRows != null && batchRows < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-rows must be at least 1 position per forward pass, got " + batchRows);
@@ -201,9 +209,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
             var error = functions.col(quoted(scorer.errorColumn()));
             Row counts = spark.read().parquet(abs.toString())
                     .agg(functions.count(functions.lit(1)), functions.count(functions.when(prediction.isNull(), 1)),
-                            functions.count(functions.when(prediction.isNotNull().and(error.startsWith(TagPredictor.CONTEXT_FULL)), 1)))
+                            functions.count(functions.when(prediction.isNotNull().and(error.startsWith(TagPredictor.CONTEXT_FULL)), 1)),
+                            functions.count(functions.when(error.startsWith(PartitionScorer.BATCH_FAILED)
+                                    .or(error.startsWith(PartitionScorer.GENERATION_FAILED)), 1)))
                     .first();
-            long rows = counts.getLong(0), errors = counts.getLong(1), contextFull = counts.getLong(2);
+            long rows = counts.getLong(0), errors = counts.getLong(1), contextFull = counts.getLong(2), modelFailed = counts.getLong(3);
             double s = (System.nanoTime() - t0) / 1e9;
             spec.commandLine().getErr().printf(Locale.ROOT, "wrote %d %s (%d with an error in %s) to %s in %.1f s (%.1f rows/s, master %s)%n",
                     rows, rows == 1 ? "row" : "rows", errors, scorer.errorColumn(), output, s, rows / s, spark.sparkContext().master());
@@ -212,6 +222,16 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("note: the output of " + Plural.count(contextFull, "row") + " stopped at the end of the model's "
                         + "context before --max-tokens " + scorer.getOrDefault(scorer.maxTokens()) + " (said in the '" + scorer.errorColumn()
                         + "' column; a shorter input leaves more room)");
+            }
+            if (modelFailed > maxModelFailures) {
+                // the job kept these rows so that the others were not lost with a failed task, but a scheduler sees
+                // only the exit code: a run whose engine failed on its rows is no success (a refused input is the
+                // data's, as in predict, and does not count)
+                spec.commandLine().getErr().println("error: " + output + ": the model failed on " + Plural.count(modelFailed, "row")
+                        + " ('" + PartitionScorer.BATCH_FAILED + "...' or '" + PartitionScorer.GENERATION_FAILED + "...' in the '"
+                        + scorer.errorColumn() + "' column), more than --max-model-failures " + maxModelFailures
+                        + "; the output is kept, its other rows scored");
+                return 1;
             }
         } finally {
             if (!embedded) spark.stop();
