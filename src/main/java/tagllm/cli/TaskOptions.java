@@ -56,10 +56,9 @@ final class TaskOptions {
     TaskSpec resolve(TagPredictor p) {
         TaskSpec t = p.task(task);
         // only a text task generates: on any other --max-tokens would be read and change nothing
-        if (t.type() != tagllm.task.TaskType.TEXT && mixee.commandLine().getParseResult().hasMatchedOption("--max-tokens")) {
-            throw new UsageError("--max-tokens: task " + t.name() + " is " + (t.type() == tagllm.task.TaskType.LANGUAGE_MODEL
-                    ? "domain text (lm), scored by its next-token loss" : "a " + t.type().label() + " task, read through its head")
-                    + "; only a text task generates tokens (leave out --max-tokens)");
+        String nothing = t.type().generatesNothing(t.name());
+        if (nothing != null && mixee.commandLine().getParseResult().hasMatchedOption("--max-tokens")) {
+            throw new UsageError("--max-tokens: " + nothing + " (leave out --max-tokens)");
         }
         // a mapping for a placeholder the template lacks would be ignored, and the run would read the column it meant to avoid
         java.util.Set<String> placeholders = t.parsedTemplate().columns();

@@ -27,6 +27,16 @@ public enum TaskType {
         };
     }
 
+    /**
+     * Why a limit on generated tokens (--max-tokens, Spark's maxTokens) means nothing for task {@code name} of this
+     * type, or null for a text task, the only one that generates: predict, eval and spark score refuse the limit with it.
+     */
+    public String generatesNothing(String name) {
+        if (this == TEXT) return null;
+        return "task " + name + " is " + (this == LANGUAGE_MODEL ? "domain text (lm), scored by its next-token loss"
+                : "a " + label() + " task, read through its head") + "; only a text task generates tokens";
+    }
+
     /** A head reads the function tag's last slot (the sequence is cut right after it). */
     public boolean readsHead() { return this == REGRESSION || this == CLASSIFICATION; }
 }

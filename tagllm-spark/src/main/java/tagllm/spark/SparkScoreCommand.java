@@ -186,7 +186,12 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (maxTokens != null) scorer.setMaxTokens(maxTokens);
             Path tmp = ScoreOutputLock.temporaryFolder(abs, ProcessHandle.current().pid());
             FileTrees.delete(tmp);
-            Dataset<Row> scored = scorer.transform(df);
+            Dataset<Row> scored;
+            try {
+                scored = scorer.transform(df);
+            } catch (TagLlmScorer.GeneratesNothing e) { // in predict's words and with its exit code: the command line asks for what cannot be
+                throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens: " + e.reason() + " (leave out --max-tokens)");
+            }
             try {
                 (csv != null ? scored.drop(csv.readErrorCol()) : scored).write().parquet(tmp.toString());
                 if (force) FileTrees.delete(abs);

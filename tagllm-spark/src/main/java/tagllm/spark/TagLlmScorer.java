@@ -150,6 +150,18 @@ public class TagLlmScorer extends Transformer {
 
     public IntParam maxTokens() { return maxTokens; }
 
+    /** maxTokens set for a task that generates no tokens (regression, classification): {@code reason()} says which and why. */
+    public static final class GeneratesNothing extends IllegalArgumentException {
+        private final String reason;
+
+        GeneratesNothing(String reason) {
+            super("maxTokens (--max-tokens): " + reason + " (leave maxTokens unset)");
+            this.reason = reason;
+        }
+
+        public String reason() { return reason; }
+    }
+
     /** The error column's name: errorCol, or outputCol + "_error". */
     public String errorColumn() { return isDefined(errorCol) ? $(errorCol) : $(outputCol) + "_error"; }
 
@@ -161,6 +173,8 @@ public class TagLlmScorer extends Transformer {
         List<String> names = Arrays.asList(schema.fieldNames());
         TaskSpec stored = resolvedTask(readTagFiles());
         TaskSpec t = stored.withColumns(placeholderColumns(stored));
+        // a limit on generated tokens for a task that generates none would be read and change nothing: predict refuses it too
+        if (isSet(maxTokens) && t.type().generatesNothing(t.name()) != null) throw new GeneratesNothing(t.type().generatesNothing(t.name()));
         for (String c : t.promptColumns()) {
             if (!names.contains(c)) {
                 // the read error column is no input to choose: spark score's CSV reader adds it (_corrupt_record), which

@@ -992,6 +992,22 @@ class SparkCliTest {
     }
 
     /**
+     * --max-tokens on a task that generates nothing (QED, a regression read through its head) is refused in predict's
+     * words and with its exit code, and nothing is written; the old command took it and changed nothing.
+     */
+    @Test
+    void maxTokensOnARegressionTaskIsRefusedAsPredictRefusesIt() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", Fixtures.smiles(2));
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", dir.resolve("out.parquet").toString(), "--max-tokens", "20");
+        assertEquals(2, s.exit(), s.err());
+        assertTrue(s.err().contains("--max-tokens: task QED is a regression task, read through its head; only a text task generates tokens"
+                + " (leave out --max-tokens)"), s.err());
+        assertFalse(Files.exists(dir.resolve("out.parquet")));
+    }
+
+    /**
      * A successful run logs no warning, and counts its rows and errors right. The old command read its counts back
      * from the hidden temporary folder (.out.parquet.tmp-PID), which Spark's readers ignore for its leading '.', so
      * every run logged a false "WARN DataSource: All paths were ignored: file:/.../.out.parquet.tmp-PID".
