@@ -313,7 +313,18 @@ public final class Trainer {
     }
 
     private void validate(Validator v, TagSet tags, BestSnapshot best, String stage, int step) throws IOException {
-        Score score = v.score(tags);
+        Score score;
+        try {
+            score = v.score(tags);
+        } catch (tagllm.task.NonFiniteOutputs e) {
+            // before this stage's first update the outputs of the model and tags as given are not finite: no step can
+            // mend that, and the error names the row. After an update the trained values have diverged: no score at this
+            // step (never kept as the best), and the next step's loss check stops the stage as diverged, as it did
+            // before the validators refused non-finite outputs
+            if (!best.validated()) throw e;
+            progress.message("stage " + stage + ": no validation score at step " + step + ": " + e.getMessage());
+            score = Score.of(Double.NaN);
+        }
         ObjectNode r = log.newRecord();
         r.put("stage", stage);
         r.put("step", step);
