@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tagllm.model.Model;
 import tagllm.tag.Sequence;
 import tagllm.task.Example;
+import tagllm.testutil.ProteinCaseExperiment;
 import tagllm.testutil.Shared;
 import tagllm.train.Experiment;
 import tagllm.train.Progress;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -24,14 +24,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * method the tokens of the same file in upper case.
  */
 class TagFreeProteinCaseTest {
-    private static final String[] PROTEINS = {"mkvlaag", "mktayiak", "gsshhhh", "mvlspad", "mkkllpt", "maltr", "mstnpkp", "mgqq"};
-
     @Test
     void baselinesReadLowerCaseProteinsAsTagLlmDoes(@TempDir Path dir) throws Exception {
         Path modelDir = Shared.model("stories260K");
         Model model = Model.load(modelDir);
-        List<List<int[]>> lower = tokens(model, write(dir, modelDir, "lower", false));
-        List<List<int[]>> upper = tokens(model, write(dir, modelDir, "upper", true));
+        List<List<int[]>> lower = tokens(model, ProteinCaseExperiment.write(dir, modelDir, "lower", false));
+        List<List<int[]>> upper = tokens(model, ProteinCaseExperiment.write(dir, modelDir, "upper", true));
         assertEquals(3, lower.size());
         for (int split = 0; split < 3; split++) {
             assertFalse(upper.get(split).isEmpty(), "split " + split + " has rows");
@@ -57,31 +55,5 @@ class TagFreeProteinCaseTest {
             out.add(ids);
         }
         return out;
-    }
-
-    private static Path write(Path dir, Path model, String name, boolean upperCase) throws Exception {
-        StringBuilder csv = new StringBuilder("protein,y,split\n");
-        String[] splits = {"train", "train", "train", "train", "valid", "valid", "test", "test"};
-        for (int i = 0; i < PROTEINS.length; i++) {
-            String p = upperCase ? PROTEINS[i].toUpperCase(Locale.ROOT) : PROTEINS[i];
-            csv.append(p).append(',').append(0.1 * (i + 1)).append(',').append(splits[i]).append('\n');
-        }
-        Path data = Files.writeString(dir.resolve(name + ".csv"), csv);
-        Path yaml = dir.resolve(name + ".yaml");
-        Files.writeString(yaml, """
-                model: %s
-                seed: 1
-                tag_length: 2
-                tasks:
-                  t:
-                    type: regression
-                    template: "The protein <Protein> {protein} scores <Score> {label}"
-                    label: y
-                    tags: {"<Score>": function}
-                    data: {path: %s}
-                stages:
-                  - {name: s, stage: 2, tasks: [t], max_steps: 1, batch_size: 2}
-                """.formatted(model, data));
-        return yaml;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.model.Model;
+import tagllm.testutil.ProteinCaseExperiment;
 import tagllm.testutil.Shared;
 import tagllm.train.Experiment;
 import tagllm.train.Progress;
@@ -12,7 +13,6 @@ import tagllm.train.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -24,14 +24,12 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class SuiteProteinCaseTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] PROTEINS = {"mkvlaag", "mktayiak", "gsshhhh", "mvlspad", "mkkllpt", "maltr", "mstnpkp", "mgqq"};
-
     @Test
     void probeReadsLowerCaseProteinsAsTagLlmDoes(@TempDir Path dir) throws Exception {
         Path modelDir = Shared.model("stories260K");
         Model model = Model.load(modelDir);
-        JsonNode lower = run(model, dir, write(dir, modelDir, "lower", false));
-        JsonNode upper = run(model, dir, write(dir, modelDir, "upper", true));
+        JsonNode lower = run(model, dir, ProteinCaseExperiment.write(dir, modelDir, "lower", false));
+        JsonNode upper = run(model, dir, ProteinCaseExperiment.write(dir, modelDir, "upper", true));
         assertEquals(2, upper.path("test_rows").asInt(), upper.toString());
         assertEquals(upper.path("test_rows").asInt(), lower.path("test_rows").asInt());
         assertEquals(upper.path("test_predictions").path("tag_llm"), lower.path("test_predictions").path("tag_llm"), "Tag-LLM folds the case itself");
@@ -46,31 +44,5 @@ class SuiteProteinCaseTest {
         JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
         assertEquals(1, results.size());
         return results.get(0);
-    }
-
-    private static Path write(Path dir, Path model, String name, boolean upperCase) throws Exception {
-        StringBuilder csv = new StringBuilder("protein,y,split\n");
-        String[] splits = {"train", "train", "train", "train", "valid", "valid", "test", "test"};
-        for (int i = 0; i < PROTEINS.length; i++) {
-            String p = upperCase ? PROTEINS[i].toUpperCase(Locale.ROOT) : PROTEINS[i];
-            csv.append(p).append(',').append(0.1 * (i + 1) + 0.03 * (i % 3)).append(',').append(splits[i]).append('\n');
-        }
-        Path data = Files.writeString(dir.resolve(name + ".csv"), csv);
-        Path yaml = dir.resolve(name + ".yaml");
-        Files.writeString(yaml, """
-                model: %s
-                seed: 1
-                tag_length: 2
-                tasks:
-                  t:
-                    type: regression
-                    template: "The protein <Protein> {protein} scores <Score> {label}"
-                    label: y
-                    tags: {"<Score>": function}
-                    data: {path: %s}
-                stages:
-                  - {name: s, stage: 2, tasks: [t], max_steps: 1, batch_size: 2}
-                """.formatted(model, data));
-        return yaml;
     }
 }
