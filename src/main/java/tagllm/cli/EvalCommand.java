@@ -235,20 +235,9 @@ public final class EvalCommand implements Callable<Integer> {
             case LANGUAGE_MODEL -> {
                 LanguageModelLoss lm = new LanguageModelLoss(p.model(), p.tags());
                 inChunks(firstChunk, scored, n, render, (done, chunk) -> chunk.forEach(lm::add));
-                double loss = lm.mean(), perplexity = Math.exp(loss);
                 // as the other tasks' metrics: a value that is not a number is null with its reason (Jackson wrote "NaN")
-                List<String> undefined = new ArrayList<>();
-                if (!Double.isFinite(loss)) {
-                    undefined.add("next_token_loss: the mean token loss is " + loss + ": the forward pass overflowed (weights or tags "
-                            + "too large for float, or a diverged training run)");
-                    undefined.add("perplexity: exp(next_token_loss), undefined with it");
-                } else if (!Double.isFinite(perplexity)) {
-                    undefined.add("perplexity: exp(" + loss + ") is beyond the largest double (a loss above 709.78 nats)");
-                }
-                java.util.Map<String, Double> metrics = new java.util.LinkedHashMap<>();
-                metrics.put("next_token_loss", loss);
-                metrics.put("perplexity", perplexity);
-                Report.putMetrics(o, metrics, undefined);
+                var loss = new tagllm.eval.NextTokenLoss(lm.mean(), "weights or tags too large for float, or a diverged training run");
+                Report.putMetrics(o, loss.metrics(), loss.undefined());
             }
         }
         var out = spec.commandLine().getOut();

@@ -76,17 +76,12 @@ public final class PerplexityCommand implements Callable<Integer> {
             o.put("tokens", r.tokens());
             // eval names the same quantity (mean next-token cross-entropy, nats/token) next_token_loss; "nll" is kept
             // beside it for scripts written against builds up to 82e45ea. As eval: a value that is not a finite number
-            // is null with its reason under "undefined" (Jackson wrote the strings "NaN" and "Infinity")
-            java.util.List<String> undefined = new java.util.ArrayList<>();
-            if (!Double.isFinite(r.nll())) {
-                undefined.add("next_token_loss: the mean token loss is " + r.nll() + ": the forward pass overflowed (weights too large for float)");
-                undefined.add("perplexity: exp(next_token_loss), undefined with it");
-            } else if (!Double.isFinite(r.perplexity())) {
-                undefined.add("perplexity: exp(" + r.nll() + ") is beyond the largest double (a loss above 709.78 nats)");
-            }
-            putFinite(o, "next_token_loss", r.nll());
-            putFinite(o, "nll", r.nll());
-            putFinite(o, "perplexity", r.perplexity());
+            // is null with its reason under "undefined" (Jackson wrote the strings "NaN" and "Infinity"); eval's rule and words
+            var loss = new tagllm.eval.NextTokenLoss(r.nll(), "weights too large for float");
+            java.util.List<String> undefined = loss.undefined();
+            putFinite(o, "next_token_loss", loss.loss());
+            putFinite(o, "nll", loss.loss());
+            putFinite(o, "perplexity", loss.perplexity());
             o.put("window", w);
             o.put("stride", s);
             o.put("windows", r.windows());
