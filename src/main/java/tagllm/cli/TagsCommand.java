@@ -131,7 +131,12 @@ public final class TagsCommand {
             ObjectNode o = om.createObjectNode();
             o.putObject("model").put("name", s.modelName()).put("fingerprint", s.modelFingerprint());
             ArrayNode tags = o.putArray("tags");
-            for (Tag t : s.tags()) tags.addObject().put("name", t.name()).put("kind", t.kind().label()).put("p", t.length()).put("hidden", t.hidden());
+            // tag_length as the experiment file names p, hidden_size as model info names the width; the tag file's own
+            // short names (p, hidden), all builds up to 82e45ea wrote here, kept beside them for scripts that read them
+            for (Tag t : s.tags()) {
+                tags.addObject().put("name", t.name()).put("kind", t.kind().label()).put("tag_length", t.length()).put("hidden_size", t.hidden())
+                        .put("p", t.length()).put("hidden", t.hidden());
+            }
             ArrayNode heads = o.putArray("heads");
             for (RegressionHead h : s.heads().values()) {
                 // the label map too, as the text form shows it: predictions are (w·h + b)·scale + shift

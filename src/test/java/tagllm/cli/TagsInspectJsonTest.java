@@ -37,6 +37,25 @@ class TagsInspectJsonTest {
         assertTrue(r.out().contains("label_shift") && r.out().contains("label_scale"), r.out());
     }
 
+    /**
+     * Each tag's vectors and their width under the names the experiment file and model info give them (tag_length,
+     * hidden_size), where the JSON had only the tag file's short p and hidden (still written beside them).
+     */
+    @Test
+    void eachTagsLengthAndWidthAreNamedAsElsewhere(@TempDir Path dir) throws Exception {
+        TagSet s = new TagSet("tiny", "fp");
+        s.put(new Tag("<QED>", TagKind.FUNCTION, 2, 3, new float[]{-1, 0.5f, 7, 1, 2, 3}));
+        Path f = dir.resolve("a.tags.safetensors");
+        TagFile.write(s, f);
+        CliRun r = CliRun.of("tags", "inspect", "--json", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode tag = new ObjectMapper().readTree(r.out()).path("tags").get(0);
+        assertEquals(2, tag.path("tag_length").asInt(-1), tag.toString());
+        assertEquals(3, tag.path("hidden_size").asInt(-1), tag.toString());
+        assertEquals(2, tag.path("p").asInt(-1), tag.toString());
+        assertEquals(3, tag.path("hidden").asInt(-1), tag.toString());
+    }
+
     /** The text form showed a classification task's type and template but not its classes, which name predict's prob_ columns. */
     @Test
     void theTextGivesEachTasksClassesOrLabels(@TempDir Path dir) throws Exception {
