@@ -233,8 +233,7 @@ final class PredictChunks implements ChunkedRows.Handler {
         long last = chunk.get(rows.getLast()).origin().line();
         String which = rows.size() == 1 ? "this row"
                 : "the batch of rows on lines " + first.line() + "-" + last + " (" + rows.size() + " rows)";
-        String why = e.getMessage() != null ? e.getMessage() : e.toString();
-        return new IllegalStateException(first + ": the model failed predicting " + which + ": " + why, e);
+        return new IllegalStateException(first + ": the model failed predicting " + which + ": " + TagPredictor.modelFailureReason(e), e);
     }
 
     /**

@@ -321,6 +321,16 @@ public final class TagPredictor {
     }
 
     /**
+     * What failed when the model call itself threw, in words, the same in predict's stop message and Spark scoring's
+     * row error: the exception's message (an engine's says what it refused), its class name only when it has none (a
+     * bare NullPointerException, an empty message), where toString() put "java.lang.IllegalArgumentException: " before every message.
+     */
+    public static String modelFailureReason(Throwable e) {
+        String message = e.getMessage();
+        return message != null && !message.isBlank() ? message : e.getClass().getName();
+    }
+
+    /**
      * The error a prediction that is not a finite number gets, the same in predict, serve and Spark scoring (a head
      * whose output overflows; JSON and CSV readers have no NaN or Infinity to take it as).
      */

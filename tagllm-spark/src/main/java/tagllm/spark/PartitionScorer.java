@@ -162,7 +162,7 @@ final class PartitionScorer implements Iterator<Row> {
                             errors.set(i, TagPredictor.contextFullNote(renderer.context(), prompts.get(i).sequence().length(), spec.maxTokens()));
                         }
                     } catch (RuntimeException e) {
-                        errors.set(i, GENERATION_FAILED + e.getMessage());
+                        errors.set(i, GENERATION_FAILED + TagPredictor.modelFailureReason(e));
                     }
                 }
             }
@@ -170,7 +170,8 @@ final class PartitionScorer implements Iterator<Row> {
             // a failure of the whole batch (not of one row's input): every row of it says so, none is dropped
             for (int i : ok) {
                 results[i] = null;
-                errors.set(i, BATCH_FAILED + e);
+                // in words, as predict's stop message says it (e.toString() began with the exception's class name)
+                errors.set(i, BATCH_FAILED + TagPredictor.modelFailureReason(e));
             }
         } finally {
             ExecutorModels.COMPUTE.unlock();

@@ -65,6 +65,14 @@ class ScoreModelFailureExitTest {
                 assertEquals(4, rows.size());
                 long failed = rows.stream().filter(x -> x.getString(x.fieldIndex("prediction_error")).startsWith("batch failed: ")).count();
                 assertEquals(3, failed);
+                // what failed in words, as predict's stop message gives it (the engine's message, the exception's
+                // class only when it has none): was "batch failed: java.lang.IllegalArgumentException: token id ..."
+                for (Row x : rows) {
+                    String error = x.getString(x.fieldIndex("prediction_error"));
+                    if (error.startsWith("batch failed: ")) {
+                        assertTrue(error.matches("batch failed: token id \\d+ is outside the vocabulary \\[0, 40\\)"), error);
+                    }
+                }
             } finally {
                 spark.stop();
             }
