@@ -968,7 +968,8 @@ class SparkCliTest {
         Path in = idCsv(dir.resolve("in.csv"), "smiles", Fixtures.smiles(2));
         Map<String, String> said = Map.of("--partitions=0", "--partitions must be at least 1, got 0",
                 "--batch-rows=-1", "--batch-rows must be at least 1 position per forward pass, got -1",
-                "--compute=fp16", "--compute must be f32 or bf16, got 'fp16'");
+                "--compute=fp16", "--compute must be f32 or bf16, got 'fp16'",
+                "--max-model-failures=-1", "--max-model-failures must be at least 0, got -1");
         for (var e : said.entrySet()) {
             Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
                     "--input", in.toString(), "--output", dir.resolve("out.parquet").toString(), e.getKey());
