@@ -191,6 +191,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 scored = scorer.transform(df);
             } catch (TagLlmScorer.GeneratesNothing e) { // in predict's words and with its exit code: the command line asks for what cannot be
                 throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens: " + e.reason() + " (leave out --max-tokens)");
+            } catch (TagLlmScorer.InputColsRefused e) { // as predict answers a --column its task cannot take: the option, exit 2
+                throw new CommandLine.ParameterException(spec.commandLine(), "--input-cols " + e.inputCols() + ": " + e.reason());
             }
             try {
                 (csv != null ? scored.drop(csv.readErrorCol()) : scored).write().parquet(tmp.toString());

@@ -150,6 +150,26 @@ public class TagLlmScorer extends Transformer {
 
     public IntParam maxTokens() { return maxTokens; }
 
+    /**
+     * inputCols that cannot fill the task's placeholders (a placeholder the template lacks, a count other than the
+     * placeholders', the two forms mixed, a task's own column at another placeholder's place): the caller's options
+     * are at fault, not the data, so spark score answers it as predict answers a wrong --column (exit 2).
+     * {@code inputCols()} is the list as given, {@code reason()} why it was refused.
+     */
+    public static final class InputColsRefused extends IllegalArgumentException {
+        private final String inputCols, reason;
+
+        InputColsRefused(String inputCols, String reason) {
+            super("inputCols " + inputCols + ": " + reason);
+            this.inputCols = inputCols;
+            this.reason = reason;
+        }
+
+        public String inputCols() { return inputCols; }
+
+        public String reason() { return reason; }
+    }
+
     /** maxTokens set for a task that generates no tokens (regression, classification): {@code reason()} says which and why. */
     public static final class GeneratesNothing extends IllegalArgumentException {
         private final String reason;
@@ -256,7 +276,7 @@ public class TagLlmScorer extends Transformer {
         if (!isDefined(inputCols)) return Map.of();
         List<String> entries = List.of($(inputCols));
         List<String> placeholders = task.promptPlaceholders();
-        String given = "inputCols " + String.join(",", entries.stream().map(InputColumns::shown).toList()) + ": ";
+        String given = String.join(",", entries.stream().map(InputColumns::shown).toList());
         String they = "task " + task.name() + "'s placeholders are " + String.join(", ", placeholders);
         long mapped = entries.stream().filter(e -> e.contains("=")).count();
         Map<String, String> out = new LinkedHashMap<>();
@@ -265,20 +285,20 @@ public class TagLlmScorer extends Transformer {
                 int eq = e.indexOf('=');
                 String placeholder = e.substring(0, eq).strip(), column = e.substring(eq + 1).strip();
                 if (!placeholders.contains(placeholder)) {
-                    throw new IllegalArgumentException(given + "task " + task.name() + "'s template has no placeholder '" + placeholder
+                    throw new InputColsRefused(given, "task " + task.name() + "'s template has no placeholder '" + placeholder
                             + "' to read from another column (it has: " + String.join(", ", placeholders) + ")");
                 }
-                if (column.isEmpty()) throw new IllegalArgumentException(given + "no column given for placeholder '" + placeholder + "'");
-                if (out.put(placeholder, column) != null) throw new IllegalArgumentException(given + "placeholder '" + placeholder + "' is mapped twice");
+                if (column.isEmpty()) throw new InputColsRefused(given, "no column given for placeholder '" + placeholder + "'");
+                if (out.put(placeholder, column) != null) throw new InputColsRefused(given, "placeholder '" + placeholder + "' is mapped twice");
             }
             return out;
         }
         if (mapped > 0) {
-            throw new IllegalArgumentException(given + "give either one column per placeholder in the template's order, or "
+            throw new InputColsRefused(given, "give either one column per placeholder in the template's order, or "
                     + "PLACEHOLDER=COLUMN entries, not both (" + they + ")");
         }
         if (entries.size() != placeholders.size()) {
-            throw new IllegalArgumentException(given + entries.size() + " column(s) for " + placeholders.size() + " placeholder(s): " + they
+            throw new InputColsRefused(given, entries.size() + " column(s) for " + placeholders.size() + " placeholder(s): " + they
                     + "; give one column each, in that order, or PLACEHOLDER=COLUMN for those read from another column");
         }
         for (int i = 0; i < entries.size(); i++) {
@@ -286,7 +306,7 @@ public class TagLlmScorer extends Transformer {
             // would feed each placeholder its neighbour's values
             for (int j = 0; j < placeholders.size(); j++) {
                 if (j != i && task.column(placeholders.get(j)).equals(entries.get(i)) && !task.column(placeholders.get(i)).equals(entries.get(i))) {
-                    throw new IllegalArgumentException(given + "'" + entries.get(i) + "' is the column of placeholder '" + placeholders.get(j)
+                    throw new InputColsRefused(given, "'" + entries.get(i) + "' is the column of placeholder '" + placeholders.get(j)
                             + "' but comes at the place of '" + placeholders.get(i) + "' (" + they + ", in that order); give the columns in "
                             + "that order, or PLACEHOLDER=COLUMN");
                 }

@@ -979,6 +979,29 @@ class SparkCliTest {
         assertFalse(Files.exists(dir.resolve("out.parquet")));
     }
 
+    /**
+     * --input-cols that cannot fill the task's placeholders is the command line's fault, as predict's --column naming
+     * a placeholder the template lacks is (exit 2, the usage): the old command answered exit 1, "error: inputCols ...",
+     * the scorer's parameter name, which is no option of spark score. Nothing is written.
+     */
+    @Test
+    void inputColsThatCannotFillThePlaceholdersAreUsageErrorsAsPredictsColumn() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = idCsv(dir.resolve("in.csv"), "mol", Fixtures.smiles(2));
+        Run p = tagllm("predict", "-q", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--column", "nope=mol", "--output", dir.resolve("pred.csv").toString());
+        assertEquals(2, p.exit(), p.err());
+        Map<String, String> said = Map.of("nope=mol", "--input-cols nope=mol: task QED's template has no placeholder 'nope'",
+                "mol,id", "--input-cols mol,id: 2 column(s) for 1 placeholder(s)");
+        for (var e : said.entrySet()) {
+            Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                    "--input", in.toString(), "--input-cols", e.getKey(), "--output", dir.resolve("out.parquet").toString());
+            assertEquals(2, s.exit(), e.getKey() + ": " + s.err());
+            assertTrue(s.err().contains(e.getValue()), s.err());
+        }
+        assertFalse(Files.exists(dir.resolve("out.parquet")));
+    }
+
     @Test
     void maxTokensBelowOneIsRefusedAsPredictRefusesIt() throws Exception {
         Path tags = Fixtures.qedTags(dir);
