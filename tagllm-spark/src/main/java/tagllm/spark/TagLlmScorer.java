@@ -291,7 +291,7 @@ public class TagLlmScorer extends Transformer {
                 if (column.isEmpty()) throw new InputColsRefused(given, "no column given for placeholder '" + placeholder + "'");
                 if (out.put(placeholder, column) != null) throw new InputColsRefused(given, "placeholder '" + placeholder + "' is mapped twice");
             }
-            return out;
+            return withoutLabel(task, given, out);
         }
         if (mapped > 0) {
             throw new InputColsRefused(given, "give either one column per placeholder in the template's order, or "
@@ -313,7 +313,22 @@ public class TagLlmScorer extends Transformer {
             }
             out.put(placeholders.get(i), entries.get(i));
         }
-        return out;
+        return withoutLabel(task, given, out);
+    }
+
+    /**
+     * The columns, unless one would feed a placeholder the task's label (a test set scored with its label column
+     * beside the input): the prompt would hold the answer. predict refuses such a --column in the same words.
+     */
+    private static Map<String, String> withoutLabel(TaskSpec task, String given, Map<String, String> columns) {
+        if (!task.type().readsHead()) return columns;
+        for (var e : columns.entrySet()) {
+            if (task.labelColumns().contains(e.getValue())) {
+                throw new InputColsRefused(given, "task " + task.name() + "'s placeholder '" + e.getKey() + "' would read the label column '"
+                        + e.getValue() + "' as an input, so the prompt would hold the answer; map it to the input's column");
+            }
+        }
+        return columns;
     }
 
     private ComputePrecision precision() {

@@ -1002,6 +1002,29 @@ class SparkCliTest {
         assertFalse(Files.exists(dir.resolve("out.parquet")));
     }
 
+    /**
+     * --input-cols feeding a placeholder the task's label column (a test set scored with its labels beside the input)
+     * is refused as predict refuses --column smiles=qed: the prompt would hold the answer. The old command scored
+     * the label's values as the input (exit 0).
+     */
+    @Test
+    void inputColsReadingTheLabelColumnIsRefusedAsPredictRefusesIt() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = Files.writeString(dir.resolve("labelled.csv"), "id,smiles,qed\n0,CCO,0.41\n1,c1ccccc1,0.44\n");
+        Run p = tagllm("predict", "-q", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED", "--input", in.toString(),
+                "--column", "smiles=qed", "--output", dir.resolve("pred.csv").toString());
+        assertEquals(2, p.exit(), p.err());
+        String why = "task QED's placeholder 'smiles' would read the label column 'qed' as an input, so the prompt would hold the answer";
+        assertTrue(p.err().contains("--column smiles=qed: " + why), p.err());
+        for (String cols : List.of("smiles=qed", "qed")) {
+            Run s = tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(), "--task", "QED",
+                    "--input", in.toString(), "--input-cols", cols, "--output", dir.resolve("out.parquet").toString());
+            assertEquals(2, s.exit(), cols + ": " + s.err());
+            assertTrue(s.err().contains("--input-cols " + cols + ": " + why), s.err());
+        }
+        assertFalse(Files.exists(dir.resolve("out.parquet")));
+    }
+
     @Test
     void maxTokensBelowOneIsRefusedAsPredictRefusesIt() throws Exception {
         Path tags = Fixtures.qedTags(dir);
