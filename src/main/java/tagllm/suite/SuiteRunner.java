@@ -92,6 +92,7 @@ public final class SuiteRunner {
     /** Runs every seed into output/seed-N and writes output/results.json and output/results.md. */
     public List<Score> run(Experiment base, List<Long> seeds, Path output, boolean force) throws IOException {
         requireRunnable(base, seeds, output, force);
+        for (long seed : seeds) requireBothClassesScored(reseeded(base, seed, output.resolve("seed-" + seed)), seed);
         // --force starts over: an earlier suite's tables must not stand beside this run's if it stops part-way
         Files.deleteIfExists(output.resolve("results.md"));
         Files.deleteIfExists(output.resolve("results.json"));
@@ -156,7 +157,6 @@ public final class SuiteRunner {
                         + "'): nothing to score it on");
             }
         }
-        for (long seed : seeds) requireBothClassesTested(reseeded(base, seed, output.resolve("seed-" + seed)), seed);
         if (!force) {
             List<Path> earlier = earlierSeedFolders(output);
             if (!earlier.isEmpty()) {
@@ -180,30 +180,51 @@ public final class SuiteRunner {
     }
 
     /**
-     * AUROC needs both classes among a classification task's test rows; each seed makes its own split, so each seed's
-     * first max_eval test rows are checked here rather than after that seed (and every seed before it) has trained.
+     * AUROC needs both classes among a classification task's scored test rows; each seed makes its own split, so each
+     * seed's are checked here rather than after that seed (and every seed before it) has trained. The rows checked are
+     * the ones {@link #score} reads: the first max_eval that render both with tags of the lengths training gives them
+     * and without (not the first max_eval raw rows, which a row too long for the prompt shifts).
      */
-    private static void requireBothClassesTested(Experiment e, long seed) {
+    private void requireBothClassesScored(Experiment e, long seed) throws IOException {
         DatasetRows rows = new DatasetRows(false);
+        Experiment resolved = null;
         for (String name : scoredTasks(e)) {
-            TaskSpec task = e.tasks().get(name);
-            if (task.type() != TaskType.CLASSIFICATION || task.labelColumns().size() != 1) continue;
-            String column = task.labelColumns().getFirst();
-            DataSpec ds = e.data().get(name);
-            List<Row> test = rows.load(ds, "test");
-            if (ds.maxEval() > 0 && test.size() > ds.maxEval()) test = test.subList(0, ds.maxEval());
-            Set<String> classes = new LinkedHashSet<>();
-            for (Row r : test) {
-                String v = r.has(column) ? r.get(column).strip() : "";
-                if (!v.isEmpty()) classes.add(v);
-            }
+            if (e.tasks().get(name).type() != TaskType.CLASSIFICATION || e.tasks().get(name).labelColumns().size() != 1) continue;
+            if (resolved == null) resolved = tagllm.train.ClassificationHeads.resolveClasses(e, rows::load);
+            TaskSpec task = resolved.tasks().get(name);
+            DataSpec ds = resolved.data().get(name);
+            TokenizerEncoder enc = new TokenizerEncoder(model.tokenizer());
+            int positions = model.config().maxPositions();
+            ExampleRenderer tagged = new ExampleRenderer(task, tagLengths(resolved, task), enc, positions);
+            Rendered test = render(tagged, ExampleRenderer.tagFree(task, enc, positions), rows.load(ds, "test"), ds.maxEval());
+            Set<Integer> classes = new LinkedHashSet<>();
+            for (Example x : test.tagged()) classes.add((int) x.label());
             if (classes.size() == 1) {
-                throw new IllegalArgumentException("task " + name + ", seed " + seed + ": the " + Plural.count(test.size(), "test row") + " of " + ds.path()
-                        + (ds.maxEval() > 0 ? " (the first " + ds.maxEval() + " of the seed's test split, max_eval)" : "")
-                        + " hold only class '" + classes.iterator().next() + "'; AUROC needs both: raise max_eval, or choose other seeds"
-                        + " or another split");
+                int n = test.tagged().size();
+                throw new IllegalArgumentException("task " + name + ", seed " + seed + ": the " + Plural.count(n, "test row") + " of " + ds.path()
+                        + " that " + (n == 1 ? "is" : "are") + " scored"
+                        + (ds.maxEval() > 0 ? " (the first " + ds.maxEval() + " of the seed's test split that fit the prompt, max_eval"
+                                + (test.skipped().count() > 0 ? "; " + Plural.count(test.skipped().count(), "row") + " before them "
+                                        + (test.skipped().count() == 1 ? "does" : "do") + " not fit" : "") + ")" : "")
+                        + " hold only class '" + task.classes().classes().get(classes.iterator().next()) + "'; AUROC needs both: raise max_eval,"
+                        + " or choose other seeds or another split");
             }
         }
+    }
+
+    /**
+     * Tags of the lengths a seed's run gives the task's prompt (the experiment's init files, then new tags of the
+     * experiment's lengths), their values zero: which rows fit depends on the lengths only, as compare's renderer knows.
+     */
+    private TagSet tagLengths(Experiment e, TaskSpec task) throws IOException {
+        TagSet tags = ExperimentRunner.initialTags(e, model.name(), model.fingerprint());
+        int d = model.config().hiddenSize();
+        for (String tag : task.parsedTemplate().tagNames()) {
+            if (tags.has(tag)) continue;
+            int p = e.tagLength(task.kindOf(tag));
+            tags.put(new tagllm.tag.Tag(tag, task.kindOf(tag), p, d, new float[p * d]));
+        }
+        return tags;
     }
 
     /** The experiment with this seed for training and for every seeded split, writing into out. */

@@ -99,8 +99,57 @@ class SuiteAndCompareRefusalsTest {
                 """);
         Path out = dir.resolve("out");
         refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
-                "task bbbp, seed 0: the 2 test rows of " + dir.resolve("d.csv") + " (the first 2 of the seed's test split, max_eval) hold only class '1'");
+                "task bbbp, seed 0: the 2 test rows of " + dir.resolve("d.csv") + " that are scored (the first 2 of the seed's test split"
+                        + " that fit the prompt, max_eval) hold only class '1'");
         assertFalse(Files.exists(out.resolve("seed-0")), "nothing trained");
+    }
+
+    /** Eight training rows of both classes, two valid rows, then {@code test}; BBBP with max_eval 2, one training step. */
+    private static Path bbbpWithTestRows(Path dir, String test) throws Exception {
+        StringBuilder csv = new StringBuilder("smiles,p_np,split\n");
+        String[] mols = {"CCO", "CCN", "CCC", "CCCl", "CCCO", "OCCO"};
+        for (int i = 0; i < mols.length; i++) csv.append(mols[i]).append(',').append(i % 2).append(",train\n");
+        csv.append("CO,0,valid\nCN,1,valid\n").append(test);
+        Files.writeString(dir.resolve("d.csv"), csv);
+        return TinyExperiment.write(dir, """
+                tasks:
+                  bbbp: {preset: BBBP, data: {path: d.csv, max_eval: 2}}
+                stages:
+                  - {name: s, stage: 2, tasks: [bbbp], batch_size: 2, max_steps: 1}
+                """);
+    }
+
+    /** A SMILES of 3,000 atoms: valid, and longer than stories260K's 512 positions, so the row never renders. */
+    private static final String TOO_LONG = "C".repeat(3000);
+
+    /**
+     * The classes were checked on the first max_eval RAW test rows, while the suite scores the first max_eval rows
+     * that fit the prompt. Here the first test row (class 0) is too long, so the scored rows are lines 11 and 12, both
+     * class 1: the raw check saw classes 0 and 1 and let the seed train, and the suite stopped only when it scored the
+     * trained seed (exit 1, its training lost).
+     */
+    @Test
+    void theClassCheckReadsTheTestRowsThatAreScoredNotTheFirstRawOnes(@TempDir Path dir) throws Exception {
+        Path exp = bbbpWithTestRows(dir, TOO_LONG + ",0,test\nNCCN,1,test\nOCCCO,1,test\nCCOC,0,test\n");
+        Path out = dir.resolve("out");
+        refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
+                "task bbbp, seed 0: the 2 test rows of " + dir.resolve("d.csv") + " that are scored (the first 2 of the seed's test split"
+                        + " that fit the prompt, max_eval; 1 row before them does not fit) hold only class '1'");
+        assertFalse(Files.exists(out.resolve("seed-0")), "nothing trained");
+    }
+
+    /**
+     * The other way round: the first raw test rows (a too-long row and a row, both class 1) were refused as one class,
+     * though the rows scored (lines 11 and 12) hold both classes.
+     */
+    @Test
+    void aTooLongRowOfTheOnlyClassDoesNotRefuseTestRowsThatHoldBoth(@TempDir Path dir) throws Exception {
+        Path exp = bbbpWithTestRows(dir, TOO_LONG + ",1,test\nNCCN,1,test\nCCOC,0,test\n");
+        Path out = dir.resolve("out");
+        CliRun r = CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        String results = Files.readString(out.resolve("results.json"));
+        assertTrue(results.contains("\"test_rows\" : 2"), results);
     }
 
     /** A multi-label task, which the suite cannot score, trained every stage of the first seed before it was refused. */
