@@ -288,6 +288,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             Hyper h = Hyper.read(s, base);
             requireSomeLoss(s, h, enrich, st.stream().map(tasks::get).toList());
             requireSomethingTrains(s, stage, train, enrich, h, st.stream().map(tasks::get).toList());
+            if (enrich && s.has("enrich")) requireEnrichmentMatters(s, h, st.stream().map(tasks::get).toList());
             stages.add(new StageSpec(name, stage, st, train, enrich, h));
         }
         String engineName = c.string("engine", "local");
@@ -379,6 +380,32 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         throw s.error("head_lr_scale", "is 0, which freezes heads, and stage " + stage + " trains no tag of its tasks (it trains function tags"
                 + (stage == 2 ? ", and the domain tags when enriched" : "") + "; the tasks use none), so it would train nothing: give"
                 + " head_lr_scale > 0, or a function tag in a template");
+    }
+
+    /**
+     * enrich: true written on a stage 2 that it leaves as it is. Enrichment does two things (ExperimentRunner.trainableNames,
+     * Trainer.losses): the domain tags of the stage's templates train, and every example gets the next-token loss on its
+     * prompt text. Without a domain tag only the loss is left, and it reaches no tag: a regression or classification
+     * example ends at its function tag (the position its head reads), so the loss is on text before every tag, and a text
+     * task has that loss anyway. Only in a stage mixing the two does it change something (the head tasks' prompt tokens
+     * join the mean the text tasks' loss is taken over, lowering its weight), and that is not refused. The robust recipe's
+     * default is not refused either: only what the file says.
+     */
+    private static void requireEnrichmentMatters(ConfigNode s, Hyper h, List<TaskSpec> stageTasks) {
+        boolean text = false, heads = false;
+        for (TaskSpec t : stageTasks) {
+            for (String n : t.parsedTemplate().tagNames()) if (t.kindOf(n) == TagKind.DOMAIN) return;
+            if (t.type() == tagllm.task.TaskType.TEXT) text = true;
+            if (t.type().readsHead()) heads = true;
+        }
+        String why;
+        if (h.ceWeight() == 0) why = "ce_weight is 0, so the next-token loss it adds is 0";
+        else if (!heads) why = "the next-token loss it adds is on already for text tasks";
+        else if (!text) why = "the next-token loss it adds on the prompt text of regression and classification tasks ends before their"
+                + " function tag (the prompt stops at the position the head reads), so it reaches no tag";
+        else return;
+        throw s.error("enrich", "is true, but no template of this stage's tasks has a domain tag for it to train, and " + why
+                + ", so it would change nothing: drop enrich: true, or put a domain tag in a template");
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

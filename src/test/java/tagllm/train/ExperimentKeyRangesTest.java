@@ -148,6 +148,44 @@ class ExperimentKeyRangesTest {
         loads(dir, TASKS + "  - {stage: 2, tasks: [q], train: [<QED>], head_lr_scale: 0}");
     }
 
+    /**
+     * enrich: true on a stage 2 does two things (ExperimentRunner.trainableNames, Trainer.losses): the domain tags of its
+     * templates train, and every example gets the next-token loss on its prompt text. Where the templates hold no domain
+     * tag that loss reaches no tag (a regression prompt ends at its function tag; text tasks have the loss anyway), so
+     * the stage trained bit for bit as without it (checked: `train` with enrich true and false gave identical tag files for
+     * a regression-only and a text-only stage) while the file said it was enriched. Refused when written. A stage mixing
+     * both kinds is accepted: there enrichment changes the text tasks' loss weight (their tag files differed). The robust
+     * recipe's default (enrich on) is not refused.
+     */
+    @Test
+    void enrichThatChangesNothingIsRefused(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        String noDomain = """
+                model: m
+                tasks:
+                  t: {type: text, template: "Name <Say> {name}", tags: {Say: function}, output: name, data: d.csv}
+                  q: {type: regression, template: "Molecule {smiles} has QED <Q> {qed}.", tags: {Q: function}, label: qed, data: d.csv}
+                  h: {type: regression, template: "Molecule {smiles} has QED", label: qed, data: d.csv}
+                  d: {type: text, template: "Molecule <SMILES> {smiles} is <Say> {name}", tags: {SMILES: domain, Say: function}, output: name, data: d.csv}
+                stages:
+                """;
+        String tail = ", so it would change nothing: drop enrich: true, or put a domain tag in a template";
+        assertEquals(f + ":8: stages[0].enrich: is true, but no template of this stage's tasks has a domain tag for it to train, and the"
+                + " next-token loss it adds is on already for text tasks" + tail, refusal(dir, noDomain + "  - {stage: 2, tasks: [t], enrich: true}"));
+        assertEquals(f + ":8: stages[0].enrich: is true, but no template of this stage's tasks has a domain tag for it to train, and the"
+                + " next-token loss it adds on the prompt text of regression and classification tasks ends before their function tag (the"
+                + " prompt stops at the position the head reads), so it reaches no tag" + tail, refusal(dir, noDomain + "  - {stage: 2, tasks: [q, h], enrich: true}"));
+        assertTrue(refusal(dir, noDomain + "  - {stage: 2, tasks: [q, t], enrich: true, ce_weight: 0}")
+                .contains("and ce_weight is 0, so the next-token loss it adds is 0" + tail));
+        // mixed: the head tasks' prompt tokens lower the text task's share of the loss
+        loads(dir, noDomain + "  - {stage: 2, tasks: [q, t], enrich: true}");
+        // a domain tag: enrichment trains it
+        loads(dir, noDomain + "  - {stage: 2, tasks: [d], enrich: true}");
+        loads(dir, noDomain + "  - {stage: 2, tasks: [t], enrich: false}");
+        // the robust recipe turns enrichment on by default: not written, not refused
+        loads(dir, noDomain.replace("model: m", "model: m\nrecipe: robust") + "  - {stage: 2, tasks: [q]}");
+    }
+
     /** seed: beside order: largest_first was read and ignored: that order places scaffold groups by size, with no shuffle to seed. */
     @Test
     void seedBesideLargestFirstIsRefused(@TempDir Path dir) throws Exception {
