@@ -57,8 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (temperature != null && temperature == 0) {
             for (String other : List.of("--top-k", "--top-p", "--seed")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(other)) {
-                    throw new UsageError(other + ": --temperature 0 decodes greedily (the most likely token each step), so " + other
-                            + " would change nothing; leave it out, or give --temperature above 0");
+                    throw new UsageError(other + ": " + tagllm.task.GreedyDecoding.changesNothing(other, "--temperature"));
                 }
             }
         }

@@ -413,6 +413,15 @@ final class ApiHandler extends Handler.Abstract {
         double topP = RequestBodies.optionalDouble(body, "top_p", 1, Double.MIN_VALUE, 1);
         long seed = RequestBodies.optionalLong(body, "seed", 0);
         boolean stream = RequestBodies.optionalBoolean(body, "stream", false);
+        // greedy decoding takes the most likely token: a field that shapes or seeds a sample would be taken and do nothing
+        if (temperature == 0) {
+            for (String field : List.of("top_k", "top_p", "seed")) {
+                if (body.hasNonNull(field)) {
+                    throw ApiException.badRequest(field + ": " + tagllm.task.GreedyDecoding.changesNothing(field, "temperature")
+                            + (body.hasNonNull("temperature") ? "" : " (temperature is 0 when left out)"));
+                }
+            }
+        }
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
         TagService.Decoding decoding = new TagService.Decoding(maxTokens, temperature, topK, topP, seed);
         if (!stream) {

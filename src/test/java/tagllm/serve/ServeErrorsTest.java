@@ -180,6 +180,29 @@ class ServeErrorsTest {
         expectError(post(base, "/v1/generate", gen.formatted("2.5")), 400, "max_tokens", "got 2.5");
     }
 
+    /**
+     * Greedy decoding (temperature 0, also when left out) takes the most likely token: a top_k, top_p or seed beside it
+     * was taken and changed nothing. Refused in generate's words (tagllm generate --temperature 0 --top-k 3 is exit 2).
+     */
+    @Test
+    void samplingFieldsBesideGreedyDecodingAreRefusedAsGenerateRefusesThem() throws Exception {
+        String gen = "{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"Hello\"}], \"max_tokens\": 2, %s}";
+        for (String field : List.of("top_k", "top_p", "seed")) {
+            String value = "\"" + field + "\": " + (field.equals("top_p") ? "0.5" : "3");
+            for (String greedy : List.of("\"temperature\": 0, ", "\"temperature\": null, ", "")) {
+                String m = expectError(post(base, "/v1/generate", gen.formatted(greedy + value)), 400,
+                        field + ": temperature 0 decodes greedily (the most likely token each step), so " + field
+                                + " would change nothing; leave it out, or give temperature above 0");
+                assertEquals(greedy.contains(": 0"), !m.contains("(temperature is 0 when left out)"), m);
+            }
+            assertEquals(200, post(base, "/v1/generate", gen.formatted("\"temperature\": 0.5, " + value)).status(), field + " beside sampling");
+            assertEquals(200, post(base, "/v1/generate", gen.formatted("\"temperature\": 0, \"" + field + "\": null")).status(),
+                    field + " null is left out");
+        }
+        // the streamed answer is refused before its first event, as every refusal before the model runs
+        expectError(post(base, "/v1/generate", gen.formatted("\"stream\": true, \"seed\": 1")), 400, "seed: temperature 0 decodes greedily");
+    }
+
     @Test
     void eachEndpointRunsItsKindOfTask() throws Exception {
         expectError(predict("{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"Hello\"}]}"), 400, "text task", "/v1/generate");
