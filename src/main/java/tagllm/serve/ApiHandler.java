@@ -328,8 +328,13 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private ObjectNode predict(ObjectNode body, Cancellation cancel) {
-        RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs"));
+        RequestBodies.allowOnly(body, Set.of("task", "tag_set", "inputs"), Set.copyOf(DECODING));
         TaskInfo task = task(body);
+        // a regression or classification task generates nothing: a decoding field would be taken and change nothing
+        String nothing = task.type().generatesNothing(task.name());
+        for (String field : DECODING) {
+            if (nothing != null && body.has(field)) throw ApiException.badRequest(field + ": " + nothing + " (leave out " + field + ")");
+        }
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
         if (task.type() == tagllm.task.TaskType.CLASSIFICATION) return classify(task, inputs, cancel);
         TagService.Predictions p = service.predict(task, inputs, cancel);
@@ -397,6 +402,9 @@ final class ApiHandler extends Handler.Abstract {
         }
         return o;
     }
+
+    /** generate's fields beyond the task and its inputs: predict refuses them on a task that generates nothing. */
+    private static final List<String> DECODING = List.of("max_tokens", "temperature", "top_k", "top_p", "seed", "stream");
 
     /**
      * watch: stopped before a stream's last write, which completes the answer inside this call. A stream's headers

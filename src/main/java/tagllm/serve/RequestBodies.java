@@ -88,10 +88,13 @@ final class RequestBodies {
         return at != null && at.getLineNr() > 0 ? m + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")" : m;
     }
 
-    static void allowOnly(ObjectNode o, Set<String> keys) {
+    static void allowOnly(ObjectNode o, Set<String> keys) { allowOnly(o, keys, Set.of()); }
+
+    /** As {@link #allowOnly(ObjectNode, Set)}, letting through {@code refusedLater}: keys the caller refuses itself, for a reason it knows. */
+    static void allowOnly(ObjectNode o, Set<String> keys, Set<String> refusedLater) {
         for (var it = o.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!keys.contains(k)) {
+            if (!keys.contains(k) && !refusedLater.contains(k)) {
                 throw ApiException.badRequest("unknown field '" + k + "' (expected " + String.join(", ", keys.stream().sorted().toList()) + ")");
             }
         }

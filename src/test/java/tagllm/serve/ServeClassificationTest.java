@@ -44,6 +44,11 @@ class ServeClassificationTest {
                     smiles.stream().map(x -> Map.of("smiles", x)).toList())));
             assertEquals(200, r.status(), r.body());
             JsonNode o = r.json();
+            // a classification task generates nothing: max_tokens is refused in predict's words (exit 2 there)
+            Reply withMaxTokens = post(server.uri(), "/v1/predict", "{\"task\": \"BBBP\", \"inputs\": [{\"smiles\": \"CCO\"}], \"max_tokens\": 8}");
+            assertEquals(400, withMaxTokens.status(), withMaxTokens.body());
+            assertEquals("max_tokens: task BBBP is a classification task, read through its head; only a text task generates tokens"
+                    + " (leave out max_tokens)", withMaxTokens.error());
             assertEquals("0", o.path("classes").get(0).asText());
             assertEquals("1", o.path("classes").get(1).asText());
             for (int i = 0; i < smiles.size(); i++) {

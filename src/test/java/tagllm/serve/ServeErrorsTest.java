@@ -171,8 +171,8 @@ class ServeErrorsTest {
         expectError(predict("{\"task\": \"QED\", \"inputs\": {\"smiles\": \"CCO\"}}"), 400, "inputs: expected an array", "got an object");
         expectError(predict("{\"task\": \"QED\", \"inputs\": [\"CCO\"]}"), 400, "inputs[0]: expected an object", "got a string");
         expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": 12}]}"), 400, "inputs[0].smiles: expected a string, got a number");
-        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}], \"max_tokens\": 5}"), 400,
-                "unknown field 'max_tokens'", "inputs, tag_set, task");
+        expectError(predict("{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}], \"input\": 5}"), 400,
+                "unknown field 'input'", "inputs, tag_set, task");
         String gen = "{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"Hello\"}], \"max_tokens\": %s}";
         expectError(post(base, "/v1/generate", gen.formatted("\"12\"")), 400, "max_tokens: expected an integer 1..32, got a string");
         expectError(post(base, "/v1/generate", gen.formatted("0")), 400, "max_tokens", "got 0");
@@ -201,6 +201,25 @@ class ServeErrorsTest {
         }
         // the streamed answer is refused before its first event, as every refusal before the model runs
         expectError(post(base, "/v1/generate", gen.formatted("\"stream\": true, \"seed\": 1")), 400, "seed: temperature 0 decodes greedily");
+    }
+
+    /**
+     * A regression task generates nothing: max_tokens (or another decoding field) on /v1/predict was refused as an
+     * unknown field, not for why it means nothing. Refused now in predict's words (tagllm predict --max-tokens on a
+     * regression task is exit 2).
+     */
+    @Test
+    void decodingFieldsOnATaskThatGeneratesNothingAreRefusedAsPredictRefusesThem() throws Exception {
+        String body = "{\"task\": \"QED\", \"inputs\": [{\"smiles\": \"CCO\"}], \"%s\": %s}";
+        for (String field : List.of("max_tokens", "temperature", "top_k", "top_p", "seed", "stream")) {
+            expectError(predict(body.formatted(field, field.equals("stream") ? "false" : "1")), 400,
+                    field + ": task QED is a regression task, read through its head; only a text task generates tokens (leave out " + field + ")");
+        }
+        // the field's own meaning comes second: a max_tokens out of range is refused for the same reason
+        expectError(predict(body.formatted("max_tokens", "0")), 400, "max_tokens: task QED is a regression task");
+        // a text task sent to predict still gets its own refusal (use generate), whatever it carries
+        expectError(predict("{\"task\": \"Translate:en-fr\", \"inputs\": [{\"src\": \"Hello\"}], \"max_tokens\": 2}"), 400,
+                "text task", "/v1/generate");
     }
 
     @Test
