@@ -18,6 +18,7 @@ import tagllm.task.ExampleRenderer;
 import tagllm.task.LanguageModelLoss;
 import tagllm.task.TagPredictor;
 import tagllm.task.NonFiniteOutputs;
+import tagllm.task.MissingInputColumn;
 import tagllm.task.TaskSpec;
 import tagllm.task.TextTally;
 import tagllm.eval.RegressionMetrics;
@@ -88,15 +89,11 @@ public final class EvalCommand implements Callable<Integer> {
     private static String columnsNoRowHas(TaskSpec task, List<Row> rows) {
         if (rows.isEmpty()) return "";
         List<String> hints = new java.util.ArrayList<>();
-        java.util.Set<String> named = new java.util.HashSet<>();
-        for (String ph : task.promptPlaceholders()) {
-            String c = task.column(ph);
-            if (named.add(c) && rows.stream().noneMatch(row -> row.has(c))) {
-                hints.add("'" + c + "'" + (ph.equals(c) ? "" : " (placeholder {" + ph + "})") + ": --column " + ph + "=COLUMN reads it from another column");
-            }
+        for (MissingInputColumn m : task.missingInputColumns(c -> rows.stream().anyMatch(row -> row.has(c)))) {
+            hints.add(m.named() + ": " + m.columnOption() + " reads it from another column");
         }
         String label = task.labelColumn();
-        if (label != null && task.type().readsHead() && named.add(label) && rows.stream().noneMatch(row -> row.has(label))) {
+        if (label != null && task.type().readsHead() && !task.promptColumns().contains(label) && rows.stream().noneMatch(row -> row.has(label))) {
             hints.add("'" + label + "' (the label): --label COLUMN names the column of the true values");
         }
         return hints.isEmpty() ? "" : "; no row has the column " + String.join("; ", hints);

@@ -13,6 +13,7 @@ import tagllm.data.RowSink;
 import tagllm.task.Example;
 import tagllm.task.ExampleRenderer;
 import tagllm.task.TagPredictor;
+import tagllm.task.MissingInputColumn;
 import tagllm.task.TaskSpec;
 import tagllm.task.TaskType;
 import tagllm.util.AtomicFiles;
@@ -63,21 +64,13 @@ public final class PredictCommand implements Callable<Integer> {
      */
     private void requirePromptColumns(TaskSpec task, Format format, List<String> columns) {
         if (format != Format.CSV && format != Format.TSV) return;
-        // --column takes the placeholder, which a preset may read from a column of another name (BA's {protein} from
-        // protein_seq): the placeholder is named beside its column, else the user's first try (--column protein_seq=...) is refused
-        List<String> missing = new ArrayList<>();
-        List<String> mappings = new ArrayList<>();
-        java.util.Set<String> named = new java.util.HashSet<>();
-        for (String ph : task.promptPlaceholders()) {
-            String c = task.column(ph);
-            if (columns.contains(c) || !named.add(c)) continue;
-            missing.add(ph.equals(c) ? "'" + c + "'" : "'" + c + "' (placeholder {" + ph + "})");
-            mappings.add("--column " + ph + "=COLUMN");
-        }
+        List<MissingInputColumn> missing = task.missingInputColumns(columns::contains);
         if (missing.isEmpty()) return;
+        List<String> named = missing.stream().map(MissingInputColumn::named).toList();
+        List<String> options = missing.stream().map(MissingInputColumn::columnOption).toList();
         throw DatasetException.of(opts.input.toString(), 1, (missing.size() == 1 ? "missing column " : "missing columns ")
-                + String.join(", ", missing) + ", which task " + task.name() + "'s prompt reads (the file has: " + String.join(", ", columns)
-                + "); --column PLACEHOLDER=COLUMN reads a placeholder from another column (here " + String.join(" ", mappings) + ")");
+                + String.join(", ", named) + ", which task " + task.name() + "'s prompt reads (the file has: " + String.join(", ", columns)
+                + "); --column PLACEHOLDER=COLUMN reads a placeholder from another column (here " + String.join(" ", options) + ")");
     }
 
     /** The column naming why a row has no prediction, or that its input was truncated; empty otherwise. */

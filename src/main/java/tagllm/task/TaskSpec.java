@@ -11,11 +11,15 @@ import tagllm.tag.Tag;
 import tagllm.tag.TagKind;
 import tagllm.tag.Template;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * What a task is, independent of where its rows come from: the prompt template, what is predicted
@@ -104,6 +108,20 @@ public record TaskSpec(
     /** The data columns a prompt reads (every placeholder but the output's, mapped by columns), in template order. */
     public List<String> promptColumns() {
         return promptPlaceholders().stream().map(this::column).distinct().toList();
+    }
+
+    /**
+     * The columns the prompt reads that the input lacks (hasColumn says which it has), once each with the first
+     * placeholder reading it, in template order.
+     */
+    public List<MissingInputColumn> missingInputColumns(Predicate<String> hasColumn) {
+        List<MissingInputColumn> missing = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String ph : promptPlaceholders()) {
+            String c = column(ph);
+            if (seen.add(c) && !hasColumn.test(c)) missing.add(new MissingInputColumn(ph, c));
+        }
+        return missing;
     }
 
     /** The placeholders a prompt fills: the template's, the output's excepted (domain text has no output), in order. */
