@@ -136,7 +136,7 @@ public final class CompareRunner {
         scoredTasks(exp);
         Experiment e = ClassificationHeads.resolveClasses(exp, rows::load);
         for (String task : scoredTasks(e).keySet()) {
-            TaskSpec free = tagFree(e.tasks().get(task));
+            TaskSpec free = e.tasks().get(task).withoutTags();
             DataSpec ds = e.data().get(task);
             FreeSplits splits = renderFree(e, task);
             List<Example> test = splits.test();
@@ -370,7 +370,7 @@ public final class CompareRunner {
         Map<String, FreeSplits> byTask = freeSplitsOf.computeIfAbsent(exp, k -> new LinkedHashMap<>());
         FreeSplits cached = byTask.get(task);
         if (cached != null) return cached;
-        TaskSpec spec = exp.tasks().get(task), free = tagFree(spec);
+        TaskSpec spec = exp.tasks().get(task), free = spec.withoutTags();
         DataSpec ds = exp.data().get(task);
         ExampleRenderer r = freeRenderer(spec);
         ExampleRenderer tagged = new ExampleRenderer(spec, tagLengths(exp, spec), new TokenizerEncoder(model.tokenizer()),
@@ -487,7 +487,7 @@ public final class CompareRunner {
             long t0 = System.nanoTime();
             String task = e.getKey();
             if (keptFromEarlier(earlier, task, "prompt-tuning-" + task, tasks, curves)) continue;
-            TaskSpec spec = exp.tasks().get(task), free = tagFree(spec);
+            TaskSpec spec = exp.tasks().get(task), free = spec.withoutTags();
             String tag = promptTag(task);
             int n = promptLength(exp, spec);
             TaskSpec pt = promptTask(free, tag);
@@ -703,8 +703,6 @@ public final class CompareRunner {
             return new Trainer.Score(score, Map.of(key, score));
         };
     }
-
-    static TaskSpec tagFree(TaskSpec spec) { return spec.withoutTags(); }
 
     /**
      * The tag-free prompt's renderer, its inputs checked and normalised as the tagged task's are: without its

@@ -50,7 +50,7 @@ class CompareSameRowsTest {
         Path probeYaml = write(dir, modelDir, data, 512);
         Experiment measure = Experiment.load(probeYaml);
         Model model = Model.load(modelDir);
-        TaskSpec free = CompareRunner.tagFree(measure.tasks().get("qed"));
+        TaskSpec free = measure.tasks().get("qed").withoutTags();
         Row longRow = Dataset.read(data).rows().getFirst();
         int freeLength = new ExampleRenderer(free, new TagSet(model.name(), model.fingerprint()), new TokenizerEncoder(model.tokenizer()), 512)
                 .example(longRow).sequence().length();

@@ -43,7 +43,7 @@ class TagFreePromptLabelTest {
     }
 
     private static Sequence freePrompt(TaskSpec spec, String labelColumn, String label) {
-        TaskSpec free = CompareRunner.tagFree(spec);
+        TaskSpec free = spec.withoutTags();
         Row row = Row.of("mols.csv", 2, Map.of("smiles", "CCO", labelColumn, label));
         return new ExampleRenderer(free, new TagSet("m", "f"), CHARS, 512).example(row).sequence();
     }
