@@ -90,6 +90,26 @@ public final class TagSet {
         from.tasks.keySet().forEach(n -> origins.putIfAbsent("task " + n, source));
     }
 
+    /**
+     * Refuses a tag or head whose width is not {@code hidden}, the model's hidden size, naming it and its file. The
+     * fingerprint check passes a file that carries none, or one edited by hand: such a set loaded, and every prompt then
+     * failed deep in the forward pass (serve: a 500 on each request to it).
+     */
+    public void requireHiddenSize(int hidden) {
+        for (Tag t : tags.values()) {
+            if (t.hidden() != hidden) {
+                throw new IllegalArgumentException("tag " + t.name() + in("tag " + t.name()) + " holds vectors of width " + t.hidden()
+                        + ", but the model's hidden size is " + hidden + ": the tag file was not made for this model");
+            }
+        }
+        for (var e : heads.entrySet()) {
+            if (e.getValue().hidden() != hidden) {
+                throw new IllegalArgumentException("the head of " + e.getKey() + in("head " + e.getKey()) + " reads hidden states of width "
+                        + e.getValue().hidden() + ", but the model's hidden size is " + hidden + ": the tag file was not made for this model");
+            }
+        }
+    }
+
     /** " in FILE" for an entry read from a file ("tag <X>", "head <X>", "task x"), else "" (built in memory). */
     private String in(String entry) {
         String file = origins.get(entry);

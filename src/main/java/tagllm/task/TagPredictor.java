@@ -56,12 +56,14 @@ public final class TagPredictor {
      *                  rendering text ({@link #renderer}) and generating then throw IllegalStateException
      * @param isEos which token ids end a generation, e.g. {@code model.generation()::isEos}
      * @throws NullPointerException for a null model, tags or isEos, naming it
+     * @throws IllegalArgumentException for a tag or head whose width is not the model's hidden size, naming it and its file
      */
     public TagPredictor(Transformer model, Tokenizer tokenizer, TagSet tags, IntPredicate isEos) {
         this.model = Objects.requireNonNull(model, "model");
         this.tokenizer = tokenizer;
         this.tags = Objects.requireNonNull(tags, "tags");
         this.isEos = Objects.requireNonNull(isEos, "isEos");
+        tags.requireHiddenSize(model.config().hiddenSize());
     }
 
     /**
