@@ -32,7 +32,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "TEXT", description = "Texts to encode (or ids with --decode).")
     List<String> texts = new ArrayList<>();
 
-    @Option(names = "--no-special", description = "Leave out the special tokens the tokenizer adds (such as BOS).")
+    @Option(names = "--no-special", description = "Leave out the special tokens the tokenizer adds (such as BOS); encoding only (with --decode: --skip-special).")
     boolean noSpecial;
 
     @Option(names = "--decode", description = "Read ids (separated by spaces or commas) and print their text.")
@@ -48,6 +48,10 @@ public final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // before standard input is read: on a terminal that waits for Ctrl-D, and a pipe would be consumed for nothing
         if (skipSpecial && !decode) throw new UsageError("--skip-special applies to --decode (encoding shows every token)");
+        if (noSpecial && decode) {
+            throw new UsageError("--no-special: --decode prints the text of the ids given, adding no token; leave out --no-special"
+                    + " (to leave special tokens out of the text: --skip-special)");
+        }
         Path p = Path.of(model);
         Tokenizer tok = Tokenizer.load(Files.isRegularFile(p) ? p : ModelLocator.fromEnvironment().resolve(model));
         PrintWriter out = spec.commandLine().getOut();

@@ -75,6 +75,16 @@ class TokenizeCommandTest {
         assertTrue(r.err().startsWith("error: ") && r.err().contains("no/such/folder"), r.err());
     }
 
+    /** --decode prints the ids it is given, so --no-special (which changes what encoding adds) was accepted and changed nothing. */
+    @Test
+    void noSpecialBesideDecodeIsAUsageError() {
+        CliRun r = CliRun.of("tokenize", "--decode", "--no-special", tagllm.embedded.EmbeddedSamples.model().toString(), "1 2");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("--no-special: --decode prints the text of the ids given, adding no token; leave out --no-special"
+                + " (to leave special tokens out of the text: --skip-special)"), r.err());
+        assertEquals("", r.out());
+    }
+
     /** A wrong call is refused before standard input is read (on a terminal, the user waited for a prompt that never came). */
     @Test
     void aWrongCallDoesNotWaitForStandardInput() {
