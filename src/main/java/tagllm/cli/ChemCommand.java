@@ -68,8 +68,15 @@ public final class ChemCommand {
          * @param columns the label columns; the value's own column (named valueColumn) follows them, then 'error'
          */
         int runArguments(PrintWriter out, PrintWriter err, List<String> values, String notBoth, List<String> columns, String valueColumn,
-                         Function<String, List<String>> labeler) {
+                         Function<String, List<String>> labeler, picocli.CommandLine.ParseResult given) {
             if (input != null) throw new UsageError(notBoth);
+            // each reads the file or its rows; a value on the command line is printed with its error, whatever they say
+            for (String option : List.of("--strict", "--force", "--threads", "--format", "--column")) {
+                if (given.hasMatchedOption(option)) {
+                    throw new UsageError(option + ": only an --input file is read with it; values given on the command line are each"
+                            + " printed, with their error (exit 1 when any failed); leave out " + option);
+                }
+            }
             // the table goes to standard output: an --output file was silently never written, and the run said nothing
             if (output != null && !tagllm.util.AtomicFiles.isStandardOutput(output)) {
                 throw new UsageError("--output writes the labelled copy of an --input file; values given on the command line are printed"
@@ -159,7 +166,7 @@ public final class ChemCommand {
                     ? List.of("qed", "mw", "alogp", "hba", "hbd", "psa", "rotb", "arom", "alerts") : List.of("qed");
             if (!smiles.isEmpty())
                 return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both", columns, "smiles",
-                        s -> cells(Qed.qed(s)));
+                        s -> cells(Qed.qed(s)), spec.commandLine().getParseResult());
             return files.run(err, column, columns, s -> cells(Qed.qed(s)), "QED");
         }
 
@@ -193,7 +200,7 @@ public final class ChemCommand {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             if (!smiles.isEmpty())
                 return files.runArguments(out, err, smiles, "give SMILES arguments or --input, not both", List.of("canonical_smiles"),
-                        "smiles", s -> List.of(SmilesReader.forThread().canonicalise(s)));
+                        "smiles", s -> List.of(SmilesReader.forThread().canonicalise(s)), spec.commandLine().getParseResult());
             return files.run(err, column, List.of("canonical_smiles"),
                     s -> List.of(SmilesReader.forThread().canonicalise(s)), "canonical SMILES");
         }
@@ -226,7 +233,7 @@ public final class ChemCommand {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             if (!sequences.isEmpty())
                 return files.runArguments(out, err, sequences, "give sequences as arguments or --input, not both", COLUMNS,
-                        "sequence", DescriptorsCmd::cells);
+                        "sequence", DescriptorsCmd::cells, spec.commandLine().getParseResult());
             return files.run(err, column, COLUMNS, DescriptorsCmd::cells, "descriptors");
         }
 

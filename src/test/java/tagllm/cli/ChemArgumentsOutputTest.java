@@ -31,4 +31,25 @@ class ChemArgumentsOutputTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("qed\tsmiles\terror\n"), r.out());
     }
+
+    /**
+     * --strict, --force, --threads, --format and --column are read only when labelling an --input file: beside values
+     * given on the command line they were accepted and changed nothing (--strict did not stop at a failed value).
+     */
+    @Test
+    void fileOnlyOptionsWithCommandLineValuesAreUsageErrors() {
+        String[][] fileOnly = {{"--strict"}, {"--force"}, {"--threads", "2"}, {"--format", "csv"}, {"--column", "mol"}};
+        for (String command : new String[] {"qed", "canonical", "descriptors"}) {
+            for (String[] option : fileOnly) {
+                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("chem", command));
+                args.addAll(java.util.List.of(option));
+                args.add(command.equals("descriptors") ? "MKV" : "CCO");
+                CliRun r = CliRun.of(args.toArray(String[]::new));
+                assertEquals(2, r.exit(), command + " " + option[0] + ": " + r.err());
+                assertTrue(r.err().startsWith(option[0] + ": only an --input file is read with it; values given on the command line"
+                        + " are each printed, with their error (exit 1 when any failed); leave out " + option[0]), r.err());
+                assertEquals("", r.out());
+            }
+        }
+    }
 }
