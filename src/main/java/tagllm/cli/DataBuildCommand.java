@@ -59,6 +59,9 @@ public final class DataBuildCommand {
         LabellingOptions labelling = new LabellingOptions();
 
         int run(PrintWriter err, String column, ToDoubleFunction<String> label, UnaryOperator<String> normalise) throws IOException {
+            if (maxLength < 1) {
+                throw new UsageError("--max-length must be at least 1 (inputs longer than it are skipped, so below 1 keeps none), got " + maxLength);
+            }
             if (skipped != null && sameFile(skipped, output)) {
                 throw new UsageError(AtomicFiles.isStandardOutput(skipped) || AtomicFiles.isStandardOutput(output)
                         ? "--skipped and --output both write to standard output (-, or a shell redirection to the other file): give one of them a file"
