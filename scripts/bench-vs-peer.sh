@@ -41,7 +41,9 @@ case "$precision" in
 esac
 molecules="${MOLECULES:-64}"
 works=train,prefill,decode
-[ "${PREDICT:-1}" = 1 ] && works="$works,predict"
+predict_opts=()
+# bench refuses --molecules when no chosen work reads it
+[ "${PREDICT:-1}" = 1 ] && works="$works,predict" && predict_opts=(--molecules "$molecules")
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores"
@@ -72,7 +74,7 @@ for prec in "${precisions[@]}"; do
         run_peer "$log/$prec.peer.$r"
       else
         echo "== [$prec] round $r/$rounds tagllm: load $(load)"
-        "$here/tagllm" bench --shape "$shape" --batch "$batch" --compute "$prec" --work "$works" --molecules "$molecules" "$@" \
+        "$here/tagllm" bench --shape "$shape" --batch "$batch" --compute "$prec" --work "$works" "${predict_opts[@]}" "$@" \
           | tee "$log/$prec.tagllm.$r"
       fi
     done

@@ -165,11 +165,39 @@ public final class BenchCommand implements Callable<Integer> {
                 throw usage("--work: unknown work '" + w + "' (expected train, train-lora, prefill, decode or predict)");
             }
         }
+        requireAReader(works);
         try {
             return new BenchRunner.Options(batch, seq, p, prompt, decode, warmup, repeats, works, seed, profile, molecules, smilesTokens);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+    }
+
+    /**
+     * Each size option is read by some works only: one given while --work runs none of them changed nothing. Several
+     * works run in one call share the options, so an option is refused only when no chosen work reads it.
+     */
+    private void requireAReader(Set<BenchRunner.Work> works) {
+        EnumSet<BenchRunner.Work> tagStep = EnumSet.of(BenchRunner.Work.TRAIN, BenchRunner.Work.TRAIN_LORA, BenchRunner.Work.PREFILL);
+        EnumSet<BenchRunner.Work> withTags = EnumSet.copyOf(tagStep);
+        withTags.add(BenchRunner.Work.PREDICT);
+        java.util.Map<String, Set<BenchRunner.Work>> readers = new java.util.LinkedHashMap<>();
+        readers.put("--batch", tagStep);
+        readers.put("--seq", tagStep);
+        readers.put("--p", withTags);
+        readers.put("--prompt", EnumSet.of(BenchRunner.Work.DECODE));
+        readers.put("--decode", EnumSet.of(BenchRunner.Work.DECODE));
+        readers.put("--molecules", EnumSet.of(BenchRunner.Work.PREDICT));
+        readers.put("--smiles-tokens", EnumSet.of(BenchRunner.Work.PREDICT));
+        var given = spec.commandLine().getParseResult();
+        readers.forEach((option, readBy) -> {
+            if (!given.hasMatchedOption(option) || readBy.stream().anyMatch(works::contains)) return;
+            List<String> names = readBy.stream().map(BenchRunner.Work::label).toList();
+            String who = names.size() == 1 ? names.getFirst() + " work reads"
+                    : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast() + " works read";
+            throw usage(option + ": only the " + who + " it, and --work " + String.join(",", work) + " runs none of them; "
+                    + "leave it out, or add one to --work");
+        });
     }
 
     /** A model folder's weights, or random weights of a config or named shape (BF16 panels with --compute bf16). */

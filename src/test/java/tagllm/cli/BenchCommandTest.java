@@ -267,7 +267,7 @@ class BenchCommandTest {
     /** The table's sizes agree with --json's bytes (whole MB printed the tiny shape's 0.9 M parameters as "weights 4 MB", activations "0 MB"). */
     @Test
     void tableSizesAgreeWithTheJsonBytes() throws Exception {
-        String[] args = {"bench", "--shape", "tiny", "--batch", "1", "--seq", "32", "--decode", "2", "--repeats", "1",
+        String[] args = {"bench", "--shape", "tiny", "--decode", "2", "--repeats", "1",
                 "--warmup", "0", "--work", "decode", "--no-peak"};
         CliRun json = CliRun.of(java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--json"))
                 .toArray(String[]::new));
@@ -292,7 +292,7 @@ class BenchCommandTest {
     void configFileWithRandomWeights(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("config.json");
         Files.writeString(cfg, BenchShape.TINY.configJson().toString());
-        CliRun r = CliRun.of("bench", "--config", cfg.toString(), "--dtype", "bf16", "--batch", "1", "--seq", "32",
+        CliRun r = CliRun.of("bench", "--config", cfg.toString(), "--dtype", "bf16",
                 "--decode", "2", "--repeats", "1", "--warmup", "0", "--work", "decode", "--no-peak", "--json");
         assertEquals(0, r.exit(), r.err());
         assertEquals("BF16", new ObjectMapper().readTree(r.out()).get("model").get("dtype").asText());
@@ -331,9 +331,14 @@ class BenchCommandTest {
         r = CliRun.of("bench", "--shape", "tiny", "--work", "predict", "--p", "0", "--no-peak");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--p must be at least 1, got 0") && !r.err().contains("weights for"), r.err());
-        // a work that does not use --seq does not check it
+        // a work that does not use --seq does not range-check it: with no work reading it, --seq is refused as unread
+        // (BenchWorkOptionsTest), and the works that do run are not held up by it
         r = CliRun.of("bench", "--shape", "tiny", "--work", "decode", "--seq", "20", "--decode", "1", "--prompt", "2",
                 "--repeats", "1", "--warmup", "0", "--no-peak");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("--seq: only the train, train-lora or prefill works read it"), r.err());
+        r = CliRun.of("bench", "--shape", "tiny", "--work", "decode,predict", "--p", "2", "--smiles-tokens", "2", "--molecules", "1",
+                "--decode", "1", "--prompt", "2", "--repeats", "1", "--warmup", "0", "--no-peak");
         assertEquals(0, r.exit(), r.err());
         r = CliRun.of("bench", "--shape", "tiny", "--dtype", "f16");
         assertEquals(2, r.exit());
