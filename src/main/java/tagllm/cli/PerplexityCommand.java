@@ -38,11 +38,18 @@ public final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--window", description = "tokens per window (default: the model's max_position_embeddings)")
     Integer window;
 
-    @Option(names = "--stride", description = "tokens between window starts (default: half the window)")
+    @Option(names = "--stride", description = "tokens between window starts, below --window (default: half the window); "
+            + "a text that fits in one window is scored by that window alone, so the stride changes nothing there")
     Integer stride;
 
     @Override
     public Integer call() throws Exception {
+        // what the command line alone decides, before the file is read or the model loaded (seconds for a large one)
+        if (window != null && window < 2) {
+            throw new UsageError("--window must be at least 2 (the first token of a window has no context to be scored from), got " + window);
+        }
+        if (stride != null && stride < 1) throw new UsageError("--stride must be at least 1, got " + stride);
+        if (window != null && stride != null) requireStrideBelow(stride, window, Integer.toString(window));
         String content;
         try {
             content = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
@@ -58,7 +65,12 @@ public final class PerplexityCommand implements Callable<Integer> {
         int[] ids = m.tokenizer().encode(content);
         if (content.isBlank()) throw new IOException(file + ": the file is empty" + (content.isEmpty() ? "" : " (only white space)") + ": nothing to score");
         if (ids.length < 2) throw new IOException(file + ": " + ids.length + (ids.length == 1 ? " token" : " tokens") + ", at least 2 are needed to score anything");
-        int w = window != null ? window : m.transformer().config().maxPositions();
+        int context = m.transformer().config().maxPositions();
+        if (window != null && window > context) {
+            throw new UsageError("--window must be at most the model's context of " + context + " positions, got " + window);
+        }
+        int w = window != null ? window : context;
+        if (window == null && stride != null) requireStrideBelow(stride, w, w + ", the model's context");
         int s = stride != null ? stride : Math.max(1, w / 2);
         Perplexity.Result r;
         try {
@@ -93,6 +105,13 @@ public final class PerplexityCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static void requireStrideBelow(int stride, int window, String windowSays) {
+        if (stride >= window) {
+            throw new UsageError("--stride must be below --window (" + windowSays + "): windows --stride apart overlap by window - stride tokens,"
+                    + " and with none the first token of each window would go unscored; got " + stride);
+        }
     }
 
     private static void putFinite(ObjectNode o, String key, double v) {

@@ -102,4 +102,38 @@ class PerplexityCommandTest {
         assertNotEquals(0, tooWide.exit());
         assertTrue(tooWide.err().contains("window"), tooWide.err());
     }
+
+    /**
+     * --window and --stride out of range were refused (exit 2) only once the file was read and the model loaded, in
+     * the engine's words ('window must be in [2, 512]'), which named neither option.
+     */
+    @Test
+    void windowAndStrideOutOfRangeAreUsageErrorsNamingTheOption(@TempDir Path tmp) throws Exception {
+        // neither the file nor the model exists: a wrong call is refused before either is read
+        String noModel = tmp.resolve("no-model").toString(), noFile = tmp.resolve("no.txt").toString();
+        String[][] cases = {
+                {"--window 1", "--window must be at least 2 (the first token of a window has no context to be scored from), got 1"},
+                {"--stride 0", "--stride must be at least 1, got 0"},
+                {"--window 8 --stride 8", "--stride must be below --window (8): windows --stride apart overlap by window - stride tokens,"
+                        + " and with none the first token of each window would go unscored; got 8"},
+        };
+        for (String[] c : cases) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("perplexity", "--model", noModel, "--file", noFile));
+            args.addAll(java.util.List.of(c[0].split(" ")));
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), c[0] + ": " + r.err());
+            assertTrue(r.err().startsWith(c[1]), r.err());
+        }
+        String model = Shared.model("stories260K").toString();
+        Path ok = tmp.resolve("ok.txt");
+        Files.writeString(ok, TEXT);
+        // stories260K's context is 512 positions: known only once its config is read
+        CliRun tooWide = CliRun.of("perplexity", "--model", model, "--file", ok.toString(), "--window", "513");
+        assertEquals(2, tooWide.exit(), tooWide.err());
+        assertTrue(tooWide.err().startsWith("--window must be at most the model's context of 512 positions, got 513"), tooWide.err());
+        CliRun strideOfDefault = CliRun.of("perplexity", "--model", model, "--file", ok.toString(), "--stride", "512");
+        assertEquals(2, strideOfDefault.exit(), strideOfDefault.err());
+        assertTrue(strideOfDefault.err().startsWith("--stride must be below --window (512, the model's context): windows --stride apart"),
+                strideOfDefault.err());
+    }
 }
