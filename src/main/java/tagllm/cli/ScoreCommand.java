@@ -70,6 +70,14 @@ public final class ScoreCommand {
 
         @Override
         public Integer call() throws IOException {
+            // the command line's own mistakes, before a file is read (they stopped with exit 1, as bad input does)
+            BleuTokenizer tokenizer;
+            try {
+                tokenizer = BleuTokenizer.fromSignature(tokenize);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError("--tokenize: " + e.getMessage());
+            }
+            if (wordOrder < 0) throw new UsageError("--chrf-word-order must be at least 0 (0: chrF, 2: chrF++), got " + wordOrder);
             List<String> hyps = lines(hyp);
             List<List<String>> streams = new ArrayList<>();
             for (Path r : refs) {
@@ -80,7 +88,7 @@ public final class ScoreCommand {
                 }
                 streams.add(ref);
             }
-            BleuScore bleu = Bleu.builder().tokenizer(BleuTokenizer.fromSignature(tokenize)).lowercase(lowercase).build()
+            BleuScore bleu = Bleu.builder().tokenizer(tokenizer).lowercase(lowercase).build()
                     .corpusScore(hyps, streams);
             double chrf = ChrF.builder().wordOrder(wordOrder).build().corpusScore(hyps, streams);
             String chrfName = "chrF2" + "+".repeat(wordOrder);

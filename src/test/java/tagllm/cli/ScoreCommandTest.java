@@ -79,4 +79,19 @@ class ScoreCommandTest {
         assertEquals(0, ok.exit(), ok.err());
         assertTrue(ok.out().contains("accuracy = 1.00000"), ok.out());
     }
+
+    /**
+     * An unknown --tokenize or a negative --chrf-word-order stopped with exit 1, as if the files were at fault, and the
+     * word-order message ('word n-gram order must be >= 0') named no option. The files need not exist: refused first.
+     */
+    @Test
+    void textOptionsOutOfRangeAreUsageErrors(@TempDir Path tmp) {
+        String hyp = tmp.resolve("no-hyp.txt").toString(), ref = tmp.resolve("no-ref.txt").toString();
+        CliRun r = CliRun.of("score", "text", hyp, ref, "--tokenize", "spm");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("--tokenize: unknown BLEU tokenizer 'spm': expected one of 13a, intl, char, none"), r.err());
+        r = CliRun.of("score", "text", hyp, ref, "--chrf-word-order", "-1");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("--chrf-word-order must be at least 0 (0: chrF, 2: chrF++), got -1"), r.err());
+    }
 }
