@@ -156,6 +156,10 @@ public final class ScoreCommand {
 
         @Override
         public Integer call() throws IOException {
+            if (predColumn.equals(goldColumn)) {
+                throw new UsageError("--pred and --gold both name the column '" + goldColumn + "': it would be scored against itself"
+                        + " (every metric perfect); name the predictions' column with --pred and the true values' with --gold");
+            }
             RowIssues issues = skipBadRows ? RowIssues.skipping() : RowIssues.strict();
             Format f = format == null ? Format.detect(file) : Format.parse(format);
             // row by row, keeping only the two numbers: the rows themselves (every column as text) took ~300 bytes

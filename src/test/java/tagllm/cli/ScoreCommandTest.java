@@ -94,4 +94,14 @@ class ScoreCommandTest {
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().startsWith("--chrf-word-order must be at least 0 (0: chrF, 2: chrF++), got -1"), r.err());
     }
+
+    /** --pred and --gold naming one column scored a column against itself: every metric perfect, exit 0. */
+    @Test
+    void regressionPredAndGoldOfOneColumnIsAUsageError(@TempDir Path tmp) throws IOException {
+        Path f = Files.writeString(tmp.resolve("p.csv"), "prediction,gold\n1,2\n2,3\n");
+        CliRun r = CliRun.of("score", "regression", f.toString(), "--pred", "gold");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("--pred and --gold both name the column 'gold': it would be scored against itself"), r.err());
+        assertEquals("", r.out());
+    }
 }
