@@ -57,6 +57,10 @@ final class ScoreClassification implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String g : gold) {
+            if (!seen.add(g)) throw new UsageError("--gold names the column '" + g + "' twice: one column per label (several: a multi-label task)");
+        }
         RowIssues issues = skipBadRows ? RowIssues.skipping() : RowIssues.strict();
         Format f = format == null ? Format.detect(file) : Format.parse(format);
         boolean multi = gold.size() > 1;

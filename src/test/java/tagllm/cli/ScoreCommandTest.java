@@ -104,4 +104,13 @@ class ScoreCommandTest {
         assertTrue(r.err().startsWith("--pred and --gold both name the column 'gold': it would be scored against itself"), r.err());
         assertEquals("", r.out());
     }
+
+    /** A --gold column named twice was read as a multi-label task of two labels, and failed as a file without 'prob_label' twice (exit 1). */
+    @Test
+    void classificationGoldNamedTwiceIsAUsageError(@TempDir Path tmp) throws IOException {
+        Path f = Files.writeString(tmp.resolve("c.csv"), "prob_a,prob_b,label\n0.9,0.1,a\n0.2,0.8,b\n");
+        CliRun r = CliRun.of("score", "classification", f.toString(), "--gold", "label,label");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("--gold names the column 'label' twice: one column per label (several: a multi-label task)"), r.err());
+    }
 }
