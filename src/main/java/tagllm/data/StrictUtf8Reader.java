@@ -80,7 +80,12 @@ public final class StrictUtf8Reader extends Reader {
 
     /** Counts the lines of the decoded bytes [from, to) and refuses a zero byte among them. */
     private void passed(int from, int to) {
-        if (lines.pass(bytes.array(), from, to) >= 0) throw DatasetException.of(source, lines.line(), NUL);
+        byte[] b = bytes.array();
+        for (int i = from; i < to; i++) {
+            byte c = b[i];
+            if (c == 0) throw DatasetException.of(source, lines.line(), NUL);
+            lines.next(c);
+        }
     }
 
     private void fill() throws IOException {

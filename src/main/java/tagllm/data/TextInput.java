@@ -235,32 +235,10 @@ final class TextInput {
         private long line = 1;
         private boolean afterCr;
 
-        /**
-         * Steps past the bytes b[from, to) up to the first zero byte: its index (the line is then the zero byte's), or
-         * -1 when there is none. A byte above '\r' (text's letters, and every byte of a UTF-8 sequence beyond ASCII,
-         * negative as a Java byte) ends no line and is no zero byte: one test each keeps the pass a small part of the
-         * decoding it goes beside (docs/benchmarks.md, "Reading lines").
-         */
-        int pass(byte[] b, int from, int to) {
-            long line = this.line;
-            boolean afterCr = this.afterCr;
-            int zero = -1;
-            for (int i = from; i < to; i++) {
-                byte c = b[i];
-                if (c > '\r' || c < 0) {
-                    afterCr = false;
-                    continue;
-                }
-                if (c == 0) {
-                    zero = i;
-                    break;
-                }
-                if (c == '\r' || c == '\n' && !afterCr) line++;
-                afterCr = c == '\r';
-            }
-            this.line = line;
-            this.afterCr = afterCr;
-            return zero;
+        /** Steps past byte b. */
+        void next(byte b) {
+            if (b == '\r' || b == '\n' && !afterCr) line++;
+            afterCr = b == '\r';
         }
 
         /** The 1-based line of the next byte. */
