@@ -114,21 +114,29 @@ final class ApiHandler extends Handler.Abstract {
             tally.count(status);
             send(response, status, error(e.getMessage()), callback);
         } catch (Throwable e) {
-            long id = errorIds.incrementAndGet();
-            StringWriter trace = new StringWriter();
-            e.printStackTrace(new PrintWriter(trace));
-            options.log().accept("internal error #" + id + " in " + method + " " + path + ":\n" + trace);
+            String message = internalError(method, path, e);
             status = 500;
             if (response.isCommitted()) {
                 callback.failed(e);
             } else {
                 closeIfBodyUnread(request, response);
                 tally.count(500);
-                send(response, 500, error("internal error #" + id + " while handling " + method + " " + path
-                        + "; the details are in the server log"), callback);
+                send(response, 500, error(message), callback);
             }
         }
         return logged(method, path, status, t0, tally, note);
+    }
+
+    /**
+     * Logs an internal error with its stack trace under a new number and returns the client's message, which names
+     * only that number: a 500's body, or a stream's error event once its events have begun.
+     */
+    private String internalError(String method, String path, Throwable e) {
+        long id = errorIds.incrementAndGet();
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        options.log().accept("internal error #" + id + " in " + method + " " + path + ":\n" + trace);
+        return "internal error #" + id + " while handling " + method + " " + path + "; the details are in the server log";
     }
 
     /** Set on a request whose whole body has been read. */
@@ -442,10 +450,10 @@ final class ApiHandler extends Handler.Abstract {
             return ok(o);
         }
         boolean[] pipelined = new boolean[1];
-        int status = new ServerSentEvents(response, options, cancel, last -> {
+        int status = new ServerSentEvents(response, cancel, last -> {
             pipelined[0] = watch.stopAndSawPipelinedBytes();
             tally.count(last);
-        }).run(service, task, inputs, decoding).status();
+        }, failure -> internalError("POST", "/v1/generate", failure)).run(service, task, inputs, decoding).status();
         if (pipelined[0]) request.getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
         if (status == 200) metrics.answeredInputs(task, inputs.size());
         return new Outcome(status, null, true);

@@ -42,22 +42,25 @@ final class ServerSentEvents {
     private record End(TagService.Generations result, ApiException refused, Throwable failed) {}
 
     private final Response response;
-    private final ServerOptions options;
     private final Cancellation cancel;
     private final AtomicLong unwritten = new AtomicLong();
     private final java.util.function.IntConsumer beforeLast;
+    private final java.util.function.Function<Throwable, String> internalError;
 
     /**
      * beforeLast runs before the write that completes the answer, with the status the stream ends as (200 after
      * done, the refusal's or 500 after error): the request's ClientWatch must be withdrawn by then, or Jetty closes
      * the connection (keep-alive lost) and a client reusing it gets no answer to its next request; and the request
      * is counted in /metrics by then, so that a client that has read the whole stream finds it counted.
+     * internalError logs a failure once events were sent under a new internal error number and returns the error
+     * event's message, which names only that number (as a 500's body does).
      */
-    ServerSentEvents(Response response, ServerOptions options, Cancellation cancel, java.util.function.IntConsumer beforeLast) {
+    ServerSentEvents(Response response, Cancellation cancel, java.util.function.IntConsumer beforeLast,
+                     java.util.function.Function<Throwable, String> internalError) {
         this.response = response;
-        this.options = options;
         this.cancel = cancel;
         this.beforeLast = beforeLast;
+        this.internalError = internalError;
     }
 
     /** Streams the generation; returns the outcome for the access log (200, or the status of a refusal). */
@@ -103,15 +106,11 @@ final class ServerSentEvents {
                     write("done", o, 200);
                     return new ApiHandlerOutcome(200);
                 }
-                String message = end.refused() != null ? end.refused().getMessage() : "internal error while generating; the details are in the server log";
-                write("error", ApiHandler.error(message), end.failed() != null ? 500 : end.refused().status());
-                if (end.failed() != null) {
-                    java.io.StringWriter trace = new java.io.StringWriter();
-                    end.failed().printStackTrace(new java.io.PrintWriter(trace));
-                    options.log().accept("internal error while streaming " + task.name() + ":\n" + trace);
-                    return new ApiHandlerOutcome(500);
-                }
-                return new ApiHandlerOutcome(end.refused().status());
+                // logged before the event is written: a client that reads the number finds it in the log
+                String message = end.refused() != null ? end.refused().getMessage() : internalError.apply(end.failed());
+                int status = end.refused() != null ? end.refused().status() : 500;
+                write("error", ApiHandler.error(message), status);
+                return new ApiHandlerOutcome(status);
             }
             e = events.take();
         }
