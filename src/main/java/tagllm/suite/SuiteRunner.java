@@ -92,7 +92,7 @@ public final class SuiteRunner {
     /** Runs every seed into output/seed-N and writes output/results.json and output/results.md. */
     public List<Score> run(Experiment base, List<Long> seeds, Path output, boolean force) throws IOException {
         requireRunnable(base, seeds, output, force);
-        for (long seed : seeds) requireBothClassesScored(reseeded(base, seed, output.resolve("seed-" + seed)), seed);
+        for (long seed : seeds) requireScorableTestRows(reseeded(base, seed, output.resolve("seed-" + seed)), seed);
         // --force starts over: an earlier suite's tables must not stand beside this run's if it stops part-way
         Files.deleteIfExists(output.resolve("results.md"));
         Files.deleteIfExists(output.resolve("results.json"));
@@ -131,8 +131,9 @@ public final class SuiteRunner {
 
     /**
      * What would otherwise fail only after a seed has trained, refused first: a seed given twice (its second run found the
-     * first's folder), an experiment with nothing to score, a multi-label task, a scored task whose test split is empty
-     * or (classification) of one class, and an earlier suite's seed folders without --force.
+     * first's folder), an experiment with nothing to score, a multi-label task, a scored task whose (column-split) test
+     * split is empty, and an earlier suite's seed folders without --force; each seed's test rows that fit the prompt are
+     * checked by {@link #requireScorableTestRows}.
      */
     private static void requireRunnable(Experiment base, List<Long> seeds, Path output, boolean force) {
         Set<Long> seen = new LinkedHashSet<>();
@@ -180,23 +181,28 @@ public final class SuiteRunner {
     }
 
     /**
-     * AUROC needs both classes among a classification task's scored test rows; each seed makes its own split, so each
-     * seed's are checked here rather than after that seed (and every seed before it) has trained. The rows checked are
+     * A scored task needs test rows that fit the prompt, and AUROC both classes among a classification task's; each seed
+     * makes its own split, so each seed's are checked here rather than after that seed (and every seed before it) has trained. The rows checked are
      * the ones {@link #score} reads: the first max_eval that render both with tags of the lengths training gives them
      * and without (not the first max_eval raw rows, which a row too long for the prompt shifts).
      */
-    private void requireBothClassesScored(Experiment e, long seed) throws IOException {
+    private void requireScorableTestRows(Experiment e, long seed) throws IOException {
         DatasetRows rows = new DatasetRows(false);
-        Experiment resolved = null;
+        Experiment resolved = tagllm.train.ClassificationHeads.resolveClasses(e, rows::load);
+        TokenizerEncoder enc = new TokenizerEncoder(model.tokenizer());
+        int positions = model.config().maxPositions();
         for (String name : scoredTasks(e)) {
-            if (e.tasks().get(name).type() != TaskType.CLASSIFICATION || e.tasks().get(name).labelColumns().size() != 1) continue;
-            if (resolved == null) resolved = tagllm.train.ClassificationHeads.resolveClasses(e, rows::load);
             TaskSpec task = resolved.tasks().get(name);
             DataSpec ds = resolved.data().get(name);
-            TokenizerEncoder enc = new TokenizerEncoder(model.tokenizer());
-            int positions = model.config().maxPositions();
             ExampleRenderer tagged = new ExampleRenderer(task, tagLengths(resolved, task), enc, positions);
             Rendered test = render(tagged, ExampleRenderer.tagFree(task, enc, positions), rows.load(ds, "test"), ds.maxEval());
+            // found only after the seed had trained ("none of its test rows fit"): each seed's split is known now
+            if (test.tagged().isEmpty() && test.skipped().count() > 0) {
+                throw new IllegalArgumentException("task " + name + ", seed " + seed + ": no test row of " + ds.path() + " fits the prompt ("
+                        + Plural.count(test.skipped().count(), "row") + " skipped; " + test.skipped().messages().getFirst() + (test.skipped().count() > 1 ? "; …" : "")
+                        + "): nothing to score it on");
+            }
+            if (task.type() != TaskType.CLASSIFICATION || task.classes().multiLabel()) continue;
             Set<Integer> classes = new LinkedHashSet<>();
             for (Example x : test.tagged()) classes.add((int) x.label());
             if (classes.size() == 1) {

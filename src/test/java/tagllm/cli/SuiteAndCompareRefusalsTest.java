@@ -152,6 +152,21 @@ class SuiteAndCompareRefusalsTest {
         assertTrue(results.contains("\"test_rows\" : 2"), results);
     }
 
+    /**
+     * A test split whose rows are all too long for the prompt passed the raw-row check (it has rows) and was found only
+     * when the trained seed was scored ("none of its test rows fit"), its training lost. Refused before training.
+     */
+    @Test
+    void aTestSplitWithNoRowThatFitsIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
+        StringBuilder csv = TinyExperiment.qedTrainingRows().append("CO,0.2,valid\n").append(TOO_LONG).append(",0.5,test\n");
+        Files.writeString(dir.resolve("d.csv"), csv);
+        Path exp = TinyExperiment.write(dir, "tasks:\n  qed: {preset: QED, data: d.csv}\nstages:\n  - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}\n");
+        Path out = dir.resolve("out");
+        refused(CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "-o", out.toString()),
+                "task qed, seed 0: no test row of " + dir.resolve("d.csv") + " fits the prompt (1 row skipped; " + dir.resolve("d.csv") + ":11: too long");
+        assertFalse(Files.exists(out.resolve("seed-0")), "nothing trained");
+    }
+
     /** A multi-label task, which the suite cannot score, trained every stage of the first seed before it was refused. */
     @Test
     void suiteRefusesAMultiLabelTaskBeforeTraining(@TempDir Path dir) throws Exception {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.testutil.CliRun;
+import tagllm.testutil.OverflowingModel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,17 +45,19 @@ class SuiteSkippedRowsTest {
     }
 
     /**
-     * suite --force over an earlier suite that then stops part-way (here: no test row fits) left the earlier run's
-     * results.md beside the new run's results.json, a table of another run that nothing marked as stale.
+     * suite --force over an earlier suite that then stops part-way left the earlier run's results.md beside the new
+     * run's results.json, a table of another run that nothing marked as stale. The run here stops on what no up-front
+     * check can see: a model whose hidden states overflow (OverflowingModel), so the stage's loss is NaN at its first
+     * step, once the seed has begun to train into its folder.
      */
     @Test
     void aForcedRunThatStopsLeavesNoEarlierTables(@TempDir Path dir) throws Exception {
-        StringBuilder csv = TinyExperiment.qedTrainingRows();
-        csv.append("C".repeat(120)).append(",0.7,test\n");
+        Path model = OverflowingModel.write(dir.resolve("model"));
+        StringBuilder csv = TinyExperiment.qedTrainingRows().append("CO,0.2,valid\nCN,0.3,valid\nNCCN,0.5,test\nOCCCO,0.6,test\n");
         Files.writeString(dir.resolve("d.csv"), csv);
-        Path exp = TinyExperiment.write(dir, """
+        Path exp = Files.writeString(dir.resolve("exp.yaml"), "model: " + model + "\ntag_length: 2\n" + """
                 tasks:
-                  qed: {preset: QED, max_length: 100, head: {bias: true, init: ridge}, data: d.csv}
+                  qed: {preset: QED, data: d.csv}
                 stages:
                   - {name: s, stage: 2, tasks: [qed], batch_size: 2, max_steps: 1}
                 """);
@@ -63,7 +66,8 @@ class SuiteSkippedRowsTest {
         Files.writeString(out.resolve("results.json"), "[]");
         CliRun r = CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "--force", "-o", out.toString());
         assertEquals(1, r.exit(), r.err());
-        assertTrue(r.err().contains("task qed: none of its test rows fit"), r.err());
+        assertTrue(r.err().contains("error: stage s: the loss became NaN at step 1"), r.err());
+        assertTrue(Files.isDirectory(out.resolve("seed-0")), "the run stopped before it began: " + r.err());
         assertFalse(Files.exists(out.resolve("results.md")), "the earlier table was left as if it were this run's");
         assertFalse(Files.exists(out.resolve("results.json")));
     }
