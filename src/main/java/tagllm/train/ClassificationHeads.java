@@ -115,6 +115,9 @@ public final class ClassificationHeads {
         HeadFitRows rows = HeadFitRows.of(t, train, valid);
         List<Example> fitOn = rows.fitOn(), pickOn = rows.pickOn();
         double[][] xFit = HiddenStates.atReadPositions(model, tags, fitOn), xPick = HiddenStates.atReadPositions(model, tags, pickOn);
+        // the logistic fit on non-finite states named no row and no cause, as ridge's did
+        tagllm.task.NonFiniteOutputs.check(t.name(), tagllm.task.NonFiniteOutputs.HIDDEN_STATES, xFit, fitOn);
+        tagllm.task.NonFiniteOutputs.check(t.name(), tagllm.task.NonFiniteOutputs.HIDDEN_STATES, xPick, pickOn);
         double[][] xAll = !rows.refit() ? xFit : HiddenStates.atReadPositions(model, tags, train);
         int d = head.hidden();
         float[] w = head.weight();

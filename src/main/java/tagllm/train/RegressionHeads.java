@@ -46,6 +46,9 @@ public final class RegressionHeads {
         HeadFitRows rows = HeadFitRows.of(t, train, valid);
         List<Example> fitOn = rows.fitOn(), pickOn = rows.pickOn();
         double[][] xFit = HiddenStates.atReadPositions(model, tags, fitOn), xPick = HiddenStates.atReadPositions(model, tags, pickOn);
+        // ridge on non-finite states failed with "not positive definite (raise λ)", naming no row and no cause
+        tagllm.task.NonFiniteOutputs.check(t.name(), tagllm.task.NonFiniteOutputs.HIDDEN_STATES, xFit, fitOn);
+        tagllm.task.NonFiniteOutputs.check(t.name(), tagllm.task.NonFiniteOutputs.HIDDEN_STATES, xPick, pickOn);
         Ridge chosen = Ridge.select(xFit, targets(head, fitOn), xPick, targets(head, pickOn), head.bias() != null);
         Ridge r = !rows.refit() ? chosen
                 : Ridge.fit(HiddenStates.atReadPositions(model, tags, train), targets(head, train), chosen.lambda(), head.bias() != null);
