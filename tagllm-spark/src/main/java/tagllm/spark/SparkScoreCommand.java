@@ -1,5 +1,6 @@
 package tagllm.spark;
 
+import tagllm.cli.ComputeOption;
 import tagllm.model.ComputePrecision;
 import tagllm.task.TagPredictor;
 import tagllm.util.Plural;
@@ -118,10 +119,17 @@ public final class SparkScoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try {
-            ComputePrecision.parse(compute);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--compute " + e.getMessage());
+        if (executorsRunHere(conf.getOrDefault("spark.master", master))) {
+            // predict's check, in its words and with its exit code: bf16 without the native kernels failed inside the
+            // job (exit 1, a task's trace) on a machine whose JVM cannot load them
+            ComputeOption.precision(compute, spec.commandLine());
+        } else {
+            // the executors run elsewhere: whether their CPUs have the kernels is theirs to say, not this driver's
+            try {
+                ComputePrecision.parse(compute);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--compute " + e.getMessage());
+            }
         }
         String fmt = format != null ? format.toLowerCase(Locale.ROOT) : inputFormat(input);
         if (fmt == null || !(fmt.equals("csv") || fmt.equals("parquet"))) {
@@ -244,6 +252,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (!embedded) spark.stop();
         }
         return 0;
+    }
+
+    /** Whether a master runs its executors on this machine (local, local[N], local-cluster[...]), with its native kernels. */
+    static boolean executorsRunHere(String master) {
+        return master.startsWith("local");
     }
 
     /** A column name as Spark's col() takes it whole: a dot in it is no struct field. */
