@@ -92,7 +92,7 @@ public final class PredictCommand implements Callable<Integer> {
         if (opts.label != null) throw new UsageError("--label " + opts.label + ": predict reads no labels (eval and score do)");
         TagPredictor p = predictorOf.apply(opts.open(spec.commandLine()));
         TaskSpec task = opts.resolve(p);
-        if (task.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");
+        TagPredictor.requirePredictable(task);
         RowIssues issues = opts.strict ? RowIssues.strict() : RowIssues.skipping(5);
         Format inputFormat = opts.format != null ? Format.parse(opts.format) : Format.detect(opts.input);
         List<String> extra = new ArrayList<>();

@@ -206,6 +206,16 @@ public final class TagPredictor {
     }
 
     /**
+     * Refuses a domain-text task, which trains a tag on text and has no prediction to make; predict and spark score
+     * say it in these words.
+     */
+    public static void requirePredictable(TaskSpec task) {
+        if (task.type() == TaskType.LANGUAGE_MODEL) {
+            throw new IllegalArgumentException("task " + task.name() + " is domain text: nothing to predict (use eval for its loss)");
+        }
+    }
+
+    /**
      * {@link #requireReady(TaskSpec)} on a tag set alone, no model loaded.
      *
      * @throws NullPointerException for a null tag set or task

@@ -390,7 +390,7 @@ public class TagLlmScorer extends Transformer {
         // resolving a task and checking its tags reads only the tag set: no model is loaded on the driver
         TaskSpec t = TagPredictor.task(merged, $(task));
         TagPredictor.requireReady(merged, t);
-        if (t.type() == TaskType.LANGUAGE_MODEL) throw new IllegalArgumentException("task " + t.name() + " is domain text: nothing to predict");
+        TagPredictor.requirePredictable(t); // in predict's words
         return t;
     }
 }

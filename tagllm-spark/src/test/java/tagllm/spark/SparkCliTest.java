@@ -841,6 +841,27 @@ class SparkCliTest {
     }
 
     /**
+     * A domain-text task (the SMILES tag's, which trains on text) has no prediction: spark score refuses it in
+     * predict's words, from one place (TagPredictor.requirePredictable). The old scorer said "... nothing to predict"
+     * without predict's "(use eval for its loss)".
+     */
+    @Test
+    void aDomainTextTaskIsRefusedInPredictsWords() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        String model = Fixtures.model();
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", Fixtures.smiles(2));
+        Run p = tagllm("predict", "--model", model, "--tags", tags.toString(), "--task", "SMILES", "--input", in.toString(),
+                "--output", dir.resolve("pred.csv").toString());
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "SMILES",
+                "--input", in.toString(), "--output", dir.resolve("out.parquet").toString());
+        String said = "task SMILES is domain text: nothing to predict (use eval for its loss)";
+        assertTrue(p.err().contains(said), p.err());
+        assertEquals(p.exit(), s.exit(), s.err());
+        assertEquals(p.err().lines().filter(l -> l.contains(said)).toList(), s.err().lines().filter(l -> l.contains(said)).toList(), s.err());
+        assertFalse(Files.exists(dir.resolve("out.parquet")));
+    }
+
+    /**
      * An --output-col with a dot (qed.pred): a column of that name, as Parquet allows. The old command wrote the
      * output, then counted its errors through written.col("qed.pred_error"), which Spark reads as field pred_error of
      * a struct qed: it failed with UNRESOLVED_COLUMN after the job and left the output unrenamed.
