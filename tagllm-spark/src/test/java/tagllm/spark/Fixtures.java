@@ -5,8 +5,6 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import tagllm.head.RegressionHead;
 import tagllm.model.Model;
-import tagllm.model.SafeTensors;
-import tagllm.model.SafeTensorsWriter;
 import tagllm.tag.Tag;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagInit;
@@ -75,28 +73,9 @@ final class Fixtures {
         return classificationTags(model(), dir.resolve("classes.tags.safetensors"), true);
     }
 
-    /**
-     * stories260K with its final norm weights set to 3e38 (as the core's testutil.OverflowingModel, which this module's
-     * tests cannot see): every weight is finite, so the model loads, but the normed hidden state overflows a float to
-     * ±Infinity, so a classification head over it gives NaN logits (Infinity − Infinity) and NaN class probabilities.
-     */
+    /** The core's testutil.OverflowingModel (a classification head over it gives NaN probabilities), in dir. */
     static Path overflowingModel(Path dir) throws IOException {
-        Path src = Path.of(model());
-        Path to = dir.resolve("overflowing-model");
-        Files.createDirectories(to);
-        for (String f : List.of("config.json", "generation_config.json", "tokenizer.json", "tokenizer.model", "tokenizer_config.json")) {
-            Files.copy(src.resolve(f), to.resolve(f));
-        }
-        SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt");
-        try (SafeTensors st = SafeTensors.open(src.resolve("model.safetensors"))) {
-            for (var e : st.entries().values()) {
-                float[] v = st.readF32(e.name());
-                if (e.name().equals("model.norm.weight")) java.util.Arrays.fill(v, 3e38f);
-                w.addF32(e.name(), v, e.shape());
-            }
-        }
-        w.write(to.resolve("model.safetensors"));
-        return to;
+        return tagllm.testutil.OverflowingModel.write(dir.resolve("overflowing-model"));
     }
 
     /**
