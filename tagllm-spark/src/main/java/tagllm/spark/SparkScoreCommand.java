@@ -187,7 +187,9 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (sourceCols) df = SourceColumns.add(spark, df, csv == null, csv != null ? csv.readErrorCol() : null);
             if (partitions != null) df = df.repartition(partitions);
             TagLlmScorer scorer = new TagLlmScorer().setModel(model).setTags(tags.toArray(String[]::new)).setTask(task)
-                    .setOutputCol(outputCol).setProbabilityPrefix(probPrefix).setCompute(compute);
+                    .setOutputCol(outputCol).setCompute(compute);
+            // given, not defaulted: a regression or text task refuses it (it has no probability columns to name)
+            if (spec.commandLine().getParseResult().hasMatchedOption("--prob-prefix")) scorer.setProbabilityPrefix(probPrefix);
             if (csv != null) scorer.setReadErrorCol(csv.readErrorCol());
             if (!inputCols.isEmpty()) scorer.setInputCols(InputColumns.parse(inputCols).toArray(String[]::new));
             if (batchRows != null) scorer.setBatchRows(batchRows);
@@ -199,6 +201,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 scored = scorer.transform(df);
             } catch (TagLlmScorer.GeneratesNothing e) { // in predict's words and with its exit code: the command line asks for what cannot be
                 throw new CommandLine.ParameterException(spec.commandLine(), "--max-tokens: " + e.reason() + " (leave out --max-tokens)");
+            } catch (TagLlmScorer.NoProbabilities e) { // as --max-tokens: an option that would change nothing is a usage error
+                throw new CommandLine.ParameterException(spec.commandLine(), "--prob-prefix: " + e.reason() + " (leave out --prob-prefix)");
             } catch (TagLlmScorer.InputColsRefused e) { // as predict answers a --column its task cannot take: the option, exit 2
                 throw new CommandLine.ParameterException(spec.commandLine(), "--input-cols " + e.inputCols() + ": " + e.reason());
             }

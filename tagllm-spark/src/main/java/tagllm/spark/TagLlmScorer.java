@@ -170,6 +170,19 @@ public class TagLlmScorer extends Transformer {
         public String reason() { return reason; }
     }
 
+    /** probabilityPrefix set for a task that has no class probabilities (regression, text): {@code reason()} says which. */
+    public static final class NoProbabilities extends IllegalArgumentException {
+        private final String reason;
+
+        NoProbabilities(String reason) {
+            super("probabilityPrefix (--prob-prefix): " + reason + " (leave probabilityPrefix unset)");
+            this.reason = reason;
+        }
+
+        /** Why, without the parameter's name. */
+        public String reason() { return reason; }
+    }
+
     /** maxTokens set for a task that generates no tokens (regression, classification): {@code reason()} says which and why. */
     public static final class GeneratesNothing extends IllegalArgumentException {
         private final String reason;
@@ -195,6 +208,10 @@ public class TagLlmScorer extends Transformer {
         TaskSpec t = stored.withColumns(placeholderColumns(stored));
         // a limit on generated tokens for a task that generates none would be read and change nothing: predict refuses it too
         if (isSet(maxTokens) && t.type().generatesNothing(t.name()) != null) throw new GeneratesNothing(t.type().generatesNothing(t.name()));
+        // a prefix for probability columns a task does not have would be read and change nothing, as maxTokens above
+        if (isSet(probabilityPrefix) && t.type() != TaskType.CLASSIFICATION) {
+            throw new NoProbabilities("task " + t.name() + " is of type " + t.type().label() + ", which has no class probabilities");
+        }
         for (String c : t.promptColumns()) {
             if (!names.contains(c)) {
                 // the read error column is no input to choose: spark score's CSV reader adds it (_corrupt_record), which

@@ -841,6 +841,22 @@ class SparkCliTest {
     }
 
     /**
+     * --prob-prefix for a task without class probabilities (QED: regression) is refused before any job, as --max-tokens
+     * for a task that generates nothing: the old command accepted it and ignored it.
+     */
+    @Test
+    void aProbabilityPrefixForARegressionTaskIsAUsageError() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        String model = Fixtures.model();
+        Path in = idCsv(dir.resolve("in.csv"), "smiles", Fixtures.smiles(2));
+        Run s = tagllm("spark", "score", "--master", "local[1]", "--model", model, "--tags", tags.toString(), "--task", "QED",
+                "--input", in.toString(), "--output", dir.resolve("out.parquet").toString(), "--prob-prefix", "p_");
+        assertEquals(2, s.exit(), s.err());
+        assertTrue(s.err().contains("--prob-prefix: task QED is of type regression, which has no class probabilities (leave out --prob-prefix)"), s.err());
+        assertFalse(Files.exists(dir.resolve("out.parquet")));
+    }
+
+    /**
      * A domain-text task (the SMILES tag's, which trains on text) has no prediction: spark score refuses it in
      * predict's words, from one place (TagPredictor.requirePredictable). The old scorer said "... nothing to predict"
      * without predict's "(use eval for its loss)".
