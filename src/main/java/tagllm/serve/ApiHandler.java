@@ -424,22 +424,19 @@ final class ApiHandler extends Handler.Abstract {
         TaskInfo task = task(body);
         int maxTokens = RequestBodies.optionalInt(body, "max_tokens", Math.min(ServerOptions.DEFAULT_NEW_TOKENS, options.maxTokens()),
                 1, options.maxTokens());
-        double temperature = RequestBodies.optionalDouble(body, "temperature", 0, 0, 100);
-        int topK = RequestBodies.optionalInt(body, "top_k", 0, 0, Integer.MAX_VALUE);
-        double topP = RequestBodies.optionalDouble(body, "top_p", 1, Double.MIN_VALUE, 1);
-        long seed = RequestBodies.optionalLong(body, "seed", 0);
+        var builder = TagService.Decoding.builder(maxTokens);
+        if (body.hasNonNull("temperature")) builder.temperature(RequestBodies.optionalDouble(body, "temperature", 0, 0, 100));
+        if (body.hasNonNull("top_k")) builder.topK(RequestBodies.optionalInt(body, "top_k", 0, 0, Integer.MAX_VALUE));
+        if (body.hasNonNull("top_p")) builder.topP(RequestBodies.optionalDouble(body, "top_p", 1, Double.MIN_VALUE, 1));
+        if (body.hasNonNull("seed")) builder.seed(RequestBodies.optionalLong(body, "seed", 0));
         boolean stream = RequestBodies.optionalBoolean(body, "stream", false);
-        // greedy decoding takes the most likely token: a field that shapes or seeds a sample would be taken and do nothing
-        if (temperature == 0) {
-            for (String field : List.of("top_k", "top_p", "seed")) {
-                if (body.hasNonNull(field)) {
-                    throw ApiException.badRequest(field + ": " + tagllm.task.GreedyDecoding.changesNothing(field, "temperature")
-                            + (body.hasNonNull("temperature") ? "" : " (temperature is 0 when left out)"));
-                }
-            }
+        TagService.Decoding decoding;
+        try {
+            decoding = builder.build(); // refuses top_k, top_p or seed beside greedy decoding, as the Java API does
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
         List<Map<String, String>> inputs = RequestBodies.inputs(body, task, options.maxInputs());
-        TagService.Decoding decoding = new TagService.Decoding(maxTokens, temperature, topK, topP, seed);
         if (!stream) {
             TagService.Generations g = service.generate(task, inputs, decoding, null, cancel);
             metrics.answeredInputs(task, inputs.size());

@@ -368,8 +368,7 @@ public final class PredictorService implements TagService, AutoCloseable {
         refuseWhenClosed();
         ServedTagSet set = setOf(info);
         if (info.type() != TaskType.TEXT) throw wrongCall(info);
-        if (decoding.maxTokens() < 1) throw ApiException.badRequest("max_tokens: must be at least 1, got " + decoding.maxTokens());
-        validateSampling(decoding);
+        if (decoding == null) throw ApiException.badRequest("decoding: null; give Decoding.greedy(maxTokens) or a Decoding.builder(maxTokens)");
         TaskSpec spec = set.spec(info);
         List<Sequence> prompts = prompts(set, info, spec, inputs);
         List<String> texts = new ArrayList<>(prompts.size());
@@ -390,17 +389,6 @@ public final class PredictorService implements TagService, AutoCloseable {
             reasons.add(g.stopReason());
         }
         return new Generations(info.name(), texts, reasons);
-    }
-
-    /** Refusals of sampling settings the sampler would refuse, as 400s naming the field. */
-    private static void validateSampling(Decoding d) {
-        {
-            if (!(d.temperature() >= 0) || d.temperature() > 100) {
-                throw ApiException.badRequest("temperature: expected a number 0..100 (0 = greedy), got " + d.temperature());
-            }
-            if (d.topK() < 0) throw ApiException.badRequest("top_k: expected an integer >= 0 (0 = no limit), got " + d.topK());
-            if (!(d.topP() > 0 && d.topP() <= 1)) throw ApiException.badRequest("top_p: expected a number in (0, 1], got " + d.topP());
-        }
     }
 
     private List<Sequence> prompts(ServedTagSet set, TaskInfo info, TaskSpec spec, List<Map<String, String>> inputs) {

@@ -46,6 +46,22 @@ class PredictorServiceTest {
     }
 
     /**
+     * generate through the Java API refuses a top_p beside greedy decoding, as POST /v1/generate and the CLI do; it
+     * used to take the Decoding and generate greedily as if top_p had not been given.
+     */
+    @Test
+    void aTopPBesideGreedyDecodingIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+        try (PredictorService s = service(List.of(translateTags(dir)))) {
+            TaskInfo translate = s.task("Translate:en-fr");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> s.generate(translate, List.of(Map.of("src", "The sun")), new TagService.Decoding(4, 0, 0, 0.9, 0), null));
+            assertTrue(e.getMessage().startsWith("top_p: temperature 0 decodes greedily"), e.getMessage());
+            ApiException none = assertThrows(ApiException.class, () -> s.generate(translate, List.of(Map.of("src", "The sun")), null, null));
+            assertTrue(none.getMessage().startsWith("decoding: null"), none.getMessage());
+        }
+    }
+
+    /**
      * A classification request of many inputs runs in slices of 256, as a regression request does, and once its client
      * has gone the slices after the one running are not run. Before, its inputs ran as one call of the model: a
      * client that hung up on 513 inputs held the model until all of them had run (and no slice was told to /metrics).
