@@ -222,6 +222,8 @@ public final class PredictorService implements TagService, AutoCloseable {
 
     /** The set a task found by {@link #task(String, String)} belongs to. */
     private ServedTagSet setOf(TaskInfo info) {
+        // a Java caller's null, named as the HTTP API names a missing "task", not a NullPointerException
+        if (info == null) throw ApiException.badRequest("task: null; give one of service.tasks() or service.task(name) (served tasks: " + servedNames() + ")");
         return info.tagSet() != null ? set(info.tagSet()) : set(task(info.name()).tagSet());
     }
 

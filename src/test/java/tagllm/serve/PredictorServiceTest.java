@@ -61,6 +61,57 @@ class PredictorServiceTest {
         }
     }
 
+    /** A null TaskInfo is refused naming the task, by each call that takes one; it was a bare NullPointerException. */
+    @Test
+    void aNullTaskInfoIsRefusedByName(@TempDir Path dir) throws Exception {
+        try (PredictorService s = service(List.of(qedTags(dir), translateTags(dir)))) {
+            List<org.junit.jupiter.api.function.Executable> calls = List.of(
+                    () -> s.predict((TaskInfo) null, List.of(Map.of("smiles", "CCO"))),
+                    () -> s.classify((TaskInfo) null, List.of(Map.of("smiles", "CCO"))),
+                    () -> s.generate((TaskInfo) null, List.of(Map.of("src", "The sun")), TagService.Decoding.greedy(2), null));
+            for (var call : calls) {
+                ApiException e = assertThrows(ApiException.class, call);
+                assertEquals(400, e.status());
+                assertTrue(e.getMessage().startsWith("task: null; give one of service.tasks()"), e.getMessage());
+                assertTrue(e.getMessage().contains("QED"), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * PredictorService from several threads at once (regression, classification and generation mixed) gives, call
+     * by call, what the same calls give in turn: the guarantee serve.md states for concurrent callers.
+     */
+    @Test
+    void concurrentCallsGiveTheResultsOfTheSameCallsInTurn(@TempDir Path dir) throws Exception {
+        Path qed = qedTags(dir), translate = translateTags(dir), bbbp = bbbpTags(dir);
+        try (PredictorService s = service(List.of(qed, translate, bbbp))) {
+            List<String> smiles = List.of("CCO", "c1ccccc1", "CC(=O)O", "CCN(CC)CC", "OCC(O)CO", "C1CCCCC1");
+            List<String> src = List.of("The sun", "They played all day.", "Hello.");
+            List<java.util.concurrent.Callable<Object>> calls = new java.util.ArrayList<>();
+            for (String m : smiles) {
+                calls.add(() -> s.predict("QED", List.of(Map.of("smiles", m))).values()[0]);
+                calls.add(() -> Arrays.stream(s.classify("BBBP", List.of(Map.of("smiles", m))).probabilities()[0]).boxed().toList());
+            }
+            for (String t : src) calls.add(() -> s.generate("Translate:en-fr", List.of(Map.of("src", t)), 6).texts());
+            List<Object> inTurn = new java.util.ArrayList<>();
+            for (var c : calls) inTurn.add(c.call());
+            // the reference is independent of the service: TagPredictor alone, one call at a time
+            tagllm.task.TagPredictor q = referencePredictor(List.of(qed)), tr = referencePredictor(List.of(translate));
+            assertEquals(q.predict("QED", Map.of("smiles", "CCO")), (double) inTurn.get(0), 1e-5);
+            assertEquals(List.of(tr.generate("Translate:en-fr", Map.of("src", "The sun"), 6)), inTurn.get(2 * smiles.size()));
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                for (int round = 0; round < 2; round++) {
+                    var futures = pool.invokeAll(calls);
+                    for (int i = 0; i < calls.size(); i++) assertEquals(inTurn.get(i), futures.get(i).get(), "call " + i + ", round " + round);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     /**
      * A classification request of many inputs runs in slices of 256, as a regression request does, and once its client
      * has gone the slices after the one running are not run. Before, its inputs ran as one call of the model: a
