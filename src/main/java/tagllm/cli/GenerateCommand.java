@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Continue a prompt with the model, printing the new text as it is produced. Without --temperature, --top-k "
                 + "or --top-p it decodes as the model's generation_config.json says (sampling when do_sample is true, else greedy), "
-                + "as transformers' generate() does; with any of them, those options alone decide (greedy at temperature 0).")
+                + "as transformers' generate() does; with --temperature, it and --top-k/--top-p alone decide (0 = greedy; --top-k or "
+                + "--top-p without --temperature are refused, as they would shape nothing).")
 public final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -58,6 +59,15 @@ public final class GenerateCommand implements Callable<Integer> {
             for (String other : List.of("--top-k", "--top-p", "--seed")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(other)) {
                     throw new UsageError(other + ": " + tagllm.task.GreedyDecoding.changesNothing(other, "--temperature"));
+                }
+            }
+        }
+        // --top-k or --top-p alone take the temperature as 0, as POST /v1/generate does: greedy, so they would shape nothing
+        if (temperature == null) {
+            for (String other : List.of("--top-k", "--top-p")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(other)) {
+                    throw new UsageError(other + ": " + tagllm.task.GreedyDecoding.changesNothing(other, "--temperature")
+                            + " (--temperature is 0 when left out beside --top-k or --top-p)");
                 }
             }
         }

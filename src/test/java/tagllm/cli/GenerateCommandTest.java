@@ -3,11 +3,13 @@ package tagllm.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tagllm.testutil.CliRun;
 import tagllm.testutil.Shared;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -160,6 +162,30 @@ class GenerateCommandTest {
                     + other[0] + " would change nothing; leave it out, or give --temperature above 0"), r.err());
             assertEquals("", r.out());
         }
+    }
+
+    /**
+     * --top-k or --top-p without --temperature took the temperature as 0 and decoded greedily, so they changed nothing
+     * (and turned off a generation_config.json's sampling); POST /v1/generate refuses top_k or top_p without a temperature.
+     */
+    @Test
+    void topKOrTopPWithoutTemperatureAreUsageErrors(@TempDir Path tmp) throws IOException {
+        Path plain = Shared.model("stories260K");
+        Path sampling = copyWith(plain, tmp.resolve("sampling"), "{\"do_sample\": true, \"temperature\": 0.8}");
+        for (Path model : List.of(plain, sampling)) {
+            for (String[] other : new String[][]{{"--top-k", "20"}, {"--top-p", "0.9"}}) {
+                CliRun r = CliRun.of("generate", "--prompt", "Once", "--max-tokens", "2", "--model", model.toString(), other[0], other[1]);
+                assertEquals(2, r.exit(), r.err());
+                assertTrue(r.err().startsWith(other[0] + ": --temperature 0 decodes greedily (the most likely token each step), so "
+                        + other[0] + " would change nothing; leave it out, or give --temperature above 0 (--temperature is 0 when left out"
+                        + " beside --top-k or --top-p)"), r.err());
+                assertEquals("", r.out());
+            }
+        }
+        // with a temperature they sample, as before
+        CliRun ok = CliRun.of("generate", "--prompt", "Once", "--max-tokens", "2", "--model", plain.toString(), "--temperature", "0.7",
+                "--top-k", "20");
+        assertEquals(0, ok.exit(), ok.err());
     }
 
     private static Path copyWith(Path model, Path dst, String generationConfig) throws IOException {
