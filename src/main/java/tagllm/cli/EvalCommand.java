@@ -130,11 +130,10 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (note != null && !note.isBlank()) spec.commandLine().getErr().println(note);
         ExampleRenderer r = p.renderer(task);
-        // a first pass checks the rows and counts those that render, keeping only the first chunk of them: the summary
-        // and the left-out rows are told before scoring begins; the rows after the first chunk are rendered again a chunk
-        // at a time to be scored (the rendered prompts of the whole split, ~1.8 KB a row for QED on stories260K, ran out
-        // of a 256 MB heap at 1M rows). The first chunk is what scoring holds at a time anyway, so keeping it costs no
-        // memory, and a split of up to chunkRows rows is rendered once (rendering twice cost ~5%, docs/benchmarks.md)
+        // each row is rendered once and scored with its chunk: only chunkRows rendered prompts are held (the prompts of
+        // the whole split, ~1.8 KB a row for QED on stories260K, ran out of a 256 MB heap at 1M rows). A first pass that
+        // checked every row before scoring, so that the summary came first, rendered every row after the first chunk
+        // twice; the summary and the left-out rows are now told once the rows are scored
         renderings = 0;
         java.util.function.Function<Row, Example> render = row1 -> switch (task.type()) {
             case TEXT -> {
@@ -148,25 +147,49 @@ public final class EvalCommand implements Callable<Integer> {
                 yield r.example(row1);
             }
         };
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode o = om.createObjectNode();
+        // the bar counts scored rows out of those that may be (left-out rows are known only once rendered)
+        long mayScore = maxRows > 0 ? Math.min(rows.size(), maxRows) : rows.size();
+        Scoring scoring = switch (task.type()) {
+            case REGRESSION -> regression(p, task, RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), mayScore));
+            case TEXT -> text(p, RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), mayScore));
+            case CLASSIFICATION -> {
+                ClassificationTally t = new ClassificationTally(p, task);
+                yield new Scoring((done, chunk) -> t.add(chunk), out -> ScoreClassification.putMetrics(out, t.metrics()));
+            }
+            case LANGUAGE_MODEL -> {
+                LanguageModelLoss lm = new LanguageModelLoss(p.model(), p.tags());
+                yield new Scoring((done, chunk) -> chunk.forEach(lm::add), out -> {
+                    // as the other tasks' metrics: a value that is not a number is null with its reason (Jackson wrote "NaN")
+                    var loss = new tagllm.eval.NextTokenLoss(lm.mean(), "weights or tags too large for float, or a diverged training run");
+                    Report.putMetrics(out, loss.metrics(), loss.undefined());
+                });
+            }
+        };
         int n = 0; // rows scored
         int consumed = 0; // rows of the split read, up to --max-rows
         boolean capped = false; // --max-rows reached with rows of the split left unread
-        List<Example> firstChunk = new ArrayList<>();
-        int firstChunkRows = 0; // rows of the split whose rendering (or leaving out) firstChunk stands for
+        List<Example> chunk = new ArrayList<>();
         for (Row row : rows) {
             if (maxRows > 0 && n >= maxRows) {
                 capped = true;
                 break;
             }
             consumed++;
-            boolean keeping = firstChunk.size() < chunkRows;
             var e = issues.convert(row, render);
-            if (e.isPresent()) n++;
-            if (keeping) {
-                e.ifPresent(firstChunk::add);
-                firstChunkRows = consumed;
+            if (e.isPresent()) {
+                chunk.add(e.get());
+                n++;
+            }
+            if (chunk.size() >= chunkRows) {
+                scoreUnlessRefused(scoring, n - chunk.size(), chunk, issues);
+                chunk.clear();
             }
         }
+        if (!chunk.isEmpty()) scoreUnlessRefused(scoring, n - chunk.size(), chunk, issues);
+        chunk.clear();
+        if (scoring.bar != null) scoring.bar.finish();
         if (opts.strict) issues.throwFirst(); // after every row: the one thrown is the first by place, not relying on a split keeping file order (SeededSplit and ScaffoldSplit do)
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         // the rows read are the split's only when --max-rows left none unread
@@ -177,66 +200,11 @@ public final class EvalCommand implements Callable<Integer> {
         if (n == 0) {
             throw new IllegalArgumentException(opts.input + ": no usable rows (" + scope + ") for task " + task.name() + columnsNoRowHas(task, rows));
         }
-        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode o = om.createObjectNode();
         o.put("task", task.name());
         o.put("split", scope.equals("all rows") ? "all" : split);
         o.put("n", n);
         o.put("left_out", issues.count());
-        List<Row> scored = rows.subList(firstChunkRows, consumed); // to render again, after the first chunk
-        switch (task.type()) {
-            case REGRESSION -> {
-                RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
-                double[] pred = new double[n];
-                java.util.stream.DoubleStream.Builder labels = java.util.stream.DoubleStream.builder();
-                long[] nonFinite = {0};
-                String[] firstNonFinite = {null};
-                inChunks(firstChunk, scored, n, render, (done, chunk) -> {
-                    double[] v = p.predictValues(task, chunk.stream().map(Example::sequence).toList(), k -> bar.to(done + k));
-                    System.arraycopy(v, 0, pred, done, v.length);
-                    chunk.forEach(e -> labels.add(e.label()));
-                    for (int i = 0; i < v.length; i++) {
-                        if (!Double.isFinite(v[i]) && nonFinite[0]++ == 0) firstNonFinite[0] = NonFiniteOutputs.at(chunk.get(i), v[i]);
-                    }
-                });
-                bar.finish();
-                // the metrics' own range check named a position among the scored rows, and not why
-                if (nonFinite[0] > 0) throw new NonFiniteOutputs(task.name(), NonFiniteOutputs.PREDICTIONS, nonFinite[0], n, firstNonFinite[0]);
-                var m = RegressionMetrics.compute(pred, labels.build().toArray());
-                Report.putMetrics(o, m); // as report.json: a metric with no value is null, the reason under "undefined"
-            }
-            case TEXT -> {
-                RowProgress bar = RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), n);
-                TextTally t = new TextTally(p, opts.maxTokens);
-                inChunks(firstChunk, scored, n, render, (done, chunk) -> {
-                    for (int k = 0; k < chunk.size(); k++) {
-                        t.add(chunk.get(k));
-                        bar.to(done + k + 1);
-                    }
-                });
-                bar.finish();
-                // chrf2 as score text --json names chrF with β 2 and no word n-grams (TextTally's), not a second name for it
-                o.put("bleu", t.bleu().score()).put("chrf2", t.chrf());
-                if (t.contextFull() > 0) {
-                    // as predict's error column: an output the context cut looks like one the model ended
-                    spec.commandLine().getErr().println("note: the output of " + Plural.count(t.contextFull(), "scored row")
-                            + " stopped at the end of the model's context before --max-tokens " + opts.maxTokens
-                            + " (scored as it is; `tagllm predict` names the rows in its error column)");
-                }
-            }
-            case CLASSIFICATION -> {
-                ClassificationTally t = new ClassificationTally(p, task);
-                inChunks(firstChunk, scored, n, render, (done, chunk) -> t.add(chunk));
-                ScoreClassification.putMetrics(o, t.metrics());
-            }
-            case LANGUAGE_MODEL -> {
-                LanguageModelLoss lm = new LanguageModelLoss(p.model(), p.tags());
-                inChunks(firstChunk, scored, n, render, (done, chunk) -> chunk.forEach(lm::add));
-                // as the other tasks' metrics: a value that is not a number is null with its reason (Jackson wrote "NaN")
-                var loss = new tagllm.eval.NextTokenLoss(lm.mean(), "weights or tags too large for float, or a diverged training run");
-                Report.putMetrics(o, loss.metrics(), loss.undefined());
-            }
-        }
+        scoring.metrics.accept(o);
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(om.writeValueAsString(o));
@@ -282,31 +250,59 @@ public final class EvalCommand implements Callable<Integer> {
         void score(int done, List<Example> chunk);
     }
 
+    /** How a task's chunks are scored, the bar that shows it (null: none) and what writes its metrics once all are in. */
+    private record Scoring(ChunkScorer scorer, java.util.function.Consumer<ObjectNode> metrics, RowProgress bar) {
+        Scoring(ChunkScorer scorer, java.util.function.Consumer<ObjectNode> metrics) {
+            this(scorer, metrics, null);
+        }
+    }
+
     /**
-     * Hands {@code first} (the first pass's first chunk, kept) to {@code scorer}, then renders the rows after it again
-     * ({@code expected} rows render in all, as the first pass found: rendering is deterministic) and hands them over
-     * {@link #chunkRows} at a time, in order, so that only one chunk's prompts are held.
+     * Scores a chunk unless --strict has found a bad row: the run is then refused once every row is checked, and
+     * scoring the rest would be wasted (the rows before it were scored, as the refusal may name a row in any chunk).
      */
-    private void inChunks(List<Example> first, List<Row> rows, int expected, java.util.function.Function<Row, Example> render,
-                          ChunkScorer scorer) {
-        int done = 0;
-        if (!first.isEmpty()) {
-            scorer.score(0, first);
-            done = first.size();
-            first.clear(); // not held while the rest is scored
-        }
-        RowIssues again = RowIssues.skipping(0); // the first pass reported these rows already
-        List<Example> chunk = new ArrayList<>(Math.min(chunkRows, expected));
-        for (int i = 0; i < rows.size(); i++) {
-            again.convert(rows.get(i), render).ifPresent(chunk::add);
-            if (chunk.size() == chunkRows || i == rows.size() - 1 && !chunk.isEmpty()) {
-                if (done + chunk.size() > expected) throw new IllegalStateException("eval: more rows rendered the second time than the first");
-                scorer.score(done, chunk);
-                done += chunk.size();
-                chunk.clear();
+    private void scoreUnlessRefused(Scoring scoring, int done, List<Example> chunk, RowIssues issues) {
+        if (opts.strict && issues.first().isPresent()) return;
+        scoring.scorer.score(done, chunk);
+    }
+
+    private Scoring regression(TagPredictor p, TaskSpec task, RowProgress bar) {
+        java.util.stream.DoubleStream.Builder pred = java.util.stream.DoubleStream.builder();
+        java.util.stream.DoubleStream.Builder labels = java.util.stream.DoubleStream.builder();
+        long[] nonFinite = {0}, scored = {0};
+        String[] firstNonFinite = {null};
+        return new Scoring((done, chunk) -> {
+            double[] v = p.predictValues(task, chunk.stream().map(Example::sequence).toList(), k -> bar.to(done + k));
+            for (int i = 0; i < v.length; i++) {
+                pred.add(v[i]);
+                labels.add(chunk.get(i).label());
+                if (!Double.isFinite(v[i]) && nonFinite[0]++ == 0) firstNonFinite[0] = NonFiniteOutputs.at(chunk.get(i), v[i]);
             }
-        }
-        if (done != expected) throw new IllegalStateException("eval: " + done + " rows rendered the second time, " + expected + " the first");
+            scored[0] += v.length;
+        }, o -> {
+            // the metrics' own range check named a position among the scored rows, and not why
+            if (nonFinite[0] > 0) throw new NonFiniteOutputs(task.name(), NonFiniteOutputs.PREDICTIONS, nonFinite[0], scored[0], firstNonFinite[0]);
+            Report.putMetrics(o, RegressionMetrics.compute(pred.build().toArray(), labels.build().toArray())); // as report.json: a metric with no value is null, the reason under "undefined"
+        }, bar);
+    }
+
+    private Scoring text(TagPredictor p, RowProgress bar) {
+        TextTally t = new TextTally(p, opts.maxTokens);
+        return new Scoring((done, chunk) -> {
+            for (int k = 0; k < chunk.size(); k++) {
+                t.add(chunk.get(k));
+                bar.to(done + k + 1);
+            }
+        }, o -> {
+            // chrf2 as score text --json names chrF with β 2 and no word n-grams (TextTally's), not a second name for it
+            o.put("bleu", t.bleu().score()).put("chrf2", t.chrf());
+            if (t.contextFull() > 0) {
+                // as predict's error column: an output the context cut looks like one the model ended
+                spec.commandLine().getErr().println("note: the output of " + Plural.count(t.contextFull(), "scored row")
+                        + " stopped at the end of the model's context before --max-tokens " + opts.maxTokens
+                        + " (scored as it is; `tagllm predict` names the rows in its error column)");
+            }
+        }, bar);
     }
 
     /** Where the rows come from and how they split, as the options say: checked before the model loads. */

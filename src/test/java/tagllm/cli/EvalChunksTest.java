@@ -84,16 +84,18 @@ class EvalChunksTest {
     }
 
     /**
-     * Each row is rendered once when the split fits one chunk: the check pass rendered every row and the score pass
-     * rendered them all again (46 renderings of 23 rows). In chunks of 5, the first chunk's rows (5, the invalid SMILES
-     * at row 8 after them) are kept from the check pass and only the 18 after them rendered again.
+     * Each row is rendered once, in one chunk or in several: a check pass rendered every row and the score pass
+     * rendered again those after the first chunk (23 + 18 renderings of 23 rows in chunks of 5; 46 before the first
+     * chunk was kept).
      */
     @Test
-    void eachRowIsRenderedOnceWhenTheSplitFitsOneChunk() {
+    void eachRowIsRenderedOnce() {
         assertEquals(23, renderings(Integer.MAX_VALUE, "--task", "BBBP", "--input", mols.toString()));
         assertEquals(23, renderings(tagllm.data.ChunkedRows.CHUNK, "--task", "SMILES", "--input", mols.toString()));
         assertEquals(7, renderings(tagllm.data.ChunkedRows.CHUNK, "--task", "Translate:es-pt", "--input", pairs.toString(), "--max-tokens", "2"));
-        assertEquals(23 + 18, renderings(5, "--task", "BBBP", "--input", mols.toString()));
+        assertEquals(23, renderings(5, "--task", "BBBP", "--input", mols.toString()));
+        assertEquals(23, renderings(5, "--task", "SMILES", "--input", mols.toString()));
+        assertEquals(7, renderings(3, "--task", "Translate:es-pt", "--input", pairs.toString(), "--max-tokens", "2"));
     }
 
     private static void sameInChunks(int chunkRows, String... args) {
