@@ -13,6 +13,7 @@ import tagllm.tag.Tag;
 import tagllm.tag.TagSet;
 import tagllm.task.Example;
 import tagllm.task.TaskType;
+import tagllm.util.Plural;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,12 +90,34 @@ public final class Trainer {
         private final int step;
         private final double loss;
 
-        public Diverged(String stage, int step, double loss) {
-            super("stage " + stage + ": the loss became " + loss + " at step " + step + " (lower the learning rate, or check the labels)");
+        private final boolean beforeAnyUpdate;
+
+        /** The loss of step {@code step} (counted from 1) after {@code updates} optimizer steps of this stage (fewer on a resume). */
+        public Diverged(String stage, int step, int updates, double loss) {
+            super("stage " + stage + ": the loss became " + loss + " at step " + step + ", after " + Plural.count(updates, "update")
+                    + " (lower the learning rate, or check the labels)");
             this.stage = stage;
             this.step = step;
             this.loss = loss;
+            this.beforeAnyUpdate = false;
         }
+
+        /**
+         * The loss of the stage's first step, before any update: the outputs of the model with the initial tags are not finite
+         * in this compute precision, which no learning rate mends. where names the first row whose loss is not finite.
+         */
+        public Diverged(String stage, double loss, boolean bf16, String where) {
+            super("stage " + stage + ": the loss is " + loss + " at step 1, before any update: the model's outputs are not finite with the"
+                    + " initial tags in " + (bf16 ? "bf16" : "f32") + " compute (" + where + "); no learning rate mends this: "
+                    + (bf16 ? "try --compute f32, or check the model's weights" : "check the model's weights") + " and the initial tags");
+            this.stage = stage;
+            this.step = 1;
+            this.loss = loss;
+            this.beforeAnyUpdate = true;
+        }
+
+        /** Whether the loss was already not finite before this stage's first update (no learning rate mends it). */
+        public boolean beforeAnyUpdate() { return beforeAnyUpdate; }
 
         public String stage() { return stage; }
 
@@ -180,6 +203,8 @@ public final class Trainer {
             StepLoss last = null;
             while (step < total) {
                 last = accumulateGradients(step);
+                // before the optimizer step: non-finite gradients never reach the tags, and a first step's loss can be told apart
+                requireFinite(last.total(), step);
                 boolean logged = (step + 1) % h.logEvery() == 0 || step + 1 == total;
                 // per array, before clipping, on logged steps: how the gradient splits between tags and heads (docs/training.md, BA)
                 double[] norms = logged ? arrayNorms() : null;
@@ -189,7 +214,6 @@ public final class Trainer {
                 step++;
                 rows += last.rows();
                 double tps = rows / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
-                requireFinite(last.total(), step);
                 // an interrupt (Future.cancel(true) on a training job) stops the stage after this step; the run's files
                 // go through interruptible channels, so the flag is cleared while the step's log line and a checkpoint
                 // to resume from are written, then set again
@@ -272,10 +296,28 @@ public final class Trainer {
             return norms;
         }
 
-        private void requireFinite(double loss, int step) {
-            if (!Double.isFinite(loss)) {
-                throw new Diverged(o.stageName(), step, loss);
+        /** updates: the optimizer steps this stage has taken (the step about to be taken is updates + 1). */
+        private void requireFinite(double loss, int updates) {
+            if (Double.isFinite(loss)) return;
+            if (updates == 0) throw new Diverged(o.stageName(), loss, model.weights().bf16Compute(), firstNonFiniteRow());
+            throw new Diverged(o.stageName(), updates + 1, updates, loss);
+        }
+
+        /**
+         * The first row of the first step whose loss alone is not finite ("the first row: file:line"), or when none is
+         * alone, the step's rows ("the first step's N rows from file:line"): each row once more through the model in
+         * this JVM, with the gradients thrown away. Only on this failure, at most one step's rows.
+         */
+        private String firstNonFiniteRow() {
+            List<Example> rowsOfStep = new ArrayList<>();
+            for (int[] micro : batches.microBatches(0)) for (int i : micro) rowsOfStep.add(examples.get(i));
+            for (Example e : rowsOfStep) {
+                GradientEngine.MicroGradient one = microBatchGradient(tags, List.of(e), trainable, h, o.enrichCe(),
+                        Trainables.of(tags, trainable, h, o.stageName()), o.lora() != null);
+                if (!Double.isFinite(one.total())) return "the first row: " + e.where();
             }
+            Example first = rowsOfStep.get(0);
+            return "the first step's " + Plural.count(rowsOfStep.size(), "row") + " from " + first.where();
         }
 
         private void logStep(int step, StepLoss l, double lr, double norm, double[] norms, double tps) throws IOException {

@@ -66,7 +66,7 @@ class SuiteSkippedRowsTest {
         Files.writeString(out.resolve("results.json"), "[]");
         CliRun r = CliRun.of("suite", exp.toString(), "--seeds", "0", "-q", "--force", "-o", out.toString());
         assertEquals(1, r.exit(), r.err());
-        assertTrue(r.err().contains("error: stage s: the loss became NaN at step 1"), r.err());
+        assertTrue(r.err().contains("error: stage s: the loss is NaN at step 1, before any update"), r.err());
         assertTrue(Files.isDirectory(out.resolve("seed-0")), "the run stopped before it began: " + r.err());
         assertFalse(Files.exists(out.resolve("results.md")), "the earlier table was left as if it were this run's");
         assertFalse(Files.exists(out.resolve("results.json")));
