@@ -289,6 +289,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             requireSomeLoss(s, h, enrich, st.stream().map(tasks::get).toList());
             requireSomethingTrains(s, stage, train, enrich, h, st.stream().map(tasks::get).toList());
             if (enrich && s.has("enrich")) requireEnrichmentMatters(s, h, st.stream().map(tasks::get).toList());
+            requireStageKeysMatter(s, stage, h, st.stream().map(tasks::get).toList());
             stages.add(new StageSpec(name, stage, st, train, enrich, h));
         }
         String engineName = c.string("engine", "local");
@@ -406,6 +407,33 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         else return;
         throw s.error("enrich", "is true, but no template of this stage's tasks has a domain tag for it to train, and " + why
                 + ", so it would change nothing: drop enrich: true, or put a domain tag in a template");
+    }
+
+    /**
+     * A hyper-parameter written on a stage that nothing in the stage reads, accepted as if it did something:
+     * head_lr_scale where no task has a head (stage 1 has none), mse_scale where no task is a regression, Adam's betas
+     * and eps under SGD. Only the stage's own keys: defaults: apply to every stage, and one stage's use is enough.
+     */
+    private static void requireStageKeysMatter(ConfigNode s, int stage, Hyper h, List<TaskSpec> stageTasks) {
+        boolean heads = false, regression = false;
+        for (TaskSpec t : stageTasks) {
+            heads |= stage > 1 && t.type().readsHead();
+            regression |= t.type() == tagllm.task.TaskType.REGRESSION;
+        }
+        if (s.has("head_lr_scale") && !heads) {
+            throw s.error("head_lr_scale", "is a head's setting, and " + (stage == 1 ? "stage 1 trains domain tags on domain text with no head"
+                    : "no task of this stage has a head") + ", so it would change nothing: drop it");
+        }
+        if (s.has("mse_scale") && !regression) {
+            throw s.error("mse_scale", "scales the regression heads' loss, and stage " + stage + " has no regression task, so it would change"
+                    + " nothing: drop it");
+        }
+        if (h.optimizer().equals("sgd")) {
+            for (String key : List.of("beta1", "beta2", "eps")) {
+                if (s.has(key)) throw s.error(key, "is an Adam setting, and this stage's optimizer is sgd, so it would change nothing: drop it,"
+                        + " or give optimizer: adamw");
+            }
+        }
     }
 
     /** The task's node with the head keys it leaves out taken from the recipe (robust only: paper is the presets' own head). */

@@ -68,8 +68,8 @@ class TrainSgdFixtureTest {
                     %s
                 stages:
                   - {name: one, stage: %d, tasks: [t], train: [D, F], optimizer: sgd, lr: %s, schedule: constant,
-                     warmup_ratio: 0, batch_size: 1, grad_accum: 1, max_steps: 1, max_grad_norm: 0, mse_scale: 1}
-                """.formatted(modelDir.toString().replace("\\", "/"), task, mse ? 2 : 1, LR));
+                     warmup_ratio: 0, batch_size: 1, grad_accum: 1, max_steps: 1, max_grad_norm: 0%s}
+                """.formatted(modelDir.toString().replace("\\", "/"), task, mse ? 2 : 1, LR, mse ? ", mse_scale: 1" : ""));
 
         CliRun run = CliRun.of("train", dir.resolve("exp.yaml").toString(), "--init-tags", initFile.toString(), "--quiet");
         assertEquals(0, run.exit(), run.err());

@@ -255,4 +255,25 @@ class ExperimentKeyRangesTest {
         loads(dir, yaml.replace("[1, 2, 3]", "[1, 2]"));
     }
 
+
+    /**
+     * head_lr_scale on a stage 1 (domain text: no head), mse_scale on a stage with no regression task, beta1, beta2 or
+     * eps on an SGD stage were accepted and changed nothing. Refused, as enrich that changes nothing is, naming the key
+     * and the stage; the same keys under defaults: apply to every stage and are let be.
+     */
+    @Test
+    void aStageKeyThatChangesNothingIsRefused(@TempDir Path dir) throws Exception {
+        String f = dir.resolve("exp.yaml").toString();
+        assertEquals(f + ":6: stages[0].head_lr_scale: is a head's setting, and stage 1 trains domain tags on domain text with no head,"
+                + " so it would change nothing: drop it", refusal(dir, TASKS + "  - {stage: 1, tasks: [s], head_lr_scale: 2}"));
+        assertEquals(f + ":6: stages[0].mse_scale: scales the regression heads' loss, and stage 1 has no regression task, so it would"
+                + " change nothing: drop it", refusal(dir, TASKS + "  - {stage: 1, tasks: [s], mse_scale: 10}"));
+        for (String key : new String[]{"beta1: 0.8", "beta2: 0.99", "eps: 1e-6"}) {
+            assertEquals(f + ":6: stages[0]." + key.substring(0, key.indexOf(':')) + ": is an Adam setting, and this stage's optimizer is sgd,"
+                    + " so it would change nothing: drop it, or give optimizer: adamw",
+                    refusal(dir, TASKS + "  - {stage: 2, tasks: [q], optimizer: sgd, " + key + "}"));
+        }
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], head_lr_scale: 2, mse_scale: 10, optimizer: adamw, beta1: 0.8}");
+        loads(dir, TASKS.replace("stages:", "defaults: {head_lr_scale: 2, mse_scale: 10}\nstages:") + "  - {stage: 1, tasks: [s]}\n  - {stage: 2, tasks: [q]}");
+    }
 }
