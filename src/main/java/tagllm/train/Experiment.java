@@ -411,7 +411,8 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
 
     /**
      * A hyper-parameter written on a stage that nothing in the stage reads, accepted as if it did something:
-     * head_lr_scale where no task has a head (stage 1 has none), mse_scale where no task is a regression, Adam's betas
+     * head_lr_scale where no task has a head (stage 1 has none), eval_every where no task has a head to score (the
+     * validator scores regression and classification tasks only), mse_scale where no task is a regression, Adam's betas
      * and eps under SGD. Only the stage's own keys: defaults: apply to every stage, and one stage's use is enough.
      */
     private static void requireStageKeysMatter(ConfigNode s, int stage, Hyper h, List<TaskSpec> stageTasks) {
@@ -423,6 +424,10 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         if (s.has("head_lr_scale") && !heads) {
             throw s.error("head_lr_scale", "is a head's setting, and " + (stage == 1 ? "stage 1 trains domain tags on domain text with no head"
                     : "no task of this stage has a head") + ", so it would change nothing: drop it");
+        }
+        if (s.has("eval_every") && h.evalEvery() > 0 && !stageTasks.stream().anyMatch(t -> t.type().readsHead())) {
+            throw s.error("eval_every", "scores the valid split of regression and classification tasks, and stage " + stage + " has none (the"
+                    + " next-token loss is not a validation score here), so it would change nothing: drop it");
         }
         if (s.has("mse_scale") && !regression) {
             throw s.error("mse_scale", "scales the regression heads' loss, and stage " + stage + " has no regression task, so it would change"

@@ -257,7 +257,7 @@ class ExperimentKeyRangesTest {
 
 
     /**
-     * head_lr_scale on a stage 1 (domain text: no head), mse_scale on a stage with no regression task, beta1, beta2 or
+     * head_lr_scale or eval_every on a stage 1 (domain text: no head to train or score), mse_scale on a stage with no regression task, beta1, beta2 or
      * eps on an SGD stage were accepted and changed nothing. Refused, as enrich that changes nothing is, naming the key
      * and the stage; the same keys under defaults: apply to every stage and are let be.
      */
@@ -268,6 +268,10 @@ class ExperimentKeyRangesTest {
                 + " so it would change nothing: drop it", refusal(dir, TASKS + "  - {stage: 1, tasks: [s], head_lr_scale: 2}"));
         assertEquals(f + ":6: stages[0].mse_scale: scales the regression heads' loss, and stage 1 has no regression task, so it would"
                 + " change nothing: drop it", refusal(dir, TASKS + "  - {stage: 1, tasks: [s], mse_scale: 10}"));
+        assertEquals(f + ":6: stages[0].eval_every: scores the valid split of regression and classification tasks, and stage 1 has none (the"
+                + " next-token loss is not a validation score here), so it would change nothing: drop it",
+                refusal(dir, TASKS + "  - {stage: 1, tasks: [s], eval_every: 5}"));
+        loads(dir, TASKS + "  - {stage: 1, tasks: [s], eval_every: 0}");
         for (String key : new String[]{"beta1: 0.8", "beta2: 0.99", "eps: 1e-6"}) {
             assertEquals(f + ":6: stages[0]." + key.substring(0, key.indexOf(':')) + ": is an Adam setting, and this stage's optimizer is sgd,"
                     + " so it would change nothing: drop it, or give optimizer: adamw",
