@@ -3,7 +3,10 @@ package tagllm.data;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
@@ -18,6 +21,9 @@ import java.nio.charset.StandardCharsets;
  * ({@code tokenize}), whose default decoder turned invalid bytes into U+FFFD without a word.
  */
 public final class StrictUtf8Reader extends Reader {
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL, HIGH = 0x8080808080808080L, BELOW_0E = 0x0E0E0E0E0E0E0E0EL,
+            CR = 0x0D0D0D0D0D0D0D0DL, LF = 0x0A0A0A0A0A0A0A0AL;
     static final String NUL = "a NUL character (zero byte), which text data does not hold: a binary file, or"
             + " UTF-16/UTF-32 text without a byte-order mark? (re-save the file as UTF-8)";
     static final String INVALID = "not valid UTF-8 text (bytes that are no UTF-8 character; re-save the file as UTF-8)";
@@ -27,9 +33,20 @@ public final class StrictUtf8Reader extends Reader {
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
+    /**
+     * Bytes read at a time: 8 KiB, as InputStreamReader reads. 64 KiB (the bytes, then 64 Ki chars decoded from them
+     * into the caller's buffer, then the bytes again to count their lines) made the whole read a third slower
+     * (docs/benchmarks.md), more from the buffer's size than from the counting.
+     */
+    static final int BUFFER = 1 << 13;
     /** Undecoded bytes between position and limit. */
-    private final ByteBuffer bytes = ByteBuffer.allocate(1 << 16).flip();
-    private final TextInput.ByteLines lines = new TextInput.ByteLines();
+    private final ByteBuffer bytes = ByteBuffer.allocate(BUFFER).flip();
+    /**
+     * The 1-based line of the next byte to decode, counted as the readers count lines (a line ends at \n, \r\n or a
+     * lone \r; none of these bytes occurs inside a UTF-8 sequence), and whether the last byte decoded was a \r.
+     */
+    private long line = 1;
+    private boolean afterCr;
     /** A read of one character that decoded a surrogate pair keeps its second half here. */
     private final char[] pair = new char[2];
     private int pending = -1;
@@ -67,7 +84,7 @@ public final class StrictUtf8Reader extends Reader {
             int from = bytes.position();
             CoderResult r = decoder.decode(bytes, out, eof);
             passed(from, bytes.position());
-            if (r.isError()) throw DatasetException.of(source, lines.line(), INVALID);
+            if (r.isError()) throw DatasetException.of(source, line, INVALID);
             if (eof && r.isUnderflow()) {
                 decoder.flush(out);
                 flushed = true;
@@ -78,14 +95,43 @@ public final class StrictUtf8Reader extends Reader {
         }
     }
 
-    /** Counts the lines of the decoded bytes [from, to) and refuses a zero byte among them. */
+    /**
+     * Counts the lines of the decoded bytes [from, to) and refuses a zero byte among them, eight bytes at a time: a
+     * test per byte (the rule of {@link #line}) took up to a fifth of a read's CPU time (docs/benchmarks.md). A word
+     * with no byte below 0x0E (no NUL, \r or \n) only clears afterCr; one with a line end counts its \r, its \n and
+     * subtracts each \n that follows a \r, the one at the word's start included; one with a NUL goes byte by byte to
+     * throw with the NUL's own line.
+     */
     private void passed(int from, int to) {
         byte[] b = bytes.array();
-        for (int i = from; i < to; i++) {
-            byte c = b[i];
-            if (c == 0) throw DatasetException.of(source, lines.line(), NUL);
-            lines.next(c);
+        long line = this.line;
+        boolean afterCr = this.afterCr;
+        int i = from;
+        for (int end = to - 7; i < end; i += 8) {
+            long x = (long) WORDS.get(b, i);
+            if (((x - BELOW_0E) & ~x & HIGH) == 0) { // no byte below 0x0E (exact for "none"; which one, not)
+                afterCr = false;
+                continue;
+            }
+            if (zeroBytes(x) != 0) break;
+            long cr = zeroBytes(x ^ CR), lf = zeroBytes(x ^ LF);
+            line += Long.bitCount(cr) + Long.bitCount(lf) - Long.bitCount((cr << 8) & lf);
+            if (afterCr && (lf & 0x80) != 0) line--;
+            afterCr = cr < 0;
         }
+        for (; i < to; i++) {
+            byte c = b[i];
+            if (c == 0) throw DatasetException.of(source, line, NUL);
+            if (c == '\r' || c == '\n' && !afterCr) line++;
+            afterCr = c == '\r';
+        }
+        this.line = line;
+        this.afterCr = afterCr;
+    }
+
+    /** 0x80 in each byte of x that is zero, 0 in every other bit (no borrow from one byte into the next). */
+    private static long zeroBytes(long x) {
+        return ~(((x & LOW7) + LOW7) | x | LOW7);
     }
 
     private void fill() throws IOException {

@@ -227,24 +227,6 @@ final class TextInput {
         }
     }
 
-    /**
-     * The line a pass over a file's bytes is on, counted as the readers count lines (a line ends at \n, \r\n or a lone
-     * \r; none of these bytes occurs inside a UTF-8 sequence): {@link StrictUtf8Reader} counts them as it decodes.
-     */
-    static final class ByteLines {
-        private long line = 1;
-        private boolean afterCr;
-
-        /** Steps past byte b. */
-        void next(byte b) {
-            if (b == '\r' || b == '\n' && !afterCr) line++;
-            afterCr = b == '\r';
-        }
-
-        /** The 1-based line of the next byte. */
-        long line() { return line; }
-    }
-
     /** The file's text, with the file's name for the messages. */
     static final class NamedReader extends FilterReader {
         final String source;
