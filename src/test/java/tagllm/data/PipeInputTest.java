@@ -35,7 +35,7 @@ class PipeInputTest {
     void aNulOnAPipeNamesItsLine() {
         assertEquals(":3: " + StrictUtf8Reader.NUL, error(Format.CSV, utf8("smiles,y\nCCO,1\nC\0C,2\nN,3\n")));
         assertEquals(":1: " + StrictUtf8Reader.NUL, error(Format.TEXT, utf8("\0one\n")));
-        // far past the decoder's 64 KiB buffer, lines ending in \r\n
+        // far past the reader's 8 KiB buffer (many reads), lines ending in \r\n
         assertEquals(":20002: " + StrictUtf8Reader.NUL, error(Format.CSV, utf8("smiles,y\r\n" + "CCO,1\r\n".repeat(20_000) + "CC\0,2\r\n")));
     }
 
@@ -68,7 +68,7 @@ class PipeInputTest {
 
     /**
      * The line of a NUL at a random place in random text of every line end (\n, \r\n, a lone \r, a \r\n split by the
-     * decoder's 64 KiB buffer) and of characters of one to four bytes, against the line ends of the text before it
+     * reader's 8 KiB reads) and of characters of one to four bytes, against the line ends of the text before it
      * counted by a regular expression.
      */
     @Test
