@@ -40,6 +40,8 @@ public final class TagFile {
         model.put("name", set.modelName());
         model.put("fingerprint", set.modelFingerprint());
         ArrayNode tags = meta.putArray("tags");
+        // each tensor's CRC-32C: a byte damaged in a copy otherwise reads as another finite value, silently moving predictions
+        ObjectNode crc = JSON.createObjectNode();
         for (Tag t : set.tags()) {
             ObjectNode o = tags.addObject();
             o.put("name", t.name());
@@ -47,6 +49,7 @@ public final class TagFile {
             o.put("p", t.length());
             o.put("hidden", t.hidden());
             w.addF32("tag." + t.bareName(), t.values(), t.length(), t.hidden());
+            crc.put("tag." + t.bareName(), crc32c(t.values()));
         }
         ArrayNode heads = meta.putArray("heads");
         for (RegressionHead h : set.heads().values()) {
@@ -60,12 +63,17 @@ public final class TagFile {
             ArrayNode sc = o.putArray("label_scale");
             for (double v : h.scale()) sc.add(v);
             w.addF32("head." + bare + ".weight", h.weight(), h.outputs(), h.hidden());
-            if (h.bias() != null) w.addF32("head." + bare + ".bias", h.bias(), h.outputs());
+            crc.put("head." + bare + ".weight", crc32c(h.weight()));
+            if (h.bias() != null) {
+                w.addF32("head." + bare + ".bias", h.bias(), h.outputs());
+                crc.put("head." + bare + ".bias", crc32c(h.bias()));
+            }
         }
         ObjectNode tasks = meta.putObject("tasks");
         set.tasks().forEach(tasks::set);
         ArrayNode prov = meta.putArray("provenance");
         set.provenance().forEach(prov::add);
+        meta.set("crc32c", crc);
         try {
             w.metadata("format", FORMAT);
             w.metadata("tagllm", JSON.writeValueAsString(meta));
@@ -156,7 +164,7 @@ public final class TagFile {
             }
             hidden = d;
             try {
-                set.put(new Tag(name, kind, p, d, finite(st.readF32(tensor), tensor, file)));
+                set.put(new Tag(name, kind, p, d, checked(st, tensor, meta)));
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(file + ": " + e.getMessage()); // a tag listed twice as two kinds
             }
@@ -179,8 +187,8 @@ public final class TagFile {
                 throw new ModelFormatException(file + ": tensor 'head." + bare + ".weight' has shape " + Arrays.toString(shape)
                         + ", expected [" + k + ", " + hidden + "] (the tags' hidden size)");
             }
-            float[] bias = biasFlag != null && biasFlag.booleanValue() ? finite(st.readF32("head." + bare + ".bias"), "head." + bare + ".bias", file) : null;
-            set.putHead(new RegressionHead(tag, k, (int) shape[1], finite(st.readF32("head." + bare + ".weight"), "head." + bare + ".weight", file), bias,
+            float[] bias = biasFlag != null && biasFlag.booleanValue() ? checked(st, "head." + bare + ".bias", meta) : null;
+            set.putHead(new RegressionHead(tag, k, (int) shape[1], checked(st, "head." + bare + ".weight", meta), bias,
                     labelNumbers(h, "label_shift", k, false, file, tag), labelNumbers(h, "label_scale", k, true, file, tag)));
         }
         meta.path("tasks").properties().forEach(e -> {
@@ -224,6 +232,30 @@ public final class TagFile {
             }
         }
         return doubles(a, k);
+    }
+
+    /**
+     * A tensor's values, refused naming the file and tensor when they do not match the CRC-32C the metadata records for
+     * it (files from before 8 Dec 2026 record none and are read as before), or when one is NaN or infinite.
+     */
+    private static float[] checked(SafeTensors st, String tensor, JsonNode meta) {
+        float[] v = st.readF32(tensor);
+        JsonNode want = meta.path("crc32c").get(tensor);
+        if (want != null && !want.asText().equals(crc32c(v))) {
+            throw new ModelFormatException(st.file() + ": tensor '" + tensor + "' does not match the checksum recorded when it was written"
+                    + " (CRC-32C " + want.asText() + ", its bytes give " + crc32c(v) + "): the file was damaged after it was written; "
+                    + "copy it again from where it was trained");
+        }
+        return finite(v, tensor, st.file());
+    }
+
+    /** CRC-32C of the values as little-endian F32, the bytes the file stores them as. */
+    static String crc32c(float[] v) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(b);
+        return String.format(java.util.Locale.ROOT, "%08x", c.getValue());
     }
 
     /** The values, refused naming the tensor and the first bad index when one is NaN or infinite. */
