@@ -150,6 +150,10 @@ public final class TagFile {
         int hidden = 0; // the tags' hidden size, which every tag and head of the file must share
         for (JsonNode t : meta.path("tags")) {
             String name = tagName(require(t, "name", file), file);
+            if (set.has(name)) {
+                // both entries name one tensor: the second was read over the first, or refused as of the wrong shape
+                throw new ModelFormatException(file + ": tag " + name + " is listed twice in the tag metadata; a tag file holds one version of each tag");
+            }
             TagKind kind = TagKind.parse(require(t, "kind", file), file + ": tag " + name);
             int p = intField(t, "p", 1, 100_000, file, "tag " + name), d = intField(t, "hidden", 1, 1_000_000, file, "tag " + name);
             String tensor = "tag." + Tag.bareName(name);
@@ -172,6 +176,10 @@ public final class TagFile {
         for (JsonNode h : meta.path("heads")) {
             String tag = tagName(require(h, "tag", file), file);
             String bare = Tag.bareName(tag);
+            if (set.head(tag) != null) {
+                // both entries name one tensor: the later label shift and scale were kept silently
+                throw new ModelFormatException(file + ": the head of " + tag + " is listed twice in the tag metadata; a tag file holds one head per function tag");
+            }
             int k = intField(h, "outputs", 1, 100_000, file, "head " + tag);
             JsonNode biasFlag = h.get("bias");
             if (biasFlag != null && !biasFlag.isBoolean()) {

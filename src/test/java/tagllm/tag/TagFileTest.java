@@ -293,4 +293,32 @@ class TagFileTest {
         assertEquals(1, b.err().strip().lines().count(), b.err());
         assertTrue(b.err().startsWith("error: " + g + ": tag metadata is not valid JSON: "), b.err());
     }
+
+    /**
+     * A tag listed twice in the metadata (a hand-edited or foreign file) is refused as such, naming the file and tag:
+     * both entries name one tensor, so the second was read over the first when its p matched, or was refused as a
+     * tensor of the wrong shape when it did not.
+     */
+    @Test
+    void aTagListedTwiceIsRefusedNamingTheFileAndTag(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("twice.tags.safetensors");
+        TagFile.write(sample("fp"), f);
+        rewriteMetadata(f, m -> m.replace("{\"name\":\"<QED>\",\"kind\":\"function\",\"p\":1",
+                "{\"name\":\"<SMILES>\",\"kind\":\"domain\",\"p\":2,\"hidden\":3},{\"name\":\"<QED>\",\"kind\":\"function\",\"p\":1"));
+        var e = assertThrows(ModelFormatException.class, () -> TagFile.read(f));
+        assertEquals(f + ": tag <SMILES> is listed twice in the tag metadata; a tag file holds one version of each tag", e.getMessage());
+
+        Path g = dir.resolve("twice-other-p.tags.safetensors");
+        TagFile.write(sample("fp"), g);
+        rewriteMetadata(g, m -> m.replace("\"name\":\"<QED>\"", "\"name\":\"SMILES\""));
+        assertEquals(g + ": tag <SMILES> is listed twice in the tag metadata; a tag file holds one version of each tag",
+                assertThrows(ModelFormatException.class, () -> TagFile.read(g)).getMessage());
+
+        // a head listed twice with other label shift and scale: one of the two was kept silently
+        Path h = dir.resolve("head-twice.tags.safetensors");
+        TagFile.write(sample("fp"), h);
+        rewriteMetadata(h, m -> m.replace("\"heads\":[", "\"heads\":[{\"tag\":\"<QED>\",\"outputs\":1,\"bias\":true,\"label_shift\":[5],\"label_scale\":[9]},"));
+        assertEquals(h + ": the head of <QED> is listed twice in the tag metadata; a tag file holds one head per function tag",
+                assertThrows(ModelFormatException.class, () -> TagFile.read(h)).getMessage());
+    }
 }
