@@ -62,6 +62,56 @@ final class ScoreOutputLock implements AutoCloseable {
         return output.resolveSibling("." + output.getFileName() + ".tmp-" + pid + "-" + Host.NAME);
     }
 
+    /**
+     * The hidden folder a --force run with this PID on this host moves the old output to while it renames its new one
+     * into place, and removes once the new one is there: a driver killed between the two renames leaves the old
+     * output complete here, for the next run to put back ({@link #removeLeftovers}).
+     */
+    static Path asideFolder(Path output, long pid) {
+        return output.resolveSibling("." + output.getFileName() + ".old-" + pid + "-" + Host.NAME);
+    }
+
+    /** The points of {@link #moveIntoPlace} a test can stop at (kill the JVM there, or throw). */
+    enum Step { MOVED_ASIDE, RENAMED_IN }
+
+    /**
+     * Renames the finished folder tmp to output. An existing output (--force) is first moved aside
+     * ({@link #asideFolder}), not deleted, and removed only once tmp is in its place: the old code deleted it first, so
+     * a driver killed between the delete and the rename lost both (the old output gone, the new one removed by the
+     * next run as a leftover). A rename that fails puts the old output back. step: called at each point, a test's
+     * seam; the command gives a no-op.
+     */
+    static void moveIntoPlace(Path tmp, Path output, long pid, java.util.function.Consumer<Step> step) throws IOException {
+        Path aside = asideFolder(output, pid);
+        boolean replacing = Files.exists(output, LinkOption.NOFOLLOW_LINKS);
+        if (replacing) {
+            FileTrees.delete(aside); // this PID's own, of a dead run that had this PID: the output is there, so it is stale
+            Files.move(output, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        try {
+            if (replacing) step.accept(Step.MOVED_ASIDE);
+            Files.move(tmp, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException | Error e) {
+            if (replacing && !Files.exists(output, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.move(aside, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException r) {
+                    e.addSuppressed(new IOException("the old output could not be put back from " + aside + ": " + r.getMessage(), r));
+                }
+            }
+            throw e;
+        }
+        step.accept(Step.RENAMED_IN);
+        if (replacing) {
+            try {
+                FileTrees.delete(aside);
+            } catch (IOException e) {
+                throw new IOException(output + " is written, but the old output moved aside to " + aside + " could not be removed ("
+                        + tagllm.util.FileErrors.why(e) + "); remove it by hand", e);
+            }
+        }
+    }
+
     /** This host's name as a file name holds it: letters, digits, '.' and '-' kept, anything else '_'. */
     private static final class Host {
         static final String NAME = name();
@@ -143,10 +193,15 @@ final class ScoreOutputLock implements AutoCloseable {
     }
 
     /**
-     * What {@link #removeLeftovers} did with the temporary folders beside the output: removed (names, sorted) and
-     * left, each name with why.
+     * What {@link #removeLeftovers} did with the folders killed runs left beside the output: temporary folders
+     * removed (names, sorted); folders left, each name with why; an old output put back in place of a missing one
+     * (restored: the aside folder's name); old outputs removed since the new one is in place (discarded).
      */
-    record Leftovers(List<String> removed, List<String> left) {}
+    record Leftovers(List<String> removed, List<String> left, List<String> restored, List<String> discarded) {
+        Leftovers(List<String> removed, List<String> left) {
+            this(removed, left, List.of(), List.of());
+        }
+    }
 
     /**
      * Removes the temporary folders ".NAME.tmp-PID-HOST" beside output that a driver killed outright on this host
@@ -155,12 +210,45 @@ final class ScoreOutputLock implements AutoCloseable {
      * writing it): a folder that may belong to a live run stays. A folder of another host, or one named
      * ".NAME.tmp-PID" by an older tagllm, which says no host, stays too, with why: whether its process is alive cannot
      * be told here. Lists the folder only: the lock file is not opened.
+     *
+     * <p>An old output a dead --force run of this host moved aside ({@link #asideFolder}) is put back when the output
+     * is missing (the run died before its new output was renamed in: the old one is the only copy in place), and
+     * removed when the output is there (the run died after). Asides are seen to before the temporary folders, so the
+     * output is back before any of them goes.
      */
     Leftovers removeLeftovers(Path output) throws IOException {
-        List<String> removed = new ArrayList<>(), left = new ArrayList<>();
+        List<String> removed = new ArrayList<>(), left = new ArrayList<>(), restored = new ArrayList<>(), discarded = new ArrayList<>();
         if (channel == null) return new Leftovers(removed, left);
-        Pattern own = Pattern.compile("\\." + Pattern.quote(output.getFileName().toString()) + "\\.tmp-([0-9]{1,18})(?:-(.+))?");
+        String quoted = Pattern.quote(output.getFileName().toString());
+        Pattern own = Pattern.compile("\\." + quoted + "\\.tmp-([0-9]{1,18})(?:-(.+))?");
+        Pattern old = Pattern.compile("\\." + quoted + "\\.old-([0-9]{1,18})-(.+)");
         long self = ProcessHandle.current().pid();
+        List<Path> asides = new ArrayList<>();
+        try (var entries = Files.newDirectoryStream(output.getParent())) {
+            for (Path f : entries) if (old.matcher(f.getFileName().toString()).matches()) asides.add(f);
+        }
+        asides.sort(null);
+        for (Path f : asides) {
+            String name = f.getFileName().toString();
+            Matcher m = old.matcher(name);
+            m.matches();
+            long pid = Long.parseLong(m.group(1));
+            String host = m.group(2);
+            boolean there = Files.exists(output, LinkOption.NOFOLLOW_LINKS);
+            if (!host.equals(Host.NAME)) {
+                left.add(name + " (the old output a --force run on host " + host + " moved aside, not this one (" + Host.NAME + "): whether pid "
+                        + pid + " is alive there cannot be told here; " + (there ? "remove it by hand once no run on " + host + " is replacing "
+                        + output.getFileName() : "rename it to " + output.getFileName() + " by hand once no run on " + host + " is replacing it") + ")");
+            } else if (pid != self && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                if (there) {
+                    FileTrees.delete(f);
+                    discarded.add(name);
+                } else {
+                    Files.move(f, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    restored.add(name);
+                }
+            }
+        }
         try (var entries = Files.newDirectoryStream(output.getParent())) {
             for (Path f : entries) {
                 String name = f.getFileName().toString();
@@ -182,7 +270,7 @@ final class ScoreOutputLock implements AutoCloseable {
         }
         java.util.Collections.sort(removed);
         java.util.Collections.sort(left);
-        return new Leftovers(removed, left);
+        return new Leftovers(removed, left, restored, discarded);
     }
 
     /** Empties the lock file (no stale name for the next run to read) while still holding it, then releases it. */

@@ -17,7 +17,6 @@ import org.apache.spark.sql.functions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -164,6 +163,18 @@ public final class SparkScoreCommand implements Callable<Integer> {
             for (String left : leftovers.left()) {
                 spec.commandLine().getErr().println("left " + left + " in " + abs.getParent());
             }
+            for (String aside : leftovers.restored()) {
+                spec.commandLine().getErr().println("restored " + output.getFileName() + " from " + aside + " in " + abs.getParent() + ": a spark score "
+                        + "--force run moved it aside and ended before renaming its new output in (no such process is running)");
+            }
+            for (String aside : leftovers.discarded()) {
+                spec.commandLine().getErr().println("removed " + aside + " from " + abs.getParent() + ": the old " + output.getFileName()
+                        + " a spark score --force run replaced and ended before removing (no such process is running)");
+            }
+            // a restored old output, or one another run wrote since the check at the start (it ended before this one took the lock)
+            if (!force && Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new IllegalArgumentException(output + " already exists; use --force to replace it");
+            }
             if (!removed.isEmpty()) {
                 spec.commandLine().getErr().println("removed " + String.join(", ", removed) + " from " + abs.getParent() + ": the partial output of "
                         + (removed.size() == 1 ? "a spark score run" : "spark score runs") + " on " + output.getFileName()
@@ -208,8 +219,11 @@ public final class SparkScoreCommand implements Callable<Integer> {
             }
             try {
                 (csv != null ? scored.drop(csv.readErrorCol()) : scored).write().parquet(tmp.toString());
-                if (force) FileTrees.delete(abs);
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+                // where no lock is given, another run may have written it during this one's job
+                if (!force && Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IllegalArgumentException(output + " already exists; use --force to replace it");
+                }
+                ScoreOutputLock.moveIntoPlace(tmp, abs, ProcessHandle.current().pid(), step -> {});
             } catch (Throwable t) {
                 // a failed job's tasks may have written part of it: nothing half-written stays beside the output
                 try {

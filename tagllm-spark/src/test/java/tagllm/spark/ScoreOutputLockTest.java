@@ -82,6 +82,82 @@ class ScoreOutputLockTest {
         assertTrue(Files.isDirectory(dir.resolve(".out.parquet.tmp-" + ProcessHandle.current().pid() + "-" + host)));
     }
 
+    /**
+     * spark score --force replacing its output, with the driver killed (Runtime.halt in a child JVM, which holds the
+     * lock as a run does) between moving the old output aside and renaming the new one in, and between that rename and
+     * removing the old one. The old code deleted the old output first: killed at that point, neither survived (the
+     * next run removed the new one as a leftover). Now the next run's cleanup puts the old output back in the first
+     * case and removes the aside in the second: a complete output (its one file's bytes the reference) is in place
+     * either way, and nothing else is left beside it.
+     */
+    @Test
+    void aForceRunKilledBetweenItsRenamesLeavesACompleteOutput() throws Exception {
+        for (ScoreOutputLock.Step step : ScoreOutputLock.Step.values()) {
+            Path folder = Files.createDirectories(dir.resolve(step.name()));
+            Path out = folder.resolve("out.parquet");
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("part-0.parquet"), "old");
+            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), KilledReplacing.class.getName(), out.toString(), step.name())
+                    .redirectErrorStream(true).start();
+            String said = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(9, child.exitValue(), said);
+            long pid = child.pid();
+            String aside = ScoreOutputLock.asideFolder(out, pid).getFileName().toString();
+            String tmp = ScoreOutputLock.temporaryFolder(out, pid).getFileName().toString();
+            try (ScoreOutputLock next = ScoreOutputLock.acquire(out)) {
+                ScoreOutputLock.Leftovers l = next.removeLeftovers(out);
+                if (step == ScoreOutputLock.Step.MOVED_ASIDE) {
+                    assertEquals(new ScoreOutputLock.Leftovers(java.util.List.of(tmp), java.util.List.of(), java.util.List.of(aside), java.util.List.of()), l);
+                    assertEquals("old", Files.readString(out.resolve("part-0.parquet")), "the old output is back");
+                } else {
+                    assertEquals(new ScoreOutputLock.Leftovers(java.util.List.of(), java.util.List.of(), java.util.List.of(), java.util.List.of(aside)), l);
+                    assertEquals("new", Files.readString(out.resolve("part-0.parquet")), "the new output stays");
+                }
+            }
+            assertEquals(java.util.List.of("part-0.parquet"), ScoreOutputLockCliTest.names(out).stream().toList());
+            assertEquals(java.util.Set.of(".out.parquet.lock", "out.parquet"), ScoreOutputLockCliTest.names(folder), step.name());
+        }
+    }
+
+    /**
+     * A rename that fails in the run (a throw at the step; the old code had deleted the old output by then) puts the
+     * old output back, and leaves the new one in its temporary folder for the caller to remove.
+     */
+    @Test
+    void aFailedRenameInTheRunPutsTheOldOutputBack() throws Exception {
+        Path out = dir.resolve("out.parquet");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("part-0.parquet"), "old");
+        Path tmp = Files.createDirectories(ScoreOutputLock.temporaryFolder(out, 7));
+        Files.writeString(tmp.resolve("part-0.parquet"), "new");
+        var thrown = assertThrows(IllegalStateException.class, () -> ScoreOutputLock.moveIntoPlace(tmp, out, 7, step -> {
+            throw new IllegalStateException("failed at " + step);
+        }));
+        assertEquals("failed at MOVED_ASIDE", thrown.getMessage());
+        assertEquals("old", Files.readString(out.resolve("part-0.parquet")));
+        assertEquals("new", Files.readString(tmp.resolve("part-0.parquet")));
+        assertFalse(Files.exists(ScoreOutputLock.asideFolder(out, 7)));
+    }
+
+    /** A --force run's last steps in another process: writes its new output, replaces the old, and halts at args[1]. */
+    public static final class KilledReplacing {
+        public static void main(String[] args) throws Exception {
+            Path out = Path.of(args[0]);
+            try (ScoreOutputLock lock = ScoreOutputLock.acquire(out)) {
+                if (lock.heldBy() != null) throw new IllegalStateException("held by " + lock.heldBy());
+                Path tmp = Files.createDirectories(ScoreOutputLock.temporaryFolder(out, ProcessHandle.current().pid()));
+                Files.writeString(tmp.resolve("part-0.parquet"), "new");
+                ScoreOutputLock.Step at = ScoreOutputLock.Step.valueOf(args[1]);
+                ScoreOutputLock.moveIntoPlace(tmp, out, ProcessHandle.current().pid(), step -> {
+                    if (step == at) Runtime.getRuntime().halt(9);
+                });
+            }
+            System.out.println("not killed");
+        }
+    }
+
     /** Runs {@link Probe} in a child JVM and returns its one line. */
     private static String probe(Path out) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
