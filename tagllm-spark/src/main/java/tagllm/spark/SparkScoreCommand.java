@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score a CSV or Parquet file on Spark: --master local[2] --model M --tags F --task QED --input in.csv --output out.parquet")
 public final class SparkScoreCommand implements Callable<Integer> {
-    @Option(names = "--master", defaultValue = "local[*]", description = "Spark master: local[N], local-cluster[N,cores,MB], spark://host:7077, ... (default ${DEFAULT-VALUE})")
+    @Option(names = "--master", description = "Spark master: local[N], local-cluster[N,cores,MB], spark://host:7077, ... (default: --conf "
+            + "spark.master, else the spark.master spark-submit sets, else local[*])")
     String master;
 
     @Option(names = "--model", required = true, description = "base model folder or Hub id, present on every executor")
@@ -118,7 +119,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (executorsRunHere(conf.getOrDefault("spark.master", master))) {
+        master = master(master, conf, System.getProperty("spark.master"), spec.commandLine());
+        if (executorsRunHere(master)) {
             // predict's check, in its words and with its exit code: bf16 without the native kernels failed inside the
             // job (exit 1, a task's trace) on a machine whose JVM cannot load them
             ComputeOption.precision(compute, spec.commandLine());
@@ -270,6 +272,23 @@ public final class SparkScoreCommand implements Callable<Integer> {
             if (!embedded) spark.stop();
         }
         return 0;
+    }
+
+    /**
+     * The master this run uses: --master, else --conf spark.master, else the spark.master system property that
+     * spark-submit sets, else local[*]. The old option defaulted to local[*] and was set over spark-submit's master
+     * (the docs said it could be left out there); and a --conf spark.master other than --master silently won over it.
+     * Two different masters are a usage error naming both.
+     */
+    static String master(String option, Map<String, String> conf, String submitted, CommandLine cl) {
+        String inConf = conf.get("spark.master");
+        if (option != null && inConf != null && !option.equals(inConf)) {
+            throw new CommandLine.ParameterException(cl, "--master " + option + " and --conf spark.master=" + inConf
+                    + " name two different masters; give one");
+        }
+        if (option != null) return option;
+        if (inConf != null) return inConf;
+        return submitted != null ? submitted : "local[*]";
     }
 
     /** Whether a master runs its executors on this machine (local, local[N], local-cluster[...]), with its native kernels. */
