@@ -193,6 +193,7 @@ public final class SparkScoreCommand implements Callable<Integer> {
         boolean embedded = SparkSession.getDefaultSession().isDefined(); // called from a program that has its session: leave it running
         SparkSession spark = Sessions.start(master, "tagllm spark score", conf);
         try {
+            refuseSkippedFiles(spark);
             // CSV as predict reads it (CsvInput), with a column saying why a record could not be read, dropped once scored
             String[] paths = InputPaths.of(spark, input);
             CsvInput csv = fmt.equals("csv") ? CsvInput.read(spark, input, paths) : null;
@@ -289,6 +290,26 @@ public final class SparkScoreCommand implements Callable<Integer> {
         if (option != null) return option;
         if (inConf != null) return inConf;
         return submitted != null ? submitted : "local[*]";
+    }
+
+    /** Spark settings under which its readers skip files they cannot read or find, and with them their rows. */
+    static final List<String> SKIPPING_FILES = List.of("spark.sql.files.ignoreCorruptFiles", "spark.sql.files.ignoreMissingFiles",
+            "spark.files.ignoreCorruptFiles", "spark.files.ignoreMissingFiles");
+
+    /**
+     * Refuses a session (from --conf, spark-submit or spark-defaults.conf, or the embedding program's) that lets Spark's
+     * readers skip an unreadable or vanished input file: its rows left the output without a row or a status saying
+     * why, where every input row comes out once (a CSV record Spark cannot parse keeps its row with the reason).
+     */
+    private void refuseSkippedFiles(SparkSession spark) {
+        for (String key : SKIPPING_FILES) {
+            String v = spark.conf().get(key, "false");
+            if (v.strip().equalsIgnoreCase("true")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), key + "=" + v + ": Spark's readers would skip an input file they "
+                        + "cannot read (or that is gone) and lose its rows without a status; spark score keeps every input row, so leave it out "
+                        + "(a file that cannot be read then fails the run, naming it)");
+            }
+        }
     }
 
     /** Whether a master runs its executors on this machine (local, local[N], local-cluster[...]), with its native kernels. */
