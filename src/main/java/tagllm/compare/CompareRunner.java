@@ -309,7 +309,15 @@ public final class CompareRunner {
         return true;
     }
 
-    static String why(Trainer.Diverged d) { return "diverged at step " + d.step() + " of stage " + d.stage() + ": loss " + d.loss(); }
+    /**
+     * A loss not finite before the stage's first update is no divergence: the model's outputs are not finite with the
+     * initial tags, which no learning rate mends, so the failure says so rather than "diverged at step 1".
+     */
+    static String why(Trainer.Diverged d) {
+        // its message names the compute precision, the first such row and what to check
+        if (d.beforeAnyUpdate()) return d.getMessage();
+        return "diverged at step " + d.step() + " of stage " + d.stage() + ": loss " + d.loss();
+    }
 
     /** A diverged loss, or outputs that came out non-finite (NaN class probabilities: no metric is defined). */
     static String why(RuntimeException failure) {
@@ -320,7 +328,7 @@ public final class CompareRunner {
     private void taskDiverged(String id, String task, RuntimeException d, Map<String, String> failures) {
         String why = why(d);
         // a NonFiniteOutputs message begins with "task NAME:" itself
-        String what = d instanceof Trainer.Diverged ? "task " + task + " " + why : why;
+        String what = d instanceof Trainer.Diverged t ? "task " + task + (t.beforeAnyUpdate() ? ": " : " ") + why : why;
         progress.message("run " + id + ": " + what + "; recorded as failed for that task, the run's other tasks go on");
         failures.put(task, why);
     }
