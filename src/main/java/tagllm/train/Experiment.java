@@ -289,7 +289,7 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
             requireSomeLoss(s, h, enrich, st.stream().map(tasks::get).toList());
             requireSomethingTrains(s, stage, train, enrich, h, st.stream().map(tasks::get).toList());
             if (enrich && s.has("enrich")) requireEnrichmentMatters(s, h, st.stream().map(tasks::get).toList());
-            requireStageKeysMatter(s, stage, h, st.stream().map(tasks::get).toList());
+            requireStageKeysMatter(s, stage, h, enrich, st.stream().map(tasks::get).toList());
             stages.add(new StageSpec(name, stage, st, train, enrich, h));
         }
         String engineName = c.string("engine", "local");
@@ -415,11 +415,12 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
      * validator scores regression and classification tasks only), mse_scale where no task is a regression, Adam's betas
      * and eps under SGD. Only the stage's own keys: defaults: apply to every stage, and one stage's use is enough.
      */
-    private static void requireStageKeysMatter(ConfigNode s, int stage, Hyper h, List<TaskSpec> stageTasks) {
-        boolean heads = false, regression = false;
+    private static void requireStageKeysMatter(ConfigNode s, int stage, Hyper h, boolean enrich, List<TaskSpec> stageTasks) {
+        boolean heads = false, regression = false, text = false;
         for (TaskSpec t : stageTasks) {
             heads |= stage > 1 && t.type().readsHead();
             regression |= t.type() == tagllm.task.TaskType.REGRESSION;
+            text |= t.type() == tagllm.task.TaskType.TEXT || t.type() == tagllm.task.TaskType.LANGUAGE_MODEL;
         }
         if (s.has("head_lr_scale") && !heads) {
             throw s.error("head_lr_scale", "is a head's setting, and " + (stage == 1 ? "stage 1 trains domain tags on domain text with no head"
@@ -432,6 +433,11 @@ public record Experiment(Path file, String model, Path output, long seed, int ta
         if (s.has("mse_scale") && !regression) {
             throw s.error("mse_scale", "scales the regression heads' loss, and stage " + stage + " has no regression task, so it would change"
                     + " nothing: drop it");
+        }
+        // the next-token loss is taken on text and language-model tasks and, enriched, on every prompt: else there is none to weigh
+        if (s.has("ce_weight") && !text && !enrich) {
+            throw s.error("ce_weight", "weighs the next-token loss, and stage " + stage + " has no text or language-model task and is not"
+                    + " enriched (enrich: true), so it has no next-token loss and ce_weight would change nothing: drop it");
         }
         if (h.optimizer().equals("sgd")) {
             for (String key : List.of("beta1", "beta2", "eps")) {

@@ -112,7 +112,13 @@ class ExperimentKeyRangesTest {
                 + " from the stage or defaults:): give it a value > 0", refusal(dir, TASKS + "  - {stage: 1, tasks: [s], ce_weight: 0}"));
         // an enriched stage 2 keeps the prompt text's CE: mse_scale 0 there trains the domain tags by it alone
         loads(dir, TASKS + "  - {stage: 2, tasks: [q], mse_scale: 0, enrich: true}");
-        loads(dir, TASKS + "  - {stage: 2, tasks: [q], ce_weight: 0}");
+        // with no text task and no enrichment there is no next-token loss: ce_weight (0 or not) changes nothing, and is refused
+        assertEquals(f + ":6: stages[0].ce_weight: weighs the next-token loss, and stage 2 has no text or language-model task and is not enriched"
+                + " (enrich: true), so it has no next-token loss and ce_weight would change nothing: drop it",
+                refusal(dir, TASKS + "  - {stage: 2, tasks: [q], ce_weight: 0}"));
+        loads(dir, TASKS + "  - {stage: 2, tasks: [q], ce_weight: 0.5, enrich: true}");
+        loads(dir, "model: m\ndefaults:\n  ce_weight: 0.5\ntasks:\n  s: {preset: SMILES, data: d.csv}\n  q: {preset: QED, data: d.csv}\n"
+                + "stages:\n  - {stage: 1, tasks: [s]}\n  - {stage: 2, tasks: [q]}\n");
     }
 
     /**
