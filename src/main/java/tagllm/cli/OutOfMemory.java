@@ -1,5 +1,7 @@
 package tagllm.cli;
 
+import tagllm.train.Trainer;
+
 import java.util.Locale;
 
 /**
@@ -22,12 +24,19 @@ final class OutOfMemory {
      */
     static String message(OutOfMemoryError e, long maxHeapBytes) {
         String what = e.getMessage() == null ? "" : e.getMessage();
+        String where = where(e);
         if (what.startsWith("Java heap space") || what.startsWith("GC overhead")) {
             long mb = Math.max(1, maxHeapBytes >> 20);
             String more = mb >= 1024 ? ((mb * 2 + 1023) / 1024) + "g" : (mb * 2) + "m";
-            return String.format(Locale.ROOT, "out of memory (%s): the Java heap may grow to %d MB here, too little for this run; "
-                    + "give it more with TAGLLM_JAVA_OPTS=-Xmx%s ./tagllm ... (or java -Xmx%s -jar tagllm.jar ...)", what, mb, more, more);
+            return String.format(Locale.ROOT, "out of memory (%s)%s: the Java heap may grow to %d MB here, too little for this run; "
+                    + "give it more with TAGLLM_JAVA_OPTS=-Xmx%s ./tagllm ... (or java -Xmx%s -jar tagllm.jar ...)", what, where, mb, more, more);
         }
-        return "out of memory" + (what.isEmpty() ? "" : ": " + what);
+        return "out of memory" + where + (what.isEmpty() ? "" : ": " + what);
+    }
+
+    /** " in stage NAME at step N of M" where training ran out (Trainer.OutOfMemoryInStage), else empty. */
+    private static String where(OutOfMemoryError e) {
+        if (!(e instanceof Trainer.OutOfMemoryInStage s)) return "";
+        return " in stage " + s.stage() + (s.step() > 0 ? " at step " + s.step() + " of " + s.totalSteps() : " before its first step");
     }
 }

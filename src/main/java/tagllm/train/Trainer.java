@@ -126,6 +126,30 @@ public final class Trainer {
         public double loss() { return loss; }
     }
 
+    /**
+     * The heap ran out during a stage: still an OutOfMemoryError (what catches one still does), with the JVM's message, naming
+     * the stage and the step being taken (0: before its first step) so that the CLI's message can say where (cli.OutOfMemory).
+     */
+    public static final class OutOfMemoryInStage extends OutOfMemoryError {
+        private final String stage;
+        private final int step;
+        private final int totalSteps;
+
+        public OutOfMemoryInStage(String stage, int step, int totalSteps, OutOfMemoryError cause) {
+            super(cause.getMessage());
+            initCause(cause);
+            this.stage = stage;
+            this.step = step;
+            this.totalSteps = totalSteps;
+        }
+
+        public String stage() { return stage; }
+
+        public int step() { return step; }
+
+        public int totalSteps() { return totalSteps; }
+    }
+
     /** The loss parts of one step (averaged over its micro-batches). */
     public record StepLoss(double total, double mse, double ce, long rows, double cls) {}
 
@@ -193,7 +217,20 @@ public final class Trainer {
             groups.put("lora", members);
         }
 
+        /** The step being taken (counted from 1), 0 before the first: an OutOfMemoryError names it. */
+        private int atStep;
+
         Result run() throws IOException {
+            try {
+                return steps();
+            } catch (OutOfMemoryError e) {
+                // the step's arrays are unreachable by now: the few bytes of the wrapper are there to take
+                if (e instanceof OutOfMemoryInStage) throw e;
+                throw new OutOfMemoryInStage(o.stageName(), atStep, total, e);
+            }
+        }
+
+        private Result steps() throws IOException {
             int step = resumeStep();
             progress.start(o.stageName(), step, total);
             // a resumed stage takes its best so far from the checkpoint: validating here would log a step the
@@ -202,6 +239,7 @@ public final class Trainer {
             if (engine != null) engine.begin(new GradientEngine.StageWork(o.stageName(), tags, examples, trainable, h, o.enrichCe()));
             StepLoss last = null;
             while (step < total) {
+                atStep = step + 1;
                 last = accumulateGradients(step);
                 // before the optimizer step: non-finite gradients never reach the tags, and a first step's loss can be told apart
                 requireFinite(last.total(), step);

@@ -56,4 +56,16 @@ class OutOfMemoryTest {
         assertEquals("out of memory: Metaspace", OutOfMemory.message(new OutOfMemoryError("Metaspace"), 1L << 30));
         assertFalse(OutOfMemory.message(new OutOfMemoryError(), 1L << 30).contains("-Xmx"));
     }
+
+    /** Training's heap running out (Trainer.OutOfMemoryInStage) names the stage and the step, and still the option. */
+    @Test
+    void trainingRunningOutNamesTheStageAndTheStep() {
+        assertEquals("out of memory (Java heap space) in stage s2 at step 3 of 40: the Java heap may grow to 247 MB here, too little for this run; "
+                + "give it more with TAGLLM_JAVA_OPTS=-Xmx494m ./tagllm ... (or java -Xmx494m -jar tagllm.jar ...)",
+                OutOfMemory.message(new tagllm.train.Trainer.OutOfMemoryInStage("s2", 3, 40, new OutOfMemoryError("Java heap space")), 247L << 20));
+        assertTrue(OutOfMemory.message(new tagllm.train.Trainer.OutOfMemoryInStage("s1", 0, 40, new OutOfMemoryError("Java heap space")), 247L << 20)
+                .startsWith("out of memory (Java heap space) in stage s1 before its first step: "));
+        assertEquals("out of memory in stage s1 at step 2 of 4: Metaspace",
+                OutOfMemory.message(new tagllm.train.Trainer.OutOfMemoryInStage("s1", 2, 4, new OutOfMemoryError("Metaspace")), 1L << 30));
+    }
 }
