@@ -80,6 +80,16 @@ public final class ClassificationHeads {
         if (cs == null || cs.multiLabel() || train.isEmpty()) return;
         long[] count = new long[cs.size()];
         for (Example e : train) if (!Double.isNaN(e.label())) count[(int) e.label()]++;
+        requireTwoClasses(where, t, ds, count, train.size());
+    }
+
+    /**
+     * {@link #requireTwoClassesToTrain} on the rows' count per class ({@code rows} rows in all, none: nothing to say here,
+     * the stage says it has no usable rows).
+     */
+    static void requireTwoClasses(String where, TaskSpec t, DataSpec ds, long[] count, long rows) {
+        ClassSpec cs = t.classes();
+        if (rows == 0) return;
         int present = 0, only = -1;
         for (int c = 0; c < count.length; c++) {
             if (count[c] > 0) {
@@ -88,8 +98,8 @@ public final class ClassificationHeads {
             }
         }
         if (present >= 2) return;
-        throw new IllegalArgumentException(where + ": task " + t.name() + ": " + (train.size() == 1 ? "its only training row is"
-                + " of class '" + cs.classes().get(only) + "'" : "all " + train.size() + " training rows used are of class '"
+        throw new IllegalArgumentException(where + ": task " + t.name() + ": " + (rows == 1 ? "its only training row is"
+                + " of class '" + cs.classes().get(only) + "'" : "all " + rows + " training rows used are of class '"
                 + cs.classes().get(only) + "'") + " (classes " + cs.classes() + ") in " + ds.path() + ": a classifier needs rows of at least two"
                 + " classes to learn from. max_train takes the first rows of the split that fit, in file order, so a file sorted by its label"
                 + " gives one class: shuffle the file's rows, or raise max_train");

@@ -520,7 +520,11 @@ public final class ExperimentRunner {
      * Every stage still to run is checked for a classification task whose training rows hold one class before the first
      * of them trains: found only when its stage started, it cost the training of the stages before it. The rows are
      * those the stage will take (rendered with tags of the lengths the stage will give them: only a tag's length decides
-     * whether a row fits, so the stand-ins hold zeros); each stage's skipped rows are recorded under its name, as then.
+     * whether a row fits, so the stand-ins hold zeros). A task's rows are read only until two classes are seen
+     * (SplitExamples.classCount, keeping no example), so that a mixed file costs the check a few renderings and its stage
+     * renders each row once; a one-class file is read to its end or max_train, which the refusal counts. With --strict
+     * every row is rendered, as before, so that the first bad one stops the run before any stage trains; its stage's
+     * skipped rows are recorded under its name, as then.
      */
     private void requireTwoClassesInStagesToRun(Experiment exp, TagSet tags, Set<String> kept) throws IOException {
         TagSet lengths = tags.copy();
@@ -539,7 +543,14 @@ public final class ExperimentRunner {
                 TaskSpec t = exp.tasks().get(tn);
                 if (t.classes() == null || t.classes().multiLabel()) continue;
                 DataSpec ds = exp.data().get(tn);
-                ClassificationHeads.requireTwoClassesToTrain("stage " + stage.name(), t, ds, examples.of(t, ds, "train", ds.maxTrain(), lengths, enc));
+                String where = "stage " + stage.name();
+                if (strict) {
+                    // --strict stops at the first row that does not fit, wherever it is: every row is read, as the stage would
+                    ClassificationHeads.requireTwoClassesToTrain(where, t, ds, examples.of(t, ds, "train", ds.maxTrain(), lengths, enc));
+                    continue;
+                }
+                SplitExamples.ClassCount one = examples.classCount(t, ds, "train", ds.maxTrain(), lengths, enc);
+                if (one != null) ClassificationHeads.requireTwoClasses(where, t, ds, one.count(), one.rows());
             }
         }
     }
@@ -681,6 +692,9 @@ public final class ExperimentRunner {
         rec.set("valid", valid);
         log.write(rec);
     }
+
+    /** The rows of a task's split rendered so far (package-private: a test counts them). */
+    long renderings(String task, String split) { return examples.renderings.getOrDefault(task + "/" + split, 0L); }
 
     /** Renders a split's rows; rows that do not fit are reported and skipped (or stop the run with --strict). */
     public List<Example> examples(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {

@@ -38,9 +38,16 @@ final class SplitExamples {
         this.progress = progress;
     }
 
+    /** Rows rendered so far by {@link #of} and {@link #classCount}, per "task/split" (package-private: a test counts them). */
+    final java.util.Map<String, Long> renderings = new java.util.HashMap<>();
+
     /** The split's examples, at most cap (0: all) of them. */
     List<Example> of(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
-        ExampleRenderer r = new ExampleRenderer(t, tags, enc, maxPositions);
+        ExampleRenderer renderer = new ExampleRenderer(t, tags, enc, maxPositions);
+        java.util.function.Function<Row, Example> r = row -> {
+            renderings.merge(t.name() + "/" + split, 1L, Long::sum);
+            return renderer.example(row);
+        };
         // --strict: the reader, the split column and the rendering check the rows in separate passes; the first bad row
         // in file order is the one reported, whichever pass finds it
         RowIssues issues = strict ? RowIssues.firstInFileOrder() : RowIssues.skipping(5).listingAll();
@@ -49,14 +56,14 @@ final class SplitExamples {
         if (strict && issues.count() > 0) {
             // the run stops at the read's or the split's bad row: a row of any split before it may be the first bad one
             for (String s : List.of("train", "valid", "test")) {
-                for (Row row : rows.load(ds, s, issues)) issues.convert(row, r::example);
+                for (Row row : rows.load(ds, s, issues)) issues.convert(row, r);
             }
             issues.throwFirst();
         }
         boolean newRows = skipped.add(readSkipped.apply(ds), null, null);
         for (Row row : loaded) {
             if (cap > 0 && out.size() >= cap) break;
-            issues.convert(row, r::example).ifPresent(out::add);
+            issues.convert(row, r).ifPresent(out::add);
         }
         if (strict) issues.throwFirst(); // after every row: the one thrown is the first by place, not relying on a split keeping file order (SeededSplit and ScaffoldSplit do)
         newRows |= skipped.add(issues.all(), t.name(), split);
@@ -67,6 +74,35 @@ final class SplitExamples {
         }
         return out;
     }
+
+    /**
+     * The classes of a single-label classification task's split as {@link #of} takes its rows (the first cap that fit), read
+     * only until two classes are seen, which is all that a check before training needs: the rows are rendered to tell
+     * whether they fit (the same rendering as the stage's), kept nowhere, and the rows after the second class not read.
+     * Returns the count per class and the rows read, or null when two classes were seen. Rows that do not fit are not
+     * reported here: the stage that reads them lists them.
+     */
+    ClassCount classCount(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
+        ExampleRenderer r = new ExampleRenderer(t, tags, enc, maxPositions);
+        long[] count = new long[t.classes().size()];
+        int rowsUsed = 0, present = 0;
+        for (Row row : rows.load(ds, split)) {
+            if (cap > 0 && rowsUsed >= cap) break;
+            Example e;
+            try {
+                renderings.merge(t.name() + "/" + split, 1L, Long::sum);
+                e = r.example(row);
+            } catch (tagllm.data.DatasetException skipped) {
+                continue;
+            }
+            rowsUsed++;
+            if (count[(int) e.label()]++ == 0 && ++present == 2) return null;
+        }
+        return new ClassCount(count, rowsUsed);
+    }
+
+    /** The rows of each class among those a split's check read, and how many it read. */
+    record ClassCount(long[] count, int rows) {}
 
     /** The valid split, capped by the data's max_eval. */
     List<Example> valid(TaskSpec t, DataSpec ds, TagSet tags, TokenizerEncoder enc) throws IOException {
