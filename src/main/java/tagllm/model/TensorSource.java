@@ -120,6 +120,18 @@ public final class TensorSource implements AutoCloseable {
             }
             byName.put(e.getKey(), st);
         }
+        // transformers loads each shard whole, so a tensor stored twice is the last shard's copy there whatever the
+        // weight_map says: which copy is the model is ambiguous, and the copies may differ
+        for (Map.Entry<String, SafeTensors> s : shards.entrySet()) {
+            for (String name : s.getValue().entries().keySet()) {
+                SafeTensors listed = byName.get(name);
+                if (listed != null && listed != s.getValue()) {
+                    throw new ModelFormatException(index + ": tensor '" + name + "' is stored in both " + s.getKey() + " and "
+                            + listed.file().getFileName() + " (the weight_map names " + listed.file().getFileName()
+                            + "); keep one copy");
+                }
+            }
+        }
     }
 
     private void add(SafeTensors st) {

@@ -135,6 +135,27 @@ class ModelLoadingTest {
                 && unlisted.contains("not in the weight_map"), unlisted);
         Files.writeString(dst.resolve(TensorSource.INDEX), index.toString());
 
+        // a tensor stored in two shards: transformers loads every shard whole, so the last shard's copy wins there
+        // whatever the weight_map says; which copy is the model is ambiguous, so it is refused naming both shards
+        SafeTensorsWriter dup = new SafeTensorsWriter();
+        String listedInB = null;
+        try (SafeTensors sa = SafeTensors.open(dst.resolve("model-00001-of-00002.safetensors"));
+             SafeTensors sb = SafeTensors.open(dst.resolve("model-00002-of-00002.safetensors"))) {
+            for (var e : sa.entries().values()) dup.addF32(e.name(), sa.readF32(e.name()), e.shape());
+            var moved = sb.entries().values().iterator().next();
+            listedInB = moved.name();
+            float[] other = sb.readF32(moved.name());
+            for (int k = 0; k < other.length; k++) other[k] += 1f; // a different copy
+            dup.addF32(moved.name(), other, moved.shape());
+        }
+        Path shardA = dst.resolve("model-00001-of-00002.safetensors");
+        byte[] original = Files.readAllBytes(shardA);
+        dup.write(shardA);
+        String twice = fails(dst).getMessage();
+        assertTrue(twice.startsWith(dst.resolve(TensorSource.INDEX).toString()) && twice.contains("'" + listedInB + "'")
+                && twice.contains("model-00001-of-00002.safetensors") && twice.contains("model-00002-of-00002.safetensors"), twice);
+        Files.write(shardA, original);
+
         Files.delete(dst.resolve("model-00002-of-00002.safetensors"));
         var e = fails(dst);
         assertTrue(e.getMessage().contains("model-00002-of-00002.safetensors") && e.getMessage().contains("missing"), e.getMessage());
