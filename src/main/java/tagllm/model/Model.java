@@ -192,7 +192,9 @@ public final class Model {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             String m = String.valueOf(e.getMessage());
-            throw new ModelFormatException(m.contains(file.getFileName().toString()) ? m : file + ": " + m, e);
+            // a message that already names a file of the folder (tokenizer.json, tokenizer_config.json) is kept as it is
+            boolean named = m.contains(file.getFileName().toString()) || m.startsWith(dir.toString());
+            throw new ModelFormatException(named ? m : file + ": " + m, e);
         }
     }
 

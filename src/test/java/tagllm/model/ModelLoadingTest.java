@@ -288,6 +288,12 @@ class ModelLoadingTest {
         Files.writeString(dst.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}");
         var e = fails(dst);
         assertTrue(e.getMessage().contains("tokenizer.json"), e.getMessage());
+
+        // a broken tokenizer_config.json is named alone, not put after tokenizer.json as if that file were broken
+        Path cfg = copy("tiny-llama-gqa");
+        Files.writeString(cfg.resolve("tokenizer_config.json"), "{");
+        String m = fails(cfg).getMessage();
+        assertTrue(m.startsWith(cfg.resolve("tokenizer_config.json") + ": ") && !m.contains("tokenizer.json"), m);
     }
 
     @Test
