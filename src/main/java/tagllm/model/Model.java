@@ -11,8 +11,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -179,11 +181,24 @@ public final class Model {
         }
     }
 
+    /**
+     * No tokenizer.json: tagllm reads only the fast tokenizer. A folder holding the slow tokenizer's files (a
+     * converted or hand-assembled model) is told which it has and how transformers writes tokenizer.json from them.
+     */
+    static ModelFormatException tokenizerJsonMissing(Path dir) {
+        List<String> slow = new ArrayList<>();
+        for (String f : List.of("tokenizer.model", "vocab.json", "merges.txt", "vocab.txt")) {
+            if (Files.isRegularFile(dir.resolve(f))) slow.add(f);
+        }
+        String hint = slow.isEmpty() ? "" : "; this folder has only the slow tokenizer's " + String.join(", ", slow)
+                + ": write tokenizer.json with transformers, AutoTokenizer.from_pretrained(FOLDER).save_pretrained(FOLDER)";
+        return new ModelFormatException(dir.resolve("tokenizer.json") + ": file not found (tagllm needs the fast tokenizer's tokenizer.json"
+                + hint + ")");
+    }
+
     private static Tokenizer loadTokenizer(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) {
-            throw new ModelFormatException(file + ": file not found (tagllm needs the fast tokenizer's tokenizer.json)");
-        }
+        if (!Files.isRegularFile(file)) throw tokenizerJsonMissing(dir);
         try {
             return Tokenizer.load(dir);
         } catch (ModelFormatException e) {

@@ -78,7 +78,7 @@ public record ModelInfo(String name, Path dir, ModelConfig config, Map<String, I
 
     private static Tokenizer tokenizerOf(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) throw new ModelFormatException(file + ": file not found");
+        if (!Files.isRegularFile(file)) throw Model.tokenizerJsonMissing(dir);
         return Tokenizer.load(dir);
     }
 

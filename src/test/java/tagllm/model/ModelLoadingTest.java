@@ -296,6 +296,28 @@ class ModelLoadingTest {
         assertTrue(m.startsWith(cfg.resolve("tokenizer_config.json") + ": ") && !m.contains("tokenizer.json"), m);
     }
 
+    /**
+     * A folder with only the slow tokenizer's files (tokenizer.model, vocab.json + merges.txt) says which it found and
+     * how to write tokenizer.json, from loading and from model inspect alike.
+     */
+    @Test
+    void missingFastTokenizerNamesTheSlowFilesFound() throws IOException {
+        Path sp = copy("stories260K"); // has tokenizer.model
+        Files.delete(sp.resolve("tokenizer.json"));
+        String load = fails(sp).getMessage();
+        String inspect = assertThrows(ModelFormatException.class, () -> ModelInfo.inspect(sp, "x")).getMessage();
+        for (String m : List.of(load, inspect)) {
+            assertTrue(m.startsWith(sp.resolve("tokenizer.json") + ": file not found") && m.contains("tokenizer.model")
+                    && m.contains("save_pretrained"), m);
+        }
+        Path bpe = copy("tiny-llama-gqa");
+        Files.delete(bpe.resolve("tokenizer.json"));
+        Files.writeString(bpe.resolve("vocab.json"), "{}");
+        Files.writeString(bpe.resolve("merges.txt"), "");
+        String m = fails(bpe).getMessage();
+        assertTrue(m.contains("vocab.json") && m.contains("save_pretrained"), m);
+    }
+
     @Test
     void missingFilesAreNamed() throws IOException {
         for (String f : List.of("config.json", "tokenizer.json", "model.safetensors")) {
