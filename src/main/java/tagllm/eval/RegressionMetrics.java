@@ -19,7 +19,7 @@ import java.util.List;
  * @param pearson   Pearson's r
  * @param spearman  Spearman's rho (average ranks for ties)
  * @param r2        coefficient of determination 1 - SS_res / SS_tot (as sklearn's r2_score)
- * @param undefined one line per NaN or infinite metric, saying why; empty when all are defined and finite
+ * @param undefined one line per NaN or infinite metric (R² included), saying why; empty when all are defined and finite
  */
 public record RegressionMetrics(int n, double mse, double mae, double rmse, double pearson, double spearman,
                                 double r2, List<String> undefined) {
@@ -82,6 +82,10 @@ public record RegressionMetrics(int n, double mse, double mae, double rmse, doub
             double mean = Inputs.mean(gold), ssTot = 0;
             for (double g : gold) ssTot += (g - mean) * (g - mean);
             r2 = 1.0 - sq / ssTot;
+            // scaling keeps SS_res and SS_tot finite, not their ratio: without a line here a JSON report's null had no reason
+            if (r2 == Double.NEGATIVE_INFINITY) {
+                why.add("r2: smaller than the most negative double (SS_res is over " + Double.MAX_VALUE + " times SS_tot)");
+            }
         }
         return new RegressionMetrics(n, mse, mae, Math.sqrt(mse), pearson, spearman, r2, why);
     }

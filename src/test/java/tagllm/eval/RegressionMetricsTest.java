@@ -58,6 +58,19 @@ class RegressionMetricsTest {
     }
 
     /**
+     * An R² beyond the double's range was -Infinity with no line in undefined(), so score --json and eval --json wrote
+     * "r2": null without saying why, against their rule (every null metric has its line). By hand: gold [0, 1], pred
+     * [1e300, 0]: SS_res = 1e600 + 1, SS_tot = 0.5, R² = 1 - 2e600 - 2, below -Double.MAX_VALUE.
+     */
+    @Test
+    void anR2BeyondTheDoublesRangeSaysSo() {
+        RegressionMetrics m = RegressionMetrics.compute(new double[]{1e300, 0}, new double[]{0, 1});
+        assertEquals(Double.NEGATIVE_INFINITY, m.r2());
+        assertTrue(m.undefined().stream().anyMatch(w -> w.startsWith("r2: smaller than the most negative double")),
+                m.undefined().toString());
+    }
+
+    /**
      * Tiny values (below 2^-500) underflowed the other way: gold 2^-700·[1, 2, 3] against pred 2^-700·[1, 3, 2] had
      * squares of 2^-1400, below the smallest double, so SS_tot and SS_res were 0: R² and r came out NaN with no line in
      * undefined(). By hand (the same as on [1, 2, 3] vs [1, 3, 2], both metrics being scale-free): SS_res = 2, SS_tot =
