@@ -148,7 +148,11 @@ public abstract class RowSink {
                 String v = values.get(i);
                 Double x = numeric.contains(keys.get(i)) ? finite(v) : null;
                 com.fasterxml.jackson.databind.JsonNode raw = json != null && json[i] && x == null ? rawJson(v) : null;
-                if (raw != null) o.set(keys.get(i), raw);
+                // the text itself, once it is known to be JSON (and one line): a node would write 1.0 as 1 and 1e2 as 1E+2
+                if (raw != null && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) {
+                    o.putRawValue(keys.get(i), new com.fasterxml.jackson.databind.util.RawValue(v.strip()));
+                }
+                else if (raw != null) o.set(keys.get(i), raw);
                 else if (x != null) o.put(keys.get(i), x);
                 else if ((numeric.contains(keys.get(i)) || emptyIsNull.contains(keys.get(i))) && (v == null || v.isEmpty())) {
                     o.putNull(keys.get(i)); // no value: null, not ""

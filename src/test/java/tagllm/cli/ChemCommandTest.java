@@ -99,6 +99,25 @@ class ChemCommandTest {
     }
 
     /**
+     * A JSON number is carried through as it was written: the reader's BigDecimal dropped trailing zeros and the sign
+     * of zero and rewrote exponents (1.0 came out as 1, -0.0 as 0, 1e2 as 1E+2), so a CSV of a JSONL input did not
+     * hold the input's text and Python read the JSONL's 1.0 back as the int 1. Expected by hand: the input's text.
+     */
+    @Test
+    void jsonNumbersKeepTheirText() throws IOException {
+        Path in = write("nums.jsonl", "{\"smiles\":\"CCO\",\"a\":1.0,\"b\":-0.0,\"c\":1e2,\"d\":[1.0,2.50],\"e\":-0}\n");
+        Path csv = dir.resolve("nums-out.csv");
+        CliRun r = CliRun.of("chem", "qed", "--input", in.toString(), "--output", csv.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(Files.readAllLines(csv).get(1).startsWith("CCO,1.0,-0.0,1e2,\"[1.0,2.50]\",-0,"), Files.readString(csv));
+        Path jsonl = dir.resolve("nums-out.jsonl");
+        r = CliRun.of("chem", "qed", "--input", in.toString(), "--output", jsonl.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(Files.readAllLines(jsonl).get(0).startsWith("{\"smiles\":\"CCO\",\"a\":1.0,\"b\":-0.0,\"c\":1e2,\"d\":[1.0,2.50],\"e\":-0,"),
+                Files.readString(jsonl));
+    }
+
+    /**
      * JSONL in, JSONL out: the input's values keep their JSON types (a number stayed a number only as text, "7", and a
      * nested object became an escaped string); a string that reads as a number stays a string.
      */
