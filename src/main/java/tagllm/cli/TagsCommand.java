@@ -54,6 +54,8 @@ public final class TagsCommand {
             out.println(file);
             out.println("  written by  " + writtenByLine(writtenBy));
             out.println("  base model  " + s.modelName() + "  (fingerprint " + s.modelFingerprint() + ")");
+            out.println("  tokenizer   " + (s.tokenizer() == null ? "not recorded (a file from before 8 Dec 2026: not checked against the model's tokenizer)"
+                    : "sha256 " + s.tokenizer().sha256()));
             out.println("  tags");
             for (Tag t : s.tags()) {
                 out.printf(Locale.ROOT, "    %-14s %-8s p=%d d=%d  mean |v| %.4f%n", t.name(), t.kind().label(), t.length(), t.hidden(), rowNorm(t));
@@ -129,7 +131,10 @@ public final class TagsCommand {
 
         static ObjectNode describe(TagSet s, ObjectMapper om) {
             ObjectNode o = om.createObjectNode();
-            o.putObject("model").put("name", s.modelName()).put("fingerprint", s.modelFingerprint());
+            ObjectNode model = o.putObject("model").put("name", s.modelName()).put("fingerprint", s.modelFingerprint());
+            // null: a file from before the tokenizer was recorded
+            if (s.tokenizer() == null) model.putNull("tokenizer_sha256");
+            else model.put("tokenizer_sha256", s.tokenizer().sha256());
             ArrayNode tags = o.putArray("tags");
             // tag_length as the experiment file names p, hidden_size as model info names the width; the tag file's own
             // short names (p, hidden), all builds up to 82e45ea wrote here, kept beside them for scripts that read them

@@ -109,9 +109,11 @@ public final class PredictorService implements TagService, AutoCloseable {
     /** The files of one set merged in order (domain tags of one run composed with a function tag of another). */
     private static TagSet readTags(Model model, List<Path> tagFiles) throws IOException {
         TagSet merged = null;
+        tagllm.tokenizer.TokenizerIdentity tokenizer = tagllm.tokenizer.TokenizerIdentity.of(model.tokenizer());
         for (Path f : tagFiles) {
             TagSet s = TagFile.read(f);
             s.requireModel(model.fingerprint(), model.name(), f.toString());
+            s.requireTokenizer(tokenizer, model.name(), f.toString());
             if (merged == null) merged = s;
             else merged.merge(s, f.toString());
         }

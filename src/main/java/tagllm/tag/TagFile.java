@@ -18,7 +18,8 @@ import java.util.Arrays;
 /**
  * *.tags.safetensors: tensor "tag.NAME" (p×d) per tag, "head.NAME.weight" (k×d) and optional
  * "head.NAME.bias" (k) per head, and __metadata__ {"format": "tagllm.tags", "tagllm": JSON} with tag
- * names, kinds, p, heads, task templates, the base model's name and fingerprint, and provenance.
+ * names, kinds, p, heads, task templates, the base model's name and fingerprint, the tokenizer's identity
+ * ({@link tagllm.tokenizer.TokenizerIdentity}; absent in older files), and provenance.
  */
 public final class TagFile {
     public static final String FORMAT = "tagllm.tags";
@@ -39,6 +40,12 @@ public final class TagFile {
         ObjectNode model = meta.putObject("model");
         model.put("name", set.modelName());
         model.put("fingerprint", set.modelFingerprint());
+        if (set.tokenizer() != null) {
+            ObjectNode tok = model.putObject("tokenizer");
+            tok.put("sha256", set.tokenizer().sha256());
+            ObjectNode parts = tok.putObject("parts");
+            new java.util.TreeMap<>(set.tokenizer().parts()).forEach(parts::put);
+        }
         ArrayNode tags = meta.putArray("tags");
         // each tensor's CRC-32C: a byte damaged in a copy otherwise reads as another finite value, silently moving predictions
         ObjectNode crc = JSON.createObjectNode();
@@ -147,6 +154,7 @@ public final class TagFile {
                     + "were trained on cannot be checked, so the file is refused (retrain, or restore the field)");
         }
         TagSet set = new TagSet(text(meta.path("model"), "name"), fp.asText());
+        set.bindTokenizer(tokenizerIdentity(meta.path("model").get("tokenizer"), file));
         int hidden = 0; // the tags' hidden size, which every tag and head of the file must share
         for (JsonNode t : meta.path("tags")) {
             String name = tagName(require(t, "name", file), file);
@@ -204,6 +212,17 @@ public final class TagFile {
         });
         for (JsonNode p : meta.path("provenance")) if (p.isObject()) set.provenance().add((ObjectNode) p);
         return set;
+    }
+
+    /** model.tokenizer: absent in files written before 8 Dec 2026 (null: not checked), else {"sha256", "parts"}. */
+    private static tagllm.tokenizer.TokenizerIdentity tokenizerIdentity(JsonNode t, Path file) {
+        if (t == null || t.isNull()) return null;
+        if (!t.isObject() || !t.path("sha256").isTextual() || t.get("sha256").asText().isBlank()) {
+            throw new ModelFormatException(file + ": model.tokenizer must be an object with a \"sha256\" text, got " + t);
+        }
+        java.util.Map<String, String> parts = new java.util.TreeMap<>();
+        t.path("parts").properties().forEach(e -> parts.put(e.getKey(), e.getValue().asText()));
+        return new tagllm.tokenizer.TokenizerIdentity(t.get("sha256").asText(), parts);
     }
 
     /** A tag name of the metadata, refused naming the file when a template could not mark it. */

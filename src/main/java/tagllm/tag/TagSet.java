@@ -24,6 +24,9 @@ public final class TagSet {
     // which of those files each tag, head and task came from ("tag <X>", "head <X>", "task x"), for merge's conflicts
     private final Map<String, String> origins = new java.util.HashMap<>();
     private String modelFingerprint;
+    // the model fingerprint covers the weights, not tokenizer.json: another vocabulary or merges would feed the tags ids
+    // they were not trained with
+    private tagllm.tokenizer.TokenizerIdentity tokenizer;
     private String modelName;
 
     public TagSet(String modelName, String modelFingerprint) {
@@ -32,6 +35,11 @@ public final class TagSet {
     }
 
     public String modelFingerprint() { return modelFingerprint; }
+
+    /** The tokenizer the tags were trained with; null for a file written before it was recorded (8 Dec 2026). */
+    public tagllm.tokenizer.TokenizerIdentity tokenizer() { return tokenizer; }
+
+    public void bindTokenizer(tagllm.tokenizer.TokenizerIdentity identity) { this.tokenizer = identity; }
 
     public String modelName() { return modelName; }
 
@@ -132,9 +140,27 @@ public final class TagSet {
         }
     }
 
+    /**
+     * Refuses a tag set trained with another tokenizer (same weights, other tokenizer.json): its prompts would be other
+     * token ids than the tags were trained on. A set that records none (an older file) is accepted.
+     */
+    public void requireTokenizer(tagllm.tokenizer.TokenizerIdentity current, String modelName, String source) {
+        if (tokenizer != null && current != null && !tokenizer.sha256().equals(current.sha256())) {
+            throw new IllegalArgumentException(source + " was trained with a tokenizer of identity " + tokenizer.sha256()
+                    + " but the loaded model " + modelName + " has tokenizer identity " + current.sha256() + differ(tokenizer, current)
+                    + ": tags only work with the tokenizer they were trained with");
+        }
+    }
+
+    private static String differ(tagllm.tokenizer.TokenizerIdentity a, tagllm.tokenizer.TokenizerIdentity b) {
+        List<String> d = a.differingParts(b);
+        return d.isEmpty() ? "" : " (tokenizer.json sections that differ: " + String.join(", ", d) + ")";
+    }
+
     /** A deep copy (tags and heads are trained in place). */
     public TagSet copy() {
         TagSet c = new TagSet(modelName, modelFingerprint);
+        c.tokenizer = tokenizer;
         tags.values().forEach(t -> c.tags.put(t.name(), t.copy()));
         heads.forEach((k, h) -> c.heads.put(k, h.copy()));
         tasks.forEach((k, v) -> c.tasks.put(k, v.deepCopy()));
@@ -151,6 +177,7 @@ public final class TagSet {
      */
     public TagSet inCanonicalOrder() {
         TagSet c = new TagSet(modelName, modelFingerprint);
+        c.tokenizer = tokenizer;
         tags.values().stream().sorted(java.util.Comparator.comparing(Tag::kind).thenComparing(Tag::name))
                 .forEach(t -> c.tags.put(t.name(), t.copy()));
         heads.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> c.heads.put(e.getKey(), e.getValue().copy()));
@@ -186,6 +213,11 @@ public final class TagSet {
                     + other.modelFingerprint + ") but the tags merged before it on " + modelName + " (fingerprint " + modelFingerprint
                     + "): tags of different base models cannot be merged");
         }
+        if (tokenizer != null && other.tokenizer != null && !tokenizer.sha256().equals(other.tokenizer.sha256())) {
+            throw new IllegalArgumentException(otherSource + " was trained with a tokenizer of identity " + other.tokenizer.sha256()
+                    + " but the tags merged before it with " + tokenizer.sha256() + differ(tokenizer, other.tokenizer)
+                    + ": tags of different tokenizers cannot be merged");
+        }
         for (Tag t : other.tags()) {
             Tag mine = tags.get(t.name());
             if (mine != null && !mine.equals(t)) {
@@ -212,6 +244,7 @@ public final class TagSet {
             }
         });
         if (modelFingerprint == null) bindModel(other.modelName, other.modelFingerprint);
+        if (tokenizer == null) tokenizer = other.tokenizer;
         for (Tag t : other.tags()) if (!tags.containsKey(t.name())) put(t.copy());
         for (RegressionHead h : other.heads.values()) if (!heads.containsKey(Tag.canonicalName(h.tag()))) putHead(h.copy());
         other.tasks.forEach((k, v) -> tasks.putIfAbsent(k, v.deepCopy()));

@@ -120,6 +120,7 @@ public final class TagPredictor {
         requireTagFiles(tagFiles);
         if (tagFiles.isEmpty()) throw new IllegalArgumentException("no tag file given");
         TagSet merged = null;
+        tagllm.tokenizer.TokenizerIdentity tokenizer = tagllm.tokenizer.TokenizerIdentity.of(m.tokenizer());
         for (java.nio.file.Path f : tagFiles) {
             TagSet t;
             try {
@@ -128,6 +129,7 @@ public final class TagPredictor {
                 throw unlessInterrupted(e, "reading the tag file " + f);
             }
             t.requireModel(m.fingerprint(), m.name(), f.toString());
+            t.requireTokenizer(tokenizer, m.name(), f.toString());
             if (merged == null) merged = t;
             else merged.merge(t, f.toString());
         }

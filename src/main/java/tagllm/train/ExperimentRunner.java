@@ -1,5 +1,6 @@
 package tagllm.train;
 
+import tagllm.tokenizer.TokenizerIdentity;
 import tagllm.util.Plural;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -200,6 +201,10 @@ public final class ExperimentRunner {
         examples.skipped.beforeRun();
         Experiment resolved = ClassificationHeads.resolveClasses(exp, rows, strict);
         TagSet tags = initialTags(resolved, modelName, fingerprint);
+        // the tag files written record the tokenizer too (and init files trained with another one are refused)
+        TokenizerIdentity tokenizerId = TokenizerIdentity.of(tokenizer);
+        if (!resolved.init().isEmpty()) tags.requireTokenizer(tokenizerId, modelName, "the init: tag files " + resolved.init());
+        tags.bindTokenizer(tokenizerId);
         Set<String> finished = keptStages(resolved, resume, new LinkedHashSet<>());
         requireNamedSplitColumns(resolved, finished);
         requireTwoClassesInStagesToRun(resolved, tags, finished);
@@ -406,6 +411,7 @@ public final class ExperimentRunner {
     private TagSet finishedStage(StageSpec stage, Path stageOut) throws IOException {
         TagSet saved = TagFile.read(stageOut);
         saved.requireModel(fingerprint, modelName, stageOut.toString());
+        saved.requireTokenizer(TokenizerIdentity.of(tokenizer), modelName, stageOut.toString());
         progress.message("stage " + stage.name() + ": already finished (" + stageOut + ")");
         return saved;
     }

@@ -95,9 +95,11 @@ final class ExecutorModels {
         return PREDICTORS.computeIfAbsent(key, k -> {
             Model m = model(id, precision);
             TagSet merged = null;
+            tagllm.tokenizer.TokenizerIdentity tokenizer = tagllm.tokenizer.TokenizerIdentity.of(m.tokenizer());
             for (int i = 0; i < tagFiles.size(); i++) {
                 TagSet t = readTags(tagFiles.get(i), tagNames.get(i));
                 t.requireModel(m.fingerprint(), m.name(), tagNames.get(i));
+                t.requireTokenizer(tokenizer, m.name(), tagNames.get(i));
                 if (merged == null) merged = t;
                 else merged.merge(t, tagNames.get(i));
             }
