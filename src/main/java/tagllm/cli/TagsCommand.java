@@ -54,7 +54,7 @@ public final class TagsCommand {
             out.println(file);
             out.println("  written by  " + writtenByLine(writtenBy));
             out.println("  base model  " + s.modelName() + "  (fingerprint " + s.modelFingerprint() + ")");
-            out.println("  tokenizer   " + (s.tokenizer() == null ? "not recorded (a file from before 8 Dec 2026: not checked against the model's tokenizer)"
+            out.println("  tokenizer   " + (s.tokenizer() == null ? "not recorded (a file written by a tagllm that did not record it: not checked against the model's tokenizer)"
                     : "sha256 " + s.tokenizer().sha256()));
             out.println("  tags");
             for (Tag t : s.tags()) {

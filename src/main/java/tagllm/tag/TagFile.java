@@ -214,7 +214,7 @@ public final class TagFile {
         return set;
     }
 
-    /** model.tokenizer: absent in files written before 8 Dec 2026 (null: not checked), else {"sha256", "parts"}. */
+    /** model.tokenizer: absent in files written by earlier versions (null: not checked), else {"sha256", "parts"}. */
     private static tagllm.tokenizer.TokenizerIdentity tokenizerIdentity(JsonNode t, Path file) {
         if (t == null || t.isNull()) return null;
         if (!t.isObject() || !t.path("sha256").isTextual() || t.get("sha256").asText().isBlank()) {
@@ -263,7 +263,7 @@ public final class TagFile {
 
     /**
      * A tensor's values, refused naming the file and tensor when they do not match the CRC-32C the metadata records for
-     * it (files from before 8 Dec 2026 record none and are read as before), or when one is NaN or infinite.
+     * it (files written by earlier versions record none and are read as before), or when one is NaN or infinite.
      */
     private static float[] checked(SafeTensors st, String tensor, JsonNode meta) {
         float[] v = st.readF32(tensor);

@@ -36,7 +36,7 @@ public final class TagSet {
 
     public String modelFingerprint() { return modelFingerprint; }
 
-    /** The tokenizer the tags were trained with; null for a file written before it was recorded (8 Dec 2026). */
+    /** The tokenizer the tags were trained with; null for a file written by an earlier version, which did not record it. */
     public tagllm.tokenizer.TokenizerIdentity tokenizer() { return tokenizer; }
 
     public void bindTokenizer(tagllm.tokenizer.TokenizerIdentity identity) { this.tokenizer = identity; }
