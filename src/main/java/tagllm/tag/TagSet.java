@@ -124,6 +124,14 @@ public final class TagSet {
         return file == null ? "" : " in " + file;
     }
 
+    /**
+     * The tag file an entry was read from ("tag <X>", "head <X>", "task x"), so that an error about it can name the file;
+     * null for one built in memory.
+     */
+    public String origin(String entry) {
+        return origins.get(entry);
+    }
+
     public void bindModel(String name, String fingerprint) {
         this.modelName = name;
         this.modelFingerprint = fingerprint;

@@ -242,7 +242,10 @@ public final class TagPredictor {
             if (h == null) throw new ConfigException("task " + task.name() + ": the tag files hold no classification head for " + task.headKey());
             if (task.classes() == null || !task.classes().resolved()) throw new ConfigException("task " + task.name() + ": its classes are not known (train it first: the tag file stores them)");
             if (h.outputs() != task.classes().outputs()) {
-                throw new ConfigException("task " + task.name() + ": the head of " + task.headKey() + " has " + h.outputs() + " outputs but the task's "
+                // the head is what a retraining replaces: its file leads the line, as the tag file's own errors do
+                String file = tags.origin("head " + task.headKey());
+                throw new ConfigException((file == null ? "" : file + ": ") + "task " + task.name() + ": the head of " + task.headKey() + " has "
+                        + h.outputs() + " outputs but the task's "
                         + task.classes().size() + " classes need " + task.classes().outputs());
             }
         }
