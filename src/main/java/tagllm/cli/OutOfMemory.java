@@ -34,9 +34,13 @@ final class OutOfMemory {
         return "out of memory" + where + (what.isEmpty() ? "" : ": " + what);
     }
 
-    /** " in stage NAME at step N of M" where training ran out (Trainer.OutOfMemoryInStage), else empty. */
+    /**
+     * " in stage NAME at step N of M" (or " in stage NAME while reading its rows from FILE") where training ran out
+     * (Trainer.OutOfMemoryInStage), else empty.
+     */
     private static String where(OutOfMemoryError e) {
         if (!(e instanceof Trainer.OutOfMemoryInStage s)) return "";
+        if (s.during() != null) return " in stage " + s.stage() + " while " + s.during();
         return " in stage " + s.stage() + (s.step() > 0 ? " at step " + s.step() + " of " + s.totalSteps() : " before its first step");
     }
 }

@@ -517,7 +517,11 @@ public final class ExperimentRunner {
             for (String tn : stage.tasks()) {
                 DataSpec ds = exp.data().get(tn);
                 // a bad row the read finds is held here (--strict), and reported by its stage as before
-                if (ds.splitColumnField() != null) rows.load(ds, "train", tagllm.data.RowIssues.firstInFileOrder());
+                try {
+                    if (ds.splitColumnField() != null) rows.load(ds, "train", tagllm.data.RowIssues.firstInFileOrder());
+                } catch (OutOfMemoryError e) {
+                    throw readingRows(stage, ds, e);
+                }
             }
         }
     }
@@ -550,15 +554,29 @@ public final class ExperimentRunner {
                 if (t.classes() == null || t.classes().multiLabel()) continue;
                 DataSpec ds = exp.data().get(tn);
                 String where = "stage " + stage.name();
-                if (strict) {
-                    // --strict stops at the first row that does not fit, wherever it is: every row is read, as the stage would
-                    ClassificationHeads.requireTwoClassesToTrain(where, t, ds, examples.of(t, ds, "train", ds.maxTrain(), lengths, enc));
-                    continue;
+                SplitExamples.ClassCount one;
+                try {
+                    if (strict) {
+                        // --strict stops at the first row that does not fit, wherever it is: every row is read, as the stage would
+                        ClassificationHeads.requireTwoClassesToTrain(where, t, ds, examples.of(t, ds, "train", ds.maxTrain(), lengths, enc));
+                        continue;
+                    }
+                    one = examples.classCount(t, ds, "train", ds.maxTrain(), lengths, enc);
+                } catch (OutOfMemoryError e) {
+                    throw readingRows(stage, ds, e);
                 }
-                SplitExamples.ClassCount one = examples.classCount(t, ds, "train", ds.maxTrain(), lengths, enc);
                 if (one != null) ClassificationHeads.requireTwoClasses(where, t, ds, one.count(), one.rows());
             }
         }
+    }
+
+    /**
+     * The heap running out while a stage's rows are read and rendered, before its steps, named as in them
+     * (cli.OutOfMemory): the stage, and the file whose rows were being read.
+     */
+    private static OutOfMemoryError readingRows(StageSpec stage, DataSpec ds, OutOfMemoryError e) {
+        if (e instanceof Trainer.OutOfMemoryInStage) return e;
+        return new Trainer.OutOfMemoryInStage(stage.name(), "reading its rows from " + ds.path(), e);
     }
 
     /**
@@ -571,7 +589,12 @@ public final class ExperimentRunner {
         for (String tn : stage.tasks()) {
             TaskSpec t = exp.tasks().get(tn);
             DataSpec ds = exp.data().get(tn);
-            List<Example> ex = examples.of(t, ds, "train", ds.maxTrain(), tags, enc);
+            List<Example> ex;
+            try {
+                ex = examples.of(t, ds, "train", ds.maxTrain(), tags, enc);
+            } catch (OutOfMemoryError e) {
+                throw readingRows(stage, ds, e);
+            }
             // the rows' reasons were printed as they were skipped; the usual one on real proteins is length, which
             // the template can cut, so the error says how rather than leave the user with a wall of "too long"
             if (ex.isEmpty()) throw new IllegalArgumentException("stage " + stage.name() + ": task " + tn + " has no usable training rows in " + ds.path()

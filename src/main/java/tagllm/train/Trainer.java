@@ -128,22 +128,37 @@ public final class Trainer {
 
     /**
      * The heap ran out during a stage: still an OutOfMemoryError (what catches one still does), with the JVM's message, naming
-     * the stage and the step being taken (0: before its first step) so that the CLI's message can say where (cli.OutOfMemory).
+     * the stage and the step being taken (0: before its first step), or what the stage was doing before its steps (its
+     * rows being read and rendered, ExperimentRunner), so that the CLI's message can say where (cli.OutOfMemory).
      */
     public static final class OutOfMemoryInStage extends OutOfMemoryError {
         private final String stage;
         private final int step;
         private final int totalSteps;
+        private final String during;
 
         public OutOfMemoryInStage(String stage, int step, int totalSteps, OutOfMemoryError cause) {
+            this(stage, step, totalSteps, null, cause);
+        }
+
+        /** Out of heap before the stage's steps, while {@code during} (e.g. "reading its rows from FILE"). */
+        public OutOfMemoryInStage(String stage, String during, OutOfMemoryError cause) {
+            this(stage, 0, 0, during, cause);
+        }
+
+        private OutOfMemoryInStage(String stage, int step, int totalSteps, String during, OutOfMemoryError cause) {
             super(cause.getMessage());
             initCause(cause);
             this.stage = stage;
             this.step = step;
             this.totalSteps = totalSteps;
+            this.during = during;
         }
 
         public String stage() { return stage; }
+
+        /** What the stage was doing when the heap ran out before its steps; null when it ran out in its step loop. */
+        public String during() { return during; }
 
         public int step() { return step; }
 

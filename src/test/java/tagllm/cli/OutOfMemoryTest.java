@@ -68,4 +68,12 @@ class OutOfMemoryTest {
         assertEquals("out of memory in stage s1 at step 2 of 4: Metaspace",
                 OutOfMemory.message(new tagllm.train.Trainer.OutOfMemoryInStage("s1", 2, 4, new OutOfMemoryError("Metaspace")), 1L << 30));
     }
+
+    /** The heap running out while a stage's rows are read, before its steps, names the stage and the file. */
+    @Test
+    void readingAStagesRowsNamesTheStageAndTheFile() {
+        assertTrue(OutOfMemory.message(new tagllm.train.Trainer.OutOfMemoryInStage("s1", "reading its rows from d.csv",
+                new OutOfMemoryError("Java heap space")), 247L << 20).startsWith("out of memory (Java heap space) in stage s1 while reading its rows from d.csv: "
+                + "the Java heap may grow to 247 MB here"));
+    }
 }
