@@ -291,18 +291,23 @@ public final class TagPredictor {
     }
 
     /**
-     * One text output from named field values: greedy, at most {@code maxNewTokens} tokens, up to EOS or a newline.
+     * One text output from named field values: greedy, at most {@code maxNewTokens} tokens (1 or more), up to EOS or
+     * a newline.
      *
      * @throws ConfigException                  for a task neither in the tag files nor a preset, one whose tags or head
      *                                          the tag files lack, or one of another type (naming the call that takes it)
-     * @throws IllegalArgumentException         for a null fields map or value, naming it
+     * @throws IllegalArgumentException         for maxNewTokens below 1 (as serve and the CLI refuse it: 0 gave "" without
+     *                                          a word; {@link #generate(Sequence, int)} still takes 0), or a null fields
+     *                                          map or value, naming it
      * @throws NullPointerException             for a null task name
      * @throws tagllm.data.DatasetException     for a missing column or a value predict refuses (an empty or invalid
      *                                          SMILES, a prompt longer than the model's context), naming it
      * @throws java.util.concurrent.CancellationException when the calling thread is interrupted (see the class comment)
      */
     public String generate(String task, Map<String, String> fields, int maxNewTokens) {
-        TaskSpec t = task(Objects.requireNonNull(task, "task"));
+        Objects.requireNonNull(task, "task");
+        if (maxNewTokens < 1) throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);
+        TaskSpec t = task(task);
         requireReady(t);
         if (t.type() != TaskType.TEXT) throw wrongCall(t, "generate");
         return generate(prompt(t, fields), maxNewTokens);

@@ -96,4 +96,17 @@ class TagPredictorNullArgumentsTest {
         assertTrue(assertThrows(IllegalStateException.class, () -> bare.renderer(qed)).getMessage().contains("without a tokenizer"));
         assertThrows(IllegalStateException.class, () -> bare.generate(prompt, 1));
     }
+
+    /**
+     * generate(task, fields, 0) returned "" without a word, while serve, the CLI (--max-tokens) and PredictorService
+     * refuse fewer than one new token: the high-level call now refuses it too, naming the argument, before the task is
+     * looked up. The low-level generate(Sequence, n), used inside the project, still takes 0 (TagPredictorTest).
+     */
+    @Test
+    void fewerThanOneNewTokenIsRefusedByName() {
+        for (int n : new int[]{0, -3}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> p.generate("QED", Map.of("smiles", "CCO"), n));
+            assertEquals("maxNewTokens must be at least 1, got " + n, e.getMessage());
+        }
+    }
 }
