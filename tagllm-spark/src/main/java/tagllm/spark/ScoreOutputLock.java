@@ -154,7 +154,7 @@ final class ScoreOutputLock implements AutoCloseable {
                 // e.g. NFS without a lock daemon, some FUSE file systems: no run can be told live or dead here
                 ch.close();
                 HELD.remove(file);
-                return new ScoreOutputLock(file, null, null, tagllm.util.FileErrors.why(e));
+                return withoutLocks(output, tagllm.util.FileErrors.why(e));
             }
             if (lock == null) {
                 // read through the channel already open: the other holder is another process, so closing it is harmless
@@ -180,6 +180,14 @@ final class ScoreOutputLock implements AutoCloseable {
             HELD.remove(file);
             throw e;
         }
+    }
+
+    /**
+     * A lock that this file system could not give (why: the system's reason), as {@link #acquire} returns it there; a
+     * test's seam for a file system without working locks.
+     */
+    static ScoreOutputLock withoutLocks(Path output, String why) {
+        return new ScoreOutputLock(lockFile(output), null, null, why);
     }
 
     /** Who holds the lock, when this run could not take it; null when this run holds it or locks do not work here. */
@@ -215,13 +223,17 @@ final class ScoreOutputLock implements AutoCloseable {
      * is missing (the run died before its new output was renamed in: the old one is the only copy in place), and
      * removed when the output is there (the run died after). Asides are seen to before the temporary folders, so the
      * output is back before any of them goes.
+     *
+     * <p>On a file system without working locks ({@link #noLocks}) nothing is removed or put back, since no run can be
+     * told live or dead there, but every aside and temporary folder is listed as left, with what to do by hand: an
+     * aside when the output is missing is the only copy of the old output.
      */
     Leftovers removeLeftovers(Path output) throws IOException {
         List<String> removed = new ArrayList<>(), left = new ArrayList<>(), restored = new ArrayList<>(), discarded = new ArrayList<>();
-        if (channel == null) return new Leftovers(removed, left);
         String quoted = Pattern.quote(output.getFileName().toString());
         Pattern own = Pattern.compile("\\." + quoted + "\\.tmp-([0-9]{1,18})(?:-(.+))?");
         Pattern old = Pattern.compile("\\." + quoted + "\\.old-([0-9]{1,18})-(.+)");
+        if (channel == null) return noLocks == null ? new Leftovers(removed, left) : listedOnly(output, own, old);
         long self = ProcessHandle.current().pid();
         List<Path> asides = new ArrayList<>();
         try (var entries = Files.newDirectoryStream(output.getParent())) {
@@ -271,6 +283,30 @@ final class ScoreOutputLock implements AutoCloseable {
         java.util.Collections.sort(removed);
         java.util.Collections.sort(left);
         return new Leftovers(removed, left, restored, discarded);
+    }
+
+    /** What removeLeftovers finds where locks do not work: each folder left, with why and what to do by hand. */
+    private Leftovers listedOnly(Path output, Pattern own, Pattern old) throws IOException {
+        List<String> left = new ArrayList<>();
+        String name = output.getFileName().toString();
+        String cannot = "this file system gives no lock (" + noLocks + "), so whether that run is still ";
+        boolean there = Files.exists(output, LinkOption.NOFOLLOW_LINKS);
+        try (var entries = Files.newDirectoryStream(output.getParent())) {
+            for (Path f : entries) {
+                String n = f.getFileName().toString();
+                Matcher a = old.matcher(n), t = own.matcher(n);
+                if (a.matches()) {
+                    left.add(n + " (the old output a --force run, pid " + a.group(1) + " on host " + a.group(2) + ", moved aside; " + cannot
+                            + "replacing " + name + " cannot be told here: " + (there ? "remove it by hand once no run is writing " + name
+                            : name + " is missing, so rename " + n + " back to " + name + " by hand once no run is writing it") + ")");
+                } else if (t.matches() && Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)) {
+                    left.add(n + " (the temporary folder of a run, pid " + t.group(1) + (t.group(2) == null ? "" : " on host " + t.group(2)) + "; "
+                            + cannot + "writing it cannot be told here: remove it by hand once no run is writing " + name + ")");
+                }
+            }
+        }
+        java.util.Collections.sort(left);
+        return new Leftovers(List.of(), left);
     }
 
     /** Empties the lock file (no stale name for the next run to read) while still holding it, then releases it. */

@@ -157,7 +157,8 @@ public final class SparkScoreCommand implements Callable<Integer> {
             }
             if (lock.noLocks() != null) {
                 spec.commandLine().getErr().println("note: " + abs.getParent() + " gives no file lock (" + lock.noLocks() + "): another run "
-                        + "writing " + output.getFileName() + " is not detected, and temporary folders a killed run left beside it are not removed");
+                        + "writing " + output.getFileName() + " is not detected, and what a killed run left beside it (temporary folders, an old output a "
+                        + "--force run moved aside) is listed below but neither removed nor put back");
             }
             // a driver killed outright (kill -9, a lost node) left its temporary folder, which no later run reused
             ScoreOutputLock.Leftovers leftovers = lock.removeLeftovers(abs);

@@ -141,6 +141,35 @@ class ScoreOutputLockTest {
         assertFalse(Files.exists(ScoreOutputLock.asideFolder(out, 7)));
     }
 
+    /**
+     * On a file system without working locks (ScoreOutputLock.withoutLocks, as acquire returns it there) the cleanup
+     * did nothing and said nothing: the old output a killed --force run moved aside (here with the output missing, so
+     * it is the only copy) and its temporary folder stayed unmentioned. Now both are listed as left, with what to do by
+     * hand, and neither is touched: no run can be told live or dead without the lock.
+     */
+    @Test
+    void withoutLocksLeftoversAreListedWithWhatToDoAndLeft() throws Exception {
+        Path out = dir.resolve("out.parquet");
+        Process ended = new ProcessBuilder("true").start();
+        assertEquals(0, ended.waitFor());
+        long dead = ended.pid();
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        Path aside = Files.createDirectories(ScoreOutputLock.asideFolder(out, dead));
+        Files.writeString(aside.resolve("part-0.parquet"), "old");
+        Path tmp = Files.createDirectories(ScoreOutputLock.temporaryFolder(out, dead));
+        ScoreOutputLock.Leftovers l = ScoreOutputLock.withoutLocks(out, "Function not implemented").removeLeftovers(out);
+        String cannot = "this file system gives no lock (Function not implemented), so whether that run is still ";
+        assertEquals(new ScoreOutputLock.Leftovers(java.util.List.of(), java.util.List.of(
+                ".out.parquet.old-" + dead + "-" + host + " (the old output a --force run, pid " + dead + " on host " + host + ", moved aside; "
+                        + cannot + "replacing out.parquet cannot be told here: out.parquet is missing, so rename .out.parquet.old-" + dead + "-" + host
+                        + " back to out.parquet by hand once no run is writing it)",
+                ".out.parquet.tmp-" + dead + "-" + host + " (the temporary folder of a run, pid " + dead + " on host " + host + "; "
+                        + cannot + "writing it cannot be told here: remove it by hand once no run is writing out.parquet)")), l);
+        assertEquals("old", Files.readString(aside.resolve("part-0.parquet")));
+        assertTrue(Files.isDirectory(tmp));
+        assertFalse(Files.exists(out));
+    }
+
     /** A --force run's last steps in another process: writes its new output, replaces the old, and halts at args[1]. */
     public static final class KilledReplacing {
         public static void main(String[] args) throws Exception {
