@@ -394,13 +394,39 @@ public class TagLlmScorer extends Transformer {
         }
     }
 
+    /**
+     * The identity of the tokenizer.json in the model folder the driver sees (null where it sees none: the executors
+     * check it as they load the model). The fingerprint does not cover the tokenizer, so without this, tags trained
+     * with another tokenizer.json were refused only by the executors, inside Spark's "Job aborted". Reads only the
+     * tokenizer's files, not the weights.
+     */
+    private tagllm.tokenizer.TokenizerIdentity driverTokenizer() {
+        Path folder;
+        try {
+            folder = Path.of($(model));
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+        if (!Files.isRegularFile(folder.resolve("config.json")) || !Files.isRegularFile(folder.resolve("tokenizer.json"))) return null;
+        try {
+            return tagllm.tokenizer.TokenizerIdentity.of(folder);
+        } catch (IOException | RuntimeException e) {
+            return null; // not readable here: the executors' load says why, as before
+        }
+    }
+
     /** The task as the executors will run it, checked on the driver: a wrong name or missing tag fails before any job. */
     private TaskSpec resolvedTask(List<byte[]> bytes) {
         String fingerprint = driverFingerprint();
+        tagllm.tokenizer.TokenizerIdentity tokenizer = driverTokenizer();
+        // the model's name as Model.load gives it (the folder's name), so the refusal reads as predict's and the executors'
+        Path folder = tokenizer == null ? null : Path.of($(model)).toAbsolutePath().normalize();
+        String modelName = folder == null ? null : folder.getFileName() != null ? folder.getFileName().toString() : folder.toString();
         TagSet merged = null;
         for (int i = 0; i < bytes.size(); i++) {
             TagSet t = ExecutorModels.readTags(bytes.get(i), $(tags)[i]);
             if (fingerprint != null) t.requireModel(fingerprint, $(model), $(tags)[i]);
+            if (tokenizer != null) t.requireTokenizer(tokenizer, modelName, $(tags)[i]);
             if (merged == null) merged = t;
             else merged.merge(t, $(tags)[i]);
         }
