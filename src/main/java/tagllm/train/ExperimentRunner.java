@@ -118,6 +118,9 @@ public final class ExperimentRunner {
         this.validation = new StageValidation(model, tokenizer, examples, progress);
     }
 
+    /** Called as a new head's fit starts (package-private: a test runs out of heap there). */
+    java.util.function.Consumer<TaskSpec> onHeadFit = t -> {};
+
     /** Stops the run right after this optimizer step of the first unfinished stage (to test kill + resume). */
     public ExperimentRunner stopAfter(int step) {
         this.stopAfter = step;
@@ -602,25 +605,37 @@ public final class ExperimentRunner {
                     + " {column:max=N} keeps its first N characters, docs/training.md \"Templates\")");
             ClassificationHeads.requireTwoClassesToTrain("stage " + stage.name(), t, ds, ex);
             train.addAll(ex);
-            if (t.type().readsHead() && tags.head(t.headKey()) == null) newHead(t, ds, ex, tags, enc, embed, fitHeads);
+            if (t.type().readsHead() && tags.head(t.headKey()) == null) newHead(stage, t, ds, ex, tags, enc, embed, fitHeads);
         }
         return train;
     }
 
     /** A task's new head (HeadSpec: bias, standardisation, init); init: ridge fits it on the hidden states, λ picked on valid. */
-    private void newHead(TaskSpec t, DataSpec ds, List<Example> train, TagSet tags, TokenizerEncoder enc, EmbeddingStatistics embed,
-                         boolean fit) throws IOException {
+    private void newHead(StageSpec stage, TaskSpec t, DataSpec ds, List<Example> train, TagSet tags, TokenizerEncoder enc,
+                         EmbeddingStatistics embed, boolean fit) throws IOException {
         boolean ridge = fit && t.head().init() == HeadInit.RIDGE;
-        if (t.type() == TaskType.CLASSIFICATION) {
-            ClassificationHeads.ensureHead(tags, t, embed.mean());
-            if (!ridge) return;
-            var lambda = ClassificationHeads.fitLogisticHead(model, tags, t, train, examples.valid(t, ds, tags, enc));
-            progress.message("task " + t.name() + ": head initialised by logistic regression (λ " + lambda + ") on " + Plural.count(train.size(), "row"));
-        } else {
-            RegressionHeads.create(tags, t, train, embed);
-            if (!ridge) return;
-            Ridge r = RegressionHeads.fitRidge(model, tags, t, train, examples.valid(t, ds, tags, enc));
-            progress.message("task " + t.name() + ": head initialised by ridge (λ " + r.lambda() + ") on " + Plural.count(train.size(), "row"));
+        if (t.type() == TaskType.CLASSIFICATION) ClassificationHeads.ensureHead(tags, t, embed.mean());
+        else RegressionHeads.create(tags, t, train, embed);
+        if (!ridge) return;
+        List<Example> valid;
+        try {
+            valid = examples.valid(t, ds, tags, enc);
+        } catch (OutOfMemoryError e) {
+            throw readingRows(stage, ds, e);
+        }
+        // the fit holds every training row's hidden states: running out of heap here named no stage (cli.OutOfMemory)
+        try {
+            onHeadFit.accept(t);
+            if (t.type() == TaskType.CLASSIFICATION) {
+                var lambda = ClassificationHeads.fitLogisticHead(model, tags, t, train, valid);
+                progress.message("task " + t.name() + ": head initialised by logistic regression (λ " + lambda + ") on " + Plural.count(train.size(), "row"));
+            } else {
+                Ridge r = RegressionHeads.fitRidge(model, tags, t, train, valid);
+                progress.message("task " + t.name() + ": head initialised by ridge (λ " + r.lambda() + ") on " + Plural.count(train.size(), "row"));
+            }
+        } catch (OutOfMemoryError e) {
+            if (e instanceof Trainer.OutOfMemoryInStage) throw e;
+            throw new Trainer.OutOfMemoryInStage(stage.name(), "fitting the head of " + t.name(), e);
         }
     }
 
