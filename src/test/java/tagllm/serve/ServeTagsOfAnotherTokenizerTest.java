@@ -1,18 +1,14 @@
 package tagllm.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.model.Model;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagSet;
+import tagllm.testutil.ModelCopies;
 import tagllm.testutil.Shared;
 import tagllm.tokenizer.TokenizerIdentity;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,8 +21,6 @@ import static org.junit.jupiter.api.Assertions.*;
  * TagPredictor.open does (TagFileTokenizerTest); a set after a good one is checked too.
  */
 class ServeTagsOfAnotherTokenizerTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Test
     void aTagSetOfAnotherTokenizerIsRefusedAtStartNamingTheFile(@TempDir Path dir) throws Exception {
         Path base = Shared.model("stories260K");
@@ -38,18 +32,7 @@ class ServeTagsOfAnotherTokenizerTest {
         TagFile.write(set, recorded);
 
         // the same weights with two merges swapped (as TagFileTokenizerTest edits it)
-        Path model = dir.resolve("stories260K");
-        Files.createDirectories(model);
-        try (var files = Files.list(base)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, model.resolve(f.getFileName()));
-        }
-        ObjectNode tok = (ObjectNode) JSON.readTree(model.resolve("tokenizer.json").toFile());
-        ArrayNode merges = (ArrayNode) tok.path("model").path("merges");
-        JsonNode first = merges.get(0);
-        merges.set(0, merges.get(1));
-        merges.set(1, first);
-        model.resolve("tokenizer.json").toFile().setWritable(true);
-        Files.writeString(model.resolve("tokenizer.json"), JSON.writeValueAsString(tok));
+        Path model = ModelCopies.swapFirstTwoMerges(ModelCopies.copy(base, dir.resolve("stories260K")));
         Model edited = Model.load(model.toString());
         String editedId = TokenizerIdentity.of(model).sha256();
         assertNotEquals(trained.sha256(), editedId);

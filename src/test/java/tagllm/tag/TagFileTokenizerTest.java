@@ -10,6 +10,7 @@ import tagllm.model.Model;
 import tagllm.model.Transformer;
 import tagllm.task.DatasetRows;
 import tagllm.task.TagPredictor;
+import tagllm.testutil.ModelCopies;
 import tagllm.testutil.Shared;
 import tagllm.tokenizer.TokenizerIdentity;
 import tagllm.train.Experiment;
@@ -22,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -36,13 +36,7 @@ class TagFileTokenizerTest {
 
     /** A copy of stories260K's files (the copy's tokenizer.json may then be edited). */
     private static Path copyModel(Path to) throws Exception {
-        Path from = Shared.model("stories260K");
-        Files.createDirectories(to);
-        try (Stream<Path> s = Files.list(from)) {
-            for (Path f : s.filter(Files::isRegularFile).toList()) Files.copy(f, to.resolve(f.getFileName()));
-        }
-        for (Path f : List.of(to.resolve("tokenizer.json"))) f.toFile().setWritable(true);
-        return to;
+        return ModelCopies.copy(Shared.model("stories260K"), to);
     }
 
     private static Path train(Path model, Path dir) throws Exception {
@@ -72,12 +66,7 @@ class TagFileTokenizerTest {
         assertEquals(trained.sha256(), TagFile.read(tags).tokenizer().sha256());
 
         // one merge moved: the same weights (same fingerprint) but other token ids for some words
-        ObjectNode tok = (ObjectNode) JSON.readTree(model.resolve("tokenizer.json").toFile());
-        ArrayNode merges = (ArrayNode) tok.path("model").path("merges");
-        JsonNode first = merges.get(0);
-        merges.set(0, merges.get(1));
-        merges.set(1, first);
-        Files.writeString(model.resolve("tokenizer.json"), JSON.writeValueAsString(tok));
+        ModelCopies.swapFirstTwoMerges(model);
         Model edited = Model.load(model);
         assertEquals(Model.load(Shared.model("stories260K")).fingerprint(), edited.fingerprint(), "the weights' fingerprint does not see it");
         String edit = TokenizerIdentity.of(model).sha256();

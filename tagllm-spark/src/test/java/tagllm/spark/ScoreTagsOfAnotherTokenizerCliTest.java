@@ -1,13 +1,10 @@
 package tagllm.spark;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tagllm.tag.TagFile;
 import tagllm.tag.TagSet;
+import tagllm.testutil.ModelCopies;
 import tagllm.tokenizer.TokenizerIdentity;
 
 import java.nio.file.Files;
@@ -21,7 +18,6 @@ import static org.junit.jupiter.api.Assertions.*;
  * executors refused it after the job had started: exit 1 with the reason inside Spark's "Job aborted" trace.
  */
 class ScoreTagsOfAnotherTokenizerCliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -35,18 +31,7 @@ class ScoreTagsOfAnotherTokenizerCliTest {
         TagFile.write(set, tags);
 
         // a copy of the model with two merges swapped: the same weights, another tokenizer (as TagFileTokenizerTest edits it)
-        Path model = dir.resolve("stories260K");
-        Files.createDirectories(model);
-        try (var files = Files.list(Path.of(Fixtures.model()))) {
-            for (Path f : files.toList()) if (Files.isRegularFile(f)) Files.copy(f, model.resolve(f.getFileName()));
-        }
-        ObjectNode tok = (ObjectNode) JSON.readTree(model.resolve("tokenizer.json").toFile());
-        ArrayNode merges = (ArrayNode) tok.path("model").path("merges");
-        JsonNode first = merges.get(0);
-        merges.set(0, merges.get(1));
-        merges.set(1, first);
-        model.resolve("tokenizer.json").toFile().setWritable(true);
-        Files.writeString(model.resolve("tokenizer.json"), JSON.writeValueAsString(tok));
+        Path model = ModelCopies.swapFirstTwoMerges(ModelCopies.copy(Path.of(Fixtures.model()), dir.resolve("stories260K")));
 
         Path in = Files.writeString(dir.resolve("in.csv"), "smiles\nCCO\n");
         SparkCliTest.Run p = SparkCliTest.tagllm("predict", "--model", model.toString(), "--tags", tags.toString(), "--task", "QED",
