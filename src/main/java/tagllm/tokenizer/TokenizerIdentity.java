@@ -21,12 +21,15 @@ import java.util.TreeMap;
  * (objects with their keys sorted, no whitespace; arrays such as merges keep their order, which is meaningful) together
  * with the tokenizer_config.json fields the loader reads (bos_token, eos_token, add_bos_token, add_eos_token). Raw bytes
  * would refuse a file only re-saved with other indentation or key order, which tokenizes the same; a changed vocabulary,
- * merge, normalizer, pre-tokenizer, post-processor or added token changes the hash. {@code parts} hashes each top-level
- * section apart, so that a refusal can say which one differs.
+ * merge, normalizer, pre-tokenizer, post-processor or added token changes the hash. The top-level padding, truncation and
+ * version are left out: tagllm's tokenizer reads none of them, and a save_pretrained after a padded or truncated call
+ * writes them without changing a token id. {@code parts} hashes each top-level section apart, so that a refusal can say
+ * which one differs.
  */
 public record TokenizerIdentity(String sha256, Map<String, String> parts) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] CONFIG_FIELDS = {"bos_token", "eos_token", "add_bos_token", "add_eos_token"};
+    private static final java.util.Set<String> NOT_READ = java.util.Set.of("padding", "truncation", "version");
 
     public TokenizerIdentity {
         parts = Map.copyOf(parts);
@@ -49,6 +52,10 @@ public record TokenizerIdentity(String sha256, Map<String, String> parts) {
     public static TokenizerIdentity of(Path tokenizerJsonOrDir) throws IOException {
         Path json = Files.isDirectory(tokenizerJsonOrDir) ? tokenizerJsonOrDir.resolve("tokenizer.json") : tokenizerJsonOrDir;
         JsonNode root = JSON.readTree(Files.readString(json));
+        if (root != null && root.isObject()) {
+            root = root.deepCopy();
+            ((ObjectNode) root).remove(NOT_READ);
+        }
         ObjectNode config = JSON.createObjectNode();
         Path parent = json.toAbsolutePath().getParent();
         Path configFile = parent == null ? null : parent.resolve("tokenizer_config.json");
