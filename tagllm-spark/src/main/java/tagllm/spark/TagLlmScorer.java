@@ -419,13 +419,13 @@ public class TagLlmScorer extends Transformer {
     private TaskSpec resolvedTask(List<byte[]> bytes) {
         String fingerprint = driverFingerprint();
         tagllm.tokenizer.TokenizerIdentity tokenizer = driverTokenizer();
-        // the model's name as Model.load gives it (the folder's name), so the refusal reads as predict's and the executors'
-        Path folder = tokenizer == null ? null : Path.of($(model)).toAbsolutePath().normalize();
+        // the model's name as Model.load gives it (the folder's name), so both refusals read as predict's and the executors'
+        Path folder = fingerprint == null && tokenizer == null ? null : Path.of($(model)).toAbsolutePath().normalize();
         String modelName = folder == null ? null : folder.getFileName() != null ? folder.getFileName().toString() : folder.toString();
         TagSet merged = null;
         for (int i = 0; i < bytes.size(); i++) {
             TagSet t = ExecutorModels.readTags(bytes.get(i), $(tags)[i]);
-            if (fingerprint != null) t.requireModel(fingerprint, $(model), $(tags)[i]);
+            if (fingerprint != null) t.requireModel(fingerprint, modelName, $(tags)[i]);
             if (tokenizer != null) t.requireTokenizer(tokenizer, modelName, $(tags)[i]);
             if (merged == null) merged = t;
             else merged.merge(t, $(tags)[i]);
