@@ -21,10 +21,22 @@ import java.util.regex.Pattern;
 /**
  * The lock a spark score run holds on its --output from its start to its end: an fcntl lock on the hidden file
  * ".NAME.lock" beside the output, which the kernel releases when the driver dies (kill -9 included). It proves what
- * the temporary folders ".NAME.tmp-PID-HOST" beside the output are: a run that holds the lock knows that no other run
- * of this kind is writing one, so a folder of this host whose PID is no live process here is what a killed driver
- * left ({@link #removeLeftovers}). A folder of another host (an output on a shared mount) is left: its PID means
- * nothing here, and the lock proves nothing across hosts on a file system whose locks are per host.
+ * the hidden folders beside the output are, so that what a killed driver left can be cleaned up
+ * ({@link #removeLeftovers}):
+ * <ul>
+ * <li>the temporary folders ".NAME.tmp-PID-HOST" a run writes into ({@link #temporaryFolder}): a run that holds the
+ * lock knows that no other run of this kind is writing one, so a folder of this host whose PID is no live process
+ * here is what a killed driver left, and is removed (one whose process is alive stays);</li>
+ * <li>the old outputs ".NAME.old-PID-HOST" a --force run moves aside while it renames its new output in
+ * ({@link #asideFolder}, {@link #moveIntoPlace}): one a dead run of this host left is put back when the output is
+ * missing (the only copy of the old output) and removed when the output is there. They are seen to before the
+ * temporary folders.</li>
+ * </ul>
+ * A folder of another host (an output on a shared mount), or a temporary folder named ".NAME.tmp-PID" by an older
+ * tagllm (no host), is left and listed with why and what to do by hand: its PID means nothing here, and the lock
+ * proves nothing across hosts on a file system whose locks are per host. On a file system that gives no lock
+ * ({@link #noLocks}) nothing is removed or put back, but every aside and temporary folder is listed as left, with
+ * what to do by hand.
  *
  * <p>The lock file is never removed: removing it would let a run lock a file another run had just unlinked, and
  * telling the two apart means opening the file by its path again, which on Linux drops every fcntl lock this process
