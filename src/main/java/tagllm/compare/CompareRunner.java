@@ -507,7 +507,7 @@ public final class CompareRunner {
             if (train.isEmpty()) throw new IllegalArgumentException("task " + task + ": no training rows fit with " + n + " virtual tokens");
             TagSet tags = new TagSet(model.name(), model.fingerprint());
             tags.put(initialPrompt(o.promptInit(), tag, n, free, seed));
-            ExperimentRunner.initHead(transformer, tags, pt, train, valid);
+            ExperimentRunner.initHead(transformer, tags, pt, train, valid, "prompt-tuning-" + task);
             Hyper h = budget(exp, e.getValue(), task, train.size());
             Path log = dir.resolve("metrics-" + task + ".jsonl");
             TagPredictor predictor = new TagPredictor(transformer, model.tokenizer(), tags, model.generation()::isEos);
@@ -595,7 +595,7 @@ public final class CompareRunner {
             LoraAdapters adapters = LoraAdapters.init(adapted.config(), o.loraRank(), o.loraAlpha(), o.loraDropout(), seed);
             adapted.adapt(adapters); // B = 0: the adapted model starts as the base model, so the head's ridge start is the probe's
             TagSet tags = new TagSet(model.name(), model.fingerprint());
-            ExperimentRunner.initHead(adapted, tags, free, train, valid);
+            ExperimentRunner.initHead(adapted, tags, free, train, valid, "lora-" + task);
             Hyper h = budget(exp, e.getValue(), task, train.size());
             Path log = dir.resolve("metrics-" + task + ".jsonl");
             TagPredictor predictor = new TagPredictor(adapted, model.tokenizer(), tags, model.generation()::isEos);

@@ -745,18 +745,33 @@ public final class ExperimentRunner {
         return examples.of(t, ds, split, cap, tags, enc);
     }
 
+    /** Called as a baseline's head fit starts in {@link #initHead} (package-private: a test runs out of heap there). */
+    static java.util.function.Consumer<TaskSpec> onBaselineHeadFit = t -> {};
+
     /**
      * A new head for a task, set up as a stage would (its spec's bias, standardisation and init; ridge on the
      * hidden states at the examples' read positions, λ picked on valid): baselines train the same head.
+     *
+     * @param stage the name the baseline trains under (e.g. "lora-qed"), named when the fit runs out of heap
+     * @throws Trainer.OutOfMemoryInStage the heap ran out fitting the head: naming stage and the task, as a stage's own
+     *         head fit does (the bare "Java heap space" named neither)
      */
-    public static void initHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid) {
+    public static void initHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid, String stage) {
         if (t.type() == TaskType.CLASSIFICATION) {
             // classes must be resolved (ClassificationHeads.resolveClasses); ridge init means the logistic fit here
             ClassificationHeads.ensureHead(tags, t, new EmbeddingStatistics(model).mean());
-            if (t.head().init() == HeadInit.RIDGE) ClassificationHeads.fitLogisticHead(model, tags, t, train, valid);
-            return;
+        } else {
+            RegressionHeads.create(tags, t, train, new EmbeddingStatistics(model));
         }
-        RegressionHeads.create(tags, t, train, new EmbeddingStatistics(model));
-        if (t.head().init() == HeadInit.RIDGE) RegressionHeads.fitRidge(model, tags, t, train, valid);
+        if (t.head().init() != HeadInit.RIDGE) return;
+        // the fit holds every training row's hidden states, as a stage's newHead does
+        try {
+            onBaselineHeadFit.accept(t);
+            if (t.type() == TaskType.CLASSIFICATION) ClassificationHeads.fitLogisticHead(model, tags, t, train, valid);
+            else RegressionHeads.fitRidge(model, tags, t, train, valid);
+        } catch (OutOfMemoryError e) {
+            if (e instanceof Trainer.OutOfMemoryInStage) throw e;
+            throw new Trainer.OutOfMemoryInStage(stage, "fitting the head of " + t.name(), e);
+        }
     }
 }
