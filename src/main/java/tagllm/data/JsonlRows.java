@@ -7,13 +7,13 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +30,9 @@ final class JsonlRows {
             .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
+    /** A nested array or object, read from the line's parser: its end is not the end of the line. */
+    private static final ObjectReader NESTED = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     static List<String> read(TextInput.NamedReader in, RowIssues issues, Consumer<Row> sink) {
         LinkedHashSet<String> allColumns = new LinkedHashSet<>();
         boolean[] first = {true};
@@ -43,58 +46,72 @@ final class JsonlRows {
                 issues.reject(origin, "JSON line longer than " + TextInput.lineLimit + " characters");
                 return;
             }
-            JsonNode node;
+            Row row;
             try {
-                node = MAPPER.readTree(line);
+                row = streamed(origin, line);
             } catch (JsonProcessingException e) {
-                issues.reject(origin, "invalid JSON: " + tagllm.util.JsonSyntaxError.message(e)
-                        + (e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? " (column " + e.getLocation().getColumnNr() + ")" : ""));
+                row = null;
+            }
+            if (row == null) {
+                issues.reject(origin, whyNotAnObject(line));
                 return;
             }
-            if (!node.isObject()) {
-                issues.reject(origin, "expected a JSON object, got " + node.getNodeType().name().toLowerCase(Locale.ROOT));
-                return;
-            }
-            List<String> names = new ArrayList<>(node.size());
-            List<String> values = new ArrayList<>(node.size());
-            boolean[] json = new boolean[node.size()];
-            Map<String, String> numbers = numberTexts(node, line);
-            for (Map.Entry<String, JsonNode> field : node.properties()) {
-                JsonNode v = field.getValue();
-                if (v.isNull()) continue;
-                json[names.size()] = !v.isTextual();
-                names.add(field.getKey());
-                values.add(v.isTextual() ? v.textValue() : v.isNumber() ? numbers.get(field.getKey())
-                        : v.isValueNode() ? v.asText() : v.toString());
-            }
-            allColumns.addAll(names);
-            sink.accept(new Row(origin, new Columns(names), values.toArray(String[]::new), java.util.Arrays.copyOf(json, names.size())));
+            allColumns.addAll(row.columns());
+            sink.accept(row);
         });
         if (!any) throw DatasetException.of(in.source, 0, "empty file: expected JSON objects, one per line");
         return List.copyOf(allColumns);
     }
 
     /**
-     * The text of each top-level number as the line writes it: a BigDecimal or long node turns 1.0 into 1, -0.0 and -0
-     * into 0 and 1e2 into 1E+2, so an output would not hold the input's value as written. The line has parsed already
-     * (its keys are unique), so this second read of it cannot fail.
+     * The line read once, as a stream: strings as they are, numbers as the line writes them (a BigDecimal or long node
+     * would turn 1.0 into 1, -0.0 and -0 into 0 and 1e2 into 1E+2), booleans as their JSON text, nested arrays and
+     * objects as compact JSON from a tree (trailing zeros kept), null as absent. Null when the line is not exactly one
+     * object: {@link #whyNotAnObject} then reads it as a tree, for the message it has always given.
      */
-    private static Map<String, String> numberTexts(JsonNode node, String line) {
-        Map<String, String> out = new java.util.HashMap<>();
-        boolean anyNumber = false;
-        for (JsonNode v : node) anyNumber |= v.isNumber();
-        if (!anyNumber) return out;
+    private static Row streamed(Origin origin, String line) throws JsonProcessingException {
         try (JsonParser p = MAPPER.createParser(line)) {
-            p.nextToken(); // the object's start
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            List<String> names = new ArrayList<>();
+            List<String> values = new ArrayList<>();
+            boolean[] json = new boolean[8];
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 JsonToken t = p.nextToken();
-                if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) out.put(key, p.getText());
-                else p.skipChildren();
+                String value = switch (t) {
+                    case VALUE_NULL -> null;
+                    case VALUE_STRING -> p.getText();
+                    // the value is converted as the tree did, so that a number it could not hold is still refused
+                    case VALUE_NUMBER_INT -> { p.getNumberValue(); yield p.getText(); }
+                    case VALUE_NUMBER_FLOAT -> { p.getDecimalValue(); yield p.getText(); }
+                    case VALUE_TRUE -> "true";
+                    case VALUE_FALSE -> "false";
+                    default -> NESTED.readTree(p).toString();
+                };
+                if (value == null) continue;
+                if (names.size() == json.length) json = java.util.Arrays.copyOf(json, 2 * json.length);
+                json[names.size()] = t != JsonToken.VALUE_STRING;
+                names.add(key);
+                values.add(value);
             }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) return null;
+            return new Row(origin, new Columns(names), values.toArray(String[]::new), java.util.Arrays.copyOf(json, names.size()));
+        } catch (JsonProcessingException e) {
+            throw e;
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // not reached: the same text parsed as a tree
+            throw new java.io.UncheckedIOException(e); // not reached: the parser reads a String
         }
-        return out;
+    }
+
+    /** Why a line that did not read as one object is refused, in the words of the tree read it always had. */
+    private static String whyNotAnObject(String line) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+            return "invalid JSON: " + tagllm.util.JsonSyntaxError.message(e)
+                    + (e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? " (column " + e.getLocation().getColumnNr() + ")" : "");
+        }
+        return "expected a JSON object, got " + node.getNodeType().name().toLowerCase(Locale.ROOT);
     }
 }
