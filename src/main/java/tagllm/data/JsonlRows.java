@@ -51,6 +51,9 @@ final class JsonlRows {
                 row = streamed(origin, line);
             } catch (JsonProcessingException e) {
                 row = null;
+            } catch (NumberOutOfRange e) {
+                issues.reject(origin, "invalid JSON: " + e.getMessage());
+                return;
             }
             if (row == null) {
                 issues.reject(origin, whyNotAnObject(line));
@@ -82,8 +85,8 @@ final class JsonlRows {
                     case VALUE_NULL -> null;
                     case VALUE_STRING -> p.getText();
                     // the value is converted as the tree did, so that a number it could not hold is still refused
-                    case VALUE_NUMBER_INT -> { p.getNumberValue(); yield p.getText(); }
-                    case VALUE_NUMBER_FLOAT -> { p.getDecimalValue(); yield p.getText(); }
+                    case VALUE_NUMBER_INT -> { held(p, key, false); yield p.getText(); }
+                    case VALUE_NUMBER_FLOAT -> { held(p, key, true); yield p.getText(); }
                     case VALUE_TRUE -> "true";
                     case VALUE_FALSE -> "false";
                     default -> NESTED.readTree(p).toString();
@@ -101,6 +104,24 @@ final class JsonlRows {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e); // not reached: the parser reads a String
         }
+    }
+
+    /**
+     * Converts the number as the tree did, so that one it could not hold is still refused; a NumberFormatException
+     * (an exponent past int's range: 1e99999999999) is not a parse error and escaped the reader, stopping the file.
+     */
+    private static void held(JsonParser p, String key, boolean decimal) throws java.io.IOException {
+        try {
+            if (decimal) p.getDecimalValue();
+            else p.getNumberValue();
+        } catch (NumberFormatException e) {
+            throw new NumberOutOfRange("the number " + p.getText() + " of field '" + key + "' is out of range");
+        }
+    }
+
+    /** A number of the line that no BigDecimal or long can hold: that row's error. */
+    private static final class NumberOutOfRange extends RuntimeException {
+        NumberOutOfRange(String message) { super(message, null, false, false); }
     }
 
     /** Why a line that did not read as one object is refused, in the words of the tree read it always had. */

@@ -9,6 +9,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 public final class JsonSyntaxError {
     private JsonSyntaxError() {}
 
+    private static final java.util.regex.Pattern NESTED_START =
+            java.util.regex.Pattern.compile("\\(for (Array|Object) starting at \\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)\\]\\)");
+
     /** The problem alone; the caller says where (file and line, or the request body). */
     public static String message(JsonProcessingException e) {
         String m = e.getOriginalMessage();
@@ -16,6 +19,9 @@ public final class JsonSyntaxError {
         if (m.startsWith("Trailing token")) return "more data after the JSON value (one JSON value expected)";
         int cut = m.indexOf(" (start marker at");
         if (cut >= 0) m = m.substring(0, cut);
+        // an unclosed nested array or object: where it started, without the source note (no user can enable it)
+        m = NESTED_START.matcher(m).replaceAll(r -> "(for the " + r.group(1).toLowerCase(java.util.Locale.ROOT)
+                + " started at line " + r.group(2) + ", column " + r.group(3) + ")");
         m = m.lines().findFirst().orElse(m);
         return withoutParserSettings(m);
     }

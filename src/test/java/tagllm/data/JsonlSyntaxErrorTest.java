@@ -31,4 +31,25 @@ class JsonlSyntaxErrorTest {
         assertTrue(m.get(1).startsWith(f + ":2: invalid JSON: Non-standard token 'NaN' (not JSON)"), m.get(1));
         assertTrue(m.get(2).startsWith(f + ":3: invalid JSON: more data after the JSON value"), m.get(2));
     }
+
+    /**
+     * A number no BigDecimal can hold (an exponent past int's range) escaped the reader as a NumberFormatException and
+     * stopped the whole file; an unclosed nested array's reason carried Jackson's source note. Both are that row's error.
+     */
+    @Test
+    void aNumberTooLargeAndAnUnclosedNestedArrayAreTheirRowsErrors() throws Exception {
+        Path f = dir.resolve("big.jsonl");
+        Files.writeString(f, "{\"smiles\": \"CCO\", \"y\": 1e99999999999}\n{\"smiles\": \"C\", \"y\": [1,2}\n{\"smiles\": \"CC\", \"y\": 2}\n");
+        RowIssues issues = RowIssues.skipping().listingAll();
+        List<String> kept = new java.util.ArrayList<>();
+        Dataset.scan(f, Format.JSONL, issues, row -> kept.add(row.get("smiles")));
+        assertEquals(List.of("CC"), kept);
+        List<String> m = issues.messages();
+        assertEquals(2, m.size(), m::toString);
+        assertEquals(f + ":1: invalid JSON: the number 1e99999999999 of field 'y' is out of range", m.get(0));
+        assertTrue(m.get(1).startsWith(f + ":2: invalid JSON: "), m.get(1));
+        for (String internal : new String[]{"[Source", "REDACTED", "StreamReadFeature", "for Array starting at"}) {
+            assertFalse(m.get(1).contains(internal), () -> "'" + internal + "' in: " + m.get(1));
+        }
+    }
 }
