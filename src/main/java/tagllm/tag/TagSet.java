@@ -125,7 +125,7 @@ public final class TagSet {
     }
 
     /**
-     * The tag file an entry was read from ("tag <X>", "head <X>", "task x"), so that an error about it can name the file;
+     * The tag file an entry was read from ("tag {@code <X>}", "head {@code <X>}", "task x"), so that an error about it can name the file;
      * null for one built in memory.
      */
     public String origin(String entry) {
