@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import tagllm.head.HeadInit;
-import tagllm.head.Ridge;
 import tagllm.model.Transformer;
 import tagllm.tag.FunctionInit;
 import tagllm.tag.Tag;
@@ -121,6 +120,14 @@ public final class ExperimentRunner {
     /** Called as a new head's fit starts (package-private: a test runs out of heap there). */
     java.util.function.Consumer<TaskSpec> onHeadFit = t -> {};
 
+    private TokenizerIdentity tokenizerId;
+
+    /** The tokenizer's identity, read and hashed once a runner (tokenizer.json: megabytes for a large vocabulary). */
+    private TokenizerIdentity tokenizerIdentity() {
+        if (tokenizerId == null) tokenizerId = TokenizerIdentity.of(tokenizer);
+        return tokenizerId;
+    }
+
     /** Stops the run right after this optimizer step of the first unfinished stage (to test kill + resume). */
     public ExperimentRunner stopAfter(int step) {
         this.stopAfter = step;
@@ -205,9 +212,9 @@ public final class ExperimentRunner {
         Experiment resolved = ClassificationHeads.resolveClasses(exp, rows, strict);
         TagSet tags = initialTags(resolved, modelName, fingerprint);
         // the tag files written record the tokenizer too (and init files trained with another one are refused)
-        TokenizerIdentity tokenizerId = TokenizerIdentity.of(tokenizer);
-        if (!resolved.init().isEmpty()) tags.requireTokenizer(tokenizerId, modelName, "the init: tag files " + resolved.init());
-        tags.bindTokenizer(tokenizerId);
+        TokenizerIdentity identity = tokenizerIdentity();
+        if (!resolved.init().isEmpty()) tags.requireTokenizer(identity, modelName, "the init: tag files " + resolved.init());
+        tags.bindTokenizer(identity);
         Set<String> finished = keptStages(resolved, resume, new LinkedHashSet<>());
         requireNamedSplitColumns(resolved, finished);
         requireTwoClassesInStagesToRun(resolved, tags, finished);
@@ -414,7 +421,7 @@ public final class ExperimentRunner {
     private TagSet finishedStage(StageSpec stage, Path stageOut) throws IOException {
         TagSet saved = TagFile.read(stageOut);
         saved.requireModel(fingerprint, modelName, stageOut.toString());
-        saved.requireTokenizer(TokenizerIdentity.of(tokenizer), modelName, stageOut.toString());
+        saved.requireTokenizer(tokenizerIdentity(), modelName, stageOut.toString());
         progress.message("stage " + stage.name() + ": already finished (" + stageOut + ")");
         return saved;
     }
@@ -578,8 +585,7 @@ public final class ExperimentRunner {
      * (cli.OutOfMemory): the stage, and the file whose rows were being read.
      */
     private static OutOfMemoryError readingRows(StageSpec stage, DataSpec ds, OutOfMemoryError e) {
-        if (e instanceof Trainer.OutOfMemoryInStage) return e;
-        return new Trainer.OutOfMemoryInStage(stage.name(), "reading its rows from " + ds.path(), e);
+        return Trainer.OutOfMemoryInStage.naming(stage.name(), "reading its rows from " + ds.path(), e);
     }
 
     /**
@@ -613,29 +619,39 @@ public final class ExperimentRunner {
     /** A task's new head (HeadSpec: bias, standardisation, init); init: ridge fits it on the hidden states, λ picked on valid. */
     private void newHead(StageSpec stage, TaskSpec t, DataSpec ds, List<Example> train, TagSet tags, TokenizerEncoder enc,
                          EmbeddingStatistics embed, boolean fit) throws IOException {
-        boolean ridge = fit && t.head().init() == HeadInit.RIDGE;
-        if (t.type() == TaskType.CLASSIFICATION) ClassificationHeads.ensureHead(tags, t, embed.mean());
-        else RegressionHeads.create(tags, t, train, embed);
-        if (!ridge) return;
+        createHead(tags, t, train, embed);
+        if (!fit || t.head().init() != HeadInit.RIDGE) return;
         List<Example> valid;
         try {
             valid = examples.valid(t, ds, tags, enc);
         } catch (OutOfMemoryError e) {
             throw readingRows(stage, ds, e);
         }
-        // the fit holds every training row's hidden states: running out of heap here named no stage (cli.OutOfMemory)
+        String how = fitHead(model, tags, t, train, valid, stage.name(), onHeadFit);
+        progress.message("task " + t.name() + ": head initialised by " + how + " on " + Plural.count(train.size(), "row"));
+    }
+
+    /** A task's head as its spec says, not yet fitted: classification's from the mean embedding, regression's on its rows. */
+    private static void createHead(TagSet tags, TaskSpec t, List<Example> train, EmbeddingStatistics embed) {
+        if (t.type() == TaskType.CLASSIFICATION) ClassificationHeads.ensureHead(tags, t, embed.mean());
+        else RegressionHeads.create(tags, t, train, embed);
+    }
+
+    /**
+     * Fits a new head on the hidden states (logistic regression for classes, else ridge; λ picked on valid) and says how
+     * ("ridge (λ 0.1)"). The fit holds every training row's hidden states: running out of heap here named no stage
+     * (cli.OutOfMemory), so it is named with the stage and the task. {@code hook} runs as the fit starts (a test's).
+     */
+    private static String fitHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid, String stage,
+                                  java.util.function.Consumer<TaskSpec> hook) {
         try {
-            onHeadFit.accept(t);
+            hook.accept(t);
             if (t.type() == TaskType.CLASSIFICATION) {
-                var lambda = ClassificationHeads.fitLogisticHead(model, tags, t, train, valid);
-                progress.message("task " + t.name() + ": head initialised by logistic regression (λ " + lambda + ") on " + Plural.count(train.size(), "row"));
-            } else {
-                Ridge r = RegressionHeads.fitRidge(model, tags, t, train, valid);
-                progress.message("task " + t.name() + ": head initialised by ridge (λ " + r.lambda() + ") on " + Plural.count(train.size(), "row"));
+                return "logistic regression (λ " + ClassificationHeads.fitLogisticHead(model, tags, t, train, valid) + ")";
             }
+            return "ridge (λ " + RegressionHeads.fitRidge(model, tags, t, train, valid).lambda() + ")";
         } catch (OutOfMemoryError e) {
-            if (e instanceof Trainer.OutOfMemoryInStage) throw e;
-            throw new Trainer.OutOfMemoryInStage(stage.name(), "fitting the head of " + t.name(), e);
+            throw Trainer.OutOfMemoryInStage.naming(stage, "fitting the head of " + t.name(), e);
         }
     }
 
@@ -757,21 +773,8 @@ public final class ExperimentRunner {
      *         head fit does (the bare "Java heap space" named neither)
      */
     public static void initHead(Transformer model, TagSet tags, TaskSpec t, List<Example> train, List<Example> valid, String stage) {
-        if (t.type() == TaskType.CLASSIFICATION) {
-            // classes must be resolved (ClassificationHeads.resolveClasses); ridge init means the logistic fit here
-            ClassificationHeads.ensureHead(tags, t, new EmbeddingStatistics(model).mean());
-        } else {
-            RegressionHeads.create(tags, t, train, new EmbeddingStatistics(model));
-        }
-        if (t.head().init() != HeadInit.RIDGE) return;
-        // the fit holds every training row's hidden states, as a stage's newHead does
-        try {
-            onBaselineHeadFit.accept(t);
-            if (t.type() == TaskType.CLASSIFICATION) ClassificationHeads.fitLogisticHead(model, tags, t, train, valid);
-            else RegressionHeads.fitRidge(model, tags, t, train, valid);
-        } catch (OutOfMemoryError e) {
-            if (e instanceof Trainer.OutOfMemoryInStage) throw e;
-            throw new Trainer.OutOfMemoryInStage(stage, "fitting the head of " + t.name(), e);
-        }
+        // classes must be resolved (ClassificationHeads.resolveClasses); ridge init means the logistic fit for classes
+        createHead(tags, t, train, new EmbeddingStatistics(model));
+        if (t.head().init() == HeadInit.RIDGE) fitHead(model, tags, t, train, valid, stage, onBaselineHeadFit);
     }
 }

@@ -155,6 +155,14 @@ public final class Trainer {
             this.during = during;
         }
 
+        /**
+         * {@code e} named with the stage and what it was doing before its steps, unless an inner call named it already
+         * (its stage and step are the more precise).
+         */
+        public static OutOfMemoryError naming(String stage, String during, OutOfMemoryError e) {
+            return e instanceof OutOfMemoryInStage ? e : new OutOfMemoryInStage(stage, during, e);
+        }
+
         public String stage() { return stage; }
 
         /** What the stage was doing when the heap ran out before its steps; null when it ran out in its step loop. */
