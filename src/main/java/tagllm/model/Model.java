@@ -149,7 +149,8 @@ public final class Model {
         return load(folder, folderName(folder), ComputePrecision.F32);
     }
 
-    private static String folderName(Path folder) {
+    /** The name a model loaded from {@code folder} is given: the folder's own name (its path's, for a root). */
+    public static String folderName(Path folder) {
         Path abs = folder.toAbsolutePath().normalize();
         return abs.getFileName() != null ? abs.getFileName().toString() : abs.toString();
     }

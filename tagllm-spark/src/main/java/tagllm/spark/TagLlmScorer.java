@@ -380,13 +380,8 @@ public class TagLlmScorer extends Transformer {
      * reason reached the user inside Spark's "Job aborted" and its stack traces.
      */
     private String driverFingerprint() {
-        Path folder;
-        try {
-            folder = Path.of($(model));
-        } catch (java.nio.file.InvalidPathException e) {
-            return null;
-        }
-        if (!Files.isRegularFile(folder.resolve("config.json"))) return null;
+        Path folder = driverFolder();
+        if (folder == null) return null;
         try {
             return tagllm.model.Model.fingerprintOf(folder);
         } catch (IOException | RuntimeException e) {
@@ -401,13 +396,8 @@ public class TagLlmScorer extends Transformer {
      * tokenizer's files, not the weights.
      */
     private tagllm.tokenizer.TokenizerIdentity driverTokenizer() {
-        Path folder;
-        try {
-            folder = Path.of($(model));
-        } catch (java.nio.file.InvalidPathException e) {
-            return null;
-        }
-        if (!Files.isRegularFile(folder.resolve("config.json")) || !Files.isRegularFile(folder.resolve("tokenizer.json"))) return null;
+        Path folder = driverFolder();
+        if (folder == null || !Files.isRegularFile(folder.resolve("tokenizer.json"))) return null;
         try {
             return tagllm.tokenizer.TokenizerIdentity.of(folder);
         } catch (IOException | RuntimeException e) {
@@ -415,13 +405,23 @@ public class TagLlmScorer extends Transformer {
         }
     }
 
+    /** The model's folder where the driver sees one (a config.json in it); null for a Hub id or a path only executors have. */
+    private Path driverFolder() {
+        Path folder;
+        try {
+            folder = Path.of($(model));
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+        return Files.isRegularFile(folder.resolve("config.json")) ? folder : null;
+    }
+
     /** The task as the executors will run it, checked on the driver: a wrong name or missing tag fails before any job. */
     private TaskSpec resolvedTask(List<byte[]> bytes) {
         String fingerprint = driverFingerprint();
         tagllm.tokenizer.TokenizerIdentity tokenizer = driverTokenizer();
-        // the model's name as Model.load gives it (the folder's name), so both refusals read as predict's and the executors'
-        Path folder = fingerprint == null && tokenizer == null ? null : Path.of($(model)).toAbsolutePath().normalize();
-        String modelName = folder == null ? null : folder.getFileName() != null ? folder.getFileName().toString() : folder.toString();
+        // the model's name as Model.load gives it, so both refusals read as predict's and the executors'
+        String modelName = fingerprint == null && tokenizer == null ? null : tagllm.model.Model.folderName(Path.of($(model)));
         TagSet merged = null;
         for (int i = 0; i < bytes.size(); i++) {
             TagSet t = ExecutorModels.readTags(bytes.get(i), $(tags)[i]);
