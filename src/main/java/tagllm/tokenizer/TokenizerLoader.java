@@ -25,6 +25,8 @@ final class TokenizerLoader {
     private static final List<String> EOS_NAMES = List.of("</s>", "<|end_of_text|>", "<|endoftext|>", "<eos>");
 
     private final Path file;
+    /** The token an id stands for (added tokens first, as in encoding), null for an id of no token; set by build. */
+    private java.util.function.IntFunction<String> tokenOf = id -> null;
 
     private TokenizerLoader(Path file) { this.file = file; }
 
@@ -73,12 +75,44 @@ final class TokenizerLoader {
             Integer id = addedIds.get(s);
             return id != null ? id : model.id(s);
         };
+        Map<Integer, String> addedTokens = new HashMap<>();
+        for (AddedToken t : added) addedTokens.putIfAbsent(t.id(), t.content());
+        tokenOf = id -> addedTokens.containsKey(id) ? addedTokens.get(id) : model.token(id);
+        requireKnown(config.bosToken(), "bos_token", idOf);
+        requireKnown(config.eosToken(), "eos_token", idOf);
         PostProcessor post = optional(root, "post_processor")
                 ? postProcessor(root.get("post_processor"), "post_processor", idOf)
                 : fromConfig(config, idOf);
         int bos = specialId(config.bosToken(), post == null ? -1 : post.leadingSpecialId(), BOS_NAMES, idOf, added);
         int eos = specialId(config.eosToken(), post == null ? -1 : post.trailingSpecialId(), EOS_NAMES, idOf, added);
         return new Tokenizer(file, model, normalizer, preTokenizer, post, decoder, added, bos, eos);
+    }
+
+    /**
+     * A bos_token/eos_token of tokenizer_config.json must be a token of tokenizer.json. transformers would add a missing one
+     * as a new token with an id past the vocabulary, which the model has no embedding row for; tagllm used to make it
+     * "no BOS/EOS" (-1) silently. It is refused even when add_bos_token/add_eos_token is false, because bosId()/eosId()
+     * are also what task templates (bos: true, the output's end) and generation use (docs/tokenizer.md).
+     */
+    private void requireKnown(String token, String field, java.util.function.Function<String, Integer> idOf) {
+        if (token == null || idOf.apply(token) != null) return;
+        Path dir = file.toAbsolutePath().getParent();
+        Path config = dir == null ? Path.of("tokenizer_config.json") : dir.resolve("tokenizer_config.json");
+        throw new TokenizerFormatException(config + ": " + field + " \"" + token + "\" is not a token of " + file
+                + " (expected a string of its model.vocab or added_tokens; transformers would add it as a new token whose id"
+                + " is past the vocabulary, with no embedding row in the model)");
+    }
+
+    /** A special token id a post-processor adds must be a token of this file, and the token written beside it (if any) that token. */
+    private void requireToken(int id, String written, String where) {
+        String actual = tokenOf.apply(id);
+        if (actual == null) {
+            throw error(where, "id " + id + (written == null ? "" : " (\"" + written + "\")")
+                    + " is not the id of any token in model.vocab or added_tokens (expected one of their ids)");
+        }
+        if (written != null && !written.equals(actual)) {
+            throw error(where, "says id " + id + " is \"" + written + "\", but in model.vocab/added_tokens it is \"" + actual + "\"");
+        }
     }
 
     private static boolean optional(JsonNode root, String field) {
@@ -358,11 +392,13 @@ final class TokenizerLoader {
         if (p == null || !p.isArray() || p.size() != 2 || !p.get(1).canConvertToInt()) {
             throw error(where + "." + field, "must be a pair [token, id]");
         }
+        requireToken(p.get(1).asInt(), p.get(0).isTextual() ? p.get(0).asText() : null, where + "." + field);
         return p.get(1).asInt();
     }
 
     private PostProcessor template(JsonNode n, String where, java.util.function.Function<String, Integer> idOf) {
         Map<String, int[]> specials = new HashMap<>();
+        Map<String, JsonNode> tokensOf = new HashMap<>();
         JsonNode st = n.get("special_tokens");
         if (st != null && !st.isNull()) {
             if (!st.isObject()) throw error(where + ".special_tokens", "must be an object");
@@ -377,6 +413,8 @@ final class TokenizerLoader {
                     arr[i] = ids.get(i).asInt();
                 }
                 specials.put(e.getKey(), arr);
+                tokensOf.put(e.getKey(), e.getValue().get("tokens"));
+                specials.put(e.getKey(), arr);
             }
         }
         JsonNode single = n.get("single");
@@ -390,7 +428,7 @@ final class TokenizerLoader {
                     if (!name.equals("$") && !name.equals("$A") && !name.equals("$0")) throw error(where + ".single", "may only hold the sequence $A, got " + part);
                     items.add(new PostProcessor.Template.Item(null));
                 } else {
-                    items.add(new PostProcessor.Template.Item(specialIds(specials, name, where, idOf)));
+                    items.add(new PostProcessor.Template.Item(specialIds(specials, tokensOf, where, name, where, idOf)));
                 }
             }
         } else if (single.isArray()) {
@@ -404,7 +442,7 @@ final class TokenizerLoader {
                 } else if (piece.has("SpecialToken")) {
                     String id = piece.get("SpecialToken").path("id").asText(null);
                     if (id == null) throw error(w + ".SpecialToken.id", "is missing");
-                    items.add(new PostProcessor.Template.Item(specialIds(specials, id, w, idOf)));
+                    items.add(new PostProcessor.Template.Item(specialIds(specials, tokensOf, where, id, w, idOf)));
                 } else {
                     throw error(w, "must be {\"Sequence\": …} or {\"SpecialToken\": …}, got " + piece);
                 }
@@ -415,10 +453,20 @@ final class TokenizerLoader {
         return new PostProcessor.Template(List.copyOf(items));
     }
 
-    private int[] specialIds(Map<String, int[]> specials, String name, String where,
+    private int[] specialIds(Map<String, int[]> specials, Map<String, JsonNode> tokensOf, String processor, String name, String where,
                              java.util.function.Function<String, Integer> idOf) {
         int[] ids = specials.get(name);
-        if (ids != null) return ids;
+        if (ids != null) {
+            // checked only here, where the single template uses it: the pair template's tokens are never added
+            JsonNode tokens = tokensOf.get(name);
+            String at = processor + ".special_tokens[\"" + name + "\"]";
+            for (int i = 0; i < ids.length; i++) {
+                String written = tokens != null && tokens.isArray() && tokens.size() == ids.length && tokens.get(i).isTextual()
+                        ? tokens.get(i).asText() : null;
+                requireToken(ids[i], written, at + ".ids[" + i + "]");
+            }
+            return ids;
+        }
         throw error(where, "uses special token \"" + name + "\", which is missing from special_tokens"
                 + (idOf.apply(name) != null ? "" : " and from the vocabulary"));
     }
