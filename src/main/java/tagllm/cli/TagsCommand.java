@@ -54,6 +54,9 @@ public final class TagsCommand {
             out.println(file);
             out.println("  written by  " + writtenByLine(writtenBy));
             out.println("  base model  " + s.modelName() + "  (fingerprint " + s.modelFingerprint() + ")");
+            if (s.hubSnapshot() != null) {
+                out.println("  hub         " + s.hubSnapshot().repo() + "  (revision " + s.hubSnapshot().revision() + ")");
+            }
             out.println("  tokenizer   " + (s.tokenizer() == null ? "not recorded (a file written by a tagllm that did not record it: not checked against the model's tokenizer)"
                     : "sha256 " + s.tokenizer().sha256()));
             out.println("  tags");
@@ -135,6 +138,9 @@ public final class TagsCommand {
             // null: a file from before the tokenizer was recorded
             if (s.tokenizer() == null) model.putNull("tokenizer_sha256");
             else model.put("tokenizer_sha256", s.tokenizer().sha256());
+            // null: a local model folder, or a file from before the Hub snapshot was recorded
+            if (s.hubSnapshot() == null) model.putNull("hub");
+            else model.putObject("hub").put("repo", s.hubSnapshot().repo()).put("revision", s.hubSnapshot().revision());
             ArrayNode tags = o.putArray("tags");
             // tag_length as the experiment file names p, hidden_size as model info names the width; the tag file's own
             // short names (p, hidden), all builds up to 82e45ea wrote here, kept beside them for scripts that read them

@@ -38,6 +38,29 @@ import java.util.regex.Pattern;
  */
 public final class HubDownloader {
     static final List<String> REQUIRED = List.of("config.json", "tokenizer.json");
+    private static final Pattern SNAPSHOT_COMMIT = Pattern.compile("[0-9a-f]{40}");
+
+    /** A Hub repository ("org/name") and the commit of one of its snapshots. */
+    public record Snapshot(String repo, String revision) {}
+
+    /**
+     * The Hub repository and commit of a cache snapshot folder ({@code models--ORG--NAME/snapshots/COMMIT}, as this class
+     * and huggingface_hub lay it out; the commit is the one the cache's refs/ file named when the model was resolved), or
+     * empty for any other folder. Read from the path alone, links not followed: snapshot files link into blobs/.
+     */
+    public static java.util.Optional<Snapshot> snapshotOf(Path folder) {
+        Path abs = folder.toAbsolutePath().normalize();
+        Path commit = abs.getFileName(), snapshots = abs.getParent(), repo = snapshots == null ? null : snapshots.getParent();
+        if (commit == null || repo == null || repo.getFileName() == null || !snapshots.getFileName().toString().equals("snapshots")
+                || !SNAPSHOT_COMMIT.matcher(commit.toString()).matches()) {
+            return java.util.Optional.empty();
+        }
+        String cache = repo.getFileName().toString();
+        if (!cache.startsWith("models--")) return java.util.Optional.empty();
+        String[] orgName = cache.substring("models--".length()).split("--", -1);
+        if (orgName.length != 2 || orgName[0].isEmpty() || orgName[1].isEmpty()) return java.util.Optional.empty();
+        return java.util.Optional.of(new Snapshot(orgName[0] + "/" + orgName[1], commit.toString()));
+    }
     static final List<String> OPTIONAL = List.of("tokenizer_config.json", "generation_config.json", "special_tokens_map.json");
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");

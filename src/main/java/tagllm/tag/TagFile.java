@@ -40,6 +40,9 @@ public final class TagFile {
         ObjectNode model = meta.putObject("model");
         model.put("name", set.modelName());
         model.put("fingerprint", set.modelFingerprint());
+        if (set.hubSnapshot() != null) {
+            model.putObject("hub").put("repo", set.hubSnapshot().repo()).put("revision", set.hubSnapshot().revision());
+        }
         if (set.tokenizer() != null) {
             ObjectNode tok = model.putObject("tokenizer");
             tok.put("sha256", set.tokenizer().sha256());
@@ -155,6 +158,13 @@ public final class TagFile {
         }
         TagSet set = new TagSet(text(meta.path("model"), "name"), fp.asText());
         set.bindTokenizer(tokenizerIdentity(meta.path("model").get("tokenizer"), file));
+        JsonNode hub = meta.path("model").get("hub"); // absent in files of a local model and in files written before it was recorded
+        if (hub != null && !hub.isNull()) {
+            if (!hub.path("repo").isTextual() || !hub.path("revision").isTextual()) {
+                throw new ModelFormatException(file + ": model.hub in the tag metadata must be {\"repo\": \"org/name\", \"revision\": commit}, got " + hub);
+            }
+            set.bindHubSnapshot(new tagllm.model.HubDownloader.Snapshot(hub.get("repo").asText(), hub.get("revision").asText()));
+        }
         int hidden = 0; // the tags' hidden size, which every tag and head of the file must share
         for (JsonNode t : meta.path("tags")) {
             String name = tagName(require(t, "name", file), file);

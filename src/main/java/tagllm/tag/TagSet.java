@@ -28,6 +28,8 @@ public final class TagSet {
     // they were not trained with
     private tagllm.tokenizer.TokenizerIdentity tokenizer;
     private String modelName;
+    // the Hugging Face Hub repository and commit the model came from; null for a local folder and for older files
+    private tagllm.model.HubDownloader.Snapshot hubSnapshot;
 
     public TagSet(String modelName, String modelFingerprint) {
         this.modelName = modelName;
@@ -42,6 +44,11 @@ public final class TagSet {
     public void bindTokenizer(tagllm.tokenizer.TokenizerIdentity identity) { this.tokenizer = identity; }
 
     public String modelName() { return modelName; }
+
+    /** The Hub repository and snapshot commit the base model was loaded from; null for a local folder or a file that did not record it. */
+    public tagllm.model.HubDownloader.Snapshot hubSnapshot() { return hubSnapshot; }
+
+    public void bindHubSnapshot(tagllm.model.HubDownloader.Snapshot snapshot) { this.hubSnapshot = snapshot; }
 
     public boolean has(String name) { return tags.containsKey(Tag.canonicalName(name)); }
 
@@ -169,6 +176,7 @@ public final class TagSet {
     public TagSet copy() {
         TagSet c = new TagSet(modelName, modelFingerprint);
         c.tokenizer = tokenizer;
+        c.hubSnapshot = hubSnapshot;
         tags.values().forEach(t -> c.tags.put(t.name(), t.copy()));
         heads.forEach((k, h) -> c.heads.put(k, h.copy()));
         tasks.forEach((k, v) -> c.tasks.put(k, v.deepCopy()));
@@ -186,6 +194,7 @@ public final class TagSet {
     public TagSet inCanonicalOrder() {
         TagSet c = new TagSet(modelName, modelFingerprint);
         c.tokenizer = tokenizer;
+        c.hubSnapshot = hubSnapshot;
         tags.values().stream().sorted(java.util.Comparator.comparing(Tag::kind).thenComparing(Tag::name))
                 .forEach(t -> c.tags.put(t.name(), t.copy()));
         heads.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> c.heads.put(e.getKey(), e.getValue().copy()));
@@ -253,6 +262,7 @@ public final class TagSet {
         });
         if (modelFingerprint == null) bindModel(other.modelName, other.modelFingerprint);
         if (tokenizer == null) tokenizer = other.tokenizer;
+        if (hubSnapshot == null) hubSnapshot = other.hubSnapshot; // same weights (fingerprint checked above): the first one recorded
         for (Tag t : other.tags()) if (!tags.containsKey(t.name())) put(t.copy());
         for (RegressionHead h : other.heads.values()) if (!heads.containsKey(Tag.canonicalName(h.tag()))) putHead(h.copy());
         other.tasks.forEach((k, v) -> tasks.putIfAbsent(k, v.deepCopy()));

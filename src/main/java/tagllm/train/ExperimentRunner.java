@@ -215,6 +215,10 @@ public final class ExperimentRunner {
         TokenizerIdentity identity = tokenizerIdentity();
         if (!resolved.init().isEmpty()) tags.requireTokenizer(identity, modelName, "the init: tag files " + resolved.init());
         tags.bindTokenizer(identity);
+        // a model given as --model org/name is a Hub cache snapshot folder: the tag files say which commit
+        if (tokenizer.source() != null && tokenizer.source().getParent() != null) {
+            tags.bindHubSnapshot(tagllm.model.HubDownloader.snapshotOf(tokenizer.source().getParent()).orElse(null));
+        }
         Set<String> finished = keptStages(resolved, resume, new LinkedHashSet<>());
         requireNamedSplitColumns(resolved, finished);
         requireTwoClassesInStagesToRun(resolved, tags, finished);

@@ -101,6 +101,17 @@ class HubDownloadTest {
         assertEquals(2, w.layers().length);
     }
 
+    /** What --model org/name resolves to names its repository and the commit the cache's refs/main file names (tag files record them). */
+    @Test
+    void theResolvedSnapshotNamesItsRepoAndTheCommitOfItsRef() throws IOException {
+        Path snap = locator().resolve("org/tiny");
+        String ref = Files.readString(repoDir().resolve("refs").resolve("main")).trim();
+        assertEquals(FakeHubServer.COMMIT, ref);
+        assertEquals(java.util.Optional.of(new HubDownloader.Snapshot("org/tiny", ref)), HubDownloader.snapshotOf(snap));
+        assertEquals(java.util.Optional.empty(), HubDownloader.snapshotOf(source), "a local folder is no snapshot");
+        assertEquals(java.util.Optional.empty(), HubDownloader.snapshotOf(repoDir()));
+    }
+
     @Test
     void aCachedModelNeedsNoNetwork() throws IOException {
         Path first = locator().resolve("org/tiny");
