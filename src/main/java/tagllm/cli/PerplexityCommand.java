@@ -74,7 +74,7 @@ public final class PerplexityCommand implements Callable<Integer> {
         int s = stride != null ? stride : Math.max(1, w / 2);
         Perplexity.Result r;
         try {
-            var bar = new tagllm.util.RowProgress(spec.commandLine().getErr(), !quiet && tagllm.util.Terminal.stderr(), "perplexity", "tokens", ids.length - 1);
+            var bar = tagllm.util.RowProgress.of(spec.commandLine().getErr(), quiet, "perplexity", "tokens", ids.length - 1);
             r = Perplexity.of(m.transformer(), ids, w, s, bar::to);
             bar.finish();
         } catch (IllegalArgumentException e) {

@@ -4,45 +4,70 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * Progress of a command that works through rows (predict, eval, perplexity, chem): "label [bar] done/total rows,
- * rows/s, ETA", redrawn in place at most four times a second when stderr is a terminal, silent otherwise (a log gets
- * the command's summary line instead of a hundred redraws). Training has its own bar with loss and tokens/s
- * ({@code tagllm.train.Progress}).
+ * Progress of a command that works through rows (predict, eval, perplexity, chem, data build): "label [bar]
+ * done/total rows, rows/s, ETA", redrawn in place at most four times a second when stderr is a terminal. Elsewhere (a
+ * log under nohup, cron, CI) plain lines in {@link LogRhythm}'s rhythm: "label: 12,000/53,000 rows (22.6%), 1,410
+ * rows/s, ETA 29 s", the first after 10 s, then at most one every 30 s, and a last one at the end if any was written:
+ * nothing for a short run. Training has its own bar with loss and tokens/s ({@code tagllm.train.Progress}).
  */
 public final class RowProgress {
     private static final long REDRAW_NANOS = 250_000_000L;
+
+    /** How progress is shown: not at all (--quiet), a bar redrawn on a terminal, or plain lines in a log. */
+    enum Mode { OFF, BAR, LOG }
+
     private final PrintWriter err;
-    private final boolean show;
+    private final Mode mode;
     private final String label;
     private final String unit;
     private final long total;
-    private final long start = System.nanoTime();
+    private final java.util.function.LongSupplier nanos;
+    private final long start;
+    private final LogRhythm rhythm;
     private long done;
     private long lastDraw;
     private boolean drawn;
 
+    /** A bar on a terminal when {@code show}, else nothing. */
     public RowProgress(PrintWriter err, boolean show, String label, String unit, long total) {
+        this(err, show ? Mode.BAR : Mode.OFF, label, unit, total, System::nanoTime);
+    }
+
+    /** {@code nanos}: the clock (System.nanoTime; a test's own, to drive time). A bar needs a total; log lines do not. */
+    RowProgress(PrintWriter err, Mode mode, String label, String unit, long total, java.util.function.LongSupplier nanos) {
         this.err = err;
-        this.show = show && total > 0;
+        this.mode = mode == Mode.BAR && total <= 0 ? Mode.OFF : mode;
         this.label = label;
         this.unit = unit;
         this.total = total;
+        this.nanos = nanos;
+        this.start = nanos.getAsLong();
+        this.rhythm = new LogRhythm(start);
     }
 
-    /** Rows shown on a terminal, nothing elsewhere or when quiet. */
+    /** Rows shown on a terminal as a bar, in a log as a line now and then, nothing when quiet. */
     public static RowProgress of(PrintWriter err, boolean quiet, String label, long total) {
-        return new RowProgress(err, !quiet && Terminal.stderr(), label, "rows", total);
+        return of(err, quiet, label, "rows", total);
     }
+
+    /** As {@link #of(PrintWriter, boolean, String, long)}, counting {@code unit} (perplexity's tokens). */
+    public static RowProgress of(PrintWriter err, boolean quiet, String label, String unit, long total) {
+        return new RowProgress(err, mode(quiet), label, unit, total, System::nanoTime);
+    }
+
+    private static Mode mode(boolean quiet) { return quiet ? Mode.OFF : Terminal.stderr() ? Mode.BAR : Mode.LOG; }
 
     /**
-     * A bar over a data file's records (chem, data build: they stream the file, so the total is a line count, read
-     * only when a terminal will show the bar; a FASTA record is its '>' line).
+     * Progress over a data file's records (predict, chem, data build: they stream the file, so the total is a line
+     * count, read only when progress is shown; a FASTA record is its '>' line).
      */
     public static RowProgress overFile(PrintWriter err, boolean quiet, String label, java.nio.file.Path input) {
-        if (quiet || !Terminal.stderr()) return new RowProgress(err, false, label, "rows", 0);
-        // a pipe (--input /dev/stdin, <(zcat ...)) can be read once: counting its rows left the command an empty file
-        if (!java.nio.file.Files.isRegularFile(input)) return new RowProgress(err, false, label, "rows", 0);
-        return new RowProgress(err, true, label, "rows", records(input));
+        Mode mode = mode(quiet);
+        if (mode == Mode.OFF) return new RowProgress(err, Mode.OFF, label, "rows", 0, System::nanoTime);
+        // a pipe (--input /dev/stdin, <(zcat ...)) can be read once: counting its rows left the command an empty file.
+        // Its total stays unknown: no bar, and log lines with the count alone
+        long total = java.nio.file.Files.isRegularFile(input) ? records(input) : 0;
+        return new RowProgress(err, mode, label, "rows", total, System::nanoTime);
     }
 
     /**
@@ -67,9 +92,16 @@ public final class RowProgress {
 
     /** Thread-safe: the work may report from several threads. */
     public synchronized void to(long doneSoFar) {
-        done = Math.min(doneSoFar, total);
-        if (!show) return;
-        long now = System.nanoTime();
+        done = total > 0 ? Math.min(doneSoFar, total) : doneSoFar;
+        if (mode == Mode.OFF) return;
+        long now = nanos.getAsLong();
+        if (mode == Mode.LOG) {
+            if (rhythm.due(now)) {
+                err.println(logLine(now, false));
+                err.flush();
+            }
+            return;
+        }
         if (done < total && now - lastDraw < REDRAW_NANOS) return;
         lastDraw = now;
         err.print("\r" + line(now));
@@ -77,10 +109,13 @@ public final class RowProgress {
         err.flush();
     }
 
-    /** Ends the bar's line (the next message starts on a clean line). */
+    /** Ends the bar's line (the next message starts on a clean line); in a log, the last line if any was written. */
     public synchronized void finish() {
-        if (show && drawn) {
-            err.print("\r" + line(System.nanoTime()) + "\n");
+        if (mode == Mode.LOG && rhythm.wrote()) {
+            err.println(logLine(nanos.getAsLong(), true));
+            err.flush();
+        } else if (mode == Mode.BAR && drawn) {
+            err.print("\r" + line(nanos.getAsLong()) + "\n");
             err.flush();
             drawn = false;
         }
@@ -94,6 +129,17 @@ public final class RowProgress {
         String eta = done > 0 && done < total ? clock((total - done) / rate) : done >= total ? clock(seconds) + " total" : "--:--";
         return String.format(Locale.ROOT, "%s [%s] %d/%d %s %.1f %s/s %s%s", label, bar, done, total, unit, rate, unit,
                 done >= total ? "" : "ETA ", eta);
+    }
+
+    /** A log's line: "predict qed: 12,000/53,000 rows (22.6%), 1,410 rows/s, ETA 29 s"; at the end "..., 37 s in all". */
+    String logLine(long now, boolean end) {
+        double seconds = (now - start) / 1e9;
+        double rate = seconds > 0 ? done / seconds : 0;
+        String when = end || total > 0 && done >= total ? LogRhythm.duration(seconds) + " in all"
+                : total > 0 && done > 0 ? "ETA " + LogRhythm.duration((total - done) / rate)
+                : total > 0 ? "ETA unknown" : LogRhythm.duration(seconds) + " so far";
+        return String.format(Locale.ROOT, "%s: %s, %s %s/s, %s", label, LogRhythm.ofTotal(done, total, unit),
+                LogRhythm.count(Math.round(rate)), unit, when);
     }
 
     static String clock(double seconds) {
