@@ -78,6 +78,15 @@ public final class EvalCommand implements Callable<Integer> {
     /** Rows eval renders and scores at a time (package-private: a test may set fewer). */
     int chunkRows = tagllm.data.ChunkedRows.CHUNK;
 
+    /** How the rows' progress is shown (package-private: a test draws the terminal's bar into its own writer). */
+    ProgressMaker progress = RowProgress::of;
+
+    /** Makes the progress of {@code total} rows labelled {@code label}, written to {@code err} unless quiet. */
+    @FunctionalInterface
+    interface ProgressMaker {
+        RowProgress make(java.io.PrintWriter err, boolean quiet, String label, long total);
+    }
+
     /** Row renderings made by the last call (package-private: a test counts them). */
     long renderings;
 
@@ -151,20 +160,30 @@ public final class EvalCommand implements Callable<Integer> {
         ObjectNode o = om.createObjectNode();
         // the bar counts scored rows out of those that may be (left-out rows are known only once rendered)
         long mayScore = maxRows > 0 ? Math.min(rows.size(), maxRows) : rows.size();
+        RowProgress bar = progress.make(spec.commandLine().getErr(), quiet, "eval " + task.name(), mayScore);
         Scoring scoring = switch (task.type()) {
-            case REGRESSION -> regression(p, task, RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), mayScore));
-            case TEXT -> text(p, RowProgress.of(spec.commandLine().getErr(), quiet, "eval " + task.name(), mayScore));
+            case REGRESSION -> regression(p, task, bar);
+            case TEXT -> text(p, bar);
             case CLASSIFICATION -> {
                 ClassificationTally t = new ClassificationTally(p, task);
-                yield new Scoring((done, chunk) -> t.add(chunk), out -> ScoreClassification.putMetrics(out, t.metrics()));
+                // the predictor scores a chunk at once: the bar moves a chunk at a time
+                yield new Scoring((done, chunk) -> {
+                    t.add(chunk);
+                    bar.to(done + chunk.size());
+                }, out -> ScoreClassification.putMetrics(out, t.metrics()), bar);
             }
             case LANGUAGE_MODEL -> {
                 LanguageModelLoss lm = new LanguageModelLoss(p.model(), p.tags());
-                yield new Scoring((done, chunk) -> chunk.forEach(lm::add), out -> {
+                yield new Scoring((done, chunk) -> {
+                    for (int k = 0; k < chunk.size(); k++) {
+                        lm.add(chunk.get(k));
+                        bar.to(done + k + 1);
+                    }
+                }, out -> {
                     // as the other tasks' metrics: a value that is not a number is null with its reason (Jackson wrote "NaN")
                     var loss = new tagllm.eval.NextTokenLoss(lm.mean(), "weights or tags too large for float, or a diverged training run");
                     Report.putMetrics(out, loss.metrics(), loss.undefined());
-                });
+                }, bar);
             }
         };
         int n = 0; // rows scored
@@ -189,7 +208,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (!chunk.isEmpty()) scoreUnlessRefused(scoring, n - chunk.size(), chunk, issues);
         chunk.clear();
-        if (scoring.bar != null) scoring.bar.finish();
+        scoring.bar.finish();
         if (opts.strict) issues.throwFirst(); // after every row: the one thrown is the first by place, not relying on a split keeping file order (SeededSplit and ScaffoldSplit do)
         if (issues.count() > 0) spec.commandLine().getErr().println(issues.summary());
         // the rows read are the split's only when --max-rows left none unread
@@ -250,11 +269,8 @@ public final class EvalCommand implements Callable<Integer> {
         void score(int done, List<Example> chunk);
     }
 
-    /** How a task's chunks are scored, the bar that shows it (null: none) and what writes its metrics once all are in. */
+    /** How a task's chunks are scored, the progress that shows it and what writes its metrics once all are in. */
     private record Scoring(ChunkScorer scorer, java.util.function.Consumer<ObjectNode> metrics, RowProgress bar) {
-        Scoring(ChunkScorer scorer, java.util.function.Consumer<ObjectNode> metrics) {
-            this(scorer, metrics, null);
-        }
     }
 
     /**

@@ -98,6 +98,34 @@ class EvalChunksTest {
         assertEquals(7, renderings(3, "--task", "Translate:es-pt", "--input", pairs.toString(), "--max-tokens", "2"));
     }
 
+    /** The bar {@code task}'s eval draws on a terminal, over chunks of 5 rows (bar drawn into a writer of its own). */
+    private static String barOf(String task) {
+        StringWriter bar = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        EvalCommand eval = (EvalCommand) cl.getSubcommands().get("eval").getCommand();
+        eval.chunkRows = 5;
+        eval.progress = (err, quiet, label, total) -> new tagllm.util.RowProgress(new PrintWriter(bar, true), !quiet, label, "rows", total);
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(new StringWriter(), true));
+        assertEquals(0, cl.execute("eval", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString(),
+                "--task", task, "--input", mols.toString()));
+        return bar.toString();
+    }
+
+    /**
+     * Classification and language-model evals show their progress as regression and text evals do (they showed none,
+     * even on a terminal): 22 of the 23 rows scored (one SMILES is invalid), the bar ended on its own line.
+     */
+    @Test
+    void classificationAndLanguageModelEvalsDrawTheBar() {
+        for (String task : List.of("BBBP", "SMILES")) {
+            String bar = barOf(task);
+            assertTrue(bar.startsWith("\reval " + task + " ["), bar);
+            String last = bar.substring(bar.lastIndexOf('\r'));
+            assertTrue(last.contains("] 22/23 rows ") && last.endsWith("\n"), bar);
+        }
+    }
+
     private static void sameInChunks(int chunkRows, String... args) {
         CliRun whole = eval(Integer.MAX_VALUE, args), chunked = eval(chunkRows, args);
         assertEquals(0, whole.exit(), whole.err());
