@@ -5,7 +5,9 @@ import java.util.Locale;
 
 /**
  * A progress bar on stderr: steps done, loss, tokens per second and ETA. On a terminal it redraws one
- * line (at most a few times a second); otherwise (a log file, CI) it prints a line every tenth of the run.
+ * line (at most a few times a second); otherwise (a log file, CI) it prints plain lines in the rhythm and wording of
+ * the row commands' ({@link tagllm.util.LogRhythm}: the first after 10 s, then at most one every 30 s, and the
+ * stage's end if any was written), "stage s1: step 120/1,000 (12.0%), loss 0.4321, 12.3k tok/s, ETA 29 s".
  * Messages (skipped rows, stage starts) are printed unless the progress is silent; quiet hides the bar only.
  */
 public final class Progress {
@@ -18,7 +20,8 @@ public final class Progress {
     private long startNanos;
     private int startStep;
     private long lastDraw;
-    private int lastDecile = -1;
+    private final java.util.function.LongSupplier nanos;
+    private tagllm.util.LogRhythm rhythm = new tagllm.util.LogRhythm(0);
 
     /**
      * @param err      where lines go
@@ -27,6 +30,12 @@ public final class Progress {
      * @param silent   nothing at all
      */
     public Progress(PrintWriter err, boolean terminal, boolean quiet, boolean silent) {
+        this(err, terminal, quiet, silent, System::nanoTime);
+    }
+
+    /** {@code nanos}: the clock (a test's own, to drive time). */
+    Progress(PrintWriter err, boolean terminal, boolean quiet, boolean silent, java.util.function.LongSupplier nanos) {
+        this.nanos = nanos;
         this.err = err;
         this.terminal = terminal;
         this.quiet = quiet || silent;
@@ -47,15 +56,15 @@ public final class Progress {
         this.label = label;
         this.total = total;
         this.startStep = fromStep;
-        this.startNanos = System.nanoTime();
+        this.startNanos = nanos.getAsLong();
         this.lastDraw = 0;
-        this.lastDecile = -1;
+        this.rhythm = new tagllm.util.LogRhythm(startNanos);
     }
 
-    /** The bar at {@code step} with the current loss and speed (drawn at most four times a second, or once a tenth). */
+    /** The bar at {@code step} with the current loss and speed (drawn at most four times a second; a log's rhythm). */
     public void update(int step, double loss, double tokensPerSecond) {
         if (quiet) return;
-        long now = System.nanoTime();
+        long now = nanos.getAsLong();
         boolean last = step >= total;
         if (terminal) {
             if (!last && now - lastDraw < 250_000_000L) return;
@@ -63,10 +72,8 @@ public final class Progress {
             err.print("\r" + line(step, loss, tokensPerSecond, now) + (last ? "\n" : ""));
             err.flush();
         } else {
-            int decile = (int) (10L * step / Math.max(1, total));
-            if (decile == lastDecile && !last) return;
-            lastDecile = decile;
-            err.println(line(step, loss, tokensPerSecond, now));
+            if (last ? !rhythm.wrote() : !rhythm.due(now)) return;
+            err.println(logLine(step, loss, tokensPerSecond, now, last));
             err.flush();
         }
     }
@@ -87,6 +94,16 @@ public final class Progress {
         int done = step - startStep;
         String eta = done > 0 ? clock(elapsed / done * (total - step)) : "--:--";
         return String.format(Locale.ROOT, "%s [%s] %d/%d loss %.4f %s tok/s ETA %s", label, bar, step, total, loss, rate(tps), eta);
+    }
+
+    /** A log's line: "stage s1: step 120/1,000 (12.0%), loss 0.4321, 12.3k tok/s, ETA 29 s"; at the end "..., 45 s in all". */
+    String logLine(int step, double loss, double tps, long now, boolean last) {
+        double elapsed = (now - startNanos) / 1e9;
+        int done = step - startStep;
+        String when = last ? tagllm.util.LogRhythm.duration(elapsed) + " in all"
+                : done > 0 ? "ETA " + tagllm.util.LogRhythm.duration(elapsed / done * (total - step)) : "ETA unknown";
+        return String.format(Locale.ROOT, "%s: step %s/%s (%.1f%%), loss %.4f, %s tok/s, %s", label, tagllm.util.LogRhythm.count(step),
+                tagllm.util.LogRhythm.count(total), 100.0 * step / Math.max(1, total), loss, rate(tps), when);
     }
 
     private static String rate(double tps) {
