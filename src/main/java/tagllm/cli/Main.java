@@ -51,7 +51,7 @@ public final class Main implements Runnable {
      */
     private static CommandLine.ParameterException missingCommand(CommandLine group) {
         return new CommandLine.ParameterException(group, "Missing command: give one of "
-                + String.join(", ", group.getSubcommands().keySet()) + " (" + group.getCommandName() + " --help says what each does)");
+                + String.join(", ", group.getSubcommands().keySet()) + " (" + group.getCommandSpec().qualifiedName() + " --help says what each does)");
     }
 
     public static CommandLine commandLine() {

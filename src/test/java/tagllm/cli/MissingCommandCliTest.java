@@ -18,6 +18,7 @@ class MissingCommandCliTest {
         assertEquals(2, r.exit(), r.err());
         assertEquals("", r.out());
         assertTrue(r.err().startsWith("Missing command: give one of help, model, "), r.err());
+        assertTrue(r.err().contains(" (tagllm --help says what each does)"), r.err());
         assertTrue(r.err().contains("Usage: tagllm "), r.err());
     }
 
@@ -25,7 +26,9 @@ class MissingCommandCliTest {
     void aGroupWithoutItsCommandIsOneToo() {
         CliRun r = CliRun.of("data", "build");
         assertEquals(2, r.exit(), r.err());
-        assertTrue(r.err().startsWith("Missing command: give one of qed, descriptor (build --help says what each does)"), r.err());
+        assertTrue(r.err().startsWith("Missing command: give one of qed, descriptor (tagllm data build --help says what each does)"), r.err());
+        // the hint is a command line that runs: 'build --help' alone is no command
+        assertTrue(CliRun.of("data").err().startsWith("Missing command: give one of build (tagllm data --help says"), CliRun.of("data").err());
         assertTrue(r.err().contains("Usage: tagllm data build "), r.err());
         assertEquals(2, CliRun.of("data").exit());
     }
