@@ -421,6 +421,12 @@ public final class CompareRunner {
 
     // ---------------------------------------------------------------- linear probe
 
+    /** The stage name the probe of a task is named under when its fit runs out of heap (cli.OutOfMemory), as "lora-TASK". */
+    static String probeStage(String task) { return Method.PROBE.label() + "-" + task; }
+
+    /** Called as the probe of a task starts its fit (package-private: a test runs out of heap there). */
+    static java.util.function.Consumer<String> onProbeFit = task -> {};
+
     private RunResult probe(Experiment exp, long seed, String id) throws IOException {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
         for (String task : scoredTasks(exp).keySet()) {
@@ -428,23 +434,38 @@ public final class CompareRunner {
             FreeSplits splits = freeSplits(exp, task);
             TaskSpec free = splits.free();
             List<Example> train = splits.train(), valid = splits.valid(), test = splits.test();
-            double[][] xTrain = LinearProbe.features(transformer, seqs(train));
-            double[][] xValid = valid.isEmpty() ? null : LinearProbe.features(transformer, seqs(valid));
-            // a probe fitted on non-finite states failed in ridge ("not positive definite"), naming no row and no cause
-            NonFiniteOutputs.check(task, NonFiniteOutputs.HIDDEN_STATES, xTrain, train);
-            if (xValid != null) NonFiniteOutputs.check(task, NonFiniteOutputs.HIDDEN_STATES, xValid, valid);
+            double[][] xTrain, xValid;
+            Logistic logistic = null;
+            LinearProbe p;
+            // the fit holds every training and valid row's hidden states: running out of heap here named neither the
+            // probe nor the task (cli.OutOfMemory), where the other baselines' head fits name both (ExperimentRunner.initHead)
+            try {
+                onProbeFit.accept(task);
+                xTrain = LinearProbe.features(transformer, seqs(train));
+                xValid = valid.isEmpty() ? null : LinearProbe.features(transformer, seqs(valid));
+                // a probe fitted on non-finite states failed in ridge ("not positive definite"), naming no row and no cause
+                NonFiniteOutputs.check(task, NonFiniteOutputs.HIDDEN_STATES, xTrain, train);
+                if (xValid != null) NonFiniteOutputs.check(task, NonFiniteOutputs.HIDDEN_STATES, xValid, valid);
+                if (free.type() == TaskType.CLASSIFICATION) {
+                    ClassSpec cs = free.classes();
+                    logistic = LogisticProbe.fit(xTrain, classes(train), classWeights(cs, train), xValid == null ? new double[0][] : xValid,
+                            classes(valid), classWeights(cs, valid), cs.size());
+                    p = null;
+                } else {
+                    p = LinearProbe.fit(xTrain, labels(train), xValid == null ? new double[0][] : xValid, labels(valid));
+                }
+            } catch (OutOfMemoryError e) {
+                throw Trainer.OutOfMemoryInStage.naming(probeStage(task), "fitting the linear probe of " + task, e);
+            }
             // without valid rows LogisticProbe and LinearProbe choose λ on the last fifth of the training rows: the report says which
             String lambdaRows = valid.isEmpty() ? RunResult.TaskOutcome.LAMBDA_ON_TRAIN_FIFTH : RunResult.TaskOutcome.LAMBDA_ON_VALID;
             if (free.type() == TaskType.CLASSIFICATION) {
                 ClassSpec cs = free.classes();
-                Logistic p = LogisticProbe.fit(xTrain, classes(train), classWeights(cs, train), xValid == null ? new double[0][] : xValid,
-                        classes(valid), classWeights(cs, valid), cs.size());
                 double[][] xTest = LinearProbe.features(transformer, seqs(test));
-                tasks.put(task, classOutcome(task, (long) cs.outputs() * (transformer.config().hiddenSize() + 1), cs, test, probabilities(p, xTest), valid,
-                        xValid == null ? null : probabilities(p, xValid), -1, (System.nanoTime() - t0) / 1e9).withLambdaRows(lambdaRows));
+                tasks.put(task, classOutcome(task, (long) cs.outputs() * (transformer.config().hiddenSize() + 1), cs, test, probabilities(logistic, xTest), valid,
+                        xValid == null ? null : probabilities(logistic, xValid), -1, (System.nanoTime() - t0) / 1e9).withLambdaRows(lambdaRows));
                 continue;
             }
-            LinearProbe p = LinearProbe.fit(xTrain, labels(train), xValid == null ? new double[0][] : xValid, labels(valid));
             double[][] xTest = LinearProbe.features(transformer, seqs(test));
             double[] pred = new double[xTest.length];
             for (int i = 0; i < pred.length; i++) pred[i] = p.predict(xTest[i]);
