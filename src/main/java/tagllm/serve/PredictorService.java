@@ -91,13 +91,21 @@ public final class PredictorService implements TagService, AutoCloseable {
 
     /** One base model with several tag sets, each checked against the model's fingerprint (the error names the file). */
     public static PredictorService loadSets(Model model, List<TagSetFiles> tagSets, Duration busyTimeout) throws IOException {
+        return loadSets(model, tagSets, busyTimeout, tagllm.tokenizer.TokenizerIdentity::of);
+    }
+
+    /** As above, the model's tokenizer identified by {@code identify} (package-private: a test counts the calls). */
+    static PredictorService loadSets(Model model, List<TagSetFiles> tagSets, Duration busyTimeout,
+                                     java.util.function.Function<tagllm.tokenizer.Tokenizer, tagllm.tokenizer.TokenizerIdentity> identify) throws IOException {
         if (tagSets.isEmpty()) throw new IllegalArgumentException("give at least one tag file");
         Transformer t = new Transformer(model.weights()); // one model for every set
         var tok = model.tokenizer();
+        // hashing tokenizer.json (megabytes for a real model) once for the model, not again for every tag set
+        tagllm.tokenizer.TokenizerIdentity tokenizer = identify.apply(tok);
         Map<String, TagPredictor> predictors = new LinkedHashMap<>();
         List<List<String>> files = new ArrayList<>();
         for (TagSetFiles s : tagSets) {
-            TagSet tags = readTags(model, s.files());
+            TagSet tags = readTags(model, tokenizer, s.files());
             // the model's end-of-sequence ids, as TagPredictor.open (tagllm predict) and transformers' generate() stop:
             // the tokenizer's eos_token is already among them when generation_config.json names none
             predictors.put(s.name(), new TagPredictor(t, tok, tags, model.generation()::isEos));
@@ -107,9 +115,8 @@ public final class PredictorService implements TagService, AutoCloseable {
     }
 
     /** The files of one set merged in order (domain tags of one run composed with a function tag of another). */
-    private static TagSet readTags(Model model, List<Path> tagFiles) throws IOException {
+    private static TagSet readTags(Model model, tagllm.tokenizer.TokenizerIdentity tokenizer, List<Path> tagFiles) throws IOException {
         TagSet merged = null;
-        tagllm.tokenizer.TokenizerIdentity tokenizer = tagllm.tokenizer.TokenizerIdentity.of(model.tokenizer());
         for (Path f : tagFiles) {
             TagSet s = TagFile.read(f);
             s.requireModel(model.fingerprint(), model.name(), f.toString());
