@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.util.ArrayList;
@@ -29,9 +28,6 @@ final class JsonlRows {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
-
-    /** A nested array or object, read from the line's parser: its end is not the end of the line. */
-    private static final ObjectReader NESTED = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     static List<String> read(TextInput.NamedReader in, RowIssues issues, Consumer<Row> sink) {
         LinkedHashSet<String> allColumns = new LinkedHashSet<>();
@@ -89,7 +85,7 @@ final class JsonlRows {
                     case VALUE_NUMBER_FLOAT -> { held(p, key, true); yield p.getText(); }
                     case VALUE_TRUE -> "true";
                     case VALUE_FALSE -> "false";
-                    default -> NESTED.readTree(p).toString();
+                    default -> copied(p);
                 };
                 if (value == null) continue;
                 if (names.size() == json.length) json = java.util.Arrays.copyOf(json, 2 * json.length);
@@ -117,6 +113,32 @@ final class JsonlRows {
         } catch (NumberFormatException e) {
             throw new NumberOutOfRange("the number " + p.getText() + " of field '" + key + "' is out of range");
         }
+    }
+
+    /**
+     * The nested array or object starting at p's current token, as compact JSON copied token by token: its numbers
+     * as the line writes them (a tree wrote -0.0 as 0.0, losing the sign Python's json reads back, and 1e2 as 1E+2),
+     * its strings re-escaped as JSON needs (the same characters). A syntax error is the parser's, as the tree's was.
+     */
+    private static String copied(JsonParser p) throws java.io.IOException {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (com.fasterxml.jackson.core.JsonGenerator g = MAPPER.getFactory().createGenerator(w)) {
+            int depth = 0;
+            do {
+                JsonToken t = p.currentToken();
+                switch (t) {
+                    case START_OBJECT -> { g.writeStartObject(); depth++; }
+                    case START_ARRAY -> { g.writeStartArray(); depth++; }
+                    case END_OBJECT -> { g.writeEndObject(); depth--; }
+                    case END_ARRAY -> { g.writeEndArray(); depth--; }
+                    case FIELD_NAME -> g.writeFieldName(p.currentName());
+                    case VALUE_STRING -> g.writeString(p.getText());
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> g.writeNumber(p.getText());
+                    default -> g.copyCurrentEvent(p); // true, false, null
+                }
+            } while (depth > 0 && p.nextToken() != null);
+        }
+        return w.toString();
     }
 
     /** A number of the line that no BigDecimal or long can hold: that row's error. */
