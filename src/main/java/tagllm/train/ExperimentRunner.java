@@ -757,8 +757,8 @@ public final class ExperimentRunner {
         log.write(rec);
     }
 
-    /** The rows of a task's split rendered so far (package-private: a test counts them). */
-    long renderings(String task, String split) { return examples.renderings.getOrDefault(task + "/" + split, 0L); }
+    /** Told (task, split) each time a row of a split is rendered (package-private: a test counts them). */
+    void onRendering(java.util.function.BiConsumer<String, String> listener) { examples.onRendering = listener; }
 
     /** Renders a split's rows; rows that do not fit are reported and skipped (or stop the run with --strict). */
     public List<Example> examples(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {

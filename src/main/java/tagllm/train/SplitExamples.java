@@ -38,14 +38,14 @@ final class SplitExamples {
         this.progress = progress;
     }
 
-    /** Rows rendered so far by {@link #of} and {@link #classCount}, per "task/split" (package-private: a test counts them). */
-    final java.util.Map<String, Long> renderings = new java.util.HashMap<>();
+    /** Told (task, split) as {@link #of} and {@link #classCount} render a row (package-private: a test counts them). */
+    java.util.function.BiConsumer<String, String> onRendering = (task, split) -> {};
 
     /** The split's examples, at most cap (0: all) of them. */
     List<Example> of(TaskSpec t, DataSpec ds, String split, int cap, TagSet tags, TokenizerEncoder enc) throws IOException {
         ExampleRenderer renderer = new ExampleRenderer(t, tags, enc, maxPositions);
         java.util.function.Function<Row, Example> r = row -> {
-            renderings.merge(t.name() + "/" + split, 1L, Long::sum);
+            onRendering.accept(t.name(), split);
             return renderer.example(row);
         };
         // --strict: the reader, the split column and the rendering check the rows in separate passes; the first bad row
@@ -90,7 +90,7 @@ final class SplitExamples {
             if (cap > 0 && rowsUsed >= cap) break;
             Example e;
             try {
-                renderings.merge(t.name() + "/" + split, 1L, Long::sum);
+                onRendering.accept(t.name(), split);
                 e = r.example(row);
             } catch (tagllm.data.DatasetException skipped) {
                 continue;
