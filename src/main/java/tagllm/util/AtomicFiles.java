@@ -128,7 +128,8 @@ public final class AtomicFiles {
         FileChannel ch = null;
         try {
             Path dir = target.toAbsolutePath().getParent();
-            if (dir != null) Files.createDirectories(dir);
+            // (FileErrors says when a file stands where a folder is needed: the JDK's own error read "already exists")
+            if (dir != null) FileErrors.createFolder(dir);
             // the temporary file is locked from its creation to its rename: removeLeftovers (another run on the same
             // output) takes only copies nobody holds, those a killed run left
             while (true) {

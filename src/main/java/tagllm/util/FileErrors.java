@@ -65,11 +65,25 @@ public final class FileErrors {
     public static void createFolder(Path dir) throws IOException {
         try {
             Files.createDirectories(dir);
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException("cannot create the folder " + dir + ": " + (e.getFile() == null || Path.of(e.getFile()).equals(dir)
-                    ? "a file of that name is in the way" : e.getFile() + " is a file, not a folder"), e);
         } catch (IOException e) {
+            // a file where a folder of the path should be: the JDK says "already exists" (the path's last name) or
+            // "Not a directory" (an earlier one) and names the folder it tried to create rather than the file in the way
+            Path blocker = fileInPlaceOfFolder(dir);
+            if (blocker != null) {
+                throw new IOException("cannot create the folder " + dir + ": "
+                        + (blocker.equals(dir) ? "a file of that name is in the way" : blocker + " is a file, not a folder"), e);
+            }
             throw new IOException("cannot create the folder " + dir + ": " + describe(e), e);
         }
+    }
+
+    /** The first of dir and the folders above it (outermost first) that exists but is no folder, or null. */
+    private static Path fileInPlaceOfFolder(Path dir) {
+        java.util.ArrayDeque<Path> outermostFirst = new java.util.ArrayDeque<>();
+        for (Path p = dir; p != null; p = p.getParent()) outermostFirst.push(p);
+        for (Path p : outermostFirst) {
+            if (Files.exists(p) && !Files.isDirectory(p)) return p;
+        }
+        return null;
     }
 }

@@ -90,6 +90,24 @@ class AtomicFilesTest {
         assertTrue(e.getMessage().contains(notADir.toString()), "names the folder in the way: " + e.getMessage());
     }
 
+    /**
+     * An output under a regular file (keep.csv/x.csv, or deeper) says the file is not a folder: the JDK's
+     * FileAlreadyExistsException read "already exists (PATH)", as if the output itself were there already.
+     */
+    @Test
+    void aFileInPlaceOfTheOutputsFolderIsSaidToBeNoFolder() throws IOException {
+        Path notADir = dir.resolve("keep.csv");
+        Files.writeString(notADir, "a,b\n");
+        for (Path out : List.of(notADir.resolve("x.csv"), notADir.resolve("sub").resolve("x.csv"))) {
+            IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(out, "{}"));
+            assertTrue(e.getMessage().startsWith("cannot write " + out + ": cannot create the folder "), e.getMessage());
+            assertTrue(e.getMessage().contains(notADir + " is a file, not a folder")
+                    || e.getMessage().contains(notADir + ": a file of that name is in the way"), e.getMessage());
+            assertFalse(e.getMessage().contains("already exists"), e.getMessage());
+            assertEquals("a,b\n", Files.readString(notADir));
+        }
+    }
+
     @Test
     void aDeviceIsWrittenDirectly() throws IOException {
         Path devNull = Path.of("/dev/null");
