@@ -37,8 +37,13 @@ final class OutputGuard {
         err.flush();
     }
 
-    /** A results file: refused when it exists, unless it is a stream such as /dev/stdout (nothing there to lose). */
+    /** A results file: refused when it is a folder, or when it exists, unless it is a stream such as /dev/stdout (nothing there to lose). */
     static void requireNew(Path file, boolean force) {
+        // --force cannot replace a folder (the write fails "Is a directory"): said before any work, not "use --force"
+        if (file != null && Files.isDirectory(file) && !tagllm.util.AtomicFiles.writtenDirectly(file)) {
+            throw new IllegalArgumentException(file + " is a folder; expected a file to write (give a file name, e.g. "
+                    + file.resolve(file.getFileName() == null ? "out" : file.getFileName().toString()) + ")");
+        }
         if (file != null && !force && Files.exists(file) && !tagllm.util.AtomicFiles.writtenDirectly(file)) {
             throw new IllegalArgumentException(file + " already exists; use --force to replace it, or another --output");
         }
