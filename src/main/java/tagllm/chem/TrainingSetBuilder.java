@@ -85,6 +85,17 @@ public final class TrainingSetBuilder {
      */
     public Summary build(Path input, Format format, String column, Path output, RowIssues issues, java.util.function.LongConsumer progress,
                          java.util.function.Consumer<DatasetException> leftOut) throws IOException {
+        return build(input, format, column, output, issues, progress, leftOut, () -> { });
+    }
+
+    /**
+     * As {@link #build(Path, Format, String, Path, RowIssues, java.util.function.LongConsumer, java.util.function.Consumer)},
+     * flushing {@code leftOutFile} (where {@code leftOut} writes the rows, e.g. data build's --skipped file) after the
+     * last row and before the output replaces its target: a list that cannot be written (a full disk) fails the build
+     * while the earlier output is still in place, instead of after the new one replaced it.
+     */
+    public Summary build(Path input, Format format, String column, Path output, RowIssues issues, java.util.function.LongConsumer progress,
+                         java.util.function.Consumer<DatasetException> leftOut, java.io.Flushable leftOutFile) throws IOException {
         long[] c = new long[4]; // rows, written, tooLong, duplicates
         long issuesBefore = issues.count();
         try (ParallelMap parallel = new ParallelMap(threads)) {
@@ -156,6 +167,7 @@ public final class TrainingSetBuilder {
                     }
                 });
                 sink.flush();
+                leftOutFile.flush();
             });
         }
         return new Summary(c[0], c[1], c[2], c[3], issues.count() - issuesBefore);

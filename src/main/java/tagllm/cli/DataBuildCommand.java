@@ -81,11 +81,12 @@ public final class DataBuildCommand {
             if (skipped == null) {
                 s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add);
             } else {
-                // written beside the output, atomically: both files are complete, or neither is replaced
+                // written beside the output, atomically: both files are complete, or neither is replaced (the rows left
+                // out are flushed to the --skipped copy before the output's rename, so a full disk fails there, not after)
                 AtomicFiles.write(skipped, file -> {
                     leftOut.writeTo(file);
                     try {
-                        s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add);
+                        s[0] = builder.build(input, labelling.format(), column, output, issues, bar::to, leftOut::add, leftOut::flush);
                     } catch (LeftOutRows.WriteFailed e) {
                         throw e.getCause();
                     }

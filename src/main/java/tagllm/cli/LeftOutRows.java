@@ -33,6 +33,16 @@ final class LeftOutRows {
         file = out;
     }
 
+    /** Flushes the rows written so far to the --skipped file (nothing without one); a failure is that file's ({@link WriteFailed}). */
+    synchronized void flush() {
+        if (file == null) return;
+        try {
+            file.flush();
+        } catch (IOException e) {
+            throw new WriteFailed(e);
+        }
+    }
+
     synchronized void add(DatasetException row) {
         count++;
         if (first.size() < SHOWN) first.add(row.getMessage());
