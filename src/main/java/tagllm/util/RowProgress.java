@@ -66,8 +66,24 @@ public final class RowProgress {
         if (mode == Mode.OFF) return new RowProgress(err, Mode.OFF, label, "rows", 0, System::nanoTime);
         // a pipe (--input /dev/stdin, <(zcat ...)) can be read once: counting its rows left the command an empty file.
         // Its total stays unknown: no bar, and log lines with the count alone
-        long total = java.nio.file.Files.isRegularFile(input) ? records(input) : 0;
+        long total = java.nio.file.Files.isRegularFile(input) && (mode == Mode.BAR || countedForLog(input)) ? records(input) : 0;
         return new RowProgress(err, mode, label, "rows", total, System::nanoTime);
+    }
+
+    /** The file size up to which a log's progress counts the input's rows first, for a total and an ETA. */
+    static final long LOG_COUNT_LIMIT_BYTES = 64L << 20;
+
+    /**
+     * Whether a log's progress reads the input once more to count its rows: only a file of at most 64 MiB (well under
+     * a second). A batch job's input of gigabytes is read once, its lines counting its rows so far, rather than
+     * delaying the work by a second pass that only a log line would use.
+     */
+    static boolean countedForLog(java.nio.file.Path input) {
+        try {
+            return java.nio.file.Files.size(input) <= LOG_COUNT_LIMIT_BYTES;
+        } catch (java.io.IOException e) {
+            return false; // unreadable: the command itself reports it
+        }
     }
 
     /**

@@ -154,4 +154,17 @@ class RowProgressTest {
         assertEquals("01:01", RowProgress.clock(61));
         assertEquals("1:00:00", RowProgress.clock(3600));
     }
+
+    /** A log's progress reads a file a second time for its total only up to 64 MiB: a sparse file one byte over is not. */
+    @Test
+    void aLogCountsTheRowsOfASmallFileOnlyFirst(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path small = java.nio.file.Files.writeString(dir.resolve("small.csv"), "smiles\nCCO\nCC\n");
+        assertTrue(RowProgress.countedForLog(small));
+        java.nio.file.Path big = dir.resolve("big.csv");
+        try (var file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(RowProgress.LOG_COUNT_LIMIT_BYTES + 1);
+        }
+        assertFalse(RowProgress.countedForLog(big));
+        assertFalse(RowProgress.countedForLog(dir.resolve("missing.csv")));
+    }
 }
