@@ -414,7 +414,6 @@ final class TokenizerLoader {
                 }
                 specials.put(e.getKey(), arr);
                 tokensOf.put(e.getKey(), e.getValue().get("tokens"));
-                specials.put(e.getKey(), arr);
             }
         }
         JsonNode single = n.get("single");
