@@ -57,6 +57,9 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         ModuleCommands.addTo(cl); // tagllm spark ... (tagllm-spark, when on the class path)
+        // TaskOptions' --label is eval's: predict reads no labels, so its help leaves it out (given anyway, predict
+        // still refuses it and says why)
+        hideFromHelp(cl.getSubcommands().get("predict"), "--label");
         cl.setParameterExceptionHandler(Main::misspelledBeforeMissing);
         cl.setExecutionStrategy(parsed -> {
             CommandLine.ParseResult last = parsed;
@@ -82,6 +85,14 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl;
+    }
+
+    /** Keeps a shared option from a command's --help (still parsed: the command's own check explains the refusal). */
+    private static void hideFromHelp(CommandLine cmd, String name) {
+        CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
+        CommandLine.Model.OptionSpec option = spec.findOption(name);
+        spec.remove(option);
+        spec.addOption(CommandLine.Model.OptionSpec.builder(option).hidden(true).build());
     }
 
     /**

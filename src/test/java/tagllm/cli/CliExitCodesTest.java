@@ -52,6 +52,16 @@ class CliExitCodesTest {
         usageError("--skip-special applies to --decode", "tokenize", "--skip-special", EmbeddedSamples.model().toString(), "Once");
     }
 
+    /** --label is eval's (TaskOptions is shared): predict's help leaves it out, eval's keeps it, and predict still refuses it above. */
+    @Test
+    void predictsHelpListsOnlyWhatPredictAccepts() {
+        CliRun predict = CliRun.of("predict", "--help"), eval = CliRun.of("eval", "--help");
+        assertEquals(0, predict.exit(), predict.err());
+        assertTrue(predict.out().contains("--strict"), predict.out());
+        assertFalse(predict.out().contains("--label"), predict.out());
+        assertTrue(eval.out().contains("--label"), eval.out());
+    }
+
     /**
      * Option values checked by the compare package, the LoRA adapters or the tokenizer's id parsing threw plain
      * exceptions, so a wrong command line exited 1 as bad input does: the same messages, now with exit 2 and the usage.
