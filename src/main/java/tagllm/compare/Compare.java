@@ -87,8 +87,14 @@ public final class Compare {
             budget.set("stages", JSON.valueToTree(b.getValue().perStage()));
             budget.put("hyper_from", last.get(b.getKey()).name());
         }
-        AtomicFiles.writeString(o.dir().resolve("report.json"), JSON.writeValueAsString(report));
-        AtomicFiles.writeString(o.dir().resolve("report.html"), HtmlReport.render(report));
+        try {
+            AtomicFiles.writeString(o.dir().resolve("report.json"), JSON.writeValueAsString(report));
+            AtomicFiles.writeString(o.dir().resolve("report.html"), HtmlReport.render(report));
+        } catch (IOException e) {
+            // (a full disk after hours of runs): the runs are on disk, and only the report needs writing again
+            throw new IOException(e.getMessage() + "; the finished runs are kept in " + o.dir().resolve("runs")
+                    + ": the same command with --report-only writes the report again, running nothing", e);
+        }
         return report;
     }
 
