@@ -87,8 +87,8 @@ public final class EvalCommand implements Callable<Integer> {
         RowProgress make(java.io.PrintWriter err, boolean quiet, String label, long total);
     }
 
-    /** Row renderings made by the last call (package-private: a test counts them). */
-    long renderings;
+    /** Told as each row is rendered (package-private: a test counts the renderings; nothing else listens). */
+    Runnable onRendering = () -> {};
 
     /**
      * When no row was scored because the file lacks a column the task reads (a renamed label or input column), what to
@@ -143,16 +143,15 @@ public final class EvalCommand implements Callable<Integer> {
         // the whole split, ~1.8 KB a row for QED on stories260K, ran out of a 256 MB heap at 1M rows). A first pass that
         // checked every row before scoring, so that the summary came first, rendered every row after the first chunk
         // twice; the summary and the left-out rows are now told once the rows are scored
-        renderings = 0;
         java.util.function.Function<Row, Example> render = row1 -> switch (task.type()) {
             case TEXT -> {
-                renderings++;
+                onRendering.run();
                 Example full = r.example(row1);
                 Example prompt = r.prompt(row1);
                 yield new Example(task, prompt.sequence(), Double.NaN, full.text(), row1.source(), row1.line());
             }
             default -> {
-                renderings++;
+                onRendering.run();
                 yield r.example(row1);
             }
         };

@@ -75,12 +75,14 @@ class EvalChunksTest {
         CommandLine cl = Main.commandLine();
         EvalCommand eval = (EvalCommand) cl.getSubcommands().get("eval").getCommand();
         eval.chunkRows = chunkRows;
+        java.util.concurrent.atomic.AtomicLong renderings = new java.util.concurrent.atomic.AtomicLong();
+        eval.onRendering = renderings::incrementAndGet;
         cl.setOut(new PrintWriter(new StringWriter(), true));
         cl.setErr(new PrintWriter(new StringWriter(), true));
         List<String> all = new ArrayList<>(List.of("eval", "-q", "--model", Shared.model("stories260K").toString(), "--tags", tags.toString()));
         all.addAll(List.of(args));
         assertEquals(0, cl.execute(all.toArray(String[]::new)));
-        return eval.renderings;
+        return renderings.get();
     }
 
     /**
