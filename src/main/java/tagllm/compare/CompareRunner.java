@@ -424,8 +424,11 @@ public final class CompareRunner {
     /** The stage name the probe of a task is named under when its fit runs out of heap (cli.OutOfMemory), as "lora-TASK". */
     static String probeStage(String task) { return Method.PROBE.label() + "-" + task; }
 
-    /** Called as the probe of a task starts its fit (package-private: a test runs out of heap there). */
-    static java.util.function.Consumer<String> onProbeFit = task -> {};
+    /**
+     * Called as the probe of a task starts a phase, "fit" or "test" (its test rows' scoring), package-private: a test
+     * runs out of heap there.
+     */
+    static java.util.function.BiConsumer<String, String> onProbePhase = (task, phase) -> {};
 
     private RunResult probe(Experiment exp, long seed, String id) throws IOException {
         Map<String, RunResult.TaskOutcome> tasks = new LinkedHashMap<>();
@@ -440,7 +443,7 @@ public final class CompareRunner {
             // the fit holds every training and valid row's hidden states: running out of heap here named neither the
             // probe nor the task (cli.OutOfMemory), where the other baselines' head fits name both (ExperimentRunner.initHead)
             try {
-                onProbeFit.accept(task);
+                onProbePhase.accept(task, "fit");
                 xTrain = LinearProbe.features(transformer, seqs(train));
                 xValid = valid.isEmpty() ? null : LinearProbe.features(transformer, seqs(valid));
                 // a probe fitted on non-finite states failed in ridge ("not positive definite"), naming no row and no cause
@@ -457,25 +460,31 @@ public final class CompareRunner {
             } catch (OutOfMemoryError e) {
                 throw Trainer.OutOfMemoryInStage.naming(probeStage(task), "fitting the linear probe of " + task, e);
             }
-            // without valid rows LogisticProbe and LinearProbe choose λ on the last fifth of the training rows: the report says which
-            String lambdaRows = valid.isEmpty() ? RunResult.TaskOutcome.LAMBDA_ON_TRAIN_FIFTH : RunResult.TaskOutcome.LAMBDA_ON_VALID;
-            if (free.type() == TaskType.CLASSIFICATION) {
-                ClassSpec cs = free.classes();
+            // the test rows' hidden states, held at once: named as the fit's are
+            try {
+                onProbePhase.accept(task, "test");
+                // without valid rows LogisticProbe and LinearProbe choose λ on the last fifth of the training rows: the report says which
+                String lambdaRows = valid.isEmpty() ? RunResult.TaskOutcome.LAMBDA_ON_TRAIN_FIFTH : RunResult.TaskOutcome.LAMBDA_ON_VALID;
+                if (free.type() == TaskType.CLASSIFICATION) {
+                    ClassSpec cs = free.classes();
+                    double[][] xTest = LinearProbe.features(transformer, seqs(test));
+                    tasks.put(task, classOutcome(task, (long) cs.outputs() * (transformer.config().hiddenSize() + 1), cs, test, probabilities(logistic, xTest), valid,
+                            xValid == null ? null : probabilities(logistic, xValid), -1, (System.nanoTime() - t0) / 1e9).withLambdaRows(lambdaRows));
+                    continue;
+                }
                 double[][] xTest = LinearProbe.features(transformer, seqs(test));
-                tasks.put(task, classOutcome(task, (long) cs.outputs() * (transformer.config().hiddenSize() + 1), cs, test, probabilities(logistic, xTest), valid,
-                        xValid == null ? null : probabilities(logistic, xValid), -1, (System.nanoTime() - t0) / 1e9).withLambdaRows(lambdaRows));
-                continue;
+                double[] pred = new double[xTest.length];
+                for (int i = 0; i < pred.length; i++) pred[i] = p.predict(xTest[i]);
+                double[] validPred = null;
+                if (xValid != null) {
+                    validPred = new double[xValid.length];
+                    for (int i = 0; i < validPred.length; i++) validPred[i] = p.predict(xValid[i]);
+                }
+                tasks.put(task, outcome(transformer.config().hiddenSize() + 1, test, pred, valid, validPred, -1, (System.nanoTime() - t0) / 1e9)
+                        .withLambdaRows(lambdaRows));
+            } catch (OutOfMemoryError e) {
+                throw Trainer.OutOfMemoryInStage.naming(probeStage(task), "scoring the linear probe of " + task + " on its test rows", e);
             }
-            double[][] xTest = LinearProbe.features(transformer, seqs(test));
-            double[] pred = new double[xTest.length];
-            for (int i = 0; i < pred.length; i++) pred[i] = p.predict(xTest[i]);
-            double[] validPred = null;
-            if (xValid != null) {
-                validPred = new double[xValid.length];
-                for (int i = 0; i < validPred.length; i++) validPred[i] = p.predict(xValid[i]);
-            }
-            tasks.put(task, outcome(transformer.config().hiddenSize() + 1, test, pred, valid, validPred, -1, (System.nanoTime() - t0) / 1e9)
-                    .withLambdaRows(lambdaRows));
         }
         return new RunResult(id, Method.PROBE.label(), "", seed, 0, tasks, List.of());
     }

@@ -18,12 +18,15 @@ import static org.junit.jupiter.api.Assertions.*;
  * The heap running out while compare's linear probe fits (its rows' hidden states and the ridge or logistic fit on
  * them) reached the CLI as the bare "Java heap space", naming neither the probe nor the task, while the prompt-tuning
  * and LoRA baselines' head fits named both (OutOfMemoryFittingBaselineHeadTest). Now it is a Trainer.OutOfMemoryInStage
- * naming "probe-qed" and "fitting the linear probe of qed". The stand-in: the static probe-fit hook runs out of heap as
- * the fit starts.
+ * naming "probe-qed" and "fitting the linear probe of qed"; likewise while it scores its test rows (their hidden states,
+ * held at once). The stand-in: the static probe-phase hook runs out of heap as the phase starts.
  */
 class OutOfMemoryFittingProbeTest {
-    @Test
-    void theProbeAndTheTaskAreNamed(@TempDir Path dir) throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "fit  | fitting the linear probe of qed",
+            "test | scoring the linear probe of qed on its test rows"})
+    void theProbeTheTaskAndThePhaseAreNamed(String phase, String during, @TempDir Path dir) throws Exception {
         Experiment exp = Experiment.load(TinyQedExperiment.write(dir));
         Model model = Model.load(exp.model());
         CompareRunner runner = new CompareRunner(model, Progress.silent());
@@ -31,21 +34,21 @@ class OutOfMemoryFittingProbeTest {
         CompareRunner.Options o = new CompareRunner.Options(List.of(Method.PROBE), List.of(0L), List.of(), dir.resolve("cmp"), false,
                 "text", 8, 16, 0.05);
         OutOfMemoryError jvm = new OutOfMemoryError("Java heap space");
-        List<String> fits = new ArrayList<>();
-        CompareRunner.onProbeFit = task -> {
-            fits.add(task);
-            throw jvm;
+        List<String> phases = new ArrayList<>();
+        CompareRunner.onProbePhase = (task, at) -> {
+            phases.add(task + " " + at);
+            if (at.equals(phase)) throw jvm;
         };
         try {
             OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> runner.run(prepared, o));
             Trainer.OutOfMemoryInStage at = assertInstanceOf(Trainer.OutOfMemoryInStage.class, e);
             assertEquals("probe-qed", at.stage());
-            assertEquals("fitting the linear probe of qed", at.during());
+            assertEquals(during, at.during());
             assertEquals("Java heap space", at.getMessage());
             assertSame(jvm, at.getCause());
-            assertEquals(List.of("qed"), fits);
+            assertEquals(phase.equals("fit") ? List.of("qed fit") : List.of("qed fit", "qed test"), phases);
         } finally {
-            CompareRunner.onProbeFit = task -> {};
+            CompareRunner.onProbePhase = (task, at) -> {};
         }
     }
 }
