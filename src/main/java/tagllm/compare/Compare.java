@@ -37,11 +37,30 @@ public final class Compare {
      */
     public static ObjectNode run(Model model, Experiment exp, CompareRunner.Options o, String command, Progress progress, boolean replaceEarlier)
             throws IOException {
+        // a missing data file named by its experiment field ("exp.yaml:7: tasks.qed.data.path"), as train names it,
+        // before the folder is made; the readers, later, could name only the file
+        if (!o.reportOnly()) tagllm.train.ExperimentRunner.requireInputFiles(exp);
+        boolean made = !java.nio.file.Files.exists(o.dir());
         FileErrors.createFolder(o.dir());
         // two compares training into one folder (a second --resume while the first runs) would train the same unfinished
         // runs at once, each truncating the other's metrics logs; --report-only trains nothing and may read a running one
         try (tagllm.train.RunFolderLock lock = o.reportOnly() ? null : tagllm.train.RunFolderLock.take(o.dir())) {
             return locked(model, exp, o, command, progress, replaceEarlier);
+        } catch (IOException | RuntimeException | Error e) {
+            if (made) removeIfOnlyTheLock(o.dir()); // a compare refused before any run leaves no folder holding only its lock
+            throw e;
+        }
+    }
+
+    /** Removes a folder this call made when nothing but the run lock's file is in it (the lock is released by then). */
+    private static void removeIfOnlyTheLock(java.nio.file.Path dir) {
+        try (var entries = java.nio.file.Files.list(dir)) {
+            if (entries.allMatch(p -> p.getFileName().toString().equals(".tagllm.lock"))) {
+                java.nio.file.Files.deleteIfExists(dir.resolve(".tagllm.lock"));
+                java.nio.file.Files.delete(dir);
+            }
+        } catch (IOException ignored) {
+            // left as it is: the error being reported is the one that matters, and a rerun takes the folder as it is
         }
     }
 

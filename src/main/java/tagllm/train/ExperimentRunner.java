@@ -279,7 +279,7 @@ public final class ExperimentRunner {
      * Every data file the stages read, and every init: file, exists, said by its field before anything is written: the
      * readers, later, can name only the file (a missing init: file was "earlier.tags.safetensors (tag file not found)").
      */
-    private static void requireInputFiles(Experiment exp) {
+    public static void requireInputFiles(Experiment exp) {
         for (Path init : exp.init()) {
             String field = exp.initField(init); // "exp.yaml:8: init[0]"; a --init-tags file is named by its reader
             if (field != null && !Files.exists(init)) throw new tagllm.config.ConfigException(field + ": no such file: " + init);
