@@ -174,15 +174,16 @@ public final class SparkScoreCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("removed " + aside + " from " + abs.getParent() + ": the old " + output.getFileName()
                         + " a spark score --force run replaced and ended before removing (no such process is running)");
             }
-            // a restored old output, or one another run wrote since the check at the start (it ended before this one took the lock)
-            if (!force && Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new IllegalArgumentException(output + " already exists; use --force to replace it");
-            }
+            // named before the refusal below: a run refused there has removed them all the same
             if (!removed.isEmpty()) {
                 spec.commandLine().getErr().println("removed " + String.join(", ", removed) + " from " + abs.getParent() + ": the partial output of "
                         + (removed.size() == 1 ? "a spark score run" : "spark score runs") + " on " + output.getFileName()
                         + " whose driver ended without finishing (no such process is running)");
                 spec.commandLine().getErr().flush();
+            }
+            // a restored old output, or one another run wrote since the check at the start (it ended before this one took the lock)
+            if (!force && Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new IllegalArgumentException(output + " already exists; use --force to replace it");
             }
             return score(fmt, abs);
         }

@@ -68,6 +68,35 @@ class ScoreOutputLockCliTest {
     }
 
     /**
+     * A run without --force whose output a killed --force run's aside puts back is refused ("already exists"), but
+     * it has by then removed a killed driver's temporary folder too: the old command threw before naming it, so the
+     * folder went without a word, where docs/spark.md says the run that removes it names it on stderr.
+     */
+    @Test
+    void aRunRefusedAfterTheRestoreStillNamesTheTemporaryFolderItRemoved() throws Exception {
+        Path tags = Fixtures.qedTags(dir);
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "smiles\n" + String.join("\n", Fixtures.smiles(2)) + "\n");
+        Path results = Files.createDirectories(dir.resolve("results"));
+        Process ended = new ProcessBuilder("true").start();
+        assertEquals(0, ended.waitFor());
+        long deadPid = ended.pid();
+        Path out = results.resolve("out.parquet");
+        String deadName = ScoreOutputLock.temporaryFolder(out, deadPid).getFileName().toString();
+        Files.createDirectories(results.resolve(deadName + "/_temporary/0"));
+        Path aside = Files.createDirectories(ScoreOutputLock.asideFolder(out, deadPid));
+        Files.writeString(aside.resolve("_SUCCESS"), "");
+
+        SparkCliTest.Run s = SparkCliTest.tagllm("spark", "score", "--master", "local[1]", "--model", Fixtures.model(), "--tags", tags.toString(),
+                "--task", "QED", "--input", in.toString(), "--output", out.toString());
+        assertEquals(1, s.exit(), s.err());
+        assertTrue(s.err().contains("restored out.parquet from " + aside.getFileName()), s.err());
+        assertTrue(s.err().contains("already exists; use --force"), s.err());
+        assertFalse(Files.exists(results.resolve(deadName)), "the dead run's folder is removed");
+        assertTrue(s.err().contains("removed " + deadName + " from " + results + ": the partial output of a spark score run"), s.err());
+    }
+
+    /**
      * Two runs on the same --output: the old command let the second pass the "already exists" check (the first had
      * not renamed its output yet) and fail only at its final rename, after all its work. Now a run whose output's lock
      * another live run holds (a child JVM here) is refused at once, naming it (exit 1), and touches nothing; once
